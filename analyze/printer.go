@@ -21,15 +21,6 @@ type PrintOptions struct {
 	Number     bool // -#: prefix the frame number
 }
 
-// Packet is one captured frame as the printer sees it.
-type Packet struct {
-	Frame     int              // 1-based frame number in the capture
-	Info      gopacket.CaptureInfo
-	LinkType  layers.LinkType
-	Interface string // interface name when known ("" otherwise)
-	Data      []byte // captured bytes (len == Info.CaptureLength); not retained
-}
-
 // Printer writes one tcpdump-style line per packet with SMC CLC messages
 // decoded inline. It keeps per-connection state for relative sequence numbers
 // and CLC reassembly, so feed it every packet of a capture in order.
@@ -46,7 +37,7 @@ func NewPrinter(w io.Writer, opts PrintOptions) *Printer {
 // PrintPacket writes the line(s) for one packet.
 func (p *Printer) PrintPacket(pkt *Packet) error {
 	ts := pkt.Info.Timestamp.UTC().Format("15:04:05.000000")
-	pk := gopacket.NewPacket(pkt.Data, pkt.LinkType, gopacket.NoCopy)
+	pk := gopacket.NewPacket(pkt.Data, layers.LinkType(pkt.LinkType), gopacket.NoCopy)
 	_, err := fmt.Fprintf(p.w, "%s %s\n", ts, summary(pk))
 	return err
 }

@@ -1,0 +1,828 @@
+package analyze
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+)
+
+// LinkType is a pcap/pcapng LINKTYPE_* value. (gopacket's layers.LinkType is
+// 8 bits wide and cannot hold LINKTYPE_LINUX_SLL2 = 276.)
+type LinkType uint32
+
+// Link types smcdump decodes.
+const (
+	LinkTypeNull      LinkType = 0   // BSD loopback, host-order AF_ value
+	LinkTypeEthernet  LinkType = 1   // Ethernet II / 802.3
+	LinkTypeRaw       LinkType = 101 // raw IPv4/IPv6
+	LinkTypeLoop      LinkType = 108 // OpenBSD loopback, network-order AF_ value
+	LinkTypeLinuxSLL  LinkType = 113 // Linux cooked capture v1
+	LinkTypeIPv4      LinkType = 228
+	LinkTypeIPv6      LinkType = 229
+	LinkTypeLinuxSLL2 LinkType = 276 // Linux cooked capture v2 (tcpdump -i any)
+)
+
+// String returns the tcpdump name of the link type.
+func (l LinkType) String() string {
+	switch l {
+	case LinkTypeNull:
+		return "NULL"
+	case LinkTypeEthernet:
+		return "EN10MB"
+	case LinkTypeRaw, 12, 14:
+		return "RAW"
+	case LinkTypeLoop:
+		return "LOOP"
+	case LinkTypeLinuxSLL:
+		return "LINUX_SLL"
+	case LinkTypeIPv4:
+		return "IPV4"
+	case LinkTypeIPv6:
+		return "IPV6"
+	case LinkTypeLinuxSLL2:
+		return "LINUX_SLL2"
+	}
+	return fmt.Sprintf("LINKTYPE_%d", uint32(l))
+}
+
+// Supported reports whether smcdump can decode frames of this link type.
+func (l LinkType) Supported() bool {
+	switch l {
+	case LinkTypeNull, LinkTypeEthernet, LinkTypeRaw, 12, 14, LinkTypeLoop,
+		LinkTypeLinuxSLL, LinkTypeIPv4, LinkTypeIPv6, LinkTypeLinuxSLL2:
+		return true
+	}
+	return false
+}
+
+// CaptureInfo describes one captured frame.
+type CaptureInfo struct {
+	Timestamp      time.Time // UTC
+	CaptureLength  int       // bytes captured (len(Packet.Data))
+	Length         int       // bytes on the wire
+	InterfaceIndex int       // index into FileReader.Interfaces() (0 for pcap)
+}
+
+// Packet is one captured frame.
+type Packet struct {
+	Frame     int // 1-based frame number in the capture
+	Info      CaptureInfo
+	LinkType  LinkType
+	Interface string // interface name when known ("" otherwise)
+	// Direction from pcapng epb_flags: 0 unknown, 1 inbound, 2 outbound.
+	Direction int
+	// Data holds the captured bytes. For packets returned by FileReader.Next it
+	// is only valid until the next call to Next: copy what you keep.
+	Data []byte
+}
+
+// Interface is a capture interface (pcapng IDB, or the single pcap link).
+type Interface struct {
+	Index       int      `json:"index"`
+	Name        string   `json:"name,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Filter      string   `json:"filter,omitempty"`
+	LinkType    LinkType `json:"linktype"`
+	SnapLen     uint32   `json:"snaplen"`
+	// tsUnit is the duration of one timestamp tick in nanoseconds as a
+	// float (exact for power-of-ten resolutions ≥ 1 ns).
+	tsDiv    uint64 // ticks per second
+	tsOffset int64  // seconds
+}
+
+// InterfaceStats is one pcapng Interface Statistics Block. Counters the
+// writer did not include are nil.
+type InterfaceStats struct {
+	Interface    int        `json:"interface"`
+	Time         time.Time  `json:"time"`
+	Start        *time.Time `json:"start,omitempty"`
+	End          *time.Time `json:"end,omitempty"`
+	IfRecv       *uint64    `json:"ifrecv,omitempty"`
+	IfDrop       *uint64    `json:"ifdrop,omitempty"`
+	FilterAccept *uint64    `json:"filteraccept,omitempty"`
+	OSDrop       *uint64    `json:"osdrop,omitempty"`
+	UsrDeliv     *uint64    `json:"usrdeliv,omitempty"`
+	Offset       int64      `json:"offset"`
+}
+
+// CustomBlock is a pcapng Custom Block (0x00000BAD / 0x40000BAD).
+type CustomBlock struct {
+	Offset int64
+	PEN    uint32
+	Data   []byte // custom data (options not split off)
+}
+
+// Problem is a defect found in the capture file: the byte offset of the bad
+// block or record and what was wrong. Reading continues after a Problem
+// where the file allows it.
+type Problem struct {
+	Offset int64  `json:"offset"`
+	Msg    string `json:"message"`
+}
+
+func (p Problem) String() string { return fmt.Sprintf("offset %d: %s", p.Offset, p.Msg) }
+
+// ErrNotCapture is returned (wrapped) when the input is not a pcap or pcapng
+// file.
+var ErrNotCapture = errors.New("not a pcap or pcapng file")
+
+const (
+	maxBlockLen   = 64 << 20 // sanity bound for one block/record
+	maxSnap       = 1 << 20
+	readerBufSize = 1 << 20
+	maxProblems   = 1000
+)
+
+// FileReader streams frames from a pcap or pcapng file with bounded memory.
+// Corrupt records/blocks are reported as Problems (with their byte offset)
+// and skipped: the reader resynchronises on the next plausible record.
+type FileReader struct {
+	r      *bufio.Reader
+	closer io.Closer
+	off    int64 // offset of the next unread byte
+	ng     bool
+	order  binary.ByteOrder
+
+	// pcap
+	pcapNano  bool
+	pcapLink  LinkType
+	pcapSnap  uint32
+	lastTS    int64 // last pcap timestamp, unix seconds, for resync plausibility
+	frame     int
+	buf       []byte
+	pkt       Packet
+	ifaces    []Interface
+	secBase   int // index of the current section's first interface
+	problems  []Problem
+	nProblems int
+	stats     []InterfaceStats
+	custom    []CustomBlock
+	// OnCustom, when set, receives each custom block as it is read instead of
+	// it being stored.
+	OnCustom func(CustomBlock)
+	// OnStats, when set, is called for each ISB as it is read (it is stored
+	// too).
+	OnStats func(InterfaceStats)
+}
+
+// OpenFile opens a pcap or pcapng file ("-" reads standard input).
+func OpenFile(path string) (*FileReader, error) {
+	if path == "-" {
+		return NewFileReader(os.Stdin)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory, not a capture file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := NewFileReader(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	fr.closer = f
+	return fr, nil
+}
+
+// NewFileReader reads the file header from r and returns a reader.
+func NewFileReader(r io.Reader) (*FileReader, error) {
+	fr := &FileReader{r: bufio.NewReaderSize(r, readerBufSize)}
+	hdr, err := fr.r.Peek(4)
+	if err != nil {
+		if len(hdr) == 0 {
+			return nil, errors.New("empty file")
+		}
+		return nil, fmt.Errorf("%w: only %d bytes", ErrNotCapture, len(hdr))
+	}
+	switch {
+	case binary.BigEndian.Uint32(hdr) == 0x0A0D0D0A:
+		fr.ng = true
+		if err := fr.readSHB(); err != nil {
+			return nil, err
+		}
+	default:
+		if err := fr.readPcapHeader(); err != nil {
+			return nil, err
+		}
+	}
+	return fr, nil
+}
+
+// Close closes the underlying file when the reader opened it.
+func (fr *FileReader) Close() error {
+	if fr.closer != nil {
+		return fr.closer.Close()
+	}
+	return nil
+}
+
+// Format returns "pcap" or "pcapng".
+func (fr *FileReader) Format() string {
+	if fr.ng {
+		return "pcapng"
+	}
+	return "pcap"
+}
+
+// Interfaces returns the interfaces seen so far.
+func (fr *FileReader) Interfaces() []Interface { return fr.ifaces }
+
+// Stats returns the interface statistics blocks read so far.
+func (fr *FileReader) Stats() []InterfaceStats { return fr.stats }
+
+// CustomBlocks returns the custom blocks read so far (when OnCustom is nil).
+func (fr *FileReader) CustomBlocks() []CustomBlock { return fr.custom }
+
+// Problems returns the defects found so far (at most 1000 are kept; see
+// ProblemCount).
+func (fr *FileReader) Problems() []Problem { return fr.problems }
+
+// ProblemCount returns the number of defects found, including ones not kept.
+func (fr *FileReader) ProblemCount() int { return fr.nProblems }
+
+func (fr *FileReader) problem(off int64, format string, args ...any) {
+	fr.nProblems++
+	if len(fr.problems) < maxProblems {
+		fr.problems = append(fr.problems, Problem{Offset: off, Msg: fmt.Sprintf(format, args...)})
+	}
+}
+
+// readFull reads n bytes into fr.buf (reused) and advances the offset.
+func (fr *FileReader) readFull(n int) ([]byte, error) {
+	if cap(fr.buf) < n {
+		fr.buf = make([]byte, n, max(n, 64<<10))
+	}
+	b := fr.buf[:n]
+	m, err := io.ReadFull(fr.r, b)
+	fr.off += int64(m)
+	return b, err
+}
+
+func (fr *FileReader) discard(n int) {
+	m, _ := fr.r.Discard(n)
+	fr.off += int64(m)
+}
+
+// ---- pcap ----------------------------------------------------------------
+
+func (fr *FileReader) readPcapHeader() error {
+	h, err := fr.r.Peek(24)
+	if len(h) >= 4 {
+		switch binary.LittleEndian.Uint32(h) {
+		case 0xa1b2c3d4:
+			fr.order = binary.LittleEndian
+		case 0xa1b23c4d:
+			fr.order, fr.pcapNano = binary.LittleEndian, true
+		case 0xd4c3b2a1:
+			fr.order = binary.BigEndian
+		case 0x4d3cb2a1:
+			fr.order, fr.pcapNano = binary.BigEndian, true
+		default:
+			return fmt.Errorf("%w (magic %02x%02x%02x%02x)", ErrNotCapture, h[0], h[1], h[2], h[3])
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("pcap file header truncated (%d of 24 bytes)", len(h))
+	}
+	fr.pcapSnap = fr.order.Uint32(h[16:])
+	lt := fr.order.Uint32(h[20:])
+	// Upper bits carry FCS information (pcap-linktype(7)); keep the type.
+	fr.pcapLink = LinkType(lt & 0x0fffffff)
+	fr.ifaces = []Interface{{Index: 0, LinkType: fr.pcapLink, SnapLen: fr.pcapSnap}}
+	if fr.pcapNano {
+		fr.ifaces[0].tsDiv = 1e9
+	} else {
+		fr.ifaces[0].tsDiv = 1e6
+	}
+	fr.discard(24)
+	return nil
+}
+
+// plausiblePcapRecord checks a 16-byte record header for resynchronisation.
+func (fr *FileReader) plausiblePcapRecord(h []byte) bool {
+	ts := int64(fr.order.Uint32(h[0:]))
+	frac := fr.order.Uint32(h[4:])
+	incl := fr.order.Uint32(h[8:])
+	orig := fr.order.Uint32(h[12:])
+	limit := uint32(1e6)
+	if fr.pcapNano {
+		limit = 1e9
+	}
+	if frac >= limit || incl > orig || orig > maxSnap*4 || orig == 0 {
+		return false
+	}
+	snap := fr.pcapSnap
+	if snap == 0 || snap > maxSnap {
+		snap = maxSnap
+	}
+	if incl > snap {
+		return false
+	}
+	if fr.lastTS != 0 && (ts < fr.lastTS-86400 || ts > fr.lastTS+86400) {
+		return false
+	}
+	return true
+}
+
+func (fr *FileReader) nextPcap() (*Packet, error) {
+	for {
+		start := fr.off
+		h, err := fr.r.Peek(16)
+		if err != nil {
+			if len(h) == 0 {
+				return nil, io.EOF
+			}
+			fr.problem(start, "truncated record header at end of file (%d of 16 bytes)", len(h))
+			fr.discard(len(h))
+			return nil, io.EOF
+		}
+		if !fr.plausiblePcapRecord(h) {
+			fr.resyncPcap(start, h)
+			continue
+		}
+		sec := fr.order.Uint32(h[0:])
+		frac := fr.order.Uint32(h[4:])
+		incl := int(fr.order.Uint32(h[8:]))
+		orig := int(fr.order.Uint32(h[12:]))
+		fr.discard(16)
+		data, err := fr.readFull(incl)
+		if err != nil {
+			fr.problem(start, "truncated record at end of file: header says %d bytes, %d present", incl, len(data))
+			return nil, io.EOF
+		}
+		fr.lastTS = int64(sec)
+		var ns int64
+		if fr.pcapNano {
+			ns = int64(frac)
+		} else {
+			ns = int64(frac) * 1000
+		}
+		fr.frame++
+		fr.pkt = Packet{
+			Frame:    fr.frame,
+			Info:     CaptureInfo{Timestamp: time.Unix(int64(sec), ns).UTC(), CaptureLength: incl, Length: orig},
+			LinkType: fr.pcapLink,
+			Data:     data,
+		}
+		return &fr.pkt, nil
+	}
+}
+
+// resyncPcap skips a corrupt record: it scans forward for a header that is
+// plausible and followed by another plausible header (or the end of file).
+func (fr *FileReader) resyncPcap(start int64, h []byte) {
+	incl := fr.order.Uint32(h[8:])
+	orig := fr.order.Uint32(h[12:])
+	const window = 4 << 20
+	skipped := 0
+	for skipped < window {
+		fr.discard(1)
+		skipped++
+		p, err := fr.r.Peek(16)
+		if err != nil {
+			break
+		}
+		if !fr.plausiblePcapRecord(p) {
+			continue
+		}
+		n := int(fr.order.Uint32(p[8:]))
+		q, err := fr.r.Peek(16 + n + 16)
+		if err != nil {
+			// End of file: accept if the record itself is complete.
+			if len(q) >= 16+n {
+				break
+			}
+			continue
+		}
+		if fr.plausiblePcapRecord(q[16+n:]) {
+			break
+		}
+	}
+	fr.problem(start, "corrupt record header (caplen %d, len %d, snaplen %d): skipped %d bytes to the next valid record", incl, orig, fr.pcapSnap, skipped)
+}
+
+// ---- pcapng --------------------------------------------------------------
+
+const (
+	blockSHB     = 0x0A0D0D0A
+	blockIDB     = 0x00000001
+	blockPB      = 0x00000002 // obsolete Packet Block
+	blockSPB     = 0x00000003
+	blockNRB     = 0x00000004
+	blockISB     = 0x00000005
+	blockEPB     = 0x00000006
+	blockDSB     = 0x0000000A
+	blockCustom  = 0x00000BAD
+	blockCustomN = 0x40000BAD
+)
+
+func (fr *FileReader) readSHB() error {
+	start := fr.off
+	h, err := fr.r.Peek(12)
+	if err != nil {
+		return fmt.Errorf("pcapng section header truncated at offset %d", start)
+	}
+	switch binary.LittleEndian.Uint32(h[8:]) {
+	case 0x1A2B3C4D:
+		fr.order = binary.LittleEndian
+	case 0x4D3C2B1A:
+		fr.order = binary.BigEndian
+	default:
+		return fmt.Errorf("%w: pcapng section header at offset %d has a bad byte-order magic", ErrNotCapture, start)
+	}
+	n := fr.order.Uint32(h[4:])
+	if n < 28 || n%4 != 0 || n > maxBlockLen {
+		return fmt.Errorf("pcapng section header at offset %d has an invalid length %d", start, n)
+	}
+	b, err := fr.readFull(int(n))
+	if err != nil {
+		return fmt.Errorf("pcapng section header at offset %d truncated", start)
+	}
+	if fr.order.Uint32(b[n-4:]) != n {
+		fr.problem(start, "section header block: trailing length does not match %d", n)
+	}
+	if major := fr.order.Uint16(b[12:]); major != 1 {
+		fr.problem(start, "section header block: unsupported version %d.%d", major, fr.order.Uint16(b[14:]))
+	}
+	fr.secBase = len(fr.ifaces)
+	return nil
+}
+
+func knownBlock(t uint32) bool {
+	switch t {
+	case blockSHB, blockIDB, blockPB, blockSPB, blockNRB, blockISB, blockEPB, blockDSB, blockCustom, blockCustomN,
+		0x00000007, 0x00000008, 0x00000009, 0x00000BAD | 0x80000000:
+		return true
+	}
+	return false
+}
+
+func (fr *FileReader) nextNg() (*Packet, error) {
+	for {
+		start := fr.off
+		h, err := fr.r.Peek(12)
+		if err != nil {
+			if len(h) == 0 {
+				return nil, io.EOF
+			}
+			fr.problem(start, "truncated block header at end of file (%d of 12 bytes)", len(h))
+			fr.discard(len(h))
+			return nil, io.EOF
+		}
+		if binary.BigEndian.Uint32(h) == blockSHB {
+			if err := fr.readSHB(); err != nil {
+				fr.problem(start, "%v", err)
+				fr.resyncNg(start, "bad section header")
+			}
+			continue
+		}
+		typ := fr.order.Uint32(h)
+		n := fr.order.Uint32(h[4:])
+		if n < 12 || n%4 != 0 || n > maxBlockLen {
+			fr.resyncNg(start, fmt.Sprintf("invalid block length %d (type 0x%08x)", n, typ))
+			continue
+		}
+		b, err := fr.r.Peek(int(n))
+		if err != nil {
+			fr.problem(start, "truncated block at end of file: type 0x%08x says %d bytes, %d present", typ, n, len(b))
+			fr.discard(len(b))
+			return nil, io.EOF
+		}
+		if fr.order.Uint32(b[n-4:]) != n {
+			fr.resyncNg(start, fmt.Sprintf("block type 0x%08x: trailing length %d does not match leading length %d", typ, fr.order.Uint32(b[n-4:]), n))
+			continue
+		}
+		body, _ := fr.readFull(int(n))
+		body = body[8 : n-4]
+		switch typ {
+		case blockIDB:
+			fr.parseIDB(start, body)
+		case blockEPB:
+			if p := fr.parseEPB(start, body); p != nil {
+				return p, nil
+			}
+		case blockSPB:
+			if p := fr.parseSPB(start, body); p != nil {
+				return p, nil
+			}
+		case blockPB:
+			if p := fr.parsePB(start, body); p != nil {
+				return p, nil
+			}
+		case blockISB:
+			fr.parseISB(start, body)
+		case blockCustom, blockCustomN:
+			if len(body) >= 4 {
+				cb := CustomBlock{Offset: start, PEN: fr.order.Uint32(body), Data: append([]byte(nil), body[4:]...)}
+				if fr.OnCustom != nil {
+					fr.OnCustom(cb)
+				} else if len(fr.custom) < 10000 {
+					fr.custom = append(fr.custom, cb)
+				}
+			}
+		}
+	}
+}
+
+// resyncNg reports a corrupt block and scans forward (4-byte aligned) for a
+// block whose leading and trailing lengths agree.
+func (fr *FileReader) resyncNg(start int64, why string) {
+	const window = 16 << 20
+	skipped := 0
+	for skipped < window {
+		fr.discard(4)
+		skipped += 4
+		h, err := fr.r.Peek(12)
+		if err != nil {
+			fr.discard(len(h))
+			skipped += len(h)
+			break
+		}
+		if binary.BigEndian.Uint32(h) == blockSHB {
+			break
+		}
+		typ := fr.order.Uint32(h)
+		n := fr.order.Uint32(h[4:])
+		if !knownBlock(typ) || n < 12 || n%4 != 0 || n > maxBlockLen {
+			continue
+		}
+		b, err := fr.r.Peek(int(n))
+		if err != nil {
+			continue
+		}
+		if fr.order.Uint32(b[n-4:]) == n {
+			break
+		}
+	}
+	fr.problem(start, "corrupt block (%s): skipped %d bytes to the next valid block", why, skipped)
+}
+
+// options iterates pcapng options; fn gets code and value. Returns false if
+// the option list is malformed.
+func (fr *FileReader) options(b []byte, fn func(code uint16, v []byte)) bool {
+	for len(b) >= 4 {
+		code := fr.order.Uint16(b)
+		l := int(fr.order.Uint16(b[2:]))
+		if code == 0 {
+			return true
+		}
+		pl := (l + 3) &^ 3
+		if 4+pl > len(b) {
+			if 4+l <= len(b) {
+				fn(code, b[4:4+l])
+			}
+			return false
+		}
+		fn(code, b[4:4+l])
+		b = b[4+pl:]
+	}
+	return true
+}
+
+func (fr *FileReader) parseIDB(start int64, b []byte) {
+	if len(b) < 8 {
+		fr.problem(start, "interface description block too short (%d bytes)", len(b))
+		// keep interface numbering consistent
+		fr.ifaces = append(fr.ifaces, Interface{Index: len(fr.ifaces), tsDiv: 1e6})
+		return
+	}
+	ifc := Interface{
+		Index:    len(fr.ifaces),
+		LinkType: LinkType(fr.order.Uint16(b)),
+		SnapLen:  fr.order.Uint32(b[4:]),
+		tsDiv:    1e6,
+	}
+	ok := fr.options(b[8:], func(code uint16, v []byte) {
+		switch code {
+		case 2:
+			ifc.Name = trimNul(v)
+		case 3:
+			ifc.Description = trimNul(v)
+		case 9: // if_tsresol
+			if len(v) >= 1 {
+				r := v[0]
+				if r&0x80 != 0 {
+					e := r & 0x7f
+					if e < 64 {
+						ifc.tsDiv = 1 << e
+					}
+				} else if r <= 19 {
+					ifc.tsDiv = uint64(math.Pow10(int(r)))
+				}
+			}
+		case 11: // if_filter
+			if len(v) >= 1 && v[0] == 0 {
+				ifc.Filter = trimNul(v[1:])
+			}
+		case 14: // if_tsoffset
+			if len(v) == 8 {
+				ifc.tsOffset = int64(fr.order.Uint64(v))
+			}
+		}
+	})
+	if !ok {
+		fr.problem(start, "interface description block %d: malformed options", ifc.Index-fr.secBase)
+	}
+	fr.ifaces = append(fr.ifaces, ifc)
+}
+
+func trimNul(v []byte) string {
+	for i, c := range v {
+		if c == 0 {
+			return string(v[:i])
+		}
+	}
+	return string(v)
+}
+
+func (fr *FileReader) iface(start int64, id uint32, what string) (*Interface, bool) {
+	idx := fr.secBase + int(id)
+	if int(id) >= len(fr.ifaces)-fr.secBase {
+		fr.problem(start, "%s refers to interface %d, which has no interface description block", what, id)
+		return nil, false
+	}
+	return &fr.ifaces[idx], true
+}
+
+func (ifc *Interface) timestamp(hi, lo uint32) time.Time {
+	t := uint64(hi)<<32 | uint64(lo)
+	div := ifc.tsDiv
+	if div == 0 {
+		div = 1e6
+	}
+	sec := t / div
+	rem := t % div
+	var ns uint64
+	if div == 1e9 {
+		ns = rem
+	} else if div < 1e9 && 1e9%div == 0 {
+		ns = rem * (1e9 / div)
+	} else {
+		ns = uint64(float64(rem) * 1e9 / float64(div))
+	}
+	return time.Unix(int64(sec)+ifc.tsOffset, int64(ns)).UTC()
+}
+
+func (fr *FileReader) parseEPB(start int64, b []byte) *Packet {
+	if len(b) < 20 {
+		fr.problem(start, "enhanced packet block too short (%d bytes)", len(b))
+		return nil
+	}
+	id := fr.order.Uint32(b)
+	ifc, ok := fr.iface(start, id, "enhanced packet block")
+	if !ok {
+		return nil
+	}
+	capLen := int(fr.order.Uint32(b[12:]))
+	orig := int(fr.order.Uint32(b[16:]))
+	if capLen > len(b)-20 {
+		fr.problem(start, "enhanced packet block: captured length %d exceeds the block (%d bytes)", capLen, len(b)-20)
+		return nil
+	}
+	dir := 0
+	if o := 20 + ((capLen + 3) &^ 3); o < len(b) {
+		fr.options(b[o:], func(code uint16, v []byte) {
+			if code == 2 && len(v) == 4 {
+				dir = int(fr.order.Uint32(v) & 3)
+			}
+		})
+	}
+	fr.frame++
+	fr.pkt = Packet{
+		Frame:     fr.frame,
+		Info:      CaptureInfo{Timestamp: ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:])), CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
+		LinkType:  ifc.LinkType,
+		Interface: ifc.Name,
+		Direction: dir,
+		Data:      b[20 : 20+capLen],
+	}
+	return &fr.pkt
+}
+
+func (fr *FileReader) parseSPB(start int64, b []byte) *Packet {
+	if len(b) < 4 {
+		fr.problem(start, "simple packet block too short")
+		return nil
+	}
+	ifc, ok := fr.iface(start, 0, "simple packet block")
+	if !ok {
+		return nil
+	}
+	orig := int(fr.order.Uint32(b))
+	capLen := len(b) - 4
+	if orig < capLen {
+		capLen = orig
+	}
+	if ifc.SnapLen != 0 && capLen > int(ifc.SnapLen) {
+		capLen = int(ifc.SnapLen)
+	}
+	fr.frame++
+	fr.pkt = Packet{
+		Frame:     fr.frame,
+		Info:      CaptureInfo{CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
+		LinkType:  ifc.LinkType,
+		Interface: ifc.Name,
+		Data:      b[4 : 4+capLen],
+	}
+	return &fr.pkt
+}
+
+func (fr *FileReader) parsePB(start int64, b []byte) *Packet {
+	if len(b) < 20 {
+		fr.problem(start, "packet block too short")
+		return nil
+	}
+	ifc, ok := fr.iface(start, uint32(fr.order.Uint16(b)), "packet block")
+	if !ok {
+		return nil
+	}
+	capLen := int(fr.order.Uint32(b[12:]))
+	orig := int(fr.order.Uint32(b[16:]))
+	if capLen > len(b)-20 {
+		fr.problem(start, "packet block: captured length %d exceeds the block", capLen)
+		return nil
+	}
+	fr.frame++
+	fr.pkt = Packet{
+		Frame:     fr.frame,
+		Info:      CaptureInfo{Timestamp: ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:])), CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
+		LinkType:  ifc.LinkType,
+		Interface: ifc.Name,
+		Data:      b[20 : 20+capLen],
+	}
+	return &fr.pkt
+}
+
+func (fr *FileReader) parseISB(start int64, b []byte) {
+	if len(b) < 12 {
+		fr.problem(start, "interface statistics block too short")
+		return
+	}
+	ifc, ok := fr.iface(start, fr.order.Uint32(b), "interface statistics block")
+	if !ok {
+		return
+	}
+	st := InterfaceStats{Interface: ifc.Index, Time: ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:])), Offset: start}
+	u64 := func(v []byte) *uint64 {
+		if len(v) != 8 {
+			return nil
+		}
+		x := fr.order.Uint64(v)
+		if x == math.MaxUint64 { // "unknown" as dumpcap writes it
+			return nil
+		}
+		return &x
+	}
+	ts := func(v []byte) *time.Time {
+		if len(v) != 8 {
+			return nil
+		}
+		t := ifc.timestamp(fr.order.Uint32(v), fr.order.Uint32(v[4:]))
+		return &t
+	}
+	fr.options(b[12:], func(code uint16, v []byte) {
+		switch code {
+		case 2:
+			st.Start = ts(v)
+		case 3:
+			st.End = ts(v)
+		case 4:
+			st.IfRecv = u64(v)
+		case 5:
+			st.IfDrop = u64(v)
+		case 6:
+			st.FilterAccept = u64(v)
+		case 7:
+			st.OSDrop = u64(v)
+		case 8:
+			st.UsrDeliv = u64(v)
+		}
+	})
+	fr.stats = append(fr.stats, st)
+	if fr.OnStats != nil {
+		fr.OnStats(st)
+	}
+}
+
+// Next returns the next frame, or io.EOF at the end of the file. Defects in
+// the file do not stop reading; they are collected in Problems.
+func (fr *FileReader) Next() (*Packet, error) {
+	if fr.ng {
+		return fr.nextNg()
+	}
+	return fr.nextPcap()
+}
+
+// Offset returns the byte offset of the next unread byte.
+func (fr *FileReader) Offset() int64 { return fr.off }
