@@ -1,0 +1,33 @@
+package procnet
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrMalformed is wrapped by every parse error about input that does not
+// follow the expected format.
+var ErrMalformed = errors.New("malformed")
+
+// ParseError reports a line that could not be parsed.
+type ParseError struct {
+	File string // file or format name, e.g. "/proc/net/snmp"
+	Line int    // 1-based line number
+	Text string // the offending line (cut to 80 bytes)
+	Msg  string // what is wrong
+}
+
+// Error implements error: `FILE:LINE: MSG: "TEXT"`.
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%s:%d: %s: %q", e.File, e.Line, e.Msg, e.Text)
+}
+
+// Unwrap returns ErrMalformed.
+func (e *ParseError) Unwrap() error { return ErrMalformed }
+
+func perr(file string, line int, text, format string, a ...any) error {
+	if len(text) > 80 {
+		text = text[:80] + "..."
+	}
+	return &ParseError{File: file, Line: line, Text: text, Msg: fmt.Sprintf(format, a...)}
+}
