@@ -1,0 +1,51 @@
+package smcproto
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrTruncated reports that the input ends before the message does: fewer
+// bytes are present than the message's own length field (or the fixed
+// header) requires. It typically means the capture was cut by the snap
+// length or the TCP stream is not fully reassembled yet; it must not be read
+// as a protocol error. errors.Is(err, io.ErrUnexpectedEOF) is also true.
+var ErrTruncated error = fmt.Errorf("truncated: %w", io.ErrUnexpectedEOF)
+
+// ErrMalformed reports that the bytes that are present cannot be a valid
+// message: bad eyecatcher, unknown type, impossible length, offset or count.
+var ErrMalformed = errors.New("malformed")
+
+// DecodeError is the error type returned by all decoders of this package. It
+// names what was wrong (Msg), where (Offset, in bytes from the start of the
+// input given to the decoder) and wraps ErrTruncated or ErrMalformed (Err).
+type DecodeError struct {
+	Msg    string // what failed, e.g. "proposal: ipv6 prefix count 9 exceeds 8"
+	Offset int    // byte offset into the decoder's input
+	Err    error  // ErrTruncated or ErrMalformed
+}
+
+// Error returns a one-line description such as
+// "smcproto: proposal: ipv6 prefix count 9 exceeds 8 (offset 47): malformed".
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("smcproto: %s (offset %d): %v", e.Msg, e.Offset, e.Err)
+}
+
+// Unwrap returns Err, so errors.Is(err, ErrTruncated) and
+// errors.Is(err, ErrMalformed) work.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+func malformed(off int, format string, args ...any) error {
+	return &DecodeError{Msg: fmt.Sprintf(format, args...), Offset: off, Err: ErrMalformed}
+}
+
+func truncated(off int, format string, args ...any) error {
+	return &DecodeError{Msg: fmt.Sprintf(format, args...), Offset: off, Err: ErrTruncated}
+}
+
+// encodeError is returned by the encoders for values that cannot be put on
+// the wire (for example an EID longer than 32 bytes).
+func encodeError(format string, args ...any) error {
+	return fmt.Errorf("smcproto: encode: "+format, args...)
+}
