@@ -1,0 +1,292 @@
+//go:build linux
+
+package capture
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func seqOf(t *testing.T, p Packet, off int) uint32 {
+	t.Helper()
+	if len(p.Data) < off+4 {
+		t.Fatalf("packet too short: %d", len(p.Data))
+	}
+	return binary.BigEndian.Uint32(p.Data[off:])
+}
+
+// TestVethAllArriveInOrder injects frames on va and captures them on vb:
+// all arrive, in order, with the right lengths and plausible timestamps.
+func TestVethAllArriveInOrder(t *testing.T) {
+	ns := newNetns(t)
+	h := openIn(t, ns, Config{Interfaces: []string{"vb"}, BufferKiB: 4096})
+	inj := newInjector(t, ns, "va")
+	const n = 500
+	before := time.Now()
+	var sent [][]byte
+	for i := range n {
+		f := testFrame(60+(i*37)%1400, uint32(i))
+		sent = append(sent, f)
+		inj.send(t, f)
+	}
+	after := time.Now()
+	pkts := drain(t, h)
+	if len(pkts) != n {
+		t.Fatalf("captured %d packets, want %d", len(pkts), n)
+	}
+	var last time.Time
+	for i, p := range pkts {
+		if got := seqOf(t, p, 14); got != uint32(i) {
+			t.Fatalf("packet %d: seq %d (out of order)", i, got)
+		}
+		if !bytes.Equal(p.Data, sent[i]) {
+			t.Fatalf("packet %d: data differs (len %d vs %d)", i, len(p.Data), len(sent[i]))
+		}
+		if p.Info.CaptureLength != len(sent[i]) || p.Info.Length != len(sent[i]) {
+			t.Fatalf("packet %d: caplen %d len %d, want %d", i, p.Info.CaptureLength, p.Info.Length, len(sent[i]))
+		}
+		ts := p.Info.Timestamp
+		if ts.Before(before.Add(-time.Second)) || ts.After(after.Add(time.Second)) || ts.Before(last) {
+			t.Fatalf("packet %d: timestamp %v outside [%v, %v] or before previous %v", i, ts, before, after, last)
+		}
+		last = ts
+		if p.PktType == PacketOutgoing || p.Iface != 0 {
+			t.Fatalf("packet %d: pkttype %d iface %d", i, p.PktType, p.Iface)
+		}
+	}
+	st, err := h.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := st.Total()
+	if tot.Received != n || tot.Dropped != 0 || tot.Captured != n {
+		t.Fatalf("stats %+v, want received=captured=%d dropped=0", tot, n)
+	}
+}
+
+func TestSnaplenTruncation(t *testing.T) {
+	ns := newNetns(t)
+	h := openIn(t, ns, Config{Interfaces: []string{"vb"}, Snaplen: 100, BufferKiB: 1024})
+	inj := newInjector(t, ns, "va")
+	for i := range 20 {
+		inj.send(t, testFrame(500, uint32(i)))
+	}
+	pkts := drain(t, h)
+	if len(pkts) != 20 {
+		t.Fatalf("captured %d, want 20", len(pkts))
+	}
+	for _, p := range pkts {
+		if p.Info.CaptureLength != 100 || len(p.Data) != 100 || p.Info.Length != 500 {
+			t.Fatalf("caplen %d len %d data %d, want 100/500", p.Info.CaptureLength, p.Info.Length, len(p.Data))
+		}
+	}
+}
+
+// TestVLANRestored: veth strips the 802.1Q tag into metadata (rx-vlan
+// offload); the engine must put it back, as libpcap does.
+func TestVLANRestored(t *testing.T) {
+	ns := newNetns(t)
+	h := openIn(t, ns, Config{Interfaces: []string{"vb"}, BufferKiB: 1024})
+	inj := newInjector(t, ns, "va")
+	sent := vlanFrame(100, 100, 7)
+	inj.send(t, sent)
+	pkts := drain(t, h)
+	if len(pkts) != 1 {
+		t.Fatalf("captured %d, want 1", len(pkts))
+	}
+	p := pkts[0]
+	if !bytes.Equal(p.Data, sent) {
+		t.Fatalf("VLAN frame not restored:\n got %x\nwant %x", p.Data, sent)
+	}
+	if p.Info.Length != len(sent) {
+		t.Fatalf("len %d, want %d", p.Info.Length, len(sent))
+	}
+}
+
+// TestLoopbackOnce: on lo AF_PACKET sees each packet twice; smcdump shows it
+// once, like tcpdump.
+func TestLoopbackOnce(t *testing.T) {
+	ns := newNetns(t)
+	h := openIn(t, ns, Config{Interfaces: []string{"lo"}, BufferKiB: 1024})
+	inj := newInjector(t, ns, "lo")
+	for i := range 10 {
+		inj.send(t, testFrame(80, uint32(i)))
+	}
+	pkts := drain(t, h)
+	if len(pkts) != 10 {
+		t.Fatalf("captured %d on lo, want 10 (each once)", len(pkts))
+	}
+	for i, p := range pkts {
+		if seqOf(t, p, 14) != uint32(i) || p.PktType == PacketOutgoing {
+			t.Fatalf("packet %d: seq %d pkttype %d", i, seqOf(t, p, 14), p.PktType)
+		}
+	}
+	st, _ := h.Stats()
+	if st.Total().Received != 10 {
+		t.Fatalf("received by filter %d, want 10", st.Total().Received)
+	}
+}
+
+func TestDirection(t *testing.T) {
+	ns := newNetns(t)
+	hin := openIn(t, ns, Config{Interfaces: []string{"va"}, Direction: DirectionIn, BufferKiB: 1024})
+	hout := openIn(t, ns, Config{Interfaces: []string{"va"}, Direction: DirectionOut, BufferKiB: 1024})
+	inj := newInjector(t, ns, "va")
+	back := newInjector(t, ns, "vb")
+	for i := range 5 {
+		inj.send(t, testFrame(64, uint32(i))) // outgoing on va
+	}
+	for i := range 3 {
+		back.send(t, testFrame(64, uint32(100+i))) // incoming on va
+	}
+	in, out := drain(t, hin), drain(t, hout)
+	if len(in) != 3 || len(out) != 5 {
+		t.Fatalf("-Q in got %d (want 3), -Q out got %d (want 5)", len(in), len(out))
+	}
+	for _, p := range out {
+		if !p.Outbound() || p.EPBFlags()&3 != 2 {
+			t.Fatalf("outbound packet has pkttype %d", p.PktType)
+		}
+	}
+	for _, p := range in {
+		if p.Outbound() || p.EPBFlags()&3 != 1 {
+			t.Fatalf("inbound packet has pkttype %d", p.PktType)
+		}
+	}
+}
+
+// TestAnySLL2: "-i any" writes cooked SLL2 frames; a frame sent on va is seen
+// leaving va and arriving on vb.
+func TestAnySLL2(t *testing.T) {
+	ns := newNetns(t)
+	h := openIn(t, ns, Config{Interfaces: []string{"any"}, BufferKiB: 1024})
+	if h.LinkType(0) != LinkTypeLinuxSLL2 {
+		t.Fatalf("link type %d", h.LinkType(0))
+	}
+	inj := newInjector(t, ns, "va")
+	var vaIdx, vbIdx int
+	inNetns(t, ns, func() {
+		a, _ := netInterfaceIndex("va")
+		b, _ := netInterfaceIndex("vb")
+		vaIdx, vbIdx = a, b
+	})
+	sent := testFrame(90, 42)
+	inj.send(t, sent)
+	pkts := drain(t, h)
+	var sawOut, sawIn bool
+	for _, p := range pkts {
+		d := p.Data
+		if len(d) < 20 || binary.BigEndian.Uint16(d[0:]) != testEtherType {
+			continue
+		}
+		ifidx := int(binary.BigEndian.Uint32(d[4:]))
+		if !bytes.Equal(d[20:], sent[14:]) || p.Info.Length != 20+len(sent)-14 {
+			t.Fatalf("payload mismatch: %x", d)
+		}
+		if binary.BigEndian.Uint16(d[8:]) != 1 || d[11] != 6 {
+			t.Fatalf("hatype/halen wrong: %x", d[:20])
+		}
+		switch {
+		case ifidx == vaIdx && d[10] == PacketOutgoing:
+			sawOut = true
+		case ifidx == vbIdx && d[10] != PacketOutgoing:
+			sawIn = true
+		}
+	}
+	if !sawOut || !sawIn {
+		t.Fatalf("any: saw outgoing on va %v, incoming on vb %v (%d packets)", sawOut, sawIn, len(pkts))
+	}
+}
+
+func TestMultipleInterfaces(t *testing.T) {
+	ns := newNetns(t)
+	h := openIn(t, ns, Config{Interfaces: []string{"va", "vb"}, Direction: DirectionIn, BufferKiB: 1024})
+	a := newInjector(t, ns, "va")
+	b := newInjector(t, ns, "vb")
+	a.send(t, testFrame(64, 1)) // arrives on vb
+	b.send(t, testFrame(64, 2)) // arrives on va
+	pkts := drain(t, h)
+	if len(pkts) != 2 {
+		t.Fatalf("got %d packets, want 2", len(pkts))
+	}
+	got := map[uint32]int{}
+	for _, p := range pkts {
+		got[seqOf(t, p, 14)] = p.Iface
+	}
+	if got[1] != 1 || got[2] != 0 {
+		t.Fatalf("interface ids: %v (want seq1→1 (vb), seq2→0 (va))", got)
+	}
+}
+
+// TestRingDrops: open a tiny ring, do not read, overflow it; the kernel
+// counts the drops, and they reach the stats and the pcapng ISB.
+func TestRingDrops(t *testing.T) {
+	ns := newNetns(t)
+	h := openIn(t, ns, Config{Interfaces: []string{"vb"}, Snaplen: 64, BufferKiB: 32, BlockSize: 8192})
+	inj := newInjector(t, ns, "va")
+	const n = 2000
+	for i := range n {
+		inj.send(t, testFrame(64, uint32(i)))
+	}
+	pkts := drain(t, h)
+	st, err := h.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := st.Total()
+	if tot.Dropped == 0 || tot.FreezeQueue == 0 {
+		t.Fatalf("expected drops and queue freezes, got %+v", tot)
+	}
+	if tot.Received != n || uint64(len(pkts))+tot.Dropped != n {
+		t.Fatalf("received %d (want %d), captured %d + dropped %d != %d", tot.Received, n, len(pkts), tot.Dropped, n)
+	}
+	// in order, no duplicates
+	for i := 1; i < len(pkts); i++ {
+		if seqOf(t, pkts[i], 14) <= seqOf(t, pkts[i-1], 14) {
+			t.Fatalf("out of order at %d", i)
+		}
+	}
+	// The drop count reaches the file.
+	path := filepath.Join(t.TempDir(), "drops.pcapng")
+	out, err := NewOutput(OutputConfig{Path: path, Interfaces: h.Interfaces(), Stats: h.Stats})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range pkts {
+		if err := out.WritePacket(&pkts[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	isbs := findISBs(t, data)
+	if len(isbs) != 1 || isbs[0][isbIfDrop] != tot.Dropped || isbs[0][isbOSDrop] != tot.Dropped ||
+		isbs[0][isbIfRecv] != n || isbs[0][isbUsrDeliv] != uint64(len(pkts)) {
+		t.Fatalf("ISB %v, want ifdrop=osdrop=%d ifrecv=%d usrdeliv=%d", isbs, tot.Dropped, n, len(pkts))
+	}
+	tsharkCount(t, path, len(pkts))
+}
+
+func TestOpenErrors(t *testing.T) {
+	ns := newNetns(t)
+	run(t, "ip", "-n", ns, "link", "add", "vdown", "type", "veth", "peer", "name", "vdown2")
+	var err1, err2 error
+	inNetns(t, ns, func() {
+		_, err1 = Open(Config{Interfaces: []string{"nosuch0"}})
+		_, err2 = Open(Config{Interfaces: []string{"vdown"}})
+	})
+	var ie *InterfaceError
+	if !errors.As(err1, &ie) || ie.Name != "nosuch0" {
+		t.Fatalf("unknown interface: %v", err1)
+	}
+	if !errors.As(err2, &ie) || ie.Reason != "that device is not up" {
+		t.Fatalf("down interface: %v", err2)
+	}
+}

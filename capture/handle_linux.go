@@ -1,0 +1,731 @@
+//go:build linux
+
+package capture
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// TPACKET_V3 layout offsets (linux/if_packet.h). Block descriptor:
+// version u32, offset_to_priv u32, then tpacket_hdr_v1 {block_status u32,
+// num_pkts u32, offset_to_first_pkt u32, blk_len u32, seq_num u64,
+// ts_first_pkt {sec u32, nsec u32}, ts_last_pkt}.
+const (
+	bdBlockStatus = 8
+	bdNumPkts     = 12
+	bdFirstPkt    = 16
+	bdTsFirstSec  = 32
+	bdTsFirstNsec = 36
+
+	// tpacket3_hdr: next_offset u32, sec u32, nsec u32, snaplen u32, len u32,
+	// status u32, mac u16, net u16, hv1 {rxhash u32, vlan_tci u32,
+	// vlan_tpid u16, padding u16}, padding[8]; sockaddr_ll follows at
+	// TPACKET_ALIGN(sizeof(tpacket3_hdr)) = 48.
+	phNext     = 0
+	phSec      = 4
+	phNsec     = 8
+	phSnaplen  = 12
+	phLen      = 16
+	phStatus   = 20
+	phMac      = 24
+	phVlanTCI  = 32
+	phVlanTPID = 36
+	phSLL      = 48
+
+	sllProtocol = 2
+	sllIfindex  = 4
+	sllHatype   = 8
+	sllPkttype  = 10
+	sllHalen    = 11
+	sllAddr     = 12
+
+	sll2HeaderLen = 20
+	vlanTagLen    = 4
+)
+
+// Handle is an open live capture on one or more interfaces, each with its own
+// AF_PACKET TPACKET_V3 ring. Next must be called from one goroutine at a time;
+// Stats, Stop and Close may be called from any goroutine.
+type Handle struct {
+	cfg    Config
+	rings  []*ring
+	ifaces []InterfaceInfo
+	evfd   int
+	pfds   []unix.PollFd
+
+	readMu   sync.Mutex // held by Next; Close takes it to unmap safely
+	statsMu  sync.Mutex
+	closed   atomic.Bool
+	stopping atomic.Bool
+	drainEnd time.Time
+
+	cur     *ring // ring whose block is being read
+	scratch []byte
+	start   time.Time
+}
+
+type ring struct {
+	idx       int
+	fd        int
+	mem       []byte
+	blockSize int
+	blockNr   int
+	block     int // current block index
+	// state of the block being read
+	reading   bool
+	remaining int
+	off       int // offset of the next packet header in mem
+
+	linkType  LinkType
+	cooked    bool // SOCK_DGRAM, SLL2 header built in userland
+	ifindex   int
+	loIfindex int // ifindex of the loopback device, for duplicate removal
+	isLo      bool
+	matcher   func([]byte, int) bool
+	snaplen   int
+
+	captured     atomic.Uint64
+	userFiltered atomic.Uint64
+	received     uint64 // Σ tp_packets, under Handle.statsMu
+	dropped      uint64
+	freeze       uint64
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+// Open opens a live capture as described by cfg. The set-up order follows
+// capture.md §1.3: socket with protocol 0, filter attached, ring mapped, and
+// only then bind, so no unfiltered packet enters the ring.
+func Open(cfg Config) (*Handle, error) {
+	if len(cfg.Interfaces) == 0 {
+		return nil, errors.New("capture: no interface given")
+	}
+	if cfg.Snaplen <= 0 {
+		cfg.Snaplen = DefaultSnaplen
+	}
+	if cfg.BufferKiB <= 0 {
+		cfg.BufferKiB = DefaultBufferKiB
+	}
+	if cfg.BlockTimeout <= 0 {
+		cfg.BlockTimeout = DefaultBlockTimeout
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 100 * time.Millisecond
+	}
+	h := &Handle{cfg: cfg, evfd: -1, start: time.Now()}
+	ok := false
+	defer func() {
+		if !ok {
+			h.closeAll()
+		}
+	}()
+	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		return nil, fmt.Errorf("capture: eventfd: %w", err)
+	}
+	h.evfd = efd
+	loIdx := 0
+	if lo, err := loopbackIfindex(); err == nil {
+		loIdx = lo
+	}
+	seen := map[string]bool{}
+	for _, name := range cfg.Interfaces {
+		if seen[name] {
+			return nil, fmt.Errorf("capture: interface %q given twice", name)
+		}
+		seen[name] = true
+		r, info, err := openRing(&cfg, name, loIdx)
+		if err != nil {
+			return nil, err
+		}
+		r.idx = len(h.rings)
+		h.rings = append(h.rings, r)
+		h.ifaces = append(h.ifaces, info)
+	}
+	for _, r := range h.rings {
+		h.pfds = append(h.pfds, unix.PollFd{Fd: int32(r.fd), Events: unix.POLLIN | unix.POLLERR})
+	}
+	h.pfds = append(h.pfds, unix.PollFd{Fd: int32(h.evfd), Events: unix.POLLIN})
+	ok = true
+	return h, nil
+}
+
+func loopbackIfindex() (int, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return 0, err
+	}
+	for _, ifc := range ifs {
+		if ifc.Flags&net.FlagLoopback != 0 {
+			return ifc.Index, nil
+		}
+	}
+	return 0, errors.New("no loopback")
+}
+
+// linkTypeFor maps an ARPHRD type to the link type written to the file and
+// whether the interface must be captured cooked (SLL2).
+func linkTypeFor(hatype uint16) (LinkType, bool) {
+	switch hatype {
+	case unix.ARPHRD_ETHER, unix.ARPHRD_LOOPBACK:
+		return LinkTypeEthernet, false
+	case unix.ARPHRD_NONE:
+		return LinkTypeRaw, false
+	}
+	return LinkTypeLinuxSLL2, true
+}
+
+func ifaceHatype(name string) (uint16, error) {
+	b, err := os.ReadFile("/sys/class/net/" + name + "/type")
+	if err != nil {
+		return 0, err
+	}
+	var v int
+	if _, err := fmt.Sscanf(string(b), "%d", &v); err != nil {
+		return 0, err
+	}
+	return uint16(v), nil
+}
+
+func openRing(cfg *Config, name string, loIdx int) (*ring, InterfaceInfo, error) {
+	r := &ring{fd: -1, snaplen: cfg.Snaplen, loIfindex: loIdx}
+	info := InterfaceInfo{Name: name, Snaplen: cfg.Snaplen, OS: osName()}
+	if cfg.Filter != nil {
+		info.Filter = cfg.Filter.Expression()
+	}
+	sockType := unix.SOCK_RAW
+	if name == "any" {
+		r.cooked = true
+		r.linkType = LinkTypeLinuxSLL2
+		info.Description = "Pseudo-device that captures on all interfaces"
+		sockType = unix.SOCK_DGRAM
+	} else {
+		ifc, err := net.InterfaceByName(name)
+		if err != nil {
+			return nil, info, &InterfaceError{Name: name, Reason: "no such device exists (smcdump -D lists the interfaces)"}
+		}
+		if ifc.Flags&net.FlagUp == 0 {
+			return nil, info, &InterfaceError{Name: name, Reason: "that device is not up"}
+		}
+		r.ifindex = ifc.Index
+		info.KernelIfindex = ifc.Index
+		r.isLo = ifc.Flags&net.FlagLoopback != 0
+		hatype, err := ifaceHatype(name)
+		if err != nil {
+			hatype = unix.ARPHRD_ETHER
+			if r.isLo {
+				hatype = unix.ARPHRD_LOOPBACK
+			}
+		}
+		r.linkType, r.cooked = linkTypeFor(hatype)
+		if r.cooked {
+			sockType = unix.SOCK_DGRAM
+		}
+	}
+	info.LinkType = r.linkType
+
+	// 1. socket with protocol 0: receives nothing until bound.
+	fd, err := unix.Socket(unix.AF_PACKET, sockType|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+			return nil, info, &PermissionError{Err: err}
+		}
+		return nil, info, fmt.Errorf("capture: socket: %w", err)
+	}
+	r.fd = fd
+	fail := func(step string, err error) (*ring, InterfaceInfo, error) {
+		r.close()
+		if errors.Is(err, unix.EPERM) {
+			return nil, info, &PermissionError{Err: fmt.Errorf("%s: %w", step, err)}
+		}
+		return nil, info, fmt.Errorf("capture: %s on %s: %w", step, name, err)
+	}
+	// 2. TPACKET_V3 before the ring request.
+	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V3); err != nil {
+		return fail("PACKET_VERSION", err)
+	}
+	// 3. filter (which also enforces the snaplen, capture.md §1.6 #1).
+	prog, err := r.buildProgram(cfg, name)
+	if err != nil {
+		r.close()
+		return nil, info, err
+	}
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		r.close()
+		return nil, info, fmt.Errorf("capture: assembling filter for %s: %w", name, err)
+	}
+	if err := attachFilter(fd, raw); err != nil {
+		return fail("SO_ATTACH_FILTER", err)
+	}
+	// Lock the filter so it cannot be replaced after privileges are dropped.
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_LOCK_FILTER, 1)
+	// 4+5. ring.
+	if err := r.setupRing(cfg); err != nil {
+		return fail("PACKET_RX_RING", err)
+	}
+	// Promiscuous mode (never on "any", like libpcap).
+	if !cfg.NoPromisc && name != "any" {
+		mreq := unix.PacketMreq{Ifindex: int32(r.ifindex), Type: unix.PACKET_MR_PROMISC}
+		if err := unix.SetsockoptPacketMreq(fd, unix.SOL_PACKET, unix.PACKET_ADD_MEMBERSHIP, &mreq); err != nil {
+			return fail("PACKET_ADD_MEMBERSHIP", err)
+		}
+	}
+	// 6. bind: packets start flowing now, all of them filtered.
+	sa := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: r.ifindex}
+	if err := unix.Bind(fd, sa); err != nil {
+		if errors.Is(err, unix.ENETDOWN) {
+			r.close()
+			return nil, info, &InterfaceError{Name: name, Reason: "that device is not up"}
+		}
+		return fail("bind", err)
+	}
+	// Reset the counters so that only packets after bind are counted.
+	_, _ = unix.GetsockoptTpacketStatsV3(fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
+	return r, info, nil
+}
+
+func osName() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return runtime.GOOS
+	}
+	return unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:])
+}
+
+func attachFilter(fd int, raw []bpf.RawInstruction) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	fp := unix.SockFprog{Len: uint16(len(raw)), Filter: (*unix.SockFilter)(unsafe.Pointer(&raw[0]))}
+	err := unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &fp)
+	runtime.KeepAlive(raw)
+	return err
+}
+
+// buildProgram returns the kernel program: a direction / loopback-duplicate
+// prefix (capture.md §1.6 #2, #3: done in the kernel with the pkttype
+// extension) followed by the user's filter or a bare "ret #snaplen".
+func (r *ring) buildProgram(cfg *Config, name string) ([]bpf.Instruction, error) {
+	var prog []bpf.Instruction
+	reject := bpf.RetConstant{Val: 0}
+	rejectOutgoing := cfg.Direction == DirectionIn || r.isLo
+	if rejectOutgoing {
+		prog = append(prog,
+			bpf.LoadExtension{Num: bpf.ExtType},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: PacketOutgoing, SkipTrue: 1},
+			reject)
+	} else if r.cooked && name == "any" && r.loIfindex > 0 {
+		// "any": drop the outgoing copy on lo only.
+		prog = append(prog,
+			bpf.LoadExtension{Num: bpf.ExtInterfaceIndex},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(r.loIfindex), SkipTrue: 3},
+			bpf.LoadExtension{Num: bpf.ExtType},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: PacketOutgoing, SkipTrue: 1},
+			reject)
+	}
+	if cfg.Direction == DirectionOut {
+		prog = append(prog,
+			bpf.LoadExtension{Num: bpf.ExtType},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: PacketOutgoing, SkipTrue: 1},
+			reject)
+	}
+	kernelSnap := cfg.Snaplen
+	if r.cooked {
+		// The SLL2 header is added in userland; keep the file's caplen ≤ snaplen.
+		kernelSnap = max(cfg.Snaplen-sll2HeaderLen, 1)
+	}
+	if cfg.Filter == nil {
+		return append(prog, bpf.RetConstant{Val: uint32(kernelSnap)}), nil
+	}
+	if r.cooked {
+		// The kernel sees the network header at offset 0 on a SOCK_DGRAM
+		// socket, not the SLL2 frame the filter is written for: evaluate the
+		// filter in userland on the frame as written.
+		m, err := cfg.Filter.Matcher(r.linkType, cfg.Snaplen)
+		if err != nil {
+			return nil, fmt.Errorf("capture: filter on %s: %w", name, err)
+		}
+		r.matcher = m
+		return append(prog, bpf.RetConstant{Val: uint32(kernelSnap)}), nil
+	}
+	user, err := cfg.Filter.KernelProgram(r.linkType, cfg.Snaplen)
+	if err != nil {
+		return nil, fmt.Errorf("capture: filter on %s: %w", name, err)
+	}
+	if len(prog)+len(user) > 4096 {
+		return nil, fmt.Errorf("capture: filter on %s: program too long (%d instructions)", name, len(prog)+len(user))
+	}
+	return append(prog, user...), nil
+}
+
+// geometry picks block size and count for a ring of totalBytes (capture.md
+// §1.4: 1–4 MiB blocks; a block must hold one frame of snaplen bytes).
+func geometry(totalBytes, snaplen, blockOverride int) (blockSize, blockNr, frameSize int) {
+	page := os.Getpagesize()
+	frameSize = (phSLL + 32 + vlanTagLen + sll2HeaderLen + snaplen + 15) &^ 15
+	blockSize = blockOverride
+	if blockSize <= 0 {
+		blockSize = 1 << 20
+		for blockSize < 4<<20 && totalBytes/blockSize > 32 {
+			blockSize <<= 1
+		}
+		for blockSize > 128<<10 && totalBytes/blockSize < 4 {
+			blockSize >>= 1
+		}
+	}
+	for blockSize < frameSize {
+		blockSize <<= 1
+	}
+	blockSize = (blockSize + page - 1) / page * page
+	blockNr = max(totalBytes/blockSize, 2)
+	return blockSize, blockNr, frameSize
+}
+
+func (r *ring) setupRing(cfg *Config) error {
+	blockSize, blockNr, frameSize := geometry(cfg.BufferKiB*1024, cfg.Snaplen, cfg.BlockSize)
+	var err error
+	for {
+		req := unix.TpacketReq3{
+			Block_size:     uint32(blockSize),
+			Block_nr:       uint32(blockNr),
+			Frame_size:     uint32(frameSize),
+			Frame_nr:       uint32(blockSize / frameSize * blockNr),
+			Retire_blk_tov: uint32(max(cfg.BlockTimeout.Milliseconds(), 1)),
+		}
+		err = unix.SetsockoptTpacketReq3(r.fd, unix.SOL_PACKET, unix.PACKET_RX_RING, &req)
+		if err == nil {
+			break
+		}
+		// Like libpcap: on ENOMEM shrink the request and retry.
+		if !errors.Is(err, unix.ENOMEM) || blockNr <= 2 {
+			return err
+		}
+		blockNr = blockNr * 3 / 4
+	}
+	mem, err := unix.Mmap(r.fd, 0, blockSize*blockNr, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_LOCKED|unix.MAP_POPULATE)
+	if err != nil {
+		mem, err = unix.Mmap(r.fd, 0, blockSize*blockNr, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+		if err != nil {
+			return fmt.Errorf("mmap: %w", err)
+		}
+	}
+	r.mem, r.blockSize, r.blockNr = mem, blockSize, blockNr
+	return nil
+}
+
+func (r *ring) close() {
+	if r.mem != nil {
+		_ = unix.Munmap(r.mem)
+		r.mem = nil
+	}
+	if r.fd >= 0 {
+		_ = unix.Close(r.fd)
+		r.fd = -1
+	}
+}
+
+func (r *ring) statusPtr(block int) *uint32 {
+	return (*uint32)(unsafe.Pointer(&r.mem[block*r.blockSize+bdBlockStatus]))
+}
+
+func (r *ring) ready() bool {
+	return atomic.LoadUint32(r.statusPtr(r.block))&unix.TP_STATUS_USER != 0
+}
+
+func (r *ring) firstTS() (uint32, uint32) {
+	b := r.block * r.blockSize
+	return binary.NativeEndian.Uint32(r.mem[b+bdTsFirstSec:]), binary.NativeEndian.Uint32(r.mem[b+bdTsFirstNsec:])
+}
+
+func (r *ring) beginBlock() {
+	b := r.block * r.blockSize
+	r.reading = true
+	r.remaining = int(binary.NativeEndian.Uint32(r.mem[b+bdNumPkts:]))
+	r.off = b + int(binary.NativeEndian.Uint32(r.mem[b+bdFirstPkt:]))
+}
+
+func (r *ring) releaseBlock() {
+	atomic.StoreUint32(r.statusPtr(r.block), unix.TP_STATUS_KERNEL)
+	r.reading = false
+	r.block++
+	if r.block == r.blockNr {
+		r.block = 0
+	}
+}
+
+// Interfaces describes the capture interfaces, in pcapng interface-id order.
+func (h *Handle) Interfaces() []InterfaceInfo { return h.ifaces }
+
+// LinkType returns the link type of interface i.
+func (h *Handle) LinkType(i int) LinkType { return h.ifaces[i].LinkType }
+
+// Next returns the next packet. Data aliases the ring and is valid until the
+// next call to Next or Close. After Stop, Next returns the packets already in
+// the ring (waiting one block-retire timeout for partly filled blocks) and
+// then io.EOF; after Close it returns ErrClosed.
+func (h *Handle) Next() (Packet, error) {
+	h.readMu.Lock()
+	defer h.readMu.Unlock()
+	for {
+		if h.closed.Load() {
+			return Packet{}, ErrClosed
+		}
+		if r := h.cur; r != nil {
+			for r.remaining > 0 {
+				p, ok := h.parse(r)
+				if ok {
+					return p, nil
+				}
+			}
+			r.releaseBlock()
+			h.cur = nil
+		}
+		if r := h.pickReady(); r != nil {
+			r.beginBlock()
+			h.cur = r
+			continue
+		}
+		timeout := h.cfg.PollTimeout
+		if h.stopping.Load() {
+			now := time.Now()
+			if h.drainEnd.IsZero() {
+				h.drainEnd = now.Add(h.cfg.BlockTimeout + 10*time.Millisecond)
+			}
+			if !now.Before(h.drainEnd) {
+				return Packet{}, io.EOF
+			}
+			timeout = min(h.drainEnd.Sub(now), timeout)
+		}
+		if err := h.poll(timeout); err != nil {
+			return Packet{}, err
+		}
+	}
+}
+
+func (h *Handle) pickReady() *ring {
+	var best *ring
+	var bs, bn uint32
+	for _, r := range h.rings {
+		if !r.ready() {
+			continue
+		}
+		if len(h.rings) == 1 {
+			return r
+		}
+		s, n := r.firstTS()
+		if best == nil || s < bs || (s == bs && n < bn) {
+			best, bs, bn = r, s, n
+		}
+	}
+	return best
+}
+
+func (h *Handle) poll(timeout time.Duration) error {
+	for i := range h.pfds {
+		h.pfds[i].Revents = 0
+	}
+	ms := int((timeout + time.Millisecond - 1) / time.Millisecond)
+	_, err := unix.Poll(h.pfds, ms)
+	if err != nil && !errors.Is(err, unix.EINTR) {
+		return fmt.Errorf("capture: poll: %w", err)
+	}
+	ev := h.pfds[len(h.pfds)-1]
+	if ev.Revents&unix.POLLIN != 0 {
+		var buf [8]byte
+		_, _ = unix.Read(h.evfd, buf[:])
+	}
+	for i, p := range h.pfds[:len(h.pfds)-1] {
+		if p.Revents&(unix.POLLERR|unix.POLLNVAL|unix.POLLHUP) != 0 {
+			// POLLERR on a packet socket: the device went down or away.
+			if soerr, _ := unix.GetsockoptInt(int(p.Fd), unix.SOL_SOCKET, unix.SO_ERROR); soerr != 0 {
+				return fmt.Errorf("capture: %s: %w", h.ifaces[i].Name, unix.Errno(soerr))
+			}
+		}
+	}
+	return nil
+}
+
+// parse decodes the packet at r.off and advances. ok is false when the packet
+// was filtered out in userland.
+func (h *Handle) parse(r *ring) (Packet, bool) {
+	m := r.mem
+	o := r.off
+	ne := binary.NativeEndian
+	next := int(ne.Uint32(m[o+phNext:]))
+	r.remaining--
+	r.off = o + next
+	sec := ne.Uint32(m[o+phSec:])
+	nsec := ne.Uint32(m[o+phNsec:])
+	snap := int(ne.Uint32(m[o+phSnaplen:]))
+	wire := int(ne.Uint32(m[o+phLen:]))
+	status := ne.Uint32(m[o+phStatus:])
+	mac := int(ne.Uint16(m[o+phMac:]))
+	sll := o + phSLL
+	pkttype := m[sll+sllPkttype]
+	ifindex := int(int32(ne.Uint32(m[sll+sllIfindex:])))
+	if pkttype == PacketOutgoing {
+		// tcpdump shows loopback packets once: drop the outgoing copy on lo.
+		if r.isLo || ifindex == r.loIfindex || h.cfg.Direction == DirectionIn {
+			return Packet{}, false
+		}
+	} else if h.cfg.Direction == DirectionOut {
+		return Packet{}, false
+	}
+	start := o + mac
+	if start+snap > len(m) || start < o {
+		return Packet{}, false
+	}
+	data := m[start : start+snap : start+snap]
+	tci := ne.Uint32(m[o+phVlanTCI:])
+	hasVLAN := status&unix.TP_STATUS_VLAN_VALID != 0 || tci != 0
+	tpid := uint16(0x8100)
+	if status&unix.TP_STATUS_VLAN_TPID_VALID != 0 {
+		if t := ne.Uint16(m[o+phVlanTPID:]); t != 0 {
+			tpid = t
+		}
+	}
+	switch {
+	case r.cooked:
+		proto := binary.BigEndian.Uint16(m[sll+sllProtocol:])
+		buf := h.scratch[:0]
+		var hdr [sll2HeaderLen]byte
+		binary.BigEndian.PutUint16(hdr[0:], proto)
+		binary.BigEndian.PutUint32(hdr[4:], uint32(ifindex))
+		// sll_hatype is host order in sockaddr_ll; SLL2 wants network order.
+		binary.BigEndian.PutUint16(hdr[8:], ne.Uint16(m[sll+sllHatype:]))
+		hdr[10] = pkttype
+		hdr[11] = m[sll+sllHalen]
+		copy(hdr[12:20], m[sll+sllAddr:sll+sllAddr+8])
+		extra := sll2HeaderLen
+		if hasVLAN {
+			binary.BigEndian.PutUint16(hdr[0:], tpid)
+			buf = append(buf, hdr[:]...)
+			buf = binary.BigEndian.AppendUint16(buf, uint16(tci))
+			buf = binary.BigEndian.AppendUint16(buf, proto)
+			extra += vlanTagLen
+		} else {
+			buf = append(buf, hdr[:]...)
+		}
+		buf = append(buf, data...)
+		h.scratch = buf
+		data = buf
+		wire += extra
+	case hasVLAN && r.linkType == LinkTypeEthernet && len(data) >= 12:
+		buf := append(h.scratch[:0], data[:12]...)
+		buf = binary.BigEndian.AppendUint16(buf, tpid)
+		buf = binary.BigEndian.AppendUint16(buf, uint16(tci))
+		buf = append(buf, data[12:]...)
+		h.scratch = buf
+		data = buf
+		wire += vlanTagLen
+	}
+	if len(data) > r.snaplen {
+		data = data[:r.snaplen]
+	}
+	if r.matcher != nil && !r.matcher(data, wire) {
+		r.userFiltered.Add(1)
+		return Packet{}, false
+	}
+	r.captured.Add(1)
+	p := Packet{
+		Iface:         r.idx,
+		KernelIfindex: ifindex,
+		PktType:       pkttype,
+		Data:          data,
+	}
+	p.Info.Timestamp = time.Unix(int64(sec), int64(nsec))
+	p.Info.CaptureLength = len(data)
+	p.Info.Length = wire
+	p.Info.InterfaceIndex = r.idx
+	return p, true
+}
+
+// Stop asks Next to return the packets already in the rings (waiting up to
+// one block-retire timeout for partly filled blocks) and then io.EOF. It is
+// safe to call from a signal handler goroutine.
+func (h *Handle) Stop() {
+	h.stopping.Store(true)
+	h.wake()
+}
+
+func (h *Handle) wake() {
+	if h.evfd >= 0 {
+		var one [8]byte
+		binary.NativeEndian.PutUint64(one[:], 1)
+		_, _ = unix.Write(h.evfd, one[:])
+	}
+}
+
+// Stats returns cumulative counters per interface. PACKET_STATISTICS resets
+// on every read (capture.md §1.5), so the handle keeps running totals.
+func (h *Handle) Stats() (Stats, error) {
+	h.statsMu.Lock()
+	defer h.statsMu.Unlock()
+	now := time.Now()
+	var firstErr error
+	st := Stats{Interfaces: make([]InterfaceStats, len(h.rings))}
+	for i, r := range h.rings {
+		if r.fd >= 0 && !h.closed.Load() {
+			s, err := unix.GetsockoptTpacketStatsV3(r.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
+			if err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("capture: PACKET_STATISTICS on %s: %w", h.ifaces[i].Name, err)
+				}
+			} else {
+				r.received += uint64(s.Packets)
+				r.dropped += uint64(s.Drops)
+				r.freeze += uint64(s.Freeze_q_cnt)
+			}
+		}
+		st.Interfaces[i] = InterfaceStats{
+			Received:     r.received,
+			Dropped:      r.dropped,
+			FreezeQueue:  r.freeze,
+			Captured:     r.captured.Load(),
+			UserFiltered: r.userFiltered.Load(),
+			Start:        h.start,
+			End:          now,
+		}
+	}
+	return st, firstErr
+}
+
+// Close stops the capture and releases the rings. A concurrent Next returns
+// ErrClosed within one poll timeout.
+func (h *Handle) Close() error {
+	if h.closed.Load() {
+		return nil
+	}
+	// Take final counters before the sockets go away.
+	_, _ = h.Stats()
+	h.closed.Store(true)
+	h.wake()
+	h.readMu.Lock()
+	defer h.readMu.Unlock()
+	h.closeAll()
+	return nil
+}
+
+func (h *Handle) closeAll() {
+	for _, r := range h.rings {
+		r.close()
+	}
+	if h.evfd >= 0 {
+		_ = unix.Close(h.evfd)
+		h.evfd = -1
+	}
+}

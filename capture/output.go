@@ -1,0 +1,435 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Format is an output file format.
+type Format int
+
+const (
+	// FormatPcapng writes pcapng with statistics and kstat blocks (default).
+	FormatPcapng Format = iota
+	// FormatPcap writes legacy pcap (one link type, no statistics).
+	FormatPcap
+)
+
+// ParseFormat parses "pcapng" or "pcap".
+func ParseFormat(s string) (Format, error) {
+	switch s {
+	case "", "pcapng":
+		return FormatPcapng, nil
+	case "pcap":
+		return FormatPcap, nil
+	}
+	return 0, fmt.Errorf("unknown format %q (want pcapng or pcap)", s)
+}
+
+// ErrFileLimit is returned by Output.WritePacket when -G rotation with a -W
+// limit has produced the maximum number of files (tcpdump then exits with
+// status 0).
+var ErrFileLimit = errors.New("capture: maximum number of files reached")
+
+// OutputConfig configures an Output.
+type OutputConfig struct {
+	// Path is the file name ("-" for Stdout). With RotateEvery it may contain
+	// strftime(3) conversions.
+	Path string
+	// Stdout receives the capture when Path is "-".
+	Stdout io.Writer
+	// Format selects pcapng (default) or pcap.
+	Format Format
+	// Micro selects microsecond pcap timestamps (magic a1b2c3d4).
+	Micro bool
+	// Section describes the pcapng section header.
+	Section SectionInfo
+	// Interfaces are written as IDBs (pcapng); pcap uses the first one's link
+	// type and snaplen, and all must share the link type.
+	Interfaces []InterfaceInfo
+	// RotateSize starts a new file when the current one exceeds this many
+	// bytes (tcpdump -C); 0 disables.
+	RotateSize int64
+	// RotateEvery starts a new file after this long (tcpdump -G); 0 disables.
+	RotateEvery time.Duration
+	// MaxFiles is tcpdump -W: with RotateSize a ring of MaxFiles files; with
+	// RotateEvery stop after MaxFiles files (ErrFileLimit).
+	MaxFiles int
+	// PacketBuffered flushes after every packet (tcpdump -U).
+	PacketBuffered bool
+	// BufferSize is the write buffer size; 0 means DefaultWriteBuffer.
+	BufferSize int
+	// Stats returns the cumulative interface counters, written as ISBs at the
+	// end of every pcapng file (also rotated ones). May be nil.
+	Stats func() (Stats, error)
+	// FileOpened is called after each new file (not the first) is started,
+	// with the Output locked: it may call WriteKstatLocked. May be nil.
+	FileOpened func(o *Output, name string)
+	// Now returns the current time (tests); nil means time.Now.
+	Now func() time.Time
+	// Location is used for strftime names; nil means time.Local.
+	Location *time.Location
+}
+
+type packetWriter interface {
+	WritePacket(p *Packet) error
+	Flush() error
+	Size() int64
+}
+
+// Output writes packets to a file (or stdout) with tcpdump-style rotation.
+// Methods are safe for concurrent use.
+type Output struct {
+	mu        sync.Mutex
+	cfg       OutputConfig
+	w         packetWriter
+	ng        *NgWriter // nil for pcap
+	f         *os.File  // nil for stdout
+	name      string
+	fileStart time.Time
+	cCount    int
+	gFiles    int
+	files     []string
+	err       error
+}
+
+// NewOutput opens the first file and writes its headers.
+func NewOutput(cfg OutputConfig) (*Output, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("capture: no output path")
+	}
+	if len(cfg.Interfaces) == 0 {
+		return nil, errors.New("capture: output needs at least one interface")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.Path == "-" && (cfg.RotateSize > 0 || cfg.RotateEvery > 0) {
+		return nil, errors.New("capture: cannot rotate when writing to standard output")
+	}
+	if cfg.Format == FormatPcap {
+		for _, ifc := range cfg.Interfaces[1:] {
+			if ifc.LinkType != cfg.Interfaces[0].LinkType {
+				return nil, fmt.Errorf("capture: pcap format needs one link type, but %s and %s differ; use pcapng", cfg.Interfaces[0].Name, ifc.Name)
+			}
+		}
+	}
+	o := &Output{cfg: cfg}
+	if err := o.open(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// FileName returns the name tcpdump would use for rotation count cnt at time
+// t: strftime conversions (when RotateEvery is set) and a numeric suffix
+// (zero-padded to the width of MaxFiles when MaxFiles is set).
+func (o *Output) FileName(t time.Time, cnt int) string {
+	maxFiles := o.cfg.MaxFiles
+	if o.cfg.RotateSize == 0 {
+		maxFiles = 0 // tcpdump numbers files only with -C
+	}
+	return makeFilename(o.cfg.Path, o.cfg.RotateEvery > 0, t.In(o.cfg.Location), cnt, maxFiles)
+}
+
+func makeFilename(path string, strf bool, t time.Time, cnt, maxFiles int) string {
+	name := path
+	if strf {
+		name = Strftime(path, t)
+	}
+	width := 0
+	if maxFiles > 0 {
+		width = len(strconv.Itoa(maxFiles))
+	}
+	if cnt == 0 && width == 0 {
+		return name
+	}
+	s := strconv.Itoa(cnt)
+	for len(s) < width {
+		s = "0" + s
+	}
+	return name + s
+}
+
+func (o *Output) open() error {
+	now := o.cfg.Now()
+	var w io.Writer
+	if o.cfg.Path == "-" {
+		if o.cfg.Stdout == nil {
+			return errors.New("capture: no standard output writer")
+		}
+		w = o.cfg.Stdout
+		o.name = "-"
+		o.f = nil
+	} else {
+		name := o.FileName(now, o.cCount)
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				return fmt.Errorf("%s: %w", name, pe.Err)
+			}
+			return err
+		}
+		o.f, o.name, w = f, name, f
+	}
+	o.fileStart = now
+	o.files = append(o.files, o.name)
+	if o.cfg.Format == FormatPcap {
+		ifc := o.cfg.Interfaces[0]
+		pw, err := NewPcapWriter(w, ifc.LinkType, ifc.Snaplen, o.cfg.Micro, o.cfg.BufferSize)
+		if err != nil {
+			return err
+		}
+		o.w, o.ng = pw, nil
+	} else {
+		nw, err := NewNgWriter(w, o.cfg.Section, o.cfg.Interfaces, o.cfg.BufferSize)
+		if err != nil {
+			return err
+		}
+		o.w, o.ng = nw, nw
+	}
+	if o.cfg.PacketBuffered {
+		return o.flushLocked()
+	}
+	return nil
+}
+
+// finish writes the ISBs, flushes and closes the current file.
+func (o *Output) finish() error {
+	var first error
+	if o.ng != nil && o.cfg.Stats != nil {
+		if st, err := o.cfg.Stats(); err == nil || len(st.Interfaces) > 0 {
+			for i, is := range st.Interfaces {
+				if i < len(o.cfg.Interfaces) {
+					if err := o.ng.WriteStats(i, is); err != nil && first == nil {
+						first = err
+					}
+				}
+			}
+		}
+	}
+	if err := o.flushLocked(); err != nil && first == nil {
+		first = err
+	}
+	if o.f != nil {
+		if err := o.f.Close(); err != nil && first == nil {
+			first = o.wrap(err)
+		}
+		o.f = nil
+	}
+	return first
+}
+
+func (o *Output) wrap(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s: %w", o.name, err)
+}
+
+func (o *Output) flushLocked() error {
+	if err := o.w.Flush(); err != nil {
+		return o.wrap(err)
+	}
+	return nil
+}
+
+// rotateIfNeeded starts a new file before a packet is written, so no packet
+// is lost or split across a rotation.
+func (o *Output) rotateIfNeeded() error {
+	if o.cfg.Path == "-" {
+		return nil
+	}
+	var byTime, bySize bool
+	if o.cfg.RotateEvery > 0 && o.cfg.Now().Sub(o.fileStart) >= o.cfg.RotateEvery {
+		byTime = true
+	} else if o.cfg.RotateSize > 0 && o.w.Size() > o.cfg.RotateSize {
+		bySize = true
+	}
+	if !byTime && !bySize {
+		return nil
+	}
+	if byTime {
+		o.gFiles++
+		if o.cfg.MaxFiles > 0 && o.gFiles >= o.cfg.MaxFiles {
+			return ErrFileLimit
+		}
+		o.cCount = 0
+	} else {
+		o.cCount++
+		if o.cfg.MaxFiles > 0 && o.cfg.RotateEvery == 0 && o.cCount >= o.cfg.MaxFiles {
+			o.cCount = 0
+		}
+	}
+	if err := o.finish(); err != nil {
+		return err
+	}
+	if err := o.open(); err != nil {
+		return err
+	}
+	if o.cfg.FileOpened != nil {
+		o.cfg.FileOpened(o, o.name)
+	}
+	return nil
+}
+
+// WritePacket writes p, rotating first if needed.
+func (o *Output) WritePacket(p *Packet) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return o.err
+	}
+	if err := o.rotateIfNeeded(); err != nil {
+		o.err = err
+		return err
+	}
+	if err := o.w.WritePacket(p); err != nil {
+		o.err = o.wrap(err)
+		return o.err
+	}
+	if o.cfg.PacketBuffered {
+		if err := o.flushLocked(); err != nil {
+			o.err = err
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteKstat stores a kernel-counter snapshot (JSON) in the current file as
+// a custom block. It does nothing for pcap output.
+func (o *Output) WriteKstat(snapshotJSON []byte) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.WriteKstatLocked(snapshotJSON)
+}
+
+// WriteKstatLocked is WriteKstat for use inside OutputConfig.FileOpened.
+func (o *Output) WriteKstatLocked(snapshotJSON []byte) error {
+	if o.err != nil {
+		return o.err
+	}
+	if o.ng == nil {
+		return nil
+	}
+	if err := o.ng.WriteKstat(snapshotJSON); err != nil {
+		return o.wrap(err)
+	}
+	if o.cfg.PacketBuffered {
+		return o.flushLocked()
+	}
+	return nil
+}
+
+// Flush writes buffered data to the file (tcpdump flushes on SIGUSR2).
+func (o *Output) Flush() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.flushLocked()
+}
+
+// Files returns the names of all files opened so far, in order.
+func (o *Output) Files() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.files...)
+}
+
+// Close writes the final ISBs, flushes and closes the file. The file is
+// valid pcapng (or pcap) even if an earlier write failed.
+func (o *Output) Close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.w == nil {
+		return nil
+	}
+	err := o.finish()
+	o.w = nil
+	if err == nil && o.err != nil && !errors.Is(o.err, ErrFileLimit) {
+		err = o.err
+	}
+	return err
+}
+
+// Strftime formats t with the strftime(3) conversions commonly used in
+// tcpdump -G file names: %Y %y %m %d %e %H %I %M %S %p %j %a %A %b %B %h %F %T
+// %D %R %s %z %Z %n %t %%. Unknown conversions are copied as they are.
+func Strftime(format string, t time.Time) string {
+	var sb strings.Builder
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		if c != '%' || i+1 == len(format) {
+			sb.WriteByte(c)
+			continue
+		}
+		i++
+		switch format[i] {
+		case 'Y':
+			sb.WriteString(strconv.Itoa(t.Year()))
+		case 'y':
+			sb.WriteString(t.Format("06"))
+		case 'm':
+			sb.WriteString(t.Format("01"))
+		case 'd':
+			sb.WriteString(t.Format("02"))
+		case 'e':
+			sb.WriteString(t.Format("_2"))
+		case 'H':
+			sb.WriteString(t.Format("15"))
+		case 'I':
+			sb.WriteString(t.Format("03"))
+		case 'M':
+			sb.WriteString(t.Format("04"))
+		case 'S':
+			sb.WriteString(t.Format("05"))
+		case 'p':
+			sb.WriteString(t.Format("PM"))
+		case 'j':
+			fmt.Fprintf(&sb, "%03d", t.YearDay())
+		case 'a':
+			sb.WriteString(t.Format("Mon"))
+		case 'A':
+			sb.WriteString(t.Format("Monday"))
+		case 'b', 'h':
+			sb.WriteString(t.Format("Jan"))
+		case 'B':
+			sb.WriteString(t.Format("January"))
+		case 'F':
+			sb.WriteString(t.Format("2006-01-02"))
+		case 'T':
+			sb.WriteString(t.Format("15:04:05"))
+		case 'D':
+			sb.WriteString(t.Format("01/02/06"))
+		case 'R':
+			sb.WriteString(t.Format("15:04"))
+		case 's':
+			sb.WriteString(strconv.FormatInt(t.Unix(), 10))
+		case 'z':
+			sb.WriteString(t.Format("-0700"))
+		case 'Z':
+			sb.WriteString(t.Format("MST"))
+		case 'n':
+			sb.WriteByte('\n')
+		case 't':
+			sb.WriteByte('\t')
+		case '%':
+			sb.WriteByte('%')
+		default:
+			sb.WriteByte('%')
+			sb.WriteByte(format[i])
+		}
+	}
+	return sb.String()
+}

@@ -1,0 +1,385 @@
+package capture
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// pcapng block types and option codes (draft-ietf-opsawg-pcapng; capture.md
+// §3.1 and §3.3). pcapgo.NgWriter cannot write isb_osdrop, isb_filteraccept
+// or EPB options, so the project writes the blocks itself.
+const (
+	blockSHB    = 0x0A0D0D0A
+	blockIDB    = 0x00000001
+	blockISB    = 0x00000005
+	blockEPB    = 0x00000006
+	blockCustom = 0x00000BAD // custom block, may be copied
+
+	optEnd     = 0
+	optComment = 1
+
+	shbHardware = 2
+	shbOS       = 3
+	shbUserAppl = 4
+
+	ifName        = 2
+	ifDescription = 3
+	ifTsresol     = 9
+	ifFilter      = 11
+	ifOS          = 12
+
+	epbFlags = 2
+
+	isbStartTime    = 2
+	isbEndTime      = 3
+	isbIfRecv       = 4
+	isbIfDrop       = 5
+	isbFilterAccept = 6
+	isbOSDrop       = 7
+	isbUsrDeliv     = 8
+)
+
+// KstatPEN is the Private Enterprise Number in smcdump's custom blocks: 32473,
+// the IANA example/documentation PEN (RFC 5612). smcdump has no registered
+// PEN; readers must also check the tag at the start of the data. See
+// capture/PCAPNG.md.
+const KstatPEN = 32473
+
+// KstatTag starts the custom data of a kernel-counter snapshot block; the
+// snapshot JSON follows it.
+const KstatTag = "smcdump.kstat/v1\n"
+
+// DefaultWriteBuffer is the output buffer size (capture.md §3.1: 1–4 MiB).
+const DefaultWriteBuffer = 4 << 20
+
+// ErrWriterFailed is wrapped by write errors after a previous write failed.
+var ErrWriterFailed = errors.New("capture: output failed earlier")
+
+// blockWriter buffers whole blocks and writes them to w. If a write fails on
+// a file (disk full), the file is truncated back to the last block boundary
+// that was written completely, so the file stays readable.
+type blockWriter struct {
+	w       io.Writer
+	f       *os.File // non-nil when w is a regular file that can be truncated
+	buf     []byte
+	size    int
+	written int64
+	err     error
+}
+
+func newBlockWriter(w io.Writer, size int) *blockWriter {
+	if size <= 0 {
+		size = DefaultWriteBuffer
+	}
+	b := &blockWriter{w: w, buf: make([]byte, 0, size), size: size}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			b.f = f
+		}
+	}
+	return b
+}
+
+// reserve makes room for a block of n bytes.
+func (b *blockWriter) reserve(n int) {
+	if len(b.buf)+n > b.size && len(b.buf) > 0 {
+		_ = b.flush()
+	}
+}
+
+func (b *blockWriter) flush() error {
+	if b.err != nil {
+		b.buf = b.buf[:0]
+		return b.err
+	}
+	if len(b.buf) == 0 {
+		return nil
+	}
+	n, err := b.w.Write(b.buf)
+	if err == nil && n < len(b.buf) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		if b.f != nil && n > 0 {
+			// Drop the partial write: keep only complete blocks.
+			if terr := b.f.Truncate(b.written); terr == nil {
+				_, _ = b.f.Seek(b.written, io.SeekStart)
+			}
+		}
+		b.err = err
+		b.buf = b.buf[:0]
+		return err
+	}
+	b.written += int64(n)
+	b.buf = b.buf[:0]
+	if cap(b.buf) > 2*b.size {
+		b.buf = make([]byte, 0, b.size)
+	}
+	return nil
+}
+
+func (b *blockWriter) size64() int64 { return b.written + int64(len(b.buf)) }
+
+func pad4(n int) int { return (n + 3) &^ 3 }
+
+var zeros [8]byte
+
+func appendU16(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }
+func appendU32(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
+func appendU64(b []byte, v uint64) []byte { return binary.LittleEndian.AppendUint64(b, v) }
+
+// appendOpt appends one option (code, length, value padded to 4 bytes).
+func appendOpt(b []byte, code uint16, val []byte) []byte {
+	b = appendU16(b, code)
+	b = appendU16(b, uint16(len(val)))
+	b = append(b, val...)
+	return append(b, zeros[:pad4(len(val))-len(val)]...)
+}
+
+func appendOptU64(b []byte, code uint16, v uint64) []byte {
+	b = appendU16(b, code)
+	b = appendU16(b, 8)
+	return appendU64(b, v)
+}
+
+// appendOptTS appends a timestamp option (high and low 32-bit halves, ns).
+func appendOptTS(b []byte, code uint16, t time.Time) []byte {
+	ns := uint64(t.UnixNano())
+	b = appendU16(b, code)
+	b = appendU16(b, 8)
+	b = appendU32(b, uint32(ns>>32))
+	return appendU32(b, uint32(ns))
+}
+
+// finishBlock patches the total length into the block that starts at start
+// and appends the trailing length.
+func finishBlock(b []byte, start int) []byte {
+	n := len(b) - start + 4
+	binary.LittleEndian.PutUint32(b[start+4:], uint32(n))
+	return appendU32(b, uint32(n))
+}
+
+// SectionInfo describes the pcapng section header.
+type SectionInfo struct {
+	Application string // shb_userappl, e.g. "smcdump 0.1.0"
+	OS          string // shb_os; "" = detect
+	Hardware    string // shb_hardware; "" = detect
+}
+
+// NgWriter writes pcapng: a section header, one IDB per interface, EPBs,
+// interface statistics and custom blocks. Timestamps are in nanoseconds
+// (if_tsresol 9). Blocks are little-endian.
+type NgWriter struct {
+	bw     *blockWriter
+	ifaces []InterfaceInfo
+}
+
+// NewNgWriter writes the section header and interface descriptions to w and
+// returns the writer. bufSize ≤ 0 means DefaultWriteBuffer.
+func NewNgWriter(w io.Writer, sec SectionInfo, ifaces []InterfaceInfo, bufSize int) (*NgWriter, error) {
+	if len(ifaces) == 0 {
+		return nil, errors.New("capture: pcapng writer needs at least one interface")
+	}
+	nw := &NgWriter{bw: newBlockWriter(w, bufSize), ifaces: ifaces}
+	if sec.OS == "" {
+		sec.OS = hostOS()
+	}
+	if sec.Hardware == "" {
+		sec.Hardware = hostHardware()
+	}
+	b := nw.bw.buf
+	start := len(b)
+	b = appendU32(b, blockSHB)
+	b = appendU32(b, 0)
+	b = appendU32(b, 0x1A2B3C4D)
+	b = appendU16(b, 1)
+	b = appendU16(b, 0)
+	b = appendU64(b, ^uint64(0)) // section length unknown
+	if sec.Hardware != "" {
+		b = appendOpt(b, shbHardware, []byte(sec.Hardware))
+	}
+	if sec.OS != "" {
+		b = appendOpt(b, shbOS, []byte(sec.OS))
+	}
+	if sec.Application != "" {
+		b = appendOpt(b, shbUserAppl, []byte(sec.Application))
+	}
+	b = appendOpt(b, optEnd, nil)
+	b = finishBlock(b, start)
+	for _, ifc := range ifaces {
+		start = len(b)
+		snap := ifc.Snaplen
+		if snap <= 0 {
+			snap = DefaultSnaplen
+		}
+		b = appendU32(b, blockIDB)
+		b = appendU32(b, 0)
+		b = appendU16(b, uint16(ifc.LinkType))
+		b = appendU16(b, 0)
+		b = appendU32(b, uint32(snap))
+		if ifc.Name != "" {
+			b = appendOpt(b, ifName, []byte(ifc.Name))
+		}
+		if ifc.Description != "" {
+			b = appendOpt(b, ifDescription, []byte(ifc.Description))
+		}
+		b = appendOpt(b, ifTsresol, []byte{9})
+		if ifc.Filter != "" {
+			b = appendOpt(b, ifFilter, append([]byte{0}, ifc.Filter...))
+		}
+		if ifc.OS != "" {
+			b = appendOpt(b, ifOS, []byte(ifc.OS))
+		}
+		b = appendOpt(b, optEnd, nil)
+		b = finishBlock(b, start)
+	}
+	nw.bw.buf = b
+	return nw, nil
+}
+
+// WritePacket writes one Enhanced Packet Block for p, with epb_flags set
+// from the packet direction when it is known.
+func (w *NgWriter) WritePacket(p *Packet) error {
+	return w.WritePacketData(p.Iface, p.Info.Timestamp, p.Data, p.Info.Length, p.EPBFlags())
+}
+
+// WritePacketData writes one Enhanced Packet Block. flags (epb_flags) is
+// omitted when zero. It does not allocate.
+func (w *NgWriter) WritePacketData(iface int, ts time.Time, data []byte, wireLen int, flags uint32) error {
+	if w.bw.err != nil {
+		return w.bw.err
+	}
+	if iface < 0 || iface >= len(w.ifaces) {
+		return fmt.Errorf("capture: pcapng: interface id %d out of range (have %d)", iface, len(w.ifaces))
+	}
+	if wireLen < len(data) {
+		wireLen = len(data)
+	}
+	n := 28 + pad4(len(data)) + 4
+	if flags != 0 {
+		n += 12
+	}
+	w.bw.reserve(n)
+	b := w.bw.buf
+	start := len(b)
+	ns := uint64(ts.UnixNano())
+	b = appendU32(b, blockEPB)
+	b = appendU32(b, uint32(n))
+	b = appendU32(b, uint32(iface))
+	b = appendU32(b, uint32(ns>>32))
+	b = appendU32(b, uint32(ns))
+	b = appendU32(b, uint32(len(data)))
+	b = appendU32(b, uint32(wireLen))
+	b = append(b, data...)
+	b = append(b, zeros[:pad4(len(data))-len(data)]...)
+	if flags != 0 {
+		b = appendU16(b, epbFlags)
+		b = appendU16(b, 4)
+		b = appendU32(b, flags)
+		b = appendU32(b, optEnd)
+	}
+	b = appendU32(b, uint32(len(b)-start+4))
+	w.bw.buf = b
+	return nil
+}
+
+// WriteStats writes an Interface Statistics Block for interface iface.
+// Counters are cumulative since the capture started (pcapng semantics):
+// isb_ifrecv = Received, isb_ifdrop = isb_osdrop = Dropped (ring drops in the
+// kernel; dumpcap and Wireshark use ifdrop, capture.md §1.5),
+// isb_filteraccept = Received, isb_usrdeliv = Captured.
+func (w *NgWriter) WriteStats(iface int, s InterfaceStats) error {
+	if w.bw.err != nil {
+		return w.bw.err
+	}
+	if iface < 0 || iface >= len(w.ifaces) {
+		return fmt.Errorf("capture: pcapng: interface id %d out of range (have %d)", iface, len(w.ifaces))
+	}
+	w.bw.reserve(256)
+	b := w.bw.buf
+	start := len(b)
+	end := s.End
+	if end.IsZero() {
+		end = time.Now()
+	}
+	ns := uint64(end.UnixNano())
+	b = appendU32(b, blockISB)
+	b = appendU32(b, 0)
+	b = appendU32(b, uint32(iface))
+	b = appendU32(b, uint32(ns>>32))
+	b = appendU32(b, uint32(ns))
+	b = appendOpt(b, optComment, []byte("Counters provided by smcdump"))
+	if !s.Start.IsZero() {
+		b = appendOptTS(b, isbStartTime, s.Start)
+	}
+	b = appendOptTS(b, isbEndTime, end)
+	b = appendOptU64(b, isbIfRecv, s.Received)
+	b = appendOptU64(b, isbIfDrop, s.Dropped)
+	b = appendOptU64(b, isbFilterAccept, s.Received)
+	b = appendOptU64(b, isbOSDrop, s.Dropped)
+	b = appendOptU64(b, isbUsrDeliv, s.Captured)
+	b = appendOpt(b, optEnd, nil)
+	w.bw.buf = finishBlock(b, start)
+	return nil
+}
+
+// WriteCustom writes a copiable Custom Block (type 0x00000BAD) with the
+// given Private Enterprise Number and data. The data is padded with NUL bytes
+// to a multiple of 4; no options follow it.
+func (w *NgWriter) WriteCustom(pen uint32, data []byte) error {
+	if w.bw.err != nil {
+		return w.bw.err
+	}
+	w.bw.reserve(16 + pad4(len(data)))
+	b := w.bw.buf
+	start := len(b)
+	b = appendU32(b, blockCustom)
+	b = appendU32(b, 0)
+	b = appendU32(b, pen)
+	b = append(b, data...)
+	b = append(b, zeros[:pad4(len(data))-len(data)]...)
+	w.bw.buf = finishBlock(b, start)
+	return nil
+}
+
+// WriteKstat stores a kernel-counter snapshot (JSON) in a custom block: PEN
+// KstatPEN, data = KstatTag followed by the JSON (capture/PCAPNG.md).
+func (w *NgWriter) WriteKstat(snapshotJSON []byte) error {
+	if len(snapshotJSON) > 16<<20 {
+		return errors.New("capture: kstat snapshot too large for a pcapng block")
+	}
+	data := make([]byte, 0, len(KstatTag)+len(snapshotJSON))
+	data = append(append(data, KstatTag...), snapshotJSON...)
+	return w.WriteCustom(KstatPEN, data)
+}
+
+// Flush writes buffered blocks to the underlying writer.
+func (w *NgWriter) Flush() error { return w.bw.flush() }
+
+// Size returns the number of bytes written so far, including buffered ones.
+func (w *NgWriter) Size() int64 { return w.bw.size64() }
+
+// Err returns the first write error, if any.
+func (w *NgWriter) Err() error { return w.bw.err }
+
+func hostOS() string {
+	return osName()
+}
+
+func hostHardware() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return runtime.GOARCH
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package capture
+
+import "runtime"
+
+func osName() string { return runtime.GOOS }
