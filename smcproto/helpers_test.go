@@ -40,3 +40,5 @@ func diff(t *testing.T, want, got any) {
 		t.Errorf("mismatch (-want +got):\n%s", d)
 	}
 }
+
+func netipPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
