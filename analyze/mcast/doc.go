@@ -1,0 +1,53 @@
+// Package mcast finds lost, duplicated and reordered datagrams in UDP streams
+// (multicast and unicast) read from a capture.
+//
+// The caller (package analyze) decodes link, IP and UDP headers and hands
+// every UDP datagram to a Tracker as a Datagram. The Tracker groups datagrams
+// into streams keyed by source, destination (group), ports, VLAN and capture
+// interface, keeps per-stream counters and inter-arrival statistics, detects
+// (or is told) the sequence format of each stream and runs a gap detector on
+// the extracted sequence numbers. Report returns a deterministic summary that
+// renders as text (WriteText) or JSON (encoding/json, stable field names).
+//
+// # Sequence formats
+//
+// The formats and their wire layouts follow docs/multicast-udp.md, section 2:
+//
+//   - mtools, mtools-dec: Informatica msend, ASCII "Message <n>" at offset 0
+//     with the counter at offset 8 (hex by default, decimal with msend -d),
+//     "echo ..." and "stat <N>" control datagrams (section 1.3, 1.9).
+//   - rtp: RTP sequence number (u16 BE at 2), extended across wraps, one
+//     sequence space per SSRC, RFC 3550 A.1 rules (section 2.1).
+//   - ts: MPEG-TS continuity counter per PID, bare over UDP (section 2.2).
+//   - rtp-ts: RTP carrying MPEG-TS (RFC 2250): RTP sequence plus TS CC.
+//   - moldudp64: Nasdaq MoldUDP64, session + u64 BE sequence + u16 BE count.
+//   - mdp3: CME MDP 3.0 binary packet header, u32 LE MsgSeqNum at 0.
+//   - offset:O:W:be|le: a generic counter of W bytes (1, 2, 4, 8) at offset O.
+//   - none: count packets only.
+//
+// # Gap detection
+//
+// Each sequence space keeps the highest sequence number seen and a bounded,
+// sorted list of open holes. A hole is a range skipped by a forward jump; a
+// datagram that later fills (part of) a hole is counted as reordered ("late
+// arrival is not loss"). A hole becomes a reported gap when the highest
+// sequence moves more than the reorder window beyond it, when too many holes
+// are open, or when the report is built. A datagram at or below the highest
+// sequence that does not fill a hole is a duplicate. Large backward or
+// forward jumps are treated as a sender restart (reset) once the next
+// datagram continues from the new value (RFC 3550 A.1's "bad sequence"
+// rule), never as a huge gap. Memory per stream is bounded and independent of
+// the number of packets.
+//
+// # Capture drops
+//
+// AddCaptureDrop records the capture's own drop counters (pcapng Interface
+// Statistics Blocks). Each reported gap shows how many packets the capture
+// itself dropped on the stream's interface in a window covering the gap, so a
+// capture artefact can be told from loss on the network (section 5, row 9).
+//
+// # Ownership
+//
+// Tracker.Add never retains Datagram.Payload; it copies what it keeps.
+// A Tracker is not safe for concurrent use.
+package mcast

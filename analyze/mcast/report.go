@@ -1,0 +1,429 @@
+package mcast
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Report is the result of a Tracker: one entry per stream, sorted by
+// destination, source, VLAN and interface. Its JSON encoding (field tags
+// below) is smcdump's documented, stable schema; times are UTC RFC 3339.
+type Report struct {
+	Streams      []Stream             `json:"streams"`
+	Pairs        []Pair               `json:"pairs,omitempty"`
+	CaptureDrops []CaptureDropReading `json:"capture_drops,omitempty"`
+	TotalLost    uint64               `json:"total_lost"` // Lost()
+}
+
+// Stream is one UDP flow.
+type Stream struct {
+	ID            int           `json:"id"` // 1-based position in Report.Streams
+	Src           string        `json:"src"`
+	Dst           string        `json:"dst"`
+	VLAN          uint16        `json:"vlan"`
+	Interface     int           `json:"interface"`
+	Multicast     bool          `json:"multicast"`
+	Packets       uint64        `json:"packets"`
+	Bytes         uint64        `json:"bytes"`     // UDP payload bytes on the wire
+	Truncated     uint64        `json:"truncated"` // datagrams cut by the snaplen
+	First         time.Time     `json:"first"`
+	Last          time.Time     `json:"last"`
+	FirstFrame    int           `json:"first_frame"`
+	LastFrame     int           `json:"last_frame"`
+	DurationSec   float64       `json:"duration_s"`
+	PacketsPerSec float64       `json:"packets_per_s"`
+	BitsPerSec    float64       `json:"bits_per_s"`
+	InterArrival  InterArrival  `json:"inter_arrival"`
+	Format        string        `json:"format"`      // sequence format, "none" if not sequenced
+	Confidence    float64       `json:"confidence"`  // detection confidence, 1 when forced
+	Forced        bool          `json:"forced"`      // format from a --seq rule
+	Undecodable   uint64        `json:"undecodable"` // datagrams the format could not decode
+	FirstError    string        `json:"first_error,omitempty"`
+	Lost          uint64        `json:"lost"` // sequence units lost (sum over Sequences, or TS packets for bare TS)
+	Sequences     []Sequence    `json:"sequences,omitempty"`
+	TS            *TSReport     `json:"ts,omitempty"`
+	Mtools        *MtoolsReport `json:"mtools,omitempty"`
+	Mold          *MoldReport   `json:"moldudp64,omitempty"`
+	Notes         []string      `json:"notes,omitempty"`
+}
+
+// InterArrival summarises the time between consecutive datagrams of a
+// stream, in microseconds. P99 comes from a fixed-size log-linear histogram
+// (resolution about 12%).
+type InterArrival struct {
+	Samples  uint64  `json:"samples"`
+	MinUS    float64 `json:"min_us"`
+	MeanUS   float64 `json:"mean_us"`
+	P99US    float64 `json:"p99_us"`
+	MaxUS    float64 `json:"max_us"`
+	Negative uint64  `json:"negative"` // timestamps that went backwards
+}
+
+// Sequence is one sequence space of a stream: the whole stream, one RTP
+// SSRC, or one MoldUDP64 stream across sessions.
+type Sequence struct {
+	Key         string    `json:"key"`      // "" or e.g. "ssrc=0x05060000"
+	Unit        string    `json:"unit"`     // "datagram" or "message"
+	First       uint64    `json:"first"`    // first sequence number of the current epoch (extended)
+	Last        uint64    `json:"last"`     // highest sequence number (extended)
+	Expected    uint64    `json:"expected"` // units between first and last, summed over epochs
+	Received    uint64    `json:"received"` // distinct units received
+	Lost        uint64    `json:"lost"`
+	Duplicates  uint64    `json:"duplicates"` // datagrams already received
+	Reordered   uint64    `json:"reordered"`  // late datagrams that filled a gap (not loss)
+	Stale       uint64    `json:"stale"`      // datagrams too far behind or jumps not confirmed
+	Heartbeats  uint64    `json:"heartbeats,omitempty"`
+	Wraps       uint64    `json:"wraps"`
+	ResetCount  uint64    `json:"reset_count"`
+	Resets      []Reset   `json:"resets,omitempty"`
+	GapCount    uint64    `json:"gap_count"`
+	GapsOmitted uint64    `json:"gaps_omitted"` // gaps beyond Config.MaxGaps (counted, not listed)
+	MaxGap      uint64    `json:"max_gap"`
+	GapSizes    [8]uint64 `json:"gap_sizes"` // histogram: 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64-127, >=128
+	Pattern     string    `json:"pattern"`
+	Gaps        []Gap     `json:"gaps"`
+}
+
+// Reset is a sender restart or new session: the sequence started again and
+// no loss is counted across it.
+type Reset struct {
+	Frame  int       `json:"frame"`
+	Time   time.Time `json:"time"`
+	From   uint64    `json:"from"` // highest sequence before the reset
+	To     uint64    `json:"to"`   // first sequence after it
+	Reason string    `json:"reason"`
+}
+
+// Gap is a run of missing sequence numbers.
+type Gap struct {
+	Stream       int       `json:"stream"` // Stream.ID
+	Key          string    `json:"key"`    // Sequence.Key
+	FirstMissing uint64    `json:"first_missing"`
+	Count        uint64    `json:"count"`
+	Start        time.Time `json:"start"` // time of the last datagram before the gap
+	End          time.Time `json:"end"`   // time of the datagram that revealed it
+	DurationUS   float64   `json:"duration_us"`
+	PrevFrame    int       `json:"prev_frame"`
+	Frame        int       `json:"frame"` // frame of the datagram that revealed the gap
+	CaptureDrops *GapDrops `json:"capture_drops,omitempty"`
+	// Verdict: "capture" (the capture dropped at least Count packets in a
+	// window covering the gap: a capture artefact), "capture?" (it dropped
+	// some, fewer than Count), "network" (drop counters exist and show none:
+	// lost before the capture tap), "unverified" (no drop counters).
+	Verdict string `json:"verdict"`
+}
+
+// GapDrops is the capture's own drop count in the window around a gap.
+type GapDrops struct {
+	Interface int       `json:"interface"`
+	From      time.Time `json:"from"` // reading before the gap (zero: capture start)
+	To        time.Time `json:"to"`   // reading after the gap
+	Dropped   uint64    `json:"dropped"`
+}
+
+// TSReport is the MPEG-TS continuity check of a stream.
+type TSReport struct {
+	Packets            uint64      `json:"packets"`
+	DuplicateDatagrams uint64      `json:"duplicate_datagrams"` // whole datagrams removed before the check (bare TS)
+	SyncErrors         uint64      `json:"sync_errors"`
+	PartialPackets     uint64      `json:"partial_packets"`
+	Missing            uint64      `json:"missing"` // TS packets missing by CC (mod 16, per PID)
+	PIDs               []PIDReport `json:"pids"`
+	Errors             []TSError   `json:"errors,omitempty"`
+	ErrorsOmitted      uint64      `json:"errors_omitted"`
+}
+
+// PIDReport is the continuity summary of one PID.
+type PIDReport struct {
+	PID             uint16 `json:"pid"`
+	Packets         uint64 `json:"packets"`
+	CCErrors        uint64 `json:"cc_errors"`
+	Missing         uint64 `json:"missing"`
+	Duplicates      uint64 `json:"duplicates"`
+	Discontinuities uint64 `json:"discontinuities"`
+}
+
+// TSError is one continuity error.
+type TSError struct {
+	PID      uint16    `json:"pid"`
+	Frame    int       `json:"frame"`
+	Time     time.Time `json:"time"`
+	Expected uint8     `json:"expected_cc"`
+	Got      uint8     `json:"got_cc"`
+	Missing  uint64    `json:"missing"`
+	Kind     string    `json:"kind"`
+}
+
+// MtoolsReport describes an msend stream.
+type MtoolsReport struct {
+	Radix           int             `json:"radix"` // 16, 10, or 0 if undecided
+	RadixInferred   bool            `json:"radix_inferred"`
+	CountOnly       uint64          `json:"count_only"` // data datagrams without a counter (msend -P or short -m)
+	Echoes          uint64          `json:"echoes"`
+	Stats           uint64          `json:"stats"`
+	Sessions        []MtoolsSession `json:"sessions"`
+	SessionsOmitted uint64          `json:"sessions_omitted"`
+}
+
+// MtoolsSession is one msend run (from its echo datagram to its stat).
+type MtoolsSession struct {
+	Frame    int       `json:"frame"`
+	Time     time.Time `json:"time"`
+	Echo     string    `json:"echo,omitempty"`
+	Decimal  bool      `json:"decimal"`
+	StatSent int64     `json:"stat_sent"` // the sender's total from "stat N"; -1 if none
+	Received uint64    `json:"received"`  // distinct data datagrams captured (plus count-only)
+	Missing  int64     `json:"missing"`   // StatSent - Received; only meaningful when StatSent >= 0
+}
+
+// MoldReport describes a MoldUDP64 stream.
+type MoldReport struct {
+	Session      string `json:"session"`
+	Sessions     uint64 `json:"sessions"`
+	Messages     uint64 `json:"messages"`
+	EndOfSession uint64 `json:"end_of_session"`
+}
+
+// Pair is an A/B leg pair: the same sequence numbers on two streams.
+type Pair struct {
+	A, B     int    `json:"-"`
+	StreamA  int    `json:"a"`
+	StreamB  int    `json:"b"`
+	Auto     bool   `json:"auto"`
+	LostA    uint64 `json:"lost_a"` // lost on leg A (recoverable when B has it)
+	LostB    uint64 `json:"lost_b"`
+	LostBoth uint64 `json:"lost_both"`   // unrecoverable: missing on both legs
+	Gaps     []Gap  `json:"gaps"`        // ranges missing on both legs
+	Approx   bool   `json:"approximate"` // gap lists were truncated by MaxGaps
+}
+
+// CaptureDropReading is a normalised (cumulative) capture drop reading.
+type CaptureDropReading struct {
+	Time      time.Time `json:"time"`
+	Interface int       `json:"interface"`
+	IfDrop    uint64    `json:"if_drop"`
+	OSDrop    uint64    `json:"os_drop"`
+}
+
+// Lost returns the total number of sequence units lost over all streams
+// (both legs of A/B pairs count), for --fail-on loss[=N].
+func (r *Report) Lost() uint64 {
+	var n uint64
+	for i := range r.Streams {
+		n += r.Streams[i].Lost
+	}
+	return n
+}
+
+// Gaps returns every gap of every stream, in stream order.
+func (r *Report) Gaps() []Gap {
+	var out []Gap
+	for i := range r.Streams {
+		for j := range r.Streams[i].Sequences {
+			out = append(out, r.Streams[i].Sequences[j].Gaps...)
+		}
+	}
+	return out
+}
+
+// AddCaptureDrop records a reading of the capture's drop counters.
+func (t *Tracker) AddCaptureDrop(cd CaptureDrop) {
+	if len(t.drops) < 1<<16 {
+		t.drops = append(t.drops, cd)
+	}
+}
+
+func streamLess(a, b *stream) int {
+	if c := a.key.dst.Addr().Compare(b.key.dst.Addr()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.key.dst.Port(), b.key.dst.Port()); c != 0 {
+		return c
+	}
+	if c := a.key.src.Addr().Compare(b.key.src.Addr()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.key.src.Port(), b.key.src.Port()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.key.vlan, b.key.vlan); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.key.ifc, b.key.ifc)
+}
+
+// Report builds the report. Streams still in format detection are decided
+// first. The Tracker can keep receiving datagrams afterwards.
+func (t *Tracker) Report() *Report {
+	for _, st := range t.order {
+		if !st.decided {
+			t.decide(st)
+		}
+	}
+	sts := slices.Clone(t.order)
+	slices.SortStableFunc(sts, streamLess)
+	drops := t.normDrops()
+	r := &Report{Streams: make([]Stream, 0, len(sts))}
+	for i, st := range sts {
+		r.Streams = append(r.Streams, t.streamReport(st, i+1, drops))
+	}
+	for _, d := range drops {
+		r.CaptureDrops = append(r.CaptureDrops, d)
+	}
+	r.Pairs = t.pairs(sts, r)
+	r.TotalLost = r.Lost()
+	return r
+}
+
+func us(ns uint64) float64 { return float64(ns) / 1e3 }
+
+func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) Stream {
+	s := Stream{
+		ID: id, Src: st.key.src.String(), Dst: st.key.dst.String(), VLAN: st.key.vlan, Interface: st.key.ifc,
+		Multicast: st.key.dst.Addr().IsMulticast(),
+		Packets:   st.packets, Bytes: st.bytes, Truncated: st.truncated,
+		First: nsTime(st.firstT), Last: nsTime(st.lastT), FirstFrame: st.firstFrame, LastFrame: st.lastFrame,
+		Format: st.format.String(), Confidence: round3(st.confidence), Forced: st.forced,
+		Undecodable: st.undecodable, FirstError: st.firstErr,
+	}
+	if st.firstErr != "" {
+		s.FirstError = fmt.Sprintf("frame %d: %s", st.firstErrFrm, st.firstErr)
+	}
+	dur := st.lastT - st.firstT
+	s.DurationSec = float64(dur) / 1e9
+	if dur > 0 {
+		s.PacketsPerSec = round3(float64(st.packets-1) / s.DurationSec)
+		s.BitsPerSec = round3(float64(st.bytes) * 8 / s.DurationSec)
+	}
+	if a := &st.ia; a.n > 0 {
+		s.InterArrival = InterArrival{Samples: a.n, MinUS: us(a.min), MeanUS: round3(float64(a.sum) / float64(a.n) / 1e3), P99US: us(a.quantile(0.99)), MaxUS: us(a.max), Negative: a.neg}
+	}
+	add := func(key, unit string, sp *seqSpace) {
+		q := t.seqReport(sp, key, unit, id, st.key.ifc, drops)
+		s.Lost += q.Lost
+		s.Sequences = append(s.Sequences, q)
+	}
+	switch st.format.Kind {
+	case FormatMtools, FormatMtoolsDec:
+		add("", "datagram", st.main)
+		s.Mtools = mtoolsReport(st)
+	case FormatMold:
+		add("", "message", st.main)
+		s.Mold = &MoldReport{Session: printable(st.mold.session[:]), Sessions: st.mold.sessions, Messages: st.mold.messages, EndOfSession: st.mold.endOfSession}
+	case FormatMDP3, FormatOffset:
+		add("", "datagram", st.main)
+	case FormatRTP, FormatRTPTS:
+		for _, src := range st.rtp {
+			add(fmt.Sprintf("ssrc=0x%08x", src.ssrc), "datagram", &src.sp)
+		}
+		if st.rtpOverflow > 0 {
+			s.Notes = append(s.Notes, fmt.Sprintf("%d datagrams from more than %d SSRCs were not tracked", st.rtpOverflow, maxSSRC))
+		}
+	}
+	if st.ts != nil {
+		s.TS = tsReport(st.ts)
+		if st.format.Kind == FormatTS {
+			s.Lost += s.TS.Missing
+		}
+	}
+	if s.Truncated > 0 {
+		s.Notes = append(s.Notes, fmt.Sprintf("%d datagrams truncated by the snaplen", s.Truncated))
+	}
+	return s
+}
+
+func round3(f float64) float64 {
+	return float64(int64(f*1000+0.5)) / 1000
+}
+
+// seqReport renders a sequence space; open holes are reported as gaps (the
+// capture ended before they were filled) without changing the space.
+func (t *Tracker) seqReport(sp *seqSpace, key, unit string, id, ifc int, drops []CaptureDropReading) Sequence {
+	c := *sp
+	c.holes = slices.Clone(sp.holes)
+	c.gaps = slices.Clone(sp.gaps)
+	c.resets = slices.Clone(sp.resets)
+	if c.pend.valid {
+		c.pend.valid = false
+		c.stale++
+	}
+	c.flush()
+	exp, lost := c.totals()
+	q := Sequence{
+		Key: key, Unit: unit, First: c.first, Last: c.hi, Expected: exp, Received: c.received, Lost: lost,
+		Duplicates: c.dups, Reordered: c.late, Stale: c.stale, Heartbeats: c.heartbeats, Wraps: c.wraps,
+		ResetCount: c.nResets, GapCount: c.nGaps, GapsOmitted: c.gapsOmit, MaxGap: c.maxGap, GapSizes: c.burst,
+		Gaps: make([]Gap, 0, len(c.gaps)),
+	}
+	for _, r := range c.resets {
+		q.Resets = append(q.Resets, Reset{Frame: r.frame, Time: nsTime(r.t), From: r.from, To: r.to, Reason: r.reason})
+	}
+	for _, g := range c.gaps {
+		gp := Gap{Stream: id, Key: key, FirstMissing: g.first, Count: g.count, Start: nsTime(g.tPrev), End: nsTime(g.tNext),
+			DurationUS: us(uint64(max(0, g.tNext-g.tPrev))), PrevFrame: g.prevFrame, Frame: g.frame}
+		gp.CaptureDrops, gp.Verdict = gapDrops(drops, ifc, g)
+		q.Gaps = append(q.Gaps, gp)
+	}
+	q.Pattern = pattern(&c)
+	return q
+}
+
+func pattern(c *seqSpace) string {
+	switch {
+	case c.nGaps == 0:
+		return "none"
+	case c.nGaps >= 3 && c.periodic && c.maxGap == 1:
+		return fmt.Sprintf("periodic: 1 lost every %d", c.gapInterval)
+	case c.nGaps >= 3 && c.periodic:
+		return fmt.Sprintf("periodic: a gap every %d (max %d)", c.gapInterval, c.maxGap)
+	case c.maxGap == 1:
+		return "isolated single losses"
+	default:
+		return fmt.Sprintf("bursts: max %d, mean %.1f", c.maxGap, float64(c.lost)/float64(c.nGaps))
+	}
+}
+
+func mtoolsReport(st *stream) *MtoolsReport {
+	m := st.mt
+	r := &MtoolsReport{Radix: m.radix, RadixInferred: m.switched, CountOnly: m.countOnly, Echoes: m.echoes, Stats: m.stats, SessionsOmitted: m.sessOmit}
+	if m.radix == 0 && st.main.started {
+		r.Radix = 16 // msend's default; no evidence either way
+	}
+	for i, s := range m.sessions {
+		recv := s.recvAtStat
+		if s.statSent < 0 {
+			recv = st.main.received
+			if i+1 < len(m.sessions) {
+				recv = m.sessions[i+1].startRecv
+			}
+		}
+		recv -= min(recv, s.startRecv)
+		co := m.countOnly - s.startCount
+		if i+1 < len(m.sessions) {
+			co = m.sessions[i+1].startCount - s.startCount
+		}
+		ms := MtoolsSession{Frame: s.frame, Time: nsTime(s.t), Echo: s.echo, Decimal: s.decimal, StatSent: s.statSent, Received: recv + co}
+		if s.statSent >= 0 {
+			ms.Missing = s.statSent - int64(ms.Received)
+		}
+		r.Sessions = append(r.Sessions, ms)
+	}
+	return r
+}
+
+func tsReport(s *tsState) *TSReport {
+	r := &TSReport{Packets: s.packets, DuplicateDatagrams: s.dupDatagrams, SyncErrors: s.syncErrors, PartialPackets: s.partial, ErrorsOmitted: s.eventsOmit}
+	pids := slices.Clone(s.used)
+	slices.Sort(pids)
+	for _, pid := range pids {
+		p := &s.pids[pid]
+		r.PIDs = append(r.PIDs, PIDReport{PID: pid, Packets: p.packets, CCErrors: p.ccErrors, Missing: p.missing, Duplicates: p.dups, Discontinuities: p.disc})
+		r.Missing += p.missing
+	}
+	for _, e := range s.events {
+		r.Errors = append(r.Errors, TSError{PID: e.pid, Frame: e.frame, Time: nsTime(e.t), Expected: e.expected, Got: e.got, Missing: e.missing, Kind: e.kind})
+	}
+	return r
+}

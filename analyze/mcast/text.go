@@ -1,0 +1,180 @@
+package mcast
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+const tfmt = "2006-01-02T15:04:05.000000Z"
+
+func ft(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(tfmt)
+}
+
+func rate(bps float64) string {
+	switch {
+	case bps >= 1e9:
+		return fmt.Sprintf("%.2fG", bps/1e9)
+	case bps >= 1e6:
+		return fmt.Sprintf("%.2fM", bps/1e6)
+	case bps >= 1e3:
+		return fmt.Sprintf("%.2fk", bps/1e3)
+	}
+	return fmt.Sprintf("%.0f", bps)
+}
+
+// WriteText writes the per-stream table, per-stream details (sequence
+// spaces, TS, mtools sessions), the A/B pairs and the gap list. All times
+// are UTC.
+func (r *Report) WriteText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "UDP streams: %d, lost: %d\n", len(r.Streams), r.Lost())
+	if len(r.Streams) > 0 {
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "#\tsource\tdestination\tvlan\tif\tpackets\tbytes\tpps\tbit/s\tIAT min/mean/p99/max us\tformat\tconf\texpected\tlost\tdup\treord\tresets")
+		for _, s := range r.Streams {
+			var exp, dup, reord, resets uint64
+			for _, q := range s.Sequences {
+				exp += q.Expected
+				dup += q.Duplicates
+				reord += q.Reordered
+				resets += q.ResetCount
+			}
+			f := s.Format
+			if s.Forced {
+				f += "*"
+			}
+			ia := s.InterArrival
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%.1f\t%s\t%.1f/%.1f/%.1f/%.1f\t%s\t%.2f\t%d\t%d\t%d\t%d\t%d\n",
+				s.ID, s.Src, s.Dst, s.VLAN, s.Interface, s.Packets, s.Bytes, s.PacketsPerSec, rate(s.BitsPerSec),
+				ia.MinUS, ia.MeanUS, ia.P99US, ia.MaxUS, f, s.Confidence, exp, s.Lost, dup, reord, resets)
+		}
+		tw.Flush()
+	}
+	for _, s := range r.Streams {
+		fmt.Fprintf(ew, "\nstream %d: %s -> %s vlan %d if %d, %s .. %s (frames %d..%d), format %s (confidence %.2f%s)\n",
+			s.ID, s.Src, s.Dst, s.VLAN, s.Interface, ft(s.First), ft(s.Last), s.FirstFrame, s.LastFrame, s.Format, s.Confidence, forced(s.Forced))
+		if s.Undecodable > 0 {
+			fmt.Fprintf(ew, "  undecodable datagrams: %d (first: %s)\n", s.Undecodable, s.FirstError)
+		}
+		for _, q := range s.Sequences {
+			key := q.Key
+			if key == "" {
+				key = "sequence"
+			}
+			fmt.Fprintf(ew, "  %s: %d..%d, expected %d %ss, received %d, lost %d in %d gaps (max %d; %s), duplicates %d, reordered %d, stale %d, wraps %d, resets %d\n",
+				key, q.First, q.Last, q.Expected, q.Unit, q.Received, q.Lost, q.GapCount, q.MaxGap, q.Pattern, q.Duplicates, q.Reordered, q.Stale, q.Wraps, q.ResetCount)
+			for _, rs := range q.Resets {
+				fmt.Fprintf(ew, "    reset at frame %d %s: %d -> %d (%s)\n", rs.Frame, ft(rs.Time), rs.From, rs.To, rs.Reason)
+			}
+			if q.GapsOmitted > 0 {
+				fmt.Fprintf(ew, "    %d further gaps not listed\n", q.GapsOmitted)
+			}
+		}
+		if m := s.Mtools; m != nil {
+			radix := "hex"
+			if m.Radix == 10 {
+				radix = "decimal"
+			}
+			if m.RadixInferred {
+				radix += " (inferred)"
+			}
+			fmt.Fprintf(ew, "  mtools: counter %s, echo %d, stat %d, count-only datagrams %d\n", radix, m.Echoes, m.Stats, m.CountOnly)
+			for _, ss := range m.Sessions {
+				line := fmt.Sprintf("    session at frame %d %s: received %d", ss.Frame, ft(ss.Time), ss.Received)
+				if ss.StatSent >= 0 {
+					line += fmt.Sprintf(", sender's stat %d, missing %d", ss.StatSent, ss.Missing)
+				}
+				if ss.Echo != "" {
+					line += fmt.Sprintf(" [%s]", ss.Echo)
+				}
+				fmt.Fprintln(ew, line)
+			}
+		}
+		if m := s.Mold; m != nil {
+			fmt.Fprintf(ew, "  moldudp64: session %q (%d sessions), %d messages, %d end-of-session\n", m.Session, m.Sessions, m.Messages, m.EndOfSession)
+		}
+		if ts := s.TS; ts != nil {
+			fmt.Fprintf(ew, "  mpeg-ts: %d packets, %d missing by CC, %d duplicate datagrams removed, %d sync errors\n", ts.Packets, ts.Missing, ts.DuplicateDatagrams, ts.SyncErrors)
+			for _, p := range ts.PIDs {
+				fmt.Fprintf(ew, "    pid 0x%04x: %d packets, %d cc errors, %d missing, %d duplicates, %d discontinuities\n", p.PID, p.Packets, p.CCErrors, p.Missing, p.Duplicates, p.Discontinuities)
+			}
+			for _, e := range ts.Errors {
+				fmt.Fprintf(ew, "    frame %d %s pid 0x%04x: %s (expected cc %d, got %d, missing %d)\n", e.Frame, ft(e.Time), e.PID, e.Kind, e.Expected, e.Got, e.Missing)
+			}
+		}
+		for _, n := range s.Notes {
+			fmt.Fprintf(ew, "  note: %s\n", n)
+		}
+	}
+	for _, p := range r.Pairs {
+		how := "--pair"
+		if p.Auto {
+			how = "auto"
+		}
+		fmt.Fprintf(ew, "\nA/B pair (%s): streams %d and %d: lost on A %d, on B %d, on both legs %d (unrecoverable)%s\n",
+			how, p.StreamA, p.StreamB, p.LostA, p.LostB, p.LostBoth, approx(p.Approx))
+		for _, g := range p.Gaps {
+			fmt.Fprintf(ew, "  both legs: first missing %d, count %d, at %s\n", g.FirstMissing, g.Count, ft(g.Start))
+		}
+	}
+	gaps := r.Gaps()
+	fmt.Fprintf(ew, "\ngaps: %d\n", len(gaps))
+	if len(gaps) > 0 {
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "stream\tkey\tfirst missing\tcount\tstart (UTC)\tduration us\tframes\tverdict\tcapture drops")
+		for _, g := range gaps {
+			cd := "no drop counters"
+			if d := g.CaptureDrops; d != nil {
+				cd = fmt.Sprintf("capture dropped %d packets on if%d between %s and %s", d.Dropped, d.Interface, ft(d.From), ft(d.To))
+				if d.From.IsZero() {
+					cd = fmt.Sprintf("capture dropped %d packets on if%d from capture start to %s", d.Dropped, d.Interface, ft(d.To))
+				}
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%.1f\t%d-%d\t%s\t%s\n", g.Stream, dash(g.Key), g.FirstMissing, g.Count, ft(g.Start), g.DurationUS, g.PrevFrame, g.Frame, g.Verdict, cd)
+		}
+		tw.Flush()
+	}
+	return ew.err
+}
+
+func forced(b bool) string {
+	if b {
+		return ", forced"
+	}
+	return ""
+}
+
+func approx(b bool) string {
+	if b {
+		return " (approximate)"
+	}
+	return ""
+}
+
+func dash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}

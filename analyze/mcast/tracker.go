@@ -1,0 +1,421 @@
+package mcast
+
+import (
+	"bytes"
+	"hash/maphash"
+	"math/bits"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+const (
+	detectN       = 8    // datagrams buffered per stream for format detection
+	detectCopyMax = 4096 // bytes copied per buffered datagram
+	maxSSRC       = 16   // RTP sources tracked per stream
+	maxPIDs       = 8192 // all TS PIDs
+	maxSamples    = 16   // payload samples per stream for A/B auto-pairing
+)
+
+type streamKey struct {
+	src, dst netip.AddrPort
+	vlan     uint16
+	ifc      int
+}
+
+type detItem struct {
+	frame  int
+	t      int64
+	length int
+	trunc  bool
+	data   []byte
+}
+
+type sample struct {
+	seq  uint64
+	hash uint64
+}
+
+type rtpSrc struct {
+	ssrc uint32
+	sp   seqSpace
+}
+
+type stream struct {
+	key        streamKey
+	packets    uint64
+	bytes      uint64
+	truncated  uint64
+	firstT     int64
+	lastT      int64
+	firstFrame int
+	lastFrame  int
+	ia         interArrival
+
+	format     Format
+	confidence float64
+	forced     bool
+	decided    bool
+	detect     []detItem
+
+	main        *seqSpace // mtools, mold, mdp3, offset
+	rtp         []*rtpSrc
+	rtpOverflow uint64
+	ts          *tsState
+	mt          *mtoolsState
+	mold        *moldState
+	undecodable uint64
+	firstErr    string
+	firstErrFrm int
+
+	samples  [maxSamples]sample
+	nsamples int
+}
+
+// Tracker groups datagrams into streams and finds gaps. Create it with
+// NewTracker, feed every UDP datagram of a capture in order with Add, then
+// call Report.
+type Tracker struct {
+	cfg     Config
+	streams map[streamKey]*stream
+	order   []*stream
+	last    *stream
+	seed    maphash.Seed
+	drops   []CaptureDrop
+	params  seqParams
+	rtpH    RTPHeader
+	mtM     MtoolsMessage
+}
+
+// NewTracker returns a Tracker configured by cfg.
+func NewTracker(cfg Config) *Tracker {
+	if cfg.MinConfidence == 0 {
+		cfg.MinConfidence = 0.5
+	}
+	return &Tracker{
+		cfg:     cfg,
+		streams: make(map[streamKey]*stream),
+		seed:    maphash.MakeSeed(),
+		params:  seqParams{window: cfg.ReorderWindow, maxGaps: cfg.MaxGaps},
+	}
+}
+
+// Add records one datagram. It does not retain d or d.Payload. In steady
+// state (stream known, format decided) it does not allocate.
+func (t *Tracker) Add(d *Datagram) {
+	k := streamKey{src: d.Src, dst: d.Dst, vlan: d.VLAN, ifc: d.Interface}
+	st := t.last
+	if st == nil || st.key != k {
+		st = t.streams[k]
+		if st == nil {
+			st = t.newStream(k)
+		}
+		t.last = st
+	}
+	ts := d.Time.UnixNano()
+	length := d.Length
+	if length < len(d.Payload) {
+		length = len(d.Payload)
+	}
+	trunc := d.Truncated || len(d.Payload) < length
+	if st.packets == 0 {
+		st.firstT, st.firstFrame = ts, d.Frame
+	} else {
+		st.ia.add(ts - st.lastT)
+	}
+	st.packets++
+	st.bytes += uint64(length)
+	if trunc {
+		st.truncated++
+	}
+	st.lastT, st.lastFrame = ts, d.Frame
+	if !st.decided {
+		n := min(len(d.Payload), detectCopyMax)
+		st.detect = append(st.detect, detItem{frame: d.Frame, t: ts, length: length, trunc: trunc || n < len(d.Payload), data: bytes.Clone(d.Payload[:n])})
+		if len(st.detect) >= detectN {
+			t.decide(st)
+		}
+		return
+	}
+	t.process(st, d.Payload, trunc, ts, d.Frame)
+}
+
+func (t *Tracker) newStream(k streamKey) *stream {
+	st := &stream{key: k}
+	for _, r := range t.cfg.Seq {
+		if r.Selector.Match(k.src, k.dst, k.vlan) {
+			if r.Format.Kind != FormatAuto {
+				st.format, st.forced, st.decided, st.confidence = r.Format, true, true, 1
+				t.setup(st)
+			}
+			break
+		}
+	}
+	t.streams[k] = st
+	t.order = append(t.order, st)
+	return st
+}
+
+// decide picks the stream's format from the buffered datagrams and replays
+// them.
+func (t *Tracker) decide(st *stream) {
+	f, c := detectFormat(st.detect)
+	if c < t.cfg.MinConfidence {
+		f = Format{Kind: FormatNone}
+	}
+	st.format, st.confidence, st.decided = f, c, true
+	t.setup(st)
+	items := st.detect
+	st.detect = nil
+	for i := range items {
+		t.process(st, items[i].data, items[i].trunc, items[i].t, items[i].frame)
+	}
+}
+
+func (t *Tracker) setup(st *stream) {
+	p := t.params
+	switch st.format.Kind {
+	case FormatMtools, FormatMtoolsDec:
+		st.main = newSeqSpace(p)
+		st.mt = &mtoolsState{}
+		if st.format.Kind == FormatMtoolsDec {
+			st.mt.radix = 10
+		} else if st.forced {
+			st.mt.radix = 16
+		}
+	case FormatMold:
+		st.main = newSeqSpace(p)
+		st.mold = &moldState{}
+	case FormatMDP3:
+		p.bits = 32
+		st.main = newSeqSpace(p)
+	case FormatOffset:
+		p.bits = uint(8 * st.format.Width)
+		if p.bits < 64 {
+			p.maxJump = min(uint64(1)<<24, uint64(1)<<(p.bits-1)-1)
+			if p.window == 0 || p.window >= uint64(1)<<(p.bits-1) {
+				p.window = min(1024, uint64(1)<<(p.bits-2))
+			}
+		}
+		st.main = newSeqSpace(p)
+	case FormatTS:
+		st.ts = newTSState()
+	case FormatRTPTS:
+		st.ts = newTSState()
+	}
+}
+
+func (t *Tracker) rtpParams() seqParams {
+	p := t.params
+	p.bits = 16
+	p.maxJump = 3000 // RFC 3550 A.1 MAX_DROPOUT
+	if p.window == 0 || p.window > 3000 {
+		p.window = 3000
+	}
+	return p
+}
+
+func (st *stream) noteErr(ds *dstat, frame int, format string) {
+	st.undecodable++
+	if st.firstErr == "" {
+		st.firstErr = ds.err(format).Error()
+		st.firstErrFrm = frame
+	}
+}
+
+func (t *Tracker) sample(st *stream, seq uint64, p []byte) {
+	if seq&15 != 0 || st.nsamples >= maxSamples {
+		return
+	}
+	st.samples[st.nsamples] = sample{seq: seq, hash: maphash.Bytes(t.seed, p)}
+	st.nsamples++
+}
+
+// process runs the stream's extractor on one datagram.
+func (t *Tracker) process(st *stream, p []byte, trunc bool, ts int64, frame int) {
+	switch st.format.Kind {
+	case FormatNone, FormatAuto:
+		return
+	case FormatMtools, FormatMtoolsDec:
+		t.processMtools(st, p, ts, frame)
+	case FormatRTP, FormatRTPTS:
+		h := &t.rtpH
+		if ds := parseRTP(p, !trunc, h); ds != nil {
+			st.noteErr(ds, frame, st.format.String())
+			return
+		}
+		src := st.rtpSource(t, h.SSRC)
+		if src == nil {
+			return
+		}
+		seq := src.sp.ext(uint64(h.Seq))
+		k := src.sp.observe(seq, 1, ts, frame)
+		if len(st.rtp) > 0 && src == st.rtp[0] && (k == obsInOrder || k == obsGap || k == obsFirst) {
+			t.sample(st, seq, p)
+		}
+		if st.format.Kind == FormatRTPTS {
+			switch k {
+			case obsFirst, obsInOrder:
+				st.ts.datagram(st, p[h.HeaderLen:], ts, frame)
+			case obsGap:
+				st.ts.resync()
+				st.ts.datagram(st, p[h.HeaderLen:], ts, frame)
+			}
+		}
+	case FormatTS:
+		if !allNull(p, 188) && st.ts.isDup(maphash.Bytes(t.seed, p)) {
+			st.ts.dupDatagrams++
+			return
+		}
+		st.ts.datagram(st, p, ts, frame)
+	case FormatMold:
+		var h MoldHeader
+		if ds := parseMold(p, !trunc, &h); ds != nil {
+			st.noteErr(ds, frame, "moldudp64")
+			return
+		}
+		m := st.mold
+		if m.haveSession && h.Session != m.session {
+			st.main.reset(frame, ts, h.Seq, "MoldUDP64 session "+printable(m.session[:])+" -> "+printable(h.Session[:]))
+		}
+		if !m.haveSession || h.Session != m.session {
+			m.session, m.haveSession = h.Session, true
+			m.sessions++
+		}
+		switch h.Count {
+		case 0:
+			st.main.observe(h.Seq, 0, ts, frame)
+		case 0xffff:
+			m.endOfSession++
+			st.main.observe(h.Seq, 0, ts, frame)
+		default:
+			k := st.main.observe(h.Seq, uint64(h.Count), ts, frame)
+			if k == obsInOrder || k == obsGap || k == obsFirst {
+				t.sample(st, h.Seq, p)
+			}
+			m.messages += uint64(h.Count)
+		}
+	case FormatMDP3:
+		var h MDP3Header
+		if ds := parseMDP3(p, !trunc, &h); ds != nil {
+			st.noteErr(ds, frame, "mdp3")
+			return
+		}
+		seq := st.main.ext(uint64(h.MsgSeqNum))
+		if k := st.main.observe(seq, 1, ts, frame); k == obsInOrder || k == obsGap || k == obsFirst {
+			t.sample(st, seq, p)
+		}
+	case FormatOffset:
+		v, ok := readCounter(p, st.format)
+		if !ok {
+			st.noteErr(&dstat{trunc: true, off: st.format.Offset, msg: "counter runs past the end"}, frame, st.format.String())
+			return
+		}
+		seq := st.main.ext(v)
+		if k := st.main.observe(seq, 1, ts, frame); k == obsInOrder || k == obsGap || k == obsFirst {
+			t.sample(st, seq, p)
+		}
+	}
+}
+
+func (st *stream) rtpSource(t *Tracker, ssrc uint32) *rtpSrc {
+	for _, s := range st.rtp {
+		if s.ssrc == ssrc {
+			return s
+		}
+	}
+	if len(st.rtp) >= maxSSRC {
+		st.rtpOverflow++
+		return nil
+	}
+	s := &rtpSrc{ssrc: ssrc}
+	s.sp.init(t.rtpParams())
+	st.rtp = append(st.rtp, s)
+	return s
+}
+
+func printable(b []byte) string {
+	var buf []byte
+	for _, c := range b {
+		if c >= 0x20 && c <= 0x7e {
+			buf = append(buf, c)
+		} else {
+			buf = append(buf, '.')
+		}
+	}
+	return string(bytes.TrimRight(buf, " "))
+}
+
+type moldState struct {
+	session      [10]byte
+	haveSession  bool
+	sessions     uint64
+	endOfSession uint64
+	messages     uint64
+}
+
+// interArrival keeps min/mean/max and a log-linear histogram (8 sub-buckets
+// per power of two, about 12% resolution) for the p99, in fixed memory.
+type interArrival struct {
+	n, sum   uint64
+	min, max uint64
+	neg      uint64
+	hist     [8 + 61*8]uint64
+}
+
+func iaBucket(d uint64) int {
+	if d < 8 {
+		return int(d)
+	}
+	e := bits.Len64(d) - 1
+	return 8 + (e-3)*8 + int(d>>(e-3)&7)
+}
+
+func iaBucketLow(i int) uint64 {
+	if i < 8 {
+		return uint64(i)
+	}
+	e := (i-8)/8 + 3
+	m := uint64((i - 8) % 8)
+	return (8 + m) << (e - 3)
+}
+
+func (a *interArrival) add(d int64) {
+	if d < 0 {
+		a.neg++
+		d = 0
+	}
+	u := uint64(d)
+	if a.n == 0 || u < a.min {
+		a.min = u
+	}
+	if u > a.max {
+		a.max = u
+	}
+	a.n++
+	a.sum += u
+	a.hist[iaBucket(u)]++
+}
+
+// quantile returns the lower bound of the histogram bucket holding rank q.
+func (a *interArrival) quantile(q float64) uint64 {
+	if a.n == 0 {
+		return 0
+	}
+	rank := uint64(q*float64(a.n) + 0.999999)
+	if rank > a.n {
+		rank = a.n
+	}
+	var c uint64
+	for i, v := range a.hist {
+		c += v
+		if c >= rank {
+			return min(max(iaBucketLow(i), a.min), a.max)
+		}
+	}
+	return a.max
+}
+
+func fmtSeq(v uint64) string { return strconv.FormatUint(v, 10) }
+
+func nsTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
