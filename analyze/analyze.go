@@ -1,0 +1,477 @@
+package analyze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"time"
+)
+
+// FrameFilter decides whether a frame takes part in the analysis (a compiled
+// pcap-filter expression run on the BPF VM, see capture/bpffilter).
+type FrameFilter interface {
+	Match(data []byte, wireLen int) bool
+}
+
+// Config controls an analysis run.
+type Config struct {
+	// NewFilter, when set, builds the frame filter for a link type. It is
+	// called once per link type seen.
+	NewFilter func(lt LinkType) (FrameFilter, error)
+	// All keeps plain TCP connections (no SMC option on the SYN) in the
+	// per-connection results; by default they are only counted.
+	All bool
+	// UDP, when set, receives every UDP datagram (multicast gap analysis).
+	UDP func(d *UDPDatagram)
+	// CaptureStats, when set, receives every pcapng Interface Statistics
+	// Block as it is read.
+	CaptureStats func(file int, st InterfaceStats)
+	// Custom, when set, receives every pcapng custom block (kernel counter
+	// snapshots).
+	Custom func(file int, cb CustomBlock)
+}
+
+// UDPDatagram is one UDP datagram handed to Config.UDP. Payload points into
+// the frame and is only valid during the call.
+type UDPDatagram struct {
+	File      int
+	Frame     int
+	Time      time.Time
+	Src, Dst  netip.AddrPort
+	VLAN      uint16
+	Interface int
+	Payload   []byte
+	Length    int
+	Truncated bool
+	Fragment  bool // part of a fragmented IP datagram (first fragment)
+}
+
+// Report is the result of analyzing one or more capture files.
+type Report struct {
+	Schema      string          `json:"schema"`
+	Files       []FileInfo      `json:"files"`
+	Summary     Summary         `json:"summary"`
+	Fallbacks   []FallbackGroup `json:"fallbacks"`
+	Services    []Rollup        `json:"services"`
+	PeerPairs   []Rollup        `json:"peer_pairs"`
+	Connections []*Conn         `json:"connections"`
+	RoCE        RoCESummary     `json:"roce"`
+	// Extra holds sections contributed by other analyses (multicast,
+	// correlation), rendered after the SMC sections.
+	Extra []Section `json:"-"`
+}
+
+// Section is an additional report section.
+type Section interface {
+	WriteText(w io.Writer) error
+}
+
+// SchemaVersion identifies the JSON report format (README "JSON output").
+const SchemaVersion = "smcdump.analyze/v1"
+
+// FileInfo describes one input file.
+type FileInfo struct {
+	Path         string           `json:"path"`
+	Format       string           `json:"format"`
+	Packets      int              `json:"packets"`
+	First        *time.Time       `json:"first,omitempty"`
+	Last         *time.Time       `json:"last,omitempty"`
+	Interfaces   []Interface      `json:"interfaces"`
+	Undecoded    []Count          `json:"undecoded,omitempty"`
+	Truncated    int              `json:"truncated_frames"`
+	Filtered     int              `json:"filtered_out,omitempty"`
+	Problems     []Problem        `json:"problems,omitempty"`
+	ProblemCount int              `json:"problem_count"`
+	CaptureStats []InterfaceStats `json:"capture_stats,omitempty"`
+	Error        string           `json:"error,omitempty"`
+}
+
+// Count is a labelled counter.
+type Count struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// Summary counts connections by outcome.
+type Summary struct {
+	Packets        int     `json:"packets"`
+	TCPConnections int     `json:"tcp_connections"`
+	SMCAttempts    int     `json:"smc_attempts"`
+	PlainTCP       int     `json:"plain_tcp"`
+	ByOutcome      []Count `json:"by_outcome"`
+	ByVariant      []Count `json:"by_variant"`
+	UDPDatagrams   int     `json:"udp_datagrams"`
+}
+
+// FallbackGroup groups fallbacks and handshake errors by cause.
+type FallbackGroup struct {
+	Outcome     Outcome `json:"outcome"`
+	Reason      string  `json:"reason"`
+	Code        string  `json:"code,omitempty"`
+	Name        string  `json:"name,omitempty"`
+	By          string  `json:"by,omitempty"`
+	Count       int     `json:"count"`
+	Meaning     string  `json:"meaning,omitempty"`
+	Remedy      string  `json:"remedy,omitempty"`
+	Connections []int   `json:"connections"`
+}
+
+// Rollup aggregates verdicts per service (server address:port) or peer pair.
+type Rollup struct {
+	Key      string  `json:"key"`
+	Total    int     `json:"total"`
+	Outcomes []Count `json:"outcomes"`
+	Variants []Count `json:"variants,omitempty"`
+	Reasons  []Count `json:"reasons,omitempty"`
+}
+
+// RoCESummary counts RoCE frames seen.
+type RoCESummary struct {
+	Frames int        `json:"frames"`
+	First  *time.Time `json:"first,omitempty"`
+}
+
+// Analyzer runs the analysis over a stream of frames.
+type Analyzer struct {
+	cfg     Config
+	tracker *Tracker
+	f       frame
+	filters map[LinkType]FrameFilter
+	report  Report
+	udpN    int
+}
+
+// NewAnalyzer returns an analyzer.
+func NewAnalyzer(cfg Config) *Analyzer {
+	t := NewTracker()
+	t.All = cfg.All
+	return &Analyzer{cfg: cfg, tracker: t, filters: map[LinkType]FrameFilter{}, report: Report{Schema: SchemaVersion}}
+}
+
+// AnalyzeFile reads one capture file completely. Errors that stop reading
+// the file (not a capture, unreadable) are returned; defects inside the file
+// are recorded in the report and reading continues.
+func (a *Analyzer) AnalyzeFile(ctx context.Context, path string) error {
+	fr, err := OpenFile(path)
+	if err != nil {
+		return err
+	}
+	defer fr.Close()
+	return a.AnalyzeReader(ctx, path, fr)
+}
+
+// AnalyzeReader reads all frames of fr.
+func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReader) error {
+	fileIdx := len(a.report.Files)
+	a.report.Files = append(a.report.Files, FileInfo{Path: name, Format: fr.Format()})
+	fi := &a.report.Files[fileIdx]
+	if a.cfg.CaptureStats != nil {
+		fr.OnStats = func(st InterfaceStats) { a.cfg.CaptureStats(fileIdx, st) }
+	}
+	if a.cfg.Custom != nil {
+		fr.OnCustom = func(cb CustomBlock) { a.cfg.Custom(fileIdx, cb) }
+	}
+	if len(a.report.Files) > 1 {
+		a.tracker.file = name
+	}
+	undecoded := map[string]int{}
+	var err error
+	for n := 0; ; n++ {
+		if n&0xfff == 0 {
+			if err = ctx.Err(); err != nil {
+				break
+			}
+		}
+		var p *Packet
+		p, err = fr.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			break
+		}
+		fi.Packets++
+		ts := p.Info.Timestamp
+		if fi.First == nil {
+			fi.First = timep(ts)
+		}
+		fi.Last = timep(ts)
+		if a.cfg.NewFilter != nil {
+			flt, ok := a.filters[p.LinkType]
+			if !ok {
+				flt, err = a.cfg.NewFilter(p.LinkType)
+				if err != nil {
+					return fmt.Errorf("filter for link type %s: %w", p.LinkType, err)
+				}
+				a.filters[p.LinkType] = flt
+			}
+			if flt != nil && !flt.Match(p.Data, p.Info.Length) {
+				fi.Filtered++
+				continue
+			}
+		}
+		a.frame(fi, undecoded, p, fileIdx)
+	}
+	fi.Interfaces = fr.Interfaces()
+	fi.Problems = fr.Problems()
+	fi.ProblemCount = fr.ProblemCount()
+	fi.CaptureStats = fr.Stats()
+	for k, v := range undecoded {
+		fi.Undecoded = append(fi.Undecoded, Count{k, v})
+	}
+	sortCounts(fi.Undecoded)
+	return err
+}
+
+func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, fileIdx int) {
+	f := &a.f
+	decodeFrame(p.LinkType, p.Data, f)
+	ts := p.Info.Timestamp
+	if p.Info.CaptureLength < p.Info.Length {
+		fi.Truncated++
+	}
+	switch f.status {
+	case decOK:
+	case decUnsupported:
+		if f.etherType == 0x8915 && f.hasMAC {
+			// RoCEv1: GRH + BTH after the Ethernet header.
+			if b, ok := roceV1Payload(p.Data[14+4*f.nvlan:]); ok {
+				a.tracker.roce.handle(b, len(b), p.Frame, ts)
+				return
+			}
+		}
+		undecoded[f.reason]++
+		return
+	default:
+		undecoded[f.reason]++
+		return
+	}
+	switch f.proto {
+	case protoTCP:
+		if f.sport == 0 && f.dport == 0 && f.fragOff != 0 {
+			return
+		}
+		if f.fragment && f.fragOff != 0 {
+			return
+		}
+		a.tracker.handleTCP(f, p.Frame, ts)
+	case protoUDP:
+		if f.fragment && f.fragOff != 0 {
+			return
+		}
+		a.udpN++
+		if f.dport == roceV2Port {
+			a.tracker.roce.handle(f.payload, f.payloadLen, p.Frame, ts)
+			return
+		}
+		if a.cfg.UDP != nil {
+			d := UDPDatagram{
+				File: fileIdx, Frame: p.Frame, Time: ts,
+				Src: f.srcAddrPort(), Dst: f.dstAddrPort(),
+				Interface: p.Info.InterfaceIndex,
+				Payload:   f.payload, Length: f.payloadLen,
+				Truncated: f.truncatedPayload(),
+				Fragment:  f.fragment,
+			}
+			if f.nvlan > 0 {
+				d.VLAN = f.vlans[0]
+			}
+			a.cfg.UDP(&d)
+		}
+	}
+}
+
+// Finish completes the analysis and returns the report.
+func (a *Analyzer) Finish() *Report {
+	r := &a.report
+	conns := a.tracker.Finish()
+	r.Connections = conns
+	if r.Connections == nil {
+		r.Connections = []*Conn{}
+	}
+	for _, fi := range r.Files {
+		r.Summary.Packets += fi.Packets
+	}
+	r.Summary.UDPDatagrams = a.udpN
+	r.Summary.TCPConnections = a.tracker.totalTCP
+	r.Summary.PlainTCP = a.tracker.plainCount
+	outcomes := map[string]int{}
+	variants := map[string]int{}
+	for _, c := range conns {
+		outcomes[string(c.Outcome)]++
+		if c.Outcome == OutcomeNotSMC {
+			r.Summary.PlainTCP++
+		} else if c.SYNOption != nil && *c.SYNOption || c.Times.Proposal != nil || c.Decline != nil {
+			r.Summary.SMCAttempts++
+		}
+		if c.SMC != nil && c.Outcome == OutcomeSMC {
+			variants[c.SMC.Variant]++
+		}
+	}
+	if a.tracker.plainCount > 0 {
+		outcomes[string(OutcomeNotSMC)] += a.tracker.plainCount
+	}
+	r.Summary.ByOutcome = outcomeCounts(outcomes)
+	r.Summary.ByVariant = mapCounts(variants)
+	r.Fallbacks = fallbackGroups(conns)
+	r.Services = rollup(conns, func(c *Conn) string { return c.Server.String() })
+	r.PeerPairs = rollup(conns, func(c *Conn) string { return c.Client.Addr().String() + " → " + c.Server.Addr().String() })
+	r.RoCE.Frames = a.tracker.roce.total
+	if !a.tracker.roce.first.IsZero() {
+		r.RoCE.First = timep(a.tracker.roce.first)
+	}
+	return r
+}
+
+// Run analyzes the files in order, as one continuous capture (rotated files
+// continue each other's connections), and returns the report. A file that
+// cannot be read at all is recorded with its error and the others are still
+// analyzed; the returned error is the first such failure.
+func Run(ctx context.Context, cfg Config, paths []string) (*Report, error) {
+	a := NewAnalyzer(cfg)
+	var first error
+	for _, p := range paths {
+		if err := a.AnalyzeFile(ctx, p); err != nil {
+			if first == nil {
+				first = err
+			}
+			a.report.Files = append(a.report.Files, FileInfo{Path: p, Error: err.Error()})
+		}
+	}
+	return a.Finish(), first
+}
+
+var outcomeOrder = []Outcome{OutcomeSMC, OutcomeFallback, OutcomeHandshakeError, OutcomeUnknown, OutcomeNotSMC}
+
+func outcomeCounts(m map[string]int) []Count {
+	out := []Count{}
+	for _, o := range outcomeOrder {
+		if m[string(o)] > 0 {
+			out = append(out, Count{string(o), m[string(o)]})
+		}
+	}
+	return out
+}
+
+func mapCounts(m map[string]int) []Count {
+	out := []Count{}
+	for k, v := range m {
+		out = append(out, Count{k, v})
+	}
+	sortCounts(out)
+	return out
+}
+
+// sortCounts sorts by count descending, then name.
+func sortCounts(c []Count) {
+	sort.Slice(c, func(i, j int) bool {
+		if c[i].Count != c[j].Count {
+			return c[i].Count > c[j].Count
+		}
+		return c[i].Name < c[j].Name
+	})
+}
+
+func fallbackGroups(conns []*Conn) []FallbackGroup {
+	type key struct {
+		o                      Outcome
+		reason, code, by, name string
+	}
+	m := map[key]*FallbackGroup{}
+	var keys []key
+	for _, c := range conns {
+		if c.Outcome != OutcomeFallback && c.Outcome != OutcomeHandshakeError {
+			continue
+		}
+		k := key{o: c.Outcome, reason: c.Reason}
+		g := FallbackGroup{Outcome: c.Outcome, Reason: c.Reason}
+		switch {
+		case c.Decline != nil:
+			k.code, k.by, k.name = c.Decline.Code, c.Decline.By, c.Decline.Name
+			g.Code, g.By, g.Name, g.Meaning, g.Remedy = c.Decline.Code, c.Decline.By, c.Decline.Name, c.Decline.Meaning, c.Decline.Remedy
+		case c.Reason == ReasonPeerNoSMC:
+			code := peerNoSMC()
+			k.code, k.by = code.Code, "client"
+			g.Code, g.By, g.Name, g.Meaning, g.Remedy = code.Code, "client", code.Name, code.Meaning, code.Remedy
+		default:
+			g.Meaning, g.Remedy = reasonText(c.Reason)
+		}
+		if m[k] == nil {
+			gg := g
+			gg.Connections = []int{}
+			m[k] = &gg
+			keys = append(keys, k)
+		}
+		m[k].Count++
+		if len(m[k].Connections) < 100 {
+			m[k].Connections = append(m[k].Connections, c.ID)
+		}
+	}
+	out := make([]FallbackGroup, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, *m[k])
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		if out[i].Outcome != out[j].Outcome {
+			return out[i].Outcome < out[j].Outcome
+		}
+		if out[i].Reason != out[j].Reason {
+			return out[i].Reason < out[j].Reason
+		}
+		if out[i].Code != out[j].Code {
+			return out[i].Code < out[j].Code
+		}
+		return out[i].By < out[j].By
+	})
+	return out
+}
+
+func rollup(conns []*Conn, keyOf func(*Conn) string) []Rollup {
+	type acc struct {
+		total              int
+		out, vars, reasons map[string]int
+	}
+	m := map[string]*acc{}
+	for _, c := range conns {
+		if c.Outcome == OutcomeNotSMC {
+			continue
+		}
+		k := keyOf(c)
+		a := m[k]
+		if a == nil {
+			a = &acc{out: map[string]int{}, vars: map[string]int{}, reasons: map[string]int{}}
+			m[k] = a
+		}
+		a.total++
+		a.out[string(c.Outcome)]++
+		if c.Outcome == OutcomeSMC && c.SMC != nil {
+			a.vars[c.SMC.Variant]++
+		}
+		if c.Outcome == OutcomeFallback || c.Outcome == OutcomeHandshakeError {
+			r := c.Reason
+			if c.Decline != nil {
+				r = fmt.Sprintf("%s %s by %s", c.Decline.Code, shortName(c.Decline.Name), c.Decline.By)
+			} else if c.Reason == ReasonPeerNoSMC {
+				r = "0x03010000 PEERNOSMC"
+			}
+			a.reasons[r]++
+		}
+	}
+	out := make([]Rollup, 0, len(m))
+	for k, a := range m {
+		out = append(out, Rollup{Key: k, Total: a.total, Outcomes: outcomeCounts(a.out), Variants: mapCounts(a.vars), Reasons: mapCounts(a.reasons)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Total != out[j].Total {
+			return out[i].Total > out[j].Total
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
+}

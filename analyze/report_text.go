@@ -1,0 +1,382 @@
+package analyze
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+const tsLayout = "2006-01-02 15:04:05.000000"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(tsLayout) }
+
+// TextOptions controls the text report.
+type TextOptions struct {
+	// Evidence prints the per-connection evidence blocks (frames and packet
+	// times of every handshake step, and the CLC fields).
+	Evidence bool
+	// MaxConnections limits the connection table (0 = all).
+	MaxConnections int
+}
+
+// WriteJSON writes the report as indented JSON (schema SchemaVersion).
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteText writes the human-readable report.
+func (r *Report) WriteText(w io.Writer, o TextOptions) error {
+	ew := &errWriter{w: w}
+	r.writeHeader(ew)
+	r.writeSummary(ew)
+	r.writeFallbacks(ew)
+	r.writeRollups(ew, "Per service (server address:port)", "SERVICE", r.Services)
+	r.writeRollups(ew, "Per peer pair (client → server)", "PEERS", r.PeerPairs)
+	r.writeConnections(ew, o)
+	if o.Evidence {
+		r.writeEvidence(ew)
+	}
+	for _, s := range r.Extra {
+		if ew.err == nil {
+			ew.err = s.WriteText(ew)
+		}
+	}
+	return ew.err
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+
+func (r *Report) writeHeader(w *errWriter) {
+	for _, f := range r.Files {
+		if f.Error != "" {
+			w.printf("%s: error: %s\n", f.Path, f.Error)
+			continue
+		}
+		w.printf("%s: %s, %d packets", f.Path, f.Format, f.Packets)
+		if f.First != nil {
+			w.printf(", %s – %s UTC (%.3f s)", fmtTime(*f.First), fmtTime(*f.Last)[11:], f.Last.Sub(*f.First).Seconds())
+		}
+		w.printf("\n")
+		var ifs []string
+		for _, i := range f.Interfaces {
+			s := i.LinkType.String()
+			if i.Name != "" {
+				s = i.Name + " " + s
+			}
+			if !i.LinkType.Supported() {
+				s += " (link type not decoded by smcdump)"
+			}
+			if i.SnapLen != 0 && i.SnapLen < 262144 {
+				s += fmt.Sprintf(" snaplen %d", i.SnapLen)
+			}
+			ifs = append(ifs, s)
+		}
+		if len(ifs) > 0 {
+			w.printf("  interfaces: %s\n", strings.Join(ifs, "; "))
+		}
+		if f.Filtered > 0 {
+			w.printf("  %d packets did not match the filter\n", f.Filtered)
+		}
+		if f.Truncated > 0 {
+			w.printf("  %d packets were cut by the snaplen\n", f.Truncated)
+		}
+		for _, st := range f.CaptureStats {
+			w.printf("  capture statistics (interface %d, %s):%s\n", st.Interface, fmtTime(st.Time), isbText(st))
+		}
+		for _, p := range f.Problems {
+			w.printf("  file problem at offset %d: %s\n", p.Offset, p.Msg)
+		}
+		if f.ProblemCount > len(f.Problems) {
+			w.printf("  ... %d more file problems\n", f.ProblemCount-len(f.Problems))
+		}
+	}
+	w.printf("\n")
+}
+
+func isbText(st InterfaceStats) string {
+	var s string
+	add := func(n string, v *uint64) {
+		if v != nil {
+			s += fmt.Sprintf(" %s %d", n, *v)
+		}
+	}
+	add("received", st.IfRecv)
+	add("dropped by interface/kernel (ifdrop)", st.IfDrop)
+	add("dropped by OS (osdrop)", st.OSDrop)
+	add("accepted by filter", st.FilterAccept)
+	add("delivered", st.UsrDeliv)
+	if s == "" {
+		s = " no counters"
+	}
+	return s
+}
+
+func (r *Report) writeSummary(w *errWriter) {
+	s := r.Summary
+	w.printf("SMC summary: %d of %d TCP connections attempted SMC", s.SMCAttempts, s.TCPConnections)
+	if s.PlainTCP > 0 {
+		w.printf(" (%d plain TCP)", s.PlainTCP)
+	}
+	w.printf("\n")
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	for _, c := range s.ByOutcome {
+		extra := ""
+		if c.Name == string(OutcomeSMC) && len(s.ByVariant) > 0 {
+			var v []string
+			for _, x := range s.ByVariant {
+				v = append(v, fmt.Sprintf("%s %d", x.Name, x.Count))
+			}
+			extra = strings.Join(v, ", ")
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\n", c.Name, c.Count, extra)
+	}
+	tw.Flush()
+	if r.RoCE.Frames > 0 {
+		w.printf("  RoCE frames in the capture: %d (SMC-R link traffic is visible)\n", r.RoCE.Frames)
+	}
+	w.printf("\n")
+}
+
+func (r *Report) writeFallbacks(w *errWriter) {
+	if len(r.Fallbacks) == 0 {
+		return
+	}
+	w.printf("Fallbacks and handshake errors by cause\n")
+	for _, g := range r.Fallbacks {
+		head := fmt.Sprintf("%s: %s", g.Outcome, g.Reason)
+		if g.Code != "" {
+			head += " " + g.Code
+			if g.Name != "" {
+				head += " " + shortName(g.Name)
+			}
+		}
+		if g.By != "" {
+			if g.Reason == ReasonPeerNoSMC {
+				head += " (on the client, no CLC exchanged)"
+			} else {
+				head += " by " + g.By
+			}
+		}
+		w.printf("  %4d × %s\n", g.Count, head)
+		if g.Meaning != "" {
+			w.printf("         meaning: %s\n", g.Meaning)
+		}
+		if g.Remedy != "" {
+			w.printf("         remedy:  %s\n", g.Remedy)
+		}
+		ids := make([]string, 0, len(g.Connections))
+		for _, id := range g.Connections {
+			ids = append(ids, fmt.Sprintf("#%d", id))
+		}
+		more := ""
+		if g.Count > len(g.Connections) {
+			more = fmt.Sprintf(" (+%d more)", g.Count-len(g.Connections))
+		}
+		w.printf("         connections: %s%s\n", strings.Join(ids, " "), more)
+	}
+	w.printf("\n")
+}
+
+func (r *Report) writeRollups(w *errWriter, title, col string, rs []Rollup) {
+	if len(rs) == 0 {
+		return
+	}
+	w.printf("%s\n", title)
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "  %s\tTOTAL\tSMC\tFALLBACK\tERROR\tUNKNOWN\tDETAIL\n", col)
+	for _, ru := range rs {
+		get := func(o Outcome) int {
+			for _, c := range ru.Outcomes {
+				if c.Name == string(o) {
+					return c.Count
+				}
+			}
+			return 0
+		}
+		var det []string
+		for _, v := range ru.Variants {
+			det = append(det, fmt.Sprintf("%s×%d", v.Name, v.Count))
+		}
+		for _, v := range ru.Reasons {
+			det = append(det, fmt.Sprintf("%s×%d", v.Name, v.Count))
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\n", ru.Key, ru.Total, get(OutcomeSMC), get(OutcomeFallback), get(OutcomeHandshakeError), get(OutcomeUnknown), strings.Join(det, ", "))
+	}
+	tw.Flush()
+	w.printf("\n")
+}
+
+// connDetail is the short "what" column of the connection table.
+func connDetail(c *Conn) string {
+	switch {
+	case c.Outcome == OutcomeSMC && c.SMC != nil:
+		s := c.SMC.Variant
+		if c.SMC.FirstContact {
+			s += " first-contact"
+		}
+		if c.Link != nil {
+			s += " link:" + c.Link.State
+		}
+		return s
+	case c.Decline != nil:
+		s := fmt.Sprintf("%s %s by %s", c.Decline.Code, shortName(c.Decline.Name), c.Decline.By)
+		if c.Decline.Late && c.Decline.DelayMS != nil {
+			s += fmt.Sprintf(" %.3fs after Confirm", *c.Decline.DelayMS/1000)
+		}
+		return s
+	case c.Reason == ReasonPeerNoSMC:
+		return "0x03010000 PEERNOSMC (client)"
+	}
+	return c.Reason
+}
+
+func (r *Report) writeConnections(w *errWriter, o TextOptions) {
+	if len(r.Connections) == 0 {
+		w.printf("No connections with SMC involvement.\n")
+		return
+	}
+	w.printf("Connections\n")
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "  #\tCLIENT\tSERVER\tOUTCOME\tDETAIL\tHANDSHAKE\tSTART (UTC)\n")
+	for i, c := range r.Connections {
+		if o.MaxConnections > 0 && i >= o.MaxConnections {
+			fmt.Fprintf(tw, "  ...\t%d more\n", len(r.Connections)-i)
+			break
+		}
+		hs := "-"
+		if c.Latency.HandshakeMS != nil {
+			hs = fmt.Sprintf("%.3f ms", *c.Latency.HandshakeMS)
+		} else if c.Latency.CLCMS != nil {
+			hs = fmt.Sprintf("%.3f ms (CLC)", *c.Latency.CLCMS)
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Client, c.Server, c.Outcome, connDetail(c), hs, fmtTime(c.Times.First))
+	}
+	tw.Flush()
+	w.printf("\n")
+}
+
+func (r *Report) writeEvidence(w *errWriter) {
+	if len(r.Connections) == 0 {
+		return
+	}
+	w.printf("Evidence\n")
+	for _, c := range r.Connections {
+		w.printf("#%d %s → %s: %s\n", c.ID, c.Client, c.Server, c.Summary)
+		for _, e := range c.Evidence {
+			file := ""
+			if e.File != "" {
+				file = e.File + " "
+			}
+			w.printf("    %sframe %-6d %s  %s  %s\n", file, e.Frame, fmtTime(e.Time), e.Dir, e.What)
+		}
+		if c.Decline != nil && c.Decline.Remedy != "" {
+			w.printf("    remedy: %s\n", c.Decline.Remedy)
+		}
+		if c.ClientInfo != nil {
+			w.printf("    client: %s\n", endpointText(c.ClientInfo))
+		}
+		if c.ServerInfo != nil {
+			w.printf("    server: %s\n", endpointText(c.ServerInfo))
+		}
+		if c.SMC != nil && (c.SMC.EID != "" || c.SMC.Release != nil) {
+			s := "    negotiated:"
+			if c.SMC.Release != nil {
+				s += fmt.Sprintf(" release v2.%d", *c.SMC.Release)
+			}
+			if c.SMC.EID != "" {
+				s += " eid " + c.SMC.EID
+			}
+			if c.SMC.Direct != nil {
+				s += fmt.Sprintf(" direct %v", *c.SMC.Direct)
+			}
+			if c.SMC.MaxConns > 0 {
+				s += fmt.Sprintf(" max_conns %d max_links %d", c.SMC.MaxConns, c.SMC.MaxLinks)
+			}
+			w.printf("%s\n", s)
+		}
+		if l := c.Link; l != nil {
+			s := fmt.Sprintf("    link: %s, client qpn %s, server qpn %s", l.State, l.ClientQPN, l.ServerQPN)
+			if l.RoCEPackets > 0 {
+				s += fmt.Sprintf(", %d RoCE packets", l.RoCEPackets)
+			}
+			for _, x := range l.LLC {
+				s += fmt.Sprintf(", %s×%d", x.Type, x.Count)
+			}
+			if l.CDCMessages > 0 {
+				s += fmt.Sprintf(", CDC×%d", l.CDCMessages)
+			}
+			if l.RDMAWrites > 0 {
+				s += fmt.Sprintf(", RDMA writes×%d (%d bytes)", l.RDMAWrites, l.RDMABytes)
+			}
+			w.printf("%s\n", s)
+		}
+		for _, n := range c.Notes {
+			w.printf("    note: %s\n", n)
+		}
+	}
+	w.printf("\n")
+}
+
+func endpointText(e *Endpoint) string {
+	var p []string
+	add := func(k, v string) {
+		if v != "" {
+			p = append(p, k+" "+v)
+		}
+	}
+	add("offered", e.Offered)
+	add("peer-id", e.PeerID)
+	add("gid", e.GID)
+	add("mac", e.MAC)
+	add("qpn", e.QPN)
+	add("token", e.Token)
+	if e.BufferBytes > 0 {
+		add("buffer", byteSize(e.BufferBytes))
+	}
+	if e.MTU > 0 {
+		add("mtu", fmt.Sprint(e.MTU))
+	}
+	add("ism-gid", e.ISMGID)
+	add("dmb-token", e.DMBToken)
+	add("chid", e.CHID)
+	add("host", e.Hostname)
+	add("os", e.OS)
+	if e.Release != nil {
+		add("release", fmt.Sprintf("v2.%d", *e.Release))
+	}
+	add("rocev2-gid", e.RoCEv2GID)
+	add("ipv4-prefix", e.IPv4Prefix)
+	if len(e.IPv6Prefixes) > 0 {
+		add("ipv6-prefixes", strings.Join(e.IPv6Prefixes, ","))
+	}
+	if len(e.EIDs) > 0 {
+		add("eids", strings.Join(e.EIDs, ","))
+	}
+	if len(e.ISMGIDs) > 0 {
+		add("ism-gids", strings.Join(e.ISMGIDs, ","))
+	}
+	if len(e.GIDList) > 0 {
+		add("gid-list", strings.Join(e.GIDList, ","))
+	}
+	add("seid", e.SEID)
+	return strings.Join(p, ", ")
+}

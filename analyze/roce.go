@@ -1,0 +1,234 @@
+package analyze
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/smcdump/smcdump/smcproto"
+)
+
+// RoCE visibility (smc-protocol.md sections 0 and 9): SMC-R's LLC link
+// control and CDC cursor messages travel as RC SENDs over RoCE, its data as
+// RDMA WRITEs. A host capture normally cannot see them; with soft-RoCE or a
+// port mirror they are UDP port 4791 (RoCEv2) or EtherType 0x8915 (RoCEv1)
+// frames that start with an InfiniBand Base Transport Header (BTH).
+
+const roceV2Port = 4791
+
+// bth is the decoded InfiniBand Base Transport Header (12 bytes).
+type bth struct {
+	opcode uint8
+	padCnt int
+	destQP uint32
+	psn    uint32
+}
+
+func parseBTH(b []byte) (bth, bool) {
+	if len(b) < 12 {
+		return bth{}, false
+	}
+	return bth{
+		opcode: b[0],
+		padCnt: int(b[1]>>4) & 3,
+		destQP: uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7]),
+		psn:    uint32(b[9])<<16 | uint32(b[10])<<8 | uint32(b[11]),
+	}, true
+}
+
+// rcKind classifies RC opcodes (InfiniBand spec, table 38).
+func rcKind(op uint8) (kind string, extHdr int) {
+	if op>>5 != 0 { // not RC
+		return "", 0
+	}
+	switch op & 0x1f {
+	case 0x00, 0x01, 0x02:
+		return "send", 0
+	case 0x03:
+		return "send", 4 // immediate
+	case 0x04:
+		return "send-only", 0
+	case 0x05:
+		return "send-only", 4
+	case 0x06:
+		return "write", 16 // RETH
+	case 0x07, 0x08:
+		return "write", 0
+	case 0x09:
+		return "write", 4
+	case 0x0A:
+		return "write", 16
+	case 0x0B:
+		return "write", 20
+	case 0x11:
+		return "ack", 4
+	case 0x16:
+		return "send", 4
+	case 0x17:
+		return "send-only", 4
+	}
+	return "other", 0
+}
+
+type llcEvent struct {
+	frame int
+	t     time.Time
+	typ   string
+	resp  bool
+	del   uint32
+}
+
+type qpStats struct {
+	packets    int
+	first      time.Time
+	writes     int
+	writeBytes int64
+	llc        []llcEvent // bounded
+	llcCount   map[string]int
+}
+
+type roceTracker struct {
+	total  int
+	first  time.Time
+	qps    map[uint32]*qpStats
+	tokens map[uint32]int // CDC messages per connection token
+	// OnLLC is called for each decoded LLC/CDC message (printer).
+	OnLLC func(frame int, l *smcproto.LLC)
+}
+
+func newRoCETracker() *roceTracker {
+	return &roceTracker{qps: make(map[uint32]*qpStats), tokens: make(map[uint32]int)}
+}
+
+// handle processes a RoCE payload starting at the BTH. wireLen is the
+// payload length on the wire.
+func (r *roceTracker) handle(b []byte, wireLen, frameNo int, ts time.Time) (bth, *smcproto.LLC, bool) {
+	h, ok := parseBTH(b)
+	if !ok {
+		return h, nil, false
+	}
+	r.total++
+	if r.first.IsZero() {
+		r.first = ts
+	}
+	q := r.qps[h.destQP]
+	if q == nil {
+		if len(r.qps) > 1<<16 {
+			return h, nil, true
+		}
+		q = &qpStats{first: ts, llcCount: map[string]int{}}
+		r.qps[h.destQP] = q
+	}
+	q.packets++
+	kind, ext := rcKind(h.opcode)
+	// payload between the headers and the 4-byte ICRC
+	pl := wireLen - 12 - ext - 4 - h.padCnt
+	switch kind {
+	case "write":
+		q.writes++
+		if pl > 0 {
+			q.writeBytes += int64(pl)
+		}
+	case "send-only":
+		start := 12 + ext
+		end := start + pl
+		if pl <= 0 || end > len(b) {
+			return h, nil, true
+		}
+		l, err := smcproto.DecodeLLC(b[start:end])
+		if err != nil {
+			return h, nil, true
+		}
+		if l.CDC != nil {
+			r.tokens[l.CDC.Token]++
+		}
+		name := l.Type.String()
+		q.llcCount[name]++
+		if len(q.llc) < 64 {
+			q.llc = append(q.llc, llcEvent{frame: frameNo, t: ts, typ: name, resp: l.Response, del: l.Reason})
+		}
+		if r.OnLLC != nil {
+			r.OnLLC(frameNo, l)
+		}
+		return h, l, true
+	}
+	return h, nil, true
+}
+
+// assign fills Conn.Link for SMC-R connections.
+func (r *roceTracker) assign(conns []*Conn) {
+	for _, c := range conns {
+		if !c.smcR || c.SMC == nil || c.SMC.Type != "SMC-R" {
+			continue
+		}
+		li := &LinkInfo{ClientQPN: fmt.Sprintf("%#06x", c.clientQPN), ServerQPN: fmt.Sprintf("%#06x", c.serverQPN)}
+		c.Link = li
+		if r.total == 0 {
+			li.State = "not-visible"
+			c.Notes = append(c.Notes, "the SMC-R link is not visible in this capture (no RoCE frames): the capture cannot show whether the link worked")
+			continue
+		}
+		counts := map[string]int{}
+		for _, qpn := range []uint32{c.clientQPN, c.serverQPN} {
+			q := r.qps[qpn]
+			if q == nil {
+				continue
+			}
+			li.RoCEPackets += q.packets
+			li.RDMAWrites += q.writes
+			li.RDMABytes += q.writeBytes
+			if li.FirstRoCE == nil || q.first.Before(*li.FirstRoCE) {
+				li.FirstRoCE = timep(q.first)
+			}
+			for k, v := range q.llcCount {
+				counts[k] += v
+			}
+			for _, e := range q.llc {
+				if (e.typ == "CONFIRM_LINK") && (li.ConfirmedAt == nil || e.t.Before(*li.ConfirmedAt)) && e.resp {
+					li.ConfirmedAt = timep(e.t)
+					li.ConfirmFrame = e.frame
+				}
+				if e.typ == "DELETE_LINK" && e.del != 0 {
+					li.DeleteReasons = append(li.DeleteReasons, fmt.Sprintf("%#08x", e.del))
+				}
+			}
+		}
+		delete(counts, "CDC")
+		li.CDCMessages = r.tokens[c.clientTok] + r.tokens[c.serverTok]
+		for k, v := range counts {
+			li.LLC = append(li.LLC, LLCCount{Type: k, Count: v})
+		}
+		sort.Slice(li.LLC, func(i, j int) bool { return li.LLC[i].Type < li.LLC[j].Type })
+		switch {
+		case li.ConfirmedAt != nil:
+			li.State = "confirmed"
+			c.Summary += fmt.Sprintf("; link confirmed at %s (LLC CONFIRM_LINK response, frame %d)", li.ConfirmedAt.Format("15:04:05.000000"), li.ConfirmFrame)
+		case li.RoCEPackets > 0:
+			li.State = "active"
+			c.Summary += "; RoCE traffic on the link's queue pairs (no CONFIRM_LINK in the capture: an existing link was reused or its set-up was not captured)"
+		default:
+			li.State = "stalled"
+			if c.Outcome == OutcomeSMC {
+				c.Summary += "; but no RoCE traffic for this link in the capture and no Decline: link set-up stalled"
+			}
+		}
+		if li.CDCMessages > 0 || li.RDMAWrites > 0 {
+			c.Summary += fmt.Sprintf("; %d CDC messages, %d RDMA writes (%d bytes)", li.CDCMessages, li.RDMAWrites, li.RDMABytes)
+		}
+	}
+}
+
+// roceV1Payload returns the BTH start of a RoCEv1 frame (after the 40-byte
+// GRH).
+func roceV1Payload(b []byte) ([]byte, bool) {
+	if len(b) < 40+12 || b[0]>>4 != 6 || b[6] != 0x1b {
+		return nil, false
+	}
+	pl := int(binary.BigEndian.Uint16(b[4:]))
+	end := 40 + pl
+	if end > len(b) {
+		end = len(b)
+	}
+	return b[40:end], true
+}

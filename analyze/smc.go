@@ -1,0 +1,944 @@
+package analyze
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/smcdump/smcdump/smcproto"
+)
+
+// CLC wait time (smc-protocol.md 8.5): a peer that has not answered within
+// this time has timed out the handshake.
+const clcWaitTime = 6 * time.Second
+
+// connKey identifies a TCP connection independent of direction.
+type connKey struct {
+	a, b netip.AddrPort // a < b
+}
+
+func makeKey(src, dst netip.AddrPort) (connKey, int) {
+	if src.Compare(dst) <= 0 {
+		return connKey{src, dst}, 0
+	}
+	return connKey{dst, src}, 1
+}
+
+// clcEvent is one CLC message seen on a connection.
+type clcEvent struct {
+	fromClient bool
+	dir        int // endpoint index that sent it
+	frame      int
+	t          time.Time
+	msg        smcproto.Message
+	typ        smcproto.MsgType
+}
+
+// tcpConn is the tracking state of one connection.
+type tcpConn struct {
+	res    Conn
+	key    connKey
+	client int // endpoint index (0 = key.a, 1 = key.b) of the client; -1 unknown
+
+	synSeen, synAckSeen bool
+	synOpt, synAckOpt   bool
+	isn                 [2]uint32
+	hs                  [2]halfStream
+	consumed            [2]int
+	dirDone             [2]bool
+	waitingTrunc        [2]bool // parser needs bytes the snaplen cut
+	midstream           [2]bool // data seen without a known stream start
+	events              []clcEvent
+	protoErr            string
+	protoErrFrame       int
+	protoErrTime        time.Time
+	protoErrDir         int
+	firstData           [2]*Evidence
+	fin, rst            [2]*Evidence
+	ended               bool
+	released            bool
+	smcAttempt          bool   // option on SYN or any CLC seen
+	file                string // capture file, when several are analyzed
+}
+
+func (c *tcpConn) ep(i int) netip.AddrPort {
+	if i == 0 {
+		return c.key.a
+	}
+	return c.key.b
+}
+
+// dirLabel gives "C>S"/"S>C" for a sender endpoint index.
+func (c *tcpConn) dirLabel(sender int) string {
+	switch {
+	case c.client < 0:
+		return fmt.Sprintf("%s>", c.ep(sender))
+	case sender == c.client:
+		return "C>S"
+	default:
+		return "S>C"
+	}
+}
+
+func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
+	if len(c.res.Evidence) >= 64 {
+		return
+	}
+	c.res.Evidence = append(c.res.Evidence, Evidence{File: c.file, Frame: frame, Time: t, Dir: c.dirLabel(sender), What: what})
+}
+
+// Tracker follows TCP connections and decodes their SMC handshakes. Feed it
+// every decoded frame in capture order; call Finish at the end.
+type Tracker struct {
+	conns    map[connKey]*tcpConn
+	done     []*Conn
+	nextID   int
+	lastTime time.Time
+	roce     *roceTracker
+	// OnCLC, when set, is called for every CLC message as it is completed
+	// (used by the per-packet printer).
+	OnCLC func(frame int, fromClient bool, m smcproto.Message)
+	// OnCLCError is called when a CLC message cannot be decoded.
+	OnCLCError func(frame int, err error)
+	// All keeps connections without any SMC involvement in the results.
+	All         bool
+	plainCount  int // not-SMC connections not kept (when !All)
+	plainBytes  int64
+	totalTCP    int
+	truncFrames int
+	file        string
+}
+
+// NewTracker returns an empty tracker.
+func NewTracker() *Tracker {
+	return &Tracker{conns: make(map[connKey]*tcpConn), roce: newRoCETracker()}
+}
+
+func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
+	c := &tcpConn{key: k, client: -1, hs: [2]halfStream{newHalfStream(), newHalfStream()}, file: t.file}
+	c.res.Times.First = ts
+	t.conns[k] = c
+	t.totalTCP++
+	return c
+}
+
+// handleTCP processes one TCP segment.
+func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
+	t.lastTime = ts
+	src, dst := f.srcAddrPort(), f.dstAddrPort()
+	k, dir := makeKey(src, dst)
+	c := t.conns[k]
+	syn := f.flags&tcpSYN != 0
+	ack := f.flags&tcpACK != 0
+	if c != nil && syn && !ack {
+		// A new SYN on a known 4-tuple: retransmission, or port reuse.
+		if !(c.synSeen && c.client == dir && c.isn[dir] == f.seq) && (c.ended || c.synSeen || len(c.events) > 0 || c.res.Packets > 3) {
+			t.finish(c)
+			c = nil
+		}
+	}
+	if c == nil {
+		c = t.newConn(k, frameNo, ts)
+	}
+	c.res.Packets++
+	c.res.Bytes += int64(f.payloadLen)
+	c.res.Times.Last = ts
+	if f.nvlan > 0 && c.res.VLAN == 0 {
+		c.res.VLAN = f.vlans[0]
+	}
+
+	switch {
+	case syn && !ack:
+		if !c.synSeen {
+			c.synSeen = true
+			c.client = dir
+			c.isn[dir] = f.seq
+			opts, _ := smcproto.ParseTCPOptions(f.tcpOpts)
+			c.synOpt = opts.SMC
+			c.res.SYNOption = boolp(opts.SMC)
+			c.res.Times.SYN = timep(ts)
+			c.hs[dir].setBase(f.seq + 1)
+			what := "SYN"
+			if opts.SMC {
+				what += " with SMC option"
+				c.smcAttempt = true
+			} else {
+				what += " without SMC option"
+			}
+			c.evidence(frameNo, ts, dir, what)
+		}
+	case syn && ack:
+		if !c.synAckSeen {
+			c.synAckSeen = true
+			if c.client < 0 {
+				c.client = 1 - dir
+			}
+			c.isn[dir] = f.seq
+			opts, _ := smcproto.ParseTCPOptions(f.tcpOpts)
+			c.synAckOpt = opts.SMC
+			c.res.SYNACKOption = boolp(opts.SMC)
+			c.res.Times.SYNACK = timep(ts)
+			c.hs[dir].setBase(f.seq + 1)
+			what := "SYN-ACK"
+			if opts.SMC {
+				what += " with SMC option"
+			} else {
+				what += " without SMC option"
+			}
+			c.evidence(frameNo, ts, dir, what)
+		}
+	}
+	if f.flags&tcpRST != 0 && c.rst[dir] == nil {
+		c.rst[dir] = &Evidence{Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST"}
+		c.markEnd(ts)
+		if !c.resolved() {
+			c.evidence(frameNo, ts, dir, "RST")
+		}
+	}
+	if f.flags&tcpFIN != 0 && c.fin[dir] == nil {
+		c.fin[dir] = &Evidence{Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN"}
+		c.markEnd(ts)
+		if !c.resolved() {
+			c.evidence(frameNo, ts, dir, "FIN")
+		}
+	}
+	if f.payloadLen > 0 {
+		t.payload(c, f, dir, frameNo, ts)
+	}
+}
+
+func (c *tcpConn) markEnd(ts time.Time) {
+	c.ended = true
+	if c.res.Times.End == nil {
+		c.res.Times.End = timep(ts)
+	}
+}
+
+// wantsCLC reports whether bytes of this connection may still be CLC.
+func (c *tcpConn) wantsCLC() bool {
+	if c.synSeen && !c.synOpt {
+		return false
+	}
+	if c.synAckSeen && !c.synAckOpt {
+		return false
+	}
+	return true
+}
+
+// resolved: the handshake outcome no longer depends on more data.
+func (c *tcpConn) resolved() bool {
+	return c.dirDone[0] && c.dirDone[1]
+}
+
+func (t *Tracker) payload(c *tcpConn, f *frame, dir, frameNo int, ts time.Time) {
+	seq := f.seq
+	if f.flags&tcpSYN != 0 {
+		seq++ // data on a SYN (TFO) starts after the SYN's sequence number
+	}
+	if !c.wantsCLC() || c.dirDone[dir] || c.released {
+		c.noteData(dir, frameNo, ts)
+		return
+	}
+	h := &c.hs[dir]
+	if !h.baseSet {
+		if smcproto.HasEyecatcher(f.payload) {
+			h.setBase(seq)
+		} else {
+			// Stream start unknown (SYN not captured) and this is not a
+			// CLC message: application data, or the middle of one.
+			c.midstream[dir] = true
+			c.noteData(dir, frameNo, ts)
+			return
+		}
+	}
+	if f.truncatedPayload() {
+		t.truncFrames++
+	}
+	if h.add(seq, f.payload, f.payloadLen) {
+		t.parseCLC(c, dir, frameNo, ts)
+	} else if h.truncatedAt(len(h.buf)) {
+		c.waitingTrunc[dir] = true
+	}
+	if c.resolved() && !c.released {
+		c.hs[0].release()
+		c.hs[1].release()
+		c.released = true
+	}
+}
+
+func (c *tcpConn) noteData(dir, frameNo int, ts time.Time) {
+	if c.firstData[dir] == nil {
+		c.firstData[dir] = &Evidence{Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "first application data"}
+	}
+}
+
+var eyecatcherPrefix = [2][4]byte{smcproto.EyecatcherR, smcproto.EyecatcherD}
+
+func looksLikeCLCPrefix(b []byte) bool {
+	for _, e := range eyecatcherPrefix {
+		if len(b) <= 4 && string(b) == string(e[:len(b)]) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseCLC decodes complete CLC messages from the reassembled stream.
+func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
+	h := &c.hs[dir]
+	for !c.dirDone[dir] {
+		b := h.buf[c.consumed[dir]:]
+		if len(b) == 0 {
+			return
+		}
+		if len(b) < 4 {
+			if looksLikeCLCPrefix(b) {
+				c.waitingTrunc[dir] = h.truncatedAt(len(h.buf))
+				return
+			}
+		}
+		if len(b) >= 4 && !smcproto.HasEyecatcher(b) || len(b) < 4 && !looksLikeCLCPrefix(b) {
+			// Not CLC: application data from here on.
+			c.dirDone[dir] = true
+			c.noteData(dir, frameNo, ts)
+			return
+		}
+		if len(b) < smcproto.HeaderLen {
+			c.waitingTrunc[dir] = h.truncatedAt(len(h.buf))
+			return
+		}
+		hdr, err := smcproto.ParseHeader(b)
+		if err != nil {
+			c.protocolError(dir, frameNo, ts, fmt.Sprintf("invalid CLC header: %v", err))
+			if t.OnCLCError != nil {
+				t.OnCLCError(frameNo, err)
+			}
+			return
+		}
+		n := int(hdr.Length)
+		if len(b) < n {
+			if c.consumed[dir]+n > maxStreamBytes {
+				c.protocolError(dir, frameNo, ts, fmt.Sprintf("CLC %s length %d exceeds what smcdump buffers", hdr.Type, n))
+				return
+			}
+			c.waitingTrunc[dir] = h.truncatedAt(len(h.buf))
+			return
+		}
+		c.waitingTrunc[dir] = false
+		m, err := smcproto.Decode(b[:n])
+		c.consumed[dir] += n
+		if err != nil {
+			c.protocolError(dir, frameNo, ts, fmt.Sprintf("malformed CLC %s: %v", hdr.Type, err))
+			if t.OnCLCError != nil {
+				t.OnCLCError(frameNo, err)
+			}
+			return
+		}
+		c.smcAttempt = true
+		if c.client < 0 {
+			// No SYN: the Proposal's sender is the client.
+			switch hdr.Type {
+			case smcproto.TypeProposal, smcproto.TypeConfirm:
+				c.client = dir
+			case smcproto.TypeAccept:
+				c.client = 1 - dir
+			}
+			if c.client >= 0 {
+				c.res.RolesGuessed = true
+				c.relabel()
+			}
+		}
+		ev := clcEvent{fromClient: dir == c.client, dir: dir, frame: frameNo, t: ts, msg: m, typ: hdr.Type}
+		c.events = append(c.events, ev)
+		c.evidence(frameNo, ts, dir, describeCLC(m))
+		if t.OnCLC != nil {
+			t.OnCLC(frameNo, dir == c.client, m)
+		}
+		switch hdr.Type {
+		case smcproto.TypeDecline:
+			// After a Decline both sides carry plain TCP data.
+			c.dirDone[dir] = true
+			c.dirDone[1-dir] = c.dirDone[1-dir] || c.hasType(1-dir, smcproto.TypeConfirm) || c.hasType(1-dir, smcproto.TypeDecline)
+		case smcproto.TypeConfirm:
+			c.dirDone[dir] = true // the client sends nothing after Confirm
+		}
+	}
+}
+
+func (c *tcpConn) hasType(dir int, typ smcproto.MsgType) bool {
+	for _, e := range c.events {
+		if e.dir == dir && e.typ == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *tcpConn) protocolError(dir, frameNo int, ts time.Time, msg string) {
+	if c.protoErr == "" {
+		c.protoErr = msg
+		c.protoErrFrame = frameNo
+		c.protoErrTime = ts
+		c.protoErrDir = dir
+		c.evidence(frameNo, ts, dir, msg)
+	}
+	c.dirDone[dir] = true
+}
+
+// relabel fixes direction labels of evidence recorded before the roles were
+// known.
+func (c *tcpConn) relabel() {
+	for i := range c.res.Evidence {
+		e := &c.res.Evidence[i]
+		switch e.Dir {
+		case fmt.Sprintf("%s>", c.ep(c.client)):
+			e.Dir = "C>S"
+		case fmt.Sprintf("%s>", c.ep(1-c.client)):
+			e.Dir = "S>C"
+		}
+	}
+}
+
+// Finish finalises every open connection. Call it once at the end.
+func (t *Tracker) Finish() []*Conn {
+	// Deterministic order: by first packet time, then key.
+	open := make([]*tcpConn, 0, len(t.conns))
+	for _, c := range t.conns {
+		open = append(open, c)
+	}
+	sortConns(open)
+	for _, c := range open {
+		t.finish(c)
+	}
+	t.roce.assign(t.done)
+	sortResults(t.done)
+	for i, c := range t.done {
+		c.ID = i + 1
+	}
+	return t.done
+}
+
+func (t *Tracker) finish(c *tcpConn) {
+	delete(t.conns, c.key)
+	verdict(c, t.lastTime)
+	if c.res.Outcome == OutcomeNotSMC && !t.All {
+		t.plainCount++
+		t.plainBytes += c.res.Bytes
+		return
+	}
+	r := c.res
+	t.done = append(t.done, &r)
+}
+
+// verdict decides the outcome of a connection (README: "How each verdict is
+// reached"; smc-protocol.md sections 1, 7.4 and 8).
+func verdict(c *tcpConn, captureEnd time.Time) {
+	r := &c.res
+	if c.client >= 0 {
+		r.Client, r.Server = c.ep(c.client), c.ep(1-c.client)
+	} else {
+		// Roles unknown: guess the lower port is the server.
+		a, b := c.key.a, c.key.b
+		if a.Port() < b.Port() {
+			r.Client, r.Server = b, a
+		} else {
+			r.Client, r.Server = a, b
+		}
+		r.RolesGuessed = true
+	}
+	var prop, acc, conf, decl *clcEvent
+	for i := range c.events {
+		e := &c.events[i]
+		switch e.typ {
+		case smcproto.TypeProposal:
+			if prop == nil {
+				prop = e
+			}
+		case smcproto.TypeAccept:
+			if acc == nil {
+				acc = e
+			}
+		case smcproto.TypeConfirm:
+			if conf == nil {
+				conf = e
+			}
+		case smcproto.TypeDecline:
+			if decl == nil {
+				decl = e
+			}
+		}
+	}
+	fillTimes(c, prop, acc, conf, decl)
+	fillEndpoints(c, prop, acc, conf)
+
+	// 1. TCP-level capability exchange.
+	if c.synSeen && !c.synOpt {
+		r.Outcome, r.Reason = OutcomeNotSMC, ReasonNoOption
+		r.Summary = "not SMC: the SYN carried no SMC option (the client used a plain TCP socket)"
+		if c.synAckSeen && c.synAckOpt {
+			r.Notes = append(r.Notes, "the SYN-ACK carried the SMC option although the SYN did not")
+		}
+		return
+	}
+	if !c.synSeen && !c.synAckSeen && len(c.events) == 0 {
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonSYNNotCaptured
+		r.Summary = "cannot tell: the connection's SYN and SYN-ACK are not in the capture and no CLC message was seen"
+		if c.protoErr != "" {
+			r.Summary += "; " + c.protoErr
+		}
+		return
+	}
+	if c.synSeen && c.synOpt && !c.synAckSeen && len(c.events) == 0 {
+		if c.rst[1-c.client] != nil {
+			r.Outcome, r.Reason = OutcomeUnknown, ReasonRefused
+			r.Summary = "SMC attempted (SYN with SMC option), but the server refused the connection (RST)"
+			return
+		}
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonNoSYNACK
+		r.Summary = "SMC attempted (SYN with SMC option), but no SYN-ACK is in the capture"
+		return
+	}
+	if c.synAckSeen && !c.synAckOpt {
+		r.Outcome, r.Reason = OutcomeFallback, ReasonPeerNoSMC
+		code := smcproto.Code(0x03010000)
+		r.Decline = nil
+		r.Summary = fmt.Sprintf("fallback to TCP: the server's SYN-ACK carried no SMC option, so the client fell back without any CLC message (%s %s on the client)", code, codeName(code))
+		if len(c.events) > 0 {
+			r.Notes = append(r.Notes, "CLC messages were seen although the SYN-ACK had no SMC option")
+		}
+		return
+	}
+
+	// 2. CLC exchange.
+	handshakeFrom := r.Times.SYN
+	if decl != nil {
+		d := declineInfo(c, decl, prop, acc, conf)
+		r.Decline = d
+		if d.Late {
+			r.Outcome, r.Reason = OutcomeFallback, ReasonLateDecline
+			r.SMC = smcInfo(acc, conf)
+			r.Summary = fmt.Sprintf("fallback after Confirm: the %s declined %.3f s after the Confirm with %s %s (%s)", d.By, *d.DelayMS/1000, d.Code, shortName(d.Name), d.Meaning)
+		} else {
+			r.Outcome, r.Reason = OutcomeFallback, ReasonDecline
+			r.Summary = fmt.Sprintf("fallback to TCP: the %s declined (%s) with %s %s (%s)", d.By, d.Stage, d.Code, shortName(d.Name), d.Meaning)
+		}
+		r.Latency.HandshakeMS = msBetween(handshakeFrom, &decl.t)
+		if prop != nil {
+			r.Latency.CLCMS = msBetween(&prop.t, &decl.t)
+		}
+		return
+	}
+	if prop != nil && acc != nil && conf != nil {
+		r.Outcome = OutcomeSMC
+		r.SMC = smcInfo(acc, conf)
+		r.Latency.HandshakeMS = msBetween(handshakeFrom, &conf.t)
+		r.Latency.CLCMS = msBetween(&prop.t, &conf.t)
+		c.res.firstContact = r.SMC.FirstContact
+		c.res.confirmAt = conf.t
+		r.Summary = fmt.Sprintf("%s established (Proposal → Accept → Confirm in %.3f ms)", r.SMC.Variant, *r.Latency.CLCMS)
+		if !c.synSeen {
+			r.Notes = append(r.Notes, "the TCP handshake is not in the capture")
+		}
+		return
+	}
+	if c.protoErr != "" {
+		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonProtocolError
+		r.Summary = fmt.Sprintf("handshake error: %s (frame %d); Linux ends such a handshake with EPROTO, no fallback", c.protoErr, c.protoErrFrame)
+		return
+	}
+	// Truncation by the snaplen: never guess.
+	for d := 0; d < 2; d++ {
+		if c.waitingTrunc[d] || (!c.dirDone[d] && c.hs[d].truncatedAt(len(c.hs[d].buf)) && len(c.hs[d].buf) > c.consumed[d]) {
+			r.Outcome, r.Reason = OutcomeUnknown, ReasonTruncated
+			r.Summary = "cannot tell: a CLC message was cut by the capture's snaplen (capture again with -s 0)"
+			return
+		}
+	}
+	var last *clcEvent
+	if len(c.events) > 0 {
+		last = &c.events[len(c.events)-1]
+	}
+	switch {
+	case prop == nil && (acc != nil || conf != nil):
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonProposalMissing
+		r.Summary = "cannot tell: CLC Accept/Confirm seen but the Proposal is not in the capture"
+		if acc != nil && conf != nil {
+			r.SMC = smcInfo(acc, conf)
+			r.Summary = fmt.Sprintf("%s probably established: Accept and Confirm seen, the Proposal is not in the capture", r.SMC.Variant)
+		}
+		return
+	case prop != nil && acc == nil:
+		waitHandshake(c, r, last, captureEnd, ReasonNoAccept, "server", "Accept", "Proposal")
+		return
+	case prop != nil && conf == nil:
+		waitHandshake(c, r, last, captureEnd, ReasonNoConfirm, "client", "Confirm", "Accept")
+		return
+	}
+	// No CLC message at all, option agreed (or SYN not captured).
+	if !c.synSeen && !c.synAckSeen {
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonSYNNotCaptured
+		r.Summary = "cannot tell: the TCP handshake is not in the capture"
+		return
+	}
+	if cd := c.firstData[c.client]; cd != nil {
+		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonNoCLC
+		r.Summary = fmt.Sprintf("SMC option exchanged, but the client sent application data instead of a CLC Proposal (frame %d): it fell back locally before CLC (reason not visible on the wire); a Linux SMC server treats this as a protocol error", cd.Frame)
+		c.evidence(cd.Frame, cd.Time, c.client, "application data instead of CLC Proposal")
+		return
+	}
+	if sd := c.firstData[1-c.client]; sd != nil {
+		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonNoCLC
+		r.Summary = fmt.Sprintf("SMC option exchanged, but the server sent application data before any CLC message (frame %d)", sd.Frame)
+		return
+	}
+	waitHandshake(c, r, nil, captureEnd, ReasonNoProposal, "client", "Proposal", "SYN-ACK")
+}
+
+// waitHandshake explains a handshake that stopped waiting for a message.
+func waitHandshake(c *tcpConn, r *Conn, last *clcEvent, captureEnd time.Time, reason, who, missing, after string) {
+	var since time.Time
+	if last != nil {
+		since = last.t
+	} else if r.Times.SYNACK != nil {
+		since = *r.Times.SYNACK
+	} else {
+		since = r.Times.First
+	}
+	// An abort during the handshake.
+	var end *Evidence
+	for d := 0; d < 2; d++ {
+		for _, e := range []*Evidence{c.rst[d], c.fin[d]} {
+			if e != nil && !e.Time.Before(since) && (end == nil || e.Time.Before(end.Time)) {
+				end = e
+			}
+		}
+	}
+	if end != nil {
+		by := "server"
+		if end.Dir == "C>S" {
+			by = "client"
+		}
+		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonAborted
+		r.Summary = fmt.Sprintf("handshake aborted: %s from the %s %.3f s after the %s, no %s (frame %d)", end.What, by, end.Time.Sub(since).Seconds(), after, missing, end.Frame)
+		return
+	}
+	waited := captureEnd.Sub(since)
+	if waited >= clcWaitTime {
+		r.Outcome, r.Reason = OutcomeHandshakeError, reason
+		r.Summary = fmt.Sprintf("CLC timeout: no %s from the %s within %.0f s of the %s (capture continued %.1f s); Linux fails such a handshake with ETIMEDOUT, no fallback", missing, who, clcWaitTime.Seconds(), after, waited.Seconds())
+		return
+	}
+	r.Outcome, r.Reason = OutcomeUnknown, ReasonCaptureEnded
+	r.Summary = fmt.Sprintf("cannot tell: the capture ended %.3f s after the %s, before the %s arrived and before the %.0f s CLC timeout", waited.Seconds(), after, missing, clcWaitTime.Seconds())
+}
+
+func fillTimes(c *tcpConn, prop, acc, conf, decl *clcEvent) {
+	r := &c.res
+	if prop != nil {
+		r.Times.Proposal = timep(prop.t)
+	}
+	if acc != nil {
+		r.Times.Accept = timep(acc.t)
+	}
+	if conf != nil {
+		r.Times.Confirm = timep(conf.t)
+	}
+	if decl != nil {
+		r.Times.Decline = timep(decl.t)
+	}
+	var fd *Evidence
+	for d := 0; d < 2; d++ {
+		if e := c.firstData[d]; e != nil && (fd == nil || e.Time.Before(fd.Time)) {
+			fd = e
+		}
+	}
+	if fd != nil {
+		r.Times.FirstData = timep(fd.Time)
+		if c.client >= 0 && c.res.Outcome != OutcomeNotSMC && len(c.res.Evidence) < 64 {
+			// keep the evidence list in time order: append only if later
+			c.res.Evidence = append(c.res.Evidence, Evidence{Frame: fd.Frame, Time: fd.Time, Dir: fd.Dir, What: fd.What})
+			sortEvidence(c.res.Evidence)
+		}
+	}
+}
+
+func declineInfo(c *tcpConn, decl, prop, acc, conf *clcEvent) *DeclineInfo {
+	d := decl.msg.(*smcproto.Decline)
+	by := "server"
+	if decl.fromClient {
+		by = "client"
+	}
+	info := &DeclineInfo{
+		By:        by,
+		Code:      d.Diagnosis.String(),
+		OutOfSync: d.Header.OutOfSync(),
+		Version:   int(d.Header.Version),
+		Frame:     decl.frame,
+		Time:      decl.t,
+	}
+	if ci, ok := smcproto.LookupCode(d.Diagnosis); ok {
+		info.Name, info.Meaning, info.Remedy = ci.Name, ci.Meaning, ci.Remedy
+	} else {
+		info.Meaning = "unknown code (class: " + d.Diagnosis.Class() + ")"
+	}
+	for _, x := range d.ExtraDiagnosis {
+		if x != 0 {
+			info.Extra = append(info.Extra, x.String())
+		}
+	}
+	switch {
+	case conf != nil && !decl.t.Before(conf.t) && decl.frame > conf.frame:
+		info.Stage = "after-confirm"
+		info.Late = true
+		ms := float64(decl.t.Sub(conf.t)) / 1e6
+		info.DelayMS = &ms
+	case acc != nil && decl.frame > acc.frame:
+		info.Stage = "after-accept"
+	case prop != nil && decl.frame > prop.frame:
+		info.Stage = "after-proposal"
+	default:
+		info.Stage = "before-proposal"
+	}
+	return info
+}
+
+func smcInfo(acc, conf *clcEvent) *SMCInfo {
+	src := acc
+	if src == nil {
+		src = conf
+	}
+	if src == nil {
+		return nil
+	}
+	var m *smcproto.AcceptConfirm
+	switch x := src.msg.(type) {
+	case *smcproto.Accept:
+		m = &x.AcceptConfirm
+	case *smcproto.Confirm:
+		m = &x.AcceptConfirm
+	}
+	if m == nil {
+		return nil
+	}
+	s := &SMCInfo{Version: int(m.Header.Version), FirstContact: m.Header.FirstContact()}
+	if m.Header.TypeV1() == smcproto.PathD {
+		s.Type = "SMC-D"
+	} else {
+		s.Type = "SMC-R"
+	}
+	s.Variant = s.Type
+	if s.Version >= 2 {
+		s.Variant += "v2"
+	}
+	s.EID = m.EID
+	if m.FCE != nil {
+		rel := int(m.FCE.Release)
+		s.Release = &rel
+		if s.Type == "SMC-R" {
+			s.Direct = boolp(m.FCE.V2Direct)
+		}
+		s.MaxConns, s.MaxLinks = int(m.FCE.MaxConns), int(m.FCE.MaxLinks)
+	}
+	return s
+}
+
+func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
+	r := &c.res
+	if prop != nil {
+		p := prop.msg.(*smcproto.Proposal)
+		e := r.ClientInfo
+		if e == nil {
+			e = &Endpoint{}
+		}
+		if !p.PeerID.IsZero() {
+			e.PeerID = p.PeerID.String()
+		}
+		if p.GID != (smcproto.GID{}) {
+			e.GID = p.GID.String()
+		}
+		if p.MAC != ([6]byte{}) {
+			e.MAC = macString(p.MAC)
+		}
+		e.Offered = fmt.Sprintf("v1:%s", p.Header.TypeV1())
+		if p.Header.Version >= 2 {
+			e.Offered += fmt.Sprintf(" v2:%s", p.Header.TypeV2())
+		}
+		if p.HasIPArea {
+			e.IPv4Prefix = p.IPv4Prefix.String()
+			for _, x := range p.IPv6Prefixes {
+				e.IPv6Prefixes = append(e.IPv6Prefixes, x.String())
+			}
+		}
+		if p.V2 != nil {
+			e.EIDs = p.V2.EIDs
+			if p.V2.RoCEv2GID != (smcproto.GID{}) {
+				e.RoCEv2GID = p.V2.RoCEv2GID.String()
+			}
+		}
+		if p.SMCDArea != nil && p.SMCDArea.ISMGID != 0 {
+			e.ISMGIDs = append(e.ISMGIDs, fmt.Sprintf("%#016x", p.SMCDArea.ISMGID))
+		}
+		if p.SMCDV2 != nil {
+			e.SEID = p.SMCDV2.SEID
+			for _, g := range p.SMCDV2.GIDs {
+				e.ISMGIDs = append(e.ISMGIDs, fmt.Sprintf("%#016x/chid %#04x", g.GID, g.CHID))
+			}
+		}
+		r.ClientInfo = e
+	}
+	if acc != nil {
+		a := acc.msg.(*smcproto.Accept)
+		r.ServerInfo = mergeEndpoint(r.ServerInfo, &a.AcceptConfirm)
+		c.res.serverQPN, c.res.serverTok = a.QPN, a.RMBEAlertToken
+		c.res.serverIP = gidAddr(a.GID)
+		c.res.smcR = a.Header.TypeV1() != smcproto.PathD
+	}
+	if conf != nil {
+		m := conf.msg.(*smcproto.Confirm)
+		r.ClientInfo = mergeEndpoint(r.ClientInfo, &m.AcceptConfirm)
+		c.res.clientQPN, c.res.clientTok = m.QPN, m.RMBEAlertToken
+		c.res.clientIP = gidAddr(m.GID)
+	}
+}
+
+func gidAddr(g smcproto.GID) netip.Addr {
+	a := netip.AddrFrom16(g)
+	if a.Is4In6() {
+		return a.Unmap()
+	}
+	return a
+}
+
+func mergeEndpoint(e *Endpoint, m *smcproto.AcceptConfirm) *Endpoint {
+	if e == nil {
+		e = &Endpoint{}
+	}
+	if m.Header.TypeV1() == smcproto.PathD {
+		e.ISMGID = fmt.Sprintf("%#016x", m.ISMGID)
+		e.DMBToken = fmt.Sprintf("%#016x", m.DMBToken)
+		e.BufferBytes = m.BufferSize()
+		e.LinkID = fmt.Sprintf("%#08x", m.LinkID)
+		if m.Header.Version >= 2 {
+			e.CHID = fmt.Sprintf("%#04x", m.CHID)
+		}
+	} else {
+		if !m.PeerID.IsZero() {
+			e.PeerID = m.PeerID.String()
+		}
+		e.GID = m.GID.String()
+		e.MAC = macString(m.MAC)
+		e.QPN = fmt.Sprintf("%#06x", m.QPN)
+		e.RKey = fmt.Sprintf("%#08x", m.RKey)
+		e.Token = fmt.Sprintf("%#08x", m.RMBEAlertToken)
+		e.BufferBytes = m.BufferSize()
+		e.MTU = m.MTU()
+		e.PSN = fmt.Sprintf("%#06x", m.PSN)
+	}
+	if m.FCE != nil {
+		e.Hostname = m.FCE.Hostname
+		e.OS = osName(m.FCE.OSType)
+		rel := int(m.FCE.Release)
+		e.Release = &rel
+	}
+	for _, g := range m.GIDList {
+		e.GIDList = append(e.GIDList, g.String())
+	}
+	return e
+}
+
+func osName(t uint8) string {
+	switch t {
+	case 1:
+		return "z/OS"
+	case 2:
+		return "Linux"
+	case 3:
+		return "AIX"
+	case 15:
+		return "unknown"
+	}
+	return fmt.Sprintf("type %d", t)
+}
+
+func macString(m [6]byte) string {
+	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
+}
+
+func codeName(c smcproto.Code) string {
+	if ci, ok := smcproto.LookupCode(c); ok {
+		return shortName(ci.Name)
+	}
+	return ""
+}
+
+func shortName(n string) string { return strings.TrimPrefix(n, "SMC_CLC_DECL_") }
+
+// describeCLC is the one-line description of a CLC message used in
+// evidence and in the per-packet printer.
+func describeCLC(m smcproto.Message) string {
+	h := m.Hdr()
+	switch x := m.(type) {
+	case *smcproto.Proposal:
+		s := fmt.Sprintf("CLC Proposal v%d (v1:%s", h.Version, h.TypeV1())
+		if h.Version >= 2 {
+			s += fmt.Sprintf(" v2:%s", h.TypeV2())
+		}
+		s += ")"
+		if x.V2 != nil && len(x.V2.EIDs) > 0 {
+			s += fmt.Sprintf(" eids %d", len(x.V2.EIDs))
+		}
+		return s
+	case *smcproto.Accept:
+		return "CLC Accept " + acDesc(&x.AcceptConfirm)
+	case *smcproto.Confirm:
+		return "CLC Confirm " + acDesc(&x.AcceptConfirm)
+	case *smcproto.Decline:
+		s := fmt.Sprintf("CLC Decline v%d %s", h.Version, x.Diagnosis)
+		if n := codeName(x.Diagnosis); n != "" {
+			s += " " + n
+		}
+		if h.OutOfSync() {
+			s += " out-of-sync"
+		}
+		return s
+	}
+	return "CLC " + h.Type.String()
+}
+
+func acDesc(m *smcproto.AcceptConfirm) string {
+	t := "SMC-R"
+	if m.Header.TypeV1() == smcproto.PathD {
+		t = "SMC-D"
+	}
+	s := fmt.Sprintf("%sv%d", t, m.Header.Version)
+	if m.Header.FirstContact() {
+		s += " first-contact"
+	}
+	if t == "SMC-R" {
+		s += fmt.Sprintf(" qpn %#06x buf %s mtu %d", m.QPN, byteSize(m.BufferSize()), m.MTU())
+	} else {
+		s += fmt.Sprintf(" gid %#016x buf %s", m.ISMGID, byteSize(m.BufferSize()))
+	}
+	return s
+}
+
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+func boolp(b bool) *bool           { return &b }
+func timep(t time.Time) *time.Time { return &t }
+func msBetween(a, b *time.Time) *float64 {
+	if a == nil || b == nil {
+		return nil
+	}
+	ms := float64(b.Sub(*a)) / 1e6
+	return &ms
+}
