@@ -1,19 +1,543 @@
 package main
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/capture"
 )
+
+// captureVersion is written to pcapng shb_userappl ("smcdump <version>").
+var captureVersion = "0.1.0-dev"
+
+// captureOptions are the tcpdump-style flags of the root command.
+type captureOptions struct {
+	ifaces        []string
+	write         string
+	read          string
+	count         int
+	snaplen       int
+	numeric       bool
+	verbose       int
+	noPromisc     bool
+	bufferKiB     int
+	direction     string
+	rotateSize    string
+	rotateSecs    int
+	maxFiles      int
+	user          string
+	list          bool
+	dump          int
+	lineBuf       bool
+	packetBuf     bool
+	format        string
+	micro         bool
+	statsInterval time.Duration
+	print         analyze.PrintOptions
+}
 
 // setupCaptureCommand installs the tcpdump-style flags and behaviour on the
 // root command: live capture (-i), file reading (-r), writing (-w), filter
-// dumps (-d). Placeholder until the capture engine lands.
+// dumps (-d), interface list (-D).
 func setupCaptureCommand(root *cobra.Command) {
+	var o captureOptions
+	f := root.Flags()
+	f.StringArrayVarP(&o.ifaces, "interface", "i", nil, "capture on this interface (repeatable; \"any\" for all, a number from -D)")
+	f.StringVarP(&o.write, "write", "w", "", "write packets to this file (pcapng; - for standard output)")
+	f.StringVarP(&o.read, "read", "r", "", "read packets from this file (pcap or pcapng; - for standard input)")
+	f.IntVarP(&o.count, "count", "c", 0, "stop after this many packets")
+	f.IntVarP(&o.snaplen, "snapshot-length", "s", 0, "bytes to keep per packet (0 = 262144)")
+	f.BoolVarP(&o.numeric, "numeric", "n", false, "do not resolve names (smcdump never does)")
+	f.CountVarP(&o.verbose, "verbose", "v", "more detail; with -w, print a packet count every second")
+	f.BoolVarP(&o.print.LinkHeader, "link-header", "e", false, "print the link-level header")
+	f.BoolVarP(&o.noPromisc, "no-promiscuous-mode", "p", false, "do not put the interface into promiscuous mode")
+	f.IntVarP(&o.bufferKiB, "buffer-size", "B", capture.DefaultBufferKiB, "ring buffer size in KiB per interface")
+	f.StringVarP(&o.direction, "direction", "Q", "inout", "capture direction: in, out or inout")
+	f.StringVarP(&o.rotateSize, "file-size", "C", "", "start a new file when the current one exceeds this many millions of bytes (k/m/g suffixes: KiB/MiB/GiB)")
+	f.IntVarP(&o.rotateSecs, "rotate-seconds", "G", 0, "start a new file every this many seconds (-w may contain strftime conversions)")
+	f.IntVarP(&o.maxFiles, "file-count", "W", 0, "with -C: ring of this many files; with -G: stop after this many files")
+	f.StringVarP(&o.user, "relinquish-privileges", "Z", "", "drop privileges to this user after opening the capture and the first file")
+	f.BoolVarP(&o.list, "list-interfaces", "D", false, "list the interfaces smcdump can capture on")
+	f.CountVarP(&o.dump, "dump-filter", "d", "print the compiled filter and exit (-dd: C array, -ddd: decimal)")
+	f.BoolVarP(&o.lineBuf, "line-buffered", "l", false, "line-buffer standard output")
+	f.BoolVarP(&o.packetBuf, "packet-buffered", "U", false, "flush output after every packet")
+	f.BoolVarP(&o.print.Quiet, "quiet", "q", false, "print less protocol information")
+	f.BoolVarP(&o.print.Hex, "hex", "X", false, "print each packet in hex and ASCII")
+	f.BoolVar(&o.print.JSON, "json", false, "print one JSON object per packet")
+	f.BoolVar(&o.print.Number, "number", false, "print the frame number at the start of each line")
+	f.BoolVarP(&o.print.AbsoluteSeq, "absolute-tcp-sequence-numbers", "S", false, "print absolute TCP sequence numbers")
+	f.BoolVar(&o.print.DateTime, "tttt", false, "print the date with each timestamp")
+	f.StringVar(&o.format, "format", "pcapng", "output format for -w: pcapng or pcap")
+	f.BoolVar(&o.micro, "micro", false, "with --format pcap: microsecond timestamps (magic a1b2c3d4)")
+	f.DurationVar(&o.statsInterval, "stats-interval", 10*time.Second, "store kernel counters in the pcapng file this often (0: only at start and end)")
 	root.RunE = func(cmd *cobra.Command, args []string) error {
-		if len(args) == 0 {
+		o.print.NoResolve = o.numeric
+		o.print.Verbose = o.verbose
+		expr := strings.TrimSpace(strings.Join(args, " "))
+		if len(args) == 0 && !o.list && o.read == "" && len(o.ifaces) == 0 && o.write == "" && o.dump == 0 {
 			return cmd.Help()
 		}
-		return errors.New("live capture is not implemented yet")
+		return runCapture(cmd, &o, expr)
 	}
+}
+
+func usageErr(format string, a ...any) error {
+	return &exitError{codeUsage, fmt.Errorf(format, a...)}
+}
+
+func runCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if o.list {
+		devs, err := capture.ListDevices()
+		if err != nil {
+			return err
+		}
+		return capture.WriteDeviceList(stdout, devs)
+	}
+	if o.dump > 0 {
+		return dumpFilter(stdout, o, expr)
+	}
+	if o.read != "" {
+		if len(o.ifaces) > 0 {
+			return usageErr("-r and -i cannot be used together")
+		}
+		if o.write == "" {
+			return readFile(stdout, stderr, o.read, expr, o.count, o.print)
+		}
+		return rewriteFile(cmd, o, expr)
+	}
+	return liveCapture(cmd, o, expr)
+}
+
+// parseFileSize parses tcpdump's -C argument: millions of bytes, or KiB/MiB/GiB
+// with a k/m/g suffix.
+func parseFileSize(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	mult := int64(1000000)
+	switch s[len(s)-1] {
+	case 'k', 'K':
+		mult, s = 1024, s[:len(s)-1]
+	case 'm', 'M':
+		mult, s = 1024*1024, s[:len(s)-1]
+	case 'g', 'G':
+		mult, s = 1024*1024*1024, s[:len(s)-1]
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("invalid file size %q for -C", s)
+	}
+	return v * mult, nil
+}
+
+func plural(n uint64, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// summaryLines are tcpdump's exit lines.
+func summaryLines(captured uint64, t capture.InterfaceStats) string {
+	return plural(captured, "packet captured", "packets captured") + "\n" +
+		plural(t.Received, "packet received by filter", "packets received by filter") + "\n" +
+		plural(t.Dropped, "packet dropped by kernel", "packets dropped by kernel") + "\n"
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+func (o *captureOptions) outputConfig(stdout io.Writer, ifaces []capture.InterfaceInfo, stats func() (capture.Stats, error)) (capture.OutputConfig, error) {
+	format, err := capture.ParseFormat(o.format)
+	if err != nil {
+		return capture.OutputConfig{}, usageErr("%v", err)
+	}
+	size, err := parseFileSize(o.rotateSize)
+	if err != nil {
+		return capture.OutputConfig{}, usageErr("%v", err)
+	}
+	if o.maxFiles < 0 || o.rotateSecs < 0 {
+		return capture.OutputConfig{}, usageErr("-W and -G must not be negative")
+	}
+	return capture.OutputConfig{
+		Path:           o.write,
+		Stdout:         stdout,
+		Format:         format,
+		Micro:          o.micro,
+		Section:        capture.SectionInfo{Application: "smcdump " + captureVersion},
+		Interfaces:     ifaces,
+		RotateSize:     size,
+		RotateEvery:    time.Duration(o.rotateSecs) * time.Second,
+		MaxFiles:       o.maxFiles,
+		PacketBuffered: o.packetBuf,
+		Stats:          stats,
+	}, nil
+}
+
+func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	dir, err := capture.ParseDirection(o.direction)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if o.snaplen < 0 {
+		return usageErr("invalid snapshot length %d", o.snaplen)
+	}
+	if o.bufferKiB <= 0 {
+		return usageErr("invalid buffer size %d KiB", o.bufferKiB)
+	}
+	var names []string
+	for _, i := range o.ifaces {
+		n, err := capture.ResolveDevice(i)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		n, err := capture.DefaultDevice()
+		if err != nil {
+			return err
+		}
+		names = []string{n}
+	}
+	var flt capture.Filter
+	if expr != "" {
+		if flt, err = newCaptureFilter(expr); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	h, err := capture.Open(capture.Config{
+		Interfaces: names,
+		Snaplen:    o.snaplen,
+		BufferKiB:  o.bufferKiB,
+		NoPromisc:  o.noPromisc,
+		Direction:  dir,
+		Filter:     flt,
+	})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+
+	var out *capture.Output
+	var ks *kstatRecorder
+	if o.write != "" {
+		oc, err := o.outputConfig(stdout, h.Interfaces(), h.Stats)
+		if err != nil {
+			return err
+		}
+		ks = newKstatRecorder(o.statsInterval)
+		if ks != nil {
+			oc.FileOpened = ks.fileOpened
+		}
+		if out, err = capture.NewOutput(oc); err != nil {
+			return err
+		}
+		if ks != nil {
+			ks.start(out, stderr)
+		}
+	}
+	closeOut := func() error {
+		if ks != nil {
+			ks.stop() // final snapshot before the ISBs
+			ks = nil
+		}
+		if out == nil {
+			return nil
+		}
+		err := out.Close()
+		out = nil
+		return err
+	}
+	defer closeOut()
+	if o.user != "" {
+		if err := dropPrivileges(o.user); err != nil {
+			return err
+		}
+	}
+
+	// Banner, as tcpdump prints it.
+	if o.write == "" && o.verbose == 0 && !o.print.JSON {
+		fmt.Fprintln(stderr, "smcdump: verbose output suppressed, use -v[v]... for full protocol decode")
+	}
+	for _, ifc := range h.Interfaces() {
+		prefix := ""
+		if o.write != "" || o.verbose > 0 {
+			prefix = "smcdump: "
+		}
+		fmt.Fprintf(stderr, "%slistening on %s, link-type %s, snapshot length %d bytes\n",
+			prefix, ifc.Name, capture.LinkTypeName(ifc.LinkType), ifc.Snaplen)
+	}
+
+	// Printing without -w.
+	var bw *bufio.Writer
+	var printer *analyze.Printer
+	flushEach := o.lineBuf || o.packetBuf || isTerminal(stdout)
+	if out == nil {
+		bw = bufio.NewWriterSize(stdout, 256<<10)
+		defer bw.Flush()
+		printer = analyze.NewPrinter(bw, o.print)
+	}
+
+	// Signals: SIGINT/SIGTERM stop; SIGUSR1 prints the counters; SIGUSR2
+	// flushes the file.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+	var captured uint64
+	var capMu sync.Mutex
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case s := <-sigs:
+				switch s {
+				case syscall.SIGUSR1:
+					st, _ := h.Stats()
+					t := st.Total()
+					capMu.Lock()
+					c := captured
+					capMu.Unlock()
+					fmt.Fprintf(stderr, "smcdump: %s, %s, %s\n", plural(c, "packet captured", "packets captured"),
+						plural(t.Received, "packet received by filter", "packets received by filter"),
+						plural(t.Dropped, "packet dropped by kernel", "packets dropped by kernel"))
+				case syscall.SIGUSR2:
+					if out != nil {
+						_ = out.Flush()
+					}
+				default:
+					h.Stop()
+				}
+			}
+		}
+	}()
+	if o.write != "" && o.verbose > 0 {
+		go func() {
+			tk := time.NewTicker(time.Second)
+			defer tk.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-tk.C:
+					capMu.Lock()
+					c := captured
+					capMu.Unlock()
+					fmt.Fprintf(stderr, "Got %d\r", c)
+				}
+			}
+		}()
+	}
+
+	var runErr error
+	ifaces := h.Interfaces()
+	var ap analyze.Packet
+	for {
+		p, err := h.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			runErr = err
+			break
+		}
+		if out != nil {
+			if err := out.WritePacket(&p); err != nil {
+				if !errors.Is(err, capture.ErrFileLimit) {
+					runErr = err
+				}
+				break
+			}
+		} else {
+			capMu.Lock()
+			n := captured
+			capMu.Unlock()
+			ap = analyze.Packet{
+				Frame:     int(n) + 1,
+				LinkType:  analyze.LinkType(ifaces[p.Iface].LinkType),
+				Interface: ifaces[p.Iface].Name,
+				Data:      p.Data,
+			}
+			ap.Info.Timestamp = p.Info.Timestamp.UTC()
+			ap.Info.CaptureLength = p.Info.CaptureLength
+			ap.Info.Length = p.Info.Length
+			ap.Info.InterfaceIndex = p.Iface
+			if p.PktType == capture.PacketOutgoing {
+				ap.Direction = 2
+			} else {
+				ap.Direction = 1
+			}
+			if err := printer.PrintPacket(&ap); err != nil {
+				runErr = err
+				break
+			}
+			if flushEach {
+				if err := bw.Flush(); err != nil {
+					runErr = err
+					break
+				}
+			}
+		}
+		capMu.Lock()
+		captured++
+		n := captured
+		capMu.Unlock()
+		if o.count > 0 && n >= uint64(o.count) {
+			break
+		}
+	}
+	if bw != nil {
+		_ = bw.Flush()
+	}
+	if o.write != "" && o.verbose > 0 {
+		fmt.Fprintln(stderr)
+	}
+	cerr := closeOut()
+	st, _ := h.Stats()
+	capMu.Lock()
+	c := captured
+	capMu.Unlock()
+	if runErr == nil {
+		runErr = cerr
+	}
+	if runErr != nil {
+		fmt.Fprint(stderr, summaryLines(c, st.Total()))
+		return runErr
+	}
+	fmt.Fprint(stderr, summaryLines(c, st.Total()))
+	return nil
+}
+
+// rewriteFile implements -r FILE -w OUT [EXPR]: copy the matching frames.
+func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
+	fr, err := analyze.OpenFile(o.read)
+	if err != nil {
+		return err
+	}
+	defer fr.Close()
+	var match func(*analyze.Packet) (bool, error)
+	if expr != "" {
+		nf, err := offlineFilter(expr)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		filters := map[analyze.LinkType]analyze.FrameFilter{}
+		match = func(p *analyze.Packet) (bool, error) {
+			flt, ok := filters[p.LinkType]
+			if !ok {
+				if flt, err = nf(p.LinkType); err != nil {
+					return false, err
+				}
+				filters[p.LinkType] = flt
+			}
+			return flt.Match(p.Data, p.Info.Length), nil
+		}
+	}
+	var out *capture.Output
+	var written uint64
+	defer func() {
+		if out != nil {
+			out.Close()
+		}
+	}()
+	for {
+		ap, err := fr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if match != nil {
+			ok, err := match(ap)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		if out == nil {
+			var ifs []capture.InterfaceInfo
+			for _, ifc := range fr.Interfaces() {
+				ifs = append(ifs, capture.InterfaceInfo{Name: ifc.Name, Description: ifc.Description,
+					LinkType: capture.LinkType(ifc.LinkType), Snaplen: int(ifc.SnapLen), Filter: ifc.Filter})
+			}
+			if len(ifs) == 0 {
+				return fmt.Errorf("%s: no interfaces", o.read)
+			}
+			oc, err := o.outputConfig(cmd.OutOrStdout(), ifs, nil)
+			if err != nil {
+				return err
+			}
+			if out, err = capture.NewOutput(oc); err != nil {
+				return err
+			}
+		}
+		p := capture.Packet{Iface: ap.Info.InterfaceIndex, Data: ap.Data, PktType: 255}
+		switch ap.Direction {
+		case 1:
+			p.PktType = capture.PacketHost
+		case 2:
+			p.PktType = capture.PacketOutgoing
+		}
+		p.Info.Timestamp = ap.Info.Timestamp
+		p.Info.CaptureLength = ap.Info.CaptureLength
+		p.Info.Length = ap.Info.Length
+		p.Info.InterfaceIndex = ap.Info.InterfaceIndex
+		if err := out.WritePacket(&p); err != nil {
+			if errors.Is(err, capture.ErrFileLimit) {
+				break
+			}
+			return err
+		}
+		written++
+		if o.count > 0 && written >= uint64(o.count) {
+			break
+		}
+	}
+	if out == nil {
+		// No matching packet: still write a valid (empty) file.
+		var ifs []capture.InterfaceInfo
+		for _, ifc := range fr.Interfaces() {
+			ifs = append(ifs, capture.InterfaceInfo{Name: ifc.Name, LinkType: capture.LinkType(ifc.LinkType), Snaplen: int(ifc.SnapLen)})
+		}
+		if len(ifs) == 0 {
+			ifs = []capture.InterfaceInfo{{LinkType: capture.LinkTypeEthernet}}
+		}
+		oc, err := o.outputConfig(cmd.OutOrStdout(), ifs, nil)
+		if err != nil {
+			return err
+		}
+		if out, err = capture.NewOutput(oc); err != nil {
+			return err
+		}
+	}
+	err = out.Close()
+	out = nil
+	return err
 }

@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/smcdump/smcdump/capture"
+)
+
+func TestSummaryLines(t *testing.T) {
+	got := summaryLines(1, capture.InterfaceStats{Received: 1, Dropped: 0})
+	want := "1 packet captured\n1 packet received by filter\n0 packets dropped by kernel\n"
+	if got != want {
+		t.Fatalf("got %q want %q", got, want)
+	}
+	got = summaryLines(13, capture.InterfaceStats{Received: 26, Dropped: 1})
+	want = "13 packets captured\n26 packets received by filter\n1 packet dropped by kernel\n"
+	if got != want {
+		t.Fatalf("got %q want %q", got, want)
+	}
+}
+
+func TestParseFileSize(t *testing.T) {
+	for in, want := range map[string]int64{"": 0, "1": 1000000, "10k": 10240, "2M": 2 << 20, "1g": 1 << 30} {
+		if got, err := parseFileSize(in); err != nil || got != want {
+			t.Errorf("parseFileSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"x", "-1", "0", "k"} {
+		if _, err := parseFileSize(bad); err == nil {
+			t.Errorf("parseFileSize(%q) accepted", bad)
+		}
+	}
+}
+
+func TestListInterfaces(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Main([]string{"-D"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), ".any (Pseudo-device that captures on all interfaces) [Up, Running]\n") ||
+		!strings.HasPrefix(out.String(), "1.") {
+		t.Fatalf("-D output:\n%s", out.String())
+	}
+}
+
+// ---- tests that run the built binary inside a test-owned network namespace
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+func smcdumpBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "smcdump-bin")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "smcdump")
+		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		cmd := exec.Command(goTool, "build", "-o", binPath, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+var nsSeq atomic.Int32
+
+func testNetns(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: needs root to create a network namespace and capture; CI runs as root")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("skipping: needs the ip command (Debian package iproute2)")
+	}
+	ns := fmt.Sprintf("smcdcli%d_%d", os.Getpid(), nsSeq.Add(1))
+	sh := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	_ = exec.Command("ip", "netns", "del", ns).Run()
+	sh("ip", "netns", "add", ns)
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+	_ = exec.Command("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1").Run()
+	sh("ip", "-n", ns, "link", "add", "va", "type", "veth", "peer", "name", "vb")
+	sh("ip", "-n", ns, "link", "set", "va", "up")
+	sh("ip", "-n", ns, "link", "set", "vb", "up")
+	return ns
+}
+
+// inject sends n synthetic frames (EtherType 0x88B5, length size) out of va
+// inside namespace ns, from a thread that joined the namespace.
+func inject(t *testing.T, ns string, n, size int) {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread is discarded
+		f, err := os.Open("/run/netns/" + ns)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer f.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			errc <- err
+			return
+		}
+		ifc, err := net.InterfaceByName("va")
+		if err != nil {
+			errc <- err
+			return
+		}
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer unix.Close(fd)
+		frame := make([]byte, size)
+		copy(frame, []byte{2, 0, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0, 0xaa, 0x88, 0xb5})
+		sa := &unix.SockaddrLinklayer{Ifindex: ifc.Index, Halen: 6}
+		for i := range n {
+			binary.BigEndian.PutUint32(frame[14:], uint32(i))
+			for {
+				err = unix.Sendto(fd, frame, 0, sa)
+				if err != unix.ENOBUFS && err != unix.EAGAIN {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			if err != nil {
+				errc <- err
+				return
+			}
+		}
+		errc <- nil
+	}()
+	if err := <-errc; err != nil {
+		t.Fatalf("inject: %v", err)
+	}
+}
+
+type running struct {
+	cmd    *exec.Cmd
+	stderr *lockedBuf
+	done   chan error
+}
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startIn starts smcdump in namespace ns and waits for its "listening on"
+// banner.
+func startIn(t *testing.T, ns string, args ...string) *running {
+	t.Helper()
+	bin := smcdumpBinary(t)
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, bin}, args...)...)
+	r := &running{cmd: cmd, stderr: &lockedBuf{}, done: make(chan error, 1)}
+	cmd.Stderr = r.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	go func() { r.done <- cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(r.stderr.String(), "listening on") {
+		select {
+		case err := <-r.done:
+			t.Fatalf("smcdump exited early: %v\n%s", err, r.stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner:\n%s", r.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return r
+}
+
+func (r *running) wait(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-r.done:
+		return err
+	case <-time.After(15 * time.Second):
+		t.Fatalf("smcdump did not exit:\n%s", r.stderr.String())
+	}
+	return nil
+}
+
+func tsharkPackets(t *testing.T, path string) int {
+	t.Helper()
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("skipping: needs tshark (Debian package tshark) to verify the file")
+	}
+	cmd := exec.Command("tshark", "-n", "-r", path, "-T", "fields", "-e", "frame.encap_type")
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tshark -r %s: %v", path, err)
+	}
+	n := 0
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestSIGINTFinalisesFile: the binary writes a valid file when interrupted,
+// prints tcpdump's summary and exits 0.
+func TestSIGINTFinalisesFile(t *testing.T) {
+	ns := testNetns(t)
+	path := filepath.Join(t.TempDir(), "int.pcapng")
+	r := startIn(t, ns, "-i", "vb", "-w", path)
+	inject(t, ns, 100, 120)
+	time.Sleep(200 * time.Millisecond)
+	if err := r.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.wait(t); err != nil {
+		t.Fatalf("exit: %v\n%s", err, r.stderr.String())
+	}
+	se := r.stderr.String()
+	for _, want := range []string{"smcdump: listening on vb, link-type EN10MB (Ethernet), snapshot length 262144 bytes",
+		"100 packets captured\n", "100 packets received by filter\n", "0 packets dropped by kernel\n"} {
+		if !strings.Contains(se, want) {
+			t.Fatalf("stderr lacks %q:\n%s", want, se)
+		}
+	}
+	if n := tsharkPackets(t, path); n != 100 {
+		t.Fatalf("tshark read %d packets, want 100", n)
+	}
+}
+
+// TestCountAndRotation: -c stops after N packets; -C splits the capture into
+// several files without losing or duplicating a packet.
+func TestCountAndRotation(t *testing.T) {
+	ns := testNetns(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rot.pcapng")
+	r := startIn(t, ns, "-i", "vb", "-w", path, "-C", "20k", "-c", "300")
+	inject(t, ns, 400, 200)
+	if err := r.wait(t); err != nil {
+		t.Fatalf("exit: %v\n%s", err, r.stderr.String())
+	}
+	if !strings.Contains(r.stderr.String(), "300 packets captured\n") {
+		t.Fatalf("summary:\n%s", r.stderr.String())
+	}
+	files, _ := filepath.Glob(path + "*")
+	if len(files) < 2 {
+		t.Fatalf("expected rotation, got %v", files)
+	}
+	total := 0
+	for _, f := range files {
+		total += tsharkPackets(t, f)
+	}
+	if total != 300 {
+		t.Fatalf("files hold %d packets, want 300", total)
+	}
+}
+
+func TestLiveErrors(t *testing.T) {
+	ns := testNetns(t)
+	bin := smcdumpBinary(t)
+	out, err := exec.Command("ip", "netns", "exec", ns, bin, "-i", "nosuch0").CombinedOutput()
+	if err == nil || strings.Count(string(out), "\n") != 1 || !strings.Contains(string(out), "nosuch0: no such device") {
+		t.Fatalf("unknown interface: %v %q", err, out)
+	}
+	out, err = exec.Command("ip", "netns", "exec", ns, bin, "-i", "vb", "-w", "/nonexistent-dir/x.pcapng").CombinedOutput()
+	if err == nil || strings.Count(string(out), "\n") != 1 || !strings.Contains(string(out), "/nonexistent-dir/x.pcapng: no such file or directory") {
+		t.Fatalf("unwritable path: %v %q", err, out)
+	}
+}
