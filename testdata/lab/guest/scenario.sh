@@ -1,0 +1,192 @@
+#!/bin/sh
+# smcdump lab: runs one scenario inside the guest. Called by /init as
+#   scenario.sh SCENARIO ROLE
+# ROLE is "single" (one VM, two network namespaces "cli" and "srv" joined by
+# a veth pair vc/vs) or "server"/"client" (two VMs joined by a qemu socket
+# netdev, eth0 in the initial namespace of each).
+# Results go to /out (see ../README.md). iproute2's ip is installed as
+# "xip" because busybox's ip applet would shadow it and iproute2 parses
+# argv[0] (names starting with "ip").
+SCEN=$1 ROLE=$2
+PORT=5000
+CLI4=10.0.0.1 SRV4=10.0.0.2 CLI6=fd00::1 SRV6=fd00::2
+UEID=SMCDUMP-LAB-UEID
+OUT=/out
+mkdir -p $OUT/snap
+log() { echo "smclab[$ROLE]: $*"; }
+run() { log "+ $*"; echo "$*" >> $OUT/commands.txt; "$@"; }
+NS() { ns=$1; shift; if [ "$ns" = init ]; then "$@"; else xip netns exec "$ns" "$@"; fi; }
+
+snap() { # netns side phase
+  run NS "$1" smcnl snap -dir "$OUT/snap/$2-$3" -side "$2" -netns "$1" || log "snapshot $2-$3 failed"
+}
+
+# ---- single-VM topology: netns cli (vc, 10.0.0.1, fd00::1) <-veth-> netns srv (vs, 10.0.0.2, fd00::2)
+two_ns() {
+  run xip netns add cli
+  run xip netns add srv
+  run xip link add vc type veth peer name vs
+  run xip link set vc netns cli
+  run xip link set vs netns srv
+  for p in cli:vc:$CLI4:$CLI6 srv:vs:$SRV4:$SRV6; do
+    ns=${p%%:*}; r=${p#*:}; dev=${r%%:*}; r=${r#*:}; a4=${r%%:*}; a6=${r#*:}
+    run NS $ns xip link set lo up
+    run NS $ns xip addr add $a4/24 dev $dev
+    run NS $ns xip -6 addr add $a6/64 dev $dev nodad
+    run NS $ns xip link set $dev up
+  done
+  echo "single VM; netns cli: vc $CLI4/24 $CLI6/64; netns srv: vs $SRV4/24 $SRV6/64 (veth pair)" > $OUT/topology.txt
+}
+
+# soft-RoCE on both veths + UEID + PNET IDs (ethname per namespace, ibname in
+# the initial namespace; the kernel ignores IB entries in other namespaces).
+two_ns_rxe() { # [skip-ueid] ...
+  run NS cli rdma link add rxec type rxe netdev vc
+  run NS srv rdma link add rxes type rxe netdev vs
+  run smcnl ueid-add $UEID
+  run NS cli smcnl pnet-add -name PNETLAB -eth vc
+  run NS srv smcnl pnet-add -name PNETLAB -eth vs
+  run smcnl pnet-add -name PNETLAB -ib rxec -port 1
+  run smcnl pnet-add -name PNETLAB -ib rxes -port 1
+  run rdma link show > $OUT/rdma-link.txt 2>&1
+}
+
+capture_start() { # netns dev
+  echo "netns=$1 interface=$2 vm=$ROLE tool=tcpdump snaplen=0(262144) filter=none" > $OUT/capture.txt
+  NS "$1" tcpdump -i "$2" -s 0 -U -n -w $OUT/trace.pcap -Z root > $OUT/tcpdump.log 2>&1 &
+  TCPDUMP=$!
+  n=0; while ! grep -q listening $OUT/tcpdump.log 2>/dev/null && [ $n -lt 40 ]; do sleep 0.25; n=$((n+1)); done
+  sleep 1
+}
+capture_stop() {
+  sleep 2
+  kill -INT $TCPDUMP 2>/dev/null
+  n=0; while kill -0 $TCPDUMP 2>/dev/null && [ $n -lt 20 ]; do sleep 0.5; n=$((n+1)); done
+  kill -KILL $TCPDUMP 2>/dev/null
+  cat $OUT/tcpdump.log
+}
+
+# run the client in the background and wait for it at most $3+5 s: a client
+# blocked in connect() (Linux 6.1 SMC-R stall) may not even die on SIGKILL.
+bg_client() { # netns "client flags" seconds
+  log "+ peer client -log $OUT/client.log $2 (netns $1, bounded ${3}s)"
+  echo "peer client -log $OUT/client.log $2" >> $OUT/commands.txt
+  NS "$1" peer client -log $OUT/client.log $2 &
+  CPID=$!
+  n=0; while kill -0 $CPID 2>/dev/null && [ $n -lt $(( $3 + 5 )) ]; do sleep 1; n=$((n+1)); done
+  if kill -0 $CPID 2>/dev/null; then
+    log "client still running after $n s; sending SIGKILL"; kill -KILL $CPID 2>/dev/null
+    echo "client process still alive after ${n}s, SIGKILL sent" >> $OUT/notes.txt
+  else
+    wait $CPID; log "client exit $? after ~${n}s"
+  fi
+}
+
+# single-VM scenario body: server args / client args
+single() { # "server flags" "client flags" client-timeout
+  snap cli client before; snap srv server before
+  capture_start srv vs
+  NS srv timeout -s KILL $(( $3 + 30 )) peer server -log $OUT/server.log $1 &
+  SPID=$!
+  sleep 1
+  bg_client cli "$2" $3
+  n=0; while kill -0 $SPID 2>/dev/null && [ $n -lt $(( $3 + 30 )) ]; do sleep 1; n=$((n+1)); done
+  sleep 1
+  snap cli client after; snap srv server after
+  capture_stop
+}
+
+# ---- two-VM topology: eth0 10.0.0.1 (client VM) <-qemu socket netdev-> eth0 10.0.0.2 (server VM)
+vm_net() {
+  if [ "$ROLE" = server ]; then A4=$SRV4 A6=$SRV6; else A4=$CLI4 A6=$CLI6; fi
+  run xip link set lo up
+  run xip addr add $A4/24 dev eth0
+  run xip -6 addr add $A6/64 dev eth0 nodad
+  run xip link set eth0 up
+  echo "two VMs; $ROLE VM eth0 $A4/24 $A6/64 (qemu -netdev socket on 127.0.0.1)" > $OUT/topology.txt
+}
+vm_rxe() { # ueid|noueid|ueid:NAME  pnet|nopnet
+  run rdma link add rxe0 type rxe netdev eth0
+  case "$1" in
+    ueid) run smcnl ueid-add $UEID ;;
+    ueid:*) run smcnl ueid-add ${1#ueid:} ;;
+    noueid) log "no UEID on this side (scenario)" ;;
+  esac
+  if [ "$2" = pnet ]; then
+    run smcnl pnet-add -name PNETLAB -eth eth0
+    run smcnl pnet-add -name PNETLAB -ib rxe0 -port 1
+  else
+    log "no PNET ID on this side (scenario)"
+  fi
+  run rdma link show > $OUT/rdma-link.txt 2>&1
+}
+wait_peer() { # addr
+  n=0; while ! ping -c 1 -W 1 $1 >/dev/null 2>&1 && [ $n -lt 60 ]; do n=$((n+1)); done
+  log "peer $1 reachable after $n pings"
+}
+# two-VM body: "server flags" "client flags" client-timeout
+pair() {
+  side=$ROLE
+  snap init $side before
+  if [ "$ROLE" = server ]; then
+    capture_start init eth0
+    run timeout -s KILL $(( $3 + 20 )) peer server -log $OUT/server.log $1
+    log "server exit $?"
+    sleep 2
+  else
+    wait_peer $SRV4
+    sleep 3 # server capture + listener
+    bg_client init "$2" $3
+    sleep 4
+  fi
+  snap init $side after
+  [ "$ROLE" = server ] && capture_stop
+  # let the other side finish its after-snapshot before this VM goes away
+  sleep 3
+}
+
+S4="-addr $SRV4:$PORT"
+S6="-addr [$SRV6]:$PORT"
+case "$SCEN:$ROLE" in
+  a-peer-no-smc:single)
+    two_ns
+    single "-tcp $S4 -n 1 -timeout 30s" "$S4 -n 1 -bytes 2048" 30 ;;
+  b-no-device:single)
+    two_ns
+    single "$S4 -n 1 -timeout 30s" "$S4 -n 1 -bytes 2048" 30 ;;
+  d-roce-blocked:single)
+    two_ns; two_ns_rxe
+    single "$S4 -n 1 -timeout 40s" "$S4 -n 1 -bytes 2048" 40 ;;
+  h-listen-pressure:single)
+    # SMC_LIMIT_HS on the listener, backlog 2, 12 parallel clients while
+    # every server handshake waits ~3 s for the (blocked) LLC confirm.
+    two_ns; two_ns_rxe
+    single "$S4 -n 12 -timeout 60s -backlog 2 -limit-hs" "$S4 -n 12 -parallel 12 -bytes 512 -connect-timeout 40s" 60 ;;
+  c-smcr-link:*)
+    vm_net; vm_rxe ueid pnet
+    pair "$S4 -n 2 -timeout 60s" "$S4 -n 2 -bytes 16384 -connect-timeout 30s" 70 ;;
+  c-smcr-stall:*)
+    # Linux 6.1: the client blocks in connect after Confirm; bounded at 30 s.
+    vm_net; vm_rxe ueid pnet
+    pair "$S4 -n 1 -timeout 40s" "$S4 -n 1 -bytes 16384 -connect-timeout 30s" 35 ;;
+  e-ueid-mismatch:server)  vm_net; vm_rxe ueid:SMCDUMP-LAB-SERVER pnet; pair "$S4 -n 1 -timeout 40s" "" 40 ;;
+  e-ueid-mismatch:client)  vm_net; vm_rxe ueid:SMCDUMP-LAB-CLIENT pnet; pair "" "$S4 -n 1 -bytes 2048" 40 ;;
+  e-ueid-missing-server:server) vm_net; vm_rxe noueid pnet; pair "$S4 -n 1 -timeout 40s" "" 40 ;;
+  e-ueid-missing-server:client) vm_net; vm_rxe ueid pnet; pair "" "$S4 -n 1 -bytes 2048" 40 ;;
+  e-ueid-missing-client:server) vm_net; vm_rxe ueid pnet; pair "$S4 -n 1 -timeout 40s" "" 40 ;;
+  e-ueid-missing-client:client) vm_net; vm_rxe noueid pnet; pair "" "$S4 -n 1 -bytes 2048 -connect-timeout 30s" 40 ;;
+  e-pnet-missing-server:server) vm_net; vm_rxe ueid nopnet; pair "$S4 -n 1 -timeout 40s" "" 40 ;;
+  e-pnet-missing-server:client) vm_net; vm_rxe ueid pnet; pair "" "$S4 -n 1 -bytes 2048" 40 ;;
+  e-pnet-missing-client:server) vm_net; vm_rxe ueid pnet; pair "$S4 -n 1 -timeout 40s" "" 40 ;;
+  e-pnet-missing-client:client) vm_net; vm_rxe ueid nopnet; pair "" "$S4 -n 1 -bytes 2048" 40 ;;
+  f-ipv6:*)
+    vm_net; vm_rxe ueid pnet
+    pair "$S6 -n 1 -timeout 40s" "$S6 -n 1 -bytes 4096 -connect-timeout 30s" 45 ;;
+  g-many:*)
+    vm_net; vm_rxe ueid pnet
+    N=${SMCLAB_G_N:-200}
+    pair "$S4 -n $N -timeout 240s" "$S4 -n $N -parallel 4 -bytes 256 -connect-timeout 30s" 240 ;;
+  *)
+    log "unknown scenario/role $SCEN:$ROLE"; exit 1 ;;
+esac
+log "scenario $SCEN finished"

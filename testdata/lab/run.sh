@@ -1,0 +1,278 @@
+#!/bin/bash
+# smcdump real-SMC kernel lab (issue #6): ONE command that installs its Debian
+# packages, fetches Debian kernels 6.1 (bookworm) and 6.12 (bookworm-backports),
+# builds the static Go helpers and a busybox initramfs, boots qemu (TCG) VMs
+# and records one trace + kernel snapshots per scenario into
+# testdata/lab/out/<kernel>/, then writes out/<kernel>/manifest.json.
+#
+#   sudo testdata/lab/run.sh [--kernel 6.1|6.12|all] [--scenario NAME[,NAME]] [--g-count N]
+#
+# Networking: single-VM scenarios have no NIC at all (two netns + veth inside
+# the guest); two-VM scenarios use only "-netdev socket" on 127.0.0.1.
+set -euo pipefail
+
+LAB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$LAB/../.." && pwd)
+WORK=$LAB/work
+OUTROOT=$LAB/out
+KERNELS=all
+SCENARIOS=all
+G_N=200
+VM_MEM=512
+BOOT_TIMEOUT=${SMCLAB_VM_TIMEOUT:-420}
+
+ALL_SCENARIOS="a-peer-no-smc b-no-device d-roce-blocked c-smcr-link e-ueid-mismatch e-ueid-missing-server e-ueid-missing-client e-pnet-missing-server e-pnet-missing-client f-ipv6 g-many h-listen-pressure"
+
+usage() { sed -n 2,12p "$0"; echo "scenarios: $ALL_SCENARIOS (c-smcr-link is recorded as c-smcr-stall on 6.1)"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kernel) KERNELS=$2; shift 2 ;;
+    --scenario) SCENARIOS=$2; shift 2 ;;
+    --g-count) G_N=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown argument $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[ "$KERNELS" = all ] && KERNELS="6.1 6.12"
+[ "$SCENARIOS" = all ] && SCENARIOS=$ALL_SCENARIOS
+SCENARIOS=${SCENARIOS//,/ }
+
+say() { echo "[lab $(date -u +%H:%M:%S)] $*"; }
+die() { echo "[lab] ERROR: $*" >&2; exit 1; }
+
+QEMU_PIDS=()
+cleanup() {
+  for p in "${QEMU_PIDS[@]:-}"; do [ -n "$p" ] && kill -KILL "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
+[ "$(id -u)" = 0 ] || die "run as root (apt-get, qemu)"
+
+# ---------------------------------------------------------------- packages
+install_packages() {
+  local need=()
+  command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+  [ -x /bin/busybox ] && /bin/busybox --list | grep -qx cpio || need+=(busybox-static)
+  command -v tcpdump >/dev/null || need+=(tcpdump)
+  command -v rdma >/dev/null && command -v ip >/dev/null || need+=(iproute2)
+  command -v xz >/dev/null || need+=(xz-utils)
+  command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || die "Go toolchain missing (expected /usr/local/go)"
+  if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    say "adding bookworm-backports to apt sources"
+    cat > /etc/apt/sources.list.d/smcdump-lab-backports.sources <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    NEED_UPDATE=1
+  fi
+  if [ ${#need[@]} -gt 0 ] || [ -n "${NEED_UPDATE:-}" ]; then
+    say "apt-get update"
+    apt-get update -q >/dev/null
+  fi
+  if [ ${#need[@]} -gt 0 ]; then
+    say "apt-get install ${need[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+  fi
+  # busybox-static is needed even if some busybox exists (cpio/nsenter applets, static)
+  dpkg -s busybox-static >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q busybox-static >/dev/null
+}
+
+# kernel package name for a label
+kernel_pkg() {
+  case "$1" in
+    6.1) apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-6\.1\./{print $2; exit}' ;;
+    6.12) apt-cache depends linux-image-6.12-amd64 2>/dev/null | awk '/Depends: linux-image-6\.12/{print $2; exit}' ;;
+  esac
+}
+
+fetch_kernel() { # label -> sets KDIR, KVER
+  local label=$1 pkg deb
+  pkg=$(kernel_pkg "$label")
+  [ -n "$pkg" ] || { apt-get update -q >/dev/null; pkg=$(kernel_pkg "$label"); }
+  [ -n "$pkg" ] || die "no kernel package found for $label"
+  KVER=${pkg#linux-image-}
+  KDIR=$WORK/x/$KVER
+  mkdir -p "$WORK/debs"
+  if [ ! -f "$KDIR/boot/vmlinuz-$KVER" ]; then
+    deb=$(ls "$WORK"/debs/"${pkg}"_*.deb 2>/dev/null | head -1 || true)
+    if [ -z "$deb" ]; then
+      say "apt-get download $pkg"
+      (cd "$WORK/debs" && apt-get download -q "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
+      deb=$(ls "$WORK"/debs/"${pkg}"_*.deb | head -1)
+    fi
+    say "extracting $deb"
+    mkdir -p "$KDIR"
+    dpkg-deb -x "$deb" "$KDIR"
+  fi
+}
+
+# dependency-ordered module list (from each module's modinfo depends=)
+declare -A MODPATH SEEN
+ORDER=()
+mod_index() {
+  MODPATH=(); SEEN=(); ORDER=()
+  local f n
+  while IFS= read -r f; do
+    n=$(basename "$f"); n=${n%.xz}; n=${n%.ko}; n=${n//-/_}
+    MODPATH[$n]=$f
+  done < <(find "$KDIR/lib/modules/$KVER/kernel" -name '*.ko' -o -name '*.ko.xz')
+}
+mod_resolve() {
+  local n=${1//-/_} f deps d
+  [ -n "${SEEN[$n]:-}" ] && return 0
+  SEEN[$n]=1
+  f=${MODPATH[$n]:-}
+  [ -n "$f" ] || return 0 # built in
+  if [[ $f == *.xz ]]; then deps=$(xz -dc "$f" | grep -a -o 'depends=[a-z0-9_,-]*' | head -1); else deps=$(grep -a -o 'depends=[a-z0-9_,-]*' "$f" | head -1); fi
+  deps=${deps#depends=}
+  for d in ${deps//,/ }; do mod_resolve "$d"; done
+  ORDER+=("$n")
+}
+
+build_go() {
+  say "building static Go helpers (CGO_ENABLED=0)"
+  mkdir -p "$WORK/bin"
+  export PATH=$PATH:/usr/local/go/bin
+  (cd "$REPO" && CGO_ENABLED=0 go build -trimpath -o "$WORK/bin/peer" ./testdata/lab/peer \
+     && CGO_ENABLED=0 go build -trimpath -o "$WORK/bin/smcnl" ./testdata/lab/smcnl \
+     && CGO_ENABLED=0 go build -trimpath -o "$WORK/bin/labmanifest" ./testdata/lab/labmanifest)
+}
+
+copy_bin() { # host-binary dest-name root
+  local src=$1 dst=$2 root=$3 lib
+  install -D -m 755 "$src" "$root/usr/bin/$dst"
+  for lib in $(ldd "$src" | grep -o '/[^ ]*' | sort -u); do
+    [ -e "$root$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$root$lib"
+  done
+}
+
+build_initramfs() { # label
+  local label=$1 root=$WORK/$1/root n f
+  say "building initramfs for $label ($KVER)"
+  rm -rf "$root"; mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,lab,etc,proc,sys,dev,run,tmp,out,root}
+  install -m 755 /bin/busybox "$root/bin/busybox"
+  for n in $(/bin/busybox --list); do
+    [ "$n" = ip ] || [ "$n" = busybox ] || ln -sf busybox "$root/bin/$n"
+  done
+  copy_bin "$(command -v ip)" xip "$root"
+  copy_bin "$(command -v rdma)" rdma "$root"
+  copy_bin "$(command -v tcpdump)" tcpdump "$root"
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
+  echo 'root:x:0:' > "$root/etc/group"
+  install -m 755 "$WORK/bin/peer" "$WORK/bin/smcnl" "$root/lab/"
+  install -m 755 "$LAB/guest/init" "$root/init"
+  install -m 755 "$LAB/guest/scenario.sh" "$root/lab/scenario.sh"
+  mod_index
+  for n in crc32_generic veth virtio_pci virtio_blk virtio_net failover net_failover ib_core smc smc_diag udp_tunnel ip6_udp_tunnel ib_uverbs rdma_rxe; do
+    mod_resolve "$n"
+  done
+  : > "$root/lab/modules.order"
+  for n in "${ORDER[@]}"; do
+    f=${MODPATH[$n]}
+    if [[ $f == *.xz ]]; then xz -dc "$f" > "$root/lib/modules/$n.ko"; else cp "$f" "$root/lib/modules/$n.ko"; fi
+    echo "$n.ko" >> "$root/lab/modules.order"
+  done
+  say "modules: $(tr '\n' ' ' < "$root/lab/modules.order")"
+  (cd "$root" && find . | /bin/busybox cpio -o -H newc 2>/dev/null | gzip -1 > "$WORK/$label/initramfs.gz")
+}
+
+# boot one VM: name scenario role netargs... ; runs in background, sets LAST_PID
+boot_vm() {
+  local vmdir=$1 scen=$2 role=$3; shift 3
+  mkdir -p "$vmdir"
+  rm -f "$vmdir/out.img"; truncate -s 64M "$vmdir/out.img"
+  local cmd=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 -m $VM_MEM
+    -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$WORK/$LABEL/initramfs.gz"
+    -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 smclab.scenario=$scen smclab.role=$role smclab.gn=$G_N"
+    -drive "file=$vmdir/out.img,format=raw,if=virtio"
+    -display none -monitor none -serial "file:$vmdir/console.log" -no-reboot "$@")
+  printf '%q ' "${cmd[@]}" > "$vmdir/qemu-cmd.txt"
+  "${cmd[@]}" > "$vmdir/qemu.stdout" 2>&1 &
+  LAST_PID=$!
+  QEMU_PIDS+=("$LAST_PID")
+}
+
+wait_vm() { # pid vmdir timeout
+  local pid=$1 vmdir=$2 t=$3 n=0
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ $n -ge "$t" ]; then
+      say "VM $(basename "$vmdir") still running after ${t}s: killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+      echo "killed by host after ${t}s" > "$vmdir/killed.txt"
+      break
+    fi
+    sleep 1; n=$((n+1))
+  done
+  wait "$pid" 2>/dev/null || true
+  mkdir -p "$vmdir/out"
+  tar -xf "$vmdir/out.img" -C "$vmdir/out" 2>/dev/null || say "no results from $(basename "$vmdir") (see $vmdir/console.log)"
+  say "VM $(basename "$vmdir") finished after ${n}s"
+}
+
+collect() { # scenario vmdir capture-vm? ; copy results of one VM into OUT
+  local scen=$1 vmdir=$2 side=$3 o=$OUT
+  mkdir -p "$o/snap/$scen" "$o/logs/$scen"
+  [ -f "$vmdir/out/trace.pcap" ] && cp "$vmdir/out/trace.pcap" "$o/$scen.pcap"
+  [ -d "$vmdir/out/snap" ] && cp -r "$vmdir/out/snap/." "$o/snap/$scen/"
+  local f
+  for f in client.log server.log guest.log dmesg.txt commands.txt topology.txt capture.txt rdma-link.txt notes.txt tcpdump.log uname-r.txt; do
+    [ -f "$vmdir/out/$f" ] && cp "$vmdir/out/$f" "$o/logs/$scen/$side-$f"
+  done
+  cp "$vmdir/qemu-cmd.txt" "$o/logs/$scen/$side-qemu-cmd.txt"
+  [ -f "$vmdir/killed.txt" ] && cp "$vmdir/killed.txt" "$o/logs/$scen/$side-killed.txt"
+  # the serial console (kernel messages during the run), bounded in size
+  tail -c 200000 "$vmdir/console.log" > "$o/logs/$scen/$side-console.txt" 2>/dev/null || true
+}
+
+run_scenario() { # scenario
+  local scen=$1 rec=$1 vmdir
+  [ "$LABEL" = 6.1 ] && [ "$scen" = c-smcr-link ] && rec=c-smcr-stall
+  say "=== $LABEL: scenario $rec"
+  rm -rf "$OUT/snap/$rec" "$OUT/logs/$rec" "$OUT/$rec.pcap"
+  case "$rec" in
+    a-*|b-*|d-*|h-*)
+      vmdir=$WORK/$LABEL/vm-$rec
+      rm -rf "$vmdir"
+      boot_vm "$vmdir" "$rec" single -nic none
+      wait_vm "$LAST_PID" "$vmdir" "$BOOT_TIMEOUT"
+      collect "$rec" "$vmdir" vm
+      ;;
+    *)
+      local port=$(( 20000 + RANDOM % 20000 )) sdir=$WORK/$LABEL/vm-$rec-server cdir=$WORK/$LABEL/vm-$rec-client spid cpid
+      rm -rf "$sdir" "$cdir"
+      boot_vm "$sdir" "$rec" server -netdev "socket,id=n0,listen=127.0.0.1:$port" -device virtio-net-pci,netdev=n0,mac=52:54:00:5c:00:02
+      spid=$LAST_PID
+      sleep 2
+      boot_vm "$cdir" "$rec" client -netdev "socket,id=n0,connect=127.0.0.1:$port" -device virtio-net-pci,netdev=n0,mac=52:54:00:5c:00:01
+      cpid=$LAST_PID
+      wait_vm "$cpid" "$cdir" "$BOOT_TIMEOUT"
+      wait_vm "$spid" "$sdir" 60
+      collect "$rec" "$sdir" server
+      collect "$rec" "$cdir" client
+      ;;
+  esac
+  [ -f "$OUT/$rec.pcap" ] && say "$rec: trace $(stat -c %s "$OUT/$rec.pcap") bytes" || say "$rec: no trace"
+}
+
+install_packages
+build_go
+for LABEL in $KERNELS; do
+  case "$LABEL" in 6.1|6.12) ;; *) die "--kernel must be 6.1, 6.12 or all" ;; esac
+  fetch_kernel "$LABEL"
+  OUT=$OUTROOT/$LABEL
+  mkdir -p "$OUT"
+  build_initramfs "$LABEL"
+  T0=$(date +%s)
+  for s in $SCENARIOS; do
+    case " $ALL_SCENARIOS c-smcr-stall " in *" $s "*) ;; *) die "unknown scenario $s" ;; esac
+    [ "$s" = c-smcr-stall ] && s=c-smcr-link
+    run_scenario "$s"
+  done
+  say "$LABEL: scenarios took $(( $(date +%s) - T0 ))s; writing manifest"
+  "$WORK/bin/labmanifest" -dir "$OUT" -kernel-label "$LABEL" -kernel-package "linux-image-$KVER" -g-count "$G_N" \
+    || say "manifest generation failed"
+done
+say "done; results in $OUTROOT"
