@@ -10,6 +10,10 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"golang.org/x/net/bpf"
+
+	"github.com/smcdump/smcdump/capture/bpffilter"
 )
 
 func seqOf(t *testing.T, p Packet, off int) uint32 {
@@ -288,5 +292,56 @@ func TestOpenErrors(t *testing.T) {
 	}
 	if !errors.As(err2, &ie) || ie.Reason != "that device is not up" {
 		t.Fatalf("down interface: %v", err2)
+	}
+}
+
+// bpfFilter adapts capture/bpffilter for the filter-verdict test.
+type bpfFilter string
+
+func (f bpfFilter) Expression() string { return string(f) }
+
+func (f bpfFilter) KernelProgram(lt LinkType, snaplen int) ([]bpf.Instruction, error) {
+	return bpffilter.Compile(string(f), bpffilter.Options{LinkType: bpffilter.LinkType(lt), Snaplen: uint32(snaplen), Mode: bpffilter.Live})
+}
+
+func (f bpfFilter) Matcher(lt LinkType, snaplen int) (func([]byte, int) bool, error) {
+	prog, err := bpffilter.Compile(string(f), bpffilter.Options{LinkType: bpffilter.LinkType(lt), Snaplen: uint32(snaplen), Mode: bpffilter.Offline})
+	if err != nil {
+		return nil, err
+	}
+	vm, err := bpf.NewVM(prog)
+	if err != nil {
+		return nil, err
+	}
+	return func(b []byte, _ int) bool { n, err := vm.Run(b); return err == nil && n > 0 }, nil
+}
+
+// TestKernelFilterVerdicts: the compiled filter is attached before bind and
+// only matching frames (even sequence numbers) reach the ring, on a normal
+// interface (kernel program) and on "any" (userland program on SLL2).
+func TestKernelFilterVerdicts(t *testing.T) {
+	ns := newNetns(t)
+	const expr = "ether proto 0x88b5 and ether[17] & 1 = 0"
+	h := openIn(t, ns, Config{Interfaces: []string{"vb"}, BufferKiB: 1024, Filter: bpfFilter(expr)})
+	ha := openIn(t, ns, Config{Interfaces: []string{"any"}, BufferKiB: 1024, Direction: DirectionIn, Filter: bpfFilter("ether proto 0x88b5 and ether[23] & 1 = 0")})
+	inj := newInjector(t, ns, "va")
+	for i := range 100 {
+		inj.send(t, testFrame(64, uint32(i)))
+	}
+	pkts := drain(t, h)
+	if len(pkts) != 50 {
+		t.Fatalf("filter %q passed %d of 100 frames, want 50", expr, len(pkts))
+	}
+	for i, p := range pkts {
+		if seqOf(t, p, 14) != uint32(2*i) {
+			t.Fatalf("packet %d has seq %d", i, seqOf(t, p, 14))
+		}
+	}
+	st, _ := h.Stats()
+	if st.Total().Received != 50 {
+		t.Fatalf("received by filter %d, want 50", st.Total().Received)
+	}
+	if got := drain(t, ha); len(got) != 50 {
+		t.Fatalf("-i any with filter passed %d, want 50", len(got))
 	}
 }
