@@ -1,0 +1,162 @@
+//go:build linux
+
+package kstat
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/smcdump/smcdump/capture/kstat/procnet"
+	"github.com/smcdump/smcdump/capture/kstat/smcnl"
+	"golang.org/x/sys/unix"
+)
+
+func collect(ctx context.Context, opts Options) (*Snapshot, error) {
+	type result struct {
+		s   *Snapshot
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		// setns affects only this OS thread: lock it, switch, collect,
+		// switch back. If switching back fails the thread stays locked and
+		// is discarded when the goroutine ends.
+		runtime.LockOSThread()
+		restore, err := enterNetNS(opts.NetNS)
+		if err != nil {
+			runtime.UnlockOSThread()
+			ch <- result{nil, err}
+			return
+		}
+		s, err := collectHere(ctx, opts)
+		if restore() == nil {
+			runtime.UnlockOSThread()
+		}
+		ch <- result{s, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.s, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// enterNetNS switches the calling (locked) thread into the named network
+// namespace and returns a function that switches it back.
+func enterNetNS(name string) (func() error, error) {
+	if name == "" {
+		return func() error { return nil }, nil
+	}
+	path := name
+	if !strings.Contains(name, "/") {
+		path = "/run/netns/" + name
+	}
+	target, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("netns %s: %w", name, err)
+	}
+	defer target.Close()
+	orig, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		return nil, fmt.Errorf("netns: current namespace: %w", err)
+	}
+	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+		orig.Close()
+		return nil, fmt.Errorf("netns %s: setns: %w", name, err)
+	}
+	return func() error {
+		defer orig.Close()
+		return unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET)
+	}, nil
+}
+
+// threadProcFS serves procnet.Files for the calling thread's network
+// namespace: net/* from /proc/thread-self/net (/proc/self/net would show the
+// main thread's namespace), the rest from /proc.
+type threadProcFS struct{}
+
+func (threadProcFS) Open(name string) (fs.File, error) {
+	if strings.HasPrefix(name, "net/") {
+		return os.Open("/proc/thread-self/" + name)
+	}
+	return os.Open("/proc/" + name)
+}
+
+func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
+	s := &Snapshot{
+		Schema:    Schema,
+		TakenAt:   time.Now().UTC(),
+		NetNS:     opts.NetNS,
+		ByteOrder: orderName(binary.NativeEndian),
+		Source:    "live",
+	}
+	s.Hostname, _ = os.Hostname()
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		s.Kernel = strings.TrimSpace(string(b))
+	}
+	if !opts.SkipSMC {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.collectSMC()
+	}
+	fsys := threadProcFS{}
+	for _, name := range procnet.Files {
+		b, err := fs.ReadFile(fsys, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			s.Errors = append(s.Errors, fmt.Sprintf("/proc/%s: %v", name, err))
+			continue
+		}
+		s.Raw = append(s.Raw, RawSource{Kind: KindProc, Name: name, Text: string(b)})
+	}
+	if err := s.Decode(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Snapshot) collectSMC() {
+	c, err := smcnl.Dial()
+	if err != nil {
+		s.Errors = append(s.Errors, "generic netlink: "+err.Error())
+		s.SMC.Note = "generic netlink unavailable: " + err.Error()
+		return
+	}
+	res, err := smcnl.Query(c)
+	c.Close()
+	if err != nil {
+		s.Errors = append(s.Errors, "SMC_GEN_NETLINK: "+err.Error())
+		s.SMC.Note = "SMC_GEN_NETLINK query failed: " + err.Error()
+		return
+	}
+	s.SMC.Available, s.SMC.Note = res.Available, res.Note
+	for _, r := range res.Replies {
+		s.Raw = append(s.Raw, RawSource{Kind: KindGenl, Name: smcnl.CommandName(r.Command), Errno: r.Errno, Bytes: r.Raw})
+	}
+	d, err := smcnl.DialDiag()
+	if err != nil {
+		s.Errors = append(s.Errors, "sock_diag: "+err.Error())
+		return
+	}
+	raw, errno, err := smcnl.QueryDiag(d)
+	d.Close()
+	if err != nil {
+		s.Errors = append(s.Errors, "smc_diag: "+err.Error())
+		return
+	}
+	if errno == int32(unix.ENOENT) && !s.SMC.Available {
+		return // no smc_diag without the module: nothing to keep
+	}
+	s.Raw = append(s.Raw, RawSource{Kind: KindSockDiag, Name: "smc_diag", Errno: errno, Bytes: raw})
+}

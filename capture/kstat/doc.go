@@ -1,0 +1,32 @@
+// Package kstat takes and reads kernel counter snapshots: SMC generic
+// netlink state and smc_diag sockets (subpackage smcnl), /proc/net loss
+// counters and socket queues (subpackage procnet), and the text that users
+// saved from smc-tools, netstat, nstat, ss and ethtool (subpackage toolfmt).
+//
+// # Snapshot files
+//
+// A Snapshot marshals to JSON with the schema identifier "smcdump.kstat/v1":
+//
+//	{
+//	  "schema":     "smcdump.kstat/v1",
+//	  "taken_at":   RFC 3339 UTC time,
+//	  "hostname":   host name, "kernel": kernel release, "netns": namespace name ("" = the caller's),
+//	  "byte_order": "little" or "big" (of the host that produced the raw bytes),
+//	  "source":     "live", or the tool format a text file was read as (e.g. "netstat -s"),
+//	  "smc":        {"available": bool, "note": why not, "unsupported": [commands the kernel rejected],
+//	                 "info": parsed SMC_GEN_NETLINK state, "sockets": parsed smc_diag sockets},
+//	  "proc":       parsed /proc/net counters, sockets, dev, softnet, rmem_max/rmem_default,
+//	  "tools":      parsed tool text that has no /proc equivalent (ss skmem, ethtool -S, smcr stats),
+//	  "raw":        [{"kind": "genl"|"sock_diag"|"proc"|"text", "name": ..., "errno": n,
+//	                  "base64": netlink bytes, "text": file text}],
+//	  "errors":     non-fatal problems met while collecting
+//	}
+//
+// The "raw" list keeps every source byte: netlink replies exactly as read
+// from the socket (nlmsghdr included, base64) and /proc or tool text. The
+// parsed members are a convenience; [Decode] and [ReadSnapshot] rebuild them
+// from "raw", so a newer smcdump decodes old files with its newer parsers.
+//
+// Readers must ignore unknown members. Counters absent from a kernel (older
+// versions) are absent from the file, never zero.
+package kstat

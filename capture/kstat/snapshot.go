@@ -1,0 +1,255 @@
+package kstat
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/smcdump/smcdump/capture/kstat/procnet"
+	"github.com/smcdump/smcdump/capture/kstat/smcnl"
+	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
+)
+
+// Schema identifies the snapshot JSON format described in the package doc.
+const Schema = "smcdump.kstat/v1"
+
+// Raw source kinds.
+const (
+	KindGenl     = "genl"      // SMC_GEN_NETLINK reply; Name is the command (e.g. "GET_STATS")
+	KindSockDiag = "sock_diag" // smc_diag reply; Name is "smc_diag"
+	KindProc     = "proc"      // /proc file; Name is relative to /proc (e.g. "net/snmp")
+	KindText     = "text"      // saved tool output; Name is the toolfmt format
+)
+
+// RawSource is one source exactly as read.
+type RawSource struct {
+	Kind  string `json:"kind"`
+	Name  string `json:"name"`
+	Errno int32  `json:"errno,omitempty"`  // kernel error for this request
+	Bytes []byte `json:"base64,omitempty"` // binary sources (netlink)
+	Text  string `json:"text,omitempty"`   // text sources
+}
+
+// SMCState is the SMC part of a snapshot.
+type SMCState struct {
+	Available   bool           `json:"available"`
+	Note        string         `json:"note,omitempty"`
+	Unsupported []string       `json:"unsupported,omitempty"`
+	Info        *smcnl.Info    `json:"info,omitempty"`
+	Sockets     []smcnl.Socket `json:"sockets,omitempty"`
+}
+
+// Snapshot is one set of kernel counters at one time. See the package doc
+// for the JSON form.
+type Snapshot struct {
+	Schema    string        `json:"schema"`
+	TakenAt   time.Time     `json:"taken_at"`
+	Hostname  string        `json:"hostname,omitempty"`
+	Kernel    string        `json:"kernel,omitempty"`
+	NetNS     string        `json:"netns,omitempty"`
+	ByteOrder string        `json:"byte_order"`
+	Source    string        `json:"source"`
+	SMC       SMCState      `json:"smc"`
+	Proc      *procnet.Tree `json:"proc,omitempty"`
+	Tools     *toolfmt.Data `json:"tools,omitempty"`
+	Raw       []RawSource   `json:"raw,omitempty"`
+	Errors    []string      `json:"errors,omitempty"`
+}
+
+// Order returns the byte order of the raw bytes.
+func (s *Snapshot) Order() binary.ByteOrder {
+	if s.ByteOrder == "big" {
+		return binary.BigEndian
+	}
+	return binary.LittleEndian
+}
+
+func orderName(o binary.ByteOrder) string {
+	if o == binary.BigEndian {
+		return "big"
+	}
+	var b [2]byte
+	o.PutUint16(b[:], 1)
+	if b[0] == 0 {
+		return "big"
+	}
+	return "little"
+}
+
+// MarshalJSON encodes the snapshot (schema "smcdump.kstat/v1"), with the time
+// in UTC. Map keys are sorted, so the output is deterministic.
+func (s *Snapshot) MarshalJSON() ([]byte, error) {
+	type plain Snapshot
+	c := *s
+	c.Schema = Schema
+	c.TakenAt = c.TakenAt.UTC()
+	return json.Marshal((*plain)(&c))
+}
+
+// Decode rebuilds the parsed members of s (SMC info and sockets, /proc tree,
+// tool data) from s.Raw using s.ByteOrder. Errors name the raw source.
+func (s *Snapshot) Decode() error {
+	order := s.Order()
+	s.SMC.Info, s.SMC.Sockets, s.SMC.Unsupported = nil, nil, nil
+	s.Proc, s.Tools = nil, nil
+	var replies []smcnl.Reply
+	for i, r := range s.Raw {
+		switch r.Kind {
+		case KindGenl:
+			cmd, ok := smcnl.CommandByName(r.Name)
+			if !ok {
+				continue // a newer command: keep, do not decode
+			}
+			if r.Errno != 0 {
+				s.SMC.Unsupported = append(s.SMC.Unsupported, r.Name)
+				continue
+			}
+			replies = append(replies, smcnl.Reply{Command: cmd, Raw: r.Bytes})
+		case KindSockDiag:
+			if r.Errno != 0 {
+				continue
+			}
+			socks, err := smcnl.ParseDiag(r.Bytes, order)
+			if err != nil {
+				return fmt.Errorf("raw[%d] %s: %w", i, r.Name, err)
+			}
+			s.SMC.Sockets = socks
+		case KindProc:
+			if s.Proc == nil {
+				s.Proc = &procnet.Tree{}
+			}
+			if err := s.Proc.Parse(r.Name, []byte(r.Text), order); err != nil {
+				return fmt.Errorf("raw[%d] %s: %w", i, r.Name, err)
+			}
+		case KindText:
+			d, err := toolfmt.Parse(toolfmt.Format(r.Name), strings.NewReader(r.Text))
+			if err != nil {
+				return fmt.Errorf("raw[%d] %s: %w", i, r.Name, err)
+			}
+			s.mergeTool(d)
+		}
+	}
+	if len(replies) > 0 {
+		in, err := smcnl.Decode(replies, order)
+		if err != nil {
+			return err
+		}
+		s.SMC.Info = in
+	}
+	return nil
+}
+
+// mergeTool folds parsed tool text into the snapshot: counters that /proc
+// would hold go to Proc, the rest to Tools.
+func (s *Snapshot) mergeTool(d *toolfmt.Data) {
+	if d.Proc != nil {
+		if s.Proc == nil {
+			s.Proc = &procnet.Tree{}
+		}
+		mergeTree(s.Proc, d.Proc)
+	}
+	if d.SMCSockets != nil {
+		s.SMC.Sockets = append(s.SMC.Sockets, d.SMCSockets...)
+	}
+	if d.SMCStats != nil {
+		s.SMC.Available = true
+		if s.SMC.Info == nil {
+			s.SMC.Info = &smcnl.Info{}
+		}
+		d.SMCStats.MergeInto(s.SMC.Info)
+	}
+	if s.Tools == nil {
+		s.Tools = &toolfmt.Data{}
+	}
+	s.Tools.Merge(d)
+}
+
+func mergeTree(dst, src *procnet.Tree) {
+	mergeCounters := func(dst *procnet.Counters, src procnet.Counters) {
+		if src == nil {
+			return
+		}
+		if *dst == nil {
+			*dst = procnet.Counters{}
+		}
+		for sec, m := range src {
+			if (*dst)[sec] == nil {
+				(*dst)[sec] = map[string]uint64{}
+			}
+			for k, v := range m {
+				(*dst)[sec][k] = v
+			}
+		}
+	}
+	mergeCounters(&dst.SNMP, src.SNMP)
+	mergeCounters(&dst.SNMP6, src.SNMP6)
+	mergeCounters(&dst.Netstat, src.Netstat)
+	dst.Sockets = append(dst.Sockets, src.Sockets...)
+	dst.Dev = append(dst.Dev, src.Dev...)
+	dst.Softnet = append(dst.Softnet, src.Softnet...)
+	if src.RmemMax != nil {
+		dst.RmemMax = src.RmemMax
+	}
+	if src.RmemDef != nil {
+		dst.RmemDef = src.RmemDef
+	}
+}
+
+// Decode builds a snapshot from raw sources (as kept in a snapshot file)
+// produced by a host with byte order order.
+func Decode(raw []RawSource, order binary.ByteOrder) (*Snapshot, error) {
+	s := &Snapshot{Schema: Schema, ByteOrder: orderName(order), Source: "raw", Raw: raw}
+	if err := s.Decode(); err != nil {
+		return nil, err
+	}
+	for _, r := range raw {
+		if r.Kind == KindGenl {
+			s.SMC.Available = true
+		}
+	}
+	return s, nil
+}
+
+// ReadSnapshot reads a snapshot file written by smcdump (JSON with schema
+// "smcdump.kstat/v1"), or saved tool text in any format toolfmt.Detect
+// recognizes (smcr/smcd stats, smcss, netstat -s, nstat, ss -u -a -m,
+// ethtool -S, raw copies of the /proc files). Parsed members of JSON files
+// are rebuilt from their raw sources. A parse failure names the line.
+func ReadSnapshot(r io.Reader) (*Snapshot, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '{' && bytes.Contains(b, []byte(`"schema"`)) {
+		var s Snapshot
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, fmt.Errorf("snapshot JSON: %w", err)
+		}
+		if !strings.HasPrefix(s.Schema, "smcdump.kstat/") {
+			return nil, fmt.Errorf("snapshot JSON: unknown schema %q", s.Schema)
+		}
+		if s.Schema != Schema {
+			return nil, fmt.Errorf("snapshot JSON: schema %q is newer than this smcdump (%s)", s.Schema, Schema)
+		}
+		if len(s.Raw) > 0 {
+			if err := s.Decode(); err != nil {
+				return nil, err
+			}
+		}
+		return &s, nil
+	}
+	f, err := toolfmt.Detect(b)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{Schema: Schema, ByteOrder: "little", Source: string(f),
+		Raw: []RawSource{{Kind: KindText, Name: string(f), Text: string(b)}}}
+	if err := s.Decode(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
