@@ -1,0 +1,110 @@
+package bpffilter
+
+import (
+	"fmt"
+
+	"golang.org/x/net/bpf"
+)
+
+// LinkType is a pcap LINKTYPE_* value: the link-layer header the compiled
+// program expects in front of the network-layer packet.
+type LinkType uint32
+
+// Link types supported by the compiler.
+const (
+	LinkTypeNull      LinkType = 0   // BSD loopback: 4-byte address family in host byte order
+	LinkTypeEthernet  LinkType = 1   // Ethernet II / 802.3
+	LinkTypeRaw       LinkType = 101 // raw IPv4/IPv6, no link header
+	LinkTypeLinuxSLL  LinkType = 113 // Linux cooked capture v1 (16-byte header)
+	LinkTypeLinuxSLL2 LinkType = 276 // Linux cooked capture v2 (20-byte header)
+)
+
+// String returns the pcap DLT name used by `tcpdump -y`.
+func (l LinkType) String() string {
+	switch l {
+	case LinkTypeNull:
+		return "NULL"
+	case LinkTypeEthernet:
+		return "EN10MB"
+	case LinkTypeRaw:
+		return "RAW"
+	case LinkTypeLinuxSLL:
+		return "LINUX_SLL"
+	case LinkTypeLinuxSLL2:
+		return "LINUX_SLL2"
+	}
+	return fmt.Sprintf("LINKTYPE(%d)", uint32(l))
+}
+
+// Mode selects offline (in-band only) or live (Linux kernel) code generation.
+type Mode int
+
+const (
+	// Offline generates in-band checks only, like libpcap on a dead handle.
+	// The programs run on the golang.org/x/net/bpf VM.
+	Offline Mode = iota
+	// Live generates code for a Linux AF_PACKET socket filter: `vlan` uses
+	// the kernel's VLAN ancillary data (SKF_AD_VLAN_TAG_PRESENT/SKF_AD_VLAN_TAG)
+	// with an in-band fallback, as libpcap does on a live Linux handle.
+	Live
+)
+
+// DefaultSnaplen is the accept return value when Options.Snaplen is 0
+// (libpcap's default, capture.md §1.6 row 1).
+const DefaultSnaplen = 262144
+
+// MaxInstructions is the kernel's BPF_MAXINSNS limit.
+const MaxInstructions = 4096
+
+// Options controls code generation.
+type Options struct {
+	// LinkType is the link layer of the packets the program will see.
+	LinkType LinkType
+	// Snaplen is returned for accepted packets; 0 means DefaultSnaplen.
+	Snaplen uint32
+	// Mode selects Offline or Live code generation.
+	Mode Mode
+}
+
+// SyntaxError describes an expression that cannot be compiled. Pos is the
+// 1-based column of the offending token in Expr.
+type SyntaxError struct {
+	Expr  string // the whole expression
+	Pos   int    // 1-based column of Token
+	Token string // offending token as written ("end of expression" at the end)
+	Msg   string // what was expected or what is wrong
+}
+
+// Error returns a one-line message such as
+// `syntax error at column 12 near "prot": expected ...`.
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("syntax error at column %d near %q: %s", e.Pos, e.Token, e.Msg)
+}
+
+// Compile translates a pcap-filter expression into a classic BPF program.
+// An empty (or blank) expression yields the accept-all program `ret #snaplen`.
+// Errors are *SyntaxError values naming the offending token and column.
+func Compile(expr string, opts Options) ([]bpf.Instruction, error) {
+	switch opts.LinkType {
+	case LinkTypeNull, LinkTypeEthernet, LinkTypeRaw, LinkTypeLinuxSLL, LinkTypeLinuxSLL2:
+	default:
+		return nil, fmt.Errorf("bpffilter: unsupported link type %d", uint32(opts.LinkType))
+	}
+	snap := opts.Snaplen
+	if snap == 0 {
+		snap = DefaultSnaplen
+	}
+	p, err := newParser(expr, opts)
+	if err != nil {
+		return nil, err
+	}
+	root, err := p.parseProgram()
+	if err != nil {
+		return nil, err
+	}
+	prog, err := emitProgram(root, p.prologue(), snap)
+	if err != nil {
+		return nil, fmt.Errorf("bpffilter: %q: %w", expr, err)
+	}
+	return prog, nil
+}

@@ -1,0 +1,208 @@
+package bpffilter
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/net/bpf"
+)
+
+// tcpdumpProgram compiles expr with tcpdump (capture.md §2.4). dlt is the
+// -y name; iface != "" compiles for that live interface instead. rejectAll
+// is true when libpcap reports "expression rejects all packets".
+func tcpdumpProgram(t testing.TB, dlt, iface, expr string) (raw []bpf.RawInstruction, rejectAll bool, err error) {
+	t.Helper()
+	args := []string{"-ddd"}
+	if iface != "" {
+		args = append(args, "-i", iface)
+	} else {
+		args = append(args, "-y", dlt)
+	}
+	args = append(args, "--", expr)
+	cmd := exec.Command("tcpdump", args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if runErr := cmd.Run(); runErr != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if strings.Contains(msg, "expression rejects all packets") {
+			return []bpf.RawInstruction{{Op: 0x06, K: 0}}, true, nil
+		}
+		return nil, false, fmt.Errorf("%s", msg)
+	}
+	raw, err = parseDDD(stdout.String())
+	return raw, false, err
+}
+
+// parseDDD parses `tcpdump -ddd` output.
+func parseDDD(s string) ([]bpf.RawInstruction, error) {
+	sc := bufio.NewScanner(strings.NewReader(s))
+	var raw []bpf.RawInstruction
+	n := -1
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		if n < 0 {
+			v, err := strconv.Atoi(f[0])
+			if err != nil {
+				return nil, fmt.Errorf("bad count line %q", sc.Text())
+			}
+			n = v
+			continue
+		}
+		if len(f) != 4 {
+			return nil, fmt.Errorf("bad line %q", sc.Text())
+		}
+		var v [4]uint64
+		for i := range f {
+			x, err := strconv.ParseUint(f[i], 10, 32)
+			if err != nil {
+				return nil, fmt.Errorf("bad line %q", sc.Text())
+			}
+			v[i] = x
+		}
+		raw = append(raw, bpf.RawInstruction{Op: uint16(v[0]), Jt: uint8(v[1]), Jf: uint8(v[2]), K: uint32(v[3])})
+	}
+	if n != len(raw) {
+		return nil, fmt.Errorf("count %d but %d instructions", n, len(raw))
+	}
+	return raw, nil
+}
+
+func needTcpdump(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("tcpdump"); err != nil {
+		t.Skip("tcpdump not installed (apt-get install tcpdump): skipping comparison with libpcap")
+	}
+}
+
+func listing(raw []bpf.RawInstruction) string {
+	s, err := FormatRaw(raw, 1)
+	if err != nil {
+		return err.Error()
+	}
+	return s
+}
+
+// TestDifferentialLibpcap compares verdicts of our programs and tcpdump's,
+// both run on the golang.org/x/net/bpf VM, over the generated corpus.
+func TestDifferentialLibpcap(t *testing.T) {
+	needTcpdump(t)
+	frames := genFrames(3000)
+	type job struct {
+		lt    LinkType
+		exprs []string
+	}
+	jobs := []job{
+		{LinkTypeEthernet, diffExprs},
+		{LinkTypeLinuxSLL, diffExprsCooked},
+		{LinkTypeLinuxSLL2, diffExprsCooked},
+		{LinkTypeRaw, diffExprsCooked},
+	}
+	// Compile everything with tcpdump first, a few processes at a time
+	// (each run is mostly process start-up).
+	type refResult struct {
+		raw []bpf.RawInstruction
+		err error
+	}
+	refs := map[string]refResult{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for _, j := range jobs {
+		for _, expr := range j.exprs {
+			wg.Add(1)
+			go func(dlt, expr string) {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				raw, _, err := tcpdumpProgram(t, dlt, "", expr)
+				mu.Lock()
+				refs[dlt+"\x00"+expr] = refResult{raw, err}
+				mu.Unlock()
+			}(j.lt.String(), expr)
+		}
+	}
+	wg.Wait()
+	total, orderDiffs := 0, 0
+	for _, j := range jobs {
+		var fr []testFrame
+		for _, f := range frames {
+			if c, ok := cooked(f, j.lt); ok {
+				fr = append(fr, c)
+			}
+		}
+		for _, expr := range j.exprs {
+			rr := refs[j.lt.String()+"\x00"+expr]
+			ref, refErr := rr.raw, rr.err
+			prog, err := Compile(expr, Options{LinkType: j.lt})
+			if refErr != nil || err != nil {
+				if (refErr == nil) != (err == nil) {
+					t.Errorf("[%s] %q: libpcap error %v, ours %v", j.lt, expr, refErr, err)
+				}
+				continue
+			}
+			ours, err := bpf.Assemble(prog)
+			if err != nil {
+				t.Errorf("[%s] %q: assemble: %v", j.lt, expr, err)
+				continue
+			}
+			refIns, _ := bpf.Disassemble(ref)
+			refVM, err := bpf.NewVM(refIns)
+			if err != nil {
+				t.Errorf("[%s] %q: libpcap program rejected by VM: %v", j.lt, expr, err)
+				continue
+			}
+			ourVM, err := bpf.NewVM(prog)
+			if err != nil {
+				t.Errorf("[%s] %q: our program rejected by VM: %v\n%s", j.lt, expr, err, listing(ours))
+				continue
+			}
+			bad := 0
+			for _, f := range fr {
+				rv, err1 := refVM.Run(f.data)
+				ov, err2 := ourVM.Run(f.data)
+				if err1 != nil || err2 != nil {
+					t.Fatalf("[%s] %q: VM error %v / %v", j.lt, expr, err1, err2)
+				}
+				// Our own VM must agree with x/net/bpf too (len = len(data) here).
+				if mv := runVM(ours, f.data, len(f.data), nil); (mv > 0) != (ov > 0) {
+					t.Errorf("[%s] %q: own VM %d vs x/net/bpf %d on %x", j.lt, expr, mv, ov, f.data)
+				}
+				if (rv > 0) != (ov > 0) {
+					_, oob1 := runVMx(ref, f.data, len(f.data), nil)
+					_, oob2 := runVMx(ours, f.data, len(f.data), nil)
+					if oob1 || oob2 {
+						// An out-of-range load ends the program with
+						// "reject"; which load comes first depends on
+						// libpcap's optimizer, which we do not copy.
+						orderDiffs++
+						continue
+					}
+					bad++
+					if bad == 1 {
+						t.Errorf("[%s] %q: verdict mismatch: libpcap %d, ours %d\nframe %s\nlibpcap:\n%sours:\n%s",
+							j.lt, expr, rv, ov, hex.EncodeToString(f.data), listing(ref), listing(ours))
+					}
+				}
+			}
+			if bad > 1 {
+				t.Errorf("[%s] %q: %d mismatching frames of %d", j.lt, expr, bad, len(fr))
+			}
+			total++
+		}
+	}
+	t.Logf("compared %d expressions with libpcap over %d frames; %d verdicts differed only because an out-of-range load on a short frame came first in one program", total, len(frames), orderDiffs)
+	if os.Getenv("BPFFILTER_VERBOSE") != "" {
+		t.Logf("exprs: %d ethernet, %d cooked", len(diffExprs), len(diffExprsCooked))
+	}
+}

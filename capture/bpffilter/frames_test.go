@@ -1,0 +1,233 @@
+package bpffilter
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"net/netip"
+)
+
+// Synthetic test frames (deterministic; seeded PRNG). They cover what the
+// differential test needs: IPv4 with options and fragments, IPv6 with
+// extension headers, ARP/RARP, 802.1Q/802.1ad/QinQ, LLC, broadcast and
+// multicast MACs, TCP flag combinations, ICMP/ICMPv6/SCTP/IGMP, and
+// truncated frames.
+
+type testFrame struct {
+	data    []byte // captured bytes (Ethernet)
+	wireLen int
+	desc    string
+}
+
+var (
+	testMACs = [][6]byte{
+		{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}, {0x02, 0x00, 0x00, 0x00, 0x00, 0x02},
+		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb},
+		{0x33, 0x33, 0x00, 0x00, 0x00, 0x01}, {0x00, 0x11, 0x22, 0x33, 0x44, 0x55},
+		{0xff, 0xff, 0xff, 0xff, 0x00, 0x00},
+	}
+	testIPv4 = []string{"10.1.1.10", "10.1.2.3", "192.168.1.1", "192.168.7.9", "224.0.0.251",
+		"239.1.1.1", "255.255.255.255", "1.2.3.4", "0.0.0.0", "172.16.5.4", "10.0.0.1", "127.0.0.1"}
+	testIPv6  = []string{"::1", "2001:db8::1", "2001:db8::2", "fe80::1", "ff02::1", "ff05::2", "2001:db8:1::5"}
+	testPorts = []uint16{22, 53, 80, 443, 1000, 4791, 8080, 5353, 20, 100, 1, 65535, 6000}
+)
+
+func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
+
+func ipv4Addr(s string) []byte { a := netip.MustParseAddr(s).As4(); return a[:] }
+func ipv6Addr(s string) []byte { a := netip.MustParseAddr(s).As16(); return a[:] }
+
+// l4 builds a transport header plus payload for IP protocol proto.
+func l4(r *rand.Rand, proto byte) []byte {
+	var h []byte
+	switch proto {
+	case 6: // TCP
+		h = make([]byte, 20+4*r.IntN(3))
+		binary.BigEndian.PutUint16(h[0:], pick(r, testPorts))
+		binary.BigEndian.PutUint16(h[2:], pick(r, testPorts))
+		h[12] = byte(len(h)/4) << 4
+		flags := []byte{0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x01, 0xc2, 0x29, 0x00, byte(r.IntN(256))}
+		h[13] = pick(r, flags)
+	case 17, 132: // UDP, SCTP (ports at the same place)
+		h = make([]byte, 8)
+		if proto == 132 {
+			h = make([]byte, 12)
+		}
+		binary.BigEndian.PutUint16(h[0:], pick(r, testPorts))
+		binary.BigEndian.PutUint16(h[2:], pick(r, testPorts))
+		if r.IntN(3) == 0 {
+			h = append(h, 0xde, 0xad, 0xbe, 0xef)
+		}
+	case 1, 58: // ICMP, ICMPv6
+		types := []byte{0, 3, 8, 11, 128, 129, 135, 136, 1}
+		h = []byte{pick(r, types), byte(r.IntN(3)), 0, 0, 0, 0, 0, 0}
+	default:
+		h = make([]byte, 8)
+	}
+	n := r.IntN(24)
+	for i := 0; i < n; i++ {
+		h = append(h, byte(r.IntN(256)))
+	}
+	return h
+}
+
+var testIPProtos = []byte{6, 17, 1, 132, 2, 47, 50, 51, 103, 112, 9, 58}
+
+func ipv4Packet(r *rand.Rand) []byte {
+	ihl := 5
+	if r.IntN(4) == 0 {
+		ihl += 1 + r.IntN(3)
+	}
+	proto := pick(r, testIPProtos)
+	body := l4(r, proto)
+	h := make([]byte, ihl*4)
+	h[0] = 0x40 | byte(ihl)
+	binary.BigEndian.PutUint16(h[2:], uint16(len(h)+len(body)))
+	switch r.IntN(6) {
+	case 0:
+		binary.BigEndian.PutUint16(h[6:], 0x2000) // MF, offset 0
+	case 1:
+		binary.BigEndian.PutUint16(h[6:], uint16(1+r.IntN(0x1fff))) // later fragment
+	case 2:
+		binary.BigEndian.PutUint16(h[6:], 0x4000) // DF
+	}
+	h[8] = 64
+	h[9] = proto
+	copy(h[12:], ipv4Addr(pick(r, testIPv4)))
+	copy(h[16:], ipv4Addr(pick(r, testIPv4)))
+	for i := 20; i < len(h); i++ {
+		h[i] = 1 // NOP options
+	}
+	return append(h, body...)
+}
+
+func ipv6Packet(r *rand.Rand) []byte {
+	proto := pick(r, testIPProtos)
+	body := l4(r, proto)
+	next := proto
+	switch r.IntN(5) {
+	case 0: // fragment header
+		body = append([]byte{proto, 0, 0, byte(r.IntN(2)), 0, 0, 0, 1}, body...)
+		next = 44
+	case 1: // hop-by-hop
+		body = append([]byte{proto, 0, 1, 4, 0, 0, 0, 0}, body...)
+		next = 0
+	case 2: // routing
+		body = append([]byte{proto, 0, 0, 0, 0, 0, 0, 0}, body...)
+		next = 43
+	}
+	h := make([]byte, 40)
+	h[0] = 0x60
+	binary.BigEndian.PutUint16(h[4:], uint16(len(body)))
+	h[6] = next
+	h[7] = 64
+	copy(h[8:], ipv6Addr(pick(r, testIPv6)))
+	copy(h[24:], ipv6Addr(pick(r, testIPv6)))
+	return append(h, body...)
+}
+
+func arpPacket(r *rand.Rand) []byte {
+	h := make([]byte, 28)
+	binary.BigEndian.PutUint16(h[0:], 1)
+	binary.BigEndian.PutUint16(h[2:], 0x0800)
+	h[4], h[5] = 6, 4
+	binary.BigEndian.PutUint16(h[6:], uint16(1+r.IntN(4)))
+	m := pick(r, testMACs)
+	copy(h[8:], m[:])
+	copy(h[14:], ipv4Addr(pick(r, testIPv4)))
+	copy(h[24:], ipv4Addr(pick(r, testIPv4)))
+	return h
+}
+
+// genFrames returns n deterministic Ethernet frames.
+func genFrames(n int) []testFrame {
+	r := rand.New(rand.NewPCG(0x5eed, 0xb9f))
+	out := make([]testFrame, 0, n)
+	for len(out) < n {
+		dst, src := pick(r, testMACs), pick(r, testMACs)
+		f := append(append([]byte{}, dst[:]...), src[:]...)
+		tags := 0
+		switch r.IntN(6) {
+		case 0:
+			tags = 1
+		case 1:
+			tags = 2
+		}
+		for i := 0; i < tags; i++ {
+			tpid := pick(r, []uint16{0x8100, 0x8100, 0x88a8, 0x9100})
+			vid := pick(r, []uint16{1, 5, 100, 200, 4095, 0})
+			tci := vid | uint16(r.IntN(8))<<13
+			f = binary.BigEndian.AppendUint16(f, tpid)
+			f = binary.BigEndian.AppendUint16(f, tci)
+		}
+		var et uint16
+		var payload []byte
+		switch k := r.IntN(20); {
+		case k < 8:
+			et, payload = 0x0800, ipv4Packet(r)
+		case k < 13:
+			et, payload = 0x86dd, ipv6Packet(r)
+		case k < 15:
+			et, payload = 0x0806, arpPacket(r)
+		case k < 16:
+			et, payload = 0x8035, arpPacket(r)
+		case k < 17:
+			et, payload = 0x8915, make([]byte, 20+r.IntN(20))
+		case k < 18: // LLC (802.3 length)
+			dsap := pick(r, []byte{0x06, 0x42, 0xfe, 0xf0, 100, 0xaa})
+			payload = []byte{dsap, dsap, 0x03, 0, 0, 0, 0, 0}
+			et = uint16(len(payload))
+		default:
+			et = pick(r, []uint16{0x88cc, 0x0800, 0x86dd, 0x8100})
+			payload = make([]byte, r.IntN(30))
+			for i := range payload {
+				payload[i] = byte(r.IntN(256))
+			}
+		}
+		f = binary.BigEndian.AppendUint16(f, et)
+		f = append(f, payload...)
+		wire := len(f)
+		if r.IntN(12) == 0 {
+			f = f[:r.IntN(len(f))]
+		}
+		out = append(out, testFrame{data: f, wireLen: wire})
+	}
+	return out
+}
+
+// cooked converts an Ethernet frame to the given link type (the frame's
+// bytes after the MAC addresses become the payload). ok is false when the
+// frame has no equivalent (Raw needs IPv4/IPv6).
+func cooked(f testFrame, lt LinkType) (testFrame, bool) {
+	if lt == LinkTypeEthernet {
+		return f, true
+	}
+	if len(f.data) < 14 {
+		return f, false
+	}
+	et := f.data[12:14]
+	pl := f.data[14:]
+	var h []byte
+	switch lt {
+	case LinkTypeLinuxSLL:
+		h = make([]byte, 16)
+		binary.BigEndian.PutUint16(h[0:], uint16(f.wireLen%5))
+		binary.BigEndian.PutUint16(h[2:], 1)
+		binary.BigEndian.PutUint16(h[4:], 6)
+		copy(h[6:], f.data[6:12])
+		copy(h[14:], et)
+	case LinkTypeLinuxSLL2:
+		h = make([]byte, 20)
+		copy(h[0:], et)
+		binary.BigEndian.PutUint32(h[4:], 2)
+		binary.BigEndian.PutUint16(h[8:], 1)
+		h[10] = byte(f.wireLen % 5)
+		h[11] = 6
+		copy(h[12:], f.data[6:12])
+	case LinkTypeRaw:
+		if v := binary.BigEndian.Uint16(et); v != 0x0800 && v != 0x86dd {
+			return f, false
+		}
+	}
+	d := append(h, pl...)
+	return testFrame{data: d, wireLen: f.wireLen - 14 + len(h)}, true
+}

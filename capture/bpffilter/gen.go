@@ -1,0 +1,663 @@
+package bpffilter
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"strings"
+
+	"golang.org/x/net/bpf"
+)
+
+// Code generation for primitives, after libpcap's gencode.c (1.10).
+
+// Offset bases (libpcap's enum e_offrel).
+const (
+	orLinkhdr  = iota // start of the packet
+	orLinktype        // the EtherType field
+	orLinkpl          // network-layer header
+	orTranIPv4        // IPv4 transport header (X = IHL*4)
+	orTranIPv6        // fixed 40-byte IPv6 header
+)
+
+func sizeOf(sz int) int { return sz }
+
+// loadOff returns instructions that load size bytes at o+off into A.
+func loadOff(o offset, off uint32, size int) []bpf.Instruction {
+	if o.variable {
+		return []bpf.Instruction{
+			bpf.LoadScratch{Dst: bpf.RegX, N: int(o.reg)},
+			bpf.LoadIndirect{Off: o.c + off, Size: size},
+		}
+	}
+	return []bpf.Instruction{bpf.LoadAbsolute{Off: o.c + off, Size: size}}
+}
+
+// loadxIPHdrLen sets X to the IPv4 header length (plus the variable part of
+// the network-layer offset), libpcap's gen_loadx_iphdrlen.
+func (p *parser) loadxIPHdrLen() []bpf.Instruction {
+	o := p.st.linkpl
+	if o.variable {
+		return []bpf.Instruction{
+			bpf.LoadScratch{Dst: bpf.RegX, N: int(o.reg)},
+			bpf.LoadIndirect{Off: o.c, Size: 1},
+			bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0xf},
+			bpf.ALUOpConstant{Op: bpf.ALUOpShiftLeft, Val: 2},
+			bpf.ALUOpX{Op: bpf.ALUOpAdd},
+			bpf.TAX{},
+		}
+	}
+	return []bpf.Instruction{bpf.LoadMemShift{Off: o.c}}
+}
+
+func (p *parser) load(base int, off uint32, size int) []bpf.Instruction {
+	switch base {
+	case orLinktype:
+		return loadOff(p.st.linktype, off, size)
+	case orLinkpl:
+		return loadOff(p.st.linkpl, off, size)
+	case orTranIPv4:
+		return append(p.loadxIPHdrLen(), bpf.LoadIndirect{Off: p.st.linkpl.c + off, Size: size})
+	case orTranIPv6:
+		return loadOff(p.st.linkpl, 40+off, size)
+	}
+	return []bpf.Instruction{bpf.LoadAbsolute{Off: off, Size: size}}
+}
+
+func (p *parser) cmp(base int, off uint32, size int, v uint32) *pred {
+	return atom(p.load(base, off, size), bpf.JumpEqual, v)
+}
+
+func (p *parser) mcmp(base int, off uint32, size int, v, mask uint32) *pred {
+	pre := p.load(base, off, size)
+	if mask != 0xffffffff {
+		pre = append(pre, bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: mask})
+	}
+	return atom(pre, bpf.JumpEqual, v)
+}
+
+func (p *parser) cmpOp(base int, off uint32, size int, cond bpf.JumpTest, v uint32) *pred {
+	return atom(p.load(base, off, size), cond, v)
+}
+
+// genLinktype tests the link-layer protocol (an EtherType value).
+func (p *parser) genLinktype(at token, etype uint32) *pred {
+	switch p.opts.LinkType {
+	case LinkTypeEthernet:
+		if etype <= 1500 {
+			// An 802.3 length field: the frame is LLC; test the DSAP
+			// (gen_ether_linktype).
+			notLen := pNotOf(p.cmpOp(orLinktype, 0, 2, bpf.JumpGreaterThan, 1500))
+			switch etype {
+			case 0x06, 0xfe, 0xf0: // LLCSAP_IP, LLCSAP_ISONS, LLCSAP_NETBEUI
+				return pAndOf(notLen, p.cmp(orLinkpl, 0, 2, etype<<8|etype))
+			case 0xe0, 0xaa: // IPX, SNAP
+				return p.fail(at, "LLC SAP 0x%x is not supported by smcdump's filter compiler", etype)
+			}
+			return pAndOf(notLen, p.cmp(orLinktype, 2, 1, etype))
+		}
+		if etype == 0x809b || etype == 0x80f3 {
+			return p.fail(at, "AppleTalk is not supported by smcdump's filter compiler")
+		}
+		return p.cmp(orLinktype, 0, 2, etype)
+	case LinkTypeLinuxSLL, LinkTypeLinuxSLL2:
+		if etype <= 1500 {
+			return p.fail(at, "LLC protocols are not supported on cooked captures by smcdump's filter compiler")
+		}
+		return p.cmp(orLinktype, 0, 2, etype)
+	case LinkTypeRaw:
+		ver := uint32(0)
+		switch etype {
+		case 0x0800:
+			ver = 0x40
+		case 0x86dd:
+			ver = 0x60
+		default:
+			return pConst(false)
+		}
+		return atom([]bpf.Instruction{
+			bpf.LoadAbsolute{Off: 0, Size: 1},
+			bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0xf0},
+		}, bpf.JumpEqual, ver)
+	case LinkTypeNull:
+		// Address family in host byte order (libpcap assumes the byte order
+		// of the machine compiling the filter for a dead handle).
+		var af uint32
+		switch etype {
+		case 0x0800:
+			af = 2
+		case 0x86dd:
+			af = 10
+		default:
+			return pConst(false)
+		}
+		var b [4]byte
+		binary.NativeEndian.PutUint32(b[:], af)
+		return p.cmp(orLinkhdr, 0, 4, binary.BigEndian.Uint32(b[:]))
+	}
+	return pConst(false)
+}
+
+func (p *parser) ipProto(at token, v uint32) *pred {
+	return pAndOf(p.genLinktype(at, 0x0800), p.cmp(orLinkpl, 9, 1, v))
+}
+
+// ip6Proto is `ip6 proto v`: the next header, or the header after a
+// fragment header (libpcap 1.10 gen_proto Q_IPV6).
+func (p *parser) ip6Proto(at token, v uint32) *pred {
+	frag := pAndOf(p.cmp(orLinkpl, 6, 1, 44), p.cmp(orLinkpl, 40, 1, v))
+	return pAndOf(p.genLinktype(at, 0x86dd), pOrOf(p.cmp(orLinkpl, 6, 1, v), frag))
+}
+
+func (p *parser) genProto(at token, v uint32, proto string) *pred {
+	switch proto {
+	case "":
+		return pOrOf(p.ipProto(at, v), p.ip6Proto(at, v))
+	case "ip":
+		return p.ipProto(at, v)
+	case "ip6":
+		return p.ip6Proto(at, v)
+	case "link":
+		return p.genLinktype(at, v)
+	}
+	return p.fail(at, "'%s proto' is not supported", proto)
+}
+
+func (p *parser) genProtoAbbrev(at token, proto string) *pred {
+	switch proto {
+	case "ip":
+		return p.genLinktype(at, 0x0800)
+	case "ip6":
+		return p.genLinktype(at, 0x86dd)
+	case "arp":
+		return p.genLinktype(at, 0x0806)
+	case "rarp":
+		return p.genLinktype(at, 0x8035)
+	case "tcp":
+		return p.genProto(at, protoTCP, "")
+	case "udp":
+		return p.genProto(at, protoUDP, "")
+	case "sctp":
+		return p.genProto(at, protoSCTP, "")
+	case "icmp":
+		return p.ipProto(at, 1)
+	case "icmp6":
+		return p.ip6Proto(at, 58)
+	case "igmp":
+		return p.ipProto(at, 2)
+	case "igrp":
+		return p.ipProto(at, 9)
+	case "pim":
+		return p.genProto(at, 103, "")
+	case "vrrp", "carp":
+		return p.ipProto(at, 112)
+	case "ah":
+		return p.genProto(at, 51, "")
+	case "esp":
+		return p.genProto(at, 50, "")
+	case "link":
+		return p.fail(at, "link layer applied in wrong context")
+	}
+	return p.fail(at, "%q is not supported by smcdump's filter compiler", at.raw)
+}
+
+// ipfrag is true for the first (or only) fragment: fragment offset 0.
+func (p *parser) ipfrag() *pred {
+	return pNotOf(p.cmpOp(orLinkpl, 6, 2, bpf.JumpBitsSet, 0x1fff))
+}
+
+func dirCombine(at token, p *parser, dir string, src, dst func() *pred) *pred {
+	switch dir {
+	case "src":
+		return src()
+	case "dst":
+		return dst()
+	case "and":
+		return pAndOf(src(), dst())
+	default:
+		return pOrOf(src(), dst())
+	}
+}
+
+type portTest func(base int, off uint32) *pred
+
+func (p *parser) portEq(v uint32) portTest {
+	return func(base int, off uint32) *pred { return p.cmp(base, off, 2, v) }
+}
+
+func (p *parser) portRange(lo, hi uint32) portTest {
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	return func(base int, off uint32) *pred {
+		ge := p.cmpOp(base, off, 2, bpf.JumpGreaterOrEqual, lo)
+		le := pNotOf(p.cmpOp(base, off, 2, bpf.JumpGreaterThan, hi))
+		return pAndOf(ge, le)
+	}
+}
+
+// genPort builds gen_port OR gen_port6 for ipProto (protoUndef: tcp, udp
+// and sctp).
+func (p *parser) genPort(at token, ipProto int, dir string, test portTest) *pred {
+	protos := []uint32{uint32(ipProto)}
+	if ipProto == protoUndef {
+		protos = []uint32{protoTCP, protoUDP, protoSCTP}
+	}
+	var v4, v6 *pred
+	for _, pr := range protos {
+		op4 := pAndOf(pAndOf(p.cmp(orLinkpl, 9, 1, pr), p.ipfrag()),
+			dirCombine(at, p, dir, func() *pred { return test(orTranIPv4, 0) }, func() *pred { return test(orTranIPv4, 2) }))
+		op6 := pAndOf(p.cmp(orLinkpl, 6, 1, pr),
+			dirCombine(at, p, dir, func() *pred { return test(orTranIPv6, 0) }, func() *pred { return test(orTranIPv6, 2) }))
+		if v4 == nil {
+			v4, v6 = op4, op6
+		} else {
+			v4, v6 = pOrOf(v4, op4), pOrOf(v6, op6)
+		}
+	}
+	v4 = pAndOf(p.genLinktype(at, 0x0800), v4)
+	v6 = pAndOf(p.genLinktype(at, 0x86dd), v6)
+	return pOrOf(v4, v6)
+}
+
+// portProto maps the protocol qualifier of `port`/`portrange`.
+func (p *parser) portProto(at token, proto string) (int, bool) {
+	switch proto {
+	case "tcp":
+		return protoTCP, true
+	case "udp":
+		return protoUDP, true
+	case "sctp":
+		return protoSCTP, true
+	case "":
+		return protoUndef, true
+	}
+	p.fail(at, "illegal qualifier of 'port'")
+	return 0, false
+}
+
+// hostop tests IPv4 addresses at src/dst offsets of the network header.
+func (p *parser) hostop(at token, addr, mask uint32, dir string, srcOff, dstOff uint32) *pred {
+	return dirCombine(at, p, dir,
+		func() *pred { return p.mcmp(orLinkpl, srcOff, 4, addr, mask) },
+		func() *pred { return p.mcmp(orLinkpl, dstOff, 4, addr, mask) })
+}
+
+func (p *parser) genHost(at token, addr, mask uint32, q qual) *pred {
+	what := "host"
+	if q.addr == "net" {
+		what = "net"
+	}
+	switch q.proto {
+	case "":
+		ip := pAndOf(p.genLinktype(at, 0x0800), p.hostop(at, addr, mask, q.dir, 12, 16))
+		arp := pAndOf(p.genLinktype(at, 0x0806), p.hostop(at, addr, mask, q.dir, 14, 24))
+		rarp := pAndOf(p.genLinktype(at, 0x8035), p.hostop(at, addr, mask, q.dir, 14, 24))
+		return pOrOf(pOrOf(ip, arp), rarp)
+	case "ip":
+		return pAndOf(p.genLinktype(at, 0x0800), p.hostop(at, addr, mask, q.dir, 12, 16))
+	case "arp":
+		return pAndOf(p.genLinktype(at, 0x0806), p.hostop(at, addr, mask, q.dir, 14, 24))
+	case "rarp":
+		return pAndOf(p.genLinktype(at, 0x8035), p.hostop(at, addr, mask, q.dir, 14, 24))
+	case "link":
+		return p.fail(at, "illegal link layer address")
+	case "ip6":
+		return p.fail(at, "'ip6' modifier applied to ip %s", what)
+	}
+	return p.fail(at, "'%s' modifier applied to %s", q.proto, what)
+}
+
+// genNcode handles a number or dotted IPv4 id (libpcap gen_ncode). s is
+// the dotted text ("" for a plain number), vlen its length in bits.
+func (p *parser) genNcode(at token, s string, v, vlen uint32, q qual) *pred {
+	switch q.addr {
+	case "", "host", "net":
+		if q.proto == "link" {
+			return p.fail(at, "illegal link layer address")
+		}
+		mask := uint32(0xffffffff)
+		if s == "" && q.addr == "net" {
+			for v != 0 && v&0xff000000 == 0 {
+				v <<= 8
+				mask <<= 8
+			}
+		} else {
+			v <<= 32 - vlen
+			mask <<= 32 - vlen
+		}
+		return p.genHost(at, v, mask, q)
+	case "port", "portrange":
+		if s != "" {
+			return p.fail(at, "expected a port number, not %q", s)
+		}
+		pr, ok := p.portProto(at, q.proto)
+		if !ok {
+			return pConst(false)
+		}
+		if v > 65535 {
+			return p.fail(at, "illegal port number %d > 65535", v)
+		}
+		if q.addr == "port" {
+			return p.genPort(at, pr, q.dir, p.portEq(v))
+		}
+		return p.genPort(at, pr, q.dir, p.portRange(v, v))
+	case "proto":
+		if s != "" {
+			return p.fail(at, "expected a protocol number, not %q", s)
+		}
+		return p.genProto(at, v, q.proto)
+	}
+	return p.fail(at, "%q is not supported by smcdump's filter compiler", q.addr)
+}
+
+// genMcode handles "net a/len" and "net a mask m".
+func (p *parser) genMcode(at token, addr, mask uint32, text string, q qual) *pred {
+	if addr&^mask != 0 {
+		return p.fail(at, "non-network bits set in %q", text)
+	}
+	if q.addr != "net" {
+		return p.fail(at, "mask syntax for networks only")
+	}
+	return p.genHost(at, addr, mask, q)
+}
+
+// genMcode6 handles IPv6 addresses and prefixes.
+func (p *parser) genMcode6(at token, plen uint32, q qual) *pred {
+	a, err := netip.ParseAddr(at.text)
+	if err != nil || !a.Is6() || a.Zone() != "" {
+		return p.fail(at, "invalid IPv6 address %q", at.text)
+	}
+	b := a.As16()
+	var m [16]byte
+	for i := uint32(0); i < 128; i++ {
+		if i < plen {
+			m[i/8] |= 0x80 >> (i % 8)
+		}
+	}
+	for i := range b {
+		if b[i]&^m[i] != 0 {
+			return p.fail(at, "non-network bits set in \"%s/%d\"", at.text, plen)
+		}
+	}
+	switch q.addr {
+	case "", "host":
+		if plen != 128 {
+			return p.fail(at, "mask syntax for networks only")
+		}
+	case "net":
+	default:
+		return p.fail(at, "invalid qualifier against IPv6 address")
+	}
+	switch q.proto {
+	case "", "ip6":
+	case "link":
+		return p.fail(at, "illegal link layer address")
+	default:
+		return p.fail(at, "'%s' modifier applied to ip6 %s", q.proto, map[bool]string{true: "net", false: "host"}[q.addr == "net"])
+	}
+	word := func(off uint32) *pred {
+		var r *pred
+		for i := 0; i < 4; i++ {
+			v := binary.BigEndian.Uint32(b[4*i:])
+			mk := binary.BigEndian.Uint32(m[4*i:])
+			c := p.mcmp(orLinkpl, off+uint32(4*i), 4, v, mk)
+			if r == nil {
+				r = c
+			} else {
+				r = pAndOf(r, c)
+			}
+		}
+		return r
+	}
+	hop := dirCombine(at, p, q.dir, func() *pred { return word(8) }, func() *pred { return word(24) })
+	return pAndOf(p.genLinktype(at, 0x86dd), hop)
+}
+
+// genEcode handles MAC addresses ("ether host/src/dst").
+func (p *parser) genEcode(at token, q qual) *pred {
+	mac, _ := parseMAC(at.text)
+	if (q.addr == "host" || q.addr == "") && q.proto == "link" {
+		if p.opts.LinkType != LinkTypeEthernet {
+			return p.fail(at, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel")
+		}
+		return p.ehostop(at, mac, q.dir)
+	}
+	return p.fail(at, "ethernet address used in non-ether expression")
+}
+
+func (p *parser) ehostop(at token, mac [6]byte, dir string) *pred {
+	ecmp := func(off uint32) func() *pred {
+		return func() *pred {
+			return pAndOf(p.cmp(orLinkhdr, off+2, 4, binary.BigEndian.Uint32(mac[2:])),
+				p.cmp(orLinkhdr, off, 2, uint32(binary.BigEndian.Uint16(mac[:2]))))
+		}
+	}
+	return dirCombine(at, p, dir, ecmp(6), ecmp(0))
+}
+
+// genScode handles names: service names for ports, protocol names; host
+// and network names are rejected because smcdump resolves nothing.
+func (p *parser) genScode(at token, q qual) *pred {
+	name := at.text
+	switch q.addr {
+	case "", "host", "net":
+		what := "host"
+		if q.addr == "net" {
+			what = "network"
+		}
+		return p.fail(at, "%s names are not resolved (only literal addresses are accepted): %q", what, name)
+	case "port":
+		pr, ok := p.portProto(at, q.proto)
+		if !ok {
+			return pConst(false)
+		}
+		port, real, ok := lookupPort(name)
+		if !ok {
+			return p.fail(at, "unknown port '%s'", name)
+		}
+		if pr, ok = p.reconcile(at, name, pr, real); !ok {
+			return pConst(false)
+		}
+		return p.genPort(at, pr, q.dir, p.portEq(port))
+	case "portrange":
+		pr, ok := p.portProto(at, q.proto)
+		if !ok {
+			return pConst(false)
+		}
+		lo, hi, real, ok := p.lookupPortRange(at, name)
+		if !ok {
+			return pConst(false)
+		}
+		if pr, ok = p.reconcile(at, name, pr, real); !ok {
+			return pConst(false)
+		}
+		return p.genPort(at, pr, q.dir, p.portRange(lo, hi))
+	case "proto":
+		var v uint32
+		var ok bool
+		if q.proto == "link" {
+			v, ok = etherProtocols[name]
+		} else {
+			v, ok = ipProtocols[name]
+		}
+		if !ok {
+			return p.fail(at, "unknown protocol: %s", name)
+		}
+		return p.genProto(at, v, q.proto)
+	}
+	return p.fail(at, "%q is not supported by smcdump's filter compiler", q.addr)
+}
+
+// reconcile combines the port qualifier's protocol with the protocol a
+// service name is defined for, as libpcap's gen_scode does.
+func (p *parser) reconcile(at token, name string, qualProto, real int) (int, bool) {
+	if qualProto == protoUndef {
+		return real, true
+	}
+	if real != protoUndef && real != qualProto {
+		pn := map[int]string{protoTCP: "tcp", protoUDP: "udp", protoSCTP: "sctp"}[real]
+		p.fail(at, "port '%s' is %s", name, pn)
+		return 0, false
+	}
+	return qualProto, true
+}
+
+func lookupPort(name string) (port uint32, proto int, ok bool) {
+	if v, isNum := parseNum(name); isNum {
+		if v > 65535 {
+			return 0, 0, false
+		}
+		return v, protoUndef, true
+	}
+	s, ok := services[name]
+	if !ok {
+		return 0, 0, false
+	}
+	switch {
+	case s.tcp && s.udp:
+		return uint32(s.port), protoUndef, true
+	case s.tcp:
+		return uint32(s.port), protoTCP, true
+	default:
+		return uint32(s.port), protoUDP, true
+	}
+}
+
+func (p *parser) lookupPortRange(at token, name string) (lo, hi uint32, proto int, ok bool) {
+	a, b, found := strings.Cut(name, "-")
+	if !found {
+		port, pr, ok := lookupPort(name)
+		if !ok {
+			p.fail(at, "unknown port in range '%s'", name)
+			return 0, 0, 0, false
+		}
+		return port, port, pr, true
+	}
+	lo, p1, ok1 := lookupPort(a)
+	hi, p2, ok2 := lookupPort(b)
+	if !ok1 || !ok2 {
+		p.fail(at, "unknown port in range '%s'", name)
+		return 0, 0, 0, false
+	}
+	proto = p1
+	if p1 != p2 {
+		proto = protoUndef
+	}
+	return lo, hi, proto, true
+}
+
+// genCast handles [proto] broadcast / multicast.
+func (p *parser) genCast(at token, proto, which string) *pred {
+	eth := p.opts.LinkType == LinkTypeEthernet
+	switch which {
+	case "broadcast":
+		switch proto {
+		case "", "link":
+			if !eth {
+				return p.fail(at, "not a broadcast link")
+			}
+			return p.ehostop(at, [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "dst")
+		case "ip":
+			// Netmask unknown (dead handle, netmask 0): host part all-zero
+			// or all-ones of the whole address.
+			return pAndOf(p.genLinktype(at, 0x0800),
+				pOrOf(p.cmp(orLinkpl, 16, 4, 0), p.cmp(orLinkpl, 16, 4, 0xffffffff)))
+		}
+		return p.fail(at, "only link-layer/IP broadcast filters supported")
+	default:
+		switch proto {
+		case "", "link":
+			if !eth {
+				return p.fail(at, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel")
+			}
+			return p.cmpOp(orLinkhdr, 0, 1, bpf.JumpBitsSet, 1)
+		case "ip":
+			return pAndOf(p.genLinktype(at, 0x0800), p.cmpOp(orLinkpl, 16, 1, bpf.JumpGreaterOrEqual, 224))
+		case "ip6":
+			return pAndOf(p.genLinktype(at, 0x86dd), p.cmp(orLinkpl, 24, 1, 255))
+		}
+		return p.fail(at, "only IP multicast filters supported on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel")
+	}
+}
+
+// tpidTest matches the 802.1Q, 802.1ad and old QinQ TPIDs at the current
+// EtherType offset (libpcap gen_vlan_tpid_test).
+func (p *parser) tpidTest() *pred {
+	return pOrOf(pOrOf(p.cmp(orLinktype, 0, 2, 0x8100), p.cmp(orLinktype, 0, 2, 0x88a8)),
+		p.cmp(orLinktype, 0, 2, 0x9100))
+}
+
+// genVlan handles `vlan [id]`. Every later offset moves by 4 bytes
+// (capture.md §2.5). In Live mode the first vlan uses the kernel's VLAN
+// ancillary data, since the kernel strips the outer tag (capture.md §1.6
+// row 4, §2.4), with the in-band test as a fallback.
+func (p *parser) genVlan(at token, num uint32, has bool) *pred {
+	if has && num > 4095 {
+		return p.fail(at, "VLAN tag %d greater than maximum 4095", num)
+	}
+	if p.opts.LinkType != LinkTypeEthernet {
+		return p.fail(at, "no VLAN support for link type %s", p.opts.LinkType)
+	}
+	defer func() { p.st.vlanDepth++ }()
+	if p.opts.Mode == Live && p.st.vlanDepth == 0 && !p.st.linkpl.variable {
+		present := atom([]bpf.Instruction{bpf.LoadAbsolute{Off: skfAdOff + skfVlanPres, Size: 1}}, bpf.JumpEqual, 1)
+		// In-band fallback: advance both offset registers by 4 first
+		// (gen_vlan_patch_tpid_test), then test the TPID in the packet.
+		tpid := p.tpidTest()
+		first := tpid.a.a
+		inc := []bpf.Instruction{
+			bpf.LoadScratch{Dst: bpf.RegA, N: regLinkpl},
+			bpf.ALUOpConstant{Op: bpf.ALUOpAdd, Val: 4},
+			bpf.StoreScratch{Src: bpf.RegA, N: regLinkpl},
+			bpf.LoadScratch{Dst: bpf.RegA, N: regLinktype},
+			bpf.ALUOpConstant{Op: bpf.ALUOpAdd, Val: 4},
+			bpf.StoreScratch{Src: bpf.RegA, N: regLinktype},
+		}
+		first.pre = append(inc, first.pre...)
+		r := pOrOf(present, tpid)
+		if has {
+			// TCI from metadata if present, else from the packet
+			// (gen_vlan_patch_vid_test).
+			vid := atom([]bpf.Instruction{
+				bpf.LoadAbsolute{Off: skfAdOff + skfVlanPres, Size: 1},
+				bpf.JumpIf{Cond: bpf.JumpEqual, Val: 1, SkipTrue: 0, SkipFalse: 2},
+				bpf.LoadAbsolute{Off: skfAdOff + skfVlanTag, Size: 1},
+				bpf.Jump{Skip: 1},
+				bpf.LoadAbsolute{Off: p.st.linkpl.c, Size: 2},
+				bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0xfff},
+			}, bpf.JumpEqual, num)
+			r = pAndOf(r, vid)
+		}
+		p.st.vloffset = true
+		p.st.linkpl.variable, p.st.linkpl.reg = true, regLinkpl
+		p.st.linktype.variable, p.st.linktype.reg = true, regLinktype
+		return r
+	}
+	r := p.tpidTest()
+	if has {
+		r = pAndOf(r, p.mcmp(orLinkpl, 0, 2, num, 0x0fff))
+	}
+	p.st.linkpl.c += 4
+	p.st.linktype.c += 4
+	return r
+}
+
+// genDirection handles inbound/outbound: the packet type from kernel
+// metadata on a live socket, or the cooked header's packet type field.
+func (p *parser) genDirection(at token, outbound bool) *pred {
+	var r *pred
+	switch {
+	case p.opts.Mode == Live:
+		r = atom([]bpf.Instruction{bpf.LoadAbsolute{Off: skfAdOff + skfPkttype, Size: 1}}, bpf.JumpEqual, 4)
+	case p.opts.LinkType == LinkTypeLinuxSLL:
+		r = p.cmp(orLinkhdr, 0, 2, 4)
+	case p.opts.LinkType == LinkTypeLinuxSLL2:
+		r = p.cmp(orLinkhdr, 10, 1, 4)
+	default:
+		return p.fail(at, "inbound/outbound not supported on link type %s when reading a file", p.opts.LinkType)
+	}
+	if !outbound {
+		r = pNotOf(r)
+	}
+	return r
+}
