@@ -1,5 +1,7 @@
 package mcast
 
+import "bytes"
+
 // Format auto-detection (docs/multicast-udp.md section 2, "Auto-detection"
 // in 2.2, validity heuristics in 2.1). Each candidate scores the buffered
 // datagrams in [0, 1]; the best score wins and is the stream's confidence.
@@ -54,19 +56,25 @@ func detectFormat(items []detItem) (Format, float64) {
 
 func scoreMtools(items []detItem) float64 {
 	var m MtoolsMessage
-	good, data := 0, 0
+	good, data, echo := 0, 0, false
 	for i := range items {
 		if parseMtools(items[i].data, &m) == nil {
 			good++
 			if m.Kind == MtoolsData || m.Kind == MtoolsEcho {
 				data++
 			}
+			// msend's echo text is a strong signature even with -P payloads
+			echo = echo || m.Kind == MtoolsEcho && bytes.Contains(m.Text, []byte("equiv cmd"))
 		}
 	}
 	if data == 0 {
 		return 0
 	}
-	return 0.99 * float64(good) / float64(len(items))
+	s := 0.99 * float64(good) / float64(len(items))
+	if echo {
+		s = max(s, 0.9)
+	}
+	return s
 }
 
 func scoreRTP(items []detItem) (rtp, rtpts float64) {
@@ -196,7 +204,7 @@ func scoreGeneric(items []detItem) (Format, float64) {
 	ok := make([]bool, len(items))
 	var best Format
 	bestS := 0.0
-	for _, w := range []int{8, 4} {
+	for _, w := range []int{4, 8} {
 		for off := 0; off <= 12; off += 4 {
 			for _, be := range []bool{true, false} {
 				f := Format{Kind: FormatOffset, Offset: off, Width: w, BigEndian: be}

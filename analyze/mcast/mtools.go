@@ -132,7 +132,7 @@ func (t *Tracker) processMtools(st *stream, p []byte, ts int64, frame int) {
 			}
 		}
 		if len(ms.sessions) == 0 {
-			ms.sessions = append(ms.sessions, mtSession{frame: frame, t: ts, statSent: -1, startCount: ms.countOnly, startRecv: sp.received})
+			ms.sessions = append(ms.sessions, mtSession{frame: frame, t: ts, statSent: -1, startCount: ms.countOnly, startRecv: sp.received, decimal: ms.radix == 10})
 		}
 		if k := sp.observe(v, 1, ts, frame); k == obsInOrder || k == obsGap || k == obsFirst {
 			t.sample(st, v, p)

@@ -418,7 +418,7 @@ func tsReport(s *tsState) *TSReport {
 	pids := slices.Clone(s.used)
 	slices.Sort(pids)
 	for _, pid := range pids {
-		p := &s.pids[pid]
+		p := &s.pids[s.idx[pid]-1]
 		r.PIDs = append(r.PIDs, PIDReport{PID: pid, Packets: p.packets, CCErrors: p.ccErrors, Missing: p.missing, Duplicates: p.dups, Discontinuities: p.disc})
 		r.Missing += p.missing
 	}

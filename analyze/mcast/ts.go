@@ -34,7 +34,8 @@ type tsEvent struct {
 }
 
 type tsState struct {
-	pids         []pidState // indexed by PID, allocated once per TS stream
+	idx          []uint16   // PID -> 1 + index into pids (0 = not seen yet)
+	pids         []pidState // per PID, in order of first appearance
 	used         []uint16   // PIDs seen, in order of first appearance
 	recent       [4]uint64  // payload hashes of the last datagrams (dedupe)
 	nrecent      int
@@ -47,7 +48,7 @@ type tsState struct {
 }
 
 func newTSState() *tsState {
-	return &tsState{pids: make([]pidState, maxPIDs)}
+	return &tsState{idx: make([]uint16, maxPIDs)}
 }
 
 func (s *tsState) isDup(h uint64) bool {
@@ -64,8 +65,8 @@ func (s *tsState) isDup(h uint64) bool {
 // resync forgets the expected CC of every PID (after a datagram-level gap
 // the RTP sequence already accounts for the loss).
 func (s *tsState) resync() {
-	for _, pid := range s.used {
-		s.pids[pid].seen = false
+	for i := range s.pids {
+		s.pids[i].seen = false
 	}
 }
 
@@ -114,10 +115,12 @@ func (s *tsState) datagram(st *stream, b []byte, ts int64, frame int) {
 		if p.PID == 0x1fff {
 			continue
 		}
-		ps := &s.pids[p.PID]
-		if ps.packets == 0 {
+		if s.idx[p.PID] == 0 {
 			s.used = append(s.used, p.PID)
+			s.pids = append(s.pids, pidState{})
+			s.idx[p.PID] = uint16(len(s.pids))
 		}
+		ps := &s.pids[s.idx[p.PID]-1]
 		ps.packets++
 		if !ps.seen {
 			ps.seen, ps.cc, ps.dupRun = true, p.CC, 0
@@ -159,8 +162,8 @@ func (s *tsState) datagram(st *stream, b []byte, ts int64, frame int) {
 
 func (s *tsState) missing() uint64 {
 	var n uint64
-	for _, pid := range s.used {
-		n += s.pids[pid].missing
+	for i := range s.pids {
+		n += s.pids[i].missing
 	}
 	return n
 }
