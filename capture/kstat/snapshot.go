@@ -226,7 +226,8 @@ func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 	}
 	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '{' && bytes.Contains(b, []byte(`"schema"`)) {
 		var s Snapshot
-		if err := json.Unmarshal(b, &s); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(b)) // first document of a JSON-lines file
+		if err := dec.Decode(&s); err != nil {
 			return nil, fmt.Errorf("snapshot JSON: %w", err)
 		}
 		if !strings.HasPrefix(s.Schema, "smcdump.kstat/") {
@@ -252,4 +253,37 @@ func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ReadSnapshots reads a file of one or more snapshot JSON documents (as
+// `smcdump stats --watch -o FILE` writes, one per line). Files in a tool text
+// format yield one snapshot.
+func ReadSnapshots(r io.Reader) ([]*Snapshot, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		s, err := ReadSnapshot(bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		return []*Snapshot{s}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var out []*Snapshot
+	for i := 1; ; i++ {
+		var m json.RawMessage
+		if err := dec.Decode(&m); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("snapshot %d: %w", i, err)
+		}
+		s, err := ReadSnapshot(bytes.NewReader(m))
+		if err != nil {
+			return nil, fmt.Errorf("snapshot %d: %w", i, err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/spf13/cobra"
+)
+
+func init() { registerCommand(newStatsCmd) }
+
+// statsFlags holds the flags of `smcdump stats`.
+type statsFlags struct {
+	json     bool
+	watch    time.Duration
+	count    int
+	out      string
+	netns    string
+	read     string
+	growRuns int
+}
+
+// collectSnapshot is kstat.Collect; tests may replace it.
+var collectSnapshot = kstat.Collect
+
+func newStatsCmd() *cobra.Command {
+	var f statsFlags
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Kernel SMC and UDP loss counters now (like smcr stats / netstat -s), or deltas with --watch",
+		Long: `stats takes a snapshot of the kernel counters that explain SMC fallbacks and
+UDP loss: SMC generic netlink statistics, fallback reasons, link groups and
+devices, SMC sockets (smc_diag), /proc/net/snmp, snmp6, netstat, udp/tcp
+socket queues and drops, /proc/net/dev and softnet_stat.
+
+Without the SMC kernel module the SMC section says so; the rest still works.
+
+  smcdump stats                        one snapshot, human readable
+  smcdump stats --json -o before.json  save a snapshot (schema smcdump.kstat/v1)
+  smcdump stats --watch 1s --count 10  counter deltas every second, 10 times;
+                                       queues that keep growing are flagged
+  smcdump stats --netns blue           inside network namespace /run/netns/blue
+  smcdump stats -r saved.txt           read a saved snapshot or saved tool output
+                                       (smcr/smcd stats, smcss, netstat -s, nstat,
+                                       ss -u -a -m, ethtool -S, /proc/net copies)`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runStats(cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.json, "json", false, "print JSON (a snapshot; with --watch one delta per line)")
+	fl.DurationVar(&f.watch, "watch", 0, "take a snapshot every `INTERVAL` and print the deltas")
+	fl.IntVar(&f.count, "count", 0, "with --watch: stop after `N` deltas (0: until interrupted)")
+	fl.StringVarP(&f.out, "output", "o", "", "save the snapshot to `FILE` as JSON (with --watch: every snapshot, one per line)")
+	fl.StringVar(&f.netns, "netns", "", "snapshot inside network namespace `NAME` (/run/netns/NAME)")
+	fl.StringVarP(&f.read, "read", "r", "", "read a saved snapshot or tool output from `FILE` instead of the kernel")
+	fl.IntVar(&f.growRuns, "grow-intervals", 2, "with --watch: flag a socket queue that grew in `N` consecutive intervals")
+	return cmd
+}
+
+func runStats(cmd *cobra.Command, f statsFlags) error {
+	if f.watch < 0 || f.count < 0 {
+		return &exitError{2, errors.New("--watch and --count must not be negative")}
+	}
+	if f.count > 0 && f.watch == 0 {
+		return &exitError{2, errors.New("--count needs --watch")}
+	}
+	if f.read != "" && (f.watch != 0 || f.netns != "") {
+		return &exitError{2, errors.New("--read cannot be combined with --watch or --netns")}
+	}
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	w := cmd.OutOrStdout()
+
+	var save io.WriteCloser
+	if f.out != "" {
+		fh, err := os.Create(f.out)
+		if err != nil {
+			return err
+		}
+		save = fh
+		defer fh.Close()
+	}
+	saveSnap := func(s *kstat.Snapshot) error {
+		if save == nil {
+			return nil
+		}
+		b, err := s.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		_, err = save.Write(append(b, '\n'))
+		return err
+	}
+
+	if f.read != "" {
+		fh, err := os.Open(f.read)
+		if err != nil {
+			return err
+		}
+		s, err := kstat.ReadSnapshot(fh)
+		fh.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.read, err)
+		}
+		if err := saveSnap(s); err != nil {
+			return err
+		}
+		return printSnapshot(w, s, f.json)
+	}
+
+	opts := kstat.Options{NetNS: f.netns}
+	prev, err := collectSnapshot(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := saveSnap(prev); err != nil {
+		return err
+	}
+	if f.watch == 0 {
+		if err := printSnapshot(w, prev, f.json); err != nil {
+			return err
+		}
+		return closeSave(save)
+	}
+	if !f.json {
+		fmt.Fprintf(w, "watching kernel counters every %s", f.watch)
+		if f.netns != "" {
+			fmt.Fprintf(w, " in netns %s", f.netns)
+		}
+		if !prev.SMC.Available && prev.SMC.Note != "" {
+			fmt.Fprintf(w, "; SMC: %s", prev.SMC.Note)
+		}
+		fmt.Fprintln(w)
+	}
+	g := kstat.GrowthTracker{MinIntervals: f.growRuns}
+	t := time.NewTicker(f.watch)
+	defer t.Stop()
+	for n := 0; f.count == 0 || n < f.count; n++ {
+		select {
+		case <-ctx.Done():
+			return closeSave(save)
+		case <-t.C:
+		}
+		cur, err := collectSnapshot(ctx, opts)
+		if err != nil {
+			if ctx.Err() != nil {
+				return closeSave(save)
+			}
+			return err
+		}
+		if err := saveSnap(cur); err != nil {
+			return err
+		}
+		d := kstat.Diff(prev, cur)
+		grow := g.Observe(d)
+		if f.json {
+			b, err := json.Marshal(struct {
+				*kstat.Delta
+				Growing []kstat.Growing `json:"growing,omitempty"`
+			}{d, grow})
+			if err != nil {
+				return err
+			}
+			if _, err := w.Write(append(b, '\n')); err != nil {
+				return err
+			}
+		} else if err := kstat.WriteDelta(w, d, grow); err != nil {
+			return err
+		}
+		prev = cur
+	}
+	return closeSave(save)
+}
+
+func closeSave(c io.Closer) error {
+	if c == nil {
+		return nil
+	}
+	return c.Close()
+}
+
+func printSnapshot(w io.Writer, s *kstat.Snapshot, asJSON bool) error {
+	if !asJSON {
+		return s.WriteText(w)
+	}
+	b, err := s.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return err
+	}
+	buf.WriteByte('\n')
+	_, err = w.Write(buf.Bytes())
+	return err
+}
