@@ -56,6 +56,9 @@ const (
 	vlanTagLen    = 4
 )
 
+// drainMax bounds how long Next keeps draining after Stop.
+const drainMax = time.Second
+
 // Handle is an open live capture on one or more interfaces, each with its own
 // AF_PACKET TPACKET_V3 ring. Next must be called from one goroutine at a time;
 // Stats, Stop and Close may be called from any goroutine.
@@ -66,11 +69,13 @@ type Handle struct {
 	evfd   int
 	pfds   []unix.PollFd
 
-	readMu   sync.Mutex // held by Next; Close takes it to unmap safely
-	statsMu  sync.Mutex
-	closed   atomic.Bool
-	stopping atomic.Bool
-	drainEnd time.Time
+	readMu    sync.Mutex // held by Next; Close takes it to unmap safely
+	statsMu   sync.Mutex
+	closed    atomic.Bool
+	stopping  atomic.Bool
+	drainEnd  time.Time
+	drainHard time.Time
+	gotBlock  bool
 
 	cur     *ring // ring whose block is being read
 	scratch []byte
@@ -495,15 +500,27 @@ func (h *Handle) Next() (Packet, error) {
 			h.cur = nil
 		}
 		if r := h.pickReady(); r != nil {
+			h.gotBlock = true
 			r.beginBlock()
 			h.cur = r
 			continue
 		}
 		timeout := h.cfg.PollTimeout
 		if h.stopping.Load() {
+			// Drain: keep reading until the rings have been quiet for a
+			// little over one block-retire timeout (partly filled blocks are
+			// retired by then), at most drainMax after Stop.
 			now := time.Now()
-			if h.drainEnd.IsZero() {
-				h.drainEnd = now.Add(h.cfg.BlockTimeout + 10*time.Millisecond)
+			quiet := max(2*h.cfg.BlockTimeout, 50*time.Millisecond)
+			if h.drainHard.IsZero() {
+				h.drainHard = now.Add(drainMax)
+			}
+			if h.drainEnd.IsZero() || h.gotBlock {
+				h.drainEnd = now.Add(quiet)
+				if h.drainEnd.After(h.drainHard) {
+					h.drainEnd = h.drainHard
+				}
+				h.gotBlock = false
 			}
 			if !now.Before(h.drainEnd) {
 				return Packet{}, io.EOF

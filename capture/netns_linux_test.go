@@ -184,6 +184,18 @@ func openIn(t testing.TB, ns string, cfg Config) *Handle {
 // drain stops h and returns copies of all remaining packets.
 func drain(t testing.TB, h *Handle) []Packet {
 	t.Helper()
+	// Wait until the kernel has counted everything that is still in flight
+	// (veth delivery runs in softirq, which a loaded machine may delay).
+	last, stable := uint64(0), 0
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && stable < 5; {
+		time.Sleep(20 * time.Millisecond)
+		st, _ := h.Stats()
+		if r := st.Total().Received; r == last && r > 0 {
+			stable++
+		} else {
+			last, stable = r, 0
+		}
+	}
 	h.Stop()
 	var out []Packet
 	for {
