@@ -1,5 +1,7 @@
 package bpffilter
 
+import "fmt"
+
 // diffExprs are compared with libpcap (tcpdump -ddd) on the frame corpus:
 // pcap-filter(7) examples, capture.md §2.2 and §2.5 ("project need"),
 // SMC-relevant filters and VLAN combinations.
@@ -87,4 +89,18 @@ var diffExprsCooked = []string{
 	"ip[6:2] & 0x1fff = 0", "udp[8:4] = 0xdeadbeef", "not tcp and not udp", "port 80 or 8080",
 	"sctp", "ip and len > 60", "ether proto 0x8915", "rarp", "ether[0] = 0", "ip6 proto 6",
 	"tcp dst port 80 or 8080", "ip broadcast",
+}
+
+func init() {
+	// Long programs: conditional jumps beyond 255 instructions need `ja`
+	// trampolines.
+	long := "port 1"
+	for i := 2; i <= 60; i++ {
+		long += fmt.Sprintf(" or port %d", i*7)
+	}
+	long2 := "host 10.0.0.1"
+	for i := 2; i <= 40; i++ {
+		long2 += fmt.Sprintf(" or host 10.1.%d.%d", i%3, i)
+	}
+	diffExprs = append(diffExprs, long, "not ("+long+")", long2+" and tcp", "vlan and ("+long+")")
 }
