@@ -132,7 +132,7 @@ func (p Problem) String() string { return fmt.Sprintf("offset %d: %s", p.Offset,
 var ErrNotCapture = errors.New("not a pcap or pcapng file")
 
 const (
-	maxBlockLen   = 64 << 20 // sanity bound for one block/record
+	maxBlockLen   = 16 << 20 // sanity bound for one block/record
 	maxSnap       = 1 << 20
 	readerBufSize = 1 << 20
 	maxProblems   = 1000
@@ -186,7 +186,7 @@ func OpenFile(path string) (*FileReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	fr, err := NewFileReader(f)
+	fr, err := newFileReader(f, readerBufSize)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -197,7 +197,11 @@ func OpenFile(path string) (*FileReader, error) {
 
 // NewFileReader reads the file header from r and returns a reader.
 func NewFileReader(r io.Reader) (*FileReader, error) {
-	fr := &FileReader{r: bufio.NewReaderSize(r, readerBufSize)}
+	return newFileReader(r, 64<<10)
+}
+
+func newFileReader(r io.Reader, bufSize int) (*FileReader, error) {
+	fr := &FileReader{r: bufio.NewReaderSize(r, bufSize)}
 	hdr, err := fr.r.Peek(4)
 	if err != nil {
 		if len(hdr) == 0 {
@@ -256,6 +260,15 @@ func (fr *FileReader) problem(off int64, format string, args ...any) {
 	if len(fr.problems) < maxProblems {
 		fr.problems = append(fr.problems, Problem{Offset: off, Msg: fmt.Sprintf(format, args...)})
 	}
+}
+
+// peek returns the next n bytes without consuming them, growing the buffer
+// when a block is larger than it.
+func (fr *FileReader) peek(n int) ([]byte, error) {
+	if n > fr.r.Size() {
+		fr.r = bufio.NewReaderSize(fr.r, n+64<<10)
+	}
+	return fr.r.Peek(n)
 }
 
 // readFull reads n bytes into fr.buf (reused) and advances the offset.
@@ -397,6 +410,9 @@ func (fr *FileReader) resyncPcap(start int64, h []byte) {
 			continue
 		}
 		n := int(fr.order.Uint32(p[8:]))
+		if 16+n+16 > fr.r.Size() {
+			break // too large to look past: accept this record
+		}
 		q, err := fr.r.Peek(16 + n + 16)
 		if err != nil {
 			// End of file: accept if the record itself is complete.
@@ -493,7 +509,7 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 			fr.resyncNg(start, fmt.Sprintf("invalid block length %d (type 0x%08x)", n, typ))
 			continue
 		}
-		b, err := fr.r.Peek(int(n))
+		b, err := fr.peek(int(n))
 		if err != nil {
 			fr.problem(start, "truncated block at end of file: type 0x%08x says %d bytes, %d present", typ, n, len(b))
 			fr.discard(len(b))
@@ -557,7 +573,7 @@ func (fr *FileReader) resyncNg(start int64, why string) {
 		if !knownBlock(typ) || n < 12 || n%4 != 0 || n > maxBlockLen {
 			continue
 		}
-		b, err := fr.r.Peek(int(n))
+		b, err := fr.peek(int(n))
 		if err != nil {
 			continue
 		}

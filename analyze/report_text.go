@@ -68,7 +68,7 @@ func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, 
 func (r *Report) writeHeader(w *errWriter) {
 	for _, f := range r.Files {
 		if f.Error != "" {
-			w.printf("%s: error: %s\n", f.Path, f.Error)
+			w.printf("error: %s\n", f.Error)
 			continue
 		}
 		w.printf("%s: %s, %d packets", f.Path, f.Format, f.Packets)

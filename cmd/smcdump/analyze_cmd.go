@@ -89,6 +89,17 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		cfg.NewFilter = nf
 	}
 	rep, runErr := analyze.Run(context.Background(), cfg, files)
+	if runErr != nil {
+		failed := 0
+		for _, f := range rep.Files {
+			if f.Error != "" {
+				failed++
+			}
+		}
+		if failed == len(rep.Files) {
+			return &exitError{codeError, runErr} // nothing to report: one line
+		}
+	}
 	out := cmd.OutOrStdout()
 	if o.json {
 		if err := rep.WriteJSON(out); err != nil {

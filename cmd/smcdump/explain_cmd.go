@@ -32,7 +32,7 @@ kernel name (SMC_CLC_DECL_PEERNOSMC, PEERNOSMC) or the smc-tools name
 				infos = smcproto.Codes()
 			}
 			for _, a := range args {
-				for _, part := range strings.Split(a, "/") {
+				for _, part := range strings.FieldsFunc(a, func(r rune) bool { return r == '/' || r == ' ' || r == ',' }) {
 					part = strings.TrimSpace(part)
 					if part == "" || strings.EqualFold(part, "TCP") {
 						continue

@@ -1,0 +1,157 @@
+package analyze
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/smcdump/smcdump/analyze/synth"
+)
+
+func TestHalfStreamReassembly(t *testing.T) {
+	msg := []byte("0123456789abcdefghijklmnopqrstuvwxyz")
+	cases := []struct {
+		name string
+		base uint32
+		segs [][2]int // offset, length
+		want int      // contiguous bytes
+	}{
+		{"in order", 100, [][2]int{{0, 10}, {10, 10}, {20, 16}}, 36},
+		{"out of order", 100, [][2]int{{20, 16}, {10, 10}, {0, 10}}, 36},
+		{"overlap and retransmit", 100, [][2]int{{0, 12}, {5, 10}, {0, 36}, {30, 6}}, 36},
+		{"hole", 100, [][2]int{{0, 10}, {20, 16}}, 10},
+		{"wraparound", 0xfffffff8, [][2]int{{0, 4}, {4, 32}}, 36},
+		{"before base", 100, [][2]int{{0, 36}}, 36},
+	}
+	for _, c := range cases {
+		h := newHalfStream()
+		h.setBase(c.base)
+		for _, s := range c.segs {
+			h.add(c.base+uint32(s[0]), msg[s[0]:s[0]+s[1]], s[1])
+		}
+		if c.name == "before base" {
+			h.add(c.base-5, append([]byte("xxxxx"), msg...), 41) // starts before byte 0
+		}
+		if len(h.buf) != c.want || !bytes.Equal(h.buf, msg[:c.want]) {
+			t.Errorf("%s: got %q, want %q", c.name, h.buf, msg[:c.want])
+		}
+	}
+	// snaplen: the wire had more bytes than were captured
+	h := newHalfStream()
+	h.setBase(1)
+	h.add(1, msg[:10], 36)
+	if !h.truncatedAt(10) {
+		t.Error("snaplen gap not recorded")
+	}
+	h.add(11, msg[10:], 26) // a full retransmission-like continuation fills it
+	if h.truncatedAt(len(h.buf)) {
+		t.Error("gap not cleared after fill")
+	}
+}
+
+// frameBytes renders synthetic frames for seeding decoder fuzzing.
+func frameBytes(t testing.TB, link synth.Link, build func(w *synth.Writer) error) [][]byte {
+	var buf bytes.Buffer
+	w, err := synth.NewPcap(&buf, link, synth.Start, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := build(w); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()[24:]
+	var out [][]byte
+	for len(b) >= 16 {
+		n := int(binary.LittleEndian.Uint32(b[8:]))
+		out = append(out, b[16:16+n])
+		b = b[16+n:]
+	}
+	return out
+}
+
+func FuzzDecodeFrame(f *testing.F) {
+	for _, s := range synth.Scenarios() {
+		for _, fr := range frameBytes(f, s.Link, s.Build) {
+			f.Add(uint32(s.Link.LinkType()), fr)
+		}
+	}
+	f.Fuzz(func(t *testing.T, lt uint32, b []byte) {
+		var fr frame
+		decodeFrame(LinkType(lt%300), b, &fr)
+		if fr.status == decOK && len(fr.payload) > fr.payloadLen && fr.payloadLen >= 0 {
+			t.Fatalf("payload %d bytes > wire length %d", len(fr.payload), fr.payloadLen)
+		}
+	})
+}
+
+// FuzzTrackerCLC feeds arbitrary payload segments into a connection that
+// agreed on SMC: the tracker must never panic and always reach a verdict.
+func FuzzTrackerCLC(f *testing.F) {
+	f.Add(synth.ProposalV2R(), []byte{}, uint8(7))
+	f.Add(synth.ProposalV1R(), synth.ProposalV2D(), uint8(50))
+	f.Add([]byte("E2D4"), []byte{0xE2, 0xD4, 0xC3, 0xD9, 4, 0, 28, 0x10}, uint8(3))
+	f.Fuzz(func(t *testing.T, c2s, s2c []byte, mss uint8) {
+		tr := NewTracker()
+		cli := netip.MustParseAddrPort("10.0.0.1:1000")
+		srv := netip.MustParseAddrPort("10.0.0.2:80")
+		ts := time.Unix(1, 0)
+		opt := []byte{1, 1, 254, 6, 0xE2, 0xD4, 0xC3, 0xD9}
+		seg := func(fromC bool, flags uint8, seq uint32, p []byte, o []byte) {
+			fr := frame{ipVer: 4, proto: protoTCP, flags: flags, seq: seq, tcpOpts: o, payload: p, payloadLen: len(p)}
+			if fromC {
+				fr.src, fr.sport, fr.dst, fr.dport = cli.Addr(), cli.Port(), srv.Addr(), srv.Port()
+			} else {
+				fr.src, fr.sport, fr.dst, fr.dport = srv.Addr(), srv.Port(), cli.Addr(), cli.Port()
+			}
+			ts = ts.Add(time.Millisecond)
+			tr.handleTCP(&fr, 1, ts)
+		}
+		seg(true, tcpSYN, 1000, nil, opt)
+		seg(false, tcpSYN|tcpACK, 5000, nil, opt)
+		step := int(mss)%64 + 1
+		cs, ss := uint32(1001), uint32(5001)
+		for i, j := 0, 0; i < len(c2s) || j < len(s2c); {
+			if i < len(c2s) {
+				n := min(step, len(c2s)-i)
+				seg(true, tcpACK, cs, c2s[i:i+n], nil)
+				cs += uint32(n)
+				i += n
+			}
+			if j < len(s2c) {
+				n := min(step, len(s2c)-j)
+				seg(false, tcpACK, ss, s2c[j:j+n], nil)
+				ss += uint32(n)
+				j += n
+			}
+		}
+		conns := tr.Finish()
+		if len(conns) != 1 || conns[0].Outcome == "" || conns[0].Summary == "" {
+			t.Fatalf("no verdict: %+v", conns)
+		}
+	})
+}
+
+func TestRunOnMissingAndGoodFiles(t *testing.T) {
+	rep, err := Run(context.Background(), Config{}, []string{"../testdata/synthetic/peer-no-smc.pcapng", "/nonexistent.pcap"})
+	if err == nil {
+		t.Fatal("missing file gave no error")
+	}
+	if len(rep.Connections) != 1 || rep.Connections[0].Reason != ReasonPeerNoSMC {
+		t.Fatalf("good file not analyzed: %+v", rep.Connections)
+	}
+}
+
+func BenchmarkAnalyzeSMC(b *testing.B) {
+	data := synthFile(b, "smcr-v2-link.pcapng")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		fr, _ := NewFileReader(bytes.NewReader(data))
+		a := NewAnalyzer(Config{})
+		a.AnalyzeReader(context.Background(), "x", fr)
+		a.Finish()
+	}
+}
