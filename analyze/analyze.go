@@ -239,7 +239,7 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 		if f.etherType == 0x8915 && f.hasMAC {
 			// RoCEv1: GRH + BTH after the Ethernet header.
 			if b, ok := roceV1Payload(p.Data[14+4*f.nvlan:]); ok {
-				a.tracker.roce.handle(b, len(b), p.Frame, ts)
+				a.tracker.roce.handle(netip.Addr{}, b, len(b), p.Frame, ts)
 				return
 			}
 		}
@@ -264,7 +264,7 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 		}
 		a.udpN++
 		if f.dport == roceV2Port {
-			a.tracker.roce.handle(f.payload, f.payloadLen, p.Frame, ts)
+			a.tracker.roce.handle(f.dst, f.payload, f.payloadLen, p.Frame, ts)
 			return
 		}
 		if a.cfg.UDP != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 
 	"github.com/smcdump/smcdump/smcproto"
@@ -169,7 +170,7 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 	case decUnsupported:
 		if f.etherType == 0x8915 && f.hasMAC && len(pkt.Data) > 14+4*f.nvlan {
 			if b, ok := roceV1Payload(pkt.Data[14+4*f.nvlan:]); ok {
-				h, _, _ := p.tracker.roce.handle(b, len(b), pkt.Frame, pkt.Info.Timestamp)
+				h, _, _ := p.tracker.roce.handle(netip.Addr{}, b, len(b), pkt.Frame, pkt.Info.Timestamp)
 				return fmt.Sprintf("RoCEv1 %s qp %#06x psn %d, length %d", opName(h.opcode), h.destQP, h.psn, pkt.Info.Length)
 			}
 		}
@@ -216,7 +217,7 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 		return tcpLine(ipv, src, dst, f, 0, 0, p.opts.Quiet)
 	case protoUDP:
 		if f.dport == roceV2Port {
-			h, _, ok := p.tracker.roce.handle(f.payload, f.payloadLen, pkt.Frame, pkt.Info.Timestamp)
+			h, _, ok := p.tracker.roce.handle(f.dst, f.payload, f.payloadLen, pkt.Frame, pkt.Info.Timestamp)
 			if ok {
 				return fmt.Sprintf("%s %s > %s: RoCEv2 %s qp %#06x psn %d, length %d", ipv, src, dst, opName(h.opcode), h.destQP, h.psn, f.payloadLen)
 			}

@@ -3,6 +3,7 @@ package analyze
 import (
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"sort"
 	"time"
 
@@ -88,22 +89,29 @@ type qpStats struct {
 	llcCount   map[string]int
 }
 
+// qpKey identifies a queue pair by the receiver's address and QP number
+// (QP numbers are per host: both peers often use the same numbers).
+type qpKey struct {
+	dst netip.Addr // zero for RoCEv1 (no IP header)
+	qp  uint32
+}
+
 type roceTracker struct {
 	total  int
 	first  time.Time
-	qps    map[uint32]*qpStats
-	tokens map[uint32]int // CDC messages per connection token
+	qps    map[qpKey]*qpStats
+	tokens map[qpKey]int // CDC messages per (receiver, connection token)
 	// OnLLC is called for each decoded LLC/CDC message (printer).
 	OnLLC func(frame int, l *smcproto.LLC)
 }
 
 func newRoCETracker() *roceTracker {
-	return &roceTracker{qps: make(map[uint32]*qpStats), tokens: make(map[uint32]int)}
+	return &roceTracker{qps: make(map[qpKey]*qpStats), tokens: make(map[qpKey]int)}
 }
 
-// handle processes a RoCE payload starting at the BTH. wireLen is the
-// payload length on the wire.
-func (r *roceTracker) handle(b []byte, wireLen, frameNo int, ts time.Time) (bth, *smcproto.LLC, bool) {
+// handle processes a RoCE payload starting at the BTH, sent to dst. wireLen
+// is the payload length on the wire.
+func (r *roceTracker) handle(dst netip.Addr, b []byte, wireLen, frameNo int, ts time.Time) (bth, *smcproto.LLC, bool) {
 	h, ok := parseBTH(b)
 	if !ok {
 		return h, nil, false
@@ -112,13 +120,14 @@ func (r *roceTracker) handle(b []byte, wireLen, frameNo int, ts time.Time) (bth,
 	if r.first.IsZero() {
 		r.first = ts
 	}
-	q := r.qps[h.destQP]
+	k := qpKey{dst, h.destQP}
+	q := r.qps[k]
 	if q == nil {
 		if len(r.qps) > 1<<16 {
 			return h, nil, true
 		}
 		q = &qpStats{first: ts, llcCount: map[string]int{}}
-		r.qps[h.destQP] = q
+		r.qps[k] = q
 	}
 	q.packets++
 	kind, ext := rcKind(h.opcode)
@@ -141,7 +150,7 @@ func (r *roceTracker) handle(b []byte, wireLen, frameNo int, ts time.Time) (bth,
 			return h, nil, true
 		}
 		if l.CDC != nil {
-			r.tokens[l.CDC.Token]++
+			r.tokens[qpKey{dst, l.CDC.Token}]++
 		}
 		name := l.Type.String()
 		q.llcCount[name]++
@@ -170,8 +179,14 @@ func (r *roceTracker) assign(conns []*Conn) {
 			continue
 		}
 		counts := map[string]int{}
-		for _, qpn := range []uint32{c.clientQPN, c.serverQPN} {
-			q := r.qps[qpn]
+		for _, k := range []qpKey{{c.clientIP, c.clientQPN}, {c.serverIP, c.serverQPN}} {
+			q := r.qps[k]
+			if q == nil && !k.dst.IsValid() {
+				continue
+			}
+			if q == nil {
+				q = r.qps[qpKey{qp: k.qp}] // RoCEv1
+			}
 			if q == nil {
 				continue
 			}
@@ -195,7 +210,7 @@ func (r *roceTracker) assign(conns []*Conn) {
 			}
 		}
 		delete(counts, "CDC")
-		li.CDCMessages = r.tokens[c.clientTok] + r.tokens[c.serverTok]
+		li.CDCMessages = r.tokens[qpKey{c.clientIP, c.clientTok}] + r.tokens[qpKey{c.serverIP, c.serverTok}]
 		for k, v := range counts {
 			li.LLC = append(li.LLC, LLCCount{Type: k, Count: v})
 		}
@@ -203,7 +218,11 @@ func (r *roceTracker) assign(conns []*Conn) {
 		switch {
 		case li.ConfirmedAt != nil:
 			li.State = "confirmed"
-			c.Summary += fmt.Sprintf("; link confirmed at %s (LLC CONFIRM_LINK response, frame %d)", li.ConfirmedAt.Format("15:04:05.000000"), li.ConfirmFrame)
+			if c.SMC.FirstContact {
+				c.Summary += fmt.Sprintf("; link confirmed at %s (LLC CONFIRM_LINK response, frame %d)", li.ConfirmedAt.Format("15:04:05.000000"), li.ConfirmFrame)
+			} else {
+				c.Summary += fmt.Sprintf("; reuses the link confirmed at %s (frame %d)", li.ConfirmedAt.Format("15:04:05.000000"), li.ConfirmFrame)
+			}
 		case li.RoCEPackets > 0:
 			li.State = "active"
 			c.Summary += "; RoCE traffic on the link's queue pairs (no CONFIRM_LINK in the capture: an existing link was reused or its set-up was not captured)"
@@ -214,7 +233,7 @@ func (r *roceTracker) assign(conns []*Conn) {
 			}
 		}
 		if li.CDCMessages > 0 || li.RDMAWrites > 0 {
-			c.Summary += fmt.Sprintf("; %d CDC messages, %d RDMA writes (%d bytes)", li.CDCMessages, li.RDMAWrites, li.RDMABytes)
+			c.Summary += fmt.Sprintf("; %d CDC messages for this connection, %d RDMA writes (%d bytes) on the link", li.CDCMessages, li.RDMAWrites, li.RDMABytes)
 		}
 	}
 }

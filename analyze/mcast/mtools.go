@@ -56,6 +56,7 @@ func (t *Tracker) processMtools(st *stream, p []byte, ts int64, frame int) {
 	case MtoolsEcho:
 		ms.echoes++
 		sp.reset(frame, ts, 0, "mtools echo (msend start)")
+		sp.anchor(0, ts, frame) // msend counts from 0 after every echo
 		dec := hasFlag(m.Text, "-d")
 		if !st.forced { // the echo text is authoritative unless forced
 			ms.radix = 16
@@ -84,7 +85,7 @@ func (t *Tracker) processMtools(st *stream, p []byte, ts int64, frame int) {
 			}
 		}
 		// stat N: the sender sent 0..N-1, so a short tail is a gap.
-		if m.Stat > 0 && sp.started {
+		if m.Stat > 0 && sp.started && sp.hi+1 != sp.first { // some counter seen this run
 			sp.observe(m.Stat, 0, ts, frame)
 			if s := ms.cur(); s != nil {
 				s.recvAtStat = sp.received

@@ -143,19 +143,24 @@ func (s *seqSpace) mask() uint64 {
 }
 
 func (s *seqSpace) start(a, n uint64, t int64, frame int) {
+	if n == 0 {
+		s.anchor(a, t, frame)
+		return
+	}
 	s.started = true
 	s.first = a
-	if n == 0 {
-		s.hi = a - 1
-		if a == 0 {
-			s.first, s.hi = 0, 0
-			s.started = false // nothing to anchor on yet
-			return
-		}
-	} else {
-		s.hi = a + n - 1
-		s.received += n
-	}
+	s.hi = a + n - 1
+	s.received += n
+	s.hiTime, s.hiFrame = t, frame
+}
+
+// anchor starts an epoch in which next is expected and nothing has been
+// received yet (hi = next-1, wrapping for next == 0): used for msend's echo
+// ("reset the expected sequence to 0") and a leading MoldUDP64 heartbeat.
+func (s *seqSpace) anchor(next uint64, t int64, frame int) {
+	s.started = true
+	s.first = next
+	s.hi = next - 1
 	s.hiTime, s.hiFrame = t, frame
 }
 
@@ -181,9 +186,6 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 		}
 	}
 	if !s.started {
-		if n == 0 && a == 0 {
-			return obsHeartbeat
-		}
 		s.start(a, n, t, frame)
 		return obsFirst
 	}

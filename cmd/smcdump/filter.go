@@ -1,13 +1,24 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/capture/bpffilter"
 )
 
-// offlineFilter compiles a pcap-filter expression for offline use, once per
-// link type.
+// offlineFilter returns a constructor of frame filters for expr, one per
+// link type, using the same compiler as live capture (offline code
+// generation: in-band checks only, run on the BPF VM). The expression is
+// compiled once for Ethernet up front so syntax errors surface before any
+// file is read.
 func offlineFilter(expr string) (func(analyze.LinkType) (analyze.FrameFilter, error), error) {
-	return nil, errors.New("filter expressions are not supported yet")
+	if _, err := bpffilter.Compile(expr, bpffilter.Options{LinkType: bpffilter.LinkType(analyze.LinkTypeEthernet), Mode: bpffilter.Offline}); err != nil {
+		return nil, err
+	}
+	return func(lt analyze.LinkType) (analyze.FrameFilter, error) {
+		f, err := bpffilter.NewFilter(expr, bpffilter.Options{LinkType: bpffilter.LinkType(lt), Mode: bpffilter.Offline})
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}, nil
 }
