@@ -48,6 +48,8 @@ Without the SMC kernel module the SMC section says so; the rest still works.
   smcdump stats --watch 1s --count 10  counter deltas every second, 10 times;
                                        queues that keep growing are flagged
   smcdump stats --netns blue           inside network namespace /run/netns/blue
+  smcdump stats -r DIR                 read raw netlink replies + /proc copies
+                                       listed in DIR/index.json
   smcdump stats -r saved.txt           read a saved snapshot or saved tool output
                                        (smcr/smcd stats, smcss, netstat -s, nstat,
                                        ss -u -a -m, ethtool -S, /proc/net copies)`,
@@ -107,14 +109,24 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 	}
 
 	if f.read != "" {
-		fh, err := os.Open(f.read)
-		if err != nil {
-			return err
-		}
-		s, err := kstat.ReadSnapshot(fh)
-		fh.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.read, err)
+		var s *kstat.Snapshot
+		if fi, err := os.Stat(f.read); err == nil && fi.IsDir() {
+			// A directory of raw netlink replies and /proc copies with an
+			// index.json (the SMC lab's snapshot layout).
+			s, err = kstat.ReadRawDir(os.DirFS(f.read))
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.read, err)
+			}
+		} else {
+			fh, err := os.Open(f.read)
+			if err != nil {
+				return err
+			}
+			s, err = kstat.ReadSnapshot(fh)
+			fh.Close()
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.read, err)
+			}
 		}
 		if err := saveSnap(s); err != nil {
 			return err

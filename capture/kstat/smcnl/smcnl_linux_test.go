@@ -5,6 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
 	"runtime"
 	"testing"
 
@@ -416,6 +419,22 @@ func FuzzDecodeReply(f *testing.F) {
 			ae.Bytes(diagDMBInfo, make([]byte, dmbInfoExtLen))
 			ae.Bytes(diagLgrInfo, make([]byte, lgrInfoLen))
 		})))
+	// REAL seeds: raw replies from the SMC qemu lab (Linux 6.12), when present.
+	labFiles, _ := filepath.Glob("../../../testdata/lab/out/*/snap/*/*/*.bin")
+	for _, name := range labFiles {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		base := filepath.Base(name)
+		if base == "smc_diag.bin" {
+			f.Add(uint8(0), b)
+			continue
+		}
+		if c, ok := CommandByName("GET_" + strings.ToUpper(strings.TrimSuffix(strings.TrimPrefix(base, "genl-"), ".bin"))); ok {
+			f.Add(c, b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, cmd uint8, raw []byte) {
 		if cmd == 0 {
 			_, err := ParseDiag(raw, nil)
