@@ -23,11 +23,15 @@ func checkErr(t *testing.T, err error) {
 // FuzzDecode checks that Decode never panics and that every message it
 // accepts re-encodes to bytes that decode to the same value (apart from
 // Header.Length, which shrinks when a longer v2 message was tolerated).
-// Seeds: the synthetic fixtures of fixtures_test.go and their mutations.
+// Seeds: the synthetic fixtures of fixtures_test.go, their halves, and the
+// real lab messages of real_bytes_test.go.
 func FuzzDecode(f *testing.F) {
 	for _, fx := range clcFixtures() {
 		f.Add(fx.in)
 		f.Add(fx.in[:len(fx.in)/2])
+	}
+	for _, b := range realCLC() {
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		m, err := Decode(in)
@@ -93,6 +97,9 @@ func FuzzDecodeLLC(f *testing.F) {
 	for _, fx := range llcFixtures() {
 		f.Add(fx.in)
 		f.Add(fx.in[:len(fx.in)/2])
+	}
+	for _, b := range realLLC() {
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		l, err := DecodeLLC(in)

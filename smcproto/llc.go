@@ -79,8 +79,9 @@ type LLC struct {
 	Version uint8 // 1, or 2 for the SMC-Rv2 form (type 0x2X, 16-bit length)
 	Length  int   // 44 for v1; 44..8192 for v2
 	// LengthLE is set when a v2 length was little-endian. Wireshark reads it
-	// big-endian, but Linux stores the kernel's u16 length_v2 in host order,
-	// so x86 senders may put it little-endian; both are accepted.
+	// big-endian, but Linux stores its u16 length_v2 in host order: the lab's
+	// Linux 6.12 x86 captures carry 2c 00 for 44 (and Wireshark 4.0 does not
+	// recognise those messages). Both byte orders are accepted.
 	LengthLE bool
 	Response bool  // Flags & 0x80
 	Flags    uint8 // byte 3 (0 for CDC)
@@ -92,6 +93,7 @@ type LLC struct {
 	LinkNum    uint8  // also DELETE_LINK's link number
 	LinkUserID uint32 // CONFIRM_LINK only
 	MaxLinks   uint8  // CONFIRM_LINK only
+	MaxConns   uint8  // CONFIRM_LINK only: byte 35, SMC v2.1 max connections per link group
 
 	// DELETE_LINK reason: 0x00010000 lost path, 0x00020000 operator,
 	// 0x00030000 program, 0x00040000 LLC protocol violation, 0x00050000
@@ -200,6 +202,7 @@ func (l *LLC) UnmarshalBinary(b []byte) error {
 		l.LinkNum = c.u8("link number")
 		l.LinkUserID = c.u32("link user id")
 		l.MaxLinks = c.u8("max links")
+		l.MaxConns = c.u8("max conns")
 	case LLCAddLink:
 		c.read(l.MAC[:], "sender mac")
 		c.skip(2, "reserved")
@@ -274,6 +277,7 @@ func (l *LLC) AppendBinary(b []byte) ([]byte, error) {
 		m[29] = l.LinkNum
 		binary.BigEndian.PutUint32(m[30:34], l.LinkUserID)
 		m[34] = l.MaxLinks
+		m[35] = l.MaxConns
 	case LLCAddLink:
 		copy(m[4:10], l.MAC[:])
 		copy(m[12:28], l.GID[:])

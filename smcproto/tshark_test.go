@@ -120,7 +120,7 @@ func tsharkFields(t *testing.T, pcap []byte, fields []string) []map[string]strin
 	return rows
 }
 
-// TestTsharkCrossCheck gives every synthetic CLC and LLC fixture to tshark
+// TestTsharkCrossCheck gives every real and synthetic CLC and LLC message to tshark
 // (Wireshark's SMC dissector, packet-smc.c) and compares its fields with
 // this package's decoding (smc-protocol.md sections 14 and 15). Skipped when
 // tshark is not installed.
@@ -128,9 +128,13 @@ func TestTsharkCrossCheck(t *testing.T) {
 	type expect map[string]any // field → uint64-convertible or string
 	w := newPcap()
 	var exps []expect
+	clc := realCLC()
 	for _, fx := range clcFixtures() {
-		w.tcp(fx.in)
-		m, err := Decode(fx.in)
+		clc = append(clc, fx.in)
+	}
+	for _, in := range clc {
+		w.tcp(in)
+		m, err := Decode(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,9 +189,13 @@ func TestTsharkCrossCheck(t *testing.T) {
 		}
 		exps = append(exps, e)
 	}
+	llc := realLLC()
 	for _, fx := range llcFixtures() {
-		w.roce(fx.in)
-		l, err := DecodeLLC(fx.in)
+		llc = append(llc, fx.in)
+	}
+	for _, in := range llc {
+		w.roce(in)
+		l, err := DecodeLLC(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +205,7 @@ func TestTsharkCrossCheck(t *testing.T) {
 			exps = append(exps, expect{"smc.llc_msg": ""})
 			continue
 		}
-		e := expect{"smc.llc_msg": uint64(fx.in[0]), "smc.length": uint64(l.Length)}
+		e := expect{"smc.llc_msg": uint64(in[0]), "smc.length": uint64(l.Length)}
 		switch l.Type {
 		case LLCConfirmLink:
 			e["smc.confirm.link.sender.qp.number"] = uint64(l.QPN)
