@@ -368,12 +368,16 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		frac := fr.order.Uint32(h[4:])
 		incl := int(fr.order.Uint32(h[8:]))
 		orig := int(fr.order.Uint32(h[12:]))
-		fr.discard(16)
-		data, err := fr.readFull(incl)
+		// Zero copy: the frame stays in the bufio buffer until the next
+		// read, which only happens in the next call to Next.
+		rec, err := fr.peek(16 + incl)
 		if err != nil {
-			fr.problem(start, "truncated record at end of file: header says %d bytes, %d present", incl, len(data))
+			fr.problem(start, "truncated record at end of file: header says %d bytes, %d present", incl, len(rec)-16)
+			fr.discard(len(rec))
 			return nil, io.EOF
 		}
+		data := rec[16:]
+		fr.discard(16 + incl)
 		fr.lastTS = int64(sec)
 		var ns int64
 		if fr.pcapNano {
@@ -519,8 +523,8 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 			fr.resyncNg(start, fmt.Sprintf("block type 0x%08x: trailing length %d does not match leading length %d", typ, fr.order.Uint32(b[n-4:]), n))
 			continue
 		}
-		body, _ := fr.readFull(int(n))
-		body = body[8 : n-4]
+		fr.discard(int(n)) // b stays valid until the next read (next call to Next)
+		body := b[8 : n-4]
 		switch typ {
 		case blockIDB:
 			fr.parseIDB(start, body)
