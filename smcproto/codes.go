@@ -88,8 +88,11 @@ type CodeInfo struct {
 	Remedy string
 	// Historical marks values used only by old kernels (section 7.3).
 	Historical bool
-	// aliases are further accepted names (e.g. the former ERR_REGRMB).
-	aliases []string
+}
+
+// codeAliases are further names ParseCode accepts for a code.
+var codeAliases = map[Code][]string{
+	0x09990003: {"ERR_REGRMB", "SMC_CLC_DECL_ERR_REGRMB"}, // former name of ERR_REGBUF
 }
 
 // codeTable holds every code of smc-protocol.md sections 7.2 and 7.3, sorted
@@ -213,7 +216,7 @@ var codeTable = []CodeInfo{
 	{Code: 0x09990002, Short: "ERR_RDYLNK", Side: SideBoth, OnWire: true,
 		Meaning: "The SMC-R link was not ready (the QP could not be brought up).",
 		Remedy:  "Check the RoCE port (`rdma link`), GID table and MTU settings, and `dmesg` for QP state errors."},
-	{Code: 0x09990003, Short: "ERR_REGBUF", Side: SideBoth, OnWire: true, aliases: []string{"ERR_REGRMB", "SMC_CLC_DECL_ERR_REGRMB"},
+	{Code: 0x09990003, Short: "ERR_REGBUF", Side: SideBoth, OnWire: true,
 		Meaning: "Registering the RMB/DMB buffer with the device failed (smc-tools: ERR_REGRMB).",
 		Remedy:  "Check `dmesg` for memory registration/IOMMU errors, RDMA resources (`rdma resource show`), the memlock limit, and lower net.smc.rmem / net.smc.wmem."},
 	{Code: 0x99990000, Short: "INTERR", Side: SideBoth, OnWire: true, Historical: true,
@@ -244,9 +247,7 @@ func init() {
 func LookupCode(c Code) (CodeInfo, bool) {
 	i := sort.Search(len(codeTable), func(i int) bool { return codeTable[i].Code >= c })
 	if i < len(codeTable) && codeTable[i].Code == c {
-		e := codeTable[i]
-		e.aliases = nil
-		return e, true
+		return codeTable[i], true
 	}
 	return CodeInfo{}, false
 }
@@ -255,9 +256,6 @@ func LookupCode(c Code) (CodeInfo, bool) {
 func Codes() []CodeInfo {
 	out := make([]CodeInfo, len(codeTable))
 	copy(out, codeTable)
-	for i := range out {
-		out[i].aliases = nil
-	}
 	return out
 }
 
@@ -301,7 +299,7 @@ func (e *CodeInfo) matches(u string) bool {
 	if u == e.Name || u == e.Short || (e.ToolsName != "" && u == e.ToolsName) {
 		return true
 	}
-	for _, a := range e.aliases {
+	for _, a := range codeAliases[e.Code] {
 		if u == a {
 			return true
 		}

@@ -32,6 +32,7 @@ var docCodes = []struct {
 
 func TestCodeTableComplete(t *testing.T) {
 	all := Codes()
+	diff(t, all[0], all[0]) // CodeInfo has no unexported fields (cmp-friendly)
 	if len(all) != len(docCodes) {
 		t.Errorf("Codes() has %d entries, doc lists %d", len(all), len(docCodes))
 	}
