@@ -26,6 +26,7 @@ func main() {
 func run(args []string) int {
 	fs := flag.NewFlagSet("mrecv", flag.ContinueOnError)
 	rcvbuf := fs.Int("r", 0, "SO_RCVBUF bytes (0 = system default)")
+	force := fs.Bool("R", false, "use SO_RCVBUFFORCE for -r (needs CAP_NET_ADMIN; ignores net.core.rmem_max)")
 	delay := fs.Duration("delay", 0, "sleep after every read")
 	delayN := fs.Int("delay-n", 0, "apply -delay to the first N datagrams only (0 = all)")
 	idle := fs.Duration("idle", time.Second, "exit after this long without datagrams (once one arrived)")
@@ -49,7 +50,11 @@ func run(args []string) int {
 		err := c.Control(func(fd uintptr) {
 			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
 			if serr == nil && *rcvbuf > 0 {
-				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, *rcvbuf)
+				opt := unix.SO_RCVBUF
+				if *force {
+					opt = unix.SO_RCVBUFFORCE
+				}
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, opt, *rcvbuf)
 			}
 		})
 		if err != nil {
