@@ -208,3 +208,19 @@ func FuzzParse(f *testing.F) {
 }
 
 var eqAddr = cmpopts.EquateComparable(netip.AddrPort{})
+
+func BenchmarkParseSocketsTCP(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n")
+	for i := 0; i < 10000; i++ {
+		sb.WriteString("   0: 0100007F:0016 0200000A:C350 01 00000010:00000020 00:00000000 00000000  1000        0 77 1 0000000000000000 20 4 30 10 -1\n")
+	}
+	in := sb.String()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := ParseSockets("tcp", "tcp", binary.LittleEndian, strings.NewReader(in)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
