@@ -93,3 +93,28 @@ func TestLabRealKernelSnapshots(t *testing.T) {
 		})
 	}
 }
+
+// TestLabAllSnapshotsDecode decodes every raw snapshot directory the lab has
+// produced, for every kernel (6.1 and 6.12 when present): real replies must
+// decode without error and yield SYS_INFO.
+func TestLabAllSnapshotsDecode(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(labSnap, "*", "snap", "*", "*", "index.json"))
+	if len(dirs) == 0 {
+		t.Skip("no lab output present")
+	}
+	for _, idx := range dirs {
+		dir := filepath.Dir(idx)
+		t.Run(dir[len(labSnap):], func(t *testing.T) {
+			s, err := ReadRawDir(os.DirFS(dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.SMC.Available && (s.SMC.Info == nil || s.SMC.Info.SysInfo == nil) {
+				t.Errorf("SMC available but no SYS_INFO: %+v", s.SMC)
+			}
+			if s.Proc == nil || s.Proc.SNMP["Udp"] == nil {
+				t.Error("no /proc/net/snmp Udp counters")
+			}
+		})
+	}
+}
