@@ -290,3 +290,20 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+func TestTruncated(t *testing.T) {
+	// synthetic: msend -m 0 cut by a 9-byte snaplen: "Message 1" of "Message 1a"
+	ds := synth(msendRun(span(0x18, 0x1c), false, 0, "msend 239.1.2.3 14400", -1)...)
+	cut := ds[3] // "Message 1a"
+	cut.Payload, cut.Truncated = cut.Payload[:9], true
+	ds[3] = cut
+	r := run(Config{}, ds)
+	s := r.Streams[0]
+	if s.Undecodable != 1 || s.Truncated != 1 {
+		t.Fatalf("undecodable %d truncated %d, want 1 1: %s", s.Undecodable, s.Truncated, s.FirstError)
+	}
+	// the cut datagram is not read as seq 1; the counter's gap is reported
+	if d := cmp.Diff(seqSummary{Format: "mtools", Expected: 0x1d, Received: 4, Lost: 0x19, Gaps: []gapT{{0, 0x18}, {0x1a, 1}}}, summarize(s)); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+}

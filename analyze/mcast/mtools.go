@@ -39,7 +39,7 @@ func (m *mtoolsState) cur() *mtSession {
 	return &m.sessions[len(m.sessions)-1]
 }
 
-func (t *Tracker) processMtools(st *stream, p []byte, ts int64, frame int) {
+func (t *Tracker) processMtools(st *stream, p []byte, trunc bool, ts int64, frame int) {
 	m := &t.mtM
 	ms := st.mt
 	if ds := parseMtools(p, m); ds != nil {
@@ -94,6 +94,11 @@ func (t *Tracker) processMtools(st *stream, p []byte, ts int64, frame int) {
 	case MtoolsCountOnly:
 		ms.countOnly++
 	case MtoolsData:
+		if trunc && 8+len(m.Digits) == len(p) {
+			// the snaplen may have cut the counter's digits
+			st.noteErr(&dstat{trunc: true, off: 8, msg: "counter cut by the snaplen"}, frame, st.format.String())
+			return
+		}
 		if ms.radix == 0 && m.HasAF {
 			ms.radix = 16
 		}

@@ -178,7 +178,7 @@ func pairReport(r *Report, a, b int, auto bool) (Pair, bool) {
 		return Pair{}, false
 	}
 	qa, qb := &sa.Sequences[0], &sb.Sequences[0]
-	p := Pair{A: a, B: b, StreamA: sa.ID, StreamB: sb.ID, Auto: auto, LostA: qa.Lost, LostB: qb.Lost,
+	p := Pair{StreamA: sa.ID, StreamB: sb.ID, Auto: auto, LostA: qa.Lost, LostB: qb.Lost,
 		Approx: qa.GapsOmitted+qb.GapsOmitted > 0 || qa.ResetCount+qb.ResetCount > 0, Gaps: []Gap{}}
 	rcv := append(receivedIvals(qa), receivedIvals(qb)...)
 	if len(rcv) == 0 {

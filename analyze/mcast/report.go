@@ -188,7 +188,6 @@ type MoldReport struct {
 
 // Pair is an A/B leg pair: the same sequence numbers on two streams.
 type Pair struct {
-	A, B     int    `json:"-"`
 	StreamA  int    `json:"a"`
 	StreamB  int    `json:"b"`
 	Auto     bool   `json:"auto"`

@@ -10,11 +10,12 @@ import (
 )
 
 const (
-	detectN       = 8    // datagrams buffered per stream for format detection
-	detectCopyMax = 4096 // bytes copied per buffered datagram
-	maxSSRC       = 16   // RTP sources tracked per stream
-	maxPIDs       = 8192 // all TS PIDs
-	maxSamples    = 16   // payload samples per stream for A/B auto-pairing
+	detectN       = 8        // datagrams buffered per stream for format detection
+	detectCopyMax = 2048     // bytes copied per buffered datagram
+	detectBudget  = 64 << 20 // bytes buffered for detection over all streams
+	maxSSRC       = 16       // RTP sources tracked per stream
+	maxPIDs       = 8192     // all TS PIDs
+	maxSamples    = 16       // payload samples per stream for A/B auto-pairing
 )
 
 type streamKey struct {
@@ -81,6 +82,7 @@ type Tracker struct {
 	order   []*stream
 	last    *stream
 	seed    maphash.Seed
+	detectB int // bytes held in detection buffers
 	drops   []CaptureDrop
 	params  seqParams
 	rtpH    RTPHeader
@@ -132,7 +134,8 @@ func (t *Tracker) Add(d *Datagram) {
 	if !st.decided {
 		n := min(len(d.Payload), detectCopyMax)
 		st.detect = append(st.detect, detItem{frame: d.Frame, t: ts, length: length, trunc: trunc || n < len(d.Payload), data: bytes.Clone(d.Payload[:n])})
-		if len(st.detect) >= detectN {
+		t.detectB += n
+		if len(st.detect) >= detectN || t.detectB > detectBudget {
 			t.decide(st)
 		}
 		return
@@ -167,6 +170,9 @@ func (t *Tracker) decide(st *stream) {
 	t.setup(st)
 	items := st.detect
 	st.detect = nil
+	for i := range items {
+		t.detectB -= len(items[i].data)
+	}
 	for i := range items {
 		t.process(st, items[i].data, items[i].trunc, items[i].t, items[i].frame)
 	}
@@ -237,7 +243,7 @@ func (t *Tracker) process(st *stream, p []byte, trunc bool, ts int64, frame int)
 	case FormatNone, FormatAuto:
 		return
 	case FormatMtools, FormatMtoolsDec:
-		t.processMtools(st, p, ts, frame)
+		t.processMtools(st, p, trunc, ts, frame)
 	case FormatRTP, FormatRTPTS:
 		h := &t.rtpH
 		if ds := parseRTP(p, !trunc, h); ds != nil {
@@ -249,7 +255,11 @@ func (t *Tracker) process(st *stream, p []byte, trunc bool, ts int64, frame int)
 			return
 		}
 		seq := src.sp.ext(uint64(h.Seq))
+		resets := src.sp.nResets
 		k := src.sp.observe(seq, 1, ts, frame)
+		if src.sp.nResets != resets && st.ts != nil {
+			st.ts.resync()
+		}
 		if len(st.rtp) > 0 && src == st.rtp[0] && (k == obsInOrder || k == obsGap || k == obsFirst) {
 			t.sample(st, seq, p)
 		}
@@ -360,7 +370,8 @@ type interArrival struct {
 	n, sum   uint64
 	min, max uint64
 	neg      uint64
-	hist     [8 + 61*8]uint64
+	first    uint64            // the only sample while hist is nil
+	hist     *[8 + 61*8]uint64 // allocated with the second sample
 }
 
 func iaBucket(d uint64) int {
@@ -394,6 +405,14 @@ func (a *interArrival) add(d int64) {
 	}
 	a.n++
 	a.sum += u
+	if a.hist == nil {
+		if a.n == 1 {
+			a.first = u
+			return
+		}
+		a.hist = new([8 + 61*8]uint64)
+		a.hist[iaBucket(a.first)]++
+	}
 	a.hist[iaBucket(u)]++
 }
 
@@ -401,6 +420,9 @@ func (a *interArrival) add(d int64) {
 func (a *interArrival) quantile(q float64) uint64 {
 	if a.n == 0 {
 		return 0
+	}
+	if a.hist == nil {
+		return a.first
 	}
 	rank := uint64(q*float64(a.n) + 0.999999)
 	if rank > a.n {

@@ -105,7 +105,9 @@ func (s *tsState) datagram(st *stream, b []byte, ts int64, frame int) {
 				s.syncErrors++
 				st.noteErr(ds, frame, "ts")
 			} else {
+				// cut by the snaplen: the packets after it are unknown
 				s.partial++
+				s.resync()
 			}
 			return
 		}
