@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"sort"
 	"time"
+
+	"github.com/smcdump/smcdump/analyze/mcast"
 )
 
 // FrameFilter decides whether a frame takes part in the analysis (a compiled
@@ -24,29 +26,16 @@ type Config struct {
 	// All keeps plain TCP connections (no SMC option on the SYN) in the
 	// per-connection results; by default they are only counted.
 	All bool
-	// UDP, when set, receives every UDP datagram (multicast gap analysis).
-	UDP func(d *UDPDatagram)
+	// Multicast configures the UDP stream gap analysis (analyze/mcast).
+	Multicast mcast.Config
+	// NoUDP turns the UDP stream analysis off.
+	NoUDP bool
 	// CaptureStats, when set, receives every pcapng Interface Statistics
 	// Block as it is read.
 	CaptureStats func(file int, st InterfaceStats)
 	// Custom, when set, receives every pcapng custom block (kernel counter
 	// snapshots).
 	Custom func(file int, cb CustomBlock)
-}
-
-// UDPDatagram is one UDP datagram handed to Config.UDP. Payload points into
-// the frame and is only valid during the call.
-type UDPDatagram struct {
-	File      int
-	Frame     int
-	Time      time.Time
-	Src, Dst  netip.AddrPort
-	VLAN      uint16
-	Interface int
-	Payload   []byte
-	Length    int
-	Truncated bool
-	Fragment  bool // part of a fragmented IP datagram (first fragment)
 }
 
 // Report is the result of analyzing one or more capture files.
@@ -59,6 +48,8 @@ type Report struct {
 	PeerPairs   []Rollup        `json:"peer_pairs"`
 	Connections []*Conn         `json:"connections"`
 	RoCE        RoCESummary     `json:"roce"`
+	// Multicast is the UDP stream analysis (gaps, duplicates, reordering).
+	Multicast *mcast.Report `json:"multicast,omitempty"`
 	// Extra holds sections contributed by other analyses (multicast,
 	// correlation), rendered after the SMC sections.
 	Extra []Section `json:"-"`
@@ -137,18 +128,25 @@ type RoCESummary struct {
 // Analyzer runs the analysis over a stream of frames.
 type Analyzer struct {
 	cfg     Config
+	mc      *mcast.Tracker
+	dg      mcast.Datagram
 	tracker *Tracker
 	f       frame
 	filters map[LinkType]FrameFilter
 	report  Report
 	udpN    int
+	ifBase  int // interface index offset of the current file
 }
 
 // NewAnalyzer returns an analyzer.
 func NewAnalyzer(cfg Config) *Analyzer {
 	t := NewTracker()
 	t.All = cfg.All
-	return &Analyzer{cfg: cfg, tracker: t, filters: map[LinkType]FrameFilter{}, report: Report{Schema: SchemaVersion}}
+	a := &Analyzer{cfg: cfg, tracker: t, filters: map[LinkType]FrameFilter{}, report: Report{Schema: SchemaVersion}}
+	if !cfg.NoUDP {
+		a.mc = mcast.NewTracker(cfg.Multicast)
+	}
+	return a
 }
 
 // AnalyzeFile reads one capture file completely. Errors that stop reading
@@ -168,8 +166,21 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 	fileIdx := len(a.report.Files)
 	a.report.Files = append(a.report.Files, FileInfo{Path: name, Format: fr.Format()})
 	fi := &a.report.Files[fileIdx]
-	if a.cfg.CaptureStats != nil {
-		fr.OnStats = func(st InterfaceStats) { a.cfg.CaptureStats(fileIdx, st) }
+	ifBase := a.ifBase
+	fr.OnStats = func(st InterfaceStats) {
+		if a.mc != nil {
+			cd := mcast.CaptureDrop{Time: st.Time, Interface: ifBase + st.Interface, Cumulative: true}
+			if st.IfDrop != nil {
+				cd.IfDrop = *st.IfDrop
+			}
+			if st.OSDrop != nil {
+				cd.OSDrop = *st.OSDrop
+			}
+			a.mc.AddCaptureDrop(cd)
+		}
+		if a.cfg.CaptureStats != nil {
+			a.cfg.CaptureStats(fileIdx, st)
+		}
 	}
 	if a.cfg.Custom != nil {
 		fr.OnCustom = func(cb CustomBlock) { a.cfg.Custom(fileIdx, cb) }
@@ -216,6 +227,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 		a.frame(fi, undecoded, p, fileIdx)
 	}
 	fi.Interfaces = fr.Interfaces()
+	a.ifBase += len(fi.Interfaces)
 	fi.Problems = fr.Problems()
 	fi.ProblemCount = fr.ProblemCount()
 	fi.CaptureStats = fr.Stats()
@@ -267,19 +279,19 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 			a.tracker.roce.handle(f.dst, f.payload, f.payloadLen, p.Frame, ts)
 			return
 		}
-		if a.cfg.UDP != nil {
-			d := UDPDatagram{
-				File: fileIdx, Frame: p.Frame, Time: ts,
+		if a.mc != nil {
+			d := &a.dg
+			*d = mcast.Datagram{
+				Frame: p.Frame, Time: ts,
 				Src: f.srcAddrPort(), Dst: f.dstAddrPort(),
-				Interface: p.Info.InterfaceIndex,
+				Interface: a.ifBase + p.Info.InterfaceIndex,
 				Payload:   f.payload, Length: f.payloadLen,
 				Truncated: f.truncatedPayload(),
-				Fragment:  f.fragment,
 			}
 			if f.nvlan > 0 {
 				d.VLAN = f.vlans[0]
 			}
-			a.cfg.UDP(&d)
+			a.mc.Add(d)
 		}
 	}
 }
@@ -319,6 +331,9 @@ func (a *Analyzer) Finish() *Report {
 	r.Fallbacks = fallbackGroups(conns)
 	r.Services = rollup(conns, func(c *Conn) string { return c.Server.String() })
 	r.PeerPairs = rollup(conns, func(c *Conn) string { return c.Client.Addr().String() + " → " + c.Server.Addr().String() })
+	if a.mc != nil && a.udpN > 0 {
+		r.Multicast = a.mc.Report()
+	}
 	r.RoCE.Frames = a.tracker.roce.total
 	if !a.tracker.roce.first.IsZero() {
 		r.RoCE.First = timep(a.tracker.roce.first)

@@ -41,6 +41,9 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	if o.Evidence {
 		r.writeEvidence(ew)
 	}
+	if r.Multicast != nil && len(r.Multicast.Streams) > 0 && ew.err == nil {
+		ew.err = r.Multicast.WriteText(ew)
+	}
 	for _, s := range r.Extra {
 		if ew.err == nil {
 			ew.err = s.WriteText(ew)
@@ -132,6 +135,10 @@ func isbText(st InterfaceStats) string {
 
 func (r *Report) writeSummary(w *errWriter) {
 	s := r.Summary
+	if s.TCPConnections == 0 && r.RoCE.Frames == 0 {
+		w.printf("SMC summary: no TCP connections in the capture\n\n")
+		return
+	}
 	w.printf("SMC summary: %d of %d TCP connections attempted SMC", s.SMCAttempts, s.TCPConnections)
 	if s.PlainTCP > 0 {
 		w.printf(" (%d plain TCP)", s.PlainTCP)
@@ -251,7 +258,9 @@ func connDetail(c *Conn) string {
 
 func (r *Report) writeConnections(w *errWriter, o TextOptions) {
 	if len(r.Connections) == 0 {
-		w.printf("No connections with SMC involvement.\n")
+		if r.Summary.TCPConnections > 0 {
+			w.printf("No connections with SMC involvement.\n\n")
+		}
 		return
 	}
 	w.printf("Connections\n")

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/mcast"
 )
 
 func init() { registerCommand(newAnalyzeCmd) }
@@ -28,6 +30,9 @@ type analyzeOptions struct {
 	evidence string
 	filter   string
 	maxConns int
+	seq      []string
+	pairs    []string
+	noUDP    bool
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -67,11 +72,14 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met.`
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.json, "json", false, "print the report as JSON (schema smcdump.analyze/v1, see README)")
-	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, any (comma-separated)")
+	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, any, loss[=N] (comma-separated)")
 	f.BoolVarP(&o.all, "all", "a", false, "also list plain TCP connections (no SMC option on the SYN)")
 	f.StringVar(&o.evidence, "evidence", "auto", "per-connection evidence: auto (when ≤ 25 connections), yes, no")
 	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis")
 	f.IntVar(&o.maxConns, "max-connections", 0, "limit the connection table in text output (0 = all)")
+	f.StringArrayVar(&o.seq, "seq", nil, "force a UDP sequence format: FORMAT or SELECTOR=FORMAT (mtools, mtools-dec, rtp, ts, rtp-ts, moldudp64, mdp3, offset:O:W:be|le, none); repeatable")
+	f.StringArrayVar(&o.pairs, "pair", nil, "A/B legs carrying the same feed: SELECTOR-A,SELECTOR-B (e.g. 239.1.1.1:5000,239.2.1.1:5000); repeatable")
+	f.BoolVar(&o.noUDP, "no-udp", false, "skip the UDP stream (multicast gap) analysis")
 	return cmd
 }
 
@@ -80,7 +88,21 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	if err != nil {
 		return &exitError{codeUsage, err}
 	}
-	cfg := analyze.Config{All: o.all}
+	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP}
+	for _, r := range o.seq {
+		rule, err := mcast.ParseSeqRule(r)
+		if err != nil {
+			return &exitError{codeUsage, fmt.Errorf("--seq %s: %v", r, err)}
+		}
+		cfg.Multicast.Seq = append(cfg.Multicast.Seq, rule)
+	}
+	for _, p := range o.pairs {
+		a, b, ok := strings.Cut(p, ",")
+		if !ok || a == "" || b == "" {
+			return &exitError{codeUsage, fmt.Errorf("--pair %q: want SELECTOR-A,SELECTOR-B", p)}
+		}
+		cfg.Multicast.Pairs = append(cfg.Multicast.Pairs, [2]string{a, b})
+	}
 	if o.filter != "" {
 		nf, err := offlineFilter(o.filter)
 		if err != nil {
@@ -120,15 +142,29 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	return nil
 }
 
-var gateNames = []string{"fallback", "decline", "timeout", "error", "unknown", "any"}
+var gateNames = []string{"fallback", "decline", "timeout", "error", "unknown", "any", "loss"}
 
-func parseFailOn(v []string) (map[string]bool, error) {
-	g := map[string]bool{}
+// gates holds the --fail-on conditions; lossLimit is N of loss=N.
+type gates struct {
+	on        map[string]bool
+	lossLimit uint64
+}
+
+func parseFailOn(v []string) (gates, error) {
+	g := gates{on: map[string]bool{}}
 	for _, s := range v {
 		for _, x := range strings.Split(s, ",") {
 			x = strings.TrimSpace(strings.ToLower(x))
 			if x == "" {
 				continue
+			}
+			if n, ok := strings.CutPrefix(x, "loss="); ok {
+				lim, err := strconv.ParseUint(n, 10, 64)
+				if err != nil {
+					return g, fmt.Errorf("--fail-on: loss=%s: want a number of messages", n)
+				}
+				g.lossLimit = lim
+				x = "loss"
 			}
 			ok := false
 			for _, n := range gateNames {
@@ -137,9 +173,9 @@ func parseFailOn(v []string) (map[string]bool, error) {
 				}
 			}
 			if !ok {
-				return nil, fmt.Errorf("--fail-on: unknown condition %q (want one of %s)", x, strings.Join(gateNames, ", "))
+				return g, fmt.Errorf("--fail-on: unknown condition %q (want one of %s, loss=N)", x, strings.Join(gateNames, ", "))
 			}
-			g[x] = true
+			g.on[x] = true
 		}
 	}
 	return g, nil
@@ -147,7 +183,8 @@ func parseFailOn(v []string) (map[string]bool, error) {
 
 // checkGates returns a message naming the connections that meet a --fail-on
 // condition, or "".
-func checkGates(rep *analyze.Report, g map[string]bool) string {
+func checkGates(rep *analyze.Report, gs gates) string {
+	g := gs.on
 	if len(g) == 0 {
 		return ""
 	}
@@ -172,9 +209,12 @@ func checkGates(rep *analyze.Report, g map[string]bool) string {
 	count["any"] = count["fallback"] + count["error"] + count["unknown"]
 	var hit []string
 	for _, n := range gateNames {
-		if g[n] && count[n] > 0 {
+		if n != "loss" && g[n] && count[n] > 0 {
 			hit = append(hit, fmt.Sprintf("%d %s", count[n], n))
 		}
+	}
+	if g["loss"] && rep.Multicast != nil && rep.Multicast.Lost() > gs.lossLimit {
+		hit = append(hit, fmt.Sprintf("%d UDP messages lost (limit %d)", rep.Multicast.Lost(), gs.lossLimit))
 	}
 	if len(hit) == 0 {
 		return ""
