@@ -460,7 +460,12 @@ func (r *ring) beginBlock() {
 	b := r.block * r.blockSize
 	r.reading = true
 	r.remaining = int(binary.NativeEndian.Uint32(r.mem[b+bdNumPkts:]))
-	r.off = b + int(binary.NativeEndian.Uint32(r.mem[b+bdFirstPkt:]))
+	first := int(binary.NativeEndian.Uint32(r.mem[b+bdFirstPkt:]))
+	if first < bdTsFirstNsec+4 || first >= r.blockSize {
+		r.remaining = 0 // malformed block descriptor: skip the block
+	}
+	r.remaining = min(r.remaining, r.blockSize/(phSLL+sllAddr+8))
+	r.off = b + first
 }
 
 func (r *ring) releaseBlock() {
@@ -582,8 +587,16 @@ func (h *Handle) parse(r *ring) (Packet, bool) {
 	m := r.mem
 	o := r.off
 	ne := binary.NativeEndian
+	blockEnd := (r.block + 1) * r.blockSize
+	if o < 0 || o+phSLL+sllAddr+8 > blockEnd || blockEnd > len(m) {
+		r.remaining = 0 // malformed: the header would leave the block
+		return Packet{}, false
+	}
 	next := int(ne.Uint32(m[o+phNext:]))
 	r.remaining--
+	if next <= 0 {
+		r.remaining = 0 // only the last packet of a block has no successor
+	}
 	r.off = o + next
 	sec := ne.Uint32(m[o+phSec:])
 	nsec := ne.Uint32(m[o+phNsec:])
@@ -603,7 +616,7 @@ func (h *Handle) parse(r *ring) (Packet, bool) {
 		return Packet{}, false
 	}
 	start := o + mac
-	if start+snap > len(m) || start < o {
+	if mac < phSLL || snap < 0 || start+snap > blockEnd {
 		return Packet{}, false
 	}
 	data := m[start : start+snap : start+snap]

@@ -482,3 +482,34 @@ func FuzzNgWriterRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkNgWriterEPB(b *testing.B) {
+	w, _ := NewNgWriter(io.Discard, SectionInfo{Application: "bench", OS: "x", Hardware: "y"}, testIfaces[:1], 0)
+	p := Packet{Data: synthFrame(60, 1), PktType: PacketHost}
+	p.Info.Timestamp = time.Unix(1700000000, 1)
+	p.Info.CaptureLength, p.Info.Length = 60, 60
+	b.ReportAllocs()
+	b.SetBytes(60)
+	for b.Loop() {
+		if err := w.WritePacket(&p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkOutputWritePacket(b *testing.B) {
+	o, err := NewOutput(OutputConfig{Path: filepath.Join(b.TempDir(), "b.pcapng"), Interfaces: testIfaces[:1]})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer o.Close()
+	p := Packet{Data: synthFrame(60, 1), PktType: PacketHost}
+	p.Info.CaptureLength, p.Info.Length = 60, 60
+	b.ReportAllocs()
+	b.SetBytes(60)
+	for b.Loop() {
+		if err := o.WritePacket(&p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -7,9 +7,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,6 +47,7 @@ type captureOptions struct {
 	format        string
 	micro         bool
 	statsInterval time.Duration
+	cpuProfile    string
 	print         analyze.PrintOptions
 }
 
@@ -83,7 +85,19 @@ func setupCaptureCommand(root *cobra.Command) {
 	f.StringVar(&o.format, "format", "pcapng", "output format for -w: pcapng or pcap")
 	f.BoolVar(&o.micro, "micro", false, "with --format pcap: microsecond timestamps (magic a1b2c3d4)")
 	f.DurationVar(&o.statsInterval, "stats-interval", 10*time.Second, "store kernel counters in the pcapng file this often (0: only at start and end)")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file (for benchmarking)")
+	_ = f.MarkHidden("cpuprofile")
 	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if o.cpuProfile != "" {
+			pf, err := os.Create(o.cpuProfile)
+			if err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(pf); err != nil {
+				return err
+			}
+			defer func() { pprof.StopCPUProfile(); pf.Close() }()
+		}
 		o.print.NoResolve = o.numeric
 		o.print.Verbose = o.verbose
 		expr := strings.TrimSpace(strings.Join(args, " "))
@@ -305,8 +319,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
-	var captured uint64
-	var capMu sync.Mutex
+	var captured atomic.Uint64
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -319,9 +332,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 				case syscall.SIGUSR1:
 					st, _ := h.Stats()
 					t := st.Total()
-					capMu.Lock()
-					c := captured
-					capMu.Unlock()
+					c := captured.Load()
 					fmt.Fprintf(stderr, "smcdump: %s, %s, %s\n", plural(c, "packet captured", "packets captured"),
 						plural(t.Received, "packet received by filter", "packets received by filter"),
 						plural(t.Dropped, "packet dropped by kernel", "packets dropped by kernel"))
@@ -344,10 +355,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 				case <-done:
 					return
 				case <-tk.C:
-					capMu.Lock()
-					c := captured
-					capMu.Unlock()
-					fmt.Fprintf(stderr, "Got %d\r", c)
+					fmt.Fprintf(stderr, "Got %d\r", captured.Load())
 				}
 			}
 		}()
@@ -356,8 +364,10 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	var runErr error
 	ifaces := h.Interfaces()
 	var ap analyze.Packet
+	var p capture.Packet // reused: taking its address must not allocate per packet
 	for {
-		p, err := h.Next()
+		var err error
+		p, err = h.Next()
 		if err == io.EOF {
 			break
 		}
@@ -373,9 +383,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 				break
 			}
 		} else {
-			capMu.Lock()
-			n := captured
-			capMu.Unlock()
+			n := captured.Load()
 			ap = analyze.Packet{
 				Frame:     int(n) + 1,
 				LinkType:  analyze.LinkType(ifaces[p.Iface].LinkType),
@@ -402,10 +410,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 				}
 			}
 		}
-		capMu.Lock()
-		captured++
-		n := captured
-		capMu.Unlock()
+		n := captured.Add(1)
 		if o.count > 0 && n >= uint64(o.count) {
 			break
 		}
@@ -418,9 +423,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 	cerr := closeOut()
 	st, _ := h.Stats()
-	capMu.Lock()
-	c := captured
-	capMu.Unlock()
+	c := captured.Load()
 	if runErr == nil {
 		runErr = cerr
 	}

@@ -1,0 +1,311 @@
+//go:build linux
+
+// Command capbench compares smcdump's live capture with tcpdump on a veth
+// pair inside a network namespace it creates (and deletes) itself.
+//
+//	capbench run -smcdump ./smcdump -n 2000000 -rates 0 -buffers 2048,65536
+//	capbench gen -i va -n 1000000 -pps 0     (used by run, inside the netns)
+//
+// "gen" offers 60-byte frames (EtherType 0x88B5, local experimental) with a
+// PACKET_MMAP TX ring (TPACKET_V2, PACKET_QDISC_BYPASS): one send() call
+// flushes a whole batch of frames, so the generator is not the bottleneck.
+// Nothing leaves the namespace.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: capbench run|gen [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "gen":
+		err = gen(os.Args[2:])
+	case "run":
+		err = runBench(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "capbench:", err)
+		os.Exit(1)
+	}
+}
+
+// ---- generator
+
+func gen(args []string) error {
+	fs := flag.NewFlagSet("gen", flag.ExitOnError)
+	ifname := fs.String("i", "va", "interface to send on")
+	n := fs.Int("n", 1000000, "frames to send")
+	pps := fs.Int("pps", 0, "target rate in packets/s (0 = as fast as possible)")
+	size := fs.Int("size", 60, "frame size")
+	fs.Parse(args)
+	ifc, err := net.InterfaceByName(*ifname)
+	if err != nil {
+		return err
+	}
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V2); err != nil {
+		return err
+	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_QDISC_BYPASS, 1)
+	const frameSize, frameNr = 2048, 4096
+	req := unix.TpacketReq{Block_size: 1 << 20, Block_nr: frameSize * frameNr / (1 << 20), Frame_size: frameSize, Frame_nr: frameNr}
+	if err := unix.SetsockoptTpacketReq(fd, unix.SOL_PACKET, unix.PACKET_TX_RING, &req); err != nil {
+		return fmt.Errorf("PACKET_TX_RING: %w", err)
+	}
+	mem, err := unix.Mmap(fd, 0, frameSize*frameNr, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return err
+	}
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: 0, Ifindex: ifc.Index}); err != nil {
+		return err
+	}
+	frame := make([]byte, *size)
+	copy(frame, []byte{2, 0, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0, 0xaa, 0x88, 0xb5})
+	const dataOff = 32 // TPACKET2_HDRLEN - sizeof(sockaddr_ll)
+	start := time.Now()
+	cur := 0
+	batch := 256
+	sent := 0
+	for sent < *n {
+		k := min(batch, *n-sent)
+		for i := 0; i < k; i++ {
+			off := cur * frameSize
+			st := (*uint32)(unsafe.Pointer(&mem[off]))
+			for *(*uint32)(unsafe.Pointer(st)) != unix.TP_STATUS_AVAILABLE {
+				// ring full: kick and wait
+				_, _, _ = unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), 0, 0, 0, 0, 0)
+				time.Sleep(20 * time.Microsecond)
+			}
+			binary.BigEndian.PutUint32(frame[14:], uint32(sent+i))
+			copy(mem[off+dataOff:], frame)
+			binary.NativeEndian.PutUint32(mem[off+4:], uint32(len(frame)))
+			*st = unix.TP_STATUS_SEND_REQUEST
+			cur = (cur + 1) % frameNr
+		}
+		if _, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), 0, 0, 0, 0, 0); e != 0 && e != unix.ENOBUFS && e != unix.EAGAIN {
+			return fmt.Errorf("send: %v", e)
+		}
+		sent += k
+		if *pps > 0 {
+			due := start.Add(time.Duration(float64(sent) / float64(*pps) * float64(time.Second)))
+			if d := time.Until(due); d > 0 {
+				time.Sleep(d)
+			}
+		}
+	}
+	// wait for the ring to empty
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		busy := false
+		for i := 0; i < frameNr; i++ {
+			if *(*uint32)(unsafe.Pointer(&mem[i*frameSize])) != unix.TP_STATUS_AVAILABLE {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			break
+		}
+		_, _, _ = unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), 0, 0, 0, 0, 0)
+		time.Sleep(time.Millisecond)
+	}
+	el := time.Since(start)
+	fmt.Printf("sent %d frames in %v (%.0f pps)\n", sent, el.Round(time.Millisecond), float64(sent)/el.Seconds())
+	return nil
+}
+
+// ---- driver
+
+type result struct {
+	tool             string
+	bufKiB           int
+	offered, pps     int
+	achieved         float64
+	captured, recv   int64
+	dropped          int64
+	user, sys, total float64
+	fileBytes        int64
+}
+
+var sumRE = regexp.MustCompile(`(\d+) packets? (captured|received by filter|dropped by kernel)`)
+
+func sh(args ...string) error {
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%v: %v: %s", args, err, out)
+	}
+	return nil
+}
+
+func runBench(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	smc := fs.String("smcdump", "./smcdump", "smcdump binary")
+	tcpdump := fs.String("tcpdump", "tcpdump", "tcpdump binary")
+	n := fs.Int("n", 2000000, "frames offered per run")
+	rates := fs.String("rates", "0", "comma-separated target rates in pps (0 = generator maximum)")
+	bufs := fs.String("buffers", "2048,65536", "comma-separated -B values in KiB (same for both tools)")
+	outDir := fs.String("dir", "/dev/shm", "directory both tools write to")
+	fs.Parse(args)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	ns := fmt.Sprintf("capbench%d", os.Getpid())
+	if err := sh("ip", "netns", "add", ns); err != nil {
+		return err
+	}
+	defer exec.Command("ip", "netns", "del", ns).Run()
+	_ = exec.Command("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1").Run()
+	for _, c := range [][]string{
+		{"ip", "-n", ns, "link", "add", "va", "type", "veth", "peer", "name", "vb"},
+		{"ip", "-n", ns, "link", "set", "va", "up"},
+		{"ip", "-n", ns, "link", "set", "vb", "up"},
+	} {
+		if err := sh(c...); err != nil {
+			return err
+		}
+	}
+	var results []result
+	for _, b := range strings.Split(*bufs, ",") {
+		buf, _ := strconv.Atoi(b)
+		for _, r := range strings.Split(*rates, ",") {
+			pps, _ := strconv.Atoi(r)
+			for _, tool := range []string{"tcpdump", "smcdump"} {
+				bin := *tcpdump
+				file := fmt.Sprintf("%s/capbench-%d.pcap", *outDir, os.Getpid())
+				targs := []string{"-i", "vb", "-B", b, "-w", file, "-Z", "root"}
+				if tool == "smcdump" {
+					bin = *smc
+					file += "ng"
+					targs = []string{"-i", "vb", "-B", b, "-w", file}
+				}
+				res, err := one(ns, self, bin, targs, *n, pps)
+				if err != nil {
+					return fmt.Errorf("%s: %w", tool, err)
+				}
+				if fi, err := os.Stat(file); err == nil {
+					res.fileBytes = fi.Size()
+				}
+				os.Remove(file)
+				res.tool, res.bufKiB = tool, buf
+				results = append(results, res)
+				fmt.Fprintf(os.Stderr, "%-8s -B %-6d offered %d at %.0f pps: captured %d, dropped %d, cpu %.2fs\n",
+					tool, buf, res.offered, res.achieved, res.captured, res.dropped, res.total)
+			}
+		}
+	}
+	fmt.Println("| tool | -B KiB | target pps | achieved pps | offered | captured | received by filter | dropped by kernel | CPU user s | CPU sys s | CPU s per M captured |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, r := range results {
+		per := 0.0
+		if r.captured > 0 {
+			per = r.total / float64(r.captured) * 1e6
+		}
+		target := "max"
+		if r.pps > 0 {
+			target = strconv.Itoa(r.pps)
+		}
+		fmt.Printf("| %s | %d | %s | %.0f | %d | %d | %d | %d | %.2f | %.2f | %.3f |\n",
+			r.tool, r.bufKiB, target, r.achieved, r.offered, r.captured, r.recv, r.dropped, r.user, r.sys, per)
+	}
+	return nil
+}
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func one(ns, self, bin string, targs []string, n, pps int) (result, error) {
+	res := result{offered: n, pps: pps}
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, bin}, targs...)...)
+	var se lockedBuf
+	cmd.Stderr = &se
+	if err := cmd.Start(); err != nil {
+		return res, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(se.String(), "listening on") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			return res, errors.New("no banner: " + se.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	gout, err := exec.Command("ip", "netns", "exec", ns, self, "gen", "-i", "va", "-n", strconv.Itoa(n), "-pps", strconv.Itoa(pps)).CombinedOutput()
+	if err != nil {
+		cmd.Process.Kill()
+		return res, fmt.Errorf("gen: %v: %s", err, gout)
+	}
+	if m := regexp.MustCompile(`\(([\d.]+) pps\)`).FindSubmatch(gout); m != nil {
+		res.achieved, _ = strconv.ParseFloat(string(m[1]), 64)
+	}
+	time.Sleep(1500 * time.Millisecond) // let both tools drain (tcpdump's timeout is 1 s)
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		return res, errors.New("did not exit")
+	}
+	ps := cmd.ProcessState
+	res.user, res.sys = ps.UserTime().Seconds(), ps.SystemTime().Seconds()
+	res.total = res.user + res.sys
+	sc := bufio.NewScanner(strings.NewReader(se.String()))
+	for sc.Scan() {
+		for _, m := range sumRE.FindAllStringSubmatch(sc.Text(), -1) {
+			v, _ := strconv.ParseInt(m[1], 10, 64)
+			switch m[2] {
+			case "captured":
+				res.captured = v
+			case "received by filter":
+				res.recv = v
+			case "dropped by kernel":
+				res.dropped = v
+			}
+		}
+	}
+	return res, nil
+}
