@@ -197,8 +197,13 @@ func (p *parser) idStartAt(n int) bool {
 		case t.kind == tHID, t.kind == tHID6, t.kind == tMAC, t.kind == tID:
 			return true
 		case t.kind == tNum:
+			// A number followed by an arithmetic or relational operator
+			// starts a relation ("5 < ip[8]"); otherwise it is an id.
 			nx := p.peekAt(n + 1)
-			return nx.kind == tEOF || isKw(nx, "and") || isKw(nx, "or") || isOp(nx, ")")
+			if nx.kind == tOp && nx.text != "(" && nx.text != ")" {
+				return false
+			}
+			return true
 		case isKw(t, "not"), isOp(t, "("):
 			n++
 		default:

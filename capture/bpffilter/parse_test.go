@@ -1,0 +1,222 @@
+package bpffilter
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/bpf"
+)
+
+func TestSyntaxErrors(t *testing.T) {
+	tests := []struct {
+		expr  string
+		pos   int
+		token string
+		msg   string // substring
+	}{
+		{"port", 5, "end of expression", "expected an address"},
+		{"host", 5, "end of expression", "expected an address"},
+		{"tcp[", 5, "end of expression", "expected a number"},
+		{"tcp[1:2", 8, "end of expression", `expected "]"`},
+		{"tcp[0:3]=1", 7, "3", "data size must be 1, 2, or 4"},
+		{"foo", 1, "foo", "expected a primitive"},
+		{"(tcp", 1, "(", "unbalanced parenthesis"},
+		{"tcp)", 4, ")", "unbalanced parenthesis"},
+		{"host 1.2.3.4 and (5.6.7.8", 18, "(", "unbalanced parenthesis"},
+		{"((udp) or tcp", 1, "(", "unbalanced parenthesis"},
+		{"host 1.2.300.4", 6, "1.2.300.4", "invalid IPv4 address"},
+		{"host 1.2.3.4.5", 6, "1.2.3.4.5", "host names are not resolved"},
+		{"host example.com", 6, "example.com", "host names are not resolved"},
+		{"net corp", 5, "corp", "network names are not resolved"},
+		{"port 70000", 6, "70000", "illegal port number 70000 > 65535"},
+		{"udp port http", 10, "http", "port 'http' is tcp"},
+		{"port nosuchservice", 6, "nosuchservice", "unknown port"},
+		{"ip6 host 1.2.3.4", 10, "1.2.3.4", "'ip6' modifier applied to ip host"},
+		{"tcp host 1.2.3.4", 10, "1.2.3.4", "'tcp' modifier applied to host"},
+		{"ip port 80", 9, "80", "illegal qualifier of 'port'"},
+		{"ip[0]/0=1", 6, "/", "division by zero"},
+		{"ip[0] % 0 = 1", 7, "%", "division by zero"},
+		{"ip[0] << 32 = 1", 7, "<<", "shift by more than 31 bits"},
+		{"ether host 1.2.3.4", 12, "1.2.3.4", "illegal link layer address"},
+		{"ip host 00:11:22:33:44:55", 9, "00:11:22:33:44:55", "ethernet address used in non-ether expression"},
+		{"vlan 5000", 1, "vlan", "VLAN tag 5000 greater than maximum 4095"},
+		{"net 10.1.2.3/8", 5, "10.1.2.3", "non-network bits set"},
+		{"net 10.0.0.0/33", 14, "33", "mask length must be <= 32"},
+		{"host 10.0.0.0/8", 6, "10.0.0.0", "mask syntax for networks only"},
+		{"host ::1/64", 6, "::1", "non-network bits set"},
+		{"and", 1, "and", "expected a primitive"},
+		{"tcp and", 8, "end of expression", "expected a primitive"},
+		{"tcp or", 7, "end of expression", "expected a primitive"},
+		{"not", 4, "end of expression", "expected a primitive"},
+		{"1.2.3.4", 1, "1.2.3.4", "expected a qualifier"},
+		{"tcp and 80", 9, "80", "needs a qualifier"},
+		{"tcp port 80 prot 6", 13, "prot", `expected "and", "or"`},
+		{"ip[0] 1", 7, "1", "expected a relational operator"},
+		{"ip[0] = ", 9, "end of expression", "expected a number"},
+		{"$", 1, "$", "unexpected character"},
+		{"gateway 1.2.3.4", 1, "gateway", "not supported"},
+		{"mpls", 1, "mpls", "not supported"},
+		{"ip proto \\bar", 10, "\\bar", "unknown protocol"},
+		{"less", 5, "end of expression", "expected a number"},
+		{"greater x", 9, "x", "expected a number"},
+		{"tcp port 80 and udp port http", 26, "http", "port 'http' is tcp"},
+		{"inbound", 1, "inbound", "not supported on link type EN10MB"},
+	}
+	for _, tt := range tests {
+		_, err := Compile(tt.expr, Options{LinkType: LinkTypeEthernet})
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Errorf("%q: got %v, want *SyntaxError", tt.expr, err)
+			continue
+		}
+		if se.Pos != tt.pos || se.Token != tt.token || !strings.Contains(se.Msg, tt.msg) || se.Expr != tt.expr {
+			t.Errorf("%q: got pos %d token %q msg %q; want pos %d token %q msg ~%q",
+				tt.expr, se.Pos, se.Token, se.Msg, tt.pos, tt.token, tt.msg)
+		}
+		want := "syntax error at column "
+		if s := err.Error(); !strings.HasPrefix(s, want) || strings.Contains(s, "\n") {
+			t.Errorf("%q: error text %q", tt.expr, s)
+		}
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	_, err := Compile("tcp port 80 prot 6", Options{LinkType: LinkTypeEthernet})
+	want := `syntax error at column 13 near "prot": expected "and", "or" or end of expression`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
+// TestAcceptedLikeLibpcap covers inputs libpcap accepts that look odd.
+func TestAcceptedLikeLibpcap(t *testing.T) {
+	for _, expr := range []string{
+		"", "   ", "host 1.2.3", // libpcap: 1.2.3.0/24 (short address promoted)
+		"net 10", "port 80 or 8080", "host (1.2.3.4 or 5.6.7.8)", "ip proto \\tcp",
+		"tcp[tcpflags] & (tcp-syn|tcp-ack) != 0", "-ip[0] = -69", "ip[0] & 0xf == 5",
+		"not not not tcp", "ether proto \\arp", "vlan (100)", "0x10 = 16", "len == 60",
+	} {
+		if _, err := Compile(expr, Options{LinkType: LinkTypeEthernet}); err != nil {
+			t.Errorf("%q: %v", expr, err)
+		}
+	}
+}
+
+func TestCompileBasics(t *testing.T) {
+	prog, err := Compile("", Options{LinkType: LinkTypeEthernet})
+	if err != nil || len(prog) != 1 || prog[0] != (bpf.RetConstant{Val: DefaultSnaplen}) {
+		t.Errorf("empty expression: %v %v", prog, err)
+	}
+	prog, err = Compile("tcp", Options{LinkType: LinkTypeEthernet, Snaplen: 96})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, in := range prog {
+		if in == (bpf.RetConstant{Val: 96}) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("snaplen 96 not used:\n%v", prog)
+	}
+	if _, err := Compile("tcp", Options{LinkType: 12345}); err == nil {
+		t.Error("unsupported link type accepted")
+	}
+	// Live mode initialises the offset registers before any read
+	// (the kernel rejects reads of unwritten scratch memory).
+	prog, err = Compile("vlan and ip", Options{LinkType: LinkTypeEthernet, Mode: Live})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prog[0] != (bpf.LoadConstant{Dst: bpf.RegA, Val: 0}) {
+		t.Errorf("live vlan program does not start with ld #0: %v", prog[0])
+	}
+}
+
+func TestFilterMatch(t *testing.T) {
+	frames := genFrames(500)
+	for _, expr := range []string{"tcp port 80", "vlan 100 and udp", "greater 100", "ip[0] & 0xf > 5"} {
+		f, err := NewFilter(expr, Options{LinkType: LinkTypeEthernet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Expr() != expr || len(f.Instructions()) == 0 {
+			t.Error("accessors")
+		}
+		vm, err := bpf.NewVM(f.Instructions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fr := range frames {
+			v, _ := vm.Run(fr.data)
+			if got := f.Match(fr.data, len(fr.data)); got != (v > 0) {
+				t.Errorf("%q: Match %v, x/net/bpf %d on %x", expr, got, v, fr.data)
+			}
+		}
+	}
+	// `len` is the wire length, not the captured length.
+	f, err := NewFilter("greater 1000", Options{LinkType: LinkTypeEthernet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := make([]byte, 60)
+	if f.Match(short, 60) || !f.Match(short, 1500) {
+		t.Error("greater 1000 must use wireLen")
+	}
+	// Negation runs on our VM (x/net/bpf cannot run neg).
+	f, err = NewFilter("-ip[0] = -69", Options{LinkType: LinkTypeEthernet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkt := make([]byte, 34)
+	pkt[12], pkt[13], pkt[14] = 0x08, 0x00, 0x45
+	if !f.Match(pkt, len(pkt)) {
+		t.Error("-ip[0] = -69 did not match IHL 5 packet")
+	}
+	pkt[14] = 0x46
+	if f.Match(pkt, len(pkt)) {
+		t.Error("-ip[0] = -69 matched IHL 6 packet")
+	}
+}
+
+func TestVMValidate(t *testing.T) {
+	bad := [][]bpf.RawInstruction{
+		{},
+		{{Op: 0x15, Jt: 5, Jf: 0, K: 1}, {Op: 0x06}},
+		{{Op: 0x05, K: 3}, {Op: 0x06}},
+		{{Op: 0x02, K: 16}, {Op: 0x06}},
+		{{Op: 0x28, K: 0}},
+	}
+	for i, raw := range bad {
+		if err := validate(raw); err == nil {
+			t.Errorf("case %d accepted", i)
+		}
+	}
+}
+
+// TestJumpsInRange checks every program of the differential corpus
+// assembles and keeps its jumps inside the program, in both modes.
+func TestJumpsInRange(t *testing.T) {
+	for _, mode := range []Mode{Offline, Live} {
+		for _, expr := range append(append([]string{}, diffExprs...), liveExprs...) {
+			prog, err := Compile(expr, Options{LinkType: LinkTypeEthernet, Mode: mode})
+			if err != nil {
+				if mode == Live && strings.Contains(err.Error(), "program too long") {
+					continue
+				}
+				t.Errorf("%q: %v", expr, err)
+				continue
+			}
+			raw, err := bpf.Assemble(prog)
+			if err != nil {
+				t.Errorf("%q: %v", expr, err)
+				continue
+			}
+			if err := validate(raw); err != nil {
+				t.Errorf("%q: %v", expr, err)
+			}
+		}
+	}
+}
