@@ -150,13 +150,17 @@ copy_bin() { # host-binary dest-name root
 }
 
 build_initramfs() { # label
-  local label=$1 root=$WORK/$1/root n f
+  local label=$1 root=$WORK/$1/root n f key
+  # rebuild only when an input changed (kernel, helpers, guest scripts, this script)
+  key=$( (echo "$KVER"; cat "$WORK/bin/peer" "$WORK/bin/smcnl" "$LAB/guest/init" "$LAB/guest/scenario.sh" "$0" /bin/busybox) | sha256sum | cut -c1-16)
+  if [ -f "$WORK/$label/initramfs.gz" ] && [ "$(cat "$WORK/$label/initramfs.key" 2>/dev/null)" = "$key" ]; then
+    say "initramfs for $label is up to date"
+    return 0
+  fi
   say "building initramfs for $label ($KVER)"
   rm -rf "$root"; mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,lab,etc,proc,sys,dev,run,tmp,out,root}
   install -m 755 /bin/busybox "$root/bin/busybox"
-  for n in $(/bin/busybox --list); do
-    [ "$n" = ip ] || [ "$n" = busybox ] || ln -sf busybox "$root/bin/$n"
-  done
+  ln -s busybox "$root/bin/sh" # the other applet links are made by /init (busybox --install -s)
   copy_bin "$(command -v ip)" xip "$root"
   copy_bin "$(command -v rdma)" rdma "$root"
   copy_bin "$(command -v tcpdump)" tcpdump "$root"
@@ -177,6 +181,7 @@ build_initramfs() { # label
   done
   say "modules: $(tr '\n' ' ' < "$root/lab/modules.order")"
   (cd "$root" && find . | /bin/busybox cpio -o -H newc 2>/dev/null | gzip -1 > "$WORK/$label/initramfs.gz")
+  echo "$key" > "$WORK/$label/initramfs.key"
 }
 
 # boot one VM: name scenario role netargs... ; runs in background, sets LAST_PID
