@@ -294,4 +294,7 @@ type Config struct {
 	// MaxGaps bounds the gaps listed per sequence space (totals stay exact);
 	// 0 = 10000.
 	MaxGaps int
+	// Plot keeps a bounded, decimated sample of (time, sequence) points per
+	// sequence space for Report.WritePlot (--plot).
+	Plot bool
 }

@@ -84,6 +84,15 @@ type Sequence struct {
 	GapSizes    [8]uint64 `json:"gap_sizes"` // histogram: 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64-127, >=128
 	Pattern     string    `json:"pattern"`
 	Gaps        []Gap     `json:"gaps"`
+	// Points is a decimated sample of (time, sequence) for WritePlot; only
+	// filled with Config.Plot and not part of the JSON schema.
+	Points []PlotPoint `json:"-"`
+}
+
+// PlotPoint is one sampled datagram: its time and (highest) sequence number.
+type PlotPoint struct {
+	Time time.Time
+	Seq  uint64
 }
 
 // Reset is a sender restart or new session: the sequence started again and
@@ -366,6 +375,9 @@ func (t *Tracker) seqReport(sp *seqSpace, key, unit string, id, ifc int, drops [
 		q.Gaps = append(q.Gaps, gp)
 	}
 	q.Pattern = pattern(&c)
+	for _, p := range sp.pts {
+		q.Points = append(q.Points, PlotPoint{Time: nsTime(p.t), Seq: p.seq})
+	}
 	return q
 }
 

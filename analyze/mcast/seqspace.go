@@ -43,6 +43,7 @@ const (
 )
 
 type seqParams struct {
+	plot    bool   // keep plot points
 	window  uint64 // reorder window
 	maxJump uint64 // forward jump above this is a reset candidate
 	bits    uint   // raw width for wraparound (64 = none)
@@ -86,6 +87,38 @@ type seqSpace struct {
 	nResets      uint64
 	pend         pendingReset
 	heartbeats   uint64
+	pts          []plotPt // decimated (time, seq) samples when p.plot
+	ptStride     uint64
+	ptCount      uint64
+}
+
+type plotPt struct {
+	t   int64
+	seq uint64
+}
+
+const maxPlotPts = 1024
+
+// plotAdd keeps every ptStride-th advancing datagram; when the buffer is
+// full it drops every other point and doubles the stride (bounded memory).
+func (s *seqSpace) plotAdd(t int64, seq uint64) {
+	if s.ptStride == 0 {
+		s.ptStride = 1
+	}
+	s.ptCount++
+	if s.ptCount%s.ptStride != 0 {
+		return
+	}
+	if len(s.pts) == maxPlotPts {
+		n := 0
+		for i := 0; i < len(s.pts); i += 2 {
+			s.pts[n] = s.pts[i]
+			n++
+		}
+		s.pts = s.pts[:n]
+		s.ptStride *= 2
+	}
+	s.pts = append(s.pts, plotPt{t, seq})
 }
 
 func newSeqSpace(p seqParams) *seqSpace {
@@ -201,6 +234,9 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 	b := a + n - 1
 	switch {
 	case a == s.hi+1:
+		if s.p.plot {
+			s.plotAdd(t, b)
+		}
 		s.hi, s.hiTime, s.hiFrame = b, t, frame
 		s.received += n
 		if len(s.holes) > 0 {
@@ -214,6 +250,9 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 			return obsPending
 		}
 		s.addHole(s.hi+1, a-1, t, frame)
+		if s.p.plot {
+			s.plotAdd(t, b)
+		}
 		s.hi, s.hiTime, s.hiFrame = b, t, frame
 		s.received += n
 		s.expire()

@@ -98,7 +98,7 @@ func NewTracker(cfg Config) *Tracker {
 		cfg:     cfg,
 		streams: make(map[streamKey]*stream),
 		seed:    maphash.MakeSeed(),
-		params:  seqParams{window: cfg.ReorderWindow, maxGaps: cfg.MaxGaps},
+		params:  seqParams{window: cfg.ReorderWindow, maxGaps: cfg.MaxGaps, plot: cfg.Plot},
 	}
 }
 

@@ -1,0 +1,74 @@
+package mcast
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestWritePlot(t *testing.T) {
+	// synthetic msend run with gaps, a burst and a restart (project-made)
+	var ps [][]byte
+	ps = append(ps, msendRun(span(0, 2000, 100, 500, 501, 502, 503, 1500), false, 20, "msend -m20 239.1.2.3 14400", 2001)...)
+	ps = append(ps, msendRun(span(0, 700, 300), false, 20, "msend -m20 239.1.2.3 14400", 701)...)
+	ds := synth(ps...)
+	tr := NewTracker(Config{Plot: true})
+	for i := range ds {
+		tr.Add(&ds[i])
+	}
+	tr.AddCaptureDrop(CaptureDrop{Time: ds[1200].Time, IfDrop: 3, Cumulative: true})
+	r := tr.Report()
+	q := r.Streams[0].Sequences[0]
+	if len(q.Points) == 0 || len(q.Points) > maxPlotPts {
+		t.Fatalf("%d plot points", len(q.Points))
+	}
+	var buf bytes.Buffer
+	if err := r.WritePlot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	// well-formed XML
+	dec := xml.NewDecoder(bytes.NewReader(buf.Bytes()))
+	for {
+		if _, err := dec.Token(); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			t.Fatalf("SVG is not well-formed: %v", err)
+		}
+	}
+	p := filepath.Join(goldenDir, "mtools-synthetic-plot.svg")
+	if *update {
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if d := cmp.Diff(string(want), buf.String()); d != "" {
+		t.Errorf("%s differs (-want +got):\n%s", p, d)
+	}
+}
+
+func TestPlotDecimation(t *testing.T) {
+	sp := newSeqSpace(seqParams{plot: true})
+	for i := range uint64(100000) {
+		sp.observe(i, 1, int64(i), int(i))
+	}
+	if len(sp.pts) > maxPlotPts || len(sp.pts) < maxPlotPts/2 || sp.pts[0].seq != 1 && sp.pts[0].seq != 0 {
+		t.Fatalf("%d points, first %+v", len(sp.pts), sp.pts[0])
+	}
+	for i := 1; i < len(sp.pts); i++ {
+		if sp.pts[i].seq <= sp.pts[i-1].seq {
+			t.Fatalf("points not increasing at %d", i)
+		}
+	}
+}
