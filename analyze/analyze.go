@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/capture/kstat"
 )
+
+type timeT = time.Time
 
 // FrameFilter decides whether a frame takes part in the analysis (a compiled
 // pcap-filter expression run on the BPF VM, see capture/bpffilter).
@@ -30,6 +33,10 @@ type Config struct {
 	Multicast mcast.Config
 	// NoUDP turns the UDP stream analysis off.
 	NoUDP bool
+	// Snapshots are kernel counter snapshots (capture/kstat) taken around
+	// the capture; the first and last by time are correlated with the
+	// capture. When empty, snapshots embedded in pcapng files are used.
+	Snapshots []*kstat.Snapshot
 	// CaptureStats, when set, receives every pcapng Interface Statistics
 	// Block as it is read.
 	CaptureStats func(file int, st InterfaceStats)
@@ -50,6 +57,8 @@ type Report struct {
 	RoCE        RoCESummary     `json:"roce"`
 	// Multicast is the UDP stream analysis (gaps, duplicates, reordering).
 	Multicast *mcast.Report `json:"multicast,omitempty"`
+	// Counters correlates kernel counter snapshots with the capture.
+	Counters *Counters `json:"counters,omitempty"`
 	// Extra holds sections contributed by other analyses (multicast,
 	// correlation), rendered after the SMC sections.
 	Extra []Section `json:"-"`
@@ -136,6 +145,9 @@ type Analyzer struct {
 	report  Report
 	udpN    int
 	ifBase  int // interface index offset of the current file
+
+	embedded     []*kstat.Snapshot
+	embeddedErrs []string
 }
 
 // NewAnalyzer returns an analyzer.
@@ -182,8 +194,17 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 			a.cfg.CaptureStats(fileIdx, st)
 		}
 	}
-	if a.cfg.Custom != nil {
-		fr.OnCustom = func(cb CustomBlock) { a.cfg.Custom(fileIdx, cb) }
+	fr.OnCustom = func(cb CustomBlock) {
+		if s, ok, err := decodeEmbeddedSnapshot(cb); ok {
+			if err != nil {
+				a.embeddedErrs = append(a.embeddedErrs, fmt.Sprintf("%s: kernel counter block at offset %d: %v", name, cb.Offset, err))
+			} else {
+				a.embedded = append(a.embedded, s)
+			}
+		}
+		if a.cfg.Custom != nil {
+			a.cfg.Custom(fileIdx, cb)
+		}
 	}
 	if len(a.report.Files) > 1 {
 		a.tracker.file = name
@@ -332,8 +353,11 @@ func (a *Analyzer) Finish() *Report {
 	r.Services = rollup(conns, func(c *Conn) string { return c.Server.String() })
 	r.PeerPairs = rollup(conns, func(c *Conn) string { return c.Client.Addr().String() + " → " + c.Server.Addr().String() })
 	if a.mc != nil && a.udpN > 0 {
-		r.Multicast = a.mc.Report()
+		if m := a.mc.Report(); len(m.Streams) > 0 {
+			r.Multicast = m
+		}
 	}
+	a.correlateCounters(r)
 	r.RoCE.Frames = a.tracker.roce.total
 	if !a.tracker.roce.first.IsZero() {
 		r.RoCE.First = timep(a.tracker.roce.first)

@@ -43,6 +43,10 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	}
 	if r.Multicast != nil && len(r.Multicast.Streams) > 0 && ew.err == nil {
 		ew.err = r.Multicast.WriteText(ew)
+		ew.printf("\n")
+	}
+	if r.Counters != nil && ew.err == nil {
+		ew.err = r.Counters.WriteText(ew)
 	}
 	for _, s := range r.Extra {
 		if ew.err == nil {

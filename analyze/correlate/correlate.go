@@ -401,10 +401,25 @@ func SMC(before, after *kstat.Snapshot, obs SMCObserved) []Verdict {
 	if after.NetNS != "" {
 		where += " netns " + after.NetNS
 	}
+	// A snapshot covers one host (namespace). When its kernel counted no
+	// fallback at all on one side while the other side matches, the
+	// snapshots were taken on the other host: that side's fallbacks are
+	// counted by the peer.
+	sideKern := map[string]uint64{}
+	sideMatch := map[string]bool{}
+	for k, v := range kern {
+		sideKern[k.side] += v
+	}
+	for k := range keys {
+		if kern[k] == capt[k] && capt[k] > 0 {
+			sideMatch[k.side] = true
+		}
+	}
+	otherSide := map[string]string{"client": "server", "server": "client"}
 	for _, k := range sorted {
 		kn, cn := kern[k], capt[k]
 		v := Verdict{Kind: KindSMCFallback, Subject: k.side,
-			Numbers: numbers(map[string]int64{"kernel": int64(kn), "capture": int64(cn), fmt.Sprintf("code 0x%08x", k.code): int64(k.code)})}
+			Numbers: numbers(map[string]int64{"kernel": int64(kn), "capture": int64(cn)})}
 		label := fmt.Sprintf("%s fallbacks with reason 0x%08x %s", k.side, k.code, CodeName(k.code))
 		switch {
 		case kn == cn:
@@ -414,6 +429,10 @@ func SMC(before, after *kstat.Snapshot, obs SMCObserved) []Verdict {
 			v.Confidence = Medium
 			v.Text = fmt.Sprintf("%s: kernel +%d on %s but the capture shows %d: %d connections were outside the capture filter or window (the counters cover the whole namespace)",
 				label, kn, where, cn, kn-cn)
+		case kn == 0 && sideKern[k.side] == 0 && sideMatch[otherSide[k.side]]:
+			v.Confidence = Medium
+			v.Text = fmt.Sprintf("%s: the capture shows %d; %s is the %s of these connections (its %s counters match the capture), so the %s side's fallbacks are counted on the peer host, not here",
+				label, cn, where, otherSide[k.side], otherSide[k.side], k.side)
 		default:
 			v.Confidence = Low
 			v.Text = fmt.Sprintf("%s: the capture shows %d but the kernel on %s counted +%d: %d fell back in another namespace or host (counters are per network namespace), or the snapshots do not bracket the capture",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/capture/kstat"
 )
 
 func init() { registerCommand(newAnalyzeCmd) }
@@ -33,6 +35,7 @@ type analyzeOptions struct {
 	seq      []string
 	pairs    []string
 	noUDP    bool
+	stats    []string
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -80,6 +83,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met.`
 	f.StringArrayVar(&o.seq, "seq", nil, "force a UDP sequence format: FORMAT or SELECTOR=FORMAT (mtools, mtools-dec, rtp, ts, rtp-ts, moldudp64, mdp3, offset:O:W:be|le, none); repeatable")
 	f.StringArrayVar(&o.pairs, "pair", nil, "A/B legs carrying the same feed: SELECTOR-A,SELECTOR-B (e.g. 239.1.1.1:5000,239.2.1.1:5000); repeatable")
 	f.BoolVar(&o.noUDP, "no-udp", false, "skip the UDP stream (multicast gap) analysis")
+	f.StringArrayVar(&o.stats, "stats", nil, "kernel counter snapshot taken around the capture (smcdump stats -o file, saved smcr stats / netstat -s / nstat text, or a directory of raw /proc and netlink files); give it twice: --stats BEFORE --stats AFTER")
 	return cmd
 }
 
@@ -89,6 +93,13 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		return &exitError{codeUsage, err}
 	}
 	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP}
+	for _, p := range o.stats {
+		snap, err := loadSnapshot(p)
+		if err != nil {
+			return &exitError{codeError, fmt.Errorf("--stats %s: %v", p, err)}
+		}
+		cfg.Snapshots = append(cfg.Snapshots, snap)
+	}
 	for _, r := range o.seq {
 		rule, err := mcast.ParseSeqRule(r)
 		if err != nil {
@@ -140,6 +151,23 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		return &exitError{codeGate, errors.New(msg)}
 	}
 	return nil
+}
+
+// loadSnapshot reads a kernel counter snapshot file or raw directory.
+func loadSnapshot(path string) (*kstat.Snapshot, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return kstat.ReadRawDir(os.DirFS(path))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return kstat.ReadSnapshot(f)
 }
 
 var gateNames = []string{"fallback", "decline", "timeout", "error", "unknown", "any", "loss"}

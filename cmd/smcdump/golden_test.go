@@ -139,3 +139,143 @@ func TestSyntheticTraces(t *testing.T) {
 		})
 	}
 }
+
+const labDir = "../../testdata/lab/out"
+
+// TestLabTraces runs analyze over every real-kernel trace recorded by the
+// SMC lab (testdata/lab, Linux under qemu) and compares with golden files.
+func TestLabTraces(t *testing.T) {
+	traces, _ := filepath.Glob(filepath.Join(labDir, "*", "*.pcap"))
+	if len(traces) == 0 {
+		t.Skip("no lab traces in testdata/lab/out (run testdata/lab/run.sh)")
+	}
+	for _, tr := range traces {
+		kernel := filepath.Base(filepath.Dir(tr))
+		name := strings.TrimSuffix(filepath.Base(tr), ".pcap")
+		t.Run(kernel+"/"+name, func(t *testing.T) {
+			out, stderr, code := run(t, "analyze", "--evidence=yes", tr)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			golden(t, "lab-"+kernel+"-"+name+".analyze.txt", out)
+		})
+	}
+}
+
+// labExpect is one expected verdict of the lab manifest (testdata/lab
+// README): derived from what the kernel reported, never from the pcap.
+type labExpect struct {
+	Client     string `json:"client"`
+	Server     string `json:"server"`
+	Outcome    string `json:"outcome"`
+	SMC        string `json:"smc"`
+	Version    int    `json:"version"`
+	Reason     string `json:"reason"`
+	Code       string `json:"code"`
+	DeclinedBy string `json:"declined_by"`
+	Late       *bool  `json:"late"`
+	Link       string `json:"link"`
+}
+
+// TestLabManifest checks the analyzer's verdict for every connection the
+// lab's manifest lists against what the kernels reported.
+func TestLabManifest(t *testing.T) {
+	manifests, _ := filepath.Glob(filepath.Join(labDir, "*", "manifest.json"))
+	if len(manifests) == 0 {
+		t.Skip("no lab manifest in testdata/lab/out")
+	}
+	for _, mf := range manifests {
+		b, err := os.ReadFile(mf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Scenarios []struct {
+				Name     string      `json:"name"`
+				Trace    string      `json:"trace"`
+				Produced *bool       `json:"produced"`
+				Expected []labExpect `json:"expected"`
+			} `json:"scenarios"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: %v", mf, err)
+		}
+		dir := filepath.Dir(mf)
+		for _, sc := range m.Scenarios {
+			if sc.Trace == "" || len(sc.Expected) == 0 {
+				continue
+			}
+			t.Run(filepath.Base(dir)+"/"+sc.Name, func(t *testing.T) {
+				js, stderr, code := run(t, "analyze", "--json", filepath.Join(dir, sc.Trace))
+				if code != 0 {
+					t.Fatalf("exit %d: %s", code, stderr)
+				}
+				var rep analyze.Report
+				if err := json.Unmarshal([]byte(js), &rep); err != nil {
+					t.Fatal(err)
+				}
+				byClient := map[string]*analyze.Conn{}
+				for _, c := range rep.Connections {
+					byClient[c.Client.String()+">"+c.Server.String()] = c
+				}
+				for _, e := range sc.Expected {
+					c := byClient[e.Client+">"+e.Server]
+					if c == nil {
+						t.Errorf("%s → %s: not in the analysis", e.Client, e.Server)
+						continue
+					}
+					checkExpect(t, e, c)
+				}
+			})
+		}
+	}
+}
+
+func checkExpect(t *testing.T, e labExpect, c *analyze.Conn) {
+	t.Helper()
+	id := e.Client + " → " + e.Server
+	if e.Outcome != "" && string(c.Outcome) != e.Outcome {
+		t.Errorf("%s: outcome %s (%s), kernel says %s", id, c.Outcome, c.Summary, e.Outcome)
+		return
+	}
+	if e.SMC != "" && (c.SMC == nil || c.SMC.Type != e.SMC) {
+		t.Errorf("%s: SMC type %+v, kernel says %s", id, c.SMC, e.SMC)
+	}
+	if e.Version != 0 && c.SMC != nil && c.SMC.Version != e.Version && e.Outcome == "smc" {
+		t.Errorf("%s: version %d, kernel says %d", id, c.SMC.Version, e.Version)
+	}
+	if e.Reason != "" && c.Reason != e.Reason {
+		t.Errorf("%s: reason %q, kernel says %q", id, c.Reason, e.Reason)
+	}
+	if e.Code != "" && e.Reason != "peer-no-smc" {
+		if c.Decline == nil || c.Decline.Code != e.Code {
+			t.Errorf("%s: decline %+v, kernel says code %s", id, c.Decline, e.Code)
+		} else if e.DeclinedBy != "" && c.Decline.By != e.DeclinedBy {
+			t.Errorf("%s: declined by %s, kernel says %s", id, c.Decline.By, e.DeclinedBy)
+		}
+	}
+	if e.Late != nil && c.Decline != nil && c.Decline.Late != *e.Late {
+		t.Errorf("%s: late %v, kernel says %v", id, c.Decline.Late, *e.Late)
+	}
+	if e.Link != "" && c.Link != nil && c.Link.State != e.Link {
+		t.Errorf("%s: link %s, kernel says %s", id, c.Link.State, e.Link)
+	}
+}
+
+// TestLabCorrelation joins a real-kernel trace with the server's kernel
+// counter snapshots taken around it (raw netlink and /proc files).
+func TestLabCorrelation(t *testing.T) {
+	snap := filepath.Join(labDir, "6.12", "snap", "d-roce-blocked")
+	trace := filepath.Join(labDir, "6.12", "d-roce-blocked.pcap")
+	if _, err := os.Stat(filepath.Join(snap, "server-after")); err != nil {
+		t.Skip("lab snapshots not present")
+	}
+	out, stderr, code := run(t, "analyze", "--evidence=no", trace, "--stats", filepath.Join(snap, "server-before"), "--stats", filepath.Join(snap, "server-after"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	golden(t, "lab-6.12-d-roce-blocked.correlate.txt", out)
+	if !strings.Contains(out, "1 server fallbacks with reason 0x02010000 TIMEOUT_CL: kernel +1") {
+		t.Errorf("correlation does not match the kernel's TIMEOUT_CL count:\n%s", out)
+	}
+}

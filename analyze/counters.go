@@ -1,0 +1,213 @@
+package analyze
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/smcproto"
+)
+
+// Kernel counter snapshots and correlation (issue: "where the loss
+// happened"). Snapshots come from --stats files or from pcapng custom blocks
+// written by smcdump's capture (capture/PCAPNG.md: block 0x00000BAD, PEN
+// 32473, tag "smcdump.kstat/v1\n", then the snapshot JSON).
+
+// kstatPEN and kstatTag identify smcdump's kernel-counter custom blocks.
+const (
+	kstatPEN = 32473
+	kstatTag = "smcdump.kstat/v1\n"
+)
+
+// Counters is the correlation section of the report.
+type Counters struct {
+	// Source says where the snapshots came from ("files", "capture").
+	Source   string              `json:"source"`
+	Before   *SnapshotInfo       `json:"before,omitempty"`
+	After    *SnapshotInfo       `json:"after,omitempty"`
+	Verdicts []correlate.Verdict `json:"verdicts"`
+	Notes    []string            `json:"notes,omitempty"`
+}
+
+// SnapshotInfo identifies one snapshot.
+type SnapshotInfo struct {
+	Time     string `json:"time"`
+	Hostname string `json:"hostname,omitempty"`
+	NetNS    string `json:"netns,omitempty"`
+}
+
+// decodeEmbeddedSnapshot parses a custom block written by smcdump capture;
+// ok is false for other custom blocks.
+func decodeEmbeddedSnapshot(cb CustomBlock) (*kstat.Snapshot, bool, error) {
+	if cb.PEN != kstatPEN || !bytes.HasPrefix(cb.Data, []byte(kstatTag)) {
+		return nil, false, nil
+	}
+	js := bytes.TrimRight(cb.Data[len(kstatTag):], "\x00")
+	s, err := kstat.ReadSnapshot(bytes.NewReader(js))
+	return s, true, err
+}
+
+func snapInfo(s *kstat.Snapshot) *SnapshotInfo {
+	if s == nil {
+		return nil
+	}
+	return &SnapshotInfo{Time: s.TakenAt.UTC().Format(tsLayout), Hostname: s.Hostname, NetNS: s.NetNS}
+}
+
+// correlateCounters joins the capture's findings with the kernel snapshots.
+func (a *Analyzer) correlateCounters(r *Report) {
+	snaps := a.cfg.Snapshots
+	source := "files"
+	if len(snaps) == 0 {
+		snaps = a.embedded
+		source = "capture"
+	}
+	if len(snaps) == 0 {
+		if len(a.embeddedErrs) > 0 {
+			r.Counters = &Counters{Source: "capture", Notes: a.embeddedErrs}
+		}
+		return
+	}
+	c := &Counters{Source: source, Notes: a.embeddedErrs}
+	r.Counters = c
+	if len(snaps) < 2 {
+		c.Notes = append(c.Notes, "only one kernel counter snapshot: correlation needs one before and one after the capture (--stats BEFORE --stats AFTER)")
+		c.Before = snapInfo(snaps[0])
+		return
+	}
+	sorted := append([]*kstat.Snapshot(nil), snaps...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].TakenAt.Before(sorted[j].TakenAt) })
+	before, after := sorted[0], sorted[len(sorted)-1]
+	c.Before, c.After = snapInfo(before), snapInfo(after)
+	var window [2]timeT
+	for _, f := range r.Files {
+		if f.First != nil && (window[0].IsZero() || f.First.Before(window[0])) {
+			window[0] = *f.First
+		}
+		if f.Last != nil && f.Last.After(window[1]) {
+			window[1] = *f.Last
+		}
+	}
+	// SMC: what each side's kernel would have counted for the fallbacks seen.
+	obs := correlate.SMCObserved{FallbacksByCode: map[correlate.Code]correlate.SideCounts{}, Declines: map[correlate.Code]correlate.SideCounts{}, Window: window}
+	add := func(m map[correlate.Code]correlate.SideCounts, code uint32, side string) {
+		sc := m[code]
+		if side == "client" {
+			sc.Client++
+		} else {
+			sc.Server++
+		}
+		m[code] = sc
+	}
+	smcSeen := false
+	for _, cn := range r.Connections {
+		switch {
+		case cn.Outcome == OutcomeHandshakeError:
+			obs.HandshakeErrors++
+			smcSeen = true
+		case cn.Reason == ReasonPeerNoSMC:
+			add(obs.FallbacksByCode, 0x03010000, "client")
+			smcSeen = true
+		case cn.Decline != nil:
+			code, err := smcproto.ParseCode(cn.Decline.Code)
+			if err != nil {
+				continue
+			}
+			other := "server"
+			if cn.Decline.By == "server" {
+				other = "client"
+			}
+			add(obs.Declines, uint32(code), cn.Decline.By)
+			add(obs.FallbacksByCode, uint32(code), cn.Decline.By)
+			add(obs.FallbacksByCode, 0x05000000, other)
+			smcSeen = true
+		case cn.Outcome == OutcomeSMC:
+			smcSeen = true
+		}
+	}
+	if smcSeen || before.SMC.Available {
+		c.Verdicts = append(c.Verdicts, correlate.SMC(before, after, obs)...)
+	}
+	if r.Multicast != nil && len(r.Multicast.Streams) > 0 {
+		u := correlate.UDPObserved{Window: window}
+		for _, st := range r.Multicast.Streams {
+			src, err1 := netip.ParseAddrPort(st.Src)
+			dst, err2 := netip.ParseAddrPort(st.Dst)
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			u.Streams = append(u.Streams, correlate.UDPStream{Src: src, Dst: dst, Gap: st.Lost})
+		}
+		for _, f := range r.Files {
+			u.CaptureDrops += captureDrops(f.CaptureStats)
+		}
+		c.Verdicts = append(c.Verdicts, correlate.UDP(before, after, u)...)
+	}
+}
+
+// captureDrops sums the last cumulative drop counter of each interface.
+func captureDrops(st []InterfaceStats) uint64 {
+	last := map[int]uint64{}
+	for _, s := range st {
+		var d uint64
+		switch {
+		case s.IfDrop != nil:
+			d = *s.IfDrop
+		case s.OSDrop != nil:
+			d = *s.OSDrop
+		}
+		last[s.Interface] = d
+	}
+	var sum uint64
+	for _, v := range last {
+		sum += v
+	}
+	return sum
+}
+
+// WriteText renders the correlation section.
+func (c *Counters) WriteText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	ew.printf("Kernel counters (snapshots from %s)\n", c.Source)
+	if c.Before != nil {
+		ew.printf("  before: %s UTC %s\n", c.Before.Time, hostNS(c.Before))
+	}
+	if c.After != nil {
+		ew.printf("  after:  %s UTC %s\n", c.After.Time, hostNS(c.After))
+	}
+	for _, v := range c.Verdicts {
+		subj := ""
+		if v.Subject != "" {
+			subj = " [" + v.Subject + "]"
+		}
+		ew.printf("  %s%s (confidence %s): %s\n", v.Kind, subj, v.Confidence, v.Text)
+		if len(v.Numbers) > 0 {
+			var nums []string
+			for _, n := range v.Numbers {
+				nums = append(nums, fmt.Sprintf("%s=%d", n.Name, n.Value))
+			}
+			ew.printf("      numbers: %s\n", strings.Join(nums, ", "))
+		}
+	}
+	for _, n := range c.Notes {
+		ew.printf("  note: %s\n", n)
+	}
+	ew.printf("\n")
+	return ew.err
+}
+
+func hostNS(s *SnapshotInfo) string {
+	out := ""
+	if s.Hostname != "" {
+		out += "host " + s.Hostname
+	}
+	if s.NetNS != "" {
+		out += " netns " + s.NetNS
+	}
+	return out
+}
