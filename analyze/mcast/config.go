@@ -61,10 +61,10 @@ func (k FormatKind) String() string {
 
 // Format is a sequence format with the parameters of the generic extractor.
 type Format struct {
-	Kind      FormatKind
-	Offset    int  // FormatOffset: byte offset of the counter in the UDP payload
-	Width     int  // FormatOffset: counter width in bytes (1, 2, 4 or 8)
-	BigEndian bool // FormatOffset: byte order
+	Kind      FormatKind // which extractor
+	Offset    int        // FormatOffset: byte offset of the counter in the UDP payload
+	Width     int        // FormatOffset: counter width in bytes (1, 2, 4 or 8)
+	BigEndian bool       // FormatOffset: byte order
 }
 
 // String returns the format in command-line syntax, e.g. "rtp" or "offset:4:4:le".
@@ -228,8 +228,8 @@ func parseHostPort(s string) (netip.Addr, uint16, error) {
 
 // SeqRule forces a sequence format on the streams a selector matches.
 type SeqRule struct {
-	Selector Selector
-	Format   Format
+	Selector Selector // streams the rule applies to
+	Format   Format   // format forced on them
 }
 
 // String returns the rule in flag syntax.

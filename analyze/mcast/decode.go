@@ -69,12 +69,12 @@ var (
 // RTPHeader is the part of an RTP header (RFC 3550 section 5.1) used for gap
 // detection.
 type RTPHeader struct {
-	Marker      bool
-	PayloadType uint8
-	Seq         uint16
-	Timestamp   uint32
-	SSRC        uint32
-	HeaderLen   int // bytes before the RTP payload (fixed header, CSRCs, extension)
+	Marker      bool   // M bit
+	PayloadType uint8  // PT, e.g. 33 for MP2T
+	Seq         uint16 // sequence number
+	Timestamp   uint32 // media timestamp
+	SSRC        uint32 // synchronization source
+	HeaderLen   int    // bytes before the RTP payload (fixed header, CSRCs, extension)
 }
 
 func parseRTP(b []byte, complete bool, h *RTPHeader) *dstat {
@@ -134,14 +134,14 @@ const (
 
 // MtoolsMessage is a decoded msend datagram.
 type MtoolsMessage struct {
-	Kind MtoolsKind
+	Kind MtoolsKind // datagram type
 	// Digits of the counter (ASCII, offset 8 up to the first non-hex digit
 	// or NUL); points into the payload.
 	Digits []byte
 	Hex    uint64 // counter read as hex (valid if HexOK)
 	Dec    uint64 // counter read as decimal (valid if DecOK)
-	HexOK  bool
-	DecOK  bool
+	HexOK  bool   // Hex did not overflow
+	DecOK  bool   // digits are decimal and Dec did not overflow
 	HasAF  bool   // digits include a-f (so the counter is hex)
 	Stat   uint64 // MtoolsStat: total data datagrams the sender sent
 	Text   []byte // MtoolsEcho: text up to the NUL; points into the payload
@@ -229,9 +229,9 @@ func DecodeMtools(b []byte) (MtoolsMessage, error) {
 
 // MoldHeader is a MoldUDP64 downstream packet header.
 type MoldHeader struct {
-	Session [10]byte
-	Seq     uint64 // sequence number of the first message
-	Count   uint16 // message count; 0 = heartbeat, 0xFFFF = end of session
+	Session [10]byte // session name, ASCII, space padded
+	Seq     uint64   // sequence number of the first message
+	Count   uint16   // message count; 0 = heartbeat, 0xFFFF = end of session
 }
 
 func parseMold(b []byte, complete bool, h *MoldHeader) *dstat {
@@ -274,7 +274,7 @@ func DecodeMold(b []byte) (MoldHeader, error) {
 
 // MDP3Header is the CME MDP 3.0 binary packet header.
 type MDP3Header struct {
-	MsgSeqNum   uint32
+	MsgSeqNum   uint32 // packet sequence number per channel
 	SendingTime uint64 // ns since the Unix epoch
 }
 
@@ -352,12 +352,12 @@ func DecodeCounter(b []byte, f Format) (uint64, error) {
 // TSPacket is the part of an MPEG-TS packet header used for the continuity
 // check (ISO 13818-1; docs/multicast-udp.md section 2.2).
 type TSPacket struct {
-	PID              uint16
-	CC               uint8
-	HasPayload       bool // adaptation_field_control 01 or 11
-	Discontinuity    bool // adaptation field discontinuity_indicator
-	TransportError   bool
-	PayloadUnitStart bool
+	PID              uint16 // packet identifier (13 bits)
+	CC               uint8  // continuity counter (4 bits)
+	HasPayload       bool   // adaptation_field_control 01 or 11
+	Discontinuity    bool   // adaptation field discontinuity_indicator
+	TransportError   bool   // TEI bit
+	PayloadUnitStart bool   // PUSI bit
 }
 
 func parseTS(b []byte, p *TSPacket) *dstat {

@@ -8,82 +8,84 @@ import (
 )
 
 // Report is the result of a Tracker: one entry per stream, sorted by
-// destination, source, VLAN and interface. Its JSON encoding (field tags
-// below) is smcdump's documented, stable schema; times are UTC RFC 3339.
+// destination, source, VLAN and interface. Its JSON encoding (the field tags
+// below) is smcdump's documented, stable schema. Times are UTC (RFC 3339 in
+// JSON), durations in microseconds, sequence numbers extended to 64 bits.
 type Report struct {
-	Streams      []Stream             `json:"streams"`
-	Pairs        []Pair               `json:"pairs,omitempty"`
-	CaptureDrops []CaptureDropReading `json:"capture_drops,omitempty"`
-	TotalLost    uint64               `json:"total_lost"` // Lost()
+	Streams      []Stream             `json:"streams"`                 // every UDP stream
+	Pairs        []Pair               `json:"pairs,omitempty"`         // A/B leg pairs (--pair or automatic)
+	CaptureDrops []CaptureDropReading `json:"capture_drops,omitempty"` // the capture's own drop counters, cumulative
+	TotalLost    uint64               `json:"total_lost"`              // same as Lost()
 }
 
-// Stream is one UDP flow.
+// Stream is one UDP flow: source, destination (group), ports, VLAN and
+// capture interface.
 type Stream struct {
-	ID            int           `json:"id"` // 1-based position in Report.Streams
-	Src           string        `json:"src"`
-	Dst           string        `json:"dst"`
-	VLAN          uint16        `json:"vlan"`
-	Interface     int           `json:"interface"`
-	Multicast     bool          `json:"multicast"`
-	Packets       uint64        `json:"packets"`
-	Bytes         uint64        `json:"bytes"`     // UDP payload bytes on the wire
-	Truncated     uint64        `json:"truncated"` // datagrams cut by the snaplen
-	First         time.Time     `json:"first"`
-	Last          time.Time     `json:"last"`
-	FirstFrame    int           `json:"first_frame"`
-	LastFrame     int           `json:"last_frame"`
-	DurationSec   float64       `json:"duration_s"`
-	PacketsPerSec float64       `json:"packets_per_s"`
-	BitsPerSec    float64       `json:"bits_per_s"`
-	InterArrival  InterArrival  `json:"inter_arrival"`
-	Format        string        `json:"format"`      // sequence format, "none" if not sequenced
-	Confidence    float64       `json:"confidence"`  // detection confidence, 1 when forced
-	Forced        bool          `json:"forced"`      // format from a --seq rule
-	Undecodable   uint64        `json:"undecodable"` // datagrams the format could not decode
-	FirstError    string        `json:"first_error,omitempty"`
-	Lost          uint64        `json:"lost"` // sequence units lost (sum over Sequences, or TS packets for bare TS)
-	Sequences     []Sequence    `json:"sequences,omitempty"`
-	TS            *TSReport     `json:"ts,omitempty"`
-	Mtools        *MtoolsReport `json:"mtools,omitempty"`
-	Mold          *MoldReport   `json:"moldudp64,omitempty"`
-	Notes         []string      `json:"notes,omitempty"`
+	ID            int           `json:"id"`                    // 1-based position in Report.Streams
+	Src           string        `json:"src"`                   // source address:port
+	Dst           string        `json:"dst"`                   // destination (group) address:port
+	VLAN          uint16        `json:"vlan"`                  // outermost VLAN ID, 0 = none
+	Interface     int           `json:"interface"`             // capture interface index
+	Multicast     bool          `json:"multicast"`             // destination is a multicast address
+	Packets       uint64        `json:"packets"`               // datagrams, including control and duplicates
+	Bytes         uint64        `json:"bytes"`                 // UDP payload bytes on the wire
+	Truncated     uint64        `json:"truncated"`             // datagrams cut by the snaplen
+	First         time.Time     `json:"first"`                 // time of the first datagram
+	Last          time.Time     `json:"last"`                  // time of the last datagram
+	FirstFrame    int           `json:"first_frame"`           // frame number of the first datagram
+	LastFrame     int           `json:"last_frame"`            // frame number of the last datagram
+	DurationSec   float64       `json:"duration_s"`            // Last - First in seconds
+	PacketsPerSec float64       `json:"packets_per_s"`         // (Packets-1) / DurationSec
+	BitsPerSec    float64       `json:"bits_per_s"`            // Bytes*8 / DurationSec
+	InterArrival  InterArrival  `json:"inter_arrival"`         // time between consecutive datagrams
+	Format        string        `json:"format"`                // sequence format, "none" if not sequenced
+	Confidence    float64       `json:"confidence"`            // detection confidence 0..1, 1 when forced
+	Forced        bool          `json:"forced"`                // format from a --seq rule
+	Undecodable   uint64        `json:"undecodable"`           // datagrams the format could not decode
+	FirstError    string        `json:"first_error,omitempty"` // "frame N: <decode error>" of the first undecodable datagram
+	Lost          uint64        `json:"lost"`                  // units lost: sum over Sequences, or TS packets (CC) for bare MPEG-TS
+	Sequences     []Sequence    `json:"sequences,omitempty"`   // sequence spaces (one, or one per RTP SSRC)
+	TS            *TSReport     `json:"ts,omitempty"`          // MPEG-TS continuity check (ts, rtp-ts)
+	Mtools        *MtoolsReport `json:"mtools,omitempty"`      // msend sessions (mtools, mtools-dec)
+	Mold          *MoldReport   `json:"moldudp64,omitempty"`   // MoldUDP64 sessions
+	Notes         []string      `json:"notes,omitempty"`       // other remarks
 }
 
 // InterArrival summarises the time between consecutive datagrams of a
 // stream, in microseconds. P99 comes from a fixed-size log-linear histogram
-// (resolution about 12%).
+// (lower bucket bound, resolution about 12%).
 type InterArrival struct {
-	Samples  uint64  `json:"samples"`
-	MinUS    float64 `json:"min_us"`
-	MeanUS   float64 `json:"mean_us"`
-	P99US    float64 `json:"p99_us"`
-	MaxUS    float64 `json:"max_us"`
-	Negative uint64  `json:"negative"` // timestamps that went backwards
+	Samples  uint64  `json:"samples"`  // number of intervals
+	MinUS    float64 `json:"min_us"`   // smallest interval
+	MeanUS   float64 `json:"mean_us"`  // mean interval
+	P99US    float64 `json:"p99_us"`   // 99th percentile (histogram estimate)
+	MaxUS    float64 `json:"max_us"`   // largest interval
+	Negative uint64  `json:"negative"` // timestamps that went backwards (counted as 0)
 }
 
 // Sequence is one sequence space of a stream: the whole stream, one RTP
 // SSRC, or one MoldUDP64 stream across sessions.
 type Sequence struct {
-	Key         string    `json:"key"`      // "" or e.g. "ssrc=0x05060000"
-	Unit        string    `json:"unit"`     // "datagram" or "message"
-	First       uint64    `json:"first"`    // first sequence number of the current epoch (extended)
-	Last        uint64    `json:"last"`     // highest sequence number (extended)
-	Expected    uint64    `json:"expected"` // units between first and last, summed over epochs
-	Received    uint64    `json:"received"` // distinct units received
-	Lost        uint64    `json:"lost"`
-	Duplicates  uint64    `json:"duplicates"` // datagrams already received
-	Reordered   uint64    `json:"reordered"`  // late datagrams that filled a gap (not loss)
-	Stale       uint64    `json:"stale"`      // datagrams too far behind or jumps not confirmed
-	Heartbeats  uint64    `json:"heartbeats,omitempty"`
-	Wraps       uint64    `json:"wraps"`
-	ResetCount  uint64    `json:"reset_count"`
-	Resets      []Reset   `json:"resets,omitempty"`
-	GapCount    uint64    `json:"gap_count"`
-	GapsOmitted uint64    `json:"gaps_omitted"` // gaps beyond Config.MaxGaps (counted, not listed)
-	MaxGap      uint64    `json:"max_gap"`
-	GapSizes    [8]uint64 `json:"gap_sizes"` // histogram: 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64-127, >=128
-	Pattern     string    `json:"pattern"`
-	Gaps        []Gap     `json:"gaps"`
+	Key         string    `json:"key"`                  // "" or e.g. "ssrc=0x05060000"
+	Unit        string    `json:"unit"`                 // what a sequence number counts: "datagram" or "message"
+	First       uint64    `json:"first"`                // first sequence number of the current epoch
+	Last        uint64    `json:"last"`                 // highest sequence number (or announced by a heartbeat/stat)
+	Expected    uint64    `json:"expected"`             // units from first to last, summed over epochs
+	Received    uint64    `json:"received"`             // distinct units received
+	Lost        uint64    `json:"lost"`                 // Expected - Received: units in gaps
+	Duplicates  uint64    `json:"duplicates"`           // datagrams already received (never subtracted from loss)
+	Reordered   uint64    `json:"reordered"`            // late datagrams that filled a gap (not loss)
+	Stale       uint64    `json:"stale"`                // datagrams too far behind, or jumps not confirmed by the next datagram
+	Heartbeats  uint64    `json:"heartbeats,omitempty"` // MoldUDP64 heartbeats / end-of-session, msend stat
+	Wraps       uint64    `json:"wraps"`                // wraparounds of the on-wire counter (16-bit RTP, 32-bit MDP3, ...)
+	ResetCount  uint64    `json:"reset_count"`          // sender restarts / new sessions
+	Resets      []Reset   `json:"resets,omitempty"`     // the first 1000 resets
+	GapCount    uint64    `json:"gap_count"`            // number of gaps
+	GapsOmitted uint64    `json:"gaps_omitted"`         // gaps beyond Config.MaxGaps (counted, not listed)
+	MaxGap      uint64    `json:"max_gap"`              // largest gap
+	GapSizes    [8]uint64 `json:"gap_sizes"`            // gap size histogram: 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64-127, >=128
+	Pattern     string    `json:"pattern"`              // "none", "isolated single losses", "periodic: ...", "bursts: ..."
+	Gaps        []Gap     `json:"gaps"`                 // gaps in sequence order within each epoch
 	// Points is a decimated sample of (time, sequence) for WritePlot; only
 	// filled with Config.Plot and not part of the JSON schema.
 	Points []PlotPoint `json:"-"`
@@ -91,128 +93,130 @@ type Sequence struct {
 
 // PlotPoint is one sampled datagram: its time and (highest) sequence number.
 type PlotPoint struct {
-	Time time.Time
-	Seq  uint64
+	Time time.Time // datagram time
+	Seq  uint64    // its highest sequence number
 }
 
 // Reset is a sender restart or new session: the sequence started again and
 // no loss is counted across it.
 type Reset struct {
-	Frame  int       `json:"frame"`
-	Time   time.Time `json:"time"`
-	From   uint64    `json:"from"` // highest sequence before the reset
-	To     uint64    `json:"to"`   // first sequence after it
-	Reason string    `json:"reason"`
+	Frame  int       `json:"frame"`  // frame of the first datagram of the new epoch
+	Time   time.Time `json:"time"`   // its time
+	From   uint64    `json:"from"`   // highest sequence before the reset
+	To     uint64    `json:"to"`     // first sequence after it
+	Reason string    `json:"reason"` // e.g. "mtools echo (msend start)", "sequence jump", "MoldUDP64 session A -> B"
 }
 
 // Gap is a run of missing sequence numbers.
 type Gap struct {
-	Stream       int       `json:"stream"` // Stream.ID
-	Key          string    `json:"key"`    // Sequence.Key
-	FirstMissing uint64    `json:"first_missing"`
-	Count        uint64    `json:"count"`
-	Start        time.Time `json:"start"` // time of the last datagram before the gap
-	End          time.Time `json:"end"`   // time of the datagram that revealed it
-	DurationUS   float64   `json:"duration_us"`
-	PrevFrame    int       `json:"prev_frame"`
-	Frame        int       `json:"frame"` // frame of the datagram that revealed the gap
-	CaptureDrops *GapDrops `json:"capture_drops,omitempty"`
+	Stream       int       `json:"stream"`                  // Stream.ID
+	Key          string    `json:"key"`                     // Sequence.Key
+	FirstMissing uint64    `json:"first_missing"`           // first missing sequence number
+	Count        uint64    `json:"count"`                   // missing units
+	Start        time.Time `json:"start"`                   // time of the last datagram before the gap
+	End          time.Time `json:"end"`                     // time of the datagram that revealed it
+	DurationUS   float64   `json:"duration_us"`             // End - Start
+	PrevFrame    int       `json:"prev_frame"`              // frame of the last datagram before the gap
+	Frame        int       `json:"frame"`                   // frame of the datagram that revealed the gap
+	CaptureDrops *GapDrops `json:"capture_drops,omitempty"` // the capture's drops around the gap, if known
 	// Verdict: "capture" (the capture dropped at least Count packets in a
 	// window covering the gap: a capture artefact), "capture?" (it dropped
 	// some, fewer than Count), "network" (drop counters exist and show none:
-	// lost before the capture tap), "unverified" (no drop counters).
+	// lost before the capture tap), "unverified" (no drop counters), and
+	// "both legs" for Pair.Gaps.
 	Verdict string `json:"verdict"`
 }
 
 // GapDrops is the capture's own drop count in the window around a gap.
 type GapDrops struct {
-	Interface int       `json:"interface"`
-	From      time.Time `json:"from"` // reading before the gap (zero: capture start)
-	To        time.Time `json:"to"`   // reading after the gap
-	Dropped   uint64    `json:"dropped"`
+	Interface int       `json:"interface"` // capture interface index
+	From      time.Time `json:"from"`      // reading before the gap (zero: capture start)
+	To        time.Time `json:"to"`        // reading after the gap
+	Dropped   uint64    `json:"dropped"`   // max of the if_drop and os_drop deltas between From and To
 }
 
 // TSReport is the MPEG-TS continuity check of a stream.
 type TSReport struct {
-	Packets            uint64      `json:"packets"`
+	Packets            uint64      `json:"packets"`             // TS packets checked
 	DuplicateDatagrams uint64      `json:"duplicate_datagrams"` // whole datagrams removed before the check (bare TS)
-	SyncErrors         uint64      `json:"sync_errors"`
-	PartialPackets     uint64      `json:"partial_packets"`
-	Missing            uint64      `json:"missing"` // TS packets missing by CC (mod 16, per PID)
-	PIDs               []PIDReport `json:"pids"`
-	Errors             []TSError   `json:"errors,omitempty"`
-	ErrorsOmitted      uint64      `json:"errors_omitted"`
+	SyncErrors         uint64      `json:"sync_errors"`         // datagrams with a TS packet not starting with 0x47
+	PartialPackets     uint64      `json:"partial_packets"`     // datagrams ending in a partial TS packet (snaplen)
+	Missing            uint64      `json:"missing"`             // TS packets missing by CC (mod 16, per PID)
+	PIDs               []PIDReport `json:"pids"`                // per PID, sorted
+	Errors             []TSError   `json:"errors,omitempty"`    // the first 1000 continuity errors
+	ErrorsOmitted      uint64      `json:"errors_omitted"`      // errors beyond those listed
 }
 
 // PIDReport is the continuity summary of one PID.
 type PIDReport struct {
-	PID             uint16 `json:"pid"`
-	Packets         uint64 `json:"packets"`
-	CCErrors        uint64 `json:"cc_errors"`
-	Missing         uint64 `json:"missing"`
-	Duplicates      uint64 `json:"duplicates"`
-	Discontinuities uint64 `json:"discontinuities"`
+	PID             uint16 `json:"pid"`             // packet identifier
+	Packets         uint64 `json:"packets"`         // TS packets of this PID
+	CCErrors        uint64 `json:"cc_errors"`       // continuity errors
+	Missing         uint64 `json:"missing"`         // packets missing by CC
+	Duplicates      uint64 `json:"duplicates"`      // repeated packets (one repeat is legal)
+	Discontinuities uint64 `json:"discontinuities"` // discontinuity_indicator set
 }
 
 // TSError is one continuity error.
 type TSError struct {
-	PID      uint16    `json:"pid"`
-	Frame    int       `json:"frame"`
-	Time     time.Time `json:"time"`
-	Expected uint8     `json:"expected_cc"`
-	Got      uint8     `json:"got_cc"`
-	Missing  uint64    `json:"missing"`
-	Kind     string    `json:"kind"`
+	PID      uint16    `json:"pid"`         // packet identifier
+	Frame    int       `json:"frame"`       // frame of the datagram
+	Time     time.Time `json:"time"`        // its time
+	Expected uint8     `json:"expected_cc"` // expected continuity counter
+	Got      uint8     `json:"got_cc"`      // continuity counter seen
+	Missing  uint64    `json:"missing"`     // packets missing ((got - expected) mod 16)
+	Kind     string    `json:"kind"`        // "missing packets", "duplicate packets", "CC changed without payload"
 }
 
 // MtoolsReport describes an msend stream.
 type MtoolsReport struct {
-	Radix           int             `json:"radix"` // 16, 10, or 0 if undecided
-	RadixInferred   bool            `json:"radix_inferred"`
-	CountOnly       uint64          `json:"count_only"` // data datagrams without a counter (msend -P or short -m)
-	Echoes          uint64          `json:"echoes"`
-	Stats           uint64          `json:"stats"`
-	Sessions        []MtoolsSession `json:"sessions"`
-	SessionsOmitted uint64          `json:"sessions_omitted"`
+	Radix           int             `json:"radix"`            // 16, or 10 (msend -d)
+	RadixInferred   bool            `json:"radix_inferred"`   // decimal inferred from the counter (no echo with -d)
+	CountOnly       uint64          `json:"count_only"`       // data datagrams without a counter (msend -P or short -m)
+	Echoes          uint64          `json:"echoes"`           // echo datagrams (msend starts)
+	Stats           uint64          `json:"stats"`            // stat datagrams (msend ends)
+	Sessions        []MtoolsSession `json:"sessions"`         // msend runs, the last 100
+	SessionsOmitted uint64          `json:"sessions_omitted"` // older runs not listed
 }
 
 // MtoolsSession is one msend run (from its echo datagram to its stat).
 type MtoolsSession struct {
-	Frame    int       `json:"frame"`
-	Time     time.Time `json:"time"`
-	Echo     string    `json:"echo,omitempty"`
-	Decimal  bool      `json:"decimal"`
-	StatSent int64     `json:"stat_sent"` // the sender's total from "stat N"; -1 if none
-	Received uint64    `json:"received"`  // distinct data datagrams captured (plus count-only)
-	Missing  int64     `json:"missing"`   // StatSent - Received; only meaningful when StatSent >= 0
+	Frame    int       `json:"frame"`          // frame of the echo (or first datagram)
+	Time     time.Time `json:"time"`           // its time
+	Echo     string    `json:"echo,omitempty"` // echo text ("echo sender equiv cmd: ..."), cut at 160 bytes
+	Decimal  bool      `json:"decimal"`        // counter is decimal (msend -d)
+	StatSent int64     `json:"stat_sent"`      // the sender's total from "stat N"; -1 if none
+	Received uint64    `json:"received"`       // distinct data datagrams captured (plus count-only)
+	Missing  int64     `json:"missing"`        // StatSent - Received; only meaningful when StatSent >= 0
 }
 
 // MoldReport describes a MoldUDP64 stream.
 type MoldReport struct {
-	Session      string `json:"session"`
-	Sessions     uint64 `json:"sessions"`
-	Messages     uint64 `json:"messages"`
-	EndOfSession uint64 `json:"end_of_session"`
+	Session      string `json:"session"`        // current session name
+	Sessions     uint64 `json:"sessions"`       // sessions seen
+	Messages     uint64 `json:"messages"`       // messages in data packets (including duplicates)
+	EndOfSession uint64 `json:"end_of_session"` // end-of-session packets (count 0xFFFF)
 }
 
-// Pair is an A/B leg pair: the same sequence numbers on two streams.
+// Pair is an A/B leg pair: the same sequence numbers on two streams. Only
+// a number missing on both legs is lost for the application (SMPTE 2022-7).
 type Pair struct {
-	StreamA  int    `json:"a"`
-	StreamB  int    `json:"b"`
-	Auto     bool   `json:"auto"`
-	LostA    uint64 `json:"lost_a"` // lost on leg A (recoverable when B has it)
-	LostB    uint64 `json:"lost_b"`
+	StreamA  int    `json:"a"`           // Stream.ID of leg A
+	StreamB  int    `json:"b"`           // Stream.ID of leg B
+	Auto     bool   `json:"auto"`        // paired automatically (same payloads at the same sequence numbers)
+	LostA    uint64 `json:"lost_a"`      // lost on leg A (recoverable when B has it)
+	LostB    uint64 `json:"lost_b"`      // lost on leg B
 	LostBoth uint64 `json:"lost_both"`   // unrecoverable: missing on both legs
 	Gaps     []Gap  `json:"gaps"`        // ranges missing on both legs
-	Approx   bool   `json:"approximate"` // gap lists were truncated by MaxGaps
+	Approx   bool   `json:"approximate"` // gap lists truncated by MaxGaps, or resets on a leg
 }
 
 // CaptureDropReading is a normalised (cumulative) capture drop reading.
 type CaptureDropReading struct {
-	Time      time.Time `json:"time"`
-	Interface int       `json:"interface"`
-	IfDrop    uint64    `json:"if_drop"`
-	OSDrop    uint64    `json:"os_drop"`
+	Time      time.Time `json:"time"`      // when the counters were read
+	Interface int       `json:"interface"` // capture interface index
+	IfDrop    uint64    `json:"if_drop"`   // cumulative isb_ifdrop
+	OSDrop    uint64    `json:"os_drop"`   // cumulative isb_osdrop
 }
 
 // Lost returns the total number of sequence units lost over all streams
