@@ -107,6 +107,7 @@ func TestMtools(t *testing.T) {
 		{"-P count only", Config{}, cat([][]byte{msendEcho("msend -P0102 239.1.2.3 14400")}, [][]byte{{1, 2}, {1, 2}, {1, 2}}, [][]byte{[]byte("stat 5")}),
 			seqSummary{Format: "mtools"}, 16,
 			[]MtoolsSession{{Frame: 1, Echo: "echo sender equiv cmd: msend -P0102 239.1.2.3 14400", StatSent: 5, Received: 3, Missing: 2}}},
+		// (Stream.Lost counts these 2, see TestCountOnlyLost)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -305,5 +306,13 @@ func TestTruncated(t *testing.T) {
 	// the cut datagram is not read as seq 1; the counter's gap is reported
 	if d := cmp.Diff(seqSummary{Format: "mtools", Expected: 0x1d, Received: 4, Lost: 0x19, Gaps: []gapT{{0, 0x18}, {0x1a, 1}}}, summarize(s)); d != "" {
 		t.Errorf("(-want +got)\n%s", d)
+	}
+}
+
+func TestCountOnlyLost(t *testing.T) {
+	ps := [][]byte{msendEcho("msend -P0102 239.1.2.3 14400"), {1, 2}, {1, 2}, {1, 2}, []byte("stat 5")}
+	r := run(Config{}, synth(ps...))
+	if r.Lost() != 2 || len(r.Streams[0].Notes) != 1 {
+		t.Errorf("lost %d notes %v, want 2 and a note", r.Lost(), r.Streams[0].Notes)
 	}
 }

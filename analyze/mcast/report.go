@@ -181,13 +181,14 @@ type MtoolsReport struct {
 
 // MtoolsSession is one msend run (from its echo datagram to its stat).
 type MtoolsSession struct {
-	Frame    int       `json:"frame"`          // frame of the echo (or first datagram)
-	Time     time.Time `json:"time"`           // its time
-	Echo     string    `json:"echo,omitempty"` // echo text ("echo sender equiv cmd: ..."), cut at 160 bytes
-	Decimal  bool      `json:"decimal"`        // counter is decimal (msend -d)
-	StatSent int64     `json:"stat_sent"`      // the sender's total from "stat N"; -1 if none
-	Received uint64    `json:"received"`       // distinct data datagrams captured (plus count-only)
-	Missing  int64     `json:"missing"`        // StatSent - Received; only meaningful when StatSent >= 0
+	Frame     int       `json:"frame"`          // frame of the echo (or first datagram)
+	Time      time.Time `json:"time"`           // its time
+	Echo      string    `json:"echo,omitempty"` // echo text ("echo sender equiv cmd: ..."), cut at 160 bytes
+	Decimal   bool      `json:"decimal"`        // counter is decimal (msend -d)
+	StatSent  int64     `json:"stat_sent"`      // the sender's total from "stat N"; -1 if none
+	Received  uint64    `json:"received"`       // distinct data datagrams captured (plus count-only)
+	CountOnly uint64    `json:"count_only"`     // data datagrams without a counter in this run
+	Missing   int64     `json:"missing"`        // StatSent - Received; only meaningful when StatSent >= 0
 }
 
 // MoldReport describes a MoldUDP64 stream.
@@ -321,6 +322,13 @@ func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) S
 	case FormatMtools, FormatMtoolsDec:
 		add("", "datagram", st.main)
 		s.Mtools = mtoolsReport(st)
+		for _, ss := range s.Mtools.Sessions {
+			// count-only runs (msend -P): only the stat total tells the loss
+			if ss.StatSent >= 0 && ss.CountOnly > 0 && ss.Received == ss.CountOnly && ss.Missing > 0 {
+				s.Lost += uint64(ss.Missing)
+				s.Notes = append(s.Notes, fmt.Sprintf("msend run at frame %d has no counters (count-only): %d of %d messages missing by the sender's stat", ss.Frame, ss.Missing, ss.StatSent))
+			}
+		}
 	case FormatMold:
 		add("", "message", st.main)
 		s.Mold = &MoldReport{Session: printable(st.mold.session[:]), Sessions: st.mold.sessions, Messages: st.mold.messages, EndOfSession: st.mold.endOfSession}
@@ -363,6 +371,9 @@ func (t *Tracker) seqReport(sp *seqSpace, key, unit string, id, ifc int, drops [
 	}
 	c.flush()
 	exp, lost := c.totals()
+	if c.hi+1 == c.first { // anchored epoch (echo, heartbeat) with nothing received yet
+		c.hi = c.first
+	}
 	q := Sequence{
 		Key: key, Unit: unit, First: c.first, Last: c.hi, Expected: exp, Received: c.received, Lost: lost,
 		Duplicates: c.dups, Reordered: c.late, Stale: c.stale, Heartbeats: c.heartbeats, Wraps: c.wraps,
@@ -419,7 +430,7 @@ func mtoolsReport(st *stream) *MtoolsReport {
 		if i+1 < len(m.sessions) {
 			co = m.sessions[i+1].startCount - s.startCount
 		}
-		ms := MtoolsSession{Frame: s.frame, Time: nsTime(s.t), Echo: s.echo, Decimal: s.decimal, StatSent: s.statSent, Received: recv + co}
+		ms := MtoolsSession{Frame: s.frame, Time: nsTime(s.t), Echo: s.echo, Decimal: s.decimal, StatSent: s.statSent, Received: recv + co, CountOnly: co}
 		if s.statSent >= 0 {
 			ms.Missing = s.statSent - int64(ms.Received)
 		}
