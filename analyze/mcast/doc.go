@@ -18,8 +18,12 @@
 //     "echo ..." and "stat <N>" control datagrams (section 1.3, 1.9).
 //   - rtp: RTP sequence number (u16 BE at 2), extended across wraps, one
 //     sequence space per SSRC, RFC 3550 A.1 rules (section 2.1).
-//   - ts: MPEG-TS continuity counter per PID, bare over UDP (section 2.2).
-//   - rtp-ts: RTP carrying MPEG-TS (RFC 2250): RTP sequence plus TS CC.
+//   - ts: MPEG-TS continuity counter per PID, bare over UDP (section 2.2),
+//     188- or 204-byte packets; whole duplicated datagrams are removed
+//     first; loss is counted in TS packets (mod 16 per PID).
+//   - rtp-ts: RTP carrying MPEG-TS (RFC 2250): loss is counted on the RTP
+//     sequence; the TS CC check runs only across in-order RTP datagrams, so
+//     its errors show loss inside the TS that RTP does not explain.
 //   - moldudp64: Nasdaq MoldUDP64, session + u64 BE sequence + u16 BE count.
 //   - mdp3: CME MDP 3.0 binary packet header, u32 LE MsgSeqNum at 0.
 //   - offset:O:W:be|le: a generic counter of W bytes (1, 2, 4, 8) at offset O.
@@ -45,6 +49,37 @@
 // Statistics Blocks). Each reported gap shows how many packets the capture
 // itself dropped on the stream's interface in a window covering the gap, so a
 // capture artefact can be told from loss on the network (section 5, row 9).
+//
+// # A/B legs
+//
+// Streams carrying the same payloads at the same sequence numbers (sampled
+// every 16th number) are paired automatically; Config.Pairs pairs streams by
+// selector (--pair A,B). A Pair reports the loss on each leg and the ranges
+// missing on both legs, which is the loss the application sees
+// (docs/multicast-udp.md section 2.3, SMPTE 2022-7).
+//
+// # Analyzing an mtools feed
+//
+// Capture on the receiver while msend runs (the capture must include the
+// "echo" datagram that msend sends one second before the data and, with
+// msend -s, the final "stat N"), then run the analyzer on the file; the
+// stream is detected as mtools. Each msend run is a session: the expected
+// counter restarts at 0 at every echo (so a lost "Message 0" is a gap), the
+// counter radix comes from the echo text (-d means decimal) or is inferred,
+// and "stat N" both reveals loss at the end of the run and is compared with
+// what was captured. With msend -P (no counter) only the stat total can show
+// loss. Use --seq GROUP:PORT=mtools-dec when the echo is missing and the
+// counter is decimal.
+//
+// Reading the report: a gap in a capture taken on the receiver means the
+// datagrams were lost before the capture tap (network, NIC ring, sender) or
+// by the capture itself; the gap's verdict says which when the capture's drop
+// counters are known ("capture" = capture artefact, "network" = the capture
+// dropped nothing in that window). If the capture is complete but the
+// application (mdump) still reports loss, the loss happened after the tap:
+// compare with the receiver's Udp RcvbufErrors (docs section 5).
+// Duplicates and reordered datagrams are listed separately and never reduce
+// the loss count.
 //
 // # Ownership
 //
