@@ -101,9 +101,12 @@ type ring struct {
 	isLo      bool
 	matcher   func([]byte, int) bool
 	snaplen   int
+	maxPacket int // largest packet the interface delivers (GRO included)
 
-	captured     atomic.Uint64
+	captured     atomic.Uint64 // published copy of nCaptured (per block)
 	userFiltered atomic.Uint64
+	nCaptured    uint64 // reader-owned
+	nFiltered    uint64
 	received     uint64 // Σ tp_packets, under Handle.statsMu
 	dropped      uint64
 	freeze       uint64
@@ -206,7 +209,7 @@ func ifaceHatype(name string) (uint16, error) {
 }
 
 func openRing(cfg *Config, name string, loIdx int) (*ring, InterfaceInfo, error) {
-	r := &ring{fd: -1, snaplen: cfg.Snaplen, loIfindex: loIdx}
+	r := &ring{fd: -1, snaplen: cfg.Snaplen, loIfindex: loIdx, maxPacket: 65535}
 	info := InterfaceInfo{Name: name, Snaplen: cfg.Snaplen, OS: osName()}
 	if cfg.Filter != nil {
 		info.Filter = cfg.Filter.Expression()
@@ -216,6 +219,11 @@ func openRing(cfg *Config, name string, loIdx int) (*ring, InterfaceInfo, error)
 		r.cooked = true
 		r.linkType = LinkTypeLinuxSLL2
 		info.Description = "Pseudo-device that captures on all interfaces"
+		if ifs, err := net.Interfaces(); err == nil {
+			for _, ifc := range ifs {
+				r.maxPacket = max(r.maxPacket, ifc.MTU+18)
+			}
+		}
 		sockType = unix.SOCK_DGRAM
 	} else {
 		ifc, err := net.InterfaceByName(name)
@@ -227,6 +235,7 @@ func openRing(cfg *Config, name string, loIdx int) (*ring, InterfaceInfo, error)
 		}
 		r.ifindex = ifc.Index
 		info.KernelIfindex = ifc.Index
+		r.maxPacket = max(ifc.MTU+18, 65535)
 		r.isLo = ifc.Flags&net.FlagLoopback != 0
 		hatype, err := ifaceHatype(name)
 		if err != nil {
@@ -379,16 +388,21 @@ func (r *ring) buildProgram(cfg *Config, name string) ([]bpf.Instruction, error)
 
 // geometry picks block size and count for a ring of totalBytes (capture.md
 // §1.4: 1–4 MiB blocks; a block must hold one frame of snaplen bytes).
-func geometry(totalBytes, snaplen, blockOverride int) (blockSize, blockNr, frameSize int) {
+//
+// Like libpcap, the frame size is bounded by the largest packet the
+// interface can deliver (max(MTU, 65535), capture.md §1.4) rather than by a
+// large snaplen, so a small ring still has enough blocks to return space to
+// the kernel in small steps.
+func geometry(totalBytes, snaplen, maxPacket, blockOverride int) (blockSize, blockNr, frameSize int) {
 	page := os.Getpagesize()
-	frameSize = (phSLL + 32 + vlanTagLen + sll2HeaderLen + snaplen + 15) &^ 15
+	frameSize = (phSLL + 32 + vlanTagLen + sll2HeaderLen + min(snaplen, maxPacket) + 15) &^ 15
 	blockSize = blockOverride
 	if blockSize <= 0 {
 		blockSize = 1 << 20
 		for blockSize < 4<<20 && totalBytes/blockSize > 32 {
 			blockSize <<= 1
 		}
-		for blockSize > 128<<10 && totalBytes/blockSize < 4 {
+		for blockSize > 128<<10 && totalBytes/blockSize < 16 {
 			blockSize >>= 1
 		}
 	}
@@ -401,7 +415,7 @@ func geometry(totalBytes, snaplen, blockOverride int) (blockSize, blockNr, frame
 }
 
 func (r *ring) setupRing(cfg *Config) error {
-	blockSize, blockNr, frameSize := geometry(cfg.BufferKiB*1024, cfg.Snaplen, cfg.BlockSize)
+	blockSize, blockNr, frameSize := geometry(cfg.BufferKiB*1024, cfg.Snaplen, r.maxPacket, cfg.BlockSize)
 	var err error
 	for {
 		req := unix.TpacketReq3{
@@ -468,7 +482,13 @@ func (r *ring) beginBlock() {
 	r.off = b + first
 }
 
+func (r *ring) publish() {
+	r.captured.Store(r.nCaptured)
+	r.userFiltered.Store(r.nFiltered)
+}
+
 func (r *ring) releaseBlock() {
+	r.publish()
 	atomic.StoreUint32(r.statusPtr(r.block), unix.TP_STATUS_KERNEL)
 	r.reading = false
 	r.block++
@@ -488,18 +508,38 @@ func (h *Handle) LinkType(i int) LinkType { return h.ifaces[i].LinkType }
 // the ring (waiting one block-retire timeout for partly filled blocks) and
 // then io.EOF; after Close it returns ErrClosed.
 func (h *Handle) Next() (Packet, error) {
+	var one [1]Packet
+	_, err := h.NextBatch(one[:])
+	return one[0], err
+}
+
+// NextBatch fills pkts with up to len(pkts) packets from one ring block and
+// returns how many it stored (at least one unless err is set). The packets'
+// Data alias the ring and stay valid until the next call to Next, NextBatch
+// or Close; the block is returned to the kernel on the next call. Reading a
+// block at a time costs one call (and one lock) per block instead of per
+// packet. Errors and end of capture are as for Next.
+func (h *Handle) NextBatch(pkts []Packet) (int, error) {
+	if len(pkts) == 0 {
+		return 0, nil
+	}
 	h.readMu.Lock()
 	defer h.readMu.Unlock()
+	h.scratch = h.scratch[:0]
 	for {
 		if h.closed.Load() {
-			return Packet{}, ErrClosed
+			return 0, ErrClosed
 		}
 		if r := h.cur; r != nil {
-			for r.remaining > 0 {
-				p, ok := h.parse(r)
-				if ok {
-					return p, nil
+			n := 0
+			for r.remaining > 0 && n < len(pkts) {
+				if p, ok := h.parse(r); ok {
+					pkts[n] = p
+					n++
 				}
+			}
+			if n > 0 {
+				return n, nil
 			}
 			r.releaseBlock()
 			h.cur = nil
@@ -528,12 +568,15 @@ func (h *Handle) Next() (Packet, error) {
 				h.gotBlock = false
 			}
 			if !now.Before(h.drainEnd) {
-				return Packet{}, io.EOF
+				for _, r := range h.rings {
+					r.publish()
+				}
+				return 0, io.EOF
 			}
 			timeout = min(h.drainEnd.Sub(now), timeout)
 		}
 		if err := h.poll(timeout); err != nil {
-			return Packet{}, err
+			return 0, err
 		}
 	}
 }
@@ -631,7 +674,8 @@ func (h *Handle) parse(r *ring) (Packet, bool) {
 	switch {
 	case r.cooked:
 		proto := binary.BigEndian.Uint16(m[sll+sllProtocol:])
-		buf := h.scratch[:0]
+		mark := len(h.scratch)
+		buf := h.scratch
 		var hdr [sll2HeaderLen]byte
 		binary.BigEndian.PutUint16(hdr[0:], proto)
 		binary.BigEndian.PutUint32(hdr[4:], uint32(ifindex))
@@ -652,25 +696,26 @@ func (h *Handle) parse(r *ring) (Packet, bool) {
 		}
 		buf = append(buf, data...)
 		h.scratch = buf
-		data = buf
+		data = buf[mark:len(buf):len(buf)]
 		wire += extra
 	case hasVLAN && r.linkType == LinkTypeEthernet && len(data) >= 12:
-		buf := append(h.scratch[:0], data[:12]...)
+		mark := len(h.scratch)
+		buf := append(h.scratch, data[:12]...)
 		buf = binary.BigEndian.AppendUint16(buf, tpid)
 		buf = binary.BigEndian.AppendUint16(buf, uint16(tci))
 		buf = append(buf, data[12:]...)
 		h.scratch = buf
-		data = buf
+		data = buf[mark:len(buf):len(buf)]
 		wire += vlanTagLen
 	}
 	if len(data) > r.snaplen {
 		data = data[:r.snaplen]
 	}
 	if r.matcher != nil && !r.matcher(data, wire) {
-		r.userFiltered.Add(1)
+		r.nFiltered++
 		return Packet{}, false
 	}
-	r.captured.Add(1)
+	r.nCaptured++
 	p := Packet{
 		Iface:         r.idx,
 		KernelIfindex: ifindex,
@@ -706,6 +751,13 @@ func (h *Handle) Stats() (Stats, error) {
 	h.statsMu.Lock()
 	defer h.statsMu.Unlock()
 	now := time.Now()
+	if h.readMu.TryLock() {
+		// No Next in progress: the reader-owned counters are stable.
+		for _, r := range h.rings {
+			r.publish()
+		}
+		h.readMu.Unlock()
+	}
 	var firstErr error
 	st := Stats{Interfaces: make([]InterfaceStats, len(h.rings))}
 	for i, r := range h.rings {

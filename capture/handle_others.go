@@ -17,6 +17,9 @@ func (h *Handle) LinkType(i int) LinkType { return 0 }
 // Next returns ErrNotSupported.
 func (h *Handle) Next() (Packet, error) { return Packet{}, ErrNotSupported }
 
+// NextBatch returns ErrNotSupported.
+func (h *Handle) NextBatch(pkts []Packet) (int, error) { return 0, ErrNotSupported }
+
 // Stop does nothing.
 func (h *Handle) Stop() {}
 

@@ -308,6 +308,33 @@ func (o *Output) WritePacket(p *Packet) error {
 	return nil
 }
 
+// WritePackets writes pkts in order (one lock for the batch), rotating
+// between packets as needed. It returns how many were written.
+func (o *Output) WritePackets(pkts []Packet) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := range pkts {
+		if o.err != nil {
+			return i, o.err
+		}
+		if err := o.rotateIfNeeded(); err != nil {
+			o.err = err
+			return i, err
+		}
+		if err := o.w.WritePacket(&pkts[i]); err != nil {
+			o.err = o.wrap(err)
+			return i, o.err
+		}
+		if o.cfg.PacketBuffered {
+			if err := o.flushLocked(); err != nil {
+				o.err = err
+				return i, err
+			}
+		}
+	}
+	return len(pkts), nil
+}
+
 // WriteKstat stores a kernel-counter snapshot (JSON) in the current file as
 // a custom block. It does nothing for pcap output.
 func (o *Output) WriteKstat(snapshotJSON []byte) error {

@@ -364,10 +364,15 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	var runErr error
 	ifaces := h.Interfaces()
 	var ap analyze.Packet
-	var p capture.Packet // reused: taking its address must not allocate per packet
+	batch := make([]capture.Packet, 512) // one ring block per call
+	var nLocal uint64                    // packets handled; the loop owns it
+loop:
 	for {
-		var err error
-		p, err = h.Next()
+		want := batch
+		if o.count > 0 {
+			want = batch[:min(uint64(len(batch)), uint64(o.count)-nLocal)]
+		}
+		n, err := h.NextBatch(want)
 		if err == io.EOF {
 			break
 		}
@@ -375,46 +380,53 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 			runErr = err
 			break
 		}
+		pk := want[:n]
 		if out != nil {
-			if err := out.WritePacket(&p); err != nil {
+			w, err := out.WritePackets(pk)
+			nLocal += uint64(w)
+			if err != nil {
 				if !errors.Is(err, capture.ErrFileLimit) {
 					runErr = err
 				}
 				break
 			}
 		} else {
-			n := captured.Load()
-			ap = analyze.Packet{
-				Frame:     int(n) + 1,
-				LinkType:  analyze.LinkType(ifaces[p.Iface].LinkType),
-				Interface: ifaces[p.Iface].Name,
-				Data:      p.Data,
-			}
-			ap.Info.Timestamp = p.Info.Timestamp.UTC()
-			ap.Info.CaptureLength = p.Info.CaptureLength
-			ap.Info.Length = p.Info.Length
-			ap.Info.InterfaceIndex = p.Iface
-			if p.PktType == capture.PacketOutgoing {
-				ap.Direction = 2
-			} else {
-				ap.Direction = 1
-			}
-			if err := printer.PrintPacket(&ap); err != nil {
-				runErr = err
-				break
-			}
-			if flushEach {
-				if err := bw.Flush(); err != nil {
+			for i := range pk {
+				p := &pk[i]
+				ap = analyze.Packet{
+					Frame:     int(nLocal) + 1,
+					LinkType:  analyze.LinkType(ifaces[p.Iface].LinkType),
+					Interface: ifaces[p.Iface].Name,
+					Data:      p.Data,
+				}
+				ap.Info.Timestamp = p.Info.Timestamp.UTC()
+				ap.Info.CaptureLength = p.Info.CaptureLength
+				ap.Info.Length = p.Info.Length
+				ap.Info.InterfaceIndex = p.Iface
+				if p.PktType == capture.PacketOutgoing {
+					ap.Direction = 2
+				} else {
+					ap.Direction = 1
+				}
+				if err := printer.PrintPacket(&ap); err != nil {
 					runErr = err
-					break
+					break loop
+				}
+				nLocal++
+				if flushEach {
+					if err := bw.Flush(); err != nil {
+						runErr = err
+						break loop
+					}
 				}
 			}
 		}
-		n := captured.Add(1)
-		if o.count > 0 && n >= uint64(o.count) {
+		captured.Store(nLocal) // published for "Got N" and SIGUSR1
+		if o.count > 0 && nLocal >= uint64(o.count) {
 			break
 		}
 	}
+	captured.Store(nLocal)
 	if bw != nil {
 		_ = bw.Flush()
 	}
