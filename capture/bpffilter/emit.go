@@ -60,11 +60,77 @@ type pinsn struct {
 type emitter struct {
 	code   []pinsn
 	labels int
+	// Redundant-load elimination: cur is the key of the atom prefix whose
+	// result A (and X) hold at the current position ("" if unknown), and
+	// in[l] the keys reaching label l. A prefix equal to cur is not emitted
+	// again. Jumps only go forward, so every jump into a label is emitted
+	// before the label is placed. Skipping a load that already succeeded
+	// on every path cannot change a verdict, not even on short frames.
+	cur  string
+	in   map[int][]string
+	curX string // same for X alone: the `ldxb 4*([k]&0xf)` that set it
+	inX  map[int][]string
 }
 
 func (e *emitter) newLabel() int { e.labels++; return e.labels }
 
-func (e *emitter) place(l int) { e.code = append(e.code, pinsn{label: l}) }
+func (e *emitter) place(l int) {
+	// Control reaches l from jumps to it, plus fall-through from the
+	// previous entry unless that was a jump.
+	var keys []string
+	if n := len(e.code); n > 0 && !e.code[n-1].jmp && !e.code[n-1].ja {
+		keys = append(keys, e.cur)
+	}
+	xkeys := []string(nil)
+	if len(keys) > 0 {
+		xkeys = append(xkeys, e.curX)
+	}
+	keys = append(keys, e.in[l]...)
+	xkeys = append(xkeys, e.inX[l]...)
+	e.cur, e.curX = meet(keys), meet(xkeys)
+	e.code = append(e.code, pinsn{label: l})
+}
+
+// meet returns the common key, or "" if the keys differ or there are none.
+func meet(keys []string) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	for _, k := range keys[1:] {
+		if k != keys[0] {
+			return ""
+		}
+	}
+	return keys[0]
+}
+
+func (e *emitter) jumpTo(l int) {
+	if e.in == nil {
+		e.in = make(map[int][]string)
+		e.inX = make(map[int][]string)
+	}
+	e.in[l] = append(e.in[l], e.cur)
+	e.inX[l] = append(e.inX[l], e.curX)
+}
+
+// preKey identifies a prefix whose result depends only on the packet;
+// prefixes that touch scratch memory or ancillary data get "".
+func preKey(pre []bpf.Instruction) string {
+	if len(pre) == 0 {
+		return ""
+	}
+	for _, in := range pre {
+		switch v := in.(type) {
+		case bpf.LoadScratch, bpf.StoreScratch, bpf.Jump, bpf.JumpIf, bpf.JumpIfX:
+			return ""
+		case bpf.LoadAbsolute:
+			if v.Off >= skfAdOff {
+				return ""
+			}
+		}
+	}
+	return fmt.Sprint(pre)
+}
 
 func (e *emitter) gen(p *pred, t, f int, depth int) error {
 	if depth > 10000 {
@@ -72,8 +138,10 @@ func (e *emitter) gen(p *pred, t, f int, depth int) error {
 	}
 	switch p.op {
 	case pTrue:
+		e.jumpTo(t)
 		e.code = append(e.code, pinsn{ja: true, t: t})
 	case pFalse:
+		e.jumpTo(f)
 		e.code = append(e.code, pinsn{ja: true, t: f})
 	case pNot:
 		return e.gen(p.a, f, t, depth+1)
@@ -92,9 +160,24 @@ func (e *emitter) gen(p *pred, t, f int, depth int) error {
 		e.place(mid)
 		return e.gen(p.b, t, f, depth+1)
 	case pAtom:
-		for _, in := range p.pre {
-			e.code = append(e.code, pinsn{ins: in})
+		key := preKey(p.pre)
+		if key == "" || key != e.cur {
+			for _, in := range p.pre {
+				if v, ok := in.(bpf.LoadMemShift); ok {
+					k := fmt.Sprint(v)
+					if k == e.curX {
+						continue // X already holds this header length
+					}
+					e.curX = k
+				} else if setsX(in) {
+					e.curX = ""
+				}
+				e.code = append(e.code, pinsn{ins: in})
+			}
 		}
+		e.cur = key
+		e.jumpTo(t)
+		e.jumpTo(f)
 		e.code = append(e.code, pinsn{jmp: true, cond: p.cond, k: p.k, x: p.x, t: t, f: f})
 	}
 	return nil
@@ -222,4 +305,17 @@ func (e *emitter) layout() (map[int]int, int) {
 		n++
 	}
 	return pos, n
+}
+
+// setsX reports whether in may change X (other than bpf.LoadMemShift).
+func setsX(in bpf.Instruction) bool {
+	switch v := in.(type) {
+	case bpf.TAX, bpf.Jump, bpf.JumpIf, bpf.JumpIfX, bpf.RawInstruction:
+		return true
+	case bpf.LoadScratch:
+		return v.Dst == bpf.RegX
+	case bpf.LoadConstant:
+		return v.Dst == bpf.RegX
+	}
+	return false
 }

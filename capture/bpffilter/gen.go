@@ -236,24 +236,27 @@ func (p *parser) portRange(lo, hi uint32) portTest {
 }
 
 // genPort builds gen_port OR gen_port6 for ipProto (protoUndef: tcp, udp
-// and sctp).
+// and sctp). libpcap tests the port once per protocol; testing the
+// protocol set first and the ports once gives the same verdict on every
+// frame (the same loads run in the same order), in far fewer instructions.
 func (p *parser) genPort(at token, ipProto int, dir string, test portTest) *pred {
 	protos := []uint32{uint32(ipProto)}
 	if ipProto == protoUndef {
 		protos = []uint32{protoTCP, protoUDP, protoSCTP}
 	}
-	var v4, v6 *pred
+	var pr4, pr6 *pred
 	for _, pr := range protos {
-		op4 := pAndOf(pAndOf(p.cmp(orLinkpl, 9, 1, pr), p.ipfrag()),
-			dirCombine(at, p, dir, func() *pred { return test(orTranIPv4, 0) }, func() *pred { return test(orTranIPv4, 2) }))
-		op6 := pAndOf(p.cmp(orLinkpl, 6, 1, pr),
-			dirCombine(at, p, dir, func() *pred { return test(orTranIPv6, 0) }, func() *pred { return test(orTranIPv6, 2) }))
-		if v4 == nil {
-			v4, v6 = op4, op6
+		c4, c6 := p.cmp(orLinkpl, 9, 1, pr), p.cmp(orLinkpl, 6, 1, pr)
+		if pr4 == nil {
+			pr4, pr6 = c4, c6
 		} else {
-			v4, v6 = pOrOf(v4, op4), pOrOf(v6, op6)
+			pr4, pr6 = pOrOf(pr4, c4), pOrOf(pr6, c6)
 		}
 	}
+	v4 := pAndOf(pAndOf(pr4, p.ipfrag()),
+		dirCombine(at, p, dir, func() *pred { return test(orTranIPv4, 0) }, func() *pred { return test(orTranIPv4, 2) }))
+	v6 := pAndOf(pr6,
+		dirCombine(at, p, dir, func() *pred { return test(orTranIPv6, 0) }, func() *pred { return test(orTranIPv6, 2) }))
 	v4 = pAndOf(p.genLinktype(at, 0x0800), v4)
 	v6 = pAndOf(p.genLinktype(at, 0x86dd), v6)
 	return pOrOf(v4, v6)
