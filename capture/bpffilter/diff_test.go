@@ -126,6 +126,7 @@ func differential(t *testing.T, noOpt bool) {
 		{LinkTypeLinuxSLL, diffExprsCooked},
 		{LinkTypeLinuxSLL2, diffExprsCooked},
 		{LinkTypeRaw, diffExprsCooked},
+		{LinkTypeNull, diffExprsCooked},
 	}
 	// Compile everything with tcpdump first, a few processes at a time
 	// (each run is mostly process start-up).
@@ -165,6 +166,12 @@ func differential(t *testing.T, noOpt bool) {
 			ref, refErr := rr.raw, rr.err
 			prog, err := Compile(expr, Options{LinkType: j.lt})
 			if refErr != nil || err != nil {
+				// Deliberate: libpcap emits a kernel-only ancillary load
+				// for inbound/outbound on a dead handle; offline we
+				// refuse instead (libpcap refuses for savefiles too).
+				if refErr == nil && err != nil && strings.Contains(err.Error(), "when reading a file") {
+					continue
+				}
 				if (refErr == nil) != (err == nil) {
 					t.Errorf("[%s] %q: libpcap error %v, ours %v", j.lt, expr, refErr, err)
 				}

@@ -88,7 +88,7 @@ var diffExprsCooked = []string{
 	"host ::1", "net 2001:db8::/32", "icmp6", "ip proto 47", "less 60", "greater 100",
 	"ip[6:2] & 0x1fff = 0", "udp[8:4] = 0xdeadbeef", "not tcp and not udp", "port 80 or 8080",
 	"sctp", "ip and len > 60", "ether proto 0x8915", "rarp", "ether[0] = 0", "ip6 proto 6",
-	"tcp dst port 80 or 8080", "ip broadcast",
+	"tcp dst port 80 or 8080", "ip broadcast", "inbound", "outbound and udp",
 }
 
 func init() {

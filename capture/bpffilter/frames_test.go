@@ -227,6 +227,10 @@ func cooked(f testFrame, lt LinkType) (testFrame, bool) {
 		if v := binary.BigEndian.Uint16(et); v != 0x0800 && v != 0x86dd {
 			return f, false
 		}
+	case LinkTypeNull:
+		// Address family in host byte order (Linux AF_INET/AF_INET6).
+		af := map[uint16]uint32{0x0800: 2, 0x86dd: 10, 0x0806: 24}[binary.BigEndian.Uint16(et)]
+		h = binary.NativeEndian.AppendUint32(nil, af)
 	}
 	d := append(h, pl...)
 	return testFrame{data: d, wireLen: f.wireLen - 14 + len(h)}, true

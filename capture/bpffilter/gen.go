@@ -651,7 +651,7 @@ func (p *parser) genDirection(at token, outbound bool) *pred {
 	var r *pred
 	switch {
 	case p.opts.Mode == Live:
-		r = atom([]bpf.Instruction{bpf.LoadAbsolute{Off: skfAdOff + skfPkttype, Size: 1}}, bpf.JumpEqual, 4)
+		r = atom([]bpf.Instruction{bpf.LoadAbsolute{Off: skfAdOff + skfPkttype, Size: 2}}, bpf.JumpEqual, 4)
 	case p.opts.LinkType == LinkTypeLinuxSLL:
 		r = p.cmp(orLinkhdr, 0, 2, 4)
 	case p.opts.LinkType == LinkTypeLinuxSLL2:

@@ -21,6 +21,7 @@ var liveExprs = []string{
 	"not vlan", "vlan and not vlan", "tcp port 80", "host 10.1.1.10", "ip multicast",
 	"vlan and portrange 1-100", "vlan and len > 60", "vlan and ip[ip[0] & 0xf] = 1",
 	"vlan and host 2001:db8::1", "vlan 1 or vlan 5",
+	"inbound", "outbound", "inbound and tcp", "vlan and outbound", "not outbound and vlan 100",
 }
 
 // kernelView returns the frame as a Linux AF_PACKET socket filter sees it:
@@ -69,6 +70,9 @@ func TestDifferentialLibpcapLive(t *testing.T) {
 				data, md := f.data, &meta{}
 				if variant == 1 {
 					data, md = kernelView(f.data)
+				}
+				if f.wireLen%3 == 0 {
+					md.pktType = 4 // PACKET_OUTGOING
 				}
 				rv, oob1 := runVMx(ref, data, f.wireLen, md)
 				ov, oob2 := runVMx(ours, data, f.wireLen, md)
