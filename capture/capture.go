@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
 	"golang.org/x/net/bpf"
 )
 
@@ -24,7 +23,9 @@ const DefaultBlockTimeout = 20 * time.Millisecond
 
 // LinkType is a pcap/pcapng link-layer header type (LINKTYPE_*). It is wider
 // than gopacket's layers.LinkType (a uint8 in v1.1.19), which cannot hold
-// LINKTYPE_LINUX_SLL2 (276).
+// LINKTYPE_LINUX_SLL2 (276). (capture deliberately does not import
+// gopacket/layers: its package initialisation costs tens of milliseconds of
+// CPU at every start.)
 type LinkType uint16
 
 // Link types the capture engine produces.
@@ -36,15 +37,6 @@ const (
 	// (capture.md §1.6 #8).
 	LinkTypeLinuxSLL2 LinkType = 276
 )
-
-// Layers returns the gopacket link type, and false when gopacket cannot
-// represent it (SLL2: see SLL2ToSLL).
-func (l LinkType) Layers() (layers.LinkType, bool) {
-	if l > 255 {
-		return 0, false
-	}
-	return layers.LinkType(l), true
-}
 
 // Direction selects packets by direction, like tcpdump -Q.
 type Direction int

@@ -17,4 +17,4 @@ trap 'rm -rf "$tmp"' EXIT
 CGO_ENABLED=0 go build -o "$tmp/smcdump" ./cmd/smcdump
 CGO_ENABLED=0 go build -o "$tmp/capbench" ./bench/capture/capbench
 echo "# $(date -u +%FT%TZ) $(uname -sr), $(nproc) CPUs, $(tcpdump --version 2>&1 | head -1)"
-"$tmp/capbench" run -smcdump "$tmp/smcdump" -n "$N" -rates "$RATES" -buffers "$BUFFERS" -dir "$DIR"
+"$tmp/capbench" run -smcdump "$tmp/smcdump" -n "$N" -rates "$RATES" -buffers "$BUFFERS" -dir "$DIR" -reps "${REPS:-1}"

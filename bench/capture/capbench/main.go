@@ -172,6 +172,8 @@ func runBench(args []string) error {
 	rates := fs.String("rates", "0", "comma-separated target rates in pps (0 = generator maximum)")
 	bufs := fs.String("buffers", "2048,65536", "comma-separated -B values in KiB (same for both tools)")
 	outDir := fs.String("dir", "/dev/shm", "directory both tools write to")
+	tools := fs.String("tools", "tcpdump,smcdump,smcdump-pcap", "tools to compare (smcdump-pcap = smcdump --format pcap)")
+	reps := fs.Int("reps", 1, "repetitions of each configuration")
 	fs.Parse(args)
 	self, err := os.Executable()
 	if err != nil {
@@ -197,27 +199,33 @@ func runBench(args []string) error {
 		buf, _ := strconv.Atoi(b)
 		for _, r := range strings.Split(*rates, ",") {
 			pps, _ := strconv.Atoi(r)
-			for _, tool := range []string{"tcpdump", "smcdump"} {
-				bin := *tcpdump
-				file := fmt.Sprintf("%s/capbench-%d.pcap", *outDir, os.Getpid())
-				targs := []string{"-i", "vb", "-B", b, "-w", file, "-Z", "root"}
-				if tool == "smcdump" {
-					bin = *smc
-					file += "ng"
-					targs = []string{"-i", "vb", "-B", b, "-w", file}
+			for rep := 0; rep < *reps; rep++ {
+				for _, tool := range strings.Split(*tools, ",") {
+					bin := *tcpdump
+					file := fmt.Sprintf("%s/capbench-%d.pcap", *outDir, os.Getpid())
+					targs := []string{"-i", "vb", "-B", b, "-w", file, "-Z", "root"}
+					switch tool {
+					case "smcdump":
+						bin = *smc
+						file += "ng"
+						targs = []string{"-i", "vb", "-B", b, "-w", file}
+					case "smcdump-pcap":
+						bin = *smc
+						targs = []string{"-i", "vb", "-B", b, "-w", file, "--format", "pcap"}
+					}
+					res, err := one(ns, self, bin, targs, *n, pps)
+					if err != nil {
+						return fmt.Errorf("%s: %w", tool, err)
+					}
+					if fi, err := os.Stat(file); err == nil {
+						res.fileBytes = fi.Size()
+					}
+					os.Remove(file)
+					res.tool, res.bufKiB = tool, buf
+					results = append(results, res)
+					fmt.Fprintf(os.Stderr, "%-12s -B %-6d offered %d at %.0f pps: captured %d, dropped %d, cpu %.2fs\n",
+						tool, buf, res.offered, res.achieved, res.captured, res.dropped, res.total)
 				}
-				res, err := one(ns, self, bin, targs, *n, pps)
-				if err != nil {
-					return fmt.Errorf("%s: %w", tool, err)
-				}
-				if fi, err := os.Stat(file); err == nil {
-					res.fileBytes = fi.Size()
-				}
-				os.Remove(file)
-				res.tool, res.bufKiB = tool, buf
-				results = append(results, res)
-				fmt.Fprintf(os.Stderr, "%-8s -B %-6d offered %d at %.0f pps: captured %d, dropped %d, cpu %.2fs\n",
-					tool, buf, res.offered, res.achieved, res.captured, res.dropped, res.total)
 			}
 		}
 	}
