@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,11 +23,58 @@ type TextOptions struct {
 	MaxConnections int
 }
 
-// WriteJSON writes the report as indented JSON (schema SchemaVersion).
+// WriteJSON writes the report as indented JSON (schema SchemaVersion). It
+// streams the connection list, so memory does not grow with the size of the
+// output.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	bw := bufio.NewWriterSize(w, 256<<10)
+	ew := &errWriter{w: bw}
+	part := func(name string, v any, last bool) {
+		b, err := json.MarshalIndent(v, "  ", "  ")
+		if err != nil && ew.err == nil {
+			ew.err = err
+		}
+		ew.printf("  %q: %s", name, b)
+		if !last {
+			ew.printf(",")
+		}
+		ew.printf("\n")
+	}
+	ew.printf("{\n")
+	part("schema", r.Schema, false)
+	part("files", r.Files, false)
+	part("summary", r.Summary, false)
+	part("fallbacks", r.Fallbacks, false)
+	part("services", r.Services, false)
+	part("peer_pairs", r.PeerPairs, false)
+	ew.printf("  \"connections\": [")
+	for i, c := range r.Connections {
+		b, err := json.MarshalIndent(c, "    ", "  ")
+		if err != nil && ew.err == nil {
+			ew.err = err
+		}
+		if i > 0 {
+			ew.printf(",")
+		}
+		ew.printf("\n    %s", b)
+	}
+	if len(r.Connections) > 0 {
+		ew.printf("\n  ")
+	}
+	ew.printf("],\n")
+	last := r.Multicast == nil && r.Counters == nil
+	part("roce", r.RoCE, last)
+	if r.Multicast != nil {
+		part("multicast", r.Multicast, r.Counters == nil)
+	}
+	if r.Counters != nil {
+		part("counters", r.Counters, true)
+	}
+	ew.printf("}\n")
+	if ew.err != nil {
+		return ew.err
+	}
+	return bw.Flush()
 }
 
 // WriteText writes the human-readable report.

@@ -108,11 +108,13 @@ type Tracker struct {
 	totalTCP    int
 	truncFrames int
 	file        string
+	closed      map[connKey]time.Time // recently finished connections
+	nPkts       int
 }
 
 // NewTracker returns an empty tracker.
 func NewTracker() *Tracker {
-	return &Tracker{conns: make(map[connKey]*tcpConn), roce: newRoCETracker()}
+	return &Tracker{conns: make(map[connKey]*tcpConn), roce: newRoCETracker(), closed: make(map[connKey]time.Time)}
 }
 
 func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
@@ -139,6 +141,11 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 		}
 	}
 	if c == nil {
+		if !syn {
+			if closed, ok := t.closed[k]; ok && ts.Sub(closed) < closedLinger {
+				return // trailing ACK/FIN of a connection already finished
+			}
+		}
 		c = t.newConn(k, frameNo, ts)
 	}
 	c.res.Packets++
@@ -206,7 +213,24 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 	if f.payloadLen > 0 {
 		t.payload(c, f, dir, frameNo, ts)
 	}
+	// A connection that is over (RST, or FIN from both sides) is finished
+	// now, so memory is bounded by the open connections, not all of them.
+	if c.rst[0] != nil || c.rst[1] != nil || c.fin[0] != nil && c.fin[1] != nil {
+		t.finish(c)
+		t.closed[k] = ts
+		if t.nPkts++; t.nPkts&0xffff == 0 {
+			for ck, ct := range t.closed {
+				if ts.Sub(ct) > closedLinger {
+					delete(t.closed, ck)
+				}
+			}
+		}
+	}
 }
+
+// closedLinger is how long packets of a finished connection are absorbed
+// (TIME_WAIT-like) before the 4-tuple counts as a new connection.
+const closedLinger = 2 * time.Minute
 
 func (c *tcpConn) markEnd(ts time.Time) {
 	c.ended = true
