@@ -27,13 +27,6 @@ func (a arith) toA() []bpf.Instruction {
 	return a.code
 }
 
-func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
-}
-
 // Binary precedence levels, loosest first. In libpcap's grammar.y '%' and
 // '^' have no declared precedence, so yacc always shifts on them: their
 // left operand is the operand just before them and their right operand is
@@ -74,7 +67,7 @@ func (p *parser) parseRelation() (*pred, error) {
 			bpf.LoadConstant{Dst: bpf.RegA, Val: a0.val})
 		useX = true
 	default:
-		r := maxInt(a1.maxReg+1, regArith)
+		r := max(a1.maxReg+1, regArith)
 		if r > 15 {
 			return nil, p.errAt(op, "expression too complex (too many scratch registers needed)")
 		}
@@ -177,14 +170,14 @@ func (p *parser) combine(t token, op bpf.ALUOp, l, r arith) (arith, error) {
 			bpf.LoadConstant{Dst: bpf.RegA, Val: l.val}, bpf.ALUOpX{Op: op})
 		out.maxReg = r.maxReg
 	default:
-		reg := maxInt(r.maxReg+1, regArith)
+		reg := max(r.maxReg+1, regArith)
 		if reg > 15 {
 			return arith{}, p.errAt(t, "expression too complex (too many scratch registers needed)")
 		}
 		code := append(append([]bpf.Instruction{}, l.code...), bpf.StoreScratch{Src: bpf.RegA, N: reg})
 		code = append(append(code, r.code...), bpf.TAX{}, bpf.LoadScratch{Dst: bpf.RegA, N: reg}, bpf.ALUOpX{Op: op})
 		out.code = code
-		out.maxReg = maxInt(l.maxReg, reg)
+		out.maxReg = max(l.maxReg, reg)
 	}
 	return out, nil
 }
@@ -327,7 +320,7 @@ func (p *parser) genLoad(at token, idx arith, size int) (arith, error) {
 		if idx.konst {
 			out.code = append(p.loadxIPHdrLen(), bpf.LoadIndirect{Off: p.st.linkpl.c + idx.val, Size: size})
 		} else {
-			reg := maxInt(idx.maxReg+1, regArith)
+			reg := max(idx.maxReg+1, regArith)
 			if reg > 15 {
 				return arith{}, p.errAt(at, "expression too complex (too many scratch registers needed)")
 			}
@@ -336,7 +329,7 @@ func (p *parser) genLoad(at token, idx arith, size int) (arith, error) {
 			code = append(code, bpf.LoadScratch{Dst: bpf.RegA, N: reg}, bpf.ALUOpX{Op: bpf.ALUOpAdd},
 				bpf.TAX{}, bpf.LoadIndirect{Off: p.st.linkpl.c, Size: size})
 			out.code = code
-			out.maxReg = maxInt(out.maxReg, reg)
+			out.maxReg = max(out.maxReg, reg)
 		}
 		c := pAndOf(pAndOf(p.genProtoAbbrev(at, at.text), p.ipfrag()), p.genLinktype(at, 0x0800))
 		out.conds = append(out.conds, c)

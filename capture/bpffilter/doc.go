@@ -22,4 +22,34 @@
 // built-in table mirroring Debian's netbase /etc/services.
 //
 // Format prints a program the way `tcpdump -d`, `-dd` and `-ddd` do.
+//
+// # Differences from libpcap
+//
+//   - No optimizer. The generated code follows libpcap's unoptimized code
+//     (tcpdump -O) and gives the same verdict on every test frame, short
+//     frames included. Two cheap, verdict-preserving reductions are made
+//     (a load whose result is already in A or X is not repeated; `port`
+//     tests the tcp/udp/sctp set once), but programs are still larger than
+//     libpcap's optimized ones, and very long expressions can exceed the
+//     4096-instruction limit or the kernel's optmem_max.
+//   - Against libpcap's optimized program a verdict can differ on a short
+//     frame when the two programs reach out-of-range loads in a different
+//     order (the first such load rejects). On live handles libpcap's
+//     optimizer also moves the in-band TPID test (which advances the VLAN
+//     offset registers) ahead of the [vlanp] test, which changes verdicts
+//     of e.g. "ip or vlan and ip" on QinQ frames; smcdump keeps libpcap's
+//     unoptimized order.
+//   - Names: host and network names are never resolved (an error says so);
+//     service and protocol names come from built-in tables (a subset of
+//     Debian netbase).
+//   - Not supported (clear error): gateway, protochain, mpls, pppoed,
+//     pppoes, geneve, byte, ifindex, llc, 802.11 and ATM/SS7/pf keywords,
+//     IPX/AppleTalk/DECnet/ISO/STP protocol names, `ether proto` for the
+//     IPX and SNAP LLC SAPs, and LLC protocols on cooked captures.
+//   - `ip broadcast` assumes netmask 0 (as tcpdump without -i does).
+//   - `inbound`/`outbound` use the kernel's packet type in Live mode and
+//     the cooked header offline; offline on other link types it is an error
+//     (libpcap emits a kernel-only load for dead handles).
+//   - Error messages are smcdump's own (libpcap's wording where possible)
+//     and always name the offending token and its column.
 package bpffilter

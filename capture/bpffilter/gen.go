@@ -19,8 +19,6 @@ const (
 	orTranIPv6        // fixed 40-byte IPv6 header
 )
 
-func sizeOf(sz int) int { return sz }
-
 // loadOff returns instructions that load size bytes at o+off into A.
 func loadOff(o offset, off uint32, size int) []bpf.Instruction {
 	if o.variable {
@@ -205,7 +203,7 @@ func (p *parser) ipfrag() *pred {
 	return pNotOf(p.cmpOp(orLinkpl, 6, 2, bpf.JumpBitsSet, 0x1fff))
 }
 
-func dirCombine(at token, p *parser, dir string, src, dst func() *pred) *pred {
+func dirCombine(dir string, src, dst func() *pred) *pred {
 	switch dir {
 	case "src":
 		return src()
@@ -254,9 +252,9 @@ func (p *parser) genPort(at token, ipProto int, dir string, test portTest) *pred
 		}
 	}
 	v4 := pAndOf(pAndOf(pr4, p.ipfrag()),
-		dirCombine(at, p, dir, func() *pred { return test(orTranIPv4, 0) }, func() *pred { return test(orTranIPv4, 2) }))
+		dirCombine(dir, func() *pred { return test(orTranIPv4, 0) }, func() *pred { return test(orTranIPv4, 2) }))
 	v6 := pAndOf(pr6,
-		dirCombine(at, p, dir, func() *pred { return test(orTranIPv6, 0) }, func() *pred { return test(orTranIPv6, 2) }))
+		dirCombine(dir, func() *pred { return test(orTranIPv6, 0) }, func() *pred { return test(orTranIPv6, 2) }))
 	v4 = pAndOf(p.genLinktype(at, 0x0800), v4)
 	v6 = pAndOf(p.genLinktype(at, 0x86dd), v6)
 	return pOrOf(v4, v6)
@@ -280,7 +278,7 @@ func (p *parser) portProto(at token, proto string) (int, bool) {
 
 // hostop tests IPv4 addresses at src/dst offsets of the network header.
 func (p *parser) hostop(at token, addr, mask uint32, dir string, srcOff, dstOff uint32) *pred {
-	return dirCombine(at, p, dir,
+	return dirCombine(dir,
 		func() *pred { return p.mcmp(orLinkpl, srcOff, 4, addr, mask) },
 		func() *pred { return p.mcmp(orLinkpl, dstOff, 4, addr, mask) })
 }
@@ -412,7 +410,7 @@ func (p *parser) genMcode6(at token, plen uint32, q qual) *pred {
 		}
 		return r
 	}
-	hop := dirCombine(at, p, q.dir, func() *pred { return word(8) }, func() *pred { return word(24) })
+	hop := dirCombine(q.dir, func() *pred { return word(8) }, func() *pred { return word(24) })
 	return pAndOf(p.genLinktype(at, 0x86dd), hop)
 }
 
@@ -435,7 +433,7 @@ func (p *parser) ehostop(at token, mac [6]byte, dir string) *pred {
 				p.cmp(orLinkhdr, off, 2, uint32(binary.BigEndian.Uint16(mac[:2]))))
 		}
 	}
-	return dirCombine(at, p, dir, ecmp(6), ecmp(0))
+	return dirCombine(dir, ecmp(6), ecmp(0))
 }
 
 // genScode handles names: service names for ports, protocol names; host
