@@ -362,7 +362,9 @@ func TestLab(t *testing.T) {
 			t.Fatal(err)
 		}
 		l.sh("ip", "netns", "exec", l.nsS, "nft", "-f", rf)
-		recv, rcvbufErrs, _, r := l.run(labRun{})
+		// a socket buffer that holds the whole run: the receiver cannot
+		// overflow even on a loaded CI machine
+		recv, rcvbufErrs, _, r := l.run(labRun{recv: []string{"-r", "16777216", "-R"}})
 		_, q := labStream(t, r)
 		var truth []uint64
 		for i := uint64(0); i < labCount; i += 100 {
@@ -407,7 +409,8 @@ func TestLab(t *testing.T) {
 	t.Run("c-capture-loss", func(t *testing.T) {
 		// Stand-in until smcdump's own capture engine is wired in: tcpdump
 		// with a tiny buffer (-B 1 KiB) under a fast feed drops packets; the
-		// receiver (32 MiB SO_RCVBUFFORCE) gets everything. Every gap in the
+		// receiver (SO_RCVBUFFORCE 32 MiB, doubled by the kernel: room for
+		// the whole run) gets everything. Every gap in the
 		// capture must be covered by the capture's own drop counter.
 		l := newLab(t, "c", msend, mrecv)
 		const n = 20000
