@@ -57,7 +57,28 @@ func newNetns(t testing.TB) string {
 	run(t, "ip", "-n", name, "link", "add", "va", "type", "veth", "peer", "name", "vb")
 	run(t, "ip", "-n", name, "link", "set", "va", "up")
 	run(t, "ip", "-n", name, "link", "set", "vb", "up")
+	waitLinkUp(t, name, "va", "vb")
 	return name
+}
+
+// waitLinkUp waits until the links report operstate UP: until linkwatch has
+// run (up to a second on a busy machine) veth transmits into a noop qdisc
+// that drops every frame.
+func waitLinkUp(t testing.TB, ns string, links ...string) {
+	t.Helper()
+	for _, l := range links {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			out, _ := exec.Command("ip", "-n", ns, "-o", "link", "show", l).Output()
+			if strings.Contains(string(out), "state UP") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not come up: %s", l, out)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 }
 
 // inNetns runs fn on a dedicated OS thread that has joined namespace ns.

@@ -113,6 +113,21 @@ func testNetns(t *testing.T) string {
 	sh("ip", "-n", ns, "link", "add", "va", "type", "veth", "peer", "name", "vb")
 	sh("ip", "-n", ns, "link", "set", "va", "up")
 	sh("ip", "-n", ns, "link", "set", "vb", "up")
+	// Until linkwatch marks the veth pair up (up to a second on a busy
+	// machine) frames go to a noop qdisc and are dropped.
+	for _, l := range []string{"va", "vb"} {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			out, _ := exec.Command("ip", "-n", ns, "-o", "link", "show", l).Output()
+			if strings.Contains(string(out), "state UP") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not come up: %s", l, out)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	return ns
 }
 
