@@ -277,6 +277,12 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 		if b > top {
 			return obsInOrder
 		}
+		if s.inRecentGap(a) {
+			// late for a hole already reported lost (too many open holes):
+			// not a duplicate; the loss stays reported
+			s.stale++
+			return obsStale
+		}
 		s.dups++
 		return obsDup
 	}
@@ -373,6 +379,16 @@ func burstBucket(n uint64) int {
 		b++
 	}
 	return b
+}
+
+// inRecentGap reports whether seq lies in one of the last maxHoles reported gaps.
+func (s *seqSpace) inRecentGap(seq uint64) bool {
+	for i := len(s.gaps) - 1; i >= 0 && i >= len(s.gaps)-maxHoles; i-- {
+		if g := s.gaps[i]; seq >= g.first && seq-g.first < g.count {
+			return true
+		}
+	}
+	return false
 }
 
 // flush finalizes all open holes (end of epoch or explicit flush).

@@ -93,8 +93,15 @@ func TestSeqSpaceBoundedHoles(t *testing.T) {
 	if len(sp.holes) > maxHoles {
 		t.Fatalf("holes %d > %d", len(sp.holes), maxHoles)
 	}
+	// a late arrival for a hole that was reported when the cap was hit is
+	// not a duplicate
+	sp.observe(19999, 1, 0, 0)
+	sp.observe(19869, 1, 0, 0) // newest reported gap (holes 19871..19997 are still open)
+	if sp.dups != 0 || sp.stale != 1 {
+		t.Errorf("dups %d stale %d, want 0 1", sp.dups, sp.stale)
+	}
 	sp.flush()
 	if _, lost := sp.totals(); lost != 9999 {
-		t.Fatalf("lost %d, want 9999", lost)
+		t.Fatalf("lost %d, want 9999 (the late one stays counted as lost)", lost)
 	}
 }
