@@ -298,3 +298,18 @@ type Config struct {
 	// sequence space for Report.WritePlot (--plot).
 	Plot bool
 }
+
+// ParsePair parses the value of the --pair flag, "A,B" with two stream
+// selectors (see Selector), for Config.Pairs.
+func ParsePair(s string) ([2]string, error) {
+	a, b, ok := strings.Cut(s, ",")
+	if !ok || strings.TrimSpace(a) == "" || strings.TrimSpace(b) == "" {
+		return [2]string{}, fmt.Errorf("--pair %q: want A,B (two stream selectors)", s)
+	}
+	for _, x := range []string{a, b} {
+		if _, err := ParseSelector(x); err != nil {
+			return [2]string{}, fmt.Errorf("--pair %q: %v", s, err)
+		}
+	}
+	return [2]string{strings.TrimSpace(a), strings.TrimSpace(b)}, nil
+}

@@ -316,3 +316,15 @@ func TestCountOnlyLost(t *testing.T) {
 		t.Errorf("lost %d notes %v, want 2 and a note", r.Lost(), r.Streams[0].Notes)
 	}
 }
+
+func TestParsePair(t *testing.T) {
+	p, err := ParsePair("239.1.1.1:5000, 239.1.1.2:5000")
+	if err != nil || p != [2]string{"239.1.1.1:5000", "239.1.1.2:5000"} {
+		t.Errorf("got %v %v", p, err)
+	}
+	for _, bad := range []string{"239.1.1.1", "a,b", ",239.1.1.1", "239.1.1.1:0,239.1.1.2"} {
+		if _, err := ParsePair(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
