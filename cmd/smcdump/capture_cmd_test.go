@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -19,6 +21,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/capture"
 )
 
@@ -289,6 +292,58 @@ func TestSIGINTFinalisesFile(t *testing.T) {
 	}
 	if n := tsharkPackets(t, path); n != 100 {
 		t.Fatalf("tshark read %d packets, want 100", n)
+	}
+	checkWithReader(t, path, 100, true)
+}
+
+// checkWithReader reads the file with smcdump's own reader: the packet count
+// matches, the ISB carries the counters and (pcapng) kernel-counter
+// snapshots are stored as custom blocks (capture/PCAPNG.md).
+func checkWithReader(t *testing.T, path string, want int, kstatBlocks bool) {
+	t.Helper()
+	fr, err := analyze.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fr.Close()
+	n := 0
+	for {
+		_, err := fr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		n++
+	}
+	if n != want {
+		t.Fatalf("smcdump's reader: %d packets, want %d", n, want)
+	}
+	if p := fr.Problems(); len(p) > 0 {
+		t.Fatalf("reader problems: %v", p)
+	}
+	if !kstatBlocks {
+		return
+	}
+	st := fr.Stats()
+	if len(st) == 0 || st[len(st)-1].IfRecv == nil || *st[len(st)-1].IfRecv != uint64(want) ||
+		st[len(st)-1].UsrDeliv == nil || *st[len(st)-1].UsrDeliv != uint64(want) {
+		t.Fatalf("ISB: %+v", st)
+	}
+	snaps := 0
+	for _, cb := range fr.CustomBlocks() {
+		if cb.PEN != capture.KstatPEN || !bytes.HasPrefix(cb.Data, []byte(capture.KstatTag)) {
+			continue
+		}
+		js := bytes.TrimRight(cb.Data[len(capture.KstatTag):], "\x00")
+		if !json.Valid(js) {
+			t.Fatalf("kstat block is not JSON: %.200q", js)
+		}
+		snaps++
+	}
+	if snaps < 2 {
+		t.Fatalf("%d kstat snapshots in the file, want at least 2 (start, end)", snaps)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os/user"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/capture"
 	"github.com/smcdump/smcdump/capture/bpffilter"
+	"github.com/smcdump/smcdump/capture/kstat"
 )
 
 // captureFilter implements capture.Filter with capture/bpffilter: Live code
@@ -91,30 +91,8 @@ func dumpFilter(w io.Writer, o *captureOptions, expr string) error {
 }
 
 // formatFilter prints a program like tcpdump -d (1), -dd (2), -ddd (3).
-// TODO(bpffilter): switch to bpffilter.Format once it lands; level 1 here
-// uses x/net/bpf's assembler syntax rather than libpcap's bpf_image.
 func formatFilter(prog []bpf.Instruction, level int) (string, error) {
-	raw, err := bpf.Assemble(prog)
-	if err != nil {
-		return "", err
-	}
-	var sb strings.Builder
-	switch level {
-	case 3:
-		fmt.Fprintf(&sb, "%d\n", len(raw))
-		for _, r := range raw {
-			fmt.Fprintf(&sb, "%d %d %d %d\n", r.Op, r.Jt, r.Jf, r.K)
-		}
-	case 2:
-		for _, r := range raw {
-			fmt.Fprintf(&sb, "{ 0x%x, %d, %d, 0x%08x },\n", r.Op, r.Jt, r.Jf, r.K)
-		}
-	default:
-		for i, ins := range prog {
-			fmt.Fprintf(&sb, "(%03d) %v\n", i, ins)
-		}
-	}
-	return sb.String(), nil
+	return bpffilter.Format(prog, level)
 }
 
 // dropPrivileges switches to user name (tcpdump -Z) after the capture
@@ -151,10 +129,15 @@ func dropPrivileges(name string) error {
 	return nil
 }
 
-// kstatCollect takes one kernel-counter snapshot as JSON. It is nil until
-// capture/kstat provides a collector; then kernel counters are stored in
-// the pcapng file (capture/PCAPNG.md).
-var kstatCollect func(ctx context.Context) ([]byte, error)
+// kstatCollect takes one kernel-counter snapshot as JSON; the snapshots are
+// stored in the pcapng file (capture/PCAPNG.md). Tests may replace it.
+var kstatCollect = func(ctx context.Context) ([]byte, error) {
+	s, err := kstat.Collect(ctx, kstat.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return s.MarshalJSON()
+}
 
 // kstatRecorder stores kernel-counter snapshots in the output file at the
 // start, every interval, at each rotation and at the end.
