@@ -160,7 +160,10 @@ func (p *parser) combine(t token, op bpf.ALUOp, l, r arith) (arith, error) {
 	if l.konst && r.konst {
 		return constArith(foldALU(op, l.val, r.val)), nil
 	}
-	out := arith{conds: append(append([]*pred{}, l.conds...), r.conds...)}
+	// libpcap's gen_arth keeps only the left operand's protocol
+	// conditions: "1 + tcp[0] = 5" tests no protocol at all, and
+	// "ip[0] + tcp[0] = 5" only IPv4 (verified with tcpdump -O -d).
+	out := arith{conds: append([]*pred{}, l.conds...)}
 	switch {
 	case r.konst:
 		out.code = append(append([]bpf.Instruction{}, l.code...), bpf.ALUOpConstant{Op: op, Val: r.val})
@@ -331,8 +334,14 @@ func (p *parser) genLoad(at token, idx arith, size int) (arith, error) {
 			out.code = code
 			out.maxReg = max(out.maxReg, reg)
 		}
-		c := pAndOf(pAndOf(p.genProtoAbbrev(at, at.text), p.ipfrag()), p.genLinktype(at, 0x0800))
-		out.conds = append(out.conds, c)
+		// Order as libpcap: IPv4, the index's conditions, the protocol,
+		// first fragment.
+		c := p.genLinktype(at, 0x0800)
+		for _, ic := range idx.conds {
+			c = pAndOf(c, ic)
+		}
+		c = pAndOf(c, pAndOf(p.genProtoAbbrev(at, at.text), p.ipfrag()))
+		out.conds = []*pred{c}
 	case "icmp6":
 		out.code = loadRel(p.st.linkpl, 40)
 		out.conds = append(out.conds, pAndOf(p.genLinktype(at, 0x86dd), p.cmp(orLinkpl, 6, 1, 58)))
