@@ -36,6 +36,8 @@ type analyzeOptions struct {
 	pairs    []string
 	noUDP    bool
 	stats    []string
+	plot     string
+	minConf  float64
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -83,6 +85,8 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met.`
 	f.StringArrayVar(&o.seq, "seq", nil, "force a UDP sequence format: FORMAT or SELECTOR=FORMAT (mtools, mtools-dec, rtp, ts, rtp-ts, moldudp64, mdp3, offset:O:W:be|le, none); repeatable")
 	f.StringArrayVar(&o.pairs, "pair", nil, "A/B legs carrying the same feed: SELECTOR-A,SELECTOR-B (e.g. 239.1.1.1:5000,239.2.1.1:5000); repeatable")
 	f.BoolVar(&o.noUDP, "no-udp", false, "skip the UDP stream (multicast gap) analysis")
+	f.StringVar(&o.plot, "plot", "", "write an SVG plot of sequence number against time per UDP stream, gaps marked, to this file")
+	f.Float64Var(&o.minConf, "min-confidence", 0, "UDP sequence-format detection confidence (0..1) below which a stream is only counted (0 = 0.5)")
 	f.StringArrayVar(&o.stats, "stats", nil, "kernel counter snapshot taken around the capture (smcdump stats -o file, saved smcr stats / netstat -s / nstat text, or a directory of raw /proc and netlink files); give it twice: --stats BEFORE --stats AFTER")
 	return cmd
 }
@@ -108,12 +112,14 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		cfg.Multicast.Seq = append(cfg.Multicast.Seq, rule)
 	}
 	for _, p := range o.pairs {
-		a, b, ok := strings.Cut(p, ",")
-		if !ok || a == "" || b == "" {
-			return &exitError{codeUsage, fmt.Errorf("--pair %q: want SELECTOR-A,SELECTOR-B", p)}
+		pair, err := mcast.ParsePair(p)
+		if err != nil {
+			return &exitError{codeUsage, err}
 		}
-		cfg.Multicast.Pairs = append(cfg.Multicast.Pairs, [2]string{a, b})
+		cfg.Multicast.Pairs = append(cfg.Multicast.Pairs, pair)
 	}
+	cfg.Multicast.MinConfidence = o.minConf
+	cfg.Multicast.Plot = o.plot != ""
 	if o.filter != "" {
 		nf, err := offlineFilter(o.filter)
 		if err != nil {
@@ -144,6 +150,11 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 			return err
 		}
 	}
+	if o.plot != "" {
+		if err := writePlot(o.plot, rep); err != nil {
+			return &exitError{codeError, err}
+		}
+	}
 	if runErr != nil {
 		return &exitError{codeError, runErr}
 	}
@@ -151,6 +162,23 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		return &exitError{codeGate, errors.New(msg)}
 	}
 	return nil
+}
+
+// writePlot writes the multicast SVG plot (or an empty plot when the
+// capture has no UDP streams).
+func writePlot(path string, rep *analyze.Report) error {
+	if rep.Multicast == nil {
+		return fmt.Errorf("--plot: the capture has no UDP streams to plot")
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rep.Multicast.WritePlot(f); err != nil {
+		f.Close()
+		return fmt.Errorf("--plot: %v", err)
+	}
+	return f.Close()
 }
 
 // loadSnapshot reads a kernel counter snapshot file or raw directory.
