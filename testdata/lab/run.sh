@@ -44,7 +44,8 @@ QEMU_PIDS=()
 cleanup() {
   for p in "${QEMU_PIDS[@]:-}"; do [ -n "$p" ] && kill -KILL "$p" 2>/dev/null || true; done
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get, qemu)"
 
@@ -202,7 +203,17 @@ boot_vm() {
 
 wait_vm() { # pid vmdir timeout
   local pid=$1 vmdir=$2 t=$3 n=0
+  local done_at=-1
   while kill -0 "$pid" 2>/dev/null; do
+    # the guest prints "smclab: done" after its results are on disk; a
+    # kernel with a task stuck in SMC (6.1 stall) may then hang in poweroff.
+    if [ $done_at -lt 0 ] && grep -q '^smclab: done' "$vmdir/console.log" 2>/dev/null; then done_at=$n; fi
+    if [ $done_at -ge 0 ] && [ $((n - done_at)) -ge 15 ]; then
+      say "VM $(basename "$vmdir") finished its work but did not power off in 15 s: killing it"
+      echo "guest finished but did not power off within 15 s (kernel shutdown blocked); killed by host" > "$vmdir/killed.txt"
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
     if [ $n -ge "$t" ]; then
       say "VM $(basename "$vmdir") still running after ${t}s: killing it"
       kill -KILL "$pid" 2>/dev/null || true
@@ -223,7 +234,7 @@ collect() { # scenario vmdir capture-vm? ; copy results of one VM into OUT
   [ -f "$vmdir/out/trace.pcap" ] && cp "$vmdir/out/trace.pcap" "$o/$scen.pcap"
   [ -d "$vmdir/out/snap" ] && cp -r "$vmdir/out/snap/." "$o/snap/$scen/"
   local f
-  for f in client.log server.log guest.log dmesg.txt commands.txt topology.txt capture.txt rdma-link.txt notes.txt tcpdump.log uname-r.txt; do
+  for f in client.log server.log client.stderr server.stderr guest.log dmesg.txt commands.txt topology.txt capture.txt rdma-link.txt notes.txt tcpdump.log uname-r.txt; do
     [ -f "$vmdir/out/$f" ] && cp "$vmdir/out/$f" "$o/logs/$scen/$side-$f"
   done
   cp "$vmdir/qemu-cmd.txt" "$o/logs/$scen/$side-qemu-cmd.txt"

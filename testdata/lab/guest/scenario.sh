@@ -13,7 +13,7 @@ CLI4=10.0.0.1 SRV4=10.0.0.2 CLI6=fd00::1 SRV6=fd00::2
 UEID=SMCDUMP-LAB-UEID
 OUT=/out
 mkdir -p $OUT/snap
-log() { echo "smclab[$ROLE]: $*"; }
+log() { echo "smclab[$ROLE]: $*"; echo "smclab[$ROLE]: $*" > /dev/console; }
 run() { log "+ $*"; echo "$*" >> $OUT/commands.txt; "$@"; }
 NS() { ns=$1; shift; if [ "$ns" = init ]; then "$@"; else xip netns exec "$ns" "$@"; fi; }
 
@@ -71,12 +71,14 @@ capture_stop() {
 bg_client() { # netns "client flags" seconds
   log "+ peer client -log $OUT/client.log $2 (netns $1, bounded ${3}s)"
   echo "peer client -log $OUT/client.log $2" >> $OUT/commands.txt
-  NS "$1" peer client -log $OUT/client.log $2 &
+  NS "$1" peer client -log $OUT/client.log $2 > $OUT/client.stderr 2>&1 < /dev/null &
   CPID=$!
   n=0; while kill -0 $CPID 2>/dev/null && [ $n -lt $(( $3 + 5 )) ]; do sleep 1; n=$((n+1)); done
   if kill -0 $CPID 2>/dev/null; then
     log "client still running after $n s; sending SIGKILL"; kill -KILL $CPID 2>/dev/null
-    echo "client process still alive after ${n}s, SIGKILL sent" >> $OUT/notes.txt
+    echo "client process still alive after ${n}s (blocked in the kernel), SIGKILL sent" >> $OUT/notes.txt
+    sleep 25 # give the kernel's hung-task detector (20 s, set by /init) time to report
+    kill -0 $CPID 2>/dev/null && echo "client process still alive 25 s after SIGKILL" >> $OUT/notes.txt
   else
     wait $CPID; log "client exit $? after ~${n}s"
   fi
@@ -86,7 +88,7 @@ bg_client() { # netns "client flags" seconds
 single() { # "server flags" "client flags" client-timeout
   snap cli client before; snap srv server before
   capture_start srv vs
-  NS srv timeout -s KILL $(( $3 + 30 )) peer server -log $OUT/server.log $1 &
+  NS srv timeout -s KILL $(( $3 + 30 )) peer server -log $OUT/server.log $1 > $OUT/server.stderr 2>&1 < /dev/null &
   SPID=$!
   sleep 1
   bg_client cli "$2" $3
@@ -185,7 +187,8 @@ case "$SCEN:$ROLE" in
   g-many:*)
     vm_net; vm_rxe ueid pnet
     N=${SMCLAB_G_N:-200}
-    pair "$S4 -n $N -timeout 240s" "$S4 -n $N -parallel 4 -bytes 256 -connect-timeout 30s" 240 ;;
+    T=$(( 90 + N ))
+    pair "$S4 -n $N -timeout ${T}s" "$S4 -n $N -parallel 4 -bytes 256 -connect-timeout 30s" $T ;;
   *)
     log "unknown scenario/role $SCEN:$ROLE"; exit 1 ;;
 esac
