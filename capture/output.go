@@ -198,10 +198,9 @@ func (o *Output) open() error {
 		}
 		o.w, o.ng = nw, nw
 	}
-	if o.cfg.PacketBuffered {
-		return o.flushLocked()
-	}
-	return nil
+	// Put the headers on disk at once, so that the file is valid even if
+	// a later write fails (disk full).
+	return o.flushLocked()
 }
 
 // finish writes the ISBs, flushes and closes the current file.

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"time"
@@ -21,6 +22,7 @@ func NewPcapWriter(w io.Writer, linkType LinkType, snaplen int, micro bool, bufS
 		snaplen = DefaultSnaplen
 	}
 	pw := &PcapWriter{bw: newBlockWriter(w, bufSize), micro: micro}
+	pw.bw.boundary = pcapBoundary
 	magic := uint32(0xa1b23c4d)
 	if micro {
 		magic = 0xa1b2c3d4
@@ -35,6 +37,26 @@ func NewPcapWriter(w io.Writer, linkType LinkType, snaplen int, micro bool, bufS
 	b = appendU32(b, uint32(linkType))
 	pw.bw.buf = b
 	return pw, nil
+}
+
+// pcapBoundary walks pcap records (caplen at offset 8 of the 16-byte record
+// header), after the 24-byte file header when buf starts the file.
+func pcapBoundary(buf []byte, n int, first bool) int {
+	off := 0
+	if first {
+		if n < 24 {
+			return 0
+		}
+		off = 24
+	}
+	for off+16 <= n {
+		l := 16 + int(binary.LittleEndian.Uint32(buf[off+8:]))
+		if off+l > n {
+			break
+		}
+		off += l
+	}
+	return off
 }
 
 // WritePacket writes one record for p.

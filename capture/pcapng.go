@@ -71,6 +71,23 @@ type blockWriter struct {
 	size    int
 	written int64
 	err     error
+	// boundary returns the length of the longest prefix of buf, at most n
+	// bytes, that consists of whole blocks (records). first tells whether
+	// buf starts at the beginning of the file.
+	boundary func(buf []byte, n int, first bool) int
+}
+
+// ngBoundary walks pcapng blocks (total length at offset 4).
+func ngBoundary(buf []byte, n int, _ bool) int {
+	off := 0
+	for off+8 <= len(buf) {
+		l := int(binary.LittleEndian.Uint32(buf[off+4:]))
+		if l < 12 || off+l > n {
+			break
+		}
+		off += l
+	}
+	return off
 }
 
 func newBlockWriter(w io.Writer, size int) *blockWriter {
@@ -107,9 +124,15 @@ func (b *blockWriter) flush() error {
 	}
 	if err != nil {
 		if b.f != nil && n > 0 {
-			// Drop the partial write: keep only complete blocks.
-			if terr := b.f.Truncate(b.written); terr == nil {
-				_, _ = b.f.Seek(b.written, io.SeekStart)
+			// Keep only the complete blocks of a partial write, so the file
+			// stays readable (disk full).
+			keep := 0
+			if b.boundary != nil {
+				keep = b.boundary(b.buf, n, b.written == 0)
+			}
+			if terr := b.f.Truncate(b.written + int64(keep)); terr == nil {
+				_, _ = b.f.Seek(b.written+int64(keep), io.SeekStart)
+				b.written += int64(keep)
 			}
 		}
 		b.err = err
@@ -187,6 +210,7 @@ func NewNgWriter(w io.Writer, sec SectionInfo, ifaces []InterfaceInfo, bufSize i
 		return nil, errors.New("capture: pcapng writer needs at least one interface")
 	}
 	nw := &NgWriter{bw: newBlockWriter(w, bufSize), ifaces: ifaces}
+	nw.bw.boundary = ngBoundary
 	if sec.OS == "" {
 		sec.OS = hostOS()
 	}

@@ -317,9 +317,30 @@ func TestPartialFileStaysValid(t *testing.T) {
 	f.Close()
 	data, _ := os.ReadFile(path)
 	blocks := walkBlocks(t, data) // fails on a torn block
-	if len(blocks) < 3 {
-		t.Fatalf("only %d blocks kept", len(blocks))
+	// 3000 bytes: SHB+IDB+EPBs up to the last complete one
+	if len(blocks) < 10 || len(data) > 3000 || len(data) < 3000-200 {
+		t.Fatalf("kept %d blocks, %d bytes", len(blocks), len(data))
 	}
+	tsharkCount(t, path, len(blocks)-2)
+}
+
+func TestPartialPcapStaysValid(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "part.pcap")
+	f, _ := os.Create(path)
+	w, _ := NewPcapWriter(f, LinkTypeEthernet, 0, false, 1024)
+	w.bw.w = &partialWriter{f: f, budget: 2500}
+	for i := range 100 {
+		if err := w.WritePacketData(time.Unix(1, 0), synthFrame(100, byte(i)), 100); err != nil {
+			break
+		}
+	}
+	_ = w.Flush()
+	f.Close()
+	data, _ := os.ReadFile(path)
+	if (len(data)-24)%116 != 0 || len(data) < 2500-116 {
+		t.Fatalf("partial pcap has %d bytes: torn record", len(data))
+	}
+	tsharkCount(t, path, (len(data)-24)/116)
 }
 
 type partialWriter struct {

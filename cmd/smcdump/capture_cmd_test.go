@@ -386,3 +386,25 @@ func TestLiveErrors(t *testing.T) {
 		t.Fatalf("unwritable path: %v %q", err, out)
 	}
 }
+
+// TestDiskFull: when the disk fills up, smcdump says so in one line, exits
+// non-zero and leaves a file that readers accept (whole blocks only).
+func TestDiskFull(t *testing.T) {
+	ns := testNetns(t)
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("skipping: cannot mount a small tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
+	path := filepath.Join(dir, "full.pcapng")
+	r := startIn(t, ns, "-i", "vb", "-w", path, "-U")
+	inject(t, ns, 3000, 200)
+	err := r.wait(t)
+	se := r.stderr.String()
+	if err == nil || !strings.Contains(se, "full.pcapng: no space left on device") {
+		t.Fatalf("exit %v, stderr:\n%s", err, se)
+	}
+	if n := tsharkPackets(t, path); n < 100 {
+		t.Fatalf("partial file holds %d packets", n)
+	}
+}
