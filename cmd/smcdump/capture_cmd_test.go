@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -406,5 +407,114 @@ func TestDiskFull(t *testing.T) {
 	}
 	if n := tsharkPackets(t, path); n < 100 {
 		t.Fatalf("partial file holds %d packets", n)
+	}
+}
+
+// TestPrintLive: without -w, decoded lines go to stdout (one per packet) and
+// -c stops after N packets.
+func TestPrintLive(t *testing.T) {
+	ns := testNetns(t)
+	bin := smcdumpBinary(t)
+	cmd := exec.Command("ip", "netns", "exec", ns, bin, "-i", "vb", "-c", "5", "-n")
+	var stdout bytes.Buffer
+	se := &lockedBuf{}
+	cmd.Stdout, cmd.Stderr = &stdout, se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(se.String(), "listening on"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner: %s", se.String())
+		}
+	}
+	inject(t, ns, 20, 64)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, se.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("did not stop after -c 5")
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("%d lines:\n%s", len(lines), stdout.String())
+	}
+	if !strings.Contains(se.String(), "verbose output suppressed") || !strings.Contains(se.String(), "5 packets captured\n") {
+		t.Fatalf("stderr:\n%s", se.String())
+	}
+}
+
+// TestWriteStdoutPcapAndReread: -w - --format pcap writes legacy pcap to
+// stdout; -r FILE EXPR -w OUT filters it again with the offline compiler.
+func TestWriteStdoutPcapAndReread(t *testing.T) {
+	ns := testNetns(t)
+	bin := smcdumpBinary(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("ip", "netns", "exec", ns, bin, "-i", "vb", "-c", "30", "-w", "-", "--format", "pcap", "-U")
+	se := &lockedBuf{}
+	cmd.Stdout, cmd.Stderr = f, se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(se.String(), "listening on"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner: %s", se.String())
+		}
+	}
+	inject(t, ns, 30, 80)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, se.String())
+	}
+	f.Close()
+	data, _ := os.ReadFile(path)
+	if len(data) < 4 || binary.LittleEndian.Uint32(data) != 0xa1b23c4d {
+		t.Fatalf("not a nanosecond pcap: % x", data[:min(len(data), 8)])
+	}
+	if n := tsharkPackets(t, path); n != 30 {
+		t.Fatalf("tshark: %d packets, want 30", n)
+	}
+	// Frames carry their sequence number at offset 14; keep the even ones.
+	out := filepath.Join(dir, "even.pcapng")
+	var stderr bytes.Buffer
+	if code := Main([]string{"-r", path, "-w", out, "ether[17] & 1 = 0"}, nil, io.Discard, &stderr); code != 0 {
+		t.Fatalf("-r -w exit %d: %s", code, stderr.String())
+	}
+	if n := tsharkPackets(t, out); n != 15 {
+		t.Fatalf("filtered file: %d packets, want 15", n)
+	}
+	checkWithReader(t, out, 15, false)
+}
+
+// TestRelinquishPrivileges: -Z drops to another user after the socket and the
+// first file are open; the capture still works and the file is complete.
+func TestRelinquishPrivileges(t *testing.T) {
+	ns := testNetns(t)
+	if _, err := user.Lookup("nobody"); err != nil {
+		t.Skip("skipping: no user nobody")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "z.pcapng")
+	r := startIn(t, ns, "-i", "vb", "-w", path, "-Z", "nobody")
+	inject(t, ns, 10, 64)
+	time.Sleep(200 * time.Millisecond)
+	_ = r.cmd.Process.Signal(syscall.SIGINT)
+	if err := r.wait(t); err != nil {
+		t.Fatalf("exit: %v\n%s", err, r.stderr.String())
+	}
+	if !strings.Contains(r.stderr.String(), "10 packets captured") {
+		t.Fatalf("stderr:\n%s", r.stderr.String())
+	}
+	if n := tsharkPackets(t, path); n != 10 {
+		t.Fatalf("tshark: %d packets, want 10", n)
 	}
 }
