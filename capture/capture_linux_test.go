@@ -345,3 +345,23 @@ func TestKernelFilterVerdicts(t *testing.T) {
 		t.Fatalf("-i any with filter passed %d, want 50", len(got))
 	}
 }
+
+// TestAnyVLAN: on "-i any" the stripped 802.1Q tag is kept too: the SLL2
+// protocol field becomes the TPID and TCI + inner EtherType follow the
+// header, the same bytes a tagged Ethernet frame carries after its MACs.
+// (libpcap drops the tag for SLL2: its vlan_offset is unknown there.)
+func TestAnyVLAN(t *testing.T) {
+	ns := newNetns(t)
+	h := openIn(t, ns, Config{Interfaces: []string{"any"}, Direction: DirectionIn, BufferKiB: 1024})
+	inj := newInjector(t, ns, "va")
+	sent := vlanFrame(100, 0x2064, 9) // PCP 1, VID 100
+	inj.send(t, sent)
+	pkts := drain(t, h)
+	if len(pkts) != 1 {
+		t.Fatalf("got %d packets", len(pkts))
+	}
+	d := pkts[0].Data
+	if binary.BigEndian.Uint16(d[0:]) != 0x8100 || !bytes.Equal(d[20:], sent[14:]) || pkts[0].Info.Length != len(d) {
+		t.Fatalf("SLL2 VLAN frame: %x (len %d)", d, pkts[0].Info.Length)
+	}
+}

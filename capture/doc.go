@@ -1,4 +1,22 @@
 // Package capture implements live packet capture on Linux with an AF_PACKET
-// TPACKET_V3 memory-mapped ring in pure Go, and writes pcapng files that carry
-// the capture's own drop statistics and kernel-counter snapshots.
+// TPACKET_V3 memory-mapped ring in pure Go (golang.org/x/sys/unix, no cgo),
+// and writes pcapng files that carry the capture's own drop statistics and
+// kernel-counter snapshots.
+//
+// Open sets a capture up in the order capture.md §1.3 prescribes: a socket
+// with protocol 0, the filter attached (with SO_LOCK_FILTER), the ring
+// mapped, and only then bind, so no unfiltered packet enters the ring. The
+// kernel filter also removes the outgoing copy of loopback packets (tcpdump
+// shows each once) and implements -Q in/out with the pkttype extension.
+// Handle.Next and Handle.NextBatch return packets that alias the ring
+// (zero copy); 802.1Q tags the kernel moved into metadata are put back into
+// the frame as libpcap does, and "-i any" frames get a cooked SLL2 header
+// built in userland (the VLAN tag is kept there as well, which libpcap does
+// not do). Stats keeps running totals of PACKET_STATISTICS, which resets on
+// every read.
+//
+// NgWriter, PcapWriter and Output write the files: pcapng with SHB, one IDB
+// per interface, EPBs with epb_flags, ISBs at the end of every file and
+// custom blocks for kstat snapshots (see PCAPNG.md), or legacy pcap; Output
+// adds tcpdump's -C/-G/-W rotation and keeps files valid when a write fails.
 package capture
