@@ -12,25 +12,25 @@ type LinkType uint32
 
 // Link types supported by the compiler.
 const (
-	LinkTypeNull      LinkType = 0   // BSD loopback: 4-byte address family in host byte order
-	LinkTypeEthernet  LinkType = 1   // Ethernet II / 802.3
-	LinkTypeRaw       LinkType = 101 // raw IPv4/IPv6, no link header
-	LinkTypeLinuxSLL  LinkType = 113 // Linux cooked capture v1 (16-byte header)
-	LinkTypeLinuxSLL2 LinkType = 276 // Linux cooked capture v2 (20-byte header)
+	Null      LinkType = 0   // BSD loopback: 4-byte address family in host byte order
+	Ethernet  LinkType = 1   // Ethernet II / 802.3
+	Raw       LinkType = 101 // raw IPv4/IPv6, no link header
+	LinuxSLL  LinkType = 113 // Linux cooked capture v1 (16-byte header)
+	LinuxSLL2 LinkType = 276 // Linux cooked capture v2 (20-byte header)
 )
 
 // String returns the pcap DLT name used by `tcpdump -y`.
 func (l LinkType) String() string {
 	switch l {
-	case LinkTypeNull:
+	case Null:
 		return "NULL"
-	case LinkTypeEthernet:
+	case Ethernet:
 		return "EN10MB"
-	case LinkTypeRaw:
+	case Raw:
 		return "RAW"
-	case LinkTypeLinuxSLL:
+	case LinuxSLL:
 		return "LINUX_SLL"
-	case LinkTypeLinuxSLL2:
+	case LinuxSLL2:
 		return "LINUX_SLL2"
 	}
 	return fmt.Sprintf("LINKTYPE(%d)", uint32(l))
@@ -86,7 +86,7 @@ func (e *SyntaxError) Error() string {
 // Errors are *SyntaxError values naming the offending token and column.
 func Compile(expr string, opts Options) ([]bpf.Instruction, error) {
 	switch opts.LinkType {
-	case LinkTypeNull, LinkTypeEthernet, LinkTypeRaw, LinkTypeLinuxSLL, LinkTypeLinuxSLL2:
+	case Null, Ethernet, Raw, LinuxSLL, LinuxSLL2:
 	default:
 		return nil, fmt.Errorf("bpffilter: unsupported link type %d", uint32(opts.LinkType))
 	}

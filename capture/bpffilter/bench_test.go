@@ -9,7 +9,7 @@ import (
 func BenchmarkCompile(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Compile("host 10.1.1.10 and (tcp port 80 or udp port 4791) and not vlan", Options{LinkType: LinkTypeEthernet}); err != nil {
+		if _, err := Compile("host 10.1.1.10 and (tcp port 80 or udp port 4791) and not vlan", Options{LinkType: Ethernet}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -28,7 +28,7 @@ func benchFrame() []byte {
 }
 
 func BenchmarkFilterMatch(b *testing.B) {
-	f, err := NewFilter("tcp port 80 and tcp[tcpflags] & tcp-syn != 0", Options{LinkType: LinkTypeEthernet})
+	f, err := NewFilter("tcp port 80 and tcp[tcpflags] & tcp-syn != 0", Options{LinkType: Ethernet})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func BenchmarkFilterMatch(b *testing.B) {
 
 // BenchmarkXNetVM is the same program on golang.org/x/net/bpf, for comparison.
 func BenchmarkXNetVM(b *testing.B) {
-	prog, err := Compile("tcp port 80 and tcp[tcpflags] & tcp-syn != 0", Options{LinkType: LinkTypeEthernet})
+	prog, err := Compile("tcp port 80 and tcp[tcpflags] & tcp-syn != 0", Options{LinkType: Ethernet})
 	if err != nil {
 		b.Fatal(err)
 	}

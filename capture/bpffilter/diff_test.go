@@ -122,11 +122,11 @@ func differential(t *testing.T, noOpt bool) {
 		exprs []string
 	}
 	jobs := []job{
-		{LinkTypeEthernet, diffExprs},
-		{LinkTypeLinuxSLL, diffExprsCooked},
-		{LinkTypeLinuxSLL2, diffExprsCooked},
-		{LinkTypeRaw, diffExprsCooked},
-		{LinkTypeNull, diffExprsCooked},
+		{Ethernet, diffExprs},
+		{LinuxSLL, diffExprsCooked},
+		{LinuxSLL2, diffExprsCooked},
+		{Raw, diffExprsCooked},
+		{Null, diffExprsCooked},
 	}
 	// Compile everything with tcpdump first, a few processes at a time
 	// (each run is mostly process start-up).

@@ -7,7 +7,7 @@ import (
 )
 
 func ExampleCompile() {
-	prog, err := bpffilter.Compile("ether proto 0x8915", bpffilter.Options{LinkType: bpffilter.LinkTypeEthernet})
+	prog, err := bpffilter.Compile("ether proto 0x8915", bpffilter.Options{LinkType: bpffilter.Ethernet})
 	if err != nil {
 		panic(err)
 	}
@@ -21,14 +21,14 @@ func ExampleCompile() {
 }
 
 func ExampleCompile_error() {
-	_, err := bpffilter.Compile("tcp port 80 prot 6", bpffilter.Options{LinkType: bpffilter.LinkTypeEthernet})
+	_, err := bpffilter.Compile("tcp port 80 prot 6", bpffilter.Options{LinkType: bpffilter.Ethernet})
 	fmt.Println(err)
 	// Output:
 	// syntax error at column 13 near "prot": expected "and", "or" or end of expression
 }
 
 func ExampleNewFilter() {
-	f, err := bpffilter.NewFilter("udp port 4791", bpffilter.Options{LinkType: bpffilter.LinkTypeEthernet})
+	f, err := bpffilter.NewFilter("udp port 4791", bpffilter.Options{LinkType: bpffilter.Ethernet})
 	if err != nil {
 		panic(err)
 	}

@@ -43,7 +43,7 @@ var diffExprs = []string{
 	"udp port 53 or 5353", "port 65535", "port 1",
 	// protocols
 	"sctp", "igmp", "pim", "vrrp", "esp", "ah", "icmp or icmp6", "rarp", "arp or rarp",
-	"proto 17", "ip proto 6", "ip proto 132", "ip proto \\tcp", "ip proto \\udp", "ip6 proto \\ipv6-icmp",
+	"proto 17", "ip proto 6", "ip proto 132", "ip proto \\tcp", "ip proto \\TCP", "ip proto \\udp", "ip6 proto \\ipv6-icmp",
 	"ether proto 0x0800", "ether proto \\ip", "ether proto \\arp", "ether proto 0x88cc",
 	"ether proto 6", "ether proto 100", "ether proto 0xfe", "proto 58",
 	// link layer

@@ -100,7 +100,7 @@ func TestFormatErrors(t *testing.T) {
 	if _, err := Format([]bpf.Instruction{bpf.LoadScratch{N: 99}}, 1); err == nil {
 		t.Error("invalid instruction accepted")
 	}
-	prog, err := Compile("vlan 100", Options{LinkType: LinkTypeEthernet, Mode: Live})
+	prog, err := Compile("vlan 100", Options{LinkType: Ethernet, Mode: Live})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -198,7 +198,7 @@ func genFrames(n int) []testFrame {
 // bytes after the MAC addresses become the payload). ok is false when the
 // frame has no equivalent (Raw needs IPv4/IPv6).
 func cooked(f testFrame, lt LinkType) (testFrame, bool) {
-	if lt == LinkTypeEthernet {
+	if lt == Ethernet {
 		return f, true
 	}
 	if len(f.data) < 14 {
@@ -208,14 +208,14 @@ func cooked(f testFrame, lt LinkType) (testFrame, bool) {
 	pl := f.data[14:]
 	var h []byte
 	switch lt {
-	case LinkTypeLinuxSLL:
+	case LinuxSLL:
 		h = make([]byte, 16)
 		binary.BigEndian.PutUint16(h[0:], uint16(f.wireLen%5))
 		binary.BigEndian.PutUint16(h[2:], 1)
 		binary.BigEndian.PutUint16(h[4:], 6)
 		copy(h[6:], f.data[6:12])
 		copy(h[14:], et)
-	case LinkTypeLinuxSLL2:
+	case LinuxSLL2:
 		h = make([]byte, 20)
 		copy(h[0:], et)
 		binary.BigEndian.PutUint32(h[4:], 2)
@@ -223,11 +223,11 @@ func cooked(f testFrame, lt LinkType) (testFrame, bool) {
 		h[10] = byte(f.wireLen % 5)
 		h[11] = 6
 		copy(h[12:], f.data[6:12])
-	case LinkTypeRaw:
+	case Raw:
 		if v := binary.BigEndian.Uint16(et); v != 0x0800 && v != 0x86dd {
 			return f, false
 		}
-	case LinkTypeNull:
+	case Null:
 		// Address family in host byte order (Linux AF_INET/AF_INET6).
 		af := map[uint16]uint32{0x0800: 2, 0x86dd: 10, 0x0806: 24}[binary.BigEndian.Uint16(et)]
 		h = binary.NativeEndian.AppendUint32(nil, af)

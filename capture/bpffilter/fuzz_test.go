@@ -25,9 +25,9 @@ func FuzzCompile(f *testing.F) {
 			return
 		}
 		for _, opts := range []Options{
-			{LinkType: LinkTypeEthernet},
-			{LinkType: LinkTypeEthernet, Mode: Live},
-			{LinkType: LinkTypeRaw},
+			{LinkType: Ethernet},
+			{LinkType: Ethernet, Mode: Live},
+			{LinkType: Raw},
 		} {
 			prog, err := Compile(expr, opts)
 			if err != nil {

@@ -80,7 +80,7 @@ func (p *parser) cmpOp(base int, off uint32, size int, cond bpf.JumpTest, v uint
 // genLinktype tests the link-layer protocol (an EtherType value).
 func (p *parser) genLinktype(at token, etype uint32) *pred {
 	switch p.opts.LinkType {
-	case LinkTypeEthernet:
+	case Ethernet:
 		if etype <= 1500 {
 			// An 802.3 length field: the frame is LLC; test the DSAP
 			// (gen_ether_linktype).
@@ -97,12 +97,12 @@ func (p *parser) genLinktype(at token, etype uint32) *pred {
 			return p.fail(at, "AppleTalk is not supported by smcdump's filter compiler")
 		}
 		return p.cmp(orLinktype, 0, 2, etype)
-	case LinkTypeLinuxSLL, LinkTypeLinuxSLL2:
+	case LinuxSLL, LinuxSLL2:
 		if etype <= 1500 {
 			return p.fail(at, "LLC protocols are not supported on cooked captures by smcdump's filter compiler")
 		}
 		return p.cmp(orLinktype, 0, 2, etype)
-	case LinkTypeRaw:
+	case Raw:
 		ver := uint32(0)
 		switch etype {
 		case 0x0800:
@@ -116,7 +116,7 @@ func (p *parser) genLinktype(at token, etype uint32) *pred {
 			bpf.LoadAbsolute{Off: 0, Size: 1},
 			bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0xf0},
 		}, bpf.JumpEqual, ver)
-	case LinkTypeNull:
+	case Null:
 		// Address family in host byte order (libpcap assumes the byte order
 		// of the machine compiling the filter for a dead handle).
 		var af uint32
@@ -418,7 +418,7 @@ func (p *parser) genMcode6(at token, plen uint32, q qual) *pred {
 func (p *parser) genEcode(at token, q qual) *pred {
 	mac, _ := parseMAC(at.text)
 	if (q.addr == "host" || q.addr == "") && q.proto == "link" {
-		if p.opts.LinkType != LinkTypeEthernet {
+		if p.opts.LinkType != Ethernet {
 			return p.fail(at, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel")
 		}
 		return p.ehostop(at, mac, q.dir)
@@ -479,7 +479,8 @@ func (p *parser) genScode(at token, q qual) *pred {
 		if q.proto == "link" {
 			v, ok = etherProtocols[name]
 		} else {
-			v, ok = ipProtocols[name]
+			// getprotobyname(3) also knows the upper-case aliases.
+			v, ok = ipProtocols[strings.ToLower(name)]
 		}
 		if !ok {
 			return p.fail(at, "unknown protocol: %s", name)
@@ -549,7 +550,7 @@ func (p *parser) lookupPortRange(at token, name string) (lo, hi uint32, proto in
 
 // genCast handles [proto] broadcast / multicast.
 func (p *parser) genCast(at token, proto, which string) *pred {
-	eth := p.opts.LinkType == LinkTypeEthernet
+	eth := p.opts.LinkType == Ethernet
 	switch which {
 	case "broadcast":
 		switch proto {
@@ -596,7 +597,7 @@ func (p *parser) genVlan(at token, num uint32, has bool) *pred {
 	if has && num > 4095 {
 		return p.fail(at, "VLAN tag %d greater than maximum 4095", num)
 	}
-	if p.opts.LinkType != LinkTypeEthernet {
+	if p.opts.LinkType != Ethernet {
 		return p.fail(at, "no VLAN support for link type %s", p.opts.LinkType)
 	}
 	defer func() { p.st.vlanDepth++ }()
@@ -650,9 +651,9 @@ func (p *parser) genDirection(at token, outbound bool) *pred {
 	switch {
 	case p.opts.Mode == Live:
 		r = atom([]bpf.Instruction{bpf.LoadAbsolute{Off: skfAdOff + skfPkttype, Size: 2}}, bpf.JumpEqual, 4)
-	case p.opts.LinkType == LinkTypeLinuxSLL:
+	case p.opts.LinkType == LinuxSLL:
 		r = p.cmp(orLinkhdr, 0, 2, 4)
-	case p.opts.LinkType == LinkTypeLinuxSLL2:
+	case p.opts.LinkType == LinuxSLL2:
 		r = p.cmp(orLinkhdr, 10, 1, 4)
 	default:
 		return p.fail(at, "inbound/outbound not supported on link type %s when reading a file", p.opts.LinkType)

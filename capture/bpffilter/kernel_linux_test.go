@@ -82,7 +82,7 @@ func TestKernelSmoke(t *testing.T) {
 		}, []bool{true, true, false, false}},
 	}
 	for ci, c := range cases {
-		prog, err := Compile(c.expr, Options{LinkType: LinkTypeEthernet, Mode: Live})
+		prog, err := Compile(c.expr, Options{LinkType: Ethernet, Mode: Live})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +235,7 @@ func TestKernelAcceptsPrograms(t *testing.T) {
 	n := 0
 	for _, mode := range []Mode{Offline, Live} {
 		for _, expr := range append(append([]string{}, diffExprs...), liveExprs...) {
-			prog, err := Compile(expr, Options{LinkType: LinkTypeEthernet, Mode: mode})
+			prog, err := Compile(expr, Options{LinkType: Ethernet, Mode: mode})
 			if err != nil {
 				continue // covered by TestJumpsInRange
 			}

@@ -52,7 +52,7 @@ func TestDifferentialLibpcapLive(t *testing.T) {
 		if err != nil {
 			t.Skipf("tcpdump -i lo failed (%v); skipping live comparison", err)
 		}
-		prog, err := Compile(expr, Options{LinkType: LinkTypeEthernet, Mode: Live})
+		prog, err := Compile(expr, Options{LinkType: Ethernet, Mode: Live})
 		if err != nil {
 			t.Errorf("%q: %v", expr, err)
 			continue

@@ -74,15 +74,15 @@ func newParser(expr string, opts Options) (*parser, error) {
 	}
 	p := &parser{expr: expr, toks: toks, opts: opts}
 	switch opts.LinkType {
-	case LinkTypeEthernet:
+	case Ethernet:
 		p.st.linktype.c, p.st.linkpl.c = 12, 14
-	case LinkTypeLinuxSLL:
+	case LinuxSLL:
 		p.st.linktype.c, p.st.linkpl.c = 14, 16
-	case LinkTypeLinuxSLL2:
+	case LinuxSLL2:
 		p.st.linktype.c, p.st.linkpl.c = 0, 20
-	case LinkTypeRaw:
+	case Raw:
 		p.st.linkpl.c = 0
-	case LinkTypeNull:
+	case Null:
 		p.st.linktype.c, p.st.linkpl.c = 0, 4
 	}
 	return p, nil

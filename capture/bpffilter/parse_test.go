@@ -64,7 +64,7 @@ func TestSyntaxErrors(t *testing.T) {
 		{"inbound", 1, "inbound", "not supported on link type EN10MB"},
 	}
 	for _, tt := range tests {
-		_, err := Compile(tt.expr, Options{LinkType: LinkTypeEthernet})
+		_, err := Compile(tt.expr, Options{LinkType: Ethernet})
 		var se *SyntaxError
 		if !errors.As(err, &se) {
 			t.Errorf("%q: got %v, want *SyntaxError", tt.expr, err)
@@ -82,7 +82,7 @@ func TestSyntaxErrors(t *testing.T) {
 }
 
 func TestErrorText(t *testing.T) {
-	_, err := Compile("tcp port 80 prot 6", Options{LinkType: LinkTypeEthernet})
+	_, err := Compile("tcp port 80 prot 6", Options{LinkType: Ethernet})
 	want := `syntax error at column 13 near "prot": expected "and", "or" or end of expression`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
@@ -97,18 +97,18 @@ func TestAcceptedLikeLibpcap(t *testing.T) {
 		"tcp[tcpflags] & (tcp-syn|tcp-ack) != 0", "-ip[0] = -69", "ip[0] & 0xf == 5",
 		"not not not tcp", "ether proto \\arp", "vlan (100)", "0x10 = 16", "len == 60",
 	} {
-		if _, err := Compile(expr, Options{LinkType: LinkTypeEthernet}); err != nil {
+		if _, err := Compile(expr, Options{LinkType: Ethernet}); err != nil {
 			t.Errorf("%q: %v", expr, err)
 		}
 	}
 }
 
 func TestCompileBasics(t *testing.T) {
-	prog, err := Compile("", Options{LinkType: LinkTypeEthernet})
+	prog, err := Compile("", Options{LinkType: Ethernet})
 	if err != nil || len(prog) != 1 || prog[0] != (bpf.RetConstant{Val: DefaultSnaplen}) {
 		t.Errorf("empty expression: %v %v", prog, err)
 	}
-	prog, err = Compile("tcp", Options{LinkType: LinkTypeEthernet, Snaplen: 96})
+	prog, err = Compile("tcp", Options{LinkType: Ethernet, Snaplen: 96})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestCompileBasics(t *testing.T) {
 	}
 	// Live mode initialises the offset registers before any read
 	// (the kernel rejects reads of unwritten scratch memory).
-	prog, err = Compile("vlan and ip", Options{LinkType: LinkTypeEthernet, Mode: Live})
+	prog, err = Compile("vlan and ip", Options{LinkType: Ethernet, Mode: Live})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestCompileBasics(t *testing.T) {
 func TestFilterMatch(t *testing.T) {
 	frames := genFrames(500)
 	for _, expr := range []string{"tcp port 80", "vlan 100 and udp", "greater 100", "ip[0] & 0xf > 5"} {
-		f, err := NewFilter(expr, Options{LinkType: LinkTypeEthernet})
+		f, err := NewFilter(expr, Options{LinkType: Ethernet})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +157,7 @@ func TestFilterMatch(t *testing.T) {
 		}
 	}
 	// `len` is the wire length, not the captured length.
-	f, err := NewFilter("greater 1000", Options{LinkType: LinkTypeEthernet})
+	f, err := NewFilter("greater 1000", Options{LinkType: Ethernet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestFilterMatch(t *testing.T) {
 		t.Error("greater 1000 must use wireLen")
 	}
 	// Negation runs on our VM (x/net/bpf cannot run neg).
-	f, err = NewFilter("-ip[0] = -69", Options{LinkType: LinkTypeEthernet})
+	f, err = NewFilter("-ip[0] = -69", Options{LinkType: Ethernet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestVMValidate(t *testing.T) {
 func TestJumpsInRange(t *testing.T) {
 	for _, mode := range []Mode{Offline, Live} {
 		for _, expr := range append(append([]string{}, diffExprs...), liveExprs...) {
-			prog, err := Compile(expr, Options{LinkType: LinkTypeEthernet, Mode: mode})
+			prog, err := Compile(expr, Options{LinkType: Ethernet, Mode: mode})
 			if err != nil {
 				if mode == Offline && strings.Contains(err.Error(), "when reading a file") {
 					continue

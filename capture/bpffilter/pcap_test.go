@@ -80,7 +80,7 @@ func TestPublicCaptures(t *testing.T) {
 			if s := strings.TrimSpace(string(out)); s != "" {
 				want = len(strings.Split(s, "\n"))
 			}
-			f, err := NewFilter(expr, Options{LinkType: LinkTypeEthernet})
+			f, err := NewFilter(expr, Options{LinkType: Ethernet})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -91,7 +91,7 @@ func randomExpressions(t *testing.T, mode Mode, count int) {
 	}
 	compared := 0
 	for i, expr := range exprs {
-		prog, err := Compile(expr, Options{LinkType: LinkTypeEthernet, Mode: mode})
+		prog, err := Compile(expr, Options{LinkType: Ethernet, Mode: mode})
 		if (err == nil) != (errs[i] == nil) {
 			t.Errorf("%q: libpcap error %v, ours %v", expr, errs[i], err)
 			continue
