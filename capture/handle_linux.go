@@ -402,7 +402,7 @@ func geometry(totalBytes, snaplen, maxPacket, blockOverride int) (blockSize, blo
 		for blockSize < 4<<20 && totalBytes/blockSize > 32 {
 			blockSize <<= 1
 		}
-		for blockSize > 128<<10 && totalBytes/blockSize < 16 {
+		for blockSize > 128<<10 && totalBytes/blockSize < 8 {
 			blockSize >>= 1
 		}
 	}

@@ -29,7 +29,7 @@ type captureFilter struct {
 func newCaptureFilter(expr string) (*captureFilter, error) {
 	// Compile once for Ethernet up front so a bad expression fails before
 	// any socket is opened, with the column of the offending token.
-	if _, err := bpffilter.Compile(expr, bpffilter.Options{LinkType: bpffilter.LinkTypeEthernet, Mode: bpffilter.Live}); err != nil {
+	if _, err := bpffilter.Compile(expr, bpffilter.Options{LinkType: bpffilter.Ethernet, Mode: bpffilter.Live}); err != nil {
 		return nil, err
 	}
 	return &captureFilter{expr: expr}, nil
@@ -60,7 +60,7 @@ func (f *captureFilter) Matcher(lt capture.LinkType, snaplen int) (func([]byte, 
 // interface (live code), the -r file's link type (offline code) or, with
 // neither, Ethernet offline code (like tcpdump -y EN10MB).
 func dumpFilter(w io.Writer, o *captureOptions, expr string) error {
-	lt := bpffilter.LinkTypeEthernet
+	lt := bpffilter.Ethernet
 	mode := bpffilter.Offline
 	if o.read != "" {
 		fr, err := analyze.OpenFile(o.read)
@@ -75,7 +75,7 @@ func dumpFilter(w io.Writer, o *captureOptions, expr string) error {
 	} else if len(o.ifaces) > 0 {
 		mode = bpffilter.Live
 		if o.ifaces[0] == "any" {
-			lt = bpffilter.LinkTypeLinuxSLL2
+			lt = bpffilter.LinuxSLL2
 		}
 	}
 	prog, err := bpffilter.Compile(expr, bpffilter.Options{LinkType: lt, Snaplen: uint32(o.snaplen), Mode: mode})
