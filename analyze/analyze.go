@@ -29,6 +29,10 @@ type Config struct {
 	// All keeps plain TCP connections (no SMC option on the SYN) in the
 	// per-connection results; by default they are only counted.
 	All bool
+	// MaxConnections bounds the connections kept in detail (memory); the
+	// counts, fallback groups and rollups still cover every connection.
+	// 0 means DefaultMaxConnections; negative means no limit.
+	MaxConnections int
 	// Multicast configures the UDP stream gap analysis (analyze/mcast).
 	Multicast mcast.Config
 	// NoUDP turns the UDP stream analysis off.
@@ -104,7 +108,14 @@ type Summary struct {
 	ByOutcome      []Count `json:"by_outcome"`
 	ByVariant      []Count `json:"by_variant"`
 	UDPDatagrams   int     `json:"udp_datagrams"`
+	// NotListed counts connections beyond Config.MaxConnections: counted
+	// everywhere, but not in the connection list.
+	NotListed int `json:"not_listed,omitempty"`
 }
+
+// DefaultMaxConnections is the default number of connections kept in
+// detail (about 2.5 KiB each).
+const DefaultMaxConnections = 20000
 
 // FallbackGroup groups fallbacks and handshake errors by cause.
 type FallbackGroup struct {
@@ -146,6 +157,7 @@ type Analyzer struct {
 	udpN    int
 	ifBase  int // interface index offset of the current file
 
+	agg          *aggregate
 	embedded     []*kstat.Snapshot
 	embeddedErrs []string
 }
@@ -154,7 +166,12 @@ type Analyzer struct {
 func NewAnalyzer(cfg Config) *Analyzer {
 	t := NewTracker()
 	t.All = cfg.All
-	a := &Analyzer{cfg: cfg, tracker: t, filters: map[LinkType]FrameFilter{}, report: Report{Schema: SchemaVersion}}
+	a := &Analyzer{cfg: cfg, tracker: t, filters: map[LinkType]FrameFilter{}, report: Report{Schema: SchemaVersion}, agg: newAggregate()}
+	t.keep = cfg.MaxConnections
+	if t.keep == 0 {
+		t.keep = DefaultMaxConnections
+	}
+	t.onDone = a.agg.add
 	if !cfg.NoUDP {
 		a.mc = mcast.NewTracker(cfg.Multicast)
 	}
@@ -325,33 +342,20 @@ func (a *Analyzer) Finish() *Report {
 	if r.Connections == nil {
 		r.Connections = []*Conn{}
 	}
+	g := a.agg
 	for _, fi := range r.Files {
 		r.Summary.Packets += fi.Packets
 	}
 	r.Summary.UDPDatagrams = a.udpN
 	r.Summary.TCPConnections = a.tracker.totalTCP
-	r.Summary.PlainTCP = a.tracker.plainCount
-	outcomes := map[string]int{}
-	variants := map[string]int{}
-	for _, c := range conns {
-		outcomes[string(c.Outcome)]++
-		if c.Outcome == OutcomeNotSMC {
-			r.Summary.PlainTCP++
-		} else if c.SYNOption != nil && *c.SYNOption || c.Times.Proposal != nil || c.Decline != nil {
-			r.Summary.SMCAttempts++
-		}
-		if c.SMC != nil && c.Outcome == OutcomeSMC {
-			variants[c.SMC.Variant]++
-		}
-	}
-	if a.tracker.plainCount > 0 {
-		outcomes[string(OutcomeNotSMC)] += a.tracker.plainCount
-	}
-	r.Summary.ByOutcome = outcomeCounts(outcomes)
-	r.Summary.ByVariant = mapCounts(variants)
-	r.Fallbacks = fallbackGroups(conns)
-	r.Services = rollup(conns, func(c *Conn) string { return c.Server.String() })
-	r.PeerPairs = rollup(conns, func(c *Conn) string { return c.Client.Addr().String() + " → " + c.Server.Addr().String() })
+	r.Summary.PlainTCP = g.outcomes[string(OutcomeNotSMC)]
+	r.Summary.SMCAttempts = g.smcAttempts
+	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
+	r.Summary.ByVariant = mapCounts(g.variants)
+	r.Summary.NotListed = a.tracker.dropped
+	r.Fallbacks = g.fallbackGroups(conns)
+	r.Services = rollups(g.services)
+	r.PeerPairs = rollups(g.peers)
 	if a.mc != nil && a.udpN > 0 {
 		if m := a.mc.Report(); len(m.Streams) > 0 {
 			r.Multicast = m
@@ -412,105 +416,4 @@ func sortCounts(c []Count) {
 		}
 		return c[i].Name < c[j].Name
 	})
-}
-
-func fallbackGroups(conns []*Conn) []FallbackGroup {
-	type key struct {
-		o                      Outcome
-		reason, code, by, name string
-	}
-	m := map[key]*FallbackGroup{}
-	var keys []key
-	for _, c := range conns {
-		if c.Outcome != OutcomeFallback && c.Outcome != OutcomeHandshakeError {
-			continue
-		}
-		k := key{o: c.Outcome, reason: c.Reason}
-		g := FallbackGroup{Outcome: c.Outcome, Reason: c.Reason}
-		switch {
-		case c.Decline != nil:
-			k.code, k.by, k.name = c.Decline.Code, c.Decline.By, c.Decline.Name
-			g.Code, g.By, g.Name, g.Meaning, g.Remedy = c.Decline.Code, c.Decline.By, c.Decline.Name, c.Decline.Meaning, c.Decline.Remedy
-		case c.Reason == ReasonPeerNoSMC:
-			code := peerNoSMC()
-			k.code, k.by = code.Code, "client"
-			g.Code, g.By, g.Name, g.Meaning, g.Remedy = code.Code, "client", code.Name, code.Meaning, code.Remedy
-		default:
-			g.Meaning, g.Remedy = reasonText(c.Reason)
-		}
-		if m[k] == nil {
-			gg := g
-			gg.Connections = []int{}
-			m[k] = &gg
-			keys = append(keys, k)
-		}
-		m[k].Count++
-		if len(m[k].Connections) < 100 {
-			m[k].Connections = append(m[k].Connections, c.ID)
-		}
-	}
-	out := make([]FallbackGroup, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, *m[k])
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
-		}
-		if out[i].Outcome != out[j].Outcome {
-			return out[i].Outcome < out[j].Outcome
-		}
-		if out[i].Reason != out[j].Reason {
-			return out[i].Reason < out[j].Reason
-		}
-		if out[i].Code != out[j].Code {
-			return out[i].Code < out[j].Code
-		}
-		return out[i].By < out[j].By
-	})
-	return out
-}
-
-func rollup(conns []*Conn, keyOf func(*Conn) string) []Rollup {
-	type acc struct {
-		total              int
-		out, vars, reasons map[string]int
-	}
-	m := map[string]*acc{}
-	for _, c := range conns {
-		if c.Outcome == OutcomeNotSMC {
-			continue
-		}
-		k := keyOf(c)
-		a := m[k]
-		if a == nil {
-			a = &acc{out: map[string]int{}, vars: map[string]int{}, reasons: map[string]int{}}
-			m[k] = a
-		}
-		a.total++
-		a.out[string(c.Outcome)]++
-		if c.Outcome == OutcomeSMC && c.SMC != nil {
-			a.vars[c.SMC.Variant]++
-		}
-		if c.Outcome == OutcomeFallback || c.Outcome == OutcomeHandshakeError {
-			r := c.Reason
-			if c.Decline != nil {
-				r = fmt.Sprintf("%s %s by %s", c.Decline.Code, shortName(c.Decline.Name), c.Decline.By)
-			} else if c.Reason == ReasonPeerNoSMC {
-				r = "0x03010000 PEERNOSMC"
-			}
-			a.reasons[r]++
-		}
-	}
-	out := make([]Rollup, 0, len(m))
-	for k, a := range m {
-		out = append(out, Rollup{Key: k, Total: a.total, Outcomes: outcomeCounts(a.out), Variants: mapCounts(a.vars), Reasons: mapCounts(a.reasons)})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Total != out[j].Total {
-			return out[i].Total > out[j].Total
-		}
-		return out[i].Key < out[j].Key
-	})
-	return out
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/capture/kstat"
-	"github.com/smcdump/smcdump/smcproto"
 )
 
 // Kernel counter snapshots and correlation (issue: "where the loss
@@ -93,43 +92,11 @@ func (a *Analyzer) correlateCounters(r *Report) {
 			window[1] = *f.Last
 		}
 	}
-	// SMC: what each side's kernel would have counted for the fallbacks seen.
-	obs := correlate.SMCObserved{FallbacksByCode: map[correlate.Code]correlate.SideCounts{}, Declines: map[correlate.Code]correlate.SideCounts{}, Window: window}
-	add := func(m map[correlate.Code]correlate.SideCounts, code uint32, side string) {
-		sc := m[code]
-		if side == "client" {
-			sc.Client++
-		} else {
-			sc.Server++
-		}
-		m[code] = sc
-	}
-	smcSeen := false
-	for _, cn := range r.Connections {
-		switch {
-		case cn.Outcome == OutcomeHandshakeError:
-			obs.HandshakeErrors++
-			smcSeen = true
-		case cn.Reason == ReasonPeerNoSMC:
-			add(obs.FallbacksByCode, 0x03010000, "client")
-			smcSeen = true
-		case cn.Decline != nil:
-			code, err := smcproto.ParseCode(cn.Decline.Code)
-			if err != nil {
-				continue
-			}
-			other := "server"
-			if cn.Decline.By == "server" {
-				other = "client"
-			}
-			add(obs.Declines, uint32(code), cn.Decline.By)
-			add(obs.FallbacksByCode, uint32(code), cn.Decline.By)
-			add(obs.FallbacksByCode, 0x05000000, other)
-			smcSeen = true
-		case cn.Outcome == OutcomeSMC:
-			smcSeen = true
-		}
-	}
+	// SMC: what each side's kernel would have counted for the fallbacks
+	// seen (accumulated over every connection, kept in detail or not).
+	obs := a.agg.obs
+	obs.Window = window
+	smcSeen := a.agg.smcAttempts > 0
 	if smcSeen || before.SMC.Available {
 		c.Verdicts = append(c.Verdicts, correlate.SMC(before, after, obs)...)
 	}

@@ -315,7 +315,11 @@ func (r *Report) writeConnections(w *errWriter, o TextOptions) {
 		}
 		return
 	}
-	w.printf("Connections\n")
+	if r.Summary.NotListed > 0 {
+		w.printf("Connections (the first %d; %d more are counted above but not listed: raise --keep)\n", len(r.Connections), r.Summary.NotListed)
+	} else {
+		w.printf("Connections\n")
+	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  #\tCLIENT\tSERVER\tOUTCOME\tDETAIL\tHANDSHAKE\tSTART (UTC)\n")
 	for i, c := range r.Connections {

@@ -110,6 +110,9 @@ type Tracker struct {
 	file        string
 	closed      map[connKey]time.Time // recently finished connections
 	nPkts       int
+	keep        int // connections kept in detail; <0 unlimited, 0 = all (printer)
+	dropped     int // finished SMC-related connections not kept
+	onDone      func(*Conn)
 }
 
 // NewTracker returns an empty tracker.
@@ -446,9 +449,16 @@ func (t *Tracker) Finish() []*Conn {
 func (t *Tracker) finish(c *tcpConn) {
 	delete(t.conns, c.key)
 	verdict(c, t.lastTime)
+	if t.onDone != nil {
+		t.onDone(&c.res)
+	}
 	if c.res.Outcome == OutcomeNotSMC && !t.All {
 		t.plainCount++
 		t.plainBytes += c.res.Bytes
+		return
+	}
+	if t.keep > 0 && len(t.done) >= t.keep {
+		t.dropped++
 		return
 	}
 	r := c.res

@@ -38,6 +38,7 @@ type analyzeOptions struct {
 	stats    []string
 	plot     string
 	minConf  float64
+	keep     int
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -85,6 +86,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met.`
 	f.StringArrayVar(&o.seq, "seq", nil, "force a UDP sequence format: FORMAT or SELECTOR=FORMAT (mtools, mtools-dec, rtp, ts, rtp-ts, moldudp64, mdp3, offset:O:W:be|le, none); repeatable")
 	f.StringArrayVar(&o.pairs, "pair", nil, "A/B legs carrying the same feed: SELECTOR-A,SELECTOR-B (e.g. 239.1.1.1:5000,239.2.1.1:5000); repeatable")
 	f.BoolVar(&o.noUDP, "no-udp", false, "skip the UDP stream (multicast gap) analysis")
+	f.IntVar(&o.keep, "keep", analyze.DefaultMaxConnections, "connections kept in detail (memory bound); counts and groups always cover all; -1 = no limit")
 	f.StringVar(&o.plot, "plot", "", "write an SVG plot of sequence number against time per UDP stream, gaps marked, to this file")
 	f.Float64Var(&o.minConf, "min-confidence", 0, "UDP sequence-format detection confidence (0..1) below which a stream is only counted (0 = 0.5)")
 	f.StringArrayVar(&o.stats, "stats", nil, "kernel counter snapshot taken around the capture (smcdump stats -o file, saved smcr stats / netstat -s / nstat text, or a directory of raw /proc and netlink files); give it twice: --stats BEFORE --stats AFTER")
@@ -96,7 +98,7 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	if err != nil {
 		return &exitError{codeUsage, err}
 	}
-	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP}
+	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep}
 	for _, p := range o.stats {
 		snap, err := loadSnapshot(p)
 		if err != nil {

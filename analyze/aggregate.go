@@ -1,0 +1,183 @@
+package analyze
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/smcproto"
+)
+
+// aggregate accumulates the report's counts, fallback groups and rollups
+// as connections finish, so they stay exact when only the first
+// Config.MaxConnections connections are kept in detail.
+type aggregate struct {
+	outcomes    map[string]int
+	variants    map[string]int
+	smcAttempts int
+	groups      map[fbKey]*FallbackGroup
+	services    map[string]*rollAcc
+	peers       map[string]*rollAcc
+	obs         correlate.SMCObserved
+}
+
+type fbKey struct {
+	o                      Outcome
+	reason, code, by, name string
+}
+
+type rollAcc struct {
+	total              int
+	out, vars, reasons map[string]int
+}
+
+func newAggregate() *aggregate {
+	return &aggregate{
+		outcomes: map[string]int{}, variants: map[string]int{},
+		groups:   map[fbKey]*FallbackGroup{},
+		services: map[string]*rollAcc{}, peers: map[string]*rollAcc{},
+		obs: correlate.SMCObserved{
+			FallbacksByCode: map[correlate.Code]correlate.SideCounts{},
+			Declines:        map[correlate.Code]correlate.SideCounts{},
+		},
+	}
+}
+
+func addSide(m map[correlate.Code]correlate.SideCounts, code uint32, side string) {
+	sc := m[code]
+	if side == "client" {
+		sc.Client++
+	} else {
+		sc.Server++
+	}
+	m[code] = sc
+}
+
+// add records one finished connection.
+func (g *aggregate) add(c *Conn) {
+	g.outcomes[string(c.Outcome)]++
+	if c.Outcome == OutcomeNotSMC {
+		return
+	}
+	if c.SYNOption != nil && *c.SYNOption || c.Times.Proposal != nil || c.Decline != nil {
+		g.smcAttempts++
+	}
+	if c.SMC != nil && c.Outcome == OutcomeSMC {
+		g.variants[c.SMC.Variant]++
+	}
+	// What each side's kernel counts (smc-protocol.md 7.4), for correlation.
+	switch {
+	case c.Outcome == OutcomeHandshakeError:
+		g.obs.HandshakeErrors++
+	case c.Reason == ReasonPeerNoSMC:
+		addSide(g.obs.FallbacksByCode, 0x03010000, "client")
+	case c.Decline != nil:
+		if code, err := smcproto.ParseCode(c.Decline.Code); err == nil {
+			other := "server"
+			if c.Decline.By == "server" {
+				other = "client"
+			}
+			addSide(g.obs.Declines, uint32(code), c.Decline.By)
+			addSide(g.obs.FallbacksByCode, uint32(code), c.Decline.By)
+			addSide(g.obs.FallbacksByCode, 0x05000000, other)
+		}
+	}
+	if c.Outcome == OutcomeFallback || c.Outcome == OutcomeHandshakeError {
+		k := fbKey{o: c.Outcome, reason: c.Reason}
+		fg := FallbackGroup{Outcome: c.Outcome, Reason: c.Reason}
+		switch {
+		case c.Decline != nil:
+			k.code, k.by, k.name = c.Decline.Code, c.Decline.By, c.Decline.Name
+			fg.Code, fg.By, fg.Name, fg.Meaning, fg.Remedy = c.Decline.Code, c.Decline.By, c.Decline.Name, c.Decline.Meaning, c.Decline.Remedy
+		case c.Reason == ReasonPeerNoSMC:
+			code := peerNoSMC()
+			k.code, k.by = code.Code, "client"
+			fg.Code, fg.By, fg.Name, fg.Meaning, fg.Remedy = code.Code, "client", code.Name, code.Meaning, code.Remedy
+		default:
+			fg.Meaning, fg.Remedy = reasonText(c.Reason)
+		}
+		if g.groups[k] == nil {
+			fg.Connections = []int{}
+			g.groups[k] = &fg
+		}
+		g.groups[k].Count++
+	}
+	roll := func(m map[string]*rollAcc, key string) {
+		a := m[key]
+		if a == nil {
+			a = &rollAcc{out: map[string]int{}, vars: map[string]int{}, reasons: map[string]int{}}
+			m[key] = a
+		}
+		a.total++
+		a.out[string(c.Outcome)]++
+		if c.Outcome == OutcomeSMC && c.SMC != nil {
+			a.vars[c.SMC.Variant]++
+		}
+		if c.Outcome == OutcomeFallback || c.Outcome == OutcomeHandshakeError {
+			r := c.Reason
+			if c.Decline != nil {
+				r = fmt.Sprintf("%s %s by %s", c.Decline.Code, shortName(c.Decline.Name), c.Decline.By)
+			} else if c.Reason == ReasonPeerNoSMC {
+				r = "0x03010000 PEERNOSMC"
+			}
+			a.reasons[r]++
+		}
+	}
+	roll(g.services, c.Server.String())
+	roll(g.peers, c.Client.Addr().String()+" → "+c.Server.Addr().String())
+}
+
+// fallbackGroups returns the groups, largest first, listing the IDs of the
+// kept connections of each (at most 100).
+func (g *aggregate) fallbackGroups(kept []*Conn) []FallbackGroup {
+	for _, c := range kept {
+		k := fbKey{o: c.Outcome, reason: c.Reason}
+		switch {
+		case c.Decline != nil:
+			k.code, k.by, k.name = c.Decline.Code, c.Decline.By, c.Decline.Name
+		case c.Reason == ReasonPeerNoSMC:
+			k.code, k.by = peerNoSMC().Code, "client"
+		}
+		if fg := g.groups[k]; fg != nil && len(fg.Connections) < 100 {
+			fg.Connections = append(fg.Connections, c.ID)
+		}
+	}
+	out := make([]FallbackGroup, 0, len(g.groups))
+	for _, fg := range g.groups {
+		out = append(out, *fg)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		if a.Outcome != b.Outcome {
+			return a.Outcome < b.Outcome
+		}
+		if a.Reason != b.Reason {
+			return a.Reason < b.Reason
+		}
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		if a.By != b.By {
+			return a.By < b.By
+		}
+		return a.Name < b.Name
+	})
+	return out
+}
+
+func rollups(m map[string]*rollAcc) []Rollup {
+	out := make([]Rollup, 0, len(m))
+	for k, a := range m {
+		out = append(out, Rollup{Key: k, Total: a.total, Outcomes: outcomeCounts(a.out), Variants: mapCounts(a.vars), Reasons: mapCounts(a.reasons)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Total != out[j].Total {
+			return out[i].Total > out[j].Total
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
+}
