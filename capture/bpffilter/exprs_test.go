@@ -75,6 +75,14 @@ var diffExprs = []string{
 	"vlan and tcp[tcpflags] & tcp-syn != 0", "vlan and ether proto 0x8915", "vlan 4095",
 	"vlan and vlan and udp", "vlan 0", "(vlan)", "vlan ((100))", "vlan and ip[9] = 6",
 	"vlan and multicast", "vlan and len > 60",
+	// qualifier inheritance corner cases
+	"host 1.2.3.4 and (tcp) or 10.1.1.10", "port 80 and (tcp or udp) or 443", "(host 1.2.3.4) or 10.1.2.3",
+	"not host 1.2.3.4 or 10.1.2.3", "host 1.2.3.4 or not 10.1.2.3", "tcp port 80 or not 443",
+	"ip host 1.2.3.4 or 10.1.1.10", "ether src 02:00:00:00:00:01 or 02:00:00:00:00:02",
+	"dst port 80 or (443 or 8080)", "src host 10.1.1.10 or dst 10.1.2.3 or 1.2.3.4", "net 10 or 192.168",
+	"portrange 1-10 or 20-30", "ip proto 6 or 17", "ether proto 0x800 or 0x86dd", "(port 80) or 443",
+	"host 1.2.3.4 and vlan or 10.1.1.10", "tcp and (port 80 or 443)", "udp dst port 53 and not (src 10.1.1.10 or 1.2.3.4)",
+	"port 80 or (not 443 and 22)", "host 10.1.1.10 and ((1.2.3.4))", "port 80 or ((443))", "host 1.2.3.4 or (10.1.1.10 or (10.1.2.3 and 1.2.3.4))", "host 1.2.3.4 or ((10.1.1.10) or 10.1.2.3)",
 	// misc
 	"udp and udp[8:4] = 0xdeadbeef", "tcp and (tcp[13] & 0x12) = 0x12", "tcp[13] & 4 = 4 or tcp[13] & 1 = 1",
 	"ip and ip[9] != 6 and ip[9] != 17", "not ip and not ip6 and not arp",

@@ -441,6 +441,11 @@ func (p *parser) parseID(q qual) (*pred, error) {
 		}
 		return pNotOf(r), nil
 	case isOp(t, "("):
+		// libpcap's pid: the first element is a plain id (an address,
+		// name, "not id") or a number, not another parenthesised list.
+		if c := p.peek(); isOp(c, "(") && !p.pnumChain() {
+			return nil, p.errAt(c, "expected an address, number or name")
+		}
 		r, err := p.parseID(q)
 		if err != nil {
 			return nil, err
@@ -532,6 +537,23 @@ func (p *parser) parseID(q qual) (*pred, error) {
 		return nil, p.err
 	}
 	return r, nil
+}
+
+// pnumChain reports whether the tokens from p.i are "(…(NUM)…)".
+func (p *parser) pnumChain() bool {
+	n := 0
+	for isOp(p.peekAt(n), "(") {
+		n++
+	}
+	if p.peekAt(n).kind != tNum {
+		return false
+	}
+	for k := 1; k <= n; k++ {
+		if !isOp(p.peekAt(n+k), ")") {
+			return false
+		}
+	}
+	return true
 }
 
 // parseHID parses 1–4 dotted decimal parts like libpcap's __pcap_atoin and
