@@ -83,7 +83,14 @@ func (e *SyntaxError) Error() string {
 
 // Compile translates a pcap-filter expression into a classic BPF program.
 // An empty (or blank) expression yields the accept-all program `ret #snaplen`.
-// Errors are *SyntaxError values naming the offending token and column.
+// Accepted packets return the snaplen, rejected ones 0. Errors are
+// *SyntaxError values naming the offending token and column, except for a
+// program over MaxInstructions.
+//
+// Scratch memory: Live programs that use `vlan` keep the VLAN offset in
+// M[0] (network layer) and M[1] (EtherType) and initialise both first;
+// arithmetic uses M[2] upwards. To drop the outgoing copies on a live
+// socket (capture.md §1.6 row 2) compile "inbound and (EXPR)" in Live mode.
 func Compile(expr string, opts Options) ([]bpf.Instruction, error) {
 	switch opts.LinkType {
 	case Null, Ethernet, Raw, LinuxSLL, LinuxSLL2:

@@ -11,7 +11,8 @@ import (
 // program on a small classic-BPF interpreter of its own, which unlike the
 // golang.org/x/net/bpf VM (capture.md §2.3) takes the packet's wire length
 // for `len`/`less`/`greater` (captures may be cut to a snaplen), supports
-// `neg`, and never allocates per packet.
+// `neg`, and never allocates per packet. A Filter is immutable and safe for
+// concurrent use.
 type Filter struct {
 	expr string
 	prog []bpf.Instruction
