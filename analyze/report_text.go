@@ -79,7 +79,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WriteText writes the human-readable report.
 func (r *Report) WriteText(w io.Writer, o TextOptions) error {
-	ew := &errWriter{w: w}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	ew := &errWriter{w: bw}
 	r.writeHeader(ew)
 	r.writeSummary(ew)
 	r.writeFallbacks(ew)
@@ -101,7 +102,10 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 			ew.err = s.WriteText(ew)
 		}
 	}
-	return ew.err
+	if ew.err != nil {
+		return ew.err
+	}
+	return bw.Flush()
 }
 
 type errWriter struct {
