@@ -76,6 +76,9 @@ func TestKernelSmoke(t *testing.T) {
 		{"not vlan and ip", [][]byte{
 			smokeFrame(0, 17, 1, 0), smokeFrame(5, 17, 1, 0),
 		}, []bool{false, false}},
+		{"outbound and udp", [][]byte{
+			smokeFrame(0, 17, 1, 0), smokeFrame(9, 17, 1, 0),
+		}, []bool{false, false}},
 		{"tcp[tcpflags] & tcp-syn != 0 and dst port 80", [][]byte{
 			smokeFrame(0, 6, 80, 0x02), smokeFrame(0, 6, 80, 0x12),
 			smokeFrame(0, 6, 81, 0x02), smokeFrame(0, 6, 80, 0x10),
@@ -86,40 +89,63 @@ func TestKernelSmoke(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rx, tx, vaIdx := smokeSockets(t, ns, va, vb, prog)
+		raw, err := bpf.Assemble(prog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rxB, rxA, tx, vaIdx := smokeSockets(t, ns, va, vb, prog)
 		for i, f := range c.frames {
 			f[11] = byte(ci<<4 | i) // marker in the source MAC
 			if err := unix.Sendto(tx, f, 0, &unix.SockaddrLinklayer{Ifindex: vaIdx, Halen: 6}); err != nil {
 				t.Fatalf("send: %v", err)
 			}
 		}
-		got := make([]bool, len(c.frames))
-		buf := make([]byte, 2048)
-		deadline := time.Now().Add(2 * time.Second)
-		for time.Now().Before(deadline) {
-			n, _, err := unix.Recvfrom(rx, buf, 0)
-			if err != nil {
-				break // SO_RCVTIMEO: nothing more arrived
-			}
-			if n >= 12 && buf[6] == 0x02 && buf[7] == 0xbf && buf[11]>>4 == byte(ci) {
-				if i := int(buf[11] & 0xf); i < len(got) {
-					got[i] = true
-				}
-			}
-		}
-		unix.Close(rx)
+		gotB := smokeCollect(rxB, ci, len(c.frames))
+		gotA := smokeCollect(rxA, ci, len(c.frames))
+		unix.Close(rxB)
+		unix.Close(rxA)
 		unix.Close(tx)
-		for i := range got {
-			if got[i] != c.want[i] {
-				t.Errorf("%q: frame %d (%x): received %v, want %v", c.expr, i, c.frames[i], got[i], c.want[i])
+		for i, f := range c.frames {
+			// Receiving side: the tag is in metadata, the frame is for
+			// another host (PACKET_OTHERHOST).
+			view, md := kernelView(f)
+			md.pktType = 3
+			vmB := runVM(raw, view, len(view), md) > 0
+			if gotB[i] != c.want[i] || vmB != c.want[i] {
+				t.Errorf("%q: frame %d (%x) on the receiving veth: kernel %v, our VM %v, want %v", c.expr, i, f, gotB[i], vmB, c.want[i])
+			}
+			// Sending side: the outgoing copy still carries the tag in
+			// the packet (the in-band fallback), PACKET_OUTGOING.
+			vmA := runVM(raw, f, len(f), &meta{pktType: 4}) > 0
+			if gotA[i] != vmA {
+				t.Errorf("%q: frame %d (%x) on the sending veth: kernel %v, our VM %v", c.expr, i, f, gotA[i], vmA)
 			}
 		}
 	}
 }
 
-// smokeSockets opens, inside netns ns, a receiving AF_PACKET socket on vb
-// with prog attached before bind (capture.md §1.3) and a sending socket.
-func smokeSockets(t *testing.T, ns, va, vb string, prog []bpf.Instruction) (rx, tx, vaIdx int) {
+// smokeCollect reads marked frames of case ci until the socket times out.
+func smokeCollect(fd, ci, n int) []bool {
+	got := make([]bool, n)
+	buf := make([]byte, 2048)
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		m, _, err := unix.Recvfrom(fd, buf, 0)
+		if err != nil {
+			break // SO_RCVTIMEO: nothing more arrived
+		}
+		if m >= 12 && buf[6] == 0x02 && buf[7] == 0xbf && buf[11]>>4 == byte(ci) {
+			if i := int(buf[11] & 0xf); i < n {
+				got[i] = true
+			}
+		}
+	}
+	return got
+}
+
+// smokeSockets opens, inside netns ns, AF_PACKET sockets on vb and va with
+// prog attached before bind (capture.md §1.3), and a sending socket.
+func smokeSockets(t *testing.T, ns, va, vb string, prog []bpf.Instruction) (rxB, rxA, tx, vaIdx int) {
 	t.Helper()
 	raw, err := bpf.Assemble(prog)
 	if err != nil {
@@ -161,22 +187,32 @@ func smokeSockets(t *testing.T, ns, va, vb string, prog []bpf.Instruction) (rx, 
 		vaIdx = ifa.Index
 		vbIdx := ifb.Index
 		// Protocol 0: nothing is queued until bind, after the filter.
-		rx, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
+		open := func(ifindex int) (int, error) {
+			fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return -1, err
+			}
+			fprog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
+			if err := unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &fprog); err != nil {
+				unix.Close(fd)
+				return -1, fmt.Errorf("SO_ATTACH_FILTER: %w", err)
+			}
+			tv := unix.Timeval{Usec: 300000}
+			if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+				unix.Close(fd)
+				return -1, err
+			}
+			if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex}); err != nil {
+				unix.Close(fd)
+				return -1, err
+			}
+			return fd, nil
+		}
+		if rxB, err = open(vbIdx); err != nil {
 			setupErr = err
 			return
 		}
-		fprog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
-		if err := unix.SetsockoptSockFprog(rx, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &fprog); err != nil {
-			setupErr = fmt.Errorf("SO_ATTACH_FILTER: %w", err)
-			return
-		}
-		tv := unix.Timeval{Usec: 300000}
-		if err := unix.SetsockoptTimeval(rx, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-			setupErr = err
-			return
-		}
-		if err := unix.Bind(rx, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: vbIdx}); err != nil {
+		if rxA, err = open(vaIdx); err != nil {
 			setupErr = err
 			return
 		}
@@ -193,7 +229,7 @@ func smokeSockets(t *testing.T, ns, va, vb string, prog []bpf.Instruction) (rx, 
 	if setupErr != nil {
 		t.Fatal(setupErr)
 	}
-	return rx, tx, vaIdx
+	return rxB, rxA, tx, vaIdx
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
