@@ -163,7 +163,13 @@ func runVMx(raw []bpf.RawInstruction, pkt []byte, wireLen int, md *meta) (ret ui
 				}
 				a = v
 			case mdIND:
-				v, ok := loadPkt(pkt, uint64(k)+uint64(x), ri.Op&0x18)
+				// The kernel adds k and X in 32 bits and rejects
+				// offsets that are negative as int32.
+				off := k + x
+				if int32(off) < 0 {
+					return 0, true
+				}
+				v, ok := loadPkt(pkt, uint64(off), ri.Op&0x18)
 				if !ok {
 					return 0, true
 				}
