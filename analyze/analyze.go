@@ -280,6 +280,9 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 	f := &a.f
 	decodeFrame(p.LinkType, p.Data, f)
 	ts := p.Info.Timestamp
+	if ts.After(a.tracker.lastTime) {
+		a.tracker.lastTime = ts // capture end, for CLC timeouts
+	}
 	if p.Info.CaptureLength < p.Info.Length {
 		fi.Truncated++
 	}

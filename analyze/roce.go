@@ -166,7 +166,7 @@ func (r *roceTracker) handle(dst netip.Addr, b []byte, wireLen, frameNo int, ts 
 }
 
 // assign fills Conn.Link for SMC-R connections.
-func (r *roceTracker) assign(conns []*Conn) {
+func (r *roceTracker) assign(conns []*Conn, captureEnd time.Time) {
 	for _, c := range conns {
 		if !c.smcR || c.SMC == nil || c.SMC.Type != "SMC-R" {
 			continue
@@ -176,6 +176,11 @@ func (r *roceTracker) assign(conns []*Conn) {
 		if r.total == 0 {
 			li.State = "not-visible"
 			c.Notes = append(c.Notes, "the SMC-R link is not visible in this capture (no RoCE frames): the capture cannot show whether the link worked")
+			if c.Outcome == OutcomeSMC && c.SMC.FirstContact && c.Times.End == nil && c.Times.Confirm != nil {
+				if idle := captureEnd.Sub(c.Times.Last); idle >= 5*time.Second {
+					c.Notes = append(c.Notes, fmt.Sprintf("after the Confirm the TCP connection stayed silent for %.1f s until the capture ended, with no Decline and no FIN: either the link carries the data over RDMA (invisible here), or its set-up hung without the kernel's CONFIRM_LINK timeout (which would send Decline 0x02010000 about 3 s after the Confirm), as seen with Linux 6.1 and soft-RoCE; check `smcr linkgroup link-show` and dmesg on both hosts", idle.Seconds()))
+				}
+			}
 			continue
 		}
 		counts := map[string]int{}

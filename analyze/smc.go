@@ -130,7 +130,9 @@ func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
 
 // handleTCP processes one TCP segment.
 func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
-	t.lastTime = ts
+	if ts.After(t.lastTime) {
+		t.lastTime = ts
+	}
 	src, dst := f.srcAddrPort(), f.dstAddrPort()
 	k, dir := makeKey(src, dst)
 	c := t.conns[k]
@@ -438,7 +440,7 @@ func (t *Tracker) Finish() []*Conn {
 	for _, c := range open {
 		t.finish(c)
 	}
-	t.roce.assign(t.done)
+	t.roce.assign(t.done, t.lastTime)
 	sortResults(t.done)
 	for i, c := range t.done {
 		c.ID = i + 1
