@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
@@ -32,6 +33,7 @@ func run(args []string) int {
 	idle := fs.Duration("idle", time.Second, "exit after this long without datagrams (once one arrived)")
 	timeout := fs.Duration("timeout", 30*time.Second, "exit after this long in any case")
 	out := fs.String("o", "", "log received data sequence numbers to this file")
+	hold := fs.Bool("hold", false, "after printing the summary, keep the socket open until standard input closes (so a kernel-counter snapshot taken afterwards still lists the socket and its drops)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -142,7 +144,18 @@ func run(args []string) int {
 			time.Sleep(*delay)
 		}
 	}
+	if log != nil {
+		if err := log.Flush(); err != nil {
+			fmt.Fprintf(os.Stderr, "mrecv: %v\n", err)
+			return 1
+		}
+	}
 	fmt.Printf("{\"datagrams\":%d,\"data\":%d,\"distinct\":%d,\"echoes\":%d,\"stat\":%d,\"rcvbuf\":%d}\n", datagrams, data, len(seen), echoes, stat, granted)
+	if *hold {
+		// The socket stays open (and keeps its drop counter in
+		// /proc/net/udp) until the caller closes our standard input.
+		_, _ = io.Copy(io.Discard, os.Stdin)
+	}
 	return 0
 }
 
