@@ -117,7 +117,7 @@ mod_index() {
   MODPATH=(); SEEN=(); ORDER=()
   local f n
   while IFS= read -r f; do
-    n=$(basename "$f"); n=${n%.xz}; n=${n%.ko}; n=${n//-/_}
+    n=${f##*/}; n=${n%.xz}; n=${n%.ko}; n=${n//-/_}
     MODPATH[$n]=$f
   done < <(find "$KDIR/lib/modules/$KVER/kernel" -name '*.ko' -o -name '*.ko.xz')
 }

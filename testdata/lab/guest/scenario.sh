@@ -71,7 +71,7 @@ capture_stop() {
 bg_client() { # netns "client flags" seconds
   log "+ peer client -log $OUT/client.log $2 (netns $1, bounded ${3}s)"
   echo "peer client -log $OUT/client.log $2" >> $OUT/commands.txt
-  NS "$1" peer client -log $OUT/client.log $2 > $OUT/client.stderr 2>&1 < /dev/null &
+  NS "$1" peer client -log $OUT/client.log -diag-dir $OUT/snap/client-during $2 > $OUT/client.stderr 2>&1 < /dev/null &
   CPID=$!
   n=0; while kill -0 $CPID 2>/dev/null && [ $n -lt $(( $3 + 5 )) ]; do sleep 1; n=$((n+1)); done
   if kill -0 $CPID 2>/dev/null; then
@@ -88,7 +88,7 @@ bg_client() { # netns "client flags" seconds
 single() { # "server flags" "client flags" client-timeout
   snap cli client before; snap srv server before
   capture_start srv vs
-  NS srv timeout -s KILL $(( $3 + 30 )) peer server -log $OUT/server.log $1 > $OUT/server.stderr 2>&1 < /dev/null &
+  NS srv timeout -s KILL $(( $3 + 30 )) peer server -log $OUT/server.log -diag-dir $OUT/snap/server-during $1 > $OUT/server.stderr 2>&1 < /dev/null &
   SPID=$!
   sleep 1
   bg_client cli "$2" $3
@@ -132,7 +132,7 @@ pair() {
   snap init $side before
   if [ "$ROLE" = server ]; then
     capture_start init eth0
-    run timeout -s KILL $(( $3 + 20 )) peer server -log $OUT/server.log $1
+    run timeout -s KILL $(( $3 + 20 )) peer server -log $OUT/server.log -diag-dir $OUT/snap/server-during $1
     log "server exit $?"
     sleep 2
   else

@@ -285,6 +285,11 @@ func scenario(dir, name string, gCount int) scenarioOut {
 			}
 		}
 	}
+	for _, side := range sides {
+		if st := hungStack(readLines(filepath.Join(ld, side+"-dmesg.txt"))); st != "" {
+			s.Notes = append(s.Notes, "kernel hung-task report ("+side+" VM): "+st)
+		}
+	}
 	srvByPeer := map[string]connLog{}
 	for _, c := range servers {
 		srvByPeer[c.Remote] = c
@@ -481,4 +486,39 @@ func walk(b []byte, fn func(uint16, []byte)) {
 		fn(t, b[4:l])
 		b = b[min((l+3)&^3, len(b)):]
 	}
+}
+
+var frameRE = regexp.MustCompile(`^\[[ 0-9.]+\]\s+([A-Za-z0-9_.]+)\+0x[0-9a-f]+/0x[0-9a-f]+ \[(smc|ib_core|rdma_rxe)\]`)
+
+// hungStack returns the SMC/RDMA frames of the first hung-task report in a
+// kernel log, innermost first, or "".
+func hungStack(lines []string) string {
+	var frames []string
+	in := false
+	for _, l := range lines {
+		if strings.Contains(l, "blocked for more than") {
+			if in && len(frames) > 0 {
+				break
+			}
+			in = true
+			frames = append(frames[:0], strings.TrimSpace(l[strings.Index(l, "]")+1:])+":")
+			continue
+		}
+		if !in {
+			continue
+		}
+		if m := frameRE.FindStringSubmatch(l); m != nil {
+			frames = append(frames, m[1])
+		}
+		if strings.Contains(l, "</TASK>") {
+			if len(frames) > 1 {
+				break
+			}
+			in = false
+		}
+	}
+	if len(frames) <= 1 {
+		return ""
+	}
+	return frames[0] + " " + strings.Join(frames[1:], " <- ")
 }

@@ -2,7 +2,12 @@ package main
 
 import (
 	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -138,4 +143,36 @@ func diagByInode(ino uint64) (*diagInfo, error) {
 		return d, nil
 	}
 	return nil, fmt.Errorf("socket inode %d not in smc_diag dump", ino)
+}
+
+// saveRawDiag writes the raw smc_diag dump response (as smcnl snap does) to
+// dir/smc_diag.bin with an index.json, taken while a connection is open.
+func saveRawDiag(dir, role string, seq int) {
+	const ext = 1<<0 | 1<<1 | 1<<3
+	raw, err := smcDiagDump(ext)
+	if mkErr := os.MkdirAll(dir, 0o755); mkErr != nil {
+		return
+	}
+	os.WriteFile(filepath.Join(dir, "smc_diag.bin"), raw, 0o644)
+	var u unix.Utsname
+	unix.Uname(&u)
+	req := make([]byte, 52)
+	req[0], req[3] = afSMC, ext
+	e := map[string]any{
+		"file": "smc_diag.bin", "kind": "sock_diag", "netlink_protocol": "NETLINK_SOCK_DIAG",
+		"family": "AF_SMC(43)", "nlmsg_type": 20, "nlmsg_flags": "0x0301 (NLM_F_REQUEST|NLM_F_DUMP)",
+		"diag_ext": "0x0b (CONNINFO|LGRINFO|DMBINFO)", "request_body_hex": hex.EncodeToString(req), "bytes": len(raw),
+	}
+	if err != nil {
+		e["error"] = err.Error()
+	}
+	idx := map[string]any{
+		"kernel": cstr(u.Release[:]), "kernel_version": cstr(u.Version[:]), "hostname": cstr(u.Nodename[:]),
+		"side": role, "phase": fmt.Sprintf("during: taken by the peer while connection %d was open", seq),
+		"time":       time.Now().UTC().Format(time.RFC3339Nano),
+		"byte_order": "little-endian (x86_64); netlink headers and attributes are host order",
+		"files":      []any{e},
+	}
+	j, _ := json.MarshalIndent(idx, "", "  ")
+	os.WriteFile(filepath.Join(dir, "index.json"), append(j, '\n'), 0o644)
 }

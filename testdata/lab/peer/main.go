@@ -80,6 +80,7 @@ func main() {
 	limitHS := fs.Bool("limit-hs", false, "server: setsockopt SOL_SMC SMC_LIMIT_HS=1")
 	acceptDelay := fs.Duration("accept-delay", 0, "server: sleep before the first accept")
 	logf := fs.String("log", "", "log file (JSON lines), default stdout")
+	fs.StringVar(&diagDir, "diag-dir", "", "write the raw smc_diag dump taken while the first connection is open to DIR/smc_diag.bin (+ index.json)")
 	fs.Parse(os.Args[2:])
 	if *logf != "" {
 		f, err := os.OpenFile(*logf, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -156,10 +157,19 @@ func sockInode(fd int) uint64 {
 	return st.Ino
 }
 
-// fillDiag looks the socket up in the kernel's smc_diag dump by inode.
+var (
+	diagDir  string
+	diagOnce sync.Once
+)
+
+// fillDiag looks the socket up in the kernel's smc_diag dump by inode. The
+// first call also stores the raw dump when -diag-dir is set.
 func fillDiag(l *connLog, fd int, tcp bool) {
 	if tcp {
 		return
+	}
+	if diagDir != "" {
+		diagOnce.Do(func() { saveRawDiag(diagDir, l.Role, l.Seq) })
 	}
 	d, err := diagByInode(sockInode(fd))
 	if err != nil {
