@@ -31,9 +31,38 @@ type pred struct {
 	x    bool
 }
 
-func pAndOf(a, b *pred) *pred { return &pred{op: pAnd, a: a, b: b} }
-func pOrOf(a, b *pred) *pred  { return &pred{op: pOr, a: a, b: b} }
-func pNotOf(a *pred) *pred    { return &pred{op: pNot, a: a} }
+// pAndOf, pOrOf and pNotOf fold a constant left operand: its right
+// operand would never run. (A constant right operand cannot be folded: the
+// left one may still stop the program with an out-of-range load.)
+func pAndOf(a, b *pred) *pred {
+	switch a.op {
+	case pFalse:
+		return a
+	case pTrue:
+		return b
+	}
+	return &pred{op: pAnd, a: a, b: b}
+}
+
+func pOrOf(a, b *pred) *pred {
+	switch a.op {
+	case pTrue:
+		return a
+	case pFalse:
+		return b
+	}
+	return &pred{op: pOr, a: a, b: b}
+}
+
+func pNotOf(a *pred) *pred {
+	switch a.op {
+	case pTrue:
+		return pConst(false)
+	case pFalse:
+		return pConst(true)
+	}
+	return &pred{op: pNot, a: a}
+}
 func pConst(v bool) *pred {
 	if v {
 		return &pred{op: pTrue}
