@@ -3,9 +3,10 @@
 //
 // The compiler follows libpcap's code generator (gencode.c) closely enough
 // that a program compiled here gives the same accept/reject verdict as the
-// program `tcpdump -y DLT -ddd EXPR` prints, on every frame (see
-// /work/shared/docs/capture.md §2.5 for the scope and §2.4 for the oracle).
-// It does not reproduce libpcap's optimizer, so the instruction lists differ.
+// program `tcpdump -y DLT -ddd EXPR` prints (see capture.md §2.5 for the
+// scope and §2.4 for the oracle); the exceptions are listed under
+// "Differences from libpcap" below. It does not reproduce libpcap's
+// optimizer, so the instruction lists differ.
 //
 // Two code-generation modes exist (capture.md §1.6 row 4 and §2.4):
 //
