@@ -203,6 +203,9 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		"SndbufErrors": int64(sndbuf),
 	}
 	anyLoss := false
+	// Streams with no loss in the capture and no receiving socket in the
+	// after snapshot: candidates for RcvbufErrors no socket accounts for.
+	var closedQuiet []UDPStream
 	for _, st := range obs.Streams {
 		subj := st.Src.String() + " -> " + st.Dst.String()
 		dst := st.Dst.String()
@@ -218,8 +221,13 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 				continue
 			}
 			k++
-			if s.DropsDelta != nil {
+			switch {
+			case s.DropsDelta != nil:
 				sockDrops += *s.DropsDelta
+			case s.New && s.Socket.Drops != nil:
+				// opened after the first snapshot: every drop it counts
+				// happened in the window
+				sockDrops += *s.Socket.Drops
 			}
 		}
 		n := st.Gap
@@ -238,6 +246,9 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			}
 		}
 		if g == 0 && n == 0 && sockDrops == 0 {
+			if k == 0 {
+				closedQuiet = append(closedQuiet, st)
+			}
 			continue
 		}
 		anyLoss = true
@@ -309,6 +320,23 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 	if squeeze > 0 && backlog == 0 && devDrop+devFifo+nicDrv == 0 {
 		out = append(out, Verdict{Kind: KindSqueeze, Confidence: Medium, Numbers: numbers(map[string]int64{"softnet time_squeeze": int64(squeeze)}),
 			Text: fmt.Sprintf("softirq CPU starvation: time_squeeze +%d with no drops yet, a warning sign of NIC ring overflow → netdev_budget / netdev_budget_usecs, more queues/CPUs", squeeze)})
+	}
+	if !anyLoss && rcvbuf > 0 {
+		// RcvbufErrors rose but no socket of a captured stream shows drops
+		// (multicast-udp.md section 5, row 1, without per-socket drops).
+		nums := map[string]int64{"RcvbufErrors": int64(rcvbuf), "capture gap": 0, "streams": int64(len(obs.Streams))}
+		if len(closedQuiet) == 1 && len(obs.Streams) == 1 {
+			// The only stream is complete in the capture and its receiving
+			// socket was closed before the after snapshot: its drops are
+			// the likeliest, but the per-socket counter cannot confirm it.
+			st := closedQuiet[0]
+			out = append(out, Verdict{Kind: KindSocketOverflow, Subject: st.Src.String() + " -> " + st.Dst.String(), Confidence: Medium, Numbers: numbers(nums),
+				Text: fmt.Sprintf("socket receive buffer overflow: RcvbufErrors +%d, capture of %s complete; the receiving socket was closed before the after snapshot, so its own drop count cannot confirm the number (keep the receiver running until the capture ends) → raise SO_RCVBUF and net.core.rmem_max%s or read faster",
+					rcvbuf, st.Dst, rmemMax)})
+			return out
+		}
+		out = append(out, Verdict{Kind: KindSocketOverflow, Confidence: Low, Numbers: numbers(nums),
+			Text: fmt.Sprintf("RcvbufErrors +%d in this namespace, but no socket of the %d captured streams shows drops: a socket outside the capture overflowed, or one was closed before the after snapshot", rcvbuf, len(obs.Streams))})
 	}
 	if !anyLoss {
 		out = append(out, Verdict{Kind: KindNoLoss, Confidence: High, Numbers: numbers(map[string]int64{"streams": int64(len(obs.Streams)), "RcvbufErrors": int64(rcvbuf)}),
