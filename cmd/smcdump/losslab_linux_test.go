@@ -248,17 +248,23 @@ func (p *llProc) wait(t *testing.T, d time.Duration) error {
 	return nil
 }
 
-// snmpUDP reads a Udp counter from /proc/PID/net/snmp, the view of the
-// namespace PID lives in (docs/multicast-udp.md section 4.1) — ground truth
-// independent of smcdump's collector.
-func snmpUDP(t *testing.T, pid int, name string) uint64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/snmp", pid))
-	if err != nil {
-		t.Fatal(err)
+// snmpUDP reads Udp counters from the namespace's /proc/net/snmp
+// (docs/multicast-udp.md section 4.1) — ground truth independent of
+// smcdump's collector.
+func (l *lossLab) snmpUDP(names ...string) []uint64 {
+	l.t.Helper()
+	text := l.must("ip", "netns", "exec", l.nsR, "cat", "/proc/net/snmp")
+	out := make([]uint64, len(names))
+	for i, n := range names {
+		out[i] = parseSNMPUDP(l.t, text, n)
 	}
+	return out
+}
+
+func parseSNMPUDP(t *testing.T, text, name string) uint64 {
+	t.Helper()
 	var hdr []string
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range strings.Split(text, "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 || f[0] != "Udp:" {
 			continue
@@ -277,7 +283,7 @@ func snmpUDP(t *testing.T, pid int, name string) uint64 {
 			}
 		}
 	}
-	t.Fatalf("no Udp %s in /proc/%d/net/snmp", name, pid)
+	t.Fatalf("no Udp %s in /proc/net/snmp:\n%s", name, text)
 	return 0
 }
 
@@ -450,6 +456,9 @@ type llOptions struct {
 	send      []string // msend pacing and size flags
 	// duringSend runs while the sender runs (scenario c stops the capture).
 	duringSend func(l *lossLab, capture, recv *llProc)
+	// noHold lets the receiver exit (and close its socket) before the
+	// capture stops, as a short-lived test client would.
+	noHold bool
 }
 
 // llResult is everything one run produced.
@@ -487,11 +496,13 @@ func (l *lossLab) run(o llOptions) *llResult {
 	// The receiver runs before and after the capture, as a long-running
 	// application does, and holds its socket (-hold) until the final
 	// snapshots are taken, so they list its per-socket drops.
-	rx := l.start(l.nsR, true, append(append([]string{l.bins.mrecv, "-o", seqLog, "-idle", "1s", "-timeout", "20s", "-hold"}, o.recv...),
-		llGroup, llPort, "10.77.0.2")...)
+	rargs := []string{l.bins.mrecv, "-o", seqLog, "-idle", "1s", "-timeout", "20s"}
+	if !o.noHold {
+		rargs = append(rargs, "-hold")
+	}
+	rx := l.start(l.nsR, !o.noHold, append(append(rargs, o.recv...), llGroup, llPort, "10.77.0.2")...)
 	rx.waitFor(t, "ready", 10*time.Second)
-	rxPid := rx.cmd.Process.Pid
-	rcvbuf0, inErr0 := snmpUDP(t, rxPid, "RcvbufErrors"), snmpUDP(t, rxPid, "InErrors")
+	c0 := l.snmpUDP("RcvbufErrors", "InErrors")
 	l.must(l.bins.smcdump, "stats", "--netns", l.nsR, "-o", r.statsBefore)
 
 	capArgs := []string{l.bins.smcdump, "-i", l.vR, "-w", r.pcap, "--stats-interval", "2s"}
@@ -519,8 +530,8 @@ func (l *lossLab) run(o llOptions) *llResult {
 
 	// The receiver prints its summary after 1 s without datagrams.
 	rx.waitFor(t, `"rcvbuf"`, 25*time.Second)
-	rcvbuf1, inErr1 := snmpUDP(t, rxPid, "RcvbufErrors"), snmpUDP(t, rxPid, "InErrors")
-	r.rcvbufErrs, r.inErrs = rcvbuf1-rcvbuf0, inErr1-inErr0
+	c1 := l.snmpUDP("RcvbufErrors", "InErrors")
+	r.rcvbufErrs, r.inErrs = c1[0]-c0[0], c1[1]-c0[1]
 	var summary string
 	for _, line := range strings.Split(rx.text(), "\n") {
 		if strings.Contains(line, `"rcvbuf"`) {
@@ -529,6 +540,11 @@ func (l *lossLab) run(o llOptions) *llResult {
 	}
 	rs := llJSONInts(summary)
 	r.recvDatagrams, r.recvEchoes, r.recvStat = rs["datagrams"], rs["echoes"], rs["stat"]
+	if o.noHold {
+		if err := rx.wait(t, 10*time.Second); err != nil {
+			t.Fatalf("receiver: %v\n%s", err, rx.text())
+		}
+	}
 
 	if err := capt.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -538,9 +554,11 @@ func (l *lossLab) run(o llOptions) *llResult {
 	}
 	r.captureStderr = capt.text()
 	l.must(l.bins.smcdump, "stats", "--netns", l.nsR, "-o", r.statsAfter)
-	_ = rx.stdin.Close()
-	if err := rx.wait(t, 10*time.Second); err != nil {
-		t.Fatalf("receiver: %v\n%s", err, rx.text())
+	if !o.noHold {
+		_ = rx.stdin.Close()
+		if err := rx.wait(t, 10*time.Second); err != nil {
+			t.Fatalf("receiver: %v\n%s", err, rx.text())
+		}
 	}
 	b, err := os.ReadFile(seqLog)
 	if err != nil {
@@ -619,52 +637,15 @@ func TestLossLab(t *testing.T) {
 	}
 	bins := llBuild(t)
 
+	// 5,000 datagrams/s to a reader with the smallest SO_RCVBUF the kernel
+	// grants (2048 → about 4.6 KB) that sleeps 1 ms after every read: it
+	// can take at most 1,000/s, so the socket overflows.
+	overflow := llOptions{recv: []string{"-r", "2048", "-delay", "1ms"}, send: []string{"-r", "5000", "-m", "20"}}
+
 	t.Run("a-socket-buffer-overflow", func(t *testing.T) {
 		l := newLossLab(t, bins, "a")
-		// 5,000 datagrams/s to a reader with the smallest SO_RCVBUF the
-		// kernel grants (2048 → about 4.6 KB) that sleeps 1 ms after every
-		// read: it can take at most 1,000/s, so the socket overflows.
-		r := l.run(llOptions{recv: []string{"-r", "2048", "-delay", "1ms"}, send: []string{"-r", "5000", "-m", "20"}})
-		rep := &r.embedded
-		s := rep.stream(t)
-		q := s.Sequences[0]
-		sess := s.Mtools.Sessions[0]
-		// the AF_PACKET tap sits before the socket: the capture is complete
-		if d := rep.isbDrops(t); d != 0 {
-			t.Errorf("capture dropped %d packets (64 MiB ring, 5,000 small datagrams)", d)
-		}
-		if q.Expected != llCount || q.Received != llCount || q.Lost != 0 || q.GapCount != 0 || s.Lost != 0 ||
-			sess.StatSent == nil || *sess.StatSent != llCount || sess.Missing != 0 {
-			t.Errorf("capture not complete: expected %d received %d lost %d gaps %d session %+v", q.Expected, q.Received, q.Lost, q.GapCount, sess)
-		}
-		got := map[uint64]bool{}
-		for _, v := range r.recvSeqs {
-			got[v] = true
-		}
-		missed := uint64(llCount - len(got)) // messages the receiver missed
-		if missed == 0 {
-			t.Fatalf("the receiver read all %d messages: the slow reader did not overflow its buffer", llCount)
-		}
-		// Every datagram that reached the socket and was not read was
-		// dropped there and counted once in RcvbufErrors: unread =
-		// (data + echo + stat sent) - datagrams read. The echo (followed by
-		// a 300 ms pause) and the stat (300 ms after the data) normally
-		// find an empty queue, so unread == missed; if one of them was
-		// dropped as well it is the difference, and the check says so.
-		unread := uint64(llCount + 2 - r.recvDatagrams)
-		unreadCtl := uint64(1 - r.recvEchoes)
-		if r.recvStat < 0 {
-			unreadCtl++
-		}
-		if unread != missed+unreadCtl {
-			t.Errorf("receiver read %d datagrams, %d distinct messages: %d unread but %d messages + %d control datagrams missed", r.recvDatagrams, len(got), unread, missed, unreadCtl)
-		}
-		if r.rcvbufErrs != unread {
-			t.Errorf("RcvbufErrors +%d (/proc/net/snmp), receiver left %d datagrams unread", r.rcvbufErrs, unread)
-		}
-		if r.inErrs != r.rcvbufErrs {
-			t.Errorf("InErrors +%d, RcvbufErrors +%d: the kernel counts a socket overflow in both", r.inErrs, r.rcvbufErrs)
-		}
+		r := l.run(overflow)
+		unread := checkOverflowRun(t, r)
 		for name, rep := range map[string]*llReport{"embedded snapshots": &r.embedded, "--stats files": &r.files} {
 			v := rep.verdict(t)
 			if v.Kind != "socket-buffer-overflow" || v.Confidence != "high" {
@@ -682,6 +663,26 @@ func TestLossLab(t *testing.T) {
 		// capture has none (the loss is after the tap).
 		if code := l.failOn(r.pcap, "loss"); code != 0 {
 			t.Errorf("--fail-on loss: exit %d, want 0 (capture complete)", code)
+		}
+	})
+
+	t.Run("a2-socket-buffer-overflow-receiver-gone", func(t *testing.T) {
+		// The same overflow, but the receiver exits before the capture
+		// stops: the final snapshot has no socket (and no per-socket drop
+		// count) for the stream, only the namespace's RcvbufErrors.
+		l := newLossLab(t, bins, "A")
+		o := overflow
+		o.noHold = true
+		r := l.run(o)
+		unread := checkOverflowRun(t, r)
+		for name, rep := range map[string]*llReport{"embedded snapshots": &r.embedded, "--stats files": &r.files} {
+			v := rep.verdict(t)
+			if v.Kind != "socket-buffer-overflow" || v.Confidence != "medium" || !strings.Contains(v.Text, "the receiving socket was closed before the after snapshot") {
+				t.Errorf("%s: verdict %s (%s), want socket-buffer-overflow (medium, socket closed): %s", name, v.Kind, v.Confidence, v.Text)
+			}
+			if v.num("capture gap") != 0 || v.num("RcvbufErrors") != int64(unread) || v.num("streams") != 1 {
+				t.Errorf("%s: numbers %+v, want capture gap 0, RcvbufErrors %d, 1 stream", name, v.Numbers, unread)
+			}
 		}
 	})
 
@@ -862,4 +863,52 @@ func TestLossLab(t *testing.T) {
 			t.Errorf("--fail-on loss: exit %d, want 3", code)
 		}
 	})
+}
+
+// checkOverflowRun checks the capture and the ground truth of a socket
+// overflow run (scenario a) and returns the datagrams the receiver left
+// unread, which RcvbufErrors must equal.
+func checkOverflowRun(t *testing.T, r *llResult) uint64 {
+	t.Helper()
+	rep := &r.embedded
+	s := rep.stream(t)
+	q := s.Sequences[0]
+	sess := s.Mtools.Sessions[0]
+	// the AF_PACKET tap sits before the socket: the capture is complete
+	if d := rep.isbDrops(t); d != 0 {
+		t.Errorf("capture dropped %d packets (64 MiB ring, 5,000 small datagrams)", d)
+	}
+	if q.Expected != llCount || q.Received != llCount || q.Lost != 0 || q.GapCount != 0 || s.Lost != 0 ||
+		sess.StatSent == nil || *sess.StatSent != llCount || sess.Missing != 0 {
+		t.Errorf("capture not complete: expected %d received %d lost %d gaps %d session %+v", q.Expected, q.Received, q.Lost, q.GapCount, sess)
+	}
+	got := map[uint64]bool{}
+	for _, v := range r.recvSeqs {
+		got[v] = true
+	}
+	missed := uint64(llCount - len(got)) // messages the receiver missed
+	if missed == 0 {
+		t.Fatalf("the receiver read all %d messages: the slow reader did not overflow its buffer", llCount)
+	}
+	// Every datagram that reached the socket and was not read was
+	// dropped there and counted once in RcvbufErrors: unread =
+	// (data + echo + stat sent) - datagrams read. The echo (followed by
+	// a 300 ms pause) and the stat (300 ms after the data) normally
+	// find an empty queue, so unread == missed; if one of them was
+	// dropped as well it is the difference, and the check says so.
+	unread := uint64(llCount + 2 - r.recvDatagrams)
+	unreadCtl := uint64(1 - r.recvEchoes)
+	if r.recvStat < 0 {
+		unreadCtl++
+	}
+	if unread != missed+unreadCtl {
+		t.Errorf("receiver read %d datagrams, %d distinct messages: %d unread but %d messages + %d control datagrams missed", r.recvDatagrams, len(got), unread, missed, unreadCtl)
+	}
+	if r.rcvbufErrs != unread {
+		t.Errorf("RcvbufErrors +%d (/proc/net/snmp), receiver left %d datagrams unread", r.rcvbufErrs, unread)
+	}
+	if r.inErrs != r.rcvbufErrs {
+		t.Errorf("InErrors +%d, RcvbufErrors +%d: the kernel counts a socket overflow in both", r.inErrs, r.rcvbufErrs)
+	}
+	return unread
 }
