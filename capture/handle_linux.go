@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -73,6 +74,7 @@ type Handle struct {
 	statsMu   sync.Mutex
 	closed    atomic.Bool
 	stopping  atomic.Bool
+	woken     atomic.Bool // Stop/Close asked a netpoller wait to return
 	drainEnd  time.Time
 	drainHard time.Time
 	gotBlock  bool
@@ -102,6 +104,12 @@ type ring struct {
 	matcher   func([]byte, int) bool
 	snaplen   int
 	maxPacket int // largest packet the interface delivers (GRO included)
+
+	// file and rc put the socket on the Go netpoller (single-ring handles):
+	// waiting there instead of in a blocking ppoll avoids the runtime's
+	// syscall hand-off and sysmon churn at every wait.
+	file *os.File
+	rc   syscall.RawConn
 
 	captured     atomic.Uint64 // published copy of nCaptured (per block)
 	userFiltered atomic.Uint64
@@ -165,6 +173,19 @@ func Open(cfg Config) (*Handle, error) {
 	}
 	for _, r := range h.rings {
 		h.pfds = append(h.pfds, unix.PollFd{Fd: int32(r.fd), Events: unix.POLLIN | unix.POLLERR})
+	}
+	if len(h.rings) == 1 {
+		r := h.rings[0]
+		if err := unix.SetNonblock(r.fd, true); err == nil {
+			f := os.NewFile(uintptr(r.fd), "packet:"+h.ifaces[0].Name)
+			if rc, err := f.SyscallConn(); err == nil && f.SetReadDeadline(time.Time{}) == nil {
+				r.file, r.rc = f, rc
+			} else {
+				// Not pollable: keep ppoll. Detach the fd from f first.
+				_ = unix.SetNonblock(r.fd, false)
+				r.file = nil
+			}
+		}
 	}
 	h.pfds = append(h.pfds, unix.PollFd{Fd: int32(h.evfd), Events: unix.POLLIN})
 	ok = true
@@ -450,6 +471,11 @@ func (r *ring) close() {
 		_ = unix.Munmap(r.mem)
 		r.mem = nil
 	}
+	if r.file != nil {
+		_ = r.file.Close()
+		r.file = nil
+		r.fd = -1
+	}
 	if r.fd >= 0 {
 		_ = unix.Close(r.fd)
 		r.fd = -1
@@ -574,7 +600,7 @@ func (h *Handle) NextBatch(pkts []Packet) (int, error) {
 			}
 			timeout = min(h.drainEnd.Sub(now), timeout)
 		}
-		if err := h.poll(timeout); err != nil {
+		if err := h.wait(timeout); err != nil {
 			return 0, err
 		}
 	}
@@ -596,6 +622,33 @@ func (h *Handle) pickReady() *ring {
 		}
 	}
 	return best
+}
+
+// wait blocks until a ring may have a ready block, Stop/Close is called or
+// timeout passes.
+func (h *Handle) wait(timeout time.Duration) error {
+	r := h.rings[0]
+	if r.rc == nil {
+		return h.poll(timeout)
+	}
+	_ = r.file.SetReadDeadline(time.Now().Add(timeout))
+	err := r.rc.Read(func(uintptr) bool {
+		return r.ready() || h.closed.Load() || h.woken.Swap(false)
+	})
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		if h.closed.Load() {
+			return nil
+		}
+		return fmt.Errorf("capture: waiting on %s: %w", h.ifaces[0].Name, err)
+	}
+	if err != nil {
+		// Timed out: a device that went down or away shows up as a socket
+		// error (POLLERR, which edge-triggered waits do not report twice).
+		if soerr, _ := unix.GetsockoptInt(r.fd, unix.SOL_SOCKET, unix.SO_ERROR); soerr != 0 {
+			return fmt.Errorf("capture: %s: %w", h.ifaces[0].Name, unix.Errno(soerr))
+		}
+	}
+	return nil
 }
 
 func (h *Handle) poll(timeout time.Duration) error {
@@ -737,6 +790,10 @@ func (h *Handle) Stop() {
 }
 
 func (h *Handle) wake() {
+	h.woken.Store(true)
+	if len(h.rings) == 1 && h.rings[0].file != nil {
+		_ = h.rings[0].file.SetReadDeadline(time.Now())
+	}
 	if h.evfd >= 0 {
 		var one [8]byte
 		binary.NativeEndian.PutUint64(one[:], 1)

@@ -354,7 +354,9 @@ func TestCountAndRotation(t *testing.T) {
 	ns := testNetns(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "rot.pcapng")
-	r := startIn(t, ns, "-i", "vb", "-w", path, "-C", "20k", "-c", "300")
+	// Every file starts with a kstat snapshot (~20 KB); 40 KiB files hold
+	// about a hundred of these packets each.
+	r := startIn(t, ns, "-i", "vb", "-w", path, "-C", "40k", "-c", "300")
 	inject(t, ns, 400, 200)
 	if err := r.wait(t); err != nil {
 		t.Fatalf("exit: %v\n%s", err, r.stderr.String())

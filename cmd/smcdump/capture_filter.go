@@ -148,6 +148,8 @@ type kstatRecorder struct {
 	stopCh   chan struct{}
 	wg       sync.WaitGroup
 	warned   bool
+	mu       sync.Mutex
+	last     []byte // most recent snapshot
 }
 
 func newKstatRecorder(interval time.Duration) *kstatRecorder {
@@ -161,6 +163,11 @@ func (k *kstatRecorder) snapshot() []byte {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	b, err := kstatCollect(ctx)
+	if err == nil {
+		k.mu.Lock()
+		k.last = b
+		k.mu.Unlock()
+	}
 	if err != nil {
 		if !k.warned && k.stderr != nil {
 			fmt.Fprintf(k.stderr, "smcdump: kernel counters not stored: %v\n", err)
@@ -171,9 +178,14 @@ func (k *kstatRecorder) snapshot() []byte {
 	return b
 }
 
-// fileOpened runs with the Output locked, after a rotation.
+// fileOpened runs with the Output locked, after a rotation: it copies the
+// most recent snapshot into the new file (taking a new one here would stall
+// the capture loop, once per file).
 func (k *kstatRecorder) fileOpened(o *capture.Output, name string) {
-	if b := k.snapshot(); b != nil {
+	k.mu.Lock()
+	b := k.last
+	k.mu.Unlock()
+	if b != nil {
 		_ = o.WriteKstatLocked(b)
 	}
 }
