@@ -496,7 +496,7 @@ func (l *lossLab) run(o llOptions) *llResult {
 	// The receiver runs before and after the capture, as a long-running
 	// application does, and holds its socket (-hold) until the final
 	// snapshots are taken, so they list its per-socket drops.
-	rargs := []string{l.bins.mrecv, "-o", seqLog, "-idle", "1s", "-timeout", "20s"}
+	rargs := []string{l.bins.mrecv, "-o", seqLog, "-idle", "2s", "-timeout", "25s"}
 	if !o.noHold {
 		rargs = append(rargs, "-hold")
 	}
@@ -528,8 +528,9 @@ func (l *lossLab) run(o llOptions) *llResult {
 	}
 	r.sent = sent["sent"]
 
-	// The receiver prints its summary after 1 s without datagrams.
-	rx.waitFor(t, `"rcvbuf"`, 25*time.Second)
+	// The receiver prints its summary after 2 s without datagrams (long
+	// enough that a loaded machine's scheduling pauses do not end it early).
+	rx.waitFor(t, `"rcvbuf"`, 30*time.Second)
 	c1 := l.snmpUDP("RcvbufErrors", "InErrors")
 	r.rcvbufErrs, r.inErrs = c1[0]-c0[0], c1[1]-c0[1]
 	var summary string
@@ -762,16 +763,31 @@ func TestLossLab(t *testing.T) {
 		}
 		for name, rep := range map[string]*llReport{"embedded snapshots": &r.embedded, "--stats files": &r.files} {
 			v := rep.verdict(t)
-			if v.Kind != "loss-before-receiver" || v.Confidence != "high" {
+			// Tolerance: /proc/net/softnet_stat is host-wide, not per
+			// namespace, so other traffic on a busy CI machine (other
+			// tests blasting veth pairs) can move "dropped" or
+			// "time_squeeze" during the run. Our own datagrams were not
+			// among those drops (the gap list above matches the nftables
+			// ground truth exactly), but the correlation cannot tell whose
+			// they were and may then name a CPU backlog overflow.
+			softnet := v.num("softnet dropped+flow_limit")
+			switch {
+			case v.Kind == "loss-before-receiver" && v.Confidence == "high":
+			case v.Kind == "cpu-backlog-overflow" && softnet > 0:
+				t.Logf("%s: host-wide softnet drops +%d from other traffic during the run: verdict %s instead of loss-before-receiver", name, softnet, v.Kind)
+			default:
 				t.Errorf("%s: verdict %s (%s), want loss-before-receiver (high): %s", name, v.Kind, v.Confidence, v.Text)
 			}
 			if v.num("capture gap") != llCount/100 || v.num("socket drops") != 0 || v.num("sockets on port") != 1 {
 				t.Errorf("%s: numbers %+v, want capture gap %d, socket drops 0, 1 socket", name, v.Numbers, llCount/100)
 			}
-			// receiver counters quiet: the verdict lists only counters
-			// that moved, so nothing but the three stream figures
+			// Receiver counters quiet: the verdict lists only counters that
+			// moved, so nothing but the three stream figures (and the
+			// host-wide softnet counters, see above).
 			for _, n := range v.names() {
-				if n != "capture gap" && n != "socket drops" && n != "sockets on port" {
+				switch n {
+				case "capture gap", "socket drops", "sockets on port", "softnet dropped+flow_limit", "softnet time_squeeze":
+				default:
 					t.Errorf("%s: receive counter %s moved (%d): %+v", name, n, v.num(n), v.Numbers)
 				}
 			}
