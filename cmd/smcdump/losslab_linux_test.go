@@ -638,9 +638,9 @@ func TestLossLab(t *testing.T) {
 	}
 	bins := llBuild(t)
 
-	// 5,000 datagrams/s to a reader with the smallest SO_RCVBUF the kernel
-	// grants (2048 → about 4.6 KB) that sleeps 1 ms after every read: it
-	// can take at most 1,000/s, so the socket overflows.
+	// 5,000 datagrams/s to a reader with a tiny SO_RCVBUF (asked 2048, the
+	// kernel grants 4096 bytes: a handful of datagrams) that sleeps 1 ms
+	// after every read: it takes at most 1,000/s, so the socket overflows.
 	overflow := llOptions{recv: []string{"-r", "2048", "-delay", "1ms"}, send: []string{"-r", "5000", "-m", "20"}}
 
 	t.Run("a-socket-buffer-overflow", func(t *testing.T) {
