@@ -111,6 +111,10 @@ type Summary struct {
 	// NotListed counts connections beyond Config.MaxConnections: counted
 	// everywhere, but not in the connection list.
 	NotListed int `json:"not_listed,omitempty"`
+	// NoHandshake counts connections whose TCP handshake is not in the
+	// capture and that show no sign of SMC (no option, no CLC): not
+	// analyzed, listed with --all.
+	NoHandshake int `json:"no_handshake,omitempty"`
 }
 
 // DefaultMaxConnections is the default number of connections kept in
@@ -158,6 +162,7 @@ type Analyzer struct {
 	ifBase  int // interface index offset of the current file
 
 	agg          *aggregate
+	multi        bool // several files: evidence names the file
 	embedded     []*kstat.Snapshot
 	embeddedErrs []string
 }
@@ -223,7 +228,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 			a.cfg.Custom(fileIdx, cb)
 		}
 	}
-	if len(a.report.Files) > 1 {
+	if len(a.report.Files) > 1 || a.multi {
 		a.tracker.file = name
 	}
 	undecoded := map[string]int{}
@@ -289,9 +294,9 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 	switch f.status {
 	case decOK:
 	case decUnsupported:
-		if f.etherType == 0x8915 && f.hasMAC {
+		if f.etherType == 0x8915 && f.l2len > 0 && f.l2len <= len(p.Data) {
 			// RoCEv1: GRH + BTH after the Ethernet header.
-			if b, ok := roceV1Payload(p.Data[14+4*f.nvlan:]); ok {
+			if b, ok := roceV1Payload(p.Data[f.l2len:]); ok {
 				a.tracker.roce.handle(netip.Addr{}, b, len(b), p.Frame, ts)
 				return
 			}
@@ -356,6 +361,7 @@ func (a *Analyzer) Finish() *Report {
 	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
 	r.Summary.ByVariant = mapCounts(g.variants)
 	r.Summary.NotListed = a.tracker.dropped
+	r.Summary.NoHandshake = a.tracker.noHandshake
 	r.Fallbacks = g.fallbackGroups(conns)
 	r.Services = rollups(g.services)
 	r.PeerPairs = rollups(g.peers)
@@ -378,6 +384,7 @@ func (a *Analyzer) Finish() *Report {
 // analyzed; the returned error is the first such failure.
 func Run(ctx context.Context, cfg Config, paths []string) (*Report, error) {
 	a := NewAnalyzer(cfg)
+	a.multi = len(paths) > 1
 	var first error
 	for _, p := range paths {
 		if err := a.AnalyzeFile(ctx, p); err != nil {

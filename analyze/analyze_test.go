@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/binary"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -153,5 +155,59 @@ func BenchmarkAnalyzeSMC(b *testing.B) {
 		a := NewAnalyzer(Config{})
 		a.AnalyzeReader(context.Background(), "x", fr)
 		a.Finish()
+	}
+}
+
+// TestRotatedFiles: a connection that continues into the next file (tcpdump
+// -C/-G rotation) is one connection; stages and evidence follow packet
+// order across files, and evidence names the file of each frame.
+func TestRotatedFiles(t *testing.T) {
+	fr, err := OpenFile("../testdata/synthetic/decline-after-confirm.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var parts [2]bytes.Buffer
+	var ws [2]*synth.Writer
+	for i := range ws {
+		if ws[i], err = synth.NewPcap(&parts[i], synth.Ethernet, synth.Start, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		p, err := fr.Next()
+		if err != nil {
+			break
+		}
+		i := 0
+		if p.Frame >= 7 { // the late Decline goes into the second file
+			i = 1
+		}
+		ws[i].Now = p.Info.Timestamp
+		if err := ws[i].WriteFrame(p.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fr.Close()
+	names := []string{filepath.Join(dir, "rot0.pcap"), filepath.Join(dir, "rot1.pcap")}
+	for i, n := range names {
+		if err := os.WriteFile(n, parts[i].Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Run(context.Background(), Config{}, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Connections) != 1 {
+		t.Fatalf("%d connections", len(rep.Connections))
+	}
+	c := rep.Connections[0]
+	if c.Reason != ReasonLateDecline || c.Decline == nil || c.Decline.Stage != "after-confirm" {
+		t.Fatalf("verdict %s/%s %+v", c.Outcome, c.Reason, c.Decline)
+	}
+	last := c.Evidence[len(c.Evidence)-1]
+	if last.File != names[1] || last.Frame != 1 || c.Evidence[0].File != names[0] {
+		t.Errorf("evidence files: first %q, last %q frame %d", c.Evidence[0].File, last.File, last.Frame)
 	}
 }

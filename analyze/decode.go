@@ -52,6 +52,7 @@ type frame struct {
 	vlans     [4]uint16
 	nvlan     int
 	sllPkt    int // SLL packet type, -1 if none
+	l2len     int // link-layer header length incl. VLAN tags (valid once the ethertype is known)
 
 	// network layer
 	ipVer     int // 0, 4 or 6
@@ -184,6 +185,7 @@ func decodeFrame(lt LinkType, data []byte, f *frame) {
 		rest = rest[4:]
 	}
 	f.etherType = et
+	f.l2len = len(data) - len(rest)
 	switch et {
 	case 0x0800:
 		decodeIPv4(rest, f)

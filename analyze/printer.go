@@ -168,8 +168,8 @@ func ipPort(a interface{ String() string }, port uint16) string {
 func (p *Printer) describe(pkt *Packet, f *frame) string {
 	switch f.status {
 	case decUnsupported:
-		if f.etherType == 0x8915 && f.hasMAC && len(pkt.Data) > 14+4*f.nvlan {
-			if b, ok := roceV1Payload(pkt.Data[14+4*f.nvlan:]); ok {
+		if f.etherType == 0x8915 && f.l2len > 0 && f.l2len <= len(pkt.Data) {
+			if b, ok := roceV1Payload(pkt.Data[f.l2len:]); ok {
 				h, _, _ := p.tracker.roce.handle(netip.Addr{}, b, len(b), pkt.Frame, pkt.Info.Timestamp)
 				return fmt.Sprintf("RoCEv1 %s qp %#06x psn %d, length %d", opName(h.opcode), h.destQP, h.psn, pkt.Info.Length)
 			}
@@ -240,16 +240,14 @@ func plusIf(b bool) string {
 
 func tcpFlags(fl uint8) string {
 	var s []byte
+	// tcpdump's order (print-tcp.c tcp_flag_values): F S R P . U E W
 	for _, x := range []struct {
 		bit uint8
 		c   byte
-	}{{tcpSYN, 'S'}, {tcpFIN, 'F'}, {tcpPSH, 'P'}, {tcpRST, 'R'}, {tcpURG, 'U'}, {tcpECE, 'E'}, {tcpCWR, 'W'}} {
+	}{{tcpFIN, 'F'}, {tcpSYN, 'S'}, {tcpRST, 'R'}, {tcpPSH, 'P'}, {tcpACK, '.'}, {tcpURG, 'U'}, {tcpECE, 'E'}, {tcpCWR, 'W'}} {
 		if fl&x.bit != 0 {
 			s = append(s, x.c)
 		}
-	}
-	if fl&tcpACK != 0 {
-		s = append(s, '.')
 	}
 	if len(s) == 0 {
 		return "none"

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -93,6 +94,7 @@ type Interface struct {
 	// float (exact for power-of-ten resolutions ≥ 1 ns).
 	tsDiv    uint64 // ticks per second
 	tsOffset int64  // seconds
+	badTS    bool   // an implausible timestamp was reported
 }
 
 // InterfaceStats is one pcapng Interface Statistics Block. Counters the
@@ -143,6 +145,7 @@ const (
 // and skipped: the reader resynchronises on the next plausible record.
 type FileReader struct {
 	r      *bufio.Reader
+	src    io.Reader // the underlying reader
 	closer io.Closer
 	off    int64 // offset of the next unread byte
 	ng     bool
@@ -162,6 +165,7 @@ type FileReader struct {
 	nProblems int
 	stats     []InterfaceStats
 	custom    []CustomBlock
+	lastPkt   time.Time // time of the last packet read
 	// OnCustom, when set, receives each custom block as it is read instead of
 	// it being stored.
 	OnCustom func(CustomBlock)
@@ -201,7 +205,7 @@ func NewFileReader(r io.Reader) (*FileReader, error) {
 }
 
 func newFileReader(r io.Reader, bufSize int) (*FileReader, error) {
-	fr := &FileReader{r: bufio.NewReaderSize(r, bufSize)}
+	fr := &FileReader{r: bufio.NewReaderSize(r, bufSize), src: r}
 	hdr, err := fr.r.Peek(4)
 	if err != nil {
 		if len(hdr) == 0 {
@@ -266,7 +270,11 @@ func (fr *FileReader) problem(off int64, format string, args ...any) {
 // when a block is larger than it.
 func (fr *FileReader) peek(n int) ([]byte, error) {
 	if n > fr.r.Size() {
-		fr.r = bufio.NewReaderSize(fr.r, n+64<<10)
+		// Carry the buffered bytes into a larger reader over the same
+		// source (no nesting of readers).
+		buffered, _ := fr.r.Peek(fr.r.Buffered())
+		carry := bytes.NewReader(append([]byte(nil), buffered...))
+		fr.r = bufio.NewReaderSize(io.MultiReader(carry, fr.src), n+64<<10)
 	}
 	return fr.r.Peek(n)
 }
@@ -311,7 +319,7 @@ func (fr *FileReader) readPcapHeader() error {
 	fr.pcapSnap = fr.order.Uint32(h[16:])
 	lt := fr.order.Uint32(h[20:])
 	// Upper bits carry FCS information (pcap-linktype(7)); keep the type.
-	fr.pcapLink = LinkType(lt & 0x0fffffff)
+	fr.pcapLink = LinkType(lt & 0x03ffffff) // LT_LINKTYPE: the upper bits are FCS flags
 	fr.ifaces = []Interface{{Index: 0, LinkType: fr.pcapLink, SnapLen: fr.pcapSnap}}
 	if fr.pcapNano {
 		fr.ifaces[0].tsDiv = 1e9
@@ -322,7 +330,40 @@ func (fr *FileReader) readPcapHeader() error {
 	return nil
 }
 
-// plausiblePcapRecord checks a 16-byte record header for resynchronisation.
+// lengthsPlausible checks a record header's lengths against the file's
+// snaplen.
+func (fr *FileReader) lengthsPlausible(h []byte) bool {
+	incl := fr.order.Uint32(h[8:])
+	orig := fr.order.Uint32(h[12:])
+	snap := fr.pcapSnap
+	if snap == 0 || snap > maxSnap {
+		snap = maxSnap
+	}
+	return incl <= orig && incl <= snap && orig != 0
+}
+
+// nextLooksValid reports whether a record header that passes the strict
+// resync checks starts off bytes ahead (or the file ends exactly there).
+func (fr *FileReader) nextLooksValid(off int, sec int64) bool {
+	if off+16 > fr.r.Size() {
+		return false
+	}
+	b, err := fr.r.Peek(off + 16)
+	if err != nil {
+		return len(b) == off // the record ends the file
+	}
+	h := b[off:]
+	ts := int64(fr.order.Uint32(h))
+	limit := uint32(1e6)
+	if fr.pcapNano {
+		limit = 1e9
+	}
+	return fr.order.Uint32(h[4:]) < limit && fr.order.Uint32(h[8:]) <= maxBlockLen &&
+		ts >= sec-86400 && ts <= sec+86400
+}
+
+// plausiblePcapRecord checks a 16-byte record header for resynchronisation
+// (strict: lengths and a timestamp within a day of the previous record).
 func (fr *FileReader) plausiblePcapRecord(h []byte) bool {
 	ts := int64(fr.order.Uint32(h[0:]))
 	frac := fr.order.Uint32(h[4:])
@@ -360,14 +401,21 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 			fr.discard(len(h))
 			return nil, io.EOF
 		}
-		if !fr.plausiblePcapRecord(h) {
-			fr.resyncPcap(start, h)
-			continue
-		}
 		sec := fr.order.Uint32(h[0:])
 		frac := fr.order.Uint32(h[4:])
 		incl := int(fr.order.Uint32(h[8:]))
 		orig := int(fr.order.Uint32(h[12:]))
+		// Accept what libpcap and Wireshark accept: a record larger than
+		// the snaplen, caplen > len or len 0 are oddities, not corruption,
+		// as long as the length is sane and the next record header looks
+		// valid. Only then is the record treated as corrupt.
+		if incl > maxBlockLen || !fr.lengthsPlausible(h) && !fr.nextLooksValid(16+incl, int64(sec)) {
+			fr.resyncPcap(start, h)
+			continue
+		}
+		if incl > orig {
+			orig = incl
+		}
 		// Zero copy: the frame stays in the bufio buffer until the next
 		// read, which only happens in the next call to Next.
 		rec, err := fr.peek(16 + incl)
@@ -561,8 +609,8 @@ func (fr *FileReader) resyncNg(start int64, why string) {
 	const window = 16 << 20
 	skipped := 0
 	for skipped < window {
-		fr.discard(4)
-		skipped += 4
+		fr.discard(1) // byte by byte: corruption may have shifted the alignment
+		skipped++
 		h, err := fr.r.Peek(12)
 		if err != nil {
 			fr.discard(len(h))
@@ -574,10 +622,10 @@ func (fr *FileReader) resyncNg(start int64, why string) {
 		}
 		typ := fr.order.Uint32(h)
 		n := fr.order.Uint32(h[4:])
-		if !knownBlock(typ) || n < 12 || n%4 != 0 || n > maxBlockLen {
+		if !knownBlock(typ) || n < 12 || n%4 != 0 || int(n) > fr.r.Size() {
 			continue
 		}
-		b, err := fr.peek(int(n))
+		b, err := fr.r.Peek(int(n))
 		if err != nil {
 			continue
 		}
@@ -694,6 +742,21 @@ func (ifc *Interface) timestamp(hi, lo uint32) time.Time {
 	return time.Unix(int64(sec)+ifc.tsOffset, int64(ns)).UTC()
 }
 
+// checkTS flags timestamps that cannot be right (a wrong if_tsresol, or
+// garbage) once per interface and replaces them by the previous packet's
+// time, so reports stay printable and ordered.
+func (fr *FileReader) checkTS(start int64, ifc *Interface, t time.Time) time.Time {
+	if y := t.Year(); y >= 1970 && y <= 2200 {
+		fr.lastPkt = t
+		return t
+	}
+	if !ifc.badTS {
+		ifc.badTS = true
+		fr.problem(start, "interface %d (%s): implausible timestamp %d (if_tsresol wrong?): the previous packet's time is used", ifc.Index, ifc.Name, t.Year())
+	}
+	return fr.lastPkt
+}
+
 func (fr *FileReader) parseEPB(start int64, b []byte) *Packet {
 	if len(b) < 20 {
 		fr.problem(start, "enhanced packet block too short (%d bytes)", len(b))
@@ -721,7 +784,7 @@ func (fr *FileReader) parseEPB(start int64, b []byte) *Packet {
 	fr.frame++
 	fr.pkt = Packet{
 		Frame:     fr.frame,
-		Info:      CaptureInfo{Timestamp: ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:])), CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
+		Info:      CaptureInfo{Timestamp: fr.checkTS(start, ifc, ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:]))), CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
 		LinkType:  ifc.LinkType,
 		Interface: ifc.Name,
 		Direction: dir,
@@ -750,7 +813,7 @@ func (fr *FileReader) parseSPB(start int64, b []byte) *Packet {
 	fr.frame++
 	fr.pkt = Packet{
 		Frame:     fr.frame,
-		Info:      CaptureInfo{CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
+		Info:      CaptureInfo{Timestamp: fr.lastPkt, CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index}, // SPBs carry no time
 		LinkType:  ifc.LinkType,
 		Interface: ifc.Name,
 		Data:      b[4 : 4+capLen],
@@ -776,7 +839,7 @@ func (fr *FileReader) parsePB(start int64, b []byte) *Packet {
 	fr.frame++
 	fr.pkt = Packet{
 		Frame:     fr.frame,
-		Info:      CaptureInfo{Timestamp: ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:])), CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
+		Info:      CaptureInfo{Timestamp: fr.checkTS(start, ifc, ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:]))), CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
 		LinkType:  ifc.LinkType,
 		Interface: ifc.Name,
 		Data:      b[20 : 20+capLen],
@@ -793,7 +856,7 @@ func (fr *FileReader) parseISB(start int64, b []byte) {
 	if !ok {
 		return
 	}
-	st := InterfaceStats{Interface: ifc.Index, Time: ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:])), Offset: start}
+	st := InterfaceStats{Interface: ifc.Index, Time: fr.checkTS(start, ifc, ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:]))), Offset: start}
 	u64 := func(v []byte) *uint64 {
 		if len(v) != 8 {
 			return nil

@@ -298,3 +298,53 @@ func FuzzFileReader(f *testing.F) {
 		}
 	})
 }
+
+// pcapFile builds a little-endian µs pcap with the given snaplen, link type
+// and records {sec, caplen, len}.
+func pcapFile(snap, lt uint32, recs [][3]uint32) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, 0xa1b2c3d4)
+	b = binary.LittleEndian.AppendUint16(b, 2)
+	b = binary.LittleEndian.AppendUint16(b, 4)
+	b = append(b, make([]byte, 8)...)
+	b = binary.LittleEndian.AppendUint32(b, snap)
+	b = binary.LittleEndian.AppendUint32(b, lt)
+	for _, r := range recs {
+		b = binary.LittleEndian.AppendUint32(b, r[0])
+		b = binary.LittleEndian.AppendUint32(b, 0)
+		b = binary.LittleEndian.AppendUint32(b, r[1])
+		b = binary.LittleEndian.AppendUint32(b, r[2])
+		b = append(b, bytes.Repeat([]byte{0x55}, int(r[1]))...)
+	}
+	return b
+}
+
+// TestPcapOdditiesAreNotCorruption: what libpcap reads, smcdump reads too.
+func TestPcapOdditiesAreNotCorruption(t *testing.T) {
+	recs := [][3]uint32{
+		{1_700_000_000, 60, 60},
+		{1_700_900_000, 60, 60}, // more than a day later (clock step, long idle)
+		{1_700_900_001, 100, 100}, // larger than the snaplen of 64
+		{1_700_900_002, 60, 0},    // original length 0
+		{1_700_900_003, 60, 60},
+	}
+	pkts, fr := readAll(t, pcapFile(64, 1|1<<26, recs)) // FCS flag bits set in the link type
+	if len(pkts) != len(recs) {
+		t.Fatalf("read %d of %d records; problems %v", len(pkts), len(recs), fr.Problems())
+	}
+	if pkts[0].LinkType != LinkTypeEthernet {
+		t.Errorf("link type %v, want Ethernet (FCS bits masked)", pkts[0].LinkType)
+	}
+}
+
+func TestPcapngImplausibleTimestamp(t *testing.T) {
+	var f []byte
+	f = append(f, shb()...)
+	f = append(f, idb(1, 0, "eth0")...)
+	f = append(f, epb(0, 1_700_000_000_000_000, frame60)...)
+	f = append(f, idb(1, 0x80|0, "bad")...) // 1 tick = 1 s: µs data becomes year 50 million
+	f = append(f, epb(1, 1_700_000_000_000_000, frame60)...)
+	pkts, fr := readAll(t, f)
+	if len(pkts) != 2 || pkts[1].Info.Timestamp != pkts[0].Info.Timestamp || len(fr.Problems()) != 1 {
+		t.Fatalf("packets %v problems %v", len(pkts), fr.Problems())
+	}
+}

@@ -200,6 +200,9 @@ func (r *Report) writeSummary(w *errWriter) {
 		w.printf(" (%d plain TCP)", s.PlainTCP)
 	}
 	w.printf("\n")
+	if s.NoHandshake > 0 {
+		w.printf("  %d more connections started before the capture and show no sign of SMC (not analyzed; --all lists them)\n", s.NoHandshake)
+	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, c := range s.ByOutcome {
 		extra := ""

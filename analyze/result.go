@@ -44,6 +44,8 @@ const (
 	ReasonCaptureEnded    = "capture-ended"
 	ReasonNoOption        = "no-option"
 	ReasonProposalMissing = "proposal-not-captured"
+	ReasonAcceptMissing   = "accept-not-captured"
+	ReasonIncomplete      = "incomplete"
 )
 
 // Conn is the analysis of one TCP connection.
@@ -200,4 +202,5 @@ type Evidence struct {
 	Time  time.Time `json:"time"`
 	Dir   string    `json:"dir"` // "C>S" or "S>C"
 	What  string    `json:"what"`
+	seq   int64     // global packet order (files analyzed in sequence)
 }

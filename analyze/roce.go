@@ -149,7 +149,7 @@ func (r *roceTracker) handle(dst netip.Addr, b []byte, wireLen, frameNo int, ts 
 		if err != nil {
 			return h, nil, true
 		}
-		if l.CDC != nil {
+		if l.CDC != nil && (len(r.tokens) < 1<<16 || r.tokens[qpKey{dst, l.CDC.Token}] > 0) {
 			r.tokens[qpKey{dst, l.CDC.Token}]++
 		}
 		name := l.Type.String()

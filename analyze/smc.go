@@ -28,7 +28,8 @@ func makeKey(src, dst netip.AddrPort) (connKey, int) {
 // clcEvent is one CLC message seen on a connection.
 type clcEvent struct {
 	fromClient bool
-	dir        int // endpoint index that sent it
+	dir        int   // endpoint index that sent it
+	seq        int64 // global packet order across files
 	frame      int
 	t          time.Time
 	msg        smcproto.Message
@@ -59,7 +60,10 @@ type tcpConn struct {
 	ended               bool
 	released            bool
 	smcAttempt          bool   // option on SYN or any CLC seen
-	file                string // capture file, when several are analyzed
+	file                string // capture file of the current packet, when several are analyzed
+	closedAt            time.Time
+	ackMax              [2]int // highest stream offset of each direction acknowledged by the peer
+	curSeq              int64  // global order of the current packet
 }
 
 func (c *tcpConn) ep(i int) netip.AddrPort {
@@ -85,7 +89,7 @@ func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
 	if len(c.res.Evidence) >= 64 {
 		return
 	}
-	c.res.Evidence = append(c.res.Evidence, Evidence{File: c.file, Frame: frame, Time: t, Dir: c.dirLabel(sender), What: what})
+	c.res.Evidence = append(c.res.Evidence, Evidence{File: c.file, Frame: frame, Time: t, Dir: c.dirLabel(sender), What: what, seq: c.curSeq})
 }
 
 // Tracker follows TCP connections and decodes their SMC handshakes. Feed it
@@ -109,10 +113,11 @@ type Tracker struct {
 	truncFrames int
 	file        string
 	closed      map[connKey]time.Time // recently finished connections
-	nPkts       int
-	keep        int // connections kept in detail; <0 unlimited, 0 = all (printer)
-	dropped     int // finished SMC-related connections not kept
+	seq         int64                 // TCP packets handled, global order across files
+	keep        int                   // connections kept in detail; <0 unlimited, 0 = all (printer)
+	dropped     int                   // finished SMC-related connections not kept
 	onDone      func(*Conn)
+	noHandshake int // connections without handshake and without SMC sign
 }
 
 // NewTracker returns an empty tracker.
@@ -132,6 +137,10 @@ func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
 func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 	if ts.After(t.lastTime) {
 		t.lastTime = ts
+	}
+	t.seq++
+	if t.seq&0x3fff == 0 {
+		t.sweep(ts)
 	}
 	src, dst := f.srcAddrPort(), f.dstAddrPort()
 	k, dir := makeKey(src, dst)
@@ -153,9 +162,18 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 		}
 		c = t.newConn(k, frameNo, ts)
 	}
+	c.curSeq = t.seq
+	c.file = t.file
 	c.res.Packets++
 	c.res.Bytes += int64(f.payloadLen)
 	c.res.Times.Last = ts
+	if ack && c.hs[1-dir].baseSet {
+		// What the peer acknowledged: bytes that must have been sent, even
+		// if the capture missed them.
+		if rel := int(int32(f.ack - c.hs[1-dir].base)); rel > c.ackMax[1-dir] && rel < 1<<30 {
+			c.ackMax[1-dir] = rel
+		}
+	}
 	if f.nvlan > 0 && c.res.VLAN == 0 {
 		c.res.VLAN = f.vlans[0]
 	}
@@ -202,14 +220,14 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 		}
 	}
 	if f.flags&tcpRST != 0 && c.rst[dir] == nil {
-		c.rst[dir] = &Evidence{Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST"}
+		c.rst[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST", seq: c.curSeq}
 		c.markEnd(ts)
 		if !c.resolved() {
 			c.evidence(frameNo, ts, dir, "RST")
 		}
 	}
 	if f.flags&tcpFIN != 0 && c.fin[dir] == nil {
-		c.fin[dir] = &Evidence{Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN"}
+		c.fin[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN", seq: c.curSeq}
 		c.markEnd(ts)
 		if !c.resolved() {
 			c.evidence(frameNo, ts, dir, "FIN")
@@ -219,23 +237,49 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 		t.payload(c, f, dir, frameNo, ts)
 	}
 	// A connection that is over (RST, or FIN from both sides) is finished
-	// now, so memory is bounded by the open connections, not all of them.
-	if c.rst[0] != nil || c.rst[1] != nil || c.fin[0] != nil && c.fin[1] != nil {
-		t.finish(c)
-		t.closed[k] = ts
-		if t.nPkts++; t.nPkts&0xffff == 0 {
-			for ck, ct := range t.closed {
-				if ts.Sub(ct) > closedLinger {
-					delete(t.closed, ck)
-				}
-			}
-		}
+	// by the next sweep once it has been quiet for closeLinger, so late
+	// segments (retransmissions, -i any reordering) still count and memory
+	// is bounded by the open connections.
+	if c.closedAt.IsZero() && (c.rst[0] != nil || c.rst[1] != nil || c.fin[0] != nil && c.fin[1] != nil) {
+		c.closedAt = ts
 	}
 }
 
-// closedLinger is how long packets of a finished connection are absorbed
-// (TIME_WAIT-like) before the 4-tuple counts as a new connection.
-const closedLinger = 2 * time.Minute
+const (
+	// closeLinger: a closed connection is finished this long after its
+	// last packet.
+	closeLinger = 5 * time.Second
+	// closedLinger is how long packets of a finished connection are
+	// absorbed (TIME_WAIT-like) before the 4-tuple counts as a new one.
+	closedLinger = 2 * time.Minute
+	// idleLimit finishes connections without any packet for this long (of
+	// capture time); unanswered SYNs are finished after synIdleLimit.
+	idleLimit    = 2 * time.Minute
+	synIdleLimit = 10 * time.Second
+)
+
+// sweep finishes connections that are closed, idle, or unanswered SYNs,
+// and forgets old tombstones. It runs every 16384 TCP packets, so its cost
+// per packet is the number of open connections / 16384.
+func (t *Tracker) sweep(now time.Time) {
+	for k, c := range t.conns {
+		idle := now.Sub(c.res.Times.Last)
+		switch {
+		case !c.closedAt.IsZero() && idle > closeLinger,
+			idle > idleLimit,
+			!c.synAckSeen && len(c.events) == 0 && c.res.Bytes == 0 && idle > synIdleLimit:
+			t.finish(c)
+			if !c.closedAt.IsZero() {
+				t.closed[k] = c.res.Times.Last
+			}
+		}
+	}
+	for k, ct := range t.closed {
+		if now.Sub(ct) > closedLinger {
+			delete(t.closed, k)
+		}
+	}
+}
 
 func (c *tcpConn) markEnd(ts time.Time) {
 	c.ended = true
@@ -298,7 +342,7 @@ func (t *Tracker) payload(c *tcpConn, f *frame, dir, frameNo int, ts time.Time) 
 
 func (c *tcpConn) noteData(dir, frameNo int, ts time.Time) {
 	if c.firstData[dir] == nil {
-		c.firstData[dir] = &Evidence{Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "first application data"}
+		c.firstData[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "first application data", seq: c.curSeq}
 	}
 }
 
@@ -366,19 +410,26 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 		}
 		c.smcAttempt = true
 		if c.client < 0 {
-			// No SYN: the Proposal's sender is the client.
+			// No SYN: the Proposal's sender is the client; a Decline as the
+			// very first CLC message comes from the client too (a client
+			// without a usable device or with IPsec declines instead of
+			// proposing, smc-protocol.md 8.2).
 			switch hdr.Type {
 			case smcproto.TypeProposal, smcproto.TypeConfirm:
 				c.client = dir
 			case smcproto.TypeAccept:
 				c.client = 1 - dir
+			case smcproto.TypeDecline:
+				if len(c.events) == 0 {
+					c.client = dir
+				}
 			}
 			if c.client >= 0 {
 				c.res.RolesGuessed = true
 				c.relabel()
 			}
 		}
-		ev := clcEvent{fromClient: dir == c.client, dir: dir, frame: frameNo, t: ts, msg: m, typ: hdr.Type}
+		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: hdr.Type}
 		c.events = append(c.events, ev)
 		c.evidence(frameNo, ts, dir, describeCLC(m))
 		if t.OnCLC != nil {
@@ -451,6 +502,12 @@ func (t *Tracker) Finish() []*Conn {
 func (t *Tracker) finish(c *tcpConn) {
 	delete(t.conns, c.key)
 	verdict(c, t.lastTime)
+	if !t.All && c.res.Outcome == OutcomeUnknown && c.res.Reason == ReasonSYNNotCaptured && !c.smcAttempt && !(c.synAckSeen && c.synAckOpt) {
+		// Handshake before the capture started and no sign of SMC at all:
+		// counted, not analyzed (listed with --all).
+		t.noHandshake++
+		return
+	}
 	if t.onDone != nil {
 		t.onDone(&c.res)
 	}
@@ -486,6 +543,7 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 	var prop, acc, conf, decl *clcEvent
 	for i := range c.events {
 		e := &c.events[i]
+		e.fromClient = c.client >= 0 && e.dir == c.client
 		switch e.typ {
 		case smcproto.TypeProposal:
 			if prop == nil {
@@ -533,6 +591,13 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		}
 		r.Outcome, r.Reason = OutcomeUnknown, ReasonNoSYNACK
 		r.Summary = "SMC attempted (SYN with SMC option), but no SYN-ACK is in the capture"
+		return
+	}
+	if !c.synSeen && c.synAckSeen && !c.synAckOpt && len(c.events) == 0 {
+		// The SYN is missing and the server did not offer SMC: plain TCP
+		// or a PEERNOSMC fallback, the capture cannot tell which.
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonSYNNotCaptured
+		r.Summary = "cannot tell: the SYN is not in the capture and the SYN-ACK carried no SMC option (plain TCP, or a fallback 0x03010000 if the client offered SMC)"
 		return
 	}
 	if c.synAckSeen && !c.synAckOpt {
@@ -604,10 +669,23 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 			r.Summary = fmt.Sprintf("%s probably established: Accept and Confirm seen, the Proposal is not in the capture", r.SMC.Variant)
 		}
 		return
+	case prop != nil && acc == nil && conf != nil:
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonAcceptMissing
+		r.SMC = smcInfo(nil, conf)
+		r.Summary = fmt.Sprintf("%s probably established: Proposal and Confirm seen, the server's Accept is not in the capture (the Confirm proves the client received it)", r.SMC.Variant)
+		return
 	case prop != nil && acc == nil:
+		if missingBytes(c, 1-c.client) {
+			incomplete(c, r, "server")
+			return
+		}
 		waitHandshake(c, r, last, captureEnd, ReasonNoAccept, "server", "Accept", "Proposal")
 		return
 	case prop != nil && conf == nil:
+		if missingBytes(c, c.client) {
+			incomplete(c, r, "client")
+			return
+		}
 		waitHandshake(c, r, last, captureEnd, ReasonNoConfirm, "client", "Confirm", "Accept")
 		return
 	}
@@ -628,7 +706,29 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		r.Summary = fmt.Sprintf("SMC option exchanged, but the server sent application data before any CLC message (frame %d)", sd.Frame)
 		return
 	}
+	if missingBytes(c, c.client) {
+		incomplete(c, r, "client")
+		return
+	}
 	waitHandshake(c, r, nil, captureEnd, ReasonNoProposal, "client", "Proposal", "SYN-ACK")
+}
+
+// missingBytes reports whether the capture lacks bytes of direction d that
+// were sent: a hole before out-of-order data, or bytes the peer
+// acknowledged that never appeared (capture drops).
+func missingBytes(c *tcpConn, d int) bool {
+	if d < 0 || c.released {
+		return false
+	}
+	h := &c.hs[d]
+	return len(h.pending) > 0 || c.ackMax[d] > len(h.buf)
+}
+
+// incomplete is the verdict for a handshake with bytes missing from the
+// capture: never a timeout or an abort.
+func incomplete(c *tcpConn, r *Conn, who string) {
+	r.Outcome, r.Reason = OutcomeUnknown, ReasonIncomplete
+	r.Summary = fmt.Sprintf("cannot tell: bytes the %s sent during the handshake are missing from the capture (acknowledged by the peer or followed by later data, but never captured: capture drops)", who)
 }
 
 // waitHandshake explains a handshake that stopped waiting for a message.
@@ -693,7 +793,7 @@ func fillTimes(c *tcpConn, prop, acc, conf, decl *clcEvent) {
 		r.Times.FirstData = timep(fd.Time)
 		if c.client >= 0 && c.res.Outcome != OutcomeNotSMC && len(c.res.Evidence) < 64 {
 			// keep the evidence list in time order: append only if later
-			c.res.Evidence = append(c.res.Evidence, Evidence{Frame: fd.Frame, Time: fd.Time, Dir: fd.Dir, What: fd.What})
+			c.res.Evidence = append(c.res.Evidence, *fd)
 			sortEvidence(c.res.Evidence)
 		}
 	}
@@ -724,15 +824,19 @@ func declineInfo(c *tcpConn, decl, prop, acc, conf *clcEvent) *DeclineInfo {
 		}
 	}
 	switch {
-	case conf != nil && !decl.t.Before(conf.t) && decl.frame > conf.frame:
+	case conf != nil && decl.seq > conf.seq:
 		info.Stage = "after-confirm"
 		info.Late = true
 		ms := float64(decl.t.Sub(conf.t)) / 1e6
 		info.DelayMS = &ms
-	case acc != nil && decl.frame > acc.frame:
+	case acc != nil && decl.seq > acc.seq:
 		info.Stage = "after-accept"
-	case prop != nil && decl.frame > prop.frame:
+	case prop != nil && decl.seq > prop.seq:
 		info.Stage = "after-proposal"
+	case by == "server":
+		// A server only declines a Proposal: it was not captured.
+		info.Stage = "after-proposal"
+		c.res.Notes = append(c.res.Notes, "the client's Proposal is not in the capture (the server's Decline answers it)")
 	default:
 		info.Stage = "before-proposal"
 	}

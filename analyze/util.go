@@ -35,12 +35,7 @@ func sortResults(cs []*Conn) {
 }
 
 func sortEvidence(e []Evidence) {
-	sort.SliceStable(e, func(i, j int) bool {
-		if e[i].File != e[j].File {
-			return false
-		}
-		return e[i].Frame < e[j].Frame
-	})
+	sort.SliceStable(e, func(i, j int) bool { return e[i].seq < e[j].seq })
 }
 
 type codeText struct{ Code, Name, Meaning, Remedy string }

@@ -246,22 +246,25 @@ func checkGates(rep *analyze.Report, gs gates) string {
 	if len(g) == 0 {
 		return ""
 	}
+	// From the report's totals, which cover every connection (also those
+	// beyond --keep that are not listed).
 	count := map[string]int{}
-	for _, c := range rep.Connections {
-		switch c.Outcome {
+	for _, c := range rep.Summary.ByOutcome {
+		switch analyze.Outcome(c.Name) {
 		case analyze.OutcomeFallback:
-			count["fallback"]++
-			if c.Decline != nil {
-				count["decline"]++
-			}
+			count["fallback"] += c.Count
 		case analyze.OutcomeHandshakeError:
-			count["error"]++
-			switch c.Reason {
-			case analyze.ReasonNoAccept, analyze.ReasonNoConfirm, analyze.ReasonNoProposal, analyze.ReasonAborted:
-				count["timeout"]++
-			}
+			count["error"] += c.Count
 		case analyze.OutcomeUnknown:
-			count["unknown"]++
+			count["unknown"] += c.Count
+		}
+	}
+	for _, g := range rep.Fallbacks {
+		switch g.Reason {
+		case analyze.ReasonDecline, analyze.ReasonLateDecline:
+			count["decline"] += g.Count
+		case analyze.ReasonNoAccept, analyze.ReasonNoConfirm, analyze.ReasonNoProposal, analyze.ReasonAborted:
+			count["timeout"] += g.Count
 		}
 	}
 	count["any"] = count["fallback"] + count["error"] + count["unknown"]
