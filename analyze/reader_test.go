@@ -322,7 +322,7 @@ func pcapFile(snap, lt uint32, recs [][3]uint32) []byte {
 func TestPcapOdditiesAreNotCorruption(t *testing.T) {
 	recs := [][3]uint32{
 		{1_700_000_000, 60, 60},
-		{1_700_900_000, 60, 60}, // more than a day later (clock step, long idle)
+		{1_700_900_000, 60, 60},   // more than a day later (clock step, long idle)
 		{1_700_900_001, 100, 100}, // larger than the snaplen of 64
 		{1_700_900_002, 60, 0},    // original length 0
 		{1_700_900_003, 60, 60},
