@@ -309,6 +309,8 @@ func devRxPackets(pid int, dev string) uint64 {
 // ---- the subset of smcdump.analyze/v1 the lab checks (README schema)
 
 type llReport struct {
+	text string // the text report of the same file (embedded snapshots), if set
+
 	Files []struct {
 		Packets      uint64 `json:"packets"`
 		CaptureStats []struct {
@@ -441,6 +443,13 @@ func (r *llReport) verdict(t *testing.T) llVerdict {
 	}
 	if len(out) != 1 {
 		t.Fatalf("want one UDP verdict, got %+v (notes %v)", out, r.Counters.Notes)
+	}
+	if r.text != "" {
+		// the text report shows the same verdict line
+		line := fmt.Sprintf("  %s [%s] (confidence %s): %s\n", out[0].Kind, out[0].Subject, out[0].Confidence, out[0].Text)
+		if !strings.Contains(r.text, "Kernel counters (snapshots from capture)\n") || !strings.Contains(r.text, line) {
+			t.Errorf("text report lacks the verdict line %q:\n%s", line, r.text)
+		}
 	}
 	if want := llGroup + ":" + llPort; !strings.HasSuffix(out[0].Subject, "-> "+want) {
 		t.Errorf("verdict subject %q, want the stream to %s", out[0].Subject, want)
@@ -582,6 +591,7 @@ func (l *lossLab) run(o llOptions) *llResult {
 		t.Errorf("file correlation: %+v (want snapshots from files)", r.files.Counters)
 	}
 	r.text = l.must(l.bins.smcdump, "analyze", r.pcap)
+	r.embedded.text = r.text
 	t.Logf("sender: %s\nreceiver: %s\nRcvbufErrors +%d, InErrors +%d (/proc/net/snmp)\ncapture:\n%s\nsmcdump analyze %s:\n%s",
 		strings.TrimSpace(tx.text()), summary, r.rcvbufErrs, r.inErrs, r.captureStderr, filepath.Base(r.pcap), llTrimGaps(r.text))
 	return r
