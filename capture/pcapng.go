@@ -56,7 +56,9 @@ const KstatPEN = 32473
 const KstatTag = "smcdump.kstat/v1\n"
 
 // DefaultWriteBuffer is the output buffer size (capture.md §3.1: 1–4 MiB).
-const DefaultWriteBuffer = 4 << 20
+// 1 MiB keeps each write() short, so the ring is drained without long
+// pauses on a small ring.
+const DefaultWriteBuffer = 1 << 20
 
 // ErrWriterFailed is wrapped by write errors after a previous write failed.
 var ErrWriterFailed = errors.New("capture: output failed earlier")
