@@ -270,6 +270,12 @@ func (fr *FileReader) problem(off int64, format string, args ...any) {
 // when a block is larger than it.
 func (fr *FileReader) peek(n int) ([]byte, error) {
 	if n > fr.r.Size() {
+		// Grow only when the buffer is full of data: a block longer than
+		// the rest of the file needs no bigger buffer to be found
+		// truncated.
+		if b, err := fr.r.Peek(fr.r.Size()); err != nil {
+			return b, err
+		}
 		// Carry the buffered bytes into a larger reader over the same
 		// source (no nesting of readers).
 		buffered, _ := fr.r.Peek(fr.r.Buffered())
