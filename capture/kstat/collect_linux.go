@@ -83,12 +83,21 @@ func enterNetNS(name string) (func() error, error) {
 // main thread's namespace), the rest from /proc.
 type threadProcFS struct{}
 
-func (threadProcFS) Open(name string) (fs.File, error) {
+func (threadProcFS) path(name string) string {
 	if strings.HasPrefix(name, "net/") {
-		return os.Open("/proc/thread-self/" + name)
+		return "/proc/thread-self/" + name
 	}
-	return os.Open("/proc/" + name)
+	return "/proc/" + name
 }
+
+func (f threadProcFS) Open(name string) (fs.File, error) { return os.Open(f.path(name)) }
+
+// ReadFile reads a whole /proc file. /proc files report size 0, and
+// fs.ReadFile's fallback would size its first read from that: a sysctl such
+// as net/core/rmem_max then yields one byte ("4" for 4194304), because
+// sysctl files answer only a read at offset 0. os.ReadFile starts with a
+// 512-byte buffer.
+func (f threadProcFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(f.path(name)) }
 
 func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
 	s := &Snapshot{
