@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/capture/kstat"
 )
@@ -78,7 +79,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met.`
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.json, "json", false, "print the report as JSON (schema smcdump.analyze/v1, see README)")
-	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, any, loss[=N] (comma-separated)")
+	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, any, loss[=N] (messages missing in the capture), drops (kernel counters show the receiving host dropped datagrams) (comma-separated)")
 	f.BoolVarP(&o.all, "all", "a", false, "also list plain TCP connections (no SMC option on the SYN)")
 	f.StringVar(&o.evidence, "evidence", "auto", "per-connection evidence: auto (when ≤ 25 connections), yes, no")
 	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis")
@@ -183,6 +184,15 @@ func writePlot(path string, rep *analyze.Report) error {
 	return f.Close()
 }
 
+// kernelDropKinds are the correlation verdicts in which the receiving host
+// dropped datagrams that the capture saw (--fail-on drops): loss that a
+// complete capture does not show as a gap.
+var kernelDropKinds = map[string]bool{
+	correlate.KindSocketOverflow: true, correlate.KindUDPMem: true, correlate.KindReassembly: true,
+	correlate.KindNotDelivered: true, correlate.KindNICRing: true, correlate.KindBacklog: true,
+	correlate.KindSenderDrop: true, correlate.KindUnexplained: true,
+}
+
 // loadSnapshot reads a kernel counter snapshot file or raw directory.
 func loadSnapshot(path string) (*kstat.Snapshot, error) {
 	fi, err := os.Stat(path)
@@ -200,7 +210,7 @@ func loadSnapshot(path string) (*kstat.Snapshot, error) {
 	return kstat.ReadSnapshot(f)
 }
 
-var gateNames = []string{"fallback", "decline", "timeout", "error", "unknown", "any", "loss"}
+var gateNames = []string{"fallback", "decline", "timeout", "error", "unknown", "any", "loss", "drops"}
 
 // gates holds the --fail-on conditions; lossLimit is N of loss=N.
 type gates struct {
@@ -272,6 +282,13 @@ func checkGates(rep *analyze.Report, gs gates) string {
 	for _, n := range gateNames {
 		if n != "loss" && g[n] && count[n] > 0 {
 			hit = append(hit, fmt.Sprintf("%d %s", count[n], n))
+		}
+	}
+	if g["drops"] && rep.Counters != nil {
+		for _, v := range rep.Counters.Verdicts {
+			if kernelDropKinds[v.Kind] {
+				hit = append(hit, fmt.Sprintf("kernel counters: %s (%s)", v.Kind, v.Subject))
+			}
 		}
 	}
 	if g["loss"] && rep.Multicast != nil && rep.Multicast.Lost() > gs.lossLimit {

@@ -675,6 +675,10 @@ func TestLossLab(t *testing.T) {
 		if code := l.failOn(r.pcap, "loss"); code != 0 {
 			t.Errorf("--fail-on loss: exit %d, want 0 (capture complete)", code)
 		}
+		// ... while --fail-on drops gates on the kernel's drop counters.
+		if code := l.failOn(r.pcap, "drops"); code != 3 {
+			t.Errorf("--fail-on drops: exit %d, want 3 (socket overflow)", code)
+		}
 	})
 
 	t.Run("a2-socket-buffer-overflow-receiver-gone", func(t *testing.T) {
