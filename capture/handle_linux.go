@@ -558,8 +558,7 @@ func (h *Handle) NextBatch(pkts []Packet) (int, error) {
 		if r := h.cur; r != nil {
 			n := 0
 			for r.remaining > 0 && n < len(pkts) {
-				if p, ok := h.parse(r); ok {
-					pkts[n] = p
+				if h.parse(r, &pkts[n]) {
 					n++
 				}
 			}
@@ -676,16 +675,17 @@ func (h *Handle) poll(timeout time.Duration) error {
 	return nil
 }
 
-// parse decodes the packet at r.off and advances. ok is false when the packet
-// was filtered out in userland.
-func (h *Handle) parse(r *ring) (Packet, bool) {
+// parse decodes the packet at r.off into *p (in place: no struct copies on
+// the hot path) and advances. It returns false when the packet was filtered
+// out in userland or is malformed.
+func (h *Handle) parse(r *ring, p *Packet) bool {
 	m := r.mem
 	o := r.off
 	ne := binary.NativeEndian
 	blockEnd := (r.block + 1) * r.blockSize
 	if o < 0 || o+phSLL+sllAddr+8 > blockEnd || blockEnd > len(m) {
 		r.remaining = 0 // malformed: the header would leave the block
-		return Packet{}, false
+		return false
 	}
 	next := int(ne.Uint32(m[o+phNext:]))
 	r.remaining--
@@ -705,14 +705,14 @@ func (h *Handle) parse(r *ring) (Packet, bool) {
 	if pkttype == PacketOutgoing {
 		// tcpdump shows loopback packets once: drop the outgoing copy on lo.
 		if r.isLo || ifindex == r.loIfindex || h.cfg.Direction == DirectionIn {
-			return Packet{}, false
+			return false
 		}
 	} else if h.cfg.Direction == DirectionOut {
-		return Packet{}, false
+		return false
 	}
 	start := o + mac
 	if mac < phSLL || snap < 0 || start+snap > blockEnd {
-		return Packet{}, false
+		return false
 	}
 	data := m[start : start+snap : start+snap]
 	tci := ne.Uint32(m[o+phVlanTCI:])
@@ -765,20 +765,19 @@ func (h *Handle) parse(r *ring) (Packet, bool) {
 	}
 	if r.matcher != nil && !r.matcher(data, wire) {
 		r.nFiltered++
-		return Packet{}, false
+		return false
 	}
 	r.nCaptured++
-	p := Packet{
-		Iface:         r.idx,
-		KernelIfindex: ifindex,
-		PktType:       pkttype,
-		Data:          data,
-	}
+	p.Iface = r.idx
+	p.KernelIfindex = ifindex
+	p.PktType = pkttype
+	p.Data = data
 	p.Info.Timestamp = time.Unix(int64(sec), int64(nsec))
 	p.Info.CaptureLength = len(data)
 	p.Info.Length = wire
 	p.Info.InterfaceIndex = r.idx
-	return p, true
+	p.Info.AncillaryData = nil
+	return true
 }
 
 // Stop asks Next to return the packets already in the rings (waiting up to

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -292,25 +293,29 @@ func (w *NgWriter) WritePacketData(iface int, ts time.Time, data []byte, wireLen
 		n += 12
 	}
 	w.bw.reserve(n)
-	b := w.bw.buf
-	start := len(b)
+	start := len(w.bw.buf)
+	b := slices.Grow(w.bw.buf, n)[:start+n]
+	e := b[start:]
+	le := binary.LittleEndian
 	ns := uint64(ts.UnixNano())
-	b = appendU32(b, blockEPB)
-	b = appendU32(b, uint32(n))
-	b = appendU32(b, uint32(iface))
-	b = appendU32(b, uint32(ns>>32))
-	b = appendU32(b, uint32(ns))
-	b = appendU32(b, uint32(len(data)))
-	b = appendU32(b, uint32(wireLen))
-	b = append(b, data...)
-	b = append(b, zeros[:pad4(len(data))-len(data)]...)
-	if flags != 0 {
-		b = appendU16(b, epbFlags)
-		b = appendU16(b, 4)
-		b = appendU32(b, flags)
-		b = appendU32(b, optEnd)
+	le.PutUint32(e[0:], blockEPB)
+	le.PutUint32(e[4:], uint32(n))
+	le.PutUint32(e[8:], uint32(iface))
+	le.PutUint32(e[12:], uint32(ns>>32))
+	le.PutUint32(e[16:], uint32(ns))
+	le.PutUint32(e[20:], uint32(len(data)))
+	le.PutUint32(e[24:], uint32(wireLen))
+	o := 28 + copy(e[28:], data)
+	for ; o&3 != 0; o++ {
+		e[o] = 0
 	}
-	b = appendU32(b, uint32(len(b)-start+4))
+	if flags != 0 {
+		le.PutUint32(e[o:], epbFlags|4<<16) // code 2, length 4
+		le.PutUint32(e[o+4:], flags)
+		le.PutUint32(e[o+8:], optEnd)
+		o += 12
+	}
+	le.PutUint32(e[o:], uint32(n))
 	w.bw.buf = b
 	return nil
 }

@@ -51,7 +51,8 @@ func parseBlock(mem []byte, blockSize int, cooked bool) []Packet {
 	r.beginBlock()
 	var out []Packet
 	for r.remaining > 0 {
-		if p, ok := h.parse(r); ok {
+		var p Packet
+		if h.parse(r, &p) {
 			p.Data = append([]byte(nil), p.Data...)
 			out = append(out, p)
 		}
@@ -101,8 +102,9 @@ func BenchmarkParseBlock(b *testing.B) {
 	for b.Loop() {
 		r.block = 0
 		r.beginBlock()
+		var p Packet
 		for r.remaining > 0 {
-			h.parse(r)
+			h.parse(r, &p)
 		}
 	}
 }
