@@ -63,7 +63,8 @@ type tcpConn struct {
 	file                string // capture file of the current packet, when several are analyzed
 	closedAt            time.Time
 	ackMax              [2]int // highest stream offset of each direction acknowledged by the peer
-	curSeq              int64  // global order of the current packet
+	plainSYN            Evidence
+	curSeq              int64 // global order of the current packet
 }
 
 func (c *tcpConn) ep(i int) netip.AddrPort {
@@ -113,6 +114,7 @@ type Tracker struct {
 	truncFrames int
 	file        string
 	closed      map[connKey]time.Time // recently finished connections
+	closing     []*tcpConn            // closed, lingering connections in closing order
 	seq         int64                 // TCP packets handled, global order across files
 	keep        int                   // connections kept in detail; <0 unlimited, 0 = all (printer)
 	dropped     int                   // finished SMC-related connections not kept
@@ -189,14 +191,14 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 			c.res.SYNOption = boolp(opts.SMC)
 			c.res.Times.SYN = timep(ts)
 			c.hs[dir].setBase(f.seq + 1)
-			what := "SYN"
 			if opts.SMC {
-				what += " with SMC option"
 				c.smcAttempt = true
+				c.evidence(frameNo, ts, dir, "SYN with SMC option")
 			} else {
-				what += " without SMC option"
+				// Most connections are plain TCP and are never listed:
+				// keep this evidence out of the list until the verdict.
+				c.plainSYN = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: "C>S", What: "SYN without SMC option", seq: c.curSeq}
 			}
-			c.evidence(frameNo, ts, dir, what)
 		}
 	case syn && ack:
 		if !c.synAckSeen {
@@ -242,8 +244,23 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 	// is bounded by the open connections.
 	if c.closedAt.IsZero() && (c.rst[0] != nil || c.rst[1] != nil || c.fin[0] != nil && c.fin[1] != nil) {
 		c.closedAt = ts
+		t.closing = append(t.closing, c)
+		// Bound the lingering connections too: when many close within the
+		// linger time (a fast capture), finish the oldest first.
+		for len(t.closing) > maxLingering {
+			old := t.closing[0]
+			t.closing[0] = nil
+			t.closing = t.closing[1:]
+			if t.conns[old.key] == old {
+				t.finish(old)
+				t.closed[old.key] = old.res.Times.Last
+			}
+		}
 	}
 }
+
+// maxLingering bounds the closed connections kept for late segments.
+const maxLingering = 2048
 
 const (
 	// closeLinger: a closed connection is finished this long after its
@@ -279,6 +296,16 @@ func (t *Tracker) sweep(now time.Time) {
 			delete(t.closed, k)
 		}
 	}
+	live := t.closing[:0]
+	for _, c := range t.closing {
+		if t.conns[c.key] == c {
+			live = append(live, c)
+		}
+	}
+	for i := len(live); i < len(t.closing); i++ {
+		t.closing[i] = nil
+	}
+	t.closing = live
 }
 
 func (c *tcpConn) markEnd(ts time.Time) {
@@ -519,6 +546,9 @@ func (t *Tracker) finish(c *tcpConn) {
 	if t.keep > 0 && len(t.done) >= t.keep {
 		t.dropped++
 		return
+	}
+	if c.plainSYN.What != "" {
+		c.res.Evidence = append([]Evidence{c.plainSYN}, c.res.Evidence...)
 	}
 	r := c.res
 	t.done = append(t.done, &r)
