@@ -211,3 +211,29 @@ func TestRotatedFiles(t *testing.T) {
 		t.Errorf("evidence files: first %q, last %q frame %d", c.Evidence[0].File, last.File, last.Frame)
 	}
 }
+
+// BenchmarkBenchCorpus runs the analysis over the benchmark capture made by
+// bench/gen (SMCDUMP_BENCH_FILE), with and without the UDP gap analysis,
+// to measure its share (goal: at most 20% more time).
+func BenchmarkBenchCorpus(b *testing.B) {
+	path := os.Getenv("SMCDUMP_BENCH_FILE")
+	if path == "" {
+		b.Skip("set SMCDUMP_BENCH_FILE to a capture made by go run ./bench/gen")
+	}
+	for _, noUDP := range []bool{false, true} {
+		name := "with-udp"
+		if noUDP {
+			name = "no-udp"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				a := NewAnalyzer(Config{NoUDP: noUDP})
+				if err := a.AnalyzeFile(context.Background(), path); err != nil {
+					b.Fatal(err)
+				}
+				a.Finish()
+			}
+		})
+	}
+}
