@@ -230,7 +230,7 @@ var ErrNotSupported = errors.New("capture: live capture is only supported on Lin
 type PermissionError struct{ Err error }
 
 func (e *PermissionError) Error() string {
-	return "you do not have permission to capture (" + e.Err.Error() + "): run as root or grant the capabilities with: sudo setcap cap_net_raw,cap_net_admin=eip $(which smcdump)"
+	return "capturing needs CAP_NET_RAW (" + e.Err.Error() + "): run as root, or grant it once with: sudo setcap cap_net_raw,cap_net_admin=eip $(which smcdump)"
 }
 
 func (e *PermissionError) Unwrap() error { return e.Err }

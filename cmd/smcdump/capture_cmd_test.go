@@ -520,3 +520,23 @@ func TestRelinquishPrivileges(t *testing.T) {
 		t.Fatalf("tshark: %d packets, want 10", n)
 	}
 }
+
+// TestNoPermission: without CAP_NET_RAW, one line says what is missing and
+// how to grant it.
+func TestNoPermission(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: needs root to switch to an unprivileged user")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("skipping: needs setpriv (Debian package util-linux)")
+	}
+	bin := smcdumpBinary(t)
+	_ = os.Chmod(filepath.Dir(bin), 0o755)
+	out, err := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+		bin, "-i", "lo", "-w", "/dev/null").CombinedOutput()
+	if err == nil || strings.Count(string(out), "\n") != 1 || !strings.Contains(string(out), "CAP_NET_RAW") ||
+		!strings.Contains(string(out), "setcap cap_net_raw,cap_net_admin=eip") {
+		t.Fatalf("exit %v, output %q", err, out)
+	}
+}
