@@ -244,3 +244,40 @@ type InterfaceError struct {
 func (e *InterfaceError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Name, e.Reason)
 }
+
+// Source is the gopacket.PacketDataSource shape (style.md item 13): analyze
+// and tests can consume a live Handle and a file reader alike.
+type Source interface {
+	ReadPacketData() (data []byte, ci gopacket.CaptureInfo, err error)
+}
+
+// ZeroCopySource is gopacket.ZeroCopyPacketDataSource: data is valid until
+// the next call.
+type ZeroCopySource interface {
+	ZeroCopyReadPacketData() (data []byte, ci gopacket.CaptureInfo, err error)
+}
+
+var (
+	_ Source         = (*Handle)(nil)
+	_ ZeroCopySource = (*Handle)(nil)
+)
+
+// ReadPacketData returns a copy of the next packet (gopacket.PacketDataSource).
+// CaptureInfo.InterfaceIndex is the index in Interfaces().
+func (h *Handle) ReadPacketData() ([]byte, gopacket.CaptureInfo, error) {
+	p, err := h.Next()
+	if err != nil {
+		return nil, gopacket.CaptureInfo{}, err
+	}
+	return append([]byte(nil), p.Data...), p.Info, nil
+}
+
+// ZeroCopyReadPacketData returns the next packet without copying; data
+// aliases the ring and is valid until the next call.
+func (h *Handle) ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error) {
+	p, err := h.Next()
+	if err != nil {
+		return nil, gopacket.CaptureInfo{}, err
+	}
+	return p.Data, p.Info, nil
+}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -68,6 +69,9 @@ func TestVethAllArriveInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	tot := st.Total()
+	if _, _, err := h.ReadPacketData(); err != io.EOF {
+		t.Fatalf("ReadPacketData after the drain: %v, want io.EOF", err)
+	}
 	if tot.Received != n || tot.Dropped != 0 || tot.Captured != n {
 		t.Fatalf("stats %+v, want received=captured=%d dropped=0", tot, n)
 	}
