@@ -69,6 +69,11 @@ type Handle struct {
 	ifaces []InterfaceInfo
 	evfd   int
 	pfds   []unix.PollFd
+	// With several rings, an epoll instance over their sockets is itself put
+	// on the Go netpoller, so waiting never blocks a thread in ppoll.
+	epFile *os.File
+	epRC   syscall.RawConn
+	epEvts []unix.EpollEvent
 
 	readMu    sync.Mutex // held by Next; Close takes it to unmap safely
 	statsMu   sync.Mutex
@@ -173,6 +178,9 @@ func Open(cfg Config) (*Handle, error) {
 	}
 	for _, r := range h.rings {
 		h.pfds = append(h.pfds, unix.PollFd{Fd: int32(r.fd), Events: unix.POLLIN | unix.POLLERR})
+	}
+	if len(h.rings) > 1 {
+		h.setupEpoll()
 	}
 	if len(h.rings) == 1 {
 		r := h.rings[0]
@@ -623,9 +631,78 @@ func (h *Handle) pickReady() *ring {
 	return best
 }
 
+// setupEpoll prepares netpoller waits for several rings; on failure the
+// handle falls back to ppoll.
+func (h *Handle) setupEpoll() {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return
+	}
+	for _, r := range h.rings {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLERR, Fd: int32(r.fd)}
+		if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, r.fd, &ev); err != nil {
+			unix.Close(epfd)
+			return
+		}
+	}
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return
+	}
+	f := os.NewFile(uintptr(epfd), "epoll:capture")
+	rc, err := f.SyscallConn()
+	if err != nil || f.SetReadDeadline(time.Time{}) != nil {
+		f.Close()
+		return
+	}
+	h.epFile, h.epRC = f, rc
+	h.epEvts = make([]unix.EpollEvent, len(h.rings))
+}
+
+// waitEpoll is wait for several rings.
+func (h *Handle) waitEpoll(timeout time.Duration) error {
+	_ = h.epFile.SetReadDeadline(time.Now().Add(timeout))
+	epfd := int(h.epFile.Fd())
+	err := h.epRC.Read(func(uintptr) bool {
+		for _, r := range h.rings {
+			if r.ready() {
+				return true
+			}
+		}
+		if h.closed.Load() || h.woken.Swap(false) {
+			return true
+		}
+		// Consume the inner readiness so the next retired block wakes us.
+		_, _ = unix.EpollWait(epfd, h.epEvts, 0)
+		for _, r := range h.rings {
+			if r.ready() {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		if h.closed.Load() {
+			return nil
+		}
+		return fmt.Errorf("capture: waiting for packets: %w", err)
+	}
+	if err != nil {
+		for i, r := range h.rings {
+			if soerr, _ := unix.GetsockoptInt(r.fd, unix.SOL_SOCKET, unix.SO_ERROR); soerr != 0 {
+				return fmt.Errorf("capture: %s: %w", h.ifaces[i].Name, unix.Errno(soerr))
+			}
+		}
+	}
+	return nil
+}
+
 // wait blocks until a ring may have a ready block, Stop/Close is called or
 // timeout passes.
 func (h *Handle) wait(timeout time.Duration) error {
+	if h.epRC != nil {
+		return h.waitEpoll(timeout)
+	}
 	r := h.rings[0]
 	if r.rc == nil {
 		return h.poll(timeout)
@@ -793,6 +870,9 @@ func (h *Handle) wake() {
 	if len(h.rings) == 1 && h.rings[0].file != nil {
 		_ = h.rings[0].file.SetReadDeadline(time.Now())
 	}
+	if h.epFile != nil {
+		_ = h.epFile.SetReadDeadline(time.Now())
+	}
 	if h.evfd >= 0 {
 		var one [8]byte
 		binary.NativeEndian.PutUint64(one[:], 1)
@@ -858,6 +938,10 @@ func (h *Handle) Close() error {
 }
 
 func (h *Handle) closeAll() {
+	if h.epFile != nil {
+		_ = h.epFile.Close()
+		h.epFile, h.epRC = nil, nil
+	}
 	for _, r := range h.rings {
 		r.close()
 	}
