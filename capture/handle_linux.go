@@ -72,6 +72,7 @@ type Handle struct {
 	// With several rings, an epoll instance over their sockets is itself put
 	// on the Go netpoller, so waiting never blocks a thread in ppoll.
 	epFile *os.File
+	epFD   int // never call epFile.Fd(): it would switch the fd to blocking
 	epRC   syscall.RawConn
 	epEvts []unix.EpollEvent
 
@@ -655,14 +656,14 @@ func (h *Handle) setupEpoll() {
 		f.Close()
 		return
 	}
-	h.epFile, h.epRC = f, rc
+	h.epFile, h.epRC, h.epFD = f, rc, epfd
 	h.epEvts = make([]unix.EpollEvent, len(h.rings))
 }
 
 // waitEpoll is wait for several rings.
 func (h *Handle) waitEpoll(timeout time.Duration) error {
 	_ = h.epFile.SetReadDeadline(time.Now().Add(timeout))
-	epfd := int(h.epFile.Fd())
+	epfd := h.epFD
 	err := h.epRC.Read(func(uintptr) bool {
 		for _, r := range h.rings {
 			if r.ready() {
