@@ -9,8 +9,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"golang.org/x/net/bpf"
 
@@ -367,5 +370,31 @@ func TestAnyVLAN(t *testing.T) {
 	d := pkts[0].Data
 	if binary.BigEndian.Uint16(d[0:]) != 0x8100 || !bytes.Equal(d[20:], sent[14:]) || pkts[0].Info.Length != len(d) {
 		t.Fatalf("SLL2 VLAN frame: %x (len %d)", d, pkts[0].Info.Length)
+	}
+}
+
+// TestInterfaceDown: when the interface goes down during a capture, Next
+// returns an error naming it instead of blocking forever.
+func TestInterfaceDown(t *testing.T) {
+	ns := newNetns(t)
+	h := openIn(t, ns, Config{Interfaces: []string{"vb"}, BufferKiB: 1024})
+	errc := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := h.Next(); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	run(t, "ip", "-n", ns, "link", "set", "vb", "down")
+	select {
+	case err := <-errc:
+		if !errors.Is(err, unix.ENETDOWN) || !strings.Contains(err.Error(), "vb") {
+			t.Fatalf("got %v, want ENETDOWN naming vb", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Next did not notice the interface going down")
 	}
 }
