@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/capture"
@@ -174,11 +173,7 @@ func summaryLines(captured uint64, t capture.InterfaceStats) string {
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	return ok && fileIsTerminal(f)
 }
 
 func (o *captureOptions) outputConfig(stdout io.Writer, ifaces []capture.InterfaceInfo, stats func() (capture.Stats, error)) (capture.OutputConfig, error) {
