@@ -61,9 +61,6 @@ const KstatTag = "smcdump.kstat/v1\n"
 // pauses on a small ring.
 const DefaultWriteBuffer = 1 << 20
 
-// ErrWriterFailed is wrapped by write errors after a previous write failed.
-var ErrWriterFailed = errors.New("capture: output failed earlier")
-
 // blockWriter buffers whole blocks and writes them to w. If a write fails on
 // a file (disk full), the file is truncated back to the last block boundary
 // that was written completely, so the file stays readable.
