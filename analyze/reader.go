@@ -768,15 +768,22 @@ func (fr *FileReader) parseEPB(start int64, b []byte) *Packet {
 		fr.problem(start, "enhanced packet block too short (%d bytes)", len(b))
 		return nil
 	}
-	id := fr.order.Uint32(b)
-	ifc, ok := fr.iface(start, id, "enhanced packet block")
+	return fr.packetBlock(start, b, fr.order.Uint32(b), "enhanced packet block")
+}
+
+// packetBlock decodes the layout shared by the Enhanced Packet Block and
+// the obsolete Packet Block: interface id (EPB u32; PB u16 + drops u16),
+// timestamp high/low, captured and original length, data, options
+// (epb_flags / pack_flags, code 2, carry the direction in bits 0-1).
+func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string) *Packet {
+	ifc, ok := fr.iface(start, id, what)
 	if !ok {
 		return nil
 	}
 	capLen := int(fr.order.Uint32(b[12:]))
 	orig := int(fr.order.Uint32(b[16:]))
 	if capLen > len(b)-20 {
-		fr.problem(start, "enhanced packet block: captured length %d exceeds the block (%d bytes)", capLen, len(b)-20)
+		fr.problem(start, "%s: captured length %d exceeds the block (%d bytes)", what, capLen, len(b)-20)
 		return nil
 	}
 	dir := 0
@@ -832,25 +839,7 @@ func (fr *FileReader) parsePB(start int64, b []byte) *Packet {
 		fr.problem(start, "packet block too short")
 		return nil
 	}
-	ifc, ok := fr.iface(start, uint32(fr.order.Uint16(b)), "packet block")
-	if !ok {
-		return nil
-	}
-	capLen := int(fr.order.Uint32(b[12:]))
-	orig := int(fr.order.Uint32(b[16:]))
-	if capLen > len(b)-20 {
-		fr.problem(start, "packet block: captured length %d exceeds the block", capLen)
-		return nil
-	}
-	fr.frame++
-	fr.pkt = Packet{
-		Frame:     fr.frame,
-		Info:      CaptureInfo{Timestamp: fr.checkTS(start, ifc, ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:]))), CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
-		LinkType:  ifc.LinkType,
-		Interface: ifc.Name,
-		Data:      b[20 : 20+capLen],
-	}
-	return &fr.pkt
+	return fr.packetBlock(start, b, uint32(fr.order.Uint16(b)), "packet block")
 }
 
 func (fr *FileReader) parseISB(start int64, b []byte) {
