@@ -201,6 +201,13 @@ func smcR(c *Conn, w *Writer, version uint8) error {
 	return nil
 }
 
+// agreed starts the standard test connection (cli → srv) with the SMC
+// option on both SYN and SYN-ACK.
+func agreed(w *Writer) (*Conn, error) {
+	c := w.TCPConn(cli, srv, 1000, 5000)
+	return c, c.Handshake(true, true)
+}
+
 // Scenarios returns every synthetic scenario.
 func Scenarios() []Scenario {
 	return []Scenario{
@@ -208,8 +215,8 @@ func Scenarios() []Scenario {
 			Name: "smcr-v1", Description: "SMC-R v1 established (Linux v2 client offering only v1); no RoCE in the capture",
 			Expect: []string{"smc/"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := smcR(c, w, 1); err != nil {
@@ -314,8 +321,8 @@ func Scenarios() []Scenario {
 				if err := p.Send(true, []byte("SSH-2.0-OpenSSH\r\n")); err != nil {
 					return err
 				}
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				return smcR(c, w, 2)
@@ -325,8 +332,8 @@ func Scenarios() []Scenario {
 			Name: "decline-server-nosmcdev", Description: "server declines the Proposal with 0x03030000 (v2 Decline, 44 bytes); both continue as TCP",
 			Expect: []string{"fallback/decline"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := c.Send(true, ProposalV2R()); err != nil {
@@ -345,8 +352,8 @@ func Scenarios() []Scenario {
 			Name: "decline-client-ipsec", Description: "client sends a v1 Decline 0x03020000 (IPsec) instead of a Proposal (28 bytes), then data",
 			Expect: []string{"fallback/decline"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := c.Send(true, append(decline(1, 0x03020000), []byte("data in the same segment")...)); err != nil {
@@ -359,8 +366,8 @@ func Scenarios() []Scenario {
 			Name: "decline-after-confirm", Description: "SMC-Rv2 Proposal/Accept/Confirm, then the server declines 3 s later with 0x02010000 (CONFIRM_LINK timeout), as soft-RoCE between namespaces does",
 			Expect: []string{"fallback/late-decline"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := smcR(c, w, 2); err != nil {
@@ -374,8 +381,8 @@ func Scenarios() []Scenario {
 			Name: "no-accept-timeout", Description: "Proposal without an answer; the capture continues 8 s (keep-alive ACKs): CLC timeout",
 			Expect: []string{"handshake-error/no-accept"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := c.Send(true, ProposalV2R()); err != nil {
@@ -394,8 +401,8 @@ func Scenarios() []Scenario {
 			Name: "no-confirm-rst", Description: "Accept sent, the client resets the connection instead of confirming: handshake aborted",
 			Expect: []string{"handshake-error/aborted"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := c.Send(true, ProposalV2R()); err != nil {
@@ -413,8 +420,8 @@ func Scenarios() []Scenario {
 			SnapLen: 96,
 			Expect:  []string{"unknown/truncated"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := c.Send(true, ProposalV2R()); err != nil {
@@ -474,8 +481,8 @@ func Scenarios() []Scenario {
 			Name: "capture-ended", Description: "capture stops 1 s after the Proposal, before the 6 s CLC timeout: cannot tell",
 			Expect: []string{"unknown/capture-ended"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := c.Send(true, ProposalV2R()); err != nil {
@@ -489,8 +496,8 @@ func Scenarios() []Scenario {
 			Name: "protocol-error", Description: "server answers with a CLC header of impossible length (malformed): handshake error, then the server closes",
 			Expect: []string{"handshake-error/protocol-error"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := c.Send(true, ProposalV1R()); err != nil {
@@ -509,8 +516,8 @@ func Scenarios() []Scenario {
 			Name: "no-clc-data", Description: "SMC option exchanged but the client sends application data instead of a Proposal; the server then resets",
 			Expect: []string{"handshake-error/no-clc"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := c.Send(true, []byte("HELO")); err != nil {
@@ -523,8 +530,8 @@ func Scenarios() []Scenario {
 			Name: "accept-not-captured", Description: "the capture dropped the server's Accept, but the client's Confirm proves it arrived: probably established, never a timeout",
 			Expect: []string{"unknown/accept-not-captured"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := c.Send(true, ProposalV2R()); err != nil {
@@ -545,8 +552,8 @@ func Scenarios() []Scenario {
 			Name: "proposal-dropped", Description: "the capture dropped the client's Proposal (the server's ACK covers it) and nothing follows for 8 s: incomplete, not a CLC timeout",
 			Expect: []string{"unknown/incomplete"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				c.Skip(true, len(ProposalV2R()))
@@ -580,8 +587,8 @@ func Scenarios() []Scenario {
 			Name: "decline-after-rst", Description: "-i any reordering: the client's RST is captured before the server's Decline that caused the fallback; both are kept (the connection is finished 5 s after it closes)",
 			Expect: []string{"fallback/decline"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := c.Send(true, ProposalV2R()); err != nil {
@@ -599,8 +606,8 @@ func Scenarios() []Scenario {
 			Link:   RawIP,
 			Expect: []string{"fallback/decline"},
 			Build: func(w *Writer) error {
-				c := w.TCPConn(cli, srv, 1000, 5000)
-				if err := c.Handshake(true, true); err != nil {
+				c, err := agreed(w)
+				if err != nil {
 					return err
 				}
 				if err := c.Send(true, ProposalV1R()); err != nil {
