@@ -63,6 +63,7 @@ type tcpConn struct {
 	file                string // capture file of the current packet, when several are analyzed
 	closedAt            time.Time
 	ackMax              [2]int // highest stream offset of each direction acknowledged by the peer
+	sentMax             [2]int // highest stream offset each direction was seen sending (FIN counts one)
 	plainSYN            Evidence
 	curSeq              int64 // global order of the current packet
 }
@@ -233,6 +234,15 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 		c.markEnd(ts)
 		if !c.resolved() {
 			c.evidence(frameNo, ts, dir, "FIN")
+		}
+	}
+	if c.hs[dir].baseSet && f.flags&tcpSYN == 0 {
+		end := int(int32(f.seq-c.hs[dir].base)) + f.payloadLen
+		if f.flags&tcpFIN != 0 {
+			end++
+		}
+		if end > c.sentMax[dir] && end < 1<<30 {
+			c.sentMax[dir] = end
 		}
 	}
 	if f.payloadLen > 0 {
@@ -711,6 +721,11 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		}
 		waitHandshake(c, r, last, captureEnd, ReasonNoAccept, "server", "Accept", "Proposal")
 		return
+	case prop != nil && conf == nil && clientGaveUpBefore(c, acc):
+		end := clientEnd(c)
+		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonNoAccept
+		r.Summary = fmt.Sprintf("CLC timeout: the client gave up (%s, frame %d) %.3f s after the Proposal without an Accept; the server's Accept came %.3f s after the Proposal, too late (Linux waits %.0f s)", end.What, end.Frame, end.Time.Sub(prop.t).Seconds(), acc.t.Sub(prop.t).Seconds(), clcWaitTime.Seconds())
+		return
 	case prop != nil && conf == nil:
 		if missingBytes(c, c.client) {
 			incomplete(c, r, "client")
@@ -743,6 +758,25 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 	waitHandshake(c, r, nil, captureEnd, ReasonNoProposal, "client", "Proposal", "SYN-ACK")
 }
 
+// clientEnd is the client's first FIN or RST, nil if none.
+func clientEnd(c *tcpConn) *Evidence {
+	if c.client < 0 {
+		return nil
+	}
+	e := c.fin[c.client]
+	if r := c.rst[c.client]; r != nil && (e == nil || r.seq < e.seq) {
+		e = r
+	}
+	return e
+}
+
+// clientGaveUpBefore reports whether the client closed the connection
+// before the Accept arrived.
+func clientGaveUpBefore(c *tcpConn, acc *clcEvent) bool {
+	e := clientEnd(c)
+	return acc != nil && e != nil && e.seq < acc.seq
+}
+
 // missingBytes reports whether the capture lacks bytes of direction d that
 // were sent: a hole before out-of-order data, or bytes the peer
 // acknowledged that never appeared (capture drops).
@@ -751,7 +785,7 @@ func missingBytes(c *tcpConn, d int) bool {
 		return false
 	}
 	h := &c.hs[d]
-	return len(h.pending) > 0 || c.ackMax[d] > len(h.buf)
+	return len(h.pending) > 0 || c.ackMax[d] > c.sentMax[d]
 }
 
 // incomplete is the verdict for a handshake with bytes missing from the
