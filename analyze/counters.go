@@ -161,6 +161,9 @@ func (c *Counters) WriteText(w io.Writer) error {
 			ew.printf("      numbers: %s\n", strings.Join(nums, ", "))
 		}
 	}
+	if len(c.Verdicts) == 0 && len(c.Notes) == 0 {
+		ew.printf("  nothing to correlate: the capture shows no SMC attempt and no UDP stream\n")
+	}
 	for _, n := range c.Notes {
 		ew.printf("  note: %s\n", n)
 	}
