@@ -46,6 +46,7 @@ const (
 	ReasonProposalMissing = "proposal-not-captured"
 	ReasonAcceptMissing   = "accept-not-captured"
 	ReasonIncomplete      = "incomplete"
+	ReasonLinkUnverified  = "link-unverified"
 )
 
 // Conn is the analysis of one TCP connection.

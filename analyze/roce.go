@@ -178,6 +178,8 @@ func (r *roceTracker) assign(conns []*Conn, captureEnd time.Time) {
 			c.Notes = append(c.Notes, "the SMC-R link is not visible in this capture (no RoCE frames): the capture cannot show whether the link worked")
 			if c.Outcome == OutcomeSMC && c.SMC.FirstContact && c.Times.End == nil && c.Times.Confirm != nil {
 				if idle := captureEnd.Sub(c.Times.Last); idle >= 5*time.Second {
+					c.Reason = ReasonLinkUnverified
+					c.Summary = fmt.Sprintf("%s negotiated (Proposal → Accept → Confirm), link not verified: no RoCE frame in the capture and the TCP connection silent for %.1f s after the Confirm, without Decline or FIN — healthy if the link carries the data over RDMA (hardware RoCE is invisible to a host capture), stalled if its set-up hung (seen with Linux 6.1 and soft-RoCE)", c.SMC.Variant, idle.Seconds())
 					c.Notes = append(c.Notes, fmt.Sprintf("after the Confirm the TCP connection stayed silent for %.1f s until the capture ended, with no Decline and no FIN: either the link carries the data over RDMA (invisible here), or its set-up hung without the kernel's CONFIRM_LINK timeout (which would send Decline 0x02010000 about 3 s after the Confirm), as seen with Linux 6.1 and soft-RoCE; check `smcr linkgroup link-show` and dmesg on both hosts", idle.Seconds()))
 				}
 			}
