@@ -53,7 +53,7 @@ trap 'say "interrupted"; exit 130' INT TERM
 install_packages() {
   local need=()
   command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-  [ -x /bin/busybox ] && /bin/busybox --list | grep -qx cpio || need+=(busybox-static)
+  dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static) # static, with cpio/nsenter applets
   command -v tcpdump >/dev/null || need+=(tcpdump)
   command -v rdma >/dev/null && command -v ip >/dev/null || need+=(iproute2)
   command -v xz >/dev/null || need+=(xz-utils)
@@ -77,8 +77,6 @@ SRC
     say "apt-get install ${need[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
   fi
-  # busybox-static is needed even if some busybox exists (cpio/nsenter applets, static)
-  dpkg -s busybox-static >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q busybox-static >/dev/null
 }
 
 # kernel package name for a label
@@ -234,13 +232,18 @@ collect() { # scenario vmdir capture-vm? ; copy results of one VM into OUT
   [ -f "$vmdir/out/trace.pcap" ] && cp "$vmdir/out/trace.pcap" "$o/$scen.pcap"
   [ -d "$vmdir/out/snap" ] && cp -r "$vmdir/out/snap/." "$o/snap/$scen/"
   local f
-  for f in client.log server.log client.stderr server.stderr guest.log dmesg.txt commands.txt topology.txt capture.txt rdma-link.txt notes.txt tcpdump.log uname-r.txt; do
+  # kernel log from the SMC module's registration on (boot noise dropped; the
+  # first line names the kernel)
+  if [ -f "$vmdir/out/dmesg.txt" ]; then
+    awk 'NR==1 {print; next} /Registered PF_SMC/ {p=1} p' "$vmdir/out/dmesg.txt" > "$o/logs/$scen/$side-dmesg.txt"
+  fi
+  for f in client.log server.log client.stderr server.stderr guest.log commands.txt topology.txt capture.txt rdma-link.txt notes.txt tcpdump.log uname-r.txt; do
     [ -f "$vmdir/out/$f" ] && cp "$vmdir/out/$f" "$o/logs/$scen/$side-$f"
   done
   cp "$vmdir/qemu-cmd.txt" "$o/logs/$scen/$side-qemu-cmd.txt"
   [ -f "$vmdir/killed.txt" ] && cp "$vmdir/killed.txt" "$o/logs/$scen/$side-killed.txt"
-  # the serial console (kernel messages during the run), bounded in size
-  tail -c 200000 "$vmdir/console.log" > "$o/logs/$scen/$side-console.txt" 2>/dev/null || true
+  # the serial console only when the guest's results are missing (debugging)
+  [ -f "$vmdir/out/guest.log" ] || tail -c 100000 "$vmdir/console.log" > "$o/logs/$scen/$side-console.txt" 2>/dev/null || true
 }
 
 run_scenario() { # scenario
