@@ -819,8 +819,15 @@ func waitHandshake(c *tcpConn, r *Conn, last *clcEvent, captureEnd time.Time, re
 		if end.Dir == "C>S" {
 			by = "client"
 		}
+		delay := end.Time.Sub(since)
+		if by != who && delay >= clcWaitTime-500*time.Millisecond {
+			// The waiting side closed after its CLC wait time: a timeout.
+			r.Outcome, r.Reason = OutcomeHandshakeError, reason
+			r.Summary = fmt.Sprintf("CLC timeout: the %s closed the connection (%s, frame %d) %.3f s after the %s without receiving the %s (Linux waits %.0f s); no fallback", by, end.What, end.Frame, delay.Seconds(), after, missing, clcWaitTime.Seconds())
+			return
+		}
 		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonAborted
-		r.Summary = fmt.Sprintf("handshake aborted: %s from the %s %.3f s after the %s, no %s (frame %d)", end.What, by, end.Time.Sub(since).Seconds(), after, missing, end.Frame)
+		r.Summary = fmt.Sprintf("handshake aborted: %s from the %s %.3f s after the %s, no %s (frame %d)", end.What, by, delay.Seconds(), after, missing, end.Frame)
 		return
 	}
 	waited := captureEnd.Sub(since)
