@@ -57,7 +57,7 @@ func TestTsharkTraces(t *testing.T) {
 		t.Skip("tshark not installed (Debian package tshark); skipping the Wireshark differential test")
 	}
 	var traces []string
-	for _, g := range []string{"../testdata/synthetic/*.pcap*", "../testdata/lab/out/*/*.pcap"} {
+	for _, g := range []string{"../testdata/synthetic/*.pcap*", "../testdata/lab/out/*/*.pcap*"} {
 		m, _ := filepath.Glob(g)
 		traces = append(traces, m...)
 	}

@@ -146,12 +146,14 @@ const labDir = "../../testdata/lab/out"
 // SMC lab (testdata/lab, Linux under qemu) and compares with golden files.
 func TestLabTraces(t *testing.T) {
 	traces, _ := filepath.Glob(filepath.Join(labDir, "*", "*.pcap"))
+	ng, _ := filepath.Glob(filepath.Join(labDir, "*", "*.pcapng"))
+	traces = append(traces, ng...)
 	if len(traces) == 0 {
 		t.Skip("no lab traces in testdata/lab/out (run testdata/lab/run.sh)")
 	}
 	for _, tr := range traces {
 		kernel := filepath.Base(filepath.Dir(tr))
-		name := strings.TrimSuffix(filepath.Base(tr), ".pcap")
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(tr), ".pcapng"), ".pcap")
 		t.Run(kernel+"/"+name, func(t *testing.T) {
 			out, stderr, code := run(t, "analyze", "--evidence=yes", tr)
 			if code != 0 {
