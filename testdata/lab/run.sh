@@ -6,6 +6,12 @@
 # testdata/lab/out/<kernel>/, then writes out/<kernel>/manifest.json.
 #
 #   sudo testdata/lab/run.sh [--kernel 6.1|6.12|all] [--scenario NAME[,NAME]] [--g-count N]
+#                            [--capture smcdump|tcpdump] [--out DIR]
+#
+# --capture: the tool recording the trace inside the guest; smcdump (default,
+# <scenario>.pcapng with embedded kernel-counter snapshots) or tcpdump
+# (<scenario>.pcap, for comparison). --out: results go to DIR/<kernel>/
+# (default testdata/lab/out).
 #
 # Networking: single-VM scenarios have no NIC at all (two netns + veth inside
 # the guest); two-VM scenarios use only "-netdev socket" on 127.0.0.1.
@@ -15,6 +21,7 @@ LAB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$LAB/../.." && pwd)
 WORK=$LAB/work
 OUTROOT=$LAB/out
+CAPTURE=smcdump
 KERNELS=all
 SCENARIOS=all
 G_N=200
@@ -23,17 +30,21 @@ BOOT_TIMEOUT=${SMCLAB_VM_TIMEOUT:-420}
 
 ALL_SCENARIOS="a-peer-no-smc b-no-device d-roce-blocked c-smcr-link e-ueid-mismatch e-ueid-missing-server e-ueid-missing-client e-pnet-missing-server e-pnet-missing-client f-ipv6 g-many h-listen-pressure"
 
-usage() { sed -n 2,12p "$0"; echo "scenarios: $ALL_SCENARIOS (c-smcr-link is recorded as c-smcr-stall on 6.1)"; }
+usage() { sed -n 2,18p "$0"; echo "scenarios: $ALL_SCENARIOS (c-smcr-link is recorded as c-smcr-stall on 6.1)"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) KERNELS=$2; shift 2 ;;
     --scenario) SCENARIOS=$2; shift 2 ;;
     --g-count) G_N=$2; G_N_SET=1; shift 2 ;;
+    --capture) CAPTURE=$2; shift 2 ;;
+    --out) OUTROOT=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument $1" >&2; usage >&2; exit 2 ;;
   esac
 done
 [ "$KERNELS" = all ] && KERNELS="6.1 6.12"
+case "$CAPTURE" in smcdump|tcpdump) ;; *) echo "--capture must be smcdump or tcpdump" >&2; exit 2 ;; esac
+mkdir -p "$OUTROOT" && OUTROOT=$(cd "$OUTROOT" && pwd)
 [ "$SCENARIOS" = all ] && SCENARIOS=$ALL_SCENARIOS
 SCENARIOS=${SCENARIOS//,/ }
 
@@ -137,7 +148,8 @@ build_go() {
   export PATH=$PATH:/usr/local/go/bin
   (cd "$REPO" && CGO_ENABLED=0 go build -trimpath -o "$WORK/bin/peer" ./testdata/lab/peer \
      && CGO_ENABLED=0 go build -trimpath -o "$WORK/bin/smcnl" ./testdata/lab/smcnl \
-     && CGO_ENABLED=0 go build -trimpath -o "$WORK/bin/labmanifest" ./testdata/lab/labmanifest)
+     && CGO_ENABLED=0 go build -trimpath -o "$WORK/bin/labmanifest" ./testdata/lab/labmanifest \
+     && CGO_ENABLED=0 go build -trimpath -o "$WORK/bin/smcdump" ./cmd/smcdump)
 }
 
 copy_bin() { # host-binary dest-name root
@@ -151,7 +163,7 @@ copy_bin() { # host-binary dest-name root
 build_initramfs() { # label
   local label=$1 root=$WORK/$1/root n f key
   # rebuild only when an input changed (kernel, helpers, guest scripts, this script)
-  key=$( (echo "$KVER"; cat "$WORK/bin/peer" "$WORK/bin/smcnl" "$LAB/guest/init" "$LAB/guest/scenario.sh" "$0" /bin/busybox) | sha256sum | cut -c1-16)
+  key=$( (echo "$KVER"; cat "$WORK/bin/peer" "$WORK/bin/smcnl" "$WORK/bin/smcdump" "$LAB/guest/init" "$LAB/guest/scenario.sh" "$0" /bin/busybox) | sha256sum | cut -c1-16)
   if [ -f "$WORK/$label/initramfs.gz" ] && [ "$(cat "$WORK/$label/initramfs.key" 2>/dev/null)" = "$key" ]; then
     say "initramfs for $label is up to date"
     return 0
@@ -165,7 +177,7 @@ build_initramfs() { # label
   copy_bin "$(command -v tcpdump)" tcpdump "$root"
   echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
   echo 'root:x:0:' > "$root/etc/group"
-  install -m 755 "$WORK/bin/peer" "$WORK/bin/smcnl" "$root/lab/"
+  install -m 755 "$WORK/bin/peer" "$WORK/bin/smcnl" "$WORK/bin/smcdump" "$root/lab/"
   install -m 755 "$LAB/guest/init" "$root/init"
   install -m 755 "$LAB/guest/scenario.sh" "$root/lab/scenario.sh"
   mod_index
@@ -190,7 +202,7 @@ boot_vm() {
   rm -f "$vmdir/out.img"; truncate -s 64M "$vmdir/out.img"
   local cmd=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 -m $VM_MEM
     -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$WORK/$LABEL/initramfs.gz"
-    -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 smclab.scenario=$scen smclab.role=$role smclab.gn=$G_N"
+    -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 smclab.scenario=$scen smclab.role=$role smclab.gn=$G_N smclab.capture=$CAPTURE"
     -drive "file=$vmdir/out.img,format=raw,if=virtio"
     -display none -monitor none -serial "file:$vmdir/console.log" -no-reboot "$@")
   printf '%q ' "${cmd[@]}" > "$vmdir/qemu-cmd.txt"
@@ -230,6 +242,7 @@ collect() { # scenario vmdir capture-vm? ; copy results of one VM into OUT
   local scen=$1 vmdir=$2 side=$3 o=$OUT
   mkdir -p "$o/snap/$scen" "$o/logs/$scen"
   [ -f "$vmdir/out/trace.pcap" ] && cp "$vmdir/out/trace.pcap" "$o/$scen.pcap"
+  [ -f "$vmdir/out/trace.pcapng" ] && cp "$vmdir/out/trace.pcapng" "$o/$scen.pcapng"
   [ -d "$vmdir/out/snap" ] && cp -r "$vmdir/out/snap/." "$o/snap/$scen/"
   local f
   # kernel log from the SMC module's registration on (boot noise dropped; the
@@ -237,7 +250,7 @@ collect() { # scenario vmdir capture-vm? ; copy results of one VM into OUT
   if [ -f "$vmdir/out/dmesg.txt" ]; then
     awk 'NR==1 {print; next} /Registered PF_SMC/ {p=1} p' "$vmdir/out/dmesg.txt" > "$o/logs/$scen/$side-dmesg.txt"
   fi
-  for f in client.log server.log client.stderr server.stderr guest.log commands.txt topology.txt capture.txt rdma-link.txt notes.txt tcpdump.log uname-r.txt; do
+  for f in client.log server.log client.stderr server.stderr guest.log commands.txt topology.txt capture.txt rdma-link.txt notes.txt tcpdump.log smcdump.log smcdump-stats.log uname-r.txt; do
     [ -f "$vmdir/out/$f" ] && cp "$vmdir/out/$f" "$o/logs/$scen/$side-$f"
   done
   cp "$vmdir/qemu-cmd.txt" "$o/logs/$scen/$side-qemu-cmd.txt"
@@ -250,7 +263,7 @@ run_scenario() { # scenario
   local scen=$1 rec=$1 vmdir
   [ "$LABEL" = 6.1 ] && [ "$scen" = c-smcr-link ] && rec=c-smcr-stall
   say "=== $LABEL: scenario $rec"
-  rm -rf "$OUT/snap/$rec" "$OUT/logs/$rec" "$OUT/$rec.pcap"
+  rm -rf "$OUT/snap/$rec" "$OUT/logs/$rec" "$OUT/$rec.pcap" "$OUT/$rec.pcapng"
   case "$rec" in
     a-*|b-*|d-*|h-*)
       vmdir=$WORK/$LABEL/vm-$rec
@@ -273,7 +286,9 @@ run_scenario() { # scenario
       collect "$rec" "$cdir" client
       ;;
   esac
-  [ -f "$OUT/$rec.pcap" ] && say "$rec: trace $(stat -c %s "$OUT/$rec.pcap") bytes" || say "$rec: no trace"
+  local tr
+  for tr in "$OUT/$rec.pcapng" "$OUT/$rec.pcap" ""; do [ -z "$tr" ] || [ -f "$tr" ] && break; done
+  [ -n "$tr" ] && say "$rec: trace $(basename "$tr") $(stat -c %s "$tr") bytes" || say "$rec: no trace"
 }
 
 install_packages

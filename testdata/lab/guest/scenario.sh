@@ -19,6 +19,10 @@ NS() { ns=$1; shift; if [ "$ns" = init ]; then "$@"; else xip netns exec "$ns" "
 
 snap() { # netns side phase
   run NS "$1" smcnl snap -dir "$OUT/snap/$2-$3" -side "$2" -netns "$1" || log "snapshot $2-$3 failed"
+  # the same moment through smcdump's own collector (capture/kstat), as
+  # `smcdump stats` writes it: snap/<side>-<phase>.json (schema smcdump.kstat/v1)
+  run NS "$1" timeout -s KILL 30 smcdump stats --json -o "$OUT/snap/$2-$3.json" > /dev/null 2>> $OUT/smcdump-stats.log \
+    || log "smcdump stats $2-$3 failed"
 }
 
 # ---- single-VM topology: netns cli (vc, 10.0.0.1, fd00::1) <-veth-> netns srv (vs, 10.0.0.2, fd00::2)
@@ -51,19 +55,49 @@ two_ns_rxe() { # [skip-ueid] ...
   run rdma link show > $OUT/rdma-link.txt 2>&1
 }
 
+# CAPTURE (kernel command line smclab.capture, set by run.sh --capture):
+# "smcdump" (default: smcdump's own AF_PACKET capture, pcapng with kernel
+# counter snapshots embedded at start, every second and at the end) or
+# "tcpdump" (for comparison, classic pcap). Either writes the whole frame
+# (-s 0), SYNs included, no filter.
+CAPTURE=${SMCLAB_CAPTURE:-smcdump}
 capture_start() { # netns dev
-  echo "netns=$1 interface=$2 vm=$ROLE tool=tcpdump snaplen=0(262144) filter=none" > $OUT/capture.txt
-  NS "$1" tcpdump -i "$2" -s 0 -U -n -w $OUT/trace.pcap -Z root > $OUT/tcpdump.log 2>&1 &
-  TCPDUMP=$!
-  n=0; while ! grep -q listening $OUT/tcpdump.log 2>/dev/null && [ $n -lt 40 ]; do sleep 0.25; n=$((n+1)); done
+  # Started directly (not through the NS function, whose background subshell
+  # would be $! and ignore SIGINT): "xip netns exec" execs the tool, so
+  # $CAPPID is the capture process itself.
+  if [ "$1" = init ]; then set -- "$1" "$2"; else set -- "$1" "$2" xip netns exec "$1"; fi
+  if [ "$CAPTURE" = tcpdump ]; then
+    TRACE=$OUT/trace.pcap CAPLOG=$OUT/tcpdump.log
+    echo "netns=$1 interface=$2 vm=$ROLE tool=tcpdump snaplen=0(262144) filter=none" > $OUT/capture.txt
+    ns=$1 dev=$2; shift 2
+    "$@" tcpdump -i "$dev" -s 0 -U -n -w $TRACE -Z root > $CAPLOG 2>&1 &
+  else
+    TRACE=$OUT/trace.pcapng CAPLOG=$OUT/smcdump.log
+    echo "netns=$1 interface=$2 vm=$ROLE tool=smcdump format=pcapng snaplen=0(262144) filter=none buffer=16MiB stats-interval=1s" > $OUT/capture.txt
+    echo "smcdump -i $2 -s 0 -B 16384 --stats-interval 1s -w $TRACE (netns $1)" >> $OUT/commands.txt
+    ns=$1 dev=$2; shift 2
+    "$@" smcdump -i "$dev" -s 0 -B 16384 --stats-interval 1s -w $TRACE > $CAPLOG 2>&1 &
+  fi
+  CAPPID=$!
+  n=0; while ! grep -q listening $CAPLOG 2>/dev/null && [ $n -lt 60 ]; do sleep 0.25; n=$((n+1)); done
+  grep -q listening $CAPLOG 2>/dev/null || log "capture did not report listening after 15 s"
   sleep 1
 }
+# SIGINT, then wait (bounded, 30 s: smcdump takes a final counter snapshot
+# and closes the pcapng) before the VM powers off.
 capture_stop() {
   sleep 2
-  kill -INT $TCPDUMP 2>/dev/null
-  n=0; while kill -0 $TCPDUMP 2>/dev/null && [ $n -lt 20 ]; do sleep 0.5; n=$((n+1)); done
-  kill -KILL $TCPDUMP 2>/dev/null
-  cat $OUT/tcpdump.log
+  kill -INT $CAPPID 2>/dev/null
+  n=0; while kill -0 $CAPPID 2>/dev/null && [ $n -lt 60 ]; do sleep 0.5; n=$((n+1)); done
+  if kill -0 $CAPPID 2>/dev/null; then
+    log "capture still running 30 s after SIGINT: SIGKILL (trace may be incomplete)"
+    echo "capture killed (SIGKILL) 30 s after SIGINT" >> $OUT/capture.txt
+    kill -KILL $CAPPID 2>/dev/null
+  else
+    wait $CAPPID; rc=$?
+    echo "capture stopped by SIGINT after ~$((n / 2)) s, exit status $rc" >> $OUT/capture.txt
+  fi
+  cat $CAPLOG
 }
 
 # run the client in the background and wait for it at most $3+5 s: a client

@@ -270,12 +270,18 @@ func scenario(dir, name string, gCount int) scenarioOut {
 			s.Snapshots = append(s.Snapshots, filepath.Join("snap", name, sn.Name()))
 		}
 	}
-	pcap := filepath.Join(dir, name+".pcap")
-	if b, err := os.ReadFile(pcap); err == nil {
-		s.Trace = name + ".pcap"
+	// smcdump's capture writes <name>.pcapng, tcpdump (run.sh --capture
+	// tcpdump) <name>.pcap.
+	for _, ext := range []string{".pcapng", ".pcap"} {
+		b, err := os.ReadFile(filepath.Join(dir, name+ext))
+		if err != nil {
+			continue
+		}
+		s.Trace = name + ext
 		s.TraceBytes = int64(len(b))
 		h := sha256.Sum256(b)
 		s.TraceSHA256 = hex.EncodeToString(h[:])
+		break
 	}
 	// SMC version from the kernel's success counters (GET_STATS deltas).
 	cv1, cv2 := statsDelta(dir, name, "client", 7, 8)
