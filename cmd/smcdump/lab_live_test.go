@@ -34,12 +34,12 @@ var liveLabScenarios = []string{"a-peer-no-smc", "b-no-device", "c-smcr-link", "
 // `smcdump stats --json -o` before/after each scenario on both sides) decodes
 // and shows SMC available with fallback counters.
 //
-// It needs root (qemu, apt-get on a fresh machine) and takes about 3
-// minutes on a 2-core machine without KVM (plus ~1 minute and ~180 MB of
-// downloads the first time); it is skipped unless SMCDUMP_LAB=1.
+// It needs root (qemu, apt-get on a fresh machine) and takes about 80 s on
+// a 2-core machine without KVM (plus ~1 minute and ~180 MB of downloads the
+// first time); it is skipped unless SMCDUMP_LAB=1.
 func TestLabLive(t *testing.T) {
 	if os.Getenv("SMCDUMP_LAB") != "1" {
-		t.Skip("set SMCDUMP_LAB=1 to run the qemu SMC lab (root, ~3 minutes)")
+		t.Skip("set SMCDUMP_LAB=1 to run the qemu SMC lab (root, ~80 s)")
 	}
 	if os.Geteuid() != 0 {
 		t.Skip("the SMC lab needs root (qemu, apt-get)")
