@@ -71,7 +71,10 @@ type CaptureInfo struct {
 
 // Packet is one captured frame.
 type Packet struct {
-	Frame     int // 1-based frame number in the capture
+	// Frame is the 1-based frame number, as Wireshark numbers it: pcapng
+	// custom blocks (e.g. smcdump's kernel-counter snapshots) take a number
+	// too, so numbers may skip.
+	Frame     int
 	Info      CaptureInfo
 	LinkType  LinkType
 	Interface string // interface name when known ("" otherwise)
@@ -597,6 +600,10 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 		case blockISB:
 			fr.parseISB(start, body)
 		case blockCustom, blockCustomN:
+			// Wireshark lists custom blocks as records with a frame
+			// number of their own; count them too so that "frame N" in
+			// smcdump's evidence is frame N in Wireshark.
+			fr.frame++
 			if len(body) >= 4 {
 				cb := CustomBlock{Offset: start, PEN: fr.order.Uint32(body), Data: append([]byte(nil), body[4:]...)}
 				if fr.OnCustom != nil {

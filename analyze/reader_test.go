@@ -141,9 +141,10 @@ func TestPcapngSectionsResolutionsStats(t *testing.T) {
 		{time.Unix(1_700_000_000, 500_000_000), 1, LinkTypeEthernet, "eth1"},
 		{time.Unix(1_700_000_002, 1), 2, LinkTypeLinuxSLL2, "any"},
 	}
+	frames := []int{1, 2, 4} // the custom block is frame 3, as in Wireshark
 	for i, w := range want {
 		p := pkts[i]
-		if !p.Info.Timestamp.Equal(w.ts) || p.Info.InterfaceIndex != w.iface || p.LinkType != w.lt || p.Interface != w.name || p.Frame != i+1 {
+		if !p.Info.Timestamp.Equal(w.ts) || p.Info.InterfaceIndex != w.iface || p.LinkType != w.lt || p.Interface != w.name || p.Frame != frames[i] {
 			t.Errorf("packet %d: got ts %v iface %d lt %v name %q frame %d; want %v %d %v %q", i, p.Info.Timestamp, p.Info.InterfaceIndex, p.LinkType, p.Interface, p.Frame, w.ts, w.iface, w.lt, w.name)
 		}
 	}
