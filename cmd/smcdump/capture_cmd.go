@@ -100,7 +100,9 @@ func setupCaptureCommand(root *cobra.Command) {
 		o.print.NoResolve = o.numeric
 		o.print.Verbose = o.verbose
 		expr := strings.TrimSpace(strings.Join(args, " "))
-		if len(args) == 0 && !o.list && o.read == "" && len(o.ifaces) == 0 && o.write == "" && o.dump == 0 {
+		// Bare "smcdump" shows the help; any flag or expression means a
+		// capture, on the default interface when -i is not given (tcpdump).
+		if len(args) == 0 && cmd.Flags().NFlag() == 0 {
 			return cmd.Help()
 		}
 		return runCapture(cmd, &o, expr)
