@@ -52,7 +52,7 @@ func (l LinkType) String() string {
 	names := map[LinkType]string{
 		9: "PPP", 10: "FDDI", 50: "PPP_HDLC", 104: "C_HDLC", 105: "IEEE802_11", 119: "PRISM_HEADER",
 		127: "IEEE802_11_RADIOTAP", 138: "APPLE_IP_OVER_IEEE1394", 192: "PPI", 197: "ERF",
-		220: "USB_LINUX_MMAPPED", 231: "NETLINK", 249: "NFLOG", 253: "NETANALYZER", 263: "DOCSIS31_XRA31",
+		220: "USB_LINUX_MMAPPED", 239: "NFLOG", 253: "NETLINK",
 	}
 	if n, ok := names[l]; ok {
 		return fmt.Sprintf("%s (LINKTYPE %d)", n, uint32(l))
