@@ -63,14 +63,6 @@ type Report struct {
 	Multicast *mcast.Report `json:"multicast,omitempty"`
 	// Counters correlates kernel counter snapshots with the capture.
 	Counters *Counters `json:"counters,omitempty"`
-	// Extra holds sections contributed by other analyses (multicast,
-	// correlation), rendered after the SMC sections.
-	Extra []Section `json:"-"`
-}
-
-// Section is an additional report section.
-type Section interface {
-	WriteText(w io.Writer) error
 }
 
 // SchemaVersion identifies the JSON report format (README "JSON output").

@@ -97,11 +97,6 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	if r.Counters != nil && ew.err == nil {
 		ew.err = r.Counters.WriteText(ew)
 	}
-	for _, s := range r.Extra {
-		if ew.err == nil {
-			ew.err = s.WriteText(ew)
-		}
-	}
 	if ew.err != nil {
 		return ew.err
 	}
