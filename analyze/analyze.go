@@ -100,6 +100,9 @@ type Summary struct {
 	ByOutcome      []Count `json:"by_outcome"`
 	ByVariant      []Count `json:"by_variant"`
 	UDPDatagrams   int     `json:"udp_datagrams"`
+	// UDPIncomplete counts fragmented UDP datagrams with a fragment
+	// missing from the capture (never delivered, so not in the streams).
+	UDPIncomplete int `json:"udp_incomplete_fragmented,omitempty"`
 	// NotListed counts connections beyond Config.MaxConnections: counted
 	// everywhere, but not in the connection list.
 	NotListed int `json:"not_listed,omitempty"`
@@ -154,6 +157,7 @@ type Analyzer struct {
 	ifBase  int // interface index offset of the current file
 
 	agg          *aggregate
+	frags        *reassembler
 	multi        bool // several files: evidence names the file
 	embedded     []*kstat.Snapshot
 	embeddedErrs []string
@@ -163,7 +167,7 @@ type Analyzer struct {
 func NewAnalyzer(cfg Config) *Analyzer {
 	t := NewTracker()
 	t.All = cfg.All
-	a := &Analyzer{cfg: cfg, tracker: t, filters: map[LinkType]FrameFilter{}, report: Report{Schema: SchemaVersion}, agg: newAggregate()}
+	a := &Analyzer{cfg: cfg, tracker: t, filters: map[LinkType]FrameFilter{}, report: Report{Schema: SchemaVersion}, agg: newAggregate(), frags: newReassembler()}
 	t.keep = cfg.MaxConnections
 	if t.keep == 0 {
 		t.keep = DefaultMaxConnections
@@ -309,8 +313,16 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 		}
 		a.tracker.handleTCP(f, p.Frame, ts)
 	case protoUDP:
-		if f.fragment && f.fragOff != 0 {
-			return
+		fragTrunc := false
+		if f.fragment {
+			b, total, trunc, ok := a.frags.add(f, ts)
+			if !ok {
+				return // waiting for more fragments
+			}
+			if f.sport, f.dport, f.payload, f.payloadLen, ok = udpFromReassembled(b, total); !ok {
+				return
+			}
+			fragTrunc = trunc
 		}
 		a.udpN++
 		if f.dport == roceV2Port {
@@ -324,7 +336,7 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 				Src: f.srcAddrPort(), Dst: f.dstAddrPort(),
 				Interface: a.ifBase + p.Info.InterfaceIndex,
 				Payload:   f.payload, Length: f.payloadLen,
-				Truncated: f.truncatedPayload(),
+				Truncated: f.truncatedPayload() || fragTrunc,
 			}
 			if f.nvlan > 0 {
 				d.VLAN = f.vlans[0]
@@ -347,6 +359,7 @@ func (a *Analyzer) Finish() *Report {
 		r.Summary.Packets += fi.Packets
 	}
 	r.Summary.UDPDatagrams = a.udpN
+	r.Summary.UDPIncomplete = a.frags.finish()
 	r.Summary.TCPConnections = a.tracker.totalTCP
 	r.Summary.PlainTCP = g.outcomes[string(OutcomeNotSMC)]
 	r.Summary.SMCAttempts = g.smcAttempts
