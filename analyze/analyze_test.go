@@ -318,3 +318,39 @@ func TestUDPFragmentReassembly(t *testing.T) {
 		t.Errorf("stream format %s lost %d truncated %d, want mtools, 1 lost (seq 4), 0 truncated", st.Format, st.Lost, st.Truncated)
 	}
 }
+
+// FuzzAnalyzer feeds arbitrary frame sequences (1-byte length prefixes,
+// Ethernet) through the whole per-frame pipeline: decoding, TCP/CLC
+// tracking, UDP reassembly and the gap analysis. It must never panic.
+func FuzzAnalyzer(f *testing.F) {
+	for _, fr := range ipv4Fragments(7, netip.MustParseAddrPort("10.0.0.1:1"), netip.MustParseAddrPort("239.0.0.1:2"), []byte("Message 1\x00padding"), 8) {
+		f.Add(append([]byte{byte(len(fr))}, fr...))
+	}
+	for _, s := range synth.Scenarios()[:4] {
+		var seq []byte
+		for _, fr := range frameBytes(f, synth.Ethernet, s.Build) {
+			if len(fr) < 256 {
+				seq = append(append(seq, byte(len(fr))), fr...)
+			}
+		}
+		f.Add(seq)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a := NewAnalyzer(Config{})
+		fi := &FileInfo{}
+		und := map[string]int{}
+		ts := time.Unix(1, 0)
+		for n := 1; len(b) > 0; n++ {
+			l := int(b[0])
+			b = b[1:]
+			if l > len(b) {
+				l = len(b)
+			}
+			ts = ts.Add(time.Duration(l) * time.Millisecond)
+			p := &Packet{Frame: n, LinkType: LinkTypeEthernet, Data: b[:l], Info: CaptureInfo{Timestamp: ts, CaptureLength: l, Length: l}}
+			a.frame(fi, und, p, 0)
+			b = b[l:]
+		}
+		a.Finish()
+	})
+}
