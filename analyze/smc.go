@@ -56,20 +56,21 @@ type tcpConn struct {
 	protoErrTime        time.Time
 	protoErrDir         int
 	firstData           [2]*Evidence
+	fin, rst            [2]*Evidence
+	ended               bool
+	released            bool
+	smcAttempt          bool   // option on SYN or any CLC seen
+	file                string // capture file of the current packet, when several are analyzed
+	closedAt            time.Time
+	ackMax              [2]int // highest stream offset of each direction acknowledged by the peer
+	sentMax             [2]int // highest stream offset each direction was seen sending (FIN counts one)
+	plainSYN            Evidence
+	curSeq              int64 // global order of the current packet
+
 	// nonCLC is the first segment of a direction whose stream began with
 	// bytes that are not CLC (proven by captured bytes at stream offset 0,
 	// never inferred from bytes the snaplen cut).
-	nonCLC     [2]*Evidence
-	fin, rst   [2]*Evidence
-	ended      bool
-	released   bool
-	smcAttempt bool   // option on SYN or any CLC seen
-	file       string // capture file of the current packet, when several are analyzed
-	closedAt   time.Time
-	ackMax     [2]int // highest stream offset of each direction acknowledged by the peer
-	sentMax    [2]int // highest stream offset each direction was seen sending (FIN counts one)
-	plainSYN   Evidence
-	curSeq     int64 // global order of the current packet
+	nonCLC [2]*Evidence
 }
 
 func (c *tcpConn) ep(i int) netip.AddrPort {
