@@ -94,7 +94,9 @@ type Snapshot struct {
 	Proc      *procnet.Tree `json:"proc,omitempty"`
 	Tools     *toolfmt.Data `json:"tools,omitempty"`
 	Raw       []RawSource   `json:"raw,omitempty"`
-	Errors    []string      `json:"errors,omitempty"`
+	// Errors are problems recorded by older smcdump versions (still shown);
+	// newer ones record SourceErrors.
+	Errors []string `json:"errors,omitempty"`
 	// SourceErrors lists the sources that could not be used, with why.
 	SourceErrors []SourceError `json:"source_errors,omitempty"`
 }
