@@ -69,7 +69,7 @@ func reasonText(reason string) (meaning, remedy string) {
 		return "the TCP connection was reset or closed during the SMC handshake",
 			"look at the side that sent the RST/FIN: application timeouts shorter than the CLC handshake, a firewall, or an SMC handshake error (EPROTO/ETIMEDOUT) on that host"
 	case ReasonOptionEchoed:
-		return "the server's SYN-ACK carried the SMC option, but the server answered the CLC Proposal with non-CLC data: it is not an SMC listener (its TCP stack or a middlebox reflected the unknown TCP option); the client fails the connection with EPROTO, no fallback",
+		return "the server's SYN-ACK carried the SMC option, but the server answered the CLC Proposal with non-CLC data (or sent the Proposal back): it is not an SMC listener (its TCP stack or a middlebox reflected the unknown TCP option); the client fails the connection with EPROTO, no fallback",
 			"do not use SMC towards that destination: exclude it from smc_run/AF_SMC, or, where the kernel has BPF handshake control (struct_ops smc_hs_ctrl, selected with sysctl net.smc.hs_ctrl), return 0 from its syn_option hook for that destination; or fix the device that echoes the option (compare the SYN-ACK's options with the SYN's)"
 	case ReasonProtocolError:
 		return "a CLC message was malformed or unexpected; Linux fails such a handshake with EPROTO (no fallback)",
