@@ -188,6 +188,7 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 			fmt.Fprintf(w, "; SMC: %s", prev.SMC.Note)
 		}
 		fmt.Fprintln(w)
+		writeSourceErrors(w, nil, prev)
 	}
 	g := kstat.GrowthTracker{MinIntervals: f.growRuns}
 	t := time.NewTicker(f.watch)
@@ -225,12 +226,32 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 			if _, err := w.Write(append(b, '\n')); err != nil {
 				return err
 			}
-		} else if err := kstat.WriteDelta(w, d, grow); err != nil {
-			return err
+		} else {
+			if err := kstat.WriteDelta(w, d, grow); err != nil {
+				return err
+			}
+			writeSourceErrors(w, prev, cur)
 		}
 		prev = cur
 	}
 	return closeSave(save)
+}
+
+// writeSourceErrors prints, in --watch text mode, the sources of cur that
+// could not be used and were not already reported for prev: their counters
+// are missing from the deltas.
+func writeSourceErrors(w io.Writer, prev, cur *kstat.Snapshot) {
+	seen := map[string]bool{}
+	if prev != nil {
+		for _, e := range prev.SourceErrors {
+			seen[e.String()] = true
+		}
+	}
+	for _, e := range cur.SourceErrors {
+		if !seen[e.String()] {
+			fmt.Fprintf(w, "    source not used: %s: %s error: %s\n", e.Source, e.Stage, e.Error)
+		}
+	}
 }
 
 func closeSave(c io.Closer) error {
