@@ -75,6 +75,8 @@ type Printer struct {
 	first, prev time.Time
 	seen        bool
 	printed     int // packets printed, for -#
+	defaultDump bool // the packet is not decoded: dump it as tcpdump does
+	pktType     int  // the live packet type (SLL numbering) or -1
 	// seqs are the relative sequence number bases per direction of a
 	// connection, as tcpdump keeps them (print-tcp.c tcp_seq_hash).
 	seqs map[seqKey]seqBase
@@ -120,7 +122,7 @@ func NewPrinter(w io.Writer, opts PrintOptions) *Printer {
 	if opts.DateTime && opts.TimeFormat == 0 {
 		opts.TimeFormat = 4
 	}
-	p := &Printer{w: w, opts: opts, tracker: NewTracker()}
+	p := &Printer{w: w, opts: opts, tracker: NewTracker(), pktType: -1}
 	p.tracker.All = false
 	p.tracker.OnCLC = func(frame int, fromClient bool, m smcproto.Message) {
 		p.clc = append(p.clc, describeCLC(m))
@@ -179,9 +181,21 @@ func (p *Printer) timeStamp(ts time.Time) string {
 	return s
 }
 
+// PrintLivePacket is PrintPacket for a packet of a live capture whose
+// packet type is known (the packet socket's sll_pkttype: 0 to us, 1
+// broadcast, 2 multicast, 3 to another host, 4 outgoing); the interface
+// column shows it.
+func (p *Printer) PrintLivePacket(pkt *Packet, pktType int) error {
+	p.pktType = pktType
+	err := p.PrintPacket(pkt)
+	p.pktType = -1
+	return err
+}
+
 // PrintPacket writes the line(s) for one packet.
 func (p *Printer) PrintPacket(pkt *Packet) error {
 	p.clc, p.clcMsgs, p.llc, p.clcErr = p.clc[:0], p.clcMsgs[:0], p.llc[:0], p.clcErr[:0]
+	p.defaultDump = false
 	f := &p.f
 	decodeFrame(pkt.LinkType, pkt.Data, f)
 	line := p.describe(pkt, f)
@@ -238,6 +252,8 @@ func (p *Printer) PrintPacket(pkt *Packet) error {
 		b.WriteString(hexDump(dump(p.opts.HexOnly), false))
 	case p.opts.ASCII > 0:
 		b.WriteString(asciiDump(dump(p.opts.ASCII)))
+	case p.defaultDump:
+		b.WriteString(hexDump(dump(1), true))
 	}
 	_, err := io.WriteString(p.w, b.String())
 	return err
@@ -279,6 +295,8 @@ func (p *Printer) interfaceColumn(pkt *Packet, f *frame) string {
 	}
 	dir := "?"
 	switch {
+	case p.pktType >= 0:
+		dir = sllDir(p.pktType)
 	case f.sllPkt >= 0:
 		dir = sllDir(f.sllPkt)
 	case pkt.Direction == 2:
@@ -425,8 +443,17 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 		if f.etherType == 0x0806 {
 			return fmt.Sprintf("ARP, length %d", pkt.Info.Length-linkHeaderLen(pkt, f))
 		}
+		if f.etherType > 1500 && (pkt.LinkType == LinkTypeEthernet || pkt.LinkType == LinkTypeLinuxSLL || pkt.LinkType == LinkTypeLinuxSLL2) {
+			// tcpdump: the link-level header, then the payload in hex
+			// and ASCII (unless -x, -X or -A dump it anyway).
+			p.defaultDump = true
+			if p.opts.LinkHeader {
+				return ""
+			}
+			return linkHeader(pkt, f)
+		}
 		if f.etherType != 0 {
-			return fmt.Sprintf("ethertype %#06x, length %d", f.etherType, pkt.Info.Length)
+			return fmt.Sprintf("ethertype 0x%04x, length %d", f.etherType, pkt.Info.Length)
 		}
 		return fmt.Sprintf("[%s not decoded], length %d", f.reason, pkt.Info.Length)
 	case decTruncated:
@@ -437,6 +464,13 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 		return fmt.Sprintf("[invalid %s], length %d", f.reason, pkt.Info.Length)
 	}
 	ipv := p.ipPrefix(pkt, f)
+	if f.status == decTruncated && !f.src.IsValid() {
+		// The IP header itself is cut: tcpdump prints "IP  [|ip]".
+		if f.ipVer == 6 {
+			return ipv + " [|ip6]"
+		}
+		return ipv + " [|ip]"
+	}
 	if f.status == decTruncated {
 		return fmt.Sprintf("%s%s > %s: [|%s]", ipv, f.src, f.dst, f.reason)
 	}

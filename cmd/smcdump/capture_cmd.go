@@ -441,7 +441,7 @@ loop:
 				} else {
 					ap.Direction = 1
 				}
-				if err := printer.PrintPacket(&ap); err != nil {
+				if err := printer.PrintLivePacket(&ap, int(p.PktType)); err != nil {
 					runErr = err
 					break loop
 				}
