@@ -74,7 +74,7 @@ type Printer struct {
 	// time stamps for -ttt and -ttttt
 	first, prev time.Time
 	seen        bool
-	printed     int // packets printed, for -#
+	printed     int  // packets printed, for -#
 	defaultDump bool // the packet is not decoded: dump it as tcpdump does
 	pktType     int  // the live packet type (SLL numbering) or -1
 	// seqs are the relative sequence number bases per direction of a
