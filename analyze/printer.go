@@ -217,7 +217,7 @@ func (p *Printer) PrintPacket(pkt *Packet) error {
 	b.WriteString(p.timeStamp(pkt.Info.Timestamp))
 	b.WriteString(p.interfaceColumn(pkt, f))
 	if p.opts.LinkHeader {
-		b.WriteString(linkHeader(pkt, f))
+		b.WriteString(linkHeader(pkt, f, p.opts.Quiet))
 	}
 	b.WriteString(line)
 	for _, s := range p.clc {
@@ -245,6 +245,11 @@ func (p *Printer) PrintPacket(pkt *Packet) error {
 		}
 		return pkt.Data[hdr:]
 	}
+	// An undecoded packet is dumped by the protocol printer (tcpdump's
+	// default print) unless -x or -X dump it anyway.
+	if p.defaultDump && p.opts.HexASCII == 0 && p.opts.HexOnly == 0 {
+		b.WriteString(hexDump(dump(1), true))
+	}
 	switch {
 	case p.opts.HexASCII > 0:
 		b.WriteString(hexDump(dump(p.opts.HexASCII), true))
@@ -252,8 +257,6 @@ func (p *Printer) PrintPacket(pkt *Packet) error {
 		b.WriteString(hexDump(dump(p.opts.HexOnly), false))
 	case p.opts.ASCII > 0:
 		b.WriteString(asciiDump(dump(p.opts.ASCII)))
-	case p.defaultDump:
-		b.WriteString(hexDump(dump(1), true))
 	}
 	_, err := io.WriteString(p.w, b.String())
 	return err
@@ -326,7 +329,7 @@ func (p *Printer) ifName(index int) string {
 
 // linkHeader is the -e text, as tcpdump prints it (print-ether.c,
 // print-sll.c).
-func linkHeader(pkt *Packet, f *frame) string {
+func linkHeader(pkt *Packet, f *frame, quiet bool) string {
 	var b strings.Builder
 	outer := f.etherType
 	if f.nvlan > 0 {
@@ -368,11 +371,26 @@ func linkHeader(pkt *Packet, f *frame) string {
 		case 24, 28, 30:
 			name = "IPv6"
 		}
+		if quiet {
+			return fmt.Sprintf("%s, length %d: ", name, pkt.Info.Length)
+		}
 		return fmt.Sprintf("AF %s (%d), length %d: ", name, af, pkt.Info.Length)
 	default:
 		return "" // no link-level header to show (raw IP, loopback)
 	}
-	fmt.Fprintf(&b, "ethertype %s (0x%04x), length %d: ", etherName(outer), outer, pkt.Info.Length)
+	switch {
+	case quiet && pkt.LinkType == LinkTypeEthernet:
+		// print-ether.c with -q: the type's name only.
+		if n := etherName(outer); n != "Unknown" {
+			fmt.Fprintf(&b, "%s, length %d: ", n, pkt.Info.Length)
+		} else {
+			fmt.Fprintf(&b, "Unknown Ethertype (0x%04x), length %d: ", outer, pkt.Info.Length)
+		}
+	case quiet:
+		// print-sll.c with -q: no type and length.
+	default:
+		fmt.Fprintf(&b, "ethertype %s (0x%04x), length %d: ", etherName(outer), outer, pkt.Info.Length)
+	}
 	for i := 0; i < f.nvlan; i++ {
 		tci := f.vlanTCI[i]
 		fmt.Fprintf(&b, "vlan %d, p %d", tci&0x0fff, tci>>13)
@@ -383,7 +401,11 @@ func linkHeader(pkt *Packet, f *frame) string {
 		if i+1 < f.nvlan {
 			next = f.vlanTPID[i+1]
 		}
-		fmt.Fprintf(&b, ", ethertype %s (0x%04x), ", etherName(next), next)
+		if quiet {
+			fmt.Fprintf(&b, ", %s, ", etherName(next))
+		} else {
+			fmt.Fprintf(&b, ", ethertype %s (0x%04x), ", etherName(next), next)
+		}
 	}
 	return b.String()
 }
@@ -446,11 +468,11 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 		if f.etherType > 1500 && (pkt.LinkType == LinkTypeEthernet || pkt.LinkType == LinkTypeLinuxSLL || pkt.LinkType == LinkTypeLinuxSLL2) {
 			// tcpdump: the link-level header, then the payload in hex
 			// and ASCII (unless -x, -X or -A dump it anyway).
-			p.defaultDump = true
+			p.defaultDump = !p.opts.Quiet
 			if p.opts.LinkHeader {
 				return ""
 			}
-			return linkHeader(pkt, f)
+			return linkHeader(pkt, f, p.opts.Quiet)
 		}
 		if f.etherType != 0 {
 			return fmt.Sprintf("ethertype 0x%04x, length %d", f.etherType, pkt.Info.Length)
@@ -475,7 +497,9 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 		return fmt.Sprintf("%s%s > %s: [|%s]", ipv, f.src, f.dst, f.reason)
 	}
 	if f.fragment && f.fragOff != 0 {
-		return fmt.Sprintf("%s%s > %s: ip-proto-%d (frag %d:%d@%d%s)", ipv, f.src, f.dst, f.proto, f.ipID, f.l4WireLen, f.fragOff, plusIf(f.moreFrag))
+		// tcpdump 4.99 (print-ip.c): no transport header, only the
+		// protocol; -v shows the id, offset and flags.
+		return fmt.Sprintf("%s%s > %s: ip-proto-%d", ipv, f.src, f.dst, f.proto)
 	}
 	src, dst := ipPort(f.src, f.sport), ipPort(f.dst, f.dport)
 	switch f.proto {
@@ -492,7 +516,11 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 				return fmt.Sprintf("%s%s > %s: %sRoCEv2 %s qp %#06x psn %d, length %d", ipv, src, dst, ck, opName(h.opcode), h.destQP, h.psn, f.payloadLen)
 			}
 		}
-		return fmt.Sprintf("%s%s > %s: %sUDP, length %d", ipv, src, dst, ck, f.payloadLen)
+		n := f.payloadLen
+		if f.fragment && f.udpLen >= 8 {
+			n = f.udpLen - 8 // the first fragment: the datagram's length, as tcpdump
+		}
+		return fmt.Sprintf("%s%s > %s: %sUDP, length %d", ipv, src, dst, ck, n)
 	case protoICMP:
 		return fmt.Sprintf("%s%s > %s: ICMP, length %d", ipv, f.src, f.dst, f.l4WireLen)
 	case protoICMPv6:
@@ -763,13 +791,6 @@ func (p *Printer) udpChecksum(f *frame) string {
 		return "[udp sum ok] "
 	}
 	return fmt.Sprintf("[bad udp cksum 0x%04x -> 0x%04x!] ", stored, checksumShouldBe(seg, 6, pseudoSum(f, n)))
-}
-
-func plusIf(b bool) string {
-	if b {
-		return "+"
-	}
-	return ""
 }
 
 func tcpFlags(fl uint8) string {

@@ -3,6 +3,7 @@ package analyze
 import (
 	"bytes"
 	"encoding/binary"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +128,27 @@ func TestPrinterUnknownEthertype(t *testing.T) {
 	}
 	if got := printOne(t, LinkTypeEthernet, f, PrintOptions{TimeFormat: 1, HexOnly: 1}); !strings.HasSuffix(got, "3334\n\t0x0010:  3536 3738 3930 3132 3334 3536 3738 3930\n") {
 		t.Errorf("-x: got %q", got)
+	}
+}
+
+// TestPrinterFragments: the first fragment shows the UDP header with the
+// datagram's length, the others only the protocol (tcpdump 4.99, -nn).
+func TestPrinterFragments(t *testing.T) {
+	frs := ipv4Fragments(777, netip.MustParseAddrPort("10.0.0.1:1234"), netip.MustParseAddrPort("239.0.0.1:5000"), make([]byte, 3000), 1480)
+	var b bytes.Buffer
+	p := NewPrinter(&b, PrintOptions{TimeFormat: 1, Verbose: 1, NoChecksum: true}) // the helper leaves the IP checksum 0
+	for i, fr := range frs {
+		pkt := &Packet{Frame: i + 1, LinkType: LinkTypeEthernet, Data: fr}
+		pkt.Info.CaptureLength, pkt.Info.Length = len(fr), len(fr)
+		if err := p.PrintPacket(pkt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "IP (tos 0x0, ttl 64, id 777, offset 0, flags [+], proto UDP (17), length 1500)\n    10.0.0.1.1234 > 239.0.0.1.5000: UDP, length 3000\n" +
+		"IP (tos 0x0, ttl 64, id 777, offset 1480, flags [+], proto UDP (17), length 1500)\n    10.0.0.1 > 239.0.0.1: ip-proto-17\n" +
+		"IP (tos 0x0, ttl 64, id 777, offset 2960, flags [none], proto UDP (17), length 68)\n    10.0.0.1 > 239.0.0.1: ip-proto-17\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }
 
