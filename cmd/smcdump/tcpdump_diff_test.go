@@ -176,7 +176,7 @@ func diffTraces(t *testing.T) []string {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
-	files = append(files, edgeTrace(t))
+	files = append(files, edgeTrace(t), sllV1Trace(t))
 	if dir := publicCaptures(t); dir != "" {
 		m, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
 		files = append(files, m...)
@@ -355,4 +355,38 @@ func edgeTrace(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// sllV1Trace rewrites the synthetic SLL2 trace (pcap, little-endian) with
+// Linux cooked v1 headers (LINUX_SLL), a link type the recorded traces lack.
+func sllV1Trace(t *testing.T) string {
+	t.Helper()
+	in, err := os.ReadFile(filepath.Join(synthDir, "smcd-v1-sll2.pcap"))
+	if err != nil || len(in) < 24 || binary.LittleEndian.Uint32(in) != 0xa1b2c3d4 || binary.LittleEndian.Uint32(in[20:]) != 276 {
+		t.Fatalf("smcd-v1-sll2.pcap: %v", err)
+	}
+	out := append([]byte{}, in[:24]...)
+	binary.LittleEndian.PutUint32(out[20:], 113) // LINKTYPE_LINUX_SLL
+	for b := in[24:]; len(b) >= 16; {
+		cl, ol := binary.LittleEndian.Uint32(b[8:]), binary.LittleEndian.Uint32(b[12:])
+		if int(cl) > len(b)-16 || cl < 20 {
+			t.Fatal("smcd-v1-sll2.pcap: bad record")
+		}
+		p := b[16 : 16+cl]
+		// SLL2: protocol, reserved, ifindex, hatype, pkttype, halen, addr[8]
+		// SLL:  pkttype, hatype, halen, addr[8], protocol
+		sll := binary.BigEndian.AppendUint16(nil, uint16(p[10]))
+		sll = append(sll, p[8], p[9], 0, p[11])
+		sll = append(append(sll, p[12:20]...), p[0], p[1])
+		rec := append(append([]byte{}, b[:8]...), make([]byte, 8)...)
+		binary.LittleEndian.PutUint32(rec[8:], cl-4)
+		binary.LittleEndian.PutUint32(rec[12:], ol-4)
+		out = append(append(append(out, rec...), sll...), p[20:]...)
+		b = b[16+cl:]
+	}
+	path := filepath.Join(t.TempDir(), "smcd-v1-sll1-synthetic.pcap")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
