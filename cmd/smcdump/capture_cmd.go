@@ -124,12 +124,15 @@ func runCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		}
 		return capture.WriteDeviceList(stdout, devs)
 	}
-	if o.dump > 0 {
-		return dumpFilter(stdout, o, expr)
-	}
 	files, err := o.r.files()
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	if len(files) > 0 {
+		o.r.file = files[0] // -V: the first file gives -d its link type, -w its interfaces
+	}
+	if o.dump > 0 {
+		return dumpFilter(stdout, o, expr)
 	}
 	if len(files) > 0 {
 		if len(o.ifaces) > 0 {

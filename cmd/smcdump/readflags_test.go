@@ -152,3 +152,22 @@ func TestTimeStampTypeFlags(t *testing.T) {
 		t.Fatalf("-j adapter_unsynced: exit %d, %s", code, stderr)
 	}
 }
+
+// TestFileListWrite: -V with one file and -w copies it like -r.
+func TestFileListWrite(t *testing.T) {
+	dir := t.TempDir()
+	tr := filepath.Join(synthDir, "smcr-v1.pcapng")
+	list := filepath.Join(dir, "list")
+	if err := os.WriteFile(list, []byte(tr+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.pcapng")
+	if _, stderr, code := run(t, "-V", list, "-w", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	a, _, _ := run(t, "-r", tr)
+	b, _, _ := run(t, "-r", out)
+	if a != b || a == "" {
+		t.Fatalf("copy differs:\n%s\n---\n%s", a, b)
+	}
+}
