@@ -50,6 +50,8 @@ type frame struct {
 	dstMAC    [6]byte
 	etherType uint16
 	vlans     [4]uint16
+	vlanTCI   [4]uint16 // the whole tag control information (priority, DEI, VID)
+	vlanTPID  [4]uint16 // the ethertype that announced each tag
 	nvlan     int
 	sllPkt    int // SLL packet type, -1 if none
 	l2len     int // link-layer header length incl. VLAN tags (valid once the ethertype is known)
@@ -179,6 +181,8 @@ func decodeFrame(lt LinkType, data []byte, f *frame) {
 		}
 		if f.nvlan < len(f.vlans) {
 			f.vlans[f.nvlan] = binary.BigEndian.Uint16(rest) & 0x0fff
+			f.vlanTCI[f.nvlan] = binary.BigEndian.Uint16(rest)
+			f.vlanTPID[f.nvlan] = et
 			f.nvlan++
 		}
 		et = binary.BigEndian.Uint16(rest[2:])

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/smcdump/smcdump/smcproto"
 )
@@ -15,17 +17,45 @@ import (
 // PrintOptions selects what Printer shows for each packet, mirroring
 // tcpdump's flags (capture.md section 5).
 type PrintOptions struct {
-	Verbose    int  // -v: full CLC/LLC field dump under the line
+	Verbose    int  // -v: IP header detail and checksums; every CLC field under the line
 	NoResolve  bool // -n (smcdump never resolves names; accepted for tcpdump parity)
 	LinkHeader bool // -e: print the link-level header
-	Hex        bool // -X: hex and ASCII dump of each packet
-	Quiet      bool // -q: shorter protocol lines
-	JSON       bool // --json: one JSON object per packet
-	Number     bool // -#: prefix the frame number
+	// Hex is the legacy -X switch: the same as HexASCII 1.
+	Hex bool
+	// HexASCII is tcpdump's -X count: 1 dumps the packet without its link
+	// header in hex and ASCII, 2 (-XX) with it.
+	HexASCII int
+	// HexOnly is tcpdump's -x count: 1 dumps the packet without its link
+	// header in hex, 2 (-xx) with it.
+	HexOnly int
+	// ASCII is tcpdump's -A count: 1 prints the packet without its link
+	// header in ASCII, 2 with it.
+	ASCII  int
+	Quiet  bool // -q: shorter protocol lines
+	JSON   bool // --json: one JSON object per packet
+	Number bool // -#: prefix the frame number
 	// AbsoluteSeq prints absolute TCP sequence numbers (-S).
 	AbsoluteSeq bool
-	// DateTime prints the date too (-tttt).
+	// DateTime prints the date too (the legacy --tttt: the same as TimeFormat 4).
 	DateTime bool
+	// TimeFormat is tcpdump's -t count: 0 time of day, 1 (-t) no time stamp,
+	// 2 (-tt) seconds since the epoch, 3 (-ttt) delta since the previous
+	// packet, 4 (-tttt) date and time of day, 5 (-ttttt) delta since the
+	// first packet. Times are UTC.
+	TimeFormat int
+	// Nano prints nanoseconds instead of microseconds
+	// (--time-stamp-precision=nano).
+	Nano bool
+	// NoChecksum does not verify IP, TCP and UDP checksums (-K).
+	NoChecksum bool
+	// InterfaceColumn prints the interface name and the direction before
+	// each packet, as tcpdump does for "-i any" (LINUX_SLL2) frames. Set it
+	// when packets come from several interfaces; SLL2 frames always have
+	// the column.
+	InterfaceColumn bool
+	// InterfaceName names the interface of an SLL2 frame's ifindex. Nil uses
+	// the local system's interfaces (as tcpdump does); "?" when unknown.
+	InterfaceName func(index int) string
 }
 
 // Printer writes one tcpdump-style line per packet with SMC CLC (and RoCE
@@ -41,11 +71,58 @@ type Printer struct {
 	clcMsgs []smcproto.Message
 	llc     []*smcproto.LLC
 	clcErr  []string
+	// time stamps for -ttt and -ttttt
+	first, prev time.Time
+	seen        bool
+	printed     int  // packets printed, for -#
+	defaultDump bool // the packet is not decoded: dump it as tcpdump does
+	pktType     int  // the live packet type (SLL numbering) or -1
+	// seqs are the relative sequence number bases per direction of a
+	// connection, as tcpdump keeps them (print-tcp.c tcp_seq_hash).
+	seqs map[seqKey]seqBase
+}
+
+type seqKey struct {
+	src, dst     netip.Addr
+	sport, dport uint16
+}
+
+type seqBase struct{ seq, ack uint32 }
+
+// maxSeqConns bounds the relative sequence number table; when it is full it
+// starts over (a connection then prints its next segment absolute once).
+const maxSeqConns = 100000
+
+// relativeSeq returns what to subtract from the sequence and the
+// acknowledgment number, the way tcpdump does without -S: the first segment
+// with ACK set of a connection, and every SYN-ACK (a new conversation on the
+// same ports), is printed absolute and sets the bases of both directions;
+// segments without ACK (the SYN) are printed absolute.
+func (p *Printer) relativeSeq(f *frame) (uint32, uint32) {
+	if p.opts.AbsoluteSeq || f.flags&tcpACK == 0 {
+		return 0, 0
+	}
+	k := seqKey{f.src, f.dst, f.sport, f.dport}
+	if b, ok := p.seqs[k]; ok && f.flags&tcpSYN == 0 {
+		return b.seq, b.ack
+	}
+	if p.seqs == nil || len(p.seqs) >= maxSeqConns {
+		p.seqs = make(map[seqKey]seqBase)
+	}
+	p.seqs[k] = seqBase{f.seq, f.ack - 1}
+	p.seqs[seqKey{f.dst, f.src, f.dport, f.sport}] = seqBase{f.ack - 1, f.seq}
+	return 0, 0
 }
 
 // NewPrinter returns a Printer writing to w.
 func NewPrinter(w io.Writer, opts PrintOptions) *Printer {
-	p := &Printer{w: w, opts: opts, tracker: NewTracker()}
+	if opts.Hex && opts.HexASCII == 0 {
+		opts.HexASCII = 1
+	}
+	if opts.DateTime && opts.TimeFormat == 0 {
+		opts.TimeFormat = 4
+	}
+	p := &Printer{w: w, opts: opts, tracker: NewTracker(), pktType: -1}
 	p.tracker.All = false
 	p.tracker.OnCLC = func(frame int, fromClient bool, m smcproto.Message) {
 		p.clc = append(p.clc, describeCLC(m))
@@ -60,9 +137,65 @@ func NewPrinter(w io.Writer, opts PrintOptions) *Printer {
 	return p
 }
 
+// timeStamp formats ts as tcpdump's -t options do (util-print.c ts_print),
+// followed by a space; "" for -t.
+func (p *Printer) timeStamp(ts time.Time) string {
+	ts = ts.UTC()
+	if !p.opts.Nano {
+		// tcpdump reads microsecond time stamps: deltas are between those.
+		ts = ts.Truncate(time.Microsecond)
+	}
+	if !p.seen {
+		p.first, p.prev, p.seen = ts, ts, true
+	}
+	frac := func(ns int) string {
+		if p.opts.Nano {
+			return fmt.Sprintf("%09d", ns)
+		}
+		return fmt.Sprintf("%06d", ns/1000)
+	}
+	delta := func(d time.Duration) string {
+		sign := " "
+		if d < 0 {
+			sign, d = "-", -d
+		}
+		sec := int64(d / time.Second)
+		return fmt.Sprintf("%s%02d:%02d:%02d.%s ", sign, sec/3600, sec%3600/60, sec%60, frac(int(d%time.Second)))
+	}
+	var s string
+	switch p.opts.TimeFormat {
+	case 1:
+		s = ""
+	case 2:
+		s = fmt.Sprintf("%d.%s ", ts.Unix(), frac(ts.Nanosecond()))
+	case 3:
+		s = delta(ts.Sub(p.prev))
+	case 4:
+		s = ts.Format("2006-01-02 15:04:05.") + frac(ts.Nanosecond()) + " "
+	case 5:
+		s = delta(ts.Sub(p.first))
+	default:
+		s = ts.Format("15:04:05.") + frac(ts.Nanosecond()) + " "
+	}
+	p.prev = ts
+	return s
+}
+
+// PrintLivePacket is PrintPacket for a packet of a live capture whose
+// packet type is known (the packet socket's sll_pkttype: 0 to us, 1
+// broadcast, 2 multicast, 3 to another host, 4 outgoing); the interface
+// column shows it.
+func (p *Printer) PrintLivePacket(pkt *Packet, pktType int) error {
+	p.pktType = pktType
+	err := p.PrintPacket(pkt)
+	p.pktType = -1
+	return err
+}
+
 // PrintPacket writes the line(s) for one packet.
 func (p *Printer) PrintPacket(pkt *Packet) error {
 	p.clc, p.clcMsgs, p.llc, p.clcErr = p.clc[:0], p.clcMsgs[:0], p.llc[:0], p.clcErr[:0]
+	p.defaultDump = false
 	f := &p.f
 	decodeFrame(pkt.LinkType, pkt.Data, f)
 	line := p.describe(pkt, f)
@@ -76,18 +209,15 @@ func (p *Printer) PrintPacket(pkt *Packet) error {
 		return p.writeJSON(pkt, f, line)
 	}
 	var b strings.Builder
+	p.printed++
 	if p.opts.Number {
-		fmt.Fprintf(&b, "%d  ", pkt.Frame)
+		// tcpdump numbers the packets it prints (after the filter).
+		fmt.Fprintf(&b, "%5d  ", p.printed)
 	}
-	ts := pkt.Info.Timestamp.UTC()
-	if p.opts.DateTime {
-		b.WriteString(ts.Format("2006-01-02 15:04:05.000000"))
-	} else {
-		b.WriteString(ts.Format("15:04:05.000000"))
-	}
-	b.WriteByte(' ')
+	b.WriteString(p.timeStamp(pkt.Info.Timestamp))
+	b.WriteString(p.interfaceColumn(pkt, f))
 	if p.opts.LinkHeader {
-		b.WriteString(linkHeader(pkt, f))
+		b.WriteString(linkHeader(pkt, f, p.opts.Quiet))
 	}
 	b.WriteString(line)
 	for _, s := range p.clc {
@@ -106,28 +236,178 @@ func (p *Printer) PrintPacket(pkt *Packet) error {
 			b.WriteString(clcDetail(m))
 		}
 	}
-	if p.opts.Hex {
-		b.WriteString(hexDump(pkt.Data))
+	// tcpdump's order: -X, else -x, else -A; a single letter leaves the
+	// link-level header out.
+	hdr := linkHeaderLen(pkt, f)
+	dump := func(level int) []byte {
+		if level > 1 {
+			return pkt.Data
+		}
+		return pkt.Data[hdr:]
+	}
+	// An undecoded packet is dumped by the protocol printer (tcpdump's
+	// default print) unless -x or -X dump it anyway.
+	if p.defaultDump && p.opts.HexASCII == 0 && p.opts.HexOnly == 0 {
+		b.WriteString(hexDump(dump(1), true))
+	}
+	switch {
+	case p.opts.HexASCII > 0:
+		b.WriteString(hexDump(dump(p.opts.HexASCII), true))
+	case p.opts.HexOnly > 0:
+		b.WriteString(hexDump(dump(p.opts.HexOnly), false))
+	case p.opts.ASCII > 0:
+		b.WriteString(asciiDump(dump(p.opts.ASCII)))
 	}
 	_, err := io.WriteString(p.w, b.String())
 	return err
 }
 
-func linkHeader(pkt *Packet, f *frame) string {
-	var s string
+// linkHeaderLen is the length of the link-level header (with VLAN tags)
+// that tcpdump's -x, -X and -A leave out.
+func linkHeaderLen(pkt *Packet, f *frame) int {
+	n := f.l2len
+	if n == 0 && f.etherType != 0 {
+		switch pkt.LinkType {
+		case LinkTypeEthernet:
+			n = 14
+		case LinkTypeLinuxSLL:
+			n = 16
+		case LinkTypeLinuxSLL2:
+			n = 20
+		}
+	}
+	if n > len(pkt.Data) {
+		n = len(pkt.Data)
+	}
+	return n
+}
+
+// interfaceColumn is tcpdump 4.99's "ifname direction" column of "-i any"
+// (LINUX_SLL2) packets, also used for packets of several interfaces.
+func (p *Printer) interfaceColumn(pkt *Packet, f *frame) string {
+	if pkt.LinkType == LinkTypeLinuxSLL2 && len(pkt.Data) >= 20 {
+		name := p.ifName(int(binary.BigEndian.Uint32(pkt.Data[4:])))
+		return fmt.Sprintf("%-5s %-3s ", name, sllDir(int(pkt.Data[10])))
+	}
+	if !p.opts.InterfaceColumn {
+		return ""
+	}
+	name := pkt.Interface
+	if name == "" {
+		name = "?"
+	}
+	dir := "?"
 	switch {
-	case f.hasMAC && pkt.LinkType == LinkTypeEthernet:
-		s = fmt.Sprintf("%s > %s, ", macString(f.srcMAC), macString(f.dstMAC))
-	case f.hasMAC:
-		s = fmt.Sprintf("%s %s, ", sllDir(f.sllPkt), macString(f.srcMAC))
+	case p.pktType >= 0:
+		dir = sllDir(p.pktType)
 	case f.sllPkt >= 0:
-		s = sllDir(f.sllPkt) + ", "
+		dir = sllDir(f.sllPkt)
+	case pkt.Direction == 2:
+		dir = "Out"
+	case pkt.Direction == 1 && f.hasMAC && f.dstMAC == [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}:
+		dir = "B"
+	case pkt.Direction == 1 && f.hasMAC && f.dstMAC[0]&1 != 0:
+		dir = "M"
+	case pkt.Direction == 1:
+		dir = "In"
+	}
+	return fmt.Sprintf("%-5s %-3s ", name, dir)
+}
+
+func (p *Printer) ifName(index int) string {
+	if p.opts.InterfaceName != nil {
+		if n := p.opts.InterfaceName(index); n != "" {
+			return n
+		}
+		return "?"
+	}
+	if ifc, err := net.InterfaceByIndex(index); err == nil && ifc.Name != "" {
+		return ifc.Name
+	}
+	return "?"
+}
+
+// linkHeader is the -e text, as tcpdump prints it (print-ether.c,
+// print-sll.c).
+func linkHeader(pkt *Packet, f *frame, quiet bool) string {
+	var b strings.Builder
+	outer := f.etherType
+	if f.nvlan > 0 {
+		outer = f.vlanTPID[0]
+	}
+	switch {
+	case pkt.LinkType == LinkTypeEthernet && f.hasMAC:
+		fmt.Fprintf(&b, "%s > %s, ", macString(f.srcMAC), macString(f.dstMAC))
+	case pkt.LinkType == LinkTypeLinuxSLL && len(pkt.Data) >= 16:
+		fmt.Fprintf(&b, "%3s ", sllDir(f.sllPkt))
+		if f.hasMAC {
+			b.WriteString(macString(f.srcMAC) + " ")
+		}
+		outer = binary.BigEndian.Uint16(pkt.Data[14:])
+	case pkt.LinkType == LinkTypeLinuxSLL2 && len(pkt.Data) >= 20:
+		fmt.Fprintf(&b, "ifindex %d ", binary.BigEndian.Uint32(pkt.Data[4:]))
+		if f.hasMAC {
+			b.WriteString(macString(f.srcMAC) + " ")
+		}
+		outer = binary.BigEndian.Uint16(pkt.Data[0:])
+	case pkt.LinkType == LinkTypeEthernet || pkt.LinkType == LinkTypeLinuxSLL || pkt.LinkType == LinkTypeLinuxSLL2:
+		return ""
+	case pkt.LinkType == LinkTypeRaw || pkt.LinkType == 12 || pkt.LinkType == 14:
+		return "ip: " // print-raw.c
+	case (pkt.LinkType == LinkTypeNull || pkt.LinkType == LinkTypeLoop) && len(pkt.Data) >= 4:
+		// print-null.c
+		af := binary.LittleEndian.Uint32(pkt.Data)
+		if pkt.LinkType == LinkTypeLoop || af > 0xffff {
+			af = binary.BigEndian.Uint32(pkt.Data)
+		}
+		name := "Unknown"
+		switch af {
+		case 2:
+			name = "IPv4"
+		case 7:
+			name = "OSI"
+		case 23:
+			name = "IPX"
+		case 24, 28, 30:
+			name = "IPv6"
+		}
+		if quiet {
+			return fmt.Sprintf("%s, length %d: ", name, pkt.Info.Length)
+		}
+		return fmt.Sprintf("AF %s (%d), length %d: ", name, af, pkt.Info.Length)
+	default:
+		return "" // no link-level header to show (raw IP, loopback)
+	}
+	switch {
+	case quiet && pkt.LinkType == LinkTypeEthernet:
+		// print-ether.c with -q: the type's name only.
+		if n := etherName(outer); n != "Unknown" {
+			fmt.Fprintf(&b, "%s, length %d: ", n, pkt.Info.Length)
+		} else {
+			fmt.Fprintf(&b, "Unknown Ethertype (0x%04x), length %d: ", outer, pkt.Info.Length)
+		}
+	case quiet:
+		// print-sll.c with -q: no type and length.
+	default:
+		fmt.Fprintf(&b, "ethertype %s (0x%04x), length %d: ", etherName(outer), outer, pkt.Info.Length)
 	}
 	for i := 0; i < f.nvlan; i++ {
-		s += fmt.Sprintf("vlan %d, ", f.vlans[i])
+		tci := f.vlanTCI[i]
+		fmt.Fprintf(&b, "vlan %d, p %d", tci&0x0fff, tci>>13)
+		if tci&0x1000 != 0 {
+			b.WriteString(", DEI")
+		}
+		next := f.etherType
+		if i+1 < f.nvlan {
+			next = f.vlanTPID[i+1]
+		}
+		if quiet {
+			fmt.Fprintf(&b, ", %s, ", etherName(next))
+		} else {
+			fmt.Fprintf(&b, ", ethertype %s (0x%04x), ", etherName(next), next)
+		}
 	}
-	s += fmt.Sprintf("ethertype %s (%#06x), length %d: ", etherName(f.etherType), f.etherType, pkt.Info.Length)
-	return s
+	return b.String()
 }
 
 func sllDir(t int) string {
@@ -154,8 +434,16 @@ func etherName(et uint16) string {
 		return "IPv6"
 	case 0x0806:
 		return "ARP"
-	case 0x8915:
-		return "RoCE"
+	case 0x8100:
+		return "802.1Q"
+	case 0x88A8:
+		return "802.1Q-QinQ"
+	case 0x9100:
+		return "802.1Q-9100"
+	case 0x8035:
+		return "Reverse ARP"
+	case 0x88CC:
+		return "LLDP"
 	}
 	return "Unknown"
 }
@@ -175,10 +463,19 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 			}
 		}
 		if f.etherType == 0x0806 {
-			return fmt.Sprintf("ARP, length %d", pkt.Info.Length)
+			return fmt.Sprintf("ARP, length %d", pkt.Info.Length-linkHeaderLen(pkt, f))
+		}
+		if f.etherType > 1500 && (pkt.LinkType == LinkTypeEthernet || pkt.LinkType == LinkTypeLinuxSLL || pkt.LinkType == LinkTypeLinuxSLL2) {
+			// tcpdump: the link-level header, then the payload in hex
+			// and ASCII (unless -x, -X or -A dump it anyway).
+			p.defaultDump = !p.opts.Quiet
+			if p.opts.LinkHeader {
+				return ""
+			}
+			return linkHeader(pkt, f, p.opts.Quiet)
 		}
 		if f.etherType != 0 {
-			return fmt.Sprintf("ethertype %#06x, length %d", f.etherType, pkt.Info.Length)
+			return fmt.Sprintf("ethertype 0x%04x, length %d", f.etherType, pkt.Info.Length)
 		}
 		return fmt.Sprintf("[%s not decoded], length %d", f.reason, pkt.Info.Length)
 	case decTruncated:
@@ -188,54 +485,312 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 	case decMalformed:
 		return fmt.Sprintf("[invalid %s], length %d", f.reason, pkt.Info.Length)
 	}
-	ipv := "IP"
-	if f.ipVer == 6 {
-		ipv = "IP6"
+	ipv := p.ipPrefix(pkt, f)
+	if f.status == decTruncated && !f.src.IsValid() {
+		// The IP header itself is cut: tcpdump prints "IP  [|ip]".
+		if f.ipVer == 6 {
+			return ipv + " [|ip6]"
+		}
+		return ipv + " [|ip]"
 	}
 	if f.status == decTruncated {
-		return fmt.Sprintf("%s %s > %s: [|%s]", ipv, f.src, f.dst, f.reason)
+		return fmt.Sprintf("%s%s > %s: [|%s]", ipv, f.src, f.dst, f.reason)
 	}
 	if f.fragment && f.fragOff != 0 {
-		return fmt.Sprintf("%s %s > %s: ip-proto-%d (frag %d:%d@%d%s)", ipv, f.src, f.dst, f.proto, f.ipID, f.l4WireLen, f.fragOff, plusIf(f.moreFrag))
+		// tcpdump 4.99 (print-ip.c): no transport header, only the
+		// protocol; -v shows the id, offset and flags.
+		return fmt.Sprintf("%s%s > %s: ip-proto-%d", ipv, f.src, f.dst, f.proto)
 	}
 	src, dst := ipPort(f.src, f.sport), ipPort(f.dst, f.dport)
 	switch f.proto {
 	case protoTCP:
-		var rel [2]uint32
-		k, dir := makeKey(f.srcAddrPort(), f.dstAddrPort())
-		c := p.tracker.conns[k]
 		p.tracker.handleTCP(f, pkt.Frame, pkt.Info.Timestamp)
-		if c == nil {
-			c = p.tracker.conns[k]
-		}
-		if c != nil && !p.opts.AbsoluteSeq {
-			rel = c.isn
-			if (c.synSeen || c.synAckSeen) && f.flags&tcpSYN == 0 {
-				return tcpLine(ipv, src, dst, f, rel[dir], rel[1-dir], p.opts.Quiet)
-			}
-		}
-		return tcpLine(ipv, src, dst, f, 0, 0, p.opts.Quiet)
+		ck := p.tcpChecksum(f)
+		seqBase, ackBase := p.relativeSeq(f)
+		return tcpLine(ipv, src, dst, f, seqBase, ackBase, p.opts, ck)
 	case protoUDP:
+		ck := p.udpChecksum(f)
 		if f.dport == roceV2Port {
 			h, _, ok := p.tracker.roce.handle(f.dst, f.payload, f.payloadLen, pkt.Frame, pkt.Info.Timestamp)
 			if ok {
-				return fmt.Sprintf("%s %s > %s: RoCEv2 %s qp %#06x psn %d, length %d", ipv, src, dst, opName(h.opcode), h.destQP, h.psn, f.payloadLen)
+				return fmt.Sprintf("%s%s > %s: %sRoCEv2 %s qp %#06x psn %d, length %d", ipv, src, dst, ck, opName(h.opcode), h.destQP, h.psn, f.payloadLen)
 			}
 		}
-		return fmt.Sprintf("%s %s > %s: UDP, length %d", ipv, src, dst, f.payloadLen)
+		n := f.payloadLen
+		if f.fragment && f.udpLen >= 8 {
+			n = f.udpLen - 8 // the first fragment: the datagram's length, as tcpdump
+		}
+		return fmt.Sprintf("%s%s > %s: %sUDP, length %d", ipv, src, dst, ck, n)
 	case protoICMP:
-		return fmt.Sprintf("%s %s > %s: ICMP, length %d", ipv, f.src, f.dst, f.l4WireLen)
+		return fmt.Sprintf("%s%s > %s: ICMP, length %d", ipv, f.src, f.dst, f.l4WireLen)
 	case protoICMPv6:
-		return fmt.Sprintf("%s %s > %s: ICMP6, length %d", ipv, f.src, f.dst, f.l4WireLen)
+		return fmt.Sprintf("%s%s > %s: ICMP6, length %d", ipv, f.src, f.dst, f.l4WireLen)
 	}
-	return fmt.Sprintf("%s %s > %s: ip-proto-%d %d", ipv, f.src, f.dst, f.proto, f.l4WireLen)
+	return fmt.Sprintf("%s%s > %s: ip-proto-%d %d", ipv, f.src, f.dst, f.proto, f.l4WireLen)
 }
 
-func plusIf(b bool) string {
-	if b {
-		return "+"
+// ipHeader is the captured IP header of f, nil if it is not available.
+func ipHeader(pkt *Packet, f *frame) []byte {
+	if f.ipHdrLen == 0 || f.l2len+f.ipHdrLen > len(pkt.Data) {
+		return nil
 	}
-	return ""
+	return pkt.Data[f.l2len : f.l2len+f.ipHdrLen]
+}
+
+// ipPrefix is "IP " or "IP6 " (left out with -e, as tcpdump does) followed,
+// with -v, by the IP header detail tcpdump prints (print-ip.c ip_print,
+// print-ip6.c ip6_print).
+func (p *Printer) ipPrefix(pkt *Packet, f *frame) string {
+	s := "IP "
+	if f.ipVer == 6 {
+		s = "IP6 "
+	}
+	if p.opts.LinkHeader {
+		s = ""
+	}
+	if p.opts.Verbose == 0 {
+		return s
+	}
+	h := ipHeader(pkt, f)
+	if h == nil {
+		return s
+	}
+	if f.ipVer == 6 {
+		flow := binary.BigEndian.Uint32(h)
+		s += "("
+		if flow&0x0ff00000 != 0 {
+			s += fmt.Sprintf("class 0x%02x, ", (flow&0x0ff00000)>>20)
+		}
+		if flow&0x000fffff != 0 {
+			s += fmt.Sprintf("flowlabel 0x%05x, ", flow&0x000fffff)
+		}
+		return s + fmt.Sprintf("hlim %d, next-header %s (%d) payload length: %d) ", h[7], ipProtoName(h[6]), h[6], binary.BigEndian.Uint16(h[4:]))
+	}
+	tos := h[1]
+	s += fmt.Sprintf("(tos 0x%x", tos)
+	switch tos & 3 {
+	case 1:
+		s += ",ECT(1)"
+	case 2:
+		s += ",ECT(0)"
+	case 3:
+		s += ",CE"
+	}
+	if h[8] >= 1 {
+		s += fmt.Sprintf(", ttl %d", h[8])
+	}
+	off := binary.BigEndian.Uint16(h[6:])
+	var fl []string
+	for _, x := range []struct {
+		bit  uint16
+		name string
+	}{{0x2000, "+"}, {0x4000, "DF"}, {0x8000, "rsvd"}} {
+		if off&x.bit != 0 {
+			fl = append(fl, x.name)
+		}
+	}
+	flags := strings.Join(fl, ", ")
+	if flags == "" {
+		flags = "none"
+	}
+	s += fmt.Sprintf(", id %d, offset %d, flags [%s], proto %s (%d), length %d",
+		binary.BigEndian.Uint16(h[4:]), int(off&0x1fff)*8, flags, ipProtoName(h[9]), h[9], binary.BigEndian.Uint16(h[2:]))
+	if len(h) > 20 {
+		s += ", options (" + ipOptionsText(h[20:]) + ")"
+	}
+	if !p.opts.NoChecksum {
+		if sum := onesSum(0, h); sum != 0xffff {
+			stored := binary.BigEndian.Uint16(h[10:])
+			s += fmt.Sprintf(", bad cksum %x (->%x)!", stored, checksumShouldBe(h, 10, 0))
+		}
+	}
+	return s + ")\n    "
+}
+
+// ipProtoName is tcpdump's ipproto_values (ipproto.c).
+func ipProtoName(p uint8) string {
+	switch p {
+	case 0:
+		return "Options"
+	case 1:
+		return "ICMP"
+	case 2:
+		return "IGMP"
+	case 4:
+		return "IPIP"
+	case 6:
+		return "TCP"
+	case 8:
+		return "EGP"
+	case 9:
+		return "IGRP"
+	case 17:
+		return "UDP"
+	case 33:
+		return "DCCP"
+	case 41:
+		return "IPv6"
+	case 43:
+		return "Routing"
+	case 44:
+		return "Fragment"
+	case 46:
+		return "RSVP"
+	case 47:
+		return "GRE"
+	case 50:
+		return "ESP"
+	case 51:
+		return "AH"
+	case 55:
+		return "Mobile IP"
+	case 58:
+		return "ICMPv6"
+	case 59:
+		return "NONE"
+	case 60:
+		return "DSTOPTS"
+	case 88:
+		return "EIGRP"
+	case 89:
+		return "OSPF"
+	case 103:
+		return "PIM"
+	case 108:
+		return "Compressed IP"
+	case 112:
+		return "VRRP"
+	case 113:
+		return "PGM"
+	case 132:
+		return "SCTP"
+	case 135:
+		return "Mobility"
+	}
+	return "unknown"
+}
+
+// ipOptionsText names IPv4 options like tcpdump's ip_optprint.
+func ipOptionsText(o []byte) string {
+	var parts []string
+	for len(o) > 0 {
+		t := o[0]
+		if t == 0 {
+			parts = append(parts, "EOL")
+			break
+		}
+		if t == 1 {
+			parts = append(parts, "NOP")
+			o = o[1:]
+			continue
+		}
+		if len(o) < 2 || int(o[1]) < 2 || int(o[1]) > len(o) {
+			parts = append(parts, fmt.Sprintf("unknown %d [bad length]", t))
+			break
+		}
+		l := int(o[1])
+		switch t {
+		case 148:
+			parts = append(parts, "RA")
+		case 7:
+			parts = append(parts, "RR")
+		case 68:
+			parts = append(parts, "TS")
+		case 131:
+			parts = append(parts, "LSRR")
+		case 137:
+			parts = append(parts, "SSRR")
+		default:
+			parts = append(parts, fmt.Sprintf("unknown %d len %d", t, l))
+		}
+		o = o[l:]
+	}
+	return strings.Join(parts, ",")
+}
+
+// onesSum adds b to the one's complement sum acc.
+func onesSum(acc uint32, b []byte) uint16 {
+	for len(b) >= 2 {
+		acc += uint32(b[0])<<8 | uint32(b[1])
+		b = b[2:]
+	}
+	if len(b) == 1 {
+		acc += uint32(b[0]) << 8
+	}
+	for acc > 0xffff {
+		acc = acc&0xffff + acc>>16
+	}
+	return uint16(acc)
+}
+
+// checksumShouldBe is the checksum field value (at off in b) that makes the
+// one's complement sum of pseudo and b come out right.
+func checksumShouldBe(b []byte, off int, pseudo uint32) uint16 {
+	stored := binary.BigEndian.Uint16(b[off:])
+	sum := onesSum(pseudo, b)
+	// remove the stored value: sum - stored in one's complement
+	acc := uint32(sum) + uint32(^stored)
+	for acc > 0xffff {
+		acc = acc&0xffff + acc>>16
+	}
+	return ^uint16(acc)
+}
+
+// pseudoSum is the one's complement sum of the transport pseudo header.
+func pseudoSum(f *frame, length int) uint32 {
+	var acc uint32
+	if f.ipVer == 4 {
+		a, d := f.src.As4(), f.dst.As4()
+		acc += uint32(onesSum(0, a[:])) + uint32(onesSum(0, d[:]))
+		acc += uint32(f.proto) + uint32(length)
+	} else {
+		a, d := f.src.As16(), f.dst.As16()
+		acc += uint32(onesSum(0, a[:])) + uint32(onesSum(0, d[:]))
+		acc += uint32(length>>16) + uint32(length&0xffff) + uint32(f.proto)
+	}
+	return acc
+}
+
+// l4Complete reports whether the whole transport segment was captured and
+// is not a fragment, so its checksum can be verified.
+func l4Complete(f *frame) bool {
+	return !f.fragment && !f.ipTrunc && len(f.l4) == f.l4WireLen && f.l4WireLen > 0
+}
+
+// tcpChecksum is tcpdump's -v ", cksum 0x1234 (correct)" (print-tcp.c).
+func (p *Printer) tcpChecksum(f *frame) string {
+	if p.opts.Verbose == 0 || p.opts.NoChecksum || !l4Complete(f) || len(f.l4) < 20 {
+		return ""
+	}
+	stored := binary.BigEndian.Uint16(f.l4[16:])
+	if onesSum(pseudoSum(f, len(f.l4)), f.l4) == 0xffff {
+		return fmt.Sprintf(", cksum 0x%04x (correct)", stored)
+	}
+	return fmt.Sprintf(", cksum 0x%04x (incorrect -> 0x%04x)", stored, checksumShouldBe(f.l4, 16, pseudoSum(f, len(f.l4))))
+}
+
+// udpChecksum is tcpdump's UDP checksum remark (print-udp.c): IPv4 with
+// -vv, IPv6 with -v.
+func (p *Printer) udpChecksum(f *frame) string {
+	if p.opts.Verbose == 0 || p.opts.NoChecksum || f.fragment || len(f.l4) < 8 {
+		return ""
+	}
+	if f.ipVer == 4 && p.opts.Verbose < 2 {
+		return ""
+	}
+	stored := binary.BigEndian.Uint16(f.l4[6:])
+	if f.ipVer == 4 && stored == 0 {
+		return "[no cksum] "
+	}
+	n := f.udpLen
+	if n < 8 || n > len(f.l4) || f.ipTrunc && n > len(f.l4) {
+		return ""
+	}
+	seg := f.l4[:n]
+	if onesSum(pseudoSum(f, n), seg) == 0xffff {
+		return "[udp sum ok] "
+	}
+	return fmt.Sprintf("[bad udp cksum 0x%04x -> 0x%04x!] ", stored, checksumShouldBe(seg, 6, pseudoSum(f, n)))
 }
 
 func tcpFlags(fl uint8) string {
@@ -255,14 +810,15 @@ func tcpFlags(fl uint8) string {
 	return string(s)
 }
 
-func tcpLine(ipv, src, dst string, f *frame, isnSelf, isnPeer uint32, quiet bool) string {
-	if quiet {
-		return fmt.Sprintf("%s %s > %s: tcp %d", ipv, src, dst, f.payloadLen)
+func tcpLine(ipv, src, dst string, f *frame, isnSelf, isnPeer uint32, opts PrintOptions, cksum string) string {
+	if opts.Quiet {
+		return fmt.Sprintf("%s%s > %s: tcp %d", ipv, src, dst, f.payloadLen)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s > %s: Flags [%s]", ipv, src, dst, tcpFlags(f.flags))
+	fmt.Fprintf(&b, "%s%s > %s: Flags [%s]%s", ipv, src, dst, tcpFlags(f.flags), cksum)
 	seq := f.seq - isnSelf
-	if f.payloadLen > 0 || f.flags&(tcpSYN|tcpFIN|tcpRST) != 0 {
+	// print-tcp.c: -vv prints the sequence number of every segment.
+	if opts.Verbose > 1 || f.payloadLen > 0 || f.flags&(tcpSYN|tcpFIN|tcpRST) != 0 {
 		if f.payloadLen > 0 {
 			fmt.Fprintf(&b, ", seq %d:%d", seq, seq+uint32(f.payloadLen))
 		} else {
@@ -274,15 +830,16 @@ func tcpLine(ipv, src, dst string, f *frame, isnSelf, isnPeer uint32, quiet bool
 	}
 	fmt.Fprintf(&b, ", win %d", f.win)
 	if len(f.tcpOpts) > 0 {
-		fmt.Fprintf(&b, ", options [%s]", tcpOptionsText(f.tcpOpts))
+		fmt.Fprintf(&b, ", options [%s]", tcpOptionsText(f.tcpOpts, isnPeer))
 	}
 	fmt.Fprintf(&b, ", length %d", f.payloadLen)
 	return b.String()
 }
 
 // tcpOptionsText formats TCP options like tcpdump, naming the SMC option
-// "smc" (smc-protocol.md section 1).
-func tcpOptionsText(o []byte) string {
+// "smc" (smc-protocol.md section 1). SACK blocks are relative to sackBase
+// (the acknowledgment number base), as tcpdump prints them.
+func tcpOptionsText(o []byte, sackBase uint32) string {
 	var parts []string
 	for len(o) > 0 {
 		kind := o[0]
@@ -309,9 +866,13 @@ func tcpOptionsText(o []byte) string {
 		case kind == 4:
 			parts = append(parts, "sackOK")
 		case kind == 5:
-			s := "sack"
+			if len(v)%8 != 0 {
+				parts = append(parts, "sack invalid sack")
+				break
+			}
+			s := fmt.Sprintf("sack %d ", len(v)/8)
 			for i := 0; i+8 <= len(v); i += 8 {
-				s += fmt.Sprintf(" %d:%d", binary.BigEndian.Uint32(v[i:]), binary.BigEndian.Uint32(v[i+4:]))
+				s += fmt.Sprintf("{%d:%d}", binary.BigEndian.Uint32(v[i:])-sackBase, binary.BigEndian.Uint32(v[i+4:])-sackBase)
 			}
 			parts = append(parts, s)
 		case kind == 8 && l == 10:
@@ -434,35 +995,61 @@ func acFields(m *smcproto.AcceptConfirm) string {
 	return b.String()
 }
 
-// hexDump is tcpdump -X style.
-func hexDump(b []byte) string {
+// hexDump is tcpdump's -x (hex only) and -X (withASCII) dump
+// (print-ascii.c hex_print, hex_and_ascii_print).
+func hexDump(b []byte, withASCII bool) string {
 	var s strings.Builder
 	for off := 0; off < len(b); off += 16 {
-		end := off + 16
-		if end > len(b) {
-			end = len(b)
-		}
+		end := min(off+16, len(b))
 		fmt.Fprintf(&s, "\t0x%04x:  ", off)
-		for i := off; i < off+16; i += 2 {
-			switch {
-			case i+1 < end:
-				fmt.Fprintf(&s, "%02x%02x ", b[i], b[i+1])
-			case i < end:
-				fmt.Fprintf(&s, "%02x   ", b[i])
-			default:
-				s.WriteString("     ")
+		var hx strings.Builder
+		for i := off; i < end; i += 2 {
+			if i > off {
+				hx.WriteByte(' ')
+			}
+			if i+1 < end {
+				fmt.Fprintf(&hx, "%02x%02x", b[i], b[i+1])
+			} else {
+				fmt.Fprintf(&hx, "%02x", b[i])
 			}
 		}
-		s.WriteString(" ")
+		if !withASCII {
+			s.WriteString(hx.String())
+			s.WriteByte('\n')
+			continue
+		}
+		fmt.Fprintf(&s, "%-39s  ", hx.String())
 		for i := off; i < end; i++ {
 			c := b[i]
-			if c < 0x20 || c > 0x7e {
+			if c <= 0x20 || c > 0x7e { // tcpdump shows graphic characters only
 				c = '.'
 			}
 			s.WriteByte(c)
 		}
 		s.WriteByte('\n')
 	}
+	return s.String()
+}
+
+// asciiDump is tcpdump's -A (print-ascii.c ascii_print): printable
+// characters, tabs, spaces and newlines as they are, other bytes as '.',
+// carriage returns dropped before a newline and at the end.
+func asciiDump(b []byte) string {
+	var s strings.Builder
+	for i, c := range b {
+		rest := len(b) - i - 1
+		switch {
+		case c == '\r':
+			if rest > 1 && b[i+1] != '\n' {
+				s.WriteByte('.')
+			}
+		case c == '\t' || c == ' ' || c == '\n' || c > 0x20 && c < 0x7f:
+			s.WriteByte(c)
+		default:
+			s.WriteByte('.')
+		}
+	}
+	s.WriteByte('\n')
 	return s.String()
 }
 

@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -25,13 +24,10 @@ var captureVersion = "0.1.0-dev"
 
 // captureOptions are the tcpdump-style flags of the root command.
 type captureOptions struct {
+	r             readFlags // -r, -c, -v, printing: shared with "smcdump read"
 	ifaces        []string
 	write         string
-	read          string
-	count         int
 	snaplen       int
-	numeric       bool
-	verbose       int
 	noPromisc     bool
 	bufferKiB     int
 	direction     string
@@ -44,9 +40,14 @@ type captureOptions struct {
 	lineBuf       bool
 	packetBuf     bool
 	format        string
-	micro         bool
 	statsInterval time.Duration
 	cpuProfile    string
+	printAlso     bool   // --print
+	datalink      string // -y
+	listDatalinks bool   // -L
+	tstampType    string // -j
+	listTstamp    bool   // -J
+	postRotate    string // -z
 	print         analyze.PrintOptions
 }
 
@@ -56,33 +57,28 @@ type captureOptions struct {
 func setupCaptureCommand(root *cobra.Command) {
 	var o captureOptions
 	f := root.Flags()
+	o.r.register(f)
 	f.StringArrayVarP(&o.ifaces, "interface", "i", nil, "capture on this interface (repeatable; \"any\" for all, a number from -D)")
 	f.StringVarP(&o.write, "write", "w", "", "write packets to this file (pcapng; - for standard output)")
-	f.StringVarP(&o.read, "read", "r", "", "read packets from this file (pcap or pcapng; - for standard input)")
-	f.IntVarP(&o.count, "count", "c", 0, "stop after this many packets")
+	f.BoolVar(&o.printAlso, "print", false, "with -w, also print the packets")
 	f.IntVarP(&o.snaplen, "snapshot-length", "s", 0, "bytes to keep per packet (0 = 262144)")
-	f.BoolVarP(&o.numeric, "numeric", "n", false, "do not resolve names (smcdump never does)")
-	f.CountVarP(&o.verbose, "verbose", "v", "more detail; with -w, print a packet count every second")
-	f.BoolVarP(&o.print.LinkHeader, "link-header", "e", false, "print the link-level header")
 	f.BoolVarP(&o.noPromisc, "no-promiscuous-mode", "p", false, "do not put the interface into promiscuous mode")
 	f.IntVarP(&o.bufferKiB, "buffer-size", "B", capture.DefaultBufferKiB, "ring buffer size in KiB per interface")
 	f.StringVarP(&o.direction, "direction", "Q", "inout", "capture direction: in, out or inout")
 	f.StringVarP(&o.rotateSize, "file-size", "C", "", "start a new file when the current one exceeds this many millions of bytes (k/m/g suffixes: KiB/MiB/GiB)")
 	f.IntVarP(&o.rotateSecs, "rotate-seconds", "G", 0, "start a new file every this many seconds (-w may contain strftime conversions)")
 	f.IntVarP(&o.maxFiles, "file-count", "W", 0, "with -C: ring of this many files; with -G: stop after this many files")
+	f.StringVarP(&o.postRotate, "postrotate-command", "z", "", "with -C or -G: run this command with each closed file's name as its argument")
 	f.StringVarP(&o.user, "relinquish-privileges", "Z", "", "drop privileges to this user after opening the capture and the first file")
 	f.BoolVarP(&o.list, "list-interfaces", "D", false, "list the interfaces smcdump can capture on")
+	f.StringVarP(&o.datalink, "linktype", "y", "", "data link type to capture with (see -L; EN10MB on Ethernet interfaces, LINUX_SLL2 on any)")
+	f.BoolVarP(&o.listDatalinks, "list-data-link-types", "L", false, "list the data link types of the interface and exit")
+	f.StringVarP(&o.tstampType, "time-stamp-type", "j", "", "time stamp type (see -J; smcdump supports host)")
+	f.BoolVarP(&o.listTstamp, "list-time-stamp-types", "J", false, "list the time stamp types of the interface and exit")
 	f.CountVarP(&o.dump, "dump-filter", "d", "print the compiled filter and exit (-dd: C array, -ddd: decimal)")
 	f.BoolVarP(&o.lineBuf, "line-buffered", "l", false, "line-buffer standard output")
 	f.BoolVarP(&o.packetBuf, "packet-buffered", "U", false, "flush output after every packet")
-	f.BoolVarP(&o.print.Quiet, "quiet", "q", false, "print less protocol information")
-	f.BoolVarP(&o.print.Hex, "hex", "X", false, "print each packet in hex and ASCII")
-	f.BoolVar(&o.print.JSON, "json", false, "print one JSON object per packet")
-	f.BoolVar(&o.print.Number, "number", false, "print the frame number at the start of each line")
-	f.BoolVarP(&o.print.AbsoluteSeq, "absolute-tcp-sequence-numbers", "S", false, "print absolute TCP sequence numbers")
-	f.BoolVar(&o.print.DateTime, "tttt", false, "print the date with each timestamp")
 	f.StringVar(&o.format, "format", "pcapng", "output format for -w: pcapng or pcap")
-	f.BoolVar(&o.micro, "micro", false, "with --format pcap: microsecond timestamps (magic a1b2c3d4)")
 	f.DurationVar(&o.statsInterval, "stats-interval", 10*time.Second, "store kernel counters in the pcapng file this often (0: only at start and end)")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file (for benchmarking)")
 	_ = f.MarkHidden("cpuprofile")
@@ -97,13 +93,19 @@ func setupCaptureCommand(root *cobra.Command) {
 			}
 			defer func() { pprof.StopCPUProfile(); pf.Close() }()
 		}
-		o.print.NoResolve = o.numeric
-		o.print.Verbose = o.verbose
-		expr := strings.TrimSpace(strings.Join(args, " "))
 		// Bare "smcdump" shows the help; any flag or expression means a
 		// capture, on the default interface when -i is not given (tcpdump).
 		if len(args) == 0 && cmd.Flags().NFlag() == 0 {
 			return cmd.Help()
+		}
+		po, err := o.r.printOptions()
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		o.print = po
+		expr, err := o.r.expression(args)
+		if err != nil {
+			return usageErr("%v", err)
 		}
 		return runCapture(cmd, &o, expr)
 	}
@@ -122,15 +124,25 @@ func runCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		}
 		return capture.WriteDeviceList(stdout, devs)
 	}
+	files, err := o.r.files()
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if len(files) > 0 {
+		o.r.file = files[0] // -V: the first file gives -d its link type, -w its interfaces
+	}
 	if o.dump > 0 {
 		return dumpFilter(stdout, o, expr)
 	}
-	if o.read != "" {
+	if len(files) > 0 {
 		if len(o.ifaces) > 0 {
 			return usageErr("-r and -i cannot be used together")
 		}
 		if o.write == "" {
-			return readFile(stdout, stderr, o.read, expr, o.count, o.print)
+			return readFiles(stdout, stderr, files, expr, o.r.count, o.print)
+		}
+		if len(files) > 1 {
+			return usageErr("-V with -w is not supported; merge the files first")
 		}
 		return rewriteFile(cmd, o, expr)
 	}
@@ -194,7 +206,7 @@ func (o *captureOptions) outputConfig(stdout io.Writer, ifaces []capture.Interfa
 		Path:           o.write,
 		Stdout:         stdout,
 		Format:         format,
-		Micro:          o.micro,
+		Micro:          o.micro(),
 		Section:        capture.SectionInfo{Application: "smcdump " + captureVersion},
 		Interfaces:     ifaces,
 		RotateSize:     size,
@@ -232,6 +244,16 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		}
 		names = []string{n}
 	}
+	if o.listTstamp {
+		writeTstampTypes(stdout, names)
+		return nil
+	}
+	if err := o.checkTstampType(names); err != nil {
+		return err
+	}
+	if len(names) > 1 {
+		o.print.InterfaceColumn = true
+	}
 	var flt capture.Filter
 	if expr != "" {
 		if flt, err = newCaptureFilter(expr); err != nil {
@@ -250,9 +272,17 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		return err
 	}
 	defer h.Close()
+	if o.listDatalinks {
+		writeDatalinks(stdout, h.Interfaces())
+		return nil
+	}
+	if err := o.checkDatalink(h.Interfaces()); err != nil {
+		return err
+	}
 
 	var out *capture.Output
 	var ks *kstatRecorder
+	pr := newPostRotate(o.postRotate, stderr)
 	if o.write != "" {
 		oc, err := o.outputConfig(stdout, h.Interfaces(), h.Stats)
 		if err != nil {
@@ -262,9 +292,11 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		if ks != nil {
 			oc.FileOpened = ks.fileOpened
 		}
+		pr.hook(&oc)
 		if out, err = capture.NewOutput(oc); err != nil {
 			return err
 		}
+		pr.opened(out)
 		if ks != nil {
 			ks.start(out, stderr)
 		}
@@ -279,6 +311,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		}
 		err := out.Close()
 		out = nil
+		pr.finished()
 		return err
 	}
 	defer closeOut()
@@ -289,12 +322,12 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 
 	// Banner, as tcpdump prints it.
-	if o.write == "" && o.verbose == 0 && !o.print.JSON {
+	if (o.write == "" || o.printAlso) && o.r.verbose == 0 && !o.print.JSON {
 		fmt.Fprintln(stderr, "smcdump: verbose output suppressed, use -v[v]... for full protocol decode")
 	}
 	for _, ifc := range h.Interfaces() {
 		prefix := ""
-		if o.write != "" || o.verbose > 0 {
+		if o.write != "" || o.r.verbose > 0 {
 			prefix = "smcdump: "
 		}
 		fmt.Fprintf(stderr, "%slistening on %s, link-type %s, snapshot length %d bytes\n",
@@ -305,7 +338,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	var bw *bufio.Writer
 	var printer *analyze.Printer
 	flushEach := o.lineBuf || o.packetBuf || isTerminal(stdout)
-	if out == nil {
+	if out == nil || o.printAlso {
 		bw = bufio.NewWriterSize(stdout, 256<<10)
 		defer bw.Flush()
 		printer = analyze.NewPrinter(bw, o.print)
@@ -343,7 +376,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 			}
 		}
 	}()
-	if o.write != "" && o.verbose > 0 {
+	if o.write != "" && o.r.verbose > 0 {
 		go func() {
 			tk := time.NewTicker(time.Second)
 			defer tk.Stop()
@@ -366,8 +399,8 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 loop:
 	for {
 		want := batch
-		if o.count > 0 {
-			want = batch[:min(uint64(len(batch)), uint64(o.count)-nLocal)]
+		if o.r.count > 0 {
+			want = batch[:min(uint64(len(batch)), uint64(o.r.count)-nLocal)]
 		}
 		n, err := h.NextBatch(want)
 		if err == io.EOF {
@@ -378,16 +411,22 @@ loop:
 			break
 		}
 		pk := want[:n]
+		stop := false
 		if out != nil {
 			w, err := out.WritePackets(pk)
-			nLocal += uint64(w)
+			if printer != nil { // --print: also print what was written
+				pk = pk[:w]
+			} else {
+				nLocal += uint64(w)
+			}
 			if err != nil {
 				if !errors.Is(err, capture.ErrFileLimit) {
 					runErr = err
 				}
-				break
+				stop = true
 			}
-		} else {
+		}
+		if printer != nil {
 			for i := range pk {
 				p := &pk[i]
 				ap = analyze.Packet{
@@ -405,7 +444,7 @@ loop:
 				} else {
 					ap.Direction = 1
 				}
-				if err := printer.PrintPacket(&ap); err != nil {
+				if err := printer.PrintLivePacket(&ap, int(p.PktType)); err != nil {
 					runErr = err
 					break loop
 				}
@@ -419,7 +458,10 @@ loop:
 			}
 		}
 		captured.Store(nLocal) // published for "Got N" and SIGUSR1
-		if o.count > 0 && nLocal >= uint64(o.count) {
+		if stop {
+			break
+		}
+		if o.r.count > 0 && nLocal >= uint64(o.r.count) {
 			break
 		}
 	}
@@ -427,7 +469,7 @@ loop:
 	if bw != nil {
 		_ = bw.Flush()
 	}
-	if o.write != "" && o.verbose > 0 {
+	if o.write != "" && o.r.verbose > 0 {
 		fmt.Fprintln(stderr)
 	}
 	cerr := closeOut()
@@ -446,7 +488,7 @@ loop:
 
 // rewriteFile implements -r FILE -w OUT [EXPR]: copy the matching frames.
 func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
-	fr, err := analyze.OpenFile(o.read)
+	fr, err := analyze.OpenFile(o.r.file)
 	if err != nil {
 		return err
 	}
@@ -471,6 +513,7 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 	var out *capture.Output
 	var written uint64
+	pr := newPostRotate(o.postRotate, cmd.ErrOrStderr())
 	defer func() {
 		if out != nil {
 			out.Close()
@@ -500,15 +543,17 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 					LinkType: capture.LinkType(ifc.LinkType), Snaplen: int(ifc.SnapLen), Filter: ifc.Filter})
 			}
 			if len(ifs) == 0 {
-				return fmt.Errorf("%s: no interfaces", o.read)
+				return fmt.Errorf("%s: no interfaces", o.r.file)
 			}
 			oc, err := o.outputConfig(cmd.OutOrStdout(), ifs, nil)
 			if err != nil {
 				return err
 			}
+			pr.hook(&oc)
 			if out, err = capture.NewOutput(oc); err != nil {
 				return err
 			}
+			pr.opened(out)
 		}
 		p := capture.Packet{Iface: ap.Info.InterfaceIndex, Data: ap.Data, PktType: 255}
 		switch ap.Direction {
@@ -528,7 +573,7 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 			return err
 		}
 		written++
-		if o.count > 0 && written >= uint64(o.count) {
+		if o.r.count > 0 && written >= uint64(o.r.count) {
 			break
 		}
 	}
@@ -545,11 +590,14 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 		if err != nil {
 			return err
 		}
+		pr.hook(&oc)
 		if out, err = capture.NewOutput(oc); err != nil {
 			return err
 		}
+		pr.opened(out)
 	}
 	err = out.Close()
 	out = nil
+	pr.finished()
 	return err
 }

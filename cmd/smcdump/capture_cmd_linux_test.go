@@ -417,7 +417,14 @@ func TestPrintLive(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("did not stop after -c 5")
 	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	// One line per packet; the payload of the unknown ethertype is dumped
+	// under it (tab-indented), as tcpdump does.
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		if !strings.HasPrefix(l, "\t") {
+			lines = append(lines, l)
+		}
+	}
 	if len(lines) != 5 {
 		t.Fatalf("%d lines:\n%s", len(lines), stdout.String())
 	}

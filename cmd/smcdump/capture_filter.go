@@ -62,8 +62,8 @@ func (f *captureFilter) Matcher(lt capture.LinkType, snaplen int) (func([]byte, 
 func dumpFilter(w io.Writer, o *captureOptions, expr string) error {
 	lt := bpffilter.Ethernet
 	mode := bpffilter.Offline
-	if o.read != "" {
-		fr, err := analyze.OpenFile(o.read)
+	if o.r.file != "" {
+		fr, err := analyze.OpenFile(o.r.file)
 		if err != nil {
 			return err
 		}

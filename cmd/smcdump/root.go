@@ -52,6 +52,11 @@ TCP and why, and which UDP multicast streams lost messages and where.
 		SilenceErrors: true,
 		Args:          cobra.ArbitraryArgs,
 	}
+	// A flag smcdump does not know is a usage error (status 2), as the
+	// README documents, for every command.
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{codeUsage, fmt.Errorf("%v (see %s --help)", err, c.CommandPath())}
+	})
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -1,0 +1,237 @@
+package analyze
+
+import (
+	"bytes"
+	"encoding/binary"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smcdump/smcdump/analyze/synth"
+)
+
+// Expected texts below are tcpdump 4.99's output for the same bytes (checked
+// with tcpdump -nn; TestTcpdumpDifferential in cmd/smcdump compares whole
+// traces).
+
+// ipv4TCP is an Ethernet frame: 10.1.1.10.40001 > 10.1.1.20.5000, SYN,
+// seq 100, win 64240, options [mss 1460,nop,nop,smc] (from the synthetic
+// smcd-v1 scenario, with correct checksums).
+func ipv4TCP(t testing.TB) []byte {
+	t.Helper()
+	for _, s := range synth.Scenarios() {
+		if s.Name == "smcr-v1" {
+			return frameBytes(t, s.Link, s.Build)[0]
+		}
+	}
+	t.Fatal("no smcr-v1 scenario")
+	return nil
+}
+
+func printOne(t *testing.T, lt LinkType, data []byte, o PrintOptions) string {
+	t.Helper()
+	var b bytes.Buffer
+	p := NewPrinter(&b, o)
+	pkt := &Packet{Frame: 1, LinkType: lt, Data: data}
+	pkt.Info.Timestamp = time.Date(2026, 11, 22, 7, 0, 0, 123456789, time.UTC)
+	pkt.Info.CaptureLength, pkt.Info.Length = len(data), len(data)
+	if err := p.PrintPacket(pkt); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestPrinterTcpdumpFormats(t *testing.T) {
+	fr := ipv4TCP(t)
+	vlan := append(append(append([]byte{}, fr[:12]...), 0x81, 0x00, 0xa0, 0x7b), fr[12:]...) // VLAN 123, priority 5
+	badSum := append([]byte{}, fr...)
+	badSum[14+20+16] ^= 0xff // TCP checksum
+	badIP := append([]byte{}, fr...)
+	badIP[14+10] ^= 0xff // IPv4 header checksum
+	const line = "10.1.1.10.40001 > 10.1.1.20.5000: Flags [S], seq 1000, win 64240, options [mss 1460,nop,nop,smc], length 0"
+	for _, c := range []struct {
+		name string
+		lt   LinkType
+		data []byte
+		o    PrintOptions
+		want string
+	}{
+		{"default", LinkTypeEthernet, fr, PrintOptions{}, "07:00:00.123456 IP " + line + "\n"},
+		{"-t", LinkTypeEthernet, fr, PrintOptions{TimeFormat: 1}, "IP " + line + "\n"},
+		{"-tt", LinkTypeEthernet, fr, PrintOptions{TimeFormat: 2}, "1795330800.123456 IP " + line + "\n"},
+		{"-ttt", LinkTypeEthernet, fr, PrintOptions{TimeFormat: 3}, " 00:00:00.000000 IP " + line + "\n"},
+		{"-tttt", LinkTypeEthernet, fr, PrintOptions{TimeFormat: 4}, "2026-11-22 07:00:00.123456 IP " + line + "\n"},
+		{"--tttt legacy", LinkTypeEthernet, fr, PrintOptions{DateTime: true}, "2026-11-22 07:00:00.123456 IP " + line + "\n"},
+		{"-ttttt", LinkTypeEthernet, fr, PrintOptions{TimeFormat: 5}, " 00:00:00.000000 IP " + line + "\n"},
+		{"--nano", LinkTypeEthernet, fr, PrintOptions{Nano: true}, "07:00:00.123456789 IP " + line + "\n"},
+		{"-#", LinkTypeEthernet, fr, PrintOptions{Number: true, TimeFormat: 1}, "    1  IP " + line + "\n"},
+		{"-q", LinkTypeEthernet, fr, PrintOptions{Quiet: true, TimeFormat: 1}, "IP 10.1.1.10.40001 > 10.1.1.20.5000: tcp 0\n"},
+		{"-e", LinkTypeEthernet, fr, PrintOptions{LinkHeader: true, TimeFormat: 1},
+			"02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype IPv4 (0x0800), length 66: " + line + "\n"},
+		{"-e vlan", LinkTypeEthernet, vlan, PrintOptions{LinkHeader: true, TimeFormat: 1},
+			"02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype 802.1Q (0x8100), length 70: vlan 123, p 5, ethertype IPv4 (0x0800), " + line + "\n"},
+		{"-v", LinkTypeEthernet, fr, PrintOptions{Verbose: 1, TimeFormat: 1},
+			"IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 52)\n    10.1.1.10.40001 > 10.1.1.20.5000: Flags [S], cksum 0x0da6 (correct), seq 1000, win 64240, options [mss 1460,nop,nop,smc], length 0\n"},
+		{"-v bad tcp checksum", LinkTypeEthernet, badSum, PrintOptions{Verbose: 1, TimeFormat: 1},
+			"IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 52)\n    10.1.1.10.40001 > 10.1.1.20.5000: Flags [S], cksum 0xf2a6 (incorrect -> 0x0da6), seq 1000, win 64240, options [mss 1460,nop,nop,smc], length 0\n"},
+		{"-v -K", LinkTypeEthernet, badSum, PrintOptions{Verbose: 1, NoChecksum: true, TimeFormat: 1},
+			"IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 52)\n    " + line + "\n"},
+		{"-v bad ip checksum", LinkTypeEthernet, badIP, PrintOptions{Verbose: 1, TimeFormat: 1},
+			"IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 52, bad cksum dba5 (->24a5)!)\n    10.1.1.10.40001 > 10.1.1.20.5000: Flags [S], cksum 0x0da6 (correct), seq 1000, win 64240, options [mss 1460,nop,nop,smc], length 0\n"},
+		{"-e -v", LinkTypeEthernet, fr, PrintOptions{LinkHeader: true, Verbose: 1, NoChecksum: true, TimeFormat: 1},
+			"02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype IPv4 (0x0800), length 66: (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 52)\n    " + line + "\n"},
+		{"-x", LinkTypeEthernet, fr[:30], PrintOptions{HexOnly: 1, TimeFormat: 1},
+			"IP  [|ip]\n\t0x0000:  4500 0034 0000 4000 4006 24a5 0a01 010a\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := printOne(t, c.lt, c.data, c.o); got != c.want {
+				t.Errorf("got\n%q\nwant\n%q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestPrinterDumps(t *testing.T) {
+	data := []byte("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x08\x00" + "GET / HTTP/1.0\r\nHost: a b\r\n\r\n")
+	for _, c := range []struct {
+		name string
+		o    PrintOptions
+		want string
+	}{
+		{"-x", PrintOptions{HexOnly: 1}, "\t0x0000:  4745 5420 2f20 4854 5450 2f31 2e30 0d0a\n\t0x0010:  486f 7374 3a20 6120 620d 0a0d 0a\n"},
+		{"-xx", PrintOptions{HexOnly: 2}, "\t0x0000:  0001 0203 0405 0607 0809 0a0b 0800 4745\n\t0x0010:  5420 2f20 4854 5450 2f31 2e30 0d0a 486f\n\t0x0020:  7374 3a20 6120 620d 0a0d 0a\n"},
+		{"-X", PrintOptions{HexASCII: 1}, "\t0x0000:  4745 5420 2f20 4854 5450 2f31 2e30 0d0a  GET./.HTTP/1.0..\n\t0x0010:  486f 7374 3a20 6120 620d 0a0d 0a         Host:.a.b....\n"},
+		{"-A", PrintOptions{ASCII: 1}, "GET / HTTP/1.0\nHost: a b\n\n\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := printOne(t, LinkTypeEthernet, data, c.o)
+			_, dump, _ := strings.Cut(got, "\n")
+			if dump != c.want {
+				t.Errorf("got\n%q\nwant\n%q", dump, c.want)
+			}
+		})
+	}
+}
+
+// TestPrinterUnknownEthertype: tcpdump prints the Ethernet header and dumps
+// the payload of an ethertype it does not know.
+func TestPrinterUnknownEthertype(t *testing.T) {
+	f := append([]byte("\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00\x00\x01\x88\xb5"), "hello world 12345678901234567890"...)
+	want := "02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype Unknown (0x88b5), length 46: \n" +
+		"\t0x0000:  6865 6c6c 6f20 776f 726c 6420 3132 3334  hello.world.1234\n" +
+		"\t0x0010:  3536 3738 3930 3132 3334 3536 3738 3930  5678901234567890\n"
+	for _, o := range []PrintOptions{{TimeFormat: 1}, {TimeFormat: 1, LinkHeader: true}} {
+		if got := printOne(t, LinkTypeEthernet, f, o); got != want {
+			t.Errorf("%+v: got\n%q\nwant\n%q", o, got, want)
+		}
+	}
+	if got := printOne(t, LinkTypeEthernet, f, PrintOptions{TimeFormat: 1, HexOnly: 1}); !strings.HasSuffix(got, "3334\n\t0x0010:  3536 3738 3930 3132 3334 3536 3738 3930\n") {
+		t.Errorf("-x: got %q", got)
+	}
+}
+
+// TestPrinterFragments: the first fragment shows the UDP header with the
+// datagram's length, the others only the protocol (tcpdump 4.99, -nn).
+func TestPrinterFragments(t *testing.T) {
+	frs := ipv4Fragments(777, netip.MustParseAddrPort("10.0.0.1:1234"), netip.MustParseAddrPort("239.0.0.1:5000"), make([]byte, 3000), 1480)
+	var b bytes.Buffer
+	p := NewPrinter(&b, PrintOptions{TimeFormat: 1, Verbose: 1, NoChecksum: true}) // the helper leaves the IP checksum 0
+	for i, fr := range frs {
+		pkt := &Packet{Frame: i + 1, LinkType: LinkTypeEthernet, Data: fr}
+		pkt.Info.CaptureLength, pkt.Info.Length = len(fr), len(fr)
+		if err := p.PrintPacket(pkt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "IP (tos 0x0, ttl 64, id 777, offset 0, flags [+], proto UDP (17), length 1500)\n    10.0.0.1.1234 > 239.0.0.1.5000: UDP, length 3000\n" +
+		"IP (tos 0x0, ttl 64, id 777, offset 1480, flags [+], proto UDP (17), length 1500)\n    10.0.0.1 > 239.0.0.1: ip-proto-17\n" +
+		"IP (tos 0x0, ttl 64, id 777, offset 2960, flags [none], proto UDP (17), length 68)\n    10.0.0.1 > 239.0.0.1: ip-proto-17\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestPrinterInterfaceColumn(t *testing.T) {
+	fr := ipv4TCP(t)
+	// SLL2: protocol, reserved, ifindex, hatype, pkttype, halen, address.
+	sll2 := make([]byte, 20, 20+len(fr))
+	binary.BigEndian.PutUint16(sll2[0:], 0x0800)
+	binary.BigEndian.PutUint32(sll2[4:], 7)
+	binary.BigEndian.PutUint16(sll2[8:], 1)
+	sll2[10], sll2[11] = 4, 6 // outgoing
+	copy(sll2[12:], fr[6:12])
+	sll2 = append(sll2, fr[14:]...)
+	name := func(i int) string {
+		if i == 7 {
+			return "eth1"
+		}
+		return ""
+	}
+	const line = "10.1.1.10.40001 > 10.1.1.20.5000: Flags [S], seq 1000, win 64240, options [mss 1460,nop,nop,smc], length 0\n"
+	if got, want := printOne(t, LinkTypeLinuxSLL2, sll2, PrintOptions{TimeFormat: 1, InterfaceName: name}), "eth1  Out IP "+line; got != want {
+		t.Errorf("SLL2: got %q, want %q", got, want)
+	}
+	if got, want := printOne(t, LinkTypeLinuxSLL2, sll2, PrintOptions{TimeFormat: 1, LinkHeader: true, InterfaceName: name}),
+		"eth1  Out ifindex 7 02:00:00:00:00:01 ethertype IPv4 (0x0800), length 72: "+line; got != want {
+		t.Errorf("SLL2 -e: got %q, want %q", got, want)
+	}
+	unknown := func(int) string { return "" }
+	if got, want := printOne(t, LinkTypeLinuxSLL2, sll2, PrintOptions{TimeFormat: 1, InterfaceName: unknown}), "?     Out IP "+line; got != want {
+		t.Errorf("SLL2 unknown ifindex: got %q, want %q", got, want)
+	}
+	// Ethernet frames of several interfaces (live capture): name and
+	// direction from the capture; broadcast and multicast from the MAC.
+	for _, c := range []struct {
+		dir  int
+		dst  []byte
+		want string
+	}{
+		{1, nil, "eth2  In  "},
+		{2, nil, "eth2  Out "},
+		{1, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "eth2  B   "},
+		{1, []byte{0x01, 0x00, 0x5e, 0, 0, 1}, "eth2  M   "},
+	} {
+		d := append([]byte{}, fr...)
+		if c.dst != nil {
+			copy(d, c.dst)
+		}
+		var b bytes.Buffer
+		p := NewPrinter(&b, PrintOptions{TimeFormat: 1, InterfaceColumn: true})
+		pkt := &Packet{Frame: 1, LinkType: LinkTypeEthernet, Data: d, Interface: "eth2", Direction: c.dir}
+		pkt.Info.CaptureLength, pkt.Info.Length = len(d), len(d)
+		if err := p.PrintPacket(pkt); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(b.String(), c.want+"IP 10.1.1.10") {
+			t.Errorf("direction %d dst %x: got %q, want prefix %q", c.dir, c.dst, b.String(), c.want)
+		}
+	}
+}
+
+// FuzzPrinter prints arbitrary frames with every option on: it must never
+// panic, and every packet ends with a newline.
+func FuzzPrinter(f *testing.F) {
+	for _, s := range synth.Scenarios() {
+		for _, fr := range frameBytes(f, s.Link, s.Build) {
+			f.Add(uint32(s.Link.LinkType()), fr, uint8(0xff))
+		}
+	}
+	f.Fuzz(func(t *testing.T, lt uint32, b []byte, opts uint8) {
+		var out bytes.Buffer
+		o := PrintOptions{
+			Verbose: int(opts & 3), LinkHeader: opts&4 != 0, HexASCII: int(opts>>3) & 3, HexOnly: int(opts>>5) & 1,
+			ASCII: int(opts>>6) & 1, Quiet: opts&0x80 != 0, TimeFormat: int(opts) % 6, InterfaceColumn: true,
+			InterfaceName: func(int) string { return "x" },
+		}
+		p := NewPrinter(&out, o)
+		pkt := &Packet{Frame: 1, LinkType: LinkType(lt % 300), Data: b, Direction: int(opts % 3)}
+		pkt.Info.CaptureLength, pkt.Info.Length = len(b), len(b)+int(opts)
+		if err := p.PrintPacket(pkt); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
+			t.Fatalf("output does not end with a newline: %q", out.String())
+		}
+	})
+}

@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The differential test: real tcpdump and smcdump read the same traces with
+// the same flags, and their output is compared packet by packet. smcdump's
+// per-packet printer promises tcpdump's format; what it deliberately prints
+// differently is listed in intendedDiffs, each with its reason. Everything
+// else must be identical.
+
+// diffFlags is the flag matrix. Every run also gets -# so that the output can
+// be cut into packets (a packet's text can span several lines).
+var diffFlags = [][]string{
+	{"-n"},
+	{"-nn"},
+	{"-nn", "-e"},
+	{"-nn", "-v"},
+	{"-nn", "-vv"},
+	{"-nn", "-t"},
+	{"-nn", "-tt"},
+	{"-nn", "-ttt"},
+	{"-nn", "-tttt"},
+	{"-nn", "-ttttt"},
+	{"-nn", "--nano"},
+	{"-nn", "-x"},
+	{"-nn", "-xx"},
+	{"-nn", "-X"},
+	{"-nn", "-XX"},
+	{"-nn", "-A"},
+	{"-nn", "-q"},
+	{"-nn", "-S"},
+	{"-nn", "-e", "-vv", "-K"},
+	{"-nn", "-e", "-q"},
+	{"-nn", "-v", "-X"},
+}
+
+// diffPackets bounds the packets compared per trace and flag set (-c), to
+// keep the test fast.
+const diffPackets = "150"
+
+// intendedDiff is a deliberate difference between tcpdump's and smcdump's
+// text of one packet. Both texts are normalized first (normalizeTcpdump,
+// normalizeSmcdump) and compared line by line; accept reports whether a
+// differing line pair is this difference. After an accepted line, tcpdump's
+// further decode lines (not hex dump lines) up to the next common line are
+// part of the same difference.
+type intendedDiff struct {
+	name, reason string
+	accept       func(td, sd string) bool
+}
+
+// undecoded marks protocols smcdump names but does not take apart: it prints
+// the protocol and its length where tcpdump prints the protocol's fields.
+var undecoded = regexp.MustCompile(`(?:^|\s)(ICMP6?, length \d+|ARP, length \d+|ip-proto-\d+ .*|ethertype 0x[0-9a-f]+, length \d+|\[\S+ not decoded\], length \d+|RoCEv[12] .*)$`)
+
+var intendedDiffs = []intendedDiff{
+	{
+		name:   "application payload",
+		reason: "tcpdump decodes some application protocols in the payload (HTTP, SSH, DNS, ...) after the length; smcdump decodes SMC only (its SMC/CLC decode is removed before comparing)",
+		accept: func(td, sd string) bool {
+			return strings.HasPrefix(td, sd) && (strings.HasPrefix(td[len(sd):], ": ") || strings.HasPrefix(td[len(sd):], " "))
+		},
+	},
+	{
+		name:   "undecoded protocols",
+		reason: "ICMP, ICMPv6, ARP, IPv6 extension headers, unknown ethertypes and IP protocols: smcdump prints the protocol name and length only; UDP port 4791 is RoCEv2 to smcdump (tcpdump guesses BCM-LI-SHIM); the packet number, time stamp, link-level header, IP header and addresses before it must match",
+		accept: func(td, sd string) bool {
+			m := undecoded.FindStringSubmatchIndex(sd)
+			if m == nil {
+				return false
+			}
+			return strings.HasPrefix(td, sd[:m[2]])
+		},
+	},
+}
+
+// comparePacket compares one packet's normalized texts; it returns the
+// names of the intended differences used, or ok false.
+func comparePacket(td, sd string) (used []string, ok bool) {
+	tl, sl := strings.Split(td, "\n"), strings.Split(sd, "\n")
+	i, j := 0, 0
+	for j < len(sl) {
+		if i >= len(tl) {
+			return nil, false
+		}
+		if tl[i] == sl[j] {
+			i, j = i+1, j+1
+			continue
+		}
+		matched := false
+		for _, d := range intendedDiffs {
+			if d.accept(tl[i], sl[j]) {
+				used = append(used, d.name)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			return nil, false
+		}
+		i, j = i+1, j+1
+		// tcpdump's further decode lines belong to the same difference.
+		for i < len(tl) && !strings.HasPrefix(tl[i], "\t0x") && (j >= len(sl) || tl[i] != sl[j]) {
+			i++
+		}
+	}
+	return used, i == len(tl)
+}
+
+// normalizedDiffs are the deliberate differences removed before comparing
+// (normalizeTcpdump, normalizeSmcdump, the test's environment), and those
+// the matrix leaves out, each with its reason.
+var normalizedDiffs = []struct{ name, reason string }{
+	{"SMC decode appended", "smcdump appends \" SMC: CLC ...\" and \" SMC-R: LLC/CDC ...\" to the line of a packet that carries them: removed from smcdump's text"},
+	{"CLC fields with -v", "smcdump prints every CLC field under the line (\"\\tCLC Proposal: ...\", \"\\t  ...\"): removed from smcdump's text"},
+	{"smc in the TCP options", "tcpdump names the experimental option with ExID 0xE2D4C3D9 \"exp-e2d4\", smcdump \"smc\": tcpdump's text rewritten"},
+	{"UTC", "smcdump prints time stamps in UTC, tcpdump in local time: tcpdump runs with TZ=UTC"},
+	{"names", "smcdump never resolves host or port names (-n and -nn are accepted and change nothing); tcpdump without -n would ask DNS: the matrix always passes -n"},
+	{"-F with an expression", "tcpdump ignores the command-line expression when -F is given, smcdump refuses the combination (usage error) rather than silently dropping it: not part of the matrix"},
+}
+
+// normalizeTcpdump rewrites what is the same thing spelled differently:
+// tcpdump calls the SMC TCP option (experimental option, ExID 0xE2D4C3D9) by
+// its ExID "exp-e2d4", smcdump names it "smc".
+func normalizeTcpdump(s string) string {
+	return strings.ReplaceAll(s, "exp-e2d4", "smc")
+}
+
+var smcSuffix = regexp.MustCompile(` SMC(-R)?: .*$`)
+
+// normalizeSmcdump removes what smcdump adds to tcpdump's text: the SMC
+// decode appended to a packet's line (" SMC: CLC Proposal ...", " SMC-R: LLC
+// ...") and, with -v, the CLC field lines under it ("\tCLC ...", "\t  ...").
+func normalizeSmcdump(s string) string {
+	lines := strings.Split(s, "\n")
+	var out []string
+	for i, l := range lines {
+		if strings.HasPrefix(l, "\tCLC ") || (strings.HasPrefix(l, "\t  ") && i > 0) {
+			continue
+		}
+		out = append(out, smcSuffix.ReplaceAllString(l, ""))
+	}
+	return strings.Join(out, "\n")
+}
+
+var packetStart = regexp.MustCompile(`(?m)^ {0,4}\d+  `)
+
+// splitPackets cuts -# output into the texts of the packets.
+func splitPackets(out string) []string {
+	idx := packetStart.FindAllStringIndex(out, -1)
+	var pk []string
+	for i, m := range idx {
+		end := len(out)
+		if i+1 < len(idx) {
+			end = idx[i+1][0]
+		}
+		pk = append(pk, strings.TrimRight(out[m[0]:end], "\n"))
+	}
+	return pk
+}
+
+// diffTraces are the traces of the comparison: synthetic, lab recordings
+// (real kernels) and the public captures.
+func diffTraces(t *testing.T) []string {
+	var files []string
+	for _, g := range []string{"../../testdata/synthetic/*.pcap*", "../../testdata/lab/out/*/*.pcapng"} {
+		m, _ := filepath.Glob(g)
+		files = append(files, m...)
+	}
+	files = append(files, edgeTrace(t), sllV1Trace(t))
+	if dir := publicCaptures(t); dir != "" {
+		m, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
+		files = append(files, m...)
+	}
+	return files
+}
+
+// publicCaptures finds the shared public sample captures
+// (shared/testdata/public above the checkout), "" with a log message when
+// they are not there.
+func publicCaptures(t *testing.T) string {
+	if d := os.Getenv("SMCDUMP_PUBLIC_CAPTURES"); d != "" {
+		return d
+	}
+	dir, _ := filepath.Abs(".")
+	for i := 0; i < 6; i++ {
+		p := filepath.Join(dir, "shared", "testdata", "public")
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return p
+		}
+		dir = filepath.Dir(dir)
+	}
+	t.Log("public sample captures (shared/testdata/public) not available: compared without them")
+	return ""
+}
+
+func TestTcpdumpDifferential(t *testing.T) {
+	tcpdump, err := exec.LookPath("tcpdump")
+	if err != nil {
+		t.Skip("tcpdump is not installed (apt-get install tcpdump): differential test skipped")
+	}
+	traces := diffTraces(t)
+	if len(traces) == 0 {
+		t.Fatal("no traces")
+	}
+	accepted := map[string]int{}
+	for _, tr := range traces {
+		for _, fl := range diffFlags {
+			args := append([]string{"-#", "-c", diffPackets}, fl...)
+			name := filepath.Base(filepath.Dir(tr)) + "/" + filepath.Base(tr) + "/" + strings.Join(fl, "")
+			t.Run(name, func(t *testing.T) {
+				cmd := exec.Command(tcpdump, append(append([]string{}, args...), "-r", tr)...)
+				cmd.Env = append(os.Environ(), "TZ=UTC")
+				var tout, terr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &tout, &terr
+				if err := cmd.Run(); err != nil {
+					t.Skipf("tcpdump cannot read %s: %v %s", tr, err, terr.String())
+				}
+				sout, serr, code := run(t, append(append([]string{}, args...), "-r", tr)...)
+				if code != 0 {
+					t.Fatalf("smcdump exit %d: %s", code, serr)
+				}
+				tp, sp := splitPackets(tout.String()), splitPackets(sout)
+				if len(tp) != len(sp) {
+					t.Errorf("tcpdump printed %d packets, smcdump %d", len(tp), len(sp))
+				}
+				bad := 0
+				for i := 0; i < min(len(tp), len(sp)); i++ {
+					td, sd := normalizeTcpdump(tp[i]), normalizeSmcdump(sp[i])
+					if td == sd {
+						continue
+					}
+					used, ok := comparePacket(td, sd)
+					if ok {
+						for _, u := range used {
+							accepted[u]++
+						}
+						continue
+					}
+					bad++
+					if bad <= 3 {
+						t.Errorf("packet %d differs:\ntcpdump: %q\nsmcdump: %q", i+1, td, sd)
+					}
+				}
+				if bad > 3 {
+					t.Errorf("... %d packets differ in all", bad)
+				}
+			})
+		}
+	}
+	for _, d := range intendedDiffs {
+		t.Logf("intended difference %q accepted %d times: %s", d.name, accepted[d.name], d.reason)
+	}
+	for _, d := range normalizedDiffs {
+		t.Logf("intended difference %q (normalized): %s", d.name, d.reason)
+	}
+}
+
+// edgeTrace writes a small synthetic pcap (labelled synthetic: built here,
+// not captured) with frames the recorded traces lack: a UDP datagram
+// fragmented into three IPv4 fragments, one with a bad IP checksum, a UDP
+// datagram with a bad checksum, an unknown ethertype, a VLAN-tagged frame
+// with DEI and an IPv4 header with options.
+func edgeTrace(t *testing.T) string {
+	t.Helper()
+	sum := func(b []byte) uint16 {
+		var acc uint32
+		for i := 0; i+1 < len(b); i += 2 {
+			acc += uint32(b[i])<<8 | uint32(b[i+1])
+		}
+		if len(b)%2 == 1 {
+			acc += uint32(b[len(b)-1]) << 8
+		}
+		for acc > 0xffff {
+			acc = acc&0xffff + acc>>16
+		}
+		return ^uint16(acc)
+	}
+	eth := func(et uint16) []byte {
+		return binary.BigEndian.AppendUint16([]byte{0x01, 0x00, 0x5e, 0, 0, 1, 0x02, 0, 0, 0, 0, 1}, et)
+	}
+	ipv4 := func(payloadLen int, id, frag uint16, opts []byte) []byte {
+		h := make([]byte, 20+len(opts))
+		h[0] = 0x40 | byte(len(h)/4)
+		binary.BigEndian.PutUint16(h[2:], uint16(len(h)+payloadLen))
+		binary.BigEndian.PutUint16(h[4:], id)
+		binary.BigEndian.PutUint16(h[6:], frag)
+		h[8], h[9] = 64, 17
+		copy(h[12:], []byte{10, 0, 0, 1, 239, 0, 0, 1})
+		copy(h[20:], opts)
+		binary.BigEndian.PutUint16(h[10:], sum(h))
+		return h
+	}
+	udp := func(n int, good bool) []byte {
+		u := binary.BigEndian.AppendUint16(nil, 1234)
+		u = binary.BigEndian.AppendUint16(u, 5000)
+		u = binary.BigEndian.AppendUint16(u, uint16(8+n))
+		u = append(u, 0, 0)
+		for i := 0; i < n; i++ {
+			u = append(u, byte('a'+i%26))
+		}
+		ph := []byte{10, 0, 0, 1, 239, 0, 0, 1, 0, 17}
+		ph = binary.BigEndian.AppendUint16(ph, uint16(len(u)))
+		c := sum(append(ph, u...))
+		if !good {
+			c ^= 0x5555
+		}
+		binary.BigEndian.PutUint16(u[6:], c)
+		return u
+	}
+	var frames [][]byte
+	dg := udp(3000, true)
+	for off := 0; off < len(dg); off += 1480 {
+		end := min(off+1480, len(dg))
+		fo := uint16(off / 8)
+		if end < len(dg) {
+			fo |= 0x2000
+		}
+		ip := ipv4(end-off, 777, fo, nil)
+		if off == 1480 {
+			ip[10] ^= 0xff // bad IP header checksum
+		}
+		frames = append(frames, append(append(eth(0x0800), ip...), dg[off:end]...))
+	}
+	frames = append(frames, append(append(eth(0x0800), ipv4(108, 1, 0x4000, nil)...), udp(100, false)...))
+	frames = append(frames, append(eth(0x88b5), []byte("hello world, an ethertype nobody decodes")...))
+	vl := append(eth(0x8100), 0x30, 0x64, 0x08, 0x00) // priority 1, DEI, VLAN 100
+	frames = append(frames, append(append(vl, ipv4(28, 2, 0, nil)...), udp(20, true)...))
+	frames = append(frames, append(append(eth(0x0800), ipv4(28, 3, 0, []byte{148, 4, 0, 0})...), udp(20, true)...))
+	var b []byte
+	b = binary.LittleEndian.AppendUint32(b, 0xa1b2c3d4)
+	b = binary.LittleEndian.AppendUint16(b, 2)
+	b = binary.LittleEndian.AppendUint16(b, 4)
+	b = append(b, make([]byte, 8)...)
+	b = binary.LittleEndian.AppendUint32(b, 65535)
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	for i, f := range frames {
+		b = binary.LittleEndian.AppendUint32(b, 1795330800+uint32(i))
+		b = binary.LittleEndian.AppendUint32(b, uint32(i*1000))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
+	}
+	p := filepath.Join(t.TempDir(), "edge-synthetic.pcap")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// sllV1Trace rewrites the synthetic SLL2 trace (pcap, little-endian) with
+// Linux cooked v1 headers (LINUX_SLL), a link type the recorded traces lack.
+func sllV1Trace(t *testing.T) string {
+	t.Helper()
+	in, err := os.ReadFile(filepath.Join(synthDir, "smcd-v1-sll2.pcap"))
+	if err != nil || len(in) < 24 || binary.LittleEndian.Uint32(in) != 0xa1b2c3d4 || binary.LittleEndian.Uint32(in[20:]) != 276 {
+		t.Fatalf("smcd-v1-sll2.pcap: %v", err)
+	}
+	out := append([]byte{}, in[:24]...)
+	binary.LittleEndian.PutUint32(out[20:], 113) // LINKTYPE_LINUX_SLL
+	for b := in[24:]; len(b) >= 16; {
+		cl, ol := binary.LittleEndian.Uint32(b[8:]), binary.LittleEndian.Uint32(b[12:])
+		if int(cl) > len(b)-16 || cl < 20 {
+			t.Fatal("smcd-v1-sll2.pcap: bad record")
+		}
+		p := b[16 : 16+cl]
+		// SLL2: protocol, reserved, ifindex, hatype, pkttype, halen, addr[8]
+		// SLL:  pkttype, hatype, halen, addr[8], protocol
+		sll := binary.BigEndian.AppendUint16(nil, uint16(p[10]))
+		sll = append(sll, p[8], p[9], 0, p[11])
+		sll = append(append(sll, p[12:20]...), p[0], p[1])
+		rec := append(append([]byte{}, b[:8]...), make([]byte, 8)...)
+		binary.LittleEndian.PutUint32(rec[8:], cl-4)
+		binary.LittleEndian.PutUint32(rec[12:], ol-4)
+		out = append(append(append(out, rec...), sll...), p[20:]...)
+		b = b[16+cl:]
+	}
+	path := filepath.Join(t.TempDir(), "smcd-v1-sll1-synthetic.pcap")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
