@@ -63,6 +63,14 @@ func ReadRawDir(fsys fs.FS) (*Snapshot, error) {
 			}
 			raw = append(raw, r)
 			smc = true
+		case f.Kind == "genl" && f.Family == "SMC_PNETID" && f.CommandName == pnetCommand:
+			r := RawSource{Kind: KindGenl, Name: pnetCommand, Bytes: data}
+			if _, err := smcnl.SplitMessages(f.File, data, order); err != nil {
+				if ke, ok := err.(*smcnl.KernelError); ok {
+					r.Errno = ke.Errno
+				}
+			}
+			raw = append(raw, r)
 		case f.Kind == "sock_diag":
 			raw = append(raw, RawSource{Kind: KindSockDiag, Name: "smc_diag", Bytes: data})
 		case f.Kind == "proc":

@@ -41,6 +41,8 @@ type SMCState struct {
 	Unsupported []string       `json:"unsupported,omitempty"`
 	Info        *smcnl.Info    `json:"info,omitempty"`
 	Sockets     []smcnl.Socket `json:"sockets,omitempty"`
+	// PNET is the PNET table (SMC_PNETID_GET dump, what `smc_pnet -s` shows).
+	PNET []toolfmt.PNETRow `json:"pnet,omitempty"`
 }
 
 // Snapshot is one set of kernel counters at one time. See the package doc
@@ -51,6 +53,9 @@ type Snapshot struct {
 	Hostname  string        `json:"hostname,omitempty"`
 	Kernel    string        `json:"kernel,omitempty"`
 	NetNS     string        `json:"netns,omitempty"`
+	// Interfaces maps interface indexes to names in the snapshot's network
+	// namespace (for the Net-Dev columns of the smc-tools tables).
+	Interfaces map[uint32]string `json:"interfaces,omitempty"`
 	ByteOrder string        `json:"byte_order"`
 	Source    string        `json:"source"`
 	SMC       SMCState      `json:"smc"`
@@ -94,12 +99,23 @@ func (s *Snapshot) MarshalJSON() ([]byte, error) {
 // tool data) from s.Raw using s.ByteOrder. Errors name the raw source.
 func (s *Snapshot) Decode() error {
 	order := s.Order()
-	s.SMC.Info, s.SMC.Sockets, s.SMC.Unsupported = nil, nil, nil
+	s.SMC.Info, s.SMC.Sockets, s.SMC.Unsupported, s.SMC.PNET = nil, nil, nil, nil
 	s.Proc, s.Tools = nil, nil
 	var replies []smcnl.Reply
 	for i, r := range s.Raw {
 		switch r.Kind {
 		case KindGenl:
+			if r.Name == pnetCommand {
+				if r.Errno != 0 {
+					continue
+				}
+				p, err := decodePNET(r.Bytes, order)
+				if err != nil {
+					return fmt.Errorf("raw[%d] %s: %w", i, r.Name, err)
+				}
+				s.SMC.PNET = p
+				continue
+			}
 			cmd, ok := smcnl.CommandByName(r.Name)
 			if !ok {
 				continue // a newer command: keep, do not decode
