@@ -48,21 +48,21 @@ type SMCState struct {
 // Snapshot is one set of kernel counters at one time. See the package doc
 // for the JSON form.
 type Snapshot struct {
-	Schema    string        `json:"schema"`
-	TakenAt   time.Time     `json:"taken_at"`
-	Hostname  string        `json:"hostname,omitempty"`
-	Kernel    string        `json:"kernel,omitempty"`
-	NetNS     string        `json:"netns,omitempty"`
+	Schema   string    `json:"schema"`
+	TakenAt  time.Time `json:"taken_at"`
+	Hostname string    `json:"hostname,omitempty"`
+	Kernel   string    `json:"kernel,omitempty"`
+	NetNS    string    `json:"netns,omitempty"`
 	// Interfaces maps interface indexes to names in the snapshot's network
 	// namespace (for the Net-Dev columns of the smc-tools tables).
 	Interfaces map[uint32]string `json:"interfaces,omitempty"`
-	ByteOrder string        `json:"byte_order"`
-	Source    string        `json:"source"`
-	SMC       SMCState      `json:"smc"`
-	Proc      *procnet.Tree `json:"proc,omitempty"`
-	Tools     *toolfmt.Data `json:"tools,omitempty"`
-	Raw       []RawSource   `json:"raw,omitempty"`
-	Errors    []string      `json:"errors,omitempty"`
+	ByteOrder  string            `json:"byte_order"`
+	Source     string            `json:"source"`
+	SMC        SMCState          `json:"smc"`
+	Proc       *procnet.Tree     `json:"proc,omitempty"`
+	Tools      *toolfmt.Data     `json:"tools,omitempty"`
+	Raw        []RawSource       `json:"raw,omitempty"`
+	Errors     []string          `json:"errors,omitempty"`
 }
 
 // Order returns the byte order of the raw bytes.

@@ -154,10 +154,10 @@ type SocketRow struct {
 	FallbackReason *uint32 `json:"fallback_reason,omitempty"`
 	PeerDiagnosis  *uint32 `json:"peer_diagnosis,omitempty"`
 	// -d
-	Shutd string           `json:"shutd,omitempty"`
-	Conn  *smcnl.ConnInfo  `json:"conn,omitempty"`
-	Link  *smcnl.LinkInfo  `json:"link,omitempty"` // -R
-	DMB   *smcnl.DMBInfo   `json:"dmb,omitempty"`  // -D
+	Shutd string          `json:"shutd,omitempty"`
+	Conn  *smcnl.ConnInfo `json:"conn,omitempty"`
+	Link  *smcnl.LinkInfo `json:"link,omitempty"` // -R
+	DMB   *smcnl.DMBInfo  `json:"dmb,omitempty"`  // -D
 }
 
 // SocketRows returns the JSON rows of the sockets smcss would list with o.

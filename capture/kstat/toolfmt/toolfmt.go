@@ -46,24 +46,24 @@ type SSSocket struct {
 // Data is what a tool's text held. Proc and SMCSockets are folded into a
 // snapshot's /proc and SMC members and are not marshalled here.
 type Data struct {
-	Formats    []Format          `json:"formats,omitempty"`
-	Proc       *procnet.Tree     `json:"-"`
-	SMCSockets []smcnl.Socket    `json:"-"`
-	SMCStats   *SMCStatsText     `json:"smc_stats,omitempty"`
+	Formats    []Format       `json:"formats,omitempty"`
+	Proc       *procnet.Tree  `json:"-"`
+	SMCSockets []smcnl.Socket `json:"-"`
+	SMCStats   *SMCStatsText  `json:"smc_stats,omitempty"`
 	// smc-tools tables read from saved text.
-	DevicesR    []DeviceRow       `json:"smcr_devices,omitempty"`
-	DevicesD    []DeviceRow       `json:"smcd_devices,omitempty"`
-	LinkGroupsR []LinkGroupRow    `json:"smcr_linkgroups,omitempty"`
-	LinkGroupsD []LinkGroupRow    `json:"smcd_linkgroups,omitempty"`
-	Links       []LinkRow         `json:"smcr_links,omitempty"`
-	Info        *InfoTable        `json:"smc_info,omitempty"`
-	PNET        []PNETRow         `json:"pnet,omitempty"`
-	UEIDs       []string          `json:"ueids,omitempty"`
-	SEID        *smcnl.SEIDInfo   `json:"seid,omitempty"`
+	DevicesR    []DeviceRow     `json:"smcr_devices,omitempty"`
+	DevicesD    []DeviceRow     `json:"smcd_devices,omitempty"`
+	LinkGroupsR []LinkGroupRow  `json:"smcr_linkgroups,omitempty"`
+	LinkGroupsD []LinkGroupRow  `json:"smcd_linkgroups,omitempty"`
+	Links       []LinkRow       `json:"smcr_links,omitempty"`
+	Info        *InfoTable      `json:"smc_info,omitempty"`
+	PNET        []PNETRow       `json:"pnet,omitempty"`
+	UEIDs       []string        `json:"ueids,omitempty"`
+	SEID        *smcnl.SEIDInfo `json:"seid,omitempty"`
 	// DeviceDetail is set when `smcr -d device` columns were read.
-	DeviceDetail bool `json:"device_detail,omitempty"`
-	SS         []SSSocket        `json:"ss,omitempty"`
-	Ethtool    map[string]uint64 `json:"ethtool,omitempty"`
+	DeviceDetail bool              `json:"device_detail,omitempty"`
+	SS           []SSSocket        `json:"ss,omitempty"`
+	Ethtool      map[string]uint64 `json:"ethtool,omitempty"`
 	// ZeroesOmitted is set when the tool leaves out zero counters (nstat
 	// without -z, netstat -s for raw-name fields): absent then means 0.
 	ZeroesOmitted bool `json:"zeroes_omitted,omitempty"`
