@@ -108,6 +108,7 @@ func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
 		Source:    "live",
 	}
 	s.Hostname, _ = os.Hostname()
+	s.Interfaces = interfaceNames()
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		s.Kernel = strings.TrimSpace(string(b))
 	}
@@ -116,6 +117,9 @@ func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
 			return nil, err
 		}
 		s.collectSMC()
+		if s.SMC.Available {
+			s.collectPNET()
+		}
 	}
 	fsys := threadProcFS{}
 	for _, name := range procnet.Files {

@@ -241,7 +241,11 @@ func WriteDelta(w io.Writer, d *Delta, growing []Growing) error {
 	if len(d.Counters) == 0 {
 		ew.printf("    no counter changed\n")
 	}
+	smcTables := statsActive(d.SMCRStats) || statsActive(d.SMCDStats)
 	for _, c := range d.Counters {
+		if smcTables && strings.HasPrefix(c.Name, "smc.") {
+			continue // shown in the smcr stats table below
+		}
 		note := ""
 		if c.Reset {
 			note = " (reset)"
@@ -258,6 +262,9 @@ func WriteDelta(w io.Writer, d *Delta, growing []Growing) error {
 		}
 		ew.printf("    socket %s %s -> %s inode %d: drops %+d, rx_queue %d -> %d, tx_queue %d -> %d\n",
 			s.Socket.Proto, s.Socket.Local, s.Socket.Remote, s.Socket.Inode, int64(drops), s.RxBefore, s.Socket.RxQueue, s.TxBefore, s.Socket.TxQueue)
+	}
+	if ew.err == nil {
+		ew.err = WriteWatchSMC(ew.w, d)
 	}
 	for _, g := range growing {
 		what := "the application is not reading"

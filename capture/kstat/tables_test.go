@@ -432,3 +432,75 @@ func section(out, cmd string) string {
 	}
 	return strings.TrimRight(rest, "\n") + "\n"
 }
+
+// captureSnapshots returns the snapshots embedded in one lab recording.
+func captureSnapshots(t *testing.T, p string) []*kstat.Snapshot {
+	t.Helper()
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("lab recording not present: %v", err)
+	}
+	fr, err := analyze.OpenFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fr.Close()
+	var out []*kstat.Snapshot
+	fr.OnCustom = func(cb analyze.CustomBlock) {
+		if s, ok, err := analyze.EmbeddedSnapshot(cb); ok && err == nil {
+			out = append(out, s)
+		}
+	}
+	for {
+		if _, err := fr.Next(); err != nil {
+			break
+		}
+	}
+	return out
+}
+
+// TestWatchDeltaLab: between two snapshots of the 6.12 d-roce-blocked server
+// (REAL), the interval's smcr stats show one server fallback TIMEOUT_CL and
+// the socket that fell back is listed with the meaning and remedy explain
+// gives.
+func TestWatchDeltaLab(t *testing.T) {
+	snaps := captureSnapshots(t, filepath.Join(labOut, "6.12/d-roce-blocked.pcapng"))
+	var found bool
+	for i := 1; i < len(snaps); i++ {
+		d := kstat.Diff(snaps[i-1], snaps[i])
+		if len(d.NewFallbacks) == 0 {
+			continue
+		}
+		found = true
+		f := d.NewFallbacks[0]
+		if f.Reason != "0x02010000" || f.Name != "SMC_CLC_DECL_TIMEOUT_CL" || f.Meaning == "" || f.Remedy == "" {
+			t.Errorf("fallback = %+v", f)
+		}
+		st := d.SMCRStats
+		if st == nil || st.Summary["fallback_server"] != 1 || len(st.FallbackServer) != 1 || st.FallbackServer[0].Code != 0x02010000 {
+			t.Errorf("interval stats = %+v", st)
+		}
+		var b bytes.Buffer
+		if err := kstat.WriteDelta(&b, d, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"## smcr stats -d (this interval)", "  TCP fallback                          1 (client 0, server 1)\n",
+			"     TIMEOUT_CL                         1\n", "FALLBACK ACTIVE", "TCP 0x02010000 SMC_CLC_DECL_TIMEOUT_CL", "remedy:"} {
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("delta text lacks %q:\n%s", want, b.String())
+			}
+		}
+		if strings.Contains(b.String(), "smcd stats") {
+			t.Errorf("SMC-D table shown without SMC-D activity:\n%s", b.String())
+		}
+		// The fallback is not listed again in the next interval.
+		if i+1 < len(snaps) {
+			if n := kstat.NewFallbacks(snaps[i], snaps[i+1]); len(n) != 0 {
+				t.Errorf("fallback listed twice: %+v", n)
+			}
+		}
+		break
+	}
+	if !found {
+		t.Error("no interval with a new fallback socket")
+	}
+}

@@ -44,6 +44,9 @@ func tablesFromFlags(f statsFlags) (kstat.TableSet, error) {
 // printTables prints the selected smc-tools tables of s, or their JSON.
 func printTables(w io.Writer, s *kstat.Snapshot, t kstat.TableSet, asJSON bool) error {
 	if !asJSON {
+		if !s.SMC.Available && s.SMC.Note != "" && len(s.SMC.Sockets) == 0 {
+			fmt.Fprintf(w, "SMC: %s\n\n", s.SMC.Note)
+		}
 		return s.WriteTables(w, t)
 	}
 	b, err := json.MarshalIndent(s.Tables(t), "", "  ")
