@@ -108,20 +108,6 @@ func (s *Snapshot) defaultTables() TableSet {
 	return o
 }
 
-// reasonName returns the smc-tools name of a fallback reason code.
-func reasonName(code uint32) string {
-	names := make([]string, 0, 1)
-	for _, n := range reasonNames() {
-		if n.code == code {
-			names = append(names, n.name)
-		}
-	}
-	if len(names) == 0 {
-		return "[unknown]"
-	}
-	return names[0]
-}
-
 func (s *Snapshot) writeProc(ew *errWriter) {
 	p := s.Proc
 	if p == nil {

@@ -301,9 +301,8 @@ func TestTablesRoundTripLab(t *testing.T) {
 			if len(in.UEIDs) > 0 {
 				var b bytes.Buffer
 				_ = toolfmt.WriteUEIDs(&b, in.UEIDs)
-				d, err := toolfmt.Parse(toolfmt.SMCUEID, &b)
-				if err != nil || !reflect.DeepEqual(d.UEIDs, in.UEIDs) {
-					t.Errorf("ueid: read back %v (%v), want %v", d.UEIDs, err, in.UEIDs)
+				if d := parse(t, toolfmt.SMCUEID, b.String()); !reflect.DeepEqual(d.UEIDs, in.UEIDs) {
+					t.Errorf("ueid: read back %v, want %v", d.UEIDs, in.UEIDs)
 				}
 			}
 			if in.SEID != nil && in.SEID.SEID != "" {

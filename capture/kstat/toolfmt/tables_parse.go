@@ -26,6 +26,9 @@ var (
 	unknownHex = regexp.MustCompile(`^0x[0-9a-f]+\?$`)
 	pnetLine   = regexp.MustCompile(`^\S+ \S+ \S+ \d{1,3}$`)
 	seidLine   = regexp.MustCompile(`^\S+ \[(enabled|disabled)\]$`)
+	// An EID is up to 32 characters of A-Z, 0-9, "-" and "." (the kernel
+	// checks UEIDs so), starting with a letter or digit.
+	eidLine = regexp.MustCompile(`^[A-Z0-9][A-Z0-9.\-]{0,31}$`)
 )
 
 // detectTable recognizes the header line of a table format.
@@ -64,6 +67,15 @@ func detectTable(l0 string, lines []string) (Format, bool) {
 		}
 		if all {
 			return SMCPNET, true
+		}
+		all = true
+		for _, l := range lines {
+			if !eidLine.MatchString(strings.TrimSpace(l)) {
+				all = false
+			}
+		}
+		if all {
+			return SMCUEID, true
 		}
 	}
 	return "", false
