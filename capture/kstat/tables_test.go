@@ -3,6 +3,8 @@ package kstat_test
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"math"
 	"net/netip"
@@ -502,4 +504,98 @@ func TestWatchDeltaLab(t *testing.T) {
 	if !found {
 		t.Error("no interval with a new fallback socket")
 	}
+}
+
+// TestLabManifestTables checks, for every 6.1 and 6.12 lab scenario (REAL
+// kernels), that the rendered tables of the after-snapshots show what the
+// lab manifest recorded: a confirmed SMC-R link gives a link group with an
+// active link in `smcr linkgroup` / `link-show`, and a fallback reason
+// reported by a side's kernel appears in that side's `smcr -d stats`.
+func TestLabManifestTables(t *testing.T) {
+	type kernelSide struct {
+		FallbackRsn string `json:"fallback_rsn"`
+	}
+	var checked int
+	for _, k := range []string{"6.1", "6.12"} {
+		b, err := os.ReadFile(filepath.Join(labOut, k, "manifest.json"))
+		if err != nil {
+			t.Skipf("lab manifest not present: %v", err)
+		}
+		var m struct {
+			Scenarios []struct {
+				Name        string   `json:"name"`
+				Snapshots   []string `json:"snapshots"`
+				Connections []struct {
+					Outcome string      `json:"outcome"`
+					Link    string      `json:"link"`
+					Client  *kernelSide `json:"client_kernel"`
+					Server  *kernelSide `json:"server_kernel"`
+				} `json:"connections"`
+			} `json:"scenarios"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range m.Scenarios {
+			after := map[string]*kstat.Snapshot{}
+			for _, side := range []string{"client", "server"} {
+				dir := filepath.Join(labOut, k, "snap", sc.Name, side+"-after")
+				if _, err := os.Stat(filepath.Join(dir, "index.json")); err != nil {
+					continue
+				}
+				s, err := kstat.ReadRawDir(os.DirFS(dir))
+				if err != nil {
+					t.Errorf("%s/%s: %v", k, sc.Name, err)
+					continue
+				}
+				after[side] = s
+			}
+			for _, c := range sc.Connections {
+				for side, ks := range map[string]*kernelSide{"client": c.Client, "server": c.Server} {
+					s := after[side]
+					if s == nil || ks == nil {
+						continue
+					}
+					var out bytes.Buffer
+					_ = s.WriteTables(&out, kstat.TableSet{SMCRStats: true, LinkGroups: true, Links: true, Detail: 1})
+					text := out.String()
+					if c.Outcome == "smc" && c.Link == "confirmed" {
+						checked++
+						g := parse(t, toolfmt.SMCRLinkGroup, section(text, "smcr linkgroup"))
+						l := parse(t, toolfmt.SMCRLinks, section(text, "smcr -d linkgroup link-show"))
+						if len(g.LinkGroupsR) == 0 || len(l.Links) == 0 || l.Links[0].State != "LINK_ACTIVE" {
+							t.Errorf("%s/%s %s: confirmed link not in the tables:\n%s", k, sc.Name, side, text)
+						}
+					}
+					code, err := parseHex(ks.FallbackRsn)
+					if err != nil || code == 0 {
+						continue
+					}
+					checked++
+					st := parse(t, toolfmt.SMCRStats, section(text, "smcr -d stats")).SMCStats
+					list := st.FallbackClient
+					if side == "server" {
+						list = st.FallbackServer
+					}
+					found := false
+					for _, r := range list {
+						found = found || r.Code == code && r.Count > 0
+					}
+					if !found || !strings.Contains(text, toolfmt.ReasonName(code)) {
+						t.Errorf("%s/%s %s: reason 0x%08x not in smcr -d stats:\n%s", k, sc.Name, side, code, text)
+					}
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("the manifests gave nothing to check")
+	}
+	t.Logf("%d manifest facts checked", checked)
+}
+
+func parseHex(s string) (uint32, error) {
+	var v uint32
+	_, err := fmt.Sscanf(strings.TrimPrefix(s, "0x"), "%x", &v)
+	return v, err
 }
