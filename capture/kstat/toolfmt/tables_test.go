@@ -88,3 +88,21 @@ func mustParse(t *testing.T, f Format, s string) *Data {
 	}
 	return d
 }
+
+// TestSMCSSOlderLayout: smcss of older smc-tools (header "Foreign Address",
+// fallback rows "TCP" without a code; SYNTHETIC from smcss.c's formats) is
+// read too.
+func TestSMCSSOlderLayout(t *testing.T) {
+	text := "State          UID   Inode   Local Address           Foreign Address         Intf Mode \n" +
+		"ACTIVE         00000 0041017 10.1.1.1:45678          10.1.1.2:12345          0000 SMCR \n" +
+		"ACTIVE         01000 0041555 10.1.1.1:45680          10.1.1.2:12345          0000 TCP  \n"
+	d := mustParse(t, SMCSS, text)
+	if len(d.SMCSockets) != 2 || d.SMCSockets[1].Mode != 1 || d.SMCSockets[1].FallbackReason != nil || d.SMCSockets[0].Peer.Port() != 12345 {
+		t.Errorf("sockets = %+v", d.SMCSockets)
+	}
+	var b bytes.Buffer
+	_ = WriteSMCSS(&b, d.SMCSockets, SMCSSOptions{})
+	if !strings.HasSuffix(b.String(), "0000 TCP  \n") {
+		t.Errorf("fallback without code printed as:\n%q", b.String())
+	}
+}
