@@ -47,6 +47,9 @@ const (
 	ReasonAcceptMissing   = "accept-not-captured"
 	ReasonIncomplete      = "incomplete"
 	ReasonLinkUnverified  = "link-unverified"
+	// ReasonOptionEchoed: the SYN-ACK carried the SMC option but the server
+	// answered the Proposal with non-CLC data: not an SMC listener.
+	ReasonOptionEchoed = "option-echoed"
 )
 
 // Conn is the analysis of one TCP connection.

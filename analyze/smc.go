@@ -66,6 +66,11 @@ type tcpConn struct {
 	sentMax             [2]int // highest stream offset each direction was seen sending (FIN counts one)
 	plainSYN            Evidence
 	curSeq              int64 // global order of the current packet
+
+	// nonCLC is the first segment of a direction whose stream began with
+	// bytes that are not CLC (proven by captured bytes at stream offset 0,
+	// never inferred from bytes the snaplen cut).
+	nonCLC [2]*Evidence
 }
 
 func (c *tcpConn) ep(i int) netip.AddrPort {
@@ -412,6 +417,9 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			// Not CLC: application data from here on.
 			c.dirDone[dir] = true
 			c.noteData(dir, frameNo, ts)
+			if c.consumed[dir] == 0 && c.nonCLC[dir] == nil {
+				c.nonCLC[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "non-CLC bytes " + bytesPreview(b), seq: c.curSeq}
+			}
 			return
 		}
 		if len(b) < smcproto.HeaderLen {
@@ -696,6 +704,14 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 			return
 		}
 	}
+	if prop != nil && acc == nil && conf == nil {
+		if ev, what := optionEchoed(c, prop); ev != nil {
+			r.Outcome, r.Reason = OutcomeHandshakeError, ReasonOptionEchoed
+			r.Summary = fmt.Sprintf("SMC option echoed: the server's SYN-ACK carried the SMC option, but the server sent %s (frame %d) instead of a CLC Accept or Decline: it is not an SMC listener (its TCP stack or a middlebox reflected the option); Linux fails such a connection with EPROTO, no fallback", what, ev.Frame)
+			r.Notes = append(r.Notes, "remedy: do not use SMC towards this destination (exclude it from smc_run/AF_SMC, or let the kernel's BPF handshake control (struct_ops smc_hs_ctrl, sysctl net.smc.hs_ctrl) leave the SMC option out of SYNs to it), or fix the device that reflects the option")
+			return
+		}
+	}
 	var last *clcEvent
 	if len(c.events) > 0 {
 		last = &c.events[len(c.events)-1]
@@ -756,6 +772,51 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		return
 	}
 	waitHandshake(c, r, nil, captureEnd, ReasonNoProposal, "client", "Proposal", "SYN-ACK")
+}
+
+// optionEchoed returns the evidence that the server is not an SMC listener
+// although its SYN-ACK carried the SMC option: after the option exchange its
+// stream began with bytes that are not CLC, or it sent the client's
+// Proposal back (an echo service). The server's stream start must be known
+// (SYN-ACK captured), and bytes the snaplen cut never count: only captured
+// bytes prove that a stream is not CLC. The evidence is added to the
+// connection's list; nil means no such sign.
+func optionEchoed(c *tcpConn, prop *clcEvent) (ev *Evidence, what string) {
+	if !c.synAckSeen || !c.synAckOpt || c.client < 0 || prop.dir != c.client {
+		return nil, ""
+	}
+	srv := 1 - c.client
+	if e := c.nonCLC[srv]; e != nil {
+		x := *e
+		preview := strings.TrimPrefix(x.What, "non-CLC bytes ")
+		x.What = "non-CLC data from the server: " + preview
+		ev, what = &x, "non-CLC data ("+preview+")"
+	}
+	for i := range c.events {
+		e := &c.events[i]
+		if e.dir == srv && e.typ == smcproto.TypeProposal && (ev == nil || e.seq < ev.seq) {
+			ev = &Evidence{File: c.file, Frame: e.frame, Time: e.t, Dir: "S>C", What: "the client's CLC Proposal sent back by the server", seq: e.seq}
+			what = "the client's own CLC Proposal back (an echo service)"
+			break
+		}
+	}
+	if ev == nil {
+		return nil, ""
+	}
+	// Replace the generic "first application data" entry of that frame,
+	// or add the entry in capture order.
+	for i := range c.res.Evidence {
+		e := &c.res.Evidence[i]
+		if e.seq == ev.seq && e.Frame == ev.Frame && (e.What == "first application data" || strings.HasPrefix(e.What, "CLC Proposal")) {
+			e.What = ev.What
+			return ev, what
+		}
+	}
+	if len(c.res.Evidence) < 64 {
+		c.res.Evidence = append(c.res.Evidence, *ev)
+		sortEvidence(c.res.Evidence)
+	}
+	return ev, what
 }
 
 // clientEnd is the client's first FIN or RST, nil if none.
@@ -828,6 +889,11 @@ func waitHandshake(c *tcpConn, r *Conn, last *clcEvent, captureEnd time.Time, re
 		}
 		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonAborted
 		r.Summary = fmt.Sprintf("handshake aborted: %s from the %s %.3f s after the %s, no %s (frame %d)", end.What, by, delay.Seconds(), after, missing, end.Frame)
+		if by == "server" && missing == "Accept" && c.client >= 0 && c.firstData[1-c.client] == nil && c.sentMax[1-c.client] <= 1 {
+			// No byte at all from the server: not proof of an echoed
+			// option (that needs its non-CLC data), but worth a hint.
+			r.Notes = append(r.Notes, "the server closed without any CLC message: a Linux SMC listener answers a well-formed Proposal with an Accept or a Decline, so the server may not be an SMC listener at all (a TCP stack or middlebox that echoed the SMC option; see option-echoed)")
+		}
 		return
 	}
 	waited := captureEnd.Sub(since)

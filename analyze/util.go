@@ -68,9 +68,40 @@ func reasonText(reason string) (meaning, remedy string) {
 	case ReasonAborted:
 		return "the TCP connection was reset or closed during the SMC handshake",
 			"look at the side that sent the RST/FIN: application timeouts shorter than the CLC handshake, a firewall, or an SMC handshake error (EPROTO/ETIMEDOUT) on that host"
+	case ReasonOptionEchoed:
+		return "the server's SYN-ACK carried the SMC option, but the server answered the CLC Proposal with non-CLC data (or sent the Proposal back): it is not an SMC listener (its TCP stack or a middlebox reflected the unknown TCP option); the client fails the connection with EPROTO, no fallback",
+			"do not use SMC towards that destination: exclude it from smc_run/AF_SMC, or, where the kernel has BPF handshake control (struct_ops smc_hs_ctrl, selected with sysctl net.smc.hs_ctrl), return 0 from its syn_option hook for that destination; or fix the device that echoes the option (compare the SYN-ACK's options with the SYN's)"
 	case ReasonProtocolError:
 		return "a CLC message was malformed or unexpected; Linux fails such a handshake with EPROTO (no fallback)",
 			"compare the smc module versions on both hosts; report the frame to the SMC maintainers with this capture"
 	}
 	return "", ""
+}
+
+// bytesPreview shows the first bytes of a stream that is not CLC: hex and
+// the printable characters, e.g. `48 54 54 50 2f 31 2e 31 "HTTP/1.1"`.
+func bytesPreview(b []byte) string {
+	const max = 8
+	n := len(b)
+	if n > max {
+		n = max
+	}
+	var hex, txt []byte
+	for i, x := range b[:n] {
+		if i > 0 {
+			hex = append(hex, ' ')
+		}
+		const digits = "0123456789abcdef"
+		hex = append(hex, digits[x>>4], digits[x&15])
+		if x >= 0x20 && x < 0x7f && x != '"' && x != '\\' {
+			txt = append(txt, x)
+		} else {
+			txt = append(txt, '.')
+		}
+	}
+	s := string(hex) + ` "` + string(txt) + `"`
+	if len(b) > max {
+		s += " …"
+	}
+	return s
 }

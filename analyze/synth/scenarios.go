@@ -619,5 +619,64 @@ func Scenarios() []Scenario {
 				return c.Send(true, decline(1, 0x03040000))
 			},
 		},
+		{
+			Name: "option-echoed", Description: "three servers whose SYN-ACK echoes the SMC option without being SMC listeners (a TCP stack or middlebox reflecting unknown options): an HTTP server answers the Proposal with 400 and closes, an SSH server sends its banner first, an echo service sends the Proposal back; each client then resets (EPROTO). Labelled synthetic: Linux does not reflect unknown options, so no namespace can produce it",
+			Expect: []string{"handshake-error/option-echoed", "handshake-error/option-echoed", "handshake-error/option-echoed"},
+			Build: func(w *Writer) error {
+				// HTTP: the Proposal is a bad request.
+				h := w.TCPConn(cli, netip.MustParseAddrPort("10.1.1.30:80"), 1000, 5000)
+				if err := h.Handshake(true, true); err != nil {
+					return err
+				}
+				if err := h.Send(true, ProposalV2R()); err != nil {
+					return err
+				}
+				w.Advance(300 * time.Microsecond)
+				if err := h.Send(false, []byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")); err != nil {
+					return err
+				}
+				if err := h.FIN(false); err != nil {
+					return err
+				}
+				if err := h.RST(true); err != nil {
+					return err
+				}
+				// SSH: the banner comes before the Proposal.
+				w.Advance(10 * time.Millisecond)
+				s := w.TCPConn(netip.MustParseAddrPort("10.1.1.10:40003"), netip.MustParseAddrPort("10.1.1.31:22"), 2000, 6000)
+				if err := s.Handshake(true, true); err != nil {
+					return err
+				}
+				if err := s.Send(false, []byte("SSH-2.0-OpenSSH_9.6\r\n")); err != nil {
+					return err
+				}
+				if err := s.Send(true, ProposalV1R()); err != nil {
+					return err
+				}
+				if err := s.Send(false, []byte("Invalid SSH identification string.\r\n")); err != nil {
+					return err
+				}
+				if err := s.FIN(false); err != nil {
+					return err
+				}
+				if err := s.RST(true); err != nil {
+					return err
+				}
+				// Echo service: the Proposal comes back.
+				w.Advance(10 * time.Millisecond)
+				e := w.TCPConn(netip.MustParseAddrPort("10.1.1.10:40004"), netip.MustParseAddrPort("10.1.1.32:7"), 3000, 7000)
+				if err := e.Handshake(true, true); err != nil {
+					return err
+				}
+				p := ProposalV2R()
+				if err := e.Send(true, p); err != nil {
+					return err
+				}
+				if err := e.Send(false, p); err != nil {
+					return err
+				}
+				return e.RST(true)
+			},
+		},
 	}
 }

@@ -9,6 +9,9 @@ type Options struct {
 	NetNS string
 	// SkipSMC leaves out the SMC netlink queries.
 	SkipSMC bool
+	// ProcRoot, when set, is a directory read instead of the live /proc for
+	// the files of procnet.Files (a copy of /proc, or a test tree).
+	ProcRoot string
 }
 
 // Collect takes a snapshot now: SMC generic netlink state and smc_diag
@@ -16,6 +19,12 @@ type Options struct {
 // namespace opts.NetNS. Raw bytes are kept in Snapshot.Raw and the parsed
 // view is built from them. An absent SMC module is reported in
 // Snapshot.SMC.Note, not as an error. Linux only.
+//
+// Every source is independent: a /proc file that is missing (unless
+// procnet.Optional), unreadable, empty or malformed, or a failed netlink
+// query, is recorded in Snapshot.SourceErrors and the others are still
+// collected. Snapshot.Failed reports that no source could be used. The
+// error is for the namespace switch and cancellation only.
 func Collect(ctx context.Context, opts Options) (*Snapshot, error) {
 	return collect(ctx, opts)
 }

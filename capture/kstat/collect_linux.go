@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -99,6 +100,36 @@ func (f threadProcFS) Open(name string) (fs.File, error) { return os.Open(f.path
 // 512-byte buffer.
 func (f threadProcFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(f.path(name)) }
 
+// dirProcFS serves procnet.Files from a directory standing in for /proc.
+type dirProcFS string
+
+func (d dirProcFS) Open(name string) (fs.File, error) {
+	return os.Open(filepath.Join(string(d), filepath.FromSlash(name)))
+}
+
+func (d dirProcFS) ReadFile(name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(string(d), filepath.FromSlash(name)))
+}
+
+// readProc reads every file of procnet.Files from fsys into s.Raw, and
+// records the files it could not read in s.SourceErrors.
+func (s *Snapshot) readProc(fsys fs.FS) {
+	for _, name := range procnet.Files {
+		b, err := fs.ReadFile(fsys, name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if !procnet.Optional[name] {
+				s.AddSourceError("/proc/"+name, StageRead, "missing (file does not exist)")
+			}
+			continue
+		case err != nil:
+			s.AddSourceError("/proc/"+name, StageRead, err.Error())
+			continue
+		}
+		s.Raw = append(s.Raw, RawSource{Kind: KindProc, Name: name, Text: string(b)})
+	}
+}
+
 func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
 	s := &Snapshot{
 		Schema:    Schema,
@@ -109,7 +140,11 @@ func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
 	}
 	s.Hostname, _ = os.Hostname()
 	s.Interfaces = interfaceNames()
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+	proc := "/proc"
+	if opts.ProcRoot != "" {
+		proc = opts.ProcRoot
+	}
+	if b, err := os.ReadFile(filepath.Join(proc, "sys/kernel/osrelease")); err == nil {
 		s.Kernel = strings.TrimSpace(string(b))
 	}
 	if !opts.SkipSMC {
@@ -121,18 +156,11 @@ func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
 			s.collectPNET()
 		}
 	}
-	fsys := threadProcFS{}
-	for _, name := range procnet.Files {
-		b, err := fs.ReadFile(fsys, name)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			s.Errors = append(s.Errors, fmt.Sprintf("/proc/%s: %v", name, err))
-			continue
-		}
-		s.Raw = append(s.Raw, RawSource{Kind: KindProc, Name: name, Text: string(b)})
+	var fsys fs.FS = threadProcFS{}
+	if opts.ProcRoot != "" {
+		fsys = dirProcFS(opts.ProcRoot)
 	}
+	s.readProc(fsys)
 	if err := s.Decode(); err != nil {
 		return nil, err
 	}
@@ -142,14 +170,14 @@ func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
 func (s *Snapshot) collectSMC() {
 	c, err := smcnl.Dial()
 	if err != nil {
-		s.Errors = append(s.Errors, "generic netlink: "+err.Error())
+		s.AddSourceError("SMC_GEN_NETLINK", StageRead, "generic netlink unavailable: "+err.Error())
 		s.SMC.Note = "generic netlink unavailable: " + err.Error()
 		return
 	}
 	res, err := smcnl.Query(c)
 	c.Close()
 	if err != nil {
-		s.Errors = append(s.Errors, "SMC_GEN_NETLINK: "+err.Error())
+		s.AddSourceError("SMC_GEN_NETLINK", StageRead, "query failed: "+err.Error())
 		s.SMC.Note = "SMC_GEN_NETLINK query failed: " + err.Error()
 		return
 	}
@@ -159,13 +187,13 @@ func (s *Snapshot) collectSMC() {
 	}
 	d, err := smcnl.DialDiag()
 	if err != nil {
-		s.Errors = append(s.Errors, "sock_diag: "+err.Error())
+		s.AddSourceError("smc_diag", StageRead, "sock_diag unavailable: "+err.Error())
 		return
 	}
 	raw, errno, err := smcnl.QueryDiag(d)
 	d.Close()
 	if err != nil {
-		s.Errors = append(s.Errors, "smc_diag: "+err.Error())
+		s.AddSourceError("smc_diag", StageRead, "query failed: "+err.Error())
 		return
 	}
 	if errno == int32(unix.ENOENT) && !s.SMC.Available {

@@ -21,9 +21,20 @@
 //	  "tools":      parsed tool text that has no /proc equivalent (ss skmem, ethtool -S, smcr stats),
 //	  "raw":        [{"kind": "genl"|"sock_diag"|"proc"|"text", "name": ... (genl: the command, or
 //	                  "SMC_PNETID_GET" for the SMC_PNETID family), "errno": n,
-//	                  "base64": netlink bytes, "text": file text}],
-//	  "errors":     non-fatal problems met while collecting
+//	                  "base64": netlink bytes, "text": file text,
+//	                  "error": why it could not be parsed, "cut_from": size before the cut}],
+//	  "errors":     non-fatal problems met while collecting (older files),
+//	  "source_errors": [{"source": "/proc/net/snmp"|"SMC_GEN_NETLINK"|"SMC_PNETID"|"smc_diag"|...,
+//	                  "stage": "read"|"parse", "error": why}]
 //	}
+//
+// Every source is independent. A source that cannot be read (a /proc file
+// that is missing, unless procnet.Optional, or unreadable; a failed netlink
+// query) or parsed (empty or malformed: the error names the line) is listed
+// in "source_errors" and the others are still collected and decoded. The
+// bytes of a source that failed to parse stay in "raw" with its "error", cut
+// to MaxFailedRaw bytes ("cut_from" gives the size before the cut).
+// Snapshot.Failed reports that no source at all could be used.
 //
 // The "raw" list keeps every source byte: netlink replies exactly as read
 // from the socket (nlmsghdr included, base64) and /proc or tool text. The
@@ -34,7 +45,8 @@
 //
 // [Snapshot.WriteTables] prints the tables of smcss, smcr/smcd device,
 // linkgroup (and link-show), stats, info, ueid/seid and smc_pnet -s in
-// smc-tools' layouts; [Snapshot.Tables] is the same in JSON. A snapshot
+// smc-tools' layouts; [Snapshot.Tables] is the same in JSON (with the
+// snapshot's "source_errors", since a table they feed may be empty). A snapshot
 // taken from saved tool text has no time ([Snapshot.TimeText] says "time
 // unknown"). [Diff] carries the interval's smcr/smcd stats tables and the
 // sockets that fell back ([NewFallbacks]).

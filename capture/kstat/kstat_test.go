@@ -254,10 +254,12 @@ func FuzzReadSnapshot(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{"schema":"smcdump.kstat/v1","raw":[{"kind":"proc","name":"net/snmp","text":"Udp: A\nUdp: 1\n"}]}`))
+	f.Add([]byte(`{"schema":"smcdump.kstat/v1","raw":[{"kind":"proc","name":"net/netstat","text":"TcpExt: A B\nTcpExt: 1\n","error":"x","cut_from":99},{"kind":"proc","name":"net/snmp","text":""}],"source_errors":[{"source":"/proc/net/dev","stage":"read","error":"missing"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := ReadSnapshot(bytes.NewReader(b))
 		if err == nil {
 			s.Flat()
+			s.Failed()
 			_ = s.WriteText(&bytes.Buffer{})
 			o := AllTables()
 			o.Detail = 2

@@ -16,7 +16,8 @@ import (
 
 // collectPNET dumps the PNET table (generic netlink family SMC_PNETID,
 // command SMC_PNETID_GET, what `smc_pnet -s` shows) and keeps the raw reply.
-// A kernel without the family (no smc module) adds nothing.
+// A kernel without the family (no smc module) adds nothing; a failed query
+// is recorded in s.SourceErrors as source "SMC_PNETID".
 func (s *Snapshot) collectPNET() {
 	c, err := smcnl.Dial()
 	if err != nil {
@@ -28,12 +29,12 @@ func (s *Snapshot) collectPNET() {
 		return
 	}
 	if err != nil {
-		s.Errors = append(s.Errors, "SMC_PNETID: "+err.Error())
+		s.AddSourceError("SMC_PNETID", StageRead, err.Error())
 		return
 	}
 	req := genetlink.Message{Header: genetlink.Header{Command: 1, Version: 1}} // SMC_PNETID_GET
 	if _, err := c.Send(req, fam.ID, netlink.Request|netlink.Dump); err != nil {
-		s.Errors = append(s.Errors, "SMC_PNETID: "+err.Error())
+		s.AddSourceError("SMC_PNETID", StageRead, err.Error())
 		return
 	}
 	_, msgs, err := c.Receive()
@@ -41,7 +42,7 @@ func (s *Snapshot) collectPNET() {
 	if err != nil {
 		var en syscall.Errno
 		if !errors.As(err, &en) {
-			s.Errors = append(s.Errors, "SMC_PNETID: "+err.Error())
+			s.AddSourceError("SMC_PNETID", StageRead, err.Error())
 			return
 		}
 		r.Errno = int32(en)

@@ -47,11 +47,25 @@ func ReadRawDir(fsys fs.FS) (*Snapshot, error) {
 		order = binary.BigEndian
 	}
 	var raw []RawSource
+	var failed []SourceError
 	smc := false
 	for _, f := range idx.Files {
 		data, err := fs.ReadFile(fsys, f.File)
 		if err != nil {
-			return nil, err
+			// One unreadable source does not hide the others.
+			name := f.File
+			switch {
+			case f.Kind == "proc" && f.Source != "":
+				name = f.Source
+			case f.Kind == "genl" && f.Family == "SMC_PNETID":
+				name = "SMC_PNETID"
+			case f.Kind == "genl" && f.CommandName != "":
+				name = "SMC_GEN_NETLINK " + f.CommandName
+			case f.Kind == "sock_diag":
+				name = "smc_diag"
+			}
+			failed = append(failed, SourceError{Source: name, Stage: StageRead, Error: err.Error()})
+			continue
 		}
 		switch {
 		case f.Kind == "genl" && f.Family == smcnl.FamilyName:
@@ -81,6 +95,7 @@ func ReadRawDir(fsys fs.FS) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.SourceErrors = append(failed, s.SourceErrors...)
 	s.Source = "raw directory"
 	s.Hostname, s.Kernel, s.NetNS = idx.Hostname, idx.Kernel, idx.NetNS
 	if t, err := time.Parse(time.RFC3339Nano, idx.Time); err == nil {

@@ -42,6 +42,17 @@ func (s *Snapshot) WriteText(w io.Writer) error {
 		ew.printf(", read from %s", s.Source)
 	}
 	ew.printf("\n\n")
+	if len(s.SourceErrors) > 0 {
+		what := "the other sources are complete"
+		if s.Failed() {
+			what = "no source could be used"
+		}
+		ew.printf("Sources not used: %d (%s)\n", len(s.SourceErrors), what)
+		for _, e := range s.SourceErrors {
+			ew.printf("    %s: %s error: %s\n", e.Source, e.Stage, e.Error)
+		}
+		ew.printf("\n")
+	}
 	s.writeSMC(ew)
 	s.writeProc(ew)
 	for _, e := range s.Errors {
@@ -110,6 +121,10 @@ func (s *Snapshot) defaultTables() TableSet {
 
 func (s *Snapshot) writeProc(ew *errWriter) {
 	p := s.Proc
+	if e, bad := s.SourceError("/proc/net/snmp"); bad && (p == nil || p.SNMP["Udp"] == nil) {
+		// Say so rather than leave the section out.
+		ew.printf("Udp:\n    not in this snapshot: /proc/net/snmp %s error: %s\n", e.Stage, e.Error)
+	}
 	if p == nil {
 		return
 	}

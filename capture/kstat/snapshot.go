@@ -32,6 +32,46 @@ type RawSource struct {
 	Errno int32  `json:"errno,omitempty"`  // kernel error for this request
 	Bytes []byte `json:"base64,omitempty"` // binary sources (netlink)
 	Text  string `json:"text,omitempty"`   // text sources
+	// Error is why the source could not be parsed. Its bytes are then kept
+	// for debugging, cut to MaxFailedRaw bytes; CutFrom is the size before
+	// the cut (0: not cut).
+	Error   string `json:"error,omitempty"`
+	CutFrom int    `json:"cut_from,omitempty"`
+}
+
+// MaxFailedRaw bounds the bytes kept of a source that failed to parse.
+const MaxFailedRaw = 64 << 10
+
+// Stages of a SourceError.
+const (
+	StageRead  = "read"  // collecting the source failed (missing, permission, I/O)
+	StageParse = "parse" // its bytes are empty or malformed
+)
+
+// SourceError is one source that could not be used. Every source is
+// independent: the others are still collected and decoded.
+type SourceError struct {
+	// Source names it as a user knows it: "/proc/net/snmp",
+	// "SMC_GEN_NETLINK", "smc_diag", or the tool format of a text input.
+	Source string `json:"source"`
+	Stage  string `json:"stage"` // StageRead or StageParse
+	Error  string `json:"error"`
+}
+
+func (e SourceError) String() string { return e.Source + ": " + e.Error }
+
+// sourceName is how a user knows a raw source.
+func sourceName(r RawSource) string {
+	switch r.Kind {
+	case KindProc:
+		return "/proc/" + r.Name
+	case KindGenl:
+		if r.Name == pnetCommand {
+			return "SMC_PNETID"
+		}
+		return "SMC_GEN_NETLINK " + r.Name
+	}
+	return r.Name
 }
 
 // SMCState is the SMC part of a snapshot.
@@ -62,7 +102,40 @@ type Snapshot struct {
 	Proc       *procnet.Tree     `json:"proc,omitempty"`
 	Tools      *toolfmt.Data     `json:"tools,omitempty"`
 	Raw        []RawSource       `json:"raw,omitempty"`
-	Errors     []string          `json:"errors,omitempty"`
+	// Errors are problems recorded by older smcdump versions (still shown);
+	// newer ones record SourceErrors.
+	Errors []string `json:"errors,omitempty"`
+	// SourceErrors lists the sources that could not be used, with why.
+	SourceErrors []SourceError `json:"source_errors,omitempty"`
+}
+
+// AddSourceError records a source that could not be used.
+func (s *Snapshot) AddSourceError(source, stage, msg string) {
+	s.SourceErrors = append(s.SourceErrors, SourceError{Source: source, Stage: stage, Error: msg})
+}
+
+// SourceError returns the error recorded for source ("/proc/net/snmp"), if any.
+func (s *Snapshot) SourceError(source string) (SourceError, bool) {
+	for _, e := range s.SourceErrors {
+		if e.Source == source {
+			return e, true
+		}
+	}
+	return SourceError{}, false
+}
+
+// Failed reports whether no source at all could be used: every source
+// failed (and none was merely absent, like an unloaded SMC module).
+func (s *Snapshot) Failed() bool {
+	if len(s.SourceErrors) == 0 {
+		return false
+	}
+	for _, r := range s.Raw {
+		if r.Error == "" && r.CutFrom == 0 && r.Errno == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Order returns the byte order of the raw bytes.
@@ -96,25 +169,48 @@ func (s *Snapshot) MarshalJSON() ([]byte, error) {
 }
 
 // Decode rebuilds the parsed members of s (SMC info and sockets, /proc tree,
-// tool data) from s.Raw using s.ByteOrder. Errors name the raw source.
+// tool data) from s.Raw using s.ByteOrder. Each raw source is independent:
+// one that cannot be parsed is recorded in s.SourceErrors (stage "parse",
+// naming the source and the line) and in its RawSource.Error, its bytes are
+// cut to MaxFailedRaw, and the others are still decoded. Errors of stage
+// "read" (recorded while collecting) are kept. Decode itself does not fail.
 func (s *Snapshot) Decode() error {
 	order := s.Order()
 	s.SMC.Info, s.SMC.Sockets, s.SMC.Unsupported, s.SMC.PNET = nil, nil, nil, nil
 	s.Proc, s.Tools = nil, nil
+	kept := s.SourceErrors[:0]
+	for _, e := range s.SourceErrors {
+		if e.Stage != StageParse {
+			kept = append(kept, e)
+		}
+	}
+	s.SourceErrors = kept
 	var replies []smcnl.Reply
-	for i, r := range s.Raw {
+	var genl []int // raw indexes of replies
+	for i := range s.Raw {
+		r := &s.Raw[i]
+		if r.CutFrom > 0 {
+			// Cut when it failed before: not decodable any more.
+			msg := r.Error
+			if msg == "" {
+				msg = "malformed"
+			}
+			s.AddSourceError(sourceName(*r), StageParse, fmt.Sprintf("%s (raw bytes kept: first %d of %d)", msg, len(r.Text)+len(r.Bytes), r.CutFrom))
+			continue
+		}
+		r.Error = ""
+		var err error
 		switch r.Kind {
 		case KindGenl:
 			if r.Name == pnetCommand {
 				if r.Errno != 0 {
 					continue
 				}
-				p, err := decodePNET(r.Bytes, order)
-				if err != nil {
-					return fmt.Errorf("raw[%d] %s: %w", i, r.Name, err)
+				var p []toolfmt.PNETRow
+				if p, err = decodePNET(r.Bytes, order); err == nil {
+					s.SMC.PNET = p
 				}
-				s.SMC.PNET = p
-				continue
+				break // a failure is recorded below
 			}
 			cmd, ok := smcnl.CommandByName(r.Name)
 			if !ok {
@@ -125,38 +221,65 @@ func (s *Snapshot) Decode() error {
 				continue
 			}
 			replies = append(replies, smcnl.Reply{Command: cmd, Raw: r.Bytes})
+			genl = append(genl, i)
+			continue
 		case KindSockDiag:
 			if r.Errno != 0 {
 				continue
 			}
-			socks, err := smcnl.ParseDiag(r.Bytes, order)
-			if err != nil {
-				return fmt.Errorf("raw[%d] %s: %w", i, r.Name, err)
+			var socks []smcnl.Socket
+			if socks, err = smcnl.ParseDiag(r.Bytes, order); err == nil {
+				s.SMC.Sockets = socks
 			}
-			s.SMC.Sockets = socks
 		case KindProc:
-			if s.Proc == nil {
-				s.Proc = &procnet.Tree{}
-			}
-			if err := s.Proc.Parse(r.Name, []byte(r.Text), order); err != nil {
-				return fmt.Errorf("raw[%d] %s: %w", i, r.Name, err)
+			t := &procnet.Tree{}
+			if err = t.Parse(r.Name, []byte(r.Text), order); err == nil {
+				if s.Proc == nil {
+					s.Proc = &procnet.Tree{}
+				}
+				mergeTree(s.Proc, t)
 			}
 		case KindText:
-			d, err := toolfmt.Parse(toolfmt.Format(r.Name), strings.NewReader(r.Text))
-			if err != nil {
-				return fmt.Errorf("raw[%d] %s: %w", i, r.Name, err)
+			var d *toolfmt.Data
+			if d, err = toolfmt.Parse(toolfmt.Format(r.Name), strings.NewReader(r.Text)); err == nil {
+				s.mergeTool(d)
 			}
-			s.mergeTool(d)
+		default:
+			continue
+		}
+		if err != nil {
+			s.failRaw(i, err)
 		}
 	}
 	if len(replies) > 0 {
 		in, err := smcnl.Decode(replies, order)
 		if err != nil {
-			return err
+			// The replies are decoded together: name them all.
+			for _, i := range genl {
+				s.failRaw(i, err)
+			}
+		} else {
+			s.SMC.Info = in
 		}
-		s.SMC.Info = in
 	}
 	return nil
+}
+
+// failRaw records that raw source i could not be parsed and bounds the bytes
+// kept of it.
+func (s *Snapshot) failRaw(i int, err error) {
+	r := &s.Raw[i]
+	r.Error = err.Error()
+	if n := len(r.Text) + len(r.Bytes); n > MaxFailedRaw {
+		r.CutFrom = n
+		if len(r.Text) > MaxFailedRaw {
+			r.Text = r.Text[:MaxFailedRaw]
+		}
+		if len(r.Bytes) > MaxFailedRaw {
+			r.Bytes = append([]byte(nil), r.Bytes[:MaxFailedRaw]...)
+		}
+	}
+	s.AddSourceError(sourceName(*r), StageParse, r.Error)
 }
 
 // mergeTool folds parsed tool text into the snapshot: counters that /proc
@@ -204,6 +327,12 @@ func mergeTree(dst, src *procnet.Tree) {
 	mergeCounters(&dst.SNMP, src.SNMP)
 	mergeCounters(&dst.SNMP6, src.SNMP6)
 	mergeCounters(&dst.Netstat, src.Netstat)
+	for k, v := range src.Signed {
+		if dst.Signed == nil {
+			dst.Signed = procnet.Signed{}
+		}
+		dst.Signed[k] = v
+	}
 	dst.Sockets = append(dst.Sockets, src.Sockets...)
 	dst.Dev = append(dst.Dev, src.Dev...)
 	dst.Softnet = append(dst.Softnet, src.Softnet...)
@@ -263,11 +392,14 @@ func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Snapshot{Schema: Schema, ByteOrder: "little", Source: string(f),
-		Raw: []RawSource{{Kind: KindText, Name: string(f), Text: string(b)}}}
-	if err := s.Decode(); err != nil {
+	// The one source of a tool text file: its parse error is the error.
+	d, err := toolfmt.Parse(f, bytes.NewReader(b))
+	if err != nil {
 		return nil, err
 	}
+	s := &Snapshot{Schema: Schema, ByteOrder: "little", Source: string(f),
+		Raw: []RawSource{{Kind: KindText, Name: string(f), Text: string(b)}}}
+	s.mergeTool(d)
 	return s, nil
 }
 

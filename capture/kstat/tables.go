@@ -61,7 +61,7 @@ func (s *Snapshot) ifName() toolfmt.IfName {
 // than read from saved tool text).
 func (s *Snapshot) fromKernel(kind string) bool {
 	for _, r := range s.Raw {
-		if r.Kind == kind && r.Errno == 0 {
+		if r.Kind == kind && r.Errno == 0 && r.Error == "" && r.CutFrom == 0 {
 			return true
 		}
 	}
@@ -84,6 +84,9 @@ type Tables struct {
 	UEIDs       []string               `json:"ueids,omitempty"`
 	SEID        *smcnl.SEIDInfo        `json:"seid,omitempty"`
 	PNET        []toolfmt.PNETRow      `json:"pnet,omitempty"`
+	// SourceErrors are the snapshot's sources that could not be used: a
+	// table they feed may be missing or empty because of them.
+	SourceErrors []SourceError `json:"source_errors,omitempty"`
 }
 
 // TimeText is the snapshot time for people: RFC 3339 in UTC, or "time
@@ -98,7 +101,7 @@ func (s *Snapshot) TimeText() string {
 // Tables builds the selected tables from s: from the kernel's netlink
 // replies when s has them, else from saved smc-tools text.
 func (s *Snapshot) Tables(o TableSet) *Tables {
-	t := &Tables{TakenAt: s.TimeText()}
+	t := &Tables{TakenAt: s.TimeText(), SourceErrors: s.SourceErrors}
 	in := s.SMC.Info
 	if in == nil {
 		in = &smcnl.Info{}

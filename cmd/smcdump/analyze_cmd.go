@@ -79,7 +79,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met.`
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.json, "json", false, "print the report as JSON (schema smcdump.analyze/v1, see README)")
-	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, unverified (SMC-R link not verifiable and TCP silent after the Confirm), any, loss[=N] (messages missing in the capture), drops (kernel counters show the receiving host dropped datagrams) (comma-separated)")
+	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, unverified (SMC-R link not verifiable and TCP silent after the Confirm), option-echoed (a server echoed the SMC option without being an SMC listener), any, loss[=N] (messages missing in the capture), drops (kernel counters show the receiving host dropped datagrams) (comma-separated)")
 	f.BoolVarP(&o.all, "all", "a", false, "also list plain TCP connections (no SMC option on the SYN)")
 	f.StringVar(&o.evidence, "evidence", "auto", "per-connection evidence: auto (when ≤ 25 connections), yes, no")
 	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis")
@@ -210,7 +210,7 @@ func loadSnapshot(path string) (*kstat.Snapshot, error) {
 	return kstat.ReadSnapshot(f)
 }
 
-var gateNames = []string{"fallback", "decline", "timeout", "error", "unknown", "unverified", "any", "loss", "drops"}
+var gateNames = []string{"fallback", "decline", "timeout", "error", "unknown", "unverified", "option-echoed", "any", "loss", "drops"}
 
 // gates holds the --fail-on conditions; lossLimit is N of loss=N.
 type gates struct {
@@ -280,6 +280,10 @@ func checkGates(rep *analyze.Report, gs gates) string {
 			count["decline"] += g.Count
 		case analyze.ReasonNoAccept, analyze.ReasonNoConfirm, analyze.ReasonNoProposal, analyze.ReasonAborted:
 			count["timeout"] += g.Count
+		case analyze.ReasonOptionEchoed:
+			// A handshake error (counted by error and any), not a
+			// fallback: the client fails the connection with EPROTO.
+			count["option-echoed"] += g.Count
 		}
 	}
 	count["any"] = count["fallback"] + count["error"] + count["unknown"]

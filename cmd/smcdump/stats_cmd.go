@@ -38,6 +38,19 @@ type statsFlags struct {
 // collectSnapshot is kstat.Collect; tests may replace it.
 var collectSnapshot = kstat.Collect
 
+// codeNoSource: stats could not use any source (every /proc file and the
+// SMC netlink queries failed); the snapshot with the errors is still printed.
+const codeNoSource = 5
+
+// failedSnapshot returns the exit error for a snapshot of which no source
+// could be used, nil otherwise.
+func failedSnapshot(s *kstat.Snapshot) error {
+	if !s.Failed() {
+		return nil
+	}
+	return &exitError{codeNoSource, fmt.Errorf("no kernel counter source could be used (%d failed, listed in the snapshot)", len(s.SourceErrors))}
+}
+
 func newStatsCmd() *cobra.Command {
 	var f statsFlags
 	cmd := &cobra.Command{
@@ -49,6 +62,14 @@ devices, SMC sockets (smc_diag), /proc/net/snmp, snmp6, netstat, udp/tcp
 socket queues and drops, /proc/net/dev and softnet_stat.
 
 Without the SMC kernel module the SMC section says so; the rest still works.
+Every source is independent: a /proc file that is missing, empty or
+malformed, or a failed netlink query, is listed with its reason (text:
+"Sources not used"; JSON: "source_errors") and its bytes are kept (up to
+64 KiB) in "raw"; the other sources are still shown.
+
+Exit status: 0 snapshot taken (some sources may have failed: see the list),
+1 error (cannot read the -r input, cannot enter the namespace), 2 usage,
+5 no source at all could be used (the snapshot with the errors is printed).
 
   smcdump stats                        one snapshot, human readable
   smcdump stats --json -o before.json  save a snapshot (schema smcdump.kstat/v1)
@@ -199,9 +220,15 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 			return err
 		}
 		if tables.Any() {
-			return printTables(w, s, tables, f.json)
+			if err := printTables(w, cmd.ErrOrStderr(), s, tables, f.json); err != nil {
+				return err
+			}
+			return failedSnapshot(s)
 		}
-		return printSnapshot(w, s, f.json)
+		if err := printSnapshot(w, s, f.json); err != nil {
+			return err
+		}
+		return failedSnapshot(s)
 	}
 
 	opts := kstat.Options{NetNS: f.netns}
@@ -214,15 +241,25 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 	}
 	if f.watch == 0 {
 		if tables.Any() {
-			if err := printTables(w, prev, tables, f.json); err != nil {
+			if err := printTables(w, cmd.ErrOrStderr(), prev, tables, f.json); err != nil {
 				return err
 			}
-			return closeSave(save)
+			if err := closeSave(save); err != nil {
+				return err
+			}
+			return failedSnapshot(prev)
 		}
 		if err := printSnapshot(w, prev, f.json); err != nil {
 			return err
 		}
-		return closeSave(save)
+		if err := closeSave(save); err != nil {
+			return err
+		}
+		return failedSnapshot(prev)
+	}
+	if err := failedSnapshot(prev); err != nil {
+		printSnapshot(w, prev, f.json)
+		return err
 	}
 	if !f.json {
 		fmt.Fprintf(w, "watching kernel counters every %s", f.watch)
@@ -233,6 +270,7 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 			fmt.Fprintf(w, "; SMC: %s", prev.SMC.Note)
 		}
 		fmt.Fprintln(w)
+		writeSourceErrors(w, nil, prev)
 	}
 	g := kstat.GrowthTracker{MinIntervals: f.growRuns}
 	t := time.NewTicker(f.watch)
@@ -253,6 +291,10 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 		if err := saveSnap(cur); err != nil {
 			return err
 		}
+		if err := failedSnapshot(cur); err != nil {
+			printSnapshot(w, cur, f.json)
+			return err
+		}
 		d := kstat.Diff(prev, cur)
 		grow := g.Observe(d)
 		if f.json {
@@ -266,12 +308,32 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 			if _, err := w.Write(append(b, '\n')); err != nil {
 				return err
 			}
-		} else if err := kstat.WriteDelta(w, d, grow); err != nil {
-			return err
+		} else {
+			if err := kstat.WriteDelta(w, d, grow); err != nil {
+				return err
+			}
+			writeSourceErrors(w, prev, cur)
 		}
 		prev = cur
 	}
 	return closeSave(save)
+}
+
+// writeSourceErrors prints, in --watch text mode, the sources of cur that
+// could not be used and were not already reported for prev: their counters
+// are missing from the deltas.
+func writeSourceErrors(w io.Writer, prev, cur *kstat.Snapshot) {
+	seen := map[string]bool{}
+	if prev != nil {
+		for _, e := range prev.SourceErrors {
+			seen[e.String()] = true
+		}
+	}
+	for _, e := range cur.SourceErrors {
+		if !seen[e.String()] {
+			fmt.Fprintf(w, "    source not used: %s: %s error: %s\n", e.Source, e.Stage, e.Error)
+		}
+	}
 }
 
 func closeSave(c io.Closer) error {

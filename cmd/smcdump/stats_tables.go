@@ -41,9 +41,15 @@ func tablesFromFlags(f statsFlags) (kstat.TableSet, error) {
 	return t, nil
 }
 
-// printTables prints the selected smc-tools tables of s, or their JSON.
-func printTables(w io.Writer, s *kstat.Snapshot, t kstat.TableSet, asJSON bool) error {
+// printTables prints the selected smc-tools tables of s, or their JSON
+// (which lists the sources that could not be used in "source_errors"). In
+// text the sources that could not be used are named on errw, so that w holds
+// only the tables, in smc-tools' layout.
+func printTables(w, errw io.Writer, s *kstat.Snapshot, t kstat.TableSet, asJSON bool) error {
 	if !asJSON {
+		for _, e := range s.SourceErrors {
+			fmt.Fprintf(errw, "smcdump: source not used: %s: %s error: %s\n", e.Source, e.Stage, e.Error)
+		}
 		if !s.SMC.Available && s.SMC.Note != "" && len(s.SMC.Sockets) == 0 {
 			fmt.Fprintf(w, "SMC: %s\n\n", s.SMC.Note)
 		}

@@ -75,7 +75,7 @@ func ParseDev(file string, r io.Reader) ([]Interface, error) {
 		out = append(out, it)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, perr(file, n+1, "", "read: %v", err)
+		return nil, ScanError(file, n+1, err)
 	}
 	return out, nil
 }
@@ -130,7 +130,7 @@ func ParseSoftnet(file string, r io.Reader) ([]SoftnetCPU, error) {
 		out = append(out, c)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, perr(file, n+1, "", "read: %v", err)
+		return nil, ScanError(file, n+1, err)
 	}
 	return out, nil
 }

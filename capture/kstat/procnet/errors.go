@@ -17,8 +17,12 @@ type ParseError struct {
 	Msg  string // what is wrong
 }
 
-// Error implements error: `FILE:LINE: MSG: "TEXT"`.
+// Error implements error: `FILE:LINE: MSG: "TEXT"` (without the text when
+// there is none).
 func (e *ParseError) Error() string {
+	if e.Text == "" {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
 	return fmt.Sprintf("%s:%d: %s: %q", e.File, e.Line, e.Msg, e.Text)
 }
 

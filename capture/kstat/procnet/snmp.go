@@ -2,6 +2,7 @@ package procnet
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"sort"
 	"strconv"
@@ -37,10 +38,27 @@ func (c Counters) Names() []string {
 // (Tcp.MaxConn is -1 on Linux), keyed "Section.Name".
 type Signed map[string]int64
 
-func newScanner(r io.Reader) *bufio.Scanner {
+// MaxLine is the longest line the parsers accept: an explicit memory bound
+// per line. A longer line is reported as such (ScanError), never as the end
+// of the input.
+const MaxLine = 4 << 20
+
+// NewScanner returns a line scanner bounded by MaxLine.
+func NewScanner(r io.Reader) *bufio.Scanner {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
+	sc.Buffer(make([]byte, 0, 64*1024), MaxLine)
 	return sc
+}
+
+func newScanner(r io.Reader) *bufio.Scanner { return NewScanner(r) }
+
+// ScanError turns the error of a line scanner that stopped at 1-based line
+// line of file into a ParseError: a line longer than MaxLine says so.
+func ScanError(file string, line int, err error) error {
+	if errors.Is(err, bufio.ErrTooLong) {
+		return perr(file, line, "", "line %d longer than %d bytes (the parser's limit)", line, MaxLine)
+	}
+	return perr(file, line, "", "read: %v", err)
 }
 
 // ParsePairs parses a file made of "Section: Name1 Name2 ..." header lines,
@@ -106,7 +124,7 @@ func ParsePairs(file string, r io.Reader) (Counters, Signed, error) {
 		hdr = nil
 	}
 	if err := sc.Err(); err != nil {
-		return nil, nil, perr(file, n+1, "", "read: %v", err)
+		return nil, nil, ScanError(file, n+1, err)
 	}
 	if hdr != nil {
 		return nil, nil, perr(file, hdrLine, hdrSection+":", "header line without value line")
@@ -137,7 +155,7 @@ func ParseFlat(file string, r io.Reader) (Counters, error) {
 		m[f[0]] = v
 	}
 	if err := sc.Err(); err != nil {
-		return nil, perr(file, n+1, "", "read: %v", err)
+		return nil, ScanError(file, n+1, err)
 	}
 	return Counters{"": m}, nil
 }

@@ -116,7 +116,7 @@ func ParseSockets(file, proto string, order binary.ByteOrder, r io.Reader) ([]So
 		out = append(out, s)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, perr(file, n+1, "", "read: %v", err)
+		return nil, ScanError(file, n+1, err)
 	}
 	if idxUID < 0 && n > 0 {
 		return nil, perr(file, 1, "", "no header line")

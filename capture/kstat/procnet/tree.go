@@ -18,6 +18,14 @@ var Files = []string{
 	"sys/net/core/rmem_max", "sys/net/core/rmem_default",
 }
 
+// Optional lists the files of Files that a healthy kernel may lack: the
+// IPv6 ones without IPv6, and the sysctls, which exist only in the initial
+// network namespace. A missing file not listed here is an error.
+var Optional = map[string]bool{
+	"net/snmp6": true, "net/udp6": true, "net/tcp6": true,
+	"sys/net/core/rmem_max": true, "sys/net/core/rmem_default": true,
+}
+
 // Tree is the parsed content of the /proc files in Files.
 type Tree struct {
 	SNMP    Counters `json:"snmp,omitempty"`    // net/snmp
@@ -38,6 +46,10 @@ type Tree struct {
 func (t *Tree) Parse(name string, data []byte, order binary.ByteOrder) error {
 	r := bytes.NewReader(data)
 	base := name[strings.LastIndexByte(name, '/')+1:]
+	if len(bytes.TrimSpace(data)) == 0 {
+		// Every file in Files has content on a running kernel.
+		return perr(name, 1, "", "empty file")
+	}
 	var err error
 	switch base {
 	case "snmp":

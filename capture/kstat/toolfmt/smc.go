@@ -93,8 +93,8 @@ func parseAbbrev(s string) (v uint64, exact bool, ok bool) {
 }
 
 func parseSMCStats(f Format, r io.Reader) (*SMCStatsText, error) {
-	f0 := f
-	l := newLines(r)
+	f0 := f // f is shadowed by the float parsed below
+	l := newLines(f, r)
 	st := &SMCStatsText{Summary: map[string]uint64{}, RX: map[string]uint64{}, TX: map[string]uint64{}, Extras: map[string]uint64{}}
 	sec := ""
 	fbSide := ""
@@ -202,7 +202,7 @@ func parseSMCStats(f Format, r io.Reader) (*SMCStatsText, error) {
 			st.Detail = true
 		}
 	}
-	if err := l.sc.Err(); err != nil {
+	if err := l.err(); err != nil {
 		return nil, err
 	}
 	if st.Tech == "" {
@@ -278,7 +278,7 @@ func parseAddr(s string) netip.AddrPort {
 }
 
 func parseSMCSS(d *Data, r io.Reader) error {
-	l := newLines(r)
+	l := newLines(SMCSS, r)
 	var withR, withD, withDebug bool
 	header := false
 	for {
@@ -395,8 +395,11 @@ func parseSMCSS(d *Data, r io.Reader) error {
 		}
 		d.SMCSockets = append(d.SMCSockets, s)
 	}
+	if err := l.err(); err != nil {
+		return err
+	}
 	if !header {
 		return perr(SMCSS, 1, "", "no header line")
 	}
-	return l.sc.Err()
+	return l.err()
 }

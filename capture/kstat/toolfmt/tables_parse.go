@@ -90,7 +90,7 @@ func isPCIID(s string) bool { return strings.Count(s, ":") >= 1 && strings.Conta
 
 // tableLines iterates over the data lines after the header.
 func tableLines(f Format, r io.Reader, header bool, fn func(n int, line string, fs []string) error) error {
-	l := newLines(r)
+	l := newLines(f, r)
 	seen := !header
 	for {
 		line, ok := l.next()
@@ -108,7 +108,7 @@ func tableLines(f Format, r io.Reader, header bool, fn func(n int, line string, 
 			return err
 		}
 	}
-	if err := l.sc.Err(); err != nil {
+	if err := l.err(); err != nil {
 		return err
 	}
 	if !seen {

@@ -176,13 +176,27 @@ func Detect(b []byte) (Format, error) {
 	return "", perr("input", 1, l0, "unrecognized format (not a smcdump snapshot, smc-tools (smcss, smcr/smcd stats, device, linkgroup, info, seid), smc_pnet -s, netstat -s, nstat, ss -u -a -m, ethtool -S or /proc/net text)")
 }
 
+// detectLine bounds how much of each line format detection looks at.
+const detectLine = 64 << 10
+
+// firstLines returns the first n non-blank lines of b, each cut to
+// detectLine bytes. It splits b in place, so a line of any length is seen
+// (a long first line is not mistaken for empty input).
 func firstLines(b []byte, n int) []string {
 	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
-	for sc.Scan() && len(out) < n {
-		if strings.TrimSpace(sc.Text()) != "" {
-			out = append(out, sc.Text())
+	for len(b) > 0 && len(out) < n {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if len(line) > detectLine {
+			line = line[:detectLine]
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			out = append(out, string(line))
 		}
 	}
 	return out
@@ -244,13 +258,12 @@ func Parse(f Format, r io.Reader) (*Data, error) {
 
 type lineScanner struct {
 	sc *bufio.Scanner
+	f  Format
 	n  int
 }
 
-func newLines(r io.Reader) *lineScanner {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
-	return &lineScanner{sc: sc}
+func newLines(f Format, r io.Reader) *lineScanner {
+	return &lineScanner{sc: procnet.NewScanner(r), f: f}
 }
 
 func (l *lineScanner) next() (string, bool) {
@@ -259,6 +272,15 @@ func (l *lineScanner) next() (string, bool) {
 	}
 	l.n++
 	return l.sc.Text(), true
+}
+
+// err is the scanner's error, naming the format and the line (a line longer
+// than procnet.MaxLine says so instead of ending the input early).
+func (l *lineScanner) err() error {
+	if err := l.sc.Err(); err != nil {
+		return procnet.ScanError(string(l.f), l.n+1, err)
+	}
+	return nil
 }
 
 // --- nstat ---
@@ -315,7 +337,7 @@ func (d *Data) setCounter(name string, v uint64) bool {
 const nstatNote = "nstat prints deltas since its previous run unless -a was given; the text does not say which"
 
 func parseNstat(d *Data, r io.Reader) error {
-	l := newLines(r)
+	l := newLines(Nstat, r)
 	d.ZeroesOmitted = true
 	d.Notes = append(d.Notes, nstatNote)
 	for {
@@ -337,7 +359,7 @@ func parseNstat(d *Data, r io.Reader) error {
 		}
 		d.setCounter(f[0], v) // unknown prefixes are skipped
 	}
-	return l.sc.Err()
+	return l.err()
 }
 
 func parseNstatJSON(d *Data, r io.Reader) error {
@@ -392,7 +414,7 @@ var netstatNumText = regexp.MustCompile(`^(\d+) (.+?)\.?$`)
 var netstatNameNum = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_]*): (\d+)$`)
 
 func parseNetstatS(d *Data, r io.Reader) error {
-	l := newLines(r)
+	l := newLines(NetstatS, r)
 	d.ZeroesOmitted = true
 	d.Proc = &procnet.Tree{}
 	sec := ""
@@ -453,13 +475,13 @@ func parseNetstatS(d *Data, r io.Reader) error {
 		}
 		return perr(NetstatS, l.n, line, "expected \"<number> <text>\" or \"Name: <number>\"")
 	}
-	return l.sc.Err()
+	return l.err()
 }
 
 // --- ss -u -a -m ---
 
 func parseSS(d *Data, r io.Reader) error {
-	l := newLines(r)
+	l := newLines(SSMem, r)
 	header := false
 	for {
 		line, ok := l.next()
@@ -515,10 +537,13 @@ func parseSS(d *Data, r io.Reader) error {
 		}
 		d.SS = append(d.SS, s)
 	}
+	if err := l.err(); err != nil {
+		return err
+	}
 	if !header {
 		return perr(SSMem, 1, "", "no header line")
 	}
-	return l.sc.Err()
+	return l.err()
 }
 
 var skmemItem = regexp.MustCompile(`^([a-z_]+?)(\d+)$`)
@@ -547,7 +572,7 @@ func parseSkmem(t string) (map[string]uint64, error) {
 // --- ethtool -S ---
 
 func parseEthtool(d *Data, r io.Reader) error {
-	l := newLines(r)
+	l := newLines(EthtoolS, r)
 	d.Ethtool = map[string]uint64{}
 	for {
 		line, ok := l.next()
@@ -568,5 +593,5 @@ func parseEthtool(d *Data, r io.Reader) error {
 		}
 		d.Ethtool[strings.TrimSpace(name)] = v
 	}
-	return l.sc.Err()
+	return l.err()
 }
