@@ -139,6 +139,7 @@ func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
 		Source:    "live",
 	}
 	s.Hostname, _ = os.Hostname()
+	s.Interfaces = interfaceNames()
 	proc := "/proc"
 	if opts.ProcRoot != "" {
 		proc = opts.ProcRoot
@@ -151,6 +152,9 @@ func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
 			return nil, err
 		}
 		s.collectSMC()
+		if s.SMC.Available {
+			s.collectPNET()
+		}
 	}
 	var fsys fs.FS = threadProcFS{}
 	if opts.ProcRoot != "" {

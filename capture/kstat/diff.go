@@ -8,6 +8,7 @@ import (
 
 	"github.com/smcdump/smcdump/capture/kstat/procnet"
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
+	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
 )
 
 // Flat returns every numeric counter of s under a dotted name:
@@ -129,6 +130,13 @@ type Delta struct {
 	To       time.Time      `json:"to"`
 	Counters []CounterDelta `json:"counters"` // changed counters, sorted by name
 	Sockets  []SocketDelta  `json:"sockets"`  // every socket of b, in b's order
+	// SMCRStats and SMCDStats are the `smcr stats -d` / `smcd stats -d`
+	// tables of the interval (each counter's increase), when b has kernel
+	// statistics.
+	SMCRStats *toolfmt.SMCStatsText `json:"smcr_stats,omitempty"`
+	SMCDStats *toolfmt.SMCStatsText `json:"smcd_stats,omitempty"`
+	// NewFallbacks are the SMC sockets that appeared in fallback mode.
+	NewFallbacks []FallbackSocket `json:"new_fallbacks,omitempty"`
 }
 
 // Get returns the delta of the counter name (see Snapshot.Flat) and whether
@@ -156,6 +164,8 @@ func Diff(a, b *Snapshot) *Delta {
 		d.Counters = append(d.Counters, counterDelta(name, va, vb))
 	}
 	sort.Slice(d.Counters, func(i, j int) bool { return d.Counters[i].Name < d.Counters[j].Name })
+	d.SMCRStats, d.SMCDStats = StatsDelta(a, b, false, true), StatsDelta(a, b, true, true)
+	d.NewFallbacks = NewFallbacks(a, b)
 	if b.Proc != nil {
 		before := map[string]procnet.Socket{}
 		if a.Proc != nil {

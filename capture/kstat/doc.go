@@ -11,17 +11,20 @@
 //	  "schema":     "smcdump.kstat/v1",
 //	  "taken_at":   RFC 3339 UTC time,
 //	  "hostname":   host name, "kernel": kernel release, "netns": namespace name ("" = the caller's),
+//	  "interfaces": {"<ifindex>": "<name>"} of that namespace (for the Net-Dev columns),
 //	  "byte_order": "little" or "big" (of the host that produced the raw bytes),
 //	  "source":     "live", or the tool format a text file was read as (e.g. "netstat -s"),
 //	  "smc":        {"available": bool, "note": why not, "unsupported": [commands the kernel rejected],
-//	                 "info": parsed SMC_GEN_NETLINK state, "sockets": parsed smc_diag sockets},
+//	                 "info": parsed SMC_GEN_NETLINK state, "sockets": parsed smc_diag sockets,
+//	                 "pnet": the PNET table (SMC_PNETID_GET, what smc_pnet -s shows)},
 //	  "proc":       parsed /proc/net counters, sockets, dev, softnet, rmem_max/rmem_default,
 //	  "tools":      parsed tool text that has no /proc equivalent (ss skmem, ethtool -S, smcr stats),
-//	  "raw":        [{"kind": "genl"|"sock_diag"|"proc"|"text", "name": ..., "errno": n,
+//	  "raw":        [{"kind": "genl"|"sock_diag"|"proc"|"text", "name": ... (genl: the command, or
+//	                  "SMC_PNETID_GET" for the SMC_PNETID family), "errno": n,
 //	                  "base64": netlink bytes, "text": file text,
 //	                  "error": why it could not be parsed, "cut_from": size before the cut}],
 //	  "errors":     non-fatal problems met while collecting (older files),
-//	  "source_errors": [{"source": "/proc/net/snmp"|"SMC_GEN_NETLINK"|"smc_diag"|...,
+//	  "source_errors": [{"source": "/proc/net/snmp"|"SMC_GEN_NETLINK"|"SMC_PNETID"|"smc_diag"|...,
 //	                  "stage": "read"|"parse", "error": why}]
 //	}
 //
@@ -37,6 +40,16 @@
 // from the socket (nlmsghdr included, base64) and /proc or tool text. The
 // parsed members are a convenience; [Decode] and [ReadSnapshot] rebuild them
 // from "raw", so a newer smcdump decodes old files with its newer parsers.
+//
+// # smc-tools tables
+//
+// [Snapshot.WriteTables] prints the tables of smcss, smcr/smcd device,
+// linkgroup (and link-show), stats, info, ueid/seid and smc_pnet -s in
+// smc-tools' layouts; [Snapshot.Tables] is the same in JSON (with the
+// snapshot's "source_errors", since a table they feed may be empty). A snapshot
+// taken from saved tool text has no time ([Snapshot.TimeText] says "time
+// unknown"). [Diff] carries the interval's smcr/smcd stats tables and the
+// sockets that fell back ([NewFallbacks]).
 //
 // Readers must ignore unknown members. Counters absent from a kernel (older
 // versions) are absent from the file, never zero.

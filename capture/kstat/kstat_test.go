@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/smcdump/smcdump/capture/kstat/procnet"
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
+	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
 )
 
 const testdata = "../../testdata/kstat/"
@@ -260,6 +261,23 @@ func FuzzReadSnapshot(f *testing.F) {
 			s.Flat()
 			s.Failed()
 			_ = s.WriteText(&bytes.Buffer{})
+			o := AllTables()
+			o.Detail = 2
+			o.SS = toolfmt.SMCSSOptions{All: true, SMCR: true, Debug: true}
+			_ = s.WriteTables(&bytes.Buffer{}, o)
+			_ = s.Tables(o)
 		}
+	})
+}
+
+// FuzzDecodePNET feeds SMC_PNETID_GET replies (seeded with the lab's REAL
+// dump) to the decoder: it never panics and rejects what it cannot frame.
+func FuzzDecodePNET(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join(testdata, "../lab/out/6.12/snap/c-smcr-link/server-after/genl-pnetid_get.bin")); err == nil {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = decodePNET(b, binary.LittleEndian)
+		_, _ = decodePNET(b, binary.BigEndian)
 	})
 }

@@ -57,6 +57,8 @@ func ReadRawDir(fsys fs.FS) (*Snapshot, error) {
 			switch {
 			case f.Kind == "proc" && f.Source != "":
 				name = f.Source
+			case f.Kind == "genl" && f.Family == "SMC_PNETID":
+				name = "SMC_PNETID"
 			case f.Kind == "genl" && f.CommandName != "":
 				name = "SMC_GEN_NETLINK " + f.CommandName
 			case f.Kind == "sock_diag":
@@ -75,6 +77,14 @@ func ReadRawDir(fsys fs.FS) (*Snapshot, error) {
 			}
 			raw = append(raw, r)
 			smc = true
+		case f.Kind == "genl" && f.Family == "SMC_PNETID" && f.CommandName == pnetCommand:
+			r := RawSource{Kind: KindGenl, Name: pnetCommand, Bytes: data}
+			if _, err := smcnl.SplitMessages(f.File, data, order); err != nil {
+				if ke, ok := err.(*smcnl.KernelError); ok {
+					r.Errno = ke.Errno
+				}
+			}
+			raw = append(raw, r)
 		case f.Kind == "sock_diag":
 			raw = append(raw, RawSource{Kind: KindSockDiag, Name: "smc_diag", Bytes: data})
 		case f.Kind == "proc":

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
+	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
 )
 
 // netstat -s texts (multicast-udp.md 4.3) for the Udp section.
@@ -23,7 +24,11 @@ var udpTexts = []struct{ field, text string }{
 // and softnet drops.
 func (s *Snapshot) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
-	ew.printf("Kernel counters at %s", s.TakenAt.UTC().Format(time.RFC3339))
+	if s.TakenAt.IsZero() {
+		ew.printf("Kernel counters (time unknown: saved tool text carries no timestamp)")
+	} else {
+		ew.printf("Kernel counters at %s", s.TakenAt.UTC().Format(time.RFC3339))
+	}
 	if s.Hostname != "" {
 		ew.printf(" on %s", s.Hostname)
 	}
@@ -69,7 +74,7 @@ func (e *errWriter) printf(format string, a ...any) {
 
 func (s *Snapshot) writeSMC(ew *errWriter) {
 	ew.printf("SMC:\n")
-	if !s.SMC.Available {
+	if !s.SMC.Available && len(s.SMC.Sockets) == 0 && (s.Tools == nil || !s.Tools.HasSMC()) {
 		note := s.SMC.Note
 		if note == "" {
 			note = "no SMC data in this snapshot"
@@ -77,84 +82,41 @@ func (s *Snapshot) writeSMC(ew *errWriter) {
 		ew.printf("    %s\n\n", note)
 		return
 	}
-	in := s.SMC.Info
-	if in == nil {
-		in = &smcnl.Info{}
-	}
-	if si := in.SysInfo; si != nil {
-		ew.printf("    SMC version %d.%d, hostname %q, SEID %q\n", si.Version, si.Release, si.LocalHost, si.SEID)
+	if !s.SMC.Available && s.SMC.Note != "" {
+		ew.printf("    %s\n", s.SMC.Note)
 	}
 	if len(s.SMC.Unsupported) > 0 {
 		ew.printf("    not supported by this kernel: %s\n", strings.Join(s.SMC.Unsupported, ", "))
 	}
-	var hsC, hsS uint64
-	if in.Stats != nil {
-		hsC, hsS = in.Stats.ClientHSErrors, in.Stats.ServerHSErrors
+	o := s.defaultTables()
+	if ew.err == nil {
+		ew.err = s.WriteTables(ew.w, o)
 	}
-	var fb smcnl.FallbackStats
-	if in.Fallback != nil {
-		fb = *in.Fallback
-	}
-	for _, tt := range []struct {
-		name string
-		t    *smcnl.TechStats
-	}{{"SMC-R", statsTech(in, false)}, {"SMC-D", statsTech(in, true)}} {
-		if tt.t == nil {
-			continue
-		}
-		t := tt.t
-		cl, sv := t.ClientV1Succ+t.ClientV2Succ, t.ServerV1Succ+t.ServerV2Succ
-		ew.printf("%s Connections Summary\n", tt.name)
-		ew.printf("  Total connections handled   %12d\n", cl+sv+hsC+hsS+fb.ClientTotal+fb.ServerTotal)
-		ew.printf("  SMC connections             %12d (client %d, server %d)\n", cl+sv, cl, sv)
-		ew.printf("    v1                        %12d\n", t.ClientV1Succ+t.ServerV1Succ)
-		ew.printf("    v2                        %12d\n", t.ClientV2Succ+t.ServerV2Succ)
-		ew.printf("  Handshake errors            %12d (client %d, server %d)\n", hsC+hsS, hsC, hsS)
-		ew.printf("  TCP fallback                %12d (client %d, server %d)\n", fb.ClientTotal+fb.ServerTotal, fb.ClientTotal, fb.ServerTotal)
-		ew.printf("  RX bytes %d, requests %d, buffer full %d\n", t.RxBytes, t.RxCount, t.RxRMB.Full)
-		ew.printf("  TX bytes %d, requests %d, buffer full %d (remote %d), too small %d (remote %d)\n",
-			t.TxBytes, t.TxCount, t.TxRMB.Full, t.TxRMB.FullPeer, t.TxRMB.SizeSmall, t.TxRMB.SizeSmallPeer)
-	}
-	for _, side := range []struct {
-		name string
-		r    []smcnl.ReasonCount
-	}{{"Server", fb.Server}, {"Client", fb.Client}} {
-		if len(side.r) == 0 {
-			continue
-		}
-		r := append([]smcnl.ReasonCount(nil), side.r...)
-		sort.SliceStable(r, func(i, j int) bool { return r[i].Count > r[j].Count })
-		ew.printf("  Fallback reasons (%s)\n", side.name)
-		for _, x := range r {
-			ew.printf("     0x%08x %-12s %12d\n", x.Code, reasonName(x.Code), x.Count)
-		}
-	}
-	ew.printf("  Link groups: %d SMC-R, %d SMC-D; devices: %d SMC-R, %d SMC-D; sockets: %d\n\n",
-		len(in.LinkGroupsR), len(in.LinkGroupsD), len(in.DevicesR), len(in.DevicesD), len(s.SMC.Sockets))
+	ew.printf("\n")
 }
 
-func statsTech(in *smcnl.Info, d bool) *smcnl.TechStats {
-	if in.Stats == nil {
-		return nil
+// defaultTables selects what `smcdump stats` shows without selectors: every
+// table the snapshot has data for.
+func (s *Snapshot) defaultTables() TableSet {
+	o := AllTables()
+	in := s.SMC.Info
+	if in == nil {
+		in = &smcnl.Info{}
 	}
-	if d {
-		return in.Stats.SMCD
+	tl := s.Tools
+	if tl == nil {
+		tl = &toolfmt.Data{}
 	}
-	return in.Stats.SMCR
-}
-
-// reasonName returns the smc-tools name of a fallback reason code.
-func reasonName(code uint32) string {
-	names := make([]string, 0, 1)
-	for _, n := range reasonNames() {
-		if n.code == code {
-			names = append(names, n.name)
-		}
-	}
-	if len(names) == 0 {
-		return "[unknown]"
-	}
-	return names[0]
+	o.Info = in.SysInfo != nil || tl.Info != nil
+	o.EID = len(in.UEIDs) > 0 || in.SEID != nil || len(tl.UEIDs) > 0 || tl.SEID != nil
+	o.PNET = len(s.SMC.PNET) > 0 || len(tl.PNET) > 0
+	o.Devices = in.DevicesR != nil || in.DevicesD != nil || len(tl.DevicesR)+len(tl.DevicesD) > 0 || s.fromKernel(KindGenl)
+	o.LinkGroups = len(in.LinkGroupsR)+len(in.LinkGroupsD) > 0 || len(tl.LinkGroupsR)+len(tl.LinkGroupsD) > 0 || s.fromKernel(KindGenl)
+	o.Links = len(in.LinkGroupsR) > 0 || len(tl.Links) > 0
+	o.SMCRStats = s.StatsTable(false, true) != nil
+	o.SMCDStats = s.StatsTable(true, true) != nil
+	o.Sockets = s.fromKernel(KindSockDiag) || len(s.SMC.Sockets) > 0
+	return o
 }
 
 func (s *Snapshot) writeProc(ew *errWriter) {
@@ -272,11 +234,19 @@ func sortedKeys(m map[string]uint64) []string {
 // growing queues.
 func WriteDelta(w io.Writer, d *Delta, growing []Growing) error {
 	ew := &errWriter{w: w}
-	ew.printf("--- %s .. %s (%s)\n", d.From.Format("15:04:05.000Z07:00"), d.To.Format("15:04:05.000Z07:00"), d.To.Sub(d.From).Round(time.Millisecond))
+	if d.From.IsZero() || d.To.IsZero() {
+		ew.printf("--- %s .. %s\n", deltaTime(d.From), deltaTime(d.To))
+	} else {
+		ew.printf("--- %s .. %s (%s)\n", deltaTime(d.From), deltaTime(d.To), d.To.Sub(d.From).Round(time.Millisecond))
+	}
 	if len(d.Counters) == 0 {
 		ew.printf("    no counter changed\n")
 	}
+	smcTables := statsActive(d.SMCRStats) || statsActive(d.SMCDStats)
 	for _, c := range d.Counters {
+		if smcTables && strings.HasPrefix(c.Name, "smc.") {
+			continue // shown in the smcr stats table below
+		}
 		note := ""
 		if c.Reset {
 			note = " (reset)"
@@ -294,6 +264,9 @@ func WriteDelta(w io.Writer, d *Delta, growing []Growing) error {
 		ew.printf("    socket %s %s -> %s inode %d: drops %+d, rx_queue %d -> %d, tx_queue %d -> %d\n",
 			s.Socket.Proto, s.Socket.Local, s.Socket.Remote, s.Socket.Inode, int64(drops), s.RxBefore, s.Socket.RxQueue, s.TxBefore, s.Socket.TxQueue)
 	}
+	if ew.err == nil {
+		ew.err = WriteWatchSMC(ew.w, d)
+	}
 	for _, g := range growing {
 		what := "the application is not reading"
 		if g.Queue == "tx_queue" {
@@ -303,4 +276,11 @@ func WriteDelta(w io.Writer, d *Delta, growing []Growing) error {
 			g.Queue, g.Socket.Proto, g.Socket.Local, g.Socket.Remote, g.Socket.Inode, g.Queue, g.Intervals, g.Now, what)
 	}
 	return ew.err
+}
+
+func deltaTime(t time.Time) string {
+	if t.IsZero() {
+		return "time unknown"
+	}
+	return t.UTC().Format("15:04:05.000Z07:00")
 }

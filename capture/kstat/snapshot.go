@@ -66,6 +66,9 @@ func sourceName(r RawSource) string {
 	case KindProc:
 		return "/proc/" + r.Name
 	case KindGenl:
+		if r.Name == pnetCommand {
+			return "SMC_PNETID"
+		}
 		return "SMC_GEN_NETLINK " + r.Name
 	}
 	return r.Name
@@ -78,22 +81,27 @@ type SMCState struct {
 	Unsupported []string       `json:"unsupported,omitempty"`
 	Info        *smcnl.Info    `json:"info,omitempty"`
 	Sockets     []smcnl.Socket `json:"sockets,omitempty"`
+	// PNET is the PNET table (SMC_PNETID_GET dump, what `smc_pnet -s` shows).
+	PNET []toolfmt.PNETRow `json:"pnet,omitempty"`
 }
 
 // Snapshot is one set of kernel counters at one time. See the package doc
 // for the JSON form.
 type Snapshot struct {
-	Schema    string        `json:"schema"`
-	TakenAt   time.Time     `json:"taken_at"`
-	Hostname  string        `json:"hostname,omitempty"`
-	Kernel    string        `json:"kernel,omitempty"`
-	NetNS     string        `json:"netns,omitempty"`
-	ByteOrder string        `json:"byte_order"`
-	Source    string        `json:"source"`
-	SMC       SMCState      `json:"smc"`
-	Proc      *procnet.Tree `json:"proc,omitempty"`
-	Tools     *toolfmt.Data `json:"tools,omitempty"`
-	Raw       []RawSource   `json:"raw,omitempty"`
+	Schema   string    `json:"schema"`
+	TakenAt  time.Time `json:"taken_at"`
+	Hostname string    `json:"hostname,omitempty"`
+	Kernel   string    `json:"kernel,omitempty"`
+	NetNS    string    `json:"netns,omitempty"`
+	// Interfaces maps interface indexes to names in the snapshot's network
+	// namespace (for the Net-Dev columns of the smc-tools tables).
+	Interfaces map[uint32]string `json:"interfaces,omitempty"`
+	ByteOrder  string            `json:"byte_order"`
+	Source     string            `json:"source"`
+	SMC        SMCState          `json:"smc"`
+	Proc       *procnet.Tree     `json:"proc,omitempty"`
+	Tools      *toolfmt.Data     `json:"tools,omitempty"`
+	Raw        []RawSource       `json:"raw,omitempty"`
 	// Errors are problems recorded by older smcdump versions (still shown);
 	// newer ones record SourceErrors.
 	Errors []string `json:"errors,omitempty"`
@@ -168,7 +176,7 @@ func (s *Snapshot) MarshalJSON() ([]byte, error) {
 // "read" (recorded while collecting) are kept. Decode itself does not fail.
 func (s *Snapshot) Decode() error {
 	order := s.Order()
-	s.SMC.Info, s.SMC.Sockets, s.SMC.Unsupported = nil, nil, nil
+	s.SMC.Info, s.SMC.Sockets, s.SMC.Unsupported, s.SMC.PNET = nil, nil, nil, nil
 	s.Proc, s.Tools = nil, nil
 	kept := s.SourceErrors[:0]
 	for _, e := range s.SourceErrors {
@@ -194,6 +202,16 @@ func (s *Snapshot) Decode() error {
 		var err error
 		switch r.Kind {
 		case KindGenl:
+			if r.Name == pnetCommand {
+				if r.Errno != 0 {
+					continue
+				}
+				var p []toolfmt.PNETRow
+				if p, err = decodePNET(r.Bytes, order); err == nil {
+					s.SMC.PNET = p
+				}
+				break // a failure is recorded below
+			}
 			cmd, ok := smcnl.CommandByName(r.Name)
 			if !ok {
 				continue // a newer command: keep, do not decode

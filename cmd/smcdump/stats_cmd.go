@@ -26,6 +26,13 @@ type statsFlags struct {
 	netns    string
 	read     string
 	growRuns int
+	snapshot string
+
+	// smc-tools tables (see tablesFromFlags).
+	sockets, all, listening, smcrSocks, smcdSocks    bool
+	devices, linkgroups, links, smcrStats, smcdStats bool
+	info, eid, pnet                                  bool
+	detail                                           int
 }
 
 // collectSnapshot is kstat.Collect; tests may replace it.
@@ -72,8 +79,28 @@ Exit status: 0 snapshot taken (some sources may have failed: see the list),
   smcdump stats -r DIR                 read raw netlink replies + /proc copies
                                        listed in DIR/index.json
   smcdump stats -r saved.txt           read a saved snapshot or saved tool output
-                                       (smcr/smcd stats, smcss, netstat -s, nstat,
-                                       ss -u -a -m, ethtool -S, /proc/net copies)`,
+                                       (smcss, smcr/smcd stats, device, linkgroup,
+                                       info, seid, smc_pnet -s, netstat -s, nstat,
+                                       ss -u -a -m, ethtool -S, /proc/net copies)
+  smcdump stats -r capture.pcapng      list the snapshots embedded in a capture;
+      --snapshot first|last|N          show one of them; --snapshot 1..2 the
+                                       deltas between two (also for --watch -o files)
+
+The tables operators know from smc-tools, with their columns and formats
+(from the kernel, a saved snapshot, or a capture with --snapshot):
+
+  smcdump stats --sockets [-a|-l] [-R|-D] [-d]   smcss [-a|-l] [-R|-D] [-d]
+  smcdump stats --devices [-d]                   smcr device / smcd device
+  smcdump stats --linkgroups                     smcr linkgroup / smcd linkgroup
+  smcdump stats --links [-d|-dd]                 smcr linkgroup link-show
+  smcdump stats --smcr-stats [-d]                smcr stats
+  smcdump stats --smcd-stats [-d]                smcd stats
+  smcdump stats --info                           smcr info / smcd info
+  smcdump stats --eid                            smcd ueid show / seid show
+  smcdump stats --pnet                           smc_pnet -s
+
+-a, -l, -R, -D alone imply --sockets. With --json each table is printed with
+one field per column.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStats(cmd, f)
@@ -87,6 +114,21 @@ Exit status: 0 snapshot taken (some sources may have failed: see the list),
 	fl.StringVar(&f.netns, "netns", "", "snapshot inside network namespace `NAME` (/run/netns/NAME)")
 	fl.StringVarP(&f.read, "read", "r", "", "read a saved snapshot or tool output from `FILE` instead of the kernel")
 	fl.IntVar(&f.growRuns, "grow-intervals", 2, "with --watch: flag a socket queue that grew in `N` consecutive intervals")
+	fl.StringVar(&f.snapshot, "snapshot", "", "with -r of a capture or a multi-snapshot file: show snapshot `first|last|N`, or the deltas N..M")
+	fl.BoolVar(&f.sockets, "sockets", false, "SMC sockets as smcss prints them")
+	fl.BoolVarP(&f.all, "all", "a", false, "sockets: all, including LISTEN and INIT (smcss -a)")
+	fl.BoolVarP(&f.listening, "listening", "l", false, "sockets: only listening ones (smcss -l)")
+	fl.BoolVarP(&f.smcrSocks, "smcr", "R", false, "sockets: SMC-R only, with role, IB device, port, link id and GIDs (smcss -R)")
+	fl.BoolVarP(&f.smcdSocks, "smcd", "D", false, "sockets: SMC-D only, with GIDs, tokens and link id (smcss -D)")
+	fl.CountVarP(&f.detail, "debug", "d", "details: smcss -d (shutdown, buffers, cursors), stats -d, device -d, link-show -d (-dd adds GIDs)")
+	fl.BoolVar(&f.devices, "devices", false, "RDMA and ISM devices (smcr device, smcd device)")
+	fl.BoolVar(&f.linkgroups, "linkgroups", false, "link groups (smcr linkgroup, smcd linkgroup)")
+	fl.BoolVar(&f.links, "links", false, "links of the SMC-R link groups (smcr linkgroup link-show)")
+	fl.BoolVar(&f.smcrStats, "smcr-stats", false, "SMC-R statistics as smcr stats prints them")
+	fl.BoolVar(&f.smcdStats, "smcd-stats", false, "SMC-D statistics as smcd stats prints them")
+	fl.BoolVar(&f.info, "info", false, "kernel and hardware SMC capabilities (smcr info)")
+	fl.BoolVar(&f.eid, "eid", false, "user and system EIDs (smcd ueid show, smcd seid show)")
+	fl.BoolVar(&f.pnet, "pnet", false, "PNET table (smc_pnet -s)")
 	return cmd
 }
 
@@ -99,6 +141,16 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 	}
 	if f.read != "" && (f.watch != 0 || f.netns != "") {
 		return &exitError{2, errors.New("--read cannot be combined with --watch or --netns")}
+	}
+	if f.snapshot != "" && f.read == "" {
+		return &exitError{2, errors.New("--snapshot needs -r FILE")}
+	}
+	tables, err := tablesFromFlags(f)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	if tables.Any() && f.watch != 0 {
+		return &exitError{2, errors.New("the table selectors (--sockets, --devices, ...) show one snapshot; they cannot be combined with --watch")}
 	}
 	ctx := cmd.Context()
 	if ctx == nil {
@@ -130,27 +182,48 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 	}
 
 	if f.read != "" {
-		var s *kstat.Snapshot
-		if fi, err := os.Stat(f.read); err == nil && fi.IsDir() {
-			// A directory of raw netlink replies and /proc copies with an
-			// index.json (the SMC lab's snapshot layout).
-			s, err = kstat.ReadRawDir(os.DirFS(f.read))
-			if err != nil {
-				return fmt.Errorf("%s: %w", f.read, err)
-			}
-		} else {
-			fh, err := os.Open(f.read)
-			if err != nil {
+		snaps, fromCapture, notes, err := readSnapshots(f.read)
+		if err != nil {
+			return err
+		}
+		for _, n := range notes {
+			fmt.Fprintf(cmd.ErrOrStderr(), "smcdump: %s: %s\n", f.read, n)
+		}
+		if len(snaps) == 0 {
+			return fmt.Errorf("%s: no kernel counter snapshot in this file", f.read)
+		}
+		if f.snapshot == "" && (fromCapture || len(snaps) > 1) && !tables.Any() {
+			return listSnapshots(w, f.read, snaps, f.json)
+		}
+		sel := f.snapshot
+		if sel == "" {
+			sel = "last"
+		}
+		a, b, isDelta, err := pickSnapshots(sel, len(snaps))
+		if err != nil {
+			return &exitError{2, err}
+		}
+		if isDelta {
+			d := kstat.Diff(snaps[a], snaps[b])
+			if f.json {
+				bs, err := json.Marshal(d)
+				if err != nil {
+					return err
+				}
+				_, err = w.Write(append(bs, '\n'))
 				return err
 			}
-			s, err = kstat.ReadSnapshot(fh)
-			fh.Close()
-			if err != nil {
-				return fmt.Errorf("%s: %w", f.read, err)
-			}
+			return kstat.WriteDelta(w, d, nil)
 		}
+		s := snaps[a]
 		if err := saveSnap(s); err != nil {
 			return err
+		}
+		if tables.Any() {
+			if err := printTables(w, cmd.ErrOrStderr(), s, tables, f.json); err != nil {
+				return err
+			}
+			return failedSnapshot(s)
 		}
 		if err := printSnapshot(w, s, f.json); err != nil {
 			return err
@@ -167,6 +240,15 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 		return err
 	}
 	if f.watch == 0 {
+		if tables.Any() {
+			if err := printTables(w, cmd.ErrOrStderr(), prev, tables, f.json); err != nil {
+				return err
+			}
+			if err := closeSave(save); err != nil {
+				return err
+			}
+			return failedSnapshot(prev)
+		}
 		if err := printSnapshot(w, prev, f.json); err != nil {
 			return err
 		}

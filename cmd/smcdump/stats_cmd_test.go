@@ -36,8 +36,20 @@ func TestStatsReadSaved(t *testing.T) {
 		}
 	}
 	out, _, code = runMain(t, "stats", "-r", "../../testdata/kstat/tools/smcr-stats-d.synthetic.txt")
-	if code != 0 || !strings.Contains(out, "PEER_NO_SMC") || !strings.Contains(out, "TCP fallback                          20 (client 15, server 5)") {
+	if code != 0 || !strings.Contains(out, "PEER_NO_SMC") || !strings.Contains(out, "  TCP fallback                         20 (client 15, server 5)\n") {
 		t.Errorf("smcr stats -d:\n%s", out)
+	}
+	// Saved `smcr stats` is read as printed: 120 handled, 100 SMC, 20
+	// fallbacks (not recomputed from the partial counters), time unknown.
+	out, _, code = runMain(t, "stats", "-r", "../../testdata/kstat/tools/smcr-stats.synthetic.txt")
+	for _, want := range []string{"(time unknown", "  Total connections handled           120\n", "  SMC connections                     100\n",
+		"  TCP fallback                         20\n"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("smcr stats: output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "0001-01-01") {
+		t.Errorf("saved text shown with a zero time:\n%s", out)
 	}
 }
 

@@ -108,3 +108,24 @@ func TestStatsWatchSourceErrors(t *testing.T) {
 		t.Errorf("want %q once:\n%s", want, out)
 	}
 }
+
+// TestStatsTablesSourceErrors: the smc-tools table selectors keep the
+// tables alone on stdout and name the sources not used on stderr (JSON:
+// "source_errors"); when no source could be used the exit status is 5.
+func TestStatsTablesSourceErrors(t *testing.T) {
+	withProcRoot(t, copyProc(t, map[string][]byte{"net/dev": nil}))
+	out, errs, code := runMain(t, "stats", "--sockets")
+	if code != 0 || !strings.Contains(errs, "source not used: /proc/net/dev: read error: missing") || strings.Contains(out, "/proc/net/dev") {
+		t.Errorf("exit %d, stderr %q, out:\n%s", code, errs, out)
+	}
+	js, _, code := runMain(t, "stats", "--sockets", "--json")
+	if code != 0 || !strings.Contains(js, `"source": "/proc/net/dev"`) {
+		t.Errorf("exit %d, JSON:\n%.2000s", code, js)
+	}
+
+	withProcRoot(t, t.TempDir())
+	_, errs, code = runMain(t, "stats", "--smcr-stats")
+	if code != codeNoSource || !strings.Contains(errs, "no kernel counter source could be used") || !strings.Contains(errs, "source not used: /proc/net/snmp") {
+		t.Errorf("all failed: exit %d, stderr %q", code, errs)
+	}
+}

@@ -46,7 +46,10 @@ type SMCStatsText struct {
 	// Top fallback reasons per side (at most 3 each, -d only).
 	FallbackServer []smcnl.ReasonCount `json:"fallback_server,omitempty"`
 	FallbackClient []smcnl.ReasonCount `json:"fallback_client,omitempty"`
-	Approximate    bool                `json:"approximate,omitempty"`
+	// AvgRequests is "Avg requests per SMC conn" ((RX + TX requests) / SMC
+	// connections), printed with one decimal.
+	AvgRequests float64 `json:"avg_requests_per_conn"`
+	Approximate bool    `json:"approximate,omitempty"`
 }
 
 var statsLine = regexp.MustCompile(`^\s+(\S.*?)\s+(\d+(?:\.\d+)?)(?:\s+\((.*)\))?\s*$`)
@@ -90,6 +93,7 @@ func parseAbbrev(s string) (v uint64, exact bool, ok bool) {
 }
 
 func parseSMCStats(f Format, r io.Reader) (*SMCStatsText, error) {
+	f0 := f // f is shadowed by the float parsed below
 	l := newLines(f, r)
 	st := &SMCStatsText{Summary: map[string]uint64{}, RX: map[string]uint64{}, TX: map[string]uint64{}, Extras: map[string]uint64{}}
 	sec := ""
@@ -166,8 +170,16 @@ func parseSMCStats(f Format, r io.Reader) (*SMCStatsText, error) {
 		if !known {
 			key = strings.ToLower(strings.ReplaceAll(m[1], " ", "_"))
 		}
+		if m[1] == "Avg requests per SMC conn" {
+			f, err := strconv.ParseFloat(m[2], 64)
+			if err != nil {
+				return nil, perr(f0, l.n, line, "%q is not a number", m[2])
+			}
+			st.AvgRequests = f
+			continue
+		}
 		if key == "" || strings.Contains(m[2], ".") {
-			continue // the average is a float
+			return nil, perr(f0, l.n, line, "%q is not a counter", m[2])
 		}
 		v, err := strconv.ParseUint(m[2], 10, 64)
 		if err != nil {
@@ -267,7 +279,7 @@ func parseAddr(s string) netip.AddrPort {
 
 func parseSMCSS(d *Data, r io.Reader) error {
 	l := newLines(SMCSS, r)
-	var withR, withD bool
+	var withR, withD, withDebug bool
 	header := false
 	for {
 		line, ok := l.next()
@@ -285,6 +297,7 @@ func parseSMCSS(d *Data, r io.Reader) error {
 			header = true
 			withR = strings.Contains(line, "IB-device")
 			withD = strings.Contains(line, "Peer-Token")
+			withDebug = strings.Contains(line, "Shutd")
 			continue
 		}
 		var s smcnl.Socket
@@ -335,7 +348,7 @@ func parseSMCSS(d *Data, r io.Reader) error {
 			case "TCP":
 				s.Mode = 1
 				if len(f) < 8 {
-					return perr(SMCSS, l.n, line, "TCP mode without fallback code")
+					break // smc-tools before 1.3 print no fallback code
 				}
 				a, b, two := strings.Cut(f[7], "/")
 				rc, err := strconv.ParseUint(strings.TrimPrefix(a, "0x"), 16, 32)
@@ -355,6 +368,13 @@ func parseSMCSS(d *Data, r io.Reader) error {
 			default:
 				return perr(SMCSS, l.n, line, "unknown mode %q", f[6])
 			}
+		}
+		if withDebug && s.Mode != 1 {
+			n, err := parseConnColumns(&s, rest)
+			if err != nil {
+				return perr(SMCSS, l.n, line, "%v", err)
+			}
+			rest = rest[n:]
 		}
 		if withR && len(rest) >= 6 && (rest[0] == "CLNT" || rest[0] == "SERV") {
 			port, _ := strconv.ParseUint(rest[2], 16, 8)

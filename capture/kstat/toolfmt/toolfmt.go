@@ -46,17 +46,35 @@ type SSSocket struct {
 // Data is what a tool's text held. Proc and SMCSockets are folded into a
 // snapshot's /proc and SMC members and are not marshalled here.
 type Data struct {
-	Formats    []Format          `json:"formats,omitempty"`
-	Proc       *procnet.Tree     `json:"-"`
-	SMCSockets []smcnl.Socket    `json:"-"`
-	SMCStats   *SMCStatsText     `json:"smc_stats,omitempty"`
-	SS         []SSSocket        `json:"ss,omitempty"`
-	Ethtool    map[string]uint64 `json:"ethtool,omitempty"`
+	Formats    []Format       `json:"formats,omitempty"`
+	Proc       *procnet.Tree  `json:"-"`
+	SMCSockets []smcnl.Socket `json:"-"`
+	SMCStats   *SMCStatsText  `json:"smc_stats,omitempty"`
+	// smc-tools tables read from saved text.
+	DevicesR    []DeviceRow     `json:"smcr_devices,omitempty"`
+	DevicesD    []DeviceRow     `json:"smcd_devices,omitempty"`
+	LinkGroupsR []LinkGroupRow  `json:"smcr_linkgroups,omitempty"`
+	LinkGroupsD []LinkGroupRow  `json:"smcd_linkgroups,omitempty"`
+	Links       []LinkRow       `json:"smcr_links,omitempty"`
+	Info        *InfoTable      `json:"smc_info,omitempty"`
+	PNET        []PNETRow       `json:"pnet,omitempty"`
+	UEIDs       []string        `json:"ueids,omitempty"`
+	SEID        *smcnl.SEIDInfo `json:"seid,omitempty"`
+	// DeviceDetail is set when `smcr -d device` columns were read.
+	DeviceDetail bool              `json:"device_detail,omitempty"`
+	SS           []SSSocket        `json:"ss,omitempty"`
+	Ethtool      map[string]uint64 `json:"ethtool,omitempty"`
 	// ZeroesOmitted is set when the tool leaves out zero counters (nstat
 	// without -z, netstat -s for raw-name fields): absent then means 0.
 	ZeroesOmitted bool `json:"zeroes_omitted,omitempty"`
 	// Notes explain what the text could not say (e.g. nstat deltas).
 	Notes []string `json:"notes,omitempty"`
+}
+
+// HasSMC reports whether d holds any smc-tools table.
+func (d *Data) HasSMC() bool {
+	return d.SMCStats != nil || len(d.SMCSockets) > 0 || len(d.DevicesR)+len(d.DevicesD)+len(d.LinkGroupsR)+len(d.LinkGroupsD)+len(d.Links)+len(d.PNET)+len(d.UEIDs) > 0 ||
+		d.Info != nil || d.SEID != nil
 }
 
 // Merge copies the tool-only members of o into d.
@@ -66,6 +84,20 @@ func (d *Data) Merge(o *Data) {
 		d.SMCStats = o.SMCStats
 	}
 	d.SS = append(d.SS, o.SS...)
+	d.DevicesR = append(d.DevicesR, o.DevicesR...)
+	d.DevicesD = append(d.DevicesD, o.DevicesD...)
+	d.LinkGroupsR = append(d.LinkGroupsR, o.LinkGroupsR...)
+	d.LinkGroupsD = append(d.LinkGroupsD, o.LinkGroupsD...)
+	d.Links = append(d.Links, o.Links...)
+	d.PNET = append(d.PNET, o.PNET...)
+	d.UEIDs = append(d.UEIDs, o.UEIDs...)
+	d.DeviceDetail = d.DeviceDetail || o.DeviceDetail
+	if o.Info != nil {
+		d.Info = o.Info
+	}
+	if o.SEID != nil {
+		d.SEID = o.SEID
+	}
 	if o.Ethtool != nil {
 		if d.Ethtool == nil {
 			d.Ethtool = map[string]uint64{}
@@ -114,6 +146,8 @@ func Detect(b []byte) (Format, error) {
 		return SMCRStats, nil
 	case strings.Contains(t0, "SMC-D Connections Summary"):
 		return SMCDStats, nil
+	case strings.HasPrefix(t0, "State") && (strings.Contains(l0, "Local Address") || strings.Contains(l0, "Intf")):
+		return SMCSS, nil
 	case strings.HasPrefix(t0, "Inter-|"):
 		return "proc:net/dev", nil
 	case strings.HasPrefix(t0, "sl ") && strings.Contains(l0, "local_address"):
@@ -136,7 +170,10 @@ func Detect(b []byte) (Format, error) {
 	case strings.HasPrefix(t0, "Ip:") || strings.HasPrefix(t0, "Udp:") || strings.HasPrefix(t0, "Tcp:") || strings.HasPrefix(t0, "Icmp:"):
 		return "proc:net/snmp", nil
 	}
-	return "", perr("input", 1, l0, "unrecognized format (not a smcdump snapshot, smc-tools, netstat -s, nstat, ss -u -a -m, ethtool -S or /proc/net text)")
+	if f, ok := detectTable(l0, lines); ok {
+		return f, nil
+	}
+	return "", perr("input", 1, l0, "unrecognized format (not a smcdump snapshot, smc-tools (smcss, smcr/smcd stats, device, linkgroup, info, seid), smc_pnet -s, netstat -s, nstat, ss -u -a -m, ethtool -S or /proc/net text)")
 }
 
 // detectLine bounds how much of each line format detection looks at.
@@ -192,6 +229,24 @@ func Parse(f Format, r io.Reader) (*Data, error) {
 		err = parseSMCSS(d, r)
 	case f == SMCRStats || f == SMCDStats:
 		d.SMCStats, err = parseSMCStats(f, r)
+	case f == SMCRDevice:
+		err = parseDevicesR(d, r, &d.DeviceDetail)
+	case f == SMCDDevice:
+		err = parseDevicesD(d, r)
+	case f == SMCRLinkGroup:
+		err = parseLinkGroups(d, r, false)
+	case f == SMCDLinkGroup:
+		err = parseLinkGroups(d, r, true)
+	case f == SMCRLinks:
+		err = parseLinks(d, r)
+	case f == SMCInfo || f == "smcd info":
+		err = parseInfo(d, r)
+	case f == SMCPNET:
+		err = parsePNET(d, r)
+	case f == SMCSEID:
+		err = parseSEID(d, r)
+	case f == SMCUEID:
+		err = parseUEID(d, r)
 	default:
 		return nil, fmt.Errorf("toolfmt: unknown format %q", f)
 	}
