@@ -154,7 +154,16 @@ type Analyzer struct {
 	filters map[LinkType]FrameFilter
 	report  Report
 	udpN    int
-	ifBase  int // interface index offset of the current file
+
+	// Capture interfaces of successive files (a -C/-G rotation, editcap
+	// parts) map to one stream-key interface when their name and link type
+	// match (index and link type when unnamed), so UDP streams, their
+	// sequence state, A/B pairing and capture-drop attribution continue
+	// across files. ifGlobal maps the key to that interface number; ifFile
+	// maps the current file's interface indexes to it.
+	ifGlobal map[ifKey]int
+	ifFile   []int
+	fr       *FileReader // file being read (nil when frames are fed directly)
 
 	agg          *aggregate
 	frags        *reassembler
@@ -196,10 +205,18 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 	fileIdx := len(a.report.Files)
 	a.report.Files = append(a.report.Files, FileInfo{Path: name, Format: fr.Format()})
 	fi := &a.report.Files[fileIdx]
-	ifBase := a.ifBase
+	a.ifFile = a.ifFile[:0]
+	a.fr = fr
+	defer func() { a.fr = nil }()
 	fr.OnStats = func(st InterfaceStats) {
 		if a.mc != nil {
-			cd := mcast.CaptureDrop{Time: st.Time, Interface: ifBase + st.Interface, Cumulative: true}
+			// pcapng counters are cumulative from the start of the capture;
+			// File lets the tracker continue them across rotated files
+			// (writers that restart them per file are detected there).
+			cd := mcast.CaptureDrop{Time: st.Time, Interface: a.globalIf(fr, st.Interface), Cumulative: true, File: fileIdx}
+			if st.Start != nil {
+				cd.Start = *st.Start
+			}
 			if st.IfDrop != nil {
 				cd.IfDrop = *st.IfDrop
 			}
@@ -266,7 +283,6 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 		a.frame(fi, undecoded, p, fileIdx)
 	}
 	fi.Interfaces = fr.Interfaces()
-	a.ifBase += len(fi.Interfaces)
 	fi.Problems = fr.Problems()
 	fi.ProblemCount = fr.ProblemCount()
 	fi.CaptureStats = fr.Stats()
@@ -275,6 +291,73 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 	}
 	sortCounts(fi.Undecoded)
 	return err
+}
+
+// ifKey identifies a capture interface across files.
+type ifKey struct {
+	name  string
+	index int // -1 when named
+	lt    LinkType
+}
+
+// globalIf returns the stream-key interface number of the current file's
+// interface idx: the number of the interface with the same name and link
+// type in an earlier file (same index and link type when unnamed), else a
+// new number. Two interfaces of one file never share a number.
+func (a *Analyzer) globalIf(fr *FileReader, idx int) int {
+	if idx >= 0 && idx < len(a.ifFile) && a.ifFile[idx] >= 0 {
+		return a.ifFile[idx]
+	}
+	if idx < 0 || idx > 1<<16 {
+		return idx // not an interface of the file; keep it distinct as before
+	}
+	if a.ifGlobal == nil {
+		a.ifGlobal = map[ifKey]int{}
+	}
+	k := ifKey{index: idx}
+	if fr == nil {
+		return idx
+	}
+	if ifs := fr.Interfaces(); idx < len(ifs) {
+		k.lt = ifs[idx].LinkType
+		if ifs[idx].Name != "" {
+			k.name, k.index = ifs[idx].Name, -1
+		}
+	}
+	g, ok := a.ifGlobal[k]
+	if ok {
+		for _, x := range a.ifFile {
+			if x == g { // already taken by another interface of this file
+				ok = false
+				break
+			}
+		}
+	}
+	if !ok {
+		g = len(a.ifGlobal)
+		for a.ifTaken(g) {
+			g++
+		}
+		if _, dup := a.ifGlobal[k]; !dup {
+			a.ifGlobal[k] = g
+		} else {
+			a.ifGlobal[ifKey{name: k.name, index: -2 - g, lt: k.lt}] = g
+		}
+	}
+	for len(a.ifFile) <= idx {
+		a.ifFile = append(a.ifFile, -1)
+	}
+	a.ifFile[idx] = g
+	return g
+}
+
+func (a *Analyzer) ifTaken(g int) bool {
+	for _, v := range a.ifGlobal {
+		if v == g {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, fileIdx int) {
@@ -334,7 +417,7 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 			*d = mcast.Datagram{
 				Frame: p.Frame, Time: ts,
 				Src: f.srcAddrPort(), Dst: f.dstAddrPort(),
-				Interface: a.ifBase + p.Info.InterfaceIndex,
+				Interface: a.globalIf(a.fr, p.Info.InterfaceIndex),
 				Payload:   f.payload, Length: f.payloadLen,
 				Truncated: f.truncatedPayload() || fragTrunc,
 			}
