@@ -16,6 +16,13 @@ type Report struct {
 	Pairs        []Pair               `json:"pairs,omitempty"`         // A/B leg pairs (--pair or automatic)
 	CaptureDrops []CaptureDropReading `json:"capture_drops,omitempty"` // the capture's own drop counters, cumulative
 	TotalLost    uint64               `json:"total_lost"`              // same as Lost()
+	// Retransmissions lists the RTP retransmission flows (RFC 4588, RIST)
+	// and what they recovered of the flow they protect. A retransmission
+	// flow's own numbering has no gaps and adds nothing to the loss.
+	Retransmissions []Retransmission `json:"retransmissions,omitempty"`
+	// SnaplenCutStreams counts the streams whose sequence analysis was
+	// impossible because the capture cut their datagrams (Stream.SnaplenCut).
+	SnaplenCutStreams int `json:"snaplen_cut_streams,omitempty"`
 }
 
 // Stream is one UDP flow: source, destination (group), ports, VLAN and
@@ -49,6 +56,18 @@ type Stream struct {
 	Mtools        *MtoolsReport `json:"mtools,omitempty"`      // msend sessions (mtools, mtools-dec)
 	Mold          *MoldReport   `json:"moldudp64,omitempty"`   // MoldUDP64 sessions
 	Notes         []string      `json:"notes,omitempty"`       // other remarks
+	SnaplenCut    *SnaplenCut   `json:"snaplen_cut,omitempty"` // datagrams cut by the capture's snaplen, and what that did to the analysis
+}
+
+// SnaplenCut says how the capture's snapshot length cut a stream's
+// datagrams. Cut datagrams are never counted as lost: when the sequence
+// numbers are not in the captured bytes, the stream is not analyzed.
+type SnaplenCut struct {
+	Datagrams        uint64 `json:"datagrams"`            // datagrams cut by the snaplen (same as Stream.Truncated)
+	CapturedMax      int    `json:"captured_payload_max"` // most UDP payload bytes captured of a cut datagram
+	Undecodable      uint64 `json:"undecodable"`          // cut datagrams the sequence format could not decode
+	SequenceAnalysis string `json:"sequence_analysis"`    // "impossible" (no sequence numbers in the captured bytes), "partial" (some cut datagrams undecodable), "complete" (every sequence number was captured)
+	Advice           string `json:"advice"`               // e.g. "capture again with -s 0 (whole packets)"
 }
 
 // InterArrival summarises the time between consecutive datagrams of a
@@ -86,6 +105,9 @@ type Sequence struct {
 	GapSizes    [8]uint64 `json:"gap_sizes"`            // gap size histogram: 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64-127, >=128
 	Pattern     string    `json:"pattern"`              // "none", "isolated single losses", "periodic: ...", "bursts: ..."
 	Gaps        []Gap     `json:"gaps"`                 // gaps in sequence order within each epoch
+	// Role is "primary" for a flow protected by a retransmission flow,
+	// "retransmission" for the retransmission flow (Report.Retransmissions).
+	Role string `json:"role,omitempty"`
 	// Points is a decimated sample of (time, sequence) for WritePlot; only
 	// filled with Config.Plot and not part of the JSON schema.
 	Points []PlotPoint `json:"-"`
@@ -285,8 +307,14 @@ func (t *Tracker) Report() *Report {
 	for _, d := range drops {
 		r.CaptureDrops = append(r.CaptureDrops, d)
 	}
+	t.retransmissions(sts, r)
 	r.Pairs = t.pairs(sts, r)
 	r.TotalLost = r.Lost()
+	for i := range r.Streams {
+		if c := r.Streams[i].SnaplenCut; c != nil && c.SequenceAnalysis == "impossible" {
+			r.SnaplenCutStreams++
+		}
+	}
 	return r
 }
 
@@ -349,9 +377,34 @@ func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) S
 		}
 	}
 	if s.Truncated > 0 {
-		s.Notes = append(s.Notes, fmt.Sprintf("%d datagrams truncated by the snaplen", s.Truncated))
+		var rcv uint64
+		for _, q := range s.Sequences {
+			rcv += q.Received
+		}
+		if s.TS != nil {
+			rcv += s.TS.Packets
+		}
+		s.SnaplenCut = snaplenCut(st, rcv)
+		if s.SnaplenCut.SequenceAnalysis == "complete" {
+			s.Notes = append(s.Notes, fmt.Sprintf("%d datagrams truncated by the snaplen", s.Truncated))
+		}
 	}
 	return s
+}
+
+// snaplenCut describes a stream with datagrams cut by the snaplen.
+func snaplenCut(st *stream, received uint64) *SnaplenCut {
+	c := &SnaplenCut{Datagrams: st.truncated, CapturedMax: st.truncMax, Undecodable: st.truncUndec, SequenceAnalysis: "complete"}
+	sequenced := st.format.Kind != FormatNone && st.format.Kind != FormatAuto
+	switch {
+	case !sequenced && !st.forced, sequenced && st.truncUndec > 0 && received == 0:
+		c.SequenceAnalysis = "impossible"
+		c.Advice = "capture again with -s 0 (whole packets)"
+	case st.truncUndec > 0:
+		c.SequenceAnalysis = "partial"
+		c.Advice = "capture again with -s 0 (whole packets)"
+	}
+	return c
 }
 
 func round3(f float64) float64 {

@@ -38,8 +38,11 @@ type sample struct {
 }
 
 type rtpSrc struct {
-	ssrc uint32
-	sp   seqSpace
+	ssrc  uint32
+	sp    seqSpace
+	pt    uint8 // payload type of the first datagram
+	ptSet bool
+	rtx   *rtxLog // recorded when the source may be a retransmission flow (rtx.go)
 }
 
 type stream struct {
@@ -47,6 +50,9 @@ type stream struct {
 	packets    uint64
 	bytes      uint64
 	truncated  uint64
+	truncMax   int    // most payload bytes captured of a truncated datagram
+	truncUndec uint64 // truncated datagrams the format could not decode
+	curTrunc   bool   // the datagram being processed was truncated
 	firstT     int64
 	lastT      int64
 	firstFrame int
@@ -83,6 +89,8 @@ type Tracker struct {
 	last    *stream
 	seed    maphash.Seed
 	detectB int // bytes held in detection buffers
+	rtxN    int // retransmission records held (rtx.go)
+	ssrcs   map[ssrcKey]*stream
 	drops   []CaptureDrop
 	params  seqParams
 	rtpH    RTPHeader
@@ -129,6 +137,7 @@ func (t *Tracker) Add(d *Datagram) {
 	st.bytes += uint64(length)
 	if trunc {
 		st.truncated++
+		st.truncMax = max(st.truncMax, len(d.Payload))
 	}
 	st.lastT, st.lastFrame = ts, d.Frame
 	if !st.decided {
@@ -223,6 +232,9 @@ func (t *Tracker) rtpParams() seqParams {
 
 func (st *stream) noteErr(ds *dstat, frame int, format string) {
 	st.undecodable++
+	if st.curTrunc {
+		st.truncUndec++
+	}
 	if st.firstErr == "" {
 		st.firstErr = ds.err(format).Error()
 		st.firstErrFrm = frame
@@ -239,6 +251,7 @@ func (t *Tracker) sample(st *stream, seq uint64, p []byte) {
 
 // process runs the stream's extractor on one datagram.
 func (t *Tracker) process(st *stream, p []byte, trunc bool, ts int64, frame int) {
+	st.curTrunc = trunc
 	switch st.format.Kind {
 	case FormatNone, FormatAuto:
 		return
@@ -254,6 +267,12 @@ func (t *Tracker) process(st *stream, p []byte, trunc bool, ts int64, frame int)
 		if src == nil {
 			return
 		}
+		if !src.ptSet {
+			src.pt, src.ptSet = h.PayloadType, true
+		}
+		if src.rtx != nil {
+			t.rtxRecord(src, h, p, ts)
+		}
 		seq := src.sp.ext(uint64(h.Seq))
 		resets := src.sp.nResets
 		k := src.sp.observe(seq, 1, ts, frame)
@@ -263,7 +282,7 @@ func (t *Tracker) process(st *stream, p []byte, trunc bool, ts int64, frame int)
 		if len(st.rtp) > 0 && src == st.rtp[0] && (k == obsInOrder || k == obsGap || k == obsFirst) {
 			t.sample(st, seq, p)
 		}
-		if st.format.Kind == FormatRTPTS {
+		if st.format.Kind == FormatRTPTS && !st.skipTS(src, h.PayloadType) {
 			switch k {
 			case obsFirst, obsInOrder:
 				st.ts.datagram(st, p[h.HeaderLen:], ts, frame)
@@ -339,6 +358,9 @@ func (st *stream) rtpSource(t *Tracker, ssrc uint32) *rtpSrc {
 		return nil
 	}
 	s := &rtpSrc{ssrc: ssrc}
+	if t.rtxCandidate(st, ssrc) {
+		s.rtx = &rtxLog{}
+	}
 	s.sp.init(t.rtpParams())
 	st.rtp = append(st.rtp, s)
 	return s
