@@ -108,6 +108,10 @@ type Sequence struct {
 	// Role is "primary" for a flow protected by a retransmission flow,
 	// "retransmission" for the retransmission flow (Report.Retransmissions).
 	Role string `json:"role,omitempty"`
+	// SnaplenCut counts datagrams that arrived inside gaps but cut by the
+	// snaplen before their sequence number: they were not lost, so they
+	// are taken out of Lost (their gaps get the verdict "snaplen").
+	SnaplenCut uint64 `json:"snaplen_cut,omitempty"`
 	// Points is a decimated sample of (time, sequence) for WritePlot; only
 	// filled with Config.Plot and not part of the JSON schema.
 	Points []PlotPoint `json:"-"`
@@ -141,6 +145,7 @@ type Gap struct {
 	PrevFrame    int       `json:"prev_frame"`              // frame of the last datagram before the gap
 	Frame        int       `json:"frame"`                   // frame of the datagram that revealed the gap
 	CaptureDrops *GapDrops `json:"capture_drops,omitempty"` // the capture's drops around the gap, if known
+	SnaplenCut   uint64    `json:"snaplen_cut,omitempty"`   // datagrams inside the gap that arrived cut by the snaplen before their sequence number (not lost)
 	// Verdict: "capture" (the capture dropped at least Count packets in a
 	// window covering the gap: a capture artefact), "capture?" (it dropped
 	// some, fewer than Count), "network" (drop counters exist and show none:
@@ -343,6 +348,9 @@ func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) S
 	}
 	add := func(key, unit string, sp *seqSpace) {
 		q := t.seqReport(sp, key, unit, id, st.key.ifc, drops)
+		if unit == "datagram" && len(st.cuts) > 0 {
+			cutGaps(&q, st.cuts)
+		}
 		s.Lost += q.Lost
 		s.Sequences = append(s.Sequences, q)
 	}
@@ -390,6 +398,33 @@ func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) S
 		}
 	}
 	return s
+}
+
+// cutGaps takes the datagrams that arrived cut by the snaplen (sequence
+// number unknown) out of the loss of the gaps they arrived in.
+func cutGaps(q *Sequence, cuts []cutRec) {
+	for i := range q.Gaps {
+		g := &q.Gaps[i]
+		tp, tn := g.Start.UnixNano(), g.End.UnixNano()
+		var n uint64
+		for _, c := range cuts {
+			after := c.t > tp || c.t == tp && c.frame > g.PrevFrame
+			before := c.t < tn || c.t == tn && c.frame < g.Frame
+			if after && before {
+				n++
+			}
+		}
+		n = min(n, g.Count)
+		if n == 0 {
+			continue
+		}
+		g.SnaplenCut = n
+		if n == g.Count {
+			g.Verdict = "snaplen"
+		}
+		q.SnaplenCut += n
+		q.Lost -= min(q.Lost, n)
+	}
 }
 
 // snaplenCut describes a stream with datagrams cut by the snaplen.

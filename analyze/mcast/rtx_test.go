@@ -2,11 +2,13 @@ package mcast
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,5 +240,69 @@ func FuzzRTX(f *testing.F) {
 				t.Fatalf("inconsistent retransmission report %+v", x)
 			}
 		}
+	})
+}
+
+// Issue 9 item 7 (synthetic datagrams): datagrams cut by the snaplen are
+// never a loss. Cut before any sequence number: the stream says the
+// analysis was impossible; some cut before their number inside a
+// sequenced stream: those are not counted in the gaps they fill.
+func TestSnaplenCut(t *testing.T) {
+	t.Run("impossible", func(t *testing.T) {
+		var ps [][]byte
+		for i := 0; i < 50; i++ {
+			if i%10 == 9 {
+				continue // really lost: still nothing can be said
+			}
+			ps = append(ps, msendData(uint64(i), false, 20)[:6])
+		}
+		ds := synth(ps...)
+		for i := range ds {
+			ds[i].Length, ds[i].Truncated = 28, true
+		}
+		r := run(Config{}, ds)
+		s := r.Streams[0]
+		if r.Lost() != 0 || r.SnaplenCutStreams != 1 || s.SnaplenCut == nil || s.SnaplenCut.SequenceAnalysis != "impossible" || s.SnaplenCut.Datagrams != 45 || s.SnaplenCut.CapturedMax != 6 {
+			t.Fatalf("lost %d, cut streams %d, %+v", r.Lost(), r.SnaplenCutStreams, s.SnaplenCut)
+		}
+		var txt strings.Builder
+		if err := r.WriteText(&txt); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"1 not analyzed: datagrams cut by the snaplen (capture with -s 0)", "none(cut)", "45 of 45 datagrams cut by the snaplen (at most 6 payload bytes captured, no sequence number in them): sequence analysis impossible"} {
+			if !strings.Contains(txt.String(), want) {
+				t.Errorf("text lacks %q:\n%s", want, txt.String())
+			}
+		}
+	})
+	t.Run("partial", func(t *testing.T) {
+		// RTP seq 100..139; 110-112 arrive cut to 8 bytes (no full RTP
+		// header), 120 is really lost.
+		var ds []Datagram
+		for i := 0; i < 40; i++ {
+			if i == 20 {
+				continue
+			}
+			p := rtpPacket(96, uint16(100+i), uint32(i)*90, 0x01020304, rtxPayload(uint16(i)))
+			ds = append(ds, synth(p)[0])
+			d := &ds[len(ds)-1]
+			d.Frame, d.Time = len(ds), d.Time.Add(time.Duration(i)*time.Millisecond)
+			if i >= 10 && i < 13 {
+				d.Payload, d.Truncated = p[:8], true
+			}
+		}
+		r := run(Config{}, ds)
+		s := r.Streams[0]
+		if s.Format != "rtp" || r.Lost() != 1 || s.Sequences[0].SnaplenCut != 3 || s.SnaplenCut == nil || s.SnaplenCut.SequenceAnalysis != "partial" || s.SnaplenCut.Undecodable != 3 {
+			t.Fatalf("format %s lost %d, %+v, %+v", s.Format, r.Lost(), s.Sequences, s.SnaplenCut)
+		}
+		var verdicts []string
+		for _, g := range r.Gaps() {
+			verdicts = append(verdicts, fmt.Sprintf("%d+%d %s", g.FirstMissing, g.Count, g.Verdict))
+		}
+		if d := cmp.Diff([]string{"110+3 snaplen", "120+1 unverified"}, verdicts); d != "" {
+			t.Errorf("gaps (-want +got)\n%s", d)
+		}
+		golden(t, "synthetic-snaplen-partial", r)
 	})
 }

@@ -87,7 +87,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				fmt.Fprintf(ew, "  snaplen: %d of %d datagrams cut by the snaplen (at most %d payload bytes captured, no sequence number in them): sequence analysis impossible, no loss counted; %s\n",
 					c.Datagrams, s.Packets, c.CapturedMax, c.Advice)
 			case "partial":
-				fmt.Fprintf(ew, "  snaplen: %d of %d datagrams cut by the snaplen (at most %d payload bytes captured), %d of them without their sequence number: gaps next to them may be the cut datagrams, not losses; %s\n",
+				fmt.Fprintf(ew, "  snaplen: %d of %d datagrams cut by the snaplen (at most %d payload bytes captured), %d of them without their sequence number (they arrived: not counted as lost in the gaps they fill); %s\n",
 					c.Datagrams, s.Packets, c.CapturedMax, c.Undecodable, c.Advice)
 			}
 		}
@@ -98,6 +98,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 			fmt.Fprintf(ew, "  %s: %d..%d, expected %d %ss, received %d, lost %d in %d gaps (max %d; %s), duplicates %d, reordered %d, stale %d, wraps %d, resets %d\n",
 				key, q.First, q.Last, q.Expected, q.Unit, q.Received, q.Lost, q.GapCount, q.MaxGap, q.Pattern, q.Duplicates, q.Reordered, q.Stale, q.Wraps, q.ResetCount)
+			if q.SnaplenCut > 0 {
+				fmt.Fprintf(ew, "    %d datagrams in the gaps arrived cut by the snaplen before their sequence number: not counted as lost\n", q.SnaplenCut)
+			}
 			for _, rs := range q.Resets {
 				fmt.Fprintf(ew, "    reset at frame %d %s: %d -> %d (%s)\n", rs.Frame, ft(rs.Time), rs.From, rs.To, rs.Reason)
 			}

@@ -37,6 +37,15 @@ type sample struct {
 	hash uint64
 }
 
+// cutRec is a datagram that arrived cut by the snaplen before its sequence
+// number: it was not lost, but its number is unknown.
+type cutRec struct {
+	t     int64
+	frame int
+}
+
+const maxCuts = 4096
+
 type rtpSrc struct {
 	ssrc  uint32
 	sp    seqSpace
@@ -50,9 +59,13 @@ type stream struct {
 	packets    uint64
 	bytes      uint64
 	truncated  uint64
-	truncMax   int    // most payload bytes captured of a truncated datagram
-	truncUndec uint64 // truncated datagrams the format could not decode
-	curTrunc   bool   // the datagram being processed was truncated
+	truncMax   int      // most payload bytes captured of a truncated datagram
+	truncUndec uint64   // truncated datagrams the format could not decode
+	curTrunc   bool     // the datagram being processed was truncated
+	curT       int64    // its time
+	curFrame   int      // its frame
+	cuts       []cutRec // truncated datagrams without a decodable sequence number (the first maxCuts)
+	cutsOmit   uint64
 	firstT     int64
 	lastT      int64
 	firstFrame int
@@ -234,6 +247,11 @@ func (st *stream) noteErr(ds *dstat, frame int, format string) {
 	st.undecodable++
 	if st.curTrunc {
 		st.truncUndec++
+		if len(st.cuts) < maxCuts {
+			st.cuts = append(st.cuts, cutRec{st.curT, st.curFrame})
+		} else {
+			st.cutsOmit++
+		}
 	}
 	if st.firstErr == "" {
 		st.firstErr = ds.err(format).Error()
@@ -251,7 +269,7 @@ func (t *Tracker) sample(st *stream, seq uint64, p []byte) {
 
 // process runs the stream's extractor on one datagram.
 func (t *Tracker) process(st *stream, p []byte, trunc bool, ts int64, frame int) {
-	st.curTrunc = trunc
+	st.curTrunc, st.curT, st.curFrame = trunc, ts, frame
 	switch st.format.Kind {
 	case FormatNone, FormatAuto:
 		return
