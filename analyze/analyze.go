@@ -164,6 +164,11 @@ type Analyzer struct {
 	ifGlobal map[ifKey]int
 	ifFile   []int
 	fr       *FileReader // file being read (nil when frames are fed directly)
+	// frameBase numbers the UDP analysis' frames across files: with several
+	// files, frame numbers continue from the previous file's last frame (as
+	// in the files concatenated with mergecap -a), so a stream or gap that
+	// spans files names unambiguous frames.
+	frameBase, lastFrame int
 
 	agg          *aggregate
 	frags        *reassembler
@@ -261,6 +266,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 			break
 		}
 		fi.Packets++
+		a.lastFrame = p.Frame
 		ts := p.Info.Timestamp
 		if fi.First == nil {
 			fi.First = timep(ts)
@@ -283,6 +289,8 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 		a.frame(fi, undecoded, p, fileIdx)
 	}
 	fi.Interfaces = fr.Interfaces()
+	a.frameBase += a.lastFrame
+	a.lastFrame = 0
 	fi.Problems = fr.Problems()
 	fi.ProblemCount = fr.ProblemCount()
 	fi.CaptureStats = fr.Stats()
@@ -415,7 +423,7 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 		if a.mc != nil {
 			d := &a.dg
 			*d = mcast.Datagram{
-				Frame: p.Frame, Time: ts,
+				Frame: a.frameBase + p.Frame, Time: ts,
 				Src: f.srcAddrPort(), Dst: f.dstAddrPort(),
 				Interface: a.globalIf(a.fr, p.Info.InterfaceIndex),
 				Payload:   f.payload, Length: f.payloadLen,

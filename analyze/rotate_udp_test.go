@@ -121,6 +121,17 @@ func udpView(t *testing.T, r *Report, noDrops ...bool) string {
 	return string(b)
 }
 
+func gapFrames(r *Report) [][2]int {
+	var out [][2]int
+	for _, g := range r.Multicast.Gaps() {
+		out = append(out, [2]int{g.PrevFrame, g.Frame})
+	}
+	for _, s := range r.Multicast.Streams {
+		out = append(out, [2]int{s.FirstFrame, s.LastFrame})
+	}
+	return out
+}
+
 func runFiles(t *testing.T, paths ...string) *Report {
 	t.Helper()
 	r, err := Run(context.Background(), Config{}, paths)
@@ -164,6 +175,12 @@ func TestRotatedUDPStreamsGoSplit(t *testing.T) {
 			got := runFiles(t, parts...)
 			if d := cmp.Diff(udpView(t, want), udpView(t, got)); d != "" {
 				t.Errorf("%d parts of %d packets differ from the whole file (-whole +parts):\n%s", len(parts), n, d)
+			}
+			// frame numbers continue across the files: the same as in the
+			// whole file (the parts keep its custom blocks, which take
+			// numbers too)
+			if d := cmp.Diff(gapFrames(want), gapFrames(got)); d != "" {
+				t.Errorf("gap frames (-whole +parts):\n%s", d)
 			}
 		})
 	}
