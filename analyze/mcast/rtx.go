@@ -266,7 +266,9 @@ func rtxRecover(q *Sequence, l *rtxLog, osn bool) Retransmission {
 			at[s16] = append(at[s16], x.t)
 		}
 	}
-	used := map[uint64]bool{}
+	for _, ts := range at {
+		slices.Sort(ts)
+	}
 	var delays []int64
 	units := 0
 	for _, g := range q.Gaps {
@@ -276,13 +278,11 @@ func rtxRecover(q *Sequence, l *rtxLog, osn bool) Retransmission {
 				rt.Approx = true
 				break
 			}
-			for _, ts := range at[uint16(u)] {
-				if ts >= start && ts-end <= maxRtxDelayNS {
-					rt.Recovered++
-					used[u] = true
-					delays = append(delays, max(0, ts-end))
-					break
-				}
+			// the first retransmission of u after the gap began
+			ts := at[uint16(u)]
+			if i, _ := slices.BinarySearch(ts, start); i < len(ts) && ts[i]-end <= maxRtxDelayNS {
+				rt.Recovered++
+				delays = append(delays, max(0, ts[i]-end))
 			}
 		}
 	}

@@ -306,3 +306,41 @@ func TestSnaplenCut(t *testing.T) {
 		golden(t, "synthetic-snaplen-partial", r)
 	})
 }
+
+// RIST over the public RTP/MPEG-TS sample (test-162.pcap, SSRC 0x05060000;
+// synthetic variant): frames 5 and 6 lost on the primary and resent 20 ms
+// later with SSRC|1. Both are recovered, and the resent TS packets stay out
+// of the continuity check (no CC errors).
+func TestPublic162RIST(t *testing.T) {
+	ds, _ := readCapture(t, publicFile(t, "test-162.pcap"))
+	prim := without(ds, 5, 6)
+	var all []Datagram
+	for _, d := range prim {
+		all = append(all, d)
+		if d.Frame == 8 { // after the gap was revealed by frame 7 (originally)
+			for _, o := range ds[4:6] {
+				r := o
+				r.Payload = slices.Clone(o.Payload)
+				binary.BigEndian.PutUint32(r.Payload[8:], 0x05060001)
+				r.Time = o.Time.Add(20 * time.Millisecond)
+				all = append(all, r)
+			}
+		}
+	}
+	slices.SortStableFunc(all, func(a, b Datagram) int { return a.Time.Compare(b.Time) })
+	for i := range all {
+		all[i].Frame = i + 1
+	}
+	r := run(Config{}, all)
+	if len(r.Streams) != 1 || len(r.Retransmissions) != 1 {
+		t.Fatalf("streams %d, retransmissions %+v", len(r.Streams), r.Retransmissions)
+	}
+	s, x := r.Streams[0], r.Retransmissions[0]
+	if s.Format != "rtp-ts" || x.Kind != "rist" || x.Lost != 2 || x.Recovered != 2 || x.Unrecoverable != 0 || r.Lost() != 2 {
+		t.Errorf("format %s, %+v, lost %d", s.Format, x, r.Lost())
+	}
+	if s.TS == nil || s.TS.Missing != 0 || len(s.TS.Errors) != 0 {
+		t.Errorf("retransmitted TS packets reached the CC check: %+v", s.TS)
+	}
+	golden(t, "test-162-rist", r)
+}

@@ -294,13 +294,14 @@ func (t *Tracker) process(st *stream, p []byte, trunc bool, ts int64, frame int)
 		seq := src.sp.ext(uint64(h.Seq))
 		resets := src.sp.nResets
 		k := src.sp.observe(seq, 1, ts, frame)
-		if src.sp.nResets != resets && st.ts != nil {
+		skipTS := st.skipTS(src, h.PayloadType)
+		if src.sp.nResets != resets && st.ts != nil && !skipTS {
 			st.ts.resync()
 		}
 		if len(st.rtp) > 0 && src == st.rtp[0] && (k == obsInOrder || k == obsGap || k == obsFirst) {
 			t.sample(st, seq, p)
 		}
-		if st.format.Kind == FormatRTPTS && !st.skipTS(src, h.PayloadType) {
+		if st.format.Kind == FormatRTPTS && !skipTS {
 			switch k {
 			case obsFirst, obsInOrder:
 				st.ts.datagram(st, p[h.HeaderLen:], ts, frame)
