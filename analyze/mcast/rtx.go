@@ -151,7 +151,7 @@ func (t *Tracker) retransmissions(sts []*stream, r *Report) {
 		}
 	}
 	for _, c := range cand {
-		best, kind, bestHits := rtxRef{si: -1}, "", 0
+		best, kind, bestHits := rtxRef{si: -1}, "", -1
 		var ps []rtxRef
 		for j, src := range c.st.rtp {
 			ps = append(ps, rtxRef{c.si, j, c.st, src})
@@ -179,7 +179,10 @@ func (t *Tracker) retransmissions(sts []*stream, r *Report) {
 			}
 			q := &r.Streams[p.si].Sequences[p.qi]
 			in, hits := rtxFit(q, c.src.rtx.recs, osn)
-			if in*10 >= 8*len(c.src.rtx.recs) && hits > bestHits {
+			// RIST's SSRC|1 names its primary: its retransmissions may all
+			// be needless (the primary got the packets late); an RFC 4588
+			// flow must fill at least one gap
+			if len(c.src.rtx.recs) > 0 && in*10 >= 8*len(c.src.rtx.recs) && (hits > 0 || k == "rist") && hits > bestHits {
 				best, kind, bestHits = p, k, hits
 			}
 		}

@@ -344,3 +344,20 @@ func TestPublic162RIST(t *testing.T) {
 	}
 	golden(t, "test-162-rist", r)
 }
+
+// A RIST retransmission flow whose retransmissions were all needless (the
+// primary has every packet) is still a retransmission flow: its sparse
+// numbers are no loss (synthetic datagrams).
+func TestRISTNeedlessRetransmissions(t *testing.T) {
+	var ps [][]byte
+	for i := 0; i < 100; i++ {
+		ps = append(ps, rtpPacket(33, uint16(500+i), uint32(i)*90, 0x0a0b0c0e, rtxPayload(uint16(i))))
+		if i == 30 || i == 70 {
+			ps = append(ps, rtpPacket(33, uint16(500+i-20), uint32(i-20)*90, 0x0a0b0c0f, rtxPayload(uint16(i-20))))
+		}
+	}
+	r := run(Config{Seq: []SeqRule{mustRule("rtp")}}, synth(ps...))
+	if r.Lost() != 0 || len(r.Retransmissions) != 1 || r.Retransmissions[0].Useless != 2 || r.Retransmissions[0].Recovered != 0 {
+		t.Fatalf("lost %d, retransmissions %+v", r.Lost(), r.Retransmissions)
+	}
+}
