@@ -166,7 +166,24 @@ func TestRotatedUDPStreamsGoSplit(t *testing.T) {
 	whole := mcastLab + "nft-loss.pcapng"
 	want := runFiles(t, whole)
 	checkWhole(t, want)
-	for _, n := range []int{1, 7, 50, 100, 101, 150} {
+	splitMatches(t, whole, want, []int{1, 7, 50, 100, 101, 150})
+}
+
+// Fragmented datagrams (testdata/mcast/lab/record-frag.sh: msend -m 2000,
+// two IPv4 fragments each, every 20th datagram's first fragment dropped by
+// nftables): cut between the fragments of a datagram, the parts still
+// reassemble it.
+func TestRotatedUDPFragmentsGoSplit(t *testing.T) {
+	whole := mcastLab + "frag.pcapng"
+	want := runFiles(t, whole)
+	if m := want.Multicast; m == nil || len(m.Streams) != 1 || m.Lost() != 3 || m.Streams[0].Packets != 59 {
+		t.Fatalf("whole capture: %s", udpView(t, want))
+	}
+	splitMatches(t, whole, want, []int{1, 3, 40})
+}
+
+func splitMatches(t *testing.T, whole string, want *Report, sizes []int) {
+	for _, n := range sizes {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			parts := splitPcapng(t, whole, n, t.TempDir())
 			if len(parts) < 3 {
@@ -181,6 +198,9 @@ func TestRotatedUDPStreamsGoSplit(t *testing.T) {
 			// numbers too)
 			if d := cmp.Diff(gapFrames(want), gapFrames(got)); d != "" {
 				t.Errorf("gap frames (-whole +parts):\n%s", d)
+			}
+			if w, g := []int{want.Summary.UDPDatagrams, want.Summary.UDPIncomplete}, []int{got.Summary.UDPDatagrams, got.Summary.UDPIncomplete}; !slices.Equal(w, g) {
+				t.Errorf("UDP datagrams, incomplete: whole %v, parts %v", w, g)
 			}
 		})
 	}
