@@ -273,3 +273,53 @@ func TestRotatedUDPStreamsSmcdumpC(t *testing.T) {
 		t.Errorf("smcdump -C files differ from the whole capture (-whole +rotated):\n%s", d)
 	}
 }
+
+// splitPcap splits a little-endian pcap file into parts of n packets.
+func splitPcap(t *testing.T, path string, n int, dir string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := b[:24]
+	var parts [][]byte
+	for off, i := 24, 0; off+16 <= len(b); i++ {
+		l := 16 + int(binary.LittleEndian.Uint32(b[off+8:]))
+		if i%n == 0 {
+			parts = append(parts, slices.Clone(head))
+		}
+		parts[len(parts)-1] = append(parts[len(parts)-1], b[off:off+l]...)
+		off += l
+	}
+	var names []string
+	for i, p := range parts {
+		name := filepath.Join(dir, fmt.Sprintf("part%03d.pcap", i))
+		if err := os.WriteFile(name, p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+// A/B legs (synthetic, testdata/mcast/synthetic-ab-legs.pcap) cut into
+// rotated files stay one pair with the same losses on each leg and on both.
+func TestRotatedABPairsGoSplit(t *testing.T) {
+	whole := "../testdata/mcast/synthetic-ab-legs.pcap"
+	want := runFiles(t, whole)
+	if m := want.Multicast; m == nil || len(m.Streams) != 2 || len(m.Pairs) != 1 || m.Pairs[0].LostBoth != 1 {
+		t.Fatalf("whole capture: %s", udpView(t, want))
+	}
+	for _, n := range []int{1, 101, 250} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			parts := splitPcap(t, whole, n, t.TempDir())
+			got := runFiles(t, parts...)
+			if d := cmp.Diff(udpView(t, want), udpView(t, got)); d != "" {
+				t.Errorf("%d parts of %d packets differ from the whole file (-whole +parts):\n%s", len(parts), n, d)
+			}
+			if d := cmp.Diff(gapFrames(want), gapFrames(got)); d != "" {
+				t.Errorf("gap frames (-whole +parts):\n%s", d)
+			}
+		})
+	}
+}

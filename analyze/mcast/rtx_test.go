@@ -361,3 +361,33 @@ func TestRISTNeedlessRetransmissions(t *testing.T) {
 		t.Fatalf("lost %d, retransmissions %+v", r.Lost(), r.Retransmissions)
 	}
 }
+
+// Synthetic A/B legs (testdata/mcast/synthetic-ab-legs.pcap, project-made,
+// rewritten with -update): the same RTP flow on 239.9.1.1:7000 (A) and
+// 239.9.2.1:7000 (B), seq 0..299, 1 ms apart, B 50 us behind A. A misses
+// 50-52 and 200, B misses 51 and 120-121: only 51 is lost on both legs.
+// The analyze package splits it into rotated files (issue 9 item 2).
+func TestABLegsFixture(t *testing.T) {
+	path := filepath.Join(goldenDir, "synthetic-ab-legs.pcap")
+	if *update {
+		a, b := netip.MustParseAddrPort("239.9.1.1:7000"), netip.MustParseAddrPort("239.9.2.1:7000")
+		var ds []Datagram
+		for i := 0; i < 300; i++ {
+			p := rtpPacket(96, uint16(i), uint32(i)*90, 0x0c0c0c00, rtxPayload(uint16(i)))
+			at := rtxBase.Add(time.Duration(i) * time.Millisecond)
+			if i != 50 && i != 51 && i != 52 && i != 200 {
+				ds = append(ds, Datagram{Time: at, Src: rtxSrc, Dst: a, Payload: p, Length: len(p)})
+			}
+			if i != 51 && i != 120 && i != 121 {
+				ds = append(ds, Datagram{Time: at.Add(50 * time.Microsecond), Src: rtxSrc, Dst: b, Payload: p, Length: len(p)})
+			}
+		}
+		writePcap(t, path, ds)
+	}
+	ds, _ := readCapture(t, path)
+	r := run(Config{}, ds)
+	if len(r.Pairs) != 1 || r.Pairs[0].LostA != 4 || r.Pairs[0].LostB != 3 || r.Pairs[0].LostBoth != 1 {
+		t.Fatalf("pairs %+v", r.Pairs)
+	}
+	golden(t, "synthetic-ab-legs", r)
+}
