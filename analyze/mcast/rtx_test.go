@@ -3,6 +3,7 @@ package mcast
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -194,7 +195,8 @@ func TestRetransmissionFlows(t *testing.T) {
 	}
 }
 
-// FuzzRTX drives the retransmission detection with arbitrary RTP flows:
+// FuzzRTX drives the retransmission detection (and both plot printers) with
+// arbitrary RTP flows:
 // records of [length][destination selector][datagram], seeded with the
 // synthetic fixtures' datagrams.
 func FuzzRTX(f *testing.F) {
@@ -222,7 +224,19 @@ func FuzzRTX(f *testing.F) {
 			b = b[2+n:]
 			ds = append(ds, Datagram{Frame: len(ds) + 1, Time: rtxBase.Add(time.Duration(len(ds)) * time.Millisecond), Src: rtxSrc, Dst: dst, Payload: p, Length: len(p)})
 		}
-		r := run(Config{Seq: []SeqRule{mustRule("rtp")}}, ds)
+		r := run(Config{Seq: []SeqRule{mustRule("rtp")}, Plot: true}, ds)
+		if err := r.WritePlot(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		panels := 0
+		for _, s := range r.Streams {
+			panels += len(s.Sequences)
+		}
+		if panels <= 4 { // a panel per sequence: keep the image small
+			if err := r.WritePlotPNG(io.Discard); err != nil {
+				t.Fatal(err)
+			}
+		}
 		var lost uint64
 		for _, s := range r.Streams {
 			lost += s.Lost
