@@ -104,3 +104,18 @@ func TestPlotFlag(t *testing.T) {
 		t.Fatal("--plot x.jpg wrote a file")
 	}
 }
+
+// --fail-on loss counts the primary flow's missing packets, never a
+// retransmission flow's own "gaps" (issue 9 item 6; synthetic fixtures in
+// testdata/mcast: 7 lost on the primary, 5 of them retransmitted).
+func TestFailOnLossRetransmission(t *testing.T) {
+	for _, kind := range []string{"rist", "rfc4588-ssrc", "rfc4588-session"} {
+		trace := filepath.Join("../../testdata/mcast", "synthetic-rtx-"+kind+".pcap")
+		if out, stderr, code := run(t, "analyze", "--fail-on", "loss=7", trace); code != 0 {
+			t.Errorf("%s: --fail-on loss=7: exit %d (%s)\n%s", kind, code, stderr, out)
+		}
+		if _, _, code := run(t, "analyze", "--fail-on", "loss=6", trace); code != codeGate {
+			t.Errorf("%s: --fail-on loss=6: exit %d, want %d", kind, code, codeGate)
+		}
+	}
+}
