@@ -163,7 +163,10 @@ type Analyzer struct {
 	// maps the current file's interface indexes to it.
 	ifGlobal map[ifKey]int
 	ifFile   []int
-	fr       *FileReader // file being read (nil when frames are fed directly)
+	ifTaken  map[int]bool // interface numbers given out
+	ifUsed   map[int]bool // numbers the current file's interfaces use
+	ifNext   int          // lowest number that may be free
+	fr       *FileReader  // file being read (nil when frames are fed directly)
 	// frameBase numbers the UDP analysis' frames across files: with several
 	// files, frame numbers continue from the previous file's last frame (as
 	// in the files concatenated with mergecap -a), so a stream or gap that
@@ -211,6 +214,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 	a.report.Files = append(a.report.Files, FileInfo{Path: name, Format: fr.Format()})
 	fi := &a.report.Files[fileIdx]
 	a.ifFile = a.ifFile[:0]
+	clear(a.ifUsed)
 	a.fr = fr
 	defer func() { a.fr = nil }()
 	fr.OnStats = func(st InterfaceStats) {
@@ -311,61 +315,43 @@ type ifKey struct {
 // globalIf returns the stream-key interface number of the current file's
 // interface idx: the number of the interface with the same name and link
 // type in an earlier file (same index and link type when unnamed), else a
-// new number. Two interfaces of one file never share a number.
+// new number (idx itself when free, so a single file keeps its indexes). Two
+// interfaces of one file never share a number. Amortised O(1) per call.
 func (a *Analyzer) globalIf(fr *FileReader, idx int) int {
 	if idx >= 0 && idx < len(a.ifFile) && a.ifFile[idx] >= 0 {
 		return a.ifFile[idx]
 	}
-	if idx < 0 || idx > 1<<16 {
-		return idx // not an interface of the file; keep it distinct as before
+	if fr == nil || idx < 0 || idx >= len(fr.Interfaces()) {
+		return idx // frames fed directly, or not an interface of the file
 	}
 	if a.ifGlobal == nil {
-		a.ifGlobal = map[ifKey]int{}
+		a.ifGlobal, a.ifTaken, a.ifUsed = map[ifKey]int{}, map[int]bool{}, map[int]bool{}
 	}
-	k := ifKey{index: idx}
-	if fr == nil {
-		return idx
-	}
-	if ifs := fr.Interfaces(); idx < len(ifs) {
-		k.lt = ifs[idx].LinkType
-		if ifs[idx].Name != "" {
-			k.name, k.index = ifs[idx].Name, -1
-		}
+	ifc := fr.Interfaces()[idx]
+	k := ifKey{index: idx, lt: ifc.LinkType}
+	if ifc.Name != "" {
+		k.name, k.index = ifc.Name, -1
 	}
 	g, ok := a.ifGlobal[k]
-	if ok {
-		for _, x := range a.ifFile {
-			if x == g { // already taken by another interface of this file
-				ok = false
-				break
+	if !ok || a.ifUsed[g] {
+		g = idx
+		if a.ifTaken[g] {
+			for a.ifTaken[a.ifNext] {
+				a.ifNext++
 			}
+			g = a.ifNext
 		}
-	}
-	if !ok {
-		g = len(a.ifGlobal)
-		for a.ifTaken(g) {
-			g++
-		}
-		if _, dup := a.ifGlobal[k]; !dup {
+		a.ifTaken[g] = true
+		if !ok {
 			a.ifGlobal[k] = g
-		} else {
-			a.ifGlobal[ifKey{name: k.name, index: -2 - g, lt: k.lt}] = g
 		}
 	}
+	a.ifUsed[g] = true
 	for len(a.ifFile) <= idx {
 		a.ifFile = append(a.ifFile, -1)
 	}
 	a.ifFile[idx] = g
 	return g
-}
-
-func (a *Analyzer) ifTaken(g int) bool {
-	for _, v := range a.ifGlobal {
-		if v == g {
-			return true
-		}
-	}
-	return false
 }
 
 func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, fileIdx int) {
