@@ -66,7 +66,7 @@ type SnaplenCut struct {
 	Datagrams        uint64 `json:"datagrams"`            // datagrams cut by the snaplen (same as Stream.Truncated)
 	CapturedMax      int    `json:"captured_payload_max"` // most UDP payload bytes captured of a cut datagram
 	Undecodable      uint64 `json:"undecodable"`          // cut datagrams the sequence format could not decode
-	SequenceAnalysis string `json:"sequence_analysis"`    // "impossible" (no sequence numbers in the captured bytes), "partial" (some cut datagrams undecodable), "complete" (every sequence number was captured)
+	SequenceAnalysis string `json:"sequence_analysis"`    // "impossible" (no sequence numbers in the captured bytes), "partial" (some cut datagrams undecodable), "complete" (every sequence number was captured), "unsequenced" (no sequence format in the whole datagrams either)
 	Advice           string `json:"advice"`               // e.g. "capture again with -s 0 (whole packets)"
 }
 
@@ -393,7 +393,7 @@ func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) S
 			rcv += s.TS.Packets
 		}
 		s.SnaplenCut = snaplenCut(st, rcv)
-		if s.SnaplenCut.SequenceAnalysis == "complete" {
+		if a := s.SnaplenCut.SequenceAnalysis; a == "complete" || a == "unsequenced" {
 			s.Notes = append(s.Notes, fmt.Sprintf("%d datagrams truncated by the snaplen", s.Truncated))
 		}
 	}
@@ -429,10 +429,13 @@ func cutGaps(q *Sequence, cuts []cutRec) {
 
 // snaplenCut describes a stream with datagrams cut by the snaplen.
 func snaplenCut(st *stream, received uint64) *SnaplenCut {
-	c := &SnaplenCut{Datagrams: st.truncated, CapturedMax: st.truncMax, Undecodable: st.truncUndec, SequenceAnalysis: "complete"}
 	sequenced := st.format.Kind != FormatNone && st.format.Kind != FormatAuto
+	c := &SnaplenCut{Datagrams: st.truncated, CapturedMax: st.truncMax, Undecodable: st.truncUndec, SequenceAnalysis: "complete"}
+	if !sequenced {
+		c.SequenceAnalysis = "unsequenced"
+	}
 	switch {
-	case !sequenced && !st.forced, sequenced && st.truncUndec > 0 && received == 0:
+	case !sequenced && !st.forced && st.detectCut, sequenced && st.truncUndec > 0 && received == 0:
 		c.SequenceAnalysis = "impossible"
 		c.Advice = "capture again with -s 0 (whole packets)"
 	case st.truncUndec > 0:

@@ -289,6 +289,23 @@ func TestSnaplenCut(t *testing.T) {
 			}
 		}
 	})
+	t.Run("unsequenced", func(t *testing.T) {
+		// no sequence numbers in whole datagrams; a few later ones cut:
+		// the snaplen is not why the stream is not analyzed
+		var ps [][]byte
+		for i := 0; i < 30; i++ {
+			ps = append(ps, []byte{byte(i * 37), byte(i * 91), 0xaa, 0x55, byte(i * 13), 7, 7, 7, 7, 7, 7, 7})
+		}
+		ds := synth(ps...)
+		for i := 20; i < 23; i++ {
+			ds[i].Payload, ds[i].Truncated = ds[i].Payload[:4], true
+		}
+		r := run(Config{}, ds)
+		s := r.Streams[0]
+		if s.Format != "none" || r.SnaplenCutStreams != 0 || s.SnaplenCut == nil || s.SnaplenCut.SequenceAnalysis != "unsequenced" || s.SnaplenCut.Datagrams != 3 {
+			t.Fatalf("format %s, cut streams %d, %+v", s.Format, r.SnaplenCutStreams, s.SnaplenCut)
+		}
+	})
 	t.Run("partial", func(t *testing.T) {
 		// RTP seq 100..139; 110-112 arrive cut to 8 bytes (no full RTP
 		// header), 120 is really lost.

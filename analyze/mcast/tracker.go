@@ -61,6 +61,7 @@ type stream struct {
 	truncated  uint64
 	truncMax   int      // most payload bytes captured of a truncated datagram
 	truncUndec uint64   // truncated datagrams the format could not decode
+	detectCut  bool     // most datagrams of the format detection were truncated
 	curTrunc   bool     // the datagram being processed was truncated
 	curT       int64    // its time
 	curFrame   int      // its frame
@@ -185,6 +186,13 @@ func (t *Tracker) newStream(k streamKey) *stream {
 // them.
 func (t *Tracker) decide(st *stream) {
 	f, c := detectFormat(st.detect)
+	cut := 0
+	for i := range st.detect {
+		if st.detect[i].trunc {
+			cut++
+		}
+	}
+	st.detectCut = cut > 0 && 2*cut >= len(st.detect)
 	if c < t.cfg.MinConfidence {
 		f = Format{Kind: FormatNone}
 	}
