@@ -154,7 +154,24 @@ type Analyzer struct {
 	filters map[LinkType]FrameFilter
 	report  Report
 	udpN    int
-	ifBase  int // interface index offset of the current file
+
+	// Capture interfaces of successive files (a -C/-G rotation, editcap
+	// parts) map to one stream-key interface when their name and link type
+	// match (index and link type when unnamed), so UDP streams, their
+	// sequence state, A/B pairing and capture-drop attribution continue
+	// across files. ifGlobal maps the key to that interface number; ifFile
+	// maps the current file's interface indexes to it.
+	ifGlobal map[ifKey]int
+	ifFile   []int
+	ifTaken  map[int]bool // interface numbers given out
+	ifUsed   map[int]bool // numbers the current file's interfaces use
+	ifNext   int          // lowest number that may be free
+	fr       *FileReader  // file being read (nil when frames are fed directly)
+	// frameBase numbers the UDP analysis' frames across files: with several
+	// files, frame numbers continue from the previous file's last frame (as
+	// in the files concatenated with mergecap -a), so a stream or gap that
+	// spans files names unambiguous frames.
+	frameBase, lastFrame int
 
 	agg          *aggregate
 	frags        *reassembler
@@ -196,10 +213,19 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 	fileIdx := len(a.report.Files)
 	a.report.Files = append(a.report.Files, FileInfo{Path: name, Format: fr.Format()})
 	fi := &a.report.Files[fileIdx]
-	ifBase := a.ifBase
+	a.ifFile = a.ifFile[:0]
+	clear(a.ifUsed)
+	a.fr = fr
+	defer func() { a.fr = nil }()
 	fr.OnStats = func(st InterfaceStats) {
 		if a.mc != nil {
-			cd := mcast.CaptureDrop{Time: st.Time, Interface: ifBase + st.Interface, Cumulative: true}
+			// pcapng counters are cumulative from the start of the capture;
+			// File lets the tracker continue them across rotated files
+			// (writers that restart them per file are detected there).
+			cd := mcast.CaptureDrop{Time: st.Time, Interface: a.globalIf(fr, st.Interface), Cumulative: true, File: fileIdx}
+			if st.Start != nil {
+				cd.Start = *st.Start
+			}
 			if st.IfDrop != nil {
 				cd.IfDrop = *st.IfDrop
 			}
@@ -244,6 +270,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 			break
 		}
 		fi.Packets++
+		a.lastFrame = p.Frame
 		ts := p.Info.Timestamp
 		if fi.First == nil {
 			fi.First = timep(ts)
@@ -266,7 +293,8 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 		a.frame(fi, undecoded, p, fileIdx)
 	}
 	fi.Interfaces = fr.Interfaces()
-	a.ifBase += len(fi.Interfaces)
+	a.frameBase += a.lastFrame
+	a.lastFrame = 0
 	fi.Problems = fr.Problems()
 	fi.ProblemCount = fr.ProblemCount()
 	fi.CaptureStats = fr.Stats()
@@ -275,6 +303,55 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 	}
 	sortCounts(fi.Undecoded)
 	return err
+}
+
+// ifKey identifies a capture interface across files.
+type ifKey struct {
+	name  string
+	index int // -1 when named
+	lt    LinkType
+}
+
+// globalIf returns the stream-key interface number of the current file's
+// interface idx: the number of the interface with the same name and link
+// type in an earlier file (same index and link type when unnamed), else a
+// new number (idx itself when free, so a single file keeps its indexes). Two
+// interfaces of one file never share a number. Amortised O(1) per call.
+func (a *Analyzer) globalIf(fr *FileReader, idx int) int {
+	if idx >= 0 && idx < len(a.ifFile) && a.ifFile[idx] >= 0 {
+		return a.ifFile[idx]
+	}
+	if fr == nil || idx < 0 || idx >= len(fr.Interfaces()) {
+		return idx // frames fed directly, or not an interface of the file
+	}
+	if a.ifGlobal == nil {
+		a.ifGlobal, a.ifTaken, a.ifUsed = map[ifKey]int{}, map[int]bool{}, map[int]bool{}
+	}
+	ifc := fr.Interfaces()[idx]
+	k := ifKey{index: idx, lt: ifc.LinkType}
+	if ifc.Name != "" {
+		k.name, k.index = ifc.Name, -1
+	}
+	g, ok := a.ifGlobal[k]
+	if !ok || a.ifUsed[g] {
+		g = idx
+		if a.ifTaken[g] {
+			for a.ifTaken[a.ifNext] {
+				a.ifNext++
+			}
+			g = a.ifNext
+		}
+		a.ifTaken[g] = true
+		if !ok {
+			a.ifGlobal[k] = g
+		}
+	}
+	a.ifUsed[g] = true
+	for len(a.ifFile) <= idx {
+		a.ifFile = append(a.ifFile, -1)
+	}
+	a.ifFile[idx] = g
+	return g
 }
 
 func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, fileIdx int) {
@@ -332,9 +409,9 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 		if a.mc != nil {
 			d := &a.dg
 			*d = mcast.Datagram{
-				Frame: p.Frame, Time: ts,
+				Frame: a.frameBase + p.Frame, Time: ts,
 				Src: f.srcAddrPort(), Dst: f.dstAddrPort(),
-				Interface: a.ifBase + p.Info.InterfaceIndex,
+				Interface: a.globalIf(a.fr, p.Info.InterfaceIndex),
 				Payload:   f.payload, Length: f.payloadLen,
 				Truncated: f.truncatedPayload() || fragTrunc,
 			}

@@ -272,6 +272,13 @@ type CaptureDrop struct {
 	IfDrop     uint64    // isb_ifdrop (dumpcap and smcdump put kernel ring drops here)
 	OSDrop     uint64    // isb_osdrop
 	Cumulative bool      // counters count from the start of the capture (pcapng ISB semantics); false = since the previous reading
+	// File numbers the capture file of a reading (0 for the first). A
+	// cumulative counter continues across the files of a rotation when it
+	// does not go down and its Start does not change; otherwise the
+	// writer restarted it with the file and the readings of the file are
+	// added to those of the earlier files.
+	File  int
+	Start time.Time // isb_starttime of the reading, zero if absent
 }
 
 // Config configures a Tracker. The zero value auto-detects every stream.

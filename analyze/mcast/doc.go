@@ -58,6 +58,24 @@
 // missing on both legs, which is the loss the application sees
 // (docs/multicast-udp.md section 2.3, SMPTE 2022-7).
 //
+// # Retransmission flows
+//
+// An RTP retransmission flow (RFC 4588 RTX with its own SSRC or session and
+// the original sequence number in its first two payload bytes; RIST TR-06-1,
+// which resends the packet verbatim with SSRC|1) is recognised from the
+// numbers it carries falling in the primary flow's gaps. Report.Retransmissions
+// gives, per protected flow, the units lost on the primary, those recovered
+// by retransmission with the delay from the gap's revealing datagram to the
+// retransmission, and the unrecoverable rest; the retransmission flow's own
+// numbering has no gaps and adds nothing to the loss (rtx.go).
+//
+// # Snaplen
+//
+// A datagram cut by the snaplen is never counted as lost. A stream whose
+// captured bytes hold no sequence number has Stream.SnaplenCut with
+// sequence_analysis "impossible"; cut datagrams without their number inside a
+// sequenced stream fill the gaps they arrived in (gap verdict "snaplen").
+//
 // # Analyzing an mtools feed
 //
 // Capture on the receiver while msend runs (the capture must include the

@@ -11,27 +11,43 @@ import (
 // "The loss that matters is a sequence missing on both legs").
 
 // normDrops returns the drop readings sorted by interface and time with
-// cumulative counters.
+// cumulative counters. Readings from successive files of one interface
+// continue each other; a counter that restarts with a file (it goes down, or
+// its start time changes) is added to the last reading of the earlier file.
 func (t *Tracker) normDrops() []CaptureDropReading {
 	ds := slices.Clone(t.drops)
 	slices.SortStableFunc(ds, func(a, b CaptureDrop) int {
 		if c := cmp.Compare(a.Interface, b.Interface); c != 0 {
 			return c
 		}
+		if c := cmp.Compare(a.File, b.File); c != 0 {
+			return c
+		}
 		return a.Time.Compare(b.Time)
 	})
 	out := make([]CaptureDropReading, 0, len(ds))
-	var sumIf, sumOS uint64
+	var sumIf, sumOS uint64   // running sums (non-cumulative readings) or the last normalised reading
+	var baseIf, baseOS uint64 // added to the raw counters of the current file
+	var last CaptureDrop      // previous raw reading of this interface
 	for i, d := range ds {
 		if i == 0 || ds[i-1].Interface != d.Interface {
-			sumIf, sumOS = 0, 0
+			sumIf, sumOS, baseIf, baseOS = 0, 0, 0, 0
+		} else if d.Cumulative && last.Cumulative && d.File != last.File {
+			restarted := d.IfDrop < last.IfDrop || d.OSDrop < last.OSDrop ||
+				!d.Start.IsZero() && !last.Start.IsZero() && !d.Start.Equal(last.Start)
+			if restarted {
+				baseIf, baseOS = sumIf, sumOS
+			}
 		}
-		r := CaptureDropReading{Time: d.Time.UTC(), Interface: d.Interface, IfDrop: d.IfDrop, OSDrop: d.OSDrop}
-		if !d.Cumulative {
+		r := CaptureDropReading{Time: d.Time.UTC(), Interface: d.Interface}
+		if d.Cumulative {
+			sumIf, sumOS = max(sumIf, baseIf+d.IfDrop), max(sumOS, baseOS+d.OSDrop)
+		} else {
 			sumIf += d.IfDrop
 			sumOS += d.OSDrop
-			r.IfDrop, r.OSDrop = sumIf, sumOS
 		}
+		r.IfDrop, r.OSDrop = sumIf, sumOS
+		last = d
 		out = append(out, r)
 	}
 	return out

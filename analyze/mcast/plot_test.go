@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"image/color"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -70,5 +72,56 @@ func TestPlotDecimation(t *testing.T) {
 		if sp.pts[i].seq <= sp.pts[i-1].seq {
 			t.Fatalf("points not increasing at %d", i)
 		}
+	}
+}
+
+// --plot x.png (issue 9 item 9): the same plot as a PNG image.
+func TestWritePlotPNG(t *testing.T) {
+	var ps [][]byte
+	ps = append(ps, msendRun(span(0, 2000, 100, 500, 501, 502, 503, 1500), false, 20, "msend -m20 239.1.2.3 14400", 2001)...)
+	ps = append(ps, msendRun(span(0, 700, 300), false, 20, "msend -m20 239.1.2.3 14400", 701)...)
+	ds := synth(ps...)
+	tr := NewTracker(Config{Plot: true})
+	for i := range ds {
+		tr.Add(&ds[i])
+	}
+	tr.AddCaptureDrop(CaptureDrop{Time: ds[1200].Time, IfDrop: 3, Cumulative: true})
+	r := tr.Report()
+	var buf bytes.Buffer
+	if err := r.WritePlotPNG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != plotW || b.Dy() != plotH {
+		t.Fatalf("image %v, want %dx%d", b, plotW, plotH)
+	}
+	count := map[color.RGBA]int{}
+	for y := 0; y < plotH; y++ {
+		for x := 0; x < plotW; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			count[color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 0xff}]++
+		}
+	}
+	for name, c := range map[string]color.RGBA{"sequence line": pngBlue, "gaps": pngRed, "capture drops": pngOrange, "resets": pngGrey, "labels": pngText} {
+		if count[c] == 0 {
+			t.Errorf("no %s drawn (colour %v)", name, c)
+		}
+	}
+	p := filepath.Join(goldenDir, "mtools-synthetic-plot.png")
+	if *update {
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(want, buf.Bytes()) {
+		t.Errorf("%s differs (run with -update if intended)", p)
 	}
 }

@@ -16,6 +16,13 @@ type Report struct {
 	Pairs        []Pair               `json:"pairs,omitempty"`         // A/B leg pairs (--pair or automatic)
 	CaptureDrops []CaptureDropReading `json:"capture_drops,omitempty"` // the capture's own drop counters, cumulative
 	TotalLost    uint64               `json:"total_lost"`              // same as Lost()
+	// Retransmissions lists the RTP retransmission flows (RFC 4588, RIST)
+	// and what they recovered of the flow they protect. A retransmission
+	// flow's own numbering has no gaps and adds nothing to the loss.
+	Retransmissions []Retransmission `json:"retransmissions,omitempty"`
+	// SnaplenCutStreams counts the streams whose sequence analysis was
+	// impossible because the capture cut their datagrams (Stream.SnaplenCut).
+	SnaplenCutStreams int `json:"snaplen_cut_streams,omitempty"`
 }
 
 // Stream is one UDP flow: source, destination (group), ports, VLAN and
@@ -49,6 +56,18 @@ type Stream struct {
 	Mtools        *MtoolsReport `json:"mtools,omitempty"`      // msend sessions (mtools, mtools-dec)
 	Mold          *MoldReport   `json:"moldudp64,omitempty"`   // MoldUDP64 sessions
 	Notes         []string      `json:"notes,omitempty"`       // other remarks
+	SnaplenCut    *SnaplenCut   `json:"snaplen_cut,omitempty"` // datagrams cut by the capture's snaplen, and what that did to the analysis
+}
+
+// SnaplenCut says how the capture's snapshot length cut a stream's
+// datagrams. Cut datagrams are never counted as lost: when the sequence
+// numbers are not in the captured bytes, the stream is not analyzed.
+type SnaplenCut struct {
+	Datagrams        uint64 `json:"datagrams"`            // datagrams cut by the snaplen (same as Stream.Truncated)
+	CapturedMax      int    `json:"captured_payload_max"` // most UDP payload bytes captured of a cut datagram
+	Undecodable      uint64 `json:"undecodable"`          // cut datagrams the sequence format could not decode
+	SequenceAnalysis string `json:"sequence_analysis"`    // "impossible" (no sequence numbers in the captured bytes), "partial" (some cut datagrams undecodable), "complete" (every sequence number was captured), "unsequenced" (no sequence format in the whole datagrams either)
+	Advice           string `json:"advice"`               // e.g. "capture again with -s 0 (whole packets)"
 }
 
 // InterArrival summarises the time between consecutive datagrams of a
@@ -86,6 +105,13 @@ type Sequence struct {
 	GapSizes    [8]uint64 `json:"gap_sizes"`            // gap size histogram: 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64-127, >=128
 	Pattern     string    `json:"pattern"`              // "none", "isolated single losses", "periodic: ...", "bursts: ..."
 	Gaps        []Gap     `json:"gaps"`                 // gaps in sequence order within each epoch
+	// Role is "primary" for a flow protected by a retransmission flow,
+	// "retransmission" for the retransmission flow (Report.Retransmissions).
+	Role string `json:"role,omitempty"`
+	// SnaplenCut counts datagrams that arrived inside gaps but cut by the
+	// snaplen before their sequence number: they were not lost, so they
+	// are taken out of Lost (their gaps get the verdict "snaplen").
+	SnaplenCut uint64 `json:"snaplen_cut,omitempty"`
 	// Points is a decimated sample of (time, sequence) for WritePlot; only
 	// filled with Config.Plot and not part of the JSON schema.
 	Points []PlotPoint `json:"-"`
@@ -119,6 +145,7 @@ type Gap struct {
 	PrevFrame    int       `json:"prev_frame"`              // frame of the last datagram before the gap
 	Frame        int       `json:"frame"`                   // frame of the datagram that revealed the gap
 	CaptureDrops *GapDrops `json:"capture_drops,omitempty"` // the capture's drops around the gap, if known
+	SnaplenCut   uint64    `json:"snaplen_cut,omitempty"`   // datagrams inside the gap that arrived cut by the snaplen before their sequence number (not lost)
 	// Verdict: "capture" (the capture dropped at least Count packets in a
 	// window covering the gap: a capture artefact), "capture?" (it dropped
 	// some, fewer than Count), "network" (drop counters exist and show none:
@@ -285,8 +312,14 @@ func (t *Tracker) Report() *Report {
 	for _, d := range drops {
 		r.CaptureDrops = append(r.CaptureDrops, d)
 	}
+	t.retransmissions(sts, r)
 	r.Pairs = t.pairs(sts, r)
 	r.TotalLost = r.Lost()
+	for i := range r.Streams {
+		if c := r.Streams[i].SnaplenCut; c != nil && c.SequenceAnalysis == "impossible" {
+			r.SnaplenCutStreams++
+		}
+	}
 	return r
 }
 
@@ -315,6 +348,9 @@ func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) S
 	}
 	add := func(key, unit string, sp *seqSpace) {
 		q := t.seqReport(sp, key, unit, id, st.key.ifc, drops)
+		if unit == "datagram" && len(st.cuts) > 0 {
+			cutGaps(&q, st.cuts)
+		}
 		s.Lost += q.Lost
 		s.Sequences = append(s.Sequences, q)
 	}
@@ -349,9 +385,64 @@ func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) S
 		}
 	}
 	if s.Truncated > 0 {
-		s.Notes = append(s.Notes, fmt.Sprintf("%d datagrams truncated by the snaplen", s.Truncated))
+		var rcv uint64
+		for _, q := range s.Sequences {
+			rcv += q.Received
+		}
+		if s.TS != nil {
+			rcv += s.TS.Packets
+		}
+		s.SnaplenCut = snaplenCut(st, rcv)
+		if a := s.SnaplenCut.SequenceAnalysis; a == "complete" || a == "unsequenced" {
+			s.Notes = append(s.Notes, fmt.Sprintf("%d datagrams truncated by the snaplen", s.Truncated))
+		}
 	}
 	return s
+}
+
+// cutGaps takes the datagrams that arrived cut by the snaplen (sequence
+// number unknown) out of the loss of the gaps they arrived in.
+func cutGaps(q *Sequence, cuts []cutRec) {
+	for i := range q.Gaps {
+		g := &q.Gaps[i]
+		tp, tn := g.Start.UnixNano(), g.End.UnixNano()
+		var n uint64
+		for _, c := range cuts {
+			after := c.t > tp || c.t == tp && c.frame > g.PrevFrame
+			before := c.t < tn || c.t == tn && c.frame < g.Frame
+			if after && before {
+				n++
+			}
+		}
+		n = min(n, g.Count)
+		if n == 0 {
+			continue
+		}
+		g.SnaplenCut = n
+		if n == g.Count {
+			g.Verdict = "snaplen"
+		}
+		q.SnaplenCut += n
+		q.Lost -= min(q.Lost, n)
+	}
+}
+
+// snaplenCut describes a stream with datagrams cut by the snaplen.
+func snaplenCut(st *stream, received uint64) *SnaplenCut {
+	sequenced := st.format.Kind != FormatNone && st.format.Kind != FormatAuto
+	c := &SnaplenCut{Datagrams: st.truncated, CapturedMax: st.truncMax, Undecodable: st.truncUndec, SequenceAnalysis: "complete"}
+	if !sequenced {
+		c.SequenceAnalysis = "unsequenced"
+	}
+	switch {
+	case !sequenced && !st.forced && st.detectCut, sequenced && st.truncUndec > 0 && received == 0:
+		c.SequenceAnalysis = "impossible"
+		c.Advice = "capture again with -s 0 (whole packets)"
+	case st.truncUndec > 0:
+		c.SequenceAnalysis = "partial"
+		c.Advice = "capture again with -s 0 (whole packets)"
+	}
+	return c
 }
 
 func round3(f float64) float64 {

@@ -34,13 +34,28 @@ func rate(bps float64) string {
 // are UTC.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "UDP streams: %d, lost: %d\n", len(r.Streams), r.Lost())
+	fmt.Fprintf(ew, "UDP streams: %d, lost: %d", len(r.Streams), r.Lost())
+	if len(r.Retransmissions) > 0 {
+		var rec, unrec uint64
+		for _, x := range r.Retransmissions {
+			rec += x.Recovered
+			unrec += x.Unrecoverable
+		}
+		fmt.Fprintf(ew, " (of the retransmission-protected flows: %d recovered by retransmission, %d unrecoverable)", rec, unrec)
+	}
+	if n := r.SnaplenCutStreams; n > 0 {
+		fmt.Fprintf(ew, "; %d not analyzed: datagrams cut by the snaplen (capture with -s 0)", n)
+	}
+	fmt.Fprintln(ew)
 	if len(r.Streams) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "#\tsource\tdestination\tvlan\tif\tpackets\tbytes\tpps\tbit/s\tIAT min/mean/p99/max us\tformat\tconf\texpected\tlost\tdup\treord\tresets")
 		for _, s := range r.Streams {
 			var exp, dup, reord, resets uint64
 			for _, q := range s.Sequences {
+				if q.Role == "retransmission" {
+					continue
+				}
 				exp += q.Expected
 				dup += q.Duplicates
 				reord += q.Reordered
@@ -49,6 +64,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			f := s.Format
 			if s.Forced {
 				f += "*"
+			}
+			if c := s.SnaplenCut; c != nil && c.SequenceAnalysis == "impossible" {
+				f += "(cut)"
 			}
 			ia := s.InterArrival
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%.1f\t%s\t%.1f/%.1f/%.1f/%.1f\t%s\t%.2f\t%d\t%d\t%d\t%d\t%d\n",
@@ -63,6 +81,16 @@ func (r *Report) WriteText(w io.Writer) error {
 		if s.Undecodable > 0 {
 			fmt.Fprintf(ew, "  undecodable datagrams: %d (first: %s)\n", s.Undecodable, s.FirstError)
 		}
+		if c := s.SnaplenCut; c != nil {
+			switch c.SequenceAnalysis {
+			case "impossible":
+				fmt.Fprintf(ew, "  snaplen: %d of %d datagrams cut by the snaplen (at most %d payload bytes captured, no sequence number in them): sequence analysis impossible, no loss counted; %s\n",
+					c.Datagrams, s.Packets, c.CapturedMax, c.Advice)
+			case "partial":
+				fmt.Fprintf(ew, "  snaplen: %d of %d datagrams cut by the snaplen (at most %d payload bytes captured), %d of them without their sequence number (they arrived: not counted as lost in the gaps they fill); %s\n",
+					c.Datagrams, s.Packets, c.CapturedMax, c.Undecodable, c.Advice)
+			}
+		}
 		for _, q := range s.Sequences {
 			key := q.Key
 			if key == "" {
@@ -70,6 +98,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 			fmt.Fprintf(ew, "  %s: %d..%d, expected %d %ss, received %d, lost %d in %d gaps (max %d; %s), duplicates %d, reordered %d, stale %d, wraps %d, resets %d\n",
 				key, q.First, q.Last, q.Expected, q.Unit, q.Received, q.Lost, q.GapCount, q.MaxGap, q.Pattern, q.Duplicates, q.Reordered, q.Stale, q.Wraps, q.ResetCount)
+			if q.SnaplenCut > 0 {
+				fmt.Fprintf(ew, "    %d datagrams in the gaps arrived cut by the snaplen before their sequence number: not counted as lost\n", q.SnaplenCut)
+			}
 			for _, rs := range q.Resets {
 				fmt.Fprintf(ew, "    reset at frame %d %s: %d -> %d (%s)\n", rs.Frame, ft(rs.Time), rs.From, rs.To, rs.Reason)
 			}
@@ -123,6 +154,15 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, g := range p.Gaps {
 			fmt.Fprintf(ew, "  both legs: first missing %d, count %d, at %s\n", g.FirstMissing, g.Count, ft(g.Start))
 		}
+	}
+	for _, x := range r.Retransmissions {
+		fmt.Fprintf(ew, "\nretransmission (%s): stream %d %s protected by stream %d %s: lost on the primary %d, recovered by retransmission %d, unrecoverable %d%s\n",
+			x.Kind, x.Stream, dash(x.Key), x.RtxStream, dash(x.RtxKey), x.Lost, x.Recovered, x.Unrecoverable, approx(x.Approx))
+		fmt.Fprintf(ew, "  %d retransmissions, %d needless (packets the primary had, or repeats)", x.Retransmitted, x.Useless)
+		if x.Recovered > 0 {
+			fmt.Fprintf(ew, "; delay from the gap to the retransmission min/median/max %.1f/%.1f/%.1f ms", x.DelayMinUS/1e3, x.DelayMedianUS/1e3, x.DelayMaxUS/1e3)
+		}
+		fmt.Fprintln(ew)
 	}
 	gaps := r.Gaps()
 	fmt.Fprintf(ew, "\ngaps: %d\n", len(gaps))

@@ -37,9 +37,21 @@ type sample struct {
 	hash uint64
 }
 
+// cutRec is a datagram that arrived cut by the snaplen before its sequence
+// number: it was not lost, but its number is unknown.
+type cutRec struct {
+	t     int64
+	frame int
+}
+
+const maxCuts = 4096
+
 type rtpSrc struct {
-	ssrc uint32
-	sp   seqSpace
+	ssrc  uint32
+	sp    seqSpace
+	pt    uint8 // payload type of the first datagram
+	ptSet bool
+	rtx   *rtxLog // recorded when the source may be a retransmission flow (rtx.go)
 }
 
 type stream struct {
@@ -47,6 +59,14 @@ type stream struct {
 	packets    uint64
 	bytes      uint64
 	truncated  uint64
+	truncMax   int      // most payload bytes captured of a truncated datagram
+	truncUndec uint64   // truncated datagrams the format could not decode
+	detectCut  bool     // most datagrams of the format detection were truncated
+	curTrunc   bool     // the datagram being processed was truncated
+	curT       int64    // its time
+	curFrame   int      // its frame
+	cuts       []cutRec // truncated datagrams without a decodable sequence number (the first maxCuts)
+	cutsOmit   uint64
 	firstT     int64
 	lastT      int64
 	firstFrame int
@@ -83,6 +103,8 @@ type Tracker struct {
 	last    *stream
 	seed    maphash.Seed
 	detectB int // bytes held in detection buffers
+	rtxN    int // retransmission records held (rtx.go)
+	ssrcs   map[ssrcKey]*stream
 	drops   []CaptureDrop
 	params  seqParams
 	rtpH    RTPHeader
@@ -129,6 +151,7 @@ func (t *Tracker) Add(d *Datagram) {
 	st.bytes += uint64(length)
 	if trunc {
 		st.truncated++
+		st.truncMax = max(st.truncMax, len(d.Payload))
 	}
 	st.lastT, st.lastFrame = ts, d.Frame
 	if !st.decided {
@@ -163,6 +186,13 @@ func (t *Tracker) newStream(k streamKey) *stream {
 // them.
 func (t *Tracker) decide(st *stream) {
 	f, c := detectFormat(st.detect)
+	cut := 0
+	for i := range st.detect {
+		if st.detect[i].trunc {
+			cut++
+		}
+	}
+	st.detectCut = cut > 0 && 2*cut >= len(st.detect)
 	if c < t.cfg.MinConfidence {
 		f = Format{Kind: FormatNone}
 	}
@@ -223,6 +253,14 @@ func (t *Tracker) rtpParams() seqParams {
 
 func (st *stream) noteErr(ds *dstat, frame int, format string) {
 	st.undecodable++
+	if st.curTrunc {
+		st.truncUndec++
+		if len(st.cuts) < maxCuts {
+			st.cuts = append(st.cuts, cutRec{st.curT, st.curFrame})
+		} else {
+			st.cutsOmit++
+		}
+	}
 	if st.firstErr == "" {
 		st.firstErr = ds.err(format).Error()
 		st.firstErrFrm = frame
@@ -239,6 +277,7 @@ func (t *Tracker) sample(st *stream, seq uint64, p []byte) {
 
 // process runs the stream's extractor on one datagram.
 func (t *Tracker) process(st *stream, p []byte, trunc bool, ts int64, frame int) {
+	st.curTrunc, st.curT, st.curFrame = trunc, ts, frame
 	switch st.format.Kind {
 	case FormatNone, FormatAuto:
 		return
@@ -254,16 +293,23 @@ func (t *Tracker) process(st *stream, p []byte, trunc bool, ts int64, frame int)
 		if src == nil {
 			return
 		}
+		if !src.ptSet {
+			src.pt, src.ptSet = h.PayloadType, true
+		}
+		if src.rtx != nil {
+			t.rtxRecord(src, h, p, ts)
+		}
 		seq := src.sp.ext(uint64(h.Seq))
 		resets := src.sp.nResets
 		k := src.sp.observe(seq, 1, ts, frame)
-		if src.sp.nResets != resets && st.ts != nil {
+		skipTS := st.skipTS(src, h.PayloadType)
+		if src.sp.nResets != resets && st.ts != nil && !skipTS {
 			st.ts.resync()
 		}
 		if len(st.rtp) > 0 && src == st.rtp[0] && (k == obsInOrder || k == obsGap || k == obsFirst) {
 			t.sample(st, seq, p)
 		}
-		if st.format.Kind == FormatRTPTS {
+		if st.format.Kind == FormatRTPTS && !skipTS {
 			switch k {
 			case obsFirst, obsInOrder:
 				st.ts.datagram(st, p[h.HeaderLen:], ts, frame)
@@ -339,6 +385,9 @@ func (st *stream) rtpSource(t *Tracker, ssrc uint32) *rtpSrc {
 		return nil
 	}
 	s := &rtpSrc{ssrc: ssrc}
+	if t.rtxCandidate(st, ssrc) {
+		s.rtx = &rtxLog{}
+	}
 	s.sp.init(t.rtpParams())
 	st.rtp = append(st.rtp, s)
 	return s

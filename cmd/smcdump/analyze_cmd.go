@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -88,7 +90,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met.`
 	f.StringArrayVar(&o.pairs, "pair", nil, "A/B legs carrying the same feed: SELECTOR-A,SELECTOR-B (e.g. 239.1.1.1:5000,239.2.1.1:5000); repeatable")
 	f.BoolVar(&o.noUDP, "no-udp", false, "skip the UDP stream (multicast gap) analysis")
 	f.IntVar(&o.keep, "keep", analyze.DefaultMaxConnections, "connections kept in detail (memory bound); counts and groups always cover all; -1 = no limit")
-	f.StringVar(&o.plot, "plot", "", "write an SVG plot of sequence number against time per UDP stream, gaps marked, to this file")
+	f.StringVar(&o.plot, "plot", "", "write a plot of sequence number against time per UDP stream, gaps marked, to this file: SVG (name ending in .svg or without extension) or PNG (.png); - writes the SVG to standard output and the report to standard error")
 	f.Float64Var(&o.minConf, "min-confidence", 0, "UDP sequence-format detection confidence (0..1) below which a stream is only counted (0 = 0.5)")
 	f.StringArrayVar(&o.stats, "stats", nil, "kernel counter snapshot taken around the capture (smcdump stats -o file, saved smcr stats / netstat -s / nstat text, or a directory of raw /proc and netlink files); give it twice: --stats BEFORE --stats AFTER")
 	return cmd
@@ -96,6 +98,10 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met.`
 
 func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	gates, err := parseFailOn(o.failOn)
+	if err != nil {
+		return &exitError{codeUsage, err}
+	}
+	plotFmt, err := plotFormat(o.plot)
 	if err != nil {
 		return &exitError{codeUsage, err}
 	}
@@ -143,6 +149,9 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		}
 	}
 	out := cmd.OutOrStdout()
+	if o.plot == "-" {
+		out = cmd.ErrOrStderr() // standard output carries the plot
+	}
 	if o.json {
 		if err := rep.WriteJSON(out); err != nil {
 			return err
@@ -154,7 +163,7 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		}
 	}
 	if o.plot != "" {
-		if err := writePlot(o.plot, rep); err != nil {
+		if err := writePlot(o.plot, plotFmt, rep, cmd.OutOrStdout()); err != nil {
 			return &exitError{codeError, err}
 		}
 	}
@@ -167,17 +176,44 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	return nil
 }
 
-// writePlot writes the multicast SVG plot (or an empty plot when the
-// capture has no UDP streams).
-func writePlot(path string, rep *analyze.Report) error {
+// plotFormat returns the image format for a --plot name: "svg" for "-",
+// names ending in .svg and names without an extension, "png" for .png; any
+// other extension is a usage error (nothing is analyzed).
+func plotFormat(name string) (string, error) {
+	if name == "" || name == "-" {
+		return "svg", nil
+	}
+	switch ext := strings.ToLower(filepath.Ext(name)); ext {
+	case ".svg", "":
+		return "svg", nil
+	case ".png":
+		return "png", nil
+	default:
+		return "", fmt.Errorf("--plot %s: unknown image format %q (want a name ending in .svg or .png, or - for SVG on standard output)", name, ext)
+	}
+}
+
+// writePlot writes the multicast plot as SVG or PNG to the file path, or
+// as SVG to stdout for "-".
+func writePlot(path, format string, rep *analyze.Report, stdout io.Writer) error {
 	if rep.Multicast == nil {
 		return fmt.Errorf("--plot: the capture has no UDP streams to plot")
 	}
+	write := rep.Multicast.WritePlot
+	if format == "png" {
+		write = rep.Multicast.WritePlotPNG
+	}
+	if path == "-" {
+		if err := write(stdout); err != nil {
+			return fmt.Errorf("--plot: %v", err)
+		}
+		return nil
+	}
 	f, err := os.Create(path)
 	if err != nil {
-		return err
+		return fmt.Errorf("--plot: %v", err)
 	}
-	if err := rep.Multicast.WritePlot(f); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return fmt.Errorf("--plot: %v", err)
 	}
