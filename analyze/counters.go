@@ -95,20 +95,32 @@ func (a *Analyzer) correlateCounters(r *Report) {
 	// SMC: what each side's kernel would have counted for the fallbacks
 	// seen (accumulated over every connection, kept in detail or not).
 	obs := a.agg.obs
+	// The snapshots must bracket what they are compared with: the SMC
+	// handshakes, and the UDP streams' datagrams (not unrelated packets
+	// captured just before the first snapshot was taken).
 	obs.Window = window
+	if !a.agg.smcWindow[0].IsZero() {
+		obs.Window = a.agg.smcWindow
+	}
 	smcSeen := a.agg.smcAttempts > 0
 	if smcSeen || before.SMC.Available {
 		c.Verdicts = append(c.Verdicts, correlate.SMC(before, after, obs)...)
 	}
 	if r.Multicast != nil && len(r.Multicast.Streams) > 0 {
-		u := correlate.UDPObserved{Window: window}
+		u := correlate.UDPObserved{}
 		for _, st := range r.Multicast.Streams {
+			if !st.First.IsZero() && (u.Window[0].IsZero() || st.First.Before(u.Window[0])) {
+				u.Window[0] = st.First
+			}
+			if st.Last.After(u.Window[1]) {
+				u.Window[1] = st.Last
+			}
 			src, err1 := netip.ParseAddrPort(st.Src)
 			dst, err2 := netip.ParseAddrPort(st.Dst)
 			if err1 != nil || err2 != nil {
 				continue
 			}
-			u.Streams = append(u.Streams, correlate.UDPStream{Src: src, Dst: dst, Gap: st.Lost})
+			u.Streams = append(u.Streams, correlate.UDPStream{Src: src, Dst: dst, Gap: st.Lost, Packets: st.Packets})
 		}
 		for _, f := range r.Files {
 			u.CaptureDrops += captureDrops(f.CaptureStats)
@@ -179,5 +191,53 @@ func hostNS(s *SnapshotInfo) string {
 	if s.NetNS != "" {
 		out += " netns " + s.NetNS
 	}
+	return out
+}
+
+// Contradictions returns the statements of r that cannot all hold: the
+// rules of correlate.Contradictions over the kernel-counter verdicts, and
+// their agreement with the multicast section (a stream with messages lost
+// in the capture has no no-loss verdict, a verdict's "capture gap" is the
+// stream's loss, no-loss counts no more streams than the report has).
+// Tests run it over every golden output and lab trace; empty means
+// consistent.
+func (r *Report) Contradictions() []string {
+	if r == nil || r.Counters == nil {
+		return nil
+	}
+	out := correlate.Contradictions(r.Counters.Verdicts)
+	if r.Multicast == nil {
+		return out
+	}
+	lost := map[string]uint64{}
+	dup := map[string]bool{}
+	for _, st := range r.Multicast.Streams {
+		subj := st.Src + " -> " + st.Dst
+		if _, ok := lost[subj]; ok {
+			dup[subj] = true // same addresses on two VLANs or interfaces
+		}
+		lost[subj] += st.Lost
+	}
+	for _, v := range r.Counters.Verdicts {
+		if v.Kind == correlate.KindNoLoss {
+			for subj, n := range lost {
+				if n > 0 {
+					out = append(out, fmt.Sprintf("no-loss while %s lost %d messages in the capture", subj, n))
+				}
+			}
+			if n, ok := v.Num("streams"); ok && n > int64(len(r.Multicast.Streams)) {
+				out = append(out, fmt.Sprintf("no-loss counts %d streams, the report has %d", n, len(r.Multicast.Streams)))
+			}
+			continue
+		}
+		if v.Subject == "" || dup[v.Subject] {
+			continue
+		}
+		n, known := lost[v.Subject]
+		if g, ok := v.Num("capture gap"); ok && known && uint64(g) != n {
+			out = append(out, fmt.Sprintf("%s [%s] says capture gap %d, the stream lost %d", v.Kind, v.Subject, g, n))
+		}
+	}
+	sort.Strings(out)
 	return out
 }

@@ -191,6 +191,7 @@ var kernelDropKinds = map[string]bool{
 	correlate.KindSocketOverflow: true, correlate.KindUDPMem: true, correlate.KindReassembly: true,
 	correlate.KindNotDelivered: true, correlate.KindNICRing: true, correlate.KindBacklog: true,
 	correlate.KindSenderDrop: true, correlate.KindUnexplained: true,
+	correlate.KindNoSocket: true, correlate.KindRPFilter: true, correlate.KindInErrors: true, correlate.KindNotJoined: true,
 }
 
 // loadSnapshot reads a kernel counter snapshot file or raw directory.
