@@ -402,7 +402,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 	//    -EXDEV → LINUX_MIB_IPRPFILTER), before the UDP demux.
 	attribute(KindRPFilter, "IPReversePathFilter", rpf, remaining(func(in *streamInfo) bool { return true }),
 		func(in *streamInfo, total uint64) string {
-			return fmt.Sprintf("discarded by the kernel, reverse-path filter: %d datagrams from %s captured, IPReversePathFilter +%d (%s): the source is not routed back through the receiving interface → net.ipv4.conf.<if>.rp_filter=2 (loose) or 0 (and conf.all), or add a route to %s via that interface",
+			return fmt.Sprintf("discarded by the kernel, reverse-path filter: %d datagrams from %s captured, IPReversePathFilter +%d (%s): the source is not routed back through the receiving interface → set net.ipv4.conf.<if>.rp_filter and net.ipv4.conf.all.rp_filter to 2 (loose) or 0 (the higher of the two applies), or add a route to %s via that interface",
 				in.st.Packets, in.st.Src.Addr(), rpf, share(rpf, total), in.st.Src.Addr())
 		})
 	// 3. Receive errors that are neither a full socket buffer nor udp_mem:
@@ -483,6 +483,11 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			v.Kind, v.Confidence = KindCaptureArtefact, match(obs.CaptureDrops, g)
 			v.Text = fmt.Sprintf("capture artefact: the capture itself dropped %d packets, at least the %d missing in %s; the wire may be fine → bigger capture buffer (-B), smaller snaplen, a filter, faster storage",
 				obs.CaptureDrops, g, dst)
+		case g == 0 && in.discarded && rcvbuf == 0 && memErr == 0:
+			// the discarded-* verdict names the cause; a socket's own drop
+			// count also counts checksum and filter drops (udp.c
+			// udp_queue_rcv_one_skb), which is not an overflow
+			continue
 		case g == 0 && (sockDrops > 0 || rcvbuf > 0):
 			v.Kind = KindSocketOverflow
 			dropped := sockDrops
