@@ -55,7 +55,7 @@ func Contradictions(vs []Verdict) []string {
 		default:
 			out = append(out, fmt.Sprintf("%s [%s]: confidence %q", v.Kind, v.Subject, v.Confidence))
 		}
-		if v.Subject != "" {
+		if strings.Contains(v.Subject, " -> ") { // a stream (SMC verdicts name a side, once per reason)
 			k := v.Kind + "\x00" + v.Subject
 			if seen[k] {
 				out = append(out, fmt.Sprintf("%s [%s] stated twice", v.Kind, v.Subject))
