@@ -268,6 +268,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 	// socket filters and policy drops.
 	inOther := sat(inErr, rcvbuf+memErr)
 	ipIn := c.get("snmp.Ip.InReceives")
+	ipInAll := ipIn + c.get("snmp6.Ip6InReceives")
 	ipDeliv := c.get("snmp.Ip.InDelivers")
 	mcIn := c.get("netstat.IpExt.InMcastPkts")
 	af := after.Flat()
@@ -345,6 +346,13 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		for _, in := range cands {
 			total += in.st.Packets
 		}
+		if haveIPIn && ipInAll < total {
+			// The captured datagrams did not all reach this namespace's IP
+			// layer: the capture shows them leaving (taken on the sender)
+			// or passing by (a SPAN), so this host's discards are not
+			// theirs.
+			return
+		}
 		for _, in := range cands {
 			in.discarded = true
 			conf := match(value, total)
@@ -398,8 +406,12 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 					in.st.Packets, in.dst, in.st.Dst.Port(), noPorts, share(noPorts, total))
 			})
 	}
-	// 2. Reverse-path filter (route.c/fib_frontend.c fib_validate_source
-	//    -EXDEV → LINUX_MIB_IPRPFILTER), before the UDP demux.
+	// 2. Reverse-path filter, before the UDP demux: fib_frontend.c
+	//    __fib_validate_source fails with -EXDEV (SKB_DROP_REASON_IP_RPFILTER
+	//    since 6.13) and ip_input.c ip_rcv_finish_core counts
+	//    LINUX_MIB_IPRPFILTER ("IPReversePathFilter" in TcpExt), for
+	//    multicast too (route.c ip_mc_validate_source; verified on 6.18 by
+	//    the loss lab).
 	attribute(KindRPFilter, "IPReversePathFilter", rpf, remaining(func(in *streamInfo) bool { return true }),
 		func(in *streamInfo, total uint64) string {
 			return fmt.Sprintf("discarded by the kernel, reverse-path filter: %d datagrams from %s captured, IPReversePathFilter +%d (%s): the source is not routed back through the receiving interface → set net.ipv4.conf.<if>.rp_filter and net.ipv4.conf.all.rp_filter to 2 (loose) or 0 (the higher of the two applies), or add a route to %s via that interface",

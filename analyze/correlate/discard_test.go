@@ -35,6 +35,7 @@ func TestUDPKernelDiscards(t *testing.T) {
 			mutate: func(b, a *procnet.Tree) {
 				noSockets(b, a)
 				a.SNMP["Udp"]["IgnoredMulti"] += 101
+				a.SNMP["Ip"]["InReceives"] += 101
 			},
 			stream: mc, kind: KindNoSocket, conf: High,
 			text: "discarded by the kernel, no socket: 101 datagrams of 239.192.10.11:14400 captured, no socket bound to port 14400, IgnoredMulti +101 (every captured datagram) → start the receiver",
@@ -45,6 +46,7 @@ func TestUDPKernelDiscards(t *testing.T) {
 			mutate: func(b, a *procnet.Tree) {
 				noSockets(b, a)
 				a.SNMP["Udp"]["NoPorts"] += 101
+				a.SNMP["Ip"]["InReceives"] += 101
 			},
 			stream: unicast, kind: KindNoSocket, conf: High, text: "NoPorts +101 (every captured datagram; the host answers ICMP port unreachable)",
 			nums: map[string]int64{"NoPorts": 101},
@@ -54,12 +56,16 @@ func TestUDPKernelDiscards(t *testing.T) {
 			mutate: func(b, a *procnet.Tree) {
 				noSockets(b, a)
 				a.SNMP["Udp"]["IgnoredMulti"] += 40
+				a.SNMP["Ip"]["InReceives"] += 200
 			},
 			stream: mc, kind: KindNoSocket, conf: Low, text: "IgnoredMulti +40 (40 of 101 captured",
 		},
 		{
-			name:   "reverse-path filter",
-			mutate: func(b, a *procnet.Tree) { a.Netstat["TcpExt"]["IPReversePathFilter"] += 101 },
+			name: "reverse-path filter",
+			mutate: func(b, a *procnet.Tree) {
+				a.Netstat["TcpExt"]["IPReversePathFilter"] += 101
+				a.SNMP["Ip"]["InReceives"] += 101
+			},
 			stream: mc, kind: KindRPFilter, conf: High,
 			text: "discarded by the kernel, reverse-path filter: 101 datagrams from 10.0.0.1 captured, IPReversePathFilter +101 (every captured datagram)",
 			nums: map[string]int64{"IPReversePathFilter": 101, "sockets on port": 2},
@@ -69,6 +75,8 @@ func TestUDPKernelDiscards(t *testing.T) {
 			mutate: func(b, a *procnet.Tree) {
 				a.SNMP["Udp"]["InErrors"] += 101
 				a.SNMP["Udp"]["InCsumErrors"] += 101
+				a.SNMP["Ip"]["InReceives"] += 101
+				a.SNMP["Ip"]["InDelivers"] += 101
 			},
 			stream: mc, kind: KindInErrors, conf: High, text: "InErrors +101 of which RcvbufErrors +0 and MemErrors +0, so 101 other errors (every captured datagram); InCsumErrors +101: bad UDP checksums",
 			nums: map[string]int64{"InErrors not RcvbufErrors/MemErrors": 101, "InCsumErrors": 101},
@@ -90,6 +98,17 @@ func TestUDPKernelDiscards(t *testing.T) {
 				a.SNMP["Udp"]["InDatagrams"] += 101
 			},
 			stream: mc, kind: KindNoLoss, conf: High, text: "no loss: 1 streams",
+		},
+		{
+			// the capture shows the stream leaving this host (taken on the
+			// sender): IgnoredMulti from other traffic is not about it
+			name: "sender-side capture: no discard",
+			mutate: func(b, a *procnet.Tree) {
+				noSockets(b, a)
+				a.SNMP["Udp"]["IgnoredMulti"] += 7
+				a.SNMP["Ip"]["InReceives"] += 7
+			},
+			stream: mc, kind: KindNoLoss, conf: Medium, text: "1 streams have no socket on their port",
 		},
 		{
 			name:   "no socket and no counter: not confirmed",
