@@ -74,6 +74,9 @@ func (a *Analyzer) correlateCounters(r *Report) {
 	}
 	c := &Counters{Source: source, Notes: a.embeddedErrs}
 	r.Counters = c
+	// The same snapshot can come twice (copied into several rotated files,
+	// or given with --stats twice): a window of zero length counts nothing.
+	snaps = distinctSnapshots(snaps)
 	if len(snaps) < 2 {
 		c.Notes = append(c.Notes, "only one kernel counter snapshot: correlation needs one before and one after the capture (--stats BEFORE --stats AFTER)")
 		c.Before = snapInfo(snaps[0])
@@ -239,5 +242,25 @@ func (r *Report) Contradictions() []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// distinctSnapshots drops snapshots taken at the same time on the same host
+// and namespace as an earlier one.
+func distinctSnapshots(snaps []*kstat.Snapshot) []*kstat.Snapshot {
+	type key struct {
+		at         int64
+		host, netn string
+	}
+	seen := map[key]bool{}
+	var out []*kstat.Snapshot
+	for _, s := range snaps {
+		k := key{s.TakenAt.UnixNano(), s.Hostname, s.NetNS}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, s)
+	}
 	return out
 }
