@@ -338,6 +338,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 	// namespace-wide: it is attributed to the streams it can apply to, and
 	// the confidence says how well it matches their captured datagrams.
 	var discards []Verdict
+	var extra map[string]int64 // more numbers for the next attribute call
 	attribute := func(kind, counter string, value uint64, cands []*streamInfo, text func(in *streamInfo, total uint64) string) {
 		if value == 0 || len(cands) == 0 {
 			return
@@ -365,6 +366,9 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 				if v != 0 {
 					nums[key] = v
 				}
+			}
+			for key, v := range extra {
+				nums[key] = v
 			}
 			if len(cands) > 1 {
 				nums["streams sharing the counter"] = int64(len(cands))
@@ -446,6 +450,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		}
 		undelivered := sat(ipIn, ipDeliv)
 		if missing := sat(total, mcIn); missing > 0 && undelivered >= missing {
+			extra = map[string]int64{"IpExt InMcastPkts": int64(mcIn)}
 			attribute(KindNotJoined, "IP InReceives-InDelivers", undelivered, cands, func(in *streamInfo, total uint64) string {
 				return fmt.Sprintf("discarded by the kernel, group not joined on the receiving interface: %d datagrams of %s captured, IP took in %d more than it delivered and accepted only %d multicast packets (IpExt InMcastPkts), though a socket is bound to port %d → join %s (IP_ADD_MEMBERSHIP) on the interface the stream arrives on, not another one",
 					in.st.Packets, in.dst, undelivered, mcIn, in.st.Dst.Port(), in.st.Dst.Addr())

@@ -87,7 +87,7 @@ func TestUDPKernelDiscards(t *testing.T) {
 				a.SNMP["Ip"]["InReceives"] += 101
 			},
 			stream: mc, kind: KindNotJoined, conf: High, text: "group not joined on the receiving interface: 101 datagrams of 239.192.10.11:14400 captured, IP took in 101 more than it delivered and accepted only 0 multicast packets",
-			nums: map[string]int64{"IP InReceives-InDelivers": 101},
+			nums: map[string]int64{"IP InReceives-InDelivers": 101, "IpExt InMcastPkts": 0},
 		},
 		{
 			name: "delivered: no discard",

@@ -79,7 +79,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met.`
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.json, "json", false, "print the report as JSON (schema smcdump.analyze/v1, see README)")
-	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, unverified (SMC-R link not verifiable and TCP silent after the Confirm), any, loss[=N] (messages missing in the capture), drops (kernel counters show the receiving host dropped datagrams) (comma-separated)")
+	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, unverified (SMC-R link not verifiable and TCP silent after the Confirm), any, loss[=N] (messages missing in the capture), drops (kernel counters show the receiving host dropped or discarded datagrams: socket overflow, no socket, rp_filter, receive errors, group not joined, ...) (comma-separated)")
 	f.BoolVarP(&o.all, "all", "a", false, "also list plain TCP connections (no SMC option on the SYN)")
 	f.StringVar(&o.evidence, "evidence", "auto", "per-connection evidence: auto (when ≤ 25 connections), yes, no")
 	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis")
