@@ -594,10 +594,17 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		}
 		v := Verdict{Kind: KindNoLoss, Confidence: High, Numbers: numbers(nums),
 			Text: fmt.Sprintf("no loss: %d streams without gaps and no socket drops", len(obs.Streams))}
+		_, haveUDP := af["snmp.Udp.RcvbufErrors"]
+		_, haveUDP6 := af["snmp6.Udp6RcvbufErrors"]
 		switch {
 		case hostDrop:
 			v.Confidence = Medium
 			v.Text += "; the RcvbufErrors above belong to no captured stream's socket"
+		case !haveUDP && !haveUDP6:
+			// a snapshot without /proc/net/snmp's Udp lines cannot show
+			// socket overflows or discards
+			v.Confidence = Low
+			v.Text += "; the snapshots have no UDP counters (/proc/net/snmp), so drops in this host cannot be ruled out"
 		case noSocket > 0:
 			// Nothing on this host may have been meant to receive them (a
 			// capture on the sender or of other hosts' groups), or a

@@ -111,6 +111,11 @@ func TestUDPKernelDiscards(t *testing.T) {
 			stream: mc, kind: KindNoLoss, conf: Medium, text: "1 streams have no socket on their port",
 		},
 		{
+			name:   "no UDP counters in the snapshots",
+			mutate: func(b, a *procnet.Tree) { delete(b.SNMP, "Udp"); delete(a.SNMP, "Udp") },
+			stream: mc, kind: KindNoLoss, conf: Low, text: "the snapshots have no UDP counters",
+		},
+		{
 			name:   "no socket and no counter: not confirmed",
 			mutate: func(b, a *procnet.Tree) { noSockets(b, a); a.SNMP["Ip"]["InReceives"] += 101 },
 			stream: mc, kind: KindNoLoss, conf: Medium, text: "1 streams have no socket on their port",
