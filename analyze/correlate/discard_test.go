@@ -222,3 +222,66 @@ func TestParseText(t *testing.T) {
 		t.Errorf("contradictions %v, want the issue 9 one and no-loss next to a stream's loss", c)
 	}
 }
+
+// TestUDPNeverContradicts runs UDP over combinations of counter changes,
+// stream findings, capture drops and windows (SYNTHETIC changes to the 4.19
+// fixture tree) and requires every result to pass Contradictions.
+func TestUDPNeverContradicts(t *testing.T) {
+	bumps := []func(b, a *procnet.Tree){
+		func(b, a *procnet.Tree) {},
+		func(b, a *procnet.Tree) { a.SNMP["Udp"]["RcvbufErrors"] += 50; a.SNMP["Udp"]["InErrors"] += 50 },
+		func(b, a *procnet.Tree) { *a.Sockets[0].Drops += 50 },
+		func(b, a *procnet.Tree) { a.SNMP["Udp"]["MemErrors"] += 5 },
+		func(b, a *procnet.Tree) { a.SNMP["Udp"]["IgnoredMulti"] += 101 },
+		func(b, a *procnet.Tree) { a.SNMP["Udp"]["NoPorts"] += 101 },
+		func(b, a *procnet.Tree) { a.SNMP["Udp"]["InErrors"] += 30; a.SNMP["Udp"]["InCsumErrors"] += 30 },
+		func(b, a *procnet.Tree) { a.Netstat["TcpExt"]["IPReversePathFilter"] += 101 },
+		func(b, a *procnet.Tree) { a.SNMP["Ip"]["InReceives"] += 300 },
+		func(b, a *procnet.Tree) { a.SNMP["Ip"]["ReasmFails"] += 3 },
+		func(b, a *procnet.Tree) { a.Dev[1].RxDrop += 20 },
+		func(b, a *procnet.Tree) { a.Softnet[0].Dropped += 20; a.Softnet[0].TimeSqueeze += 2 },
+		func(b, a *procnet.Tree) { a.SNMP["Udp"]["SndbufErrors"] += 9 },
+		func(b, a *procnet.Tree) { b.Sockets, a.Sockets = nil, nil },
+		func(b, a *procnet.Tree) { a.Sockets = nil },
+	}
+	uni := UDPStream{Src: stream.Src, Dst: netip.MustParseAddrPort("10.0.0.2:14400")}
+	streamSets := [][]UDPStream{
+		{stream},
+		{{Src: stream.Src, Dst: stream.Dst, Packets: 101}},
+		{{Src: stream.Src, Dst: stream.Dst, Packets: 101, Gap: 20}},
+		{{Src: stream.Src, Dst: stream.Dst, AppMissing: u(50)}},
+		{{Src: stream.Src, Dst: stream.Dst, Packets: 60}, {Src: uni.Src, Dst: uni.Dst, Packets: 41}},
+		{{Src: stream.Src, Dst: stream.Dst, Packets: 101}, {Src: uni.Src, Dst: uni.Dst, Packets: 10, Gap: 3}},
+	}
+	windows := [][2]time.Time{{t0.Add(time.Second), t0.Add(9 * time.Second)}, {t0.Add(time.Second), t0.Add(20 * time.Second)}, {}}
+	n := 0
+	for i := range bumps {
+		for j := i; j < len(bumps); j++ {
+			for si, ss := range streamSets {
+				for wi, w := range windows {
+					for _, drops := range []uint64{0, 20} {
+						before := procSnap(t, "linux-4.19-synthetic", t0)
+						after := procSnap(t, "linux-4.19-synthetic", t0.Add(10*time.Second))
+						for _, s := range []*kstat.Snapshot{before, after} {
+							s.Proc.SNMP["Udp"]["MemErrors"] = 0
+							s.Proc.Netstat = procnet.Counters{"TcpExt": {"IPReversePathFilter": 3}, "IpExt": {"InMcastPkts": 20}}
+						}
+						bumps[i](before.Proc, after.Proc)
+						if j != i {
+							bumps[j](before.Proc, after.Proc)
+						}
+						vs := UDP(before, after, UDPObserved{Streams: ss, CaptureDrops: drops, Window: w})
+						n++
+						if c := Contradictions(vs); len(c) > 0 {
+							t.Errorf("bumps %d+%d, streams %d, window %d, drops %d: %v\n%+v", i, j, si, wi, drops, c, vs)
+						}
+						if len(vs) == 0 {
+							t.Errorf("bumps %d+%d, streams %d: no verdict", i, j, si)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d combinations", n)
+}
