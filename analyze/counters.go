@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/capture/kstat"
 )
 
@@ -123,7 +124,11 @@ func (a *Analyzer) correlateCounters(r *Report) {
 			if err1 != nil || err2 != nil {
 				continue
 			}
-			u.Streams = append(u.Streams, correlate.UDPStream{Src: src, Dst: dst, Gap: st.Lost, Packets: st.Packets})
+			us := correlate.UDPStream{Src: src, Dst: dst, Gap: st.Lost, Packets: st.Packets}
+			if c, n, ok := gapVerdicts(&st); ok {
+				us.GapCapture, us.GapNetwork = c, n
+			}
+			u.Streams = append(u.Streams, us)
 		}
 		for _, f := range r.Files {
 			u.CaptureDrops += captureDrops(f.CaptureStats)
@@ -221,7 +226,28 @@ func (r *Report) Contradictions() []string {
 		}
 		lost[subj] += st.Lost
 	}
+	streams := map[string]*mcast.Stream{}
+	for i := range r.Multicast.Streams {
+		st := &r.Multicast.Streams[i]
+		streams[st.Src+" -> "+st.Dst] = st
+	}
 	for _, v := range r.Counters.Verdicts {
+		if st := streams[v.Subject]; st != nil && !dup[v.Subject] && st.Lost > 0 {
+			// The counters' verdict about where the gap happened agrees
+			// with the gap verdicts of the multicast section.
+			if c, n, ok := gapVerdicts(st); ok {
+				switch v.Kind {
+				case correlate.KindCaptureArtefact:
+					if n == st.Lost {
+						out = append(out, fmt.Sprintf("%s [%s] while every gap of the stream has gap verdict network", v.Kind, v.Subject))
+					}
+				case correlate.KindBeforeHost, correlate.KindNICRing, correlate.KindBacklog, correlate.KindSenderDrop:
+					if c == st.Lost {
+						out = append(out, fmt.Sprintf("%s [%s] while every gap of the stream has gap verdict capture", v.Kind, v.Subject))
+					}
+				}
+			}
+		}
 		if v.Kind == correlate.KindNoLoss {
 			for subj, n := range lost {
 				if n > 0 {
@@ -263,4 +289,29 @@ func distinctSnapshots(snaps []*kstat.Snapshot) []*kstat.Snapshot {
 		out = append(out, s)
 	}
 	return out
+}
+
+// gapVerdicts sums the missing units of a stream's gaps by gap verdict
+// ("capture", "network"); ok is false when some gaps are not listed
+// (beyond the gap limit, or loss not counted in sequence gaps).
+func gapVerdicts(st *mcast.Stream) (capture, network uint64, ok bool) {
+	var listed uint64
+	for _, q := range st.Sequences {
+		if q.GapsOmitted > 0 {
+			return 0, 0, false
+		}
+		for _, g := range q.Gaps {
+			listed += g.Count
+			switch g.Verdict {
+			case "capture":
+				capture += g.Count
+			case "network":
+				network += g.Count
+			}
+		}
+	}
+	if listed != st.Lost {
+		return 0, 0, false
+	}
+	return capture, network, true
 }

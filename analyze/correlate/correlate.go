@@ -49,6 +49,12 @@ type UDPStream struct {
 	// Packets is the number of datagrams of the stream in the capture
 	// (0: unknown). The kernel's discard counters are compared with it.
 	Packets uint64
+	// GapNetwork and GapCapture split Gap by what the capture's own drop
+	// counters say about each gap's time window (the multicast section's
+	// gap verdicts "network" and "capture"): GapNetwork missing units were
+	// lost while the capture dropped nothing, GapCapture while it dropped
+	// at least as many. Both 0 when not known.
+	GapNetwork, GapCapture uint64
 }
 
 // UDPObserved is what the capture showed about UDP streams.
@@ -496,7 +502,9 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		}
 		v := Verdict{Subject: in.subj, Numbers: numbers(nums)}
 		switch {
-		case g > 0 && obs.CaptureDrops >= g:
+		case g > 0 && obs.CaptureDrops >= g && st.GapNetwork < g:
+			// (not when every gap fell in a window where the capture
+			// dropped nothing: its drops were elsewhere)
 			v.Kind, v.Confidence = KindCaptureArtefact, match(obs.CaptureDrops, g)
 			v.Text = fmt.Sprintf("capture artefact: the capture itself dropped %d packets, at least the %d missing in %s; the wire may be fine → bigger capture buffer (-B), smaller snaplen, a filter, faster storage",
 				obs.CaptureDrops, g, dst)

@@ -129,6 +129,15 @@ func TestUDPVerdicts(t *testing.T) {
 			kind:     KindCaptureArtefact, conf: High, text: "the capture itself dropped 50 packets",
 		},
 		{
+			// the capture dropped packets, but not while the gap happened
+			// (the multicast section's gap verdict is "network")
+			name:     "row 9 drops elsewhere: not a capture artefact",
+			mutate:   func(p *procnet.Tree) {},
+			stream:   UDPStream{Src: stream.Src, Dst: stream.Dst, Gap: 50, GapNetwork: 50},
+			capDrops: 70,
+			kind:     KindBeforeHost, conf: Medium, text: "50 missing in the capture",
+		},
+		{
 			name:   "row 10 before the host",
 			mutate: func(p *procnet.Tree) {},
 			stream: UDPStream{Src: stream.Src, Dst: stream.Dst, Gap: 33},
