@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/smcproto"
@@ -19,6 +20,11 @@ type aggregate struct {
 	services    map[string]*rollAcc
 	peers       map[string]*rollAcc
 	obs         correlate.SMCObserved
+	// smcWindow spans the SMC handshakes (first packet to the last CLC
+	// message, or the end of a failed handshake): what the kernel's
+	// fallback and handshake-error counters count, so what the snapshots
+	// must bracket.
+	smcWindow [2]time.Time
 }
 
 type fbKey struct {
@@ -53,6 +59,28 @@ func addSide(m map[correlate.Code]correlate.SideCounts, code uint32, side string
 	m[code] = sc
 }
 
+func (g *aggregate) widenSMCWindow(c *Conn) {
+	first, last := c.Times.First, c.Times.First
+	marks := []*time.Time{c.Times.SYNACK, c.Times.Proposal, c.Times.Accept, c.Times.Confirm, c.Times.Decline}
+	if c.Outcome == OutcomeHandshakeError {
+		marks = append(marks, c.Times.End, &c.Times.Last)
+	}
+	for _, m := range marks {
+		if m != nil && m.After(last) {
+			last = *m
+		}
+	}
+	if first.IsZero() {
+		return
+	}
+	if g.smcWindow[0].IsZero() || first.Before(g.smcWindow[0]) {
+		g.smcWindow[0] = first
+	}
+	if last.After(g.smcWindow[1]) {
+		g.smcWindow[1] = last
+	}
+}
+
 // add records one finished connection.
 func (g *aggregate) add(c *Conn) {
 	g.outcomes[string(c.Outcome)]++
@@ -61,6 +89,7 @@ func (g *aggregate) add(c *Conn) {
 	}
 	if c.SYNOption != nil && *c.SYNOption || c.Times.Proposal != nil || c.Decline != nil {
 		g.smcAttempts++
+		g.widenSMCWindow(c)
 	}
 	if c.SMC != nil && c.Outcome == OutcomeSMC {
 		g.variants[c.SMC.Variant]++

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/capture/kstat"
 )
 
@@ -74,6 +75,9 @@ func (a *Analyzer) correlateCounters(r *Report) {
 	}
 	c := &Counters{Source: source, Notes: a.embeddedErrs}
 	r.Counters = c
+	// The same snapshot can come twice (copied into several rotated files,
+	// or given with --stats twice): a window of zero length counts nothing.
+	snaps = distinctSnapshots(snaps)
 	if len(snaps) < 2 {
 		c.Notes = append(c.Notes, "only one kernel counter snapshot: correlation needs one before and one after the capture (--stats BEFORE --stats AFTER)")
 		c.Before = snapInfo(snaps[0])
@@ -95,20 +99,36 @@ func (a *Analyzer) correlateCounters(r *Report) {
 	// SMC: what each side's kernel would have counted for the fallbacks
 	// seen (accumulated over every connection, kept in detail or not).
 	obs := a.agg.obs
+	// The snapshots must bracket what they are compared with: the SMC
+	// handshakes, and the UDP streams' datagrams (not unrelated packets
+	// captured just before the first snapshot was taken).
 	obs.Window = window
+	if !a.agg.smcWindow[0].IsZero() {
+		obs.Window = a.agg.smcWindow
+	}
 	smcSeen := a.agg.smcAttempts > 0
 	if smcSeen || before.SMC.Available {
 		c.Verdicts = append(c.Verdicts, correlate.SMC(before, after, obs)...)
 	}
 	if r.Multicast != nil && len(r.Multicast.Streams) > 0 {
-		u := correlate.UDPObserved{Window: window}
+		u := correlate.UDPObserved{}
 		for _, st := range r.Multicast.Streams {
+			if !st.First.IsZero() && (u.Window[0].IsZero() || st.First.Before(u.Window[0])) {
+				u.Window[0] = st.First
+			}
+			if st.Last.After(u.Window[1]) {
+				u.Window[1] = st.Last
+			}
 			src, err1 := netip.ParseAddrPort(st.Src)
 			dst, err2 := netip.ParseAddrPort(st.Dst)
 			if err1 != nil || err2 != nil {
 				continue
 			}
-			u.Streams = append(u.Streams, correlate.UDPStream{Src: src, Dst: dst, Gap: st.Lost})
+			us := correlate.UDPStream{Src: src, Dst: dst, Gap: st.Lost, Packets: st.Packets}
+			if c, n, ok := gapVerdicts(&st); ok {
+				us.GapCapture, us.GapNetwork = c, n
+			}
+			u.Streams = append(u.Streams, us)
 		}
 		for _, f := range r.Files {
 			u.CaptureDrops += captureDrops(f.CaptureStats)
@@ -180,4 +200,118 @@ func hostNS(s *SnapshotInfo) string {
 		out += " netns " + s.NetNS
 	}
 	return out
+}
+
+// Contradictions returns the statements of r that cannot all hold: the
+// rules of correlate.Contradictions over the kernel-counter verdicts, and
+// their agreement with the multicast section (a stream with messages lost
+// in the capture has no no-loss verdict, a verdict's "capture gap" is the
+// stream's loss, no-loss counts no more streams than the report has).
+// Tests run it over every golden output and lab trace; empty means
+// consistent.
+func (r *Report) Contradictions() []string {
+	if r == nil || r.Counters == nil {
+		return nil
+	}
+	out := correlate.Contradictions(r.Counters.Verdicts)
+	if r.Multicast == nil {
+		return out
+	}
+	lost := map[string]uint64{}
+	dup := map[string]bool{}
+	for _, st := range r.Multicast.Streams {
+		subj := st.Src + " -> " + st.Dst
+		if _, ok := lost[subj]; ok {
+			dup[subj] = true // same addresses on two VLANs or interfaces
+		}
+		lost[subj] += st.Lost
+	}
+	streams := map[string]*mcast.Stream{}
+	for i := range r.Multicast.Streams {
+		st := &r.Multicast.Streams[i]
+		streams[st.Src+" -> "+st.Dst] = st
+	}
+	for _, v := range r.Counters.Verdicts {
+		if st := streams[v.Subject]; st != nil && !dup[v.Subject] && st.Lost > 0 {
+			// The counters' verdict about where the gap happened agrees
+			// with the gap verdicts of the multicast section.
+			if c, n, ok := gapVerdicts(st); ok {
+				switch v.Kind {
+				case correlate.KindCaptureArtefact:
+					if n == st.Lost {
+						out = append(out, fmt.Sprintf("%s [%s] while every gap of the stream has gap verdict network", v.Kind, v.Subject))
+					}
+				case correlate.KindBeforeHost, correlate.KindNICRing, correlate.KindBacklog, correlate.KindSenderDrop:
+					if c == st.Lost {
+						out = append(out, fmt.Sprintf("%s [%s] while every gap of the stream has gap verdict capture", v.Kind, v.Subject))
+					}
+				}
+			}
+		}
+		if v.Kind == correlate.KindNoLoss {
+			for subj, n := range lost {
+				if n > 0 {
+					out = append(out, fmt.Sprintf("no-loss while %s lost %d messages in the capture", subj, n))
+				}
+			}
+			if n, ok := v.Num("streams"); ok && n > int64(len(r.Multicast.Streams)) {
+				out = append(out, fmt.Sprintf("no-loss counts %d streams, the report has %d", n, len(r.Multicast.Streams)))
+			}
+			continue
+		}
+		if v.Subject == "" || dup[v.Subject] {
+			continue
+		}
+		n, known := lost[v.Subject]
+		if g, ok := v.Num("capture gap"); ok && known && uint64(g) != n {
+			out = append(out, fmt.Sprintf("%s [%s] says capture gap %d, the stream lost %d", v.Kind, v.Subject, g, n))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// distinctSnapshots drops snapshots taken at the same time on the same host
+// and namespace as an earlier one.
+func distinctSnapshots(snaps []*kstat.Snapshot) []*kstat.Snapshot {
+	type key struct {
+		at         int64
+		host, netn string
+	}
+	seen := map[key]bool{}
+	var out []*kstat.Snapshot
+	for _, s := range snaps {
+		k := key{s.TakenAt.UnixNano(), s.Hostname, s.NetNS}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+// gapVerdicts sums the missing units of a stream's gaps by gap verdict
+// ("capture", "network"); ok is false when some gaps are not listed
+// (beyond the gap limit, or loss not counted in sequence gaps).
+func gapVerdicts(st *mcast.Stream) (capture, network uint64, ok bool) {
+	var listed uint64
+	for _, q := range st.Sequences {
+		if q.GapsOmitted > 0 {
+			return 0, 0, false
+		}
+		for _, g := range q.Gaps {
+			listed += g.Count
+			switch g.Verdict {
+			case "capture":
+				capture += g.Count
+			case "network":
+				network += g.Count
+			}
+		}
+	}
+	if listed != st.Lost {
+		return 0, 0, false
+	}
+	return capture, network, true
 }

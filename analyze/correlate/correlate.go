@@ -33,7 +33,8 @@ type SMCObserved struct {
 	// HandshakeErrors counts handshakes that failed without a fallback
 	// (protocol error, reset or timeout during CLC).
 	HandshakeErrors int
-	// Window is the time of the first and last packet of the capture.
+	// Window spans the SMC handshakes of the capture (or, when unknown,
+	// the first and last packet): the snapshots must bracket it.
 	Window [2]time.Time
 }
 
@@ -45,6 +46,15 @@ type UDPStream struct {
 	// AppMissing is the number of messages the application reported
 	// missing, when known (mdump statistics, application log).
 	AppMissing *uint64
+	// Packets is the number of datagrams of the stream in the capture
+	// (0: unknown). The kernel's discard counters are compared with it.
+	Packets uint64
+	// GapNetwork and GapCapture split Gap by what the capture's own drop
+	// counters say about each gap's time window (the multicast section's
+	// gap verdicts "network" and "capture"): GapNetwork missing units were
+	// lost while the capture dropped nothing, GapCapture while it dropped
+	// at least as many. Both 0 when not known.
+	GapNetwork, GapCapture uint64
 }
 
 // UDPObserved is what the capture showed about UDP streams.
@@ -53,7 +63,8 @@ type UDPObserved struct {
 	// CaptureDrops is the capture's own drop count (pcapng ISB
 	// isb_osdrop/ifdrop, tcpdump "dropped by kernel").
 	CaptureDrops uint64
-	Window       [2]time.Time
+	// Window spans the streams' datagrams: the snapshots must bracket it.
+	Window [2]time.Time
 }
 
 // Confidence says how well the numbers line up.
@@ -79,7 +90,11 @@ const (
 	KindSocketOverflow  = "socket-buffer-overflow"
 	KindUDPMem          = "udp-mem-exhausted"
 	KindReassembly      = "reassembly-failure"
-	KindNotDelivered    = "rp-filter-or-not-joined"
+	KindNotDelivered    = "rp-filter-or-not-joined" // app-reported loss, cause not separable
+	KindNoSocket        = "discarded-no-socket"
+	KindRPFilter        = "discarded-rp-filter"
+	KindInErrors        = "discarded-in-errors"
+	KindNotJoined       = "discarded-not-joined"
 	KindNICRing         = "nic-ring-overflow"
 	KindBacklog         = "cpu-backlog-overflow"
 	KindSqueeze         = "softirq-squeeze"
@@ -133,7 +148,9 @@ func (c counters) match(fn func(string) bool) uint64 {
 	return s
 }
 
-func bracketCheck(before, after *kstat.Snapshot, w [2]time.Time) []Verdict {
+// bracketCheck says when the snapshots do not bracket w, the span of what
+// is correlated (what: "SMC handshakes", "UDP datagrams").
+func bracketCheck(before, after *kstat.Snapshot, w [2]time.Time, what string) []Verdict {
 	if w[0].IsZero() || w[1].IsZero() {
 		return nil
 	}
@@ -142,8 +159,8 @@ func bracketCheck(before, after *kstat.Snapshot, w [2]time.Time) []Verdict {
 	}
 	return []Verdict{{
 		Kind: KindWindow,
-		Text: fmt.Sprintf("the snapshots (%s .. %s) do not bracket the capture (%s .. %s): counts outside the window are missing or extra",
-			before.TakenAt.UTC().Format(time.RFC3339), after.TakenAt.UTC().Format(time.RFC3339), w[0].UTC().Format(time.RFC3339), w[1].UTC().Format(time.RFC3339)),
+		Text: fmt.Sprintf("the snapshots (%s .. %s) do not bracket the %s of the capture (%s .. %s): counts outside the window are missing or extra",
+			before.TakenAt.UTC().Format(time.RFC3339Nano), after.TakenAt.UTC().Format(time.RFC3339Nano), what, w[0].UTC().Format(time.RFC3339Nano), w[1].UTC().Format(time.RFC3339Nano)),
 		Numbers:    []Number{},
 		Confidence: Low,
 	}}
@@ -161,21 +178,108 @@ func match(got, want uint64) Confidence {
 	}
 }
 
+// socketsKnown reports whether s lists the UDP sockets of its namespace
+// (read from /proc/net/udp or udp6, possibly empty), so that "no socket on
+// the port" is a fact and not a missing source.
+func socketsKnown(s *kstat.Snapshot) bool {
+	if s == nil || s.Proc == nil {
+		return false
+	}
+	for _, so := range s.Proc.Sockets {
+		if strings.HasPrefix(so.Proto, "udp") {
+			return true
+		}
+	}
+	for _, r := range s.Raw {
+		if r.Kind == kstat.KindProc && (r.Name == "net/udp" || r.Name == "net/udp6") {
+			return true
+		}
+	}
+	return false
+}
+
+// onPort reports whether socket so can receive datagrams to dst: same port,
+// UDP, and the destination (or a wildcard) as local address; for a
+// multicast destination any local address (a socket bound to another group
+// on the port still sees the group when it joined it).
+func onPort(proto string, local netip.AddrPort, dst netip.AddrPort) bool {
+	if !strings.HasPrefix(proto, "udp") || local.Port() != dst.Port() {
+		return false
+	}
+	la := local.Addr()
+	return la.IsUnspecified() || la == dst.Addr() || dst.Addr().IsMulticast()
+}
+
+// isMultiDst reports whether datagrams to a are counted by IgnoredMulti
+// rather than NoPorts when no socket takes them (udp.c: multicast and
+// broadcast route flags; a subnet broadcast address cannot be told from
+// here and counts as unicast).
+func isMultiDst(a netip.Addr) bool {
+	return a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255})
+}
+
+func sat(a, b uint64) uint64 {
+	if a < b {
+		return 0
+	}
+	return a - b
+}
+
+// streamInfo is what UDP works out per stream before the verdicts.
+type streamInfo struct {
+	st        UDPStream
+	subj, dst string
+	sockets   int    // sockets on the port in the after snapshot
+	ever      bool   // a socket on the port in either snapshot
+	sockDrops uint64 // per-socket drops over the window
+	discarded bool   // a discarded-* verdict names this stream
+}
+
+// discard is one cause of datagrams the kernel discarded before any socket
+// queue: a counter and the streams it is attributed to.
+type discard struct {
+	kind, counter string
+	value         uint64
+}
+
 // UDP returns one verdict per stream with loss (or one "no-loss" verdict),
 // following multicast-udp.md section 5, from the counter deltas between
 // before and after (receiver snapshots) and the capture's findings.
+//
+// Besides loss in the capture and in socket queues, it names datagrams that
+// reached the host (they are in the capture) but that the kernel discarded
+// before any socket (verdicts discarded-*): no socket on the port
+// (IgnoredMulti for multicast/broadcast, NoPorts for unicast), the
+// reverse-path filter (IPReversePathFilter), other receive errors
+// (InErrors not explained by RcvbufErrors/MemErrors, mostly InCsumErrors),
+// and multicast to a group the receiving interface has not joined (IP
+// InReceives without InDelivers and without IpExt InMcastPkts).
+//
+// The result obeys the rules of [Contradictions].
 func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
-	out := bracketCheck(before, after, obs.Window)
+	out := bracketCheck(before, after, obs.Window, "UDP datagrams")
 	d := kstat.Diff(before, after)
 	c := counters{d}
 	rcvbuf := c.get("snmp.Udp.RcvbufErrors", "snmp6.Udp6RcvbufErrors")
 	memErr := c.get("snmp.Udp.MemErrors", "snmp6.Udp6MemErrors")
 	inErr := c.get("snmp.Udp.InErrors", "snmp6.Udp6InErrors")
+	csum := c.get("snmp.Udp.InCsumErrors", "snmp6.Udp6InCsumErrors")
 	reasm := c.get("snmp.Ip.ReasmFails", "snmp.Ip.ReasmTimeout", "snmp6.Ip6ReasmFails", "snmp6.Ip6ReasmTimeout")
 	rpf := c.get("netstat.TcpExt.IPReversePathFilter")
 	ignored := c.get("snmp.Udp.IgnoredMulti", "snmp6.Udp6IgnoredMulti")
 	noPorts := c.get("snmp.Udp.NoPorts", "snmp6.Udp6NoPorts")
 	sndbuf := c.get("snmp.Udp.SndbufErrors", "snmp6.Udp6SndbufErrors")
+	// InErrors also counts every RcvbufErrors and MemErrors (udp.c
+	// __udp_queue_rcv_skb); the rest is checksum errors (InCsumErrors),
+	// socket filters and policy drops.
+	inOther := sat(inErr, rcvbuf+memErr)
+	ipIn := c.get("snmp.Ip.InReceives")
+	ipInAll := ipIn + c.get("snmp6.Ip6InReceives")
+	ipDeliv := c.get("snmp.Ip.InDelivers")
+	mcIn := c.get("netstat.IpExt.InMcastPkts")
+	af := after.Flat()
+	_, haveMcIn := af["netstat.IpExt.InMcastPkts"]
+	_, haveIPIn := af["snmp.Ip.InReceives"]
 	devDrop := c.match(func(n string) bool { return strings.HasPrefix(n, "dev.") && strings.HasSuffix(n, ".rx_drop") })
 	devFifo := c.match(func(n string) bool { return strings.HasPrefix(n, "dev.") && strings.HasSuffix(n, ".rx_fifo") })
 	nicDrv := c.match(func(n string) bool {
@@ -197,38 +301,178 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 	}
 	host := map[string]int64{
 		"RcvbufErrors": int64(rcvbuf), "MemErrors": int64(memErr), "InErrors": int64(inErr), "ReasmFails+ReasmTimeout": int64(reasm),
-		"IPReversePathFilter": int64(rpf), "IgnoredMulti": int64(ignored), "NoPorts": int64(noPorts),
+		"IPReversePathFilter": int64(rpf), "IgnoredMulti": int64(ignored), "NoPorts": int64(noPorts), "InCsumErrors": int64(csum),
 		"dev rx_drop": int64(devDrop), "dev rx_fifo": int64(devFifo), "NIC driver drops": int64(nicDrv),
 		"softnet dropped+flow_limit": int64(backlog), "softnet time_squeeze": int64(squeeze), "capture drops": int64(obs.CaptureDrops),
 		"SndbufErrors": int64(sndbuf),
 	}
-	anyLoss := false
-	// Streams with no loss in the capture and no receiving socket in the
-	// after snapshot: candidates for RcvbufErrors no socket accounts for.
-	var closedQuiet []UDPStream
+	known := socketsKnown(after)
+	var beforeSockets []kstat.SocketDelta
+	if before.Proc != nil {
+		for _, s := range before.Proc.Sockets {
+			beforeSockets = append(beforeSockets, kstat.SocketDelta{Socket: s})
+		}
+	}
+	infos := make([]*streamInfo, 0, len(obs.Streams))
 	for _, st := range obs.Streams {
-		subj := st.Src.String() + " -> " + st.Dst.String()
-		dst := st.Dst.String()
-		// Per-socket drops of the receiving sockets: same port, and the
-		// group (or a wildcard) as local address.
-		var sockDrops uint64
-		k := 0
+		in := &streamInfo{st: st, subj: st.Src.String() + " -> " + st.Dst.String(), dst: st.Dst.String()}
+		// Per-socket drops of the receiving sockets.
 		for _, s := range d.Sockets {
-			if !strings.HasPrefix(s.Socket.Proto, "udp") || s.Socket.Local.Port() != st.Dst.Port() {
+			if !onPort(s.Socket.Proto, s.Socket.Local, st.Dst) {
 				continue
 			}
-			if la := s.Socket.Local.Addr(); !la.IsUnspecified() && la != st.Dst.Addr() && !st.Dst.Addr().IsMulticast() {
-				continue
-			}
-			k++
+			in.sockets++
 			switch {
 			case s.DropsDelta != nil:
-				sockDrops += *s.DropsDelta
+				in.sockDrops += *s.DropsDelta
 			case s.New && s.Socket.Drops != nil:
 				// opened after the first snapshot: every drop it counts
 				// happened in the window
-				sockDrops += *s.Socket.Drops
+				in.sockDrops += *s.Socket.Drops
 			}
+		}
+		in.ever = in.sockets > 0
+		for _, s := range beforeSockets {
+			if onPort(s.Socket.Proto, s.Socket.Local, st.Dst) {
+				in.ever = true
+			}
+		}
+		infos = append(infos, in)
+	}
+
+	// Datagrams discarded before any socket queue. Each cause's counter is
+	// namespace-wide: it is attributed to the streams it can apply to, and
+	// the confidence says how well it matches their captured datagrams.
+	var discards []Verdict
+	var extra map[string]int64 // more numbers for the next attribute call
+	attribute := func(kind, counter string, value uint64, cands []*streamInfo, text func(in *streamInfo, total uint64) string) {
+		if value == 0 || len(cands) == 0 {
+			return
+		}
+		var total uint64
+		for _, in := range cands {
+			total += in.st.Packets
+		}
+		if haveIPIn && ipInAll < total {
+			// The captured datagrams did not all reach this namespace's IP
+			// layer: the capture shows them leaving (taken on the sender)
+			// or passing by (a SPAN), so this host's discards are not
+			// theirs.
+			return
+		}
+		for _, in := range cands {
+			in.discarded = true
+			conf := match(value, total)
+			if len(cands) > 1 && value != total {
+				conf = Low // cannot tell which of the streams
+			}
+			nums := map[string]int64{"datagrams captured": int64(in.st.Packets), counter: int64(value),
+				"sockets on port": int64(in.sockets), "capture gap": int64(in.st.Gap)}
+			for key, v := range host {
+				if v != 0 {
+					nums[key] = v
+				}
+			}
+			for key, v := range extra {
+				nums[key] = v
+			}
+			if len(cands) > 1 {
+				nums["streams sharing the counter"] = int64(len(cands))
+				nums["datagrams captured (those streams)"] = int64(total)
+			}
+			discards = append(discards, Verdict{Kind: kind, Subject: in.subj, Confidence: conf, Numbers: numbers(nums), Text: text(in, total)})
+		}
+	}
+	share := func(value, total uint64) string {
+		switch {
+		case value == total:
+			return "every captured datagram"
+		case value > total:
+			return fmt.Sprintf("%d more than captured: other traffic in the namespace too", value-total)
+		default:
+			return fmt.Sprintf("%d of %d captured: part of the window, or other streams", value, total)
+		}
+	}
+	remaining := func(pred func(in *streamInfo) bool) []*streamInfo {
+		var r []*streamInfo
+		for _, in := range infos {
+			if !in.discarded && in.st.Packets > 0 && pred(in) {
+				r = append(r, in)
+			}
+		}
+		return r
+	}
+	// 1. No socket on the port in either snapshot (udp.c: IgnoredMulti for
+	//    multicast/broadcast, NoPorts for unicast).
+	if known {
+		attribute(KindNoSocket, "IgnoredMulti", ignored, remaining(func(in *streamInfo) bool { return !in.ever && isMultiDst(in.st.Dst.Addr()) }),
+			func(in *streamInfo, total uint64) string {
+				return fmt.Sprintf("discarded by the kernel, no socket: %d datagrams of %s captured, no socket bound to port %d, IgnoredMulti +%d (%s) → start the receiver, or bind it to port %d and join %s on the receiving interface",
+					in.st.Packets, in.dst, in.st.Dst.Port(), ignored, share(ignored, total), in.st.Dst.Port(), in.st.Dst.Addr())
+			})
+		attribute(KindNoSocket, "NoPorts", noPorts, remaining(func(in *streamInfo) bool { return !in.ever && !isMultiDst(in.st.Dst.Addr()) }),
+			func(in *streamInfo, total uint64) string {
+				return fmt.Sprintf("discarded by the kernel, no socket: %d datagrams to %s captured, no socket bound to port %d, NoPorts +%d (%s; the host answers ICMP port unreachable) → start the receiver or fix the destination port",
+					in.st.Packets, in.dst, in.st.Dst.Port(), noPorts, share(noPorts, total))
+			})
+	}
+	// 2. Reverse-path filter, before the UDP demux: fib_frontend.c
+	//    __fib_validate_source fails with -EXDEV (SKB_DROP_REASON_IP_RPFILTER
+	//    since 6.13) and ip_input.c ip_rcv_finish_core counts
+	//    LINUX_MIB_IPRPFILTER ("IPReversePathFilter" in TcpExt), for
+	//    multicast too (route.c ip_mc_validate_source; verified on 6.18 by
+	//    the loss lab).
+	attribute(KindRPFilter, "IPReversePathFilter", rpf, remaining(func(in *streamInfo) bool { return true }),
+		func(in *streamInfo, total uint64) string {
+			return fmt.Sprintf("discarded by the kernel, reverse-path filter: %d datagrams from %s captured, IPReversePathFilter +%d (%s): the source is not routed back through the receiving interface → set net.ipv4.conf.<if>.rp_filter and net.ipv4.conf.all.rp_filter to 2 (loose) or 0 (the higher of the two applies), or add a route to %s via that interface",
+				in.st.Packets, in.st.Src.Addr(), rpf, share(rpf, total), in.st.Src.Addr())
+		})
+	// 3. Receive errors that are neither a full socket buffer nor udp_mem:
+	//    bad checksums (InCsumErrors), socket filters, policy.
+	attribute(KindInErrors, "InErrors not RcvbufErrors/MemErrors", inOther, remaining(func(in *streamInfo) bool { return in.ever || !known || !isMultiDst(in.st.Dst.Addr()) }),
+		func(in *streamInfo, total uint64) string {
+			why := "a socket filter (SO_ATTACH_FILTER) or a policy dropped them"
+			if csum > 0 {
+				why = fmt.Sprintf("InCsumErrors +%d: bad UDP checksums (corrupted on the way, or the sender or a middlebox writes wrong checksums; check NIC checksum offload and rx_crc_errors)", csum)
+				if csum < inOther {
+					why += fmt.Sprintf("; %d more by a socket filter or policy", inOther-csum)
+				}
+			}
+			return fmt.Sprintf("discarded by the kernel, receive errors: %d datagrams of %s captured, InErrors +%d of which RcvbufErrors +%d and MemErrors +%d, so %d other errors (%s); %s → find the corruption (sender, NIC offload, cabling) or the filter",
+				in.st.Packets, in.dst, inErr, rcvbuf, memErr, inOther, share(inOther, total), why)
+		})
+	// 4. Multicast to a group the receiving interface has not joined
+	//    (route.c ip_route_input: ip_check_mc_rcu fails, the datagram is
+	//    dropped with no counter but InReceives): a socket waits on the
+	//    port, the datagrams arrived (InReceives) but IP neither delivered
+	//    them (InDelivers) nor accepted them as multicast (InMcastPkts).
+	if haveMcIn && haveIPIn {
+		cands := remaining(func(in *streamInfo) bool {
+			return in.ever && in.sockDrops == 0 && in.st.Dst.Addr().Is4() && in.st.Dst.Addr().IsMulticast()
+		})
+		var total uint64
+		for _, in := range cands {
+			total += in.st.Packets
+		}
+		undelivered := sat(ipIn, ipDeliv)
+		if missing := sat(total, mcIn); missing > 0 && undelivered >= missing {
+			extra = map[string]int64{"IpExt InMcastPkts": int64(mcIn)}
+			attribute(KindNotJoined, "IP InReceives-InDelivers", undelivered, cands, func(in *streamInfo, total uint64) string {
+				return fmt.Sprintf("discarded by the kernel, group not joined on the receiving interface: %d datagrams of %s captured, IP took in %d more than it delivered and accepted only %d multicast packets (IpExt InMcastPkts), though a socket is bound to port %d → join %s (IP_ADD_MEMBERSHIP) on the interface the stream arrives on, not another one",
+					in.st.Packets, in.dst, undelivered, mcIn, in.st.Dst.Port(), in.st.Dst.Addr())
+			})
+		}
+	}
+
+	anyLoss := len(discards) > 0
+	// Streams with no loss in the capture and no receiving socket in the
+	// after snapshot: candidates for RcvbufErrors no socket accounts for.
+	var closedQuiet []*streamInfo
+	noSocket := 0
+	for _, in := range infos {
+		st, dst, k, sockDrops := in.st, in.dst, in.sockets, in.sockDrops
+		if k == 0 {
+			noSocket++
 		}
 		n := st.Gap
 		appKnown := st.AppMissing != nil
@@ -246,8 +490,8 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			}
 		}
 		if g == 0 && n == 0 && sockDrops == 0 {
-			if k == 0 {
-				closedQuiet = append(closedQuiet, st)
+			if k == 0 && !in.discarded {
+				closedQuiet = append(closedQuiet, in)
 			}
 			continue
 		}
@@ -256,12 +500,19 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			// The application did not say; the socket did.
 			n = sockDrops
 		}
-		v := Verdict{Subject: subj, Numbers: numbers(nums)}
+		v := Verdict{Subject: in.subj, Numbers: numbers(nums)}
 		switch {
-		case g > 0 && obs.CaptureDrops >= g:
+		case g > 0 && obs.CaptureDrops >= g && st.GapNetwork < g:
+			// (not when every gap fell in a window where the capture
+			// dropped nothing: its drops were elsewhere)
 			v.Kind, v.Confidence = KindCaptureArtefact, match(obs.CaptureDrops, g)
 			v.Text = fmt.Sprintf("capture artefact: the capture itself dropped %d packets, at least the %d missing in %s; the wire may be fine → bigger capture buffer (-B), smaller snaplen, a filter, faster storage",
 				obs.CaptureDrops, g, dst)
+		case g == 0 && in.discarded && rcvbuf == 0 && memErr == 0:
+			// the discarded-* verdict names the cause; a socket's own drop
+			// count also counts checksum and filter drops (udp.c
+			// udp_queue_rcv_one_skb), which is not an overflow
+			continue
 		case g == 0 && (sockDrops > 0 || rcvbuf > 0):
 			v.Kind = KindSocketOverflow
 			dropped := sockDrops
@@ -291,6 +542,9 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		case g == 0 && reasm > 0:
 			v.Kind, v.Confidence = KindReassembly, match(reasm, n)
 			v.Text = fmt.Sprintf("IP reassembly failed: ReasmFails+ReasmTimeout +%d for %d missing in %s (fragmented datagrams) → send datagrams below the MTU or raise ipfrag_high_thresh", reasm, n, dst)
+		case g == 0 && in.discarded:
+			// the discarded-* verdict names the cause
+			continue
 		case g == 0 && (rpf > 0 || ignored > 0 || noPorts > 0):
 			v.Kind, v.Confidence = KindNotDelivered, Medium
 			v.Text = fmt.Sprintf("captured but not delivered to a socket for %s: IPReversePathFilter +%d, IgnoredMulti +%d, NoPorts +%d → rp_filter 2 or 0 on that interface, or fix the bind / IP_ADD_MEMBERSHIP interface", dst, rpf, ignored, noPorts)
@@ -317,10 +571,12 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		}
 		out = append(out, v)
 	}
+	out = append(out, discards...)
 	if squeeze > 0 && backlog == 0 && devDrop+devFifo+nicDrv == 0 {
 		out = append(out, Verdict{Kind: KindSqueeze, Confidence: Medium, Numbers: numbers(map[string]int64{"softnet time_squeeze": int64(squeeze)}),
 			Text: fmt.Sprintf("softirq CPU starvation: time_squeeze +%d with no drops yet, a warning sign of NIC ring overflow → netdev_budget / netdev_budget_usecs, more queues/CPUs", squeeze)})
 	}
+	hostDrop := false
 	if !anyLoss && rcvbuf > 0 {
 		// RcvbufErrors rose but no socket of a captured stream shows drops
 		// (multicast-udp.md section 5, row 1, without per-socket drops).
@@ -329,18 +585,64 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			// The only stream is complete in the capture and its receiving
 			// socket was closed before the after snapshot: its drops are
 			// the likeliest, but the per-socket counter cannot confirm it.
-			st := closedQuiet[0]
+			st := closedQuiet[0].st
 			out = append(out, Verdict{Kind: KindSocketOverflow, Subject: st.Src.String() + " -> " + st.Dst.String(), Confidence: Medium, Numbers: numbers(nums),
 				Text: fmt.Sprintf("socket receive buffer overflow: RcvbufErrors +%d, capture of %s complete; the receiving socket was closed before the after snapshot, so its own drop count cannot confirm the number (keep the receiver running until the capture ends) → raise SO_RCVBUF and net.core.rmem_max%s or read faster",
 					rcvbuf, st.Dst, rmemMax)})
-			return out
+			return capConfidence(out)
 		}
+		hostDrop = true
 		out = append(out, Verdict{Kind: KindSocketOverflow, Confidence: Low, Numbers: numbers(nums),
 			Text: fmt.Sprintf("RcvbufErrors +%d in this namespace, but no socket of the %d captured streams shows drops: a socket outside the capture overflowed, or one was closed before the after snapshot", rcvbuf, len(obs.Streams))})
 	}
 	if !anyLoss {
-		out = append(out, Verdict{Kind: KindNoLoss, Confidence: High, Numbers: numbers(map[string]int64{"streams": int64(len(obs.Streams)), "RcvbufErrors": int64(rcvbuf)}),
-			Text: fmt.Sprintf("no loss: %d streams without gaps and no socket drops", len(obs.Streams))})
+		nums := map[string]int64{"streams": int64(len(obs.Streams)), "RcvbufErrors": int64(rcvbuf)}
+		if noSocket > 0 {
+			nums["streams without a socket"] = int64(noSocket)
+		}
+		v := Verdict{Kind: KindNoLoss, Confidence: High, Numbers: numbers(nums),
+			Text: fmt.Sprintf("no loss: %d streams without gaps and no socket drops", len(obs.Streams))}
+		_, haveUDP := af["snmp.Udp.RcvbufErrors"]
+		_, haveUDP6 := af["snmp6.Udp6RcvbufErrors"]
+		switch {
+		case hostDrop:
+			v.Confidence = Medium
+			v.Text += "; the RcvbufErrors above belong to no captured stream's socket"
+		case !haveUDP && !haveUDP6:
+			// a snapshot without /proc/net/snmp's Udp lines cannot show
+			// socket overflows or discards
+			v.Confidence = Low
+			v.Text += "; the snapshots have no UDP counters (/proc/net/snmp), so drops in this host cannot be ruled out"
+		case noSocket > 0:
+			// Nothing on this host may have been meant to receive them (a
+			// capture on the sender or of other hosts' groups), or a
+			// receiver missed them without a counter saying so.
+			v.Confidence = Medium
+			v.Text += fmt.Sprintf("; %d streams have no socket on their port in the after snapshot, so no receiver on this host confirms the delivery", noSocket)
+		}
+		out = append(out, v)
+	}
+	return capConfidence(out)
+}
+
+// capConfidence lowers every high confidence to medium when the snapshots
+// do not bracket the capture: counts outside the window may be missing, so
+// an exact match proves less.
+func capConfidence(out []Verdict) []Verdict {
+	window := false
+	for _, v := range out {
+		if v.Kind == KindWindow {
+			window = true
+		}
+	}
+	if !window {
+		return out
+	}
+	for i := range out {
+		if out[i].Confidence == High {
+			out[i].Confidence = Medium
+			out[i].Text += " (confidence capped: the snapshots do not bracket the capture)"
+		}
 	}
 	return out
 }
@@ -365,7 +667,7 @@ func CodeName(c Code) string {
 // window (before → after, the snapshots of one host and namespace) with the
 // fallbacks the capture shows, and relates handshake errors to declines.
 func SMC(before, after *kstat.Snapshot, obs SMCObserved) []Verdict {
-	out := bracketCheck(before, after, obs.Window)
+	out := bracketCheck(before, after, obs.Window, "SMC handshakes")
 	if !after.SMC.Available || after.SMC.Info == nil || after.SMC.Info.Fallback == nil {
 		note := after.SMC.Note
 		if note == "" {
@@ -492,5 +794,5 @@ func SMC(before, after *kstat.Snapshot, obs SMCObserved) []Verdict {
 		}
 		out = append(out, v)
 	}
-	return out
+	return capConfidence(out)
 }

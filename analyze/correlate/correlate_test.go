@@ -17,20 +17,27 @@ import (
 
 var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
+// fixtureRaw caches the fixture files per tree (read once; every snapshot
+// decodes its own copy).
+var fixtureRaw = map[string][]kstat.RawSource{}
+
 // procSnap builds a snapshot from a /proc fixture tree (SYNTHETIC 4.19 tree:
 // two sockets joined to 239.192.10.11:14400).
 func procSnap(t *testing.T, dir string, at time.Time) *kstat.Snapshot {
 	t.Helper()
-	var raw []kstat.RawSource
-	for _, name := range procnet.Files {
-		b, err := os.ReadFile(filepath.Join("../../testdata/kstat/proc", dir, name))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
+	raw, ok := fixtureRaw[dir]
+	if !ok {
+		for _, name := range procnet.Files {
+			b, err := os.ReadFile(filepath.Join("../../testdata/kstat/proc", dir, name))
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw = append(raw, kstat.RawSource{Kind: kstat.KindProc, Name: name, Text: string(b)})
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw = append(raw, kstat.RawSource{Kind: kstat.KindProc, Name: name, Text: string(b)})
+		fixtureRaw[dir] = raw
 	}
 	s, err := kstat.Decode(raw, binary.LittleEndian)
 	if err != nil {
@@ -120,6 +127,15 @@ func TestUDPVerdicts(t *testing.T) {
 			stream:   UDPStream{Src: stream.Src, Dst: stream.Dst, Gap: 50},
 			capDrops: 50,
 			kind:     KindCaptureArtefact, conf: High, text: "the capture itself dropped 50 packets",
+		},
+		{
+			// the capture dropped packets, but not while the gap happened
+			// (the multicast section's gap verdict is "network")
+			name:     "row 9 drops elsewhere: not a capture artefact",
+			mutate:   func(p *procnet.Tree) {},
+			stream:   UDPStream{Src: stream.Src, Dst: stream.Dst, Gap: 50, GapNetwork: 50},
+			capDrops: 70,
+			kind:     KindBeforeHost, conf: Medium, text: "50 missing in the capture",
 		},
 		{
 			name:   "row 10 before the host",

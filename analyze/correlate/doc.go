@@ -7,5 +7,11 @@
 // ([SMCObserved], [UDPObserved]); this package does not import analyze, the
 // analyzer fills these types in. Output is a list of [Verdict] values
 // following the table in multicast-udp.md section 5 (UDP) and the fallback
-// rules of smc-protocol.md section 7.4 (SMC).
+// rules of smc-protocol.md section 7.4 (SMC), plus the datagrams a
+// receiving kernel discarded before any socket (discarded-* verdicts: no
+// socket, rp_filter, receive errors, group not joined).
+//
+// A list of verdicts never contradicts itself; [Contradictions] states the
+// rules and checks any list (also one read back from a text report with
+// [ParseText]).
 package correlate

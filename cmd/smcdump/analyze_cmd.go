@@ -81,7 +81,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met.`
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.json, "json", false, "print the report as JSON (schema smcdump.analyze/v1, see README)")
-	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, unverified (SMC-R link not verifiable and TCP silent after the Confirm), option-echoed (a server echoed the SMC option without being an SMC listener), any, loss[=N] (messages missing in the capture), drops (kernel counters show the receiving host dropped datagrams) (comma-separated)")
+	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, unverified (SMC-R link not verifiable and TCP silent after the Confirm), option-echoed (a server echoed the SMC option without being an SMC listener), any, loss[=N] (messages missing in the capture), drops (kernel counters show the receiving host dropped or discarded datagrams: socket overflow, no socket, rp_filter, receive errors, group not joined, ...) (comma-separated)")
 	f.BoolVarP(&o.all, "all", "a", false, "also list plain TCP connections (no SMC option on the SYN)")
 	f.StringVar(&o.evidence, "evidence", "auto", "per-connection evidence: auto (when ≤ 25 connections), yes, no")
 	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis")
@@ -227,6 +227,7 @@ var kernelDropKinds = map[string]bool{
 	correlate.KindSocketOverflow: true, correlate.KindUDPMem: true, correlate.KindReassembly: true,
 	correlate.KindNotDelivered: true, correlate.KindNICRing: true, correlate.KindBacklog: true,
 	correlate.KindSenderDrop: true, correlate.KindUnexplained: true,
+	correlate.KindNoSocket: true, correlate.KindRPFilter: true, correlate.KindInErrors: true, correlate.KindNotJoined: true,
 }
 
 // loadSnapshot reads a kernel counter snapshot file or raw directory.

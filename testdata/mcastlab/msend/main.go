@@ -4,6 +4,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -34,6 +36,8 @@ func run(args []string) int {
 	rate := fs.Float64("r", 0, "paced rate in datagrams/s (lab addition; 0 = bursts as -b/-p)")
 	echoPause := fs.Int("E", 1000, "pause after the echo datagram, ms (lab addition)")
 	quiet := fs.Bool("q", false, "quiet")
+	bindAddr := fs.String("B", "", "bind to this local IPv4 address: the datagrams' source address (lab addition)")
+	badSum := fs.Bool("X", false, "send over a raw socket with a wrong UDP checksum, from -B or the interface address (needs CAP_NET_RAW; lab addition)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -66,7 +70,16 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "msend: %v\n", err)
 		return 1
 	}
-	conn, err := net.ListenUDP("udp4", nil)
+	var laddr *net.UDPAddr
+	if *bindAddr != "" {
+		ip := net.ParseIP(*bindAddr)
+		if ip == nil || ip.To4() == nil {
+			fmt.Fprintf(os.Stderr, "msend: -B %q: want an IPv4 address\n", *bindAddr)
+			return 2
+		}
+		laddr = &net.UDPAddr{IP: ip}
+	}
+	conn, err := net.ListenUDP("udp4", laddr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "msend: %v\n", err)
 		return 1
@@ -110,8 +123,26 @@ func run(args []string) int {
 	}
 	cmd += fmt.Sprintf(" -s%d -S%d %s", *statPause, *sndbuf, strings.Join(pos, " "))
 	var sent, errs int
+	write := func(b []byte) error { _, err := conn.WriteToUDP(b, raddr); return err }
+	if *badSum {
+		src := laddr
+		if src == nil && len(pos) > 3 {
+			src = &net.UDPAddr{IP: net.ParseIP(pos[3])}
+		}
+		if src == nil || src.IP.To4() == nil {
+			fmt.Fprintln(os.Stderr, "msend: -X needs the source address: -B or an interface address")
+			return 2
+		}
+		rw, err := newRawSender(src.IP.To4(), raddr, ttl)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "msend: -X: %v\n", err)
+			return 1
+		}
+		defer rw.close()
+		write = rw.send
+	}
 	send := func(b []byte) {
-		if _, err := conn.WriteToUDP(b, raddr); err != nil {
+		if err := write(b); err != nil {
 			errs++
 			if errs <= 5 {
 				fmt.Fprintf(os.Stderr, "msend: sendto: %v\n", err)
@@ -185,4 +216,72 @@ func findInterface(s string) (*net.Interface, error) {
 		return nil, fmt.Errorf("no interface has address %s", s)
 	}
 	return net.InterfaceByName(s)
+}
+
+// rawSender writes UDP datagrams with a deliberately wrong checksum through
+// an IPPROTO_RAW socket (IP_HDRINCL): the receiving kernel counts them in
+// Udp InCsumErrors and InErrors and delivers none.
+type rawSender struct {
+	fd       int
+	src, dst [4]byte
+	sport    uint16
+	dport    uint16
+	ttl      int
+	id       uint16
+}
+
+func newRawSender(src net.IP, dst *net.UDPAddr, ttl int) (*rawSender, error) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW, syscall.IPPROTO_RAW)
+	if err != nil {
+		return nil, err
+	}
+	r := &rawSender{fd: fd, sport: uint16(40000 + os.Getpid()%20000), dport: uint16(dst.Port), ttl: ttl}
+	copy(r.src[:], src.To4())
+	copy(r.dst[:], dst.IP.To4())
+	return r, nil
+}
+
+func (r *rawSender) close() { _ = syscall.Close(r.fd) }
+
+func (r *rawSender) send(payload []byte) error {
+	ulen := 8 + len(payload)
+	p := make([]byte, 20+ulen)
+	p[0], p[8], p[9] = 0x45, byte(r.ttl), syscall.IPPROTO_UDP
+	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
+	r.id++
+	binary.BigEndian.PutUint16(p[4:], r.id)
+	copy(p[12:16], r.src[:])
+	copy(p[16:20], r.dst[:]) // the kernel fills in the IP header checksum
+	u := p[20:]
+	binary.BigEndian.PutUint16(u[0:], r.sport)
+	binary.BigEndian.PutUint16(u[2:], r.dport)
+	binary.BigEndian.PutUint16(u[4:], uint16(ulen))
+	copy(u[8:], payload)
+	// the correct checksum over the pseudo header, then a wrong one
+	var sum uint32
+	add := func(b []byte) {
+		for i := 0; i+1 < len(b); i += 2 {
+			sum += uint32(b[i])<<8 | uint32(b[i+1])
+		}
+		if len(b)%2 == 1 {
+			sum += uint32(b[len(b)-1]) << 8
+		}
+	}
+	add(r.src[:])
+	add(r.dst[:])
+	sum += syscall.IPPROTO_UDP + uint32(ulen)
+	add(u)
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	good := ^uint16(sum)
+	if good == 0 {
+		good = 0xffff
+	}
+	bad := good + 1
+	if bad == 0 || bad == 0xffff { // 0 means "no checksum"; 0xffff equals 0 in ones' complement
+		bad = 1
+	}
+	binary.BigEndian.PutUint16(u[6:], bad)
+	return syscall.Sendto(r.fd, p, 0, &syscall.SockaddrInet4{Addr: r.dst})
 }
