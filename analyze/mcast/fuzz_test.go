@@ -2,6 +2,7 @@ package mcast
 
 import (
 	"encoding/binary"
+	"github.com/smcdump/smcdump/internal/publicdata"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,7 +11,11 @@ import (
 
 // seedPublic adds the first payloads of the public RTP/TS capture, if present.
 func seedPublic(f *testing.F, n int, fn func(p []byte)) {
-	p := filepath.Join(publicDir, "test-162.pcap")
+	d := publicdata.Dir()
+	if d == "" {
+		return
+	}
+	p := filepath.Join(d, "test-162.pcap")
 	if _, err := os.Stat(p); err != nil {
 		return
 	}

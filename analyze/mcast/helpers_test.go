@@ -2,10 +2,10 @@ package mcast
 
 import (
 	"errors"
+	"github.com/smcdump/smcdump/internal/publicdata"
 	"io"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,16 +14,11 @@ import (
 	"github.com/google/gopacket/pcapgo"
 )
 
-// publicDir is the shared directory of public sample captures (tsduck-test).
-var publicDir = filepath.Join("..", "..", "..", "shared", "testdata", "public")
-
+// publicFile returns a public sample capture (tsduck-test), skipping the
+// test when it is absent (internal/publicdata).
 func publicFile(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(publicDir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("public capture %s not available: %v", p, err)
-	}
-	return p
+	return publicdata.File(t, name)
 }
 
 // readCapture converts every UDP packet of a pcap/pcapng file into a

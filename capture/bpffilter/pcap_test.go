@@ -3,6 +3,7 @@ package bpffilter
 import (
 	"bytes"
 	"errors"
+	"github.com/smcdump/smcdump/internal/publicdata"
 	"io"
 	"os"
 	"os/exec"
@@ -12,8 +13,6 @@ import (
 
 	"github.com/google/gopacket/pcapgo"
 )
-
-const publicCaptures = "../../../shared/testdata/public"
 
 // readCapture returns the packets (captured bytes, wire length) of a pcap or
 // pcapng file with Ethernet link type.
@@ -60,9 +59,9 @@ func readCapture(t *testing.T, path string) (data [][]byte, wire []int) {
 // filtering).
 func TestPublicCaptures(t *testing.T) {
 	needTcpdump(t)
-	files, _ := filepath.Glob(filepath.Join(publicCaptures, "*.pcap*"))
+	files, _ := filepath.Glob(filepath.Join(publicdata.Require(t), "*.pcap*"))
 	if len(files) == 0 {
-		t.Skip("public captures not found at " + publicCaptures)
+		t.Skipf("no public sample captures in %s (set %s)", publicdata.Dir(), publicdata.EnvVar)
 	}
 	exprs := []string{"", "udp", "vlan", "vlan 123", "vlan 123 and udp port 2000", "ip multicast",
 		"dst net 235.0.0.0/8", "ip6", "udp port 8888", "udp port 7777 or 8888", "greater 1000",

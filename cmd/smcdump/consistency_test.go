@@ -10,11 +10,8 @@ import (
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/internal/publicdata"
 )
-
-// publicCaptures is the shared directory of public sample captures; tests
-// skip them with a message when it is absent (never copied in).
-var publicCaptures = filepath.Join("..", "..", "..", "shared", "testdata", "public")
 
 // checkTextReport fails on contradicting verdicts in a text report.
 func checkTextReport(t *testing.T, what, text string) {
@@ -84,16 +81,13 @@ func TestNoContradictingVerdicts(t *testing.T) {
 		filepath.Join(synthDir, "*.pcap*"),
 		filepath.Join(labDir, "*", "*.pcap*"),
 		filepath.Join(lossLabTraces, "*.pcapng"),
-		filepath.Join(publicCaptures, "*.pcap*"),
 	} {
 		m, _ := filepath.Glob(pat)
 		traces = append(traces, m...)
 	}
+	traces = append(traces, publicdata.Glob(t, "*.pcap*")...)
 	if len(traces) == 0 {
 		t.Fatal("no traces")
-	}
-	if _, err := os.Stat(publicCaptures); err != nil {
-		t.Logf("public sample captures not available (%v): checked the repository's traces only", err)
 	}
 	for _, tr := range traces {
 		t.Run(filepath.Base(filepath.Dir(tr))+"/"+filepath.Base(tr), func(t *testing.T) {

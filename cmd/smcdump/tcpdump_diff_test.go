@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/smcdump/smcdump/internal/publicdata"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,30 +178,8 @@ func diffTraces(t *testing.T) []string {
 		files = append(files, m...)
 	}
 	files = append(files, edgeTrace(t), sllV1Trace(t))
-	if dir := publicCaptures(t); dir != "" {
-		m, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
-		files = append(files, m...)
-	}
+	files = append(files, publicdata.Glob(t, "*.pcap*")...)
 	return files
-}
-
-// publicCaptures finds the shared public sample captures
-// (shared/testdata/public above the checkout), "" with a log message when
-// they are not there.
-func publicCaptures(t *testing.T) string {
-	if d := os.Getenv("SMCDUMP_PUBLIC_CAPTURES"); d != "" {
-		return d
-	}
-	dir, _ := filepath.Abs(".")
-	for i := 0; i < 6; i++ {
-		p := filepath.Join(dir, "shared", "testdata", "public")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		dir = filepath.Dir(dir)
-	}
-	t.Log("public sample captures (shared/testdata/public) not available: compared without them")
-	return ""
 }
 
 func TestTcpdumpDifferential(t *testing.T) {
