@@ -245,8 +245,9 @@ func (e *InterfaceError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Name, e.Reason)
 }
 
-// Source is the gopacket.PacketDataSource shape (style.md item 13): analyze
-// and tests can consume a live Handle and a file reader alike.
+// Source has the shape of github.com/google/gopacket's PacketDataSource
+// interface: analyze and tests can consume a live Handle and a file reader
+// alike.
 type Source interface {
 	ReadPacketData() (data []byte, ci gopacket.CaptureInfo, err error)
 }

@@ -4,7 +4,7 @@ import "encoding/binary"
 
 // cursor is a bounds-checked big-endian reader over one message, in the
 // spirit of golang.org/x/crypto/cryptobyte.String with a sticky error like
-// netlink's AttributeDecoder (style.md "What smcdump should absorb" item 3).
+// github.com/mdlayher/netlink's AttributeDecoder (check Err once at the end).
 // Reads past the end never panic: they set err (ErrMalformed, because the
 // cursor always covers a complete message whose length field has already been
 // checked against the input; running out inside it means the message's own
