@@ -133,6 +133,9 @@ func (r *Report) writeHeader(w *errWriter) {
 			w.printf(", %s – %s UTC (%.3f s)", fmtTime(*f.First), fmtTime(*f.Last)[11:], f.Last.Sub(*f.First).Seconds())
 		}
 		w.printf("\n")
+		if f.DamagedRegions > 0 {
+			w.printf("  damaged file: %d damaged regions, %d bytes skipped (offsets below); the rest was analyzed\n", f.DamagedRegions, f.SkippedBytes)
+		}
 		var ifs []string
 		for _, i := range f.Interfaces {
 			s := i.LinkType.String()
