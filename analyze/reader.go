@@ -444,7 +444,7 @@ func (fr *FileReader) lengthsPlausible(h []byte) bool {
 // Where the record after the current one stands.
 const (
 	nextValid   = iota // a plausible record header
-	nextEnd            // the file ends exactly there, or zeros follow (preallocated tail)
+	nextEnd            // the file ends exactly there
 	nextInvalid        // something that is not a record header
 	nextPastEOF        // the current record runs past the end of the file
 )
@@ -459,14 +459,12 @@ func (fr *FileReader) pcapNext(off int, sec int64) int {
 			return nextPastEOF
 		case len(b) == off:
 			return nextEnd
-		case allZero(b[off:]):
-			return nextEnd
 		}
 		return nextInvalid // a partial header: the end is damaged or cut
 	}
 	h := b[off:]
 	if allZero(h) {
-		return nextEnd
+		return nextInvalid // zeros: a damaged or preallocated region
 	}
 	ts := int64(fr.order.Uint32(h))
 	if fr.order.Uint32(h[4:]) < fr.pcapFracLimit() && fr.order.Uint32(h[8:]) <= maxBlockLen &&
@@ -648,13 +646,17 @@ func (fr *FileReader) resyncPcap(start int64, h []byte, atEOF string) {
 	const window = 4 << 20
 	skipped := 0
 	found := false
+	var z zeroTail
 	for skipped < window {
 		fr.discard(1)
 		skipped++
 		if b, err := fr.r.Peek(16); err != nil {
+			z.see(fr.off, b)
 			fr.discard(len(b))
 			skipped += len(b)
 			break
+		} else {
+			z.see(fr.off, b[:1])
 		}
 		if fr.pcapSyncAt() {
 			found = true
@@ -662,10 +664,39 @@ func (fr *FileReader) resyncPcap(start int64, h []byte, atEOF string) {
 		}
 	}
 	if !found && atEOF != "" {
-		fr.damage(start, int64(skipped), "%s", atEOF)
+		fr.damage(start, int64(skipped), "%s%s", atEOF, z.note(fr.off))
 		return
 	}
-	fr.damage(start, int64(skipped), "corrupt record header (caplen %d, len %d, snaplen %d): skipped %d bytes to the next valid record", incl, orig, fr.pcapSnap, skipped)
+	fr.damage(start, int64(skipped), "corrupt record header (caplen %d, len %d, snaplen %d): skipped %d bytes to the next valid record%s", incl, orig, fr.pcapSnap, skipped, z.note(fr.off))
+}
+
+// zeroTail follows the zero bytes a resync skips, to say so when the file
+// ends in zeros (preallocated, or cut by a crash).
+type zeroTail struct {
+	from int64 // offset of the first byte of the current zero run, -1 none
+	seen bool
+}
+
+func (z *zeroTail) see(off int64, b []byte) {
+	if !z.seen {
+		z.seen, z.from = true, -1
+	}
+	for i, c := range b {
+		switch {
+		case c != 0:
+			z.from = -1
+		case z.from < 0:
+			z.from = off + int64(i)
+		}
+	}
+}
+
+// note describes the zero run that ends the file at end, if any.
+func (z *zeroTail) note(end int64) string {
+	if !z.seen || z.from < 0 || end-z.from < 16 {
+		return ""
+	}
+	return fmt.Sprintf(" (the file ends in %d zero bytes from offset %d: preallocated, or cut by a crash)", end-z.from, z.from)
 }
 
 // ---- pcapng --------------------------------------------------------------
@@ -701,13 +732,16 @@ func (fr *FileReader) readSHB() error {
 	if n < 28 || n%4 != 0 || n > maxBlockLen {
 		return fmt.Errorf("pcapng section header at offset %d has an invalid length %d", start, n)
 	}
-	b, err := fr.readFull(int(n))
+	// Nothing is consumed until the block is known to be whole: a damaged
+	// header is resynchronised from its next byte.
+	b, err := fr.peek(int(n))
 	if err != nil {
-		return fmt.Errorf("pcapng section header at offset %d truncated", start)
+		return fmt.Errorf("pcapng section header at offset %d truncated (length %d, %d bytes left)", start, n, len(b))
 	}
-	if fr.order.Uint32(b[n-4:]) != n {
-		fr.problem(start, "section header block: trailing length does not match %d", n)
+	if t := fr.order.Uint32(b[n-4:]); t != n {
+		return fmt.Errorf("section header block: trailing length %d does not match leading length %d", t, n)
 	}
+	fr.discard(int(n))
 	if major := fr.order.Uint16(b[12:]); major != 1 {
 		fr.problem(start, "section header block: unsupported version %d.%d", major, fr.order.Uint16(b[14:]))
 	}
@@ -847,13 +881,17 @@ func (fr *FileReader) resyncNg(start int64, why, atEOF string) {
 	const window = 16 << 20
 	skipped := 0
 	found := false
+	var z zeroTail
 	for skipped < window {
 		fr.discard(1) // byte by byte: corruption may have shifted the alignment
 		skipped++
 		if h, err := fr.r.Peek(12); err != nil {
+			z.see(fr.off, h)
 			fr.discard(len(h))
 			skipped += len(h)
 			break
+		} else {
+			z.see(fr.off, h[:1])
 		}
 		if fr.ngSyncAt() {
 			found = true
@@ -861,10 +899,10 @@ func (fr *FileReader) resyncNg(start int64, why, atEOF string) {
 		}
 	}
 	if !found && atEOF != "" {
-		fr.damage(start, int64(skipped), "%s", atEOF)
+		fr.damage(start, int64(skipped), "%s%s", atEOF, z.note(fr.off))
 		return
 	}
-	fr.damage(start, int64(skipped), "corrupt block (%s): skipped %d bytes to the next valid block", why, skipped)
+	fr.damage(start, int64(skipped), "corrupt block (%s): skipped %d bytes to the next valid block%s", why, skipped, z.note(fr.off))
 }
 
 // options iterates pcapng options; fn gets code and value. Returns false if
@@ -1094,6 +1132,11 @@ func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string)
 	ifc, ok := fr.packetIface(start, id, b[20:20+capLen], fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:]), what)
 	if !ok {
 		return nil
+	}
+	// The packet data is padded with zeros to 32 bits: other bytes there
+	// mean the captured length is wrong.
+	if !allZero(b[20+capLen : 20+((capLen+3)&^3)]) {
+		fr.problem(start, "%s: padding after the %d captured bytes is not zero (captured length damaged?)", what, capLen)
 	}
 	dir := 0
 	if o := 20 + ((capLen + 3) &^ 3); o < len(b) {
