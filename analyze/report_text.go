@@ -134,7 +134,7 @@ func (r *Report) writeHeader(w *errWriter) {
 		}
 		w.printf("\n")
 		if f.DamagedRegions > 0 {
-			w.printf("  damaged file: %d damaged regions, %d bytes skipped (offsets below); the rest was analyzed\n", f.DamagedRegions, f.SkippedBytes)
+			w.printf("  damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
 		}
 		var ifs []string
 		for _, i := range f.Interfaces {
@@ -452,4 +452,12 @@ func endpointText(e *Endpoint) string {
 	}
 	add("seid", e.SEID)
 	return strings.Join(p, ", ")
+}
+
+// plural returns "1 thing" or "n things".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
