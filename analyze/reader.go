@@ -174,6 +174,7 @@ type FileReader struct {
 	pcapLink  LinkType
 	pcapSnap  uint32
 	lastTS    int64 // last pcap timestamp, unix seconds, for resync plausibility
+	cutLen    int   // caplen of the last pcap record cut short (incl < len)
 	frame     int
 	buf       []byte
 	pkt       Packet
@@ -474,6 +475,35 @@ func (fr *FileReader) pcapNext(off int, sec int64) int {
 	return nextInvalid
 }
 
+// pcapNextNext reports whether the record header off bytes ahead, which
+// does not look valid, is a real header that is damaged itself (rather
+// than bytes inside a record whose own length is wrong): its timestamp is
+// right and only a length is wrong, or one timestamp word is wrong and its
+// lengths lead to a valid record.
+func (fr *FileReader) pcapNextNext(off int, sec int64) bool {
+	b, err := fr.peek(off + 16)
+	if err != nil {
+		return false
+	}
+	h := b[off : off+16]
+	ts := int64(fr.order.Uint32(h))
+	tsOK := ts >= sec-86400 && ts <= sec+86400
+	fracOK := fr.order.Uint32(h[4:]) < fr.pcapFracLimit()
+	if tsOK && fracOK {
+		return true
+	}
+	if !tsOK && !fracOK {
+		return false
+	}
+	incl := fr.order.Uint32(h[8:])
+	orig := fr.order.Uint32(h[12:])
+	if incl > orig || incl > maxBlockLen || orig == 0 || orig > maxSnap*4 {
+		return false
+	}
+	next := fr.pcapNext(off+16+int(incl), sec)
+	return next == nextValid || next == nextEnd
+}
+
 // plausiblePcapRecord checks a 16-byte record header for resynchronisation
 // (strict: lengths and a timestamp within a day of the previous record).
 func (fr *FileReader) plausiblePcapRecord(h []byte) bool {
@@ -540,7 +570,12 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		// smaller caplen that misses the next header is the damage.
 		next := fr.pcapNext(16+incl, int64(sec))
 		consistent := fr.lengthsPlausible(h)
-		cut := incl < orig && uint32(incl) < fr.pcapSnapLimit()
+		// Cut short below the snaplen, and not at the length earlier
+		// records were cut at: suspicious when the next header is
+		// damaged, unless a valid record follows that next header (then
+		// the next header is the damaged one).
+		cut := incl < orig && uint32(incl) < fr.pcapSnapLimit() && (incl == 0 || incl != fr.cutLen) &&
+			next == nextInvalid && !fr.pcapNextNext(16+incl, int64(sec))
 		switch {
 		case next == nextPastEOF:
 			fr.resyncPcap(start, h, fmt.Sprintf("truncated record at end of file: header says %d bytes, %d present", incl, fr.r.Buffered()-16))
@@ -552,6 +587,9 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 			fr.damage(start, 16, "empty record (caplen 0, len 0): skipped")
 			fr.discard(16)
 			continue
+		}
+		if incl < orig {
+			fr.cutLen = incl
 		}
 		if incl > orig {
 			orig = incl
@@ -1133,20 +1171,15 @@ func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string)
 	if !ok {
 		return nil
 	}
-	// The packet data is padded with zeros to 32 bits: other bytes there
-	// mean the captured length is wrong.
-	if !allZero(b[20+capLen : 20+((capLen+3)&^3)]) {
-		fr.problem(start, "%s: padding after the %d captured bytes is not zero (captured length damaged?)", what, capLen)
-	}
+	// The packet data is padded with zeros to 32 bits, and options
+	// follow: other bytes in the padding, or options that are not
+	// well-formed, mean the captured length is wrong.
 	dir := 0
-	if o := 20 + ((capLen + 3) &^ 3); o < len(b) {
-		if !fr.options(b[o:], func(code uint16, v []byte) {
-			if code == 2 && len(v) == 4 {
-				dir = int(fr.order.Uint32(v) & 3)
-			}
-		}) {
-			fr.problem(start, "%s: malformed options after %d captured bytes (captured length damaged?)", what, capLen)
-		}
+	o := 20 + ((capLen + 3) &^ 3)
+	if !allZero(b[20+capLen : o]) {
+		fr.problem(start, "%s: padding after the %d captured bytes is not zero (captured length damaged?)", what, capLen)
+	} else if o < len(b) && !fr.packetOptions(b[o:], &dir) {
+		fr.problem(start, "%s: malformed options after the %d captured bytes (captured length damaged?)", what, capLen)
 	}
 	fr.frame++
 	fr.pkt = Packet{
@@ -1158,6 +1191,42 @@ func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string)
 		Data:      b[20 : 20+capLen],
 	}
 	return &fr.pkt
+}
+
+// packetOptions walks the options of an EPB/PB strictly: registered codes
+// with their sizes, the end-of-options marker (length 0) only last. It
+// sets the direction from the flags option and reports whether the
+// options are well-formed.
+func (fr *FileReader) packetOptions(b []byte, dir *int) bool {
+	for len(b) >= 4 {
+		code := fr.order.Uint16(b)
+		l := int(fr.order.Uint16(b[2:]))
+		pl := (l + 3) &^ 3
+		if 4+pl > len(b) {
+			return false
+		}
+		v := b[4 : 4+l]
+		switch code {
+		case 0: // opt_endofopt: last, empty
+			return l == 0 && len(b) == 4
+		case 1, 3, 7, 2988, 2989, 19372, 19373: // comment, hash, verdict, custom
+		case 2, 6: // flags, queue
+			if l != 4 {
+				return false
+			}
+			if code == 2 {
+				*dir = int(fr.order.Uint32(v) & 3)
+			}
+		case 4, 5: // dropcount, packetid
+			if l != 8 {
+				return false
+			}
+		default:
+			return false
+		}
+		b = b[4+pl:]
+	}
+	return len(b) == 0
 }
 
 func (fr *FileReader) parseSPB(start int64, b []byte) *Packet {
