@@ -496,3 +496,127 @@ func TestZeroFilledTail(t *testing.T) {
 		}
 	}
 }
+
+func TestGuessLinkType(t *testing.T) {
+	eth := append(make([]byte, 12), 0x08, 0x00)
+	eth = append(eth, 0x45, 0, 0, 20)
+	sll2 := append([]byte{0x86, 0xdd, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6}, make([]byte, 8)...)
+	sll := append([]byte{0, 4, 0, 1, 0, 6}, make([]byte, 8)...)
+	sll = append(sll, 0x08, 0x00)
+	raw4 := append([]byte{0x45, 0, 0, 20}, make([]byte, 16)...)
+	raw6 := append([]byte{0x60}, make([]byte, 39)...)
+	for _, c := range []struct {
+		name string
+		b    []byte
+		want LinkType
+	}{
+		{"ethernet", eth, LinkTypeEthernet},
+		{"sll2", sll2, LinkTypeLinuxSLL2},
+		{"sll", sll, LinkTypeLinuxSLL},
+		{"raw ipv4", raw4, LinkTypeRaw},
+		{"raw ipv6", raw6, LinkTypeRaw},
+		{"unknown", []byte{1, 2, 3}, LinkTypeEthernet},
+	} {
+		if got := guessLinkType(c.b); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	ns := uint64(1_795_000_000) * 1e9
+	us := uint64(1_795_000_000) * 1e6
+	if d := guessTSDiv(uint32(ns>>32), uint32(ns), time.Time{}); d != 1e9 {
+		t.Errorf("ns timestamp: 1/%d", d)
+	}
+	if d := guessTSDiv(uint32(us>>32), uint32(us), time.Time{}); d != 1e6 {
+		t.Errorf("µs timestamp: 1/%d", d)
+	}
+}
+
+// TestPcapngMissingIDB: packets whose interface description block is
+// missing are read (placeholder interface, one problem), not dropped.
+func TestPcapngMissingIDB(t *testing.T) {
+	eth := append(make([]byte, 12), 0x08, 0x00)
+	eth = append(eth, make([]byte, 46)...)
+	var f []byte
+	f = append(f, shb()...)
+	f = append(f, epb(0, 1_700_000_000_000_000, eth)...)
+	f = append(f, epb(0, 1_700_000_001_000_000, eth)...)
+	pkts, fr := readAll(t, f)
+	if len(pkts) != 2 || pkts[0].LinkType != LinkTypeEthernet || !pkts[1].Info.Timestamp.Equal(time.Unix(1_700_000_001, 0)) {
+		t.Fatalf("packets %+v", pkts)
+	}
+	if p := fr.Problems(); len(p) != 1 || p[0].Offset != int64(len(shb())) {
+		t.Fatalf("problems %v", p)
+	}
+}
+
+// TestPcapngUnknownBlockType: a block type outside the pcapng registry is
+// damage (reported, skipped); local-use types are skipped silently.
+func TestPcapngUnknownBlockType(t *testing.T) {
+	var f []byte
+	f = append(f, shb()...)
+	f = append(f, idb(1, 0, "eth0")...)
+	f = append(f, pcapngBlock(0x80000001, []byte{1, 2, 3, 4})...)
+	bad := len(f)
+	f = append(f, pcapngBlock(0x00123456, []byte{1, 2, 3, 4})...)
+	f = append(f, epb(0, 1, frame60)...)
+	pkts, fr := readAll(t, f)
+	if len(pkts) != 1 {
+		t.Fatalf("%d packets", len(pkts))
+	}
+	p := fr.Problems()
+	if len(p) != 1 || p[0].Offset != int64(bad) || p[0].Skipped != 16 {
+		t.Fatalf("problems %v", p)
+	}
+	if r, s := fr.Damage(); r != 1 || s != 16 {
+		t.Fatalf("damage %d regions %d bytes", r, s)
+	}
+}
+
+// TestPcapEmptyAndZeroRecords: a record of length 0 is damage, and a zero
+// run is one damaged region, never packets.
+func TestPcapEmptyAndZeroRecords(t *testing.T) {
+	f := pcapFile(65535, 1, [][3]uint32{{1_700_000_000, 60, 60}, {1_700_000_001, 0, 0}, {1_700_000_002, 60, 60}})
+	pkts, fr := readAll(t, f)
+	if len(pkts) != 2 || len(fr.Problems()) != 1 || fr.Problems()[0].Offset != 24+76 {
+		t.Fatalf("packets %d problems %v", len(pkts), fr.Problems())
+	}
+	z := append(pcapFile(65535, 1, [][3]uint32{{1_700_000_000, 60, 60}}), make([]byte, 1000)...)
+	pkts, fr = readAll(t, z)
+	if p := fr.Problems(); len(pkts) != 1 || len(p) != 1 || p[0].Offset != 24+76 || p[0].Skipped != 1000 {
+		t.Fatalf("packets %d problems %v", len(pkts), p)
+	}
+}
+
+// TestPacketOptions: the strict EPB option walk.
+func TestPacketOptions(t *testing.T) {
+	fr := &FileReader{order: binary.LittleEndian}
+	opt := func(code, l uint16, v ...byte) []byte {
+		b := binary.LittleEndian.AppendUint16(nil, code)
+		b = binary.LittleEndian.AppendUint16(b, l)
+		b = append(b, v...)
+		for len(b)%4 != 0 {
+			b = append(b, 0)
+		}
+		return b
+	}
+	cat := func(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
+	for _, c := range []struct {
+		name string
+		b    []byte
+		ok   bool
+		dir  int
+	}{
+		{"flags and end", cat(opt(2, 4, 2, 0, 0, 0), opt(0, 0)), true, 2},
+		{"no end", opt(2, 4, 1, 0, 0, 0), true, 1},
+		{"comment", cat(opt(1, 5, 'h', 'e', 'l', 'l', 'o'), opt(0, 0)), true, 0},
+		{"flags wrong size", cat(opt(2, 0), opt(0, 0)), false, 0},
+		{"unknown code", cat(opt(99, 4, 1, 2, 3, 4), opt(0, 0)), false, 0},
+		{"end not last", cat(opt(0, 0), opt(2, 4, 1, 0, 0, 0)), false, 1},
+		{"runs past", opt(1, 200, 'x'), false, 0},
+	} {
+		dir := 0
+		if ok := fr.packetOptions(c.b, &dir); ok != c.ok || ok && dir != c.dir {
+			t.Errorf("%s: ok %v dir %d, want %v %d", c.name, ok, dir, c.ok, c.dir)
+		}
+	}
+}
