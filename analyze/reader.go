@@ -183,6 +183,9 @@ type FileReader struct {
 	problems  []Problem
 	nProblems int
 	skipped   int64 // bytes skipped because of damage
+	end       int64 // offset of the end of the input, once known
+	endKnown  bool
+	refills   int // look-aheads that refilled the buffer (TestResyncWorkIsLinear)
 	// placeholder interface ids of the current section (no IDB), reported
 	missing map[uint32]bool
 	stats   []InterfaceStats
@@ -663,10 +666,7 @@ func (fr *FileReader) pcapSyncAt() bool {
 		return false
 	}
 	n := int(fr.order.Uint32(p[8:]))
-	if 16+n+16 > fr.r.Size() {
-		return true // too large to look past: accept this record
-	}
-	q, err := fr.r.Peek(16 + n + 16)
+	q, err := fr.lookAhead(16 + n + 16)
 	if err != nil {
 		// End of file: accept if the record itself is complete.
 		return len(q) >= 16+n
@@ -904,11 +904,37 @@ func (fr *FileReader) ngSyncAt() bool {
 	}
 	typ := fr.order.Uint32(h)
 	n := fr.order.Uint32(h[4:])
-	if !knownBlock(typ) || n < 12 || n%4 != 0 || int(n) > fr.r.Size() {
+	if !knownBlock(typ) || n < 12 || n%4 != 0 || n > maxBlockLen {
 		return false
 	}
-	b, err := fr.r.Peek(int(n))
+	b, err := fr.lookAhead(int(n))
 	return err == nil && fr.order.Uint32(b[n-4:]) == n
+}
+
+// lookAhead peeks n bytes while scanning byte by byte: the buffer is kept
+// at least twice as large as n, so that the look-ahead of the next
+// positions does not slide the whole buffer at each byte (which would make
+// a resync over crafted input quadratic in the buffer size).
+//
+// Near the end of the input, a look-ahead past it returns what is left
+// without asking the bufio.Reader again, which would slide the buffer each
+// time.
+func (fr *FileReader) lookAhead(n int) ([]byte, error) {
+	if fr.endKnown && fr.off+int64(n) > fr.end {
+		b, _ := fr.r.Peek(int(fr.end - fr.off)) // all buffered
+		return b, io.EOF
+	}
+	if 2*n > fr.r.Size() {
+		fr.peek(2 * n) // grows the buffer when the input has that much left
+	}
+	if n > fr.r.Buffered() {
+		fr.refills++
+	}
+	b, err := fr.r.Peek(n)
+	if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+		fr.endKnown, fr.end = true, fr.off+int64(len(b))
+	}
+	return b, err
 }
 
 // resyncNg reports a corrupt block and scans forward (byte by byte) for a

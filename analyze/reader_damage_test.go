@@ -620,3 +620,61 @@ func TestPacketOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestResyncWorkIsLinear: a resync over crafted input (a plausible block or
+// record header at every position, each with a length close to the read
+// buffer's size and a wrong trailer) does work linear in the input: the
+// look-ahead refills (each slides the whole buffer) are bounded per buffer
+// of input, also near the end of the input.
+func TestResyncWorkIsLinear(t *testing.T) {
+	type input struct {
+		name string
+		b    []byte
+		buf  int
+	}
+	var in []input
+	for _, c := range []struct {
+		n         uint32 // ≡ 4 mod 8: the trailer is never right
+		buf, size int
+	}{{0xFFFF4, 1 << 20, 3 << 20}, {0xFFF4, 64 << 10, 512 << 10}, {0x1004, 64 << 10, 256 << 10}} {
+		var f []byte
+		f = append(f, shb()...)
+		f = append(f, idb(1, 0, "eth0")...)
+		for len(f) < c.size {
+			f = binary.LittleEndian.AppendUint32(f, blockEPB)
+			f = binary.LittleEndian.AppendUint32(f, c.n)
+		}
+		in = append(in, input{fmt.Sprintf("pcapng length %#x", c.n), f, c.buf})
+	}
+	for _, c := range []struct {
+		n         uint32 // ≡ 8 mod 16: the next header is never right
+		buf, size int
+	}{{0xFFFC8, 1 << 20, 3 << 20}, {0xFFC8, 64 << 10, 512 << 10}, {0x1008, 64 << 10, 256 << 10}} {
+		f := pcapFile(1<<20, 1, [][3]uint32{{1_700_000_000, 60, 60}})
+		binary.LittleEndian.PutUint32(f[24+8:], 0xffffff) // damage the first record
+		for len(f) < c.size {
+			f = binary.LittleEndian.AppendUint32(f, 1_700_000_000)
+			f = binary.LittleEndian.AppendUint32(f, 0)
+			f = binary.LittleEndian.AppendUint32(f, c.n)
+			f = binary.LittleEndian.AppendUint32(f, c.n)
+		}
+		in = append(in, input{fmt.Sprintf("pcap caplen %#x", c.n), f, c.buf})
+	}
+	for _, c := range in {
+		fr, err := newFileReader(bytes.NewReader(c.b), c.buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := fr.Next(); err != nil {
+				break
+			}
+		}
+		if regions, skipped := fr.Damage(); regions == 0 || skipped < int64(len(c.b))/2 {
+			t.Errorf("%s: %d regions %d bytes skipped", c.name, regions, skipped)
+		}
+		if limit := 16 + 4*len(c.b)/c.buf; fr.refills > limit {
+			t.Errorf("%s, buffer %d: %d look-ahead refills, want at most %d", c.name, c.buf, fr.refills, limit)
+		}
+	}
+}
