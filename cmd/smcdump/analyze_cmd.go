@@ -169,7 +169,7 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		return &exitError{codeGate, errors.New(msg)}
 	}
 	if rep.Damaged() {
-		return &exitError{codeDamaged, fmt.Errorf("damaged input: %d damaged regions, %d bytes skipped (the rest was analyzed)", rep.Summary.DamagedRegions, rep.Summary.SkippedBytes)}
+		return &exitError{codeDamaged, fmt.Errorf("damaged input: %d damaged region(s), %d bytes skipped (the rest was analyzed)", rep.Summary.DamagedRegions, rep.Summary.SkippedBytes)}
 	}
 	return nil
 }

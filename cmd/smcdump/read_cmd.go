@@ -108,7 +108,7 @@ func readFile(stdout, stderr io.Writer, path, expr string, count int, po analyze
 		fmt.Fprintf(stderr, "smcdump: %s: %d more problems\n", path, n)
 	}
 	if regions, skipped := fr.Damage(); regions > 0 {
-		return &exitError{codeDamaged, fmt.Errorf("%s: damaged input: %d damaged regions, %d bytes skipped (the rest was read)", path, regions, skipped)}
+		return &exitError{codeDamaged, fmt.Errorf("%s: damaged input: %d damaged region(s), %d bytes skipped (the rest was read)", path, regions, skipped)}
 	}
 	return nil
 }
