@@ -70,24 +70,24 @@ const SchemaVersion = "smcdump.analyze/v1"
 
 // FileInfo describes one input file.
 type FileInfo struct {
-	Path         string      `json:"path"`
-	Format       string      `json:"format"`
-	Packets      int         `json:"packets"`
-	First        *time.Time  `json:"first,omitempty"`
-	Last         *time.Time  `json:"last,omitempty"`
-	Interfaces   []Interface `json:"interfaces"`
-	Undecoded    []Count     `json:"undecoded,omitempty"`
-	Truncated    int         `json:"truncated_frames"`
-	Filtered     int         `json:"filtered_out,omitempty"`
-	Problems     []Problem   `json:"problems,omitempty"`
-	ProblemCount int         `json:"problem_count"`
+	Path         string           `json:"path"`
+	Format       string           `json:"format"`
+	Packets      int              `json:"packets"`
+	First        *time.Time       `json:"first,omitempty"`
+	Last         *time.Time       `json:"last,omitempty"`
+	Interfaces   []Interface      `json:"interfaces"`
+	Undecoded    []Count          `json:"undecoded,omitempty"`
+	Truncated    int              `json:"truncated_frames"`
+	Filtered     int              `json:"filtered_out,omitempty"`
+	Problems     []Problem        `json:"problems,omitempty"`
+	ProblemCount int              `json:"problem_count"`
+	CaptureStats []InterfaceStats `json:"capture_stats,omitempty"`
+	Error        string           `json:"error,omitempty"`
 	// DamagedRegions counts the damaged places in the file (one per
 	// problem) and SkippedBytes the bytes not read as packets because of
 	// them; the rest of the file is analyzed.
-	DamagedRegions int              `json:"damaged_regions,omitempty"`
-	SkippedBytes   int64            `json:"skipped_bytes,omitempty"`
-	CaptureStats   []InterfaceStats `json:"capture_stats,omitempty"`
-	Error          string           `json:"error,omitempty"`
+	DamagedRegions int   `json:"damaged_regions,omitempty"`
+	SkippedBytes   int64 `json:"skipped_bytes,omitempty"`
 }
 
 // Count is a labelled counter.
