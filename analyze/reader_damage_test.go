@@ -207,7 +207,7 @@ var (
 // size size at offset off: zero, huge, in range but wrong (a length that
 // runs past the end of the file, the 200,000), off by a few.
 func values(v uint32, off, size int) []uint32 {
-	past := uint32((size-off+8+3)&^3) | 0
+	past := uint32((size - off + 8 + 3) &^ 3) // runs 8 bytes past the end of the file
 	cand := []uint32{0, 0xffffffff, 200000, past, v + 1, v - 1, v + 4, v - 4, v + 64}
 	var out []uint32
 	seen := map[uint32]bool{v: true}
