@@ -678,3 +678,26 @@ func TestResyncWorkIsLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestNoNegativeDuration: a capture whose last packet's time is before the
+// first's (a damaged timestamp) is reported as such, never as a negative
+// duration.
+func TestNoNegativeDuration(t *testing.T) {
+	f := pcapFile(65535, 1, [][3]uint32{{1_700_000_000, 60, 60}, {1_700_000_001, 60, 60}, {1_600_000_000, 60, 60}})
+	fr, err := NewFileReader(bytes.NewReader(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewAnalyzer(Config{})
+	if err := a.AnalyzeReader(t.Context(), "x.pcap", fr); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := a.Finish().WriteText(&out, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	first := strings.SplitN(out.String(), "\n", 2)[0]
+	if strings.Contains(first, "(-") || !strings.Contains(first, "before the first") {
+		t.Errorf("header %q", first)
+	}
+}

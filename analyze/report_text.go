@@ -129,7 +129,12 @@ func (r *Report) writeHeader(w *errWriter) {
 			continue
 		}
 		w.printf("%s: %s, %d packets", f.Path, f.Format, f.Packets)
-		if f.First != nil {
+		switch {
+		case f.First == nil:
+		case f.Last.Before(*f.First):
+			// Never a negative duration: say what is wrong.
+			w.printf(", first %s, last %s UTC (the last packet's time is before the first's)", fmtTime(*f.First), fmtTime(*f.Last))
+		default:
 			w.printf(", %s – %s UTC (%.3f s)", fmtTime(*f.First), fmtTime(*f.Last)[11:], f.Last.Sub(*f.First).Seconds())
 		}
 		w.printf("\n")
