@@ -83,6 +83,11 @@ type FileInfo struct {
 	ProblemCount int              `json:"problem_count"`
 	CaptureStats []InterfaceStats `json:"capture_stats,omitempty"`
 	Error        string           `json:"error,omitempty"`
+	// DamagedRegions counts the damaged places in the file (one per
+	// problem) and SkippedBytes the bytes not read as packets because of
+	// them; the rest of the file is analyzed.
+	DamagedRegions int   `json:"damaged_regions,omitempty"`
+	SkippedBytes   int64 `json:"skipped_bytes,omitempty"`
 }
 
 // Count is a labelled counter.
@@ -110,6 +115,10 @@ type Summary struct {
 	// capture and that show no sign of SMC (no option, no CLC): not
 	// analyzed, listed with --all.
 	NoHandshake int `json:"no_handshake,omitempty"`
+	// DamagedRegions and SkippedBytes add up the files' damage (see
+	// FileInfo): the input was damaged but readable.
+	DamagedRegions int   `json:"damaged_regions,omitempty"`
+	SkippedBytes   int64 `json:"skipped_bytes,omitempty"`
 }
 
 // DefaultMaxConnections is the default number of connections kept in
@@ -297,6 +306,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 	a.lastFrame = 0
 	fi.Problems = fr.Problems()
 	fi.ProblemCount = fr.ProblemCount()
+	fi.DamagedRegions, fi.SkippedBytes = fr.Damage()
 	fi.CaptureStats = fr.Stats()
 	for k, v := range undecoded {
 		fi.Undecoded = append(fi.Undecoded, Count{k, v})
@@ -434,6 +444,8 @@ func (a *Analyzer) Finish() *Report {
 	g := a.agg
 	for _, fi := range r.Files {
 		r.Summary.Packets += fi.Packets
+		r.Summary.DamagedRegions += fi.DamagedRegions
+		r.Summary.SkippedBytes += fi.SkippedBytes
 	}
 	r.Summary.UDPDatagrams = a.udpN
 	r.Summary.UDPIncomplete = a.frags.finish()
@@ -459,6 +471,11 @@ func (a *Analyzer) Finish() *Report {
 	}
 	return r
 }
+
+// Damaged reports whether an input file was damaged but readable: a
+// damaged region was skipped or a field was wrong (Summary.DamagedRegions);
+// the rest of the file was still analyzed.
+func (r *Report) Damaged() bool { return r.Summary.DamagedRegions > 0 }
 
 // Run analyzes the files in order, as one continuous capture (rotated files
 // continue each other's connections), and returns the report. A file that

@@ -129,10 +129,18 @@ func (r *Report) writeHeader(w *errWriter) {
 			continue
 		}
 		w.printf("%s: %s, %d packets", f.Path, f.Format, f.Packets)
-		if f.First != nil {
+		switch {
+		case f.First == nil:
+		case f.Last.Before(*f.First):
+			// Never a negative duration: say what is wrong.
+			w.printf(", first %s, last %s UTC (the last packet's time is before the first's)", fmtTime(*f.First), fmtTime(*f.Last))
+		default:
 			w.printf(", %s – %s UTC (%.3f s)", fmtTime(*f.First), fmtTime(*f.Last)[11:], f.Last.Sub(*f.First).Seconds())
 		}
 		w.printf("\n")
+		if f.DamagedRegions > 0 {
+			w.printf("  damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
+		}
 		var ifs []string
 		for _, i := range f.Interfaces {
 			s := i.LinkType.String()
@@ -449,4 +457,12 @@ func endpointText(e *Endpoint) string {
 	}
 	add("seid", e.SEID)
 	return strings.Join(p, ", ")
+}
+
+// plural returns "1 thing" or "n things".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

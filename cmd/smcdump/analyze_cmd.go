@@ -26,6 +26,9 @@ const (
 	codeError = 1
 	codeUsage = 2
 	codeGate  = 3 // a --fail-on condition was met
+	// codeDamaged: an input was damaged but readable (damaged regions were
+	// reported and skipped, the rest analyzed); below every other code.
+	codeDamaged = 4
 )
 
 type analyzeOptions struct {
@@ -55,7 +58,8 @@ CLC Decline (who, code, meaning, remedy), late Decline after Confirm, CLC
 timeout or abort, or "cannot tell" when the capture does not show it.
 Several files are read in order as one capture (rotated files).
 
-Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met.`,
+Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
+4 an input was damaged (damaged regions skipped and reported, the rest analyzed).`,
 		Example: `  smcdump analyze trace.pcapng
   smcdump analyze --json trace.pcapng > report.json
   smcdump analyze --fail-on fallback,timeout ci-trace.pcapng
@@ -172,6 +176,9 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	}
 	if msg := checkGates(rep, gates); msg != "" {
 		return &exitError{codeGate, errors.New(msg)}
+	}
+	if rep.Damaged() {
+		return &exitError{codeDamaged, fmt.Errorf("damaged input: %d damaged region(s), %d bytes skipped (the rest was analyzed)", rep.Summary.DamagedRegions, rep.Summary.SkippedBytes)}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -68,6 +69,7 @@ func readFiles(stdout, stderr io.Writer, paths []string, expr string, count int,
 	p := analyze.NewPrinter(bw, po)
 	filters := map[analyze.LinkType]analyze.FrameFilter{}
 	printed := 0
+	var damaged []string
 	for _, path := range paths {
 		done, err := func() (bool, error) {
 			fr, err := analyze.OpenFile(path)
@@ -82,6 +84,9 @@ func readFiles(stdout, stderr io.Writer, paths []string, expr string, count int,
 				}
 				if n := fr.ProblemCount() - len(fr.Problems()); n > 0 {
 					fmt.Fprintf(stderr, "smcdump: %s: %d more problems\n", path, n)
+				}
+				if regions, skipped := fr.Damage(); regions > 0 {
+					damaged = append(damaged, fmt.Sprintf("%s: %d damaged region(s), %d bytes skipped", path, regions, skipped))
 				}
 			}()
 			for {
@@ -120,5 +125,11 @@ func readFiles(stdout, stderr io.Writer, paths []string, expr string, count int,
 			break
 		}
 	}
-	return bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if len(damaged) > 0 {
+		return &exitError{codeDamaged, fmt.Errorf("damaged input: %s (the rest was read)", strings.Join(damaged, "; "))}
+	}
+	return nil
 }
