@@ -125,6 +125,9 @@ func (a *Analyzer) correlateCounters(r *Report) {
 				continue
 			}
 			us := correlate.UDPStream{Src: src, Dst: dst, Gap: st.Lost, Packets: st.Packets}
+			if st.SnaplenCut != nil && st.SnaplenCut.SequenceAnalysis == "impossible" {
+				us.Unanalyzed = true
+			}
 			if c, n, ok := gapVerdicts(&st); ok {
 				us.GapCapture, us.GapNetwork = c, n
 			}

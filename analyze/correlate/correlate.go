@@ -55,6 +55,10 @@ type UDPStream struct {
 	// lost while the capture dropped nothing, GapCapture while it dropped
 	// at least as many. Both 0 when not known.
 	GapNetwork, GapCapture uint64
+	// Unanalyzed is set when the stream's sequence numbers could not be
+	// read (datagrams cut by the snaplen, or no sequence format): Gap is
+	// then unknown, not 0, and the stream can support no "no-loss".
+	Unanalyzed bool
 }
 
 // UDPObserved is what the capture showed about UDP streams.
@@ -86,6 +90,7 @@ type Number struct {
 // Verdict kinds.
 const (
 	KindNoLoss          = "no-loss"
+	KindNotAnalyzed     = "loss-not-judged" // no stream's sequence numbers were captured
 	KindWindow          = "snapshots-do-not-bracket-capture"
 	KindSocketOverflow  = "socket-buffer-overflow"
 	KindUDPMem          = "udp-mem-exhausted"
@@ -595,13 +600,35 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		out = append(out, Verdict{Kind: KindSocketOverflow, Confidence: Low, Numbers: numbers(nums),
 			Text: fmt.Sprintf("RcvbufErrors +%d in this namespace, but no socket of the %d captured streams shows drops: a socket outside the capture overflowed, or one was closed before the after snapshot", rcvbuf, len(obs.Streams))})
 	}
-	if !anyLoss {
-		nums := map[string]int64{"streams": int64(len(obs.Streams)), "RcvbufErrors": int64(rcvbuf)}
+	unanalyzed := 0
+	for _, st := range obs.Streams {
+		if st.Unanalyzed {
+			unanalyzed++
+		}
+	}
+	if !anyLoss && unanalyzed > 0 && unanalyzed == len(obs.Streams) {
+		// Nothing says whether a datagram is missing: neither no-loss nor
+		// a loss verdict may be stated.
+		out = append(out, Verdict{Kind: KindNotAnalyzed, Confidence: Low,
+			Numbers: numbers(map[string]int64{"streams not sequence-analyzed": int64(unanalyzed), "RcvbufErrors": int64(rcvbuf)}),
+			Text: fmt.Sprintf("loss not judged: none of the %d streams could be sequence-analyzed (datagrams cut by the snaplen or no sequence format); capture again with -s 0", unanalyzed)})
+	}
+	if !anyLoss && unanalyzed < len(obs.Streams) {
+		analyzed := len(obs.Streams) - unanalyzed
+		nums := map[string]int64{"streams": int64(analyzed), "RcvbufErrors": int64(rcvbuf)}
 		if noSocket > 0 {
 			nums["streams without a socket"] = int64(noSocket)
 		}
 		v := Verdict{Kind: KindNoLoss, Confidence: High, Numbers: numbers(nums),
-			Text: fmt.Sprintf("no loss: %d streams without gaps and no socket drops", len(obs.Streams))}
+			Text: fmt.Sprintf("no loss: %d streams without gaps and no socket drops", analyzed)}
+		if unanalyzed > 0 {
+			// the streams whose sequence numbers were not captured can
+			// hide a loss: no-loss speaks only for the others
+			nums["streams not sequence-analyzed"] = int64(unanalyzed)
+			v.Numbers = numbers(nums)
+			v.Confidence = Medium
+			v.Text += fmt.Sprintf("; %d streams could not be sequence-analyzed (datagrams cut by the snaplen or no sequence format), so loss in them cannot be ruled out", unanalyzed)
+		}
 		_, haveUDP := af["snmp.Udp.RcvbufErrors"]
 		_, haveUDP6 := af["snmp6.Udp6RcvbufErrors"]
 		switch {
