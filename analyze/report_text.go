@@ -91,7 +91,7 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 		r.writeEvidence(ew)
 	}
 	if r.Summary.UDPIncomplete > 0 {
-		ew.printf("%d fragmented UDP datagrams had a fragment missing from the capture: they never reached a socket and are not counted as received\n\n", r.Summary.UDPIncomplete)
+		ew.printf("%d fragmented UDP datagrams could not be reassembled (a fragment missing from the capture, or fragments a receiver discards: overlapping, inconsistent, past 64 KiB, or an IP ID reused): they never reached a socket and are not counted as received\n\n", r.Summary.UDPIncomplete)
 	}
 	if r.Multicast != nil && len(r.Multicast.Streams) > 0 && ew.err == nil {
 		ew.err = r.Multicast.WriteText(ew)

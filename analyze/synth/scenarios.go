@@ -619,5 +619,9 @@ func Scenarios() []Scenario {
 				return c.Send(true, decline(1, 0x03040000))
 			},
 		},
+		{
+			Name: "frag-id-reuse", Description: "UDP multicast feed of fragmented datagrams: an IP ID reused after a datagram whose last fragment was lost, at once (shorter datagram, discarded) and after ipfrag_max_dist fragments (delivered); out-of-order and duplicate fragments",
+			Build: fragIDReuse,
+		},
 	}
 }
