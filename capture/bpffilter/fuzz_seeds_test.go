@@ -45,7 +45,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	for _, e := range []string{
 		"udp port 4791", // RoCEv2
 		"tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0xe2d4c3d9", // CLC eyecatcher at the payload start
-		"ether proto 0x8915",                           // RoCEv1
+		"ether proto 0x8915",                            // RoCEv1
 		"vlan 100 and udp dst portrange 5000-5010 and dst net 239.0.0.0/8",
 		"ip[6:2] & 0x3fff != 0", // IPv4 fragments
 		"ip6 and ip6[6] = 44",   // IPv6 fragment header
