@@ -24,7 +24,8 @@ import (
 //   - a fragment lying entirely inside one already held is a duplicate and is
 //     ignored; any other overlap discards the datagram (RFC 5722, and IPv4
 //     since Linux 4.19);
-//   - a datagram reaching past 64 KiB is discarded;
+//   - a datagram reaching past 64 KiB never completes (it waits, holding
+//     no bytes, until it times out, as in the kernel);
 //   - IPv4 only: when more than ipfrag_max_dist (64) fragments from the same
 //     source arrived since the datagram's previous fragment, the datagram is
 //     stale (its IP ID was reused) and starts afresh with this fragment;
@@ -73,6 +74,7 @@ type fragDatagram struct {
 	total     int        // datagram (L4) length once the last fragment is seen, else -1
 	hdrLen    int        // IPv4 header length, for the 64 KiB limit
 	truncated bool
+	oversize  bool   // a fragment reached past 64 KiB: never completes
 	srcSeq    uint64 // the source's fragment count at this datagram's latest fragment (IPv4)
 }
 
@@ -147,8 +149,16 @@ func (r *reassembler) add(f *frame, ts time.Time) ([]byte, int, bool, bool) {
 		r.drop(k) // bytes beyond the end
 		return nil, 0, false, false
 	}
-	if end <= off || end > fragMaxLen {
-		r.drop(k) // empty fragment, or past 64 KiB
+	if end <= off {
+		r.drop(k) // empty fragment
+		return nil, 0, false, false
+	}
+	if end > fragMaxLen || d.oversize {
+		// Past 64 KiB: the kernel keeps such a datagram until it times
+		// out (it fails at reassembly); so does the analyzer, without
+		// its bytes.
+		d.oversize = true
+		d.parts, d.meat = nil, 0
 		return nil, 0, false, false
 	}
 	d.maxEnd = max(d.maxEnd, end)

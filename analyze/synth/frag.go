@@ -61,10 +61,10 @@ func mtoolsMessage(seq, n int) []byte {
 	return b
 }
 
-// fragIDReuse builds the trace of issue 9 item 1 (synthetic: an IP ID
-// cannot be made to repeat on demand from the kernel's UDP sender). An
-// msend-style feed of 1200-byte datagrams, fragmented for a 576-byte MTU
-// (3 fragments each):
+// FragIDReuseTrain returns the datagrams of the fragIDReuse scenario from
+// src to dst: for each datagram (seq 0..41) its IPv4 fragments in the order
+// they are sent. An msend-style feed of 1200-byte datagrams, fragmented for
+// a 576-byte MTU (3 fragments each):
 //   - seq 3 (IP ID 0x0103) loses its last fragment;
 //   - seq 4 reuses IP ID 0x0103 at once and is shorter (two fragments, the
 //     last ending inside seq 3's second one): a receiver discards that
@@ -76,9 +76,10 @@ func mtoolsMessage(seq, n int) []byte {
 //
 // Expected: seq 3, 4 and 8 lost, 39 received; two reassemblies given up
 // (seq 3's, discarded, and seq 8's, stale), as a receiver's ReasmFails.
-func fragIDReuse(w *Writer) error {
-	src := netip.MustParseAddrPort("10.9.0.1:40000")
-	dst := netip.MustParseAddrPort("239.9.9.9:5000")
+// TestReassemblyMatchesKernel (analyze) sends this train through a real
+// kernel and checks both.
+func FragIDReuseTrain(src, dst netip.AddrPort) [][][]byte {
+	var out [][][]byte
 	for seq := 0; seq <= 41; seq++ {
 		id := uint16(0x100 + seq)
 		n := 1200
@@ -95,6 +96,17 @@ func fragIDReuse(w *Writer) error {
 		case 12:
 			frags = [][]byte{frags[2], frags[0], frags[0], frags[1]}
 		}
+		out = append(out, frags)
+	}
+	return out
+}
+
+// fragIDReuse writes FragIDReuseTrain as a multicast feed (synthetic: an IP
+// ID cannot be made to repeat on demand from the kernel's UDP sender).
+func fragIDReuse(w *Writer) error {
+	src := netip.MustParseAddrPort("10.9.0.1:40000")
+	dst := netip.MustParseAddrPort("239.9.9.9:5000")
+	for _, frags := range FragIDReuseTrain(src, dst) {
 		for _, f := range frags {
 			w.Advance(100 * time.Microsecond)
 			if err := w.WriteIP(f); err != nil {
