@@ -92,7 +92,9 @@ func kernelTrains() []kernelTrain {
 		copy(b, fmt.Sprintf("Message %x\x00", seq))
 		return b
 	}
-	f := func(id uint16, seq, n int) [][]byte { return synth.IPv4Fragments(id, kernSrc, kernDst, msg(seq, n), 552) }
+	f := func(id uint16, seq, n int) [][]byte {
+		return synth.IPv4Fragments(id, kernSrc, kernDst, msg(seq, n), 552)
+	}
 	setOff := func(p []byte, off int, mf bool) []byte {
 		p = append([]byte(nil), p...)
 		v := uint16(off / 8)
