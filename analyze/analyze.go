@@ -105,8 +105,10 @@ type Summary struct {
 	ByOutcome      []Count `json:"by_outcome"`
 	ByVariant      []Count `json:"by_variant"`
 	UDPDatagrams   int     `json:"udp_datagrams"`
-	// UDPIncomplete counts fragmented UDP datagrams with a fragment
-	// missing from the capture (never delivered, so not in the streams).
+	// UDPIncomplete counts fragmented UDP datagrams given up by the
+	// reassembly (a fragment missing from the capture, or fragments a
+	// Linux receiver discards; like ReasmFails): never delivered, so not
+	// in the streams.
 	UDPIncomplete int `json:"udp_incomplete_fragmented,omitempty"`
 	// NotListed counts connections beyond Config.MaxConnections: counted
 	// everywhere, but not in the connection list.

@@ -322,9 +322,15 @@ func TestUDPFragmentReassembly(t *testing.T) {
 // FuzzAnalyzer feeds arbitrary frame sequences (1-byte length prefixes,
 // Ethernet) through the whole per-frame pipeline: decoding, TCP/CLC
 // tracking, UDP reassembly and the gap analysis. It must never panic.
+// Seeds: fragment trains (fragTrainSeeds: ID reuse, overlaps, duplicates,
+// out-of-order, lost first/last fragment, past 64 KiB), synthetic
+// scenarios, and real lab frames in testdata/fuzz/FuzzAnalyzer.
 func FuzzAnalyzer(f *testing.F) {
 	for _, fr := range ipv4Fragments(7, netip.MustParseAddrPort("10.0.0.1:1"), netip.MustParseAddrPort("239.0.0.1:2"), []byte("Message 1\x00padding"), 8) {
 		f.Add(append([]byte{byte(len(fr))}, fr...))
+	}
+	for _, s := range fragTrainSeeds() {
+		f.Add(s)
 	}
 	for _, s := range synth.Scenarios()[:4] {
 		var seq []byte
@@ -336,6 +342,9 @@ func FuzzAnalyzer(f *testing.F) {
 		f.Add(seq)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > maxFuzzInput {
+			return
+		}
 		a := NewAnalyzer(Config{})
 		fi := &FileInfo{}
 		und := map[string]int{}

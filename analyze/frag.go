@@ -3,6 +3,7 @@ package analyze
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -12,13 +13,43 @@ import (
 // delivers a datagram once all its fragments are captured; one with a
 // fragment missing never reaches the application and is therefore not
 // delivered to the gap analysis either (the gap then shows, and the capture's
-// own drops or ReasmFails say where it went). Memory is bounded: at most
-// maxFragDatagrams datagrams of at most 64 KiB wait, for at most fragTimeout
-// of capture time (the kernel's ipfrag_time is 30 s).
+// own drops or ReasmFails say where it went).
+//
+// It follows the Linux receiver's rules (net/ipv4/ip_fragment.c,
+// net/ipv6/reassembly.c, net/ipv4/inet_fragment.c), because what the kernel
+// discards never reached the application:
+//   - a last fragment that ends before bytes already seen, or a second last
+//     fragment with a different end, or a fragment reaching past a known end,
+//     discards the whole datagram (the fragment too);
+//   - a fragment lying entirely inside one already held is a duplicate and is
+//     ignored; any other overlap discards the datagram (RFC 5722, and IPv4
+//     since Linux 4.19);
+//   - a datagram reaching past 64 KiB never completes (it waits, holding
+//     no bytes, until it times out, as in the kernel);
+//   - IPv4 only: when more than ipfrag_max_dist (64) fragments from the same
+//     source arrived since the datagram's previous fragment, the datagram is
+//     stale (its IP ID was reused) and starts afresh with this fragment;
+//   - a datagram not complete within ipfrag_time (30 s of capture time) from
+//     its first fragment is given up.
+// Every datagram given up counts as incomplete (the kernel's ReasmFails).
+//
+// Termination and cost: fragments are kept sorted by offset and never
+// overlap, so an insertion is one binary search and one copy, and a
+// completed datagram is assembled in one pass over its fragments. Memory is
+// bounded: at most maxFragDatagrams datagrams wait, each holding at most
+// 64 KiB of non-overlapping data in at most maxFragParts fragments, and the bookkeeping is compacted so it
+// stays proportional to what waits.
 
 const (
 	maxFragDatagrams = 1024
 	fragTimeout      = 30 * time.Second
+	fragMaxDist      = 64    // net.ipv4.ipfrag_max_dist default
+	fragMaxLen       = 65535 // an IP datagram's largest possible length
+	maxFragSources   = 4096  // sources tracked for ipfrag_max_dist before pruning
+	// maxFragParts bounds the fragments of one datagram: even on a link
+	// with IPv4's minimum MTU (68, RFC 791) a 64 KiB datagram needs at
+	// most 1366 fragments of 48 bytes. It keeps an insertion's copy small.
+	maxFragParts = 1400
 )
 
 type fragKey struct {
@@ -27,73 +58,148 @@ type fragKey struct {
 	proto    uint8
 }
 
+// fragPart is one held fragment: it covers [off, end) of the datagram on the
+// wire; data holds its captured bytes (shorter than end-off when the snaplen
+// cut it).
 type fragPart struct {
-	off  int
-	wire int // length on the wire (the captured data may be shorter)
-	data []byte
+	off, end int
+	data     []byte
 }
 
 type fragDatagram struct {
 	first     time.Time
-	parts     []fragPart
-	total     int // datagram (L4) length once the last fragment is seen, else -1
+	parts     []fragPart // sorted by off, never overlapping
+	meat      int        // bytes covered by parts (wire lengths)
+	maxEnd    int        // furthest end seen
+	total     int        // datagram (L4) length once the last fragment is seen, else -1
+	hdrLen    int        // IPv4 header length, for the 64 KiB limit
 	truncated bool
+	oversize  bool   // a fragment reached past 64 KiB: never completes
+	srcSeq    uint64 // the source's fragment count at this datagram's latest fragment (IPv4)
+}
+
+type fragOrder struct {
+	k fragKey
+	d *fragDatagram
 }
 
 type reassembler struct {
 	pending    map[fragKey]*fragDatagram
-	order      []fragKey // arrival order, for eviction
-	incomplete int       // datagrams given up with fragments missing
+	order      []fragOrder // creation order, for expiry and eviction
+	srcSeq     map[netip.Addr]uint64
+	incomplete int // datagrams given up with fragments missing or inconsistent
 	buf        []byte
 }
 
 func newReassembler() *reassembler {
-	return &reassembler{pending: make(map[fragKey]*fragDatagram)}
+	return &reassembler{pending: make(map[fragKey]*fragDatagram), srcSeq: make(map[netip.Addr]uint64)}
 }
 
 // add records one fragment (f.l4 holds its captured bytes at offset
 // f.fragOff of the datagram). When the datagram is complete it returns its
-// transport bytes, whether any fragment was cut by the snaplen, and true.
-// The returned slice is valid until the next call.
+// transport bytes (the captured contiguous prefix), its length on the wire,
+// whether any of it was cut by the snaplen, and true. The returned slice is
+// valid until the next call.
 func (r *reassembler) add(f *frame, ts time.Time) ([]byte, int, bool, bool) {
 	r.expire(ts)
 	k := fragKey{f.src, f.dst, f.ipID, f.proto}
 	d := r.pending[k]
+
+	var seq uint64
+	if f.ipVer == 4 {
+		seq = r.nextSrcSeq(f.src)
+		if d != nil && seq-d.srcSeq > fragMaxDist {
+			r.drop(k) // stale: the IP ID was reused (ip_frag_too_far)
+			d = nil
+		}
+	}
 	if d == nil {
 		if len(r.pending) >= maxFragDatagrams {
 			r.evictOldest()
 		}
 		d = &fragDatagram{first: ts, total: -1}
 		r.pending[k] = d
-		r.order = append(r.order, k)
+		r.order = append(r.order, fragOrder{k, d})
+		r.compact()
 	}
-	end := f.fragOff + f.l4WireLen
-	if end > 65535 || len(d.parts) >= 64 {
-		return nil, 0, false, false // impossible datagram: let it expire
+	d.srcSeq = seq
+
+	off := f.fragOff
+	end := off + f.l4WireLen
+	data := f.l4
+	if f.moreFrag && end&7 != 0 {
+		// A fragment that is not the last must carry a multiple of 8
+		// bytes: IPv4 receivers trim it, IPv6 ones discard it.
+		if f.ipVer == 6 {
+			r.drop(k)
+			return nil, 0, false, false
+		}
+		end &^= 7
 	}
-	if len(f.l4) < f.l4WireLen {
-		d.truncated = true
+	if len(data) > end-off {
+		data = data[:max(end-off, 0)]
 	}
-	d.parts = append(d.parts, fragPart{off: f.fragOff, wire: f.l4WireLen, data: append([]byte(nil), f.l4...)})
 	if !f.moreFrag {
+		if end < d.maxEnd || (d.total >= 0 && end != d.total) {
+			r.drop(k) // inconsistent end
+			return nil, 0, false, false
+		}
 		d.total = end
-	}
-	if d.total < 0 {
+	} else if d.total >= 0 && end > d.total {
+		r.drop(k) // bytes beyond the end
 		return nil, 0, false, false
 	}
-	// Complete when the parts cover [0, total) by their wire lengths; the
-	// captured bytes may be shorter (snaplen).
-	covered := 0
-	for progress := true; progress && covered < d.total; {
-		progress = false
-		for _, p := range d.parts {
-			if p.off <= covered && p.off+p.wire > covered {
-				covered = p.off + p.wire
-				progress = true
-			}
-		}
+	if end <= off {
+		r.drop(k) // empty fragment
+		return nil, 0, false, false
 	}
-	if covered < d.total {
+	if end > fragMaxLen || d.oversize {
+		// Past 64 KiB: the kernel keeps such a datagram until it times
+		// out (it fails at reassembly); so does the analyzer, without
+		// its bytes.
+		d.oversize = true
+		d.parts, d.meat = nil, 0
+		return nil, 0, false, false
+	}
+	d.maxEnd = max(d.maxEnd, end)
+	if f.ipVer == 4 && off == 0 {
+		d.hdrLen = f.ipHdrLen
+	}
+
+	// Insert, keeping parts sorted and disjoint.
+	i, _ := slices.BinarySearchFunc(d.parts, off, func(p fragPart, o int) int { return p.off - o })
+	// parts[i-1] starts before off, parts[i] at or after it.
+	if i > 0 && d.parts[i-1].end > off {
+		if p := d.parts[i-1]; end <= p.end {
+			return nil, 0, false, false // duplicate: inside a held fragment
+		}
+		r.drop(k) // overlap
+		return nil, 0, false, false
+	}
+	if i < len(d.parts) && d.parts[i].off < end {
+		if p := d.parts[i]; p.off == off && end <= p.end {
+			return nil, 0, false, false // duplicate
+		}
+		r.drop(k)
+		return nil, 0, false, false
+	}
+	if len(d.parts) >= maxFragParts {
+		r.drop(k)
+		return nil, 0, false, false
+	}
+	if len(data) < end-off {
+		d.truncated = true
+	}
+	d.parts = slices.Insert(d.parts, i, fragPart{off: off, end: end, data: append([]byte(nil), data...)})
+	d.meat += end - off
+
+	if d.total < 0 || d.meat != d.total || d.parts[0].off != 0 {
+		return nil, 0, false, false
+	}
+	// Complete: the parts tile [0, total) exactly.
+	r.forget(k)
+	if d.hdrLen+d.total > fragMaxLen {
+		r.incomplete++ // oversized: the kernel discards it
 		return nil, 0, false, false
 	}
 	if cap(r.buf) < d.total {
@@ -101,41 +207,81 @@ func (r *reassembler) add(f *frame, ts time.Time) ([]byte, int, bool, bool) {
 	}
 	b := r.buf[:d.total]
 	have := 0 // contiguous captured bytes from 0
-	for progress := true; progress; {
-		progress = false
-		for _, p := range d.parts {
-			if p.off <= have && p.off+len(p.data) > have {
-				n := copy(b[have:], p.data[have-p.off:])
-				have += n
-				progress = true
+	for _, p := range d.parts {
+		if p.off != have {
+			break // a part before was cut by the snaplen
+		}
+		have += copy(b[p.off:p.end], p.data)
+	}
+	return b[:have], d.total, d.truncated || have < d.total, true
+}
+
+// nextSrcSeq counts one more fragment from src. The map is pruned to the
+// sources with waiting datagrams when it grows past maxFragSources.
+func (r *reassembler) nextSrcSeq(src netip.Addr) uint64 {
+	n, ok := r.srcSeq[src]
+	if !ok && len(r.srcSeq) >= maxFragSources {
+		keep := make(map[netip.Addr]uint64, len(r.pending))
+		for k := range r.pending {
+			if v, ok := r.srcSeq[k.src]; ok {
+				keep[k.src] = v
 			}
 		}
+		r.srcSeq = keep
+		if len(keep) >= maxFragSources {
+			// Only possible with more waiting datagrams than sources
+			// allowed; never in practice (maxFragDatagrams is smaller).
+			clear(r.srcSeq)
+		}
 	}
-	delete(r.pending, k)
-	return b[:have], d.total, d.truncated || have < d.total, true
+	n++
+	r.srcSeq[src] = n
+	return n
+}
+
+// forget removes a datagram that completed.
+func (r *reassembler) forget(k fragKey) { delete(r.pending, k) }
+
+// drop gives up a waiting datagram.
+func (r *reassembler) drop(k fragKey) {
+	if _, ok := r.pending[k]; ok {
+		delete(r.pending, k)
+		r.incomplete++
+	}
+}
+
+// live reports whether an order entry still refers to a waiting datagram.
+func (r *reassembler) live(o fragOrder) bool { return r.pending[o.k] == o.d }
+
+// compact drops order entries of datagrams no longer waiting once they
+// outnumber the waiting ones, so the order stays proportional to what waits.
+func (r *reassembler) compact() {
+	if len(r.order) <= 2*len(r.pending)+64 {
+		return
+	}
+	r.order = slices.DeleteFunc(r.order, func(o fragOrder) bool { return !r.live(o) })
 }
 
 func (r *reassembler) expire(now time.Time) {
 	for len(r.order) > 0 {
-		k := r.order[0]
-		d, ok := r.pending[k]
-		if ok && now.Sub(d.first) < fragTimeout {
-			return
-		}
-		r.order = r.order[1:]
-		if ok {
-			delete(r.pending, k)
+		o := r.order[0]
+		if r.live(o) {
+			if now.Sub(o.d.first) < fragTimeout {
+				return
+			}
+			delete(r.pending, o.k)
 			r.incomplete++
 		}
+		r.order = r.order[1:]
 	}
 }
 
 func (r *reassembler) evictOldest() {
 	for len(r.order) > 0 {
-		k := r.order[0]
+		o := r.order[0]
 		r.order = r.order[1:]
-		if _, ok := r.pending[k]; ok {
-			delete(r.pending, k)
+		if r.live(o) {
+			delete(r.pending, o.k)
 			r.incomplete++
 			return
 		}
@@ -147,6 +293,7 @@ func (r *reassembler) finish() int {
 	r.incomplete += len(r.pending)
 	r.pending = map[fragKey]*fragDatagram{}
 	r.order = nil
+	clear(r.srcSeq)
 	return r.incomplete
 }
 

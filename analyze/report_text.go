@@ -12,6 +12,10 @@ import (
 
 const tsLayout = "2006-01-02 15:04:05.000000"
 
+// reportBufSize is the reports' output buffer: enough to write in large
+// chunks, small enough that a short report costs little.
+const reportBufSize = 32 << 10
+
 func fmtTime(t time.Time) string { return t.UTC().Format(tsLayout) }
 
 // TextOptions controls the text report.
@@ -27,7 +31,7 @@ type TextOptions struct {
 // streams the connection list, so memory does not grow with the size of the
 // output.
 func (r *Report) WriteJSON(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 256<<10)
+	bw := bufio.NewWriterSize(w, reportBufSize)
 	ew := &errWriter{w: bw}
 	part := func(name string, v any, last bool) {
 		b, err := json.MarshalIndent(v, "  ", "  ")
@@ -79,7 +83,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WriteText writes the human-readable report.
 func (r *Report) WriteText(w io.Writer, o TextOptions) error {
-	bw := bufio.NewWriterSize(w, 256<<10)
+	bw := bufio.NewWriterSize(w, reportBufSize)
 	ew := &errWriter{w: bw}
 	r.writeHeader(ew)
 	r.writeSummary(ew)
@@ -91,7 +95,7 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 		r.writeEvidence(ew)
 	}
 	if r.Summary.UDPIncomplete > 0 {
-		ew.printf("%d fragmented UDP datagrams had a fragment missing from the capture: they never reached a socket and are not counted as received\n\n", r.Summary.UDPIncomplete)
+		ew.printf("%d fragmented UDP datagrams could not be reassembled (a fragment missing from the capture, or fragments a receiver discards: overlapping, inconsistent, past 64 KiB, or an IP ID reused): they never reached a socket and are not counted as received\n\n", r.Summary.UDPIncomplete)
 	}
 	if r.Multicast != nil && len(r.Multicast.Streams) > 0 && ew.err == nil {
 		ew.err = r.Multicast.WriteText(ew)

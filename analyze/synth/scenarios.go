@@ -678,5 +678,9 @@ func Scenarios() []Scenario {
 				return e.RST(true)
 			},
 		},
+		{
+			Name: "frag-id-reuse", Description: "UDP multicast feed of fragmented datagrams: an IP ID reused after a datagram whose last fragment was lost, at once (shorter datagram, discarded) and after ipfrag_max_dist fragments (delivered); out-of-order and duplicate fragments",
+			Build: fragIDReuse,
+		},
 	}
 }
