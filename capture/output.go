@@ -71,16 +71,37 @@ type OutputConfig struct {
 	// FileOpened is called after each new file (not the first) is started,
 	// with the Output locked: it may call WriteKstatLocked. May be nil.
 	FileOpened func(o *Output, name string)
+	// Snapshot takes a kernel-counter snapshot (JSON, see WriteKstat) and
+	// returns it with the time it was taken (kstat.Snapshot.TakenAt). It is
+	// called with the Output locked when a pcapng file is due to rotate. The
+	// snapshot ends the current file and starts the next one: packets
+	// stamped before takenAt still go to the current file, the first packet
+	// stamped at or after takenAt starts the next one, so each file's
+	// packets lie between its start and end snapshots. ok false rotates
+	// without a snapshot. May be nil.
+	Snapshot func() (snapshotJSON []byte, takenAt time.Time, ok bool)
+	// FlushInterval bounds how long a packet stays in the write buffer:
+	// buffered data is written at least every FlushInterval/2 by a
+	// background goroutine (0: only when the buffer is full, on Flush and
+	// on Close). A crash (SIGKILL, power loss) then loses at most the
+	// packets of the last FlushInterval instead of up to BufferSize bytes.
+	FlushInterval time.Duration
 	// Now returns the current time (tests); nil means time.Now.
 	Now func() time.Time
 	// Location is used for strftime names; nil means time.Local.
 	Location *time.Location
 }
 
+// DefaultFlushInterval is the FlushInterval the capture command uses: a
+// crash loses at most about the last second of packets.
+const DefaultFlushInterval = time.Second
+
 type packetWriter interface {
 	WritePacket(p *Packet) error
 	Flush() error
 	Size() int64
+	Packets() (written, lost uint64)
+	Pending() bool
 }
 
 // Output writes packets to a file (or stdout) with tcpdump-style rotation.
@@ -97,6 +118,21 @@ type Output struct {
 	gFiles    int
 	files     []string
 	err       error
+	pend      *pendingRotation
+	// packets written to and lost by the files already closed
+	doneWritten, doneLost uint64
+	stopFlush             chan struct{}
+	flushDone             chan struct{}
+	stopOnce              sync.Once
+}
+
+// pendingRotation is a rotation that is due but waits for the first packet
+// stamped at or after the boundary snapshot.
+type pendingRotation struct {
+	byTime  bool
+	at      time.Time // snapshot time; zero: rotate at the next packet
+	snap    []byte
+	written bool // snap is already in the current file
 }
 
 // NewOutput opens the first file and writes its headers.
@@ -127,7 +163,33 @@ func NewOutput(cfg OutputConfig) (*Output, error) {
 	if err := o.open(); err != nil {
 		return nil, err
 	}
+	if cfg.FlushInterval > 0 {
+		o.stopFlush, o.flushDone = make(chan struct{}), make(chan struct{})
+		go o.flusher(cfg.FlushInterval)
+	}
 	return o, nil
+}
+
+// flusher writes buffered data every interval/2, so no packet waits in the
+// buffer much longer than that while packets flow.
+func (o *Output) flusher(interval time.Duration) {
+	defer close(o.flushDone)
+	tk := time.NewTicker(max(interval/2, time.Millisecond))
+	defer tk.Stop()
+	for {
+		select {
+		case <-o.stopFlush:
+			return
+		case <-tk.C:
+			o.mu.Lock()
+			if o.w != nil && (o.err == nil || errors.Is(o.err, ErrFileLimit)) && o.w.Pending() {
+				if err := o.flushLocked(); err != nil && o.err == nil {
+					o.err = err
+				}
+			}
+			o.mu.Unlock()
+		}
+	}
 }
 
 // FileName returns the name tcpdump would use for rotation count cnt at time
@@ -220,6 +282,9 @@ func (o *Output) finish() error {
 	if err := o.flushLocked(); err != nil && first == nil {
 		first = err
 	}
+	w, l := o.w.Packets()
+	o.doneWritten += w
+	o.doneLost += l
 	if o.f != nil {
 		if err := o.f.Close(); err != nil && first == nil {
 			first = o.wrap(err)
@@ -244,22 +309,42 @@ func (o *Output) flushLocked() error {
 	return nil
 }
 
-// rotateIfNeeded starts a new file before a packet is written, so no packet
-// is lost or split across a rotation.
-func (o *Output) rotateIfNeeded() error {
+// rotateIfNeeded starts a new file before p is written when one is due, so
+// no packet is lost or split across a rotation. With a Snapshot hook (pcapng)
+// the rotation waits for the first packet stamped at or after the boundary
+// snapshot, which ends the old file and starts the new one.
+func (o *Output) rotateIfNeeded(p *Packet) error {
 	if o.cfg.Path == "-" {
 		return nil
 	}
-	var byTime, bySize bool
-	if o.cfg.RotateEvery > 0 && o.cfg.Now().Sub(o.fileStart) >= o.cfg.RotateEvery {
-		byTime = true
-	} else if o.cfg.RotateSize > 0 && o.w.Size() > o.cfg.RotateSize {
-		bySize = true
+	if o.pend == nil {
+		var byTime, bySize bool
+		if o.cfg.RotateEvery > 0 && o.cfg.Now().Sub(o.fileStart) >= o.cfg.RotateEvery {
+			byTime = true
+		} else if o.cfg.RotateSize > 0 && o.w.Size() > o.cfg.RotateSize {
+			bySize = true
+		}
+		if !byTime && !bySize {
+			return nil
+		}
+		o.pend = &pendingRotation{byTime: byTime}
+		if o.ng != nil && o.cfg.Snapshot != nil {
+			if b, at, ok := o.cfg.Snapshot(); ok && b != nil {
+				o.pend.snap, o.pend.at = b, at
+			}
+		}
 	}
-	if !byTime && !bySize {
-		return nil
+	if !o.pend.at.IsZero() && p.Info.Timestamp.Before(o.pend.at) {
+		return nil // the packet predates the boundary: it stays in this file
 	}
-	if byTime {
+	pr := o.pend
+	o.pend = nil
+	if pr.snap != nil && !pr.written {
+		if err := o.ng.WriteKstat(pr.snap); err != nil {
+			return o.wrap(err)
+		}
+	}
+	if pr.byTime {
 		o.gFiles++
 		if o.cfg.MaxFiles > 0 && o.gFiles >= o.cfg.MaxFiles {
 			return ErrFileLimit
@@ -277,6 +362,11 @@ func (o *Output) rotateIfNeeded() error {
 	if err := o.open(); err != nil {
 		return err
 	}
+	if pr.snap != nil {
+		if err := o.ng.WriteKstat(pr.snap); err != nil {
+			return o.wrap(err)
+		}
+	}
 	if o.cfg.FileOpened != nil {
 		o.cfg.FileOpened(o, o.name)
 	}
@@ -290,7 +380,7 @@ func (o *Output) WritePacket(p *Packet) error {
 	if o.err != nil {
 		return o.err
 	}
-	if err := o.rotateIfNeeded(); err != nil {
+	if err := o.rotateIfNeeded(p); err != nil {
 		o.err = err
 		return err
 	}
@@ -316,7 +406,7 @@ func (o *Output) WritePackets(pkts []Packet) (int, error) {
 		if o.err != nil {
 			return i, o.err
 		}
-		if err := o.rotateIfNeeded(); err != nil {
+		if err := o.rotateIfNeeded(&pkts[i]); err != nil {
 			o.err = err
 			return i, err
 		}
@@ -343,12 +433,21 @@ func (o *Output) WriteKstat(snapshotJSON []byte) error {
 }
 
 // WriteKstatLocked is WriteKstat for use inside OutputConfig.FileOpened.
+// After the -W file limit (ErrFileLimit) the last file is still open and
+// takes the final snapshot.
 func (o *Output) WriteKstatLocked(snapshotJSON []byte) error {
-	if o.err != nil {
+	if o.err != nil && !errors.Is(o.err, ErrFileLimit) {
 		return o.err
 	}
-	if o.ng == nil {
+	if o.ng == nil || o.w == nil {
 		return nil
+	}
+	if pr := o.pend; pr != nil && pr.snap != nil && !pr.written {
+		// A pending boundary snapshot precedes this one in the file.
+		if err := o.ng.WriteKstat(pr.snap); err != nil {
+			return o.wrap(err)
+		}
+		pr.written = true
 	}
 	if err := o.ng.WriteKstat(snapshotJSON); err != nil {
 		return o.wrap(err)
@@ -363,7 +462,27 @@ func (o *Output) WriteKstatLocked(snapshotJSON []byte) error {
 func (o *Output) Flush() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.w == nil {
+		return nil
+	}
 	return o.flushLocked()
+}
+
+// Packets returns how many packets reached the output files (written, over
+// all files) and how many were accepted by WritePacket(s) but lost to a
+// write error (lost: they were buffered when the write failed, e.g. "no
+// space left on device"). Packets still buffered count in neither; after
+// Close every accepted packet is in one of the two.
+func (o *Output) Packets() (written, lost uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	written, lost = o.doneWritten, o.doneLost
+	if o.w != nil {
+		w, l := o.w.Packets()
+		written += w
+		lost += l
+	}
+	return written, lost
 }
 
 // Files returns the names of all files opened so far, in order.
@@ -376,10 +495,21 @@ func (o *Output) Files() []string {
 // Close writes the final ISBs, flushes and closes the file. The file is
 // valid pcapng (or pcap) even if an earlier write failed.
 func (o *Output) Close() error {
+	if o.stopFlush != nil {
+		o.stopOnce.Do(func() {
+			close(o.stopFlush)
+			<-o.flushDone
+		})
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.w == nil {
 		return nil
+	}
+	if pr := o.pend; pr != nil && pr.snap != nil && !pr.written && o.ng != nil {
+		// The boundary snapshot was taken after every packet in this file.
+		_ = o.ng.WriteKstat(pr.snap)
+		pr.written = true
 	}
 	err := o.finish()
 	o.w = nil
