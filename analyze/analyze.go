@@ -200,12 +200,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 	fr.OnStats = func(st InterfaceStats) {
 		if a.mc != nil {
 			cd := mcast.CaptureDrop{Time: st.Time, Interface: ifBase + st.Interface, Cumulative: true}
-			if st.IfDrop != nil {
-				cd.IfDrop = *st.IfDrop
-			}
-			if st.OSDrop != nil {
-				cd.OSDrop = *st.OSDrop
-			}
+			cd.IfDrop, cd.OSDrop = ringDrops(st)
 			a.mc.AddCaptureDrop(cd)
 		}
 		if a.cfg.CaptureStats != nil {
