@@ -166,11 +166,16 @@ func plural(n uint64, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// summaryLines are tcpdump's exit lines.
+// summaryLines are tcpdump's exit lines; "dropped by interface" only when
+// nonzero, as tcpdump prints it.
 func summaryLines(captured uint64, t capture.InterfaceStats) string {
-	return plural(captured, "packet captured", "packets captured") + "\n" +
+	s := plural(captured, "packet captured", "packets captured") + "\n" +
 		plural(t.Received, "packet received by filter", "packets received by filter") + "\n" +
 		plural(t.Dropped, "packet dropped by kernel", "packets dropped by kernel") + "\n"
+	if t.IfDropKnown && t.IfDropped > 0 {
+		s += plural(t.IfDropped, "packet dropped by interface", "packets dropped by interface") + "\n"
+	}
+	return s
 }
 
 func isTerminal(w io.Writer) bool {
@@ -238,6 +243,15 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 			return usageErr("%v", err)
 		}
 	}
+	// The first kernel-counter snapshot is taken before the capture starts,
+	// so that it precedes the first packet (capture/PCAPNG.md).
+	var ks *kstatRecorder
+	var firstSnap []byte
+	if o.write != "" && o.format != "pcap" {
+		if ks = newKstatRecorder(o.statsInterval, stderr); ks != nil {
+			firstSnap = ks.snapshot()
+		}
+	}
 	h, err := capture.Open(capture.Config{
 		Interfaces: names,
 		Snaplen:    o.snaplen,
@@ -252,23 +266,25 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	defer h.Close()
 
 	var out *capture.Output
-	var ks *kstatRecorder
 	if o.write != "" {
 		oc, err := o.outputConfig(stdout, h.Interfaces(), h.Stats)
 		if err != nil {
 			return err
 		}
-		ks = newKstatRecorder(o.statsInterval)
+		// A crash (SIGKILL, power loss) loses at most about the last second
+		// of packets instead of the whole write buffer.
+		oc.FlushInterval = capture.DefaultFlushInterval
 		if ks != nil {
-			oc.FileOpened = ks.fileOpened
+			oc.Snapshot = ks.boundary
 		}
 		if out, err = capture.NewOutput(oc); err != nil {
 			return err
 		}
 		if ks != nil {
-			ks.start(out, stderr)
+			ks.start(out, firstSnap)
 		}
 	}
+	var written, lost uint64 // packets in the files, lost to a write error
 	closeOut := func() error {
 		if ks != nil {
 			ks.stop() // final snapshot before the ISBs
@@ -278,6 +294,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 			return nil
 		}
 		err := out.Close()
+		written, lost = out.Packets()
 		out = nil
 		return err
 	}
@@ -363,6 +380,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	var ap analyze.Packet
 	batch := make([]capture.Packet, 512) // one ring block per call
 	var nLocal uint64                    // packets handled; the loop owns it
+	var unwritten uint64                 // read but refused after a write error
 loop:
 	for {
 		want := batch
@@ -384,6 +402,8 @@ loop:
 			if err != nil {
 				if !errors.Is(err, capture.ErrFileLimit) {
 					runErr = err
+					// Read from the ring, never written.
+					unwritten = uint64(n - w)
 				}
 				break
 			}
@@ -430,18 +450,25 @@ loop:
 	if o.write != "" && o.verbose > 0 {
 		fmt.Fprintln(stderr)
 	}
+	wasWriting := out != nil
 	cerr := closeOut()
 	st, _ := h.Stats()
 	c := captured.Load()
+	if wasWriting {
+		// Count what reached the files: after a write error ("no space
+		// left on device") the packets still buffered, and the ones read
+		// but refused, never did.
+		c = written
+		lost += unwritten
+	}
 	if runErr == nil {
 		runErr = cerr
 	}
-	if runErr != nil {
-		fmt.Fprint(stderr, summaryLines(c, st.Total()))
-		return runErr
-	}
 	fmt.Fprint(stderr, summaryLines(c, st.Total()))
-	return nil
+	if lost > 0 {
+		fmt.Fprintln(stderr, plural(lost, "packet lost to the write error", "packets lost to the write error"))
+	}
+	return runErr
 }
 
 // rewriteFile implements -r FILE -w OUT [EXPR]: copy the matching frames.
