@@ -86,6 +86,11 @@ type OutputConfig struct {
 	// on Close). A crash (SIGKILL, power loss) then loses at most the
 	// packets of the last FlushInterval instead of up to BufferSize bytes.
 	FlushInterval time.Duration
+	// FlushError is called (from the background flusher, without the lock)
+	// when a timed flush fails, e.g. with "no space left on device": the
+	// caller may be blocked waiting for packets and would otherwise notice
+	// only at its next write. May be nil.
+	FlushError func(error)
 	// Now returns the current time (tests); nil means time.Now.
 	Now func() time.Time
 	// Location is used for strftime names; nil means time.Local.
@@ -181,13 +186,20 @@ func (o *Output) flusher(interval time.Duration) {
 		case <-o.stopFlush:
 			return
 		case <-tk.C:
+			var ferr error
 			o.mu.Lock()
 			if o.w != nil && (o.err == nil || errors.Is(o.err, ErrFileLimit)) && o.w.Pending() {
-				if err := o.flushLocked(); err != nil && o.err == nil {
-					o.err = err
+				if err := o.flushLocked(); err != nil {
+					ferr = err
+					if o.err == nil {
+						o.err = err
+					}
 				}
 			}
 			o.mu.Unlock()
+			if ferr != nil && o.cfg.FlushError != nil {
+				o.cfg.FlushError(ferr)
+			}
 		}
 	}
 }
@@ -273,7 +285,7 @@ func (o *Output) finish() error {
 			for i, is := range st.Interfaces {
 				if i < len(o.cfg.Interfaces) {
 					if err := o.ng.WriteStats(i, is); err != nil && first == nil {
-						first = err
+						first = o.wrap(err)
 					}
 				}
 			}

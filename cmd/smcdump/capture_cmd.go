@@ -274,6 +274,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		// A crash (SIGKILL, power loss) loses at most about the last second
 		// of packets instead of the whole write buffer.
 		oc.FlushInterval = capture.DefaultFlushInterval
+		oc.FlushError = func(error) { h.Stop() } // e.g. disk full while no packet arrives
 		if ks != nil {
 			oc.Snapshot = ks.boundary
 		}
