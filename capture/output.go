@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -124,6 +125,9 @@ type Output struct {
 	files     []string
 	err       error
 	pend      *pendingRotation
+	// recent kernel-counter snapshots (newest last, at most maxKstatHist),
+	// to start a size-rotated file with one that precedes its first packet
+	hist []kstatRec
 	// packets written to and lost by the files already closed
 	doneWritten, doneLost uint64
 	stopFlush             chan struct{}
@@ -135,9 +139,52 @@ type Output struct {
 // stamped at or after the boundary snapshot.
 type pendingRotation struct {
 	byTime  bool
-	at      time.Time // snapshot time; zero: rotate at the next packet
+	at      time.Time // wait for a packet stamped at or after at; zero: rotate now
 	snap    []byte
+	snapAt  time.Time
 	written bool // snap is already in the current file
+}
+
+type kstatRec struct {
+	at time.Time
+	b  []byte
+}
+
+const maxKstatHist = 8
+
+// writeKstat writes a snapshot into the current file and remembers it.
+func (o *Output) writeKstat(b []byte, at time.Time) error {
+	if err := o.ng.WriteKstat(b); err != nil {
+		return o.wrap(err)
+	}
+	if at.IsZero() {
+		var s struct {
+			TakenAt time.Time `json:"taken_at"`
+		}
+		if json.Unmarshal(b, &s) != nil || s.TakenAt.IsZero() {
+			return nil
+		}
+		at = s.TakenAt
+	}
+	if n := len(o.hist); len(b) == 0 || n > 0 && &o.hist[n-1].b[0] == &b[0] {
+		return nil // the same snapshot again (boundary: end, then start)
+	}
+	if len(o.hist) == maxKstatHist {
+		o.hist = append(o.hist[:0], o.hist[1:]...)
+	}
+	o.hist = append(o.hist, kstatRec{at, b})
+	return nil
+}
+
+// startSnapshot returns the newest remembered snapshot taken no later than
+// t, or nil.
+func (o *Output) startSnapshot(t time.Time) []byte {
+	for i := len(o.hist) - 1; i >= 0; i-- {
+		if !o.hist[i].at.After(t) {
+			return o.hist[i].b
+		}
+	}
+	return nil
 }
 
 // NewOutput opens the first file and writes its headers.
@@ -323,8 +370,13 @@ func (o *Output) flushLocked() error {
 
 // rotateIfNeeded starts a new file before p is written when one is due, so
 // no packet is lost or split across a rotation. With a Snapshot hook (pcapng)
-// the rotation waits for the first packet stamped at or after the boundary
-// snapshot, which ends the old file and starts the new one.
+// a snapshot taken at the rotation ends the old file, taken after every
+// packet in it. With -G the rotation then waits for the first packet stamped
+// at or after that snapshot, which also starts the new file: each file holds
+// the packets between its two boundary snapshots. With -C (the file size
+// must stay bounded, whatever the ring still holds) the new file starts at
+// once, with the newest earlier snapshot that precedes its first packet,
+// followed by the boundary one.
 func (o *Output) rotateIfNeeded(p *Packet) error {
 	if o.cfg.Path == "-" {
 		return nil
@@ -341,8 +393,11 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 		}
 		o.pend = &pendingRotation{byTime: byTime}
 		if o.ng != nil && o.cfg.Snapshot != nil {
-			if b, at, ok := o.cfg.Snapshot(); ok && b != nil {
-				o.pend.snap, o.pend.at = b, at
+			if b, at, ok := o.cfg.Snapshot(); ok && len(b) > 0 {
+				o.pend.snap, o.pend.snapAt = b, at
+				if byTime {
+					o.pend.at = at
+				}
 			}
 		}
 	}
@@ -352,8 +407,8 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 	pr := o.pend
 	o.pend = nil
 	if pr.snap != nil && !pr.written {
-		if err := o.ng.WriteKstat(pr.snap); err != nil {
-			return o.wrap(err)
+		if err := o.writeKstat(pr.snap, pr.snapAt); err != nil {
+			return err
 		}
 	}
 	if pr.byTime {
@@ -368,15 +423,24 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 			o.cCount = 0
 		}
 	}
+	var start []byte
+	if pr.snap != nil && p.Info.Timestamp.Before(pr.snapAt) {
+		start = o.startSnapshot(p.Info.Timestamp)
+	}
 	if err := o.finish(); err != nil {
 		return err
 	}
 	if err := o.open(); err != nil {
 		return err
 	}
+	if start != nil {
+		if err := o.writeKstat(start, time.Time{}); err != nil {
+			return err
+		}
+	}
 	if pr.snap != nil {
-		if err := o.ng.WriteKstat(pr.snap); err != nil {
-			return o.wrap(err)
+		if err := o.writeKstat(pr.snap, pr.snapAt); err != nil {
+			return err
 		}
 	}
 	if o.cfg.FileOpened != nil {
@@ -456,13 +520,13 @@ func (o *Output) WriteKstatLocked(snapshotJSON []byte) error {
 	}
 	if pr := o.pend; pr != nil && pr.snap != nil && !pr.written {
 		// A pending boundary snapshot precedes this one in the file.
-		if err := o.ng.WriteKstat(pr.snap); err != nil {
-			return o.wrap(err)
+		if err := o.writeKstat(pr.snap, pr.snapAt); err != nil {
+			return err
 		}
 		pr.written = true
 	}
-	if err := o.ng.WriteKstat(snapshotJSON); err != nil {
-		return o.wrap(err)
+	if err := o.writeKstat(snapshotJSON, time.Time{}); err != nil {
+		return err
 	}
 	if o.cfg.PacketBuffered {
 		return o.flushLocked()
@@ -520,7 +584,7 @@ func (o *Output) Close() error {
 	}
 	if pr := o.pend; pr != nil && pr.snap != nil && !pr.written && o.ng != nil {
 		// The boundary snapshot was taken after every packet in this file.
-		_ = o.ng.WriteKstat(pr.snap)
+		_ = o.writeKstat(pr.snap, pr.snapAt)
 		pr.written = true
 	}
 	err := o.finish()

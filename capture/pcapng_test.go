@@ -673,7 +673,12 @@ func kstatTimes(t *testing.T, data []byte) (snaps, pkts []time.Time) {
 // ring when it was taken) stay in the old file. Synthetic clock and
 // snapshots.
 func TestRotationBoundarySnapshot(t *testing.T) {
-	for _, limit := range []int{0, 3} {
+	for _, c := range []struct {
+		every time.Duration
+		size  int64
+		limit int
+	}{{time.Second, 0, 0}, {time.Second, 0, 3}, {0, 2000, 0}, {0, 2000, 3}} {
+		limit := c.limit
 		dir := t.TempDir()
 		t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 		now := t0
@@ -682,7 +687,7 @@ func TestRotationBoundarySnapshot(t *testing.T) {
 			return []byte(fmt.Sprintf(`{"taken_at":%q}`, at.Format(time.RFC3339Nano))), at, true
 		}
 		o, err := NewOutput(OutputConfig{Path: filepath.Join(dir, "g-%H%M%S.pcapng"), Interfaces: testIfaces[:1],
-			RotateEvery: time.Second, MaxFiles: limit, Now: func() time.Time { return now }, Location: time.UTC, Snapshot: snap})
+			RotateEvery: c.every, RotateSize: c.size, MaxFiles: limit, Now: func() time.Time { return now }, Location: time.UTC, Snapshot: snap})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -703,10 +708,10 @@ func TestRotationBoundarySnapshot(t *testing.T) {
 				n++
 			}
 		}
-		if limit > 0 && !errors.Is(werr, ErrFileLimit) {
+		if c.every > 0 && limit > 0 && !errors.Is(werr, ErrFileLimit) {
 			t.Fatalf("-W %d: %v", limit, werr)
 		}
-		if limit == 0 && werr != nil {
+		if (c.every == 0 || limit == 0) && werr != nil {
 			t.Fatal(werr)
 		}
 		last, _, _ := snap() // the final snapshot (capture stopped)
@@ -717,8 +722,14 @@ func TestRotationBoundarySnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 		files := o.Files()
-		if limit > 0 && len(files) != limit || len(files) < 3 {
-			t.Fatalf("-W %d: %d files", limit, len(files))
+		if c.every > 0 && limit > 0 && len(files) != limit || len(files) < 3 {
+			t.Fatalf("%+v: %d files", c, len(files))
+		}
+		if c.size > 0 {
+			// Files of a -C ring are reused: check the ones on disk, and
+			// that no file grew far past the size (no waiting for the
+			// ring's backlog).
+			files, _ = filepath.Glob(filepath.Join(dir, "*"))
 		}
 		total := 0
 		for _, name := range files {
@@ -734,8 +745,11 @@ func TestRotationBoundarySnapshot(t *testing.T) {
 				t.Fatalf("%s: snapshots %v .. %v do not bracket packets %v .. %v", name, snaps[0], snaps[len(snaps)-1], pkts[0], pkts[len(pkts)-1])
 			}
 			total += len(pkts)
+			if c.size > 0 && int64(len(data)) > c.size+1000 {
+				t.Fatalf("%s: %d bytes with -C %d", name, len(data), c.size)
+			}
 		}
-		if total != n {
+		if limit == 0 && total != n {
 			t.Fatalf("files hold %d packets, %d written", total, n)
 		}
 	}
