@@ -142,7 +142,8 @@ type pendingRotation struct {
 	at      time.Time // wait for a packet stamped at or after at; zero: rotate now
 	snap    []byte
 	snapAt  time.Time
-	written bool // snap is already in the current file
+	written bool      // snap is already in the current file
+	due     time.Time // when the rotation became due (Now)
 }
 
 type kstatRec struct {
@@ -391,7 +392,7 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 		if !byTime && !bySize {
 			return nil
 		}
-		o.pend = &pendingRotation{byTime: byTime}
+		o.pend = &pendingRotation{byTime: byTime, due: o.cfg.Now()}
 		if o.ng != nil && o.cfg.Snapshot != nil {
 			if b, at, ok := o.cfg.Snapshot(); ok && len(b) > 0 {
 				o.pend.snap, o.pend.snapAt = b, at
@@ -401,8 +402,12 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 			}
 		}
 	}
-	if !o.pend.at.IsZero() && p.Info.Timestamp.Before(o.pend.at) {
-		return nil // the packet predates the boundary: it stays in this file
+	if !o.pend.at.IsZero() && p.Info.Timestamp.Before(o.pend.at) &&
+		o.cfg.Now().Sub(o.pend.due) < max(o.cfg.RotateEvery, time.Second) {
+		// The packet predates the boundary: it stays in this file. (Not
+		// for longer than one rotation period: a clock stepped back, or a
+		// backlog that large, must not stop the rotation.)
+		return nil
 	}
 	pr := o.pend
 	o.pend = nil

@@ -754,3 +754,34 @@ func TestRotationBoundarySnapshot(t *testing.T) {
 		}
 	}
 }
+
+// TestRotationBoundaryClockStep: packets stamped long before the boundary
+// snapshot (the clock was stepped back) do not hold the -G rotation off for
+// more than one period. Synthetic clock.
+func TestRotationBoundaryClockStep(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	snap := func() ([]byte, time.Time, bool) {
+		return []byte(fmt.Sprintf(`{"taken_at":%q}`, now.Format(time.RFC3339Nano))), now, true
+	}
+	o, err := NewOutput(OutputConfig{Path: filepath.Join(dir, "s-%H%M%S.pcapng"), Interfaces: testIfaces[:1],
+		RotateEvery: time.Minute, Now: func() time.Time { return now }, Location: time.UTC, Snapshot: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		p := Packet{Data: synthFrame(80, byte(i))}
+		p.Info.Timestamp = now.Add(-time.Hour)
+		p.Info.CaptureLength, p.Info.Length = 80, 80
+		if err := o.WritePacket(&p); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(40 * time.Second)
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(o.Files()); n < 3 {
+		t.Fatalf("%d files in 400 s with -G 60", n)
+	}
+}
