@@ -1,8 +1,12 @@
 package analyze
 
 import (
+	"bytes"
+	"io"
 	"testing"
 	"time"
+
+	"github.com/smcdump/smcdump/capture"
 )
 
 // TestCaptureDropsISBStyles: the capture's own drops are read from
@@ -44,5 +48,49 @@ func TestCaptureDropsISBStyles(t *testing.T) {
 	}
 	if i, o := ringDrops(st(&t0, u(5), nil)); i != 5 || o != 0 {
 		t.Errorf("dumpcap ISB for the gap attribution: ifdrop %d osdrop %d, want 5 and 0", i, o)
+	}
+}
+
+// TestISBRoundTrip: what capture.NgWriter writes into an ISB is what the
+// reader returns: ring drops in osdrop, interface drops in ifdrop (absent
+// when unknown), and ringDrops takes the ring drops.
+func TestISBRoundTrip(t *testing.T) {
+	for _, known := range []bool{false, true} {
+		var buf bytes.Buffer
+		w, err := capture.NewNgWriter(&buf, capture.SectionInfo{Application: "t", OS: "x", Hardware: "y"},
+			[]capture.InterfaceInfo{{Name: "eth0", LinkType: capture.LinkTypeEthernet}}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+		st := capture.InterfaceStats{Received: 50, Dropped: 4, Captured: 46, IfDropped: 11, IfDropKnown: known, Start: t0, End: t0.Add(time.Second)}
+		if err := w.WriteStats(0, st); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		fr, err := NewFileReader(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := fr.Next(); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := fr.Stats()
+		if len(got) != 1 || got[0].OSDrop == nil || *got[0].OSDrop != 4 || got[0].IfRecv == nil || *got[0].IfRecv != 50 ||
+			got[0].UsrDeliv == nil || *got[0].UsrDeliv != 46 || got[0].Start == nil || !got[0].Start.Equal(t0) {
+			t.Fatalf("known=%v: ISB read back as %+v", known, got)
+		}
+		if known != (got[0].IfDrop != nil) || known && *got[0].IfDrop != 11 {
+			t.Fatalf("known=%v: isb_ifdrop read back as %v", known, got[0].IfDrop)
+		}
+		if i, o := ringDrops(got[0]); i != 0 || o != 4 {
+			t.Fatalf("known=%v: ring drops %d/%d, want 0/4", known, i, o)
+		}
 	}
 }
