@@ -970,7 +970,10 @@ func (h *Handle) closeAll() {
 	for _, r := range h.rings {
 		r.close()
 	}
+	h.statsMu.Lock() // Stats may be reading interface drops
 	h.ifd.close()
+	h.ifd = nil
+	h.statsMu.Unlock()
 	if h.evfd >= 0 {
 		_ = unix.Close(h.evfd)
 		h.evfd = -1
