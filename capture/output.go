@@ -74,12 +74,15 @@ type OutputConfig struct {
 	FileOpened func(o *Output, name string)
 	// Snapshot takes a kernel-counter snapshot (JSON, see WriteKstat) and
 	// returns it with the time it was taken (kstat.Snapshot.TakenAt). It is
-	// called with the Output locked when a pcapng file is due to rotate. The
-	// snapshot ends the current file and starts the next one: packets
-	// stamped before takenAt still go to the current file, the first packet
-	// stamped at or after takenAt starts the next one, so each file's
-	// packets lie between its start and end snapshots. ok false rotates
-	// without a snapshot. May be nil.
+	// called with the Output locked when a pcapng file is due to rotate, and
+	// the snapshot ends the current file, so that each file's packets lie
+	// between its start and end snapshots. With RotateEvery, packets stamped
+	// before takenAt (still in the ring when it was taken) go to the current
+	// file and the first packet stamped at or after takenAt starts the next
+	// one, which begins with the same snapshot. With RotateSize the next
+	// file starts at once (its size must stay bounded), with the newest
+	// earlier snapshot that precedes its first packet and then this one.
+	// ok false rotates without a snapshot. May be nil.
 	Snapshot func() (snapshotJSON []byte, takenAt time.Time, ok bool)
 	// FlushInterval bounds how long a packet stays in the write buffer:
 	// buffered data is written at least every FlushInterval/2 by a
