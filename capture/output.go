@@ -128,6 +128,7 @@ type Output struct {
 	files     []string
 	err       error
 	pend      *pendingRotation
+	filePkts  int // packets written into the current file
 	// recent kernel-counter snapshots (newest last, at most maxKstatHist),
 	// to start a size-rotated file with one that precedes its first packet
 	hist []kstatRec
@@ -308,6 +309,7 @@ func (o *Output) open() error {
 		o.f, o.name, w = f, name, f
 	}
 	o.fileStart = now
+	o.filePkts = 0
 	o.files = append(o.files, o.name)
 	if o.cfg.Format == FormatPcap {
 		ifc := o.cfg.Interfaces[0]
@@ -389,7 +391,9 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 		var byTime, bySize bool
 		if o.cfg.RotateEvery > 0 && o.cfg.Now().Sub(o.fileStart) >= o.cfg.RotateEvery {
 			byTime = true
-		} else if o.cfg.RotateSize > 0 && o.w.Size() > o.cfg.RotateSize {
+		} else if o.cfg.RotateSize > 0 && o.w.Size() > o.cfg.RotateSize && o.filePkts > 0 {
+			// (At least one packet per file: snapshots larger than -C
+			// must not start a new file for every packet.)
 			bySize = true
 		}
 		if !byTime && !bySize {
@@ -431,9 +435,13 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 			o.cCount = 0
 		}
 	}
-	var start []byte
+	// The new file starts with the boundary snapshot, or, when p predates
+	// it (-C: the ring's backlog), with the newest one that precedes p.
+	start, startAt := pr.snap, pr.snapAt
 	if pr.snap != nil && p.Info.Timestamp.Before(pr.snapAt) {
-		start = o.startSnapshot(p.Info.Timestamp)
+		if b := o.startSnapshot(p.Info.Timestamp); b != nil {
+			start, startAt = b, time.Time{}
+		}
 	}
 	if err := o.finish(); err != nil {
 		return err
@@ -442,12 +450,7 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 		return err
 	}
 	if start != nil {
-		if err := o.writeKstat(start, time.Time{}); err != nil {
-			return err
-		}
-	}
-	if pr.snap != nil {
-		if err := o.writeKstat(pr.snap, pr.snapAt); err != nil {
+		if err := o.writeKstat(start, startAt); err != nil {
 			return err
 		}
 	}
@@ -472,6 +475,7 @@ func (o *Output) WritePacket(p *Packet) error {
 		o.err = o.wrap(err)
 		return o.err
 	}
+	o.filePkts++
 	if o.cfg.PacketBuffered {
 		if err := o.flushLocked(); err != nil {
 			o.err = err
@@ -498,6 +502,7 @@ func (o *Output) WritePackets(pkts []Packet) (int, error) {
 			o.err = o.wrap(err)
 			return i, o.err
 		}
+		o.filePkts++
 		if o.cfg.PacketBuffered {
 			if err := o.flushLocked(); err != nil {
 				o.err = err
