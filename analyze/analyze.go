@@ -237,12 +237,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 			if st.Start != nil {
 				cd.Start = *st.Start
 			}
-			if st.IfDrop != nil {
-				cd.IfDrop = *st.IfDrop
-			}
-			if st.OSDrop != nil {
-				cd.OSDrop = *st.OSDrop
-			}
+			cd.IfDrop, cd.OSDrop = ringDrops(st)
 			a.mc.AddCaptureDrop(cd)
 		}
 		if a.cfg.CaptureStats != nil {

@@ -133,25 +133,55 @@ func (a *Analyzer) correlateCounters(r *Report) {
 			}
 			u.Streams = append(u.Streams, us)
 		}
-		for _, f := range r.Files {
-			u.CaptureDrops += captureDrops(f.CaptureStats)
-		}
+		u.CaptureDrops = captureDrops(r.Files)
 		c.Verdicts = append(c.Verdicts, correlate.UDP(before, after, u)...)
 	}
 }
 
-// captureDrops sums the last cumulative drop counter of each interface.
-func captureDrops(st []InterfaceStats) uint64 {
-	last := map[int]uint64{}
-	for _, s := range st {
-		var d uint64
-		switch {
-		case s.IfDrop != nil:
-			d = *s.IfDrop
-		case s.OSDrop != nil:
-			d = *s.OSDrop
+// ringDrops returns the drops of one ISB that the capture itself caused
+// (packets that reached the host but not the file), as the (ifdrop, osdrop)
+// pair the multicast gap attribution reads, with only one of them set:
+//   - isb_osdrop when present: smcdump writes the ring drops (tp_drops)
+//     there. Files from older smcdump versions carry the same number in
+//     isb_ifdrop too; it is not counted again.
+//   - otherwise isb_ifdrop: dumpcap writes the kernel ring drops there and
+//     has no osdrop.
+//
+// When both are present, smcdump's isb_ifdrop is what the interface or its
+// driver dropped (rx_missed + rx_fifo): those packets never reached the host,
+// so the receiving applications lost them too; they are not capture drops.
+func ringDrops(st InterfaceStats) (ifdrop, osdrop uint64) {
+	switch {
+	case st.OSDrop != nil:
+		return 0, *st.OSDrop
+	case st.IfDrop != nil:
+		return *st.IfDrop, 0
+	}
+	return 0, 0
+}
+
+// captureDrops sums the capture drops of the files. ISB counters are
+// cumulative since the capture started, also in every file of a rotated
+// capture: per capture (interface and isb_starttime) the largest value
+// counts, not the sum over its files.
+func captureDrops(files []FileInfo) uint64 {
+	type key struct {
+		iface int
+		file  int
+		start int64
+	}
+	last := map[key]uint64{}
+	for fi, f := range files {
+		for _, s := range f.CaptureStats {
+			k := key{iface: s.Interface, file: fi}
+			if s.Start != nil {
+				// Same capture, whichever file: the start time and the
+				// interface's place in the file identify it.
+				k.file, k.start = -1, s.Start.UnixNano()
+			}
+			i, o := ringDrops(s)
+			last[k] = max(last[k], i+o)
 		}
-		last[s.Interface] = d
 	}
 	var sum uint64
 	for _, v := range last {

@@ -72,6 +72,20 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	}
 	done(w)
 
+	// FuzzPrintFrame: the same kinds of frame, with option bits.
+	w = fuzzseed.NewWriter(".", "FuzzPrintFrame", 40)
+	seen = map[string]bool{}
+	for _, tr := range ts {
+		for _, f := range tr.frames {
+			k := frameKind(f)
+			if !seen[k] {
+				seen[k] = true
+				w.Add(tr.label+"-"+k, f.LinkType, f.Data, uint8(len(seen)*53))
+			}
+		}
+	}
+	done(w)
+
 	// Frame sequences: the first frames of each trace (Ethernet, cut at
 	// 255 bytes, at most 4 KiB); the printer and report targets take every
 	// other trace.

@@ -209,9 +209,11 @@ func TestPrinterInterfaceColumn(t *testing.T) {
 	}
 }
 
-// FuzzPrinter prints arbitrary frames with every option on: it must never
-// panic, and every packet ends with a newline.
-func FuzzPrinter(f *testing.F) {
+// FuzzPrintFrame prints one arbitrary frame of any link type with the
+// tcpdump-compatible options (-x/-X/-A, -t.., interface column): it must
+// never panic, and every packet ends with a newline. Seeds: the synthetic
+// scenarios and testdata/fuzz/FuzzPrintFrame (lab frames, TestWriteFuzzSeeds).
+func FuzzPrintFrame(f *testing.F) {
 	for _, s := range synth.Scenarios() {
 		for _, fr := range frameBytes(f, s.Link, s.Build) {
 			f.Add(uint32(s.Link.LinkType()), fr, uint8(0xff))

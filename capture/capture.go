@@ -183,8 +183,15 @@ type InterfaceStats struct {
 	// by filter").
 	Received uint64
 	// Dropped is Σ tp_drops: packets that passed the filter but found no room
-	// in the ring (tcpdump's "dropped by kernel").
+	// in the ring (tcpdump's "dropped by kernel"; pcapng isb_osdrop).
 	Dropped uint64
+	// IfDropped counts packets the interface or its driver dropped since the
+	// capture started (rx_missed_errors + rx_fifo_errors, as libpcap's
+	// ps_ifdrop; tcpdump's "dropped by interface"; pcapng isb_ifdrop). It
+	// counts all packets, not only those the filter accepts. Valid only when
+	// IfDropKnown.
+	IfDropped   uint64
+	IfDropKnown bool
 	// FreezeQueue is Σ tp_freeze_q_cnt.
 	FreezeQueue uint64
 	// Captured is the number of packets delivered by Next.
@@ -207,6 +214,10 @@ func (s Stats) Total() InterfaceStats {
 	for i, is := range s.Interfaces {
 		t.Received += is.Received
 		t.Dropped += is.Dropped
+		if is.IfDropKnown {
+			t.IfDropped += is.IfDropped
+			t.IfDropKnown = true
+		}
 		t.FreezeQueue += is.FreezeQueue
 		t.Captured += is.Captured
 		t.UserFiltered += is.UserFiltered

@@ -88,6 +88,8 @@ type Handle struct {
 	cur     *ring // ring whose block is being read
 	scratch []byte
 	start   time.Time
+
+	ifd *ifDropper // interface drop counters (nil if unavailable)
 }
 
 type ring struct {
@@ -124,6 +126,11 @@ type ring struct {
 	received     uint64 // Σ tp_packets, under Handle.statsMu
 	dropped      uint64
 	freeze       uint64
+	// interface drops (rx_missed + rx_fifo) when the capture started and
+	// the latest delta; ifKnown tells whether they could be read
+	ifBase    uint64
+	ifDropped uint64
+	ifKnown   bool
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
@@ -176,6 +183,16 @@ func Open(cfg Config) (*Handle, error) {
 		r.idx = len(h.rings)
 		h.rings = append(h.rings, r)
 		h.ifaces = append(h.ifaces, info)
+	}
+	if d, err := newIfDropper(); err == nil {
+		h.ifd = d
+		for _, r := range h.rings {
+			if r.ifindex > 0 {
+				if v, err := d.drops(r.ifindex); err == nil {
+					r.ifBase, r.ifKnown = v, true
+				}
+			}
+		}
 	}
 	for _, r := range h.rings {
 		h.pfds = append(h.pfds, unix.PollFd{Fd: int32(r.fd), Events: unix.POLLIN | unix.POLLERR})
@@ -908,10 +925,17 @@ func (h *Handle) Stats() (Stats, error) {
 				r.dropped += uint64(s.Drops)
 				r.freeze += uint64(s.Freeze_q_cnt)
 			}
+			if r.ifKnown {
+				if v, err := h.ifd.drops(r.ifindex); err == nil && v >= r.ifBase {
+					r.ifDropped = v - r.ifBase
+				}
+			}
 		}
 		st.Interfaces[i] = InterfaceStats{
 			Received:     r.received,
 			Dropped:      r.dropped,
+			IfDropped:    r.ifDropped,
+			IfDropKnown:  r.ifKnown,
 			FreezeQueue:  r.freeze,
 			Captured:     r.captured.Load(),
 			UserFiltered: r.userFiltered.Load(),
@@ -946,6 +970,10 @@ func (h *Handle) closeAll() {
 	for _, r := range h.rings {
 		r.close()
 	}
+	h.statsMu.Lock() // Stats may be reading interface drops
+	h.ifd.close()
+	h.ifd = nil
+	h.statsMu.Unlock()
 	if h.evfd >= 0 {
 		_ = unix.Close(h.evfd)
 		h.evfd = -1

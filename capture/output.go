@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -71,16 +72,45 @@ type OutputConfig struct {
 	// FileOpened is called after each new file (not the first) is started,
 	// with the Output locked: it may call WriteKstatLocked. May be nil.
 	FileOpened func(o *Output, name string)
+	// Snapshot takes a kernel-counter snapshot (JSON, see WriteKstat) and
+	// returns it with the time it was taken (kstat.Snapshot.TakenAt). It is
+	// called with the Output locked when a pcapng file is due to rotate, and
+	// the snapshot ends the current file, so that each file's packets lie
+	// between its start and end snapshots. With RotateEvery, packets stamped
+	// before takenAt (still in the ring when it was taken) go to the current
+	// file and the first packet stamped at or after takenAt starts the next
+	// one, which begins with the same snapshot. With RotateSize the next
+	// file starts at once (its size must stay bounded), with the newest
+	// earlier snapshot that precedes its first packet and then this one.
+	// ok false rotates without a snapshot. May be nil.
+	Snapshot func() (snapshotJSON []byte, takenAt time.Time, ok bool)
+	// FlushInterval bounds how long a packet stays in the write buffer:
+	// buffered data is written at least every FlushInterval/2 by a
+	// background goroutine (0: only when the buffer is full, on Flush and
+	// on Close). A crash (SIGKILL, power loss) then loses at most the
+	// packets of the last FlushInterval instead of up to BufferSize bytes.
+	FlushInterval time.Duration
+	// FlushError is called (from the background flusher, without the lock)
+	// when a timed flush fails, e.g. with "no space left on device": the
+	// caller may be blocked waiting for packets and would otherwise notice
+	// only at its next write. May be nil.
+	FlushError func(error)
 	// Now returns the current time (tests); nil means time.Now.
 	Now func() time.Time
 	// Location is used for strftime names; nil means time.Local.
 	Location *time.Location
 }
 
+// DefaultFlushInterval is the FlushInterval the capture command uses: a
+// crash loses at most about the last second of packets.
+const DefaultFlushInterval = time.Second
+
 type packetWriter interface {
 	WritePacket(p *Packet) error
 	Flush() error
 	Size() int64
+	Packets() (written, lost uint64)
+	Pending() bool
 }
 
 // Output writes packets to a file (or stdout) with tcpdump-style rotation.
@@ -97,6 +127,69 @@ type Output struct {
 	gFiles    int
 	files     []string
 	err       error
+	pend      *pendingRotation
+	filePkts  int // packets written into the current file
+	// recent kernel-counter snapshots (newest last, at most maxKstatHist),
+	// to start a size-rotated file with one that precedes its first packet
+	hist []kstatRec
+	// packets written to and lost by the files already closed
+	doneWritten, doneLost uint64
+	stopFlush             chan struct{}
+	flushDone             chan struct{}
+	stopOnce              sync.Once
+}
+
+// pendingRotation is a rotation that is due but waits for the first packet
+// stamped at or after the boundary snapshot.
+type pendingRotation struct {
+	byTime  bool
+	at      time.Time // wait for a packet stamped at or after at; zero: rotate now
+	snap    []byte
+	snapAt  time.Time
+	written bool      // snap is already in the current file
+	due     time.Time // when the rotation became due (Now)
+}
+
+type kstatRec struct {
+	at time.Time
+	b  []byte
+}
+
+const maxKstatHist = 8
+
+// writeKstat writes a snapshot into the current file and remembers it.
+func (o *Output) writeKstat(b []byte, at time.Time) error {
+	if err := o.ng.WriteKstat(b); err != nil {
+		return o.wrap(err)
+	}
+	if at.IsZero() {
+		var s struct {
+			TakenAt time.Time `json:"taken_at"`
+		}
+		if json.Unmarshal(b, &s) != nil || s.TakenAt.IsZero() {
+			return nil
+		}
+		at = s.TakenAt
+	}
+	if n := len(o.hist); len(b) == 0 || n > 0 && &o.hist[n-1].b[0] == &b[0] {
+		return nil // the same snapshot again (boundary: end, then start)
+	}
+	if len(o.hist) == maxKstatHist {
+		o.hist = append(o.hist[:0], o.hist[1:]...)
+	}
+	o.hist = append(o.hist, kstatRec{at, b})
+	return nil
+}
+
+// startSnapshot returns the newest remembered snapshot taken no later than
+// t, or nil.
+func (o *Output) startSnapshot(t time.Time) []byte {
+	for i := len(o.hist) - 1; i >= 0; i-- {
+		if !o.hist[i].at.After(t) {
+			return o.hist[i].b
+		}
+	}
+	return nil
 }
 
 // NewOutput opens the first file and writes its headers.
@@ -127,7 +220,40 @@ func NewOutput(cfg OutputConfig) (*Output, error) {
 	if err := o.open(); err != nil {
 		return nil, err
 	}
+	if cfg.FlushInterval > 0 {
+		o.stopFlush, o.flushDone = make(chan struct{}), make(chan struct{})
+		go o.flusher(cfg.FlushInterval)
+	}
 	return o, nil
+}
+
+// flusher writes buffered data every interval/2, so no packet waits in the
+// buffer much longer than that while packets flow.
+func (o *Output) flusher(interval time.Duration) {
+	defer close(o.flushDone)
+	tk := time.NewTicker(max(interval/2, time.Millisecond))
+	defer tk.Stop()
+	for {
+		select {
+		case <-o.stopFlush:
+			return
+		case <-tk.C:
+			var ferr error
+			o.mu.Lock()
+			if o.w != nil && (o.err == nil || errors.Is(o.err, ErrFileLimit)) && o.w.Pending() {
+				if err := o.flushLocked(); err != nil {
+					ferr = err
+					if o.err == nil {
+						o.err = err
+					}
+				}
+			}
+			o.mu.Unlock()
+			if ferr != nil && o.cfg.FlushError != nil {
+				o.cfg.FlushError(ferr)
+			}
+		}
+	}
 }
 
 // FileName returns the name tcpdump would use for rotation count cnt at time
@@ -183,6 +309,7 @@ func (o *Output) open() error {
 		o.f, o.name, w = f, name, f
 	}
 	o.fileStart = now
+	o.filePkts = 0
 	o.files = append(o.files, o.name)
 	if o.cfg.Format == FormatPcap {
 		ifc := o.cfg.Interfaces[0]
@@ -211,7 +338,7 @@ func (o *Output) finish() error {
 			for i, is := range st.Interfaces {
 				if i < len(o.cfg.Interfaces) {
 					if err := o.ng.WriteStats(i, is); err != nil && first == nil {
-						first = err
+						first = o.wrap(err)
 					}
 				}
 			}
@@ -220,6 +347,9 @@ func (o *Output) finish() error {
 	if err := o.flushLocked(); err != nil && first == nil {
 		first = err
 	}
+	w, l := o.w.Packets()
+	o.doneWritten += w
+	o.doneLost += l
 	if o.f != nil {
 		if err := o.f.Close(); err != nil && first == nil {
 			first = o.wrap(err)
@@ -244,22 +374,56 @@ func (o *Output) flushLocked() error {
 	return nil
 }
 
-// rotateIfNeeded starts a new file before a packet is written, so no packet
-// is lost or split across a rotation.
-func (o *Output) rotateIfNeeded() error {
+// rotateIfNeeded starts a new file before p is written when one is due, so
+// no packet is lost or split across a rotation. With a Snapshot hook (pcapng)
+// a snapshot taken at the rotation ends the old file, taken after every
+// packet in it. With -G the rotation then waits for the first packet stamped
+// at or after that snapshot, which also starts the new file: each file holds
+// the packets between its two boundary snapshots. With -C (the file size
+// must stay bounded, whatever the ring still holds) the new file starts at
+// once, with the newest earlier snapshot that precedes its first packet,
+// followed by the boundary one.
+func (o *Output) rotateIfNeeded(p *Packet) error {
 	if o.cfg.Path == "-" {
 		return nil
 	}
-	var byTime, bySize bool
-	if o.cfg.RotateEvery > 0 && o.cfg.Now().Sub(o.fileStart) >= o.cfg.RotateEvery {
-		byTime = true
-	} else if o.cfg.RotateSize > 0 && o.w.Size() > o.cfg.RotateSize {
-		bySize = true
+	if o.pend == nil {
+		var byTime, bySize bool
+		if o.cfg.RotateEvery > 0 && o.cfg.Now().Sub(o.fileStart) >= o.cfg.RotateEvery {
+			byTime = true
+		} else if o.cfg.RotateSize > 0 && o.w.Size() > o.cfg.RotateSize && o.filePkts > 0 {
+			// (At least one packet per file: snapshots larger than -C
+			// must not start a new file for every packet.)
+			bySize = true
+		}
+		if !byTime && !bySize {
+			return nil
+		}
+		o.pend = &pendingRotation{byTime: byTime, due: o.cfg.Now()}
+		if o.ng != nil && o.cfg.Snapshot != nil {
+			if b, at, ok := o.cfg.Snapshot(); ok && len(b) > 0 {
+				o.pend.snap, o.pend.snapAt = b, at
+				if byTime {
+					o.pend.at = at
+				}
+			}
+		}
 	}
-	if !byTime && !bySize {
+	if !o.pend.at.IsZero() && p.Info.Timestamp.Before(o.pend.at) &&
+		o.cfg.Now().Sub(o.pend.due) < max(o.cfg.RotateEvery, time.Second) {
+		// The packet predates the boundary: it stays in this file. (Not
+		// for longer than one rotation period: a clock stepped back, or a
+		// backlog that large, must not stop the rotation.)
 		return nil
 	}
-	if byTime {
+	pr := o.pend
+	o.pend = nil
+	if pr.snap != nil && !pr.written {
+		if err := o.writeKstat(pr.snap, pr.snapAt); err != nil {
+			return err
+		}
+	}
+	if pr.byTime {
 		o.gFiles++
 		if o.cfg.MaxFiles > 0 && o.gFiles >= o.cfg.MaxFiles {
 			return ErrFileLimit
@@ -271,11 +435,24 @@ func (o *Output) rotateIfNeeded() error {
 			o.cCount = 0
 		}
 	}
+	// The new file starts with the boundary snapshot, or, when p predates
+	// it (-C: the ring's backlog), with the newest one that precedes p.
+	start, startAt := pr.snap, pr.snapAt
+	if pr.snap != nil && p.Info.Timestamp.Before(pr.snapAt) {
+		if b := o.startSnapshot(p.Info.Timestamp); b != nil {
+			start, startAt = b, time.Time{}
+		}
+	}
 	if err := o.finish(); err != nil {
 		return err
 	}
 	if err := o.open(); err != nil {
 		return err
+	}
+	if start != nil {
+		if err := o.writeKstat(start, startAt); err != nil {
+			return err
+		}
 	}
 	if o.cfg.FileOpened != nil {
 		o.cfg.FileOpened(o, o.name)
@@ -290,7 +467,7 @@ func (o *Output) WritePacket(p *Packet) error {
 	if o.err != nil {
 		return o.err
 	}
-	if err := o.rotateIfNeeded(); err != nil {
+	if err := o.rotateIfNeeded(p); err != nil {
 		o.err = err
 		return err
 	}
@@ -298,6 +475,7 @@ func (o *Output) WritePacket(p *Packet) error {
 		o.err = o.wrap(err)
 		return o.err
 	}
+	o.filePkts++
 	if o.cfg.PacketBuffered {
 		if err := o.flushLocked(); err != nil {
 			o.err = err
@@ -316,7 +494,7 @@ func (o *Output) WritePackets(pkts []Packet) (int, error) {
 		if o.err != nil {
 			return i, o.err
 		}
-		if err := o.rotateIfNeeded(); err != nil {
+		if err := o.rotateIfNeeded(&pkts[i]); err != nil {
 			o.err = err
 			return i, err
 		}
@@ -324,6 +502,7 @@ func (o *Output) WritePackets(pkts []Packet) (int, error) {
 			o.err = o.wrap(err)
 			return i, o.err
 		}
+		o.filePkts++
 		if o.cfg.PacketBuffered {
 			if err := o.flushLocked(); err != nil {
 				o.err = err
@@ -343,15 +522,24 @@ func (o *Output) WriteKstat(snapshotJSON []byte) error {
 }
 
 // WriteKstatLocked is WriteKstat for use inside OutputConfig.FileOpened.
+// After the -W file limit (ErrFileLimit) the last file is still open and
+// takes the final snapshot.
 func (o *Output) WriteKstatLocked(snapshotJSON []byte) error {
-	if o.err != nil {
+	if o.err != nil && !errors.Is(o.err, ErrFileLimit) {
 		return o.err
 	}
-	if o.ng == nil {
+	if o.ng == nil || o.w == nil {
 		return nil
 	}
-	if err := o.ng.WriteKstat(snapshotJSON); err != nil {
-		return o.wrap(err)
+	if pr := o.pend; pr != nil && pr.snap != nil && !pr.written {
+		// A pending boundary snapshot precedes this one in the file.
+		if err := o.writeKstat(pr.snap, pr.snapAt); err != nil {
+			return err
+		}
+		pr.written = true
+	}
+	if err := o.writeKstat(snapshotJSON, time.Time{}); err != nil {
+		return err
 	}
 	if o.cfg.PacketBuffered {
 		return o.flushLocked()
@@ -363,7 +551,27 @@ func (o *Output) WriteKstatLocked(snapshotJSON []byte) error {
 func (o *Output) Flush() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.w == nil {
+		return nil
+	}
 	return o.flushLocked()
+}
+
+// Packets returns how many packets reached the output files (written, over
+// all files) and how many were accepted by WritePacket(s) but lost to a
+// write error (lost: they were buffered when the write failed, e.g. "no
+// space left on device"). Packets still buffered count in neither; after
+// Close every accepted packet is in one of the two.
+func (o *Output) Packets() (written, lost uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	written, lost = o.doneWritten, o.doneLost
+	if o.w != nil {
+		w, l := o.w.Packets()
+		written += w
+		lost += l
+	}
+	return written, lost
 }
 
 // Files returns the names of all files opened so far, in order.
@@ -376,10 +584,21 @@ func (o *Output) Files() []string {
 // Close writes the final ISBs, flushes and closes the file. The file is
 // valid pcapng (or pcap) even if an earlier write failed.
 func (o *Output) Close() error {
+	if o.stopFlush != nil {
+		o.stopOnce.Do(func() {
+			close(o.stopFlush)
+			<-o.flushDone
+		})
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.w == nil {
 		return nil
+	}
+	if pr := o.pend; pr != nil && pr.snap != nil && !pr.written && o.ng != nil {
+		// The boundary snapshot was taken after every packet in this file.
+		_ = o.writeKstat(pr.snap, pr.snapAt)
+		pr.written = true
 	}
 	err := o.finish()
 	o.w = nil

@@ -41,11 +41,11 @@ func NewPcapWriter(w io.Writer, linkType LinkType, snaplen int, micro bool, bufS
 
 // pcapBoundary walks pcap records (caplen at offset 8 of the 16-byte record
 // header), after the 24-byte file header when buf starts the file.
-func pcapBoundary(buf []byte, n int, first bool) int {
-	off := 0
+func pcapBoundary(buf []byte, n int, first bool) (int, int) {
+	off, pkts := 0, 0
 	if first {
 		if n < 24 {
-			return 0
+			return 0, 0
 		}
 		off = 24
 	}
@@ -55,8 +55,9 @@ func pcapBoundary(buf []byte, n int, first bool) int {
 			break
 		}
 		off += l
+		pkts++
 	}
-	return off
+	return off, pkts
 }
 
 // WritePacket writes one record for p.
@@ -75,7 +76,9 @@ func (w *PcapWriter) WritePacketData(ts time.Time, data []byte, wireLen int) err
 	if len(data) > 1<<30 {
 		return fmt.Errorf("capture: pcap: packet of %d bytes too large", len(data))
 	}
-	w.bw.reserve(16 + len(data))
+	if err := w.bw.reserve(16 + len(data)); err != nil {
+		return err
+	}
 	b := w.bw.buf
 	sub := uint32(ts.Nanosecond())
 	if w.micro {
@@ -86,6 +89,7 @@ func (w *PcapWriter) WritePacketData(ts time.Time, data []byte, wireLen int) err
 	b = appendU32(b, uint32(len(data)))
 	b = appendU32(b, uint32(wireLen))
 	w.bw.buf = append(b, data...)
+	w.bw.bufPkts++
 	return nil
 }
 
@@ -94,3 +98,9 @@ func (w *PcapWriter) Flush() error { return w.bw.flush() }
 
 // Size returns the number of bytes written so far, including buffered ones.
 func (w *PcapWriter) Size() int64 { return w.bw.size64() }
+
+// Packets is NgWriter.Packets for pcap.
+func (w *PcapWriter) Packets() (written, lost uint64) { return w.bw.filePkts, w.bw.lostPkts }
+
+// Pending reports whether records are buffered and not yet written.
+func (w *PcapWriter) Pending() bool { return w.bw.pending() }

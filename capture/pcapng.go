@@ -63,7 +63,8 @@ const DefaultWriteBuffer = 1 << 20
 
 // blockWriter buffers whole blocks and writes them to w. If a write fails on
 // a file (disk full), the file is truncated back to the last block boundary
-// that was written completely, so the file stays readable.
+// that was written completely, so the file stays readable. It counts the
+// packets that reached w and the ones a write error lost.
 type blockWriter struct {
 	w       io.Writer
 	f       *os.File // non-nil when w is a regular file that can be truncated
@@ -72,22 +73,33 @@ type blockWriter struct {
 	written int64
 	err     error
 	// boundary returns the length of the longest prefix of buf, at most n
-	// bytes, that consists of whole blocks (records). first tells whether
-	// buf starts at the beginning of the file.
-	boundary func(buf []byte, n int, first bool) int
+	// bytes, that consists of whole blocks (records), and how many packets
+	// those blocks hold. first tells whether buf starts at the beginning of
+	// the file.
+	boundary func(buf []byte, n int, first bool) (keep, pkts int)
+	// bufPkts is the number of packets in buf; filePkts the number written
+	// to w completely; lostPkts the number a write error lost (buffered
+	// packets that never reached w).
+	bufPkts  int
+	filePkts uint64
+	lostPkts uint64
 }
 
-// ngBoundary walks pcapng blocks (total length at offset 4).
-func ngBoundary(buf []byte, n int, _ bool) int {
-	off := 0
+// ngBoundary walks pcapng blocks (total length at offset 4) and counts the
+// Enhanced Packet Blocks among them.
+func ngBoundary(buf []byte, n int, _ bool) (int, int) {
+	off, pkts := 0, 0
 	for off+8 <= len(buf) {
 		l := int(binary.LittleEndian.Uint32(buf[off+4:]))
 		if l < 12 || off+l > n {
 			break
 		}
+		if binary.LittleEndian.Uint32(buf[off:]) == blockEPB {
+			pkts++
+		}
 		off += l
 	}
-	return off
+	return off, pkts
 }
 
 func newBlockWriter(w io.Writer, size int) *blockWriter {
@@ -103,16 +115,20 @@ func newBlockWriter(w io.Writer, size int) *blockWriter {
 	return b
 }
 
-// reserve makes room for a block of n bytes.
-func (b *blockWriter) reserve(n int) {
+// reserve makes room for a block of n bytes. It returns the write error
+// that makes the writer unusable, so that the caller does not buffer a
+// packet that can never reach the file.
+func (b *blockWriter) reserve(n int) error {
 	if len(b.buf)+n > b.size && len(b.buf) > 0 {
 		_ = b.flush()
 	}
+	return b.err
 }
 
 func (b *blockWriter) flush() error {
 	if b.err != nil {
-		b.buf = b.buf[:0]
+		b.lostPkts += uint64(b.bufPkts)
+		b.buf, b.bufPkts = b.buf[:0], 0
 		return b.err
 	}
 	if len(b.buf) == 0 {
@@ -123,29 +139,39 @@ func (b *blockWriter) flush() error {
 		err = io.ErrShortWrite
 	}
 	if err != nil {
+		// Only the complete blocks of a partial write count; on a regular
+		// file the rest is cut off, so the file stays readable (disk full).
+		keep, kept := 0, 0
+		if b.boundary != nil && n > 0 {
+			keep, kept = b.boundary(b.buf, n, b.written == 0)
+		}
 		if b.f != nil && n > 0 {
-			// Keep only the complete blocks of a partial write, so the file
-			// stays readable (disk full).
-			keep := 0
-			if b.boundary != nil {
-				keep = b.boundary(b.buf, n, b.written == 0)
-			}
 			if terr := b.f.Truncate(b.written + int64(keep)); terr == nil {
 				_, _ = b.f.Seek(b.written+int64(keep), io.SeekStart)
 				b.written += int64(keep)
+			} else {
+				kept = 0 // cannot tell which packets are whole
 			}
+		} else {
+			b.written += int64(n)
 		}
+		b.filePkts += uint64(kept)
+		b.lostPkts += uint64(b.bufPkts - kept)
 		b.err = err
-		b.buf = b.buf[:0]
+		b.buf, b.bufPkts = b.buf[:0], 0
 		return err
 	}
 	b.written += int64(n)
-	b.buf = b.buf[:0]
+	b.filePkts += uint64(b.bufPkts)
+	b.buf, b.bufPkts = b.buf[:0], 0
 	if cap(b.buf) > 2*b.size {
 		b.buf = make([]byte, 0, b.size)
 	}
 	return nil
 }
+
+// pending reports whether data is buffered.
+func (b *blockWriter) pending() bool { return len(b.buf) > 0 }
 
 func (b *blockWriter) size64() int64 { return b.written + int64(len(b.buf)) }
 
@@ -289,7 +315,9 @@ func (w *NgWriter) WritePacketData(iface int, ts time.Time, data []byte, wireLen
 	if flags != 0 {
 		n += 12
 	}
-	w.bw.reserve(n)
+	if err := w.bw.reserve(n); err != nil {
+		return err
+	}
 	start := len(w.bw.buf)
 	b := slices.Grow(w.bw.buf, n)[:start+n]
 	e := b[start:]
@@ -314,14 +342,24 @@ func (w *NgWriter) WritePacketData(iface int, ts time.Time, data []byte, wireLen
 	}
 	le.PutUint32(e[o:], uint32(n))
 	w.bw.buf = b
+	w.bw.bufPkts++
 	return nil
 }
 
 // WriteStats writes an Interface Statistics Block for interface iface.
-// Counters are cumulative since the capture started (pcapng semantics):
-// isb_ifrecv = Received, isb_ifdrop = isb_osdrop = Dropped (ring drops in the
-// kernel; dumpcap and Wireshark use ifdrop, capture.md §1.5),
-// isb_filteraccept = Received, isb_usrdeliv = Captured.
+// Counters are cumulative since the capture started (pcapng semantics), each
+// in the option the pcapng draft defines for it:
+//   - isb_ifrecv = isb_filteraccept = Received (Σ tp_packets: the kernel
+//     counts only packets that passed the filter);
+//   - isb_osdrop = Dropped (Σ tp_drops: dropped by the operating system
+//     because the ring was full);
+//   - isb_ifdrop = IfDropped (dropped by the interface or its driver, from
+//     its rx_missed_errors + rx_fifo_errors), only when IfDropKnown;
+//     otherwise the option is omitted;
+//   - isb_usrdeliv = Captured.
+//
+// Files written before this change carried the ring drops in both isb_ifdrop
+// and isb_osdrop (capture/PCAPNG.md says how readers tell them apart).
 func (w *NgWriter) WriteStats(iface int, s InterfaceStats) error {
 	if w.bw.err != nil {
 		return w.bw.err
@@ -329,7 +367,9 @@ func (w *NgWriter) WriteStats(iface int, s InterfaceStats) error {
 	if iface < 0 || iface >= len(w.ifaces) {
 		return fmt.Errorf("capture: pcapng: interface id %d out of range (have %d)", iface, len(w.ifaces))
 	}
-	w.bw.reserve(256)
+	if err := w.bw.reserve(256); err != nil {
+		return err
+	}
 	b := w.bw.buf
 	start := len(b)
 	end := s.End
@@ -348,7 +388,9 @@ func (w *NgWriter) WriteStats(iface int, s InterfaceStats) error {
 	}
 	b = appendOptTS(b, isbEndTime, end)
 	b = appendOptU64(b, isbIfRecv, s.Received)
-	b = appendOptU64(b, isbIfDrop, s.Dropped)
+	if s.IfDropKnown {
+		b = appendOptU64(b, isbIfDrop, s.IfDropped)
+	}
 	b = appendOptU64(b, isbFilterAccept, s.Received)
 	b = appendOptU64(b, isbOSDrop, s.Dropped)
 	b = appendOptU64(b, isbUsrDeliv, s.Captured)
@@ -364,7 +406,9 @@ func (w *NgWriter) WriteCustom(pen uint32, data []byte) error {
 	if w.bw.err != nil {
 		return w.bw.err
 	}
-	w.bw.reserve(16 + pad4(len(data)))
+	if err := w.bw.reserve(16 + pad4(len(data))); err != nil {
+		return err
+	}
 	b := w.bw.buf
 	start := len(b)
 	b = appendU32(b, blockCustom)
@@ -395,6 +439,14 @@ func (w *NgWriter) Size() int64 { return w.bw.size64() }
 
 // Err returns the first write error, if any.
 func (w *NgWriter) Err() error { return w.bw.err }
+
+// Packets returns how many packets reached the underlying writer completely
+// (written) and how many a write error lost (buffered, never written).
+// Packets still buffered count in neither.
+func (w *NgWriter) Packets() (written, lost uint64) { return w.bw.filePkts, w.bw.lostPkts }
+
+// Pending reports whether blocks are buffered and not yet written.
+func (w *NgWriter) Pending() bool { return w.bw.pending() }
 
 func hostOS() string {
 	return osName()

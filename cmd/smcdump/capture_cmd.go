@@ -178,11 +178,16 @@ func plural(n uint64, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// summaryLines are tcpdump's exit lines.
+// summaryLines are tcpdump's exit lines; "dropped by interface" only when
+// nonzero, as tcpdump prints it.
 func summaryLines(captured uint64, t capture.InterfaceStats) string {
-	return plural(captured, "packet captured", "packets captured") + "\n" +
+	s := plural(captured, "packet captured", "packets captured") + "\n" +
 		plural(t.Received, "packet received by filter", "packets received by filter") + "\n" +
 		plural(t.Dropped, "packet dropped by kernel", "packets dropped by kernel") + "\n"
+	if t.IfDropKnown && t.IfDropped > 0 {
+		s += plural(t.IfDropped, "packet dropped by interface", "packets dropped by interface") + "\n"
+	}
+	return s
 }
 
 func isTerminal(w io.Writer) bool {
@@ -260,6 +265,15 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 			return usageErr("%v", err)
 		}
 	}
+	// The first kernel-counter snapshot is taken before the capture starts,
+	// so that it precedes the first packet (capture/PCAPNG.md).
+	var ks *kstatRecorder
+	var firstSnap []byte
+	if o.write != "" && o.format != "pcap" {
+		if ks = newKstatRecorder(o.statsInterval, stderr); ks != nil {
+			firstSnap = ks.snapshot()
+		}
+	}
 	h, err := capture.Open(capture.Config{
 		Interfaces: names,
 		Snaplen:    o.snaplen,
@@ -281,16 +295,18 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 
 	var out *capture.Output
-	var ks *kstatRecorder
 	pr := newPostRotate(o.postRotate, stderr)
 	if o.write != "" {
 		oc, err := o.outputConfig(stdout, h.Interfaces(), h.Stats)
 		if err != nil {
 			return err
 		}
-		ks = newKstatRecorder(o.statsInterval)
+		// A crash (SIGKILL, power loss) loses at most about the last second
+		// of packets instead of the whole write buffer.
+		oc.FlushInterval = capture.DefaultFlushInterval
+		oc.FlushError = func(error) { h.Stop() } // e.g. disk full while no packet arrives
 		if ks != nil {
-			oc.FileOpened = ks.fileOpened
+			oc.Snapshot = ks.boundary
 		}
 		pr.hook(&oc)
 		if out, err = capture.NewOutput(oc); err != nil {
@@ -298,9 +314,10 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		}
 		pr.opened(out)
 		if ks != nil {
-			ks.start(out, stderr)
+			ks.start(out, firstSnap)
 		}
 	}
+	var written, lost uint64 // packets in the files, lost to a write error
 	closeOut := func() error {
 		if ks != nil {
 			ks.stop() // final snapshot before the ISBs
@@ -310,6 +327,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 			return nil
 		}
 		err := out.Close()
+		written, lost = out.Packets()
 		out = nil
 		pr.finished()
 		return err
@@ -396,6 +414,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	var ap analyze.Packet
 	batch := make([]capture.Packet, 512) // one ring block per call
 	var nLocal uint64                    // packets handled; the loop owns it
+	var unwritten uint64                 // read but refused after a write error
 loop:
 	for {
 		want := batch
@@ -422,6 +441,8 @@ loop:
 			if err != nil {
 				if !errors.Is(err, capture.ErrFileLimit) {
 					runErr = err
+					// Read from the ring, never written.
+					unwritten = uint64(n - w)
 				}
 				stop = true
 			}
@@ -472,18 +493,25 @@ loop:
 	if o.write != "" && o.r.verbose > 0 {
 		fmt.Fprintln(stderr)
 	}
+	wasWriting := out != nil
 	cerr := closeOut()
 	st, _ := h.Stats()
 	c := captured.Load()
+	if wasWriting {
+		// Count what reached the files: after a write error ("no space
+		// left on device") the packets still buffered, and the ones read
+		// but refused, never did.
+		c = written
+		lost += unwritten
+	}
 	if runErr == nil {
 		runErr = cerr
 	}
-	if runErr != nil {
-		fmt.Fprint(stderr, summaryLines(c, st.Total()))
-		return runErr
-	}
 	fmt.Fprint(stderr, summaryLines(c, st.Total()))
-	return nil
+	if lost > 0 {
+		fmt.Fprintln(stderr, plural(lost, "packet lost to the write error", "packets lost to the write error"))
+	}
+	return runErr
 }
 
 // rewriteFile implements -r FILE -w OUT [EXPR]: copy the matching frames.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -139,61 +140,66 @@ var kstatCollect = func(ctx context.Context) ([]byte, error) {
 	return s.MarshalJSON()
 }
 
-// kstatRecorder stores kernel-counter snapshots in the output file at the
-// start, every interval, at each rotation and at the end.
+// kstatRecorder stores kernel-counter snapshots in the output file: one taken
+// before the capture starts, one every interval, one at each rotation (it
+// ends the old file and starts the new one, see capture.OutputConfig.Snapshot)
+// and one when the capture stops, so every file's packets lie between its
+// first and its last snapshot.
 type kstatRecorder struct {
 	interval time.Duration
 	out      *capture.Output
 	stderr   io.Writer
 	stopCh   chan struct{}
 	wg       sync.WaitGroup
-	warned   bool
 	mu       sync.Mutex
-	last     []byte // most recent snapshot
+	warned   bool
 }
 
-func newKstatRecorder(interval time.Duration) *kstatRecorder {
+func newKstatRecorder(interval time.Duration, stderr io.Writer) *kstatRecorder {
 	if kstatCollect == nil {
 		return nil
 	}
-	return &kstatRecorder{interval: interval, stopCh: make(chan struct{})}
+	return &kstatRecorder{interval: interval, stderr: stderr, stopCh: make(chan struct{})}
 }
 
 func (k *kstatRecorder) snapshot() []byte {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	b, err := kstatCollect(ctx)
-	if err == nil {
-		k.mu.Lock()
-		k.last = b
-		k.mu.Unlock()
-	}
 	if err != nil {
+		k.mu.Lock()
 		if !k.warned && k.stderr != nil {
 			fmt.Fprintf(k.stderr, "smcdump: kernel counters not stored: %v\n", err)
 			k.warned = true
 		}
+		k.mu.Unlock()
 		return nil
 	}
 	return b
 }
 
-// fileOpened runs with the Output locked, after a rotation: it copies the
-// most recent snapshot into the new file (taking a new one here would stall
-// the capture loop, once per file).
-func (k *kstatRecorder) fileOpened(o *capture.Output, name string) {
-	k.mu.Lock()
-	b := k.last
-	k.mu.Unlock()
-	if b != nil {
-		_ = o.WriteKstatLocked(b)
+// boundary is capture.OutputConfig.Snapshot: a snapshot and the time it was
+// taken (its taken_at, the time the counters start being read).
+func (k *kstatRecorder) boundary() ([]byte, time.Time, bool) {
+	b := k.snapshot()
+	if b == nil {
+		return nil, time.Time{}, false
 	}
+	var s struct {
+		TakenAt time.Time `json:"taken_at"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil || s.TakenAt.IsZero() {
+		return nil, time.Time{}, false
+	}
+	return b, s.TakenAt, true
 }
 
-func (k *kstatRecorder) start(out *capture.Output, stderr io.Writer) {
-	k.out, k.stderr = out, stderr
-	if b := k.snapshot(); b != nil {
-		_ = out.WriteKstat(b)
+// start writes first (the snapshot taken before the capture started) and
+// starts the periodic snapshots.
+func (k *kstatRecorder) start(out *capture.Output, first []byte) {
+	k.out = out
+	if first != nil {
+		_ = out.WriteKstat(first)
 	}
 	if k.interval <= 0 {
 		return
@@ -218,10 +224,14 @@ func (k *kstatRecorder) start(out *capture.Output, stderr io.Writer) {
 	}()
 }
 
-// stop writes the final snapshot; call before the Output is closed.
+// stop writes the final snapshot into the last file (also after the -W
+// limit ended the capture); call before the Output is closed.
 func (k *kstatRecorder) stop() {
 	close(k.stopCh)
 	k.wg.Wait()
+	if k.out == nil {
+		return
+	}
 	if b := k.snapshot(); b != nil {
 		_ = k.out.WriteKstat(b)
 	}

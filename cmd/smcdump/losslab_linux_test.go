@@ -446,7 +446,8 @@ func (v llVerdict) names() []string {
 	return s
 }
 
-// isbDrops is the capture's own drop count from the last ISB.
+// isbDrops is the capture's own drop count (ring drops) from the last ISB:
+// isb_osdrop; isb_ifdrop holds the interface's own drops (capture/PCAPNG.md).
 func (r *llReport) isbDrops(t *testing.T) uint64 {
 	t.Helper()
 	if len(r.Files) != 1 || len(r.Files[0].CaptureStats) == 0 {
@@ -454,10 +455,10 @@ func (r *llReport) isbDrops(t *testing.T) uint64 {
 	}
 	st := r.Files[0].CaptureStats[len(r.Files[0].CaptureStats)-1]
 	switch {
-	case st.IfDrop != nil:
-		return *st.IfDrop
 	case st.OSDrop != nil:
 		return *st.OSDrop
+	case st.IfDrop != nil:
+		return *st.IfDrop
 	}
 	t.Fatalf("ISB without a drop counter: %+v", st)
 	return 0
