@@ -236,6 +236,26 @@ func detect(f field, blk span, old, v uint32, nIfaces int) bool {
 	return f.frames
 }
 
+// exposesEndOfOptions reports whether a captured length made shorter than
+// the truth leaves only zero bytes between the new end of the padded data
+// and the old one: the format reads them as opt_endofopt, a valid block, so
+// the damage cannot show (seen on zero-filled payloads).
+func exposesEndOfOptions(clean []byte, f field, blk span, old, v uint32) bool {
+	if f.name != "captured length" || blk.typ != blockEPB || v >= old {
+		return false
+	}
+	from, to := blk.off+28+int((v+3)&^3), blk.off+28+int((old+3)&^3)
+	if to > len(clean) {
+		return false
+	}
+	for _, b := range clean[from:to] {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // TestDamagedFieldsLab damages every field of the first blocks (pcapng) and
 // records (pcap) of every lab trace, one at a time, with several values,
 // and requires that (1) every packet after the damaged block is still read,
@@ -310,7 +330,7 @@ func TestDamagedFieldsLab(t *testing.T) {
 							if len(probs) > 0 && probs[0].Offset < int64(blk.off) {
 								t.Errorf("%s: first problem %v, before the damaged block at %d", what, probs[0], blk.off)
 							}
-							if detect(f, blk, old, v, nIfaces) && (len(probs) == 0 || probs[0].Offset != int64(blk.off)) {
+							if detect(f, blk, old, v, nIfaces) && !exposesEndOfOptions(clean, f, blk, old, v) && (len(probs) == 0 || probs[0].Offset != int64(blk.off)) {
 								t.Errorf("%s: problems %v, want one at offset %d", what, probs, blk.off)
 							}
 							if regions, _ := fr.Damage(); regions != fr.ProblemCount() {

@@ -611,7 +611,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		// a loss verdict may be stated.
 		out = append(out, Verdict{Kind: KindNotAnalyzed, Confidence: Low,
 			Numbers: numbers(map[string]int64{"streams not sequence-analyzed": int64(unanalyzed), "RcvbufErrors": int64(rcvbuf)}),
-			Text: fmt.Sprintf("loss not judged: none of the %d streams could be sequence-analyzed (datagrams cut by the snaplen or no sequence format); capture again with -s 0", unanalyzed)})
+			Text:    fmt.Sprintf("loss not judged: none of the %d streams could be sequence-analyzed (datagrams cut by the snaplen or no sequence format); capture again with -s 0", unanalyzed)})
 	}
 	if !anyLoss && unanalyzed < len(obs.Streams) {
 		analyzed := len(obs.Streams) - unanalyzed

@@ -3,7 +3,7 @@ package mcast
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
+	"github.com/smcdump/smcdump/internal/publicdata"
 	"path/filepath"
 	"testing"
 
@@ -13,7 +13,7 @@ import (
 // TestWriteFuzzSeeds rewrites this package's checked-in seed corpora
 // (testdata/fuzz/FuzzX/seed-*): real UDP payloads from the public sample
 // captures (RTP carrying MPEG-TS, plain MPEG-TS over UDP and IPv6;
-// ../shared/testdata/public beside the repository, or $SMCDUMP_PUBLIC) and
+// ../shared/testdata/public beside the repository, or $SMCDUMP_PUBLIC_DATA) and
 // the lab traces (RoCEv2), cut short so executions stay fast, plus the
 // real RTP sequence numbers as FuzzTracker input. Formats no public capture
 // carries (mtools, MoldUDP64, MDP3) also get payloads built from their
@@ -24,13 +24,10 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	if !fuzzseed.Enabled() {
 		t.Skip("set SMCDUMP_FUZZ_SEEDS=1 to rewrite the seed corpora")
 	}
-	pub := publicDir
-	if d := os.Getenv("SMCDUMP_PUBLIC"); d != "" {
-		pub = d
-	}
+	pub := publicdata.Require(t)
 	pubFiles := fuzzseed.Glob(filepath.Join(pub, "*.pcap"), filepath.Join(pub, "*.pcapng"))
 	if len(pubFiles) == 0 {
-		t.Fatalf("public sample captures not found in %s (set SMCDUMP_PUBLIC)", pub)
+		t.Fatalf("public sample captures not found in %s (set SMCDUMP_PUBLIC_DATA)", pub)
 	}
 	type payload struct {
 		label string
