@@ -94,23 +94,7 @@ func (g *aggregate) add(c *Conn) {
 	if c.SMC != nil && c.Outcome == OutcomeSMC {
 		g.variants[c.SMC.Variant]++
 	}
-	// What each side's kernel counts (smc-protocol.md 7.4), for correlation.
-	switch {
-	case c.Outcome == OutcomeHandshakeError:
-		g.obs.HandshakeErrors++
-	case c.Reason == ReasonPeerNoSMC:
-		addSide(g.obs.FallbacksByCode, 0x03010000, "client")
-	case c.Decline != nil:
-		if code, err := smcproto.ParseCode(c.Decline.Code); err == nil {
-			other := "server"
-			if c.Decline.By == "server" {
-				other = "client"
-			}
-			addSide(g.obs.Declines, uint32(code), c.Decline.By)
-			addSide(g.obs.FallbacksByCode, uint32(code), c.Decline.By)
-			addSide(g.obs.FallbacksByCode, 0x05000000, other)
-		}
-	}
+	ObserveSMC(&g.obs, c)
 	if c.Outcome == OutcomeFallback || c.Outcome == OutcomeHandshakeError {
 		k := fbKey{o: c.Outcome, reason: c.Reason}
 		fg := FallbackGroup{Outcome: c.Outcome, Reason: c.Reason}
@@ -154,6 +138,31 @@ func (g *aggregate) add(c *Conn) {
 	}
 	roll(g.services, c.Server.String())
 	roll(g.peers, c.Client.Addr().String()+" → "+c.Server.Addr().String())
+}
+
+// ObserveSMC adds what each side's kernel counts for the finished
+// connection c (smc-protocol.md 7.4) to obs, for correlation with the
+// kernel's SMC counters (correlate.SMC): the analysis of files and the live
+// monitor (analyze/monitor, per stats interval) count the same way. The maps
+// of obs must be allocated; obs.Window is left to the caller.
+func ObserveSMC(obs *correlate.SMCObserved, c *Conn) {
+	switch {
+	case c.Outcome == OutcomeNotSMC:
+	case c.Outcome == OutcomeHandshakeError:
+		obs.HandshakeErrors++
+	case c.Reason == ReasonPeerNoSMC:
+		addSide(obs.FallbacksByCode, 0x03010000, "client")
+	case c.Decline != nil:
+		if code, err := smcproto.ParseCode(c.Decline.Code); err == nil {
+			other := "server"
+			if c.Decline.By == "server" {
+				other = "client"
+			}
+			addSide(obs.Declines, uint32(code), c.Decline.By)
+			addSide(obs.FallbacksByCode, uint32(code), c.Decline.By)
+			addSide(obs.FallbacksByCode, 0x05000000, other)
+		}
+	}
 }
 
 // fallbackGroups returns the groups, largest first, listing the IDs of the

@@ -47,6 +47,17 @@ type Config struct {
 	// Custom, when set, receives every pcapng custom block (kernel counter
 	// snapshots).
 	Custom func(file int, cb CustomBlock)
+	// OnConnection, when set, is called with every connection as the
+	// analysis finishes it (its verdict is then final: the same one the
+	// report lists): plain TCP connections too. It must not keep c.
+	OnConnection func(c *Conn)
+	// OnHandshake, when set, is called with a connection's verdict as soon
+	// as its SMC handshake has resolved (Confirm or Decline seen both ways,
+	// or a SYN-ACK without the SMC option), as if the capture ended then:
+	// normally the final verdict, reached before the connection ends. It
+	// must not keep c. Connections that end unresolved only reach
+	// OnConnection.
+	OnHandshake func(c *Conn)
 }
 
 // Report is the result of analyzing one or more capture files.
@@ -189,6 +200,9 @@ type Analyzer struct {
 	multi        bool // several files: evidence names the file
 	embedded     []*kstat.Snapshot
 	embeddedErrs []string
+
+	liveIdx       int // report.Files entry of the frames fed with Feed (live.go)
+	liveUndecoded map[string]int
 }
 
 // NewAnalyzer returns an analyzer.
@@ -201,6 +215,10 @@ func NewAnalyzer(cfg Config) *Analyzer {
 		t.keep = DefaultMaxConnections
 	}
 	t.onDone = a.agg.add
+	t.onResolved = cfg.OnHandshake
+	if cfg.OnConnection != nil {
+		t.onDone = func(c *Conn) { a.agg.add(c); cfg.OnConnection(c) }
+	}
 	if !cfg.NoUDP {
 		a.mc = mcast.NewTracker(cfg.Multicast)
 	}

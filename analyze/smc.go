@@ -48,6 +48,7 @@ type tcpConn struct {
 	hs                  [2]halfStream
 	consumed            [2]int
 	dirDone             [2]bool
+	early               bool    // onResolved called
 	waitingTrunc        [2]bool // parser needs bytes the snaplen cut
 	midstream           [2]bool // data seen without a known stream start
 	events              []clcEvent
@@ -126,6 +127,9 @@ type Tracker struct {
 	dropped     int                   // finished SMC-related connections not kept
 	onDone      func(*Conn)
 	noHandshake int // connections without handshake and without SMC sign
+	// onResolved, when set, gets the verdict of a connection as soon as its
+	// SMC handshake has resolved (live.go), before the connection ends.
+	onResolved func(*Conn)
 }
 
 // NewTracker returns an empty tracker.
@@ -252,6 +256,10 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 	}
 	if f.payloadLen > 0 {
 		t.payload(c, f, dir, frameNo, ts)
+	}
+	if t.onResolved != nil && !c.early && c.smcAttempt && (c.resolved() || c.synAckSeen && !c.synAckOpt) {
+		c.early = true
+		t.onResolved(provisional(c, t.lastTime))
 	}
 	// A connection that is over (RST, or FIN from both sides) is finished
 	// by the next sweep once it has been quiet for closeLinger, so late

@@ -90,6 +90,9 @@ type seqSpace struct {
 	pts          []plotPt // decimated (time, seq) samples when p.plot
 	ptStride     uint64
 	ptCount      uint64
+	// live cursor (Tracker.Live): gaps already handed out
+	liveListed int
+	liveGaps   uint64
 }
 
 type plotPt struct {
