@@ -85,6 +85,7 @@ type Engine struct {
 	capNames         []string
 
 	streams map[streamID]*streamState
+	export  map[exportKey]*exportEntry
 	pending map[connID]*ConnEvent // verdicts reported at handshake resolution, connection still open
 	m       *metrics
 	mu      sync.Mutex // guards what the metrics collector reads
@@ -98,11 +99,11 @@ type streamID struct {
 }
 
 type streamState struct {
-	live     mcast.LiveStream // counters as of the last look (NewGaps unused)
-	ivPkts   uint64           // at the start of the interval
-	ivLost   uint64
-	exported bool
-	seen     bool // seen at the last look
+	live   mcast.LiveStream // counters as of the last look (NewGaps unused)
+	ivPkts uint64           // at the start of the interval
+	ivLost uint64
+	export *exportEntry // its metric series, nil when not exported
+	seen   bool         // seen at the last look
 }
 
 // New returns an engine.
@@ -122,7 +123,7 @@ func New(cfg Config) *Engine {
 	if cfg.MaxExportedServers <= 0 {
 		cfg.MaxExportedServers = DefaultMaxExportedServers
 	}
-	e := &Engine{cfg: cfg, streams: map[streamID]*streamState{}, pending: map[connID]*ConnEvent{}}
+	e := &Engine{cfg: cfg, streams: map[streamID]*streamState{}, pending: map[connID]*ConnEvent{}, export: map[exportKey]*exportEntry{}}
 	e.m = newMetrics(e)
 	ac := cfg.Analyze
 	ac.MaxConnections = 1 // the engine reports connections as they finish
@@ -216,7 +217,7 @@ func (e *Engine) look() {
 		id := streamID{ls.Src, ls.Dst, ls.VLAN, ls.Interface}
 		st := e.streams[id]
 		if st == nil {
-			st = &streamState{exported: e.exportedStreams() < e.cfg.MaxExportedStreams}
+			st = &streamState{export: e.exportSlot(ls.Src.Addr(), ls.Dst, ls.Last)}
 			e.streams[id] = st
 			e.emit(&Event{Time: ls.First, Type: EventStreamStart, Stream: streamEvent(ls, nil)})
 		}
@@ -235,14 +236,52 @@ func (e *Engine) look() {
 
 }
 
-func (e *Engine) exportedStreams() int {
-	n := 0
-	for _, st := range e.streams {
-		if st.exported {
-			n++
+// exportKey names a stream's metric series (labels src, group, port).
+type exportKey struct {
+	src netip.Addr
+	dst netip.AddrPort
+}
+
+// exportEntry is one stream's metric series: the counts of its stopped
+// lifetimes (base) plus those of its live streams, so the counters never go
+// back when a stream stops and comes back.
+type exportEntry struct {
+	base     [5]uint64 // received, lost, duplicated, reordered, gaps
+	live     int       // live streams counted into it
+	lastSeen time.Time
+}
+
+// exportSlot returns the series of a new stream: its existing one, a free
+// one, or the one of the longest-stopped stream when all
+// MaxExportedStreams are taken (that stream's series ends); nil when every
+// series belongs to a live stream.
+func (e *Engine) exportSlot(src netip.Addr, dst netip.AddrPort, now time.Time) *exportEntry {
+	k := exportKey{src, dst}
+	x := e.export[k]
+	if x == nil {
+		if len(e.export) >= e.cfg.MaxExportedStreams {
+			var old exportKey
+			var oldX *exportEntry
+			for k2, x2 := range e.export {
+				if x2.live == 0 && (oldX == nil || x2.lastSeen.Before(oldX.lastSeen)) {
+					old, oldX = k2, x2
+				}
+			}
+			if oldX == nil {
+				return nil
+			}
+			delete(e.export, old)
 		}
+		x = &exportEntry{}
+		e.export[k] = x
 	}
-	return n
+	x.live++
+	x.lastSeen = now
+	return x
+}
+
+func liveCounts(l *mcast.LiveStream) [5]uint64 {
+	return [5]uint64{l.Packets, l.Lost, l.Dups, l.Reordered, l.Gaps}
 }
 
 // addStreamTotals adds what a stream gained since the previous look to the
@@ -286,6 +325,14 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 		e.emit(&Event{Time: newGaps[i].End, Type: EventGap, Gap: gapEvent(src, dst, &newGaps[i])})
 	}
 	e.addStreamTotals(&st.live, &fin)
+	if x := st.export; x != nil {
+		c := liveCounts(&fin)
+		for i := range c {
+			x.base[i] += c[i]
+		}
+		x.live--
+		x.lastSeen = fin.Last
+	}
 	e.emit(&Event{Time: s.Last, Type: EventStreamStop, Stream: streamEvent(&fin, &s)})
 	delete(e.streams, id)
 }

@@ -135,7 +135,7 @@ var (
 		prometheus.NewDesc("smcdump_udp_gaps_total", "Sequence gaps of all UDP streams.", nil, nil),
 	}
 	dStreams      = prometheus.NewDesc("smcdump_udp_streams", "UDP streams tracked now.", nil, nil)
-	dUnexported   = prometheus.NewDesc("smcdump_udp_streams_unexported", "Tracked UDP streams without their own series (beyond --max-exported-streams).", nil, nil)
+	dUnexported   = prometheus.NewDesc("smcdump_udp_streams_unexported", "Tracked UDP streams without their own series (--max-exported-streams series, all held by live streams).", nil, nil)
 	dUntracked    = prometheus.NewDesc("smcdump_udp_untracked_datagrams_total", "Datagrams of new streams not tracked because --max-streams were tracked.", nil, nil)
 	dOpenConns    = prometheus.NewDesc("smcdump_tcp_open_connections", "TCP connections being followed now.", nil, nil)
 	dCapRecv      = prometheus.NewDesc("smcdump_capture_received_packets_total", "Packets that passed the capture filter (tp_packets).", []string{"interface"}, nil)
@@ -185,17 +185,27 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, lv...)
 	}
 	unexported := 0
-	for id, st := range e.streams {
-		if !st.exported {
+	sums := make(map[*exportEntry][5]uint64, len(e.export))
+	for _, x := range e.export {
+		sums[x] = x.base
+	}
+	for _, st := range e.streams {
+		if st.export == nil {
 			unexported++
 			continue
 		}
-		lv := []string{id.src.Addr().String(), id.dst.Addr().String(), strconv.Itoa(int(id.dst.Port()))}
-		counter(dStreamRecv, st.live.Packets, lv...)
-		counter(dStreamLost, st.live.Lost, lv...)
-		counter(dStreamDup, st.live.Dups, lv...)
-		counter(dStreamReord, st.live.Reordered, lv...)
-		counter(dStreamGaps, st.live.Gaps, lv...)
+		v, c := sums[st.export], liveCounts(&st.live)
+		for i := range v {
+			v[i] += c[i]
+		}
+		sums[st.export] = v
+	}
+	for k, x := range e.export {
+		lv := []string{k.src.String(), k.dst.Addr().String(), strconv.Itoa(int(k.dst.Port()))}
+		v := sums[x]
+		for i, d := range []*prometheus.Desc{dStreamRecv, dStreamLost, dStreamDup, dStreamReord, dStreamGaps} {
+			counter(d, v[i], lv...)
+		}
 	}
 	for i, d := range dAll {
 		counter(d, m.udpAll[i])
