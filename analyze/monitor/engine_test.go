@@ -39,6 +39,13 @@ func runEngine(t *testing.T, path string) []*Event {
 	t.Helper()
 	var evs []*Event
 	e := New(Config{Emit: func(ev *Event) { c := *ev; evs = append(evs, &c) }})
+	runEngineWith(t, e, path)
+	return evs
+}
+
+// runEngineWith feeds path through e and closes it.
+func runEngineWith(t *testing.T, e *Engine, path string) *Engine {
+	t.Helper()
 	fr, err := analyze.OpenFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +74,7 @@ func runEngine(t *testing.T, path string) []*Event {
 		e.Packet(&q)
 	}
 	e.Close()
-	return evs
+	return e
 }
 
 func connKey(client, server string, o analyze.Outcome, reason, code string) string {
