@@ -82,6 +82,9 @@ func (a *Analyzer) DropTotals() {
 		a.tracker.onDone = a.agg.add
 	}
 	clear(a.liveUndecoded)
+	// RoCE frames only add link details to the listed connections, which a
+	// live analysis does not list: forget the queue pairs seen so far.
+	a.tracker.roce = newRoCETracker()
 }
 
 // Shed finishes the least recently active connections until at most keep

@@ -27,7 +27,9 @@ NS=smcsoak$$
 VA=sk$$a
 VB=sk$$b
 PID=
+RP=
 cleanup() {
+	if [ -n "$RP" ]; then kill "$RP" 2>/dev/null || true; fi
 	if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
 	ip link del "$VA" 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
