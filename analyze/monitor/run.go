@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -74,15 +75,14 @@ func Run(ctx context.Context, rc RunConfig) error {
 	}
 	e := New(ec)
 
-	warned := false
+	var warned atomic.Bool
 	snapshot := func() *kstat.Snapshot {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		s, err := collect(cctx)
 		if err != nil {
-			if !warned {
+			if !warned.Swap(true) {
 				fmt.Fprintf(rc.Stderr, "smcdump: kernel counters not collected: %v\n", err)
-				warned = true
 			}
 			return nil
 		}
