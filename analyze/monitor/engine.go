@@ -341,6 +341,11 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 // has resolved: the verdict is reported now, while the connection goes on.
 func (e *Engine) onHandshake(c *analyze.Conn) {
 	ce := connEvent(c)
+	if len(e.pending) >= 2*e.cfg.MaxConnections {
+		// cannot happen while every resolved connection is finished
+		// through onConnection under the same roles; a bound regardless
+		clear(e.pending)
+	}
 	e.pending[connID{c.Client, c.Server}] = ce
 	e.handshakeSeen(c, ce)
 }
@@ -368,7 +373,12 @@ func (e *Engine) onConnection(c *analyze.Conn) {
 	}
 	id := connID{c.Client, c.Server}
 	ce := connEvent(c)
-	if early, ok := e.pending[id]; ok {
+	early, ok := e.pending[id]
+	if !ok { // roles guessed differently at the end
+		id = connID{c.Server, c.Client}
+		early, ok = e.pending[id]
+	}
+	if ok {
 		delete(e.pending, id)
 		if early.Outcome != ce.Outcome || early.Reason != ce.Reason || early.Code != ce.Code || early.By != ce.By {
 			ce.Revised = true
