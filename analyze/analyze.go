@@ -11,21 +11,25 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 type timeT = time.Time
 
 // FrameFilter decides whether a frame takes part in the analysis (a compiled
 // pcap-filter expression run on the BPF VM, see capture/bpffilter).
+// The filter compiles its program per link type (bpffilter.Expr); an error
+// is the one compiling the program for the packet's link type.
 type FrameFilter interface {
-	Match(data []byte, wireLen int) bool
+	Match(p *pcapfile.Packet) (bool, error)
 }
 
 // Config controls an analysis run.
 type Config struct {
-	// NewFilter, when set, builds the frame filter for a link type. It is
-	// called once per link type seen.
-	NewFilter func(lt LinkType) (FrameFilter, error)
+	// Filter, when set, selects the frames that take part in the analysis.
+	Filter FrameFilter
+	// Stdin is read for the path "-" (nil: "-" is an error).
+	Stdin io.Reader
 	// All keeps plain TCP connections (no SMC option on the SYN) in the
 	// per-connection results; by default they are only counted.
 	All bool
@@ -43,10 +47,10 @@ type Config struct {
 	Snapshots []*kstat.Snapshot
 	// CaptureStats, when set, receives every pcapng Interface Statistics
 	// Block as it is read.
-	CaptureStats func(file int, st InterfaceStats)
+	CaptureStats func(file int, st pcapfile.InterfaceStats)
 	// Custom, when set, receives every pcapng custom block (kernel counter
 	// snapshots).
-	Custom func(file int, cb CustomBlock)
+	Custom func(file int, cb pcapfile.CustomBlock)
 }
 
 // Report is the result of analyzing one or more capture files.
@@ -70,19 +74,19 @@ const SchemaVersion = "smcdump.analyze/v1"
 
 // FileInfo describes one input file.
 type FileInfo struct {
-	Path         string           `json:"path"`
-	Format       string           `json:"format"`
-	Packets      int              `json:"packets"`
-	First        *time.Time       `json:"first,omitempty"`
-	Last         *time.Time       `json:"last,omitempty"`
-	Interfaces   []Interface      `json:"interfaces"`
-	Undecoded    []Count          `json:"undecoded,omitempty"`
-	Truncated    int              `json:"truncated_frames"`
-	Filtered     int              `json:"filtered_out,omitempty"`
-	Problems     []Problem        `json:"problems,omitempty"`
-	ProblemCount int              `json:"problem_count"`
-	CaptureStats []InterfaceStats `json:"capture_stats,omitempty"`
-	Error        string           `json:"error,omitempty"`
+	Path         string                    `json:"path"`
+	Format       string                    `json:"format"`
+	Packets      int                       `json:"packets"`
+	First        *time.Time                `json:"first,omitempty"`
+	Last         *time.Time                `json:"last,omitempty"`
+	Interfaces   []pcapfile.Interface      `json:"interfaces"`
+	Undecoded    []Count                   `json:"undecoded,omitempty"`
+	Truncated    int                       `json:"truncated_frames"`
+	Filtered     int                       `json:"filtered_out,omitempty"`
+	Problems     []pcapfile.Problem        `json:"problems,omitempty"`
+	ProblemCount int                       `json:"problem_count"`
+	CaptureStats []pcapfile.InterfaceStats `json:"capture_stats,omitempty"`
+	Error        string                    `json:"error,omitempty"`
 	// DamagedRegions counts the damaged places in the file (one per
 	// problem) and SkippedBytes the bytes not read as packets because of
 	// them; the rest of the file is analyzed.
@@ -162,7 +166,6 @@ type Analyzer struct {
 	dg      mcast.Datagram
 	tracker *Tracker
 	f       frame
-	filters map[LinkType]FrameFilter
 	report  Report
 	udpN    int
 
@@ -174,10 +177,10 @@ type Analyzer struct {
 	// maps the current file's interface indexes to it.
 	ifGlobal map[ifKey]int
 	ifFile   []int
-	ifTaken  map[int]bool // interface numbers given out
-	ifUsed   map[int]bool // numbers the current file's interfaces use
-	ifNext   int          // lowest number that may be free
-	fr       *FileReader  // file being read (nil when frames are fed directly)
+	ifTaken  map[int]bool         // interface numbers given out
+	ifUsed   map[int]bool         // numbers the current file's interfaces use
+	ifNext   int                  // lowest number that may be free
+	fr       *pcapfile.FileReader // file being read (nil when frames are fed directly)
 	// frameBase numbers the UDP analysis' frames across files: with several
 	// files, frame numbers continue from the previous file's last frame (as
 	// in the files concatenated with mergecap -a), so a stream or gap that
@@ -195,7 +198,7 @@ type Analyzer struct {
 func NewAnalyzer(cfg Config) *Analyzer {
 	t := NewTracker()
 	t.All = cfg.All
-	a := &Analyzer{cfg: cfg, tracker: t, filters: map[LinkType]FrameFilter{}, report: Report{Schema: SchemaVersion}, agg: newAggregate(), frags: newReassembler()}
+	a := &Analyzer{cfg: cfg, tracker: t, report: Report{Schema: SchemaVersion}, agg: newAggregate(), frags: newReassembler()}
 	t.keep = cfg.MaxConnections
 	if t.keep == 0 {
 		t.keep = DefaultMaxConnections
@@ -211,7 +214,7 @@ func NewAnalyzer(cfg Config) *Analyzer {
 // the file (not a capture, unreadable) are returned; defects inside the file
 // are recorded in the report and reading continues.
 func (a *Analyzer) AnalyzeFile(ctx context.Context, path string) error {
-	fr, err := OpenFile(path)
+	fr, err := pcapfile.OpenFile(path, a.cfg.Stdin)
 	if err != nil {
 		return err
 	}
@@ -220,7 +223,7 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, path string) error {
 }
 
 // AnalyzeReader reads all frames of fr.
-func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReader) error {
+func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.FileReader) error {
 	fileIdx := len(a.report.Files)
 	a.report.Files = append(a.report.Files, FileInfo{Path: name, Format: fr.Format()})
 	fi := &a.report.Files[fileIdx]
@@ -228,12 +231,12 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 	clear(a.ifUsed)
 	a.fr = fr
 	defer func() { a.fr = nil }()
-	fr.OnStats = func(st InterfaceStats) {
+	fr.OnStats = func(st pcapfile.InterfaceStats) {
 		if a.mc != nil {
 			// pcapng counters are cumulative from the start of the capture;
 			// File lets the tracker continue them across rotated files
 			// (writers that restart them per file are detected there).
-			cd := mcast.CaptureDrop{Time: st.Time, Interface: a.globalIf(fr, st.Interface), Cumulative: true, File: fileIdx}
+			cd := mcast.CaptureDrop{Time: st.Time, Interface: a.globalIf(fr.Interfaces(), st.Interface), Cumulative: true, File: fileIdx}
 			if st.Start != nil {
 				cd.Start = *st.Start
 			}
@@ -244,7 +247,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 			a.cfg.CaptureStats(fileIdx, st)
 		}
 	}
-	fr.OnCustom = func(cb CustomBlock) {
+	fr.OnCustom = func(cb pcapfile.CustomBlock) {
 		if s, ok, err := decodeEmbeddedSnapshot(cb); ok {
 			if err != nil {
 				a.embeddedErrs = append(a.embeddedErrs, fmt.Sprintf("%s: kernel counter block at offset %d: %v", name, cb.Offset, err))
@@ -267,7 +270,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 				break
 			}
 		}
-		var p *Packet
+		var p *pcapfile.Packet
 		p, err = fr.Next()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
@@ -282,16 +285,12 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 			fi.First = timep(ts)
 		}
 		fi.Last = timep(ts)
-		if a.cfg.NewFilter != nil {
-			flt, ok := a.filters[p.LinkType]
-			if !ok {
-				flt, err = a.cfg.NewFilter(p.LinkType)
-				if err != nil {
-					return fmt.Errorf("filter for link type %s: %w", p.LinkType, err)
-				}
-				a.filters[p.LinkType] = flt
+		if a.cfg.Filter != nil {
+			ok, err := a.cfg.Filter.Match(p)
+			if err != nil {
+				return fmt.Errorf("filter for link type %s: %w", p.LinkType, err)
 			}
-			if flt != nil && !flt.Match(p.Data, p.Info.Length) {
+			if !ok {
 				fi.Filtered++
 				continue
 			}
@@ -316,7 +315,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 type ifKey struct {
 	name  string
 	index int // -1 when named
-	lt    LinkType
+	lt    pcapfile.LinkType
 }
 
 // globalIf returns the stream-key interface number of the current file's
@@ -324,17 +323,17 @@ type ifKey struct {
 // type in an earlier file (same index and link type when unnamed), else a
 // new number (idx itself when free, so a single file keeps its indexes). Two
 // interfaces of one file never share a number. Amortised O(1) per call.
-func (a *Analyzer) globalIf(fr *FileReader, idx int) int {
+func (a *Analyzer) globalIf(ifs []pcapfile.Interface, idx int) int {
 	if idx >= 0 && idx < len(a.ifFile) && a.ifFile[idx] >= 0 {
 		return a.ifFile[idx]
 	}
-	if fr == nil || idx < 0 || idx >= len(fr.Interfaces()) {
+	if idx < 0 || idx >= len(ifs) {
 		return idx // frames fed directly, or not an interface of the file
 	}
 	if a.ifGlobal == nil {
 		a.ifGlobal, a.ifTaken, a.ifUsed = map[ifKey]int{}, map[int]bool{}, map[int]bool{}
 	}
-	ifc := fr.Interfaces()[idx]
+	ifc := ifs[idx]
 	k := ifKey{index: idx, lt: ifc.LinkType}
 	if ifc.Name != "" {
 		k.name, k.index = ifc.Name, -1
@@ -361,7 +360,7 @@ func (a *Analyzer) globalIf(fr *FileReader, idx int) int {
 	return g
 }
 
-func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, fileIdx int) {
+func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *pcapfile.Packet, fileIdx int) {
 	f := &a.f
 	decodeFrame(p.LinkType, p.Data, f)
 	ts := p.Info.Timestamp
@@ -418,7 +417,7 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 			*d = mcast.Datagram{
 				Frame: a.frameBase + p.Frame, Time: ts,
 				Src: f.srcAddrPort(), Dst: f.dstAddrPort(),
-				Interface: a.globalIf(a.fr, p.Info.InterfaceIndex),
+				Interface: a.globalIf(ifacesOf(a.fr), p.Info.InterfaceIndex),
 				Payload:   f.payload, Length: f.payloadLen,
 				Truncated: f.truncatedPayload() || fragTrunc,
 			}
@@ -522,4 +521,12 @@ func sortCounts(c []Count) {
 		}
 		return c[i].Name < c[j].Name
 	})
+}
+
+// ifacesOf returns the interfaces of fr (nil for frames fed directly).
+func ifacesOf(fr *pcapfile.FileReader) []pcapfile.Interface {
+	if fr == nil {
+		return nil
+	}
+	return fr.Interfaces()
 }

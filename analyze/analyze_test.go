@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/synth"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 func TestHalfStreamReassembly(t *testing.T) {
@@ -83,7 +84,7 @@ func FuzzDecodeFrame(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, lt uint32, b []byte) {
 		var fr frame
-		decodeFrame(LinkType(lt%300), b, &fr)
+		decodeFrame(pcapfile.LinkType(lt%300), b, &fr)
 		if fr.status == decOK && len(fr.payload) > fr.payloadLen && fr.payloadLen >= 0 {
 			t.Fatalf("payload %d bytes > wire length %d", len(fr.payload), fr.payloadLen)
 		}
@@ -148,11 +149,14 @@ func TestRunOnMissingAndGoodFiles(t *testing.T) {
 }
 
 func BenchmarkAnalyzeSMC(b *testing.B) {
-	data := synthFile(b, "smcr-v2-link.pcapng")
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "synthetic", "smcr-v2-link.pcapng"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for i := 0; i < b.N; i++ {
-		fr, _ := NewFileReader(bytes.NewReader(data))
+		fr, _ := pcapfile.NewFileReader(bytes.NewReader(data))
 		a := NewAnalyzer(Config{})
 		a.AnalyzeReader(context.Background(), "x", fr)
 		a.Finish()
@@ -163,7 +167,7 @@ func BenchmarkAnalyzeSMC(b *testing.B) {
 // -C/-G rotation) is one connection; stages and evidence follow packet
 // order across files, and evidence names the file of each frame.
 func TestRotatedFiles(t *testing.T) {
-	fr, err := OpenFile("../testdata/synthetic/decline-after-confirm.pcapng")
+	fr, err := pcapfile.OpenFile("../testdata/synthetic/decline-after-confirm.pcapng", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +302,7 @@ func TestUDPFragmentReassembly(t *testing.T) {
 			}
 		}
 	}
-	fr, err := NewFileReader(bytes.NewReader(buf.Bytes()))
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +360,7 @@ func FuzzAnalyzer(f *testing.F) {
 				l = len(b)
 			}
 			ts = ts.Add(time.Duration(l) * time.Millisecond)
-			p := &Packet{Frame: n, LinkType: LinkTypeEthernet, Data: b[:l], Info: CaptureInfo{Timestamp: ts, CaptureLength: l, Length: l}}
+			p := &pcapfile.Packet{Frame: n, LinkType: pcapfile.LinkTypeEthernet, Data: b[:l], Info: pcapfile.CaptureInfo{Timestamp: ts, CaptureLength: l, Length: l}}
 			a.frame(fi, und, p, 0)
 			b = b[l:]
 		}

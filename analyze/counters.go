@@ -11,6 +11,7 @@ import (
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // Kernel counter snapshots and correlation (issue: "where the loss
@@ -43,7 +44,7 @@ type SnapshotInfo struct {
 
 // decodeEmbeddedSnapshot parses a custom block written by smcdump capture;
 // ok is false for other custom blocks.
-func decodeEmbeddedSnapshot(cb CustomBlock) (*kstat.Snapshot, bool, error) {
+func decodeEmbeddedSnapshot(cb pcapfile.CustomBlock) (*kstat.Snapshot, bool, error) {
 	if cb.PEN != kstatPEN || !bytes.HasPrefix(cb.Data, []byte(kstatTag)) {
 		return nil, false, nil
 	}
@@ -150,7 +151,7 @@ func (a *Analyzer) correlateCounters(r *Report) {
 // When both are present, smcdump's isb_ifdrop is what the interface or its
 // driver dropped (rx_missed + rx_fifo): those packets never reached the host,
 // so the receiving applications lost them too; they are not capture drops.
-func ringDrops(st InterfaceStats) (ifdrop, osdrop uint64) {
+func ringDrops(st pcapfile.InterfaceStats) (ifdrop, osdrop uint64) {
 	switch {
 	case st.OSDrop != nil:
 		return 0, *st.OSDrop

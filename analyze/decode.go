@@ -3,6 +3,8 @@ package analyze
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // Zero-copy frame decoding: the views below point into the captured bytes
@@ -91,12 +93,12 @@ func (f *frame) reset() {
 }
 
 // decodeFrame fills f from data of link type lt.
-func decodeFrame(lt LinkType, data []byte, f *frame) {
+func decodeFrame(lt pcapfile.LinkType, data []byte, f *frame) {
 	f.reset()
 	var et uint16
 	var rest []byte
 	switch lt {
-	case LinkTypeEthernet:
+	case pcapfile.LinkTypeEthernet:
 		if len(data) < 14 {
 			f.status, f.reason = decTruncated, "ethernet header"
 			return
@@ -111,7 +113,7 @@ func decodeFrame(lt LinkType, data []byte, f *frame) {
 			f.status, f.reason = decUnsupported, "802.3/LLC frame"
 			return
 		}
-	case LinkTypeLinuxSLL:
+	case pcapfile.LinkTypeLinuxSLL:
 		if len(data) < 16 {
 			f.status, f.reason = decTruncated, "SLL header"
 			return
@@ -123,7 +125,7 @@ func decodeFrame(lt LinkType, data []byte, f *frame) {
 		}
 		et = binary.BigEndian.Uint16(data[14:])
 		rest = data[16:]
-	case LinkTypeLinuxSLL2:
+	case pcapfile.LinkTypeLinuxSLL2:
 		if len(data) < 20 {
 			f.status, f.reason = decTruncated, "SLL2 header"
 			return
@@ -135,13 +137,13 @@ func decodeFrame(lt LinkType, data []byte, f *frame) {
 			copy(f.srcMAC[:], data[12:18])
 		}
 		rest = data[20:]
-	case LinkTypeNull, LinkTypeLoop:
+	case pcapfile.LinkTypeNull, pcapfile.LinkTypeLoop:
 		if len(data) < 4 {
 			f.status, f.reason = decTruncated, "loopback header"
 			return
 		}
 		af := binary.LittleEndian.Uint32(data)
-		if lt == LinkTypeLoop || af > 0xffff {
+		if lt == pcapfile.LinkTypeLoop || af > 0xffff {
 			af = binary.BigEndian.Uint32(data)
 		}
 		rest = data[4:]
@@ -154,7 +156,7 @@ func decodeFrame(lt LinkType, data []byte, f *frame) {
 			f.status, f.reason = decUnsupported, "loopback address family"
 			return
 		}
-	case LinkTypeRaw, 12, 14, LinkTypeIPv4, LinkTypeIPv6:
+	case pcapfile.LinkTypeRaw, 12, 14, pcapfile.LinkTypeIPv4, pcapfile.LinkTypeIPv6:
 		if len(data) < 1 {
 			f.status, f.reason = decTruncated, "raw IP"
 			return

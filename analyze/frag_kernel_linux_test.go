@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/synth"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // TestReassemblyMatchesKernel checks the reassembler's rules (frag.go)
@@ -146,7 +147,7 @@ func analyzerDelivers(dgs [][][]byte) (string, int) {
 		for _, ip := range d {
 			fr := append([]byte{0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 8, 0}, ip...)
 			var f frame
-			decodeFrame(LinkTypeEthernet, fr, &f)
+			decodeFrame(pcapfile.LinkTypeEthernet, fr, &f)
 			ts = ts.Add(100 * time.Microsecond)
 			if f.status != decOK || !f.fragment {
 				continue

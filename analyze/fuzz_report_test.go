@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/synth"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // The fuzz targets of the analyzer's outputs (FuzzAnalyzer, FuzzPrinter,
@@ -129,7 +130,7 @@ func FuzzPrinter(f *testing.F) {
 		ts := synth.Start
 		for n, fr := range fuzzFrames(b) {
 			ts = ts.Add(time.Millisecond)
-			pkt := &Packet{Frame: n + 1, LinkType: LinkTypeEthernet, Data: fr, Info: CaptureInfo{Timestamp: ts, CaptureLength: len(fr), Length: len(fr) + int(opts&1)}}
+			pkt := &pcapfile.Packet{Frame: n + 1, LinkType: pcapfile.LinkTypeEthernet, Data: fr, Info: pcapfile.CaptureInfo{Timestamp: ts, CaptureLength: len(fr), Length: len(fr) + int(opts&1)}}
 			if err := p.PrintPacket(pkt); err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +149,7 @@ func FuzzPrinter(f *testing.F) {
 
 // analyzeFuzz runs the whole analyzer over the frames as one pcap file.
 func analyzeFuzz(t *testing.T, frames [][]byte) *Report {
-	fr, err := NewFileReader(bytes.NewReader(fuzzPcap(frames)))
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(fuzzPcap(frames)))
 	if err != nil {
 		t.Fatal(err)
 	}

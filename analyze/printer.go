@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smcdump/smcdump/pcapfile"
 	"github.com/smcdump/smcdump/smcproto"
 )
 
@@ -76,7 +77,6 @@ type Printer struct {
 	seen        bool
 	printed     int  // packets printed, for -#
 	defaultDump bool // the packet is not decoded: dump it as tcpdump does
-	pktType     int  // the live packet type (SLL numbering) or -1
 	// seqs are the relative sequence number bases per direction of a
 	// connection, as tcpdump keeps them (print-tcp.c tcp_seq_hash).
 	seqs map[seqKey]seqBase
@@ -122,7 +122,7 @@ func NewPrinter(w io.Writer, opts PrintOptions) *Printer {
 	if opts.DateTime && opts.TimeFormat == 0 {
 		opts.TimeFormat = 4
 	}
-	p := &Printer{w: w, opts: opts, tracker: NewTracker(), pktType: -1}
+	p := &Printer{w: w, opts: opts, tracker: NewTracker()}
 	p.tracker.All = false
 	p.tracker.OnCLC = func(frame int, fromClient bool, m smcproto.Message) {
 		p.clc = append(p.clc, describeCLC(m))
@@ -181,19 +181,8 @@ func (p *Printer) timeStamp(ts time.Time) string {
 	return s
 }
 
-// PrintLivePacket is PrintPacket for a packet of a live capture whose
-// packet type is known (the packet socket's sll_pkttype: 0 to us, 1
-// broadcast, 2 multicast, 3 to another host, 4 outgoing); the interface
-// column shows it.
-func (p *Printer) PrintLivePacket(pkt *Packet, pktType int) error {
-	p.pktType = pktType
-	err := p.PrintPacket(pkt)
-	p.pktType = -1
-	return err
-}
-
 // PrintPacket writes the line(s) for one packet.
-func (p *Printer) PrintPacket(pkt *Packet) error {
+func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	p.clc, p.clcMsgs, p.llc, p.clcErr = p.clc[:0], p.clcMsgs[:0], p.llc[:0], p.clcErr[:0]
 	p.defaultDump = false
 	f := &p.f
@@ -264,15 +253,15 @@ func (p *Printer) PrintPacket(pkt *Packet) error {
 
 // linkHeaderLen is the length of the link-level header (with VLAN tags)
 // that tcpdump's -x, -X and -A leave out.
-func linkHeaderLen(pkt *Packet, f *frame) int {
+func linkHeaderLen(pkt *pcapfile.Packet, f *frame) int {
 	n := f.l2len
 	if n == 0 && f.etherType != 0 {
 		switch pkt.LinkType {
-		case LinkTypeEthernet:
+		case pcapfile.LinkTypeEthernet:
 			n = 14
-		case LinkTypeLinuxSLL:
+		case pcapfile.LinkTypeLinuxSLL:
 			n = 16
-		case LinkTypeLinuxSLL2:
+		case pcapfile.LinkTypeLinuxSLL2:
 			n = 20
 		}
 	}
@@ -284,8 +273,8 @@ func linkHeaderLen(pkt *Packet, f *frame) int {
 
 // interfaceColumn is tcpdump 4.99's "ifname direction" column of "-i any"
 // (LINUX_SLL2) packets, also used for packets of several interfaces.
-func (p *Printer) interfaceColumn(pkt *Packet, f *frame) string {
-	if pkt.LinkType == LinkTypeLinuxSLL2 && len(pkt.Data) >= 20 {
+func (p *Printer) interfaceColumn(pkt *pcapfile.Packet, f *frame) string {
+	if pkt.LinkType == pcapfile.LinkTypeLinuxSLL2 && len(pkt.Data) >= 20 {
 		name := p.ifName(int(binary.BigEndian.Uint32(pkt.Data[4:])))
 		return fmt.Sprintf("%-5s %-3s ", name, sllDir(int(pkt.Data[10])))
 	}
@@ -298,17 +287,17 @@ func (p *Printer) interfaceColumn(pkt *Packet, f *frame) string {
 	}
 	dir := "?"
 	switch {
-	case p.pktType >= 0:
-		dir = sllDir(p.pktType)
+	case pkt.Direction == pcapfile.DirectionOut || pkt.Direction >= pcapfile.DirectionInHost:
+		// The reception type is known (a live capture's sll_pkttype, or
+		// epb_flags bits 2-4).
+		dir = pkt.Direction.String()
 	case f.sllPkt >= 0:
 		dir = sllDir(f.sllPkt)
-	case pkt.Direction == 2:
-		dir = "Out"
-	case pkt.Direction == 1 && f.hasMAC && f.dstMAC == [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}:
+	case pkt.Direction == pcapfile.DirectionIn && f.hasMAC && f.dstMAC == [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}:
 		dir = "B"
-	case pkt.Direction == 1 && f.hasMAC && f.dstMAC[0]&1 != 0:
+	case pkt.Direction == pcapfile.DirectionIn && f.hasMAC && f.dstMAC[0]&1 != 0:
 		dir = "M"
-	case pkt.Direction == 1:
+	case pkt.Direction == pcapfile.DirectionIn:
 		dir = "In"
 	}
 	return fmt.Sprintf("%-5s %-3s ", name, dir)
@@ -329,35 +318,35 @@ func (p *Printer) ifName(index int) string {
 
 // linkHeader is the -e text, as tcpdump prints it (print-ether.c,
 // print-sll.c).
-func linkHeader(pkt *Packet, f *frame, quiet bool) string {
+func linkHeader(pkt *pcapfile.Packet, f *frame, quiet bool) string {
 	var b strings.Builder
 	outer := f.etherType
 	if f.nvlan > 0 {
 		outer = f.vlanTPID[0]
 	}
 	switch {
-	case pkt.LinkType == LinkTypeEthernet && f.hasMAC:
+	case pkt.LinkType == pcapfile.LinkTypeEthernet && f.hasMAC:
 		fmt.Fprintf(&b, "%s > %s, ", macString(f.srcMAC), macString(f.dstMAC))
-	case pkt.LinkType == LinkTypeLinuxSLL && len(pkt.Data) >= 16:
+	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL && len(pkt.Data) >= 16:
 		fmt.Fprintf(&b, "%3s ", sllDir(f.sllPkt))
 		if f.hasMAC {
 			b.WriteString(macString(f.srcMAC) + " ")
 		}
 		outer = binary.BigEndian.Uint16(pkt.Data[14:])
-	case pkt.LinkType == LinkTypeLinuxSLL2 && len(pkt.Data) >= 20:
+	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL2 && len(pkt.Data) >= 20:
 		fmt.Fprintf(&b, "ifindex %d ", binary.BigEndian.Uint32(pkt.Data[4:]))
 		if f.hasMAC {
 			b.WriteString(macString(f.srcMAC) + " ")
 		}
 		outer = binary.BigEndian.Uint16(pkt.Data[0:])
-	case pkt.LinkType == LinkTypeEthernet || pkt.LinkType == LinkTypeLinuxSLL || pkt.LinkType == LinkTypeLinuxSLL2:
+	case pkt.LinkType == pcapfile.LinkTypeEthernet || pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2:
 		return ""
-	case pkt.LinkType == LinkTypeRaw || pkt.LinkType == 12 || pkt.LinkType == 14:
+	case pkt.LinkType == pcapfile.LinkTypeRaw || pkt.LinkType == 12 || pkt.LinkType == 14:
 		return "ip: " // print-raw.c
-	case (pkt.LinkType == LinkTypeNull || pkt.LinkType == LinkTypeLoop) && len(pkt.Data) >= 4:
+	case (pkt.LinkType == pcapfile.LinkTypeNull || pkt.LinkType == pcapfile.LinkTypeLoop) && len(pkt.Data) >= 4:
 		// print-null.c
 		af := binary.LittleEndian.Uint32(pkt.Data)
-		if pkt.LinkType == LinkTypeLoop || af > 0xffff {
+		if pkt.LinkType == pcapfile.LinkTypeLoop || af > 0xffff {
 			af = binary.BigEndian.Uint32(pkt.Data)
 		}
 		name := "Unknown"
@@ -379,7 +368,7 @@ func linkHeader(pkt *Packet, f *frame, quiet bool) string {
 		return "" // no link-level header to show (raw IP, loopback)
 	}
 	switch {
-	case quiet && pkt.LinkType == LinkTypeEthernet:
+	case quiet && pkt.LinkType == pcapfile.LinkTypeEthernet:
 		// print-ether.c with -q: the type's name only.
 		if n := etherName(outer); n != "Unknown" {
 			fmt.Fprintf(&b, "%s, length %d: ", n, pkt.Info.Length)
@@ -453,7 +442,7 @@ func ipPort(a interface{ String() string }, port uint16) string {
 }
 
 // describe builds the protocol part of the line and feeds the tracker.
-func (p *Printer) describe(pkt *Packet, f *frame) string {
+func (p *Printer) describe(pkt *pcapfile.Packet, f *frame) string {
 	switch f.status {
 	case decUnsupported:
 		if f.etherType == 0x8915 && f.l2len > 0 && f.l2len <= len(pkt.Data) {
@@ -465,7 +454,7 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 		if f.etherType == 0x0806 {
 			return fmt.Sprintf("ARP, length %d", pkt.Info.Length-linkHeaderLen(pkt, f))
 		}
-		if f.etherType > 1500 && (pkt.LinkType == LinkTypeEthernet || pkt.LinkType == LinkTypeLinuxSLL || pkt.LinkType == LinkTypeLinuxSLL2) {
+		if f.etherType > 1500 && (pkt.LinkType == pcapfile.LinkTypeEthernet || pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2) {
 			// tcpdump: the link-level header, then the payload in hex
 			// and ASCII (unless -x, -X or -A dump it anyway).
 			p.defaultDump = !p.opts.Quiet
@@ -530,7 +519,7 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 }
 
 // ipHeader is the captured IP header of f, nil if it is not available.
-func ipHeader(pkt *Packet, f *frame) []byte {
+func ipHeader(pkt *pcapfile.Packet, f *frame) []byte {
 	if f.ipHdrLen == 0 || f.l2len+f.ipHdrLen > len(pkt.Data) {
 		return nil
 	}
@@ -540,7 +529,7 @@ func ipHeader(pkt *Packet, f *frame) []byte {
 // ipPrefix is "IP " or "IP6 " (left out with -e, as tcpdump does) followed,
 // with -v, by the IP header detail tcpdump prints (print-ip.c ip_print,
 // print-ip6.c ip6_print).
-func (p *Printer) ipPrefix(pkt *Packet, f *frame) string {
+func (p *Printer) ipPrefix(pkt *pcapfile.Packet, f *frame) string {
 	s := "IP "
 	if f.ipVer == 6 {
 		s = "IP6 "
@@ -1070,7 +1059,7 @@ type jsonPacket struct {
 	VLAN      []uint16 `json:"vlan,omitempty"`
 }
 
-func (p *Printer) writeJSON(pkt *Packet, f *frame, line string) error {
+func (p *Printer) writeJSON(pkt *pcapfile.Packet, f *frame, line string) error {
 	j := jsonPacket{
 		Frame: pkt.Frame, Time: pkt.Info.Timestamp.UTC().Format("2006-01-02T15:04:05.000000000Z"),
 		Length: pkt.Info.Length, CapLen: pkt.Info.CaptureLength, Interface: pkt.Interface, Summary: line,

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 const tsLayout = "2006-01-02 15:04:05.000000"
@@ -181,7 +183,7 @@ func (r *Report) writeHeader(w *errWriter) {
 	w.printf("\n")
 }
 
-func isbText(st InterfaceStats) string {
+func isbText(st pcapfile.InterfaceStats) string {
 	var s string
 	add := func(n string, v *uint64) {
 		if v != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // Real-kernel multicast traces (testdata/mcast/lab/record.sh): an msend
@@ -328,32 +329,32 @@ func TestRotatedABPairsGoSplit(t *testing.T) {
 // link type when unnamed); two interfaces of one file never share a number.
 func TestGlobalInterfaces(t *testing.T) {
 	a := NewAnalyzer(Config{})
-	file := func(ifs ...Interface) *FileReader {
+	file := func(ifs ...pcapfile.Interface) []pcapfile.Interface {
 		a.ifFile = a.ifFile[:0]
 		clear(a.ifUsed)
 		for i := range ifs {
 			ifs[i].Index = i
 		}
-		return &FileReader{ifaces: ifs}
+		return ifs
 	}
-	eth := LinkTypeEthernet
-	got := func(fr *FileReader) (out []int) {
-		for i := range fr.ifaces {
-			out = append(out, a.globalIf(fr, i))
+	eth := pcapfile.LinkTypeEthernet
+	got := func(ifs []pcapfile.Interface) (out []int) {
+		for i := range ifs {
+			out = append(out, a.globalIf(ifs, i))
 		}
 		return out
 	}
-	f1 := file(Interface{Name: "eth0", LinkType: eth}, Interface{Name: "eth1", LinkType: eth}, Interface{LinkType: eth})
+	f1 := file(pcapfile.Interface{Name: "eth0", LinkType: eth}, pcapfile.Interface{Name: "eth1", LinkType: eth}, pcapfile.Interface{LinkType: eth})
 	if d := cmp.Diff([]int{0, 1, 2}, got(f1)); d != "" {
 		t.Errorf("first file keeps its indexes (-want +got)\n%s", d)
 	}
 	// eth1 first now, a new interface, eth0, and the unnamed one at index 3
-	f2 := file(Interface{Name: "eth1", LinkType: eth}, Interface{Name: "eth9", LinkType: eth}, Interface{Name: "eth0", LinkType: eth}, Interface{LinkType: eth})
+	f2 := file(pcapfile.Interface{Name: "eth1", LinkType: eth}, pcapfile.Interface{Name: "eth9", LinkType: eth}, pcapfile.Interface{Name: "eth0", LinkType: eth}, pcapfile.Interface{LinkType: eth})
 	if d := cmp.Diff([]int{1, 3, 0, 4}, got(f2)); d != "" {
 		t.Errorf("second file (-want +got)\n%s", d)
 	}
 	// two interfaces of one file with the same name and link type
-	f3 := file(Interface{Name: "eth0", LinkType: eth}, Interface{Name: "eth0", LinkType: eth}, Interface{LinkType: eth, Name: ""})
+	f3 := file(pcapfile.Interface{Name: "eth0", LinkType: eth}, pcapfile.Interface{Name: "eth0", LinkType: eth}, pcapfile.Interface{LinkType: eth, Name: ""})
 	if d := cmp.Diff([]int{0, 5, 2}, got(f3)); d != "" {
 		t.Errorf("third file (-want +got)\n%s", d)
 	}

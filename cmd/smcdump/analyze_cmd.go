@@ -15,6 +15,7 @@ import (
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/capture/bpffilter"
 	"github.com/smcdump/smcdump/capture/kstat"
 )
 
@@ -134,12 +135,13 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	cfg.Multicast.MinConfidence = o.minConf
 	cfg.Multicast.Plot = o.plot != ""
 	if o.filter != "" {
-		nf, err := offlineFilter(o.filter)
+		flt, err := bpffilter.NewExpr(o.filter, bpffilter.Offline)
 		if err != nil {
 			return &exitError{codeUsage, err}
 		}
-		cfg.NewFilter = nf
+		cfg.Filter = flt
 	}
+	cfg.Stdin = cmd.InOrStdin()
 	rep, runErr := analyze.Run(context.Background(), cfg, files)
 	if runErr != nil {
 		failed := 0

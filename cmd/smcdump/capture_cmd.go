@@ -17,6 +17,8 @@ import (
 
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/capture"
+	"github.com/smcdump/smcdump/capture/bpffilter"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // captureVersion is written to pcapng shb_userappl ("smcdump <version>").
@@ -132,14 +134,14 @@ func runCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		o.r.file = files[0] // -V: the first file gives -d its link type, -w its interfaces
 	}
 	if o.dump > 0 {
-		return dumpFilter(stdout, o, expr)
+		return dumpFilter(cmd.InOrStdin(), stdout, o, expr)
 	}
 	if len(files) > 0 {
 		if len(o.ifaces) > 0 {
 			return usageErr("-r and -i cannot be used together")
 		}
 		if o.write == "" {
-			return readFiles(stdout, stderr, files, expr, o.r.count, o.print)
+			return readFiles(cmd.InOrStdin(), stdout, stderr, files, expr, o.r.count, o.print)
 		}
 		if len(files) > 1 {
 			return usageErr("-V with -w is not supported; merge the files first")
@@ -180,7 +182,7 @@ func plural(n uint64, one, many string) string {
 
 // summaryLines are tcpdump's exit lines; "dropped by interface" only when
 // nonzero, as tcpdump prints it.
-func summaryLines(captured uint64, t capture.InterfaceStats) string {
+func summaryLines(captured uint64, t capture.Counters) string {
 	s := plural(captured, "packet captured", "packets captured") + "\n" +
 		plural(t.Received, "packet received by filter", "packets received by filter") + "\n" +
 		plural(t.Dropped, "packet dropped by kernel", "packets dropped by kernel") + "\n"
@@ -195,24 +197,24 @@ func isTerminal(w io.Writer) bool {
 	return ok && fileIsTerminal(f)
 }
 
-func (o *captureOptions) outputConfig(stdout io.Writer, ifaces []capture.InterfaceInfo, stats func() (capture.Stats, error)) (capture.OutputConfig, error) {
-	format, err := capture.ParseFormat(o.format)
+func (o *captureOptions) outputConfig(stdout io.Writer, ifaces []pcapfile.Interface, stats func() ([]pcapfile.InterfaceStats, error)) (pcapfile.OutputConfig, error) {
+	format, err := pcapfile.ParseFormat(o.format)
 	if err != nil {
-		return capture.OutputConfig{}, usageErr("%v", err)
+		return pcapfile.OutputConfig{}, usageErr("%v", err)
 	}
 	size, err := parseFileSize(o.rotateSize)
 	if err != nil {
-		return capture.OutputConfig{}, usageErr("%v", err)
+		return pcapfile.OutputConfig{}, usageErr("%v", err)
 	}
 	if o.maxFiles < 0 || o.rotateSecs < 0 {
-		return capture.OutputConfig{}, usageErr("-W and -G must not be negative")
+		return pcapfile.OutputConfig{}, usageErr("-W and -G must not be negative")
 	}
-	return capture.OutputConfig{
+	return pcapfile.OutputConfig{
 		Path:           o.write,
 		Stdout:         stdout,
 		Format:         format,
 		Micro:          o.micro(),
-		Section:        capture.SectionInfo{Application: "smcdump " + captureVersion},
+		Section:        pcapfile.SectionInfo{Application: "smcdump " + captureVersion},
 		Interfaces:     ifaces,
 		RotateSize:     size,
 		RotateEvery:    time.Duration(o.rotateSecs) * time.Second,
@@ -261,7 +263,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 	var flt capture.Filter
 	if expr != "" {
-		if flt, err = newCaptureFilter(expr); err != nil {
+		if flt, err = bpffilter.NewExpr(expr, bpffilter.Live); err != nil {
 			return usageErr("%v", err)
 		}
 	}
@@ -294,22 +296,25 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		return err
 	}
 
-	var out *capture.Output
+	var out *pcapfile.Output
 	pr := newPostRotate(o.postRotate, stderr)
 	if o.write != "" {
-		oc, err := o.outputConfig(stdout, h.Interfaces(), h.Stats)
+		oc, err := o.outputConfig(stdout, h.Interfaces(), func() ([]pcapfile.InterfaceStats, error) {
+			st, err := h.Stats()
+			return st.ISBs(), err
+		})
 		if err != nil {
 			return err
 		}
 		// A crash (SIGKILL, power loss) loses at most about the last second
 		// of packets instead of the whole write buffer.
-		oc.FlushInterval = capture.DefaultFlushInterval
+		oc.FlushInterval = pcapfile.DefaultFlushInterval
 		oc.FlushError = func(error) { h.Stop() } // e.g. disk full while no packet arrives
 		if ks != nil {
 			oc.Snapshot = ks.boundary
 		}
 		pr.hook(&oc)
-		if out, err = capture.NewOutput(oc); err != nil {
+		if out, err = pcapfile.NewOutput(oc); err != nil {
 			return err
 		}
 		pr.opened(out)
@@ -349,7 +354,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 			prefix = "smcdump: "
 		}
 		fmt.Fprintf(stderr, "%slistening on %s, link-type %s, snapshot length %d bytes\n",
-			prefix, ifc.Name, capture.LinkTypeName(ifc.LinkType), ifc.Snaplen)
+			prefix, ifc.Name, ifc.LinkType.Description(), ifc.SnapLen)
 	}
 
 	// Printing without -w.
@@ -410,11 +415,9 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 
 	var runErr error
-	ifaces := h.Interfaces()
-	var ap analyze.Packet
-	batch := make([]capture.Packet, 512) // one ring block per call
-	var nLocal uint64                    // packets handled; the loop owns it
-	var unwritten uint64                 // read but refused after a write error
+	batch := make([]pcapfile.Packet, 512) // one ring block per call
+	var nLocal uint64                     // packets handled; the loop owns it
+	var unwritten uint64                  // read but refused after a write error
 loop:
 	for {
 		want := batch
@@ -439,7 +442,7 @@ loop:
 				nLocal += uint64(w)
 			}
 			if err != nil {
-				if !errors.Is(err, capture.ErrFileLimit) {
+				if !errors.Is(err, pcapfile.ErrFileLimit) {
 					runErr = err
 					// Read from the ring, never written.
 					unwritten = uint64(n - w)
@@ -450,22 +453,7 @@ loop:
 		if printer != nil {
 			for i := range pk {
 				p := &pk[i]
-				ap = analyze.Packet{
-					Frame:     int(nLocal) + 1,
-					LinkType:  analyze.LinkType(ifaces[p.Iface].LinkType),
-					Interface: ifaces[p.Iface].Name,
-					Data:      p.Data,
-				}
-				ap.Info.Timestamp = p.Info.Timestamp.UTC()
-				ap.Info.CaptureLength = p.Info.CaptureLength
-				ap.Info.Length = p.Info.Length
-				ap.Info.InterfaceIndex = p.Iface
-				if p.PktType == capture.PacketOutgoing {
-					ap.Direction = 2
-				} else {
-					ap.Direction = 1
-				}
-				if err := printer.PrintLivePacket(&ap, int(p.PktType)); err != nil {
+				if err := printer.PrintPacket(p); err != nil {
 					runErr = err
 					break loop
 				}
@@ -516,30 +504,20 @@ loop:
 
 // rewriteFile implements -r FILE -w OUT [EXPR]: copy the matching frames.
 func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
-	fr, err := analyze.OpenFile(o.r.file)
+	fr, err := pcapfile.OpenFile(o.r.file, cmd.InOrStdin())
 	if err != nil {
 		return err
 	}
 	defer fr.Close()
-	var match func(*analyze.Packet) (bool, error)
+	var match func(*pcapfile.Packet) (bool, error)
 	if expr != "" {
-		nf, err := offlineFilter(expr)
+		flt, err := bpffilter.NewExpr(expr, bpffilter.Offline)
 		if err != nil {
 			return usageErr("%v", err)
 		}
-		filters := map[analyze.LinkType]analyze.FrameFilter{}
-		match = func(p *analyze.Packet) (bool, error) {
-			flt, ok := filters[p.LinkType]
-			if !ok {
-				if flt, err = nf(p.LinkType); err != nil {
-					return false, err
-				}
-				filters[p.LinkType] = flt
-			}
-			return flt.Match(p.Data, p.Info.Length), nil
-		}
+		match = flt.Match
 	}
-	var out *capture.Output
+	var out *pcapfile.Output
 	var written uint64
 	pr := newPostRotate(o.postRotate, cmd.ErrOrStderr())
 	defer func() {
@@ -565,10 +543,10 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 			}
 		}
 		if out == nil {
-			var ifs []capture.InterfaceInfo
+			var ifs []pcapfile.Interface
 			for _, ifc := range fr.Interfaces() {
-				ifs = append(ifs, capture.InterfaceInfo{Name: ifc.Name, Description: ifc.Description,
-					LinkType: capture.LinkType(ifc.LinkType), Snaplen: int(ifc.SnapLen), Filter: ifc.Filter})
+				ifs = append(ifs, pcapfile.Interface{Name: ifc.Name, Description: ifc.Description,
+					LinkType: ifc.LinkType, SnapLen: ifc.SnapLen, Filter: ifc.Filter})
 			}
 			if len(ifs) == 0 {
 				return fmt.Errorf("%s: no interfaces", o.r.file)
@@ -578,24 +556,13 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 				return err
 			}
 			pr.hook(&oc)
-			if out, err = capture.NewOutput(oc); err != nil {
+			if out, err = pcapfile.NewOutput(oc); err != nil {
 				return err
 			}
 			pr.opened(out)
 		}
-		p := capture.Packet{Iface: ap.Info.InterfaceIndex, Data: ap.Data, PktType: 255}
-		switch ap.Direction {
-		case 1:
-			p.PktType = capture.PacketHost
-		case 2:
-			p.PktType = capture.PacketOutgoing
-		}
-		p.Info.Timestamp = ap.Info.Timestamp
-		p.Info.CaptureLength = ap.Info.CaptureLength
-		p.Info.Length = ap.Info.Length
-		p.Info.InterfaceIndex = ap.Info.InterfaceIndex
-		if err := out.WritePacket(&p); err != nil {
-			if errors.Is(err, capture.ErrFileLimit) {
+		if err := out.WritePacket(ap); err != nil {
+			if errors.Is(err, pcapfile.ErrFileLimit) {
 				break
 			}
 			return err
@@ -607,19 +574,19 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 	if out == nil {
 		// No matching packet: still write a valid (empty) file.
-		var ifs []capture.InterfaceInfo
+		var ifs []pcapfile.Interface
 		for _, ifc := range fr.Interfaces() {
-			ifs = append(ifs, capture.InterfaceInfo{Name: ifc.Name, LinkType: capture.LinkType(ifc.LinkType), Snaplen: int(ifc.SnapLen)})
+			ifs = append(ifs, pcapfile.Interface{Name: ifc.Name, LinkType: ifc.LinkType, SnapLen: ifc.SnapLen})
 		}
 		if len(ifs) == 0 {
-			ifs = []capture.InterfaceInfo{{LinkType: capture.LinkTypeEthernet}}
+			ifs = []pcapfile.Interface{{LinkType: pcapfile.LinkTypeEthernet}}
 		}
 		oc, err := o.outputConfig(cmd.OutOrStdout(), ifs, nil)
 		if err != nil {
 			return err
 		}
 		pr.hook(&oc)
-		if out, err = capture.NewOutput(oc); err != nil {
+		if out, err = pcapfile.NewOutput(oc); err != nil {
 			return err
 		}
 		pr.opened(out)

@@ -14,57 +14,19 @@ import (
 
 	"golang.org/x/net/bpf"
 
-	"github.com/smcdump/smcdump/analyze"
-	"github.com/smcdump/smcdump/capture"
 	"github.com/smcdump/smcdump/capture/bpffilter"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/pcapfile"
 )
-
-// captureFilter implements capture.Filter with capture/bpffilter: Live code
-// for the kernel, Offline code (via offlineFilter) for userland matching.
-type captureFilter struct {
-	expr    string
-	offline func(analyze.LinkType) (analyze.FrameFilter, error)
-}
-
-func newCaptureFilter(expr string) (*captureFilter, error) {
-	// Compile once for Ethernet up front so a bad expression fails before
-	// any socket is opened, with the column of the offending token.
-	if _, err := bpffilter.Compile(expr, bpffilter.Options{LinkType: bpffilter.Ethernet, Mode: bpffilter.Live}); err != nil {
-		return nil, err
-	}
-	return &captureFilter{expr: expr}, nil
-}
-
-func (f *captureFilter) Expression() string { return f.expr }
-
-func (f *captureFilter) KernelProgram(lt capture.LinkType, snaplen int) ([]bpf.Instruction, error) {
-	return bpffilter.Compile(f.expr, bpffilter.Options{LinkType: bpffilter.LinkType(lt), Snaplen: uint32(snaplen), Mode: bpffilter.Live})
-}
-
-func (f *captureFilter) Matcher(lt capture.LinkType, snaplen int) (func([]byte, int) bool, error) {
-	if f.offline == nil {
-		nf, err := offlineFilter(f.expr)
-		if err != nil {
-			return nil, err
-		}
-		f.offline = nf
-	}
-	ff, err := f.offline(analyze.LinkType(lt))
-	if err != nil {
-		return nil, err
-	}
-	return ff.Match, nil
-}
 
 // dumpFilter implements -d/-dd/-ddd: print the program for the first -i
 // interface (live code), the -r file's link type (offline code) or, with
 // neither, Ethernet offline code (like tcpdump -y EN10MB).
-func dumpFilter(w io.Writer, o *captureOptions, expr string) error {
+func dumpFilter(stdin io.Reader, w io.Writer, o *captureOptions, expr string) error {
 	lt := bpffilter.Ethernet
 	mode := bpffilter.Offline
 	if o.r.file != "" {
-		fr, err := analyze.OpenFile(o.r.file)
+		fr, err := pcapfile.OpenFile(o.r.file, stdin)
 		if err != nil {
 			return err
 		}
@@ -142,12 +104,12 @@ var kstatCollect = func(ctx context.Context) ([]byte, error) {
 
 // kstatRecorder stores kernel-counter snapshots in the output file: one taken
 // before the capture starts, one every interval, one at each rotation (it
-// ends the old file and starts the new one, see capture.OutputConfig.Snapshot)
+// ends the old file and starts the new one, see pcapfile.OutputConfig.Snapshot)
 // and one when the capture stops, so every file's packets lie between its
 // first and its last snapshot.
 type kstatRecorder struct {
 	interval time.Duration
-	out      *capture.Output
+	out      *pcapfile.Output
 	stderr   io.Writer
 	stopCh   chan struct{}
 	wg       sync.WaitGroup
@@ -178,7 +140,7 @@ func (k *kstatRecorder) snapshot() []byte {
 	return b
 }
 
-// boundary is capture.OutputConfig.Snapshot: a snapshot and the time it was
+// boundary is pcapfile.OutputConfig.Snapshot: a snapshot and the time it was
 // taken (its taken_at, the time the counters start being read).
 func (k *kstatRecorder) boundary() ([]byte, time.Time, bool) {
 	b := k.snapshot()
@@ -196,7 +158,7 @@ func (k *kstatRecorder) boundary() ([]byte, time.Time, bool) {
 
 // start writes first (the snapshot taken before the capture started) and
 // starts the periodic snapshots.
-func (k *kstatRecorder) start(out *capture.Output, first []byte) {
+func (k *kstatRecorder) start(out *pcapfile.Output, first []byte) {
 	k.out = out
 	if first != nil {
 		_ = out.WriteKstat(first)
@@ -215,7 +177,7 @@ func (k *kstatRecorder) start(out *capture.Output, first []byte) {
 				return
 			case <-tk.C:
 				if b := k.snapshot(); b != nil {
-					if err := out.WriteKstat(b); err != nil && !errors.Is(err, capture.ErrFileLimit) {
+					if err := out.WriteKstat(b); err != nil && !errors.Is(err, pcapfile.ErrFileLimit) {
 						return
 					}
 				}

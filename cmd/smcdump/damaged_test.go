@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // Damaged captures (issue 9, items 10-12). Nothing damaged is checked in:
@@ -37,7 +38,7 @@ func labBlocks(b []byte) (offs, lens []int) {
 // nanosecond pcap, as tcpdump would have written it.
 func labToPcap(t *testing.T, ng []byte) []byte {
 	t.Helper()
-	fr, err := analyze.NewFileReader(bytes.NewReader(ng))
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(ng))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +48,13 @@ func labToPcap(t *testing.T, ng []byte) []byte {
 	h = le.AppendUint16(h, 4)
 	h = append(h, make([]byte, 8)...)
 	h = le.AppendUint32(h, 262144)
-	h = le.AppendUint32(h, uint32(analyze.LinkTypeEthernet))
+	h = le.AppendUint32(h, uint32(pcapfile.LinkTypeEthernet))
 	for {
 		p, err := fr.Next()
 		if err != nil {
 			break
 		}
-		if p.LinkType != analyze.LinkTypeEthernet {
+		if p.LinkType != pcapfile.LinkTypeEthernet {
 			t.Fatalf("link type %v", p.LinkType)
 		}
 		ts := p.Info.Timestamp
@@ -140,7 +141,7 @@ func TestDamagedTraces(t *testing.T) {
 		t.Skip("lab trace 6.12/g-many.pcapng not present")
 	}
 	cleanPkts := 0
-	if fr, err := analyze.NewFileReader(bytes.NewReader(clean)); err == nil {
+	if fr, err := pcapfile.NewFileReader(bytes.NewReader(clean)); err == nil {
 		for _, err := fr.Next(); err == nil; _, err = fr.Next() {
 			cleanPkts++
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // liveLabScenarios are the scenarios TestLabLive records: the four
@@ -148,13 +149,13 @@ func TestLabLive(t *testing.T) {
 // stored in a pcapng file (custom blocks, capture/PCAPNG.md).
 func embeddedSnapshots(t *testing.T, path string) []*kstat.Snapshot {
 	t.Helper()
-	fr, err := analyze.OpenFile(path)
+	fr, err := pcapfile.OpenFile(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fr.Close()
 	var snaps []*kstat.Snapshot
-	fr.OnCustom = func(cb analyze.CustomBlock) {
+	fr.OnCustom = func(cb pcapfile.CustomBlock) {
 		const tag = "smcdump.kstat/v1\n"
 		if cb.PEN != 32473 || !bytes.HasPrefix(cb.Data, []byte(tag)) {
 			return

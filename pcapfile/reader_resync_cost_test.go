@@ -1,10 +1,11 @@
-package analyze
+package pcapfile
 
 import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestResyncCostLinear (known defect, issue 9 "every input terminates in
@@ -39,7 +40,7 @@ func TestResyncCostLinear(t *testing.T) {
 		t.Fatal(err)
 	}
 	within(t, p, len(b), func() {
-		fr, err := OpenFile(p)
+		fr, err := OpenFile(p, nil)
 		if err != nil {
 			panic(err)
 		}
@@ -50,4 +51,24 @@ func TestResyncCostLinear(t *testing.T) {
 			}
 		}
 	})
+}
+
+// within runs fn and fails the test naming the input if it does not return
+// within 5 s + 2 s per MB of input.
+func within(t *testing.T, name string, size int, fn func()) {
+	t.Helper()
+	limit := 5*time.Second + time.Duration(size)*2*time.Second/(1<<20)
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		fn()
+	}()
+	select {
+	case p := <-done:
+		if p != nil {
+			t.Fatalf("%s: panic: %v", name, p)
+		}
+	case <-time.After(limit):
+		t.Fatalf("%s: did not finish within %v (%d bytes): a loop without progress?", name, limit, size)
+	}
 }

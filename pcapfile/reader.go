@@ -1,4 +1,4 @@
-package analyze
+package pcapfile
 
 import (
 	"bufio"
@@ -11,141 +11,6 @@ import (
 	"os"
 	"time"
 )
-
-// LinkType is a pcap/pcapng LINKTYPE_* value. (gopacket's layers.LinkType is
-// 8 bits wide and cannot hold LINKTYPE_LINUX_SLL2 = 276.)
-type LinkType uint32
-
-// Link types smcdump decodes.
-const (
-	LinkTypeNull      LinkType = 0   // BSD loopback, host-order AF_ value
-	LinkTypeEthernet  LinkType = 1   // Ethernet II / 802.3
-	LinkTypeRaw       LinkType = 101 // raw IPv4/IPv6
-	LinkTypeLoop      LinkType = 108 // OpenBSD loopback, network-order AF_ value
-	LinkTypeLinuxSLL  LinkType = 113 // Linux cooked capture v1
-	LinkTypeIPv4      LinkType = 228
-	LinkTypeIPv6      LinkType = 229
-	LinkTypeLinuxSLL2 LinkType = 276 // Linux cooked capture v2 (tcpdump -i any)
-)
-
-// String returns the tcpdump name of the link type.
-func (l LinkType) String() string {
-	switch l {
-	case LinkTypeNull:
-		return "NULL"
-	case LinkTypeEthernet:
-		return "EN10MB"
-	case LinkTypeRaw, 12, 14:
-		return "RAW"
-	case LinkTypeLoop:
-		return "LOOP"
-	case LinkTypeLinuxSLL:
-		return "LINUX_SLL"
-	case LinkTypeIPv4:
-		return "IPV4"
-	case LinkTypeIPv6:
-		return "IPV6"
-	case LinkTypeLinuxSLL2:
-		return "LINUX_SLL2"
-	}
-	// Common link types smcdump names but does not decode.
-	names := map[LinkType]string{
-		9: "PPP", 10: "FDDI", 50: "PPP_HDLC", 104: "C_HDLC", 105: "IEEE802_11", 119: "PRISM_HEADER",
-		127: "IEEE802_11_RADIOTAP", 138: "APPLE_IP_OVER_IEEE1394", 192: "PPI", 197: "ERF",
-		220: "USB_LINUX_MMAPPED", 239: "NFLOG", 253: "NETLINK",
-	}
-	if n, ok := names[l]; ok {
-		return fmt.Sprintf("%s (LINKTYPE %d)", n, uint32(l))
-	}
-	return fmt.Sprintf("LINKTYPE_%d", uint32(l))
-}
-
-// Supported reports whether smcdump can decode frames of this link type.
-func (l LinkType) Supported() bool {
-	switch l {
-	case LinkTypeNull, LinkTypeEthernet, LinkTypeRaw, 12, 14, LinkTypeLoop,
-		LinkTypeLinuxSLL, LinkTypeIPv4, LinkTypeIPv6, LinkTypeLinuxSLL2:
-		return true
-	}
-	return false
-}
-
-// CaptureInfo describes one captured frame.
-type CaptureInfo struct {
-	Timestamp      time.Time // UTC
-	CaptureLength  int       // bytes captured (len(Packet.Data))
-	Length         int       // bytes on the wire
-	InterfaceIndex int       // index into FileReader.Interfaces() (0 for pcap)
-}
-
-// Packet is one captured frame.
-type Packet struct {
-	// Frame is the 1-based frame number, as Wireshark numbers it: pcapng
-	// custom blocks (e.g. smcdump's kernel-counter snapshots) take a number
-	// too, so numbers may skip.
-	Frame     int
-	Info      CaptureInfo
-	LinkType  LinkType
-	Interface string // interface name when known ("" otherwise)
-	// Direction from pcapng epb_flags: 0 unknown, 1 inbound, 2 outbound.
-	Direction int
-	// Data holds the captured bytes. For packets returned by FileReader.Next it
-	// is only valid until the next call to Next: copy what you keep.
-	Data []byte
-}
-
-// Interface is a capture interface (pcapng IDB, or the single pcap link).
-type Interface struct {
-	Index       int      `json:"index"`
-	Name        string   `json:"name,omitempty"`
-	Description string   `json:"description,omitempty"`
-	Filter      string   `json:"filter,omitempty"`
-	LinkType    LinkType `json:"linktype"`
-	SnapLen     uint32   `json:"snaplen"`
-	// tsUnit is the duration of one timestamp tick in nanoseconds as a
-	// float (exact for power-of-ten resolutions ≥ 1 ns).
-	tsDiv    uint64 // ticks per second
-	tsOffset int64  // seconds
-	badTS    bool   // an implausible timestamp was reported
-	// placeholder: made up for packets whose interface description block
-	// is missing
-	placeholder bool
-}
-
-// InterfaceStats is one pcapng Interface Statistics Block. Counters the
-// writer did not include are nil.
-type InterfaceStats struct {
-	Interface    int        `json:"interface"`
-	Time         time.Time  `json:"time"`
-	Start        *time.Time `json:"start,omitempty"`
-	End          *time.Time `json:"end,omitempty"`
-	IfRecv       *uint64    `json:"ifrecv,omitempty"`
-	IfDrop       *uint64    `json:"ifdrop,omitempty"`
-	FilterAccept *uint64    `json:"filteraccept,omitempty"`
-	OSDrop       *uint64    `json:"osdrop,omitempty"`
-	UsrDeliv     *uint64    `json:"usrdeliv,omitempty"`
-	Offset       int64      `json:"offset"`
-}
-
-// CustomBlock is a pcapng Custom Block (0x00000BAD / 0x40000BAD).
-type CustomBlock struct {
-	Offset int64
-	PEN    uint32
-	Data   []byte // custom data (options not split off)
-}
-
-// Problem is a defect found in the capture file: the byte offset of the bad
-// block or record and what was wrong. Reading continues after a Problem
-// where the file allows it.
-type Problem struct {
-	Offset int64  `json:"offset"`
-	Msg    string `json:"message"`
-	// Skipped is the number of bytes not read as packets because of the
-	// problem (0 when only a field was wrong).
-	Skipped int64 `json:"skipped_bytes,omitempty"`
-}
-
-func (p Problem) String() string { return fmt.Sprintf("offset %d: %s", p.Offset, p.Msg) }
 
 // ErrNotCapture is returned (wrapped) when the input is not a pcap or pcapng
 // file.
@@ -199,10 +64,15 @@ type FileReader struct {
 	OnStats func(InterfaceStats)
 }
 
-// OpenFile opens a pcap or pcapng file ("-" reads standard input).
-func OpenFile(path string) (*FileReader, error) {
+// OpenFile opens a pcap or pcapng file; "-" reads stdin (the standard
+// input the caller was given, never os.Stdin behind its back; nil makes "-"
+// an error).
+func OpenFile(path string, stdin io.Reader) (*FileReader, error) {
 	if path == "-" {
-		return NewFileReader(os.Stdin)
+		if stdin == nil {
+			return nil, errors.New("-: no standard input")
+		}
+		return NewFileReader(stdin)
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -1200,7 +1070,7 @@ func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string)
 	// The packet data is padded with zeros to 32 bits, and options
 	// follow: other bytes in the padding, or options that are not
 	// well-formed, mean the captured length is wrong.
-	dir := 0
+	dir := DirectionUnknown
 	o := 20 + ((capLen + 3) &^ 3)
 	if !allZero(b[20+capLen : o]) {
 		fr.problem(start, "%s: padding after the %d captured bytes is not zero (captured length damaged?)", what, capLen)
@@ -1223,7 +1093,7 @@ func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string)
 // with their sizes, the end-of-options marker (length 0) only last. It
 // sets the direction from the flags option and reports whether the
 // options are well-formed.
-func (fr *FileReader) packetOptions(b []byte, dir *int) bool {
+func (fr *FileReader) packetOptions(b []byte, dir *Direction) bool {
 	for len(b) >= 4 {
 		code := fr.order.Uint16(b)
 		l := int(fr.order.Uint16(b[2:]))
@@ -1241,7 +1111,7 @@ func (fr *FileReader) packetOptions(b []byte, dir *int) bool {
 				return false
 			}
 			if code == 2 {
-				*dir = int(fr.order.Uint32(v) & 3)
+				*dir = DirectionFromEPBFlags(fr.order.Uint32(v))
 			}
 		case 4, 5: // dropcount, packetid
 			if l != 8 {

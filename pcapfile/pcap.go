@@ -1,4 +1,4 @@
-package capture
+package pcapfile
 
 import (
 	"encoding/binary"
@@ -17,8 +17,8 @@ type PcapWriter struct {
 }
 
 // NewPcapWriter writes the pcap file header to w.
-func NewPcapWriter(w io.Writer, linkType LinkType, snaplen int, micro bool, bufSize int) (*PcapWriter, error) {
-	if snaplen <= 0 {
+func NewPcapWriter(w io.Writer, linkType LinkType, snaplen uint32, micro bool, bufSize int) (*PcapWriter, error) {
+	if snaplen == 0 {
 		snaplen = DefaultSnaplen
 	}
 	pw := &PcapWriter{bw: newBlockWriter(w, bufSize), micro: micro}

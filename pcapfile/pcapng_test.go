@@ -1,4 +1,4 @@
-package capture
+package pcapfile
 
 import (
 	"bytes"
@@ -124,9 +124,9 @@ func tsharkCount(t testing.TB, path string, want int) {
 	}
 }
 
-var testIfaces = []InterfaceInfo{
-	{Name: "eth9", LinkType: LinkTypeEthernet, Snaplen: 262144, Filter: "udp port 9", OS: "Linux test"},
-	{Name: "any", Description: "Pseudo-device", LinkType: LinkTypeLinuxSLL2, Snaplen: 1000},
+var testIfaces = []Interface{
+	{Name: "eth9", LinkType: LinkTypeEthernet, SnapLen: 262144, Filter: "udp port 9", OS: "Linux test"},
+	{Name: "any", Description: "Pseudo-device", LinkType: LinkTypeLinuxSLL2, SnapLen: 1000},
 }
 
 // synthetic frame: an Ethernet frame with EtherType 0x88B5 (synthetic).
@@ -147,7 +147,7 @@ func TestNgWriterBlocks(t *testing.T) {
 	}
 	ts := time.Date(2026, 11, 22, 7, 2, 34, 729483123, time.UTC)
 	for i := range 3 {
-		if err := w.WritePacketData(0, ts.Add(time.Duration(i)), synthFrame(61+i, byte(i)), 100+i, EPBFlagsForPktType(PacketOutgoing)); err != nil {
+		if err := w.WritePacketData(0, ts.Add(time.Duration(i)), synthFrame(61+i, byte(i)), 100+i, DirectionOut.EPBFlags()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -160,8 +160,10 @@ func TestNgWriterBlocks(t *testing.T) {
 	if err := w.WriteKstat([]byte(`{"a":1}`)); err != nil {
 		t.Fatal(err)
 	}
-	st := InterfaceStats{Received: 10, Dropped: 2, Captured: 8, Start: ts, End: ts.Add(time.Second)}
-	if err := w.WriteStats(0, st); err != nil {
+	end := ts.Add(time.Second)
+	recv, drop, deliv := uint64(10), uint64(2), uint64(8)
+	st := InterfaceStats{Time: end, Start: &ts, End: &end, IfRecv: &recv, FilterAccept: &recv, OSDrop: &drop, UsrDeliv: &deliv}
+	if err := w.WriteStats(st); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Flush(); err != nil {
@@ -404,8 +406,8 @@ func TestStrftimeAndNames(t *testing.T) {
 // is valid and ends with an ISB.
 func TestRotationNoLoss(t *testing.T) {
 	dir := t.TempDir()
-	stats := func() (Stats, error) {
-		return Stats{Interfaces: []InterfaceStats{{Received: 1000, Captured: 1000}}}, nil
+	stats := func() ([]InterfaceStats, error) {
+		return []InterfaceStats{testISB(1000, 1000)}, nil
 	}
 	o, err := NewOutput(OutputConfig{Path: filepath.Join(dir, "rot.pcapng"), Interfaces: testIfaces[:1],
 		RotateSize: 20000, Stats: stats, BufferSize: 4096})
@@ -503,7 +505,7 @@ func FuzzNgWriterRoundTrip(f *testing.F) {
 		var buf bytes.Buffer
 		w, _ := NewNgWriter(&buf, SectionInfo{Application: "fuzz", OS: "x", Hardware: "y"}, testIfaces[:1], 4096)
 		ts := time.Unix(0, ns)
-		if err := w.WritePacketData(0, ts, data, int(wire), EPBFlagsForPktType(pkttype)); err != nil {
+		if err := w.WritePacketData(0, ts, data, int(wire), DirectionFromPktType(pkttype).EPBFlags()); err != nil {
 			t.Fatal(err)
 		}
 		w.Flush()
@@ -523,7 +525,7 @@ func FuzzNgWriterRoundTrip(f *testing.F) {
 
 func BenchmarkNgWriterEPB(b *testing.B) {
 	w, _ := NewNgWriter(io.Discard, SectionInfo{Application: "bench", OS: "x", Hardware: "y"}, testIfaces[:1], 0)
-	p := Packet{Data: synthFrame(60, 1), PktType: PacketHost}
+	p := Packet{Data: synthFrame(60, 1), Direction: DirectionInHost}
 	p.Info.Timestamp = time.Unix(1700000000, 1)
 	p.Info.CaptureLength, p.Info.Length = 60, 60
 	b.ReportAllocs()
@@ -541,7 +543,7 @@ func BenchmarkOutputWritePacket(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer o.Close()
-	p := Packet{Data: synthFrame(60, 1), PktType: PacketHost}
+	p := Packet{Data: synthFrame(60, 1), Direction: DirectionInHost}
 	p.Info.CaptureLength, p.Info.Length = 60, 60
 	b.ReportAllocs()
 	b.SetBytes(60)
@@ -784,4 +786,10 @@ func TestRotationBoundaryClockStep(t *testing.T) {
 	if n := len(o.Files()); n < 3 {
 		t.Fatalf("%d files in 400 s with -G 60", n)
 	}
+}
+
+// testISB is the ISB of interface 0 of a capture that received recv packets
+// and delivered deliv (synthetic).
+func testISB(recv, deliv uint64) InterfaceStats {
+	return InterfaceStats{IfRecv: &recv, FilterAccept: &recv, UsrDeliv: &deliv}
 }

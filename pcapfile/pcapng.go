@@ -1,4 +1,4 @@
-package capture
+package pcapfile
 
 import (
 	"encoding/binary"
@@ -12,16 +12,11 @@ import (
 	"time"
 )
 
-// pcapng block types and option codes (draft-ietf-opsawg-pcapng; capture.md
-// §3.1 and §3.3). pcapgo.NgWriter cannot write isb_osdrop, isb_filteraccept
-// or EPB options, so the project writes the blocks itself.
+// pcapng option codes the writer uses (block types are declared with the
+// reader; draft-ietf-opsawg-pcapng; capture.md §3.1 and §3.3). pcapgo.NgWriter
+// cannot write isb_osdrop, isb_filteraccept or EPB options, so the project
+// writes the blocks itself.
 const (
-	blockSHB    = 0x0A0D0D0A
-	blockIDB    = 0x00000001
-	blockISB    = 0x00000005
-	blockEPB    = 0x00000006
-	blockCustom = 0x00000BAD // custom block, may be copied
-
 	optEnd     = 0
 	optComment = 1
 
@@ -226,14 +221,14 @@ type SectionInfo struct {
 // (if_tsresol 9). Blocks are little-endian.
 type NgWriter struct {
 	bw     *blockWriter
-	ifaces []InterfaceInfo
+	ifaces []Interface
 }
 
 // NewNgWriter writes the section header and interface descriptions to w and
 // returns the writer. bufSize ≤ 0 means DefaultWriteBuffer.
-func NewNgWriter(w io.Writer, sec SectionInfo, ifaces []InterfaceInfo, bufSize int) (*NgWriter, error) {
+func NewNgWriter(w io.Writer, sec SectionInfo, ifaces []Interface, bufSize int) (*NgWriter, error) {
 	if len(ifaces) == 0 {
-		return nil, errors.New("capture: pcapng writer needs at least one interface")
+		return nil, errors.New("pcapfile: pcapng writer needs at least one interface")
 	}
 	nw := &NgWriter{bw: newBlockWriter(w, bufSize), ifaces: ifaces}
 	nw.bw.boundary = ngBoundary
@@ -264,8 +259,8 @@ func NewNgWriter(w io.Writer, sec SectionInfo, ifaces []InterfaceInfo, bufSize i
 	b = finishBlock(b, start)
 	for _, ifc := range ifaces {
 		start = len(b)
-		snap := ifc.Snaplen
-		if snap <= 0 {
+		snap := ifc.SnapLen
+		if snap == 0 {
 			snap = DefaultSnaplen
 		}
 		b = appendU32(b, blockIDB)
@@ -296,7 +291,7 @@ func NewNgWriter(w io.Writer, sec SectionInfo, ifaces []InterfaceInfo, bufSize i
 // WritePacket writes one Enhanced Packet Block for p, with epb_flags set
 // from the packet direction when it is known.
 func (w *NgWriter) WritePacket(p *Packet) error {
-	return w.WritePacketData(p.Iface, p.Info.Timestamp, p.Data, p.Info.Length, p.EPBFlags())
+	return w.WritePacketData(p.Info.InterfaceIndex, p.Info.Timestamp, p.Data, p.Info.Length, p.Direction.EPBFlags())
 }
 
 // WritePacketData writes one Enhanced Packet Block. flags (epb_flags) is
@@ -346,33 +341,24 @@ func (w *NgWriter) WritePacketData(iface int, ts time.Time, data []byte, wireLen
 	return nil
 }
 
-// WriteStats writes an Interface Statistics Block for interface iface.
-// Counters are cumulative since the capture started (pcapng semantics), each
-// in the option the pcapng draft defines for it:
-//   - isb_ifrecv = isb_filteraccept = Received (Σ tp_packets: the kernel
-//     counts only packets that passed the filter);
-//   - isb_osdrop = Dropped (Σ tp_drops: dropped by the operating system
-//     because the ring was full);
-//   - isb_ifdrop = IfDropped (dropped by the interface or its driver, from
-//     its rx_missed_errors + rx_fifo_errors), only when IfDropKnown;
-//     otherwise the option is omitted;
-//   - isb_usrdeliv = Captured.
-//
-// Files written before this change carried the ring drops in both isb_ifdrop
-// and isb_osdrop (capture/PCAPNG.md says how readers tell them apart).
-func (w *NgWriter) WriteStats(iface int, s InterfaceStats) error {
+// WriteStats writes s as an Interface Statistics Block for interface
+// s.Interface, with the counters that are set (non-nil), in the options the
+// pcapng draft defines for them. Time (the block's timestamp) zero means
+// now. A live capture's counters map to them as capture.Counters.ISB says.
+func (w *NgWriter) WriteStats(s InterfaceStats) error {
 	if w.bw.err != nil {
 		return w.bw.err
 	}
+	iface := s.Interface
 	if iface < 0 || iface >= len(w.ifaces) {
-		return fmt.Errorf("capture: pcapng: interface id %d out of range (have %d)", iface, len(w.ifaces))
+		return fmt.Errorf("pcapfile: pcapng: interface id %d out of range (have %d)", iface, len(w.ifaces))
 	}
 	if err := w.bw.reserve(256); err != nil {
 		return err
 	}
 	b := w.bw.buf
 	start := len(b)
-	end := s.End
+	end := s.Time
 	if end.IsZero() {
 		end = time.Now()
 	}
@@ -383,17 +369,23 @@ func (w *NgWriter) WriteStats(iface int, s InterfaceStats) error {
 	b = appendU32(b, uint32(ns>>32))
 	b = appendU32(b, uint32(ns))
 	b = appendOpt(b, optComment, []byte("Counters provided by smcdump"))
-	if !s.Start.IsZero() {
-		b = appendOptTS(b, isbStartTime, s.Start)
+	if s.Start != nil {
+		b = appendOptTS(b, isbStartTime, *s.Start)
 	}
-	b = appendOptTS(b, isbEndTime, end)
-	b = appendOptU64(b, isbIfRecv, s.Received)
-	if s.IfDropKnown {
-		b = appendOptU64(b, isbIfDrop, s.IfDropped)
+	if s.End != nil {
+		b = appendOptTS(b, isbEndTime, *s.End)
 	}
-	b = appendOptU64(b, isbFilterAccept, s.Received)
-	b = appendOptU64(b, isbOSDrop, s.Dropped)
-	b = appendOptU64(b, isbUsrDeliv, s.Captured)
+	for _, c := range []struct {
+		code uint16
+		v    *uint64
+	}{
+		{isbIfRecv, s.IfRecv}, {isbIfDrop, s.IfDrop}, {isbFilterAccept, s.FilterAccept},
+		{isbOSDrop, s.OSDrop}, {isbUsrDeliv, s.UsrDeliv},
+	} {
+		if c.v != nil {
+			b = appendOptU64(b, c.code, *c.v)
+		}
+	}
 	b = appendOpt(b, optEnd, nil)
 	w.bw.buf = finishBlock(b, start)
 	return nil
@@ -448,8 +440,18 @@ func (w *NgWriter) Packets() (written, lost uint64) { return w.bw.filePkts, w.bw
 // Pending reports whether blocks are buffered and not yet written.
 func (w *NgWriter) Pending() bool { return w.bw.pending() }
 
-func hostOS() string {
-	return osName()
+func hostOS() string { return HostOS() }
+
+// HostOS returns the operating system name and release written to pcapng
+// shb_os and if_os ("Linux 6.12.0"; runtime.GOOS where the release is not
+// known).
+func HostOS() string {
+	t, err1 := os.ReadFile("/proc/sys/kernel/ostype")
+	r, err2 := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err1 != nil || err2 != nil {
+		return runtime.GOOS
+	}
+	return strings.TrimSpace(string(t)) + " " + strings.TrimSpace(string(r))
 }
 
 func hostHardware() string {

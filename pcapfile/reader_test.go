@@ -1,4 +1,4 @@
-package analyze
+package pcapfile
 
 import (
 	"bytes"
@@ -266,7 +266,7 @@ func TestNotACapture(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if _, err := OpenFile(t.TempDir()); err == nil || !strings.Contains(err.Error(), "directory") {
+	if _, err := OpenFile(t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "directory") {
 		t.Errorf("directory: %v", err)
 	}
 }

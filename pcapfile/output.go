@@ -1,4 +1,4 @@
-package capture
+package pcapfile
 
 import (
 	"encoding/json"
@@ -36,7 +36,7 @@ func ParseFormat(s string) (Format, error) {
 // ErrFileLimit is returned by Output.WritePacket when -G rotation with a -W
 // limit has produced the maximum number of files (tcpdump then exits with
 // status 0).
-var ErrFileLimit = errors.New("capture: maximum number of files reached")
+var ErrFileLimit = errors.New("pcapfile: maximum number of files reached")
 
 // OutputConfig configures an Output.
 type OutputConfig struct {
@@ -53,7 +53,7 @@ type OutputConfig struct {
 	Section SectionInfo
 	// Interfaces are written as IDBs (pcapng); pcap uses the first one's link
 	// type and snaplen, and all must share the link type.
-	Interfaces []InterfaceInfo
+	Interfaces []Interface
 	// RotateSize starts a new file when the current one exceeds this many
 	// bytes (tcpdump -C); 0 disables.
 	RotateSize int64
@@ -68,10 +68,11 @@ type OutputConfig struct {
 	BufferSize int
 	// Stats returns the cumulative interface counters, written as ISBs at the
 	// end of every pcapng file (also rotated ones). May be nil.
-	Stats func() (Stats, error)
-	// FileOpened is called after each new file (not the first) is started,
-	// with the Output locked: it may call WriteKstatLocked. May be nil.
-	FileOpened func(o *Output, name string)
+	Stats func() ([]InterfaceStats, error)
+	// FileOpened is called with the name of each new file (not the first)
+	// once it is started, with the Output locked: it must not call the
+	// Output's methods. May be nil.
+	FileOpened func(name string)
 	// Snapshot takes a kernel-counter snapshot (JSON, see WriteKstat) and
 	// returns it with the time it was taken (kstat.Snapshot.TakenAt). It is
 	// called with the Output locked when a pcapng file is due to rotate, and
@@ -195,10 +196,10 @@ func (o *Output) startSnapshot(t time.Time) []byte {
 // NewOutput opens the first file and writes its headers.
 func NewOutput(cfg OutputConfig) (*Output, error) {
 	if cfg.Path == "" {
-		return nil, errors.New("capture: no output path")
+		return nil, errors.New("pcapfile: no output path")
 	}
 	if len(cfg.Interfaces) == 0 {
-		return nil, errors.New("capture: output needs at least one interface")
+		return nil, errors.New("pcapfile: output needs at least one interface")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -207,12 +208,12 @@ func NewOutput(cfg OutputConfig) (*Output, error) {
 		cfg.Location = time.Local
 	}
 	if cfg.Path == "-" && (cfg.RotateSize > 0 || cfg.RotateEvery > 0) {
-		return nil, errors.New("capture: cannot rotate when writing to standard output")
+		return nil, errors.New("pcapfile: cannot rotate when writing to standard output")
 	}
 	if cfg.Format == FormatPcap {
 		for _, ifc := range cfg.Interfaces[1:] {
 			if ifc.LinkType != cfg.Interfaces[0].LinkType {
-				return nil, fmt.Errorf("capture: pcap format needs one link type, but %s and %s differ; use pcapng", cfg.Interfaces[0].Name, ifc.Name)
+				return nil, fmt.Errorf("pcapfile: pcap format needs one link type, but %s and %s differ; use pcapng", cfg.Interfaces[0].Name, ifc.Name)
 			}
 		}
 	}
@@ -291,7 +292,7 @@ func (o *Output) open() error {
 	var w io.Writer
 	if o.cfg.Path == "-" {
 		if o.cfg.Stdout == nil {
-			return errors.New("capture: no standard output writer")
+			return errors.New("pcapfile: no standard output writer")
 		}
 		w = o.cfg.Stdout
 		o.name = "-"
@@ -313,7 +314,7 @@ func (o *Output) open() error {
 	o.files = append(o.files, o.name)
 	if o.cfg.Format == FormatPcap {
 		ifc := o.cfg.Interfaces[0]
-		pw, err := NewPcapWriter(w, ifc.LinkType, ifc.Snaplen, o.cfg.Micro, o.cfg.BufferSize)
+		pw, err := NewPcapWriter(w, ifc.LinkType, ifc.SnapLen, o.cfg.Micro, o.cfg.BufferSize)
 		if err != nil {
 			return err
 		}
@@ -334,10 +335,10 @@ func (o *Output) open() error {
 func (o *Output) finish() error {
 	var first error
 	if o.ng != nil && o.cfg.Stats != nil {
-		if st, err := o.cfg.Stats(); err == nil || len(st.Interfaces) > 0 {
-			for i, is := range st.Interfaces {
-				if i < len(o.cfg.Interfaces) {
-					if err := o.ng.WriteStats(i, is); err != nil && first == nil {
+		if st, err := o.cfg.Stats(); err == nil || len(st) > 0 {
+			for _, is := range st {
+				if is.Interface < len(o.cfg.Interfaces) {
+					if err := o.ng.WriteStats(is); err != nil && first == nil {
 						first = o.wrap(err)
 					}
 				}
@@ -455,7 +456,7 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 		}
 	}
 	if o.cfg.FileOpened != nil {
-		o.cfg.FileOpened(o, o.name)
+		o.cfg.FileOpened(o.name)
 	}
 	return nil
 }
@@ -518,13 +519,13 @@ func (o *Output) WritePackets(pkts []Packet) (int, error) {
 func (o *Output) WriteKstat(snapshotJSON []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.WriteKstatLocked(snapshotJSON)
+	return o.writeKstatLocked(snapshotJSON)
 }
 
-// WriteKstatLocked is WriteKstat for use inside OutputConfig.FileOpened.
+// writeKstatLocked is WriteKstat with o.mu held.
 // After the -W file limit (ErrFileLimit) the last file is still open and
 // takes the final snapshot.
-func (o *Output) WriteKstatLocked(snapshotJSON []byte) error {
+func (o *Output) writeKstatLocked(snapshotJSON []byte) error {
 	if o.err != nil && !errors.Is(o.err, ErrFileLimit) {
 		return o.err
 	}
