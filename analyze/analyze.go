@@ -67,6 +67,10 @@ type Report struct {
 	Multicast *mcast.Report `json:"multicast,omitempty"`
 	// Counters correlates kernel counter snapshots with the capture.
 	Counters *Counters `json:"counters,omitempty"`
+
+	// unverifiedNotListed counts the link-unverified connections beyond
+	// Config.MaxConnections (not in Connections), for Check.
+	unverifiedNotListed int
 }
 
 // SchemaVersion identifies the JSON report format (README "JSON output").
@@ -451,6 +455,7 @@ func (a *Analyzer) Finish() *Report {
 	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
 	r.Summary.ByVariant = mapCounts(g.variants)
 	r.Summary.NotListed = a.tracker.dropped
+	r.unverifiedNotListed = a.tracker.unverifiedNotKept
 	r.Summary.NoHandshake = a.tracker.noHandshake
 	r.Fallbacks = g.fallbackGroups(conns)
 	r.Services = rollups(g.services)

@@ -173,7 +173,7 @@ func FuzzReportText(f *testing.F) {
 		}
 		rep := analyzeFuzz(t, fuzzFrames(b))
 		var out bytes.Buffer
-		if err := rep.WriteText(&out, TextOptions{Evidence: opts&1 != 0, MaxConnections: int(opts >> 1 & 7)}); err != nil {
+		if err := rep.WriteText(&out, TextOptions{Evidence: opts&1 != 0}); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(out.String(), "fuzz.pcap: ") {

@@ -25,8 +25,6 @@ type TextOptions struct {
 	// Evidence prints the per-connection evidence blocks (frames and packet
 	// times of every handshake step, and the CLC fields).
 	Evidence bool
-	// MaxConnections limits the connection table (0 = all).
-	MaxConnections int
 }
 
 // WriteJSON writes the report as indented JSON (schema SchemaVersion). It
@@ -341,11 +339,7 @@ func (r *Report) writeConnections(w *errWriter, o TextOptions) {
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  #\tCLIENT\tSERVER\tOUTCOME\tDETAIL\tHANDSHAKE\tSTART (UTC)\n")
-	for i, c := range r.Connections {
-		if o.MaxConnections > 0 && i >= o.MaxConnections {
-			fmt.Fprintf(tw, "  ...\t%d more\n", len(r.Connections)-i)
-			break
-		}
+	for _, c := range r.Connections {
 		hs := "-"
 		if c.Latency.HandshakeMS != nil {
 			hs = fmt.Sprintf("%.3f ms", *c.Latency.HandshakeMS)

@@ -176,8 +176,8 @@ func (r *roceTracker) assign(conns []*Conn, captureEnd time.Time) {
 		if r.total == 0 {
 			li.State = "not-visible"
 			c.Notes = append(c.Notes, "the SMC-R link is not visible in this capture (no RoCE frames): the capture cannot show whether the link worked")
-			if c.Outcome == OutcomeSMC && c.SMC.FirstContact && c.Times.End == nil && c.Times.Confirm != nil {
-				if idle := captureEnd.Sub(c.Times.Last); idle >= 5*time.Second {
+			if linkUnverifiedCandidate(c) {
+				if idle := captureEnd.Sub(c.Times.Last); idle >= linkUnverifiedIdle {
 					c.Reason = ReasonLinkUnverified
 					c.Summary = fmt.Sprintf("%s negotiated (Proposal → Accept → Confirm), link not verified: no RoCE frame in the capture and the TCP connection silent for %.1f s after the Confirm, without Decline or FIN — healthy if the link carries the data over RDMA (hardware RoCE is invisible to a host capture), stalled if its set-up hung (seen with Linux 6.1 and soft-RoCE)", c.SMC.Variant, idle.Seconds())
 					c.Notes = append(c.Notes, fmt.Sprintf("after the Confirm the TCP connection stayed silent for %.1f s until the capture ended, with no Decline and no FIN: either the link carries the data over RDMA (invisible here), or its set-up hung without the kernel's CONFIRM_LINK timeout (which would send Decline 0x02010000 about 3 s after the Confirm), as seen with Linux 6.1 and soft-RoCE; check `smcr linkgroup link-show` and dmesg on both hosts", idle.Seconds()))
@@ -257,4 +257,68 @@ func roceV1Payload(b []byte) ([]byte, bool) {
 		end = len(b)
 	}
 	return b[40:end], true
+}
+
+// linkUnverifiedIdle is how long a first-contact SMC-R connection must stay
+// silent after its Confirm, until the capture ends, for its link to count
+// as unverified when the capture holds no RoCE frame.
+const linkUnverifiedIdle = 5 * time.Second
+
+// linkUnverifiedCandidate reports whether c is an established first-contact
+// SMC-R connection that neither declined nor closed: link-unverified if the
+// capture holds no RoCE frame and c stays silent for linkUnverifiedIdle
+// until the capture ends (roceTracker.assign).
+func linkUnverifiedCandidate(c *Conn) bool {
+	return c.smcR && c.SMC != nil && c.SMC.Type == "SMC-R" && c.Outcome == OutcomeSMC &&
+		c.SMC.FirstContact && c.Times.End == nil && c.Times.Confirm != nil
+}
+
+// maxUnverifiedPending bounds the memory unverifiedCount uses (16 MiB).
+const maxUnverifiedPending = 1 << 20
+
+// unverifiedCount counts link-unverified candidates that were not kept in
+// detail, in bounded memory: a candidate whose last packet is already
+// linkUnverifiedIdle older than the newest packet is unverified whatever
+// comes later; the others wait in pending (at most the candidates of one
+// idle window, and never more than maxUnverifiedPending: beyond that the
+// oldest pending one is counted, a bounded over-count at the capture's end).
+type unverifiedCount struct {
+	definite int
+	pending  []time.Time
+}
+
+func (u *unverifiedCount) add(last, now time.Time) {
+	if now.Sub(last) >= linkUnverifiedIdle {
+		u.definite++
+		return
+	}
+	if len(u.pending) >= maxUnverifiedPending {
+		// Settle what the clock has decided; count the oldest if full.
+		k := 0
+		for _, p := range u.pending {
+			if now.Sub(p) >= linkUnverifiedIdle {
+				u.definite++
+			} else {
+				u.pending[k] = p
+				k++
+			}
+		}
+		u.pending = u.pending[:k]
+		if k == len(u.pending) && k >= maxUnverifiedPending {
+			u.definite++
+			u.pending = u.pending[1:]
+		}
+	}
+	u.pending = append(u.pending, last)
+}
+
+// finish returns the number of unverified candidates at the capture's end.
+func (u *unverifiedCount) finish(captureEnd time.Time) int {
+	n := u.definite
+	for _, p := range u.pending {
+		if captureEnd.Sub(p) >= linkUnverifiedIdle {
+			n++
+		}
+	}
+	return n
 }

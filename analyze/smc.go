@@ -126,6 +126,11 @@ type Tracker struct {
 	dropped     int                   // finished SMC-related connections not kept
 	onDone      func(*Conn)
 	noHandshake int // connections without handshake and without SMC sign
+	// unverified tracks the connections not kept (beyond keep) that may
+	// turn out link-unverified at the end of the capture, so that the
+	// --fail-on unverified gate covers every connection.
+	unverified        unverifiedCount
+	unverifiedNotKept int // link-unverified connections not kept (Finish)
 }
 
 // NewTracker returns an empty tracker.
@@ -537,6 +542,9 @@ func (t *Tracker) Finish() []*Conn {
 		t.finish(c)
 	}
 	t.roce.assign(t.done, t.lastTime)
+	if t.roce.total == 0 {
+		t.unverifiedNotKept = t.unverified.finish(t.lastTime)
+	}
 	sortResults(t.done)
 	for i, c := range t.done {
 		c.ID = i + 1
@@ -563,6 +571,9 @@ func (t *Tracker) finish(c *tcpConn) {
 	}
 	if t.keep > 0 && len(t.done) >= t.keep {
 		t.dropped++
+		if linkUnverifiedCandidate(&c.res) {
+			t.unverified.add(c.res.Times.Last, t.lastTime)
+		}
 		return
 	}
 	if c.plainSYN.What != "" {

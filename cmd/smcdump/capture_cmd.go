@@ -126,7 +126,7 @@ func runCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		}
 		return capture.WriteDeviceList(stdout, devs)
 	}
-	files, err := o.r.files()
+	files, err := o.r.files(cmd.InOrStdin())
 	if err != nil {
 		return usageErr("%v", err)
 	}

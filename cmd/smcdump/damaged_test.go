@@ -158,7 +158,7 @@ func TestDamagedTraces(t *testing.T) {
 			if err := os.WriteFile(path, bad, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			out, stderr, code := run(t, "analyze", "--evidence=no", "--max-connections", "3", path)
+			out, stderr, code := run(t, "analyze", "--evidence=no", "--keep", "3", path)
 			if code != codeDamaged {
 				t.Fatalf("exit %d, want %d (damaged): %s", code, codeDamaged, stderr)
 			}

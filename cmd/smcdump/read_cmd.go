@@ -28,7 +28,7 @@ flags (tcpdump's -A -c -e -F -K -n -N -q -S -t.. -v -V -x -X -# ...).`,
   smcdump read -r trace.pcapng -v 'tcp port 5000'
   smcdump read -r trace.pcapng --json | jq .clc`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := r.files()
+			files, err := r.files(cmd.InOrStdin())
 			if err != nil {
 				return &exitError{codeUsage, err}
 			}
