@@ -14,7 +14,6 @@ import (
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/capture/bpffilter"
-	"github.com/smcdump/smcdump/capture/kstat"
 )
 
 func init() { registerCommand(newAnalyzeCmd) }
@@ -119,7 +118,7 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	}
 	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep}
 	for _, p := range o.stats {
-		snap, err := loadSnapshot(p)
+		snap, err := analyze.LoadSnapshot(p)
 		if err != nil {
 			return &exitError{codeError, fmt.Errorf("--stats %s: %v", p, err)}
 		}
@@ -234,21 +233,4 @@ func writePlot(path, format string, rep *analyze.Report, stdout io.Writer) error
 		return fmt.Errorf("--plot: %v", err)
 	}
 	return f.Close()
-}
-
-// loadSnapshot reads a kernel counter snapshot file or raw directory.
-func loadSnapshot(path string) (*kstat.Snapshot, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if fi.IsDir() {
-		return kstat.ReadRawDir(os.DirFS(path))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return kstat.ReadSnapshot(f)
 }

@@ -1,42 +1,9 @@
 package analyze
 
-import (
-	"sort"
+// Explanations of the verdicts: the meaning and remedy of reasons that have
+// no kernel code on the wire, and the previews of non-CLC data.
 
-	"github.com/smcdump/smcdump/smcproto"
-)
-
-// sortConns orders open connections by first packet time, then addresses.
-func sortConns(cs []*tcpConn) {
-	sort.Slice(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
-		if !a.res.Times.First.Equal(b.res.Times.First) {
-			return a.res.Times.First.Before(b.res.Times.First)
-		}
-		if c := a.key.a.Compare(b.key.a); c != 0 {
-			return c < 0
-		}
-		return a.key.b.Compare(b.key.b) < 0
-	})
-}
-
-// sortResults orders results by first packet time, then client, then server.
-func sortResults(cs []*Conn) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
-		if !a.Times.First.Equal(b.Times.First) {
-			return a.Times.First.Before(b.Times.First)
-		}
-		if c := a.Client.Compare(b.Client); c != 0 {
-			return c < 0
-		}
-		return a.Server.Compare(b.Server) < 0
-	})
-}
-
-func sortEvidence(e []Evidence) {
-	sort.SliceStable(e, func(i, j int) bool { return e[i].seq < e[j].seq })
-}
+import "github.com/smcdump/smcdump/smcproto"
 
 type codeText struct{ Code, Name, Meaning, Remedy string }
 
