@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/pcapfile"
@@ -169,7 +170,7 @@ type Analyzer struct {
 	mc      *mcast.Tracker
 	dg      mcast.Datagram
 	tracker *Tracker
-	f       frame
+	f       decode.Frame
 	report  Report
 	udpN    int
 
@@ -192,7 +193,7 @@ type Analyzer struct {
 	frameBase, lastFrame int
 
 	agg          *aggregate
-	frags        *reassembler
+	frags        *decode.Reassembler
 	multi        bool // several files: evidence names the file
 	embedded     []*kstat.Snapshot
 	embeddedErrs []string
@@ -202,7 +203,7 @@ type Analyzer struct {
 func NewAnalyzer(cfg Config) *Analyzer {
 	t := NewTracker()
 	t.All = cfg.All
-	a := &Analyzer{cfg: cfg, tracker: t, report: Report{Schema: SchemaVersion}, agg: newAggregate(), frags: newReassembler()}
+	a := &Analyzer{cfg: cfg, tracker: t, report: Report{Schema: SchemaVersion}, agg: newAggregate(), frags: decode.NewReassembler()}
 	t.keep = cfg.MaxConnections
 	if t.keep == 0 {
 		t.keep = DefaultMaxConnections
@@ -366,7 +367,7 @@ func (a *Analyzer) globalIf(ifs []pcapfile.Interface, idx int) int {
 
 func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *pcapfile.Packet, fileIdx int) {
 	f := &a.f
-	decodeFrame(p.LinkType, p.Data, f)
+	decode.Decode(p.LinkType, p.Data, f)
 	ts := p.Info.Timestamp
 	if ts.After(a.tracker.lastTime) {
 		a.tracker.lastTime = ts // capture end, for CLC timeouts
@@ -374,59 +375,59 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *pcapfile.Pac
 	if p.Info.CaptureLength < p.Info.Length {
 		fi.Truncated++
 	}
-	switch f.status {
-	case decOK:
-	case decUnsupported:
-		if f.etherType == 0x8915 && f.l2len > 0 && f.l2len <= len(p.Data) {
+	switch f.Status {
+	case decode.StatusOK:
+	case decode.StatusUnsupported:
+		if f.EtherType == 0x8915 && f.L2Len > 0 && f.L2Len <= len(p.Data) {
 			// RoCEv1: GRH + BTH after the Ethernet header.
-			if b, ok := roceV1Payload(p.Data[f.l2len:]); ok {
+			if b, ok := roceV1Payload(p.Data[f.L2Len:]); ok {
 				a.tracker.roce.handle(netip.Addr{}, b, len(b), p.Frame, ts)
 				return
 			}
 		}
-		undecoded[f.reason]++
+		undecoded[f.Reason]++
 		return
 	default:
-		undecoded[f.reason]++
+		undecoded[f.Reason]++
 		return
 	}
-	switch f.proto {
-	case protoTCP:
-		if f.sport == 0 && f.dport == 0 && f.fragOff != 0 {
+	switch f.Proto {
+	case decode.ProtoTCP:
+		if f.SrcPort == 0 && f.DstPort == 0 && f.FragOff != 0 {
 			return
 		}
-		if f.fragment && f.fragOff != 0 {
+		if f.Fragment && f.FragOff != 0 {
 			return
 		}
 		a.tracker.handleTCP(f, p.Frame, ts)
-	case protoUDP:
+	case decode.ProtoUDP:
 		fragTrunc := false
-		if f.fragment {
-			b, total, trunc, ok := a.frags.add(f, ts)
+		if f.Fragment {
+			b, total, trunc, ok := a.frags.Add(f, ts)
 			if !ok {
 				return // waiting for more fragments
 			}
-			if f.sport, f.dport, f.payload, f.payloadLen, ok = udpFromReassembled(b, total); !ok {
+			if f.SrcPort, f.DstPort, f.Payload, f.PayloadLen, ok = decode.UDPFromReassembled(b, total); !ok {
 				return
 			}
 			fragTrunc = trunc
 		}
 		a.udpN++
-		if f.dport == roceV2Port {
-			a.tracker.roce.handle(f.dst, f.payload, f.payloadLen, p.Frame, ts)
+		if f.DstPort == roceV2Port {
+			a.tracker.roce.handle(f.Dst, f.Payload, f.PayloadLen, p.Frame, ts)
 			return
 		}
 		if a.mc != nil {
 			d := &a.dg
 			*d = mcast.Datagram{
 				Frame: a.frameBase + p.Frame, Time: ts,
-				Src: f.srcAddrPort(), Dst: f.dstAddrPort(),
+				Src: f.SrcAddrPort(), Dst: f.DstAddrPort(),
 				Interface: a.globalIf(ifacesOf(a.fr), p.Info.InterfaceIndex),
-				Payload:   f.payload, Length: f.payloadLen,
-				Truncated: f.truncatedPayload() || fragTrunc,
+				Payload:   f.Payload, Length: f.PayloadLen,
+				Truncated: f.TruncatedPayload() || fragTrunc,
 			}
-			if f.nvlan > 0 {
-				d.VLAN = f.vlans[0]
+			if f.NVLAN > 0 {
+				d.VLAN = f.VLANs[0]
 			}
 			a.mc.Add(d)
 		}
@@ -448,7 +449,7 @@ func (a *Analyzer) Finish() *Report {
 		r.Summary.SkippedBytes += fi.SkippedBytes
 	}
 	r.Summary.UDPDatagrams = a.udpN
-	r.Summary.UDPIncomplete = a.frags.finish()
+	r.Summary.UDPIncomplete = a.frags.Finish()
 	r.Summary.TCPConnections = a.tracker.totalTCP
 	r.Summary.PlainTCP = g.outcomes[string(OutcomeNotSMC)]
 	r.Summary.SMCAttempts = g.smcAttempts

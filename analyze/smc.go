@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/smcproto"
 )
 
@@ -46,7 +47,7 @@ type tcpConn struct {
 	synSeen, synAckSeen bool
 	synOpt, synAckOpt   bool
 	isn                 [2]uint32
-	hs                  [2]halfStream
+	hs                  [2]decode.HalfStream
 	consumed            [2]int
 	dirDone             [2]bool
 	waitingTrunc        [2]bool // parser needs bytes the snaplen cut
@@ -140,7 +141,7 @@ func NewTracker() *Tracker {
 }
 
 func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
-	c := &tcpConn{key: k, client: -1, hs: [2]halfStream{newHalfStream(), newHalfStream()}, file: t.file}
+	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.file}
 	c.res.Times.First = ts
 	t.conns[k] = c
 	t.totalTCP++
@@ -148,7 +149,7 @@ func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
 }
 
 // handleTCP processes one TCP segment.
-func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
+func (t *Tracker) handleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	if ts.After(t.lastTime) {
 		t.lastTime = ts
 	}
@@ -156,14 +157,14 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 	if t.seq&0x3fff == 0 {
 		t.sweep(ts)
 	}
-	src, dst := f.srcAddrPort(), f.dstAddrPort()
+	src, dst := f.SrcAddrPort(), f.DstAddrPort()
 	k, dir := makeKey(src, dst)
 	c := t.conns[k]
-	syn := f.flags&tcpSYN != 0
-	ack := f.flags&tcpACK != 0
+	syn := f.Flags&decode.TCPSYN != 0
+	ack := f.Flags&decode.TCPACK != 0
 	if c != nil && syn && !ack {
 		// A new SYN on a known 4-tuple: retransmission, or port reuse.
-		if !(c.synSeen && c.client == dir && c.isn[dir] == f.seq) && (c.ended || c.synSeen || len(c.events) > 0 || c.res.Packets > 3) {
+		if !(c.synSeen && c.client == dir && c.isn[dir] == f.Seq) && (c.ended || c.synSeen || len(c.events) > 0 || c.res.Packets > 3) {
 			t.finish(c)
 			c = nil
 		}
@@ -179,17 +180,17 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 	c.curSeq = t.seq
 	c.file = t.file
 	c.res.Packets++
-	c.res.Bytes += int64(f.payloadLen)
+	c.res.Bytes += int64(f.PayloadLen)
 	c.res.Times.Last = ts
-	if ack && c.hs[1-dir].baseSet {
+	if ack && c.hs[1-dir].BaseSet {
 		// What the peer acknowledged: bytes that must have been sent, even
 		// if the capture missed them.
-		if rel := int(int32(f.ack - c.hs[1-dir].base)); rel > c.ackMax[1-dir] && rel < 1<<30 {
+		if rel := int(int32(f.Ack - c.hs[1-dir].Base())); rel > c.ackMax[1-dir] && rel < 1<<30 {
 			c.ackMax[1-dir] = rel
 		}
 	}
-	if f.nvlan > 0 && c.res.VLAN == 0 {
-		c.res.VLAN = f.vlans[0]
+	if f.NVLAN > 0 && c.res.VLAN == 0 {
+		c.res.VLAN = f.VLANs[0]
 	}
 
 	switch {
@@ -197,12 +198,12 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 		if !c.synSeen {
 			c.synSeen = true
 			c.client = dir
-			c.isn[dir] = f.seq
-			opts, _ := smcproto.ParseTCPOptions(f.tcpOpts)
+			c.isn[dir] = f.Seq
+			opts, _ := smcproto.ParseTCPOptions(f.TCPOpts)
 			c.synOpt = opts.SMC
 			c.res.SYNOption = boolp(opts.SMC)
 			c.res.Times.SYN = timep(ts)
-			c.hs[dir].setBase(f.seq + 1)
+			c.hs[dir].SetBase(f.Seq + 1)
 			if opts.SMC {
 				c.smcAttempt = true
 				c.evidence(frameNo, ts, dir, "SYN with SMC option")
@@ -218,12 +219,12 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 			if c.client < 0 {
 				c.client = 1 - dir
 			}
-			c.isn[dir] = f.seq
-			opts, _ := smcproto.ParseTCPOptions(f.tcpOpts)
+			c.isn[dir] = f.Seq
+			opts, _ := smcproto.ParseTCPOptions(f.TCPOpts)
 			c.synAckOpt = opts.SMC
 			c.res.SYNACKOption = boolp(opts.SMC)
 			c.res.Times.SYNACK = timep(ts)
-			c.hs[dir].setBase(f.seq + 1)
+			c.hs[dir].SetBase(f.Seq + 1)
 			what := "SYN-ACK"
 			if opts.SMC {
 				what += " with SMC option"
@@ -233,30 +234,30 @@ func (t *Tracker) handleTCP(f *frame, frameNo int, ts time.Time) {
 			c.evidence(frameNo, ts, dir, what)
 		}
 	}
-	if f.flags&tcpRST != 0 && c.rst[dir] == nil {
+	if f.Flags&decode.TCPRST != 0 && c.rst[dir] == nil {
 		c.rst[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST", seq: c.curSeq}
 		c.markEnd(ts)
 		if !c.resolved() {
 			c.evidence(frameNo, ts, dir, "RST")
 		}
 	}
-	if f.flags&tcpFIN != 0 && c.fin[dir] == nil {
+	if f.Flags&decode.TCPFIN != 0 && c.fin[dir] == nil {
 		c.fin[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN", seq: c.curSeq}
 		c.markEnd(ts)
 		if !c.resolved() {
 			c.evidence(frameNo, ts, dir, "FIN")
 		}
 	}
-	if c.hs[dir].baseSet && f.flags&tcpSYN == 0 {
-		end := int(int32(f.seq-c.hs[dir].base)) + f.payloadLen
-		if f.flags&tcpFIN != 0 {
+	if c.hs[dir].BaseSet && f.Flags&decode.TCPSYN == 0 {
+		end := int(int32(f.Seq-c.hs[dir].Base())) + f.PayloadLen
+		if f.Flags&decode.TCPFIN != 0 {
 			end++
 		}
 		if end > c.sentMax[dir] && end < 1<<30 {
 			c.sentMax[dir] = end
 		}
 	}
-	if f.payloadLen > 0 {
+	if f.PayloadLen > 0 {
 		t.payload(c, f, dir, frameNo, ts)
 	}
 	// A connection that is over (RST, or FIN from both sides) is finished
@@ -352,9 +353,9 @@ func (c *tcpConn) resolved() bool {
 	return c.dirDone[0] && c.dirDone[1]
 }
 
-func (t *Tracker) payload(c *tcpConn, f *frame, dir, frameNo int, ts time.Time) {
-	seq := f.seq
-	if f.flags&tcpSYN != 0 {
+func (t *Tracker) payload(c *tcpConn, f *decode.Frame, dir, frameNo int, ts time.Time) {
+	seq := f.Seq
+	if f.Flags&decode.TCPSYN != 0 {
 		seq++ // data on a SYN (TFO) starts after the SYN's sequence number
 	}
 	if !c.wantsCLC() || c.dirDone[dir] || c.released {
@@ -362,9 +363,9 @@ func (t *Tracker) payload(c *tcpConn, f *frame, dir, frameNo int, ts time.Time) 
 		return
 	}
 	h := &c.hs[dir]
-	if !h.baseSet {
-		if smcproto.HasEyecatcher(f.payload) {
-			h.setBase(seq)
+	if !h.BaseSet {
+		if smcproto.HasEyecatcher(f.Payload) {
+			h.SetBase(seq)
 		} else {
 			// Stream start unknown (SYN not captured) and this is not a
 			// CLC message: application data, or the middle of one.
@@ -373,17 +374,17 @@ func (t *Tracker) payload(c *tcpConn, f *frame, dir, frameNo int, ts time.Time) 
 			return
 		}
 	}
-	if f.truncatedPayload() {
+	if f.TruncatedPayload() {
 		t.truncFrames++
 	}
-	if h.add(seq, f.payload, f.payloadLen) {
+	if h.Add(seq, f.Payload, f.PayloadLen) {
 		t.parseCLC(c, dir, frameNo, ts)
-	} else if h.truncatedAt(len(h.buf)) {
+	} else if h.TruncatedAt(len(h.Buf)) {
 		c.waitingTrunc[dir] = true
 	}
 	if c.resolved() && !c.released {
-		c.hs[0].release()
-		c.hs[1].release()
+		c.hs[0].Release()
+		c.hs[1].Release()
 		c.released = true
 	}
 }
@@ -409,13 +410,13 @@ func looksLikeCLCPrefix(b []byte) bool {
 func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 	h := &c.hs[dir]
 	for !c.dirDone[dir] {
-		b := h.buf[c.consumed[dir]:]
+		b := h.Buf[c.consumed[dir]:]
 		if len(b) == 0 {
 			return
 		}
 		if len(b) < 4 {
 			if looksLikeCLCPrefix(b) {
-				c.waitingTrunc[dir] = h.truncatedAt(len(h.buf))
+				c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
 				return
 			}
 		}
@@ -429,7 +430,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			return
 		}
 		if len(b) < smcproto.HeaderLen {
-			c.waitingTrunc[dir] = h.truncatedAt(len(h.buf))
+			c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
 			return
 		}
 		hdr, err := smcproto.ParseHeader(b)
@@ -442,11 +443,11 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 		}
 		n := int(hdr.Length)
 		if len(b) < n {
-			if c.consumed[dir]+n > maxStreamBytes {
+			if c.consumed[dir]+n > decode.MaxStreamBytes {
 				c.protocolError(dir, frameNo, ts, fmt.Sprintf("CLC %s length %d exceeds what smcdump buffers", hdr.Type, n))
 				return
 			}
-			c.waitingTrunc[dir] = h.truncatedAt(len(h.buf))
+			c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
 			return
 		}
 		c.waitingTrunc[dir] = false
@@ -710,7 +711,7 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 	}
 	// Truncation by the snaplen: never guess.
 	for d := 0; d < 2; d++ {
-		if c.waitingTrunc[d] || (!c.dirDone[d] && c.hs[d].truncatedAt(len(c.hs[d].buf)) && len(c.hs[d].buf) > c.consumed[d]) {
+		if c.waitingTrunc[d] || (!c.dirDone[d] && c.hs[d].TruncatedAt(len(c.hs[d].Buf)) && len(c.hs[d].Buf) > c.consumed[d]) {
 			r.Outcome, r.Reason = OutcomeUnknown, ReasonTruncated
 			r.Summary = "cannot tell: a CLC message was cut by the capture's snaplen (capture again with -s 0)"
 			return
@@ -858,7 +859,7 @@ func missingBytes(c *tcpConn, d int) bool {
 		return false
 	}
 	h := &c.hs[d]
-	return len(h.pending) > 0 || c.ackMax[d] > c.sentMax[d]
+	return h.Waiting() || c.ackMax[d] > c.sentMax[d]
 }
 
 // incomplete is the verdict for a handshake with bytes missing from the

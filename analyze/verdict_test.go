@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/synth"
 )
 
@@ -33,24 +34,24 @@ func runSegs(t *testing.T, segs []seg) *Conn {
 	next := [2]uint32{1000, 5000} // client, server
 	for i, s := range segs {
 		d := 0
-		fr := frame{ipVer: 4, proto: protoTCP, flags: s.flags, payload: s.payload, payloadLen: len(s.payload)}
+		fr := decode.Frame{IPVer: 4, Proto: decode.ProtoTCP, Flags: s.flags, Payload: s.payload, PayloadLen: len(s.payload)}
 		if s.fromServer {
 			d = 1
-			fr.src, fr.sport, fr.dst, fr.dport = srv.Addr(), srv.Port(), cli.Addr(), cli.Port()
+			fr.Src, fr.SrcPort, fr.Dst, fr.DstPort = srv.Addr(), srv.Port(), cli.Addr(), cli.Port()
 		} else {
-			fr.src, fr.sport, fr.dst, fr.dport = cli.Addr(), cli.Port(), srv.Addr(), srv.Port()
+			fr.Src, fr.SrcPort, fr.Dst, fr.DstPort = cli.Addr(), cli.Port(), srv.Addr(), srv.Port()
 		}
 		if s.cut > 0 {
-			fr.payload = s.payload[:s.cut-1]
+			fr.Payload = s.payload[:s.cut-1]
 		}
-		fr.seq, fr.ack = next[d], next[1-d]
-		if s.flags&tcpSYN != 0 {
+		fr.Seq, fr.Ack = next[d], next[1-d]
+		if s.flags&decode.TCPSYN != 0 {
 			if !s.noOpt {
-				fr.tcpOpts = opt
+				fr.TCPOpts = opt
 			}
 			next[d]++
 		}
-		if s.flags&tcpFIN != 0 {
+		if s.flags&decode.TCPFIN != 0 {
 			next[d]++
 		}
 		next[d] += uint32(len(s.payload))
@@ -66,15 +67,15 @@ func runSegs(t *testing.T, segs []seg) *Conn {
 
 func TestVerdictOptionEchoed(t *testing.T) {
 	prop := synth.ProposalV2R()
-	syn := seg{flags: tcpSYN}
-	synack := seg{fromServer: true, flags: tcpSYN | tcpACK}
-	ack := seg{flags: tcpACK}
+	syn := seg{flags: decode.TCPSYN}
+	synack := seg{fromServer: true, flags: decode.TCPSYN | decode.TCPACK}
+	ack := seg{flags: decode.TCPACK}
 	data := func(fromServer bool, b []byte) seg {
-		return seg{fromServer: fromServer, flags: tcpACK | tcpPSH, payload: b}
+		return seg{fromServer: fromServer, flags: decode.TCPACK | decode.TCPPSH, payload: b}
 	}
 	http400 := []byte("HTTP/1.1 400 Bad Request\r\n\r\n")
-	finS := seg{fromServer: true, flags: tcpFIN | tcpACK}
-	rstC := seg{flags: tcpRST | tcpACK}
+	finS := seg{fromServer: true, flags: decode.TCPFIN | decode.TCPACK}
+	rstC := seg{flags: decode.TCPRST | decode.TCPACK}
 	cases := []struct {
 		name    string
 		segs    []seg
@@ -92,13 +93,13 @@ func TestVerdictOptionEchoed(t *testing.T) {
 			"handshake-error/option-echoed", `6e 6f "no"`, ""},
 		// Captured bytes prove the stream is not CLC even when the
 		// snaplen cut the rest of the segment.
-		{"cut reply, one byte captured", []seg{syn, synack, ack, data(false, prop), {fromServer: true, flags: tcpACK, payload: http400, cut: 2}, finS},
+		{"cut reply, one byte captured", []seg{syn, synack, ack, data(false, prop), {fromServer: true, flags: decode.TCPACK, payload: http400, cut: 2}, finS},
 			"handshake-error/option-echoed", `48 "H"`, ""},
 		// Nothing captured of the reply: cannot tell, never a verdict.
-		{"cut reply, nothing captured", []seg{syn, synack, ack, data(false, prop), {fromServer: true, flags: tcpACK, payload: http400, cut: 1}, finS},
+		{"cut reply, nothing captured", []seg{syn, synack, ack, data(false, prop), {fromServer: true, flags: decode.TCPACK, payload: http400, cut: 1}, finS},
 			"unknown/truncated", "snaplen", ""},
 		// A CLC eyecatcher cut after two bytes: a truncated CLC message.
-		{"cut CLC prefix", []seg{syn, synack, ack, data(false, prop), {fromServer: true, flags: tcpACK, payload: prop, cut: 3}, finS},
+		{"cut CLC prefix", []seg{syn, synack, ack, data(false, prop), {fromServer: true, flags: decode.TCPACK, payload: prop, cut: 3}, finS},
 			"unknown/truncated", "snaplen", ""},
 		// A server that closes without any byte: aborted, with a hint.
 		{"FIN only", []seg{syn, synack, ack, data(false, prop), finS},
@@ -106,7 +107,7 @@ func TestVerdictOptionEchoed(t *testing.T) {
 		// Not an echo: a Decline, an Accept, a SYN-ACK without the option.
 		{"decline", []seg{syn, synack, ack, data(false, prop), data(true, mustDecline(t)), data(true, []byte("data"))},
 			"fallback/decline", "declined", ""},
-		{"synack without option", []seg{syn, {fromServer: true, flags: tcpSYN | tcpACK, noOpt: true}, ack, data(false, []byte("GET /")), data(true, http400)},
+		{"synack without option", []seg{syn, {fromServer: true, flags: decode.TCPSYN | decode.TCPACK, noOpt: true}, ack, data(false, []byte("GET /")), data(true, http400)},
 			"fallback/peer-no-smc", "", ""},
 		// The server's stream start is unknown without the SYN-ACK: its
 		// data cannot prove anything.

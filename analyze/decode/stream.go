@@ -1,14 +1,14 @@
-package analyze
+package decode
 
-// halfStream reassembles the first bytes of one direction of a TCP
+// HalfStream reassembles the first bytes of one direction of a TCP
 // connection: just enough to decode the CLC handshake (smc-protocol.md
 // section 0: "reassemble the TCP payload of both directions from the first
 // data byte"). It handles retransmissions, overlaps, out-of-order segments
 // and sequence wraparound, and keeps at most maxStreamBytes bytes.
-type halfStream struct {
-	baseSet bool
+type HalfStream struct {
+	BaseSet bool
 	base    uint32 // sequence number of stream byte 0
-	buf     []byte // contiguous bytes from offset 0
+	Buf     []byte // contiguous bytes from offset 0
 	pending []pendingSeg
 	// snapGap is the offset of the first byte that was on the wire but cut
 	// by the snaplen, -1 if none is known. It only blocks progress while no
@@ -25,24 +25,24 @@ type pendingSeg struct {
 }
 
 const (
-	maxStreamBytes = 16 << 10
+	MaxStreamBytes = 16 << 10
 	maxPending     = 64
 )
 
-func newHalfStream() halfStream { return halfStream{snapGap: -1} }
+func NewHalfStream() HalfStream { return HalfStream{snapGap: -1} }
 
-// setBase fixes stream offset 0 at sequence number seq.
-func (h *halfStream) setBase(seq uint32) {
+// SetBase fixes stream offset 0 at sequence number seq.
+func (h *HalfStream) SetBase(seq uint32) {
 	h.base = seq
-	h.baseSet = true
+	h.BaseSet = true
 }
 
-// add records a segment whose first payload byte has sequence number seq.
+// Add records a segment whose first payload byte has sequence number seq.
 // data are the captured payload bytes; wireLen is the payload length on the
 // wire (wireLen > len(data) when the snaplen cut the segment). It returns
 // true if new contiguous bytes became available.
-func (h *halfStream) add(seq uint32, data []byte, wireLen int) bool {
-	if !h.baseSet {
+func (h *HalfStream) Add(seq uint32, data []byte, wireLen int) bool {
+	if !h.BaseSet {
 		return false
 	}
 	rel := int64(int32(seq - h.base)) // wrap-safe signed distance
@@ -58,14 +58,14 @@ func (h *halfStream) add(seq uint32, data []byte, wireLen int) bool {
 		rel = 0
 	}
 	off := int(rel)
-	if off >= maxStreamBytes {
+	if off >= MaxStreamBytes {
 		h.overflow = true
 		return false
 	}
 	if len(data) < wireLen {
 		gap := off + len(data)
 		if h.snapGap < 0 || gap < h.snapGap {
-			if gap >= len(h.buf) {
+			if gap >= len(h.Buf) {
 				h.snapGap = gap
 			}
 		}
@@ -75,24 +75,24 @@ func (h *halfStream) add(seq uint32, data []byte, wireLen int) bool {
 		grew = true
 		h.drain()
 	}
-	if h.snapGap >= 0 && h.snapGap < len(h.buf) {
+	if h.snapGap >= 0 && h.snapGap < len(h.Buf) {
 		h.snapGap = -1 // filled by another copy
 	}
 	return grew
 }
 
 // place copies data at stream offset off. Returns true if buf grew.
-func (h *halfStream) place(off int, data []byte) bool {
+func (h *HalfStream) place(off int, data []byte) bool {
 	end := off + len(data)
-	if end > maxStreamBytes {
-		data = data[:maxStreamBytes-off]
-		end = maxStreamBytes
+	if end > MaxStreamBytes {
+		data = data[:MaxStreamBytes-off]
+		end = MaxStreamBytes
 		h.overflow = true
 	}
-	if end <= len(h.buf) {
+	if end <= len(h.Buf) {
 		return false // retransmission of bytes we have
 	}
-	if off > len(h.buf) {
+	if off > len(h.Buf) {
 		// Out of order: keep a copy until the hole is filled.
 		if len(h.pending) >= maxPending {
 			h.overflow = true
@@ -101,20 +101,20 @@ func (h *halfStream) place(off int, data []byte) bool {
 		h.pending = append(h.pending, pendingSeg{off: off, data: append([]byte(nil), data...)})
 		return false
 	}
-	h.buf = append(h.buf, data[len(h.buf)-off:]...)
+	h.Buf = append(h.Buf, data[len(h.Buf)-off:]...)
 	return true
 }
 
-func (h *halfStream) drain() {
+func (h *HalfStream) drain() {
 	for progressed := true; progressed && len(h.pending) > 0; {
 		progressed = false
 		for i := 0; i < len(h.pending); i++ {
 			p := h.pending[i]
-			if p.off > len(h.buf) {
+			if p.off > len(h.Buf) {
 				continue
 			}
-			if p.off+len(p.data) > len(h.buf) {
-				h.buf = append(h.buf, p.data[len(h.buf)-p.off:]...)
+			if p.off+len(p.data) > len(h.Buf) {
+				h.Buf = append(h.Buf, p.data[len(h.Buf)-p.off:]...)
 			}
 			h.pending = append(h.pending[:i], h.pending[i+1:]...)
 			i--
@@ -123,14 +123,21 @@ func (h *halfStream) drain() {
 	}
 }
 
-// truncatedAt reports whether the contiguous data stops at a byte that the
+// TruncatedAt reports whether the contiguous data stops at a byte that the
 // snaplen cut off.
-func (h *halfStream) truncatedAt(n int) bool {
+func (h *HalfStream) TruncatedAt(n int) bool {
 	return h.snapGap >= 0 && h.snapGap <= n
 }
 
-// release frees the buffers once the handshake no longer needs them.
-func (h *halfStream) release() {
-	h.buf = nil
+// Release frees the buffers once the handshake no longer needs them.
+func (h *HalfStream) Release() {
+	h.Buf = nil
 	h.pending = nil
 }
+
+// Base returns the sequence number of stream byte 0 (valid once BaseSet).
+func (h *HalfStream) Base() uint32 { return h.base }
+
+// Waiting reports whether out-of-order segments wait for a hole before them
+// to be filled.
+func (h *HalfStream) Waiting() bool { return len(h.pending) > 0 }

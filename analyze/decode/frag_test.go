@@ -1,4 +1,4 @@
-package analyze
+package decode
 
 import (
 	"bytes"
@@ -108,7 +108,7 @@ func TestReassemblerRules(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			done := make(chan result, 1)
 			go func() {
-				r := newReassembler()
+				r := NewReassembler()
 				var got result
 				ts := time.Unix(1000, 0)
 				for _, s := range c.train {
@@ -121,10 +121,10 @@ func TestReassemblerRules(t *testing.T) {
 					if s.capLen > 0 {
 						data = data[:s.capLen]
 					}
-					f := &frame{ipVer: 4, src: src, dst: dst, ipID: s.id, proto: protoUDP, ipHdrLen: 20,
-						fragOff: s.off, moreFrag: s.mf, fragment: true, l4: data, l4WireLen: s.end - s.off}
+					f := &Frame{IPVer: 4, Src: src, Dst: dst, IPID: s.id, Proto: ProtoUDP, IPHdrLen: 20,
+						FragOff: s.off, MoreFrag: s.mf, Fragment: true, L4: data, L4WireLen: s.end - s.off}
 					ts = ts.Add(time.Millisecond)
-					b, total, trunc, ok := r.add(f, ts)
+					b, total, trunc, ok := r.Add(f, ts)
 					if !ok {
 						continue
 					}
@@ -140,7 +140,7 @@ func TestReassemblerRules(t *testing.T) {
 					}
 					got.delivered = append(got.delivered, v)
 				}
-				got.incomplete = r.finish()
+				got.incomplete = r.Finish()
 				done <- got
 			}()
 			select {
@@ -158,19 +158,19 @@ func TestReassemblerRules(t *testing.T) {
 // TestReassemblerBounded: many datagrams that never complete keep at most
 // maxFragDatagrams waiting, and the bookkeeping stays proportional.
 func TestReassemblerBounded(t *testing.T) {
-	r := newReassembler()
+	r := NewReassembler()
 	ts := time.Unix(1000, 0)
 	data := make([]byte, 1480)
 	for i := 0; i < 20000; i++ {
 		src := netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
-		f := &frame{ipVer: 4, src: src, dst: src, ipID: uint32(i), proto: protoUDP, ipHdrLen: 20,
-			fragOff: 0, moreFrag: true, fragment: true, l4: data, l4WireLen: len(data)}
-		r.add(f, ts)
+		f := &Frame{IPVer: 4, Src: src, Dst: src, IPID: uint32(i), Proto: ProtoUDP, IPHdrLen: 20,
+			FragOff: 0, MoreFrag: true, Fragment: true, L4: data, L4WireLen: len(data)}
+		r.Add(f, ts)
 		if len(r.pending) > maxFragDatagrams || len(r.order) > 2*maxFragDatagrams+64 || len(r.srcSeq) > maxFragSources {
 			t.Fatalf("after %d: %d waiting, %d ordered, %d sources", i, len(r.pending), len(r.order), len(r.srcSeq))
 		}
 	}
-	if n := r.finish(); n != 20000 {
+	if n := r.Finish(); n != 20000 {
 		t.Errorf("incomplete %d, want 20000", n)
 	}
 }

@@ -1,4 +1,4 @@
-package analyze
+package decode
 
 import (
 	"encoding/binary"
@@ -83,7 +83,7 @@ type fragOrder struct {
 	d *fragDatagram
 }
 
-type reassembler struct {
+type Reassembler struct {
 	pending    map[fragKey]*fragDatagram
 	order      []fragOrder // creation order, for expiry and eviction
 	srcSeq     map[netip.Addr]uint64
@@ -91,23 +91,23 @@ type reassembler struct {
 	buf        []byte
 }
 
-func newReassembler() *reassembler {
-	return &reassembler{pending: make(map[fragKey]*fragDatagram), srcSeq: make(map[netip.Addr]uint64)}
+func NewReassembler() *Reassembler {
+	return &Reassembler{pending: make(map[fragKey]*fragDatagram), srcSeq: make(map[netip.Addr]uint64)}
 }
 
-// add records one fragment (f.l4 holds its captured bytes at offset
+// Add records one fragment (f.L4 holds its captured bytes at offset
 // f.fragOff of the datagram). When the datagram is complete it returns its
 // transport bytes (the captured contiguous prefix), its length on the wire,
 // whether any of it was cut by the snaplen, and true. The returned slice is
 // valid until the next call.
-func (r *reassembler) add(f *frame, ts time.Time) ([]byte, int, bool, bool) {
+func (r *Reassembler) Add(f *Frame, ts time.Time) ([]byte, int, bool, bool) {
 	r.expire(ts)
-	k := fragKey{f.src, f.dst, f.ipID, f.proto}
+	k := fragKey{f.Src, f.Dst, f.IPID, f.Proto}
 	d := r.pending[k]
 
 	var seq uint64
-	if f.ipVer == 4 {
-		seq = r.nextSrcSeq(f.src)
+	if f.IPVer == 4 {
+		seq = r.nextSrcSeq(f.Src)
 		if d != nil && seq-d.srcSeq > fragMaxDist {
 			r.drop(k) // stale: the IP ID was reused (ip_frag_too_far)
 			d = nil
@@ -124,13 +124,13 @@ func (r *reassembler) add(f *frame, ts time.Time) ([]byte, int, bool, bool) {
 	}
 	d.srcSeq = seq
 
-	off := f.fragOff
-	end := off + f.l4WireLen
-	data := f.l4
-	if f.moreFrag && end&7 != 0 {
+	off := f.FragOff
+	end := off + f.L4WireLen
+	data := f.L4
+	if f.MoreFrag && end&7 != 0 {
 		// A fragment that is not the last must carry a multiple of 8
 		// bytes: IPv4 receivers trim it, IPv6 ones discard it.
-		if f.ipVer == 6 {
+		if f.IPVer == 6 {
 			r.drop(k)
 			return nil, 0, false, false
 		}
@@ -139,7 +139,7 @@ func (r *reassembler) add(f *frame, ts time.Time) ([]byte, int, bool, bool) {
 	if len(data) > end-off {
 		data = data[:max(end-off, 0)]
 	}
-	if !f.moreFrag {
+	if !f.MoreFrag {
 		if end < d.maxEnd || (d.total >= 0 && end != d.total) {
 			r.drop(k) // inconsistent end
 			return nil, 0, false, false
@@ -162,8 +162,8 @@ func (r *reassembler) add(f *frame, ts time.Time) ([]byte, int, bool, bool) {
 		return nil, 0, false, false
 	}
 	d.maxEnd = max(d.maxEnd, end)
-	if f.ipVer == 4 && off == 0 {
-		d.hdrLen = f.ipHdrLen
+	if f.IPVer == 4 && off == 0 {
+		d.hdrLen = f.IPHdrLen
 	}
 
 	// Insert, keeping parts sorted and disjoint.
@@ -218,7 +218,7 @@ func (r *reassembler) add(f *frame, ts time.Time) ([]byte, int, bool, bool) {
 
 // nextSrcSeq counts one more fragment from src. The map is pruned to the
 // sources with waiting datagrams when it grows past maxFragSources.
-func (r *reassembler) nextSrcSeq(src netip.Addr) uint64 {
+func (r *Reassembler) nextSrcSeq(src netip.Addr) uint64 {
 	n, ok := r.srcSeq[src]
 	if !ok && len(r.srcSeq) >= maxFragSources {
 		keep := make(map[netip.Addr]uint64, len(r.pending))
@@ -240,10 +240,10 @@ func (r *reassembler) nextSrcSeq(src netip.Addr) uint64 {
 }
 
 // forget removes a datagram that completed.
-func (r *reassembler) forget(k fragKey) { delete(r.pending, k) }
+func (r *Reassembler) forget(k fragKey) { delete(r.pending, k) }
 
 // drop gives up a waiting datagram.
-func (r *reassembler) drop(k fragKey) {
+func (r *Reassembler) drop(k fragKey) {
 	if _, ok := r.pending[k]; ok {
 		delete(r.pending, k)
 		r.incomplete++
@@ -251,18 +251,18 @@ func (r *reassembler) drop(k fragKey) {
 }
 
 // live reports whether an order entry still refers to a waiting datagram.
-func (r *reassembler) live(o fragOrder) bool { return r.pending[o.k] == o.d }
+func (r *Reassembler) live(o fragOrder) bool { return r.pending[o.k] == o.d }
 
 // compact drops order entries of datagrams no longer waiting once they
 // outnumber the waiting ones, so the order stays proportional to what waits.
-func (r *reassembler) compact() {
+func (r *Reassembler) compact() {
 	if len(r.order) <= 2*len(r.pending)+64 {
 		return
 	}
 	r.order = slices.DeleteFunc(r.order, func(o fragOrder) bool { return !r.live(o) })
 }
 
-func (r *reassembler) expire(now time.Time) {
+func (r *Reassembler) expire(now time.Time) {
 	for len(r.order) > 0 {
 		o := r.order[0]
 		if r.live(o) {
@@ -276,7 +276,7 @@ func (r *reassembler) expire(now time.Time) {
 	}
 }
 
-func (r *reassembler) evictOldest() {
+func (r *Reassembler) evictOldest() {
 	for len(r.order) > 0 {
 		o := r.order[0]
 		r.order = r.order[1:]
@@ -288,8 +288,8 @@ func (r *reassembler) evictOldest() {
 	}
 }
 
-// finish counts the datagrams still waiting at the end of the capture.
-func (r *reassembler) finish() int {
+// Finish counts the datagrams still waiting at the end of the capture.
+func (r *Reassembler) Finish() int {
 	r.incomplete += len(r.pending)
 	r.pending = map[fragKey]*fragDatagram{}
 	r.order = nil
@@ -297,8 +297,8 @@ func (r *reassembler) finish() int {
 	return r.incomplete
 }
 
-// udpFromReassembled decodes the UDP header of a reassembled datagram.
-func udpFromReassembled(b []byte, total int) (sport, dport uint16, payload []byte, wire int, ok bool) {
+// UDPFromReassembled decodes the UDP header of a reassembled datagram.
+func UDPFromReassembled(b []byte, total int) (sport, dport uint16, payload []byte, wire int, ok bool) {
 	if len(b) < 8 {
 		return 0, 0, nil, 0, false
 	}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package analyze
+package decode
 
 import (
 	"bytes"
@@ -140,20 +140,20 @@ func kernelTrains() []kernelTrain {
 // given up so far (the kernel counts the ones still waiting only when they
 // time out, 30 s later).
 func analyzerDelivers(dgs [][][]byte) (string, int) {
-	r := newReassembler()
+	r := NewReassembler()
 	ts := time.Unix(1000, 0)
 	var seqs []string
 	for _, d := range dgs {
 		for _, ip := range d {
 			fr := append([]byte{0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 8, 0}, ip...)
-			var f frame
-			decodeFrame(pcapfile.LinkTypeEthernet, fr, &f)
+			var f Frame
+			Decode(pcapfile.LinkTypeEthernet, fr, &f)
 			ts = ts.Add(100 * time.Microsecond)
-			if f.status != decOK || !f.fragment {
+			if f.Status != StatusOK || !f.Fragment {
 				continue
 			}
-			if b, total, _, ok := r.add(&f, ts); ok {
-				if _, _, p, _, ok := udpFromReassembled(b, total); ok {
+			if b, total, _, ok := r.Add(&f, ts); ok {
+				if _, _, p, _, ok := UDPFromReassembled(b, total); ok {
 					seqs = append(seqs, messageSeq(p))
 				}
 			}
