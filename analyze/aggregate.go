@@ -119,11 +119,11 @@ func (g *aggregate) add(c *Conn) {
 			k.code, k.by, k.name = c.Decline.Code, c.Decline.By, c.Decline.Name
 			fg.Code, fg.By, fg.Name, fg.Meaning, fg.Remedy = c.Decline.Code, c.Decline.By, c.Decline.Name, c.Decline.Meaning, c.Decline.Remedy
 		case c.Reason == ReasonPeerNoSMC:
-			code := peerNoSMC()
+			code := PeerNoSMC()
 			k.code, k.by = code.Code, "client"
 			fg.Code, fg.By, fg.Name, fg.Meaning, fg.Remedy = code.Code, "client", code.Name, code.Meaning, code.Remedy
 		default:
-			fg.Meaning, fg.Remedy = reasonText(c.Reason)
+			fg.Meaning, fg.Remedy = ReasonText(c.Reason)
 		}
 		if g.groups[k] == nil {
 			fg.Connections = []int{}
@@ -145,7 +145,7 @@ func (g *aggregate) add(c *Conn) {
 		if c.Outcome == OutcomeFallback || c.Outcome == OutcomeHandshakeError {
 			r := c.Reason
 			if c.Decline != nil {
-				r = fmt.Sprintf("%s %s by %s", c.Decline.Code, shortName(c.Decline.Name), c.Decline.By)
+				r = fmt.Sprintf("%s %s by %s", c.Decline.Code, ShortName(c.Decline.Name), c.Decline.By)
 			} else if c.Reason == ReasonPeerNoSMC {
 				r = "0x03010000 PEERNOSMC"
 			}
@@ -165,7 +165,7 @@ func (g *aggregate) fallbackGroups(kept []*Conn) []FallbackGroup {
 		case c.Decline != nil:
 			k.code, k.by, k.name = c.Decline.Code, c.Decline.By, c.Decline.Name
 		case c.Reason == ReasonPeerNoSMC:
-			k.code, k.by = peerNoSMC().Code, "client"
+			k.code, k.by = PeerNoSMC().Code, "client"
 		}
 		if fg := g.groups[k]; fg != nil && len(fg.Connections) < 100 {
 			fg.Connections = append(fg.Connections, c.ID)

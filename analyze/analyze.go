@@ -204,11 +204,11 @@ func NewAnalyzer(cfg Config) *Analyzer {
 	t := NewTracker()
 	t.All = cfg.All
 	a := &Analyzer{cfg: cfg, tracker: t, report: Report{Schema: SchemaVersion}, agg: newAggregate(), frags: decode.NewReassembler()}
-	t.keep = cfg.MaxConnections
-	if t.keep == 0 {
-		t.keep = DefaultMaxConnections
+	t.Keep = cfg.MaxConnections
+	if t.Keep == 0 {
+		t.Keep = DefaultMaxConnections
 	}
-	t.onDone = a.agg.add
+	t.OnDone = a.agg.add
 	if !cfg.NoUDP {
 		a.mc = mcast.NewTracker(cfg.Multicast)
 	}
@@ -265,7 +265,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 		}
 	}
 	if len(a.report.Files) > 1 || a.multi {
-		a.tracker.file = name
+		a.tracker.File = name
 	}
 	undecoded := map[string]int{}
 	var err error
@@ -369,9 +369,7 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *pcapfile.Pac
 	f := &a.f
 	decode.Decode(p.LinkType, p.Data, f)
 	ts := p.Info.Timestamp
-	if ts.After(a.tracker.lastTime) {
-		a.tracker.lastTime = ts // capture end, for CLC timeouts
-	}
+	a.tracker.Advance(ts) // capture end, for CLC timeouts
 	if p.Info.CaptureLength < p.Info.Length {
 		fi.Truncated++
 	}
@@ -380,8 +378,8 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *pcapfile.Pac
 	case decode.StatusUnsupported:
 		if f.EtherType == 0x8915 && f.L2Len > 0 && f.L2Len <= len(p.Data) {
 			// RoCEv1: GRH + BTH after the Ethernet header.
-			if b, ok := roceV1Payload(p.Data[f.L2Len:]); ok {
-				a.tracker.roce.handle(netip.Addr{}, b, len(b), p.Frame, ts)
+			if b, ok := RoCEV1Payload(p.Data[f.L2Len:]); ok {
+				a.tracker.HandleRoCE(netip.Addr{}, b, len(b), p.Frame, ts)
 				return
 			}
 		}
@@ -399,7 +397,7 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *pcapfile.Pac
 		if f.Fragment && f.FragOff != 0 {
 			return
 		}
-		a.tracker.handleTCP(f, p.Frame, ts)
+		a.tracker.HandleTCP(f, p.Frame, ts)
 	case decode.ProtoUDP:
 		fragTrunc := false
 		if f.Fragment {
@@ -413,8 +411,8 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *pcapfile.Pac
 			fragTrunc = trunc
 		}
 		a.udpN++
-		if f.DstPort == roceV2Port {
-			a.tracker.roce.handle(f.Dst, f.Payload, f.PayloadLen, p.Frame, ts)
+		if f.DstPort == RoCEV2Port {
+			a.tracker.HandleRoCE(f.Dst, f.Payload, f.PayloadLen, p.Frame, ts)
 			return
 		}
 		if a.mc != nil {
@@ -450,14 +448,15 @@ func (a *Analyzer) Finish() *Report {
 	}
 	r.Summary.UDPDatagrams = a.udpN
 	r.Summary.UDPIncomplete = a.frags.Finish()
-	r.Summary.TCPConnections = a.tracker.totalTCP
+	tc := a.tracker.Counts()
+	r.Summary.TCPConnections = tc.TCPConnections
 	r.Summary.PlainTCP = g.outcomes[string(OutcomeNotSMC)]
 	r.Summary.SMCAttempts = g.smcAttempts
 	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
 	r.Summary.ByVariant = mapCounts(g.variants)
-	r.Summary.NotListed = a.tracker.dropped
-	r.unverifiedNotListed = a.tracker.unverifiedNotKept
-	r.Summary.NoHandshake = a.tracker.noHandshake
+	r.Summary.NotListed = tc.NotKept
+	r.unverifiedNotListed = tc.UnverifiedNotKept
+	r.Summary.NoHandshake = tc.NoHandshake
 	r.Fallbacks = g.fallbackGroups(conns)
 	r.Services = rollups(g.services)
 	r.PeerPairs = rollups(g.peers)
@@ -467,9 +466,9 @@ func (a *Analyzer) Finish() *Report {
 		}
 	}
 	a.correlateCounters(r)
-	r.RoCE.Frames = a.tracker.roce.total
-	if !a.tracker.roce.first.IsZero() {
-		r.RoCE.First = timep(a.tracker.roce.first)
+	r.RoCE.Frames = tc.RoCEFrames
+	if !tc.RoCEFirst.IsZero() {
+		r.RoCE.First = timep(tc.RoCEFirst)
 	}
 	return r
 }

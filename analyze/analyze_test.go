@@ -71,7 +71,7 @@ func FuzzTrackerCLC(f *testing.F) {
 				fr.Src, fr.SrcPort, fr.Dst, fr.DstPort = srv.Addr(), srv.Port(), cli.Addr(), cli.Port()
 			}
 			ts = ts.Add(time.Millisecond)
-			tr.handleTCP(&fr, 1, ts)
+			tr.HandleTCP(&fr, 1, ts)
 		}
 		seg(true, decode.TCPSYN, 1000, nil, opt)
 		seg(false, decode.TCPSYN|decode.TCPACK, 5000, nil, opt)

@@ -5,20 +5,20 @@ package analyze
 
 import "github.com/smcdump/smcdump/smcproto"
 
-type codeText struct{ Code, Name, Meaning, Remedy string }
+type CodeText struct{ Code, Name, Meaning, Remedy string }
 
-// peerNoSMC describes the local PEERNOSMC fallback (no CLC on the wire).
-func peerNoSMC() codeText {
+// PeerNoSMC describes the local PEERNOSMC fallback (no CLC on the wire).
+func PeerNoSMC() CodeText {
 	c := smcproto.Code(0x03010000)
-	t := codeText{Code: c.String(), Name: "SMC_CLC_DECL_PEERNOSMC", Meaning: "peer did not send the SMC TCP option"}
+	t := CodeText{Code: c.String(), Name: "SMC_CLC_DECL_PEERNOSMC", Meaning: "peer did not send the SMC TCP option"}
 	if ci, ok := smcproto.LookupCode(c); ok {
 		t.Name, t.Meaning, t.Remedy = ci.Name, ci.Meaning, ci.Remedy
 	}
 	return t
 }
 
-// reasonText explains verdict reasons that have no kernel code on the wire.
-func reasonText(reason string) (meaning, remedy string) {
+// ReasonText explains verdict reasons that have no kernel code on the wire.
+func ReasonText(reason string) (meaning, remedy string) {
 	switch reason {
 	case ReasonNoAccept:
 		return "the server never answered the CLC Proposal (no Accept, no Decline)",

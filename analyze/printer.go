@@ -126,15 +126,15 @@ func NewPrinter(w io.Writer, opts PrintOptions) *Printer {
 	p := &Printer{w: w, opts: opts, tracker: NewTracker()}
 	p.tracker.All = false
 	p.tracker.OnCLC = func(frame int, fromClient bool, m smcproto.Message) {
-		p.clc = append(p.clc, describeCLC(m))
+		p.clc = append(p.clc, DescribeCLC(m))
 		p.clcMsgs = append(p.clcMsgs, m)
 	}
 	p.tracker.OnCLCError = func(frame int, err error) {
 		p.clcErr = append(p.clcErr, err.Error())
 	}
-	p.tracker.roce.OnLLC = func(frame int, l *smcproto.LLC) {
+	p.tracker.OnLLC(func(frame int, l *smcproto.LLC) {
 		p.llc = append(p.llc, l)
-	}
+	})
 	return p
 }
 
@@ -191,10 +191,7 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	line := p.describe(pkt, f)
 	// Drop per-connection state of finished connections occasionally so a
 	// long live capture stays bounded.
-	if len(p.tracker.conns) > 100000 {
-		p.tracker.conns = make(map[connKey]*tcpConn)
-	}
-	p.tracker.done = p.tracker.done[:0]
+	p.tracker.Prune()
 	if p.opts.JSON {
 		return p.writeJSON(pkt, f, line)
 	}
@@ -327,17 +324,17 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 	}
 	switch {
 	case pkt.LinkType == pcapfile.LinkTypeEthernet && f.HasMAC:
-		fmt.Fprintf(&b, "%s > %s, ", macString(f.SrcMAC), macString(f.DstMAC))
+		fmt.Fprintf(&b, "%s > %s, ", MACString(f.SrcMAC), MACString(f.DstMAC))
 	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL && len(pkt.Data) >= 16:
 		fmt.Fprintf(&b, "%3s ", sllDir(f.SLLPkt))
 		if f.HasMAC {
-			b.WriteString(macString(f.SrcMAC) + " ")
+			b.WriteString(MACString(f.SrcMAC) + " ")
 		}
 		outer = binary.BigEndian.Uint16(pkt.Data[14:])
 	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL2 && len(pkt.Data) >= 20:
 		fmt.Fprintf(&b, "ifindex %d ", binary.BigEndian.Uint32(pkt.Data[4:]))
 		if f.HasMAC {
-			b.WriteString(macString(f.SrcMAC) + " ")
+			b.WriteString(MACString(f.SrcMAC) + " ")
 		}
 		outer = binary.BigEndian.Uint16(pkt.Data[0:])
 	case pkt.LinkType == pcapfile.LinkTypeEthernet || pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2:
@@ -447,9 +444,9 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 	switch f.Status {
 	case decode.StatusUnsupported:
 		if f.EtherType == 0x8915 && f.L2Len > 0 && f.L2Len <= len(pkt.Data) {
-			if b, ok := roceV1Payload(pkt.Data[f.L2Len:]); ok {
-				h, _, _ := p.tracker.roce.handle(netip.Addr{}, b, len(b), pkt.Frame, pkt.Info.Timestamp)
-				return fmt.Sprintf("RoCEv1 %s qp %#06x psn %d, length %d", opName(h.opcode), h.destQP, h.psn, pkt.Info.Length)
+			if b, ok := RoCEV1Payload(pkt.Data[f.L2Len:]); ok {
+				h, _, _ := p.tracker.HandleRoCE(netip.Addr{}, b, len(b), pkt.Frame, pkt.Info.Timestamp)
+				return fmt.Sprintf("RoCEv1 %s qp %#06x psn %d, length %d", opName(h.Opcode), h.DestQP, h.PSN, pkt.Info.Length)
 			}
 		}
 		if f.EtherType == 0x0806 {
@@ -494,16 +491,16 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 	src, dst := ipPort(f.Src, f.SrcPort), ipPort(f.Dst, f.DstPort)
 	switch f.Proto {
 	case decode.ProtoTCP:
-		p.tracker.handleTCP(f, pkt.Frame, pkt.Info.Timestamp)
+		p.tracker.HandleTCP(f, pkt.Frame, pkt.Info.Timestamp)
 		ck := p.tcpChecksum(f)
 		seqBase, ackBase := p.relativeSeq(f)
 		return tcpLine(ipv, src, dst, f, seqBase, ackBase, p.opts, ck)
 	case decode.ProtoUDP:
 		ck := p.udpChecksum(f)
-		if f.DstPort == roceV2Port {
-			h, _, ok := p.tracker.roce.handle(f.Dst, f.Payload, f.PayloadLen, pkt.Frame, pkt.Info.Timestamp)
+		if f.DstPort == RoCEV2Port {
+			h, _, ok := p.tracker.HandleRoCE(f.Dst, f.Payload, f.PayloadLen, pkt.Frame, pkt.Info.Timestamp)
 			if ok {
-				return fmt.Sprintf("%s%s > %s: %sRoCEv2 %s qp %#06x psn %d, length %d", ipv, src, dst, ck, opName(h.opcode), h.destQP, h.psn, f.PayloadLen)
+				return fmt.Sprintf("%s%s > %s: %sRoCEv2 %s qp %#06x psn %d, length %d", ipv, src, dst, ck, opName(h.Opcode), h.DestQP, h.PSN, f.PayloadLen)
 			}
 		}
 		n := f.PayloadLen
@@ -918,7 +915,7 @@ func clcDetail(m smcproto.Message) string {
 	fmt.Fprintf(&b, "\tCLC %s: eyecatcher %s, length %d, version %d, flags %#x\n", h.Type, eyeName(h.Eyecatcher), h.Length, h.Version, h.Flags)
 	switch x := m.(type) {
 	case *smcproto.Proposal:
-		fmt.Fprintf(&b, "\t  peer-id %s, gid %s, mac %s, ip-area-offset %d\n", x.PeerID, x.GID, macString(x.MAC), x.IPAreaOffset)
+		fmt.Fprintf(&b, "\t  peer-id %s, gid %s, mac %s, ip-area-offset %d\n", x.PeerID, x.GID, MACString(x.MAC), x.IPAreaOffset)
 		if x.SMCDArea != nil {
 			fmt.Fprintf(&b, "\t  smc-d: ism-gid %#016x chid %#04x v2-ext-offset %d\n", x.SMCDArea.ISMGID, x.SMCDArea.CHID, x.SMCDArea.V2ExtOffset)
 		}
@@ -941,7 +938,7 @@ func clcDetail(m smcproto.Message) string {
 	case *smcproto.Decline:
 		fmt.Fprintf(&b, "\t  peer-id %s, diagnosis %s", x.PeerID, x.Diagnosis)
 		if ci, ok := smcproto.LookupCode(x.Diagnosis); ok {
-			fmt.Fprintf(&b, " %s (%s)", shortName(ci.Name), ci.Meaning)
+			fmt.Fprintf(&b, " %s (%s)", ShortName(ci.Name), ci.Meaning)
 		}
 		if h.Version >= 2 {
 			fmt.Fprintf(&b, ", os %s", osName(x.OSType))
@@ -971,7 +968,7 @@ func acFields(m *smcproto.AcceptConfirm) string {
 		b.WriteString("\n")
 	} else {
 		fmt.Fprintf(&b, "\t  smc-r: peer-id %s, gid %s, mac %s, qpn %#06x, rkey %#08x, rmbe-index %d, token %#08x, buffer %s, mtu %d, rmb-vaddr %#x, psn %#06x\n",
-			m.PeerID, m.GID, macString(m.MAC), m.QPN, m.RKey, m.RMBEIndex, m.RMBEAlertToken, byteSize(m.BufferSize()), m.MTU(), m.RMBVAddr, m.PSN)
+			m.PeerID, m.GID, MACString(m.MAC), m.QPN, m.RKey, m.RMBEIndex, m.RMBEAlertToken, byteSize(m.BufferSize()), m.MTU(), m.RMBVAddr, m.PSN)
 		if m.Header.Version >= 2 {
 			fmt.Fprintf(&b, "\t  eid %q\n", m.EID)
 		}

@@ -242,7 +242,7 @@ func (r *Report) writeFallbacks(w *errWriter) {
 		if g.Code != "" {
 			head += " " + g.Code
 			if g.Name != "" {
-				head += " " + shortName(g.Name)
+				head += " " + ShortName(g.Name)
 			}
 		}
 		if g.By != "" {
@@ -314,7 +314,7 @@ func connDetail(c *Conn) string {
 		}
 		return s
 	case c.Decline != nil:
-		s := fmt.Sprintf("%s %s by %s", c.Decline.Code, shortName(c.Decline.Name), c.Decline.By)
+		s := fmt.Sprintf("%s %s by %s", c.Decline.Code, ShortName(c.Decline.Name), c.Decline.By)
 		if c.Decline.Late && c.Decline.DelayMS != nil {
 			s += fmt.Sprintf(" %.3fs after Confirm", *c.Decline.DelayMS/1000)
 		}

@@ -16,25 +16,25 @@ import (
 // port mirror they are UDP port 4791 (RoCEv2) or EtherType 0x8915 (RoCEv1)
 // frames that start with an InfiniBand Base Transport Header (BTH).
 
-const roceV2Port = 4791
+const RoCEV2Port = 4791
 
-// bth is the decoded InfiniBand Base Transport Header (12 bytes).
-type bth struct {
-	opcode uint8
+// BTH is the decoded InfiniBand Base Transport Header (12 bytes).
+type BTH struct {
+	Opcode uint8
 	padCnt int
-	destQP uint32
-	psn    uint32
+	DestQP uint32
+	PSN    uint32
 }
 
-func parseBTH(b []byte) (bth, bool) {
+func parseBTH(b []byte) (BTH, bool) {
 	if len(b) < 12 {
-		return bth{}, false
+		return BTH{}, false
 	}
-	return bth{
-		opcode: b[0],
+	return BTH{
+		Opcode: b[0],
 		padCnt: int(b[1]>>4) & 3,
-		destQP: uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7]),
-		psn:    uint32(b[9])<<16 | uint32(b[10])<<8 | uint32(b[11]),
+		DestQP: uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7]),
+		PSN:    uint32(b[9])<<16 | uint32(b[10])<<8 | uint32(b[11]),
 	}, true
 }
 
@@ -111,7 +111,7 @@ func newRoCETracker() *roceTracker {
 
 // handle processes a RoCE payload starting at the BTH, sent to dst. wireLen
 // is the payload length on the wire.
-func (r *roceTracker) handle(dst netip.Addr, b []byte, wireLen, frameNo int, ts time.Time) (bth, *smcproto.LLC, bool) {
+func (r *roceTracker) handle(dst netip.Addr, b []byte, wireLen, frameNo int, ts time.Time) (BTH, *smcproto.LLC, bool) {
 	h, ok := parseBTH(b)
 	if !ok {
 		return h, nil, false
@@ -120,7 +120,7 @@ func (r *roceTracker) handle(dst netip.Addr, b []byte, wireLen, frameNo int, ts 
 	if r.first.IsZero() {
 		r.first = ts
 	}
-	k := qpKey{dst, h.destQP}
+	k := qpKey{dst, h.DestQP}
 	q := r.qps[k]
 	if q == nil {
 		if len(r.qps) > 1<<16 {
@@ -130,7 +130,7 @@ func (r *roceTracker) handle(dst netip.Addr, b []byte, wireLen, frameNo int, ts 
 		r.qps[k] = q
 	}
 	q.packets++
-	kind, ext := rcKind(h.opcode)
+	kind, ext := rcKind(h.Opcode)
 	// payload between the headers and the 4-byte ICRC
 	pl := wireLen - 12 - ext - 4 - h.padCnt
 	switch kind {
@@ -245,9 +245,9 @@ func (r *roceTracker) assign(conns []*Conn, captureEnd time.Time) {
 	}
 }
 
-// roceV1Payload returns the BTH start of a RoCEv1 frame (after the 40-byte
+// RoCEV1Payload returns the BTH start of a RoCEv1 frame (after the 40-byte
 // GRH).
-func roceV1Payload(b []byte) ([]byte, bool) {
+func RoCEV1Payload(b []byte) ([]byte, bool) {
 	if len(b) < 40+12 || b[0]>>4 != 6 || b[6] != 0x1b {
 		return nil, false
 	}

@@ -120,13 +120,13 @@ type Tracker struct {
 	plainBytes  int64
 	totalTCP    int
 	truncFrames int
-	file        string
+	File        string
 	closed      map[connKey]time.Time // recently finished connections
 	closing     []*tcpConn            // closed, lingering connections in closing order
 	seq         int64                 // TCP packets handled, global order across files
-	keep        int                   // connections kept in detail; <0 unlimited, 0 = all (printer)
+	Keep        int                   // connections kept in detail; <0 unlimited, 0 = all (printer)
 	dropped     int                   // finished SMC-related connections not kept
-	onDone      func(*Conn)
+	OnDone      func(*Conn)
 	noHandshake int // connections without handshake and without SMC sign
 	// unverified tracks the connections not kept (beyond keep) that may
 	// turn out link-unverified at the end of the capture, so that the
@@ -141,15 +141,15 @@ func NewTracker() *Tracker {
 }
 
 func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
-	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.file}
+	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.File}
 	c.res.Times.First = ts
 	t.conns[k] = c
 	t.totalTCP++
 	return c
 }
 
-// handleTCP processes one TCP segment.
-func (t *Tracker) handleTCP(f *decode.Frame, frameNo int, ts time.Time) {
+// HandleTCP processes one TCP segment.
+func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	if ts.After(t.lastTime) {
 		t.lastTime = ts
 	}
@@ -178,7 +178,7 @@ func (t *Tracker) handleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 		c = t.newConn(k, frameNo, ts)
 	}
 	c.curSeq = t.seq
-	c.file = t.file
+	c.file = t.File
 	c.res.Packets++
 	c.res.Bytes += int64(f.PayloadLen)
 	c.res.Times.Last = ts
@@ -483,7 +483,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 		}
 		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: hdr.Type}
 		c.events = append(c.events, ev)
-		c.evidence(frameNo, ts, dir, describeCLC(m))
+		c.evidence(frameNo, ts, dir, DescribeCLC(m))
 		if t.OnCLC != nil {
 			t.OnCLC(frameNo, dir == c.client, m)
 		}
@@ -563,15 +563,15 @@ func (t *Tracker) finish(c *tcpConn) {
 		t.noHandshake++
 		return
 	}
-	if t.onDone != nil {
-		t.onDone(&c.res)
+	if t.OnDone != nil {
+		t.OnDone(&c.res)
 	}
 	if c.res.Outcome == OutcomeNotSMC && !t.All {
 		t.plainCount++
 		t.plainBytes += c.res.Bytes
 		return
 	}
-	if t.keep > 0 && len(t.done) >= t.keep {
+	if t.Keep > 0 && len(t.done) >= t.Keep {
 		t.dropped++
 		if linkUnverifiedCandidate(&c.res) {
 			t.unverified.add(c.res.Times.Last, t.lastTime)
@@ -680,10 +680,10 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		if d.Late {
 			r.Outcome, r.Reason = OutcomeFallback, ReasonLateDecline
 			r.SMC = smcInfo(acc, conf)
-			r.Summary = fmt.Sprintf("fallback after Confirm: the %s declined %.3f s after the Confirm with %s %s (%s)", d.By, *d.DelayMS/1000, d.Code, shortName(d.Name), d.Meaning)
+			r.Summary = fmt.Sprintf("fallback after Confirm: the %s declined %.3f s after the Confirm with %s %s (%s)", d.By, *d.DelayMS/1000, d.Code, ShortName(d.Name), d.Meaning)
 		} else {
 			r.Outcome, r.Reason = OutcomeFallback, ReasonDecline
-			r.Summary = fmt.Sprintf("fallback to TCP: the %s declined (%s) with %s %s (%s)", d.By, d.Stage, d.Code, shortName(d.Name), d.Meaning)
+			r.Summary = fmt.Sprintf("fallback to TCP: the %s declined (%s) with %s %s (%s)", d.By, d.Stage, d.Code, ShortName(d.Name), d.Meaning)
 		}
 		r.Latency.HandshakeMS = msBetween(handshakeFrom, &decl.t)
 		if prop != nil {
@@ -1048,7 +1048,7 @@ func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
 			e.GID = p.GID.String()
 		}
 		if p.MAC != ([6]byte{}) {
-			e.MAC = macString(p.MAC)
+			e.MAC = MACString(p.MAC)
 		}
 		e.Offered = fmt.Sprintf("v1:%s", p.Header.TypeV1())
 		if p.Header.Version >= 2 {
@@ -1117,7 +1117,7 @@ func mergeEndpoint(e *Endpoint, m *smcproto.AcceptConfirm) *Endpoint {
 			e.PeerID = m.PeerID.String()
 		}
 		e.GID = m.GID.String()
-		e.MAC = macString(m.MAC)
+		e.MAC = MACString(m.MAC)
 		e.QPN = fmt.Sprintf("%#06x", m.QPN)
 		e.RKey = fmt.Sprintf("%#08x", m.RKey)
 		e.Token = fmt.Sprintf("%#08x", m.RMBEAlertToken)
@@ -1151,22 +1151,22 @@ func osName(t uint8) string {
 	return fmt.Sprintf("type %d", t)
 }
 
-func macString(m [6]byte) string {
+func MACString(m [6]byte) string {
 	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
 }
 
 func codeName(c smcproto.Code) string {
 	if ci, ok := smcproto.LookupCode(c); ok {
-		return shortName(ci.Name)
+		return ShortName(ci.Name)
 	}
 	return ""
 }
 
-func shortName(n string) string { return strings.TrimPrefix(n, "SMC_CLC_DECL_") }
+func ShortName(n string) string { return strings.TrimPrefix(n, "SMC_CLC_DECL_") }
 
-// describeCLC is the one-line description of a CLC message used in
+// DescribeCLC is the one-line description of a CLC message used in
 // evidence and in the per-packet printer.
-func describeCLC(m smcproto.Message) string {
+func DescribeCLC(m smcproto.Message) string {
 	h := m.Hdr()
 	switch x := m.(type) {
 	case *smcproto.Proposal:
@@ -1263,4 +1263,58 @@ func sortResults(cs []*Conn) {
 
 func sortEvidence(e []Evidence) {
 	sort.SliceStable(e, func(i, j int) bool { return e[i].seq < e[j].seq })
+}
+
+// Advance moves the tracker's clock to ts when ts is later: the capture's
+// end so far, against which CLC timeouts and idle links are judged. Feed it
+// the time of every frame, also frames the tracker does not see.
+func (t *Tracker) Advance(ts time.Time) {
+	if ts.After(t.lastTime) {
+		t.lastTime = ts
+	}
+}
+
+// HandleRoCE feeds one RoCE packet (b from its BTH on; dst is the RoCEv2
+// destination address, the zero Addr for RoCEv1) and returns its BTH and,
+// for an SMC-R LLC message, the decoded LLC.
+func (t *Tracker) HandleRoCE(dst netip.Addr, b []byte, wireLen, frame int, ts time.Time) (BTH, *smcproto.LLC, bool) {
+	return t.roce.handle(dst, b, wireLen, frame, ts)
+}
+
+// OnLLC sets the function called for every SMC-R LLC message decoded from
+// RoCE frames (used by the per-packet printer).
+func (t *Tracker) OnLLC(fn func(frame int, l *smcproto.LLC)) { t.roce.OnLLC = fn }
+
+// Counts are the tracker's totals for the report.
+type Counts struct {
+	// TCPConnections counts every TCP connection seen.
+	TCPConnections int
+	// NotKept counts the finished SMC-related connections beyond Keep.
+	NotKept int
+	// UnverifiedNotKept counts the link-unverified connections among them
+	// (valid after Finish).
+	UnverifiedNotKept int
+	// NoHandshake counts connections without handshake and without SMC sign.
+	NoHandshake int
+	// RoCEFrames counts the RoCE frames; RoCEFirst is the first one's time.
+	RoCEFrames int
+	RoCEFirst  time.Time
+}
+
+// Counts returns the tracker's totals.
+func (t *Tracker) Counts() Counts {
+	return Counts{
+		TCPConnections: t.totalTCP, NotKept: t.dropped, UnverifiedNotKept: t.unverifiedNotKept,
+		NoHandshake: t.noHandshake, RoCEFrames: t.roce.total, RoCEFirst: t.roce.first,
+	}
+}
+
+// Prune drops the finished connections' results and, when the table grew
+// past 100000 connections, every connection's state: the per-packet
+// printer keeps a long live capture bounded with it.
+func (t *Tracker) Prune() {
+	if len(t.conns) > 100000 {
+		t.conns = make(map[connKey]*tcpConn)
+	}
+	t.done = t.done[:0]
 }

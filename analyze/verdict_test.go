@@ -56,7 +56,7 @@ func runSegs(t *testing.T, segs []seg) *Conn {
 		}
 		next[d] += uint32(len(s.payload))
 		ts = ts.Add(time.Millisecond)
-		tr.handleTCP(&fr, i+1, ts)
+		tr.HandleTCP(&fr, i+1, ts)
 	}
 	done := tr.Finish()
 	if len(done) != 1 {
@@ -147,7 +147,7 @@ func TestVerdictOptionEchoed(t *testing.T) {
 						t.Errorf("evidence lacks %q:\n%s", want, ev)
 					}
 				}
-				if m, rem := reasonText(ReasonOptionEchoed); m == "" || !strings.Contains(rem, "smc_hs_ctrl") {
+				if m, rem := ReasonText(ReasonOptionEchoed); m == "" || !strings.Contains(rem, "smc_hs_ctrl") {
 					t.Errorf("no meaning/remedy for option-echoed: %q %q", m, rem)
 				}
 			}
