@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/smcproto"
 )
 
@@ -28,7 +29,7 @@ type aggregate struct {
 }
 
 type fbKey struct {
-	o                      Outcome
+	o                      smcflow.Outcome
 	reason, code, by, name string
 }
 
@@ -59,10 +60,10 @@ func addSide(m map[correlate.Code]correlate.SideCounts, code uint32, side string
 	m[code] = sc
 }
 
-func (g *aggregate) widenSMCWindow(c *Conn) {
+func (g *aggregate) widenSMCWindow(c *smcflow.Conn) {
 	first, last := c.Times.First, c.Times.First
 	marks := []*time.Time{c.Times.SYNACK, c.Times.Proposal, c.Times.Accept, c.Times.Confirm, c.Times.Decline}
-	if c.Outcome == OutcomeHandshakeError {
+	if c.Outcome == smcflow.OutcomeHandshakeError {
 		marks = append(marks, c.Times.End, &c.Times.Last)
 	}
 	for _, m := range marks {
@@ -82,23 +83,23 @@ func (g *aggregate) widenSMCWindow(c *Conn) {
 }
 
 // add records one finished connection.
-func (g *aggregate) add(c *Conn) {
+func (g *aggregate) add(c *smcflow.Conn) {
 	g.outcomes[string(c.Outcome)]++
-	if c.Outcome == OutcomeNotSMC {
+	if c.Outcome == smcflow.OutcomeNotSMC {
 		return
 	}
 	if c.SYNOption != nil && *c.SYNOption || c.Times.Proposal != nil || c.Decline != nil {
 		g.smcAttempts++
 		g.widenSMCWindow(c)
 	}
-	if c.SMC != nil && c.Outcome == OutcomeSMC {
+	if c.SMC != nil && c.Outcome == smcflow.OutcomeSMC {
 		g.variants[c.SMC.Variant]++
 	}
 	// What each side's kernel counts (smc-protocol.md 7.4), for correlation.
 	switch {
-	case c.Outcome == OutcomeHandshakeError:
+	case c.Outcome == smcflow.OutcomeHandshakeError:
 		g.obs.HandshakeErrors++
-	case c.Reason == ReasonPeerNoSMC:
+	case c.Reason == smcflow.ReasonPeerNoSMC:
 		addSide(g.obs.FallbacksByCode, 0x03010000, "client")
 	case c.Decline != nil:
 		if code, err := smcproto.ParseCode(c.Decline.Code); err == nil {
@@ -111,19 +112,19 @@ func (g *aggregate) add(c *Conn) {
 			addSide(g.obs.FallbacksByCode, 0x05000000, other)
 		}
 	}
-	if c.Outcome == OutcomeFallback || c.Outcome == OutcomeHandshakeError {
+	if c.Outcome == smcflow.OutcomeFallback || c.Outcome == smcflow.OutcomeHandshakeError {
 		k := fbKey{o: c.Outcome, reason: c.Reason}
 		fg := FallbackGroup{Outcome: c.Outcome, Reason: c.Reason}
 		switch {
 		case c.Decline != nil:
 			k.code, k.by, k.name = c.Decline.Code, c.Decline.By, c.Decline.Name
 			fg.Code, fg.By, fg.Name, fg.Meaning, fg.Remedy = c.Decline.Code, c.Decline.By, c.Decline.Name, c.Decline.Meaning, c.Decline.Remedy
-		case c.Reason == ReasonPeerNoSMC:
-			code := PeerNoSMC()
+		case c.Reason == smcflow.ReasonPeerNoSMC:
+			code := smcflow.PeerNoSMC()
 			k.code, k.by = code.Code, "client"
 			fg.Code, fg.By, fg.Name, fg.Meaning, fg.Remedy = code.Code, "client", code.Name, code.Meaning, code.Remedy
 		default:
-			fg.Meaning, fg.Remedy = ReasonText(c.Reason)
+			fg.Meaning, fg.Remedy = smcflow.ReasonText(c.Reason)
 		}
 		if g.groups[k] == nil {
 			fg.Connections = []int{}
@@ -139,14 +140,14 @@ func (g *aggregate) add(c *Conn) {
 		}
 		a.total++
 		a.out[string(c.Outcome)]++
-		if c.Outcome == OutcomeSMC && c.SMC != nil {
+		if c.Outcome == smcflow.OutcomeSMC && c.SMC != nil {
 			a.vars[c.SMC.Variant]++
 		}
-		if c.Outcome == OutcomeFallback || c.Outcome == OutcomeHandshakeError {
+		if c.Outcome == smcflow.OutcomeFallback || c.Outcome == smcflow.OutcomeHandshakeError {
 			r := c.Reason
 			if c.Decline != nil {
-				r = fmt.Sprintf("%s %s by %s", c.Decline.Code, ShortName(c.Decline.Name), c.Decline.By)
-			} else if c.Reason == ReasonPeerNoSMC {
+				r = fmt.Sprintf("%s %s by %s", c.Decline.Code, smcflow.ShortName(c.Decline.Name), c.Decline.By)
+			} else if c.Reason == smcflow.ReasonPeerNoSMC {
 				r = "0x03010000 PEERNOSMC"
 			}
 			a.reasons[r]++
@@ -158,14 +159,14 @@ func (g *aggregate) add(c *Conn) {
 
 // fallbackGroups returns the groups, largest first, listing the IDs of the
 // kept connections of each (at most 100).
-func (g *aggregate) fallbackGroups(kept []*Conn) []FallbackGroup {
+func (g *aggregate) fallbackGroups(kept []*smcflow.Conn) []FallbackGroup {
 	for _, c := range kept {
 		k := fbKey{o: c.Outcome, reason: c.Reason}
 		switch {
 		case c.Decline != nil:
 			k.code, k.by, k.name = c.Decline.Code, c.Decline.By, c.Decline.Name
-		case c.Reason == ReasonPeerNoSMC:
-			k.code, k.by = PeerNoSMC().Code, "client"
+		case c.Reason == smcflow.ReasonPeerNoSMC:
+			k.code, k.by = smcflow.PeerNoSMC().Code, "client"
 		}
 		if fg := g.groups[k]; fg != nil && len(fg.Connections) < 100 {
 			fg.Connections = append(fg.Connections, c.ID)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/pcapfile"
 )
@@ -62,7 +63,7 @@ type Report struct {
 	Fallbacks   []FallbackGroup `json:"fallbacks"`
 	Services    []Rollup        `json:"services"`
 	PeerPairs   []Rollup        `json:"peer_pairs"`
-	Connections []*Conn         `json:"connections"`
+	Connections []*smcflow.Conn `json:"connections"`
 	RoCE        RoCESummary     `json:"roce"`
 	// Multicast is the UDP stream analysis (gaps, duplicates, reordering).
 	Multicast *mcast.Report `json:"multicast,omitempty"`
@@ -138,15 +139,15 @@ const DefaultMaxConnections = 20000
 
 // FallbackGroup groups fallbacks and handshake errors by cause.
 type FallbackGroup struct {
-	Outcome     Outcome `json:"outcome"`
-	Reason      string  `json:"reason"`
-	Code        string  `json:"code,omitempty"`
-	Name        string  `json:"name,omitempty"`
-	By          string  `json:"by,omitempty"`
-	Count       int     `json:"count"`
-	Meaning     string  `json:"meaning,omitempty"`
-	Remedy      string  `json:"remedy,omitempty"`
-	Connections []int   `json:"connections"`
+	Outcome     smcflow.Outcome `json:"outcome"`
+	Reason      string          `json:"reason"`
+	Code        string          `json:"code,omitempty"`
+	Name        string          `json:"name,omitempty"`
+	By          string          `json:"by,omitempty"`
+	Count       int             `json:"count"`
+	Meaning     string          `json:"meaning,omitempty"`
+	Remedy      string          `json:"remedy,omitempty"`
+	Connections []int           `json:"connections"`
 }
 
 // Rollup aggregates verdicts per service (server address:port) or peer pair.
@@ -169,7 +170,7 @@ type Analyzer struct {
 	cfg     Config
 	mc      *mcast.Tracker
 	dg      mcast.Datagram
-	tracker *Tracker
+	tracker *smcflow.Tracker
 	f       decode.Frame
 	report  Report
 	udpN    int
@@ -201,7 +202,7 @@ type Analyzer struct {
 
 // NewAnalyzer returns an analyzer.
 func NewAnalyzer(cfg Config) *Analyzer {
-	t := NewTracker()
+	t := smcflow.NewTracker()
 	t.All = cfg.All
 	a := &Analyzer{cfg: cfg, tracker: t, report: Report{Schema: SchemaVersion}, agg: newAggregate(), frags: decode.NewReassembler()}
 	t.Keep = cfg.MaxConnections
@@ -378,7 +379,7 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *pcapfile.Pac
 	case decode.StatusUnsupported:
 		if f.EtherType == 0x8915 && f.L2Len > 0 && f.L2Len <= len(p.Data) {
 			// RoCEv1: GRH + BTH after the Ethernet header.
-			if b, ok := RoCEV1Payload(p.Data[f.L2Len:]); ok {
+			if b, ok := smcflow.RoCEV1Payload(p.Data[f.L2Len:]); ok {
 				a.tracker.HandleRoCE(netip.Addr{}, b, len(b), p.Frame, ts)
 				return
 			}
@@ -411,7 +412,7 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *pcapfile.Pac
 			fragTrunc = trunc
 		}
 		a.udpN++
-		if f.DstPort == RoCEV2Port {
+		if f.DstPort == smcflow.RoCEV2Port {
 			a.tracker.HandleRoCE(f.Dst, f.Payload, f.PayloadLen, p.Frame, ts)
 			return
 		}
@@ -438,7 +439,7 @@ func (a *Analyzer) Finish() *Report {
 	conns := a.tracker.Finish()
 	r.Connections = conns
 	if r.Connections == nil {
-		r.Connections = []*Conn{}
+		r.Connections = []*smcflow.Conn{}
 	}
 	g := a.agg
 	for _, fi := range r.Files {
@@ -450,7 +451,7 @@ func (a *Analyzer) Finish() *Report {
 	r.Summary.UDPIncomplete = a.frags.Finish()
 	tc := a.tracker.Counts()
 	r.Summary.TCPConnections = tc.TCPConnections
-	r.Summary.PlainTCP = g.outcomes[string(OutcomeNotSMC)]
+	r.Summary.PlainTCP = g.outcomes[string(smcflow.OutcomeNotSMC)]
 	r.Summary.SMCAttempts = g.smcAttempts
 	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
 	r.Summary.ByVariant = mapCounts(g.variants)
@@ -497,7 +498,7 @@ func Run(ctx context.Context, cfg Config, paths []string) (*Report, error) {
 	return a.Finish(), first
 }
 
-var outcomeOrder = []Outcome{OutcomeSMC, OutcomeFallback, OutcomeHandshakeError, OutcomeUnknown, OutcomeNotSMC}
+var outcomeOrder = []smcflow.Outcome{smcflow.OutcomeSMC, smcflow.OutcomeFallback, smcflow.OutcomeHandshakeError, smcflow.OutcomeUnknown, smcflow.OutcomeNotSMC}
 
 func outcomeCounts(m map[string]int) []Count {
 	out := []Count{}
@@ -535,3 +536,6 @@ func ifacesOf(fr *pcapfile.FileReader) []pcapfile.Interface {
 	}
 	return fr.Interfaces()
 }
+
+// timep returns a pointer to a copy of t.
+func timep(t time.Time) *time.Time { return &t }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/analyze/synth"
 	"github.com/smcdump/smcdump/pcapfile"
 )
@@ -58,7 +59,7 @@ func FuzzTrackerCLC(f *testing.F) {
 	f.Add(synth.ProposalV1R(), synth.ProposalV2D(), uint8(50))
 	f.Add([]byte("E2D4"), []byte{0xE2, 0xD4, 0xC3, 0xD9, 4, 0, 28, 0x10}, uint8(3))
 	f.Fuzz(func(t *testing.T, c2s, s2c []byte, mss uint8) {
-		tr := NewTracker()
+		tr := smcflow.NewTracker()
 		cli := netip.MustParseAddrPort("10.0.0.1:1000")
 		srv := netip.MustParseAddrPort("10.0.0.2:80")
 		ts := time.Unix(1, 0)
@@ -103,7 +104,7 @@ func TestRunOnMissingAndGoodFiles(t *testing.T) {
 	if err == nil {
 		t.Fatal("missing file gave no error")
 	}
-	if len(rep.Connections) != 1 || rep.Connections[0].Reason != ReasonPeerNoSMC {
+	if len(rep.Connections) != 1 || rep.Connections[0].Reason != smcflow.ReasonPeerNoSMC {
 		t.Fatalf("good file not analyzed: %+v", rep.Connections)
 	}
 }
@@ -168,7 +169,7 @@ func TestRotatedFiles(t *testing.T) {
 		t.Fatalf("%d connections", len(rep.Connections))
 	}
 	c := rep.Connections[0]
-	if c.Reason != ReasonLateDecline || c.Decline == nil || c.Decline.Stage != "after-confirm" {
+	if c.Reason != smcflow.ReasonLateDecline || c.Decline == nil || c.Decline.Stage != "after-confirm" {
 		t.Fatalf("verdict %s/%s %+v", c.Outcome, c.Reason, c.Decline)
 	}
 	last := c.Evidence[len(c.Evidence)-1]

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 )
 
 // kernelDropKinds are the correlation verdicts in which the receiving host
@@ -72,28 +73,28 @@ func (rep *Report) Check(gs Gates) string {
 	// beyond --keep that are not listed).
 	count := map[string]int{}
 	for _, c := range rep.Summary.ByOutcome {
-		switch Outcome(c.Name) {
-		case OutcomeFallback:
+		switch smcflow.Outcome(c.Name) {
+		case smcflow.OutcomeFallback:
 			count["fallback"] += c.Count
-		case OutcomeHandshakeError:
+		case smcflow.OutcomeHandshakeError:
 			count["error"] += c.Count
-		case OutcomeUnknown:
+		case smcflow.OutcomeUnknown:
 			count["unknown"] += c.Count
 		}
 	}
 	count["unverified"] = rep.unverifiedNotListed
 	for _, c := range rep.Connections {
-		if c.Reason == ReasonLinkUnverified {
+		if c.Reason == smcflow.ReasonLinkUnverified {
 			count["unverified"]++
 		}
 	}
 	for _, g := range rep.Fallbacks {
 		switch g.Reason {
-		case ReasonDecline, ReasonLateDecline:
+		case smcflow.ReasonDecline, smcflow.ReasonLateDecline:
 			count["decline"] += g.Count
-		case ReasonNoAccept, ReasonNoConfirm, ReasonNoProposal, ReasonAborted:
+		case smcflow.ReasonNoAccept, smcflow.ReasonNoConfirm, smcflow.ReasonNoProposal, smcflow.ReasonAborted:
 			count["timeout"] += g.Count
-		case ReasonOptionEchoed:
+		case smcflow.ReasonOptionEchoed:
 			// A handshake error (counted by error and any), not a
 			// fallback: the client fails the connection with EPROTO.
 			count["option-echoed"] += g.Count

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/analyze/synth"
 	"github.com/smcdump/smcdump/pcapfile"
 )
@@ -69,8 +70,8 @@ func TestCheckCountsEveryConnection(t *testing.T) {
 			t.Fatalf("keep %d: %d listed, %d not listed, want %d in all", keep, listed, rep.Summary.NotListed, n)
 		}
 		for _, c := range rep.Connections {
-			if c.Reason != ReasonLinkUnverified {
-				t.Fatalf("keep %d: connection %d is %s/%s, want smc/%s", keep, c.ID, c.Outcome, c.Reason, ReasonLinkUnverified)
+			if c.Reason != smcflow.ReasonLinkUnverified {
+				t.Fatalf("keep %d: connection %d is %s/%s, want smc/%s", keep, c.ID, c.Outcome, c.Reason, smcflow.ReasonLinkUnverified)
 			}
 		}
 		if got, want := rep.Check(gates), "--fail-on: 7 unverified"; !strings.HasPrefix(got, want) {
@@ -82,10 +83,10 @@ func TestCheckCountsEveryConnection(t *testing.T) {
 // TestCheckGates: each condition counts what it names (table).
 func TestCheckGates(t *testing.T) {
 	rep := &Report{
-		Summary: Summary{ByOutcome: []Count{{Name: string(OutcomeFallback), Count: 2}, {Name: string(OutcomeUnknown), Count: 1}, {Name: string(OutcomeSMC), Count: 5}}},
+		Summary: Summary{ByOutcome: []Count{{Name: string(smcflow.OutcomeFallback), Count: 2}, {Name: string(smcflow.OutcomeUnknown), Count: 1}, {Name: string(smcflow.OutcomeSMC), Count: 5}}},
 		Fallbacks: []FallbackGroup{
-			{Outcome: OutcomeFallback, Reason: ReasonDecline, Count: 2},
-			{Outcome: OutcomeHandshakeError, Reason: ReasonNoAccept, Count: 0},
+			{Outcome: smcflow.OutcomeFallback, Reason: smcflow.ReasonDecline, Count: 2},
+			{Outcome: smcflow.OutcomeHandshakeError, Reason: smcflow.ReasonNoAccept, Count: 0},
 		},
 	}
 	for _, c := range []struct {

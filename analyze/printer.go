@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/pcapfile"
 	"github.com/smcdump/smcdump/smcproto"
 )
@@ -67,7 +68,7 @@ type PrintOptions struct {
 type Printer struct {
 	w       io.Writer
 	opts    PrintOptions
-	tracker *Tracker
+	tracker *smcflow.Tracker
 	f       decode.Frame
 	clc     []string
 	clcMsgs []smcproto.Message
@@ -123,10 +124,10 @@ func NewPrinter(w io.Writer, opts PrintOptions) *Printer {
 	if opts.DateTime && opts.TimeFormat == 0 {
 		opts.TimeFormat = 4
 	}
-	p := &Printer{w: w, opts: opts, tracker: NewTracker()}
+	p := &Printer{w: w, opts: opts, tracker: smcflow.NewTracker()}
 	p.tracker.All = false
 	p.tracker.OnCLC = func(frame int, fromClient bool, m smcproto.Message) {
-		p.clc = append(p.clc, DescribeCLC(m))
+		p.clc = append(p.clc, smcflow.DescribeCLC(m))
 		p.clcMsgs = append(p.clcMsgs, m)
 	}
 	p.tracker.OnCLCError = func(frame int, err error) {
@@ -324,17 +325,17 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 	}
 	switch {
 	case pkt.LinkType == pcapfile.LinkTypeEthernet && f.HasMAC:
-		fmt.Fprintf(&b, "%s > %s, ", MACString(f.SrcMAC), MACString(f.DstMAC))
+		fmt.Fprintf(&b, "%s > %s, ", smcflow.MACString(f.SrcMAC), smcflow.MACString(f.DstMAC))
 	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL && len(pkt.Data) >= 16:
 		fmt.Fprintf(&b, "%3s ", sllDir(f.SLLPkt))
 		if f.HasMAC {
-			b.WriteString(MACString(f.SrcMAC) + " ")
+			b.WriteString(smcflow.MACString(f.SrcMAC) + " ")
 		}
 		outer = binary.BigEndian.Uint16(pkt.Data[14:])
 	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL2 && len(pkt.Data) >= 20:
 		fmt.Fprintf(&b, "ifindex %d ", binary.BigEndian.Uint32(pkt.Data[4:]))
 		if f.HasMAC {
-			b.WriteString(MACString(f.SrcMAC) + " ")
+			b.WriteString(smcflow.MACString(f.SrcMAC) + " ")
 		}
 		outer = binary.BigEndian.Uint16(pkt.Data[0:])
 	case pkt.LinkType == pcapfile.LinkTypeEthernet || pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2:
@@ -444,7 +445,7 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 	switch f.Status {
 	case decode.StatusUnsupported:
 		if f.EtherType == 0x8915 && f.L2Len > 0 && f.L2Len <= len(pkt.Data) {
-			if b, ok := RoCEV1Payload(pkt.Data[f.L2Len:]); ok {
+			if b, ok := smcflow.RoCEV1Payload(pkt.Data[f.L2Len:]); ok {
 				h, _, _ := p.tracker.HandleRoCE(netip.Addr{}, b, len(b), pkt.Frame, pkt.Info.Timestamp)
 				return fmt.Sprintf("RoCEv1 %s qp %#06x psn %d, length %d", opName(h.Opcode), h.DestQP, h.PSN, pkt.Info.Length)
 			}
@@ -497,7 +498,7 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		return tcpLine(ipv, src, dst, f, seqBase, ackBase, p.opts, ck)
 	case decode.ProtoUDP:
 		ck := p.udpChecksum(f)
-		if f.DstPort == RoCEV2Port {
+		if f.DstPort == smcflow.RoCEV2Port {
 			h, _, ok := p.tracker.HandleRoCE(f.Dst, f.Payload, f.PayloadLen, pkt.Frame, pkt.Info.Timestamp)
 			if ok {
 				return fmt.Sprintf("%s%s > %s: %sRoCEv2 %s qp %#06x psn %d, length %d", ipv, src, dst, ck, opName(h.Opcode), h.DestQP, h.PSN, f.PayloadLen)
@@ -915,7 +916,7 @@ func clcDetail(m smcproto.Message) string {
 	fmt.Fprintf(&b, "\tCLC %s: eyecatcher %s, length %d, version %d, flags %#x\n", h.Type, eyeName(h.Eyecatcher), h.Length, h.Version, h.Flags)
 	switch x := m.(type) {
 	case *smcproto.Proposal:
-		fmt.Fprintf(&b, "\t  peer-id %s, gid %s, mac %s, ip-area-offset %d\n", x.PeerID, x.GID, MACString(x.MAC), x.IPAreaOffset)
+		fmt.Fprintf(&b, "\t  peer-id %s, gid %s, mac %s, ip-area-offset %d\n", x.PeerID, x.GID, smcflow.MACString(x.MAC), x.IPAreaOffset)
 		if x.SMCDArea != nil {
 			fmt.Fprintf(&b, "\t  smc-d: ism-gid %#016x chid %#04x v2-ext-offset %d\n", x.SMCDArea.ISMGID, x.SMCDArea.CHID, x.SMCDArea.V2ExtOffset)
 		}
@@ -938,10 +939,10 @@ func clcDetail(m smcproto.Message) string {
 	case *smcproto.Decline:
 		fmt.Fprintf(&b, "\t  peer-id %s, diagnosis %s", x.PeerID, x.Diagnosis)
 		if ci, ok := smcproto.LookupCode(x.Diagnosis); ok {
-			fmt.Fprintf(&b, " %s (%s)", ShortName(ci.Name), ci.Meaning)
+			fmt.Fprintf(&b, " %s (%s)", smcflow.ShortName(ci.Name), ci.Meaning)
 		}
 		if h.Version >= 2 {
-			fmt.Fprintf(&b, ", os %s", osName(x.OSType))
+			fmt.Fprintf(&b, ", os %s", smcflow.OSName(x.OSType))
 		}
 		b.WriteString("\n")
 	}
@@ -961,20 +962,20 @@ func eyeName(e [4]byte) string {
 func acFields(m *smcproto.AcceptConfirm) string {
 	var b strings.Builder
 	if m.Header.TypeV1() == smcproto.PathD {
-		fmt.Fprintf(&b, "\t  smc-d: ism-gid %#016x, dmb-token %#016x, dmbe-index %d, buffer %s, link-id %#08x", m.ISMGID, m.DMBToken, m.DMBEIndex, byteSize(m.BufferSize()), m.LinkID)
+		fmt.Fprintf(&b, "\t  smc-d: ism-gid %#016x, dmb-token %#016x, dmbe-index %d, buffer %s, link-id %#08x", m.ISMGID, m.DMBToken, m.DMBEIndex, smcflow.ByteSize(m.BufferSize()), m.LinkID)
 		if m.Header.Version >= 2 {
 			fmt.Fprintf(&b, ", chid %#04x, eid %q", m.CHID, m.EID)
 		}
 		b.WriteString("\n")
 	} else {
 		fmt.Fprintf(&b, "\t  smc-r: peer-id %s, gid %s, mac %s, qpn %#06x, rkey %#08x, rmbe-index %d, token %#08x, buffer %s, mtu %d, rmb-vaddr %#x, psn %#06x\n",
-			m.PeerID, m.GID, MACString(m.MAC), m.QPN, m.RKey, m.RMBEIndex, m.RMBEAlertToken, byteSize(m.BufferSize()), m.MTU(), m.RMBVAddr, m.PSN)
+			m.PeerID, m.GID, smcflow.MACString(m.MAC), m.QPN, m.RKey, m.RMBEIndex, m.RMBEAlertToken, smcflow.ByteSize(m.BufferSize()), m.MTU(), m.RMBVAddr, m.PSN)
 		if m.Header.Version >= 2 {
 			fmt.Fprintf(&b, "\t  eid %q\n", m.EID)
 		}
 	}
 	if f := m.FCE; f != nil {
-		fmt.Fprintf(&b, "\t  first-contact: os %s, release %d, host %q, direct %v, max-conns %d, max-links %d, features %#x\n", osName(f.OSType), f.Release, f.Hostname, f.V2Direct, f.MaxConns, f.MaxLinks, f.FeatureMask)
+		fmt.Fprintf(&b, "\t  first-contact: os %s, release %d, host %q, direct %v, max-conns %d, max-links %d, features %#x\n", smcflow.OSName(f.OSType), f.Release, f.Hostname, f.V2Direct, f.MaxConns, f.MaxLinks, f.FeatureMask)
 	}
 	for _, g := range m.GIDList {
 		fmt.Fprintf(&b, "\t  gid-list: %s\n", g)
@@ -1094,3 +1095,6 @@ func (p *Printer) writeJSON(pkt *pcapfile.Packet, f *decode.Frame, line string) 
 	_, err = p.w.Write(b)
 	return err
 }
+
+// boolp returns a pointer to a copy of b.
+func boolp(b bool) *bool { return &b }

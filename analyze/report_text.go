@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/pcapfile"
 )
 
@@ -216,7 +217,7 @@ func (r *Report) writeSummary(w *errWriter) {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, c := range s.ByOutcome {
 		extra := ""
-		if c.Name == string(OutcomeSMC) && len(s.ByVariant) > 0 {
+		if c.Name == string(smcflow.OutcomeSMC) && len(s.ByVariant) > 0 {
 			var v []string
 			for _, x := range s.ByVariant {
 				v = append(v, fmt.Sprintf("%s %d", x.Name, x.Count))
@@ -242,11 +243,11 @@ func (r *Report) writeFallbacks(w *errWriter) {
 		if g.Code != "" {
 			head += " " + g.Code
 			if g.Name != "" {
-				head += " " + ShortName(g.Name)
+				head += " " + smcflow.ShortName(g.Name)
 			}
 		}
 		if g.By != "" {
-			if g.Reason == ReasonPeerNoSMC {
+			if g.Reason == smcflow.ReasonPeerNoSMC {
 				head += " (on the client, no CLC exchanged)"
 			} else {
 				head += " by " + g.By
@@ -280,7 +281,7 @@ func (r *Report) writeRollups(w *errWriter, title, col string, rs []Rollup) {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  %s\tTOTAL\tSMC\tFALLBACK\tERROR\tUNKNOWN\tDETAIL\n", col)
 	for _, ru := range rs {
-		get := func(o Outcome) int {
+		get := func(o smcflow.Outcome) int {
 			for _, c := range ru.Outcomes {
 				if c.Name == string(o) {
 					return c.Count
@@ -295,16 +296,16 @@ func (r *Report) writeRollups(w *errWriter, title, col string, rs []Rollup) {
 		for _, v := range ru.Reasons {
 			det = append(det, fmt.Sprintf("%s×%d", v.Name, v.Count))
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\n", ru.Key, ru.Total, get(OutcomeSMC), get(OutcomeFallback), get(OutcomeHandshakeError), get(OutcomeUnknown), strings.Join(det, ", "))
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\n", ru.Key, ru.Total, get(smcflow.OutcomeSMC), get(smcflow.OutcomeFallback), get(smcflow.OutcomeHandshakeError), get(smcflow.OutcomeUnknown), strings.Join(det, ", "))
 	}
 	tw.Flush()
 	w.printf("\n")
 }
 
 // connDetail is the short "what" column of the connection table.
-func connDetail(c *Conn) string {
+func connDetail(c *smcflow.Conn) string {
 	switch {
-	case c.Outcome == OutcomeSMC && c.SMC != nil:
+	case c.Outcome == smcflow.OutcomeSMC && c.SMC != nil:
 		s := c.SMC.Variant
 		if c.SMC.FirstContact {
 			s += " first-contact"
@@ -314,12 +315,12 @@ func connDetail(c *Conn) string {
 		}
 		return s
 	case c.Decline != nil:
-		s := fmt.Sprintf("%s %s by %s", c.Decline.Code, ShortName(c.Decline.Name), c.Decline.By)
+		s := fmt.Sprintf("%s %s by %s", c.Decline.Code, smcflow.ShortName(c.Decline.Name), c.Decline.By)
 		if c.Decline.Late && c.Decline.DelayMS != nil {
 			s += fmt.Sprintf(" %.3fs after Confirm", *c.Decline.DelayMS/1000)
 		}
 		return s
-	case c.Reason == ReasonPeerNoSMC:
+	case c.Reason == smcflow.ReasonPeerNoSMC:
 		return "0x03010000 PEERNOSMC (client)"
 	}
 	return c.Reason
@@ -414,7 +415,7 @@ func (r *Report) writeEvidence(w *errWriter) {
 	w.printf("\n")
 }
 
-func endpointText(e *Endpoint) string {
+func endpointText(e *smcflow.Endpoint) string {
 	var p []string
 	add := func(k, v string) {
 		if v != "" {
@@ -428,7 +429,7 @@ func endpointText(e *Endpoint) string {
 	add("qpn", e.QPN)
 	add("token", e.Token)
 	if e.BufferBytes > 0 {
-		add("buffer", byteSize(e.BufferBytes))
+		add("buffer", smcflow.ByteSize(e.BufferBytes))
 	}
 	if e.MTU > 0 {
 		add("mtu", fmt.Sprint(e.MTU))

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/pcapfile"
 )
@@ -99,7 +100,7 @@ func TestLabLive(t *testing.T) {
 			if err := json.Unmarshal([]byte(js), &rep); err != nil {
 				t.Fatal(err)
 			}
-			byClient := map[string]*analyze.Conn{}
+			byClient := map[string]*smcflow.Conn{}
 			for _, c := range rep.Connections {
 				byClient[c.Client.String()+">"+c.Server.String()] = c
 			}

@@ -1,4 +1,4 @@
-package analyze
+package smcflow
 
 // Explanations of the verdicts: the meaning and remedy of reasons that have
 // no kernel code on the wire, and the previews of non-CLC data.

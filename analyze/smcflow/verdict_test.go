@@ -1,4 +1,4 @@
-package analyze
+package smcflow
 
 import (
 	"net/netip"

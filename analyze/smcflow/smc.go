@@ -1,4 +1,4 @@
-package analyze
+package smcflow
 
 import (
 	"fmt"
@@ -1127,7 +1127,7 @@ func mergeEndpoint(e *Endpoint, m *smcproto.AcceptConfirm) *Endpoint {
 	}
 	if m.FCE != nil {
 		e.Hostname = m.FCE.Hostname
-		e.OS = osName(m.FCE.OSType)
+		e.OS = OSName(m.FCE.OSType)
 		rel := int(m.FCE.Release)
 		e.Release = &rel
 	}
@@ -1137,7 +1137,8 @@ func mergeEndpoint(e *Endpoint, m *smcproto.AcceptConfirm) *Endpoint {
 	return e
 }
 
-func osName(t uint8) string {
+// OSName names a CLC peer's operating system type (Proposal/Accept OS field).
+func OSName(t uint8) string {
 	switch t {
 	case 1:
 		return "z/OS"
@@ -1206,14 +1207,15 @@ func acDesc(m *smcproto.AcceptConfirm) string {
 		s += " first-contact"
 	}
 	if t == "SMC-R" {
-		s += fmt.Sprintf(" qpn %#06x buf %s mtu %d", m.QPN, byteSize(m.BufferSize()), m.MTU())
+		s += fmt.Sprintf(" qpn %#06x buf %s mtu %d", m.QPN, ByteSize(m.BufferSize()), m.MTU())
 	} else {
-		s += fmt.Sprintf(" gid %#016x buf %s", m.ISMGID, byteSize(m.BufferSize()))
+		s += fmt.Sprintf(" gid %#016x buf %s", m.ISMGID, ByteSize(m.BufferSize()))
 	}
 	return s
 }
 
-func byteSize(n int) string {
+// ByteSize writes a buffer size as tcpdump-style text (KiB/MiB when exact).
+func ByteSize(n int) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%dMiB", n>>20)
