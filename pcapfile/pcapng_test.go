@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,14 +18,6 @@ import (
 
 	"github.com/google/gopacket/pcapgo"
 )
-
-func netInterfaceIndex(name string) (int, error) {
-	ifc, err := net.InterfaceByName(name)
-	if err != nil {
-		return 0, err
-	}
-	return ifc.Index, nil
-}
 
 type ngBlock struct {
 	typ  uint32

@@ -206,7 +206,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}()
 	}
 
-	runErr, unwritten := s.loop()
+	unwritten, runErr := s.loop()
 	if cfg.Drained != nil {
 		cfg.Drained()
 	}
@@ -223,9 +223,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	return res, runErr
 }
 
-// loop reads batches until the end; it returns the error that ended it and
-// the number of packets read but refused after a write error.
-func (s *session) loop() (runErr error, unwritten uint64) {
+// loop reads batches until the end; it returns the number of packets read
+// but refused after a write error, and the error that ended it.
+func (s *session) loop() (unwritten uint64, runErr error) {
 	cfg := s.cfg
 	batch := make([]pcapfile.Packet, 512) // one ring block per call
 	var n uint64                          // packets handled; the loop owns it
@@ -236,10 +236,10 @@ func (s *session) loop() (runErr error, unwritten uint64) {
 		}
 		got, err := s.h.NextBatch(want)
 		if err == io.EOF {
-			return nil, unwritten
+			return unwritten, nil
 		}
 		if err != nil {
-			return err, unwritten
+			return unwritten, err
 		}
 		pk := want[:got]
 		stop := false
@@ -261,14 +261,14 @@ func (s *session) loop() (runErr error, unwritten uint64) {
 			for i := range pk {
 				if err := cfg.Packet(&pk[i]); err != nil {
 					s.captured.Store(n)
-					return err, unwritten
+					return unwritten, err
 				}
 				n++
 			}
 		}
 		s.captured.Store(n) // published for Progress and Info
 		if stop || cfg.Count > 0 && n >= cfg.Count {
-			return runErr, unwritten
+			return unwritten, runErr
 		}
 	}
 }
