@@ -83,7 +83,7 @@ func (g *aggregate) widenSMCWindow(c *smcflow.Conn) {
 }
 
 // add records one finished connection.
-func (g *aggregate) add(c *smcflow.Conn) {
+func (g *aggregate) Add(c *smcflow.Conn) {
 	g.outcomes[string(c.Outcome)]++
 	if c.Outcome == smcflow.OutcomeNotSMC {
 		return
@@ -211,3 +211,27 @@ func rollups(m map[string]*rollAcc) []Rollup {
 	})
 	return out
 }
+
+// Fill sets the report's counts, fallback groups and rollups, which cover
+// every connection added; kept are the connections kept in detail.
+func (g *aggregate) Fill(r *Report, kept []*smcflow.Conn) {
+	r.Summary.PlainTCP = g.outcomes[string(smcflow.OutcomeNotSMC)]
+	r.Summary.SMCAttempts = g.smcAttempts
+	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
+	r.Summary.ByVariant = mapCounts(g.variants)
+	r.Fallbacks = g.fallbackGroups(kept)
+	r.Services = rollups(g.services)
+	r.PeerPairs = rollups(g.peers)
+}
+
+// Observed returns what each side's kernel would have counted for the SMC
+// handshakes added (for the counter correlation), with their time window
+// (zero when no handshake was seen).
+func (g *aggregate) Observed() correlate.SMCObserved {
+	obs := g.obs
+	obs.Window = g.smcWindow
+	return obs
+}
+
+// SMCAttempts counts the connections that attempted SMC.
+func (g *aggregate) SMCAttempts() int { return g.smcAttempts }

@@ -70,9 +70,10 @@ type Report struct {
 	// Counters correlates kernel counter snapshots with the capture.
 	Counters *Counters `json:"counters,omitempty"`
 
-	// unverifiedNotListed counts the link-unverified connections beyond
-	// Config.MaxConnections (not in Connections), for Check.
-	unverifiedNotListed int
+	// UnverifiedNotListed counts the link-unverified connections beyond
+	// Config.MaxConnections (not in Connections), for Check; it is not
+	// part of the JSON report.
+	UnverifiedNotListed int `json:"-"`
 }
 
 // SchemaVersion identifies the JSON report format (README "JSON output").
@@ -209,7 +210,7 @@ func NewAnalyzer(cfg Config) *Analyzer {
 	if t.Keep == 0 {
 		t.Keep = DefaultMaxConnections
 	}
-	t.OnDone = a.agg.add
+	t.OnDone = a.agg.Add
 	if !cfg.NoUDP {
 		a.mc = mcast.NewTracker(cfg.Multicast)
 	}
@@ -441,7 +442,6 @@ func (a *Analyzer) Finish() *Report {
 	if r.Connections == nil {
 		r.Connections = []*smcflow.Conn{}
 	}
-	g := a.agg
 	for _, fi := range r.Files {
 		r.Summary.Packets += fi.Packets
 		r.Summary.DamagedRegions += fi.DamagedRegions
@@ -451,16 +451,10 @@ func (a *Analyzer) Finish() *Report {
 	r.Summary.UDPIncomplete = a.frags.Finish()
 	tc := a.tracker.Counts()
 	r.Summary.TCPConnections = tc.TCPConnections
-	r.Summary.PlainTCP = g.outcomes[string(smcflow.OutcomeNotSMC)]
-	r.Summary.SMCAttempts = g.smcAttempts
-	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
-	r.Summary.ByVariant = mapCounts(g.variants)
 	r.Summary.NotListed = tc.NotKept
-	r.unverifiedNotListed = tc.UnverifiedNotKept
+	r.UnverifiedNotListed = tc.UnverifiedNotKept
 	r.Summary.NoHandshake = tc.NoHandshake
-	r.Fallbacks = g.fallbackGroups(conns)
-	r.Services = rollups(g.services)
-	r.PeerPairs = rollups(g.peers)
+	a.agg.Fill(r, conns)
 	if a.mc != nil && a.udpN > 0 {
 		if m := a.mc.Report(); len(m.Streams) > 0 {
 			r.Multicast = m

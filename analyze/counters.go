@@ -99,15 +99,14 @@ func (a *Analyzer) correlateCounters(r *Report) {
 	}
 	// SMC: what each side's kernel would have counted for the fallbacks
 	// seen (accumulated over every connection, kept in detail or not).
-	obs := a.agg.obs
+	obs := a.agg.Observed()
 	// The snapshots must bracket what they are compared with: the SMC
 	// handshakes, and the UDP streams' datagrams (not unrelated packets
 	// captured just before the first snapshot was taken).
-	obs.Window = window
-	if !a.agg.smcWindow[0].IsZero() {
-		obs.Window = a.agg.smcWindow
+	if obs.Window[0].IsZero() {
+		obs.Window = window
 	}
-	smcSeen := a.agg.smcAttempts > 0
+	smcSeen := a.agg.SMCAttempts() > 0
 	if smcSeen || before.SMC.Available {
 		c.Verdicts = append(c.Verdicts, correlate.SMC(before, after, obs)...)
 	}

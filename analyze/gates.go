@@ -82,7 +82,7 @@ func (rep *Report) Check(gs Gates) string {
 			count["unknown"] += c.Count
 		}
 	}
-	count["unverified"] = rep.unverifiedNotListed
+	count["unverified"] = rep.UnverifiedNotListed
 	for _, c := range rep.Connections {
 		if c.Reason == smcflow.ReasonLinkUnverified {
 			count["unverified"]++
