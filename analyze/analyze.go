@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"sort"
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/pcapfile"
@@ -55,116 +55,9 @@ type Config struct {
 	Custom func(file int, cb pcapfile.CustomBlock)
 }
 
-// Report is the result of analyzing one or more capture files.
-type Report struct {
-	Schema      string          `json:"schema"`
-	Files       []FileInfo      `json:"files"`
-	Summary     Summary         `json:"summary"`
-	Fallbacks   []FallbackGroup `json:"fallbacks"`
-	Services    []Rollup        `json:"services"`
-	PeerPairs   []Rollup        `json:"peer_pairs"`
-	Connections []*smcflow.Conn `json:"connections"`
-	RoCE        RoCESummary     `json:"roce"`
-	// Multicast is the UDP stream analysis (gaps, duplicates, reordering).
-	Multicast *mcast.Report `json:"multicast,omitempty"`
-	// Counters correlates kernel counter snapshots with the capture.
-	Counters *Counters `json:"counters,omitempty"`
-
-	// UnverifiedNotListed counts the link-unverified connections beyond
-	// Config.MaxConnections (not in Connections), for Check; it is not
-	// part of the JSON report.
-	UnverifiedNotListed int `json:"-"`
-}
-
-// SchemaVersion identifies the JSON report format (README "JSON output").
-const SchemaVersion = "smcdump.analyze/v1"
-
-// FileInfo describes one input file.
-type FileInfo struct {
-	Path         string                    `json:"path"`
-	Format       string                    `json:"format"`
-	Packets      int                       `json:"packets"`
-	First        *time.Time                `json:"first,omitempty"`
-	Last         *time.Time                `json:"last,omitempty"`
-	Interfaces   []pcapfile.Interface      `json:"interfaces"`
-	Undecoded    []Count                   `json:"undecoded,omitempty"`
-	Truncated    int                       `json:"truncated_frames"`
-	Filtered     int                       `json:"filtered_out,omitempty"`
-	Problems     []pcapfile.Problem        `json:"problems,omitempty"`
-	ProblemCount int                       `json:"problem_count"`
-	CaptureStats []pcapfile.InterfaceStats `json:"capture_stats,omitempty"`
-	Error        string                    `json:"error,omitempty"`
-	// DamagedRegions counts the damaged places in the file (one per
-	// problem) and SkippedBytes the bytes not read as packets because of
-	// them; the rest of the file is analyzed.
-	DamagedRegions int   `json:"damaged_regions,omitempty"`
-	SkippedBytes   int64 `json:"skipped_bytes,omitempty"`
-}
-
-// Count is a labelled counter.
-type Count struct {
-	Name  string `json:"name"`
-	Count int    `json:"count"`
-}
-
-// Summary counts connections by outcome.
-type Summary struct {
-	Packets        int     `json:"packets"`
-	TCPConnections int     `json:"tcp_connections"`
-	SMCAttempts    int     `json:"smc_attempts"`
-	PlainTCP       int     `json:"plain_tcp"`
-	ByOutcome      []Count `json:"by_outcome"`
-	ByVariant      []Count `json:"by_variant"`
-	UDPDatagrams   int     `json:"udp_datagrams"`
-	// UDPIncomplete counts fragmented UDP datagrams given up by the
-	// reassembly (a fragment missing from the capture, or fragments a
-	// Linux receiver discards; like ReasmFails): never delivered, so not
-	// in the streams.
-	UDPIncomplete int `json:"udp_incomplete_fragmented,omitempty"`
-	// NotListed counts connections beyond Config.MaxConnections: counted
-	// everywhere, but not in the connection list.
-	NotListed int `json:"not_listed,omitempty"`
-	// NoHandshake counts connections whose TCP handshake is not in the
-	// capture and that show no sign of SMC (no option, no CLC): not
-	// analyzed, listed with --all.
-	NoHandshake int `json:"no_handshake,omitempty"`
-	// DamagedRegions and SkippedBytes add up the files' damage (see
-	// FileInfo): the input was damaged but readable.
-	DamagedRegions int   `json:"damaged_regions,omitempty"`
-	SkippedBytes   int64 `json:"skipped_bytes,omitempty"`
-}
-
 // DefaultMaxConnections is the default number of connections kept in
 // detail (about 2.5 KiB each).
 const DefaultMaxConnections = 20000
-
-// FallbackGroup groups fallbacks and handshake errors by cause.
-type FallbackGroup struct {
-	Outcome     smcflow.Outcome `json:"outcome"`
-	Reason      string          `json:"reason"`
-	Code        string          `json:"code,omitempty"`
-	Name        string          `json:"name,omitempty"`
-	By          string          `json:"by,omitempty"`
-	Count       int             `json:"count"`
-	Meaning     string          `json:"meaning,omitempty"`
-	Remedy      string          `json:"remedy,omitempty"`
-	Connections []int           `json:"connections"`
-}
-
-// Rollup aggregates verdicts per service (server address:port) or peer pair.
-type Rollup struct {
-	Key      string  `json:"key"`
-	Total    int     `json:"total"`
-	Outcomes []Count `json:"outcomes"`
-	Variants []Count `json:"variants,omitempty"`
-	Reasons  []Count `json:"reasons,omitempty"`
-}
-
-// RoCESummary counts RoCE frames seen.
-type RoCESummary struct {
-	Frames int        `json:"frames"`
-	First  *time.Time `json:"first,omitempty"`
-}
 
 // Analyzer runs the analysis over a stream of frames.
 type Analyzer struct {
@@ -173,7 +66,7 @@ type Analyzer struct {
 	dg      mcast.Datagram
 	tracker *smcflow.Tracker
 	f       decode.Frame
-	report  Report
+	report  report.Report
 	udpN    int
 
 	// Capture interfaces of successive files (a -C/-G rotation, editcap
@@ -194,7 +87,7 @@ type Analyzer struct {
 	// spans files names unambiguous frames.
 	frameBase, lastFrame int
 
-	agg          *aggregate
+	agg          *report.Aggregate
 	frags        *decode.Reassembler
 	multi        bool // several files: evidence names the file
 	embedded     []*kstat.Snapshot
@@ -205,7 +98,7 @@ type Analyzer struct {
 func NewAnalyzer(cfg Config) *Analyzer {
 	t := smcflow.NewTracker()
 	t.All = cfg.All
-	a := &Analyzer{cfg: cfg, tracker: t, report: Report{Schema: SchemaVersion}, agg: newAggregate(), frags: decode.NewReassembler()}
+	a := &Analyzer{cfg: cfg, tracker: t, report: report.Report{Schema: report.SchemaVersion}, agg: report.NewAggregate(), frags: decode.NewReassembler()}
 	t.Keep = cfg.MaxConnections
 	if t.Keep == 0 {
 		t.Keep = DefaultMaxConnections
@@ -232,7 +125,7 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, path string) error {
 // AnalyzeReader reads all frames of fr.
 func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.FileReader) error {
 	fileIdx := len(a.report.Files)
-	a.report.Files = append(a.report.Files, FileInfo{Path: name, Format: fr.Format()})
+	a.report.Files = append(a.report.Files, report.FileInfo{Path: name, Format: fr.Format()})
 	fi := &a.report.Files[fileIdx]
 	a.ifFile = a.ifFile[:0]
 	clear(a.ifUsed)
@@ -312,9 +205,9 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 	fi.DamagedRegions, fi.SkippedBytes = fr.Damage()
 	fi.CaptureStats = fr.Stats()
 	for k, v := range undecoded {
-		fi.Undecoded = append(fi.Undecoded, Count{k, v})
+		fi.Undecoded = append(fi.Undecoded, report.Count{Name: k, Count: v})
 	}
-	sortCounts(fi.Undecoded)
+	report.SortCounts(fi.Undecoded)
 	return err
 }
 
@@ -367,7 +260,7 @@ func (a *Analyzer) globalIf(ifs []pcapfile.Interface, idx int) int {
 	return g
 }
 
-func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *pcapfile.Packet, fileIdx int) {
+func (a *Analyzer) frame(fi *report.FileInfo, undecoded map[string]int, p *pcapfile.Packet, fileIdx int) {
 	f := &a.f
 	decode.Decode(p.LinkType, p.Data, f)
 	ts := p.Info.Timestamp
@@ -435,7 +328,7 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *pcapfile.Pac
 }
 
 // Finish completes the analysis and returns the report.
-func (a *Analyzer) Finish() *Report {
+func (a *Analyzer) Finish() *report.Report {
 	r := &a.report
 	conns := a.tracker.Finish()
 	r.Connections = conns
@@ -468,61 +361,6 @@ func (a *Analyzer) Finish() *Report {
 	return r
 }
 
-// Damaged reports whether an input file was damaged but readable: a
-// damaged region was skipped or a field was wrong (Summary.DamagedRegions);
-// the rest of the file was still analyzed.
-func (r *Report) Damaged() bool { return r.Summary.DamagedRegions > 0 }
-
-// Run analyzes the files in order, as one continuous capture (rotated files
-// continue each other's connections), and returns the report. A file that
-// cannot be read at all is recorded with its error and the others are still
-// analyzed; the returned error is the first such failure.
-func Run(ctx context.Context, cfg Config, paths []string) (*Report, error) {
-	a := NewAnalyzer(cfg)
-	a.multi = len(paths) > 1
-	var first error
-	for _, p := range paths {
-		if err := a.AnalyzeFile(ctx, p); err != nil {
-			if first == nil {
-				first = err
-			}
-			a.report.Files = append(a.report.Files, FileInfo{Path: p, Error: err.Error()})
-		}
-	}
-	return a.Finish(), first
-}
-
-var outcomeOrder = []smcflow.Outcome{smcflow.OutcomeSMC, smcflow.OutcomeFallback, smcflow.OutcomeHandshakeError, smcflow.OutcomeUnknown, smcflow.OutcomeNotSMC}
-
-func outcomeCounts(m map[string]int) []Count {
-	out := []Count{}
-	for _, o := range outcomeOrder {
-		if m[string(o)] > 0 {
-			out = append(out, Count{string(o), m[string(o)]})
-		}
-	}
-	return out
-}
-
-func mapCounts(m map[string]int) []Count {
-	out := []Count{}
-	for k, v := range m {
-		out = append(out, Count{k, v})
-	}
-	sortCounts(out)
-	return out
-}
-
-// sortCounts sorts by count descending, then name.
-func sortCounts(c []Count) {
-	sort.Slice(c, func(i, j int) bool {
-		if c[i].Count != c[j].Count {
-			return c[i].Count > c[j].Count
-		}
-		return c[i].Name < c[j].Name
-	})
-}
-
 // ifacesOf returns the interfaces of fr (nil for frames fed directly).
 func ifacesOf(fr *pcapfile.FileReader) []pcapfile.Interface {
 	if fr == nil {
@@ -533,3 +371,22 @@ func ifacesOf(fr *pcapfile.FileReader) []pcapfile.Interface {
 
 // timep returns a pointer to a copy of t.
 func timep(t time.Time) *time.Time { return &t }
+
+// Run analyzes the files in order, as one continuous capture (rotated files
+// continue each other's connections), and returns the report. A file that
+// cannot be read at all is recorded with its error and the others are still
+// analyzed; the returned error is the first such failure.
+func Run(ctx context.Context, cfg Config, paths []string) (*report.Report, error) {
+	a := NewAnalyzer(cfg)
+	a.multi = len(paths) > 1
+	var first error
+	for _, p := range paths {
+		if err := a.AnalyzeFile(ctx, p); err != nil {
+			if first == nil {
+				first = err
+			}
+			a.report.Files = append(a.report.Files, report.FileInfo{Path: p, Error: err.Error()})
+		}
+	}
+	return a.Finish(), first
+}

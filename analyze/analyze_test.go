@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/analyze/synth"
 	"github.com/smcdump/smcdump/pcapfile"
@@ -311,7 +312,7 @@ func FuzzAnalyzer(f *testing.F) {
 			return
 		}
 		a := NewAnalyzer(Config{})
-		fi := &FileInfo{}
+		fi := &report.FileInfo{}
 		und := map[string]int{}
 		ts := time.Unix(1, 0)
 		for n := 1; len(b) > 0; n++ {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/pcapfile"
 )
 
@@ -23,7 +24,7 @@ func TestNoNegativeDuration(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	if err := a.Finish().WriteText(&out, TextOptions{}); err != nil {
+	if err := a.Finish().WriteText(&out, report.TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	first := strings.SplitN(out.String(), "\n", 2)[0]

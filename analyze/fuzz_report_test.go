@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/synth"
 	"github.com/smcdump/smcdump/pcapfile"
 )
@@ -148,7 +149,7 @@ func FuzzPrinter(f *testing.F) {
 }
 
 // analyzeFuzz runs the whole analyzer over the frames as one pcap file.
-func analyzeFuzz(t *testing.T, frames [][]byte) *Report {
+func analyzeFuzz(t *testing.T, frames [][]byte) *report.Report {
 	fr, err := pcapfile.NewFileReader(bytes.NewReader(fuzzPcap(frames)))
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +174,7 @@ func FuzzReportText(f *testing.F) {
 		}
 		rep := analyzeFuzz(t, fuzzFrames(b))
 		var out bytes.Buffer
-		if err := rep.WriteText(&out, TextOptions{Evidence: opts&1 != 0}); err != nil {
+		if err := rep.WriteText(&out, report.TextOptions{Evidence: opts&1 != 0}); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(out.String(), "fuzz.pcap: ") {
@@ -204,7 +205,7 @@ func FuzzReportJSON(f *testing.F) {
 		if !bytes.Equal(j1.Bytes(), j2.Bytes()) {
 			t.Fatal("JSON report differs between two runs over the same input")
 		}
-		var rep Report
+		var rep report.Report
 		if err := json.Unmarshal(j1.Bytes(), &rep); err != nil {
 			t.Fatalf("JSON report does not decode: %v\n%s", err, j1.String())
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture"
 	"github.com/smcdump/smcdump/pcapfile"
 )
@@ -36,9 +37,9 @@ func TestCaptureDropsISBStyles(t *testing.T) {
 		{"no start time: per file", [][]pcapfile.InterfaceStats{{st(nil, u(2), u(2))}, {st(nil, u(3), nil)}}, 5},
 	}
 	for _, c := range cases {
-		var files []FileInfo
+		var files []report.FileInfo
 		for _, f := range c.files {
-			files = append(files, FileInfo{CaptureStats: f})
+			files = append(files, report.FileInfo{CaptureStats: f})
 		}
 		if got := captureDrops(files); got != c.want {
 			t.Errorf("%s: %d capture drops, want %d", c.name, got, c.want)

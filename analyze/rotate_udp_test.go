@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/pcapfile"
 )
 
@@ -80,7 +81,7 @@ func splitPcapng(t *testing.T, path string, n int, dir string) []string {
 // the capture was cut into files: frame numbers are per file and left out.
 // With noDrops the capture's drop counters are left out too (editcap does
 // not copy interface statistics blocks into its parts).
-func udpView(t *testing.T, r *Report, noDrops ...bool) string {
+func udpView(t *testing.T, r *report.Report, noDrops ...bool) string {
 	t.Helper()
 	if r.Multicast == nil {
 		return "no multicast report"
@@ -122,7 +123,7 @@ func udpView(t *testing.T, r *Report, noDrops ...bool) string {
 	return string(b)
 }
 
-func gapFrames(r *Report) [][2]int {
+func gapFrames(r *report.Report) [][2]int {
 	var out [][2]int
 	for _, g := range r.Multicast.Gaps() {
 		out = append(out, [2]int{g.PrevFrame, g.Frame})
@@ -133,7 +134,7 @@ func gapFrames(r *Report) [][2]int {
 	return out
 }
 
-func runFiles(t *testing.T, paths ...string) *Report {
+func runFiles(t *testing.T, paths ...string) *report.Report {
 	t.Helper()
 	r, err := Run(context.Background(), Config{}, paths)
 	if err != nil {
@@ -144,7 +145,7 @@ func runFiles(t *testing.T, paths ...string) *Report {
 
 // checkWhole checks the whole trace's own report: one stream, the five
 // datagrams the nftables rule dropped.
-func checkWhole(t *testing.T, r *Report) {
+func checkWhole(t *testing.T, r *report.Report) {
 	t.Helper()
 	m := r.Multicast
 	if m == nil || len(m.Streams) != 1 || m.Lost() != 5 {
@@ -183,7 +184,7 @@ func TestRotatedUDPFragmentsGoSplit(t *testing.T) {
 	splitMatches(t, whole, want, []int{1, 3, 40})
 }
 
-func splitMatches(t *testing.T, whole string, want *Report, sizes []int) {
+func splitMatches(t *testing.T, whole string, want *report.Report, sizes []int) {
 	for _, n := range sizes {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			parts := splitPcapng(t, whole, n, t.TempDir())

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/internal/fuzzseed"
 	"github.com/smcdump/smcdump/pcapfile"
 )
@@ -126,7 +127,7 @@ func runEverything(name string, b []byte) {
 		a := NewAnalyzer(Config{All: true})
 		_ = a.AnalyzeReader(context.Background(), name, fr)
 		rep := a.Finish()
-		_ = rep.WriteText(io.Discard, TextOptions{Evidence: true})
+		_ = rep.WriteText(io.Discard, report.TextOptions{Evidence: true})
 		_ = rep.WriteJSON(io.Discard)
 	}
 	fr, err = pcapfile.NewFileReader(bytes.NewReader(b))

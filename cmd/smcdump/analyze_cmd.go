@@ -13,6 +13,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture/bpffilter"
 )
 
@@ -108,7 +109,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 }
 
 func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
-	gates, err := analyze.ParseGates(o.failOn)
+	gates, err := report.ParseGates(o.failOn)
 	if err != nil {
 		return &exitError{codeUsage, err}
 	}
@@ -170,7 +171,7 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		}
 	} else {
 		ev := o.evidence == "yes" || o.evidence == "auto" && len(rep.Connections) <= 25
-		if err := rep.WriteText(out, analyze.TextOptions{Evidence: ev}); err != nil {
+		if err := rep.WriteText(out, report.TextOptions{Evidence: ev}); err != nil {
 			return err
 		}
 	}
@@ -210,7 +211,7 @@ func plotFormat(name string) (string, error) {
 
 // writePlot writes the multicast plot as SVG or PNG to the file path, or
 // as SVG to stdout for "-".
-func writePlot(path, format string, rep *analyze.Report, stdout io.Writer) error {
+func writePlot(path, format string, rep *report.Report, stdout io.Writer) error {
 	if rep.Multicast == nil {
 		return fmt.Errorf("--plot: the capture has no UDP streams to plot")
 	}

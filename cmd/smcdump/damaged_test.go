@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/pcapfile"
 )
 
@@ -174,7 +174,7 @@ func TestDamagedTraces(t *testing.T) {
 			if code != codeDamaged {
 				t.Fatalf("--json exit %d", code)
 			}
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(js), &rep); err != nil {
 				t.Fatal(err)
 			}

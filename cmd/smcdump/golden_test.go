@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/analyze/synth"
 )
@@ -125,7 +125,7 @@ func TestSyntheticTraces(t *testing.T) {
 			golden(t, s.Name+".analyze.txt", out)
 			js, _, _ := run(t, "analyze", "--json", path)
 			golden(t, s.Name+".analyze.json", js)
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(js), &rep); err != nil {
 				t.Fatal(err)
 			}
@@ -223,7 +223,7 @@ func TestLabManifest(t *testing.T) {
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, stderr)
 				}
-				var rep analyze.Report
+				var rep report.Report
 				if err := json.Unmarshal([]byte(js), &rep); err != nil {
 					t.Fatal(err)
 				}

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/pcapfile"
@@ -96,7 +96,7 @@ func TestLabLive(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("analyze exit %d: %s", code, stderr)
 			}
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(js), &rep); err != nil {
 				t.Fatal(err)
 			}

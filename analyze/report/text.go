@@ -1,4 +1,4 @@
-package analyze
+package report
 
 import (
 	"bufio"
@@ -13,13 +13,13 @@ import (
 	"github.com/smcdump/smcdump/pcapfile"
 )
 
-const tsLayout = "2006-01-02 15:04:05.000000"
+const TimeLayout = "2006-01-02 15:04:05.000000"
 
 // reportBufSize is the reports' output buffer: enough to write in large
 // chunks, small enough that a short report costs little.
 const reportBufSize = 32 << 10
 
-func fmtTime(t time.Time) string { return t.UTC().Format(tsLayout) }
+func fmtTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
 // TextOptions controls the text report.
 type TextOptions struct {

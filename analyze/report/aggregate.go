@@ -1,4 +1,4 @@
-package analyze
+package report
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 // aggregate accumulates the report's counts, fallback groups and rollups
 // as connections finish, so they stay exact when only the first
 // Config.MaxConnections connections are kept in detail.
-type aggregate struct {
+type Aggregate struct {
 	outcomes    map[string]int
 	variants    map[string]int
 	smcAttempts int
@@ -38,8 +38,8 @@ type rollAcc struct {
 	out, vars, reasons map[string]int
 }
 
-func newAggregate() *aggregate {
-	return &aggregate{
+func NewAggregate() *Aggregate {
+	return &Aggregate{
 		outcomes: map[string]int{}, variants: map[string]int{},
 		groups:   map[fbKey]*FallbackGroup{},
 		services: map[string]*rollAcc{}, peers: map[string]*rollAcc{},
@@ -60,7 +60,7 @@ func addSide(m map[correlate.Code]correlate.SideCounts, code uint32, side string
 	m[code] = sc
 }
 
-func (g *aggregate) widenSMCWindow(c *smcflow.Conn) {
+func (g *Aggregate) widenSMCWindow(c *smcflow.Conn) {
 	first, last := c.Times.First, c.Times.First
 	marks := []*time.Time{c.Times.SYNACK, c.Times.Proposal, c.Times.Accept, c.Times.Confirm, c.Times.Decline}
 	if c.Outcome == smcflow.OutcomeHandshakeError {
@@ -83,7 +83,7 @@ func (g *aggregate) widenSMCWindow(c *smcflow.Conn) {
 }
 
 // add records one finished connection.
-func (g *aggregate) Add(c *smcflow.Conn) {
+func (g *Aggregate) Add(c *smcflow.Conn) {
 	g.outcomes[string(c.Outcome)]++
 	if c.Outcome == smcflow.OutcomeNotSMC {
 		return
@@ -159,7 +159,7 @@ func (g *aggregate) Add(c *smcflow.Conn) {
 
 // fallbackGroups returns the groups, largest first, listing the IDs of the
 // kept connections of each (at most 100).
-func (g *aggregate) fallbackGroups(kept []*smcflow.Conn) []FallbackGroup {
+func (g *Aggregate) fallbackGroups(kept []*smcflow.Conn) []FallbackGroup {
 	for _, c := range kept {
 		k := fbKey{o: c.Outcome, reason: c.Reason}
 		switch {
@@ -214,7 +214,7 @@ func rollups(m map[string]*rollAcc) []Rollup {
 
 // Fill sets the report's counts, fallback groups and rollups, which cover
 // every connection added; kept are the connections kept in detail.
-func (g *aggregate) Fill(r *Report, kept []*smcflow.Conn) {
+func (g *Aggregate) Fill(r *Report, kept []*smcflow.Conn) {
 	r.Summary.PlainTCP = g.outcomes[string(smcflow.OutcomeNotSMC)]
 	r.Summary.SMCAttempts = g.smcAttempts
 	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
@@ -227,11 +227,11 @@ func (g *aggregate) Fill(r *Report, kept []*smcflow.Conn) {
 // Observed returns what each side's kernel would have counted for the SMC
 // handshakes added (for the counter correlation), with their time window
 // (zero when no handshake was seen).
-func (g *aggregate) Observed() correlate.SMCObserved {
+func (g *Aggregate) Observed() correlate.SMCObserved {
 	obs := g.obs
 	obs.Window = g.smcWindow
 	return obs
 }
 
 // SMCAttempts counts the connections that attempted SMC.
-func (g *aggregate) SMCAttempts() int { return g.smcAttempts }
+func (g *Aggregate) SMCAttempts() int { return g.smcAttempts }
