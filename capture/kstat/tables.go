@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
@@ -37,20 +36,6 @@ func (t TableSet) Any() bool {
 func AllTables() TableSet {
 	return TableSet{Sockets: true, SS: toolfmt.SMCSSOptions{All: true}, Devices: true, LinkGroups: true, Links: true,
 		SMCRStats: true, SMCDStats: true, Info: true, EID: true, PNET: true, Detail: 1}
-}
-
-// interfaceNames maps the interface indexes of the current network
-// namespace to names (smc-tools' if_indextoname), for the Net-Dev columns.
-func interfaceNames() map[uint32]string {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return nil
-	}
-	m := make(map[uint32]string, len(ifs))
-	for _, i := range ifs {
-		m[uint32(i.Index)] = i.Name
-	}
-	return m
 }
 
 func (s *Snapshot) ifName() toolfmt.IfName {
@@ -320,11 +305,13 @@ func smcssCommand(o toolfmt.SMCSSOptions) string {
 
 // --- SMC_PNETID family (the PNET table smc_pnet shows) ---
 
-// pnetCommand is the name raw PNET table dumps are kept under.
-const pnetCommand = "SMC_PNETID_GET"
+// PNETCommand is the name raw PNET table dumps (generic netlink family
+// SMC_PNETID, command SMC_PNETID_GET) are kept under in Snapshot.Raw.
+const PNETCommand = "SMC_PNETID_GET"
 
-// decodePNET decodes a SMC_PNETID_GET dump: attributes NAME (1), ETHNAME
-// (2), IBNAME (3), IBPORT (4) per message (net/smc/smc_pnet.c).
+// decodePNET decodes a SMC_PNETID_GET dump: attributes SMC_PNETID_NAME,
+// _ETHNAME, _IBNAME and _IBPORT per message (include/uapi/linux/smc.h,
+// net/smc/smc_pnet.c).
 func decodePNET(raw []byte, order binary.ByteOrder) ([]toolfmt.PNETRow, error) {
 	msgs, err := smcnl.SplitMessages("SMC_PNETID_GET reply", raw, order)
 	if err != nil {
@@ -347,13 +334,13 @@ func decodePNET(raw []byte, order binary.ByteOrder) ([]toolfmt.PNETRow, error) {
 			v := b[4:l]
 			str := strings.TrimRight(string(v), "\x00")
 			switch typ {
-			case 1:
+			case smcnl.PNETIDAttrName:
 				r.PNETID = strings.TrimSpace(str)
-			case 2:
+			case smcnl.PNETIDAttrEthName:
 				r.EthDev = str
-			case 3:
+			case smcnl.PNETIDAttrIBName:
 				r.IBDev = str
-			case 4:
+			case smcnl.PNETIDAttrIBPort:
 				if len(v) > 0 {
 					r.IBPort = v[0]
 				}

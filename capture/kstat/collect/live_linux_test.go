@@ -1,6 +1,6 @@
 //go:build linux
 
-package kstat
+package collect
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"runtime"
 	"testing"
+
+	"github.com/smcdump/smcdump/capture/kstat"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -131,7 +133,7 @@ func TestIntegrationCollectNetNSRcvbufErrors(t *testing.T) {
 	if dropped == 0 {
 		t.Fatalf("no datagram was dropped (queued %d of %d): SO_RCVBUF not small enough", queued, n)
 	}
-	d := Diff(before, after)
+	d := kstat.Diff(before, after)
 	for _, name := range []string{"snmp.Udp.RcvbufErrors", "snmp.Udp.InErrors"} {
 		if got, _ := d.Get(name); got != dropped {
 			t.Errorf("%s delta = %d, want %d (sent %d, still queued %d)", name, got, dropped, n, queued)
