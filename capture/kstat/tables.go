@@ -8,6 +8,7 @@ import (
 
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
 	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
+	"github.com/smcdump/smcdump/internal/textio"
 )
 
 // TableSet selects the smc-tools tables to print (see Snapshot.WriteTables).
@@ -174,9 +175,9 @@ func (s *Snapshot) StatsTable(smcd, detail bool) *toolfmt.SMCStatsText {
 // whose source is missing from the snapshot says so.
 func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 	t := s.Tables(o)
-	ew := &errWriter{w: w}
-	title := func(cmd string) { ew.printf("## %s\n", cmd) }
-	missing := func(what string) { ew.printf("    (no %s in this snapshot)\n", what) }
+	ew := textio.New(w)
+	title := func(cmd string) { ew.Printf("## %s\n", cmd) }
+	missing := func(what string) { ew.Printf("    (no %s in this snapshot)\n", what) }
 	dflag := func(base string) string {
 		switch {
 		case o.Detail >= 2:
@@ -189,7 +190,7 @@ func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 	first := true
 	sep := func() {
 		if !first {
-			ew.printf("\n")
+			ew.Printf("\n")
 		}
 		first = false
 	}
@@ -198,19 +199,19 @@ func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 		title("smcr info")
 		if t.Info == nil {
 			missing("SYS_INFO reply")
-		} else if ew.err == nil {
-			ew.err = t.Info.WriteText(w)
+		} else if ew.Err == nil {
+			ew.Err = t.Info.WriteText(w)
 		}
 	}
 	if o.EID {
 		sep()
 		title("smcd ueid show")
-		if ew.err == nil {
-			ew.err = toolfmt.WriteUEIDs(w, t.UEIDs)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteUEIDs(w, t.UEIDs)
 		}
 		title("smcd seid show")
-		if ew.err == nil {
-			ew.err = toolfmt.WriteSEID(w, t.SEID)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteSEID(w, t.SEID)
 		}
 	}
 	if o.PNET {
@@ -218,8 +219,8 @@ func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 		title("smc_pnet -s")
 		if len(t.PNET) == 0 {
 			missing("PNET table")
-		} else if ew.err == nil {
-			ew.err = toolfmt.WritePNET(w, t.PNET)
+		} else if ew.Err == nil {
+			ew.Err = toolfmt.WritePNET(w, t.PNET)
 		}
 	}
 	if o.Devices {
@@ -229,32 +230,32 @@ func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 			cmd = "smcr -d device"
 		}
 		title(cmd)
-		if ew.err == nil {
-			ew.err = toolfmt.WriteDevicesR(w, t.DevicesR, o.Detail > 0)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteDevicesR(w, t.DevicesR, o.Detail > 0)
 		}
 		sep()
 		title("smcd device")
-		if ew.err == nil {
-			ew.err = toolfmt.WriteDevicesD(w, t.DevicesD)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteDevicesD(w, t.DevicesD)
 		}
 	}
 	if o.LinkGroups {
 		sep()
 		title("smcr linkgroup")
-		if ew.err == nil {
-			ew.err = toolfmt.WriteLinkGroupsR(w, t.LinkGroupsR)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteLinkGroupsR(w, t.LinkGroupsR)
 		}
 		sep()
 		title("smcd linkgroup")
-		if ew.err == nil {
-			ew.err = toolfmt.WriteLinkGroupsD(w, t.LinkGroupsD)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteLinkGroupsD(w, t.LinkGroupsD)
 		}
 	}
 	if o.Links {
 		sep()
 		title(dflag("smcr linkgroup link-show"))
-		if ew.err == nil {
-			ew.err = toolfmt.WriteLinks(w, t.Links, o.Detail)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteLinks(w, t.Links, o.Detail)
 		}
 	}
 	for _, st := range []struct {
@@ -273,18 +274,18 @@ func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 		title(cmd)
 		if st.t == nil {
 			missing("statistics")
-		} else if ew.err == nil {
-			ew.err = st.t.WriteText(w)
+		} else if ew.Err == nil {
+			ew.Err = st.t.WriteText(w)
 		}
 	}
 	if o.Sockets {
 		sep()
 		title(smcssCommand(o.SS))
-		if ew.err == nil {
-			ew.err = toolfmt.WriteSMCSS(w, s.SMC.Sockets, o.SS)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteSMCSS(w, s.SMC.Sockets, o.SS)
 		}
 	}
-	return ew.err
+	return ew.Err
 }
 
 func smcssCommand(o toolfmt.SMCSSOptions) string {
