@@ -20,10 +20,9 @@ import (
 // that has a tiny SO_RCVBUF and never reads, and a sender; both sockets live
 // inside the namespace and traffic goes over its loopback only.
 type udpDropLab struct {
-	ns         string
-	rx, tx     int
-	port       int
-	rxInodeSet bool
+	ns     string
+	rx, tx int
+	port   int
 }
 
 func newUDPDropLab(t *testing.T) *udpDropLab {

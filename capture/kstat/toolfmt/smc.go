@@ -228,9 +228,7 @@ func (st *SMCStatsText) MergeInto(in *smcnl.Info) {
 		Urgent: st.Extras["urgent"],
 	}
 	copyHist := func(dst *smcnl.Histogram, row []uint64) {
-		for i, v := range row {
-			dst[i] = v // the >512KB column lands in the 1024K bucket
-		}
+		copy(dst[:], row) // the >512KB column lands in the 1024K bucket
 	}
 	copyHist(&t.RxRMBSize, st.Histograms["rx_bufs"])
 	copyHist(&t.RxPayload, st.Histograms["rx_reqs"])
