@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/smcdump/smcdump/internal/textio"
 )
 
 const (
@@ -35,7 +37,7 @@ func (r *Report) WritePlot(w io.Writer) error {
 			}
 		}
 	}
-	ew := &errWriter{w: w}
+	ew := textio.New(w)
 	h := plotH * max(1, len(ps))
 	fmt.Fprintf(ew, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="11">`+"\n", plotW, h, plotW, h)
 	fmt.Fprintf(ew, `<rect width="%d" height="%d" fill="white"/>`+"\n", plotW, h)
@@ -46,7 +48,7 @@ func (r *Report) WritePlot(w io.Writer) error {
 		r.plotPanel(ew, p.s, p.q, i*plotH)
 	}
 	fmt.Fprintln(ew, "</svg>")
-	return ew.err
+	return ew.Err
 }
 
 func esc(s string) string {

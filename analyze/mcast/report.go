@@ -309,9 +309,7 @@ func (t *Tracker) Report() *Report {
 	for i, st := range sts {
 		r.Streams = append(r.Streams, t.streamReport(st, i+1, drops))
 	}
-	for _, d := range drops {
-		r.CaptureDrops = append(r.CaptureDrops, d)
-	}
+	r.CaptureDrops = append(r.CaptureDrops, drops...)
 	t.retransmissions(sts, r)
 	r.Pairs = t.pairs(sts, r)
 	r.TotalLost = r.Lost()

@@ -17,7 +17,7 @@ import (
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/capture"
 	"github.com/smcdump/smcdump/capture/bpffilter"
-	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/kstat/collect"
 )
 
 // captureFilter implements capture.Filter with capture/bpffilter: Live code
@@ -133,7 +133,7 @@ func dropPrivileges(name string) error {
 // kstatCollect takes one kernel-counter snapshot as JSON; the snapshots are
 // stored in the pcapng file (capture/PCAPNG.md). Tests may replace it.
 var kstatCollect = func(ctx context.Context) ([]byte, error) {
-	s, err := kstat.Collect(ctx, kstat.Options{})
+	s, err := collect.Collect(ctx, collect.Options{})
 	if err != nil {
 		return nil, err
 	}

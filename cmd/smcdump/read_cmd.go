@@ -48,11 +48,6 @@ flags (tcpdump's -A -c -e -F -K -n -N -q -S -t.. -v -V -x -X -# ...).`,
 	return cmd
 }
 
-// readFile prints every frame of a capture file (tcpdump -r).
-func readFile(stdout, stderr io.Writer, path, expr string, count int, po analyze.PrintOptions) error {
-	return readFiles(stdout, stderr, []string{path}, expr, count, po)
-}
-
 // readFiles prints every frame of the capture files, one after the other
 // (tcpdump -r, -V). The expression, when not empty, is evaluated on each
 // frame with the offline BPF program; -c counts over all files.
