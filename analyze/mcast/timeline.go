@@ -37,6 +37,9 @@ type TimelineOptions struct {
 	Pair *Pair
 	// Marks are drawn as labelled vertical lines when inside the axis.
 	Marks []TimeMark
+	// MaxPanels and MaxMarkers bound the drawing (0: 32 panels, 2000 gap
+	// markers per panel).
+	MaxPanels, MaxMarkers int
 }
 
 // shape kinds
@@ -84,6 +87,12 @@ func (r *Report) Timeline(o TimelineOptions) *Timeline {
 		s *Stream
 		q *Sequence
 	}
+	if o.MaxPanels <= 0 {
+		o.MaxPanels = maxPlotPanels
+	}
+	if o.MaxMarkers <= 0 {
+		o.MaxMarkers = maxPlotMarkers
+	}
 	want := map[int]bool{}
 	for _, id := range o.Streams {
 		want[id] = true
@@ -96,7 +105,7 @@ func (r *Report) Timeline(o TimelineOptions) *Timeline {
 			continue
 		}
 		for j := range s.Sequences {
-			if len(ps) < maxPlotPanels {
+			if len(ps) < o.MaxPanels {
 				ps = append(ps, panel{s, &s.Sequences[j]})
 				if t0.IsZero() || s.First.Before(t0) {
 					t0 = s.First
@@ -164,7 +173,7 @@ func (r *Report) panel(tl *Timeline, s *Stream, q *Sequence, o TimelineOptions, 
 	tl.add(shape{kind: shText, x0: plotL, y0: y0 + plotH - plotB + 30, col: "note", size: 11,
 		text: "time (UTC) / sequence; red -N @first: gaps; grey dashed: resets; orange: capture drops; purple: counter snapshots"})
 	for i, g := range q.Gaps {
-		if i >= maxPlotMarkers {
+		if i >= o.MaxMarkers {
 			break
 		}
 		tl.add(shape{kind: shLine, x0: x(g.End), y0: top, x1: x(g.End), y1: bottom, col: "red", opacity: 0.3})
@@ -198,14 +207,14 @@ func (r *Report) panel(tl *Timeline, s *Stream, q *Sequence, o TimelineOptions, 
 		}
 	}
 	for i, g := range gaps {
-		if i >= maxPlotMarkers {
+		if i >= o.MaxMarkers {
 			break
 		}
 		gapMark(g, "red", "gap", "gap")
 	}
 	if o.Pair != nil && (o.Pair.StreamA == s.ID || o.Pair.StreamB == s.ID) {
 		for i, g := range o.Pair.Gaps {
-			if i >= maxPlotMarkers {
+			if i >= o.MaxMarkers {
 				break
 			}
 			gapMark(g, "darkred", "gap-both", "missing on both legs")
