@@ -9,12 +9,14 @@
 // "connections/0/latency/handshake_ms") and data-value (the JSON value);
 // the element's text shows the same value (tests compare them).
 //
-// Size bound: the page holds at most MaxDetail (default 50) connections of
-// each kind (fallback, handshake error, unknown, SMC) in detail, each ladder
-// at most 24 steps; at most 500 rows in any table, 100 problems per file,
-// 16 stream timelines of at most 4 panels and 300 gap markers each, and
-// 64 KiB of smc-tools tables per snapshot. With these limits a page stays
-// under 8 MiB for any input (TestSizeBound checks a large capture).
+// Size bound: the page draws the first MaxDetail (default 50) fallbacks,
+// handshake errors and unknowns and the first 10 SMC connections as ladders
+// of at most 20 steps, lists at most 200 connections of each kind and 300
+// rows in any other table, 200 file problems, 30 stream sections with 10
+// gaps each, 6 stream timelines of at most 4 panels and 60 markers of each
+// kind, and 64 KiB of smc-tools tables per snapshot; free text is cut at
+// 1000 characters. With these limits a page stays under MaxBytes (8 MiB)
+// for any input (TestSizeBoundWorstCase); real captures give far less.
 package htmlreport
 
 import (
@@ -35,12 +37,17 @@ import (
 const (
 	DefaultMaxDetail = 50
 	MaxBytes         = 8 << 20 // the bound a page stays under
-	maxRows          = 500
-	maxProblems      = 100
-	maxSteps         = 24
-	maxTimelines     = 16
+	maxRows          = 300
+	maxProblems      = 200 // over all files
+	maxSteps         = 20
+	maxStreams       = 30  // stream sections (the table lists maxRows)
+	maxGapRows       = 10  // gaps listed per stream section
+	maxConnRows      = 200 // table rows per kind of connection
+	maxSuccess       = 10  // SMC connections drawn (other kinds: MaxDetail)
+	maxVerdicts      = 100
+	maxTimelines     = 6
 	maxPanels        = 4
-	maxMarkers       = 300
+	maxMarkers       = 60
 	maxTableText     = 64 << 10
 	maxLinks         = 20
 )
@@ -80,13 +87,25 @@ func (e *errWriter) Write(p []byte) (int, error) {
 func (p *page) f(format string, a ...any) { fmt.Fprintf(p.w, format, a...) }
 func (p *page) s(s string)                { io.WriteString(p.w, s) }
 
-// esc escapes text for HTML and SVG.
-func esc(s string) string { return html.EscapeString(s) }
+// esc escapes text for HTML and SVG, cut at 1000 characters (the size
+// bound); escN cuts at n.
+func esc(s string) string { return html.EscapeString(trim(s, 1000)) }
+
+func escN(s string, n int) string { return html.EscapeString(trim(s, n)) }
 
 // num writes an element holding a JSON number: data-json is its path,
 // data-value its JSON value, the text the same value.
 func num(tag, path string, v any) string {
 	return fmt.Sprintf(`<%s data-json="%s" data-value="%s">%s</%s>`, tag, esc(path), jsonNum(v), jsonNum(v), tagName(tag))
+}
+
+// numOpt is num for a JSON field with omitempty: a zero is not in the JSON
+// and is shown without data-json.
+func numOpt(tag, path string, v int64) string {
+	if v == 0 {
+		return fmt.Sprintf("<%s>0</%s>", tag, tagName(tag))
+	}
+	return num(tag, path, v)
 }
 
 // fnum is num for a float shown with 3 decimals (data-value is exact).
@@ -153,6 +172,17 @@ th{background:#eee}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 pre{white-space:pre-wrap;background:#f6f6f6;border:1px solid #ddd;padding:6px;overflow-x:auto}
 .conn,.stream{border-top:1px solid #999;margin-top:14px;padding-top:4px}
 svg{max-width:100%;height:auto;display:block}
+svg.defs{position:absolute;width:0;height:0;overflow:hidden}
+svg.ladder{font-size:12px}
+.ladder .hdr rect{fill:#f0f0f0;stroke:#333}.ladder .hdr text,.ladder text.lbl,.ladder .wait text,.ladder .timeout text{text-anchor:middle}
+.ladder .life{stroke:#333;stroke-width:1.5}
+.ladder .msg{stroke:#1a1a1a;stroke-width:1.6;marker-end:url(#ah)}
+.ladder .decl .msg{stroke:#b00020;stroke-dasharray:8 4;marker-end:url(#ahr)}
+.ladder .link .msg{stroke:#17612a;stroke-dasharray:2 3;marker-start:url(#ahg);marker-end:url(#ahg)}
+.ladder .decl text.lbl{fill:#b00020}.ladder .link text.lbl,.ladder .reuse{fill:#17612a}
+.ladder text.rel{fill:#555}
+.ladder .wait rect{fill:url(#hatch);fill-opacity:.35}.ladder .wait text,.ladder .timeout text{font-weight:bold}
+.ladder .timeout rect{fill:url(#hatch);fill-opacity:.5;stroke:#b00020;stroke-dasharray:4 3}.ladder .timeout text{fill:#b00020}
 svg text{font-family:system-ui,"DejaVu Sans",sans-serif}
 a{color:#0b4fb3}
 .note{font-size:12px;color:var(--muted)}
@@ -166,6 +196,14 @@ a{color:#0b4fb3}
  pre{white-space:pre-wrap;font-size:8pt}
 }
 `
+
+// defs are the arrow heads and the hatch pattern every ladder uses.
+const defs = `<svg class="defs" aria-hidden="true" xmlns="http://www.w3.org/2000/svg"><defs>` +
+	`<marker id="ah" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#1a1a1a"/></marker>` +
+	`<marker id="ahr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#b00020"/></marker>` +
+	`<marker id="ahg" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#17612a"/></marker>` +
+	`<pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#999" stroke-width="2"/></pattern>` +
+	"</defs></svg>\n"
 
 func (p *page) head() {
 	p.s("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -183,6 +221,7 @@ func (p *page) head() {
 		}
 	}
 	p.f("<title>%s</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n", esc(title), css)
+	p.s(defs)
 	p.f("<h1>%s</h1>\n", esc(title))
 	p.f(`<p class="muted">schema %s · %s packets · %s TCP connections · %s UDP datagrams · times UTC</p>`+"\n",
 		txt("span", "schema", p.r.Schema), num("span", "summary/packets", p.r.Summary.Packets),
@@ -214,7 +253,11 @@ func (p *page) detailed() map[int]bool {
 		if c.Outcome == analyze.OutcomeNotSMC {
 			continue
 		}
-		if seen[c.Outcome] < p.o.MaxDetail {
+		lim := p.o.MaxDetail
+		if c.Outcome == analyze.OutcomeSMC {
+			lim = min(lim, maxSuccess)
+		}
+		if seen[c.Outcome] < lim {
 			d[i] = true
 		}
 		seen[c.Outcome]++
@@ -249,7 +292,7 @@ func (p *page) summary() {
 	// streams with loss
 	p.s(`<div class="card"><h3>UDP streams</h3>`)
 	if m := r.Multicast; m == nil || len(m.Streams) == 0 {
-		p.s(`<p class="muted">no UDP streams</p>`)
+		p.s(`<p class="muted">no UDP streams analyzed</p>`)
 	} else {
 		p.f(`<p>%d streams, total lost %s</p><ul>`, len(m.Streams), num("b", "multicast/total_lost", m.TotalLost))
 		n := 0
@@ -260,7 +303,7 @@ func (p *page) summary() {
 			if n++; n > maxLinks {
 				break
 			}
-			p.f(`<li><a href="#stream-%d">stream %d</a> %s → %s: lost %s</li>`, s.ID, s.ID, esc(s.Src), esc(s.Dst), num("span", fmt.Sprintf("multicast/streams/%d/lost", i), s.Lost))
+			p.f(`<li>%s %s → %s: lost %s</li>`, streamLink(i, s.ID), escN(s.Src, 80), escN(s.Dst, 80), num("span", fmt.Sprintf("multicast/streams/%d/lost", i), s.Lost))
 		}
 		if n == 0 {
 			p.s(`<li>no stream lost data (no sequence gaps)</li>`)
@@ -298,8 +341,10 @@ func (p *page) summary() {
 	}
 	// counter verdicts
 	p.s(`<h3>Kernel counters</h3>` + "\n")
-	if c := r.Counters; c == nil || len(c.Verdicts) == 0 {
+	if c := r.Counters; c == nil {
 		p.s(`<p class="muted">no kernel counter snapshots (smcdump capture embeds them; or --stats BEFORE --stats AFTER)</p>` + "\n")
+	} else if len(c.Verdicts) == 0 {
+		p.s(`<p>snapshots present, no verdict (nothing to explain). <a href="#counters">counters</a></p>` + "\n")
 	} else {
 		p.s(`<ul>`)
 		for i, v := range c.Verdicts {
@@ -307,7 +352,7 @@ func (p *page) summary() {
 				p.f(`<li><a href="#counters">%d more</a></li>`, len(c.Verdicts)-i)
 				break
 			}
-			p.f(`<li><a href="#verdict-%d"><b>%s</b></a> %s (%s confidence)</li>`, i, esc(v.Kind), esc(v.Subject), esc(string(v.Confidence)))
+			p.f(`<li><a href="#verdict-%d"><b>%s</b></a> %s (%s confidence)</li>`, i, esc(v.Kind), escN(v.Subject, 120), esc(string(v.Confidence)))
 		}
 		p.s("</ul>\n")
 	}
@@ -323,7 +368,7 @@ func (p *page) summary() {
 		p.f(`<p>%d file(s), no problems. <a href="#files">details</a></p>`+"\n", len(r.Files))
 	} else {
 		p.f(`<p><b>DAMAGED INPUT:</b> %d of %d file(s) with problems; %s damaged regions, %s bytes skipped (the rest analyzed). <a href="#files">details</a></p>`+"\n",
-			damaged, len(r.Files), num("span", "summary/damaged_regions", r.Summary.DamagedRegions), num("span", "summary/skipped_bytes", r.Summary.SkippedBytes))
+			damaged, len(r.Files), numOpt("span", "summary/damaged_regions", int64(r.Summary.DamagedRegions)), numOpt("span", "summary/skipped_bytes", r.Summary.SkippedBytes))
 	}
 }
 
@@ -345,7 +390,7 @@ func (p *page) connections() {
 		// one table row per connection (bounded), then the ladders
 		p.s(`<table><tr><th>#</th><th>client → server</th><th>reason</th><th class="n">handshake ms</th><th>summary</th></tr>` + "\n")
 		for n, i := range list {
-			if n >= maxRows {
+			if n >= maxConnRows {
 				p.f(`<tr><td colspan="5">%d more in the JSON report</td></tr>`+"\n", len(list)-n)
 				break
 			}
@@ -356,7 +401,7 @@ func (p *page) connections() {
 				hs = fnum(`td class="n"`, pre+"latency/handshake_ms", *c.Latency.HandshakeMS, "")
 			}
 			p.f(`<tr><td>%s</td><td class="mono">%s → %s</td><td>%s</td>%s<td>%s</td></tr>`+"\n",
-				p.connLink(c.ID, det), esc(c.Client.String()), esc(c.Server.String()), esc(c.Reason), hs, esc(c.Summary))
+				p.connLink(c.ID, det), esc(c.Client.String()), esc(c.Server.String()), esc(c.Reason), hs, escN(c.Summary, 600))
 		}
 		p.s("</table>\n")
 		shown := 0
@@ -381,7 +426,7 @@ func (p *page) conn(i int) {
 		p.f(` reason %s`, txt("b", pre+"reason", c.Reason))
 	}
 	p.s("</h3>\n")
-	p.f("<p>%s</p>\n", esc(c.Summary))
+	p.f("<p>%s</p>\n", escN(c.Summary, 600))
 	if d := c.Decline; d != nil {
 		p.f(`<p><b>Decline</b> %s %s sent by the <b>%s</b> in frame %s, stage %s.`, txt("span", pre+"decline/code", d.Code), esc(d.Name), esc(d.By), num("span", pre+"decline/frame", d.Frame), esc(d.Stage))
 		if d.DelayMS != nil {
@@ -448,7 +493,10 @@ func (p *page) ladder(c *analyze.Conn, pre string) {
 		steps = append(steps, step{t: e.Time, frame: e.Frame, dir: e.Dir, what: e.What, evIndex: j,
 			decline: strings.Contains(e.What, "Decline")})
 	}
-	if l := c.Link; l != nil && l.ConfirmedAt != nil {
+	reused := ""
+	if l := c.Link; l != nil && l.ConfirmedAt != nil && l.ConfirmedAt.Before(c.Times.First) {
+		reused = fmt.Sprintf("reuses the SMC-R link confirmed earlier (LLC CONFIRM_LINK, frame %d)", l.ConfirmFrame)
+	} else if l != nil && l.ConfirmedAt != nil {
 		st := step{t: *l.ConfirmedAt, frame: l.ConfirmFrame, dir: "link", what: "RoCE: LLC CONFIRM_LINK (SMC-R link confirmed)", evIndex: -1}
 		k := len(steps)
 		for k > 0 && steps[k-1].t.After(st.t) {
@@ -462,7 +510,7 @@ func (p *page) ladder(c *analyze.Conn, pre string) {
 		steps = steps[:maxSteps]
 	}
 	t0 := c.Times.First
-	if len(steps) > 0 && steps[0].t.Before(t0) {
+	if t0.IsZero() && len(steps) > 0 {
 		t0 = steps[0].t
 	}
 	const (
@@ -505,26 +553,27 @@ func (p *page) ladder(c *analyze.Conn, pre string) {
 	if omitted > 0 {
 		H += 20
 	}
-	p.f(`<svg class="ladder" role="img" aria-label="handshake ladder of connection %d" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-size="12">`+"\n", c.ID, W, H, W, H)
-	p.s(`<defs><marker id="ah" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker>` +
-		`<pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#999" stroke-width="2"/></pattern></defs>` + "\n")
+	p.f(`<svg class="ladder" role="img" aria-label="handshake ladder of connection %d" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">`+"\n", c.ID, W, H, W, H)
 	p.f(`<rect width="%d" height="%d" fill="white"/>`+"\n", W, H)
 	cl, sv := "client", "server"
 	if c.RolesGuessed {
 		cl, sv = "client (guessed)", "server (guessed)"
 	}
-	p.f(`<text x="%d" y="14" fill="#555">frame · time since first packet</text>`+"\n", xl)
+	p.f(`<text x="%d" y="14" class="rel">frame · time since the connection's first packet</text>`+"\n", xl)
+	if reused != "" {
+		p.f(`<text x="%d" y="14" text-anchor="end" class="reuse">⇄ %s</text>`+"\n", W-10, esc(reused))
+	}
 	for _, h := range []struct {
 		x    int
 		role string
 		addr netip.AddrPort
 	}{{xc, cl, c.Client}, {xs, sv, c.Server}} {
-		p.f(`<rect x="%d" y="22" width="180" height="30" fill="#f0f0f0" stroke="#333"/><text x="%d" y="35" text-anchor="middle" font-weight="bold">%s</text><text x="%d" y="48" text-anchor="middle" class="mono" font-size="11">%s</text>`+"\n",
+		p.f(`<g class="hdr"><rect x="%d" y="22" width="180" height="30"/><text x="%d" y="35" font-weight="bold">%s</text><text x="%d" y="48" font-size="11">%s</text></g>`+"\n",
 			h.x-90, h.x, esc(h.role), h.x, esc(h.addr.String()))
-		p.f(`<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333" stroke-width="1.5"/>`+"\n", h.x, top-6, h.x, H-8)
+		p.f(`<line class="life" x1="%d" y1="%d" x2="%d" y2="%d"/>`+"\n", h.x, top-6, h.x, H-8)
 	}
 	for _, g := range gaps {
-		p.f(`<g class="wait"><rect x="%d" y="%d" width="%d" height="%d" fill="url(#hatch)" fill-opacity="0.35"/><text x="%d" y="%d" text-anchor="middle" font-weight="bold">⋯ %s wait ⋯</text></g>`+"\n",
+		p.f(`<g class="wait"><rect x="%d" y="%d" width="%d" height="%d"/><text x="%d" y="%d">⋯ %s wait ⋯</text></g>`+"\n",
 			xc, g.y-6, xs-xc, gapH-8, (xc+xs)/2, g.y+gapH/2-4, esc(durText(g.d)))
 	}
 	for k, st := range steps {
@@ -536,36 +585,31 @@ func (p *page) ladder(c *analyze.Conn, pre string) {
 		} else if st.frame > 0 {
 			frame = fmt.Sprintf(`frame <tspan data-json="%slink/confirm_frame" data-value="%d">%d</tspan>`, pre, st.frame, st.frame)
 		}
-		p.f(`<g class="step" data-dir="%s"><text x="%d" y="%d">%s</text><text x="%d" y="%d" fill="#555">%s</text>`, esc(st.dir), xl, yy, frame, xl, yy+14, esc(rel))
-		col, dash, label := "#1a1a1a", "", st.what
+		class, label := "step", st.what
 		switch {
 		case st.decline:
-			col, dash = "#b00020", ` stroke-dasharray="8,4"`
+			class += " decl"
 			label = "✕ " + label
 			if c.Decline != nil {
 				label += fmt.Sprintf(" (sent by the %s)", c.Decline.By)
 			}
 		case st.dir == "link":
-			col, dash = "#17612a", ` stroke-dasharray="2,3"`
+			class += " link"
 			label = "⇄ " + label
 		}
 		x1, x2 := xc, xs
 		if st.dir == "S>C" {
 			x1, x2 = xs, xc
 		}
-		markers := ` marker-end="url(#ah)"`
-		if st.dir == "link" {
-			markers = ` marker-start="url(#ah)" marker-end="url(#ah)"`
-		}
-		p.f(`<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="1.6"%s%s/>`, x1, yy+6, x2, yy+6, col, dash, markers)
-		p.f(`<text x="%d" y="%d" text-anchor="middle" fill="%s">%s</text></g>`+"\n", (xc+xs)/2, yy, col, esc(trim(label, 100)))
+		p.f(`<g class="%s" data-dir="%s"><text x="%d" y="%d">%s</text><text class="rel" x="%d" y="%d">%s</text>`, class, esc(st.dir), xl, yy, frame, xl, yy+14, esc(rel))
+		p.f(`<line class="msg" x1="%d" y1="%d" x2="%d" y2="%d"/><text class="lbl" x="%d" y="%d">%s</text></g>`+"\n", x1, yy+6, x2, yy+6, (xc+xs)/2, yy, escN(label, 90))
 	}
 	if omitted > 0 {
-		p.f(`<text x="%d" y="%d" fill="#555">… %d more steps in the JSON report (evidence)</text>`+"\n", xl, y+6, omitted)
+		p.f(`<text class="rel" x="%d" y="%d">… %d more steps in the JSON report (evidence)</text>`+"\n", xl, y+6, omitted)
 		y += 20
 	}
 	if wait != "" {
-		p.f(`<g class="timeout"><rect x="%d" y="%d" width="%d" height="%d" fill="url(#hatch)" fill-opacity="0.5" stroke="#b00020" stroke-dasharray="4,3"/><text x="%d" y="%d" text-anchor="middle" font-weight="bold" fill="#b00020">no %s: waited %s until the last packet (%s)</text></g>`+"\n",
+		p.f(`<g class="timeout"><rect x="%d" y="%d" width="%d" height="%d"/><text x="%d" y="%d">no %s: waited %s until the last packet (%s)</text></g>`+"\n",
 			xc, y, xs-xc, gapH-4, (xc+xs)/2, y+gapH/2+1, esc(wait), esc(durText(waitD)), esc(c.Reason))
 	}
 	p.s("</svg>\n")
@@ -605,8 +649,8 @@ func (p *page) streams() {
 			reo += q.Reordered
 			rst += q.ResetCount
 		}
-		p.f(`<tr><td><a href="#stream-%d">%d</a></td><td class="mono">%s → %s</td><td>%s</td>%s%s<td class="n">%d</td><td class="n">%d</td><td class="n">%d</td><td class="n">%d</td></tr>`+"\n",
-			s.ID, s.ID, esc(s.Src), esc(s.Dst), esc(s.Format), num(`td class="n"`, pre+"packets", s.Packets), num(`td class="n"`, pre+"lost", s.Lost), gaps, dups, reo, rst)
+		p.f(`<tr><td>%s</td><td class="mono">%s → %s</td><td>%s</td>%s%s<td class="n">%d</td><td class="n">%d</td><td class="n">%d</td><td class="n">%d</td></tr>`+"\n",
+			streamLink(i, s.ID), escN(s.Src, 80), escN(s.Dst, 80), esc(s.Format), num(`td class="n"`, pre+"packets", s.Packets), num(`td class="n"`, pre+"lost", s.Lost), gaps, dups, reo, rst)
 	}
 	p.s("</table>\n")
 	var marks []mcast.TimeMark
@@ -637,7 +681,7 @@ func (p *page) streams() {
 		}
 		drawn++
 		pre := fmt.Sprintf("multicast/pairs/%d/", i)
-		p.f(`<section class="stream pair" id="pair-%d"><h3>A/B pair: leg A <a href="#stream-%d">stream %d</a>, leg B <a href="#stream-%d">stream %d</a></h3>`+"\n", i, pr.StreamA, pr.StreamA, pr.StreamB, pr.StreamB)
+		p.f(`<section class="stream pair" id="pair-%d"><h3>A/B pair: leg A %s, leg B %s</h3>`+"\n", i, streamLink(pr.StreamA-1, pr.StreamA), streamLink(pr.StreamB-1, pr.StreamB))
 		p.f(`<p>lost on A %s (recoverable from B), lost on B %s, <b>lost on both legs %s</b>%s</p>`+"\n",
 			num("span", pre+"lost_a", pr.LostA), num("span", pre+"lost_b", pr.LostB), num("b", pre+"lost_both", pr.LostBoth), map[bool]string{true: " (approximate)", false: ""}[pr.Approx])
 		p.timeline(mcast.TimelineOptions{Streams: []int{pr.StreamA, pr.StreamB}, Pair: pr, Marks: marks, MaxPanels: maxPanels, MaxMarkers: maxMarkers})
@@ -645,12 +689,16 @@ func (p *page) streams() {
 	}
 	for i, s := range m.Streams {
 		pre := fmt.Sprintf("multicast/streams/%d/", i)
-		p.f(`<section class="stream" id="stream-%d"><h3>Stream %s <span class="mono">%s → %s</span> (%s)</h3>`+"\n", s.ID, num("span", pre+"id", s.ID), esc(s.Src), esc(s.Dst), esc(s.Format))
+		p.f(`<section class="stream" id="stream-%d"><h3>Stream %s <span class="mono">%s → %s</span> (%s)</h3>`+"\n", s.ID, num("span", pre+"id", s.ID), escN(s.Src, 80), escN(s.Dst, 80), esc(s.Format))
 		p.f(`<p>%s packets, lost %s, first frame %s, last frame %s`, num("span", pre+"packets", s.Packets), num("b", pre+"lost", s.Lost), num("span", pre+"first_frame", s.FirstFrame), num("span", pre+"last_frame", s.LastFrame))
 		for j, q := range s.Sequences {
+			if j >= maxPanels {
+				p.f("; %d more sequence spaces", len(s.Sequences)-j)
+				break
+			}
 			qp := fmt.Sprintf("%ssequences/%d/", pre, j)
-			p.f(`; %s%s gaps, %s duplicates, %s reordered, %s resets, pattern %s`, esc(q.Key+" "), num("span", qp+"gap_count", q.GapCount), num("span", qp+"duplicates", q.Duplicates),
-				num("span", qp+"reordered", q.Reordered), num("span", qp+"reset_count", q.ResetCount), esc(q.Pattern))
+			p.f(`; %s%s gaps, %s duplicates, %s reordered, %s resets, pattern %s`, escN(q.Key+" ", 80), num("span", qp+"gap_count", q.GapCount), num("span", qp+"duplicates", q.Duplicates),
+				num("span", qp+"reordered", q.Reordered), num("span", qp+"reset_count", q.ResetCount), escN(q.Pattern, 80))
 		}
 		p.s("</p>\n")
 		if s.SnaplenCut != nil && s.SnaplenCut.Advice != "" {
@@ -669,22 +717,25 @@ func (p *page) streams() {
 				if n == 0 {
 					p.s(`<table class="gaps"><tr><th>first missing</th><th class="n">count</th><th>from frame</th><th>revealed by frame</th><th>time</th><th>verdict</th></tr>` + "\n")
 				}
-				if n++; n > maxLinks {
+				if n++; n > maxGapRows {
 					continue
 				}
 				gp := fmt.Sprintf("%ssequences/%d/gaps/%d/", pre, j, k)
 				p.f(`<tr>%s%s%s%s<td>%s</td><td>%s</td></tr>`+"\n", num("td", gp+"first_missing", g.FirstMissing), num(`td class="n"`, gp+"count", g.Count),
-					num("td", gp+"prev_frame", g.PrevFrame), num("td", gp+"frame", g.Frame), esc(g.Start.UTC().Format("15:04:05.000000")), esc(g.Verdict))
+					num("td", gp+"prev_frame", g.PrevFrame), num("td", gp+"frame", g.Frame), esc(g.Start.UTC().Format("15:04:05.000000")), escN(g.Verdict, 40))
 			}
 		}
-		if n > maxLinks {
-			p.f(`<tr><td colspan="6">%d more gaps in the JSON report</td></tr>`, n-maxLinks)
+		if n > maxGapRows {
+			p.f(`<tr><td colspan="6">%d more gaps in the JSON report</td></tr>`, n-maxGapRows)
 		}
 		if n > 0 {
 			p.s("</table>\n")
 		}
 		p.s("</section>\n")
-		if i+1 >= maxRows {
+		if i+1 >= maxStreams {
+			if len(m.Streams) > maxStreams {
+				p.f(`<p class="note">%d more streams in the table above and the JSON report (first %d in detail).</p>`+"\n", len(m.Streams)-maxStreams, maxStreams)
+			}
 			break
 		}
 	}
@@ -702,6 +753,14 @@ func (p *page) streams() {
 	if len(m.Retransmissions) > 0 {
 		p.f(`<p class="note">%d RTP retransmission flow(s): see the JSON report (retransmissions).</p>`+"\n", len(m.Retransmissions))
 	}
+}
+
+// streamLink links to the detail of the stream at index i when it has one.
+func streamLink(i, id int) string {
+	if i < maxStreams {
+		return fmt.Sprintf(`<a href="#stream-%d">stream %d</a>`, id, id)
+	}
+	return fmt.Sprintf("stream %d", id)
 }
 
 func (p *page) timeline(o mcast.TimelineOptions) {
@@ -726,21 +785,25 @@ func (p *page) counters() {
 		}
 		p.s("</p>\n")
 		for i, v := range c.Verdicts {
-			if i >= maxRows {
+			if i >= maxVerdicts {
+				p.f(`<p>%d more verdicts in the JSON report</p>`, len(c.Verdicts)-i)
 				break
 			}
 			pre := fmt.Sprintf("counters/verdicts/%d/", i)
-			p.f(`<div class="card" id="verdict-%d"><b>%s</b> %s <span class="badge">%s confidence</span><p>%s</p>`, i, txt("span", pre+"kind", v.Kind), esc(v.Subject), esc(string(v.Confidence)), esc(v.Text))
+			p.f(`<div class="card" id="verdict-%d"><b>%s</b> %s <span class="badge">%s confidence</span><p>%s</p>`, i, txt("span", pre+"kind", v.Kind), escN(v.Subject, 120), esc(string(v.Confidence)), esc(v.Text))
 			if len(v.Numbers) > 0 {
 				p.s(`<table><tr><th>figure</th><th class="n">value</th></tr>`)
 				for j, n := range v.Numbers {
-					p.f(`<tr><td class="mono">%s</td>%s</tr>`, esc(n.Name), num(`td class="n"`, fmt.Sprintf("%snumbers/%d/value", pre, j), n.Value))
+					p.f(`<tr><td class="mono">%s</td>%s</tr>`, escN(n.Name, 80), num(`td class="n"`, fmt.Sprintf("%snumbers/%d/value", pre, j), n.Value))
 				}
 				p.s("</table>")
 			}
 			p.s("</div>\n")
 		}
-		for _, n := range c.Notes {
+		for i, n := range c.Notes {
+			if i >= maxLinks {
+				break
+			}
 			p.f(`<p class="note">%s</p>`+"\n", esc(n))
 		}
 	}
@@ -756,7 +819,7 @@ func (p *page) counters() {
 			if cd.Reset {
 				reset = " (reset)"
 			}
-			p.f(`<tr><td class="mono">%s</td><td class="n">%d</td><td class="n">%d</td><td class="n">+%d%s</td></tr>`+"\n", esc(cd.Name), cd.Before, cd.After, cd.Delta, reset)
+			p.f(`<tr><td class="mono">%s</td><td class="n">%d</td><td class="n">%d</td><td class="n">+%d%s</td></tr>`+"\n", escN(cd.Name, 80), cd.Before, cd.After, cd.Delta, reset)
 		}
 		p.s("</table>\n")
 	}
@@ -773,7 +836,7 @@ func (p *page) counters() {
 		if len(out) >= maxTableText {
 			out += "\n… (cut at 64 KiB)"
 		}
-		p.f(`<h3>smc-tools tables %s the capture (%s)</h3><pre class="kstat-tables">%s</pre>`+"\n", sn.title, esc(sn.s.TimeText()), esc(out))
+		p.f(`<h3>smc-tools tables %s the capture (%s)</h3><pre class="kstat-tables">%s</pre>`+"\n", sn.title, esc(sn.s.TimeText()), html.EscapeString(out))
 	}
 }
 
@@ -810,7 +873,7 @@ func (p *page) rollups() {
 				p.f(`<tr><td colspan="4">%d more in the JSON report</td></tr>`, len(rl.rows)-i)
 				break
 			}
-			p.f(`<tr><td class="mono">%s</td>%s<td>%s</td><td>%s</td></tr>`+"\n", esc(r.Key), num(`td class="n"`, fmt.Sprintf("%s/%d/total", rl.key, i), r.Total), counts(r.Outcomes), counts(r.Reasons))
+			p.f(`<tr><td class="mono">%s</td>%s<td>%s</td><td>%s</td></tr>`+"\n", escN(r.Key, 120), num(`td class="n"`, fmt.Sprintf("%s/%d/total", rl.key, i), r.Total), counts(r.Outcomes), counts(r.Reasons))
 		}
 		p.s("</table>\n")
 	}
@@ -832,28 +895,30 @@ func (p *page) files() {
 			break
 		}
 		pre := fmt.Sprintf("files/%d/", i)
-		p.f(`<tr><td class="mono">%s</td><td>%s</td>%s%s%s%s%s</tr>`+"\n", esc(f.Path), esc(f.Format), num(`td class="n"`, pre+"packets", f.Packets), num(`td class="n"`, pre+"truncated_frames", f.Truncated),
-			num(`td class="n"`, pre+"problem_count", f.ProblemCount), num(`td class="n"`, pre+"damaged_regions", f.DamagedRegions), num(`td class="n"`, pre+"skipped_bytes", f.SkippedBytes))
+		p.f(`<tr><td class="mono">%s</td><td>%s</td>%s%s%s%s%s</tr>`+"\n", escN(f.Path, 300), esc(f.Format), num(`td class="n"`, pre+"packets", f.Packets), num(`td class="n"`, pre+"truncated_frames", f.Truncated),
+			num(`td class="n"`, pre+"problem_count", f.ProblemCount), numOpt(`td class="n"`, pre+"damaged_regions", int64(f.DamagedRegions)), numOpt(`td class="n"`, pre+"skipped_bytes", f.SkippedBytes))
 	}
 	p.s("</table>\n")
+	shown := 0
 	for i, f := range p.r.Files {
 		if i >= maxRows {
 			break
 		}
 		if f.Error != "" {
-			p.f(`<p><b>ERROR</b> %s: %s</p>`+"\n", esc(f.Path), esc(f.Error))
+			p.f(`<p><b>ERROR</b> %s: %s</p>`+"\n", escN(f.Path, 300), esc(f.Error))
 		}
 		if len(f.Problems) == 0 {
 			continue
 		}
-		p.f(`<h3>Problems in %s</h3><table class="problems"><tr><th class="n">offset</th><th class="n">skipped bytes</th><th>problem</th></tr>`+"\n", esc(f.Path))
+		p.f(`<h3>Problems in %s</h3><table class="problems"><tr><th class="n">offset</th><th class="n">skipped bytes</th><th>problem</th></tr>`+"\n", escN(f.Path, 300))
 		for j, pr := range f.Problems {
-			if j >= maxProblems {
+			if shown >= maxProblems {
 				p.f(`<tr><td colspan="3">%d more in the JSON report</td></tr>`, len(f.Problems)-j)
 				break
 			}
+			shown++
 			pre := fmt.Sprintf("files/%d/problems/%d/", i, j)
-			p.f(`<tr>%s<td class="n">%d</td><td>%s</td></tr>`+"\n", num(`td class="n"`, pre+"offset", pr.Offset), pr.Skipped, esc(pr.Msg))
+			p.f(`<tr>%s<td class="n">%d</td><td>%s</td></tr>`+"\n", num(`td class="n"`, pre+"offset", pr.Offset), pr.Skipped, escN(pr.Msg, 200))
 		}
 		p.s("</table>\n")
 	}

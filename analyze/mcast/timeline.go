@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // One drawing model for stream timelines: a Timeline is built from the
@@ -220,18 +221,23 @@ func (r *Report) panel(tl *Timeline, s *Stream, q *Sequence, o TimelineOptions, 
 			gapMark(g, "darkred", "gap-both", "missing on both legs")
 		}
 	}
-	for _, rs := range q.Resets {
+	for i, rs := range q.Resets {
+		if i >= o.MaxMarkers {
+			break
+		}
 		rx := x(rs.Time)
 		tl.add(shape{kind: shLine, x0: rx, y0: top, x1: rx, y1: bottom, col: "grey", dash: 4, class: "reset",
 			title: fmt.Sprintf("reset %d -> %d: %s", rs.From, rs.To, rs.Reason)})
 	}
 	var prev uint64
+	drawn := 0
 	for _, d := range r.CaptureDrops {
 		if d.Interface != s.Interface {
 			continue
 		}
 		n := max(d.IfDrop, d.OSDrop)
-		if n > prev && !d.Time.Before(t0) && !d.Time.After(t1) {
+		if n > prev && !d.Time.Before(t0) && !d.Time.After(t1) && drawn < o.MaxMarkers {
+			drawn++
 			dx := x(d.Time)
 			tl.add(shape{kind: shLine, x0: dx, y0: bottom - 8, x1: dx, y1: bottom, col: "orange", width: 3, class: "capture-drop",
 				title: fmt.Sprintf("capture dropped %d packets on if%d by %s", n-prev, d.Interface, ft(d.Time))})
@@ -241,7 +247,10 @@ func (r *Report) panel(tl *Timeline, s *Stream, q *Sequence, o TimelineOptions, 
 		}
 		prev = n
 	}
-	for _, m := range o.Marks {
+	for i, m := range o.Marks {
+		if i >= o.MaxMarkers {
+			break
+		}
 		if m.Time.Before(t0) || m.Time.After(t1) {
 			continue
 		}
@@ -285,7 +294,14 @@ func (tl *Timeline) WriteSVG(w io.Writer) error {
 		}
 		body, close := "/>", ""
 		if s.title != "" {
-			body, close = "><title>"+esc(s.title)+"</title>", ""
+			t := s.title
+			if len(t) > 160 {
+				t = t[:157] + "..."
+				for !utf8.ValidString(t) {
+					t = t[:len(t)-4] + "..."
+				}
+			}
+			body, close = "><title>"+esc(t)+"</title>", ""
 		}
 		switch s.kind {
 		case shLine:
