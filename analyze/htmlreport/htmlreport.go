@@ -281,6 +281,9 @@ func (p *page) summary() {
 	for i, c := range r.Summary.ByOutcome {
 		p.f(`<tr><td><a href="#outcome-%s">%s</a></td>%s</tr>`+"\n", esc(c.Name), badge(analyze.Outcome(c.Name)), num(`td class="n"`, fmt.Sprintf("summary/by_outcome/%d/count", i), c.Count))
 	}
+	if len(r.Summary.ByOutcome) == 0 {
+		p.s(`<tr><td colspan="2" class="muted">no TCP connections</td></tr>`)
+	}
 	p.f("</table><p class=\"note\">%s SMC attempts, %s plain TCP", num("span", "summary/smc_attempts", r.Summary.SMCAttempts), num("span", "summary/plain_tcp", r.Summary.PlainTCP))
 	for i, v := range r.Summary.ByVariant {
 		p.f("; %s %s", esc(v.Name), num("span", fmt.Sprintf("summary/by_variant/%d/count", i), v.Count))
@@ -376,6 +379,9 @@ func (p *page) connections() {
 	det := p.detailed()
 	r := p.r
 	p.s(`<h2 id="connections">Connections</h2>` + "\n")
+	if len(r.Connections) == 0 {
+		p.s(`<p class="muted">no TCP connections listed</p>` + "\n")
+	}
 	for _, k := range kinds {
 		var list []int
 		for i, c := range r.Connections {
@@ -662,7 +668,7 @@ func (p *page) streams() {
 			if si.s == nil {
 				continue
 			}
-			if t, err := time.Parse(time.RFC3339Nano, si.s.Time); err == nil {
+			if t, ok := snapTime(si.s.Time); ok {
 				marks = append(marks, mcast.TimeMark{Time: t, Label: si.label})
 			}
 		}
@@ -684,7 +690,7 @@ func (p *page) streams() {
 		p.f(`<section class="stream pair" id="pair-%d"><h3>A/B pair: leg A %s, leg B %s</h3>`+"\n", i, streamLink(pr.StreamA-1, pr.StreamA), streamLink(pr.StreamB-1, pr.StreamB))
 		p.f(`<p>lost on A %s (recoverable from B), lost on B %s, <b>lost on both legs %s</b>%s</p>`+"\n",
 			num("span", pre+"lost_a", pr.LostA), num("span", pre+"lost_b", pr.LostB), num("b", pre+"lost_both", pr.LostBoth), map[bool]string{true: " (approximate)", false: ""}[pr.Approx])
-		p.timeline(mcast.TimelineOptions{Streams: []int{pr.StreamA, pr.StreamB}, Pair: pr, Marks: marks, MaxPanels: maxPanels, MaxMarkers: maxMarkers})
+		p.timeline(mcast.TimelineOptions{Streams: []int{pr.StreamA, pr.StreamB}, Pair: pr, Marks: marks, ExtendAxis: true, MaxPanels: maxPanels, MaxMarkers: maxMarkers})
 		p.s("</section>\n")
 	}
 	for i, s := range m.Streams {
@@ -706,7 +712,7 @@ func (p *page) streams() {
 		}
 		if len(s.Sequences) > 0 && !inPair[s.ID] && drawn < maxTimelines {
 			drawn++
-			p.timeline(mcast.TimelineOptions{Streams: []int{s.ID}, Marks: marks, MaxPanels: maxPanels, MaxMarkers: maxMarkers})
+			p.timeline(mcast.TimelineOptions{Streams: []int{s.ID}, Marks: marks, ExtendAxis: true, MaxPanels: maxPanels, MaxMarkers: maxMarkers})
 		} else if inPair[s.ID] {
 			p.s(`<p class="note">timeline drawn with its A/B pair above</p>`)
 		}
@@ -753,6 +759,17 @@ func (p *page) streams() {
 	if len(m.Retransmissions) > 0 {
 		p.f(`<p class="note">%d RTP retransmission flow(s): see the JSON report (retransmissions).</p>`+"\n", len(m.Retransmissions))
 	}
+}
+
+// snapTime parses SnapshotInfo.Time (the text report's UTC layout, or
+// RFC 3339).
+func snapTime(s string) (time.Time, bool) {
+	for _, l := range []string{"2006-01-02 15:04:05.999999999", time.RFC3339Nano} {
+		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // streamLink links to the detail of the stream at index i when it has one.
@@ -922,4 +939,23 @@ func (p *page) files() {
 		}
 		p.s("</table>\n")
 	}
+}
+
+// WriteConnection writes a page with only one connection's detail and
+// ladder diagram (for a ticket, or an image of one handshake); the
+// connection is the one with ID id.
+func WriteConnection(w io.Writer, r *analyze.Report, id int) error {
+	p := &page{w: &errWriter{w: w}, r: r, o: Options{MaxDetail: DefaultMaxDetail}, idx: map[int]int{}}
+	for i, c := range r.Connections {
+		p.idx[c.ID] = i
+	}
+	i, ok := p.idx[id]
+	if !ok {
+		return fmt.Errorf("no connection %d in the report", id)
+	}
+	p.f("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>smcdump: connection %d</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n", id, css)
+	p.s(defs)
+	p.conn(i)
+	p.s("</main>\n</body>\n</html>\n")
+	return p.w.err
 }

@@ -47,8 +47,25 @@ var goldens = []struct {
 
 // Report analyzes files the way `smcdump analyze --html` does.
 func report(t testing.TB, files []string, pairs []string) *analyze.Report {
+	r, _ := reportOpts(t, files, pairs)
+	return r
+}
+
+// reportOpts also returns the page options with the kernel counter
+// snapshots embedded in the capture (first and last).
+func reportOpts(t testing.TB, files []string, pairs []string) (*analyze.Report, htmlreport.Options) {
 	t.Helper()
+	var o htmlreport.Options
 	cfg := analyze.Config{MaxConnections: analyze.DefaultMaxConnections}
+	cfg.Custom = func(_ int, cb analyze.CustomBlock) {
+		if s, ok, err := analyze.EmbeddedSnapshot(cb); ok && err == nil {
+			if o.Before == nil {
+				o.Before = s
+			} else {
+				o.After = s
+			}
+		}
+	}
 	cfg.Multicast.Plot = true
 	for _, p := range pairs {
 		pr, err := mcast.ParsePair(p)
@@ -77,7 +94,7 @@ func report(t testing.TB, files []string, pairs []string) *analyze.Report {
 	if err != nil && rep == nil {
 		t.Fatal(err)
 	}
-	return rep
+	return rep, o
 }
 
 var dataRE = regexp.MustCompile(`data-json="([^"]*)" data-value="([^"]*)">([^<]*)<`)
@@ -87,7 +104,7 @@ var dataRE = regexp.MustCompile(`data-json="([^"]*)" data-value="([^"]*)">([^<]*
 func TestNumbersMatchJSON(t *testing.T) {
 	for _, g := range goldens {
 		t.Run(g.name, func(t *testing.T) {
-			rep := report(t, g.files, g.pairs)
+			rep, o := reportOpts(t, g.files, g.pairs)
 			var js bytes.Buffer
 			if err := rep.WriteJSON(&js); err != nil {
 				t.Fatal(err)
@@ -99,7 +116,7 @@ func TestNumbersMatchJSON(t *testing.T) {
 				t.Fatal(err)
 			}
 			var page bytes.Buffer
-			if err := htmlreport.Write(&page, rep, htmlreport.Options{}); err != nil {
+			if err := htmlreport.Write(&page, rep, o); err != nil {
 				t.Fatal(err)
 			}
 			ms := dataRE.FindAllStringSubmatch(page.String(), -1)

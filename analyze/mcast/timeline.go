@@ -38,6 +38,10 @@ type TimelineOptions struct {
 	Pair *Pair
 	// Marks are drawn as labelled vertical lines when inside the axis.
 	Marks []TimeMark
+	// ExtendAxis widens the time axis to the marks and the capture drop
+	// readings of the drawn interfaces (counter snapshots are usually taken
+	// just before and after the capture).
+	ExtendAxis bool
 	// MaxPanels and MaxMarkers bound the drawing (0: 32 panels, 2000 gap
 	// markers per panel).
 	MaxPanels, MaxMarkers int
@@ -114,6 +118,31 @@ func (r *Report) Timeline(o TimelineOptions) *Timeline {
 				if s.Last.After(t1) {
 					t1 = s.Last
 				}
+			}
+		}
+	}
+	if o.ExtendAxis && len(ps) > 0 {
+		ifs := map[int]bool{}
+		for _, p := range ps {
+			ifs[p.s.Interface] = true
+		}
+		widen := func(t time.Time) {
+			if t.IsZero() || t.Sub(t0) < -24*time.Hour || t.Sub(t1) > 24*time.Hour {
+				return // a clock far off would squash the streams
+			}
+			if t.Before(t0) {
+				t0 = t
+			}
+			if t.After(t1) {
+				t1 = t
+			}
+		}
+		for _, m := range o.Marks {
+			widen(m.Time)
+		}
+		for _, d := range r.CaptureDrops {
+			if ifs[d.Interface] {
+				widen(d.Time)
 			}
 		}
 	}
