@@ -108,6 +108,15 @@ func TestChromium(t *testing.T) {
 					t.Errorf("region %v is blank (%.4f of its pixels not white)", r, f)
 				}
 			}
+			// it prints: a PDF of a few pages (the print CSS keeps
+			// diagrams whole and scales them to the paper width)
+			pdf := filepath.Join(t.TempDir(), "page.pdf")
+			runChromium(t, bin, file, "--no-pdf-header-footer", "--print-to-pdf="+pdf)
+			if b, err := os.ReadFile(pdf); err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
+				t.Errorf("print to PDF: %v, %.8q", err, b)
+			} else if n := bytes.Count(b, []byte("/MediaBox")); n < 1 || n > 40 {
+				t.Errorf("print to PDF: %d pages", n)
+			}
 			for _, c := range tc.ink {
 				if n := countNear(img, c); n < 20 {
 					t.Errorf("colour %v: %d pixels in the screenshot, the drawing is missing", c, n)
