@@ -163,7 +163,7 @@ h3{font-size:15px;margin:18px 0 6px}
 table{border-collapse:collapse;margin:6px 0 12px;width:100%}
 th,td{border:1px solid var(--line);padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#eee}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-.badge{display:inline-block;border:1px solid currentColor;border-radius:3px;padding:0 4px;font-size:12px;font-weight:600;text-transform:uppercase}
+.badge{display:inline-block;white-space:nowrap;border:1px solid currentColor;border-radius:3px;padding:0 4px;font-size:12px;font-weight:600;text-transform:uppercase}
 .o-smc{color:var(--ok)}.o-fallback{color:var(--warn)}.o-handshake-error{color:var(--bad)}.o-unknown{color:var(--info)}.o-not-smc{color:var(--muted)}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:8px 24px}
 .card{border:1px solid var(--line);padding:6px 10px;border-radius:4px}
