@@ -33,6 +33,7 @@ func (r *Report) WritePlotPNG(w io.Writer) error {
 var pngColours = map[string]color.RGBA{
 	"blue": pngBlue, "red": pngRed, "darkred": {0x7a, 0, 0, 0xff}, "grey": pngGrey, "frame": pngFrame,
 	"orange": pngOrange, "text": pngText, "note": pngNote, "purple": {0x7b, 0x3f, 0xa0, 0xff},
+	"brown": {0x8c, 0x4a, 0x00, 0xff}, "teal": {0x00, 0x72, 0x7a, 0xff},
 }
 
 // WritePNG rasterises the timeline.

@@ -201,7 +201,7 @@ func (r *Report) panel(tl *Timeline, s *Stream, q *Sequence, o TimelineOptions, 
 	tl.add(shape{kind: shText, x0: plotL, y0: y0 + plotH - plotB + 16, text: ft(t0), col: "text", size: 11})
 	tl.add(shape{kind: shText, x0: plotW - plotR, y0: y0 + plotH - plotB + 16, end: true, text: fmt.Sprintf("%s (+%s)", ft(t1), t1.Sub(t0)), col: "text", size: 11})
 	tl.add(shape{kind: shText, x0: plotL, y0: y0 + plotH - plotB + 30, col: "note", size: 11,
-		text: "time (UTC) / sequence; red -N @first: gaps; grey dashed: resets; orange: capture drops; purple: counter snapshots"})
+		text: "red -N @first: gap; d: duplicate; r: reordered; grey dashed: reset; orange: capture drop; purple: counters"})
 	for i, g := range q.Gaps {
 		if i >= o.MaxMarkers {
 			break
@@ -250,6 +250,19 @@ func (r *Report) panel(tl *Timeline, s *Stream, q *Sequence, o TimelineOptions, 
 			gapMark(g, "darkred", "gap-both", "missing on both legs")
 		}
 	}
+	for _, ev := range []struct {
+		pts        []PlotPoint
+		mark, what string
+		col, class string
+	}{{q.DuplicatePoints, "d", "duplicate", "brown", "duplicate"}, {q.LatePoints, "r", "reordered (late, filled a gap)", "teal", "reordered"}} {
+		for i, p := range ev.pts {
+			if i >= o.MaxMarkers {
+				break
+			}
+			tl.add(shape{kind: shText, x0: x(p.Time) - 3, y0: y(p.Seq) - 3, col: ev.col, size: 10, text: ev.mark, class: ev.class,
+				title: fmt.Sprintf("%s: %d at %s", ev.what, p.Seq, ft(p.Time))})
+		}
+	}
 	for i, rs := range q.Resets {
 		if i >= o.MaxMarkers {
 			break
@@ -292,7 +305,7 @@ func (r *Report) panel(tl *Timeline, s *Stream, q *Sequence, o TimelineOptions, 
 // svgColours are the palette's SVG colours.
 var svgColours = map[string]string{
 	"blue": "#1f5fbf", "red": "#d62728", "darkred": "#7a0000", "grey": "#777", "frame": "#888",
-	"orange": "#ff7f0e", "text": "#222", "note": "#555", "purple": "#7b3fa0",
+	"orange": "#ff7f0e", "text": "#222", "note": "#555", "purple": "#7b3fa0", "brown": "#8c4a00", "teal": "#00727a",
 }
 
 func esc(s string) string {
@@ -367,7 +380,11 @@ func (tl *Timeline) WriteSVG(w io.Writer) error {
 			if s.col != "text" {
 				fill = fmt.Sprintf(` fill="%s"`, col)
 			}
-			fmt.Fprintf(ew, `<text x="%.1f" y="%.1f"%s%s%s%s>%s</text>`+"\n", s.x0, s.y0, anchor, size, fill, extra.String(), esc(s.text))
+			tip := ""
+			if s.title != "" {
+				tip = "<title>" + esc(s.title) + "</title>"
+			}
+			fmt.Fprintf(ew, `<text x="%.1f" y="%.1f"%s%s%s%s>%s%s</text>`+"\n", s.x0, s.y0, anchor, size, fill, extra.String(), tip, esc(s.text))
 		}
 	}
 	fmt.Fprintln(ew, "</svg>")
