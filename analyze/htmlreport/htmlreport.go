@@ -24,6 +24,7 @@ import (
 	"html"
 	"io"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -463,6 +464,7 @@ func (p *page) conn(i int) {
 
 // step is one row of a ladder diagram.
 type step struct {
+	file    string // Evidence.File (several files analyzed)
 	t       time.Time
 	frame   int
 	dir     string // "C>S", "S>C", "link" (RoCE, both ways)
@@ -496,7 +498,7 @@ const gapThreshold = 500 * time.Millisecond
 func (p *page) ladder(c *analyze.Conn, pre string) {
 	var steps []step
 	for j, e := range c.Evidence {
-		steps = append(steps, step{t: e.Time, frame: e.Frame, dir: e.Dir, what: e.What, evIndex: j,
+		steps = append(steps, step{file: e.File, t: e.Time, frame: e.Frame, dir: e.Dir, what: e.What, evIndex: j,
 			decline: strings.Contains(e.What, "Decline")})
 	}
 	reused := ""
@@ -590,6 +592,9 @@ func (p *page) ladder(c *analyze.Conn, pre string) {
 			frame = fmt.Sprintf(`frame <tspan data-json="%sevidence/%d/frame" data-value="%d">%d</tspan>`, pre, st.evIndex, st.frame, st.frame)
 		} else if st.frame > 0 {
 			frame = fmt.Sprintf(`frame <tspan data-json="%slink/confirm_frame" data-value="%d">%d</tspan>`, pre, st.frame, st.frame)
+		}
+		if st.file != "" { // frame numbers count per file
+			rel += " · " + filepath.Base(st.file)
 		}
 		class, label := "step", st.what
 		switch {
