@@ -115,6 +115,10 @@ type Sequence struct {
 	// Points is a decimated sample of (time, sequence) for WritePlot; only
 	// filled with Config.Plot and not part of the JSON schema.
 	Points []PlotPoint `json:"-"`
+	// DuplicatePoints and LatePoints are the first 256 duplicates and late
+	// (reordered) arrivals, for the plot (Config.Plot; not in the JSON).
+	DuplicatePoints []PlotPoint `json:"-"`
+	LatePoints      []PlotPoint `json:"-"`
 }
 
 // PlotPoint is one sampled datagram: its time and (highest) sequence number.
@@ -481,6 +485,12 @@ func (t *Tracker) seqReport(sp *seqSpace, key, unit string, id, ifc int, drops [
 	q.Pattern = pattern(&c)
 	for _, p := range sp.pts {
 		q.Points = append(q.Points, PlotPoint{Time: nsTime(p.t), Seq: p.seq})
+	}
+	for _, p := range sp.dupPts {
+		q.DuplicatePoints = append(q.DuplicatePoints, PlotPoint{Time: nsTime(p.t), Seq: p.seq})
+	}
+	for _, p := range sp.latePts {
+		q.LatePoints = append(q.LatePoints, PlotPoint{Time: nsTime(p.t), Seq: p.seq})
 	}
 	return q
 }

@@ -43,6 +43,7 @@ type analyzeOptions struct {
 	noUDP    bool
 	stats    []string
 	plot     string
+	html     string
 	minConf  float64
 	keep     int
 }
@@ -95,6 +96,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.BoolVar(&o.noUDP, "no-udp", false, "skip the UDP stream (multicast gap) analysis")
 	f.IntVar(&o.keep, "keep", analyze.DefaultMaxConnections, "connections kept in detail (memory bound); counts and groups always cover all; -1 = no limit")
 	f.StringVar(&o.plot, "plot", "", "write a plot of sequence number against time per UDP stream, gaps marked, to this file: SVG (name ending in .svg or without extension) or PNG (.png); - writes the SVG to standard output and the report to standard error")
+	f.StringVar(&o.html, "html", "", "also write the report as one self-contained HTML page (handshake ladders, stream timelines, counters) to this file; - writes it to standard output and the report to standard error")
 	f.Float64Var(&o.minConf, "min-confidence", 0, "UDP sequence-format detection confidence (0..1) below which a stream is only counted (0 = 0.5)")
 	f.StringArrayVar(&o.stats, "stats", nil, "kernel counter snapshot taken around the capture (smcdump stats -o file, saved smcr stats / netstat -s / nstat text, or a directory of raw /proc and netlink files); give it twice: --stats BEFORE --stats AFTER")
 	return cmd
@@ -108,6 +110,9 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	plotFmt, err := plotFormat(o.plot)
 	if err != nil {
 		return &exitError{codeUsage, err}
+	}
+	if o.plot == "-" && o.html == "-" {
+		return &exitError{codeUsage, errors.New("analyze: --plot - and --html - both want standard output")}
 	}
 	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep}
 	for _, p := range o.stats {
@@ -132,7 +137,15 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		cfg.Multicast.Pairs = append(cfg.Multicast.Pairs, pair)
 	}
 	cfg.Multicast.MinConfidence = o.minConf
-	cfg.Multicast.Plot = o.plot != ""
+	cfg.Multicast.Plot = o.plot != "" || o.html != ""
+	var embedded []*kstat.Snapshot // for --html: the smc-tools tables
+	if o.html != "" && len(cfg.Snapshots) == 0 {
+		cfg.Custom = func(_ int, cb analyze.CustomBlock) {
+			if s, ok, err := analyze.EmbeddedSnapshot(cb); ok && err == nil {
+				embedded = append(embedded, s)
+			}
+		}
+	}
 	if o.filter != "" {
 		nf, err := offlineFilter(o.filter)
 		if err != nil {
@@ -153,8 +166,8 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		}
 	}
 	out := cmd.OutOrStdout()
-	if o.plot == "-" {
-		out = cmd.ErrOrStderr() // standard output carries the plot
+	if o.plot == "-" || o.html == "-" {
+		out = cmd.ErrOrStderr() // standard output carries the plot or page
 	}
 	if o.json {
 		if err := rep.WriteJSON(out); err != nil {
@@ -168,6 +181,15 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	}
 	if o.plot != "" {
 		if err := writePlot(o.plot, plotFmt, rep, cmd.OutOrStdout()); err != nil {
+			return &exitError{codeError, err}
+		}
+	}
+	if o.html != "" {
+		snaps := cfg.Snapshots
+		if len(snaps) == 0 {
+			snaps = embedded
+		}
+		if err := writeHTML(o.html, rep, snaps, cmd.OutOrStdout()); err != nil {
 			return &exitError{codeError, err}
 		}
 	}
