@@ -45,6 +45,8 @@ type analyzeOptions struct {
 	plot     string
 	minConf  float64
 	keep     int
+	points   []string
+	maxPkts  int
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -61,11 +63,20 @@ Several files are read in order as one capture (rotated files).
 Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 4 an input was damaged (damaged regions skipped and reported, the rest analyzed).`,
 		Example: `  smcdump analyze trace.pcapng
+  smcdump analyze --point client=c.pcapng --point router=r.pcapng --point server=s.pcapng
   smcdump analyze --json trace.pcapng > report.json
   smcdump analyze --fail-on fallback,timeout ci-trace.pcapng
   smcdump analyze trace.pcapng -- host 10.1.1.10 and tcp port 5000`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(o.points) > 0 {
+				return nil
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(o.points) > 0 {
+				return runMultipoint(cmd, o, args)
+			}
 			files := args
 			if d := cmd.ArgsLenAtDash(); d >= 0 {
 				files = args[:d]
@@ -97,6 +108,8 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.StringVar(&o.plot, "plot", "", "write a plot of sequence number against time per UDP stream, gaps marked, to this file: SVG (name ending in .svg or without extension) or PNG (.png); - writes the SVG to standard output and the report to standard error")
 	f.Float64Var(&o.minConf, "min-confidence", 0, "UDP sequence-format detection confidence (0..1) below which a stream is only counted (0 = 0.5)")
 	f.StringArrayVar(&o.stats, "stats", nil, "kernel counter snapshot taken around the capture (smcdump stats -o file, saved smcr stats / netstat -s / nstat text, or a directory of raw /proc and netlink files); give it twice: --stats BEFORE --stats AFTER")
+	f.StringArrayVar(&o.points, "point", nil, "a capture point NAME=FILE[,FILE...], repeated in path order (e.g. --point client=c.pcapng --point router=r.pcapng --point server=s.pcapng): join the points and say where the SMC option was stripped or datagrams were lost; --fail-on stripped, lost-between")
+	f.IntVar(&o.maxPkts, "max-packets", 0, "with --point: TCP/UDP packets kept per point for matching (memory bound; 0 = 2000000)")
 	return cmd
 }
 
