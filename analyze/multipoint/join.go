@@ -318,7 +318,7 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 			m[dir] = v
 		}
 		v.Count++
-		if len(v.Evidence) < maxEvidence*len(ev) {
+		if len(v.Evidence)+len(ev) <= maxEvidence {
 			v.Evidence = append(v.Evidence, ev...)
 		}
 	}

@@ -112,6 +112,7 @@ type rec struct {
 	clc    uint8
 	smc    bool
 	full   bool
+	pdir   uint8 // pcapng epb_flags direction: 0 unknown, 1 inbound, 2 outbound
 	payH   uint64
 }
 
@@ -144,7 +145,9 @@ func (d *pointData) window() (int64, int64, bool) {
 		if d.winFirst != 0 {
 			lo = min(lo, d.winFirst)
 		}
-		hi = max(hi, d.winLast)
+		if d.dropped == 0 { // beyond the limit nothing was kept
+			hi = max(hi, d.winLast)
+		}
 	}
 	return lo, hi, ok
 }
@@ -241,7 +244,7 @@ func readPoint(ctx context.Context, pt Point, limit int) (*pointData, error) {
 			}
 			d.recs = append(d.recs, rec{ts: ts, key: strictKey(&p), alt: altKey(&p), frame: int32(pk.Frame),
 				flow: fi, payLen: int32(p.payloadLen), ttl: p.ttl, flags: p.flags, clc: p.clc, smc: p.smcOpt,
-				full: p.payFull, payH: p.payHash})
+				full: p.payFull, payH: p.payHash, pdir: uint8(pk.Direction & 3)})
 		}
 		// The capture's own start and end (pcapng ISB isb_starttime and
 		// isb_endtime) widen the window beyond the first and last packet.
@@ -372,7 +375,9 @@ func matchHop(a, b *pointData) *hopData {
 }
 
 // Run-wide direction votes per direction-free connection: >0 travels in
-// path order (first point towards last), <0 against it.
+// path order (first point towards last), <0 against it. The IP TTL, which
+// every routing hop decrements, votes first; the capture direction
+// (pcapng epb_flags) where the TTL does not change.
 func directionVotes(hops []*hopData) map[flow]int {
 	votes := map[flow]int{}
 	for _, h := range hops {
@@ -390,7 +395,17 @@ func directionVotes(hops []*hopData) map[flow]int {
 				s = -1
 			}
 			if s == 0 {
-				continue
+				// No routing hop between the points: the capture's own
+				// direction (outbound at the sender's host, inbound at
+				// the receiver's) still tells.
+				switch {
+				case ra.pdir == 2 && rb.pdir == 1:
+					s = 1
+				case ra.pdir == 1 && rb.pdir == 2:
+					s = -1
+				default:
+					continue
+				}
 			}
 			// vote for the direction of f as written (src→dst)
 			c := f.conn()

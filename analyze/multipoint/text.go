@@ -39,7 +39,7 @@ func (r *Report) Damaged() bool {
 func dur(ns int64) string {
 	d := time.Duration(ns)
 	switch {
-	case d == 0:
+	case d.Round(time.Microsecond) == 0:
 		return "0"
 	case d%time.Millisecond == 0 || d >= 10*time.Second || d <= -10*time.Second:
 		return d.Round(time.Millisecond).String()
@@ -58,7 +58,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	p("Capture points (path order): %s\n", strings.Join(names, " — "))
 	for _, pt := range r.Points {
-		p("  %-10s %d packets, %d TCP/UDP matched-able", pt.Name, pt.Packets, pt.Kept)
+		p("  %-10s %d packets, %d TCP/UDP kept for matching", pt.Name, pt.Packets, pt.Kept)
 		if pt.NotKept > 0 {
 			p(", %d beyond the limit", pt.NotKept)
 		}
