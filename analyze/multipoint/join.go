@@ -83,9 +83,12 @@ type Direction struct {
 	LostUDP    int    `json:"lost_udp"`
 	LostTCP    int    `json:"lost_tcp"`
 	OutsideWin int    `json:"outside_capture_window"`
-	Duplicated int    `json:"duplicated"`
-	Appeared   int    `json:"appeared"`
-	Reordered  int    `json:"reordered"`
+	// ConnNotThere counts TCP packets of connections the downstream point
+	// does not show at all (reported as only-at, not as lost).
+	ConnNotThere int `json:"connection_not_downstream,omitempty"`
+	Duplicated   int `json:"duplicated"`
+	Appeared     int `json:"appeared"`
+	Reordered    int `json:"reordered"`
 }
 
 // Delay is the one-way delay over a hop, clock offset removed (when
@@ -353,6 +356,12 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 					t += shiftR
 				}
 				d := dirOut(dir)
+				if f := self.flows[r.flow]; f.proto == 6 && !other.hasConn(f) {
+					// a connection not seen at the other point at all:
+					// the only-at verdict tells it (routing, filter)
+					d.ConnNotThere++
+					continue
+				}
 				if !wOK || t < wLo || t > wHi {
 					d.OutsideWin++
 					continue
@@ -563,6 +572,16 @@ func slope(s dirState) (float64, bool) {
 		return 0, false
 	}
 	return (fn*sxy - sx*sy) / den, true
+}
+
+// hasConn reports whether the point saw flow f in either direction.
+func (d *pointData) hasConn(f flow) bool {
+	if _, ok := d.flowIdx[f]; ok {
+		return true
+	}
+	f.src, f.dst = f.dst, f.src
+	_, ok := d.flowIdx[f]
+	return ok
 }
 
 // ---- connections seen at some points only ----
