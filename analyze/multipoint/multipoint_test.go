@@ -269,3 +269,15 @@ func TestLimitReached(t *testing.T) {
 		t.Errorf("text does not state the limit:\n%s", text.String())
 	}
 }
+
+// The router held every datagram 20 ms in a user-space forwarder that sends
+// from its own address: matched by payload alone, delay 20 ms or more.
+func TestGoldenDelay(t *testing.T) {
+	rep := run(t, points("delay", "sender", "router", "receiver"))
+	golden(t, "delay-3", rep)
+	h := rep.Hops[0]
+	if h.MatchedByPayload != 202 || len(rep.Verdicts) != 0 || h.Forward.Delay == nil ||
+		h.Forward.Delay.MinNs < int64(20*time.Millisecond) || h.Forward.Delay.MinNs > int64(22*time.Millisecond) {
+		t.Errorf("sender—router %+v delay %+v, verdicts %+v", h, h.Forward.Delay, rep.Verdicts)
+	}
+}

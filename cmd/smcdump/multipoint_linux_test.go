@@ -22,6 +22,15 @@ package main
 //	   drops every tenth datagram of the msend-compatible sender
 //	   (testdata/mcastlab/msend, unicast): "lost between sender and
 //	   router: N" with N the nftables counter, exactly.
+//	c. a fixed 20 ms delay in the router, from a user-space forwarder
+//	   (testdata/multipoint/udpdelay: the datagrams leave with the
+//	   router's address, so they are matched by payload alone): the
+//	   sender—router delay is 20 ms to 22 ms (one direction only, so it
+//	   includes the clock offset, here zero: one kernel clock).
+//	d. the same 20 ms from "tc qdisc ... netem delay 20ms" on both router
+//	   interfaces, with TCP both ways: offset within ±2 ms of 0, delay
+//	   20 ms to 22 ms each way; skipped with a message when the kernel has
+//	   no sch_netem.
 //
 // With -update the recorded captures and the reports are written to
 // testdata/multipoint (the analyze/multipoint golden tests read them).
@@ -44,14 +53,14 @@ import (
 	"github.com/smcdump/smcdump/analyze/multipoint"
 )
 
-type mpBins struct{ smcdump, synsend, msend string }
+type mpBins struct{ smcdump, synsend, msend, udpdelay string }
 
 func mpBuild(t *testing.T) mpBins {
 	t.Helper()
 	dir := t.TempDir()
 	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	b := mpBins{filepath.Join(dir, "smcdump"), filepath.Join(dir, "synsend"), filepath.Join(dir, "msend")}
-	for _, p := range [][2]string{{b.smcdump, "."}, {b.synsend, "../../testdata/multipoint/synsend"}, {b.msend, "../../testdata/mcastlab/msend"}} {
+	b := mpBins{filepath.Join(dir, "smcdump"), filepath.Join(dir, "synsend"), filepath.Join(dir, "msend"), filepath.Join(dir, "udpdelay")}
+	for _, p := range [][2]string{{b.smcdump, "."}, {b.synsend, "../../testdata/multipoint/synsend"}, {b.msend, "../../testdata/mcastlab/msend"}, {b.udpdelay, "../../testdata/multipoint/udpdelay"}} {
 		cmd := exec.Command(goTool, "build", "-o", p[0], p[1])
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -336,6 +345,76 @@ func TestMultipointLab(t *testing.T) {
 		// Nothing is lost between router and receiver.
 		if h := rep.Hops[1]; h.Forward.Lost != 0 || h.Forward.Packets == 0 {
 			t.Errorf("router—receiver: %+v", h.Forward)
+		}
+	})
+
+	t.Run("c-delay-user-space-forwarder", func(t *testing.T) {
+		l := newMPLab(t, "c")
+		names := []string{"sender", "router-in", "router", "receiver"}
+		files, stop := l.capture(bins, "udp", names...)
+		fwd := l.start(l.nsM, false, bins.udpdelay, "-listen", "10.88.1.254:14500", "-to", "10.88.2.1:14400", "-delay", "20ms", "-idle", "1s")
+		fwd.waitFor(t, "ready", 15*time.Second)
+		const n = 200
+		out := l.must("ip", "netns", "exec", l.nsL, bins.msend, "-c", strconv.Itoa(n), "-r", "200", "-m", "40", "-s", "100", "-E", "100", "-q", "10.88.1.254", "14500", "1", "10.88.1.1")
+		if !strings.Contains(out, fmt.Sprintf(`"sent": %d`, n)) && !strings.Contains(out, fmt.Sprintf(`"sent":%d`, n)) {
+			t.Fatalf("msend: %s", out)
+		}
+		if err := fwd.wait(t, 15*time.Second); err != nil {
+			t.Fatalf("udpdelay: %v\n%s", err, fwd.text())
+		}
+		if !strings.Contains(fwd.text(), fmt.Sprintf(`"forwarded": %d`, n+2)) {
+			t.Fatalf("udpdelay: %s (want %d forwarded: echo, data, stat)", fwd.text(), n+2)
+		}
+		stop()
+		if *update {
+			mpSave(t, bins.smcdump, "delay", files, nil)
+		}
+		rep, text, _ := mpAnalyze(t, bins.smcdump, "lost-between",
+			"sender="+files["sender"], "router="+files["router"], "receiver="+files["receiver"])
+		t.Logf("\n%s", text)
+		h := rep.Hops[0]
+		if h.MatchedByPayload != n+2 || h.Forward.Packets != n+2 || h.Forward.Lost != 0 || len(rep.Verdicts) != 0 {
+			t.Fatalf("sender—router: %+v, verdicts %+v", h, rep.Verdicts)
+		}
+		// Bound: at least the 20 ms the forwarder holds each datagram, at
+		// most 2 ms more (the minimum over 202 datagrams).
+		if d := h.Forward.Delay; d == nil || d.MinNs < int64(20*time.Millisecond) || d.MinNs > int64(22*time.Millisecond) {
+			t.Errorf("sender→router delay %+v, want min 20 ms to 22 ms", d)
+		}
+		if h := rep.Hops[1]; h.Matched != n+2 || h.MatchedByPayload != 0 {
+			t.Errorf("router—receiver: %+v", h)
+		}
+	})
+
+	t.Run("d-delay-netem", func(t *testing.T) {
+		if _, err := exec.LookPath("tc"); err != nil {
+			t.Skip("skipping the netem delay case: no tc (Debian package iproute2)")
+		}
+		l := newMPLab(t, "d")
+		for _, dev := range []string{l.vML, l.vMR} {
+			if out, code := llRun(10*time.Second, "ip", "netns", "exec", l.nsM, "tc", "qdisc", "add", "dev", dev, "root", "netem", "delay", "20ms"); code != 0 {
+				t.Skipf("skipping the netem delay case: the kernel has no sch_netem (%s); case c covers the delay with a user-space forwarder", strings.TrimSpace(out))
+			}
+		}
+		names := []string{"client", "router-in", "router", "server"}
+		files, stop := l.capture(bins, "tcp", names...)
+		const n = 20
+		l.must("ip", "netns", "exec", l.nsL, bins.synsend, "-src", "10.88.1.1", "-dst", "10.88.2.1", "-port", "5000", "-n", strconv.Itoa(n), "-gap", "10ms")
+		stop()
+		rep, text, _ := mpAnalyze(t, bins.smcdump, "stripped",
+			"client="+files["client"], "router-in="+files["router-in"], "router="+files["router"], "server="+files["server"])
+		t.Logf("\n%s", text)
+		h := rep.Hops[1] // router-in — router: netem on the egress of both
+		if !h.Clock.Known {
+			t.Fatalf("router-in—router: clock not estimated: %s", h.Clock.Note)
+		}
+		if off := time.Duration(h.Clock.OffsetNs); off < -2*time.Millisecond || off > 2*time.Millisecond {
+			t.Errorf("offset %v, want within ±2 ms of 0", off)
+		}
+		for _, d := range []*multipoint.Delay{h.Forward.Delay, h.Reverse.Delay} {
+			if d == nil || d.MinNs < int64(20*time.Millisecond)-int64(2*time.Millisecond) || d.MinNs > int64(22*time.Millisecond) {
+				t.Errorf("delay %+v, want min 20 ms (-2 ms for the offset estimate) to 22 ms", d)
+			}
 		}
 	})
 }
