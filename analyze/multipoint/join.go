@@ -400,6 +400,17 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 	side(false, b, a, h.matchBA, dirB, keysA)
 
 	// option and CLC comparisons on matched pairs
+	synKinds := map[[2]int]int{} // {dir (×2 for added), ACK bit}: count
+	synWords := func(dir int) string {
+		var w []string
+		if n := synKinds[[2]int{dir, 0}]; n > 0 {
+			w = append(w, fmt.Sprintf("%d SYN", n))
+		}
+		if n := synKinds[[2]int{dir, tcpACK}]; n > 0 {
+			w = append(w, fmt.Sprintf("%d SYN-ACK", n))
+		}
+		return join2(w)
+	}
 	for i, j := range h.matchAB {
 		if j < 0 {
 			continue
@@ -420,9 +431,11 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 			ev[0].Note, ev[1].Note = what+" with the SMC option", what+" without it"
 			if up.smc {
 				add(stripped, dir, "stripped", ev...)
+				synKinds[[2]int{dir, int(up.flags & tcpACK)}]++
 			} else {
 				ev[0].Note, ev[1].Note = what+" without the SMC option", what+" with it"
 				add(added, dir, "option-added", ev...)
+				synKinds[[2]int{2 * dir, int(up.flags & tcpACK)}]++
 			}
 		}
 		if (up.clc != 0 || down.clc != 0) && up.full && down.full && up.payH != down.payH {
@@ -456,12 +469,12 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 
 	for _, dir := range []int{1, -1} {
 		if v := stripped[dir]; v != nil {
-			v.Message = fmt.Sprintf("SMC option stripped between %s and %s: %d SYN/SYN-ACK carry kind 254 at %s and not at %s", v.From, v.To, v.Count, v.From, v.To)
+			v.Message = fmt.Sprintf("SMC option stripped between %s and %s: %s carry kind 254 at %s and not at %s", v.From, v.To, synWords(dir), v.From, v.To)
 			v.Remedy = "a middlebox, firewall or load balancer between " + v.From + " and " + v.To + " removes TCP option 254 (e.g. an nftables 'reset tcp option 254' rule, a TCP normalizer, a proxy): let kind 254 with ExID 0xE2D4C3D9 pass, or use SMC-D/a path without it"
 			vs = append(vs, *v)
 		}
 		if v := added[dir]; v != nil {
-			v.Message = fmt.Sprintf("SMC option added between %s and %s: %d SYN/SYN-ACK carry kind 254 at %s but not at %s", v.From, v.To, v.Count, v.To, v.From)
+			v.Message = fmt.Sprintf("SMC option added between %s and %s: %s carry kind 254 at %s but not at %s", v.From, v.To, synWords(2*dir), v.To, v.From)
 			v.Remedy = "a middlebox between " + v.From + " and " + v.To + " adds or echoes TCP option 254: the peers may try SMC without an SMC-capable partner; find the device that echoes options and disable it"
 			vs = append(vs, *v)
 		}
