@@ -86,6 +86,9 @@ type Direction struct {
 	// ConnNotThere counts TCP packets of connections the downstream point
 	// does not show at all (reported as only-at, not as lost).
 	ConnNotThere int `json:"connection_not_downstream,omitempty"`
+	// MissedAtDown counts packets the downstream point did not show but a
+	// point further on did (the capture missed them): not lost.
+	MissedAtDown int `json:"missed_by_downstream_capture,omitempty"`
 	Duplicated   int `json:"duplicated"`
 	Appeared     int `json:"appeared"`
 	Reordered    int `json:"reordered"`
@@ -135,7 +138,7 @@ type Evidence struct {
 
 // Verdict is one localization result.
 type Verdict struct {
-	Kind     string     `json:"kind"` // stripped, option-added, clc-altered, clc-lost, only-at, lost-between, duplicated, reordered
+	Kind     string     `json:"kind"` // stripped, option-added, clc-altered, clc-lost, only-at, lost-between, missed-at, duplicated, reordered
 	From     string     `json:"from,omitempty"`
 	To       string     `json:"to,omitempty"`
 	Count    int        `json:"count"`
@@ -177,7 +180,33 @@ func join(pts []*pointData, limit int) *Report {
 	votes := directionVotes(hops)
 	udp := newUDPFlows(pts)
 	altConns := map[flow]bool{}
+	keys := make([]map[uint64]struct{}, len(pts))
+	for i, d := range pts {
+		keys[i] = make(map[uint64]struct{}, len(d.recs))
+		for j := range d.recs {
+			keys[i][d.recs[j].key] = struct{}{}
+		}
+	}
 	for i, h := range hops {
+		// beyond: a point past the hop's downstream end (in the travel
+		// direction) that saw the packet
+		beyond := func(dir int, key uint64) (string, bool) {
+			if dir > 0 {
+				for k := i + 2; k < len(pts); k++ {
+					if _, ok := keys[k][key]; ok {
+						return pts[k].name, true
+					}
+				}
+				return "", false
+			}
+			for k := i - 1; k >= 0; k-- {
+				if _, ok := keys[k][key]; ok {
+					return pts[k].name, true
+				}
+			}
+			return "", false
+		}
+		h.keysA, h.keysB, h.beyond = keys[i], keys[i+1], beyond
 		hr, vs := h.analyze(votes, udp, i, altConns)
 		rep.Hops = append(rep.Hops, hr)
 		rep.Verdicts = append(rep.Verdicts, vs...)
@@ -291,14 +320,7 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 		shiftR = -off
 	}
 
-	keysA := make(map[uint64]struct{}, len(a.recs))
-	for i := range a.recs {
-		keysA[a.recs[i].key] = struct{}{}
-	}
-	keysB := make(map[uint64]struct{}, len(b.recs))
-	for i := range b.recs {
-		keysB[b.recs[i].key] = struct{}{}
-	}
+	keysA, keysB := h.keysA, h.keysB
 
 	var vs []Verdict
 	lost := map[int]*Verdict{} // +1 / -1
@@ -307,6 +329,7 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 	added := map[int]*Verdict{}
 	altered := map[int]*Verdict{}
 	dupV := map[int]*Verdict{}
+	missed := map[int]*Verdict{}
 	names := func(dir int) (string, string) {
 		if dir > 0 {
 			return a.name, b.name
@@ -366,8 +389,15 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 					d.OutsideWin++
 					continue
 				}
-				d.Lost++
 				upName, downName := names(dir)
+				if at, ok := h.beyond(dir, r.key); ok {
+					// seen again further on: this point's capture missed
+					// it (or it went around the point), not a loss
+					d.MissedAtDown++
+					add(missed, dir, "missed-at", Evidence{Point: self.name, Frame: int(r.frame), Note: "not at " + downName + ", again at " + at})
+					continue
+				}
+				d.Lost++
 				ev := Evidence{Point: self.name, Frame: int(r.frame), Note: "not at " + downName}
 				add(lost, dir, "lost-between", ev)
 				if self.flows[r.flow].proto == 17 {
@@ -499,6 +529,11 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 				v.Message += " UDP datagrams"
 			}
 			v.Remedy = "the packets reached " + v.From + " and not " + v.To + ": check the drop counters of the devices and links between them (interface errors, policers, ACLs, buffer drops)"
+			vs = append(vs, *v)
+		}
+		if v := missed[dir]; v != nil {
+			v.Message = fmt.Sprintf("not captured at %s but seen before and after it: %d (not counted as lost)", v.To, v.Count)
+			v.Remedy = "the capture at " + v.To + " dropped them (check its capture drop counters), or they took a path around " + v.To
 			vs = append(vs, *v)
 		}
 		if v := dupV[dir]; v != nil {

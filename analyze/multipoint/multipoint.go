@@ -325,6 +325,9 @@ type hopData struct {
 	matchAB []int32 // per a record: index of its b match, -1
 	matchBA []int32
 	byAlt   int
+	// per-point key sets and the look-up past the hop (set by join)
+	keysA, keysB map[uint64]struct{}
+	beyond       func(dir int, key uint64) (string, bool)
 	// direction per a-flow: +1 a→b, -1 b→a
 	dirA map[int32]int
 	dirB map[int32]int

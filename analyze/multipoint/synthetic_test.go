@@ -178,3 +178,43 @@ func TestSyntheticVerdicts(t *testing.T) {
 		t.Errorf("text:\n%s", text.String())
 	}
 }
+
+// A datagram missing at a middle point but present at the next one was
+// missed by that capture (or went around the point): not lost.
+func TestSyntheticMissedByMiddleCapture(t *testing.T) {
+	u := func(ttl byte, i int) []byte {
+		return udp4(hdr{"10.0.0.7", "10.0.2.7", 1111, 2222, ttl, uint16(100 + i)}, []byte{'s', 'e', 'q', byte(i)})
+	}
+	var a, b, c []sframe
+	for i := 1; i <= 10; i++ {
+		a = append(a, sframe{time.Duration(i) * time.Millisecond, u(64, i)})
+		if i != 5 {
+			b = append(b, sframe{time.Duration(i)*time.Millisecond + 100*time.Microsecond, u(63, i)})
+		}
+		if i != 8 {
+			c = append(c, sframe{time.Duration(i)*time.Millisecond + 200*time.Microsecond, u(62, i)})
+		}
+	}
+	dir := t.TempDir()
+	var pts []Point
+	for n, fr := range map[string][]sframe{"a": a, "b": b, "c": c} {
+		writePcap(t, filepath.Join(dir, n+".pcap"), fr)
+	}
+	for _, n := range []string{"a", "b", "c"} {
+		pts = append(pts, Point{n, []string{filepath.Join(dir, n+".pcap")}})
+	}
+	rep, err := Run(context.Background(), Config{Points: pts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Verdict{}
+	for _, v := range rep.Verdicts {
+		got[v.Kind+" "+v.From+" "+v.To] = v
+	}
+	if v := got["missed-at a b"]; v.Count != 1 {
+		t.Errorf("missed-at: %+v", rep.Verdicts)
+	}
+	if v := got["lost-between b c"]; v.Count != 1 || len(rep.Verdicts) != 2 {
+		t.Errorf("want lost between b and c: 1 and nothing else: %+v", rep.Verdicts)
+	}
+}

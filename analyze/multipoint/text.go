@@ -138,6 +138,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			if d.x.Appeared > 0 {
 				p(", not seen at %s %d", d.from, d.x.Appeared)
 			}
+			if d.x.MissedAtDown > 0 {
+				p(", missed by %s's capture %d", d.to, d.x.MissedAtDown)
+			}
 			if d.x.ConnNotThere > 0 {
 				p(", of connections %s does not show %d", d.to, d.x.ConnNotThere)
 			}
