@@ -39,6 +39,10 @@ type SinglePoint struct {
 	UDPDatagrams int             `json:"udp_datagrams"`
 	UDPStreams   int             `json:"udp_streams"`
 	UDPSeqLost   uint64          `json:"udp_sequence_lost"`
+	// HostCounters are the kernel-counter verdicts of the point's host
+	// (snapshots embedded in smcdump's capture): where the point is the
+	// receiver, what happened between its capture and the application.
+	HostCounters []string `json:"host_counters,omitempty"`
 }
 
 // Limits states the memory bound and whether it was reached.

@@ -314,6 +314,11 @@ func summarize(r *analyze.Report) *SinglePoint {
 		s.UDPStreams = len(r.Multicast.Streams)
 		s.UDPSeqLost = r.Multicast.TotalLost
 	}
+	if r.Counters != nil {
+		for _, v := range r.Counters.Verdicts {
+			s.HostCounters = append(s.HostCounters, v.Kind+": "+v.Text)
+		}
+	}
 	return s
 }
 

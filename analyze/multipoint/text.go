@@ -76,6 +76,9 @@ func (r *Report) WriteText(w io.Writer) error {
 				p(" (%s)", strings.Join(oc, ", "))
 			}
 			p(", %d UDP datagrams in %d stream(s), %d missing by sequence number\n", s.UDPDatagrams, s.UDPStreams, s.UDPSeqLost)
+			for _, hc := range s.HostCounters {
+				p("  %-10s host counters: %s\n", "", hc)
+			}
 		}
 		for _, pr := range pt.Problems {
 			p("  %-10s damaged: %s\n", "", pr)
