@@ -284,7 +284,8 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 	}
 	hr.MatchedByPayload = h.byAlt
 	hr.Forward.Packets, hr.Reverse.Packets = len(fwd.delays), len(rev.delays)
-	// clock
+	// clock: drift first (from the slopes, independent of the offset),
+	// then the offset at mid-capture from the drift-corrected delays
 	var minF, minR int64
 	if len(fwd.delays) > 0 {
 		minF = minOf(fwd.delays)
@@ -293,23 +294,29 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 		minR = minOf(rev.delays)
 	}
 	var off int64
+	fwdC, revC := fwd.delays, rev.delays
 	switch {
 	case len(fwd.delays) > 0 && len(rev.delays) > 0:
-		off = (minF - minR) / 2
 		hr.Clock.Known = true
-		hr.Clock.OffsetNs = off
 		if d, ok := drift(fwd, rev); ok {
 			hr.Clock.DriftPPM = &d
+			lo := min(minOf(fwd.at), minOf(rev.at))
+			hi := max(maxOf(fwd.at), maxOf(rev.at))
+			mid := lo + (hi-lo)/2
+			fwdC, revC = detrend(fwd, d, mid, 1), detrend(rev, d, mid, -1)
+			hr.Clock.Note = "offset at mid-capture " + time.Unix(0, mid).UTC().Format("15:04:05.000000")
 		} else {
 			hr.Clock.Note = "drift not estimated (needs 10 matched packets each way over at least 1 s)"
 		}
+		off = (minOf(fwdC) - minOf(revC)) / 2
+		hr.Clock.OffsetNs = off
 	case len(fwd.delays) > 0 || len(rev.delays) > 0:
 		hr.Clock.Note = "packets matched in one direction only: the clock offset cannot be told from the delay; delays include it"
 	default:
 		hr.Clock.Note = "no packet matched between these points"
 	}
-	hr.Forward.Delay = delayStats(fwd.delays, -off, hr.Clock.Known)
-	hr.Reverse.Delay = delayStats(rev.delays, off, hr.Clock.Known)
+	hr.Forward.Delay = delayStats(fwdC, -off, hr.Clock.Known)
+	hr.Reverse.Delay = delayStats(revC, off, hr.Clock.Known)
 	// to convert an upstream time to the downstream clock for the
 	// capture-window check: + offset + min delay when known
 	shiftF, shiftR := int64(0), int64(0)
@@ -561,6 +568,25 @@ func minOf(x []int64) int64 {
 		m = min(m, v)
 	}
 	return m
+}
+
+func maxOf(x []int64) int64 {
+	m := x[0]
+	for _, v := range x {
+		m = max(m, v)
+	}
+	return m
+}
+
+// detrend removes the drift (ppm) from raw delays measured at times at:
+// the downstream clock gains ppm·(t − mid) on the upstream one, which adds
+// to the forward delays (sign 1) and takes from the reverse ones (sign -1).
+func detrend(s dirState, ppm float64, mid int64, sign int64) []int64 {
+	out := make([]int64, len(s.delays))
+	for i, d := range s.delays {
+		out[i] = d - sign*int64(ppm*1e-6*float64(s.at[i]-mid))
+	}
+	return out
 }
 
 func delayStats(raw []int64, shift int64, known bool) *Delay {

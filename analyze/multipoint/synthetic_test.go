@@ -218,3 +218,53 @@ func TestSyntheticMissedByMiddleCapture(t *testing.T) {
 		t.Errorf("want lost between b and c: 1 and nothing else: %+v", rep.Verdicts)
 	}
 }
+
+// Point b's clock is 5 ms ahead of a's and runs 50 ppm fast; packets cross
+// both ways over 20 s with 100..150 µs of delay (synthetic). The estimate
+// recovers the drift within ±5 ppm and the offset at mid-capture (5.5 ms)
+// within ±0.5 ms; the delays with the offset removed stay near 100 µs.
+func TestSyntheticClockDrift(t *testing.T) {
+	const ppm = 50e-6
+	off := 5 * time.Millisecond
+	bclock := func(d time.Duration) time.Duration { return time.Duration(float64(d)*(1+ppm)) + off }
+	var a, b []sframe
+	for i := 0; i < 200; i++ {
+		t0 := time.Duration(i) * 100 * time.Millisecond
+		d1 := time.Duration(100+(i*37)%50) * time.Microsecond
+		d2 := time.Duration(100+(i*53)%50) * time.Microsecond
+		h := hdr{"10.0.0.1", "10.0.1.1", uint16(30000 + i), 5000, 64, uint16(i)}
+		r := hdr{"10.0.1.1", "10.0.0.1", 5000, uint16(30000 + i), 64, uint16(i)}
+		a = append(a, sframe{t0, tcp4(h, uint32(i), 0, tcpSYN, nil, nil)})
+		h.ttl = 63
+		b = append(b, sframe{bclock(t0 + d1), tcp4(h, uint32(i), 0, tcpSYN, nil, nil)})
+		back := t0 + d1 + 10*time.Microsecond
+		b = append(b, sframe{bclock(back), tcp4(r, 0, uint32(i+1), tcpRST|tcpACK, nil, nil)})
+		r.ttl = 63
+		a = append(a, sframe{back + d2, tcp4(r, 0, uint32(i+1), tcpRST|tcpACK, nil, nil)})
+	}
+	dir := t.TempDir()
+	writePcap(t, filepath.Join(dir, "a.pcap"), a)
+	writePcap(t, filepath.Join(dir, "b.pcap"), b)
+	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rep.Hops[0]
+	if !h.Clock.Known || h.Clock.DriftPPM == nil {
+		t.Fatalf("clock %+v", h.Clock)
+	}
+	if d := *h.Clock.DriftPPM; d < 45 || d > 55 {
+		t.Errorf("drift %.2f ppm, want 50 ± 5", d)
+	}
+	if o := time.Duration(h.Clock.OffsetNs); o < 5*time.Millisecond || o > 6*time.Millisecond {
+		t.Errorf("offset %v, want 5.5 ms ± 0.5 ms", o)
+	}
+	for _, d := range []*Delay{h.Forward.Delay, h.Reverse.Delay} {
+		if d.MinNs < 90e3 || d.MinNs > 110e3 || d.MaxNs > 160e3 {
+			t.Errorf("delay %+v, want 100..150 µs", d)
+		}
+	}
+	if len(rep.Verdicts) != 0 || h.Forward.Packets != 200 || h.Reverse.Packets != 200 {
+		t.Errorf("hop %+v verdicts %+v", h, rep.Verdicts)
+	}
+}
