@@ -136,8 +136,19 @@ type Gap struct {
 // Evidence is a frame at a point.
 type Evidence struct {
 	Point string `json:"point"`
+	// File is the point's file holding the frame, when the point has
+	// several (frame numbers count per file).
+	File  string `json:"file,omitempty"`
 	Frame int    `json:"frame"`
 	Note  string `json:"note,omitempty"`
+}
+
+func evAt(d *pointData, r *rec, note string) Evidence {
+	e := Evidence{Point: d.name, Frame: int(r.frame), Note: note}
+	if len(d.files) > 1 && int(r.file) < len(d.files) {
+		e.File = d.files[r.file]
+	}
+	return e
 }
 
 // Verdict is one localization result.
@@ -405,11 +416,11 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 					// seen again further on: this point's capture missed
 					// it (or it went around the point), not a loss
 					d.MissedAtDown++
-					add(missed, dir, "missed-at", Evidence{Point: self.name, Frame: int(r.frame), Note: "not at " + downName + ", again at " + at})
+					add(missed, dir, "missed-at", evAt(self, r, "not at "+downName+", again at "+at))
 					continue
 				}
 				d.Lost++
-				ev := Evidence{Point: self.name, Frame: int(r.frame), Note: "not at " + downName}
+				ev := evAt(self, r, "not at "+downName)
 				add(lost, dir, "lost-between", ev)
 				if self.flows[r.flow].proto == 17 {
 					d.LostUDP++
@@ -427,7 +438,7 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 			d := dirOut(dir)
 			if _, ok := keysOther[r.key]; ok {
 				d.Duplicated++
-				add(dupV, dir, "duplicated", Evidence{Point: self.name, Frame: int(r.frame), Note: "second copy"})
+				add(dupV, dir, "duplicated", evAt(self, r, "second copy"))
 				if self.flows[r.flow].proto == 17 {
 					up, down := names(dir)
 					udp.hop(self.flows[r.flow], hopIdx, up, down).Dup++
@@ -463,7 +474,7 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 		if dir < 0 {
 			up, down, upP, downP = rb, ra, b, a
 		}
-		ev := []Evidence{{Point: upP.name, Frame: int(up.frame)}, {Point: downP.name, Frame: int(down.frame)}}
+		ev := []Evidence{evAt(upP, up, ""), evAt(downP, down, "")}
 		if up.flags&tcpSYN != 0 && up.smc != down.smc {
 			what := "SYN"
 			if up.flags&tcpACK != 0 {
@@ -689,7 +700,7 @@ func onlyAt(pts []*pointData, altConns map[flow]bool) []Verdict {
 			}
 			if in.mask&(1<<pi) == 0 {
 				in.mask |= 1 << pi
-				in.frame[pi] = d.recs[i].frame
+				in.frame[pi] = int32(i)
 			}
 		}
 	}
@@ -719,7 +730,7 @@ func onlyAt(pts []*pointData, altConns map[flow]bool) []Verdict {
 		v.Count++
 		for pi, d := range pts {
 			if in.mask&(1<<pi) != 0 && len(v.Evidence) < maxEvidence {
-				v.Evidence = append(v.Evidence, Evidence{Point: d.name, Frame: int(in.frame[pi]), Note: c.String()})
+				v.Evidence = append(v.Evidence, evAt(d, &d.recs[in.frame[pi]], c.String()))
 			}
 		}
 	}

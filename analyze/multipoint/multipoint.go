@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"io"
 	"net/netip"
 	"strings"
 
@@ -112,7 +113,8 @@ type rec struct {
 	clc    uint8
 	smc    bool
 	full   bool
-	pdir   uint8 // pcapng epb_flags direction: 0 unknown, 1 inbound, 2 outbound
+	pdir   uint8  // pcapng epb_flags direction: 0 unknown, 1 inbound, 2 outbound
+	file   uint16 // index into the point's files
 	payH   uint64
 }
 
@@ -204,7 +206,10 @@ func put64(b []byte, v uint64) { put32(b, uint32(v>>32)); put32(b[4:], uint32(v)
 func readPoint(ctx context.Context, pt Point, limit int) (*pointData, error) {
 	d := &pointData{name: pt.Name, files: pt.Files, flowIdx: map[flow]int32{}}
 	var p pkt
-	for _, path := range pt.Files {
+	if len(pt.Files) > 1<<16 {
+		return d, fmt.Errorf("point %s: more than %d files", pt.Name, 1<<16)
+	}
+	for fileIdx, path := range pt.Files {
 		fr, err := analyze.OpenFile(path)
 		if err != nil {
 			return d, fmt.Errorf("point %s: %w", pt.Name, err)
@@ -216,7 +221,10 @@ func readPoint(ctx context.Context, pt Point, limit int) (*pointData, error) {
 			}
 			pk, err := fr.Next()
 			if err != nil {
-				break // io.EOF or an unreadable rest (counted in the reader's problems)
+				if err != io.EOF {
+					d.problems = append(d.problems, fmt.Sprintf("%s: offset %d: %v (the rest of the file is not read)", path, fr.Offset(), err))
+				}
+				break
 			}
 			d.packets++
 			decodePacket(pk.LinkType, pk.Data, &p)
@@ -244,7 +252,7 @@ func readPoint(ctx context.Context, pt Point, limit int) (*pointData, error) {
 			}
 			d.recs = append(d.recs, rec{ts: ts, key: strictKey(&p), alt: altKey(&p), frame: int32(pk.Frame),
 				flow: fi, payLen: int32(p.payloadLen), ttl: p.ttl, flags: p.flags, clc: p.clc, smc: p.smcOpt,
-				full: p.payFull, payH: p.payHash, pdir: uint8(pk.Direction & 3)})
+				full: p.payFull, payH: p.payHash, pdir: uint8(pk.Direction & 3), file: uint16(fileIdx)})
 		}
 		// The capture's own start and end (pcapng ISB isb_starttime and
 		// isb_endtime) widen the window beyond the first and last packet.

@@ -268,3 +268,38 @@ func TestSyntheticClockDrift(t *testing.T) {
 		t.Errorf("hop %+v verdicts %+v", h, rep.Verdicts)
 	}
 }
+
+// A point's files are one capture in order (rotated files); evidence names
+// the file when there are several, as frame numbers count per file.
+func TestSyntheticRotatedPoint(t *testing.T) {
+	u := func(ttl byte, i int) []byte {
+		return udp4(hdr{"10.0.0.7", "10.0.2.7", 1111, 2222, ttl, uint16(100 + i)}, []byte{'r', byte(i)})
+	}
+	var a1, a2, b []sframe
+	for i := 1; i <= 10; i++ {
+		f := sframe{time.Duration(i) * time.Millisecond, u(64, i)}
+		if i <= 4 {
+			a1 = append(a1, f)
+		} else {
+			a2 = append(a2, f)
+		}
+		if i != 7 {
+			b = append(b, sframe{time.Duration(i)*time.Millisecond + 50*time.Microsecond, u(63, i)})
+		}
+	}
+	dir := t.TempDir()
+	p1, p2, pb := filepath.Join(dir, "a1.pcap"), filepath.Join(dir, "a2.pcap"), filepath.Join(dir, "b.pcap")
+	writePcap(t, p1, a1)
+	writePcap(t, p2, a2)
+	writePcap(t, pb, b)
+	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{p1, p2}}, {"b", []string{pb}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Verdicts) != 1 || rep.Verdicts[0].Count != 1 || len(rep.Verdicts[0].Evidence) != 1 {
+		t.Fatalf("verdicts %+v", rep.Verdicts)
+	}
+	if e := rep.Verdicts[0].Evidence[0]; e.File != p2 || e.Frame != 3 {
+		t.Errorf("evidence %+v, want frame 3 of %s", e, p2)
+	}
+}
