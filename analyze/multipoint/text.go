@@ -97,6 +97,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			var ev []string
 			for _, e := range v.Evidence {
 				s := fmt.Sprintf("%s #%d", e.Point, e.Frame)
+				if e.File != "" {
+					s = fmt.Sprintf("%s %s #%d", e.Point, e.File, e.Frame)
+				}
 				if e.Note != "" {
 					s += " (" + e.Note + ")"
 				}
