@@ -60,6 +60,11 @@ CLC Decline (who, code, meaning, remedy), late Decline after Confirm, CLC
 timeout or abort, or "cannot tell" when the capture does not show it.
 Several files are read in order as one capture (rotated files).
 
+With --point NAME=FILE[,FILE...] given for each capture point in path order
+(client, router, server; sender, switch, receiver), the captures are joined:
+where the SMC option was stripped or added, where datagrams were lost,
+duplicated or reordered, clock offsets and per-hop delays.
+
 Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 4 an input was damaged (damaged regions skipped and reported, the rest analyzed).`,
 		Example: `  smcdump analyze trace.pcapng
