@@ -46,6 +46,8 @@ type analyzeOptions struct {
 	html     string
 	minConf  float64
 	keep     int
+	points   []string
+	maxPkts  int
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -59,14 +61,28 @@ CLC Decline (who, code, meaning, remedy), late Decline after Confirm, CLC
 timeout or abort, or "cannot tell" when the capture does not show it.
 Several files are read in order as one capture (rotated files).
 
+With --point NAME=FILE[,FILE...] given for each capture point in path order
+(client, router, server; sender, switch, receiver), the captures are joined:
+where the SMC option was stripped or added, where datagrams were lost,
+duplicated or reordered, clock offsets and per-hop delays.
+
 Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 4 an input was damaged (damaged regions skipped and reported, the rest analyzed).`,
 		Example: `  smcdump analyze trace.pcapng
+  smcdump analyze --point client=c.pcapng --point router=r.pcapng --point server=s.pcapng
   smcdump analyze --json trace.pcapng > report.json
   smcdump analyze --fail-on fallback,timeout ci-trace.pcapng
   smcdump analyze trace.pcapng -- host 10.1.1.10 and tcp port 5000`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(o.points) > 0 {
+				return nil
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(o.points) > 0 {
+				return runMultipoint(cmd, o, args)
+			}
 			files := args
 			if d := cmd.ArgsLenAtDash(); d >= 0 {
 				files = args[:d]
@@ -99,6 +115,8 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.StringVar(&o.html, "html", "", "also write the report as one self-contained HTML page (handshake ladders, stream timelines, counters) to this file; - writes it to standard output and the report to standard error")
 	f.Float64Var(&o.minConf, "min-confidence", 0, "UDP sequence-format detection confidence (0..1) below which a stream is only counted (0 = 0.5)")
 	f.StringArrayVar(&o.stats, "stats", nil, "kernel counter snapshot taken around the capture (smcdump stats -o file, saved smcr stats / netstat -s / nstat text, or a directory of raw /proc and netlink files); give it twice: --stats BEFORE --stats AFTER")
+	f.StringArrayVar(&o.points, "point", nil, "a capture point NAME=FILE[,FILE...], repeated in path order (e.g. --point client=c.pcapng --point router=r.pcapng --point server=s.pcapng): join the points and say where the SMC option was stripped or datagrams were lost; --fail-on stripped, lost-between")
+	f.IntVar(&o.maxPkts, "max-packets", 0, "with --point: TCP/UDP packets kept per point for matching (memory bound; 0 = 2000000)")
 	return cmd
 }
 
