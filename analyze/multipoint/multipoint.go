@@ -341,9 +341,6 @@ type hopData struct {
 	// per-point key sets and the look-up past the hop (set by join)
 	keysA, keysB map[uint64]struct{}
 	beyond       func(dir int, key uint64) (string, bool)
-	// direction per a-flow: +1 a→b, -1 b→a
-	dirA map[int32]int
-	dirB map[int32]int
 }
 
 func matchHop(a, b *pointData) *hopData {

@@ -43,7 +43,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -58,7 +57,7 @@ type mpBins struct{ smcdump, synsend, msend, udpdelay string }
 func mpBuild(t *testing.T) mpBins {
 	t.Helper()
 	dir := t.TempDir()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool := "go" // go test puts GOROOT/bin first in PATH
 	b := mpBins{filepath.Join(dir, "smcdump"), filepath.Join(dir, "synsend"), filepath.Join(dir, "msend"), filepath.Join(dir, "udpdelay")}
 	for _, p := range [][2]string{{b.smcdump, "."}, {b.synsend, "../../testdata/multipoint/synsend"}, {b.msend, "../../testdata/mcastlab/msend"}, {b.udpdelay, "../../testdata/multipoint/udpdelay"}} {
 		cmd := exec.Command(goTool, "build", "-o", p[0], p[1])
