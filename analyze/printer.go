@@ -21,7 +21,6 @@ import (
 // tcpdump's flags (capture.md section 5).
 type PrintOptions struct {
 	Verbose    int  // -v: IP header detail and checksums; every CLC field under the line
-	NoResolve  bool // -n (smcdump never resolves names; accepted for tcpdump parity)
 	LinkHeader bool // -e: print the link-level header
 	// Hex is the legacy -X switch: the same as HexASCII 1.
 	Hex bool

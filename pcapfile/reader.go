@@ -41,7 +41,6 @@ type FileReader struct {
 	lastTS    int64 // last pcap timestamp, unix seconds, for resync plausibility
 	cutLen    int   // caplen of the last pcap record cut short (incl < len)
 	frame     int
-	buf       []byte
 	pkt       Packet
 	ifaces    []Interface
 	secBase   int // index of the current section's first interface
@@ -237,17 +236,6 @@ func (fr *FileReader) peek(n int) ([]byte, error) {
 		fr.r = bufio.NewReaderSize(io.MultiReader(carry, fr.src), n+64<<10)
 	}
 	return fr.r.Peek(n)
-}
-
-// readFull reads n bytes into fr.buf (reused) and advances the offset.
-func (fr *FileReader) readFull(n int) ([]byte, error) {
-	if cap(fr.buf) < n {
-		fr.buf = make([]byte, n, max(n, 64<<10))
-	}
-	b := fr.buf[:n]
-	m, err := io.ReadFull(fr.r, b)
-	fr.off += int64(m)
-	return b, err
 }
 
 func (fr *FileReader) discard(n int) {

@@ -398,7 +398,7 @@ func TestPcapngImplausibleTimestamp(t *testing.T) {
 	f = append(f, shb()...)
 	f = append(f, idb(1, 0, "eth0")...)
 	f = append(f, epb(0, 1_700_000_000_000_000, frame60)...)
-	f = append(f, idb(1, 0x80|0, "bad")...) // 1 tick = 1 s: µs data becomes year 50 million
+	f = append(f, idb(1, 0x80 /* base 2, exponent 0 */, "bad")...) // 1 tick = 1 s: µs data becomes year 50 million
 	f = append(f, epb(1, 1_700_000_000_000_000, frame60)...)
 	pkts, fr := readAll(t, f)
 	if len(pkts) != 2 || pkts[1].Info.Timestamp != pkts[0].Info.Timestamp || len(fr.Problems()) != 1 {

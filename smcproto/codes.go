@@ -259,6 +259,35 @@ func Codes() []CodeInfo {
 	return out
 }
 
+// toolsCodes maps the smc-tools names (CodeInfo.ToolsName) to codes.
+var toolsCodes = func() map[string]Code {
+	m := map[string]Code{}
+	for _, e := range codeTable {
+		if e.ToolsName != "" {
+			m[e.ToolsName] = e.Code
+		}
+	}
+	return m
+}()
+
+// ToolsNameCode returns the code of a fallback reason name as smc-tools
+// prints it in `smcr stats -d` / `smcd stats -d` (e.g. "PEER_NO_SMC"), and
+// false for any other name. The names are the CodeInfo.ToolsName entries:
+// this table is the only list of them in smcdump.
+func ToolsNameCode(name string) (Code, bool) {
+	c, ok := toolsCodes[name]
+	return c, ok
+}
+
+// ToolsNames returns every smc-tools fallback reason name with its code.
+func ToolsNames() map[string]Code {
+	m := make(map[string]Code, len(toolsCodes))
+	for n, c := range toolsCodes {
+		m[n] = c
+	}
+	return m
+}
+
 // ParseCode parses a code given as hex ("0x03010000", "03010000", up to 8
 // hex digits), as kernel name ("SMC_CLC_DECL_PEERNOSMC"), short name
 // ("PEERNOSMC") or smc-tools name ("PEER_NO_SMC"), case-insensitively. Names

@@ -240,13 +240,6 @@ type streamInfo struct {
 	discarded bool   // a discarded-* verdict names this stream
 }
 
-// discard is one cause of datagrams the kernel discarded before any socket
-// queue: a counter and the streams it is attributed to.
-type discard struct {
-	kind, counter string
-	value         uint64
-}
-
 // UDP returns one verdict per stream with loss (or one "no-loss" verdict),
 // following multicast-udp.md section 5, from the counter deltas between
 // before and after (receiver snapshots) and the capture's findings.

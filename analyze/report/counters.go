@@ -8,6 +8,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/internal/textio"
 )
 
 // Counters is the correlation section of the report.
@@ -29,36 +30,36 @@ type SnapshotInfo struct {
 
 // WriteText renders the correlation section.
 func (c *Counters) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
-	ew.printf("Kernel counters (snapshots from %s)\n", c.Source)
+	ew := textio.New(w)
+	ew.Printf("Kernel counters (snapshots from %s)\n", c.Source)
 	if c.Before != nil {
-		ew.printf("  before: %s UTC %s\n", c.Before.Time, hostNS(c.Before))
+		ew.Printf("  before: %s UTC %s\n", c.Before.Time, hostNS(c.Before))
 	}
 	if c.After != nil {
-		ew.printf("  after:  %s UTC %s\n", c.After.Time, hostNS(c.After))
+		ew.Printf("  after:  %s UTC %s\n", c.After.Time, hostNS(c.After))
 	}
 	for _, v := range c.Verdicts {
 		subj := ""
 		if v.Subject != "" {
 			subj = " [" + v.Subject + "]"
 		}
-		ew.printf("  %s%s (confidence %s): %s\n", v.Kind, subj, v.Confidence, v.Text)
+		ew.Printf("  %s%s (confidence %s): %s\n", v.Kind, subj, v.Confidence, v.Text)
 		if len(v.Numbers) > 0 {
 			var nums []string
 			for _, n := range v.Numbers {
 				nums = append(nums, fmt.Sprintf("%s=%d", n.Name, n.Value))
 			}
-			ew.printf("      numbers: %s\n", strings.Join(nums, ", "))
+			ew.Printf("      numbers: %s\n", strings.Join(nums, ", "))
 		}
 	}
 	if len(c.Verdicts) == 0 && len(c.Notes) == 0 {
-		ew.printf("  nothing to correlate: the capture shows no SMC attempt and no UDP stream\n")
+		ew.Printf("  nothing to correlate: the capture shows no SMC attempt and no UDP stream\n")
 	}
 	for _, n := range c.Notes {
-		ew.printf("  note: %s\n", n)
+		ew.Printf("  note: %s\n", n)
 	}
-	ew.printf("\n")
-	return ew.err
+	ew.Printf("\n")
+	return ew.Err
 }
 
 func hostNS(s *SnapshotInfo) string {

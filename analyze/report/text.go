@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/smcflow"
+	"github.com/smcdump/smcdump/internal/textio"
 	"github.com/smcdump/smcdump/pcapfile"
 )
 
@@ -33,40 +34,40 @@ type TextOptions struct {
 // output.
 func (r *Report) WriteJSON(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, reportBufSize)
-	ew := &errWriter{w: bw}
+	ew := textio.New(bw)
 	part := func(name string, v any, last bool) {
 		b, err := json.MarshalIndent(v, "  ", "  ")
-		if err != nil && ew.err == nil {
-			ew.err = err
+		if err != nil && ew.Err == nil {
+			ew.Err = err
 		}
-		ew.printf("  %q: %s", name, b)
+		ew.Printf("  %q: %s", name, b)
 		if !last {
-			ew.printf(",")
+			ew.Printf(",")
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
-	ew.printf("{\n")
+	ew.Printf("{\n")
 	part("schema", r.Schema, false)
 	part("files", r.Files, false)
 	part("summary", r.Summary, false)
 	part("fallbacks", r.Fallbacks, false)
 	part("services", r.Services, false)
 	part("peer_pairs", r.PeerPairs, false)
-	ew.printf("  \"connections\": [")
+	ew.Printf("  \"connections\": [")
 	for i, c := range r.Connections {
 		b, err := json.MarshalIndent(c, "    ", "  ")
-		if err != nil && ew.err == nil {
-			ew.err = err
+		if err != nil && ew.Err == nil {
+			ew.Err = err
 		}
 		if i > 0 {
-			ew.printf(",")
+			ew.Printf(",")
 		}
-		ew.printf("\n    %s", b)
+		ew.Printf("\n    %s", b)
 	}
 	if len(r.Connections) > 0 {
-		ew.printf("\n  ")
+		ew.Printf("\n  ")
 	}
-	ew.printf("],\n")
+	ew.Printf("],\n")
 	last := r.Multicast == nil && r.Counters == nil
 	part("roce", r.RoCE, last)
 	if r.Multicast != nil {
@@ -75,9 +76,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	if r.Counters != nil {
 		part("counters", r.Counters, true)
 	}
-	ew.printf("}\n")
-	if ew.err != nil {
-		return ew.err
+	ew.Printf("}\n")
+	if ew.Err != nil {
+		return ew.Err
 	}
 	return bw.Flush()
 }
@@ -85,7 +86,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // WriteText writes the human-readable report.
 func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	bw := bufio.NewWriterSize(w, reportBufSize)
-	ew := &errWriter{w: bw}
+	ew := textio.New(bw)
 	r.writeHeader(ew)
 	r.writeSummary(ew)
 	r.writeFallbacks(ew)
@@ -96,55 +97,39 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 		r.writeEvidence(ew)
 	}
 	if r.Summary.UDPIncomplete > 0 {
-		ew.printf("%d fragmented UDP datagrams could not be reassembled (a fragment missing from the capture, or fragments a receiver discards: overlapping, inconsistent, past 64 KiB, or an IP ID reused): they never reached a socket and are not counted as received\n\n", r.Summary.UDPIncomplete)
+		ew.Printf("%d fragmented UDP datagrams could not be reassembled (a fragment missing from the capture, or fragments a receiver discards: overlapping, inconsistent, past 64 KiB, or an IP ID reused): they never reached a socket and are not counted as received\n\n", r.Summary.UDPIncomplete)
 	}
-	if r.Multicast != nil && len(r.Multicast.Streams) > 0 && ew.err == nil {
-		ew.err = r.Multicast.WriteText(ew)
-		ew.printf("\n")
+	if r.Multicast != nil && len(r.Multicast.Streams) > 0 && ew.Err == nil {
+		ew.Err = r.Multicast.WriteText(ew)
+		ew.Printf("\n")
 	}
-	if r.Counters != nil && ew.err == nil {
-		ew.err = r.Counters.WriteText(ew)
+	if r.Counters != nil && ew.Err == nil {
+		ew.Err = r.Counters.WriteText(ew)
 	}
-	if ew.err != nil {
-		return ew.err
+	if ew.Err != nil {
+		return ew.Err
 	}
 	return bw.Flush()
 }
 
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
-
-func (r *Report) writeHeader(w *errWriter) {
+func (r *Report) writeHeader(w *textio.Writer) {
 	for _, f := range r.Files {
 		if f.Error != "" {
-			w.printf("error: %s\n", f.Error)
+			w.Printf("error: %s\n", f.Error)
 			continue
 		}
-		w.printf("%s: %s, %d packets", f.Path, f.Format, f.Packets)
+		w.Printf("%s: %s, %d packets", f.Path, f.Format, f.Packets)
 		switch {
 		case f.First == nil:
 		case f.Last.Before(*f.First):
 			// Never a negative duration: say what is wrong.
-			w.printf(", first %s, last %s UTC (the last packet's time is before the first's)", fmtTime(*f.First), fmtTime(*f.Last))
+			w.Printf(", first %s, last %s UTC (the last packet's time is before the first's)", fmtTime(*f.First), fmtTime(*f.Last))
 		default:
-			w.printf(", %s – %s UTC (%.3f s)", fmtTime(*f.First), fmtTime(*f.Last)[11:], f.Last.Sub(*f.First).Seconds())
+			w.Printf(", %s – %s UTC (%.3f s)", fmtTime(*f.First), fmtTime(*f.Last)[11:], f.Last.Sub(*f.First).Seconds())
 		}
-		w.printf("\n")
+		w.Printf("\n")
 		if f.DamagedRegions > 0 {
-			w.printf("  damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
+			w.Printf("  damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
 		}
 		var ifs []string
 		for _, i := range f.Interfaces {
@@ -161,25 +146,25 @@ func (r *Report) writeHeader(w *errWriter) {
 			ifs = append(ifs, s)
 		}
 		if len(ifs) > 0 {
-			w.printf("  interfaces: %s\n", strings.Join(ifs, "; "))
+			w.Printf("  interfaces: %s\n", strings.Join(ifs, "; "))
 		}
 		if f.Filtered > 0 {
-			w.printf("  %d packets did not match the filter\n", f.Filtered)
+			w.Printf("  %d packets did not match the filter\n", f.Filtered)
 		}
 		if f.Truncated > 0 {
-			w.printf("  %d packets were cut by the snaplen\n", f.Truncated)
+			w.Printf("  %d packets were cut by the snaplen\n", f.Truncated)
 		}
 		for _, st := range f.CaptureStats {
-			w.printf("  capture statistics (interface %d, %s):%s\n", st.Interface, fmtTime(st.Time), isbText(st))
+			w.Printf("  capture statistics (interface %d, %s):%s\n", st.Interface, fmtTime(st.Time), isbText(st))
 		}
 		for _, p := range f.Problems {
-			w.printf("  file problem at offset %d: %s\n", p.Offset, p.Msg)
+			w.Printf("  file problem at offset %d: %s\n", p.Offset, p.Msg)
 		}
 		if f.ProblemCount > len(f.Problems) {
-			w.printf("  ... %d more file problems\n", f.ProblemCount-len(f.Problems))
+			w.Printf("  ... %d more file problems\n", f.ProblemCount-len(f.Problems))
 		}
 	}
-	w.printf("\n")
+	w.Printf("\n")
 }
 
 func isbText(st pcapfile.InterfaceStats) string {
@@ -200,19 +185,19 @@ func isbText(st pcapfile.InterfaceStats) string {
 	return s
 }
 
-func (r *Report) writeSummary(w *errWriter) {
+func (r *Report) writeSummary(w *textio.Writer) {
 	s := r.Summary
 	if s.TCPConnections == 0 && r.RoCE.Frames == 0 {
-		w.printf("SMC summary: no TCP connections in the capture\n\n")
+		w.Printf("SMC summary: no TCP connections in the capture\n\n")
 		return
 	}
-	w.printf("SMC summary: %d of %d TCP connections attempted SMC", s.SMCAttempts, s.TCPConnections)
+	w.Printf("SMC summary: %d of %d TCP connections attempted SMC", s.SMCAttempts, s.TCPConnections)
 	if s.PlainTCP > 0 {
-		w.printf(" (%d plain TCP)", s.PlainTCP)
+		w.Printf(" (%d plain TCP)", s.PlainTCP)
 	}
-	w.printf("\n")
+	w.Printf("\n")
 	if s.NoHandshake > 0 {
-		w.printf("  %d more connections started before the capture and show no sign of SMC (not analyzed; --all lists them)\n", s.NoHandshake)
+		w.Printf("  %d more connections started before the capture and show no sign of SMC (not analyzed; --all lists them)\n", s.NoHandshake)
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, c := range s.ByOutcome {
@@ -228,16 +213,16 @@ func (r *Report) writeSummary(w *errWriter) {
 	}
 	tw.Flush()
 	if r.RoCE.Frames > 0 {
-		w.printf("  RoCE frames in the capture: %d (SMC-R link traffic is visible)\n", r.RoCE.Frames)
+		w.Printf("  RoCE frames in the capture: %d (SMC-R link traffic is visible)\n", r.RoCE.Frames)
 	}
-	w.printf("\n")
+	w.Printf("\n")
 }
 
-func (r *Report) writeFallbacks(w *errWriter) {
+func (r *Report) writeFallbacks(w *textio.Writer) {
 	if len(r.Fallbacks) == 0 {
 		return
 	}
-	w.printf("Fallbacks and handshake errors by cause\n")
+	w.Printf("Fallbacks and handshake errors by cause\n")
 	for _, g := range r.Fallbacks {
 		head := fmt.Sprintf("%s: %s", g.Outcome, g.Reason)
 		if g.Code != "" {
@@ -253,12 +238,12 @@ func (r *Report) writeFallbacks(w *errWriter) {
 				head += " by " + g.By
 			}
 		}
-		w.printf("  %4d × %s\n", g.Count, head)
+		w.Printf("  %4d × %s\n", g.Count, head)
 		if g.Meaning != "" {
-			w.printf("         meaning: %s\n", g.Meaning)
+			w.Printf("         meaning: %s\n", g.Meaning)
 		}
 		if g.Remedy != "" {
-			w.printf("         remedy:  %s\n", g.Remedy)
+			w.Printf("         remedy:  %s\n", g.Remedy)
 		}
 		ids := make([]string, 0, len(g.Connections))
 		for _, id := range g.Connections {
@@ -268,16 +253,16 @@ func (r *Report) writeFallbacks(w *errWriter) {
 		if g.Count > len(g.Connections) {
 			more = fmt.Sprintf(" (+%d more)", g.Count-len(g.Connections))
 		}
-		w.printf("         connections: %s%s\n", strings.Join(ids, " "), more)
+		w.Printf("         connections: %s%s\n", strings.Join(ids, " "), more)
 	}
-	w.printf("\n")
+	w.Printf("\n")
 }
 
-func (r *Report) writeRollups(w *errWriter, title, col string, rs []Rollup) {
+func (r *Report) writeRollups(w *textio.Writer, title, col string, rs []Rollup) {
 	if len(rs) == 0 {
 		return
 	}
-	w.printf("%s\n", title)
+	w.Printf("%s\n", title)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  %s\tTOTAL\tSMC\tFALLBACK\tERROR\tUNKNOWN\tDETAIL\n", col)
 	for _, ru := range rs {
@@ -299,7 +284,7 @@ func (r *Report) writeRollups(w *errWriter, title, col string, rs []Rollup) {
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\n", ru.Key, ru.Total, get(smcflow.OutcomeSMC), get(smcflow.OutcomeFallback), get(smcflow.OutcomeHandshakeError), get(smcflow.OutcomeUnknown), strings.Join(det, ", "))
 	}
 	tw.Flush()
-	w.printf("\n")
+	w.Printf("\n")
 }
 
 // connDetail is the short "what" column of the connection table.
@@ -326,17 +311,17 @@ func connDetail(c *smcflow.Conn) string {
 	return c.Reason
 }
 
-func (r *Report) writeConnections(w *errWriter, o TextOptions) {
+func (r *Report) writeConnections(w *textio.Writer, o TextOptions) {
 	if len(r.Connections) == 0 {
 		if r.Summary.TCPConnections > 0 {
-			w.printf("No connections with SMC involvement.\n\n")
+			w.Printf("No connections with SMC involvement.\n\n")
 		}
 		return
 	}
 	if r.Summary.NotListed > 0 {
-		w.printf("Connections (the first %d; %d more are counted above but not listed: raise --keep)\n", len(r.Connections), r.Summary.NotListed)
+		w.Printf("Connections (the first %d; %d more are counted above but not listed: raise --keep)\n", len(r.Connections), r.Summary.NotListed)
 	} else {
-		w.printf("Connections\n")
+		w.Printf("Connections\n")
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  #\tCLIENT\tSERVER\tOUTCOME\tDETAIL\tHANDSHAKE\tSTART (UTC)\n")
@@ -350,31 +335,31 @@ func (r *Report) writeConnections(w *errWriter, o TextOptions) {
 		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Client, c.Server, c.Outcome, connDetail(c), hs, fmtTime(c.Times.First))
 	}
 	tw.Flush()
-	w.printf("\n")
+	w.Printf("\n")
 }
 
-func (r *Report) writeEvidence(w *errWriter) {
+func (r *Report) writeEvidence(w *textio.Writer) {
 	if len(r.Connections) == 0 {
 		return
 	}
-	w.printf("Evidence\n")
+	w.Printf("Evidence\n")
 	for _, c := range r.Connections {
-		w.printf("#%d %s → %s: %s\n", c.ID, c.Client, c.Server, c.Summary)
+		w.Printf("#%d %s → %s: %s\n", c.ID, c.Client, c.Server, c.Summary)
 		for _, e := range c.Evidence {
 			file := ""
 			if e.File != "" {
 				file = e.File + " "
 			}
-			w.printf("    %sframe %-6d %s  %s  %s\n", file, e.Frame, fmtTime(e.Time), e.Dir, e.What)
+			w.Printf("    %sframe %-6d %s  %s  %s\n", file, e.Frame, fmtTime(e.Time), e.Dir, e.What)
 		}
 		if c.Decline != nil && c.Decline.Remedy != "" {
-			w.printf("    remedy: %s\n", c.Decline.Remedy)
+			w.Printf("    remedy: %s\n", c.Decline.Remedy)
 		}
 		if c.ClientInfo != nil {
-			w.printf("    client: %s\n", endpointText(c.ClientInfo))
+			w.Printf("    client: %s\n", endpointText(c.ClientInfo))
 		}
 		if c.ServerInfo != nil {
-			w.printf("    server: %s\n", endpointText(c.ServerInfo))
+			w.Printf("    server: %s\n", endpointText(c.ServerInfo))
 		}
 		if c.SMC != nil && (c.SMC.EID != "" || c.SMC.Release != nil) {
 			s := "    negotiated:"
@@ -390,7 +375,7 @@ func (r *Report) writeEvidence(w *errWriter) {
 			if c.SMC.MaxConns > 0 {
 				s += fmt.Sprintf(" max_conns %d max_links %d", c.SMC.MaxConns, c.SMC.MaxLinks)
 			}
-			w.printf("%s\n", s)
+			w.Printf("%s\n", s)
 		}
 		if l := c.Link; l != nil {
 			s := fmt.Sprintf("    link: %s, client qpn %s, server qpn %s", l.State, l.ClientQPN, l.ServerQPN)
@@ -406,13 +391,13 @@ func (r *Report) writeEvidence(w *errWriter) {
 			if l.RDMAWrites > 0 {
 				s += fmt.Sprintf(", RDMA writes×%d (%d bytes)", l.RDMAWrites, l.RDMABytes)
 			}
-			w.printf("%s\n", s)
+			w.Printf("%s\n", s)
 		}
 		for _, n := range c.Notes {
-			w.printf("    note: %s\n", n)
+			w.Printf("    note: %s\n", n)
 		}
 	}
-	w.printf("\n")
+	w.Printf("\n")
 }
 
 func endpointText(e *smcflow.Endpoint) string {

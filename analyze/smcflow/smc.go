@@ -106,7 +106,6 @@ func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
 type Tracker struct {
 	conns    map[connKey]*tcpConn
 	done     []*Conn
-	nextID   int
 	lastTime time.Time
 	roce     *roceTracker
 	// OnCLC, when set, is called for every CLC message as it is completed

@@ -15,6 +15,8 @@ import (
 	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture/bpffilter"
+	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 func init() { registerCommand(newAnalyzeCmd) }
@@ -42,8 +44,11 @@ type analyzeOptions struct {
 	noUDP    bool
 	stats    []string
 	plot     string
+	html     string
 	minConf  float64
 	keep     int
+	points   []string
+	maxPkts  int
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -57,14 +62,28 @@ CLC Decline (who, code, meaning, remedy), late Decline after Confirm, CLC
 timeout or abort, or "cannot tell" when the capture does not show it.
 Several files are read in order as one capture (rotated files).
 
+With --point NAME=FILE[,FILE...] given for each capture point in path order
+(client, router, server; sender, switch, receiver), the captures are joined:
+where the SMC option was stripped or added, where datagrams were lost,
+duplicated or reordered, clock offsets and per-hop delays.
+
 Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 4 an input was damaged (damaged regions skipped and reported, the rest analyzed).`,
 		Example: `  smcdump analyze trace.pcapng
+  smcdump analyze --point client=c.pcapng --point router=r.pcapng --point server=s.pcapng
   smcdump analyze --json trace.pcapng > report.json
   smcdump analyze --fail-on fallback,timeout ci-trace.pcapng
   smcdump analyze trace.pcapng -- host 10.1.1.10 and tcp port 5000`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(o.points) > 0 {
+				return nil
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(o.points) > 0 {
+				return runMultipoint(cmd, o, args)
+			}
 			files := args
 			if d := cmd.ArgsLenAtDash(); d >= 0 {
 				files = args[:d]
@@ -103,8 +122,11 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.BoolVar(&o.noUDP, "no-udp", false, "skip the UDP stream (multicast gap) analysis")
 	f.IntVar(&o.keep, "keep", analyze.DefaultMaxConnections, "connections kept in detail (memory bound); counts and groups always cover all; -1 = no limit")
 	f.StringVar(&o.plot, "plot", "", "write a plot of sequence number against time per UDP stream, gaps marked, to this file: SVG (name ending in .svg or without extension) or PNG (.png); - writes the SVG to standard output and the report to standard error")
+	f.StringVar(&o.html, "html", "", "also write the report as one self-contained HTML page (handshake ladders, stream timelines, counters) to this file; - writes it to standard output and the report to standard error")
 	f.Float64Var(&o.minConf, "min-confidence", 0, "UDP sequence-format detection confidence (0..1) below which a stream is only counted (0 = 0.5)")
 	f.StringArrayVar(&o.stats, "stats", nil, "kernel counter snapshot taken around the capture (smcdump stats -o file, saved smcr stats / netstat -s / nstat text, or a directory of raw /proc and netlink files); give it twice: --stats BEFORE --stats AFTER")
+	f.StringArrayVar(&o.points, "point", nil, "a capture point NAME=FILE[,FILE...], repeated in path order (e.g. --point client=c.pcapng --point router=r.pcapng --point server=s.pcapng): join the points and say where the SMC option was stripped or datagrams were lost; --fail-on stripped, lost-between")
+	f.IntVar(&o.maxPkts, "max-packets", 0, "with --point: TCP/UDP packets kept per point for matching (memory bound; 0 = 2000000)")
 	return cmd
 }
 
@@ -116,6 +138,9 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	plotFmt, err := plotFormat(o.plot)
 	if err != nil {
 		return &exitError{codeUsage, err}
+	}
+	if o.plot == "-" && o.html == "-" {
+		return &exitError{codeUsage, errors.New("analyze: --plot - and --html - both want standard output")}
 	}
 	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep}
 	for _, p := range o.stats {
@@ -140,7 +165,15 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		cfg.Multicast.Pairs = append(cfg.Multicast.Pairs, pair)
 	}
 	cfg.Multicast.MinConfidence = o.minConf
-	cfg.Multicast.Plot = o.plot != ""
+	cfg.Multicast.Plot = o.plot != "" || o.html != ""
+	var embedded []*kstat.Snapshot // for --html: the smc-tools tables
+	if o.html != "" && len(cfg.Snapshots) == 0 {
+		cfg.Custom = func(_ int, cb pcapfile.CustomBlock) {
+			if s, ok, err := analyze.EmbeddedSnapshot(cb); ok && err == nil {
+				embedded = append(embedded, s)
+			}
+		}
+	}
 	if o.filter != "" {
 		flt, err := bpffilter.NewExpr(o.filter, bpffilter.Offline)
 		if err != nil {
@@ -162,8 +195,8 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		}
 	}
 	out := cmd.OutOrStdout()
-	if o.plot == "-" {
-		out = cmd.ErrOrStderr() // standard output carries the plot
+	if o.plot == "-" || o.html == "-" {
+		out = cmd.ErrOrStderr() // standard output carries the plot or page
 	}
 	if o.json {
 		if err := rep.WriteJSON(out); err != nil {
@@ -177,6 +210,15 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	}
 	if o.plot != "" {
 		if err := writePlot(o.plot, plotFmt, rep, cmd.OutOrStdout()); err != nil {
+			return &exitError{codeError, err}
+		}
+	}
+	if o.html != "" {
+		snaps := cfg.Snapshots
+		if len(snaps) == 0 {
+			snaps = embedded
+		}
+		if err := writeHTML(o.html, rep, snaps, cmd.OutOrStdout()); err != nil {
 			return &exitError{codeError, err}
 		}
 	}

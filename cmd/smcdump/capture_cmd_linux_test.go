@@ -55,7 +55,7 @@ func smcdumpBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "smcdump")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		goTool := "go" // go test puts GOROOT/bin first in PATH
 		cmd := exec.Command(goTool, "build", "-o", binPath, ".")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -7,7 +7,7 @@ import (
 	"golang.org/x/net/bpf"
 
 	"github.com/smcdump/smcdump/capture/bpffilter"
-	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/kstat/collect"
 	"github.com/smcdump/smcdump/pcapfile"
 )
 
@@ -54,7 +54,7 @@ func formatFilter(prog []bpf.Instruction, level int) (string, error) {
 // stored in the pcapng file (capture/PCAPNG.md) by the capture session.
 // Tests may replace it.
 var kstatCollect = func(ctx context.Context) ([]byte, error) {
-	s, err := kstat.Collect(ctx, kstat.Options{})
+	s, err := collect.Collect(ctx, collect.Options{})
 	if err != nil {
 		return nil, err
 	}

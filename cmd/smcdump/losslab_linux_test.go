@@ -46,7 +46,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,7 +70,7 @@ type llBins struct{ smcdump, msend, mrecv string }
 func llBuild(t *testing.T) llBins {
 	t.Helper()
 	dir := t.TempDir()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool := "go" // go test puts GOROOT/bin first in PATH
 	b := llBins{filepath.Join(dir, "smcdump"), filepath.Join(dir, "msend"), filepath.Join(dir, "mrecv")}
 	for _, p := range [][2]string{{b.smcdump, "."}, {b.msend, "../../testdata/mcastlab/msend"}, {b.mrecv, "../../testdata/mcastlab/mrecv"}} {
 		cmd := exec.Command(goTool, "build", "-o", p[0], p[1])

@@ -87,7 +87,6 @@ func (r *readFlags) timePrecision() (string, error) {
 func (r *readFlags) printOptions() (analyze.PrintOptions, error) {
 	po := r.print
 	po.Verbose = r.verbose
-	po.NoResolve = true
 	po.HexASCII = r.hexASCII
 	po.HexOnly = r.hexOnly
 	po.ASCII = r.ascii

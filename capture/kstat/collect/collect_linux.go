@@ -1,6 +1,6 @@
 //go:build linux
 
-package kstat
+package collect
 
 import (
 	"context"
@@ -8,20 +8,22 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
+	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/capture/kstat/procnet"
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
 	"golang.org/x/sys/unix"
 )
 
-func collect(ctx context.Context, opts Options) (*Snapshot, error) {
+func collect(ctx context.Context, opts Options) (*kstat.Snapshot, error) {
 	type result struct {
-		s   *Snapshot
+		s   *kstat.Snapshot
 		err error
 	}
 	ch := make(chan result, 1)
@@ -113,29 +115,29 @@ func (d dirProcFS) ReadFile(name string) ([]byte, error) {
 
 // readProc reads every file of procnet.Files from fsys into s.Raw, and
 // records the files it could not read in s.SourceErrors.
-func (s *Snapshot) readProc(fsys fs.FS) {
+func readProc(s *kstat.Snapshot, fsys fs.FS) {
 	for _, name := range procnet.Files {
 		b, err := fs.ReadFile(fsys, name)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			if !procnet.Optional[name] {
-				s.AddSourceError("/proc/"+name, StageRead, "missing (file does not exist)")
+				s.AddSourceError("/proc/"+name, kstat.StageRead, "missing (file does not exist)")
 			}
 			continue
 		case err != nil:
-			s.AddSourceError("/proc/"+name, StageRead, err.Error())
+			s.AddSourceError("/proc/"+name, kstat.StageRead, err.Error())
 			continue
 		}
-		s.Raw = append(s.Raw, RawSource{Kind: KindProc, Name: name, Text: string(b)})
+		s.Raw = append(s.Raw, kstat.RawSource{Kind: kstat.KindProc, Name: name, Text: string(b)})
 	}
 }
 
-func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
-	s := &Snapshot{
-		Schema:    Schema,
+func collectHere(ctx context.Context, opts Options) (*kstat.Snapshot, error) {
+	s := &kstat.Snapshot{
+		Schema:    kstat.Schema,
 		TakenAt:   time.Now().UTC(),
 		NetNS:     opts.NetNS,
-		ByteOrder: orderName(binary.NativeEndian),
+		ByteOrder: kstat.OrderName(binary.NativeEndian),
 		Source:    "live",
 	}
 	s.Hostname, _ = os.Hostname()
@@ -151,53 +153,67 @@ func collectHere(ctx context.Context, opts Options) (*Snapshot, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s.collectSMC()
+		collectSMC(s)
 		if s.SMC.Available {
-			s.collectPNET()
+			collectPNET(s)
 		}
 	}
 	var fsys fs.FS = threadProcFS{}
 	if opts.ProcRoot != "" {
 		fsys = dirProcFS(opts.ProcRoot)
 	}
-	s.readProc(fsys)
+	readProc(s, fsys)
 	if err := s.Decode(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Snapshot) collectSMC() {
-	c, err := smcnl.Dial()
+func collectSMC(s *kstat.Snapshot) {
+	c, err := Dial()
 	if err != nil {
-		s.AddSourceError("SMC_GEN_NETLINK", StageRead, "generic netlink unavailable: "+err.Error())
+		s.AddSourceError("SMC_GEN_NETLINK", kstat.StageRead, "generic netlink unavailable: "+err.Error())
 		s.SMC.Note = "generic netlink unavailable: " + err.Error()
 		return
 	}
-	res, err := smcnl.Query(c)
+	res, err := Query(c)
 	c.Close()
 	if err != nil {
-		s.AddSourceError("SMC_GEN_NETLINK", StageRead, "query failed: "+err.Error())
+		s.AddSourceError("SMC_GEN_NETLINK", kstat.StageRead, "query failed: "+err.Error())
 		s.SMC.Note = "SMC_GEN_NETLINK query failed: " + err.Error()
 		return
 	}
 	s.SMC.Available, s.SMC.Note = res.Available, res.Note
 	for _, r := range res.Replies {
-		s.Raw = append(s.Raw, RawSource{Kind: KindGenl, Name: smcnl.CommandName(r.Command), Errno: r.Errno, Bytes: r.Raw})
+		s.Raw = append(s.Raw, kstat.RawSource{Kind: kstat.KindGenl, Name: smcnl.CommandName(r.Command), Errno: r.Errno, Bytes: r.Raw})
 	}
-	d, err := smcnl.DialDiag()
+	d, err := DialDiag()
 	if err != nil {
-		s.AddSourceError("smc_diag", StageRead, "sock_diag unavailable: "+err.Error())
+		s.AddSourceError("smc_diag", kstat.StageRead, "sock_diag unavailable: "+err.Error())
 		return
 	}
-	raw, errno, err := smcnl.QueryDiag(d)
+	raw, errno, err := QueryDiag(d)
 	d.Close()
 	if err != nil {
-		s.AddSourceError("smc_diag", StageRead, "query failed: "+err.Error())
+		s.AddSourceError("smc_diag", kstat.StageRead, "query failed: "+err.Error())
 		return
 	}
 	if errno == int32(unix.ENOENT) && !s.SMC.Available {
 		return // no smc_diag without the module: nothing to keep
 	}
-	s.Raw = append(s.Raw, RawSource{Kind: KindSockDiag, Name: "smc_diag", Errno: errno, Bytes: raw})
+	s.Raw = append(s.Raw, kstat.RawSource{Kind: kstat.KindSockDiag, Name: "smc_diag", Errno: errno, Bytes: raw})
+}
+
+// interfaceNames maps the interface indexes of the current network
+// namespace to names (smc-tools' if_indextoname), for the Net-Dev columns.
+func interfaceNames() map[uint32]string {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil
+	}
+	m := make(map[uint32]string, len(ifs))
+	for _, i := range ifs {
+		m[uint32(i.Index)] = i.Name
+	}
+	return m
 }

@@ -1,6 +1,16 @@
-package kstat
+// Package collect takes kernel counter snapshots live: it queries the SMC
+// generic netlink families and smc_diag over netlink sockets and reads the
+// /proc files of procnet.Files, inside a chosen network namespace, and
+// returns a kstat.Snapshot that keeps every raw byte. Decoding, rendering and
+// diffing snapshots live in package kstat, which links no netlink code: an
+// analysis of files never imports this package.
+package collect
 
-import "context"
+import (
+	"context"
+
+	"github.com/smcdump/smcdump/capture/kstat"
+)
 
 // Options configures Collect.
 type Options struct {
@@ -25,6 +35,6 @@ type Options struct {
 // query, is recorded in Snapshot.SourceErrors and the others are still
 // collected. Snapshot.Failed reports that no source could be used. The
 // error is for the namespace switch and cancellation only.
-func Collect(ctx context.Context, opts Options) (*Snapshot, error) {
+func Collect(ctx context.Context, opts Options) (*kstat.Snapshot, error) {
 	return collect(ctx, opts)
 }

@@ -1,4 +1,4 @@
-package kstat
+package collect
 
 import (
 	"context"

@@ -1,6 +1,6 @@
 //go:build linux
 
-package kstat
+package collect
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"runtime"
 	"testing"
+
+	"github.com/smcdump/smcdump/capture/kstat"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -18,10 +20,9 @@ import (
 // that has a tiny SO_RCVBUF and never reads, and a sender; both sockets live
 // inside the namespace and traffic goes over its loopback only.
 type udpDropLab struct {
-	ns         string
-	rx, tx     int
-	port       int
-	rxInodeSet bool
+	ns     string
+	rx, tx int
+	port   int
 }
 
 func newUDPDropLab(t *testing.T) *udpDropLab {
@@ -131,7 +132,7 @@ func TestIntegrationCollectNetNSRcvbufErrors(t *testing.T) {
 	if dropped == 0 {
 		t.Fatalf("no datagram was dropped (queued %d of %d): SO_RCVBUF not small enough", queued, n)
 	}
-	d := Diff(before, after)
+	d := kstat.Diff(before, after)
 	for _, name := range []string{"snmp.Udp.RcvbufErrors", "snmp.Udp.InErrors"} {
 		if got, _ := d.Get(name); got != dropped {
 			t.Errorf("%s delta = %d, want %d (sent %d, still queued %d)", name, got, dropped, n, queued)

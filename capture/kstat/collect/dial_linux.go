@@ -1,6 +1,6 @@
 //go:build linux
 
-package smcnl
+package collect
 
 import (
 	"github.com/mdlayher/genetlink"

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package smcnl
+package collect
 
 import (
 	"fmt"
@@ -12,10 +12,10 @@ import (
 
 // Dial is not implemented outside Linux.
 func Dial() (*genetlink.Conn, error) {
-	return nil, fmt.Errorf("smcnl: not implemented on %s", runtime.GOOS)
+	return nil, fmt.Errorf("collect: netlink is not implemented on %s", runtime.GOOS)
 }
 
 // DialDiag is not implemented outside Linux.
 func DialDiag() (*netlink.Conn, error) {
-	return nil, fmt.Errorf("smcnl: not implemented on %s", runtime.GOOS)
+	return nil, fmt.Errorf("collect: netlink is not implemented on %s", runtime.GOOS)
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package kstat
+package collect
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/smcdump/smcdump/capture/kstat"
 )
 
 // fakeProc copies a /proc fixture tree into a temporary directory and
@@ -17,7 +19,7 @@ import (
 func fakeProc(t *testing.T, fixture string, edits map[string][]byte) string {
 	t.Helper()
 	root := t.TempDir()
-	src := filepath.Join(testdata, "proc", fixture)
+	src := filepath.Join("../../../testdata/kstat", "proc", fixture)
 	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -91,13 +93,13 @@ func TestCollectSourcesIndependent(t *testing.T) {
 		t.Errorf("failed sources left data: netstat %v snmp %v dev %v", s.Proc.Netstat != nil, s.Proc.SNMP != nil, s.Proc.Dev != nil)
 	}
 	// The malformed file's bytes are kept, bounded.
-	var raw *RawSource
+	var raw *kstat.RawSource
 	for i := range s.Raw {
 		if s.Raw[i].Name == "net/netstat" {
 			raw = &s.Raw[i]
 		}
 	}
-	if raw == nil || raw.Error == "" || len(raw.Text) != MaxFailedRaw || raw.CutFrom != len(hdr)+len(val) || !strings.HasPrefix(raw.Text, "TcpExt: SyncookiesSent") {
+	if raw == nil || raw.Error == "" || len(raw.Text) != kstat.MaxFailedRaw || raw.CutFrom != len(hdr)+len(val) || !strings.HasPrefix(raw.Text, "TcpExt: SyncookiesSent") {
 		t.Fatalf("raw netstat not kept as expected: %v", raw != nil)
 	}
 	// Text: each failed source named, the Udp section says why it is absent.
@@ -127,7 +129,7 @@ func TestCollectSourcesIndependent(t *testing.T) {
 	if !bytes.Contains(b, []byte(`"source_errors":[`)) || !bytes.Contains(b, []byte(`"cut_from":`)) {
 		t.Errorf("JSON lacks source_errors or cut_from")
 	}
-	back, err := ReadSnapshot(bytes.NewReader(b))
+	back, err := kstat.ReadSnapshot(bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
