@@ -29,12 +29,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smcdump/smcdump/internal/textio"
-
 	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/internal/textio"
 )
 
 // Limits (the size bound in the package comment).
