@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/internal/fuzzseed"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // TestEveryInputTerminates replays every capture file in the module's
@@ -120,15 +122,15 @@ func within(t *testing.T, name string, size int, fn func()) {
 // runEverything analyzes and prints one capture file's bytes the way the
 // analyze and read -r commands do.
 func runEverything(name string, b []byte) {
-	fr, err := NewFileReader(bytes.NewReader(b))
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(b))
 	if err == nil {
 		a := NewAnalyzer(Config{All: true})
 		_ = a.AnalyzeReader(context.Background(), name, fr)
 		rep := a.Finish()
-		_ = rep.WriteText(io.Discard, TextOptions{Evidence: true})
+		_ = rep.WriteText(io.Discard, report.TextOptions{Evidence: true})
 		_ = rep.WriteJSON(io.Discard)
 	}
-	fr, err = NewFileReader(bytes.NewReader(b))
+	fr, err = pcapfile.NewFileReader(bytes.NewReader(b))
 	if err != nil {
 		return
 	}

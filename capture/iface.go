@@ -148,18 +148,3 @@ func ResolveDevice(arg string) (string, error) {
 	}
 	return devs[n-1].Name, nil
 }
-
-// LinkTypeName returns tcpdump's "EN10MB (Ethernet)" text for a link type.
-func LinkTypeName(l LinkType) string {
-	switch l {
-	case LinkTypeEthernet:
-		return "EN10MB (Ethernet)"
-	case LinkTypeRaw:
-		return "RAW (Raw IP)"
-	case LinkTypeLinuxSLL:
-		return "LINUX_SLL (Linux cooked v1)"
-	case LinkTypeLinuxSLL2:
-		return "LINUX_SLL2 (Linux cooked v2)"
-	}
-	return fmt.Sprintf("%d", uint16(l))
-}

@@ -219,7 +219,7 @@ func TestDocScreenshot(t *testing.T) {
 		return
 	}
 	bin := chromium(t)
-	rep := report(t, goldens[0].files, nil)
+	rep := analyzeReport(t, goldens[0].files, nil)
 	var page bytes.Buffer
 	if err := htmlreport.WriteConnection(&page, rep, 1); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/htmlreport"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // FuzzHTMLReport runs the analyzer and the HTML page over frame sequences
@@ -28,7 +29,7 @@ func FuzzHTMLReport(f *testing.F) {
 			frames = append(frames, b[1:1+l])
 			b = b[1+l:]
 		}
-		fr, err := analyze.NewFileReader(bytes.NewReader(pcapOf(frames)))
+		fr, err := pcapfile.NewFileReader(bytes.NewReader(pcapOf(frames)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,7 @@
 // Package htmlreport writes the analyze report as one self-contained HTML
 // page (smcdump analyze --html): inline CSS and SVG only, no scripts, no
 // network access, no external fonts. It depends only on the exported report
-// model (analyze.Report and the types it references: mcast.Report,
+// model (report.Report and the types it references: mcast.Report,
 // correlate.Verdict) and on kernel counter snapshots (capture/kstat).
 //
 // Every number that also appears in the JSON report carries a
@@ -21,7 +21,6 @@ package htmlreport
 
 import (
 	"fmt"
-	"github.com/smcdump/smcdump/internal/textio"
 	"html"
 	"io"
 	"net/netip"
@@ -30,9 +29,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/internal/textio"
 )
 
 // Limits (the size bound in the package comment).
@@ -67,7 +68,7 @@ type Options struct {
 
 type page struct {
 	w   *textio.Writer
-	r   *analyze.Report
+	r   *report.Report
 	o   Options
 	idx map[int]int // connection ID -> index in r.Connections
 }
@@ -122,7 +123,7 @@ func jsonNum(v any) string {
 }
 
 // Write writes the page for r.
-func Write(w io.Writer, r *analyze.Report, o Options) error {
+func Write(w io.Writer, r *report.Report, o Options) error {
 	if o.MaxDetail <= 0 {
 		o.MaxDetail = DefaultMaxDetail
 	}
@@ -218,31 +219,31 @@ func (p *page) head() {
 
 // kinds of connections of interest, in page order.
 var kinds = []struct {
-	outcome analyze.Outcome
+	outcome smcflow.Outcome
 	title   string
 }{
-	{analyze.OutcomeFallback, "Fallbacks to TCP"},
-	{analyze.OutcomeHandshakeError, "Handshake errors"},
-	{analyze.OutcomeUnknown, "Cannot tell from this capture"},
-	{analyze.OutcomeSMC, "SMC established"},
-	{analyze.OutcomeNotSMC, "Plain TCP"},
+	{smcflow.OutcomeFallback, "Fallbacks to TCP"},
+	{smcflow.OutcomeHandshakeError, "Handshake errors"},
+	{smcflow.OutcomeUnknown, "Cannot tell from this capture"},
+	{smcflow.OutcomeSMC, "SMC established"},
+	{smcflow.OutcomeNotSMC, "Plain TCP"},
 }
 
-func badge(o analyze.Outcome) string {
+func badge(o smcflow.Outcome) string {
 	return fmt.Sprintf(`<span class="badge o-%s">%s</span>`, esc(string(o)), esc(string(o)))
 }
 
 // detailed reports whether connection i is drawn in detail: the first
 // MaxDetail of its outcome in the list (plain TCP only as a table row).
 func (p *page) detailed() map[int]bool {
-	seen := map[analyze.Outcome]int{}
+	seen := map[smcflow.Outcome]int{}
 	d := map[int]bool{}
 	for i, c := range p.r.Connections {
-		if c.Outcome == analyze.OutcomeNotSMC {
+		if c.Outcome == smcflow.OutcomeNotSMC {
 			continue
 		}
 		lim := p.o.MaxDetail
-		if c.Outcome == analyze.OutcomeSMC {
+		if c.Outcome == smcflow.OutcomeSMC {
 			lim = min(lim, maxSuccess)
 		}
 		if seen[c.Outcome] < lim {
@@ -267,7 +268,7 @@ func (p *page) summary() {
 	// connections by outcome
 	p.s(`<div class="card"><h3>Connections by outcome</h3><table><tr><th>outcome</th><th class="n">connections</th></tr>` + "\n")
 	for i, c := range r.Summary.ByOutcome {
-		p.f(`<tr><td><a href="#outcome-%s">%s</a></td>%s</tr>`+"\n", esc(c.Name), badge(analyze.Outcome(c.Name)), num(`td class="n"`, fmt.Sprintf("summary/by_outcome/%d/count", i), c.Count))
+		p.f(`<tr><td><a href="#outcome-%s">%s</a></td>%s</tr>`+"\n", esc(c.Name), badge(smcflow.Outcome(c.Name)), num(`td class="n"`, fmt.Sprintf("summary/by_outcome/%d/count", i), c.Count))
 	}
 	if len(r.Summary.ByOutcome) == 0 {
 		p.s(`<tr><td colspan="2" class="muted">no TCP connections</td></tr>`)
@@ -405,7 +406,7 @@ func (p *page) connections() {
 				shown++
 			}
 		}
-		if shown < len(list) && k.outcome != analyze.OutcomeNotSMC {
+		if shown < len(list) && k.outcome != smcflow.OutcomeNotSMC {
 			p.f(`<p class="note">%d more %s connections are counted in the summary and the rollups, not drawn (first %d drawn).</p>`+"\n", len(list)-shown, esc(string(k.outcome)), shown)
 		}
 	}
@@ -471,9 +472,9 @@ func relTime(d time.Duration) string {
 
 // missing names the step a timed-out handshake waited for.
 var missing = map[string]string{
-	analyze.ReasonNoAccept: "CLC Accept", analyze.ReasonNoConfirm: "CLC Confirm", analyze.ReasonNoProposal: "CLC Proposal",
-	analyze.ReasonNoSYNACK: "SYN-ACK", analyze.ReasonNoCLC: "CLC message", analyze.ReasonCaptureEnded: "next step",
-	analyze.ReasonLinkUnverified: "RoCE link confirmation",
+	smcflow.ReasonNoAccept: "CLC Accept", smcflow.ReasonNoConfirm: "CLC Confirm", smcflow.ReasonNoProposal: "CLC Proposal",
+	smcflow.ReasonNoSYNACK: "SYN-ACK", smcflow.ReasonNoCLC: "CLC message", smcflow.ReasonCaptureEnded: "next step",
+	smcflow.ReasonLinkUnverified: "RoCE link confirmation",
 }
 
 const gapThreshold = 500 * time.Millisecond
@@ -482,7 +483,7 @@ const gapThreshold = 500 * time.Millisecond
 // and server lifelines, one arrow per evidence step (frame, relative time),
 // the RoCE link confirmation when visible, long waits as gaps with their
 // length, and the wait that ended the capture or timed out.
-func (p *page) ladder(c *analyze.Conn, pre string) {
+func (p *page) ladder(c *smcflow.Conn, pre string) {
 	var steps []step
 	for j, e := range c.Evidence {
 		steps = append(steps, step{file: e.File, t: e.Time, frame: e.Frame, dir: e.Dir, what: e.What, evIndex: j,
@@ -537,7 +538,7 @@ func (p *page) ladder(c *analyze.Conn, pre string) {
 	}
 	wait := ""
 	var waitD time.Duration
-	if w, ok := missing[c.Reason]; ok && len(steps) > 0 && c.Outcome != analyze.OutcomeSMC {
+	if w, ok := missing[c.Reason]; ok && len(steps) > 0 && c.Outcome != smcflow.OutcomeSMC {
 		waitD = c.Times.Last.Sub(steps[len(steps)-1].t)
 		wait = w
 	}
@@ -654,7 +655,7 @@ func (p *page) streams() {
 	var marks []mcast.TimeMark
 	if c := p.r.Counters; c != nil {
 		for _, si := range []struct {
-			s     *analyze.SnapshotInfo
+			s     *report.SnapshotInfo
 			label string
 		}{{c.Before, "counters before"}, {c.After, "counters after"}} {
 			if si.s == nil {
@@ -871,7 +872,7 @@ func (l *limitWriter) Write(b []byte) (int, error) {
 func (p *page) rollups() {
 	for _, rl := range []struct {
 		id, title, key string
-		rows           []analyze.Rollup
+		rows           []report.Rollup
 	}{{"services", "Services (server address:port)", "services", p.r.Services}, {"peer-pairs", "Peer pairs", "peer_pairs", p.r.PeerPairs}} {
 		if len(rl.rows) == 0 {
 			continue
@@ -888,7 +889,7 @@ func (p *page) rollups() {
 	}
 }
 
-func counts(cs []analyze.Count) string {
+func counts(cs []report.Count) string {
 	var parts []string
 	for _, c := range cs {
 		parts = append(parts, fmt.Sprintf("%s %d", esc(c.Name), c.Count))
@@ -936,7 +937,7 @@ func (p *page) files() {
 // WriteConnection writes a page with only one connection's detail and
 // ladder diagram (for a ticket, or an image of one handshake); the
 // connection is the one with ID id.
-func WriteConnection(w io.Writer, r *analyze.Report, id int) error {
+func WriteConnection(w io.Writer, r *report.Report, id int) error {
 	p := &page{w: textio.New(w), r: r, o: Options{MaxDetail: DefaultMaxDetail}, idx: map[int]int{}}
 	for i, c := range r.Connections {
 		p.idx[c.ID] = i

@@ -21,7 +21,10 @@ import (
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/htmlreport"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/analyze/synth"
+	"github.com/smcdump/smcdump/pcapfile"
 	"github.com/smcdump/smcdump/smcproto"
 )
 
@@ -45,19 +48,19 @@ var goldens = []struct {
 	{"damaged-tail", []string{"lab/out/6.12/c-smcr-link.pcapng+garbage"}, nil},
 }
 
-// Report analyzes files the way `smcdump analyze --html` does.
-func report(t testing.TB, files []string, pairs []string) *analyze.Report {
+// analyzeReport analyzes files the way `smcdump analyze --html` does.
+func analyzeReport(t testing.TB, files []string, pairs []string) *report.Report {
 	r, _ := reportOpts(t, files, pairs)
 	return r
 }
 
 // reportOpts also returns the page options with the kernel counter
 // snapshots embedded in the capture (first and last).
-func reportOpts(t testing.TB, files []string, pairs []string) (*analyze.Report, htmlreport.Options) {
+func reportOpts(t testing.TB, files []string, pairs []string) (*report.Report, htmlreport.Options) {
 	t.Helper()
 	var o htmlreport.Options
 	cfg := analyze.Config{MaxConnections: analyze.DefaultMaxConnections}
-	cfg.Custom = func(_ int, cb analyze.CustomBlock) {
+	cfg.Custom = func(_ int, cb pcapfile.CustomBlock) {
 		if s, ok, err := analyze.EmbeddedSnapshot(cb); ok && err == nil {
 			if o.Before == nil {
 				o.Before = s
@@ -192,7 +195,7 @@ func TestPageContent(t *testing.T) {
 		g := goldens[tc.golden]
 		t.Run(g.name, func(t *testing.T) {
 			var page bytes.Buffer
-			if err := htmlreport.Write(&page, report(t, g.files, g.pairs), htmlreport.Options{}); err != nil {
+			if err := htmlreport.Write(&page, analyzeReport(t, g.files, g.pairs), htmlreport.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			s := page.String()
@@ -357,24 +360,24 @@ func TestSizeBoundWorstCase(t *testing.T) {
 	}
 	long := strings.Repeat("x", 300)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	rep := &analyze.Report{Schema: analyze.SchemaVersion}
-	outcomes := []analyze.Outcome{analyze.OutcomeSMC, analyze.OutcomeFallback, analyze.OutcomeHandshakeError, analyze.OutcomeUnknown, analyze.OutcomeNotSMC}
+	rep := &report.Report{Schema: report.SchemaVersion}
+	outcomes := []smcflow.Outcome{smcflow.OutcomeSMC, smcflow.OutcomeFallback, smcflow.OutcomeHandshakeError, smcflow.OutcomeUnknown, smcflow.OutcomeNotSMC}
 	cp := netip.MustParseAddrPort("10.0.0.1:40000")
 	for i := range 20000 {
-		c := &analyze.Conn{ID: i + 1, Client: cp, Server: cp, Outcome: outcomes[i%5], Reason: analyze.ReasonDecline, Summary: long}
+		c := &smcflow.Conn{ID: i + 1, Client: cp, Server: cp, Outcome: outcomes[i%5], Reason: smcflow.ReasonDecline, Summary: long}
 		c.Times.First, c.Times.Last = t0, t0.Add(time.Hour)
-		c.Decline = &analyze.DeclineInfo{By: "server", Code: "0x03030000", Name: long, Meaning: long, Remedy: long}
+		c.Decline = &smcflow.DeclineInfo{By: "server", Code: "0x03030000", Name: long, Meaning: long, Remedy: long}
 		ms := 12.5
 		c.Latency.HandshakeMS, c.Latency.CLCMS = &ms, &ms
-		c.Link = &analyze.LinkInfo{State: "confirmed", ConfirmedAt: &t0, ConfirmFrame: 5}
+		c.Link = &smcflow.LinkInfo{State: "confirmed", ConfirmedAt: &t0, ConfirmFrame: 5}
 		for j := range 40 {
-			c.Evidence = append(c.Evidence, analyze.Evidence{Frame: j, Time: t0.Add(time.Duration(j) * time.Second), Dir: "C>S", What: "CLC Decline " + long})
+			c.Evidence = append(c.Evidence, smcflow.Evidence{Frame: j, Time: t0.Add(time.Duration(j) * time.Second), Dir: "C>S", What: "CLC Decline " + long})
 		}
 		rep.Connections = append(rep.Connections, c)
 	}
 	for i := range 1000 {
-		rep.Fallbacks = append(rep.Fallbacks, analyze.FallbackGroup{Outcome: analyze.OutcomeFallback, Reason: long, Meaning: long, Remedy: long, Connections: make([]int, 1000), Count: i})
-		rep.Services = append(rep.Services, analyze.Rollup{Key: long, Outcomes: []analyze.Count{{Name: long, Count: 1}}, Reasons: []analyze.Count{{Name: long, Count: 1}}})
+		rep.Fallbacks = append(rep.Fallbacks, report.FallbackGroup{Outcome: smcflow.OutcomeFallback, Reason: long, Meaning: long, Remedy: long, Connections: make([]int, 1000), Count: i})
+		rep.Services = append(rep.Services, report.Rollup{Key: long, Outcomes: []report.Count{{Name: long, Count: 1}}, Reasons: []report.Count{{Name: long, Count: 1}}})
 		rep.PeerPairs = rep.Services
 	}
 	m := &mcast.Report{}
@@ -398,16 +401,16 @@ func TestSizeBoundWorstCase(t *testing.T) {
 		m.CaptureDrops = append(m.CaptureDrops, mcast.CaptureDropReading{Time: t0.Add(time.Duration(i) * time.Second), IfDrop: uint64(i)})
 	}
 	rep.Multicast = m
-	rep.Counters = &analyze.Counters{Source: "files", Before: &analyze.SnapshotInfo{Time: t0.Format(time.RFC3339Nano)}}
+	rep.Counters = &report.Counters{Source: "files", Before: &report.SnapshotInfo{Time: t0.Format(time.RFC3339Nano)}}
 	for range 1000 {
 		v := correlateVerdict(long)
 		rep.Counters.Verdicts = append(rep.Counters.Verdicts, v)
 		rep.Counters.Notes = append(rep.Counters.Notes, "note")
 	}
 	for i := range 500 {
-		f := analyze.FileInfo{Path: long, Format: "pcapng", ProblemCount: 1000, Error: long}
+		f := report.FileInfo{Path: long, Format: "pcapng", ProblemCount: 1000, Error: long}
 		for j := range 1000 {
-			f.Problems = append(f.Problems, analyze.Problem{Offset: int64(i * j), Msg: long})
+			f.Problems = append(f.Problems, pcapfile.Problem{Offset: int64(i * j), Msg: long})
 		}
 		rep.Files = append(rep.Files, f)
 	}

@@ -5,7 +5,7 @@ import (
 	"hash/fnv"
 	"net/netip"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/pcapfile"
 	"github.com/smcdump/smcdump/smcproto"
 )
 
@@ -39,32 +39,32 @@ const (
 )
 
 // decodePacket decodes the headers matching needs from data of link type lt.
-func decodePacket(lt analyze.LinkType, data []byte, p *pkt) {
+func decodePacket(lt pcapfile.LinkType, data []byte, p *pkt) {
 	*p = pkt{}
 	var et uint16
 	var rest []byte
 	switch lt {
-	case analyze.LinkTypeEthernet:
+	case pcapfile.LinkTypeEthernet:
 		if len(data) < 14 {
 			return
 		}
 		et, rest = binary.BigEndian.Uint16(data[12:]), data[14:]
-	case analyze.LinkTypeLinuxSLL:
+	case pcapfile.LinkTypeLinuxSLL:
 		if len(data) < 16 {
 			return
 		}
 		et, rest = binary.BigEndian.Uint16(data[14:]), data[16:]
-	case analyze.LinkTypeLinuxSLL2:
+	case pcapfile.LinkTypeLinuxSLL2:
 		if len(data) < 20 {
 			return
 		}
 		et, rest = binary.BigEndian.Uint16(data[0:]), data[20:]
-	case analyze.LinkTypeNull, analyze.LinkTypeLoop:
+	case pcapfile.LinkTypeNull, pcapfile.LinkTypeLoop:
 		if len(data) < 4 {
 			return
 		}
 		af := binary.LittleEndian.Uint32(data)
-		if lt == analyze.LinkTypeLoop || af > 0xffff {
+		if lt == pcapfile.LinkTypeLoop || af > 0xffff {
 			af = binary.BigEndian.Uint32(data)
 		}
 		rest = data[4:]
@@ -76,7 +76,7 @@ func decodePacket(lt analyze.LinkType, data []byte, p *pkt) {
 		default:
 			return
 		}
-	case analyze.LinkTypeRaw, analyze.LinkTypeIPv4, analyze.LinkTypeIPv6, 12, 14:
+	case pcapfile.LinkTypeRaw, pcapfile.LinkTypeIPv4, pcapfile.LinkTypeIPv6, 12, 14:
 		if len(data) < 1 {
 			return
 		}

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // Synthetic frames built here (labelled so); the fuzz target is seeded with
@@ -73,39 +73,39 @@ func TestDecodePacket(t *testing.T) {
 	sll2 = append(sll2, v6...)
 	for _, c := range []struct {
 		name  string
-		lt    analyze.LinkType
+		lt    pcapfile.LinkType
 		data  []byte
 		check func(p *pkt) bool
 	}{
-		{"SYN with the SMC option", analyze.LinkTypeEthernet, syn, func(p *pkt) bool {
+		{"SYN with the SMC option", pcapfile.LinkTypeEthernet, syn, func(p *pkt) bool {
 			return p.ok && p.proto == 6 && p.smcOpt && p.flags == tcpSYN && p.seq == 1000 && p.ipID == 7 && p.ttl == 64 &&
 				p.src == netip.MustParseAddr("10.0.0.1") && p.sport == 40000 && p.dport == 5000 && p.payHash == 0
 		}},
-		{"SYN with the option turned into NOPs", analyze.LinkTypeEthernet,
+		{"SYN with the option turned into NOPs", pcapfile.LinkTypeEthernet,
 			eth(0x0800, ipv4(6, tcpSeg(tcpSYN, []byte{2, 4, 5, 0xb4, 1, 1, 1, 1, 1, 1, 1, 1}, nil), 7, 0)),
 			func(p *pkt) bool { return p.ok && !p.smcOpt }},
-		{"kind 254 with another ExID", analyze.LinkTypeEthernet,
+		{"kind 254 with another ExID", pcapfile.LinkTypeEthernet,
 			eth(0x0800, ipv4(6, tcpSeg(tcpSYN, []byte{254, 6, 1, 2, 3, 4, 1, 1}, nil), 7, 0)),
 			func(p *pkt) bool { return p.ok && !p.smcOpt }},
-		{"option length past the header", analyze.LinkTypeEthernet,
+		{"option length past the header", pcapfile.LinkTypeEthernet,
 			eth(0x0800, ipv4(6, tcpSeg(tcpSYN, []byte{254, 40, 0xE2, 0xD4}, nil), 7, 0)),
 			func(p *pkt) bool { return p.ok && !p.smcOpt }},
-		{"CLC proposal", analyze.LinkTypeEthernet, eth(0x0800, ipv4(6, tcpSeg(0x18, nil, clc), 8, 0)),
+		{"CLC proposal", pcapfile.LinkTypeEthernet, eth(0x0800, ipv4(6, tcpSeg(0x18, nil, clc), 8, 0)),
 			func(p *pkt) bool { return p.ok && p.clc == 1 && p.payloadLen == 20 && p.payFull && p.payHash != 0 }},
-		{"cut by the snaplen: truncated, not malformed", analyze.LinkTypeEthernet,
+		{"cut by the snaplen: truncated, not malformed", pcapfile.LinkTypeEthernet,
 			eth(0x0800, ipv4(6, tcpSeg(0x18, nil, clc), 8, 0))[:14+20+20+6],
 			func(p *pkt) bool { return p.ok && p.payloadLen == 20 && !p.payFull }},
-		{"VLAN tag", analyze.LinkTypeEthernet, vlan, func(p *pkt) bool { return p.ok && p.smcOpt }},
-		{"IPv6 UDP in SLL2", analyze.LinkTypeLinuxSLL2, sll2, func(p *pkt) bool {
+		{"VLAN tag", pcapfile.LinkTypeEthernet, vlan, func(p *pkt) bool { return p.ok && p.smcOpt }},
+		{"IPv6 UDP in SLL2", pcapfile.LinkTypeLinuxSLL2, sll2, func(p *pkt) bool {
 			return p.ok && p.proto == 17 && p.ttl == 9 && p.payloadLen == 5 && p.sport == 1111 && p.src.Is6()
 		}},
-		{"raw IPv4 UDP", analyze.LinkTypeRaw, ipv4(17, udpDgram([]byte("x")), 9, 0),
+		{"raw IPv4 UDP", pcapfile.LinkTypeRaw, ipv4(17, udpDgram([]byte("x")), 9, 0),
 			func(p *pkt) bool { return p.ok && p.ipID == 9 && p.payloadLen == 1 }},
-		{"not the first fragment", analyze.LinkTypeRaw, ipv4(17, udpDgram(nil), 9, 100),
+		{"not the first fragment", pcapfile.LinkTypeRaw, ipv4(17, udpDgram(nil), 9, 100),
 			func(p *pkt) bool { return !p.ok && p.fragment }},
-		{"bad IHL", analyze.LinkTypeRaw, append([]byte{0x41}, make([]byte, 30)...), func(p *pkt) bool { return !p.ok }},
-		{"ARP", analyze.LinkTypeEthernet, eth(0x0806, make([]byte, 28)), func(p *pkt) bool { return !p.ok }},
-		{"empty", analyze.LinkTypeEthernet, nil, func(p *pkt) bool { return !p.ok }},
+		{"bad IHL", pcapfile.LinkTypeRaw, append([]byte{0x41}, make([]byte, 30)...), func(p *pkt) bool { return !p.ok }},
+		{"ARP", pcapfile.LinkTypeEthernet, eth(0x0806, make([]byte, 28)), func(p *pkt) bool { return !p.ok }},
+		{"empty", pcapfile.LinkTypeEthernet, nil, func(p *pkt) bool { return !p.ok }},
 		{"unknown link type", 9999, syn, func(p *pkt) bool { return !p.ok }},
 	} {
 		var p pkt
@@ -119,7 +119,7 @@ func TestDecodePacket(t *testing.T) {
 func FuzzDecodePacket(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join(td, "*.pcapng"))
 	for _, path := range files {
-		fr, err := analyze.OpenFile(path)
+		fr, err := pcapfile.OpenFile(path, nil)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -139,7 +139,7 @@ func FuzzDecodePacket(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, lt uint16, data []byte) {
 		var p pkt
-		decodePacket(analyze.LinkType(lt), data, &p)
+		decodePacket(pcapfile.LinkType(lt), data, &p)
 		if p.ok && p.payloadLen < 0 {
 			t.Fatalf("negative payload length: %+v", p)
 		}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // FuzzJoin runs the whole multi-point analysis over frames the fuzzer
@@ -18,7 +18,7 @@ func FuzzJoin(f *testing.F) {
 	for _, sc := range [][]string{{"stripped-client", "stripped-router", "stripped-server"}, {"udp-lost-sender", "udp-lost-router", "udp-lost-receiver"}} {
 		var seed []byte
 		for pi, name := range sc {
-			fr, err := analyze.OpenFile(filepath.Join(td, name+".pcapng"))
+			fr, err := pcapfile.OpenFile(filepath.Join(td, name+".pcapng"), nil)
 			if err != nil {
 				f.Fatal(err)
 			}
@@ -27,7 +27,7 @@ func FuzzJoin(f *testing.F) {
 				if err != nil {
 					break
 				}
-				if pk.LinkType != analyze.LinkTypeEthernet || len(pk.Data) < 14 || len(pk.Data) > 14+255 {
+				if pk.LinkType != pcapfile.LinkTypeEthernet || len(pk.Data) < 14 || len(pk.Data) > 14+255 {
 					continue
 				}
 				ip := pk.Data[14:]

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/report"
 )
 
 // Report is the result of a multi-point analysis.
@@ -34,11 +34,11 @@ type PointReport struct {
 
 // SinglePoint summarizes the single-point analysis of a point's files.
 type SinglePoint struct {
-	SMCAttempts  int             `json:"smc_attempts"`
-	ByOutcome    []analyze.Count `json:"by_outcome"`
-	UDPDatagrams int             `json:"udp_datagrams"`
-	UDPStreams   int             `json:"udp_streams"`
-	UDPSeqLost   uint64          `json:"udp_sequence_lost"`
+	SMCAttempts  int            `json:"smc_attempts"`
+	ByOutcome    []report.Count `json:"by_outcome"`
+	UDPDatagrams int            `json:"udp_datagrams"`
+	UDPStreams   int            `json:"udp_streams"`
+	UDPSeqLost   uint64         `json:"udp_sequence_lost"`
 	// HostCounters are the kernel-counter verdicts of the point's host
 	// (snapshots embedded in smcdump's capture): where the point is the
 	// receiver, what happened between its capture and the application.

@@ -16,7 +16,7 @@
 //
 // Memory is bounded by Config.MaxPackets per point; the report says when
 // the limit was reached. The package depends only on the capture reader
-// (analyze.OpenFile) and, for the per-point summaries, analyze.Run.
+// (pcapfile.OpenFile) and, for the per-point summaries, analyze.Run.
 package multipoint
 
 import (
@@ -29,6 +29,8 @@ import (
 	"strings"
 
 	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // SchemaVersion identifies the JSON report format.
@@ -56,6 +58,8 @@ type Config struct {
 	// PerPoint, when set, is the configuration of the single-point
 	// analysis (analyze.Run) run at each point for its summary; nil skips it.
 	PerPoint *analyze.Config
+	// Stdin is read for the file "-" (nil: "-" is an error).
+	Stdin io.Reader
 }
 
 // ParsePoint parses NAME=FILE[,FILE...].
@@ -203,14 +207,14 @@ func put32(b []byte, v uint32) {
 func put64(b []byte, v uint64) { put32(b, uint32(v>>32)); put32(b[4:], uint32(v)) }
 
 // readPoint reads one point's files.
-func readPoint(ctx context.Context, pt Point, limit int) (*pointData, error) {
+func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*pointData, error) {
 	d := &pointData{name: pt.Name, files: pt.Files, flowIdx: map[flow]int32{}}
 	var p pkt
 	if len(pt.Files) > 1<<16 {
 		return d, fmt.Errorf("point %s: more than %d files", pt.Name, 1<<16)
 	}
 	for fileIdx, path := range pt.Files {
-		fr, err := analyze.OpenFile(path)
+		fr, err := pcapfile.OpenFile(path, stdin)
 		if err != nil {
 			return d, fmt.Errorf("point %s: %w", pt.Name, err)
 		}
@@ -295,7 +299,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	var pts []*pointData
 	for _, p := range cfg.Points {
-		d, err := readPoint(ctx, p, limit)
+		d, err := readPoint(ctx, p, limit, cfg.Stdin)
 		if err != nil {
 			return nil, err
 		}
@@ -316,7 +320,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-func summarize(r *analyze.Report) *SinglePoint {
+func summarize(r *report.Report) *SinglePoint {
 	s := &SinglePoint{SMCAttempts: r.Summary.SMCAttempts, ByOutcome: r.Summary.ByOutcome, UDPDatagrams: r.Summary.UDPDatagrams}
 	if r.Multicast != nil {
 		s.UDPStreams = len(r.Multicast.Streams)

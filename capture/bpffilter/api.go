@@ -4,37 +4,23 @@ import (
 	"fmt"
 
 	"golang.org/x/net/bpf"
+
+	"github.com/smcdump/smcdump/pcapfile"
 )
 
-// LinkType is a pcap LINKTYPE_* value: the link-layer header the compiled
-// program expects in front of the network-layer packet.
-type LinkType uint32
+// LinkType is the module's one link-type type, pcapfile.LinkType: the
+// link-layer header the compiled program expects in front of the
+// network-layer packet.
+type LinkType = pcapfile.LinkType
 
 // Link types supported by the compiler.
 const (
-	Null      LinkType = 0   // BSD loopback: 4-byte address family in host byte order
-	Ethernet  LinkType = 1   // Ethernet II / 802.3
-	Raw       LinkType = 101 // raw IPv4/IPv6, no link header
-	LinuxSLL  LinkType = 113 // Linux cooked capture v1 (16-byte header)
-	LinuxSLL2 LinkType = 276 // Linux cooked capture v2 (20-byte header)
+	Null      = pcapfile.LinkTypeNull      // BSD loopback: 4-byte address family in host byte order
+	Ethernet  = pcapfile.LinkTypeEthernet  // Ethernet II / 802.3
+	Raw       = pcapfile.LinkTypeRaw       // raw IPv4/IPv6, no link header
+	LinuxSLL  = pcapfile.LinkTypeLinuxSLL  // Linux cooked capture v1 (16-byte header)
+	LinuxSLL2 = pcapfile.LinkTypeLinuxSLL2 // Linux cooked capture v2 (20-byte header)
 )
-
-// String returns the pcap DLT name used by `tcpdump -y`.
-func (l LinkType) String() string {
-	switch l {
-	case Null:
-		return "NULL"
-	case Ethernet:
-		return "EN10MB"
-	case Raw:
-		return "RAW"
-	case LinuxSLL:
-		return "LINUX_SLL"
-	case LinuxSLL2:
-		return "LINUX_SLL2"
-	}
-	return fmt.Sprintf("LINKTYPE(%d)", uint32(l))
-}
 
 // Mode selects offline (in-band only) or live (Linux kernel) code generation.
 type Mode int

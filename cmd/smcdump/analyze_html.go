@@ -6,14 +6,14 @@ import (
 	"os"
 	"sort"
 
-	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/htmlreport"
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture/kstat"
 )
 
 // writeHTML writes the HTML report (--html) to path, or to stdout for "-".
 // The snapshots' first and last by time are shown as before and after.
-func writeHTML(path string, rep *analyze.Report, snaps []*kstat.Snapshot, stdout io.Writer) error {
+func writeHTML(path string, rep *report.Report, snaps []*kstat.Snapshot, stdout io.Writer) error {
 	var o htmlreport.Options
 	if len(snaps) > 0 {
 		s := append([]*kstat.Snapshot(nil), snaps...)

@@ -54,8 +54,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/report"
 )
 
 const (
@@ -712,7 +712,7 @@ func (l *lossLab) analyzeJSON(args ...string) llReport {
 		l.t.Fatalf("smcdump %s: %v\n%.2000s", strings.Join(args, " "), err, out)
 	}
 	// issue 9 item 3: no report states contradicting verdicts
-	var full analyze.Report
+	var full report.Report
 	if err := json.Unmarshal([]byte(out), &full); err != nil {
 		l.t.Fatalf("smcdump %s: %v", strings.Join(args, " "), err)
 	}

@@ -41,7 +41,7 @@ func runMultipoint(cmd *cobra.Command, o analyzeOptions, args []string) error {
 			on[x] = true
 		}
 	}
-	cfg := multipoint.Config{MaxPackets: o.maxPkts, PerPoint: &analyze.Config{NoUDP: o.noUDP, MaxConnections: o.keep}}
+	cfg := multipoint.Config{MaxPackets: o.maxPkts, PerPoint: &analyze.Config{NoUDP: o.noUDP, MaxConnections: o.keep}, Stdin: cmd.InOrStdin()}
 	for _, s := range o.points {
 		p, err := multipoint.ParsePoint(s)
 		if err != nil {
