@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/smcdump/smcdump/analyze/report"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // TestNoNegativeDuration: a capture whose last packet's time is before the

@@ -13,7 +13,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/synth"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // The fuzz targets of the analyzer's outputs (FuzzAnalyzer, FuzzPrinter,

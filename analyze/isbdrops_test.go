@@ -8,7 +8,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // TestCaptureDropsISBStyles: the capture's own drops are read from

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/synth"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Expected texts below are tcpdump 4.99's output for the same bytes (checked

@@ -16,7 +16,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/analyze/report"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Real-kernel multicast traces (testdata/mcast/lab/record.sh): an msend

@@ -4,7 +4,7 @@ import (
 	"os"
 
 	"github.com/smcdump/smcdump/capture/kstat"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // EmbeddedSnapshot decodes a kernel-counter snapshot that smcdump's capture

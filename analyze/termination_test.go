@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 	"github.com/smcdump/smcdump/internal/fuzzseed"
-	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // TestEveryInputTerminates replays every capture file in the module's

@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/net/bpf"
 
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // DefaultSnaplen is the snapshot length used when Config.Snaplen is 0, as in

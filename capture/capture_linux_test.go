@@ -17,7 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/smcdump/smcdump/capture/bpffilter"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 func seqOf(t *testing.T, p pcapfile.Packet, off int) uint32 {

@@ -2,7 +2,7 @@
 
 package capture
 
-import "github.com/smcdump/smcdump/pcapfile"
+import "github.com/smcdump/smcdump/capture/pcapfile"
 
 // Handle is an open live capture. On this system Open always fails.
 type Handle struct{}

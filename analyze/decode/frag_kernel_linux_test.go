@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/synth"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // TestReassemblyMatchesKernel checks the reassembler's rules (frag.go)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/htmlreport"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // FuzzHTMLReport runs the analyzer and the HTML page over frame sequences

@@ -5,7 +5,7 @@ import (
 	"hash/fnv"
 	"net/netip"
 
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 	"github.com/smcdump/smcdump/smcproto"
 )
 

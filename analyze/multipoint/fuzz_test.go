@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // FuzzJoin runs the whole multi-point analysis over frames the fuzzer

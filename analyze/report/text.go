@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/smcflow"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 	"github.com/smcdump/smcdump/internal/textio"
-	"github.com/smcdump/smcdump/pcapfile"
 )
 
 const TimeLayout = "2006-01-02 15:04:05.000000"

@@ -9,7 +9,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/synth"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // TestScenarioVerdicts computes the verdicts of every synthetic scenario

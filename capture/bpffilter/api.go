@@ -5,7 +5,7 @@ import (
 
 	"golang.org/x/net/bpf"
 
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // LinkType is the module's one link-type type, pcapfile.LinkType: the

@@ -5,7 +5,7 @@ import (
 
 	"golang.org/x/net/bpf"
 
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Expr is a filter expression compiled on demand for each link type it

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // recorder stores kernel-counter snapshots in the output file: one taken

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/capture"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // ErrStop, returned by Config.Opened, ends Run early without an error

@@ -14,7 +14,7 @@ import (
 
 	"github.com/smcdump/smcdump/capture"
 	"github.com/smcdump/smcdump/capture/bpffilter"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // TestOpenError: a handle that cannot be opened ends Run with that error

@@ -16,7 +16,7 @@ import (
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture/bpffilter"
 	"github.com/smcdump/smcdump/capture/kstat"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 func init() { registerCommand(newAnalyzeCmd) }

@@ -16,8 +16,8 @@ import (
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/capture"
 	"github.com/smcdump/smcdump/capture/bpffilter"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 	"github.com/smcdump/smcdump/capture/session"
-	"github.com/smcdump/smcdump/pcapfile"
 )
 
 // captureVersion is written to pcapng shb_userappl ("smcdump <version>").

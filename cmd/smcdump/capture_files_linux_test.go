@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // fileContents reads a capture file with smcdump's reader: the packet

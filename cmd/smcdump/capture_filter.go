@@ -8,7 +8,7 @@ import (
 
 	"github.com/smcdump/smcdump/capture/bpffilter"
 	"github.com/smcdump/smcdump/capture/kstat/collect"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // dumpFilter implements -d/-dd/-ddd: print the program for the first -i

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Capture flags of tcpdump that select or list things smcdump has one of:

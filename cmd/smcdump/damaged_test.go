@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/smcdump/smcdump/analyze/report"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Damaged captures (issue 9, items 10-12). Nothing damaged is checked in:

@@ -11,7 +11,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/capture/bpffilter"
-	"github.com/smcdump/smcdump/pcapfile"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 func init() { registerCommand(newReadCmd) }

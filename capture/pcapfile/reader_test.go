@@ -38,7 +38,7 @@ func readAll(t testing.TB, b []byte) ([]Packet, *FileReader) {
 
 func synthFile(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "synthetic", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "synthetic", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ const fuzzMaxInput = 32 << 10
 // damaged variants (a length past the end, a zero tail).
 func labSeeds(tb testing.TB) [][]byte {
 	var out [][]byte
-	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "lab", "out", "*", "*.pcapng"))
+	paths, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "lab", "out", "*", "*.pcapng"))
 	for i, path := range paths {
 		if i%4 != 0 { // a spread of scenarios and kernels is enough
 			continue

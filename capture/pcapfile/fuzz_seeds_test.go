@@ -20,7 +20,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	if !fuzzseed.Enabled() {
 		t.Skip("set SMCDUMP_FUZZ_SEEDS=1 to rewrite the seed corpora")
 	}
-	traces := fuzzseed.Glob("../testdata/lab/out/*/*.pcapng")
+	traces := fuzzseed.Glob("../../testdata/lab/out/*/*.pcapng")
 	if len(traces) == 0 {
 		t.Fatal("no lab traces")
 	}

@@ -27,7 +27,7 @@ func labCaptures(t testing.TB) []string {
 	t.Helper()
 	var paths []string
 	for _, pat := range []string{"*.pcap", "*.pcapng"} {
-		m, _ := filepath.Glob(filepath.Join("..", "testdata", "lab", "out", "*", pat))
+		m, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "lab", "out", "*", pat))
 		paths = append(paths, m...)
 	}
 	if len(paths) == 0 {
@@ -269,7 +269,7 @@ func TestDamagedFieldsLab(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Minute) // against hangs only
 	paths := labCaptures(t)
 	for _, pat := range []string{"*.pcap", "*.pcapng"} {
-		m, _ := filepath.Glob(filepath.Join("..", "testdata", "synthetic", pat))
+		m, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "synthetic", pat))
 		paths = append(paths, m...)
 	}
 	for _, path := range paths {
@@ -404,7 +404,7 @@ func TestRandomByteFlipsLab(t *testing.T) {
 // packets were read), and a pcap caplen of 200,000 (1,745 packets were
 // swallowed, and the problem was reported 200 KB later).
 func TestIssueDamageLab(t *testing.T) {
-	path := filepath.Join("..", "testdata", "lab", "out", "6.12", "g-many.pcapng")
+	path := filepath.Join("..", "..", "testdata", "lab", "out", "6.12", "g-many.pcapng")
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Skip("lab trace not present")
@@ -458,7 +458,7 @@ func TestIssueDamageLab(t *testing.T) {
 // zeroed by a crash, ends in zero bytes: they are one damaged region (its
 // offset and length), not empty packets.
 func TestZeroFilledTail(t *testing.T) {
-	path := filepath.Join("..", "testdata", "lab", "out", "6.12", "g-many.pcapng")
+	path := filepath.Join("..", "..", "testdata", "lab", "out", "6.12", "g-many.pcapng")
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Skip("lab trace not present")
