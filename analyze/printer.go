@@ -18,7 +18,7 @@ import (
 )
 
 // PrintOptions selects what Printer shows for each packet, mirroring
-// tcpdump's flags (capture.md section 5).
+// tcpdump's flags (docs/capture.md section 5).
 type PrintOptions struct {
 	Verbose    int  // -v: IP header detail and checksums; every CLC field under the line
 	LinkHeader bool // -e: print the link-level header
@@ -824,7 +824,7 @@ func tcpLine(ipv, src, dst string, f *decode.Frame, isnSelf, isnPeer uint32, opt
 }
 
 // tcpOptionsText formats TCP options like tcpdump, naming the SMC option
-// "smc" (smc-protocol.md section 1). SACK blocks are relative to sackBase
+// "smc" (docs/smc-protocol.md section 1). SACK blocks are relative to sackBase
 // (the acknowledgment number base), as tcpdump prints them.
 func tcpOptionsText(o []byte, sackBase uint32) string {
 	var parts []string

@@ -11,15 +11,15 @@ import (
 )
 
 // DefaultSnaplen is the snapshot length used when Config.Snaplen is 0, as in
-// tcpdump (capture.md §5.1).
+// tcpdump (docs/capture.md §5.1).
 const DefaultSnaplen = pcapfile.DefaultSnaplen
 
-// DefaultBufferKiB is the default ring size in KiB (64 MiB). capture.md §0 and
+// DefaultBufferKiB is the default ring size in KiB (64 MiB). docs/capture.md §0 and
 // §1.4: ring size decides drops; 2 MiB dropped, 64 MiB dropped nothing.
 const DefaultBufferKiB = 64 * 1024
 
 // DefaultBlockTimeout is the default TPACKET_V3 block-retire timeout
-// (capture.md §1.4 recommends 10–100 ms).
+// (docs/capture.md §1.4 recommends 10–100 ms).
 const DefaultBlockTimeout = 20 * time.Millisecond
 
 // Direction selects packets by direction, like tcpdump -Q.
@@ -59,7 +59,7 @@ func (d Direction) String() string {
 }
 
 // Filter is a compiled capture filter. The capture engine asks it for a
-// kernel program per interface link type (attached before bind, capture.md
+// kernel program per interface link type (attached before bind, docs/capture.md
 // §1.3) and, where the kernel cannot run the program on the frame as written
 // (the cooked SLL2 frames of "-i any"), for a userland matcher. The cmd
 // package implements it with capture/bpffilter.

@@ -3,7 +3,7 @@
 // and writes pcapng files that carry the capture's own drop statistics and
 // kernel-counter snapshots.
 //
-// Open sets a capture up in the order capture.md §1.3 prescribes: a socket
+// Open sets a capture up in the order docs/capture.md §1.3 prescribes: a socket
 // with protocol 0, the filter attached (with SO_LOCK_FILTER), the ring
 // mapped, and only then bind, so no unfiltered packet enters the ring. The
 // kernel filter also removes the outgoing copy of loopback packets (tcpdump

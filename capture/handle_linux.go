@@ -140,7 +140,7 @@ type ring struct {
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // Open opens a live capture as described by cfg. The set-up order follows
-// capture.md §1.3: socket with protocol 0, filter attached, ring mapped, and
+// docs/capture.md §1.3: socket with protocol 0, filter attached, ring mapped, and
 // only then bind, so no unfiltered packet enters the ring.
 func Open(cfg Config) (*Handle, error) {
 	if len(cfg.Interfaces) == 0 {
@@ -323,7 +323,7 @@ func openRing(cfg *Config, name string, loIdx int) (*ring, pcapfile.Interface, e
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V3); err != nil {
 		return fail("PACKET_VERSION", err)
 	}
-	// 3. filter (which also enforces the snaplen, capture.md §1.6 #1).
+	// 3. filter (which also enforces the snaplen, docs/capture.md §1.6 #1).
 	prog, err := r.buildProgram(cfg, name)
 	if err != nil {
 		r.close()
@@ -375,7 +375,7 @@ func attachFilter(fd int, raw []bpf.RawInstruction) error {
 }
 
 // buildProgram returns the kernel program: a direction / loopback-duplicate
-// prefix (capture.md §1.6 #2, #3: done in the kernel with the pkttype
+// prefix (docs/capture.md §1.6 #2, #3: done in the kernel with the pkttype
 // extension) followed by the user's filter or a bare "ret #snaplen".
 func (r *ring) buildProgram(cfg *Config, name string) ([]bpf.Instruction, error) {
 	var prog []bpf.Instruction
@@ -430,11 +430,11 @@ func (r *ring) buildProgram(cfg *Config, name string) ([]bpf.Instruction, error)
 	return append(prog, user...), nil
 }
 
-// geometry picks block size and count for a ring of totalBytes (capture.md
+// geometry picks block size and count for a ring of totalBytes (docs/capture.md
 // §1.4: 1–4 MiB blocks; a block must hold one frame of snaplen bytes).
 //
 // Like libpcap, the frame size is bounded by the largest packet the
-// interface can deliver (max(MTU, 65535), capture.md §1.4) rather than by a
+// interface can deliver (max(MTU, 65535), docs/capture.md §1.4) rather than by a
 // large snaplen, so a small ring still has enough blocks to return space to
 // the kernel in small steps.
 func geometry(totalBytes, snaplen, maxPacket, blockOverride int) (blockSize, blockNr, frameSize int) {
@@ -902,7 +902,7 @@ func (h *Handle) wake() {
 }
 
 // Stats returns cumulative counters per interface. PACKET_STATISTICS resets
-// on every read (capture.md §1.5), so the handle keeps running totals.
+// on every read (docs/capture.md §1.5), so the handle keeps running totals.
 func (h *Handle) Stats() (Stats, error) {
 	h.statsMu.Lock()
 	defer h.statsMu.Unlock()

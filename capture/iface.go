@@ -50,7 +50,7 @@ func (d Device) Flags() string {
 
 // ListDevices returns the capture devices in tcpdump's order: interfaces
 // that are up and running first, then the others, then "any", then
-// loopback devices (capture.md §5.1).
+// loopback devices (docs/capture.md §5.1).
 func ListDevices() ([]Device, error) {
 	ifs, err := net.Interfaces()
 	if err != nil {

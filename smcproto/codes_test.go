@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// docCodes lists every code of smc-protocol.md 7.2 (current) and 7.3
+// docCodes lists every code of docs/smc-protocol.md 7.2 (current) and 7.3
 // (historical) with its short name.
 var docCodes = []struct {
 	code       Code

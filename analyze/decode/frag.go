@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// IP reassembly for UDP (multicast-udp.md 1.9: "Run IP reassembly first").
+// IP reassembly for UDP (docs/multicast-udp.md 1.9: "Run IP reassembly first").
 // A datagram larger than the MTU (msend -m 8192, for example) arrives in
 // fragments; only the complete datagram reaches the socket. The reassembler
 // delivers a datagram once all its fragments are captured; one with a

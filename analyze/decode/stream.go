@@ -1,7 +1,7 @@
 package decode
 
 // HalfStream reassembles the first bytes of one direction of a TCP
-// connection: just enough to decode the CLC handshake (smc-protocol.md
+// connection: just enough to decode the CLC handshake (docs/smc-protocol.md
 // section 0: "reassemble the TCP payload of both directions from the first
 // data byte"). It handles retransmissions, overlaps, out-of-order segments
 // and sequence wraparound, and keeps at most maxStreamBytes bytes.

@@ -95,7 +95,7 @@ func (g *Aggregate) Add(c *smcflow.Conn) {
 	if c.SMC != nil && c.Outcome == smcflow.OutcomeSMC {
 		g.variants[c.SMC.Variant]++
 	}
-	// What each side's kernel counts (smc-protocol.md 7.4), for correlation.
+	// What each side's kernel counts (docs/smc-protocol.md 7.4), for correlation.
 	switch {
 	case c.Outcome == smcflow.OutcomeHandshakeError:
 		g.obs.HandshakeErrors++

@@ -10,7 +10,7 @@ import (
 	"github.com/smcdump/smcdump/smcproto"
 )
 
-// RoCE visibility (smc-protocol.md sections 0 and 9): SMC-R's LLC link
+// RoCE visibility (docs/smc-protocol.md sections 0 and 9): SMC-R's LLC link
 // control and CDC cursor messages travel as RC SENDs over RoCE, its data as
 // RDMA WRITEs. A host capture normally cannot see them; with soft-RoCE or a
 // port mirror they are UDP port 4791 (RoCEv2) or EtherType 0x8915 (RoCEv1)

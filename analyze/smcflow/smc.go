@@ -11,7 +11,7 @@ import (
 	"github.com/smcdump/smcdump/smcproto"
 )
 
-// CLC wait time (smc-protocol.md 8.5): a peer that has not answered within
+// CLC wait time (docs/smc-protocol.md 8.5): a peer that has not answered within
 // this time has timed out the handshake.
 const clcWaitTime = 6 * time.Second
 
@@ -464,7 +464,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			// No SYN: the Proposal's sender is the client; a Decline as the
 			// very first CLC message comes from the client too (a client
 			// without a usable device or with IPsec declines instead of
-			// proposing, smc-protocol.md 8.2).
+			// proposing, docs/smc-protocol.md 8.2).
 			switch hdr.Type {
 			case smcproto.TypeProposal, smcproto.TypeConfirm:
 				c.client = dir
@@ -585,7 +585,7 @@ func (t *Tracker) finish(c *tcpConn) {
 }
 
 // verdict decides the outcome of a connection (README: "How each verdict is
-// reached"; smc-protocol.md sections 1, 7.4 and 8).
+// reached"; docs/smc-protocol.md sections 1, 7.4 and 8).
 func verdict(c *tcpConn, captureEnd time.Time) {
 	r := &c.res
 	if c.client >= 0 {

@@ -9,7 +9,7 @@ import (
 )
 
 // Scenario is one synthetic regression trace. Every scenario is built from
-// the smcproto encoders and the layouts in smc-protocol.md; none of them was
+// the smcproto encoders and the layouts in docs/smc-protocol.md; none of them was
 // produced by a kernel.
 type Scenario struct {
 	Name        string

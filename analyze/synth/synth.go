@@ -235,7 +235,7 @@ func (w *Writer) UDP(src, dst netip.AddrPort, payload []byte) error {
 }
 
 // SMCOption is the Linux layout of the SMC TCP option: two NOPs, then kind
-// 254, length 6, ExID E2D4C3D9 (smc-protocol.md section 1).
+// 254, length 6, ExID E2D4C3D9 (docs/smc-protocol.md section 1).
 var SMCOption = []layers.TCPOption{
 	{OptionType: layers.TCPOptionKindNop},
 	{OptionType: layers.TCPOptionKindNop},

@@ -36,7 +36,7 @@ const (
 )
 
 // DefaultSnaplen is the accept return value when Options.Snaplen is 0
-// (libpcap's default, capture.md §1.6 row 1).
+// (libpcap's default, docs/capture.md §1.6 row 1).
 const DefaultSnaplen = 262144
 
 // MaxInstructions is the kernel's BPF_MAXINSNS limit.
@@ -76,7 +76,7 @@ func (e *SyntaxError) Error() string {
 // Scratch memory: Live programs that use `vlan` keep the VLAN offset in
 // M[0] (network layer) and M[1] (EtherType) and initialise both first;
 // arithmetic uses M[2] upwards. To drop the outgoing copies on a live
-// socket (capture.md §1.6 row 2) compile "inbound and (EXPR)" in Live mode.
+// socket (docs/capture.md §1.6 row 2) compile "inbound and (EXPR)" in Live mode.
 func Compile(expr string, opts Options) ([]bpf.Instruction, error) {
 	switch opts.LinkType {
 	case Null, Ethernet, Raw, LinuxSLL, LinuxSLL2:

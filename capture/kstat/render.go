@@ -12,7 +12,7 @@ import (
 	"github.com/smcdump/smcdump/internal/textio"
 )
 
-// netstat -s texts (multicast-udp.md 4.3) for the Udp section.
+// netstat -s texts (docs/multicast-udp.md 4.3) for the Udp section.
 var udpTexts = []struct{ field, text string }{
 	{"InDatagrams", "packets received"}, {"NoPorts", "packets to unknown port received"},
 	{"InErrors", "packet receive errors"}, {"OutDatagrams", "packets sent"},

@@ -10,7 +10,7 @@ import (
 // PcapWriter writes the legacy pcap format for readers without pcapng
 // support (--format pcap). It has one link type and no statistics. The
 // magic is a1b23c4d (nanosecond timestamps) unless micro is set (a1b2c3d4),
-// capture.md §3.2.
+// docs/capture.md §3.2.
 type PcapWriter struct {
 	bw    *blockWriter
 	micro bool

@@ -13,7 +13,7 @@ import (
 )
 
 // pcapng option codes the writer uses (block types are declared with the
-// reader; draft-ietf-opsawg-pcapng; capture.md §3.1 and §3.3). pcapgo.NgWriter
+// reader; draft-ietf-opsawg-pcapng; docs/capture.md §3.1 and §3.3). pcapgo.NgWriter
 // cannot write isb_osdrop, isb_filteraccept or EPB options, so the project
 // writes the blocks itself.
 const (
@@ -51,7 +51,7 @@ const KstatPEN = 32473
 // snapshot JSON follows it.
 const KstatTag = "smcdump.kstat/v1\n"
 
-// DefaultWriteBuffer is the output buffer size (capture.md §3.1: 1–4 MiB).
+// DefaultWriteBuffer is the output buffer size (docs/capture.md §3.1: 1–4 MiB).
 // 1 MiB keeps each write() short, so the ring is drained without long
 // pauses on a small ring.
 const DefaultWriteBuffer = 1 << 20

@@ -10,7 +10,7 @@ import (
 )
 
 // smc_diag constants (include/uapi/linux/smc_diag.h, inet_diag.h,
-// sock_diag.h; smc-protocol.md 11).
+// sock_diag.h; docs/smc-protocol.md 11).
 const (
 	// AFSMC is the address family of SMC sockets.
 	AFSMC = 43
@@ -90,7 +90,7 @@ type DMBInfo struct {
 // Socket is one smc_diag_msg with its attributes: what `smcss -a` prints.
 type Socket struct {
 	Family   uint8          `json:"family"`
-	State    uint8          `json:"state"` // smc-protocol.md 10.1
+	State    uint8          `json:"state"` // docs/smc-protocol.md 10.1
 	Mode     uint8          `json:"mode"`  // 0 SMCR, 1 FALLBACK_TCP, 2 SMCD
 	Shutdown uint8          `json:"shutdown"`
 	Local    netip.AddrPort `json:"local"`

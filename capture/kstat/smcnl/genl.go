@@ -10,13 +10,13 @@ import (
 )
 
 // FamilyName and FamilyVersion identify the SMC generic netlink family
-// (smc-protocol.md 12).
+// (docs/smc-protocol.md 12).
 const (
 	FamilyName    = "SMC_GEN_NETLINK"
 	FamilyVersion = 1
 )
 
-// Commands of SMC_GEN_NETLINK (smc-protocol.md 12.1). Only the dump commands
+// Commands of SMC_GEN_NETLINK (docs/smc-protocol.md 12.1). Only the dump commands
 // that read state are used.
 const (
 	CmdGetSysInfo       uint8 = 1
@@ -76,7 +76,7 @@ func CommandByName(name string) (uint8, bool) {
 	return 0, false
 }
 
-// SysInfo is the SYS_INFO nest (smc-protocol.md 12.2).
+// SysInfo is the SYS_INFO nest (docs/smc-protocol.md 12.2).
 type SysInfo struct {
 	Version   uint8  `json:"version"`
 	Release   uint8  `json:"release"`

@@ -18,7 +18,7 @@ import (
 )
 
 // The replies below are SYNTHETIC: built with the netlink attribute encoder
-// from the attribute tables in smc-protocol.md section 12 (a 6.12-like
+// from the attribute tables in docs/smc-protocol.md section 12 (a 6.12-like
 // kernel with SMC-R traffic and fallbacks).
 
 func enc(t testing.TB, fn func(ae *netlink.AttributeEncoder)) []byte {
@@ -271,7 +271,7 @@ func diagMsg(t testing.TB, state, mode uint8, local, peer netip.AddrPort, inode 
 }
 
 func TestParseDiag(t *testing.T) {
-	// SYNTHETIC smc_diag replies built from smc-protocol.md 11.2-11.3.
+	// SYNTHETIC smc_diag replies built from docs/smc-protocol.md 11.2-11.3.
 	fb := func(reason, peer uint32) func(ae *netlink.AttributeEncoder) {
 		return func(ae *netlink.AttributeEncoder) {
 			ae.Uint8(smcDiagShutdown, 0)

@@ -11,7 +11,7 @@ import (
 )
 
 // This file renders `smcr stats` / `smcd stats` the way smc-tools prints them
-// (stats.c print_as_text, smc-protocol.md 13.2), from the kernel's STATS and
+// (stats.c print_as_text, docs/smc-protocol.md 13.2), from the kernel's STATS and
 // FBACK_STATS dumps or from a table read back from saved text.
 
 // Abbrev formats v the way smc-tools' get_abbreviated does for a 6-character
