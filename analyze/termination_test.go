@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/smcdump/smcdump/internal/publicdata"
 	"io"
 	"os"
 	"path/filepath"
@@ -49,16 +50,8 @@ func TestEveryInputTerminates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := filepath.Join(root, "..", "shared", "testdata", "public")
-	if ents, err := os.ReadDir(pub); err == nil {
-		for _, e := range ents {
-			if ext := filepath.Ext(e.Name()); ext == ".pcap" || ext == ".pcapng" {
-				traces = append(traces, filepath.Join(pub, e.Name()))
-			}
-		}
-	} else {
-		t.Logf("public sample captures not present (%v): skipping them", err)
-	}
+	traces = append(traces, publicdata.Glob(t, "*.pcap")...)
+	traces = append(traces, publicdata.Glob(t, "*.pcapng")...)
 	if len(traces) == 0 || len(corpus) == 0 {
 		t.Fatalf("found %d traces and %d corpus entries", len(traces), len(corpus))
 	}
