@@ -6,26 +6,32 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"sort"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 type timeT = time.Time
 
 // FrameFilter decides whether a frame takes part in the analysis (a compiled
 // pcap-filter expression run on the BPF VM, see capture/bpffilter).
+// The filter compiles its program per link type (bpffilter.Expr); an error
+// is the one compiling the program for the packet's link type.
 type FrameFilter interface {
-	Match(data []byte, wireLen int) bool
+	Match(p *pcapfile.Packet) (bool, error)
 }
 
 // Config controls an analysis run.
 type Config struct {
-	// NewFilter, when set, builds the frame filter for a link type. It is
-	// called once per link type seen.
-	NewFilter func(lt LinkType) (FrameFilter, error)
+	// Filter, when set, selects the frames that take part in the analysis.
+	Filter FrameFilter
+	// Stdin is read for the path "-" (nil: "-" is an error).
+	Stdin io.Reader
 	// All keeps plain TCP connections (no SMC option on the SYN) in the
 	// per-connection results; by default they are only counted.
 	All bool
@@ -43,138 +49,35 @@ type Config struct {
 	Snapshots []*kstat.Snapshot
 	// CaptureStats, when set, receives every pcapng Interface Statistics
 	// Block as it is read.
-	CaptureStats func(file int, st InterfaceStats)
+	CaptureStats func(file int, st pcapfile.InterfaceStats)
 	// Custom, when set, receives every pcapng custom block (kernel counter
 	// snapshots).
-	Custom func(file int, cb CustomBlock)
+	Custom func(file int, cb pcapfile.CustomBlock)
 	// OnConnection, when set, is called with every connection as the
 	// analysis finishes it (its verdict is then final: the same one the
 	// report lists): plain TCP connections too. It must not keep c.
-	OnConnection func(c *Conn)
+	OnConnection func(c *smcflow.Conn)
 	// OnHandshake, when set, is called with a connection's verdict as soon
 	// as its SMC handshake has resolved (Confirm or Decline seen both ways,
 	// or a SYN-ACK without the SMC option), as if the capture ended then:
 	// normally the final verdict, reached before the connection ends. It
 	// must not keep c. Connections that end unresolved only reach
 	// OnConnection.
-	OnHandshake func(c *Conn)
-}
-
-// Report is the result of analyzing one or more capture files.
-type Report struct {
-	Schema      string          `json:"schema"`
-	Files       []FileInfo      `json:"files"`
-	Summary     Summary         `json:"summary"`
-	Fallbacks   []FallbackGroup `json:"fallbacks"`
-	Services    []Rollup        `json:"services"`
-	PeerPairs   []Rollup        `json:"peer_pairs"`
-	Connections []*Conn         `json:"connections"`
-	RoCE        RoCESummary     `json:"roce"`
-	// Multicast is the UDP stream analysis (gaps, duplicates, reordering).
-	Multicast *mcast.Report `json:"multicast,omitempty"`
-	// Counters correlates kernel counter snapshots with the capture.
-	Counters *Counters `json:"counters,omitempty"`
-}
-
-// SchemaVersion identifies the JSON report format (README "JSON output").
-const SchemaVersion = "smcdump.analyze/v1"
-
-// FileInfo describes one input file.
-type FileInfo struct {
-	Path         string           `json:"path"`
-	Format       string           `json:"format"`
-	Packets      int              `json:"packets"`
-	First        *time.Time       `json:"first,omitempty"`
-	Last         *time.Time       `json:"last,omitempty"`
-	Interfaces   []Interface      `json:"interfaces"`
-	Undecoded    []Count          `json:"undecoded,omitempty"`
-	Truncated    int              `json:"truncated_frames"`
-	Filtered     int              `json:"filtered_out,omitempty"`
-	Problems     []Problem        `json:"problems,omitempty"`
-	ProblemCount int              `json:"problem_count"`
-	CaptureStats []InterfaceStats `json:"capture_stats,omitempty"`
-	Error        string           `json:"error,omitempty"`
-	// DamagedRegions counts the damaged places in the file (one per
-	// problem) and SkippedBytes the bytes not read as packets because of
-	// them; the rest of the file is analyzed.
-	DamagedRegions int   `json:"damaged_regions,omitempty"`
-	SkippedBytes   int64 `json:"skipped_bytes,omitempty"`
-}
-
-// Count is a labelled counter.
-type Count struct {
-	Name  string `json:"name"`
-	Count int    `json:"count"`
-}
-
-// Summary counts connections by outcome.
-type Summary struct {
-	Packets        int     `json:"packets"`
-	TCPConnections int     `json:"tcp_connections"`
-	SMCAttempts    int     `json:"smc_attempts"`
-	PlainTCP       int     `json:"plain_tcp"`
-	ByOutcome      []Count `json:"by_outcome"`
-	ByVariant      []Count `json:"by_variant"`
-	UDPDatagrams   int     `json:"udp_datagrams"`
-	// UDPIncomplete counts fragmented UDP datagrams given up by the
-	// reassembly (a fragment missing from the capture, or fragments a
-	// Linux receiver discards; like ReasmFails): never delivered, so not
-	// in the streams.
-	UDPIncomplete int `json:"udp_incomplete_fragmented,omitempty"`
-	// NotListed counts connections beyond Config.MaxConnections: counted
-	// everywhere, but not in the connection list.
-	NotListed int `json:"not_listed,omitempty"`
-	// NoHandshake counts connections whose TCP handshake is not in the
-	// capture and that show no sign of SMC (no option, no CLC): not
-	// analyzed, listed with --all.
-	NoHandshake int `json:"no_handshake,omitempty"`
-	// DamagedRegions and SkippedBytes add up the files' damage (see
-	// FileInfo): the input was damaged but readable.
-	DamagedRegions int   `json:"damaged_regions,omitempty"`
-	SkippedBytes   int64 `json:"skipped_bytes,omitempty"`
+	OnHandshake func(c *smcflow.Conn)
 }
 
 // DefaultMaxConnections is the default number of connections kept in
 // detail (about 2.5 KiB each).
 const DefaultMaxConnections = 20000
 
-// FallbackGroup groups fallbacks and handshake errors by cause.
-type FallbackGroup struct {
-	Outcome     Outcome `json:"outcome"`
-	Reason      string  `json:"reason"`
-	Code        string  `json:"code,omitempty"`
-	Name        string  `json:"name,omitempty"`
-	By          string  `json:"by,omitempty"`
-	Count       int     `json:"count"`
-	Meaning     string  `json:"meaning,omitempty"`
-	Remedy      string  `json:"remedy,omitempty"`
-	Connections []int   `json:"connections"`
-}
-
-// Rollup aggregates verdicts per service (server address:port) or peer pair.
-type Rollup struct {
-	Key      string  `json:"key"`
-	Total    int     `json:"total"`
-	Outcomes []Count `json:"outcomes"`
-	Variants []Count `json:"variants,omitempty"`
-	Reasons  []Count `json:"reasons,omitempty"`
-}
-
-// RoCESummary counts RoCE frames seen.
-type RoCESummary struct {
-	Frames int        `json:"frames"`
-	First  *time.Time `json:"first,omitempty"`
-}
-
 // Analyzer runs the analysis over a stream of frames.
 type Analyzer struct {
 	cfg     Config
 	mc      *mcast.Tracker
 	dg      mcast.Datagram
-	tracker *Tracker
-	f       frame
-	filters map[LinkType]FrameFilter
-	report  Report
+	tracker *smcflow.Tracker
+	f       decode.Frame
+	report  report.Report
 	udpN    int
 
 	// Capture interfaces of successive files (a -C/-G rotation, editcap
@@ -185,18 +88,18 @@ type Analyzer struct {
 	// maps the current file's interface indexes to it.
 	ifGlobal map[ifKey]int
 	ifFile   []int
-	ifTaken  map[int]bool // interface numbers given out
-	ifUsed   map[int]bool // numbers the current file's interfaces use
-	ifNext   int          // lowest number that may be free
-	fr       *FileReader  // file being read (nil when frames are fed directly)
+	ifTaken  map[int]bool         // interface numbers given out
+	ifUsed   map[int]bool         // numbers the current file's interfaces use
+	ifNext   int                  // lowest number that may be free
+	fr       *pcapfile.FileReader // file being read (nil when frames are fed directly)
 	// frameBase numbers the UDP analysis' frames across files: with several
 	// files, frame numbers continue from the previous file's last frame (as
 	// in the files concatenated with mergecap -a), so a stream or gap that
 	// spans files names unambiguous frames.
 	frameBase, lastFrame int
 
-	agg          *aggregate
-	frags        *reassembler
+	agg          *report.Aggregate
+	frags        *decode.Reassembler
 	multi        bool // several files: evidence names the file
 	embedded     []*kstat.Snapshot
 	embeddedErrs []string
@@ -207,17 +110,17 @@ type Analyzer struct {
 
 // NewAnalyzer returns an analyzer.
 func NewAnalyzer(cfg Config) *Analyzer {
-	t := NewTracker()
+	t := smcflow.NewTracker()
 	t.All = cfg.All
-	a := &Analyzer{cfg: cfg, tracker: t, filters: map[LinkType]FrameFilter{}, report: Report{Schema: SchemaVersion}, agg: newAggregate(), frags: newReassembler()}
-	t.keep = cfg.MaxConnections
-	if t.keep == 0 {
-		t.keep = DefaultMaxConnections
+	a := &Analyzer{cfg: cfg, tracker: t, report: report.Report{Schema: report.SchemaVersion}, agg: report.NewAggregate(), frags: decode.NewReassembler()}
+	t.Keep = cfg.MaxConnections
+	if t.Keep == 0 {
+		t.Keep = DefaultMaxConnections
 	}
-	t.onDone = a.agg.add
-	t.onResolved = cfg.OnHandshake
+	t.OnDone = a.agg.Add
+	t.OnResolved = cfg.OnHandshake
 	if cfg.OnConnection != nil {
-		t.onDone = func(c *Conn) { a.agg.add(c); cfg.OnConnection(c) }
+		t.OnDone = func(c *smcflow.Conn) { a.agg.Add(c); cfg.OnConnection(c) }
 	}
 	if !cfg.NoUDP {
 		a.mc = mcast.NewTracker(cfg.Multicast)
@@ -229,7 +132,7 @@ func NewAnalyzer(cfg Config) *Analyzer {
 // the file (not a capture, unreadable) are returned; defects inside the file
 // are recorded in the report and reading continues.
 func (a *Analyzer) AnalyzeFile(ctx context.Context, path string) error {
-	fr, err := OpenFile(path)
+	fr, err := pcapfile.OpenFile(path, a.cfg.Stdin)
 	if err != nil {
 		return err
 	}
@@ -238,20 +141,20 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, path string) error {
 }
 
 // AnalyzeReader reads all frames of fr.
-func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReader) error {
+func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.FileReader) error {
 	fileIdx := len(a.report.Files)
-	a.report.Files = append(a.report.Files, FileInfo{Path: name, Format: fr.Format()})
+	a.report.Files = append(a.report.Files, report.FileInfo{Path: name, Format: fr.Format()})
 	fi := &a.report.Files[fileIdx]
 	a.ifFile = a.ifFile[:0]
 	clear(a.ifUsed)
 	a.fr = fr
 	defer func() { a.fr = nil }()
-	fr.OnStats = func(st InterfaceStats) {
+	fr.OnStats = func(st pcapfile.InterfaceStats) {
 		if a.mc != nil {
 			// pcapng counters are cumulative from the start of the capture;
 			// File lets the tracker continue them across rotated files
 			// (writers that restart them per file are detected there).
-			cd := mcast.CaptureDrop{Time: st.Time, Interface: a.globalIf(fr, st.Interface), Cumulative: true, File: fileIdx}
+			cd := mcast.CaptureDrop{Time: st.Time, Interface: a.globalIf(fr.Interfaces(), st.Interface), Cumulative: true, File: fileIdx}
 			if st.Start != nil {
 				cd.Start = *st.Start
 			}
@@ -262,7 +165,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 			a.cfg.CaptureStats(fileIdx, st)
 		}
 	}
-	fr.OnCustom = func(cb CustomBlock) {
+	fr.OnCustom = func(cb pcapfile.CustomBlock) {
 		if s, ok, err := decodeEmbeddedSnapshot(cb); ok {
 			if err != nil {
 				a.embeddedErrs = append(a.embeddedErrs, fmt.Sprintf("%s: kernel counter block at offset %d: %v", name, cb.Offset, err))
@@ -275,7 +178,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 		}
 	}
 	if len(a.report.Files) > 1 || a.multi {
-		a.tracker.file = name
+		a.tracker.File = name
 	}
 	undecoded := map[string]int{}
 	var err error
@@ -285,7 +188,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 				break
 			}
 		}
-		var p *Packet
+		var p *pcapfile.Packet
 		p, err = fr.Next()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
@@ -300,16 +203,12 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 			fi.First = timep(ts)
 		}
 		fi.Last = timep(ts)
-		if a.cfg.NewFilter != nil {
-			flt, ok := a.filters[p.LinkType]
-			if !ok {
-				flt, err = a.cfg.NewFilter(p.LinkType)
-				if err != nil {
-					return fmt.Errorf("filter for link type %s: %w", p.LinkType, err)
-				}
-				a.filters[p.LinkType] = flt
+		if a.cfg.Filter != nil {
+			ok, err := a.cfg.Filter.Match(p)
+			if err != nil {
+				return fmt.Errorf("filter for link type %s: %w", p.LinkType, err)
 			}
-			if flt != nil && !flt.Match(p.Data, p.Info.Length) {
+			if !ok {
 				fi.Filtered++
 				continue
 			}
@@ -324,9 +223,9 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 	fi.DamagedRegions, fi.SkippedBytes = fr.Damage()
 	fi.CaptureStats = fr.Stats()
 	for k, v := range undecoded {
-		fi.Undecoded = append(fi.Undecoded, Count{k, v})
+		fi.Undecoded = append(fi.Undecoded, report.Count{Name: k, Count: v})
 	}
-	sortCounts(fi.Undecoded)
+	report.SortCounts(fi.Undecoded)
 	return err
 }
 
@@ -334,7 +233,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *FileReade
 type ifKey struct {
 	name  string
 	index int // -1 when named
-	lt    LinkType
+	lt    pcapfile.LinkType
 }
 
 // globalIf returns the stream-key interface number of the current file's
@@ -342,17 +241,17 @@ type ifKey struct {
 // type in an earlier file (same index and link type when unnamed), else a
 // new number (idx itself when free, so a single file keeps its indexes). Two
 // interfaces of one file never share a number. Amortised O(1) per call.
-func (a *Analyzer) globalIf(fr *FileReader, idx int) int {
+func (a *Analyzer) globalIf(ifs []pcapfile.Interface, idx int) int {
 	if idx >= 0 && idx < len(a.ifFile) && a.ifFile[idx] >= 0 {
 		return a.ifFile[idx]
 	}
-	if fr == nil || idx < 0 || idx >= len(fr.Interfaces()) {
+	if idx < 0 || idx >= len(ifs) {
 		return idx // frames fed directly, or not an interface of the file
 	}
 	if a.ifGlobal == nil {
 		a.ifGlobal, a.ifTaken, a.ifUsed = map[ifKey]int{}, map[int]bool{}, map[int]bool{}
 	}
-	ifc := fr.Interfaces()[idx]
+	ifc := ifs[idx]
 	k := ifKey{index: idx, lt: ifc.LinkType}
 	if ifc.Name != "" {
 		k.name, k.index = ifc.Name, -1
@@ -379,69 +278,67 @@ func (a *Analyzer) globalIf(fr *FileReader, idx int) int {
 	return g
 }
 
-func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, fileIdx int) {
+func (a *Analyzer) frame(fi *report.FileInfo, undecoded map[string]int, p *pcapfile.Packet, fileIdx int) {
 	f := &a.f
-	decodeFrame(p.LinkType, p.Data, f)
+	decode.Decode(p.LinkType, p.Data, f)
 	ts := p.Info.Timestamp
-	if ts.After(a.tracker.lastTime) {
-		a.tracker.lastTime = ts // capture end, for CLC timeouts
-	}
+	a.tracker.Advance(ts) // capture end, for CLC timeouts
 	if p.Info.CaptureLength < p.Info.Length {
 		fi.Truncated++
 	}
-	switch f.status {
-	case decOK:
-	case decUnsupported:
-		if f.etherType == 0x8915 && f.l2len > 0 && f.l2len <= len(p.Data) {
+	switch f.Status {
+	case decode.StatusOK:
+	case decode.StatusUnsupported:
+		if f.EtherType == 0x8915 && f.L2Len > 0 && f.L2Len <= len(p.Data) {
 			// RoCEv1: GRH + BTH after the Ethernet header.
-			if b, ok := roceV1Payload(p.Data[f.l2len:]); ok {
-				a.tracker.roce.handle(netip.Addr{}, b, len(b), p.Frame, ts)
+			if b, ok := smcflow.RoCEV1Payload(p.Data[f.L2Len:]); ok {
+				a.tracker.HandleRoCE(netip.Addr{}, b, len(b), p.Frame, ts)
 				return
 			}
 		}
-		undecoded[f.reason]++
+		undecoded[f.Reason]++
 		return
 	default:
-		undecoded[f.reason]++
+		undecoded[f.Reason]++
 		return
 	}
-	switch f.proto {
-	case protoTCP:
-		if f.sport == 0 && f.dport == 0 && f.fragOff != 0 {
+	switch f.Proto {
+	case decode.ProtoTCP:
+		if f.SrcPort == 0 && f.DstPort == 0 && f.FragOff != 0 {
 			return
 		}
-		if f.fragment && f.fragOff != 0 {
+		if f.Fragment && f.FragOff != 0 {
 			return
 		}
-		a.tracker.handleTCP(f, p.Frame, ts)
-	case protoUDP:
+		a.tracker.HandleTCP(f, p.Frame, ts)
+	case decode.ProtoUDP:
 		fragTrunc := false
-		if f.fragment {
-			b, total, trunc, ok := a.frags.add(f, ts)
+		if f.Fragment {
+			b, total, trunc, ok := a.frags.Add(f, ts)
 			if !ok {
 				return // waiting for more fragments
 			}
-			if f.sport, f.dport, f.payload, f.payloadLen, ok = udpFromReassembled(b, total); !ok {
+			if f.SrcPort, f.DstPort, f.Payload, f.PayloadLen, ok = decode.UDPFromReassembled(b, total); !ok {
 				return
 			}
 			fragTrunc = trunc
 		}
 		a.udpN++
-		if f.dport == roceV2Port {
-			a.tracker.roce.handle(f.dst, f.payload, f.payloadLen, p.Frame, ts)
+		if f.DstPort == smcflow.RoCEV2Port {
+			a.tracker.HandleRoCE(f.Dst, f.Payload, f.PayloadLen, p.Frame, ts)
 			return
 		}
 		if a.mc != nil {
 			d := &a.dg
 			*d = mcast.Datagram{
 				Frame: a.frameBase + p.Frame, Time: ts,
-				Src: f.srcAddrPort(), Dst: f.dstAddrPort(),
-				Interface: a.globalIf(a.fr, p.Info.InterfaceIndex),
-				Payload:   f.payload, Length: f.payloadLen,
-				Truncated: f.truncatedPayload() || fragTrunc,
+				Src: f.SrcAddrPort(), Dst: f.DstAddrPort(),
+				Interface: a.globalIf(ifacesOf(a.fr), p.Info.InterfaceIndex),
+				Payload:   f.Payload, Length: f.PayloadLen,
+				Truncated: f.TruncatedPayload() || fragTrunc,
 			}
-			if f.nvlan > 0 {
-				d.VLAN = f.vlans[0]
+			if f.NVLAN > 0 {
+				d.VLAN = f.VLANs[0]
 			}
 			a.mc.Add(d)
 		}
@@ -449,54 +346,55 @@ func (a *Analyzer) frame(fi *FileInfo, undecoded map[string]int, p *Packet, file
 }
 
 // Finish completes the analysis and returns the report.
-func (a *Analyzer) Finish() *Report {
+func (a *Analyzer) Finish() *report.Report {
 	r := &a.report
 	conns := a.tracker.Finish()
 	r.Connections = conns
 	if r.Connections == nil {
-		r.Connections = []*Conn{}
+		r.Connections = []*smcflow.Conn{}
 	}
-	g := a.agg
 	for _, fi := range r.Files {
 		r.Summary.Packets += fi.Packets
 		r.Summary.DamagedRegions += fi.DamagedRegions
 		r.Summary.SkippedBytes += fi.SkippedBytes
 	}
 	r.Summary.UDPDatagrams = a.udpN
-	r.Summary.UDPIncomplete = a.frags.finish()
-	r.Summary.TCPConnections = a.tracker.totalTCP
-	r.Summary.PlainTCP = g.outcomes[string(OutcomeNotSMC)]
-	r.Summary.SMCAttempts = g.smcAttempts
-	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
-	r.Summary.ByVariant = mapCounts(g.variants)
-	r.Summary.NotListed = a.tracker.dropped
-	r.Summary.NoHandshake = a.tracker.noHandshake
-	r.Fallbacks = g.fallbackGroups(conns)
-	r.Services = rollups(g.services)
-	r.PeerPairs = rollups(g.peers)
+	r.Summary.UDPIncomplete = a.frags.Finish()
+	tc := a.tracker.Counts()
+	r.Summary.TCPConnections = tc.TCPConnections
+	r.Summary.NotListed = tc.NotKept
+	r.UnverifiedNotListed = tc.UnverifiedNotKept
+	r.Summary.NoHandshake = tc.NoHandshake
+	a.agg.Fill(r, conns)
 	if a.mc != nil && a.udpN > 0 {
 		if m := a.mc.Report(); len(m.Streams) > 0 {
 			r.Multicast = m
 		}
 	}
 	a.correlateCounters(r)
-	r.RoCE.Frames = a.tracker.roce.total
-	if !a.tracker.roce.first.IsZero() {
-		r.RoCE.First = timep(a.tracker.roce.first)
+	r.RoCE.Frames = tc.RoCEFrames
+	if !tc.RoCEFirst.IsZero() {
+		r.RoCE.First = timep(tc.RoCEFirst)
 	}
 	return r
 }
 
-// Damaged reports whether an input file was damaged but readable: a
-// damaged region was skipped or a field was wrong (Summary.DamagedRegions);
-// the rest of the file was still analyzed.
-func (r *Report) Damaged() bool { return r.Summary.DamagedRegions > 0 }
+// ifacesOf returns the interfaces of fr (nil for frames fed directly).
+func ifacesOf(fr *pcapfile.FileReader) []pcapfile.Interface {
+	if fr == nil {
+		return nil
+	}
+	return fr.Interfaces()
+}
+
+// timep returns a pointer to a copy of t.
+func timep(t time.Time) *time.Time { return &t }
 
 // Run analyzes the files in order, as one continuous capture (rotated files
 // continue each other's connections), and returns the report. A file that
 // cannot be read at all is recorded with its error and the others are still
 // analyzed; the returned error is the first such failure.
-func Run(ctx context.Context, cfg Config, paths []string) (*Report, error) {
+func Run(ctx context.Context, cfg Config, paths []string) (*report.Report, error) {
 	a := NewAnalyzer(cfg)
 	a.multi = len(paths) > 1
 	var first error
@@ -505,39 +403,8 @@ func Run(ctx context.Context, cfg Config, paths []string) (*Report, error) {
 			if first == nil {
 				first = err
 			}
-			a.report.Files = append(a.report.Files, FileInfo{Path: p, Error: err.Error()})
+			a.report.Files = append(a.report.Files, report.FileInfo{Path: p, Error: err.Error()})
 		}
 	}
 	return a.Finish(), first
-}
-
-var outcomeOrder = []Outcome{OutcomeSMC, OutcomeFallback, OutcomeHandshakeError, OutcomeUnknown, OutcomeNotSMC}
-
-func outcomeCounts(m map[string]int) []Count {
-	out := []Count{}
-	for _, o := range outcomeOrder {
-		if m[string(o)] > 0 {
-			out = append(out, Count{string(o), m[string(o)]})
-		}
-	}
-	return out
-}
-
-func mapCounts(m map[string]int) []Count {
-	out := []Count{}
-	for k, v := range m {
-		out = append(out, Count{k, v})
-	}
-	sortCounts(out)
-	return out
-}
-
-// sortCounts sorts by count descending, then name.
-func sortCounts(c []Count) {
-	sort.Slice(c, func(i, j int) bool {
-		if c[i].Count != c[j].Count {
-			return c[i].Count > c[j].Count
-		}
-		return c[i].Name < c[j].Name
-	})
 }

@@ -11,49 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/analyze/synth"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
-
-func TestHalfStreamReassembly(t *testing.T) {
-	msg := []byte("0123456789abcdefghijklmnopqrstuvwxyz")
-	cases := []struct {
-		name string
-		base uint32
-		segs [][2]int // offset, length
-		want int      // contiguous bytes
-	}{
-		{"in order", 100, [][2]int{{0, 10}, {10, 10}, {20, 16}}, 36},
-		{"out of order", 100, [][2]int{{20, 16}, {10, 10}, {0, 10}}, 36},
-		{"overlap and retransmit", 100, [][2]int{{0, 12}, {5, 10}, {0, 36}, {30, 6}}, 36},
-		{"hole", 100, [][2]int{{0, 10}, {20, 16}}, 10},
-		{"wraparound", 0xfffffff8, [][2]int{{0, 4}, {4, 32}}, 36},
-		{"before base", 100, [][2]int{{0, 36}}, 36},
-	}
-	for _, c := range cases {
-		h := newHalfStream()
-		h.setBase(c.base)
-		for _, s := range c.segs {
-			h.add(c.base+uint32(s[0]), msg[s[0]:s[0]+s[1]], s[1])
-		}
-		if c.name == "before base" {
-			h.add(c.base-5, append([]byte("xxxxx"), msg...), 41) // starts before byte 0
-		}
-		if len(h.buf) != c.want || !bytes.Equal(h.buf, msg[:c.want]) {
-			t.Errorf("%s: got %q, want %q", c.name, h.buf, msg[:c.want])
-		}
-	}
-	// snaplen: the wire had more bytes than were captured
-	h := newHalfStream()
-	h.setBase(1)
-	h.add(1, msg[:10], 36)
-	if !h.truncatedAt(10) {
-		t.Error("snaplen gap not recorded")
-	}
-	h.add(11, msg[10:], 26) // a full retransmission-like continuation fills it
-	if h.truncatedAt(len(h.buf)) {
-		t.Error("gap not cleared after fill")
-	}
-}
 
 // frameBytes renders synthetic frames for seeding decoder fuzzing.
 func frameBytes(t testing.TB, link synth.Link, build func(w *synth.Writer) error) [][]byte {
@@ -82,10 +45,10 @@ func FuzzDecodeFrame(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, lt uint32, b []byte) {
-		var fr frame
-		decodeFrame(LinkType(lt%300), b, &fr)
-		if fr.status == decOK && len(fr.payload) > fr.payloadLen && fr.payloadLen >= 0 {
-			t.Fatalf("payload %d bytes > wire length %d", len(fr.payload), fr.payloadLen)
+		var fr decode.Frame
+		decode.Decode(pcapfile.LinkType(lt%300), b, &fr)
+		if fr.Status == decode.StatusOK && len(fr.Payload) > fr.PayloadLen && fr.PayloadLen >= 0 {
+			t.Fatalf("payload %d bytes > wire length %d", len(fr.Payload), fr.PayloadLen)
 		}
 	})
 }
@@ -97,35 +60,35 @@ func FuzzTrackerCLC(f *testing.F) {
 	f.Add(synth.ProposalV1R(), synth.ProposalV2D(), uint8(50))
 	f.Add([]byte("E2D4"), []byte{0xE2, 0xD4, 0xC3, 0xD9, 4, 0, 28, 0x10}, uint8(3))
 	f.Fuzz(func(t *testing.T, c2s, s2c []byte, mss uint8) {
-		tr := NewTracker()
+		tr := smcflow.NewTracker()
 		cli := netip.MustParseAddrPort("10.0.0.1:1000")
 		srv := netip.MustParseAddrPort("10.0.0.2:80")
 		ts := time.Unix(1, 0)
 		opt := []byte{1, 1, 254, 6, 0xE2, 0xD4, 0xC3, 0xD9}
 		seg := func(fromC bool, flags uint8, seq uint32, p []byte, o []byte) {
-			fr := frame{ipVer: 4, proto: protoTCP, flags: flags, seq: seq, tcpOpts: o, payload: p, payloadLen: len(p)}
+			fr := decode.Frame{IPVer: 4, Proto: decode.ProtoTCP, Flags: flags, Seq: seq, TCPOpts: o, Payload: p, PayloadLen: len(p)}
 			if fromC {
-				fr.src, fr.sport, fr.dst, fr.dport = cli.Addr(), cli.Port(), srv.Addr(), srv.Port()
+				fr.Src, fr.SrcPort, fr.Dst, fr.DstPort = cli.Addr(), cli.Port(), srv.Addr(), srv.Port()
 			} else {
-				fr.src, fr.sport, fr.dst, fr.dport = srv.Addr(), srv.Port(), cli.Addr(), cli.Port()
+				fr.Src, fr.SrcPort, fr.Dst, fr.DstPort = srv.Addr(), srv.Port(), cli.Addr(), cli.Port()
 			}
 			ts = ts.Add(time.Millisecond)
-			tr.handleTCP(&fr, 1, ts)
+			tr.HandleTCP(&fr, 1, ts)
 		}
-		seg(true, tcpSYN, 1000, nil, opt)
-		seg(false, tcpSYN|tcpACK, 5000, nil, opt)
+		seg(true, decode.TCPSYN, 1000, nil, opt)
+		seg(false, decode.TCPSYN|decode.TCPACK, 5000, nil, opt)
 		step := int(mss)%64 + 1
 		cs, ss := uint32(1001), uint32(5001)
 		for i, j := 0, 0; i < len(c2s) || j < len(s2c); {
 			if i < len(c2s) {
 				n := min(step, len(c2s)-i)
-				seg(true, tcpACK, cs, c2s[i:i+n], nil)
+				seg(true, decode.TCPACK, cs, c2s[i:i+n], nil)
 				cs += uint32(n)
 				i += n
 			}
 			if j < len(s2c) {
 				n := min(step, len(s2c)-j)
-				seg(false, tcpACK, ss, s2c[j:j+n], nil)
+				seg(false, decode.TCPACK, ss, s2c[j:j+n], nil)
 				ss += uint32(n)
 				j += n
 			}
@@ -142,17 +105,20 @@ func TestRunOnMissingAndGoodFiles(t *testing.T) {
 	if err == nil {
 		t.Fatal("missing file gave no error")
 	}
-	if len(rep.Connections) != 1 || rep.Connections[0].Reason != ReasonPeerNoSMC {
+	if len(rep.Connections) != 1 || rep.Connections[0].Reason != smcflow.ReasonPeerNoSMC {
 		t.Fatalf("good file not analyzed: %+v", rep.Connections)
 	}
 }
 
 func BenchmarkAnalyzeSMC(b *testing.B) {
-	data := synthFile(b, "smcr-v2-link.pcapng")
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "synthetic", "smcr-v2-link.pcapng"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for i := 0; i < b.N; i++ {
-		fr, _ := NewFileReader(bytes.NewReader(data))
+		fr, _ := pcapfile.NewFileReader(bytes.NewReader(data))
 		a := NewAnalyzer(Config{})
 		a.AnalyzeReader(context.Background(), "x", fr)
 		a.Finish()
@@ -163,7 +129,7 @@ func BenchmarkAnalyzeSMC(b *testing.B) {
 // -C/-G rotation) is one connection; stages and evidence follow packet
 // order across files, and evidence names the file of each frame.
 func TestRotatedFiles(t *testing.T) {
-	fr, err := OpenFile("../testdata/synthetic/decline-after-confirm.pcapng")
+	fr, err := pcapfile.OpenFile("../testdata/synthetic/decline-after-confirm.pcapng", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +170,7 @@ func TestRotatedFiles(t *testing.T) {
 		t.Fatalf("%d connections", len(rep.Connections))
 	}
 	c := rep.Connections[0]
-	if c.Reason != ReasonLateDecline || c.Decline == nil || c.Decline.Stage != "after-confirm" {
+	if c.Reason != smcflow.ReasonLateDecline || c.Decline == nil || c.Decline.Stage != "after-confirm" {
 		t.Fatalf("verdict %s/%s %+v", c.Outcome, c.Reason, c.Decline)
 	}
 	last := c.Evidence[len(c.Evidence)-1]
@@ -298,7 +264,7 @@ func TestUDPFragmentReassembly(t *testing.T) {
 			}
 		}
 	}
-	fr, err := NewFileReader(bytes.NewReader(buf.Bytes()))
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +312,7 @@ func FuzzAnalyzer(f *testing.F) {
 			return
 		}
 		a := NewAnalyzer(Config{})
-		fi := &FileInfo{}
+		fi := &report.FileInfo{}
 		und := map[string]int{}
 		ts := time.Unix(1, 0)
 		for n := 1; len(b) > 0; n++ {
@@ -356,7 +322,7 @@ func FuzzAnalyzer(f *testing.F) {
 				l = len(b)
 			}
 			ts = ts.Add(time.Duration(l) * time.Millisecond)
-			p := &Packet{Frame: n, LinkType: LinkTypeEthernet, Data: b[:l], Info: CaptureInfo{Timestamp: ts, CaptureLength: l, Length: l}}
+			p := &pcapfile.Packet{Frame: n, LinkType: pcapfile.LinkTypeEthernet, Data: b[:l], Info: pcapfile.CaptureInfo{Timestamp: ts, CaptureLength: l, Length: l}}
 			a.frame(fi, und, p, 0)
 			b = b[l:]
 		}

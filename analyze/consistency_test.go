@@ -6,6 +6,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
 )
 
 // TestReportContradictions: the counters section against the multicast
@@ -41,7 +42,7 @@ func TestReportContradictions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &Report{Multicast: tt.mc, Counters: &Counters{Verdicts: tt.vs}}
+			r := &report.Report{Multicast: tt.mc, Counters: &report.Counters{Verdicts: tt.vs}}
 			got := r.Contradictions()
 			switch {
 			case tt.want == "" && len(got) > 0:
@@ -51,7 +52,7 @@ func TestReportContradictions(t *testing.T) {
 			}
 		})
 	}
-	if c := (&Report{}).Contradictions(); c != nil {
+	if c := (&report.Report{}).Contradictions(); c != nil {
 		t.Errorf("empty report: %v", c)
 	}
 }

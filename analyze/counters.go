@@ -2,15 +2,13 @@ package analyze
 
 import (
 	"bytes"
-	"fmt"
-	"io"
 	"net/netip"
 	"sort"
-	"strings"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
-	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Kernel counter snapshots and correlation (issue: "where the loss
@@ -24,26 +22,9 @@ const (
 	kstatTag = "smcdump.kstat/v1\n"
 )
 
-// Counters is the correlation section of the report.
-type Counters struct {
-	// Source says where the snapshots came from ("files", "capture").
-	Source   string              `json:"source"`
-	Before   *SnapshotInfo       `json:"before,omitempty"`
-	After    *SnapshotInfo       `json:"after,omitempty"`
-	Verdicts []correlate.Verdict `json:"verdicts"`
-	Notes    []string            `json:"notes,omitempty"`
-}
-
-// SnapshotInfo identifies one snapshot.
-type SnapshotInfo struct {
-	Time     string `json:"time"`
-	Hostname string `json:"hostname,omitempty"`
-	NetNS    string `json:"netns,omitempty"`
-}
-
 // decodeEmbeddedSnapshot parses a custom block written by smcdump capture;
 // ok is false for other custom blocks.
-func decodeEmbeddedSnapshot(cb CustomBlock) (*kstat.Snapshot, bool, error) {
+func decodeEmbeddedSnapshot(cb pcapfile.CustomBlock) (*kstat.Snapshot, bool, error) {
 	if cb.PEN != kstatPEN || !bytes.HasPrefix(cb.Data, []byte(kstatTag)) {
 		return nil, false, nil
 	}
@@ -52,15 +33,15 @@ func decodeEmbeddedSnapshot(cb CustomBlock) (*kstat.Snapshot, bool, error) {
 	return s, true, err
 }
 
-func snapInfo(s *kstat.Snapshot) *SnapshotInfo {
+func snapInfo(s *kstat.Snapshot) *report.SnapshotInfo {
 	if s == nil {
 		return nil
 	}
-	return &SnapshotInfo{Time: s.TakenAt.UTC().Format(tsLayout), Hostname: s.Hostname, NetNS: s.NetNS}
+	return &report.SnapshotInfo{Time: s.TakenAt.UTC().Format(report.TimeLayout), Hostname: s.Hostname, NetNS: s.NetNS}
 }
 
 // correlateCounters joins the capture's findings with the kernel snapshots.
-func (a *Analyzer) correlateCounters(r *Report) {
+func (a *Analyzer) correlateCounters(r *report.Report) {
 	snaps := a.cfg.Snapshots
 	source := "files"
 	if len(snaps) == 0 {
@@ -69,11 +50,11 @@ func (a *Analyzer) correlateCounters(r *Report) {
 	}
 	if len(snaps) == 0 {
 		if len(a.embeddedErrs) > 0 {
-			r.Counters = &Counters{Source: "capture", Notes: a.embeddedErrs}
+			r.Counters = &report.Counters{Source: "capture", Notes: a.embeddedErrs}
 		}
 		return
 	}
-	c := &Counters{Source: source, Notes: a.embeddedErrs}
+	c := &report.Counters{Source: source, Notes: a.embeddedErrs}
 	r.Counters = c
 	// The same snapshot can come twice (copied into several rotated files,
 	// or given with --stats twice): a window of zero length counts nothing.
@@ -98,15 +79,14 @@ func (a *Analyzer) correlateCounters(r *Report) {
 	}
 	// SMC: what each side's kernel would have counted for the fallbacks
 	// seen (accumulated over every connection, kept in detail or not).
-	obs := a.agg.obs
+	obs := a.agg.Observed()
 	// The snapshots must bracket what they are compared with: the SMC
 	// handshakes, and the UDP streams' datagrams (not unrelated packets
 	// captured just before the first snapshot was taken).
-	obs.Window = window
-	if !a.agg.smcWindow[0].IsZero() {
-		obs.Window = a.agg.smcWindow
+	if obs.Window[0].IsZero() {
+		obs.Window = window
 	}
-	smcSeen := a.agg.smcAttempts > 0
+	smcSeen := a.agg.SMCAttempts() > 0
 	if smcSeen || before.SMC.Available {
 		c.Verdicts = append(c.Verdicts, correlate.SMC(before, after, obs)...)
 	}
@@ -128,7 +108,7 @@ func (a *Analyzer) correlateCounters(r *Report) {
 			if st.SnaplenCut != nil && st.SnaplenCut.SequenceAnalysis == "impossible" {
 				us.Unanalyzed = true
 			}
-			if c, n, ok := gapVerdicts(&st); ok {
+			if c, n, ok := report.GapVerdicts(&st); ok {
 				us.GapCapture, us.GapNetwork = c, n
 			}
 			u.Streams = append(u.Streams, us)
@@ -150,7 +130,7 @@ func (a *Analyzer) correlateCounters(r *Report) {
 // When both are present, smcdump's isb_ifdrop is what the interface or its
 // driver dropped (rx_missed + rx_fifo): those packets never reached the host,
 // so the receiving applications lost them too; they are not capture drops.
-func ringDrops(st InterfaceStats) (ifdrop, osdrop uint64) {
+func ringDrops(st pcapfile.InterfaceStats) (ifdrop, osdrop uint64) {
 	switch {
 	case st.OSDrop != nil:
 		return 0, *st.OSDrop
@@ -164,7 +144,7 @@ func ringDrops(st InterfaceStats) (ifdrop, osdrop uint64) {
 // cumulative since the capture started, also in every file of a rotated
 // capture: per capture (interface and isb_starttime) the largest value
 // counts, not the sum over its files.
-func captureDrops(files []FileInfo) uint64 {
+func captureDrops(files []report.FileInfo) uint64 {
 	type key struct {
 		iface int
 		file  int
@@ -190,120 +170,6 @@ func captureDrops(files []FileInfo) uint64 {
 	return sum
 }
 
-// WriteText renders the correlation section.
-func (c *Counters) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
-	ew.printf("Kernel counters (snapshots from %s)\n", c.Source)
-	if c.Before != nil {
-		ew.printf("  before: %s UTC %s\n", c.Before.Time, hostNS(c.Before))
-	}
-	if c.After != nil {
-		ew.printf("  after:  %s UTC %s\n", c.After.Time, hostNS(c.After))
-	}
-	for _, v := range c.Verdicts {
-		subj := ""
-		if v.Subject != "" {
-			subj = " [" + v.Subject + "]"
-		}
-		ew.printf("  %s%s (confidence %s): %s\n", v.Kind, subj, v.Confidence, v.Text)
-		if len(v.Numbers) > 0 {
-			var nums []string
-			for _, n := range v.Numbers {
-				nums = append(nums, fmt.Sprintf("%s=%d", n.Name, n.Value))
-			}
-			ew.printf("      numbers: %s\n", strings.Join(nums, ", "))
-		}
-	}
-	if len(c.Verdicts) == 0 && len(c.Notes) == 0 {
-		ew.printf("  nothing to correlate: the capture shows no SMC attempt and no UDP stream\n")
-	}
-	for _, n := range c.Notes {
-		ew.printf("  note: %s\n", n)
-	}
-	ew.printf("\n")
-	return ew.err
-}
-
-func hostNS(s *SnapshotInfo) string {
-	out := ""
-	if s.Hostname != "" {
-		out += "host " + s.Hostname
-	}
-	if s.NetNS != "" {
-		out += " netns " + s.NetNS
-	}
-	return out
-}
-
-// Contradictions returns the statements of r that cannot all hold: the
-// rules of correlate.Contradictions over the kernel-counter verdicts, and
-// their agreement with the multicast section (a stream with messages lost
-// in the capture has no no-loss verdict, a verdict's "capture gap" is the
-// stream's loss, no-loss counts no more streams than the report has).
-// Tests run it over every golden output and lab trace; empty means
-// consistent.
-func (r *Report) Contradictions() []string {
-	if r == nil || r.Counters == nil {
-		return nil
-	}
-	out := correlate.Contradictions(r.Counters.Verdicts)
-	if r.Multicast == nil {
-		return out
-	}
-	lost := map[string]uint64{}
-	dup := map[string]bool{}
-	for _, st := range r.Multicast.Streams {
-		subj := st.Src + " -> " + st.Dst
-		if _, ok := lost[subj]; ok {
-			dup[subj] = true // same addresses on two VLANs or interfaces
-		}
-		lost[subj] += st.Lost
-	}
-	streams := map[string]*mcast.Stream{}
-	for i := range r.Multicast.Streams {
-		st := &r.Multicast.Streams[i]
-		streams[st.Src+" -> "+st.Dst] = st
-	}
-	for _, v := range r.Counters.Verdicts {
-		if st := streams[v.Subject]; st != nil && !dup[v.Subject] && st.Lost > 0 {
-			// The counters' verdict about where the gap happened agrees
-			// with the gap verdicts of the multicast section.
-			if c, n, ok := gapVerdicts(st); ok {
-				switch v.Kind {
-				case correlate.KindCaptureArtefact:
-					if n == st.Lost {
-						out = append(out, fmt.Sprintf("%s [%s] while every gap of the stream has gap verdict network", v.Kind, v.Subject))
-					}
-				case correlate.KindBeforeHost, correlate.KindNICRing, correlate.KindBacklog, correlate.KindSenderDrop:
-					if c == st.Lost {
-						out = append(out, fmt.Sprintf("%s [%s] while every gap of the stream has gap verdict capture", v.Kind, v.Subject))
-					}
-				}
-			}
-		}
-		if v.Kind == correlate.KindNoLoss {
-			for subj, n := range lost {
-				if n > 0 {
-					out = append(out, fmt.Sprintf("no-loss while %s lost %d messages in the capture", subj, n))
-				}
-			}
-			if n, ok := v.Num("streams"); ok && n > int64(len(r.Multicast.Streams)) {
-				out = append(out, fmt.Sprintf("no-loss counts %d streams, the report has %d", n, len(r.Multicast.Streams)))
-			}
-			continue
-		}
-		if v.Subject == "" || dup[v.Subject] {
-			continue
-		}
-		n, known := lost[v.Subject]
-		if g, ok := v.Num("capture gap"); ok && known && uint64(g) != n {
-			out = append(out, fmt.Sprintf("%s [%s] says capture gap %d, the stream lost %d", v.Kind, v.Subject, g, n))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // distinctSnapshots drops snapshots taken at the same time on the same host
 // and namespace as an earlier one.
 func distinctSnapshots(snaps []*kstat.Snapshot) []*kstat.Snapshot {
@@ -322,29 +188,4 @@ func distinctSnapshots(snaps []*kstat.Snapshot) []*kstat.Snapshot {
 		out = append(out, s)
 	}
 	return out
-}
-
-// gapVerdicts sums the missing units of a stream's gaps by gap verdict
-// ("capture", "network"); ok is false when some gaps are not listed
-// (beyond the gap limit, or loss not counted in sequence gaps).
-func gapVerdicts(st *mcast.Stream) (capture, network uint64, ok bool) {
-	var listed uint64
-	for _, q := range st.Sequences {
-		if q.GapsOmitted > 0 {
-			return 0, 0, false
-		}
-		for _, g := range q.Gaps {
-			listed += g.Count
-			switch g.Verdict {
-			case "capture":
-				capture += g.Count
-			case "network":
-				network += g.Count
-			}
-		}
-	}
-	if listed != st.Lost {
-		return 0, 0, false
-	}
-	return capture, network, true
 }

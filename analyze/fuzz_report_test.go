@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/synth"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // The fuzz targets of the analyzer's outputs (FuzzAnalyzer, FuzzPrinter,
@@ -129,7 +131,7 @@ func FuzzPrinter(f *testing.F) {
 		ts := synth.Start
 		for n, fr := range fuzzFrames(b) {
 			ts = ts.Add(time.Millisecond)
-			pkt := &Packet{Frame: n + 1, LinkType: LinkTypeEthernet, Data: fr, Info: CaptureInfo{Timestamp: ts, CaptureLength: len(fr), Length: len(fr) + int(opts&1)}}
+			pkt := &pcapfile.Packet{Frame: n + 1, LinkType: pcapfile.LinkTypeEthernet, Data: fr, Info: pcapfile.CaptureInfo{Timestamp: ts, CaptureLength: len(fr), Length: len(fr) + int(opts&1)}}
 			if err := p.PrintPacket(pkt); err != nil {
 				t.Fatal(err)
 			}
@@ -147,8 +149,8 @@ func FuzzPrinter(f *testing.F) {
 }
 
 // analyzeFuzz runs the whole analyzer over the frames as one pcap file.
-func analyzeFuzz(t *testing.T, frames [][]byte) *Report {
-	fr, err := NewFileReader(bytes.NewReader(fuzzPcap(frames)))
+func analyzeFuzz(t *testing.T, frames [][]byte) *report.Report {
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(fuzzPcap(frames)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +174,7 @@ func FuzzReportText(f *testing.F) {
 		}
 		rep := analyzeFuzz(t, fuzzFrames(b))
 		var out bytes.Buffer
-		if err := rep.WriteText(&out, TextOptions{Evidence: opts&1 != 0, MaxConnections: int(opts >> 1 & 7)}); err != nil {
+		if err := rep.WriteText(&out, report.TextOptions{Evidence: opts&1 != 0}); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(out.String(), "fuzz.pcap: ") {
@@ -203,7 +205,7 @@ func FuzzReportJSON(f *testing.F) {
 		if !bytes.Equal(j1.Bytes(), j2.Bytes()) {
 			t.Fatal("JSON report differs between two runs over the same input")
 		}
-		var rep Report
+		var rep report.Report
 		if err := json.Unmarshal(j1.Bytes(), &rep); err != nil {
 			t.Fatalf("JSON report does not decode: %v\n%s", err, j1.String())
 		}

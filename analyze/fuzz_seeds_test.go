@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,16 +49,10 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 	}
 
-	// FuzzFileReader: each trace cut after whole blocks (at most 6 KiB).
-	w := fuzzseed.NewWriter(".", "FuzzFileReader", 30)
-	for _, tr := range ts {
-		w.Add(tr.label, ngPrefix(tr.raw, 6<<10))
-	}
-	done(w)
-
 	// FuzzDecodeFrame: one frame of each kind (link type, protocol, TCP
-	// flags, CLC or RoCE payload, IPv6, fragment).
-	w = fuzzseed.NewWriter(".", "FuzzDecodeFrame", 40)
+	// flags, CLC or RoCE payload, IPv6, fragment). (FuzzFileReader's seeds
+	// are written by pcapfile's TestWriteFuzzSeeds.)
+	w := fuzzseed.NewWriter(".", "FuzzDecodeFrame", 40)
 	seen := map[string]bool{}
 	for _, tr := range ts {
 		for _, f := range tr.frames {
@@ -134,25 +127,6 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 	}
 	done(w)
-}
-
-// ngPrefix returns the whole pcapng blocks of b that fit in limit bytes
-// (blocks larger than limit, e.g. big counter snapshots, are left out).
-func ngPrefix(b []byte, limit int) []byte {
-	var out []byte
-	for len(b) >= 12 {
-		n := int(binary.LittleEndian.Uint32(b[4:]))
-		if n < 12 || n > len(b) {
-			break
-		}
-		if len(out)+n <= limit {
-			out = append(out, b[:n]...)
-		} else if len(out) > 0 && n <= limit {
-			break
-		}
-		b = b[n:]
-	}
-	return out
 }
 
 func frameKind(f fuzzseed.Frame) string {

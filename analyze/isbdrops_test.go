@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // TestCaptureDropsISBStyles: the capture's own drops are read from
@@ -18,26 +20,26 @@ func TestCaptureDropsISBStyles(t *testing.T) {
 	u := func(v uint64) *uint64 { return &v }
 	t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
 	t1 := t0.Add(time.Hour)
-	st := func(start *time.Time, ifdrop, osdrop *uint64) InterfaceStats {
-		return InterfaceStats{Start: start, IfDrop: ifdrop, OSDrop: osdrop}
+	st := func(start *time.Time, ifdrop, osdrop *uint64) pcapfile.InterfaceStats {
+		return pcapfile.InterfaceStats{Start: start, IfDrop: ifdrop, OSDrop: osdrop}
 	}
 	cases := []struct {
 		name  string
-		files [][]InterfaceStats
+		files [][]pcapfile.InterfaceStats
 		want  uint64
 	}{
-		{"old smcdump: same count in ifdrop and osdrop", [][]InterfaceStats{{st(&t0, u(7), u(7))}}, 7},
-		{"dumpcap: ifdrop only", [][]InterfaceStats{{st(&t0, u(5), nil)}}, 5},
-		{"new smcdump: osdrop ring, ifdrop interface", [][]InterfaceStats{{st(&t0, u(3), u(9))}}, 9},
-		{"new smcdump: interface drops unknown", [][]InterfaceStats{{st(&t0, nil, u(9))}}, 9},
-		{"rotated files of one capture", [][]InterfaceStats{{st(&t0, nil, u(4))}, {st(&t0, nil, u(9))}}, 9},
-		{"two captures", [][]InterfaceStats{{st(&t0, nil, u(4))}, {st(&t1, nil, u(9))}}, 13},
-		{"no start time: per file", [][]InterfaceStats{{st(nil, u(2), u(2))}, {st(nil, u(3), nil)}}, 5},
+		{"old smcdump: same count in ifdrop and osdrop", [][]pcapfile.InterfaceStats{{st(&t0, u(7), u(7))}}, 7},
+		{"dumpcap: ifdrop only", [][]pcapfile.InterfaceStats{{st(&t0, u(5), nil)}}, 5},
+		{"new smcdump: osdrop ring, ifdrop interface", [][]pcapfile.InterfaceStats{{st(&t0, u(3), u(9))}}, 9},
+		{"new smcdump: interface drops unknown", [][]pcapfile.InterfaceStats{{st(&t0, nil, u(9))}}, 9},
+		{"rotated files of one capture", [][]pcapfile.InterfaceStats{{st(&t0, nil, u(4))}, {st(&t0, nil, u(9))}}, 9},
+		{"two captures", [][]pcapfile.InterfaceStats{{st(&t0, nil, u(4))}, {st(&t1, nil, u(9))}}, 13},
+		{"no start time: per file", [][]pcapfile.InterfaceStats{{st(nil, u(2), u(2))}, {st(nil, u(3), nil)}}, 5},
 	}
 	for _, c := range cases {
-		var files []FileInfo
+		var files []report.FileInfo
 		for _, f := range c.files {
-			files = append(files, FileInfo{CaptureStats: f})
+			files = append(files, report.FileInfo{CaptureStats: f})
 		}
 		if got := captureDrops(files); got != c.want {
 			t.Errorf("%s: %d capture drops, want %d", c.name, got, c.want)
@@ -51,26 +53,26 @@ func TestCaptureDropsISBStyles(t *testing.T) {
 	}
 }
 
-// TestISBRoundTrip: what capture.NgWriter writes into an ISB is what the
+// TestISBRoundTrip: what pcapfile.NgWriter writes into an ISB is what the
 // reader returns: ring drops in osdrop, interface drops in ifdrop (absent
 // when unknown), and ringDrops takes the ring drops.
 func TestISBRoundTrip(t *testing.T) {
 	for _, known := range []bool{false, true} {
 		var buf bytes.Buffer
-		w, err := capture.NewNgWriter(&buf, capture.SectionInfo{Application: "t", OS: "x", Hardware: "y"},
-			[]capture.InterfaceInfo{{Name: "eth0", LinkType: capture.LinkTypeEthernet}}, 0)
+		w, err := pcapfile.NewNgWriter(&buf, pcapfile.SectionInfo{Application: "t", OS: "x", Hardware: "y"},
+			[]pcapfile.Interface{{Name: "eth0", LinkType: pcapfile.LinkTypeEthernet}}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
-		st := capture.InterfaceStats{Received: 50, Dropped: 4, Captured: 46, IfDropped: 11, IfDropKnown: known, Start: t0, End: t0.Add(time.Second)}
-		if err := w.WriteStats(0, st); err != nil {
+		st := capture.Counters{Received: 50, Dropped: 4, Captured: 46, IfDropped: 11, IfDropKnown: known, Start: t0, End: t0.Add(time.Second)}
+		if err := w.WriteStats(st.ISB(0)); err != nil {
 			t.Fatal(err)
 		}
 		if err := w.Flush(); err != nil {
 			t.Fatal(err)
 		}
-		fr, err := NewFileReader(bytes.NewReader(buf.Bytes()))
+		fr, err := pcapfile.NewFileReader(bytes.NewReader(buf.Bytes()))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,14 +11,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/analyze/smcflow"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 	"github.com/smcdump/smcdump/smcproto"
 )
 
 // PrintOptions selects what Printer shows for each packet, mirroring
-// tcpdump's flags (capture.md section 5).
+// tcpdump's flags (docs/capture.md section 5).
 type PrintOptions struct {
 	Verbose    int  // -v: IP header detail and checksums; every CLC field under the line
-	NoResolve  bool // -n (smcdump never resolves names; accepted for tcpdump parity)
 	LinkHeader bool // -e: print the link-level header
 	// Hex is the legacy -X switch: the same as HexASCII 1.
 	Hex bool
@@ -65,8 +67,8 @@ type PrintOptions struct {
 type Printer struct {
 	w       io.Writer
 	opts    PrintOptions
-	tracker *Tracker
-	f       frame
+	tracker *smcflow.Tracker
+	f       decode.Frame
 	clc     []string
 	clcMsgs []smcproto.Message
 	llc     []*smcproto.LLC
@@ -76,7 +78,6 @@ type Printer struct {
 	seen        bool
 	printed     int  // packets printed, for -#
 	defaultDump bool // the packet is not decoded: dump it as tcpdump does
-	pktType     int  // the live packet type (SLL numbering) or -1
 	// seqs are the relative sequence number bases per direction of a
 	// connection, as tcpdump keeps them (print-tcp.c tcp_seq_hash).
 	seqs map[seqKey]seqBase
@@ -98,19 +99,19 @@ const maxSeqConns = 100000
 // with ACK set of a connection, and every SYN-ACK (a new conversation on the
 // same ports), is printed absolute and sets the bases of both directions;
 // segments without ACK (the SYN) are printed absolute.
-func (p *Printer) relativeSeq(f *frame) (uint32, uint32) {
-	if p.opts.AbsoluteSeq || f.flags&tcpACK == 0 {
+func (p *Printer) relativeSeq(f *decode.Frame) (uint32, uint32) {
+	if p.opts.AbsoluteSeq || f.Flags&decode.TCPACK == 0 {
 		return 0, 0
 	}
-	k := seqKey{f.src, f.dst, f.sport, f.dport}
-	if b, ok := p.seqs[k]; ok && f.flags&tcpSYN == 0 {
+	k := seqKey{f.Src, f.Dst, f.SrcPort, f.DstPort}
+	if b, ok := p.seqs[k]; ok && f.Flags&decode.TCPSYN == 0 {
 		return b.seq, b.ack
 	}
 	if p.seqs == nil || len(p.seqs) >= maxSeqConns {
 		p.seqs = make(map[seqKey]seqBase)
 	}
-	p.seqs[k] = seqBase{f.seq, f.ack - 1}
-	p.seqs[seqKey{f.dst, f.src, f.dport, f.sport}] = seqBase{f.ack - 1, f.seq}
+	p.seqs[k] = seqBase{f.Seq, f.Ack - 1}
+	p.seqs[seqKey{f.Dst, f.Src, f.DstPort, f.SrcPort}] = seqBase{f.Ack - 1, f.Seq}
 	return 0, 0
 }
 
@@ -122,18 +123,18 @@ func NewPrinter(w io.Writer, opts PrintOptions) *Printer {
 	if opts.DateTime && opts.TimeFormat == 0 {
 		opts.TimeFormat = 4
 	}
-	p := &Printer{w: w, opts: opts, tracker: NewTracker(), pktType: -1}
+	p := &Printer{w: w, opts: opts, tracker: smcflow.NewTracker()}
 	p.tracker.All = false
 	p.tracker.OnCLC = func(frame int, fromClient bool, m smcproto.Message) {
-		p.clc = append(p.clc, describeCLC(m))
+		p.clc = append(p.clc, smcflow.DescribeCLC(m))
 		p.clcMsgs = append(p.clcMsgs, m)
 	}
 	p.tracker.OnCLCError = func(frame int, err error) {
 		p.clcErr = append(p.clcErr, err.Error())
 	}
-	p.tracker.roce.OnLLC = func(frame int, l *smcproto.LLC) {
+	p.tracker.OnLLC(func(frame int, l *smcproto.LLC) {
 		p.llc = append(p.llc, l)
-	}
+	})
 	return p
 }
 
@@ -181,30 +182,16 @@ func (p *Printer) timeStamp(ts time.Time) string {
 	return s
 }
 
-// PrintLivePacket is PrintPacket for a packet of a live capture whose
-// packet type is known (the packet socket's sll_pkttype: 0 to us, 1
-// broadcast, 2 multicast, 3 to another host, 4 outgoing); the interface
-// column shows it.
-func (p *Printer) PrintLivePacket(pkt *Packet, pktType int) error {
-	p.pktType = pktType
-	err := p.PrintPacket(pkt)
-	p.pktType = -1
-	return err
-}
-
 // PrintPacket writes the line(s) for one packet.
-func (p *Printer) PrintPacket(pkt *Packet) error {
+func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	p.clc, p.clcMsgs, p.llc, p.clcErr = p.clc[:0], p.clcMsgs[:0], p.llc[:0], p.clcErr[:0]
 	p.defaultDump = false
 	f := &p.f
-	decodeFrame(pkt.LinkType, pkt.Data, f)
+	decode.Decode(pkt.LinkType, pkt.Data, f)
 	line := p.describe(pkt, f)
 	// Drop per-connection state of finished connections occasionally so a
 	// long live capture stays bounded.
-	if len(p.tracker.conns) > 100000 {
-		p.tracker.conns = make(map[connKey]*tcpConn)
-	}
-	p.tracker.done = p.tracker.done[:0]
+	p.tracker.Prune()
 	if p.opts.JSON {
 		return p.writeJSON(pkt, f, line)
 	}
@@ -264,15 +251,15 @@ func (p *Printer) PrintPacket(pkt *Packet) error {
 
 // linkHeaderLen is the length of the link-level header (with VLAN tags)
 // that tcpdump's -x, -X and -A leave out.
-func linkHeaderLen(pkt *Packet, f *frame) int {
-	n := f.l2len
-	if n == 0 && f.etherType != 0 {
+func linkHeaderLen(pkt *pcapfile.Packet, f *decode.Frame) int {
+	n := f.L2Len
+	if n == 0 && f.EtherType != 0 {
 		switch pkt.LinkType {
-		case LinkTypeEthernet:
+		case pcapfile.LinkTypeEthernet:
 			n = 14
-		case LinkTypeLinuxSLL:
+		case pcapfile.LinkTypeLinuxSLL:
 			n = 16
-		case LinkTypeLinuxSLL2:
+		case pcapfile.LinkTypeLinuxSLL2:
 			n = 20
 		}
 	}
@@ -284,8 +271,8 @@ func linkHeaderLen(pkt *Packet, f *frame) int {
 
 // interfaceColumn is tcpdump 4.99's "ifname direction" column of "-i any"
 // (LINUX_SLL2) packets, also used for packets of several interfaces.
-func (p *Printer) interfaceColumn(pkt *Packet, f *frame) string {
-	if pkt.LinkType == LinkTypeLinuxSLL2 && len(pkt.Data) >= 20 {
+func (p *Printer) interfaceColumn(pkt *pcapfile.Packet, f *decode.Frame) string {
+	if pkt.LinkType == pcapfile.LinkTypeLinuxSLL2 && len(pkt.Data) >= 20 {
 		name := p.ifName(int(binary.BigEndian.Uint32(pkt.Data[4:])))
 		return fmt.Sprintf("%-5s %-3s ", name, sllDir(int(pkt.Data[10])))
 	}
@@ -298,17 +285,17 @@ func (p *Printer) interfaceColumn(pkt *Packet, f *frame) string {
 	}
 	dir := "?"
 	switch {
-	case p.pktType >= 0:
-		dir = sllDir(p.pktType)
-	case f.sllPkt >= 0:
-		dir = sllDir(f.sllPkt)
-	case pkt.Direction == 2:
-		dir = "Out"
-	case pkt.Direction == 1 && f.hasMAC && f.dstMAC == [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}:
+	case pkt.Direction == pcapfile.DirectionOut || pkt.Direction >= pcapfile.DirectionInHost:
+		// The reception type is known (a live capture's sll_pkttype, or
+		// epb_flags bits 2-4).
+		dir = pkt.Direction.String()
+	case f.SLLPkt >= 0:
+		dir = sllDir(f.SLLPkt)
+	case pkt.Direction == pcapfile.DirectionIn && f.HasMAC && f.DstMAC == [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}:
 		dir = "B"
-	case pkt.Direction == 1 && f.hasMAC && f.dstMAC[0]&1 != 0:
+	case pkt.Direction == pcapfile.DirectionIn && f.HasMAC && f.DstMAC[0]&1 != 0:
 		dir = "M"
-	case pkt.Direction == 1:
+	case pkt.Direction == pcapfile.DirectionIn:
 		dir = "In"
 	}
 	return fmt.Sprintf("%-5s %-3s ", name, dir)
@@ -329,35 +316,35 @@ func (p *Printer) ifName(index int) string {
 
 // linkHeader is the -e text, as tcpdump prints it (print-ether.c,
 // print-sll.c).
-func linkHeader(pkt *Packet, f *frame, quiet bool) string {
+func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 	var b strings.Builder
-	outer := f.etherType
-	if f.nvlan > 0 {
-		outer = f.vlanTPID[0]
+	outer := f.EtherType
+	if f.NVLAN > 0 {
+		outer = f.VLANTPID[0]
 	}
 	switch {
-	case pkt.LinkType == LinkTypeEthernet && f.hasMAC:
-		fmt.Fprintf(&b, "%s > %s, ", macString(f.srcMAC), macString(f.dstMAC))
-	case pkt.LinkType == LinkTypeLinuxSLL && len(pkt.Data) >= 16:
-		fmt.Fprintf(&b, "%3s ", sllDir(f.sllPkt))
-		if f.hasMAC {
-			b.WriteString(macString(f.srcMAC) + " ")
+	case pkt.LinkType == pcapfile.LinkTypeEthernet && f.HasMAC:
+		fmt.Fprintf(&b, "%s > %s, ", smcflow.MACString(f.SrcMAC), smcflow.MACString(f.DstMAC))
+	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL && len(pkt.Data) >= 16:
+		fmt.Fprintf(&b, "%3s ", sllDir(f.SLLPkt))
+		if f.HasMAC {
+			b.WriteString(smcflow.MACString(f.SrcMAC) + " ")
 		}
 		outer = binary.BigEndian.Uint16(pkt.Data[14:])
-	case pkt.LinkType == LinkTypeLinuxSLL2 && len(pkt.Data) >= 20:
+	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL2 && len(pkt.Data) >= 20:
 		fmt.Fprintf(&b, "ifindex %d ", binary.BigEndian.Uint32(pkt.Data[4:]))
-		if f.hasMAC {
-			b.WriteString(macString(f.srcMAC) + " ")
+		if f.HasMAC {
+			b.WriteString(smcflow.MACString(f.SrcMAC) + " ")
 		}
 		outer = binary.BigEndian.Uint16(pkt.Data[0:])
-	case pkt.LinkType == LinkTypeEthernet || pkt.LinkType == LinkTypeLinuxSLL || pkt.LinkType == LinkTypeLinuxSLL2:
+	case pkt.LinkType == pcapfile.LinkTypeEthernet || pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2:
 		return ""
-	case pkt.LinkType == LinkTypeRaw || pkt.LinkType == 12 || pkt.LinkType == 14:
+	case pkt.LinkType == pcapfile.LinkTypeRaw || pkt.LinkType == 12 || pkt.LinkType == 14:
 		return "ip: " // print-raw.c
-	case (pkt.LinkType == LinkTypeNull || pkt.LinkType == LinkTypeLoop) && len(pkt.Data) >= 4:
+	case (pkt.LinkType == pcapfile.LinkTypeNull || pkt.LinkType == pcapfile.LinkTypeLoop) && len(pkt.Data) >= 4:
 		// print-null.c
 		af := binary.LittleEndian.Uint32(pkt.Data)
-		if pkt.LinkType == LinkTypeLoop || af > 0xffff {
+		if pkt.LinkType == pcapfile.LinkTypeLoop || af > 0xffff {
 			af = binary.BigEndian.Uint32(pkt.Data)
 		}
 		name := "Unknown"
@@ -379,7 +366,7 @@ func linkHeader(pkt *Packet, f *frame, quiet bool) string {
 		return "" // no link-level header to show (raw IP, loopback)
 	}
 	switch {
-	case quiet && pkt.LinkType == LinkTypeEthernet:
+	case quiet && pkt.LinkType == pcapfile.LinkTypeEthernet:
 		// print-ether.c with -q: the type's name only.
 		if n := etherName(outer); n != "Unknown" {
 			fmt.Fprintf(&b, "%s, length %d: ", n, pkt.Info.Length)
@@ -391,15 +378,15 @@ func linkHeader(pkt *Packet, f *frame, quiet bool) string {
 	default:
 		fmt.Fprintf(&b, "ethertype %s (0x%04x), length %d: ", etherName(outer), outer, pkt.Info.Length)
 	}
-	for i := 0; i < f.nvlan; i++ {
-		tci := f.vlanTCI[i]
+	for i := 0; i < f.NVLAN; i++ {
+		tci := f.VLANTCI[i]
 		fmt.Fprintf(&b, "vlan %d, p %d", tci&0x0fff, tci>>13)
 		if tci&0x1000 != 0 {
 			b.WriteString(", DEI")
 		}
-		next := f.etherType
-		if i+1 < f.nvlan {
-			next = f.vlanTPID[i+1]
+		next := f.EtherType
+		if i+1 < f.NVLAN {
+			next = f.VLANTPID[i+1]
 		}
 		if quiet {
 			fmt.Fprintf(&b, ", %s, ", etherName(next))
@@ -453,19 +440,19 @@ func ipPort(a interface{ String() string }, port uint16) string {
 }
 
 // describe builds the protocol part of the line and feeds the tracker.
-func (p *Printer) describe(pkt *Packet, f *frame) string {
-	switch f.status {
-	case decUnsupported:
-		if f.etherType == 0x8915 && f.l2len > 0 && f.l2len <= len(pkt.Data) {
-			if b, ok := roceV1Payload(pkt.Data[f.l2len:]); ok {
-				h, _, _ := p.tracker.roce.handle(netip.Addr{}, b, len(b), pkt.Frame, pkt.Info.Timestamp)
-				return fmt.Sprintf("RoCEv1 %s qp %#06x psn %d, length %d", opName(h.opcode), h.destQP, h.psn, pkt.Info.Length)
+func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
+	switch f.Status {
+	case decode.StatusUnsupported:
+		if f.EtherType == 0x8915 && f.L2Len > 0 && f.L2Len <= len(pkt.Data) {
+			if b, ok := smcflow.RoCEV1Payload(pkt.Data[f.L2Len:]); ok {
+				h, _, _ := p.tracker.HandleRoCE(netip.Addr{}, b, len(b), pkt.Frame, pkt.Info.Timestamp)
+				return fmt.Sprintf("RoCEv1 %s qp %#06x psn %d, length %d", opName(h.Opcode), h.DestQP, h.PSN, pkt.Info.Length)
 			}
 		}
-		if f.etherType == 0x0806 {
+		if f.EtherType == 0x0806 {
 			return fmt.Sprintf("ARP, length %d", pkt.Info.Length-linkHeaderLen(pkt, f))
 		}
-		if f.etherType > 1500 && (pkt.LinkType == LinkTypeEthernet || pkt.LinkType == LinkTypeLinuxSLL || pkt.LinkType == LinkTypeLinuxSLL2) {
+		if f.EtherType > 1500 && (pkt.LinkType == pcapfile.LinkTypeEthernet || pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2) {
 			// tcpdump: the link-level header, then the payload in hex
 			// and ASCII (unless -x, -X or -A dump it anyway).
 			p.defaultDump = !p.opts.Quiet
@@ -474,75 +461,75 @@ func (p *Printer) describe(pkt *Packet, f *frame) string {
 			}
 			return linkHeader(pkt, f, p.opts.Quiet)
 		}
-		if f.etherType != 0 {
-			return fmt.Sprintf("ethertype 0x%04x, length %d", f.etherType, pkt.Info.Length)
+		if f.EtherType != 0 {
+			return fmt.Sprintf("ethertype 0x%04x, length %d", f.EtherType, pkt.Info.Length)
 		}
-		return fmt.Sprintf("[%s not decoded], length %d", f.reason, pkt.Info.Length)
-	case decTruncated:
-		if f.ipVer == 0 {
-			return fmt.Sprintf("[|%s], length %d", f.reason, pkt.Info.Length)
+		return fmt.Sprintf("[%s not decoded], length %d", f.Reason, pkt.Info.Length)
+	case decode.StatusTruncated:
+		if f.IPVer == 0 {
+			return fmt.Sprintf("[|%s], length %d", f.Reason, pkt.Info.Length)
 		}
-	case decMalformed:
-		return fmt.Sprintf("[invalid %s], length %d", f.reason, pkt.Info.Length)
+	case decode.StatusMalformed:
+		return fmt.Sprintf("[invalid %s], length %d", f.Reason, pkt.Info.Length)
 	}
 	ipv := p.ipPrefix(pkt, f)
-	if f.status == decTruncated && !f.src.IsValid() {
+	if f.Status == decode.StatusTruncated && !f.Src.IsValid() {
 		// The IP header itself is cut: tcpdump prints "IP  [|ip]".
-		if f.ipVer == 6 {
+		if f.IPVer == 6 {
 			return ipv + " [|ip6]"
 		}
 		return ipv + " [|ip]"
 	}
-	if f.status == decTruncated {
-		return fmt.Sprintf("%s%s > %s: [|%s]", ipv, f.src, f.dst, f.reason)
+	if f.Status == decode.StatusTruncated {
+		return fmt.Sprintf("%s%s > %s: [|%s]", ipv, f.Src, f.Dst, f.Reason)
 	}
-	if f.fragment && f.fragOff != 0 {
+	if f.Fragment && f.FragOff != 0 {
 		// tcpdump 4.99 (print-ip.c): no transport header, only the
 		// protocol; -v shows the id, offset and flags.
-		return fmt.Sprintf("%s%s > %s: ip-proto-%d", ipv, f.src, f.dst, f.proto)
+		return fmt.Sprintf("%s%s > %s: ip-proto-%d", ipv, f.Src, f.Dst, f.Proto)
 	}
-	src, dst := ipPort(f.src, f.sport), ipPort(f.dst, f.dport)
-	switch f.proto {
-	case protoTCP:
-		p.tracker.handleTCP(f, pkt.Frame, pkt.Info.Timestamp)
+	src, dst := ipPort(f.Src, f.SrcPort), ipPort(f.Dst, f.DstPort)
+	switch f.Proto {
+	case decode.ProtoTCP:
+		p.tracker.HandleTCP(f, pkt.Frame, pkt.Info.Timestamp)
 		ck := p.tcpChecksum(f)
 		seqBase, ackBase := p.relativeSeq(f)
 		return tcpLine(ipv, src, dst, f, seqBase, ackBase, p.opts, ck)
-	case protoUDP:
+	case decode.ProtoUDP:
 		ck := p.udpChecksum(f)
-		if f.dport == roceV2Port {
-			h, _, ok := p.tracker.roce.handle(f.dst, f.payload, f.payloadLen, pkt.Frame, pkt.Info.Timestamp)
+		if f.DstPort == smcflow.RoCEV2Port {
+			h, _, ok := p.tracker.HandleRoCE(f.Dst, f.Payload, f.PayloadLen, pkt.Frame, pkt.Info.Timestamp)
 			if ok {
-				return fmt.Sprintf("%s%s > %s: %sRoCEv2 %s qp %#06x psn %d, length %d", ipv, src, dst, ck, opName(h.opcode), h.destQP, h.psn, f.payloadLen)
+				return fmt.Sprintf("%s%s > %s: %sRoCEv2 %s qp %#06x psn %d, length %d", ipv, src, dst, ck, opName(h.Opcode), h.DestQP, h.PSN, f.PayloadLen)
 			}
 		}
-		n := f.payloadLen
-		if f.fragment && f.udpLen >= 8 {
-			n = f.udpLen - 8 // the first fragment: the datagram's length, as tcpdump
+		n := f.PayloadLen
+		if f.Fragment && f.UDPLen >= 8 {
+			n = f.UDPLen - 8 // the first fragment: the datagram's length, as tcpdump
 		}
 		return fmt.Sprintf("%s%s > %s: %sUDP, length %d", ipv, src, dst, ck, n)
-	case protoICMP:
-		return fmt.Sprintf("%s%s > %s: ICMP, length %d", ipv, f.src, f.dst, f.l4WireLen)
-	case protoICMPv6:
-		return fmt.Sprintf("%s%s > %s: ICMP6, length %d", ipv, f.src, f.dst, f.l4WireLen)
+	case decode.ProtoICMP:
+		return fmt.Sprintf("%s%s > %s: ICMP, length %d", ipv, f.Src, f.Dst, f.L4WireLen)
+	case decode.ProtoICMPv6:
+		return fmt.Sprintf("%s%s > %s: ICMP6, length %d", ipv, f.Src, f.Dst, f.L4WireLen)
 	}
-	return fmt.Sprintf("%s%s > %s: ip-proto-%d %d", ipv, f.src, f.dst, f.proto, f.l4WireLen)
+	return fmt.Sprintf("%s%s > %s: ip-proto-%d %d", ipv, f.Src, f.Dst, f.Proto, f.L4WireLen)
 }
 
 // ipHeader is the captured IP header of f, nil if it is not available.
-func ipHeader(pkt *Packet, f *frame) []byte {
-	if f.ipHdrLen == 0 || f.l2len+f.ipHdrLen > len(pkt.Data) {
+func ipHeader(pkt *pcapfile.Packet, f *decode.Frame) []byte {
+	if f.IPHdrLen == 0 || f.L2Len+f.IPHdrLen > len(pkt.Data) {
 		return nil
 	}
-	return pkt.Data[f.l2len : f.l2len+f.ipHdrLen]
+	return pkt.Data[f.L2Len : f.L2Len+f.IPHdrLen]
 }
 
 // ipPrefix is "IP " or "IP6 " (left out with -e, as tcpdump does) followed,
 // with -v, by the IP header detail tcpdump prints (print-ip.c ip_print,
 // print-ip6.c ip6_print).
-func (p *Printer) ipPrefix(pkt *Packet, f *frame) string {
+func (p *Printer) ipPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
 	s := "IP "
-	if f.ipVer == 6 {
+	if f.IPVer == 6 {
 		s = "IP6 "
 	}
 	if p.opts.LinkHeader {
@@ -555,7 +542,7 @@ func (p *Printer) ipPrefix(pkt *Packet, f *frame) string {
 	if h == nil {
 		return s
 	}
-	if f.ipVer == 6 {
+	if f.IPVer == 6 {
 		flow := binary.BigEndian.Uint32(h)
 		s += "("
 		if flow&0x0ff00000 != 0 {
@@ -737,56 +724,56 @@ func checksumShouldBe(b []byte, off int, pseudo uint32) uint16 {
 }
 
 // pseudoSum is the one's complement sum of the transport pseudo header.
-func pseudoSum(f *frame, length int) uint32 {
+func pseudoSum(f *decode.Frame, length int) uint32 {
 	var acc uint32
-	if f.ipVer == 4 {
-		a, d := f.src.As4(), f.dst.As4()
+	if f.IPVer == 4 {
+		a, d := f.Src.As4(), f.Dst.As4()
 		acc += uint32(onesSum(0, a[:])) + uint32(onesSum(0, d[:]))
-		acc += uint32(f.proto) + uint32(length)
+		acc += uint32(f.Proto) + uint32(length)
 	} else {
-		a, d := f.src.As16(), f.dst.As16()
+		a, d := f.Src.As16(), f.Dst.As16()
 		acc += uint32(onesSum(0, a[:])) + uint32(onesSum(0, d[:]))
-		acc += uint32(length>>16) + uint32(length&0xffff) + uint32(f.proto)
+		acc += uint32(length>>16) + uint32(length&0xffff) + uint32(f.Proto)
 	}
 	return acc
 }
 
 // l4Complete reports whether the whole transport segment was captured and
 // is not a fragment, so its checksum can be verified.
-func l4Complete(f *frame) bool {
-	return !f.fragment && !f.ipTrunc && len(f.l4) == f.l4WireLen && f.l4WireLen > 0
+func l4Complete(f *decode.Frame) bool {
+	return !f.Fragment && !f.IPTrunc && len(f.L4) == f.L4WireLen && f.L4WireLen > 0
 }
 
 // tcpChecksum is tcpdump's -v ", cksum 0x1234 (correct)" (print-tcp.c).
-func (p *Printer) tcpChecksum(f *frame) string {
-	if p.opts.Verbose == 0 || p.opts.NoChecksum || !l4Complete(f) || len(f.l4) < 20 {
+func (p *Printer) tcpChecksum(f *decode.Frame) string {
+	if p.opts.Verbose == 0 || p.opts.NoChecksum || !l4Complete(f) || len(f.L4) < 20 {
 		return ""
 	}
-	stored := binary.BigEndian.Uint16(f.l4[16:])
-	if onesSum(pseudoSum(f, len(f.l4)), f.l4) == 0xffff {
+	stored := binary.BigEndian.Uint16(f.L4[16:])
+	if onesSum(pseudoSum(f, len(f.L4)), f.L4) == 0xffff {
 		return fmt.Sprintf(", cksum 0x%04x (correct)", stored)
 	}
-	return fmt.Sprintf(", cksum 0x%04x (incorrect -> 0x%04x)", stored, checksumShouldBe(f.l4, 16, pseudoSum(f, len(f.l4))))
+	return fmt.Sprintf(", cksum 0x%04x (incorrect -> 0x%04x)", stored, checksumShouldBe(f.L4, 16, pseudoSum(f, len(f.L4))))
 }
 
 // udpChecksum is tcpdump's UDP checksum remark (print-udp.c): IPv4 with
 // -vv, IPv6 with -v.
-func (p *Printer) udpChecksum(f *frame) string {
-	if p.opts.Verbose == 0 || p.opts.NoChecksum || f.fragment || len(f.l4) < 8 {
+func (p *Printer) udpChecksum(f *decode.Frame) string {
+	if p.opts.Verbose == 0 || p.opts.NoChecksum || f.Fragment || len(f.L4) < 8 {
 		return ""
 	}
-	if f.ipVer == 4 && p.opts.Verbose < 2 {
+	if f.IPVer == 4 && p.opts.Verbose < 2 {
 		return ""
 	}
-	stored := binary.BigEndian.Uint16(f.l4[6:])
-	if f.ipVer == 4 && stored == 0 {
+	stored := binary.BigEndian.Uint16(f.L4[6:])
+	if f.IPVer == 4 && stored == 0 {
 		return "[no cksum] "
 	}
-	n := f.udpLen
-	if n < 8 || n > len(f.l4) || f.ipTrunc && n > len(f.l4) {
+	n := f.UDPLen
+	if n < 8 || n > len(f.L4) || f.IPTrunc && n > len(f.L4) {
 		return ""
 	}
-	seg := f.l4[:n]
+	seg := f.L4[:n]
 	if onesSum(pseudoSum(f, n), seg) == 0xffff {
 		return "[udp sum ok] "
 	}
@@ -799,7 +786,7 @@ func tcpFlags(fl uint8) string {
 	for _, x := range []struct {
 		bit uint8
 		c   byte
-	}{{tcpFIN, 'F'}, {tcpSYN, 'S'}, {tcpRST, 'R'}, {tcpPSH, 'P'}, {tcpACK, '.'}, {tcpURG, 'U'}, {tcpECE, 'E'}, {tcpCWR, 'W'}} {
+	}{{decode.TCPFIN, 'F'}, {decode.TCPSYN, 'S'}, {decode.TCPRST, 'R'}, {decode.TCPPSH, 'P'}, {decode.TCPACK, '.'}, {decode.TCPURG, 'U'}, {decode.TCPECE, 'E'}, {decode.TCPCWR, 'W'}} {
 		if fl&x.bit != 0 {
 			s = append(s, x.c)
 		}
@@ -810,34 +797,34 @@ func tcpFlags(fl uint8) string {
 	return string(s)
 }
 
-func tcpLine(ipv, src, dst string, f *frame, isnSelf, isnPeer uint32, opts PrintOptions, cksum string) string {
+func tcpLine(ipv, src, dst string, f *decode.Frame, isnSelf, isnPeer uint32, opts PrintOptions, cksum string) string {
 	if opts.Quiet {
-		return fmt.Sprintf("%s%s > %s: tcp %d", ipv, src, dst, f.payloadLen)
+		return fmt.Sprintf("%s%s > %s: tcp %d", ipv, src, dst, f.PayloadLen)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s%s > %s: Flags [%s]%s", ipv, src, dst, tcpFlags(f.flags), cksum)
-	seq := f.seq - isnSelf
+	fmt.Fprintf(&b, "%s%s > %s: Flags [%s]%s", ipv, src, dst, tcpFlags(f.Flags), cksum)
+	seq := f.Seq - isnSelf
 	// print-tcp.c: -vv prints the sequence number of every segment.
-	if opts.Verbose > 1 || f.payloadLen > 0 || f.flags&(tcpSYN|tcpFIN|tcpRST) != 0 {
-		if f.payloadLen > 0 {
-			fmt.Fprintf(&b, ", seq %d:%d", seq, seq+uint32(f.payloadLen))
+	if opts.Verbose > 1 || f.PayloadLen > 0 || f.Flags&(decode.TCPSYN|decode.TCPFIN|decode.TCPRST) != 0 {
+		if f.PayloadLen > 0 {
+			fmt.Fprintf(&b, ", seq %d:%d", seq, seq+uint32(f.PayloadLen))
 		} else {
 			fmt.Fprintf(&b, ", seq %d", seq)
 		}
 	}
-	if f.flags&tcpACK != 0 {
-		fmt.Fprintf(&b, ", ack %d", f.ack-isnPeer)
+	if f.Flags&decode.TCPACK != 0 {
+		fmt.Fprintf(&b, ", ack %d", f.Ack-isnPeer)
 	}
-	fmt.Fprintf(&b, ", win %d", f.win)
-	if len(f.tcpOpts) > 0 {
-		fmt.Fprintf(&b, ", options [%s]", tcpOptionsText(f.tcpOpts, isnPeer))
+	fmt.Fprintf(&b, ", win %d", f.Win)
+	if len(f.TCPOpts) > 0 {
+		fmt.Fprintf(&b, ", options [%s]", tcpOptionsText(f.TCPOpts, isnPeer))
 	}
-	fmt.Fprintf(&b, ", length %d", f.payloadLen)
+	fmt.Fprintf(&b, ", length %d", f.PayloadLen)
 	return b.String()
 }
 
 // tcpOptionsText formats TCP options like tcpdump, naming the SMC option
-// "smc" (smc-protocol.md section 1). SACK blocks are relative to sackBase
+// "smc" (docs/smc-protocol.md section 1). SACK blocks are relative to sackBase
 // (the acknowledgment number base), as tcpdump prints them.
 func tcpOptionsText(o []byte, sackBase uint32) string {
 	var parts []string
@@ -928,7 +915,7 @@ func clcDetail(m smcproto.Message) string {
 	fmt.Fprintf(&b, "\tCLC %s: eyecatcher %s, length %d, version %d, flags %#x\n", h.Type, eyeName(h.Eyecatcher), h.Length, h.Version, h.Flags)
 	switch x := m.(type) {
 	case *smcproto.Proposal:
-		fmt.Fprintf(&b, "\t  peer-id %s, gid %s, mac %s, ip-area-offset %d\n", x.PeerID, x.GID, macString(x.MAC), x.IPAreaOffset)
+		fmt.Fprintf(&b, "\t  peer-id %s, gid %s, mac %s, ip-area-offset %d\n", x.PeerID, x.GID, smcflow.MACString(x.MAC), x.IPAreaOffset)
 		if x.SMCDArea != nil {
 			fmt.Fprintf(&b, "\t  smc-d: ism-gid %#016x chid %#04x v2-ext-offset %d\n", x.SMCDArea.ISMGID, x.SMCDArea.CHID, x.SMCDArea.V2ExtOffset)
 		}
@@ -951,10 +938,10 @@ func clcDetail(m smcproto.Message) string {
 	case *smcproto.Decline:
 		fmt.Fprintf(&b, "\t  peer-id %s, diagnosis %s", x.PeerID, x.Diagnosis)
 		if ci, ok := smcproto.LookupCode(x.Diagnosis); ok {
-			fmt.Fprintf(&b, " %s (%s)", shortName(ci.Name), ci.Meaning)
+			fmt.Fprintf(&b, " %s (%s)", smcflow.ShortName(ci.Name), ci.Meaning)
 		}
 		if h.Version >= 2 {
-			fmt.Fprintf(&b, ", os %s", osName(x.OSType))
+			fmt.Fprintf(&b, ", os %s", smcflow.OSName(x.OSType))
 		}
 		b.WriteString("\n")
 	}
@@ -974,20 +961,20 @@ func eyeName(e [4]byte) string {
 func acFields(m *smcproto.AcceptConfirm) string {
 	var b strings.Builder
 	if m.Header.TypeV1() == smcproto.PathD {
-		fmt.Fprintf(&b, "\t  smc-d: ism-gid %#016x, dmb-token %#016x, dmbe-index %d, buffer %s, link-id %#08x", m.ISMGID, m.DMBToken, m.DMBEIndex, byteSize(m.BufferSize()), m.LinkID)
+		fmt.Fprintf(&b, "\t  smc-d: ism-gid %#016x, dmb-token %#016x, dmbe-index %d, buffer %s, link-id %#08x", m.ISMGID, m.DMBToken, m.DMBEIndex, smcflow.ByteSize(m.BufferSize()), m.LinkID)
 		if m.Header.Version >= 2 {
 			fmt.Fprintf(&b, ", chid %#04x, eid %q", m.CHID, m.EID)
 		}
 		b.WriteString("\n")
 	} else {
 		fmt.Fprintf(&b, "\t  smc-r: peer-id %s, gid %s, mac %s, qpn %#06x, rkey %#08x, rmbe-index %d, token %#08x, buffer %s, mtu %d, rmb-vaddr %#x, psn %#06x\n",
-			m.PeerID, m.GID, macString(m.MAC), m.QPN, m.RKey, m.RMBEIndex, m.RMBEAlertToken, byteSize(m.BufferSize()), m.MTU(), m.RMBVAddr, m.PSN)
+			m.PeerID, m.GID, smcflow.MACString(m.MAC), m.QPN, m.RKey, m.RMBEIndex, m.RMBEAlertToken, smcflow.ByteSize(m.BufferSize()), m.MTU(), m.RMBVAddr, m.PSN)
 		if m.Header.Version >= 2 {
 			fmt.Fprintf(&b, "\t  eid %q\n", m.EID)
 		}
 	}
 	if f := m.FCE; f != nil {
-		fmt.Fprintf(&b, "\t  first-contact: os %s, release %d, host %q, direct %v, max-conns %d, max-links %d, features %#x\n", osName(f.OSType), f.Release, f.Hostname, f.V2Direct, f.MaxConns, f.MaxLinks, f.FeatureMask)
+		fmt.Fprintf(&b, "\t  first-contact: os %s, release %d, host %q, direct %v, max-conns %d, max-links %d, features %#x\n", smcflow.OSName(f.OSType), f.Release, f.Hostname, f.V2Direct, f.MaxConns, f.MaxLinks, f.FeatureMask)
 	}
 	for _, g := range m.GIDList {
 		fmt.Fprintf(&b, "\t  gid-list: %s\n", g)
@@ -1070,30 +1057,30 @@ type jsonPacket struct {
 	VLAN      []uint16 `json:"vlan,omitempty"`
 }
 
-func (p *Printer) writeJSON(pkt *Packet, f *frame, line string) error {
+func (p *Printer) writeJSON(pkt *pcapfile.Packet, f *decode.Frame, line string) error {
 	j := jsonPacket{
 		Frame: pkt.Frame, Time: pkt.Info.Timestamp.UTC().Format("2006-01-02T15:04:05.000000000Z"),
 		Length: pkt.Info.Length, CapLen: pkt.Info.CaptureLength, Interface: pkt.Interface, Summary: line,
 		CLC: p.clc,
 	}
-	if f.nvlan > 0 {
-		j.VLAN = append(j.VLAN, f.vlans[:f.nvlan]...)
+	if f.NVLAN > 0 {
+		j.VLAN = append(j.VLAN, f.VLANs[:f.NVLAN]...)
 	}
-	if f.ipVer != 0 && f.status == decOK {
-		switch f.proto {
-		case protoTCP:
+	if f.IPVer != 0 && f.Status == decode.StatusOK {
+		switch f.Proto {
+		case decode.ProtoTCP:
 			j.Proto = "tcp"
-			j.Src, j.Dst = f.srcAddrPort().String(), f.dstAddrPort().String()
-			j.Flags = tcpFlags(f.flags)
-			if f.flags&tcpSYN != 0 {
-				o, _ := smcproto.ParseTCPOptions(f.tcpOpts)
+			j.Src, j.Dst = f.SrcAddrPort().String(), f.DstAddrPort().String()
+			j.Flags = tcpFlags(f.Flags)
+			if f.Flags&decode.TCPSYN != 0 {
+				o, _ := smcproto.ParseTCPOptions(f.TCPOpts)
 				j.SMCOption = boolp(o.SMC)
 			}
-		case protoUDP:
+		case decode.ProtoUDP:
 			j.Proto = "udp"
-			j.Src, j.Dst = f.srcAddrPort().String(), f.dstAddrPort().String()
+			j.Src, j.Dst = f.SrcAddrPort().String(), f.DstAddrPort().String()
 		default:
-			j.Src, j.Dst = f.src.String(), f.dst.String()
+			j.Src, j.Dst = f.Src.String(), f.Dst.String()
 		}
 	}
 	for _, l := range p.llc {
@@ -1107,3 +1094,6 @@ func (p *Printer) writeJSON(pkt *Packet, f *frame, line string) error {
 	_, err = p.w.Write(b)
 	return err
 }
+
+// boolp returns a pointer to a copy of b.
+func boolp(b bool) *bool { return &b }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/synth"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Expected texts below are tcpdump 4.99's output for the same bytes (checked
@@ -29,11 +30,11 @@ func ipv4TCP(t testing.TB) []byte {
 	return nil
 }
 
-func printOne(t *testing.T, lt LinkType, data []byte, o PrintOptions) string {
+func printOne(t *testing.T, lt pcapfile.LinkType, data []byte, o PrintOptions) string {
 	t.Helper()
 	var b bytes.Buffer
 	p := NewPrinter(&b, o)
-	pkt := &Packet{Frame: 1, LinkType: lt, Data: data}
+	pkt := &pcapfile.Packet{Frame: 1, LinkType: lt, Data: data}
 	pkt.Info.Timestamp = time.Date(2026, 11, 22, 7, 0, 0, 123456789, time.UTC)
 	pkt.Info.CaptureLength, pkt.Info.Length = len(data), len(data)
 	if err := p.PrintPacket(pkt); err != nil {
@@ -52,36 +53,36 @@ func TestPrinterTcpdumpFormats(t *testing.T) {
 	const line = "10.1.1.10.40001 > 10.1.1.20.5000: Flags [S], seq 1000, win 64240, options [mss 1460,nop,nop,smc], length 0"
 	for _, c := range []struct {
 		name string
-		lt   LinkType
+		lt   pcapfile.LinkType
 		data []byte
 		o    PrintOptions
 		want string
 	}{
-		{"default", LinkTypeEthernet, fr, PrintOptions{}, "07:00:00.123456 IP " + line + "\n"},
-		{"-t", LinkTypeEthernet, fr, PrintOptions{TimeFormat: 1}, "IP " + line + "\n"},
-		{"-tt", LinkTypeEthernet, fr, PrintOptions{TimeFormat: 2}, "1795330800.123456 IP " + line + "\n"},
-		{"-ttt", LinkTypeEthernet, fr, PrintOptions{TimeFormat: 3}, " 00:00:00.000000 IP " + line + "\n"},
-		{"-tttt", LinkTypeEthernet, fr, PrintOptions{TimeFormat: 4}, "2026-11-22 07:00:00.123456 IP " + line + "\n"},
-		{"--tttt legacy", LinkTypeEthernet, fr, PrintOptions{DateTime: true}, "2026-11-22 07:00:00.123456 IP " + line + "\n"},
-		{"-ttttt", LinkTypeEthernet, fr, PrintOptions{TimeFormat: 5}, " 00:00:00.000000 IP " + line + "\n"},
-		{"--nano", LinkTypeEthernet, fr, PrintOptions{Nano: true}, "07:00:00.123456789 IP " + line + "\n"},
-		{"-#", LinkTypeEthernet, fr, PrintOptions{Number: true, TimeFormat: 1}, "    1  IP " + line + "\n"},
-		{"-q", LinkTypeEthernet, fr, PrintOptions{Quiet: true, TimeFormat: 1}, "IP 10.1.1.10.40001 > 10.1.1.20.5000: tcp 0\n"},
-		{"-e", LinkTypeEthernet, fr, PrintOptions{LinkHeader: true, TimeFormat: 1},
+		{"default", pcapfile.LinkTypeEthernet, fr, PrintOptions{}, "07:00:00.123456 IP " + line + "\n"},
+		{"-t", pcapfile.LinkTypeEthernet, fr, PrintOptions{TimeFormat: 1}, "IP " + line + "\n"},
+		{"-tt", pcapfile.LinkTypeEthernet, fr, PrintOptions{TimeFormat: 2}, "1795330800.123456 IP " + line + "\n"},
+		{"-ttt", pcapfile.LinkTypeEthernet, fr, PrintOptions{TimeFormat: 3}, " 00:00:00.000000 IP " + line + "\n"},
+		{"-tttt", pcapfile.LinkTypeEthernet, fr, PrintOptions{TimeFormat: 4}, "2026-11-22 07:00:00.123456 IP " + line + "\n"},
+		{"--tttt legacy", pcapfile.LinkTypeEthernet, fr, PrintOptions{DateTime: true}, "2026-11-22 07:00:00.123456 IP " + line + "\n"},
+		{"-ttttt", pcapfile.LinkTypeEthernet, fr, PrintOptions{TimeFormat: 5}, " 00:00:00.000000 IP " + line + "\n"},
+		{"--nano", pcapfile.LinkTypeEthernet, fr, PrintOptions{Nano: true}, "07:00:00.123456789 IP " + line + "\n"},
+		{"-#", pcapfile.LinkTypeEthernet, fr, PrintOptions{Number: true, TimeFormat: 1}, "    1  IP " + line + "\n"},
+		{"-q", pcapfile.LinkTypeEthernet, fr, PrintOptions{Quiet: true, TimeFormat: 1}, "IP 10.1.1.10.40001 > 10.1.1.20.5000: tcp 0\n"},
+		{"-e", pcapfile.LinkTypeEthernet, fr, PrintOptions{LinkHeader: true, TimeFormat: 1},
 			"02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype IPv4 (0x0800), length 66: " + line + "\n"},
-		{"-e vlan", LinkTypeEthernet, vlan, PrintOptions{LinkHeader: true, TimeFormat: 1},
+		{"-e vlan", pcapfile.LinkTypeEthernet, vlan, PrintOptions{LinkHeader: true, TimeFormat: 1},
 			"02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype 802.1Q (0x8100), length 70: vlan 123, p 5, ethertype IPv4 (0x0800), " + line + "\n"},
-		{"-v", LinkTypeEthernet, fr, PrintOptions{Verbose: 1, TimeFormat: 1},
+		{"-v", pcapfile.LinkTypeEthernet, fr, PrintOptions{Verbose: 1, TimeFormat: 1},
 			"IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 52)\n    10.1.1.10.40001 > 10.1.1.20.5000: Flags [S], cksum 0x0da6 (correct), seq 1000, win 64240, options [mss 1460,nop,nop,smc], length 0\n"},
-		{"-v bad tcp checksum", LinkTypeEthernet, badSum, PrintOptions{Verbose: 1, TimeFormat: 1},
+		{"-v bad tcp checksum", pcapfile.LinkTypeEthernet, badSum, PrintOptions{Verbose: 1, TimeFormat: 1},
 			"IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 52)\n    10.1.1.10.40001 > 10.1.1.20.5000: Flags [S], cksum 0xf2a6 (incorrect -> 0x0da6), seq 1000, win 64240, options [mss 1460,nop,nop,smc], length 0\n"},
-		{"-v -K", LinkTypeEthernet, badSum, PrintOptions{Verbose: 1, NoChecksum: true, TimeFormat: 1},
+		{"-v -K", pcapfile.LinkTypeEthernet, badSum, PrintOptions{Verbose: 1, NoChecksum: true, TimeFormat: 1},
 			"IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 52)\n    " + line + "\n"},
-		{"-v bad ip checksum", LinkTypeEthernet, badIP, PrintOptions{Verbose: 1, TimeFormat: 1},
+		{"-v bad ip checksum", pcapfile.LinkTypeEthernet, badIP, PrintOptions{Verbose: 1, TimeFormat: 1},
 			"IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 52, bad cksum dba5 (->24a5)!)\n    10.1.1.10.40001 > 10.1.1.20.5000: Flags [S], cksum 0x0da6 (correct), seq 1000, win 64240, options [mss 1460,nop,nop,smc], length 0\n"},
-		{"-e -v", LinkTypeEthernet, fr, PrintOptions{LinkHeader: true, Verbose: 1, NoChecksum: true, TimeFormat: 1},
+		{"-e -v", pcapfile.LinkTypeEthernet, fr, PrintOptions{LinkHeader: true, Verbose: 1, NoChecksum: true, TimeFormat: 1},
 			"02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype IPv4 (0x0800), length 66: (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 52)\n    " + line + "\n"},
-		{"-x", LinkTypeEthernet, fr[:30], PrintOptions{HexOnly: 1, TimeFormat: 1},
+		{"-x", pcapfile.LinkTypeEthernet, fr[:30], PrintOptions{HexOnly: 1, TimeFormat: 1},
 			"IP  [|ip]\n\t0x0000:  4500 0034 0000 4000 4006 24a5 0a01 010a\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -105,7 +106,7 @@ func TestPrinterDumps(t *testing.T) {
 		{"-A", PrintOptions{ASCII: 1}, "GET / HTTP/1.0\nHost: a b\n\n\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := printOne(t, LinkTypeEthernet, data, c.o)
+			got := printOne(t, pcapfile.LinkTypeEthernet, data, c.o)
 			_, dump, _ := strings.Cut(got, "\n")
 			if dump != c.want {
 				t.Errorf("got\n%q\nwant\n%q", dump, c.want)
@@ -122,11 +123,11 @@ func TestPrinterUnknownEthertype(t *testing.T) {
 		"\t0x0000:  6865 6c6c 6f20 776f 726c 6420 3132 3334  hello.world.1234\n" +
 		"\t0x0010:  3536 3738 3930 3132 3334 3536 3738 3930  5678901234567890\n"
 	for _, o := range []PrintOptions{{TimeFormat: 1}, {TimeFormat: 1, LinkHeader: true}} {
-		if got := printOne(t, LinkTypeEthernet, f, o); got != want {
+		if got := printOne(t, pcapfile.LinkTypeEthernet, f, o); got != want {
 			t.Errorf("%+v: got\n%q\nwant\n%q", o, got, want)
 		}
 	}
-	if got := printOne(t, LinkTypeEthernet, f, PrintOptions{TimeFormat: 1, HexOnly: 1}); !strings.HasSuffix(got, "3334\n\t0x0010:  3536 3738 3930 3132 3334 3536 3738 3930\n") {
+	if got := printOne(t, pcapfile.LinkTypeEthernet, f, PrintOptions{TimeFormat: 1, HexOnly: 1}); !strings.HasSuffix(got, "3334\n\t0x0010:  3536 3738 3930 3132 3334 3536 3738 3930\n") {
 		t.Errorf("-x: got %q", got)
 	}
 }
@@ -138,7 +139,7 @@ func TestPrinterFragments(t *testing.T) {
 	var b bytes.Buffer
 	p := NewPrinter(&b, PrintOptions{TimeFormat: 1, Verbose: 1, NoChecksum: true}) // the helper leaves the IP checksum 0
 	for i, fr := range frs {
-		pkt := &Packet{Frame: i + 1, LinkType: LinkTypeEthernet, Data: fr}
+		pkt := &pcapfile.Packet{Frame: i + 1, LinkType: pcapfile.LinkTypeEthernet, Data: fr}
 		pkt.Info.CaptureLength, pkt.Info.Length = len(fr), len(fr)
 		if err := p.PrintPacket(pkt); err != nil {
 			t.Fatal(err)
@@ -169,15 +170,15 @@ func TestPrinterInterfaceColumn(t *testing.T) {
 		return ""
 	}
 	const line = "10.1.1.10.40001 > 10.1.1.20.5000: Flags [S], seq 1000, win 64240, options [mss 1460,nop,nop,smc], length 0\n"
-	if got, want := printOne(t, LinkTypeLinuxSLL2, sll2, PrintOptions{TimeFormat: 1, InterfaceName: name}), "eth1  Out IP "+line; got != want {
+	if got, want := printOne(t, pcapfile.LinkTypeLinuxSLL2, sll2, PrintOptions{TimeFormat: 1, InterfaceName: name}), "eth1  Out IP "+line; got != want {
 		t.Errorf("SLL2: got %q, want %q", got, want)
 	}
-	if got, want := printOne(t, LinkTypeLinuxSLL2, sll2, PrintOptions{TimeFormat: 1, LinkHeader: true, InterfaceName: name}),
+	if got, want := printOne(t, pcapfile.LinkTypeLinuxSLL2, sll2, PrintOptions{TimeFormat: 1, LinkHeader: true, InterfaceName: name}),
 		"eth1  Out ifindex 7 02:00:00:00:00:01 ethertype IPv4 (0x0800), length 72: "+line; got != want {
 		t.Errorf("SLL2 -e: got %q, want %q", got, want)
 	}
 	unknown := func(int) string { return "" }
-	if got, want := printOne(t, LinkTypeLinuxSLL2, sll2, PrintOptions{TimeFormat: 1, InterfaceName: unknown}), "?     Out IP "+line; got != want {
+	if got, want := printOne(t, pcapfile.LinkTypeLinuxSLL2, sll2, PrintOptions{TimeFormat: 1, InterfaceName: unknown}), "?     Out IP "+line; got != want {
 		t.Errorf("SLL2 unknown ifindex: got %q, want %q", got, want)
 	}
 	// Ethernet frames of several interfaces (live capture): name and
@@ -198,7 +199,7 @@ func TestPrinterInterfaceColumn(t *testing.T) {
 		}
 		var b bytes.Buffer
 		p := NewPrinter(&b, PrintOptions{TimeFormat: 1, InterfaceColumn: true})
-		pkt := &Packet{Frame: 1, LinkType: LinkTypeEthernet, Data: d, Interface: "eth2", Direction: c.dir}
+		pkt := &pcapfile.Packet{Frame: 1, LinkType: pcapfile.LinkTypeEthernet, Data: d, Interface: "eth2", Direction: pcapfile.Direction(c.dir)}
 		pkt.Info.CaptureLength, pkt.Info.Length = len(d), len(d)
 		if err := p.PrintPacket(pkt); err != nil {
 			t.Fatal(err)
@@ -227,7 +228,7 @@ func FuzzPrintFrame(f *testing.F) {
 			InterfaceName: func(int) string { return "x" },
 		}
 		p := NewPrinter(&out, o)
-		pkt := &Packet{Frame: 1, LinkType: LinkType(lt % 300), Data: b, Direction: int(opts % 3)}
+		pkt := &pcapfile.Packet{Frame: 1, LinkType: pcapfile.LinkType(lt % 300), Data: b, Direction: pcapfile.Direction(opts % 7)}
 		pkt.Info.CaptureLength, pkt.Info.Length = len(b), len(b)+int(opts)
 		if err := p.PrintPacket(pkt); err != nil {
 			t.Fatal(err)

@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Real-kernel multicast traces (testdata/mcast/lab/record.sh): an msend
@@ -79,7 +81,7 @@ func splitPcapng(t *testing.T, path string, n int, dir string) []string {
 // the capture was cut into files: frame numbers are per file and left out.
 // With noDrops the capture's drop counters are left out too (editcap does
 // not copy interface statistics blocks into its parts).
-func udpView(t *testing.T, r *Report, noDrops ...bool) string {
+func udpView(t *testing.T, r *report.Report, noDrops ...bool) string {
 	t.Helper()
 	if r.Multicast == nil {
 		return "no multicast report"
@@ -121,7 +123,7 @@ func udpView(t *testing.T, r *Report, noDrops ...bool) string {
 	return string(b)
 }
 
-func gapFrames(r *Report) [][2]int {
+func gapFrames(r *report.Report) [][2]int {
 	var out [][2]int
 	for _, g := range r.Multicast.Gaps() {
 		out = append(out, [2]int{g.PrevFrame, g.Frame})
@@ -132,7 +134,7 @@ func gapFrames(r *Report) [][2]int {
 	return out
 }
 
-func runFiles(t *testing.T, paths ...string) *Report {
+func runFiles(t *testing.T, paths ...string) *report.Report {
 	t.Helper()
 	r, err := Run(context.Background(), Config{}, paths)
 	if err != nil {
@@ -143,7 +145,7 @@ func runFiles(t *testing.T, paths ...string) *Report {
 
 // checkWhole checks the whole trace's own report: one stream, the five
 // datagrams the nftables rule dropped.
-func checkWhole(t *testing.T, r *Report) {
+func checkWhole(t *testing.T, r *report.Report) {
 	t.Helper()
 	m := r.Multicast
 	if m == nil || len(m.Streams) != 1 || m.Lost() != 5 {
@@ -182,7 +184,7 @@ func TestRotatedUDPFragmentsGoSplit(t *testing.T) {
 	splitMatches(t, whole, want, []int{1, 3, 40})
 }
 
-func splitMatches(t *testing.T, whole string, want *Report, sizes []int) {
+func splitMatches(t *testing.T, whole string, want *report.Report, sizes []int) {
 	for _, n := range sizes {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			parts := splitPcapng(t, whole, n, t.TempDir())
@@ -328,32 +330,32 @@ func TestRotatedABPairsGoSplit(t *testing.T) {
 // link type when unnamed); two interfaces of one file never share a number.
 func TestGlobalInterfaces(t *testing.T) {
 	a := NewAnalyzer(Config{})
-	file := func(ifs ...Interface) *FileReader {
+	file := func(ifs ...pcapfile.Interface) []pcapfile.Interface {
 		a.ifFile = a.ifFile[:0]
 		clear(a.ifUsed)
 		for i := range ifs {
 			ifs[i].Index = i
 		}
-		return &FileReader{ifaces: ifs}
+		return ifs
 	}
-	eth := LinkTypeEthernet
-	got := func(fr *FileReader) (out []int) {
-		for i := range fr.ifaces {
-			out = append(out, a.globalIf(fr, i))
+	eth := pcapfile.LinkTypeEthernet
+	got := func(ifs []pcapfile.Interface) (out []int) {
+		for i := range ifs {
+			out = append(out, a.globalIf(ifs, i))
 		}
 		return out
 	}
-	f1 := file(Interface{Name: "eth0", LinkType: eth}, Interface{Name: "eth1", LinkType: eth}, Interface{LinkType: eth})
+	f1 := file(pcapfile.Interface{Name: "eth0", LinkType: eth}, pcapfile.Interface{Name: "eth1", LinkType: eth}, pcapfile.Interface{LinkType: eth})
 	if d := cmp.Diff([]int{0, 1, 2}, got(f1)); d != "" {
 		t.Errorf("first file keeps its indexes (-want +got)\n%s", d)
 	}
 	// eth1 first now, a new interface, eth0, and the unnamed one at index 3
-	f2 := file(Interface{Name: "eth1", LinkType: eth}, Interface{Name: "eth9", LinkType: eth}, Interface{Name: "eth0", LinkType: eth}, Interface{LinkType: eth})
+	f2 := file(pcapfile.Interface{Name: "eth1", LinkType: eth}, pcapfile.Interface{Name: "eth9", LinkType: eth}, pcapfile.Interface{Name: "eth0", LinkType: eth}, pcapfile.Interface{LinkType: eth})
 	if d := cmp.Diff([]int{1, 3, 0, 4}, got(f2)); d != "" {
 		t.Errorf("second file (-want +got)\n%s", d)
 	}
 	// two interfaces of one file with the same name and link type
-	f3 := file(Interface{Name: "eth0", LinkType: eth}, Interface{Name: "eth0", LinkType: eth}, Interface{LinkType: eth, Name: ""})
+	f3 := file(pcapfile.Interface{Name: "eth0", LinkType: eth}, pcapfile.Interface{Name: "eth0", LinkType: eth}, pcapfile.Interface{LinkType: eth, Name: ""})
 	if d := cmp.Diff([]int{0, 5, 2}, got(f3)); d != "" {
 		t.Errorf("third file (-want +got)\n%s", d)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/smcdump/smcdump/internal/publicdata"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 	"github.com/smcdump/smcdump/internal/fuzzseed"
 )
 
@@ -47,16 +50,8 @@ func TestEveryInputTerminates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := filepath.Join(root, "..", "shared", "testdata", "public")
-	if ents, err := os.ReadDir(pub); err == nil {
-		for _, e := range ents {
-			if ext := filepath.Ext(e.Name()); ext == ".pcap" || ext == ".pcapng" {
-				traces = append(traces, filepath.Join(pub, e.Name()))
-			}
-		}
-	} else {
-		t.Logf("public sample captures not present (%v): skipping them", err)
-	}
+	traces = append(traces, publicdata.Glob(t, "*.pcap")...)
+	traces = append(traces, publicdata.Glob(t, "*.pcapng")...)
 	if len(traces) == 0 || len(corpus) == 0 {
 		t.Fatalf("found %d traces and %d corpus entries", len(traces), len(corpus))
 	}
@@ -120,15 +115,15 @@ func within(t *testing.T, name string, size int, fn func()) {
 // runEverything analyzes and prints one capture file's bytes the way the
 // analyze and read -r commands do.
 func runEverything(name string, b []byte) {
-	fr, err := NewFileReader(bytes.NewReader(b))
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(b))
 	if err == nil {
 		a := NewAnalyzer(Config{All: true})
 		_ = a.AnalyzeReader(context.Background(), name, fr)
 		rep := a.Finish()
-		_ = rep.WriteText(io.Discard, TextOptions{Evidence: true})
+		_ = rep.WriteText(io.Discard, report.TextOptions{Evidence: true})
 		_ = rep.WriteJSON(io.Discard)
 	}
-	fr, err = NewFileReader(bytes.NewReader(b))
+	fr, err = pcapfile.NewFileReader(bytes.NewReader(b))
 	if err != nil {
 		return
 	}

@@ -5,38 +5,22 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/gopacket"
 	"golang.org/x/net/bpf"
+
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // DefaultSnaplen is the snapshot length used when Config.Snaplen is 0, as in
-// tcpdump (capture.md §5.1).
-const DefaultSnaplen = 262144
+// tcpdump (docs/capture.md §5.1).
+const DefaultSnaplen = pcapfile.DefaultSnaplen
 
-// DefaultBufferKiB is the default ring size in KiB (64 MiB). capture.md §0 and
+// DefaultBufferKiB is the default ring size in KiB (64 MiB). docs/capture.md §0 and
 // §1.4: ring size decides drops; 2 MiB dropped, 64 MiB dropped nothing.
 const DefaultBufferKiB = 64 * 1024
 
 // DefaultBlockTimeout is the default TPACKET_V3 block-retire timeout
-// (capture.md §1.4 recommends 10–100 ms).
+// (docs/capture.md §1.4 recommends 10–100 ms).
 const DefaultBlockTimeout = 20 * time.Millisecond
-
-// LinkType is a pcap/pcapng link-layer header type (LINKTYPE_*). It is wider
-// than gopacket's layers.LinkType (a uint8 in v1.1.19), which cannot hold
-// LINKTYPE_LINUX_SLL2 (276). (capture deliberately does not import
-// gopacket/layers: its package initialisation costs tens of milliseconds of
-// CPU at every start.)
-type LinkType uint16
-
-// Link types the capture engine produces.
-const (
-	LinkTypeEthernet LinkType = 1   // LINKTYPE_ETHERNET
-	LinkTypeRaw      LinkType = 101 // LINKTYPE_RAW (IPv4/IPv6, no link header)
-	LinkTypeLinuxSLL LinkType = 113 // LINKTYPE_LINUX_SLL (cooked v1)
-	// LinkTypeLinuxSLL2 is the cooked header used for "-i any", like tcpdump
-	// (capture.md §1.6 #8).
-	LinkTypeLinuxSLL2 LinkType = 276
-)
 
 // Direction selects packets by direction, like tcpdump -Q.
 type Direction int
@@ -75,7 +59,7 @@ func (d Direction) String() string {
 }
 
 // Filter is a compiled capture filter. The capture engine asks it for a
-// kernel program per interface link type (attached before bind, capture.md
+// kernel program per interface link type (attached before bind, docs/capture.md
 // §1.3) and, where the kernel cannot run the program on the frame as written
 // (the cooked SLL2 frames of "-i any"), for a userland matcher. The cmd
 // package implements it with capture/bpffilter.
@@ -84,10 +68,10 @@ type Filter interface {
 	Expression() string
 	// KernelProgram returns the program the kernel runs on frames of
 	// linkType (live mode). The program's accept value must be snaplen.
-	KernelProgram(linkType LinkType, snaplen int) ([]bpf.Instruction, error)
+	KernelProgram(linkType pcapfile.LinkType, snaplen int) ([]bpf.Instruction, error)
 	// Matcher returns a function that evaluates the filter on a frame of
 	// linkType as it is written to the file (offline mode).
-	Matcher(linkType LinkType, snaplen int) (func(data []byte, wireLen int) bool, error)
+	Matcher(linkType pcapfile.LinkType, snaplen int) (func(data []byte, wireLen int) bool, error)
 }
 
 // Config configures a live capture.
@@ -115,69 +99,9 @@ type Config struct {
 	PollTimeout time.Duration
 }
 
-// Packet is one captured frame. Data aliases the ring (or an internal buffer)
-// and is valid only until the next call to Next or Close.
-type Packet struct {
-	Info gopacket.CaptureInfo
-	// Iface is the index of the interface in Handle.Interfaces() (the pcapng
-	// interface id); Info.InterfaceIndex is set to the same value.
-	Iface int
-	// KernelIfindex is the kernel interface index the packet was seen on.
-	KernelIfindex int
-	// PktType is the sll_pkttype (PACKET_HOST, PACKET_OUTGOING, ...).
-	PktType uint8
-	// Data holds Info.CaptureLength bytes.
-	Data []byte
-}
-
-// Packet types from linux/if_packet.h (sll_pkttype).
-const (
-	PacketHost      = 0
-	PacketBroadcast = 1
-	PacketMulticast = 2
-	PacketOtherHost = 3
-	PacketOutgoing  = 4
-)
-
-// Outbound reports whether the packet was sent by this host.
-func (p *Packet) Outbound() bool { return p.PktType == PacketOutgoing }
-
-// EPBFlags returns the pcapng epb_flags word for the packet: direction in bits
-// 0–1 (01 inbound, 10 outbound) and reception type in bits 2–4 (capture.md
-// §1.6 #3).
-func (p *Packet) EPBFlags() uint32 { return EPBFlagsForPktType(p.PktType) }
-
-// EPBFlagsForPktType maps an sll_pkttype to pcapng epb_flags.
-func EPBFlagsForPktType(t uint8) uint32 {
-	switch t {
-	case PacketOutgoing:
-		return 0x2
-	case PacketHost:
-		return 0x1 | 1<<2
-	case PacketMulticast:
-		return 0x1 | 2<<2
-	case PacketBroadcast:
-		return 0x1 | 3<<2
-	case PacketOtherHost:
-		return 0x1 | 4<<2
-	}
-	return 0
-}
-
-// InterfaceInfo describes one capture interface as written to a pcapng IDB.
-type InterfaceInfo struct {
-	Name        string
-	Description string
-	LinkType    LinkType
-	Snaplen     int
-	Filter      string // filter expression, "" for none
-	OS          string // if_os; "" to omit
-	// KernelIfindex is the kernel's ifindex (0 for "any").
-	KernelIfindex int
-}
-
-// InterfaceStats are cumulative counters for one capture interface.
-type InterfaceStats struct {
+// Counters are the cumulative ring counters of one capture interface. They
+// are written to pcapng files as Interface Statistics Blocks (see ISB).
+type Counters struct {
 	// Received is Σ tp_packets: packets that passed the kernel filter,
 	// including the ones dropped for lack of ring space (tcpdump's "received
 	// by filter").
@@ -203,14 +127,51 @@ type InterfaceStats struct {
 	Start, End time.Time
 }
 
+// ISB returns the counters as the pcapng Interface Statistics Block of
+// interface iface: isb_ifrecv = isb_filteraccept = Received (Σ tp_packets:
+// the kernel counts only packets that passed the filter); isb_osdrop =
+// Dropped (Σ tp_drops: dropped by the operating system because the ring was
+// full); isb_ifdrop = IfDropped (dropped by the interface or its driver),
+// only when IfDropKnown; isb_usrdeliv = Captured. A zero End means now.
+// (Files written before issue 9 carried the ring drops in both isb_ifdrop
+// and isb_osdrop; capture/PCAPNG.md says how readers tell them apart.)
+func (c Counters) ISB(iface int) pcapfile.InterfaceStats {
+	end := c.End
+	if end.IsZero() {
+		end = time.Now()
+	}
+	recv, drop, deliv := c.Received, c.Dropped, c.Captured
+	s := pcapfile.InterfaceStats{Interface: iface, Time: end, End: &end,
+		IfRecv: &recv, FilterAccept: &recv, OSDrop: &drop, UsrDeliv: &deliv}
+	if !c.Start.IsZero() {
+		start := c.Start
+		s.Start = &start
+	}
+	if c.IfDropKnown {
+		ifdrop := c.IfDropped
+		s.IfDrop = &ifdrop
+	}
+	return s
+}
+
 // Stats are the counters of all interfaces of a Handle, in Interfaces() order.
 type Stats struct {
-	Interfaces []InterfaceStats
+	Interfaces []Counters
+}
+
+// ISBs returns the counters of every interface as pcapng Interface
+// Statistics Blocks (pcapfile.OutputConfig.Stats).
+func (s Stats) ISBs() []pcapfile.InterfaceStats {
+	out := make([]pcapfile.InterfaceStats, len(s.Interfaces))
+	for i, c := range s.Interfaces {
+		out[i] = c.ISB(i)
+	}
+	return out
 }
 
 // Total sums the counters of all interfaces.
-func (s Stats) Total() InterfaceStats {
-	var t InterfaceStats
+func (s Stats) Total() Counters {
+	var t Counters
 	for i, is := range s.Interfaces {
 		t.Received += is.Received
 		t.Dropped += is.Dropped
@@ -254,42 +215,4 @@ type InterfaceError struct {
 
 func (e *InterfaceError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Name, e.Reason)
-}
-
-// Source has the shape of github.com/google/gopacket's PacketDataSource
-// interface: analyze and tests can consume a live Handle and a file reader
-// alike.
-type Source interface {
-	ReadPacketData() (data []byte, ci gopacket.CaptureInfo, err error)
-}
-
-// ZeroCopySource is gopacket.ZeroCopyPacketDataSource: data is valid until
-// the next call.
-type ZeroCopySource interface {
-	ZeroCopyReadPacketData() (data []byte, ci gopacket.CaptureInfo, err error)
-}
-
-var (
-	_ Source         = (*Handle)(nil)
-	_ ZeroCopySource = (*Handle)(nil)
-)
-
-// ReadPacketData returns a copy of the next packet (gopacket.PacketDataSource).
-// CaptureInfo.InterfaceIndex is the index in Interfaces().
-func (h *Handle) ReadPacketData() ([]byte, gopacket.CaptureInfo, error) {
-	p, err := h.Next()
-	if err != nil {
-		return nil, gopacket.CaptureInfo{}, err
-	}
-	return append([]byte(nil), p.Data...), p.Info, nil
-}
-
-// ZeroCopyReadPacketData returns the next packet without copying; data
-// aliases the ring and is valid until the next call.
-func (h *Handle) ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error) {
-	p, err := h.Next()
-	if err != nil {
-		return nil, gopacket.CaptureInfo{}, err
-	}
-	return p.Data, p.Info, nil
 }

@@ -7,20 +7,20 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"os"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
-	"golang.org/x/net/bpf"
-
 	"github.com/smcdump/smcdump/capture/bpffilter"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
-func seqOf(t *testing.T, p Packet, off int) uint32 {
+func seqOf(t *testing.T, p pcapfile.Packet, off int) uint32 {
 	t.Helper()
 	if len(p.Data) < off+4 {
 		t.Fatalf("packet too short: %d", len(p.Data))
@@ -63,8 +63,8 @@ func TestVethAllArriveInOrder(t *testing.T) {
 			t.Fatalf("packet %d: timestamp %v outside [%v, %v] or before previous %v", i, ts, before, after, last)
 		}
 		last = ts
-		if p.PktType == PacketOutgoing || p.Iface != 0 {
-			t.Fatalf("packet %d: pkttype %d iface %d", i, p.PktType, p.Iface)
+		if p.Direction == pcapfile.DirectionOut || p.Info.InterfaceIndex != 0 {
+			t.Fatalf("packet %d: direction %v iface %d", i, p.Direction, p.Info.InterfaceIndex)
 		}
 	}
 	st, err := h.Stats()
@@ -72,8 +72,8 @@ func TestVethAllArriveInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	tot := st.Total()
-	if _, _, err := h.ReadPacketData(); err != io.EOF {
-		t.Fatalf("ReadPacketData after the drain: %v, want io.EOF", err)
+	if _, err := h.Next(); err != io.EOF {
+		t.Fatalf("Next after the drain: %v, want io.EOF", err)
 	}
 	if tot.Received != n || tot.Dropped != 0 || tot.Captured != n {
 		t.Fatalf("stats %+v, want received=captured=%d dropped=0", tot, n)
@@ -133,8 +133,8 @@ func TestLoopbackOnce(t *testing.T) {
 		t.Fatalf("captured %d on lo, want 10 (each once)", len(pkts))
 	}
 	for i, p := range pkts {
-		if seqOf(t, p, 14) != uint32(i) || p.PktType == PacketOutgoing {
-			t.Fatalf("packet %d: seq %d pkttype %d", i, seqOf(t, p, 14), p.PktType)
+		if seqOf(t, p, 14) != uint32(i) || p.Direction == pcapfile.DirectionOut {
+			t.Fatalf("packet %d: seq %d direction %v", i, seqOf(t, p, 14), p.Direction)
 		}
 	}
 	st, _ := h.Stats()
@@ -160,13 +160,13 @@ func TestDirection(t *testing.T) {
 		t.Fatalf("-Q in got %d (want 3), -Q out got %d (want 5)", len(in), len(out))
 	}
 	for _, p := range out {
-		if !p.Outbound() || p.EPBFlags()&3 != 2 {
-			t.Fatalf("outbound packet has pkttype %d", p.PktType)
+		if !p.Direction.Outbound() || p.Direction.EPBFlags()&3 != 2 {
+			t.Fatalf("outbound packet has direction %v", p.Direction)
 		}
 	}
 	for _, p := range in {
-		if p.Outbound() || p.EPBFlags()&3 != 1 {
-			t.Fatalf("inbound packet has pkttype %d", p.PktType)
+		if p.Direction.Outbound() || p.Direction.EPBFlags()&3 != 1 {
+			t.Fatalf("inbound packet has direction %v", p.Direction)
 		}
 	}
 }
@@ -176,7 +176,7 @@ func TestDirection(t *testing.T) {
 func TestAnySLL2(t *testing.T) {
 	ns := newNetns(t)
 	h := openIn(t, ns, Config{Interfaces: []string{"any"}, BufferKiB: 1024})
-	if h.LinkType(0) != LinkTypeLinuxSLL2 {
+	if h.LinkType(0) != pcapfile.LinkTypeLinuxSLL2 {
 		t.Fatalf("link type %d", h.LinkType(0))
 	}
 	inj := newInjector(t, ns, "va")
@@ -203,9 +203,9 @@ func TestAnySLL2(t *testing.T) {
 			t.Fatalf("hatype/halen wrong: %x", d[:20])
 		}
 		switch {
-		case ifidx == vaIdx && d[10] == PacketOutgoing:
+		case ifidx == vaIdx && d[10] == unix.PACKET_OUTGOING:
 			sawOut = true
-		case ifidx == vbIdx && d[10] != PacketOutgoing:
+		case ifidx == vbIdx && d[10] != unix.PACKET_OUTGOING:
 			sawIn = true
 		}
 	}
@@ -227,7 +227,7 @@ func TestMultipleInterfaces(t *testing.T) {
 	}
 	got := map[uint32]int{}
 	for _, p := range pkts {
-		got[seqOf(t, p, 14)] = p.Iface
+		got[seqOf(t, p, 14)] = p.Info.InterfaceIndex
 	}
 	if got[1] != 1 || got[2] != 0 {
 		t.Fatalf("interface ids: %v (want seq1→1 (vb), seq2→0 (va))", got)
@@ -264,7 +264,10 @@ func TestRingDrops(t *testing.T) {
 	}
 	// The drop count reaches the file.
 	path := filepath.Join(t.TempDir(), "drops.pcapng")
-	out, err := NewOutput(OutputConfig{Path: path, Interfaces: h.Interfaces(), Stats: h.Stats})
+	out, err := pcapfile.NewOutput(pcapfile.OutputConfig{Path: path, Interfaces: h.Interfaces(), Stats: func() ([]pcapfile.InterfaceStats, error) {
+		st, err := h.Stats()
+		return st.ISBs(), err
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,18 +279,36 @@ func TestRingDrops(t *testing.T) {
 	if err := out.Close(); err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(path)
-	isbs := findISBs(t, data)
+	fr, err := pcapfile.OpenFile(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fr.Close()
+	read := 0
+	for {
+		if _, err := fr.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		read++
+	}
+	isbs := fr.Stats()
+	u := func(p *uint64) uint64 {
+		if p == nil {
+			return ^uint64(0)
+		}
+		return *p
+	}
 	// Ring drops go into isb_osdrop only; isb_ifdrop holds the interface's
 	// own drops (none on a veth), never the ring drops.
-	if len(isbs) != 1 || isbs[0][isbOSDrop] != tot.Dropped || isbs[0][isbIfDrop] != tot.IfDropped ||
-		isbs[0][isbIfRecv] != n || isbs[0][isbUsrDeliv] != uint64(len(pkts)) {
-		t.Fatalf("ISB %v, want osdrop=%d ifdrop=%d ifrecv=%d usrdeliv=%d", isbs, tot.Dropped, tot.IfDropped, n, len(pkts))
+	if read != len(pkts) || len(isbs) != 1 || u(isbs[0].OSDrop) != tot.Dropped || u(isbs[0].IfDrop) != tot.IfDropped ||
+		u(isbs[0].IfRecv) != n || u(isbs[0].UsrDeliv) != uint64(len(pkts)) {
+		t.Fatalf("%d packets read back, ISB %+v, want osdrop=%d ifdrop=%d ifrecv=%d usrdeliv=%d", read, isbs, tot.Dropped, tot.IfDropped, n, len(pkts))
 	}
-	if _, ok := isbs[0][isbIfDrop]; !ok || !tot.IfDropKnown {
-		t.Fatalf("interface drops of a veth not read (known %v) or not written: ISB %v", tot.IfDropKnown, isbs)
+	if isbs[0].IfDrop == nil || !tot.IfDropKnown {
+		t.Fatalf("interface drops of a veth not read (known %v) or not written: ISB %+v", tot.IfDropKnown, isbs)
 	}
-	tsharkCount(t, path, len(pkts))
 }
 
 func TestOpenErrors(t *testing.T) {
@@ -312,11 +333,11 @@ type bpfFilter string
 
 func (f bpfFilter) Expression() string { return string(f) }
 
-func (f bpfFilter) KernelProgram(lt LinkType, snaplen int) ([]bpf.Instruction, error) {
+func (f bpfFilter) KernelProgram(lt pcapfile.LinkType, snaplen int) ([]bpf.Instruction, error) {
 	return bpffilter.Compile(string(f), bpffilter.Options{LinkType: bpffilter.LinkType(lt), Snaplen: uint32(snaplen), Mode: bpffilter.Live})
 }
 
-func (f bpfFilter) Matcher(lt LinkType, snaplen int) (func([]byte, int) bool, error) {
+func (f bpfFilter) Matcher(lt pcapfile.LinkType, snaplen int) (func([]byte, int) bool, error) {
 	prog, err := bpffilter.Compile(string(f), bpffilter.Options{LinkType: bpffilter.LinkType(lt), Snaplen: uint32(snaplen), Mode: bpffilter.Offline})
 	if err != nil {
 		return nil, err
@@ -402,4 +423,12 @@ func TestInterfaceDown(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Next did not notice the interface going down")
 	}
+}
+
+func netInterfaceIndex(name string) (int, error) {
+	ifc, err := net.InterfaceByName(name)
+	if err != nil {
+		return 0, err
+	}
+	return ifc.Index, nil
 }

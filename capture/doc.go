@@ -3,7 +3,7 @@
 // and writes pcapng files that carry the capture's own drop statistics and
 // kernel-counter snapshots.
 //
-// Open sets a capture up in the order capture.md §1.3 prescribes: a socket
+// Open sets a capture up in the order docs/capture.md §1.3 prescribes: a socket
 // with protocol 0, the filter attached (with SO_LOCK_FILTER), the ring
 // mapped, and only then bind, so no unfiltered packet enters the ring. The
 // kernel filter also removes the outgoing copy of loopback packets (tcpdump
@@ -15,8 +15,10 @@
 // not do). Stats keeps running totals of PACKET_STATISTICS, which resets on
 // every read.
 //
-// NgWriter, PcapWriter and Output write the files: pcapng with SHB, one IDB
-// per interface, EPBs with epb_flags, ISBs at the end of every file and
-// custom blocks for kstat snapshots (see PCAPNG.md), or legacy pcap; Output
-// adds tcpdump's -C/-G/-W rotation and keeps files valid when a write fails.
+// Handles deliver pcapfile.Packet, the same packet type the file reader
+// produces (link type, interface name, direction from sll_pkttype), and
+// describe their interfaces as pcapfile.Interface; package pcapfile writes
+// the files (pcapng with the capture's ISBs and kstat snapshots, or pcap,
+// with tcpdump's -C/-G/-W rotation). Counters.ISB turns the ring counters
+// into pcapng Interface Statistics Blocks.
 package capture

@@ -18,6 +18,8 @@ import (
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // TPACKET_V3 layout offsets (linux/if_packet.h). Block descriptor:
@@ -66,7 +68,7 @@ const drainMax = time.Second
 type Handle struct {
 	cfg    Config
 	rings  []*ring
-	ifaces []InterfaceInfo
+	ifaces []pcapfile.Interface
 	evfd   int
 	pfds   []unix.PollFd
 	// With several rings, an epoll instance over their sockets is itself put
@@ -86,6 +88,7 @@ type Handle struct {
 	gotBlock  bool
 
 	cur     *ring // ring whose block is being read
+	frames  int   // packets delivered (Packet.Frame of the last one)
 	scratch []byte
 	start   time.Time
 
@@ -94,6 +97,7 @@ type Handle struct {
 
 type ring struct {
 	idx       int
+	name      string // interface name (Packet.Interface)
 	fd        int
 	mem       []byte
 	blockSize int
@@ -104,7 +108,7 @@ type ring struct {
 	remaining int
 	off       int // offset of the next packet header in mem
 
-	linkType  LinkType
+	linkType  pcapfile.LinkType
 	cooked    bool // SOCK_DGRAM, SLL2 header built in userland
 	ifindex   int
 	loIfindex int // ifindex of the loopback device, for duplicate removal
@@ -136,7 +140,7 @@ type ring struct {
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // Open opens a live capture as described by cfg. The set-up order follows
-// capture.md §1.3: socket with protocol 0, filter attached, ring mapped, and
+// docs/capture.md §1.3: socket with protocol 0, filter attached, ring mapped, and
 // only then bind, so no unfiltered packet enters the ring.
 func Open(cfg Config) (*Handle, error) {
 	if len(cfg.Interfaces) == 0 {
@@ -182,6 +186,7 @@ func Open(cfg Config) (*Handle, error) {
 		}
 		r.idx = len(h.rings)
 		h.rings = append(h.rings, r)
+		info.Index = r.idx
 		h.ifaces = append(h.ifaces, info)
 	}
 	if d, err := newIfDropper(); err == nil {
@@ -233,14 +238,14 @@ func loopbackIfindex() (int, error) {
 
 // linkTypeFor maps an ARPHRD type to the link type written to the file and
 // whether the interface must be captured cooked (SLL2).
-func linkTypeFor(hatype uint16) (LinkType, bool) {
+func linkTypeFor(hatype uint16) (pcapfile.LinkType, bool) {
 	switch hatype {
 	case unix.ARPHRD_ETHER, unix.ARPHRD_LOOPBACK:
-		return LinkTypeEthernet, false
+		return pcapfile.LinkTypeEthernet, false
 	case unix.ARPHRD_NONE:
-		return LinkTypeRaw, false
+		return pcapfile.LinkTypeRaw, false
 	}
-	return LinkTypeLinuxSLL2, true
+	return pcapfile.LinkTypeLinuxSLL2, true
 }
 
 func ifaceHatype(name string) (uint16, error) {
@@ -255,16 +260,16 @@ func ifaceHatype(name string) (uint16, error) {
 	return uint16(v), nil
 }
 
-func openRing(cfg *Config, name string, loIdx int) (*ring, InterfaceInfo, error) {
-	r := &ring{fd: -1, snaplen: cfg.Snaplen, loIfindex: loIdx, maxPacket: 65535}
-	info := InterfaceInfo{Name: name, Snaplen: cfg.Snaplen, OS: osName()}
+func openRing(cfg *Config, name string, loIdx int) (*ring, pcapfile.Interface, error) {
+	r := &ring{fd: -1, name: name, snaplen: cfg.Snaplen, loIfindex: loIdx, maxPacket: 65535}
+	info := pcapfile.Interface{Name: name, SnapLen: uint32(cfg.Snaplen), OS: pcapfile.HostOS()}
 	if cfg.Filter != nil {
 		info.Filter = cfg.Filter.Expression()
 	}
 	sockType := unix.SOCK_RAW
 	if name == "any" {
 		r.cooked = true
-		r.linkType = LinkTypeLinuxSLL2
+		r.linkType = pcapfile.LinkTypeLinuxSLL2
 		info.Description = "Pseudo-device that captures on all interfaces"
 		if ifs, err := net.Interfaces(); err == nil {
 			for _, ifc := range ifs {
@@ -307,7 +312,7 @@ func openRing(cfg *Config, name string, loIdx int) (*ring, InterfaceInfo, error)
 		return nil, info, fmt.Errorf("capture: socket: %w", err)
 	}
 	r.fd = fd
-	fail := func(step string, err error) (*ring, InterfaceInfo, error) {
+	fail := func(step string, err error) (*ring, pcapfile.Interface, error) {
 		r.close()
 		if errors.Is(err, unix.EPERM) {
 			return nil, info, &PermissionError{Err: fmt.Errorf("%s: %w", step, err)}
@@ -318,7 +323,7 @@ func openRing(cfg *Config, name string, loIdx int) (*ring, InterfaceInfo, error)
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V3); err != nil {
 		return fail("PACKET_VERSION", err)
 	}
-	// 3. filter (which also enforces the snaplen, capture.md §1.6 #1).
+	// 3. filter (which also enforces the snaplen, docs/capture.md §1.6 #1).
 	prog, err := r.buildProgram(cfg, name)
 	if err != nil {
 		r.close()
@@ -359,14 +364,6 @@ func openRing(cfg *Config, name string, loIdx int) (*ring, InterfaceInfo, error)
 	return r, info, nil
 }
 
-func osName() string {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return runtime.GOOS
-	}
-	return unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:])
-}
-
 func attachFilter(fd int, raw []bpf.RawInstruction) error {
 	if len(raw) == 0 {
 		return nil
@@ -378,7 +375,7 @@ func attachFilter(fd int, raw []bpf.RawInstruction) error {
 }
 
 // buildProgram returns the kernel program: a direction / loopback-duplicate
-// prefix (capture.md §1.6 #2, #3: done in the kernel with the pkttype
+// prefix (docs/capture.md §1.6 #2, #3: done in the kernel with the pkttype
 // extension) followed by the user's filter or a bare "ret #snaplen".
 func (r *ring) buildProgram(cfg *Config, name string) ([]bpf.Instruction, error) {
 	var prog []bpf.Instruction
@@ -387,7 +384,7 @@ func (r *ring) buildProgram(cfg *Config, name string) ([]bpf.Instruction, error)
 	if rejectOutgoing {
 		prog = append(prog,
 			bpf.LoadExtension{Num: bpf.ExtType},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: PacketOutgoing, SkipTrue: 1},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.PACKET_OUTGOING, SkipTrue: 1},
 			reject)
 	} else if r.cooked && name == "any" && r.loIfindex > 0 {
 		// "any": drop the outgoing copy on lo only.
@@ -395,13 +392,13 @@ func (r *ring) buildProgram(cfg *Config, name string) ([]bpf.Instruction, error)
 			bpf.LoadExtension{Num: bpf.ExtInterfaceIndex},
 			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(r.loIfindex), SkipTrue: 3},
 			bpf.LoadExtension{Num: bpf.ExtType},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: PacketOutgoing, SkipTrue: 1},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.PACKET_OUTGOING, SkipTrue: 1},
 			reject)
 	}
 	if cfg.Direction == DirectionOut {
 		prog = append(prog,
 			bpf.LoadExtension{Num: bpf.ExtType},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: PacketOutgoing, SkipTrue: 1},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.PACKET_OUTGOING, SkipTrue: 1},
 			reject)
 	}
 	kernelSnap := cfg.Snaplen
@@ -433,11 +430,11 @@ func (r *ring) buildProgram(cfg *Config, name string) ([]bpf.Instruction, error)
 	return append(prog, user...), nil
 }
 
-// geometry picks block size and count for a ring of totalBytes (capture.md
+// geometry picks block size and count for a ring of totalBytes (docs/capture.md
 // §1.4: 1–4 MiB blocks; a block must hold one frame of snaplen bytes).
 //
 // Like libpcap, the frame size is bounded by the largest packet the
-// interface can deliver (max(MTU, 65535), capture.md §1.4) rather than by a
+// interface can deliver (max(MTU, 65535), docs/capture.md §1.4) rather than by a
 // large snaplen, so a small ring still has enough blocks to return space to
 // the kernel in small steps.
 func geometry(totalBytes, snaplen, maxPacket, blockOverride int) (blockSize, blockNr, frameSize int) {
@@ -549,17 +546,17 @@ func (r *ring) releaseBlock() {
 }
 
 // Interfaces describes the capture interfaces, in pcapng interface-id order.
-func (h *Handle) Interfaces() []InterfaceInfo { return h.ifaces }
+func (h *Handle) Interfaces() []pcapfile.Interface { return h.ifaces }
 
 // LinkType returns the link type of interface i.
-func (h *Handle) LinkType(i int) LinkType { return h.ifaces[i].LinkType }
+func (h *Handle) LinkType(i int) pcapfile.LinkType { return h.ifaces[i].LinkType }
 
 // Next returns the next packet. Data aliases the ring and is valid until the
 // next call to Next or Close. After Stop, Next returns the packets already in
 // the ring (waiting one block-retire timeout for partly filled blocks) and
 // then io.EOF; after Close it returns ErrClosed.
-func (h *Handle) Next() (Packet, error) {
-	var one [1]Packet
+func (h *Handle) Next() (pcapfile.Packet, error) {
+	var one [1]pcapfile.Packet
 	_, err := h.NextBatch(one[:])
 	return one[0], err
 }
@@ -570,7 +567,7 @@ func (h *Handle) Next() (Packet, error) {
 // or Close; the block is returned to the kernel on the next call. Reading a
 // block at a time costs one call (and one lock) per block instead of per
 // packet. Errors and end of capture are as for Next.
-func (h *Handle) NextBatch(pkts []Packet) (int, error) {
+func (h *Handle) NextBatch(pkts []pcapfile.Packet) (int, error) {
 	if len(pkts) == 0 {
 		return 0, nil
 	}
@@ -773,7 +770,7 @@ func (h *Handle) poll(timeout time.Duration) error {
 // parse decodes the packet at r.off into *p (in place: no struct copies on
 // the hot path) and advances. It returns false when the packet was filtered
 // out in userland or is malformed.
-func (h *Handle) parse(r *ring, p *Packet) bool {
+func (h *Handle) parse(r *ring, p *pcapfile.Packet) bool {
 	m := r.mem
 	o := r.off
 	ne := binary.NativeEndian
@@ -797,7 +794,7 @@ func (h *Handle) parse(r *ring, p *Packet) bool {
 	sll := o + phSLL
 	pkttype := m[sll+sllPkttype]
 	ifindex := int(int32(ne.Uint32(m[sll+sllIfindex:])))
-	if pkttype == PacketOutgoing {
+	if pkttype == unix.PACKET_OUTGOING {
 		// tcpdump shows loopback packets once: drop the outgoing copy on lo.
 		if r.isLo || ifindex == r.loIfindex || h.cfg.Direction == DirectionIn {
 			return false
@@ -845,7 +842,7 @@ func (h *Handle) parse(r *ring, p *Packet) bool {
 		h.scratch = buf
 		data = buf[mark:len(buf):len(buf)]
 		wire += extra
-	case hasVLAN && r.linkType == LinkTypeEthernet && len(data) >= 12:
+	case hasVLAN && r.linkType == pcapfile.LinkTypeEthernet && len(data) >= 12:
 		mark := len(h.scratch)
 		buf := append(h.scratch, data[:12]...)
 		buf = binary.BigEndian.AppendUint16(buf, tpid)
@@ -863,15 +860,21 @@ func (h *Handle) parse(r *ring, p *Packet) bool {
 		return false
 	}
 	r.nCaptured++
-	p.Iface = r.idx
-	p.KernelIfindex = ifindex
-	p.PktType = pkttype
-	p.Data = data
-	p.Info.Timestamp = time.Unix(int64(sec), int64(nsec))
-	p.Info.CaptureLength = len(data)
-	p.Info.Length = wire
-	p.Info.InterfaceIndex = r.idx
-	p.Info.AncillaryData = nil
+	h.frames++
+	*p = pcapfile.Packet{
+		Frame: h.frames,
+		Info: pcapfile.CaptureInfo{
+			Timestamp:      time.Unix(int64(sec), int64(nsec)).UTC(),
+			CaptureLength:  len(data),
+			Length:         wire,
+			InterfaceIndex: r.idx,
+		},
+		LinkType:      r.linkType,
+		Interface:     r.name,
+		Direction:     pcapfile.DirectionFromPktType(pkttype),
+		KernelIfindex: ifindex,
+		Data:          data,
+	}
 	return true
 }
 
@@ -899,7 +902,7 @@ func (h *Handle) wake() {
 }
 
 // Stats returns cumulative counters per interface. PACKET_STATISTICS resets
-// on every read (capture.md §1.5), so the handle keeps running totals.
+// on every read (docs/capture.md §1.5), so the handle keeps running totals.
 func (h *Handle) Stats() (Stats, error) {
 	h.statsMu.Lock()
 	defer h.statsMu.Unlock()
@@ -912,7 +915,7 @@ func (h *Handle) Stats() (Stats, error) {
 		h.readMu.Unlock()
 	}
 	var firstErr error
-	st := Stats{Interfaces: make([]InterfaceStats, len(h.rings))}
+	st := Stats{Interfaces: make([]Counters, len(h.rings))}
 	for i, r := range h.rings {
 		if r.fd >= 0 && !h.closed.Load() {
 			s, err := unix.GetsockoptTpacketStatsV3(r.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
@@ -931,7 +934,7 @@ func (h *Handle) Stats() (Stats, error) {
 				}
 			}
 		}
-		st.Interfaces[i] = InterfaceStats{
+		st.Interfaces[i] = Counters{
 			Received:     r.received,
 			Dropped:      r.dropped,
 			IfDropped:    r.ifDropped,

@@ -50,7 +50,7 @@ func (d Device) Flags() string {
 
 // ListDevices returns the capture devices in tcpdump's order: interfaces
 // that are up and running first, then the others, then "any", then
-// loopback devices (capture.md §5.1).
+// loopback devices (docs/capture.md §5.1).
 func ListDevices() ([]Device, error) {
 	ifs, err := net.Interfaces()
 	if err != nil {
@@ -147,19 +147,4 @@ func ResolveDevice(arg string) (string, error) {
 		return "", fmt.Errorf("interface number %d out of range (smcdump -D lists %d)", n, len(devs))
 	}
 	return devs[n-1].Name, nil
-}
-
-// LinkTypeName returns tcpdump's "EN10MB (Ethernet)" text for a link type.
-func LinkTypeName(l LinkType) string {
-	switch l {
-	case LinkTypeEthernet:
-		return "EN10MB (Ethernet)"
-	case LinkTypeRaw:
-		return "RAW (Raw IP)"
-	case LinkTypeLinuxSLL:
-		return "LINUX_SLL (Linux cooked v1)"
-	case LinkTypeLinuxSLL2:
-		return "LINUX_SLL2 (Linux cooked v2)"
-	}
-	return fmt.Sprintf("%d", uint16(l))
 }

@@ -14,7 +14,7 @@ import (
 
 // ifDropper reads an interface's own drop counters (the NIC or its driver
 // ran out of resources) over rtnetlink: rx_missed_errors + rx_fifo_errors
-// from IFLA_STATS64, the sum libpcap reports as ps_ifdrop (capture.md §1.5).
+// from IFLA_STATS64, the sum libpcap reports as ps_ifdrop (docs/capture.md §1.5).
 // The socket is opened with the capture, so it answers for the network
 // namespace the capture runs in, whichever thread asks later.
 type ifDropper struct {

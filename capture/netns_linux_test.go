@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Test network: a network namespace created by the test with a veth pair
@@ -203,7 +205,7 @@ func openIn(t testing.TB, ns string, cfg Config) *Handle {
 }
 
 // drain stops h and returns copies of all remaining packets.
-func drain(t testing.TB, h *Handle) []Packet {
+func drain(t testing.TB, h *Handle) []pcapfile.Packet {
 	t.Helper()
 	// Wait until the kernel has counted everything that is still in flight
 	// (veth delivery runs in softirq, which a loaded machine may delay).
@@ -218,7 +220,7 @@ func drain(t testing.TB, h *Handle) []Packet {
 		}
 	}
 	h.Stop()
-	var out []Packet
+	var out []pcapfile.Packet
 	for {
 		p, err := h.Next()
 		if err != nil {

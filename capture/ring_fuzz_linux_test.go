@@ -6,6 +6,10 @@ import (
 	"encoding/binary"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // synthBlock builds a TPACKET_V3 block the way the kernel lays it out
@@ -34,7 +38,7 @@ func synthBlock(blockSize int, frames [][]byte, vlan uint16) []byte {
 		}
 		ne.PutUint32(m[off+phStatus:], status)
 		ne.PutUint16(m[off+phMac:], mac)
-		m[off+phSLL+sllPkttype] = PacketHost
+		m[off+phSLL+sllPkttype] = unix.PACKET_HOST
 		m[off+phSLL+sllHalen] = 6
 		copy(m[off+mac:], f)
 		off += size
@@ -42,16 +46,16 @@ func synthBlock(blockSize int, frames [][]byte, vlan uint16) []byte {
 	return m
 }
 
-func parseBlock(mem []byte, blockSize int, cooked bool) []Packet {
+func parseBlock(mem []byte, blockSize int, cooked bool) []pcapfile.Packet {
 	h := &Handle{cfg: Config{Snaplen: DefaultSnaplen, BlockTimeout: time.Millisecond}}
-	r := &ring{mem: mem, blockSize: blockSize, blockNr: 1, linkType: LinkTypeEthernet, snaplen: DefaultSnaplen, cooked: cooked}
+	r := &ring{mem: mem, blockSize: blockSize, blockNr: 1, linkType: pcapfile.LinkTypeEthernet, snaplen: DefaultSnaplen, cooked: cooked}
 	if cooked {
-		r.linkType = LinkTypeLinuxSLL2
+		r.linkType = pcapfile.LinkTypeLinuxSLL2
 	}
 	r.beginBlock()
-	var out []Packet
+	var out []pcapfile.Packet
 	for r.remaining > 0 {
-		var p Packet
+		var p pcapfile.Packet
 		if h.parse(r, &p) {
 			p.Data = append([]byte(nil), p.Data...)
 			out = append(out, p)
@@ -97,12 +101,12 @@ func BenchmarkParseBlock(b *testing.B) {
 	}
 	mem := synthBlock(8192, frames, 0)
 	h := &Handle{cfg: Config{Snaplen: DefaultSnaplen}}
-	r := &ring{mem: mem, blockSize: 8192, blockNr: 1, linkType: LinkTypeEthernet, snaplen: DefaultSnaplen}
+	r := &ring{mem: mem, blockSize: 8192, blockNr: 1, linkType: pcapfile.LinkTypeEthernet, snaplen: DefaultSnaplen}
 	b.ReportAllocs()
 	for b.Loop() {
 		r.block = 0
 		r.beginBlock()
-		var p Packet
+		var p pcapfile.Packet
 		for r.remaining > 0 {
 			h.parse(r, &p)
 		}

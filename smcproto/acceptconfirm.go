@@ -2,7 +2,7 @@ package smcproto
 
 import "encoding/binary"
 
-// Accept/Confirm lengths and offsets (smc-protocol.md section 5.5).
+// Accept/Confirm lengths and offsets (docs/smc-protocol.md section 5.5).
 const (
 	acLenRv1      = 68  // SMC-R v1, exact
 	acLenDv1      = 48  // SMC-D v1, exact
@@ -16,7 +16,7 @@ const (
 )
 
 // AcceptConfirm is the layout shared by Accept (server → client) and Confirm
-// (client → server), smc-protocol.md section 5. The SMC-R or SMC-D layout is
+// (client → server), docs/smc-protocol.md section 5. The SMC-R or SMC-D layout is
 // chosen from Header.TypeV1() (as Wireshark does), not from the eyecatcher.
 //
 // SMC-R (typev1 R):

@@ -123,7 +123,7 @@ func TestDecodeMalformed(t *testing.T) {
 	}
 }
 
-// Newer peers may send longer v2 messages (smc-protocol.md section 2,
+// Newer peers may send longer v2 messages (docs/smc-protocol.md section 2,
 // "Receiver behaviour"); the decoder tolerates them.
 func TestDecodeLongerV2Tolerated(t *testing.T) {
 	for _, name := range []string{

@@ -9,7 +9,7 @@ import (
 
 // Code is an SMC decline / fallback reason code (SMC_CLC_DECL_*), as carried
 // in a Decline's peer diagnosis field and reported by smc_diag, smcss and the
-// SMC netlink fallback statistics (smc-protocol.md section 7).
+// SMC netlink fallback statistics (docs/smc-protocol.md section 7).
 type Code uint32
 
 // String returns the code as smcss prints it: "0x" and 8 lower-case hex
@@ -74,7 +74,7 @@ type CodeInfo struct {
 	// Short is Name without the SMC_CLC_DECL_ prefix, e.g. "PEERNOSMC".
 	Short string
 	// ToolsName is the name smc-tools prints in `smcr stats -d` / `smcd stats
-	// -d` (smc-protocol.md section 13.2), e.g. "PEER_NO_SMC"; "" if none.
+	// -d` (docs/smc-protocol.md section 13.2), e.g. "PEER_NO_SMC"; "" if none.
 	ToolsName string
 	// Class is Code.Class().
 	Class string
@@ -95,7 +95,7 @@ var codeAliases = map[Code][]string{
 	0x09990003: {"ERR_REGRMB", "SMC_CLC_DECL_ERR_REGRMB"}, // former name of ERR_REGBUF
 }
 
-// codeTable holds every code of smc-protocol.md sections 7.2 and 7.3, sorted
+// codeTable holds every code of docs/smc-protocol.md sections 7.2 and 7.3, sorted
 // by Code. Sources: Linux net/smc/smc_clc.h (newest and 4.11), smc-tools
 // v1.8.5 stats.c (ToolsName).
 var codeTable = []CodeInfo{
@@ -257,6 +257,35 @@ func Codes() []CodeInfo {
 	out := make([]CodeInfo, len(codeTable))
 	copy(out, codeTable)
 	return out
+}
+
+// toolsCodes maps the smc-tools names (CodeInfo.ToolsName) to codes.
+var toolsCodes = func() map[string]Code {
+	m := map[string]Code{}
+	for _, e := range codeTable {
+		if e.ToolsName != "" {
+			m[e.ToolsName] = e.Code
+		}
+	}
+	return m
+}()
+
+// ToolsNameCode returns the code of a fallback reason name as smc-tools
+// prints it in `smcr stats -d` / `smcd stats -d` (e.g. "PEER_NO_SMC"), and
+// false for any other name. The names are the CodeInfo.ToolsName entries:
+// this table is the only list of them in smcdump.
+func ToolsNameCode(name string) (Code, bool) {
+	c, ok := toolsCodes[name]
+	return c, ok
+}
+
+// ToolsNames returns every smc-tools fallback reason name with its code.
+func ToolsNames() map[string]Code {
+	m := make(map[string]Code, len(toolsCodes))
+	for n, c := range toolsCodes {
+		m[n] = c
+	}
+	return m
 }
 
 // ParseCode parses a code given as hex ("0x03010000", "03010000", up to 8

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// docCodes lists every code of smc-protocol.md 7.2 (current) and 7.3
+// docCodes lists every code of docs/smc-protocol.md 7.2 (current) and 7.3
 // (historical) with its short name.
 var docCodes = []struct {
 	code       Code
@@ -141,5 +141,41 @@ func BenchmarkLookupCode(b *testing.B) {
 		if _, ok := LookupCode(0x03030002); !ok {
 			b.Fatal("missing")
 		}
+	}
+}
+
+// TestToolsNamesEveryCode pins smcproto's table of the smc-tools fallback
+// reason names (the only one in smcdump; capture/kstat/toolfmt reads it)
+// against the 26 names smc-tools v1.8.5 prints in `smcr stats -d`
+// (stats.c), code by code, in both directions.
+func TestToolsNamesEveryCode(t *testing.T) {
+	want := map[string]Code{
+		"MEMORY": 0x01010000, "TIMEOUT_CL": 0x02010000, "TIMEOUT_AL": 0x02020000, "CNF_ERR": 0x03000000,
+		"PEER_NO_SMC": 0x03010000, "IPSEC": 0x03020000, "NOSMCDEV": 0x03030000, "NOSMCDDEV": 0x03030001,
+		"NOSMCRDEV": 0x03030002, "NOISM2SUPP": 0x03030003, "NOV2EXT": 0x03030004, "NOV2DEXT": 0x03030005,
+		"NOSEID": 0x03030006, "NOSMCD2DEV": 0x03030007, "MODEUNSUPP": 0x03040000, "RMBE_EC": 0x03050000,
+		"OPTUNSUPP": 0x03060000, "DIFFPREFIX": 0x03070000, "GETVLANERR": 0x03080000, "ISMVLANERR": 0x03090000,
+		"NOACTLINK": 0x030a0000, "NOSRVLINK": 0x030b0000, "VERSMISMAT": 0x030c0000, "MAX_DMB": 0x030d0000,
+		"SYNCERR": 0x04000000, "PEERDECL": 0x05000000,
+	}
+	if got := ToolsNames(); len(got) != len(want) {
+		t.Errorf("ToolsNames has %d names, want %d: %v", len(got), len(want), got)
+	}
+	for name, code := range want {
+		if c, ok := ToolsNameCode(name); !ok || c != code {
+			t.Errorf("ToolsNameCode(%q) = %v, %v; want %v", name, c, ok, code)
+		}
+		e, ok := LookupCode(code)
+		if !ok || e.ToolsName != name || e.Historical {
+			t.Errorf("LookupCode(%v) = %q (historical %v, known %v), want tools name %q", code, e.ToolsName, e.Historical, ok, name)
+		}
+	}
+	for _, e := range Codes() {
+		if e.ToolsName != "" && want[e.ToolsName] != e.Code {
+			t.Errorf("%v has tools name %q, which smc-tools gives to %v", e.Code, e.ToolsName, want[e.ToolsName])
+		}
+	}
+	if _, ok := ToolsNameCode("PEERNOSMC"); ok {
+		t.Error("a kernel short name was taken for a tools name")
 	}
 }

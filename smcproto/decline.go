@@ -2,14 +2,14 @@ package smcproto
 
 import "encoding/binary"
 
-// Decline lengths (smc-protocol.md section 6).
+// Decline lengths (docs/smc-protocol.md section 6).
 const (
 	declineLenV1 = 28
 	declineLenV2 = 44
 )
 
 // Decline is the CLC Decline message (type 4), sent by either side
-// (smc-protocol.md section 6):
+// (docs/smc-protocol.md section 6):
 //
 //	 0 header (0x08 in flags = out of sync)   8 sender peer ID
 //	16 peer diagnosis (4)   20 OS type << 4 (v2)   21 reserved (3)

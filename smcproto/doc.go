@@ -1,6 +1,6 @@
 // Package smcproto decodes and encodes the wire formats of Linux SMC
 // (Shared Memory Communications, RFC 7609 and the SMC v2 extensions), as
-// described in the project's reference /work/shared/docs/smc-protocol.md
+// described in the project's reference docs/smc-protocol.md
 // (sections 1-9 and 14):
 //
 //   - the SMC TCP option (kind 254, ExID 0xE2D4C3D9) on SYN / SYN-ACK:

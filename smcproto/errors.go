@@ -17,19 +17,27 @@ var ErrTruncated error = fmt.Errorf("truncated: %w", io.ErrUnexpectedEOF)
 // message: bad eyecatcher, unknown type, impossible length, offset or count.
 var ErrMalformed = errors.New("malformed")
 
-// DecodeError is the error type returned by all decoders of this package. It
-// names what was wrong (Msg), where (Offset, in bytes from the start of the
-// input given to the decoder) and wraps ErrTruncated or ErrMalformed (Err).
+// DecodeError is the decode error of smcdump's binary decoders: this
+// package's (Layer "" = "smcproto") and those of other packages that decode
+// bytes, such as capture/kstat/smcnl (Layer "smcnl"). It names what was wrong
+// (Msg), where (Offset, in bytes from the start of the input given to the
+// decoder) and wraps ErrTruncated or ErrMalformed (Err). See
+// docs/errors.md.
 type DecodeError struct {
 	Msg    string // what failed, e.g. "proposal: ipv6 prefix count 9 exceeds 8"
 	Offset int    // byte offset into the decoder's input
 	Err    error  // ErrTruncated or ErrMalformed
+	Layer  string // the decoding package; "" means "smcproto"
 }
 
-// Error returns a one-line description such as
-// "smcproto: proposal: ipv6 prefix count 9 exceeds 8 (offset 47): malformed".
+// Error returns a one-line description "LAYER: MSG (offset N): KIND", such
+// as "smcproto: proposal: ipv6 prefix count 9 exceeds 8 (offset 47): malformed".
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("smcproto: %s (offset %d): %v", e.Msg, e.Offset, e.Err)
+	layer := e.Layer
+	if layer == "" {
+		layer = "smcproto"
+	}
+	return fmt.Sprintf("%s: %s (offset %d): %v", layer, e.Msg, e.Offset, e.Err)
 }
 
 // Unwrap returns Err, so errors.Is(err, ErrTruncated) and

@@ -6,7 +6,7 @@ import (
 	"github.com/smcdump/smcdump/smcproto"
 )
 
-// A 44-byte SMCv2 Decline (synthetic bytes, smc-protocol.md section 6): the
+// A 44-byte SMCv2 Decline (synthetic bytes, docs/smc-protocol.md section 6): the
 // sender had no usable SMC device.
 func ExampleDecode() {
 	b := []byte{

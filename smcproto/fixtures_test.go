@@ -6,7 +6,7 @@ import (
 )
 
 // CLC fixtures. All are SYNTHETIC: hand-made from the layouts in
-// smc-protocol.md sections 2-6 (not captured from a real host). Each line of
+// docs/smc-protocol.md sections 2-6 (not captured from a real host). Each line of
 // a dump is one field; the comment names it. Real captures are added as
 // separate seeds/tests later.
 

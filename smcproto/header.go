@@ -7,7 +7,7 @@ import (
 	"strconv"
 )
 
-// MsgType is the CLC message type, header byte 4 (smc-protocol.md section 2).
+// MsgType is the CLC message type, header byte 4 (docs/smc-protocol.md section 2).
 type MsgType uint8
 
 // CLC message types.
@@ -38,7 +38,7 @@ func (t MsgType) String() string {
 // (typev1 in bits 1-0, typev2 in bits 3-2 of a Proposal).
 type PathType uint8
 
-// Path types (smc-protocol.md section 2).
+// Path types (docs/smc-protocol.md section 2).
 const (
 	PathR    PathType = 0 // SMC-R (RoCE)
 	PathD    PathType = 1 // SMC-D (ISM)
@@ -78,7 +78,7 @@ var (
 	EyecatcherD = [4]byte{0xE2, 0xD4, 0xC3, 0xC4}
 )
 
-// Header is the 8-byte CLC common header (smc-protocol.md section 2):
+// Header is the 8-byte CLC common header (docs/smc-protocol.md section 2):
 //
 //	 0               1               2               3
 //	+---------------+---------------+---------------+---------------+
@@ -173,7 +173,7 @@ func putHeader(b []byte, h Header, t MsgType, length int, def [4]byte) error {
 	return nil
 }
 
-// PeerID is the 8-byte SMC peer ID ("system identifier", smc-protocol.md
+// PeerID is the 8-byte SMC peer ID ("system identifier", docs/smc-protocol.md
 // section 3): a 16-bit instance ID followed by a MAC address.
 type PeerID [8]byte
 
@@ -241,7 +241,7 @@ type Message interface {
 // b[:Length] and ignores what follows. The result is a *Proposal, *Accept,
 // *Confirm or *Decline and never aliases b.
 //
-// Validation follows the Linux receiver (smc-protocol.md sections 2, 4.6,
+// Validation follows the Linux receiver (docs/smc-protocol.md sections 2, 4.6,
 // 5.5, 6): v1 lengths must be exact, v2 messages may be longer than the
 // layout needs (newer peers), the trailer must be an eyecatcher (not checked
 // for a Decline), Decline must be 28 or 44 bytes.

@@ -5,7 +5,7 @@ import (
 	"strconv"
 )
 
-// LLCType is an SMC-R LLC message type (smc-protocol.md section 9.1), in its
+// LLCType is an SMC-R LLC message type (docs/smc-protocol.md section 9.1), in its
 // v1 numbering; LLC.Version tells whether the wire used the v2 form 0x2X.
 type LLCType uint8
 
@@ -54,7 +54,7 @@ const (
 )
 
 // llcV2Types are the types allowed in the v2 form (Wireshark heuristic,
-// smc-protocol.md section 14).
+// docs/smc-protocol.md section 14).
 func llcV2Type(t LLCType) bool {
 	switch t {
 	case LLCConfirmLink, LLCAddLink, LLCDeleteLink, LLCReqAddLink, LLCConfirmRKey, LLCTestLink, LLCDeleteRKey:
@@ -67,7 +67,7 @@ func llcV1Type(t LLCType) bool { return (t >= LLCConfirmLink && t <= LLCDeleteRK
 
 // LLC is one SMC-R LLC or CDC message, the payload of an RC SEND on the
 // link's queue pair (after the 12-byte BTH, without pad bytes and ICRC),
-// smc-protocol.md section 9:
+// docs/smc-protocol.md section 9:
 //
 //	byte 0  type (v2: 0x20 | type)   byte 1  length 44 (v2: bytes 1-2 = length)
 //	byte 2  v1: ADD_LINK reject reason (low nibble)   byte 3  flags (0x80 response)
@@ -119,7 +119,7 @@ type CDC struct {
 }
 
 // DecodeLLC decodes an LLC or CDC message. It applies Wireshark's
-// InfiniBand-payload heuristic (smc-protocol.md section 14): v1 when byte 0 is
+// InfiniBand-payload heuristic (docs/smc-protocol.md section 14): v1 when byte 0 is
 // 0x01…0x09 or 0xFE and byte 1 is 44; v2 when byte 0 is 0x21, 0x22,
 // 0x24…0x27 or 0x29 with a 16-bit length; the length must equal len(b).
 // Anything else is ErrMalformed ("not plausibly LLC"). A plausible header

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// LLC/CDC fixtures: SYNTHETIC, hand-made from smc-protocol.md section 9 (no
+// LLC/CDC fixtures: SYNTHETIC, hand-made from docs/smc-protocol.md section 9 (no
 // RoCE capture available yet).
 func llcFixtures() []struct {
 	name string

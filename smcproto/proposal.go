@@ -5,7 +5,7 @@ import (
 	"net/netip"
 )
 
-// Fixed sizes of the Proposal areas (smc-protocol.md section 4).
+// Fixed sizes of the Proposal areas (docs/smc-protocol.md section 4).
 const (
 	proposalBaseLen   = 40 // header + peer ID + GID + MAC + iparea_offset
 	smcdAreaLen       = 40 // ISM GID, CHID, v2_ext_offset, reserved
@@ -20,7 +20,7 @@ const (
 	maxISMGIDs        = 8  // SMCD_CLC_MAX_V2_GID_ENTRIES
 )
 
-// Proposal is the CLC Proposal (type 1, client → server), smc-protocol.md
+// Proposal is the CLC Proposal (type 1, client → server), docs/smc-protocol.md
 // section 4:
 //
 //	 0..7    header (typev2 in flags bits 3-2, typev1 in bits 1-0)

@@ -3,7 +3,7 @@ package smcproto
 import "encoding/binary"
 
 // OptionKindExperimental is the TCP option kind used by SMC: 254, the
-// RFC 6994 experimental kind TCPOPT_EXP (smc-protocol.md section 1).
+// RFC 6994 experimental kind TCPOPT_EXP (docs/smc-protocol.md section 1).
 const OptionKindExperimental = 254
 
 // optionKindExperimental253 is the other RFC 6994 experimental kind.
@@ -15,7 +15,7 @@ const ExIDSMC uint32 = 0xE2D4C3D9
 
 // smcOptionLinux is the SMC option as Linux writes it: two NOPs for 4-byte
 // alignment, then kind 254, length 6, ExID E2 D4 C3 D9
-// (TCPOLEN_EXP_SMC_BASE_ALIGNED, smc-protocol.md section 1).
+// (TCPOLEN_EXP_SMC_BASE_ALIGNED, docs/smc-protocol.md section 1).
 var smcOptionLinux = [8]byte{1, 1, OptionKindExperimental, 6, 0xE2, 0xD4, 0xC3, 0xD9}
 
 // ExpOption is one RFC 6994 experimental TCP option (kind 253 or 254).
@@ -37,7 +37,7 @@ func (o ExpOption) IsSMC() bool { return o.ExIDLen == 4 && o.ExID == ExIDSMC }
 // TCPOptions is the result of ParseTCPOptions.
 type TCPOptions struct {
 	// SMC is true when a kind-254 option matches the Linux receiver rule
-	// (tcp_input.c smc_parse_options, smc-protocol.md section 1): even
+	// (tcp_input.c smc_parse_options, docs/smc-protocol.md section 1): even
 	// option length >= 6 and ExID E2D4C3D9. Linux also requires the SYN flag;
 	// the caller checks that, ParseTCPOptions only sees the option bytes.
 	SMC bool

@@ -16,7 +16,7 @@ func TestParseTCPOptions(t *testing.T) {
 		{name: "empty", in: nil},
 		{
 			// Synthetic, Linux SYN layout: MSS 1460, SACK-perm, TS, NOP, WS 7,
-			// then 01 01 FE 06 E2 D4 C3 D9 (smc-protocol.md section 1).
+			// then 01 01 FE 06 E2 D4 C3 D9 (docs/smc-protocol.md section 1).
 			name: "linux syn with smc",
 			in: unhex(`
 				02 04 05 b4             # MSS 1460

@@ -122,7 +122,7 @@ func tsharkFields(t *testing.T, pcap []byte, fields []string) []map[string]strin
 
 // TestTsharkCrossCheck gives every real and synthetic CLC and LLC message to tshark
 // (Wireshark's SMC dissector, packet-smc.c) and compares its fields with
-// this package's decoding (smc-protocol.md sections 14 and 15). Skipped when
+// this package's decoding (docs/smc-protocol.md sections 14 and 15). Skipped when
 // tshark is not installed.
 func TestTsharkCrossCheck(t *testing.T) {
 	type expect map[string]any // field → uint64-convertible or string

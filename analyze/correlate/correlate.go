@@ -11,7 +11,7 @@ import (
 	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
 )
 
-// Code is an SMC fallback or decline reason code (smc-protocol.md 7.2).
+// Code is an SMC fallback or decline reason code (docs/smc-protocol.md 7.2).
 type Code = uint32
 
 // SideCounts counts per side of the connection.
@@ -240,15 +240,8 @@ type streamInfo struct {
 	discarded bool   // a discarded-* verdict names this stream
 }
 
-// discard is one cause of datagrams the kernel discarded before any socket
-// queue: a counter and the streams it is attributed to.
-type discard struct {
-	kind, counter string
-	value         uint64
-}
-
 // UDP returns one verdict per stream with loss (or one "no-loss" verdict),
-// following multicast-udp.md section 5, from the counter deltas between
+// following docs/multicast-udp.md section 5, from the counter deltas between
 // before and after (receiver snapshots) and the capture's findings.
 //
 // Besides loss in the capture and in socket queues, it names datagrams that
@@ -584,7 +577,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 	hostDrop := false
 	if !anyLoss && rcvbuf > 0 {
 		// RcvbufErrors rose but no socket of a captured stream shows drops
-		// (multicast-udp.md section 5, row 1, without per-socket drops).
+		// (docs/multicast-udp.md section 5, row 1, without per-socket drops).
 		nums := map[string]int64{"RcvbufErrors": int64(rcvbuf), "capture gap": 0, "streams": int64(len(obs.Streams))}
 		if len(closedQuiet) == 1 && len(obs.Streams) == 1 {
 			// The only stream is complete in the capture and its receiving

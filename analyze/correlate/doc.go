@@ -6,8 +6,8 @@
 // capture, plus the capture's own findings in the types of this package
 // ([SMCObserved], [UDPObserved]); this package does not import analyze, the
 // analyzer fills these types in. Output is a list of [Verdict] values
-// following the table in multicast-udp.md section 5 (UDP) and the fallback
-// rules of smc-protocol.md section 7.4 (SMC), plus the datagrams a
+// following the table in docs/multicast-udp.md section 5 (UDP) and the fallback
+// rules of docs/smc-protocol.md section 7.4 (SMC), plus the datagrams a
 // receiving kernel discarded before any socket (discarded-* verdicts: no
 // socket, rp_filter, receive errors, group not joined).
 //

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/kstat/collect"
 	"golang.org/x/sys/unix"
 )
 
@@ -87,7 +87,7 @@ func TestIntegrationUDPSocketOverflowVerdict(t *testing.T) {
 	defer unix.Close(tx)
 
 	ctx := context.Background()
-	before, err := kstat.Collect(ctx, kstat.Options{NetNS: ns})
+	before, err := collect.Collect(ctx, collect.Options{NetNS: ns})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestIntegrationUDPSocketOverflowVerdict(t *testing.T) {
 		}
 	}
 	end := time.Now()
-	after, err := kstat.Collect(ctx, kstat.Options{NetNS: ns})
+	after, err := collect.Collect(ctx, collect.Options{NetNS: ns})
 	if err != nil {
 		t.Fatal(err)
 	}

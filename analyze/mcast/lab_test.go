@@ -21,7 +21,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,7 +62,7 @@ func labSkip(t *testing.T) {
 func labBuild(t *testing.T) (msend, mrecv string) {
 	t.Helper()
 	dir := t.TempDir()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin := "go" // go test puts GOROOT/bin first in PATH
 	for _, p := range []string{"msend", "mrecv"} {
 		cmd := exec.Command(goBin, "build", "-o", filepath.Join(dir, p), "./testdata/mcastlab/"+p)
 		cmd.Dir = filepath.Join("..", "..")
@@ -138,11 +137,10 @@ func (l *lab) udpCounter(name string) uint64 {
 }
 
 type bg struct {
-	cmd    *exec.Cmd
-	lines  chan string
-	all    []string
-	done   chan error
-	stdout io.ReadCloser
+	cmd   *exec.Cmd
+	lines chan string
+	all   []string
+	done  chan error
 }
 
 // start runs a command in a namespace and streams its output lines.

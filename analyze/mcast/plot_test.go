@@ -125,3 +125,35 @@ func TestWritePlotPNG(t *testing.T) {
 		t.Errorf("%s differs (run with -update if intended)", p)
 	}
 }
+
+// The timeline marks duplicates ("d") and late, reordered arrivals ("r")
+// at their time and sequence number, besides the gaps (synthetic msend run).
+func TestTimelineDuplicatesReorders(t *testing.T) {
+	seqs := span(0, 400)
+	seqs = append(seqs[:100], append([]uint64{99, 101, 100}, seqs[102:]...)...) // 99 twice, 100 and 101 swapped
+	ds := synth(msendRun(seqs, false, 20, "msend -m20 239.1.2.3 14400", 401)...)
+	tr := NewTracker(Config{Plot: true})
+	for i := range ds {
+		tr.Add(&ds[i])
+	}
+	r := tr.Report()
+	q := r.Streams[0].Sequences[0]
+	if q.Duplicates != 1 || q.Reordered != 1 || len(q.DuplicatePoints) != 1 || len(q.LatePoints) != 1 {
+		t.Fatalf("dups %d (%v), reordered %d (%v)", q.Duplicates, q.DuplicatePoints, q.Reordered, q.LatePoints)
+	}
+	if q.DuplicatePoints[0].Seq != 99 || q.LatePoints[0].Seq != 100 {
+		t.Errorf("marks at %d and %d, want 99 and 100", q.DuplicatePoints[0].Seq, q.LatePoints[0].Seq)
+	}
+	var buf bytes.Buffer
+	if err := r.Timeline(TimelineOptions{}).WriteSVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`class="duplicate"><title>duplicate: 99 at`, `class="reordered"><title>reordered (late, filled a gap): 100 at`} {
+		if !bytes.Contains(buf.Bytes(), []byte(w)) {
+			t.Errorf("SVG lacks %q", w)
+		}
+	}
+	if err := r.WritePlotPNG(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -115,6 +115,10 @@ type Sequence struct {
 	// Points is a decimated sample of (time, sequence) for WritePlot; only
 	// filled with Config.Plot and not part of the JSON schema.
 	Points []PlotPoint `json:"-"`
+	// DuplicatePoints and LatePoints are the first 256 duplicates and late
+	// (reordered) arrivals, for the plot (Config.Plot; not in the JSON).
+	DuplicatePoints []PlotPoint `json:"-"`
+	LatePoints      []PlotPoint `json:"-"`
 }
 
 // PlotPoint is one sampled datagram: its time and (highest) sequence number.
@@ -309,9 +313,7 @@ func (t *Tracker) Report() *Report {
 	for i, st := range sts {
 		r.Streams = append(r.Streams, t.streamReport(st, i+1, drops))
 	}
-	for _, d := range drops {
-		r.CaptureDrops = append(r.CaptureDrops, d)
-	}
+	r.CaptureDrops = append(r.CaptureDrops, drops...)
 	t.retransmissions(sts, r)
 	r.Pairs = t.pairs(sts, r)
 	r.TotalLost = r.Lost()
@@ -483,6 +485,12 @@ func (t *Tracker) seqReport(sp *seqSpace, key, unit string, id, ifc int, drops [
 	q.Pattern = pattern(&c)
 	for _, p := range sp.pts {
 		q.Points = append(q.Points, PlotPoint{Time: nsTime(p.t), Seq: p.seq})
+	}
+	for _, p := range sp.dupPts {
+		q.DuplicatePoints = append(q.DuplicatePoints, PlotPoint{Time: nsTime(p.t), Seq: p.seq})
+	}
+	for _, p := range sp.latePts {
+		q.LatePoints = append(q.LatePoints, PlotPoint{Time: nsTime(p.t), Seq: p.seq})
 	}
 	return q
 }

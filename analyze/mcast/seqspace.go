@@ -88,6 +88,8 @@ type seqSpace struct {
 	pend         pendingReset
 	heartbeats   uint64
 	pts          []plotPt // decimated (time, seq) samples when p.plot
+	dupPts       []plotPt // the first maxEventPts duplicates when p.plot
+	latePts      []plotPt // the first maxEventPts late (reordered) arrivals when p.plot
 	ptStride     uint64
 	ptCount      uint64
 	// live cursor (Tracker.Live): gaps already handed out
@@ -101,6 +103,9 @@ type plotPt struct {
 }
 
 const maxPlotPts = 1024
+
+// maxEventPts bounds the duplicates and late arrivals kept for the plot.
+const maxEventPts = 256
 
 // plotAdd keeps every ptStride-th advancing datagram; when the buffer is
 // full it drops every other point and doubles the stride (bounded memory).
@@ -275,6 +280,9 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 		}
 		if filled > 0 {
 			s.late++
+			if s.p.plot && len(s.latePts) < maxEventPts {
+				s.latePts = append(s.latePts, plotPt{t, a})
+			}
 			return obsLate
 		}
 		if b > top {
@@ -287,6 +295,9 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 			return obsStale
 		}
 		s.dups++
+		if s.p.plot && len(s.dupPts) < maxEventPts {
+			s.dupPts = append(s.dupPts, plotPt{t, a})
+		}
 		return obsDup
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/smcdump/smcdump/internal/textio"
 )
 
 const tfmt = "2006-01-02T15:04:05.000000Z"
@@ -33,7 +35,7 @@ func rate(bps float64) string {
 // spaces, TS, mtools sessions), the A/B pairs and the gap list. All times
 // are UTC.
 func (r *Report) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
+	ew := textio.New(w)
 	fmt.Fprintf(ew, "UDP streams: %d, lost: %d", len(r.Streams), r.Lost())
 	if len(r.Retransmissions) > 0 {
 		var rec, unrec uint64
@@ -181,7 +183,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		tw.Flush()
 	}
-	return ew.err
+	return ew.Err
 }
 
 func forced(b bool) string {
@@ -203,19 +205,4 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-// Write writes p unless an earlier write failed (sticky error).
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
 }

@@ -5,7 +5,6 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"net/netip"
-	"strconv"
 	"time"
 )
 
@@ -492,7 +491,5 @@ func (a *interArrival) quantile(q float64) uint64 {
 	}
 	return a.max
 }
-
-func fmtSeq(v uint64) string { return strconv.FormatUint(v, 10) }
 
 func nsTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }

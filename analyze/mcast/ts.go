@@ -161,11 +161,3 @@ func (s *tsState) datagram(st *stream, b []byte, ts int64, frame int) {
 		ps.cc, ps.dupRun, ps.fp = p.CC, 0, tsFingerprint(pkt)
 	}
 }
-
-func (s *tsState) missing() uint64 {
-	var n uint64
-	for i := range s.pids {
-		n += s.pids[i].missing
-	}
-	return n
-}

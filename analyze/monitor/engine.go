@@ -23,7 +23,10 @@ import (
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Defaults of the state limits (flags of smcdump monitor).
@@ -158,7 +161,7 @@ func (e *Engine) emit(ev *Event) {
 
 // Packet analyzes one captured frame. p.Data is not kept. Frames are
 // numbered by the engine.
-func (e *Engine) Packet(p *analyze.Packet) {
+func (e *Engine) Packet(p *pcapfile.Packet) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.frame++
@@ -339,7 +342,7 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 
 // onHandshake is called by the analyzer when a connection's SMC handshake
 // has resolved: the verdict is reported now, while the connection goes on.
-func (e *Engine) onHandshake(c *analyze.Conn) {
+func (e *Engine) onHandshake(c *smcflow.Conn) {
 	ce := connEvent(c)
 	if len(e.pending) >= 2*e.cfg.MaxConnections {
 		// cannot happen while every resolved connection is finished
@@ -350,8 +353,8 @@ func (e *Engine) onHandshake(c *analyze.Conn) {
 	e.handshakeSeen(c, ce)
 }
 
-func (e *Engine) handshakeSeen(c *analyze.Conn, ce *ConnEvent) {
-	analyze.ObserveSMC(&e.ivSMC, c)
+func (e *Engine) handshakeSeen(c *smcflow.Conn, ce *ConnEvent) {
+	report.ObserveSMC(&e.ivSMC, c)
 	e.ivSMCSeen = true
 	e.m.handshake(ce, e.cfg.MaxExportedServers)
 	t := c.Times.Last
@@ -366,8 +369,8 @@ func (e *Engine) handshakeSeen(c *analyze.Conn, ce *ConnEvent) {
 
 // onConnection is called by the analyzer with every finished connection:
 // its final verdict, the one `analyze` reports.
-func (e *Engine) onConnection(c *analyze.Conn) {
-	if c.Outcome == analyze.OutcomeNotSMC {
+func (e *Engine) onConnection(c *smcflow.Conn) {
+	if c.Outcome == smcflow.OutcomeNotSMC {
 		e.m.plainTCP.Inc()
 		return
 	}

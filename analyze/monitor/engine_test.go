@@ -12,7 +12,9 @@ import (
 	"testing"
 
 	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // traces are the recorded (real kernel) captures the live engine is
@@ -46,12 +48,12 @@ func runEngine(t *testing.T, path string) []*Event {
 // runEngineWith feeds path through e and closes it.
 func runEngineWith(t *testing.T, e *Engine, path string) *Engine {
 	t.Helper()
-	fr, err := analyze.OpenFile(path)
+	fr, err := pcapfile.OpenFile(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fr.Close()
-	fr.OnCustom = func(cb analyze.CustomBlock) {
+	fr.OnCustom = func(cb pcapfile.CustomBlock) {
 		const tag = "smcdump.kstat/v1\n"
 		if cb.PEN != 32473 || !bytes.HasPrefix(cb.Data, []byte(tag)) {
 			return
@@ -77,7 +79,7 @@ func runEngineWith(t *testing.T, e *Engine, path string) *Engine {
 	return e
 }
 
-func connKey(client, server string, o analyze.Outcome, reason, code string) string {
+func connKey(client, server string, o smcflow.Outcome, reason, code string) string {
 	return fmt.Sprintf("%s > %s %s %s %s", client, server, o, reason, code)
 }
 
@@ -96,7 +98,7 @@ func TestLiveVerdictsMatchAnalyze(t *testing.T) {
 
 			var want, got []string
 			for _, c := range rep.Connections {
-				if c.Outcome == analyze.OutcomeNotSMC {
+				if c.Outcome == smcflow.OutcomeNotSMC {
 					continue
 				}
 				ce := connEvent(c)
@@ -189,13 +191,13 @@ func TestLiveVerdictsMatchAnalyze(t *testing.T) {
 }
 
 func isTwoSnapshots(t *testing.T, path string) bool {
-	fr, err := analyze.OpenFile(path)
+	fr, err := pcapfile.OpenFile(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fr.Close()
 	n := 0
-	fr.OnCustom = func(cb analyze.CustomBlock) {
+	fr.OnCustom = func(cb pcapfile.CustomBlock) {
 		if cb.PEN == 32473 {
 			n++
 		}

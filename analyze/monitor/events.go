@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 )
 
 // EventSchema identifies the JSON event format (README "Monitoring").
@@ -43,7 +43,7 @@ type Event struct {
 type ConnEvent struct {
 	Client  string          `json:"client"`
 	Server  string          `json:"server"`
-	Outcome analyze.Outcome `json:"outcome"`
+	Outcome smcflow.Outcome `json:"outcome"`
 	Reason  string          `json:"reason,omitempty"`
 	Variant string          `json:"variant,omitempty"` // e.g. SMC-Rv2, when SMC was used
 	Code    string          `json:"code,omitempty"`    // decline/fallback code, 0x03010000 for a peer without SMC
@@ -102,15 +102,15 @@ type CountersEvent struct {
 	Verdicts []correlate.Verdict `json:"verdicts"`
 }
 
-func connEvent(c *analyze.Conn) *ConnEvent {
+func connEvent(c *smcflow.Conn) *ConnEvent {
 	ce := &ConnEvent{Client: c.Client.String(), Server: c.Server.String(), Outcome: c.Outcome, Reason: c.Reason, Summary: c.Summary}
-	if c.SMC != nil && c.Outcome == analyze.OutcomeSMC {
+	if c.SMC != nil && c.Outcome == smcflow.OutcomeSMC {
 		ce.Variant = c.SMC.Variant
 	}
 	switch {
 	case c.Decline != nil:
 		ce.Code, ce.Name, ce.By = c.Decline.Code, c.Decline.Name, c.Decline.By
-	case c.Reason == analyze.ReasonPeerNoSMC:
+	case c.Reason == smcflow.ReasonPeerNoSMC:
 		ce.Code, ce.Name, ce.By = "0x03010000", "SMC_CLC_DECL_PEERNOSMC", "client"
 	}
 	if ms := c.Latency.HandshakeMS; ms != nil {

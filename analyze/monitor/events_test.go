@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 )
 
 // TestEventLines: the text line and the JSON object of every event type
@@ -20,10 +20,10 @@ func TestEventLines(t *testing.T) {
 		ev   Event
 		text string
 	}{
-		{Event{Time: ts, Type: EventConnection, Connection: &ConnEvent{Client: "10.0.0.1:40000", Server: "10.0.0.2:5000", Outcome: analyze.OutcomeFallback,
+		{Event{Time: ts, Type: EventConnection, Connection: &ConnEvent{Client: "10.0.0.1:40000", Server: "10.0.0.2:5000", Outcome: smcflow.OutcomeFallback,
 			Reason: "decline", Code: "0x03030000", Name: "SMC_CLC_DECL_NOSMCDEV", By: "server", LatencySeconds: &lat}},
 			"2026-12-04T10:00:00.123456Z smc fallback 10.0.0.1:40000 -> 10.0.0.2:5000 reason=decline code=0x03030000 (NOSMCDEV) by=server latency=0.000812s\n"},
-		{Event{Time: ts, Type: EventConnection, Connection: &ConnEvent{Client: "10.0.0.1:40000", Server: "10.0.0.2:5000", Outcome: analyze.OutcomeSMC, Variant: "SMC-Rv2", Revised: true}},
+		{Event{Time: ts, Type: EventConnection, Connection: &ConnEvent{Client: "10.0.0.1:40000", Server: "10.0.0.2:5000", Outcome: smcflow.OutcomeSMC, Variant: "SMC-Rv2", Revised: true}},
 			"2026-12-04T10:00:00.123456Z smc smc 10.0.0.1:40000 -> 10.0.0.2:5000 SMC-Rv2 (revised)\n"},
 		{Event{Time: ts, Type: EventGap, Gap: &GapEvent{Src: "10.77.0.1:47376", Dst: "239.77.1.1:14400", FirstMissing: 100, Count: 1}},
 			"2026-12-04T10:00:00.123456Z gap 10.77.0.1:47376 -> 239.77.1.1:14400 first-missing=100 count=1\n"},

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // FuzzEngineFrames feeds arbitrary frames (2-byte length prefixed) through
@@ -14,7 +14,7 @@ import (
 // frames of recorded lab traces (real bytes).
 func FuzzEngineFrames(f *testing.F) {
 	for _, path := range []string{"../../testdata/lab/out/6.12/b-no-device.pcapng", "../../testdata/lab/out/6.12/c-smcr-link.pcapng", "../../testdata/mcast/lab/nft-loss.pcapng"} {
-		fr, err := analyze.OpenFile(path)
+		fr, err := pcapfile.OpenFile(path, nil)
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // TestMemoryFlatRecordedTraffic replays the frames of the lab traces
@@ -21,9 +21,9 @@ func TestMemoryFlatRecordedTraffic(t *testing.T) {
 	}
 	files, _ := filepath.Glob("../../testdata/lab/out/6.12/*.pcapng")
 	files = append(files, "../../testdata/mcast/lab/nft-loss.pcapng")
-	var frames []analyze.Packet
+	var frames []pcapfile.Packet
 	for _, f := range files {
-		fr, err := analyze.OpenFile(f)
+		fr, err := pcapfile.OpenFile(f, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,8 +16,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // exposition returns what /metrics serves.
@@ -39,7 +38,7 @@ func exposition(t *testing.T, e *Engine) string {
 
 func feedFile(t *testing.T, e *Engine, path string) {
 	t.Helper()
-	fr, err := analyze.OpenFile(path)
+	fr, err := pcapfile.OpenFile(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,8 +238,8 @@ func synthFrame(src, dst netip.AddrPort, proto byte, payload []byte) []byte {
 	return append(b, tc...)
 }
 
-func synthPacket(ts time.Time, data []byte) *analyze.Packet {
-	p := &analyze.Packet{LinkType: analyze.LinkType(1), Data: data}
+func synthPacket(ts time.Time, data []byte) *pcapfile.Packet {
+	p := &pcapfile.Packet{LinkType: pcapfile.LinkType(1), Data: data}
 	p.Info.Timestamp = ts
 	p.Info.CaptureLength = len(data)
 	p.Info.Length = len(data)

@@ -13,9 +13,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/capture"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/kstat/collect"
+	"github.com/smcdump/smcdump/capture/pcapfile"
+	"github.com/smcdump/smcdump/capture/session"
 )
 
 // RunConfig configures Run (smcdump monitor).
@@ -25,9 +27,9 @@ type RunConfig struct {
 	// only the kernel counters are collected and exported.
 	Capture *capture.Config
 	// Output, when set, also writes the captured packets (-w, -C, -G, -W:
-	// the same writer as smcdump -w). Interfaces, Stats and Snapshot are
-	// filled in by Run.
-	Output *capture.OutputConfig
+	// the same writer as smcdump -w, through capture/session). Interfaces,
+	// Stats and Snapshot are filled in by Run.
+	Output *pcapfile.OutputConfig
 	// Listen, when set, serves the Prometheus metrics at /metrics.
 	Listen string
 	// StatsInterval is how often kernel counters are collected (metrics,
@@ -38,7 +40,7 @@ type RunConfig struct {
 	JSON   bool
 	// Stderr receives the startup lines and warnings.
 	Stderr io.Writer
-	// Collect takes a kernel counter snapshot; nil = kstat.Collect.
+	// Collect takes a kernel counter snapshot; nil = collect.Collect.
 	Collect func(ctx context.Context) (*kstat.Snapshot, error)
 	// Listening, when set, is called with the metrics address once it
 	// accepts connections.
@@ -57,9 +59,9 @@ func Run(ctx context.Context, rc RunConfig) error {
 	if rc.Events == nil {
 		rc.Events = io.Discard
 	}
-	collect := rc.Collect
-	if collect == nil {
-		collect = func(ctx context.Context) (*kstat.Snapshot, error) { return kstat.Collect(ctx, kstat.Options{}) }
+	take := rc.Collect
+	if take == nil {
+		take = func(ctx context.Context) (*kstat.Snapshot, error) { return collect.Collect(ctx, collect.Options{}) }
 	}
 	var werr error
 	ec := rc.Engine
@@ -79,7 +81,7 @@ func Run(ctx context.Context, rc RunConfig) error {
 	snapshot := func() *kstat.Snapshot {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		s, err := collect(cctx)
+		s, err := take(cctx)
 		if err != nil {
 			if !warned.Swap(true) {
 				fmt.Fprintf(rc.Stderr, "smcdump: kernel counters not collected: %v\n", err)
@@ -121,24 +123,42 @@ func Run(ctx context.Context, rc RunConfig) error {
 	// The first snapshot precedes the first packet.
 	e.Counters(snapshot())
 
-	var h *capture.Handle
-	var out *capture.Output
-	if rc.Capture != nil {
-		var err error
-		if h, err = capture.Open(*rc.Capture); err != nil {
-			return err
+	// The capture runs in capture/session (ring, output, rotation); the
+	// handle and the output are published for the statistics goroutine
+	// once they are open.
+	var hp atomic.Pointer[capture.Handle]
+	var op atomic.Pointer[pcapfile.Output]
+	writeKstat := func(s *kstat.Snapshot) {
+		if out := op.Load(); out != nil {
+			if b, err := s.MarshalJSON(); err == nil {
+				_ = out.WriteKstat(b)
+			}
 		}
-		defer h.Close()
-		for _, ifc := range h.Interfaces() {
-			fmt.Fprintf(rc.Stderr, "smcdump: monitoring %s, link-type %s, snapshot length %d bytes\n",
-				ifc.Name, capture.LinkTypeName(ifc.LinkType), ifc.Snaplen)
+	}
+	var scfg session.Config
+	if rc.Capture != nil {
+		scfg = session.Config{
+			Capture:       *rc.Capture,
+			KeepCapturing: true, // -G with -W: monitoring goes on after the last file
+			Ready: func(h *capture.Handle, out *pcapfile.Output) error {
+				for _, ifc := range h.Interfaces() {
+					fmt.Fprintf(rc.Stderr, "smcdump: monitoring %s, link-type %s, snapshot length %d bytes\n",
+						ifc.Name, ifc.LinkType, ifc.SnapLen)
+				}
+				hp.Store(h)
+				if out != nil {
+					op.Store(out)
+				}
+				return nil
+			},
+			Packet: func(p *pcapfile.Packet) error {
+				e.Packet(p)
+				return nil
+			},
 		}
 		if rc.Output != nil {
 			oc := *rc.Output
-			oc.Interfaces = h.Interfaces()
-			oc.Stats = h.Stats
-			oc.FlushInterval = capture.DefaultFlushInterval
-			oc.FlushError = func(error) { h.Stop() }
+			oc.FlushInterval = pcapfile.DefaultFlushInterval
 			oc.Snapshot = func() ([]byte, time.Time, bool) {
 				s := snapshot()
 				if s == nil {
@@ -147,9 +167,7 @@ func Run(ctx context.Context, rc RunConfig) error {
 				b, err := s.MarshalJSON()
 				return b, s.TakenAt, err == nil
 			}
-			if out, err = capture.NewOutput(oc); err != nil {
-				return err
-			}
+			scfg.Output = &oc
 		}
 	}
 
@@ -158,6 +176,7 @@ func Run(ctx context.Context, rc RunConfig) error {
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	captureStats := func() {
+		h := hp.Load()
 		if h == nil {
 			return
 		}
@@ -190,49 +209,38 @@ func Run(ctx context.Context, rc RunConfig) error {
 					next = now.Add(rc.StatsInterval)
 					if s := snapshot(); s != nil {
 						e.Counters(s)
-						if out != nil {
-							if b, err := s.MarshalJSON(); err == nil {
-								_ = out.WriteKstat(b)
-							}
-						}
+						writeKstat(s)
 					}
 				}
 			}
 		}
 	}()
-	if h != nil {
-		go func() {
-			select {
-			case <-ctx.Done():
-				h.Stop()
-			case <-stop:
-			}
-		}()
-	}
 
 	var runErr error
-	if h != nil {
-		runErr = captureLoop(h, out, e)
+	final := func() {
+		// The last packet is handled and the output still open: the ring
+		// counters and the final snapshot.
+		close(stop)
+		wg.Wait()
+		captureStats()
+		if s := snapshot(); s != nil {
+			writeKstat(s)
+			e.Counters(s)
+		}
+		op.Store(nil)
+	}
+	if rc.Capture != nil {
+		var finalled atomic.Bool
+		scfg.Drained = func() { finalled.Store(true); final() }
+		_, runErr = session.Run(ctx, scfg)
+		if !finalled.Load() {
+			final() // the capture never started (open failed)
+		}
 	} else {
 		<-ctx.Done()
-	}
-	close(stop)
-	wg.Wait()
-	captureStats()
-	if s := snapshot(); s != nil {
-		if out != nil {
-			if b, err := s.MarshalJSON(); err == nil {
-				_ = out.WriteKstat(b)
-			}
-		}
-		e.Counters(s)
+		final()
 	}
 	e.Close()
-	if out != nil {
-		if err := out.Close(); err != nil && runErr == nil {
-			runErr = err
-		}
-	}
 	if runErr == nil {
 		runErr = werr
 	}
@@ -246,45 +254,4 @@ func Run(ctx context.Context, rc RunConfig) error {
 		}
 	}
 	return runErr
-}
-
-// captureLoop reads the ring until the capture stops, writing the packets
-// (with an Output) and feeding the engine.
-func captureLoop(h *capture.Handle, out *capture.Output, e *Engine) error {
-	ifaces := h.Interfaces()
-	batch := make([]capture.Packet, 512)
-	var ap analyze.Packet
-	writing := out != nil
-	for {
-		n, err := h.NextBatch(batch)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		pk := batch[:n]
-		if writing {
-			if _, err := out.WritePackets(pk); err != nil {
-				if !errors.Is(err, capture.ErrFileLimit) {
-					return err
-				}
-				writing = false // -G with -W: the files are done, monitoring goes on
-			}
-		}
-		for i := range pk {
-			p := &pk[i]
-			ap = analyze.Packet{LinkType: analyze.LinkType(ifaces[p.Iface].LinkType), Interface: ifaces[p.Iface].Name, Data: p.Data}
-			ap.Info.Timestamp = p.Info.Timestamp.UTC()
-			ap.Info.CaptureLength = p.Info.CaptureLength
-			ap.Info.Length = p.Info.Length
-			ap.Info.InterfaceIndex = p.Iface
-			if p.PktType == capture.PacketOutgoing {
-				ap.Direction = 2
-			} else {
-				ap.Direction = 1
-			}
-			e.Packet(&ap)
-		}
-	}
 }

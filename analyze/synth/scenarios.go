@@ -9,7 +9,7 @@ import (
 )
 
 // Scenario is one synthetic regression trace. Every scenario is built from
-// the smcproto encoders and the layouts in smc-protocol.md; none of them was
+// the smcproto encoders and the layouts in docs/smc-protocol.md; none of them was
 // produced by a kernel.
 type Scenario struct {
 	Name        string
@@ -684,3 +684,8 @@ func Scenarios() []Scenario {
 		},
 	}
 }
+
+// SMCREstablished sends an SMC-R first-contact handshake (Proposal, Accept,
+// Confirm) of the given version (1 or 2) on c, whose TCP handshake carried
+// the SMC option on both sides.
+func SMCREstablished(c *Conn, w *Writer, version uint8) error { return smcR(c, w, version) }

@@ -235,7 +235,7 @@ func (w *Writer) UDP(src, dst netip.AddrPort, payload []byte) error {
 }
 
 // SMCOption is the Linux layout of the SMC TCP option: two NOPs, then kind
-// 254, length 6, ExID E2D4C3D9 (smc-protocol.md section 1).
+// 254, length 6, ExID E2D4C3D9 (docs/smc-protocol.md section 1).
 var SMCOption = []layers.TCPOption{
 	{OptionType: layers.TCPOptionKindNop},
 	{OptionType: layers.TCPOptionKindNop},
@@ -401,7 +401,7 @@ func (w *Writer) RoCEv2(src, dst netip.Addr, opcode uint8, destQP, psn uint32, p
 	b := make([]byte, 12, 12+len(payload)+4)
 	b[0] = opcode
 	pad := (4 - len(payload)%4) % 4
-	b[1] = byte(pad<<4) | 0x00
+	b[1] = byte(pad << 4) // PadCnt; M and TVer 0
 	binary.BigEndian.PutUint16(b[2:], 0xffff)
 	b[5], b[6], b[7] = byte(destQP>>16), byte(destQP>>8), byte(destQP)
 	b[8] = 0x80

@@ -4,37 +4,23 @@ import (
 	"fmt"
 
 	"golang.org/x/net/bpf"
+
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
-// LinkType is a pcap LINKTYPE_* value: the link-layer header the compiled
-// program expects in front of the network-layer packet.
-type LinkType uint32
+// LinkType is the module's one link-type type, pcapfile.LinkType: the
+// link-layer header the compiled program expects in front of the
+// network-layer packet.
+type LinkType = pcapfile.LinkType
 
 // Link types supported by the compiler.
 const (
-	Null      LinkType = 0   // BSD loopback: 4-byte address family in host byte order
-	Ethernet  LinkType = 1   // Ethernet II / 802.3
-	Raw       LinkType = 101 // raw IPv4/IPv6, no link header
-	LinuxSLL  LinkType = 113 // Linux cooked capture v1 (16-byte header)
-	LinuxSLL2 LinkType = 276 // Linux cooked capture v2 (20-byte header)
+	Null      = pcapfile.LinkTypeNull      // BSD loopback: 4-byte address family in host byte order
+	Ethernet  = pcapfile.LinkTypeEthernet  // Ethernet II / 802.3
+	Raw       = pcapfile.LinkTypeRaw       // raw IPv4/IPv6, no link header
+	LinuxSLL  = pcapfile.LinkTypeLinuxSLL  // Linux cooked capture v1 (16-byte header)
+	LinuxSLL2 = pcapfile.LinkTypeLinuxSLL2 // Linux cooked capture v2 (20-byte header)
 )
-
-// String returns the pcap DLT name used by `tcpdump -y`.
-func (l LinkType) String() string {
-	switch l {
-	case Null:
-		return "NULL"
-	case Ethernet:
-		return "EN10MB"
-	case Raw:
-		return "RAW"
-	case LinuxSLL:
-		return "LINUX_SLL"
-	case LinuxSLL2:
-		return "LINUX_SLL2"
-	}
-	return fmt.Sprintf("LINKTYPE(%d)", uint32(l))
-}
 
 // Mode selects offline (in-band only) or live (Linux kernel) code generation.
 type Mode int
@@ -50,7 +36,7 @@ const (
 )
 
 // DefaultSnaplen is the accept return value when Options.Snaplen is 0
-// (libpcap's default, capture.md §1.6 row 1).
+// (libpcap's default, docs/capture.md §1.6 row 1).
 const DefaultSnaplen = 262144
 
 // MaxInstructions is the kernel's BPF_MAXINSNS limit.
@@ -90,7 +76,7 @@ func (e *SyntaxError) Error() string {
 // Scratch memory: Live programs that use `vlan` keep the VLAN offset in
 // M[0] (network layer) and M[1] (EtherType) and initialise both first;
 // arithmetic uses M[2] upwards. To drop the outgoing copies on a live
-// socket (capture.md §1.6 row 2) compile "inbound and (EXPR)" in Live mode.
+// socket (docs/capture.md §1.6 row 2) compile "inbound and (EXPR)" in Live mode.
 func Compile(expr string, opts Options) ([]bpf.Instruction, error) {
 	switch opts.LinkType {
 	case Null, Ethernet, Raw, LinuxSLL, LinuxSLL2:

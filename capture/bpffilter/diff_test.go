@@ -15,7 +15,7 @@ import (
 	"golang.org/x/net/bpf"
 )
 
-// tcpdumpProgram compiles expr with tcpdump (capture.md §2.4). dlt is the
+// tcpdumpProgram compiles expr with tcpdump (docs/capture.md §2.4). dlt is the
 // -y name; iface != "" compiles for that live interface instead. rejectAll
 // is true when libpcap reports "expression rejects all packets".
 func tcpdumpProgram(t testing.TB, dlt, iface, expr string, noOpt bool) (raw []bpf.RawInstruction, rejectAll bool, err error) {

@@ -3,12 +3,12 @@
 //
 // The compiler follows libpcap's code generator (gencode.c) closely enough
 // that a program compiled here gives the same accept/reject verdict as the
-// program `tcpdump -y DLT -ddd EXPR` prints (see capture.md §2.5 for the
+// program `tcpdump -y DLT -ddd EXPR` prints (see docs/capture.md §2.5 for the
 // scope and §2.4 for the oracle); the exceptions are listed under
 // "Differences from libpcap" below. It does not reproduce libpcap's
 // optimizer, so the instruction lists differ.
 //
-// Two code-generation modes exist (capture.md §1.6 row 4 and §2.4):
+// Two code-generation modes exist (docs/capture.md §1.6 row 4 and §2.4):
 //
 //   - Offline: only in-band checks, like libpcap on a dead handle (reading a
 //     file). Such programs run on the golang.org/x/net/bpf VM and on the

@@ -3,10 +3,10 @@ package bpffilter
 import "fmt"
 
 // diffExprs are compared with libpcap (tcpdump -ddd) on the frame corpus:
-// pcap-filter(7) examples, capture.md §2.2 and §2.5 ("project need"),
+// pcap-filter(7) examples, docs/capture.md §2.2 and §2.5 ("project need"),
 // SMC-relevant filters and VLAN combinations.
 var diffExprs = []string{
-	// capture.md §2.2
+	// docs/capture.md §2.2
 	"host 10.1.1.10", "src host 10.1.1.10", "dst host 10.1.1.10", "net 10.1.1.0/24",
 	"port 80", "tcp port 443", "udp port 53", "src port 22", "tcp", "udp", "not port 22",
 	"host 10.1.1.10 and port 80", "host 10.1.1.10 and (port 80 or port 443)", "tcp or udp",

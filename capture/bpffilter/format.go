@@ -9,7 +9,7 @@ import (
 
 // Format renders prog like tcpdump: level 1 is `tcpdump -d` (libpcap's
 // bpf_image listing), level 2 is `-dd` (C array initialisers) and level 3 is
-// `-ddd` (count, then "code jt jf k" in decimal). See capture.md §2.4 and
+// `-ddd` (count, then "code jt jf k" in decimal). See docs/capture.md §2.4 and
 // §5.1. The program is assembled first, so any instruction that
 // bpf.Assemble rejects is an error. Every line ends in a newline.
 func Format(prog []bpf.Instruction, level int) (string, error) {

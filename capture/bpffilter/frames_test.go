@@ -15,7 +15,6 @@ import (
 type testFrame struct {
 	data    []byte // captured bytes (Ethernet)
 	wireLen int
-	desc    string
 }
 
 var (

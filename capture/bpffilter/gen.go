@@ -590,8 +590,8 @@ func (p *parser) tpidTest() *pred {
 }
 
 // genVlan handles `vlan [id]`. Every later offset moves by 4 bytes
-// (capture.md §2.5). In Live mode the first vlan uses the kernel's VLAN
-// ancillary data, since the kernel strips the outer tag (capture.md §1.6
+// (docs/capture.md §2.5). In Live mode the first vlan uses the kernel's VLAN
+// ancillary data, since the kernel strips the outer tag (docs/capture.md §1.6
 // row 4, §2.4), with the in-band test as a fallback.
 func (p *parser) genVlan(at token, num uint32, has bool) *pred {
 	if has && num > 4095 {

@@ -20,7 +20,7 @@ import (
 // end of a veth pair inside a network namespace the test creates, sends
 // frames from the other end, and checks that exactly the matching frames
 // arrive. The kernel strips the 802.1Q tag before packet sockets see the
-// frame (capture.md §1.6 row 4), so the vlan case exercises the
+// frame (docs/capture.md §1.6 row 4), so the vlan case exercises the
 // SKF_AD_VLAN_TAG ancillary loads. Needs root and iproute2.
 func TestKernelSmoke(t *testing.T) {
 	if os.Geteuid() != 0 {
@@ -144,7 +144,7 @@ func smokeCollect(fd, ci, n int) []bool {
 }
 
 // smokeSockets opens, inside netns ns, AF_PACKET sockets on vb and va with
-// prog attached before bind (capture.md §1.3), and a sending socket.
+// prog attached before bind (docs/capture.md §1.3), and a sending socket.
 func smokeSockets(t *testing.T, ns, va, vb string, prog []bpf.Instruction) (rxB, rxA, tx, vaIdx int) {
 	t.Helper()
 	raw, err := bpf.Assemble(prog)

@@ -7,7 +7,7 @@ import (
 )
 
 // Token kinds produced by the lexer. The classification follows libpcap's
-// scanner.l (capture.md §2.5): numbers, dotted IPv4 host ids (1–4 parts),
+// scanner.l (docs/capture.md §2.5): numbers, dotted IPv4 host ids (1–4 parts),
 // IPv6 addresses, MAC addresses, keywords, plain identifiers and operators.
 type tokKind int
 

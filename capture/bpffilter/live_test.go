@@ -25,7 +25,7 @@ var liveExprs = []string{
 }
 
 // kernelView returns the frame as a Linux AF_PACKET socket filter sees it:
-// the outer 802.1Q/802.1ad tag moved into metadata (capture.md §1.6 row 4).
+// the outer 802.1Q/802.1ad tag moved into metadata (docs/capture.md §1.6 row 4).
 func kernelView(f []byte) ([]byte, *meta) {
 	if len(f) >= 18 {
 		tpid := binary.BigEndian.Uint16(f[12:])

@@ -7,7 +7,7 @@ import (
 )
 
 // The parser is a recursive-descent version of libpcap's grammar.y
-// (capture.md §2.5): and/or have equal precedence and associate to the
+// (docs/capture.md §2.5): and/or have equal precedence and associate to the
 // left; a bare id after and/or inherits the qualifiers of the previous
 // primitive ("port 80 or 8080", "host a or b"). Code is generated during
 // parsing, as in libpcap, because `vlan` changes the offsets used by every

@@ -9,7 +9,7 @@ import (
 
 // Filter matches packets offline against a compiled expression. It runs the
 // program on a small classic-BPF interpreter of its own, which unlike the
-// golang.org/x/net/bpf VM (capture.md §2.3) takes the packet's wire length
+// golang.org/x/net/bpf VM (docs/capture.md §2.3) takes the packet's wire length
 // for `len`/`less`/`greater` (captures may be cut to a snaplen), supports
 // `neg`, and never allocates per packet. A Filter is immutable and safe for
 // concurrent use.

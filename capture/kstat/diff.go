@@ -151,7 +151,7 @@ func (d *Delta) Get(name string) (uint64, bool) {
 
 // Diff returns the changes from a to b. Counters present in only one
 // snapshot are left out. A counter that went down is taken as a 32-bit wrap
-// when both values fit in 32 bits (multicast-udp.md 4: /proc/net/udp fields
+// when both values fit in 32 bits (docs/multicast-udp.md 4: /proc/net/udp fields
 // and old kernels), otherwise as a reset.
 func Diff(a, b *Snapshot) *Delta {
 	d := &Delta{From: a.TakenAt.UTC(), To: b.TakenAt.UTC()}

@@ -1,7 +1,10 @@
-// Package kstat takes and reads kernel counter snapshots: SMC generic
-// netlink state and smc_diag sockets (subpackage smcnl), /proc/net loss
-// counters and socket queues (subpackage procnet), and the text that users
-// saved from smc-tools, netstat, nstat, ss and ethtool (subpackage toolfmt).
+// Package kstat decodes, renders and diffs kernel counter snapshots: SMC
+// generic netlink state and smc_diag sockets (subpackage smcnl), /proc/net
+// loss counters and socket queues (subpackage procnet), and the text that
+// users saved from smc-tools, netstat, nstat, ss and ethtool (subpackage
+// toolfmt). Taking a snapshot live (netlink sockets, /proc, network
+// namespaces) is subpackage collect; this package and its decoders import
+// no netlink library, so the analysis of files does not link one.
 //
 // # Snapshot files
 //

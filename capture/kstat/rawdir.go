@@ -77,8 +77,8 @@ func ReadRawDir(fsys fs.FS) (*Snapshot, error) {
 			}
 			raw = append(raw, r)
 			smc = true
-		case f.Kind == "genl" && f.Family == "SMC_PNETID" && f.CommandName == pnetCommand:
-			r := RawSource{Kind: KindGenl, Name: pnetCommand, Bytes: data}
+		case f.Kind == "genl" && f.Family == "SMC_PNETID" && f.CommandName == PNETCommand:
+			r := RawSource{Kind: KindGenl, Name: PNETCommand, Bytes: data}
 			if _, err := smcnl.SplitMessages(f.File, data, order); err != nil {
 				if ke, ok := err.(*smcnl.KernelError); ok {
 					r.Errno = ke.Errno

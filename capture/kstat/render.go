@@ -9,9 +9,10 @@ import (
 
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
 	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
+	"github.com/smcdump/smcdump/internal/textio"
 )
 
-// netstat -s texts (multicast-udp.md 4.3) for the Udp section.
+// netstat -s texts (docs/multicast-udp.md 4.3) for the Udp section.
 var udpTexts = []struct{ field, text string }{
 	{"InDatagrams", "packets received"}, {"NoPorts", "packets to unknown port received"},
 	{"InErrors", "packet receive errors"}, {"OutDatagrams", "packets sent"},
@@ -23,76 +24,65 @@ var udpTexts = []struct{ field, text string }{
 // the style of `netstat -s`, sockets with queued data or drops, interface
 // and softnet drops.
 func (s *Snapshot) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
+	ew := textio.New(w)
 	if s.TakenAt.IsZero() {
-		ew.printf("Kernel counters (time unknown: saved tool text carries no timestamp)")
+		ew.Printf("Kernel counters (time unknown: saved tool text carries no timestamp)")
 	} else {
-		ew.printf("Kernel counters at %s", s.TakenAt.UTC().Format(time.RFC3339))
+		ew.Printf("Kernel counters at %s", s.TakenAt.UTC().Format(time.RFC3339))
 	}
 	if s.Hostname != "" {
-		ew.printf(" on %s", s.Hostname)
+		ew.Printf(" on %s", s.Hostname)
 	}
 	if s.Kernel != "" {
-		ew.printf(" (Linux %s)", s.Kernel)
+		ew.Printf(" (Linux %s)", s.Kernel)
 	}
 	if s.NetNS != "" {
-		ew.printf(", netns %s", s.NetNS)
+		ew.Printf(", netns %s", s.NetNS)
 	}
 	if s.Source != "" && s.Source != "live" {
-		ew.printf(", read from %s", s.Source)
+		ew.Printf(", read from %s", s.Source)
 	}
-	ew.printf("\n\n")
+	ew.Printf("\n\n")
 	if len(s.SourceErrors) > 0 {
 		what := "the other sources are complete"
 		if s.Failed() {
 			what = "no source could be used"
 		}
-		ew.printf("Sources not used: %d (%s)\n", len(s.SourceErrors), what)
+		ew.Printf("Sources not used: %d (%s)\n", len(s.SourceErrors), what)
 		for _, e := range s.SourceErrors {
-			ew.printf("    %s: %s error: %s\n", e.Source, e.Stage, e.Error)
+			ew.Printf("    %s: %s error: %s\n", e.Source, e.Stage, e.Error)
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 	s.writeSMC(ew)
 	s.writeProc(ew)
 	for _, e := range s.Errors {
-		ew.printf("warning: %s\n", e)
+		ew.Printf("warning: %s\n", e)
 	}
-	return ew.err
+	return ew.Err
 }
 
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, a ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, a...)
-	}
-}
-
-func (s *Snapshot) writeSMC(ew *errWriter) {
-	ew.printf("SMC:\n")
+func (s *Snapshot) writeSMC(ew *textio.Writer) {
+	ew.Printf("SMC:\n")
 	if !s.SMC.Available && len(s.SMC.Sockets) == 0 && (s.Tools == nil || !s.Tools.HasSMC()) {
 		note := s.SMC.Note
 		if note == "" {
 			note = "no SMC data in this snapshot"
 		}
-		ew.printf("    %s\n\n", note)
+		ew.Printf("    %s\n\n", note)
 		return
 	}
 	if !s.SMC.Available && s.SMC.Note != "" {
-		ew.printf("    %s\n", s.SMC.Note)
+		ew.Printf("    %s\n", s.SMC.Note)
 	}
 	if len(s.SMC.Unsupported) > 0 {
-		ew.printf("    not supported by this kernel: %s\n", strings.Join(s.SMC.Unsupported, ", "))
+		ew.Printf("    not supported by this kernel: %s\n", strings.Join(s.SMC.Unsupported, ", "))
 	}
 	o := s.defaultTables()
-	if ew.err == nil {
-		ew.err = s.WriteTables(ew.w, o)
+	if ew.Err == nil {
+		ew.Err = s.WriteTables(ew.W, o)
 	}
-	ew.printf("\n")
+	ew.Printf("\n")
 }
 
 // defaultTables selects what `smcdump stats` shows without selectors: every
@@ -119,11 +109,11 @@ func (s *Snapshot) defaultTables() TableSet {
 	return o
 }
 
-func (s *Snapshot) writeProc(ew *errWriter) {
+func (s *Snapshot) writeProc(ew *textio.Writer) {
 	p := s.Proc
 	if e, bad := s.SourceError("/proc/net/snmp"); bad && (p == nil || p.SNMP["Udp"] == nil) {
 		// Say so rather than leave the section out.
-		ew.printf("Udp:\n    not in this snapshot: /proc/net/snmp %s error: %s\n", e.Stage, e.Error)
+		ew.Printf("Udp:\n    not in this snapshot: /proc/net/snmp %s error: %s\n", e.Stage, e.Error)
 	}
 	if p == nil {
 		return
@@ -133,49 +123,49 @@ func (s *Snapshot) writeProc(ew *errWriter) {
 		if !ok {
 			continue
 		}
-		ew.printf("%s:\n", sec)
+		ew.Printf("%s:\n", sec)
 		done := map[string]bool{}
 		for _, t := range udpTexts {
 			if v, ok := m[t.field]; ok {
-				ew.printf("    %d %s\n", v, t.text)
+				ew.Printf("    %d %s\n", v, t.text)
 				done[t.field] = true
 			}
 		}
 		for _, k := range sortedKeys(m) {
 			if !done[k] {
-				ew.printf("    %s: %d\n", k, m[k])
+				ew.Printf("    %s: %d\n", k, m[k])
 			}
 		}
 	}
 	if m := p.SNMP6[""]; m != nil {
-		ew.printf("Udp6:\n")
+		ew.Printf("Udp6:\n")
 		for _, k := range sortedKeys(m) {
 			if strings.HasPrefix(k, "Udp6") {
-				ew.printf("    %s: %d\n", strings.TrimPrefix(k, "Udp6"), m[k])
+				ew.Printf("    %s: %d\n", strings.TrimPrefix(k, "Udp6"), m[k])
 			}
 		}
 	}
 	if m, ok := p.SNMP["Ip"]; ok {
-		ew.printf("Ip:\n")
+		ew.Printf("Ip:\n")
 		for _, k := range []string{"InReceives", "InHdrErrors", "InAddrErrors", "InDiscards", "InDelivers", "OutRequests", "OutDiscards", "ReasmFails", "ReasmTimeout"} {
 			if v, ok := m[k]; ok {
-				ew.printf("    %s: %d\n", k, v)
+				ew.Printf("    %s: %d\n", k, v)
 			}
 		}
 	}
 	if m, ok := p.Netstat["IpExt"]; ok {
-		ew.printf("IpExt:\n")
+		ew.Printf("IpExt:\n")
 		for _, k := range []string{"InMcastPkts", "OutMcastPkts", "InNoRoutes", "InTruncatedPkts", "InCsumErrors"} {
 			if v, ok := m[k]; ok {
-				ew.printf("    %s: %d\n", k, v)
+				ew.Printf("    %s: %d\n", k, v)
 			}
 		}
 	}
 	if m, ok := p.Netstat["TcpExt"]; ok {
-		ew.printf("TcpExt:\n")
+		ew.Printf("TcpExt:\n")
 		for _, k := range []string{"IPReversePathFilter", "ListenOverflows", "ListenDrops", "TCPBacklogDrop", "TCPRcvQDrop"} {
 			if v, ok := m[k]; ok {
-				ew.printf("    %s: %d\n", k, v)
+				ew.Printf("    %s: %d\n", k, v)
 			}
 		}
 	}
@@ -190,14 +180,14 @@ func (s *Snapshot) writeProc(ew *errWriter) {
 		}
 		busy = append(busy, line)
 	}
-	ew.printf("Sockets with queued data or drops: %d of %d\n", len(busy), len(p.Sockets))
+	ew.Printf("Sockets with queued data or drops: %d of %d\n", len(busy), len(p.Sockets))
 	for _, l := range busy {
-		ew.printf("%s\n", l)
+		ew.Printf("%s\n", l)
 	}
 	if len(p.Dev) > 0 {
-		ew.printf("Interfaces (rx drop = rx_dropped + rx_missed_errors):\n")
+		ew.Printf("Interfaces (rx drop = rx_dropped + rx_missed_errors):\n")
 		for _, d := range p.Dev {
-			ew.printf("    %-12s rx_packets %d rx_errs %d rx_drop %d rx_fifo %d tx_drop %d\n", d.Name, d.RxPackets, d.RxErrs, d.RxDrop, d.RxFifo, d.TxDrop)
+			ew.Printf("    %-12s rx_packets %d rx_errs %d rx_drop %d rx_fifo %d tx_drop %d\n", d.Name, d.RxPackets, d.RxErrs, d.RxDrop, d.RxFifo, d.TxDrop)
 		}
 	}
 	if len(p.Softnet) > 0 {
@@ -206,17 +196,17 @@ func (s *Snapshot) writeProc(ew *errWriter) {
 			drop += c.Dropped
 			sq += c.TimeSqueeze
 		}
-		ew.printf("Softnet: dropped %d, time_squeeze %d (sum over %d CPUs)\n", drop, sq, len(p.Softnet))
+		ew.Printf("Softnet: dropped %d, time_squeeze %d (sum over %d CPUs)\n", drop, sq, len(p.Softnet))
 	}
 	if p.RmemMax != nil || p.RmemDef != nil {
-		ew.printf("Socket buffers:")
+		ew.Printf("Socket buffers:")
 		if p.RmemMax != nil {
-			ew.printf(" net.core.rmem_max %d", *p.RmemMax)
+			ew.Printf(" net.core.rmem_max %d", *p.RmemMax)
 		}
 		if p.RmemDef != nil {
-			ew.printf(" net.core.rmem_default %d", *p.RmemDef)
+			ew.Printf(" net.core.rmem_default %d", *p.RmemDef)
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 }
 
@@ -233,14 +223,14 @@ func sortedKeys(m map[string]uint64) []string {
 // sockets whose drops rose or whose queues changed, then the flagged
 // growing queues.
 func WriteDelta(w io.Writer, d *Delta, growing []Growing) error {
-	ew := &errWriter{w: w}
+	ew := textio.New(w)
 	if d.From.IsZero() || d.To.IsZero() {
-		ew.printf("--- %s .. %s\n", deltaTime(d.From), deltaTime(d.To))
+		ew.Printf("--- %s .. %s\n", deltaTime(d.From), deltaTime(d.To))
 	} else {
-		ew.printf("--- %s .. %s (%s)\n", deltaTime(d.From), deltaTime(d.To), d.To.Sub(d.From).Round(time.Millisecond))
+		ew.Printf("--- %s .. %s (%s)\n", deltaTime(d.From), deltaTime(d.To), d.To.Sub(d.From).Round(time.Millisecond))
 	}
 	if len(d.Counters) == 0 {
-		ew.printf("    no counter changed\n")
+		ew.Printf("    no counter changed\n")
 	}
 	smcTables := statsActive(d.SMCRStats) || statsActive(d.SMCDStats)
 	for _, c := range d.Counters {
@@ -251,7 +241,7 @@ func WriteDelta(w io.Writer, d *Delta, growing []Growing) error {
 		if c.Reset {
 			note = " (reset)"
 		}
-		ew.printf("    %-40s %+d%s\n", c.Name, int64(c.Delta), note)
+		ew.Printf("    %-40s %+d%s\n", c.Name, int64(c.Delta), note)
 	}
 	for _, s := range d.Sockets {
 		drops := uint64(0)
@@ -261,21 +251,21 @@ func WriteDelta(w io.Writer, d *Delta, growing []Growing) error {
 		if drops == 0 && s.RxBefore == s.Socket.RxQueue && s.TxBefore == s.Socket.TxQueue {
 			continue
 		}
-		ew.printf("    socket %s %s -> %s inode %d: drops %+d, rx_queue %d -> %d, tx_queue %d -> %d\n",
+		ew.Printf("    socket %s %s -> %s inode %d: drops %+d, rx_queue %d -> %d, tx_queue %d -> %d\n",
 			s.Socket.Proto, s.Socket.Local, s.Socket.Remote, s.Socket.Inode, int64(drops), s.RxBefore, s.Socket.RxQueue, s.TxBefore, s.Socket.TxQueue)
 	}
-	if ew.err == nil {
-		ew.err = WriteWatchSMC(ew.w, d)
+	if ew.Err == nil {
+		ew.Err = WriteWatchSMC(ew.W, d)
 	}
 	for _, g := range growing {
 		what := "the application is not reading"
 		if g.Queue == "tx_queue" {
 			what = "the peer is not acknowledging"
 		}
-		ew.printf("    GROWING %s %s %s -> %s inode %d: %s up in %d consecutive intervals, now %d bytes (%s)\n",
+		ew.Printf("    GROWING %s %s %s -> %s inode %d: %s up in %d consecutive intervals, now %d bytes (%s)\n",
 			g.Queue, g.Socket.Proto, g.Socket.Local, g.Socket.Remote, g.Socket.Inode, g.Queue, g.Intervals, g.Now, what)
 	}
-	return ew.err
+	return ew.Err
 }
 
 func deltaTime(t time.Time) string {

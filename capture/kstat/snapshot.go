@@ -66,7 +66,7 @@ func sourceName(r RawSource) string {
 	case KindProc:
 		return "/proc/" + r.Name
 	case KindGenl:
-		if r.Name == pnetCommand {
+		if r.Name == PNETCommand {
 			return "SMC_PNETID"
 		}
 		return "SMC_GEN_NETLINK " + r.Name
@@ -146,7 +146,8 @@ func (s *Snapshot) Order() binary.ByteOrder {
 	return binary.LittleEndian
 }
 
-func orderName(o binary.ByteOrder) string {
+// OrderName is the Snapshot.ByteOrder value of o: "big" or "little".
+func OrderName(o binary.ByteOrder) string {
 	if o == binary.BigEndian {
 		return "big"
 	}
@@ -202,7 +203,7 @@ func (s *Snapshot) Decode() error {
 		var err error
 		switch r.Kind {
 		case KindGenl:
-			if r.Name == pnetCommand {
+			if r.Name == PNETCommand {
 				if r.Errno != 0 {
 					continue
 				}
@@ -347,7 +348,7 @@ func mergeTree(dst, src *procnet.Tree) {
 // Decode builds a snapshot from raw sources (as kept in a snapshot file)
 // produced by a host with byte order order.
 func Decode(raw []RawSource, order binary.ByteOrder) (*Snapshot, error) {
-	s := &Snapshot{Schema: Schema, ByteOrder: orderName(order), Source: "raw", Raw: raw}
+	s := &Snapshot{Schema: Schema, ByteOrder: OrderName(order), Source: "raw", Raw: raw}
 	if err := s.Decode(); err != nil {
 		return nil, err
 	}

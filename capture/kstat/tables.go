@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
 	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
+	"github.com/smcdump/smcdump/internal/textio"
 )
 
 // TableSet selects the smc-tools tables to print (see Snapshot.WriteTables).
@@ -37,20 +37,6 @@ func (t TableSet) Any() bool {
 func AllTables() TableSet {
 	return TableSet{Sockets: true, SS: toolfmt.SMCSSOptions{All: true}, Devices: true, LinkGroups: true, Links: true,
 		SMCRStats: true, SMCDStats: true, Info: true, EID: true, PNET: true, Detail: 1}
-}
-
-// interfaceNames maps the interface indexes of the current network
-// namespace to names (smc-tools' if_indextoname), for the Net-Dev columns.
-func interfaceNames() map[uint32]string {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return nil
-	}
-	m := make(map[uint32]string, len(ifs))
-	for _, i := range ifs {
-		m[uint32(i.Index)] = i.Name
-	}
-	return m
 }
 
 func (s *Snapshot) ifName() toolfmt.IfName {
@@ -189,9 +175,9 @@ func (s *Snapshot) StatsTable(smcd, detail bool) *toolfmt.SMCStatsText {
 // whose source is missing from the snapshot says so.
 func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 	t := s.Tables(o)
-	ew := &errWriter{w: w}
-	title := func(cmd string) { ew.printf("## %s\n", cmd) }
-	missing := func(what string) { ew.printf("    (no %s in this snapshot)\n", what) }
+	ew := textio.New(w)
+	title := func(cmd string) { ew.Printf("## %s\n", cmd) }
+	missing := func(what string) { ew.Printf("    (no %s in this snapshot)\n", what) }
 	dflag := func(base string) string {
 		switch {
 		case o.Detail >= 2:
@@ -204,7 +190,7 @@ func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 	first := true
 	sep := func() {
 		if !first {
-			ew.printf("\n")
+			ew.Printf("\n")
 		}
 		first = false
 	}
@@ -213,19 +199,19 @@ func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 		title("smcr info")
 		if t.Info == nil {
 			missing("SYS_INFO reply")
-		} else if ew.err == nil {
-			ew.err = t.Info.WriteText(w)
+		} else if ew.Err == nil {
+			ew.Err = t.Info.WriteText(w)
 		}
 	}
 	if o.EID {
 		sep()
 		title("smcd ueid show")
-		if ew.err == nil {
-			ew.err = toolfmt.WriteUEIDs(w, t.UEIDs)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteUEIDs(w, t.UEIDs)
 		}
 		title("smcd seid show")
-		if ew.err == nil {
-			ew.err = toolfmt.WriteSEID(w, t.SEID)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteSEID(w, t.SEID)
 		}
 	}
 	if o.PNET {
@@ -233,8 +219,8 @@ func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 		title("smc_pnet -s")
 		if len(t.PNET) == 0 {
 			missing("PNET table")
-		} else if ew.err == nil {
-			ew.err = toolfmt.WritePNET(w, t.PNET)
+		} else if ew.Err == nil {
+			ew.Err = toolfmt.WritePNET(w, t.PNET)
 		}
 	}
 	if o.Devices {
@@ -244,32 +230,32 @@ func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 			cmd = "smcr -d device"
 		}
 		title(cmd)
-		if ew.err == nil {
-			ew.err = toolfmt.WriteDevicesR(w, t.DevicesR, o.Detail > 0)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteDevicesR(w, t.DevicesR, o.Detail > 0)
 		}
 		sep()
 		title("smcd device")
-		if ew.err == nil {
-			ew.err = toolfmt.WriteDevicesD(w, t.DevicesD)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteDevicesD(w, t.DevicesD)
 		}
 	}
 	if o.LinkGroups {
 		sep()
 		title("smcr linkgroup")
-		if ew.err == nil {
-			ew.err = toolfmt.WriteLinkGroupsR(w, t.LinkGroupsR)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteLinkGroupsR(w, t.LinkGroupsR)
 		}
 		sep()
 		title("smcd linkgroup")
-		if ew.err == nil {
-			ew.err = toolfmt.WriteLinkGroupsD(w, t.LinkGroupsD)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteLinkGroupsD(w, t.LinkGroupsD)
 		}
 	}
 	if o.Links {
 		sep()
 		title(dflag("smcr linkgroup link-show"))
-		if ew.err == nil {
-			ew.err = toolfmt.WriteLinks(w, t.Links, o.Detail)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteLinks(w, t.Links, o.Detail)
 		}
 	}
 	for _, st := range []struct {
@@ -288,18 +274,18 @@ func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 		title(cmd)
 		if st.t == nil {
 			missing("statistics")
-		} else if ew.err == nil {
-			ew.err = st.t.WriteText(w)
+		} else if ew.Err == nil {
+			ew.Err = st.t.WriteText(w)
 		}
 	}
 	if o.Sockets {
 		sep()
 		title(smcssCommand(o.SS))
-		if ew.err == nil {
-			ew.err = toolfmt.WriteSMCSS(w, s.SMC.Sockets, o.SS)
+		if ew.Err == nil {
+			ew.Err = toolfmt.WriteSMCSS(w, s.SMC.Sockets, o.SS)
 		}
 	}
-	return ew.err
+	return ew.Err
 }
 
 func smcssCommand(o toolfmt.SMCSSOptions) string {
@@ -320,11 +306,13 @@ func smcssCommand(o toolfmt.SMCSSOptions) string {
 
 // --- SMC_PNETID family (the PNET table smc_pnet shows) ---
 
-// pnetCommand is the name raw PNET table dumps are kept under.
-const pnetCommand = "SMC_PNETID_GET"
+// PNETCommand is the name raw PNET table dumps (generic netlink family
+// SMC_PNETID, command SMC_PNETID_GET) are kept under in Snapshot.Raw.
+const PNETCommand = "SMC_PNETID_GET"
 
-// decodePNET decodes a SMC_PNETID_GET dump: attributes NAME (1), ETHNAME
-// (2), IBNAME (3), IBPORT (4) per message (net/smc/smc_pnet.c).
+// decodePNET decodes a SMC_PNETID_GET dump: attributes SMC_PNETID_NAME,
+// _ETHNAME, _IBNAME and _IBPORT per message (include/uapi/linux/smc.h,
+// net/smc/smc_pnet.c).
 func decodePNET(raw []byte, order binary.ByteOrder) ([]toolfmt.PNETRow, error) {
 	msgs, err := smcnl.SplitMessages("SMC_PNETID_GET reply", raw, order)
 	if err != nil {
@@ -347,13 +335,13 @@ func decodePNET(raw []byte, order binary.ByteOrder) ([]toolfmt.PNETRow, error) {
 			v := b[4:l]
 			str := strings.TrimRight(string(v), "\x00")
 			switch typ {
-			case 1:
+			case smcnl.PNETIDAttrName:
 				r.PNETID = strings.TrimSpace(str)
-			case 2:
+			case smcnl.PNETIDAttrEthName:
 				r.EthDev = str
-			case 3:
+			case smcnl.PNETIDAttrIBName:
 				r.IBDev = str
-			case 4:
+			case smcnl.PNETIDAttrIBPort:
 				if len(v) > 0 {
 					r.IBPort = v[0]
 				}

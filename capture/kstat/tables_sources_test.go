@@ -14,7 +14,7 @@ import (
 // still decoded and the tables' JSON lists the failure.
 func TestDecodePNETIndependent(t *testing.T) {
 	raw := []RawSource{
-		{Kind: KindGenl, Name: pnetCommand, Bytes: []byte{0x40, 0, 0, 0, 1, 2}}, // synthetic: nlmsghdr cut
+		{Kind: KindGenl, Name: PNETCommand, Bytes: []byte{0x40, 0, 0, 0, 1, 2}}, // synthetic: nlmsghdr cut
 		{Kind: KindProc, Name: "net/snmp", Text: "Udp: InErrors RcvbufErrors\nUdp: 3 3\n"},
 	}
 	s, err := Decode(raw, binary.LittleEndian)

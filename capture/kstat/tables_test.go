@@ -19,6 +19,7 @@ import (
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
 	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 const labOut = "../../testdata/lab/out"
@@ -70,14 +71,14 @@ func labSnapshots(t *testing.T) []labSnapshot {
 				out = append(out, labSnapshot{p + "#" + string(rune('1'+i)), s})
 			}
 		case strings.HasSuffix(p, ".pcapng"):
-			fr, err := analyze.OpenFile(p)
+			fr, err := pcapfile.OpenFile(p, nil)
 			if err != nil {
 				t.Errorf("%s: %v", p, err)
 				return nil
 			}
 			defer fr.Close()
 			n := 0
-			fr.OnCustom = func(cb analyze.CustomBlock) {
+			fr.OnCustom = func(cb pcapfile.CustomBlock) {
 				s, ok, err := analyze.EmbeddedSnapshot(cb)
 				if ok && err != nil {
 					t.Errorf("%s: embedded snapshot: %v", p, err)
@@ -440,13 +441,13 @@ func captureSnapshots(t *testing.T, p string) []*kstat.Snapshot {
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("lab recording not present: %v", err)
 	}
-	fr, err := analyze.OpenFile(p)
+	fr, err := pcapfile.OpenFile(p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fr.Close()
 	var out []*kstat.Snapshot
-	fr.OnCustom = func(cb analyze.CustomBlock) {
+	fr.OnCustom = func(cb pcapfile.CustomBlock) {
 		if s, ok, err := analyze.EmbeddedSnapshot(cb); ok && err == nil {
 			out = append(out, s)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
 	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
+	"github.com/smcdump/smcdump/internal/textio"
 	"github.com/smcdump/smcdump/smcproto"
 )
 
@@ -189,7 +190,7 @@ func techActive(st *toolfmt.SMCStatsText) bool {
 // (and `smcd stats -d`) table of the interval when SMC counted anything,
 // and the sockets that fell back to TCP with the reason explained.
 func WriteWatchSMC(w io.Writer, d *Delta) error {
-	ew := &errWriter{w: w}
+	ew := textio.New(w)
 	printed := false
 	// SMC-D when SMC-D itself moved; SMC-R when it moved, or to show the
 	// (global) handshake errors and fallbacks when SMC-D is not shown.
@@ -204,34 +205,34 @@ func WriteWatchSMC(w io.Writer, d *Delta) error {
 		if st.Tech == "SMC-D" {
 			cmd = "smcd stats -d"
 		}
-		ew.printf("    ## %s (this interval)\n", cmd)
-		if ew.err == nil {
-			ew.err = st.WriteText(&indent{w: ew.w, prefix: "    ", bol: true})
+		ew.Printf("    ## %s (this interval)\n", cmd)
+		if ew.Err == nil {
+			ew.Err = st.WriteText(&indent{w: ew.W, prefix: "    ", bol: true})
 		}
 	}
 	if !printed && (d.SMCRStats != nil || d.SMCDStats != nil) {
-		ew.printf("    SMC: no connection, fallback or data in this interval\n")
+		ew.Printf("    SMC: no connection, fallback or data in this interval\n")
 	}
 	for _, f := range d.NewFallbacks {
-		ew.printf("    FALLBACK %s %s -> %s inode %d: TCP %s", f.State, f.Local, f.Peer, f.Inode, orUnknown(f.Reason))
+		ew.Printf("    FALLBACK %s %s -> %s inode %d: TCP %s", f.State, f.Local, f.Peer, f.Inode, orUnknown(f.Reason))
 		if f.PeerDiagnosis != "" {
-			ew.printf("/%s", f.PeerDiagnosis)
+			ew.Printf("/%s", f.PeerDiagnosis)
 		}
 		if f.Name != "" {
-			ew.printf(" %s", f.Name)
+			ew.Printf(" %s", f.Name)
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 		if f.Meaning != "" {
-			ew.printf("      meaning:  %s\n", f.Meaning)
+			ew.Printf("      meaning:  %s\n", f.Meaning)
 		}
 		if f.PeerDiagnosis != "" && f.PeerMeaning != "" {
-			ew.printf("      peer:     %s %s\n", f.PeerName, f.PeerMeaning)
+			ew.Printf("      peer:     %s %s\n", f.PeerName, f.PeerMeaning)
 		}
 		if f.Remedy != "" {
-			ew.printf("      remedy:   %s\n", f.Remedy)
+			ew.Printf("      remedy:   %s\n", f.Remedy)
 		}
 	}
-	return ew.err
+	return ew.Err
 }
 
 func orUnknown(s string) string {

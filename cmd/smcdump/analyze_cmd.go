@@ -7,15 +7,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/smcdump/smcdump/analyze"
-	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/capture/bpffilter"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 func init() { registerCommand(newAnalyzeCmd) }
@@ -43,8 +44,11 @@ type analyzeOptions struct {
 	noUDP    bool
 	stats    []string
 	plot     string
+	html     string
 	minConf  float64
 	keep     int
+	points   []string
+	maxPkts  int
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -58,14 +62,28 @@ CLC Decline (who, code, meaning, remedy), late Decline after Confirm, CLC
 timeout or abort, or "cannot tell" when the capture does not show it.
 Several files are read in order as one capture (rotated files).
 
+With --point NAME=FILE[,FILE...] given for each capture point in path order
+(client, router, server; sender, switch, receiver), the captures are joined:
+where the SMC option was stripped or added, where datagrams were lost,
+duplicated or reordered, clock offsets and per-hop delays.
+
 Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 4 an input was damaged (damaged regions skipped and reported, the rest analyzed).`,
 		Example: `  smcdump analyze trace.pcapng
+  smcdump analyze --point client=c.pcapng --point router=r.pcapng --point server=s.pcapng
   smcdump analyze --json trace.pcapng > report.json
   smcdump analyze --fail-on fallback,timeout ci-trace.pcapng
   smcdump analyze trace.pcapng -- host 10.1.1.10 and tcp port 5000`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(o.points) > 0 {
+				return nil
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(o.points) > 0 {
+				return runMultipoint(cmd, o, args)
+			}
 			files := args
 			if d := cmd.ArgsLenAtDash(); d >= 0 {
 				files = args[:d]
@@ -80,6 +98,13 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 			if len(files) == 0 {
 				return &exitError{codeUsage, errors.New("analyze: no capture file given")}
 			}
+			if f := cmd.Flags(); f.Changed("max-connections") && !f.Changed("keep") {
+				fmt.Fprintln(cmd.ErrOrStderr(), "smcdump: --max-connections is deprecated, use --keep")
+				o.keep = o.maxConns
+				if o.keep == 0 {
+					o.keep = -1 // 0 meant all
+				}
+			}
 			return runAnalyze(cmd, o, files)
 		},
 	}
@@ -89,19 +114,24 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.BoolVarP(&o.all, "all", "a", false, "also list plain TCP connections (no SMC option on the SYN)")
 	f.StringVar(&o.evidence, "evidence", "auto", "per-connection evidence: auto (when ≤ 25 connections), yes, no")
 	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis")
-	f.IntVar(&o.maxConns, "max-connections", 0, "limit the connection table in text output (0 = all)")
+	// --max-connections overlapped --keep: a hidden, deprecated alias.
+	f.IntVar(&o.maxConns, "max-connections", 0, "deprecated: use --keep")
+	_ = f.MarkHidden("max-connections")
 	f.StringArrayVar(&o.seq, "seq", nil, "force a UDP sequence format: FORMAT or SELECTOR=FORMAT (mtools, mtools-dec, rtp, ts, rtp-ts, moldudp64, mdp3, offset:O:W:be|le, none); repeatable")
 	f.StringArrayVar(&o.pairs, "pair", nil, "A/B legs carrying the same feed: SELECTOR-A,SELECTOR-B (e.g. 239.1.1.1:5000,239.2.1.1:5000); repeatable")
 	f.BoolVar(&o.noUDP, "no-udp", false, "skip the UDP stream (multicast gap) analysis")
 	f.IntVar(&o.keep, "keep", analyze.DefaultMaxConnections, "connections kept in detail (memory bound); counts and groups always cover all; -1 = no limit")
 	f.StringVar(&o.plot, "plot", "", "write a plot of sequence number against time per UDP stream, gaps marked, to this file: SVG (name ending in .svg or without extension) or PNG (.png); - writes the SVG to standard output and the report to standard error")
+	f.StringVar(&o.html, "html", "", "also write the report as one self-contained HTML page (handshake ladders, stream timelines, counters) to this file; - writes it to standard output and the report to standard error")
 	f.Float64Var(&o.minConf, "min-confidence", 0, "UDP sequence-format detection confidence (0..1) below which a stream is only counted (0 = 0.5)")
 	f.StringArrayVar(&o.stats, "stats", nil, "kernel counter snapshot taken around the capture (smcdump stats -o file, saved smcr stats / netstat -s / nstat text, or a directory of raw /proc and netlink files); give it twice: --stats BEFORE --stats AFTER")
+	f.StringArrayVar(&o.points, "point", nil, "a capture point NAME=FILE[,FILE...], repeated in path order (e.g. --point client=c.pcapng --point router=r.pcapng --point server=s.pcapng): join the points and say where the SMC option was stripped or datagrams were lost; --fail-on stripped, lost-between")
+	f.IntVar(&o.maxPkts, "max-packets", 0, "with --point: TCP/UDP packets kept per point for matching (memory bound; 0 = 2000000)")
 	return cmd
 }
 
 func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
-	gates, err := parseFailOn(o.failOn)
+	gates, err := report.ParseGates(o.failOn)
 	if err != nil {
 		return &exitError{codeUsage, err}
 	}
@@ -109,9 +139,12 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	if err != nil {
 		return &exitError{codeUsage, err}
 	}
+	if o.plot == "-" && o.html == "-" {
+		return &exitError{codeUsage, errors.New("analyze: --plot - and --html - both want standard output")}
+	}
 	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep}
 	for _, p := range o.stats {
-		snap, err := loadSnapshot(p)
+		snap, err := analyze.LoadSnapshot(p)
 		if err != nil {
 			return &exitError{codeError, fmt.Errorf("--stats %s: %v", p, err)}
 		}
@@ -132,14 +165,23 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		cfg.Multicast.Pairs = append(cfg.Multicast.Pairs, pair)
 	}
 	cfg.Multicast.MinConfidence = o.minConf
-	cfg.Multicast.Plot = o.plot != ""
+	cfg.Multicast.Plot = o.plot != "" || o.html != ""
+	var embedded []*kstat.Snapshot // for --html: the smc-tools tables
+	if o.html != "" && len(cfg.Snapshots) == 0 {
+		cfg.Custom = func(_ int, cb pcapfile.CustomBlock) {
+			if s, ok, err := analyze.EmbeddedSnapshot(cb); ok && err == nil {
+				embedded = append(embedded, s)
+			}
+		}
+	}
 	if o.filter != "" {
-		nf, err := offlineFilter(o.filter)
+		flt, err := bpffilter.NewExpr(o.filter, bpffilter.Offline)
 		if err != nil {
 			return &exitError{codeUsage, err}
 		}
-		cfg.NewFilter = nf
+		cfg.Filter = flt
 	}
+	cfg.Stdin = cmd.InOrStdin()
 	rep, runErr := analyze.Run(context.Background(), cfg, files)
 	if runErr != nil {
 		failed := 0
@@ -153,8 +195,8 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		}
 	}
 	out := cmd.OutOrStdout()
-	if o.plot == "-" {
-		out = cmd.ErrOrStderr() // standard output carries the plot
+	if o.plot == "-" || o.html == "-" {
+		out = cmd.ErrOrStderr() // standard output carries the plot or page
 	}
 	if o.json {
 		if err := rep.WriteJSON(out); err != nil {
@@ -162,7 +204,7 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		}
 	} else {
 		ev := o.evidence == "yes" || o.evidence == "auto" && len(rep.Connections) <= 25
-		if err := rep.WriteText(out, analyze.TextOptions{Evidence: ev, MaxConnections: o.maxConns}); err != nil {
+		if err := rep.WriteText(out, report.TextOptions{Evidence: ev}); err != nil {
 			return err
 		}
 	}
@@ -171,10 +213,19 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 			return &exitError{codeError, err}
 		}
 	}
+	if o.html != "" {
+		snaps := cfg.Snapshots
+		if len(snaps) == 0 {
+			snaps = embedded
+		}
+		if err := writeHTML(o.html, rep, snaps, cmd.OutOrStdout()); err != nil {
+			return &exitError{codeError, err}
+		}
+	}
 	if runErr != nil {
 		return &exitError{codeError, runErr}
 	}
-	if msg := checkGates(rep, gates); msg != "" {
+	if msg := rep.Check(gates); msg != "" {
 		return &exitError{codeGate, errors.New(msg)}
 	}
 	if rep.Damaged() {
@@ -202,7 +253,7 @@ func plotFormat(name string) (string, error) {
 
 // writePlot writes the multicast plot as SVG or PNG to the file path, or
 // as SVG to stdout for "-".
-func writePlot(path, format string, rep *analyze.Report, stdout io.Writer) error {
+func writePlot(path, format string, rep *report.Report, stdout io.Writer) error {
 	if rep.Multicast == nil {
 		return fmt.Errorf("--plot: the capture has no UDP streams to plot")
 	}
@@ -225,130 +276,4 @@ func writePlot(path, format string, rep *analyze.Report, stdout io.Writer) error
 		return fmt.Errorf("--plot: %v", err)
 	}
 	return f.Close()
-}
-
-// kernelDropKinds are the correlation verdicts in which the receiving host
-// dropped datagrams that the capture saw (--fail-on drops): loss that a
-// complete capture does not show as a gap.
-var kernelDropKinds = map[string]bool{
-	correlate.KindSocketOverflow: true, correlate.KindUDPMem: true, correlate.KindReassembly: true,
-	correlate.KindNotDelivered: true, correlate.KindNICRing: true, correlate.KindBacklog: true,
-	correlate.KindSenderDrop: true, correlate.KindUnexplained: true,
-	correlate.KindNoSocket: true, correlate.KindRPFilter: true, correlate.KindInErrors: true, correlate.KindNotJoined: true,
-}
-
-// loadSnapshot reads a kernel counter snapshot file or raw directory.
-func loadSnapshot(path string) (*kstat.Snapshot, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if fi.IsDir() {
-		return kstat.ReadRawDir(os.DirFS(path))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return kstat.ReadSnapshot(f)
-}
-
-var gateNames = []string{"fallback", "decline", "timeout", "error", "unknown", "unverified", "option-echoed", "any", "loss", "drops"}
-
-// gates holds the --fail-on conditions; lossLimit is N of loss=N.
-type gates struct {
-	on        map[string]bool
-	lossLimit uint64
-}
-
-func parseFailOn(v []string) (gates, error) {
-	g := gates{on: map[string]bool{}}
-	for _, s := range v {
-		for _, x := range strings.Split(s, ",") {
-			x = strings.TrimSpace(strings.ToLower(x))
-			if x == "" {
-				continue
-			}
-			if n, ok := strings.CutPrefix(x, "loss="); ok {
-				lim, err := strconv.ParseUint(n, 10, 64)
-				if err != nil {
-					return g, fmt.Errorf("--fail-on: loss=%s: want a number of messages", n)
-				}
-				g.lossLimit = lim
-				x = "loss"
-			}
-			ok := false
-			for _, n := range gateNames {
-				if n == x {
-					ok = true
-				}
-			}
-			if !ok {
-				return g, fmt.Errorf("--fail-on: unknown condition %q (want one of %s, loss=N)", x, strings.Join(gateNames, ", "))
-			}
-			g.on[x] = true
-		}
-	}
-	return g, nil
-}
-
-// checkGates returns a message naming the connections that meet a --fail-on
-// condition, or "".
-func checkGates(rep *analyze.Report, gs gates) string {
-	g := gs.on
-	if len(g) == 0 {
-		return ""
-	}
-	// From the report's totals, which cover every connection (also those
-	// beyond --keep that are not listed).
-	count := map[string]int{}
-	for _, c := range rep.Summary.ByOutcome {
-		switch analyze.Outcome(c.Name) {
-		case analyze.OutcomeFallback:
-			count["fallback"] += c.Count
-		case analyze.OutcomeHandshakeError:
-			count["error"] += c.Count
-		case analyze.OutcomeUnknown:
-			count["unknown"] += c.Count
-		}
-	}
-	for _, c := range rep.Connections {
-		if c.Reason == analyze.ReasonLinkUnverified {
-			count["unverified"]++
-		}
-	}
-	for _, g := range rep.Fallbacks {
-		switch g.Reason {
-		case analyze.ReasonDecline, analyze.ReasonLateDecline:
-			count["decline"] += g.Count
-		case analyze.ReasonNoAccept, analyze.ReasonNoConfirm, analyze.ReasonNoProposal, analyze.ReasonAborted:
-			count["timeout"] += g.Count
-		case analyze.ReasonOptionEchoed:
-			// A handshake error (counted by error and any), not a
-			// fallback: the client fails the connection with EPROTO.
-			count["option-echoed"] += g.Count
-		}
-	}
-	count["any"] = count["fallback"] + count["error"] + count["unknown"]
-	var hit []string
-	for _, n := range gateNames {
-		if n != "loss" && g[n] && count[n] > 0 {
-			hit = append(hit, fmt.Sprintf("%d %s", count[n], n))
-		}
-	}
-	if g["drops"] && rep.Counters != nil {
-		for _, v := range rep.Counters.Verdicts {
-			if kernelDropKinds[v.Kind] {
-				hit = append(hit, fmt.Sprintf("kernel counters: %s (%s)", v.Kind, v.Subject))
-			}
-		}
-	}
-	if g["loss"] && rep.Multicast != nil && rep.Multicast.Lost() > gs.lossLimit {
-		hit = append(hit, fmt.Sprintf("%d UDP messages lost (limit %d)", rep.Multicast.Lost(), gs.lossLimit))
-	}
-	if len(hit) == 0 {
-		return ""
-	}
-	return "--fail-on: " + strings.Join(hit, ", ")
 }

@@ -2,21 +2,22 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/pprof"
 	"strconv"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/capture"
+	"github.com/smcdump/smcdump/capture/bpffilter"
+	"github.com/smcdump/smcdump/capture/pcapfile"
+	"github.com/smcdump/smcdump/capture/session"
 )
 
 // captureVersion is written to pcapng shb_userappl ("smcdump <version>").
@@ -124,7 +125,7 @@ func runCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		}
 		return capture.WriteDeviceList(stdout, devs)
 	}
-	files, err := o.r.files()
+	files, err := o.r.files(cmd.InOrStdin())
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -132,14 +133,14 @@ func runCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		o.r.file = files[0] // -V: the first file gives -d its link type, -w its interfaces
 	}
 	if o.dump > 0 {
-		return dumpFilter(stdout, o, expr)
+		return dumpFilter(cmd.InOrStdin(), stdout, o, expr)
 	}
 	if len(files) > 0 {
 		if len(o.ifaces) > 0 {
 			return usageErr("-r and -i cannot be used together")
 		}
 		if o.write == "" {
-			return readFiles(stdout, stderr, files, expr, o.r.count, o.print)
+			return readFiles(cmd.InOrStdin(), stdout, stderr, files, expr, o.r.count, o.print)
 		}
 		if len(files) > 1 {
 			return usageErr("-V with -w is not supported; merge the files first")
@@ -180,7 +181,7 @@ func plural(n uint64, one, many string) string {
 
 // summaryLines are tcpdump's exit lines; "dropped by interface" only when
 // nonzero, as tcpdump prints it.
-func summaryLines(captured uint64, t capture.InterfaceStats) string {
+func summaryLines(captured uint64, t capture.Counters) string {
 	s := plural(captured, "packet captured", "packets captured") + "\n" +
 		plural(t.Received, "packet received by filter", "packets received by filter") + "\n" +
 		plural(t.Dropped, "packet dropped by kernel", "packets dropped by kernel") + "\n"
@@ -195,24 +196,24 @@ func isTerminal(w io.Writer) bool {
 	return ok && fileIsTerminal(f)
 }
 
-func (o *captureOptions) outputConfig(stdout io.Writer, ifaces []capture.InterfaceInfo, stats func() (capture.Stats, error)) (capture.OutputConfig, error) {
-	format, err := capture.ParseFormat(o.format)
+func (o *captureOptions) outputConfig(stdout io.Writer, ifaces []pcapfile.Interface, stats func() ([]pcapfile.InterfaceStats, error)) (pcapfile.OutputConfig, error) {
+	format, err := pcapfile.ParseFormat(o.format)
 	if err != nil {
-		return capture.OutputConfig{}, usageErr("%v", err)
+		return pcapfile.OutputConfig{}, usageErr("%v", err)
 	}
 	size, err := parseFileSize(o.rotateSize)
 	if err != nil {
-		return capture.OutputConfig{}, usageErr("%v", err)
+		return pcapfile.OutputConfig{}, usageErr("%v", err)
 	}
 	if o.maxFiles < 0 || o.rotateSecs < 0 {
-		return capture.OutputConfig{}, usageErr("-W and -G must not be negative")
+		return pcapfile.OutputConfig{}, usageErr("-W and -G must not be negative")
 	}
-	return capture.OutputConfig{
+	return pcapfile.OutputConfig{
 		Path:           o.write,
 		Stdout:         stdout,
 		Format:         format,
 		Micro:          o.micro(),
-		Section:        capture.SectionInfo{Application: "smcdump " + captureVersion},
+		Section:        pcapfile.SectionInfo{Application: "smcdump " + captureVersion},
 		Interfaces:     ifaces,
 		RotateSize:     size,
 		RotateEvery:    time.Duration(o.rotateSecs) * time.Second,
@@ -261,285 +262,131 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 	var flt capture.Filter
 	if expr != "" {
-		if flt, err = newCaptureFilter(expr); err != nil {
+		if flt, err = bpffilter.NewExpr(expr, bpffilter.Live); err != nil {
 			return usageErr("%v", err)
 		}
 	}
-	// The first kernel-counter snapshot is taken before the capture starts,
-	// so that it precedes the first packet (capture/PCAPNG.md).
-	var ks *kstatRecorder
-	var firstSnap []byte
-	if o.write != "" && o.format != "pcap" {
-		if ks = newKstatRecorder(o.statsInterval, stderr); ks != nil {
-			firstSnap = ks.snapshot()
-		}
+	cfg := session.Config{
+		Capture: capture.Config{
+			Interfaces: names,
+			Snaplen:    o.snaplen,
+			BufferKiB:  o.bufferKiB,
+			NoPromisc:  o.noPromisc,
+			Direction:  dir,
+			Filter:     flt,
+		},
+		Count:   uint64(max(o.r.count, 0)),
+		Signals: true,
+		Info: func(n uint64, t capture.Counters) {
+			fmt.Fprintf(stderr, "smcdump: %s, %s, %s\n", plural(n, "packet captured", "packets captured"),
+				plural(t.Received, "packet received by filter", "packets received by filter"),
+				plural(t.Dropped, "packet dropped by kernel", "packets dropped by kernel"))
+		},
+		Warn: func(err error) { fmt.Fprintf(stderr, "smcdump: kernel counters not stored: %v\n", err) },
+		Opened: func(h *capture.Handle) error {
+			if o.listDatalinks {
+				writeDatalinks(stdout, h.Interfaces())
+				return session.ErrStop
+			}
+			return o.checkDatalink(h.Interfaces())
+		},
 	}
-	h, err := capture.Open(capture.Config{
-		Interfaces: names,
-		Snaplen:    o.snaplen,
-		BufferKiB:  o.bufferKiB,
-		NoPromisc:  o.noPromisc,
-		Direction:  dir,
-		Filter:     flt,
-	})
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	if o.listDatalinks {
-		writeDatalinks(stdout, h.Interfaces())
-		return nil
-	}
-	if err := o.checkDatalink(h.Interfaces()); err != nil {
-		return err
-	}
-
-	var out *capture.Output
 	pr := newPostRotate(o.postRotate, stderr)
 	if o.write != "" {
-		oc, err := o.outputConfig(stdout, h.Interfaces(), h.Stats)
+		// Interfaces and Stats are filled in by the session.
+		oc, err := o.outputConfig(stdout, nil, nil)
 		if err != nil {
 			return err
 		}
 		// A crash (SIGKILL, power loss) loses at most about the last second
 		// of packets instead of the whole write buffer.
-		oc.FlushInterval = capture.DefaultFlushInterval
-		oc.FlushError = func(error) { h.Stop() } // e.g. disk full while no packet arrives
-		if ks != nil {
-			oc.Snapshot = ks.boundary
-		}
+		oc.FlushInterval = pcapfile.DefaultFlushInterval
 		pr.hook(&oc)
-		if out, err = capture.NewOutput(oc); err != nil {
-			return err
-		}
-		pr.opened(out)
-		if ks != nil {
-			ks.start(out, firstSnap)
+		cfg.Output = &oc
+		cfg.Snapshot = kstatCollect
+		cfg.SnapshotInterval = o.statsInterval
+		if o.r.verbose > 0 {
+			cfg.Progress = func(n uint64) { fmt.Fprintf(stderr, "Got %d\r", n) }
 		}
 	}
-	var written, lost uint64 // packets in the files, lost to a write error
-	closeOut := func() error {
-		if ks != nil {
-			ks.stop() // final snapshot before the ISBs
-			ks = nil
-		}
-		if out == nil {
+	// Printing without -w, or with --print.
+	var bw *bufio.Writer
+	if o.write == "" || o.printAlso {
+		bw = bufio.NewWriterSize(stdout, 256<<10)
+		printer := analyze.NewPrinter(bw, o.print)
+		flushEach := o.lineBuf || o.packetBuf || isTerminal(stdout)
+		cfg.Packet = func(p *pcapfile.Packet) error {
+			if err := printer.PrintPacket(p); err != nil {
+				return err
+			}
+			if flushEach {
+				return bw.Flush()
+			}
 			return nil
 		}
-		err := out.Close()
-		written, lost = out.Packets()
-		out = nil
-		pr.finished()
-		return err
+		cfg.Drained = func() { _ = bw.Flush() }
 	}
-	defer closeOut()
-	if o.user != "" {
-		if err := dropPrivileges(o.user); err != nil {
-			return err
-		}
-	}
-
-	// Banner, as tcpdump prints it.
-	if (o.write == "" || o.printAlso) && o.r.verbose == 0 && !o.print.JSON {
-		fmt.Fprintln(stderr, "smcdump: verbose output suppressed, use -v[v]... for full protocol decode")
-	}
-	for _, ifc := range h.Interfaces() {
-		prefix := ""
-		if o.write != "" || o.r.verbose > 0 {
-			prefix = "smcdump: "
-		}
-		fmt.Fprintf(stderr, "%slistening on %s, link-type %s, snapshot length %d bytes\n",
-			prefix, ifc.Name, capture.LinkTypeName(ifc.LinkType), ifc.Snaplen)
-	}
-
-	// Printing without -w.
-	var bw *bufio.Writer
-	var printer *analyze.Printer
-	flushEach := o.lineBuf || o.packetBuf || isTerminal(stdout)
-	if out == nil || o.printAlso {
-		bw = bufio.NewWriterSize(stdout, 256<<10)
-		defer bw.Flush()
-		printer = analyze.NewPrinter(bw, o.print)
-	}
-
-	// Signals: SIGINT/SIGTERM stop; SIGUSR1 prints the counters; SIGUSR2
-	// flushes the file.
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGUSR2)
-	defer signal.Stop(sigs)
-	var captured atomic.Uint64
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case s := <-sigs:
-				switch s {
-				case syscall.SIGUSR1:
-					st, _ := h.Stats()
-					t := st.Total()
-					c := captured.Load()
-					fmt.Fprintf(stderr, "smcdump: %s, %s, %s\n", plural(c, "packet captured", "packets captured"),
-						plural(t.Received, "packet received by filter", "packets received by filter"),
-						plural(t.Dropped, "packet dropped by kernel", "packets dropped by kernel"))
-				case syscall.SIGUSR2:
-					if out != nil {
-						_ = out.Flush()
-					}
-				default:
-					h.Stop()
-				}
-			}
-		}
-	}()
-	if o.write != "" && o.r.verbose > 0 {
-		go func() {
-			tk := time.NewTicker(time.Second)
-			defer tk.Stop()
-			for {
-				select {
-				case <-done:
-					return
-				case <-tk.C:
-					fmt.Fprintf(stderr, "Got %d\r", captured.Load())
-				}
-			}
-		}()
-	}
-
-	var runErr error
-	ifaces := h.Interfaces()
-	var ap analyze.Packet
-	batch := make([]capture.Packet, 512) // one ring block per call
-	var nLocal uint64                    // packets handled; the loop owns it
-	var unwritten uint64                 // read but refused after a write error
-loop:
-	for {
-		want := batch
-		if o.r.count > 0 {
-			want = batch[:min(uint64(len(batch)), uint64(o.r.count)-nLocal)]
-		}
-		n, err := h.NextBatch(want)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			runErr = err
-			break
-		}
-		pk := want[:n]
-		stop := false
+	started := false
+	cfg.Ready = func(h *capture.Handle, out *pcapfile.Output) error {
+		started = true
 		if out != nil {
-			w, err := out.WritePackets(pk)
-			if printer != nil { // --print: also print what was written
-				pk = pk[:w]
-			} else {
-				nLocal += uint64(w)
-			}
-			if err != nil {
-				if !errors.Is(err, capture.ErrFileLimit) {
-					runErr = err
-					// Read from the ring, never written.
-					unwritten = uint64(n - w)
-				}
-				stop = true
+			pr.opened(out)
+		}
+		if o.user != "" {
+			if err := session.DropPrivileges(o.user); err != nil {
+				return err
 			}
 		}
-		if printer != nil {
-			for i := range pk {
-				p := &pk[i]
-				ap = analyze.Packet{
-					Frame:     int(nLocal) + 1,
-					LinkType:  analyze.LinkType(ifaces[p.Iface].LinkType),
-					Interface: ifaces[p.Iface].Name,
-					Data:      p.Data,
-				}
-				ap.Info.Timestamp = p.Info.Timestamp.UTC()
-				ap.Info.CaptureLength = p.Info.CaptureLength
-				ap.Info.Length = p.Info.Length
-				ap.Info.InterfaceIndex = p.Iface
-				if p.PktType == capture.PacketOutgoing {
-					ap.Direction = 2
-				} else {
-					ap.Direction = 1
-				}
-				if err := printer.PrintLivePacket(&ap, int(p.PktType)); err != nil {
-					runErr = err
-					break loop
-				}
-				nLocal++
-				if flushEach {
-					if err := bw.Flush(); err != nil {
-						runErr = err
-						break loop
-					}
-				}
+		// Banner, as tcpdump prints it.
+		if (o.write == "" || o.printAlso) && o.r.verbose == 0 && !o.print.JSON {
+			fmt.Fprintln(stderr, "smcdump: verbose output suppressed, use -v[v]... for full protocol decode")
+		}
+		for _, ifc := range h.Interfaces() {
+			prefix := ""
+			if o.write != "" || o.r.verbose > 0 {
+				prefix = "smcdump: "
 			}
+			fmt.Fprintf(stderr, "%slistening on %s, link-type %s, snapshot length %d bytes\n",
+				prefix, ifc.Name, ifc.LinkType.Description(), ifc.SnapLen)
 		}
-		captured.Store(nLocal) // published for "Got N" and SIGUSR1
-		if stop {
-			break
-		}
-		if o.r.count > 0 && nLocal >= uint64(o.r.count) {
-			break
-		}
+		return nil
 	}
-	captured.Store(nLocal)
+	res, runErr := session.Run(context.Background(), cfg)
 	if bw != nil {
 		_ = bw.Flush()
 	}
-	if o.write != "" && o.r.verbose > 0 {
-		fmt.Fprintln(stderr)
+	if o.write != "" {
+		pr.finished()
+		if o.r.verbose > 0 {
+			fmt.Fprintln(stderr)
+		}
 	}
-	wasWriting := out != nil
-	cerr := closeOut()
-	st, _ := h.Stats()
-	c := captured.Load()
-	if wasWriting {
-		// Count what reached the files: after a write error ("no space
-		// left on device") the packets still buffered, and the ones read
-		// but refused, never did.
-		c = written
-		lost += unwritten
+	if !started {
+		return runErr // not opened, -L, or -y refused: no summary
 	}
-	if runErr == nil {
-		runErr = cerr
-	}
-	fmt.Fprint(stderr, summaryLines(c, st.Total()))
-	if lost > 0 {
-		fmt.Fprintln(stderr, plural(lost, "packet lost to the write error", "packets lost to the write error"))
+	fmt.Fprint(stderr, summaryLines(res.Packets, res.Counters))
+	if res.Lost > 0 {
+		fmt.Fprintln(stderr, plural(res.Lost, "packet lost to the write error", "packets lost to the write error"))
 	}
 	return runErr
 }
 
 // rewriteFile implements -r FILE -w OUT [EXPR]: copy the matching frames.
 func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
-	fr, err := analyze.OpenFile(o.r.file)
+	fr, err := pcapfile.OpenFile(o.r.file, cmd.InOrStdin())
 	if err != nil {
 		return err
 	}
 	defer fr.Close()
-	var match func(*analyze.Packet) (bool, error)
+	var match func(*pcapfile.Packet) (bool, error)
 	if expr != "" {
-		nf, err := offlineFilter(expr)
+		flt, err := bpffilter.NewExpr(expr, bpffilter.Offline)
 		if err != nil {
 			return usageErr("%v", err)
 		}
-		filters := map[analyze.LinkType]analyze.FrameFilter{}
-		match = func(p *analyze.Packet) (bool, error) {
-			flt, ok := filters[p.LinkType]
-			if !ok {
-				if flt, err = nf(p.LinkType); err != nil {
-					return false, err
-				}
-				filters[p.LinkType] = flt
-			}
-			return flt.Match(p.Data, p.Info.Length), nil
-		}
+		match = flt.Match
 	}
-	var out *capture.Output
+	var out *pcapfile.Output
 	var written uint64
 	pr := newPostRotate(o.postRotate, cmd.ErrOrStderr())
 	defer func() {
@@ -565,10 +412,10 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 			}
 		}
 		if out == nil {
-			var ifs []capture.InterfaceInfo
+			var ifs []pcapfile.Interface
 			for _, ifc := range fr.Interfaces() {
-				ifs = append(ifs, capture.InterfaceInfo{Name: ifc.Name, Description: ifc.Description,
-					LinkType: capture.LinkType(ifc.LinkType), Snaplen: int(ifc.SnapLen), Filter: ifc.Filter})
+				ifs = append(ifs, pcapfile.Interface{Name: ifc.Name, Description: ifc.Description,
+					LinkType: ifc.LinkType, SnapLen: ifc.SnapLen, Filter: ifc.Filter})
 			}
 			if len(ifs) == 0 {
 				return fmt.Errorf("%s: no interfaces", o.r.file)
@@ -578,24 +425,13 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 				return err
 			}
 			pr.hook(&oc)
-			if out, err = capture.NewOutput(oc); err != nil {
+			if out, err = pcapfile.NewOutput(oc); err != nil {
 				return err
 			}
 			pr.opened(out)
 		}
-		p := capture.Packet{Iface: ap.Info.InterfaceIndex, Data: ap.Data, PktType: 255}
-		switch ap.Direction {
-		case 1:
-			p.PktType = capture.PacketHost
-		case 2:
-			p.PktType = capture.PacketOutgoing
-		}
-		p.Info.Timestamp = ap.Info.Timestamp
-		p.Info.CaptureLength = ap.Info.CaptureLength
-		p.Info.Length = ap.Info.Length
-		p.Info.InterfaceIndex = ap.Info.InterfaceIndex
-		if err := out.WritePacket(&p); err != nil {
-			if errors.Is(err, capture.ErrFileLimit) {
+		if err := out.WritePacket(ap); err != nil {
+			if errors.Is(err, pcapfile.ErrFileLimit) {
 				break
 			}
 			return err
@@ -607,19 +443,19 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 	if out == nil {
 		// No matching packet: still write a valid (empty) file.
-		var ifs []capture.InterfaceInfo
+		var ifs []pcapfile.Interface
 		for _, ifc := range fr.Interfaces() {
-			ifs = append(ifs, capture.InterfaceInfo{Name: ifc.Name, LinkType: capture.LinkType(ifc.LinkType), Snaplen: int(ifc.SnapLen)})
+			ifs = append(ifs, pcapfile.Interface{Name: ifc.Name, LinkType: ifc.LinkType, SnapLen: ifc.SnapLen})
 		}
 		if len(ifs) == 0 {
-			ifs = []capture.InterfaceInfo{{LinkType: capture.LinkTypeEthernet}}
+			ifs = []pcapfile.Interface{{LinkType: pcapfile.LinkTypeEthernet}}
 		}
 		oc, err := o.outputConfig(cmd.OutOrStdout(), ifs, nil)
 		if err != nil {
 			return err
 		}
 		pr.hook(&oc)
-		if out, err = capture.NewOutput(oc); err != nil {
+		if out, err = pcapfile.NewOutput(oc); err != nil {
 			return err
 		}
 		pr.opened(out)

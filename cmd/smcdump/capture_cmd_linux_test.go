@@ -24,8 +24,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/smcdump/smcdump/analyze"
-	"github.com/smcdump/smcdump/capture"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 func TestListInterfaces(t *testing.T) {
@@ -56,7 +55,7 @@ func smcdumpBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "smcdump")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		goTool := "go" // go test puts GOROOT/bin first in PATH
 		cmd := exec.Command(goTool, "build", "-o", binPath, ".")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -278,7 +277,7 @@ func TestSIGINTFinalisesFile(t *testing.T) {
 // snapshots are stored as custom blocks (capture/PCAPNG.md).
 func checkWithReader(t *testing.T, path string, want int, kstatBlocks bool) {
 	t.Helper()
-	fr, err := analyze.OpenFile(path)
+	fr, err := pcapfile.OpenFile(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,10 +309,10 @@ func checkWithReader(t *testing.T, path string, want int, kstatBlocks bool) {
 	}
 	snaps := 0
 	for _, cb := range fr.CustomBlocks() {
-		if cb.PEN != capture.KstatPEN || !bytes.HasPrefix(cb.Data, []byte(capture.KstatTag)) {
+		if cb.PEN != pcapfile.KstatPEN || !bytes.HasPrefix(cb.Data, []byte(pcapfile.KstatTag)) {
 			continue
 		}
-		js := bytes.TrimRight(cb.Data[len(capture.KstatTag):], "\x00")
+		js := bytes.TrimRight(cb.Data[len(pcapfile.KstatTag):], "\x00")
 		if !json.Valid(js) {
 			t.Fatalf("kstat block is not JSON: %.200q", js)
 		}

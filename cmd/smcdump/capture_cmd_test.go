@@ -7,12 +7,12 @@ import (
 )
 
 func TestSummaryLines(t *testing.T) {
-	got := summaryLines(1, capture.InterfaceStats{Received: 1, Dropped: 0})
+	got := summaryLines(1, capture.Counters{Received: 1, Dropped: 0})
 	want := "1 packet captured\n1 packet received by filter\n0 packets dropped by kernel\n"
 	if got != want {
 		t.Fatalf("got %q want %q", got, want)
 	}
-	got = summaryLines(13, capture.InterfaceStats{Received: 26, Dropped: 1})
+	got = summaryLines(13, capture.Counters{Received: 26, Dropped: 1})
 	want = "13 packets captured\n26 packets received by filter\n1 packet dropped by kernel\n"
 	if got != want {
 		t.Fatalf("got %q want %q", got, want)

@@ -18,8 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
-	"github.com/smcdump/smcdump/capture"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // fileContents reads a capture file with smcdump's reader: the packet
@@ -30,12 +29,12 @@ type fileContents struct {
 	pkts  []time.Time
 	seqs  []uint32
 	snaps []time.Time
-	probs []analyze.Problem
+	probs []pcapfile.Problem
 }
 
 func readCapture(t *testing.T, path string) fileContents {
 	t.Helper()
-	fr, err := analyze.OpenFile(path)
+	fr, err := pcapfile.OpenFile(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,13 +54,13 @@ func readCapture(t *testing.T, path string) fileContents {
 		}
 	}
 	for _, cb := range fr.CustomBlocks() {
-		if cb.PEN != capture.KstatPEN || !bytes.HasPrefix(cb.Data, []byte(capture.KstatTag)) {
+		if cb.PEN != pcapfile.KstatPEN || !bytes.HasPrefix(cb.Data, []byte(pcapfile.KstatTag)) {
 			continue
 		}
 		var s struct {
 			TakenAt time.Time `json:"taken_at"`
 		}
-		if err := json.Unmarshal(bytes.TrimRight(cb.Data[len(capture.KstatTag):], "\x00"), &s); err != nil {
+		if err := json.Unmarshal(bytes.TrimRight(cb.Data[len(pcapfile.KstatTag):], "\x00"), &s); err != nil {
 			t.Fatalf("%s: kstat block at %d: %v", path, cb.Offset, err)
 		}
 		fc.snaps = append(fc.snaps, s.TakenAt)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/smcdump/smcdump/capture"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Capture flags of tcpdump that select or list things smcdump has one of:
@@ -23,8 +23,8 @@ func (o *captureOptions) micro() bool {
 }
 
 // dltShortName is the libpcap name of a link type (the part -y takes).
-func dltShortName(lt capture.LinkType) string {
-	n := capture.LinkTypeName(lt)
+func dltShortName(lt pcapfile.LinkType) string {
+	n := lt.Description()
 	if i := strings.IndexByte(n, ' '); i > 0 {
 		return n[:i]
 	}
@@ -34,7 +34,7 @@ func dltShortName(lt capture.LinkType) string {
 // checkDatalink accepts -y when it names the interface's own link type:
 // smcdump captures Ethernet interfaces as EN10MB and "any" as LINUX_SLL2,
 // and cannot switch (tcpdump -y on a type the device lacks is an error too).
-func (o *captureOptions) checkDatalink(ifaces []capture.InterfaceInfo) error {
+func (o *captureOptions) checkDatalink(ifaces []pcapfile.Interface) error {
 	if o.datalink == "" {
 		return nil
 	}
@@ -47,10 +47,10 @@ func (o *captureOptions) checkDatalink(ifaces []capture.InterfaceInfo) error {
 }
 
 // writeDatalinks is tcpdump -L.
-func writeDatalinks(w io.Writer, ifaces []capture.InterfaceInfo) {
+func writeDatalinks(w io.Writer, ifaces []pcapfile.Interface) {
 	for _, ifc := range ifaces {
 		fmt.Fprintf(w, "Data link types for %s (use option -y to set):\n", ifc.Name)
-		fmt.Fprintf(w, "  %s\n", capture.LinkTypeName(ifc.LinkType))
+		fmt.Fprintf(w, "  %s\n", ifc.LinkType.Description())
 	}
 }
 
@@ -153,21 +153,21 @@ func (p *postRotate) run(file string) {
 }
 
 // hook chains the post-rotate command into oc's FileOpened hook.
-func (p *postRotate) hook(oc *capture.OutputConfig) {
+func (p *postRotate) hook(oc *pcapfile.OutputConfig) {
 	if p == nil {
 		return
 	}
 	prev := oc.FileOpened
-	oc.FileOpened = func(o *capture.Output, name string) {
+	oc.FileOpened = func(name string) {
 		if prev != nil {
-			prev(o, name)
+			prev(name)
 		}
 		p.rotated(name)
 	}
 }
 
 // opened records the output's first file.
-func (p *postRotate) opened(out *capture.Output) {
+func (p *postRotate) opened(out *pcapfile.Output) {
 	if p == nil {
 		return
 	}

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/internal/publicdata"
 )
 
@@ -24,7 +24,7 @@ func checkTextReport(t *testing.T, what, text string) {
 // checkJSONReport fails on contradicting verdicts in a JSON report.
 func checkJSONReport(t *testing.T, what string, js []byte) {
 	t.Helper()
-	var rep analyze.Report
+	var rep report.Report
 	if err := json.Unmarshal(js, &rep); err != nil {
 		t.Errorf("%s: %v", what, err)
 		return
@@ -35,7 +35,7 @@ func checkJSONReport(t *testing.T, what string, js []byte) {
 }
 
 // TestNoContradictingVerdicts (issue 9 item 3): no report states two
-// verdicts that cannot both hold (analyze.Report.Contradictions,
+// verdicts that cannot both hold (report.Report.Contradictions,
 // correlate.Contradictions). It checks every golden output as stored, and
 // analyzes every trace — synthetic, real-kernel lab, loss lab, public
 // samples — in text and JSON, with the snapshots they embed, and the lab
@@ -65,7 +65,7 @@ func TestNoContradictingVerdicts(t *testing.T) {
 					t.Errorf("%s: %v", f, err)
 					continue
 				}
-				if c := (&analyze.Report{Multicast: &m}).Contradictions(); len(c) > 0 {
+				if c := (&report.Report{Multicast: &m}).Contradictions(); len(c) > 0 {
 					t.Errorf("%s: %v", f, c)
 				}
 			case strings.HasSuffix(f, ".txt"):

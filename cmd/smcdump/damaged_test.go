@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // Damaged captures (issue 9, items 10-12). Nothing damaged is checked in:
@@ -37,7 +38,7 @@ func labBlocks(b []byte) (offs, lens []int) {
 // nanosecond pcap, as tcpdump would have written it.
 func labToPcap(t *testing.T, ng []byte) []byte {
 	t.Helper()
-	fr, err := analyze.NewFileReader(bytes.NewReader(ng))
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(ng))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +48,13 @@ func labToPcap(t *testing.T, ng []byte) []byte {
 	h = le.AppendUint16(h, 4)
 	h = append(h, make([]byte, 8)...)
 	h = le.AppendUint32(h, 262144)
-	h = le.AppendUint32(h, uint32(analyze.LinkTypeEthernet))
+	h = le.AppendUint32(h, uint32(pcapfile.LinkTypeEthernet))
 	for {
 		p, err := fr.Next()
 		if err != nil {
 			break
 		}
-		if p.LinkType != analyze.LinkTypeEthernet {
+		if p.LinkType != pcapfile.LinkTypeEthernet {
 			t.Fatalf("link type %v", p.LinkType)
 		}
 		ts := p.Info.Timestamp
@@ -140,7 +141,7 @@ func TestDamagedTraces(t *testing.T) {
 		t.Skip("lab trace 6.12/g-many.pcapng not present")
 	}
 	cleanPkts := 0
-	if fr, err := analyze.NewFileReader(bytes.NewReader(clean)); err == nil {
+	if fr, err := pcapfile.NewFileReader(bytes.NewReader(clean)); err == nil {
 		for _, err := fr.Next(); err == nil; _, err = fr.Next() {
 			cleanPkts++
 		}
@@ -157,7 +158,7 @@ func TestDamagedTraces(t *testing.T) {
 			if err := os.WriteFile(path, bad, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			out, stderr, code := run(t, "analyze", "--evidence=no", "--max-connections", "3", path)
+			out, stderr, code := run(t, "analyze", "--evidence=no", "--keep", "3", path)
 			if code != codeDamaged {
 				t.Fatalf("exit %d, want %d (damaged): %s", code, codeDamaged, stderr)
 			}
@@ -173,7 +174,7 @@ func TestDamagedTraces(t *testing.T) {
 			if code != codeDamaged {
 				t.Fatalf("--json exit %d", code)
 			}
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(js), &rep); err != nil {
 				t.Fatal(err)
 			}

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/analyze/synth"
 )
 
@@ -124,7 +125,7 @@ func TestSyntheticTraces(t *testing.T) {
 			golden(t, s.Name+".analyze.txt", out)
 			js, _, _ := run(t, "analyze", "--json", path)
 			golden(t, s.Name+".analyze.json", js)
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(js), &rep); err != nil {
 				t.Fatal(err)
 			}
@@ -222,11 +223,11 @@ func TestLabManifest(t *testing.T) {
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, stderr)
 				}
-				var rep analyze.Report
+				var rep report.Report
 				if err := json.Unmarshal([]byte(js), &rep); err != nil {
 					t.Fatal(err)
 				}
-				byClient := map[string]*analyze.Conn{}
+				byClient := map[string]*smcflow.Conn{}
 				for _, c := range rep.Connections {
 					byClient[c.Client.String()+">"+c.Server.String()] = c
 				}
@@ -244,7 +245,7 @@ func TestLabManifest(t *testing.T) {
 	}
 }
 
-func checkExpect(t *testing.T, e labExpect, c *analyze.Conn) {
+func checkExpect(t *testing.T, e labExpect, c *smcflow.Conn) {
 	t.Helper()
 	id := e.Client + " → " + e.Server
 	if e.Reason == "stalled-after-confirm" && c.Times.Confirm != nil {
@@ -252,7 +253,7 @@ func checkExpect(t *testing.T, e labExpect, c *analyze.Conn) {
 		// capture without RoCE frames cannot tell that from a healthy
 		// link over invisible hardware RoCE: the analyzer must say the
 		// link is unverified, not that it worked or failed.
-		if c.Outcome != analyze.OutcomeSMC || c.Reason != analyze.ReasonLinkUnverified {
+		if c.Outcome != smcflow.OutcomeSMC || c.Reason != smcflow.ReasonLinkUnverified {
 			t.Errorf("%s: %s/%s (%s), kernel says stalled after Confirm: want smc/link-unverified", id, c.Outcome, c.Reason, c.Summary)
 		}
 		return
@@ -269,7 +270,7 @@ func checkExpect(t *testing.T, e labExpect, c *analyze.Conn) {
 	}
 	reason := e.Reason
 	if reason == "decline" && e.Late != nil && *e.Late {
-		reason = analyze.ReasonLateDecline // the manifest marks lateness separately
+		reason = smcflow.ReasonLateDecline // the manifest marks lateness separately
 	}
 	// Reasons of handshake errors are the lab's own words (connect-error,
 	// stalled-after-confirm); fallback reasons share the vocabulary.

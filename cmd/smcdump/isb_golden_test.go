@@ -13,6 +13,7 @@ import (
 	"github.com/google/gopacket/layers"
 
 	"github.com/smcdump/smcdump/capture"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // writeISBStyleTrace writes a synthetic trace (labelled synthetic: built by
@@ -25,14 +26,14 @@ import (
 func writeISBStyleTrace(t *testing.T, path string, oldStyle bool) {
 	t.Helper()
 	var buf bytes.Buffer
-	ifc := []capture.InterfaceInfo{{Name: "eth0", LinkType: capture.LinkTypeEthernet, Snaplen: 262144}}
-	w, err := capture.NewNgWriter(&buf, capture.SectionInfo{Application: "smcdump synthetic", OS: "Linux", Hardware: "synthetic"}, ifc, 0)
+	ifc := []pcapfile.Interface{{Name: "eth0", LinkType: pcapfile.LinkTypeEthernet, SnapLen: 262144}}
+	w, err := pcapfile.NewNgWriter(&buf, pcapfile.SectionInfo{Application: "smcdump synthetic", OS: "Linux", Hardware: "synthetic"}, ifc, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
-	stats := func(end time.Time, ring, nic uint64) capture.InterfaceStats {
-		s := capture.InterfaceStats{Received: 100, Dropped: ring, Captured: 98, Start: t0, End: end}
+	stats := func(end time.Time, ring, nic uint64) capture.Counters {
+		s := capture.Counters{Received: 100, Dropped: ring, Captured: 98, Start: t0, End: end}
 		if oldStyle {
 			s.IfDropped, s.IfDropKnown = ring, true
 		} else {
@@ -40,7 +41,7 @@ func writeISBStyleTrace(t *testing.T, path string, oldStyle bool) {
 		}
 		return s
 	}
-	if err := w.WriteStats(0, stats(t0, 0, 0)); err != nil {
+	if err := w.WriteStats(stats(t0, 0, 0).ISB(0)); err != nil {
 		t.Fatal(err)
 	}
 	sb := gopacket.NewSerializeBuffer()
@@ -61,11 +62,11 @@ func writeISBStyleTrace(t *testing.T, path string, oldStyle bool) {
 			t.Fatal(err)
 		}
 		frame := sb.Bytes()
-		if err := w.WritePacketData(0, t0.Add(time.Duration(i+1)*time.Millisecond), frame, len(frame), capture.EPBFlagsForPktType(capture.PacketMulticast)); err != nil {
+		if err := w.WritePacketData(0, t0.Add(time.Duration(i+1)*time.Millisecond), frame, len(frame), pcapfile.DirectionInMulticast.EPBFlags()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := w.WriteStats(0, stats(t0.Add(200*time.Millisecond), 2, 5)); err != nil {
+	if err := w.WriteStats(stats(t0.Add(200*time.Millisecond), 2, 5).ISB(0)); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Flush(); err != nil {

@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // liveLabScenarios are the scenarios TestLabLive records: the four
@@ -94,11 +96,11 @@ func TestLabLive(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("analyze exit %d: %s", code, stderr)
 			}
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(js), &rep); err != nil {
 				t.Fatal(err)
 			}
-			byClient := map[string]*analyze.Conn{}
+			byClient := map[string]*smcflow.Conn{}
 			for _, c := range rep.Connections {
 				byClient[c.Client.String()+">"+c.Server.String()] = c
 			}
@@ -148,13 +150,13 @@ func TestLabLive(t *testing.T) {
 // stored in a pcapng file (custom blocks, capture/PCAPNG.md).
 func embeddedSnapshots(t *testing.T, path string) []*kstat.Snapshot {
 	t.Helper()
-	fr, err := analyze.OpenFile(path)
+	fr, err := pcapfile.OpenFile(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fr.Close()
 	var snaps []*kstat.Snapshot
-	fr.OnCustom = func(cb analyze.CustomBlock) {
+	fr.OnCustom = func(cb pcapfile.CustomBlock) {
 		const tag = "smcdump.kstat/v1\n"
 		if cb.PEN != 32473 || !bytes.HasPrefix(cb.Data, []byte(tag)) {
 			return

@@ -46,7 +46,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,8 +54,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/report"
 )
 
 const (
@@ -71,7 +70,7 @@ type llBins struct{ smcdump, msend, mrecv string }
 func llBuild(t *testing.T) llBins {
 	t.Helper()
 	dir := t.TempDir()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool := "go" // go test puts GOROOT/bin first in PATH
 	b := llBins{filepath.Join(dir, "smcdump"), filepath.Join(dir, "msend"), filepath.Join(dir, "mrecv")}
 	for _, p := range [][2]string{{b.smcdump, "."}, {b.msend, "../../testdata/mcastlab/msend"}, {b.mrecv, "../../testdata/mcastlab/mrecv"}} {
 		cmd := exec.Command(goTool, "build", "-o", p[0], p[1])
@@ -713,7 +712,7 @@ func (l *lossLab) analyzeJSON(args ...string) llReport {
 		l.t.Fatalf("smcdump %s: %v\n%.2000s", strings.Join(args, " "), err, out)
 	}
 	// issue 9 item 3: no report states contradicting verdicts
-	var full analyze.Report
+	var full report.Report
 	if err := json.Unmarshal([]byte(out), &full); err != nil {
 		l.t.Fatalf("smcdump %s: %v", strings.Join(args, " "), err)
 	}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/report"
 )
 
 // lossLabTraces holds captures recorded by TestLossLab (-update) in network
@@ -45,7 +45,7 @@ func TestLossLabTraces(t *testing.T) {
 			golden(t, "losslab-"+name+".analyze.txt", out)
 			js, _, _ := run(t, "analyze", "--json", tr)
 			golden(t, "losslab-"+name+".analyze.json", js)
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(js), &rep); err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/monitor"
 	"github.com/smcdump/smcdump/capture"
+	"github.com/smcdump/smcdump/capture/bpffilter"
 )
 
 func init() { registerCommand(newMonitorCmd) }
@@ -110,7 +111,7 @@ func runMonitor(cmd *cobra.Command, o *monitorOptions, expr string) error {
 		}
 		cc := capture.Config{Interfaces: names, Snaplen: o.snaplen, BufferKiB: o.bufferKiB, NoPromisc: o.noPromisc, Direction: capture.DirectionInOut}
 		if expr != "" {
-			flt, err := newCaptureFilter(expr)
+			flt, err := bpffilter.NewExpr(expr, bpffilter.Live)
 			if err != nil {
 				return usageErr("%v", err)
 			}

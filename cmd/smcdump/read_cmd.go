@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/capture/bpffilter"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 func init() { registerCommand(newReadCmd) }
@@ -26,7 +28,7 @@ flags (tcpdump's -A -c -e -F -K -n -N -q -S -t.. -v -V -x -X -# ...).`,
   smcdump read -r trace.pcapng -v 'tcp port 5000'
   smcdump read -r trace.pcapng --json | jq .clc`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := r.files()
+			files, err := r.files(cmd.InOrStdin())
 			if err != nil {
 				return &exitError{codeUsage, err}
 			}
@@ -41,38 +43,32 @@ flags (tcpdump's -A -c -e -F -K -n -N -q -S -t.. -v -V -x -X -# ...).`,
 			if err != nil {
 				return &exitError{codeUsage, err}
 			}
-			return readFiles(cmd.OutOrStdout(), cmd.ErrOrStderr(), files, expr, r.count, po)
+			return readFiles(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), files, expr, r.count, po)
 		},
 	}
 	r.register(cmd.Flags())
 	return cmd
 }
 
-// readFile prints every frame of a capture file (tcpdump -r).
-func readFile(stdout, stderr io.Writer, path, expr string, count int, po analyze.PrintOptions) error {
-	return readFiles(stdout, stderr, []string{path}, expr, count, po)
-}
-
 // readFiles prints every frame of the capture files, one after the other
 // (tcpdump -r, -V). The expression, when not empty, is evaluated on each
 // frame with the offline BPF program; -c counts over all files.
-func readFiles(stdout, stderr io.Writer, paths []string, expr string, count int, po analyze.PrintOptions) error {
-	var nf func(analyze.LinkType) (analyze.FrameFilter, error)
+func readFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string, expr string, count int, po analyze.PrintOptions) error {
+	var flt *bpffilter.Expr
 	if expr != "" {
 		var err error
-		if nf, err = offlineFilter(expr); err != nil {
+		if flt, err = bpffilter.NewExpr(expr, bpffilter.Offline); err != nil {
 			return &exitError{codeUsage, err}
 		}
 	}
 	bw := bufio.NewWriterSize(stdout, 256<<10)
 	defer bw.Flush()
 	p := analyze.NewPrinter(bw, po)
-	filters := map[analyze.LinkType]analyze.FrameFilter{}
 	printed := 0
 	var damaged []string
 	for _, path := range paths {
 		done, err := func() (bool, error) {
-			fr, err := analyze.OpenFile(path)
+			fr, err := pcapfile.OpenFile(path, stdin)
 			if err != nil {
 				return false, &exitError{codeError, err}
 			}
@@ -97,15 +93,12 @@ func readFiles(stdout, stderr io.Writer, paths []string, expr string, count int,
 				if err != nil {
 					return false, &exitError{codeError, err}
 				}
-				if nf != nil {
-					flt, ok := filters[pkt.LinkType]
-					if !ok {
-						if flt, err = nf(pkt.LinkType); err != nil {
-							return false, &exitError{codeUsage, err}
-						}
-						filters[pkt.LinkType] = flt
+				if flt != nil {
+					ok, err := flt.Match(pkt)
+					if err != nil {
+						return false, &exitError{codeUsage, err}
 					}
-					if !flt.Match(pkt.Data, pkt.Info.Length) {
+					if !ok {
 						continue
 					}
 				}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -86,7 +87,6 @@ func (r *readFlags) timePrecision() (string, error) {
 func (r *readFlags) printOptions() (analyze.PrintOptions, error) {
 	po := r.print
 	po.Verbose = r.verbose
-	po.NoResolve = true
 	po.HexASCII = r.hexASCII
 	po.HexOnly = r.hexOnly
 	po.ASCII = r.ascii
@@ -129,7 +129,7 @@ func (r *readFlags) expression(args []string) (string, error) {
 
 // files are the capture files to read: -r FILE, or the names listed in the
 // -V file (one per line, blank lines skipped), like tcpdump.
-func (r *readFlags) files() ([]string, error) {
+func (r *readFlags) files(stdin io.Reader) ([]string, error) {
 	if r.fileList == "" {
 		if r.file == "" {
 			return nil, nil
@@ -139,9 +139,9 @@ func (r *readFlags) files() ([]string, error) {
 	if r.file != "" {
 		return nil, fmt.Errorf("-r and -V cannot be used together")
 	}
-	var in *os.File
+	var in io.Reader
 	if r.fileList == "-" {
-		in = os.Stdin
+		in = stdin
 	} else {
 		f, err := os.Open(r.fileList)
 		if err != nil {

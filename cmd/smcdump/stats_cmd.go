@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/kstat/collect"
 	"github.com/spf13/cobra"
 )
 
@@ -35,8 +36,8 @@ type statsFlags struct {
 	detail                                           int
 }
 
-// collectSnapshot is kstat.Collect; tests may replace it.
-var collectSnapshot = kstat.Collect
+// collectSnapshot is collect.Collect; tests may replace it.
+var collectSnapshot = collect.Collect
 
 // codeNoSource: stats could not use any source (every /proc file and the
 // SMC netlink queries failed); the snapshot with the errors is still printed.
@@ -231,7 +232,7 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 		return failedSnapshot(s)
 	}
 
-	opts := kstat.Options{NetNS: f.netns}
+	opts := collect.Options{NetNS: f.netns}
 	prev, err := collectSnapshot(ctx, opts)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/kstat/collect"
 	"golang.org/x/sys/unix"
 )
 
@@ -133,7 +134,7 @@ func TestIntegrationStatsWatchNetNS(t *testing.T) {
 	calls := 0
 	orig := collectSnapshot
 	defer func() { collectSnapshot = orig }()
-	collectSnapshot = func(ctx context.Context, o kstat.Options) (*kstat.Snapshot, error) {
+	collectSnapshot = func(ctx context.Context, o collect.Options) (*kstat.Snapshot, error) {
 		s, err := orig(ctx, o)
 		calls++
 		if calls == 1 && err == nil {

@@ -10,15 +10,16 @@ import (
 	"testing"
 
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/kstat/collect"
 )
 
 // withProcRoot makes `smcdump stats` read root instead of /proc, without SMC.
 func withProcRoot(t *testing.T, root string) {
 	t.Helper()
 	old := collectSnapshot
-	collectSnapshot = func(ctx context.Context, o kstat.Options) (*kstat.Snapshot, error) {
+	collectSnapshot = func(ctx context.Context, o collect.Options) (*kstat.Snapshot, error) {
 		o.ProcRoot, o.SkipSMC = root, true
-		return kstat.Collect(ctx, o)
+		return collect.Collect(ctx, o)
 	}
 	t.Cleanup(func() { collectSnapshot = old })
 }

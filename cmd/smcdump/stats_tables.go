@@ -14,6 +14,7 @@ import (
 	"github.com/smcdump/smcdump/analyze"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
 // tablesFromFlags turns the smc-tools selectors into a table set. The smcss
@@ -101,12 +102,12 @@ func readSnapshots(path string) (snaps []*kstat.Snapshot, fromCapture bool, note
 	head := make([]byte, 4)
 	n, _ := io.ReadFull(fh, head)
 	if isCapture(head[:n]) {
-		fr, err := analyze.OpenFile(path)
+		fr, err := pcapfile.OpenFile(path, nil)
 		if err != nil {
 			return nil, true, nil, fmt.Errorf("%s: %w", path, err)
 		}
 		defer fr.Close()
-		fr.OnCustom = func(cb analyze.CustomBlock) {
+		fr.OnCustom = func(cb pcapfile.CustomBlock) {
 			s, ok, err := analyze.EmbeddedSnapshot(cb)
 			switch {
 			case !ok:

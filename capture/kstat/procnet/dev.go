@@ -9,7 +9,7 @@ import (
 
 func errf(format string, a ...any) error { return fmt.Errorf(format, a...) }
 
-// Interface is one line of /proc/net/dev (multicast-udp.md 4.7). RxDrop is
+// Interface is one line of /proc/net/dev (docs/multicast-udp.md 4.7). RxDrop is
 // rx_dropped + rx_missed_errors in the kernel.
 type Interface struct {
 	Name         string `json:"name"`
@@ -80,7 +80,7 @@ func ParseDev(file string, r io.Reader) ([]Interface, error) {
 	return out, nil
 }
 
-// SoftnetCPU is one line of /proc/net/softnet_stat (multicast-udp.md 4.8).
+// SoftnetCPU is one line of /proc/net/softnet_stat (docs/multicast-udp.md 4.8).
 // Columns that the kernel does not print are nil.
 type SoftnetCPU struct {
 	Line        int     `json:"line"`      // 0-based line index

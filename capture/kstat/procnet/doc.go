@@ -5,7 +5,7 @@
 // The parsers take an io.Reader (or, for a whole tree, an fs.FS), so they work
 // on live /proc, on fixture trees in tests and on raw copies users saved.
 // Field sets differ between kernel versions, so every file is parsed by its
-// header line, never by fixed positions (multicast-udp.md section 4). All
+// header line, never by fixed positions (docs/multicast-udp.md section 4). All
 // counters are uint64. Bad input yields a *ParseError naming the line; the
 // parsers never panic.
 //

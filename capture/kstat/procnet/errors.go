@@ -1,15 +1,19 @@
 package procnet
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/smcdump/smcdump/smcproto"
 )
 
 // ErrMalformed is wrapped by every parse error about input that does not
-// follow the expected format.
-var ErrMalformed = errors.New("malformed")
+// follow the expected format. It is smcproto.ErrMalformed, the sentinel of
+// every decoder in smcdump (docs/errors.md).
+var ErrMalformed = smcproto.ErrMalformed
 
-// ParseError reports a line that could not be parsed.
+// ParseError reports a line that could not be parsed: the error type of the
+// line-oriented text parsers (procnet, toolfmt), as smcproto.DecodeError is
+// that of the binary decoders.
 type ParseError struct {
 	File string // file or format name, e.g. "/proc/net/snmp"
 	Line int    // 1-based line number

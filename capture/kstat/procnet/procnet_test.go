@@ -112,7 +112,7 @@ func TestParseSocketsUDPDrop(t *testing.T) {
 }
 
 func TestParseSocketsV6AndBigEndian(t *testing.T) {
-	// Synthetic lines (format of multicast-udp.md 4.5).
+	// Synthetic lines (format of docs/multicast-udp.md 4.5).
 	in6 := "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n" +
 		"  9: 00000000000000000000000001000000:0035 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 99 2 0000000000000000 3\n"
 	s, err := ParseSockets("udp6", "udp6", binary.LittleEndian, strings.NewReader(in6))

@@ -11,7 +11,7 @@ import (
 
 // Counters holds named counters grouped by section, e.g.
 // Counters["Udp"]["RcvbufErrors"]. It is what /proc/net/snmp and
-// /proc/net/netstat hold (header/value line pairs, multicast-udp.md 4.1-4.2)
+// /proc/net/netstat hold (header/value line pairs, docs/multicast-udp.md 4.1-4.2)
 // and, with the single section "", what /proc/net/snmp6 holds.
 type Counters map[string]map[string]uint64
 

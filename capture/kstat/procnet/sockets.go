@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Socket is one line of /proc/net/udp, udp6, tcp or tcp6 (multicast-udp.md 4.5).
+// Socket is one line of /proc/net/udp, udp6, tcp or tcp6 (docs/multicast-udp.md 4.5).
 type Socket struct {
 	Proto   string         `json:"proto"` // "udp", "udp6", "tcp", "tcp6"
 	Local   netip.AddrPort `json:"local"`

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/mdlayher/netlink"
+	"github.com/smcdump/smcdump/smcproto"
 )
 
-// smc_diag constants (smc-protocol.md 11).
+// smc_diag constants (include/uapi/linux/smc_diag.h, inet_diag.h,
+// sock_diag.h; docs/smc-protocol.md 11).
 const (
 	// AFSMC is the address family of SMC sockets.
 	AFSMC = 43
@@ -20,11 +21,6 @@ const (
 
 	diagMsgLen    = 64
 	diagReqLen    = 52
-	diagConnInfo  = 1
-	diagLgrInfo   = 2
-	diagShutd     = 3
-	diagDMBInfo   = 4
-	diagFallback  = 5
 	connInfoLen   = 76
 	linkInfoLen   = 1 + 64 + 1 + 40 + 40
 	lgrInfoLen    = linkInfoLen + 1
@@ -39,7 +35,7 @@ const (
 func DiagRequest() []byte {
 	b := make([]byte, diagReqLen)
 	b[0] = AFSMC
-	b[3] = 1<<(diagConnInfo-1) | 1<<(diagLgrInfo-1) | 1<<(diagDMBInfo-1)
+	b[3] = 1<<(smcDiagConnInfo-1) | 1<<(smcDiagLgrInfo-1) | 1<<(smcDiagDMBInfo-1)
 	return b
 }
 
@@ -94,7 +90,7 @@ type DMBInfo struct {
 // Socket is one smc_diag_msg with its attributes: what `smcss -a` prints.
 type Socket struct {
 	Family   uint8          `json:"family"`
-	State    uint8          `json:"state"` // smc-protocol.md 10.1
+	State    uint8          `json:"state"` // docs/smc-protocol.md 10.1
 	Mode     uint8          `json:"mode"`  // 0 SMCR, 1 FALLBACK_TCP, 2 SMCD
 	Shutdown uint8          `json:"shutdown"`
 	Local    netip.AddrPort `json:"local"`
@@ -157,7 +153,7 @@ func ParseDiag(raw []byte, order binary.ByteOrder) ([]Socket, error) {
 	for _, m := range msgs {
 		s, err := parseDiagMsg(m.Payload, order)
 		if err != nil {
-			return nil, &DecodeError{what, m.Offset + nlmsgHdrLen, err.Error(), errKind(err)}
+			return nil, decodeErr(what, m.Offset+nlmsgHdrLen, errKind(err), "%s", err.Error())
 		}
 		out = append(out, s)
 	}
@@ -175,13 +171,13 @@ func errKind(err error) error {
 	if k, ok := err.(kindErr); ok {
 		return k.kind
 	}
-	return ErrMalformed
+	return smcproto.ErrMalformed
 }
 
 func parseDiagMsg(b []byte, order binary.ByteOrder) (Socket, error) {
 	var s Socket
 	if len(b) < diagMsgLen {
-		return s, kindErr{fmt.Sprintf("smc_diag_msg needs %d bytes, have %d", diagMsgLen, len(b)), ErrTruncated}
+		return s, kindErr{fmt.Sprintf("smc_diag_msg needs %d bytes, have %d", diagMsgLen, len(b)), smcproto.ErrTruncated}
 	}
 	s.Family, s.State, s.Mode, s.Shutdown = b[0], b[1], b[2], b[3]
 	id := b[4:52]
@@ -194,15 +190,14 @@ func parseDiagMsg(b []byte, order binary.ByteOrder) (Socket, error) {
 	s.Peer = netip.AddrPortFrom(diagAddr(dst, v4), dport)
 	s.UID = order.Uint32(b[52:])
 	s.Inode = order.Uint64(b[56:])
-	ad, err := netlink.NewAttributeDecoder(b[diagMsgLen:])
+	ad, err := newAttrDecoder(b[diagMsgLen:], order)
 	if err != nil {
-		return s, kindErr{"attributes: " + err.Error(), ErrMalformed}
+		return s, kindErr{"attributes: " + err.Error(), smcproto.ErrMalformed}
 	}
-	ad.ByteOrder = order
-	for ad.Next() {
-		switch ad.Type() {
-		case diagConnInfo:
-			ad.Do(func(p []byte) error {
+	for ad.next() {
+		switch ad.attrType() {
+		case smcDiagConnInfo:
+			ad.do(func(p []byte) error {
 				if len(p) < connInfoLen {
 					return fmt.Errorf("CONNINFO: %d bytes, want %d", len(p), connInfoLen)
 				}
@@ -214,18 +209,18 @@ func parseDiagMsg(b []byte, order binary.ByteOrder) (Socket, error) {
 				s.Conn = c
 				return nil
 			})
-		case diagLgrInfo:
-			ad.Do(func(p []byte) error {
+		case smcDiagLgrInfo:
+			ad.do(func(p []byte) error {
 				if len(p) < lgrInfoLen {
 					return fmt.Errorf("LGRINFO: %d bytes, want %d", len(p), lgrInfoLen)
 				}
 				s.Link = &LinkInfo{LinkID: p[0], IBName: cstr(p[1:65]), IBPort: p[65], GID: cstr(p[66:106]), PeerGID: cstr(p[106:146]), Role: p[146]}
 				return nil
 			})
-		case diagShutd:
-			s.Shutdown = ad.Uint8()
-		case diagDMBInfo:
-			ad.Do(func(p []byte) error {
+		case smcDiagShutdown:
+			s.Shutdown = ad.u8()
+		case smcDiagDMBInfo:
+			ad.do(func(p []byte) error {
 				if len(p) < dmbInfoLen {
 					return fmt.Errorf("DMBINFO: %d bytes, want %d", len(p), dmbInfoLen)
 				}
@@ -236,8 +231,8 @@ func parseDiagMsg(b []byte, order binary.ByteOrder) (Socket, error) {
 				s.DMB = d
 				return nil
 			})
-		case diagFallback:
-			ad.Do(func(p []byte) error {
+		case smcDiagFallback:
+			ad.do(func(p []byte) error {
 				if len(p) < 8 {
 					return fmt.Errorf("FALLBACK: %d bytes, want 8", len(p))
 				}
@@ -247,8 +242,8 @@ func parseDiagMsg(b []byte, order binary.ByteOrder) (Socket, error) {
 			})
 		}
 	}
-	if err := ad.Err(); err != nil {
-		return s, kindErr{err.Error(), ErrMalformed}
+	if err := ad.err; err != nil {
+		return s, kindErr{err.Error(), smcproto.ErrMalformed}
 	}
 	return s, nil
 }

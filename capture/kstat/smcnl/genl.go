@@ -6,17 +6,17 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mdlayher/netlink"
+	"github.com/smcdump/smcdump/smcproto"
 )
 
 // FamilyName and FamilyVersion identify the SMC generic netlink family
-// (smc-protocol.md 12).
+// (docs/smc-protocol.md 12).
 const (
 	FamilyName    = "SMC_GEN_NETLINK"
 	FamilyVersion = 1
 )
 
-// Commands of SMC_GEN_NETLINK (smc-protocol.md 12.1). Only the dump commands
+// Commands of SMC_GEN_NETLINK (docs/smc-protocol.md 12.1). Only the dump commands
 // that read state are used.
 const (
 	CmdGetSysInfo       uint8 = 1
@@ -76,19 +76,7 @@ func CommandByName(name string) (uint8, bool) {
 	return 0, false
 }
 
-// Top-level attributes (smc-protocol.md 12.1).
-const (
-	attrSysInfo    = 1
-	attrLgrSMCR    = 2
-	attrLinkSMCR   = 3
-	attrLgrSMCD    = 4
-	attrDevSMCD    = 5
-	attrDevSMCR    = 6
-	attrStats      = 7
-	attrFbackStats = 8
-)
-
-// SysInfo is the SYS_INFO nest (smc-protocol.md 12.2).
+// SysInfo is the SYS_INFO nest (docs/smc-protocol.md 12.2).
 type SysInfo struct {
 	Version   uint8  `json:"version"`
 	Release   uint8  `json:"release"`
@@ -284,10 +272,10 @@ func (in *Info) DecodeReply(cmd uint8, raw []byte, order binary.ByteOrder) error
 	}
 	for _, m := range msgs {
 		if len(m.Payload) < genlHdrLen {
-			return &DecodeError{what, m.Offset + nlmsgHdrLen, "generic netlink header needs 4 bytes", ErrTruncated}
+			return decodeErr(what, m.Offset+nlmsgHdrLen, smcproto.ErrTruncated, "generic netlink header needs 4 bytes")
 		}
 		if err := in.decodeMessage(cmd, m.Payload[genlHdrLen:], order); err != nil {
-			return &DecodeError{what, m.Offset + nlmsgHdrLen + genlHdrLen, err.Error(), ErrMalformed}
+			return decodeErr(what, m.Offset+nlmsgHdrLen+genlHdrLen, smcproto.ErrMalformed, "%v", err)
 		}
 	}
 	switch cmd {
@@ -309,96 +297,85 @@ func sortReasons(r []ReasonCount) {
 	sort.Slice(r, func(i, j int) bool { return r[i].Code < r[j].Code })
 }
 
-func newAD(b []byte, order binary.ByteOrder) (*netlink.AttributeDecoder, error) {
-	ad, err := netlink.NewAttributeDecoder(b)
-	if err != nil {
-		return nil, err
-	}
-	ad.ByteOrder = order
-	return ad, nil
-}
-
 func (in *Info) decodeMessage(cmd uint8, b []byte, order binary.ByteOrder) error {
-	ad, err := newAD(b, order)
+	ad, err := newAttrDecoder(b, order)
 	if err != nil {
 		return err
 	}
-	for ad.Next() {
+	for ad.next() {
 		switch cmd {
 		case CmdGetSysInfo:
-			if ad.Type() == attrSysInfo {
+			if ad.attrType() == smcGenSysInfo {
 				si := &SysInfo{}
-				ad.Nested(si.decode)
+				ad.nested(si.decode)
 				in.SysInfo = si
 			}
 		case CmdGetLgrSMCR, CmdGetLinkSMCR:
-			switch ad.Type() {
-			case attrLgrSMCR:
+			switch ad.attrType() {
+			case smcGenLgrSMCR:
 				var g LinkGroupR
-				ad.Nested(g.decode)
+				ad.nested(g.decode)
 				in.addLgrR(g)
-			case attrLinkSMCR:
+			case smcGenLinkSMCR:
 				var l LinkR
-				ad.Nested(l.decode)
+				ad.nested(l.decode)
 				if n := len(in.LinkGroupsR); n > 0 {
 					// Links follow their link group's message.
 					in.LinkGroupsR[n-1].Links = append(in.LinkGroupsR[n-1].Links, l)
 				}
 			}
 		case CmdGetLgrSMCD:
-			if ad.Type() == attrLgrSMCD {
+			if ad.attrType() == smcGenLgrSMCD {
 				var g LinkGroupD
-				ad.Nested(g.decode)
+				ad.nested(g.decode)
 				in.LinkGroupsD = append(in.LinkGroupsD, g)
 			}
 		case CmdGetDevSMCD, CmdGetDevSMCR:
-			if ad.Type() == attrDevSMCD || ad.Type() == attrDevSMCR {
+			switch ad.attrType() {
+			case smcGenDevSMCD:
 				d := Device{Kind: "smcd"}
-				if ad.Type() == attrDevSMCR {
-					d.Kind = "smcr"
-				}
-				ad.Nested(d.decode)
-				if d.Kind == "smcd" {
-					in.DevicesD = append(in.DevicesD, d)
-				} else {
-					in.DevicesR = append(in.DevicesR, d)
-				}
+				ad.nested(d.decode)
+				in.DevicesD = append(in.DevicesD, d)
+			case smcGenDevSMCR:
+				d := Device{Kind: "smcr"}
+				ad.nested(d.decode)
+				in.DevicesR = append(in.DevicesR, d)
 			}
 		case CmdGetStats:
-			if ad.Type() == attrStats {
+			if ad.attrType() == smcGenStats {
 				st := &Stats{}
-				ad.Nested(st.decode)
+				ad.nested(st.decode)
 				in.Stats = st
 			}
 		case CmdGetFbackStats:
-			if ad.Type() == attrFbackStats {
+			if ad.attrType() == smcGenFbackStats {
 				if in.Fallback == nil {
 					in.Fallback = &FallbackStats{}
 				}
-				ad.Nested(in.Fallback.decodeEntry)
+				ad.nested(in.Fallback.decodeEntry)
 			}
 		case CmdDumpUEID:
-			if ad.Type() == 1 {
-				in.UEIDs = append(in.UEIDs, strings.TrimRight(ad.String(), " \x00"))
+			if ad.attrType() == smcNLAEIDTableEntry {
+				in.UEIDs = append(in.UEIDs, trimPad(ad.str()))
 			}
 		case CmdDumpSEID:
 			if in.SEID == nil {
 				in.SEID = &SEIDInfo{}
 			}
-			switch ad.Type() {
-			case 1:
-				in.SEID.SEID = strings.TrimRight(ad.String(), " \x00")
-			case 2:
-				in.SEID.Enabled = ad.Uint8() != 0
+			switch ad.attrType() {
+			case smcNLASEIDEntry:
+				in.SEID.SEID = trimPad(ad.str())
+			case smcNLASEIDEnabled:
+				in.SEID.Enabled = ad.flag8()
 			}
 		case CmdDumpHSLimitation:
-			if ad.Type() == 1 {
-				v := ad.Uint8() != 0
+			if ad.attrType() == smcNLAHSLimitationEnabled {
+				v := ad.flag8()
 				in.HSLimitation = &v
 			}
 		}
 	}
-	return ad.Err()
+	return ad.err
 }
 
 func (in *Info) addLgrR(g LinkGroupR) {
@@ -413,339 +390,308 @@ func (in *Info) addLgrR(g LinkGroupR) {
 	in.LinkGroupsR = append(in.LinkGroupsR, g)
 }
 
-// uintAttr decodes an NLA_UINT (4 or 8 bytes) or any fixed-size unsigned
-// integer by payload length.
-func uintAttr(ad *netlink.AttributeDecoder) uint64 {
-	var v uint64
-	ad.Do(func(b []byte) error {
-		switch len(b) {
-		case 1:
-			v = uint64(b[0])
-		case 2:
-			v = uint64(ad.ByteOrder.Uint16(b))
-		case 4:
-			v = uint64(ad.ByteOrder.Uint32(b))
-		case 8:
-			v = ad.ByteOrder.Uint64(b)
-		default:
-			return fmt.Errorf("attribute %d: integer of %d bytes", ad.Type(), len(b))
-		}
-		return nil
-	})
-	return v
-}
-
 func p64(v uint64) *uint64 { return &v }
 func p8(v uint8) *uint8    { return &v }
 func pb(v bool) *bool      { return &v }
 
-func (s *SysInfo) decode(ad *netlink.AttributeDecoder) error {
-	for ad.Next() {
-		switch ad.Type() {
-		case 1:
-			s.Version = ad.Uint8()
-		case 2:
-			s.Release = ad.Uint8()
-		case 3:
-			s.ISMv2 = ad.Uint8() != 0
-		case 4:
-			s.LocalHost = strings.TrimRight(ad.String(), " \x00")
-		case 5:
-			s.SEID = strings.TrimRight(ad.String(), " \x00")
-		case 6:
-			s.SMCRv2 = pb(ad.Uint8() != 0)
+// trimPad drops the blank padding and NULs of a fixed-width kernel string.
+func trimPad(s string) string { return strings.TrimRight(s, " \x00") }
+
+func (s *SysInfo) decode(ad *attrDecoder) {
+	for ad.next() {
+		switch ad.attrType() {
+		case smcNLASysVer:
+			s.Version = ad.u8()
+		case smcNLASysRel:
+			s.Release = ad.u8()
+		case smcNLASysIsISMV2:
+			s.ISMv2 = ad.flag8()
+		case smcNLASysLocalHost:
+			s.LocalHost = trimPad(ad.str())
+		case smcNLASysSEID:
+			s.SEID = trimPad(ad.str())
+		case smcNLASysIsSMCRV2:
+			s.SMCRv2 = pb(ad.flag8())
 		}
 	}
-	return nil
 }
 
-func (v *V2Common) decode(ad *netlink.AttributeDecoder) error {
-	for ad.Next() {
-		switch ad.Type() {
-		case 0:
-			v.Version = ad.Uint8()
-		case 1:
-			v.PeerRelease = ad.Uint8()
-		case 2:
-			v.PeerOS = ad.Uint8()
-		case 3:
-			v.NegEID = strings.TrimRight(ad.String(), " \x00")
-		case 4:
-			v.PeerHost = strings.TrimRight(ad.String(), " \x00")
+func (v *V2Common) decode(ad *attrDecoder) {
+	for ad.next() {
+		switch ad.attrType() {
+		case smcNLALgrV2Ver:
+			v.Version = ad.u8()
+		case smcNLALgrV2Rel:
+			v.PeerRelease = ad.u8()
+		case smcNLALgrV2OS:
+			v.PeerOS = ad.u8()
+		case smcNLALgrV2NegEID:
+			v.NegEID = trimPad(ad.str())
+		case smcNLALgrV2PeerHost:
+			v.PeerHost = trimPad(ad.str())
 		}
 	}
-	return nil
 }
 
-func (g *LinkGroupR) decode(ad *netlink.AttributeDecoder) error {
-	for ad.Next() {
-		switch ad.Type() {
-		case 1:
-			g.ID = uint32(uintAttr(ad))
-		case 2:
-			g.Role = ad.Uint8()
-		case 3:
-			g.Type = ad.Uint8()
-		case 4:
-			g.PNETID = strings.TrimRight(ad.String(), " \x00")
-		case 5:
-			g.VLAN = ad.Uint8()
-		case 6:
-			g.Conns = uint32(uintAttr(ad))
-		case 7:
+func (g *LinkGroupR) decode(ad *attrDecoder) {
+	for ad.next() {
+		switch ad.attrType() {
+		case smcNLALgrRID:
+			g.ID = uint32(ad.uint())
+		case smcNLALgrRRole:
+			g.Role = ad.u8()
+		case smcNLALgrRType:
+			g.Type = ad.u8()
+		case smcNLALgrRPNETID:
+			g.PNETID = trimPad(ad.str())
+		case smcNLALgrRVLANID:
+			g.VLAN = ad.u8()
+		case smcNLALgrRConnsNum:
+			g.Conns = uint32(ad.uint())
+		case smcNLALgrRV2Common:
 			g.V2 = &V2Common{}
-			ad.Nested(g.V2.decode)
-		case 8:
-			ad.Nested(func(nad *netlink.AttributeDecoder) error {
-				for nad.Next() {
-					switch nad.Type() {
-					case 1:
-						g.Direct = pb(nad.Uint8() != 0)
-					case 2:
-						g.MaxConns = p8(nad.Uint8())
-					case 3:
-						g.MaxLinks = p8(nad.Uint8())
+			ad.nested(g.V2.decode)
+		case smcNLALgrRV2:
+			ad.nested(func(nad *attrDecoder) {
+				for nad.next() {
+					switch nad.attrType() {
+					case smcNLALgrRV2Direct:
+						g.Direct = pb(nad.flag8())
+					case smcNLALgrRV2MaxConns:
+						g.MaxConns = p8(nad.u8())
+					case smcNLALgrRV2MaxLinks:
+						g.MaxLinks = p8(nad.u8())
 					}
 				}
-				return nil
 			})
-		case 9:
-			g.NetCookie = p64(ad.Uint64())
-		case 11:
-			g.BufType = p8(ad.Uint8())
-		case 12:
-			g.SndbufAlloc = p64(uintAttr(ad))
-		case 13:
-			g.RMBAlloc = p64(uintAttr(ad))
+		case smcNLALgrRNetCookie:
+			g.NetCookie = p64(ad.u64())
+		case smcNLALgrRBufType:
+			g.BufType = p8(ad.u8())
+		case smcNLALgrRSndbufAlloc:
+			g.SndbufAlloc = p64(ad.uint())
+		case smcNLALgrRRMBAlloc:
+			g.RMBAlloc = p64(ad.uint())
 		}
 	}
-	return nil
 }
 
-func (l *LinkR) decode(ad *netlink.AttributeDecoder) error {
-	for ad.Next() {
-		switch ad.Type() {
-		case 1:
-			l.ID = ad.Uint8()
-		case 2:
-			l.IBDev = strings.TrimRight(ad.String(), "\x00")
-		case 3:
-			l.IBPort = ad.Uint8()
-		case 4:
-			l.GID = strings.TrimRight(ad.String(), "\x00")
-		case 5:
-			l.PeerGID = strings.TrimRight(ad.String(), "\x00")
-		case 6:
-			l.ConnCount = uint32(uintAttr(ad))
-		case 7:
-			l.NetDev = uint32(uintAttr(ad))
-		case 8:
-			l.UID = uint32(uintAttr(ad))
-		case 9:
-			l.PeerUID = uint32(uintAttr(ad))
-		case 10:
-			l.State = uint32(uintAttr(ad))
+func (l *LinkR) decode(ad *attrDecoder) {
+	for ad.next() {
+		switch ad.attrType() {
+		case smcNLALinkID:
+			l.ID = ad.u8()
+		case smcNLALinkIBDev:
+			l.IBDev = ad.str()
+		case smcNLALinkIBPort:
+			l.IBPort = ad.u8()
+		case smcNLALinkGID:
+			l.GID = ad.str()
+		case smcNLALinkPeerGID:
+			l.PeerGID = ad.str()
+		case smcNLALinkConnCnt:
+			l.ConnCount = uint32(ad.uint())
+		case smcNLALinkNetDev:
+			l.NetDev = uint32(ad.uint())
+		case smcNLALinkUID:
+			l.UID = uint32(ad.uint())
+		case smcNLALinkPeerUID:
+			l.PeerUID = uint32(ad.uint())
+		case smcNLALinkState:
+			l.State = uint32(ad.uint())
 		}
 	}
-	return nil
 }
 
-func (g *LinkGroupD) decode(ad *netlink.AttributeDecoder) error {
-	for ad.Next() {
-		switch ad.Type() {
-		case 1:
-			g.ID = uint32(uintAttr(ad))
-		case 2:
-			g.GID = ad.Uint64()
-		case 3:
-			g.PeerGID = ad.Uint64()
-		case 4:
-			g.VLAN = ad.Uint8()
-		case 5:
-			g.Conns = uint32(uintAttr(ad))
-		case 6:
-			g.PNETID = strings.TrimRight(ad.String(), " \x00")
-		case 7:
-			g.CHID = uint32(uintAttr(ad)) // u32 on the wire, u16 in the header
-		case 9:
+func (g *LinkGroupD) decode(ad *attrDecoder) {
+	for ad.next() {
+		switch ad.attrType() {
+		case smcNLALgrDID:
+			g.ID = uint32(ad.uint())
+		case smcNLALgrDGID:
+			g.GID = ad.u64()
+		case smcNLALgrDPeerGID:
+			g.PeerGID = ad.u64()
+		case smcNLALgrDVLANID:
+			g.VLAN = ad.u8()
+		case smcNLALgrDConnsNum:
+			g.Conns = uint32(ad.uint())
+		case smcNLALgrDPNETID:
+			g.PNETID = trimPad(ad.str())
+		case smcNLALgrDCHID:
+			g.CHID = uint32(ad.uint()) // u32 on the wire, u16 in the header
+		case smcNLALgrDV2Common:
 			g.V2 = &V2Common{}
-			ad.Nested(g.V2.decode)
-		case 10:
-			g.ExtGID = p64(ad.Uint64())
-		case 11:
-			g.PeerExtGID = p64(ad.Uint64())
-		case 12:
-			g.SndbufAlloc = p64(uintAttr(ad))
-		case 13:
-			g.DMBAlloc = p64(uintAttr(ad))
+			ad.nested(g.V2.decode)
+		case smcNLALgrDExtGID:
+			g.ExtGID = p64(ad.u64())
+		case smcNLALgrDPeerExtGID:
+			g.PeerExtGID = p64(ad.u64())
+		case smcNLALgrDSndbufAlloc:
+			g.SndbufAlloc = p64(ad.uint())
+		case smcNLALgrDDMBAlloc:
+			g.DMBAlloc = p64(ad.uint())
 		}
 	}
-	return nil
 }
 
-func (d *Device) decode(ad *netlink.AttributeDecoder) error {
-	for ad.Next() {
-		switch ad.Type() {
-		case 1:
-			d.UseCount = uint32(uintAttr(ad))
-		case 2:
-			d.Critical = ad.Uint8() != 0
-		case 3:
-			d.PCIFID = uint32(uintAttr(ad))
-		case 4:
-			d.PCIChid = uint16(uintAttr(ad))
-		case 5:
-			d.PCIVendor = uint16(uintAttr(ad))
-		case 6:
-			d.PCIDevice = uint16(uintAttr(ad))
-		case 7:
-			d.PCIID = strings.TrimRight(ad.String(), "\x00")
-		case 8, 9:
-			p := DevPort{Port: int(ad.Type()) - 7}
-			ad.Nested(p.decode)
+func (d *Device) decode(ad *attrDecoder) {
+	for ad.next() {
+		switch ad.attrType() {
+		case smcNLADevUseCnt:
+			d.UseCount = uint32(ad.uint())
+		case smcNLADevIsCrit:
+			d.Critical = ad.flag8()
+		case smcNLADevPCIFID:
+			d.PCIFID = uint32(ad.uint())
+		case smcNLADevPCIChid:
+			d.PCIChid = uint16(ad.uint())
+		case smcNLADevPCIVendor:
+			d.PCIVendor = uint16(ad.uint())
+		case smcNLADevPCIDevice:
+			d.PCIDevice = uint16(ad.uint())
+		case smcNLADevPCIID:
+			d.PCIID = ad.str()
+		case smcNLADevPort, smcNLADevPort2:
+			p := DevPort{Port: int(ad.attrType()-smcNLADevPort) + 1}
+			ad.nested(p.decode)
 			d.Ports = append(d.Ports, p)
-		case 10:
-			d.IBName = strings.TrimRight(ad.String(), "\x00")
+		case smcNLADevIBName:
+			d.IBName = ad.str()
 		}
 	}
-	return nil
 }
 
-func (p *DevPort) decode(ad *netlink.AttributeDecoder) error {
-	for ad.Next() {
-		switch ad.Type() {
-		case 1:
-			p.PNETUser = ad.Uint8() != 0
-		case 2:
-			p.PNETID = strings.TrimRight(ad.String(), " \x00")
-		case 3:
-			p.NetDev = uint32(uintAttr(ad))
-		case 4:
-			p.State = ad.Uint8()
-		case 5:
-			p.Valid = ad.Uint8() != 0
-		case 6:
-			p.LinkCount = uint32(uintAttr(ad))
+func (p *DevPort) decode(ad *attrDecoder) {
+	for ad.next() {
+		switch ad.attrType() {
+		case smcNLADevPortPNETUsr:
+			p.PNETUser = ad.flag8()
+		case smcNLADevPortPNETID:
+			p.PNETID = trimPad(ad.str())
+		case smcNLADevPortNetdev:
+			p.NetDev = uint32(ad.uint())
+		case smcNLADevPortState:
+			p.State = ad.u8()
+		case smcNLADevPortValid:
+			p.Valid = ad.flag8()
+		case smcNLADevPortLnkCnt:
+			p.LinkCount = uint32(ad.uint())
 		}
 	}
-	return nil
 }
 
-func (s *Stats) decode(ad *netlink.AttributeDecoder) error {
-	for ad.Next() {
-		switch ad.Type() {
-		case 1:
+func (s *Stats) decode(ad *attrDecoder) {
+	for ad.next() {
+		switch ad.attrType() {
+		case smcNLAStatsSMCDTech:
 			s.SMCD = &TechStats{}
-			ad.Nested(s.SMCD.decode)
-		case 2:
+			ad.nested(s.SMCD.decode)
+		case smcNLAStatsSMCRTech:
 			s.SMCR = &TechStats{}
-			ad.Nested(s.SMCR.decode)
-		case 3:
-			s.ClientHSErrors = ad.Uint64()
-		case 4:
-			s.ServerHSErrors = ad.Uint64()
+			ad.nested(s.SMCR.decode)
+		case smcNLAStatsClntHSErrCnt:
+			s.ClientHSErrors = ad.u64()
+		case smcNLAStatsSrvHSErrCnt:
+			s.ServerHSErrors = ad.u64()
 		}
 	}
-	return nil
 }
 
-func (h *Histogram) decode(ad *netlink.AttributeDecoder) error {
-	for ad.Next() {
-		if t := ad.Type(); t >= 1 && t <= 9 {
-			h[t-1] = ad.Uint64()
+func (h *Histogram) decode(ad *attrDecoder) {
+	for ad.next() {
+		if t := ad.attrType(); t >= smcNLAStatsPload8K && t <= smcNLAStatsPloadG1024K {
+			h[t-smcNLAStatsPload8K] = ad.u64()
 		}
 	}
-	return nil
 }
 
-func (r *RMBStats) decode(ad *netlink.AttributeDecoder) error {
-	for ad.Next() {
-		switch ad.Type() {
-		case 1:
-			r.SizeSmallPeer = ad.Uint64()
-		case 2:
-			r.SizeSmall = ad.Uint64()
-		case 3:
-			r.FullPeer = ad.Uint64()
-		case 4:
-			r.Full = ad.Uint64()
-		case 5:
-			r.Reuse = ad.Uint64()
-		case 6:
-			r.Alloc = ad.Uint64()
-		case 7:
-			r.Downgrade = ad.Uint64()
+func (r *RMBStats) decode(ad *attrDecoder) {
+	for ad.next() {
+		switch ad.attrType() {
+		case smcNLAStatsRMBSizeSmPeerCnt:
+			r.SizeSmallPeer = ad.u64()
+		case smcNLAStatsRMBSizeSmCnt:
+			r.SizeSmall = ad.u64()
+		case smcNLAStatsRMBFullPeerCnt:
+			r.FullPeer = ad.u64()
+		case smcNLAStatsRMBFullCnt:
+			r.Full = ad.u64()
+		case smcNLAStatsRMBReuseCnt:
+			r.Reuse = ad.u64()
+		case smcNLAStatsRMBAllocCnt:
+			r.Alloc = ad.u64()
+		case smcNLAStatsRMBDgradeCnt:
+			r.Downgrade = ad.u64()
 		}
 	}
-	return nil
 }
 
-func (t *TechStats) decode(ad *netlink.AttributeDecoder) error {
-	for ad.Next() {
-		switch ad.Type() {
-		case 1:
-			ad.Nested(t.TxRMBSize.decode)
-		case 2:
-			ad.Nested(t.RxRMBSize.decode)
-		case 3:
-			ad.Nested(t.TxPayload.decode)
-		case 4:
-			ad.Nested(t.RxPayload.decode)
-		case 5:
-			ad.Nested(t.TxRMB.decode)
-		case 6:
-			ad.Nested(t.RxRMB.decode)
-		case 7:
-			t.ClientV1Succ = ad.Uint64()
-		case 8:
-			t.ClientV2Succ = ad.Uint64()
-		case 9:
-			t.ServerV1Succ = ad.Uint64()
-		case 10:
-			t.ServerV2Succ = ad.Uint64()
-		case 11:
-			t.Sendpage = ad.Uint64()
-		case 12:
-			t.Splice = ad.Uint64()
-		case 13:
-			t.Cork = ad.Uint64()
-		case 14:
-			t.Nodelay = ad.Uint64()
-		case 15:
-			t.Urgent = ad.Uint64()
-		case 16:
-			t.RxBytes = ad.Uint64()
-		case 17:
-			t.TxBytes = ad.Uint64()
-		case 18:
-			t.RxCount = ad.Uint64()
-		case 19:
-			t.TxCount = ad.Uint64()
-		case 20:
-			t.RxRMBUsage = p64(uintAttr(ad))
-		case 21:
-			t.TxRMBUsage = p64(uintAttr(ad))
+func (t *TechStats) decode(ad *attrDecoder) {
+	for ad.next() {
+		switch ad.attrType() {
+		case smcNLAStatsTTxRMBSize:
+			ad.nested(t.TxRMBSize.decode)
+		case smcNLAStatsTRxRMBSize:
+			ad.nested(t.RxRMBSize.decode)
+		case smcNLAStatsTTxPloadSize:
+			ad.nested(t.TxPayload.decode)
+		case smcNLAStatsTRxPloadSize:
+			ad.nested(t.RxPayload.decode)
+		case smcNLAStatsTTxRMBStats:
+			ad.nested(t.TxRMB.decode)
+		case smcNLAStatsTRxRMBStats:
+			ad.nested(t.RxRMB.decode)
+		case smcNLAStatsTClntV1Succ:
+			t.ClientV1Succ = ad.u64()
+		case smcNLAStatsTClntV2Succ:
+			t.ClientV2Succ = ad.u64()
+		case smcNLAStatsTSrvV1Succ:
+			t.ServerV1Succ = ad.u64()
+		case smcNLAStatsTSrvV2Succ:
+			t.ServerV2Succ = ad.u64()
+		case smcNLAStatsTSendpageCnt:
+			t.Sendpage = ad.u64()
+		case smcNLAStatsTSpliceCnt:
+			t.Splice = ad.u64()
+		case smcNLAStatsTCorkCnt:
+			t.Cork = ad.u64()
+		case smcNLAStatsTNdlyCnt:
+			t.Nodelay = ad.u64()
+		case smcNLAStatsTUrgDataCnt:
+			t.Urgent = ad.u64()
+		case smcNLAStatsTRxBytes:
+			t.RxBytes = ad.u64()
+		case smcNLAStatsTTxBytes:
+			t.TxBytes = ad.u64()
+		case smcNLAStatsTRxCnt:
+			t.RxCount = ad.u64()
+		case smcNLAStatsTTxCnt:
+			t.TxCount = ad.u64()
+		case smcNLAStatsTRxRMBUsage:
+			t.RxRMBUsage = p64(ad.uint())
+		case smcNLAStatsTTxRMBUsage:
+			t.TxRMBUsage = p64(ad.uint())
 		}
 	}
-	return nil
 }
 
-func (f *FallbackStats) decodeEntry(ad *netlink.AttributeDecoder) error {
+func (f *FallbackStats) decodeEntry(ad *attrDecoder) {
 	var server, haveCode, haveCount bool
 	var rc ReasonCount
-	for ad.Next() {
-		switch ad.Type() {
-		case 1:
-			server = ad.Uint8() == 1
-		case 2:
-			f.ServerTotal = ad.Uint64()
-		case 3:
-			f.ClientTotal = ad.Uint64()
-		case 4:
-			rc.Code = uint32(uintAttr(ad))
+	for ad.next() {
+		switch ad.attrType() {
+		case smcNLAFbackStatsType:
+			server = ad.u8() == 1
+		case smcNLAFbackStatsSrvCnt:
+			f.ServerTotal = ad.u64()
+		case smcNLAFbackStatsClntCnt:
+			f.ClientTotal = ad.u64()
+		case smcNLAFbackStatsRsnCode:
+			rc.Code = uint32(ad.uint())
 			haveCode = true
-		case 5:
-			rc.Count = uintAttr(ad) // u16 in the kernel
+		case smcNLAFbackStatsRsnCnt:
+			rc.Count = ad.uint() // u16 in the kernel
 			haveCount = true
 		}
 	}
@@ -756,5 +702,4 @@ func (f *FallbackStats) decodeEntry(ad *netlink.AttributeDecoder) error {
 			f.Client = append(f.Client, rc)
 		}
 	}
-	return nil
 }

@@ -3,25 +3,22 @@ package smcnl
 import (
 	"encoding/binary"
 	"errors"
-	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/mdlayher/genetlink"
-	"github.com/mdlayher/genetlink/genltest"
 	"github.com/mdlayher/netlink"
-	"github.com/mdlayher/netlink/nltest"
 	"golang.org/x/sys/unix"
+
+	"github.com/smcdump/smcdump/smcproto"
 )
 
 // The replies below are SYNTHETIC: built with the netlink attribute encoder
-// from the attribute tables in smc-protocol.md section 12 (a 6.12-like
+// from the attribute tables in docs/smc-protocol.md section 12 (a 6.12-like
 // kernel with SMC-R traffic and fallbacks).
 
 func enc(t testing.TB, fn func(ae *netlink.AttributeEncoder)) []byte {
@@ -47,7 +44,7 @@ func hist(vals ...uint64) func(*netlink.AttributeEncoder) error {
 func syntheticReplies(t testing.TB) map[uint8][][]byte {
 	r := map[uint8][][]byte{}
 	r[CmdGetSysInfo] = [][]byte{enc(t, func(ae *netlink.AttributeEncoder) {
-		ae.Nested(attrSysInfo, func(ae *netlink.AttributeEncoder) error {
+		ae.Nested(1 /* SMC_GEN_SYS_INFO */, func(ae *netlink.AttributeEncoder) error {
 			ae.Uint8(1, 2)
 			ae.Uint8(2, 1)
 			ae.Uint8(3, 0)
@@ -78,7 +75,7 @@ func syntheticReplies(t testing.TB) map[uint8][][]byte {
 		return nil
 	}
 	r[CmdGetStats] = [][]byte{enc(t, func(ae *netlink.AttributeEncoder) {
-		ae.Nested(attrStats, func(ae *netlink.AttributeEncoder) error {
+		ae.Nested(7 /* SMC_GEN_STATS */, func(ae *netlink.AttributeEncoder) error {
 			ae.Nested(2, tech)
 			ae.Uint64(3, 1)
 			ae.Uint64(4, 2)
@@ -87,7 +84,7 @@ func syntheticReplies(t testing.TB) map[uint8][][]byte {
 	})}
 	fb := func(server bool, first bool, code uint32, cnt uint16) []byte {
 		return enc(t, func(ae *netlink.AttributeEncoder) {
-			ae.Nested(attrFbackStats, func(ae *netlink.AttributeEncoder) error {
+			ae.Nested(8 /* SMC_GEN_FBACK_STATS */, func(ae *netlink.AttributeEncoder) error {
 				typ := uint8(0)
 				if server {
 					typ = 1
@@ -105,7 +102,7 @@ func syntheticReplies(t testing.TB) map[uint8][][]byte {
 	}
 	r[CmdGetFbackStats] = [][]byte{fb(true, true, 0x05000000, 5), fb(false, false, 0x03010000, 12), fb(false, false, 0x03030000, 3)}
 	lgr := enc(t, func(ae *netlink.AttributeEncoder) {
-		ae.Nested(attrLgrSMCR, func(ae *netlink.AttributeEncoder) error {
+		ae.Nested(2 /* SMC_GEN_LGR_SMCR */, func(ae *netlink.AttributeEncoder) error {
 			ae.Uint32(1, 0x100)
 			ae.Uint8(2, 1)
 			ae.Uint8(3, 1)
@@ -126,7 +123,7 @@ func syntheticReplies(t testing.TB) map[uint8][][]byte {
 		})
 	})
 	link := enc(t, func(ae *netlink.AttributeEncoder) {
-		ae.Nested(attrLinkSMCR, func(ae *netlink.AttributeEncoder) error {
+		ae.Nested(3 /* SMC_GEN_LINK_SMCR */, func(ae *netlink.AttributeEncoder) error {
 			ae.Uint8(1, 1)
 			ae.String(2, "mlx5_0")
 			ae.Uint8(3, 1)
@@ -141,7 +138,7 @@ func syntheticReplies(t testing.TB) map[uint8][][]byte {
 	r[CmdGetLgrSMCR] = [][]byte{lgr}
 	r[CmdGetLinkSMCR] = [][]byte{lgr, link}
 	r[CmdGetDevSMCR] = [][]byte{enc(t, func(ae *netlink.AttributeEncoder) {
-		ae.Nested(attrDevSMCR, func(ae *netlink.AttributeEncoder) error {
+		ae.Nested(6 /* SMC_GEN_DEV_SMCR */, func(ae *netlink.AttributeEncoder) error {
 			ae.Uint32(1, 1)
 			ae.Uint16(6, 0x1016)
 			ae.String(7, "0000:00:05.0")
@@ -164,60 +161,26 @@ func syntheticReplies(t testing.TB) map[uint8][][]byte {
 
 const testFamilyID = 0x1d
 
-// fakeConn answers generic netlink requests in memory (nltest): the nlctrl
-// family lookup, then each dump command with replies[cmd] or, for errs[cmd],
-// a netlink error message as the kernel sends it (no extended ACK).
-func fakeConn(t *testing.T, replies map[uint8][][]byte, errs map[uint8]int) *genetlink.Conn {
-	return genetlink.NewConn(nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
-		if len(reqs) == 0 {
-			return nil, io.EOF // Receive after an empty dump
+// frameReplies frames synthetic attribute payloads as the kernel's dump
+// replies (generic netlink header, NLMSG_DONE), one Reply per command in
+// Commands; errs[cmd] makes that command's reply an errno.
+func frameReplies(replies map[uint8][][]byte, errs map[uint8]int32) []Reply {
+	var out []Reply
+	for _, cmd := range Commands {
+		r := Reply{Command: cmd, Errno: errs[cmd]}
+		if r.Errno == 0 {
+			for _, d := range replies[cmd] {
+				r.Raw = AppendMessage(r.Raw, nil, testFamilyID, 2, 1, append([]byte{cmd, 1, 0, 0}, d...))
+			}
+			r.Raw = AppendMessage(r.Raw, nil, nlmsgDone, 2, 1, []byte{0, 0, 0, 0})
 		}
-		req := reqs[0]
-		if req.Header.Type == unix.GENL_ID_CTRL {
-			attrs := enc(t, func(ae *netlink.AttributeEncoder) {
-				ae.Uint16(unix.CTRL_ATTR_FAMILY_ID, testFamilyID)
-				ae.String(unix.CTRL_ATTR_FAMILY_NAME, FamilyName)
-				ae.Uint32(unix.CTRL_ATTR_VERSION, 1)
-			})
-			return []netlink.Message{{Header: netlink.Header{Type: unix.GENL_ID_CTRL, Sequence: req.Header.Sequence},
-				Data: append([]byte{unix.CTRL_CMD_NEWFAMILY, 2, 0, 0}, attrs...)}}, nil
-		}
-		cmd, ver := req.Data[0], req.Data[1]
-		if req.Header.Type != testFamilyID || req.Header.Flags != netlink.Request|netlink.Dump || ver != 1 {
-			t.Errorf("request %+v version %d", req.Header, ver)
-		}
-		if e, ok := errs[cmd]; ok {
-			hb, _ := req.MarshalBinary()
-			d := binary.NativeEndian.AppendUint32(nil, uint32(-int32(e)))
-			return []netlink.Message{{Header: netlink.Header{Type: netlink.Error, Sequence: req.Header.Sequence}, Data: append(d, hb[:16]...)}}, nil
-		}
-		var out []netlink.Message
-		for _, d := range replies[cmd] {
-			out = append(out, netlink.Message{Header: netlink.Header{Type: testFamilyID, Flags: netlink.Multi, Sequence: req.Header.Sequence},
-				Data: append([]byte{cmd, 1, 0, 0}, d...)})
-		}
-		out = append(out, netlink.Message{Header: netlink.Header{Type: netlink.Done, Flags: netlink.Multi, Sequence: req.Header.Sequence}, Data: make([]byte, 4)})
-		return out, nil
-	}))
+		out = append(out, r)
+	}
+	return out
 }
 
-func TestQueryDecode(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("genltest.ServeFamily needs linux")
-	}
-	c := fakeConn(t, syntheticReplies(t), map[uint8]int{CmdDumpHSLimitation: int(unix.EOPNOTSUPP)})
-	defer c.Close()
-	res, err := Query(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Available || res.FamilyID != testFamilyID || len(res.Replies) != len(Commands) {
-		t.Fatalf("result = %+v", res)
-	}
-	if last := res.Replies[len(res.Replies)-1]; last.Errno != int32(unix.EOPNOTSUPP) {
-		t.Errorf("HS limitation errno = %d", last.Errno)
-	}
-	in, err := Decode(res.Replies, nil)
+func TestDecodeSynthetic(t *testing.T) {
+	in, err := Decode(frameReplies(syntheticReplies(t), map[uint8]int32{CmdDumpHSLimitation: int32(unix.EOPNOTSUPP)}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,25 +210,11 @@ func TestQueryDecode(t *testing.T) {
 	}
 }
 
-func TestQueryNoFamily(t *testing.T) {
-	c := genltest.Dial(func(greq genetlink.Message, nreq netlink.Message) ([]genetlink.Message, error) {
-		return nil, genltest.Error(int(unix.ENOENT))
-	})
-	defer c.Close()
-	res, err := Query(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Available || res.Note != NoteModuleAbsent {
-		t.Errorf("result = %+v", res)
-	}
-}
-
 // TestDecodeOldKernel: a 5.11-like kernel answers only SYS_INFO without
 // IS_SMCR_V2 and rejects GET_STATS: fields are absent, not errors.
 func TestDecodeOldKernel(t *testing.T) {
 	raw := AppendMessage(nil, nil, testFamilyID, 2, 1, append([]byte{CmdGetSysInfo, 1, 0, 0}, enc(t, func(ae *netlink.AttributeEncoder) {
-		ae.Nested(attrSysInfo, func(ae *netlink.AttributeEncoder) error { ae.Uint8(1, 2); ae.Uint8(2, 0); return nil })
+		ae.Nested(1 /* SMC_GEN_SYS_INFO */, func(ae *netlink.AttributeEncoder) error { ae.Uint8(1, 2); ae.Uint8(2, 0); return nil })
 	})...))
 	raw = AppendMessage(raw, nil, nlmsgDone, 2, 1, []byte{0, 0, 0, 0})
 	errMsg := AppendMessage(nil, nil, nlmsgError, 0, 2, binary.NativeEndian.AppendUint32(make([]byte, 0, 20), uint32(0xffffffff-94))) // -95 EOPNOTSUPP
@@ -289,11 +238,11 @@ func TestDecodeErrors(t *testing.T) {
 		raw  []byte
 		want error
 	}{
-		{"short header", good[:10], ErrTruncated},
-		{"length past end", good[:len(good)-4], ErrTruncated},
-		{"length < 16", func() []byte { b := append([]byte(nil), good...); binary.NativeEndian.PutUint32(b, 8); return b }(), ErrMalformed},
-		{"no genl header", AppendMessage(nil, nil, testFamilyID, 0, 0, []byte{7}), ErrTruncated},
-		{"bad attribute", AppendMessage(nil, nil, testFamilyID, 0, 0, []byte{7, 1, 0, 0, 50, 0, 7, 0}), ErrMalformed},
+		{"short header", good[:10], smcproto.ErrTruncated},
+		{"length past end", good[:len(good)-4], smcproto.ErrTruncated},
+		{"length < 16", func() []byte { b := append([]byte(nil), good...); binary.NativeEndian.PutUint32(b, 8); return b }(), smcproto.ErrMalformed},
+		{"no genl header", AppendMessage(nil, nil, testFamilyID, 0, 0, []byte{7}), smcproto.ErrTruncated},
+		{"bad attribute", AppendMessage(nil, nil, testFamilyID, 0, 0, []byte{7, 1, 0, 0, 50, 0, 7, 0}), smcproto.ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,36 +270,24 @@ func diagMsg(t testing.TB, state, mode uint8, local, peer netip.AddrPort, inode 
 	return b
 }
 
-func TestQueryDiag(t *testing.T) {
-	// SYNTHETIC smc_diag replies built from smc-protocol.md 11.2-11.3.
+func TestParseDiag(t *testing.T) {
+	// SYNTHETIC smc_diag replies built from docs/smc-protocol.md 11.2-11.3.
 	fb := func(reason, peer uint32) func(ae *netlink.AttributeEncoder) {
 		return func(ae *netlink.AttributeEncoder) {
-			ae.Uint8(diagShutd, 0)
+			ae.Uint8(smcDiagShutdown, 0)
 			b := binary.NativeEndian.AppendUint32(nil, reason)
-			ae.Bytes(diagFallback, binary.NativeEndian.AppendUint32(b, peer))
+			ae.Bytes(smcDiagFallback, binary.NativeEndian.AppendUint32(b, peer))
 		}
 	}
 	msgs := [][]byte{
 		diagMsg(t, 1, 1, netip.MustParseAddrPort("10.1.1.1:45680"), netip.MustParseAddrPort("10.1.1.2:12345"), 41555, fb(0x05000000, 0x03030000)),
 		diagMsg(t, 10, 0, netip.MustParseAddrPort("0.0.0.0:12345"), netip.MustParseAddrPort("0.0.0.0:0"), 40001, nil),
 	}
-	c := nltest.Dial(nltest.CheckRequest([]netlink.HeaderType{SockDiagByFamily}, []netlink.HeaderFlags{netlink.Request | netlink.Dump},
-		func(req []netlink.Message) ([]netlink.Message, error) {
-			if req[0].Data[0] != AFSMC || req[0].Data[3] != 0x0b {
-				t.Errorf("request = % x", req[0].Data[:4])
-			}
-			var out []netlink.Message
-			for _, m := range msgs {
-				out = append(out, netlink.Message{Header: netlink.Header{Type: SockDiagByFamily, Flags: netlink.Multi, Sequence: req[0].Header.Sequence}, Data: m})
-			}
-			out = append(out, netlink.Message{Header: netlink.Header{Type: netlink.Done, Flags: netlink.Multi, Sequence: req[0].Header.Sequence}, Data: make([]byte, 4)})
-			return out, nil
-		}))
-	defer c.Close()
-	raw, errno, err := QueryDiag(c)
-	if err != nil || errno != 0 {
-		t.Fatal(err, errno)
+	var raw []byte
+	for _, m := range msgs {
+		raw = AppendMessage(raw, nil, SockDiagByFamily, 2, 1, m)
 	}
+	raw = AppendMessage(raw, nil, nlmsgDone, 2, 1, []byte{0, 0, 0, 0})
 	got, err := ParseDiag(raw, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -368,40 +305,13 @@ func TestQueryDiag(t *testing.T) {
 
 func TestParseDiagTruncated(t *testing.T) {
 	raw := AppendMessage(nil, nil, SockDiagByFamily, 0, 0, make([]byte, 40))
-	if _, err := ParseDiag(raw, nil); !errors.Is(err, ErrTruncated) {
+	if _, err := ParseDiag(raw, nil); !errors.Is(err, smcproto.ErrTruncated) {
 		t.Errorf("err = %v", err)
 	}
 	short := diagMsg(t, 1, 0, netip.MustParseAddrPort("10.0.0.1:1"), netip.MustParseAddrPort("10.0.0.2:2"), 1,
-		func(ae *netlink.AttributeEncoder) { ae.Bytes(diagConnInfo, make([]byte, 20)) })
-	if _, err := ParseDiag(AppendMessage(nil, nil, SockDiagByFamily, 0, 0, short), nil); !errors.Is(err, ErrMalformed) {
+		func(ae *netlink.AttributeEncoder) { ae.Bytes(smcDiagConnInfo, make([]byte, 20)) })
+	if _, err := ParseDiag(AppendMessage(nil, nil, SockDiagByFamily, 0, 0, short), nil); !errors.Is(err, smcproto.ErrMalformed) {
 		t.Errorf("err = %v", err)
-	}
-}
-
-// TestIntegrationQueryLive runs against this machine's kernel. Without the
-// smc module it must report the module as absent.
-func TestIntegrationQueryLive(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("linux only")
-	}
-	c, err := Dial()
-	if err != nil {
-		t.Skipf("generic netlink unavailable: %v", err)
-	}
-	defer c.Close()
-	res, err := Query(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Available {
-		if res.Note != NoteModuleAbsent {
-			t.Errorf("note = %q", res.Note)
-		}
-		t.Logf("SMC module absent, as expected on a machine without SMC")
-		return
-	}
-	if _, err := Decode(res.Replies, nil); err != nil {
-		t.Fatalf("decoding this kernel's replies: %v", err)
 	}
 }
 
@@ -415,9 +325,9 @@ func FuzzDecodeReply(f *testing.F) {
 	}
 	f.Add(uint8(0), AppendMessage(nil, nil, SockDiagByFamily, 2, 1, diagMsg(f, 1, 2, netip.MustParseAddrPort("10.0.0.1:1"),
 		netip.MustParseAddrPort("10.0.0.2:2"), 7, func(ae *netlink.AttributeEncoder) {
-			ae.Bytes(diagConnInfo, make([]byte, connInfoLen))
-			ae.Bytes(diagDMBInfo, make([]byte, dmbInfoExtLen))
-			ae.Bytes(diagLgrInfo, make([]byte, lgrInfoLen))
+			ae.Bytes(smcDiagConnInfo, make([]byte, connInfoLen))
+			ae.Bytes(smcDiagDMBInfo, make([]byte, dmbInfoExtLen))
+			ae.Bytes(smcDiagLgrInfo, make([]byte, lgrInfoLen))
 		})))
 	// REAL seeds: raw replies from the SMC qemu lab (Linux 6.12), when present.
 	labFiles, _ := filepath.Glob("../../../testdata/lab/out/*/snap/*/*/*.bin")
@@ -447,7 +357,7 @@ func FuzzDecodeReply(f *testing.F) {
 
 func checkErr(t *testing.T, err error) {
 	var ke *KernelError
-	if err != nil && !errors.Is(err, ErrTruncated) && !errors.Is(err, ErrMalformed) && !errors.As(err, &ke) {
+	if err != nil && !errors.Is(err, smcproto.ErrTruncated) && !errors.Is(err, smcproto.ErrMalformed) && !errors.As(err, &ke) {
 		t.Fatalf("unclassified error %v", err)
 	}
 }

@@ -2,32 +2,18 @@ package smcnl
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
+
+	"github.com/smcdump/smcdump/smcproto"
 )
 
-// Errors wrapped by every decode error: the input ended early, or it is
-// present but inconsistent.
-var (
-	ErrTruncated = errors.New("truncated")
-	ErrMalformed = errors.New("malformed")
-)
-
-// DecodeError reports where raw netlink bytes could not be decoded.
-type DecodeError struct {
-	What   string // what was being decoded, e.g. "GET_STATS reply"
-	Offset int    // byte offset into the raw reply
-	Msg    string
-	Err    error // ErrTruncated or ErrMalformed
+// decodeErr returns the decode error of this package: a
+// *smcproto.DecodeError (Layer "smcnl") wrapping smcproto.ErrTruncated or
+// smcproto.ErrMalformed, e.g. "smcnl: GET_STATS reply: netlink length 8 < 16
+// (offset 0): malformed".
+func decodeErr(what string, off int, kind error, format string, a ...any) error {
+	return &smcproto.DecodeError{Layer: "smcnl", Msg: what + ": " + fmt.Sprintf(format, a...), Offset: off, Err: kind}
 }
-
-// Error implements error.
-func (e *DecodeError) Error() string {
-	return fmt.Sprintf("%s: offset %d: %s: %v", e.What, e.Offset, e.Msg, e.Err)
-}
-
-// Unwrap returns ErrTruncated or ErrMalformed.
-func (e *DecodeError) Unwrap() error { return e.Err }
 
 // KernelError is a netlink error message (NLMSG_ERROR with a non-zero code)
 // found in a raw reply.
@@ -71,14 +57,14 @@ func SplitMessages(what string, raw []byte, order binary.ByteOrder) ([]Message, 
 	off := 0
 	for off < len(raw) {
 		if len(raw)-off < nlmsgHdrLen {
-			return out, &DecodeError{what, off, fmt.Sprintf("%d bytes left, netlink header needs 16", len(raw)-off), ErrTruncated}
+			return out, decodeErr(what, off, smcproto.ErrTruncated, "%d bytes left, netlink header needs 16", len(raw)-off)
 		}
 		l := int(order.Uint32(raw[off:]))
 		if l < nlmsgHdrLen {
-			return out, &DecodeError{what, off, fmt.Sprintf("netlink length %d < 16", l), ErrMalformed}
+			return out, decodeErr(what, off, smcproto.ErrMalformed, "netlink length %d < 16", l)
 		}
 		if l > len(raw)-off {
-			return out, &DecodeError{what, off, fmt.Sprintf("netlink length %d exceeds the %d bytes left", l, len(raw)-off), ErrTruncated}
+			return out, decodeErr(what, off, smcproto.ErrTruncated, "netlink length %d exceeds the %d bytes left", l, len(raw)-off)
 		}
 		m := Message{
 			Type:    order.Uint16(raw[off+4:]),
@@ -99,7 +85,7 @@ func SplitMessages(what string, raw []byte, order binary.ByteOrder) ([]Message, 
 			return out, nil
 		case nlmsgError:
 			if len(m.Payload) < 4 {
-				return out, &DecodeError{what, m.Offset, "error message without code", ErrTruncated}
+				return out, decodeErr(what, m.Offset, smcproto.ErrTruncated, "error message without code")
 			}
 			code := int32(order.Uint32(m.Payload))
 			if code == 0 {

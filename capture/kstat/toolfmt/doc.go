@@ -9,7 +9,7 @@
 // *procnet.ParseError naming the line number and its text. The writers
 // (WriteSMCSS, WriteDevicesR, WriteLinks, SMCStatsText.WriteText, ...) use
 // smc-tools' printf formats, so what they print reads back with Parse.
-// Formats are those of smc-protocol.md 13 (checked against smc-tools'
+// Formats are those of docs/smc-protocol.md 13 (checked against smc-tools'
 // smcss.c, dev.c, linkgroup.c, stats.c, info.c and smc_pnet.c) and
-// multicast-udp.md 4.
+// docs/multicast-udp.md 4.
 package toolfmt

@@ -9,19 +9,19 @@ import (
 	"strings"
 
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
+	"github.com/smcdump/smcdump/smcproto"
 )
 
-// ReasonCodes maps the fallback reason names smc-tools prints (smc-protocol.md
-// 13.2) to kernel codes (7.2).
-var ReasonCodes = map[string]uint32{
-	"MEMORY": 0x01010000, "TIMEOUT_CL": 0x02010000, "TIMEOUT_AL": 0x02020000, "CNF_ERR": 0x03000000,
-	"PEER_NO_SMC": 0x03010000, "IPSEC": 0x03020000, "NOSMCDEV": 0x03030000, "NOSMCDDEV": 0x03030001,
-	"NOSMCRDEV": 0x03030002, "NOISM2SUPP": 0x03030003, "NOV2EXT": 0x03030004, "NOV2DEXT": 0x03030005,
-	"NOSEID": 0x03030006, "NOSMCD2DEV": 0x03030007, "MODEUNSUPP": 0x03040000, "RMBE_EC": 0x03050000,
-	"OPTUNSUPP": 0x03060000, "DIFFPREFIX": 0x03070000, "GETVLANERR": 0x03080000, "ISMVLANERR": 0x03090000,
-	"NOACTLINK": 0x030a0000, "NOSRVLINK": 0x030b0000, "VERSMISMAT": 0x030c0000, "MAX_DMB": 0x030d0000,
-	"SYNCERR": 0x04000000, "PEERDECL": 0x05000000,
-}
+// ReasonCodes maps the fallback reason names smc-tools prints to kernel
+// codes. It is derived from smcproto's code table (CodeInfo.ToolsName, the
+// one source of these names); prefer smcproto.ToolsNameCode.
+var ReasonCodes = func() map[string]uint32 {
+	m := map[string]uint32{}
+	for n, c := range smcproto.ToolsNames() {
+		m[n] = uint32(c)
+	}
+	return m
+}()
 
 // SMCStatsText is what `smcr stats` / `smcd stats` printed (13.2). Counter
 // maps use the keys named in the field comments; keys absent from the text
@@ -148,12 +148,12 @@ func parseSMCStats(f Format, r io.Reader) (*SMCStatsText, error) {
 			continue
 		}
 		if fbSide != "" && len(fs) == 2 {
-			if code, known := ReasonCodes[fs[0]]; known || fs[0] == "[unknown]" {
+			if code, known := smcproto.ToolsNameCode(fs[0]); known || fs[0] == "[unknown]" {
 				n, err := strconv.ParseUint(fs[1], 10, 64)
 				if err != nil {
 					return nil, perr(f, l.n, line, "%q is not a number", fs[1])
 				}
-				rc := smcnl.ReasonCount{Code: code, Count: n}
+				rc := smcnl.ReasonCount{Code: uint32(code), Count: n}
 				if fbSide == "Server" {
 					st.FallbackServer = append(st.FallbackServer, rc)
 				} else {
@@ -228,9 +228,7 @@ func (st *SMCStatsText) MergeInto(in *smcnl.Info) {
 		Urgent: st.Extras["urgent"],
 	}
 	copyHist := func(dst *smcnl.Histogram, row []uint64) {
-		for i, v := range row {
-			dst[i] = v // the >512KB column lands in the 1024K bucket
-		}
+		copy(dst[:], row) // the >512KB column lands in the 1024K bucket
 	}
 	copyHist(&t.RxRMBSize, st.Histograms["rx_bufs"])
 	copyHist(&t.RxPayload, st.Histograms["rx_reqs"])

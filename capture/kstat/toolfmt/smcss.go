@@ -228,7 +228,7 @@ func parseConnColumns(s *smcnl.Socket, f []string) (int, error) {
 	}
 	sh, ok := shutdCodes[f[0]]
 	if !ok {
-		return 0, fmt.Errorf("Shutd %q is not one of <->, R->, <-W, R-W", f[0])
+		return 0, fmt.Errorf("column Shutd: %q is not one of <->, R->, <-W, R-W", f[0])
 	}
 	s.Shutdown = sh
 	if len(f) < 14 {

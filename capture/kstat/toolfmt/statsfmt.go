@@ -7,10 +7,11 @@ import (
 	"strings"
 
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
+	"github.com/smcdump/smcdump/smcproto"
 )
 
 // This file renders `smcr stats` / `smcd stats` the way smc-tools prints them
-// (stats.c print_as_text, smc-protocol.md 13.2), from the kernel's STATS and
+// (stats.c print_as_text, docs/smc-protocol.md 13.2), from the kernel's STATS and
 // FBACK_STATS dumps or from a table read back from saved text.
 
 // Abbrev formats v the way smc-tools' get_abbreviated does for a 6-character
@@ -139,16 +140,10 @@ func topReasons(r []smcnl.ReasonCount) []smcnl.ReasonCount {
 // ReasonName returns the name smc-tools prints for a fallback reason code,
 // or "[unknown]".
 func ReasonName(code uint32) string {
-	best := ""
-	for n, c := range ReasonCodes {
-		if c == code && (best == "" || n < best) {
-			best = n
-		}
+	if e, ok := smcproto.LookupCode(smcproto.Code(code)); ok && e.ToolsName != "" {
+		return e.ToolsName
 	}
-	if best == "" {
-		return "[unknown]"
-	}
-	return best
+	return "[unknown]"
 }
 
 func pct(n, of uint64) float64 {

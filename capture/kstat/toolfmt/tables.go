@@ -15,7 +15,7 @@ import (
 // `smc_pnet -s`. Each table has a row type (its JSON form, one field per
 // column, named after the column), a builder from the kernel's netlink view,
 // a writer printing the rows with smc-tools' printf formats (dev.c,
-// linkgroup.c, info.c, smc_pnet.c; smc-protocol.md 13.3-13.5) and a reader
+// linkgroup.c, info.c, smc_pnet.c; docs/smc-protocol.md 13.3-13.5) and a reader
 // for saved text in that layout.
 
 // IfName resolves an interface index to a name. smc-tools uses

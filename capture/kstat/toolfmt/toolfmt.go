@@ -32,7 +32,7 @@ const (
 	EthtoolS  Format = "ethtool -S"
 )
 
-// SSSocket is one socket of `ss -u -a -m` (multicast-udp.md 4.6).
+// SSSocket is one socket of `ss -u -a -m` (docs/multicast-udp.md 4.6).
 type SSSocket struct {
 	State  string            `json:"state"`
 	RecvQ  uint64            `json:"recv_q"`
@@ -383,7 +383,7 @@ func parseNstatJSON(d *Data, r io.Reader) error {
 // --- netstat -s ---
 
 // netstatText maps net-tools' texts to /proc field names
-// (multicast-udp.md 4.3; net-tools statistics.c).
+// (docs/multicast-udp.md 4.3; net-tools statistics.c).
 var netstatText = map[string]map[string]string{
 	"Ip": {
 		"total packets received": "InReceives", "forwarded": "ForwDatagrams", "incoming packets discarded": "InDiscards",

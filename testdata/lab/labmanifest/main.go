@@ -7,7 +7,7 @@
 // the peer program read for each socket while it was open, the kernel's
 // SMC_GEN_NETLINK GET_STATS counters before and after the scenario (for the
 // SMC version), and kernel log lines. It never reads the pcap (other than its
-// size and checksum). Reason codes: /work/shared/docs/smc-protocol.md section 7.
+// size and checksum). Reason codes: docs/smc-protocol.md section 7.
 package main
 
 import (
@@ -450,7 +450,7 @@ func modeOf(c connLog) string {
 }
 
 // statsDelta returns the after-minus-before value of two SMCR_TECH counters
-// in the side's GET_STATS snapshot (smc-protocol.md 12.9), or -1, -1.
+// in the side's GET_STATS snapshot (docs/smc-protocol.md 12.9), or -1, -1.
 func statsDelta(dir, name, side string, a1, a2 uint16) (int64, int64) {
 	get := func(phase string) (map[uint16]uint64, bool) {
 		for _, s := range []string{side} {

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// diagInfo is what smc_diag reports about one socket (smc-protocol.md
+// diagInfo is what smc_diag reports about one socket (docs/smc-protocol.md
 // section 11.2 / 11.3).
 type diagInfo struct {
 	State    uint8   `json:"state"`

@@ -1,7 +1,7 @@
 // Command peer is the smcdump lab's AF_SMC test peer. It runs inside the
 // qemu guests built by testdata/lab/run.sh and acts as a client or a server
 // over AF_SMC (family 43, protocol 0 for IPv4 / 1 for IPv6, see
-// /work/shared/docs/smc-protocol.md section 11) or plain TCP.
+// docs/smc-protocol.md section 11) or plain TCP.
 //
 // Every connection is logged as one JSON line (to -log, default stdout) with
 // the local and remote address, the bytes moved, any error, and the socket's

@@ -7,7 +7,7 @@
 //	    SMC_GEN_NETLINK dump command, of SMC_PNETID GET and of an smc_diag
 //	    (sock_diag, family AF_SMC) dump, copies /proc/net files verbatim, and
 //	    writes DIR/index.json naming each file's request. References:
-//	    /work/shared/docs/smc-protocol.md sections 11 (smc_diag) and 12
+//	    docs/smc-protocol.md sections 11 (smc_diag) and 12
 //	    (SMC_GEN_NETLINK, SMC_PNETID).
 //	smcnl ueid-add EID         SMC_GEN_NETLINK ADD_UEID (attr 1, 32 chars blank padded + NUL)
 //	smcnl pnet-add -name P [-eth DEV] [-ib DEV -port N]   SMC_PNETID ADD

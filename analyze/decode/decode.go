@@ -1,0 +1,410 @@
+package decode
+
+import (
+	"encoding/binary"
+	"net/netip"
+
+	"github.com/smcdump/smcdump/capture/pcapfile"
+)
+
+// Zero-copy frame decoding: the views below point into the captured bytes
+// and are only valid while those bytes are. Decoding never panics: every
+// read is bounds-checked, and a frame cut by the snaplen is marked
+// truncated rather than malformed.
+
+// Decode outcome of a frame.
+const (
+	StatusOK          = iota
+	StatusTruncated   // captured bytes end inside a header
+	StatusMalformed   // a header is impossible (bad version, length)
+	StatusUnsupported // link type or ethertype we do not decode
+)
+
+// Transport protocols.
+const (
+	ProtoICMP   = 1
+	ProtoTCP    = 6
+	ProtoUDP    = 17
+	ProtoICMPv6 = 58
+	ProtoSCTP   = 132
+)
+
+// TCP flag bits.
+const (
+	TCPFIN = 0x01
+	TCPSYN = 0x02
+	TCPRST = 0x04
+	TCPPSH = 0x08
+	TCPACK = 0x10
+	TCPURG = 0x20
+	TCPECE = 0x40
+	TCPCWR = 0x80
+)
+
+// Frame is the decoded view of one captured frame.
+type Frame struct {
+	Status int
+	Reason string // for StatusMalformed, StatusUnsupported, StatusTruncated
+
+	// link layer
+	HasMAC    bool
+	SrcMAC    [6]byte
+	DstMAC    [6]byte
+	EtherType uint16
+	VLANs     [4]uint16
+	VLANTCI   [4]uint16 // the whole tag control information (priority, DEI, VID)
+	VLANTPID  [4]uint16 // the ethertype that announced each tag
+	NVLAN     int
+	SLLPkt    int // SLL packet type, -1 if none
+	L2Len     int // link-layer header length incl. VLAN tags (valid once the ethertype is known)
+
+	// network layer
+	IPVer     int // 0, 4 or 6
+	Src, Dst  netip.Addr
+	Proto     uint8
+	TTL       uint8
+	IPID      uint32
+	IPLen     int  // IP total length (v4) / 40+payload length (v6)
+	IPHdrLen  int  // IPv4 header / IPv6 header incl. extension headers walked
+	FragOff   int  // fragment offset in bytes
+	MoreFrag  bool // MF flag
+	Fragment  bool // part of a fragmented datagram
+	DF        bool
+	TOS       uint8
+	IPTrunc   bool // IP payload not completely captured
+	L4        []byte
+	L4WireLen int // L4 length on the wire (from the IP header)
+
+	// transport
+	SrcPort, DstPort uint16
+	// TCP
+	Seq, Ack uint32
+	Flags    uint8
+	Win      uint16
+	TCPOpts  []byte
+	// payload (TCP or UDP)
+	Payload    []byte // captured payload bytes
+	PayloadLen int    // payload length on the wire
+	UDPLen     int
+}
+
+func (f *Frame) Reset() {
+	*f = Frame{SLLPkt: -1}
+}
+
+// Decode fills f from data of link type lt.
+func Decode(lt pcapfile.LinkType, data []byte, f *Frame) {
+	f.Reset()
+	var et uint16
+	var rest []byte
+	switch lt {
+	case pcapfile.LinkTypeEthernet:
+		if len(data) < 14 {
+			f.Status, f.Reason = StatusTruncated, "ethernet header"
+			return
+		}
+		f.HasMAC = true
+		copy(f.DstMAC[:], data[0:6])
+		copy(f.SrcMAC[:], data[6:12])
+		et = binary.BigEndian.Uint16(data[12:])
+		rest = data[14:]
+		if et <= 1500 { // 802.3 length: LLC, not IP
+			f.EtherType = et
+			f.Status, f.Reason = StatusUnsupported, "802.3/LLC frame"
+			return
+		}
+	case pcapfile.LinkTypeLinuxSLL:
+		if len(data) < 16 {
+			f.Status, f.Reason = StatusTruncated, "SLL header"
+			return
+		}
+		f.SLLPkt = int(binary.BigEndian.Uint16(data[0:]))
+		if binary.BigEndian.Uint16(data[4:]) == 6 {
+			f.HasMAC = true
+			copy(f.SrcMAC[:], data[6:12])
+		}
+		et = binary.BigEndian.Uint16(data[14:])
+		rest = data[16:]
+	case pcapfile.LinkTypeLinuxSLL2:
+		if len(data) < 20 {
+			f.Status, f.Reason = StatusTruncated, "SLL2 header"
+			return
+		}
+		et = binary.BigEndian.Uint16(data[0:])
+		f.SLLPkt = int(data[10])
+		if data[11] == 6 {
+			f.HasMAC = true
+			copy(f.SrcMAC[:], data[12:18])
+		}
+		rest = data[20:]
+	case pcapfile.LinkTypeNull, pcapfile.LinkTypeLoop:
+		if len(data) < 4 {
+			f.Status, f.Reason = StatusTruncated, "loopback header"
+			return
+		}
+		af := binary.LittleEndian.Uint32(data)
+		if lt == pcapfile.LinkTypeLoop || af > 0xffff {
+			af = binary.BigEndian.Uint32(data)
+		}
+		rest = data[4:]
+		switch af {
+		case 2:
+			et = 0x0800
+		case 24, 28, 30:
+			et = 0x86DD
+		default:
+			f.Status, f.Reason = StatusUnsupported, "loopback address family"
+			return
+		}
+	case pcapfile.LinkTypeRaw, 12, 14, pcapfile.LinkTypeIPv4, pcapfile.LinkTypeIPv6:
+		if len(data) < 1 {
+			f.Status, f.Reason = StatusTruncated, "raw IP"
+			return
+		}
+		switch data[0] >> 4 {
+		case 4:
+			et = 0x0800
+		case 6:
+			et = 0x86DD
+		default:
+			f.Status, f.Reason = StatusMalformed, "raw IP version"
+			return
+		}
+		rest = data
+	default:
+		f.Status, f.Reason = StatusUnsupported, "link type "+lt.String()
+		return
+	}
+	// VLAN tags (802.1Q, 802.1ad, old QinQ 0x9100).
+	for et == 0x8100 || et == 0x88A8 || et == 0x9100 {
+		if len(rest) < 4 {
+			f.Status, f.Reason = StatusTruncated, "VLAN tag"
+			return
+		}
+		if f.NVLAN < len(f.VLANs) {
+			f.VLANs[f.NVLAN] = binary.BigEndian.Uint16(rest) & 0x0fff
+			f.VLANTCI[f.NVLAN] = binary.BigEndian.Uint16(rest)
+			f.VLANTPID[f.NVLAN] = et
+			f.NVLAN++
+		}
+		et = binary.BigEndian.Uint16(rest[2:])
+		rest = rest[4:]
+	}
+	f.EtherType = et
+	f.L2Len = len(data) - len(rest)
+	switch et {
+	case 0x0800:
+		decodeIPv4(rest, f)
+	case 0x86DD:
+		decodeIPv6(rest, f)
+	default:
+		f.Status, f.Reason = StatusUnsupported, "ethertype"
+		return
+	}
+	if f.Status != StatusOK || f.L4 == nil {
+		return
+	}
+	if f.Fragment && f.FragOff != 0 {
+		return // not the first fragment: no transport header
+	}
+	switch f.Proto {
+	case ProtoTCP:
+		decodeTCP(f)
+	case ProtoUDP:
+		decodeUDP(f)
+	}
+}
+
+func decodeIPv4(b []byte, f *Frame) {
+	f.IPVer = 4
+	if len(b) < 20 {
+		f.Status, f.Reason = StatusTruncated, "IPv4 header"
+		return
+	}
+	if b[0]>>4 != 4 {
+		f.Status, f.Reason = StatusMalformed, "IPv4 version"
+		return
+	}
+	ihl := int(b[0]&0x0f) * 4
+	if ihl < 20 {
+		f.Status, f.Reason = StatusMalformed, "IPv4 header length"
+		return
+	}
+	if len(b) < ihl {
+		f.Status, f.Reason = StatusTruncated, "IPv4 options"
+		return
+	}
+	total := int(binary.BigEndian.Uint16(b[2:]))
+	if total < ihl {
+		// TSO/GRO captures on the sending host can carry total length 0.
+		if total == 0 {
+			total = len(b)
+		} else {
+			f.Status, f.Reason = StatusMalformed, "IPv4 total length"
+			return
+		}
+	}
+	f.TOS = b[1]
+	f.IPID = uint32(binary.BigEndian.Uint16(b[4:]))
+	fo := binary.BigEndian.Uint16(b[6:])
+	f.DF = fo&0x4000 != 0
+	f.MoreFrag = fo&0x2000 != 0
+	f.FragOff = int(fo&0x1fff) * 8
+	f.Fragment = f.MoreFrag || f.FragOff != 0
+	f.TTL = b[8]
+	f.Proto = b[9]
+	f.Src = netip.AddrFrom4([4]byte(b[12:16]))
+	f.Dst = netip.AddrFrom4([4]byte(b[16:20]))
+	f.IPLen = total
+	f.IPHdrLen = ihl
+	end := total
+	if end > len(b) {
+		end = len(b)
+		f.IPTrunc = true
+	}
+	f.L4 = b[ihl:end]
+	f.L4WireLen = total - ihl
+}
+
+func decodeIPv6(b []byte, f *Frame) {
+	f.IPVer = 6
+	if len(b) < 40 {
+		f.Status, f.Reason = StatusTruncated, "IPv6 header"
+		return
+	}
+	if b[0]>>4 != 6 {
+		f.Status, f.Reason = StatusMalformed, "IPv6 version"
+		return
+	}
+	f.TOS = byte(binary.BigEndian.Uint16(b) >> 4)
+	plen := int(binary.BigEndian.Uint16(b[4:]))
+	if plen == 0 { // jumbogram or TSO: take what was captured
+		plen = len(b) - 40
+	}
+	f.IPLen = 40 + plen
+	f.TTL = b[7]
+	f.Src = netip.AddrFrom16([16]byte(b[8:24]))
+	f.Dst = netip.AddrFrom16([16]byte(b[24:40]))
+	next := b[6]
+	off := 40
+	end := 40 + plen
+	if end > len(b) {
+		end = len(b)
+		f.IPTrunc = true
+	}
+	// Walk extension headers to the transport header.
+walk:
+	for i := 0; i < 8; i++ {
+		switch next {
+		case 0, 43, 60, 135, 139, 140: // hop-by-hop, routing, dest opts, mobility, HIP, shim6
+			if off+8 > end {
+				if f.IPTrunc {
+					f.Status, f.Reason = StatusTruncated, "IPv6 extension header"
+				} else {
+					f.Status, f.Reason = StatusMalformed, "IPv6 extension header"
+				}
+				return
+			}
+			l := (int(b[off+1]) + 1) * 8
+			next = b[off]
+			off += l
+			continue
+		case 44: // fragment
+			if off+8 > end {
+				f.Status, f.Reason = StatusTruncated, "IPv6 fragment header"
+				return
+			}
+			fo := binary.BigEndian.Uint16(b[off+2:])
+			f.FragOff = int(fo>>3) * 8
+			f.MoreFrag = fo&1 != 0
+			f.Fragment = true
+			f.IPID = binary.BigEndian.Uint32(b[off+4:])
+			next = b[off]
+			off += 8
+			continue
+		case 51: // AH
+			if off+8 > end {
+				f.Status, f.Reason = StatusTruncated, "IPv6 AH"
+				return
+			}
+			l := (int(b[off+1]) + 2) * 4
+			next = b[off]
+			off += l
+			continue
+		}
+		break walk
+	}
+	if off > 40+plen {
+		f.Status, f.Reason = StatusMalformed, "IPv6 extension headers exceed payload length"
+		return
+	}
+	f.Proto = next
+	f.IPHdrLen = off
+	if off > end {
+		f.Status, f.Reason = StatusTruncated, "IPv6 extension header"
+		return
+	}
+	f.L4 = b[off:end]
+	f.L4WireLen = 40 + plen - off
+}
+
+func decodeTCP(f *Frame) {
+	b := f.L4
+	if len(b) < 20 {
+		if f.L4WireLen < 20 && !f.IPTrunc {
+			f.Status, f.Reason = StatusMalformed, "TCP header"
+		} else {
+			f.Status, f.Reason = StatusTruncated, "TCP header"
+		}
+		return
+	}
+	f.SrcPort = binary.BigEndian.Uint16(b[0:])
+	f.DstPort = binary.BigEndian.Uint16(b[2:])
+	f.Seq = binary.BigEndian.Uint32(b[4:])
+	f.Ack = binary.BigEndian.Uint32(b[8:])
+	doff := int(b[12]>>4) * 4
+	f.Flags = b[13]
+	f.Win = binary.BigEndian.Uint16(b[14:])
+	if doff < 20 || doff > f.L4WireLen {
+		f.Status, f.Reason = StatusMalformed, "TCP data offset"
+		return
+	}
+	if len(b) < doff {
+		f.Status, f.Reason = StatusTruncated, "TCP options"
+		return
+	}
+	f.TCPOpts = b[20:doff]
+	f.Payload = b[doff:]
+	f.PayloadLen = f.L4WireLen - doff
+}
+
+func decodeUDP(f *Frame) {
+	b := f.L4
+	if len(b) < 8 {
+		if f.L4WireLen < 8 && !f.IPTrunc {
+			f.Status, f.Reason = StatusMalformed, "UDP header"
+		} else {
+			f.Status, f.Reason = StatusTruncated, "UDP header"
+		}
+		return
+	}
+	f.SrcPort = binary.BigEndian.Uint16(b[0:])
+	f.DstPort = binary.BigEndian.Uint16(b[2:])
+	f.UDPLen = int(binary.BigEndian.Uint16(b[4:]))
+	wire := f.L4WireLen
+	if f.UDPLen >= 8 && f.UDPLen <= wire {
+		wire = f.UDPLen
+	}
+	f.PayloadLen = wire - 8
+	end := wire
+	if end > len(b) {
+		end = len(b)
+	}
+	f.Payload = b[8:end]
+}
+
+// TruncatedPayload reports whether payload bytes are missing (snaplen).
+func (f *Frame) TruncatedPayload() bool { return len(f.Payload) < f.PayloadLen }
+
+func (f *Frame) SrcAddrPort() netip.AddrPort { return netip.AddrPortFrom(f.Src, f.SrcPort) }
+func (f *Frame) DstAddrPort() netip.AddrPort { return netip.AddrPortFrom(f.Dst, f.DstPort) }

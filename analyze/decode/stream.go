@@ -1,0 +1,143 @@
+package decode
+
+// HalfStream reassembles the first bytes of one direction of a TCP
+// connection: just enough to decode the CLC handshake (docs/smc-protocol.md
+// section 0: "reassemble the TCP payload of both directions from the first
+// data byte"). It handles retransmissions, overlaps, out-of-order segments
+// and sequence wraparound, and keeps at most maxStreamBytes bytes.
+type HalfStream struct {
+	BaseSet bool
+	base    uint32 // sequence number of stream byte 0
+	Buf     []byte // contiguous bytes from offset 0
+	pending []pendingSeg
+	// snapGap is the offset of the first byte that was on the wire but cut
+	// by the snaplen, -1 if none is known. It only blocks progress while no
+	// retransmission has filled it.
+	snapGap int
+	// overflow is set when data beyond maxStreamBytes or too many
+	// out-of-order segments had to be dropped.
+	overflow bool
+}
+
+type pendingSeg struct {
+	off  int
+	data []byte
+}
+
+const (
+	MaxStreamBytes = 16 << 10
+	maxPending     = 64
+)
+
+func NewHalfStream() HalfStream { return HalfStream{snapGap: -1} }
+
+// SetBase fixes stream offset 0 at sequence number seq.
+func (h *HalfStream) SetBase(seq uint32) {
+	h.base = seq
+	h.BaseSet = true
+}
+
+// Add records a segment whose first payload byte has sequence number seq.
+// data are the captured payload bytes; wireLen is the payload length on the
+// wire (wireLen > len(data) when the snaplen cut the segment). It returns
+// true if new contiguous bytes became available.
+func (h *HalfStream) Add(seq uint32, data []byte, wireLen int) bool {
+	if !h.BaseSet {
+		return false
+	}
+	rel := int64(int32(seq - h.base)) // wrap-safe signed distance
+	if rel < 0 {
+		// Starts before byte 0 (e.g. a SYN retransmission with data, or a
+		// keep-alive): trim the head.
+		cut := -rel
+		if cut >= int64(len(data)) {
+			return false
+		}
+		data = data[cut:]
+		wireLen -= int(cut)
+		rel = 0
+	}
+	off := int(rel)
+	if off >= MaxStreamBytes {
+		h.overflow = true
+		return false
+	}
+	if len(data) < wireLen {
+		gap := off + len(data)
+		if h.snapGap < 0 || gap < h.snapGap {
+			if gap >= len(h.Buf) {
+				h.snapGap = gap
+			}
+		}
+	}
+	grew := h.place(off, data)
+	if grew {
+		grew = true
+		h.drain()
+	}
+	if h.snapGap >= 0 && h.snapGap < len(h.Buf) {
+		h.snapGap = -1 // filled by another copy
+	}
+	return grew
+}
+
+// place copies data at stream offset off. Returns true if buf grew.
+func (h *HalfStream) place(off int, data []byte) bool {
+	end := off + len(data)
+	if end > MaxStreamBytes {
+		data = data[:MaxStreamBytes-off]
+		end = MaxStreamBytes
+		h.overflow = true
+	}
+	if end <= len(h.Buf) {
+		return false // retransmission of bytes we have
+	}
+	if off > len(h.Buf) {
+		// Out of order: keep a copy until the hole is filled.
+		if len(h.pending) >= maxPending {
+			h.overflow = true
+			return false
+		}
+		h.pending = append(h.pending, pendingSeg{off: off, data: append([]byte(nil), data...)})
+		return false
+	}
+	h.Buf = append(h.Buf, data[len(h.Buf)-off:]...)
+	return true
+}
+
+func (h *HalfStream) drain() {
+	for progressed := true; progressed && len(h.pending) > 0; {
+		progressed = false
+		for i := 0; i < len(h.pending); i++ {
+			p := h.pending[i]
+			if p.off > len(h.Buf) {
+				continue
+			}
+			if p.off+len(p.data) > len(h.Buf) {
+				h.Buf = append(h.Buf, p.data[len(h.Buf)-p.off:]...)
+			}
+			h.pending = append(h.pending[:i], h.pending[i+1:]...)
+			i--
+			progressed = true
+		}
+	}
+}
+
+// TruncatedAt reports whether the contiguous data stops at a byte that the
+// snaplen cut off.
+func (h *HalfStream) TruncatedAt(n int) bool {
+	return h.snapGap >= 0 && h.snapGap <= n
+}
+
+// Release frees the buffers once the handshake no longer needs them.
+func (h *HalfStream) Release() {
+	h.Buf = nil
+	h.pending = nil
+}
+
+// Base returns the sequence number of stream byte 0 (valid once BaseSet).
+func (h *HalfStream) Base() uint32 { return h.base }
+
+// Waiting reports whether out-of-order segments wait for a hole before them
+// to be filled.
+func (h *HalfStream) Waiting() bool { return len(h.pending) > 0 }

@@ -1,0 +1,45 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/smcdump/smcdump/analyze/smcflow"
+)
+
+// TestCheckGates: each condition counts what it names (table).
+func TestCheckGates(t *testing.T) {
+	rep := &Report{
+		Summary: Summary{ByOutcome: []Count{{Name: string(smcflow.OutcomeFallback), Count: 2}, {Name: string(smcflow.OutcomeUnknown), Count: 1}, {Name: string(smcflow.OutcomeSMC), Count: 5}}},
+		Fallbacks: []FallbackGroup{
+			{Outcome: smcflow.OutcomeFallback, Reason: smcflow.ReasonDecline, Count: 2},
+			{Outcome: smcflow.OutcomeHandshakeError, Reason: smcflow.ReasonNoAccept, Count: 0},
+		},
+	}
+	for _, c := range []struct {
+		gates, want string
+	}{
+		{"", ""},
+		{"fallback", "--fail-on: 2 fallback"},
+		{"decline", "--fail-on: 2 decline"},
+		{"timeout", ""},
+		{"unknown", "--fail-on: 1 unknown"},
+		{"any", "--fail-on: 3 any"},
+		{"error,unverified", ""},
+		{"loss", ""},
+	} {
+		g, err := ParseGates([]string{c.gates})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep.Check(g); !strings.HasPrefix(got, c.want) || (c.want == "") != (got == "") {
+			t.Errorf("%q: Check = %q, want prefix %q", c.gates, got, c.want)
+		}
+	}
+	if _, err := ParseGates([]string{"nonsense"}); err == nil {
+		t.Error("ParseGates accepted an unknown condition")
+	}
+	if g, err := ParseGates([]string{"loss=12"}); err != nil || g.LossLimit != 12 {
+		t.Errorf("loss=12: %+v, %v", g, err)
+	}
+}

@@ -1,0 +1,157 @@
+// Package report is the analysis result: the Report model (files,
+// summary, fallback groups, rollups, connections, RoCE, multicast, kernel
+// counters), its text and JSON renderings, the aggregate that keeps its
+// counts exact over every connection, and the --fail-on gates (Check).
+package report
+
+import (
+	"sort"
+	"time"
+
+	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/smcflow"
+	"github.com/smcdump/smcdump/capture/pcapfile"
+)
+
+// Report is the result of analyzing one or more capture files.
+type Report struct {
+	Schema      string          `json:"schema"`
+	Files       []FileInfo      `json:"files"`
+	Summary     Summary         `json:"summary"`
+	Fallbacks   []FallbackGroup `json:"fallbacks"`
+	Services    []Rollup        `json:"services"`
+	PeerPairs   []Rollup        `json:"peer_pairs"`
+	Connections []*smcflow.Conn `json:"connections"`
+	RoCE        RoCESummary     `json:"roce"`
+	// Multicast is the UDP stream analysis (gaps, duplicates, reordering).
+	Multicast *mcast.Report `json:"multicast,omitempty"`
+	// Counters correlates kernel counter snapshots with the capture.
+	Counters *Counters `json:"counters,omitempty"`
+
+	// UnverifiedNotListed counts the link-unverified connections beyond
+	// Config.MaxConnections (not in Connections), for Check; it is not
+	// part of the JSON report.
+	UnverifiedNotListed int `json:"-"`
+}
+
+// SchemaVersion identifies the JSON report format (README "JSON output").
+const SchemaVersion = "smcdump.analyze/v1"
+
+// FileInfo describes one input file.
+type FileInfo struct {
+	Path         string                    `json:"path"`
+	Format       string                    `json:"format"`
+	Packets      int                       `json:"packets"`
+	First        *time.Time                `json:"first,omitempty"`
+	Last         *time.Time                `json:"last,omitempty"`
+	Interfaces   []pcapfile.Interface      `json:"interfaces"`
+	Undecoded    []Count                   `json:"undecoded,omitempty"`
+	Truncated    int                       `json:"truncated_frames"`
+	Filtered     int                       `json:"filtered_out,omitempty"`
+	Problems     []pcapfile.Problem        `json:"problems,omitempty"`
+	ProblemCount int                       `json:"problem_count"`
+	CaptureStats []pcapfile.InterfaceStats `json:"capture_stats,omitempty"`
+	Error        string                    `json:"error,omitempty"`
+	// DamagedRegions counts the damaged places in the file (one per
+	// problem) and SkippedBytes the bytes not read as packets because of
+	// them; the rest of the file is analyzed.
+	DamagedRegions int   `json:"damaged_regions,omitempty"`
+	SkippedBytes   int64 `json:"skipped_bytes,omitempty"`
+}
+
+// Count is a labelled counter.
+type Count struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// Summary counts connections by outcome.
+type Summary struct {
+	Packets        int     `json:"packets"`
+	TCPConnections int     `json:"tcp_connections"`
+	SMCAttempts    int     `json:"smc_attempts"`
+	PlainTCP       int     `json:"plain_tcp"`
+	ByOutcome      []Count `json:"by_outcome"`
+	ByVariant      []Count `json:"by_variant"`
+	UDPDatagrams   int     `json:"udp_datagrams"`
+	// UDPIncomplete counts fragmented UDP datagrams given up by the
+	// reassembly (a fragment missing from the capture, or fragments a
+	// Linux receiver discards; like ReasmFails): never delivered, so not
+	// in the streams.
+	UDPIncomplete int `json:"udp_incomplete_fragmented,omitempty"`
+	// NotListed counts connections beyond Config.MaxConnections: counted
+	// everywhere, but not in the connection list.
+	NotListed int `json:"not_listed,omitempty"`
+	// NoHandshake counts connections whose TCP handshake is not in the
+	// capture and that show no sign of SMC (no option, no CLC): not
+	// analyzed, listed with --all.
+	NoHandshake int `json:"no_handshake,omitempty"`
+	// DamagedRegions and SkippedBytes add up the files' damage (see
+	// FileInfo): the input was damaged but readable.
+	DamagedRegions int   `json:"damaged_regions,omitempty"`
+	SkippedBytes   int64 `json:"skipped_bytes,omitempty"`
+}
+
+// FallbackGroup groups fallbacks and handshake errors by cause.
+type FallbackGroup struct {
+	Outcome     smcflow.Outcome `json:"outcome"`
+	Reason      string          `json:"reason"`
+	Code        string          `json:"code,omitempty"`
+	Name        string          `json:"name,omitempty"`
+	By          string          `json:"by,omitempty"`
+	Count       int             `json:"count"`
+	Meaning     string          `json:"meaning,omitempty"`
+	Remedy      string          `json:"remedy,omitempty"`
+	Connections []int           `json:"connections"`
+}
+
+// Rollup aggregates verdicts per service (server address:port) or peer pair.
+type Rollup struct {
+	Key      string  `json:"key"`
+	Total    int     `json:"total"`
+	Outcomes []Count `json:"outcomes"`
+	Variants []Count `json:"variants,omitempty"`
+	Reasons  []Count `json:"reasons,omitempty"`
+}
+
+// RoCESummary counts RoCE frames seen.
+type RoCESummary struct {
+	Frames int        `json:"frames"`
+	First  *time.Time `json:"first,omitempty"`
+}
+
+// Damaged reports whether an input file was damaged but readable: a
+// damaged region was skipped or a field was wrong (Summary.DamagedRegions);
+// the rest of the file was still analyzed.
+func (r *Report) Damaged() bool { return r.Summary.DamagedRegions > 0 }
+
+func outcomeCounts(m map[string]int) []Count {
+	out := []Count{}
+	for _, o := range outcomeOrder {
+		if m[string(o)] > 0 {
+			out = append(out, Count{string(o), m[string(o)]})
+		}
+	}
+	return out
+}
+
+func mapCounts(m map[string]int) []Count {
+	out := []Count{}
+	for k, v := range m {
+		out = append(out, Count{k, v})
+	}
+	SortCounts(out)
+	return out
+}
+
+// SortCounts sorts by count descending, then name.
+func SortCounts(c []Count) {
+	sort.Slice(c, func(i, j int) bool {
+		if c[i].Count != c[j].Count {
+			return c[i].Count > c[j].Count
+		}
+		return c[i].Name < c[j].Name
+	})
+}
+
+var outcomeOrder = []smcflow.Outcome{smcflow.OutcomeSMC, smcflow.OutcomeFallback, smcflow.OutcomeHandshakeError, smcflow.OutcomeUnknown, smcflow.OutcomeNotSMC}

@@ -1,0 +1,454 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/smcdump/smcdump/analyze/smcflow"
+	"github.com/smcdump/smcdump/capture/pcapfile"
+	"github.com/smcdump/smcdump/internal/textio"
+)
+
+const TimeLayout = "2006-01-02 15:04:05.000000"
+
+// reportBufSize is the reports' output buffer: enough to write in large
+// chunks, small enough that a short report costs little.
+const reportBufSize = 32 << 10
+
+func fmtTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// TextOptions controls the text report.
+type TextOptions struct {
+	// Evidence prints the per-connection evidence blocks (frames and packet
+	// times of every handshake step, and the CLC fields).
+	Evidence bool
+}
+
+// WriteJSON writes the report as indented JSON (schema SchemaVersion). It
+// streams the connection list, so memory does not grow with the size of the
+// output.
+func (r *Report) WriteJSON(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, reportBufSize)
+	ew := textio.New(bw)
+	part := func(name string, v any, last bool) {
+		b, err := json.MarshalIndent(v, "  ", "  ")
+		if err != nil && ew.Err == nil {
+			ew.Err = err
+		}
+		ew.Printf("  %q: %s", name, b)
+		if !last {
+			ew.Printf(",")
+		}
+		ew.Printf("\n")
+	}
+	ew.Printf("{\n")
+	part("schema", r.Schema, false)
+	part("files", r.Files, false)
+	part("summary", r.Summary, false)
+	part("fallbacks", r.Fallbacks, false)
+	part("services", r.Services, false)
+	part("peer_pairs", r.PeerPairs, false)
+	ew.Printf("  \"connections\": [")
+	for i, c := range r.Connections {
+		b, err := json.MarshalIndent(c, "    ", "  ")
+		if err != nil && ew.Err == nil {
+			ew.Err = err
+		}
+		if i > 0 {
+			ew.Printf(",")
+		}
+		ew.Printf("\n    %s", b)
+	}
+	if len(r.Connections) > 0 {
+		ew.Printf("\n  ")
+	}
+	ew.Printf("],\n")
+	last := r.Multicast == nil && r.Counters == nil
+	part("roce", r.RoCE, last)
+	if r.Multicast != nil {
+		part("multicast", r.Multicast, r.Counters == nil)
+	}
+	if r.Counters != nil {
+		part("counters", r.Counters, true)
+	}
+	ew.Printf("}\n")
+	if ew.Err != nil {
+		return ew.Err
+	}
+	return bw.Flush()
+}
+
+// WriteText writes the human-readable report.
+func (r *Report) WriteText(w io.Writer, o TextOptions) error {
+	bw := bufio.NewWriterSize(w, reportBufSize)
+	ew := textio.New(bw)
+	r.writeHeader(ew)
+	r.writeSummary(ew)
+	r.writeFallbacks(ew)
+	r.writeRollups(ew, "Per service (server address:port)", "SERVICE", r.Services)
+	r.writeRollups(ew, "Per peer pair (client → server)", "PEERS", r.PeerPairs)
+	r.writeConnections(ew, o)
+	if o.Evidence {
+		r.writeEvidence(ew)
+	}
+	if r.Summary.UDPIncomplete > 0 {
+		ew.Printf("%d fragmented UDP datagrams could not be reassembled (a fragment missing from the capture, or fragments a receiver discards: overlapping, inconsistent, past 64 KiB, or an IP ID reused): they never reached a socket and are not counted as received\n\n", r.Summary.UDPIncomplete)
+	}
+	if r.Multicast != nil && len(r.Multicast.Streams) > 0 && ew.Err == nil {
+		ew.Err = r.Multicast.WriteText(ew)
+		ew.Printf("\n")
+	}
+	if r.Counters != nil && ew.Err == nil {
+		ew.Err = r.Counters.WriteText(ew)
+	}
+	if ew.Err != nil {
+		return ew.Err
+	}
+	return bw.Flush()
+}
+
+func (r *Report) writeHeader(w *textio.Writer) {
+	for _, f := range r.Files {
+		if f.Error != "" {
+			w.Printf("error: %s\n", f.Error)
+			continue
+		}
+		w.Printf("%s: %s, %d packets", f.Path, f.Format, f.Packets)
+		switch {
+		case f.First == nil:
+		case f.Last.Before(*f.First):
+			// Never a negative duration: say what is wrong.
+			w.Printf(", first %s, last %s UTC (the last packet's time is before the first's)", fmtTime(*f.First), fmtTime(*f.Last))
+		default:
+			w.Printf(", %s – %s UTC (%.3f s)", fmtTime(*f.First), fmtTime(*f.Last)[11:], f.Last.Sub(*f.First).Seconds())
+		}
+		w.Printf("\n")
+		if f.DamagedRegions > 0 {
+			w.Printf("  damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
+		}
+		var ifs []string
+		for _, i := range f.Interfaces {
+			s := i.LinkType.String()
+			if i.Name != "" {
+				s = i.Name + " " + s
+			}
+			if !i.LinkType.Supported() {
+				s += " (link type not decoded by smcdump)"
+			}
+			if i.SnapLen != 0 && i.SnapLen < 262144 {
+				s += fmt.Sprintf(" snaplen %d", i.SnapLen)
+			}
+			ifs = append(ifs, s)
+		}
+		if len(ifs) > 0 {
+			w.Printf("  interfaces: %s\n", strings.Join(ifs, "; "))
+		}
+		if f.Filtered > 0 {
+			w.Printf("  %d packets did not match the filter\n", f.Filtered)
+		}
+		if f.Truncated > 0 {
+			w.Printf("  %d packets were cut by the snaplen\n", f.Truncated)
+		}
+		for _, st := range f.CaptureStats {
+			w.Printf("  capture statistics (interface %d, %s):%s\n", st.Interface, fmtTime(st.Time), isbText(st))
+		}
+		for _, p := range f.Problems {
+			w.Printf("  file problem at offset %d: %s\n", p.Offset, p.Msg)
+		}
+		if f.ProblemCount > len(f.Problems) {
+			w.Printf("  ... %d more file problems\n", f.ProblemCount-len(f.Problems))
+		}
+	}
+	w.Printf("\n")
+}
+
+func isbText(st pcapfile.InterfaceStats) string {
+	var s string
+	add := func(n string, v *uint64) {
+		if v != nil {
+			s += fmt.Sprintf(" %s %d", n, *v)
+		}
+	}
+	add("received", st.IfRecv)
+	add("dropped by interface/kernel (ifdrop)", st.IfDrop)
+	add("dropped by OS (osdrop)", st.OSDrop)
+	add("accepted by filter", st.FilterAccept)
+	add("delivered", st.UsrDeliv)
+	if s == "" {
+		s = " no counters"
+	}
+	return s
+}
+
+func (r *Report) writeSummary(w *textio.Writer) {
+	s := r.Summary
+	if s.TCPConnections == 0 && r.RoCE.Frames == 0 {
+		w.Printf("SMC summary: no TCP connections in the capture\n\n")
+		return
+	}
+	w.Printf("SMC summary: %d of %d TCP connections attempted SMC", s.SMCAttempts, s.TCPConnections)
+	if s.PlainTCP > 0 {
+		w.Printf(" (%d plain TCP)", s.PlainTCP)
+	}
+	w.Printf("\n")
+	if s.NoHandshake > 0 {
+		w.Printf("  %d more connections started before the capture and show no sign of SMC (not analyzed; --all lists them)\n", s.NoHandshake)
+	}
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	for _, c := range s.ByOutcome {
+		extra := ""
+		if c.Name == string(smcflow.OutcomeSMC) && len(s.ByVariant) > 0 {
+			var v []string
+			for _, x := range s.ByVariant {
+				v = append(v, fmt.Sprintf("%s %d", x.Name, x.Count))
+			}
+			extra = strings.Join(v, ", ")
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\n", c.Name, c.Count, extra)
+	}
+	tw.Flush()
+	if r.RoCE.Frames > 0 {
+		w.Printf("  RoCE frames in the capture: %d (SMC-R link traffic is visible)\n", r.RoCE.Frames)
+	}
+	w.Printf("\n")
+}
+
+func (r *Report) writeFallbacks(w *textio.Writer) {
+	if len(r.Fallbacks) == 0 {
+		return
+	}
+	w.Printf("Fallbacks and handshake errors by cause\n")
+	for _, g := range r.Fallbacks {
+		head := fmt.Sprintf("%s: %s", g.Outcome, g.Reason)
+		if g.Code != "" {
+			head += " " + g.Code
+			if g.Name != "" {
+				head += " " + smcflow.ShortName(g.Name)
+			}
+		}
+		if g.By != "" {
+			if g.Reason == smcflow.ReasonPeerNoSMC {
+				head += " (on the client, no CLC exchanged)"
+			} else {
+				head += " by " + g.By
+			}
+		}
+		w.Printf("  %4d × %s\n", g.Count, head)
+		if g.Meaning != "" {
+			w.Printf("         meaning: %s\n", g.Meaning)
+		}
+		if g.Remedy != "" {
+			w.Printf("         remedy:  %s\n", g.Remedy)
+		}
+		ids := make([]string, 0, len(g.Connections))
+		for _, id := range g.Connections {
+			ids = append(ids, fmt.Sprintf("#%d", id))
+		}
+		more := ""
+		if g.Count > len(g.Connections) {
+			more = fmt.Sprintf(" (+%d more)", g.Count-len(g.Connections))
+		}
+		w.Printf("         connections: %s%s\n", strings.Join(ids, " "), more)
+	}
+	w.Printf("\n")
+}
+
+func (r *Report) writeRollups(w *textio.Writer, title, col string, rs []Rollup) {
+	if len(rs) == 0 {
+		return
+	}
+	w.Printf("%s\n", title)
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "  %s\tTOTAL\tSMC\tFALLBACK\tERROR\tUNKNOWN\tDETAIL\n", col)
+	for _, ru := range rs {
+		get := func(o smcflow.Outcome) int {
+			for _, c := range ru.Outcomes {
+				if c.Name == string(o) {
+					return c.Count
+				}
+			}
+			return 0
+		}
+		var det []string
+		for _, v := range ru.Variants {
+			det = append(det, fmt.Sprintf("%s×%d", v.Name, v.Count))
+		}
+		for _, v := range ru.Reasons {
+			det = append(det, fmt.Sprintf("%s×%d", v.Name, v.Count))
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\n", ru.Key, ru.Total, get(smcflow.OutcomeSMC), get(smcflow.OutcomeFallback), get(smcflow.OutcomeHandshakeError), get(smcflow.OutcomeUnknown), strings.Join(det, ", "))
+	}
+	tw.Flush()
+	w.Printf("\n")
+}
+
+// connDetail is the short "what" column of the connection table.
+func connDetail(c *smcflow.Conn) string {
+	switch {
+	case c.Outcome == smcflow.OutcomeSMC && c.SMC != nil:
+		s := c.SMC.Variant
+		if c.SMC.FirstContact {
+			s += " first-contact"
+		}
+		if c.Link != nil {
+			s += " link:" + c.Link.State
+		}
+		return s
+	case c.Decline != nil:
+		s := fmt.Sprintf("%s %s by %s", c.Decline.Code, smcflow.ShortName(c.Decline.Name), c.Decline.By)
+		if c.Decline.Late && c.Decline.DelayMS != nil {
+			s += fmt.Sprintf(" %.3fs after Confirm", *c.Decline.DelayMS/1000)
+		}
+		return s
+	case c.Reason == smcflow.ReasonPeerNoSMC:
+		return "0x03010000 PEERNOSMC (client)"
+	}
+	return c.Reason
+}
+
+func (r *Report) writeConnections(w *textio.Writer, o TextOptions) {
+	if len(r.Connections) == 0 {
+		if r.Summary.TCPConnections > 0 {
+			w.Printf("No connections with SMC involvement.\n\n")
+		}
+		return
+	}
+	if r.Summary.NotListed > 0 {
+		w.Printf("Connections (the first %d; %d more are counted above but not listed: raise --keep)\n", len(r.Connections), r.Summary.NotListed)
+	} else {
+		w.Printf("Connections\n")
+	}
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "  #\tCLIENT\tSERVER\tOUTCOME\tDETAIL\tHANDSHAKE\tSTART (UTC)\n")
+	for _, c := range r.Connections {
+		hs := "-"
+		if c.Latency.HandshakeMS != nil {
+			hs = fmt.Sprintf("%.3f ms", *c.Latency.HandshakeMS)
+		} else if c.Latency.CLCMS != nil {
+			hs = fmt.Sprintf("%.3f ms (CLC)", *c.Latency.CLCMS)
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Client, c.Server, c.Outcome, connDetail(c), hs, fmtTime(c.Times.First))
+	}
+	tw.Flush()
+	w.Printf("\n")
+}
+
+func (r *Report) writeEvidence(w *textio.Writer) {
+	if len(r.Connections) == 0 {
+		return
+	}
+	w.Printf("Evidence\n")
+	for _, c := range r.Connections {
+		w.Printf("#%d %s → %s: %s\n", c.ID, c.Client, c.Server, c.Summary)
+		for _, e := range c.Evidence {
+			file := ""
+			if e.File != "" {
+				file = e.File + " "
+			}
+			w.Printf("    %sframe %-6d %s  %s  %s\n", file, e.Frame, fmtTime(e.Time), e.Dir, e.What)
+		}
+		if c.Decline != nil && c.Decline.Remedy != "" {
+			w.Printf("    remedy: %s\n", c.Decline.Remedy)
+		}
+		if c.ClientInfo != nil {
+			w.Printf("    client: %s\n", endpointText(c.ClientInfo))
+		}
+		if c.ServerInfo != nil {
+			w.Printf("    server: %s\n", endpointText(c.ServerInfo))
+		}
+		if c.SMC != nil && (c.SMC.EID != "" || c.SMC.Release != nil) {
+			s := "    negotiated:"
+			if c.SMC.Release != nil {
+				s += fmt.Sprintf(" release v2.%d", *c.SMC.Release)
+			}
+			if c.SMC.EID != "" {
+				s += " eid " + c.SMC.EID
+			}
+			if c.SMC.Direct != nil {
+				s += fmt.Sprintf(" direct %v", *c.SMC.Direct)
+			}
+			if c.SMC.MaxConns > 0 {
+				s += fmt.Sprintf(" max_conns %d max_links %d", c.SMC.MaxConns, c.SMC.MaxLinks)
+			}
+			w.Printf("%s\n", s)
+		}
+		if l := c.Link; l != nil {
+			s := fmt.Sprintf("    link: %s, client qpn %s, server qpn %s", l.State, l.ClientQPN, l.ServerQPN)
+			if l.RoCEPackets > 0 {
+				s += fmt.Sprintf(", %d RoCE packets", l.RoCEPackets)
+			}
+			for _, x := range l.LLC {
+				s += fmt.Sprintf(", %s×%d", x.Type, x.Count)
+			}
+			if l.CDCMessages > 0 {
+				s += fmt.Sprintf(", CDC×%d", l.CDCMessages)
+			}
+			if l.RDMAWrites > 0 {
+				s += fmt.Sprintf(", RDMA writes×%d (%d bytes)", l.RDMAWrites, l.RDMABytes)
+			}
+			w.Printf("%s\n", s)
+		}
+		for _, n := range c.Notes {
+			w.Printf("    note: %s\n", n)
+		}
+	}
+	w.Printf("\n")
+}
+
+func endpointText(e *smcflow.Endpoint) string {
+	var p []string
+	add := func(k, v string) {
+		if v != "" {
+			p = append(p, k+" "+v)
+		}
+	}
+	add("offered", e.Offered)
+	add("peer-id", e.PeerID)
+	add("gid", e.GID)
+	add("mac", e.MAC)
+	add("qpn", e.QPN)
+	add("token", e.Token)
+	if e.BufferBytes > 0 {
+		add("buffer", smcflow.ByteSize(e.BufferBytes))
+	}
+	if e.MTU > 0 {
+		add("mtu", fmt.Sprint(e.MTU))
+	}
+	add("ism-gid", e.ISMGID)
+	add("dmb-token", e.DMBToken)
+	add("chid", e.CHID)
+	add("host", e.Hostname)
+	add("os", e.OS)
+	if e.Release != nil {
+		add("release", fmt.Sprintf("v2.%d", *e.Release))
+	}
+	add("rocev2-gid", e.RoCEv2GID)
+	add("ipv4-prefix", e.IPv4Prefix)
+	if len(e.IPv6Prefixes) > 0 {
+		add("ipv6-prefixes", strings.Join(e.IPv6Prefixes, ","))
+	}
+	if len(e.EIDs) > 0 {
+		add("eids", strings.Join(e.EIDs, ","))
+	}
+	if len(e.ISMGIDs) > 0 {
+		add("ism-gids", strings.Join(e.ISMGIDs, ","))
+	}
+	if len(e.GIDList) > 0 {
+		add("gid-list", strings.Join(e.GIDList, ","))
+	}
+	add("seid", e.SEID)
+	return strings.Join(p, ", ")
+}
+
+// plural returns "1 thing" or "n things".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}

@@ -1,0 +1,1330 @@
+package smcflow
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/smcproto"
+)
+
+// CLC wait time (docs/smc-protocol.md 8.5): a peer that has not answered within
+// this time has timed out the handshake.
+const clcWaitTime = 6 * time.Second
+
+// connKey identifies a TCP connection independent of direction.
+type connKey struct {
+	a, b netip.AddrPort // a < b
+}
+
+func makeKey(src, dst netip.AddrPort) (connKey, int) {
+	if src.Compare(dst) <= 0 {
+		return connKey{src, dst}, 0
+	}
+	return connKey{dst, src}, 1
+}
+
+// clcEvent is one CLC message seen on a connection.
+type clcEvent struct {
+	fromClient bool
+	dir        int   // endpoint index that sent it
+	seq        int64 // global packet order across files
+	frame      int
+	t          time.Time
+	msg        smcproto.Message
+	typ        smcproto.MsgType
+}
+
+// tcpConn is the tracking state of one connection.
+type tcpConn struct {
+	res    Conn
+	key    connKey
+	client int // endpoint index (0 = key.a, 1 = key.b) of the client; -1 unknown
+
+	synSeen, synAckSeen bool
+	synOpt, synAckOpt   bool
+	isn                 [2]uint32
+	hs                  [2]decode.HalfStream
+	consumed            [2]int
+	dirDone             [2]bool
+	early               bool    // OnResolved called
+	waitingTrunc        [2]bool // parser needs bytes the snaplen cut
+	midstream           [2]bool // data seen without a known stream start
+	events              []clcEvent
+	protoErr            string
+	protoErrFrame       int
+	protoErrTime        time.Time
+	protoErrDir         int
+	firstData           [2]*Evidence
+	fin, rst            [2]*Evidence
+	ended               bool
+	released            bool
+	smcAttempt          bool   // option on SYN or any CLC seen
+	file                string // capture file of the current packet, when several are analyzed
+	closedAt            time.Time
+	ackMax              [2]int // highest stream offset of each direction acknowledged by the peer
+	sentMax             [2]int // highest stream offset each direction was seen sending (FIN counts one)
+	plainSYN            Evidence
+	curSeq              int64 // global order of the current packet
+
+	// nonCLC is the first segment of a direction whose stream began with
+	// bytes that are not CLC (proven by captured bytes at stream offset 0,
+	// never inferred from bytes the snaplen cut).
+	nonCLC [2]*Evidence
+}
+
+func (c *tcpConn) ep(i int) netip.AddrPort {
+	if i == 0 {
+		return c.key.a
+	}
+	return c.key.b
+}
+
+// dirLabel gives "C>S"/"S>C" for a sender endpoint index.
+func (c *tcpConn) dirLabel(sender int) string {
+	switch {
+	case c.client < 0:
+		return fmt.Sprintf("%s>", c.ep(sender))
+	case sender == c.client:
+		return "C>S"
+	default:
+		return "S>C"
+	}
+}
+
+func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
+	if len(c.res.Evidence) >= 64 {
+		return
+	}
+	c.res.Evidence = append(c.res.Evidence, Evidence{File: c.file, Frame: frame, Time: t, Dir: c.dirLabel(sender), What: what, seq: c.curSeq})
+}
+
+// Tracker follows TCP connections and decodes their SMC handshakes. Feed it
+// every decoded frame in capture order; call Finish at the end.
+type Tracker struct {
+	conns    map[connKey]*tcpConn
+	done     []*Conn
+	lastTime time.Time
+	roce     *roceTracker
+	// OnCLC, when set, is called for every CLC message as it is completed
+	// (used by the per-packet printer).
+	OnCLC func(frame int, fromClient bool, m smcproto.Message)
+	// OnCLCError is called when a CLC message cannot be decoded.
+	OnCLCError func(frame int, err error)
+	// All keeps connections without any SMC involvement in the results.
+	All         bool
+	plainCount  int // not-SMC connections not kept (when !All)
+	plainBytes  int64
+	totalTCP    int
+	truncFrames int
+	File        string
+	closed      map[connKey]time.Time // recently finished connections
+	closing     []*tcpConn            // closed, lingering connections in closing order
+	seq         int64                 // TCP packets handled, global order across files
+	Keep        int                   // connections kept in detail; <0 unlimited, 0 = all (printer)
+	dropped     int                   // finished SMC-related connections not kept
+	OnDone      func(*Conn)
+	noHandshake int // connections without handshake and without SMC sign
+	// unverified tracks the connections not kept (beyond keep) that may
+	// turn out link-unverified at the end of the capture, so that the
+	// --fail-on unverified gate covers every connection.
+	unverified        unverifiedCount
+	unverifiedNotKept int // link-unverified connections not kept (Finish)
+	// OnResolved, when set, gets the verdict of a connection as soon as its
+	// SMC handshake has resolved (live.go), before the connection ends. It
+	// must not keep the Conn.
+	OnResolved func(*Conn)
+}
+
+// NewTracker returns an empty tracker.
+func NewTracker() *Tracker {
+	return &Tracker{conns: make(map[connKey]*tcpConn), roce: newRoCETracker(), closed: make(map[connKey]time.Time)}
+}
+
+func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
+	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.File}
+	c.res.Times.First = ts
+	t.conns[k] = c
+	t.totalTCP++
+	return c
+}
+
+// HandleTCP processes one TCP segment.
+func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
+	if ts.After(t.lastTime) {
+		t.lastTime = ts
+	}
+	t.seq++
+	if t.seq&0x3fff == 0 {
+		t.sweep(ts)
+	}
+	src, dst := f.SrcAddrPort(), f.DstAddrPort()
+	k, dir := makeKey(src, dst)
+	c := t.conns[k]
+	syn := f.Flags&decode.TCPSYN != 0
+	ack := f.Flags&decode.TCPACK != 0
+	if c != nil && syn && !ack {
+		// A new SYN on a known 4-tuple: retransmission, or port reuse.
+		if !(c.synSeen && c.client == dir && c.isn[dir] == f.Seq) && (c.ended || c.synSeen || len(c.events) > 0 || c.res.Packets > 3) {
+			t.finish(c)
+			c = nil
+		}
+	}
+	if c == nil {
+		if !syn {
+			if closed, ok := t.closed[k]; ok && ts.Sub(closed) < closedLinger {
+				return // trailing ACK/FIN of a connection already finished
+			}
+		}
+		c = t.newConn(k, frameNo, ts)
+	}
+	c.curSeq = t.seq
+	c.file = t.File
+	c.res.Packets++
+	c.res.Bytes += int64(f.PayloadLen)
+	c.res.Times.Last = ts
+	if ack && c.hs[1-dir].BaseSet {
+		// What the peer acknowledged: bytes that must have been sent, even
+		// if the capture missed them.
+		if rel := int(int32(f.Ack - c.hs[1-dir].Base())); rel > c.ackMax[1-dir] && rel < 1<<30 {
+			c.ackMax[1-dir] = rel
+		}
+	}
+	if f.NVLAN > 0 && c.res.VLAN == 0 {
+		c.res.VLAN = f.VLANs[0]
+	}
+
+	switch {
+	case syn && !ack:
+		if !c.synSeen {
+			c.synSeen = true
+			c.client = dir
+			c.isn[dir] = f.Seq
+			opts, _ := smcproto.ParseTCPOptions(f.TCPOpts)
+			c.synOpt = opts.SMC
+			c.res.SYNOption = boolp(opts.SMC)
+			c.res.Times.SYN = timep(ts)
+			c.hs[dir].SetBase(f.Seq + 1)
+			if opts.SMC {
+				c.smcAttempt = true
+				c.evidence(frameNo, ts, dir, "SYN with SMC option")
+			} else {
+				// Most connections are plain TCP and are never listed:
+				// keep this evidence out of the list until the verdict.
+				c.plainSYN = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: "C>S", What: "SYN without SMC option", seq: c.curSeq}
+			}
+		}
+	case syn && ack:
+		if !c.synAckSeen {
+			c.synAckSeen = true
+			if c.client < 0 {
+				c.client = 1 - dir
+			}
+			c.isn[dir] = f.Seq
+			opts, _ := smcproto.ParseTCPOptions(f.TCPOpts)
+			c.synAckOpt = opts.SMC
+			c.res.SYNACKOption = boolp(opts.SMC)
+			c.res.Times.SYNACK = timep(ts)
+			c.hs[dir].SetBase(f.Seq + 1)
+			what := "SYN-ACK"
+			if opts.SMC {
+				what += " with SMC option"
+			} else {
+				what += " without SMC option"
+			}
+			c.evidence(frameNo, ts, dir, what)
+		}
+	}
+	if f.Flags&decode.TCPRST != 0 && c.rst[dir] == nil {
+		c.rst[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST", seq: c.curSeq}
+		c.markEnd(ts)
+		if !c.resolved() {
+			c.evidence(frameNo, ts, dir, "RST")
+		}
+	}
+	if f.Flags&decode.TCPFIN != 0 && c.fin[dir] == nil {
+		c.fin[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN", seq: c.curSeq}
+		c.markEnd(ts)
+		if !c.resolved() {
+			c.evidence(frameNo, ts, dir, "FIN")
+		}
+	}
+	if c.hs[dir].BaseSet && f.Flags&decode.TCPSYN == 0 {
+		end := int(int32(f.Seq-c.hs[dir].Base())) + f.PayloadLen
+		if f.Flags&decode.TCPFIN != 0 {
+			end++
+		}
+		if end > c.sentMax[dir] && end < 1<<30 {
+			c.sentMax[dir] = end
+		}
+	}
+	if f.PayloadLen > 0 {
+		t.payload(c, f, dir, frameNo, ts)
+	}
+	if t.OnResolved != nil && !c.early && c.smcAttempt && (c.resolved() || c.synAckSeen && !c.synAckOpt) {
+		c.early = true
+		t.OnResolved(provisional(c, t.lastTime))
+	}
+	// A connection that is over (RST, or FIN from both sides) is finished
+	// by the next sweep once it has been quiet for closeLinger, so late
+	// segments (retransmissions, -i any reordering) still count and memory
+	// is bounded by the open connections.
+	if c.closedAt.IsZero() && (c.rst[0] != nil || c.rst[1] != nil || c.fin[0] != nil && c.fin[1] != nil) {
+		c.closedAt = ts
+		t.closing = append(t.closing, c)
+		// Bound the lingering connections too: when many close within the
+		// linger time (a fast capture), finish the oldest first.
+		for len(t.closing) > maxLingering {
+			old := t.closing[0]
+			t.closing[0] = nil
+			t.closing = t.closing[1:]
+			if t.conns[old.key] == old {
+				t.finish(old)
+				t.closed[old.key] = old.res.Times.Last
+			}
+		}
+	}
+}
+
+// maxLingering bounds the closed connections kept for late segments.
+const maxLingering = 2048
+
+const (
+	// closeLinger: a closed connection is finished this long after its
+	// last packet.
+	closeLinger = 5 * time.Second
+	// closedLinger is how long packets of a finished connection are
+	// absorbed (TIME_WAIT-like) before the 4-tuple counts as a new one.
+	closedLinger = 2 * time.Minute
+	// idleLimit finishes connections without any packet for this long (of
+	// capture time); unanswered SYNs are finished after synIdleLimit.
+	idleLimit    = 2 * time.Minute
+	synIdleLimit = 10 * time.Second
+)
+
+// sweep finishes connections that are closed, idle, or unanswered SYNs,
+// and forgets old tombstones. It runs every 16384 TCP packets, so its cost
+// per packet is the number of open connections / 16384.
+func (t *Tracker) sweep(now time.Time) {
+	for k, c := range t.conns {
+		idle := now.Sub(c.res.Times.Last)
+		switch {
+		case !c.closedAt.IsZero() && idle > closeLinger,
+			idle > idleLimit,
+			!c.synAckSeen && len(c.events) == 0 && c.res.Bytes == 0 && idle > synIdleLimit:
+			t.finish(c)
+			if !c.closedAt.IsZero() {
+				t.closed[k] = c.res.Times.Last
+			}
+		}
+	}
+	for k, ct := range t.closed {
+		if now.Sub(ct) > closedLinger {
+			delete(t.closed, k)
+		}
+	}
+	live := t.closing[:0]
+	for _, c := range t.closing {
+		if t.conns[c.key] == c {
+			live = append(live, c)
+		}
+	}
+	for i := len(live); i < len(t.closing); i++ {
+		t.closing[i] = nil
+	}
+	t.closing = live
+}
+
+func (c *tcpConn) markEnd(ts time.Time) {
+	c.ended = true
+	if c.res.Times.End == nil {
+		c.res.Times.End = timep(ts)
+	}
+}
+
+// wantsCLC reports whether bytes of this connection may still be CLC.
+func (c *tcpConn) wantsCLC() bool {
+	if c.synSeen && !c.synOpt {
+		return false
+	}
+	if c.synAckSeen && !c.synAckOpt {
+		return false
+	}
+	return true
+}
+
+// resolved: the handshake outcome no longer depends on more data.
+func (c *tcpConn) resolved() bool {
+	return c.dirDone[0] && c.dirDone[1]
+}
+
+func (t *Tracker) payload(c *tcpConn, f *decode.Frame, dir, frameNo int, ts time.Time) {
+	seq := f.Seq
+	if f.Flags&decode.TCPSYN != 0 {
+		seq++ // data on a SYN (TFO) starts after the SYN's sequence number
+	}
+	if !c.wantsCLC() || c.dirDone[dir] || c.released {
+		c.noteData(dir, frameNo, ts)
+		return
+	}
+	h := &c.hs[dir]
+	if !h.BaseSet {
+		if smcproto.HasEyecatcher(f.Payload) {
+			h.SetBase(seq)
+		} else {
+			// Stream start unknown (SYN not captured) and this is not a
+			// CLC message: application data, or the middle of one.
+			c.midstream[dir] = true
+			c.noteData(dir, frameNo, ts)
+			return
+		}
+	}
+	if f.TruncatedPayload() {
+		t.truncFrames++
+	}
+	if h.Add(seq, f.Payload, f.PayloadLen) {
+		t.parseCLC(c, dir, frameNo, ts)
+	} else if h.TruncatedAt(len(h.Buf)) {
+		c.waitingTrunc[dir] = true
+	}
+	if c.resolved() && !c.released {
+		c.hs[0].Release()
+		c.hs[1].Release()
+		c.released = true
+	}
+}
+
+func (c *tcpConn) noteData(dir, frameNo int, ts time.Time) {
+	if c.firstData[dir] == nil {
+		c.firstData[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "first application data", seq: c.curSeq}
+	}
+}
+
+var eyecatcherPrefix = [2][4]byte{smcproto.EyecatcherR, smcproto.EyecatcherD}
+
+func looksLikeCLCPrefix(b []byte) bool {
+	for _, e := range eyecatcherPrefix {
+		if len(b) <= 4 && string(b) == string(e[:len(b)]) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseCLC decodes complete CLC messages from the reassembled stream.
+func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
+	h := &c.hs[dir]
+	for !c.dirDone[dir] {
+		b := h.Buf[c.consumed[dir]:]
+		if len(b) == 0 {
+			return
+		}
+		if len(b) < 4 {
+			if looksLikeCLCPrefix(b) {
+				c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
+				return
+			}
+		}
+		if len(b) >= 4 && !smcproto.HasEyecatcher(b) || len(b) < 4 && !looksLikeCLCPrefix(b) {
+			// Not CLC: application data from here on.
+			c.dirDone[dir] = true
+			c.noteData(dir, frameNo, ts)
+			if c.consumed[dir] == 0 && c.nonCLC[dir] == nil {
+				c.nonCLC[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "non-CLC bytes " + bytesPreview(b), seq: c.curSeq}
+			}
+			return
+		}
+		if len(b) < smcproto.HeaderLen {
+			c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
+			return
+		}
+		hdr, err := smcproto.ParseHeader(b)
+		if err != nil {
+			c.protocolError(dir, frameNo, ts, fmt.Sprintf("invalid CLC header: %v", err))
+			if t.OnCLCError != nil {
+				t.OnCLCError(frameNo, err)
+			}
+			return
+		}
+		n := int(hdr.Length)
+		if len(b) < n {
+			if c.consumed[dir]+n > decode.MaxStreamBytes {
+				c.protocolError(dir, frameNo, ts, fmt.Sprintf("CLC %s length %d exceeds what smcdump buffers", hdr.Type, n))
+				return
+			}
+			c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
+			return
+		}
+		c.waitingTrunc[dir] = false
+		m, err := smcproto.Decode(b[:n])
+		c.consumed[dir] += n
+		if err != nil {
+			c.protocolError(dir, frameNo, ts, fmt.Sprintf("malformed CLC %s: %v", hdr.Type, err))
+			if t.OnCLCError != nil {
+				t.OnCLCError(frameNo, err)
+			}
+			return
+		}
+		c.smcAttempt = true
+		if c.client < 0 {
+			// No SYN: the Proposal's sender is the client; a Decline as the
+			// very first CLC message comes from the client too (a client
+			// without a usable device or with IPsec declines instead of
+			// proposing, docs/smc-protocol.md 8.2).
+			switch hdr.Type {
+			case smcproto.TypeProposal, smcproto.TypeConfirm:
+				c.client = dir
+			case smcproto.TypeAccept:
+				c.client = 1 - dir
+			case smcproto.TypeDecline:
+				if len(c.events) == 0 {
+					c.client = dir
+				}
+			}
+			if c.client >= 0 {
+				c.res.RolesGuessed = true
+				c.relabel()
+			}
+		}
+		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: hdr.Type}
+		c.events = append(c.events, ev)
+		c.evidence(frameNo, ts, dir, DescribeCLC(m))
+		if t.OnCLC != nil {
+			t.OnCLC(frameNo, dir == c.client, m)
+		}
+		switch hdr.Type {
+		case smcproto.TypeDecline:
+			// After a Decline both sides carry plain TCP data.
+			c.dirDone[dir] = true
+			c.dirDone[1-dir] = c.dirDone[1-dir] || c.hasType(1-dir, smcproto.TypeConfirm) || c.hasType(1-dir, smcproto.TypeDecline)
+		case smcproto.TypeConfirm:
+			c.dirDone[dir] = true // the client sends nothing after Confirm
+		}
+	}
+}
+
+func (c *tcpConn) hasType(dir int, typ smcproto.MsgType) bool {
+	for _, e := range c.events {
+		if e.dir == dir && e.typ == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *tcpConn) protocolError(dir, frameNo int, ts time.Time, msg string) {
+	if c.protoErr == "" {
+		c.protoErr = msg
+		c.protoErrFrame = frameNo
+		c.protoErrTime = ts
+		c.protoErrDir = dir
+		c.evidence(frameNo, ts, dir, msg)
+	}
+	c.dirDone[dir] = true
+}
+
+// relabel fixes direction labels of evidence recorded before the roles were
+// known.
+func (c *tcpConn) relabel() {
+	for i := range c.res.Evidence {
+		e := &c.res.Evidence[i]
+		switch e.Dir {
+		case fmt.Sprintf("%s>", c.ep(c.client)):
+			e.Dir = "C>S"
+		case fmt.Sprintf("%s>", c.ep(1-c.client)):
+			e.Dir = "S>C"
+		}
+	}
+}
+
+// Finish finalises every open connection. Call it once at the end.
+func (t *Tracker) Finish() []*Conn {
+	// Deterministic order: by first packet time, then key.
+	open := make([]*tcpConn, 0, len(t.conns))
+	for _, c := range t.conns {
+		open = append(open, c)
+	}
+	sortConns(open)
+	for _, c := range open {
+		t.finish(c)
+	}
+	t.roce.assign(t.done, t.lastTime)
+	if t.roce.total == 0 {
+		t.unverifiedNotKept = t.unverified.finish(t.lastTime)
+	}
+	sortResults(t.done)
+	for i, c := range t.done {
+		c.ID = i + 1
+	}
+	return t.done
+}
+
+func (t *Tracker) finish(c *tcpConn) {
+	delete(t.conns, c.key)
+	verdict(c, t.lastTime)
+	if !t.All && c.res.Outcome == OutcomeUnknown && c.res.Reason == ReasonSYNNotCaptured && !c.smcAttempt && !(c.synAckSeen && c.synAckOpt) {
+		// Handshake before the capture started and no sign of SMC at all:
+		// counted, not analyzed (listed with --all).
+		t.noHandshake++
+		return
+	}
+	if t.OnDone != nil {
+		t.OnDone(&c.res)
+	}
+	if c.res.Outcome == OutcomeNotSMC && !t.All {
+		t.plainCount++
+		t.plainBytes += c.res.Bytes
+		return
+	}
+	if t.Keep > 0 && len(t.done) >= t.Keep {
+		t.dropped++
+		if linkUnverifiedCandidate(&c.res) {
+			t.unverified.add(c.res.Times.Last, t.lastTime)
+		}
+		return
+	}
+	if c.plainSYN.What != "" {
+		c.res.Evidence = append([]Evidence{c.plainSYN}, c.res.Evidence...)
+	}
+	r := c.res
+	t.done = append(t.done, &r)
+}
+
+// verdict decides the outcome of a connection (README: "How each verdict is
+// reached"; docs/smc-protocol.md sections 1, 7.4 and 8).
+func verdict(c *tcpConn, captureEnd time.Time) {
+	r := &c.res
+	if c.client >= 0 {
+		r.Client, r.Server = c.ep(c.client), c.ep(1-c.client)
+	} else {
+		// Roles unknown: guess the lower port is the server.
+		a, b := c.key.a, c.key.b
+		if a.Port() < b.Port() {
+			r.Client, r.Server = b, a
+		} else {
+			r.Client, r.Server = a, b
+		}
+		r.RolesGuessed = true
+	}
+	var prop, acc, conf, decl *clcEvent
+	for i := range c.events {
+		e := &c.events[i]
+		e.fromClient = c.client >= 0 && e.dir == c.client
+		switch e.typ {
+		case smcproto.TypeProposal:
+			if prop == nil {
+				prop = e
+			}
+		case smcproto.TypeAccept:
+			if acc == nil {
+				acc = e
+			}
+		case smcproto.TypeConfirm:
+			if conf == nil {
+				conf = e
+			}
+		case smcproto.TypeDecline:
+			if decl == nil {
+				decl = e
+			}
+		}
+	}
+	fillTimes(c, prop, acc, conf, decl)
+	fillEndpoints(c, prop, acc, conf)
+
+	// 1. TCP-level capability exchange.
+	if c.synSeen && !c.synOpt {
+		r.Outcome, r.Reason = OutcomeNotSMC, ReasonNoOption
+		r.Summary = "not SMC: the SYN carried no SMC option (the client used a plain TCP socket)"
+		if c.synAckSeen && c.synAckOpt {
+			r.Notes = append(r.Notes, "the SYN-ACK carried the SMC option although the SYN did not")
+		}
+		return
+	}
+	if !c.synSeen && !c.synAckSeen && len(c.events) == 0 {
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonSYNNotCaptured
+		r.Summary = "cannot tell: the connection's SYN and SYN-ACK are not in the capture and no CLC message was seen"
+		if c.protoErr != "" {
+			r.Summary += "; " + c.protoErr
+		}
+		return
+	}
+	if c.synSeen && c.synOpt && !c.synAckSeen && len(c.events) == 0 {
+		if c.rst[1-c.client] != nil {
+			r.Outcome, r.Reason = OutcomeUnknown, ReasonRefused
+			r.Summary = "SMC attempted (SYN with SMC option), but the server refused the connection (RST)"
+			return
+		}
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonNoSYNACK
+		r.Summary = "SMC attempted (SYN with SMC option), but no SYN-ACK is in the capture"
+		return
+	}
+	if !c.synSeen && c.synAckSeen && !c.synAckOpt && len(c.events) == 0 {
+		// The SYN is missing and the server did not offer SMC: plain TCP
+		// or a PEERNOSMC fallback, the capture cannot tell which.
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonSYNNotCaptured
+		r.Summary = "cannot tell: the SYN is not in the capture and the SYN-ACK carried no SMC option (plain TCP, or a fallback 0x03010000 if the client offered SMC)"
+		return
+	}
+	if c.synAckSeen && !c.synAckOpt {
+		r.Outcome, r.Reason = OutcomeFallback, ReasonPeerNoSMC
+		code := smcproto.Code(0x03010000)
+		r.Decline = nil
+		r.Summary = fmt.Sprintf("fallback to TCP: the server's SYN-ACK carried no SMC option, so the client fell back without any CLC message (%s %s on the client)", code, codeName(code))
+		if len(c.events) > 0 {
+			r.Notes = append(r.Notes, "CLC messages were seen although the SYN-ACK had no SMC option")
+		}
+		return
+	}
+
+	// 2. CLC exchange.
+	handshakeFrom := r.Times.SYN
+	if decl != nil {
+		d := declineInfo(c, decl, prop, acc, conf)
+		r.Decline = d
+		if d.Late {
+			r.Outcome, r.Reason = OutcomeFallback, ReasonLateDecline
+			r.SMC = smcInfo(acc, conf)
+			r.Summary = fmt.Sprintf("fallback after Confirm: the %s declined %.3f s after the Confirm with %s %s (%s)", d.By, *d.DelayMS/1000, d.Code, ShortName(d.Name), d.Meaning)
+		} else {
+			r.Outcome, r.Reason = OutcomeFallback, ReasonDecline
+			r.Summary = fmt.Sprintf("fallback to TCP: the %s declined (%s) with %s %s (%s)", d.By, d.Stage, d.Code, ShortName(d.Name), d.Meaning)
+		}
+		r.Latency.HandshakeMS = msBetween(handshakeFrom, &decl.t)
+		if prop != nil {
+			r.Latency.CLCMS = msBetween(&prop.t, &decl.t)
+		}
+		return
+	}
+	if prop != nil && acc != nil && conf != nil {
+		r.Outcome = OutcomeSMC
+		r.SMC = smcInfo(acc, conf)
+		r.Latency.HandshakeMS = msBetween(handshakeFrom, &conf.t)
+		r.Latency.CLCMS = msBetween(&prop.t, &conf.t)
+		c.res.firstContact = r.SMC.FirstContact
+		c.res.confirmAt = conf.t
+		r.Summary = fmt.Sprintf("%s established (Proposal → Accept → Confirm in %.3f ms)", r.SMC.Variant, *r.Latency.CLCMS)
+		if !c.synSeen {
+			r.Notes = append(r.Notes, "the TCP handshake is not in the capture")
+		}
+		return
+	}
+	if c.protoErr != "" {
+		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonProtocolError
+		r.Summary = fmt.Sprintf("handshake error: %s (frame %d); Linux ends such a handshake with EPROTO, no fallback", c.protoErr, c.protoErrFrame)
+		return
+	}
+	// Truncation by the snaplen: never guess.
+	for d := 0; d < 2; d++ {
+		if c.waitingTrunc[d] || (!c.dirDone[d] && c.hs[d].TruncatedAt(len(c.hs[d].Buf)) && len(c.hs[d].Buf) > c.consumed[d]) {
+			r.Outcome, r.Reason = OutcomeUnknown, ReasonTruncated
+			r.Summary = "cannot tell: a CLC message was cut by the capture's snaplen (capture again with -s 0)"
+			return
+		}
+	}
+	if prop != nil && acc == nil && conf == nil {
+		if ev, what := optionEchoed(c, prop); ev != nil {
+			r.Outcome, r.Reason = OutcomeHandshakeError, ReasonOptionEchoed
+			r.Summary = fmt.Sprintf("SMC option echoed: the server's SYN-ACK carried the SMC option, but the server sent %s (frame %d) instead of a CLC Accept or Decline: it is not an SMC listener (its TCP stack or a middlebox reflected the option); Linux fails such a connection with EPROTO, no fallback", what, ev.Frame)
+			r.Notes = append(r.Notes, "remedy: do not use SMC towards this destination (exclude it from smc_run/AF_SMC, or let the kernel's BPF handshake control (struct_ops smc_hs_ctrl, sysctl net.smc.hs_ctrl) leave the SMC option out of SYNs to it), or fix the device that reflects the option")
+			return
+		}
+	}
+	var last *clcEvent
+	if len(c.events) > 0 {
+		last = &c.events[len(c.events)-1]
+	}
+	switch {
+	case prop == nil && (acc != nil || conf != nil):
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonProposalMissing
+		r.Summary = "cannot tell: CLC Accept/Confirm seen but the Proposal is not in the capture"
+		if acc != nil && conf != nil {
+			r.SMC = smcInfo(acc, conf)
+			r.Summary = fmt.Sprintf("%s probably established: Accept and Confirm seen, the Proposal is not in the capture", r.SMC.Variant)
+		}
+		return
+	case prop != nil && acc == nil && conf != nil:
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonAcceptMissing
+		r.SMC = smcInfo(nil, conf)
+		r.Summary = fmt.Sprintf("%s probably established: Proposal and Confirm seen, the server's Accept is not in the capture (the Confirm proves the client received it)", r.SMC.Variant)
+		return
+	case prop != nil && acc == nil:
+		if missingBytes(c, 1-c.client) {
+			incomplete(c, r, "server")
+			return
+		}
+		waitHandshake(c, r, last, captureEnd, ReasonNoAccept, "server", "Accept", "Proposal")
+		return
+	case prop != nil && conf == nil && clientGaveUpBefore(c, acc):
+		end := clientEnd(c)
+		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonNoAccept
+		r.Summary = fmt.Sprintf("CLC timeout: the client gave up (%s, frame %d) %.3f s after the Proposal without an Accept; the server's Accept came %.3f s after the Proposal, too late (Linux waits %.0f s)", end.What, end.Frame, end.Time.Sub(prop.t).Seconds(), acc.t.Sub(prop.t).Seconds(), clcWaitTime.Seconds())
+		return
+	case prop != nil && conf == nil:
+		if missingBytes(c, c.client) {
+			incomplete(c, r, "client")
+			return
+		}
+		waitHandshake(c, r, last, captureEnd, ReasonNoConfirm, "client", "Confirm", "Accept")
+		return
+	}
+	// No CLC message at all, option agreed (or SYN not captured).
+	if !c.synSeen && !c.synAckSeen {
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonSYNNotCaptured
+		r.Summary = "cannot tell: the TCP handshake is not in the capture"
+		return
+	}
+	if cd := c.firstData[c.client]; cd != nil {
+		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonNoCLC
+		r.Summary = fmt.Sprintf("SMC option exchanged, but the client sent application data instead of a CLC Proposal (frame %d): it fell back locally before CLC (reason not visible on the wire); a Linux SMC server treats this as a protocol error", cd.Frame)
+		c.evidence(cd.Frame, cd.Time, c.client, "application data instead of CLC Proposal")
+		return
+	}
+	if sd := c.firstData[1-c.client]; sd != nil {
+		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonNoCLC
+		r.Summary = fmt.Sprintf("SMC option exchanged, but the server sent application data before any CLC message (frame %d)", sd.Frame)
+		return
+	}
+	if missingBytes(c, c.client) {
+		incomplete(c, r, "client")
+		return
+	}
+	waitHandshake(c, r, nil, captureEnd, ReasonNoProposal, "client", "Proposal", "SYN-ACK")
+}
+
+// optionEchoed returns the evidence that the server is not an SMC listener
+// although its SYN-ACK carried the SMC option: after the option exchange its
+// stream began with bytes that are not CLC, or it sent the client's
+// Proposal back (an echo service). The server's stream start must be known
+// (SYN-ACK captured), and bytes the snaplen cut never count: only captured
+// bytes prove that a stream is not CLC. The evidence is added to the
+// connection's list; nil means no such sign.
+func optionEchoed(c *tcpConn, prop *clcEvent) (ev *Evidence, what string) {
+	if !c.synAckSeen || !c.synAckOpt || c.client < 0 || prop.dir != c.client {
+		return nil, ""
+	}
+	srv := 1 - c.client
+	if e := c.nonCLC[srv]; e != nil {
+		x := *e
+		preview := strings.TrimPrefix(x.What, "non-CLC bytes ")
+		x.What = "non-CLC data from the server: " + preview
+		ev, what = &x, "non-CLC data ("+preview+")"
+	}
+	for i := range c.events {
+		e := &c.events[i]
+		if e.dir == srv && e.typ == smcproto.TypeProposal && (ev == nil || e.seq < ev.seq) {
+			ev = &Evidence{File: c.file, Frame: e.frame, Time: e.t, Dir: "S>C", What: "the client's CLC Proposal sent back by the server", seq: e.seq}
+			what = "the client's own CLC Proposal back (an echo service)"
+			break
+		}
+	}
+	if ev == nil {
+		return nil, ""
+	}
+	// Replace the generic "first application data" entry of that frame,
+	// or add the entry in capture order.
+	for i := range c.res.Evidence {
+		e := &c.res.Evidence[i]
+		if e.seq == ev.seq && e.Frame == ev.Frame && (e.What == "first application data" || strings.HasPrefix(e.What, "CLC Proposal")) {
+			e.What = ev.What
+			return ev, what
+		}
+	}
+	if len(c.res.Evidence) < 64 {
+		c.res.Evidence = append(c.res.Evidence, *ev)
+		sortEvidence(c.res.Evidence)
+	}
+	return ev, what
+}
+
+// clientEnd is the client's first FIN or RST, nil if none.
+func clientEnd(c *tcpConn) *Evidence {
+	if c.client < 0 {
+		return nil
+	}
+	e := c.fin[c.client]
+	if r := c.rst[c.client]; r != nil && (e == nil || r.seq < e.seq) {
+		e = r
+	}
+	return e
+}
+
+// clientGaveUpBefore reports whether the client closed the connection
+// before the Accept arrived.
+func clientGaveUpBefore(c *tcpConn, acc *clcEvent) bool {
+	e := clientEnd(c)
+	return acc != nil && e != nil && e.seq < acc.seq
+}
+
+// missingBytes reports whether the capture lacks bytes of direction d that
+// were sent: a hole before out-of-order data, or bytes the peer
+// acknowledged that never appeared (capture drops).
+func missingBytes(c *tcpConn, d int) bool {
+	if d < 0 || c.released {
+		return false
+	}
+	h := &c.hs[d]
+	return h.Waiting() || c.ackMax[d] > c.sentMax[d]
+}
+
+// incomplete is the verdict for a handshake with bytes missing from the
+// capture: never a timeout or an abort.
+func incomplete(c *tcpConn, r *Conn, who string) {
+	r.Outcome, r.Reason = OutcomeUnknown, ReasonIncomplete
+	r.Summary = fmt.Sprintf("cannot tell: bytes the %s sent during the handshake are missing from the capture (acknowledged by the peer or followed by later data, but never captured: capture drops)", who)
+}
+
+// waitHandshake explains a handshake that stopped waiting for a message.
+func waitHandshake(c *tcpConn, r *Conn, last *clcEvent, captureEnd time.Time, reason, who, missing, after string) {
+	var since time.Time
+	if last != nil {
+		since = last.t
+	} else if r.Times.SYNACK != nil {
+		since = *r.Times.SYNACK
+	} else {
+		since = r.Times.First
+	}
+	// An abort during the handshake.
+	var end *Evidence
+	for d := 0; d < 2; d++ {
+		for _, e := range []*Evidence{c.rst[d], c.fin[d]} {
+			if e != nil && !e.Time.Before(since) && (end == nil || e.Time.Before(end.Time)) {
+				end = e
+			}
+		}
+	}
+	if end != nil {
+		by := "server"
+		if end.Dir == "C>S" {
+			by = "client"
+		}
+		delay := end.Time.Sub(since)
+		if by != who && delay >= clcWaitTime-500*time.Millisecond {
+			// The waiting side closed after its CLC wait time: a timeout.
+			r.Outcome, r.Reason = OutcomeHandshakeError, reason
+			r.Summary = fmt.Sprintf("CLC timeout: the %s closed the connection (%s, frame %d) %.3f s after the %s without receiving the %s (Linux waits %.0f s); no fallback", by, end.What, end.Frame, delay.Seconds(), after, missing, clcWaitTime.Seconds())
+			return
+		}
+		r.Outcome, r.Reason = OutcomeHandshakeError, ReasonAborted
+		r.Summary = fmt.Sprintf("handshake aborted: %s from the %s %.3f s after the %s, no %s (frame %d)", end.What, by, delay.Seconds(), after, missing, end.Frame)
+		if by == "server" && missing == "Accept" && c.client >= 0 && c.firstData[1-c.client] == nil && c.sentMax[1-c.client] <= 1 {
+			// No byte at all from the server: not proof of an echoed
+			// option (that needs its non-CLC data), but worth a hint.
+			r.Notes = append(r.Notes, "the server closed without any CLC message: a Linux SMC listener answers a well-formed Proposal with an Accept or a Decline, so the server may not be an SMC listener at all (a TCP stack or middlebox that echoed the SMC option; see option-echoed)")
+		}
+		return
+	}
+	waited := captureEnd.Sub(since)
+	if waited >= clcWaitTime {
+		r.Outcome, r.Reason = OutcomeHandshakeError, reason
+		r.Summary = fmt.Sprintf("CLC timeout: no %s from the %s within %.0f s of the %s (capture continued %.1f s); Linux fails such a handshake with ETIMEDOUT, no fallback", missing, who, clcWaitTime.Seconds(), after, waited.Seconds())
+		return
+	}
+	r.Outcome, r.Reason = OutcomeUnknown, ReasonCaptureEnded
+	r.Summary = fmt.Sprintf("cannot tell: the capture ended %.3f s after the %s, before the %s arrived and before the %.0f s CLC timeout", waited.Seconds(), after, missing, clcWaitTime.Seconds())
+}
+
+func fillTimes(c *tcpConn, prop, acc, conf, decl *clcEvent) {
+	r := &c.res
+	if prop != nil {
+		r.Times.Proposal = timep(prop.t)
+	}
+	if acc != nil {
+		r.Times.Accept = timep(acc.t)
+	}
+	if conf != nil {
+		r.Times.Confirm = timep(conf.t)
+	}
+	if decl != nil {
+		r.Times.Decline = timep(decl.t)
+	}
+	var fd *Evidence
+	for d := 0; d < 2; d++ {
+		if e := c.firstData[d]; e != nil && (fd == nil || e.Time.Before(fd.Time)) {
+			fd = e
+		}
+	}
+	if fd != nil {
+		r.Times.FirstData = timep(fd.Time)
+		if c.client >= 0 && c.res.Outcome != OutcomeNotSMC && len(c.res.Evidence) < 64 {
+			// keep the evidence list in time order: append only if later
+			c.res.Evidence = append(c.res.Evidence, *fd)
+			sortEvidence(c.res.Evidence)
+		}
+	}
+}
+
+func declineInfo(c *tcpConn, decl, prop, acc, conf *clcEvent) *DeclineInfo {
+	d := decl.msg.(*smcproto.Decline)
+	by := "server"
+	if decl.fromClient {
+		by = "client"
+	}
+	info := &DeclineInfo{
+		By:        by,
+		Code:      d.Diagnosis.String(),
+		OutOfSync: d.Header.OutOfSync(),
+		Version:   int(d.Header.Version),
+		Frame:     decl.frame,
+		Time:      decl.t,
+	}
+	if ci, ok := smcproto.LookupCode(d.Diagnosis); ok {
+		info.Name, info.Meaning, info.Remedy = ci.Name, ci.Meaning, ci.Remedy
+	} else {
+		info.Meaning = "unknown code (class: " + d.Diagnosis.Class() + ")"
+	}
+	for _, x := range d.ExtraDiagnosis {
+		if x != 0 {
+			info.Extra = append(info.Extra, x.String())
+		}
+	}
+	switch {
+	case conf != nil && decl.seq > conf.seq:
+		info.Stage = "after-confirm"
+		info.Late = true
+		ms := float64(decl.t.Sub(conf.t)) / 1e6
+		info.DelayMS = &ms
+	case acc != nil && decl.seq > acc.seq:
+		info.Stage = "after-accept"
+	case prop != nil && decl.seq > prop.seq:
+		info.Stage = "after-proposal"
+	case by == "server":
+		// A server only declines a Proposal: it was not captured.
+		info.Stage = "after-proposal"
+		c.res.Notes = append(c.res.Notes, "the client's Proposal is not in the capture (the server's Decline answers it)")
+	default:
+		info.Stage = "before-proposal"
+	}
+	return info
+}
+
+func smcInfo(acc, conf *clcEvent) *SMCInfo {
+	src := acc
+	if src == nil {
+		src = conf
+	}
+	if src == nil {
+		return nil
+	}
+	var m *smcproto.AcceptConfirm
+	switch x := src.msg.(type) {
+	case *smcproto.Accept:
+		m = &x.AcceptConfirm
+	case *smcproto.Confirm:
+		m = &x.AcceptConfirm
+	}
+	if m == nil {
+		return nil
+	}
+	s := &SMCInfo{Version: int(m.Header.Version), FirstContact: m.Header.FirstContact()}
+	if m.Header.TypeV1() == smcproto.PathD {
+		s.Type = "SMC-D"
+	} else {
+		s.Type = "SMC-R"
+	}
+	s.Variant = s.Type
+	if s.Version >= 2 {
+		s.Variant += "v2"
+	}
+	s.EID = m.EID
+	if m.FCE != nil {
+		rel := int(m.FCE.Release)
+		s.Release = &rel
+		if s.Type == "SMC-R" {
+			s.Direct = boolp(m.FCE.V2Direct)
+		}
+		s.MaxConns, s.MaxLinks = int(m.FCE.MaxConns), int(m.FCE.MaxLinks)
+	}
+	return s
+}
+
+func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
+	r := &c.res
+	if prop != nil {
+		p := prop.msg.(*smcproto.Proposal)
+		e := r.ClientInfo
+		if e == nil {
+			e = &Endpoint{}
+		}
+		if !p.PeerID.IsZero() {
+			e.PeerID = p.PeerID.String()
+		}
+		if p.GID != (smcproto.GID{}) {
+			e.GID = p.GID.String()
+		}
+		if p.MAC != ([6]byte{}) {
+			e.MAC = MACString(p.MAC)
+		}
+		e.Offered = fmt.Sprintf("v1:%s", p.Header.TypeV1())
+		if p.Header.Version >= 2 {
+			e.Offered += fmt.Sprintf(" v2:%s", p.Header.TypeV2())
+		}
+		if p.HasIPArea {
+			e.IPv4Prefix = p.IPv4Prefix.String()
+			for _, x := range p.IPv6Prefixes {
+				e.IPv6Prefixes = append(e.IPv6Prefixes, x.String())
+			}
+		}
+		if p.V2 != nil {
+			e.EIDs = p.V2.EIDs
+			if p.V2.RoCEv2GID != (smcproto.GID{}) {
+				e.RoCEv2GID = p.V2.RoCEv2GID.String()
+			}
+		}
+		if p.SMCDArea != nil && p.SMCDArea.ISMGID != 0 {
+			e.ISMGIDs = append(e.ISMGIDs, fmt.Sprintf("%#016x", p.SMCDArea.ISMGID))
+		}
+		if p.SMCDV2 != nil {
+			e.SEID = p.SMCDV2.SEID
+			for _, g := range p.SMCDV2.GIDs {
+				e.ISMGIDs = append(e.ISMGIDs, fmt.Sprintf("%#016x/chid %#04x", g.GID, g.CHID))
+			}
+		}
+		r.ClientInfo = e
+	}
+	if acc != nil {
+		a := acc.msg.(*smcproto.Accept)
+		r.ServerInfo = mergeEndpoint(r.ServerInfo, &a.AcceptConfirm)
+		c.res.serverQPN, c.res.serverTok = a.QPN, a.RMBEAlertToken
+		c.res.serverIP = gidAddr(a.GID)
+		c.res.smcR = a.Header.TypeV1() != smcproto.PathD
+	}
+	if conf != nil {
+		m := conf.msg.(*smcproto.Confirm)
+		r.ClientInfo = mergeEndpoint(r.ClientInfo, &m.AcceptConfirm)
+		c.res.clientQPN, c.res.clientTok = m.QPN, m.RMBEAlertToken
+		c.res.clientIP = gidAddr(m.GID)
+	}
+}
+
+func gidAddr(g smcproto.GID) netip.Addr {
+	a := netip.AddrFrom16(g)
+	if a.Is4In6() {
+		return a.Unmap()
+	}
+	return a
+}
+
+func mergeEndpoint(e *Endpoint, m *smcproto.AcceptConfirm) *Endpoint {
+	if e == nil {
+		e = &Endpoint{}
+	}
+	if m.Header.TypeV1() == smcproto.PathD {
+		e.ISMGID = fmt.Sprintf("%#016x", m.ISMGID)
+		e.DMBToken = fmt.Sprintf("%#016x", m.DMBToken)
+		e.BufferBytes = m.BufferSize()
+		e.LinkID = fmt.Sprintf("%#08x", m.LinkID)
+		if m.Header.Version >= 2 {
+			e.CHID = fmt.Sprintf("%#04x", m.CHID)
+		}
+	} else {
+		if !m.PeerID.IsZero() {
+			e.PeerID = m.PeerID.String()
+		}
+		e.GID = m.GID.String()
+		e.MAC = MACString(m.MAC)
+		e.QPN = fmt.Sprintf("%#06x", m.QPN)
+		e.RKey = fmt.Sprintf("%#08x", m.RKey)
+		e.Token = fmt.Sprintf("%#08x", m.RMBEAlertToken)
+		e.BufferBytes = m.BufferSize()
+		e.MTU = m.MTU()
+		e.PSN = fmt.Sprintf("%#06x", m.PSN)
+	}
+	if m.FCE != nil {
+		e.Hostname = m.FCE.Hostname
+		e.OS = OSName(m.FCE.OSType)
+		rel := int(m.FCE.Release)
+		e.Release = &rel
+	}
+	for _, g := range m.GIDList {
+		e.GIDList = append(e.GIDList, g.String())
+	}
+	return e
+}
+
+// OSName names a CLC peer's operating system type (Proposal/Accept OS field).
+func OSName(t uint8) string {
+	switch t {
+	case 1:
+		return "z/OS"
+	case 2:
+		return "Linux"
+	case 3:
+		return "AIX"
+	case 15:
+		return "unknown"
+	}
+	return fmt.Sprintf("type %d", t)
+}
+
+func MACString(m [6]byte) string {
+	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
+}
+
+func codeName(c smcproto.Code) string {
+	if ci, ok := smcproto.LookupCode(c); ok {
+		return ShortName(ci.Name)
+	}
+	return ""
+}
+
+func ShortName(n string) string { return strings.TrimPrefix(n, "SMC_CLC_DECL_") }
+
+// DescribeCLC is the one-line description of a CLC message used in
+// evidence and in the per-packet printer.
+func DescribeCLC(m smcproto.Message) string {
+	h := m.Hdr()
+	switch x := m.(type) {
+	case *smcproto.Proposal:
+		s := fmt.Sprintf("CLC Proposal v%d (v1:%s", h.Version, h.TypeV1())
+		if h.Version >= 2 {
+			s += fmt.Sprintf(" v2:%s", h.TypeV2())
+		}
+		s += ")"
+		if x.V2 != nil && len(x.V2.EIDs) > 0 {
+			s += fmt.Sprintf(" eids %d", len(x.V2.EIDs))
+		}
+		return s
+	case *smcproto.Accept:
+		return "CLC Accept " + acDesc(&x.AcceptConfirm)
+	case *smcproto.Confirm:
+		return "CLC Confirm " + acDesc(&x.AcceptConfirm)
+	case *smcproto.Decline:
+		s := fmt.Sprintf("CLC Decline v%d %s", h.Version, x.Diagnosis)
+		if n := codeName(x.Diagnosis); n != "" {
+			s += " " + n
+		}
+		if h.OutOfSync() {
+			s += " out-of-sync"
+		}
+		return s
+	}
+	return "CLC " + h.Type.String()
+}
+
+func acDesc(m *smcproto.AcceptConfirm) string {
+	t := "SMC-R"
+	if m.Header.TypeV1() == smcproto.PathD {
+		t = "SMC-D"
+	}
+	s := fmt.Sprintf("%sv%d", t, m.Header.Version)
+	if m.Header.FirstContact() {
+		s += " first-contact"
+	}
+	if t == "SMC-R" {
+		s += fmt.Sprintf(" qpn %#06x buf %s mtu %d", m.QPN, ByteSize(m.BufferSize()), m.MTU())
+	} else {
+		s += fmt.Sprintf(" gid %#016x buf %s", m.ISMGID, ByteSize(m.BufferSize()))
+	}
+	return s
+}
+
+// ByteSize writes a buffer size as tcpdump-style text (KiB/MiB when exact).
+func ByteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+func boolp(b bool) *bool           { return &b }
+func timep(t time.Time) *time.Time { return &t }
+func msBetween(a, b *time.Time) *float64 {
+	if a == nil || b == nil {
+		return nil
+	}
+	ms := float64(b.Sub(*a)) / 1e6
+	return &ms
+}
+
+// sortConns orders open connections by first packet time, then addresses.
+func sortConns(cs []*tcpConn) {
+	sort.Slice(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if !a.res.Times.First.Equal(b.res.Times.First) {
+			return a.res.Times.First.Before(b.res.Times.First)
+		}
+		if c := a.key.a.Compare(b.key.a); c != 0 {
+			return c < 0
+		}
+		return a.key.b.Compare(b.key.b) < 0
+	})
+}
+
+// sortResults orders results by first packet time, then client, then server.
+func sortResults(cs []*Conn) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if !a.Times.First.Equal(b.Times.First) {
+			return a.Times.First.Before(b.Times.First)
+		}
+		if c := a.Client.Compare(b.Client); c != 0 {
+			return c < 0
+		}
+		return a.Server.Compare(b.Server) < 0
+	})
+}
+
+func sortEvidence(e []Evidence) {
+	sort.SliceStable(e, func(i, j int) bool { return e[i].seq < e[j].seq })
+}
+
+// Advance moves the tracker's clock to ts when ts is later: the capture's
+// end so far, against which CLC timeouts and idle links are judged. Feed it
+// the time of every frame, also frames the tracker does not see.
+func (t *Tracker) Advance(ts time.Time) {
+	if ts.After(t.lastTime) {
+		t.lastTime = ts
+	}
+}
+
+// HandleRoCE feeds one RoCE packet (b from its BTH on; dst is the RoCEv2
+// destination address, the zero Addr for RoCEv1) and returns its BTH and,
+// for an SMC-R LLC message, the decoded LLC.
+func (t *Tracker) HandleRoCE(dst netip.Addr, b []byte, wireLen, frame int, ts time.Time) (BTH, *smcproto.LLC, bool) {
+	return t.roce.handle(dst, b, wireLen, frame, ts)
+}
+
+// OnLLC sets the function called for every SMC-R LLC message decoded from
+// RoCE frames (used by the per-packet printer).
+func (t *Tracker) OnLLC(fn func(frame int, l *smcproto.LLC)) { t.roce.OnLLC = fn }
+
+// Counts are the tracker's totals for the report.
+type Counts struct {
+	// TCPConnections counts every TCP connection seen.
+	TCPConnections int
+	// NotKept counts the finished SMC-related connections beyond Keep.
+	NotKept int
+	// UnverifiedNotKept counts the link-unverified connections among them
+	// (valid after Finish).
+	UnverifiedNotKept int
+	// NoHandshake counts connections without handshake and without SMC sign.
+	NoHandshake int
+	// RoCEFrames counts the RoCE frames; RoCEFirst is the first one's time.
+	RoCEFrames int
+	RoCEFirst  time.Time
+}
+
+// Counts returns the tracker's totals.
+func (t *Tracker) Counts() Counts {
+	return Counts{
+		TCPConnections: t.totalTCP, NotKept: t.dropped, UnverifiedNotKept: t.unverifiedNotKept,
+		NoHandshake: t.noHandshake, RoCEFrames: t.roce.total, RoCEFirst: t.roce.first,
+	}
+}
+
+// Prune drops the finished connections' results and, when the table grew
+// past 100000 connections, every connection's state: the per-packet
+// printer keeps a long live capture bounded with it.
+func (t *Tracker) Prune() {
+	if len(t.conns) > 100000 {
+		t.conns = make(map[connKey]*tcpConn)
+	}
+	t.done = t.done[:0]
+}

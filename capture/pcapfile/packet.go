@@ -1,0 +1,220 @@
+package pcapfile
+
+import (
+	"fmt"
+	"time"
+)
+
+// DefaultSnaplen is the snapshot length written when an Interface has none
+// (SnapLen 0), as in tcpdump.
+const DefaultSnaplen = 262144
+
+// CaptureInfo describes one captured frame.
+type CaptureInfo struct {
+	Timestamp      time.Time // UTC
+	CaptureLength  int       // bytes captured (len(Packet.Data))
+	Length         int       // bytes on the wire
+	InterfaceIndex int       // index into the capture's interfaces (0 for pcap)
+}
+
+// Packet is one captured frame, read from a file or captured live.
+type Packet struct {
+	// Frame is the 1-based frame number, as Wireshark numbers it: pcapng
+	// custom blocks (e.g. smcdump's kernel-counter snapshots) take a number
+	// too, so numbers may skip.
+	Frame     int
+	Info      CaptureInfo
+	LinkType  LinkType
+	Interface string // interface name when known ("" otherwise)
+	// Direction is the packet's direction and, when known, its reception
+	// type (pcapng epb_flags bits 0–4; the sll_pkttype of a live capture).
+	Direction Direction
+	// KernelIfindex is the kernel interface index a live packet was seen
+	// on (0 when unknown, as for packets read from files).
+	KernelIfindex int
+	// Data holds the captured bytes. For packets returned by FileReader.Next
+	// or a live handle it is only valid until the next call: copy what you
+	// keep.
+	Data []byte
+}
+
+// Direction is a packet's direction and reception type: the information
+// pcapng stores in epb_flags bits 0–4 and Linux in sll_pkttype. It is one
+// enum for both sources; the zero value means "not recorded".
+type Direction uint8
+
+const (
+	// DirectionUnknown: not recorded (pcap files, pcapng without epb_flags,
+	// live packet types without a pcapng equivalent).
+	DirectionUnknown Direction = iota
+	// DirectionIn: received; the reception type is not recorded.
+	DirectionIn
+	// DirectionOut: sent by this host (PACKET_OUTGOING).
+	DirectionOut
+	// DirectionInHost: received, addressed to this host (PACKET_HOST).
+	DirectionInHost
+	// DirectionInBroadcast: received as link-layer broadcast
+	// (PACKET_BROADCAST).
+	DirectionInBroadcast
+	// DirectionInMulticast: received as link-layer multicast
+	// (PACKET_MULTICAST).
+	DirectionInMulticast
+	// DirectionInOtherHost: received, addressed to another host
+	// (promiscuous mode, PACKET_OTHERHOST).
+	DirectionInOtherHost
+)
+
+// Linux sll_pkttype values (linux/if_packet.h).
+const (
+	pktHost      = 0
+	pktBroadcast = 1
+	pktMulticast = 2
+	pktOtherHost = 3
+	pktOutgoing  = 4
+)
+
+// DirectionFromPktType maps a Linux sll_pkttype (PACKET_HOST, ...) to a
+// Direction; packet types without a pcapng equivalent (PACKET_LOOPBACK,
+// PACKET_USER, PACKET_KERNEL) are DirectionUnknown.
+func DirectionFromPktType(t uint8) Direction {
+	switch t {
+	case pktHost:
+		return DirectionInHost
+	case pktBroadcast:
+		return DirectionInBroadcast
+	case pktMulticast:
+		return DirectionInMulticast
+	case pktOtherHost:
+		return DirectionInOtherHost
+	case pktOutgoing:
+		return DirectionOut
+	}
+	return DirectionUnknown
+}
+
+// DirectionFromEPBFlags decodes pcapng epb_flags bits 0–1 (direction) and
+// 2–4 (reception type).
+func DirectionFromEPBFlags(flags uint32) Direction {
+	switch flags & 3 {
+	case 1:
+		switch (flags >> 2) & 7 {
+		case 1:
+			return DirectionInHost
+		case 2:
+			return DirectionInMulticast
+		case 3:
+			return DirectionInBroadcast
+		case 4:
+			return DirectionInOtherHost
+		}
+		return DirectionIn
+	case 2:
+		return DirectionOut
+	}
+	return DirectionUnknown
+}
+
+// EPBFlags returns the pcapng epb_flags word: direction in bits 0–1 (01
+// inbound, 10 outbound) and reception type in bits 2–4 (pcapng draft,
+// section "Enhanced Packet Block Flags Word").
+func (d Direction) EPBFlags() uint32 {
+	switch d {
+	case DirectionIn:
+		return 0x1
+	case DirectionOut:
+		return 0x2
+	case DirectionInHost:
+		return 0x1 | 1<<2
+	case DirectionInMulticast:
+		return 0x1 | 2<<2
+	case DirectionInBroadcast:
+		return 0x1 | 3<<2
+	case DirectionInOtherHost:
+		return 0x1 | 4<<2
+	}
+	return 0
+}
+
+// Inbound reports whether the packet was received (any reception type).
+func (d Direction) Inbound() bool {
+	return d == DirectionIn || d >= DirectionInHost
+}
+
+// Outbound reports whether the packet was sent by this host.
+func (d Direction) Outbound() bool { return d == DirectionOut }
+
+// String returns tcpdump's "-i any" direction column: In, Out, B
+// (broadcast), M (multicast), P (other host); "?" when unknown.
+func (d Direction) String() string {
+	switch d {
+	case DirectionIn, DirectionInHost:
+		return "In"
+	case DirectionOut:
+		return "Out"
+	case DirectionInBroadcast:
+		return "B"
+	case DirectionInMulticast:
+		return "M"
+	case DirectionInOtherHost:
+		return "P"
+	}
+	return "?"
+}
+
+// Interface is a capture interface: a pcapng Interface Description Block,
+// or the single link of a pcap file.
+type Interface struct {
+	Index       int      `json:"index"`
+	Name        string   `json:"name,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Filter      string   `json:"filter,omitempty"`
+	LinkType    LinkType `json:"linktype"`
+	SnapLen     uint32   `json:"snaplen"`
+	// OS is if_os (written by NgWriter when set; not read back).
+	OS string `json:"-"`
+	// KernelIfindex is the kernel's ifindex of a live capture interface (0
+	// for "any" and for interfaces read from files).
+	KernelIfindex int `json:"-"`
+	// tsDiv is the number of timestamp ticks per second.
+	tsDiv    uint64
+	tsOffset int64 // seconds
+	badTS    bool  // an implausible timestamp was reported
+	// placeholder: made up for packets whose interface description block
+	// is missing
+	placeholder bool
+}
+
+// InterfaceStats is one pcapng Interface Statistics Block. Counters the
+// writer did not include are nil.
+type InterfaceStats struct {
+	Interface    int        `json:"interface"`
+	Time         time.Time  `json:"time"`
+	Start        *time.Time `json:"start,omitempty"`
+	End          *time.Time `json:"end,omitempty"`
+	IfRecv       *uint64    `json:"ifrecv,omitempty"`
+	IfDrop       *uint64    `json:"ifdrop,omitempty"`
+	FilterAccept *uint64    `json:"filteraccept,omitempty"`
+	OSDrop       *uint64    `json:"osdrop,omitempty"`
+	UsrDeliv     *uint64    `json:"usrdeliv,omitempty"`
+	Offset       int64      `json:"offset"`
+}
+
+// CustomBlock is a pcapng Custom Block (0x00000BAD / 0x40000BAD).
+type CustomBlock struct {
+	Offset int64
+	PEN    uint32
+	Data   []byte // custom data (options not split off)
+}
+
+// Problem is a defect found in the capture file: the byte offset of the bad
+// block or record and what was wrong. Reading continues after a Problem
+// where the file allows it.
+type Problem struct {
+	Offset int64  `json:"offset"`
+	Msg    string `json:"message"`
+	// Skipped is the number of bytes not read as packets because of the
+	// problem (0 when only a field was wrong).
+	Skipped int64 `json:"skipped_bytes,omitempty"`
+}
+
+func (p Problem) String() string { return fmt.Sprintf("offset %d: %s", p.Offset, p.Msg) }

@@ -1,0 +1,1213 @@
+package pcapfile
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+)
+
+// ErrNotCapture is returned (wrapped) when the input is not a pcap or pcapng
+// file.
+var ErrNotCapture = errors.New("not a pcap or pcapng file")
+
+const (
+	maxBlockLen   = 16 << 20 // sanity bound for one block/record
+	maxSnap       = 1 << 20
+	readerBufSize = 1 << 20
+	maxProblems   = 1000
+)
+
+// FileReader streams frames from a pcap or pcapng file with bounded memory.
+// Corrupt records/blocks are reported as Problems (with their byte offset)
+// and skipped: the reader resynchronises on the next plausible record.
+type FileReader struct {
+	r      *bufio.Reader
+	src    io.Reader // the underlying reader
+	closer io.Closer
+	off    int64 // offset of the next unread byte
+	ng     bool
+	order  binary.ByteOrder
+
+	// pcap
+	pcapNano  bool
+	pcapLink  LinkType
+	pcapSnap  uint32
+	lastTS    int64 // last pcap timestamp, unix seconds, for resync plausibility
+	cutLen    int   // caplen of the last pcap record cut short (incl < len)
+	frame     int
+	pkt       Packet
+	ifaces    []Interface
+	secBase   int // index of the current section's first interface
+	problems  []Problem
+	nProblems int
+	skipped   int64 // bytes skipped because of damage
+	end       int64 // offset of the end of the input, once known
+	endKnown  bool
+	refills   int // look-aheads that refilled the buffer (TestResyncWorkIsLinear)
+	// placeholder interface ids of the current section (no IDB), reported
+	missing map[uint32]bool
+	stats   []InterfaceStats
+	custom  []CustomBlock
+	lastPkt time.Time // time of the last packet read
+	// OnCustom, when set, receives each custom block as it is read instead of
+	// it being stored.
+	OnCustom func(CustomBlock)
+	// OnStats, when set, is called for each ISB as it is read (it is stored
+	// too).
+	OnStats func(InterfaceStats)
+}
+
+// OpenFile opens a pcap or pcapng file; "-" reads stdin (the standard
+// input the caller was given, never os.Stdin behind its back; nil makes "-"
+// an error).
+func OpenFile(path string, stdin io.Reader) (*FileReader, error) {
+	if path == "-" {
+		if stdin == nil {
+			return nil, errors.New("-: no standard input")
+		}
+		return NewFileReader(stdin)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory, not a capture file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := newFileReader(f, readerBufSize)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	fr.closer = f
+	return fr, nil
+}
+
+// NewFileReader reads the file header from r and returns a reader.
+func NewFileReader(r io.Reader) (*FileReader, error) {
+	return newFileReader(r, 64<<10)
+}
+
+func newFileReader(r io.Reader, bufSize int) (*FileReader, error) {
+	fr := &FileReader{r: bufio.NewReaderSize(r, bufSize), src: r}
+	hdr, err := fr.r.Peek(4)
+	if err != nil {
+		if len(hdr) == 0 {
+			return nil, errors.New("empty file")
+		}
+		return nil, fmt.Errorf("%w: only %d bytes", ErrNotCapture, len(hdr))
+	}
+	switch {
+	case binary.BigEndian.Uint32(hdr) == 0x0A0D0D0A:
+		fr.ng = true
+		if err := fr.readSHB(); err != nil {
+			if !fr.salvageSHB(err.Error()) {
+				return nil, err
+			}
+		}
+	default:
+		// A pcapng file whose first block type is damaged still has its
+		// byte-order magic.
+		if h, _ := fr.r.Peek(12); len(h) == 12 && !pcapMagic(binary.LittleEndian.Uint32(h)) && (binary.LittleEndian.Uint32(h[8:]) == 0x1A2B3C4D || binary.BigEndian.Uint32(h[8:]) == 0x1A2B3C4D) {
+			fr.ng = true
+			if fr.salvageSHB(fmt.Sprintf("section header block type 0x%08x is not 0x0a0d0d0a", binary.BigEndian.Uint32(h))) {
+				return fr, nil
+			}
+			fr.ng = false
+			return nil, fmt.Errorf("%w (magic %02x%02x%02x%02x)", ErrNotCapture, h[0], h[1], h[2], h[3])
+		}
+		if err := fr.readPcapHeader(); err != nil {
+			return nil, err
+		}
+	}
+	return fr, nil
+}
+
+func pcapMagic(m uint32) bool {
+	switch m {
+	case 0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1:
+		return true
+	}
+	return false
+}
+
+// salvageSHB handles a damaged first section header: when a valid block
+// follows it, the damage is reported and reading goes on from there (the
+// byte order comes from the header's magic, or is guessed from its length
+// field); otherwise the input is not a pcapng file.
+func (fr *FileReader) salvageSHB(why string) bool {
+	h, err := fr.r.Peek(12)
+	if err != nil {
+		return false
+	}
+	switch {
+	case binary.LittleEndian.Uint32(h[8:]) == 0x1A2B3C4D:
+		fr.order = binary.LittleEndian
+	case binary.BigEndian.Uint32(h[8:]) == 0x1A2B3C4D:
+		fr.order = binary.BigEndian
+	default:
+		fr.order = binary.LittleEndian
+		if n := binary.BigEndian.Uint32(h[4:]); n >= 28 && n%4 == 0 && n <= maxBlockLen {
+			fr.order = binary.BigEndian
+		}
+	}
+	start := fr.off
+	fr.resyncNg(start, why, "")
+	if _, err := fr.r.Peek(12); err != nil {
+		return false
+	}
+	fr.secBase = len(fr.ifaces)
+	return true
+}
+
+// Close closes the underlying file when the reader opened it.
+func (fr *FileReader) Close() error {
+	if fr.closer != nil {
+		return fr.closer.Close()
+	}
+	return nil
+}
+
+// Format returns "pcap" or "pcapng".
+func (fr *FileReader) Format() string {
+	if fr.ng {
+		return "pcapng"
+	}
+	return "pcap"
+}
+
+// Interfaces returns the interfaces seen so far.
+func (fr *FileReader) Interfaces() []Interface { return fr.ifaces }
+
+// Stats returns the interface statistics blocks read so far.
+func (fr *FileReader) Stats() []InterfaceStats { return fr.stats }
+
+// CustomBlocks returns the custom blocks read so far (when OnCustom is nil).
+func (fr *FileReader) CustomBlocks() []CustomBlock { return fr.custom }
+
+// Problems returns the defects found so far (at most 1000 are kept; see
+// ProblemCount).
+func (fr *FileReader) Problems() []Problem { return fr.problems }
+
+// ProblemCount returns the number of defects found, including ones not kept.
+func (fr *FileReader) ProblemCount() int { return fr.nProblems }
+
+// Damage returns the number of damaged regions found so far (one per
+// problem) and the number of bytes skipped because of them.
+func (fr *FileReader) Damage() (regions int, skipped int64) { return fr.nProblems, fr.skipped }
+
+func (fr *FileReader) problem(off int64, format string, args ...any) {
+	fr.damage(off, 0, format, args...)
+}
+
+// damage records a problem at off that made the reader skip n bytes.
+func (fr *FileReader) damage(off, n int64, format string, args ...any) {
+	fr.nProblems++
+	fr.skipped += n
+	if len(fr.problems) < maxProblems {
+		fr.problems = append(fr.problems, Problem{Offset: off, Msg: fmt.Sprintf(format, args...), Skipped: n})
+	}
+}
+
+// peek returns the next n bytes without consuming them, growing the buffer
+// when a block is larger than it.
+func (fr *FileReader) peek(n int) ([]byte, error) {
+	if n > fr.r.Size() {
+		// Grow only when the buffer is full of data: a block longer than
+		// the rest of the file needs no bigger buffer to be found
+		// truncated.
+		if b, err := fr.r.Peek(fr.r.Size()); err != nil {
+			return b, err
+		}
+		// Carry the buffered bytes into a larger reader over the same
+		// source (no nesting of readers).
+		buffered, _ := fr.r.Peek(fr.r.Buffered())
+		carry := bytes.NewReader(append([]byte(nil), buffered...))
+		fr.r = bufio.NewReaderSize(io.MultiReader(carry, fr.src), n+64<<10)
+	}
+	return fr.r.Peek(n)
+}
+
+func (fr *FileReader) discard(n int) {
+	m, _ := fr.r.Discard(n)
+	fr.off += int64(m)
+}
+
+// ---- pcap ----------------------------------------------------------------
+
+func (fr *FileReader) readPcapHeader() error {
+	h, err := fr.r.Peek(24)
+	if len(h) >= 4 {
+		switch binary.LittleEndian.Uint32(h) {
+		case 0xa1b2c3d4:
+			fr.order = binary.LittleEndian
+		case 0xa1b23c4d:
+			fr.order, fr.pcapNano = binary.LittleEndian, true
+		case 0xd4c3b2a1:
+			fr.order = binary.BigEndian
+		case 0x4d3cb2a1:
+			fr.order, fr.pcapNano = binary.BigEndian, true
+		default:
+			return fmt.Errorf("%w (magic %02x%02x%02x%02x)", ErrNotCapture, h[0], h[1], h[2], h[3])
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("pcap file header truncated (%d of 24 bytes)", len(h))
+	}
+	fr.pcapSnap = fr.order.Uint32(h[16:])
+	lt := fr.order.Uint32(h[20:])
+	// Upper bits carry FCS information (pcap-linktype(7)); keep the type.
+	fr.pcapLink = LinkType(lt & 0x03ffffff) // LT_LINKTYPE: the upper bits are FCS flags
+	fr.ifaces = []Interface{{Index: 0, LinkType: fr.pcapLink, SnapLen: fr.pcapSnap}}
+	if fr.pcapNano {
+		fr.ifaces[0].tsDiv = 1e9
+	} else {
+		fr.ifaces[0].tsDiv = 1e6
+	}
+	fr.discard(24)
+	return nil
+}
+
+// pcapFracLimit is one second in the file's timestamp unit.
+func (fr *FileReader) pcapFracLimit() uint32 {
+	if fr.pcapNano {
+		return 1e9
+	}
+	return 1e6
+}
+
+// pcapSnapLimit is the file's snaplen, bounded.
+func (fr *FileReader) pcapSnapLimit() uint32 {
+	snap := fr.pcapSnap
+	if snap == 0 || snap > maxSnap {
+		snap = maxSnap
+	}
+	return snap
+}
+
+// lengthsPlausible checks a record header's lengths against the file's
+// snaplen.
+func (fr *FileReader) lengthsPlausible(h []byte) bool {
+	incl := fr.order.Uint32(h[8:])
+	orig := fr.order.Uint32(h[12:])
+	return incl <= orig && incl <= fr.pcapSnapLimit() && orig != 0
+}
+
+// Where the record after the current one stands.
+const (
+	nextValid   = iota // a plausible record header
+	nextEnd            // the file ends exactly there
+	nextInvalid        // something that is not a record header
+	nextPastEOF        // the current record runs past the end of the file
+)
+
+// pcapNext looks at the record header off bytes ahead (the end of the
+// current record, whose header says sec).
+func (fr *FileReader) pcapNext(off int, sec int64) int {
+	b, err := fr.peek(off + 16)
+	if err != nil {
+		switch {
+		case len(b) < off:
+			return nextPastEOF
+		case len(b) == off:
+			return nextEnd
+		}
+		return nextInvalid // a partial header: the end is damaged or cut
+	}
+	h := b[off:]
+	if allZero(h) {
+		return nextInvalid // zeros: a damaged or preallocated region
+	}
+	ts := int64(fr.order.Uint32(h))
+	if fr.order.Uint32(h[4:]) < fr.pcapFracLimit() && fr.order.Uint32(h[8:]) <= maxBlockLen &&
+		ts >= sec-86400 && ts <= sec+86400 {
+		return nextValid
+	}
+	return nextInvalid
+}
+
+// pcapNextNext reports whether the record header off bytes ahead, which
+// does not look valid, is a real header that is damaged itself (rather
+// than bytes inside a record whose own length is wrong): its timestamp is
+// right and only a length is wrong, or one timestamp word is wrong and its
+// lengths lead to a valid record.
+func (fr *FileReader) pcapNextNext(off int, sec int64) bool {
+	b, err := fr.peek(off + 16)
+	if err != nil {
+		return false
+	}
+	h := b[off : off+16]
+	ts := int64(fr.order.Uint32(h))
+	tsOK := ts >= sec-86400 && ts <= sec+86400
+	fracOK := fr.order.Uint32(h[4:]) < fr.pcapFracLimit()
+	if tsOK && fracOK {
+		return true
+	}
+	if !tsOK && !fracOK {
+		return false
+	}
+	incl := fr.order.Uint32(h[8:])
+	orig := fr.order.Uint32(h[12:])
+	if incl > orig || incl > maxBlockLen || orig == 0 || orig > maxSnap*4 {
+		return false
+	}
+	next := fr.pcapNext(off+16+int(incl), sec)
+	return next == nextValid || next == nextEnd
+}
+
+// plausiblePcapRecord checks a 16-byte record header for resynchronisation
+// (strict: lengths and a timestamp within a day of the previous record).
+func (fr *FileReader) plausiblePcapRecord(h []byte) bool {
+	ts := int64(fr.order.Uint32(h[0:]))
+	frac := fr.order.Uint32(h[4:])
+	incl := fr.order.Uint32(h[8:])
+	orig := fr.order.Uint32(h[12:])
+	if frac >= fr.pcapFracLimit() || incl > orig || orig > maxSnap*4 || orig == 0 {
+		return false
+	}
+	if incl > fr.pcapSnapLimit() {
+		return false
+	}
+	if fr.lastTS != 0 && (ts < fr.lastTS-86400 || ts > fr.lastTS+86400) {
+		return false
+	}
+	return true
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (fr *FileReader) nextPcap() (*Packet, error) {
+	for {
+		start := fr.off
+		h, err := fr.r.Peek(16)
+		if err != nil {
+			if len(h) == 0 {
+				return nil, io.EOF
+			}
+			if allZero(h) {
+				fr.zeroRun(start, 1)
+				return nil, io.EOF
+			}
+			fr.damage(start, int64(len(h)), "truncated record header at end of file (%d of 16 bytes)", len(h))
+			fr.discard(len(h))
+			return nil, io.EOF
+		}
+		if allZero(h) {
+			fr.zeroRun(start, 1)
+			continue
+		}
+		sec := fr.order.Uint32(h[0:])
+		frac := fr.order.Uint32(h[4:])
+		incl := int(fr.order.Uint32(h[8:]))
+		orig := int(fr.order.Uint32(h[12:]))
+		if incl > maxBlockLen {
+			fr.resyncPcap(start, h, "")
+			continue
+		}
+		// A length is only believed when a record header (or the end of
+		// the file) follows the record. Accept what libpcap and Wireshark
+		// accept: a record larger than the snaplen, caplen > len or len 0
+		// are oddities, not corruption, as long as the next record header
+		// looks valid. A record with consistent lengths is believed even
+		// when the next header is damaged (the damage is then reported
+		// there), unless it claims to be cut short below the snaplen: a
+		// smaller caplen that misses the next header is the damage.
+		next := fr.pcapNext(16+incl, int64(sec))
+		consistent := fr.lengthsPlausible(h)
+		// Cut short below the snaplen, and not at the length earlier
+		// records were cut at: suspicious when the next header is
+		// damaged, unless a valid record follows that next header (then
+		// the next header is the damaged one).
+		cut := incl < orig && uint32(incl) < fr.pcapSnapLimit() && (incl == 0 || incl != fr.cutLen) &&
+			next == nextInvalid && !fr.pcapNextNext(16+incl, int64(sec))
+		switch {
+		case next == nextPastEOF:
+			fr.resyncPcap(start, h, fmt.Sprintf("truncated record at end of file: header says %d bytes, %d present", incl, fr.r.Buffered()-16))
+			continue
+		case next == nextInvalid && (!consistent || cut):
+			fr.resyncPcap(start, h, "")
+			continue
+		case incl == 0 && orig == 0:
+			fr.damage(start, 16, "empty record (caplen 0, len 0): skipped")
+			fr.discard(16)
+			continue
+		}
+		if incl < orig {
+			fr.cutLen = incl
+		}
+		if incl > orig {
+			orig = incl
+		}
+		if orig > maxSnap*4 {
+			fr.problem(start, "record: implausible original length %d: the captured length %d is used", orig, incl)
+			orig = incl
+		}
+		if frac >= fr.pcapFracLimit() {
+			fr.problem(start, "record: timestamp fraction %d out of range", frac)
+		}
+		// Zero copy: the frame stays in the bufio buffer until the next
+		// read, which only happens in the next call to Next.
+		rec, _ := fr.peek(16 + incl)
+		data := rec[16:]
+		fr.discard(16 + incl)
+		fr.lastTS = int64(sec)
+		var ns int64
+		if fr.pcapNano {
+			ns = int64(frac)
+		} else {
+			ns = int64(frac) * 1000
+		}
+		fr.frame++
+		fr.pkt = Packet{
+			Frame:    fr.frame,
+			Info:     CaptureInfo{Timestamp: time.Unix(int64(sec), ns).UTC(), CaptureLength: incl, Length: orig},
+			LinkType: fr.pcapLink,
+			Data:     data,
+		}
+		return &fr.pkt, nil
+	}
+}
+
+// zeroRun skips a run of zero bytes (a preallocated file, or one cut by a
+// crash) starting at start, keeping the position a multiple of align after
+// start, and reports it as one damaged region.
+func (fr *FileReader) zeroRun(start int64, align int) {
+	var n int64
+	for {
+		b, err := fr.r.Peek(fr.r.Size())
+		i := 0
+		for i < len(b) && b[i] == 0 {
+			i++
+		}
+		if i < len(b) {
+			i -= int((n + int64(i)) % int64(align))
+			fr.discard(i)
+			n += int64(i)
+			break
+		}
+		fr.discard(len(b))
+		n += int64(len(b))
+		if err != nil || len(b) == 0 {
+			break
+		}
+	}
+	what := "zero bytes"
+	if _, err := fr.r.Peek(1); err != nil {
+		what = "zero bytes up to the end of the file (preallocated, or cut by a crash)"
+	}
+	fr.damage(start, n, "%d %s: not records, skipped", n, what)
+}
+
+// pcapSyncAt reports whether a record that passes the strict checks starts
+// at the current position and is followed by another one, or by the end of
+// the file.
+func (fr *FileReader) pcapSyncAt() bool {
+	p, err := fr.r.Peek(16)
+	if err != nil || !fr.plausiblePcapRecord(p) {
+		return false
+	}
+	n := int(fr.order.Uint32(p[8:]))
+	q, err := fr.lookAhead(16 + n + 16)
+	if err != nil {
+		// End of file: accept if the record itself is complete.
+		return len(q) >= 16+n
+	}
+	return fr.plausiblePcapRecord(q[16+n:])
+}
+
+// resyncPcap skips a corrupt record: it scans forward for a header that is
+// plausible and followed by another plausible header (or the end of file).
+// When none is found before the end of the file and atEOF is not empty, the
+// damage is reported with that message (a record cut at the end).
+func (fr *FileReader) resyncPcap(start int64, h []byte, atEOF string) {
+	incl := fr.order.Uint32(h[8:])
+	orig := fr.order.Uint32(h[12:])
+	const window = 4 << 20
+	skipped := 0
+	found := false
+	var z zeroTail
+	for skipped < window {
+		fr.discard(1)
+		skipped++
+		if b, err := fr.r.Peek(16); err != nil {
+			z.see(fr.off, b)
+			fr.discard(len(b))
+			skipped += len(b)
+			break
+		} else {
+			z.see(fr.off, b[:1])
+		}
+		if fr.pcapSyncAt() {
+			found = true
+			break
+		}
+	}
+	if !found && atEOF != "" {
+		fr.damage(start, int64(skipped), "%s%s", atEOF, z.note(fr.off))
+		return
+	}
+	fr.damage(start, int64(skipped), "corrupt record header (caplen %d, len %d, snaplen %d): skipped %d bytes to the next valid record%s", incl, orig, fr.pcapSnap, skipped, z.note(fr.off))
+}
+
+// zeroTail follows the zero bytes a resync skips, to say so when the file
+// ends in zeros (preallocated, or cut by a crash).
+type zeroTail struct {
+	from int64 // offset of the first byte of the current zero run, -1 none
+	seen bool
+}
+
+func (z *zeroTail) see(off int64, b []byte) {
+	if !z.seen {
+		z.seen, z.from = true, -1
+	}
+	for i, c := range b {
+		switch {
+		case c != 0:
+			z.from = -1
+		case z.from < 0:
+			z.from = off + int64(i)
+		}
+	}
+}
+
+// note describes the zero run that ends the file at end, if any.
+func (z *zeroTail) note(end int64) string {
+	if !z.seen || z.from < 0 || end-z.from < 16 {
+		return ""
+	}
+	return fmt.Sprintf(" (the file ends in %d zero bytes from offset %d: preallocated, or cut by a crash)", end-z.from, z.from)
+}
+
+// ---- pcapng --------------------------------------------------------------
+
+const (
+	blockSHB     = 0x0A0D0D0A
+	blockIDB     = 0x00000001
+	blockPB      = 0x00000002 // obsolete Packet Block
+	blockSPB     = 0x00000003
+	blockNRB     = 0x00000004
+	blockISB     = 0x00000005
+	blockEPB     = 0x00000006
+	blockDSB     = 0x0000000A
+	blockCustom  = 0x00000BAD
+	blockCustomN = 0x40000BAD
+)
+
+func (fr *FileReader) readSHB() error {
+	start := fr.off
+	h, err := fr.r.Peek(12)
+	if err != nil {
+		return fmt.Errorf("pcapng section header truncated at offset %d", start)
+	}
+	switch binary.LittleEndian.Uint32(h[8:]) {
+	case 0x1A2B3C4D:
+		fr.order = binary.LittleEndian
+	case 0x4D3C2B1A:
+		fr.order = binary.BigEndian
+	default:
+		return fmt.Errorf("%w: pcapng section header at offset %d has a bad byte-order magic", ErrNotCapture, start)
+	}
+	n := fr.order.Uint32(h[4:])
+	if n < 28 || n%4 != 0 || n > maxBlockLen {
+		return fmt.Errorf("pcapng section header at offset %d has an invalid length %d", start, n)
+	}
+	// Nothing is consumed until the block is known to be whole: a damaged
+	// header is resynchronised from its next byte.
+	b, err := fr.peek(int(n))
+	if err != nil {
+		return fmt.Errorf("pcapng section header at offset %d truncated (length %d, %d bytes left)", start, n, len(b))
+	}
+	if t := fr.order.Uint32(b[n-4:]); t != n {
+		return fmt.Errorf("section header block: trailing length %d does not match leading length %d", t, n)
+	}
+	fr.discard(int(n))
+	if major := fr.order.Uint16(b[12:]); major != 1 {
+		fr.problem(start, "section header block: unsupported version %d.%d", major, fr.order.Uint16(b[14:]))
+	}
+	fr.secBase = len(fr.ifaces)
+	fr.missing = nil
+	return nil
+}
+
+// knownBlock reports whether t is a block type the pcapng registry lists
+// (or one for local use). Any other type, and the reserved type 0, is
+// damage.
+func knownBlock(t uint32) bool {
+	switch t {
+	case blockSHB, blockIDB, blockPB, blockSPB, blockNRB, blockISB, blockEPB, blockDSB, blockCustom, blockCustomN,
+		0x00000007, 0x00000008, 0x00000009, 0x00000BAD | 0x80000000:
+		return true
+	}
+	return false
+}
+
+// registeredBlock is knownBlock plus the rarer registered types (Hone
+// project 0x0B/0x0C, Sysdig 0x101-0x108 and 0x201-0x21F) and the types
+// reserved for local use (high bit set): blocks a reader skips silently.
+func registeredBlock(t uint32) bool {
+	return knownBlock(t) || t == 0x0B || t == 0x0C || t >= 0x101 && t <= 0x108 || t >= 0x201 && t <= 0x21F || t&0x80000000 != 0
+}
+
+func (fr *FileReader) nextNg() (*Packet, error) {
+	for {
+		start := fr.off
+		h, err := fr.r.Peek(12)
+		if err != nil {
+			if len(h) == 0 {
+				return nil, io.EOF
+			}
+			if allZero(h) {
+				fr.zeroRun(start, 1)
+				return nil, io.EOF
+			}
+			fr.damage(start, int64(len(h)), "truncated block header at end of file (%d of 12 bytes)", len(h))
+			fr.discard(len(h))
+			return nil, io.EOF
+		}
+		if allZero(h[:8]) {
+			fr.zeroRun(start, 4)
+			continue
+		}
+		if binary.BigEndian.Uint32(h) == blockSHB {
+			if err := fr.readSHB(); err != nil {
+				fr.resyncNg(start, err.Error(), "")
+			}
+			continue
+		}
+		typ := fr.order.Uint32(h)
+		n := fr.order.Uint32(h[4:])
+		if n < 12 || n%4 != 0 || n > maxBlockLen {
+			fr.resyncNg(start, fmt.Sprintf("invalid block length %d (type 0x%08x)", n, typ), "")
+			continue
+		}
+		b, err := fr.peek(int(n))
+		if err != nil {
+			// A length that reaches past the end of the file is only a
+			// block cut at the end when no valid block follows.
+			fr.resyncNg(start, fmt.Sprintf("block type 0x%08x: length %d runs past the end of the file (%d bytes left)", typ, n, len(b)),
+				fmt.Sprintf("truncated block at end of file: type 0x%08x says %d bytes, %d present", typ, n, len(b)))
+			continue
+		}
+		if fr.order.Uint32(b[n-4:]) != n {
+			fr.resyncNg(start, fmt.Sprintf("block type 0x%08x: trailing length %d does not match leading length %d", typ, fr.order.Uint32(b[n-4:]), n), "")
+			continue
+		}
+		if !registeredBlock(typ) {
+			fr.damage(start, int64(n), "unknown block type 0x%08x (%d bytes): skipped", typ, n)
+			fr.discard(int(n))
+			continue
+		}
+		fr.discard(int(n)) // b stays valid until the next read (next call to Next)
+		body := b[8 : n-4]
+		switch typ {
+		case blockIDB:
+			fr.parseIDB(start, body)
+		case blockEPB:
+			if p := fr.parseEPB(start, body); p != nil {
+				return p, nil
+			}
+		case blockSPB:
+			if p := fr.parseSPB(start, body); p != nil {
+				return p, nil
+			}
+		case blockPB:
+			if p := fr.parsePB(start, body); p != nil {
+				return p, nil
+			}
+		case blockISB:
+			fr.parseISB(start, body)
+		case blockCustom, blockCustomN:
+			// Wireshark lists custom blocks as records with a frame
+			// number of their own; count them too so that "frame N" in
+			// smcdump's evidence is frame N in Wireshark.
+			fr.frame++
+			if len(body) >= 4 {
+				cb := CustomBlock{Offset: start, PEN: fr.order.Uint32(body), Data: append([]byte(nil), body[4:]...)}
+				if fr.OnCustom != nil {
+					fr.OnCustom(cb)
+				} else if len(fr.custom) < 10000 {
+					fr.custom = append(fr.custom, cb)
+				}
+			}
+		}
+	}
+}
+
+// ngSyncAt reports whether a block whose leading and trailing lengths agree
+// (or a section header) starts at the current position.
+func (fr *FileReader) ngSyncAt() bool {
+	h, err := fr.r.Peek(12)
+	if err != nil {
+		return false
+	}
+	if binary.BigEndian.Uint32(h) == blockSHB {
+		return true
+	}
+	typ := fr.order.Uint32(h)
+	n := fr.order.Uint32(h[4:])
+	if !knownBlock(typ) || n < 12 || n%4 != 0 || n > maxBlockLen {
+		return false
+	}
+	b, err := fr.lookAhead(int(n))
+	return err == nil && fr.order.Uint32(b[n-4:]) == n
+}
+
+// lookAhead peeks n bytes while scanning byte by byte: the buffer is kept
+// at least twice as large as n, so that the look-ahead of the next
+// positions does not slide the whole buffer at each byte (which would make
+// a resync over crafted input quadratic in the buffer size).
+//
+// Near the end of the input, a look-ahead past it returns what is left
+// without asking the bufio.Reader again, which would slide the buffer each
+// time.
+func (fr *FileReader) lookAhead(n int) ([]byte, error) {
+	if fr.endKnown && fr.off+int64(n) > fr.end {
+		b, _ := fr.r.Peek(int(fr.end - fr.off)) // all buffered
+		return b, io.EOF
+	}
+	if 2*n > fr.r.Size() {
+		fr.peek(2 * n) // grows the buffer when the input has that much left
+	}
+	if n > fr.r.Buffered() {
+		fr.refills++
+	}
+	b, err := fr.r.Peek(n)
+	if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+		fr.endKnown, fr.end = true, fr.off+int64(len(b))
+	}
+	return b, err
+}
+
+// resyncNg reports a corrupt block and scans forward (byte by byte) for a
+// block whose leading and trailing lengths agree. When none is found before
+// the end of the file and atEOF is not empty, the damage is reported with
+// that message (a block cut at the end).
+func (fr *FileReader) resyncNg(start int64, why, atEOF string) {
+	const window = 16 << 20
+	skipped := 0
+	found := false
+	var z zeroTail
+	for skipped < window {
+		fr.discard(1) // byte by byte: corruption may have shifted the alignment
+		skipped++
+		if h, err := fr.r.Peek(12); err != nil {
+			z.see(fr.off, h)
+			fr.discard(len(h))
+			skipped += len(h)
+			break
+		} else {
+			z.see(fr.off, h[:1])
+		}
+		if fr.ngSyncAt() {
+			found = true
+			break
+		}
+	}
+	if !found && atEOF != "" {
+		fr.damage(start, int64(skipped), "%s%s", atEOF, z.note(fr.off))
+		return
+	}
+	fr.damage(start, int64(skipped), "corrupt block (%s): skipped %d bytes to the next valid block%s", why, skipped, z.note(fr.off))
+}
+
+// options iterates pcapng options; fn gets code and value. Returns false if
+// the option list is malformed.
+func (fr *FileReader) options(b []byte, fn func(code uint16, v []byte)) bool {
+	for len(b) >= 4 {
+		code := fr.order.Uint16(b)
+		l := int(fr.order.Uint16(b[2:]))
+		if code == 0 {
+			return true
+		}
+		pl := (l + 3) &^ 3
+		if 4+pl > len(b) {
+			if 4+l <= len(b) {
+				fn(code, b[4:4+l])
+			}
+			return false
+		}
+		fn(code, b[4:4+l])
+		b = b[4+pl:]
+	}
+	return true
+}
+
+func (fr *FileReader) parseIDB(start int64, b []byte) {
+	if len(b) < 8 {
+		fr.problem(start, "interface description block too short (%d bytes)", len(b))
+		// keep interface numbering consistent
+		fr.ifaces = append(fr.ifaces, Interface{Index: len(fr.ifaces), tsDiv: 1e6})
+		return
+	}
+	ifc := Interface{
+		Index:    len(fr.ifaces),
+		LinkType: LinkType(fr.order.Uint16(b)),
+		SnapLen:  fr.order.Uint32(b[4:]),
+		tsDiv:    1e6,
+	}
+	ok := fr.options(b[8:], func(code uint16, v []byte) {
+		switch code {
+		case 2:
+			ifc.Name = trimNul(v)
+		case 3:
+			ifc.Description = trimNul(v)
+		case 9: // if_tsresol
+			if len(v) >= 1 {
+				r := v[0]
+				if r&0x80 != 0 {
+					e := r & 0x7f
+					if e < 64 {
+						ifc.tsDiv = 1 << e
+					}
+				} else if r <= 19 {
+					ifc.tsDiv = uint64(math.Pow10(int(r)))
+				}
+			}
+		case 11: // if_filter
+			if len(v) >= 1 && v[0] == 0 {
+				ifc.Filter = trimNul(v[1:])
+			}
+		case 14: // if_tsoffset
+			if len(v) == 8 {
+				ifc.tsOffset = int64(fr.order.Uint64(v))
+			}
+		}
+	})
+	if !ok {
+		fr.problem(start, "interface description block %d: malformed options", ifc.Index-fr.secBase)
+	}
+	fr.ifaces = append(fr.ifaces, ifc)
+}
+
+func trimNul(v []byte) string {
+	for i, c := range v {
+		if c == 0 {
+			return string(v[:i])
+		}
+	}
+	return string(v)
+}
+
+func (fr *FileReader) iface(start int64, id uint32, what string) (*Interface, bool) {
+	idx := fr.secBase + int(id)
+	if int(id) >= len(fr.ifaces)-fr.secBase {
+		fr.problem(start, "%s refers to interface %d, which has no interface description block", what, id)
+		return nil, false
+	}
+	return &fr.ifaces[idx], true
+}
+
+// maxPlaceholders bounds the interfaces made up for packets whose interface
+// description block is missing.
+const maxPlaceholders = 64
+
+// packetIface returns the interface of a packet block. When its interface
+// description block is missing (damaged and skipped), the packets are not
+// lost: a placeholder interface is made up, once, with the link type and
+// timestamp resolution guessed from this packet, and the problem is
+// reported.
+func (fr *FileReader) packetIface(start int64, id uint32, data []byte, tsHi, tsLo uint32, what string) (*Interface, bool) {
+	if int(id) < len(fr.ifaces)-fr.secBase {
+		return &fr.ifaces[fr.secBase+int(id)], true
+	}
+	if id >= maxPlaceholders {
+		fr.damage(start, 0, "%s refers to interface %d, which has no interface description block: packet skipped", what, id)
+		return nil, false
+	}
+	for len(fr.ifaces)-fr.secBase <= int(id) {
+		fr.ifaces = append(fr.ifaces, Interface{Index: len(fr.ifaces), LinkType: guessLinkType(data), tsDiv: 1e6, placeholder: true})
+	}
+	ifc := &fr.ifaces[fr.secBase+int(id)]
+	if fr.missing == nil {
+		fr.missing = map[uint32]bool{}
+	}
+	if !fr.missing[id] {
+		fr.missing[id] = true
+		ifc.LinkType = guessLinkType(data)
+		ifc.tsDiv = guessTSDiv(tsHi, tsLo, fr.lastPkt)
+		fr.problem(start, "%s refers to interface %d, which has no interface description block (damaged?): its packets are read as link type %s, timestamps in units of 1/%d s (guessed)", what, id, ifc.LinkType, ifc.tsDiv)
+	}
+	return ifc, true
+}
+
+// guessLinkType guesses the link type of a frame whose interface
+// description is missing (Ethernet, Linux cooked v2 and v1, raw IP).
+func guessLinkType(b []byte) LinkType {
+	l3 := func(t uint16) bool {
+		switch t {
+		case 0x0800, 0x86dd, 0x0806, 0x8100, 0x88a8, 0x9100, 0x8915:
+			return true
+		}
+		return false
+	}
+	switch {
+	case len(b) >= 14 && l3(binary.BigEndian.Uint16(b[12:])):
+		return LinkTypeEthernet
+	case len(b) >= 20 && l3(binary.BigEndian.Uint16(b)) && b[2] == 0 && b[3] == 0 && b[11] <= 8:
+		return LinkTypeLinuxSLL2
+	case len(b) >= 16 && binary.BigEndian.Uint16(b) <= 4 && l3(binary.BigEndian.Uint16(b[14:])):
+		return LinkTypeLinuxSLL
+	case len(b) >= 20 && (b[0]>>4 == 4 && b[0]&0x0f >= 5 || b[0]>>4 == 6):
+		return LinkTypeRaw
+	}
+	return LinkTypeEthernet
+}
+
+// guessTSDiv guesses the timestamp resolution of an interface whose
+// description is missing: microseconds (the pcapng default) unless that
+// gives an implausible date and nanoseconds do not; the one closer to the
+// previous packet's time when both are plausible.
+func guessTSDiv(hi, lo uint32, prev time.Time) uint64 {
+	t := uint64(hi)<<32 | uint64(lo)
+	us := time.Unix(int64(t/1e6), 0)
+	ns := time.Unix(int64(t/1e9), 0)
+	okUS := us.Year() >= 1970 && us.Year() <= 2200
+	okNS := ns.Year() >= 1971 && ns.Year() <= 2200
+	switch {
+	case okUS && okNS && !prev.IsZero():
+		if absDur(ns.Sub(prev)) < absDur(us.Sub(prev)) {
+			return 1e9
+		}
+	case !okUS && okNS:
+		return 1e9
+	}
+	return 1e6
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func (ifc *Interface) timestamp(hi, lo uint32) time.Time {
+	t := uint64(hi)<<32 | uint64(lo)
+	div := ifc.tsDiv
+	if div == 0 {
+		div = 1e6
+	}
+	sec := t / div
+	rem := t % div
+	var ns uint64
+	if div == 1e9 {
+		ns = rem
+	} else if div < 1e9 && 1e9%div == 0 {
+		ns = rem * (1e9 / div)
+	} else {
+		ns = uint64(float64(rem) * 1e9 / float64(div))
+	}
+	return time.Unix(int64(sec)+ifc.tsOffset, int64(ns)).UTC()
+}
+
+// checkTS flags timestamps that cannot be right (a wrong if_tsresol, or
+// garbage) once per interface and replaces them by the previous packet's
+// time, so reports stay printable and ordered.
+func (fr *FileReader) checkTS(start int64, ifc *Interface, t time.Time) time.Time {
+	if y := t.Year(); y >= 1970 && y <= 2200 {
+		fr.lastPkt = t
+		return t
+	}
+	if !ifc.badTS {
+		ifc.badTS = true
+		fr.problem(start, "interface %d (%s): implausible timestamp %d (if_tsresol wrong?): the previous packet's time is used", ifc.Index, ifc.Name, t.Year())
+	}
+	return fr.lastPkt
+}
+
+func (fr *FileReader) parseEPB(start int64, b []byte) *Packet {
+	if len(b) < 20 {
+		fr.problem(start, "enhanced packet block too short (%d bytes)", len(b))
+		return nil
+	}
+	return fr.packetBlock(start, b, fr.order.Uint32(b), "enhanced packet block")
+}
+
+// packetBlock decodes the layout shared by the Enhanced Packet Block and
+// the obsolete Packet Block: interface id (EPB u32; PB u16 + drops u16),
+// timestamp high/low, captured and original length, data, options
+// (epb_flags / pack_flags, code 2, carry the direction in bits 0-1).
+func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string) *Packet {
+	capLen := int(fr.order.Uint32(b[12:]))
+	orig := int(fr.order.Uint32(b[16:]))
+	if capLen > len(b)-20 {
+		fr.damage(start, int64(len(b)+12), "%s: captured length %d exceeds the block (%d bytes): packet skipped", what, capLen, len(b)-20)
+		return nil
+	}
+	ifc, ok := fr.packetIface(start, id, b[20:20+capLen], fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:]), what)
+	if !ok {
+		return nil
+	}
+	// The packet data is padded with zeros to 32 bits, and options
+	// follow: other bytes in the padding, or options that are not
+	// well-formed, mean the captured length is wrong.
+	dir := DirectionUnknown
+	o := 20 + ((capLen + 3) &^ 3)
+	if !allZero(b[20+capLen : o]) {
+		fr.problem(start, "%s: padding after the %d captured bytes is not zero (captured length damaged?)", what, capLen)
+	} else if o < len(b) && !fr.packetOptions(b[o:], &dir) {
+		fr.problem(start, "%s: malformed options after the %d captured bytes (captured length damaged?)", what, capLen)
+	}
+	fr.frame++
+	fr.pkt = Packet{
+		Frame:     fr.frame,
+		Info:      CaptureInfo{Timestamp: fr.checkTS(start, ifc, ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:]))), CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
+		LinkType:  ifc.LinkType,
+		Interface: ifc.Name,
+		Direction: dir,
+		Data:      b[20 : 20+capLen],
+	}
+	return &fr.pkt
+}
+
+// packetOptions walks the options of an EPB/PB strictly: registered codes
+// with their sizes, the end-of-options marker (length 0) only last. It
+// sets the direction from the flags option and reports whether the
+// options are well-formed.
+func (fr *FileReader) packetOptions(b []byte, dir *Direction) bool {
+	for len(b) >= 4 {
+		code := fr.order.Uint16(b)
+		l := int(fr.order.Uint16(b[2:]))
+		pl := (l + 3) &^ 3
+		if 4+pl > len(b) {
+			return false
+		}
+		v := b[4 : 4+l]
+		switch code {
+		case 0: // opt_endofopt: last, empty
+			return l == 0 && len(b) == 4
+		case 1, 3, 7, 2988, 2989, 19372, 19373: // comment, hash, verdict, custom
+		case 2, 6: // flags, queue
+			if l != 4 {
+				return false
+			}
+			if code == 2 {
+				*dir = DirectionFromEPBFlags(fr.order.Uint32(v))
+			}
+		case 4, 5: // dropcount, packetid
+			if l != 8 {
+				return false
+			}
+		default:
+			return false
+		}
+		b = b[4+pl:]
+	}
+	return len(b) == 0
+}
+
+func (fr *FileReader) parseSPB(start int64, b []byte) *Packet {
+	if len(b) < 4 {
+		fr.problem(start, "simple packet block too short")
+		return nil
+	}
+	ifc, ok := fr.packetIface(start, 0, b[4:], 0, 0, "simple packet block")
+	if !ok {
+		return nil
+	}
+	orig := int(fr.order.Uint32(b))
+	capLen := len(b) - 4
+	if orig < capLen {
+		capLen = orig
+	}
+	if ifc.SnapLen != 0 && capLen > int(ifc.SnapLen) {
+		capLen = int(ifc.SnapLen)
+	}
+	fr.frame++
+	fr.pkt = Packet{
+		Frame:     fr.frame,
+		Info:      CaptureInfo{Timestamp: fr.lastPkt, CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index}, // SPBs carry no time
+		LinkType:  ifc.LinkType,
+		Interface: ifc.Name,
+		Data:      b[4 : 4+capLen],
+	}
+	return &fr.pkt
+}
+
+func (fr *FileReader) parsePB(start int64, b []byte) *Packet {
+	if len(b) < 20 {
+		fr.problem(start, "packet block too short")
+		return nil
+	}
+	return fr.packetBlock(start, b, uint32(fr.order.Uint16(b)), "packet block")
+}
+
+func (fr *FileReader) parseISB(start int64, b []byte) {
+	if len(b) < 12 {
+		fr.problem(start, "interface statistics block too short")
+		return
+	}
+	ifc, ok := fr.iface(start, fr.order.Uint32(b), "interface statistics block")
+	if !ok {
+		return
+	}
+	st := InterfaceStats{Interface: ifc.Index, Time: fr.checkTS(start, ifc, ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:]))), Offset: start}
+	u64 := func(v []byte) *uint64 {
+		if len(v) != 8 {
+			return nil
+		}
+		x := fr.order.Uint64(v)
+		if x == math.MaxUint64 { // "unknown" as dumpcap writes it
+			return nil
+		}
+		return &x
+	}
+	ts := func(v []byte) *time.Time {
+		if len(v) != 8 {
+			return nil
+		}
+		t := ifc.timestamp(fr.order.Uint32(v), fr.order.Uint32(v[4:]))
+		return &t
+	}
+	fr.options(b[12:], func(code uint16, v []byte) {
+		switch code {
+		case 2:
+			st.Start = ts(v)
+		case 3:
+			st.End = ts(v)
+		case 4:
+			st.IfRecv = u64(v)
+		case 5:
+			st.IfDrop = u64(v)
+		case 6:
+			st.FilterAccept = u64(v)
+		case 7:
+			st.OSDrop = u64(v)
+		case 8:
+			st.UsrDeliv = u64(v)
+		}
+	})
+	fr.stats = append(fr.stats, st)
+	if fr.OnStats != nil {
+		fr.OnStats(st)
+	}
+}
+
+// Next returns the next frame, or io.EOF at the end of the file. Defects in
+// the file do not stop reading; they are collected in Problems.
+func (fr *FileReader) Next() (*Packet, error) {
+	if fr.ng {
+		return fr.nextNg()
+	}
+	return fr.nextPcap()
+}
+
+// Offset returns the byte offset of the next unread byte.
+func (fr *FileReader) Offset() int64 { return fr.off }
