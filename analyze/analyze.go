@@ -53,6 +53,17 @@ type Config struct {
 	// Custom, when set, receives every pcapng custom block (kernel counter
 	// snapshots).
 	Custom func(file int, cb pcapfile.CustomBlock)
+	// OnConnection, when set, is called with every connection as the
+	// analysis finishes it (its verdict is then final: the same one the
+	// report lists): plain TCP connections too. It must not keep c.
+	OnConnection func(c *smcflow.Conn)
+	// OnHandshake, when set, is called with a connection's verdict as soon
+	// as its SMC handshake has resolved (Confirm or Decline seen both ways,
+	// or a SYN-ACK without the SMC option), as if the capture ended then:
+	// normally the final verdict, reached before the connection ends. It
+	// must not keep c. Connections that end unresolved only reach
+	// OnConnection.
+	OnHandshake func(c *smcflow.Conn)
 }
 
 // DefaultMaxConnections is the default number of connections kept in
@@ -92,6 +103,9 @@ type Analyzer struct {
 	multi        bool // several files: evidence names the file
 	embedded     []*kstat.Snapshot
 	embeddedErrs []string
+
+	liveIdx       int // report.Files entry of the frames fed with Feed (live.go)
+	liveUndecoded map[string]int
 }
 
 // NewAnalyzer returns an analyzer.
@@ -104,6 +118,10 @@ func NewAnalyzer(cfg Config) *Analyzer {
 		t.Keep = DefaultMaxConnections
 	}
 	t.OnDone = a.agg.Add
+	t.OnResolved = cfg.OnHandshake
+	if cfg.OnConnection != nil {
+		t.OnDone = func(c *smcflow.Conn) { a.agg.Add(c); cfg.OnConnection(c) }
+	}
 	if !cfg.NoUDP {
 		a.mc = mcast.NewTracker(cfg.Multicast)
 	}

@@ -304,6 +304,10 @@ type Config struct {
 	// Plot keeps a bounded, decimated sample of (time, sequence) points per
 	// sequence space for Report.WritePlot (--plot).
 	Plot bool
+	// MaxStreams bounds the streams tracked at once (a live monitor's
+	// memory); datagrams of further streams are only counted
+	// (Tracker.Untracked). 0 means no limit.
+	MaxStreams int
 }
 
 // ParsePair parses the value of the --pair flag, "A,B" with two stream

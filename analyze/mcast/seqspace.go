@@ -92,6 +92,9 @@ type seqSpace struct {
 	latePts      []plotPt // the first maxEventPts late (reordered) arrivals when p.plot
 	ptStride     uint64
 	ptCount      uint64
+	// live cursor (Tracker.Live): gaps already handed out
+	liveListed int
+	liveGaps   uint64
 }
 
 type plotPt struct {

@@ -108,6 +108,8 @@ type Tracker struct {
 	params  seqParams
 	rtpH    RTPHeader
 	mtM     MtoolsMessage
+	// untracked counts datagrams of new streams refused by Config.MaxStreams.
+	untracked uint64
 }
 
 // NewTracker returns a Tracker configured by cfg.
@@ -131,6 +133,10 @@ func (t *Tracker) Add(d *Datagram) {
 	if st == nil || st.key != k {
 		st = t.streams[k]
 		if st == nil {
+			if t.cfg.MaxStreams > 0 && len(t.streams) >= t.cfg.MaxStreams {
+				t.untracked++ // over the stream limit: counted, not tracked
+				return
+			}
 			st = t.newStream(k)
 		}
 		t.last = st

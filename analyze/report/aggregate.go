@@ -95,23 +95,7 @@ func (g *Aggregate) Add(c *smcflow.Conn) {
 	if c.SMC != nil && c.Outcome == smcflow.OutcomeSMC {
 		g.variants[c.SMC.Variant]++
 	}
-	// What each side's kernel counts (docs/smc-protocol.md 7.4), for correlation.
-	switch {
-	case c.Outcome == smcflow.OutcomeHandshakeError:
-		g.obs.HandshakeErrors++
-	case c.Reason == smcflow.ReasonPeerNoSMC:
-		addSide(g.obs.FallbacksByCode, 0x03010000, "client")
-	case c.Decline != nil:
-		if code, err := smcproto.ParseCode(c.Decline.Code); err == nil {
-			other := "server"
-			if c.Decline.By == "server" {
-				other = "client"
-			}
-			addSide(g.obs.Declines, uint32(code), c.Decline.By)
-			addSide(g.obs.FallbacksByCode, uint32(code), c.Decline.By)
-			addSide(g.obs.FallbacksByCode, 0x05000000, other)
-		}
-	}
+	ObserveSMC(&g.obs, c)
 	if c.Outcome == smcflow.OutcomeFallback || c.Outcome == smcflow.OutcomeHandshakeError {
 		k := fbKey{o: c.Outcome, reason: c.Reason}
 		fg := FallbackGroup{Outcome: c.Outcome, Reason: c.Reason}
@@ -155,6 +139,31 @@ func (g *Aggregate) Add(c *smcflow.Conn) {
 	}
 	roll(g.services, c.Server.String())
 	roll(g.peers, c.Client.Addr().String()+" → "+c.Server.Addr().String())
+}
+
+// ObserveSMC adds what each side's kernel counts for the finished
+// connection c (docs/smc-protocol.md 7.4) to obs, for correlation with the
+// kernel's SMC counters (correlate.SMC): the analysis of files and the live
+// monitor (analyze/monitor, per stats interval) count the same way. The maps
+// of obs must be allocated; obs.Window is left to the caller.
+func ObserveSMC(obs *correlate.SMCObserved, c *smcflow.Conn) {
+	switch {
+	case c.Outcome == smcflow.OutcomeNotSMC:
+	case c.Outcome == smcflow.OutcomeHandshakeError:
+		obs.HandshakeErrors++
+	case c.Reason == smcflow.ReasonPeerNoSMC:
+		addSide(obs.FallbacksByCode, 0x03010000, "client")
+	case c.Decline != nil:
+		if code, err := smcproto.ParseCode(c.Decline.Code); err == nil {
+			other := "server"
+			if c.Decline.By == "server" {
+				other = "client"
+			}
+			addSide(obs.Declines, uint32(code), c.Decline.By)
+			addSide(obs.FallbacksByCode, uint32(code), c.Decline.By)
+			addSide(obs.FallbacksByCode, 0x05000000, other)
+		}
+	}
 }
 
 // fallbackGroups returns the groups, largest first, listing the IDs of the

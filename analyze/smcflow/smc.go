@@ -50,6 +50,7 @@ type tcpConn struct {
 	hs                  [2]decode.HalfStream
 	consumed            [2]int
 	dirDone             [2]bool
+	early               bool    // OnResolved called
 	waitingTrunc        [2]bool // parser needs bytes the snaplen cut
 	midstream           [2]bool // data seen without a known stream start
 	events              []clcEvent
@@ -132,6 +133,10 @@ type Tracker struct {
 	// --fail-on unverified gate covers every connection.
 	unverified        unverifiedCount
 	unverifiedNotKept int // link-unverified connections not kept (Finish)
+	// OnResolved, when set, gets the verdict of a connection as soon as its
+	// SMC handshake has resolved (live.go), before the connection ends. It
+	// must not keep the Conn.
+	OnResolved func(*Conn)
 }
 
 // NewTracker returns an empty tracker.
@@ -258,6 +263,10 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	}
 	if f.PayloadLen > 0 {
 		t.payload(c, f, dir, frameNo, ts)
+	}
+	if t.OnResolved != nil && !c.early && c.smcAttempt && (c.resolved() || c.synAckSeen && !c.synAckOpt) {
+		c.early = true
+		t.OnResolved(provisional(c, t.lastTime))
 	}
 	// A connection that is over (RST, or FIN from both sides) is finished
 	// by the next sweep once it has been quiet for closeLinger, so late

@@ -65,6 +65,10 @@ type Config struct {
 	// Info is called on SIGUSR1 with the packets handled so far and the
 	// ring counters. May be nil.
 	Info func(n uint64, c capture.Counters)
+	// KeepCapturing, with Packet, goes on handing packets to Packet after
+	// the output reached its file limit (-G with -W: the files are done)
+	// instead of stopping (the live monitor).
+	KeepCapturing bool
 	// Drained, when set, is called once the last packet was handled, before
 	// the final snapshot is taken and the output is closed (flush what the
 	// consumer buffered).
@@ -229,6 +233,7 @@ func (s *session) loop() (unwritten uint64, runErr error) {
 	cfg := s.cfg
 	batch := make([]pcapfile.Packet, 512) // one ring block per call
 	var n uint64                          // packets handled; the loop owns it
+	writing := true                       // the output takes packets
 	for {
 		want := batch
 		if cfg.Count > 0 {
@@ -243,18 +248,24 @@ func (s *session) loop() (unwritten uint64, runErr error) {
 		}
 		pk := want[:got]
 		stop := false
-		if s.out != nil {
+		if s.out != nil && writing {
 			w, err := s.out.WritePackets(pk)
 			pk = pk[:w] // the consumer sees what was written
 			if cfg.Packet == nil {
 				n += uint64(w)
 			}
 			if err != nil {
-				if !errors.Is(err, pcapfile.ErrFileLimit) {
+				switch {
+				case !errors.Is(err, pcapfile.ErrFileLimit):
 					runErr = err
 					unwritten = uint64(got - w) // read from the ring, never written
+					stop = true
+				case cfg.KeepCapturing && cfg.Packet != nil:
+					writing = false // the files are done; the consumer goes on
+					pk = want[:got]
+				default:
+					stop = true
 				}
-				stop = true
 			}
 		}
 		if cfg.Packet != nil {

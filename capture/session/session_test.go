@@ -171,3 +171,43 @@ func TestOpenedStop(t *testing.T) {
 		t.Fatalf("Run = %+v, %v; Ready called %v", res, err, called)
 	}
 }
+
+// TestKeepCapturingAfterFileLimit: with KeepCapturing, reaching the -G/-W
+// file limit ends the writing but not the capture: the consumer still gets
+// every packet until the context is cancelled (smcdump monitor).
+func TestKeepCapturingAfterFileLimit(t *testing.T) {
+	needRoot(t)
+	port := udpPort(t)
+	flt, err := bpffilter.NewExpr(fmt.Sprintf("udp dst port %d", port), bpffilter.Live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "k.pcapng")
+	stop := make(chan struct{})
+	defer close(stop)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second) // against hangs only
+	defer cancel()
+	const want = 40 // 10 ms apart: well past the 100 ms of the only file
+	delivered := 0
+	res, err := Run(ctx, Config{
+		Capture:       capture.Config{Interfaces: []string{"lo"}, BufferKiB: 1024, Filter: flt},
+		Output:        &pcapfile.OutputConfig{Path: path, RotateEvery: 100 * time.Millisecond, MaxFiles: 1, Section: pcapfile.SectionInfo{Application: "session test"}},
+		KeepCapturing: true,
+		Packet: func(p *pcapfile.Packet) error {
+			if delivered++; delivered == want {
+				cancel()
+			}
+			return nil
+		},
+		Ready: func(*capture.Handle, *pcapfile.Output) error {
+			go sendUDP(t, port, stop)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if delivered < want || res.Packets == 0 || res.Packets >= uint64(delivered) || res.Lost != 0 {
+		t.Fatalf("result %+v, %d delivered; want %d or more delivered, fewer written (the file limit), none lost", res, delivered, want)
+	}
+}

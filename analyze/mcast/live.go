@@ -1,0 +1,175 @@
+package mcast
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// Live monitoring (smcdump monitor, analyze/monitor): the tracker's running
+// counters per stream, the gaps found since the previous look, and the
+// expiry of idle streams so that a tracker fed for days stays bounded.
+
+// LiveStream is the running state of one stream (Tracker.Live). The
+// counters only grow while the stream is tracked: Lost and Gaps count
+// finalized gaps (a hole becomes a gap once the reorder window has passed
+// it, or when the stream ends), so they never go back.
+type LiveStream struct {
+	Src, Dst  netip.AddrPort
+	VLAN      uint16
+	Interface int
+	Format    string // "" while the format is being detected
+	Packets   uint64 // datagrams, including control and duplicates
+	Bytes     uint64
+	Received  uint64 // distinct sequence units received
+	Lost      uint64 // units in finalized gaps
+	Dups      uint64 // duplicate datagrams
+	Reordered uint64 // late datagrams that filled a hole
+	Gaps      uint64 // finalized gaps
+	// Pending counts the units in holes not finalized yet (still within
+	// the reorder window): missing now, may still arrive.
+	Pending uint64
+	First   time.Time
+	Last    time.Time
+	// NewGaps are the gaps finalized since the previous Live call, in the
+	// order found (Stream is 0: a live stream has no report position).
+	NewGaps []Gap
+	// NewGapsUnlisted counts gaps finalized since the previous call that
+	// are beyond Config.MaxGaps (counted in Gaps and Lost, not listed).
+	NewGapsUnlisted uint64
+}
+
+// Untracked returns the datagrams of streams refused by Config.MaxStreams.
+func (t *Tracker) Untracked() uint64 { return t.untracked }
+
+// Streams returns the number of streams tracked.
+func (t *Tracker) Streams() int { return len(t.streams) }
+
+// Live calls fn for every tracked stream in first-seen order. fn must not
+// keep ls (it is reused). Cost: linear in the streams and the new gaps.
+func (t *Tracker) Live(fn func(ls *LiveStream)) {
+	var ls LiveStream
+	for _, st := range t.order {
+		gaps := ls.NewGaps[:0]
+		ls = LiveStream{
+			Src: st.key.src, Dst: st.key.dst, VLAN: st.key.vlan, Interface: st.key.ifc,
+			Packets: st.packets, Bytes: st.bytes, First: nsTime(st.firstT), Last: nsTime(st.lastT),
+			NewGaps: gaps,
+		}
+		if st.decided {
+			ls.Format = st.format.String()
+		}
+		each := func(key string, sp *seqSpace) {
+			if sp == nil {
+				return
+			}
+			ls.Received += sp.received
+			ls.Lost += sp.lost
+			ls.Dups += sp.dups
+			ls.Reordered += sp.late
+			ls.Gaps += sp.nGaps
+			for _, h := range sp.holes {
+				ls.Pending += h.last - h.first + 1
+			}
+			for _, g := range sp.gaps[sp.liveListed:] {
+				ls.NewGaps = append(ls.NewGaps, Gap{Key: key, FirstMissing: g.first, Count: g.count,
+					Start: nsTime(g.tPrev), End: nsTime(g.tNext), DurationUS: us(uint64(max(0, g.tNext-g.tPrev))),
+					PrevFrame: g.prevFrame, Frame: g.frame})
+			}
+			listed := uint64(len(sp.gaps) - sp.liveListed)
+			if d := sp.nGaps - sp.liveGaps; d > listed {
+				ls.NewGapsUnlisted += d - listed
+			}
+			sp.liveListed, sp.liveGaps = len(sp.gaps), sp.nGaps
+		}
+		each("", st.main)
+		for _, src := range st.rtp {
+			each(ssrcLabel(src.ssrc), &src.sp)
+		}
+		fn(&ls)
+	}
+}
+
+func ssrcLabel(ssrc uint32) string {
+	const hex = "0123456789abcdef"
+	b := []byte("ssrc=0x00000000")
+	for i := 0; i < 8; i++ {
+		b[len(b)-1-i] = hex[(ssrc>>(4*i))&0xf]
+	}
+	return string(b)
+}
+
+// Expire removes the streams whose last datagram is older than before
+// (every stream when before is zero) and calls fn with each one's final
+// report, as Report would give it (holes still open count as gaps; ID 0,
+// no pairing), and the gaps of that report Live has not handed out yet.
+// The tracker keeps working for the other streams.
+func (t *Tracker) Expire(before time.Time, fn func(s Stream, newGaps []Gap)) {
+	var drops []CaptureDropReading
+	dropsDone := false
+	keep := t.order[:0]
+	var gone []*stream
+	for _, st := range t.order {
+		if !before.IsZero() && st.lastT >= before.UnixNano() {
+			keep = append(keep, st)
+			continue
+		}
+		gone = append(gone, st)
+	}
+	for i := len(keep); i < len(t.order); i++ {
+		t.order[i] = nil
+	}
+	t.order = keep
+	if len(gone) == 0 {
+		return
+	}
+	slices.SortStableFunc(gone, streamLess)
+	for _, st := range gone {
+		if !st.decided {
+			t.decide(st)
+		}
+		if !dropsDone {
+			drops, dropsDone = t.normDrops(), true
+		}
+		if fn != nil {
+			s := t.streamReport(st, 0, drops)
+			var fresh []Gap
+			for i, sp := range reportSpaces(st) {
+				if i < len(s.Sequences) && sp.liveListed < len(s.Sequences[i].Gaps) {
+					fresh = append(fresh, s.Sequences[i].Gaps[sp.liveListed:]...)
+				}
+			}
+			fn(s, fresh)
+		}
+		delete(t.streams, st.key)
+		if t.last == st {
+			t.last = nil
+		}
+		for _, src := range st.rtp {
+			if src.rtx != nil {
+				t.rtxN -= len(src.rtx.recs)
+			}
+		}
+	}
+	for k, st := range t.ssrcs {
+		if t.streams[st.key] != st {
+			delete(t.ssrcs, k)
+		}
+	}
+}
+
+// reportSpaces returns the sequence spaces of st in the order of
+// Stream.Sequences (streamReport).
+func reportSpaces(st *stream) []*seqSpace {
+	switch st.format.Kind {
+	case FormatMtools, FormatMtoolsDec, FormatMold, FormatMDP3, FormatOffset:
+		return []*seqSpace{st.main}
+	case FormatRTP, FormatRTPTS:
+		out := make([]*seqSpace, 0, len(st.rtp))
+		for _, src := range st.rtp {
+			out = append(out, &src.sp)
+		}
+		return out
+	}
+	return nil
+}

@@ -1,0 +1,519 @@
+// Package monitor is the live engine of `smcdump monitor`: it feeds frames
+// of a live capture to the same analyzer as `smcdump analyze`
+// (analyze.Analyzer.Feed), turns what the analysis concludes into events (a
+// connection's SMC verdict, a multicast gap, a stream starting or stopping,
+// capture drops, and per stats interval a kernel-counter verdict computed by
+// analyze/correlate), and keeps the Prometheus metrics (metrics.go).
+//
+// Memory is bounded by the limits of Config, never by the traffic: finished
+// connections and idle streams leave memory, open connections and streams
+// are capped.
+//
+// An Engine is driven by one goroutine (Packet, Tick, CaptureStats,
+// Counters, Close); its metrics may be collected concurrently.
+package monitor
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/analyze/smcflow"
+	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/pcapfile"
+)
+
+// Defaults of the state limits (flags of smcdump monitor).
+const (
+	DefaultMaxConnections     = 100000
+	DefaultMaxStreams         = 1000
+	DefaultStreamIdle         = 60 * time.Second
+	DefaultMaxExportedStreams = 100
+	DefaultMaxExportedServers = 100
+	// DefaultMaxGaps bounds the gaps the multicast tracker lists per
+	// sequence space between two looks (counted beyond it).
+	DefaultMaxGaps = 1000
+)
+
+// Config configures an Engine.
+type Config struct {
+	// Analyze configures the analysis (multicast formats, pairs, filter);
+	// the engine sets its own connection callback and limits.
+	Analyze analyze.Config
+	// MaxConnections bounds the TCP connections followed at once; beyond
+	// it the least recently active are finished early (as if the capture
+	// ended for them). 0 = DefaultMaxConnections.
+	MaxConnections int
+	// MaxStreams bounds the UDP streams tracked at once; datagrams of
+	// further streams are only counted. 0 = DefaultMaxStreams.
+	MaxStreams int
+	// StreamIdle: a stream without a datagram for this long stops (its
+	// final verdict is reported and it leaves memory). 0 = DefaultStreamIdle.
+	StreamIdle time.Duration
+	// MaxExportedStreams bounds the streams with their own metric series;
+	// 0 = DefaultMaxExportedStreams.
+	MaxExportedStreams int
+	// MaxExportedServers bounds the distinct server label values of the
+	// handshake metrics (further servers are labelled "other");
+	// 0 = DefaultMaxExportedServers.
+	MaxExportedServers int
+	// Emit receives every event, in order. May be nil.
+	Emit func(*Event)
+}
+
+// Engine is the live analysis.
+type Engine struct {
+	cfg   Config
+	a     *analyze.Analyzer
+	mc    *mcast.Tracker
+	frame int
+	now   time.Time // latest time seen (packet or tick)
+	swept time.Time
+
+	// per-interval observations for the kernel-counter verdicts
+	prevSnap    *kstat.Snapshot
+	ivSMC       correlate.SMCObserved
+	ivSMCSeen   bool
+	ivWindow    [2]time.Time
+	ivCapDrops  uint64
+	ivCapDrops0 uint64
+
+	capRecv, capDrop []uint64 // cumulative per interface (last reading)
+	capNames         []string
+
+	streams map[streamID]*streamState
+	export  map[exportKey]*exportEntry
+	pending map[connID]*ConnEvent // verdicts reported at handshake resolution, connection still open
+	m       *metrics
+	mu      sync.Mutex // guards what the metrics collector reads
+	closed  bool
+}
+
+type streamID struct {
+	src, dst netip.AddrPort
+	vlan     uint16
+	ifc      int
+}
+
+type streamState struct {
+	live   mcast.LiveStream // counters as of the last look (NewGaps unused)
+	ivPkts uint64           // at the start of the interval
+	ivLost uint64
+	export *exportEntry // its metric series, nil when not exported
+	seen   bool         // seen at the last look
+}
+
+// New returns an engine.
+func New(cfg Config) *Engine {
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	if cfg.MaxStreams <= 0 {
+		cfg.MaxStreams = DefaultMaxStreams
+	}
+	if cfg.StreamIdle <= 0 {
+		cfg.StreamIdle = DefaultStreamIdle
+	}
+	if cfg.MaxExportedStreams <= 0 {
+		cfg.MaxExportedStreams = DefaultMaxExportedStreams
+	}
+	if cfg.MaxExportedServers <= 0 {
+		cfg.MaxExportedServers = DefaultMaxExportedServers
+	}
+	e := &Engine{cfg: cfg, streams: map[streamID]*streamState{}, pending: map[connID]*ConnEvent{}, export: map[exportKey]*exportEntry{}}
+	e.m = newMetrics(e)
+	ac := cfg.Analyze
+	ac.MaxConnections = 1 // the engine reports connections as they finish
+	ac.OnConnection = e.onConnection
+	ac.OnHandshake = e.onHandshake
+	ac.Multicast.MaxStreams = cfg.MaxStreams
+	if ac.Multicast.MaxGaps == 0 {
+		ac.Multicast.MaxGaps = DefaultMaxGaps
+	}
+	e.a = analyze.NewAnalyzer(ac)
+	e.mc = e.a.Multicast()
+	e.resetInterval()
+	return e
+}
+
+func (e *Engine) resetInterval() {
+	e.ivSMC = correlate.SMCObserved{FallbacksByCode: map[correlate.Code]correlate.SideCounts{}, Declines: map[correlate.Code]correlate.SideCounts{}}
+	e.ivSMCSeen = false
+	e.ivWindow = [2]time.Time{}
+	for _, st := range e.streams {
+		st.ivPkts, st.ivLost = st.live.Packets, st.live.Lost+st.live.Pending
+	}
+	e.ivCapDrops0 = e.ivCapDrops
+}
+
+func (e *Engine) emit(ev *Event) {
+	e.m.events.WithLabelValues(ev.Type).Inc()
+	if e.cfg.Emit != nil {
+		e.cfg.Emit(ev)
+	}
+}
+
+// Packet analyzes one captured frame. p.Data is not kept. Frames are
+// numbered by the engine.
+func (e *Engine) Packet(p *pcapfile.Packet) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.frame++
+	p.Frame = e.frame
+	ts := p.Info.Timestamp
+	if ts.After(e.now) {
+		e.now = ts
+	}
+	e.a.Feed(p)
+	if e.ivWindow[0].IsZero() || ts.Before(e.ivWindow[0]) {
+		e.ivWindow[0] = ts
+	}
+	if ts.After(e.ivWindow[1]) {
+		e.ivWindow[1] = ts
+	}
+	if e.frame&0xff == 0 && e.a.OpenConnections() > e.cfg.MaxConnections {
+		e.m.shed.Add(float64(e.a.Shed(e.cfg.MaxConnections * 9 / 10)))
+	}
+	if e.now.Sub(e.swept) >= time.Second {
+		e.tick()
+	}
+}
+
+// Tick tells the engine that time passed (a live capture calls it about
+// every second, also when no packet arrives): connections that are over
+// are finished, idle streams stop, new gaps are reported.
+func (e *Engine) Tick(now time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if now.After(e.now) {
+		e.now = now
+	}
+	e.tick()
+}
+
+func (e *Engine) tick() {
+	e.swept = e.now
+	e.a.Sweep(e.now)
+	e.look()
+	if e.mc != nil {
+		e.mc.Expire(e.now.Add(-e.cfg.StreamIdle), e.streamStopped)
+	}
+	e.a.DropTotals()
+}
+
+// look reads the multicast tracker's running counters: new streams, new
+// gaps, metric values.
+func (e *Engine) look() {
+	if e.mc == nil {
+		return
+	}
+	for _, st := range e.streams {
+		st.seen = false
+	}
+	e.mc.Live(func(ls *mcast.LiveStream) {
+		id := streamID{ls.Src, ls.Dst, ls.VLAN, ls.Interface}
+		st := e.streams[id]
+		if st == nil {
+			st = &streamState{export: e.exportSlot(ls.Src.Addr(), ls.Dst, ls.Last)}
+			e.streams[id] = st
+			e.emit(&Event{Time: ls.First, Type: EventStreamStart, Stream: streamEvent(ls, nil)})
+		}
+		e.addStreamTotals(&st.live, ls)
+		st.live = *ls
+		st.live.NewGaps = nil
+		st.seen = true
+		for i := range ls.NewGaps {
+			g := &ls.NewGaps[i]
+			e.emit(&Event{Time: g.End, Type: EventGap, Gap: gapEvent(ls.Src, ls.Dst, g)})
+		}
+		if ls.NewGapsUnlisted > 0 {
+			e.emit(&Event{Time: ls.Last, Type: EventGap, Gap: &GapEvent{Src: ls.Src.String(), Dst: ls.Dst.String(), Unlisted: ls.NewGapsUnlisted}})
+		}
+	})
+
+}
+
+// exportKey names a stream's metric series (labels src, group, port).
+type exportKey struct {
+	src netip.Addr
+	dst netip.AddrPort
+}
+
+// exportEntry is one stream's metric series: the counts of its stopped
+// lifetimes (base) plus those of its live streams, so the counters never go
+// back when a stream stops and comes back.
+type exportEntry struct {
+	base     [5]uint64 // received, lost, duplicated, reordered, gaps
+	live     int       // live streams counted into it
+	lastSeen time.Time
+}
+
+// exportSlot returns the series of a new stream: its existing one, a free
+// one, or the one of the longest-stopped stream when all
+// MaxExportedStreams are taken (that stream's series ends); nil when every
+// series belongs to a live stream.
+func (e *Engine) exportSlot(src netip.Addr, dst netip.AddrPort, now time.Time) *exportEntry {
+	k := exportKey{src, dst}
+	x := e.export[k]
+	if x == nil {
+		if len(e.export) >= e.cfg.MaxExportedStreams {
+			var old exportKey
+			var oldX *exportEntry
+			for k2, x2 := range e.export {
+				if x2.live == 0 && (oldX == nil || x2.lastSeen.Before(oldX.lastSeen)) {
+					old, oldX = k2, x2
+				}
+			}
+			if oldX == nil {
+				return nil
+			}
+			delete(e.export, old)
+		}
+		x = &exportEntry{}
+		e.export[k] = x
+	}
+	x.live++
+	x.lastSeen = now
+	return x
+}
+
+func liveCounts(l *mcast.LiveStream) [5]uint64 {
+	return [5]uint64{l.Packets, l.Lost, l.Dups, l.Reordered, l.Gaps}
+}
+
+// addStreamTotals adds what a stream gained since the previous look to the
+// all-streams counters.
+func (e *Engine) addStreamTotals(prev *mcast.LiveStream, cur *mcast.LiveStream) {
+	e.m.udpAll[0] += sat(cur.Packets, prev.Packets)
+	e.m.udpAll[1] += sat(cur.Lost, prev.Lost)
+	e.m.udpAll[2] += sat(cur.Dups, prev.Dups)
+	e.m.udpAll[3] += sat(cur.Reordered, prev.Reordered)
+	e.m.udpAll[4] += sat(cur.Gaps, prev.Gaps)
+}
+
+func sat(a, b uint64) uint64 {
+	if a < b {
+		return 0
+	}
+	return a - b
+}
+
+// streamStopped reports a stream that left the tracker (idle, or the end)
+// with its final analysis.
+func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
+	src, _ := netip.ParseAddrPort(s.Src)
+	dst, _ := netip.ParseAddrPort(s.Dst)
+	id := streamID{src, dst, s.VLAN, s.Interface}
+	st := e.streams[id]
+	if st == nil {
+		st = &streamState{}
+	}
+	fin := mcast.LiveStream{Src: src, Dst: dst, VLAN: s.VLAN, Interface: s.Interface, Packets: s.Packets, Format: s.Format,
+		First: s.First, Last: s.Last}
+	for _, q := range s.Sequences {
+		fin.Received += q.Received
+		fin.Dups += q.Duplicates
+		fin.Reordered += q.Reordered
+		fin.Gaps += q.GapCount
+	}
+	fin.Lost = s.Lost
+	// Holes still open became gaps now: report the ones not yet seen.
+	for i := range newGaps {
+		e.emit(&Event{Time: newGaps[i].End, Type: EventGap, Gap: gapEvent(src, dst, &newGaps[i])})
+	}
+	e.addStreamTotals(&st.live, &fin)
+	if x := st.export; x != nil {
+		c := liveCounts(&fin)
+		for i := range c {
+			x.base[i] += c[i]
+		}
+		x.live--
+		x.lastSeen = fin.Last
+	}
+	e.emit(&Event{Time: s.Last, Type: EventStreamStop, Stream: streamEvent(&fin, &s)})
+	delete(e.streams, id)
+}
+
+// onHandshake is called by the analyzer when a connection's SMC handshake
+// has resolved: the verdict is reported now, while the connection goes on.
+func (e *Engine) onHandshake(c *smcflow.Conn) {
+	ce := connEvent(c)
+	if len(e.pending) >= 2*e.cfg.MaxConnections {
+		// cannot happen while every resolved connection is finished
+		// through onConnection under the same roles; a bound regardless
+		clear(e.pending)
+	}
+	e.pending[connID{c.Client, c.Server}] = ce
+	e.handshakeSeen(c, ce)
+}
+
+func (e *Engine) handshakeSeen(c *smcflow.Conn, ce *ConnEvent) {
+	report.ObserveSMC(&e.ivSMC, c)
+	e.ivSMCSeen = true
+	e.m.handshake(ce, e.cfg.MaxExportedServers)
+	t := c.Times.Last
+	for _, x := range []*time.Time{c.Times.Confirm, c.Times.Decline, c.Times.SYNACK} {
+		if x != nil {
+			t = *x
+			break
+		}
+	}
+	e.emit(&Event{Time: t, Type: EventConnection, Connection: ce})
+}
+
+// onConnection is called by the analyzer with every finished connection:
+// its final verdict, the one `analyze` reports.
+func (e *Engine) onConnection(c *smcflow.Conn) {
+	if c.Outcome == smcflow.OutcomeNotSMC {
+		e.m.plainTCP.Inc()
+		return
+	}
+	id := connID{c.Client, c.Server}
+	ce := connEvent(c)
+	early, ok := e.pending[id]
+	if !ok { // roles guessed differently at the end
+		id = connID{c.Server, c.Client}
+		early, ok = e.pending[id]
+	}
+	if ok {
+		delete(e.pending, id)
+		if early.Outcome != ce.Outcome || early.Reason != ce.Reason || early.Code != ce.Code || early.By != ce.By {
+			ce.Revised = true
+			e.m.revised.Inc()
+			e.emit(&Event{Time: c.Times.Last, Type: EventConnection, Connection: ce})
+		}
+		return
+	}
+	e.handshakeSeen(c, ce)
+}
+
+type connID struct{ client, server netip.AddrPort }
+
+// CaptureStats records the capture's own counters for interface iface
+// (cumulative since the capture started), at time at.
+func (e *Engine) CaptureStats(iface int, name string, received, dropped uint64, at time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for len(e.capRecv) <= iface {
+		e.capRecv = append(e.capRecv, 0)
+		e.capDrop = append(e.capDrop, 0)
+		e.capNames = append(e.capNames, "")
+	}
+	e.capNames[iface] = name
+	e.capRecv[iface] = received
+	if dropped > e.capDrop[iface] {
+		d := dropped - e.capDrop[iface]
+		e.ivCapDrops += d
+		e.emit(&Event{Time: at, Type: EventCaptureDrops, Drops: &DropsEvent{Interface: name, Dropped: d, Total: dropped}})
+		if e.mc != nil {
+			e.mc.AddCaptureDrop(mcast.CaptureDrop{Time: at, Interface: iface, OSDrop: dropped, Cumulative: true})
+		}
+	}
+	e.capDrop[iface] = dropped
+}
+
+// Counters takes a kernel counter snapshot (capture/kstat): its values
+// become metrics, and with the previous snapshot it brackets an interval
+// whose capture observations are correlated with the counters' growth by
+// the same code as `smcdump analyze` (analyze/correlate). The verdicts are
+// emitted as one counters event.
+func (e *Engine) Counters(s *kstat.Snapshot) {
+	if s == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s.TakenAt.After(e.now) && e.now.IsZero() {
+		e.now = s.TakenAt
+	}
+	e.tick() // bring the streams and connections up to the snapshot
+	e.m.setKernel(s)
+	prev := e.prevSnap
+	e.prevSnap = s
+	if prev == nil {
+		e.resetInterval()
+		return
+	}
+	var vs []correlate.Verdict
+	win := e.ivWindow
+	if win[0].IsZero() {
+		win = [2]time.Time{prev.TakenAt, s.TakenAt}
+	}
+	if e.ivSMCSeen || prev.SMC.Available {
+		obs := e.ivSMC
+		obs.Window = win
+		vs = append(vs, correlate.SMC(prev, s, obs)...)
+	}
+	u := correlate.UDPObserved{Window: win, CaptureDrops: e.ivCapDrops - e.ivCapDrops0}
+	ids := make([]streamID, 0, len(e.streams))
+	for id := range e.streams {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return streamIDLess(ids[i], ids[j]) })
+	for _, id := range ids {
+		st := e.streams[id]
+		pk := sat(st.live.Packets, st.ivPkts)
+		if pk == 0 {
+			continue
+		}
+		us := correlate.UDPStream{Src: id.src, Dst: id.dst, Packets: pk, Gap: sat(st.live.Lost+st.live.Pending, st.ivLost)}
+		if st.live.Format == "none" || st.live.Format == "" {
+			us.Unanalyzed = true
+		}
+		u.Streams = append(u.Streams, us)
+	}
+	if len(u.Streams) > 0 {
+		vs = append(vs, correlate.UDP(prev, s, u)...)
+	}
+	e.emit(&Event{Time: s.TakenAt, Type: EventCounters, Counters: &CountersEvent{From: prev.TakenAt, To: s.TakenAt, Verdicts: vs}})
+	e.resetInterval()
+}
+
+func streamIDLess(a, b streamID) bool {
+	if c := a.dst.Compare(b.dst); c != 0 {
+		return c < 0
+	}
+	if c := a.src.Compare(b.src); c != 0 {
+		return c < 0
+	}
+	if a.vlan != b.vlan {
+		return a.vlan < b.vlan
+	}
+	return a.ifc < b.ifc
+}
+
+// Close finishes the analysis: every open connection gets its verdict
+// (as at the end of a capture file) and every stream stops.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return
+	}
+	e.closed = true
+	e.a.Sweep(e.now)
+	e.look()
+	e.a.Finish() // remaining connections: verdict as at the end of a file
+	if e.mc != nil {
+		e.mc.Expire(time.Time{}, e.streamStopped)
+	}
+}
+
+// Stats returns the engine's state sizes (for tests and the soak benchmark).
+func (e *Engine) Stats() (openConns, streams int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	if e.mc != nil {
+		n = e.mc.Streams()
+	}
+	return e.a.OpenConnections(), n
+}
+
+func (id streamID) String() string { return fmt.Sprintf("%s -> %s", id.src, id.dst) }

@@ -1,0 +1,295 @@
+package monitor
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/smcdump/smcdump/capture/kstat"
+)
+
+// Prometheus metrics (README "Monitoring" documents every one). Naming:
+// smcdump_ prefix, base units, _total for counters; label sets are
+// bounded (servers and streams by Config limits, the rest by the kernel's
+// own enumerations).
+
+type metrics struct {
+	e          *Engine
+	reg        *prometheus.Registry
+	handshakes *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	events     *prometheus.CounterVec
+	plainTCP   prometheus.Counter
+	shed       prometheus.Counter
+	revised    prometheus.Counter
+
+	servers map[string]bool
+
+	udpAll [5]uint64 // received, lost, duplicated, reordered, gaps over all streams
+	kflat  map[string]uint64
+	ksocks map[string]int
+	kTime  float64
+	kErrs  int
+}
+
+const maxDevices = 64
+
+func newMetrics(e *Engine) *metrics {
+	m := &metrics{e: e, reg: prometheus.NewRegistry(), servers: map[string]bool{}}
+	m.handshakes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "smcdump_smc_handshakes_total",
+		Help: "SMC handshakes seen by the capture, by verdict: outcome (smc, fallback, handshake-error, unknown), reason, decline/fallback code and server address:port.",
+	}, []string{"outcome", "reason", "code", "server"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "smcdump_smc_handshake_duration_seconds",
+		Help:    "SMC handshake latency: SYN to CLC Confirm (smc) or to the Decline (fallback).",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9),
+	}, []string{"outcome"})
+	m.events = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "smcdump_monitor_events_total",
+		Help: "Events reported by smcdump monitor, by type.",
+	}, []string{"type"})
+	m.plainTCP = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "smcdump_tcp_plain_connections_total",
+		Help: "TCP connections without the SMC option on the SYN (plain TCP).",
+	})
+	m.shed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "smcdump_monitor_connections_shed_total",
+		Help: "Connections finished early because more than --max-connections were open.",
+	})
+
+	m.revised = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "smcdump_smc_verdicts_revised_total",
+		Help: "Connections whose final verdict differed from the one counted when the handshake resolved (the handshake counters keep the first).",
+	})
+	m.reg.MustRegister(m.handshakes, m.latency, m.events, m.plainTCP, m.shed, m.revised, (*engineCollector)(m),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// handshake counts one finished SMC connection.
+func (m *metrics) handshake(c *ConnEvent, maxServers int) {
+	server := c.Server
+	if !m.servers[server] {
+		if len(m.servers) >= maxServers {
+			server = "other"
+		} else {
+			m.servers[server] = true
+		}
+	}
+	m.handshakes.WithLabelValues(string(c.Outcome), c.Reason, c.Code, server).Inc()
+	if c.LatencySeconds != nil {
+		m.latency.WithLabelValues(string(c.Outcome)).Observe(*c.LatencySeconds)
+	}
+}
+
+// setKernel keeps the values of the newest kernel snapshot.
+func (m *metrics) setKernel(s *kstat.Snapshot) {
+	m.kflat = s.Flat()
+	m.ksocks = map[string]int{}
+	for _, so := range s.SMC.Sockets {
+		m.ksocks[socketMode(so.Mode)]++
+	}
+	m.kTime = float64(s.TakenAt.UnixNano()) / 1e9
+	m.kErrs = len(s.SourceErrors)
+}
+
+func socketMode(mode uint8) string {
+	switch mode {
+	case 0:
+		return "smcr"
+	case 1:
+		return "fallback"
+	case 2:
+		return "smcd"
+	}
+	return "other"
+}
+
+// Registry returns the Prometheus registry with the engine's metrics.
+func (e *Engine) Registry() *prometheus.Registry { return e.m.reg }
+
+// engineCollector exports the state the engine keeps itself: streams,
+// capture and kernel counters (an unchecked collector: the series change).
+type engineCollector metrics
+
+func (c *engineCollector) Describe(chan<- *prometheus.Desc) {}
+
+var (
+	descStream = func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, []string{"src", "group", "port"}, nil)
+	}
+	dStreamRecv  = descStream("smcdump_udp_stream_received_datagrams_total", "Datagrams of the UDP stream received (including duplicates).")
+	dStreamLost  = descStream("smcdump_udp_stream_lost_datagrams_total", "Sequence units (datagrams; messages for MoldUDP64) missing in the stream's finalized gaps.")
+	dStreamDup   = descStream("smcdump_udp_stream_duplicated_datagrams_total", "Duplicate datagrams of the stream.")
+	dStreamReord = descStream("smcdump_udp_stream_reordered_datagrams_total", "Late datagrams of the stream that filled a hole (reordered, not lost).")
+	dStreamGaps  = descStream("smcdump_udp_stream_gaps_total", "Sequence gaps of the stream.")
+
+	dAll = [5]*prometheus.Desc{
+		prometheus.NewDesc("smcdump_udp_received_datagrams_total", "Datagrams of all tracked UDP streams.", nil, nil),
+		prometheus.NewDesc("smcdump_udp_lost_datagrams_total", "Sequence units missing in the gaps of all UDP streams (exported or not).", nil, nil),
+		prometheus.NewDesc("smcdump_udp_duplicated_datagrams_total", "Duplicate datagrams of all UDP streams.", nil, nil),
+		prometheus.NewDesc("smcdump_udp_reordered_datagrams_total", "Reordered datagrams of all UDP streams.", nil, nil),
+		prometheus.NewDesc("smcdump_udp_gaps_total", "Sequence gaps of all UDP streams.", nil, nil),
+	}
+	dStreams      = prometheus.NewDesc("smcdump_udp_streams", "UDP streams tracked now.", nil, nil)
+	dUnexported   = prometheus.NewDesc("smcdump_udp_streams_unexported", "Tracked UDP streams without their own series (--max-exported-streams series, all held by live streams).", nil, nil)
+	dUntracked    = prometheus.NewDesc("smcdump_udp_untracked_datagrams_total", "Datagrams of new streams not tracked because --max-streams were tracked.", nil, nil)
+	dOpenConns    = prometheus.NewDesc("smcdump_tcp_open_connections", "TCP connections being followed now.", nil, nil)
+	dCapRecv      = prometheus.NewDesc("smcdump_capture_received_packets_total", "Packets that passed the capture filter (tp_packets).", []string{"interface"}, nil)
+	dCapDrop      = prometheus.NewDesc("smcdump_capture_dropped_packets_total", "Packets the capture ring had no room for (tp_drops).", []string{"interface"}, nil)
+	dKConn        = prometheus.NewDesc("smcdump_kernel_smc_connections_total", "Kernel SMC connections established (SMC_GEN_STATS), by technology, side and SMC version.", []string{"technology", "side", "version"}, nil)
+	dKFallback    = prometheus.NewDesc("smcdump_kernel_smc_fallbacks_total", "Kernel SMC fallbacks to TCP (SMC_GEN_FBACK_STATS), by side and reason code.", []string{"side", "reason"}, nil)
+	dKHSErr       = prometheus.NewDesc("smcdump_kernel_smc_handshake_errors_total", "Kernel SMC handshake errors, by side.", []string{"side"}, nil)
+	dKBufFull     = prometheus.NewDesc("smcdump_kernel_smc_buffer_full_total", "Kernel SMC: times a send or receive buffer (RMB) was full, by technology and buffer (rx, tx, tx_peer).", []string{"technology", "buffer"}, nil)
+	dKBufSmall    = prometheus.NewDesc("smcdump_kernel_smc_buffer_too_small_total", "Kernel SMC: sends larger than the buffer (RMB too small), by technology and buffer (tx, tx_peer).", []string{"technology", "buffer"}, nil)
+	dKSockets     = prometheus.NewDesc("smcdump_kernel_smc_sockets", "SMC sockets now (smc_diag), by mode (smcr, smcd, fallback).", []string{"mode"}, nil)
+	dKSnapTime    = prometheus.NewDesc("smcdump_kernel_snapshot_timestamp_seconds", "When the newest kernel counter snapshot was taken (Unix time).", nil, nil)
+	dKSnapErrs    = prometheus.NewDesc("smcdump_kernel_snapshot_source_errors", "Sources of the newest kernel counter snapshot that could not be read.", nil, nil)
+	dKSoftDrop    = prometheus.NewDesc("smcdump_kernel_softnet_dropped_packets_total", "Packets dropped because a CPU's input backlog was full (/proc/net/softnet_stat, all CPUs).", nil, nil)
+	dKSoftSqueeze = prometheus.NewDesc("smcdump_kernel_softnet_time_squeeze_total", "Times the receive softirq ran out of budget with work left (/proc/net/softnet_stat).", nil, nil)
+	dKDevDrop     = prometheus.NewDesc("smcdump_kernel_netdev_receive_dropped_packets_total", "Received packets dropped by the device or its driver (/proc/net/dev rx drop).", []string{"device"}, nil)
+	dKDevFifo     = prometheus.NewDesc("smcdump_kernel_netdev_receive_fifo_errors_total", "Receive FIFO (ring) overruns of the device (/proc/net/dev rx fifo).", []string{"device"}, nil)
+)
+
+// kernelUDP maps /proc/net/snmp Udp fields to metric names.
+var kernelUDP = []struct{ field, name, help string }{
+	{"InDatagrams", "smcdump_kernel_udp_received_datagrams_total", "UDP datagrams delivered to sockets (Udp InDatagrams), by protocol (udp, udp6)."},
+	{"NoPorts", "smcdump_kernel_udp_no_port_datagrams_total", "UDP datagrams to a port without socket (Udp NoPorts)."},
+	{"InErrors", "smcdump_kernel_udp_receive_errors_total", "UDP datagrams not delivered for other reasons than no port (Udp InErrors, includes RcvbufErrors)."},
+	{"RcvbufErrors", "smcdump_kernel_udp_receive_buffer_errors_total", "UDP datagrams dropped because the socket receive buffer was full (Udp RcvbufErrors)."},
+	{"SndbufErrors", "smcdump_kernel_udp_send_buffer_errors_total", "UDP datagrams not sent because the send buffer was full (Udp SndbufErrors)."},
+	{"InCsumErrors", "smcdump_kernel_udp_checksum_errors_total", "UDP datagrams with a bad checksum (Udp InCsumErrors)."},
+	{"MemErrors", "smcdump_kernel_udp_memory_errors_total", "UDP datagrams dropped for lack of memory (udp_mem limit; Udp MemErrors)."},
+}
+
+var kernelUDPDesc = func() []*prometheus.Desc {
+	out := make([]*prometheus.Desc, len(kernelUDP))
+	for i, k := range kernelUDP {
+		out[i] = prometheus.NewDesc(k.name, k.help, []string{"proto"}, nil)
+	}
+	return out
+}()
+
+func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
+	e := c.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := (*metrics)(c)
+	counter := func(d *prometheus.Desc, v uint64, lv ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), lv...)
+	}
+	gauge := func(d *prometheus.Desc, v float64, lv ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, lv...)
+	}
+	unexported := 0
+	sums := make(map[*exportEntry][5]uint64, len(e.export))
+	for _, x := range e.export {
+		sums[x] = x.base
+	}
+	for _, st := range e.streams {
+		if st.export == nil {
+			unexported++
+			continue
+		}
+		v, c := sums[st.export], liveCounts(&st.live)
+		for i := range v {
+			v[i] += c[i]
+		}
+		sums[st.export] = v
+	}
+	for k, x := range e.export {
+		lv := []string{k.src.String(), k.dst.Addr().String(), strconv.Itoa(int(k.dst.Port()))}
+		v := sums[x]
+		for i, d := range []*prometheus.Desc{dStreamRecv, dStreamLost, dStreamDup, dStreamReord, dStreamGaps} {
+			counter(d, v[i], lv...)
+		}
+	}
+	for i, d := range dAll {
+		counter(d, m.udpAll[i])
+	}
+	gauge(dStreams, float64(len(e.streams)))
+	gauge(dUnexported, float64(unexported))
+	if e.mc != nil {
+		counter(dUntracked, e.mc.Untracked())
+	}
+	gauge(dOpenConns, float64(e.a.OpenConnections()))
+	for i := range e.capRecv {
+		counter(dCapRecv, e.capRecv[i], e.capNames[i])
+		counter(dCapDrop, e.capDrop[i], e.capNames[i])
+	}
+	if m.kflat == nil {
+		return
+	}
+	f := m.kflat
+	gauge(dKSnapTime, m.kTime)
+	gauge(dKSnapErrs, float64(m.kErrs))
+	for _, tech := range []string{"smcr", "smcd"} {
+		for _, side := range []string{"client", "server"} {
+			for _, v := range []string{"1", "2"} {
+				if x, ok := f["smc."+tech+"."+side+"_v"+v+"_success"]; ok {
+					counter(dKConn, x, tech, side, v)
+				}
+			}
+		}
+		for k, b := range map[string]string{"rx_rmb_full": "rx", "tx_rmb_full": "tx", "tx_rmb_full_peer": "tx_peer"} {
+			if x, ok := f["smc."+tech+"."+k]; ok {
+				counter(dKBufFull, x, tech, b)
+			}
+		}
+		for k, b := range map[string]string{"tx_rmb_size_small": "tx", "tx_rmb_size_small_peer": "tx_peer"} {
+			if x, ok := f["smc."+tech+"."+k]; ok {
+				counter(dKBufSmall, x, tech, b)
+			}
+		}
+	}
+	for _, side := range []string{"client", "server"} {
+		if x, ok := f["smc.hs_errors."+side]; ok {
+			counter(dKHSErr, x, side)
+		}
+	}
+	keys := make([]string, 0, 16)
+	for k := range f {
+		if strings.HasPrefix(k, "smc.fallback.client.0x") || strings.HasPrefix(k, "smc.fallback.server.0x") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts := strings.SplitN(k, ".", 4) // smc fallback side code
+		counter(dKFallback, f[k], parts[2], parts[3])
+	}
+	for mode, n := range m.ksocks {
+		gauge(dKSockets, float64(n), mode)
+	}
+	for i, k := range kernelUDP {
+		if x, ok := f["snmp.Udp."+k.field]; ok {
+			counter(kernelUDPDesc[i], x, "udp")
+		}
+		if x, ok := f["snmp6.Udp6"+k.field]; ok {
+			counter(kernelUDPDesc[i], x, "udp6")
+		}
+	}
+	if x, ok := f["softnet.dropped"]; ok {
+		counter(dKSoftDrop, x)
+	}
+	if x, ok := f["softnet.time_squeeze"]; ok {
+		counter(dKSoftSqueeze, x)
+	}
+	var devs []string
+	for k := range f {
+		if strings.HasPrefix(k, "dev.") && strings.HasSuffix(k, ".rx_drop") {
+			devs = append(devs, strings.TrimSuffix(strings.TrimPrefix(k, "dev."), ".rx_drop"))
+		}
+	}
+	sort.Strings(devs)
+	if len(devs) > maxDevices {
+		devs = devs[:maxDevices]
+	}
+	for _, d := range devs {
+		counter(dKDevDrop, f["dev."+d+".rx_drop"], d)
+		counter(dKDevFifo, f["dev."+d+".rx_fifo"], d)
+	}
+}
