@@ -1,17 +1,20 @@
 #!/bin/bash
 # smcdump real-SMC kernel lab (issue #6): ONE command that installs its Debian
 # packages, fetches Debian kernels 6.1 (bookworm) and 6.12 (bookworm-backports),
-# builds the static Go helpers and a busybox initramfs, boots qemu (TCG) VMs
+# builds the static Go helpers and a busybox initramfs, boots qemu VMs (KVM or TCG)
 # and records one trace + kernel snapshots per scenario into
 # testdata/lab/out/<kernel>/, then writes out/<kernel>/manifest.json.
 #
 #   sudo testdata/lab/run.sh [--kernel 6.1|6.12|all] [--scenario NAME[,NAME]] [--g-count N]
-#                            [--capture smcdump|tcpdump] [--out DIR]
+#                            [--capture smcdump|tcpdump] [--out DIR] [--accel auto|kvm|tcg]
 #
 # --capture: the tool recording the trace inside the guest; smcdump (default,
 # <scenario>.pcapng with embedded kernel-counter snapshots) or tcpdump
 # (<scenario>.pcap, for comparison). --out: results go to DIR/<kernel>/
-# (default testdata/lab/out).
+# (default testdata/lab/out). --accel: qemu accelerator; auto (default) uses
+# KVM (-accel kvm -cpu host) when /dev/kvm is usable and TCG (-accel tcg
+# -cpu max) otherwise; SMCLAB_ACCEL sets the default. With --accel kvm the
+# script exits with status 3 when KVM is not usable for the lab kernel.
 #
 # Networking: single-VM scenarios have no NIC at all (two netns + veth inside
 # the guest); two-VM scenarios use only "-netdev socket" on 127.0.0.1.
@@ -27,10 +30,11 @@ SCENARIOS=all
 G_N=200
 VM_MEM=512
 BOOT_TIMEOUT=${SMCLAB_VM_TIMEOUT:-420}
+ACCEL=${SMCLAB_ACCEL:-auto}
 
 ALL_SCENARIOS="a-peer-no-smc b-no-device d-roce-blocked c-smcr-link e-ueid-mismatch e-ueid-missing-server e-ueid-missing-client e-pnet-missing-server e-pnet-missing-client f-ipv6 g-many h-listen-pressure"
 
-usage() { sed -n 2,18p "$0"; echo "scenarios: $ALL_SCENARIOS (c-smcr-link is recorded as c-smcr-stall on 6.1)"; }
+usage() { sed -n 2,20p "$0"; echo "scenarios: $ALL_SCENARIOS (c-smcr-link is recorded as c-smcr-stall on 6.1)"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) KERNELS=$2; shift 2 ;;
@@ -38,12 +42,14 @@ while [ $# -gt 0 ]; do
     --g-count) G_N=$2; G_N_SET=1; shift 2 ;;
     --capture) CAPTURE=$2; shift 2 ;;
     --out) OUTROOT=$2; shift 2 ;;
+    --accel) ACCEL=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument $1" >&2; usage >&2; exit 2 ;;
   esac
 done
 [ "$KERNELS" = all ] && KERNELS="6.1 6.12"
 case "$CAPTURE" in smcdump|tcpdump) ;; *) echo "--capture must be smcdump or tcpdump" >&2; exit 2 ;; esac
+case "$ACCEL" in auto|kvm|tcg) ;; *) echo "--accel must be auto, kvm or tcg" >&2; exit 2 ;; esac
 mkdir -p "$OUTROOT" && OUTROOT=$(cd "$OUTROOT" && pwd)
 [ "$SCENARIOS" = all ] && SCENARIOS=$ALL_SCENARIOS
 SCENARIOS=${SCENARIOS//,/ }
@@ -86,8 +92,57 @@ SRC
   fi
   if [ ${#need[@]} -gt 0 ]; then
     say "apt-get install ${need[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=600 -y -q "${need[@]}" >/dev/null
   fi
+}
+
+# KVM is usable when /dev/kvm opens read-write, qemu initialises the kvm
+# accelerator, and the lab kernel actually boots under it: a probe VM
+# (scenario "probe": modules loaded, results written, power off) must report
+# "smclab: done" within 90 s. The boot test matters: on a host whose /dev/kvm
+# is kvm-pvm (a paravirtualised KVM that emulates guest kernel instructions),
+# the unmodified Debian kernel dies at once with "KVM internal error ...
+# emulation failure" (BMI2 shrx in the zstd decompressor; booted as vmlinux
+# over PVH, lock cmpxchg16b), and qemu then sits paused forever.
+kvm_probe() { # label
+  KVM_WHY=
+  if ! [ -c /dev/kvm ] || ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then KVM_WHY="/dev/kvm missing or not read-write"; return 1; fi
+  if ! echo quit | timeout 20 qemu-system-x86_64 -accel kvm -machine none -nodefaults -display none -monitor stdio >/dev/null 2>&1; then
+    KVM_WHY="qemu cannot initialise the kvm accelerator"; return 1
+  fi
+  local vmdir=$WORK/$1/vm-kvm-probe n=0 t0=$SECONDS
+  rm -rf "$vmdir"
+  ACCEL_ARGS=(-accel kvm -cpu host)
+  boot_vm "$vmdir" probe single -nic none
+  while kill -0 "$LAST_PID" 2>/dev/null && [ $n -lt 180 ]; do
+    grep -q '^smclab: done' "$vmdir/console.log" 2>/dev/null && break
+    grep -q 'KVM internal error' "$vmdir/qemu.stdout" 2>/dev/null && break
+    sleep 0.5; n=$((n+1))
+  done
+  sleep 0.5
+  kill -KILL "$LAST_PID" 2>/dev/null || true
+  wait "$LAST_PID" 2>/dev/null || true
+  if grep -q '^smclab: done' "$vmdir/console.log" 2>/dev/null; then
+    say "KVM probe: $1 kernel booted and powered off under KVM in $((SECONDS - t0))s"
+    return 0
+  fi
+  if grep -q 'KVM internal error' "$vmdir/qemu.stdout" 2>/dev/null; then
+    KVM_WHY="the $1 kernel does not boot under this KVM: $(grep -m1 'KVM internal error' "$vmdir/qemu.stdout"), $(grep -m1 -o 'emulation failure' "$vmdir/qemu.stdout"); code at RIP: $(grep -m1 '^Code=' "$vmdir/qemu.stdout" | cut -c1-80)"
+    [ -d /sys/module/kvm_pvm ] && KVM_WHY="$KVM_WHY (host KVM is kvm-pvm)"
+  else
+    KVM_WHY="the probe VM did not finish within 90 s"
+  fi
+  return 1
+}
+choose_accel() { # label
+  case "$ACCEL" in
+    tcg) ACCEL_ARGS=(-accel tcg -cpu max); USED_ACCEL=tcg ;;
+    kvm) if kvm_probe "$1"; then ACCEL_ARGS=(-accel kvm -cpu host); USED_ACCEL=kvm
+         else echo "[lab] KVM not usable: $KVM_WHY" >&2; exit 3; fi ;;
+    auto) if kvm_probe "$1"; then ACCEL_ARGS=(-accel kvm -cpu host); USED_ACCEL=kvm
+          else say "KVM not usable ($KVM_WHY): using TCG"; ACCEL_ARGS=(-accel tcg -cpu max); USED_ACCEL=tcg; fi ;;
+  esac
+  say "qemu accelerator for $1: $USED_ACCEL (${ACCEL_ARGS[*]})"
 }
 
 # kernel package name for a label
@@ -200,7 +255,7 @@ boot_vm() {
   local vmdir=$1 scen=$2 role=$3; shift 3
   mkdir -p "$vmdir"
   rm -f "$vmdir/out.img"; truncate -s 64M "$vmdir/out.img"
-  local cmd=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 -m $VM_MEM
+  local cmd=(qemu-system-x86_64 -machine q35 "${ACCEL_ARGS[@]}" -smp 1 -m $VM_MEM
     -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$WORK/$LABEL/initramfs.gz"
     -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 smclab.scenario=$scen smclab.role=$role smclab.gn=$G_N smclab.capture=$CAPTURE"
     -drive "file=$vmdir/out.img,format=raw,if=virtio"
@@ -221,6 +276,12 @@ wait_vm() { # pid vmdir timeout
     if [ $done_at -ge 0 ] && [ $((n - done_at)) -ge 15 ]; then
       say "VM $(basename "$vmdir") finished its work but did not power off in 15 s: killing it"
       echo "guest finished but did not power off within 15 s (kernel shutdown blocked); killed by host" > "$vmdir/killed.txt"
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    if grep -q 'KVM internal error' "$vmdir/qemu.stdout" 2>/dev/null; then
+      say "VM $(basename "$vmdir"): KVM internal error (see qemu.stdout): killing it"
+      echo "KVM internal error; killed by host: $(grep -m1 '^Code=' "$vmdir/qemu.stdout")" > "$vmdir/killed.txt"
       kill -KILL "$pid" 2>/dev/null || true
       break
     fi
@@ -303,6 +364,7 @@ for LABEL in $KERNELS; do
     G_N=8 # every SMC-R connection stalls on 6.1 (bounded at 30 s each): keep g short
   fi
   build_initramfs "$LABEL"
+  choose_accel "$LABEL"
   T0=$(date +%s)
   for s in $SCENARIOS; do
     case " $ALL_SCENARIOS c-smcr-stall " in *" $s "*) ;; *) die "unknown scenario $s" ;; esac

@@ -223,6 +223,8 @@ case "$SCEN:$ROLE" in
     N=${SMCLAB_G_N:-200}
     T=$(( 90 + N ))
     pair "$S4 -n $N -timeout ${T}s" "$S4 -n $N -parallel 4 -bytes 256 -connect-timeout 30s" $T ;;
+  probe:*)
+    log "probe boot (run.sh KVM check): kernel $(uname -r), modules loaded" ;;
   *)
     log "unknown scenario/role $SCEN:$ROLE"; exit 1 ;;
 esac
