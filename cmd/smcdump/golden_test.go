@@ -207,18 +207,35 @@ func TestLabManifest(t *testing.T) {
 				Trace    string      `json:"trace"`
 				Produced *bool       `json:"produced"`
 				Expected []labExpect `json:"connections"`
+				// further capture points (e.g. the server's side of a
+				// middlebox), each with the verdict its side's kernel implies
+				Other []struct {
+					Trace    string      `json:"trace"`
+					Expected []labExpect `json:"connections"`
+				} `json:"other_traces"`
 			} `json:"scenarios"`
 		}
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatalf("%s: %v", mf, err)
 		}
 		dir := filepath.Dir(mf)
+		type point struct {
+			name, trace string
+			expected    []labExpect
+		}
+		var points []point
 		for _, sc := range m.Scenarios {
-			if sc.Trace == "" || len(sc.Expected) == 0 {
+			points = append(points, point{sc.Name, sc.Trace, sc.Expected})
+			for _, o := range sc.Other {
+				points = append(points, point{strings.TrimSuffix(strings.TrimSuffix(o.Trace, ".pcapng"), ".pcap"), o.Trace, o.Expected})
+			}
+		}
+		for _, sc := range points {
+			if sc.trace == "" || len(sc.expected) == 0 {
 				continue
 			}
-			t.Run(filepath.Base(dir)+"/"+sc.Name, func(t *testing.T) {
-				js, stderr, code := run(t, "analyze", "--json", filepath.Join(dir, sc.Trace))
+			t.Run(filepath.Base(dir)+"/"+sc.name, func(t *testing.T) {
+				js, stderr, code := run(t, "analyze", "--json", filepath.Join(dir, sc.trace))
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, stderr)
 				}
@@ -231,13 +248,23 @@ func TestLabManifest(t *testing.T) {
 					byClient[c.Client.String()+">"+c.Server.String()] = c
 				}
 				checked++
-				for _, e := range sc.Expected {
+				notSMC := 0
+				for _, e := range sc.expected {
 					c := byClient[e.Client+">"+e.Server]
+					if c == nil && e.Outcome == "not-smc" {
+						// the report lists only connections with SMC
+						// involvement; plain TCP is counted
+						notSMC++
+						continue
+					}
 					if c == nil {
 						t.Errorf("%s → %s: not in the analysis", e.Client, e.Server)
 						continue
 					}
 					checkExpect(t, e, c)
+				}
+				if rep.Summary.PlainTCP < notSMC {
+					t.Errorf("%d plain TCP connections in the analysis, the kernel says %d saw no SMC attempt at this point", rep.Summary.PlainTCP, notSMC)
 				}
 			})
 		}

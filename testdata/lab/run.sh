@@ -32,7 +32,7 @@ VM_MEM=512
 BOOT_TIMEOUT=${SMCLAB_VM_TIMEOUT:-420}
 ACCEL=${SMCLAB_ACCEL:-auto}
 
-ALL_SCENARIOS="a-peer-no-smc b-no-device d-roce-blocked c-smcr-link e-ueid-mismatch e-ueid-missing-server e-ueid-missing-client e-pnet-missing-server e-pnet-missing-client f-ipv6 g-many h-listen-pressure"
+ALL_SCENARIOS="a-peer-no-smc b-no-device d-roce-blocked c-smcr-link e-ueid-mismatch e-ueid-missing-server e-ueid-missing-client e-pnet-missing-server e-pnet-missing-client f-ipv6 g-many h-listen-pressure i-mbox-strip-syn i-mbox-strip-synack j-syncookies k-limit-hs-sysctl l-ipproto-smc"
 
 usage() { sed -n 2,20p "$0"; echo "scenarios: $ALL_SCENARIOS (c-smcr-link is recorded as c-smcr-stall on 6.1)"; }
 while [ $# -gt 0 ]; do
@@ -74,6 +74,7 @@ install_packages() {
   command -v tcpdump >/dev/null || need+=(tcpdump)
   command -v rdma >/dev/null && command -v ip >/dev/null || need+=(iproute2)
   command -v xz >/dev/null || need+=(xz-utils)
+  command -v nft >/dev/null || need+=(nftables) # router netns of the i-mbox-* scenarios
   command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || die "Go toolchain missing (expected /usr/local/go)"
   if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
     say "adding bookworm-backports to apt sources"
@@ -230,13 +231,14 @@ build_initramfs() { # label
   copy_bin "$(command -v ip)" xip "$root"
   copy_bin "$(command -v rdma)" rdma "$root"
   copy_bin "$(command -v tcpdump)" tcpdump "$root"
+  copy_bin "$(command -v nft)" nft "$root"
   echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
   echo 'root:x:0:' > "$root/etc/group"
   install -m 755 "$WORK/bin/peer" "$WORK/bin/smcnl" "$WORK/bin/smcdump" "$root/lab/"
   install -m 755 "$LAB/guest/init" "$root/init"
   install -m 755 "$LAB/guest/scenario.sh" "$root/lab/scenario.sh"
   mod_index
-  for n in crc32_generic veth virtio_pci virtio_blk virtio_net failover net_failover ib_core smc smc_diag udp_tunnel ip6_udp_tunnel ib_uverbs rdma_rxe; do
+  for n in crc32_generic veth virtio_pci virtio_blk virtio_net failover net_failover ib_core smc smc_diag udp_tunnel ip6_udp_tunnel ib_uverbs rdma_rxe crc32c_generic nf_tables; do
     mod_resolve "$n"
   done
   : > "$root/lab/modules.order"
@@ -311,7 +313,14 @@ collect() { # scenario vmdir capture-vm? ; copy results of one VM into OUT
   if [ -f "$vmdir/out/dmesg.txt" ]; then
     awk 'NR==1 {print; next} /Registered PF_SMC/ {p=1} p' "$vmdir/out/dmesg.txt" > "$o/logs/$scen/$side-dmesg.txt"
   fi
-  for f in client.log server.log client.stderr server.stderr guest.log commands.txt topology.txt capture.txt rdma-link.txt notes.txt tcpdump.log smcdump.log smcdump-stats.log uname-r.txt; do
+  # extra capture points (trace-TAG.pcapng -> <scenario>-TAG.pcapng)
+  for f in "$vmdir"/out/trace-*.pcap "$vmdir"/out/trace-*.pcapng; do
+    [ -f "$f" ] && cp "$f" "$o/$scen-${f##*/trace-}"
+  done
+  for f in "$vmdir"/out/smcdump-*.log; do
+    [ -f "$f" ] && [ "${f##*/}" != smcdump-stats.log ] && cp "$f" "$o/logs/$scen/$side-${f##*/}"
+  done
+  for f in client.log server.log client.stderr server.stderr guest.log commands.txt topology.txt capture.txt rdma-link.txt notes.txt tcpdump.log smcdump.log smcdump-stats.log uname-r.txt nft-before.txt nft-after.txt; do
     [ -f "$vmdir/out/$f" ] && cp "$vmdir/out/$f" "$o/logs/$scen/$side-$f"
   done
   cp "$vmdir/qemu-cmd.txt" "$o/logs/$scen/$side-qemu-cmd.txt"
@@ -324,9 +333,9 @@ run_scenario() { # scenario
   local scen=$1 rec=$1 vmdir
   [ "$LABEL" = 6.1 ] && [ "$scen" = c-smcr-link ] && rec=c-smcr-stall
   say "=== $LABEL: scenario $rec"
-  rm -rf "$OUT/snap/$rec" "$OUT/logs/$rec" "$OUT/$rec.pcap" "$OUT/$rec.pcapng"
+  rm -rf "$OUT/snap/$rec" "$OUT/logs/$rec" "$OUT/$rec.pcap" "$OUT/$rec.pcapng" "$OUT/$rec"-*.pcap "$OUT/$rec"-*.pcapng
   case "$rec" in
-    a-*|b-*|d-*|h-*)
+    a-*|b-*|d-*|h-*|i-*|j-*|k-*|l-*)
       vmdir=$WORK/$LABEL/vm-$rec
       rm -rf "$vmdir"
       boot_vm "$vmdir" "$rec" single -nic none
