@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -337,5 +338,62 @@ func TestLabCorrelation(t *testing.T) {
 	golden(t, "lab-6.12-d-roce-blocked.correlate.txt", out)
 	if !strings.Contains(out, "1 server fallbacks with reason 0x02010000 TIMEOUT_CL: kernel +1") {
 		t.Errorf("correlation does not match the kernel's TIMEOUT_CL count:\n%s", out)
+	}
+}
+
+// TestLabIPProtoSMCKernels checks what the lab recorded for
+// socket(AF_INET, SOCK_STREAM, IPPROTO_SMC) (scenario l-ipproto-smc): Linux
+// 6.12 creates such sockets and runs the SMC handshake (its connection is
+// checked by TestLabManifest); Linux 6.1 (IPPROTO_SMC is 6.11+) refuses them
+// with EPROTONOSUPPORT, so its trace holds no TCP connection at all.
+func TestLabIPProtoSMCKernels(t *testing.T) {
+	type scen struct {
+		Name        string            `json:"name"`
+		Trace       string            `json:"trace"`
+		Connections []json.RawMessage `json:"connections"`
+		Notes       []string          `json:"notes"`
+	}
+	load := func(kernel string) *scen {
+		b, err := os.ReadFile(filepath.Join(labDir, kernel, "manifest.json"))
+		if err != nil {
+			t.Skipf("lab manifest not present: %v", err)
+		}
+		var m struct {
+			Scenarios []scen `json:"scenarios"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for i := range m.Scenarios {
+			if m.Scenarios[i].Name == "l-ipproto-smc" {
+				return &m.Scenarios[i]
+			}
+		}
+		t.Fatalf("%s manifest has no l-ipproto-smc scenario", kernel)
+		return nil
+	}
+	if s := load("6.12"); len(s.Connections) != 1 {
+		t.Errorf("6.12: %d connections, want 1 IPPROTO_SMC connection", len(s.Connections))
+	}
+	s := load("6.1")
+	if len(s.Connections) != 0 {
+		t.Errorf("6.1: %d connections, want none (socket() fails)", len(s.Connections))
+	}
+	for _, side := range []string{"client", "server"} {
+		want := side + ": socket(AF_INET/IPPROTO_SMC) failed: socket: protocol not supported"
+		if !slices.Contains(s.Notes, want) {
+			t.Errorf("6.1: notes %q lack %q", s.Notes, want)
+		}
+	}
+	js, stderr, code := run(t, "analyze", "--json", filepath.Join(labDir, "6.1", s.Trace))
+	if code != 0 {
+		t.Fatalf("analyze exit %d: %s", code, stderr)
+	}
+	var rep analyze.Report
+	if err := json.Unmarshal([]byte(js), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.TCPConnections != 0 {
+		t.Errorf("6.1 l-ipproto-smc trace: %d TCP connections, want 0", rep.Summary.TCPConnections)
 	}
 }

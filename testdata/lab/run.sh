@@ -100,7 +100,7 @@ SRC
 # KVM is usable when /dev/kvm opens read-write, qemu initialises the kvm
 # accelerator, and the lab kernel actually boots under it: a probe VM
 # (scenario "probe": modules loaded, results written, power off) must report
-# "smclab: done" within 90 s. The boot test matters: on a host whose /dev/kvm
+# "smclab: done" within 60 s (a KVM boot of this initramfs takes seconds). The boot test matters: on a host whose /dev/kvm
 # is kvm-pvm (a paravirtualised KVM that emulates guest kernel instructions),
 # the unmodified Debian kernel dies at once with "KVM internal error ...
 # emulation failure" (BMI2 shrx in the zstd decompressor; booted as vmlinux
@@ -115,7 +115,7 @@ kvm_probe() { # label
   rm -rf "$vmdir"
   ACCEL_ARGS=(-accel kvm -cpu host)
   boot_vm "$vmdir" probe single -nic none
-  while kill -0 "$LAST_PID" 2>/dev/null && [ $n -lt 180 ]; do
+  while kill -0 "$LAST_PID" 2>/dev/null && [ $n -lt 120 ]; do
     grep -q '^smclab: done' "$vmdir/console.log" 2>/dev/null && break
     grep -q 'KVM internal error' "$vmdir/qemu.stdout" 2>/dev/null && break
     sleep 0.5; n=$((n+1))
@@ -131,16 +131,31 @@ kvm_probe() { # label
     KVM_WHY="the $1 kernel does not boot under this KVM: $(grep -m1 'KVM internal error' "$vmdir/qemu.stdout"), $(grep -m1 -o 'emulation failure' "$vmdir/qemu.stdout"); code at RIP: $(grep -m1 '^Code=' "$vmdir/qemu.stdout" | cut -c1-80)"
     [ -d /sys/module/kvm_pvm ] && KVM_WHY="$KVM_WHY (host KVM is kvm-pvm)"
   else
-    KVM_WHY="the probe VM did not finish within 90 s"
+    KVM_WHY="the $1 kernel's probe VM did not finish within 60 s under KVM"
   fi
+  return 1
+}
+# The probe's answer is cached per kernel in work/kvm-probe-<label>, keyed by
+# the host kernel, the guest kernel and the qemu version.
+kvm_probe_cached() { # label
+  local f=$WORK/kvm-probe-$1 key
+  key="host=$(uname -r) guest=$KVER $(qemu-system-x86_64 --version | head -1)"
+  if [ -f "$f" ] && [ "$(sed -n 1p "$f")" = "$key" ]; then
+    KVM_WHY=$(sed -n 3p "$f")
+    say "KVM probe for $1: cached answer ($(sed -n 2p "$f"); delete $f to probe again)"
+    [ "$(sed -n 2p "$f")" = usable ]
+    return
+  fi
+  if kvm_probe "$1"; then printf '%s\nusable\n\n' "$key" > "$f"; return 0; fi
+  printf '%s\nnot usable\n%s\n' "$key" "$KVM_WHY" > "$f"
   return 1
 }
 choose_accel() { # label
   case "$ACCEL" in
     tcg) ACCEL_ARGS=(-accel tcg -cpu max); USED_ACCEL=tcg ;;
-    kvm) if kvm_probe "$1"; then ACCEL_ARGS=(-accel kvm -cpu host); USED_ACCEL=kvm
+    kvm) if kvm_probe_cached "$1"; then ACCEL_ARGS=(-accel kvm -cpu host); USED_ACCEL=kvm
          else echo "[lab] KVM not usable: $KVM_WHY" >&2; exit 3; fi ;;
-    auto) if kvm_probe "$1"; then ACCEL_ARGS=(-accel kvm -cpu host); USED_ACCEL=kvm
+    auto) if kvm_probe_cached "$1"; then ACCEL_ARGS=(-accel kvm -cpu host); USED_ACCEL=kvm
           else say "KVM not usable ($KVM_WHY): using TCG"; ACCEL_ARGS=(-accel tcg -cpu max); USED_ACCEL=tcg; fi ;;
   esac
   say "qemu accelerator for $1: $USED_ACCEL (${ACCEL_ARGS[*]})"

@@ -424,6 +424,9 @@ func scenario(dir, name string, gCount int) scenarioOut {
 		}
 		s.Connections = append(s.Connections, derive(c, sp, cv1, cv2, linkAdded, stalled))
 	}
+	if s.Connections == nil {
+		s.Connections = []verdict{} // e.g. socket(2) failed: no connection
+	}
 	// the other capture points: srvside shows what the server's kernel saw
 	for i := range s.OtherTraces {
 		pt := &s.OtherTraces[i]
