@@ -5,7 +5,7 @@
 # and records one trace + kernel snapshots per scenario into
 # testdata/lab/out/<kernel>/, then writes out/<kernel>/manifest.json.
 #
-#   sudo testdata/lab/run.sh [--kernel 6.1|6.12|all] [--scenario NAME[,NAME]] [--g-count N]
+#   sudo testdata/lab/run.sh [--kernel 6.1|6.12|6.12-lo|all] [--scenario NAME[,NAME]] [--g-count N]
 #                            [--capture smcdump|tcpdump] [--out DIR] [--accel auto|kvm|tcg]
 #
 # --capture: the tool recording the trace inside the guest; smcdump (default,
@@ -15,6 +15,8 @@
 # KVM (-accel kvm -cpu host) when /dev/kvm is usable and TCG (-accel tcg
 # -cpu max) otherwise; SMCLAB_ACCEL sets the default. With --accel kvm the
 # script exits with status 3 when KVM is not usable for the lab kernel.
+# --kernel 6.12-lo: Debian's linux-source-6.12 built with CONFIG_SMC_LO=y by
+# build-kernel-lo.sh (cached in work/); "all" means 6.1 and 6.12.
 #
 # Networking: single-VM scenarios have no NIC at all (two netns + veth inside
 # the guest); two-VM scenarios use only "-netdev socket" on 127.0.0.1.
@@ -32,9 +34,10 @@ VM_MEM=512
 BOOT_TIMEOUT=${SMCLAB_VM_TIMEOUT:-420}
 ACCEL=${SMCLAB_ACCEL:-auto}
 
+LO_SCENARIOS="m-smcd-lo" # 6.12-lo only (loopback-ism)
 ALL_SCENARIOS="a-peer-no-smc b-no-device d-roce-blocked c-smcr-link e-ueid-mismatch e-ueid-missing-server e-ueid-missing-client e-pnet-missing-server e-pnet-missing-client f-ipv6 g-many h-listen-pressure i-mbox-strip-syn i-mbox-strip-synack j-syncookies k-limit-hs-sysctl l-ipproto-smc"
 
-usage() { sed -n 2,20p "$0"; echo "scenarios: $ALL_SCENARIOS (c-smcr-link is recorded as c-smcr-stall on 6.1)"; }
+usage() { sed -n 2,22p "$0"; echo "scenarios: $ALL_SCENARIOS (c-smcr-link is recorded as c-smcr-stall on 6.1); 6.12-lo: $LO_SCENARIOS"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) KERNELS=$2; shift 2 ;;
@@ -51,7 +54,6 @@ done
 case "$CAPTURE" in smcdump|tcpdump) ;; *) echo "--capture must be smcdump or tcpdump" >&2; exit 2 ;; esac
 case "$ACCEL" in auto|kvm|tcg) ;; *) echo "--accel must be auto, kvm or tcg" >&2; exit 2 ;; esac
 mkdir -p "$OUTROOT" && OUTROOT=$(cd "$OUTROOT" && pwd)
-[ "$SCENARIOS" = all ] && SCENARIOS=$ALL_SCENARIOS
 SCENARIOS=${SCENARIOS//,/ }
 
 say() { echo "[lab $(date -u +%H:%M:%S)] $*"; }
@@ -171,11 +173,20 @@ kernel_pkg() {
 
 fetch_kernel() { # label -> sets KDIR, KVER
   local label=$1 pkg deb
+  if [ "$label" = 6.12-lo ]; then
+    # built from Debian's linux-source-6.12 with CONFIG_SMC_LO=y (cached)
+    "$LAB/build-kernel-lo.sh"
+    KVER=$(cat "$WORK/kernel-6.12-lo.release")
+    KDIR=$WORK/x/$KVER
+    KPKG="linux-source-6.12 $(dpkg-query -W -f '${Version}' linux-source-6.12 2>/dev/null) built by testdata/lab/build-kernel-lo.sh (CONFIG_SMC_LO=y)"
+    return
+  fi
   pkg=$(kernel_pkg "$label")
   [ -n "$pkg" ] || { apt-get update -q >/dev/null; pkg=$(kernel_pkg "$label"); }
   [ -n "$pkg" ] || die "no kernel package found for $label"
   KVER=${pkg#linux-image-}
   KDIR=$WORK/x/$KVER
+  KPKG=linux-image-$KVER
   mkdir -p "$WORK/debs"
   if [ ! -f "$KDIR/boot/vmlinuz-$KVER" ]; then
     deb=$(ls "$WORK"/debs/"${pkg}"_*.deb 2>/dev/null | head -1 || true)
@@ -350,7 +361,7 @@ run_scenario() { # scenario
   say "=== $LABEL: scenario $rec"
   rm -rf "$OUT/snap/$rec" "$OUT/logs/$rec" "$OUT/$rec.pcap" "$OUT/$rec.pcapng" "$OUT/$rec"-*.pcap "$OUT/$rec"-*.pcapng
   case "$rec" in
-    a-*|b-*|d-*|h-*|i-*|j-*|k-*|l-*)
+    a-*|b-*|d-*|h-*|i-*|j-*|k-*|l-*|m-*)
       vmdir=$WORK/$LABEL/vm-$rec
       rm -rf "$vmdir"
       boot_vm "$vmdir" "$rec" single -nic none
@@ -379,7 +390,7 @@ run_scenario() { # scenario
 install_packages
 build_go
 for LABEL in $KERNELS; do
-  case "$LABEL" in 6.1|6.12) ;; *) die "--kernel must be 6.1, 6.12 or all" ;; esac
+  case "$LABEL" in 6.1|6.12|6.12-lo) ;; *) die "--kernel must be 6.1, 6.12, 6.12-lo or all" ;; esac
   fetch_kernel "$LABEL"
   OUT=$OUTROOT/$LABEL
   mkdir -p "$OUT"
@@ -390,13 +401,17 @@ for LABEL in $KERNELS; do
   build_initramfs "$LABEL"
   choose_accel "$LABEL"
   T0=$(date +%s)
-  for s in $SCENARIOS; do
-    case " $ALL_SCENARIOS c-smcr-stall " in *" $s "*) ;; *) die "unknown scenario $s" ;; esac
+  RUN_SCENARIOS=$SCENARIOS
+  if [ "$SCENARIOS" = all ]; then
+    RUN_SCENARIOS=$ALL_SCENARIOS; [ "$LABEL" = 6.12-lo ] && RUN_SCENARIOS=$LO_SCENARIOS
+  fi
+  for s in $RUN_SCENARIOS; do
+    case " $ALL_SCENARIOS $LO_SCENARIOS c-smcr-stall " in *" $s "*) ;; *) die "unknown scenario $s" ;; esac
     [ "$s" = c-smcr-stall ] && s=c-smcr-link
     run_scenario "$s"
   done
   say "$LABEL: scenarios took $(( $(date +%s) - T0 ))s; writing manifest"
-  "$WORK/bin/labmanifest" -dir "$OUT" -kernel-label "$LABEL" -kernel-package "linux-image-$KVER" -g-count "$G_N" \
+  "$WORK/bin/labmanifest" -dir "$OUT" -kernel-label "$LABEL" -kernel-package "$KPKG" -g-count "$G_N" \
     || say "manifest generation failed"
 done
 say "done; results in $OUTROOT"

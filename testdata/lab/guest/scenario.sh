@@ -291,6 +291,12 @@ case "$SCEN:$ROLE" in
     # as d, both peers open socket(AF_INET, SOCK_STREAM, IPPROTO_SMC)
     two_ns; two_ns_rxe
     single "$S4 -n 1 -timeout 40s -ipproto-smc" "$S4 -n 1 -bytes 2048 -connect-timeout 30s -ipproto-smc" 40 ;;
+  m-smcd-lo:single)
+    # kernel 6.12-lo (CONFIG_SMC_LO=y): loopback-ism is the only SMC device;
+    # both AF_SMC, UEID set, no RDMA device: SMC-D v2 between the netns
+    two_ns
+    run smcnl ueid-add $UEID
+    single "$S4 -n 2 -timeout 40s" "$S4 -n 2 -bytes 16384 -connect-timeout 30s" 40 ;;
   probe:*)
     log "probe boot (run.sh KVM check): kernel $(uname -r), modules loaded" ;;
   *)

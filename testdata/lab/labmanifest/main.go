@@ -149,6 +149,7 @@ var descriptions = map[string]string{
 	"i-mbox-strip-synack":   "as i-mbox-strip-syn, but the rule 'tcp flags & (syn | ack) == syn | ack counter reset tcp option 254' strips the SMC option from SYN-ACKs only: the server's kernel sees SMC requested and answered, the client's does not.",
 	"j-syncookies":          "single VM as d (rxe on both veths, UEID, PNET), the server netns has net.ipv4.tcp_syncookies=2 (every SYN answered with a SYN cookie, no request socket kept).",
 	"k-limit-hs-sysctl":     "single VM as h, but the listener gets the handshake limitation from the server netns's net.smc.limit_smc_hs=1 sysctl instead of setsockopt SMC_LIMIT_HS; backlog 2, 12 parallel clients.",
+	"m-smcd-lo":             "kernel 6.12-lo only (linux-source-6.12 with CONFIG_SMC_LO=y): single VM, two netns + veth, no RDMA device, UEID set: both AF_SMC, 2 sequential connections with 16 KiB echoed; the only SMC device is loopback-ism, so the kernel can only choose SMC-D v2.",
 	"l-ipproto-smc":         "single VM as d, both peers open socket(AF_INET, SOCK_STREAM, IPPROTO_SMC=256) (Linux 6.11+, net/smc/smc_inet.c) instead of AF_SMC.",
 }
 
@@ -369,10 +370,17 @@ func scenario(dir, name string, gCount int) scenarioOut {
 		}
 	}
 	// SMC version from the kernel's success counters (GET_STATS deltas).
-	cv1, cv2 := statsDelta(dir, name, "client", 7, 8)
-	sv1, sv2 := statsDelta(dir, name, "server", 9, 10)
+	cv1, cv2 := statsDelta(dir, name, "client", smcrTech, 7, 8)
+	sv1, sv2 := statsDelta(dir, name, "server", smcrTech, 9, 10)
 	if cv1 >= 0 {
 		s.Stats = map[string]any{"smcr_client_v1_succ": cv1, "smcr_client_v2_succ": cv2, "smcr_server_v1_succ": sv1, "smcr_server_v2_succ": sv2}
+	}
+	// SMC-D (loopback-ism, kernel 6.12-lo): the SMCD_TECH nest
+	dv1, dv2 := statsDelta(dir, name, "client", smcdTech, 7, 8)
+	dsv1, dsv2 := statsDelta(dir, name, "server", smcdTech, 9, 10)
+	if dv1 > 0 || dv2 > 0 || dsv1 > 0 || dsv2 > 0 {
+		s.Stats["smcd_client_v1_succ"], s.Stats["smcd_client_v2_succ"] = dv1, dv2
+		s.Stats["smcd_server_v1_succ"], s.Stats["smcd_server_v2_succ"] = dsv1, dsv2
 	}
 	// handshake errors (GET_STATS) and SYN cookies (TcpExt) per side
 	srvHSErr := jsonDelta(dir, name, "server", "smc.info.stats.server_handshake_errors")
@@ -422,7 +430,11 @@ func scenario(dir, name string, gCount int) scenarioOut {
 		if ok && c.Local != "" {
 			sp = &sv
 		}
-		s.Connections = append(s.Connections, derive(c, sp, cv1, cv2, linkAdded, stalled))
+		v1, v2 := cv1, cv2
+		if c.Diag != nil && c.Diag.Mode == "SMCD" {
+			v1, v2 = dv1, dv2
+		}
+		s.Connections = append(s.Connections, derive(c, sp, v1, v2, linkAdded, stalled))
 	}
 	if s.Connections == nil {
 		s.Connections = []verdict{} // e.g. socket(2) failed: no connection
@@ -611,12 +623,18 @@ func jsonDelta(dir, name, side, path string) int64 {
 
 // statsDelta returns the after-minus-before value of two SMCR_TECH counters
 // in the side's GET_STATS snapshot (smc-protocol.md 12.9), or -1, -1.
-func statsDelta(dir, name, side string, a1, a2 uint16) (int64, int64) {
+// SMC_NLA_STATS_SMCD_TECH / SMC_NLA_STATS_SMCR_TECH (smc-protocol.md 12.9).
+const (
+	smcdTech = 1
+	smcrTech = 2
+)
+
+func statsDelta(dir, name, side string, nest, a1, a2 uint16) (int64, int64) {
 	get := func(phase string) (map[uint16]uint64, bool) {
 		for _, s := range []string{side} {
 			b, err := os.ReadFile(filepath.Join(dir, "snap", name, s+"-"+phase, "genl-stats.bin"))
 			if err == nil {
-				return parseStats(b), true
+				return parseStats(b, nest), true
 			}
 		}
 		return nil, false
@@ -629,8 +647,9 @@ func statsDelta(dir, name, side string, a1, a2 uint16) (int64, int64) {
 	return int64(after[a1] - before[a1]), int64(after[a2] - before[a2])
 }
 
-// parseStats extracts the u64 counters of the SMCR_TECH nest.
-func parseStats(b []byte) map[uint16]uint64 {
+// parseStats extracts the u64 counters of one tech nest (SMCR_TECH or
+// SMCD_TECH).
+func parseStats(b []byte, nest uint16) map[uint16]uint64 {
 	out := map[uint16]uint64{}
 	for len(b) >= 16 {
 		l := int(binary.NativeEndian.Uint32(b))
@@ -642,7 +661,7 @@ func parseStats(b []byte) map[uint16]uint64 {
 			walk(b[20:l], func(typ uint16, p []byte) {
 				if typ == 7 {
 					walk(p, func(typ uint16, p []byte) {
-						if typ == 2 {
+						if typ == nest {
 							walk(p, func(typ uint16, p []byte) {
 								if len(p) == 8 {
 									out[typ] = binary.NativeEndian.Uint64(p)
