@@ -297,6 +297,11 @@ case "$SCEN:$ROLE" in
     two_ns
     run smcnl ueid-add $UEID
     single "$S4 -n 2 -timeout 40s" "$S4 -n 2 -bytes 16384 -connect-timeout 30s" 40 ;;
+  n-smcd-and-smcr:single)
+    # kernel 6.12-lo: loopback-ism AND soft-RoCE on both veths (UEID, PNET as
+    # d): the client can offer SMC-D v2 and SMC-R v2; the server picks
+    two_ns; two_ns_rxe
+    single "$S4 -n 1 -timeout 40s" "$S4 -n 1 -bytes 16384 -connect-timeout 30s" 40 ;;
   probe:*)
     log "probe boot (run.sh KVM check): kernel $(uname -r), modules loaded" ;;
   *)

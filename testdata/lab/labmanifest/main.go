@@ -150,6 +150,7 @@ var descriptions = map[string]string{
 	"j-syncookies":          "single VM as d (rxe on both veths, UEID, PNET), the server netns has net.ipv4.tcp_syncookies=2 (every SYN answered with a SYN cookie, no request socket kept).",
 	"k-limit-hs-sysctl":     "single VM as h, but the listener gets the handshake limitation from the server netns's net.smc.limit_smc_hs=1 sysctl instead of setsockopt SMC_LIMIT_HS; backlog 2, 12 parallel clients.",
 	"m-smcd-lo":             "kernel 6.12-lo only (linux-source-6.12 with CONFIG_SMC_LO=y): single VM, two netns + veth, no RDMA device, UEID set: both AF_SMC, 2 sequential connections with 16 KiB echoed; the only SMC device is loopback-ism, so the kernel can only choose SMC-D v2.",
+	"n-smcd-and-smcr":       "kernel 6.12-lo only: as m-smcd-lo plus soft-RoCE on both veths with UEID and PNET IDs (as d): the client can offer SMC-D v2 (loopback-ism) and SMC-R v2; the server chooses.",
 	"l-ipproto-smc":         "single VM as d, both peers open socket(AF_INET, SOCK_STREAM, IPPROTO_SMC=256) (Linux 6.11+, net/smc/smc_inet.c) instead of AF_SMC.",
 }
 
