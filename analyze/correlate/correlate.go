@@ -775,6 +775,16 @@ func SMC(before, after *kstat.Snapshot, obs SMCObserved) []Verdict {
 		case kn == cn:
 			v.Confidence = High
 			v.Text = fmt.Sprintf("%d %s: kernel +%d on %s, capture %d", cn, label, kn, where, cn)
+		case kn > cn && k.side == "server" && k.code == 0x03010000:
+			// Real kernels (testdata/lab i-mbox-*, h-listen-pressure,
+			// j-syncookies): a server counts PEER_NO_SMC when the SYN
+			// reached it without the SMC option (a middlebox stripped it:
+			// plain TCP at this point) and when it answered without the
+			// option itself (SYN cookies, handshake limitation: the
+			// capture shows PEERNOSMC on the client).
+			v.Confidence = Medium
+			v.Text = fmt.Sprintf("%s: kernel +%d on %s but the capture shows %d: a server counts this when the SYN reached it without the SMC option (stripped on the path: plain TCP in the capture) or when it answered without the option (SYN cookies, handshake limitation: PEERNOSMC on the client in the capture); the rest were outside the capture filter or window",
+				label, kn, where, cn)
 		case kn > cn:
 			v.Confidence = Medium
 			v.Text = fmt.Sprintf("%s: kernel +%d on %s but the capture shows %d: %d connections were outside the capture filter or window (the counters cover the whole namespace)",

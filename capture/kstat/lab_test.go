@@ -1,6 +1,7 @@
 package kstat
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -240,5 +241,62 @@ func TestLabStatsJSON(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Log("no b-no-device smcdump stats snapshots with a manifest")
+	}
+}
+
+// TestLabIPProtoSMCSockets decodes the smc_diag dumps the lab's peers took
+// while their socket(AF_INET, SOCK_STREAM, IPPROTO_SMC) connection was open
+// (REAL data, Debian Linux 6.12, scenario l-ipproto-smc). How the kernel
+// shows such sockets: the client's socket and the listener carry
+// diag_family AF_INET (2), the socket the listener accepted carries AF_SMC
+// (43), all in the AF_SMC sock_diag dump; and none of them has addresses,
+// only ports (smc_diag fills idiag_src/dst only for sk_protocol
+// SMCPROTO_SMC/SMCPROTO_SMC6; these sockets, the accepted one included, have
+// IPPROTO_SMC), where an AF_SMC socket of scenario d shows 10.0.0.1/10.0.0.2.
+// The handshake itself is the AF_SMC one (here: fallback after the server's
+// late Decline 0x02010000).
+func TestLabIPProtoSMCSockets(t *testing.T) {
+	load := func(side string) []smcnl.Socket {
+		p := filepath.Join(labSnap, "6.12/snap/l-ipproto-smc", side+"-during", "smc_diag.bin")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Skipf("lab output not present: %v", err)
+		}
+		socks, err := smcnl.ParseDiag(b, binary.LittleEndian)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		return socks
+	}
+	type want struct {
+		family, state, mode uint8
+		local, peer         string // "0.0.0.0:port": the kernel reports no address
+	}
+	find := func(socks []smcnl.Socket, w want) bool {
+		for _, s := range socks {
+			if s.Family == w.family && s.State == w.state && s.Mode == w.mode &&
+				s.Local.String() == w.local && (w.peer == "" || s.Peer.String() == w.peer) {
+				return true
+			}
+		}
+		return false
+	}
+	cli := load("client")
+	if len(cli) != 1 {
+		t.Fatalf("client dump: %d sockets, want 1: %+v", len(cli), cli)
+	}
+	c := cli[0]
+	if c.Family != 2 || c.State != 1 || c.Mode != 1 || c.Peer.String() != "0.0.0.0:5000" || c.Local.Addr().String() != "0.0.0.0" || c.Local.Port() == 0 {
+		t.Errorf("client IPPROTO_SMC socket = %+v, want family 2 (AF_INET), ACTIVE, FALLBACK_TCP, ports only (peer 0.0.0.0:5000)", c)
+	}
+	if c.FallbackReason == nil || *c.FallbackReason != 0x05000000 || c.PeerDiagnosis == nil || *c.PeerDiagnosis != 0x02010000 {
+		t.Errorf("client fallback = %v / %v, want 0x05000000 PEERDECL / 0x02010000", c.FallbackReason, c.PeerDiagnosis)
+	}
+	srv := load("server")
+	if !find(srv, want{family: 2, state: 10, mode: 0, local: "0.0.0.0:5000"}) {
+		t.Errorf("server dump has no AF_INET IPPROTO_SMC listener (family 2, state LISTEN): %+v", srv)
+	}
+	if !find(srv, want{family: 43, state: 1, mode: 1, local: "0.0.0.0:5000", peer: c.Local.String()}) {
+		t.Errorf("server dump has no accepted socket with family 43 (AF_SMC) for %s: %+v", c.Local, srv)
 	}
 }

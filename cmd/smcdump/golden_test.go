@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -208,18 +209,35 @@ func TestLabManifest(t *testing.T) {
 				Trace    string      `json:"trace"`
 				Produced *bool       `json:"produced"`
 				Expected []labExpect `json:"connections"`
+				// further capture points (e.g. the server's side of a
+				// middlebox), each with the verdict its side's kernel implies
+				Other []struct {
+					Trace    string      `json:"trace"`
+					Expected []labExpect `json:"connections"`
+				} `json:"other_traces"`
 			} `json:"scenarios"`
 		}
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatalf("%s: %v", mf, err)
 		}
 		dir := filepath.Dir(mf)
+		type point struct {
+			name, trace string
+			expected    []labExpect
+		}
+		var points []point
 		for _, sc := range m.Scenarios {
-			if sc.Trace == "" || len(sc.Expected) == 0 {
+			points = append(points, point{sc.Name, sc.Trace, sc.Expected})
+			for _, o := range sc.Other {
+				points = append(points, point{strings.TrimSuffix(strings.TrimSuffix(o.Trace, ".pcapng"), ".pcap"), o.Trace, o.Expected})
+			}
+		}
+		for _, sc := range points {
+			if sc.trace == "" || len(sc.expected) == 0 {
 				continue
 			}
-			t.Run(filepath.Base(dir)+"/"+sc.Name, func(t *testing.T) {
-				js, stderr, code := run(t, "analyze", "--json", filepath.Join(dir, sc.Trace))
+			t.Run(filepath.Base(dir)+"/"+sc.name, func(t *testing.T) {
+				js, stderr, code := run(t, "analyze", "--json", filepath.Join(dir, sc.trace))
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, stderr)
 				}
@@ -232,13 +250,23 @@ func TestLabManifest(t *testing.T) {
 					byClient[c.Client.String()+">"+c.Server.String()] = c
 				}
 				checked++
-				for _, e := range sc.Expected {
+				notSMC := 0
+				for _, e := range sc.expected {
 					c := byClient[e.Client+">"+e.Server]
+					if c == nil && e.Outcome == "not-smc" {
+						// the report lists only connections with SMC
+						// involvement; plain TCP is counted
+						notSMC++
+						continue
+					}
 					if c == nil {
 						t.Errorf("%s → %s: not in the analysis", e.Client, e.Server)
 						continue
 					}
 					checkExpect(t, e, c)
+				}
+				if rep.Summary.PlainTCP < notSMC {
+					t.Errorf("%d plain TCP connections in the analysis, the kernel says %d saw no SMC attempt at this point", rep.Summary.PlainTCP, notSMC)
 				}
 			})
 		}
@@ -311,5 +339,62 @@ func TestLabCorrelation(t *testing.T) {
 	golden(t, "lab-6.12-d-roce-blocked.correlate.txt", out)
 	if !strings.Contains(out, "1 server fallbacks with reason 0x02010000 TIMEOUT_CL: kernel +1") {
 		t.Errorf("correlation does not match the kernel's TIMEOUT_CL count:\n%s", out)
+	}
+}
+
+// TestLabIPProtoSMCKernels checks what the lab recorded for
+// socket(AF_INET, SOCK_STREAM, IPPROTO_SMC) (scenario l-ipproto-smc): Linux
+// 6.12 creates such sockets and runs the SMC handshake (its connection is
+// checked by TestLabManifest); Linux 6.1 (IPPROTO_SMC is 6.11+) refuses them
+// with EPROTONOSUPPORT, so its trace holds no TCP connection at all.
+func TestLabIPProtoSMCKernels(t *testing.T) {
+	type scen struct {
+		Name        string            `json:"name"`
+		Trace       string            `json:"trace"`
+		Connections []json.RawMessage `json:"connections"`
+		Notes       []string          `json:"notes"`
+	}
+	load := func(kernel string) *scen {
+		b, err := os.ReadFile(filepath.Join(labDir, kernel, "manifest.json"))
+		if err != nil {
+			t.Skipf("lab manifest not present: %v", err)
+		}
+		var m struct {
+			Scenarios []scen `json:"scenarios"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for i := range m.Scenarios {
+			if m.Scenarios[i].Name == "l-ipproto-smc" {
+				return &m.Scenarios[i]
+			}
+		}
+		t.Fatalf("%s manifest has no l-ipproto-smc scenario", kernel)
+		return nil
+	}
+	if s := load("6.12"); len(s.Connections) != 1 {
+		t.Errorf("6.12: %d connections, want 1 IPPROTO_SMC connection", len(s.Connections))
+	}
+	s := load("6.1")
+	if len(s.Connections) != 0 {
+		t.Errorf("6.1: %d connections, want none (socket() fails)", len(s.Connections))
+	}
+	for _, side := range []string{"client", "server"} {
+		want := side + ": socket(AF_INET/IPPROTO_SMC) failed: socket: protocol not supported"
+		if !slices.Contains(s.Notes, want) {
+			t.Errorf("6.1: notes %q lack %q", s.Notes, want)
+		}
+	}
+	js, stderr, code := run(t, "analyze", "--json", filepath.Join(labDir, "6.1", s.Trace))
+	if code != 0 {
+		t.Fatalf("analyze exit %d: %s", code, stderr)
+	}
+	var rep report.Report
+	if err := json.Unmarshal([]byte(js), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.TCPConnections != 0 {
+		t.Errorf("6.1 l-ipproto-smc trace: %d TCP connections, want 0", rep.Summary.TCPConnections)
 	}
 }

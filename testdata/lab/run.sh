@@ -1,17 +1,22 @@
 #!/bin/bash
 # smcdump real-SMC kernel lab (issue #6): ONE command that installs its Debian
 # packages, fetches Debian kernels 6.1 (bookworm) and 6.12 (bookworm-backports),
-# builds the static Go helpers and a busybox initramfs, boots qemu (TCG) VMs
+# builds the static Go helpers and a busybox initramfs, boots qemu VMs (KVM or TCG)
 # and records one trace + kernel snapshots per scenario into
 # testdata/lab/out/<kernel>/, then writes out/<kernel>/manifest.json.
 #
-#   sudo testdata/lab/run.sh [--kernel 6.1|6.12|all] [--scenario NAME[,NAME]] [--g-count N]
-#                            [--capture smcdump|tcpdump] [--out DIR]
+#   sudo testdata/lab/run.sh [--kernel 6.1|6.12|6.12-lo|all] [--scenario NAME[,NAME]] [--g-count N]
+#                            [--capture smcdump|tcpdump] [--out DIR] [--accel auto|kvm|tcg]
 #
 # --capture: the tool recording the trace inside the guest; smcdump (default,
 # <scenario>.pcapng with embedded kernel-counter snapshots) or tcpdump
 # (<scenario>.pcap, for comparison). --out: results go to DIR/<kernel>/
-# (default testdata/lab/out).
+# (default testdata/lab/out). --accel: qemu accelerator; auto (default) uses
+# KVM (-accel kvm -cpu host) when /dev/kvm is usable and TCG (-accel tcg
+# -cpu max) otherwise; SMCLAB_ACCEL sets the default. With --accel kvm the
+# script exits with status 3 when KVM is not usable for the lab kernel.
+# --kernel 6.12-lo: Debian's linux-source-6.12 built with CONFIG_SMC_LO=y by
+# build-kernel-lo.sh (cached in work/); "all" means 6.1 and 6.12.
 #
 # Networking: single-VM scenarios have no NIC at all (two netns + veth inside
 # the guest); two-VM scenarios use only "-netdev socket" on 127.0.0.1.
@@ -27,10 +32,12 @@ SCENARIOS=all
 G_N=200
 VM_MEM=512
 BOOT_TIMEOUT=${SMCLAB_VM_TIMEOUT:-420}
+ACCEL=${SMCLAB_ACCEL:-auto}
 
-ALL_SCENARIOS="a-peer-no-smc b-no-device d-roce-blocked c-smcr-link e-ueid-mismatch e-ueid-missing-server e-ueid-missing-client e-pnet-missing-server e-pnet-missing-client f-ipv6 g-many h-listen-pressure"
+LO_SCENARIOS="m-smcd-lo n-smcd-and-smcr" # 6.12-lo only (loopback-ism)
+ALL_SCENARIOS="a-peer-no-smc b-no-device d-roce-blocked c-smcr-link e-ueid-mismatch e-ueid-missing-server e-ueid-missing-client e-pnet-missing-server e-pnet-missing-client f-ipv6 g-many h-listen-pressure i-mbox-strip-syn i-mbox-strip-synack j-syncookies k-limit-hs-sysctl l-ipproto-smc"
 
-usage() { sed -n 2,18p "$0"; echo "scenarios: $ALL_SCENARIOS (c-smcr-link is recorded as c-smcr-stall on 6.1)"; }
+usage() { sed -n 2,22p "$0"; echo "scenarios: $ALL_SCENARIOS (c-smcr-link is recorded as c-smcr-stall on 6.1); 6.12-lo: $LO_SCENARIOS"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) KERNELS=$2; shift 2 ;;
@@ -38,14 +45,15 @@ while [ $# -gt 0 ]; do
     --g-count) G_N=$2; G_N_SET=1; shift 2 ;;
     --capture) CAPTURE=$2; shift 2 ;;
     --out) OUTROOT=$2; shift 2 ;;
+    --accel) ACCEL=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument $1" >&2; usage >&2; exit 2 ;;
   esac
 done
 [ "$KERNELS" = all ] && KERNELS="6.1 6.12"
 case "$CAPTURE" in smcdump|tcpdump) ;; *) echo "--capture must be smcdump or tcpdump" >&2; exit 2 ;; esac
+case "$ACCEL" in auto|kvm|tcg) ;; *) echo "--accel must be auto, kvm or tcg" >&2; exit 2 ;; esac
 mkdir -p "$OUTROOT" && OUTROOT=$(cd "$OUTROOT" && pwd)
-[ "$SCENARIOS" = all ] && SCENARIOS=$ALL_SCENARIOS
 SCENARIOS=${SCENARIOS//,/ }
 
 say() { echo "[lab $(date -u +%H:%M:%S)] $*"; }
@@ -68,6 +76,7 @@ install_packages() {
   command -v tcpdump >/dev/null || need+=(tcpdump)
   command -v rdma >/dev/null && command -v ip >/dev/null || need+=(iproute2)
   command -v xz >/dev/null || need+=(xz-utils)
+  command -v nft >/dev/null || need+=(nftables) # router netns of the i-mbox-* scenarios
   command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || die "Go toolchain missing (expected /usr/local/go)"
   if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
     say "adding bookworm-backports to apt sources"
@@ -86,8 +95,72 @@ SRC
   fi
   if [ ${#need[@]} -gt 0 ]; then
     say "apt-get install ${need[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=600 -y -q "${need[@]}" >/dev/null
   fi
+}
+
+# KVM is usable when /dev/kvm opens read-write, qemu initialises the kvm
+# accelerator, and the lab kernel actually boots under it: a probe VM
+# (scenario "probe": modules loaded, results written, power off) must report
+# "smclab: done" within 60 s (a KVM boot of this initramfs takes seconds). The boot test matters: on a host whose /dev/kvm
+# is kvm-pvm (a paravirtualised KVM that emulates guest kernel instructions),
+# the unmodified Debian kernel dies at once with "KVM internal error ...
+# emulation failure" (BMI2 shrx in the zstd decompressor; booted as vmlinux
+# over PVH, lock cmpxchg16b), and qemu then sits paused forever.
+kvm_probe() { # label
+  KVM_WHY=
+  if ! [ -c /dev/kvm ] || ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then KVM_WHY="/dev/kvm missing or not read-write"; return 1; fi
+  if ! echo quit | timeout 20 qemu-system-x86_64 -accel kvm -machine none -nodefaults -display none -monitor stdio >/dev/null 2>&1; then
+    KVM_WHY="qemu cannot initialise the kvm accelerator"; return 1
+  fi
+  local vmdir=$WORK/$1/vm-kvm-probe n=0 t0=$SECONDS
+  rm -rf "$vmdir"
+  ACCEL_ARGS=(-accel kvm -cpu host)
+  boot_vm "$vmdir" probe single -nic none
+  while kill -0 "$LAST_PID" 2>/dev/null && [ $n -lt 120 ]; do
+    grep -q '^smclab: done' "$vmdir/console.log" 2>/dev/null && break
+    grep -q 'KVM internal error' "$vmdir/qemu.stdout" 2>/dev/null && break
+    sleep 0.5; n=$((n+1))
+  done
+  sleep 0.5
+  kill -KILL "$LAST_PID" 2>/dev/null || true
+  wait "$LAST_PID" 2>/dev/null || true
+  if grep -q '^smclab: done' "$vmdir/console.log" 2>/dev/null; then
+    say "KVM probe: $1 kernel booted and powered off under KVM in $((SECONDS - t0))s"
+    return 0
+  fi
+  if grep -q 'KVM internal error' "$vmdir/qemu.stdout" 2>/dev/null; then
+    KVM_WHY="the $1 kernel does not boot under this KVM: $(grep -m1 'KVM internal error' "$vmdir/qemu.stdout"), $(grep -m1 -o 'emulation failure' "$vmdir/qemu.stdout"); code at RIP: $(grep -m1 '^Code=' "$vmdir/qemu.stdout" | cut -c1-80)"
+    [ -d /sys/module/kvm_pvm ] && KVM_WHY="$KVM_WHY (host KVM is kvm-pvm)"
+  else
+    KVM_WHY="the $1 kernel's probe VM did not finish within 60 s under KVM"
+  fi
+  return 1
+}
+# The probe's answer is cached per kernel in work/kvm-probe-<label>, keyed by
+# the host kernel, the guest kernel and the qemu version.
+kvm_probe_cached() { # label
+  local f=$WORK/kvm-probe-$1 key
+  key="host=$(uname -r) guest=$KVER $(qemu-system-x86_64 --version | head -1)"
+  if [ -f "$f" ] && [ "$(sed -n 1p "$f")" = "$key" ]; then
+    KVM_WHY=$(sed -n 3p "$f")
+    say "KVM probe for $1: cached answer ($(sed -n 2p "$f"); delete $f to probe again)"
+    [ "$(sed -n 2p "$f")" = usable ]
+    return
+  fi
+  if kvm_probe "$1"; then printf '%s\nusable\n\n' "$key" > "$f"; return 0; fi
+  printf '%s\nnot usable\n%s\n' "$key" "$KVM_WHY" > "$f"
+  return 1
+}
+choose_accel() { # label
+  case "$ACCEL" in
+    tcg) ACCEL_ARGS=(-accel tcg -cpu max); USED_ACCEL=tcg ;;
+    kvm) if kvm_probe_cached "$1"; then ACCEL_ARGS=(-accel kvm -cpu host); USED_ACCEL=kvm
+         else echo "[lab] KVM not usable: $KVM_WHY" >&2; exit 3; fi ;;
+    auto) if kvm_probe_cached "$1"; then ACCEL_ARGS=(-accel kvm -cpu host); USED_ACCEL=kvm
+          else say "KVM not usable ($KVM_WHY): using TCG"; ACCEL_ARGS=(-accel tcg -cpu max); USED_ACCEL=tcg; fi ;;
+  esac
+  say "qemu accelerator for $1: $USED_ACCEL (${ACCEL_ARGS[*]})"
 }
 
 # kernel package name for a label
@@ -100,11 +173,20 @@ kernel_pkg() {
 
 fetch_kernel() { # label -> sets KDIR, KVER
   local label=$1 pkg deb
+  if [ "$label" = 6.12-lo ]; then
+    # built from Debian's linux-source-6.12 with CONFIG_SMC_LO=y (cached)
+    "$LAB/build-kernel-lo.sh"
+    KVER=$(cat "$WORK/kernel-6.12-lo.release")
+    KDIR=$WORK/x/$KVER
+    KPKG="linux-source-6.12 $(dpkg-query -W -f '${Version}' linux-source-6.12 2>/dev/null) built by testdata/lab/build-kernel-lo.sh (CONFIG_SMC_LO=y)"
+    return
+  fi
   pkg=$(kernel_pkg "$label")
   [ -n "$pkg" ] || { apt-get update -q >/dev/null; pkg=$(kernel_pkg "$label"); }
   [ -n "$pkg" ] || die "no kernel package found for $label"
   KVER=${pkg#linux-image-}
   KDIR=$WORK/x/$KVER
+  KPKG=linux-image-$KVER
   mkdir -p "$WORK/debs"
   if [ ! -f "$KDIR/boot/vmlinuz-$KVER" ]; then
     deb=$(ls "$WORK"/debs/"${pkg}"_*.deb 2>/dev/null | head -1 || true)
@@ -175,13 +257,14 @@ build_initramfs() { # label
   copy_bin "$(command -v ip)" xip "$root"
   copy_bin "$(command -v rdma)" rdma "$root"
   copy_bin "$(command -v tcpdump)" tcpdump "$root"
+  copy_bin "$(command -v nft)" nft "$root"
   echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
   echo 'root:x:0:' > "$root/etc/group"
   install -m 755 "$WORK/bin/peer" "$WORK/bin/smcnl" "$WORK/bin/smcdump" "$root/lab/"
   install -m 755 "$LAB/guest/init" "$root/init"
   install -m 755 "$LAB/guest/scenario.sh" "$root/lab/scenario.sh"
   mod_index
-  for n in crc32_generic veth virtio_pci virtio_blk virtio_net failover net_failover ib_core smc smc_diag udp_tunnel ip6_udp_tunnel ib_uverbs rdma_rxe; do
+  for n in crc32_generic veth virtio_pci virtio_blk virtio_net failover net_failover ib_core smc smc_diag udp_tunnel ip6_udp_tunnel ib_uverbs rdma_rxe crc32c_generic nf_tables; do
     mod_resolve "$n"
   done
   : > "$root/lab/modules.order"
@@ -200,7 +283,7 @@ boot_vm() {
   local vmdir=$1 scen=$2 role=$3; shift 3
   mkdir -p "$vmdir"
   rm -f "$vmdir/out.img"; truncate -s 64M "$vmdir/out.img"
-  local cmd=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 -m $VM_MEM
+  local cmd=(qemu-system-x86_64 -machine q35 "${ACCEL_ARGS[@]}" -smp 1 -m $VM_MEM
     -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$WORK/$LABEL/initramfs.gz"
     -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 smclab.scenario=$scen smclab.role=$role smclab.gn=$G_N smclab.capture=$CAPTURE"
     -drive "file=$vmdir/out.img,format=raw,if=virtio"
@@ -221,6 +304,12 @@ wait_vm() { # pid vmdir timeout
     if [ $done_at -ge 0 ] && [ $((n - done_at)) -ge 15 ]; then
       say "VM $(basename "$vmdir") finished its work but did not power off in 15 s: killing it"
       echo "guest finished but did not power off within 15 s (kernel shutdown blocked); killed by host" > "$vmdir/killed.txt"
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    if grep -q 'KVM internal error' "$vmdir/qemu.stdout" 2>/dev/null; then
+      say "VM $(basename "$vmdir"): KVM internal error (see qemu.stdout): killing it"
+      echo "KVM internal error; killed by host: $(grep -m1 '^Code=' "$vmdir/qemu.stdout")" > "$vmdir/killed.txt"
       kill -KILL "$pid" 2>/dev/null || true
       break
     fi
@@ -250,7 +339,14 @@ collect() { # scenario vmdir capture-vm? ; copy results of one VM into OUT
   if [ -f "$vmdir/out/dmesg.txt" ]; then
     awk 'NR==1 {print; next} /Registered PF_SMC/ {p=1} p' "$vmdir/out/dmesg.txt" > "$o/logs/$scen/$side-dmesg.txt"
   fi
-  for f in client.log server.log client.stderr server.stderr guest.log commands.txt topology.txt capture.txt rdma-link.txt notes.txt tcpdump.log smcdump.log smcdump-stats.log uname-r.txt; do
+  # extra capture points (trace-TAG.pcapng -> <scenario>-TAG.pcapng)
+  for f in "$vmdir"/out/trace-*.pcap "$vmdir"/out/trace-*.pcapng; do
+    [ -f "$f" ] && cp "$f" "$o/$scen-${f##*/trace-}"
+  done
+  for f in "$vmdir"/out/smcdump-*.log; do
+    [ -f "$f" ] && [ "${f##*/}" != smcdump-stats.log ] && cp "$f" "$o/logs/$scen/$side-${f##*/}"
+  done
+  for f in client.log server.log client.stderr server.stderr guest.log commands.txt topology.txt capture.txt rdma-link.txt notes.txt tcpdump.log smcdump.log smcdump-stats.log uname-r.txt nft-before.txt nft-after.txt; do
     [ -f "$vmdir/out/$f" ] && cp "$vmdir/out/$f" "$o/logs/$scen/$side-$f"
   done
   cp "$vmdir/qemu-cmd.txt" "$o/logs/$scen/$side-qemu-cmd.txt"
@@ -263,9 +359,9 @@ run_scenario() { # scenario
   local scen=$1 rec=$1 vmdir
   [ "$LABEL" = 6.1 ] && [ "$scen" = c-smcr-link ] && rec=c-smcr-stall
   say "=== $LABEL: scenario $rec"
-  rm -rf "$OUT/snap/$rec" "$OUT/logs/$rec" "$OUT/$rec.pcap" "$OUT/$rec.pcapng"
+  rm -rf "$OUT/snap/$rec" "$OUT/logs/$rec" "$OUT/$rec.pcap" "$OUT/$rec.pcapng" "$OUT/$rec"-*.pcap "$OUT/$rec"-*.pcapng
   case "$rec" in
-    a-*|b-*|d-*|h-*)
+    a-*|b-*|d-*|h-*|i-*|j-*|k-*|l-*|m-*|n-*)
       vmdir=$WORK/$LABEL/vm-$rec
       rm -rf "$vmdir"
       boot_vm "$vmdir" "$rec" single -nic none
@@ -294,7 +390,7 @@ run_scenario() { # scenario
 install_packages
 build_go
 for LABEL in $KERNELS; do
-  case "$LABEL" in 6.1|6.12) ;; *) die "--kernel must be 6.1, 6.12 or all" ;; esac
+  case "$LABEL" in 6.1|6.12|6.12-lo) ;; *) die "--kernel must be 6.1, 6.12, 6.12-lo or all" ;; esac
   fetch_kernel "$LABEL"
   OUT=$OUTROOT/$LABEL
   mkdir -p "$OUT"
@@ -303,14 +399,19 @@ for LABEL in $KERNELS; do
     G_N=8 # every SMC-R connection stalls on 6.1 (bounded at 30 s each): keep g short
   fi
   build_initramfs "$LABEL"
+  choose_accel "$LABEL"
   T0=$(date +%s)
-  for s in $SCENARIOS; do
-    case " $ALL_SCENARIOS c-smcr-stall " in *" $s "*) ;; *) die "unknown scenario $s" ;; esac
+  RUN_SCENARIOS=$SCENARIOS
+  if [ "$SCENARIOS" = all ]; then
+    RUN_SCENARIOS=$ALL_SCENARIOS; [ "$LABEL" = 6.12-lo ] && RUN_SCENARIOS=$LO_SCENARIOS
+  fi
+  for s in $RUN_SCENARIOS; do
+    case " $ALL_SCENARIOS $LO_SCENARIOS c-smcr-stall " in *" $s "*) ;; *) die "unknown scenario $s" ;; esac
     [ "$s" = c-smcr-stall ] && s=c-smcr-link
     run_scenario "$s"
   done
   say "$LABEL: scenarios took $(( $(date +%s) - T0 ))s; writing manifest"
-  "$WORK/bin/labmanifest" -dir "$OUT" -kernel-label "$LABEL" -kernel-package "linux-image-$KVER" -g-count "$G_N" \
+  "$WORK/bin/labmanifest" -dir "$OUT" -kernel-label "$LABEL" -kernel-package "$KPKG" -g-count "$G_N" \
     || say "manifest generation failed"
 done
 say "done; results in $OUTROOT"

@@ -42,6 +42,38 @@ two_ns() {
   echo "single VM; netns cli: vc $CLI4/24 $CLI6/64; netns srv: vs $SRV4/24 $SRV6/64 (veth pair)" > $OUT/topology.txt
 }
 
+# ---- routed single-VM topology: netns cli (vc 10.0.1.1) <-veth-> rc [netns rtr] rs <-veth-> vs (10.0.2.2) netns srv
+# The router forwards IPv4 and runs the nftables rule set of the scenario
+# ($1: one nft rule in an inet filter forward chain, with a counter).
+RCLI4=10.0.1.1 RSRV4=10.0.2.2
+routed_ns() { # "nft rule"
+  for n in cli rtr srv; do run xip netns add $n; done
+  run xip link add vc type veth peer name rc
+  run xip link add vs type veth peer name rs
+  run xip link set vc netns cli
+  run xip link set rc netns rtr
+  run xip link set vs netns srv
+  run xip link set rs netns rtr
+  for n in cli rtr srv; do run NS $n xip link set lo up; done
+  run NS cli xip addr add $RCLI4/24 dev vc
+  run NS cli xip link set vc up
+  run NS cli xip route add default via 10.0.1.254
+  run NS srv xip addr add $RSRV4/24 dev vs
+  run NS srv xip link set vs up
+  run NS srv xip route add default via 10.0.2.254
+  run NS rtr xip addr add 10.0.1.254/24 dev rc
+  run NS rtr xip addr add 10.0.2.254/24 dev rs
+  run NS rtr xip link set rc up
+  run NS rtr xip link set rs up
+  run NS rtr sysctl -w net.ipv4.ip_forward=1
+  printf 'table inet mbox {\n  chain strip {\n    type filter hook forward priority filter; policy accept;\n    %s\n  }\n}\n' "$1" > /tmp/mbox.nft
+  cat /tmp/mbox.nft >> $OUT/commands.txt
+  run NS rtr nft -f /tmp/mbox.nft || log "nft rule set failed"
+  NS rtr nft list ruleset > $OUT/nft-before.txt 2>&1
+  echo "single VM, routed; netns cli: vc $RCLI4/24 via 10.0.1.254; netns rtr: rc 10.0.1.254/24, rs 10.0.2.254/24, ip_forward=1, nftables: $1; netns srv: vs $RSRV4/24 via 10.0.2.254" > $OUT/topology.txt
+}
+nft_after() { NS rtr nft list ruleset > $OUT/nft-after.txt 2>&1; log "nft after: $(grep -o 'counter packets [0-9]* bytes [0-9]*' $OUT/nft-after.txt)"; }
+
 # soft-RoCE on both veths + UEID + PNET IDs (ethname per namespace, ibname in
 # the initial namespace; the kernel ignores IB entries in other namespaces).
 two_ns_rxe() { # [skip-ueid] ...
@@ -61,24 +93,27 @@ two_ns_rxe() { # [skip-ueid] ...
 # "tcpdump" (for comparison, classic pcap). Either writes the whole frame
 # (-s 0), SYNs included, no filter.
 CAPTURE=${SMCLAB_CAPTURE:-smcdump}
-capture_start() { # netns dev
+CAPS="" # "pid:log" of every running capture
+capture_start() { # netns dev [tag]: tag "" writes trace.pcapng, else trace-TAG.pcapng
+  tag=${3:-}; sfx=${tag:+-$tag}
   # Started directly (not through the NS function, whose background subshell
   # would be $! and ignore SIGINT): "xip netns exec" execs the tool, so
   # $CAPPID is the capture process itself.
   if [ "$1" = init ]; then set -- "$1" "$2"; else set -- "$1" "$2" xip netns exec "$1"; fi
   if [ "$CAPTURE" = tcpdump ]; then
-    TRACE=$OUT/trace.pcap CAPLOG=$OUT/tcpdump.log
-    echo "netns=$1 interface=$2 vm=$ROLE tool=tcpdump snaplen=0(262144) filter=none" > $OUT/capture.txt
+    TRACE=$OUT/trace$sfx.pcap CAPLOG=$OUT/tcpdump$sfx.log
+    echo "${tag:+point=$tag }netns=$1 interface=$2 vm=$ROLE tool=tcpdump snaplen=0(262144) filter=none" >> $OUT/capture.txt
     ns=$1 dev=$2; shift 2
     "$@" tcpdump -i "$dev" -s 0 -U -n -w $TRACE -Z root > $CAPLOG 2>&1 &
   else
-    TRACE=$OUT/trace.pcapng CAPLOG=$OUT/smcdump.log
-    echo "netns=$1 interface=$2 vm=$ROLE tool=smcdump format=pcapng snaplen=0(262144) filter=none buffer=16MiB stats-interval=1s" > $OUT/capture.txt
+    TRACE=$OUT/trace$sfx.pcapng CAPLOG=$OUT/smcdump$sfx.log
+    echo "${tag:+point=$tag }netns=$1 interface=$2 vm=$ROLE tool=smcdump format=pcapng snaplen=0(262144) filter=none buffer=16MiB stats-interval=1s" >> $OUT/capture.txt
     echo "smcdump -i $2 -s 0 -B 16384 --stats-interval 1s -w $TRACE (netns $1)" >> $OUT/commands.txt
     ns=$1 dev=$2; shift 2
     "$@" smcdump -i "$dev" -s 0 -B 16384 --stats-interval 1s -w $TRACE > $CAPLOG 2>&1 &
   fi
   CAPPID=$!
+  CAPS="$CAPS $CAPPID:$CAPLOG"
   n=0; while ! grep -q listening $CAPLOG 2>/dev/null && [ $n -lt 60 ]; do sleep 0.25; n=$((n+1)); done
   grep -q listening $CAPLOG 2>/dev/null || log "capture did not report listening after 15 s"
   sleep 1
@@ -87,17 +122,20 @@ capture_start() { # netns dev
 # and closes the pcapng) before the VM powers off.
 capture_stop() {
   sleep 2
-  kill -INT $CAPPID 2>/dev/null
-  n=0; while kill -0 $CAPPID 2>/dev/null && [ $n -lt 60 ]; do sleep 0.5; n=$((n+1)); done
-  if kill -0 $CAPPID 2>/dev/null; then
-    log "capture still running 30 s after SIGINT: SIGKILL (trace may be incomplete)"
-    echo "capture killed (SIGKILL) 30 s after SIGINT" >> $OUT/capture.txt
-    kill -KILL $CAPPID 2>/dev/null
-  else
-    wait $CAPPID; rc=$?
-    echo "capture stopped by SIGINT after ~$((n / 2)) s, exit status $rc" >> $OUT/capture.txt
-  fi
-  cat $CAPLOG
+  for c in $CAPS; do kill -INT ${c%%:*} 2>/dev/null; done
+  for c in $CAPS; do
+    CAPPID=${c%%:*} CAPLOG=${c#*:}
+    n=0; while kill -0 $CAPPID 2>/dev/null && [ $n -lt 60 ]; do sleep 0.5; n=$((n+1)); done
+    if kill -0 $CAPPID 2>/dev/null; then
+      log "capture still running 30 s after SIGINT: SIGKILL (trace may be incomplete)"
+      echo "capture $CAPLOG killed (SIGKILL) 30 s after SIGINT" >> $OUT/capture.txt
+      kill -KILL $CAPPID 2>/dev/null
+    else
+      wait $CAPPID; rc=$?
+      echo "capture stopped by SIGINT after ~$((n / 2)) s, exit status $rc" >> $OUT/capture.txt
+    fi
+    cat $CAPLOG
+  done
 }
 
 # run the client in the background and wait for it at most $3+5 s: a client
@@ -119,9 +157,13 @@ bg_client() { # netns "client flags" seconds
 }
 
 # single-VM scenario body: server args / client args
+# CAPS_AT: capture points "netns:dev[:tag]" (default the server's veth).
 single() { # "server flags" "client flags" client-timeout
   snap cli client before; snap srv server before
-  capture_start srv vs
+  for c in ${CAPS_AT:-srv:vs}; do
+    ns=${c%%:*} r=${c#*:}; dev=${r%%:*}; tag=; [ "$dev" != "$r" ] && tag=${r#*:}
+    capture_start $ns $dev $tag
+  done
   NS srv timeout -s KILL $(( $3 + 30 )) peer server -log $OUT/server.log -diag-dir $OUT/snap/server-during $1 > $OUT/server.stderr 2>&1 < /dev/null &
   SPID=$!
   sleep 1
@@ -223,6 +265,45 @@ case "$SCEN:$ROLE" in
     N=${SMCLAB_G_N:-200}
     T=$(( 90 + N ))
     pair "$S4 -n $N -timeout ${T}s" "$S4 -n $N -parallel 4 -bytes 256 -connect-timeout 30s" $T ;;
+  i-mbox-strip-syn:single)
+    # the rule as written: "tcp flags syn" matches every segment
+    # with SYN set (SYN and SYN-ACK; nft --debug=netlink: flags & 0x02 != 0)
+    routed_ns "tcp flags syn counter reset tcp option 254"
+    CAPS_AT="cli:vc srv:vs:srvside"; single "-addr $RSRV4:$PORT -n 1 -timeout 30s" "-addr $RSRV4:$PORT -n 1 -bytes 2048" 30
+    nft_after ;;
+  i-mbox-strip-synack:single)
+    routed_ns "tcp flags & (syn | ack) == syn | ack counter reset tcp option 254"
+    CAPS_AT="cli:vc srv:vs:srvside"; single "-addr $RSRV4:$PORT -n 1 -timeout 30s" "-addr $RSRV4:$PORT -n 1 -bytes 2048" 30
+    nft_after ;;
+  j-syncookies:single)
+    # as d (rxe on both veths, UEID, PNET), the server's netns answers every
+    # SYN with a SYN cookie
+    two_ns; two_ns_rxe
+    run NS srv sysctl -w net.ipv4.tcp_syncookies=2
+    single "$S4 -n 1 -timeout 40s" "$S4 -n 1 -bytes 2048 -connect-timeout 30s" 40 ;;
+  k-limit-hs-sysctl:single)
+    # as h, but the handshake limitation comes from the server netns's
+    # net.smc.limit_smc_hs sysctl (inherited by new listeners), not SMC_LIMIT_HS
+    two_ns; two_ns_rxe
+    run NS srv sysctl -w net.smc.limit_smc_hs=1
+    single "$S4 -n 12 -timeout 60s -backlog 2" "$S4 -n 12 -parallel 12 -bytes 512 -connect-timeout 40s" 60 ;;
+  l-ipproto-smc:single)
+    # as d, both peers open socket(AF_INET, SOCK_STREAM, IPPROTO_SMC)
+    two_ns; two_ns_rxe
+    single "$S4 -n 1 -timeout 40s -ipproto-smc" "$S4 -n 1 -bytes 2048 -connect-timeout 30s -ipproto-smc" 40 ;;
+  m-smcd-lo:single)
+    # kernel 6.12-lo (CONFIG_SMC_LO=y): loopback-ism is the only SMC device;
+    # both AF_SMC, UEID set, no RDMA device: SMC-D v2 between the netns
+    two_ns
+    run smcnl ueid-add $UEID
+    single "$S4 -n 2 -timeout 40s" "$S4 -n 2 -bytes 16384 -connect-timeout 30s" 40 ;;
+  n-smcd-and-smcr:single)
+    # kernel 6.12-lo: loopback-ism AND soft-RoCE on both veths (UEID, PNET as
+    # d): the client can offer SMC-D v2 and SMC-R v2; the server picks
+    two_ns; two_ns_rxe
+    single "$S4 -n 1 -timeout 40s" "$S4 -n 1 -bytes 16384 -connect-timeout 30s" 40 ;;
+  probe:*)
+    log "probe boot (run.sh KVM check): kernel $(uname -r), modules loaded" ;;
   *)
     log "unknown scenario/role $SCEN:$ROLE"; exit 1 ;;
 esac

@@ -39,6 +39,7 @@ type connLog struct {
 	Role      string    `json:"role"`
 	Seq       int       `json:"seq"`
 	Proto     string    `json:"proto"`
+	Socket    string    `json:"socket"`
 	Local     string    `json:"local"`
 	Remote    string    `json:"remote"`
 	BytesSent int       `json:"bytes_sent"`
@@ -70,6 +71,7 @@ type verdict struct {
 
 type sideView struct {
 	Proto     string `json:"proto"`
+	Socket    string `json:"socket,omitempty"`
 	Mode      string `json:"smc_diag_mode,omitempty"`
 	Fallback  string `json:"fallback_rsn,omitempty"`
 	PeerDiag  string `json:"peer_diagnosis,omitempty"`
@@ -80,23 +82,41 @@ type sideView struct {
 }
 
 type scenarioOut struct {
-	Name         string              `json:"name"`
-	Description  string              `json:"description"`
-	Status       string              `json:"status"` // recorded | not-produced
-	Why          string              `json:"why,omitempty"`
-	Trace        string              `json:"trace,omitempty"`
-	TraceBytes   int64               `json:"trace_bytes,omitempty"`
-	TraceSHA256  string              `json:"trace_sha256,omitempty"`
-	CapturePoint string              `json:"capture_point,omitempty"`
-	Topology     []string            `json:"topology,omitempty"`
-	QemuCommands map[string]string   `json:"qemu_commands,omitempty"`
-	GuestSetup   map[string][]string `json:"guest_commands,omitempty"`
-	Snapshots    []string            `json:"snapshots,omitempty"`
-	Connections  []verdict           `json:"connections"`
-	PeerLog      []json.RawMessage   `json:"peer_log,omitempty"`
-	Stats        map[string]any      `json:"kernel_stats_delta,omitempty"`
-	KernelLog    map[string][]string `json:"kernel_log,omitempty"`
-	Notes        []string            `json:"notes,omitempty"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Status      string `json:"status"` // recorded | not-produced
+	// KernelRelease: uname -r of this scenario's VM(s); scenarios recorded by
+	// different run.sh invocations may run different Debian point releases.
+	KernelRelease string              `json:"kernel_release,omitempty"`
+	Why           string              `json:"why,omitempty"`
+	Trace         string              `json:"trace,omitempty"`
+	TraceBytes    int64               `json:"trace_bytes,omitempty"`
+	TraceSHA256   string              `json:"trace_sha256,omitempty"`
+	OtherTraces   []pointTrace        `json:"other_traces,omitempty"`
+	CapturePoint  string              `json:"capture_point,omitempty"`
+	Topology      []string            `json:"topology,omitempty"`
+	QemuCommands  map[string]string   `json:"qemu_commands,omitempty"`
+	GuestSetup    map[string][]string `json:"guest_commands,omitempty"`
+	Snapshots     []string            `json:"snapshots,omitempty"`
+	Connections   []verdict           `json:"connections"`
+	PeerLog       []json.RawMessage   `json:"peer_log,omitempty"`
+	Stats         map[string]any      `json:"kernel_stats_delta,omitempty"`
+	KernelLog     map[string][]string `json:"kernel_log,omitempty"`
+	Notes         []string            `json:"notes,omitempty"`
+}
+
+// pointTrace is a further capture point of a scenario (<scenario>-TAG.pcapng):
+// the connections' verdicts are those of the main trace; this trace shows the
+// same connections as seen at another point (e.g. the server's side of a
+// middlebox).
+type pointTrace struct {
+	Trace       string `json:"trace"`
+	Point       string `json:"point"`
+	TraceBytes  int64  `json:"trace_bytes"`
+	TraceSHA256 string `json:"trace_sha256"`
+	// Connections: the verdict expected at this point, derived from the
+	// kernel of the side the point belongs to (srvside: the server's).
+	Connections []verdict `json:"connections,omitempty"`
 }
 
 type manifest struct {
@@ -107,6 +127,7 @@ type manifest struct {
 	KernelRelease string            `json:"kernel_release"`
 	KernelVersion string            `json:"kernel_version,omitempty"`
 	Vocabulary    map[string]string `json:"vocabulary"`
+	Notes         []string          `json:"notes,omitempty"`
 	Scenarios     []scenarioOut     `json:"scenarios"`
 }
 
@@ -124,6 +145,13 @@ var descriptions = map[string]string{
 	"f-ipv6":                "two VMs as c, connection over IPv6 (fd00::1 -> fd00::2); SMC-R v2 is IPv4-only in Linux.",
 	"g-many":                "two VMs as c, N connections (4 in parallel) to one server: link-group reuse, first contact only once.",
 	"h-listen-pressure":     "single VM as d (each server handshake waits ~3 s for the blocked LLC confirm), listener with SMC_LIMIT_HS and backlog 2, 12 parallel clients.",
+	"i-mbox-strip-syn":      "single VM, three netns: cli (10.0.1.1) - rtr - srv (10.0.2.2); the router forwards and its nftables rule 'tcp flags syn counter reset tcp option 254' (the issue's rule; 'tcp flags syn' matches SYN and SYN-ACK) overwrites the SMC TCP option with NOPs. Both peers AF_SMC, no SMC device. Main trace on the client's veth (vc), <name>-srvside.pcapng on the server's (vs).",
+	"i-mbox-strip-synack":   "as i-mbox-strip-syn, but the rule 'tcp flags & (syn | ack) == syn | ack counter reset tcp option 254' strips the SMC option from SYN-ACKs only: the server's kernel sees SMC requested and answered, the client's does not.",
+	"j-syncookies":          "single VM as d (rxe on both veths, UEID, PNET), the server netns has net.ipv4.tcp_syncookies=2 (every SYN answered with a SYN cookie, no request socket kept).",
+	"k-limit-hs-sysctl":     "single VM as h, but the listener gets the handshake limitation from the server netns's net.smc.limit_smc_hs=1 sysctl instead of setsockopt SMC_LIMIT_HS; backlog 2, 12 parallel clients.",
+	"m-smcd-lo":             "kernel 6.12-lo only (linux-source-6.12 with CONFIG_SMC_LO=y): single VM, two netns + veth, no RDMA device, UEID set: both AF_SMC, 2 sequential connections with 16 KiB echoed; the only SMC device is loopback-ism, so the kernel can only choose SMC-D v2.",
+	"n-smcd-and-smcr":       "kernel 6.12-lo only: as m-smcd-lo plus soft-RoCE on both veths with UEID and PNET IDs (as d): the client can offer SMC-D v2 (loopback-ism) and SMC-R v2; the server chooses.",
+	"l-ipproto-smc":         "single VM as d, both peers open socket(AF_INET, SOCK_STREAM, IPPROTO_SMC=256) (Linux 6.11+, net/smc/smc_inet.c) instead of AF_SMC.",
 }
 
 func main() {
@@ -166,11 +194,20 @@ func run(dir, label, pkg string, gCount int) error {
 		m.Scenarios = append(m.Scenarios, s)
 	}
 	sort.Slice(m.Scenarios, func(i, j int) bool { return m.Scenarios[i].Name < m.Scenarios[j].Name })
-	for _, f := range []string{"vm-uname-r.txt", "server-uname-r.txt", "client-uname-r.txt"} {
-		for _, s := range m.Scenarios {
-			if b, err := os.ReadFile(filepath.Join(dir, "logs", s.Name, f)); err == nil && m.KernelRelease == "" {
-				m.KernelRelease = strings.TrimSpace(string(b))
-			}
+	// the run's kernel (the package run.sh fetched) names the manifest;
+	// older scenarios keep their own kernel_release
+	rel := strings.TrimPrefix(pkg, "linux-image-")
+	for _, s := range m.Scenarios {
+		if s.KernelRelease == rel {
+			m.KernelRelease = rel
+		}
+	}
+	for _, s := range m.Scenarios {
+		if m.KernelRelease == "" {
+			m.KernelRelease = s.KernelRelease
+		}
+		if s.KernelRelease != "" && s.KernelRelease != m.KernelRelease {
+			m.Notes = append(m.Notes, "scenario "+s.Name+" was recorded on "+s.KernelRelease)
 		}
 	}
 	b, _ := json.MarshalIndent(m, "", "  ")
@@ -209,6 +246,11 @@ func scenario(dir, name string, gCount int) scenarioOut {
 		}
 	}
 	sides := []string{"vm", "server", "client"}
+	for _, side := range sides {
+		if b, err := os.ReadFile(filepath.Join(ld, side+"-uname-r.txt")); err == nil && s.KernelRelease == "" {
+			s.KernelRelease = strings.TrimSpace(string(b))
+		}
+	}
 	var clients, servers []connLog
 	var raw []json.RawMessage
 	for _, side := range sides {
@@ -283,11 +325,80 @@ func scenario(dir, name string, gCount int) scenarioOut {
 		s.TraceSHA256 = hex.EncodeToString(h[:])
 		break
 	}
+	if extra, err := filepath.Glob(filepath.Join(dir, name+"-*.pcap*")); err == nil {
+		sort.Strings(extra)
+		for _, p := range extra {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				continue
+			}
+			base := filepath.Base(p)
+			tag := strings.TrimPrefix(strings.TrimSuffix(strings.TrimSuffix(base, ".pcapng"), ".pcap"), name+"-")
+			h := sha256.Sum256(b)
+			pt := pointTrace{Trace: base, Point: tag, TraceBytes: int64(len(b)), TraceSHA256: hex.EncodeToString(h[:])}
+			for _, l := range readLines(filepath.Join(ld, "vm-capture.txt")) {
+				if strings.HasPrefix(l, "point="+tag+" ") {
+					pt.Point = l
+				}
+			}
+			s.OtherTraces = append(s.OtherTraces, pt)
+		}
+	}
+	for _, side := range sides {
+		for _, f := range []string{"nft-before.txt", "nft-after.txt"} {
+			for _, l := range readLines(filepath.Join(ld, side+"-"+f)) {
+				if strings.Contains(l, "counter") {
+					s.Notes = append(s.Notes, "router nftables rule ("+strings.TrimSuffix(f, ".txt")+"): "+strings.TrimSpace(l))
+				}
+			}
+		}
+		for _, l := range readLines(filepath.Join(ld, side+"-commands.txt")) {
+			if strings.Contains(l, "sysctl -w") {
+				s.Notes = append(s.Notes, "sysctl ("+side+"): "+strings.TrimSpace(strings.TrimPrefix(l, "NS ")))
+			}
+		}
+	}
+	// socket(2) failures (e.g. IPPROTO_SMC on a kernel without it): no
+	// connection exists, the peer's error is the kernel's answer.
+	for _, side := range sides {
+		for _, lf := range []string{"client.log", "server.log"} {
+			for _, line := range readLines(filepath.Join(ld, side+"-"+lf)) {
+				var c connLog
+				if json.Unmarshal([]byte(line), &c) == nil && strings.HasPrefix(c.Err, "socket") {
+					s.Notes = append(s.Notes, fmt.Sprintf("%s: socket(%s) failed: %s", c.Role, c.Socket, c.Err))
+				}
+			}
+		}
+	}
 	// SMC version from the kernel's success counters (GET_STATS deltas).
-	cv1, cv2 := statsDelta(dir, name, "client", 7, 8)
-	sv1, sv2 := statsDelta(dir, name, "server", 9, 10)
+	cv1, cv2 := statsDelta(dir, name, "client", smcrTech, 7, 8)
+	sv1, sv2 := statsDelta(dir, name, "server", smcrTech, 9, 10)
 	if cv1 >= 0 {
 		s.Stats = map[string]any{"smcr_client_v1_succ": cv1, "smcr_client_v2_succ": cv2, "smcr_server_v1_succ": sv1, "smcr_server_v2_succ": sv2}
+	}
+	// SMC-D (loopback-ism, kernel 6.12-lo): the SMCD_TECH nest
+	dv1, dv2 := statsDelta(dir, name, "client", smcdTech, 7, 8)
+	dsv1, dsv2 := statsDelta(dir, name, "server", smcdTech, 9, 10)
+	if dv1 > 0 || dv2 > 0 || dsv1 > 0 || dsv2 > 0 {
+		s.Stats["smcd_client_v1_succ"], s.Stats["smcd_client_v2_succ"] = dv1, dv2
+		s.Stats["smcd_server_v1_succ"], s.Stats["smcd_server_v2_succ"] = dsv1, dsv2
+	}
+	// handshake errors (GET_STATS) and SYN cookies (TcpExt) per side
+	srvHSErr := jsonDelta(dir, name, "server", "smc.info.stats.server_handshake_errors")
+	for _, side := range []string{"client", "server"} {
+		for _, f := range []struct{ key, path string }{
+			{side + "_client_handshake_errors", "smc.info.stats.client_handshake_errors"},
+			{side + "_server_handshake_errors", "smc.info.stats.server_handshake_errors"},
+			{side + "_TcpExt_SyncookiesSent", "proc.netstat.TcpExt.SyncookiesSent"},
+			{side + "_TcpExt_SyncookiesRecv", "proc.netstat.TcpExt.SyncookiesRecv"},
+		} {
+			if d := jsonDelta(dir, name, side, f.path); d > 0 {
+				if s.Stats == nil {
+					s.Stats = map[string]any{}
+				}
+				s.Stats[f.key] = d
+			}
+		}
 	}
 	linkAdded := false
 	stalled := false
@@ -312,12 +423,44 @@ func scenario(dir, name string, gCount int) scenarioOut {
 	}
 	sort.SliceStable(clients, func(i, j int) bool { return clients[i].Seq < clients[j].Seq })
 	for _, c := range clients {
+		if strings.HasPrefix(c.Err, "socket") {
+			continue // no connection (see the note)
+		}
 		sv, ok := srvByPeer[c.Local]
 		var sp *connLog
 		if ok && c.Local != "" {
 			sp = &sv
 		}
-		s.Connections = append(s.Connections, derive(c, sp, cv1, cv2, linkAdded, stalled))
+		v1, v2 := cv1, cv2
+		if c.Diag != nil && c.Diag.Mode == "SMCD" {
+			v1, v2 = dv1, dv2
+		}
+		s.Connections = append(s.Connections, derive(c, sp, v1, v2, linkAdded, stalled))
+	}
+	if s.Connections == nil {
+		s.Connections = []verdict{} // e.g. socket(2) failed: no connection
+	}
+	// the other capture points: srvside shows what the server's kernel saw
+	for i := range s.OtherTraces {
+		pt := &s.OtherTraces[i]
+		if !strings.HasPrefix(filepath.Base(pt.Trace), name+"-srvside.") {
+			continue
+		}
+		for _, v := range s.Connections {
+			sv, ok := srvByPeer[v.Client]
+			e := verdict{Client: v.Client, Server: v.Server, ServerKernel: v.ServerKernel}
+			switch {
+			case ok && sv.Diag != nil && sv.Diag.Fallback == "0x03010000":
+				e.Outcome = "not-smc"
+				e.Note = "server smc_diag fallback_rsn 0x03010000 (PEERNOSMC on the server): the SYN reached the server without the SMC option, so no SMC attempt is visible at this point"
+			case !ok && srvHSErr > 0:
+				e.Outcome = "handshake-error"
+				e.Note = fmt.Sprintf("the server never accepted the connection; its kernel counted %d server handshake error(s) (GET_STATS) while the client fell back", srvHSErr)
+			default:
+				e = v
+			}
+			pt.Connections = append(pt.Connections, e)
+		}
 	}
 	switch {
 	case s.Trace == "" && len(clients) == 0:
@@ -349,7 +492,7 @@ func view(c *connLog) *sideView {
 	if c == nil {
 		return nil
 	}
-	v := &sideView{Proto: c.Proto, BytesSent: c.BytesSent, BytesRecv: c.BytesRecv, ConnectMS: c.ConnectMS, Err: c.Err}
+	v := &sideView{Proto: c.Proto, Socket: c.Socket, BytesSent: c.BytesSent, BytesRecv: c.BytesRecv, ConnectMS: c.ConnectMS, Err: c.Err}
 	if c.Diag != nil {
 		v.Mode, v.Fallback, v.PeerDiag = c.Diag.Mode, c.Diag.Fallback, c.Diag.PeerDiag
 	}
@@ -449,14 +592,50 @@ func modeOf(c connLog) string {
 	return c.Diag.Mode + " fallback_rsn " + c.Diag.Fallback
 }
 
+// jsonDelta returns after-minus-before of a numeric field (dotted path) in
+// the side's `smcdump stats --json` snapshots, or -1 when either is missing.
+func jsonDelta(dir, name, side, path string) int64 {
+	get := func(phase string) (float64, bool) {
+		b, err := os.ReadFile(filepath.Join(dir, "snap", name, side+"-"+phase+".json"))
+		if err != nil {
+			return 0, false
+		}
+		var v any
+		if json.Unmarshal(b, &v) != nil {
+			return 0, false
+		}
+		for _, k := range strings.Split(path, ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return 0, false
+			}
+			v = m[k]
+		}
+		f, ok := v.(float64)
+		return f, ok
+	}
+	a, ok1 := get("before")
+	b, ok2 := get("after")
+	if !ok1 || !ok2 {
+		return -1
+	}
+	return int64(b - a)
+}
+
 // statsDelta returns the after-minus-before value of two SMCR_TECH counters
 // in the side's GET_STATS snapshot (docs/smc-protocol.md 12.9), or -1, -1.
-func statsDelta(dir, name, side string, a1, a2 uint16) (int64, int64) {
+// SMC_NLA_STATS_SMCD_TECH / SMC_NLA_STATS_SMCR_TECH (docs/smc-protocol.md 12.9).
+const (
+	smcdTech = 1
+	smcrTech = 2
+)
+
+func statsDelta(dir, name, side string, nest, a1, a2 uint16) (int64, int64) {
 	get := func(phase string) (map[uint16]uint64, bool) {
 		for _, s := range []string{side} {
 			b, err := os.ReadFile(filepath.Join(dir, "snap", name, s+"-"+phase, "genl-stats.bin"))
 			if err == nil {
-				return parseStats(b), true
+				return parseStats(b, nest), true
 			}
 		}
 		return nil, false
@@ -469,8 +648,9 @@ func statsDelta(dir, name, side string, a1, a2 uint16) (int64, int64) {
 	return int64(after[a1] - before[a1]), int64(after[a2] - before[a2])
 }
 
-// parseStats extracts the u64 counters of the SMCR_TECH nest.
-func parseStats(b []byte) map[uint16]uint64 {
+// parseStats extracts the u64 counters of one tech nest (SMCR_TECH or
+// SMCD_TECH).
+func parseStats(b []byte, nest uint16) map[uint16]uint64 {
 	out := map[uint16]uint64{}
 	for len(b) >= 16 {
 		l := int(binary.NativeEndian.Uint32(b))
@@ -482,7 +662,7 @@ func parseStats(b []byte) map[uint16]uint64 {
 			walk(b[20:l], func(typ uint16, p []byte) {
 				if typ == 7 {
 					walk(p, func(typ uint16, p []byte) {
-						if typ == 2 {
+						if typ == nest {
 							walk(p, func(typ uint16, p []byte) {
 								if len(p) == 8 {
 									out[typ] = binary.NativeEndian.Uint64(p)

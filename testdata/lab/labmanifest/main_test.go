@@ -70,6 +70,6 @@ func TestHungStack(t *testing.T) {
 func TestParseStatsShort(t *testing.T) {
 	// Truncated and garbage input must not panic.
 	for _, b := range [][]byte{nil, {1, 2, 3}, make([]byte, 15), {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}} {
-		parseStats(b)
+		parseStats(b, smcrTech)
 	}
 }

@@ -10,9 +10,12 @@
 //
 // Usage:
 //
-//	peer server -addr 10.0.0.2:5000 [-tcp] [-n 1] [-timeout 60s] [-log f]
-//	peer client -addr 10.0.0.2:5000 [-tcp] [-n 1] [-bytes 4096] [-parallel 1]
+//	peer server -addr 10.0.0.2:5000 [-tcp|-ipproto-smc] [-n 1] [-timeout 60s] [-log f]
+//	peer client -addr 10.0.0.2:5000 [-tcp|-ipproto-smc] [-n 1] [-bytes 4096] [-parallel 1]
 //	            [-connect-timeout 30s] [-log f]
+//
+// -ipproto-smc opens the SMC sockets as socket(AF_INET, SOCK_STREAM,
+// IPPROTO_SMC) (Linux 6.11+) instead of AF_SMC.
 package main
 
 import (
@@ -37,7 +40,8 @@ type connLog struct {
 	Time      string    `json:"time"`
 	Role      string    `json:"role"`
 	Seq       int       `json:"seq"`
-	Proto     string    `json:"proto"` // "smc" or "tcp"
+	Proto     string    `json:"proto"`            // "smc" or "tcp"
+	Socket    string    `json:"socket,omitempty"` // family/protocol of socket(2)
 	Local     string    `json:"local,omitempty"`
 	Remote    string    `json:"remote"`
 	BytesSent int       `json:"bytes_sent"`
@@ -71,6 +75,7 @@ func main() {
 	fs := flag.NewFlagSet(role, flag.ExitOnError)
 	addr := fs.String("addr", "10.0.0.2:5000", "server address (host:port)")
 	tcp := fs.Bool("tcp", false, "use plain TCP (AF_INET/AF_INET6) instead of AF_SMC")
+	fs.BoolVar(&ipprotoSMC, "ipproto-smc", false, "open SMC sockets as socket(AF_INET/AF_INET6, SOCK_STREAM, IPPROTO_SMC=256) (Linux 6.11+) instead of AF_SMC")
 	n := fs.Int("n", 1, "number of connections (server: to accept before exiting)")
 	nbytes := fs.Int("bytes", 4096, "client: bytes to send (server echoes them back)")
 	par := fs.Int("parallel", 1, "client: concurrent connections")
@@ -117,11 +122,40 @@ func protoName(tcp bool) string {
 	return "smc"
 }
 
+// ipprotoSMC: SMC sockets are opened as socket(AF_INET[6], SOCK_STREAM,
+// IPPROTO_SMC) (Linux 6.11+, net/smc/smc_inet.c) instead of AF_SMC.
+var ipprotoSMC bool
+
+const ipprotoSMCNum = 256 // IPPROTO_SMC
+
+func socketName(ap netip.AddrPort, tcp bool) string {
+	v6 := ap.Addr().Is6() && !ap.Addr().Is4In6()
+	fam := "AF_INET"
+	if v6 {
+		fam = "AF_INET6"
+	}
+	switch {
+	case tcp:
+		return fam + "/IPPROTO_TCP"
+	case ipprotoSMC:
+		return fam + "/IPPROTO_SMC"
+	case v6:
+		return "AF_SMC/SMCPROTO_SMC6"
+	}
+	return "AF_SMC/SMCPROTO_SMC"
+}
+
 func newSocket(ap netip.AddrPort, tcp bool) (int, error) {
 	v6 := ap.Addr().Is6() && !ap.Addr().Is4In6()
 	fam, proto := afSMC, 0
 	if v6 {
 		proto = 1 // SMCPROTO_SMC6
+	}
+	if ipprotoSMC && !tcp {
+		fam, proto = unix.AF_INET, ipprotoSMCNum
+		if v6 {
+			fam = unix.AF_INET6
+		}
 	}
 	if tcp {
 		fam, proto = unix.AF_INET, 0
@@ -182,7 +216,8 @@ func fillDiag(l *connLog, fd int, tcp bool) {
 func server(ap netip.AddrPort, tcp bool, n int, timeout time.Duration, backlog int, limitHS bool, acceptDelay time.Duration) error {
 	fd, err := newSocket(ap, tcp)
 	if err != nil {
-		return fmt.Errorf("socket: %w", err)
+		emit(connLog{Role: "server", Proto: protoName(tcp), Socket: socketName(ap, tcp), Local: ap.String(), Event: "socket", Err: "socket: " + err.Error()})
+		return fmt.Errorf("socket %s: %w", socketName(ap, tcp), err)
 	}
 	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
 	if limitHS {
@@ -196,7 +231,7 @@ func server(ap netip.AddrPort, tcp bool, n int, timeout time.Duration, backlog i
 	if err := unix.Listen(fd, backlog); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	emit(connLog{Role: "server", Proto: protoName(tcp), Remote: "", Local: ap.String(), Event: "listening"})
+	emit(connLog{Role: "server", Proto: protoName(tcp), Socket: socketName(ap, tcp), Remote: "", Local: ap.String(), Event: "listening"})
 	if acceptDelay > 0 {
 		time.Sleep(acceptDelay)
 	}
@@ -227,7 +262,7 @@ func server(ap netip.AddrPort, tcp bool, n int, timeout time.Duration, backlog i
 		wg.Add(1)
 		go func(seq, cfd int, rsa unix.Sockaddr) {
 			defer wg.Done()
-			l := connLog{Role: "server", Seq: seq, Proto: protoName(tcp), Remote: saString(rsa), Event: "conn"}
+			l := connLog{Role: "server", Seq: seq, Proto: protoName(tcp), Socket: socketName(ap, tcp), Remote: saString(rsa), Event: "conn"}
 			if lsa, err := unix.Getsockname(cfd); err == nil {
 				l.Local = saString(lsa)
 			}
@@ -281,7 +316,7 @@ func client(ap netip.AddrPort, tcp bool, n, par, nbytes int, ctimeout time.Durat
 }
 
 func oneClient(seq int, ap netip.AddrPort, tcp bool, payload []byte, ctimeout time.Duration) {
-	l := connLog{Role: "client", Seq: seq, Proto: protoName(tcp), Remote: ap.String(), Event: "conn"}
+	l := connLog{Role: "client", Seq: seq, Proto: protoName(tcp), Socket: socketName(ap, tcp), Remote: ap.String(), Event: "conn"}
 	defer func() { emit(l) }()
 	fd, err := newSocket(ap, tcp)
 	if err != nil {
