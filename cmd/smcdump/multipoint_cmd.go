@@ -12,9 +12,6 @@ import (
 	"github.com/smcdump/smcdump/analyze/multipoint"
 )
 
-// multiGates are the --fail-on conditions of a multi-point analysis.
-var multiGates = []string{"stripped", "lost-between", "any"}
-
 // runMultipoint runs "smcdump analyze --point NAME=FILE... ": flags →
 // multipoint.Config → multipoint.Run.
 func runMultipoint(cmd *cobra.Command, o analyzeOptions, args []string) error {
@@ -24,22 +21,9 @@ func runMultipoint(cmd *cobra.Command, o analyzeOptions, args []string) error {
 	if o.filter != "" || len(o.stats) > 0 || o.plot != "" || len(o.pairs) > 0 {
 		return &exitError{codeUsage, errors.New("analyze: --filter, --stats, --plot and --pair are single-point options (not with --point)")}
 	}
-	on := map[string]bool{}
-	for _, s := range o.failOn {
-		for _, x := range strings.Split(s, ",") {
-			x = strings.TrimSpace(strings.ToLower(x))
-			if x == "" {
-				continue
-			}
-			ok := false
-			for _, n := range multiGates {
-				ok = ok || n == x
-			}
-			if !ok {
-				return &exitError{codeUsage, fmt.Errorf("--fail-on: unknown condition %q with --point (want one of %s)", x, strings.Join(multiGates, ", "))}
-			}
-			on[x] = true
-		}
+	gates, err := multipoint.ParseGates(o.failOn)
+	if err != nil {
+		return &exitError{codeUsage, err}
 	}
 	cfg := multipoint.Config{MaxPackets: o.maxPkts, PerPoint: &analyze.Config{NoUDP: o.noUDP, MaxConnections: o.keep}, Stdin: cmd.InOrStdin()}
 	for _, s := range o.points {
@@ -69,12 +53,7 @@ func runMultipoint(cmd *cobra.Command, o analyzeOptions, args []string) error {
 	if err != nil {
 		return &exitError{codeError, err}
 	}
-	var met []string
-	for _, v := range rep.Verdicts {
-		if on["any"] && (v.Kind == "stripped" || v.Kind == "lost-between") || on[v.Kind] {
-			met = append(met, v.Message)
-		}
-	}
+	met := rep.Check(gates)
 	if len(met) > 0 {
 		return &exitError{codeGate, fmt.Errorf("--fail-on: %s", strings.Join(met, "; "))}
 	}
