@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
@@ -71,6 +72,11 @@ func TestDecodePacket(t *testing.T) {
 	sll2 := make([]byte, 20)
 	binary.BigEndian.PutUint16(sll2, 0x86DD)
 	sll2 = append(sll2, v6...)
+	tso := ipv4(6, tcpSeg(0x18, nil, clc), 8, 0)
+	tso[2], tso[3] = 0, 0 // IPv4 total length 0 (TSO/GRO on the sending host)
+
+	// UDP length 9 inside 11 IP payload bytes
+	udpPad := ipv4(17, append(udpDgram([]byte("x")), 0, 0, 0), 9, 0)
 	for _, c := range []struct {
 		name  string
 		lt    pcapfile.LinkType
@@ -90,6 +96,13 @@ func TestDecodePacket(t *testing.T) {
 		{"option length past the header", pcapfile.LinkTypeEthernet,
 			eth(0x0800, ipv4(6, tcpSeg(tcpSYN, []byte{254, 40, 0xE2, 0xD4}, nil), 7, 0)),
 			func(p *pkt) bool { return p.ok && !p.smcOpt }},
+		{"kind 254 SMC ExID with an odd length (Linux needs even)", pcapfile.LinkTypeEthernet,
+			eth(0x0800, ipv4(6, tcpSeg(tcpSYN, []byte{254, 7, 0xE2, 0xD4, 0xC3, 0xD9, 0, 1}, nil), 7, 0)),
+			func(p *pkt) bool { return p.ok && !p.smcOpt }},
+		{"IPv4 total length 0 (TSO): what was captured", pcapfile.LinkTypeRaw, tso,
+			func(p *pkt) bool { return p.ok && p.clc == 1 && p.payloadLen == 20 && p.payFull }},
+		{"UDP length shorter than the IP payload", pcapfile.LinkTypeRaw, udpPad,
+			func(p *pkt) bool { return p.ok && p.payloadLen == 1 && p.payFull }},
 		{"CLC proposal", pcapfile.LinkTypeEthernet, eth(0x0800, ipv4(6, tcpSeg(0x18, nil, clc), 8, 0)),
 			func(p *pkt) bool { return p.ok && p.clc == 1 && p.payloadLen == 20 && p.payFull && p.payHash != 0 }},
 		{"cut by the snaplen: truncated, not malformed", pcapfile.LinkTypeEthernet,
@@ -108,14 +121,17 @@ func TestDecodePacket(t *testing.T) {
 		{"empty", pcapfile.LinkTypeEthernet, nil, func(p *pkt) bool { return !p.ok }},
 		{"unknown link type", 9999, syn, func(p *pkt) bool { return !p.ok }},
 	} {
+		var f decode.Frame
 		var p pkt
-		decodePacket(c.lt, c.data, &p)
+		decodePacket(c.lt, c.data, &f, &p)
 		if !c.check(&p) {
 			t.Errorf("%s: %+v", c.name, p)
 		}
 	}
 }
 
+// FuzzDecodePacket fuzzes the shared decoder (decode.Decode) together with
+// multipoint's digest of it, seeded with real frames of the lab captures.
 func FuzzDecodePacket(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join(td, "*.pcapng"))
 	for _, path := range files {
@@ -138,10 +154,14 @@ func FuzzDecodePacket(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, lt uint16, data []byte) {
+		var f decode.Frame
 		var p pkt
-		decodePacket(pcapfile.LinkType(lt), data, &p)
+		decodePacket(pcapfile.LinkType(lt), data, &f, &p)
 		if p.ok && p.payloadLen < 0 {
 			t.Fatalf("negative payload length: %+v", p)
+		}
+		if p.ok && (f.Status != decode.StatusOK || p.payFull != (len(f.Payload) >= p.payloadLen)) {
+			t.Fatalf("digest disagrees with the frame: %+v\n%+v", p, f)
 		}
 	})
 }

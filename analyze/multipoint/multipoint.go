@@ -29,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/smcdump/smcdump/analyze"
+	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture/pcapfile"
 )
@@ -210,6 +211,7 @@ func put64(b []byte, v uint64) { put32(b, uint32(v>>32)); put32(b[4:], uint32(v)
 func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*pointData, error) {
 	d := &pointData{name: pt.Name, files: pt.Files, flowIdx: map[flow]int32{}}
 	var p pkt
+	var df decode.Frame
 	if len(pt.Files) > 1<<16 {
 		return d, fmt.Errorf("point %s: more than %d files", pt.Name, 1<<16)
 	}
@@ -231,7 +233,7 @@ func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*poin
 				break
 			}
 			d.packets++
-			decodePacket(pk.LinkType, pk.Data, &p)
+			decodePacket(pk.LinkType, pk.Data, &df, &p)
 			if !p.ok {
 				d.undecoded++
 				continue

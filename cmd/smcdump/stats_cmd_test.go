@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -18,13 +17,6 @@ import (
 	"github.com/smcdump/smcdump/capture/kstat/collect"
 	"golang.org/x/sys/unix"
 )
-
-func runMain(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var o, e bytes.Buffer
-	code = Main(args, strings.NewReader(""), &o, &e)
-	return o.String(), e.String(), code
-}
 
 func TestStatsReadSaved(t *testing.T) {
 	out, errs, code := runMain(t, "stats", "-r", "../../testdata/kstat/tools/netstat-s.linux-6.18.real.txt")
