@@ -539,26 +539,7 @@ func (fr *FileReader) pcapSyncAt() bool {
 func (fr *FileReader) resyncPcap(start int64, h []byte, atEOF string) {
 	incl := fr.order.Uint32(h[8:])
 	orig := fr.order.Uint32(h[12:])
-	const window = 4 << 20
-	skipped := 0
-	found := false
-	var z zeroTail
-	for skipped < window {
-		fr.discard(1)
-		skipped++
-		if b, err := fr.r.Peek(16); err != nil {
-			z.see(fr.off, b)
-			fr.discard(len(b))
-			skipped += len(b)
-			break
-		} else {
-			z.see(fr.off, b[:1])
-		}
-		if fr.pcapSyncAt() {
-			found = true
-			break
-		}
-	}
+	skipped, found, z := fr.scanForSync(4<<20, 16, fr.pcapSyncAt)
 	if !found && atEOF != "" {
 		fr.damage(start, int64(skipped), "%s%s", atEOF, z.note(fr.off))
 		return
@@ -795,31 +776,36 @@ func (fr *FileReader) lookAhead(n int) ([]byte, error) {
 	return b, err
 }
 
+// scanForSync skips damaged bytes one at a time (corruption may have
+// shifted the alignment) until syncAt finds a valid header, the file ends
+// (fewer than need bytes left: they are skipped too) or window bytes were
+// skipped. It returns the bytes skipped, whether a header was found, and
+// the zero-run tracker for the report.
+func (fr *FileReader) scanForSync(window, need int, syncAt func() bool) (skipped int, found bool, z zeroTail) {
+	for skipped < window {
+		fr.discard(1)
+		skipped++
+		if h, err := fr.r.Peek(need); err != nil {
+			z.see(fr.off, h)
+			fr.discard(len(h))
+			skipped += len(h)
+			return skipped, false, z
+		} else {
+			z.see(fr.off, h[:1])
+		}
+		if syncAt() {
+			return skipped, true, z
+		}
+	}
+	return skipped, false, z
+}
+
 // resyncNg reports a corrupt block and scans forward (byte by byte) for a
 // block whose leading and trailing lengths agree. When none is found before
 // the end of the file and atEOF is not empty, the damage is reported with
 // that message (a block cut at the end).
 func (fr *FileReader) resyncNg(start int64, why, atEOF string) {
-	const window = 16 << 20
-	skipped := 0
-	found := false
-	var z zeroTail
-	for skipped < window {
-		fr.discard(1) // byte by byte: corruption may have shifted the alignment
-		skipped++
-		if h, err := fr.r.Peek(12); err != nil {
-			z.see(fr.off, h)
-			fr.discard(len(h))
-			skipped += len(h)
-			break
-		} else {
-			z.see(fr.off, h[:1])
-		}
-		if fr.ngSyncAt() {
-			found = true
-			break
-		}
-	}
+	skipped, found, z := fr.scanForSync(16<<20, 12, fr.ngSyncAt)
 	if !found && atEOF != "" {
 		fr.damage(start, int64(skipped), "%s%s", atEOF, z.note(fr.off))
 		return
