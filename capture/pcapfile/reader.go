@@ -393,20 +393,31 @@ func allZero(b []byte) bool {
 	return true
 }
 
+// peekHeader returns the next n header bytes of a record or block. At the
+// end of the file (fewer than n bytes left) it returns false, after
+// reporting the leftover bytes: a zero run, or a header cut at the end.
+func (fr *FileReader) peekHeader(n int, what string) ([]byte, bool) {
+	start := fr.off
+	h, err := fr.r.Peek(n)
+	if err == nil {
+		return h, true
+	}
+	switch {
+	case len(h) == 0:
+	case allZero(h):
+		fr.zeroRun(start, 1)
+	default:
+		fr.damage(start, int64(len(h)), "truncated %s header at end of file (%d of %d bytes)", what, len(h), n)
+		fr.discard(len(h))
+	}
+	return nil, false
+}
+
 func (fr *FileReader) nextPcap() (*Packet, error) {
 	for {
 		start := fr.off
-		h, err := fr.r.Peek(16)
-		if err != nil {
-			if len(h) == 0 {
-				return nil, io.EOF
-			}
-			if allZero(h) {
-				fr.zeroRun(start, 1)
-				return nil, io.EOF
-			}
-			fr.damage(start, int64(len(h)), "truncated record header at end of file (%d of 16 bytes)", len(h))
-			fr.discard(len(h))
+		h, ok := fr.peekHeader(16, "record")
+		if !ok {
 			return nil, io.EOF
 		}
 		if allZero(h) {
@@ -649,17 +660,8 @@ func registeredBlock(t uint32) bool {
 func (fr *FileReader) nextNg() (*Packet, error) {
 	for {
 		start := fr.off
-		h, err := fr.r.Peek(12)
-		if err != nil {
-			if len(h) == 0 {
-				return nil, io.EOF
-			}
-			if allZero(h) {
-				fr.zeroRun(start, 1)
-				return nil, io.EOF
-			}
-			fr.damage(start, int64(len(h)), "truncated block header at end of file (%d of 12 bytes)", len(h))
-			fr.discard(len(h))
+		h, ok := fr.peekHeader(12, "block")
+		if !ok {
 			return nil, io.EOF
 		}
 		if allZero(h[:8]) {
