@@ -168,6 +168,42 @@ type running struct {
 	done   chan error
 }
 
+// startLive starts `ip netns exec NS ARGS...` (smcdump's binary first) with
+// standard output to out and waits up to 10 s for the "listening on"
+// banner; the process is killed at cleanup.
+func startLive(t *testing.T, ns string, out io.Writer, args ...string) (*exec.Cmd, *lockedBuf) {
+	t.Helper()
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns}, args...)...)
+	se := &lockedBuf{}
+	cmd.Stdout, cmd.Stderr = out, se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(se.String(), "listening on"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner: %s", se.String())
+		}
+	}
+	return cmd, se
+}
+
+// waitLive waits up to 15 s for a capture started by startLive to stop by
+// itself (why: the stop condition, e.g. "-c 5") and fails on a non-zero exit.
+func waitLive(t *testing.T, cmd *exec.Cmd, se *lockedBuf, why string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, se.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("did not stop after %s", why)
+	}
+}
+
 type lockedBuf struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -392,30 +428,10 @@ func TestDiskFull(t *testing.T) {
 func TestPrintLive(t *testing.T) {
 	ns := testNetns(t)
 	bin := smcdumpBinary(t)
-	cmd := exec.Command("ip", "netns", "exec", ns, bin, "-i", "vb", "-c", "5", "-n")
 	var stdout bytes.Buffer
-	se := &lockedBuf{}
-	cmd.Stdout, cmd.Stderr = &stdout, se
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(se.String(), "listening on"); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no banner: %s", se.String())
-		}
-	}
+	cmd, se := startLive(t, ns, &stdout, bin, "-i", "vb", "-c", "5", "-n")
 	inject(t, ns, 20, 64)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, se.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("did not stop after -c 5")
-	}
+	waitLive(t, cmd, se, "-c 5")
 	// One line per packet; the payload of the unknown ethertype is dumped
 	// under it (tab-indented), as tcpdump does.
 	var lines []string
@@ -443,22 +459,9 @@ func TestWriteStdoutPcapAndReread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("ip", "netns", "exec", ns, bin, "-i", "vb", "-c", "30", "-w", "-", "--format", "pcap", "-U")
-	se := &lockedBuf{}
-	cmd.Stdout, cmd.Stderr = f, se
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(se.String(), "listening on"); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no banner: %s", se.String())
-		}
-	}
+	cmd, se := startLive(t, ns, f, bin, "-i", "vb", "-c", "30", "-w", "-", "--format", "pcap", "-U")
 	inject(t, ns, 30, 80)
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("exit: %v\n%s", err, se.String())
-	}
+	waitLive(t, cmd, se, "-c 30")
 	f.Close()
 	data, _ := os.ReadFile(path)
 	if len(data) < 4 || binary.LittleEndian.Uint32(data) != 0xa1b23c4d {

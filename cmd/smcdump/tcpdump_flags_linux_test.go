@@ -78,30 +78,10 @@ func TestPrintWithWrite(t *testing.T) {
 	ns := testNetns(t)
 	bin := smcdumpBinary(t)
 	path := t.TempDir() + "/p.pcapng"
-	cmd := exec.Command("ip", "netns", "exec", ns, bin, "-i", "vb", "-c", "3", "-w", path, "--print", "-t")
 	var stdout bytes.Buffer
-	se := &lockedBuf{}
-	cmd.Stdout, cmd.Stderr = &stdout, se
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(se.String(), "listening on"); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no banner: %s", se.String())
-		}
-	}
+	cmd, se := startLive(t, ns, &stdout, bin, "-i", "vb", "-c", "3", "-w", path, "--print", "-t")
 	inject(t, ns, 10, 64)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, se.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("did not stop after -c 3")
-	}
+	waitLive(t, cmd, se, "-c 3")
 	n := 0
 	for _, l := range strings.Split(stdout.String(), "\n") {
 		if strings.HasPrefix(l, "02:00:00:00:00:aa > ") {
