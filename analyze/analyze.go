@@ -66,6 +66,10 @@ type Config struct {
 	OnHandshake func(c *smcflow.Conn)
 }
 
+// maxEmbeddedErrs bounds the undecodable kernel counter blocks listed in
+// the report's notes (further ones are counted).
+const maxEmbeddedErrs = 100
+
 // DefaultMaxConnections is the default number of connections kept in
 // detail (about 2.5 KiB each).
 const DefaultMaxConnections = 20000
@@ -101,8 +105,9 @@ type Analyzer struct {
 	agg          *report.Aggregate
 	frags        *decode.Reassembler
 	multi        bool // several files: evidence names the file
-	embedded     []*kstat.Snapshot
-	embeddedErrs []string
+	embedded     SnapshotSpan // snapshots embedded in the files: the earliest and latest only
+	embeddedErrs []string     // the first maxEmbeddedErrs decoding errors
+	embeddedBad  int          // further decoding errors
 
 	liveIdx       int // report.Files entry of the frames fed with Feed (live.go)
 	liveUndecoded map[string]int
@@ -167,10 +172,13 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 	}
 	fr.OnCustom = func(cb pcapfile.CustomBlock) {
 		if s, ok, err := decodeEmbeddedSnapshot(cb); ok {
-			if err != nil {
+			switch {
+			case err == nil:
+				a.embedded.Add(s)
+			case len(a.embeddedErrs) < maxEmbeddedErrs:
 				a.embeddedErrs = append(a.embeddedErrs, fmt.Sprintf("%s: kernel counter block at offset %d: %v", name, cb.Offset, err))
-			} else {
-				a.embedded = append(a.embedded, s)
+			default:
+				a.embeddedBad++
 			}
 		}
 		if a.cfg.Custom != nil {

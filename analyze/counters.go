@@ -2,8 +2,8 @@ package analyze
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
-	"sort"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/report"
@@ -42,31 +42,35 @@ func snapInfo(s *kstat.Snapshot) *report.SnapshotInfo {
 
 // correlateCounters joins the capture's findings with the kernel snapshots.
 func (a *Analyzer) correlateCounters(r *report.Report) {
-	snaps := a.cfg.Snapshots
-	source := "files"
-	if len(snaps) == 0 {
-		snaps = a.embedded
-		source = "capture"
+	span := &a.embedded
+	source := "capture"
+	if len(a.cfg.Snapshots) > 0 {
+		span = &SnapshotSpan{}
+		for _, s := range a.cfg.Snapshots {
+			span.Add(s)
+		}
+		source = "files"
 	}
-	if len(snaps) == 0 {
-		if len(a.embeddedErrs) > 0 {
-			r.Counters = &report.Counters{Source: "capture", Notes: a.embeddedErrs}
+	notes := a.embeddedErrs
+	if a.embeddedBad > 0 {
+		notes = append(notes[:len(notes):len(notes)], fmt.Sprintf("%d further kernel counter blocks could not be decoded", a.embeddedBad))
+	}
+	if span.Empty() {
+		if len(notes) > 0 {
+			r.Counters = &report.Counters{Source: "capture", Notes: notes}
 		}
 		return
 	}
-	c := &report.Counters{Source: source, Notes: a.embeddedErrs}
+	c := &report.Counters{Source: source, Notes: notes}
 	r.Counters = c
 	// The same snapshot can come twice (copied into several rotated files,
 	// or given with --stats twice): a window of zero length counts nothing.
-	snaps = distinctSnapshots(snaps)
-	if len(snaps) < 2 {
+	if !span.Several() {
 		c.Notes = append(c.Notes, "only one kernel counter snapshot: correlation needs one before and one after the capture (--stats BEFORE --stats AFTER)")
-		c.Before = snapInfo(snaps[0])
+		c.Before = snapInfo(span.Earliest())
 		return
 	}
-	sorted := append([]*kstat.Snapshot(nil), snaps...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].TakenAt.Before(sorted[j].TakenAt) })
-	before, after := sorted[0], sorted[len(sorted)-1]
+	before, after := span.Earliest(), span.Latest()
 	c.Before, c.After = snapInfo(before), snapInfo(after)
 	var window [2]timeT
 	for _, f := range r.Files {
@@ -168,24 +172,4 @@ func captureDrops(files []report.FileInfo) uint64 {
 		sum += v
 	}
 	return sum
-}
-
-// distinctSnapshots drops snapshots taken at the same time on the same host
-// and namespace as an earlier one.
-func distinctSnapshots(snaps []*kstat.Snapshot) []*kstat.Snapshot {
-	type key struct {
-		at         int64
-		host, netn string
-	}
-	seen := map[key]bool{}
-	var out []*kstat.Snapshot
-	for _, s := range snaps {
-		k := key{s.TakenAt.UnixNano(), s.Hostname, s.NetNS}
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, s)
-	}
-	return out
 }

@@ -166,11 +166,11 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	}
 	cfg.Multicast.MinConfidence = o.minConf
 	cfg.Multicast.Plot = o.plot != "" || o.html != ""
-	var embedded []*kstat.Snapshot // for --html: the smc-tools tables
+	var embedded analyze.SnapshotSpan // for --html: the smc-tools tables (earliest and latest only)
 	if o.html != "" && len(cfg.Snapshots) == 0 {
 		cfg.Custom = func(_ int, cb pcapfile.CustomBlock) {
 			if s, ok, err := analyze.EmbeddedSnapshot(cb); ok && err == nil {
-				embedded = append(embedded, s)
+				embedded.Add(s)
 			}
 		}
 	}
@@ -215,8 +215,11 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	}
 	if o.html != "" {
 		snaps := cfg.Snapshots
-		if len(snaps) == 0 {
-			snaps = embedded
+		if len(snaps) == 0 && !embedded.Empty() {
+			snaps = []*kstat.Snapshot{embedded.Earliest()}
+			if embedded.Several() {
+				snaps = append(snaps, embedded.Latest())
+			}
 		}
 		if err := writeHTML(o.html, rep, snaps, cmd.OutOrStdout()); err != nil {
 			return &exitError{codeError, err}
