@@ -104,7 +104,7 @@ type Analyzer struct {
 
 	agg          *report.Aggregate
 	frags        *decode.Reassembler
-	multi        bool // several files: evidence names the file
+	multi        bool         // several files: evidence names the file
 	embedded     SnapshotSpan // snapshots embedded in the files: the earliest and latest only
 	embeddedErrs []string     // the first maxEmbeddedErrs decoding errors
 	embeddedBad  int          // further decoding errors

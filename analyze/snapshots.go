@@ -45,7 +45,7 @@ func LoadSnapshot(path string) (*kstat.Snapshot, error) {
 // one given.
 type SnapshotSpan struct {
 	first, earliest, latest *kstat.Snapshot
-	several                 bool                // a snapshot distinct from first was given
+	several                 bool                 // a snapshot distinct from first was given
 	tie                     map[snapKey]struct{} // distinct snapshots taken at latest.TakenAt (bounded)
 }
 

@@ -3,9 +3,9 @@ package analyze
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"net/netip"
