@@ -66,6 +66,40 @@ type Config struct {
 	OnHandshake func(c *smcflow.Conn)
 }
 
+// Stream bounds of the offline analysis (mcast.Config.MaxStreams with
+// FinishWhenFull, mcast.Config.KeepStreams; docs/architecture.md "Memory
+// bounds").
+const (
+	// DefaultMaxStreams is the number of UDP streams tracked at once;
+	// beyond it the least recently active are finished early.
+	DefaultMaxStreams = 5000
+	// DefaultKeepStreams is the number of UDP streams listed in detail.
+	DefaultKeepStreams = 1000
+)
+
+// streamBounds applies the offline stream bounds to c: MaxStreams 0 means
+// DefaultMaxStreams (finishing the least recently active streams when
+// reached), KeepStreams 0 DefaultKeepStreams; negative values mean no
+// limit. A MaxStreams set by the caller keeps its FinishWhenFull; without
+// it (the live monitor, which refuses new streams and finishes idle ones
+// itself) KeepStreams stays as given.
+func streamBounds(c mcast.Config) mcast.Config {
+	refuse := c.MaxStreams > 0 && !c.FinishWhenFull // the live monitor
+	switch {
+	case c.MaxStreams == 0:
+		c.MaxStreams, c.FinishWhenFull = DefaultMaxStreams, true
+	case c.MaxStreams < 0:
+		c.MaxStreams = 0
+	}
+	switch {
+	case c.KeepStreams == 0 && !refuse:
+		c.KeepStreams = DefaultKeepStreams
+	case c.KeepStreams < 0:
+		c.KeepStreams = 0
+	}
+	return c
+}
+
 // maxEmbeddedErrs bounds the undecodable kernel counter blocks listed in
 // the report's notes (further ones are counted).
 const maxEmbeddedErrs = 100
@@ -128,7 +162,7 @@ func NewAnalyzer(cfg Config) *Analyzer {
 		t.OnDone = func(c *smcflow.Conn) { a.agg.Add(c); cfg.OnConnection(c) }
 	}
 	if !cfg.NoUDP {
-		a.mc = mcast.NewTracker(cfg.Multicast)
+		a.mc = mcast.NewTracker(streamBounds(cfg.Multicast))
 	}
 	return a
 }

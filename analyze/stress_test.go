@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -241,4 +242,43 @@ func TestStressInputs(t *testing.T) {
 	writeStressFile(t, "udp-flows-200k.pcap", func(w io.Writer) error { return writeUDPFlows(w, 200000) })
 	base := stressSnapshot(t)
 	writeStressFile(t, "snapshots-8640.pcapng", func(w io.Writer) error { return writeSnapshots(w, base, 8640) })
+}
+
+// TestStressUDPFlows: 200,000 UDP flows of three datagrams of random
+// payload (20,000 with -short) cost the memory of the stream bounds, not
+// of the flows; the report lists DefaultKeepStreams of them, sums the
+// rest and says so.
+func TestStressUDPFlows(t *testing.T) {
+	n := 200000
+	if testing.Short() {
+		n = 20000
+		t.Log("-short: 20,000 flows instead of 200,000")
+	}
+	_, r, peak := analyzeStress(t, Config{}, 20000, func(w io.Writer) error { return writeUDPFlows(w, n) })
+	t.Logf("%d flows: peak live heap growth %.1f MiB", n, float64(peak)/(1<<20))
+	// Without bounds a flow costs about 8 KiB: 160 MiB for 20,000.
+	if peak > 32<<20 {
+		t.Errorf("peak live heap growth %d bytes for %d flows, want < 32 MiB", peak, n)
+	}
+	m := r.Multicast
+	if m == nil || m.Limits == nil || m.Limits.Omitted == nil {
+		t.Fatalf("multicast report without limits: %+v", m)
+	}
+	if len(m.Streams) != DefaultKeepStreams || m.Limits.Seen != uint64(n) || m.Limits.Omitted.Streams != uint64(n-DefaultKeepStreams) {
+		t.Errorf("listed %d, seen %d, omitted %d", len(m.Streams), m.Limits.Seen, m.Limits.Omitted.Streams)
+	}
+	var pk uint64
+	for _, s := range m.Streams {
+		pk += s.Packets
+	}
+	if pk+m.Limits.Omitted.Packets != uint64(3*n) {
+		t.Errorf("datagrams listed %d + omitted %d, want %d", pk, m.Limits.Omitted.Packets, 3*n)
+	}
+	var sb strings.Builder
+	if err := r.WriteText(&sb, report.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(sb.String(), "\n"); lines > 4*DefaultKeepStreams {
+		t.Errorf("text report of %d lines", lines)
+	}
 }

@@ -82,4 +82,42 @@ func BenchmarkTrackerAdd(b *testing.B) {
 			i++
 		}
 	})
+	// 1000 interleaved streams: every datagram looks its stream up in the
+	// map (the last-stream cache misses).
+	b.Run("rtp-1000-streams", func(b *testing.B) {
+		p := make([]byte, 200)
+		p[0], p[1] = 0x80, 96
+		d := benchDatagram(p)
+		srcs := make([]netip.AddrPort, 1000)
+		for i := range srcs {
+			srcs[i] = netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 4000)
+		}
+		tr := NewTracker(Config{Seq: []SeqRule{mustRule("rtp")}})
+		i := 0
+		add := func() {
+			d.Src = srcs[i%len(srcs)]
+			binary.BigEndian.PutUint16(p[2:], uint16(i/len(srcs)))
+			d.Time = d.Time.Add(time.Microsecond)
+			tr.Add(d)
+			i++
+		}
+		for range 20 * len(srcs) {
+			add()
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			add()
+		}
+	})
+	// Not sequence-analyzable (format none): counted only.
+	b.Run("none", func(b *testing.B) {
+		p := make([]byte, 512)
+		d := benchDatagram(p)
+		tr := NewTracker(Config{Seq: []SeqRule{mustRule("none")}})
+		b.ReportAllocs()
+		for b.Loop() {
+			d.Time = d.Time.Add(time.Microsecond)
+			tr.Add(d)
+		}
+	})
 }

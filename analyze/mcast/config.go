@@ -304,10 +304,25 @@ type Config struct {
 	// Plot keeps a bounded, decimated sample of (time, sequence) points per
 	// sequence space for Report.WritePlot (--plot).
 	Plot bool
-	// MaxStreams bounds the streams tracked at once (a live monitor's
-	// memory); datagrams of further streams are only counted
-	// (Tracker.Untracked). 0 means no limit.
+	// MaxStreams bounds the streams tracked at once (memory); what
+	// happens to a datagram of a further stream depends on FinishWhenFull.
+	// 0 means no limit.
 	MaxStreams int
+	// FinishWhenFull chooses what a new stream does when MaxStreams
+	// streams are tracked. false (a live monitor, which finishes idle
+	// streams itself with Expire): its datagrams are only counted
+	// (Tracker.Untracked). true (offline analysis): the least recently
+	// active eighth of the streams are finished as Expire would finish
+	// them, their final analysis kept for the report (within KeepStreams),
+	// and the new stream is tracked. A finished stream that sends again
+	// starts a new entry; Report.Limits counts them.
+	FinishWhenFull bool
+	// KeepStreams bounds the streams Report lists in detail: when more
+	// were seen, the KeepStreams with the most problems (loss, gaps,
+	// undecodable datagrams), then the most traffic, are listed and the
+	// rest are summed in Report.Limits.Omitted. Finished streams beyond it
+	// are only kept as those sums. 0 means no limit.
+	KeepStreams int
 }
 
 // ParsePair parses the value of the --pair flag, "A,B" with two stream

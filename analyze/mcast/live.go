@@ -105,8 +105,6 @@ func ssrcLabel(ssrc uint32) string {
 // no pairing), and the gaps of that report Live has not handed out yet.
 // The tracker keeps working for the other streams.
 func (t *Tracker) Expire(before time.Time, fn func(s Stream, newGaps []Gap)) {
-	var drops []CaptureDropReading
-	dropsDone := false
 	keep := t.order[:0]
 	var gone []*stream
 	for _, st := range t.order {
@@ -120,9 +118,17 @@ func (t *Tracker) Expire(before time.Time, fn func(s Stream, newGaps []Gap)) {
 		t.order[i] = nil
 	}
 	t.order = keep
+	t.finish(gone, fn)
+}
+
+// finish removes the streams gone (already taken out of t.order) from the
+// tracker and calls fn with each one's final report, in report order.
+func (t *Tracker) finish(gone []*stream, fn func(s Stream, newGaps []Gap)) {
 	if len(gone) == 0 {
 		return
 	}
+	var drops []CaptureDropReading
+	dropsDone := false
 	slices.SortStableFunc(gone, streamLess)
 	for _, st := range gone {
 		if !st.decided {

@@ -1,7 +1,6 @@
 package mcast
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -23,6 +22,10 @@ type Report struct {
 	// SnaplenCutStreams counts the streams whose sequence analysis was
 	// impossible because the capture cut their datagrams (Stream.SnaplenCut).
 	SnaplenCutStreams int `json:"snaplen_cut_streams,omitempty"`
+	// Limits is set when a stream bound (Config.MaxStreams with
+	// FinishWhenFull, Config.KeepStreams) was reached: what was finished
+	// early and what is not listed.
+	Limits *StreamLimits `json:"limits,omitempty"`
 }
 
 // Stream is one UDP flow: source, destination (group), ports, VLAN and
@@ -252,11 +255,15 @@ type CaptureDropReading struct {
 }
 
 // Lost returns the total number of sequence units lost over all streams
-// (both legs of A/B pairs count), for --fail-on loss[=N].
+// (both legs of A/B pairs count; streams not listed too), for --fail-on
+// loss[=N].
 func (r *Report) Lost() uint64 {
 	var n uint64
 	for i := range r.Streams {
 		n += r.Streams[i].Lost
+	}
+	if r.Limits != nil && r.Limits.Omitted != nil {
+		n += r.Limits.Omitted.Lost
 	}
 	return n
 }
@@ -279,24 +286,7 @@ func (t *Tracker) AddCaptureDrop(cd CaptureDrop) {
 	}
 }
 
-func streamLess(a, b *stream) int {
-	if c := a.key.dst.Addr().Compare(b.key.dst.Addr()); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.key.dst.Port(), b.key.dst.Port()); c != 0 {
-		return c
-	}
-	if c := a.key.src.Addr().Compare(b.key.src.Addr()); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.key.src.Port(), b.key.src.Port()); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.key.vlan, b.key.vlan); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.key.ifc, b.key.ifc)
-}
+func streamLess(a, b *stream) int { return keyLess(a.key, b.key) }
 
 // Report builds the report. Streams still in format detection are decided
 // first. The Tracker can keep receiving datagrams afterwards.
@@ -316,11 +306,19 @@ func (t *Tracker) Report() *Report {
 	r.CaptureDrops = append(r.CaptureDrops, drops...)
 	t.retransmissions(sts, r)
 	r.Pairs = t.pairs(sts, r)
+	keys := make([]streamKey, len(sts))
+	for i, st := range sts {
+		keys[i] = st.key
+	}
+	t.limitReport(r, keys)
 	r.TotalLost = r.Lost()
 	for i := range r.Streams {
 		if c := r.Streams[i].SnaplenCut; c != nil && c.SequenceAnalysis == "impossible" {
 			r.SnaplenCutStreams++
 		}
+	}
+	if r.Limits != nil && r.Limits.Omitted != nil {
+		r.SnaplenCutStreams += int(r.Limits.Omitted.SnaplenCut)
 	}
 	return r
 }

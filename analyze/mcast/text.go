@@ -36,7 +36,11 @@ func rate(bps float64) string {
 // are UTC.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := textio.New(w)
-	fmt.Fprintf(ew, "UDP streams: %d, lost: %d", len(r.Streams), r.Lost())
+	n := uint64(len(r.Streams))
+	if r.Limits != nil {
+		n = max(n, r.Limits.Seen)
+	}
+	fmt.Fprintf(ew, "UDP streams: %d, lost: %d", n, r.Lost())
 	if len(r.Retransmissions) > 0 {
 		var rec, unrec uint64
 		for _, x := range r.Retransmissions {
@@ -49,6 +53,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(ew, "; %d not analyzed: datagrams cut by the snaplen (capture with -s 0)", n)
 	}
 	fmt.Fprintln(ew)
+	r.Limits.writeText(ew, len(r.Streams))
 	if len(r.Streams) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "#\tsource\tdestination\tvlan\tif\tpackets\tbytes\tpps\tbit/s\tIAT min/mean/p99/max us\tformat\tconf\texpected\tlost\tdup\treord\tresets")
@@ -205,4 +210,23 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// writeText says which stream bounds were reached (nothing when l is nil).
+func (l *StreamLimits) writeText(w io.Writer, listed int) {
+	if l == nil {
+		return
+	}
+	if l.FinishedEarly > 0 {
+		fmt.Fprintf(w, "  stream limit reached: more than %d streams active at once (--max-streams); %d streams were finished early, the least recently active first (a stream that sent again was analyzed anew from there: no loss counted across the break)\n",
+			l.MaxStreams, l.FinishedEarly)
+	}
+	if o := l.Omitted; o != nil {
+		fmt.Fprintf(w, "  listed: %d streams with the most loss, gaps and undecodable datagrams, then the most traffic (--keep-streams %d); not listed: %d streams (%d multicast, %d with a sequence format, %d not analyzable: cut by the snaplen), %d datagrams, %d bytes, %d lost in %d gaps, %d undecodable, %s .. %s",
+			listed, l.KeepStreams, o.Streams, o.Multicast, o.Sequenced, o.SnaplenCut, o.Packets, o.Bytes, o.Lost, o.Gaps, o.Undecodable, ft(o.First), ft(o.Last))
+		if o.Pairs > 0 {
+			fmt.Fprintf(w, "; %d A/B pairs or retransmission flows with a stream not listed", o.Pairs)
+		}
+		fmt.Fprintln(w)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -110,6 +111,7 @@ type Tracker struct {
 	mtM     MtoolsMessage
 	// untracked counts datagrams of new streams refused by Config.MaxStreams.
 	untracked uint64
+	fin       finished // streams finished by Config.FinishWhenFull (compact.go)
 }
 
 // NewTracker returns a Tracker configured by cfg.
@@ -134,8 +136,11 @@ func (t *Tracker) Add(d *Datagram) {
 		st = t.streams[k]
 		if st == nil {
 			if t.cfg.MaxStreams > 0 && len(t.streams) >= t.cfg.MaxStreams {
-				t.untracked++ // over the stream limit: counted, not tracked
-				return
+				if !t.cfg.FinishWhenFull {
+					t.untracked++ // over the stream limit: counted, not tracked
+					return
+				}
+				t.makeRoom()
 			}
 			st = t.newStream(k)
 		}
@@ -424,9 +429,14 @@ type interArrival struct {
 	n, sum   uint64
 	min, max uint64
 	neg      uint64
-	first    uint64            // the only sample while hist is nil
-	hist     *[8 + 61*8]uint64 // allocated with the second sample
+	early    [iaEarly]uint16    // bucket of each of the first iaEarly samples while hist is nil
+	hist     *[iaBuckets]uint64 // allocated with sample iaEarly+1: short streams cost no histogram
 }
+
+const (
+	iaBuckets = 8 + 61*8
+	iaEarly   = 8
+)
 
 func iaBucket(d uint64) int {
 	if d < 8 {
@@ -460,12 +470,14 @@ func (a *interArrival) add(d int64) {
 	a.n++
 	a.sum += u
 	if a.hist == nil {
-		if a.n == 1 {
-			a.first = u
+		if a.n <= iaEarly {
+			a.early[a.n-1] = uint16(iaBucket(u))
 			return
 		}
-		a.hist = new([8 + 61*8]uint64)
-		a.hist[iaBucket(a.first)]++
+		a.hist = new([iaBuckets]uint64)
+		for _, b := range a.early {
+			a.hist[b]++
+		}
 	}
 	a.hist[iaBucket(u)]++
 }
@@ -475,12 +487,16 @@ func (a *interArrival) quantile(q float64) uint64 {
 	if a.n == 0 {
 		return 0
 	}
-	if a.hist == nil {
-		return a.first
-	}
 	rank := uint64(q*float64(a.n) + 0.999999)
 	if rank > a.n {
 		rank = a.n
+	}
+	if a.hist == nil {
+		// the same answer as the histogram: the rank-th smallest bucket
+		var b [iaEarly]uint16
+		n := copy(b[:], a.early[:a.n])
+		slices.Sort(b[:n])
+		return min(max(iaBucketLow(int(b[rank-1])), a.min), a.max)
 	}
 	var c uint64
 	for i, v := range a.hist {
