@@ -32,17 +32,20 @@ import (
 // (nothing sequence-analyzable): flows start in batches of 1000 that
 // interleave, 10 µs apart, so every flow is active within seconds of the
 // others (no idle time to finish streams by).
-func writeUDPFlows(w io.Writer, n int) error {
+func writeUDPFlows(w io.Writer, n int) error { return writeUDPFlowsN(w, n, 3, 512) }
+
+// writeUDPFlowsN is writeUDPFlows with per datagrams of size bytes per flow.
+func writeUDPFlowsN(w io.Writer, n, per, size int) error {
 	sw, err := synth.NewPcap(w, synth.Ethernet, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), true)
 	if err != nil {
 		return err
 	}
 	rng := rand.New(rand.NewPCG(14, 3))
-	payload := make([]byte, 512)
+	payload := make([]byte, size)
 	const batch = 1000
 	for b := 0; b < n; b += batch {
 		m := min(batch, n-b)
-		for k := 0; k < 3; k++ {
+		for k := 0; k < per; k++ {
 			for i := b; i < b+m; i++ {
 				src := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 16), byte(i >> 8)}), uint16(20000+i%40000))
 				dst := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 2, byte(i >> 8), byte(i)}), uint16(20000+i%30000))

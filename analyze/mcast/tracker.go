@@ -12,7 +12,7 @@ import (
 const (
 	detectN       = 8        // datagrams buffered per stream for format detection
 	detectCopyMax = 2048     // bytes copied per buffered datagram
-	detectBudget  = 64 << 20 // bytes buffered for detection over all streams
+	detectBudget  = 16 << 20 // bytes buffered for detection over all streams (docs/architecture.md "Memory bounds")
 	maxSSRC       = 16       // RTP sources tracked per stream
 	maxPIDs       = 8192     // all TS PIDs
 	maxSamples    = 16       // payload samples per stream for A/B auto-pairing
