@@ -37,8 +37,9 @@ import (
 // overlap, so an insertion is one binary search and one copy, and a
 // completed datagram is assembled in one pass over its fragments. Memory is
 // bounded: at most maxFragDatagrams datagrams wait, each holding at most
-// 64 KiB of non-overlapping data in at most maxFragParts fragments, and the bookkeeping is compacted so it
-// stays proportional to what waits.
+// 64 KiB of non-overlapping data in at most maxFragParts fragments, all of
+// them together at most maxFragBytes (the oldest are given up beyond it),
+// and the bookkeeping is compacted so it stays proportional to what waits.
 
 const (
 	maxFragDatagrams = 1024
@@ -50,6 +51,13 @@ const (
 	// with IPv4's minimum MTU (68, RFC 791) a 64 KiB datagram needs at
 	// most 1366 fragments of 48 bytes. It keeps an insertion's copy small.
 	maxFragParts = 1400
+	// maxFragBytes bounds the captured bytes and bookkeeping held by all
+	// waiting datagrams together (maxFragDatagrams of 64 KiB in
+	// maxFragParts fragments would be over 100 MiB): beyond it the oldest
+	// waiting datagrams are given up (incomplete), as the kernel does
+	// beyond net.ipv4.ipfrag_high_thresh.
+	maxFragBytes = 16 << 20
+	fragPartCost = 48 // bookkeeping charged per held fragment
 )
 
 type fragKey struct {
@@ -75,6 +83,7 @@ type fragDatagram struct {
 	hdrLen    int        // IPv4 header length, for the 64 KiB limit
 	truncated bool
 	oversize  bool   // a fragment reached past 64 KiB: never completes
+	held      int    // bytes charged to maxFragBytes
 	srcSeq    uint64 // the source's fragment count at this datagram's latest fragment (IPv4)
 }
 
@@ -88,6 +97,7 @@ type Reassembler struct {
 	order      []fragOrder // creation order, for expiry and eviction
 	srcSeq     map[netip.Addr]uint64
 	incomplete int // datagrams given up with fragments missing or inconsistent
+	held       int // bytes held by waiting datagrams (maxFragBytes)
 	buf        []byte
 }
 
@@ -159,6 +169,8 @@ func (r *Reassembler) Add(f *Frame, ts time.Time) ([]byte, int, bool, bool) {
 		// its bytes.
 		d.oversize = true
 		d.parts, d.meat = nil, 0
+		r.held -= d.held
+		d.held = 0
 		return nil, 0, false, false
 	}
 	d.maxEnd = max(d.maxEnd, end)
@@ -190,7 +202,12 @@ func (r *Reassembler) Add(f *Frame, ts time.Time) ([]byte, int, bool, bool) {
 	if len(data) < end-off {
 		d.truncated = true
 	}
+	cost := len(data) + fragPartCost
+	for r.held+cost > maxFragBytes && r.evictOldestOther(d) {
+	}
 	d.parts = slices.Insert(d.parts, i, fragPart{off: off, end: end, data: append([]byte(nil), data...)})
+	d.held += cost
+	r.held += cost
 	d.meat += end - off
 
 	if d.total < 0 || d.meat != d.total || d.parts[0].off != 0 {
@@ -240,12 +257,21 @@ func (r *Reassembler) nextSrcSeq(src netip.Addr) uint64 {
 }
 
 // forget removes a datagram that completed.
-func (r *Reassembler) forget(k fragKey) { delete(r.pending, k) }
+func (r *Reassembler) forget(k fragKey) { r.remove(k) }
+
+// remove takes a datagram out of the waiting ones.
+func (r *Reassembler) remove(k fragKey) bool {
+	d, ok := r.pending[k]
+	if ok {
+		r.held -= d.held
+		delete(r.pending, k)
+	}
+	return ok
+}
 
 // drop gives up a waiting datagram.
 func (r *Reassembler) drop(k fragKey) {
-	if _, ok := r.pending[k]; ok {
-		delete(r.pending, k)
+	if r.remove(k) {
 		r.incomplete++
 	}
 }
@@ -269,7 +295,7 @@ func (r *Reassembler) expire(now time.Time) {
 			if now.Sub(o.d.first) < fragTimeout {
 				return
 			}
-			delete(r.pending, o.k)
+			r.remove(o.k)
 			r.incomplete++
 		}
 		r.order = r.order[1:]
@@ -281,11 +307,30 @@ func (r *Reassembler) evictOldest() {
 		o := r.order[0]
 		r.order = r.order[1:]
 		if r.live(o) {
-			delete(r.pending, o.k)
+			r.remove(o.k)
 			r.incomplete++
 			return
 		}
 	}
+}
+
+// evictOldestOther gives up the oldest waiting datagram other than keep
+// (maxFragBytes); false when there is none.
+func (r *Reassembler) evictOldestOther(keep *fragDatagram) bool {
+	for i := 0; i < len(r.order); i++ {
+		o := r.order[i]
+		if !r.live(o) {
+			continue
+		}
+		if o.d == keep {
+			continue
+		}
+		r.remove(o.k)
+		r.incomplete++
+		r.order = slices.Delete(r.order, i, i+1)
+		return true
+	}
+	return false
 }
 
 // Finish counts the datagrams still waiting at the end of the capture.
@@ -293,6 +338,7 @@ func (r *Reassembler) Finish() int {
 	r.incomplete += len(r.pending)
 	r.pending = map[fragKey]*fragDatagram{}
 	r.order = nil
+	r.held = 0
 	clear(r.srcSeq)
 	return r.incomplete
 }

@@ -174,3 +174,39 @@ func TestReassemblerBounded(t *testing.T) {
 		t.Errorf("incomplete %d, want 20000", n)
 	}
 }
+
+// TestReassemblerByteBound: datagrams of 64 KiB that never complete
+// (the last fragment is missing) hold at most maxFragBytes together; the
+// oldest are given up and counted.
+func TestReassemblerByteBound(t *testing.T) {
+	r := NewReassembler()
+	ts := time.Unix(1000, 0)
+	data := make([]byte, 1480)
+	const dgrams = 600 // 600 x 43 x 1480 bytes: 38 MiB without the bound
+	for i := 0; i < dgrams; i++ {
+		src := netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
+		for off := 0; off+len(data) <= 64000; off += len(data) {
+			f := &Frame{IPVer: 4, Src: src, Dst: src, IPID: uint32(i), Proto: ProtoUDP, IPHdrLen: 20,
+				FragOff: off, MoreFrag: true, Fragment: true, L4: data, L4WireLen: len(data)}
+			r.Add(f, ts)
+			if r.held > maxFragBytes {
+				t.Fatalf("datagram %d offset %d: %d bytes held, bound %d", i, off, r.held, maxFragBytes)
+			}
+		}
+	}
+	held := 0
+	for _, d := range r.pending {
+		for _, p := range d.parts {
+			held += len(p.data) + fragPartCost
+		}
+	}
+	if held != r.held {
+		t.Errorf("accounting: %d bytes held, %d counted", held, r.held)
+	}
+	if len(r.pending) >= dgrams {
+		t.Errorf("%d datagrams wait: none given up", len(r.pending))
+	}
+	if n := r.Finish(); n != dgrams {
+		t.Errorf("incomplete %d, want %d", n, dgrams)
+	}
+}
