@@ -49,6 +49,9 @@ type analyzeOptions struct {
 	keep     int
 	points   []string
 	maxPkts  int
+	// UDP stream bounds (memory)
+	maxStreams  int
+	keepStreams int
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -121,6 +124,8 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.StringArrayVar(&o.pairs, "pair", nil, "A/B legs carrying the same feed: SELECTOR-A,SELECTOR-B (e.g. 239.1.1.1:5000,239.2.1.1:5000); repeatable")
 	f.BoolVar(&o.noUDP, "no-udp", false, "skip the UDP stream (multicast gap) analysis")
 	f.IntVar(&o.keep, "keep", analyze.DefaultMaxConnections, "connections kept in detail (memory bound); counts and groups always cover all; -1 = no limit")
+	f.IntVar(&o.maxStreams, "max-streams", analyze.DefaultMaxStreams, "UDP streams tracked at once (memory bound); beyond it the least recently active are finished early and the report says so; -1 = no limit")
+	f.IntVar(&o.keepStreams, "keep-streams", analyze.DefaultKeepStreams, "UDP streams listed in detail (memory bound): those with the most loss, gaps and undecodable datagrams, then the most traffic; the others are summed; -1 = no limit")
 	f.StringVar(&o.plot, "plot", "", "write a plot of sequence number against time per UDP stream, gaps marked, to this file: SVG (name ending in .svg or without extension) or PNG (.png); - writes the SVG to standard output and the report to standard error")
 	f.StringVar(&o.html, "html", "", "also write the report as one self-contained HTML page (handshake ladders, stream timelines, counters) to this file; - writes it to standard output and the report to standard error")
 	f.Float64Var(&o.minConf, "min-confidence", 0, "UDP sequence-format detection confidence (0..1) below which a stream is only counted (0 = 0.5)")
@@ -165,6 +170,10 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		cfg.Multicast.Pairs = append(cfg.Multicast.Pairs, pair)
 	}
 	cfg.Multicast.MinConfidence = o.minConf
+	if o.maxStreams == 0 || o.keepStreams == 0 {
+		return &exitError{codeUsage, errors.New("analyze: --max-streams and --keep-streams must be positive, or -1 for no limit")}
+	}
+	cfg.Multicast.MaxStreams, cfg.Multicast.FinishWhenFull, cfg.Multicast.KeepStreams = max(o.maxStreams, -1), true, max(o.keepStreams, -1)
 	cfg.Multicast.Plot = o.plot != "" || o.html != ""
 	var embedded analyze.SnapshotSpan // for --html: the smc-tools tables (earliest and latest only)
 	if o.html != "" && len(cfg.Snapshots) == 0 {
