@@ -117,6 +117,17 @@ func (a *Analyzer) correlateCounters(r *report.Report) {
 			}
 			u.Streams = append(u.Streams, us)
 		}
+		if l := r.Multicast.Limits; l != nil && l.Omitted != nil {
+			// streams not listed (--keep-streams): their datagrams are
+			// inside the window, their own verdicts are not given
+			o := l.Omitted
+			if !o.First.IsZero() && o.First.Before(u.Window[0]) {
+				u.Window[0] = o.First
+			}
+			if o.Last.After(u.Window[1]) {
+				u.Window[1] = o.Last
+			}
+		}
 		u.CaptureDrops = captureDrops(r.Files)
 		c.Verdicts = append(c.Verdicts, correlate.UDP(before, after, u)...)
 	}
