@@ -286,7 +286,17 @@ func (p *page) summary() {
 	if m := r.Multicast; m == nil || len(m.Streams) == 0 {
 		p.s(`<p class="muted">no UDP streams analyzed</p>`)
 	} else {
-		p.f(`<p>%d streams, total lost %s</p><ul>`, len(m.Streams), num("b", "multicast/total_lost", m.TotalLost))
+		p.f(`<p>%d streams, total lost %s</p>`, len(m.Streams), num("b", "multicast/total_lost", m.TotalLost))
+		if l := m.Limits; l != nil {
+			if l.FinishedEarly > 0 {
+				p.f(`<p class="muted">stream limit reached: more than %d streams active at once (--max-streams); %d streams finished early</p>`, l.MaxStreams, l.FinishedEarly)
+			}
+			if o := l.Omitted; o != nil {
+				p.f(`<p class="muted">%d of %d streams listed (--keep-streams: the most loss and gaps, then traffic); not listed: %d streams, %d datagrams, %d lost in %d gaps</p>`,
+					len(m.Streams), l.Seen, o.Streams, o.Packets, o.Lost, o.Gaps)
+			}
+		}
+		p.s(`<ul>`)
 		n := 0
 		for i, s := range m.Streams {
 			if s.Lost == 0 {
