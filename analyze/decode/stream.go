@@ -1,5 +1,7 @@
 package decode
 
+import "sync"
+
 // HalfStream reassembles the first bytes of one direction of a TCP
 // connection: just enough to decode the CLC handshake (docs/smc-protocol.md
 // section 0: "reassemble the TCP payload of both directions from the first
@@ -17,7 +19,25 @@ type HalfStream struct {
 	// overflow is set when data beyond maxStreamBytes or too many
 	// out-of-order segments had to be dropped.
 	overflow bool
+	// bufp holds Buf's storage, taken from streamBufs on the first byte and
+	// returned by Release.
+	bufp *[]byte
 }
+
+// streamBufs recycles the buffers of released streams: a busy capture
+// resolves handshakes all the time, and each would otherwise allocate and
+// grow fresh buffers (garbage the collector must then find). A buffer goes
+// back only through Release, after which the stream no longer refers to it,
+// so a HalfStream must not be copied once it holds bytes.
+var streamBufs = sync.Pool{New: func() any {
+	b := make([]byte, 0, streamBufCap)
+	return &b
+}}
+
+// streamBufCap is a new buffer's capacity: an SMC-Rv2 Proposal and Confirm
+// of a Linux client (about 500 bytes in the lab traces) fit; longer
+// streams grow it (at most MaxStreamBytes) and the grown buffer is recycled.
+const streamBufCap = 1024
 
 type pendingSeg struct {
 	off  int
@@ -101,6 +121,10 @@ func (h *HalfStream) place(off int, data []byte) bool {
 		h.pending = append(h.pending, pendingSeg{off: off, data: append([]byte(nil), data...)})
 		return false
 	}
+	if h.bufp == nil {
+		h.bufp = streamBufs.Get().(*[]byte)
+		h.Buf = append((*h.bufp)[:0], h.Buf...)
+	}
 	h.Buf = append(h.Buf, data[len(h.Buf)-off:]...)
 	return true
 }
@@ -129,8 +153,16 @@ func (h *HalfStream) TruncatedAt(n int) bool {
 	return h.snapGap >= 0 && h.snapGap <= n
 }
 
-// Release frees the buffers once the handshake no longer needs them.
+// Release frees the buffers once the handshake no longer needs them; Buf
+// must not be used any more (its storage is reused by other streams).
 func (h *HalfStream) Release() {
+	if h.bufp != nil {
+		if cap(h.Buf) <= MaxStreamBytes {
+			*h.bufp = h.Buf[:0]
+			streamBufs.Put(h.bufp)
+		}
+		h.bufp = nil
+	}
 	h.Buf = nil
 	h.pending = nil
 }
