@@ -19,8 +19,8 @@ type HalfStream struct {
 	// overflow is set when data beyond maxStreamBytes or too many
 	// out-of-order segments had to be dropped.
 	overflow bool
-	// bufp holds Buf's storage, taken from streamBufs on the first byte and
-	// returned by Release.
+	// bufp is the pool holder of Buf's storage when it came from
+	// streamBufs (Release returns it).
 	bufp *[]byte
 }
 
@@ -28,16 +28,11 @@ type HalfStream struct {
 // resolves handshakes all the time, and each would otherwise allocate and
 // grow fresh buffers (garbage the collector must then find). A buffer goes
 // back only through Release, after which the stream no longer refers to it,
-// so a HalfStream must not be copied once it holds bytes.
-var streamBufs = sync.Pool{New: func() any {
-	b := make([]byte, 0, streamBufCap)
-	return &b
-}}
-
-// streamBufCap is a new buffer's capacity: an SMC-Rv2 Proposal and Confirm
-// of a Linux client (about 500 bytes in the lab traces) fit; longer
-// streams grow it (at most MaxStreamBytes) and the grown buffer is recycled.
-const streamBufCap = 1024
+// so a HalfStream must not be copied once it holds bytes. When the pool is
+// empty a stream allocates as it always did (no pool New: an empty
+// preallocated buffer would cost more than it saves for streams that are
+// never released).
+var streamBufs sync.Pool // of *[]byte
 
 type pendingSeg struct {
 	off  int
@@ -121,9 +116,10 @@ func (h *HalfStream) place(off int, data []byte) bool {
 		h.pending = append(h.pending, pendingSeg{off: off, data: append([]byte(nil), data...)})
 		return false
 	}
-	if h.bufp == nil {
-		h.bufp = streamBufs.Get().(*[]byte)
-		h.Buf = append((*h.bufp)[:0], h.Buf...)
+	if cap(h.Buf) == 0 && h.bufp == nil {
+		if p, _ := streamBufs.Get().(*[]byte); p != nil {
+			h.bufp, h.Buf = p, (*p)[:0]
+		}
 	}
 	h.Buf = append(h.Buf, data[len(h.Buf)-off:]...)
 	return true
@@ -156,13 +152,15 @@ func (h *HalfStream) TruncatedAt(n int) bool {
 // Release frees the buffers once the handshake no longer needs them; Buf
 // must not be used any more (its storage is reused by other streams).
 func (h *HalfStream) Release() {
-	if h.bufp != nil {
-		if cap(h.Buf) <= MaxStreamBytes {
-			*h.bufp = h.Buf[:0]
-			streamBufs.Put(h.bufp)
+	if c := cap(h.Buf); c > 0 && c <= MaxStreamBytes {
+		p := h.bufp
+		if p == nil {
+			p = new([]byte) // once per buffer: holders are recycled with it
 		}
-		h.bufp = nil
+		*p = h.Buf[:0]
+		streamBufs.Put(p)
 	}
+	h.bufp = nil
 	h.Buf = nil
 	h.pending = nil
 }
