@@ -3,6 +3,8 @@
 # run, page cache warm, smcdump and tcpdump runs alternating.
 #
 # Usage: bench/perf.sh [full|quick]      (default full; quick = 1/20 sizes)
+#        bench/perf.sh profile [full|quick]   CPU profiles instead: top 20 of
+#        `smcdump analyze` on corpora A and C (3 runs each, merged)
 # Env:   BENCH_DIR (default /tmp/smcdump-bench), RUNS_AB (5), RUNS (3),
 #        STRESS_JSON=0 to skip the --json runs of the stress inputs.
 # Needs: go, tcpdump (installed with apt-get when missing); root
@@ -22,10 +24,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
 mode=${1:-full}
+profile=0
+if [ "$mode" = profile ]; then
+  profile=1
+  mode=${2:-full}
+fi
 case $mode in
 full) scale=1 ;;
 quick) scale=0.05 ;;
-*) echo "usage: $0 [full|quick]" >&2; exit 2 ;;
+*) echo "usage: $0 [full|quick] | $0 profile [full|quick]" >&2; exit 2 ;;
 esac
 runs_ab=${RUNS_AB:-5}
 runs=${RUNS:-3}
@@ -49,6 +56,7 @@ smc=$dir/smcdump
 # commit that touched the generator, plus uncommitted changes).
 stamp=$( (git log -1 --format=%H -- bench/gen analyze/synth 2>/dev/null; git diff HEAD -- bench/gen analyze/synth 2>/dev/null) | sha1sum | cut -c1-12)
 kinds=(A B C syn udp hs-closed hs-open bulk-hs kstat)
+[ $profile = 1 ] && kinds=(A C)
 for k in "${kinds[@]}"; do
   ext=pcap
   [ "$k" = kstat ] && ext=pcapng
@@ -84,6 +92,26 @@ frames() { sed -n 2p "$1.stamp" | grep -o '[0-9]* frames' | cut -d' ' -f1 | grep
 warm() { cat "$1" >/dev/null; }
 # n COUNT: COUNT scaled to this mode, with thousands separators.
 n() { awk -v n="$1" -v s="$scale" 'BEGIN{printf "%d", n*s+0.5}' | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+
+if [ $profile = 1 ]; then
+  echo "## bench/perf.sh profile $mode — $(date -u '+%Y-%m-%d %H:%M UTC'), smcdump $(git describe --always --dirty 2>/dev/null || echo unknown), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  for k in A C; do
+    f=$(file $k)
+    cat "$f" >/dev/null
+    for i in 1 2 3; do
+      SMCDUMP_CPUPROFILE="$dir/cpu-$k-$i.prof" "$smc" analyze "$f" >/dev/null 2>&1 || true
+    done
+    echo
+    echo "Corpus $k, top 20 (flat), \`go tool pprof -top -nodecount=20 smcdump cpu-$k-{1,2,3}.prof\`:"
+    echo
+    echo '```'
+    go tool pprof -top -nodecount=20 "$smc" "$dir/cpu-$k-1.prof" "$dir/cpu-$k-2.prof" "$dir/cpu-$k-3.prof" 2>/dev/null | sed -n '5,$p'
+    echo '```'
+  done
+  echo
+  echo "profiles: $dir/cpu-{A,C}-{1,2,3}.prof (binary $smc)"
+  exit 0
+fi
 
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
