@@ -40,12 +40,12 @@ stress_json=${STRESS_JSON:-1}
 dir=${BENCH_DIR:-/tmp/smcdump-bench}/$mode
 mkdir -p "$dir"
 
-need=()
-command -v tcpdump >/dev/null || need+=(tcpdump)
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get install -y -qq "${need[@]}" >/dev/null
+# tcpdump is in /usr/sbin, which is not on a normal user's PATH.
+find_tcpdump() { command -v tcpdump || ls /usr/sbin/tcpdump /usr/bin/tcpdump 2>/dev/null | head -1; }
+if [ $profile = 0 ] && [ -z "$(find_tcpdump)" ]; then
+  apt-get install -y -qq tcpdump >/dev/null || { echo "perf.sh: tcpdump is missing and cannot be installed (apt-get install tcpdump as root)" >&2; exit 1; }
 fi
-tcpdump=$(command -v tcpdump)
+tcpdump=$(find_tcpdump)
 
 go build -o "$dir/smcdump" ./cmd/smcdump
 go build -o "$dir/gen" ./bench/gen
