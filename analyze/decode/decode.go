@@ -88,8 +88,29 @@ type Frame struct {
 	UDPLen     int
 }
 
+// Reset clears every field (SLLPkt -1: none). Clearing, then setting the
+// one non-zero field, is a plain memory clear; assigning a composite
+// literal with a non-zero field copies a whole Frame through the write
+// barrier during garbage collection.
 func (f *Frame) Reset() {
-	*f = Frame{SLLPkt: -1}
+	*f = Frame{}
+	f.SLLPkt = -1
+}
+
+// linkTypeReasons are the Reason strings of unsupported link types below
+// 512, built once so that decoding such a frame does not allocate.
+var linkTypeReasons = func() (r [512]string) {
+	for i := range r {
+		r[i] = "link type " + pcapfile.LinkType(i).String()
+	}
+	return r
+}()
+
+func linkTypeReason(lt pcapfile.LinkType) string {
+	if int(lt) < len(linkTypeReasons) {
+		return linkTypeReasons[lt]
+	}
+	return "link type " + lt.String()
 }
 
 // Decode fills f from data of link type lt.
@@ -172,7 +193,7 @@ func Decode(lt pcapfile.LinkType, data []byte, f *Frame) {
 		}
 		rest = data
 	default:
-		f.Status, f.Reason = StatusUnsupported, "link type "+lt.String()
+		f.Status, f.Reason = StatusUnsupported, linkTypeReason(lt)
 		return
 	}
 	// VLAN tags (802.1Q, 802.1ad, old QinQ 0x9100).

@@ -1,5 +1,7 @@
 package decode
 
+import "sync"
+
 // HalfStream reassembles the first bytes of one direction of a TCP
 // connection: just enough to decode the CLC handshake (docs/smc-protocol.md
 // section 0: "reassemble the TCP payload of both directions from the first
@@ -17,7 +19,20 @@ type HalfStream struct {
 	// overflow is set when data beyond maxStreamBytes or too many
 	// out-of-order segments had to be dropped.
 	overflow bool
+	// bufp is the pool holder of Buf's storage when it came from
+	// streamBufs (Release returns it).
+	bufp *[]byte
 }
+
+// streamBufs recycles the buffers of released streams: a busy capture
+// resolves handshakes all the time, and each would otherwise allocate and
+// grow fresh buffers (garbage the collector must then find). A buffer goes
+// back only through Release, after which the stream no longer refers to it,
+// so a HalfStream must not be copied once it holds bytes. When the pool is
+// empty a stream allocates as it always did (no pool New: an empty
+// preallocated buffer would cost more than it saves for streams that are
+// never released).
+var streamBufs sync.Pool // of *[]byte
 
 type pendingSeg struct {
 	off  int
@@ -101,6 +116,11 @@ func (h *HalfStream) place(off int, data []byte) bool {
 		h.pending = append(h.pending, pendingSeg{off: off, data: append([]byte(nil), data...)})
 		return false
 	}
+	if cap(h.Buf) == 0 && h.bufp == nil {
+		if p, _ := streamBufs.Get().(*[]byte); p != nil {
+			h.bufp, h.Buf = p, (*p)[:0]
+		}
+	}
 	h.Buf = append(h.Buf, data[len(h.Buf)-off:]...)
 	return true
 }
@@ -129,8 +149,18 @@ func (h *HalfStream) TruncatedAt(n int) bool {
 	return h.snapGap >= 0 && h.snapGap <= n
 }
 
-// Release frees the buffers once the handshake no longer needs them.
+// Release frees the buffers once the handshake no longer needs them; Buf
+// must not be used any more (its storage is reused by other streams).
 func (h *HalfStream) Release() {
+	if c := cap(h.Buf); c > 0 && c <= MaxStreamBytes {
+		p := h.bufp
+		if p == nil {
+			p = new([]byte) // once per buffer: holders are recycled with it
+		}
+		*p = h.Buf[:0]
+		streamBufs.Put(p)
+	}
+	h.bufp = nil
 	h.Buf = nil
 	h.pending = nil
 }

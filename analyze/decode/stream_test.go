@@ -48,3 +48,39 @@ func TestHalfStreamReassembly(t *testing.T) {
 		t.Error("gap not cleared after fill")
 	}
 }
+
+// TestHalfStreamReleaseRecycles: a released stream's buffer is reused by
+// another stream without touching the bytes of streams still open, and a
+// second Release is harmless.
+func TestHalfStreamReleaseRecycles(t *testing.T) {
+	a, b := NewHalfStream(), NewHalfStream()
+	a.SetBase(100)
+	b.SetBase(500)
+	a.Add(100, []byte("aaaa"), 4)
+	b.Add(500, []byte("bbbb"), 4)
+	a.Release()
+	a.Release()
+	if a.Buf != nil {
+		t.Fatal("Buf kept after Release")
+	}
+	c := NewHalfStream()
+	c.SetBase(0)
+	c.Add(0, []byte("cccccccc"), 8)
+	b.Add(504, []byte("BBBB"), 4)
+	if string(b.Buf) != "bbbbBBBB" || string(c.Buf) != "cccccccc" {
+		t.Fatalf("b %q c %q", b.Buf, c.Buf)
+	}
+	big := NewHalfStream()
+	big.SetBase(0)
+	chunk := make([]byte, 1000)
+	for i := 0; i < 20; i++ {
+		chunk[0] = byte(i)
+		big.Add(uint32(i*1000), chunk, len(chunk))
+	}
+	if len(big.Buf) != MaxStreamBytes || big.Buf[15000] != 15 {
+		t.Fatalf("len %d", len(big.Buf))
+	}
+	big.Release()
+	c.Release()
+	b.Release()
+}

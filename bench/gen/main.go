@@ -1,8 +1,19 @@
-// Command gen writes the synthetic benchmark capture for BENCHMARKS.md: a
-// pcap of mixed traffic (bulk TCP transfers, many short SMC handshakes with
-// every outcome, UDP multicast with an msend-style counter) of at least the
-// requested size. The capture is synthetic (analyze/synth), deterministic
-// for a given size and seed.
+// Command gen writes the synthetic benchmark captures for BENCHMARKS.md.
+// Without -kind: a pcap of mixed traffic (bulk TCP transfers, many short SMC
+// handshakes with every outcome, UDP multicast with an msend-style counter)
+// of at least the requested size (bench/run.sh). With -kind: the corpora and
+// stress inputs of issue 14 (bench/perf.sh), whose SMC-Rv2 CLC payloads and
+// kernel-counter snapshot are read at generation time from the lab
+// recordings of a real kernel (-lab). Every capture is synthetic
+// (analyze/synth) and deterministic for given flags.
+//
+// Kinds: A, B, C (mixed corpora: 600k frames/3,000 handshakes,
+// 3M/15,000, 1.2M/30,000), syn (500,000 unanswered SYNs with the SMC option
+// in 5 s), udp (200,000 UDP flows of 3 datagrams), hs-closed and hs-open
+// (1,000,000 SMC-Rv2 handshakes, closed or never closed), bulk-hs (bulk TCP
+// with hs-closed's frame count and mean frame length), kstat (pcapng with
+// 8,640 kernel-counter snapshots and no packets). -scale multiplies every
+// count.
 package main
 
 import (
@@ -21,7 +32,17 @@ func main() {
 	out := flag.String("o", "bench.pcap", "output file")
 	sizeMB := flag.Int("size", 1024, "minimum size in MiB")
 	seed := flag.Int64("seed", 1, "random seed")
+	kind := flag.String("kind", "", "issue-14 corpus or stress input: A, B, C, syn, udp, hs-closed, hs-open, bulk-hs, kstat (default: the mixed capture of -size)")
+	scale := flag.Float64("scale", 1, "with -kind: multiply every count by this")
+	lab := flag.String("lab", "testdata/lab/out/6.12/*.pcapng", "with -kind: lab traces to take the CLC payloads and the snapshot from")
 	flag.Parse()
+	if *kind != "" {
+		if err := runKind(*out, *kind, *lab, *scale, *seed); err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*out, int64(*sizeMB)<<20, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)

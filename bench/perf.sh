@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Issue 14 (performance at scale): every figure BENCHMARKS.md needs, in one
+# run, page cache warm, smcdump and tcpdump runs alternating.
+#
+# Usage: bench/perf.sh [full|quick]      (default full; quick = 1/20 sizes)
+#        bench/perf.sh profile [full|quick]   CPU profiles instead: top 20 of
+#        `smcdump analyze` on corpora A and C (3 runs each, merged)
+# Env:   BENCH_DIR (default /tmp/smcdump-bench), RUNS_AB (5), RUNS (3),
+#        STRESS_JSON=0 to skip the --json runs of the stress inputs.
+# Needs: go, tcpdump (installed with apt-get when missing); root
+# is not needed (except for that installation).
+#
+# Measures, for the corpora A (600k frames, 3,000 SMC-Rv2 handshakes), B (3M
+# frames, 15,000) and C (1.2M frames, 30,000: one every 40 frames), built by
+# bench/gen with CLC payloads read from the lab traces:
+#   CPU (user+sys) of `smcdump analyze FILE` (text, and --json) over that of
+#   `tcpdump -r FILE -w /dev/null` (median of RUNS_AB for A and B, best of
+#   RUNS for C), the wall-time ratio, peak RSS (ru_maxrss, as GNU time %M);
+# for the stress inputs (unanswered SYNs, UDP flows, 1M closed/open
+# handshakes, 8,640 snapshots): CPU, wall and peak RSS of one run (text and
+# --json); and the CPU of 1M closed handshakes over that of bulk TCP with the
+# same frame count and bytes (best of RUNS each, alternating).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=$PATH:/usr/local/go/bin
+mode=${1:-full}
+profile=0
+if [ "$mode" = profile ]; then
+  profile=1
+  mode=${2:-full}
+fi
+case $mode in
+full) scale=1 ;;
+quick) scale=0.05 ;;
+*) echo "usage: $0 [full|quick] | $0 profile [full|quick]" >&2; exit 2 ;;
+esac
+runs_ab=${RUNS_AB:-5}
+runs=${RUNS:-3}
+stress_json=${STRESS_JSON:-1}
+dir=${BENCH_DIR:-/tmp/smcdump-bench}/$mode
+mkdir -p "$dir"
+
+# tcpdump is in /usr/sbin, which is not on a normal user's PATH.
+find_tcpdump() { command -v tcpdump || ls /usr/sbin/tcpdump /usr/bin/tcpdump 2>/dev/null | head -1; }
+if [ $profile = 0 ] && [ -z "$(find_tcpdump)" ]; then
+  apt-get install -y -qq tcpdump >/dev/null || { echo "perf.sh: tcpdump is missing and cannot be installed (apt-get install tcpdump as root)" >&2; exit 1; }
+fi
+tcpdump=$(find_tcpdump)
+
+go build -o "$dir/smcdump" ./cmd/smcdump
+go build -o "$dir/gen" ./bench/gen
+go build -o "$dir/rusage" ./bench/rusage
+smc=$dir/smcdump
+
+# Corpora are generated once per generator version (the stamp is the last
+# commit that touched the generator, plus uncommitted changes).
+stamp=$( (git log -1 --format=%H -- bench/gen analyze/synth 2>/dev/null; git diff HEAD -- bench/gen analyze/synth 2>/dev/null) | sha1sum | cut -c1-12)
+kinds=(A B C syn udp hs-closed hs-open bulk-hs kstat)
+[ $profile = 1 ] && kinds=(A C)
+for k in "${kinds[@]}"; do
+  ext=pcap
+  [ "$k" = kstat ] && ext=pcapng
+  f="$dir/$k.$ext"
+  if [ ! -s "$f" ] || [ "$(head -1 "$f.stamp" 2>/dev/null)" != "$stamp" ]; then
+    msg=$("$dir/gen" -kind "$k" -scale "$scale" -o "$f" 2>&1) || { echo "$msg" >&2; exit 1; }
+    printf '%s\n%s\n' "$stamp" "$msg" >"$f.stamp"
+  fi
+done
+file() { if [ "$1" = kstat ]; then echo "$dir/kstat.pcapng"; else echo "$dir/$1.pcap"; fi; }
+
+# run CMD...: one run, output discarded; sets E (wall s), C (user+sys s),
+# M (peak RSS KiB, as GNU time's %M: getrusage ru_maxrss), from bench/rusage
+# (microsecond CPU times; GNU time rounds to 10 ms).
+run() {
+  local t
+  t=$(mktemp)
+  "$dir/rusage" -o "$t" "$@"
+  read -r E u s M _ <"$t"
+  E=$(awk -v e="$E" 'BEGIN{printf "%.2f", e}')
+  C=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u+s}')
+  rm -f "$t"
+}
+# stat_of AGG VALUES...: median or min (best).
+stat_of() {
+  local agg=$1; shift
+  printf '%s\n' "$@" | sort -g | awk -v a="$agg" '{v[NR]=$1} END{ if (a=="min") print v[1]; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "—" }'; }
+mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
+# frames FILE: the frame count bench/gen reported (0 for the snapshot file).
+frames() { sed -n 2p "$1.stamp" | grep -o '[0-9]* frames' | cut -d' ' -f1 | grep . || echo 0; }
+warm() { cat "$1" >/dev/null; }
+# n COUNT: COUNT scaled to this mode, with thousands separators.
+n() { awk -v n="$1" -v s="$scale" 'BEGIN{printf "%d", n*s+0.5}' | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+
+if [ $profile = 1 ]; then
+  echo "## bench/perf.sh profile $mode — $(date -u '+%Y-%m-%d %H:%M UTC'), smcdump $(git describe --always --dirty 2>/dev/null || echo unknown), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  for k in A C; do
+    f=$(file $k)
+    cat "$f" >/dev/null
+    for i in 1 2 3; do
+      SMCDUMP_CPUPROFILE="$dir/cpu-$k-$i.prof" "$smc" analyze "$f" >/dev/null 2>&1 || true
+    done
+    echo
+    echo "Corpus $k, top 20 (flat), \`go tool pprof -top -nodecount=20 smcdump cpu-$k-{1,2,3}.prof\`:"
+    echo
+    echo '```'
+    go tool pprof -top -nodecount=20 "$smc" "$dir/cpu-$k-1.prof" "$dir/cpu-$k-2.prof" "$dir/cpu-$k-3.prof" 2>/dev/null | sed -n '5,$p'
+    echo '```'
+  done
+  echo
+  echo "profiles: $dir/cpu-{A,C}-{1,2,3}.prof (binary $smc)"
+  exit 0
+fi
+
+cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+
+echo "## bench/perf.sh $mode — $started"
+echo
+echo "machine: $(nproc) CPUs ($cpu_model), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(go version | cut -d' ' -f3); $("$tcpdump" --version 2>&1 | head -2 | tr '\n' ' ')"
+echo "smcdump: $(git describe --always --dirty 2>/dev/null || echo unknown) ($(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo ?))"
+echo "load average at start: $load_start"
+echo
+
+# --- corpora: CPU and wall vs tcpdump, alternating --------------------------
+echo "### Corpora: smcdump analyze vs tcpdump -r FILE -w /dev/null"
+echo
+echo "| corpus | frames | MB | runs | CPU text / tcpdump | CPU --json / tcpdump | wall text / tcpdump | wall --json / tcpdump | smcdump CPU s (text, json) | tcpdump CPU s | peak RSS MiB text | peak RSS MiB --json |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+for k in A B C; do
+  f=$(file $k)
+  n=$runs; agg=min; what="best of $runs"
+  if [ $k != C ]; then n=$runs_ab; agg=median; what="median of $runs_ab"; fi
+  warm "$f"
+  tc=(); tw=(); sc=(); sw=(); jc=(); jw=(); sm=0; jm=0
+  for ((i = 0; i < n; i++)); do
+    run "$tcpdump" -r "$f" -w /dev/null; tc+=("$C"); tw+=("$E")
+    run "$smc" analyze "$f"; sc+=("$C"); sw+=("$E"); [ "$M" -gt "$sm" ] && sm=$M
+    run "$tcpdump" -r "$f" -w /dev/null; tc+=("$C"); tw+=("$E")
+    run "$smc" analyze --json "$f"; jc+=("$C"); jw+=("$E"); [ "$M" -gt "$jm" ] && jm=$M
+  done
+  TC=$(stat_of $agg "${tc[@]}"); TW=$(stat_of $agg "${tw[@]}")
+  SC=$(stat_of $agg "${sc[@]}"); SW=$(stat_of $agg "${sw[@]}")
+  JC=$(stat_of $agg "${jc[@]}"); JW=$(stat_of $agg "${jw[@]}")
+  echo "| $k | $(frames "$f") | $(awk -v b="$(stat -c %s "$f")" 'BEGIN{printf "%.0f", b/1e6}') | $what | **$(ratio "$SC" "$TC")×** | **$(ratio "$JC" "$TC")×** | $(ratio "$SW" "$TW")× | $(ratio "$JW" "$TW")× | $SC, $JC | $TC | $(mib $sm) | $(mib $jm) |"
+done
+echo
+
+# --- handshakes vs bulk with the same frames --------------------------------
+echo "### $(n 1000000) closed SMC handshakes vs bulk TCP with the same frame count (best of $runs each, alternating)"
+echo
+fh=$(file hs-closed); fb=$(file bulk-hs)
+warm "$fh"; warm "$fb"
+hc=(); bc=(); hw=(); bw=(); hm=0; bm=0
+for ((i = 0; i < runs; i++)); do
+  run "$smc" analyze "$fb"; bc+=("$C"); bw+=("$E"); [ "$M" -gt "$bm" ] && bm=$M
+  run "$smc" analyze "$fh"; hc+=("$C"); hw+=("$E"); [ "$M" -gt "$hm" ] && hm=$M
+done
+HC=$(stat_of min "${hc[@]}"); BC=$(stat_of min "${bc[@]}")
+echo "| capture | frames | MB | smcdump analyze CPU s | wall s |"
+echo "|---|---|---|---|---|"
+echo "| hs-closed | $(frames "$fh") | $(awk -v b="$(stat -c %s "$fh")" 'BEGIN{printf "%.0f", b/1e6}') | $HC | $(stat_of min "${hw[@]}") |"
+echo "| bulk-hs | $(frames "$fb") | $(awk -v b="$(stat -c %s "$fb")" 'BEGIN{printf "%.0f", b/1e6}') | $BC | $(stat_of min "${bw[@]}") |"
+echo
+echo "handshakes / bulk CPU: **$(ratio "$HC" "$BC")×** (goal ≤ 2×)"
+echo
+
+# --- stress inputs: peak RSS -------------------------------------------------
+echo "### Peak RSS of every input (one run each; hs-closed and bulk-hs text: the runs above)"
+echo
+echo "| input | frames | MB | text: CPU s | wall s | peak RSS MiB | --json: CPU s | wall s | peak RSS MiB |"
+echo "|---|---|---|---|---|---|---|---|---|"
+declare -A desc=(
+  [syn]="$(n 500000) SYNs with the SMC option, never answered, in 5 s"
+  [udp]="$(n 200000) UDP flows of 3 datagrams"
+  [hs-closed]="$(n 1000000) closed SMC-Rv2 handshakes"
+  [hs-open]="$(n 1000000) open (never closed) SMC-Rv2 handshakes"
+  [bulk-hs]="bulk TCP, same frames and bytes as hs-closed"
+  [kstat]="$(n 8640) kernel-counter snapshots, no packets (pcapng)"
+)
+for k in syn udp hs-closed hs-open bulk-hs kstat; do
+  f=$(file $k)
+  warm "$f"
+  case $k in
+  # text runs measured above: best CPU and wall, highest peak RSS
+  hs-closed) c1=$HC; e1=$(stat_of min "${hw[@]}"); m1=$hm ;;
+  bulk-hs) c1=$BC; e1=$(stat_of min "${bw[@]}"); m1=$bm ;;
+  *) run "$smc" analyze "$f"; c1=$C; e1=$E; m1=$M ;;
+  esac
+  if [ "$stress_json" = 1 ]; then
+    run "$smc" analyze --json "$f"; c2=$C; e2=$E; m2=$(mib "$M")
+  else
+    c2=—; e2=—; m2=—
+  fi
+  echo "| ${desc[$k]} ($k) | $(frames "$f") | $(awk -v b="$(stat -c %s "$f")" 'BEGIN{printf "%.0f", b/1e6}') | $c1 | $e1 | **$(mib "$m1")** | $c2 | $e2 | $m2 |"
+done
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg) (start: $load_start); finished $(date -u '+%H:%M UTC')"
+echo "inputs: $dir (synthetic, bench/gen -kind …, CLC payloads and the snapshot read from testdata/lab/out/6.12/*.pcapng)"
