@@ -2,7 +2,6 @@ package pcapfile
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -27,7 +26,7 @@ const (
 // Corrupt records/blocks are reported as Problems (with their byte offset)
 // and skipped: the reader resynchronises on the next plausible record.
 type FileReader struct {
-	r      *bufio.Reader
+	r      *readBuf
 	src    io.Reader // the underlying reader
 	closer io.Closer
 	off    int64 // offset of the next unread byte
@@ -99,7 +98,7 @@ func NewFileReader(r io.Reader) (*FileReader, error) {
 }
 
 func newFileReader(r io.Reader, bufSize int) (*FileReader, error) {
-	fr := &FileReader{r: bufio.NewReaderSize(r, bufSize), src: r}
+	fr := &FileReader{r: newReadBuf(r, bufSize), src: r}
 	hdr, err := fr.r.Peek(4)
 	if err != nil {
 		if len(hdr) == 0 {
@@ -229,11 +228,7 @@ func (fr *FileReader) peek(n int) ([]byte, error) {
 		if b, err := fr.r.Peek(fr.r.Size()); err != nil {
 			return b, err
 		}
-		// Carry the buffered bytes into a larger reader over the same
-		// source (no nesting of readers).
-		buffered, _ := fr.r.Peek(fr.r.Buffered())
-		carry := bytes.NewReader(append([]byte(nil), buffered...))
-		fr.r = bufio.NewReaderSize(io.MultiReader(carry, fr.src), n+64<<10)
+		fr.r.grow(n + 64<<10)
 	}
 	return fr.r.Peek(n)
 }
@@ -429,7 +424,7 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		incl := int(fr.order.Uint32(h[8:]))
 		orig := int(fr.order.Uint32(h[12:]))
 		if incl > maxBlockLen {
-			fr.resyncPcap(start, h, "")
+			fr.resyncPcap(start, uint32(incl), uint32(orig), "")
 			continue
 		}
 		// A length is only believed when a record header (or the end of
@@ -440,8 +435,10 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		// when the next header is damaged (the damage is then reported
 		// there), unless it claims to be cut short below the snaplen: a
 		// smaller caplen that misses the next header is the damage.
-		next := fr.pcapNext(16+incl, int64(sec))
+		// The look-ahead may refill the buffer, moving the bytes h points
+		// to: what is needed of h is taken before it.
 		consistent := fr.lengthsPlausible(h)
+		next := fr.pcapNext(16+incl, int64(sec))
 		// Cut short below the snaplen, and not at the length earlier
 		// records were cut at: suspicious when the next header is
 		// damaged, unless a valid record follows that next header (then
@@ -450,10 +447,10 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 			next == nextInvalid && !fr.pcapNextNext(16+incl, int64(sec))
 		switch {
 		case next == nextPastEOF:
-			fr.resyncPcap(start, h, fmt.Sprintf("truncated record at end of file: header says %d bytes, %d present", incl, fr.r.Buffered()-16))
+			fr.resyncPcap(start, uint32(incl), uint32(orig), fmt.Sprintf("truncated record at end of file: header says %d bytes, %d present", incl, fr.r.Buffered()-16))
 			continue
 		case next == nextInvalid && (!consistent || cut):
-			fr.resyncPcap(start, h, "")
+			fr.resyncPcap(start, uint32(incl), uint32(orig), "")
 			continue
 		case incl == 0 && orig == 0:
 			fr.damage(start, 16, "empty record (caplen 0, len 0): skipped")
@@ -547,9 +544,7 @@ func (fr *FileReader) pcapSyncAt() bool {
 // plausible and followed by another plausible header (or the end of file).
 // When none is found before the end of the file and atEOF is not empty, the
 // damage is reported with that message (a record cut at the end).
-func (fr *FileReader) resyncPcap(start int64, h []byte, atEOF string) {
-	incl := fr.order.Uint32(h[8:])
-	orig := fr.order.Uint32(h[12:])
+func (fr *FileReader) resyncPcap(start int64, incl, orig uint32, atEOF string) {
 	skipped, found, z := fr.scanForSync(4<<20, 16, fr.pcapSyncAt)
 	if !found && atEOF != "" {
 		fr.damage(start, int64(skipped), "%s%s", atEOF, z.note(fr.off))
@@ -1195,6 +1190,19 @@ func (fr *FileReader) Next() (*Packet, error) {
 		return fr.nextNg()
 	}
 	return fr.nextPcap()
+}
+
+// SetBufferSwap makes the reader hand off its read buffer instead of
+// reusing it: when it must read past the end of the buffer, it calls
+// swap(old, min) for a new buffer of at least min bytes, moves the unread
+// bytes there and goes on in it. The frames returned so far (Packet.Data)
+// point into old and stay valid until the caller reuses old, for instance
+// by returning it from a later call to swap; a frame is never split across
+// buffers. swap runs in the goroutine calling Next, within Next. nil
+// restores the default (the buffer is reused: a frame is only valid until
+// the next call to Next).
+func (fr *FileReader) SetBufferSwap(swap func(old []byte, min int) []byte) {
+	fr.r.swap = swap
 }
 
 // Offset returns the byte offset of the next unread byte.
