@@ -32,10 +32,13 @@ import (
 // reader's size each, 1 MiB; larger only while blocks larger than that are
 // read); nothing is allocated per frame.
 const (
-	pipeBatches    = 4    // batches in flight (queued, being filled or analyzed)
-	pipeBatchItems = 1024 // frames and events per batch
-	pipeChunks     = 4    // read buffers in use, the file reader's own included
+	pipeBatches = 4 // batches in flight (queued, being filled or analyzed)
+	pipeChunks  = 4 // read buffers in use, the file reader's own included
 )
+
+// pipeBatchItems is the number of frames and events per batch (a variable
+// for tests).
+var pipeBatchItems = 1024
 
 // parallel reports whether files are read in a second goroutine.
 func (a *Analyzer) parallel() bool {

@@ -97,6 +97,12 @@ func NewFileReader(r io.Reader) (*FileReader, error) {
 	return newFileReader(r, 64<<10)
 }
 
+// NewFileReaderSize is NewFileReader with a read buffer of size bytes
+// (grown when a block is larger).
+func NewFileReaderSize(r io.Reader, size int) (*FileReader, error) {
+	return newFileReader(r, max(size, 16))
+}
+
 func newFileReader(r io.Reader, bufSize int) (*FileReader, error) {
 	fr := &FileReader{r: newReadBuf(r, bufSize), src: r}
 	hdr, err := fr.r.Peek(4)
