@@ -74,8 +74,10 @@ type pipeBatch struct {
 	ifs    []pcapfile.Interface
 	// chunk is the read buffer the frames of this and earlier batches
 	// point into, free once this batch has been analyzed (nil when the
-	// reader still uses it).
-	chunk []byte
+	// reader still uses it); release, when set, unmaps it instead (a
+	// window of a mapped file).
+	chunk   []byte
+	release func()
 
 	// The last batch of the file: how reading ended.
 	end   bool
@@ -179,10 +181,13 @@ func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, f
 				pl.ifs = append(pl.ifs, b.ifs[it.aux])
 			}
 		}
-		if b.chunk != nil {
+		switch {
+		case b.release != nil:
+			b.release()
+		case b.chunk != nil:
 			pl.chunks <- b.chunk // never blocks: room for every buffer made
-			b.chunk = nil
 		}
+		b.chunk, b.release = nil, nil
 		if b.end {
 			if b.pv != nil {
 				panic(&ReaderPanic{Value: b.pv, Stack: b.stack})
@@ -331,9 +336,13 @@ func (pl *pipeline) end(abort bool, err error) {
 // batch being filled (the last one whose frames point into it), and it
 // gets one the analyzing side is done with, or a new one while fewer than
 // pipeChunks exist.
-func (pl *pipeline) swap(old []byte, min int) []byte {
-	pl.batch().chunk = old
+func (pl *pipeline) swap(old []byte, release func(), min int) []byte {
+	b := pl.batch()
+	b.chunk, b.release = old, release
 	pl.flush()
+	if min == 0 {
+		return nil // a window of a mapped file: nothing to give back
+	}
 	for {
 		var c []byte
 		select {

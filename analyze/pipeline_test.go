@@ -444,3 +444,31 @@ func TestParallelPanics(t *testing.T) {
 		t.Errorf("%d goroutines left running after the panics (%d before)", g, before)
 	}
 }
+
+// TestParallelSameOutputMapped reads every capture file through Run (the
+// parallel path maps the file, here in windows of one page so that
+// records and blocks straddle windows) with the two paths.
+func TestParallelSameOutputMapped(t *testing.T) {
+	defer pcapfile.SetMapWindow(pcapfile.SetMapWindow(4096))
+	names, _ := captureFiles(t)
+	for _, n := range names {
+		var out [2]runResult
+		for i, threads := range []int{1, 2} {
+			var calls []string
+			gs := map[string]bool{}
+			cfg := Config{Threads: threads, OnConnection: func(c *smcflow.Conn) {
+				calls = append(calls, fmt.Sprintf("%s %s %s", c.Client, c.Server, c.Outcome))
+				gs[goid()] = true
+			}}
+			rep, err := Run(context.Background(), cfg, []string{n})
+			var tb, jb bytes.Buffer
+			_ = rep.WriteText(&tb, report.TextOptions{Evidence: true})
+			_ = rep.WriteJSON(&jb)
+			out[i] = runResult{text: tb.String(), json: jb.String(), calls: calls, goroutines: gs}
+			if err != nil {
+				out[i].err = err.Error()
+			}
+		}
+		sameResults(t, n+" (mapped)", out[0], out[1])
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"os"
 )
 
 // readBuf is the FileReader's read buffer: bufio.Reader's Peek, Discard,
@@ -13,13 +14,31 @@ import (
 // to the front (SetBufferSwap), so that frames already returned, which
 // point into the buffer, stay valid after the next read.
 type readBuf struct {
-	buf  []byte
-	r, w int // read and write positions within buf
-	src  io.Reader
-	err  error
+	buf    []byte
+	r, w   int // read and write positions within buf
+	src    io.Reader
+	srcOff int64 // bytes read from src
+	err    error
 	// swap, when set, replaces the buffer (see FileReader.SetBufferSwap).
-	swap func(old []byte, min int) []byte
+	swap func(old []byte, release func(), min int) []byte
+
+	// With swap set, a regular file (file) is mapped instead of read, a
+	// window of mapWindow bytes at a time: no copy, and the windows are
+	// handed off as buffers are. The reader then sees the same bytes and
+	// the same Peek results as when reading with a buffer of size bytes.
+	file   *os.File
+	mapped bool
+	noMap  bool   // mapping failed: read
+	size   int    // Size while mapped
+	win    []byte // the mapped window
+	winOff int64  // file offset of win[0]
+	pos    int64  // file offset of the next unread byte
+	fsize  int64  // file size, as last seen
 }
+
+// mapWindow is the size of the windows of a mapped file (a variable for
+// tests: SetMapWindow).
+var mapWindow int64 = 2 << 20
 
 const maxConsecutiveEmptyReads = 100 // as in bufio
 
@@ -30,10 +49,20 @@ func newReadBuf(src io.Reader, size int) *readBuf {
 }
 
 // Size returns the size of the buffer.
-func (b *readBuf) Size() int { return len(b.buf) }
+func (b *readBuf) Size() int {
+	if b.mapped {
+		return b.size
+	}
+	return len(b.buf)
+}
 
 // Buffered returns the number of bytes that can be read from the buffer.
-func (b *readBuf) Buffered() int { return b.w - b.r }
+func (b *readBuf) Buffered() int {
+	if b.mapped {
+		return int(min(int64(b.size), b.winOff+int64(len(b.win))-b.pos))
+	}
+	return b.w - b.r
+}
 
 func (b *readBuf) readErr() error {
 	err := b.err
@@ -48,7 +77,7 @@ func (b *readBuf) replace(size int) {
 	var nb []byte
 	switch {
 	case b.swap != nil:
-		nb = b.swap(b.buf, size)
+		nb = b.swap(b.buf, nil, size)
 		if len(nb) < size {
 			panic("pcapfile: buffer swap returned a short buffer")
 		}
@@ -80,6 +109,7 @@ func (b *readBuf) fill(need int) {
 			panic(errNegativeRead)
 		}
 		b.w += n
+		b.srcOff += int64(n)
 		if err != nil {
 			b.err = err
 			return
@@ -97,6 +127,11 @@ func (b *readBuf) fill(need int) {
 func (b *readBuf) Peek(n int) ([]byte, error) {
 	if n < 0 {
 		return nil, bufio.ErrNegativeCount
+	}
+	if b.mapped {
+		if s, err, ok := b.mpeek(n); ok {
+			return s, err
+		}
 	}
 	for b.w-b.r < n && b.w-b.r < len(b.buf) && b.err == nil {
 		b.fill(n)
@@ -124,6 +159,14 @@ func (b *readBuf) Discard(n int) (int, error) {
 	if n == 0 {
 		return 0, nil
 	}
+	if b.mapped {
+		d := int(min(int64(n), b.avail(n)))
+		b.pos += int64(d)
+		if d < n {
+			return d, io.EOF
+		}
+		return n, nil
+	}
 	remain := n
 	for {
 		skip := b.Buffered()
@@ -146,4 +189,96 @@ func (b *readBuf) Discard(n int) (int, error) {
 }
 
 // grow makes the buffer size bytes large, keeping the unread bytes.
-func (b *readBuf) grow(size int) { b.replace(size) }
+func (b *readBuf) grow(size int) {
+	if b.mapped {
+		b.size = size
+		return
+	}
+	b.replace(size)
+}
+
+// setSwap sets the buffer swap, and maps the file (from the next unread
+// byte on) when it can, or goes back to reading it.
+func (b *readBuf) setSwap(swap func(old []byte, release func(), min int) []byte) {
+	b.swap = swap
+	switch {
+	case swap != nil && !b.mapped && !b.noMap && canMap && b.file != nil:
+		fi, err := b.file.Stat()
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
+			return // (a file that says 0 bytes may not be: /proc)
+		}
+		b.mapped, b.size, b.fsize = true, len(b.buf), fi.Size()
+		b.pos = b.srcOff - int64(b.w-b.r)
+		b.win, b.winOff = nil, b.pos
+	case swap == nil && b.mapped:
+		b.unmap()
+	}
+}
+
+// unmap goes back to reading the file with a buffer, from the next unread
+// byte; the current window is unmapped.
+func (b *readBuf) unmap() {
+	if len(b.buf) != b.size {
+		b.buf = make([]byte, b.size)
+	}
+	n := 0
+	if b.pos < b.winOff+int64(len(b.win)) {
+		n = copy(b.buf, b.win[b.pos-b.winOff:])
+	}
+	b.r, b.w, b.err = 0, n, nil
+	b.srcOff = b.pos + int64(n)
+	if b.win != nil {
+		unmapFile(b.win)
+	}
+	b.mapped, b.win = false, nil
+	if _, err := b.file.Seek(b.srcOff, io.SeekStart); err != nil {
+		b.err = err
+	}
+}
+
+// avail returns the number of bytes from the current position to the end
+// of the file, asking the file's size again when fewer than n are known
+// (a file being written).
+func (b *readBuf) avail(n int) int64 {
+	if b.pos+int64(n) > b.fsize {
+		if fi, err := b.file.Stat(); err == nil {
+			b.fsize = fi.Size()
+		}
+	}
+	return max(0, b.fsize-b.pos)
+}
+
+// mpeek is Peek on a mapped file: the results of Peek with a buffer of
+// b.size bytes over a regular file. ok is false when the file could not
+// be mapped: it is read from then on.
+func (b *readBuf) mpeek(n int) (s []byte, err error, ok bool) {
+	want := min(n, b.size)
+	got := int(min(int64(want), b.avail(want)))
+	if end := b.pos + int64(got); end > b.winOff+int64(len(b.win)) {
+		start := b.pos &^ int64(os.Getpagesize()-1)
+		length := min(max(end-start, mapWindow), b.fsize-start)
+		nw, merr := mapFile(b.file, start, int(length))
+		if merr != nil {
+			b.noMap = true
+			b.unmap()
+			return nil, nil, false
+		}
+		if old := b.win; old != nil {
+			if b.swap != nil {
+				b.swap(old, func() { unmapFile(old) }, 0)
+			} else {
+				unmapFile(old)
+			}
+		}
+		b.win, b.winOff = nw, start
+	}
+	off := b.pos - b.winOff
+	s = b.win[off : off+int64(got)]
+	switch {
+	case n > b.size:
+		return s, bufio.ErrBufferFull, true
+	case got < n:
+		return s, io.EOF, true
+	}
+	return s, nil, true
+}

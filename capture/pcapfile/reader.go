@@ -89,6 +89,7 @@ func OpenFile(path string, stdin io.Reader) (*FileReader, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	fr.closer = f
+	fr.r.file = f
 	return fr, nil
 }
 
@@ -177,6 +178,10 @@ func (fr *FileReader) salvageSHB(why string) bool {
 
 // Close closes the underlying file when the reader opened it.
 func (fr *FileReader) Close() error {
+	if fr.r.mapped {
+		unmapFile(fr.r.win)
+		fr.r.mapped, fr.r.win = false, nil
+	}
 	if fr.closer != nil {
 		return fr.closer.Close()
 	}
@@ -1199,16 +1204,22 @@ func (fr *FileReader) Next() (*Packet, error) {
 }
 
 // SetBufferSwap makes the reader hand off its read buffer instead of
-// reusing it: when it must read past the end of the buffer, it calls
-// swap(old, min) for a new buffer of at least min bytes, moves the unread
-// bytes there and goes on in it. The frames returned so far (Packet.Data)
-// point into old and stay valid until the caller reuses old, for instance
-// by returning it from a later call to swap; a frame is never split across
-// buffers. swap runs in the goroutine calling Next, within Next. nil
-// restores the default (the buffer is reused: a frame is only valid until
-// the next call to Next).
-func (fr *FileReader) SetBufferSwap(swap func(old []byte, min int) []byte) {
-	fr.r.swap = swap
+// reusing it, so that the frames it returns stay valid after the next call
+// to Next, until the caller is done with them. When the reader must read
+// past the end of its buffer, it calls swap(old, nil, min) for a new buffer
+// of at least min bytes, moves the unread bytes there and goes on in it;
+// the frames returned so far (Packet.Data) point into old and stay valid
+// until the caller reuses old, for instance by returning it from a later
+// call to swap. A file opened with OpenFile is mapped into memory instead
+// of read (no copy), a window at a time: when the reader moves to the next
+// window it calls swap(old, release, 0) and the caller must call release,
+// which unmaps old, once it is done with the frames in old (the return
+// value is ignored). A frame is never split across buffers or windows.
+// swap runs in the goroutine calling Next, within Next. nil restores the
+// default (one buffer, reused: a frame is only valid until the next call
+// to Next; a mapped file is read again from the next unread byte).
+func (fr *FileReader) SetBufferSwap(swap func(old []byte, release func(), min int) []byte) {
+	fr.r.setSwap(swap)
 }
 
 // Offset returns the byte offset of the next unread byte.
