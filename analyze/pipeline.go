@@ -152,9 +152,13 @@ func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, f
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		pl.read(ctx, a.cfg.Filter, fi, rs)
+		pl.read(ctx, name, a.cfg.Filter, fi, rs)
 	}()
 	a.pipe = pl
+	// A mapped file that is cut short while being read faults (SIGBUS)
+	// where it was mapped: in either goroutine, that is a panic with the
+	// fault address, turned into an error (see faultErr).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		// Also when analyzing panicked: the reading goroutine stops at
 		// its next batch and is waited for, so that nothing uses fr after
@@ -165,6 +169,15 @@ func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, f
 		fr.SetBufferSwap(nil)
 		fr.OnStats = func(st pcapfile.InterfaceStats) { a.onStats(fileIdx, fr.Interfaces(), st) }
 		fr.OnCustom = func(cb pcapfile.CustomBlock) { a.onCustom(name, fileIdx, cb) }
+	}()
+	defer func() {
+		if v := recover(); v != nil {
+			if e := faultErr(name, v); e != nil {
+				abort, err = false, e
+				return
+			}
+			panic(v)
+		}
 	}()
 	for {
 		b := <-pl.full
@@ -202,13 +215,19 @@ func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, f
 // read is the reading goroutine: readSequential's loop, with the frames
 // sent to the analyzing side instead of analyzed. It always ends with a
 // last batch (end), unless the analyzing side has returned.
-func (pl *pipeline) read(ctx context.Context, flt FrameFilter, fi *report.FileInfo, rs *readState) {
+func (pl *pipeline) read(ctx context.Context, name string, flt FrameFilter, fi *report.FileInfo, rs *readState) {
+	debug.SetPanicOnFault(true) // this goroutine's own setting
 	defer func() {
 		if v := recover(); v != nil {
 			if _, ok := v.(stopReading); ok {
 				return
 			}
-			pl.sendPanic(v, debug.Stack())
+			if e := faultErr(name, v); e != nil {
+				pl.sendLast(func(b *pipeBatch) { b.end, b.err = true, e })
+				return
+			}
+			stack := debug.Stack()
+			pl.sendLast(func(b *pipeBatch) { b.end, b.pv, b.stack = true, v, stack })
 		}
 	}()
 	for n := 0; ; n++ {
@@ -244,13 +263,26 @@ func (pl *pipeline) read(ctx context.Context, flt FrameFilter, fi *report.FileIn
 	}
 }
 
-// sendPanic sends the last batch after the reading goroutine panicked
-// with v.
-func (pl *pipeline) sendPanic(v any, stack []byte) {
+// sendLast sends the last batch, set by set, after the reading goroutine
+// panicked.
+func (pl *pipeline) sendLast(set func(*pipeBatch)) {
 	defer func() { _ = recover() }() // stopReading: nobody to tell
-	b := pl.batch()
-	b.end, b.pv, b.stack = true, v, stack
+	set(pl.batch())
 	pl.flush()
+}
+
+// faultErr returns the error for a panic v that is a memory fault at an
+// address (debug.SetPanicOnFault): the mapped capture file was cut short
+// while being read. It returns nil for any other panic.
+func faultErr(name string, v any) error {
+	f, ok := v.(interface{ Addr() uintptr })
+	if !ok {
+		return nil
+	}
+	if name != "" {
+		name += ": "
+	}
+	return fmt.Errorf("%sthe file changed while being read (cut short?): memory fault at %#x", name, f.Addr())
 }
 
 // batch returns the batch being filled, waiting for one when all are in

@@ -472,3 +472,44 @@ func TestParallelSameOutputMapped(t *testing.T) {
 		sameResults(t, n+" (mapped)", out[0], out[1])
 	}
 }
+
+// truncatingFilter cuts the file short when it sees its first frame.
+type truncatingFilter struct {
+	t    *testing.T
+	path string
+	size int64
+	done bool
+}
+
+func (f *truncatingFilter) Match(*pcapfile.Packet) (bool, error) {
+	if !f.done {
+		f.done = true
+		if err := os.Truncate(f.path, f.size); err != nil {
+			f.t.Error(err)
+		}
+	}
+	return true, nil
+}
+
+// TestParallelFileCutWhileRead: a mapped file cut short while it is read
+// faults where it was mapped; the analysis ends with an error (or reads
+// what is left), never crashes or hangs.
+func TestParallelFileCutWhileRead(t *testing.T) {
+	defer pcapfile.SetMapWindow(pcapfile.SetMapWindow(64 << 10))
+	b := bulkCapture(t, 20000)
+	for _, keep := range []int64{int64(len(b)) / 2, 100} {
+		p := filepath.Join(t.TempDir(), "cut.pcap")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		v := withDeadline(t, func() (v any) {
+			defer func() { v = recover() }()
+			rep, err := Run(context.Background(), Config{Threads: 2, Filter: &truncatingFilter{t: t, path: p, size: keep}}, []string{p})
+			t.Logf("cut to %d bytes: error %v, %d packets, %d damaged regions", keep, err, rep.Summary.Packets, rep.Summary.DamagedRegions)
+			return nil
+		})
+		if v != nil {
+			t.Errorf("cut to %d bytes: panic %v", keep, v)
+		}
+	}
+}

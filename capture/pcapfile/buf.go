@@ -223,7 +223,16 @@ func (b *readBuf) unmap() {
 	}
 	n := 0
 	if b.pos < b.winOff+int64(len(b.win)) {
-		n = copy(b.buf, b.win[b.pos-b.winOff:])
+		func() {
+			// The file may have been cut short: the window faults
+			// (with debug.SetPanicOnFault), and is read again.
+			defer func() {
+				if recover() != nil {
+					n = 0
+				}
+			}()
+			n = copy(b.buf, b.win[b.pos-b.winOff:])
+		}()
 	}
 	b.r, b.w, b.err = 0, n, nil
 	b.srcOff = b.pos + int64(n)
