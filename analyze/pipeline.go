@@ -20,25 +20,33 @@ import (
 // UDP streams, callbacks) in file order. Both do about half the work on
 // bulk traffic.
 //
-// The frames are not copied: the file reader hands off its read buffer
-// (FileReader.SetBufferSwap) when it must read past its end, instead of
-// sliding the unread bytes over frames already returned. Frames travel in
-// batches of decoded frames and in-file events (interface statistics and
-// custom blocks, which the sequential reader handles within Next, and the
-// interfaces as they are described) in file order; the batch that closes a
-// read buffer carries it, and the analyzing side recycles the buffer once it
-// has analyzed that batch. Memory is fixed: pipeBatches batches of
-// pipeBatchItems items and pipeChunks read buffers at most (the file
-// reader's size each, 1 MiB; larger only while blocks larger than that are
-// read); nothing is allocated per frame.
+// The frames are not copied. A regular file is mapped into memory, a
+// window at a time (capture/pcapfile); other inputs (standard input) are
+// read into buffers that the file reader hands off when it must read past
+// their end, instead of sliding the unread bytes over frames already
+// returned (FileReader.SetBufferSwap). Frames travel in batches of decoded
+// frames and in-file events (interface statistics and custom blocks, which
+// the sequential reader handles within Next, and the interfaces as they are
+// described) in file order; the batch that closes a window or buffer
+// carries it, and the analyzing side unmaps or recycles it once it has
+// analyzed that batch.
+//
+// Memory is fixed: pipeBatches batches of pipeBatchItems items (about 110
+// KiB each), and either pipeChunks read buffers of the file reader's size
+// (1 MiB from OpenFile) or at most pipeWindows+1 mapped windows of 4 MiB
+// (the reader's, and those whose frames are still being analyzed: the
+// reader waits for one to be unmapped before it maps another); windows and
+// buffers are larger only while blocks larger than them are read. Nothing
+// is allocated per frame.
 const (
-	pipeBatches = 4 // batches in flight (queued, being filled or analyzed)
+	pipeBatches = 8 // batches in flight (queued, being filled or analyzed)
 	pipeChunks  = 4 // read buffers in use, the file reader's own included
+	pipeWindows = 3 // mapped windows handed off and not yet unmapped
 )
 
 // pipeBatchItems is the number of frames and events per batch (a variable
 // for tests).
-var pipeBatchItems = 1024
+var pipeBatchItems = 256
 
 // parallel reports whether files are read in a second goroutine.
 func (a *Analyzer) parallel() bool {
@@ -101,7 +109,10 @@ type pipeline struct {
 	full   chan *pipeBatch // to the analyzing side, in file order
 	free   chan *pipeBatch // analyzed batches, for reuse
 	chunks chan []byte     // read buffers no frame points into
-	done   chan struct{}   // closed when the analyzing side returns
+	// windows holds a token per mapped window handed off and not yet
+	// unmapped.
+	windows chan struct{}
+	done    chan struct{} // closed when the analyzing side returns
 
 	// reading side
 	cur  *pipeBatch // batch being filled
@@ -138,12 +149,13 @@ func (p *ReaderPanic) Unwrap() error {
 // this one, as readSequential does in one.
 func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, fi *report.FileInfo, fr *pcapfile.FileReader, undecoded map[string]int, rs *readState) (abort bool, err error) {
 	pl := &pipeline{
-		fr:     fr,
-		full:   make(chan *pipeBatch, pipeBatches),
-		free:   make(chan *pipeBatch, pipeBatches),
-		chunks: make(chan []byte, pipeChunks),
-		done:   make(chan struct{}),
-		nc:     1,
+		fr:      fr,
+		full:    make(chan *pipeBatch, pipeBatches),
+		free:    make(chan *pipeBatch, pipeBatches),
+		chunks:  make(chan []byte, pipeChunks),
+		windows: make(chan struct{}, pipeWindows),
+		done:    make(chan struct{}),
+		nc:      1,
 	}
 	fr.OnStats = pl.addStats
 	fr.OnCustom = pl.addCustom
@@ -197,6 +209,7 @@ func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, f
 		switch {
 		case b.release != nil:
 			b.release()
+			<-pl.windows
 		case b.chunk != nil:
 			pl.chunks <- b.chunk // never blocks: room for every buffer made
 		}
@@ -369,11 +382,20 @@ func (pl *pipeline) end(abort bool, err error) {
 // gets one the analyzing side is done with, or a new one while fewer than
 // pipeChunks exist.
 func (pl *pipeline) swap(old []byte, release func(), min int) []byte {
+	if release != nil {
+		// A window of a mapped file: wait until fewer than pipeWindows
+		// are being analyzed (the reader has mapped the next already).
+		select {
+		case pl.windows <- struct{}{}:
+		case <-pl.done:
+			panic(stopReading{})
+		}
+	}
 	b := pl.batch()
 	b.chunk, b.release = old, release
 	pl.flush()
 	if min == 0 {
-		return nil // a window of a mapped file: nothing to give back
+		return nil // nothing to give back
 	}
 	for {
 		var c []byte

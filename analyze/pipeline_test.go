@@ -205,7 +205,7 @@ func TestParallelSameOutput(t *testing.T) {
 		{"no-udp", Config{NoUDP: true}},
 	}
 	defer func(n int) { pipeBatchItems = n }(pipeBatchItems)
-	for _, items := range []int{1024, 3} {
+	for _, items := range []int{pipeBatchItems, 3} {
 		pipeBatchItems = items // 3: batches sent full, not only at buffer hand-offs
 		for _, c := range configs {
 			if items == 3 && c.name != "default" {
@@ -511,5 +511,78 @@ func TestParallelFileCutWhileRead(t *testing.T) {
 		if v != nil {
 			t.Errorf("cut to %d bytes: panic %v", keep, v)
 		}
+	}
+}
+
+// oneConnCapture is a synthetic capture (labelled as such) of one SMC
+// handshake followed by frames bulk segments.
+func oneConnCapture(t testing.TB, frames int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := synth.NewPcap(&buf, synth.Ethernet, synth.Start, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.TCPConn(netip.MustParseAddrPort("10.3.0.1:30000"), netip.MustParseAddrPort("10.4.0.1:443"), 1, 2)
+	if err := c.Handshake(true, false); err != nil {
+		t.Fatal(err)
+	}
+	payload := bytes.Repeat([]byte("synthetic bulk "), 90)
+	for i := 0; i < frames; i++ {
+		if err := c.Send(i%4 != 0, payload); err != nil {
+			t.Fatal(err)
+		}
+		w.Advance(10 * time.Microsecond)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestParallelNoPerFrameAllocs: the pipeline (and the analysis of bulk
+// frames of a known connection) allocates nothing per frame: twice the
+// frames cost (almost) no more allocations. The pipeline's own are per
+// file (batches, buffers) and per mapped window (1 MiB).
+func TestParallelNoPerFrameAllocs(t *testing.T) {
+	dir := t.TempDir()
+	allocs := func(frames, threads int) float64 {
+		p := filepath.Join(dir, fmt.Sprintf("bulk-%d.pcap", frames))
+		if err := os.WriteFile(p, oneConnCapture(t, frames), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return testing.AllocsPerRun(2, func() {
+			if _, err := Run(context.Background(), Config{Threads: threads}, []string{p}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	const n = 20000
+	for _, threads := range []int{1, 2} {
+		a1, a2 := allocs(n, threads), allocs(2*n, threads)
+		t.Logf("threads %d: %.0f allocations for %d frames, %.0f for %d", threads, a1, n, a2, 2*n)
+		if a2-a1 > n/100 {
+			t.Errorf("threads %d: %.0f more allocations for %d more frames: allocations per frame", threads, a2-a1, n)
+		}
+	}
+}
+
+// BenchmarkAnalyzeFile analyzes a synthetic bulk capture (SMC handshakes,
+// bulk TCP, UDP multicast) from a file, sequentially and in two
+// goroutines; allocs/op are per file (20,000 frames).
+func BenchmarkAnalyzeFile(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "bulk.pcap")
+	if err := os.WriteFile(p, bulkCapture(b, 20000), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Run(context.Background(), Config{Threads: threads}, []string{p}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -38,7 +38,7 @@ type readBuf struct {
 
 // mapWindow is the size of the windows of a mapped file (a variable for
 // tests: SetMapWindow).
-var mapWindow int64 = 2 << 20
+var mapWindow int64 = 4 << 20
 
 const maxConsecutiveEmptyReads = 100 // as in bufio
 

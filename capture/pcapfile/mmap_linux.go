@@ -8,13 +8,11 @@ import (
 const canMap = true
 
 // mapFile maps n bytes of f from off (a multiple of the page size),
-// read-only.
+// read-only, with the page table filled in at once (MAP_POPULATE: one
+// call instead of a page fault every few pages, and the pages read ahead
+// when not cached).
 func mapFile(f *os.File, off int64, n int) ([]byte, error) {
-	b, err := syscall.Mmap(int(f.Fd()), off, n, syscall.PROT_READ, syscall.MAP_SHARED)
-	if err == nil {
-		_ = syscall.Madvise(b, syscall.MADV_SEQUENTIAL)
-	}
-	return b, err
+	return syscall.Mmap(int(f.Fd()), off, n, syscall.PROT_READ, syscall.MAP_SHARED|syscall.MAP_POPULATE)
 }
 
 func unmapFile(b []byte) { _ = syscall.Munmap(b) }

@@ -391,6 +391,12 @@ func (fr *FileReader) plausiblePcapRecord(h []byte) bool {
 }
 
 func allZero(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
 		if c != 0 {
 			return false
