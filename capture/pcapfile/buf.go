@@ -211,13 +211,14 @@ func (b *readBuf) setSwap(swap func(old []byte, release func(), min int) []byte)
 		b.pos = b.srcOff - int64(b.w-b.r)
 		b.win, b.winOff = nil, b.pos
 	case swap == nil && b.mapped:
-		b.unmap()
+		b.unmap(false)
 	}
 }
 
 // unmap goes back to reading the file with a buffer, from the next unread
-// byte; the current window is unmapped.
-func (b *readBuf) unmap() {
+// byte. The current window is unmapped, or handed off (handOff: frames
+// returned from it may still be in use).
+func (b *readBuf) unmap(handOff bool) {
 	if len(b.buf) != b.size {
 		b.buf = make([]byte, b.size)
 	}
@@ -236,8 +237,12 @@ func (b *readBuf) unmap() {
 	}
 	b.r, b.w, b.err = 0, n, nil
 	b.srcOff = b.pos + int64(n)
-	if b.win != nil {
-		unmapFile(b.win)
+	if old := b.win; old != nil {
+		if handOff && b.swap != nil {
+			b.swap(old, func() { unmapFile(old) }, 0)
+		} else {
+			unmapFile(old)
+		}
 	}
 	b.mapped, b.win = false, nil
 	if _, err := b.file.Seek(b.srcOff, io.SeekStart); err != nil {
@@ -266,10 +271,10 @@ func (b *readBuf) mpeek(n int) (s []byte, err error, ok bool) {
 	if end := b.pos + int64(got); end > b.winOff+int64(len(b.win)) {
 		start := b.pos &^ int64(os.Getpagesize()-1)
 		length := min(max(end-start, mapWindow), b.fsize-start)
-		nw, merr := mapFile(b.file, start, int(length))
+		nw, merr := mapFileHook(b.file, start, int(length))
 		if merr != nil {
 			b.noMap = true
-			b.unmap()
+			b.unmap(true)
 			return nil, nil, false
 		}
 		if old := b.win; old != nil {
