@@ -39,7 +39,7 @@ import (
 // buffers are larger only while blocks larger than them are read. Nothing
 // is allocated per frame.
 const (
-	pipeBatches = 8 // batches in flight (queued, being filled or analyzed)
+	pipeBatches = 16 // batches in flight (queued, being filled or analyzed)
 	pipeChunks  = 4 // read buffers in use, the file reader's own included
 	pipeWindows = 3 // mapped windows handed off and not yet unmapped
 )
