@@ -40,8 +40,8 @@ import (
 // is allocated per frame.
 const (
 	pipeBatches = 16 // batches in flight (queued, being filled or analyzed)
-	pipeChunks  = 4 // read buffers in use, the file reader's own included
-	pipeWindows = 3 // mapped windows handed off and not yet unmapped
+	pipeChunks  = 4  // read buffers in use, the file reader's own included
+	pipeWindows = 3  // mapped windows handed off and not yet unmapped
 )
 
 // pipeBatchItems is the number of frames and events per batch (a variable
