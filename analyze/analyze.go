@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"runtime/debug"
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/decode"
@@ -176,7 +177,9 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 	} else {
 		fr.OnStats = func(st pcapfile.InterfaceStats) { a.onStats(fileIdx, fr.Interfaces(), st) }
 		fr.OnCustom = func(cb pcapfile.CustomBlock) { a.onCustom(name, fileIdx, cb) }
-		abort, err = a.readSequential(ctx, fileIdx, fi, fr, undecoded, &rs)
+		fr.SetBufferSwap(seqSwap)
+		abort, err = a.readSequential(ctx, name, fileIdx, fi, fr, undecoded, &rs)
+		fr.SetBufferSwap(nil)
 	}
 	rs.store(a, fi)
 	if abort {
@@ -232,7 +235,18 @@ func filterErr(p *pcapfile.Packet, err error) error {
 // readSequential reads, decodes and analyzes the frames of fr in this
 // goroutine. abort reports an error that leaves the file's summary out
 // (the filter failed).
-func (a *Analyzer) readSequential(ctx context.Context, fileIdx int, fi *report.FileInfo, fr *pcapfile.FileReader, undecoded map[string]int, rs *readState) (abort bool, err error) {
+func (a *Analyzer) readSequential(ctx context.Context, name string, fileIdx int, fi *report.FileInfo, fr *pcapfile.FileReader, undecoded map[string]int, rs *readState) (abort bool, err error) {
+	// A mapped file cut short while read faults: an error (see faultErr).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			if e := faultErr(name, v); e != nil {
+				abort, err = false, e
+				return
+			}
+			panic(v)
+		}
+	}()
 	for n := 0; ; n++ {
 		if n&0xfff == 0 {
 			if err = ctx.Err(); err != nil {
@@ -260,6 +274,21 @@ func (a *Analyzer) readSequential(ctx context.Context, fileIdx int, fi *report.F
 		}
 		a.frame(fi, undecoded, p, fileIdx)
 	}
+}
+
+// seqSwap is the file reader's buffer swap when one goroutine reads and
+// analyzes: each frame is analyzed before the next is read, so the buffer
+// is reused at once (as without a swap) and a window of a mapped file (no
+// copy: cheaper than reading it) is unmapped at once.
+func seqSwap(old []byte, release func(), min int) []byte {
+	if release != nil {
+		release()
+		return nil
+	}
+	if cap(old) >= min {
+		return old[:cap(old)]
+	}
+	return make([]byte, min)
 }
 
 // onStats handles a pcapng Interface Statistics Block of file fileIdx,

@@ -445,22 +445,22 @@ func TestParallelPanics(t *testing.T) {
 	}
 }
 
-// TestParallelSameOutputMapped reads every capture file through Run (the
-// parallel path maps the file, here in windows of one page so that
-// records and blocks straddle windows) with the two paths.
+// TestParallelSameOutputMapped reads every capture file through Run with
+// the file read (sequential), mapped (sequential) and mapped (parallel,
+// and for every third file mapping fails after 3 windows and the rest is
+// read), here in windows of one page so that records and blocks straddle
+// windows.
 func TestParallelSameOutputMapped(t *testing.T) {
 	defer pcapfile.SetMapWindow(pcapfile.SetMapWindow(4096))
 	defer pcapfile.SetMapFailAfter(-1)
 	names, _ := captureFiles(t)
 	for i, n := range names {
-		// Every third file: mapping fails after 3 windows, and the file
-		// is read from there on.
-		pcapfile.SetMapFailAfter(map[bool]int{true: 3, false: -1}[i%3 == 0])
-		var out [2]runResult
-		for i, threads := range []int{1, 2} {
+		var out [3]runResult
+		for j, v := range []struct{ threads, mapFailAfter int }{{1, 0}, {1, -1}, {2, map[bool]int{true: 3, false: -1}[i%3 == 0]}} {
+			pcapfile.SetMapFailAfter(v.mapFailAfter)
 			var calls []string
 			gs := map[string]bool{}
-			cfg := Config{Threads: threads, OnConnection: func(c *smcflow.Conn) {
+			cfg := Config{Threads: v.threads, OnConnection: func(c *smcflow.Conn) {
 				calls = append(calls, fmt.Sprintf("%s %s %s", c.Client, c.Server, c.Outcome))
 				gs[goid()] = true
 			}}
@@ -468,12 +468,13 @@ func TestParallelSameOutputMapped(t *testing.T) {
 			var tb, jb bytes.Buffer
 			_ = rep.WriteText(&tb, report.TextOptions{Evidence: true})
 			_ = rep.WriteJSON(&jb)
-			out[i] = runResult{text: tb.String(), json: jb.String(), calls: calls, goroutines: gs}
+			out[j] = runResult{text: tb.String(), json: jb.String(), calls: calls, goroutines: gs}
 			if err != nil {
-				out[i].err = err.Error()
+				out[j].err = err.Error()
 			}
 		}
-		sameResults(t, n+" (mapped)", out[0], out[1])
+		sameResults(t, n+" (read, then mapped)", out[0], out[1])
+		sameResults(t, n+" (read, then mapped and parallel)", out[0], out[2])
 	}
 }
 
@@ -497,19 +498,20 @@ func (f *truncatingFilter) Match(*pcapfile.Packet) (bool, error) {
 
 // TestParallelFileCutWhileRead: a mapped file cut short while it is read
 // faults where it was mapped; the analysis ends with an error (or reads
-// what is left), never crashes or hangs.
+// what is left), never crashes or hangs, with one goroutine or two.
 func TestParallelFileCutWhileRead(t *testing.T) {
 	defer pcapfile.SetMapWindow(pcapfile.SetMapWindow(64 << 10))
 	b := bulkCapture(t, 20000)
-	for _, keep := range []int64{int64(len(b)) / 2, 100} {
+	for i, keep := range []int64{int64(len(b)) / 2, 100, int64(len(b)) / 2, 100} {
+		threads := 1 + i/2
 		p := filepath.Join(t.TempDir(), "cut.pcap")
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		v := withDeadline(t, func() (v any) {
 			defer func() { v = recover() }()
-			rep, err := Run(context.Background(), Config{Threads: 2, Filter: &truncatingFilter{t: t, path: p, size: keep}}, []string{p})
-			t.Logf("cut to %d bytes: error %v, %d packets, %d damaged regions", keep, err, rep.Summary.Packets, rep.Summary.DamagedRegions)
+			rep, err := Run(context.Background(), Config{Threads: threads, Filter: &truncatingFilter{t: t, path: p, size: keep}}, []string{p})
+			t.Logf("threads %d, cut to %d bytes: error %v, %d packets, %d damaged regions", threads, keep, err, rep.Summary.Packets, rep.Summary.DamagedRegions)
 			return nil
 		})
 		if v != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime/debug"
 )
 
 // readBuf is the FileReader's read buffer: bufio.Reader's Peek, Discard,
@@ -225,8 +226,9 @@ func (b *readBuf) unmap(handOff bool) {
 	n := 0
 	if b.pos < b.winOff+int64(len(b.win)) {
 		func() {
-			// The file may have been cut short: the window faults
-			// (with debug.SetPanicOnFault), and is read again.
+			// The file may have been cut short: the window faults,
+			// and what is left is read again.
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 			defer func() {
 				if recover() != nil {
 					n = 0
