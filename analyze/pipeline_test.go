@@ -549,7 +549,7 @@ func oneConnCapture(t testing.TB, frames int) []byte {
 // TestParallelNoPerFrameAllocs: the pipeline (and the analysis of bulk
 // frames of a known connection) allocates nothing per frame: twice the
 // frames cost (almost) no more allocations. The pipeline's own are per
-// file (batches, buffers) and per mapped window (1 MiB).
+// file (batches, buffers) and per mapped window (4 MiB).
 func TestParallelNoPerFrameAllocs(t *testing.T) {
 	dir := t.TempDir()
 	allocs := func(frames, threads int) float64 {
