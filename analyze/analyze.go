@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"runtime/debug"
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/decode"
@@ -64,6 +65,15 @@ type Config struct {
 	// must not keep c. Connections that end unresolved only reach
 	// OnConnection.
 	OnHandshake func(c *smcflow.Conn)
+	// Threads is the number of goroutines analyzing a capture file: 1
+	// reads, decodes and analyzes the frames in the calling goroutine; 2
+	// or more (more are not used) reads, decodes and filters them in a
+	// second goroutine, which uses a second CPU. 0 means 2 when GOMAXPROCS
+	// is above 1. The results, and the order of the callbacks (all from
+	// the calling goroutine), are the same; Filter is then called from the
+	// second goroutine. Frames fed with Feed are always analyzed in the
+	// calling goroutine.
+	Threads int
 }
 
 // Stream bounds of the offline analysis (mcast.Config.MaxStreams with
@@ -143,6 +153,8 @@ type Analyzer struct {
 	embeddedErrs []string     // the first maxEmbeddedErrs decoding errors
 	embeddedBad  int          // further decoding errors
 
+	pipe *pipeline // the file being read in a second goroutine (pipeline.go)
+
 	liveIdx       int // report.Files entry of the frames fed with Feed (live.go)
 	liveUndecoded map[string]int
 }
@@ -179,7 +191,11 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, path string) error {
 	return a.AnalyzeReader(ctx, path, fr)
 }
 
-// AnalyzeReader reads all frames of fr.
+// AnalyzeReader reads all frames of fr. With Config.Threads other than 1
+// and more than one CPU (GOMAXPROCS), fr is read and its frames decoded
+// (and filtered) in a second goroutine while this one analyzes them (see
+// pipeline.go); the results, and the order and goroutine of the callbacks,
+// are the same as when everything runs in this goroutine.
 func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.FileReader) error {
 	fileIdx := len(a.report.Files)
 	a.report.Files = append(a.report.Files, report.FileInfo{Path: name, Format: fr.Format()})
@@ -188,74 +204,25 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 	clear(a.ifUsed)
 	a.fr = fr
 	defer func() { a.fr = nil }()
-	fr.OnStats = func(st pcapfile.InterfaceStats) {
-		if a.mc != nil {
-			// pcapng counters are cumulative from the start of the capture;
-			// File lets the tracker continue them across rotated files
-			// (writers that restart them per file are detected there).
-			cd := mcast.CaptureDrop{Time: st.Time, Interface: a.globalIf(fr.Interfaces(), st.Interface), Cumulative: true, File: fileIdx}
-			if st.Start != nil {
-				cd.Start = *st.Start
-			}
-			cd.IfDrop, cd.OSDrop = ringDrops(st)
-			a.mc.AddCaptureDrop(cd)
-		}
-		if a.cfg.CaptureStats != nil {
-			a.cfg.CaptureStats(fileIdx, st)
-		}
-	}
-	fr.OnCustom = func(cb pcapfile.CustomBlock) {
-		if s, ok, err := decodeEmbeddedSnapshot(cb); ok {
-			switch {
-			case err == nil:
-				a.embedded.Add(s)
-			case len(a.embeddedErrs) < maxEmbeddedErrs:
-				a.embeddedErrs = append(a.embeddedErrs, fmt.Sprintf("%s: kernel counter block at offset %d: %v", name, cb.Offset, err))
-			default:
-				a.embeddedBad++
-			}
-		}
-		if a.cfg.Custom != nil {
-			a.cfg.Custom(fileIdx, cb)
-		}
-	}
 	if len(a.report.Files) > 1 || a.multi {
 		a.tracker.File = name
 	}
 	undecoded := map[string]int{}
+	var rs readState
 	var err error
-	for n := 0; ; n++ {
-		if n&0xfff == 0 {
-			if err = ctx.Err(); err != nil {
-				break
-			}
-		}
-		var p *pcapfile.Packet
-		p, err = fr.Next()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = nil
-			}
-			break
-		}
-		fi.Packets++
-		a.lastFrame = p.Frame
-		ts := p.Info.Timestamp
-		if fi.First == nil {
-			fi.First = timep(ts)
-		}
-		fi.Last = timep(ts)
-		if a.cfg.Filter != nil {
-			ok, err := a.cfg.Filter.Match(p)
-			if err != nil {
-				return fmt.Errorf("filter for link type %s: %w", p.LinkType, err)
-			}
-			if !ok {
-				fi.Filtered++
-				continue
-			}
-		}
-		a.frame(fi, undecoded, p, fileIdx)
+	var abort bool
+	if a.parallel() {
+		abort, err = a.readParallel(ctx, name, fileIdx, fi, fr, undecoded, &rs)
+	} else {
+		fr.OnStats = func(st pcapfile.InterfaceStats) { a.onStats(fileIdx, fr.Interfaces(), st) }
+		fr.OnCustom = func(cb pcapfile.CustomBlock) { a.onCustom(name, fileIdx, cb) }
+		fr.SetBufferSwap(seqSwap)
+		abort, err = a.readSequential(ctx, name, fileIdx, fi, fr, undecoded, &rs)
+		fr.SetBufferSwap(nil)
+	}
+	rs.store(a, fi)
+	if abort {
+		return err
 	}
 	fi.Interfaces = fr.Interfaces()
 	a.frameBase += a.lastFrame
@@ -269,6 +236,134 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 	}
 	report.SortCounts(fi.Undecoded)
 	return err
+}
+
+// readState is what the reading side counts of a file: the packets read,
+// the filtered ones (in the FileInfo), the first and last time stamps and
+// the last frame number, stored into the FileInfo and the analyzer once
+// the file has been read.
+type readState struct {
+	seen        bool
+	first, last time.Time
+	lastFrame   int
+}
+
+// read counts frame p.
+func (rs *readState) read(fi *report.FileInfo, p *pcapfile.Packet) {
+	fi.Packets++
+	rs.lastFrame = p.Frame
+	if !rs.seen {
+		rs.seen, rs.first = true, p.Info.Timestamp
+	}
+	rs.last = p.Info.Timestamp
+}
+
+func (rs *readState) store(a *Analyzer, fi *report.FileInfo) {
+	if rs.seen {
+		fi.First, fi.Last = timep(rs.first), timep(rs.last)
+		a.lastFrame = rs.lastFrame
+	}
+}
+
+// filterErr is the error of a frame filter that cannot judge a frame: the
+// file is not read further.
+func filterErr(p *pcapfile.Packet, err error) error {
+	return fmt.Errorf("filter for link type %s: %w", p.LinkType, err)
+}
+
+// readSequential reads, decodes and analyzes the frames of fr in this
+// goroutine. abort reports an error that leaves the file's summary out
+// (the filter failed).
+func (a *Analyzer) readSequential(ctx context.Context, name string, fileIdx int, fi *report.FileInfo, fr *pcapfile.FileReader, undecoded map[string]int, rs *readState) (abort bool, err error) {
+	// A mapped file cut short while read faults: an error (see faultErr).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			if e := faultErr(name, v); e != nil {
+				abort, err = false, e
+				return
+			}
+			panic(v)
+		}
+	}()
+	for n := 0; ; n++ {
+		if n&0xfff == 0 {
+			if err = ctx.Err(); err != nil {
+				return false, err
+			}
+		}
+		var p *pcapfile.Packet
+		p, err = fr.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			return false, err
+		}
+		rs.read(fi, p)
+		if a.cfg.Filter != nil {
+			ok, err := a.cfg.Filter.Match(p)
+			if err != nil {
+				return true, filterErr(p, err)
+			}
+			if !ok {
+				fi.Filtered++
+				continue
+			}
+		}
+		a.frame(fi, undecoded, p, fileIdx)
+	}
+}
+
+// seqSwap is the file reader's buffer swap when one goroutine reads and
+// analyzes: each frame is analyzed before the next is read, so the buffer
+// is reused at once (as without a swap) and a window of a mapped file (no
+// copy: cheaper than reading it) is unmapped at once.
+func seqSwap(old []byte, release func(), min int) []byte {
+	if release != nil {
+		release()
+		return nil
+	}
+	if cap(old) >= min {
+		return old[:cap(old)]
+	}
+	return make([]byte, min)
+}
+
+// onStats handles a pcapng Interface Statistics Block of file fileIdx,
+// whose interfaces read so far are ifs.
+func (a *Analyzer) onStats(fileIdx int, ifs []pcapfile.Interface, st pcapfile.InterfaceStats) {
+	if a.mc != nil {
+		// pcapng counters are cumulative from the start of the capture;
+		// File lets the tracker continue them across rotated files
+		// (writers that restart them per file are detected there).
+		cd := mcast.CaptureDrop{Time: st.Time, Interface: a.globalIf(ifs, st.Interface), Cumulative: true, File: fileIdx}
+		if st.Start != nil {
+			cd.Start = *st.Start
+		}
+		cd.IfDrop, cd.OSDrop = ringDrops(st)
+		a.mc.AddCaptureDrop(cd)
+	}
+	if a.cfg.CaptureStats != nil {
+		a.cfg.CaptureStats(fileIdx, st)
+	}
+}
+
+// onCustom handles a pcapng custom block of file fileIdx (name).
+func (a *Analyzer) onCustom(name string, fileIdx int, cb pcapfile.CustomBlock) {
+	if s, ok, err := decodeEmbeddedSnapshot(cb); ok {
+		switch {
+		case err == nil:
+			a.embedded.Add(s)
+		case len(a.embeddedErrs) < maxEmbeddedErrs:
+			a.embeddedErrs = append(a.embeddedErrs, fmt.Sprintf("%s: kernel counter block at offset %d: %v", name, cb.Offset, err))
+		default:
+			a.embeddedBad++
+		}
+	}
+	if a.cfg.Custom != nil {
+		a.cfg.Custom(fileIdx, cb)
+	}
 }
 
 // ifKey identifies a capture interface across files.
@@ -321,8 +416,12 @@ func (a *Analyzer) globalIf(ifs []pcapfile.Interface, idx int) int {
 }
 
 func (a *Analyzer) frame(fi *report.FileInfo, undecoded map[string]int, p *pcapfile.Packet, fileIdx int) {
-	f := &a.f
-	decode.Decode(p.LinkType, p.Data, f)
+	decode.Decode(p.LinkType, p.Data, &a.f)
+	a.track(fi, undecoded, p, &a.f)
+}
+
+// track analyzes frame p, decoded into f (which it may change).
+func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapfile.Packet, f *decode.Frame) {
 	ts := p.Info.Timestamp
 	a.tracker.Advance(ts) // capture end, for CLC timeouts
 	if p.Info.CaptureLength < p.Info.Length {
@@ -375,7 +474,7 @@ func (a *Analyzer) frame(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 			*d = mcast.Datagram{
 				Frame: a.frameBase + p.Frame, Time: ts,
 				Src: f.SrcAddrPort(), Dst: f.DstAddrPort(),
-				Interface: a.globalIf(ifacesOf(a.fr), p.Info.InterfaceIndex),
+				Interface: a.globalIf(a.interfaces(), p.Info.InterfaceIndex),
 				Payload:   f.Payload, Length: f.PayloadLen,
 				Truncated: f.TruncatedPayload() || fragTrunc,
 			}
@@ -421,12 +520,16 @@ func (a *Analyzer) Finish() *report.Report {
 	return r
 }
 
-// ifacesOf returns the interfaces of fr (nil for frames fed directly).
-func ifacesOf(fr *pcapfile.FileReader) []pcapfile.Interface {
-	if fr == nil {
+// interfaces returns the interfaces of the file being read as far as the
+// frame being analyzed (nil for frames fed directly).
+func (a *Analyzer) interfaces() []pcapfile.Interface {
+	switch {
+	case a.pipe != nil:
+		return a.pipe.ifs // the reading goroutine's copy
+	case a.fr == nil:
 		return nil
 	}
-	return fr.Interfaces()
+	return a.fr.Interfaces()
 }
 
 // timep returns a pointer to a copy of t.

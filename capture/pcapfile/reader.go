@@ -2,7 +2,6 @@ package pcapfile
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -27,7 +26,7 @@ const (
 // Corrupt records/blocks are reported as Problems (with their byte offset)
 // and skipped: the reader resynchronises on the next plausible record.
 type FileReader struct {
-	r      *bufio.Reader
+	r      *readBuf
 	src    io.Reader // the underlying reader
 	closer io.Closer
 	off    int64 // offset of the next unread byte
@@ -90,6 +89,7 @@ func OpenFile(path string, stdin io.Reader) (*FileReader, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	fr.closer = f
+	fr.r.file = f
 	return fr, nil
 }
 
@@ -98,8 +98,14 @@ func NewFileReader(r io.Reader) (*FileReader, error) {
 	return newFileReader(r, 64<<10)
 }
 
+// NewFileReaderSize is NewFileReader with a read buffer of size bytes
+// (grown when a block is larger).
+func NewFileReaderSize(r io.Reader, size int) (*FileReader, error) {
+	return newFileReader(r, max(size, 16))
+}
+
 func newFileReader(r io.Reader, bufSize int) (*FileReader, error) {
-	fr := &FileReader{r: bufio.NewReaderSize(r, bufSize), src: r}
+	fr := &FileReader{r: newReadBuf(r, bufSize), src: r}
 	hdr, err := fr.r.Peek(4)
 	if err != nil {
 		if len(hdr) == 0 {
@@ -172,6 +178,10 @@ func (fr *FileReader) salvageSHB(why string) bool {
 
 // Close closes the underlying file when the reader opened it.
 func (fr *FileReader) Close() error {
+	if fr.r.mapped {
+		unmapFile(fr.r.win)
+		fr.r.mapped, fr.r.win = false, nil
+	}
 	if fr.closer != nil {
 		return fr.closer.Close()
 	}
@@ -229,11 +239,7 @@ func (fr *FileReader) peek(n int) ([]byte, error) {
 		if b, err := fr.r.Peek(fr.r.Size()); err != nil {
 			return b, err
 		}
-		// Carry the buffered bytes into a larger reader over the same
-		// source (no nesting of readers).
-		buffered, _ := fr.r.Peek(fr.r.Buffered())
-		carry := bytes.NewReader(append([]byte(nil), buffered...))
-		fr.r = bufio.NewReaderSize(io.MultiReader(carry, fr.src), n+64<<10)
+		fr.r.grow(n + 64<<10)
 	}
 	return fr.r.Peek(n)
 }
@@ -264,8 +270,8 @@ func (fr *FileReader) readPcapHeader() error {
 	if err != nil {
 		return fmt.Errorf("pcap file header truncated (%d of 24 bytes)", len(h))
 	}
-	fr.pcapSnap = fr.order.Uint32(h[16:])
-	lt := fr.order.Uint32(h[20:])
+	fr.pcapSnap = fr.u32(h[16:])
+	lt := fr.u32(h[20:])
 	// Upper bits carry FCS information (pcap-linktype(7)); keep the type.
 	fr.pcapLink = LinkType(lt & 0x03ffffff) // LT_LINKTYPE: the upper bits are FCS flags
 	fr.ifaces = []Interface{{Index: 0, LinkType: fr.pcapLink, SnapLen: fr.pcapSnap}}
@@ -298,8 +304,8 @@ func (fr *FileReader) pcapSnapLimit() uint32 {
 // lengthsPlausible checks a record header's lengths against the file's
 // snaplen.
 func (fr *FileReader) lengthsPlausible(h []byte) bool {
-	incl := fr.order.Uint32(h[8:])
-	orig := fr.order.Uint32(h[12:])
+	incl := fr.u32(h[8:])
+	orig := fr.u32(h[12:])
 	return incl <= orig && incl <= fr.pcapSnapLimit() && orig != 0
 }
 
@@ -328,8 +334,8 @@ func (fr *FileReader) pcapNext(off int, sec int64) int {
 	if allZero(h) {
 		return nextInvalid // zeros: a damaged or preallocated region
 	}
-	ts := int64(fr.order.Uint32(h))
-	if fr.order.Uint32(h[4:]) < fr.pcapFracLimit() && fr.order.Uint32(h[8:]) <= maxBlockLen &&
+	ts := int64(fr.u32(h))
+	if fr.u32(h[4:]) < fr.pcapFracLimit() && fr.u32(h[8:]) <= maxBlockLen &&
 		ts >= sec-86400 && ts <= sec+86400 {
 		return nextValid
 	}
@@ -347,17 +353,17 @@ func (fr *FileReader) pcapNextNext(off int, sec int64) bool {
 		return false
 	}
 	h := b[off : off+16]
-	ts := int64(fr.order.Uint32(h))
+	ts := int64(fr.u32(h))
 	tsOK := ts >= sec-86400 && ts <= sec+86400
-	fracOK := fr.order.Uint32(h[4:]) < fr.pcapFracLimit()
+	fracOK := fr.u32(h[4:]) < fr.pcapFracLimit()
 	if tsOK && fracOK {
 		return true
 	}
 	if !tsOK && !fracOK {
 		return false
 	}
-	incl := fr.order.Uint32(h[8:])
-	orig := fr.order.Uint32(h[12:])
+	incl := fr.u32(h[8:])
+	orig := fr.u32(h[12:])
 	if incl > orig || incl > maxBlockLen || orig == 0 || orig > maxSnap*4 {
 		return false
 	}
@@ -368,10 +374,10 @@ func (fr *FileReader) pcapNextNext(off int, sec int64) bool {
 // plausiblePcapRecord checks a 16-byte record header for resynchronisation
 // (strict: lengths and a timestamp within a day of the previous record).
 func (fr *FileReader) plausiblePcapRecord(h []byte) bool {
-	ts := int64(fr.order.Uint32(h[0:]))
-	frac := fr.order.Uint32(h[4:])
-	incl := fr.order.Uint32(h[8:])
-	orig := fr.order.Uint32(h[12:])
+	ts := int64(fr.u32(h[0:]))
+	frac := fr.u32(h[4:])
+	incl := fr.u32(h[8:])
+	orig := fr.u32(h[12:])
 	if frac >= fr.pcapFracLimit() || incl > orig || orig > maxSnap*4 || orig == 0 {
 		return false
 	}
@@ -385,6 +391,12 @@ func (fr *FileReader) plausiblePcapRecord(h []byte) bool {
 }
 
 func allZero(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
 		if c != 0 {
 			return false
@@ -424,12 +436,12 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 			fr.zeroRun(start, 1)
 			continue
 		}
-		sec := fr.order.Uint32(h[0:])
-		frac := fr.order.Uint32(h[4:])
-		incl := int(fr.order.Uint32(h[8:]))
-		orig := int(fr.order.Uint32(h[12:]))
+		sec := fr.u32(h[0:])
+		frac := fr.u32(h[4:])
+		incl := int(fr.u32(h[8:]))
+		orig := int(fr.u32(h[12:]))
 		if incl > maxBlockLen {
-			fr.resyncPcap(start, h, "")
+			fr.resyncPcap(start, uint32(incl), uint32(orig), "")
 			continue
 		}
 		// A length is only believed when a record header (or the end of
@@ -440,8 +452,10 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		// when the next header is damaged (the damage is then reported
 		// there), unless it claims to be cut short below the snaplen: a
 		// smaller caplen that misses the next header is the damage.
-		next := fr.pcapNext(16+incl, int64(sec))
+		// The look-ahead may refill the buffer, moving the bytes h points
+		// to: what is needed of h is taken before it.
 		consistent := fr.lengthsPlausible(h)
+		next := fr.pcapNext(16+incl, int64(sec))
 		// Cut short below the snaplen, and not at the length earlier
 		// records were cut at: suspicious when the next header is
 		// damaged, unless a valid record follows that next header (then
@@ -450,10 +464,10 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 			next == nextInvalid && !fr.pcapNextNext(16+incl, int64(sec))
 		switch {
 		case next == nextPastEOF:
-			fr.resyncPcap(start, h, fmt.Sprintf("truncated record at end of file: header says %d bytes, %d present", incl, fr.r.Buffered()-16))
+			fr.resyncPcap(start, uint32(incl), uint32(orig), fmt.Sprintf("truncated record at end of file: header says %d bytes, %d present", incl, fr.r.Buffered()-16))
 			continue
 		case next == nextInvalid && (!consistent || cut):
-			fr.resyncPcap(start, h, "")
+			fr.resyncPcap(start, uint32(incl), uint32(orig), "")
 			continue
 		case incl == 0 && orig == 0:
 			fr.damage(start, 16, "empty record (caplen 0, len 0): skipped")
@@ -534,7 +548,7 @@ func (fr *FileReader) pcapSyncAt() bool {
 	if err != nil || !fr.plausiblePcapRecord(p) {
 		return false
 	}
-	n := int(fr.order.Uint32(p[8:]))
+	n := int(fr.u32(p[8:]))
 	q, err := fr.lookAhead(16 + n + 16)
 	if err != nil {
 		// End of file: accept if the record itself is complete.
@@ -547,9 +561,7 @@ func (fr *FileReader) pcapSyncAt() bool {
 // plausible and followed by another plausible header (or the end of file).
 // When none is found before the end of the file and atEOF is not empty, the
 // damage is reported with that message (a record cut at the end).
-func (fr *FileReader) resyncPcap(start int64, h []byte, atEOF string) {
-	incl := fr.order.Uint32(h[8:])
-	orig := fr.order.Uint32(h[12:])
+func (fr *FileReader) resyncPcap(start int64, incl, orig uint32, atEOF string) {
 	skipped, found, z := fr.scanForSync(4<<20, 16, fr.pcapSyncAt)
 	if !found && atEOF != "" {
 		fr.damage(start, int64(skipped), "%s%s", atEOF, z.note(fr.off))
@@ -616,7 +628,7 @@ func (fr *FileReader) readSHB() error {
 	default:
 		return fmt.Errorf("%w: pcapng section header at offset %d has a bad byte-order magic", ErrNotCapture, start)
 	}
-	n := fr.order.Uint32(h[4:])
+	n := fr.u32(h[4:])
 	if n < 28 || n%4 != 0 || n > maxBlockLen {
 		return fmt.Errorf("pcapng section header at offset %d has an invalid length %d", start, n)
 	}
@@ -626,12 +638,12 @@ func (fr *FileReader) readSHB() error {
 	if err != nil {
 		return fmt.Errorf("pcapng section header at offset %d truncated (length %d, %d bytes left)", start, n, len(b))
 	}
-	if t := fr.order.Uint32(b[n-4:]); t != n {
+	if t := fr.u32(b[n-4:]); t != n {
 		return fmt.Errorf("section header block: trailing length %d does not match leading length %d", t, n)
 	}
 	fr.discard(int(n))
-	if major := fr.order.Uint16(b[12:]); major != 1 {
-		fr.problem(start, "section header block: unsupported version %d.%d", major, fr.order.Uint16(b[14:]))
+	if major := fr.u16(b[12:]); major != 1 {
+		fr.problem(start, "section header block: unsupported version %d.%d", major, fr.u16(b[14:]))
 	}
 	fr.secBase = len(fr.ifaces)
 	fr.missing = nil
@@ -674,8 +686,8 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 			}
 			continue
 		}
-		typ := fr.order.Uint32(h)
-		n := fr.order.Uint32(h[4:])
+		typ := fr.u32(h)
+		n := fr.u32(h[4:])
 		if n < 12 || n%4 != 0 || n > maxBlockLen {
 			fr.resyncNg(start, fmt.Sprintf("invalid block length %d (type 0x%08x)", n, typ), "")
 			continue
@@ -688,8 +700,8 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 				fmt.Sprintf("truncated block at end of file: type 0x%08x says %d bytes, %d present", typ, n, len(b)))
 			continue
 		}
-		if fr.order.Uint32(b[n-4:]) != n {
-			fr.resyncNg(start, fmt.Sprintf("block type 0x%08x: trailing length %d does not match leading length %d", typ, fr.order.Uint32(b[n-4:]), n), "")
+		if fr.u32(b[n-4:]) != n {
+			fr.resyncNg(start, fmt.Sprintf("block type 0x%08x: trailing length %d does not match leading length %d", typ, fr.u32(b[n-4:]), n), "")
 			continue
 		}
 		if !registeredBlock(typ) {
@@ -722,7 +734,7 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 			// smcdump's evidence is frame N in Wireshark.
 			fr.frame++
 			if len(body) >= 4 {
-				cb := CustomBlock{Offset: start, PEN: fr.order.Uint32(body), Data: append([]byte(nil), body[4:]...)}
+				cb := CustomBlock{Offset: start, PEN: fr.u32(body), Data: append([]byte(nil), body[4:]...)}
 				if fr.OnCustom != nil {
 					fr.OnCustom(cb)
 				} else if len(fr.custom) < 10000 {
@@ -743,13 +755,13 @@ func (fr *FileReader) ngSyncAt() bool {
 	if binary.BigEndian.Uint32(h) == blockSHB {
 		return true
 	}
-	typ := fr.order.Uint32(h)
-	n := fr.order.Uint32(h[4:])
+	typ := fr.u32(h)
+	n := fr.u32(h[4:])
 	if !knownBlock(typ) || n < 12 || n%4 != 0 || n > maxBlockLen {
 		return false
 	}
 	b, err := fr.lookAhead(int(n))
-	return err == nil && fr.order.Uint32(b[n-4:]) == n
+	return err == nil && fr.u32(b[n-4:]) == n
 }
 
 // lookAhead peeks n bytes while scanning byte by byte: the buffer is kept
@@ -819,8 +831,8 @@ func (fr *FileReader) resyncNg(start int64, why, atEOF string) {
 // the option list is malformed.
 func (fr *FileReader) options(b []byte, fn func(code uint16, v []byte)) bool {
 	for len(b) >= 4 {
-		code := fr.order.Uint16(b)
-		l := int(fr.order.Uint16(b[2:]))
+		code := fr.u16(b)
+		l := int(fr.u16(b[2:]))
 		if code == 0 {
 			return true
 		}
@@ -846,8 +858,8 @@ func (fr *FileReader) parseIDB(start int64, b []byte) {
 	}
 	ifc := Interface{
 		Index:    len(fr.ifaces),
-		LinkType: LinkType(fr.order.Uint16(b)),
-		SnapLen:  fr.order.Uint32(b[4:]),
+		LinkType: LinkType(fr.u16(b)),
+		SnapLen:  fr.u32(b[4:]),
 		tsDiv:    1e6,
 	}
 	ok := fr.options(b[8:], func(code uint16, v []byte) {
@@ -874,7 +886,7 @@ func (fr *FileReader) parseIDB(start int64, b []byte) {
 			}
 		case 14: // if_tsoffset
 			if len(v) == 8 {
-				ifc.tsOffset = int64(fr.order.Uint64(v))
+				ifc.tsOffset = int64(fr.u64(v))
 			}
 		}
 	})
@@ -1025,7 +1037,7 @@ func (fr *FileReader) parseEPB(start int64, b []byte) *Packet {
 		fr.problem(start, "enhanced packet block too short (%d bytes)", len(b))
 		return nil
 	}
-	return fr.packetBlock(start, b, fr.order.Uint32(b), "enhanced packet block")
+	return fr.packetBlock(start, b, fr.u32(b), "enhanced packet block")
 }
 
 // packetBlock decodes the layout shared by the Enhanced Packet Block and
@@ -1033,13 +1045,13 @@ func (fr *FileReader) parseEPB(start int64, b []byte) *Packet {
 // timestamp high/low, captured and original length, data, options
 // (epb_flags / pack_flags, code 2, carry the direction in bits 0-1).
 func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string) *Packet {
-	capLen := int(fr.order.Uint32(b[12:]))
-	orig := int(fr.order.Uint32(b[16:]))
+	capLen := int(fr.u32(b[12:]))
+	orig := int(fr.u32(b[16:]))
 	if capLen > len(b)-20 {
 		fr.damage(start, int64(len(b)+12), "%s: captured length %d exceeds the block (%d bytes): packet skipped", what, capLen, len(b)-20)
 		return nil
 	}
-	ifc, ok := fr.packetIface(start, id, b[20:20+capLen], fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:]), what)
+	ifc, ok := fr.packetIface(start, id, b[20:20+capLen], fr.u32(b[4:]), fr.u32(b[8:]), what)
 	if !ok {
 		return nil
 	}
@@ -1056,7 +1068,7 @@ func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string)
 	fr.frame++
 	fr.pkt = Packet{
 		Frame:     fr.frame,
-		Info:      CaptureInfo{Timestamp: fr.checkTS(start, ifc, ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:]))), CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
+		Info:      CaptureInfo{Timestamp: fr.checkTS(start, ifc, ifc.timestamp(fr.u32(b[4:]), fr.u32(b[8:]))), CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
 		LinkType:  ifc.LinkType,
 		Interface: ifc.Name,
 		Direction: dir,
@@ -1071,8 +1083,8 @@ func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string)
 // options are well-formed.
 func (fr *FileReader) packetOptions(b []byte, dir *Direction) bool {
 	for len(b) >= 4 {
-		code := fr.order.Uint16(b)
-		l := int(fr.order.Uint16(b[2:]))
+		code := fr.u16(b)
+		l := int(fr.u16(b[2:]))
 		pl := (l + 3) &^ 3
 		if 4+pl > len(b) {
 			return false
@@ -1087,7 +1099,7 @@ func (fr *FileReader) packetOptions(b []byte, dir *Direction) bool {
 				return false
 			}
 			if code == 2 {
-				*dir = DirectionFromEPBFlags(fr.order.Uint32(v))
+				*dir = DirectionFromEPBFlags(fr.u32(v))
 			}
 		case 4, 5: // dropcount, packetid
 			if l != 8 {
@@ -1110,7 +1122,7 @@ func (fr *FileReader) parseSPB(start int64, b []byte) *Packet {
 	if !ok {
 		return nil
 	}
-	orig := int(fr.order.Uint32(b))
+	orig := int(fr.u32(b))
 	capLen := len(b) - 4
 	if orig < capLen {
 		capLen = orig
@@ -1134,7 +1146,7 @@ func (fr *FileReader) parsePB(start int64, b []byte) *Packet {
 		fr.problem(start, "packet block too short")
 		return nil
 	}
-	return fr.packetBlock(start, b, uint32(fr.order.Uint16(b)), "packet block")
+	return fr.packetBlock(start, b, uint32(fr.u16(b)), "packet block")
 }
 
 func (fr *FileReader) parseISB(start int64, b []byte) {
@@ -1142,16 +1154,16 @@ func (fr *FileReader) parseISB(start int64, b []byte) {
 		fr.problem(start, "interface statistics block too short")
 		return
 	}
-	ifc, ok := fr.iface(start, fr.order.Uint32(b), "interface statistics block")
+	ifc, ok := fr.iface(start, fr.u32(b), "interface statistics block")
 	if !ok {
 		return
 	}
-	st := InterfaceStats{Interface: ifc.Index, Time: fr.checkTS(start, ifc, ifc.timestamp(fr.order.Uint32(b[4:]), fr.order.Uint32(b[8:]))), Offset: start}
+	st := InterfaceStats{Interface: ifc.Index, Time: fr.checkTS(start, ifc, ifc.timestamp(fr.u32(b[4:]), fr.u32(b[8:]))), Offset: start}
 	u64 := func(v []byte) *uint64 {
 		if len(v) != 8 {
 			return nil
 		}
-		x := fr.order.Uint64(v)
+		x := fr.u64(v)
 		if x == math.MaxUint64 { // "unknown" as dumpcap writes it
 			return nil
 		}
@@ -1161,7 +1173,7 @@ func (fr *FileReader) parseISB(start int64, b []byte) {
 		if len(v) != 8 {
 			return nil
 		}
-		t := ifc.timestamp(fr.order.Uint32(v), fr.order.Uint32(v[4:]))
+		t := ifc.timestamp(fr.u32(v), fr.u32(v[4:]))
 		return &t
 	}
 	fr.options(b[12:], func(code uint16, v []byte) {
@@ -1195,6 +1207,48 @@ func (fr *FileReader) Next() (*Packet, error) {
 		return fr.nextNg()
 	}
 	return fr.nextPcap()
+}
+
+// SetBufferSwap makes the reader hand off its read buffer instead of
+// reusing it, so that the frames it returns stay valid after the next call
+// to Next, until the caller is done with them. When the reader must read
+// past the end of its buffer, it calls swap(old, nil, min) for a new buffer
+// of at least min bytes, moves the unread bytes there and goes on in it;
+// the frames returned so far (Packet.Data) point into old and stay valid
+// until the caller reuses old, for instance by returning it from a later
+// call to swap. A file opened with OpenFile is mapped into memory instead
+// of read (no copy), a window at a time: when the reader moves to the next
+// window it calls swap(old, release, 0) and the caller must call release,
+// which unmaps old, once it is done with the frames in old (the return
+// value is ignored). A frame is never split across buffers or windows.
+// swap runs in the goroutine calling Next, within Next. nil restores the
+// default (one buffer, reused: a frame is only valid until the next call
+// to Next; a mapped file is read again from the next unread byte).
+func (fr *FileReader) SetBufferSwap(swap func(old []byte, release func(), min int) []byte) {
+	fr.r.setSwap(swap)
+}
+
+// u16, u32 and u64 read the file's byte order without an interface call
+// (fr.order is binary.LittleEndian or binary.BigEndian).
+func (fr *FileReader) u16(b []byte) uint16 {
+	if fr.order == binary.ByteOrder(binary.BigEndian) {
+		return binary.BigEndian.Uint16(b)
+	}
+	return binary.LittleEndian.Uint16(b)
+}
+
+func (fr *FileReader) u32(b []byte) uint32 {
+	if fr.order == binary.ByteOrder(binary.BigEndian) {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+func (fr *FileReader) u64(b []byte) uint64 {
+	if fr.order == binary.ByteOrder(binary.BigEndian) {
+		return binary.BigEndian.Uint64(b)
+	}
+	return binary.LittleEndian.Uint64(b)
 }
 
 // Offset returns the byte offset of the next unread byte.

@@ -49,6 +49,7 @@ type analyzeOptions struct {
 	keep     int
 	points   []string
 	maxPkts  int
+	threads  int
 	// UDP stream bounds (memory)
 	maxStreams  int
 	keepStreams int
@@ -84,6 +85,9 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 			return cobra.MinimumNArgs(1)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.threads < 0 {
+				return &exitError{codeUsage, fmt.Errorf("analyze: --threads %d: want 1 or more (0: the default)", o.threads)}
+			}
 			if len(o.points) > 0 {
 				return runMultipoint(cmd, o, args)
 			}
@@ -131,6 +135,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.Float64Var(&o.minConf, "min-confidence", 0, "UDP sequence-format detection confidence (0..1) below which a stream is only counted (0 = 0.5)")
 	f.StringArrayVar(&o.stats, "stats", nil, "kernel counter snapshot taken around the capture (smcdump stats -o file, saved smcr stats / netstat -s / nstat text, or a directory of raw /proc and netlink files); give it twice: --stats BEFORE --stats AFTER")
 	f.StringArrayVar(&o.points, "point", nil, "a capture point NAME=FILE[,FILE...], repeated in path order (e.g. --point client=c.pcapng --point router=r.pcapng --point server=s.pcapng): join the points and say where the SMC option was stripped or datagrams were lost; --fail-on stripped, lost-between")
+	f.IntVar(&o.threads, "threads", 0, "goroutines reading a capture file: 1 reads, decodes and analyzes in one; 2 (the default when more than one CPU is available) reads and decodes in one while the other analyzes (same output)")
 	f.IntVar(&o.maxPkts, "max-packets", 0, "with --point: TCP/UDP packets kept per point for matching (memory bound; 0 = 2000000)")
 	return cmd
 }
@@ -147,7 +152,7 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	if o.plot == "-" && o.html == "-" {
 		return &exitError{codeUsage, errors.New("analyze: --plot - and --html - both want standard output")}
 	}
-	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep}
+	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep, Threads: o.threads}
 	for _, p := range o.stats {
 		snap, err := analyze.LoadSnapshot(p)
 		if err != nil {

@@ -1,0 +1,420 @@
+package analyze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"sync"
+
+	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/capture/pcapfile"
+)
+
+// Reading a capture file in two goroutines (Config.Threads): the reading
+// goroutine reads the frames (capture/pcapfile), counts them, filters and
+// decodes them; the calling goroutine analyzes them (connection tracking,
+// UDP streams, callbacks) in file order. Both do about half the work on
+// bulk traffic.
+//
+// The frames are not copied. A regular file is mapped into memory, a
+// window at a time (capture/pcapfile); other inputs (standard input) are
+// read into buffers that the file reader hands off when it must read past
+// their end, instead of sliding the unread bytes over frames already
+// returned (FileReader.SetBufferSwap). Frames travel in batches of decoded
+// frames and in-file events (interface statistics and custom blocks, which
+// the sequential reader handles within Next, and the interfaces as they are
+// described) in file order; the batch that closes a window or buffer
+// carries it, and the analyzing side unmaps or recycles it once it has
+// analyzed that batch.
+//
+// Memory is fixed: pipeBatches batches of pipeBatchItems items (about 110
+// KiB each), and either pipeChunks read buffers of the file reader's size
+// (1 MiB from OpenFile) or at most pipeWindows+1 mapped windows of 4 MiB
+// (the reader's, and those whose frames are still being analyzed: the
+// reader waits for one to be unmapped before it maps another); windows and
+// buffers are larger only while blocks larger than them are read. Nothing
+// is allocated per frame.
+const (
+	pipeBatches = 16 // batches in flight (queued, being filled or analyzed)
+	pipeChunks  = 4  // read buffers in use, the file reader's own included
+	pipeWindows = 3  // mapped windows handed off and not yet unmapped
+)
+
+// pipeBatchItems is the number of frames and events per batch (a variable
+// for tests).
+var pipeBatchItems = 256
+
+// parallel reports whether files are read in a second goroutine.
+func (a *Analyzer) parallel() bool {
+	switch {
+	case a.cfg.Threads == 1:
+		return false
+	case a.cfg.Threads > 1:
+		return true
+	}
+	return runtime.GOMAXPROCS(0) > 1
+}
+
+type pipeKind uint8
+
+const (
+	pipeFrame  pipeKind = iota // p, decoded into f
+	pipeStats                  // batch.stats[aux]
+	pipeCustom                 // batch.custom[aux]
+	pipeIface                  // batch.ifs[aux] is the file's next interface
+)
+
+type pipeItem struct {
+	kind pipeKind
+	aux  int
+	p    pcapfile.Packet
+	f    decode.Frame
+}
+
+type pipeBatch struct {
+	items  []pipeItem
+	stats  []pcapfile.InterfaceStats
+	custom []pcapfile.CustomBlock
+	ifs    []pcapfile.Interface
+	// chunk is the read buffer the frames of this and earlier batches
+	// point into, free once this batch has been analyzed (nil when the
+	// reader still uses it); release, when set, unmaps it instead (a
+	// window of a mapped file).
+	chunk   []byte
+	release func()
+
+	// The last batch of the file: how reading ended.
+	end   bool
+	abort bool  // err leaves the file's summary out (a filter error)
+	err   error // reading stopped on it (nil: end of file)
+	pv    any   // the reading goroutine panicked with this value
+	stack []byte
+}
+
+// reset empties b for reuse. The items are overwritten, not cleared (that
+// would cost as much as decoding): their stale pointers only keep buffers
+// of this file alive, which are reused anyway.
+func (b *pipeBatch) reset() {
+	clear(b.custom)
+	b.items, b.stats, b.custom, b.ifs = b.items[:0], b.stats[:0], b.custom[:0], b.ifs[:0]
+}
+
+// pipeline is one file being read in a second goroutine.
+type pipeline struct {
+	fr     *pcapfile.FileReader
+	full   chan *pipeBatch // to the analyzing side, in file order
+	free   chan *pipeBatch // analyzed batches, for reuse
+	chunks chan []byte     // read buffers no frame points into
+	// windows holds a token per mapped window handed off and not yet
+	// unmapped.
+	windows chan struct{}
+	done    chan struct{} // closed when the analyzing side returns
+
+	// reading side
+	cur  *pipeBatch // batch being filled
+	nb   int        // batches made
+	nc   int        // read buffers made (the file reader's own included)
+	sent int        // interfaces of the file sent to the analyzing side
+
+	// analyzing side
+	ifs []pcapfile.Interface // the file's interfaces as far as the current item
+}
+
+// stopReading is the panic that unwinds the reading goroutine when the
+// analyzing side has returned (it panicked) and will not take more.
+type stopReading struct{}
+
+// ReaderPanic is the panic value the analyzing goroutine re-raises when
+// the goroutine reading a file panicked (Config.Threads).
+type ReaderPanic struct {
+	Value any    // the value the reading goroutine panicked with
+	Stack []byte // its stack at the panic
+}
+
+func (p *ReaderPanic) Error() string {
+	return fmt.Sprintf("%v [in the goroutine reading the capture]\n\n%s", p.Value, p.Stack)
+}
+
+// Unwrap returns the panic value when it is an error.
+func (p *ReaderPanic) Unwrap() error {
+	err, _ := p.Value.(error)
+	return err
+}
+
+// readParallel reads fr in a second goroutine and analyzes its frames in
+// this one, as readSequential does in one.
+func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, fi *report.FileInfo, fr *pcapfile.FileReader, undecoded map[string]int, rs *readState) (abort bool, err error) {
+	pl := &pipeline{
+		fr:      fr,
+		full:    make(chan *pipeBatch, pipeBatches),
+		free:    make(chan *pipeBatch, pipeBatches),
+		chunks:  make(chan []byte, pipeChunks),
+		windows: make(chan struct{}, pipeWindows),
+		done:    make(chan struct{}),
+		nc:      1,
+	}
+	fr.OnStats = pl.addStats
+	fr.OnCustom = pl.addCustom
+	fr.SetBufferSwap(pl.swap)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		pl.read(ctx, name, a.cfg.Filter, fi, rs)
+	}()
+	a.pipe = pl
+	// A mapped file that is cut short while being read faults (SIGBUS)
+	// where it was mapped: in either goroutine, that is a panic with the
+	// fault address, turned into an error (see faultErr).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		// Also when analyzing panicked: the reading goroutine stops at
+		// its next batch and is waited for, so that nothing uses fr after
+		// this returns.
+		a.pipe = nil
+		close(pl.done)
+		wg.Wait()
+		fr.SetBufferSwap(nil)
+		fr.OnStats = func(st pcapfile.InterfaceStats) { a.onStats(fileIdx, fr.Interfaces(), st) }
+		fr.OnCustom = func(cb pcapfile.CustomBlock) { a.onCustom(name, fileIdx, cb) }
+	}()
+	defer func() {
+		if v := recover(); v != nil {
+			if e := faultErr(name, v); e != nil {
+				abort, err = false, e
+				return
+			}
+			panic(v)
+		}
+	}()
+	for {
+		b := <-pl.full
+		for i := range b.items {
+			it := &b.items[i]
+			switch it.kind {
+			case pipeFrame:
+				a.track(fi, undecoded, &it.p, &it.f)
+			case pipeStats:
+				a.onStats(fileIdx, pl.ifs, b.stats[it.aux])
+			case pipeCustom:
+				a.onCustom(name, fileIdx, b.custom[it.aux])
+			case pipeIface:
+				pl.ifs = append(pl.ifs, b.ifs[it.aux])
+			}
+		}
+		switch {
+		case b.release != nil:
+			b.release()
+			<-pl.windows
+		case b.chunk != nil:
+			pl.chunks <- b.chunk // never blocks: room for every buffer made
+		}
+		b.chunk, b.release = nil, nil
+		if b.end {
+			if b.pv != nil {
+				panic(&ReaderPanic{Value: b.pv, Stack: b.stack})
+			}
+			return b.abort, b.err
+		}
+		b.reset()
+		pl.free <- b // never blocks: room for every batch made
+	}
+}
+
+// read is the reading goroutine: readSequential's loop, with the frames
+// sent to the analyzing side instead of analyzed. It always ends with a
+// last batch (end), unless the analyzing side has returned.
+func (pl *pipeline) read(ctx context.Context, name string, flt FrameFilter, fi *report.FileInfo, rs *readState) {
+	debug.SetPanicOnFault(true) // this goroutine's own setting
+	defer func() {
+		if v := recover(); v != nil {
+			if _, ok := v.(stopReading); ok {
+				return
+			}
+			if e := faultErr(name, v); e != nil {
+				pl.sendLast(func(b *pipeBatch) { b.end, b.err = true, e })
+				return
+			}
+			stack := debug.Stack()
+			pl.sendLast(func(b *pipeBatch) { b.end, b.pv, b.stack = true, v, stack })
+		}
+	}()
+	for n := 0; ; n++ {
+		if n&0xfff == 0 {
+			if err := ctx.Err(); err != nil {
+				pl.end(false, err)
+				return
+			}
+		}
+		p, err := pl.fr.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			pl.end(false, err)
+			return
+		}
+		rs.read(fi, p)
+		if flt != nil {
+			ok, err := flt.Match(p)
+			if err != nil {
+				pl.end(true, filterErr(p, err))
+				return
+			}
+			if !ok {
+				fi.Filtered++
+				continue
+			}
+		}
+		it := pl.add(pipeFrame)
+		it.p = *p
+		decode.Decode(p.LinkType, p.Data, &it.f)
+	}
+}
+
+// sendLast sends the last batch, set by set, after the reading goroutine
+// panicked.
+func (pl *pipeline) sendLast(set func(*pipeBatch)) {
+	defer func() { _ = recover() }() // stopReading: nobody to tell
+	set(pl.batch())
+	pl.flush()
+}
+
+// faultErr returns the error for a panic v that is a memory fault at an
+// address (debug.SetPanicOnFault): the mapped capture file was cut short
+// while being read. It returns nil for any other panic.
+func faultErr(name string, v any) error {
+	f, ok := v.(interface{ Addr() uintptr })
+	if !ok {
+		return nil
+	}
+	if name != "" {
+		name += ": "
+	}
+	return fmt.Errorf("%sthe file changed while being read (cut short?): memory fault at %#x", name, f.Addr())
+}
+
+// batch returns the batch being filled, waiting for one when all are in
+// flight.
+func (pl *pipeline) batch() *pipeBatch {
+	if pl.cur != nil {
+		return pl.cur
+	}
+	select {
+	case pl.cur = <-pl.free:
+	default:
+		if pl.nb < pipeBatches {
+			pl.nb++
+			pl.cur = &pipeBatch{items: make([]pipeItem, 0, pipeBatchItems)}
+			break
+		}
+		select {
+		case pl.cur = <-pl.free:
+		case <-pl.done:
+			panic(stopReading{})
+		}
+	}
+	return pl.cur
+}
+
+// flush sends the batch being filled to the analyzing side.
+func (pl *pipeline) flush() {
+	select {
+	case pl.full <- pl.batch():
+		pl.cur = nil
+	case <-pl.done:
+		panic(stopReading{})
+	}
+}
+
+// item appends an item to the batch being filled, sending it first when
+// full.
+func (pl *pipeline) item(kind pipeKind) *pipeItem {
+	b := pl.batch()
+	if len(b.items) == cap(b.items) {
+		pl.flush()
+		b = pl.batch()
+	}
+	b.items = b.items[:len(b.items)+1]
+	it := &b.items[len(b.items)-1]
+	it.kind, it.aux = kind, 0
+	return it
+}
+
+// add appends an item after the interfaces described since the last one
+// (which the analyzing side needs from then on).
+func (pl *pipeline) add(kind pipeKind) *pipeItem {
+	if ifs := pl.fr.Interfaces(); pl.sent < len(ifs) {
+		for ; pl.sent < len(ifs); pl.sent++ {
+			it := pl.item(pipeIface)
+			pl.cur.ifs = append(pl.cur.ifs, ifs[pl.sent])
+			it.aux = len(pl.cur.ifs) - 1
+		}
+	}
+	return pl.item(kind)
+}
+
+func (pl *pipeline) addStats(st pcapfile.InterfaceStats) {
+	it := pl.add(pipeStats)
+	pl.cur.stats = append(pl.cur.stats, st)
+	it.aux = len(pl.cur.stats) - 1
+}
+
+func (pl *pipeline) addCustom(cb pcapfile.CustomBlock) {
+	it := pl.add(pipeCustom)
+	pl.cur.custom = append(pl.cur.custom, cb)
+	it.aux = len(pl.cur.custom) - 1
+}
+
+// end sends the last batch.
+func (pl *pipeline) end(abort bool, err error) {
+	b := pl.batch()
+	b.end, b.abort, b.err = true, abort, err
+	pl.flush()
+}
+
+// swap is the file reader's buffer swap: the buffer it leaves goes with the
+// batch being filled (the last one whose frames point into it), and it
+// gets one the analyzing side is done with, or a new one while fewer than
+// pipeChunks exist.
+func (pl *pipeline) swap(old []byte, release func(), min int) []byte {
+	if release != nil {
+		// A window of a mapped file: wait until fewer than pipeWindows
+		// are being analyzed (the reader has mapped the next already).
+		select {
+		case pl.windows <- struct{}{}:
+		case <-pl.done:
+			panic(stopReading{})
+		}
+	}
+	b := pl.batch()
+	b.chunk, b.release = old, release
+	pl.flush()
+	if min == 0 {
+		return nil // nothing to give back
+	}
+	for {
+		var c []byte
+		select {
+		case c = <-pl.chunks:
+		default:
+			if pl.nc < pipeChunks {
+				pl.nc++
+				return make([]byte, min)
+			}
+			select {
+			case c = <-pl.chunks:
+			case <-pl.done:
+				panic(stopReading{})
+			}
+		}
+		if cap(c) >= min {
+			return c[:cap(c)]
+		}
+		pl.nc-- // smaller than the block to read: dropped
+	}
+}

@@ -1,0 +1,34 @@
+package pcapfile
+
+import (
+	"errors"
+	"os"
+)
+
+// SetMapWindow sets the size of the windows in which files are mapped
+// (SetBufferSwap) and returns the previous size. For tests: small windows
+// make every block boundary a window boundary somewhere.
+func SetMapWindow(n int64) (old int64) {
+	old, mapWindow = mapWindow, n
+	return old
+}
+
+// mapFileHook maps a window (mapFile; replaced by SetMapFailAfter).
+var mapFileHook = mapFile
+
+// SetMapFailAfter makes mapping a window fail after n more successful
+// ones (n < 0: never), for tests of the fall-back to reading. Not safe
+// for concurrent use with reading.
+func SetMapFailAfter(n int) {
+	if n < 0 {
+		mapFileHook = mapFile
+		return
+	}
+	mapFileHook = func(f *os.File, off int64, size int) ([]byte, error) {
+		if n == 0 {
+			return nil, errors.New("mapping failed (test)")
+		}
+		n--
+		return mapFile(f, off, size)
+	}
+}
