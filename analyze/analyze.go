@@ -365,6 +365,7 @@ func (a *Analyzer) Finish() *report.Report {
 	r.Summary.NotListed = tc.NotKept
 	r.UnverifiedNotListed = tc.UnverifiedNotKept
 	r.Summary.NoHandshake = tc.NoHandshake
+	r.Limits = append(r.Limits, report.TrackerLimits(tc)...)
 	a.agg.Fill(r, conns)
 	if a.mc != nil && a.udpN > 0 {
 		if m := a.mc.Report(); len(m.Streams) > 0 {

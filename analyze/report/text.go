@@ -68,13 +68,16 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		ew.Printf("\n  ")
 	}
 	ew.Printf("],\n")
-	last := r.Multicast == nil && r.Counters == nil
+	last := r.Multicast == nil && r.Counters == nil && len(r.Limits) == 0
 	part("roce", r.RoCE, last)
 	if r.Multicast != nil {
-		part("multicast", r.Multicast, r.Counters == nil)
+		part("multicast", r.Multicast, r.Counters == nil && len(r.Limits) == 0)
 	}
 	if r.Counters != nil {
-		part("counters", r.Counters, true)
+		part("counters", r.Counters, len(r.Limits) == 0)
+	}
+	if len(r.Limits) > 0 {
+		part("limits", r.Limits, true)
 	}
 	ew.Printf("}\n")
 	if ew.Err != nil {
@@ -89,6 +92,7 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	ew := textio.New(bw)
 	r.writeHeader(ew)
 	r.writeSummary(ew)
+	r.writeLimits(ew)
 	r.writeFallbacks(ew)
 	r.writeRollups(ew, "Per service (server address:port)", "SERVICE", r.Services)
 	r.writeRollups(ew, "Per peer pair (client → server)", "PEERS", r.PeerPairs)
@@ -214,6 +218,18 @@ func (r *Report) writeSummary(w *textio.Writer) {
 	tw.Flush()
 	if r.RoCE.Frames > 0 {
 		w.Printf("  RoCE frames in the capture: %d (SMC-R link traffic is visible)\n", r.RoCE.Frames)
+	}
+	w.Printf("\n")
+}
+
+// writeLimits lists the memory bounds the analysis reached.
+func (r *Report) writeLimits(w *textio.Writer) {
+	if len(r.Limits) == 0 {
+		return
+	}
+	w.Printf("Memory bounds reached (the counts above still cover every connection)\n")
+	for _, l := range r.Limits {
+		w.Printf("  %s (bound %d): %s\n", l.Name, l.Value, l.Meaning)
 	}
 	w.Printf("\n")
 }

@@ -69,6 +69,8 @@ type tcpConn struct {
 	sentMax             [2]int // highest stream offset each direction was seen sending (FIN counts one)
 	plainSYN            Evidence
 	curSeq              int64 // global order of the current packet
+	created             int64 // t.seq when the connection was created
+	evictedEarly        bool  // finished by the open-connection limit
 
 	// nonCLC is the first segment of a direction whose stream began with
 	// bytes that are not CLC (proven by captured bytes at stream offset 0,
@@ -121,7 +123,12 @@ type Tracker struct {
 	totalTCP    int
 	truncFrames int
 	File        string
-	closed      map[connKey]time.Time // recently finished connections
+	tomb        tombstones // recently finished connections (bounded)
+	// MaxOpen bounds the open-connection table (0: DefaultMaxOpen,
+	// negative: no bound); see evictOpen.
+	MaxOpen    int
+	evicted    int // open connections finished early by MaxOpen
+	evictedSYN int // of which unanswered SYNs
 	closing     []*tcpConn            // closed, lingering connections in closing order
 	seq         int64                 // TCP packets handled, global order across files
 	Keep        int                   // connections kept in detail; <0 unlimited, 0 = all (printer)
@@ -141,11 +148,11 @@ type Tracker struct {
 
 // NewTracker returns an empty tracker.
 func NewTracker() *Tracker {
-	return &Tracker{conns: make(map[connKey]*tcpConn), roce: newRoCETracker(), closed: make(map[connKey]time.Time)}
+	return &Tracker{conns: make(map[connKey]*tcpConn), roce: newRoCETracker()}
 }
 
 func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
-	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.File}
+	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.File, created: t.seq}
 	c.res.Times.First = ts
 	t.conns[k] = c
 	t.totalTCP++
@@ -175,7 +182,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	}
 	if c == nil {
 		if !syn {
-			if closed, ok := t.closed[k]; ok && ts.Sub(closed) < closedLinger {
+			if closed, ok := t.tomb.lookup(k); ok && ts.Sub(closed) < closedLinger {
 				return // trailing ACK/FIN of a connection already finished
 			}
 		}
@@ -283,10 +290,20 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 			t.closing = t.closing[1:]
 			if t.conns[old.key] == old {
 				t.finish(old)
-				t.closed[old.key] = old.res.Times.Last
+				t.tomb.add(old.key, old.res.Times.Last)
 			}
 		}
 	}
+	if t.MaxOpen >= 0 && len(t.conns) > t.maxOpen() {
+		t.evictOpen()
+	}
+}
+
+func (t *Tracker) maxOpen() int {
+	if t.MaxOpen == 0 {
+		return DefaultMaxOpen
+	}
+	return t.MaxOpen
 }
 
 // maxLingering bounds the closed connections kept for late segments.
@@ -317,15 +334,11 @@ func (t *Tracker) sweep(now time.Time) {
 			!c.synAckSeen && len(c.events) == 0 && c.res.Bytes == 0 && idle > synIdleLimit:
 			t.finish(c)
 			if !c.closedAt.IsZero() {
-				t.closed[k] = c.res.Times.Last
+				t.tomb.add(k, c.res.Times.Last)
 			}
 		}
 	}
-	for k, ct := range t.closed {
-		if now.Sub(ct) > closedLinger {
-			delete(t.closed, k)
-		}
-	}
+	t.tomb.expire(now)
 	live := t.closing[:0]
 	for _, c := range t.closing {
 		if t.conns[c.key] == c {
@@ -565,6 +578,9 @@ func (t *Tracker) Finish() []*Conn {
 func (t *Tracker) finish(c *tcpConn) {
 	delete(t.conns, c.key)
 	verdict(c, t.lastTime)
+	if c.evictedEarly {
+		c.res.Notes = append(c.res.Notes, fmt.Sprintf("finished early: the open-connection limit (%d) was reached, so this connection (%s) was judged as if the capture ended then; its later packets are not counted", t.maxOpen(), evictClass(c)))
+	}
 	if !t.All && c.res.Outcome == OutcomeUnknown && c.res.Reason == ReasonSYNNotCaptured && !c.smcAttempt && !(c.synAckSeen && c.synAckOpt) {
 		// Handshake before the capture started and no sign of SMC at all:
 		// counted, not analyzed (listed with --all).
@@ -1309,6 +1325,13 @@ type Counts struct {
 	// RoCEFrames counts the RoCE frames; RoCEFirst is the first one's time.
 	RoCEFrames int
 	RoCEFirst  time.Time
+	// MaxOpen is the open-connection bound; Evicted counts the open
+	// connections finished early because the table reached it,
+	// EvictedUnanswered the unanswered SYNs among them.
+	MaxOpen, Evicted, EvictedUnanswered int
+	// TombstonesEvicted counts finished 4-tuples forgotten before
+	// closedLinger because MaxTombstones were remembered.
+	TombstonesEvicted int
 }
 
 // Counts returns the tracker's totals.
@@ -1316,6 +1339,7 @@ func (t *Tracker) Counts() Counts {
 	return Counts{
 		TCPConnections: t.totalTCP, NotKept: t.dropped, UnverifiedNotKept: t.unverifiedNotKept,
 		NoHandshake: t.noHandshake, RoCEFrames: t.roce.total, RoCEFirst: t.roce.first,
+		MaxOpen: t.maxOpen(), Evicted: t.evicted, EvictedUnanswered: t.evictedSYN, TombstonesEvicted: t.tomb.evicted,
 	}
 }
 
