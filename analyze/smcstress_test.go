@@ -26,10 +26,10 @@ import (
 type stressKind int
 
 const (
-	stressSYNFlood   stressKind = iota // SYN with the SMC option, never answered
-	stressClosed                       // full SMC-Rv2 handshake, closed with FIN both ways
-	stressOpen                         // full SMC-Rv2 handshake, never closed
-	stressBulk                         // a few long connections carrying data
+	stressSYNFlood stressKind = iota // SYN with the SMC option, never answered
+	stressClosed                     // full SMC-Rv2 handshake, closed with FIN both ways
+	stressOpen                       // full SMC-Rv2 handshake, never closed
+	stressBulk                       // a few long connections carrying data
 )
 
 func (k stressKind) String() string {

@@ -126,13 +126,13 @@ type Tracker struct {
 	tomb        tombstones // recently finished connections (bounded)
 	// MaxOpen bounds the open-connection table (0: DefaultMaxOpen,
 	// negative: no bound); see evictOpen.
-	MaxOpen    int
-	evicted    int // open connections finished early by MaxOpen
-	evictedSYN int // of which unanswered SYNs
-	closing     []*tcpConn            // closed, lingering connections in closing order
-	seq         int64                 // TCP packets handled, global order across files
-	Keep        int                   // connections kept in detail; <0 unlimited, 0 = all (printer)
-	dropped     int                   // finished SMC-related connections not kept
+	MaxOpen     int
+	evicted     int        // open connections finished early by MaxOpen
+	evictedSYN  int        // of which unanswered SYNs
+	closing     []*tcpConn // closed, lingering connections in closing order
+	seq         int64      // TCP packets handled, global order across files
+	Keep        int        // connections kept in detail; <0 unlimited, 0 = all (printer)
+	dropped     int        // finished SMC-related connections not kept
 	OnDone      func(*Conn)
 	noHandshake int // connections without handshake and without SMC sign
 	// unverified tracks the connections not kept (beyond keep) that may
