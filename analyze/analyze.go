@@ -119,6 +119,7 @@ func NewAnalyzer(cfg Config) *Analyzer {
 	}
 	t.OnDone = a.agg.Add
 	t.OnResolved = cfg.OnHandshake
+	t.FullDetail = cfg.OnConnection != nil
 	if cfg.OnConnection != nil {
 		t.OnDone = func(c *smcflow.Conn) { a.agg.Add(c); cfg.OnConnection(c) }
 	}
@@ -200,9 +201,10 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 		a.lastFrame = p.Frame
 		ts := p.Info.Timestamp
 		if fi.First == nil {
-			fi.First = timep(ts)
+			fi.First, fi.Last = timep(ts), timep(ts)
+		} else {
+			*fi.Last = ts // no allocation per frame
 		}
-		fi.Last = timep(ts)
 		if a.cfg.Filter != nil {
 			ok, err := a.cfg.Filter.Match(p)
 			if err != nil {

@@ -9,9 +9,11 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/synth"
 	"github.com/smcdump/smcdump/capture/pcapfile"
 )
@@ -199,5 +201,159 @@ func TestWriteStressCaptures(t *testing.T) {
 		}
 		f.Close()
 		t.Logf("%s: %d frames (synthetic)", s.name, frames)
+	}
+}
+
+// feedStress feeds n connections of kind k to a new analyzer, finishes it,
+// writes the text and JSON reports (discarded) and returns the report and
+// the highest HeapInuse sampled (every 32768 frames, after a GC every
+// 16th sample, and after the reports).
+func feedStress(tb testing.TB, k stressKind, n int, gap time.Duration) (*report.Report, uint64) {
+	a := NewAnalyzer(Config{NoUDP: true})
+	var peak uint64
+	var ms runtime.MemStats
+	sample := func() {
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapInuse)
+	}
+	frames := 0
+	stressFrames(tb, k, n, gap, func(p *pcapfile.Packet) {
+		a.Feed(p)
+		frames++
+		if frames&0x7fff == 0 {
+			if frames&0x7ffff == 0 {
+				runtime.GC()
+			}
+			sample()
+		}
+	})
+	r := a.Finish()
+	sample()
+	if err := r.WriteText(io.Discard, report.TextOptions{}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := r.WriteJSON(io.Discard); err != nil {
+		tb.Fatal(err)
+	}
+	sample()
+	return r, peak
+}
+
+// stressHeapBound is the bound on the Go heap in use while analyzing the
+// stress inputs (the process' peak RSS adds the runtime and the reader).
+const stressHeapBound = 96 << 20
+
+// TestStressMemoryBounded feeds the stress inputs (synthetic) through the
+// analyzer and checks that the heap in use stays below stressHeapBound and
+// that the report says which bound was reached. The sizes exceed every
+// bound (open connections, tombstones, rollup rows) while keeping the test
+// at a few seconds; SMCDUMP_STRESS_FULL=1 runs the issue's sizes (500,000
+// unanswered SYNs, 1,000,000 closed and open handshakes: about a minute).
+func TestStressMemoryBounded(t *testing.T) {
+	full := os.Getenv("SMCDUMP_STRESS_FULL") != ""
+	if testing.Short() && !full {
+		t.Skip("-short: stress inputs skipped")
+	}
+	scale := func(small, big int) int {
+		if full {
+			return big
+		}
+		return small
+	}
+	for _, s := range []struct {
+		k      stressKind
+		n      int
+		gap    time.Duration
+		limits []string
+	}{
+		{stressSYNFlood, scale(100000, 500000), 10 * time.Microsecond, []string{"open-connections", "peer-pairs"}},
+		{stressClosed, scale(100000, 1000000), 20 * time.Microsecond, []string{"finished-tuples", "peer-pairs"}},
+		{stressOpen, scale(60000, 1000000), 20 * time.Microsecond, []string{"open-connections", "peer-pairs"}},
+	} {
+		t.Run(s.k.String(), func(t *testing.T) {
+			r, peak := feedStress(t, s.k, s.n, s.gap)
+			t.Logf("%s: %d connections, peak HeapInuse %.1f MiB", s.k, s.n, float64(peak)/(1<<20))
+			if peak > stressHeapBound {
+				t.Errorf("peak heap in use %d MiB, want ≤ %d MiB", peak>>20, stressHeapBound>>20)
+			}
+			if r.Summary.TCPConnections != s.n {
+				t.Errorf("TCP connections %d, want %d", r.Summary.TCPConnections, s.n)
+			}
+			got := map[string]bool{}
+			for _, l := range r.Limits {
+				got[l.Name] = true
+			}
+			for _, want := range s.limits {
+				if !got[want] {
+					t.Errorf("report limits %+v lack %s", r.Limits, want)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkStress measures the analysis of b.N frames of stress traffic:
+// many short SMC handshakes against bulk data on 16 connections (the issue
+// wants the first within 2× the second's CPU per frame).
+func BenchmarkStress(b *testing.B) {
+	for _, k := range []stressKind{stressClosed, stressBulk} {
+		b.Run(k.String(), func(b *testing.B) {
+			var pkts []pcapfile.Packet
+			perConn := len(stressTemplate(b, k))
+			n := max(b.N/perConn, 1)
+			if k == stressBulk {
+				n = b.N
+			}
+			// Pre-build the frames so that only the analysis is timed.
+			stressFrames(b, k, n, 20*time.Microsecond, func(p *pcapfile.Packet) {
+				q := *p
+				q.Data = append([]byte(nil), p.Data...)
+				pkts = append(pkts, q)
+			})
+			a := NewAnalyzer(Config{NoUDP: true})
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range pkts {
+				a.Feed(&pkts[i])
+			}
+			a.Finish()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(len(pkts)), "ns/frame")
+		})
+	}
+}
+
+// TestTrackingZeroAllocs: frames that do not start a connection (data and
+// ACKs of an established plain TCP connection, of an SMC connection after
+// its handshake) cost no allocation in decoding and tracking (Analyzer.frame;
+// the file loop's per-frame bookkeeping is allocation-free too).
+func TestTrackingZeroAllocs(t *testing.T) {
+	for _, k := range []stressKind{stressBulk, stressOpen} {
+		var pkts []pcapfile.Packet
+		stressFrames(t, k, 1, time.Millisecond, func(p *pcapfile.Packet) {
+			q := *p
+			q.Data = append([]byte(nil), p.Data...)
+			pkts = append(pkts, q)
+		})
+		if k == stressBulk {
+			stressFrames(t, k, 40, time.Millisecond, func(p *pcapfile.Packet) {
+				q := *p
+				q.Data = append([]byte(nil), p.Data...)
+				pkts = append(pkts, q)
+			})
+		}
+		a := NewAnalyzer(Config{NoUDP: true})
+		for i := range pkts {
+			a.Feed(&pkts[i])
+		}
+		// The last frame: bulk data, or the server's ACK after the Confirm.
+		last := pkts[len(pkts)-1]
+		fi := &a.report.Files[a.liveIdx]
+		n := testing.AllocsPerRun(1000, func() {
+			last.Info.Timestamp = last.Info.Timestamp.Add(time.Microsecond)
+			a.frame(fi, a.liveUndecoded, &last, a.liveIdx) // decode and track
+		})
+		if n != 0 {
+			t.Errorf("%s: %.1f allocations per frame of an established connection, want 0", k, n)
+		}
 	}
 }

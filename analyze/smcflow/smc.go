@@ -71,6 +71,11 @@ type tcpConn struct {
 	curSeq              int64 // global order of the current packet
 	created             int64 // t.seq when the connection was created
 	evictedEarly        bool  // finished by the open-connection limit
+	evictedClass        int   // its evictClass then
+	// lean: the connection will not keep its detail (the kept list holds
+	// Detail connections already), so its evidence and CLC endpoint
+	// fields are not built.
+	lean bool
 
 	// nonCLC is the first segment of a direction whose stream began with
 	// bytes that are not CLC (proven by captured bytes at stream offset 0,
@@ -98,7 +103,7 @@ func (c *tcpConn) dirLabel(sender int) string {
 }
 
 func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
-	if len(c.res.Evidence) >= 64 {
+	if len(c.res.Evidence) >= 64 || c.lean {
 		return
 	}
 	c.res.Evidence = append(c.res.Evidence, Evidence{File: c.file, Frame: frame, Time: t, Dir: c.dirLabel(sender), What: what, seq: c.curSeq})
@@ -126,13 +131,20 @@ type Tracker struct {
 	tomb        tombstones // recently finished connections (bounded)
 	// MaxOpen bounds the open-connection table (0: DefaultMaxOpen,
 	// negative: no bound); see evictOpen.
-	MaxOpen     int
-	evicted     int        // open connections finished early by MaxOpen
-	evictedSYN  int        // of which unanswered SYNs
-	closing     []*tcpConn // closed, lingering connections in closing order
-	seq         int64      // TCP packets handled, global order across files
-	Keep        int        // connections kept in detail; <0 unlimited, 0 = all (printer)
-	dropped     int        // finished SMC-related connections not kept
+	MaxOpen    int
+	evicted    int        // open connections finished early by MaxOpen
+	evictedSYN int        // of which unanswered SYNs
+	closing    []*tcpConn // closed, lingering connections in closing order
+	seq        int64      // TCP packets handled, global order across files
+	Keep       int        // connections kept in detail; <0 unlimited, 0 = all (printer)
+	// Detail is how many of the kept connections keep their evidence,
+	// notes and CLC endpoint details (0: DefaultDetail, negative: all); the
+	// others keep a compact record (slim).
+	Detail int
+	// FullDetail: OnDone and OnResolved get every connection with its full
+	// detail (evidence, CLC endpoint fields), also those beyond Detail.
+	FullDetail  bool
+	dropped     int // finished SMC-related connections not kept
 	OnDone      func(*Conn)
 	noHandshake int // connections without handshake and without SMC sign
 	// unverified tracks the connections not kept (beyond keep) that may
@@ -152,7 +164,7 @@ func NewTracker() *Tracker {
 }
 
 func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
-	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.File, created: t.seq}
+	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.File, created: t.seq, lean: t.lean()}
 	c.res.Times.First = ts
 	t.conns[k] = c
 	t.totalTCP++
@@ -504,7 +516,9 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 		}
 		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: hdr.Type}
 		c.events = append(c.events, ev)
-		c.evidence(frameNo, ts, dir, DescribeCLC(m))
+		if !c.lean {
+			c.evidence(frameNo, ts, dir, DescribeCLC(m))
+		}
 		if t.OnCLC != nil {
 			t.OnCLC(frameNo, dir == c.client, m)
 		}
@@ -579,7 +593,7 @@ func (t *Tracker) finish(c *tcpConn) {
 	delete(t.conns, c.key)
 	verdict(c, t.lastTime)
 	if c.evictedEarly {
-		c.res.Notes = append(c.res.Notes, fmt.Sprintf("finished early: the open-connection limit (%d) was reached, so this connection (%s) was judged as if the capture ended then; its later packets are not counted", t.maxOpen(), evictClass(c)))
+		c.res.Notes = append(c.res.Notes, fmt.Sprintf("finished early: the open-connection limit (%d) was reached, so this connection (%s) was judged as if the capture ended then; its later packets are not counted", t.maxOpen(), evictClassName(c.evictedClass)))
 	}
 	if !t.All && c.res.Outcome == OutcomeUnknown && c.res.Reason == ReasonSYNNotCaptured && !c.smcAttempt && !(c.synAckSeen && c.synAckOpt) {
 		// Handshake before the capture started and no sign of SMC at all:
@@ -600,6 +614,10 @@ func (t *Tracker) finish(c *tcpConn) {
 		if linkUnverifiedCandidate(&c.res) {
 			t.unverified.add(c.res.Times.Last, t.lastTime)
 		}
+		return
+	}
+	if d := t.detail(); d >= 0 && len(t.done) >= d {
+		t.done = append(t.done, slim(&c.res))
 		return
 	}
 	if c.plainSYN.What != "" {
@@ -1059,7 +1077,7 @@ func smcInfo(acc, conf *clcEvent) *SMCInfo {
 
 func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
 	r := &c.res
-	if prop != nil {
+	if prop != nil && !c.lean {
 		p := prop.msg.(*smcproto.Proposal)
 		e := r.ClientInfo
 		if e == nil {
@@ -1103,14 +1121,18 @@ func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
 	}
 	if acc != nil {
 		a := acc.msg.(*smcproto.Accept)
-		r.ServerInfo = mergeEndpoint(r.ServerInfo, &a.AcceptConfirm)
+		if !c.lean {
+			r.ServerInfo = mergeEndpoint(r.ServerInfo, &a.AcceptConfirm)
+		}
 		c.res.serverQPN, c.res.serverTok = a.QPN, a.RMBEAlertToken
 		c.res.serverIP = gidAddr(a.GID)
 		c.res.smcR = a.Header.TypeV1() != smcproto.PathD
 	}
 	if conf != nil {
 		m := conf.msg.(*smcproto.Confirm)
-		r.ClientInfo = mergeEndpoint(r.ClientInfo, &m.AcceptConfirm)
+		if !c.lean {
+			r.ClientInfo = mergeEndpoint(r.ClientInfo, &m.AcceptConfirm)
+		}
 		c.res.clientQPN, c.res.clientTok = m.QPN, m.RMBEAlertToken
 		c.res.clientIP = gidAddr(m.GID)
 	}
