@@ -281,7 +281,11 @@ func (r *Report) writeRollups(w *textio.Writer, title, col string, rs []Rollup) 
 	w.Printf("%s\n", title)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  %s\tTOTAL\tSMC\tFALLBACK\tERROR\tUNKNOWN\tDETAIL\n", col)
-	for _, ru := range rs {
+	shown := rs
+	if len(shown) > TextRollupRows {
+		shown = shown[:TextRollupRows]
+	}
+	for _, ru := range shown {
 		get := func(o smcflow.Outcome) int {
 			for _, c := range ru.Outcomes {
 				if c.Name == string(o) {
@@ -300,8 +304,23 @@ func (r *Report) writeRollups(w *textio.Writer, title, col string, rs []Rollup) 
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\n", ru.Key, ru.Total, get(smcflow.OutcomeSMC), get(smcflow.OutcomeFallback), get(smcflow.OutcomeHandshakeError), get(smcflow.OutcomeUnknown), strings.Join(det, ", "))
 	}
 	tw.Flush()
+	if n := len(rs) - len(shown); n > 0 {
+		conns := 0
+		for _, ru := range rs[len(shown):] {
+			conns += ru.Total
+		}
+		w.Printf("  ... %d more rows (%d connections) in the JSON report\n", n, conns)
+	}
 	w.Printf("\n")
 }
+
+// TextRollupRows is how many rows of each rollup the text report shows
+// (the largest; the JSON report has up to MaxRollups).
+const TextRollupRows = 50
+
+// tableChunk is how many connection rows share one column layout: the
+// table is aligned per chunk, so writing it holds one chunk, not the table.
+const tableChunk = 1000
 
 // connDetail is the short "what" column of the connection table.
 func connDetail(c *smcflow.Conn) string {
@@ -341,7 +360,10 @@ func (r *Report) writeConnections(w *textio.Writer, o TextOptions) {
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  #\tCLIENT\tSERVER\tOUTCOME\tDETAIL\tHANDSHAKE\tSTART (UTC)\n")
-	for _, c := range r.Connections {
+	for i, c := range r.Connections {
+		if i > 0 && i%tableChunk == 0 {
+			tw.Flush()
+		}
 		hs := "-"
 		if c.Latency.HandshakeMS != nil {
 			hs = fmt.Sprintf("%.3f ms", *c.Latency.HandshakeMS)
@@ -359,7 +381,18 @@ func (r *Report) writeEvidence(w *textio.Writer) {
 		return
 	}
 	w.Printf("Evidence\n")
+	omitted := 0
+	defer func() {
+		if omitted > 0 {
+			w.Printf("(%d more connections listed above keep no evidence: only the first %d kept connections do, a memory bound)\n", omitted, len(r.Connections)-omitted)
+		}
+		w.Printf("\n")
+	}()
 	for _, c := range r.Connections {
+		if c.DetailOmitted {
+			omitted++
+			continue
+		}
 		w.Printf("#%d %s → %s: %s\n", c.ID, c.Client, c.Server, c.Summary)
 		for _, e := range c.Evidence {
 			file := ""
@@ -413,7 +446,6 @@ func (r *Report) writeEvidence(w *textio.Writer) {
 			w.Printf("    note: %s\n", n)
 		}
 	}
-	w.Printf("\n")
 }
 
 func endpointText(e *smcflow.Endpoint) string {
