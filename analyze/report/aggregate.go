@@ -2,7 +2,9 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
@@ -115,46 +117,47 @@ func (rt *rollTable) get(key []byte) *rollAcc {
 // compact keeps the MaxRollups/2 rows with the most connections and the
 // MaxRollups/2 with the most problems, folding the others.
 func (rt *rollTable) compact() {
-	rows := make([]string, 0, len(rt.m))
-	for k := range rt.m {
-		rows = append(rows, k)
+	type row struct {
+		k string
+		a *rollAcc
 	}
-	keep := map[string]bool{}
-	byTotal := func(i, j int) bool {
-		a, b := rt.m[rows[i]], rt.m[rows[j]]
-		if a.total != b.total {
-			return a.total > b.total
+	rows := make([]row, 0, len(rt.m))
+	for k, a := range rt.m {
+		rows = append(rows, row{k, a})
+	}
+	byTotal := func(x, y row) int {
+		if x.a.total != y.a.total {
+			return y.a.total - x.a.total
 		}
-		return rows[i] < rows[j]
+		return strings.Compare(x.k, y.k)
 	}
-	sort.Slice(rows, byTotal)
-	for _, k := range rows[:MaxRollups/2] {
-		keep[k] = true
+	slices.SortFunc(rows, byTotal)
+	keep := make(map[string]bool, MaxRollups)
+	for _, r := range rows[:min(MaxRollups/2, len(rows))] {
+		keep[r.k] = true
 	}
-	sort.Slice(rows, func(i, j int) bool {
-		a, b := rt.m[rows[i]], rt.m[rows[j]]
-		if a.problems != b.problems {
-			return a.problems > b.problems
+	slices.SortFunc(rows, func(x, y row) int {
+		if x.a.problems != y.a.problems {
+			return y.a.problems - x.a.problems
 		}
-		return byTotal(i, j)
+		return byTotal(x, y)
 	})
-	for _, k := range rows {
+	for _, r := range rows {
 		if len(keep) >= MaxRollups {
 			break
 		}
-		keep[k] = true
+		keep[r.k] = true
 	}
-	for _, k := range rows {
-		if keep[k] {
+	for _, r := range rows {
+		if keep[r.k] {
 			continue
 		}
-		a := rt.m[k]
 		rt.foldedRows++
-		rt.foldedConns += a.total
-		for i, n := range a.out {
+		rt.foldedConns += r.a.total
+		for i, n := range r.a.out {
 			rt.otherOut[i] += n
 		}
-		delete(rt.m, k)
+		delete(rt.m, r.k)
 	}
 }
 
