@@ -16,7 +16,7 @@ const (
 	DefaultMaxOpen = 1 << 12
 	// MaxTombstones bounds the finished 4-tuples remembered for closedLinger
 	// so that their trailing segments are not taken for new connections.
-	MaxTombstones = 1 << 16
+	MaxTombstones = 1 << 14
 )
 
 // tombstones remembers recently finished connections' 4-tuples for

@@ -515,6 +515,9 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			}
 		}
 		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: hdr.Type}
+		if c.events == nil {
+			c.events = make([]clcEvent, 0, 4) // a handshake has 3 or 4 messages: one allocation
+		}
 		c.events = append(c.events, ev)
 		if !c.lean {
 			c.evidence(frameNo, ts, dir, DescribeCLC(m))
