@@ -458,7 +458,7 @@ func TrackerLimits(tc smcflow.Counts) []Limit {
 	}
 	if tc.TombstonesEvicted > 0 {
 		out = append(out, Limit{Name: "finished-tuples", Value: smcflow.MaxTombstones, Count: tc.TombstonesEvicted,
-			Meaning: fmt.Sprintf("more than %d connections finished within 2 minutes: %d finished 4-tuples were forgotten early, so a late segment of one of them counts as a connection without handshake", smcflow.MaxTombstones, tc.TombstonesEvicted)})
+			Meaning: fmt.Sprintf("the last %d finished 4-tuples are remembered for 2 minutes to absorb their late segments; %d older ones were forgotten sooner, so a late segment of one of them would count as a connection without handshake", smcflow.MaxTombstones, tc.TombstonesEvicted)})
 	}
 	return out
 }
