@@ -13,7 +13,7 @@ import (
 const (
 	// DefaultMaxOpen is the default bound of the open-connection table
 	// (Tracker.MaxOpen).
-	DefaultMaxOpen = 1 << 12
+	DefaultMaxOpen = 1 << 13
 	// MaxTombstones bounds the finished 4-tuples remembered for closedLinger
 	// so that their trailing segments are not taken for new connections.
 	MaxTombstones = 1 << 14
