@@ -170,6 +170,7 @@ func NewAnalyzer(cfg Config) *Analyzer {
 	}
 	t.OnDone = a.agg.Add
 	t.OnResolved = cfg.OnHandshake
+	t.FullDetail = cfg.OnConnection != nil
 	if cfg.OnConnection != nil {
 		t.OnDone = func(c *smcflow.Conn) { a.agg.Add(c); cfg.OnConnection(c) }
 	}
@@ -506,6 +507,7 @@ func (a *Analyzer) Finish() *report.Report {
 	r.Summary.NotListed = tc.NotKept
 	r.UnverifiedNotListed = tc.UnverifiedNotKept
 	r.Summary.NoHandshake = tc.NoHandshake
+	r.Limits = append(r.Limits, report.TrackerLimits(tc)...)
 	a.agg.Fill(r, conns)
 	if a.mc != nil && a.udpN > 0 {
 		if m := a.mc.Report(); len(m.Streams) > 0 {

@@ -2,7 +2,9 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
@@ -18,8 +20,10 @@ type Aggregate struct {
 	variants    map[string]int
 	smcAttempts int
 	groups      map[fbKey]*FallbackGroup
-	services    map[string]*rollAcc
-	peers       map[string]*rollAcc
+	services    rollTable
+	peers       rollTable
+	otherGroups int // connections of causes beyond MaxFallbackGroups
+	otherCodes  int // codes beyond maxObservedCodes, not correlated
 	obs         correlate.SMCObserved
 	// smcWindow spans the SMC handshakes (first packet to the last CLC
 	// message, or the end of a failed handshake): what the kernel's
@@ -33,16 +37,135 @@ type fbKey struct {
 	reason, code, by, name string
 }
 
+// rollAcc is one rollup row while counting: compact (no maps), so that a
+// table of MaxRollups rows stays small.
 type rollAcc struct {
-	total              int
-	out, vars, reasons map[string]int
+	total, problems int
+	out             [5]int // by outcomeOrder
+	vars, reasons   []Count
+}
+
+func outcomeIndex(o smcflow.Outcome) int {
+	for i, x := range outcomeOrder {
+		if x == o {
+			return i
+		}
+	}
+	return len(outcomeOrder) - 1
+}
+
+// bump adds one to name's count in cs (a short list, linear search); past
+// maxRollupDetail names the rest count as "other".
+func bump(cs []Count, name string) []Count {
+	for i := range cs {
+		if cs[i].Name == name {
+			cs[i].Count++
+			return cs
+		}
+	}
+	if len(cs) >= maxRollupDetail {
+		name = "other"
+		for i := range cs {
+			if cs[i].Name == name {
+				cs[i].Count++
+				return cs
+			}
+		}
+	}
+	return append(cs, Count{name, 1})
+}
+
+// Memory bounds of the aggregate (docs/architecture.md "Memory bounds").
+const (
+	// MaxRollups is the number of services and of peer pairs kept in
+	// each rollup table: when a table reaches 2×MaxRollups rows, it keeps
+	// the MaxRollups/2 with the most connections and the MaxRollups/2 with
+	// the most problems (fallbacks, errors, unknown) and folds the others
+	// into its "other" counts (Report.Limits says so).
+	MaxRollups = 1000
+	// maxRollupDetail bounds the variant and reason names per rollup row.
+	maxRollupDetail = 16
+	// MaxFallbackGroups bounds the distinct fallback causes (outcome,
+	// reason, code, side); further causes are counted as one "other" group.
+	MaxFallbackGroups = 256
+	// maxObservedCodes bounds the distinct CLC codes counted for the kernel
+	// counter correlation (wire values: a damaged capture may hold any).
+	maxObservedCodes = 1024
+)
+
+// rollTable is a bounded rollup table.
+type rollTable struct {
+	m map[string]*rollAcc
+	// folded counts the rows folded away and their connections.
+	foldedRows, foldedConns int
+	otherOut                [5]int
+}
+
+// get returns key's row, adding it (the key is copied only then).
+func (rt *rollTable) get(key []byte) *rollAcc {
+	a := rt.m[string(key)]
+	if a == nil {
+		if len(rt.m) >= 2*MaxRollups {
+			rt.compact()
+		}
+		a = &rollAcc{}
+		rt.m[string(key)] = a
+	}
+	return a
+}
+
+// compact keeps the MaxRollups/2 rows with the most connections and the
+// MaxRollups/2 with the most problems, folding the others.
+func (rt *rollTable) compact() {
+	type row struct {
+		k string
+		a *rollAcc
+	}
+	rows := make([]row, 0, len(rt.m))
+	for k, a := range rt.m {
+		rows = append(rows, row{k, a})
+	}
+	byTotal := func(x, y row) int {
+		if x.a.total != y.a.total {
+			return y.a.total - x.a.total
+		}
+		return strings.Compare(x.k, y.k)
+	}
+	slices.SortFunc(rows, byTotal)
+	keep := make(map[string]bool, MaxRollups)
+	for _, r := range rows[:min(MaxRollups/2, len(rows))] {
+		keep[r.k] = true
+	}
+	slices.SortFunc(rows, func(x, y row) int {
+		if x.a.problems != y.a.problems {
+			return y.a.problems - x.a.problems
+		}
+		return byTotal(x, y)
+	})
+	for _, r := range rows {
+		if len(keep) >= MaxRollups {
+			break
+		}
+		keep[r.k] = true
+	}
+	for _, r := range rows {
+		if keep[r.k] {
+			continue
+		}
+		rt.foldedRows++
+		rt.foldedConns += r.a.total
+		for i, n := range r.a.out {
+			rt.otherOut[i] += n
+		}
+		delete(rt.m, r.k)
+	}
 }
 
 func NewAggregate() *Aggregate {
 	return &Aggregate{
 		outcomes: map[string]int{}, variants: map[string]int{},
 		groups:   map[fbKey]*FallbackGroup{},
-		services: map[string]*rollAcc{}, peers: map[string]*rollAcc{},
+		services: rollTable{m: map[string]*rollAcc{}}, peers: rollTable{m: map[string]*rollAcc{}},
 		obs: correlate.SMCObserved{
 			FallbacksByCode: map[correlate.Code]correlate.SideCounts{},
 			Declines:        map[correlate.Code]correlate.SideCounts{},
@@ -95,7 +218,30 @@ func (g *Aggregate) Add(c *smcflow.Conn) {
 	if c.SMC != nil && c.Outcome == smcflow.OutcomeSMC {
 		g.variants[c.SMC.Variant]++
 	}
-	ObserveSMC(&g.obs, c)
+	if len(g.obs.FallbacksByCode) < maxObservedCodes && len(g.obs.Declines) < maxObservedCodes {
+		ObserveSMC(&g.obs, c)
+	} else {
+		obs := correlate.SMCObserved{FallbacksByCode: map[correlate.Code]correlate.SideCounts{}, Declines: map[correlate.Code]correlate.SideCounts{}}
+		ObserveSMC(&obs, c)
+		g.obs.HandshakeErrors += obs.HandshakeErrors
+		for code, sc := range obs.FallbacksByCode {
+			if _, ok := g.obs.FallbacksByCode[code]; ok {
+				x := g.obs.FallbacksByCode[code]
+				x.Client += sc.Client
+				x.Server += sc.Server
+				g.obs.FallbacksByCode[code] = x
+			} else {
+				g.otherCodes++
+			}
+		}
+		for code, sc := range obs.Declines {
+			if x, ok := g.obs.Declines[code]; ok {
+				x.Client += sc.Client
+				x.Server += sc.Server
+				g.obs.Declines[code] = x
+			}
+		}
+	}
 	if c.Outcome == smcflow.OutcomeFallback || c.Outcome == smcflow.OutcomeHandshakeError {
 		k := fbKey{o: c.Outcome, reason: c.Reason}
 		fg := FallbackGroup{Outcome: c.Outcome, Reason: c.Reason}
@@ -110,35 +256,46 @@ func (g *Aggregate) Add(c *smcflow.Conn) {
 		default:
 			fg.Meaning, fg.Remedy = smcflow.ReasonText(c.Reason)
 		}
-		if g.groups[k] == nil {
+		switch {
+		case g.groups[k] != nil:
+			g.groups[k].Count++
+		case len(g.groups) >= MaxFallbackGroups:
+			g.otherGroups++
+		default:
 			fg.Connections = []int{}
+			fg.Count = 1
 			g.groups[k] = &fg
 		}
-		g.groups[k].Count++
 	}
-	roll := func(m map[string]*rollAcc, key string) {
-		a := m[key]
-		if a == nil {
-			a = &rollAcc{out: map[string]int{}, vars: map[string]int{}, reasons: map[string]int{}}
-			m[key] = a
+	var reason string
+	if c.Outcome == smcflow.OutcomeFallback || c.Outcome == smcflow.OutcomeHandshakeError {
+		reason = c.Reason
+		if c.Decline != nil {
+			reason = c.Decline.Code + " " + smcflow.ShortName(c.Decline.Name) + " by " + c.Decline.By
+		} else if c.Reason == smcflow.ReasonPeerNoSMC {
+			reason = "0x03010000 PEERNOSMC"
 		}
+	}
+	roll := func(rt *rollTable, key []byte) {
+		a := rt.get(key)
 		a.total++
-		a.out[string(c.Outcome)]++
-		if c.Outcome == smcflow.OutcomeSMC && c.SMC != nil {
-			a.vars[c.SMC.Variant]++
+		a.out[outcomeIndex(c.Outcome)]++
+		if c.Outcome != smcflow.OutcomeSMC {
+			a.problems++
 		}
-		if c.Outcome == smcflow.OutcomeFallback || c.Outcome == smcflow.OutcomeHandshakeError {
-			r := c.Reason
-			if c.Decline != nil {
-				r = fmt.Sprintf("%s %s by %s", c.Decline.Code, smcflow.ShortName(c.Decline.Name), c.Decline.By)
-			} else if c.Reason == smcflow.ReasonPeerNoSMC {
-				r = "0x03010000 PEERNOSMC"
-			}
-			a.reasons[r]++
+		if c.Outcome == smcflow.OutcomeSMC && c.SMC != nil {
+			a.vars = bump(a.vars, c.SMC.Variant)
+		}
+		if reason != "" {
+			a.reasons = bump(a.reasons, reason)
 		}
 	}
-	roll(g.services, c.Server.String())
-	roll(g.peers, c.Client.Addr().String()+" → "+c.Server.Addr().String())
+	var buf [128]byte
+	roll(&g.services, c.Server.AppendTo(buf[:0]))
+	pk := c.Client.Addr().AppendTo(buf[:0])
+	pk = append(pk, " → "...)
+	pk = c.Server.Addr().AppendTo(pk)
+	roll(&g.peers, pk)
 }
 
 // ObserveSMC adds what each side's kernel counts for the finished
@@ -207,10 +364,13 @@ func (g *Aggregate) fallbackGroups(kept []*smcflow.Conn) []FallbackGroup {
 	return out
 }
 
-func rollups(m map[string]*rollAcc) []Rollup {
-	out := make([]Rollup, 0, len(m))
-	for k, a := range m {
-		out = append(out, Rollup{Key: k, Total: a.total, Outcomes: outcomeCounts(a.out), Variants: mapCounts(a.vars), Reasons: mapCounts(a.reasons)})
+func rollups(rt *rollTable) []Rollup {
+	if len(rt.m) > MaxRollups {
+		rt.compact()
+	}
+	out := make([]Rollup, 0, len(rt.m))
+	for k, a := range rt.m {
+		out = append(out, Rollup{Key: k, Total: a.total, Outcomes: outcomeArr(a.out), Variants: sortedCounts(a.vars), Reasons: sortedCounts(a.reasons)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Total != out[j].Total {
@@ -229,8 +389,52 @@ func (g *Aggregate) Fill(r *Report, kept []*smcflow.Conn) {
 	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
 	r.Summary.ByVariant = mapCounts(g.variants)
 	r.Fallbacks = g.fallbackGroups(kept)
-	r.Services = rollups(g.services)
-	r.PeerPairs = rollups(g.peers)
+	r.Services = rollups(&g.services)
+	r.PeerPairs = rollups(&g.peers)
+	if g.otherGroups > 0 {
+		r.Limits = append(r.Limits, Limit{Name: "fallback-groups", Value: MaxFallbackGroups, Count: g.otherGroups,
+			Meaning: fmt.Sprintf("more than %d distinct fallback causes: %d connections with further causes are counted in the summary but in no cause group", MaxFallbackGroups, g.otherGroups)})
+	}
+	for _, x := range []struct {
+		name, what string
+		rt         *rollTable
+	}{{"services", "services", &g.services}, {"peer-pairs", "peer pairs", &g.peers}} {
+		if x.rt.foldedRows > 0 {
+			r.Limits = append(r.Limits, Limit{Name: x.name, Value: MaxRollups, Count: x.rt.foldedConns,
+				Meaning: fmt.Sprintf("more than %d %s: the rollup keeps those with the most connections and with the most problems; %d connections of %d other %s (at least) are counted in the summary but not in the rollup (%s)", MaxRollups, x.what, x.rt.foldedConns, x.rt.foldedRows, x.what, outcomeText(x.rt.otherOut))})
+		}
+	}
+	if g.otherCodes > 0 {
+		r.Limits = append(r.Limits, Limit{Name: "observed-codes", Value: maxObservedCodes, Count: g.otherCodes,
+			Meaning: fmt.Sprintf("more than %d distinct CLC codes: %d fallbacks with further codes are not correlated with the kernel counters", maxObservedCodes, g.otherCodes)})
+	}
+}
+
+func outcomeArr(a [5]int) []Count {
+	out := []Count{}
+	for i, o := range outcomeOrder {
+		if a[i] > 0 {
+			out = append(out, Count{string(o), a[i]})
+		}
+	}
+	return out
+}
+
+func outcomeText(a [5]int) string {
+	var s string
+	for _, c := range outcomeArr(a) {
+		if s != "" {
+			s += ", "
+		}
+		s += fmt.Sprintf("%s %d", c.Name, c.Count)
+	}
+	return s
+}
+
+func sortedCounts(cs []Count) []Count {
+	out := append([]Count{}, cs...)
+	SortCounts(out)
+	return out
 }
 
 // Observed returns what each side's kernel would have counted for the SMC
@@ -244,3 +448,17 @@ func (g *Aggregate) Observed() correlate.SMCObserved {
 
 // SMCAttempts counts the connections that attempted SMC.
 func (g *Aggregate) SMCAttempts() int { return g.smcAttempts }
+
+// TrackerLimits returns the connection tracker's bounds that were reached.
+func TrackerLimits(tc smcflow.Counts) []Limit {
+	var out []Limit
+	if tc.Evicted > 0 {
+		out = append(out, Limit{Name: "open-connections", Value: tc.MaxOpen, Count: tc.Evicted,
+			Meaning: fmt.Sprintf("more than %d TCP connections were open at once: %d were finished early (%d SYNs unanswered for a second first, then plain TCP, then resolved SMC handshakes, then the rest, least recently active first), each judged as if the capture ended then, and their later packets not counted; a SYN flood or port scan, or a capture of very many concurrent connections", tc.MaxOpen, tc.Evicted, tc.EvictedUnanswered)})
+	}
+	if tc.TombstonesEvicted > 0 {
+		out = append(out, Limit{Name: "finished-tuples", Value: smcflow.MaxTombstones, Count: tc.TombstonesEvicted,
+			Meaning: fmt.Sprintf("the last %d finished 4-tuples are remembered for 2 minutes to absorb their late segments; %d older ones were forgotten sooner, so a late segment of one of them would count as a connection without handshake", smcflow.MaxTombstones, tc.TombstonesEvicted)})
+	}
+	return out
+}

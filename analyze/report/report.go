@@ -28,6 +28,11 @@ type Report struct {
 	// Counters correlates kernel counter snapshots with the capture.
 	Counters *Counters `json:"counters,omitempty"`
 
+	// Limits lists the memory bounds (docs/architecture.md "Memory
+	// bounds") that this analysis reached, and what each means for the
+	// report; empty when none was reached.
+	Limits []Limit `json:"limits,omitempty"`
+
 	// UnverifiedNotListed counts the link-unverified connections beyond
 	// Config.MaxConnections (not in Connections), for Check; it is not
 	// part of the JSON report.
@@ -112,6 +117,16 @@ type Rollup struct {
 	Outcomes []Count `json:"outcomes"`
 	Variants []Count `json:"variants,omitempty"`
 	Reasons  []Count `json:"reasons,omitempty"`
+}
+
+// Limit is a memory bound the analysis reached: Name identifies it, Value
+// is the bound, Count how many items (connections, tuples) it affected,
+// Meaning says in a sentence what the report lacks because of it.
+type Limit struct {
+	Name    string `json:"name"`
+	Value   int    `json:"value"`
+	Count   int    `json:"count"`
+	Meaning string `json:"meaning"`
 }
 
 // RoCESummary counts RoCE frames seen.

@@ -68,13 +68,16 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		ew.Printf("\n  ")
 	}
 	ew.Printf("],\n")
-	last := r.Multicast == nil && r.Counters == nil
+	last := r.Multicast == nil && r.Counters == nil && len(r.Limits) == 0
 	part("roce", r.RoCE, last)
 	if r.Multicast != nil {
-		part("multicast", r.Multicast, r.Counters == nil)
+		part("multicast", r.Multicast, r.Counters == nil && len(r.Limits) == 0)
 	}
 	if r.Counters != nil {
-		part("counters", r.Counters, true)
+		part("counters", r.Counters, len(r.Limits) == 0)
+	}
+	if len(r.Limits) > 0 {
+		part("limits", r.Limits, true)
 	}
 	ew.Printf("}\n")
 	if ew.Err != nil {
@@ -89,6 +92,7 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	ew := textio.New(bw)
 	r.writeHeader(ew)
 	r.writeSummary(ew)
+	r.writeLimits(ew)
 	r.writeFallbacks(ew)
 	r.writeRollups(ew, "Per service (server address:port)", "SERVICE", r.Services)
 	r.writeRollups(ew, "Per peer pair (client → server)", "PEERS", r.PeerPairs)
@@ -218,6 +222,18 @@ func (r *Report) writeSummary(w *textio.Writer) {
 	w.Printf("\n")
 }
 
+// writeLimits lists the memory bounds the analysis reached.
+func (r *Report) writeLimits(w *textio.Writer) {
+	if len(r.Limits) == 0 {
+		return
+	}
+	w.Printf("Memory bounds reached (the counts above still cover every connection)\n")
+	for _, l := range r.Limits {
+		w.Printf("  %s (bound %d): %s\n", l.Name, l.Value, l.Meaning)
+	}
+	w.Printf("\n")
+}
+
 func (r *Report) writeFallbacks(w *textio.Writer) {
 	if len(r.Fallbacks) == 0 {
 		return
@@ -265,7 +281,11 @@ func (r *Report) writeRollups(w *textio.Writer, title, col string, rs []Rollup) 
 	w.Printf("%s\n", title)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  %s\tTOTAL\tSMC\tFALLBACK\tERROR\tUNKNOWN\tDETAIL\n", col)
-	for _, ru := range rs {
+	shown := rs
+	if len(shown) > TextRollupRows {
+		shown = shown[:TextRollupRows]
+	}
+	for _, ru := range shown {
 		get := func(o smcflow.Outcome) int {
 			for _, c := range ru.Outcomes {
 				if c.Name == string(o) {
@@ -284,8 +304,23 @@ func (r *Report) writeRollups(w *textio.Writer, title, col string, rs []Rollup) 
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\n", ru.Key, ru.Total, get(smcflow.OutcomeSMC), get(smcflow.OutcomeFallback), get(smcflow.OutcomeHandshakeError), get(smcflow.OutcomeUnknown), strings.Join(det, ", "))
 	}
 	tw.Flush()
+	if n := len(rs) - len(shown); n > 0 {
+		conns := 0
+		for _, ru := range rs[len(shown):] {
+			conns += ru.Total
+		}
+		w.Printf("  ... %d more rows (%d connections) in the JSON report\n", n, conns)
+	}
 	w.Printf("\n")
 }
+
+// TextRollupRows is how many rows of each rollup the text report shows
+// (the largest; the JSON report has up to MaxRollups).
+const TextRollupRows = 50
+
+// tableChunk is how many connection rows share one column layout: the
+// table is aligned per chunk, so writing it holds one chunk, not the table.
+const tableChunk = 1000
 
 // connDetail is the short "what" column of the connection table.
 func connDetail(c *smcflow.Conn) string {
@@ -325,7 +360,10 @@ func (r *Report) writeConnections(w *textio.Writer, o TextOptions) {
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  #\tCLIENT\tSERVER\tOUTCOME\tDETAIL\tHANDSHAKE\tSTART (UTC)\n")
-	for _, c := range r.Connections {
+	for i, c := range r.Connections {
+		if i > 0 && i%tableChunk == 0 {
+			tw.Flush()
+		}
 		hs := "-"
 		if c.Latency.HandshakeMS != nil {
 			hs = fmt.Sprintf("%.3f ms", *c.Latency.HandshakeMS)
@@ -343,7 +381,18 @@ func (r *Report) writeEvidence(w *textio.Writer) {
 		return
 	}
 	w.Printf("Evidence\n")
+	omitted := 0
+	defer func() {
+		if omitted > 0 {
+			w.Printf("(%d more connections listed above keep no evidence: only the first %d kept connections do, a memory bound)\n", omitted, len(r.Connections)-omitted)
+		}
+		w.Printf("\n")
+	}()
 	for _, c := range r.Connections {
+		if c.DetailOmitted {
+			omitted++
+			continue
+		}
 		w.Printf("#%d %s → %s: %s\n", c.ID, c.Client, c.Server, c.Summary)
 		for _, e := range c.Evidence {
 			file := ""
@@ -397,7 +446,6 @@ func (r *Report) writeEvidence(w *textio.Writer) {
 			w.Printf("    note: %s\n", n)
 		}
 	}
-	w.Printf("\n")
 }
 
 func endpointText(e *smcflow.Endpoint) string {

@@ -84,6 +84,11 @@ type Conn struct {
 	Bytes    int64      `json:"bytes"`
 	Evidence []Evidence `json:"evidence"`
 	Notes    []string   `json:"notes,omitempty"`
+	// DetailOmitted: the connection is beyond the first Detail kept
+	// connections (Tracker.Detail, docs/architecture.md "Memory bounds"):
+	// its summary, evidence, notes, CLC endpoint fields and the times of
+	// the steps other than first, Confirm, end and last were not kept.
+	DetailOmitted bool `json:"detail_omitted,omitempty"`
 
 	clientQPN, serverQPN uint32
 	clientTok, serverTok uint32

@@ -273,18 +273,21 @@ func linkUnverifiedCandidate(c *Conn) bool {
 		c.SMC.FirstContact && c.Times.End == nil && c.Times.Confirm != nil
 }
 
-// maxUnverifiedPending bounds the memory unverifiedCount uses (16 MiB).
-const maxUnverifiedPending = 1 << 20
+// maxUnverifiedPending bounds the memory unverifiedCount uses (2 MiB).
+const maxUnverifiedPending = 1 << 18
 
 // unverifiedCount counts link-unverified candidates that were not kept in
 // detail, in bounded memory: a candidate whose last packet is already
 // linkUnverifiedIdle older than the newest packet is unverified whatever
-// comes later; the others wait in pending (at most the candidates of one
-// idle window, and never more than maxUnverifiedPending: beyond that the
-// oldest pending one is counted, a bounded over-count at the capture's end).
+// comes later; the others wait in pending (Unix ns, in the order added,
+// which is nearly time order: the decided ones leave from the front as the
+// clock advances), at most the candidates of one idle window and never more
+// than maxUnverifiedPending: beyond that the oldest pending one is counted,
+// a bounded over-count at the capture's end.
 type unverifiedCount struct {
 	definite int
-	pending  []time.Time
+	pending  []int64
+	head     int
 }
 
 func (u *unverifiedCount) add(last, now time.Time) {
@@ -292,31 +295,30 @@ func (u *unverifiedCount) add(last, now time.Time) {
 		u.definite++
 		return
 	}
-	if len(u.pending) >= maxUnverifiedPending {
-		// Settle what the clock has decided; count the oldest if full.
-		k := 0
-		for _, p := range u.pending {
-			if now.Sub(p) >= linkUnverifiedIdle {
-				u.definite++
-			} else {
-				u.pending[k] = p
-				k++
-			}
-		}
-		u.pending = u.pending[:k]
-		if k == len(u.pending) && k >= maxUnverifiedPending {
-			u.definite++
-			u.pending = u.pending[1:]
-		}
+	limit := now.Add(-linkUnverifiedIdle).UnixNano()
+	for u.head < len(u.pending) && u.pending[u.head] <= limit {
+		u.definite++
+		u.head++
 	}
-	u.pending = append(u.pending, last)
+	if len(u.pending)-u.head >= maxUnverifiedPending {
+		u.definite++
+		u.head++
+	}
+	if u.head > 0 && u.head >= len(u.pending)/2 {
+		// Compact: the live part moves to the front.
+		n := copy(u.pending, u.pending[u.head:])
+		u.pending = u.pending[:n]
+		u.head = 0
+	}
+	u.pending = append(u.pending, last.UnixNano())
 }
 
 // finish returns the number of unverified candidates at the capture's end.
 func (u *unverifiedCount) finish(captureEnd time.Time) int {
 	n := u.definite
-	for _, p := range u.pending {
-		if captureEnd.Sub(p) >= linkUnverifiedIdle {
+	limit := captureEnd.Add(-linkUnverifiedIdle).UnixNano()
+	for _, p := range u.pending[u.head:] {
+		if p <= limit {
 			n++
 		}
 	}

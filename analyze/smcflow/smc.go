@@ -69,6 +69,13 @@ type tcpConn struct {
 	sentMax             [2]int // highest stream offset each direction was seen sending (FIN counts one)
 	plainSYN            Evidence
 	curSeq              int64 // global order of the current packet
+	created             int64 // t.seq when the connection was created
+	evictedEarly        bool  // finished by the open-connection limit
+	evictedClass        int   // its evictClass then
+	// lean: the connection will not keep its detail (the kept list holds
+	// Detail connections already), so its evidence and CLC endpoint
+	// fields are not built.
+	lean bool
 
 	// nonCLC is the first segment of a direction whose stream began with
 	// bytes that are not CLC (proven by captured bytes at stream offset 0,
@@ -96,7 +103,7 @@ func (c *tcpConn) dirLabel(sender int) string {
 }
 
 func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
-	if len(c.res.Evidence) >= 64 {
+	if len(c.res.Evidence) >= 64 || c.lean {
 		return
 	}
 	c.res.Evidence = append(c.res.Evidence, Evidence{File: c.file, Frame: frame, Time: t, Dir: c.dirLabel(sender), What: what, seq: c.curSeq})
@@ -121,11 +128,23 @@ type Tracker struct {
 	totalTCP    int
 	truncFrames int
 	File        string
-	closed      map[connKey]time.Time // recently finished connections
-	closing     []*tcpConn            // closed, lingering connections in closing order
-	seq         int64                 // TCP packets handled, global order across files
-	Keep        int                   // connections kept in detail; <0 unlimited, 0 = all (printer)
-	dropped     int                   // finished SMC-related connections not kept
+	tomb        tombstones // recently finished connections (bounded)
+	// MaxOpen bounds the open-connection table (0: DefaultMaxOpen,
+	// negative: no bound); see evictOpen.
+	MaxOpen    int
+	evicted    int        // open connections finished early by MaxOpen
+	evictedSYN int        // of which unanswered SYNs
+	closing    []*tcpConn // closed, lingering connections in closing order
+	seq        int64      // TCP packets handled, global order across files
+	Keep       int        // connections kept in detail; <0 unlimited, 0 = all (printer)
+	// Detail is how many of the kept connections keep their evidence,
+	// notes and CLC endpoint details (0: DefaultDetail, negative: all); the
+	// others keep a compact record (slim).
+	Detail int
+	// FullDetail: OnDone and OnResolved get every connection with its full
+	// detail (evidence, CLC endpoint fields), also those beyond Detail.
+	FullDetail  bool
+	dropped     int // finished SMC-related connections not kept
 	OnDone      func(*Conn)
 	noHandshake int // connections without handshake and without SMC sign
 	// unverified tracks the connections not kept (beyond keep) that may
@@ -141,11 +160,11 @@ type Tracker struct {
 
 // NewTracker returns an empty tracker.
 func NewTracker() *Tracker {
-	return &Tracker{conns: make(map[connKey]*tcpConn), roce: newRoCETracker(), closed: make(map[connKey]time.Time)}
+	return &Tracker{conns: make(map[connKey]*tcpConn), roce: newRoCETracker()}
 }
 
 func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
-	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.File}
+	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.File, created: t.seq, lean: t.lean()}
 	c.res.Times.First = ts
 	t.conns[k] = c
 	t.totalTCP++
@@ -175,7 +194,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	}
 	if c == nil {
 		if !syn {
-			if closed, ok := t.closed[k]; ok && ts.Sub(closed) < closedLinger {
+			if closed, ok := t.tomb.lookup(k); ok && ts.Sub(closed) < closedLinger {
 				return // trailing ACK/FIN of a connection already finished
 			}
 		}
@@ -283,10 +302,20 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 			t.closing = t.closing[1:]
 			if t.conns[old.key] == old {
 				t.finish(old)
-				t.closed[old.key] = old.res.Times.Last
+				t.tomb.add(old.key, old.res.Times.Last)
 			}
 		}
 	}
+	if t.MaxOpen >= 0 && len(t.conns) > t.maxOpen() {
+		t.evictOpen()
+	}
+}
+
+func (t *Tracker) maxOpen() int {
+	if t.MaxOpen == 0 {
+		return DefaultMaxOpen
+	}
+	return t.MaxOpen
 }
 
 // maxLingering bounds the closed connections kept for late segments.
@@ -317,15 +346,11 @@ func (t *Tracker) sweep(now time.Time) {
 			!c.synAckSeen && len(c.events) == 0 && c.res.Bytes == 0 && idle > synIdleLimit:
 			t.finish(c)
 			if !c.closedAt.IsZero() {
-				t.closed[k] = c.res.Times.Last
+				t.tomb.add(k, c.res.Times.Last)
 			}
 		}
 	}
-	for k, ct := range t.closed {
-		if now.Sub(ct) > closedLinger {
-			delete(t.closed, k)
-		}
-	}
+	t.tomb.expire(now)
 	live := t.closing[:0]
 	for _, c := range t.closing {
 		if t.conns[c.key] == c {
@@ -490,8 +515,13 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			}
 		}
 		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: hdr.Type}
+		if c.events == nil {
+			c.events = make([]clcEvent, 0, 4) // a handshake has 3 or 4 messages: one allocation
+		}
 		c.events = append(c.events, ev)
-		c.evidence(frameNo, ts, dir, DescribeCLC(m))
+		if !c.lean {
+			c.evidence(frameNo, ts, dir, DescribeCLC(m))
+		}
 		if t.OnCLC != nil {
 			t.OnCLC(frameNo, dir == c.client, m)
 		}
@@ -565,6 +595,9 @@ func (t *Tracker) Finish() []*Conn {
 func (t *Tracker) finish(c *tcpConn) {
 	delete(t.conns, c.key)
 	verdict(c, t.lastTime)
+	if c.evictedEarly {
+		c.res.Notes = append(c.res.Notes, fmt.Sprintf("finished early: the open-connection limit (%d) was reached, so this connection (%s) was judged as if the capture ended then; its later packets are not counted", t.maxOpen(), evictClassName(c.evictedClass)))
+	}
 	if !t.All && c.res.Outcome == OutcomeUnknown && c.res.Reason == ReasonSYNNotCaptured && !c.smcAttempt && !(c.synAckSeen && c.synAckOpt) {
 		// Handshake before the capture started and no sign of SMC at all:
 		// counted, not analyzed (listed with --all).
@@ -584,6 +617,10 @@ func (t *Tracker) finish(c *tcpConn) {
 		if linkUnverifiedCandidate(&c.res) {
 			t.unverified.add(c.res.Times.Last, t.lastTime)
 		}
+		return
+	}
+	if d := t.detail(); d >= 0 && len(t.done) >= d {
+		t.done = append(t.done, slim(&c.res))
 		return
 	}
 	if c.plainSYN.What != "" {
@@ -1043,7 +1080,7 @@ func smcInfo(acc, conf *clcEvent) *SMCInfo {
 
 func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
 	r := &c.res
-	if prop != nil {
+	if prop != nil && !c.lean {
 		p := prop.msg.(*smcproto.Proposal)
 		e := r.ClientInfo
 		if e == nil {
@@ -1087,14 +1124,18 @@ func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
 	}
 	if acc != nil {
 		a := acc.msg.(*smcproto.Accept)
-		r.ServerInfo = mergeEndpoint(r.ServerInfo, &a.AcceptConfirm)
+		if !c.lean {
+			r.ServerInfo = mergeEndpoint(r.ServerInfo, &a.AcceptConfirm)
+		}
 		c.res.serverQPN, c.res.serverTok = a.QPN, a.RMBEAlertToken
 		c.res.serverIP = gidAddr(a.GID)
 		c.res.smcR = a.Header.TypeV1() != smcproto.PathD
 	}
 	if conf != nil {
 		m := conf.msg.(*smcproto.Confirm)
-		r.ClientInfo = mergeEndpoint(r.ClientInfo, &m.AcceptConfirm)
+		if !c.lean {
+			r.ClientInfo = mergeEndpoint(r.ClientInfo, &m.AcceptConfirm)
+		}
 		c.res.clientQPN, c.res.clientTok = m.QPN, m.RMBEAlertToken
 		c.res.clientIP = gidAddr(m.GID)
 	}
@@ -1309,6 +1350,13 @@ type Counts struct {
 	// RoCEFrames counts the RoCE frames; RoCEFirst is the first one's time.
 	RoCEFrames int
 	RoCEFirst  time.Time
+	// MaxOpen is the open-connection bound; Evicted counts the open
+	// connections finished early because the table reached it,
+	// EvictedUnanswered the unanswered SYNs among them.
+	MaxOpen, Evicted, EvictedUnanswered int
+	// TombstonesEvicted counts finished 4-tuples forgotten before
+	// closedLinger because MaxTombstones were remembered.
+	TombstonesEvicted int
 }
 
 // Counts returns the tracker's totals.
@@ -1316,6 +1364,7 @@ func (t *Tracker) Counts() Counts {
 	return Counts{
 		TCPConnections: t.totalTCP, NotKept: t.dropped, UnverifiedNotKept: t.unverifiedNotKept,
 		NoHandshake: t.noHandshake, RoCEFrames: t.roce.total, RoCEFirst: t.roce.first,
+		MaxOpen: t.maxOpen(), Evicted: t.evicted, EvictedUnanswered: t.evictedSYN, TombstonesEvicted: t.tomb.evicted,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -153,6 +154,12 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		return &exitError{codeUsage, errors.New("analyze: --plot - and --html - both want standard output")}
 	}
 	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep, Threads: o.threads}
+	if o.keep >= 0 && os.Getenv("GOMEMLIMIT") == "" {
+		// The analysis' tables are bounded (docs/architecture.md "Memory
+		// bounds"); a soft limit keeps the garbage collector from letting
+		// the heap grow to twice the live data (GOMEMLIMIT overrides).
+		debug.SetMemoryLimit(analyzeMemoryLimit)
+	}
 	for _, p := range o.stats {
 		snap, err := analyze.LoadSnapshot(p)
 		if err != nil {
@@ -250,6 +257,10 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	}
 	return nil
 }
+
+// analyzeMemoryLimit is the Go runtime's soft memory limit for analyze (the
+// live data stays well below it with the default bounds).
+const analyzeMemoryLimit = 88 << 20
 
 // plotFormat returns the image format for a --plot name: "svg" for "-",
 // names ending in .svg and names without an extension, "png" for .png; any

@@ -1,0 +1,245 @@
+package smcflow
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// Memory bounds of the tracker (docs/architecture.md "Memory bounds"):
+// every table it keeps has a fixed capacity, whatever the capture holds.
+
+const (
+	// DefaultMaxOpen is the default bound of the open-connection table
+	// (Tracker.MaxOpen).
+	DefaultMaxOpen = 1 << 13
+	// MaxTombstones bounds the finished 4-tuples remembered for closedLinger
+	// so that their trailing segments are not taken for new connections.
+	MaxTombstones = 1 << 14
+)
+
+// tombstones remembers recently finished connections' 4-tuples for
+// closedLinger, at most MaxTombstones of them: a map for the lookup and a
+// ring in finishing order, so the oldest is forgotten first when full (its
+// late segments then start a connection without handshake, which is counted,
+// not listed) and the expired ones are dropped from the front in O(1) each.
+// A 4-tuple is remembered by a 64-bit hash (16 bytes an entry with its
+// time): two tuples sharing a hash, about 2^-48 per lookup when full, would
+// only drop a segment of a connection whose handshake is not in the capture.
+type tombstones struct {
+	m       map[uint64]int64 // key hash → finished (Unix ns)
+	ring    []tombstone
+	head, n int
+	evicted int // forgotten before closedLinger because the ring was full
+}
+
+type tombstone struct {
+	h uint64
+	t int64
+}
+
+// keyHash mixes the two endpoints of k into 64 bits.
+func keyHash(k connKey) uint64 {
+	h := uint64(0x9e3779b97f4a7c15)
+	for _, ap := range [2]netip.AddrPort{k.a, k.b} {
+		b := ap.Addr().As16()
+		h = mix64(h ^ binary.LittleEndian.Uint64(b[:8]))
+		h = mix64(h ^ binary.LittleEndian.Uint64(b[8:]))
+		h = mix64(h ^ uint64(ap.Port()))
+	}
+	return h
+}
+
+// mix64 is the splitmix64 finaliser.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+func (s *tombstones) add(k connKey, t time.Time) {
+	if s.m == nil {
+		s.m = make(map[uint64]int64)
+	}
+	if s.n == MaxTombstones {
+		s.evicted++
+		s.pop()
+	}
+	if len(s.ring) < MaxTombstones && s.n == len(s.ring) {
+		// Grow the ring (contents in order from head).
+		nr := make([]tombstone, min(max(2*len(s.ring), 1024), MaxTombstones))
+		for i := 0; i < s.n; i++ {
+			nr[i] = s.ring[(s.head+i)%len(s.ring)]
+		}
+		s.ring, s.head = nr, 0
+	}
+	h, ns := keyHash(k), t.UnixNano()
+	s.ring[(s.head+s.n)%len(s.ring)] = tombstone{h, ns}
+	s.n++
+	s.m[h] = ns
+}
+
+// pop forgets the oldest tombstone.
+func (s *tombstones) pop() {
+	old := s.ring[s.head]
+	s.ring[s.head] = tombstone{}
+	s.head = (s.head + 1) % len(s.ring)
+	s.n--
+	if t, ok := s.m[old.h]; ok && t == old.t {
+		delete(s.m, old.h)
+	}
+}
+
+// lookup returns when k's connection finished, if remembered.
+func (s *tombstones) lookup(k connKey) (time.Time, bool) {
+	if len(s.m) == 0 {
+		return time.Time{}, false
+	}
+	t, ok := s.m[keyHash(k)]
+	return time.Unix(0, t), ok
+}
+
+// expire forgets the tombstones older than closedLinger at now (finishing
+// order is nearly time order; a stray newer one at the front only delays
+// the expiry of the ones behind it until the ring wraps).
+func (s *tombstones) expire(now time.Time) {
+	limit := now.Add(-closedLinger).UnixNano()
+	for s.n > 0 && s.ring[s.head].t < limit {
+		s.pop()
+	}
+	if s.n == 0 && len(s.m) > 0 {
+		clear(s.m)
+	}
+}
+
+// evictOpen finishes connections when the open table holds more than
+// t.MaxOpen: first the unanswered SYNs (SYN only, no answer, no data:
+// a SYN flood or a port scan), then the plain TCP connections (SYN without
+// the SMC option: their verdict is final), then those whose SMC handshake
+// has resolved, then the others, each class least recently active first,
+// down to 7/8 of the limit so that it runs once per MaxOpen/8
+// new connections (amortised O(log n) per connection). Each evicted
+// connection gets the verdict it would get if the capture ended now, with a
+// note saying so, and is counted (Counts.Evicted).
+func (t *Tracker) evictOpen() {
+	limit := t.maxOpen()
+	if t.MaxOpen < 0 || len(t.conns) <= limit {
+		return
+	}
+	target := limit - limit/8
+	now := t.lastTime
+	open := make([]*tcpConn, 0, len(t.conns))
+	for _, c := range t.conns {
+		open = append(open, c)
+	}
+	slices.SortFunc(open, func(a, b *tcpConn) int {
+		if ca, cb := a.evictClass(now), b.evictClass(now); ca != cb {
+			return ca - cb
+		}
+		if c := a.res.Times.Last.Compare(b.res.Times.Last); c != 0 {
+			return c
+		}
+		return cmpInt64(a.created, b.created)
+	})
+	for _, c := range open[:len(open)-target] {
+		c.evictedClass = c.evictClass(now)
+		if c.evictedClass == 0 {
+			t.evictedSYN++
+		}
+		t.evicted++
+		c.evictedEarly = true
+		t.finish(c)
+		t.tomb.add(c.key, c.res.Times.Last)
+	}
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// unanswered: only the SYN was seen (no SYN-ACK, no CLC, no data).
+func (c *tcpConn) unanswered() bool {
+	return c.synSeen && !c.synAckSeen && len(c.events) == 0 && c.res.Bytes == 0
+}
+
+// synRetry is the initial SYN retransmission timeout (RFC 6298): a SYN
+// unanswered for this long is a SYN flood or scan, or a dead server.
+const synRetry = time.Second
+
+// evictClass orders the open connections for eviction (lowest first).
+func (c *tcpConn) evictClass(now time.Time) int {
+	switch {
+	case c.unanswered() && now.Sub(c.res.Times.Last) >= synRetry:
+		return 0
+	case c.synSeen && !c.synOpt:
+		return 1
+	case c.resolved():
+		return 2
+	}
+	return 3
+}
+
+func evictClassName(class int) string {
+	return [...]string{"an unanswered SYN", "plain TCP", "its SMC handshake resolved", "the least recently active"}[class]
+}
+
+// DefaultDetail is the default number of kept connections with their full
+// detail (Tracker.Detail): the evidence, notes and CLC endpoint fields
+// take a few KiB per connection, a compact record a few hundred bytes.
+const DefaultDetail = 1000
+
+func (t *Tracker) detail() int {
+	if t.Detail == 0 {
+		return DefaultDetail
+	}
+	return t.Detail
+}
+
+// slim returns a compact copy of r for the connection list: what the
+// connection table, the fallback groups, the gates and the link
+// assignment use (addresses, outcome, reason, decline, negotiated variant,
+// times, latency, counters, queue pairs), without the evidence, notes, CLC
+// endpoint fields and the summary sentence. DetailOmitted says so.
+func slim(r *Conn) *Conn {
+	x := &Conn{
+		ID: r.ID, Client: r.Client, Server: r.Server, RolesGuessed: r.RolesGuessed, VLAN: r.VLAN,
+		Outcome: r.Outcome, Reason: r.Reason,
+		SYNOption: r.SYNOption, SYNACKOption: r.SYNACKOption,
+		SMC: r.SMC, Link: r.Link,
+		Times:   Times{First: r.Times.First, Last: r.Times.Last, End: r.Times.End, Confirm: r.Times.Confirm},
+		Latency: r.Latency, Packets: r.Packets, Bytes: r.Bytes,
+		Evidence:      []Evidence{},
+		DetailOmitted: true,
+		clientQPN:     r.clientQPN, serverQPN: r.serverQPN, clientTok: r.clientTok, serverTok: r.serverTok,
+		clientIP: r.clientIP, serverIP: r.serverIP, firstContact: r.firstContact, confirmAt: r.confirmAt, smcR: r.smcR,
+	}
+	if r.SMC != nil {
+		s := *r.SMC
+		s.EID = ""
+		x.SMC = &s
+	}
+	if d := r.Decline; d != nil {
+		// Meaning and Remedy are constants of the code table: shared.
+		dd := *d
+		dd.Extra = nil
+		x.Decline = &dd
+	}
+	return x
+}
+
+// lean reports whether a connection created now will not keep its detail:
+// the kept list is full up to Detail (it only grows while a capture is
+// read) and no callback wants the detail.
+func (t *Tracker) lean() bool {
+	d := t.detail()
+	return !t.FullDetail && t.OnResolved == nil && d >= 0 && len(t.done) >= d
+}

@@ -1,0 +1,81 @@
+package smcflow
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/smcdump/smcdump/analyze/decode"
+)
+
+func tupleKey(i int) connKey {
+	a := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 40000)
+	b := netip.MustParseAddrPort("10.2.0.1:5000")
+	k, _ := makeKey(a, b)
+	return k
+}
+
+// TestTombstonesBounded: at most MaxTombstones finished tuples are
+// remembered, the oldest forgotten first and counted; expired ones leave.
+func TestTombstonesBounded(t *testing.T) {
+	var s tombstones
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	n := MaxTombstones + 100
+	for i := 0; i < n; i++ {
+		s.add(tupleKey(i), t0.Add(time.Duration(i)*time.Microsecond))
+	}
+	if len(s.m) != MaxTombstones || s.n != MaxTombstones || len(s.ring) != MaxTombstones {
+		t.Fatalf("map %d ring %d/%d, want %d", len(s.m), s.n, len(s.ring), MaxTombstones)
+	}
+	if s.evicted != 100 {
+		t.Errorf("evicted %d, want 100", s.evicted)
+	}
+	if _, ok := s.lookup(tupleKey(99)); ok {
+		t.Error("the oldest tuples are still remembered")
+	}
+	if _, ok := s.lookup(tupleKey(100)); !ok {
+		t.Error("tuple 100 forgotten")
+	}
+	s.expire(t0.Add(closedLinger + time.Second))
+	if s.n != 0 || len(s.m) != 0 {
+		t.Errorf("after the linger: ring %d map %d, want empty", s.n, len(s.m))
+	}
+}
+
+// TestEvictOpenOrder: past MaxOpen the SYNs unanswered for a second go
+// first, then plain TCP, and every eviction is counted.
+func TestEvictOpenOrder(t *testing.T) {
+	tr := NewTracker()
+	tr.MaxOpen = 16
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	syn := func(i int, ts time.Time, smc bool) {
+		f := &decode.Frame{Flags: decode.TCPSYN, Seq: 1}
+		k := tupleKey(i)
+		f.Src, f.SrcPort = k.a.Addr(), k.a.Port()
+		f.Dst, f.DstPort = k.b.Addr(), k.b.Port()
+		if smc {
+			f.TCPOpts = []byte{1, 1, 254, 6, 0xe2, 0xd4, 0xc3, 0xd9}
+		}
+		tr.HandleTCP(f, i, ts)
+	}
+	// 8 plain TCP SYNs (their verdict is final), then 9 SMC SYNs 2 s later.
+	for i := 0; i < 8; i++ {
+		syn(i, t0, false)
+	}
+	for i := 8; i < 17; i++ {
+		syn(i, t0.Add(2*time.Second), true)
+	}
+	c := tr.Counts()
+	if c.Evicted == 0 || tr.Open() > 16 {
+		t.Fatalf("evicted %d, open %d", c.Evicted, tr.Open())
+	}
+	if c.EvictedUnanswered != c.Evicted {
+		// The plain SYNs are unanswered for 2 s: they are class 0 too.
+		t.Errorf("evicted %d, of which unanswered %d", c.Evicted, c.EvictedUnanswered)
+	}
+	for i := 8; i < 17; i++ {
+		if tr.conns[tupleKey(i)] == nil {
+			t.Errorf("recent SYN %d evicted before the old ones", i)
+		}
+	}
+}
