@@ -61,6 +61,9 @@ type SnapshotSpan struct {
 	tie              map[snapKey]struct{} // distinct snapshots taken at latest.at (bounded)
 	spare            []byte               // a held JSON buffer to reuse
 	errs             []BlockError         // kept blocks that failed to decode
+	// eager decodes every block at once, as before lazy decoding (the
+	// tests compare with it).
+	eager bool
 }
 
 // spanEntry is one snapshot: decoded, or the JSON of an embedded block not
@@ -128,7 +131,7 @@ func (sp *SnapshotSpan) AddBlock(file string, cb pcapfile.CustomBlock) (ok bool,
 	}
 	js := bytes.TrimRight(cb.Data[len(kstatTag):], "\x00")
 	id, sure := kstat.PeekSnapshot(js)
-	if !sure {
+	if !sure || sp.eager {
 		s, err := kstat.ReadSnapshot(bytes.NewReader(js))
 		if err != nil {
 			return true, err
