@@ -242,3 +242,26 @@ func TestEmbeddedSnapshotsReportUnchanged(t *testing.T) {
 		t.Errorf("the damaged blocks are not reported, or the span is not 00:00:00 to 00:09:50:\n%s", lazy)
 	}
 }
+
+// FuzzSnapshotSpanBlock: a single embedded block is always kept, so lazy
+// decoding reports it exactly as eager decoding (error or snapshot), for
+// any bytes. Seeded with a real kernel's snapshot, whole, cut and damaged.
+func FuzzSnapshotSpanBlock(f *testing.F) {
+	cb := snapBlock(f, stressSnapshot(f), 0, "h", nil)
+	js := cb.Data[len(kstatTag):]
+	for _, d := range []func([]byte) []byte{nil, cutBlock, notJSON, newerSchema, wrongType} {
+		b := append([]byte(nil), js...)
+		if d != nil {
+			b = d(b)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"schema":"smcdump.kstat/v1","taken_at":"2026-01-02T03:04:05Z","raw":[{"kind":"genl","name":"GET_STATS","base64":"!"}]}`))
+	f.Fuzz(func(t *testing.T, js []byte) {
+		blocks := []pcapfile.CustomBlock{{PEN: kstatPEN, Data: append([]byte(kstatTag), js...)}}
+		lazy, eager := readSpan(t, false, blocks), readSpan(t, true, blocks)
+		if fmt.Sprint(lazy.errs) != fmt.Sprint(eager.errs) || lazy.earliest != eager.earliest || lazy.latest != eager.latest || lazy.several != eager.several || lazy.empty != eager.empty {
+			t.Errorf("lazy errors %q empty %v, eager %q %v (or the snapshots differ)", lazy.errs, lazy.empty, eager.errs, eager.empty)
+		}
+	})
+}
