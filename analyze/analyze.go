@@ -352,15 +352,8 @@ func (a *Analyzer) onStats(fileIdx int, ifs []pcapfile.Interface, st pcapfile.In
 
 // onCustom handles a pcapng custom block of file fileIdx (name).
 func (a *Analyzer) onCustom(name string, fileIdx int, cb pcapfile.CustomBlock) {
-	if s, ok, err := decodeEmbeddedSnapshot(cb); ok {
-		switch {
-		case err == nil:
-			a.embedded.Add(s)
-		case len(a.embeddedErrs) < maxEmbeddedErrs:
-			a.embeddedErrs = append(a.embeddedErrs, fmt.Sprintf("%s: kernel counter block at offset %d: %v", name, cb.Offset, err))
-		default:
-			a.embeddedBad++
-		}
+	if ok, err := a.embedded.AddBlock(name, cb); ok && err != nil {
+		a.embeddedError(BlockError{File: name, Offset: cb.Offset, Err: err})
 	}
 	if a.cfg.Custom != nil {
 		a.cfg.Custom(fileIdx, cb)

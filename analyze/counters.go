@@ -40,8 +40,22 @@ func snapInfo(s *kstat.Snapshot) *report.SnapshotInfo {
 	return &report.SnapshotInfo{Time: s.TakenAt.UTC().Format(report.TimeLayout), Hostname: s.Hostname, NetNS: s.NetNS}
 }
 
+// embeddedError records a kernel counter block that could not be decoded.
+func (a *Analyzer) embeddedError(e BlockError) {
+	if len(a.embeddedErrs) < maxEmbeddedErrs {
+		a.embeddedErrs = append(a.embeddedErrs, e.Error())
+	} else {
+		a.embeddedBad++
+	}
+}
+
 // correlateCounters joins the capture's findings with the kernel snapshots.
 func (a *Analyzer) correlateCounters(r *report.Report) {
+	// The embedded blocks kept as the earliest and latest are decoded
+	// now (SnapshotSpan.AddBlock); report those that fail with the others.
+	for _, e := range a.embedded.BlockErrors() {
+		a.embeddedError(e)
+	}
 	span := &a.embedded
 	source := "capture"
 	if len(a.cfg.Snapshots) > 0 {

@@ -238,7 +238,7 @@ func (s *Snapshot) Decode() error {
 				if s.Proc == nil {
 					s.Proc = &procnet.Tree{}
 				}
-				mergeTree(s.Proc, t)
+				mergeTree(s.Proc, t, true)
 			}
 		case KindText:
 			var d *toolfmt.Data
@@ -290,7 +290,7 @@ func (s *Snapshot) mergeTool(d *toolfmt.Data) {
 		if s.Proc == nil {
 			s.Proc = &procnet.Tree{}
 		}
-		mergeTree(s.Proc, d.Proc)
+		mergeTree(s.Proc, d.Proc, false)
 	}
 	if d.SMCSockets != nil {
 		s.SMC.Sockets = append(s.SMC.Sockets, d.SMCSockets...)
@@ -308,7 +308,10 @@ func (s *Snapshot) mergeTool(d *toolfmt.Data) {
 	s.Tools.Merge(d)
 }
 
-func mergeTree(dst, src *procnet.Tree) {
+// mergeTree merges src into dst. own says src is not used afterwards: its
+// counter sections are then taken over instead of copied (most of the cost
+// of a merge into an empty tree, as Decode makes one per /proc file).
+func mergeTree(dst, src *procnet.Tree, own bool) {
 	mergeCounters := func(dst *procnet.Counters, src procnet.Counters) {
 		if src == nil {
 			return
@@ -318,6 +321,10 @@ func mergeTree(dst, src *procnet.Tree) {
 		}
 		for sec, m := range src {
 			if (*dst)[sec] == nil {
+				if own && m != nil {
+					(*dst)[sec] = m
+					continue
+				}
 				(*dst)[sec] = map[string]uint64{}
 			}
 			for k, v := range m {

@@ -190,9 +190,9 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	var embedded analyze.SnapshotSpan // for --html: the smc-tools tables (earliest and latest only)
 	if o.html != "" && len(cfg.Snapshots) == 0 {
 		cfg.Custom = func(_ int, cb pcapfile.CustomBlock) {
-			if s, ok, err := analyze.EmbeddedSnapshot(cb); ok && err == nil {
-				embedded.Add(s)
-			}
+			// Decoded lazily: only the two kept ones completely (the
+			// analysis reports the blocks that cannot be decoded).
+			embedded.AddBlock("", cb)
 		}
 	}
 	if o.filter != "" {
