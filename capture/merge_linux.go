@@ -56,22 +56,42 @@ func (h *Handle) nextMerged(pkts []pcapfile.Packet) (int, error) {
 			if best == nil {
 				break
 			}
+			// limit: the next packet of the other rings; best's packets up
+			// to it go out without looking at the other rings again.
+			limit := int64(1<<63 - 1)
+			for _, r := range h.rings {
+				if r != best && r.reading && r.headNS < limit {
+					limit = r.headNS
+				}
+			}
 			if !h.flushing {
 				if ok, d := h.mayEmit(best); !ok {
 					hold = d
 					break
 				}
-			}
-			t := best.headNS
-			if h.parse(best, &pkts[n]) {
-				if t < h.lastNS {
-					best.nLate++
-				} else {
-					h.lastNS = t
+				// Rings without a next packet bound the run by what they
+				// delivered last (mayEmit checks beyond that).
+				for _, r := range h.rings {
+					if r != best && !r.reading && r.lastNS < limit {
+						limit = max(r.lastNS, best.headNS)
+					}
 				}
-				n++
 			}
-			best.lastNS = max(best.lastNS, t)
+			for {
+				t := best.headNS
+				if h.parse(best, &pkts[n]) {
+					if t < h.lastNS {
+						best.nLate++
+					} else {
+						h.lastNS = t
+					}
+					n++
+				}
+				best.lastNS = max(best.lastNS, t)
+				if n == len(pkts) || best.remaining == 0 || !h.head(best) || best.headNS > limit {
+					break
+				}
+			}
 		}
 		if n > 0 {
 			return n, nil
