@@ -339,7 +339,12 @@ type fanoutJoin struct {
 var rejectAll = []bpf.RawInstruction{{Op: 0x06, K: 0}} // ret #0
 
 func (fj *fanoutJoin) join(fd int) error {
-	typ := unix.PACKET_FANOUT_HASH
+	// ROLLOVER: a flow stays on its ring unless that ring is nearly full
+	// (less than a quarter free and the flow is most of its traffic, or no
+	// room at all); then the kernel puts the packet on another ring of the
+	// group instead of dropping it, so the group uses its whole memory
+	// under an uneven load. The merge restores the order either way.
+	typ := unix.PACKET_FANOUT_HASH | unix.PACKET_FANOUT_FLAG_ROLLOVER
 	if fj.defrag {
 		typ |= unix.PACKET_FANOUT_FLAG_DEFRAG
 	}
