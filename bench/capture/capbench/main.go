@@ -390,12 +390,14 @@ func one(ns, self, bin string, targs []string, n, pps, flows int) (result, error
 
 // searchRates finds, for each tool and ring size, the highest offered rate
 // at which the tool captured every frame (lossless: dropped by kernel 0 and
-// captured = offered) and the lowest at which it did not. It starts at
-// -start pps and doubles the rate until a run loses frames (or the
-// generator's maximum, -rates 0, is reached without loss), then bisects
-// between the two until they are within -precision of each other, at most
-// -steps runs per tool and ring size, and stops early when -budget is
-// spent. Every run is printed, so a noisy step can be seen.
+// captured = offered) and the lowest at which it did not, both as the rate
+// the generator achieved (on a loaded machine it falls short of the
+// target). It starts at -start pps and doubles the target until a run loses
+// frames (or the generator's maximum, offered unpaced from -max on, is
+// reached without loss), then bisects between the two until they are within
+// -precision of each other, at most -steps runs per tool and ring size; it
+// stops early when a lossy rate is found below a lossless one (noise
+// decides) or when -budget is spent. Every run is printed.
 func searchRates(args []string) error {
 	fs := flag.NewFlagSet("search", flag.ExitOnError)
 	var b bench
@@ -441,28 +443,31 @@ func searchRates(args []string) error {
 				}
 				f.runs++
 				ok := res.dropped == 0 && res.captured == int64(*n)
+				// Bracket by the rate the generator achieved: on a loaded
+				// machine it falls short of the target.
+				ach := int(res.achieved)
 				switch {
-				case ok && pps == 0:
-					f.lossless, f.losslessTarget, f.unpacedLossless = res.achieved, rate, true
-					f.cpuPerM = res.total / float64(max(res.captured, 1)) * 1e6
-					lo = rate
 				case ok:
-					if rate > lo {
-						lo = rate
+					if ach > lo {
+						lo = ach
 						f.lossless, f.losslessTarget = res.achieved, rate
 						f.cpuPerM = res.total / float64(max(res.captured, 1)) * 1e6
+						f.unpacedLossless = pps == 0
 					}
 				default:
-					if hi == 0 || rate < hi {
-						hi = rate
+					if hi == 0 || ach < hi {
+						hi = ach
 						f.lossy, f.lossyTarget = res.achieved, rate
 					}
 				}
-				if f.unpacedLossless {
-					break
+				if ok && pps == 0 {
+					break // lossless at the generator's maximum
+				}
+				if lo > 0 && hi > 0 && hi <= lo {
+					break // lossy below a lossless rate: noise decides, stop
 				}
 				if hi == 0 {
-					rate *= 2
+					rate = max(rate, lo) * 2
 					continue
 				}
 				if lo == 0 {
@@ -480,19 +485,19 @@ func searchRates(args []string) error {
 			all = append(all, f)
 		}
 	}
-	fmt.Println("| tool | -B KiB | highest lossless rate, pps offered (achieved) | lowest lossy rate, pps (achieved) | CPU s per M captured at the lossless rate | runs |")
+	fmt.Println("| tool | -B KiB | highest lossless rate, pps achieved (target) | lowest lossy rate, pps achieved (target) | CPU s per M captured at the lossless rate | runs |")
 	fmt.Println("|---|---|---|---|---|---|")
 	for _, f := range all {
 		ll := "none"
-		if f.lossless > 0 {
-			ll = fmt.Sprintf("%d (%.0f)", f.losslessTarget, f.lossless)
-			if f.unpacedLossless {
-				ll = fmt.Sprintf("≥ generator max (%.0f)", f.lossless)
-			}
+		if f.lossless > 0 && !f.unpacedLossless {
+			ll = fmt.Sprintf("%.0f (%d)", f.lossless, f.losslessTarget)
+		}
+		if f.unpacedLossless {
+			ll = fmt.Sprintf("≥ generator max (%.0f)", f.lossless)
 		}
 		ly := "none found"
 		if f.lossy > 0 {
-			ly = fmt.Sprintf("%d (%.0f)", f.lossyTarget, f.lossy)
+			ly = fmt.Sprintf("%.0f (%d)", f.lossy, f.lossyTarget)
 			if f.lossyTarget >= *maxRate {
 				ly = fmt.Sprintf("generator max (%.0f)", f.lossy)
 			}
