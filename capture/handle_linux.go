@@ -590,7 +590,19 @@ func geometry(totalBytes, snaplen, maxPacket, blockOverride int) (blockSize, blo
 }
 
 func (r *ring) setupRing(cfg *Config, ringBytes int) error {
-	blockSize, blockNr, frameSize := geometry(ringBytes, cfg.Snaplen, r.maxPacket, cfg.BlockSize)
+	override := cfg.BlockSize
+	if total := cfg.BufferKiB * 1024; override <= 0 && ringBytes < total {
+		// A fanout ring: blocks as large as one ring of the whole buffer
+		// would have (but at least four per ring), so the group has about
+		// as many blocks as that ring and hands over about as many per
+		// second: each block handed over costs the reader a wake-up (half
+		// as many wake-ups as with blocks sized for the ring alone).
+		override, _, _ = geometry(total, cfg.Snaplen, r.maxPacket, 0)
+		for override > 128<<10 && ringBytes/override < 4 {
+			override >>= 1
+		}
+	}
+	blockSize, blockNr, frameSize := geometry(ringBytes, cfg.Snaplen, r.maxPacket, override)
 	var err error
 	for {
 		req := unix.TpacketReq3{
