@@ -97,6 +97,52 @@ type Config struct {
 	// PollTimeout bounds how long Next blocks in one poll call, so Close and
 	// Stop are noticed promptly; 0 means 100 ms.
 	PollTimeout time.Duration
+	// Fanout is the number of rings per interface, joined in one
+	// PACKET_FANOUT_HASH group so that a flow stays on one ring; the
+	// packets of all rings are merged back into time order (see
+	// docs/capture.md, "Fanout"). 0 or 1: a single ring (no fanout);
+	// FanoutAuto: one ring per CPU when capturing on one interface, a single
+	// ring otherwise. BufferKiB is the total of an interface's rings: each
+	// gets BufferKiB/Fanout (at least two blocks). At most MaxFanout.
+	Fanout int
+	// FanoutDefrag sets PACKET_FANOUT_FLAG_DEFRAG: the kernel reassembles
+	// IPv4 fragments before choosing the ring, so all fragments of a
+	// datagram land on one ring — and the capture sees the reassembled
+	// datagram instead of the fragments. Off by default for that reason.
+	FanoutDefrag bool
+}
+
+// FanoutAuto as Config.Fanout asks for one ring per CPU on a capture of one
+// interface.
+const FanoutAuto = -1
+
+// MaxFanout bounds Config.Fanout (the kernel allows 256 sockets per group;
+// more rings than CPUs only split the ring memory thinner).
+const MaxFanout = 64
+
+// FanoutRings resolves Config.Fanout for a capture on nIfaces interfaces
+// on a machine with ncpu CPUs: the number of rings per interface (≥ 1).
+func FanoutRings(fanout, nIfaces, ncpu int) int {
+	switch {
+	case fanout == FanoutAuto && nIfaces == 1:
+		return min(max(ncpu, 1), MaxFanout)
+	case fanout <= 1:
+		return 1
+	}
+	return min(fanout, MaxFanout)
+}
+
+// MergeWindow is how long a packet is held at most, measured from its time
+// stamp, while another ring of a multi-ring capture has not delivered the
+// block that may hold older packets: twice the block-retire timeout plus
+// 10 ms. A packet that reaches the merge later than that (older than one
+// already handed out) is still delivered, out of time order, and counted
+// in Counters.Late.
+func MergeWindow(blockTimeout time.Duration) time.Duration {
+	if blockTimeout <= 0 {
+		blockTimeout = DefaultBlockTimeout
+	}
+	return 2*blockTimeout + 10*time.Millisecond
 }
 
 // Counters are the cumulative ring counters of one capture interface. They
@@ -123,6 +169,11 @@ type Counters struct {
 	// UserFiltered counts packets rejected by a userland matcher (only "-i any"
 	// with a filter, or direction checks the kernel did not make).
 	UserFiltered uint64
+	// Late counts packets of a multi-ring capture delivered out of time
+	// order: their time stamp is older than that of a packet already
+	// delivered (they reached the merge after the MergeWindow). They are
+	// delivered, never dropped.
+	Late uint64
 	// Start and End bound the time the counters cover.
 	Start, End time.Time
 }
@@ -157,6 +208,19 @@ func (c Counters) ISB(iface int) pcapfile.InterfaceStats {
 // Stats are the counters of all interfaces of a Handle, in Interfaces() order.
 type Stats struct {
 	Interfaces []Counters
+	// Rings are the counters of every ring (several per interface with
+	// Config.Fanout), interface by interface; Interfaces sums them.
+	Rings []RingCounters
+}
+
+// RingCounters are the counters of one ring of an interface.
+type RingCounters struct {
+	Interface int    // index into Stats.Interfaces
+	Name      string // interface name
+	Ring      int    // ring number within the interface's fanout group
+	Received  uint64 // Σ tp_packets
+	Dropped   uint64 // Σ tp_drops
+	Captured  uint64 // delivered by Next
 }
 
 // ISBs returns the counters of every interface as pcapng Interface
@@ -182,6 +246,7 @@ func (s Stats) Total() Counters {
 		t.FreezeQueue += is.FreezeQueue
 		t.Captured += is.Captured
 		t.UserFiltered += is.UserFiltered
+		t.Late += is.Late
 		if i == 0 || is.Start.Before(t.Start) {
 			t.Start = is.Start
 		}

@@ -15,6 +15,12 @@
 // not do). Stats keeps running totals of PACKET_STATISTICS, which resets on
 // every read.
 //
+// With Config.Fanout an interface gets several rings in one
+// PACKET_FANOUT_HASH group (flows hashed across them, so the kernel fills
+// them in parallel) and NextBatch merges their packets back into time order
+// without copying them (docs/capture.md §1.7: the merge window, late
+// packets, counters per ring).
+//
 // Handles deliver pcapfile.Packet, the same packet type the file reader
 // produces (link type, interface name, direction from sll_pkttype), and
 // describe their interfaces as pcapfile.Interface; package pcapfile writes

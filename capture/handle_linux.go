@@ -92,12 +92,20 @@ type Handle struct {
 	scratch []byte
 	start   time.Time
 
+	// merge state of a multi-ring handle (nextMerged)
+	window    time.Duration // MergeWindow
+	lastNS    int64         // time stamp of the last packet delivered
+	holdSince time.Time     // when the merge started waiting for a lagging ring
+	flushing  bool          // drain over: hand out what is held, then EOF
+
 	ifd *ifDropper // interface drop counters (nil if unavailable)
 }
 
 type ring struct {
-	idx       int
-	name      string // interface name (Packet.Interface)
+	idx       int                  // interface index (pcapng interface id)
+	fan       int                  // ring number within the interface's fanout group
+	name      string               // interface name (Packet.Interface)
+	prog      []bpf.RawInstruction // kernel filter, attached after the fanout join
 	fd        int
 	mem       []byte
 	blockSize int
@@ -135,6 +143,16 @@ type ring struct {
 	ifBase    uint64
 	ifDropped uint64
 	ifKnown   bool
+
+	// merge state (multi-ring handles): time stamp of the packet at r.off,
+	// of the last packet read, and the blocks read but not yet returned to
+	// the kernel (the ones before r.block; their packets are still in the
+	// caller's batch).
+	headNS   int64
+	lastNS   int64
+	relCount int
+	nLate    uint64
+	late     atomic.Uint64
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
@@ -174,19 +192,22 @@ func Open(cfg Config) (*Handle, error) {
 	if lo, err := loopbackIfindex(); err == nil {
 		loIdx = lo
 	}
+	nFan := FanoutRings(cfg.Fanout, len(cfg.Interfaces), runtime.NumCPU())
+	h.window = MergeWindow(cfg.BlockTimeout)
 	seen := map[string]bool{}
 	for _, name := range cfg.Interfaces {
 		if seen[name] {
 			return nil, fmt.Errorf("capture: interface %q given twice", name)
 		}
 		seen[name] = true
-		r, info, err := openRing(&cfg, name, loIdx)
+		rs, info, err := openIface(&cfg, name, loIdx, nFan, &h.rings)
 		if err != nil {
 			return nil, err
 		}
-		r.idx = len(h.rings)
-		h.rings = append(h.rings, r)
-		info.Index = r.idx
+		for _, r := range rs {
+			r.idx = len(h.ifaces)
+		}
+		info.Index = len(h.ifaces)
 		h.ifaces = append(h.ifaces, info)
 	}
 	if d, err := newIfDropper(); err == nil {
@@ -260,7 +281,103 @@ func ifaceHatype(name string) (uint16, error) {
 	return uint16(v), nil
 }
 
-func openRing(cfg *Config, name string, loIdx int) (*ring, pcapfile.Interface, error) {
+// openIface opens the n rings of one interface and appends them to *all
+// (which Open's clean-up closes on failure). With n > 1 the sockets join one
+// PACKET_FANOUT_HASH group. The kernel only lets a bound (running) socket
+// join a group (fanout_add in net/packet/af_packet.c), so each socket is
+// bound with a filter that rejects everything, joins the group, and gets the
+// real filter only once every socket of the group has joined: no packet is
+// delivered twice (to a bound socket not yet in the group) and none passes
+// unfiltered. The kernel picks the group id (PACKET_FANOUT_FLAG_UNIQUEID,
+// unique in the network namespace); on kernels without it the id is derived
+// from the process id.
+func openIface(cfg *Config, name string, loIdx, n int, all *[]*ring) ([]*ring, pcapfile.Interface, error) {
+	total := cfg.BufferKiB * 1024
+	if n <= 1 {
+		r, info, err := openRing(cfg, name, loIdx, total, nil)
+		if err != nil {
+			return nil, info, err
+		}
+		*all = append(*all, r)
+		return []*ring{r}, info, nil
+	}
+	var rs []*ring
+	var info pcapfile.Interface
+	fj := &fanoutJoin{defrag: cfg.FanoutDefrag}
+	for k := 0; k < n; k++ {
+		fj.k = k
+		r, inf, err := openRing(cfg, name, loIdx, total/n, fj)
+		if err != nil {
+			return nil, inf, err
+		}
+		r.fan = k
+		info = inf
+		rs = append(rs, r)
+		*all = append(*all, r)
+	}
+	for _, r := range rs {
+		if err := attachFilter(r.fd, r.prog); err != nil {
+			return nil, info, fmt.Errorf("capture: SO_ATTACH_FILTER on %s: %w", name, err)
+		}
+		_ = unix.SetsockoptInt(r.fd, unix.SOL_SOCKET, unix.SO_LOCK_FILTER, 1)
+	}
+	for _, r := range rs {
+		// Count only what passed the real filter.
+		_, _ = unix.GetsockoptTpacketStatsV3(r.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
+	}
+	return rs, info, nil
+}
+
+// fanoutJoin carries the group of an interface's rings through openRing.
+type fanoutJoin struct {
+	k      int    // ring number; 0 creates the group
+	id     uint16 // group id, known once ring 0 joined
+	defrag bool
+}
+
+// rejectAll is the filter a fanout socket has until its group is complete.
+var rejectAll = []bpf.RawInstruction{{Op: 0x06, K: 0}} // ret #0
+
+func (fj *fanoutJoin) join(fd int) error {
+	// ROLLOVER: a flow stays on its ring unless that ring is nearly full
+	// (less than a quarter free and the flow is most of its traffic, or no
+	// room at all); then the kernel puts the packet on another ring of the
+	// group instead of dropping it, so the group uses its whole memory
+	// under an uneven load. The merge restores the order either way.
+	typ := unix.PACKET_FANOUT_HASH | unix.PACKET_FANOUT_FLAG_ROLLOVER
+	if fj.defrag {
+		typ |= unix.PACKET_FANOUT_FLAG_DEFRAG
+	}
+	if fj.k > 0 {
+		return unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_FANOUT, int(fj.id)|typ<<16)
+	}
+	err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_FANOUT, (typ|unix.PACKET_FANOUT_FLAG_UNIQUEID)<<16)
+	if err == nil {
+		v, err := unix.GetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_FANOUT)
+		if err != nil {
+			return err
+		}
+		fj.id = uint16(v)
+		return nil
+	}
+	// Kernels before 4.4 lack UNIQUEID: an id from the process id; a group
+	// of another type or with other flags answers EINVAL, then try the next.
+	base := uint16(os.Getpid())
+	for i := uint16(0); i < 64; i++ {
+		id := base + i*0x0101
+		err = unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_FANOUT, int(id)|typ<<16)
+		if err == nil {
+			fj.id = id
+			return nil
+		}
+		if !errors.Is(err, unix.EINVAL) {
+			break
+		}
+	}
+	return err
+}
+
+func openRing(cfg *Config, name string, loIdx, ringBytes int, fj *fanoutJoin) (*ring, pcapfile.Interface, error) {
 	r := &ring{fd: -1, name: name, snaplen: cfg.Snaplen, loIfindex: loIdx, maxPacket: 65535}
 	info := pcapfile.Interface{Name: name, SnapLen: uint32(cfg.Snaplen), OS: pcapfile.HostOS()}
 	if cfg.Filter != nil {
@@ -334,17 +451,25 @@ func openRing(cfg *Config, name string, loIdx int) (*ring, pcapfile.Interface, e
 		r.close()
 		return nil, info, fmt.Errorf("capture: assembling filter for %s: %w", name, err)
 	}
+	r.prog = raw
+	if fj != nil {
+		// The real filter follows once the whole fanout group has joined.
+		raw = rejectAll
+	}
 	if err := attachFilter(fd, raw); err != nil {
 		return fail("SO_ATTACH_FILTER", err)
 	}
-	// Lock the filter so it cannot be replaced after privileges are dropped.
-	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_LOCK_FILTER, 1)
+	if fj == nil {
+		// Lock the filter so it cannot be replaced after privileges are dropped.
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_LOCK_FILTER, 1)
+	}
 	// 4+5. ring.
-	if err := r.setupRing(cfg); err != nil {
+	if err := r.setupRing(cfg, ringBytes); err != nil {
 		return fail("PACKET_RX_RING", err)
 	}
-	// Promiscuous mode (never on "any", like libpcap).
-	if !cfg.NoPromisc && name != "any" {
+	// Promiscuous mode (never on "any", like libpcap); one membership per
+	// interface is enough.
+	if !cfg.NoPromisc && name != "any" && (fj == nil || fj.k == 0) {
 		mreq := unix.PacketMreq{Ifindex: int32(r.ifindex), Type: unix.PACKET_MR_PROMISC}
 		if err := unix.SetsockoptPacketMreq(fd, unix.SOL_PACKET, unix.PACKET_ADD_MEMBERSHIP, &mreq); err != nil {
 			return fail("PACKET_ADD_MEMBERSHIP", err)
@@ -358,6 +483,12 @@ func openRing(cfg *Config, name string, loIdx int) (*ring, pcapfile.Interface, e
 			return nil, info, &InterfaceError{Name: name, Reason: "that device is not up"}
 		}
 		return fail("bind", err)
+	}
+	// 7. fanout: only a bound socket may join.
+	if fj != nil {
+		if err := fj.join(fd); err != nil {
+			return fail("PACKET_FANOUT", err)
+		}
 	}
 	// Reset the counters so that only packets after bind are counted.
 	_, _ = unix.GetsockoptTpacketStatsV3(fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
@@ -458,8 +589,20 @@ func geometry(totalBytes, snaplen, maxPacket, blockOverride int) (blockSize, blo
 	return blockSize, blockNr, frameSize
 }
 
-func (r *ring) setupRing(cfg *Config) error {
-	blockSize, blockNr, frameSize := geometry(cfg.BufferKiB*1024, cfg.Snaplen, r.maxPacket, cfg.BlockSize)
+func (r *ring) setupRing(cfg *Config, ringBytes int) error {
+	override := cfg.BlockSize
+	if total := cfg.BufferKiB * 1024; override <= 0 && ringBytes < total {
+		// A fanout ring: blocks as large as one ring of the whole buffer
+		// would have (but at least four per ring), so the group has about
+		// as many blocks as that ring and hands over about as many per
+		// second: each block handed over costs the reader a wake-up (half
+		// as many wake-ups as with blocks sized for the ring alone).
+		override, _, _ = geometry(total, cfg.Snaplen, r.maxPacket, 0)
+		for override > 128<<10 && ringBytes/override < 4 {
+			override >>= 1
+		}
+	}
+	blockSize, blockNr, frameSize := geometry(ringBytes, cfg.Snaplen, r.maxPacket, override)
 	var err error
 	for {
 		req := unix.TpacketReq3{
@@ -533,6 +676,13 @@ func (r *ring) beginBlock() {
 func (r *ring) publish() {
 	r.captured.Store(r.nCaptured)
 	r.userFiltered.Store(r.nFiltered)
+	r.late.Store(r.nLate)
+}
+
+// waitable reports whether r has a block ready that the reader has not
+// started on (what a wait waits for).
+func (r *ring) waitable() bool {
+	return !r.reading && r.relCount == 0 && r.ready()
 }
 
 func (r *ring) releaseBlock() {
@@ -574,6 +724,9 @@ func (h *Handle) NextBatch(pkts []pcapfile.Packet) (int, error) {
 	h.readMu.Lock()
 	defer h.readMu.Unlock()
 	h.scratch = h.scratch[:0]
+	if len(h.rings) > 1 {
+		return h.nextMerged(pkts)
+	}
 	for {
 		if h.closed.Load() {
 			return 0, ErrClosed
@@ -680,7 +833,7 @@ func (h *Handle) waitEpoll(timeout time.Duration) error {
 	epfd := h.epFD
 	err := h.epRC.Read(func(uintptr) bool {
 		for _, r := range h.rings {
-			if r.ready() {
+			if r.waitable() {
 				return true
 			}
 		}
@@ -690,7 +843,7 @@ func (h *Handle) waitEpoll(timeout time.Duration) error {
 		// Consume the inner readiness so the next retired block wakes us.
 		_, _ = unix.EpollWait(epfd, h.epEvts, 0)
 		for _, r := range h.rings {
-			if r.ready() {
+			if r.waitable() {
 				return true
 			}
 		}
@@ -703,9 +856,9 @@ func (h *Handle) waitEpoll(timeout time.Duration) error {
 		return fmt.Errorf("capture: waiting for packets: %w", err)
 	}
 	if err != nil {
-		for i, r := range h.rings {
+		for _, r := range h.rings {
 			if soerr, _ := unix.GetsockoptInt(r.fd, unix.SOL_SOCKET, unix.SO_ERROR); soerr != 0 {
-				return fmt.Errorf("capture: %s: %w", h.ifaces[i].Name, unix.Errno(soerr))
+				return fmt.Errorf("capture: %s: %w", r.name, unix.Errno(soerr))
 			}
 		}
 	}
@@ -760,7 +913,7 @@ func (h *Handle) poll(timeout time.Duration) error {
 		if p.Revents&(unix.POLLERR|unix.POLLNVAL|unix.POLLHUP) != 0 {
 			// POLLERR on a packet socket: the device went down or away.
 			if soerr, _ := unix.GetsockoptInt(int(p.Fd), unix.SOL_SOCKET, unix.SO_ERROR); soerr != 0 {
-				return fmt.Errorf("capture: %s: %w", h.ifaces[i].Name, unix.Errno(soerr))
+				return fmt.Errorf("capture: %s: %w", h.rings[i].name, unix.Errno(soerr))
 			}
 		}
 	}
@@ -915,13 +1068,16 @@ func (h *Handle) Stats() (Stats, error) {
 		h.readMu.Unlock()
 	}
 	var firstErr error
-	st := Stats{Interfaces: make([]Counters, len(h.rings))}
+	st := Stats{Interfaces: make([]Counters, len(h.ifaces)), Rings: make([]RingCounters, len(h.rings))}
+	for i := range st.Interfaces {
+		st.Interfaces[i].Start, st.Interfaces[i].End = h.start, now
+	}
 	for i, r := range h.rings {
 		if r.fd >= 0 && !h.closed.Load() {
 			s, err := unix.GetsockoptTpacketStatsV3(r.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
 			if err != nil {
 				if firstErr == nil {
-					firstErr = fmt.Errorf("capture: PACKET_STATISTICS on %s: %w", h.ifaces[i].Name, err)
+					firstErr = fmt.Errorf("capture: PACKET_STATISTICS on %s: %w", r.name, err)
 				}
 			} else {
 				r.received += uint64(s.Packets)
@@ -934,16 +1090,19 @@ func (h *Handle) Stats() (Stats, error) {
 				}
 			}
 		}
-		st.Interfaces[i] = Counters{
-			Received:     r.received,
-			Dropped:      r.dropped,
-			IfDropped:    r.ifDropped,
-			IfDropKnown:  r.ifKnown,
-			FreezeQueue:  r.freeze,
-			Captured:     r.captured.Load(),
-			UserFiltered: r.userFiltered.Load(),
-			Start:        h.start,
-			End:          now,
+		captured := r.captured.Load()
+		st.Rings[i] = RingCounters{Interface: r.idx, Name: r.name, Ring: r.fan,
+			Received: r.received, Dropped: r.dropped, Captured: captured}
+		c := &st.Interfaces[r.idx]
+		c.Received += r.received
+		c.Dropped += r.dropped
+		c.FreezeQueue += r.freeze
+		c.Captured += captured
+		c.UserFiltered += r.userFiltered.Load()
+		c.Late += r.late.Load()
+		if r.ifKnown && r.fan == 0 {
+			// interface counters: once per interface
+			c.IfDropped, c.IfDropKnown = r.ifDropped, true
 		}
 	}
 	return st, firstErr

@@ -86,6 +86,9 @@ type Result struct {
 	Lost uint64
 	// Counters are the ring counters of all interfaces.
 	Counters capture.Counters
+	// Rings are the counters of every ring (several per interface with
+	// capture.Config.Fanout).
+	Rings []capture.RingCounters
 }
 
 // session is one running capture.
@@ -217,6 +220,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	cerr := closeOut()
 	st, _ := h.Stats()
 	res.Counters = st.Total()
+	res.Rings = st.Rings
 	if s.out == nil {
 		res.Packets = s.captured.Load()
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,8 @@ type captureOptions struct {
 	snaplen       int
 	noPromisc     bool
 	bufferKiB     int
+	fanout        int  // --fanout
+	fanoutDefrag  bool // --fanout-defrag
 	direction     string
 	rotateSize    string
 	rotateSecs    int
@@ -64,7 +67,9 @@ func setupCaptureCommand(root *cobra.Command) {
 	f.BoolVar(&o.printAlso, "print", false, "with -w, also print the packets")
 	f.IntVarP(&o.snaplen, "snapshot-length", "s", 0, "bytes to keep per packet (0 = 262144)")
 	f.BoolVarP(&o.noPromisc, "no-promiscuous-mode", "p", false, "do not put the interface into promiscuous mode")
-	f.IntVarP(&o.bufferKiB, "buffer-size", "B", capture.DefaultBufferKiB, "ring buffer size in KiB per interface")
+	f.IntVarP(&o.bufferKiB, "buffer-size", "B", capture.DefaultBufferKiB, "ring buffer size in KiB per interface (with --fanout, the total of its rings)")
+	f.IntVar(&o.fanout, "fanout", capture.FanoutAuto, "rings per interface, flows hashed across them with PACKET_FANOUT and merged back in time order (-1: one per CPU when capturing on one interface; 0 or 1: a single ring)")
+	f.BoolVar(&o.fanoutDefrag, "fanout-defrag", false, "with --fanout: reassemble IPv4 fragments before choosing the ring (the capture then holds the reassembled datagrams, not the fragments)")
 	f.StringVarP(&o.direction, "direction", "Q", "inout", "capture direction: in, out or inout")
 	f.StringVarP(&o.rotateSize, "file-size", "C", "", "start a new file when the current one exceeds this many millions of bytes (k/m/g suffixes: KiB/MiB/GiB)")
 	f.IntVarP(&o.rotateSecs, "rotate-seconds", "G", 0, "start a new file every this many seconds (-w may contain strftime conversions)")
@@ -191,6 +196,33 @@ func summaryLines(captured uint64, t capture.Counters) string {
 	return s
 }
 
+// ringLines add, for a capture with several rings on an interface
+// (--fanout), the per-ring counters and the packets written out of time
+// order.
+func ringLines(rings []capture.RingCounters, t capture.Counters) string {
+	var s strings.Builder
+	for i := 0; i < len(rings); {
+		j := i
+		for j < len(rings) && rings[j].Interface == rings[i].Interface {
+			j++
+		}
+		if j-i > 1 {
+			var recv, drop []string
+			for _, r := range rings[i:j] {
+				recv = append(recv, fmt.Sprint(r.Received))
+				drop = append(drop, fmt.Sprint(r.Dropped))
+			}
+			fmt.Fprintf(&s, "%d fanout rings on %s: %s received by filter, %s dropped by kernel\n",
+				j-i, rings[i].Name, strings.Join(recv, " + "), strings.Join(drop, " + "))
+		}
+		i = j
+	}
+	if t.Late > 0 {
+		s.WriteString(plural(t.Late, "packet", "packets") + " written out of time order (their ring was later than the merge window)\n")
+	}
+	return s.String()
+}
+
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && fileIsTerminal(f)
@@ -268,12 +300,14 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 	cfg := session.Config{
 		Capture: capture.Config{
-			Interfaces: names,
-			Snaplen:    o.snaplen,
-			BufferKiB:  o.bufferKiB,
-			NoPromisc:  o.noPromisc,
-			Direction:  dir,
-			Filter:     flt,
+			Interfaces:   names,
+			Snaplen:      o.snaplen,
+			BufferKiB:    o.bufferKiB,
+			NoPromisc:    o.noPromisc,
+			Direction:    dir,
+			Filter:       flt,
+			Fanout:       o.fanout,
+			FanoutDefrag: o.fanoutDefrag,
 		},
 		Count:   uint64(max(o.r.count, 0)),
 		Signals: true,
@@ -365,6 +399,7 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		return runErr // not opened, -L, or -y refused: no summary
 	}
 	fmt.Fprint(stderr, summaryLines(res.Packets, res.Counters))
+	fmt.Fprint(stderr, ringLines(res.Rings, res.Counters))
 	if res.Lost > 0 {
 		fmt.Fprintln(stderr, plural(res.Lost, "packet lost to the write error", "packets lost to the write error"))
 	}

@@ -4,12 +4,17 @@
 // pair inside a network namespace it creates (and deletes) itself.
 //
 //	capbench run -smcdump ./smcdump -n 2000000 -rates 0 -buffers 2048,65536
+//	capbench search -smcdump ./smcdump -n 1000000 -buffers 2048 -budget 10m
 //	capbench gen -i va -n 1000000 -pps 0     (used by run, inside the netns)
 //
-// "gen" offers 60-byte frames (EtherType 0x88B5, local experimental) with a
-// PACKET_MMAP TX ring (TPACKET_V2, PACKET_QDISC_BYPASS): one send() call
-// flushes a whole batch of frames, so the generator is not the bottleneck.
-// Nothing leaves the namespace.
+// "gen" offers 60-byte frames (EtherType 0x88B5, local experimental; with
+// -flows N, IPv4/UDP frames of N flows, so that PACKET_FANOUT_HASH spreads
+// them) with a PACKET_MMAP TX ring (TPACKET_V2, PACKET_QDISC_BYPASS): one
+// send() call flushes a whole batch of frames, so the generator is not the
+// bottleneck. Nothing leaves the namespace.
+//
+// "search" finds, per tool and ring size, the highest offered rate at which
+// the tool drops nothing and the lowest at which it drops (see searchRates).
 package main
 
 import (
@@ -44,6 +49,8 @@ func main() {
 		err = gen(os.Args[2:])
 	case "run":
 		err = runBench(os.Args[2:])
+	case "search":
+		err = searchRates(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -61,6 +68,7 @@ func gen(args []string) error {
 	n := fs.Int("n", 1000000, "frames to send")
 	pps := fs.Int("pps", 0, "target rate in packets/s (0 = as fast as possible)")
 	size := fs.Int("size", 60, "frame size")
+	flows := fs.Int("flows", 1, "UDP flows (1: EtherType 0x88B5 frames without IP)")
 	fs.Parse(args)
 	ifc, err := net.InterfaceByName(*ifname)
 	if err != nil {
@@ -87,8 +95,20 @@ func gen(args []string) error {
 	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: 0, Ifindex: ifc.Index}); err != nil {
 		return err
 	}
-	frame := make([]byte, *size)
+	frame := make([]byte, max(*size, 46))
 	copy(frame, []byte{2, 0, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0, 0xaa, 0x88, 0xb5})
+	seqOff := 14
+	if *flows > 1 {
+		// IPv4/UDP 10.9.0.1:10000+flow -> 10.9.0.2:5000 (synthetic, no checksums)
+		frame[12], frame[13] = 0x08, 0x00
+		ip := frame[14:]
+		ip[0], ip[8], ip[9] = 0x45, 64, 17
+		binary.BigEndian.PutUint16(ip[2:], uint16(len(frame)-14))
+		copy(ip[12:], []byte{10, 9, 0, 1, 10, 9, 0, 2})
+		binary.BigEndian.PutUint16(ip[22:], 5000)
+		binary.BigEndian.PutUint16(ip[24:], uint16(len(frame)-34))
+		seqOff = 42
+	}
 	const dataOff = 32 // TPACKET2_HDRLEN - sizeof(sockaddr_ll)
 	start := time.Now()
 	cur := 0
@@ -104,7 +124,10 @@ func gen(args []string) error {
 				_, _, _ = unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), 0, 0, 0, 0, 0)
 				time.Sleep(20 * time.Microsecond)
 			}
-			binary.BigEndian.PutUint32(frame[14:], uint32(sent+i))
+			binary.BigEndian.PutUint32(frame[seqOff:], uint32(sent+i))
+			if *flows > 1 {
+				binary.BigEndian.PutUint16(frame[34:], uint16(10000+(sent+i)%*flows))
+			}
 			copy(mem[off+dataOff:], frame)
 			binary.NativeEndian.PutUint32(mem[off+4:], uint32(len(frame)))
 			*st = unix.TP_STATUS_SEND_REQUEST
@@ -164,26 +187,27 @@ func sh(args ...string) error {
 	return nil
 }
 
-func runBench(args []string) error {
-	fs := flag.NewFlagSet("run", flag.ExitOnError)
-	smc := fs.String("smcdump", "./smcdump", "smcdump binary")
-	tcpdump := fs.String("tcpdump", "tcpdump", "tcpdump binary")
-	n := fs.Int("n", 2000000, "frames offered per run")
-	rates := fs.String("rates", "0", "comma-separated target rates in pps (0 = generator maximum)")
-	bufs := fs.String("buffers", "2048,65536", "comma-separated -B values in KiB (same for both tools)")
-	outDir := fs.String("dir", "/dev/shm", "directory both tools write to")
-	tools := fs.String("tools", "tcpdump,smcdump,smcdump-pcap", "tools to compare (smcdump-pcap = smcdump --format pcap)")
-	reps := fs.Int("reps", 1, "repetitions of each configuration")
-	fs.Parse(args)
+// bench holds what every run of a mode shares.
+type bench struct {
+	ns, self     string
+	smc, tcpdump string
+	outDir       string
+	flows        int
+}
+
+// setup creates the namespace and the veth pair; the caller deletes the
+// namespace with cleanup.
+func (b *bench) setup() error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	ns := fmt.Sprintf("capbench%d", os.Getpid())
-	if err := sh("ip", "netns", "add", ns); err != nil {
+	b.self = self
+	b.ns = fmt.Sprintf("capbench%d", os.Getpid())
+	if err := sh("ip", "netns", "add", b.ns); err != nil {
 		return err
 	}
-	defer exec.Command("ip", "netns", "del", ns).Run()
+	ns := b.ns
 	_ = exec.Command("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1").Run()
 	for _, c := range [][]string{
 		{"ip", "-n", ns, "link", "add", "va", "type", "veth", "peer", "name", "vb"},
@@ -194,37 +218,81 @@ func runBench(args []string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+func (b *bench) cleanup() { _ = exec.Command("ip", "netns", "del", b.ns).Run() }
+
+// runTool offers n frames at pps (0: as fast as the generator goes) to
+// tool capturing with a ring of bufKiB.
+func (b *bench) runTool(tool string, bufKiB, n, pps int) (result, error) {
+	bin := b.tcpdump
+	buf := strconv.Itoa(bufKiB)
+	file := fmt.Sprintf("%s/capbench-%d.pcap", b.outDir, os.Getpid())
+	targs := []string{"-i", "vb", "-B", buf, "-w", file, "-Z", "root"}
+	switch tool {
+	case "tcpdump":
+	case "smcdump": // default: one fanout ring per CPU, -B split across them
+		bin = b.smc
+		file += "ng"
+		targs = []string{"-i", "vb", "-B", buf, "-w", file}
+	case "smcdump-1ring":
+		bin = b.smc
+		file += "ng"
+		targs = []string{"-i", "vb", "-B", buf, "-w", file, "--fanout", "1"}
+	case "smcdump-pcap":
+		bin = b.smc
+		targs = []string{"-i", "vb", "-B", buf, "-w", file, "--format", "pcap"}
+	default:
+		return result{}, fmt.Errorf("unknown tool %q", tool)
+	}
+	res, err := one(b.ns, b.self, bin, targs, n, pps, b.flows)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", tool, err)
+	}
+	if fi, err := os.Stat(file); err == nil {
+		res.fileBytes = fi.Size()
+	}
+	os.Remove(file)
+	res.tool, res.bufKiB = tool, bufKiB
+	fmt.Fprintf(os.Stderr, "%-13s -B %-6d offered %d at %.0f pps (target %d): captured %d, dropped %d, cpu %.2fs\n",
+		tool, bufKiB, res.offered, res.achieved, pps, res.captured, res.dropped, res.total)
+	return res, nil
+}
+
+func (b *bench) flags(fs *flag.FlagSet) {
+	fs.StringVar(&b.smc, "smcdump", "./smcdump", "smcdump binary")
+	fs.StringVar(&b.tcpdump, "tcpdump", "tcpdump", "tcpdump binary")
+	fs.StringVar(&b.outDir, "dir", "/dev/shm", "directory both tools write to")
+	fs.IntVar(&b.flows, "flows", 1, "UDP flows offered (1: non-IP frames, all on one fanout ring)")
+}
+
+func runBench(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	var b bench
+	b.flags(fs)
+	n := fs.Int("n", 2000000, "frames offered per run")
+	rates := fs.String("rates", "0", "comma-separated target rates in pps (0 = generator maximum)")
+	bufs := fs.String("buffers", "2048,65536", "comma-separated -B values in KiB (same for both tools)")
+	tools := fs.String("tools", "tcpdump,smcdump,smcdump-pcap", "tools to compare (smcdump-pcap = smcdump --format pcap, smcdump-1ring = --fanout 1)")
+	reps := fs.Int("reps", 1, "repetitions of each configuration")
+	fs.Parse(args)
+	if err := b.setup(); err != nil {
+		return err
+	}
+	defer b.cleanup()
 	var results []result
-	for _, b := range strings.Split(*bufs, ",") {
-		buf, _ := strconv.Atoi(b)
+	for _, bs := range strings.Split(*bufs, ",") {
+		buf, _ := strconv.Atoi(bs)
 		for _, r := range strings.Split(*rates, ",") {
 			pps, _ := strconv.Atoi(r)
 			for rep := 0; rep < *reps; rep++ {
 				for _, tool := range strings.Split(*tools, ",") {
-					bin := *tcpdump
-					file := fmt.Sprintf("%s/capbench-%d.pcap", *outDir, os.Getpid())
-					targs := []string{"-i", "vb", "-B", b, "-w", file, "-Z", "root"}
-					switch tool {
-					case "smcdump":
-						bin = *smc
-						file += "ng"
-						targs = []string{"-i", "vb", "-B", b, "-w", file}
-					case "smcdump-pcap":
-						bin = *smc
-						targs = []string{"-i", "vb", "-B", b, "-w", file, "--format", "pcap"}
-					}
-					res, err := one(ns, self, bin, targs, *n, pps)
+					res, err := b.runTool(tool, buf, *n, pps)
 					if err != nil {
-						return fmt.Errorf("%s: %w", tool, err)
+						return err
 					}
-					if fi, err := os.Stat(file); err == nil {
-						res.fileBytes = fi.Size()
-					}
-					os.Remove(file)
-					res.tool, res.bufKiB = tool, buf
 					results = append(results, res)
-					fmt.Fprintf(os.Stderr, "%-12s -B %-6d offered %d at %.0f pps: captured %d, dropped %d, cpu %.2fs\n",
-						tool, buf, res.offered, res.achieved, res.captured, res.dropped, res.total)
 				}
 			}
 		}
@@ -263,7 +331,7 @@ func (l *lockedBuf) String() string {
 	return l.b.String()
 }
 
-func one(ns, self, bin string, targs []string, n, pps int) (result, error) {
+func one(ns, self, bin string, targs []string, n, pps, flows int) (result, error) {
 	res := result{offered: n, pps: pps}
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, bin}, targs...)...)
 	var se lockedBuf
@@ -282,7 +350,7 @@ func one(ns, self, bin string, targs []string, n, pps int) (result, error) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(300 * time.Millisecond)
-	gout, err := exec.Command("ip", "netns", "exec", ns, self, "gen", "-i", "va", "-n", strconv.Itoa(n), "-pps", strconv.Itoa(pps)).CombinedOutput()
+	gout, err := exec.Command("ip", "netns", "exec", ns, self, "gen", "-i", "va", "-n", strconv.Itoa(n), "-pps", strconv.Itoa(pps), "-flows", strconv.Itoa(flows)).CombinedOutput()
 	if err != nil {
 		cmd.Process.Kill()
 		return res, fmt.Errorf("gen: %v: %s", err, gout)
@@ -316,4 +384,125 @@ func one(ns, self, bin string, targs []string, n, pps int) (result, error) {
 		}
 	}
 	return res, nil
+}
+
+// ---- search
+
+// searchRates finds, for each tool and ring size, the highest offered rate
+// at which the tool captured every frame (lossless: dropped by kernel 0 and
+// captured = offered) and the lowest at which it did not, both as the rate
+// the generator achieved (on a loaded machine it falls short of the
+// target). It starts at -start pps and doubles the target until a run loses
+// frames (or the generator's maximum, offered unpaced from -max on, is
+// reached without loss), then bisects between the two until they are within
+// -precision of each other, at most -steps runs per tool and ring size; it
+// stops early when a lossy rate is found below a lossless one (noise
+// decides) or when -budget is spent. Every run is printed.
+func searchRates(args []string) error {
+	fs := flag.NewFlagSet("search", flag.ExitOnError)
+	var b bench
+	b.flags(fs)
+	n := fs.Int("n", 1000000, "frames offered per run")
+	bufs := fs.String("buffers", "2048", "comma-separated -B values in KiB (same for both tools)")
+	tools := fs.String("tools", "tcpdump,smcdump", "tools to compare")
+	start := fs.Int("start", 200000, "first rate tried, pps")
+	maxRate := fs.Int("max", 3200000, "rates at or above this are offered unpaced (the generator's maximum)")
+	steps := fs.Int("steps", 7, "runs per tool and ring size at most")
+	precision := fs.Float64("precision", 0.1, "stop when the lossy rate is within this fraction of the lossless one")
+	budget := fs.Duration("budget", 15*time.Minute, "stop searching after this long")
+	fs.Parse(args)
+	if err := b.setup(); err != nil {
+		return err
+	}
+	defer b.cleanup()
+	deadline := time.Now().Add(*budget)
+	type found struct {
+		tool                        string
+		buf                         int
+		lossless, lossy             float64 // achieved pps; 0: none found
+		losslessTarget, lossyTarget int
+		cpuPerM                     float64 // CPU s per M captured at the lossless rate
+		runs                        int
+		unpacedLossless             bool
+	}
+	var all []found
+	for _, bs := range strings.Split(*bufs, ",") {
+		buf, _ := strconv.Atoi(bs)
+		for _, tool := range strings.Split(*tools, ",") {
+			f := found{tool: tool, buf: buf}
+			lo, hi := 0, 0 // target rates: lossless, lossy (0: unknown)
+			rate := *start
+			for f.runs < *steps && time.Now().Before(deadline) {
+				pps := rate
+				if rate >= *maxRate {
+					pps = 0
+				}
+				res, err := b.runTool(tool, buf, *n, pps)
+				if err != nil {
+					return err
+				}
+				f.runs++
+				ok := res.dropped == 0 && res.captured == int64(*n)
+				// Bracket by the rate the generator achieved: on a loaded
+				// machine it falls short of the target.
+				ach := int(res.achieved)
+				switch {
+				case ok:
+					if ach > lo {
+						lo = ach
+						f.lossless, f.losslessTarget = res.achieved, rate
+						f.cpuPerM = res.total / float64(max(res.captured, 1)) * 1e6
+						f.unpacedLossless = pps == 0
+					}
+				default:
+					if hi == 0 || ach < hi {
+						hi = ach
+						f.lossy, f.lossyTarget = res.achieved, rate
+					}
+				}
+				if ok && pps == 0 {
+					break // lossless at the generator's maximum
+				}
+				if lo > 0 && hi > 0 && hi <= lo {
+					break // lossy below a lossless rate: noise decides, stop
+				}
+				if hi == 0 {
+					rate = max(rate, lo) * 2
+					continue
+				}
+				if lo == 0 {
+					rate = hi / 2
+					if rate < 1000 {
+						break
+					}
+					continue
+				}
+				if float64(hi-lo) <= *precision*float64(lo) {
+					break
+				}
+				rate = (lo + hi) / 2
+			}
+			all = append(all, f)
+		}
+	}
+	fmt.Println("| tool | -B KiB | highest lossless rate, pps achieved (target) | lowest lossy rate, pps achieved (target) | CPU s per M captured at the lossless rate | runs |")
+	fmt.Println("|---|---|---|---|---|---|")
+	for _, f := range all {
+		ll := "none"
+		if f.lossless > 0 && !f.unpacedLossless {
+			ll = fmt.Sprintf("%.0f (%d)", f.lossless, f.losslessTarget)
+		}
+		if f.unpacedLossless {
+			ll = fmt.Sprintf("≥ generator max (%.0f)", f.lossless)
+		}
+		ly := "none found"
+		if f.lossy > 0 {
+			ly = fmt.Sprintf("%.0f (%d)", f.lossy, f.lossyTarget)
+			if f.lossyTarget >= *maxRate {
+				ly = fmt.Sprintf("generator max (%.0f)", f.lossy)
+			}
+		}
+		fmt.Printf("| %s | %d | %s | %s | %.3f | %d |\n", f.tool, f.buf, ll, ly, f.cpuPerM, f.runs)
+	}
+	return nil
 }
