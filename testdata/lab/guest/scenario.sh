@@ -325,6 +325,17 @@ case "$SCEN:$ROLE" in
     run smcnl ueid-add $UEID
     run smcnl pnet-add -name PNETLOHIDDEN -ib loopback-ism
     single "$S4 -n 1 -timeout 30s" "$S4 -n 1 -bytes 2048 -connect-timeout 30s" 30 ;;
+  t-lo-pnet-table-match:single)
+    # loopback-ism's PNET ID also given to both veths through the pnet
+    # table: pnet-table entries do not count for the SMC-D v2 proposal
+    # (smc_pnet_is_ndev_pnetid), but the SMC-D v1 device search
+    # (smc_pnet_find_ism_by_pnetid) does use them
+    two_ns
+    run smcnl ueid-add $UEID
+    run smcnl pnet-add -name PNETLOHIDDEN -ib loopback-ism
+    run NS cli smcnl pnet-add -name PNETLOHIDDEN -eth vc
+    run NS srv smcnl pnet-add -name PNETLOHIDDEN -eth vs
+    single "$S4 -n 1 -timeout 30s" "$S4 -n 1 -bytes 2048 -connect-timeout 30s" 30 ;;
   # two VMs, both on the 6.12-lo kernel: each kernel has its own
   # loopback-ism (CHID 0xFFFF, random GID; smc_lo_query_rgid accepts only
   # its own GID)

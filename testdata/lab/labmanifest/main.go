@@ -156,6 +156,7 @@ var descriptions = map[string]string{
 	"q-2vm-smcd-smcr":               "kernel 6.12-lo only: two VMs (each its own kernel and its own loopback-ism, CHID 0xFFFF, random GID) joined by qemu -netdev socket; rxe0 on eth0, UEID and PNET on both (as c-smcr-link): the client offers SMC-D v2 (its loopback-ism GID) and SMC-R v2; loopback-ism only reaches its own kernel (smc_lo_query_rgid), so the server chooses.",
 	"r-2vm-smcd-client-smcr-server": "kernel 6.12-lo only: two VMs; the client VM has only loopback-ism (no RDMA device), the server VM rxe0 + UEID + PNET (and its own loopback-ism): the client can offer only SMC-D v2 with a GID of another kernel.",
 	"s-2vm-smcr-client-smcd-server": "kernel 6.12-lo only: two VMs; the client VM has rxe0 + UEID + PNET (and its own loopback-ism), the server VM only loopback-ism (no RDMA device): the client offers SMC-D v2 and SMC-R v2, the server can serve only SMC-D and only for its own kernel.",
+	"t-lo-pnet-table-match":         "kernel 6.12-lo only: single VM, two netns + veth, UEID, no RDMA device; loopback-ism given a user PNET ID and both veths given the same PNET ID through the pnet table (SMC_PNETID ADD ethname in each netns): pnet-table entries do not make loopback-ism available for the SMC-D v2 list (smc_pnet_is_ndev_pnetid), but the SMC-D v1 device search (smc_pnet_find_ism_by_pnetid) uses them.",
 	"l-ipproto-smc":                 "single VM as d, both peers open socket(AF_INET, SOCK_STREAM, IPPROTO_SMC=256) (Linux 6.11+, net/smc/smc_inet.c) instead of AF_SMC.",
 }
 
