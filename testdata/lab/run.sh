@@ -34,7 +34,7 @@ VM_MEM=512
 BOOT_TIMEOUT=${SMCLAB_VM_TIMEOUT:-420}
 ACCEL=${SMCLAB_ACCEL:-auto}
 
-LO_SCENARIOS="m-smcd-lo n-smcd-and-smcr" # 6.12-lo only (loopback-ism)
+LO_SCENARIOS="m-smcd-lo n-smcd-and-smcr o-lo-hidden-smcr-client p-lo-hidden-no-device q-2vm-smcd-smcr r-2vm-smcd-client-smcr-server s-2vm-smcr-client-smcd-server t-lo-pnet-table-match" # 6.12-lo only (loopback-ism)
 ALL_SCENARIOS="a-peer-no-smc b-no-device d-roce-blocked c-smcr-link e-ueid-mismatch e-ueid-missing-server e-ueid-missing-client e-pnet-missing-server e-pnet-missing-client f-ipv6 g-many h-listen-pressure i-mbox-strip-syn i-mbox-strip-synack j-syncookies k-limit-hs-sysctl l-ipproto-smc"
 
 usage() { sed -n 2,22p "$0"; echo "scenarios: $ALL_SCENARIOS (c-smcr-link is recorded as c-smcr-stall on 6.1); 6.12-lo: $LO_SCENARIOS"; }
@@ -361,7 +361,7 @@ run_scenario() { # scenario
   say "=== $LABEL: scenario $rec"
   rm -rf "$OUT/snap/$rec" "$OUT/logs/$rec" "$OUT/$rec.pcap" "$OUT/$rec.pcapng" "$OUT/$rec"-*.pcap "$OUT/$rec"-*.pcapng
   case "$rec" in
-    a-*|b-*|d-*|h-*|i-*|j-*|k-*|l-*|m-*|n-*)
+    a-*|b-*|d-*|h-*|i-*|j-*|k-*|l-*|m-*|n-*|o-*|p-*|t-*)
       vmdir=$WORK/$LABEL/vm-$rec
       rm -rf "$vmdir"
       boot_vm "$vmdir" "$rec" single -nic none

@@ -302,6 +302,61 @@ case "$SCEN:$ROLE" in
     # d): the client can offer SMC-D v2 and SMC-R v2; the server picks
     two_ns; two_ns_rxe
     single "$S4 -n 1 -timeout 40s" "$S4 -n 1 -bytes 16384 -connect-timeout 30s" 40 ;;
+  # ---- 6.12-lo negotiation variants (issue 15 item 1). net/smc (6.12)
+  # checks a PNET ID on an ISM device only when the CLIENT builds its
+  # Proposal (af_smc.c smc_find_ism_v2_device_clnt: the device is offered
+  # when it has no PNET ID or the socket's netns has a netdev with that
+  # *hardware* PNET ID, smc_pnet_is_ndev_pnetid; pnet-table entries do not
+  # count). A user PNET ID on loopback-ism therefore hides it from every
+  # client proposal of this kernel, while the listener (smc_check_ism_v2_match)
+  # still matches SMC-D v2 proposals by CHID + GID alone.
+  o-lo-hidden-smcr-client:single)
+    # client: soft-RoCE on vc only, loopback-ism hidden by its PNET ID ->
+    # offers SMC-R only; server: no RDMA device on vs, only loopback-ism
+    two_ns
+    run NS cli rdma link add rxec type rxe netdev vc
+    run smcnl ueid-add $UEID
+    run smcnl pnet-add -name PNETLOHIDDEN -ib loopback-ism
+    run rdma link show > $OUT/rdma-link.txt 2>&1
+    single "$S4 -n 1 -timeout 40s" "$S4 -n 1 -bytes 2048 -connect-timeout 30s" 40 ;;
+  p-lo-hidden-no-device:single)
+    # loopback-ism (the only SMC device) hidden from proposals by its PNET ID
+    two_ns
+    run smcnl ueid-add $UEID
+    run smcnl pnet-add -name PNETLOHIDDEN -ib loopback-ism
+    single "$S4 -n 1 -timeout 30s" "$S4 -n 1 -bytes 2048 -connect-timeout 30s" 30 ;;
+  t-lo-pnet-table-match:single)
+    # loopback-ism's PNET ID also given to both veths through the pnet
+    # table: pnet-table entries do not count for the SMC-D v2 proposal
+    # (smc_pnet_is_ndev_pnetid), but the SMC-D v1 device search
+    # (smc_pnet_find_ism_by_pnetid) does use them
+    two_ns
+    run smcnl ueid-add $UEID
+    run smcnl pnet-add -name PNETLOHIDDEN -ib loopback-ism
+    run NS cli smcnl pnet-add -name PNETLOHIDDEN -eth vc
+    run NS srv smcnl pnet-add -name PNETLOHIDDEN -eth vs
+    single "$S4 -n 1 -timeout 30s" "$S4 -n 1 -bytes 2048 -connect-timeout 30s" 30 ;;
+  # two VMs, both on the 6.12-lo kernel: each kernel has its own
+  # loopback-ism (CHID 0xFFFF, random GID; smc_lo_query_rgid accepts only
+  # its own GID)
+  q-2vm-smcd-smcr:*)
+    # both VMs: loopback-ism + rxe0, UEID, PNET (as c-smcr-link)
+    vm_net; vm_rxe ueid pnet
+    pair "$S4 -n 2 -timeout 60s" "$S4 -n 2 -bytes 16384 -connect-timeout 30s" 70 ;;
+  r-2vm-smcd-client-smcr-server:server)
+    vm_net; vm_rxe ueid pnet
+    pair "$S4 -n 1 -timeout 40s" "" 40 ;;
+  r-2vm-smcd-client-smcr-server:client)
+    # client VM: loopback-ism only (no RDMA device)
+    vm_net; run smcnl ueid-add $UEID
+    pair "" "$S4 -n 1 -bytes 2048 -connect-timeout 30s" 40 ;;
+  s-2vm-smcr-client-smcd-server:server)
+    # server VM: loopback-ism only (no RDMA device)
+    vm_net; run smcnl ueid-add $UEID
+    pair "$S4 -n 1 -timeout 40s" "" 40 ;;
+  s-2vm-smcr-client-smcd-server:client)
+    vm_net; vm_rxe ueid pnet
+    pair "" "$S4 -n 1 -bytes 2048 -connect-timeout 30s" 40 ;;
   probe:*)
     log "probe boot (run.sh KVM check): kernel $(uname -r), modules loaded" ;;
   *)
