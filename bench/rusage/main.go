@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command rusage runs a command and appends one line to the file -o:
 // "wall_s user_s sys_s maxrss_kib exit_code", with microsecond resolution
 // (GNU time rounds CPU times to 10 ms, too coarse for sub-second runs).

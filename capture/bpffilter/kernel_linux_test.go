@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,19 @@ func TestKernelSmoke(t *testing.T) {
 		// also told apart by a marker MAC below).
 		_ = exec.Command("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf."+dev+".disable_ipv6=1").Run()
 		run("-n", ns, "link", "set", dev, "up")
+	}
+	// A veth pair passes frames only once both ends are operationally up
+	// (carrier on, qdisc attached), which a loaded machine can delay past
+	// the first case's frames: wait for it (bounded).
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		out, _ := exec.Command("ip", "-n", ns, "-o", "link", "show", "up").CombinedOutput()
+		if strings.Count(string(out), "LOWER_UP") >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("veth pair in %s not up after 10 s: %s", ns, out)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 
 	cases := []struct {
