@@ -54,15 +54,19 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	part("services", r.Services, false)
 	part("peer_pairs", r.PeerPairs, false)
 	ew.Printf("  \"connections\": [")
+	var buf []byte
 	for i, c := range r.Connections {
-		b, err := json.MarshalIndent(c, "    ", "  ")
+		buf = buf[:0]
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, "\n    "...)
+		var err error
+		buf, err = AppendConnJSON(buf, c, "    ")
 		if err != nil && ew.Err == nil {
 			ew.Err = err
 		}
-		if i > 0 {
-			ew.Printf(",")
-		}
-		ew.Printf("\n    %s", b)
+		ew.Write(buf)
 	}
 	if len(r.Connections) > 0 {
 		ew.Printf("\n  ")
