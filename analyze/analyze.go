@@ -65,6 +65,19 @@ type Config struct {
 	// must not keep c. Connections that end unresolved only reach
 	// OnConnection.
 	OnHandshake func(c *smcflow.Conn)
+	// OnListed, when set, is called with every connection of the list
+	// (SMC-related, and plain TCP with All) as the analysis finishes it,
+	// all of them: MaxConnections bounds only Report.Connections. They are
+	// numbered 1, 2, … in that order (deterministic), the order of
+	// Report.Connections too; the first smcflow.DefaultDetail keep their
+	// full detail, the others a compact record (DetailOmitted). It must not
+	// keep c. The JSON report streams its connection list with it
+	// (report.JSONWriter).
+	OnListed func(c *smcflow.Conn)
+	// KeepNone: Report.Connections stays empty (with OnListed, which sees
+	// them all); the counts, groups and rollups still cover every
+	// connection.
+	KeepNone bool
 	// Threads is the number of goroutines analyzing a capture file: 1
 	// reads, decodes and analyzes the frames in the calling goroutine; 2
 	// or more (more are not used) reads, decodes and filters them in a
@@ -171,6 +184,12 @@ func NewAnalyzer(cfg Config) *Analyzer {
 	t.OnDone = a.agg.Add
 	t.OnResolved = cfg.OnHandshake
 	t.FullDetail = cfg.OnConnection != nil
+	t.OnListed = a.agg.Listed
+	if cfg.OnListed != nil {
+		t.ListAll = true
+		t.OnListed = func(c *smcflow.Conn) { a.agg.Listed(c); cfg.OnListed(c) }
+	}
+	t.NoKeep = cfg.KeepNone
 	if cfg.OnConnection != nil {
 		t.OnDone = func(c *smcflow.Conn) { a.agg.Add(c); cfg.OnConnection(c) }
 	}
@@ -505,10 +524,10 @@ func (a *Analyzer) Finish() *report.Report {
 	tc := a.tracker.Counts()
 	r.Summary.TCPConnections = tc.TCPConnections
 	r.Summary.NotListed = tc.NotKept
-	r.UnverifiedNotListed = tc.UnverifiedNotKept
+	r.LinkUnverified = tc.LinkUnverified
 	r.Summary.NoHandshake = tc.NoHandshake
 	r.Limits = append(r.Limits, report.TrackerLimits(tc)...)
-	a.agg.Fill(r, conns)
+	a.agg.Fill(r)
 	if a.mc != nil && a.udpN > 0 {
 		if m := a.mc.Report(); len(m.Streams) > 0 {
 			r.Multicast = m

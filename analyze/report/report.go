@@ -33,14 +33,15 @@ type Report struct {
 	// report; empty when none was reached.
 	Limits []Limit `json:"limits,omitempty"`
 
-	// UnverifiedNotListed counts the link-unverified connections beyond
-	// Config.MaxConnections (not in Connections), for Check; it is not
-	// part of the JSON report.
-	UnverifiedNotListed int `json:"-"`
+	// LinkUnverified counts the link-unverified connections, listed or
+	// not, for Check; it is not part of the JSON report.
+	LinkUnverified int `json:"-"`
 }
 
 // SchemaVersion identifies the JSON report format (README "JSON output").
-const SchemaVersion = "smcdump.analyze/v1"
+// v2: the connections come right after the schema, all of them (not only
+// --keep), in the order the analysis finished them, numbered in that order.
+const SchemaVersion = "smcdump.analyze/v2"
 
 // FileInfo describes one input file.
 type FileInfo struct {

@@ -29,12 +29,74 @@ type TextOptions struct {
 	Evidence bool
 }
 
-// WriteJSON writes the report as indented JSON (schema SchemaVersion). It
-// streams the connection list, so memory does not grow with the size of the
-// output.
+// WriteJSON writes the report as indented JSON (schema SchemaVersion), its
+// connections from Connections (see JSONWriter for the layout).
 func (r *Report) WriteJSON(w io.Writer) error {
+	j := NewJSONWriter(w)
+	j.report = true
+	for _, c := range r.Connections {
+		j.Connection(c)
+	}
+	return j.Finish(r)
+}
+
+// JSONWriter writes the JSON report with its connection list streamed: the
+// schema and the connections first, each written as the analysis finishes
+// it (analyze.Config.OnListed), then the sections known at the end (files,
+// summary, fallbacks, services, peer_pairs, roce, multicast, counters,
+// limits). Memory does not grow with the number of connections.
+type JSONWriter struct {
+	bw      *bufio.Writer
+	ew      *textio.Writer
+	n       int
+	buf     []byte
+	started bool
+	report  bool // WriteJSON: the connections are r.Connections
+}
+
+// NewJSONWriter returns a writer of one JSON report to w.
+func NewJSONWriter(w io.Writer) *JSONWriter {
 	bw := bufio.NewWriterSize(w, reportBufSize)
-	ew := textio.New(bw)
+	return &JSONWriter{bw: bw, ew: textio.New(bw)}
+}
+
+// Started reports whether anything was written.
+func (j *JSONWriter) Started() bool { return j.started }
+
+func (j *JSONWriter) start() {
+	if !j.started {
+		j.started = true
+		j.ew.Printf("{\n  \"schema\": %q,\n  \"connections\": [", SchemaVersion)
+	}
+}
+
+// Connection writes the next connection of the list.
+func (j *JSONWriter) Connection(c *smcflow.Conn) {
+	j.start()
+	j.buf = j.buf[:0]
+	if j.n > 0 {
+		j.buf = append(j.buf, ',')
+	}
+	j.n++
+	j.buf = append(j.buf, "\n    "...)
+	var err error
+	j.buf, err = AppendConnJSON(j.buf, c, "    ")
+	if err != nil && j.ew.Err == nil {
+		j.ew.Err = err
+	}
+	j.ew.Write(j.buf)
+}
+
+// Finish writes the rest of the report and flushes. r.Connections is not
+// written: the connections are those passed to Connection, all of them
+// (analyze.Config.OnListed), so summary.not_listed is left out.
+func (j *JSONWriter) Finish(r *Report) error {
+	j.start()
+	ew := j.ew
+	if j.n > 0 {
+		ew.Printf("\n  ")
+	}
+	ew.Printf("],\n")
 	part := func(name string, v any, last bool) {
 		b, err := json.MarshalIndent(v, "  ", "  ")
 		if err != nil && ew.Err == nil {
@@ -46,32 +108,15 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		}
 		ew.Printf("\n")
 	}
-	ew.Printf("{\n")
-	part("schema", r.Schema, false)
+	sum := r.Summary
+	if !j.report {
+		sum.NotListed = 0
+	}
 	part("files", r.Files, false)
-	part("summary", r.Summary, false)
+	part("summary", sum, false)
 	part("fallbacks", r.Fallbacks, false)
 	part("services", r.Services, false)
 	part("peer_pairs", r.PeerPairs, false)
-	ew.Printf("  \"connections\": [")
-	var buf []byte
-	for i, c := range r.Connections {
-		buf = buf[:0]
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, "\n    "...)
-		var err error
-		buf, err = AppendConnJSON(buf, c, "    ")
-		if err != nil && ew.Err == nil {
-			ew.Err = err
-		}
-		ew.Write(buf)
-	}
-	if len(r.Connections) > 0 {
-		ew.Printf("\n  ")
-	}
-	ew.Printf("],\n")
 	last := r.Multicast == nil && r.Counters == nil && len(r.Limits) == 0
 	part("roce", r.RoCE, last)
 	if r.Multicast != nil {
@@ -87,7 +132,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	if ew.Err != nil {
 		return ew.Err
 	}
-	return bw.Flush()
+	return j.bw.Flush()
 }
 
 // WriteText writes the human-readable report.
