@@ -22,7 +22,13 @@ type Report struct {
 	Services    []Rollup        `json:"services"`
 	PeerPairs   []Rollup        `json:"peer_pairs"`
 	Connections []*smcflow.Conn `json:"connections"`
-	RoCE        RoCESummary     `json:"roce"`
+	// Rows are the listed connections after Connections (beyond the
+	// first smcflow.DefaultDetail, up to Config.MaxConnections) as compact
+	// rows, for the text report; WriteJSON counts them in
+	// summary.not_listed (the JSON report of smcdump streams every
+	// connection instead, analyze.Config.OnListed).
+	Rows *RowTable   `json:"-"`
+	RoCE RoCESummary `json:"roce"`
 	// Multicast is the UDP stream analysis (gaps, duplicates, reordering).
 	Multicast *mcast.Report `json:"multicast,omitempty"`
 	// Counters correlates kernel counter snapshots with the capture.

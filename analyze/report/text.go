@@ -109,7 +109,9 @@ func (j *JSONWriter) Finish(r *Report) error {
 		ew.Printf("\n")
 	}
 	sum := r.Summary
-	if !j.report {
+	if j.report {
+		sum.NotListed += r.Rows.Len()
+	} else {
 		sum.NotListed = 0
 	}
 	part("files", r.Files, false)
@@ -373,6 +375,16 @@ const tableChunk = 1000
 
 // connDetail is the short "what" column of the connection table.
 func connDetail(c *smcflow.Conn) string {
+	s, delay, late := connDetailParts(c)
+	if late {
+		s += lateText(delay)
+	}
+	return s
+}
+
+// connDetailParts returns the detail column of c without a late Decline's
+// delay, and that delay (ms) when there is one.
+func connDetailParts(c *smcflow.Conn) (string, float64, bool) {
 	switch {
 	case c.Outcome == smcflow.OutcomeSMC && c.SMC != nil:
 		s := c.SMC.Variant
@@ -382,58 +394,61 @@ func connDetail(c *smcflow.Conn) string {
 		if c.Link != nil {
 			s += " link:" + c.Link.State
 		}
-		return s
+		return s, 0, false
 	case c.Decline != nil:
-		s := fmt.Sprintf("%s %s by %s", c.Decline.Code, smcflow.ShortName(c.Decline.Name), c.Decline.By)
+		s := c.Decline.Code + " " + smcflow.ShortName(c.Decline.Name) + " by " + c.Decline.By
 		if c.Decline.Late && c.Decline.DelayMS != nil {
-			s += fmt.Sprintf(" %.3fs after Confirm", *c.Decline.DelayMS/1000)
+			return s, *c.Decline.DelayMS, true
 		}
-		return s
+		return s, 0, false
 	case c.Reason == smcflow.ReasonPeerNoSMC:
-		return "0x03010000 PEERNOSMC (client)"
+		return "0x03010000 PEERNOSMC (client)", 0, false
 	}
-	return c.Reason
+	return c.Reason, 0, false
 }
 
+func lateText(delayMS float64) string { return fmt.Sprintf(" %.3fs after Confirm", delayMS/1000) }
+
 func (r *Report) writeConnections(w *textio.Writer, o TextOptions) {
-	if len(r.Connections) == 0 {
+	n := len(r.Connections) + r.Rows.Len()
+	if n == 0 {
 		if r.Summary.TCPConnections > 0 {
 			w.Printf("No connections with SMC involvement.\n\n")
 		}
 		return
 	}
 	if r.Summary.NotListed > 0 {
-		w.Printf("Connections (the first %d; %d more are counted above but not listed: raise --keep)\n", len(r.Connections), r.Summary.NotListed)
+		w.Printf("Connections (the first %d; %d more are counted above but not listed: raise --keep)\n", n, r.Summary.NotListed)
 	} else {
 		w.Printf("Connections\n")
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  #\tCLIENT\tSERVER\tOUTCOME\tDETAIL\tHANDSHAKE\tSTART (UTC)\n")
-	for i, c := range r.Connections {
+	var buf []byte
+	for i := range n {
 		if i > 0 && i%tableChunk == 0 {
 			tw.Flush()
 		}
-		hs := "-"
-		if c.Latency.HandshakeMS != nil {
-			hs = fmt.Sprintf("%.3f ms", *c.Latency.HandshakeMS)
-		} else if c.Latency.CLCMS != nil {
-			hs = fmt.Sprintf("%.3f ms (CLC)", *c.Latency.CLCMS)
+		if i < len(r.Connections) {
+			buf = connLine(buf[:0], r.Connections[i])
+		} else {
+			buf = r.Rows.line(buf[:0], &r.Rows.Rows[i-len(r.Connections)])
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Client, c.Server, c.Outcome, connDetail(c), hs, fmtTime(c.Times.First))
+		tw.Write(buf)
 	}
 	tw.Flush()
 	w.Printf("\n")
 }
 
 func (r *Report) writeEvidence(w *textio.Writer) {
-	if len(r.Connections) == 0 {
+	if len(r.Connections)+r.Rows.Len() == 0 {
 		return
 	}
 	w.Printf("Evidence\n")
-	omitted := 0
+	omitted := r.Rows.Len()
 	defer func() {
 		if omitted > 0 {
-			w.Printf("(%d more connections listed above keep no evidence: only the first %d kept connections do, a memory bound)\n", omitted, len(r.Connections)-omitted)
+			w.Printf("(%d more connections listed above keep no evidence: only the first %d kept connections do, a memory bound)\n", omitted, len(r.Connections)+r.Rows.Len()-omitted)
 		}
 		w.Printf("\n")
 	}()

@@ -232,7 +232,7 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 			return err
 		}
 	} else {
-		ev := o.evidence == "yes" || o.evidence == "auto" && len(rep.Connections) <= 25
+		ev := o.evidence == "yes" || o.evidence == "auto" && len(rep.Connections)+rep.Rows.Len() <= 25
 		if err := rep.WriteText(out, report.TextOptions{Evidence: ev}); err != nil {
 			return err
 		}
