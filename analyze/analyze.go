@@ -65,6 +65,19 @@ type Config struct {
 	// must not keep c. Connections that end unresolved only reach
 	// OnConnection.
 	OnHandshake func(c *smcflow.Conn)
+	// OnListed, when set, is called with every connection of the list
+	// (SMC-related, and plain TCP with All) as the analysis finishes it,
+	// all of them: MaxConnections bounds only Report.Connections. They are
+	// numbered 1, 2, … in that order (deterministic), the order of
+	// Report.Connections too; the first smcflow.DefaultDetail keep their
+	// full detail, the others a compact record (DetailOmitted). It must not
+	// keep c. The JSON report streams its connection list with it
+	// (report.JSONWriter).
+	OnListed func(c *smcflow.Conn)
+	// KeepNone: Report.Connections stays empty (with OnListed, which sees
+	// them all); the counts, groups and rollups still cover every
+	// connection.
+	KeepNone bool
 	// Threads is the number of goroutines analyzing a capture file: 1
 	// reads, decodes and analyzes the frames in the calling goroutine; 2
 	// or more (more are not used) reads, decodes and filters them in a
@@ -155,6 +168,10 @@ type Analyzer struct {
 
 	pipe *pipeline // the file being read in a second goroutine (pipeline.go)
 
+	keep      int // Config.MaxConnections (0: the default)
+	kept      int // connections in report.Connections and report.Rows
+	notListed int // connections beyond keep, counted, not listed
+
 	liveIdx       int // report.Files entry of the frames fed with Feed (live.go)
 	liveUndecoded map[string]int
 }
@@ -171,6 +188,11 @@ func NewAnalyzer(cfg Config) *Analyzer {
 	t.OnDone = a.agg.Add
 	t.OnResolved = cfg.OnHandshake
 	t.FullDetail = cfg.OnConnection != nil
+	// The analyzer keeps the list (listed): the tracker numbers every
+	// listed connection and keeps none.
+	t.OnListed, t.ListAll, t.NoKeep = a.listed, true, true
+	a.keep = t.Keep
+	a.report.Rows = &report.RowTable{}
 	if cfg.OnConnection != nil {
 		t.OnDone = func(c *smcflow.Conn) { a.agg.Add(c); cfg.OnConnection(c) }
 	}
@@ -483,8 +505,7 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 // Finish completes the analysis and returns the report.
 func (a *Analyzer) Finish() *report.Report {
 	r := &a.report
-	conns := a.tracker.Finish()
-	r.Connections = conns
+	a.tracker.Finish() // the list is kept by listed
 	if r.Connections == nil {
 		r.Connections = []*smcflow.Conn{}
 	}
@@ -497,11 +518,11 @@ func (a *Analyzer) Finish() *report.Report {
 	r.Summary.UDPIncomplete = a.frags.Finish()
 	tc := a.tracker.Counts()
 	r.Summary.TCPConnections = tc.TCPConnections
-	r.Summary.NotListed = tc.NotKept
-	r.UnverifiedNotListed = tc.UnverifiedNotKept
+	r.Summary.NotListed = a.notListed
+	r.LinkUnverified = tc.LinkUnverified
 	r.Summary.NoHandshake = tc.NoHandshake
 	r.Limits = append(r.Limits, report.TrackerLimits(tc)...)
-	a.agg.Fill(r, conns)
+	a.agg.Fill(r)
 	if a.mc != nil && a.udpN > 0 {
 		if m := a.mc.Report(); len(m.Streams) > 0 {
 			r.Multicast = m
@@ -513,6 +534,32 @@ func (a *Analyzer) Finish() *report.Report {
 		r.RoCE.First = timep(tc.RoCEFirst)
 	}
 	return r
+}
+
+// listed gets every connection of the list as the tracker finishes it,
+// numbered in that order: Config.OnListed sees them all; the report keeps
+// the first Config.MaxConnections, the first smcflow.DefaultDetail of them
+// in detail (Connections), the others as compact rows (Rows).
+func (a *Analyzer) listed(c *smcflow.Conn) {
+	keep := !a.cfg.KeepNone && (a.keep < 0 || a.kept < a.keep)
+	if keep || a.cfg.OnListed != nil {
+		a.agg.Listed(c)
+	}
+	if a.cfg.OnListed != nil {
+		a.cfg.OnListed(c)
+	}
+	if !keep {
+		if a.cfg.OnListed == nil {
+			a.notListed++
+		}
+		return
+	}
+	a.kept++
+	if c.DetailOmitted {
+		a.report.Rows.Add(c)
+		return
+	}
+	a.report.Connections = append(a.report.Connections, c)
 }
 
 // interfaces returns the interfaces of the file being read as far as the

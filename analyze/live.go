@@ -64,6 +64,10 @@ func (a *Analyzer) Multicast() *mcast.Tracker { return a.mc }
 func (a *Analyzer) DropTotals() {
 	a.agg = report.NewAggregate()
 	a.tracker.DropFinished()
+	clear(a.report.Connections)
+	a.report.Connections = a.report.Connections[:0]
+	a.report.Rows = &report.RowTable{}
+	a.kept, a.notListed = 0, 0
 	if a.cfg.OnConnection != nil {
 		a.tracker.OnDone = func(c *smcflow.Conn) { a.agg.Add(c); a.cfg.OnConnection(c) }
 	} else {

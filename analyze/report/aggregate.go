@@ -323,21 +323,27 @@ func ObserveSMC(obs *correlate.SMCObserved, c *smcflow.Conn) {
 	}
 }
 
-// fallbackGroups returns the groups, largest first, listing the IDs of the
-// kept connections of each (at most 100).
-func (g *Aggregate) fallbackGroups(kept []*smcflow.Conn) []FallbackGroup {
-	for _, c := range kept {
-		k := fbKey{o: c.Outcome, reason: c.Reason}
-		switch {
-		case c.Decline != nil:
-			k.code, k.by, k.name = c.Decline.Code, c.Decline.By, c.Decline.Name
-		case c.Reason == smcflow.ReasonPeerNoSMC:
-			k.code, k.by = smcflow.PeerNoSMC().Code, "client"
-		}
-		if fg := g.groups[k]; fg != nil && len(fg.Connections) < 100 {
-			fg.Connections = append(fg.Connections, c.ID)
-		}
+// Listed records the ID of a listed connection (smcflow.Tracker.OnListed)
+// in its fallback group, which lists the first 100.
+func (g *Aggregate) Listed(c *smcflow.Conn) {
+	if c.Outcome != smcflow.OutcomeFallback && c.Outcome != smcflow.OutcomeHandshakeError {
+		return
 	}
+	k := fbKey{o: c.Outcome, reason: c.Reason}
+	switch {
+	case c.Decline != nil:
+		k.code, k.by, k.name = c.Decline.Code, c.Decline.By, c.Decline.Name
+	case c.Reason == smcflow.ReasonPeerNoSMC:
+		k.code, k.by = smcflow.PeerNoSMC().Code, "client"
+	}
+	if fg := g.groups[k]; fg != nil && len(fg.Connections) < 100 {
+		fg.Connections = append(fg.Connections, c.ID)
+	}
+}
+
+// fallbackGroups returns the groups, largest first, listing the IDs of the
+// listed connections of each (at most 100).
+func (g *Aggregate) fallbackGroups() []FallbackGroup {
 	out := make([]FallbackGroup, 0, len(g.groups))
 	for _, fg := range g.groups {
 		out = append(out, *fg)
@@ -382,13 +388,14 @@ func rollups(rt *rollTable) []Rollup {
 }
 
 // Fill sets the report's counts, fallback groups and rollups, which cover
-// every connection added; kept are the connections kept in detail.
-func (g *Aggregate) Fill(r *Report, kept []*smcflow.Conn) {
+// every connection added (Add); the groups list the IDs of the connections
+// listed (Listed).
+func (g *Aggregate) Fill(r *Report) {
 	r.Summary.PlainTCP = g.outcomes[string(smcflow.OutcomeNotSMC)]
 	r.Summary.SMCAttempts = g.smcAttempts
 	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
 	r.Summary.ByVariant = mapCounts(g.variants)
-	r.Fallbacks = g.fallbackGroups(kept)
+	r.Fallbacks = g.fallbackGroups()
 	r.Services = rollups(&g.services)
 	r.PeerPairs = rollups(&g.peers)
 	if g.otherGroups > 0 {

@@ -33,7 +33,7 @@ func TestRollupsBounded(t *testing.T) {
 		total++
 	}
 	var r Report
-	g.Fill(&r, nil)
+	g.Fill(&r)
 	if len(r.PeerPairs) > MaxRollups {
 		t.Fatalf("%d peer pair rows, want ≤ %d", len(r.PeerPairs), MaxRollups)
 	}

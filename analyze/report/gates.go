@@ -82,12 +82,7 @@ func (rep *Report) Check(gs Gates) string {
 			count["unknown"] += c.Count
 		}
 	}
-	count["unverified"] = rep.UnverifiedNotListed
-	for _, c := range rep.Connections {
-		if c.Reason == smcflow.ReasonLinkUnverified {
-			count["unverified"]++
-		}
-	}
+	count["unverified"] = rep.LinkUnverified
 	for _, g := range rep.Fallbacks {
 		switch g.Reason {
 		case smcflow.ReasonDecline, smcflow.ReasonLateDecline:

@@ -22,7 +22,13 @@ type Report struct {
 	Services    []Rollup        `json:"services"`
 	PeerPairs   []Rollup        `json:"peer_pairs"`
 	Connections []*smcflow.Conn `json:"connections"`
-	RoCE        RoCESummary     `json:"roce"`
+	// Rows are the listed connections after Connections (beyond the
+	// first smcflow.DefaultDetail, up to Config.MaxConnections) as compact
+	// rows, for the text report; WriteJSON counts them in
+	// summary.not_listed (the JSON report of smcdump streams every
+	// connection instead, analyze.Config.OnListed).
+	Rows *RowTable   `json:"-"`
+	RoCE RoCESummary `json:"roce"`
 	// Multicast is the UDP stream analysis (gaps, duplicates, reordering).
 	Multicast *mcast.Report `json:"multicast,omitempty"`
 	// Counters correlates kernel counter snapshots with the capture.
@@ -33,14 +39,15 @@ type Report struct {
 	// report; empty when none was reached.
 	Limits []Limit `json:"limits,omitempty"`
 
-	// UnverifiedNotListed counts the link-unverified connections beyond
-	// Config.MaxConnections (not in Connections), for Check; it is not
-	// part of the JSON report.
-	UnverifiedNotListed int `json:"-"`
+	// LinkUnverified counts the link-unverified connections, listed or
+	// not, for Check; it is not part of the JSON report.
+	LinkUnverified int `json:"-"`
 }
 
 // SchemaVersion identifies the JSON report format (README "JSON output").
-const SchemaVersion = "smcdump.analyze/v1"
+// v2: the connections come right after the schema, all of them (not only
+// --keep), in the order the analysis finished them, numbered in that order.
+const SchemaVersion = "smcdump.analyze/v2"
 
 // FileInfo describes one input file.
 type FileInfo struct {

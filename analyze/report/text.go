@@ -29,12 +29,74 @@ type TextOptions struct {
 	Evidence bool
 }
 
-// WriteJSON writes the report as indented JSON (schema SchemaVersion). It
-// streams the connection list, so memory does not grow with the size of the
-// output.
+// WriteJSON writes the report as indented JSON (schema SchemaVersion), its
+// connections from Connections (see JSONWriter for the layout).
 func (r *Report) WriteJSON(w io.Writer) error {
+	j := NewJSONWriter(w)
+	j.report = true
+	for _, c := range r.Connections {
+		j.Connection(c)
+	}
+	return j.Finish(r)
+}
+
+// JSONWriter writes the JSON report with its connection list streamed: the
+// schema and the connections first, each written as the analysis finishes
+// it (analyze.Config.OnListed), then the sections known at the end (files,
+// summary, fallbacks, services, peer_pairs, roce, multicast, counters,
+// limits). Memory does not grow with the number of connections.
+type JSONWriter struct {
+	bw      *bufio.Writer
+	ew      *textio.Writer
+	n       int
+	buf     []byte
+	started bool
+	report  bool // WriteJSON: the connections are r.Connections
+}
+
+// NewJSONWriter returns a writer of one JSON report to w.
+func NewJSONWriter(w io.Writer) *JSONWriter {
 	bw := bufio.NewWriterSize(w, reportBufSize)
-	ew := textio.New(bw)
+	return &JSONWriter{bw: bw, ew: textio.New(bw)}
+}
+
+// Started reports whether anything was written.
+func (j *JSONWriter) Started() bool { return j.started }
+
+func (j *JSONWriter) start() {
+	if !j.started {
+		j.started = true
+		j.ew.Printf("{\n  \"schema\": %q,\n  \"connections\": [", SchemaVersion)
+	}
+}
+
+// Connection writes the next connection of the list.
+func (j *JSONWriter) Connection(c *smcflow.Conn) {
+	j.start()
+	j.buf = j.buf[:0]
+	if j.n > 0 {
+		j.buf = append(j.buf, ',')
+	}
+	j.n++
+	j.buf = append(j.buf, "\n    "...)
+	var err error
+	j.buf, err = AppendConnJSON(j.buf, c, "    ")
+	if err != nil && j.ew.Err == nil {
+		j.ew.Err = err
+	}
+	j.ew.Write(j.buf)
+}
+
+// Finish writes the rest of the report and flushes. r.Connections is not
+// written: the connections are those passed to Connection, all of them
+// (analyze.Config.OnListed), so summary.not_listed is left out.
+func (j *JSONWriter) Finish(r *Report) error {
+	j.start()
+	ew := j.ew
+	if j.n > 0 {
+		ew.Printf("\n  ")
+	}
+	ew.Printf("],\n")
 	part := func(name string, v any, last bool) {
 		b, err := json.MarshalIndent(v, "  ", "  ")
 		if err != nil && ew.Err == nil {
@@ -46,28 +108,17 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		}
 		ew.Printf("\n")
 	}
-	ew.Printf("{\n")
-	part("schema", r.Schema, false)
+	sum := r.Summary
+	if j.report {
+		sum.NotListed += r.Rows.Len()
+	} else {
+		sum.NotListed = 0
+	}
 	part("files", r.Files, false)
-	part("summary", r.Summary, false)
+	part("summary", sum, false)
 	part("fallbacks", r.Fallbacks, false)
 	part("services", r.Services, false)
 	part("peer_pairs", r.PeerPairs, false)
-	ew.Printf("  \"connections\": [")
-	for i, c := range r.Connections {
-		b, err := json.MarshalIndent(c, "    ", "  ")
-		if err != nil && ew.Err == nil {
-			ew.Err = err
-		}
-		if i > 0 {
-			ew.Printf(",")
-		}
-		ew.Printf("\n    %s", b)
-	}
-	if len(r.Connections) > 0 {
-		ew.Printf("\n  ")
-	}
-	ew.Printf("],\n")
 	last := r.Multicast == nil && r.Counters == nil && len(r.Limits) == 0
 	part("roce", r.RoCE, last)
 	if r.Multicast != nil {
@@ -83,7 +134,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	if ew.Err != nil {
 		return ew.Err
 	}
-	return bw.Flush()
+	return j.bw.Flush()
 }
 
 // WriteText writes the human-readable report.
@@ -324,6 +375,16 @@ const tableChunk = 1000
 
 // connDetail is the short "what" column of the connection table.
 func connDetail(c *smcflow.Conn) string {
+	s, delay, late := connDetailParts(c)
+	if late {
+		s += lateText(delay)
+	}
+	return s
+}
+
+// connDetailParts returns the detail column of c without a late Decline's
+// delay, and that delay (ms) when there is one.
+func connDetailParts(c *smcflow.Conn) (string, float64, bool) {
 	switch {
 	case c.Outcome == smcflow.OutcomeSMC && c.SMC != nil:
 		s := c.SMC.Variant
@@ -333,58 +394,61 @@ func connDetail(c *smcflow.Conn) string {
 		if c.Link != nil {
 			s += " link:" + c.Link.State
 		}
-		return s
+		return s, 0, false
 	case c.Decline != nil:
-		s := fmt.Sprintf("%s %s by %s", c.Decline.Code, smcflow.ShortName(c.Decline.Name), c.Decline.By)
+		s := c.Decline.Code + " " + smcflow.ShortName(c.Decline.Name) + " by " + c.Decline.By
 		if c.Decline.Late && c.Decline.DelayMS != nil {
-			s += fmt.Sprintf(" %.3fs after Confirm", *c.Decline.DelayMS/1000)
+			return s, *c.Decline.DelayMS, true
 		}
-		return s
+		return s, 0, false
 	case c.Reason == smcflow.ReasonPeerNoSMC:
-		return "0x03010000 PEERNOSMC (client)"
+		return "0x03010000 PEERNOSMC (client)", 0, false
 	}
-	return c.Reason
+	return c.Reason, 0, false
 }
 
+func lateText(delayMS float64) string { return fmt.Sprintf(" %.3fs after Confirm", delayMS/1000) }
+
 func (r *Report) writeConnections(w *textio.Writer, o TextOptions) {
-	if len(r.Connections) == 0 {
+	n := len(r.Connections) + r.Rows.Len()
+	if n == 0 {
 		if r.Summary.TCPConnections > 0 {
 			w.Printf("No connections with SMC involvement.\n\n")
 		}
 		return
 	}
 	if r.Summary.NotListed > 0 {
-		w.Printf("Connections (the first %d; %d more are counted above but not listed: raise --keep)\n", len(r.Connections), r.Summary.NotListed)
+		w.Printf("Connections (the first %d; %d more are counted above but not listed: raise --keep)\n", n, r.Summary.NotListed)
 	} else {
 		w.Printf("Connections\n")
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  #\tCLIENT\tSERVER\tOUTCOME\tDETAIL\tHANDSHAKE\tSTART (UTC)\n")
-	for i, c := range r.Connections {
+	var buf []byte
+	for i := range n {
 		if i > 0 && i%tableChunk == 0 {
 			tw.Flush()
 		}
-		hs := "-"
-		if c.Latency.HandshakeMS != nil {
-			hs = fmt.Sprintf("%.3f ms", *c.Latency.HandshakeMS)
-		} else if c.Latency.CLCMS != nil {
-			hs = fmt.Sprintf("%.3f ms (CLC)", *c.Latency.CLCMS)
+		if i < len(r.Connections) {
+			buf = connLine(buf[:0], r.Connections[i])
+		} else {
+			buf = r.Rows.line(buf[:0], &r.Rows.Rows[i-len(r.Connections)])
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Client, c.Server, c.Outcome, connDetail(c), hs, fmtTime(c.Times.First))
+		tw.Write(buf)
 	}
 	tw.Flush()
 	w.Printf("\n")
 }
 
 func (r *Report) writeEvidence(w *textio.Writer) {
-	if len(r.Connections) == 0 {
+	if len(r.Connections)+r.Rows.Len() == 0 {
 		return
 	}
 	w.Printf("Evidence\n")
-	omitted := 0
+	omitted := r.Rows.Len()
 	defer func() {
 		if omitted > 0 {
-			w.Printf("(%d more connections listed above keep no evidence: only the first %d kept connections do, a memory bound)\n", omitted, len(r.Connections)-omitted)
+			w.Printf("(%d more connections listed above keep no evidence: only the first %d kept connections do, a memory bound)\n", omitted, len(r.Connections)+r.Rows.Len()-omitted)
 		}
 		w.Printf("\n")
 	}()

@@ -241,5 +241,5 @@ func slim(r *Conn) *Conn {
 // read) and no callback wants the detail.
 func (t *Tracker) lean() bool {
 	d := t.detail()
-	return !t.FullDetail && t.OnResolved == nil && d >= 0 && len(t.done) >= d
+	return !t.FullDetail && t.OnResolved == nil && d >= 0 && t.detailed >= d
 }

@@ -31,8 +31,8 @@ func (t *Tracker) DropFinished() {
 	clear(t.done)
 	t.done = t.done[:0]
 	t.dropped = 0
-	t.unverified = unverifiedCount{}
-	t.unverifiedNotKept = 0
+	t.linkUnverified = 0
+	t.detailed = 0
 	onLLC := t.roce.OnLLC
 	t.roce = newRoCETracker()
 	t.roce.OnLLC = onLLC

@@ -165,83 +165,82 @@ func (r *roceTracker) handle(dst netip.Addr, b []byte, wireLen, frameNo int, ts 
 	return h, nil, true
 }
 
-// assign fills Conn.Link for SMC-R connections.
-func (r *roceTracker) assign(conns []*Conn, captureEnd time.Time) {
-	for _, c := range conns {
-		if !c.smcR || c.SMC == nil || c.SMC.Type != "SMC-R" {
+// assign fills Conn.Link of an SMC-R connection as it is finished, from
+// the RoCE frames seen until then (captureEnd: the capture's end so far).
+func (r *roceTracker) assign(c *Conn, captureEnd time.Time) {
+	if !c.smcR || c.SMC == nil || c.SMC.Type != "SMC-R" {
+		return
+	}
+	li := &LinkInfo{ClientQPN: fmt.Sprintf("%#06x", c.clientQPN), ServerQPN: fmt.Sprintf("%#06x", c.serverQPN)}
+	c.Link = li
+	if r.total == 0 {
+		li.State = "not-visible"
+		c.Notes = append(c.Notes, "the SMC-R link is not visible in this capture (no RoCE frames): the capture cannot show whether the link worked")
+		if linkUnverifiedCandidate(c) {
+			if idle := captureEnd.Sub(c.Times.Last); idle >= linkUnverifiedIdle {
+				c.Reason = ReasonLinkUnverified
+				c.Summary = fmt.Sprintf("%s negotiated (Proposal → Accept → Confirm), link not verified: no RoCE frame in the capture and the TCP connection silent for %.1f s after the Confirm, without Decline or FIN — healthy if the link carries the data over RDMA (hardware RoCE is invisible to a host capture), stalled if its set-up hung (seen with Linux 6.1 and soft-RoCE)", c.SMC.Variant, idle.Seconds())
+				c.Notes = append(c.Notes, fmt.Sprintf("after the Confirm the TCP connection stayed silent for %.1f s until the capture ended, with no Decline and no FIN: either the link carries the data over RDMA (invisible here), or its set-up hung without the kernel's CONFIRM_LINK timeout (which would send Decline 0x02010000 about 3 s after the Confirm), as seen with Linux 6.1 and soft-RoCE; check `smcr linkgroup link-show` and dmesg on both hosts", idle.Seconds()))
+			}
+		}
+		return
+	}
+	counts := map[string]int{}
+	for _, k := range []qpKey{{c.clientIP, c.clientQPN}, {c.serverIP, c.serverQPN}} {
+		q := r.qps[k]
+		if q == nil && !k.dst.IsValid() {
 			continue
 		}
-		li := &LinkInfo{ClientQPN: fmt.Sprintf("%#06x", c.clientQPN), ServerQPN: fmt.Sprintf("%#06x", c.serverQPN)}
-		c.Link = li
-		if r.total == 0 {
-			li.State = "not-visible"
-			c.Notes = append(c.Notes, "the SMC-R link is not visible in this capture (no RoCE frames): the capture cannot show whether the link worked")
-			if linkUnverifiedCandidate(c) {
-				if idle := captureEnd.Sub(c.Times.Last); idle >= linkUnverifiedIdle {
-					c.Reason = ReasonLinkUnverified
-					c.Summary = fmt.Sprintf("%s negotiated (Proposal → Accept → Confirm), link not verified: no RoCE frame in the capture and the TCP connection silent for %.1f s after the Confirm, without Decline or FIN — healthy if the link carries the data over RDMA (hardware RoCE is invisible to a host capture), stalled if its set-up hung (seen with Linux 6.1 and soft-RoCE)", c.SMC.Variant, idle.Seconds())
-					c.Notes = append(c.Notes, fmt.Sprintf("after the Confirm the TCP connection stayed silent for %.1f s until the capture ended, with no Decline and no FIN: either the link carries the data over RDMA (invisible here), or its set-up hung without the kernel's CONFIRM_LINK timeout (which would send Decline 0x02010000 about 3 s after the Confirm), as seen with Linux 6.1 and soft-RoCE; check `smcr linkgroup link-show` and dmesg on both hosts", idle.Seconds()))
-				}
-			}
+		if q == nil {
+			q = r.qps[qpKey{qp: k.qp}] // RoCEv1
+		}
+		if q == nil {
 			continue
 		}
-		counts := map[string]int{}
-		for _, k := range []qpKey{{c.clientIP, c.clientQPN}, {c.serverIP, c.serverQPN}} {
-			q := r.qps[k]
-			if q == nil && !k.dst.IsValid() {
-				continue
+		li.RoCEPackets += q.packets
+		li.RDMAWrites += q.writes
+		li.RDMABytes += q.writeBytes
+		if li.FirstRoCE == nil || q.first.Before(*li.FirstRoCE) {
+			li.FirstRoCE = timep(q.first)
+		}
+		for k, v := range q.llcCount {
+			counts[k] += v
+		}
+		for _, e := range q.llc {
+			if (e.typ == "CONFIRM_LINK") && (li.ConfirmedAt == nil || e.t.Before(*li.ConfirmedAt)) && e.resp {
+				li.ConfirmedAt = timep(e.t)
+				li.ConfirmFrame = e.frame
 			}
-			if q == nil {
-				q = r.qps[qpKey{qp: k.qp}] // RoCEv1
-			}
-			if q == nil {
-				continue
-			}
-			li.RoCEPackets += q.packets
-			li.RDMAWrites += q.writes
-			li.RDMABytes += q.writeBytes
-			if li.FirstRoCE == nil || q.first.Before(*li.FirstRoCE) {
-				li.FirstRoCE = timep(q.first)
-			}
-			for k, v := range q.llcCount {
-				counts[k] += v
-			}
-			for _, e := range q.llc {
-				if (e.typ == "CONFIRM_LINK") && (li.ConfirmedAt == nil || e.t.Before(*li.ConfirmedAt)) && e.resp {
-					li.ConfirmedAt = timep(e.t)
-					li.ConfirmFrame = e.frame
-				}
-				if e.typ == "DELETE_LINK" && e.del != 0 {
-					li.DeleteReasons = append(li.DeleteReasons, fmt.Sprintf("%#08x", e.del))
-				}
+			if e.typ == "DELETE_LINK" && e.del != 0 {
+				li.DeleteReasons = append(li.DeleteReasons, fmt.Sprintf("%#08x", e.del))
 			}
 		}
-		delete(counts, "CDC")
-		li.CDCMessages = r.tokens[qpKey{c.clientIP, c.clientTok}] + r.tokens[qpKey{c.serverIP, c.serverTok}]
-		for k, v := range counts {
-			li.LLC = append(li.LLC, LLCCount{Type: k, Count: v})
+	}
+	delete(counts, "CDC")
+	li.CDCMessages = r.tokens[qpKey{c.clientIP, c.clientTok}] + r.tokens[qpKey{c.serverIP, c.serverTok}]
+	for k, v := range counts {
+		li.LLC = append(li.LLC, LLCCount{Type: k, Count: v})
+	}
+	sort.Slice(li.LLC, func(i, j int) bool { return li.LLC[i].Type < li.LLC[j].Type })
+	switch {
+	case li.ConfirmedAt != nil:
+		li.State = "confirmed"
+		if c.SMC.FirstContact {
+			c.Summary += fmt.Sprintf("; link confirmed at %s (LLC CONFIRM_LINK response, frame %d)", li.ConfirmedAt.Format("15:04:05.000000"), li.ConfirmFrame)
+		} else {
+			c.Summary += fmt.Sprintf("; reuses the link confirmed at %s (frame %d)", li.ConfirmedAt.Format("15:04:05.000000"), li.ConfirmFrame)
 		}
-		sort.Slice(li.LLC, func(i, j int) bool { return li.LLC[i].Type < li.LLC[j].Type })
-		switch {
-		case li.ConfirmedAt != nil:
-			li.State = "confirmed"
-			if c.SMC.FirstContact {
-				c.Summary += fmt.Sprintf("; link confirmed at %s (LLC CONFIRM_LINK response, frame %d)", li.ConfirmedAt.Format("15:04:05.000000"), li.ConfirmFrame)
-			} else {
-				c.Summary += fmt.Sprintf("; reuses the link confirmed at %s (frame %d)", li.ConfirmedAt.Format("15:04:05.000000"), li.ConfirmFrame)
-			}
-		case li.RoCEPackets > 0:
-			li.State = "active"
-			c.Summary += "; RoCE traffic on the link's queue pairs (no CONFIRM_LINK in the capture: an existing link was reused or its set-up was not captured)"
-		default:
-			li.State = "stalled"
-			if c.Outcome == OutcomeSMC {
-				c.Summary += "; but no RoCE traffic for this link in the capture and no Decline: link set-up stalled"
-			}
+	case li.RoCEPackets > 0:
+		li.State = "active"
+		c.Summary += "; RoCE traffic on the link's queue pairs (no CONFIRM_LINK in the capture: an existing link was reused or its set-up was not captured)"
+	default:
+		li.State = "stalled"
+		if c.Outcome == OutcomeSMC {
+			c.Summary += "; but no RoCE traffic for this link in the capture and no Decline: link set-up stalled"
 		}
-		if li.CDCMessages > 0 || li.RDMAWrites > 0 {
-			c.Summary += fmt.Sprintf("; %d CDC messages for this connection, %d RDMA writes (%d bytes) on the link", li.CDCMessages, li.RDMAWrites, li.RDMABytes)
-		}
+	}
+	if li.CDCMessages > 0 || li.RDMAWrites > 0 {
+		c.Summary += fmt.Sprintf("; %d CDC messages for this connection, %d RDMA writes (%d bytes) on the link", li.CDCMessages, li.RDMAWrites, li.RDMABytes)
 	}
 }
 
@@ -271,56 +270,4 @@ const linkUnverifiedIdle = 5 * time.Second
 func linkUnverifiedCandidate(c *Conn) bool {
 	return c.smcR && c.SMC != nil && c.SMC.Type == "SMC-R" && c.Outcome == OutcomeSMC &&
 		c.SMC.FirstContact && c.Times.End == nil && c.Times.Confirm != nil
-}
-
-// maxUnverifiedPending bounds the memory unverifiedCount uses (2 MiB).
-const maxUnverifiedPending = 1 << 18
-
-// unverifiedCount counts link-unverified candidates that were not kept in
-// detail, in bounded memory: a candidate whose last packet is already
-// linkUnverifiedIdle older than the newest packet is unverified whatever
-// comes later; the others wait in pending (Unix ns, in the order added,
-// which is nearly time order: the decided ones leave from the front as the
-// clock advances), at most the candidates of one idle window and never more
-// than maxUnverifiedPending: beyond that the oldest pending one is counted,
-// a bounded over-count at the capture's end.
-type unverifiedCount struct {
-	definite int
-	pending  []int64
-	head     int
-}
-
-func (u *unverifiedCount) add(last, now time.Time) {
-	if now.Sub(last) >= linkUnverifiedIdle {
-		u.definite++
-		return
-	}
-	limit := now.Add(-linkUnverifiedIdle).UnixNano()
-	for u.head < len(u.pending) && u.pending[u.head] <= limit {
-		u.definite++
-		u.head++
-	}
-	if len(u.pending)-u.head >= maxUnverifiedPending {
-		u.definite++
-		u.head++
-	}
-	if u.head > 0 && u.head >= len(u.pending)/2 {
-		// Compact: the live part moves to the front.
-		n := copy(u.pending, u.pending[u.head:])
-		u.pending = u.pending[:n]
-		u.head = 0
-	}
-	u.pending = append(u.pending, last.UnixNano())
-}
-
-// finish returns the number of unverified candidates at the capture's end.
-func (u *unverifiedCount) finish(captureEnd time.Time) int {
-	n := u.definite
-	limit := captureEnd.Add(-linkUnverifiedIdle).UnixNano()
-	for _, p := range u.pending[u.head:] {
-		if p <= limit {
-			n++
-		}
-	}
-	return n
 }

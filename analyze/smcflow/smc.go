@@ -147,11 +147,22 @@ type Tracker struct {
 	dropped     int // finished SMC-related connections not kept
 	OnDone      func(*Conn)
 	noHandshake int // connections without handshake and without SMC sign
-	// unverified tracks the connections not kept (beyond keep) that may
-	// turn out link-unverified at the end of the capture, so that the
-	// --fail-on unverified gate covers every connection.
-	unverified        unverifiedCount
-	unverifiedNotKept int // link-unverified connections not kept (Finish)
+	// linkUnverified counts the finished connections judged
+	// link-unverified, listed or not (the --fail-on unverified gate).
+	linkUnverified int
+	// OnListed, when set, is called with the record of every connection
+	// that goes into the connection list, as it is finished: its ID is
+	// given then (1, 2, … in finishing order, which is deterministic) and
+	// its link judged from the RoCE frames seen until then. With ListAll,
+	// every such connection is listed (numbered and passed to OnListed),
+	// also those beyond Keep, which are still not kept; with NoKeep none is
+	// kept (Finish returns none). The first Detail listed keep their full
+	// detail, the others a compact record (slim).
+	OnListed func(*Conn)
+	ListAll  bool
+	NoKeep   bool
+	listed   int // connections listed (the last ID given)
+	detailed int // connections listed since the start or DropFinished (the Detail bound)
 	// OnResolved, when set, gets the verdict of a connection as soon as its
 	// SMC handshake has resolved (live.go), before the connection ends. It
 	// must not keep the Conn.
@@ -338,16 +349,23 @@ const (
 // and forgets old tombstones. It runs every 16384 TCP packets, so its cost
 // per packet is the number of open connections / 16384.
 func (t *Tracker) sweep(now time.Time) {
-	for k, c := range t.conns {
+	// Collected and sorted (by first packet, then 4-tuple), not finished in
+	// map order: connections are numbered in finishing order.
+	var over []*tcpConn
+	for _, c := range t.conns {
 		idle := now.Sub(c.res.Times.Last)
 		switch {
 		case !c.closedAt.IsZero() && idle > closeLinger,
 			idle > idleLimit,
 			!c.synAckSeen && len(c.events) == 0 && c.res.Bytes == 0 && idle > synIdleLimit:
-			t.finish(c)
-			if !c.closedAt.IsZero() {
-				t.tomb.add(k, c.res.Times.Last)
-			}
+			over = append(over, c)
+		}
+	}
+	sortConns(over)
+	for _, c := range over {
+		t.finish(c)
+		if !c.closedAt.IsZero() {
+			t.tomb.add(c.key, c.res.Times.Last)
 		}
 	}
 	t.tomb.expire(now)
@@ -581,14 +599,6 @@ func (t *Tracker) Finish() []*Conn {
 	for _, c := range open {
 		t.finish(c)
 	}
-	t.roce.assign(t.done, t.lastTime)
-	if t.roce.total == 0 {
-		t.unverifiedNotKept = t.unverified.finish(t.lastTime)
-	}
-	sortResults(t.done)
-	for i, c := range t.done {
-		c.ID = i + 1
-	}
 	return t.done
 }
 
@@ -612,22 +622,44 @@ func (t *Tracker) finish(c *tcpConn) {
 		t.plainBytes += c.res.Bytes
 		return
 	}
-	if t.Keep > 0 && len(t.done) >= t.Keep {
+	keep := !t.NoKeep && (t.Keep <= 0 || len(t.done) < t.Keep)
+	if !keep {
 		t.dropped++
-		if linkUnverifiedCandidate(&c.res) {
-			t.unverified.add(c.res.Times.Last, t.lastTime)
+		if !t.ListAll {
+			if linkUnverifiedCandidate(&c.res) {
+				t.roce.assign(&c.res, t.lastTime)
+				if c.res.Reason == ReasonLinkUnverified {
+					t.linkUnverified++
+				}
+			}
+			return
 		}
-		return
 	}
-	if d := t.detail(); d >= 0 && len(t.done) >= d {
-		t.done = append(t.done, slim(&c.res))
-		return
+	// The connection is listed: numbered in finishing order, its link
+	// judged now.
+	t.listed++
+	c.res.ID = t.listed
+	t.roce.assign(&c.res, t.lastTime)
+	if c.res.Reason == ReasonLinkUnverified {
+		t.linkUnverified++
 	}
-	if c.plainSYN.What != "" {
-		c.res.Evidence = append([]Evidence{c.plainSYN}, c.res.Evidence...)
+	var rec *Conn
+	if d := t.detail(); d >= 0 && t.detailed >= d {
+		rec = slim(&c.res)
+	} else {
+		if c.plainSYN.What != "" {
+			c.res.Evidence = append([]Evidence{c.plainSYN}, c.res.Evidence...)
+		}
+		r := c.res
+		rec = &r
 	}
-	r := c.res
-	t.done = append(t.done, &r)
+	t.detailed++
+	if t.OnListed != nil {
+		t.OnListed(rec)
+	}
+	if keep {
+		t.done = append(t.done, rec)
+	}
 }
 
 // verdict decides the outcome of a connection (README: "How each verdict is
@@ -1298,20 +1330,6 @@ func sortConns(cs []*tcpConn) {
 	})
 }
 
-// sortResults orders results by first packet time, then client, then server.
-func sortResults(cs []*Conn) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
-		if !a.Times.First.Equal(b.Times.First) {
-			return a.Times.First.Before(b.Times.First)
-		}
-		if c := a.Client.Compare(b.Client); c != 0 {
-			return c < 0
-		}
-		return a.Server.Compare(b.Server) < 0
-	})
-}
-
 func sortEvidence(e []Evidence) {
 	sort.SliceStable(e, func(i, j int) bool { return e[i].seq < e[j].seq })
 }
@@ -1342,9 +1360,11 @@ type Counts struct {
 	TCPConnections int
 	// NotKept counts the finished SMC-related connections beyond Keep.
 	NotKept int
-	// UnverifiedNotKept counts the link-unverified connections among them
-	// (valid after Finish).
-	UnverifiedNotKept int
+	// LinkUnverified counts the connections judged link-unverified,
+	// listed or not.
+	LinkUnverified int
+	// Listed counts the connections listed (numbered).
+	Listed int
 	// NoHandshake counts connections without handshake and without SMC sign.
 	NoHandshake int
 	// RoCEFrames counts the RoCE frames; RoCEFirst is the first one's time.
@@ -1362,7 +1382,7 @@ type Counts struct {
 // Counts returns the tracker's totals.
 func (t *Tracker) Counts() Counts {
 	return Counts{
-		TCPConnections: t.totalTCP, NotKept: t.dropped, UnverifiedNotKept: t.unverifiedNotKept,
+		TCPConnections: t.totalTCP, NotKept: t.dropped, LinkUnverified: t.linkUnverified, Listed: t.listed,
 		NoHandshake: t.noHandshake, RoCEFrames: t.roce.total, RoCEFirst: t.roce.first,
 		MaxOpen: t.maxOpen(), Evicted: t.evicted, EvictedUnanswered: t.evictedSYN, TombstonesEvicted: t.tomb.evicted,
 	}
@@ -1376,4 +1396,5 @@ func (t *Tracker) Prune() {
 		t.conns = make(map[connKey]*tcpConn)
 	}
 	t.done = t.done[:0]
+	t.detailed = 0
 }

@@ -117,7 +117,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.json, "json", false, "print the report as JSON (schema smcdump.analyze/v1, see README)")
+	f.BoolVar(&o.json, "json", false, "print the report as JSON (schema smcdump.analyze/v2, see README)")
 	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, unverified (SMC-R link not verifiable and TCP silent after the Confirm), option-echoed (a server echoed the SMC option without being an SMC listener), any, loss[=N] (messages missing in the capture), drops (kernel counters show the receiving host dropped or discarded datagrams: socket overflow, no socket, rp_filter, receive errors, group not joined, ...) (comma-separated)")
 	f.BoolVarP(&o.all, "all", "a", false, "also list plain TCP connections (no SMC option on the SYN)")
 	f.StringVar(&o.evidence, "evidence", "auto", "per-connection evidence: auto (when ≤ 25 connections), yes, no")
@@ -203,8 +203,20 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		cfg.Filter = flt
 	}
 	cfg.Stdin = cmd.InOrStdin()
+	out := cmd.OutOrStdout()
+	if o.plot == "-" || o.html == "-" {
+		out = cmd.ErrOrStderr() // standard output carries the plot or page
+	}
+	var jw *report.JSONWriter
+	if o.json {
+		// Every connection is written as the analysis finishes it, not
+		// kept (--keep bounds only the list --html shows).
+		jw = report.NewJSONWriter(out)
+		cfg.OnListed = jw.Connection
+		cfg.KeepNone = o.html == ""
+	}
 	rep, runErr := analyze.Run(context.Background(), cfg, files)
-	if runErr != nil {
+	if runErr != nil && (jw == nil || !jw.Started()) {
 		failed := 0
 		for _, f := range rep.Files {
 			if f.Error != "" {
@@ -215,16 +227,12 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 			return &exitError{codeError, runErr} // nothing to report: one line
 		}
 	}
-	out := cmd.OutOrStdout()
-	if o.plot == "-" || o.html == "-" {
-		out = cmd.ErrOrStderr() // standard output carries the plot or page
-	}
-	if o.json {
-		if err := rep.WriteJSON(out); err != nil {
+	if jw != nil {
+		if err := jw.Finish(rep); err != nil {
 			return err
 		}
 	} else {
-		ev := o.evidence == "yes" || o.evidence == "auto" && len(rep.Connections) <= 25
+		ev := o.evidence == "yes" || o.evidence == "auto" && len(rep.Connections)+rep.Rows.Len() <= 25
 		if err := rep.WriteText(out, report.TextOptions{Evidence: ev}); err != nil {
 			return err
 		}

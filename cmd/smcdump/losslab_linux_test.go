@@ -358,7 +358,7 @@ func devRxPackets(pid int, dev string) uint64 {
 	return 0
 }
 
-// ---- the subset of smcdump.analyze/v1 the lab checks (README schema)
+// ---- the subset of smcdump.analyze/v2 the lab checks (README schema)
 
 type llReport struct {
 	text string // the text report of the same file (embedded snapshots), if set

@@ -1,0 +1,416 @@
+package report
+
+import (
+	"encoding/json"
+	"math"
+	"net/netip"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/smcdump/smcdump/analyze/smcflow"
+)
+
+// The connection list is most of a large JSON report: AppendConnJSON
+// encodes one connection by hand, byte for byte what
+// json.MarshalIndent(c, prefix, "  ") writes (TestConnJSONSameAsEncodingJSON
+// compares them on every trace and FuzzConnJSON on random connections),
+// without reflection and the second (indenting) pass. The CLC endpoint
+// fields, present only on the first connections kept in detail, still go
+// through encoding/json.
+
+// jsonEnc appends indented JSON to b.
+type jsonEnc struct {
+	b      []byte
+	prefix string
+	depth  int
+	first  bool // no field written yet in the current object/array
+	err    error
+}
+
+func (e *jsonEnc) newline() {
+	e.b = append(e.b, '\n')
+	e.b = append(e.b, e.prefix...)
+	for i := 0; i < e.depth; i++ {
+		e.b = append(e.b, "  "...)
+	}
+}
+
+// key starts a field of the current object.
+func (e *jsonEnc) key(k string) {
+	if !e.first {
+		e.b = append(e.b, ',')
+	}
+	e.first = false
+	e.newline()
+	e.b = append(e.b, '"')
+	e.b = append(e.b, k...)
+	e.b = append(e.b, `": `...)
+}
+
+func (e *jsonEnc) open(c byte) {
+	e.b = append(e.b, c)
+	e.depth++
+	e.first = true
+}
+
+// close ends an object or array; an empty one is written as {} or [].
+func (e *jsonEnc) close(c byte) {
+	e.depth--
+	if !e.first {
+		e.newline()
+	}
+	e.first = false
+	e.b = append(e.b, c)
+}
+
+// elem starts an array element.
+func (e *jsonEnc) elem() {
+	if !e.first {
+		e.b = append(e.b, ',')
+	}
+	e.first = false
+	e.newline()
+}
+
+// safeJSON reports which ASCII bytes encoding/json writes as they are
+// (it escapes ", \, control characters and, for HTML, <, > and &).
+var safeJSON = func() (t [utf8.RuneSelf]bool) {
+	for i := 0x20; i < utf8.RuneSelf; i++ {
+		t[i] = i != '"' && i != '\\' && i != '<' && i != '>' && i != '&'
+	}
+	return t
+}()
+
+func (e *jsonEnc) str(s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || !safeJSON[c] {
+			b, err := json.Marshal(s)
+			if err != nil && e.err == nil {
+				e.err = err
+			}
+			e.b = append(e.b, b...)
+			return
+		}
+	}
+	e.b = append(e.b, '"')
+	e.b = append(e.b, s...)
+	e.b = append(e.b, '"')
+}
+
+func (e *jsonEnc) int(n int64) { e.b = strconv.AppendInt(e.b, n, 10) }
+
+func (e *jsonEnc) bool(v bool) { e.b = strconv.AppendBool(e.b, v) }
+
+// float writes f as encoding/json does (ES6 number formatting).
+func (e *jsonEnc) float(f float64) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		_, err := json.Marshal(f)
+		if e.err == nil {
+			e.err = err
+		}
+		return
+	}
+	abs := math.Abs(f)
+	fmt := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		fmt = 'e'
+	}
+	start := len(e.b)
+	e.b = strconv.AppendFloat(e.b, f, fmt, -1, 64)
+	if fmt == 'e' {
+		// clean up e-09 to e-9
+		n := len(e.b) - start
+		if n >= 4 && e.b[len(e.b)-4] == 'e' && e.b[len(e.b)-3] == '-' && e.b[len(e.b)-2] == '0' {
+			e.b[len(e.b)-2] = e.b[len(e.b)-1]
+			e.b = e.b[:len(e.b)-1]
+		}
+	}
+}
+
+func (e *jsonEnc) time(t time.Time) {
+	if y := t.Year(); y < 0 || y > 9999 {
+		b, err := json.Marshal(t)
+		if err != nil && e.err == nil {
+			e.err = err
+		}
+		e.b = append(e.b, b...)
+		return
+	}
+	e.b = append(e.b, '"')
+	e.b = t.AppendFormat(e.b, time.RFC3339Nano)
+	e.b = append(e.b, '"')
+}
+
+func (e *jsonEnc) addrPort(p netip.AddrPort) {
+	if p.Addr().Zone() != "" {
+		b, _ := p.MarshalText()
+		e.str(string(b))
+		return
+	}
+	e.b = append(e.b, '"')
+	e.b, _ = p.AppendText(e.b)
+	e.b = append(e.b, '"')
+}
+
+// value writes v with encoding/json at the current depth (rare fields).
+func (e *jsonEnc) value(v any) {
+	pre := e.prefix
+	for i := 0; i < e.depth; i++ {
+		pre += "  "
+	}
+	b, err := json.MarshalIndent(v, pre, "  ")
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	e.b = append(e.b, b...)
+}
+
+func (e *jsonEnc) strs(ss []string) {
+	e.open('[')
+	for _, s := range ss {
+		e.elem()
+		e.str(s)
+	}
+	e.close(']')
+}
+
+// AppendConnJSON appends c as json.MarshalIndent(c, prefix, "  ") does,
+// without reflection (the report's connection list).
+func AppendConnJSON(b []byte, c *smcflow.Conn, prefix string) ([]byte, error) {
+	if c == nil {
+		return append(b, "null"...), nil
+	}
+	e := &jsonEnc{b: b, prefix: prefix}
+	e.open('{')
+	e.key("id")
+	e.int(int64(c.ID))
+	e.key("client")
+	e.addrPort(c.Client)
+	e.key("server")
+	e.addrPort(c.Server)
+	if c.RolesGuessed {
+		e.key("roles_guessed")
+		e.bool(true)
+	}
+	if c.VLAN != 0 {
+		e.key("vlan")
+		e.int(int64(c.VLAN))
+	}
+	e.key("outcome")
+	e.str(string(c.Outcome))
+	if c.Reason != "" {
+		e.key("reason")
+		e.str(c.Reason)
+	}
+	e.key("summary")
+	e.str(c.Summary)
+	if c.SYNOption != nil {
+		e.key("syn_option")
+		e.bool(*c.SYNOption)
+	}
+	if c.SYNACKOption != nil {
+		e.key("synack_option")
+		e.bool(*c.SYNACKOption)
+	}
+	if s := c.SMC; s != nil {
+		e.key("smc")
+		e.open('{')
+		e.key("type")
+		e.str(s.Type)
+		e.key("version")
+		e.int(int64(s.Version))
+		e.key("variant")
+		e.str(s.Variant)
+		if s.Release != nil {
+			e.key("release")
+			e.int(int64(*s.Release))
+		}
+		e.key("first_contact")
+		e.bool(s.FirstContact)
+		if s.EID != "" {
+			e.key("eid")
+			e.str(s.EID)
+		}
+		if s.Direct != nil {
+			e.key("direct")
+			e.bool(*s.Direct)
+		}
+		if s.MaxConns != 0 {
+			e.key("max_conns")
+			e.int(int64(s.MaxConns))
+		}
+		if s.MaxLinks != 0 {
+			e.key("max_links")
+			e.int(int64(s.MaxLinks))
+		}
+		e.close('}')
+	}
+	if d := c.Decline; d != nil {
+		e.key("decline")
+		e.open('{')
+		e.key("by")
+		e.str(d.By)
+		e.key("code")
+		e.str(d.Code)
+		for _, f := range [...]struct{ k, v string }{{"name", d.Name}, {"meaning", d.Meaning}, {"remedy", d.Remedy}} {
+			if f.v != "" {
+				e.key(f.k)
+				e.str(f.v)
+			}
+		}
+		e.key("stage")
+		e.str(d.Stage)
+		if d.Late {
+			e.key("late")
+			e.bool(true)
+		}
+		if d.DelayMS != nil {
+			e.key("delay_after_confirm_ms")
+			e.float(*d.DelayMS)
+		}
+		if d.OutOfSync {
+			e.key("out_of_sync")
+			e.bool(true)
+		}
+		e.key("version")
+		e.int(int64(d.Version))
+		e.key("frame")
+		e.int(int64(d.Frame))
+		e.key("time")
+		e.time(d.Time)
+		if len(d.Extra) > 0 {
+			e.key("extra_codes")
+			e.strs(d.Extra)
+		}
+		e.close('}')
+	}
+	if l := c.Link; l != nil {
+		e.key("link")
+		e.open('{')
+		e.key("state")
+		e.str(l.State)
+		if l.ConfirmedAt != nil {
+			e.key("confirmed_at")
+			e.time(*l.ConfirmedAt)
+		}
+		if l.ConfirmFrame != 0 {
+			e.key("confirm_frame")
+			e.int(int64(l.ConfirmFrame))
+		}
+		if len(l.LLC) > 0 {
+			e.key("llc")
+			e.open('[')
+			for _, x := range l.LLC {
+				e.elem()
+				e.open('{')
+				e.key("type")
+				e.str(x.Type)
+				e.key("count")
+				e.int(int64(x.Count))
+				e.close('}')
+			}
+			e.close(']')
+		}
+		e.key("cdc_messages")
+		e.int(int64(l.CDCMessages))
+		e.key("rdma_writes")
+		e.int(int64(l.RDMAWrites))
+		e.key("rdma_bytes")
+		e.int(l.RDMABytes)
+		if l.FirstRoCE != nil {
+			e.key("first_roce")
+			e.time(*l.FirstRoCE)
+		}
+		e.key("roce_packets")
+		e.int(int64(l.RoCEPackets))
+		if l.ClientQPN != "" {
+			e.key("client_qpn")
+			e.str(l.ClientQPN)
+		}
+		if l.ServerQPN != "" {
+			e.key("server_qpn")
+			e.str(l.ServerQPN)
+		}
+		if len(l.DeleteReasons) > 0 {
+			e.key("delete_link_reasons")
+			e.strs(l.DeleteReasons)
+		}
+		e.close('}')
+	}
+	if c.ClientInfo != nil {
+		e.key("client_info")
+		e.value(c.ClientInfo)
+	}
+	if c.ServerInfo != nil {
+		e.key("server_info")
+		e.value(c.ServerInfo)
+	}
+	e.key("times")
+	e.open('{')
+	t := &c.Times
+	for _, f := range [...]struct {
+		k string
+		v *time.Time
+	}{{"syn", t.SYN}, {"synack", t.SYNACK}, {"proposal", t.Proposal}, {"accept", t.Accept}, {"confirm", t.Confirm}, {"decline", t.Decline}, {"first_data", t.FirstData}, {"end", t.End}} {
+		if f.v != nil {
+			e.key(f.k)
+			e.time(*f.v)
+		}
+	}
+	e.key("first")
+	e.time(t.First)
+	e.key("last")
+	e.time(t.Last)
+	e.close('}')
+	e.key("latency")
+	e.open('{')
+	if c.Latency.HandshakeMS != nil {
+		e.key("handshake_ms")
+		e.float(*c.Latency.HandshakeMS)
+	}
+	if c.Latency.CLCMS != nil {
+		e.key("clc_ms")
+		e.float(*c.Latency.CLCMS)
+	}
+	e.close('}')
+	e.key("packets")
+	e.int(int64(c.Packets))
+	e.key("bytes")
+	e.int(c.Bytes)
+	e.key("evidence")
+	if c.Evidence == nil {
+		e.b = append(e.b, "null"...)
+	} else {
+		e.open('[')
+		for i := range c.Evidence {
+			ev := &c.Evidence[i]
+			e.elem()
+			e.open('{')
+			if ev.File != "" {
+				e.key("file")
+				e.str(ev.File)
+			}
+			e.key("frame")
+			e.int(int64(ev.Frame))
+			e.key("time")
+			e.time(ev.Time)
+			e.key("dir")
+			e.str(ev.Dir)
+			e.key("what")
+			e.str(ev.What)
+			e.close('}')
+		}
+		e.close(']')
+	}
+	if len(c.Notes) > 0 {
+		e.key("notes")
+		e.strs(c.Notes)
+	}
+	if c.DetailOmitted {
+		e.key("detail_omitted")
+		e.bool(true)
+	}
+	e.close('}')
+	return e.b, e.err
+}

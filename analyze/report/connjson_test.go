@@ -1,0 +1,108 @@
+package report
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/smcdump/smcdump/analyze/smcflow"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// connJSONCases are synthetic connections with the edge values of each
+// field (omitted, zero, escaped strings, zones, float forms).
+func connJSONCases() []*smcflow.Conn {
+	t0 := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	full := &smcflow.Conn{
+		ID: 7, Client: netip.MustParseAddrPort("[fe80::1%eth0]:40000"), Server: netip.MustParseAddrPort("10.0.0.2:445"),
+		RolesGuessed: true, VLAN: 100, Outcome: smcflow.OutcomeFallback, Reason: smcflow.ReasonDecline,
+		Summary:   "a <b> & \"c\" \\ d\n\t\u2028 é \x01 \xff → x",
+		SYNOption: ptr(true), SYNACKOption: ptr(false),
+		SMC:        &smcflow.SMCInfo{Type: "SMC-R", Version: 2, Variant: "SMC-Rv2", Release: ptr(1), FirstContact: true, EID: "E<1>", Direct: ptr(false), MaxConns: 255, MaxLinks: 3},
+		Decline:    &smcflow.DeclineInfo{By: "server", Code: "0x03030000", Name: "n", Meaning: "m", Remedy: "r", Stage: "after-proposal", Late: true, DelayMS: ptr(1e-7), OutOfSync: true, Version: 2, Frame: 9, Time: t0, Extra: []string{"0x1", "0x2"}},
+		Link:       &smcflow.LinkInfo{State: "confirmed", ConfirmedAt: ptr(t0), ConfirmFrame: 3, LLC: []smcflow.LLCCount{{Type: "ADD_LINK", Count: 2}}, CDCMessages: 4, RDMAWrites: 5, RDMABytes: 6, FirstRoCE: ptr(t0.Add(time.Second)), RoCEPackets: 7, ClientQPN: "0x000001", ServerQPN: "0x000002", DeleteReasons: []string{"0x00010000"}},
+		ClientInfo: &smcflow.Endpoint{PeerID: "p", GID: "g", BufferBytes: 65536, Release: ptr(1), GIDList: []string{"a", "b"}},
+		ServerInfo: &smcflow.Endpoint{},
+		Times:      smcflow.Times{SYN: ptr(t0), SYNACK: ptr(t0), Proposal: ptr(t0), Accept: ptr(t0), Confirm: ptr(t0), Decline: ptr(t0), FirstData: ptr(t0), End: ptr(t0), First: t0, Last: t0.Add(time.Hour)},
+		Latency:    smcflow.Latency{HandshakeMS: ptr(0.123456), CLCMS: ptr(1e21)},
+		Packets:    10, Bytes: 1 << 40,
+		Evidence: []smcflow.Evidence{{File: "a.pcap", Frame: 1, Time: t0, Dir: "C>S", What: "SYN"}, {Frame: 2, Time: t0, Dir: "S>C", What: "x"}},
+		Notes:    []string{"n1", ""}, DetailOmitted: true,
+	}
+	return []*smcflow.Conn{
+		{},
+		{Evidence: []smcflow.Evidence{}, Link: &smcflow.LinkInfo{}, SMC: &smcflow.SMCInfo{}, Decline: &smcflow.DeclineInfo{}},
+		full,
+		{Latency: smcflow.Latency{HandshakeMS: ptr(-0.0), CLCMS: ptr(123456789.5)}, Times: smcflow.Times{First: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{Latency: smcflow.Latency{HandshakeMS: ptr(1e-300), CLCMS: ptr(-2.5e-7)}},
+	}
+}
+
+func TestConnJSONCases(t *testing.T) {
+	for i, c := range connJSONCases() {
+		want, err := json.MarshalIndent(c, "    ", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := AppendConnJSON(nil, c, "    ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("case %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+	// NaN is an error, as with encoding/json.
+	if _, err := AppendConnJSON(nil, &smcflow.Conn{Latency: smcflow.Latency{CLCMS: ptr(math.NaN())}}, ""); err == nil {
+		t.Error("NaN: no error")
+	}
+}
+
+// FuzzConnJSON compares AppendConnJSON with encoding/json on connections
+// built from the fuzz input (strings, numbers, times, addresses).
+func FuzzConnJSON(f *testing.F) {
+	for _, c := range connJSONCases() {
+		b, _ := json.Marshal(c.Summary)
+		f.Add(b, uint64(c.ID), 0.5)
+	}
+	f.Add([]byte("\x00<&>\u2029\xc3"), uint64(1)<<63, 1e22)
+	f.Fuzz(func(t *testing.T, s []byte, n uint64, fl float64) {
+		if math.IsNaN(fl) || math.IsInf(fl, 0) {
+			return
+		}
+		var a16 [16]byte
+		binary.LittleEndian.PutUint64(a16[:], n)
+		binary.LittleEndian.PutUint64(a16[8:], n*0x9e3779b97f4a7c15)
+		ts := time.Unix(0, int64(n>>2)).UTC()
+		str := string(s)
+		c := &smcflow.Conn{
+			ID: int(n >> 1), Client: netip.AddrPortFrom(netip.AddrFrom16(a16).WithZone(str), uint16(n)),
+			Server: netip.AddrPortFrom(netip.AddrFrom4([4]byte(a16[:4])), uint16(n>>16)),
+			VLAN:   uint16(n >> 32), Outcome: smcflow.Outcome(str), Reason: str, Summary: str,
+			SMC:     &smcflow.SMCInfo{Type: str, Version: int(int32(n)), Variant: str, EID: str, MaxConns: int(n & 0xff)},
+			Decline: &smcflow.DeclineInfo{By: str, Code: str, Name: str, DelayMS: ptr(fl), Time: ts, Extra: []string{str}},
+			Link:    &smcflow.LinkInfo{State: str, LLC: []smcflow.LLCCount{{Type: str, Count: int(n)}}, RDMABytes: int64(n), DeleteReasons: []string{str}},
+			Times:   smcflow.Times{First: ts, Last: ts.Add(time.Duration(n & 0xffffff)), End: ptr(ts)},
+			Latency: smcflow.Latency{HandshakeMS: ptr(fl), CLCMS: ptr(fl / 3)},
+			Packets: int(n), Bytes: int64(n),
+			Evidence: []smcflow.Evidence{{File: str, Frame: int(n), Time: ts, Dir: str, What: str}},
+			Notes:    []string{str},
+		}
+		want, err := json.MarshalIndent(c, "    ", "  ")
+		if err != nil {
+			return
+		}
+		got, err := AppendConnJSON(nil, c, "    ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("\n got %s\nwant %s", got, want)
+		}
+	})
+}
