@@ -35,7 +35,19 @@ type readBuf struct {
 	winOff int64  // file offset of win[0]
 	pos    int64  // file offset of the next unread byte
 	fsize  int64  // file size, as last seen
+	ahead  int    // offset in win up to which it is prefetched (prefetchAhead)
 }
+
+// prefetchAhead is how far ahead of the next unread byte a mapped window is
+// prefetched into the processor's caches. Reading the records one after
+// the other is a chain of dependent loads (each header gives the next
+// one's offset): without it, a memory stall for every record of a file
+// that is not in the caches (the page cache is not: it is far larger).
+// Measured walking the records of a 440 MB capture: 34 ms instead of 71.
+const prefetchAhead = 4096
+
+// prefetchMin is the least a prefetch call issues (fewer calls).
+const prefetchMin = 512
 
 // mapWindow is the size of the windows of a mapped file (a variable for
 // tests: SetMapWindow).
@@ -286,10 +298,16 @@ func (b *readBuf) mpeek(n int) (s []byte, err error, ok bool) {
 				unmapFile(old)
 			}
 		}
-		b.win, b.winOff = nw, start
+		b.win, b.winOff, b.ahead = nw, start, 0
 	}
 	off := b.pos - b.winOff
 	s = b.win[off : off+int64(got)]
+	if canPrefetch && b.ahead < int(off)+prefetchAhead-prefetchMin && b.ahead < len(b.win) {
+		from := max(b.ahead, int(off))
+		to := min(int(off)+prefetchAhead, len(b.win))
+		prefetch(&b.win[from], to-from)
+		b.ahead = to
+	}
 	switch {
 	case n > b.size:
 		return s, bufio.ErrBufferFull, true
