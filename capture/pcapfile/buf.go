@@ -138,6 +138,20 @@ func (b *readBuf) fill(need int) {
 // bufio.Reader.Peek's results (bufio.ErrBufferFull when n is larger than
 // the buffer, the bytes available and the read error at the end).
 func (b *readBuf) Peek(n int) ([]byte, error) {
+	if b.mapped && n >= 0 && n <= b.size {
+		// Within the mapped window (which ends within the file): what
+		// mpeek returns, without its checks.
+		if off := int(b.pos - b.winOff); off+n <= len(b.win) {
+			if canPrefetch && b.ahead < off+prefetchAhead-prefetchMin {
+				b.prefetch(off)
+			}
+			return b.win[off : off+n], nil
+		}
+	}
+	return b.peek(n)
+}
+
+func (b *readBuf) peek(n int) ([]byte, error) {
 	if n < 0 {
 		return nil, bufio.ErrNegativeCount
 	}
@@ -276,6 +290,16 @@ func (b *readBuf) avail(n int) int64 {
 	return max(0, b.fsize-b.pos)
 }
 
+// prefetch prefetches the window up to prefetchAhead bytes after off.
+func (b *readBuf) prefetch(off int) {
+	from := max(b.ahead, off)
+	to := min(off+prefetchAhead, len(b.win))
+	if from < to {
+		prefetch(&b.win[from], to-from)
+	}
+	b.ahead = to
+}
+
 // mpeek is Peek on a mapped file: the results of Peek with a buffer of
 // b.size bytes over a regular file. ok is false when the file could not
 // be mapped: it is read from then on.
@@ -302,11 +326,8 @@ func (b *readBuf) mpeek(n int) (s []byte, err error, ok bool) {
 	}
 	off := b.pos - b.winOff
 	s = b.win[off : off+int64(got)]
-	if canPrefetch && b.ahead < int(off)+prefetchAhead-prefetchMin && b.ahead < len(b.win) {
-		from := max(b.ahead, int(off))
-		to := min(int(off)+prefetchAhead, len(b.win))
-		prefetch(&b.win[from], to-from)
-		b.ahead = to
+	if canPrefetch && b.ahead < int(off)+prefetchAhead-prefetchMin {
+		b.prefetch(int(off))
 	}
 	switch {
 	case n > b.size:
