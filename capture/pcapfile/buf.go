@@ -51,7 +51,7 @@ const prefetchMin = 512
 
 // mapWindow is the size of the windows of a mapped file (a variable for
 // tests: SetMapWindow).
-var mapWindow int64 = 4 << 20
+var mapWindow int64 = 8 << 20
 
 const maxConsecutiveEmptyReads = 100 // as in bufio
 
