@@ -318,28 +318,29 @@ const (
 )
 
 // pcapNext looks at the record header off bytes ahead (the end of the
-// current record, whose header says sec).
-func (fr *FileReader) pcapNext(off int, sec int64) int {
+// current record, whose header says sec). When it returns nextValid or
+// nextEnd, b holds the off bytes before that header (the current record).
+func (fr *FileReader) pcapNext(off int, sec int64) (next int, b []byte) {
 	b, err := fr.peek(off + 16)
 	if err != nil {
 		switch {
 		case len(b) < off:
-			return nextPastEOF
+			return nextPastEOF, nil
 		case len(b) == off:
-			return nextEnd
+			return nextEnd, b
 		}
-		return nextInvalid // a partial header: the end is damaged or cut
+		return nextInvalid, nil // a partial header: the end is damaged or cut
 	}
 	h := b[off:]
 	if allZero(h) {
-		return nextInvalid // zeros: a damaged or preallocated region
+		return nextInvalid, nil // zeros: a damaged or preallocated region
 	}
 	ts := int64(fr.u32(h))
 	if fr.u32(h[4:]) < fr.pcapFracLimit() && fr.u32(h[8:]) <= maxBlockLen &&
 		ts >= sec-86400 && ts <= sec+86400 {
-		return nextValid
+		return nextValid, b[:off]
 	}
-	return nextInvalid
+	return nextInvalid, nil
 }
 
 // pcapNextNext reports whether the record header off bytes ahead, which
@@ -367,7 +368,7 @@ func (fr *FileReader) pcapNextNext(off int, sec int64) bool {
 	if incl > orig || incl > maxBlockLen || orig == 0 || orig > maxSnap*4 {
 		return false
 	}
-	next := fr.pcapNext(off+16+int(incl), sec)
+	next, _ := fr.pcapNext(off+16+int(incl), sec)
 	return next == nextValid || next == nextEnd
 }
 
@@ -455,7 +456,7 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		// The look-ahead may refill the buffer, moving the bytes h points
 		// to: what is needed of h is taken before it.
 		consistent := fr.lengthsPlausible(h)
-		next := fr.pcapNext(16+incl, int64(sec))
+		next, rec := fr.pcapNext(16+incl, int64(sec))
 		// Cut short below the snaplen, and not at the length earlier
 		// records were cut at: suspicious when the next header is
 		// damaged, unless a valid record follows that next header (then
@@ -488,8 +489,13 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 			fr.problem(start, "record: timestamp fraction %d out of range", frac)
 		}
 		// Zero copy: the frame stays in the bufio buffer until the next
-		// read, which only happens in the next call to Next.
-		rec, _ := fr.peek(16 + incl)
+		// read, which only happens in the next call to Next. rec is what
+		// pcapNext peeked, unless it found no valid header after the
+		// record (then pcapNextNext may have peeked further since, moving
+		// the buffer's bytes).
+		if rec == nil {
+			rec, _ = fr.peek(16 + incl)
+		}
 		data := rec[16:]
 		fr.discard(16 + incl)
 		fr.lastTS = int64(sec)

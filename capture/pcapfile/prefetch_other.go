@@ -1,0 +1,7 @@
+//go:build !amd64 && !arm64
+
+package pcapfile
+
+func prefetch(p *byte, n int) {}
+
+const canPrefetch = false
