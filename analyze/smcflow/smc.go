@@ -81,6 +81,8 @@ type tcpConn struct {
 	// bytes that are not CLC (proven by captured bytes at stream offset 0,
 	// never inferred from bytes the snaplen cut).
 	nonCLC [2]*Evidence
+
+	st connStore // what res and fin/rst point to (store.go)
 }
 
 func (c *tcpConn) ep(i int) netip.AddrPort {
@@ -113,6 +115,7 @@ func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
 // every decoded frame in capture order; call Finish at the end.
 type Tracker struct {
 	conns    map[connKey]*tcpConn
+	last     *tcpConn // the connection of the previous segment, if still open
 	done     []*Conn
 	lastTime time.Time
 	roce     *roceTracker
@@ -167,6 +170,7 @@ func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
 	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.File, created: t.seq, lean: t.lean()}
 	c.res.Times.First = ts
 	t.conns[k] = c
+	t.last = c
 	t.totalTCP++
 	return c
 }
@@ -182,7 +186,14 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	}
 	src, dst := f.SrcAddrPort(), f.DstAddrPort()
 	k, dir := makeKey(src, dst)
-	c := t.conns[k]
+	// Frames come in trains of one connection: try the last one first.
+	c := t.last
+	if c == nil || c.key != k {
+		c = t.conns[k]
+		if c != nil {
+			t.last = c
+		}
+	}
 	syn := f.Flags&decode.TCPSYN != 0
 	ack := f.Flags&decode.TCPACK != 0
 	if c != nil && syn && !ack {
@@ -224,8 +235,8 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 			c.isn[dir] = f.Seq
 			opts, _ := smcproto.ParseTCPOptions(f.TCPOpts)
 			c.synOpt = opts.SMC
-			c.res.SYNOption = boolp(opts.SMC)
-			c.res.Times.SYN = timep(ts)
+			c.res.SYNOption = c.bp(0, opts.SMC)
+			c.res.Times.SYN = c.tp(tSYN, ts)
 			c.hs[dir].SetBase(f.Seq + 1)
 			if opts.SMC {
 				c.smcAttempt = true
@@ -245,27 +256,27 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 			c.isn[dir] = f.Seq
 			opts, _ := smcproto.ParseTCPOptions(f.TCPOpts)
 			c.synAckOpt = opts.SMC
-			c.res.SYNACKOption = boolp(opts.SMC)
-			c.res.Times.SYNACK = timep(ts)
+			c.res.SYNACKOption = c.bp(1, opts.SMC)
+			c.res.Times.SYNACK = c.tp(tSYNACK, ts)
 			c.hs[dir].SetBase(f.Seq + 1)
-			what := "SYN-ACK"
+			what := "SYN-ACK without SMC option"
 			if opts.SMC {
-				what += " with SMC option"
-			} else {
-				what += " without SMC option"
+				what = "SYN-ACK with SMC option"
 			}
 			c.evidence(frameNo, ts, dir, what)
 		}
 	}
 	if f.Flags&decode.TCPRST != 0 && c.rst[dir] == nil {
-		c.rst[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST", seq: c.curSeq}
+		c.st.rst[dir] = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST", seq: c.curSeq}
+		c.rst[dir] = &c.st.rst[dir]
 		c.markEnd(ts)
 		if !c.resolved() {
 			c.evidence(frameNo, ts, dir, "RST")
 		}
 	}
 	if f.Flags&decode.TCPFIN != 0 && c.fin[dir] == nil {
-		c.fin[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN", seq: c.curSeq}
+		c.st.fin[dir] = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN", seq: c.curSeq}
+		c.fin[dir] = &c.st.fin[dir]
 		c.markEnd(ts)
 		if !c.resolved() {
 			c.evidence(frameNo, ts, dir, "FIN")
@@ -366,7 +377,7 @@ func (t *Tracker) sweep(now time.Time) {
 func (c *tcpConn) markEnd(ts time.Time) {
 	c.ended = true
 	if c.res.Times.End == nil {
-		c.res.Times.End = timep(ts)
+		c.res.Times.End = c.tp(tEnd, ts)
 	}
 }
 
@@ -594,7 +605,17 @@ func (t *Tracker) Finish() []*Conn {
 
 func (t *Tracker) finish(c *tcpConn) {
 	delete(t.conns, c.key)
+	if t.last == c {
+		t.last = nil
+	}
 	verdict(c, t.lastTime)
+	if !c.released {
+		// Return the reassembly buffers to the pool for the next
+		// connection (the verdict was their last reader).
+		c.hs[0].Release()
+		c.hs[1].Release()
+		c.released = true
+	}
 	if c.evictedEarly {
 		c.res.Notes = append(c.res.Notes, fmt.Sprintf("finished early: the open-connection limit (%d) was reached, so this connection (%s) was judged as if the capture ended then; its later packets are not counted", t.maxOpen(), evictClassName(c.evictedClass)))
 	}
@@ -619,6 +640,7 @@ func (t *Tracker) finish(c *tcpConn) {
 		}
 		return
 	}
+	detach(&c.res) // the kept record outlives c
 	if d := t.detail(); d >= 0 && len(t.done) >= d {
 		t.done = append(t.done, slim(&c.res))
 		return
@@ -724,23 +746,23 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		r.Decline = d
 		if d.Late {
 			r.Outcome, r.Reason = OutcomeFallback, ReasonLateDecline
-			r.SMC = smcInfo(acc, conf)
+			r.SMC = smcInfo(c, acc, conf)
 			r.Summary = fmt.Sprintf("fallback after Confirm: the %s declined %.3f s after the Confirm with %s %s (%s)", d.By, *d.DelayMS/1000, d.Code, ShortName(d.Name), d.Meaning)
 		} else {
 			r.Outcome, r.Reason = OutcomeFallback, ReasonDecline
 			r.Summary = fmt.Sprintf("fallback to TCP: the %s declined (%s) with %s %s (%s)", d.By, d.Stage, d.Code, ShortName(d.Name), d.Meaning)
 		}
-		r.Latency.HandshakeMS = msBetween(handshakeFrom, &decl.t)
+		r.Latency.HandshakeMS = c.msp(0, handshakeFrom, &decl.t)
 		if prop != nil {
-			r.Latency.CLCMS = msBetween(&prop.t, &decl.t)
+			r.Latency.CLCMS = c.msp(1, &prop.t, &decl.t)
 		}
 		return
 	}
 	if prop != nil && acc != nil && conf != nil {
 		r.Outcome = OutcomeSMC
-		r.SMC = smcInfo(acc, conf)
-		r.Latency.HandshakeMS = msBetween(handshakeFrom, &conf.t)
-		r.Latency.CLCMS = msBetween(&prop.t, &conf.t)
+		r.SMC = smcInfo(c, acc, conf)
+		r.Latency.HandshakeMS = c.msp(0, handshakeFrom, &conf.t)
+		r.Latency.CLCMS = c.msp(1, &prop.t, &conf.t)
 		c.res.firstContact = r.SMC.FirstContact
 		c.res.confirmAt = conf.t
 		r.Summary = fmt.Sprintf("%s established (Proposal → Accept → Confirm in %.3f ms)", r.SMC.Variant, *r.Latency.CLCMS)
@@ -779,13 +801,13 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		r.Outcome, r.Reason = OutcomeUnknown, ReasonProposalMissing
 		r.Summary = "cannot tell: CLC Accept/Confirm seen but the Proposal is not in the capture"
 		if acc != nil && conf != nil {
-			r.SMC = smcInfo(acc, conf)
+			r.SMC = smcInfo(c, acc, conf)
 			r.Summary = fmt.Sprintf("%s probably established: Accept and Confirm seen, the Proposal is not in the capture", r.SMC.Variant)
 		}
 		return
 	case prop != nil && acc == nil && conf != nil:
 		r.Outcome, r.Reason = OutcomeUnknown, ReasonAcceptMissing
-		r.SMC = smcInfo(nil, conf)
+		r.SMC = smcInfo(c, nil, conf)
 		r.Summary = fmt.Sprintf("%s probably established: Proposal and Confirm seen, the server's Accept is not in the capture (the Confirm proves the client received it)", r.SMC.Variant)
 		return
 	case prop != nil && acc == nil:
@@ -967,16 +989,16 @@ func waitHandshake(c *tcpConn, r *Conn, last *clcEvent, captureEnd time.Time, re
 func fillTimes(c *tcpConn, prop, acc, conf, decl *clcEvent) {
 	r := &c.res
 	if prop != nil {
-		r.Times.Proposal = timep(prop.t)
+		r.Times.Proposal = c.tp(tProposal, prop.t)
 	}
 	if acc != nil {
-		r.Times.Accept = timep(acc.t)
+		r.Times.Accept = c.tp(tAccept, acc.t)
 	}
 	if conf != nil {
-		r.Times.Confirm = timep(conf.t)
+		r.Times.Confirm = c.tp(tConfirm, conf.t)
 	}
 	if decl != nil {
-		r.Times.Decline = timep(decl.t)
+		r.Times.Decline = c.tp(tDecline, decl.t)
 	}
 	var fd *Evidence
 	for d := 0; d < 2; d++ {
@@ -985,7 +1007,7 @@ func fillTimes(c *tcpConn, prop, acc, conf, decl *clcEvent) {
 		}
 	}
 	if fd != nil {
-		r.Times.FirstData = timep(fd.Time)
+		r.Times.FirstData = c.tp(tFirstData, fd.Time)
 		if c.client >= 0 && c.res.Outcome != OutcomeNotSMC && len(c.res.Evidence) < 64 {
 			// keep the evidence list in time order: append only if later
 			c.res.Evidence = append(c.res.Evidence, *fd)
@@ -1038,7 +1060,7 @@ func declineInfo(c *tcpConn, decl, prop, acc, conf *clcEvent) *DeclineInfo {
 	return info
 }
 
-func smcInfo(acc, conf *clcEvent) *SMCInfo {
+func smcInfo(c *tcpConn, acc, conf *clcEvent) *SMCInfo {
 	src := acc
 	if src == nil {
 		src = conf
@@ -1056,22 +1078,23 @@ func smcInfo(acc, conf *clcEvent) *SMCInfo {
 	if m == nil {
 		return nil
 	}
-	s := &SMCInfo{Version: int(m.Header.Version), FirstContact: m.Header.FirstContact()}
+	s := &c.st.smc
+	*s = SMCInfo{Version: int(m.Header.Version), FirstContact: m.Header.FirstContact()}
 	if m.Header.TypeV1() == smcproto.PathD {
-		s.Type = "SMC-D"
+		s.Type, s.Variant = "SMC-D", "SMC-Dv2"
 	} else {
-		s.Type = "SMC-R"
+		s.Type, s.Variant = "SMC-R", "SMC-Rv2"
 	}
-	s.Variant = s.Type
-	if s.Version >= 2 {
-		s.Variant += "v2"
+	if s.Version < 2 {
+		s.Variant = s.Type
 	}
 	s.EID = m.EID
 	if m.FCE != nil {
-		rel := int(m.FCE.Release)
-		s.Release = &rel
+		c.st.release = int(m.FCE.Release)
+		s.Release = &c.st.release
 		if s.Type == "SMC-R" {
-			s.Direct = boolp(m.FCE.V2Direct)
+			c.st.direct = m.FCE.V2Direct
+			s.Direct = &c.st.direct
 		}
 		s.MaxConns, s.MaxLinks = int(m.FCE.MaxConns), int(m.FCE.MaxLinks)
 	}
@@ -1276,13 +1299,6 @@ func ByteSize(n int) string {
 
 func boolp(b bool) *bool           { return &b }
 func timep(t time.Time) *time.Time { return &t }
-func msBetween(a, b *time.Time) *float64 {
-	if a == nil || b == nil {
-		return nil
-	}
-	ms := float64(b.Sub(*a)) / 1e6
-	return &ms
-}
 
 // sortConns orders open connections by first packet time, then addresses.
 func sortConns(cs []*tcpConn) {
@@ -1374,6 +1390,7 @@ func (t *Tracker) Counts() Counts {
 func (t *Tracker) Prune() {
 	if len(t.conns) > 100000 {
 		t.conns = make(map[connKey]*tcpConn)
+		t.last = nil
 	}
 	t.done = t.done[:0]
 }
