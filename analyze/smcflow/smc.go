@@ -82,7 +82,8 @@ type tcpConn struct {
 	// never inferred from bytes the snaplen cut).
 	nonCLC [2]*Evidence
 
-	st connStore // what res and fin/rst point to (store.go)
+	st  connStore // what res and fin/rst point to (store.go)
+	gen uint32    // incremented each time the struct is recycled (recycle.go)
 }
 
 func (c *tcpConn) ep(i int) netip.AddrPort {
@@ -135,11 +136,12 @@ type Tracker struct {
 	// MaxOpen bounds the open-connection table (0: DefaultMaxOpen,
 	// negative: no bound); see evictOpen.
 	MaxOpen    int
-	evicted    int        // open connections finished early by MaxOpen
-	evictedSYN int        // of which unanswered SYNs
-	closing    []*tcpConn // closed, lingering connections in closing order
-	seq        int64      // TCP packets handled, global order across files
-	Keep       int        // connections kept in detail; <0 unlimited, 0 = all (printer)
+	evicted    int           // open connections finished early by MaxOpen
+	evictedSYN int           // of which unanswered SYNs
+	closing    []closingConn // closed, lingering connections in closing order
+	free       []*tcpConn    // finished connections for reuse (recycle.go)
+	seq        int64         // TCP packets handled, global order across files
+	Keep       int           // connections kept in detail; <0 unlimited, 0 = all (printer)
 	// Detail is how many of the kept connections keep their evidence,
 	// notes and CLC endpoint details (0: DefaultDetail, negative: all); the
 	// others keep a compact record (slim).
@@ -167,7 +169,9 @@ func NewTracker() *Tracker {
 }
 
 func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
-	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.File, created: t.seq, lean: t.lean()}
+	c := t.alloc()
+	c.key, c.client, c.hs = k, -1, [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}
+	c.file, c.created, c.lean = t.File, t.seq, t.lean()
 	c.res.Times.First = ts
 	t.conns[k] = c
 	t.last = c
@@ -304,14 +308,14 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	// is bounded by the open connections.
 	if c.closedAt.IsZero() && (c.rst[0] != nil || c.rst[1] != nil || c.fin[0] != nil && c.fin[1] != nil) {
 		c.closedAt = ts
-		t.closing = append(t.closing, c)
+		t.closing = append(t.closing, closingConn{c, c.gen})
 		// Bound the lingering connections too: when many close within the
 		// linger time (a fast capture), finish the oldest first.
 		for len(t.closing) > maxLingering {
-			old := t.closing[0]
-			t.closing[0] = nil
+			e := t.closing[0]
+			t.closing[0] = closingConn{}
 			t.closing = t.closing[1:]
-			if t.conns[old.key] == old {
+			if old := e.c; e.open(t) {
 				t.finish(old)
 				t.tomb.add(old.key, old.res.Times.Last)
 			}
@@ -363,13 +367,13 @@ func (t *Tracker) sweep(now time.Time) {
 	}
 	t.tomb.expire(now)
 	live := t.closing[:0]
-	for _, c := range t.closing {
-		if t.conns[c.key] == c {
-			live = append(live, c)
+	for _, e := range t.closing {
+		if e.open(t) {
+			live = append(live, e)
 		}
 	}
 	for i := len(live); i < len(t.closing); i++ {
-		t.closing[i] = nil
+		t.closing[i] = closingConn{}
 	}
 	t.closing = live
 }
@@ -603,7 +607,14 @@ func (t *Tracker) Finish() []*Conn {
 	return t.done
 }
 
+// finish judges c, hands its record on, and recycles c: c's fields stay
+// readable until the next newConn.
 func (t *Tracker) finish(c *tcpConn) {
+	t.judge(c)
+	t.recycle(c)
+}
+
+func (t *Tracker) judge(c *tcpConn) {
 	delete(t.conns, c.key)
 	if t.last == c {
 		t.last = nil
