@@ -24,8 +24,8 @@ type closingConn struct {
 
 // open reports whether the entry's connection is still open (not finished,
 // not recycled for another connection).
-func (e closingConn) open(t *Tracker) bool {
-	return e.c != nil && e.c.gen == e.gen && t.conns[e.c.key] == e.c
+func (e closingConn) open() bool {
+	return e.c != nil && e.c.gen == e.gen && !e.c.finished
 }
 
 func (t *Tracker) recycle(c *tcpConn) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +85,8 @@ type tcpConn struct {
 
 	st  connStore // what res and fin/rst point to (store.go)
 	gen uint32    // incremented each time the struct is recycled (recycle.go)
+	// finished: judged and removed from the open table
+	finished bool
 }
 
 func (c *tcpConn) ep(i int) netip.AddrPort {
@@ -315,7 +318,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 			e := t.closing[0]
 			t.closing[0] = closingConn{}
 			t.closing = t.closing[1:]
-			if old := e.c; e.open(t) {
+			if old := e.c; e.open() {
 				t.finish(old)
 				t.tomb.add(old.key, old.res.Times.Last)
 			}
@@ -368,7 +371,7 @@ func (t *Tracker) sweep(now time.Time) {
 	t.tomb.expire(now)
 	live := t.closing[:0]
 	for _, e := range t.closing {
-		if e.open(t) {
+		if e.open() {
 			live = append(live, e)
 		}
 	}
@@ -616,6 +619,7 @@ func (t *Tracker) finish(c *tcpConn) {
 
 func (t *Tracker) judge(c *tcpConn) {
 	delete(t.conns, c.key)
+	c.finished = true
 	if t.last == c {
 		t.last = nil
 	}
@@ -761,7 +765,7 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 			r.Summary = fmt.Sprintf("fallback after Confirm: the %s declined %.3f s after the Confirm with %s %s (%s)", d.By, *d.DelayMS/1000, d.Code, ShortName(d.Name), d.Meaning)
 		} else {
 			r.Outcome, r.Reason = OutcomeFallback, ReasonDecline
-			r.Summary = fmt.Sprintf("fallback to TCP: the %s declined (%s) with %s %s (%s)", d.By, d.Stage, d.Code, ShortName(d.Name), d.Meaning)
+			r.Summary = "fallback to TCP: the " + d.By + " declined (" + d.Stage + ") with " + d.Code + " " + ShortName(d.Name) + " (" + d.Meaning + ")"
 		}
 		r.Latency.HandshakeMS = c.msp(0, handshakeFrom, &decl.t)
 		if prop != nil {
@@ -776,7 +780,8 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		r.Latency.CLCMS = c.msp(1, &prop.t, &conf.t)
 		c.res.firstContact = r.SMC.FirstContact
 		c.res.confirmAt = conf.t
-		r.Summary = fmt.Sprintf("%s established (Proposal → Accept → Confirm in %.3f ms)", r.SMC.Variant, *r.Latency.CLCMS)
+		// Concatenation, not fmt (once per connection): %.3f is FormatFloat(x, 'f', 3, 64).
+		r.Summary = r.SMC.Variant + " established (Proposal → Accept → Confirm in " + strconv.FormatFloat(*r.Latency.CLCMS, 'f', 3, 64) + " ms)"
 		if !c.synSeen {
 			r.Notes = append(r.Notes, "the TCP handshake is not in the capture")
 		}
@@ -1402,6 +1407,8 @@ func (t *Tracker) Prune() {
 	if len(t.conns) > 100000 {
 		t.conns = make(map[connKey]*tcpConn)
 		t.last = nil
+		clear(t.closing) // their connections are forgotten, not finished
+		t.closing = t.closing[:0]
 	}
 	t.done = t.done[:0]
 }
