@@ -484,18 +484,19 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
 			return
 		}
-		hdr, err := smcproto.ParseHeader(b)
-		if err != nil {
+		typ, length, ok := smcproto.HeaderTypeLength(b)
+		if !ok {
+			_, err := smcproto.ParseHeader(b)
 			c.protocolError(dir, frameNo, ts, fmt.Sprintf("invalid CLC header: %v", err))
 			if t.OnCLCError != nil {
 				t.OnCLCError(frameNo, err)
 			}
 			return
 		}
-		n := int(hdr.Length)
+		n := int(length)
 		if len(b) < n {
 			if c.consumed[dir]+n > decode.MaxStreamBytes {
-				c.protocolError(dir, frameNo, ts, fmt.Sprintf("CLC %s length %d exceeds what smcdump buffers", hdr.Type, n))
+				c.protocolError(dir, frameNo, ts, fmt.Sprintf("CLC %s length %d exceeds what smcdump buffers", typ, n))
 				return
 			}
 			c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
@@ -505,7 +506,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 		m, err := smcproto.Decode(b[:n])
 		c.consumed[dir] += n
 		if err != nil {
-			c.protocolError(dir, frameNo, ts, fmt.Sprintf("malformed CLC %s: %v", hdr.Type, err))
+			c.protocolError(dir, frameNo, ts, fmt.Sprintf("malformed CLC %s: %v", typ, err))
 			if t.OnCLCError != nil {
 				t.OnCLCError(frameNo, err)
 			}
@@ -517,7 +518,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			// very first CLC message comes from the client too (a client
 			// without a usable device or with IPsec declines instead of
 			// proposing, docs/smc-protocol.md 8.2).
-			switch hdr.Type {
+			switch typ {
 			case smcproto.TypeProposal, smcproto.TypeConfirm:
 				c.client = dir
 			case smcproto.TypeAccept:
@@ -532,7 +533,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 				c.relabel()
 			}
 		}
-		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: hdr.Type}
+		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: typ}
 		if c.events == nil {
 			c.events = make([]clcEvent, 0, 4) // a handshake has 3 or 4 messages: one allocation
 		}
@@ -543,7 +544,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 		if t.OnCLC != nil {
 			t.OnCLC(frameNo, dir == c.client, m)
 		}
-		switch hdr.Type {
+		switch typ {
 		case smcproto.TypeDecline:
 			// After a Decline both sides carry plain TCP data.
 			c.dirDone[dir] = true
