@@ -130,8 +130,8 @@ func (m *Confirm) AppendBinary(b []byte) ([]byte, error) { return m.appendBinary
 
 func (m *AcceptConfirm) unmarshal(b []byte, t MsgType) error {
 	*m = AcceptConfirm{}
-	h, msg, err := message(b, t, true)
-	m.Header = h
+	msg, err := message(&m.Header, b, t, true)
+	h := &m.Header
 	if err != nil {
 		return err
 	}

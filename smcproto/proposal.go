@@ -100,8 +100,8 @@ func (p *Proposal) Hdr() Header { return p.Header }
 // (see Decode for the rules). On error p holds what was decoded so far.
 func (p *Proposal) UnmarshalBinary(b []byte) error {
 	*p = Proposal{}
-	h, msg, err := message(b, TypeProposal, true)
-	p.Header = h
+	msg, err := message(&p.Header, b, TypeProposal, true)
+	h := &p.Header
 	if err != nil {
 		return err
 	}
