@@ -240,7 +240,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 			c.synSeen = true
 			c.client = dir
 			c.isn[dir] = f.Seq
-			opts, _ := smcproto.ParseTCPOptions(f.TCPOpts)
+			opts := smcproto.TCPOptions{SMC: smcproto.HasSMCOption(f.TCPOpts)}
 			c.synOpt = opts.SMC
 			c.res.SYNOption = c.bp(0, opts.SMC)
 			c.res.Times.SYN = c.tp(tSYN, ts)
@@ -261,7 +261,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 				c.client = 1 - dir
 			}
 			c.isn[dir] = f.Seq
-			opts, _ := smcproto.ParseTCPOptions(f.TCPOpts)
+			opts := smcproto.TCPOptions{SMC: smcproto.HasSMCOption(f.TCPOpts)}
 			c.synAckOpt = opts.SMC
 			c.res.SYNACKOption = c.bp(1, opts.SMC)
 			c.res.Times.SYNACK = c.tp(tSYNACK, ts)
