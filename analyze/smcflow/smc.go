@@ -1194,12 +1194,12 @@ func mergeEndpoint(e *Endpoint, m *smcproto.AcceptConfirm) *Endpoint {
 		e = &Endpoint{}
 	}
 	if m.Header.TypeV1() == smcproto.PathD {
-		e.ISMGID = fmt.Sprintf("%#016x", m.ISMGID)
-		e.DMBToken = fmt.Sprintf("%#016x", m.DMBToken)
+		e.ISMGID = hexPad(uint64(m.ISMGID), 16)
+		e.DMBToken = hexPad(uint64(m.DMBToken), 16)
 		e.BufferBytes = m.BufferSize()
-		e.LinkID = fmt.Sprintf("%#08x", m.LinkID)
+		e.LinkID = hexPad(uint64(m.LinkID), 8)
 		if m.Header.Version >= 2 {
-			e.CHID = fmt.Sprintf("%#04x", m.CHID)
+			e.CHID = hexPad(uint64(m.CHID), 4)
 		}
 	} else {
 		if !m.PeerID.IsZero() {
@@ -1207,12 +1207,12 @@ func mergeEndpoint(e *Endpoint, m *smcproto.AcceptConfirm) *Endpoint {
 		}
 		e.GID = m.GID.String()
 		e.MAC = MACString(m.MAC)
-		e.QPN = fmt.Sprintf("%#06x", m.QPN)
-		e.RKey = fmt.Sprintf("%#08x", m.RKey)
-		e.Token = fmt.Sprintf("%#08x", m.RMBEAlertToken)
+		e.QPN = hexPad(uint64(m.QPN), 6)
+		e.RKey = hexPad(uint64(m.RKey), 8)
+		e.Token = hexPad(uint64(m.RMBEAlertToken), 8)
 		e.BufferBytes = m.BufferSize()
 		e.MTU = m.MTU()
-		e.PSN = fmt.Sprintf("%#06x", m.PSN)
+		e.PSN = hexPad(uint64(m.PSN), 6)
 	}
 	if m.FCE != nil {
 		e.Hostname = m.FCE.Hostname
@@ -1241,8 +1241,29 @@ func OSName(t uint8) string {
 	return fmt.Sprintf("type %d", t)
 }
 
+// hexPad formats v as fmt's %#0<width>x does (width digits after "0x"), without
+// fmt: connections in detail format these for every endpoint.
+func hexPad(v uint64, width int) string {
+	var db [16]byte
+	d := strconv.AppendUint(db[:0], v, 16)
+	var b [40]byte
+	out := append(b[:0], "0x"...)
+	for i := len(d); i < width; i++ {
+		out = append(out, '0')
+	}
+	return string(append(out, d...))
+}
+
 func MACString(m [6]byte) string {
-	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
+	const hex = "0123456789abcdef"
+	var b [17]byte
+	for i, x := range m {
+		if i > 0 {
+			b[3*i-1] = ':'
+		}
+		b[3*i], b[3*i+1] = hex[x>>4], hex[x&15]
+	}
+	return string(b[:])
 }
 
 func codeName(c smcproto.Code) string {
