@@ -130,15 +130,15 @@ func (m *Confirm) AppendBinary(b []byte) ([]byte, error) { return m.appendBinary
 
 func (m *AcceptConfirm) unmarshal(b []byte, t MsgType) error {
 	*m = AcceptConfirm{}
-	h, msg, err := message(b, t, true)
-	m.Header = h
+	msg, err := message(&m.Header, b, t, true)
+	h := &m.Header
 	if err != nil {
 		return err
 	}
 	ctx := lower(t)
 	v2 := h.Version >= 2
 	n := int(h.Length)
-	path := h.TypeV1()
+	path := PathType(h.Flags & 3) // fields, not value methods: no copy of *h (see message)
 	switch {
 	case path != PathR && path != PathD:
 		return malformed(7, "%s: path type %v is neither SMC-R nor SMC-D", ctx, path)
@@ -191,7 +191,7 @@ func (m *AcceptConfirm) unmarshal(b []byte, t MsgType) error {
 	if c.err != nil {
 		return c.err
 	}
-	if !v2 || !h.FirstContact() {
+	if !v2 || h.Flags&0x08 == 0 {
 		return nil
 	}
 	f := &FirstContactExt{Len: fceLen}

@@ -34,8 +34,8 @@ func (d *Decline) Hdr() Header { return d.Header }
 // UnmarshalBinary decodes a Decline from the first Header.Length bytes of b.
 func (d *Decline) UnmarshalBinary(b []byte) error {
 	*d = Decline{}
-	h, msg, err := message(b, TypeDecline, false)
-	d.Header = h
+	msg, err := message(&d.Header, b, TypeDecline, false)
+	h := &d.Header
 	if err != nil {
 		return err
 	}

@@ -71,6 +71,9 @@ func FuzzParseTCPOptions(f *testing.F) {
 	f.Add(unhex(`fe01`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		got, err := ParseTCPOptions(in)
+		if HasSMCOption(in) != got.SMC {
+			t.Fatalf("HasSMCOption = %v, ParseTCPOptions SMC = %v", !got.SMC, got.SMC)
+		}
 		if err != nil {
 			checkErr(t, err)
 			if !errors.Is(err, ErrMalformed) {

@@ -100,8 +100,8 @@ func (p *Proposal) Hdr() Header { return p.Header }
 // (see Decode for the rules). On error p holds what was decoded so far.
 func (p *Proposal) UnmarshalBinary(b []byte) error {
 	*p = Proposal{}
-	h, msg, err := message(b, TypeProposal, true)
-	p.Header = h
+	msg, err := message(&p.Header, b, TypeProposal, true)
+	h := &p.Header
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (p *Proposal) UnmarshalBinary(b []byte) error {
 		p.SMCDArea = a
 		end = proposalBaseLen + smcdAreaLen
 	}
-	if h.TypeV1() != PathNone {
+	if PathType(h.Flags&3) != PathNone {
 		ip := proposalBaseLen + int(p.IPAreaOffset)
 		if ip < end {
 			return malformed(38, "proposal: iparea_offset %d puts the ip prefix area at %d, inside the smc-d area (ends at %d)", p.IPAreaOffset, ip, end)
@@ -164,7 +164,7 @@ func (p *Proposal) UnmarshalBinary(b []byte) error {
 	} else if !v2 {
 		return malformed(7, "proposal: version 1 proposal offers no path (typev1 N)")
 	}
-	if v2 && h.TypeV2() != PathNone {
+	if v2 && PathType(h.Flags>>2&3) != PathNone {
 		v := proposalBaseLen + 12 + int(p.SMCDArea.V2ExtOffset)
 		if v < end {
 			return malformed(50, "proposal: v2_ext_offset %d puts the v2 extension at %d, inside the preceding area (ends at %d)", p.SMCDArea.V2ExtOffset, v, end)
@@ -199,7 +199,7 @@ func (p *Proposal) UnmarshalBinary(b []byte) error {
 		}
 		p.V2 = x
 		end = c.off
-		if h.TypeV2().HasD() {
+		if PathType(h.Flags >> 2 & 3).HasD() {
 			if x.ISMGIDCount > maxISMGIDs {
 				return malformed(v+1, "proposal: ism gid count %d exceeds %d", x.ISMGIDCount, maxISMGIDs)
 			}

@@ -55,6 +55,20 @@ type TCPOptions struct {
 // The result never aliases opts. It allocates only when experimental options
 // are present.
 func ParseTCPOptions(opts []byte) (TCPOptions, error) {
+	return parseTCPOptions(opts, true)
+}
+
+// HasSMCOption reports what ParseTCPOptions(opts) would report in SMC
+// (errors ignored), without allocating: for trackers that look at every
+// SYN and need nothing else.
+func HasSMCOption(opts []byte) bool {
+	res, _ := parseTCPOptions(opts, false)
+	return res.SMC
+}
+
+// parseTCPOptions is ParseTCPOptions; collect=false leaves Experimental
+// empty (SMC is still set).
+func parseTCPOptions(opts []byte, collect bool) (TCPOptions, error) {
 	var res TCPOptions
 	for i := 0; i < len(opts); {
 		kind := opts[i]
@@ -75,7 +89,12 @@ func ParseTCPOptions(opts []byte) (TCPOptions, error) {
 		if l > len(opts)-i {
 			return res, malformed(i+1, "tcp options: option kind %d has length %d but only %d bytes are left in the options area", kind, l, len(opts)-i)
 		}
-		if kind == OptionKindExperimental || kind == optionKindExperimental253 {
+		if kind == OptionKindExperimental && !collect {
+			data := opts[i+2 : i+l]
+			if len(data) >= 4 && binary.BigEndian.Uint32(data) == ExIDSMC && l%2 == 0 && l >= 6 {
+				res.SMC = true
+			}
+		} else if kind == OptionKindExperimental || kind == optionKindExperimental253 {
 			data := opts[i+2 : i+l]
 			e := ExpOption{Kind: kind}
 			switch {

@@ -116,3 +116,22 @@ func BenchmarkParseTCPOptionsSYN(b *testing.B) {
 		}
 	}
 }
+
+// TestHasSMCOption: HasSMCOption agrees with ParseTCPOptions on every table
+// input (and the fuzz target checks the same on arbitrary bytes), without
+// allocating.
+func TestHasSMCOption(t *testing.T) {
+	ins := [][]byte{nil, AppendSMCOption(nil), unhex(`020405b4 0402 080a0000000100000000 01030307 0101fe06e2d4c3d9`),
+		unhex(`fe0cf9890102030405060708`), unhex(`fe07e2d4c3d9aa00 fd06e2d4c3d9`), unhex(`fd06e2d4c3d9`),
+		unhex(`0101fe06e2d4c3d9 080a0000`), unhex(`fe01`), unhex(`fe05e2d4c3`), unhex(`fe08e2d4c3d90000`)}
+	for _, in := range ins {
+		want, _ := ParseTCPOptions(in)
+		if got := HasSMCOption(in); got != want.SMC {
+			t.Errorf("% x: HasSMCOption %v, ParseTCPOptions SMC %v", in, got, want.SMC)
+		}
+	}
+	syn := ins[2]
+	if n := testing.AllocsPerRun(100, func() { HasSMCOption(syn) }); n != 0 {
+		t.Errorf("HasSMCOption: %.1f allocations, want 0", n)
+	}
+}

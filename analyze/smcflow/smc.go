@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,6 +82,11 @@ type tcpConn struct {
 	// bytes that are not CLC (proven by captured bytes at stream offset 0,
 	// never inferred from bytes the snaplen cut).
 	nonCLC [2]*Evidence
+
+	st  connStore // what res and fin/rst point to (store.go)
+	gen uint32    // incremented each time the struct is recycled (recycle.go)
+	// finished: judged and removed from the open table
+	finished bool
 }
 
 func (c *tcpConn) ep(i int) netip.AddrPort {
@@ -113,6 +119,7 @@ func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
 // every decoded frame in capture order; call Finish at the end.
 type Tracker struct {
 	conns    map[connKey]*tcpConn
+	last     *tcpConn // the connection of the previous segment, if still open
 	done     []*Conn
 	lastTime time.Time
 	roce     *roceTracker
@@ -132,11 +139,12 @@ type Tracker struct {
 	// MaxOpen bounds the open-connection table (0: DefaultMaxOpen,
 	// negative: no bound); see evictOpen.
 	MaxOpen    int
-	evicted    int        // open connections finished early by MaxOpen
-	evictedSYN int        // of which unanswered SYNs
-	closing    []*tcpConn // closed, lingering connections in closing order
-	seq        int64      // TCP packets handled, global order across files
-	Keep       int        // connections kept in detail; <0 unlimited, 0 = all (printer)
+	evicted    int           // open connections finished early by MaxOpen
+	evictedSYN int           // of which unanswered SYNs
+	closing    []closingConn // closed, lingering connections in closing order
+	free       []*tcpConn    // finished connections for reuse (recycle.go)
+	seq        int64         // TCP packets handled, global order across files
+	Keep       int           // connections kept in detail; <0 unlimited, 0 = all (printer)
 	// Detail is how many of the kept connections keep their evidence,
 	// notes and CLC endpoint details (0: DefaultDetail, negative: all); the
 	// others keep a compact record (slim).
@@ -175,9 +183,12 @@ func NewTracker() *Tracker {
 }
 
 func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
-	c := &tcpConn{key: k, client: -1, hs: [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}, file: t.File, created: t.seq, lean: t.lean()}
+	c := t.alloc()
+	c.key, c.client, c.hs = k, -1, [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}
+	c.file, c.created, c.lean = t.File, t.seq, t.lean()
 	c.res.Times.First = ts
 	t.conns[k] = c
+	t.last = c
 	t.totalTCP++
 	return c
 }
@@ -193,7 +204,14 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	}
 	src, dst := f.SrcAddrPort(), f.DstAddrPort()
 	k, dir := makeKey(src, dst)
-	c := t.conns[k]
+	// Frames come in trains of one connection: try the last one first.
+	c := t.last
+	if c == nil || c.key != k {
+		c = t.conns[k]
+		if c != nil {
+			t.last = c
+		}
+	}
 	syn := f.Flags&decode.TCPSYN != 0
 	ack := f.Flags&decode.TCPACK != 0
 	if c != nil && syn && !ack {
@@ -233,10 +251,10 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 			c.synSeen = true
 			c.client = dir
 			c.isn[dir] = f.Seq
-			opts, _ := smcproto.ParseTCPOptions(f.TCPOpts)
+			opts := smcproto.TCPOptions{SMC: smcproto.HasSMCOption(f.TCPOpts)}
 			c.synOpt = opts.SMC
-			c.res.SYNOption = boolp(opts.SMC)
-			c.res.Times.SYN = timep(ts)
+			c.res.SYNOption = c.bp(0, opts.SMC)
+			c.res.Times.SYN = c.tp(tSYN, ts)
 			c.hs[dir].SetBase(f.Seq + 1)
 			if opts.SMC {
 				c.smcAttempt = true
@@ -254,29 +272,29 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 				c.client = 1 - dir
 			}
 			c.isn[dir] = f.Seq
-			opts, _ := smcproto.ParseTCPOptions(f.TCPOpts)
+			opts := smcproto.TCPOptions{SMC: smcproto.HasSMCOption(f.TCPOpts)}
 			c.synAckOpt = opts.SMC
-			c.res.SYNACKOption = boolp(opts.SMC)
-			c.res.Times.SYNACK = timep(ts)
+			c.res.SYNACKOption = c.bp(1, opts.SMC)
+			c.res.Times.SYNACK = c.tp(tSYNACK, ts)
 			c.hs[dir].SetBase(f.Seq + 1)
-			what := "SYN-ACK"
+			what := "SYN-ACK without SMC option"
 			if opts.SMC {
-				what += " with SMC option"
-			} else {
-				what += " without SMC option"
+				what = "SYN-ACK with SMC option"
 			}
 			c.evidence(frameNo, ts, dir, what)
 		}
 	}
 	if f.Flags&decode.TCPRST != 0 && c.rst[dir] == nil {
-		c.rst[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST", seq: c.curSeq}
+		c.st.rst[dir] = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST", seq: c.curSeq}
+		c.rst[dir] = &c.st.rst[dir]
 		c.markEnd(ts)
 		if !c.resolved() {
 			c.evidence(frameNo, ts, dir, "RST")
 		}
 	}
 	if f.Flags&decode.TCPFIN != 0 && c.fin[dir] == nil {
-		c.fin[dir] = &Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN", seq: c.curSeq}
+		c.st.fin[dir] = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN", seq: c.curSeq}
+		c.fin[dir] = &c.st.fin[dir]
 		c.markEnd(ts)
 		if !c.resolved() {
 			c.evidence(frameNo, ts, dir, "FIN")
@@ -304,14 +322,14 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	// is bounded by the open connections.
 	if c.closedAt.IsZero() && (c.rst[0] != nil || c.rst[1] != nil || c.fin[0] != nil && c.fin[1] != nil) {
 		c.closedAt = ts
-		t.closing = append(t.closing, c)
+		t.closing = append(t.closing, closingConn{c, c.gen})
 		// Bound the lingering connections too: when many close within the
 		// linger time (a fast capture), finish the oldest first.
 		for len(t.closing) > maxLingering {
-			old := t.closing[0]
-			t.closing[0] = nil
+			e := t.closing[0]
+			t.closing[0] = closingConn{}
 			t.closing = t.closing[1:]
-			if t.conns[old.key] == old {
+			if old := e.c; e.open() {
 				t.finish(old)
 				t.tomb.add(old.key, old.res.Times.Last)
 			}
@@ -370,13 +388,13 @@ func (t *Tracker) sweep(now time.Time) {
 	}
 	t.tomb.expire(now)
 	live := t.closing[:0]
-	for _, c := range t.closing {
-		if t.conns[c.key] == c {
-			live = append(live, c)
+	for _, e := range t.closing {
+		if e.open() {
+			live = append(live, e)
 		}
 	}
 	for i := len(live); i < len(t.closing); i++ {
-		t.closing[i] = nil
+		t.closing[i] = closingConn{}
 	}
 	t.closing = live
 }
@@ -384,7 +402,7 @@ func (t *Tracker) sweep(now time.Time) {
 func (c *tcpConn) markEnd(ts time.Time) {
 	c.ended = true
 	if c.res.Times.End == nil {
-		c.res.Times.End = timep(ts)
+		c.res.Times.End = c.tp(tEnd, ts)
 	}
 }
 
@@ -484,18 +502,19 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
 			return
 		}
-		hdr, err := smcproto.ParseHeader(b)
-		if err != nil {
+		typ, length, ok := smcproto.HeaderTypeLength(b)
+		if !ok {
+			_, err := smcproto.ParseHeader(b)
 			c.protocolError(dir, frameNo, ts, fmt.Sprintf("invalid CLC header: %v", err))
 			if t.OnCLCError != nil {
 				t.OnCLCError(frameNo, err)
 			}
 			return
 		}
-		n := int(hdr.Length)
+		n := int(length)
 		if len(b) < n {
 			if c.consumed[dir]+n > decode.MaxStreamBytes {
-				c.protocolError(dir, frameNo, ts, fmt.Sprintf("CLC %s length %d exceeds what smcdump buffers", hdr.Type, n))
+				c.protocolError(dir, frameNo, ts, fmt.Sprintf("CLC %s length %d exceeds what smcdump buffers", typ, n))
 				return
 			}
 			c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
@@ -505,7 +524,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 		m, err := smcproto.Decode(b[:n])
 		c.consumed[dir] += n
 		if err != nil {
-			c.protocolError(dir, frameNo, ts, fmt.Sprintf("malformed CLC %s: %v", hdr.Type, err))
+			c.protocolError(dir, frameNo, ts, fmt.Sprintf("malformed CLC %s: %v", typ, err))
 			if t.OnCLCError != nil {
 				t.OnCLCError(frameNo, err)
 			}
@@ -517,7 +536,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			// very first CLC message comes from the client too (a client
 			// without a usable device or with IPsec declines instead of
 			// proposing, docs/smc-protocol.md 8.2).
-			switch hdr.Type {
+			switch typ {
 			case smcproto.TypeProposal, smcproto.TypeConfirm:
 				c.client = dir
 			case smcproto.TypeAccept:
@@ -532,7 +551,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 				c.relabel()
 			}
 		}
-		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: hdr.Type}
+		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: typ}
 		if c.events == nil {
 			c.events = make([]clcEvent, 0, 4) // a handshake has 3 or 4 messages: one allocation
 		}
@@ -543,7 +562,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 		if t.OnCLC != nil {
 			t.OnCLC(frameNo, dir == c.client, m)
 		}
-		switch hdr.Type {
+		switch typ {
 		case smcproto.TypeDecline:
 			// After a Decline both sides carry plain TCP data.
 			c.dirDone[dir] = true
@@ -602,9 +621,27 @@ func (t *Tracker) Finish() []*Conn {
 	return t.done
 }
 
+// finish judges c, hands its record on, and recycles c: c's fields stay
+// readable until the next newConn.
 func (t *Tracker) finish(c *tcpConn) {
+	t.judge(c)
+	t.recycle(c)
+}
+
+func (t *Tracker) judge(c *tcpConn) {
 	delete(t.conns, c.key)
+	c.finished = true
+	if t.last == c {
+		t.last = nil
+	}
 	verdict(c, t.lastTime)
+	if !c.released {
+		// Return the reassembly buffers to the pool for the next
+		// connection (the verdict was their last reader).
+		c.hs[0].Release()
+		c.hs[1].Release()
+		c.released = true
+	}
 	if c.evictedEarly {
 		c.res.Notes = append(c.res.Notes, fmt.Sprintf("finished early: the open-connection limit (%d) was reached, so this connection (%s) was judged as if the capture ended then; its later packets are not counted", t.maxOpen(), evictClassName(c.evictedClass)))
 	}
@@ -636,7 +673,9 @@ func (t *Tracker) finish(c *tcpConn) {
 		}
 	}
 	// The connection is listed: numbered in finishing order, its link
-	// judged now.
+	// judged now. Its record outlives c (recycled): detach it from c's
+	// storage first.
+	detach(&c.res)
 	t.listed++
 	c.res.ID = t.listed
 	t.roce.assign(&c.res, t.lastTime)
@@ -756,26 +795,27 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		r.Decline = d
 		if d.Late {
 			r.Outcome, r.Reason = OutcomeFallback, ReasonLateDecline
-			r.SMC = smcInfo(acc, conf)
+			r.SMC = smcInfo(c, acc, conf)
 			r.Summary = fmt.Sprintf("fallback after Confirm: the %s declined %.3f s after the Confirm with %s %s (%s)", d.By, *d.DelayMS/1000, d.Code, ShortName(d.Name), d.Meaning)
 		} else {
 			r.Outcome, r.Reason = OutcomeFallback, ReasonDecline
-			r.Summary = fmt.Sprintf("fallback to TCP: the %s declined (%s) with %s %s (%s)", d.By, d.Stage, d.Code, ShortName(d.Name), d.Meaning)
+			r.Summary = "fallback to TCP: the " + d.By + " declined (" + d.Stage + ") with " + d.Code + " " + ShortName(d.Name) + " (" + d.Meaning + ")"
 		}
-		r.Latency.HandshakeMS = msBetween(handshakeFrom, &decl.t)
+		r.Latency.HandshakeMS = c.msp(0, handshakeFrom, &decl.t)
 		if prop != nil {
-			r.Latency.CLCMS = msBetween(&prop.t, &decl.t)
+			r.Latency.CLCMS = c.msp(1, &prop.t, &decl.t)
 		}
 		return
 	}
 	if prop != nil && acc != nil && conf != nil {
 		r.Outcome = OutcomeSMC
-		r.SMC = smcInfo(acc, conf)
-		r.Latency.HandshakeMS = msBetween(handshakeFrom, &conf.t)
-		r.Latency.CLCMS = msBetween(&prop.t, &conf.t)
+		r.SMC = smcInfo(c, acc, conf)
+		r.Latency.HandshakeMS = c.msp(0, handshakeFrom, &conf.t)
+		r.Latency.CLCMS = c.msp(1, &prop.t, &conf.t)
 		c.res.firstContact = r.SMC.FirstContact
 		c.res.confirmAt = conf.t
-		r.Summary = fmt.Sprintf("%s established (Proposal → Accept → Confirm in %.3f ms)", r.SMC.Variant, *r.Latency.CLCMS)
+		// Concatenation, not fmt (once per connection): %.3f is FormatFloat(x, 'f', 3, 64).
+		r.Summary = r.SMC.Variant + " established (Proposal → Accept → Confirm in " + strconv.FormatFloat(*r.Latency.CLCMS, 'f', 3, 64) + " ms)"
 		if !c.synSeen {
 			r.Notes = append(r.Notes, "the TCP handshake is not in the capture")
 		}
@@ -811,13 +851,13 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		r.Outcome, r.Reason = OutcomeUnknown, ReasonProposalMissing
 		r.Summary = "cannot tell: CLC Accept/Confirm seen but the Proposal is not in the capture"
 		if acc != nil && conf != nil {
-			r.SMC = smcInfo(acc, conf)
+			r.SMC = smcInfo(c, acc, conf)
 			r.Summary = fmt.Sprintf("%s probably established: Accept and Confirm seen, the Proposal is not in the capture", r.SMC.Variant)
 		}
 		return
 	case prop != nil && acc == nil && conf != nil:
 		r.Outcome, r.Reason = OutcomeUnknown, ReasonAcceptMissing
-		r.SMC = smcInfo(nil, conf)
+		r.SMC = smcInfo(c, nil, conf)
 		r.Summary = fmt.Sprintf("%s probably established: Proposal and Confirm seen, the server's Accept is not in the capture (the Confirm proves the client received it)", r.SMC.Variant)
 		return
 	case prop != nil && acc == nil:
@@ -999,16 +1039,16 @@ func waitHandshake(c *tcpConn, r *Conn, last *clcEvent, captureEnd time.Time, re
 func fillTimes(c *tcpConn, prop, acc, conf, decl *clcEvent) {
 	r := &c.res
 	if prop != nil {
-		r.Times.Proposal = timep(prop.t)
+		r.Times.Proposal = c.tp(tProposal, prop.t)
 	}
 	if acc != nil {
-		r.Times.Accept = timep(acc.t)
+		r.Times.Accept = c.tp(tAccept, acc.t)
 	}
 	if conf != nil {
-		r.Times.Confirm = timep(conf.t)
+		r.Times.Confirm = c.tp(tConfirm, conf.t)
 	}
 	if decl != nil {
-		r.Times.Decline = timep(decl.t)
+		r.Times.Decline = c.tp(tDecline, decl.t)
 	}
 	var fd *Evidence
 	for d := 0; d < 2; d++ {
@@ -1017,7 +1057,7 @@ func fillTimes(c *tcpConn, prop, acc, conf, decl *clcEvent) {
 		}
 	}
 	if fd != nil {
-		r.Times.FirstData = timep(fd.Time)
+		r.Times.FirstData = c.tp(tFirstData, fd.Time)
 		if c.client >= 0 && c.res.Outcome != OutcomeNotSMC && len(c.res.Evidence) < 64 {
 			// keep the evidence list in time order: append only if later
 			c.res.Evidence = append(c.res.Evidence, *fd)
@@ -1070,7 +1110,7 @@ func declineInfo(c *tcpConn, decl, prop, acc, conf *clcEvent) *DeclineInfo {
 	return info
 }
 
-func smcInfo(acc, conf *clcEvent) *SMCInfo {
+func smcInfo(c *tcpConn, acc, conf *clcEvent) *SMCInfo {
 	src := acc
 	if src == nil {
 		src = conf
@@ -1088,22 +1128,23 @@ func smcInfo(acc, conf *clcEvent) *SMCInfo {
 	if m == nil {
 		return nil
 	}
-	s := &SMCInfo{Version: int(m.Header.Version), FirstContact: m.Header.FirstContact()}
+	s := &c.st.smc
+	*s = SMCInfo{Version: int(m.Header.Version), FirstContact: m.Header.FirstContact()}
 	if m.Header.TypeV1() == smcproto.PathD {
-		s.Type = "SMC-D"
+		s.Type, s.Variant = "SMC-D", "SMC-Dv2"
 	} else {
-		s.Type = "SMC-R"
+		s.Type, s.Variant = "SMC-R", "SMC-Rv2"
 	}
-	s.Variant = s.Type
-	if s.Version >= 2 {
-		s.Variant += "v2"
+	if s.Version < 2 {
+		s.Variant = s.Type
 	}
 	s.EID = m.EID
 	if m.FCE != nil {
-		rel := int(m.FCE.Release)
-		s.Release = &rel
+		c.st.release = int(m.FCE.Release)
+		s.Release = &c.st.release
 		if s.Type == "SMC-R" {
-			s.Direct = boolp(m.FCE.V2Direct)
+			c.st.direct = m.FCE.V2Direct
+			s.Direct = &c.st.direct
 		}
 		s.MaxConns, s.MaxLinks = int(m.FCE.MaxConns), int(m.FCE.MaxLinks)
 	}
@@ -1186,12 +1227,12 @@ func mergeEndpoint(e *Endpoint, m *smcproto.AcceptConfirm) *Endpoint {
 		e = &Endpoint{}
 	}
 	if m.Header.TypeV1() == smcproto.PathD {
-		e.ISMGID = fmt.Sprintf("%#016x", m.ISMGID)
-		e.DMBToken = fmt.Sprintf("%#016x", m.DMBToken)
+		e.ISMGID = hexPad(uint64(m.ISMGID), 16)
+		e.DMBToken = hexPad(uint64(m.DMBToken), 16)
 		e.BufferBytes = m.BufferSize()
-		e.LinkID = fmt.Sprintf("%#08x", m.LinkID)
+		e.LinkID = hexPad(uint64(m.LinkID), 8)
 		if m.Header.Version >= 2 {
-			e.CHID = fmt.Sprintf("%#04x", m.CHID)
+			e.CHID = hexPad(uint64(m.CHID), 4)
 		}
 	} else {
 		if !m.PeerID.IsZero() {
@@ -1199,12 +1240,12 @@ func mergeEndpoint(e *Endpoint, m *smcproto.AcceptConfirm) *Endpoint {
 		}
 		e.GID = m.GID.String()
 		e.MAC = MACString(m.MAC)
-		e.QPN = fmt.Sprintf("%#06x", m.QPN)
-		e.RKey = fmt.Sprintf("%#08x", m.RKey)
-		e.Token = fmt.Sprintf("%#08x", m.RMBEAlertToken)
+		e.QPN = hexPad(uint64(m.QPN), 6)
+		e.RKey = hexPad(uint64(m.RKey), 8)
+		e.Token = hexPad(uint64(m.RMBEAlertToken), 8)
 		e.BufferBytes = m.BufferSize()
 		e.MTU = m.MTU()
-		e.PSN = fmt.Sprintf("%#06x", m.PSN)
+		e.PSN = hexPad(uint64(m.PSN), 6)
 	}
 	if m.FCE != nil {
 		e.Hostname = m.FCE.Hostname
@@ -1233,8 +1274,29 @@ func OSName(t uint8) string {
 	return fmt.Sprintf("type %d", t)
 }
 
+// hexPad formats v as fmt's %#0<width>x does (width digits after "0x"), without
+// fmt: connections in detail format these for every endpoint.
+func hexPad(v uint64, width int) string {
+	var db [16]byte
+	d := strconv.AppendUint(db[:0], v, 16)
+	var b [40]byte
+	out := append(b[:0], "0x"...)
+	for i := len(d); i < width; i++ {
+		out = append(out, '0')
+	}
+	return string(append(out, d...))
+}
+
 func MACString(m [6]byte) string {
-	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
+	const hex = "0123456789abcdef"
+	var b [17]byte
+	for i, x := range m {
+		if i > 0 {
+			b[3*i-1] = ':'
+		}
+		b[3*i], b[3*i+1] = hex[x>>4], hex[x&15]
+	}
+	return string(b[:])
 }
 
 func codeName(c smcproto.Code) string {
@@ -1308,13 +1370,6 @@ func ByteSize(n int) string {
 
 func boolp(b bool) *bool           { return &b }
 func timep(t time.Time) *time.Time { return &t }
-func msBetween(a, b *time.Time) *float64 {
-	if a == nil || b == nil {
-		return nil
-	}
-	ms := float64(b.Sub(*a)) / 1e6
-	return &ms
-}
 
 // sortConns orders open connections by first packet time, then addresses.
 func sortConns(cs []*tcpConn) {
@@ -1394,6 +1449,9 @@ func (t *Tracker) Counts() Counts {
 func (t *Tracker) Prune() {
 	if len(t.conns) > 100000 {
 		t.conns = make(map[connKey]*tcpConn)
+		t.last = nil
+		clear(t.closing) // their connections are forgotten, not finished
+		t.closing = t.closing[:0]
 	}
 	t.done = t.done[:0]
 	t.detailed = 0

@@ -1,6 +1,7 @@
 package smcflow
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -163,4 +164,21 @@ func mustDecline(t *testing.T) []byte {
 	b = append(b, make([]byte, 8)...)
 	b = append(b, 0x03, 0x03, 0, 0, 0, 0, 0, 0)
 	return append(b, 0xE2, 0xD4, 0xC3, 0xD9)
+}
+
+// TestHexPadMatchesFmt: hexPad and MACString give what fmt gave before.
+func TestHexPadMatchesFmt(t *testing.T) {
+	vals := []uint64{0, 1, 0xf, 0x10, 0xabc, 0xffff, 0x12345, 0xffffff, 0x1000000, 0xdeadbeef, 1 << 40, 0xffffffffffffffff}
+	for _, w := range []int{4, 6, 8, 16} {
+		for _, v := range vals {
+			if got, want := hexPad(v, w), fmt.Sprintf("%#0*x", w, v); got != want {
+				t.Errorf("hexPad(%#x, %d) = %q, want %q", v, w, got, want)
+			}
+		}
+	}
+	for _, m := range [][6]byte{{}, {0x98, 0x03, 0x9b, 0xab, 0xcd, 0xef}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}} {
+		if got, want := MACString(m), fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]); got != want {
+			t.Errorf("MACString = %q, want %q", got, want)
+		}
+	}
 }

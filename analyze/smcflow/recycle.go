@@ -1,0 +1,53 @@
+package smcflow
+
+// Finished connections are recycled: a capture of many short connections
+// would otherwise allocate (and collect) the whole tracking state of each.
+// This is safe because nothing keeps a *tcpConn once it is finished:
+//   - the open table and the last-connection cache drop it (finish);
+//   - the kept record is a copy of c.res with its pointers detached
+//     (detach), and its Evidence/Notes slices are dropped, not reused,
+//     when c is reset;
+//   - OnDone and OnResolved must not keep the record they get;
+//   - the closing list may still hold it: its entries carry the
+//     generation of the connection they were made for (closingConn).
+// A finished connection's fields stay readable until the next alloc (the
+// callers of finish read its key and last time).
+
+// maxFree bounds the recycled connections kept for reuse.
+const maxFree = 64
+
+// closingConn is an entry of Tracker.closing.
+type closingConn struct {
+	c   *tcpConn
+	gen uint32
+}
+
+// open reports whether the entry's connection is still open (not finished,
+// not recycled for another connection).
+func (e closingConn) open() bool {
+	return e.c != nil && e.c.gen == e.gen && !e.c.finished
+}
+
+func (t *Tracker) recycle(c *tcpConn) {
+	if len(t.free) < maxFree {
+		t.free = append(t.free, c)
+	}
+}
+
+// alloc returns a zeroed connection, recycled when possible (its events
+// array is kept).
+func (t *Tracker) alloc() *tcpConn {
+	n := len(t.free)
+	if n == 0 {
+		return &tcpConn{}
+	}
+	c := t.free[n-1]
+	t.free[n-1] = nil
+	t.free = t.free[:n-1]
+	ev := c.events
+	clear(ev)
+	gen := c.gen + 1
+	*c = tcpConn{}
+	c.events, c.gen = ev[:0], gen
+	return c
+}

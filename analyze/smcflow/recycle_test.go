@@ -1,0 +1,61 @@
+package smcflow
+
+import (
+	"testing"
+	"time"
+
+	"github.com/smcdump/smcdump/analyze/decode"
+)
+
+// TestRecycledConnsDoNotAlias: connections finished early (open-connection
+// limit) are recycled for the next ones; the records kept of them must not
+// share anything with the recycled state (synthetic SYN, SYN-ACK, RST
+// handshakes, each with its own times).
+func TestRecycledConnsDoNotAlias(t *testing.T) {
+	tr := NewTracker()
+	tr.MaxOpen = 16
+	tr.Detail = -1
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	smcOpt := []byte{1, 1, 254, 6, 0xe2, 0xd4, 0xc3, 0xd9}
+	const n = 300
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Millisecond) }
+	for i := 0; i < n; i++ {
+		k := tupleKey(i)
+		seg := func(fromClient bool, flags uint8, off time.Duration) {
+			f := &decode.Frame{Flags: flags, Seq: 1000, Ack: 1}
+			src, dst := k.a, k.b
+			if !fromClient {
+				src, dst = dst, src
+			}
+			f.Src, f.SrcPort, f.Dst, f.DstPort = src.Addr(), src.Port(), dst.Addr(), dst.Port()
+			if flags&decode.TCPSYN != 0 {
+				f.TCPOpts = smcOpt
+			}
+			tr.HandleTCP(f, i, at(i).Add(off))
+		}
+		seg(true, decode.TCPSYN, 0)
+		seg(false, decode.TCPSYN|decode.TCPACK, 10*time.Microsecond)
+		seg(true, decode.TCPRST|decode.TCPACK, 20*time.Microsecond)
+	}
+	if len(tr.free) == 0 && tr.evicted == 0 {
+		t.Fatal("nothing was finished early: the test does not exercise recycling")
+	}
+	done := tr.Finish()
+	if len(done) != n {
+		t.Fatalf("%d connections, want %d", len(done), n)
+	}
+	seen := map[time.Time]bool{}
+	for _, r := range done {
+		if r.Times.SYN == nil || r.Times.SYNACK == nil || r.Times.End == nil || r.SYNOption == nil || !*r.SYNOption {
+			t.Fatalf("connection %v: times or option missing: %+v", r.Client, r.Times)
+		}
+		syn := *r.Times.SYN
+		if r.Times.SYNACK.Sub(syn) != 10*time.Microsecond || r.Times.End.Sub(syn) != 20*time.Microsecond || !r.Times.First.Equal(syn) {
+			t.Errorf("connection %v: SYN %v SYN-ACK %v end %v first %v: times of another connection", r.Client, syn, *r.Times.SYNACK, *r.Times.End, r.Times.First)
+		}
+		if seen[syn] {
+			t.Errorf("two records share the SYN time %v", syn)
+		}
+		seen[syn] = true
+	}
+}

@@ -1,0 +1,78 @@
+package smcflow
+
+import "time"
+
+// connStore holds, inside the connection's tracking state, the values the
+// result record points to (times, options, latencies, the SMC details) and
+// the FIN/RST evidence, so that tracking a connection costs one allocation
+// for all of them instead of one each. A record that outlives the
+// connection (kept in Tracker.done) is detached first: its pointers are
+// then copied into their own allocations (detach), so the kept record
+// never holds the whole tracking state alive. Records handed to OnDone or
+// OnResolved point into the store; those callbacks must not keep them.
+type connStore struct {
+	t       [numTimes]time.Time
+	b       [2]bool
+	ms      [2]float64
+	smc     SMCInfo
+	release int
+	direct  bool
+	fin     [2]Evidence
+	rst     [2]Evidence
+}
+
+const (
+	tSYN = iota
+	tSYNACK
+	tProposal
+	tAccept
+	tConfirm
+	tDecline
+	tFirstData
+	tEnd
+	numTimes
+)
+
+// tp stores ts in slot i and returns a pointer to it.
+func (c *tcpConn) tp(i int, ts time.Time) *time.Time {
+	c.st.t[i] = ts
+	return &c.st.t[i]
+}
+
+// bp stores v in slot i (0: SYN option, 1: SYN-ACK option).
+func (c *tcpConn) bp(i int, v bool) *bool {
+	c.st.b[i] = v
+	return &c.st.b[i]
+}
+
+// msp is msBetween with the result stored in slot i (0: handshake, 1: CLC).
+func (c *tcpConn) msp(i int, a, b *time.Time) *float64 {
+	if a == nil || b == nil {
+		return nil
+	}
+	c.st.ms[i] = float64(b.Sub(*a)) / 1e6
+	return &c.st.ms[i]
+}
+
+func clonep[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	x := *p
+	return &x
+}
+
+// detach gives every pointer of r that may point into a connStore its own
+// copy, so that r can outlive the tracking state.
+func detach(r *Conn) {
+	tm := &r.Times
+	tm.SYN, tm.SYNACK, tm.Proposal, tm.Accept = clonep(tm.SYN), clonep(tm.SYNACK), clonep(tm.Proposal), clonep(tm.Accept)
+	tm.Confirm, tm.Decline, tm.FirstData, tm.End = clonep(tm.Confirm), clonep(tm.Decline), clonep(tm.FirstData), clonep(tm.End)
+	r.SYNOption, r.SYNACKOption = clonep(r.SYNOption), clonep(r.SYNACKOption)
+	r.Latency.HandshakeMS, r.Latency.CLCMS = clonep(r.Latency.HandshakeMS), clonep(r.Latency.CLCMS)
+	if r.SMC != nil {
+		s := *r.SMC
+		s.Release, s.Direct = clonep(s.Release), clonep(s.Direct)
+		r.SMC = &s
+	}
+}
