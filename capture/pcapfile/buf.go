@@ -309,18 +309,26 @@ func (b *readBuf) mpeek(n int) (s []byte, err error, ok bool) {
 	if end := b.pos + int64(got); end > b.winOff+int64(len(b.win)) {
 		start := b.pos &^ int64(os.Getpagesize()-1)
 		length := min(max(end-start, mapWindow), b.fsize-start)
-		nw, merr := mapFileHook(b.file, start, int(length))
-		if merr != nil {
-			b.noMap = true
-			b.unmap(true)
-			return nil, nil, false
-		}
+		// The window is handed off (or unmapped) before the next one is
+		// mapped: the frames returned so far are all in it, the unread
+		// bytes are mapped again from their page, so at most the windows
+		// handed off and this one are mapped at once (with swap waiting
+		// for a handed-off window to be unmapped first).
 		if old := b.win; old != nil {
+			b.win, b.ahead = nil, 0
 			if b.swap != nil {
 				b.swap(old, func() { unmapFile(old) }, 0)
 			} else {
 				unmapFile(old)
 			}
+		}
+		nw, merr := mapFileHook(b.file, start, int(length))
+		if merr != nil {
+			// unmap reads the unread bytes from the file again (b.win is
+			// nil).
+			b.noMap = true
+			b.unmap(true)
+			return nil, nil, false
 		}
 		b.win, b.winOff, b.ahead = nw, start, 0
 	}
