@@ -35,7 +35,7 @@ func (t *Tracker) recycle(c *tcpConn) {
 }
 
 // alloc returns a zeroed connection, recycled when possible (its events
-// array is kept).
+// array and FIN/RST evidence storage are kept, emptied).
 func (t *Tracker) alloc() *tcpConn {
 	n := len(t.free)
 	if n == 0 {
@@ -44,10 +44,13 @@ func (t *Tracker) alloc() *tcpConn {
 	c := t.free[n-1]
 	t.free[n-1] = nil
 	t.free = t.free[:n-1]
-	ev := c.events
+	ev, ends := c.events, c.st.ends
 	clear(ev)
+	if ends != nil {
+		*ends = endEvidence{}
+	}
 	gen := c.gen + 1
 	*c = tcpConn{}
-	c.events, c.gen = ev[:0], gen
+	c.events, c.st.ends, c.gen = ev[:0], ends, gen
 	return c
 }

@@ -51,28 +51,32 @@ type tcpConn struct {
 	hs                  [2]decode.HalfStream
 	consumed            [2]int
 	dirDone             [2]bool
-	early               bool    // OnResolved called
-	waitingTrunc        [2]bool // parser needs bytes the snaplen cut
-	midstream           [2]bool // data seen without a known stream start
-	events              []clcEvent
-	protoErr            string
-	protoErrFrame       int
-	protoErrTime        time.Time
-	protoErrDir         int
-	firstData           [2]*Evidence
-	fin, rst            [2]*Evidence
-	ended               bool
-	released            bool
-	smcAttempt          bool   // option on SYN or any CLC seen
-	file                string // capture file of the current packet, when several are analyzed
-	closedAt            time.Time
-	ackMax              [2]int // highest stream offset of each direction acknowledged by the peer
-	sentMax             [2]int // highest stream offset each direction was seen sending (FIN counts one)
-	plainSYN            Evidence
-	curSeq              int64 // global order of the current packet
-	created             int64 // t.seq when the connection was created
-	evictedEarly        bool  // finished by the open-connection limit
-	evictedClass        int   // its evictClass then
+	// dirFreed: the direction's reassembly buffer was released when it
+	// was done; dirWaiting is whether out-of-order segments were waiting
+	// then (HalfStream.Waiting, frozen once the direction is done).
+	dirFreed, dirWaiting [2]bool
+	early                bool    // OnResolved called
+	waitingTrunc         [2]bool // parser needs bytes the snaplen cut
+	midstream            [2]bool // data seen without a known stream start
+	events               []clcEvent
+	protoErr             string
+	protoErrFrame        int
+	protoErrTime         time.Time
+	protoErrDir          int
+	firstData            [2]*Evidence
+	fin, rst             [2]*Evidence
+	ended                bool
+	released             bool
+	smcAttempt           bool   // option on SYN or any CLC seen
+	file                 string // capture file of the current packet, when several are analyzed
+	closedAt             time.Time
+	ackMax               [2]int // highest stream offset of each direction acknowledged by the peer
+	sentMax              [2]int // highest stream offset each direction was seen sending (FIN counts one)
+	plainSYN             Evidence
+	curSeq               int64 // global order of the current packet
+	created              int64 // t.seq when the connection was created
+	evictedEarly         bool  // finished by the open-connection limit
+	evictedClass         int   // its evictClass then
 	// lean: the connection will not keep its detail (the kept list holds
 	// Detail connections already), so its evidence and CLC endpoint
 	// fields are not built.
@@ -285,16 +289,18 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 		}
 	}
 	if f.Flags&decode.TCPRST != 0 && c.rst[dir] == nil {
-		c.st.rst[dir] = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST", seq: c.curSeq}
-		c.rst[dir] = &c.st.rst[dir]
+		e := &c.endStore().rst[dir]
+		*e = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST", seq: c.curSeq}
+		c.rst[dir] = e
 		c.markEnd(ts)
 		if !c.resolved() {
 			c.evidence(frameNo, ts, dir, "RST")
 		}
 	}
 	if f.Flags&decode.TCPFIN != 0 && c.fin[dir] == nil {
-		c.st.fin[dir] = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN", seq: c.curSeq}
-		c.fin[dir] = &c.st.fin[dir]
+		e := &c.endStore().fin[dir]
+		*e = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN", seq: c.curSeq}
+		c.fin[dir] = e
 		c.markEnd(ts)
 		if !c.resolved() {
 			c.evidence(frameNo, ts, dir, "FIN")
@@ -455,6 +461,18 @@ func (t *Tracker) payload(c *tcpConn, f *decode.Frame, dir, frameNo int, ts time
 		c.hs[0].Release()
 		c.hs[1].Release()
 		c.released = true
+		return
+	}
+	// A direction that is done is never added to or parsed again (see
+	// above): its reassembly buffer goes back to the pool now, not when
+	// the other direction is done too. An open handshake waiting for the
+	// server (Accept sent, then silence) then holds one buffer, not two.
+	for d := range c.hs {
+		if c.dirDone[d] && !c.dirFreed[d] {
+			c.dirWaiting[d] = c.hs[d].Waiting()
+			c.hs[d].Release()
+			c.dirFreed[d] = true
+		}
 	}
 }
 
@@ -976,7 +994,7 @@ func missingBytes(c *tcpConn, d int) bool {
 		return false
 	}
 	h := &c.hs[d]
-	return h.Waiting() || c.ackMax[d] > c.sentMax[d]
+	return h.Waiting() || c.dirWaiting[d] || c.ackMax[d] > c.sentMax[d]
 }
 
 // incomplete is the verdict for a handshake with bytes missing from the

@@ -17,8 +17,24 @@ type connStore struct {
 	smc     SMCInfo
 	release int
 	direct  bool
-	fin     [2]Evidence
-	rst     [2]Evidence
+	// ends holds the FIN/RST evidence, allocated at the connection's
+	// first FIN or RST and kept when the struct is recycled (alloc): most
+	// open connections never need it, and it is 352 of the bytes each of
+	// them would otherwise hold (docs/architecture.md "Memory bounds").
+	ends *endEvidence
+}
+
+// endEvidence is the FIN and RST evidence of each direction.
+type endEvidence struct {
+	fin, rst [2]Evidence
+}
+
+// endStore returns c's FIN/RST evidence storage, allocating it once.
+func (c *tcpConn) endStore() *endEvidence {
+	if c.st.ends == nil {
+		c.st.ends = new(endEvidence)
+	}
+	return c.st.ends
 }
 
 const (
