@@ -3,6 +3,7 @@ package smcflow
 import (
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/smcdump/smcdump/analyze/decode"
 )
@@ -57,5 +58,15 @@ func TestRecycledConnsDoNotAlias(t *testing.T) {
 			t.Errorf("two records share the SYN time %v", syn)
 		}
 		seen[syn] = true
+	}
+}
+
+// TestOpenConnStateSize: the tracking state of an open connection stays
+// within the 1,536-byte allocation size class (docs/architecture.md
+// "Memory bounds": 8,192 open connections hold it each; the FIN/RST
+// evidence is allocated apart, at the first FIN or RST).
+func TestOpenConnStateSize(t *testing.T) {
+	if n := unsafe.Sizeof(tcpConn{}); n > 1536 {
+		t.Errorf("tcpConn is %d bytes, want at most 1536 (the next size class is 1792)", n)
 	}
 }
