@@ -44,10 +44,10 @@ func (t *Tracker) alloc() *tcpConn {
 	c := t.free[n-1]
 	t.free[n-1] = nil
 	t.free = t.free[:n-1]
-	ev := c.events
+	ev, clc := c.events, c.clc
 	clear(ev)
 	gen := c.gen + 1
 	*c = tcpConn{}
-	c.events, c.gen = ev[:0], gen
+	c.events, c.gen, c.clc = ev[:0], gen, clc
 	return c
 }

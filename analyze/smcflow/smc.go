@@ -3,6 +3,7 @@ package smcflow
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,8 +36,11 @@ type clcEvent struct {
 	seq        int64 // global packet order across files
 	frame      int
 	t          time.Time
-	msg        smcproto.Message
-	typ        smcproto.MsgType
+	// msg is the decoded message for the connection's first message of
+	// its type (it lives in tcpConn.clc, the only one verdict reads), nil
+	// for later ones.
+	msg smcproto.Message
+	typ smcproto.MsgType
 }
 
 // tcpConn is the tracking state of one connection.
@@ -55,24 +59,28 @@ type tcpConn struct {
 	waitingTrunc        [2]bool // parser needs bytes the snaplen cut
 	midstream           [2]bool // data seen without a known stream start
 	events              []clcEvent
-	protoErr            string
-	protoErrFrame       int
-	protoErrTime        time.Time
-	protoErrDir         int
-	firstData           [2]*Evidence
-	fin, rst            [2]*Evidence
-	ended               bool
-	released            bool
-	smcAttempt          bool   // option on SYN or any CLC seen
-	file                string // capture file of the current packet, when several are analyzed
-	closedAt            time.Time
-	ackMax              [2]int // highest stream offset of each direction acknowledged by the peer
-	sentMax             [2]int // highest stream offset each direction was seen sending (FIN counts one)
-	plainSYN            Evidence
-	curSeq              int64 // global order of the current packet
-	created             int64 // t.seq when the connection was created
-	evictedEarly        bool  // finished by the open-connection limit
-	evictedClass        int   // its evictClass then
+	// clc holds the first CLC message of each type (the events' msg), decoded
+	// without allocating; it is kept when the connection is recycled.
+	clc           *smcproto.Scratch
+	clcSeen       uint8 // bit 1<<type: a message of that type is in clc
+	protoErr      string
+	protoErrFrame int
+	protoErrTime  time.Time
+	protoErrDir   int
+	firstData     [2]*Evidence
+	fin, rst      [2]*Evidence
+	ended         bool
+	released      bool
+	smcAttempt    bool   // option on SYN or any CLC seen
+	file          string // capture file of the current packet, when several are analyzed
+	closedAt      time.Time
+	ackMax        [2]int // highest stream offset of each direction acknowledged by the peer
+	sentMax       [2]int // highest stream offset each direction was seen sending (FIN counts one)
+	plainSYN      Evidence
+	curSeq        int64 // global order of the current packet
+	created       int64 // t.seq when the connection was created
+	evictedEarly  bool  // finished by the open-connection limit
+	evictedClass  int   // its evictClass then
 	// lean: the connection will not keep its detail (the kept list holds
 	// Detail connections already), so its evidence and CLC endpoint
 	// fields are not built.
@@ -124,8 +132,10 @@ type Tracker struct {
 	lastTime time.Time
 	roce     *roceTracker
 	// OnCLC, when set, is called for every CLC message as it is completed
-	// (used by the per-packet printer).
-	OnCLC func(frame int, fromClient bool, m smcproto.Message)
+	// (used by the per-packet printer). The message is tracker storage,
+	// valid only during the call: keep smcproto.Clone(m).
+	OnCLC  func(frame int, fromClient bool, m smcproto.Message)
+	clcTmp smcproto.Scratch // decodes the CLC messages connections do not keep
 	// OnCLCError is called when a CLC message cannot be decoded.
 	OnCLCError func(frame int, err error)
 	// All keeps connections without any SMC involvement in the results.
@@ -521,7 +531,19 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			return
 		}
 		c.waitingTrunc[dir] = false
-		m, err := smcproto.Decode(b[:n])
+		// The first message of each type is kept (in c.clc) for the
+		// verdict; a later one of the same type only needs to be checked
+		// and shown, and goes to the tracker's scratch.
+		bit := uint8(1) << (typ & 7)
+		keep := c.clcSeen&bit == 0
+		s := &t.clcTmp
+		if keep {
+			if c.clc == nil {
+				c.clc = new(smcproto.Scratch)
+			}
+			s = c.clc
+		}
+		m, err := smcproto.DecodeInto(b[:n], s)
 		c.consumed[dir] += n
 		if err != nil {
 			c.protocolError(dir, frameNo, ts, fmt.Sprintf("malformed CLC %s: %v", typ, err))
@@ -551,7 +573,11 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 				c.relabel()
 			}
 		}
-		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: typ}
+		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, typ: typ}
+		if keep {
+			ev.msg = m
+			c.clcSeen |= bit
+		}
 		if c.events == nil {
 			c.events = make([]clcEvent, 0, 4) // a handshake has 3 or 4 messages: one allocation
 		}
@@ -560,6 +586,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			c.evidence(frameNo, ts, dir, DescribeCLC(m))
 		}
 		if t.OnCLC != nil {
+			// m is valid during the call only (OnCLC's doc).
 			t.OnCLC(frameNo, dir == c.client, m)
 		}
 		switch typ {
@@ -1179,7 +1206,7 @@ func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
 			}
 		}
 		if p.V2 != nil {
-			e.EIDs = p.V2.EIDs
+			e.EIDs = slices.Clone(p.V2.EIDs) // p lives in the connection's reused scratch
 			if p.V2.RoCEv2GID != (smcproto.GID{}) {
 				e.RoCEv2GID = p.V2.RoCEv2GID.String()
 			}
