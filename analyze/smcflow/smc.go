@@ -1304,14 +1304,18 @@ func OSName(t uint8) string {
 // hexPad formats v as fmt's %#0<width>x does (width digits after "0x"), without
 // fmt: connections in detail format these for every endpoint.
 func hexPad(v uint64, width int) string {
+	var b [40]byte
+	return string(appendHexPad(b[:0], v, width))
+}
+
+func appendHexPad(b []byte, v uint64, width int) []byte {
 	var db [16]byte
 	d := strconv.AppendUint(db[:0], v, 16)
-	var b [40]byte
-	out := append(b[:0], "0x"...)
+	b = append(b, "0x"...)
 	for i := len(d); i < width; i++ {
-		out = append(out, '0')
+		b = append(b, '0')
 	}
-	return string(append(out, d...))
+	return append(b, d...)
 }
 
 func MACString(m [6]byte) string {
@@ -1336,63 +1340,100 @@ func codeName(c smcproto.Code) string {
 func ShortName(n string) string { return strings.TrimPrefix(n, "SMC_CLC_DECL_") }
 
 // DescribeCLC is the one-line description of a CLC message used in
-// evidence and in the per-packet printer.
+// evidence and in the per-packet printer. It is built with strconv into one
+// buffer (one allocation: the string), not fmt: the printer describes every
+// CLC message of a capture.
 func DescribeCLC(m smcproto.Message) string {
+	var buf [128]byte
+	return string(appendCLC(buf[:0], m))
+}
+
+func appendCLC(b []byte, m smcproto.Message) []byte {
 	h := m.Hdr()
 	switch x := m.(type) {
 	case *smcproto.Proposal:
-		s := fmt.Sprintf("CLC Proposal v%d (v1:%s", h.Version, h.TypeV1())
+		b = append(b, "CLC Proposal v"...)
+		b = strconv.AppendUint(b, uint64(h.Version), 10)
+		b = append(b, " (v1:"...)
+		b = append(b, h.TypeV1().String()...)
 		if h.Version >= 2 {
-			s += fmt.Sprintf(" v2:%s", h.TypeV2())
+			b = append(b, " v2:"...)
+			b = append(b, h.TypeV2().String()...)
 		}
-		s += ")"
+		b = append(b, ')')
 		if x.V2 != nil && len(x.V2.EIDs) > 0 {
-			s += fmt.Sprintf(" eids %d", len(x.V2.EIDs))
+			b = append(b, " eids "...)
+			b = strconv.AppendInt(b, int64(len(x.V2.EIDs)), 10)
 		}
-		return s
+		return b
 	case *smcproto.Accept:
-		return "CLC Accept " + acDesc(&x.AcceptConfirm)
+		return appendAC(append(b, "CLC Accept "...), &x.AcceptConfirm)
 	case *smcproto.Confirm:
-		return "CLC Confirm " + acDesc(&x.AcceptConfirm)
+		return appendAC(append(b, "CLC Confirm "...), &x.AcceptConfirm)
 	case *smcproto.Decline:
-		s := fmt.Sprintf("CLC Decline v%d %s", h.Version, x.Diagnosis)
+		b = append(b, "CLC Decline v"...)
+		b = strconv.AppendUint(b, uint64(h.Version), 10)
+		b = append(b, ' ')
+		b = append(b, x.Diagnosis.String()...)
 		if n := codeName(x.Diagnosis); n != "" {
-			s += " " + n
+			b = append(b, ' ')
+			b = append(b, n...)
 		}
 		if h.OutOfSync() {
-			s += " out-of-sync"
+			b = append(b, " out-of-sync"...)
 		}
-		return s
+		return b
 	}
-	return "CLC " + h.Type.String()
+	return append(append(b, "CLC "...), h.Type.String()...)
 }
 
+// acDesc describes an Accept or Confirm after its "CLC <type> ".
 func acDesc(m *smcproto.AcceptConfirm) string {
-	t := "SMC-R"
-	if m.Header.TypeV1() == smcproto.PathD {
-		t = "SMC-D"
-	}
-	s := fmt.Sprintf("%sv%d", t, m.Header.Version)
-	if m.Header.FirstContact() {
-		s += " first-contact"
-	}
-	if t == "SMC-R" {
-		s += fmt.Sprintf(" qpn %#06x buf %s mtu %d", m.QPN, ByteSize(m.BufferSize()), m.MTU())
+	var buf [96]byte
+	return string(appendAC(buf[:0], m))
+}
+
+func appendAC(b []byte, m *smcproto.AcceptConfirm) []byte {
+	smcR := m.Header.TypeV1() != smcproto.PathD
+	if smcR {
+		b = append(b, "SMC-Rv"...)
 	} else {
-		s += fmt.Sprintf(" gid %#016x buf %s", m.ISMGID, ByteSize(m.BufferSize()))
+		b = append(b, "SMC-Dv"...)
 	}
-	return s
+	b = strconv.AppendUint(b, uint64(m.Header.Version), 10)
+	if m.Header.FirstContact() {
+		b = append(b, " first-contact"...)
+	}
+	if smcR {
+		b = append(b, " qpn "...)
+		b = appendHexPad(b, uint64(m.QPN), 6) // fmt %#06x
+		b = append(b, " buf "...)
+		b = appendByteSize(b, m.BufferSize())
+		b = append(b, " mtu "...)
+		b = strconv.AppendInt(b, int64(m.MTU()), 10)
+	} else {
+		b = append(b, " gid "...)
+		b = appendHexPad(b, m.ISMGID, 16) // fmt %#016x
+		b = append(b, " buf "...)
+		b = appendByteSize(b, m.BufferSize())
+	}
+	return b
 }
 
 // ByteSize writes a buffer size as tcpdump-style text (KiB/MiB when exact).
 func ByteSize(n int) string {
+	var buf [24]byte
+	return string(appendByteSize(buf[:0], n))
+}
+
+func appendByteSize(b []byte, n int) []byte {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%dMiB", n>>20)
+		return append(strconv.AppendInt(b, int64(n>>20), 10), "MiB"...)
 	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%dKiB", n>>10)
+		return append(strconv.AppendInt(b, int64(n>>10), 10), "KiB"...)
 	}
-	return fmt.Sprintf("%dB", n)
+	return append(strconv.AppendInt(b, int64(n), 10), 'B')
 }
 
 func boolp(b bool) *bool           { return &b }
