@@ -152,3 +152,22 @@ func BenchmarkDescribeCLC(b *testing.B) {
 		_ = DescribeCLC(m)
 	}
 }
+
+// TestEndpointHexMatchesFmt: the fmt-free endpoint texts of fillEndpoints
+// equal their fmt formats.
+func TestEndpointHexMatchesFmt(t *testing.T) {
+	for _, v := range []uint64{0, 1, 0xab, 0x1234, 0xffff, 0x12345678, 1 << 63, ^uint64(0)} {
+		if got, want := hexPad(v, 16), fmt.Sprintf("%#016x", v); got != want {
+			t.Errorf("hexPad(%#x, 16) = %q, want %q", v, got, want)
+		}
+		c := uint16(v)
+		if got, want := hexPad(v, 16)+"/chid "+hexPad(uint64(c), 4), fmt.Sprintf("%#016x/chid %#04x", v, c); got != want {
+			t.Errorf("ism gid text %q, want %q", got, want)
+		}
+	}
+	for p := smcproto.PathType(0); p < 4; p++ {
+		if got, want := "v1:"+p.String(), fmt.Sprintf("v1:%s", p); got != want {
+			t.Errorf("%q, want %q", got, want)
+		}
+	}
+}

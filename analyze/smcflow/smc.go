@@ -1195,9 +1195,9 @@ func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
 		if p.MAC != ([6]byte{}) {
 			e.MAC = MACString(p.MAC)
 		}
-		e.Offered = fmt.Sprintf("v1:%s", p.Header.TypeV1())
+		e.Offered = "v1:" + p.Header.TypeV1().String()
 		if p.Header.Version >= 2 {
-			e.Offered += fmt.Sprintf(" v2:%s", p.Header.TypeV2())
+			e.Offered += " v2:" + p.Header.TypeV2().String()
 		}
 		if p.HasIPArea {
 			e.IPv4Prefix = p.IPv4Prefix.String()
@@ -1212,12 +1212,12 @@ func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
 			}
 		}
 		if p.SMCDArea != nil && p.SMCDArea.ISMGID != 0 {
-			e.ISMGIDs = append(e.ISMGIDs, fmt.Sprintf("%#016x", p.SMCDArea.ISMGID))
+			e.ISMGIDs = append(e.ISMGIDs, hexPad(p.SMCDArea.ISMGID, 16)) // fmt %#016x
 		}
 		if p.SMCDV2 != nil {
 			e.SEID = p.SMCDV2.SEID
 			for _, g := range p.SMCDV2.GIDs {
-				e.ISMGIDs = append(e.ISMGIDs, fmt.Sprintf("%#016x/chid %#04x", g.GID, g.CHID))
+				e.ISMGIDs = append(e.ISMGIDs, hexPad(g.GID, 16)+"/chid "+hexPad(uint64(g.CHID), 4)) // fmt %#016x/chid %#04x
 			}
 		}
 		r.ClientInfo = e
