@@ -127,7 +127,7 @@ func NewPrinter(w io.Writer, opts PrintOptions) *Printer {
 	p.tracker.All = false
 	p.tracker.OnCLC = func(frame int, fromClient bool, m smcproto.Message) {
 		p.clc = append(p.clc, smcflow.DescribeCLC(m))
-		p.clcMsgs = append(p.clcMsgs, m)
+		p.clcMsgs = append(p.clcMsgs, smcproto.Clone(m)) // m is the tracker's, valid during the call
 	}
 	p.tracker.OnCLCError = func(frame int, err error) {
 		p.clcErr = append(p.clcErr, err.Error())

@@ -107,10 +107,10 @@ func (m *Accept) Hdr() Header { return m.Header }
 func (m *Confirm) Hdr() Header { return m.Header }
 
 // UnmarshalBinary decodes an Accept from the first Header.Length bytes of b.
-func (m *Accept) UnmarshalBinary(b []byte) error { return m.unmarshal(b, TypeAccept) }
+func (m *Accept) UnmarshalBinary(b []byte) error { return m.unmarshal(b, TypeAccept, nil) }
 
 // UnmarshalBinary decodes a Confirm from the first Header.Length bytes of b.
-func (m *Confirm) UnmarshalBinary(b []byte) error { return m.unmarshal(b, TypeConfirm) }
+func (m *Confirm) UnmarshalBinary(b []byte) error { return m.unmarshal(b, TypeConfirm, nil) }
 
 // MarshalBinary encodes the Accept. See AppendBinary.
 func (m *Accept) MarshalBinary() ([]byte, error) { return m.appendBinary(nil, TypeAccept) }
@@ -128,7 +128,11 @@ func (m *Accept) AppendBinary(b []byte) ([]byte, error) { return m.appendBinary(
 // SMC-R v2 Confirm with first contact also carries the GID list.
 func (m *Confirm) AppendBinary(b []byte) ([]byte, error) { return m.appendBinary(b, TypeConfirm) }
 
-func (m *AcceptConfirm) unmarshal(b []byte, t MsgType) error {
+// unmarshal decodes into m; with s, the first contact extension and the
+// GID list are written into s's storage instead of new allocations
+// (DecodeInto). Texts equal to the previous decode's are reused.
+func (m *AcceptConfirm) unmarshal(b []byte, t MsgType, s *Scratch) error {
+	oldEID := m.EID // strings are immutable: reusing an equal one is safe
 	*m = AcceptConfirm{}
 	msg, err := message(&m.Header, b, t, true)
 	h := &m.Header
@@ -168,7 +172,7 @@ func (m *AcceptConfirm) unmarshal(b []byte, t MsgType) error {
 		c.skip(1, "reserved")
 		m.PSN = c.u24("initial psn")
 		if v2 {
-			m.EID = c.text(eidLen, "eid")
+			m.EID = c.textReuse(eidLen, "eid", oldEID)
 			c.skip(8, "reserved")
 		}
 	} else {
@@ -180,7 +184,7 @@ func (m *AcceptConfirm) unmarshal(b []byte, t MsgType) error {
 		m.LinkID = c.u32("link id")
 		if v2 {
 			m.CHID = c.u16("chid")
-			m.EID = c.text(eidLen, "eid")
+			m.EID = c.textReuse(eidLen, "eid", oldEID)
 			m.ExtGID = c.u64("extended gid")
 			// SMC-D FCE length from the message length (section 5.3).
 			if len(c.b)-c.off < fceLenV21 {
@@ -194,14 +198,28 @@ func (m *AcceptConfirm) unmarshal(b []byte, t MsgType) error {
 	if !v2 || h.Flags&0x08 == 0 {
 		return nil
 	}
-	f := &FirstContactExt{Len: fceLen}
+	var f *FirstContactExt
+	oldHost := ""
+	var gids []GID
+	si := 0 // s's storage slot: 0 Accept, 1 Confirm
+	if t == TypeConfirm {
+		si = 1
+	}
+	if s != nil {
+		f = &s.fce[si]
+		oldHost = f.Hostname
+		*f = FirstContactExt{Len: fceLen}
+		gids = s.gidList[si][:0]
+	} else {
+		f = &FirstContactExt{Len: fceLen}
+	}
 	start := c.off
 	x := c.u8("first contact extension")
 	f.V2Direct = x&0x80 != 0
 	x = c.u8("first contact extension")
 	f.OSType, f.Release = x>>4, x&0x0F
 	c.skip(2, "first contact extension")
-	f.Hostname = c.text(32, "hostname")
+	f.Hostname = c.textReuse(32, "hostname", oldHost)
 	if fceLen == fceLenV21 {
 		f.MaxConns = c.u8("max conns")
 		f.MaxLinks = c.u8("max links")
@@ -222,7 +240,13 @@ func (m *AcceptConfirm) unmarshal(b []byte, t MsgType) error {
 		for i := 0; i < cnt; i++ {
 			var g GID
 			c.read(g[:], "gid list entry")
-			m.GIDList = append(m.GIDList, g)
+			gids = append(gids, g)
+		}
+		if s != nil {
+			s.gidList[si] = gids
+		}
+		if len(gids) > 0 {
+			m.GIDList = gids
 		}
 	}
 	return c.err

@@ -114,6 +114,24 @@ func (c *cursor) text(n int, field string) string {
 	return trimText(c.bytes(n, field))
 }
 
+// textReuse is text, returning old instead of a new copy when the field
+// holds the same text (no allocation when a decoder sees a text again).
+func (c *cursor) textReuse(n int, field, old string) string {
+	b := trimBytes(c.bytes(n, field))
+	if string(b) == old {
+		return old
+	}
+	return string(b)
+}
+
+func trimBytes(b []byte) []byte {
+	end := len(b)
+	for end > 0 && (b[end-1] == ' ' || b[end-1] == 0) {
+		end--
+	}
+	return b[:end]
+}
+
 func trimText(b []byte) string {
 	end := len(b)
 	for end > 0 && (b[end-1] == ' ' || b[end-1] == 0) {

@@ -98,7 +98,11 @@ func (p *Proposal) Hdr() Header { return p.Header }
 
 // UnmarshalBinary decodes a Proposal from the first Header.Length bytes of b
 // (see Decode for the rules). On error p holds what was decoded so far.
-func (p *Proposal) UnmarshalBinary(b []byte) error {
+func (p *Proposal) UnmarshalBinary(b []byte) error { return p.unmarshal(b, nil) }
+
+// unmarshal decodes into p; with s, the optional parts and lists are
+// written into s's storage instead of new allocations (DecodeInto).
+func (p *Proposal) unmarshal(b []byte, s *Scratch) error {
 	*p = Proposal{}
 	msg, err := message(&p.Header, b, TypeProposal, true)
 	h := &p.Header
@@ -114,7 +118,13 @@ func (p *Proposal) UnmarshalBinary(b []byte) error {
 	p.IPAreaOffset = c.u16("iparea_offset")
 	end := proposalBaseLen
 	if v2 || p.IPAreaOffset >= smcdAreaLen {
-		a := &ProposalSMCDArea{}
+		var a *ProposalSMCDArea // new only without s: no allocation on DecodeInto's path
+		if s != nil {
+			s.area = ProposalSMCDArea{}
+			a = &s.area
+		} else {
+			a = &ProposalSMCDArea{}
+		}
 		a.ISMGID = c.u64("smc-d area")
 		a.CHID = c.u16("smc-d area")
 		a.V2ExtOffset = c.u16("smc-d area")
@@ -148,6 +158,10 @@ func (p *Proposal) UnmarshalBinary(b []byte) error {
 		}
 		p.HasIPArea = true
 		p.IPv4Prefix = netip.PrefixFrom(netip.AddrFrom4(v4), int(bits))
+		var v6s []netip.Prefix
+		if s != nil {
+			v6s = s.v6[:0]
+		}
 		for i := 0; i < n; i++ {
 			var v6 [16]byte
 			c.read(v6[:], "ipv6 prefix")
@@ -158,7 +172,13 @@ func (p *Proposal) UnmarshalBinary(b []byte) error {
 			if l > 128 {
 				return malformed(c.off-1, "proposal: ipv6 prefix %d length %d exceeds 128", i, l)
 			}
-			p.IPv6Prefixes = append(p.IPv6Prefixes, netip.PrefixFrom(netip.AddrFrom16(v6), int(l)))
+			v6s = append(v6s, netip.PrefixFrom(netip.AddrFrom16(v6), int(l)))
+		}
+		if s != nil {
+			s.v6 = v6s
+		}
+		if len(v6s) > 0 {
+			p.IPv6Prefixes = v6s
 		}
 		end = c.off
 	} else if !v2 {
@@ -170,7 +190,13 @@ func (p *Proposal) UnmarshalBinary(b []byte) error {
 			return malformed(50, "proposal: v2_ext_offset %d puts the v2 extension at %d, inside the preceding area (ends at %d)", p.SMCDArea.V2ExtOffset, v, end)
 		}
 		c.seek(v, "v2 extension")
-		x := &ProposalV2Ext{}
+		var x *ProposalV2Ext
+		if s != nil {
+			s.v2 = ProposalV2Ext{}
+			x = &s.v2
+		} else {
+			x = &ProposalV2Ext{}
+		}
 		x.EIDCount = c.u8("eid count")
 		x.ISMGIDCount = c.u8("ism gid count")
 		c.skip(1, "v2 extension")
@@ -190,12 +216,26 @@ func (p *Proposal) UnmarshalBinary(b []byte) error {
 		if x.EIDCount > maxEIDs {
 			return malformed(v, "proposal: eid count %d exceeds %d", x.EIDCount, maxEIDs)
 		}
+		var eids []string
+		if s != nil {
+			eids = s.eids[:0]
+		}
 		for i := 0; i < int(x.EIDCount); i++ {
-			s := c.text(eidLen, "eid")
+			old := ""
+			if i < cap(eids) {
+				old = eids[:cap(eids)][i] // the previous decode's text: reused when equal
+			}
+			e := c.textReuse(eidLen, "eid", old)
 			if c.err != nil {
 				return c.err
 			}
-			x.EIDs = append(x.EIDs, s)
+			eids = append(eids, e)
+		}
+		if s != nil {
+			s.eids = eids
+		}
+		if len(eids) > 0 {
+			x.EIDs = eids
 		}
 		p.V2 = x
 		end = c.off
@@ -208,8 +248,18 @@ func (p *Proposal) UnmarshalBinary(b []byte) error {
 				return malformed(v+6, "proposal: smcd_v2_ext_offset %d puts the smc-dv2 extension at %d, inside the v2 extension (ends at %d)", x.SMCDV2ExtOffset, d, end)
 			}
 			c.seek(d, "smc-dv2 extension")
-			y := &ProposalSMCDV2Ext{}
-			y.SEID = c.text(eidLen, "seid")
+			var y *ProposalSMCDV2Ext
+			var gids []ISMGIDEntry
+			if s != nil {
+				old := s.smcdV2.SEID
+				s.smcdV2 = ProposalSMCDV2Ext{}
+				y = &s.smcdV2
+				y.SEID = c.textReuse(eidLen, "seid", old)
+				gids = s.gids[:0]
+			} else {
+				y = &ProposalSMCDV2Ext{}
+				y.SEID = c.text(eidLen, "seid")
+			}
 			c.skip(16, "smc-dv2 extension")
 			for i := 0; i < int(x.ISMGIDCount); i++ {
 				var e ISMGIDEntry
@@ -218,7 +268,13 @@ func (p *Proposal) UnmarshalBinary(b []byte) error {
 				if c.err != nil {
 					return c.err
 				}
-				y.GIDs = append(y.GIDs, e)
+				gids = append(gids, e)
+			}
+			if s != nil {
+				s.gids = gids
+			}
+			if len(gids) > 0 {
+				y.GIDs = gids
 			}
 			if c.err != nil {
 				return c.err

@@ -44,13 +44,13 @@ func (t *Tracker) alloc() *tcpConn {
 	c := t.free[n-1]
 	t.free[n-1] = nil
 	t.free = t.free[:n-1]
-	ev, ends := c.events, c.st.ends
+	ev, ends, clc := c.events, c.st.ends, c.clc
 	clear(ev)
 	if ends != nil {
 		*ends = endEvidence{}
 	}
 	gen := c.gen + 1
 	*c = tcpConn{}
-	c.events, c.st.ends, c.gen = ev[:0], ends, gen
+	c.events, c.st.ends, c.gen, c.clc = ev[:0], ends, gen, clc
 	return c
 }

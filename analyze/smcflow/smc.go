@@ -3,6 +3,7 @@ package smcflow
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,8 +36,11 @@ type clcEvent struct {
 	seq        int64 // global packet order across files
 	frame      int
 	t          time.Time
-	msg        smcproto.Message
-	typ        smcproto.MsgType
+	// msg is the decoded message for the connection's first message of
+	// its type (it lives in tcpConn.clc, the only one verdict reads), nil
+	// for later ones.
+	msg smcproto.Message
+	typ smcproto.MsgType
 }
 
 // tcpConn is the tracking state of one connection.
@@ -59,24 +63,28 @@ type tcpConn struct {
 	waitingTrunc         [2]bool // parser needs bytes the snaplen cut
 	midstream            [2]bool // data seen without a known stream start
 	events               []clcEvent
-	protoErr             string
-	protoErrFrame        int
-	protoErrTime         time.Time
-	protoErrDir          int
-	firstData            [2]*Evidence
-	fin, rst             [2]*Evidence
-	ended                bool
-	released             bool
-	smcAttempt           bool   // option on SYN or any CLC seen
-	file                 string // capture file of the current packet, when several are analyzed
-	closedAt             time.Time
-	ackMax               [2]int // highest stream offset of each direction acknowledged by the peer
-	sentMax              [2]int // highest stream offset each direction was seen sending (FIN counts one)
-	plainSYN             Evidence
-	curSeq               int64 // global order of the current packet
-	created              int64 // t.seq when the connection was created
-	evictedEarly         bool  // finished by the open-connection limit
-	evictedClass         int   // its evictClass then
+	// clc holds the first CLC message of each type (the events' msg), decoded
+	// without allocating; it is kept when the connection is recycled.
+	clc           *smcproto.Scratch
+	clcSeen       uint8 // bit 1<<type: a message of that type is in clc
+	protoErr      string
+	protoErrFrame int
+	protoErrTime  time.Time
+	protoErrDir   int
+	firstData     [2]*Evidence
+	fin, rst      [2]*Evidence
+	ended         bool
+	released      bool
+	smcAttempt    bool   // option on SYN or any CLC seen
+	file          string // capture file of the current packet, when several are analyzed
+	closedAt      time.Time
+	ackMax        [2]int // highest stream offset of each direction acknowledged by the peer
+	sentMax       [2]int // highest stream offset each direction was seen sending (FIN counts one)
+	plainSYN      Evidence
+	curSeq        int64 // global order of the current packet
+	created       int64 // t.seq when the connection was created
+	evictedEarly  bool  // finished by the open-connection limit
+	evictedClass  int   // its evictClass then
 	// lean: the connection will not keep its detail (the kept list holds
 	// Detail connections already), so its evidence and CLC endpoint
 	// fields are not built.
@@ -128,8 +136,10 @@ type Tracker struct {
 	lastTime time.Time
 	roce     *roceTracker
 	// OnCLC, when set, is called for every CLC message as it is completed
-	// (used by the per-packet printer).
-	OnCLC func(frame int, fromClient bool, m smcproto.Message)
+	// (used by the per-packet printer). The message is tracker storage,
+	// valid only during the call: keep smcproto.Clone(m).
+	OnCLC  func(frame int, fromClient bool, m smcproto.Message)
+	clcTmp smcproto.Scratch // decodes the CLC messages connections do not keep
 	// OnCLCError is called when a CLC message cannot be decoded.
 	OnCLCError func(frame int, err error)
 	// All keeps connections without any SMC involvement in the results.
@@ -539,7 +549,19 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			return
 		}
 		c.waitingTrunc[dir] = false
-		m, err := smcproto.Decode(b[:n])
+		// The first message of each type is kept (in c.clc) for the
+		// verdict; a later one of the same type only needs to be checked
+		// and shown, and goes to the tracker's scratch.
+		bit := uint8(1) << (typ & 7)
+		keep := c.clcSeen&bit == 0
+		s := &t.clcTmp
+		if keep {
+			if c.clc == nil {
+				c.clc = new(smcproto.Scratch)
+			}
+			s = c.clc
+		}
+		m, err := smcproto.DecodeInto(b[:n], s)
 		c.consumed[dir] += n
 		if err != nil {
 			c.protocolError(dir, frameNo, ts, fmt.Sprintf("malformed CLC %s: %v", typ, err))
@@ -569,7 +591,11 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 				c.relabel()
 			}
 		}
-		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, msg: m, typ: typ}
+		ev := clcEvent{fromClient: dir == c.client, dir: dir, seq: c.curSeq, frame: frameNo, t: ts, typ: typ}
+		if keep {
+			ev.msg = m
+			c.clcSeen |= bit
+		}
 		if c.events == nil {
 			c.events = make([]clcEvent, 0, 4) // a handshake has 3 or 4 messages: one allocation
 		}
@@ -578,6 +604,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			c.evidence(frameNo, ts, dir, DescribeCLC(m))
 		}
 		if t.OnCLC != nil {
+			// m is valid during the call only (OnCLC's doc).
 			t.OnCLC(frameNo, dir == c.client, m)
 		}
 		switch typ {
@@ -1186,9 +1213,9 @@ func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
 		if p.MAC != ([6]byte{}) {
 			e.MAC = MACString(p.MAC)
 		}
-		e.Offered = fmt.Sprintf("v1:%s", p.Header.TypeV1())
+		e.Offered = "v1:" + p.Header.TypeV1().String()
 		if p.Header.Version >= 2 {
-			e.Offered += fmt.Sprintf(" v2:%s", p.Header.TypeV2())
+			e.Offered += " v2:" + p.Header.TypeV2().String()
 		}
 		if p.HasIPArea {
 			e.IPv4Prefix = p.IPv4Prefix.String()
@@ -1197,18 +1224,18 @@ func fillEndpoints(c *tcpConn, prop, acc, conf *clcEvent) {
 			}
 		}
 		if p.V2 != nil {
-			e.EIDs = p.V2.EIDs
+			e.EIDs = slices.Clone(p.V2.EIDs) // p lives in the connection's reused scratch
 			if p.V2.RoCEv2GID != (smcproto.GID{}) {
 				e.RoCEv2GID = p.V2.RoCEv2GID.String()
 			}
 		}
 		if p.SMCDArea != nil && p.SMCDArea.ISMGID != 0 {
-			e.ISMGIDs = append(e.ISMGIDs, fmt.Sprintf("%#016x", p.SMCDArea.ISMGID))
+			e.ISMGIDs = append(e.ISMGIDs, hexPad(p.SMCDArea.ISMGID, 16)) // fmt %#016x
 		}
 		if p.SMCDV2 != nil {
 			e.SEID = p.SMCDV2.SEID
 			for _, g := range p.SMCDV2.GIDs {
-				e.ISMGIDs = append(e.ISMGIDs, fmt.Sprintf("%#016x/chid %#04x", g.GID, g.CHID))
+				e.ISMGIDs = append(e.ISMGIDs, hexPad(g.GID, 16)+"/chid "+hexPad(uint64(g.CHID), 4)) // fmt %#016x/chid %#04x
 			}
 		}
 		r.ClientInfo = e
@@ -1295,14 +1322,18 @@ func OSName(t uint8) string {
 // hexPad formats v as fmt's %#0<width>x does (width digits after "0x"), without
 // fmt: connections in detail format these for every endpoint.
 func hexPad(v uint64, width int) string {
+	var b [40]byte
+	return string(appendHexPad(b[:0], v, width))
+}
+
+func appendHexPad(b []byte, v uint64, width int) []byte {
 	var db [16]byte
 	d := strconv.AppendUint(db[:0], v, 16)
-	var b [40]byte
-	out := append(b[:0], "0x"...)
+	b = append(b, "0x"...)
 	for i := len(d); i < width; i++ {
-		out = append(out, '0')
+		b = append(b, '0')
 	}
-	return string(append(out, d...))
+	return append(b, d...)
 }
 
 func MACString(m [6]byte) string {
@@ -1327,63 +1358,100 @@ func codeName(c smcproto.Code) string {
 func ShortName(n string) string { return strings.TrimPrefix(n, "SMC_CLC_DECL_") }
 
 // DescribeCLC is the one-line description of a CLC message used in
-// evidence and in the per-packet printer.
+// evidence and in the per-packet printer. It is built with strconv into one
+// buffer (one allocation: the string), not fmt: the printer describes every
+// CLC message of a capture.
 func DescribeCLC(m smcproto.Message) string {
+	var buf [128]byte
+	return string(appendCLC(buf[:0], m))
+}
+
+func appendCLC(b []byte, m smcproto.Message) []byte {
 	h := m.Hdr()
 	switch x := m.(type) {
 	case *smcproto.Proposal:
-		s := fmt.Sprintf("CLC Proposal v%d (v1:%s", h.Version, h.TypeV1())
+		b = append(b, "CLC Proposal v"...)
+		b = strconv.AppendUint(b, uint64(h.Version), 10)
+		b = append(b, " (v1:"...)
+		b = append(b, h.TypeV1().String()...)
 		if h.Version >= 2 {
-			s += fmt.Sprintf(" v2:%s", h.TypeV2())
+			b = append(b, " v2:"...)
+			b = append(b, h.TypeV2().String()...)
 		}
-		s += ")"
+		b = append(b, ')')
 		if x.V2 != nil && len(x.V2.EIDs) > 0 {
-			s += fmt.Sprintf(" eids %d", len(x.V2.EIDs))
+			b = append(b, " eids "...)
+			b = strconv.AppendInt(b, int64(len(x.V2.EIDs)), 10)
 		}
-		return s
+		return b
 	case *smcproto.Accept:
-		return "CLC Accept " + acDesc(&x.AcceptConfirm)
+		return appendAC(append(b, "CLC Accept "...), &x.AcceptConfirm)
 	case *smcproto.Confirm:
-		return "CLC Confirm " + acDesc(&x.AcceptConfirm)
+		return appendAC(append(b, "CLC Confirm "...), &x.AcceptConfirm)
 	case *smcproto.Decline:
-		s := fmt.Sprintf("CLC Decline v%d %s", h.Version, x.Diagnosis)
+		b = append(b, "CLC Decline v"...)
+		b = strconv.AppendUint(b, uint64(h.Version), 10)
+		b = append(b, ' ')
+		b = append(b, x.Diagnosis.String()...)
 		if n := codeName(x.Diagnosis); n != "" {
-			s += " " + n
+			b = append(b, ' ')
+			b = append(b, n...)
 		}
 		if h.OutOfSync() {
-			s += " out-of-sync"
+			b = append(b, " out-of-sync"...)
 		}
-		return s
+		return b
 	}
-	return "CLC " + h.Type.String()
+	return append(append(b, "CLC "...), h.Type.String()...)
 }
 
+// acDesc describes an Accept or Confirm after its "CLC <type> ".
 func acDesc(m *smcproto.AcceptConfirm) string {
-	t := "SMC-R"
-	if m.Header.TypeV1() == smcproto.PathD {
-		t = "SMC-D"
-	}
-	s := fmt.Sprintf("%sv%d", t, m.Header.Version)
-	if m.Header.FirstContact() {
-		s += " first-contact"
-	}
-	if t == "SMC-R" {
-		s += fmt.Sprintf(" qpn %#06x buf %s mtu %d", m.QPN, ByteSize(m.BufferSize()), m.MTU())
+	var buf [96]byte
+	return string(appendAC(buf[:0], m))
+}
+
+func appendAC(b []byte, m *smcproto.AcceptConfirm) []byte {
+	smcR := m.Header.TypeV1() != smcproto.PathD
+	if smcR {
+		b = append(b, "SMC-Rv"...)
 	} else {
-		s += fmt.Sprintf(" gid %#016x buf %s", m.ISMGID, ByteSize(m.BufferSize()))
+		b = append(b, "SMC-Dv"...)
 	}
-	return s
+	b = strconv.AppendUint(b, uint64(m.Header.Version), 10)
+	if m.Header.FirstContact() {
+		b = append(b, " first-contact"...)
+	}
+	if smcR {
+		b = append(b, " qpn "...)
+		b = appendHexPad(b, uint64(m.QPN), 6) // fmt %#06x
+		b = append(b, " buf "...)
+		b = appendByteSize(b, m.BufferSize())
+		b = append(b, " mtu "...)
+		b = strconv.AppendInt(b, int64(m.MTU()), 10)
+	} else {
+		b = append(b, " gid "...)
+		b = appendHexPad(b, m.ISMGID, 16) // fmt %#016x
+		b = append(b, " buf "...)
+		b = appendByteSize(b, m.BufferSize())
+	}
+	return b
 }
 
 // ByteSize writes a buffer size as tcpdump-style text (KiB/MiB when exact).
 func ByteSize(n int) string {
+	var buf [24]byte
+	return string(appendByteSize(buf[:0], n))
+}
+
+func appendByteSize(b []byte, n int) []byte {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%dMiB", n>>20)
+		return append(strconv.AppendInt(b, int64(n>>20), 10), "MiB"...)
 	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%dKiB", n>>10)
+		return append(strconv.AppendInt(b, int64(n>>10), 10), "KiB"...)
 	}
-	return fmt.Sprintf("%dB", n)
+	return append(strconv.AppendInt(b, int64(n), 10), 'B')
 }
 
 func boolp(b bool) *bool           { return &b }
