@@ -208,32 +208,79 @@ func (t *Tracker) detail() int {
 // connection table, the fallback groups, the gates and the link
 // assignment use (addresses, outcome, reason, decline, negotiated variant,
 // times, latency, counters, queue pairs), without the evidence, notes, CLC
-// endpoint fields and the summary sentence. DetailOmitted says so.
+// endpoint fields and the summary sentence. DetailOmitted says so. The copy
+// is detached from r's storage (r may point into the tracking state, see
+// detach): the record and the values it points to are one allocation.
 func slim(r *Conn) *Conn {
-	x := &Conn{
+	s := &slimConn{}
+	x := &s.Conn
+	*x = Conn{
 		ID: r.ID, Client: r.Client, Server: r.Server, RolesGuessed: r.RolesGuessed, VLAN: r.VLAN,
 		Outcome: r.Outcome, Reason: r.Reason,
-		SYNOption: r.SYNOption, SYNACKOption: r.SYNACKOption,
-		SMC: r.SMC, Link: r.Link,
-		Times:   Times{First: r.Times.First, Last: r.Times.Last, End: r.Times.End, Confirm: r.Times.Confirm},
-		Latency: r.Latency, Packets: r.Packets, Bytes: r.Bytes,
+		Link:    r.Link,
+		Times:   Times{First: r.Times.First, Last: r.Times.Last},
+		Packets: r.Packets, Bytes: r.Bytes,
 		Evidence:      []Evidence{},
 		DetailOmitted: true,
 		clientQPN:     r.clientQPN, serverQPN: r.serverQPN, clientTok: r.clientTok, serverTok: r.serverTok,
 		clientIP: r.clientIP, serverIP: r.serverIP, firstContact: r.firstContact, confirmAt: r.confirmAt, smcR: r.smcR,
 	}
+	if r.SYNOption != nil {
+		s.b[0] = *r.SYNOption
+		x.SYNOption = &s.b[0]
+	}
+	if r.SYNACKOption != nil {
+		s.b[1] = *r.SYNACKOption
+		x.SYNACKOption = &s.b[1]
+	}
+	if r.Times.End != nil {
+		s.t[0] = *r.Times.End
+		x.Times.End = &s.t[0]
+	}
+	if r.Times.Confirm != nil {
+		s.t[1] = *r.Times.Confirm
+		x.Times.Confirm = &s.t[1]
+	}
+	if r.Latency.HandshakeMS != nil {
+		s.ms[0] = *r.Latency.HandshakeMS
+		x.Latency.HandshakeMS = &s.ms[0]
+	}
+	if r.Latency.CLCMS != nil {
+		s.ms[1] = *r.Latency.CLCMS
+		x.Latency.CLCMS = &s.ms[1]
+	}
 	if r.SMC != nil {
-		s := *r.SMC
-		s.EID = ""
-		x.SMC = &s
+		s.smc = *r.SMC
+		s.smc.EID = ""
+		if r.SMC.Release != nil {
+			s.release = *r.SMC.Release
+			s.smc.Release = &s.release
+		}
+		if r.SMC.Direct != nil {
+			s.direct = *r.SMC.Direct
+			s.smc.Direct = &s.direct
+		}
+		x.SMC = &s.smc
 	}
 	if d := r.Decline; d != nil {
 		// Meaning and Remedy are constants of the code table: shared.
-		dd := *d
-		dd.Extra = nil
-		x.Decline = &dd
+		s.decl = *d
+		s.decl.Extra = nil
+		x.Decline = &s.decl
 	}
 	return x
+}
+
+// slimConn is a slim record with the values it points to.
+type slimConn struct {
+	Conn
+	b       [2]bool
+	t       [2]time.Time
+	ms      [2]float64
+	smc     SMCInfo
+	release int
+	direct  bool
+	decl    DeclineInfo
 }
 
 // lean reports whether a connection created now will not keep its detail:

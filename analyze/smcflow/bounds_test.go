@@ -1,6 +1,7 @@
 package smcflow
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -76,6 +77,15 @@ func TestEvictOpenOrder(t *testing.T) {
 	for i := 8; i < 17; i++ {
 		if tr.conns[tupleKey(i)] == nil {
 			t.Errorf("recent SYN %d evicted before the old ones", i)
+		}
+	}
+}
+
+// TestQPNText: qpnText prints as fmt's "%#06x" (the reports' QPN format).
+func TestQPNText(t *testing.T) {
+	for _, q := range []uint32{0, 1, 0xf, 0x10, 0xfff, 0x1000, 0xffff, 0x10000, 0xabcdef, 0xffffff, 0xffffffff} {
+		if got, want := qpnText(q), fmt.Sprintf("%#06x", q); got != want {
+			t.Errorf("qpnText(%#x) = %q, want %q", q, got, want)
 		}
 	}
 }

@@ -171,7 +171,7 @@ func (r *roceTracker) assign(c *Conn, captureEnd time.Time) {
 	if !c.smcR || c.SMC == nil || c.SMC.Type != "SMC-R" {
 		return
 	}
-	li := &LinkInfo{ClientQPN: fmt.Sprintf("%#06x", c.clientQPN), ServerQPN: fmt.Sprintf("%#06x", c.serverQPN)}
+	li := &LinkInfo{ClientQPN: qpnText(c.clientQPN), ServerQPN: qpnText(c.serverQPN)}
 	c.Link = li
 	if r.total == 0 {
 		li.State = "not-visible"
@@ -243,6 +243,10 @@ func (r *roceTracker) assign(c *Conn, captureEnd time.Time) {
 		c.Summary += fmt.Sprintf("; %d CDC messages for this connection, %d RDMA writes (%d bytes) on the link", li.CDCMessages, li.RDMAWrites, li.RDMABytes)
 	}
 }
+
+// qpnText formats a queue pair number as fmt's "%#06x" does (without fmt:
+// it runs for every SMC-R connection).
+func qpnText(q uint32) string { return hexPad(uint64(q), 6) }
 
 // RoCEV1Payload returns the BTH start of a RoCEv1 frame (after the 40-byte
 // GRH).

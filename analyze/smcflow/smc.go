@@ -674,8 +674,12 @@ func (t *Tracker) judge(c *tcpConn) {
 	}
 	// The connection is listed: numbered in finishing order, its link
 	// judged now. Its record outlives c (recycled): detach it from c's
-	// storage first.
-	detach(&c.res)
+	// storage first (slim copies what it keeps into its own storage).
+	d := t.detail()
+	isSlim := d >= 0 && t.detailed >= d
+	if !isSlim {
+		detach(&c.res)
+	}
 	t.listed++
 	c.res.ID = t.listed
 	t.roce.assign(&c.res, t.lastTime)
@@ -683,7 +687,7 @@ func (t *Tracker) judge(c *tcpConn) {
 		t.linkUnverified++
 	}
 	var rec *Conn
-	if d := t.detail(); d >= 0 && t.detailed >= d {
+	if isSlim {
 		rec = slim(&c.res)
 	} else {
 		if c.plainSYN.What != "" {
