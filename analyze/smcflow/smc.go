@@ -634,6 +634,7 @@ func (t *Tracker) judge(c *tcpConn) {
 	if t.last == c {
 		t.last = nil
 	}
+	c.res.noSummary = t.lean()
 	verdict(c, t.lastTime)
 	if !c.released {
 		// Return the reassembly buffers to the pool for the next
@@ -803,7 +804,9 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 			r.Summary = fmt.Sprintf("fallback after Confirm: the %s declined %.3f s after the Confirm with %s %s (%s)", d.By, *d.DelayMS/1000, d.Code, ShortName(d.Name), d.Meaning)
 		} else {
 			r.Outcome, r.Reason = OutcomeFallback, ReasonDecline
-			r.Summary = "fallback to TCP: the " + d.By + " declined (" + d.Stage + ") with " + d.Code + " " + ShortName(d.Name) + " (" + d.Meaning + ")"
+			if !r.noSummary {
+				r.Summary = "fallback to TCP: the " + d.By + " declined (" + d.Stage + ") with " + d.Code + " " + ShortName(d.Name) + " (" + d.Meaning + ")"
+			}
 		}
 		r.Latency.HandshakeMS = c.msp(0, handshakeFrom, &decl.t)
 		if prop != nil {
@@ -819,7 +822,9 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		c.res.firstContact = r.SMC.FirstContact
 		c.res.confirmAt = conf.t
 		// Concatenation, not fmt (once per connection): %.3f is FormatFloat(x, 'f', 3, 64).
-		r.Summary = r.SMC.Variant + " established (Proposal → Accept → Confirm in " + strconv.FormatFloat(*r.Latency.CLCMS, 'f', 3, 64) + " ms)"
+		if !r.noSummary {
+			r.Summary = r.SMC.Variant + " established (Proposal → Accept → Confirm in " + strconv.FormatFloat(*r.Latency.CLCMS, 'f', 3, 64) + " ms)"
+		}
 		if !c.synSeen {
 			r.Notes = append(r.Notes, "the TCP handshake is not in the capture")
 		}
