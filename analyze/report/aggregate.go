@@ -229,9 +229,14 @@ func (rt *rollTable) compact() {
 		for i, n := range a.out {
 			rt.otherOut[i] += n
 		}
-		delete(rt.m, a.key)
 		rt.free = append(rt.free, a)
 		rows[keep+i] = nil
+	}
+	// Rebuild the map rather than delete from it: deleted slots would
+	// lengthen its probes until it grows.
+	clear(rt.m)
+	for _, a := range rows[:keep] {
+		rt.m[a.key] = a
 	}
 	clear(rows[:keep])
 	rt.rows = rows[:0]
