@@ -29,7 +29,7 @@ type connKey struct {
 type mapKey struct {
 	ahi, alo, bhi, blo uint64
 	ports              uint32 // a's port << 16 | b's
-	fam                uint32 // a's family in bits 0-1, b's in 2-3 (addrFam)
+	fam                uint32 // bit 0: a is IPv4, bit 1: b is IPv4
 }
 
 func (k connKey) packed() mapKey {
@@ -38,20 +38,14 @@ func (k connKey) packed() mapKey {
 		ahi: binary.BigEndian.Uint64(a[:8]), alo: binary.BigEndian.Uint64(a[8:]),
 		bhi: binary.BigEndian.Uint64(b[:8]), blo: binary.BigEndian.Uint64(b[8:]),
 		ports: uint32(k.a.Port())<<16 | uint32(k.b.Port()),
-		fam:   addrFam(k.a.Addr()) | addrFam(k.b.Addr())<<2,
+	}
+	if k.a.Addr().Is4() {
+		m.fam |= 1
+	}
+	if k.b.Addr().Is4() {
+		m.fam |= 2
 	}
 	return m
-}
-
-// addrFam tells the zero Addr, IPv4 and IPv6 apart (As16 does not).
-func addrFam(a netip.Addr) uint32 {
-	switch {
-	case a.Is4():
-		return 1
-	case a.Is6():
-		return 2
-	}
-	return 0
 }
 
 func makeKey(src, dst netip.AddrPort) (connKey, int) {
