@@ -1,7 +1,6 @@
 package smcflow
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -20,32 +19,6 @@ const clcWaitTime = 6 * time.Second
 // connKey identifies a TCP connection independent of direction.
 type connKey struct {
 	a, b netip.AddrPort // a < b
-}
-
-// mapKey is connKey packed for the open-connection table: 40 bytes without
-// padding or pointers, so the map hashes and compares them as plain memory.
-// Addresses decoded from packets carry no IPv6 zone, the one part of a
-// netip.Addr it leaves out.
-type mapKey struct {
-	ahi, alo, bhi, blo uint64
-	ports              uint32 // a's port << 16 | b's
-	fam                uint32 // bit 0: a is IPv4, bit 1: b is IPv4
-}
-
-func (k connKey) packed() mapKey {
-	a, b := k.a.Addr().As16(), k.b.Addr().As16()
-	m := mapKey{
-		ahi: binary.BigEndian.Uint64(a[:8]), alo: binary.BigEndian.Uint64(a[8:]),
-		bhi: binary.BigEndian.Uint64(b[:8]), blo: binary.BigEndian.Uint64(b[8:]),
-		ports: uint32(k.a.Port())<<16 | uint32(k.b.Port()),
-	}
-	if k.a.Addr().Is4() {
-		m.fam |= 1
-	}
-	if k.b.Addr().Is4() {
-		m.fam |= 2
-	}
-	return m
 }
 
 func makeKey(src, dst netip.AddrPort) (connKey, int) {
@@ -145,7 +118,7 @@ func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
 // Tracker follows TCP connections and decodes their SMC handshakes. Feed it
 // every decoded frame in capture order; call Finish at the end.
 type Tracker struct {
-	conns    map[mapKey]*tcpConn
+	conns    map[connKey]*tcpConn
 	last     *tcpConn // the connection of the previous segment, if still open
 	done     []*Conn
 	lastTime time.Time
@@ -206,7 +179,7 @@ type Tracker struct {
 
 // NewTracker returns an empty tracker.
 func NewTracker() *Tracker {
-	return &Tracker{conns: make(map[mapKey]*tcpConn), roce: newRoCETracker()}
+	return &Tracker{conns: make(map[connKey]*tcpConn), roce: newRoCETracker()}
 }
 
 func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
@@ -214,7 +187,7 @@ func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
 	c.key, c.client, c.hs = k, -1, [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}
 	c.file, c.created, c.lean = t.File, t.seq, t.lean()
 	c.res.Times.First = ts
-	t.conns[k.packed()] = c
+	t.conns[k] = c
 	t.last = c
 	t.totalTCP++
 	return c
@@ -234,7 +207,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	// Frames come in trains of one connection: try the last one first.
 	c := t.last
 	if c == nil || c.key != k {
-		c = t.conns[k.packed()]
+		c = t.conns[k]
 		if c != nil {
 			t.last = c
 		}
@@ -656,7 +629,7 @@ func (t *Tracker) finish(c *tcpConn) {
 }
 
 func (t *Tracker) judge(c *tcpConn) {
-	delete(t.conns, c.key.packed())
+	delete(t.conns, c.key)
 	c.finished = true
 	if t.last == c {
 		t.last = nil
@@ -1484,7 +1457,7 @@ func (t *Tracker) Counts() Counts {
 // printer keeps a long live capture bounded with it.
 func (t *Tracker) Prune() {
 	if len(t.conns) > 100000 {
-		t.conns = make(map[mapKey]*tcpConn)
+		t.conns = make(map[connKey]*tcpConn)
 		t.last = nil
 		clear(t.closing) // their connections are forgotten, not finished
 		t.closing = t.closing[:0]
