@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"net/netip"
@@ -53,48 +52,11 @@ type rollAcc struct {
 	vars, reasons   []Count
 }
 
-// rollKey is a rollup row's key, hashed as plain memory (40 bytes, no
-// padding or pointers; no text per connection): a service is (a, port), a
-// peer pair (a → b). Addresses decoded from packets carry no IPv6 zone,
-// the one part of a netip.Addr it leaves out.
+// rollKey is a rollup row's key, hashed as is (no text per connection): a
+// service is (a, port), a peer pair (a → b).
 type rollKey struct {
-	ahi, alo, bhi, blo uint64
-	port               uint32
-	fam                uint32 // a's family in bits 0-1, b's in 2-3 (addrFam)
-}
-
-// addrFam tells the zero Addr, IPv4 and IPv6 apart (As16 does not).
-func addrFam(a netip.Addr) uint32 {
-	switch {
-	case a.Is4():
-		return 1
-	case a.Is6():
-		return 2
-	}
-	return 0
-}
-
-func makeRollKey(a, b netip.Addr, port uint16) rollKey {
-	x, y := a.As16(), b.As16()
-	k := rollKey{
-		ahi: binary.BigEndian.Uint64(x[:8]), alo: binary.BigEndian.Uint64(x[8:]),
-		bhi: binary.BigEndian.Uint64(y[:8]), blo: binary.BigEndian.Uint64(y[8:]),
-		port: uint32(port), fam: addrFam(a) | addrFam(b)<<2,
-	}
-	return k
-}
-
-func unpackAddr(hi, lo uint64, fam uint32) netip.Addr {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], hi)
-	binary.BigEndian.PutUint64(b[8:], lo)
-	switch fam {
-	case 1:
-		return netip.AddrFrom4([4]byte(b[12:]))
-	case 2:
-		return netip.AddrFrom16(b)
-	}
-	return netip.Addr{}
+	a, b netip.Addr
+	port uint16
 }
 
 func outcomeIndex(o smcflow.Outcome) int {
@@ -184,14 +146,12 @@ func (rt *rollTable) get(key rollKey) *rollAcc {
 // service, "client → server" for a peer pair.
 func (rt *rollTable) text(a *rollAcc) []byte {
 	if !a.named {
-		k := &a.key
-		x := unpackAddr(k.ahi, k.alo, k.fam&3)
 		if rt.peers {
-			a.name = x.AppendTo(a.name[:0])
+			a.name = a.key.a.AppendTo(a.name[:0])
 			a.name = append(a.name, " → "...)
-			a.name = unpackAddr(k.bhi, k.blo, k.fam>>2&3).AppendTo(a.name)
+			a.name = a.key.b.AppendTo(a.name)
 		} else {
-			a.name = netip.AddrPortFrom(x, uint16(k.port)).AppendTo(a.name[:0]) // "" for the zero Addr, as before
+			a.name = netip.AddrPortFrom(a.key.a, a.key.port).AppendTo(a.name[:0])
 		}
 		a.named = true
 	}
@@ -422,8 +382,8 @@ func (g *Aggregate) Add(c *smcflow.Conn) {
 			a.reasons = bump(a.reasons, reason)
 		}
 	}
-	roll(&g.services, makeRollKey(c.Server.Addr(), netip.Addr{}, c.Server.Port()))
-	roll(&g.peers, makeRollKey(c.Client.Addr(), c.Server.Addr(), 0))
+	roll(&g.services, rollKey{a: c.Server.Addr(), port: c.Server.Port()})
+	roll(&g.peers, rollKey{a: c.Client.Addr(), b: c.Server.Addr()})
 }
 
 // ObserveSMC adds what each side's kernel counts for the finished
