@@ -175,3 +175,21 @@ func TestRollupsSameAsSort(t *testing.T) {
 		}
 	}
 }
+
+// TestRollKeyText: a rollup key prints as the addresses it was made of
+// (IPv4, IPv4-mapped IPv6, IPv6, the zero Addr).
+func TestRollKeyText(t *testing.T) {
+	for _, ap := range []netip.AddrPort{
+		netip.MustParseAddrPort("10.0.0.1:5000"), netip.MustParseAddrPort("[::ffff:10.0.0.1]:5000"),
+		netip.MustParseAddrPort("[fd00::1]:80"), {},
+	} {
+		svc, peer := newRollTable(false), newRollTable(true)
+		if got, want := string(svc.text(svc.get(rollKey{a: ap.Addr(), port: ap.Port()}))), string(ap.AppendTo(nil)); got != want {
+			t.Errorf("service %q, want %q", got, want)
+		}
+		b := netip.MustParseAddr("10.9.9.9")
+		if got, want := string(peer.text(peer.get(rollKey{a: ap.Addr(), b: b}))), string(ap.Addr().AppendTo(nil))+" → 10.9.9.9"; got != want {
+			t.Errorf("peer pair %q, want %q", got, want)
+		}
+	}
+}
