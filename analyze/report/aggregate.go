@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
+	"math/bits"
+	"net/netip"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
@@ -40,9 +42,21 @@ type fbKey struct {
 // rollAcc is one rollup row while counting: compact (no maps), so that a
 // table of MaxRollups rows stays small.
 type rollAcc struct {
+	key rollKey
+	// name is the key's text (rollTable.text), formatted only when needed:
+	// to break ties when compacting and for the report.
+	name            []byte
+	named           bool
 	total, problems int
 	out             [5]int // by outcomeOrder
 	vars, reasons   []Count
+}
+
+// rollKey is a rollup row's key, hashed as is (no text per connection): a
+// service is (a, port), a peer pair (a → b).
+type rollKey struct {
+	a, b netip.Addr
+	port uint16
 }
 
 func outcomeIndex(o smcflow.Outcome) int {
@@ -95,77 +109,155 @@ const (
 
 // rollTable is a bounded rollup table.
 type rollTable struct {
-	m map[string]*rollAcc
-	// folded counts the rows folded away and their connections.
+	peers bool // keys are peer pairs ("client → server"), else services
+	m     map[rollKey]*rollAcc
+	// foldedRows counts the rows folded away, foldedConns their connections.
 	foldedRows, foldedConns int
 	otherOut                [5]int
+	rows                    []*rollAcc // compact's scratch
+	free                    []*rollAcc // folded rows, for reuse
 }
 
-// get returns key's row, adding it (the key is copied only then).
-func (rt *rollTable) get(key []byte) *rollAcc {
-	a := rt.m[string(key)]
+func newRollTable(peers bool) rollTable {
+	return rollTable{peers: peers, m: map[rollKey]*rollAcc{}}
+}
+
+// get returns key's row, adding it.
+func (rt *rollTable) get(key rollKey) *rollAcc {
+	a := rt.m[key]
 	if a == nil {
 		if len(rt.m) >= 2*MaxRollups {
 			rt.compact()
 		}
-		a = &rollAcc{}
-		rt.m[string(key)] = a
+		if n := len(rt.free); n > 0 {
+			a = rt.free[n-1]
+			rt.free = rt.free[:n-1]
+			*a = rollAcc{name: a.name[:0], vars: a.vars[:0], reasons: a.reasons[:0]}
+		} else {
+			a = &rollAcc{}
+		}
+		a.key = key
+		rt.m[key] = a
 	}
 	return a
 }
 
-// compact keeps the MaxRollups/2 rows with the most connections and the
-// MaxRollups/2 with the most problems, folding the others.
-func (rt *rollTable) compact() {
-	type row struct {
-		k string
-		a *rollAcc
-	}
-	rows := make([]row, 0, len(rt.m))
-	for k, a := range rt.m {
-		rows = append(rows, row{k, a})
-	}
-	byTotal := func(x, y row) int {
-		if x.a.total != y.a.total {
-			return y.a.total - x.a.total
+// text returns a's key as the report prints it: "addr:port" for a
+// service, "client → server" for a peer pair.
+func (rt *rollTable) text(a *rollAcc) []byte {
+	if !a.named {
+		if rt.peers {
+			a.name = a.key.a.AppendTo(a.name[:0])
+			a.name = append(a.name, " → "...)
+			a.name = a.key.b.AppendTo(a.name)
+		} else {
+			a.name = netip.AddrPortFrom(a.key.a, a.key.port).AppendTo(a.name[:0])
 		}
-		return strings.Compare(x.k, y.k)
+		a.named = true
 	}
-	slices.SortFunc(rows, byTotal)
-	keep := make(map[string]bool, MaxRollups)
-	for _, r := range rows[:min(MaxRollups/2, len(rows))] {
-		keep[r.k] = true
+	return a.name
+}
+
+// compact keeps the MaxRollups/2 rows with the most connections and the
+// MaxRollups/2 with the most problems, folding the others. It selects
+// (linear time on average) rather than sorts: the rows kept are the same
+// as with a full sort by the same total orders (ties broken by key text).
+func (rt *rollTable) compact() {
+	rows := rt.rows[:0]
+	for _, a := range rt.m {
+		rows = append(rows, a)
 	}
-	slices.SortFunc(rows, func(x, y row) int {
-		if x.a.problems != y.a.problems {
-			return y.a.problems - x.a.problems
+	byTotal := func(x, y *rollAcc) int {
+		if x.total != y.total {
+			return y.total - x.total
+		}
+		return bytes.Compare(rt.text(x), rt.text(y))
+	}
+	byProblems := func(x, y *rollAcc) int {
+		if x.problems != y.problems {
+			return y.problems - x.problems
 		}
 		return byTotal(x, y)
-	})
-	for _, r := range rows {
-		if len(keep) >= MaxRollups {
-			break
-		}
-		keep[r.k] = true
 	}
-	for _, r := range rows {
-		if keep[r.k] {
-			continue
-		}
+	k := min(MaxRollups/2, len(rows))
+	selectFirst(rows, k, byTotal)
+	keep := min(MaxRollups, len(rows))
+	selectFirst(rows[k:], keep-k, byProblems)
+	for i, a := range rows[keep:] {
 		rt.foldedRows++
-		rt.foldedConns += r.a.total
-		for i, n := range r.a.out {
+		rt.foldedConns += a.total
+		for i, n := range a.out {
 			rt.otherOut[i] += n
 		}
-		delete(rt.m, r.k)
+		rt.free = append(rt.free, a)
+		rows[keep+i] = nil
 	}
+	// Rebuild the map rather than delete from it: deleted slots would
+	// lengthen its probes until it grows.
+	clear(rt.m)
+	for _, a := range rows[:keep] {
+		rt.m[a.key] = a
+	}
+	clear(rows[:keep])
+	rt.rows = rows[:0]
+}
+
+// selectFirst reorders xs so that xs[:k] holds the k first elements in the
+// total order cmp (in no particular order): quickselect with a median of
+// three pivot, falling back to a sort past 2·log2(len) rounds, so it takes
+// linear time on average and O(n log n) at worst.
+func selectFirst[T any](xs []T, k int, cmp func(a, b T) int) {
+	if k <= 0 || k >= len(xs) {
+		return
+	}
+	depth := 2 * bits.Len(uint(len(xs)))
+	lo, hi := 0, len(xs) // the k-th boundary lies in [lo, hi)
+	for hi-lo > 12 {
+		if depth == 0 {
+			slices.SortFunc(xs[lo:hi], cmp)
+			return
+		}
+		depth--
+		// Median of three to xs[lo], then partition xs[lo+1:hi] by it.
+		m := lo + (hi-lo)/2
+		a, b, c := lo, m, hi-1
+		if cmp(xs[b], xs[a]) < 0 {
+			a, b = b, a
+		}
+		if cmp(xs[c], xs[b]) < 0 {
+			b = c
+			if cmp(xs[b], xs[a]) < 0 {
+				b = a
+			}
+		}
+		xs[lo], xs[b] = xs[b], xs[lo]
+		p := xs[lo]
+		i := lo + 1
+		for j := lo + 1; j < hi; j++ {
+			if cmp(xs[j], p) < 0 {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+			}
+		}
+		// xs[lo+1:i] < p ≤ xs[i:hi]; put p at i-1.
+		xs[lo], xs[i-1] = xs[i-1], xs[lo]
+		switch {
+		case i-1 == k || i == k:
+			return
+		case k < i-1:
+			hi = i - 1
+		default:
+			lo = i
+		}
+	}
+	slices.SortFunc(xs[lo:hi], cmp)
 }
 
 func NewAggregate() *Aggregate {
 	return &Aggregate{
 		outcomes: map[string]int{}, variants: map[string]int{},
 		groups:   map[fbKey]*FallbackGroup{},
-		services: rollTable{m: map[string]*rollAcc{}}, peers: rollTable{m: map[string]*rollAcc{}},
+		services: newRollTable(false), peers: newRollTable(true),
 		obs: correlate.SMCObserved{
 			FallbacksByCode: map[correlate.Code]correlate.SideCounts{},
 			Declines:        map[correlate.Code]correlate.SideCounts{},
@@ -276,7 +368,7 @@ func (g *Aggregate) Add(c *smcflow.Conn) {
 			reason = "0x03010000 PEERNOSMC"
 		}
 	}
-	roll := func(rt *rollTable, key []byte) {
+	roll := func(rt *rollTable, key rollKey) {
 		a := rt.get(key)
 		a.total++
 		a.out[outcomeIndex(c.Outcome)]++
@@ -290,12 +382,8 @@ func (g *Aggregate) Add(c *smcflow.Conn) {
 			a.reasons = bump(a.reasons, reason)
 		}
 	}
-	var buf [128]byte
-	roll(&g.services, c.Server.AppendTo(buf[:0]))
-	pk := c.Client.Addr().AppendTo(buf[:0])
-	pk = append(pk, " → "...)
-	pk = c.Server.Addr().AppendTo(pk)
-	roll(&g.peers, pk)
+	roll(&g.services, rollKey{a: c.Server.Addr(), port: c.Server.Port()})
+	roll(&g.peers, rollKey{a: c.Client.Addr(), b: c.Server.Addr()})
 }
 
 // ObserveSMC adds what each side's kernel counts for the finished
@@ -375,8 +463,8 @@ func rollups(rt *rollTable) []Rollup {
 		rt.compact()
 	}
 	out := make([]Rollup, 0, len(rt.m))
-	for k, a := range rt.m {
-		out = append(out, Rollup{Key: k, Total: a.total, Outcomes: outcomeArr(a.out), Variants: sortedCounts(a.vars), Reasons: sortedCounts(a.reasons)})
+	for _, a := range rt.m {
+		out = append(out, Rollup{Key: string(rt.text(a)), Total: a.total, Outcomes: outcomeArr(a.out), Variants: sortedCounts(a.vars), Reasons: sortedCounts(a.reasons)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Total != out[j].Total {

@@ -20,15 +20,19 @@ const (
 )
 
 // tombstones remembers recently finished connections' 4-tuples for
-// closedLinger, at most MaxTombstones of them: a map for the lookup and a
-// ring in finishing order, so the oldest is forgotten first when full (its
-// late segments then start a connection without handshake, which is counted,
-// not listed) and the expired ones are dropped from the front in O(1) each.
-// A 4-tuple is remembered by a 64-bit hash (16 bytes an entry with its
-// time): two tuples sharing a hash, about 2^-48 per lookup when full, would
-// only drop a segment of a connection whose handshake is not in the capture.
+// closedLinger, at most MaxTombstones of them: a hash table for the lookup
+// and a ring in finishing order, so the oldest is forgotten first when full
+// (its late segments then start a connection without handshake, which is
+// counted, not listed) and the expired ones are dropped from the front in
+// O(1) each. A 4-tuple is remembered by a 64-bit hash (16 bytes an entry
+// with its time): two tuples sharing a hash, about 2^-48 per lookup when
+// full, would only drop a segment of a connection whose handshake is not in
+// the capture. The table is open addressing with linear probing, at most
+// half full (twice the ring's slots), hash 0 marking a free slot (a tuple
+// hashing to 0 is taken as hashing to 1).
 type tombstones struct {
-	m       map[uint64]int64 // key hash → finished (Unix ns)
+	tab     []tombstone // hash → finished (Unix ns); h == 0: free
+	used    int         // occupied slots of tab
 	ring    []tombstone
 	head, n int
 	evicted int // forgotten before closedLinger because the ring was full
@@ -39,7 +43,7 @@ type tombstone struct {
 	t int64
 }
 
-// keyHash mixes the two endpoints of k into 64 bits.
+// keyHash mixes the two endpoints of k into 64 bits (never 0).
 func keyHash(k connKey) uint64 {
 	h := uint64(0x9e3779b97f4a7c15)
 	for _, ap := range [2]netip.AddrPort{k.a, k.b} {
@@ -48,7 +52,7 @@ func keyHash(k connKey) uint64 {
 		h = mix64(h ^ binary.LittleEndian.Uint64(b[8:]))
 		h = mix64(h ^ uint64(ap.Port()))
 	}
-	return h
+	return max(h, 1)
 }
 
 // mix64 is the splitmix64 finaliser.
@@ -60,26 +64,70 @@ func mix64(x uint64) uint64 {
 	return x ^ x>>31
 }
 
-func (s *tombstones) add(k connKey, t time.Time) {
-	if s.m == nil {
-		s.m = make(map[uint64]int64)
+// find returns h's slot in the table, or the free slot where it would go.
+func (s *tombstones) find(h uint64) (int, bool) {
+	mask := len(s.tab) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		switch s.tab[i].h {
+		case h:
+			return i, true
+		case 0:
+			return i, false
+		}
 	}
+}
+
+// set records h finished at ns (the latest finish of a tuple wins).
+func (s *tombstones) set(h uint64, ns int64) {
+	i, ok := s.find(h)
+	if !ok {
+		s.used++
+	}
+	s.tab[i] = tombstone{h, ns}
+}
+
+// del frees slot i, shifting back the entries probed past it so that every
+// entry stays reachable from its home slot.
+func (s *tombstones) del(i int) {
+	mask := len(s.tab) - 1
+	for j := (i + 1) & mask; s.tab[j].h != 0; j = (j + 1) & mask {
+		home := int(s.tab[j].h) & mask
+		// The entry at j may move to i unless its home lies cyclically in
+		// (i, j].
+		if i <= j && i < home && home <= j || i > j && (i < home || home <= j) {
+			continue
+		}
+		s.tab[i] = s.tab[j]
+		i = j
+	}
+	s.tab[i] = tombstone{}
+	s.used--
+}
+
+func (s *tombstones) add(k connKey, t time.Time) {
 	if s.n == MaxTombstones {
 		s.evicted++
 		s.pop()
 	}
 	if len(s.ring) < MaxTombstones && s.n == len(s.ring) {
-		// Grow the ring (contents in order from head).
+		// Grow the ring (contents in order from head) and the table.
 		nr := make([]tombstone, min(max(2*len(s.ring), 1024), MaxTombstones))
 		for i := 0; i < s.n; i++ {
 			nr[i] = s.ring[(s.head+i)%len(s.ring)]
 		}
+		old := s.tab
 		s.ring, s.head = nr, 0
+		s.tab, s.used = make([]tombstone, 2*len(nr)), 0
+		for _, e := range old {
+			if e.h != 0 {
+				s.set(e.h, e.t)
+			}
+		}
 	}
 	h, ns := keyHash(k), t.UnixNano()
 	s.ring[(s.head+s.n)%len(s.ring)] = tombstone{h, ns}
 	s.n++
-	s.m[h] = ns
+	s.set(h, ns)
 }
 
 // pop forgets the oldest tombstone.
@@ -88,18 +136,21 @@ func (s *tombstones) pop() {
 	s.ring[s.head] = tombstone{}
 	s.head = (s.head + 1) % len(s.ring)
 	s.n--
-	if t, ok := s.m[old.h]; ok && t == old.t {
-		delete(s.m, old.h)
+	if i, ok := s.find(old.h); ok && s.tab[i].t == old.t {
+		s.del(i)
 	}
 }
 
 // lookup returns when k's connection finished, if remembered.
 func (s *tombstones) lookup(k connKey) (time.Time, bool) {
-	if len(s.m) == 0 {
+	if s.used == 0 {
 		return time.Time{}, false
 	}
-	t, ok := s.m[keyHash(k)]
-	return time.Unix(0, t), ok
+	i, ok := s.find(keyHash(k))
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.Unix(0, s.tab[i].t), true
 }
 
 // expire forgets the tombstones older than closedLinger at now (finishing
@@ -110,8 +161,9 @@ func (s *tombstones) expire(now time.Time) {
 	for s.n > 0 && s.ring[s.head].t < limit {
 		s.pop()
 	}
-	if s.n == 0 && len(s.m) > 0 {
-		clear(s.m)
+	if s.n == 0 && s.used > 0 {
+		clear(s.tab)
+		s.used = 0
 	}
 }
 
@@ -208,32 +260,79 @@ func (t *Tracker) detail() int {
 // connection table, the fallback groups, the gates and the link
 // assignment use (addresses, outcome, reason, decline, negotiated variant,
 // times, latency, counters, queue pairs), without the evidence, notes, CLC
-// endpoint fields and the summary sentence. DetailOmitted says so.
+// endpoint fields and the summary sentence. DetailOmitted says so. The copy
+// is detached from r's storage (r may point into the tracking state, see
+// detach): the record and the values it points to are one allocation.
 func slim(r *Conn) *Conn {
-	x := &Conn{
+	s := &slimConn{}
+	x := &s.Conn
+	*x = Conn{
 		ID: r.ID, Client: r.Client, Server: r.Server, RolesGuessed: r.RolesGuessed, VLAN: r.VLAN,
 		Outcome: r.Outcome, Reason: r.Reason,
-		SYNOption: r.SYNOption, SYNACKOption: r.SYNACKOption,
-		SMC: r.SMC, Link: r.Link,
-		Times:   Times{First: r.Times.First, Last: r.Times.Last, End: r.Times.End, Confirm: r.Times.Confirm},
-		Latency: r.Latency, Packets: r.Packets, Bytes: r.Bytes,
+		Link:    r.Link,
+		Times:   Times{First: r.Times.First, Last: r.Times.Last},
+		Packets: r.Packets, Bytes: r.Bytes,
 		Evidence:      []Evidence{},
 		DetailOmitted: true,
 		clientQPN:     r.clientQPN, serverQPN: r.serverQPN, clientTok: r.clientTok, serverTok: r.serverTok,
 		clientIP: r.clientIP, serverIP: r.serverIP, firstContact: r.firstContact, confirmAt: r.confirmAt, smcR: r.smcR,
 	}
+	if r.SYNOption != nil {
+		s.b[0] = *r.SYNOption
+		x.SYNOption = &s.b[0]
+	}
+	if r.SYNACKOption != nil {
+		s.b[1] = *r.SYNACKOption
+		x.SYNACKOption = &s.b[1]
+	}
+	if r.Times.End != nil {
+		s.t[0] = *r.Times.End
+		x.Times.End = &s.t[0]
+	}
+	if r.Times.Confirm != nil {
+		s.t[1] = *r.Times.Confirm
+		x.Times.Confirm = &s.t[1]
+	}
+	if r.Latency.HandshakeMS != nil {
+		s.ms[0] = *r.Latency.HandshakeMS
+		x.Latency.HandshakeMS = &s.ms[0]
+	}
+	if r.Latency.CLCMS != nil {
+		s.ms[1] = *r.Latency.CLCMS
+		x.Latency.CLCMS = &s.ms[1]
+	}
 	if r.SMC != nil {
-		s := *r.SMC
-		s.EID = ""
-		x.SMC = &s
+		s.smc = *r.SMC
+		s.smc.EID = ""
+		if r.SMC.Release != nil {
+			s.release = *r.SMC.Release
+			s.smc.Release = &s.release
+		}
+		if r.SMC.Direct != nil {
+			s.direct = *r.SMC.Direct
+			s.smc.Direct = &s.direct
+		}
+		x.SMC = &s.smc
 	}
 	if d := r.Decline; d != nil {
 		// Meaning and Remedy are constants of the code table: shared.
-		dd := *d
-		dd.Extra = nil
-		x.Decline = &dd
+		s.decl = *d
+		s.decl.Extra = nil
+		x.Decline = &s.decl
 	}
 	return x
+}
+
+// slimConn is a slim record with the values it points to.
+type slimConn struct {
+	Conn
+	b       [2]bool
+	t       [2]time.Time
+	ms      [2]float64
+	smc     SMCInfo
+	release int
+	direct  bool
+	decl    DeclineInfo
 }
 
 // lean reports whether a connection created now will not keep its detail:

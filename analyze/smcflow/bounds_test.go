@@ -1,6 +1,8 @@
 package smcflow
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 	"time"
@@ -24,8 +26,8 @@ func TestTombstonesBounded(t *testing.T) {
 	for i := 0; i < n; i++ {
 		s.add(tupleKey(i), t0.Add(time.Duration(i)*time.Microsecond))
 	}
-	if len(s.m) != MaxTombstones || s.n != MaxTombstones || len(s.ring) != MaxTombstones {
-		t.Fatalf("map %d ring %d/%d, want %d", len(s.m), s.n, len(s.ring), MaxTombstones)
+	if s.used != MaxTombstones || s.n != MaxTombstones || len(s.ring) != MaxTombstones {
+		t.Fatalf("table %d ring %d/%d, want %d", s.used, s.n, len(s.ring), MaxTombstones)
 	}
 	if s.evicted != 100 {
 		t.Errorf("evicted %d, want 100", s.evicted)
@@ -37,8 +39,8 @@ func TestTombstonesBounded(t *testing.T) {
 		t.Error("tuple 100 forgotten")
 	}
 	s.expire(t0.Add(closedLinger + time.Second))
-	if s.n != 0 || len(s.m) != 0 {
-		t.Errorf("after the linger: ring %d map %d, want empty", s.n, len(s.m))
+	if s.n != 0 || s.used != 0 {
+		t.Errorf("after the linger: ring %d table %d, want empty", s.n, s.used)
 	}
 }
 
@@ -78,4 +80,68 @@ func TestEvictOpenOrder(t *testing.T) {
 			t.Errorf("recent SYN %d evicted before the old ones", i)
 		}
 	}
+}
+
+// TestQPNText: qpnText prints as fmt's "%#06x" (the reports' QPN format).
+func TestQPNText(t *testing.T) {
+	for _, q := range []uint32{0, 1, 0xf, 0x10, 0xfff, 0x1000, 0xffff, 0x10000, 0xabcdef, 0xffffff, 0xffffffff} {
+		if got, want := qpnText(q), fmt.Sprintf("%#06x", q); got != want {
+			t.Errorf("qpnText(%#x) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+// TestTombstonesSameAsMap: the open-addressing table answers as a map from
+// tuple hash to the latest finish would, through growth, eviction when
+// full, re-finished tuples and expiry (synthetic tuples, some repeated).
+func TestTombstonesSameAsMap(t *testing.T) {
+	var s tombstones
+	ref := map[uint64]int64{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := t0
+	check := func(step int) {
+		for j := 0; j < 8; j++ {
+			k := tupleKey(rng.IntN(3 * MaxTombstones))
+			want, wok := ref[keyHash(k)]
+			got, ok := s.lookup(k)
+			if ok != wok || ok && got.UnixNano() != want {
+				t.Fatalf("step %d: lookup %v = %v %v, want %v %v", step, k, got, ok, time.Unix(0, want), wok)
+			}
+		}
+		if s.used != len(ref) {
+			t.Fatalf("step %d: %d entries, want %d", step, s.used, len(ref))
+		}
+	}
+	for i := 0; i < 6*MaxTombstones; i++ {
+		now = now.Add(time.Duration(rng.IntN(3000)) * time.Microsecond)
+		if i%5000 == 4999 {
+			// expire, as the reference would
+			limit := now.Add(-closedLinger).UnixNano()
+			for n, h := s.n, s.head; n > 0 && s.ring[h].t < limit; n, h = n-1, (h+1)%len(s.ring) {
+				if ref[s.ring[h].h] == s.ring[h].t {
+					delete(ref, s.ring[h].h)
+				}
+			}
+			s.expire(now)
+			if s.n == 0 {
+				clear(ref)
+			}
+			check(i)
+			continue
+		}
+		if s.n == MaxTombstones {
+			old := s.ring[s.head]
+			if ref[old.h] == old.t {
+				delete(ref, old.h)
+			}
+		}
+		k := tupleKey(rng.IntN(3 * MaxTombstones))
+		s.add(k, now)
+		ref[keyHash(k)] = now.UnixNano()
+		if i%97 == 0 {
+			check(i)
+		}
+	}
+	check(-1)
 }

@@ -70,3 +70,57 @@ func TestOpenConnStateSize(t *testing.T) {
 		t.Errorf("tcpConn is %d bytes, want at most 1536 (the next size class is 1792)", n)
 	}
 }
+
+// TestRecycledSlimConnsDoNotAlias: the compact records (beyond Detail) of
+// recycled connections are copied out of the tracking state too (slim
+// detaches what it keeps; synthetic handshakes as above).
+func TestRecycledSlimConnsDoNotAlias(t *testing.T) {
+	tr := NewTracker()
+	tr.MaxOpen = 16
+	tr.Detail = 1
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	smcOpt := []byte{1, 1, 254, 6, 0xe2, 0xd4, 0xc3, 0xd9}
+	const n = 300
+	for i := 0; i < n; i++ {
+		k := tupleKey(i)
+		at := t0.Add(time.Duration(i) * time.Millisecond)
+		seg := func(fromClient bool, flags uint8, off time.Duration) {
+			f := &decode.Frame{Flags: flags, Seq: 1000, Ack: 1}
+			src, dst := k.a, k.b
+			if !fromClient {
+				src, dst = dst, src
+			}
+			f.Src, f.SrcPort, f.Dst, f.DstPort = src.Addr(), src.Port(), dst.Addr(), dst.Port()
+			if flags&decode.TCPSYN != 0 {
+				f.TCPOpts = smcOpt
+			}
+			tr.HandleTCP(f, i, at.Add(off))
+		}
+		seg(true, decode.TCPSYN, 0)
+		seg(false, decode.TCPSYN|decode.TCPACK, 10*time.Microsecond)
+		seg(true, decode.TCPRST|decode.TCPACK, 20*time.Microsecond)
+	}
+	if len(tr.free) == 0 && tr.evicted == 0 {
+		t.Fatal("nothing was finished early: the test does not exercise recycling")
+	}
+	done := tr.Finish()
+	if len(done) != n {
+		t.Fatalf("%d connections, want %d", len(done), n)
+	}
+	slims := 0
+	for _, r := range done {
+		if !r.DetailOmitted {
+			continue
+		}
+		slims++
+		if r.Times.End == nil || r.SYNOption == nil || !*r.SYNOption || r.SYNACKOption == nil || !*r.SYNACKOption {
+			t.Fatalf("connection %v: end or options missing: %+v", r.Client, r.Times)
+		}
+		if r.Times.End.Sub(r.Times.First) != 20*time.Microsecond {
+			t.Errorf("connection %v: first %v end %v: end of another connection", r.Client, r.Times.First, *r.Times.End)
+		}
+	}
+	if slims < n-1 {
+		t.Errorf("%d compact records, want %d", slims, n-1)
+	}
+}

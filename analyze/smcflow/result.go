@@ -96,6 +96,11 @@ type Conn struct {
 	firstContact         bool
 	confirmAt            time.Time
 	smcR                 bool
+	// noSummary: the record will be compact or not listed, and no
+	// callback wants its detail (Tracker.lean when it is judged): the
+	// frequent summary sentences and the link notes, which the compact
+	// record drops, are not built.
+	noSummary bool
 }
 
 // SMCInfo describes the negotiated SMC variant (from Accept/Confirm).

@@ -171,14 +171,19 @@ func (r *roceTracker) assign(c *Conn, captureEnd time.Time) {
 	if !c.smcR || c.SMC == nil || c.SMC.Type != "SMC-R" {
 		return
 	}
-	li := &LinkInfo{ClientQPN: fmt.Sprintf("%#06x", c.clientQPN), ServerQPN: fmt.Sprintf("%#06x", c.serverQPN)}
+	li := &LinkInfo{ClientQPN: qpnText(c.clientQPN), ServerQPN: qpnText(c.serverQPN)}
 	c.Link = li
 	if r.total == 0 {
 		li.State = "not-visible"
-		c.Notes = append(c.Notes, "the SMC-R link is not visible in this capture (no RoCE frames): the capture cannot show whether the link worked")
+		if !c.noSummary {
+			c.Notes = append(c.Notes, "the SMC-R link is not visible in this capture (no RoCE frames): the capture cannot show whether the link worked")
+		}
 		if linkUnverifiedCandidate(c) {
 			if idle := captureEnd.Sub(c.Times.Last); idle >= linkUnverifiedIdle {
 				c.Reason = ReasonLinkUnverified
+				if c.noSummary {
+					return
+				}
 				c.Summary = fmt.Sprintf("%s negotiated (Proposal → Accept → Confirm), link not verified: no RoCE frame in the capture and the TCP connection silent for %.1f s after the Confirm, without Decline or FIN — healthy if the link carries the data over RDMA (hardware RoCE is invisible to a host capture), stalled if its set-up hung (seen with Linux 6.1 and soft-RoCE)", c.SMC.Variant, idle.Seconds())
 				c.Notes = append(c.Notes, fmt.Sprintf("after the Confirm the TCP connection stayed silent for %.1f s until the capture ended, with no Decline and no FIN: either the link carries the data over RDMA (invisible here), or its set-up hung without the kernel's CONFIRM_LINK timeout (which would send Decline 0x02010000 about 3 s after the Confirm), as seen with Linux 6.1 and soft-RoCE; check `smcr linkgroup link-show` and dmesg on both hosts", idle.Seconds()))
 			}
@@ -225,16 +230,24 @@ func (r *roceTracker) assign(c *Conn, captureEnd time.Time) {
 	switch {
 	case li.ConfirmedAt != nil:
 		li.State = "confirmed"
+	case li.RoCEPackets > 0:
+		li.State = "active"
+	default:
+		li.State = "stalled"
+	}
+	if c.noSummary {
+		return
+	}
+	switch li.State {
+	case "confirmed":
 		if c.SMC.FirstContact {
 			c.Summary += fmt.Sprintf("; link confirmed at %s (LLC CONFIRM_LINK response, frame %d)", li.ConfirmedAt.Format("15:04:05.000000"), li.ConfirmFrame)
 		} else {
 			c.Summary += fmt.Sprintf("; reuses the link confirmed at %s (frame %d)", li.ConfirmedAt.Format("15:04:05.000000"), li.ConfirmFrame)
 		}
-	case li.RoCEPackets > 0:
-		li.State = "active"
+	case "active":
 		c.Summary += "; RoCE traffic on the link's queue pairs (no CONFIRM_LINK in the capture: an existing link was reused or its set-up was not captured)"
 	default:
-		li.State = "stalled"
 		if c.Outcome == OutcomeSMC {
 			c.Summary += "; but no RoCE traffic for this link in the capture and no Decline: link set-up stalled"
 		}
@@ -243,6 +256,10 @@ func (r *roceTracker) assign(c *Conn, captureEnd time.Time) {
 		c.Summary += fmt.Sprintf("; %d CDC messages for this connection, %d RDMA writes (%d bytes) on the link", li.CDCMessages, li.RDMAWrites, li.RDMABytes)
 	}
 }
+
+// qpnText formats a queue pair number as fmt's "%#06x" does (without fmt:
+// it runs for every SMC-R connection).
+func qpnText(q uint32) string { return hexPad(uint64(q), 6) }
 
 // RoCEV1Payload returns the BTH start of a RoCEv1 frame (after the 40-byte
 // GRH).

@@ -679,6 +679,7 @@ func (t *Tracker) judge(c *tcpConn) {
 	if t.last == c {
 		t.last = nil
 	}
+	c.res.noSummary = t.lean()
 	verdict(c, t.lastTime)
 	if !c.released {
 		// Return the reassembly buffers to the pool for the next
@@ -719,8 +720,12 @@ func (t *Tracker) judge(c *tcpConn) {
 	}
 	// The connection is listed: numbered in finishing order, its link
 	// judged now. Its record outlives c (recycled): detach it from c's
-	// storage first.
-	detach(&c.res)
+	// storage first (slim copies what it keeps into its own storage).
+	d := t.detail()
+	isSlim := d >= 0 && t.detailed >= d
+	if !isSlim {
+		detach(&c.res)
+	}
 	t.listed++
 	c.res.ID = t.listed
 	t.roce.assign(&c.res, t.lastTime)
@@ -728,7 +733,7 @@ func (t *Tracker) judge(c *tcpConn) {
 		t.linkUnverified++
 	}
 	var rec *Conn
-	if d := t.detail(); d >= 0 && t.detailed >= d {
+	if isSlim {
 		rec = slim(&c.res)
 	} else {
 		if c.plainSYN.What != "" {
@@ -844,7 +849,9 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 			r.Summary = fmt.Sprintf("fallback after Confirm: the %s declined %.3f s after the Confirm with %s %s (%s)", d.By, *d.DelayMS/1000, d.Code, ShortName(d.Name), d.Meaning)
 		} else {
 			r.Outcome, r.Reason = OutcomeFallback, ReasonDecline
-			r.Summary = "fallback to TCP: the " + d.By + " declined (" + d.Stage + ") with " + d.Code + " " + ShortName(d.Name) + " (" + d.Meaning + ")"
+			if !r.noSummary {
+				r.Summary = "fallback to TCP: the " + d.By + " declined (" + d.Stage + ") with " + d.Code + " " + ShortName(d.Name) + " (" + d.Meaning + ")"
+			}
 		}
 		r.Latency.HandshakeMS = c.msp(0, handshakeFrom, &decl.t)
 		if prop != nil {
@@ -860,7 +867,9 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		c.res.firstContact = r.SMC.FirstContact
 		c.res.confirmAt = conf.t
 		// Concatenation, not fmt (once per connection): %.3f is FormatFloat(x, 'f', 3, 64).
-		r.Summary = r.SMC.Variant + " established (Proposal → Accept → Confirm in " + strconv.FormatFloat(*r.Latency.CLCMS, 'f', 3, 64) + " ms)"
+		if !r.noSummary {
+			r.Summary = r.SMC.Variant + " established (Proposal → Accept → Confirm in " + strconv.FormatFloat(*r.Latency.CLCMS, 'f', 3, 64) + " ms)"
+		}
 		if !c.synSeen {
 			r.Notes = append(r.Notes, "the TCP handshake is not in the capture")
 		}
