@@ -446,11 +446,13 @@ func TestParallelPanics(t *testing.T) {
 }
 
 // TestParallelSameOutputMapped reads every capture file through Run with
-// the file read (sequential), mapped (sequential) and mapped (parallel,
+// mapping on (pcapfile.SetMapping: off by default): the file read
+// (sequential), mapped (sequential) and mapped (parallel,
 // and for every third file mapping fails after 3 windows and the rest is
 // read), here in windows of one page so that records and blocks straddle
 // windows.
 func TestParallelSameOutputMapped(t *testing.T) {
+	defer pcapfile.SetMapping(pcapfile.SetMapping(true))
 	defer pcapfile.SetMapWindow(pcapfile.SetMapWindow(4096))
 	defer pcapfile.SetMapFailAfter(-1)
 	names, _ := captureFiles(t)
@@ -496,14 +498,17 @@ func (f *truncatingFilter) Match(*pcapfile.Packet) (bool, error) {
 	return true, nil
 }
 
-// TestParallelFileCutWhileRead: a mapped file cut short while it is read
-// faults where it was mapped; the analysis ends with an error (or reads
-// what is left), never crashes or hangs, with one goroutine or two.
+// TestParallelFileCutWhileRead: a file cut short while it is read (read,
+// or mapped: it faults where it was mapped) ends the analysis with an error
+// (or with what is left read), never crashes or hangs, with one goroutine
+// or two.
 func TestParallelFileCutWhileRead(t *testing.T) {
+	defer pcapfile.SetMapping(pcapfile.SetMapping(false))
 	defer pcapfile.SetMapWindow(pcapfile.SetMapWindow(64 << 10))
 	b := bulkCapture(t, 20000)
-	for i, keep := range []int64{int64(len(b)) / 2, 100, int64(len(b)) / 2, 100} {
-		threads := 1 + i/2
+	for i, keep := range []int64{int64(len(b)) / 2, 100, int64(len(b)) / 2, 100, int64(len(b)) / 2, 100, int64(len(b)) / 2, 100} {
+		threads := 1 + i/2%2
+		pcapfile.SetMapping(i < 4)
 		p := filepath.Join(t.TempDir(), "cut.pcap")
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
@@ -511,7 +516,7 @@ func TestParallelFileCutWhileRead(t *testing.T) {
 		v := withDeadline(t, func() (v any) {
 			defer func() { v = recover() }()
 			rep, err := Run(context.Background(), Config{Threads: threads, Filter: &truncatingFilter{t: t, path: p, size: keep}}, []string{p})
-			t.Logf("threads %d, cut to %d bytes: error %v, %d packets, %d damaged regions", threads, keep, err, rep.Summary.Packets, rep.Summary.DamagedRegions)
+			t.Logf("mapped %v, threads %d, cut to %d bytes: error %v, %d packets, %d damaged regions", i < 4, threads, keep, err, rep.Summary.Packets, rep.Summary.DamagedRegions)
 			return nil
 		})
 		if v != nil {

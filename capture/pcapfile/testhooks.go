@@ -5,6 +5,15 @@ import (
 	"os"
 )
 
+// SetMapping makes readers with a buffer swap (SetBufferSwap) map regular
+// files, a window at a time, instead of reading them (on: where mapping is
+// cheaper than read(2); off by default, see mapFiles), and returns the
+// previous setting. It applies to readers whose swap is set afterwards.
+func SetMapping(on bool) (old bool) {
+	old, mapFiles = mapFiles, on
+	return old
+}
+
 // SetMapWindow sets the size of the windows in which files are mapped
 // (SetBufferSwap) and returns the previous size. For tests: small windows
 // make every block boundary a window boundary somewhere.
