@@ -262,9 +262,9 @@ func (t *Tracker) detail() int {
 // times, latency, counters, queue pairs), without the evidence, notes, CLC
 // endpoint fields and the summary sentence. DetailOmitted says so. The copy
 // is detached from r's storage (r may point into the tracking state, see
-// detach): the record and the values it points to are one allocation.
-func slim(r *Conn) *Conn {
-	s := &slimConn{}
+// detach): the record and the values it points to are s, which is
+// overwritten whole.
+func slim(s *slimConn, r *Conn) *Conn {
 	x := &s.Conn
 	*x = Conn{
 		ID: r.ID, Client: r.Client, Server: r.Server, RolesGuessed: r.RolesGuessed, VLAN: r.VLAN,

@@ -1,6 +1,9 @@
 package smcflow
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -78,28 +81,8 @@ func TestRecycledSlimConnsDoNotAlias(t *testing.T) {
 	tr := NewTracker()
 	tr.MaxOpen = 16
 	tr.Detail = 1
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	smcOpt := []byte{1, 1, 254, 6, 0xe2, 0xd4, 0xc3, 0xd9}
 	const n = 300
-	for i := 0; i < n; i++ {
-		k := tupleKey(i)
-		at := t0.Add(time.Duration(i) * time.Millisecond)
-		seg := func(fromClient bool, flags uint8, off time.Duration) {
-			f := &decode.Frame{Flags: flags, Seq: 1000, Ack: 1}
-			src, dst := k.a, k.b
-			if !fromClient {
-				src, dst = dst, src
-			}
-			f.Src, f.SrcPort, f.Dst, f.DstPort = src.Addr(), src.Port(), dst.Addr(), dst.Port()
-			if flags&decode.TCPSYN != 0 {
-				f.TCPOpts = smcOpt
-			}
-			tr.HandleTCP(f, i, at.Add(off))
-		}
-		seg(true, decode.TCPSYN, 0)
-		seg(false, decode.TCPSYN|decode.TCPACK, 10*time.Microsecond)
-		seg(true, decode.TCPRST|decode.TCPACK, 20*time.Microsecond)
-	}
+	feedResetHandshakes(tr, n)
 	if len(tr.free) == 0 && tr.evicted == 0 {
 		t.Fatal("nothing was finished early: the test does not exercise recycling")
 	}
@@ -122,5 +105,59 @@ func TestRecycledSlimConnsDoNotAlias(t *testing.T) {
 	}
 	if slims < n-1 {
 		t.Errorf("%d compact records, want %d", slims, n-1)
+	}
+}
+
+// TestSlimScratchSameRecords: the compact records OnListed sees when they
+// are not kept (NoKeep: one record reused for all) are, during the call,
+// the records kept otherwise (synthetic handshakes as above).
+func TestSlimScratchSameRecords(t *testing.T) {
+	const n = 50
+	var seen [2][]string
+	for i, noKeep := range []bool{false, true} {
+		tr := NewTracker()
+		tr.Detail = 1
+		tr.NoKeep, tr.ListAll = noKeep, noKeep
+		tr.OnListed = func(c *Conn) {
+			end, syn := "-", "-"
+			if c.Times.End != nil {
+				end = c.Times.End.String()
+			}
+			if c.SYNOption != nil && c.SYNACKOption != nil {
+				syn = fmt.Sprint(*c.SYNOption, *c.SYNACKOption)
+			}
+			seen[i] = append(seen[i], fmt.Sprintf("%d %v %v %s %s %v %s %s", c.ID, c.Client, c.Server, c.Outcome, c.Reason, c.DetailOmitted, end, syn))
+		}
+		feedResetHandshakes(tr, n)
+		tr.Finish()
+	}
+	if len(seen[0]) != n || !slices.Equal(seen[0], seen[1]) {
+		t.Fatalf("kept:\n%s\nnot kept:\n%s", strings.Join(seen[0], "\n"), strings.Join(seen[1], "\n"))
+	}
+}
+
+// feedResetHandshakes feeds n synthetic SMC handshakes (SYN and SYN-ACK
+// with the option, then a RST) of distinct 4-tuples, 1 ms apart.
+func feedResetHandshakes(tr *Tracker, n int) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	smcOpt := []byte{1, 1, 254, 6, 0xe2, 0xd4, 0xc3, 0xd9}
+	for i := 0; i < n; i++ {
+		k := tupleKey(i)
+		at := t0.Add(time.Duration(i) * time.Millisecond)
+		seg := func(fromClient bool, flags uint8, off time.Duration) {
+			f := &decode.Frame{Flags: flags, Seq: 1000, Ack: 1}
+			src, dst := k.a, k.b
+			if !fromClient {
+				src, dst = dst, src
+			}
+			f.Src, f.SrcPort, f.Dst, f.DstPort = src.Addr(), src.Port(), dst.Addr(), dst.Port()
+			if flags&decode.TCPSYN != 0 {
+				f.TCPOpts = smcOpt
+			}
+			tr.HandleTCP(f, i, at.Add(off))
+		}
+		seg(true, decode.TCPSYN, 0)
+		seg(false, decode.TCPSYN|decode.TCPACK, 10*time.Microsecond)
+		seg(true, decode.TCPRST|decode.TCPACK, 20*time.Microsecond)
 	}
 }

@@ -179,12 +179,17 @@ type Tracker struct {
 	// every such connection is listed (numbered and passed to OnListed),
 	// also those beyond Keep, which are still not kept; with NoKeep none is
 	// kept (Finish returns none). The first Detail listed keep their full
-	// detail, the others a compact record (slim).
+	// detail, the others a compact record (slim). It must not keep a
+	// compact record that is not kept (beyond Keep, or NoKeep): that
+	// record is reused for the next connection.
 	OnListed func(*Conn)
-	ListAll  bool
-	NoKeep   bool
-	listed   int // connections listed (the last ID given)
-	detailed int // connections listed since the start or DropFinished (the Detail bound)
+	// slimScratch is the compact record given to OnListed for the
+	// connections not kept.
+	slimScratch slimConn
+	ListAll     bool
+	NoKeep      bool
+	listed      int // connections listed (the last ID given)
+	detailed    int // connections listed since the start or DropFinished (the Detail bound)
 	// OnResolved, when set, gets the verdict of a connection as soon as its
 	// SMC handshake has resolved (live.go), before the connection ends. It
 	// must not keep the Conn.
@@ -733,9 +738,14 @@ func (t *Tracker) judge(c *tcpConn) {
 		t.linkUnverified++
 	}
 	var rec *Conn
-	if isSlim {
-		rec = slim(&c.res)
-	} else {
+	switch {
+	case isSlim && !keep:
+		// Only OnListed sees the record, and must not keep it: one
+		// record for all, no allocation per connection.
+		rec = slim(&t.slimScratch, &c.res)
+	case isSlim:
+		rec = slim(&slimConn{}, &c.res)
+	default:
 		if c.plainSYN.What != "" {
 			c.res.Evidence = append([]Evidence{c.plainSYN}, c.res.Evidence...)
 		}
