@@ -12,6 +12,7 @@ import (
 	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture/pcapfile"
+	"github.com/smcdump/smcdump/internal/prefetch"
 )
 
 // Reading a capture file in two goroutines (Config.Threads): the reading
@@ -58,6 +59,18 @@ const (
 	pipeBatches = 16 // batches in flight (queued, being filled or analyzed)
 	pipeChunks  = 4  // read buffers in use, the file reader's own included
 	pipeWindows = 1  // mapped windows handed off and not yet unmapped
+)
+
+// The analyzing side prefetches the first pipePrefetchBytes of the frame
+// pipePrefetch items ahead of the one it analyzes: the reading goroutine's
+// read system call wrote them, so they are in the other processor's
+// cache, and decoding them waited on the transfer (decode.Decode 6 % of
+// the CPU on corpus C, 1 % with one goroutine). Measured on corpus C
+// (medians of 7): 4 ahead 0.596 s CPU, 8: 0.588 s, 16: 0.592 s, 32:
+// 0.601 s, none: 0.625 s.
+const (
+	pipePrefetch      = 16
+	pipePrefetchBytes = 128 // link, IP and TCP headers and the start of a CLC message
 )
 
 // pipeBatchItems is the number of frames and events per batch (a variable
@@ -209,6 +222,9 @@ func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, f
 	for {
 		b := <-pl.full
 		for i := range b.items {
+			if j := i + pipePrefetch; j < len(b.items) {
+				prefetch.Slice(b.items[j].p.Data, pipePrefetchBytes)
+			}
 			it := &b.items[i]
 			switch it.kind {
 			case pipeFrame:

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+
+	"github.com/smcdump/smcdump/internal/prefetch"
 )
 
 // readBuf is the FileReader's read buffer: bufio.Reader's Peek, Discard,
@@ -155,7 +157,7 @@ func (b *readBuf) Peek(n int) ([]byte, error) {
 		// Within the mapped window (which ends within the file): what
 		// mpeek returns, without its checks.
 		if off := int(b.pos - b.winOff); off+n <= len(b.win) {
-			if canPrefetch && b.ahead < off+prefetchAhead-prefetchMin {
+			if prefetch.Available && b.ahead < off+prefetchAhead-prefetchMin {
 				b.prefetch(off)
 			}
 			return b.win[off : off+n], nil
@@ -308,7 +310,7 @@ func (b *readBuf) prefetch(off int) {
 	from := max(b.ahead, off)
 	to := min(off+prefetchAhead, len(b.win))
 	if from < to {
-		prefetch(&b.win[from], to-from)
+		prefetch.Addr(&b.win[from], to-from)
 	}
 	b.ahead = to
 }
@@ -347,7 +349,7 @@ func (b *readBuf) mpeek(n int) (s []byte, err error, ok bool) {
 	}
 	off := b.pos - b.winOff
 	s = b.win[off : off+int64(got)]
-	if canPrefetch && b.ahead < int(off)+prefetchAhead-prefetchMin {
+	if prefetch.Available && b.ahead < int(off)+prefetchAhead-prefetchMin {
 		b.prefetch(int(off))
 	}
 	switch {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/smcdump/smcdump/internal/prefetch"
 )
 
 // TestPrefetchBounds: prefetch over every length up to the end of a slice
@@ -16,8 +18,8 @@ func TestPrefetchBounds(t *testing.T) {
 	}
 	want := bytes.Clone(b)
 	for n := 1; n <= 300; n++ {
-		prefetch(&b[len(b)-n], n)
-		prefetch(&b[0], n)
+		prefetch.Addr(&b[len(b)-n], n)
+		prefetch.Addr(&b[0], n)
 	}
 	if !bytes.Equal(b, want) {
 		t.Fatal("prefetch changed memory")
@@ -42,7 +44,7 @@ func TestPrefetchBounds(t *testing.T) {
 	// The second page is past the end of the file (reading it faults
 	// with SIGBUS, as when a file is cut short while mapped): prefetching
 	// it is harmless.
-	prefetch(&m[0], len(m))
+	prefetch.Addr(&m[0], len(m))
 	if !bytes.Equal(m[:100], want[:100]) {
 		t.Fatal("mapped bytes differ")
 	}

@@ -1,7 +1,7 @@
 #include "textflag.h"
 
-// func prefetch(p *byte, n int)
-TEXT ·prefetch(SB), NOSPLIT, $0-16
+// func Addr(p *byte, n int)
+TEXT ·Addr(SB), NOSPLIT, $0-16
 	MOVD p+0(FP), R0
 	MOVD n+8(FP), R1
 loop:
