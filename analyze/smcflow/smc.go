@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/internal/prefetch"
 	"github.com/smcdump/smcdump/smcproto"
 )
 
@@ -186,6 +188,7 @@ type Tracker struct {
 	// slimScratch is the compact record given to OnListed for the
 	// connections not kept.
 	slimScratch slimConn
+	sweepBuf    []*tcpConn // the open connections, during a sweep
 	ListAll     bool
 	NoKeep      bool
 	listed      int // connections listed (the last ID given)
@@ -390,8 +393,18 @@ const (
 func (t *Tracker) sweep(now time.Time) {
 	// Collected and sorted (by first packet, then 4-tuple), not finished in
 	// map order: connections are numbered in finishing order.
-	var over []*tcpConn
+	// The connections are cold (a sweep runs every 16,384 segments): their
+	// fields are loaded a few connections ahead instead of one miss after
+	// the other (sweep was 4 % of the CPU on 30,000 handshakes).
+	all := t.sweepBuf[:0]
 	for _, c := range t.conns {
+		all = append(all, c)
+	}
+	var over []*tcpConn
+	for i, c := range all {
+		if j := i + 8; j < len(all) {
+			all[j].prefetchSweep()
+		}
 		idle := now.Sub(c.res.Times.Last)
 		switch {
 		case !c.closedAt.IsZero() && idle > closeLinger,
@@ -400,6 +413,8 @@ func (t *Tracker) sweep(now time.Time) {
 			over = append(over, c)
 		}
 	}
+	clear(all)
+	t.sweepBuf = all[:0]
 	sortConns(over)
 	for _, c := range over {
 		t.finish(c)
@@ -418,6 +433,14 @@ func (t *Tracker) sweep(now time.Time) {
 		t.closing[i] = closingConn{}
 	}
 	t.closing = live
+}
+
+// prefetchSweep prefetches the fields sweep reads.
+func (c *tcpConn) prefetchSweep() {
+	prefetch.Addr((*byte)(unsafe.Pointer(&c.res.Times.Last)), 1)
+	prefetch.Addr((*byte)(unsafe.Pointer(&c.closedAt)), 1)
+	prefetch.Addr((*byte)(unsafe.Pointer(&c.res.Bytes)), 1)
+	prefetch.Addr((*byte)(unsafe.Pointer(&c.events)), 1)
 }
 
 func (c *tcpConn) markEnd(ts time.Time) {
