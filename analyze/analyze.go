@@ -138,6 +138,7 @@ type Analyzer struct {
 	dg      mcast.Datagram
 	tracker *smcflow.Tracker
 	f       decode.Frame
+	pkt     pcapfile.Packet // the frame being analyzed (readParallel)
 	report  report.Report
 	udpN    int
 

@@ -11,11 +11,13 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/smcflow"
@@ -595,5 +597,50 @@ func BenchmarkAnalyzeFile(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestPipeItemOneCacheLine: a frame crosses between the goroutines in one
+// 64-byte item (on 64-bit platforms).
+func TestPipeItemOneCacheLine(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("32-bit platform")
+	}
+	if n := unsafe.Sizeof(pipeItem{}); n != 64 {
+		t.Errorf("pipeItem is %d bytes, want 64", n)
+	}
+}
+
+// TestPipeItemRoundTrip: set and packet keep every field of a Packet that
+// fits, and set refuses those that do not (they travel whole).
+func TestPipeItemRoundTrip(t *testing.T) {
+	data := []byte{1, 2, 3, 4}
+	ok := []pcapfile.Packet{
+		{Frame: 7, Info: pcapfile.CaptureInfo{Timestamp: time.Unix(1700000000, 123456789).UTC(), CaptureLength: 4, Length: 1500, InterfaceIndex: 3}, LinkType: 113, Interface: "eth1", Direction: pcapfile.DirectionOut, Data: data},
+		{Frame: 1, Info: pcapfile.CaptureInfo{Timestamp: time.Time{}, CaptureLength: 0, Length: 0}, Data: nil},
+		{Frame: 2, Info: pcapfile.CaptureInfo{Timestamp: time.Unix(-5, 1).UTC(), CaptureLength: 0, Length: 60}, Data: data[:0]},
+	}
+	for i, p := range ok {
+		var it pipeItem
+		if !it.set(&p) {
+			t.Fatalf("%d: set refused %+v", i, p)
+		}
+		var q pcapfile.Packet
+		it.packet(&q)
+		if !reflect.DeepEqual(p.Info, q.Info) || p.Frame != q.Frame || p.LinkType != q.LinkType || p.Interface != q.Interface || p.Direction != q.Direction || !bytes.Equal(p.Data, q.Data) || len(p.Data) != len(q.Data) {
+			t.Errorf("%d: %+v came back as %+v", i, p, q)
+		}
+	}
+	bad := []pcapfile.Packet{
+		{Info: pcapfile.CaptureInfo{Timestamp: time.Unix(1, 0).UTC(), CaptureLength: 3}, Data: data},
+		{Info: pcapfile.CaptureInfo{Timestamp: time.Unix(1, 0), CaptureLength: 4}, Data: data},
+		{Info: pcapfile.CaptureInfo{Timestamp: time.Unix(1, 0).UTC(), CaptureLength: 4, Length: -1}, Data: data},
+		{Info: pcapfile.CaptureInfo{Timestamp: time.Unix(1, 0).UTC(), CaptureLength: 4}, KernelIfindex: 2, Data: data},
+	}
+	for i, p := range bad {
+		var it pipeItem
+		if it.set(&p) {
+			t.Errorf("bad %d: set accepted %+v", i, p)
+		}
 	}
 }

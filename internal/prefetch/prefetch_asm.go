@@ -9,5 +9,12 @@ package prefetch
 //go:noescape
 func Addr(p *byte, n int)
 
+// AddrW is Addr for memory about to be written: the lines are loaded for
+// ownership (PREFETCHW), so that the writes do not each wait for another
+// processor to give the line up.
+//
+//go:noescape
+func AddrW(p *byte, n int)
+
 // Available reports whether Addr issues prefetch instructions.
 const Available = true

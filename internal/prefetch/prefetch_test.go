@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestSliceBounds: Slice over any length, larger than the slice or zero,
+// TestSliceBounds: Slice (and AddrW) over any length, larger than the slice or zero,
 // on empty and nil slices, neither faults nor changes memory.
 func TestSliceBounds(t *testing.T) {
 	b := make([]byte, 300)
@@ -18,6 +18,10 @@ func TestSliceBounds(t *testing.T) {
 		Slice(b[len(b)-1:], n)
 		Slice(b[:0], n)
 		Slice(nil, n)
+		if n > 0 {
+			AddrW(&b[len(b)-1], n)
+			AddrW(&b[0], n)
+		}
 	}
 	if !bytes.Equal(b, want) {
 		t.Fatal("prefetch changed memory")
