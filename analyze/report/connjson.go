@@ -82,20 +82,57 @@ var safeJSON = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// str writes s as encoding/json does: ", \, control characters and (HTML
+// safety) <, > and & escaped, U+2028 and U+2029 escaped, invalid UTF-8 as
+// U+FFFD, the rest as is.
 func (e *jsonEnc) str(s string) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || !safeJSON[c] {
-			b, err := json.Marshal(s)
-			if err != nil && e.err == nil {
-				e.err = err
+	const hex = "0123456789abcdef"
+	b := append(e.b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if safeJSON[c] {
+				i++
+				continue
 			}
-			e.b = append(e.b, b...)
-			return
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
 	}
-	e.b = append(e.b, '"')
-	e.b = append(e.b, s...)
-	e.b = append(e.b, '"')
+	b = append(b, s[start:]...)
+	e.b = append(b, '"')
 }
 
 func (e *jsonEnc) int(n int64) { e.b = strconv.AppendInt(e.b, n, 10) }

@@ -106,3 +106,18 @@ func FuzzConnJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestJSONStrSameAsEncodingJSON: the string encoder escapes as
+// encoding/json does (quotes, backslash, control characters, HTML
+// characters, U+2028/U+2029, invalid UTF-8, multi-byte characters).
+func TestJSONStrSameAsEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "plain", `a"b\c`, "\x00\x01\x1f\x7f", "\b\f\n\r\t", "<&>", "C>S", "→ é 日本",
+		"\u2028x\u2029", "\xff", "a\xc3", "\xc3\x28", "\xed\xa0\x80", "\xf0\x9f\x98\x80", "x\u2027\u202a"} {
+		want, _ := json.Marshal(s)
+		e := jsonEnc{}
+		e.str(s)
+		if !bytes.Equal(e.b, want) {
+			t.Errorf("%q: got %s, want %s", s, e.b, want)
+		}
+	}
+}
