@@ -167,11 +167,17 @@ func (r *roceTracker) handle(dst netip.Addr, b []byte, wireLen, frameNo int, ts 
 
 // assign fills Conn.Link of an SMC-R connection as it is finished, from
 // the RoCE frames seen until then (captureEnd: the capture's end so far).
-func (r *roceTracker) assign(c *Conn, captureEnd time.Time) {
+//
+// li, when not nil, is the storage of c.Link (a record nobody keeps: it is
+// overwritten); nil allocates it.
+func (r *roceTracker) assign(c *Conn, captureEnd time.Time, li *LinkInfo) {
 	if !c.smcR || c.SMC == nil || c.SMC.Type != "SMC-R" {
 		return
 	}
-	li := &LinkInfo{ClientQPN: qpnText(c.clientQPN), ServerQPN: qpnText(c.serverQPN)}
+	if li == nil {
+		li = &LinkInfo{}
+	}
+	*li = LinkInfo{ClientQPN: qpnText(c.clientQPN), ServerQPN: qpnText(c.serverQPN)}
 	c.Link = li
 	if r.total == 0 {
 		li.State = "not-visible"

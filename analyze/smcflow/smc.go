@@ -189,6 +189,7 @@ type Tracker struct {
 	// connections not kept.
 	slimScratch slimConn
 	sweepBuf    []*tcpConn // the open connections, during a sweep
+	linkScratch LinkInfo   // the link of a record nobody keeps
 	ListAll     bool
 	NoKeep      bool
 	listed      int // connections listed (the last ID given)
@@ -738,7 +739,7 @@ func (t *Tracker) judge(c *tcpConn) {
 		t.dropped++
 		if !t.ListAll {
 			if linkUnverifiedCandidate(&c.res) {
-				t.roce.assign(&c.res, t.lastTime)
+				t.roce.assign(&c.res, t.lastTime, &t.linkScratch)
 				if c.res.Reason == ReasonLinkUnverified {
 					t.linkUnverified++
 				}
@@ -756,7 +757,11 @@ func (t *Tracker) judge(c *tcpConn) {
 	}
 	t.listed++
 	c.res.ID = t.listed
-	t.roce.assign(&c.res, t.lastTime)
+	var li *LinkInfo
+	if isSlim && !keep {
+		li = &t.linkScratch // only OnListed sees it (slim, below)
+	}
+	t.roce.assign(&c.res, t.lastTime, li)
 	if c.res.Reason == ReasonLinkUnverified {
 		t.linkUnverified++
 	}
