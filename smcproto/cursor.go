@@ -16,7 +16,16 @@ type cursor struct {
 	err error
 }
 
+// need reports whether n more bytes can be read, recording the error when
+// not. The check is inlined; the error path is not.
 func (c *cursor) need(n int, field string) bool {
+	if c.err == nil && n >= 0 && len(c.b)-c.off >= n { // (off is never negative: seek)
+		return true
+	}
+	return c.needSlow(n, field)
+}
+
+func (c *cursor) needSlow(n int, field string) bool {
 	if c.err != nil {
 		return false
 	}
