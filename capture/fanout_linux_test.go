@@ -39,9 +39,12 @@ func udpFrame(flow int, dport uint16, seq uint32) []byte {
 // TestFanoutEveryFrameOnce sends frames of 64 UDP flows through a veth pair
 // in a namespace and captures them twice at the same time: with two fanout
 // rings (and a filter, attached to both sockets) and with a single ring.
-// Every frame the filter accepts arrives exactly once in the fanout capture,
-// both rings carry traffic, the merged output is in time order except for
-// frames counted as late, and the per-ring counters sum to the interface's.
+// Every frame the filter accepts arrives exactly once in the fanout capture
+// or is counted as dropped by the kernel (a loaded machine, as when the
+// test packages run in parallel, can starve the readers: the sender pauses
+// every 1,000 frames to make that rare), both rings carry traffic, the
+// merged output is in time order except for frames counted as late, and
+// the per-ring counters sum to the interface's.
 func TestFanoutEveryFrameOnce(t *testing.T) {
 	ns := newNetns(t)
 	hf := openIn(t, ns, Config{Interfaces: []string{"vb"}, BufferKiB: 4096, Fanout: 2,
@@ -67,15 +70,29 @@ func TestFanoutEveryFrameOnce(t *testing.T) {
 			want++
 		}
 		inj.send(t, udpFrame(i%flows, dport, uint32(i)))
+		if i%1000 == 999 {
+			time.Sleep(2 * time.Millisecond)
+		}
 	}
 	pf := cf(t)
 	ps := cs(t)
-	if len(ps) != n {
-		t.Fatalf("single ring captured %d frames, want %d", len(ps), n)
+	sst, err := hs.Stats()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(pf) != want {
-		st, _ := hf.Stats()
-		t.Fatalf("stats %+v; fanout captured %d frames, want %d (single ring: %d of %d)", st, len(pf), want, len(ps), n)
+	if sd := sst.Interfaces[0].Dropped; uint64(len(ps))+sd != n {
+		t.Fatalf("single ring captured %d frames and dropped %d, want %d in all", len(ps), sd, n)
+	}
+	fst, err := hf.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := fst.Interfaces[0].Dropped
+	if uint64(len(pf))+fd != uint64(want) {
+		t.Fatalf("stats %+v; fanout captured %d frames and dropped %d, want %d in all (single ring: %d of %d)", fst, len(pf), fd, want, len(ps), n)
+	}
+	if fd > 0 {
+		t.Logf("the kernel dropped %d frames (the machine is loaded): checking the others", fd)
 	}
 	seen := make([]bool, n)
 	inversions := 0
@@ -119,8 +136,8 @@ func TestFanoutEveryFrameOnce(t *testing.T) {
 	if c.Received != recv || c.Dropped != drop || c.Captured != capt {
 		t.Fatalf("interface counters %+v are not the sum of the rings' (%d, %d, %d)", c, recv, drop, capt)
 	}
-	if c.Received != uint64(want) || c.Dropped != 0 || c.Captured != uint64(want) {
-		t.Fatalf("counters %+v, want received=captured=%d dropped=0", c, want)
+	if c.Received != uint64(want) || c.Captured != uint64(len(pf)) {
+		t.Fatalf("counters %+v, want received=%d captured=%d", c, want, len(pf))
 	}
 	if uint64(inversions) > c.Late {
 		t.Fatalf("%d frames out of time order, %d counted late", inversions, c.Late)
