@@ -38,7 +38,7 @@ func connJSONCases() []*smcflow.Conn {
 		{},
 		{Evidence: []smcflow.Evidence{}, Link: &smcflow.LinkInfo{}, SMC: &smcflow.SMCInfo{}, Decline: &smcflow.DeclineInfo{}},
 		full,
-		{Latency: smcflow.Latency{HandshakeMS: ptr(-0.0), CLCMS: ptr(123456789.5)}, Times: smcflow.Times{First: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{Latency: smcflow.Latency{HandshakeMS: ptr(math.Copysign(0, -1)), CLCMS: ptr(123456789.5)}, Times: smcflow.Times{First: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		{Latency: smcflow.Latency{HandshakeMS: ptr(1e-300), CLCMS: ptr(-2.5e-7)}},
 	}
 }

@@ -1452,12 +1452,7 @@ func appendCLC(b []byte, m smcproto.Message) []byte {
 	return append(append(b, "CLC "...), h.Type.String()...)
 }
 
-// acDesc describes an Accept or Confirm after its "CLC <type> ".
-func acDesc(m *smcproto.AcceptConfirm) string {
-	var buf [96]byte
-	return string(appendAC(buf[:0], m))
-}
-
+// appendAC describes an Accept or Confirm after its "CLC <type> ".
 func appendAC(b []byte, m *smcproto.AcceptConfirm) []byte {
 	smcR := m.Header.TypeV1() != smcproto.PathD
 	if smcR {
@@ -1501,7 +1496,6 @@ func appendByteSize(b []byte, n int) []byte {
 	return append(strconv.AppendInt(b, int64(n), 10), 'B')
 }
 
-func boolp(b bool) *bool           { return &b }
 func timep(t time.Time) *time.Time { return &t }
 
 // sortConns orders open connections by first packet time, then addresses.
