@@ -3,14 +3,13 @@ package report
 import (
 	"bytes"
 	"fmt"
-	"math/bits"
 	"net/netip"
-	"slices"
 	"sort"
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/smcflow"
+	"github.com/smcdump/smcdump/internal/selectk"
 	"github.com/smcdump/smcdump/smcproto"
 )
 
@@ -180,9 +179,9 @@ func (rt *rollTable) compact() {
 		return byTotal(x, y)
 	}
 	k := min(MaxRollups/2, len(rows))
-	selectFirst(rows, k, byTotal)
+	selectk.First(rows, k, byTotal)
 	keep := min(MaxRollups, len(rows))
-	selectFirst(rows[k:], keep-k, byProblems)
+	selectk.First(rows[k:], keep-k, byProblems)
 	for i, a := range rows[keep:] {
 		rt.foldedRows++
 		rt.foldedConns += a.total
@@ -200,57 +199,6 @@ func (rt *rollTable) compact() {
 	}
 	clear(rows[:keep])
 	rt.rows = rows[:0]
-}
-
-// selectFirst reorders xs so that xs[:k] holds the k first elements in the
-// total order cmp (in no particular order): quickselect with a median of
-// three pivot, falling back to a sort past 2·log2(len) rounds, so it takes
-// linear time on average and O(n log n) at worst.
-func selectFirst[T any](xs []T, k int, cmp func(a, b T) int) {
-	if k <= 0 || k >= len(xs) {
-		return
-	}
-	depth := 2 * bits.Len(uint(len(xs)))
-	lo, hi := 0, len(xs) // the k-th boundary lies in [lo, hi)
-	for hi-lo > 12 {
-		if depth == 0 {
-			slices.SortFunc(xs[lo:hi], cmp)
-			return
-		}
-		depth--
-		// Median of three to xs[lo], then partition xs[lo+1:hi] by it.
-		m := lo + (hi-lo)/2
-		a, b, c := lo, m, hi-1
-		if cmp(xs[b], xs[a]) < 0 {
-			a, b = b, a
-		}
-		if cmp(xs[c], xs[b]) < 0 {
-			b = c
-			if cmp(xs[b], xs[a]) < 0 {
-				b = a
-			}
-		}
-		xs[lo], xs[b] = xs[b], xs[lo]
-		p := xs[lo]
-		i := lo + 1
-		for j := lo + 1; j < hi; j++ {
-			if cmp(xs[j], p) < 0 {
-				xs[i], xs[j] = xs[j], xs[i]
-				i++
-			}
-		}
-		// xs[lo+1:i] < p ≤ xs[i:hi]; put p at i-1.
-		xs[lo], xs[i-1] = xs[i-1], xs[lo]
-		switch {
-		case i-1 == k || i == k:
-			return
-		case k < i-1:
-			hi = i - 1
-		default:
-			lo = i
-		}
-	}
-	slices.SortFunc(xs[lo:hi], cmp)
 }
 
 func NewAggregate() *Aggregate {

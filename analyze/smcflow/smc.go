@@ -190,6 +190,7 @@ type Tracker struct {
 	slimScratch slimConn
 	sweepBuf    []*tcpConn // the open connections, during a sweep
 	linkScratch LinkInfo   // the link of a record nobody keeps
+	evictBuf    []evictKey // the open connections, during evictOpen
 	ListAll     bool
 	NoKeep      bool
 	listed      int // connections listed (the last ID given)
