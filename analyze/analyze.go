@@ -550,7 +550,11 @@ func (a *Analyzer) listed(c *smcflow.Conn) {
 		a.cfg.OnListed(c)
 	}
 	if !keep {
-		if a.cfg.OnListed == nil {
+		// Beyond --keep: not in Report.Connections, so counted as not
+		// listed there, also when OnListed sees them (the JSON report
+		// lists them all; --html shows the report's list). With
+		// KeepNone and OnListed, the report lists none by design.
+		if a.cfg.OnListed == nil || !a.cfg.KeepNone {
 			a.notListed++
 		}
 		return

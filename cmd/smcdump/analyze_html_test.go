@@ -57,3 +57,27 @@ func TestAnalyzeHTML(t *testing.T) {
 		t.Errorf("damaged input: page %v, %.100q", err, b)
 	}
 }
+
+// With --json, --html still shows only the first --keep connections, and
+// says how many it leaves out (the JSON lists them all).
+func TestAnalyzeJSONHTMLNotListed(t *testing.T) {
+	trace := filepath.Join("..", "..", "testdata", "lab", "out", "6.12", "g-many.pcapng")
+	p := filepath.Join(t.TempDir(), "r.html")
+	out, stderr, code := run(t, "analyze", "--json", "--keep", "5", "--html", p, trace)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "not listed (beyond --keep)") {
+		t.Errorf("page does not say that connections beyond --keep 5 are not listed")
+	}
+	if strings.Contains(out, `"not_listed"`) {
+		t.Errorf("the JSON report lists every connection, yet has not_listed")
+	}
+	if n := strings.Count(out, `"client":`); n < 100 {
+		t.Errorf("the JSON report lists %d connections, want them all", n)
+	}
+}
