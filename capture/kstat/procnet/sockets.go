@@ -71,8 +71,8 @@ func ParseSockets(file, proto string, order binary.ByteOrder, r io.Reader) ([]So
 			}
 			continue
 		}
-		if len(f) <= idxInode || !strings.HasSuffix(f[0], ":") {
-			return nil, perr(file, n, line, "%d columns, want at least %d", len(f), idxInode+1)
+		if need := max(idxInode, idxUID) + 1; len(f) < need || !strings.HasSuffix(f[0], ":") {
+			return nil, perr(file, n, line, "%d columns, want at least %d", len(f), need)
 		}
 		var s Socket
 		s.Proto = proto
