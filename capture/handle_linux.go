@@ -752,33 +752,42 @@ func (h *Handle) NextBatch(pkts []pcapfile.Packet) (int, error) {
 		}
 		timeout := h.cfg.PollTimeout
 		if h.stopping.Load() {
-			// Drain: keep reading until the rings have been quiet for a
-			// little over one block-retire timeout (partly filled blocks are
-			// retired by then), at most drainMax after Stop.
-			now := time.Now()
-			quiet := max(2*h.cfg.BlockTimeout, 50*time.Millisecond)
-			if h.drainHard.IsZero() {
-				h.drainHard = now.Add(drainMax)
-			}
-			if h.drainEnd.IsZero() || h.gotBlock {
-				h.drainEnd = now.Add(quiet)
-				if h.drainEnd.After(h.drainHard) {
-					h.drainEnd = h.drainHard
-				}
-				h.gotBlock = false
-			}
-			if !now.Before(h.drainEnd) {
+			left, over := h.drainLeft()
+			if over {
 				for _, r := range h.rings {
 					r.publish()
 				}
 				return 0, io.EOF
 			}
-			timeout = min(h.drainEnd.Sub(now), timeout)
+			timeout = min(left, timeout)
 		}
 		if err := h.wait(timeout); err != nil {
 			return 0, err
 		}
 	}
+}
+
+// drainLeft is the drain after Stop: reading goes on until the rings have
+// been quiet for a little over one block-retire timeout (partly filled
+// blocks are retired by then), at most drainMax after Stop. It returns the
+// time left, or over once the drain is done.
+func (h *Handle) drainLeft() (left time.Duration, over bool) {
+	now := time.Now()
+	quiet := max(2*h.cfg.BlockTimeout, 50*time.Millisecond)
+	if h.drainHard.IsZero() {
+		h.drainHard = now.Add(drainMax)
+	}
+	if h.drainEnd.IsZero() || h.gotBlock {
+		h.drainEnd = now.Add(quiet)
+		if h.drainEnd.After(h.drainHard) {
+			h.drainEnd = h.drainHard
+		}
+		h.gotBlock = false
+	}
+	if !now.Before(h.drainEnd) {
+		return 0, true
+	}
+	return h.drainEnd.Sub(now), false
 }
 
 func (h *Handle) pickReady() *ring {

@@ -108,25 +108,14 @@ func (h *Handle) nextMerged(pkts []pcapfile.Packet) (int, error) {
 			timeout = min(timeout, max(hold, 100*time.Microsecond))
 		}
 		if h.stopping.Load() {
-			now := time.Now()
-			quiet := max(2*h.cfg.BlockTimeout, 50*time.Millisecond)
-			if h.drainHard.IsZero() {
-				h.drainHard = now.Add(drainMax)
-			}
-			if h.drainEnd.IsZero() || h.gotBlock {
-				h.drainEnd = now.Add(quiet)
-				if h.drainEnd.After(h.drainHard) {
-					h.drainEnd = h.drainHard
-				}
-				h.gotBlock = false
-			}
-			if !now.Before(h.drainEnd) {
+			left, over := h.drainLeft()
+			if over {
 				// Hand out what the rings' current blocks hold, in order
 				// (no more waiting), then EOF.
 				h.flushing = true
 				continue
 			}
-			timeout = min(h.drainEnd.Sub(now), timeout)
+			timeout = min(left, timeout)
 		}
 		if err := h.wait(timeout); err != nil {
 			return 0, err
