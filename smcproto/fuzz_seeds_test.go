@@ -52,13 +52,8 @@ func TestWriteFuzzSeeds(t *testing.T) {
 				if pk.Flags&0x02 != 0 && len(pk.Options) > 0 && once(fmt.Sprintf("opt %d %x %d", len(pk.Options), pk.Flags, pk.Options[0])) {
 					opts.Add(fmt.Sprintf("syn-%d", len(pk.Options)), pk.Options)
 				}
-				b := pk.Payload
-				for len(b) >= 8 && (binary.BigEndian.Uint32(b) == 0xE2D4C3D9 || binary.BigEndian.Uint32(b) == 0xE2D4C3C4) {
-					n := int(binary.BigEndian.Uint16(b[5:]))
-					if n < 8 || n > len(b) {
-						break
-					}
-					m := b[:n]
+				for _, m := range fuzzseed.CLCMessages(pk.Payload) {
+					n := len(m)
 					if once(fmt.Sprintf("clc %d %d %x", m[4], n, m[7])) {
 						clc.Add(fmt.Sprintf("type%d-len%d", m[4], n), m)
 					}
@@ -68,7 +63,6 @@ func TestWriteFuzzSeeds(t *testing.T) {
 							codes.Add("decline", c)
 						}
 					}
-					b = b[n:]
 				}
 			case 17:
 				// RC SEND Only (BTH opcode 4): LLC and CDC messages.

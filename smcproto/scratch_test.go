@@ -1,7 +1,6 @@
 package smcproto
 
 import (
-	"encoding/binary"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,17 +23,11 @@ func labCLC(t testing.TB) [][]byte {
 			if !ok || pk.Proto != 6 {
 				continue
 			}
-			b := pk.Payload
-			for len(b) >= 8 && (binary.BigEndian.Uint32(b) == 0xE2D4C3D9 || binary.BigEndian.Uint32(b) == 0xE2D4C3C4) {
-				n := int(binary.BigEndian.Uint16(b[5:]))
-				if n < 8 || n > len(b) {
-					break
+			for _, m := range fuzzseed.CLCMessages(pk.Payload) {
+				if !seen[string(m)] {
+					seen[string(m)] = true
+					out = append(out, m)
 				}
-				if !seen[string(b[:n])] {
-					seen[string(b[:n])] = true
-					out = append(out, b[:n:n])
-				}
-				b = b[n:]
 			}
 		}
 	}

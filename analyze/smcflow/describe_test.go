@@ -1,7 +1,6 @@
 package smcflow
 
 import (
-	"encoding/binary"
 	"fmt"
 	"testing"
 
@@ -82,16 +81,10 @@ func labCLCMessages(t *testing.T) []smcproto.Message {
 			if !ok || pk.Proto != 6 {
 				continue
 			}
-			b := pk.Payload
-			for len(b) >= 8 && (binary.BigEndian.Uint32(b) == 0xE2D4C3D9 || binary.BigEndian.Uint32(b) == 0xE2D4C3C4) {
-				n := int(binary.BigEndian.Uint16(b[5:]))
-				if n < 8 || n > len(b) {
-					break
-				}
-				if m, err := smcproto.Decode(b[:n]); err == nil {
+			for _, b := range fuzzseed.CLCMessages(pk.Payload) {
+				if m, err := smcproto.Decode(b); err == nil {
 					out = append(out, m)
 				}
-				b = b[n:]
 			}
 		}
 	}

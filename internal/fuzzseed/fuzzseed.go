@@ -359,6 +359,22 @@ type Packet struct {
 	Payload          []byte
 }
 
+// CLCMessages splits a TCP payload into the SMC CLC messages at its start
+// (eyecatcher of SMC-R or SMC-D, length from the header), up to the first
+// bytes that are not a whole message. Each is capped at its length.
+func CLCMessages(b []byte) [][]byte {
+	var out [][]byte
+	for len(b) >= 8 && (binary.BigEndian.Uint32(b) == 0xE2D4C3D9 || binary.BigEndian.Uint32(b) == 0xE2D4C3C4) {
+		n := int(binary.BigEndian.Uint16(b[5:]))
+		if n < 8 || n > len(b) {
+			break
+		}
+		out = append(out, b[:n:n])
+		b = b[n:]
+	}
+	return out
+}
+
 // DecodeFrame walks a frame's link and IP headers. ok is false for anything else.
 func DecodeFrame(f Frame) (p Packet, ok bool) {
 	d := f.Data
