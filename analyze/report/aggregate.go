@@ -1,7 +1,7 @@
 package report
 
 import (
-	"bytes"
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -41,7 +41,9 @@ type fbKey struct {
 // rollAcc is one rollup row while counting: compact (no maps), so that a
 // table of MaxRollups rows stays small.
 type rollAcc struct {
-	key rollKey
+	key  rollKey
+	next *rollAcc // the next row whose key has the same hash (rollTable.m)
+	hash uint64   // key.hash()
 	// name is the key's text (rollTable.text), formatted only when needed:
 	// to break ties when compacting and for the report.
 	name            []byte
@@ -56,6 +58,31 @@ type rollAcc struct {
 type rollKey struct {
 	a, b netip.Addr
 	port uint16
+}
+
+// hash mixes the key's addresses and port into 64 bits (keys that differ
+// only in an address's zone or 4-in-6 form share a hash; rollTable.m
+// chains them).
+func (k rollKey) hash() uint64 {
+	a, b := k.a.As16(), k.b.As16()
+	// Each word multiplied by its own odd constant, one finaliser: every
+	// input bit reaches every output bit (a splitmix64 round per word cost
+	// as much as the table lookup).
+	h := binary.LittleEndian.Uint64(a[:8])*0x9e3779b97f4a7c15 ^
+		binary.LittleEndian.Uint64(a[8:])*0xc2b2ae3d27d4eb4f ^
+		binary.LittleEndian.Uint64(b[:8])*0x165667b19e3779f9 ^
+		binary.LittleEndian.Uint64(b[8:])*0xd6e8feb86659fd93 ^
+		uint64(k.port)*0xff51afd7ed558ccd
+	return mix64(h)
+}
+
+// mix64 is the splitmix64 finaliser.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 func outcomeIndex(o smcflow.Outcome) int {
@@ -109,36 +136,64 @@ const (
 // rollTable is a bounded rollup table.
 type rollTable struct {
 	peers bool // keys are peer pairs ("client → server"), else services
-	m     map[rollKey]*rollAcc
+	// m finds a row by its key's hash (rollKey.hash), the rows sharing a
+	// hash chained through next: a map keyed by the 56-byte rollKey
+	// itself (hashed and compared field by field) cost a third of the
+	// rollups' CPU on a million handshakes among 4,096 peer pairs.
+	m map[uint64]*rollAcc
+	n int // rows in m
 	// foldedRows counts the rows folded away, foldedConns their connections.
 	foldedRows, foldedConns int
 	otherOut                [5]int
 	rows                    []*rollAcc // compact's scratch
+	sel                     []rollSel  // compact's scratch
 	free                    []*rollAcc // folded rows, for reuse
 }
 
 func newRollTable(peers bool) rollTable {
-	return rollTable{peers: peers, m: map[rollKey]*rollAcc{}}
+	return rollTable{peers: peers, m: map[uint64]*rollAcc{}}
 }
 
 // get returns key's row, adding it.
 func (rt *rollTable) get(key rollKey) *rollAcc {
-	a := rt.m[key]
-	if a == nil {
-		if len(rt.m) >= 2*MaxRollups {
-			rt.compact()
+	h := key.hash()
+	for a := rt.m[h]; a != nil; a = a.next {
+		if a.key == key {
+			return a
 		}
-		if n := len(rt.free); n > 0 {
-			a = rt.free[n-1]
-			rt.free = rt.free[:n-1]
-			*a = rollAcc{name: a.name[:0], vars: a.vars[:0], reasons: a.reasons[:0]}
-		} else {
-			a = &rollAcc{}
-		}
-		a.key = key
-		rt.m[key] = a
 	}
+	if rt.n >= 2*MaxRollups {
+		rt.compact()
+	}
+	var a *rollAcc
+	if n := len(rt.free); n > 0 {
+		a = rt.free[n-1]
+		rt.free = rt.free[:n-1]
+		*a = rollAcc{name: a.name[:0], vars: a.vars[:0], reasons: a.reasons[:0]}
+	} else {
+		a = &rollAcc{}
+	}
+	a.key = key
+	rt.insert(h, a)
 	return a
+}
+
+// insert adds row a, whose key hashes to h.
+func (rt *rollTable) insert(h uint64, a *rollAcc) {
+	a.hash = h
+	a.next = rt.m[h]
+	rt.m[h] = a
+	rt.n++
+}
+
+// appendRows appends the table's rows to rows.
+func (rt *rollTable) appendRows(rows []*rollAcc) []*rollAcc {
+	for _, a := range rt.m {
+		for ; a != nil; a = a.next {
+			rows = append(rows, a)
+		}
+	}
+	return rows
 }
 
 // text returns a's key as the report prints it: "addr:port" for a
@@ -157,31 +212,72 @@ func (rt *rollTable) text(a *rollAcc) []byte {
 	return a.name
 }
 
+// cmpRollKey orders keys by their addresses (netip.Addr.Compare), then port.
+func cmpRollKey(x, y rollKey) int {
+	if c := x.a.Compare(y.a); c != 0 {
+		return c
+	}
+	if c := x.b.Compare(y.b); c != 0 {
+		return c
+	}
+	return int(x.port) - int(y.port)
+}
+
+// rollSel is a row's order key during compaction, read once: the rows
+// are compared many times, and comparing them through their pointers
+// waited on a cache miss for each.
+type rollSel struct {
+	total, problems int
+	hash            uint64
+	a               *rollAcc
+}
+
+// cmpRollSel orders by connections (most first), then by the keys' hash,
+// then their addresses (cmpRollKey; only for keys sharing a hash).
+func cmpRollSel(x, y rollSel) int {
+	switch {
+	case x.total != y.total:
+		return y.total - x.total
+	case x.hash != y.hash:
+		if x.hash < y.hash {
+			return -1
+		}
+		return 1
+	}
+	return cmpRollKey(x.a.key, y.a.key)
+}
+
 // compact keeps the MaxRollups/2 rows with the most connections and the
 // MaxRollups/2 with the most problems, folding the others. It selects
 // (linear time on average) rather than sorts: the rows kept are the same
-// as with a full sort by the same total orders (ties broken by key text).
+// as with a full sort by the same total orders. Ties are broken by a
+// fixed hash of the key (deterministic, and it spreads the rows kept over
+// the address space), not by the keys' text: formatting it for every new
+// row was most of the compaction's cost when many rows tie, as with
+// thousands of peer pairs of one connection each.
 func (rt *rollTable) compact() {
-	rows := rt.rows[:0]
+	sel := rt.sel[:0]
 	for _, a := range rt.m {
-		rows = append(rows, a)
-	}
-	byTotal := func(x, y *rollAcc) int {
-		if x.total != y.total {
-			return y.total - x.total
+		for ; a != nil; a = a.next {
+			sel = append(sel, rollSel{a.total, a.problems, a.hash, a})
 		}
-		return bytes.Compare(rt.text(x), rt.text(y))
 	}
-	byProblems := func(x, y *rollAcc) int {
+	byProblems := func(x, y rollSel) int {
 		if x.problems != y.problems {
 			return y.problems - x.problems
 		}
-		return byTotal(x, y)
+		return cmpRollSel(x, y)
 	}
-	k := min(MaxRollups/2, len(rows))
-	selectk.First(rows, k, byTotal)
-	keep := min(MaxRollups, len(rows))
-	selectk.First(rows[k:], keep-k, byProblems)
+	k := min(MaxRollups/2, len(sel))
+	selectk.First(sel, k, cmpRollSel)
+	keep := min(MaxRollups, len(sel))
+	selectk.First(sel[k:], keep-k, byProblems)
+	rows := rt.rows[:0]
+	for _, x := range sel {
+		rows = append(rows, x.a)
+	}
+	clear(sel)
+	rt.sel = sel[:0]
 	for i, a := range rows[keep:] {
 		rt.foldedRows++
 		rt.foldedConns += a.total
@@ -194,8 +290,9 @@ func (rt *rollTable) compact() {
 	// Rebuild the map rather than delete from it: deleted slots would
 	// lengthen its probes until it grows.
 	clear(rt.m)
+	rt.n = 0
 	for _, a := range rows[:keep] {
-		rt.m[a.key] = a
+		rt.insert(a.hash, a)
 	}
 	clear(rows[:keep])
 	rt.rows = rows[:0]
@@ -407,11 +504,12 @@ func (g *Aggregate) fallbackGroups() []FallbackGroup {
 }
 
 func rollups(rt *rollTable) []Rollup {
-	if len(rt.m) > MaxRollups {
+	if rt.n > MaxRollups {
 		rt.compact()
 	}
-	out := make([]Rollup, 0, len(rt.m))
-	for _, a := range rt.m {
+	rows := rt.appendRows(nil)
+	out := make([]Rollup, 0, len(rows))
+	for _, a := range rows {
 		out = append(out, Rollup{Key: string(rt.text(a)), Total: a.total, Outcomes: outcomeArr(a.out), Variants: sortedCounts(a.vars), Reasons: sortedCounts(a.reasons)})
 	}
 	sort.Slice(out, func(i, j int) bool {

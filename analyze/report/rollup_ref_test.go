@@ -12,15 +12,16 @@ import (
 )
 
 // refRollTable is the rollup table as first written (string keys, two full
-// sorts per compaction): TestRollupsSameAsSort checks that the selecting
-// table keeps the same rows and counts.
+// sorts per compaction, ties broken by key hash, then address order): TestRollupsSameAsSort
+// checks that the selecting table keeps the same rows and counts.
 type refRollTable struct {
 	m                       map[string]*rollAcc
+	keys                    map[string]rollKey // for ties (cmpRollKey)
 	foldedRows, foldedConns int
 	otherOut                [5]int
 }
 
-func (rt *refRollTable) get(key string) *rollAcc {
+func (rt *refRollTable) get(key string, rk rollKey) *rollAcc {
 	a := rt.m[key]
 	if a == nil {
 		if len(rt.m) >= 2*MaxRollups {
@@ -28,6 +29,7 @@ func (rt *refRollTable) get(key string) *rollAcc {
 		}
 		a = &rollAcc{}
 		rt.m[key] = a
+		rt.keys[key] = rk
 	}
 	return a
 }
@@ -45,7 +47,14 @@ func (rt *refRollTable) compact() {
 		if x.a.total != y.a.total {
 			return y.a.total - x.a.total
 		}
-		return strings.Compare(x.k, y.k)
+		kx, ky := rt.keys[x.k], rt.keys[y.k]
+		if hx, hy := kx.hash(), ky.hash(); hx != hy {
+			if hx < hy {
+				return -1
+			}
+			return 1
+		}
+		return cmpRollKey(kx, ky)
 	}
 	slices.SortFunc(rows, byTotal)
 	keep := make(map[string]bool, MaxRollups)
@@ -74,6 +83,7 @@ func (rt *refRollTable) compact() {
 			rt.otherOut[i] += n
 		}
 		delete(rt.m, r.k)
+		delete(rt.keys, r.k)
 	}
 }
 
@@ -103,8 +113,8 @@ func TestRollupsSameAsSort(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		g := NewAggregate()
-		refSvc := refRollTable{m: map[string]*rollAcc{}}
-		refPeer := refRollTable{m: map[string]*rollAcc{}}
+		refSvc := refRollTable{m: map[string]*rollAcc{}, keys: map[string]rollKey{}}
+		refPeer := refRollTable{m: map[string]*rollAcc{}, keys: map[string]rollKey{}}
 		outs := []smcflow.Outcome{smcflow.OutcomeSMC, smcflow.OutcomeSMC, smcflow.OutcomeSMC, smcflow.OutcomeFallback, smcflow.OutcomeHandshakeError, smcflow.OutcomeUnknown}
 		addr := func() netip.Addr {
 			switch rng.IntN(4) {
@@ -142,8 +152,12 @@ func TestRollupsSameAsSort(t *testing.T) {
 			for _, x := range []struct {
 				rt  *refRollTable
 				key string
-			}{{&refSvc, c.Server.String()}, {&refPeer, c.Client.Addr().String() + " → " + c.Server.Addr().String()}} {
-				a := x.rt.get(x.key)
+				rk  rollKey
+			}{
+				{&refSvc, c.Server.String(), rollKey{a: c.Server.Addr(), port: c.Server.Port()}},
+				{&refPeer, c.Client.Addr().String() + " → " + c.Server.Addr().String(), rollKey{a: c.Client.Addr(), b: c.Server.Addr()}},
+			} {
+				a := x.rt.get(x.key, x.rk)
 				a.total++
 				a.out[outcomeIndex(c.Outcome)]++
 				if c.Outcome != smcflow.OutcomeSMC {
@@ -190,6 +204,40 @@ func TestRollKeyText(t *testing.T) {
 		b := netip.MustParseAddr("10.9.9.9")
 		if got, want := string(peer.text(peer.get(rollKey{a: ap.Addr(), b: b}))), string(ap.Addr().AppendTo(nil))+" → 10.9.9.9"; got != want {
 			t.Errorf("peer pair %q, want %q", got, want)
+		}
+	}
+}
+
+// TestRollKeySharedHash: keys that hash alike (an IPv4 address and its
+// IPv4-mapped IPv6 form, an IPv6 address in two zones) are still distinct
+// rows, through compaction and reuse of folded rows.
+func TestRollKeySharedHash(t *testing.T) {
+	same := []netip.Addr{
+		netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("::ffff:10.0.0.1"),
+		netip.MustParseAddr("fe80::1%eth0"), netip.MustParseAddr("fe80::1%eth1"), netip.MustParseAddr("fe80::1"),
+	}
+	if (rollKey{a: same[0]}).hash() != (rollKey{a: same[1]}).hash() || (rollKey{a: same[2]}).hash() != (rollKey{a: same[3]}).hash() {
+		t.Fatal("the test needs keys sharing a hash")
+	}
+	rt := newRollTable(false)
+	for round := 0; round < 3; round++ {
+		for i, a := range same {
+			// More connections than the other rows: never folded.
+			rt.get(rollKey{a: a, port: 5000}).total += 10 * (i + 1)
+		}
+		// Many other rows: compaction folds rows and reuses them.
+		for i := 0; i < 3*MaxRollups; i++ {
+			rt.get(rollKey{a: netip.AddrFrom4([4]byte{10, 9, byte(i >> 8), byte(i)}), port: uint16(round)}).total++
+		}
+	}
+	got := map[string]int{}
+	for _, r := range rollups(&rt) {
+		got[r.Key] = r.Total
+	}
+	for i, a := range same {
+		key := netip.AddrPortFrom(a, 5000).String()
+		if got[key] != 30*(i+1) {
+			t.Errorf("%s: %d connections, want %d", key, got[key], 30*(i+1))
 		}
 	}
 }
