@@ -519,7 +519,7 @@ func (a *Analyzer) Finish() *report.Report {
 	r.Summary.UDPIncomplete = a.frags.Finish()
 	tc := a.tracker.Counts()
 	r.Summary.TCPConnections = tc.TCPConnections
-	r.Summary.NotListed = a.notListed
+	r.Summary.NotListed = a.notListed + tc.Skipped
 	r.LinkUnverified = tc.LinkUnverified
 	r.Summary.NoHandshake = tc.NoHandshake
 	r.Limits = append(r.Limits, report.TrackerLimits(tc)...)
@@ -556,6 +556,12 @@ func (a *Analyzer) listed(c *smcflow.Conn) {
 		// KeepNone and OnListed, the report lists none by design.
 		if a.cfg.OnListed == nil || !a.cfg.KeepNone {
 			a.notListed++
+		}
+		if a.cfg.OnListed == nil {
+			// Nobody sees the records of the connections listed from
+			// now on: the tracker only numbers and counts them
+			// (Counts.Skipped, added to NotListed).
+			a.tracker.SkipUnlisted = true
 		}
 		return
 	}

@@ -49,6 +49,10 @@ func silentSMCR(t *testing.T, n int) []byte {
 // TestCheckCountsEveryConnection: the --fail-on gates count every
 // connection, also those beyond --keep (MaxConnections) that the report
 // does not list; "unverified" used to be counted from the listed ones only.
+// With detail 1, the connections beyond --keep are compact ones whose
+// records nobody uses: the tracker numbers and counts them without
+// building a record (SkipUnlisted), and must still count them and judge
+// their links.
 func TestCheckCountsEveryConnection(t *testing.T) {
 	const n = 7
 	data := silentSMCR(t, n)
@@ -56,27 +60,40 @@ func TestCheckCountsEveryConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, keep := range []int{-1, 1, 3, n} {
+	for _, detail := range []int{0, 1} {
+		for _, keep := range []int{-1, 1, 3, n} {
+			checkCounts(t, data, gates, n, keep, detail)
+		}
+	}
+}
+
+func checkCounts(t *testing.T, data []byte, gates report.Gates, n, keep, detail int) {
+	t.Helper()
+	{
 		fr, err := pcapfile.NewFileReader(bytes.NewReader(data))
 		if err != nil {
 			t.Fatal(err)
 		}
 		a := NewAnalyzer(Config{MaxConnections: keep, NoUDP: true})
+		a.tracker.Detail = detail
 		if err := a.AnalyzeReader(t.Context(), "silent.pcapng", fr); err != nil {
 			t.Fatal(err)
 		}
 		rep := a.Finish()
-		listed := len(rep.Connections)
+		listed := len(rep.Connections) + rep.Rows.Len()
 		if keep > 0 && listed != min(keep, n) || listed+rep.Summary.NotListed != n {
-			t.Fatalf("keep %d: %d listed, %d not listed, want %d in all", keep, listed, rep.Summary.NotListed, n)
+			t.Fatalf("detail %d keep %d: %d listed, %d not listed, want %d in all", detail, keep, listed, rep.Summary.NotListed, n)
+		}
+		if skipped := a.tracker.Counts().Skipped; detail == 1 && keep > 0 && keep < n && skipped != n-keep-1 {
+			t.Errorf("detail %d keep %d: %d connections numbered without a record, want %d (the first beyond --keep is given to the analyzer, which then stops them)", detail, keep, skipped, n-keep-1)
 		}
 		for _, c := range rep.Connections {
 			if c.Reason != smcflow.ReasonLinkUnverified {
-				t.Fatalf("keep %d: connection %d is %s/%s, want smc/%s", keep, c.ID, c.Outcome, c.Reason, smcflow.ReasonLinkUnverified)
+				t.Fatalf("detail %d keep %d: connection %d is %s/%s, want smc/%s", detail, keep, c.ID, c.Outcome, c.Reason, smcflow.ReasonLinkUnverified)
 			}
 		}
 		if got, want := rep.Check(gates), "--fail-on: 7 unverified"; !strings.HasPrefix(got, want) {
-			t.Errorf("keep %d: Check = %q, want prefix %q", keep, got, want)
+			t.Errorf("detail %d keep %d: Check = %q, want prefix %q", detail, keep, got, want)
 		}
 	}
 }

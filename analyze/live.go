@@ -68,6 +68,7 @@ func (a *Analyzer) DropTotals() {
 	a.report.Connections = a.report.Connections[:0]
 	a.report.Rows = &report.RowTable{}
 	a.kept, a.notListed = 0, 0
+	a.tracker.SkipUnlisted = false
 	if a.cfg.OnConnection != nil {
 		a.tracker.OnDone = func(c *smcflow.Conn) { a.agg.Add(c); a.cfg.OnConnection(c) }
 	} else {

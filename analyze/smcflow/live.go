@@ -33,6 +33,7 @@ func (t *Tracker) DropFinished() {
 	t.dropped = 0
 	t.linkUnverified = 0
 	t.detailed = 0
+	t.skipped = 0
 	onLLC := t.roce.OnLLC
 	t.roce = newRoCETracker()
 	t.roce.OnLLC = onLLC

@@ -193,8 +193,16 @@ type Tracker struct {
 	evictBuf    []evictKey // the open connections, during evictOpen
 	ListAll     bool
 	NoKeep      bool
-	listed      int // connections listed (the last ID given)
-	detailed    int // connections listed since the start or DropFinished (the Detail bound)
+	// SkipUnlisted: nobody uses the records OnListed gets in shared
+	// storage (compact, not kept: beyond Detail with NoKeep or beyond
+	// Keep) any more. Such connections are still numbered and counted
+	// (Counts.Skipped), and their link judged when it may be unverified,
+	// but no record is built and OnListed is not called: a text report of
+	// a million handshakes built and threw away a million records.
+	SkipUnlisted bool
+	skipped      int // listed connections numbered without a record (SkipUnlisted)
+	listed       int // connections listed (the last ID given)
+	detailed     int // connections listed since the start or DropFinished (the Detail bound)
 	// OnResolved, when set, gets the verdict of a connection as soon as its
 	// SMC handshake has resolved (live.go), before the connection ends. It
 	// must not keep the Conn.
@@ -753,6 +761,18 @@ func (t *Tracker) judge(c *tcpConn) {
 	// storage first (slim copies what it keeps into its own storage).
 	d := t.detail()
 	isSlim := d >= 0 && t.detailed >= d
+	if isSlim && !keep && t.SkipUnlisted {
+		t.listed++
+		t.detailed++
+		t.skipped++
+		if linkUnverifiedCandidate(&c.res) {
+			t.roce.assign(&c.res, t.lastTime, &t.linkScratch)
+			if c.res.Reason == ReasonLinkUnverified {
+				t.linkUnverified++
+			}
+		}
+		return
+	}
 	if !isSlim {
 		detach(&c.res)
 	}
@@ -1546,8 +1566,9 @@ type Counts struct {
 	// LinkUnverified counts the connections judged link-unverified,
 	// listed or not.
 	LinkUnverified int
-	// Listed counts the connections listed (numbered).
-	Listed int
+	// Listed counts the connections listed (numbered); Skipped those of
+	// them numbered without a record (SkipUnlisted).
+	Listed, Skipped int
 	// NoHandshake counts connections without handshake and without SMC sign.
 	NoHandshake int
 	// RoCEFrames counts the RoCE frames; RoCEFirst is the first one's time.
@@ -1565,7 +1586,7 @@ type Counts struct {
 // Counts returns the tracker's totals.
 func (t *Tracker) Counts() Counts {
 	return Counts{
-		TCPConnections: t.totalTCP, NotKept: t.dropped, LinkUnverified: t.linkUnverified, Listed: t.listed,
+		TCPConnections: t.totalTCP, NotKept: t.dropped, LinkUnverified: t.linkUnverified, Listed: t.listed, Skipped: t.skipped,
 		NoHandshake: t.noHandshake, RoCEFrames: t.roce.total, RoCEFirst: t.roce.first,
 		MaxOpen: t.maxOpen(), Evicted: t.evicted, EvictedUnanswered: t.evictedSYN, TombstonesEvicted: t.tomb.evicted,
 	}
