@@ -25,6 +25,7 @@ const maxFree = DefaultMaxOpen / 8
 type closingConn struct {
 	c   *tcpConn
 	gen uint32
+	h   uint64 // keyHash(c.key), for its tombstone
 }
 
 // open reports whether the entry's connection is still open (not finished,

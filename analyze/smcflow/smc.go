@@ -356,16 +356,19 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	// is bounded by the open connections.
 	if c.closedAt.IsZero() && (c.rst[0] != nil || c.rst[1] != nil || c.fin[0] != nil && c.fin[1] != nil) {
 		c.closedAt = ts
-		t.closing = append(t.closing, closingConn{c, c.gen})
+		t.closing = append(t.closing, closingConn{c, c.gen, keyHash(c.key)})
 		// Bound the lingering connections too: when many close within the
 		// linger time (a fast capture), finish the oldest first.
 		for len(t.closing) > maxLingering {
 			e := t.closing[0]
 			t.closing[0] = closingConn{}
 			t.closing = t.closing[1:]
+			const ahead = 4
+			t.tomb.prefetch(t.closing[ahead].h, ahead)
+			t.closing[ahead].c.prefetchFinish()
 			if old := e.c; e.open() {
 				t.finish(old)
-				t.tomb.add(old.key, old.res.Times.Last)
+				t.tomb.addHash(e.h, old.res.Times.Last.UnixNano())
 			}
 		}
 	}
@@ -381,8 +384,14 @@ func (t *Tracker) maxOpen() int {
 	return t.MaxOpen
 }
 
-// maxLingering bounds the closed connections kept for late segments.
-const maxLingering = 2048
+// maxLingering bounds the closed connections kept for late segments
+// (reordered ones: a retransmission comes a retransmission timeout later,
+// after thousands of connections in a capture that closes this many, and
+// meets the tuple's tombstone instead). A closed connection is judged when
+// maxLingering more have closed after it: it is then that many connections
+// away in the cache, and every line judging reads was a miss. 2048 → 256:
+// a million closed handshakes 4.2 → 3.6 s CPU, 67 → 48 MiB peak RSS.
+const maxLingering = 256
 
 const (
 	// closeLinger: a closed connection is finished this long after its
@@ -443,6 +452,24 @@ func (t *Tracker) sweep(now time.Time) {
 		t.closing[i] = closingConn{}
 	}
 	t.closing = live
+}
+
+// prefetchFinish prefetches what finishing c reads and writes: the
+// connection, its CLC events and messages and its FIN/RST evidence. A
+// connection finished because more than maxLingering closed after it was
+// last touched that many connections ago, and is no longer in the nearer
+// caches: judging it waited on miss after miss.
+func (c *tcpConn) prefetchFinish() {
+	prefetch.AddrW((*byte)(unsafe.Pointer(c)), int(unsafe.Sizeof(*c)))
+	if cap(c.events) > 0 {
+		prefetch.AddrW((*byte)(unsafe.Pointer(unsafe.SliceData(c.events))), cap(c.events)*int(unsafe.Sizeof(clcEvent{})))
+	}
+	if c.clc != nil {
+		prefetch.Addr((*byte)(unsafe.Pointer(c.clc)), int(unsafe.Sizeof(*c.clc)))
+	}
+	if c.st.ends != nil {
+		prefetch.AddrW((*byte)(unsafe.Pointer(c.st.ends)), int(unsafe.Sizeof(*c.st.ends)))
+	}
 }
 
 // prefetchSweep prefetches the fields sweep reads.
