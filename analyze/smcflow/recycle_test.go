@@ -161,3 +161,36 @@ func feedResetHandshakes(tr *Tracker, n int) {
 		seg(true, decode.TCPRST|decode.TCPACK, 20*time.Microsecond)
 	}
 }
+
+// TestClosingQueueReusesItsArray: the closing queue, appended at the back
+// and taken from the front, stays in order and in one array (addClosing
+// moves it back to the array's start instead of growing a new one).
+func TestClosingQueueReusesItsArray(t *testing.T) {
+	var tr Tracker
+	conns := make([]tcpConn, 4*maxLingering)
+	next := 0 // index of the next connection expected at the front
+	for i := range 40 * maxLingering {
+		tr.addClosing(closingConn{c: &conns[i%len(conns)], gen: uint32(i)})
+		for len(tr.closing) > maxLingering {
+			e := tr.closing[0]
+			if e.gen != uint32(next) {
+				t.Fatalf("closing %d: front is %d, want %d", i, e.gen, next)
+			}
+			next++
+			tr.closing[0] = closingConn{}
+			tr.closing = tr.closing[1:]
+		}
+	}
+	if c := cap(tr.closingBuf); c > 4*maxLingering {
+		t.Errorf("closing array of %d entries for %d lingering", c, maxLingering)
+	}
+	if allocs := testing.AllocsPerRun(100, func() {
+		for range maxLingering {
+			tr.addClosing(closingConn{c: &conns[0]})
+			tr.closing[0] = closingConn{}
+			tr.closing = tr.closing[1:]
+		}
+	}); allocs != 0 {
+		t.Errorf("%v allocations per %d closings", allocs, maxLingering)
+	}
+}

@@ -158,6 +158,7 @@ type Tracker struct {
 	evicted    int           // open connections finished early by MaxOpen
 	evictedSYN int           // of which unanswered SYNs
 	closing    []closingConn // closed, lingering connections in closing order
+	closingBuf []closingConn // closing's whole array (addClosing)
 	free       []*tcpConn    // finished connections for reuse (recycle.go)
 	seq        int64         // TCP packets handled, global order across files
 	Keep       int           // connections kept in detail; <0 unlimited, 0 = all (printer)
@@ -356,7 +357,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	// is bounded by the open connections.
 	if c.closedAt.IsZero() && (c.rst[0] != nil || c.rst[1] != nil || c.fin[0] != nil && c.fin[1] != nil) {
 		c.closedAt = ts
-		t.closing = append(t.closing, closingConn{c, c.gen, keyHash(c.key)})
+		t.addClosing(closingConn{c, c.gen, keyHash(c.key)})
 		// Bound the lingering connections too: when many close within the
 		// linger time (a fast capture), finish the oldest first.
 		for len(t.closing) > maxLingering {
@@ -382,6 +383,23 @@ func (t *Tracker) maxOpen() int {
 		return DefaultMaxOpen
 	}
 	return t.MaxOpen
+}
+
+// addClosing appends e to the closing queue. The queue is taken from its
+// front (HandleTCP, sweep): when it reaches the end of its array, it moves
+// back to the array's start rather than grow into a new array, which a
+// capture of many short connections did every maxLingering closings
+// (allocating 12 KiB each time).
+func (t *Tracker) addClosing(e closingConn) {
+	if len(t.closing) == cap(t.closing) && 2*len(t.closing) <= cap(t.closingBuf) {
+		n := copy(t.closingBuf, t.closing)
+		clear(t.closingBuf[n:])
+		t.closing = t.closingBuf[:n]
+	}
+	t.closing = append(t.closing, e)
+	if cap(t.closing) > cap(t.closingBuf) {
+		t.closingBuf = t.closing[:cap(t.closing)]
+	}
 }
 
 // maxLingering bounds the closed connections kept for late segments
