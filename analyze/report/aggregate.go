@@ -17,7 +17,7 @@ import (
 // as connections finish, so they stay exact when only the first
 // Config.MaxConnections connections are kept in detail.
 type Aggregate struct {
-	outcomes    map[string]int
+	outcomes    [5]int // by outcomeOrder (an outcome not in it is not counted)
 	variants    map[string]int
 	smcAttempts int
 	groups      map[fbKey]*FallbackGroup
@@ -300,7 +300,7 @@ func (rt *rollTable) compact() {
 
 func NewAggregate() *Aggregate {
 	return &Aggregate{
-		outcomes: map[string]int{}, variants: map[string]int{},
+		variants: map[string]int{},
 		groups:   map[fbKey]*FallbackGroup{},
 		services: newRollTable(false), peers: newRollTable(true),
 		obs: correlate.SMCObserved{
@@ -322,9 +322,9 @@ func addSide(m map[correlate.Code]correlate.SideCounts, code uint32, side string
 
 func (g *Aggregate) widenSMCWindow(c *smcflow.Conn) {
 	first, last := c.Times.First, c.Times.First
-	marks := []*time.Time{c.Times.SYNACK, c.Times.Proposal, c.Times.Accept, c.Times.Confirm, c.Times.Decline}
+	marks := [...]*time.Time{c.Times.SYNACK, c.Times.Proposal, c.Times.Accept, c.Times.Confirm, c.Times.Decline, nil, nil}
 	if c.Outcome == smcflow.OutcomeHandshakeError {
-		marks = append(marks, c.Times.End, &c.Times.Last)
+		marks[5], marks[6] = c.Times.End, &c.Times.Last
 	}
 	for _, m := range marks {
 		if m != nil && m.After(last) {
@@ -344,7 +344,9 @@ func (g *Aggregate) widenSMCWindow(c *smcflow.Conn) {
 
 // add records one finished connection.
 func (g *Aggregate) Add(c *smcflow.Conn) {
-	g.outcomes[string(c.Outcome)]++
+	if i := outcomeIndex(c.Outcome); outcomeOrder[i] == c.Outcome {
+		g.outcomes[i]++
+	}
 	if c.Outcome == smcflow.OutcomeNotSMC {
 		return
 	}
@@ -525,9 +527,9 @@ func rollups(rt *rollTable) []Rollup {
 // every connection added (Add); the groups list the IDs of the connections
 // listed (Listed).
 func (g *Aggregate) Fill(r *Report) {
-	r.Summary.PlainTCP = g.outcomes[string(smcflow.OutcomeNotSMC)]
+	r.Summary.PlainTCP = g.outcomes[outcomeIndex(smcflow.OutcomeNotSMC)]
 	r.Summary.SMCAttempts = g.smcAttempts
-	r.Summary.ByOutcome = outcomeCounts(g.outcomes)
+	r.Summary.ByOutcome = outcomeCounts(&g.outcomes)
 	r.Summary.ByVariant = mapCounts(g.variants)
 	r.Fallbacks = g.fallbackGroups()
 	r.Services = rollups(&g.services)

@@ -147,11 +147,12 @@ type RoCESummary struct {
 // the rest of the file was still analyzed.
 func (r *Report) Damaged() bool { return r.Summary.DamagedRegions > 0 }
 
-func outcomeCounts(m map[string]int) []Count {
+// outcomeCounts lists the non-zero counts of a, indexed like outcomeOrder.
+func outcomeCounts(a *[5]int) []Count {
 	out := []Count{}
-	for _, o := range outcomeOrder {
-		if m[string(o)] > 0 {
-			out = append(out, Count{string(o), m[string(o)]})
+	for i, o := range outcomeOrder {
+		if a[i] > 0 {
+			out = append(out, Count{string(o), a[i]})
 		}
 	}
 	return out
