@@ -284,3 +284,11 @@ func BenchmarkMarshalProposal(b *testing.B) {
 		}
 	}
 }
+
+// TestAcceptConfirmFixedRLayout: the SMC-R fields read without a check each
+// (peer id to initial psn) fit in every length the decoder accepts.
+func TestAcceptConfirmFixedRLayout(t *testing.T) {
+	if acFixedR != acLenRv1-HeaderLen-TrailerLen || acMinLenRv2 < acLenRv1 {
+		t.Fatalf("acFixedR %d, v1 length %d, v2 minimum %d", acFixedR, acLenRv1, acMinLenRv2)
+	}
+}

@@ -10,8 +10,13 @@ import "encoding/binary"
 // checked against the input; running out inside it means the message's own
 // offsets or counts are impossible) and return zero values.
 type cursor struct {
-	b   []byte // the message area that may be read (without the trailer)
-	off int    // next read position, relative to the message start
+	b []byte // the message area that may be read (without the trailer)
+	// off is the next read position, relative to the message start; it
+	// is never negative nor past len(b) (need relies on it): a cursor is
+	// made with an offset inside b (every message is at least
+	// HeaderLen+TrailerLen long, an LLC message at least llcLenV1), and
+	// only seek and successful reads move it.
+	off int
 	ctx string // message name for error texts, e.g. "proposal"
 	err error
 }
@@ -19,7 +24,12 @@ type cursor struct {
 // need reports whether n more bytes can be read, recording the error when
 // not. The check is inlined; the error path is not.
 func (c *cursor) need(n int, field string) bool {
-	if c.err == nil && n >= 0 && len(c.b)-c.off >= n { // (off is never negative: seek)
+	// off is never negative nor past len(b) (seek), so len(b)-off is not
+	// negative, and a negative n compares as a huge unsigned one: one
+	// comparison covers both, and need stays within the inliner's budget
+	// (with n >= 0 as a separate test it did not, and every field read
+	// paid a call: a fifth of the CLC decoding time).
+	if c.err == nil && uint(n) <= uint(len(c.b)-c.off) {
 		return true
 	}
 	return c.needSlow(n, field)
