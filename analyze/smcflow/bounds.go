@@ -166,11 +166,14 @@ func (s *tombstones) pop() {
 }
 
 // lookup returns when k's connection finished, if remembered.
-func (s *tombstones) lookup(k connKey) (time.Time, bool) {
+func (s *tombstones) lookup(k connKey) (time.Time, bool) { return s.lookupHash(keyHash(k)) }
+
+// lookupHash is lookup by the key's hash (keyHash).
+func (s *tombstones) lookupHash(h uint64) (time.Time, bool) {
 	if s.used == 0 {
 		return time.Time{}, false
 	}
-	i, ok := s.find(keyHash(k))
+	i, ok := s.find(h)
 	if !ok {
 		return time.Time{}, false
 	}
@@ -202,7 +205,7 @@ func (s *tombstones) expire(now time.Time) {
 // note saying so, and is counted (Counts.Evicted).
 func (t *Tracker) evictOpen() {
 	limit := t.maxOpen()
-	if t.MaxOpen < 0 || len(t.conns) <= limit {
+	if t.MaxOpen < 0 || t.conns.len() <= limit {
 		return
 	}
 	target := limit - limit/8
@@ -212,8 +215,10 @@ func (t *Tracker) evictOpen() {
 	// sorted: comparing the connections themselves in a full sort was 20 %
 	// of the CPU on a million open handshakes.
 	keys := t.evictBuf[:0]
-	for _, c := range t.conns {
-		keys = append(keys, evictKey{class: c.evictClass(now), sec: c.res.Times.Last.Unix(), nsec: int32(c.res.Times.Last.Nanosecond()), created: c.created, c: c})
+	for _, c := range t.conns.m {
+		for ; c != nil; c = c.sameHash {
+			keys = append(keys, evictKey{class: c.evictClass(now), sec: c.res.Times.Last.Unix(), nsec: int32(c.res.Times.Last.Nanosecond()), created: c.created, c: c})
+		}
 	}
 	n := len(keys) - target
 	selectk.First(keys, n, cmpEvictKey)
@@ -227,7 +232,7 @@ func (t *Tracker) evictOpen() {
 		t.evicted++
 		c.evictedEarly = true
 		t.finish(c)
-		t.tomb.add(c.key, c.res.Times.Last)
+		t.tomb.addHash(c.h, c.res.Times.Last.UnixNano())
 	}
 	clear(keys)
 	t.evictBuf = keys[:0]

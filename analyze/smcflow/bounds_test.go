@@ -76,7 +76,7 @@ func TestEvictOpenOrder(t *testing.T) {
 		t.Errorf("evicted %d, of which unanswered %d", c.Evicted, c.EvictedUnanswered)
 	}
 	for i := 8; i < 17; i++ {
-		if tr.conns[tupleKey(i)] == nil {
+		if k := tupleKey(i); tr.conns.get(k, keyHash(k)) == nil {
 			t.Errorf("recent SYN %d evicted before the old ones", i)
 		}
 	}

@@ -22,7 +22,7 @@ func (t *Tracker) Sweep(now time.Time) {
 }
 
 // Open returns the number of connections being followed.
-func (t *Tracker) Open() int { return len(t.conns) }
+func (t *Tracker) Open() int { return t.conns.len() }
 
 // DropFinished forgets the finished connections kept so far, the count of
 // those not kept, and the RoCE queue pairs seen (RoCE frames only add link
@@ -45,13 +45,10 @@ func (t *Tracker) DropFinished() {
 // Cost O(n log n) in the open connections; call it when over a limit with
 // keep well below the limit, so it runs rarely.
 func (t *Tracker) Shed(keep int) int {
-	if len(t.conns) <= keep {
+	if t.conns.len() <= keep {
 		return 0
 	}
-	open := make([]*tcpConn, 0, len(t.conns))
-	for _, c := range t.conns {
-		open = append(open, c)
-	}
+	open := t.conns.appendTo(make([]*tcpConn, 0, t.conns.len()))
 	sort.Slice(open, func(i, j int) bool { return open[i].res.Times.Last.Before(open[j].res.Times.Last) })
 	n := len(open) - max(keep, 0)
 	for _, c := range open[:n] {

@@ -87,7 +87,7 @@ func track(t *testing.T, capture []byte) []*Conn {
 	}
 	// An open connection holds no reassembly buffer for a direction that
 	// is done (docs/architecture.md "Memory bounds").
-	for _, c := range tr.conns {
+	for _, c := range tr.conns.appendTo(nil) {
 		for d := range c.hs {
 			if c.dirDone[d] && cap(c.hs[d].Buf) > 0 {
 				t.Errorf("open connection %v: direction %d is done but holds a %d-byte reassembly buffer", c.key, d, cap(c.hs[d].Buf))

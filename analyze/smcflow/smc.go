@@ -47,9 +47,13 @@ type clcEvent struct {
 
 // tcpConn is the tracking state of one connection.
 type tcpConn struct {
-	res    Conn
-	key    connKey
-	client int // endpoint index (0 = key.a, 1 = key.b) of the client; -1 unknown
+	res Conn
+	key connKey
+	h   uint64 // keyHash(key)
+	// sameHash is the next open connection whose key has the same hash
+	// (connTable).
+	sameHash *tcpConn
+	client   int // endpoint index (0 = key.a, 1 = key.b) of the client; -1 unknown
 
 	synSeen, synAckSeen bool
 	synOpt, synAckOpt   bool
@@ -132,7 +136,7 @@ func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
 // Tracker follows TCP connections and decodes their SMC handshakes. Feed it
 // every decoded frame in capture order; call Finish at the end.
 type Tracker struct {
-	conns    map[connKey]*tcpConn
+	conns    connTable
 	last     *tcpConn // the connection of the previous segment, if still open
 	done     []*Conn
 	lastTime time.Time
@@ -212,15 +216,15 @@ type Tracker struct {
 
 // NewTracker returns an empty tracker.
 func NewTracker() *Tracker {
-	return &Tracker{conns: make(map[connKey]*tcpConn), roce: newRoCETracker()}
+	return &Tracker{conns: newConnTable(), roce: newRoCETracker()}
 }
 
-func (t *Tracker) newConn(k connKey, frame int, ts time.Time) *tcpConn {
+func (t *Tracker) newConn(k connKey, h uint64, ts time.Time) *tcpConn {
 	c := t.alloc()
-	c.key, c.client, c.hs = k, -1, [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}
+	c.key, c.h, c.client, c.hs = k, h, -1, [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}
 	c.file, c.created, c.lean = t.File, t.seq, t.lean()
 	c.res.Times.First = ts
-	t.conns[k] = c
+	t.conns.add(c)
 	t.last = c
 	t.totalTCP++
 	return c
@@ -239,8 +243,10 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	k, dir := makeKey(src, dst)
 	// Frames come in trains of one connection: try the last one first.
 	c := t.last
+	var h uint64 // keyHash(k), once needed
 	if c == nil || c.key != k {
-		c = t.conns[k]
+		h = keyHash(k)
+		c = t.conns.get(k, h)
 		if c != nil {
 			t.last = c
 		}
@@ -255,12 +261,15 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 		}
 	}
 	if c == nil {
+		if h == 0 {
+			h = keyHash(k) // (never 0)
+		}
 		if !syn {
-			if closed, ok := t.tomb.lookup(k); ok && ts.Sub(closed) < closedLinger {
+			if closed, ok := t.tomb.lookupHash(h); ok && ts.Sub(closed) < closedLinger {
 				return // trailing ACK/FIN of a connection already finished
 			}
 		}
-		c = t.newConn(k, frameNo, ts)
+		c = t.newConn(k, h, ts)
 	}
 	c.curSeq = t.seq
 	c.file = t.File
@@ -357,7 +366,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	// is bounded by the open connections.
 	if c.closedAt.IsZero() && (c.rst[0] != nil || c.rst[1] != nil || c.fin[0] != nil && c.fin[1] != nil) {
 		c.closedAt = ts
-		t.addClosing(closingConn{c, c.gen, keyHash(c.key)})
+		t.addClosing(closingConn{c, c.gen, c.h})
 		// Bound the lingering connections too: when many close within the
 		// linger time (a fast capture), finish the oldest first.
 		for len(t.closing) > maxLingering {
@@ -373,7 +382,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 			}
 		}
 	}
-	if t.MaxOpen >= 0 && len(t.conns) > t.maxOpen() {
+	if t.MaxOpen >= 0 && t.conns.len() > t.maxOpen() {
 		t.evictOpen()
 	}
 }
@@ -433,10 +442,7 @@ func (t *Tracker) sweep(now time.Time) {
 	// The connections are cold (a sweep runs every 16,384 segments): their
 	// fields are loaded a few connections ahead instead of one miss after
 	// the other (sweep was 4 % of the CPU on 30,000 handshakes).
-	all := t.sweepBuf[:0]
-	for _, c := range t.conns {
-		all = append(all, c)
-	}
+	all := t.conns.appendTo(t.sweepBuf[:0])
 	var over []*tcpConn
 	for i, c := range all {
 		if j := i + 8; j < len(all) {
@@ -456,7 +462,7 @@ func (t *Tracker) sweep(now time.Time) {
 	for _, c := range over {
 		t.finish(c)
 		if !c.closedAt.IsZero() {
-			t.tomb.add(c.key, c.res.Times.Last)
+			t.tomb.addHash(c.h, c.res.Times.Last.UnixNano())
 		}
 	}
 	t.tomb.expire(now)
@@ -738,10 +744,7 @@ func (c *tcpConn) relabel() {
 // Finish finalises every open connection. Call it once at the end.
 func (t *Tracker) Finish() []*Conn {
 	// Deterministic order: by first packet time, then key.
-	open := make([]*tcpConn, 0, len(t.conns))
-	for _, c := range t.conns {
-		open = append(open, c)
-	}
+	open := t.conns.appendTo(make([]*tcpConn, 0, t.conns.len()))
 	sortConns(open)
 	for _, c := range open {
 		t.finish(c)
@@ -757,7 +760,7 @@ func (t *Tracker) finish(c *tcpConn) {
 }
 
 func (t *Tracker) judge(c *tcpConn) {
-	delete(t.conns, c.key)
+	t.conns.del(c)
 	c.finished = true
 	if t.last == c {
 		t.last = nil
@@ -1641,8 +1644,8 @@ func (t *Tracker) Counts() Counts {
 // past 100000 connections, every connection's state: the per-packet
 // printer keeps a long live capture bounded with it.
 func (t *Tracker) Prune() {
-	if len(t.conns) > 100000 {
-		t.conns = make(map[connKey]*tcpConn)
+	if t.conns.len() > 100000 {
+		t.conns = newConnTable()
 		t.last = nil
 		clear(t.closing) // their connections are forgotten, not finished
 		t.closing = t.closing[:0]
