@@ -9,6 +9,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/smcflow"
+	"github.com/smcdump/smcdump/internal/mix"
 	"github.com/smcdump/smcdump/internal/selectk"
 	"github.com/smcdump/smcdump/smcproto"
 )
@@ -73,16 +74,7 @@ func (k rollKey) hash() uint64 {
 		binary.LittleEndian.Uint64(b[:8])*0x165667b19e3779f9 ^
 		binary.LittleEndian.Uint64(b[8:])*0xd6e8feb86659fd93 ^
 		uint64(k.port)*0xff51afd7ed558ccd
-	return mix64(h)
-}
-
-// mix64 is the splitmix64 finaliser.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
+	return mix.Mix64(h)
 }
 
 func outcomeIndex(o smcflow.Outcome) int {

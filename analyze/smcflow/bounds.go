@@ -7,6 +7,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/smcdump/smcdump/internal/mix"
 	"github.com/smcdump/smcdump/internal/prefetch"
 	"github.com/smcdump/smcdump/internal/selectk"
 )
@@ -52,20 +53,11 @@ func keyHash(k connKey) uint64 {
 	h := uint64(0x9e3779b97f4a7c15)
 	for _, ap := range [2]netip.AddrPort{k.a, k.b} {
 		b := ap.Addr().As16()
-		h = mix64(h ^ binary.LittleEndian.Uint64(b[:8]))
-		h = mix64(h ^ binary.LittleEndian.Uint64(b[8:]))
-		h = mix64(h ^ uint64(ap.Port()))
+		h = mix.Mix64(h ^ binary.LittleEndian.Uint64(b[:8]))
+		h = mix.Mix64(h ^ binary.LittleEndian.Uint64(b[8:]))
+		h = mix.Mix64(h ^ uint64(ap.Port()))
 	}
 	return max(h, 1)
-}
-
-// mix64 is the splitmix64 finaliser.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
 }
 
 // find returns h's slot in the table, or the free slot where it would go.
