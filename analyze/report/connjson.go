@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -26,9 +27,24 @@ type jsonEnc struct {
 	depth  int
 	first  bool // no field written yet in the current object/array
 	err    error
+	// blank: prefix is blanks only (as the report's are), so a line
+	// start is a slice of nlBlanks.
+	blank bool
+}
+
+// nlBlanks is a newline and the indentation of any line that is blanks only
+// up to its depth (newline writes a prefix of it in one append).
+const nlBlanks = "\n                                                                                                                                "
+
+func newJSONEnc(b []byte, prefix string) jsonEnc {
+	return jsonEnc{b: b, prefix: prefix, blank: strings.Trim(prefix, " ") == ""}
 }
 
 func (e *jsonEnc) newline() {
+	if n := 1 + len(e.prefix) + 2*e.depth; e.blank && n <= len(nlBlanks) {
+		e.b = append(e.b, nlBlanks[:n]...)
+		return
+	}
 	e.b = append(e.b, '\n')
 	e.b = append(e.b, e.prefix...)
 	for i := 0; i < e.depth; i++ {
@@ -218,7 +234,8 @@ func AppendConnJSON(b []byte, c *smcflow.Conn, prefix string) ([]byte, error) {
 	if c == nil {
 		return append(b, "null"...), nil
 	}
-	e := &jsonEnc{b: b, prefix: prefix}
+	enc := newJSONEnc(b, prefix)
+	e := &enc
 	e.open('{')
 	e.key("id")
 	e.int(int64(c.ID))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,17 +45,21 @@ func connJSONCases() []*smcflow.Conn {
 }
 
 func TestConnJSONCases(t *testing.T) {
-	for i, c := range connJSONCases() {
-		want, err := json.MarshalIndent(c, "    ", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := AppendConnJSON(nil, c, "    ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("case %d:\n got %s\nwant %s", i, got, want)
+	// The report's prefix (blanks: indentation sliced from nlBlanks), none,
+	// one that is not blanks, and one deeper than nlBlanks reaches.
+	for _, prefix := range []string{"    ", "", "\t# ", strings.Repeat(" ", 200)} {
+		for i, c := range connJSONCases() {
+			want, err := json.MarshalIndent(c, prefix, "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := AppendConnJSON(nil, c, prefix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("prefix %q, case %d:\n got %s\nwant %s", prefix, i, got, want)
+			}
 		}
 	}
 	// NaN is an error, as with encoding/json.
