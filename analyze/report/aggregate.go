@@ -66,15 +66,8 @@ type rollKey struct {
 // chains them).
 func (k rollKey) hash() uint64 {
 	a, b := k.a.As16(), k.b.As16()
-	// Each word multiplied by its own odd constant, one finaliser: every
-	// input bit reaches every output bit (a splitmix64 round per word cost
-	// as much as the table lookup).
-	h := binary.LittleEndian.Uint64(a[:8])*0x9e3779b97f4a7c15 ^
-		binary.LittleEndian.Uint64(a[8:])*0xc2b2ae3d27d4eb4f ^
-		binary.LittleEndian.Uint64(b[:8])*0x165667b19e3779f9 ^
-		binary.LittleEndian.Uint64(b[8:])*0xd6e8feb86659fd93 ^
-		uint64(k.port)*0xff51afd7ed558ccd
-	return mix.Mix64(h)
+	return mix.Hash5(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:]),
+		binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), uint64(k.port))
 }
 
 func outcomeIndex(o smcflow.Outcome) int {

@@ -2,7 +2,6 @@ package smcflow
 
 import (
 	"encoding/binary"
-	"net/netip"
 	"slices"
 	"time"
 	"unsafe"
@@ -48,16 +47,13 @@ type tombstone struct {
 	t int64
 }
 
-// keyHash mixes the two endpoints of k into 64 bits (never 0).
+// keyHash mixes the two endpoints of k into 64 bits (never 0). It runs for
+// every segment that is not of the previous segment's connection.
 func keyHash(k connKey) uint64 {
-	h := uint64(0x9e3779b97f4a7c15)
-	for _, ap := range [2]netip.AddrPort{k.a, k.b} {
-		b := ap.Addr().As16()
-		h = mix.Mix64(h ^ binary.LittleEndian.Uint64(b[:8]))
-		h = mix.Mix64(h ^ binary.LittleEndian.Uint64(b[8:]))
-		h = mix.Mix64(h ^ uint64(ap.Port()))
-	}
-	return max(h, 1)
+	a, b := k.a.Addr().As16(), k.b.Addr().As16()
+	return max(mix.Hash5(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:]),
+		binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]),
+		uint64(k.a.Port())<<16|uint64(k.b.Port())), 1)
 }
 
 // find returns h's slot in the table, or the free slot where it would go.
