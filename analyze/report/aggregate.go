@@ -18,8 +18,8 @@ import (
 // as connections finish, so they stay exact when only the first
 // Config.MaxConnections connections are kept in detail.
 type Aggregate struct {
-	outcomes    [5]int // by outcomeOrder (an outcome not in it is not counted)
-	variants    map[string]int
+	outcomes    [5]int  // by outcomeOrder (an outcome not in it is not counted)
+	variants    []Count // negotiated variants: a handful of names, searched in order
 	smcAttempts int
 	groups      map[fbKey]*FallbackGroup
 	services    rollTable
@@ -43,8 +43,7 @@ type fbKey struct {
 // table of MaxRollups rows stays small.
 type rollAcc struct {
 	key  rollKey
-	next *rollAcc // the next row whose key has the same hash (rollTable.m)
-	hash uint64   // key.hash()
+	hash uint64 // key.hash()
 	// name is the key's text (rollTable.text), formatted only when needed:
 	// to break ties when compacting and for the report.
 	name            []byte
@@ -62,8 +61,8 @@ type rollKey struct {
 }
 
 // hash mixes the key's addresses and port into 64 bits (keys that differ
-// only in an address's zone or 4-in-6 form share a hash; rollTable.m
-// chains them).
+// only in an address's zone or 4-in-6 form share a hash; rollTable
+// compares the whole key).
 func (k rollKey) hash() uint64 {
 	a, b := k.a.As16(), k.b.As16()
 	return mix.Hash5(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:]),
@@ -77,6 +76,17 @@ func outcomeIndex(o smcflow.Outcome) int {
 		}
 	}
 	return len(outcomeOrder) - 1
+}
+
+// countName adds one to name's count in cs (a short list: the variants).
+func countName(cs []Count, name string) []Count {
+	for i := range cs {
+		if cs[i].Name == name {
+			cs[i].Count++
+			return cs
+		}
+	}
+	return append(cs, Count{name, 1})
 }
 
 // bump adds one to name's count in cs (a short list, linear search); past
@@ -118,67 +128,76 @@ const (
 	maxObservedCodes = 1024
 )
 
-// rollTable is a bounded rollup table.
+// rollTable is a bounded rollup table: the rows in one slice, found
+// through an open-addressing index of their key hashes (linear probing, at
+// most half full). A Go map of rows keyed by the 56-byte rollKey (hashed
+// and compared field by field), and then by its hash with rows chained and
+// allocated one by one, cost a tenth of the CPU on a million handshakes
+// among 4,096 peer pairs, where almost every connection brings a new pair:
+// the index and the rows are now contiguous, and compaction moves rows
+// within the slice instead of rebuilding a map.
 type rollTable struct {
-	peers bool // keys are peer pairs ("client → server"), else services
-	// m finds a row by its key's hash (rollKey.hash), the rows sharing a
-	// hash chained through next: a map keyed by the 56-byte rollKey
-	// itself (hashed and compared field by field) cost a third of the
-	// rollups' CPU on a million handshakes among 4,096 peer pairs.
-	m map[uint64]*rollAcc
-	n int // rows in m
+	peers bool      // keys are peer pairs ("client → server"), else services
+	rows  []rollAcc // rows[:n] are the table's; the others are folded rows kept for their slices
+	n     int
+	idx   []int32 // row index + 1 by hash slot (0: free); len a power of two ≥ 2n
 	// foldedRows counts the rows folded away, foldedConns their connections.
 	foldedRows, foldedConns int
 	otherOut                [5]int
-	rows                    []*rollAcc // compact's scratch
-	sel                     []rollSel  // compact's scratch
-	free                    []*rollAcc // folded rows, for reuse
+	sel                     []rollSel // compact's scratch
+	kept                    []bool    // compact's scratch
 }
 
 func newRollTable(peers bool) rollTable {
-	return rollTable{peers: peers, m: map[uint64]*rollAcc{}}
+	return rollTable{peers: peers}
 }
 
-// get returns key's row, adding it.
+// get returns key's row, adding it. The pointer is valid until the next get.
 func (rt *rollTable) get(key rollKey) *rollAcc {
 	h := key.hash()
-	for a := rt.m[h]; a != nil; a = a.next {
-		if a.key == key {
-			return a
+	if mask := len(rt.idx) - 1; mask >= 0 {
+		for i := int(h) & mask; rt.idx[i] != 0; i = (i + 1) & mask {
+			if a := &rt.rows[rt.idx[i]-1]; a.hash == h && a.key == key {
+				return a
+			}
 		}
 	}
 	if rt.n >= 2*MaxRollups {
 		rt.compact()
 	}
-	var a *rollAcc
-	if n := len(rt.free); n > 0 {
-		a = rt.free[n-1]
-		rt.free = rt.free[:n-1]
-		*a = rollAcc{name: a.name[:0], vars: a.vars[:0], reasons: a.reasons[:0]}
-	} else {
-		a = &rollAcc{}
+	if 2*(rt.n+1) > len(rt.idx) {
+		rt.reindex(max(16, 2*len(rt.idx)))
 	}
-	a.key = key
-	rt.insert(h, a)
+	if rt.n == len(rt.rows) {
+		rt.rows = append(rt.rows, rollAcc{})
+	}
+	a := &rt.rows[rt.n]
+	*a = rollAcc{key: key, hash: h, name: a.name[:0], vars: a.vars[:0], reasons: a.reasons[:0]}
+	rt.n++
+	rt.place(h, int32(rt.n))
 	return a
 }
 
-// insert adds row a, whose key hashes to h.
-func (rt *rollTable) insert(h uint64, a *rollAcc) {
-	a.hash = h
-	a.next = rt.m[h]
-	rt.m[h] = a
-	rt.n++
+// place puts row index+1 j at h's first free slot.
+func (rt *rollTable) place(h uint64, j int32) {
+	mask := len(rt.idx) - 1
+	i := int(h) & mask
+	for rt.idx[i] != 0 {
+		i = (i + 1) & mask
+	}
+	rt.idx[i] = j
 }
 
-// appendRows appends the table's rows to rows.
-func (rt *rollTable) appendRows(rows []*rollAcc) []*rollAcc {
-	for _, a := range rt.m {
-		for ; a != nil; a = a.next {
-			rows = append(rows, a)
-		}
+// reindex rebuilds the index with size slots (a power of two).
+func (rt *rollTable) reindex(size int) {
+	if len(rt.idx) == size {
+		clear(rt.idx)
+	} else {
+		rt.idx = make([]int32, size)
 	}
-	return rows
+	for j := range rt.n {
+		rt.place(rt.rows[j].hash, int32(j+1))
+	}
 }
 
 // text returns a's key as the report prints it: "addr:port" for a
@@ -209,27 +228,11 @@ func cmpRollKey(x, y rollKey) int {
 }
 
 // rollSel is a row's order key during compaction, read once: the rows
-// are compared many times, and comparing them through their pointers
-// waited on a cache miss for each.
+// are compared many times.
 type rollSel struct {
 	total, problems int
 	hash            uint64
-	a               *rollAcc
-}
-
-// cmpRollSel orders by connections (most first), then by the keys' hash,
-// then their addresses (cmpRollKey; only for keys sharing a hash).
-func cmpRollSel(x, y rollSel) int {
-	switch {
-	case x.total != y.total:
-		return y.total - x.total
-	case x.hash != y.hash:
-		if x.hash < y.hash {
-			return -1
-		}
-		return 1
-	}
-	return cmpRollKey(x.a.key, y.a.key)
+	i               int // the row's index
 }
 
 // compact keeps the MaxRollups/2 rows with the most connections and the
@@ -237,55 +240,73 @@ func cmpRollSel(x, y rollSel) int {
 // (linear time on average) rather than sorts: the rows kept are the same
 // as with a full sort by the same total orders. Ties are broken by a
 // fixed hash of the key (deterministic, and it spreads the rows kept over
-// the address space), not by the keys' text: formatting it for every new
-// row was most of the compaction's cost when many rows tie, as with
-// thousands of peer pairs of one connection each.
+// the address space), then by address order (cmpRollKey, for keys sharing
+// a hash), not by the keys' text: formatting it for every new row was most
+// of the compaction's cost when many rows tie, as with thousands of peer
+// pairs of one connection each. The rows kept move to the front of the
+// slice (the folded ones swap behind them, keeping their slices for the
+// rows that reuse them) and the index is rebuilt.
 func (rt *rollTable) compact() {
 	sel := rt.sel[:0]
-	for _, a := range rt.m {
-		for ; a != nil; a = a.next {
-			sel = append(sel, rollSel{a.total, a.problems, a.hash, a})
+	for i := range rt.n {
+		a := &rt.rows[i]
+		sel = append(sel, rollSel{a.total, a.problems, a.hash, i})
+	}
+	byTotal := func(x, y rollSel) int {
+		switch {
+		case x.total != y.total:
+			return y.total - x.total
+		case x.hash != y.hash:
+			if x.hash < y.hash {
+				return -1
+			}
+			return 1
 		}
+		return cmpRollKey(rt.rows[x.i].key, rt.rows[y.i].key)
 	}
 	byProblems := func(x, y rollSel) int {
 		if x.problems != y.problems {
 			return y.problems - x.problems
 		}
-		return cmpRollSel(x, y)
+		return byTotal(x, y)
 	}
 	k := min(MaxRollups/2, len(sel))
-	selectk.First(sel, k, cmpRollSel)
+	selectk.First(sel, k, byTotal)
 	keep := min(MaxRollups, len(sel))
 	selectk.First(sel[k:], keep-k, byProblems)
-	rows := rt.rows[:0]
-	for _, x := range sel {
-		rows = append(rows, x.a)
+	kept := rt.kept
+	if cap(kept) < rt.n {
+		kept = make([]bool, rt.n)
+	} else {
+		kept = kept[:rt.n]
+		clear(kept)
 	}
-	clear(sel)
-	rt.sel = sel[:0]
-	for i, a := range rows[keep:] {
-		rt.foldedRows++
-		rt.foldedConns += a.total
-		for i, n := range a.out {
-			rt.otherOut[i] += n
+	for _, x := range sel[:keep] {
+		kept[x.i] = true
+	}
+	w := 0
+	for i := range rt.n {
+		if !kept[i] {
+			a := &rt.rows[i]
+			rt.foldedRows++
+			rt.foldedConns += a.total
+			for o, n := range a.out {
+				rt.otherOut[o] += n
+			}
+			continue
 		}
-		rt.free = append(rt.free, a)
-		rows[keep+i] = nil
+		if i != w {
+			rt.rows[w], rt.rows[i] = rt.rows[i], rt.rows[w]
+		}
+		w++
 	}
-	// Rebuild the map rather than delete from it: deleted slots would
-	// lengthen its probes until it grows.
-	clear(rt.m)
-	rt.n = 0
-	for _, a := range rows[:keep] {
-		rt.insert(a.hash, a)
-	}
-	clear(rows[:keep])
-	rt.rows = rows[:0]
+	rt.n = w
+	rt.sel, rt.kept = sel[:0], kept[:0]
+	rt.reindex(len(rt.idx))
 }
 
 func NewAggregate() *Aggregate {
 	return &Aggregate{
-		variants: map[string]int{},
 		groups:   map[fbKey]*FallbackGroup{},
 		services: newRollTable(false), peers: newRollTable(true),
 		obs: correlate.SMCObserved{
@@ -340,7 +361,7 @@ func (g *Aggregate) Add(c *smcflow.Conn) {
 		g.widenSMCWindow(c)
 	}
 	if c.SMC != nil && c.Outcome == smcflow.OutcomeSMC {
-		g.variants[c.SMC.Variant]++
+		g.variants = countName(g.variants, c.SMC.Variant)
 	}
 	if len(g.obs.FallbacksByCode) < maxObservedCodes && len(g.obs.Declines) < maxObservedCodes {
 		ObserveSMC(&g.obs, c)
@@ -494,9 +515,9 @@ func rollups(rt *rollTable) []Rollup {
 	if rt.n > MaxRollups {
 		rt.compact()
 	}
-	rows := rt.appendRows(nil)
-	out := make([]Rollup, 0, len(rows))
-	for _, a := range rows {
+	out := make([]Rollup, 0, rt.n)
+	for i := range rt.n {
+		a := &rt.rows[i]
 		out = append(out, Rollup{Key: string(rt.text(a)), Total: a.total, Outcomes: outcomeArr(a.out), Variants: sortedCounts(a.vars), Reasons: sortedCounts(a.reasons)})
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -515,7 +536,7 @@ func (g *Aggregate) Fill(r *Report) {
 	r.Summary.PlainTCP = g.outcomes[outcomeIndex(smcflow.OutcomeNotSMC)]
 	r.Summary.SMCAttempts = g.smcAttempts
 	r.Summary.ByOutcome = outcomeCounts(&g.outcomes)
-	r.Summary.ByVariant = mapCounts(g.variants)
+	r.Summary.ByVariant = sortedCounts(g.variants)
 	r.Fallbacks = g.fallbackGroups()
 	r.Services = rollups(&g.services)
 	r.PeerPairs = rollups(&g.peers)

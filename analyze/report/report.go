@@ -158,15 +158,6 @@ func outcomeCounts(a *[5]int) []Count {
 	return out
 }
 
-func mapCounts(m map[string]int) []Count {
-	out := []Count{}
-	for k, v := range m {
-		out = append(out, Count{k, v})
-	}
-	SortCounts(out)
-	return out
-}
-
 // SortCounts sorts by count descending, then name.
 func SortCounts(c []Count) {
 	sort.Slice(c, func(i, j int) bool {
