@@ -417,11 +417,8 @@ func (t *Tracker) addClosing(e closingConn) {
 // meets the tuple's tombstone instead). A closed connection is judged when
 // maxLingering more have closed after it: it is then that many connections
 // away in the cache, and every line judging reads was a miss. 2048 → 256:
-// a million closed handshakes 4.2 → 3.6 s CPU, 67 → 48 MiB peak RSS; 256
-// → 64 (about 3 KiB a connection: 192 KiB, within a core's own cache, where
-// 256 took 768 KiB): 2.31 → 2.18 s (medians of 7, alternating). At 10,000
-// closings a second 64 still cover 6 ms of reordering.
-const maxLingering = 64
+// a million closed handshakes 4.2 → 3.6 s CPU, 67 → 48 MiB peak RSS.
+const maxLingering = 256
 
 const (
 	// closeLinger: a closed connection is finished this long after its
