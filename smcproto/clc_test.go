@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestDecodeFixtures(t *testing.T) {
@@ -291,4 +294,52 @@ func TestAcceptConfirmFixedRLayout(t *testing.T) {
 	if acFixedR != acLenRv1-HeaderLen-TrailerLen || acMinLenRv2 < acLenRv1 {
 		t.Fatalf("acFixedR %d, v1 length %d, v2 minimum %d", acFixedR, acLenRv1, acMinLenRv2)
 	}
+}
+
+// TestFixedBlocksSameAsFields: reading the fixed-layout blocks at fixed
+// offsets (cursor.fixed) decodes what reading them field by field does —
+// the same message and the same error text — on the real CLC messages, the
+// fixtures, every truncation of them (header length adjusted, so that the
+// blocks are cut, not the input) and random byte changes.
+func TestFixedBlocksSameAsFields(t *testing.T) {
+	var inputs [][]byte
+	for _, f := range clcFixtures() {
+		inputs = append(inputs, f.in)
+	}
+	inputs = append(inputs, realCLC()...)
+	rng := rand.New(rand.NewPCG(3, 4))
+	var variants [][]byte
+	for _, in := range inputs {
+		variants = append(variants, in)
+		for n := HeaderLen + TrailerLen; n < len(in); n++ {
+			v := append(append([]byte(nil), in[:n-TrailerLen]...), in[len(in)-TrailerLen:]...)
+			binary.BigEndian.PutUint16(v[5:7], uint16(n))
+			variants = append(variants, v)
+		}
+		for range 200 {
+			v := append([]byte(nil), in...)
+			for range 1 + rng.IntN(3) {
+				v[HeaderLen+rng.IntN(len(v)-HeaderLen-TrailerLen)] = byte(rng.IntN(256))
+			}
+			variants = append(variants, v)
+		}
+	}
+	decode := func(b []byte, byField bool) (Message, string) {
+		defer func(v bool) { fieldByField = v }(fieldByField)
+		fieldByField = byField
+		m, err := DecodeInto(b, new(Scratch))
+		e := ""
+		if err != nil {
+			e = err.Error()
+		}
+		return m, e
+	}
+	for i, v := range variants {
+		m1, e1 := decode(v, false)
+		m2, e2 := decode(v, true)
+		if e1 != e2 || !cmp.Equal(m1, m2, cmpOpts...) {
+			t.Fatalf("variant %d (% x):\nfixed:    %q\nby field: %q\n%s", i, v, e1, e2, cmp.Diff(m2, m1, cmpOpts...))
+		}
+	}
+	t.Logf("%d variants", len(variants))
 }

@@ -112,10 +112,19 @@ func (p *Proposal) unmarshal(b []byte, s *Scratch) error {
 	v2 := h.Version >= 2
 	c := cursor{b: msg[:len(msg)-TrailerLen], ctx: "proposal"}
 	c.seek(HeaderLen, "base")
-	c.read(p.PeerID[:], "peer id")
-	c.read(p.GID[:], "gid")
-	c.read(p.MAC[:], "mac")
-	p.IPAreaOffset = c.u16("iparea_offset")
+	// The fixed-layout blocks are read at fixed offsets when they are
+	// whole (cursor.fixed), field by field otherwise.
+	if f := c.fixed(proposalBaseLen - HeaderLen); f != nil {
+		copy(p.PeerID[:], f[0:8])
+		copy(p.GID[:], f[8:24])
+		copy(p.MAC[:], f[24:30])
+		p.IPAreaOffset = binary.BigEndian.Uint16(f[30:32])
+	} else {
+		c.read(p.PeerID[:], "peer id")
+		c.read(p.GID[:], "gid")
+		c.read(p.MAC[:], "mac")
+		p.IPAreaOffset = c.u16("iparea_offset")
+	}
 	end := proposalBaseLen
 	if v2 || p.IPAreaOffset >= smcdAreaLen {
 		var a *ProposalSMCDArea // new only without s: no allocation on DecodeInto's path
@@ -125,10 +134,16 @@ func (p *Proposal) unmarshal(b []byte, s *Scratch) error {
 		} else {
 			a = &ProposalSMCDArea{}
 		}
-		a.ISMGID = c.u64("smc-d area")
-		a.CHID = c.u16("smc-d area")
-		a.V2ExtOffset = c.u16("smc-d area")
-		c.skip(smcdAreaLen-12, "smc-d area")
+		if f := c.fixed(smcdAreaLen); f != nil {
+			a.ISMGID = binary.BigEndian.Uint64(f[0:8])
+			a.CHID = binary.BigEndian.Uint16(f[8:10])
+			a.V2ExtOffset = binary.BigEndian.Uint16(f[10:12])
+		} else {
+			a.ISMGID = c.u64("smc-d area")
+			a.CHID = c.u16("smc-d area")
+			a.V2ExtOffset = c.u16("smc-d area")
+			c.skip(smcdAreaLen-12, "smc-d area")
+		}
 		if c.err != nil {
 			return c.err
 		}
@@ -197,19 +212,28 @@ func (p *Proposal) unmarshal(b []byte, s *Scratch) error {
 		} else {
 			x = &ProposalV2Ext{}
 		}
-		x.EIDCount = c.u8("eid count")
-		x.ISMGIDCount = c.u8("ism gid count")
-		c.skip(1, "v2 extension")
-		fl := c.u8("v2 extension flags")
+		var fl uint8
+		if f := c.fixed(v2ExtFixedLen); f != nil {
+			x.EIDCount, x.ISMGIDCount, fl = f[0], f[1], f[3]
+			x.SMCDV2ExtOffset = binary.BigEndian.Uint16(f[6:8])
+			copy(x.RoCEv2GID[:], f[8:24])
+			x.MaxConns, x.MaxLinks = f[24], f[25]
+			x.FeatureMask = binary.BigEndian.Uint16(f[26:28])
+		} else {
+			x.EIDCount = c.u8("eid count")
+			x.ISMGIDCount = c.u8("ism gid count")
+			c.skip(1, "v2 extension")
+			fl = c.u8("v2 extension flags")
+			c.skip(2, "v2 extension")
+			x.SMCDV2ExtOffset = c.u16("smcd_v2_ext_offset")
+			c.read(x.RoCEv2GID[:], "rocev2 gid")
+			x.MaxConns = c.u8("max conns")
+			x.MaxLinks = c.u8("max links")
+			x.FeatureMask = c.u16("feature mask")
+			c.skip(12, "v2 extension")
+		}
 		x.Release = fl >> 4
 		x.SEIDValid = fl&1 != 0
-		c.skip(2, "v2 extension")
-		x.SMCDV2ExtOffset = c.u16("smcd_v2_ext_offset")
-		c.read(x.RoCEv2GID[:], "rocev2 gid")
-		x.MaxConns = c.u8("max conns")
-		x.MaxLinks = c.u8("max links")
-		x.FeatureMask = c.u16("feature mask")
-		c.skip(12, "v2 extension")
 		if c.err != nil {
 			return c.err
 		}
