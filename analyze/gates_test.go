@@ -67,33 +67,33 @@ func TestCheckCountsEveryConnection(t *testing.T) {
 	}
 }
 
+// checkCounts analyzes data with --keep keep and the tracker's detail bound
+// detail, and checks the listed and counted connections and the gate.
 func checkCounts(t *testing.T, data []byte, gates report.Gates, n, keep, detail int) {
 	t.Helper()
-	{
-		fr, err := pcapfile.NewFileReader(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewAnalyzer(Config{MaxConnections: keep, NoUDP: true})
+	a.tracker.Detail = detail
+	if err := a.AnalyzeReader(t.Context(), "silent.pcapng", fr); err != nil {
+		t.Fatal(err)
+	}
+	rep := a.Finish()
+	listed := len(rep.Connections) + rep.Rows.Len()
+	if keep > 0 && listed != min(keep, n) || listed+rep.Summary.NotListed != n {
+		t.Fatalf("detail %d keep %d: %d listed, %d not listed, want %d in all", detail, keep, listed, rep.Summary.NotListed, n)
+	}
+	if skipped := a.tracker.Counts().Skipped; detail == 1 && keep > 0 && keep < n && skipped != n-keep-1 {
+		t.Errorf("detail %d keep %d: %d connections numbered without a record, want %d (the first beyond --keep is given to the analyzer, which then stops them)", detail, keep, skipped, n-keep-1)
+	}
+	for _, c := range rep.Connections {
+		if c.Reason != smcflow.ReasonLinkUnverified {
+			t.Fatalf("detail %d keep %d: connection %d is %s/%s, want smc/%s", detail, keep, c.ID, c.Outcome, c.Reason, smcflow.ReasonLinkUnverified)
 		}
-		a := NewAnalyzer(Config{MaxConnections: keep, NoUDP: true})
-		a.tracker.Detail = detail
-		if err := a.AnalyzeReader(t.Context(), "silent.pcapng", fr); err != nil {
-			t.Fatal(err)
-		}
-		rep := a.Finish()
-		listed := len(rep.Connections) + rep.Rows.Len()
-		if keep > 0 && listed != min(keep, n) || listed+rep.Summary.NotListed != n {
-			t.Fatalf("detail %d keep %d: %d listed, %d not listed, want %d in all", detail, keep, listed, rep.Summary.NotListed, n)
-		}
-		if skipped := a.tracker.Counts().Skipped; detail == 1 && keep > 0 && keep < n && skipped != n-keep-1 {
-			t.Errorf("detail %d keep %d: %d connections numbered without a record, want %d (the first beyond --keep is given to the analyzer, which then stops them)", detail, keep, skipped, n-keep-1)
-		}
-		for _, c := range rep.Connections {
-			if c.Reason != smcflow.ReasonLinkUnverified {
-				t.Fatalf("detail %d keep %d: connection %d is %s/%s, want smc/%s", detail, keep, c.ID, c.Outcome, c.Reason, smcflow.ReasonLinkUnverified)
-			}
-		}
-		if got, want := rep.Check(gates), "--fail-on: 7 unverified"; !strings.HasPrefix(got, want) {
-			t.Errorf("detail %d keep %d: Check = %q, want prefix %q", detail, keep, got, want)
-		}
+	}
+	if got, want := rep.Check(gates), "--fail-on: 7 unverified"; !strings.HasPrefix(got, want) {
+		t.Errorf("detail %d keep %d: Check = %q, want prefix %q", detail, keep, got, want)
 	}
 }

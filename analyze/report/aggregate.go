@@ -44,8 +44,8 @@ type fbKey struct {
 type rollAcc struct {
 	key  rollKey
 	hash uint64 // key.hash()
-	// name is the key's text (rollTable.text), formatted only when needed:
-	// to break ties when compacting and for the report.
+	// name is the key's text (rollTable.text), formatted only for the
+	// report (compaction breaks ties by hash).
 	name            []byte
 	named           bool
 	total, problems int
