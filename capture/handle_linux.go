@@ -155,6 +155,18 @@ type ring struct {
 	late     atomic.Uint64
 }
 
+// groupBlockTimeout is the default block-retire timeout of each ring of a
+// capture with rings rings (fanout rings of every interface): the default
+// timeout times the number of rings, at most 4x. Below the rate that fills
+// a block within the timeout, each ring retires a partly filled block per
+// timeout on its own clock, and every retired block wakes the reader; with
+// the longer timeout the rings together wake it about as often as one ring
+// would (BENCHMARKS.md, issue 14, goal 4). Partly filled blocks then wait up
+// to 80 ms instead of 20 before they are written.
+func groupBlockTimeout(rings int) time.Duration {
+	return DefaultBlockTimeout * time.Duration(min(max(rings, 1), 4))
+}
+
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // Open opens a live capture as described by cfg. The set-up order follows
@@ -170,8 +182,9 @@ func Open(cfg Config) (*Handle, error) {
 	if cfg.BufferKiB <= 0 {
 		cfg.BufferKiB = DefaultBufferKiB
 	}
+	nFan := FanoutRings(cfg.Fanout, len(cfg.Interfaces), runtime.NumCPU())
 	if cfg.BlockTimeout <= 0 {
-		cfg.BlockTimeout = DefaultBlockTimeout
+		cfg.BlockTimeout = groupBlockTimeout(nFan * len(cfg.Interfaces))
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 100 * time.Millisecond
@@ -192,7 +205,6 @@ func Open(cfg Config) (*Handle, error) {
 	if lo, err := loopbackIfindex(); err == nil {
 		loIdx = lo
 	}
-	nFan := FanoutRings(cfg.Fanout, len(cfg.Interfaces), runtime.NumCPU())
 	h.window = MergeWindow(cfg.BlockTimeout)
 	seen := map[string]bool{}
 	for _, name := range cfg.Interfaces {
@@ -850,7 +862,7 @@ func (h *Handle) waitEpoll(timeout time.Duration) error {
 			return true
 		}
 		// Consume the inner readiness so the next retired block wakes us.
-		_, _ = unix.EpollWait(epfd, h.epEvts, 0)
+		epollPoll(epfd, h.epEvts)
 		for _, r := range h.rings {
 			if r.waitable() {
 				return true
@@ -872,6 +884,19 @@ func (h *Handle) waitEpoll(timeout time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// epollPoll collects the ready events of epfd without blocking (timeout 0).
+// It is a raw system call: a call that cannot block needs no hand-off to
+// the scheduler, and unix.EpollWait's would wake the runtime's monitor
+// thread out of its idle sleep at every wait (the process was idle before),
+// which then polls every 20 µs for a millisecond: on a 2-vCPU VM that cost
+// more than the merge itself (BENCHMARKS.md, issue 14, goal 4).
+func epollPoll(epfd int, evts []unix.EpollEvent) {
+	if len(evts) == 0 {
+		return
+	}
+	_, _, _ = unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&evts[0])), uintptr(len(evts)), 0, 0, 0)
 }
 
 // wait blocks until a ring may have a ready block, Stop/Close is called or

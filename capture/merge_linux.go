@@ -47,24 +47,32 @@ func (h *Handle) nextMerged(pkts []pcapfile.Packet) (int, error) {
 		n := 0
 		hold := time.Duration(-1)
 		for n < len(pkts) {
+			// One pass: the ring with the oldest next packet, the oldest
+			// next packet of the others (limit: best's packets up to it go
+			// out without looking at the other rings again), and whether
+			// every ring has a next packet (then best's may go out now).
 			var best *ring
+			limit := int64(1<<63 - 1)
+			all := true
 			for _, r := range h.rings {
-				if h.head(r) && (best == nil || r.headNS < best.headNS) {
+				if !h.head(r) {
+					all = false
+					continue
+				}
+				switch {
+				case best == nil:
 					best = r
+				case r.headNS < best.headNS:
+					limit = min(limit, best.headNS)
+					best = r
+				default:
+					limit = min(limit, r.headNS)
 				}
 			}
 			if best == nil {
 				break
 			}
-			// limit: the next packet of the other rings; best's packets up
-			// to it go out without looking at the other rings again.
-			limit := int64(1<<63 - 1)
-			for _, r := range h.rings {
-				if r != best && r.reading && r.headNS < limit {
-					limit = r.headNS
-				}
-			}
-			if !h.flushing {
+			if !all && !h.flushing {
 				if ok, d := h.mayEmit(best); !ok {
 					hold = d
 					break
@@ -76,6 +84,8 @@ func (h *Handle) nextMerged(pkts []pcapfile.Packet) (int, error) {
 						limit = max(r.lastNS, best.headNS)
 					}
 				}
+			} else {
+				h.holdSince = time.Time{}
 			}
 			for {
 				t := best.headNS
