@@ -86,7 +86,10 @@ type Config struct {
 	// BlockSize overrides the ring block size in bytes (a multiple of the page
 	// size); 0 chooses 1–4 MiB from BufferKiB and Snaplen.
 	BlockSize int
-	// BlockTimeout is the block-retire timeout; 0 means DefaultBlockTimeout.
+	// BlockTimeout is the block-retire timeout of each ring; 0 means
+	// DefaultBlockTimeout, times the number of rings read (fanout rings of
+	// every interface) up to 4x, so that several rings wake the reader about
+	// as often as one.
 	BlockTimeout time.Duration
 	// NoPromisc disables promiscuous mode (tcpdump -p).
 	NoPromisc bool

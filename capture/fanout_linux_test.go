@@ -334,3 +334,18 @@ func BenchmarkMerge(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*180), "ns/packet")
 }
+
+func TestGroupBlockTimeout(t *testing.T) {
+	for _, c := range []struct {
+		rings int
+		want  time.Duration
+	}{{0, 20 * time.Millisecond}, {1, 20 * time.Millisecond}, {2, 40 * time.Millisecond}, {4, 80 * time.Millisecond}, {64, 80 * time.Millisecond}} {
+		if got := groupBlockTimeout(c.rings); got != c.want {
+			t.Errorf("groupBlockTimeout(%d) = %v, want %v", c.rings, got, c.want)
+		}
+	}
+	// The merge window follows the ring's timeout.
+	if w := MergeWindow(groupBlockTimeout(2)); w != 90*time.Millisecond {
+		t.Errorf("MergeWindow(2 rings) = %v, want 90ms", w)
+	}
+}
