@@ -174,7 +174,48 @@ type result struct {
 	captured, recv   int64
 	dropped          int64
 	user, sys, total float64
-	fileBytes        int64
+	// CPU time of the tool's threads from /proc/PID/task/*/schedstat
+	// (nanosecond run time, not tick samples) between the moment the
+	// generator starts and the end of the drain: what the traffic cost,
+	// without start-up and exit. 0 when unreadable.
+	trafficNS int64
+	fileBytes int64
+	rep       int
+}
+
+// schedNS is the run time of every thread of pid in nanoseconds (the first
+// field of /proc/PID/task/TID/schedstat), or -1.
+func schedNS(pid int) int64 {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return -1
+	}
+	var sum int64
+	for _, e := range ents {
+		b, err := os.ReadFile(dir + "/" + e.Name() + "/schedstat")
+		if err != nil {
+			continue // thread exited
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			return -1
+		}
+		v, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return -1
+		}
+		sum += v
+	}
+	return sum
+}
+
+// perPacketNS is the traffic-phase CPU per captured packet in ns, or 0.
+func (r result) perPacketNS() float64 {
+	if r.trafficNS <= 0 || r.captured <= 0 {
+		return 0
+	}
+	return float64(r.trafficNS) / float64(r.captured)
 }
 
 var sumRE = regexp.MustCompile(`(\d+) packets? (captured|received by filter|dropped by kernel)`)
@@ -255,8 +296,8 @@ func (b *bench) runTool(tool string, bufKiB, n, pps int) (result, error) {
 	}
 	os.Remove(file)
 	res.tool, res.bufKiB = tool, bufKiB
-	fmt.Fprintf(os.Stderr, "%-13s -B %-6d offered %d at %.0f pps (target %d): captured %d, dropped %d, cpu %.2fs\n",
-		tool, bufKiB, res.offered, res.achieved, pps, res.captured, res.dropped, res.total)
+	fmt.Fprintf(os.Stderr, "%-13s -B %-6d offered %d at %.0f pps (target %d): captured %d, dropped %d, cpu %.2fs, %.0f ns per packet in the traffic phase\n",
+		tool, bufKiB, res.offered, res.achieved, pps, res.captured, res.dropped, res.total, res.perPacketNS())
 	return res, nil
 }
 
@@ -292,13 +333,14 @@ func runBench(args []string) error {
 					if err != nil {
 						return err
 					}
+					res.rep = rep
 					results = append(results, res)
 				}
 			}
 		}
 	}
-	fmt.Println("| tool | -B KiB | target pps | achieved pps | offered | captured | received by filter | dropped by kernel | CPU user s | CPU sys s | CPU s per M captured |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| tool | -B KiB | target pps | achieved pps | offered | captured | received by filter | dropped by kernel | CPU user s | CPU sys s | CPU s per M captured | traffic-phase CPU ns per packet |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range results {
 		per := 0.0
 		if r.captured > 0 {
@@ -308,10 +350,37 @@ func runBench(args []string) error {
 		if r.pps > 0 {
 			target = strconv.Itoa(r.pps)
 		}
-		fmt.Printf("| %s | %d | %s | %.0f | %d | %d | %d | %d | %.2f | %.2f | %.3f |\n",
-			r.tool, r.bufKiB, target, r.achieved, r.offered, r.captured, r.recv, r.dropped, r.user, r.sys, per)
+		fmt.Printf("| %s | %d | %s | %.0f | %d | %d | %d | %d | %.2f | %.2f | %.3f | %.0f |\n",
+			r.tool, r.bufKiB, target, r.achieved, r.offered, r.captured, r.recv, r.dropped, r.user, r.sys, per, r.perPacketNS())
 	}
+	printRatios(results)
 	return nil
+}
+
+// printRatios prints each tool's traffic-phase CPU per packet relative to
+// tcpdump's in the same configuration and repetition.
+func printRatios(results []result) {
+	type cfg struct{ buf, pps, rep int }
+	ref := map[cfg]float64{}
+	for _, r := range results {
+		if r.tool == "tcpdump" {
+			ref[cfg{r.bufKiB, r.pps, r.rep}] = r.perPacketNS()
+		}
+	}
+	fmt.Println()
+	fmt.Println("Traffic-phase CPU per packet relative to tcpdump (same -B, rate and repetition):")
+	fmt.Println()
+	for _, r := range results {
+		t := ref[cfg{r.bufKiB, r.pps, r.rep}]
+		if r.tool == "tcpdump" || t <= 0 || r.perPacketNS() <= 0 {
+			continue
+		}
+		target := "max"
+		if r.pps > 0 {
+			target = strconv.Itoa(r.pps)
+		}
+		fmt.Printf("- %s -B %d at %s pps, repetition %d: %.2fx (%.0f / %.0f ns)\n", r.tool, r.bufKiB, target, r.rep+1, r.perPacketNS()/t, r.perPacketNS(), t)
+	}
 }
 
 type lockedBuf struct {
@@ -350,6 +419,7 @@ func one(ns, self, bin string, targs []string, n, pps, flows int) (result, error
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(300 * time.Millisecond)
+	cpu0 := schedNS(cmd.Process.Pid) // ip netns exec execs the tool: same pid
 	gout, err := exec.Command("ip", "netns", "exec", ns, self, "gen", "-i", "va", "-n", strconv.Itoa(n), "-pps", strconv.Itoa(pps), "-flows", strconv.Itoa(flows)).CombinedOutput()
 	if err != nil {
 		cmd.Process.Kill()
@@ -359,6 +429,9 @@ func one(ns, self, bin string, targs []string, n, pps, flows int) (result, error
 		res.achieved, _ = strconv.ParseFloat(string(m[1]), 64)
 	}
 	time.Sleep(1500 * time.Millisecond) // let both tools drain (tcpdump's timeout is 1 s)
+	if cpu1 := schedNS(cmd.Process.Pid); cpu0 >= 0 && cpu1 >= cpu0 {
+		res.trafficNS = cpu1 - cpu0
+	}
 	cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-done:
