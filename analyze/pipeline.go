@@ -152,18 +152,18 @@ func (it *pipeItem) set(p *pcapfile.Packet) bool {
 
 // packet unpacks it into p.
 func (it *pipeItem) packet(p *pcapfile.Packet) {
-	*p = pcapfile.Packet{
-		Frame: it.frame,
-		Info: pcapfile.CaptureInfo{
-			Timestamp:      time.Unix(it.sec, int64(it.nsec)).UTC(),
-			CaptureLength:  int(it.dlen),
-			Length:         int(it.length),
-			InterfaceIndex: int(it.aux),
-		},
-		LinkType:  it.lt,
-		Interface: it.iface,
-		Direction: it.dir,
-	}
+	// Field by field: a composite literal would be built on the stack and
+	// copied (pcapfile.Packet.set says the same).
+	p.Frame = it.frame
+	p.Info.Timestamp = time.Unix(it.sec, int64(it.nsec)).UTC()
+	p.Info.CaptureLength = int(it.dlen)
+	p.Info.Length = int(it.length)
+	p.Info.InterfaceIndex = int(it.aux)
+	p.LinkType = it.lt
+	p.Interface = it.iface
+	p.Direction = it.dir
+	p.KernelIfindex = 0
+	p.Data = nil
 	if it.data != nil {
 		p.Data = unsafe.Slice((*byte)(it.data), it.dlen)
 	}

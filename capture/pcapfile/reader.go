@@ -506,12 +506,7 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 			ns = int64(frac) * 1000
 		}
 		fr.frame++
-		fr.pkt = Packet{
-			Frame:    fr.frame,
-			Info:     CaptureInfo{Timestamp: time.Unix(int64(sec), ns).UTC(), CaptureLength: incl, Length: orig},
-			LinkType: fr.pcapLink,
-			Data:     data,
-		}
+		fr.pkt.set(fr.frame, time.Unix(int64(sec), ns).UTC(), incl, orig, 0, fr.pcapLink, "", DirectionUnknown, data)
 		return &fr.pkt, nil
 	}
 }
@@ -1072,14 +1067,8 @@ func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string)
 		fr.problem(start, "%s: malformed options after the %d captured bytes (captured length damaged?)", what, capLen)
 	}
 	fr.frame++
-	fr.pkt = Packet{
-		Frame:     fr.frame,
-		Info:      CaptureInfo{Timestamp: fr.checkTS(start, ifc, ifc.timestamp(fr.u32(b[4:]), fr.u32(b[8:]))), CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index},
-		LinkType:  ifc.LinkType,
-		Interface: ifc.Name,
-		Direction: dir,
-		Data:      b[20 : 20+capLen],
-	}
+	ts := fr.checkTS(start, ifc, ifc.timestamp(fr.u32(b[4:]), fr.u32(b[8:])))
+	fr.pkt.set(fr.frame, ts, capLen, orig, ifc.Index, ifc.LinkType, ifc.Name, dir, b[20:20+capLen])
 	return &fr.pkt
 }
 
@@ -1137,13 +1126,8 @@ func (fr *FileReader) parseSPB(start int64, b []byte) *Packet {
 		capLen = int(ifc.SnapLen)
 	}
 	fr.frame++
-	fr.pkt = Packet{
-		Frame:     fr.frame,
-		Info:      CaptureInfo{Timestamp: fr.lastPkt, CaptureLength: capLen, Length: orig, InterfaceIndex: ifc.Index}, // SPBs carry no time
-		LinkType:  ifc.LinkType,
-		Interface: ifc.Name,
-		Data:      b[4 : 4+capLen],
-	}
+	// SPBs carry no time: the last packet's.
+	fr.pkt.set(fr.frame, fr.lastPkt, capLen, orig, ifc.Index, ifc.LinkType, ifc.Name, DirectionUnknown, b[4:4+capLen])
 	return &fr.pkt
 }
 
