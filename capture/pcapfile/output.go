@@ -385,6 +385,9 @@ func (o *Output) flushLocked() error {
 // once, with the newest earlier snapshot that precedes its first packet,
 // followed by the boundary one.
 func (o *Output) rotateIfNeeded(p *Packet) error {
+	if !o.rotates() {
+		return nil
+	}
 	if o.cfg.Path == "-" {
 		return nil
 	}
@@ -461,6 +464,13 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 	return nil
 }
 
+// rotates reports whether rotateIfNeeded has anything to check: a rotation
+// is configured or pending. Inlined, it spares a capture without -G/-C a
+// call per packet.
+func (o *Output) rotates() bool {
+	return o.pend != nil || o.cfg.RotateEvery > 0 || o.cfg.RotateSize > 0
+}
+
 // WritePacket writes p, rotating first if needed.
 func (o *Output) WritePacket(p *Packet) error {
 	o.mu.Lock()
@@ -495,9 +505,11 @@ func (o *Output) WritePackets(pkts []Packet) (int, error) {
 		if o.err != nil {
 			return i, o.err
 		}
-		if err := o.rotateIfNeeded(&pkts[i]); err != nil {
-			o.err = err
-			return i, err
+		if o.rotates() {
+			if err := o.rotateIfNeeded(&pkts[i]); err != nil {
+				o.err = err
+				return i, err
+			}
 		}
 		if err := o.w.WritePacket(&pkts[i]); err != nil {
 			o.err = o.wrap(err)
