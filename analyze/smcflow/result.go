@@ -218,3 +218,10 @@ type Evidence struct {
 	What  string    `json:"what"`
 	seq   int64     // global packet order (files analyzed in sequence)
 }
+
+// set stores every field of e one by one: assigning a composite literal to
+// memory that is not on the stack builds it on the stack and copies it,
+// and the tracker records several per connection.
+func (e *Evidence) set(file string, frame int, t time.Time, dir, what string, seq int64) {
+	e.File, e.Frame, e.Time, e.Dir, e.What, e.seq = file, frame, t, dir, what, seq
+}

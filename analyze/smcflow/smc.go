@@ -130,7 +130,8 @@ func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
 	if len(c.res.Evidence) >= 64 || c.lean {
 		return
 	}
-	c.res.Evidence = append(c.res.Evidence, Evidence{File: c.file, Frame: frame, Time: t, Dir: c.dirLabel(sender), What: what, seq: c.curSeq})
+	c.res.Evidence = append(c.res.Evidence, Evidence{})
+	c.res.Evidence[len(c.res.Evidence)-1].set(c.file, frame, t, c.dirLabel(sender), what, c.curSeq)
 }
 
 // Tracker follows TCP connections and decodes their SMC handshakes. Feed it
@@ -328,7 +329,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	}
 	if f.Flags&decode.TCPRST != 0 && c.rst[dir] == nil {
 		e := &c.endStore().rst[dir]
-		*e = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "RST", seq: c.curSeq}
+		e.set(c.file, frameNo, ts, c.dirLabel(dir), "RST", c.curSeq)
 		c.rst[dir] = e
 		c.markEnd(ts)
 		if !c.resolved() {
@@ -337,7 +338,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	}
 	if f.Flags&decode.TCPFIN != 0 && c.fin[dir] == nil {
 		e := &c.endStore().fin[dir]
-		*e = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: c.dirLabel(dir), What: "FIN", seq: c.curSeq}
+		e.set(c.file, frameNo, ts, c.dirLabel(dir), "FIN", c.curSeq)
 		c.fin[dir] = e
 		c.markEnd(ts)
 		if !c.resolved() {
