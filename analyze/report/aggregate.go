@@ -140,7 +140,11 @@ type rollTable struct {
 	peers bool      // keys are peer pairs ("client → server"), else services
 	rows  []rollAcc // rows[:n] are the table's; the others are folded rows kept for their slices
 	n     int
-	idx   []int32 // row index + 1 by hash slot (0: free); len a power of two ≥ 2n
+	// idx holds, by hash slot, the row index + 1 in the low 32 bits (0:
+	// free) and the high 32 bits of the row's key hash above them, so that
+	// a probe passes other rows without reading them (each row read is a
+	// cache miss when the table is large); len a power of two ≥ 2n.
+	idx []uint64
 	// foldedRows counts the rows folded away, foldedConns their connections.
 	foldedRows, foldedConns int
 	otherOut                [5]int
@@ -156,9 +160,12 @@ func newRollTable(peers bool) rollTable {
 func (rt *rollTable) get(key rollKey) *rollAcc {
 	h := key.hash()
 	if mask := len(rt.idx) - 1; mask >= 0 {
+		tag := h >> 32 << 32
 		for i := int(h) & mask; rt.idx[i] != 0; i = (i + 1) & mask {
-			if a := &rt.rows[rt.idx[i]-1]; a.hash == h && a.key == key {
-				return a
+			if e := rt.idx[i]; e&^0xffffffff == tag {
+				if a := &rt.rows[uint32(e)-1]; a.hash == h && a.key == key {
+					return a
+				}
 			}
 		}
 	}
@@ -174,18 +181,19 @@ func (rt *rollTable) get(key rollKey) *rollAcc {
 	a := &rt.rows[rt.n]
 	*a = rollAcc{key: key, hash: h, name: a.name[:0], vars: a.vars[:0], reasons: a.reasons[:0]}
 	rt.n++
-	rt.place(h, int32(rt.n))
+	rt.place(h, rt.n)
 	return a
 }
 
-// place puts row index+1 j at h's first free slot.
-func (rt *rollTable) place(h uint64, j int32) {
+// place puts row index+1 j, tagged with h's high bits, at h's first free
+// slot.
+func (rt *rollTable) place(h uint64, j int) {
 	mask := len(rt.idx) - 1
 	i := int(h) & mask
 	for rt.idx[i] != 0 {
 		i = (i + 1) & mask
 	}
-	rt.idx[i] = j
+	rt.idx[i] = h>>32<<32 | uint64(uint32(j))
 }
 
 // reindex rebuilds the index with size slots (a power of two).
@@ -193,10 +201,10 @@ func (rt *rollTable) reindex(size int) {
 	if len(rt.idx) == size {
 		clear(rt.idx)
 	} else {
-		rt.idx = make([]int32, size)
+		rt.idx = make([]uint64, size)
 	}
 	for j := range rt.n {
-		rt.place(rt.rows[j].hash, int32(j+1))
+		rt.place(rt.rows[j].hash, j+1)
 	}
 }
 
