@@ -152,21 +152,11 @@ func (it *pipeItem) set(p *pcapfile.Packet) bool {
 
 // packet unpacks it into p.
 func (it *pipeItem) packet(p *pcapfile.Packet) {
-	// Field by field: a composite literal would be built on the stack and
-	// copied (pcapfile.Packet.set says the same).
-	p.Frame = it.frame
-	p.Info.Timestamp = time.Unix(it.sec, int64(it.nsec)).UTC()
-	p.Info.CaptureLength = int(it.dlen)
-	p.Info.Length = int(it.length)
-	p.Info.InterfaceIndex = int(it.aux)
-	p.LinkType = it.lt
-	p.Interface = it.iface
-	p.Direction = it.dir
-	p.KernelIfindex = 0
-	p.Data = nil
+	var data []byte
 	if it.data != nil {
-		p.Data = unsafe.Slice((*byte)(it.data), it.dlen)
+		data = unsafe.Slice((*byte)(it.data), it.dlen)
 	}
+	p.Set(it.frame, time.Unix(it.sec, int64(it.nsec)).UTC(), int(it.dlen), int(it.length), int(it.aux), it.lt, it.iface, it.dir, 0, data)
 }
 
 type pipeBatch struct {

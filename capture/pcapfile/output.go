@@ -385,9 +385,6 @@ func (o *Output) flushLocked() error {
 // once, with the newest earlier snapshot that precedes its first packet,
 // followed by the boundary one.
 func (o *Output) rotateIfNeeded(p *Packet) error {
-	if !o.rotates() {
-		return nil
-	}
 	if o.cfg.Path == "-" {
 		return nil
 	}
@@ -465,8 +462,8 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 }
 
 // rotates reports whether rotateIfNeeded has anything to check: a rotation
-// is configured or pending. Inlined, it spares a capture without -G/-C a
-// call per packet.
+// is configured or pending. The callers ask first: inlined, it spares a
+// capture without -G/-C a call per packet.
 func (o *Output) rotates() bool {
 	return o.pend != nil || o.cfg.RotateEvery > 0 || o.cfg.RotateSize > 0
 }
@@ -478,9 +475,11 @@ func (o *Output) WritePacket(p *Packet) error {
 	if o.err != nil {
 		return o.err
 	}
-	if err := o.rotateIfNeeded(p); err != nil {
-		o.err = err
-		return err
+	if o.rotates() {
+		if err := o.rotateIfNeeded(p); err != nil {
+			o.err = err
+			return err
+		}
 	}
 	if err := o.w.WritePacket(p); err != nil {
 		o.err = o.wrap(err)

@@ -38,11 +38,11 @@ type Packet struct {
 	Data []byte
 }
 
-// set stores every field of p, one by one: assigning a composite literal to
+// Set stores every field of p, one by one: assigning a composite literal to
 // memory that is not on the stack builds it on the stack and copies it,
-// which cost a measurable part of reading and capturing (the hot paths
-// store a packet per frame).
-func (p *Packet) set(frame int, ts time.Time, capLen, length, iface int, lt LinkType, ifName string, dir Direction, data []byte) {
+// which cost a measurable part of reading and capturing (the file reader,
+// the analysis pipeline and the live capture store a packet per frame).
+func (p *Packet) Set(frame int, ts time.Time, capLen, length, iface int, lt LinkType, ifName string, dir Direction, kernelIfindex int, data []byte) {
 	p.Frame = frame
 	p.Info.Timestamp = ts
 	p.Info.CaptureLength = capLen
@@ -51,7 +51,7 @@ func (p *Packet) set(frame int, ts time.Time, capLen, length, iface int, lt Link
 	p.LinkType = lt
 	p.Interface = ifName
 	p.Direction = dir
-	p.KernelIfindex = 0
+	p.KernelIfindex = kernelIfindex
 	p.Data = data
 }
 

@@ -506,7 +506,7 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 			ns = int64(frac) * 1000
 		}
 		fr.frame++
-		fr.pkt.set(fr.frame, time.Unix(int64(sec), ns).UTC(), incl, orig, 0, fr.pcapLink, "", DirectionUnknown, data)
+		fr.pkt.Set(fr.frame, time.Unix(int64(sec), ns).UTC(), incl, orig, 0, fr.pcapLink, "", DirectionUnknown, 0, data)
 		return &fr.pkt, nil
 	}
 }
@@ -1068,7 +1068,7 @@ func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string)
 	}
 	fr.frame++
 	ts := fr.checkTS(start, ifc, ifc.timestamp(fr.u32(b[4:]), fr.u32(b[8:])))
-	fr.pkt.set(fr.frame, ts, capLen, orig, ifc.Index, ifc.LinkType, ifc.Name, dir, b[20:20+capLen])
+	fr.pkt.Set(fr.frame, ts, capLen, orig, ifc.Index, ifc.LinkType, ifc.Name, dir, 0, b[20:20+capLen])
 	return &fr.pkt
 }
 
@@ -1127,7 +1127,7 @@ func (fr *FileReader) parseSPB(start int64, b []byte) *Packet {
 	}
 	fr.frame++
 	// SPBs carry no time: the last packet's.
-	fr.pkt.set(fr.frame, fr.lastPkt, capLen, orig, ifc.Index, ifc.LinkType, ifc.Name, DirectionUnknown, b[4:4+capLen])
+	fr.pkt.Set(fr.frame, fr.lastPkt, capLen, orig, ifc.Index, ifc.LinkType, ifc.Name, DirectionUnknown, 0, b[4:4+capLen])
 	return &fr.pkt
 }
 
