@@ -114,6 +114,18 @@ func testNetns(t *testing.T) string {
 // inside namespace ns, from a thread that joined the namespace.
 func inject(t *testing.T, ns string, n, size int) {
 	t.Helper()
+	frame := make([]byte, size)
+	copy(frame, []byte{2, 0, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0, 0xaa, 0x88, 0xb5})
+	sendFrames(t, ns, n, frame, func(i int) {
+		binary.BigEndian.PutUint32(frame[14:], uint32(i))
+	})
+}
+
+// sendFrames sends frame n times out of va inside namespace ns, from a
+// thread that joined the namespace, calling set(i) before the i-th send
+// (it may rewrite frame). A full queue (ENOBUFS, EAGAIN) is waited out.
+func sendFrames(t *testing.T, ns string, n int, frame []byte, set func(i int)) {
+	t.Helper()
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread is discarded
@@ -138,11 +150,9 @@ func inject(t *testing.T, ns string, n, size int) {
 			return
 		}
 		defer unix.Close(fd)
-		frame := make([]byte, size)
-		copy(frame, []byte{2, 0, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0, 0xaa, 0x88, 0xb5})
 		sa := &unix.SockaddrLinklayer{Ifindex: ifc.Index, Halen: 6}
 		for i := range n {
-			binary.BigEndian.PutUint32(frame[14:], uint32(i))
+			set(i)
 			for {
 				err = unix.Sendto(fd, frame, 0, sa)
 				if err != unix.ENOBUFS && err != unix.EAGAIN {

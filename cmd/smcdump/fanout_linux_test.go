@@ -5,18 +5,13 @@ package main
 import (
 	"encoding/binary"
 	"io"
-	"net"
-	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/smcdump/smcdump/capture/pcapfile"
 )
@@ -26,59 +21,18 @@ import (
 // carrying their sequence number at offset 42.
 func injectFlows(t *testing.T, ns string, n, flows int) {
 	t.Helper()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread is discarded
-		f, err := os.Open("/run/netns/" + ns)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- err
-			return
-		}
-		ifc, err := net.InterfaceByName("va")
-		if err != nil {
-			errc <- err
-			return
-		}
-		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer unix.Close(fd)
-		frame := make([]byte, 80)
-		copy(frame, []byte{2, 0, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0, 0xaa, 0x08, 0x00})
-		ip := frame[14:]
-		ip[0], ip[8], ip[9] = 0x45, 64, 17
-		binary.BigEndian.PutUint16(ip[2:], uint16(len(ip)))
-		copy(ip[12:], []byte{10, 9, 0, 1, 10, 9, 0, 2})
-		binary.BigEndian.PutUint16(ip[22:], 5000)
-		binary.BigEndian.PutUint16(ip[24:], uint16(len(ip)-20))
-		sa := &unix.SockaddrLinklayer{Ifindex: ifc.Index, Halen: 6}
-		for i := range n {
-			binary.BigEndian.PutUint16(ip[20:], uint16(10000+i%flows))
-			binary.BigEndian.PutUint32(frame[42:], uint32(i))
-			for {
-				err = unix.Sendto(fd, frame, 0, sa)
-				if err != unix.ENOBUFS && err != unix.EAGAIN {
-					break
-				}
-				time.Sleep(time.Millisecond)
-			}
-			if err != nil {
-				errc <- err
-				return
-			}
-		}
-		errc <- nil
-	}()
-	if err := <-errc; err != nil {
-		t.Fatalf("inject: %v", err)
-	}
+	frame := make([]byte, 80)
+	copy(frame, []byte{2, 0, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0, 0xaa, 0x08, 0x00})
+	ip := frame[14:]
+	ip[0], ip[8], ip[9] = 0x45, 64, 17
+	binary.BigEndian.PutUint16(ip[2:], uint16(len(ip)))
+	copy(ip[12:], []byte{10, 9, 0, 1, 10, 9, 0, 2})
+	binary.BigEndian.PutUint16(ip[22:], 5000)
+	binary.BigEndian.PutUint16(ip[24:], uint16(len(ip)-20))
+	sendFrames(t, ns, n, frame, func(i int) {
+		binary.BigEndian.PutUint16(ip[20:], uint16(10000+i%flows))
+		binary.BigEndian.PutUint32(frame[42:], uint32(i))
+	})
 }
 
 // readSeqs reads a capture file: the sequence numbers of the UDP frames
