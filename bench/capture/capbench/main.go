@@ -27,6 +27,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -183,15 +184,15 @@ type result struct {
 	rep       int
 }
 
-// schedNS is the run time of every thread of pid in nanoseconds (the first
-// field of /proc/PID/task/TID/schedstat), or -1.
-func schedNS(pid int) int64 {
+// schedNS is the run time in nanoseconds of each thread of pid, by thread
+// ID (the first field of /proc/PID/task/TID/schedstat), or nil.
+func schedNS(pid int) map[string]int64 {
 	dir := fmt.Sprintf("/proc/%d/task", pid)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return -1
+		return nil
 	}
-	var sum int64
+	m := make(map[string]int64, len(ents))
 	for _, e := range ents {
 		b, err := os.ReadFile(dir + "/" + e.Name() + "/schedstat")
 		if err != nil {
@@ -199,15 +200,35 @@ func schedNS(pid int) int64 {
 		}
 		f := strings.Fields(string(b))
 		if len(f) == 0 {
-			return -1
+			return nil
 		}
 		v, err := strconv.ParseInt(f[0], 10, 64)
 		if err != nil {
-			return -1
+			return nil
 		}
-		sum += v
+		m[e.Name()] = v
 	}
-	return sum
+	return m
+}
+
+// schedDelta is the run time the threads alive at the second reading
+// spent since the first (all of it for threads started in between), and
+// the number of threads of the first reading that exited in between (their
+// run time since the first reading is not counted); -1 when a reading
+// failed.
+func schedDelta(before, after map[string]int64) (ns int64, exited int) {
+	if before == nil || after == nil {
+		return -1, 0
+	}
+	for tid, v := range after {
+		ns += v - before[tid]
+	}
+	for tid := range before {
+		if _, ok := after[tid]; !ok {
+			exited++
+		}
+	}
+	return ns, exited
 }
 
 // perPacketNS is the traffic-phase CPU per captured packet in ns, or 0.
@@ -429,8 +450,11 @@ func one(ns, self, bin string, targs []string, n, pps, flows int) (result, error
 		res.achieved, _ = strconv.ParseFloat(string(m[1]), 64)
 	}
 	time.Sleep(1500 * time.Millisecond) // let both tools drain (tcpdump's timeout is 1 s)
-	if cpu1 := schedNS(cmd.Process.Pid); cpu0 >= 0 && cpu1 >= cpu0 {
-		res.trafficNS = cpu1 - cpu0
+	if ns, exited := schedDelta(cpu0, schedNS(cmd.Process.Pid)); ns > 0 {
+		res.trafficNS = ns
+		if exited > 0 {
+			fmt.Fprintf(os.Stderr, "capbench: %s: %d threads exited during the traffic; their run time is not counted\n", filepath.Base(bin), exited)
+		}
 	}
 	cmd.Process.Signal(syscall.SIGINT)
 	select {
