@@ -237,6 +237,9 @@ func isbText(st pcapfile.InterfaceStats) string {
 	if s == "" {
 		s = " no counters"
 	}
+	if st.Microseconds {
+		s += " (times in microseconds, not at the interface's if_tsresol: dumpcap writes them so)"
+	}
 	return s
 }
 

@@ -214,6 +214,10 @@ type InterfaceStats struct {
 	OSDrop       *uint64    `json:"osdrop,omitempty"`
 	UsrDeliv     *uint64    `json:"usrdeliv,omitempty"`
 	Offset       int64      `json:"offset"`
+	// Microseconds: the block's times were written in microseconds
+	// although the interface declares a finer resolution (dumpcap does
+	// so), and were read as such (FileReader, docs/capture.md §3.2).
+	Microseconds bool `json:"times_in_microseconds,omitempty"`
 }
 
 // CustomBlock is a pcapng Custom Block (0x00000BAD / 0x40000BAD).

@@ -1139,6 +1139,27 @@ func (fr *FileReader) parsePB(start int64, b []byte) *Packet {
 	return fr.packetBlock(start, b, uint32(fr.u16(b)), "packet block")
 }
 
+// isbTime reads a time of an Interface Statistics Block (the block's own,
+// isb_starttime, isb_endtime) at the interface's resolution, except where
+// the writer evidently used microseconds whatever if_tsresol says, as
+// dumpcap does (its ISB writer takes gettimeofday in microseconds, while
+// its interface descriptions may declare nanoseconds; docs/capture.md
+// §3.2): read at a finer resolution such a value lands before 1980. When it
+// does, a packet has been read and the value read in microseconds is
+// within a year of that packet, the microsecond reading is returned and us
+// is true.
+func (fr *FileReader) isbTime(ifc *Interface, hi, lo uint32) (t time.Time, us bool) {
+	t = ifc.timestamp(hi, lo)
+	if ifc.tsDiv <= 1e6 || fr.lastPkt.IsZero() || t.Year() >= 1980 {
+		return t, false
+	}
+	micro := Interface{tsDiv: 1e6, tsOffset: ifc.tsOffset}
+	if alt := micro.timestamp(hi, lo); absDur(alt.Sub(fr.lastPkt)) <= 366*24*time.Hour {
+		return alt, true
+	}
+	return t, false
+}
+
 func (fr *FileReader) parseISB(start int64, b []byte) {
 	if len(b) < 12 {
 		fr.problem(start, "interface statistics block too short")
@@ -1148,7 +1169,8 @@ func (fr *FileReader) parseISB(start int64, b []byte) {
 	if !ok {
 		return
 	}
-	st := InterfaceStats{Interface: ifc.Index, Time: fr.checkTS(start, ifc, ifc.timestamp(fr.u32(b[4:]), fr.u32(b[8:]))), Offset: start}
+	t, us := fr.isbTime(ifc, fr.u32(b[4:]), fr.u32(b[8:]))
+	st := InterfaceStats{Interface: ifc.Index, Time: fr.checkTS(start, ifc, t), Offset: start, Microseconds: us}
 	u64 := func(v []byte) *uint64 {
 		if len(v) != 8 {
 			return nil
@@ -1163,7 +1185,8 @@ func (fr *FileReader) parseISB(start int64, b []byte) {
 		if len(v) != 8 {
 			return nil
 		}
-		t := ifc.timestamp(fr.u32(v), fr.u32(v[4:]))
+		t, us := fr.isbTime(ifc, fr.u32(v), fr.u32(v[4:]))
+		st.Microseconds = st.Microseconds || us
 		return &t
 	}
 	fr.options(b[12:], func(code uint16, v []byte) {
