@@ -13,20 +13,16 @@ import (
 // ts and, when nonzero, isb_starttime and isb_endtime, all written as the
 // raw 64-bit values given (the writer's units).
 func isbTimes(iface uint32, ts, start, end uint64) []byte {
-	body := binary.LittleEndian.AppendUint32(nil, iface)
-	body = binary.LittleEndian.AppendUint32(body, uint32(ts>>32))
-	body = binary.LittleEndian.AppendUint32(body, uint32(ts))
-	for _, o := range []struct {
-		code uint16
-		v    uint64
-	}{{2, start}, {3, end}, {4, 1154}} {
-		if o.v == 0 {
+	body := isbHead(iface, ts)
+	for _, o := range [][2]uint64{{2, start}, {3, end}, {4, 1154}} {
+		code, v := uint16(o[0]), o[1]
+		if v == 0 {
 			continue
 		}
-		body = binary.LittleEndian.AppendUint16(body, o.code)
+		body = binary.LittleEndian.AppendUint16(body, code)
 		body = binary.LittleEndian.AppendUint16(body, 8)
-		body = binary.LittleEndian.AppendUint32(body, uint32(o.v>>32))
-		body = binary.LittleEndian.AppendUint32(body, uint32(o.v))
+		body = binary.LittleEndian.AppendUint32(body, uint32(v>>32))
+		body = binary.LittleEndian.AppendUint32(body, uint32(v))
 	}
 	body = append(body, 0, 0, 0, 0)
 	return pcapngBlock(blockISB, body)

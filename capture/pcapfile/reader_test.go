@@ -95,10 +95,15 @@ func epb(iface uint32, ts uint64, data []byte) []byte {
 	return pcapngBlock(blockEPB, body)
 }
 
-func isb(iface uint32, ts uint64, recv, drop uint64) []byte {
+// isbHead is an Interface Statistics Block's body up to its options.
+func isbHead(iface uint32, ts uint64) []byte {
 	body := binary.LittleEndian.AppendUint32(nil, iface)
 	body = binary.LittleEndian.AppendUint32(body, uint32(ts>>32))
-	body = binary.LittleEndian.AppendUint32(body, uint32(ts))
+	return binary.LittleEndian.AppendUint32(body, uint32(ts))
+}
+
+func isb(iface uint32, ts uint64, recv, drop uint64) []byte {
+	body := isbHead(iface, ts)
 	for _, o := range []struct {
 		code uint16
 		v    uint64
