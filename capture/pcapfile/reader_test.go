@@ -320,7 +320,7 @@ func labSeeds(tb testing.TB) [][]byte {
 // FuzzFileReader: any input either fails in NewFileReader or reads to EOF
 // without panicking, within bounded work; the damage accounting adds up.
 func FuzzFileReader(f *testing.F) {
-	for _, n := range []string{"reassembly.pcap", "smcr-v2-link.pcapng", "smcd-v2-ipv6.pcap", "smcd-v1-sll2.pcap"} {
+	for _, n := range []string{"reassembly.pcap", "smcr-v2-link.pcapng", "smcd-v2-ipv6.pcap", "smcd-v1-sll2.pcap", "isb-dumpcap-microseconds.pcapng"} {
 		if b := synthFile(f, n); len(b) <= fuzzMaxInput {
 			f.Add(b)
 		}

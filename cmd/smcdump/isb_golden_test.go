@@ -16,14 +16,22 @@ import (
 	"github.com/smcdump/smcdump/capture/pcapfile"
 )
 
+// isbStyle is how writeISBStyleTrace writes the capture's drop counters.
+type isbStyle int
+
+const (
+	isbNew     isbStyle = iota // smcdump now: ring drops in isb_osdrop, the interface's own in isb_ifdrop
+	isbOld                     // smcdump before issue 9 item 8: ring drops in isb_ifdrop and isb_osdrop
+	isbDumpcap                 // dumpcap: one ISB at the end, ring drops in isb_ifdrop, times in microseconds
+)
+
 // writeISBStyleTrace writes a synthetic trace (labelled synthetic: built by
 // this test, not captured by a kernel): one RTP multicast stream with two
-// packets missing, between two ISBs whose drop counters say the capture
-// dropped them. oldStyle writes the ring drops into isb_ifdrop and
-// isb_osdrop (as smcdump did before issue 9 item 8); otherwise isb_osdrop
-// holds the ring drops and isb_ifdrop the interface's own (different)
-// drops, as smcdump writes now.
-func writeISBStyleTrace(t *testing.T, path string, oldStyle bool) {
+// packets missing, and ISBs whose drop counters say the capture dropped
+// them, in the given style: between two ISBs as smcdump writes them, or
+// followed by one as dumpcap writes it (its times in microseconds although
+// the interface, as smcdump's, declares nanoseconds; docs/capture.md 3.2).
+func writeISBStyleTrace(t *testing.T, path string, style isbStyle) {
 	t.Helper()
 	var buf bytes.Buffer
 	ifc := []pcapfile.Interface{{Name: "eth0", LinkType: pcapfile.LinkTypeEthernet, SnapLen: 262144}}
@@ -34,15 +42,17 @@ func writeISBStyleTrace(t *testing.T, path string, oldStyle bool) {
 	t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
 	stats := func(end time.Time, ring, nic uint64) capture.Counters {
 		s := capture.Counters{Received: 100, Dropped: ring, Captured: 98, Start: t0, End: end}
-		if oldStyle {
+		if style == isbOld {
 			s.IfDropped, s.IfDropKnown = ring, true
 		} else {
 			s.IfDropped, s.IfDropKnown = nic, true
 		}
 		return s
 	}
-	if err := w.WriteStats(stats(t0, 0, 0).ISB(0)); err != nil {
-		t.Fatal(err)
+	if style != isbDumpcap {
+		if err := w.WriteStats(stats(t0, 0, 0).ISB(0)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	sb := gopacket.NewSerializeBuffer()
 	for i := range 100 {
@@ -66,30 +76,63 @@ func writeISBStyleTrace(t *testing.T, path string, oldStyle bool) {
 			t.Fatal(err)
 		}
 	}
-	if err := w.WriteStats(stats(t0.Add(200*time.Millisecond), 2, 5).ISB(0)); err != nil {
-		t.Fatal(err)
+	if style != isbDumpcap {
+		if err := w.WriteStats(stats(t0.Add(200*time.Millisecond), 2, 5).ISB(0)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
+	}
+	if style == isbDumpcap {
+		buf.Write(dumpcapISB(t0, t0.Add(200*time.Millisecond), 100, 2))
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
+// dumpcapISB is an Interface Statistics Block for interface 0 as dumpcap
+// writes it at close (little-endian): block time and isb_endtime end,
+// isb_starttime start, all in microseconds, then isb_ifrecv and isb_ifdrop.
+func dumpcapISB(start, end time.Time, recv, drop uint64) []byte {
+	le := binary.LittleEndian
+	body := le.AppendUint32(nil, 0)
+	us := func(b []byte, t time.Time) []byte {
+		v := uint64(t.UnixMicro())
+		return le.AppendUint32(le.AppendUint32(b, uint32(v>>32)), uint32(v))
+	}
+	body = us(body, end)
+	opt := func(code uint16) { body = le.AppendUint16(le.AppendUint16(body, code), 8) }
+	opt(2)
+	body = us(body, start)
+	opt(3)
+	body = us(body, end)
+	opt(4)
+	body = le.AppendUint64(body, recv)
+	opt(5)
+	body = le.AppendUint64(body, drop)
+	body = append(body, 0, 0, 0, 0) // opt_endofopt
+	n := uint32(12 + len(body))
+	b := le.AppendUint32(le.AppendUint32(nil, 5), n)
+	return le.AppendUint32(append(b, body...), n)
+}
+
 // TestISBStylesGolden: a file written by an older smcdump (ring drops in
 // both isb_ifdrop and isb_osdrop) and one written now (ring drops in
 // isb_osdrop, interface drops in isb_ifdrop) are both read right: the two
 // missing packets are the capture's 2 drops, counted once (issue 9 item 8).
+// So is a file whose ISB dumpcap wrote, with its times in microseconds: the
+// drops are placed in the capture's own time, not in January 1970.
 func TestISBStylesGolden(t *testing.T) {
 	for _, c := range []struct {
-		name string
-		old  bool
-	}{{"isb-old-style", true}, {"isb-new-style", false}} {
+		name  string
+		style isbStyle
+	}{{"isb-old-style", isbOld}, {"isb-new-style", isbNew}, {"isb-dumpcap-microseconds", isbDumpcap}} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(synthDir, c.name+".pcapng")
 			if *update {
-				writeISBStyleTrace(t, path, c.old)
+				writeISBStyleTrace(t, path, c.style)
 			}
 			out, stderr, code := run(t, "analyze", path)
 			if code != 0 {
