@@ -915,7 +915,11 @@ func (p *page) files() {
 			break
 		}
 		pre := fmt.Sprintf("files/%d/", i)
-		p.f(`<tr><td class="mono">%s</td><td>%s</td>%s%s%s%s%s</tr>`+"\n", escN(f.Path, 300), esc(f.Format), num(`td class="n"`, pre+"packets", f.Packets), num(`td class="n"`, pre+"truncated_frames", f.Truncated),
+		format := f.Format
+		if f.Compression != "" {
+			format += " (" + f.Compression + "-compressed)"
+		}
+		p.f(`<tr><td class="mono">%s</td><td>%s</td>%s%s%s%s%s</tr>`+"\n", escN(f.Path, 300), esc(format), num(`td class="n"`, pre+"packets", f.Packets), num(`td class="n"`, pre+"truncated_frames", f.Truncated),
 			num(`td class="n"`, pre+"problem_count", f.ProblemCount), numOpt(`td class="n"`, pre+"damaged_regions", int64(f.DamagedRegions)), numOpt(`td class="n"`, pre+"skipped_bytes", f.SkippedBytes))
 	}
 	p.s("</table>\n")
@@ -930,7 +934,11 @@ func (p *page) files() {
 		if len(f.Problems) == 0 {
 			continue
 		}
-		p.f(`<h3>Problems in %s</h3><table class="problems"><tr><th class="n">offset</th><th class="n">skipped bytes</th><th>problem</th></tr>`+"\n", escN(f.Path, 300))
+		offset := "offset"
+		if f.Compression != "" {
+			offset = "decompressed offset"
+		}
+		p.f(`<h3>Problems in %s</h3><table class="problems"><tr><th class="n">%s</th><th class="n">skipped bytes</th><th>problem</th></tr>`+"\n", escN(f.Path, 300), offset)
 		for j, pr := range f.Problems {
 			if shown >= maxProblems {
 				p.f(`<tr><td colspan="3">%d more in the JSON report</td></tr>`, len(f.Problems)-j)

@@ -275,7 +275,7 @@ func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*poin
 		if n := fr.ProblemCount(); n > 0 {
 			d.damaged = true
 			for _, pr := range fr.Problems() {
-				d.problems = append(d.problems, path+": "+pr.String())
+				d.problems = append(d.problems, path+": "+fr.ProblemText(pr))
 			}
 		}
 		fr.Close()

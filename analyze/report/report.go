@@ -51,8 +51,12 @@ const SchemaVersion = "smcdump.analyze/v2"
 
 // FileInfo describes one input file.
 type FileInfo struct {
-	Path         string                    `json:"path"`
-	Format       string                    `json:"format"`
+	Path   string `json:"path"`
+	Format string `json:"format"`
+	// Compression is the container the file was read through (gzip,
+	// zstd, lz4, bzip2); Problems' offsets are then in the decompressed
+	// data.
+	Compression  string                    `json:"compression,omitempty"`
 	Packets      int                       `json:"packets"`
 	First        *time.Time                `json:"first,omitempty"`
 	Last         *time.Time                `json:"last,omitempty"`

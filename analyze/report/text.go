@@ -173,7 +173,11 @@ func (r *Report) writeHeader(w *textio.Writer) {
 			w.Printf("error: %s\n", f.Error)
 			continue
 		}
-		w.Printf("%s: %s, %d packets", f.Path, f.Format, f.Packets)
+		w.Printf("%s: %s", f.Path, f.Format)
+		if f.Compression != "" {
+			w.Printf(" (%s-compressed)", f.Compression)
+		}
+		w.Printf(", %d packets", f.Packets)
 		switch {
 		case f.First == nil:
 		case f.Last.Before(*f.First):
@@ -212,8 +216,12 @@ func (r *Report) writeHeader(w *textio.Writer) {
 		for _, st := range f.CaptureStats {
 			w.Printf("  capture statistics (interface %d, %s):%s\n", st.Interface, fmtTime(st.Time), isbText(st))
 		}
+		where := "offset"
+		if f.Compression != "" {
+			where = "decompressed offset"
+		}
 		for _, p := range f.Problems {
-			w.Printf("  file problem at offset %d: %s\n", p.Offset, p.Msg)
+			w.Printf("  file problem at %s %d: %s\n", where, p.Offset, p.Msg)
 		}
 		if f.ProblemCount > len(f.Problems) {
 			w.Printf("  ... %d more file problems\n", f.ProblemCount-len(f.Problems))

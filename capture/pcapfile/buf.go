@@ -22,6 +22,10 @@ type readBuf struct {
 	src    io.Reader
 	srcOff int64 // bytes read from src
 	err    error
+	// failure is the first error of src other than io.EOF, at srcOff
+	// failOff: the input ends there (FileReader.readFailed reports it).
+	failure error
+	failOff int64
 	// swap, when set, replaces the buffer (see FileReader.SetBufferSwap).
 	swap func(old []byte, release func(), min int) []byte
 
@@ -139,6 +143,9 @@ func (b *readBuf) fill(need int) {
 		b.w += n
 		b.srcOff += int64(n)
 		if err != nil {
+			if err != io.EOF && b.failure == nil {
+				b.failure, b.failOff = err, b.srcOff
+			}
 			b.err = err
 			return
 		}

@@ -60,6 +60,11 @@ type FileReader struct {
 	// OnStats, when set, is called for each ISB as it is read (it is stored
 	// too).
 	OnStats func(InterfaceStats)
+
+	// compressed input (compressed.go)
+	compression  string    // "" for a plain file
+	decompCloser io.Closer // the decompressor's, or nil
+	failReported bool      // readFailed reported the input's end
 }
 
 // OpenFile opens a pcap or pcapng file; "-" reads stdin (the standard
@@ -89,7 +94,9 @@ func OpenFile(path string, stdin io.Reader) (*FileReader, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	fr.closer = f
-	fr.r.file = f
+	if fr.compression == "" {
+		fr.r.file = f
+	}
 	return fr, nil
 }
 
@@ -106,19 +113,43 @@ func NewFileReaderSize(r io.Reader, size int) (*FileReader, error) {
 
 func newFileReader(r io.Reader, bufSize int) (*FileReader, error) {
 	fr := &FileReader{r: newReadBuf(r, bufSize), src: r}
+	if _, err := fr.decompressing(bufSize); err != nil {
+		return nil, err
+	}
+	if err := fr.readFileHeader(); err != nil {
+		if fr.decompCloser != nil {
+			fr.decompCloser.Close()
+		}
+		if fr.compression != "" {
+			if f := fr.r.failure; f != nil {
+				return nil, fmt.Errorf("%s-compressed, and no capture header could be read: %s", fr.compression, fr.failureText(f))
+			}
+			if fr.r.srcOff == 0 {
+				return nil, fmt.Errorf("%s-compressed empty file", fr.compression)
+			}
+			return nil, fmt.Errorf("%s-compressed, but what it holds is %w", fr.compression, err)
+		}
+		return nil, err
+	}
+	return fr, nil
+}
+
+// readFileHeader reads the pcap file header or the first pcapng section
+// header.
+func (fr *FileReader) readFileHeader() error {
 	hdr, err := fr.r.Peek(4)
 	if err != nil {
 		if len(hdr) == 0 {
-			return nil, errors.New("empty file")
+			return errors.New("empty file")
 		}
-		return nil, fmt.Errorf("%w: only %d bytes", ErrNotCapture, len(hdr))
+		return fmt.Errorf("%w: only %d bytes", ErrNotCapture, len(hdr))
 	}
 	switch {
 	case binary.BigEndian.Uint32(hdr) == 0x0A0D0D0A:
 		fr.ng = true
 		if err := fr.readSHB(); err != nil {
 			if !fr.salvageSHB(err.Error()) {
-				return nil, err
+				return err
 			}
 		}
 	default:
@@ -127,16 +158,16 @@ func newFileReader(r io.Reader, bufSize int) (*FileReader, error) {
 		if h, _ := fr.r.Peek(12); len(h) == 12 && !pcapMagic(binary.LittleEndian.Uint32(h)) && (binary.LittleEndian.Uint32(h[8:]) == 0x1A2B3C4D || binary.BigEndian.Uint32(h[8:]) == 0x1A2B3C4D) {
 			fr.ng = true
 			if fr.salvageSHB(fmt.Sprintf("section header block type 0x%08x is not 0x0a0d0d0a", binary.BigEndian.Uint32(h))) {
-				return fr, nil
+				return nil
 			}
 			fr.ng = false
-			return nil, fmt.Errorf("%w (magic %02x%02x%02x%02x)", ErrNotCapture, h[0], h[1], h[2], h[3])
+			return fmt.Errorf("%w (magic %02x%02x%02x%02x)", ErrNotCapture, h[0], h[1], h[2], h[3])
 		}
 		if err := fr.readPcapHeader(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return fr, nil
+	return nil
 }
 
 func pcapMagic(m uint32) bool {
@@ -181,6 +212,10 @@ func (fr *FileReader) Close() error {
 	if fr.r.mapped {
 		unmapFile(fr.r.win)
 		fr.r.mapped, fr.r.win = false, nil
+	}
+	if fr.decompCloser != nil {
+		fr.decompCloser.Close()
+		fr.decompCloser = nil
 	}
 	if fr.closer != nil {
 		return fr.closer.Close()
@@ -1215,11 +1250,16 @@ func (fr *FileReader) parseISB(start int64, b []byte) {
 
 // Next returns the next frame, or io.EOF at the end of the file. Defects in
 // the file do not stop reading; they are collected in Problems.
-func (fr *FileReader) Next() (*Packet, error) {
+func (fr *FileReader) Next() (p *Packet, err error) {
 	if fr.ng {
-		return fr.nextNg()
+		p, err = fr.nextNg()
+	} else {
+		p, err = fr.nextPcap()
 	}
-	return fr.nextPcap()
+	if err != nil && fr.r.failure != nil {
+		fr.readFailed()
+	}
+	return p, err
 }
 
 // SetBufferSwap makes the reader hand off its read buffer instead of

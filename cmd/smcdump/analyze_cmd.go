@@ -65,7 +65,9 @@ func newAnalyzeCmd() *cobra.Command {
 negotiated (SMC-R/SMC-D, v1/v2) or why not: peer without the SMC option,
 CLC Decline (who, code, meaning, remedy), late Decline after Confirm, CLC
 timeout or abort, or "cannot tell" when the capture does not show it.
-Several files are read in order as one capture (rotated files).
+Several files are read in order as one capture (rotated files). Files
+compressed with gzip, zstd, lz4 or bzip2 (tcpdump -z, logrotate) are read
+as they are, whatever their names.
 
 With --point NAME=FILE[,FILE...] given for each capture point in path order
 (client, router, server; sender, switch, receiver), the captures are joined:

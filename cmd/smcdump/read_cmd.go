@@ -76,7 +76,7 @@ func readFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string, expr s
 			defer func() {
 				bw.Flush()
 				for _, pr := range fr.Problems() {
-					fmt.Fprintf(stderr, "smcdump: %s: %s\n", path, pr)
+					fmt.Fprintf(stderr, "smcdump: %s: %s\n", path, fr.ProblemText(pr))
 				}
 				if n := fr.ProblemCount() - len(fr.Problems()); n > 0 {
 					fmt.Fprintf(stderr, "smcdump: %s: %d more problems\n", path, n)

@@ -64,8 +64,13 @@ func printTables(w, errw io.Writer, s *kstat.Snapshot, t kstat.TableSet, asJSON 
 	return err
 }
 
-// isCapture reports whether b starts like a pcap or pcapng file.
+// isCapture reports whether b starts like a pcap or pcapng file, or like a
+// compressed file (a compressed capture: pcapfile reads it; anything else
+// compressed gets pcapfile's error saying what it holds).
 func isCapture(b []byte) bool {
+	if pcapfile.CompressionOf(b) != "" {
+		return true
+	}
 	if len(b) < 4 {
 		return false
 	}
@@ -99,7 +104,7 @@ func readSnapshots(path string) (snaps []*kstat.Snapshot, fromCapture bool, note
 		return nil, false, nil, err
 	}
 	defer fh.Close()
-	head := make([]byte, 4)
+	head := make([]byte, 6)
 	n, _ := io.ReadFull(fh, head)
 	if isCapture(head[:n]) {
 		fr, err := pcapfile.OpenFile(path, nil)
@@ -126,7 +131,7 @@ func readSnapshots(path string) (snaps []*kstat.Snapshot, fromCapture bool, note
 			}
 		}
 		for _, p := range fr.Problems() {
-			notes = append(notes, p.String())
+			notes = append(notes, fr.ProblemText(p))
 		}
 		return snaps, true, notes, nil
 	}

@@ -1,0 +1,180 @@
+package pcapfile
+
+import (
+	"bytes"
+	"compress/bzip2"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+)
+
+// Compressed captures (docs/capture.md §3.5). Rotated captures are often
+// compressed after the fact (tcpdump -z gzip, logrotate), and Wireshark
+// writes gzip, zstd and lz4: the reader recognises the container by its
+// magic number, whatever the file is called, and reads the capture inside
+// as a stream. Offsets in Problems are then offsets in the decompressed
+// data, as a capture tool reading the decompressed file would give them.
+
+// MaxZstdWindow bounds the window a zstd stream may declare (the decoder
+// holds that much history): the zstd command's levels up to 19 use at most
+// 8 MiB, --ultra -20 32 MiB. Larger windows (--ultra -21 and -22, --long)
+// are refused with an error saying so: zstd -dc FILE | smcdump analyze -
+// reads them, the window then held by zstd.
+const MaxZstdWindow = 32 << 20
+
+// compression is a compressed container the reader opens.
+type compression struct {
+	name  string
+	magic []byte
+	open  func(io.Reader) (io.Reader, io.Closer, error)
+}
+
+var compressions = []compression{
+	{"gzip", []byte{0x1f, 0x8b}, func(r io.Reader) (io.Reader, io.Closer, error) {
+		z, err := gzip.NewReader(r) // several members are read as one stream
+		return z, z, err
+	}},
+	{"zstd", []byte{0x28, 0xb5, 0x2f, 0xfd}, func(r io.Reader) (io.Reader, io.Closer, error) {
+		// One goroutine (the reader's), low memory, bounded window.
+		z, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(MaxZstdWindow))
+		if err != nil {
+			return nil, nil, err
+		}
+		return z, closerFunc(func() error { z.Close(); return nil }), nil
+	}},
+	{"lz4", []byte{0x04, 0x22, 0x4d, 0x18}, func(r io.Reader) (io.Reader, io.Closer, error) {
+		return lz4.NewReader(r), nil, nil
+	}},
+	{"bzip2", []byte("BZh"), func(r io.Reader) (io.Reader, io.Closer, error) {
+		return bzip2.NewReader(r), nil, nil
+	}},
+}
+
+// refusedCompressions are recognised but not read, with the reason.
+var refusedCompressions = []struct {
+	name, why string
+	magic     []byte
+}{
+	{"xz", "its dictionary size is set by the file (up to 4 GiB) and is not bounded: decompress it first (xz -dc FILE | smcdump analyze -)", []byte{0xfd, '7', 'z', 'X', 'Z', 0}},
+}
+
+// decompressLimit, when positive, ends every decompressed stream after that
+// many bytes (fuzz tests: a few bytes of zstd can stand for gigabytes).
+var decompressLimit int64
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
+
+// sniffCompression returns the compression whose magic head starts with.
+func sniffCompression(head []byte) *compression {
+	for i := range compressions {
+		c := &compressions[i]
+		if bytes.HasPrefix(head, c.magic) {
+			if c.name == "bzip2" && (len(head) < 4 || head[3] < '1' || head[3] > '9') {
+				continue
+			}
+			return c
+		}
+	}
+	return nil
+}
+
+// CompressionOf returns the name of the compression head (the first bytes
+// of a file) starts with: gzip, zstd, lz4, bzip2 or xz (recognised, not
+// read); "" when none.
+func CompressionOf(head []byte) string {
+	if c := sniffCompression(head); c != nil {
+		return c.name
+	}
+	for _, c := range refusedCompressions {
+		if bytes.HasPrefix(head, c.magic) {
+			return c.name
+		}
+	}
+	return ""
+}
+
+// decompressing, when the input starts with a compression's magic, replaces
+// the reader's source with its decompressed stream. It reports whether it
+// did; an error means the input is compressed in a way it does not read or
+// its header is damaged.
+func (fr *FileReader) decompressing(bufSize int) (bool, error) {
+	head, _ := fr.r.Peek(12)
+	if len(head) == 12 && (binary.LittleEndian.Uint32(head[8:]) == 0x1A2B3C4D || binary.BigEndian.Uint32(head[8:]) == 0x1A2B3C4D) {
+		// A pcapng file whose first block type is damaged (salvageSHB),
+		// not a compressed one.
+		return false, nil
+	}
+	c := sniffCompression(head)
+	if c == nil {
+		for _, rc := range refusedCompressions {
+			if bytes.HasPrefix(head, rc.magic) {
+				return false, fmt.Errorf("%s-compressed: not read: %s", rc.name, rc.why)
+			}
+		}
+		return false, nil
+	}
+	// The bytes peeked are still in the buffer: read them first.
+	dr, closer, err := c.open(io.MultiReader(bytes.NewReader(fr.r.buf[fr.r.r:fr.r.w]), fr.r.src))
+	if err != nil {
+		return false, fmt.Errorf("%s-compressed, but its header is damaged: %v", c.name, err)
+	}
+	fr.compression, fr.decompCloser = c.name, closer
+	if decompressLimit > 0 {
+		dr = io.LimitReader(dr, decompressLimit)
+	}
+	fr.r = newReadBuf(dr, bufSize)
+	return true, nil
+}
+
+// readFailed records, once, why the input ended before its end: a read
+// error of the file, or a compressed stream that is damaged or cut short.
+// Nothing after that point can be read (a compressed stream cannot be
+// resynchronised), so it is reported as damage at the offset where the
+// data stops.
+func (fr *FileReader) readFailed() {
+	err := fr.r.failure
+	if err == nil || fr.failReported {
+		return
+	}
+	fr.failReported = true
+	if fr.compression != "" {
+		fr.problem(fr.r.failOff, "%s: the decompressed data stops here", fr.failureText(err))
+		return
+	}
+	fr.problem(fr.r.failOff, "%s: nothing after this offset was read", fr.failureText(err))
+}
+
+// failureText says why the input ends at the point of err.
+func (fr *FileReader) failureText(err error) string {
+	switch {
+	case errors.Is(err, zstd.ErrWindowSizeExceeded):
+		return fmt.Sprintf("the zstd data needs a window larger than the %d MiB smcdump holds (compressed with zstd --long or --ultra): decompress it first (zstd -dc FILE | smcdump analyze -)", MaxZstdWindow>>20)
+	case fr.compression != "" && errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Sprintf("the %s data ends early (a file cut short, or still being written)", fr.compression)
+	case fr.compression != "":
+		return fmt.Sprintf("the %s data is damaged (%v)", fr.compression, err)
+	default:
+		return fmt.Sprintf("read error (%v)", err)
+	}
+}
+
+// Compression returns the compression the file was read through (gzip,
+// zstd, lz4 or bzip2), "" for a plain file. Problem offsets are then
+// offsets in the decompressed data.
+func (fr *FileReader) Compression() string { return fr.compression }
+
+// ProblemText is p.String() for this reader's input: the offset is called
+// a decompressed offset when the file is compressed.
+func (fr *FileReader) ProblemText(p Problem) string {
+	if fr.compression != "" {
+		return "decompressed " + p.String()
+	}
+	return p.String()
+}

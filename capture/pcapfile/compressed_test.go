@@ -1,0 +1,343 @@
+package pcapfile
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+)
+
+// compressWith compresses b as the named tool writes it: gzip, zstd and lz4
+// with the libraries' writers (the formats are the command-line tools'),
+// bzip2 with the bzip2 command (the standard library only decompresses);
+// ok is false when the command is missing.
+func compressWith(t testing.TB, name string, b []byte) (out []byte, ok bool) {
+	t.Helper()
+	var buf bytes.Buffer
+	var w io.WriteCloser
+	switch name {
+	case "gzip":
+		w = gzip.NewWriter(&buf)
+	case "zstd":
+		z, err := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w = z
+	case "lz4":
+		w = lz4.NewWriter(&buf)
+	case "bzip2", "xz":
+		if _, err := exec.LookPath(name); err != nil {
+			t.Logf("%s not installed (Debian package %s): not testing %s-compressed files", name, map[string]string{"bzip2": "bzip2", "xz": "xz-utils"}[name], name)
+			return nil, false
+		}
+		cmd := exec.Command(name, "-c")
+		cmd.Stdin = bytes.NewReader(b)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return out, true
+	default:
+		t.Fatalf("no compressor %s", name)
+	}
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), true
+}
+
+var readCompressions = []string{"gzip", "zstd", "lz4", "bzip2"}
+
+// repositoryTraces are the synthetic scenarios and the lab's real-kernel
+// traces (pcap and pcapng).
+func repositoryTraces(t testing.TB) []string {
+	t.Helper()
+	var files []string
+	for _, g := range []string{
+		filepath.Join("..", "..", "testdata", "synthetic", "*.pcap*"),
+		filepath.Join("..", "..", "testdata", "lab", "out", "*", "*.pcapng"),
+	} {
+		m, _ := filepath.Glob(g)
+		files = append(files, m...)
+	}
+	if len(files) < 20 {
+		t.Fatalf("only %d traces found", len(files))
+	}
+	return files
+}
+
+// TestCompressedReadsAlike reads every trace of the repository plain and
+// compressed with each codec: the packets, interfaces, statistics, custom
+// blocks and problems must be the same, and Compression must name the
+// codec. tshark (which reads gzip, zstd and lz4) reads some of the
+// compressed files with the same packet count.
+func TestCompressedReadsAlike(t *testing.T) {
+	files := repositoryTraces(t)
+	checked := map[string]bool{}
+	for _, f := range files {
+		plain, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := readEverything(t, plain)
+		for _, c := range readCompressions {
+			z, ok := compressWith(t, c, plain)
+			if !ok {
+				continue
+			}
+			if got := CompressionOf(z); got != c {
+				t.Fatalf("%s: CompressionOf = %q, want %q", f, got, c)
+			}
+			fr, err := NewFileReader(bytes.NewReader(z))
+			if err != nil {
+				t.Fatalf("%s (%s): %v", f, c, err)
+			}
+			if fr.Compression() != c {
+				t.Errorf("%s: Compression() = %q, want %q", f, fr.Compression(), c)
+			}
+			got := readEverything(t, z)
+			if !reflect.DeepEqual(want, got) {
+				t.Errorf("%s: %s-compressed reads differently: %d/%d packets, problems %v / %v", f, c, len(want.Packets), len(got.Packets), want.Problems, got.Problems)
+			}
+			if c != "bzip2" && !checked[c] && strings.HasSuffix(f, ".pcapng") && len(want.Custom) > 0 {
+				checked[c] = true // one lab trace per codec: tshark takes a second each
+				p := filepath.Join(t.TempDir(), filepath.Base(f)+"."+c)
+				if err := os.WriteFile(p, z, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				tsharkCount(t, p, len(want.Packets))
+			}
+		}
+	}
+}
+
+// TestCompressedOpenFile reads a compressed file by name: the file is not
+// mapped (the reader reads the decompressed stream) and Close releases the
+// decompressor.
+func TestCompressedOpenFile(t *testing.T) {
+	plain := synthFile(t, "smcr-v2-link.pcapng")
+	want, _ := readAll(t, plain)
+	for _, c := range readCompressions {
+		z, ok := compressWith(t, c, plain)
+		if !ok {
+			continue
+		}
+		p := filepath.Join(t.TempDir(), "trace") // no extension: the magic decides
+		if err := os.WriteFile(p, z, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fr, err := OpenFile(p, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", c, err)
+		}
+		if fr.r.file != nil {
+			t.Errorf("%s: the compressed file would be mapped", c)
+		}
+		n := 0
+		for {
+			if _, err := fr.Next(); err != nil {
+				if err != io.EOF {
+					t.Fatal(err)
+				}
+				break
+			}
+			n++
+		}
+		if n != len(want) || fr.ProblemCount() != 0 {
+			t.Errorf("%s: %d packets (want %d), problems %v", c, n, len(want), fr.Problems())
+		}
+		if err := fr.Close(); err != nil {
+			t.Errorf("%s: Close: %v", c, err)
+		}
+	}
+}
+
+// TestCompressedCutShort cuts each compressed file at many points (as a
+// rotation still being compressed, or a copy interrupted, leaves it):
+// either the reader refuses it with an error saying the data ends early,
+// or it returns a prefix of the packets and reports, as damage, where the
+// decompressed data stops. It never reports a packet that is not in the
+// file.
+func TestCompressedCutShort(t *testing.T) {
+	plain := synthFile(t, "smcr-v2-link.pcapng")
+	want, _ := readAll(t, plain)
+	for _, c := range readCompressions {
+		z, ok := compressWith(t, c, plain)
+		if !ok {
+			continue
+		}
+		sawPrefix := false
+		for cut := 4; cut < len(z); cut += max(1, len(z)/97) { // from 4: the magic numbers
+			fr, err := NewFileReader(bytes.NewReader(z[:cut]))
+			if err != nil {
+				if !strings.Contains(err.Error(), c+"-compressed") {
+					t.Fatalf("%s cut at %d: error %q does not name the compression", c, cut, err)
+				}
+				continue
+			}
+			var got []Packet
+			for {
+				p, err := fr.Next()
+				if err != nil {
+					break
+				}
+				q := *p
+				q.Data = append([]byte(nil), p.Data...)
+				got = append(got, q)
+			}
+			if len(got) > len(want) || len(got) > 0 && !reflect.DeepEqual(got, want[:len(got)]) {
+				t.Fatalf("%s cut at %d: %d packets, not a prefix of the file's %d", c, cut, len(got), len(want))
+			}
+			sawPrefix = sawPrefix || len(got) > 0
+			found := false
+			for _, p := range fr.Problems() {
+				found = found || strings.Contains(p.Msg, "the "+c+" data ends early")
+			}
+			if !found {
+				t.Fatalf("%s cut at %d: no problem says the data ends early: %v", c, cut, fr.Problems())
+			}
+		}
+		if !sawPrefix && c == "gzip" {
+			t.Errorf("%s: no cut returned any packet (gzip streams: every cut after the first block should)", c)
+		}
+	}
+}
+
+// TestCompressedDamaged flips bytes inside each compressed file: the reader
+// never panics, and a file it opens either reads alike (the damage was in
+// a place the format does not check) or reports the damage.
+func TestCompressedDamaged(t *testing.T) {
+	plain := synthFile(t, "smcr-v2-link.pcapng")
+	want, _ := readAll(t, plain)
+	for _, c := range readCompressions {
+		z, ok := compressWith(t, c, plain)
+		if !ok {
+			continue
+		}
+		for off := 4; off < len(z); off += max(1, len(z)/61) {
+			d := append([]byte(nil), z...)
+			d[off] ^= 0x5a
+			fr, err := NewFileReader(bytes.NewReader(d))
+			if err != nil {
+				continue
+			}
+			n := 0
+			for {
+				if _, err := fr.Next(); err != nil {
+					break
+				}
+				n++
+			}
+			if fr.ProblemCount() == 0 && n != len(want) {
+				t.Errorf("%s damaged at %d: %d packets of %d and no problem reported", c, off, n, len(want))
+			}
+		}
+	}
+}
+
+// TestCompressionRefused: xz is recognised and refused with the reason and
+// the way around it; data compressed but holding no capture says so.
+func TestCompressionRefused(t *testing.T) {
+	plain := synthFile(t, "reassembly.pcap")
+	if xz, ok := compressWith(t, "xz", plain); ok {
+		_, err := NewFileReader(bytes.NewReader(xz))
+		if err == nil || !strings.Contains(err.Error(), "xz-compressed: not read") || !strings.Contains(err.Error(), "xz -dc") {
+			t.Errorf("xz: error %v", err)
+		}
+	}
+	for _, tc := range []struct {
+		data []byte
+		want string
+	}{
+		{nil, "gzip-compressed empty file"},
+		{[]byte("hello, world\n"), "gzip-compressed, but what it holds is not a pcap or pcapng file"},
+	} {
+		z, _ := compressWith(t, "gzip", tc.data)
+		_, err := NewFileReader(bytes.NewReader(z))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.data, err, tc.want)
+		}
+	}
+	if _, err := NewFileReader(bytes.NewReader([]byte{0x1f, 0x8b})); err == nil || !strings.Contains(err.Error(), "gzip-compressed") {
+		t.Errorf("two bytes of gzip magic: error %v", err)
+	}
+	for head, want := range map[string]string{"\x1f\x8b\x08": "gzip", "\x28\xb5\x2f\xfd": "zstd", "\x04\x22\x4d\x18": "lz4", "BZh9": "bzip2", "BZhx": "", "\xfd7zXZ\x00": "xz", "\xd4\xc3\xb2\xa1": "", "": ""} {
+		if got := CompressionOf([]byte(head)); got != want {
+			t.Errorf("CompressionOf(%q) = %q, want %q", head, got, want)
+		}
+	}
+}
+
+// failingReader returns its data, then err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+// TestReadErrorReported: a read error of the input (a failing disk, a
+// network file system) ends the input where it happens, and is reported
+// as damage at that offset with the error, not taken for the end of the
+// file.
+func TestReadErrorReported(t *testing.T) {
+	plain := synthFile(t, "smcr-v2-link.pcapng")
+	want, _ := readAll(t, plain)
+	cut := len(plain) * 2 / 3
+	eio := errors.New("input/output error")
+	fr, err := NewFileReaderSize(&failingReader{data: plain[:cut], err: eio}, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		if _, err := fr.Next(); err != nil {
+			if err != io.EOF {
+				t.Fatalf("Next: %v (the error is reported as a problem, Next ends with EOF)", err)
+			}
+			break
+		}
+		n++
+	}
+	if n == 0 || n >= len(want) {
+		t.Fatalf("%d packets of %d", n, len(want))
+	}
+	ps := fr.Problems()
+	last := ps[len(ps)-1]
+	if last.Offset != int64(cut) || !strings.Contains(last.Msg, "read error (input/output error)") {
+		t.Errorf("problems %v: want the read error at offset %d", ps, cut)
+	}
+}
+
+// TestDamagedSHBNotTakenForGzip: a pcapng file whose first block type was
+// damaged into a gzip magic still has the pcapng byte-order magic at
+// offset 8, and is salvaged as a damaged pcapng file, not refused as
+// broken gzip.
+func TestDamagedSHBNotTakenForGzip(t *testing.T) {
+	d := append([]byte(nil), synthFile(t, "smcr-v2-link.pcapng")...)
+	d[0], d[1] = 0x1f, 0x8b
+	pkts, fr := readAll(t, d)
+	if fr.Compression() != "" || len(pkts) == 0 || fr.ProblemCount() == 0 || !strings.Contains(fr.Problems()[0].Msg, "section header block type") {
+		t.Errorf("compression %q, %d packets, problems %v", fr.Compression(), len(pkts), fr.Problems())
+	}
+}
