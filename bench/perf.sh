@@ -5,6 +5,11 @@
 # Usage: bench/perf.sh [full|quick]      (default full; quick = 1/20 sizes)
 #        bench/perf.sh profile [full|quick]   CPU profiles instead: top 20 of
 #        `smcdump analyze` on corpora A and C (3 runs each, merged)
+#        bench/perf.sh compressed [full|quick]   compressed captures instead:
+#        `smcdump analyze` on corpora A and hs-closed compressed with gzip -1,
+#        zstd -3, lz4 and (A only) bzip2 -1, against the plain file and
+#        against `DECOMPRESSOR -dc FILE | tcpdump -r - -w /dev/null`
+#        (median of RUNS; needs gzip, zstd, lz4, bzip2)
 # Env:   BENCH_DIR (default /tmp/smcdump-bench), RUNS_AB (5), RUNS (3),
 #        STRESS_JSON=0 to skip the --json runs of the stress inputs.
 # Needs: go, tcpdump (installed with apt-get when missing); root
@@ -25,8 +30,12 @@ cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
 mode=${1:-full}
 profile=0
+compressed=0
 if [ "$mode" = profile ]; then
   profile=1
+  mode=${2:-full}
+elif [ "$mode" = compressed ]; then
+  compressed=1
   mode=${2:-full}
 fi
 case $mode in
@@ -57,6 +66,7 @@ smc=$dir/smcdump
 stamp=$( (git log -1 --format=%H -- bench/gen analyze/synth 2>/dev/null; git diff HEAD -- bench/gen analyze/synth 2>/dev/null) | sha1sum | cut -c1-12)
 kinds=(A B C syn udp hs-closed hs-open bulk-hs kstat)
 [ $profile = 1 ] && kinds=(A C)
+[ $compressed = 1 ] && kinds=(A hs-closed)
 for k in "${kinds[@]}"; do
   ext=pcap
   [ "$k" = kstat ] && ext=pcapng
@@ -110,6 +120,40 @@ if [ $profile = 1 ]; then
   done
   echo
   echo "profiles: $dir/cpu-{A,C}-{1,2,3}.prof (binary $smc)"
+  exit 0
+fi
+
+if [ $compressed = 1 ]; then
+  echo "## bench/perf.sh compressed $mode — $(date -u '+%Y-%m-%d %H:%M UTC'), smcdump $(git describe --always --dirty 2>/dev/null || echo unknown), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| corpus | file | MB | smcdump analyze CPU s | wall s | peak RSS MiB | DECOMPRESSOR -dc \| tcpdump -r - CPU s | wall s | smcdump / pipe CPU | wall |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for k in A hs-closed; do
+    f=$(file $k)
+    zs=("$f")
+    for z in "gzip -1:gz" "zstd -3:zst" "lz4 -1:lz4" "bzip2 -1:bz2"; do
+      c=${z%%:*}; ext=${z##*:}
+      [ "$ext" = bz2 ] && [ $k != A ] && continue
+      if [ ! -s "$f.$ext" ] || [ "$f.$ext" -ot "$f" ]; then
+        ${c% *} ${c#* } -c "$f" >"$f.$ext.tmp" && mv "$f.$ext.tmp" "$f.$ext"
+      fi
+      zs+=("$f.$ext")
+    done
+    for z in "${zs[@]}"; do
+      warm "$z"
+      sc=(); sw=(); pc=(); pw=(); m=0
+      dec=cat
+      case $z in *.gz) dec="gzip -dc" ;; *.zst) dec="zstd -dc" ;; *.lz4) dec="lz4 -dc" ;; *.bz2) dec="bzip2 -dc" ;; esac
+      for ((i = 0; i < runs; i++)); do
+        run "$smc" analyze "$z"; sc+=("$C"); sw+=("$E"); [ "$M" -gt "$m" ] && m=$M
+        run sh -c "$dec '$z' | '$tcpdump' -r - -w /dev/null"; pc+=("$C"); pw+=("$E")
+      done
+      SC=$(stat_of median "${sc[@]}"); SW=$(stat_of median "${sw[@]}"); PC=$(stat_of median "${pc[@]}"); PW=$(stat_of median "${pw[@]}")
+      echo "| $k | $(basename "$z") | $(awk -v b="$(stat -c %s "$z")" 'BEGIN{printf "%.0f", b/1e6}') | $SC | $SW | $(mib $m) | $PC | $PW | $(ratio "$SC" "$PC")× | $(ratio "$SW" "$PW")× |"
+    done
+  done
+  echo
+  echo "(median of $runs runs each, alternating; for the plain file the pipe is 'cat FILE | tcpdump -r -')"
   exit 0
 fi
 
