@@ -16,19 +16,13 @@ import (
 // written by smcdump's capture (capture/PCAPNG.md: block 0x00000BAD, PEN
 // 32473, tag "smcdump.kstat/v1\n", then the snapshot JSON).
 
-// kstatPEN and kstatTag identify smcdump's kernel-counter custom blocks.
-const (
-	kstatPEN = 32473
-	kstatTag = "smcdump.kstat/v1\n"
-)
-
 // decodeEmbeddedSnapshot parses a custom block written by smcdump capture;
 // ok is false for other custom blocks.
 func decodeEmbeddedSnapshot(cb pcapfile.CustomBlock) (*kstat.Snapshot, bool, error) {
-	if cb.PEN != kstatPEN || !bytes.HasPrefix(cb.Data, []byte(kstatTag)) {
+	js, ok := pcapfile.KstatJSON(cb)
+	if !ok {
 		return nil, false, nil
 	}
-	js := bytes.TrimRight(cb.Data[len(kstatTag):], "\x00")
 	s, err := kstat.ReadSnapshot(bytes.NewReader(js))
 	return s, true, err
 }

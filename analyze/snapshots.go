@@ -126,10 +126,10 @@ func (sp *SnapshotSpan) Add(s *kstat.Snapshot) {
 // other kept snapshot stands for both ends (the span has one snapshot), as
 // the ones in between were never decoded.
 func (sp *SnapshotSpan) AddBlock(file string, cb pcapfile.CustomBlock) (ok bool, err error) {
-	if cb.PEN != kstatPEN || !bytes.HasPrefix(cb.Data, []byte(kstatTag)) {
+	js, isKstat := pcapfile.KstatJSON(cb)
+	if !isKstat {
 		return false, nil
 	}
-	js := bytes.TrimRight(cb.Data[len(kstatTag):], "\x00")
 	id, sure := kstat.PeekSnapshot(js)
 	if !sure || sp.eager {
 		s, err := kstat.ReadSnapshot(bytes.NewReader(js))

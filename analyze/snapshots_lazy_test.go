@@ -34,7 +34,7 @@ func snapBlock(t testing.TB, base *kstat.Snapshot, sec int, host string, damage 
 	if damage != nil {
 		js = damage(js)
 	}
-	return pcapfile.CustomBlock{Offset: int64(1000 + sec), PEN: kstatPEN, Data: append([]byte(kstatTag), js...)}
+	return pcapfile.CustomBlock{Offset: int64(1000 + sec), PEN: pcapfile.KstatPEN, Data: append([]byte(pcapfile.KstatTag), js...)}
 }
 
 // Damage of a block.
@@ -248,7 +248,7 @@ func TestEmbeddedSnapshotsReportUnchanged(t *testing.T) {
 // any bytes. Seeded with a real kernel's snapshot, whole, cut and damaged.
 func FuzzSnapshotSpanBlock(f *testing.F) {
 	cb := snapBlock(f, stressSnapshot(f), 0, "h", nil)
-	js := cb.Data[len(kstatTag):]
+	js := cb.Data[len(pcapfile.KstatTag):]
 	for _, d := range []func([]byte) []byte{nil, cutBlock, notJSON, newerSchema, wrongType} {
 		b := append([]byte(nil), js...)
 		if d != nil {
@@ -258,7 +258,7 @@ func FuzzSnapshotSpanBlock(f *testing.F) {
 	}
 	f.Add([]byte(`{"schema":"smcdump.kstat/v1","taken_at":"2026-01-02T03:04:05Z","raw":[{"kind":"genl","name":"GET_STATS","base64":"!"}]}`))
 	f.Fuzz(func(t *testing.T, js []byte) {
-		blocks := []pcapfile.CustomBlock{{PEN: kstatPEN, Data: append([]byte(kstatTag), js...)}}
+		blocks := []pcapfile.CustomBlock{{PEN: pcapfile.KstatPEN, Data: append([]byte(pcapfile.KstatTag), js...)}}
 		lazy, eager := readSpan(t, false, blocks), readSpan(t, true, blocks)
 		if fmt.Sprint(lazy.errs) != fmt.Sprint(eager.errs) || lazy.earliest != eager.earliest || lazy.latest != eager.latest || lazy.several != eager.several || lazy.empty != eager.empty {
 			t.Errorf("lazy errors %q empty %v, eager %q %v (or the snapshots differ)", lazy.errs, lazy.empty, eager.errs, eager.empty)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,10 +163,10 @@ func scanLabFile(path string, lp *labPayloads, firstContact **labPayloads) error
 	}
 	if lp.Snapshot == nil {
 		for _, cb := range fr.CustomBlocks() {
-			if cb.PEN != pcapfile.KstatPEN || !bytes.HasPrefix(cb.Data, []byte(pcapfile.KstatTag)) {
+			js, ok := pcapfile.KstatJSON(cb)
+			if !ok {
 				continue
 			}
-			js := bytes.TrimRight(cb.Data[len(pcapfile.KstatTag):], "\x00")
 			var s kstat.Snapshot
 			if json.Unmarshal(js, &s) == nil && !s.TakenAt.IsZero() {
 				lp.Snapshot = append([]byte(nil), js...)

@@ -437,9 +437,11 @@ func (o *Output) rotateIfNeeded(p *Packet) error {
 		}
 	}
 	// The new file starts with the boundary snapshot, or, when p predates
-	// it (-C: the ring's backlog), with the newest one that precedes p.
+	// it (-C: the ring's backlog) or there is none (no Snapshot function:
+	// a capture file rewritten with its embedded snapshots passed through
+	// WriteKstat), with the newest one that precedes p.
 	start, startAt := pr.snap, pr.snapAt
-	if pr.snap != nil && p.Info.Timestamp.Before(pr.snapAt) {
+	if pr.snap == nil || p.Info.Timestamp.Before(pr.snapAt) {
 		if b := o.startSnapshot(p.Info.Timestamp); b != nil {
 			start, startAt = b, time.Time{}
 		}
@@ -493,6 +495,37 @@ func (o *Output) WritePacket(p *Packet) error {
 		}
 	}
 	return nil
+}
+
+// AddInterface adds an interface after the output was opened (a capture
+// file read with -r whose later section or IDB describes another one): the
+// current pcapng file gets its IDB at once, and every file after a
+// rotation describes it too. Its id is the number of interfaces before it.
+// A pcap file has one link type: an interface with another is an error.
+func (o *Output) AddInterface(ifc Interface) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return o.err
+	}
+	if o.cfg.Format == FormatPcap && ifc.LinkType != o.cfg.Interfaces[0].LinkType {
+		return fmt.Errorf("pcapfile: pcap format needs one link type, but %s and %s differ; use pcapng", o.cfg.Interfaces[0].Name, ifc.Name)
+	}
+	o.cfg.Interfaces = append(o.cfg.Interfaces[:len(o.cfg.Interfaces):len(o.cfg.Interfaces)], ifc)
+	if o.ng != nil {
+		if err := o.ng.AddInterface(ifc); err != nil {
+			o.err = o.wrap(err)
+			return o.err
+		}
+	}
+	return nil
+}
+
+// Interfaces returns the number of interfaces the output describes.
+func (o *Output) Interfaces() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.cfg.Interfaces)
 }
 
 // WritePackets writes pkts in order (one lock for the batch), rotating

@@ -1,6 +1,7 @@
 package pcapfile
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -50,6 +51,16 @@ const KstatPEN = 32473
 // KstatTag starts the custom data of a kernel-counter snapshot block; the
 // snapshot JSON follows it.
 const KstatTag = "smcdump.kstat/v1\n"
+
+// KstatJSON returns the snapshot JSON of a kernel-counter custom block
+// (WriteKstat: PEN KstatPEN, data KstatTag then the JSON, padded with
+// zeros); ok is false for any other custom block. The JSON aliases cb.Data.
+func KstatJSON(cb CustomBlock) (js []byte, ok bool) {
+	if cb.PEN != KstatPEN || !bytes.HasPrefix(cb.Data, []byte(KstatTag)) {
+		return nil, false
+	}
+	return bytes.TrimRight(cb.Data[len(KstatTag):], "\x00"), true
+}
 
 // DefaultWriteBuffer is the output buffer size (docs/capture.md §3.1: 1–4 MiB).
 // 1 MiB keeps each write() short, so the ring is drained without long
@@ -258,34 +269,54 @@ func NewNgWriter(w io.Writer, sec SectionInfo, ifaces []Interface, bufSize int) 
 	b = appendOpt(b, optEnd, nil)
 	b = finishBlock(b, start)
 	for _, ifc := range ifaces {
-		start = len(b)
-		snap := ifc.SnapLen
-		if snap == 0 {
-			snap = DefaultSnaplen
-		}
-		b = appendU32(b, blockIDB)
-		b = appendU32(b, 0)
-		b = appendU16(b, uint16(ifc.LinkType))
-		b = appendU16(b, 0)
-		b = appendU32(b, uint32(snap))
-		if ifc.Name != "" {
-			b = appendOpt(b, ifName, []byte(ifc.Name))
-		}
-		if ifc.Description != "" {
-			b = appendOpt(b, ifDescription, []byte(ifc.Description))
-		}
-		b = appendOpt(b, ifTsresol, []byte{9})
-		if ifc.Filter != "" {
-			b = appendOpt(b, ifFilter, append([]byte{0}, ifc.Filter...))
-		}
-		if ifc.OS != "" {
-			b = appendOpt(b, ifOS, []byte(ifc.OS))
-		}
-		b = appendOpt(b, optEnd, nil)
-		b = finishBlock(b, start)
+		b = appendIDB(b, ifc)
 	}
 	nw.bw.buf = b
 	return nw, nil
+}
+
+// appendIDB appends an Interface Description Block for ifc to b.
+func appendIDB(b []byte, ifc Interface) []byte {
+	start := len(b)
+	snap := ifc.SnapLen
+	if snap == 0 {
+		snap = DefaultSnaplen
+	}
+	b = appendU32(b, blockIDB)
+	b = appendU32(b, 0)
+	b = appendU16(b, uint16(ifc.LinkType))
+	b = appendU16(b, 0)
+	b = appendU32(b, uint32(snap))
+	if ifc.Name != "" {
+		b = appendOpt(b, ifName, []byte(ifc.Name))
+	}
+	if ifc.Description != "" {
+		b = appendOpt(b, ifDescription, []byte(ifc.Description))
+	}
+	b = appendOpt(b, ifTsresol, []byte{9})
+	if ifc.Filter != "" {
+		b = appendOpt(b, ifFilter, append([]byte{0}, ifc.Filter...))
+	}
+	if ifc.OS != "" {
+		b = appendOpt(b, ifOS, []byte(ifc.OS))
+	}
+	b = appendOpt(b, optEnd, nil)
+	return finishBlock(b, start)
+}
+
+// AddInterface describes one more interface (an IDB, which pcapng allows
+// anywhere in a section before the interface's first packet); its id is
+// the number of interfaces before it.
+func (w *NgWriter) AddInterface(ifc Interface) error {
+	if w.bw.err != nil {
+		return w.bw.err
+	}
+	if err := w.bw.reserve(64 + len(ifc.Name) + len(ifc.Description) + len(ifc.Filter) + len(ifc.OS)); err != nil {
+		return err
+	}
+	w.bw.buf = appendIDB(w.bw.buf, ifc)
+	w.ifaces = append(w.ifaces[:len(w.ifaces):len(w.ifaces)], ifc)
+	return nil
 }
 
 // WritePacket writes one Enhanced Packet Block for p, with epb_flags set

@@ -407,6 +407,12 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 }
 
 // rewriteFile implements -r FILE -w OUT [EXPR]: copy the matching frames.
+// The kernel-counter snapshots smcdump's capture embedded go along (the
+// newest one before the first frame written, then every later one in its
+// place), so the written file still brackets its frames with counters;
+// interfaces that the input describes later (another pcapng section) are
+// added to the output as their first frame comes. Damage in the input is
+// reported and makes the exit status 4, as with analyze and read.
 func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 	fr, err := pcapfile.OpenFile(o.r.file, cmd.InOrStdin())
 	if err != nil {
@@ -429,6 +435,38 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 			out.Close()
 		}
 	}()
+	// The snapshots: held until the output opens (the newest only), then
+	// written as they come. WriteKstat keeps the bytes it is given.
+	var heldSnap []byte
+	var snapErr error
+	fr.OnCustom = func(cb pcapfile.CustomBlock) {
+		js, ok := pcapfile.KstatJSON(cb)
+		switch {
+		case !ok:
+		case out == nil:
+			heldSnap = append(heldSnap[:0], js...)
+		case snapErr == nil:
+			snapErr = out.WriteKstat(append([]byte(nil), js...))
+		}
+	}
+	outIface := func(ifc pcapfile.Interface) pcapfile.Interface {
+		return pcapfile.Interface{Name: ifc.Name, Description: ifc.Description, LinkType: ifc.LinkType, SnapLen: ifc.SnapLen, Filter: ifc.Filter}
+	}
+	open := func(ifs []pcapfile.Interface) error {
+		oc, err := o.outputConfig(cmd.OutOrStdout(), ifs, nil)
+		if err != nil {
+			return err
+		}
+		pr.hook(&oc)
+		if out, err = pcapfile.NewOutput(oc); err != nil {
+			return err
+		}
+		pr.opened(out)
+		if heldSnap != nil {
+			snapErr = out.WriteKstat(heldSnap)
+		}
+		return nil
+	}
 	for {
 		ap, err := fr.Next()
 		if err == io.EOF {
@@ -449,21 +487,19 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 		if out == nil {
 			var ifs []pcapfile.Interface
 			for _, ifc := range fr.Interfaces() {
-				ifs = append(ifs, pcapfile.Interface{Name: ifc.Name, Description: ifc.Description,
-					LinkType: ifc.LinkType, SnapLen: ifc.SnapLen, Filter: ifc.Filter})
+				ifs = append(ifs, outIface(ifc))
 			}
 			if len(ifs) == 0 {
 				return fmt.Errorf("%s: no interfaces", o.r.file)
 			}
-			oc, err := o.outputConfig(cmd.OutOrStdout(), ifs, nil)
-			if err != nil {
+			if err := open(ifs); err != nil {
 				return err
 			}
-			pr.hook(&oc)
-			if out, err = pcapfile.NewOutput(oc); err != nil {
+		}
+		for n := out.Interfaces(); n <= ap.Info.InterfaceIndex && n < len(fr.Interfaces()); n++ {
+			if err := out.AddInterface(outIface(fr.Interfaces()[n])); err != nil {
 				return err
 			}
-			pr.opened(out)
 		}
 		if err := out.WritePacket(ap); err != nil {
 			if errors.Is(err, pcapfile.ErrFileLimit) {
@@ -485,18 +521,28 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 		if len(ifs) == 0 {
 			ifs = []pcapfile.Interface{{LinkType: pcapfile.LinkTypeEthernet}}
 		}
-		oc, err := o.outputConfig(cmd.OutOrStdout(), ifs, nil)
-		if err != nil {
+		if err := open(ifs); err != nil {
 			return err
 		}
-		pr.hook(&oc)
-		if out, err = pcapfile.NewOutput(oc); err != nil {
-			return err
-		}
-		pr.opened(out)
 	}
 	err = out.Close()
 	out = nil
 	pr.finished()
-	return err
+	if err == nil && snapErr != nil && !errors.Is(snapErr, pcapfile.ErrFileLimit) {
+		err = snapErr
+	}
+	if err != nil {
+		return err
+	}
+	stderr := cmd.ErrOrStderr()
+	for _, p := range fr.Problems() {
+		fmt.Fprintf(stderr, "smcdump: %s: %s\n", o.r.file, fr.ProblemText(p))
+	}
+	if n := fr.ProblemCount() - len(fr.Problems()); n > 0 {
+		fmt.Fprintf(stderr, "smcdump: %s: %d more problems\n", o.r.file, n)
+	}
+	if regions, skipped := fr.Damage(); regions > 0 {
+		return &exitError{codeDamaged, fmt.Errorf("damaged input: %s: %d damaged region(s), %d bytes skipped (the rest was written)", o.r.file, regions, skipped)}
+	}
+	return nil
 }

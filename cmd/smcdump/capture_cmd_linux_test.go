@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -268,27 +267,6 @@ func (r *running) wait(t *testing.T) error {
 		t.Fatalf("smcdump did not exit:\n%s", r.stderr.String())
 	}
 	return nil
-}
-
-func tsharkPackets(t *testing.T, path string) int {
-	t.Helper()
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("skipping: needs tshark (Debian package tshark) to verify the file")
-	}
-	cmd := exec.Command("tshark", "-n", "-r", path, "-T", "fields", "-e", "frame.encap_type")
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark -r %s: %v", path, err)
-	}
-	n := 0
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) != "" {
-			n++
-		}
-	}
-	return n
 }
 
 // TestSIGINTFinalisesFile: the binary writes a valid file when interrupted,
