@@ -12,7 +12,11 @@
 # default fanout (one ring per CPU, PACKET_FANOUT_HASH) spreads them; FLOWS=1
 # offers the non-IP frames of the earlier runs. TOOLS picks the tools:
 # tcpdump, smcdump (default fanout), smcdump-1ring (--fanout 1),
-# smcdump-pcap (--format pcap).
+# smcdump-pcap (--format pcap). CPU_QUOTA (a fraction of one CPU, e.g. 0.2)
+# limits each tool, all its threads together, with CFS bandwidth control
+# (a cgroup per run; CPU_PERIOD, default 10ms): the lossless rate then
+# measures the CPU each tool needs per packet, as on a host whose cores are
+# busy, instead of this machine's spare core.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH=$PATH:/usr/local/go/bin
@@ -24,16 +28,17 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 CGO_ENABLED=0 go build -o "$tmp/smcdump" ./cmd/smcdump
 CGO_ENABLED=0 go build -o "$tmp/capbench" ./bench/capture/capbench
-echo "# $(date -u +%FT%TZ) $(uname -sr), $(nproc) CPUs, $(tcpdump --version 2>&1 | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg), commit $(git rev-parse --short HEAD)"
+echo "# $(date -u +%FT%TZ) $(uname -sr), $(nproc) CPUs, $(tcpdump --version 2>&1 | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg), commit $(git rev-parse --short HEAD)${CPU_QUOTA:+, each tool limited to $CPU_QUOTA of one CPU per ${CPU_PERIOD:-10ms}}"
 case "$MODE" in
 run)
 	"$tmp/capbench" run -smcdump "$tmp/smcdump" -n "${N:-2000000}" -rates "${RATES:-0}" -buffers "$BUFFERS" \
-		-dir "$DIR" -reps "${REPS:-1}" -flows "$FLOWS" -tools "${TOOLS:-tcpdump,smcdump,smcdump-pcap}"
+		-dir "$DIR" -reps "${REPS:-1}" -flows "$FLOWS" -tools "${TOOLS:-tcpdump,smcdump,smcdump-pcap}" \
+		-cpu-quota "${CPU_QUOTA:-0}" -cpu-period "${CPU_PERIOD:-10ms}"
 	;;
 search)
 	"$tmp/capbench" search -smcdump "$tmp/smcdump" -n "${N:-1000000}" -buffers "$BUFFERS" -dir "$DIR" \
 		-flows "$FLOWS" -tools "${TOOLS:-tcpdump,smcdump,smcdump-1ring}" -start "${START:-200000}" \
-		-steps "${STEPS:-6}" -budget "${BUDGET:-15m}"
+		-steps "${STEPS:-6}" -budget "${BUDGET:-15m}" -cpu-quota "${CPU_QUOTA:-0}" -cpu-period "${CPU_PERIOD:-10ms}"
 	;;
 *)
 	echo "MODE must be run or search" >&2

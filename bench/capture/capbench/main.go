@@ -255,6 +255,12 @@ type bench struct {
 	smc, tcpdump string
 	outDir       string
 	flows        int
+	// cpuQuota, when positive, limits the tool to that fraction of one
+	// CPU per cpuPeriod (all its threads together), as a busy host leaves
+	// a capture: the lossless rate then depends on the CPU the tool needs
+	// per packet, not on the machine's spare cores (cpuLimit).
+	cpuQuota  float64
+	cpuPeriod time.Duration
 }
 
 // setup creates the namespace and the veth pair; the caller deletes the
@@ -308,7 +314,7 @@ func (b *bench) runTool(tool string, bufKiB, n, pps int) (result, error) {
 	default:
 		return result{}, fmt.Errorf("unknown tool %q", tool)
 	}
-	res, err := one(b.ns, b.self, bin, targs, n, pps, b.flows)
+	res, err := b.one(bin, targs, n, pps)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", tool, err)
 	}
@@ -327,6 +333,50 @@ func (b *bench) flags(fs *flag.FlagSet) {
 	fs.StringVar(&b.tcpdump, "tcpdump", "tcpdump", "tcpdump binary")
 	fs.StringVar(&b.outDir, "dir", "/dev/shm", "directory both tools write to")
 	fs.IntVar(&b.flows, "flows", 1, "UDP flows offered (1: non-IP frames, all on one fanout ring)")
+	fs.Float64Var(&b.cpuQuota, "cpu-quota", 0, "limit each tool to this fraction of one CPU (all threads together; CFS bandwidth control of a cgroup), 0: no limit")
+	fs.DurationVar(&b.cpuPeriod, "cpu-period", 10*time.Millisecond, "with -cpu-quota: the CFS period the quota applies to")
+}
+
+// cpuLimit moves process pid (all its threads) into a new cgroup whose CPU
+// bandwidth is quota of one CPU per period — the cgroup v1 cpu controller
+// (cpu.cfs_quota_us, cpu.cfs_period_us) or cgroup v2's cpu.max — and
+// returns a function that removes the group once the process has exited.
+func cpuLimit(pid int, quota float64, period time.Duration) (func(), error) {
+	per := period.Microseconds()
+	q := int64(quota * float64(per))
+	if q < 1000 {
+		return nil, fmt.Errorf("cpu quota %.0f µs per %v is below the kernel's 1 ms minimum", float64(q), period)
+	}
+	write := func(dir, name, v string) error { return os.WriteFile(filepath.Join(dir, name), []byte(v), 0o644) }
+	var dir string
+	var err error
+	if _, e := os.Stat("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"); e == nil {
+		dir = fmt.Sprintf("/sys/fs/cgroup/cpu/capbench-%d-%d", os.Getpid(), pid)
+		if err = os.Mkdir(dir, 0o755); err == nil {
+			err = errors.Join(write(dir, "cpu.cfs_period_us", strconv.FormatInt(per, 10)), write(dir, "cpu.cfs_quota_us", strconv.FormatInt(q, 10)))
+		}
+	} else {
+		dir = fmt.Sprintf("/sys/fs/cgroup/capbench-%d-%d", os.Getpid(), pid)
+		if err = os.Mkdir(dir, 0o755); err == nil {
+			err = write(dir, "cpu.max", fmt.Sprintf("%d %d", q, per))
+		}
+	}
+	if err == nil {
+		err = write(dir, "cgroup.procs", strconv.Itoa(pid))
+	}
+	remove := func() {
+		for range 50 { // the group empties when the process is reaped
+			if err := os.Remove(dir); err == nil || errors.Is(err, os.ErrNotExist) {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if err != nil {
+		remove()
+		return nil, fmt.Errorf("cpu limit (cgroup %s): %w", dir, err)
+	}
+	return remove, nil
 }
 
 func runBench(args []string) error {
@@ -421,13 +471,23 @@ func (l *lockedBuf) String() string {
 	return l.b.String()
 }
 
-func one(ns, self, bin string, targs []string, n, pps, flows int) (result, error) {
+func (b *bench) one(bin string, targs []string, n, pps int) (result, error) {
+	ns, self, flows := b.ns, b.self, b.flows
 	res := result{offered: n, pps: pps}
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, bin}, targs...)...)
 	var se lockedBuf
 	cmd.Stderr = &se
 	if err := cmd.Start(); err != nil {
 		return res, err
+	}
+	if b.cpuQuota > 0 {
+		remove, err := cpuLimit(cmd.Process.Pid, b.cpuQuota, b.cpuPeriod)
+		if err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			return res, err
+		}
+		defer remove()
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
