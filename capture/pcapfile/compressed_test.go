@@ -61,6 +61,35 @@ func compressWith(t testing.TB, name string, b []byte) (out []byte, ok bool) {
 
 var readCompressions = []string{"gzip", "zstd", "lz4", "bzip2"}
 
+// eachCompression calls f with the synthetic trace name compressed by each
+// codec (those whose compressor is available) and the packets of the
+// plain file.
+func eachCompression(t *testing.T, name string, f func(c string, z []byte, want []Packet)) {
+	t.Helper()
+	plain := synthFile(t, name)
+	want, _ := readAll(t, plain)
+	for _, c := range readCompressions {
+		if z, ok := compressWith(t, c, plain); ok {
+			f(c, z, want)
+		}
+	}
+}
+
+// drain reads fr to its end (or its first error) and returns copies of
+// the packets.
+func drain(fr *FileReader) []Packet {
+	var out []Packet
+	for {
+		p, err := fr.Next()
+		if err != nil {
+			return out
+		}
+		q := *p
+		q.Data = append([]byte(nil), p.Data...)
+		out = append(out, q)
+	}
+}
+
 // repositoryTraces are the synthetic scenarios and the lab's real-kernel
 // traces (pcap and pcapng).
 func repositoryTraces(t testing.TB) []string {
@@ -128,13 +157,7 @@ func TestCompressedReadsAlike(t *testing.T) {
 // mapped (the reader reads the decompressed stream) and Close releases the
 // decompressor.
 func TestCompressedOpenFile(t *testing.T) {
-	plain := synthFile(t, "smcr-v2-link.pcapng")
-	want, _ := readAll(t, plain)
-	for _, c := range readCompressions {
-		z, ok := compressWith(t, c, plain)
-		if !ok {
-			continue
-		}
+	eachCompression(t, "smcr-v2-link.pcapng", func(c string, z []byte, want []Packet) {
 		p := filepath.Join(t.TempDir(), "trace") // no extension: the magic decides
 		if err := os.WriteFile(p, z, 0o644); err != nil {
 			t.Fatal(err)
@@ -146,23 +169,13 @@ func TestCompressedOpenFile(t *testing.T) {
 		if fr.r.file != nil {
 			t.Errorf("%s: the compressed file would be mapped", c)
 		}
-		n := 0
-		for {
-			if _, err := fr.Next(); err != nil {
-				if err != io.EOF {
-					t.Fatal(err)
-				}
-				break
-			}
-			n++
-		}
-		if n != len(want) || fr.ProblemCount() != 0 {
-			t.Errorf("%s: %d packets (want %d), problems %v", c, n, len(want), fr.Problems())
+		if got := drain(fr); !reflect.DeepEqual(got, want) || fr.ProblemCount() != 0 {
+			t.Errorf("%s: %d packets (want %d), problems %v", c, len(got), len(want), fr.Problems())
 		}
 		if err := fr.Close(); err != nil {
 			t.Errorf("%s: Close: %v", c, err)
 		}
-	}
+	})
 }
 
 // TestCompressedCutShort cuts each compressed file at many points (as a
@@ -172,13 +185,7 @@ func TestCompressedOpenFile(t *testing.T) {
 // decompressed data stops. It never reports a packet that is not in the
 // file.
 func TestCompressedCutShort(t *testing.T) {
-	plain := synthFile(t, "smcr-v2-link.pcapng")
-	want, _ := readAll(t, plain)
-	for _, c := range readCompressions {
-		z, ok := compressWith(t, c, plain)
-		if !ok {
-			continue
-		}
+	eachCompression(t, "smcr-v2-link.pcapng", func(c string, z []byte, want []Packet) {
 		sawPrefix := false
 		for cut := 4; cut < len(z); cut += max(1, len(z)/97) { // from 4: the magic numbers
 			fr, err := NewFileReader(bytes.NewReader(z[:cut]))
@@ -188,16 +195,7 @@ func TestCompressedCutShort(t *testing.T) {
 				}
 				continue
 			}
-			var got []Packet
-			for {
-				p, err := fr.Next()
-				if err != nil {
-					break
-				}
-				q := *p
-				q.Data = append([]byte(nil), p.Data...)
-				got = append(got, q)
-			}
+			got := drain(fr)
 			if len(got) > len(want) || len(got) > 0 && !reflect.DeepEqual(got, want[:len(got)]) {
 				t.Fatalf("%s cut at %d: %d packets, not a prefix of the file's %d", c, cut, len(got), len(want))
 			}
@@ -213,20 +211,14 @@ func TestCompressedCutShort(t *testing.T) {
 		if !sawPrefix && c == "gzip" {
 			t.Errorf("%s: no cut returned any packet (gzip streams: every cut after the first block should)", c)
 		}
-	}
+	})
 }
 
 // TestCompressedDamaged flips bytes inside each compressed file: the reader
 // never panics, and a file it opens either reads alike (the damage was in
 // a place the format does not check) or reports the damage.
 func TestCompressedDamaged(t *testing.T) {
-	plain := synthFile(t, "smcr-v2-link.pcapng")
-	want, _ := readAll(t, plain)
-	for _, c := range readCompressions {
-		z, ok := compressWith(t, c, plain)
-		if !ok {
-			continue
-		}
+	eachCompression(t, "smcr-v2-link.pcapng", func(c string, z []byte, want []Packet) {
 		for off := 4; off < len(z); off += max(1, len(z)/61) {
 			d := append([]byte(nil), z...)
 			d[off] ^= 0x5a
@@ -234,18 +226,11 @@ func TestCompressedDamaged(t *testing.T) {
 			if err != nil {
 				continue
 			}
-			n := 0
-			for {
-				if _, err := fr.Next(); err != nil {
-					break
-				}
-				n++
-			}
-			if fr.ProblemCount() == 0 && n != len(want) {
+			if n := len(drain(fr)); fr.ProblemCount() == 0 && n != len(want) {
 				t.Errorf("%s damaged at %d: %d packets of %d and no problem reported", c, off, n, len(want))
 			}
 		}
-	}
+	})
 }
 
 // TestCompressionRefused: xz is recognised and refused with the reason and
