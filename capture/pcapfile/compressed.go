@@ -47,13 +47,14 @@ var compressions = []compression{
 		}
 		return z, closerFunc(func() error { z.Close(); return nil }), nil
 	}},
-	{"lz4", []byte{0x04, 0x22, 0x4d, 0x18}, func(r io.Reader) (io.Reader, io.Closer, error) {
-		return lz4.NewReader(r), nil, nil
-	}},
+	{"lz4", []byte{0x04, 0x22, 0x4d, 0x18}, openLz4},
+	{"lz4", []byte{0x02, 0x21, 0x4c, 0x18}, openLz4}, // the legacy format (lz4 -l)
 	{"bzip2", []byte("BZh"), func(r io.Reader) (io.Reader, io.Closer, error) {
 		return bzip2.NewReader(r), nil, nil
 	}},
 }
+
+func openLz4(r io.Reader) (io.Reader, io.Closer, error) { return lz4.NewReader(r), nil, nil }
 
 // refusedCompressions are recognised but not read, with the reason.
 var refusedCompressions = []struct {

@@ -259,7 +259,7 @@ func TestCompressionRefused(t *testing.T) {
 	if _, err := NewFileReader(bytes.NewReader([]byte{0x1f, 0x8b})); err == nil || !strings.Contains(err.Error(), "gzip-compressed") {
 		t.Errorf("two bytes of gzip magic: error %v", err)
 	}
-	for head, want := range map[string]string{"\x1f\x8b\x08": "gzip", "\x28\xb5\x2f\xfd": "zstd", "\x04\x22\x4d\x18": "lz4", "BZh9": "bzip2", "BZhx": "", "\xfd7zXZ\x00": "xz", "\xd4\xc3\xb2\xa1": "", "": ""} {
+	for head, want := range map[string]string{"\x1f\x8b\x08": "gzip", "\x28\xb5\x2f\xfd": "zstd", "\x04\x22\x4d\x18": "lz4", "\x02\x21\x4c\x18": "lz4", "BZh9": "bzip2", "BZhx": "", "\xfd7zXZ\x00": "xz", "\xd4\xc3\xb2\xa1": "", "": ""} {
 		if got := CompressionOf([]byte(head)); got != want {
 			t.Errorf("CompressionOf(%q) = %q, want %q", head, got, want)
 		}
@@ -324,5 +324,30 @@ func TestDamagedSHBNotTakenForGzip(t *testing.T) {
 	pkts, fr := readAll(t, d)
 	if fr.Compression() != "" || len(pkts) == 0 || fr.ProblemCount() == 0 || !strings.Contains(fr.Problems()[0].Msg, "section header block type") {
 		t.Errorf("compression %q, %d packets, problems %v", fr.Compression(), len(pkts), fr.Problems())
+	}
+}
+
+// TestLz4Legacy: the legacy lz4 format (lz4 -l, the Linux kernel's
+// compressor's format) is read like the frame format.
+func TestLz4Legacy(t *testing.T) {
+	plain := synthFile(t, "smcr-v2-link.pcapng")
+	want, _ := readAll(t, plain)
+	var buf bytes.Buffer
+	w := lz4.NewWriter(&buf)
+	if err := w.Apply(lz4.LegacyOption(true)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(plain); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(buf.Bytes(), []byte{0x02, 0x21, 0x4c, 0x18}) {
+		t.Fatalf("not the legacy format: % x", buf.Bytes()[:4])
+	}
+	got, fr := readAll(t, buf.Bytes())
+	if fr.Compression() != "lz4" || !reflect.DeepEqual(got, want) || fr.ProblemCount() > 0 {
+		t.Errorf("compression %q, %d packets of %d, problems %v", fr.Compression(), len(got), len(want), fr.Problems())
 	}
 }
