@@ -182,6 +182,10 @@ type result struct {
 	trafficNS int64
 	fileBytes int64
 	rep       int
+	// With -cpu-quota: the CFS periods of the run, in how many the tool was
+	// throttled, and for how long in all (the cgroup's cpu.stat).
+	periods, throttled int64
+	throttledNS        int64
 }
 
 // schedNS is the run time in nanoseconds of each thread of pid, by thread
@@ -323,8 +327,12 @@ func (b *bench) runTool(tool string, bufKiB, n, pps int) (result, error) {
 	}
 	os.Remove(file)
 	res.tool, res.bufKiB = tool, bufKiB
-	fmt.Fprintf(os.Stderr, "%-13s -B %-6d offered %d at %.0f pps (target %d): captured %d, dropped %d, cpu %.2fs, %.0f ns per packet in the traffic phase\n",
-		tool, bufKiB, res.offered, res.achieved, pps, res.captured, res.dropped, res.total, res.perPacketNS())
+	thr := ""
+	if res.periods > 0 {
+		thr = fmt.Sprintf(", throttled in %d of %d CPU periods (%.0f ms)", res.throttled, res.periods, float64(res.throttledNS)/1e6)
+	}
+	fmt.Fprintf(os.Stderr, "%-13s -B %-6d offered %d at %.0f pps (target %d): captured %d, dropped %d, cpu %.2fs, %.0f ns per packet in the traffic phase%s\n",
+		tool, bufKiB, res.offered, res.achieved, pps, res.captured, res.dropped, res.total, res.perPacketNS(), thr)
 	return res, nil
 }
 
@@ -340,12 +348,13 @@ func (b *bench) flags(fs *flag.FlagSet) {
 // cpuLimit moves process pid (all its threads) into a new cgroup whose CPU
 // bandwidth is quota of one CPU per period — the cgroup v1 cpu controller
 // (cpu.cfs_quota_us, cpu.cfs_period_us) or cgroup v2's cpu.max — and
-// returns a function that removes the group once the process has exited.
-func cpuLimit(pid int, quota float64, period time.Duration) (func(), error) {
+// returns the group's directory and a function that removes the group once
+// the process has exited.
+func cpuLimit(pid int, quota float64, period time.Duration) (string, func(), error) {
 	per := period.Microseconds()
 	q := int64(quota * float64(per))
 	if q < 1000 {
-		return nil, fmt.Errorf("cpu quota %.0f µs per %v is below the kernel's 1 ms minimum", float64(q), period)
+		return "", nil, fmt.Errorf("cpu quota %.0f µs per %v is below the kernel's 1 ms minimum", float64(q), period)
 	}
 	write := func(dir, name, v string) error { return os.WriteFile(filepath.Join(dir, name), []byte(v), 0o644) }
 	var dir string
@@ -374,9 +383,31 @@ func cpuLimit(pid int, quota float64, period time.Duration) (func(), error) {
 	}
 	if err != nil {
 		remove()
-		return nil, fmt.Errorf("cpu limit (cgroup %s): %w", dir, err)
+		return "", nil, fmt.Errorf("cpu limit (cgroup %s): %w", dir, err)
 	}
-	return remove, nil
+	return dir, remove, nil
+}
+
+// throttling reads a CPU cgroup's cpu.stat: the periods elapsed, those in
+// which the group was throttled, and the time it was throttled (v1
+// throttled_time in ns, v2 throttled_usec).
+func throttling(dir string) (periods, throttled, ns int64) {
+	b, _ := os.ReadFile(filepath.Join(dir, "cpu.stat"))
+	for _, l := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(l, " ")
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch k {
+		case "nr_periods":
+			periods = n
+		case "nr_throttled":
+			throttled = n
+		case "throttled_time":
+			ns = n
+		case "throttled_usec":
+			ns = n * 1000
+		}
+	}
+	return periods, throttled, ns
 }
 
 func runBench(args []string) error {
@@ -480,13 +511,15 @@ func (b *bench) one(bin string, targs []string, n, pps int) (result, error) {
 	if err := cmd.Start(); err != nil {
 		return res, err
 	}
+	var cg string
 	if b.cpuQuota > 0 {
-		remove, err := cpuLimit(cmd.Process.Pid, b.cpuQuota, b.cpuPeriod)
+		dir, remove, err := cpuLimit(cmd.Process.Pid, b.cpuQuota, b.cpuPeriod)
 		if err != nil {
 			cmd.Process.Kill()
 			cmd.Wait()
 			return res, err
 		}
+		cg = dir
 		defer remove()
 	}
 	done := make(chan error, 1)
@@ -510,6 +543,9 @@ func (b *bench) one(bin string, targs []string, n, pps int) (result, error) {
 		res.achieved, _ = strconv.ParseFloat(string(m[1]), 64)
 	}
 	time.Sleep(1500 * time.Millisecond) // let both tools drain (tcpdump's timeout is 1 s)
+	if cg != "" {
+		res.periods, res.throttled, res.throttledNS = throttling(cg)
+	}
 	if ns, exited := schedDelta(cpu0, schedNS(cmd.Process.Pid)); ns > 0 {
 		res.trafficNS = ns
 		if exited > 0 {
