@@ -102,36 +102,36 @@ func CompressionOf(head []byte) string {
 }
 
 // decompressing, when the input starts with a compression's magic, replaces
-// the reader's source with its decompressed stream. It reports whether it
-// did; an error means the input is compressed in a way it does not read or
-// its header is damaged.
-func (fr *FileReader) decompressing(bufSize int) (bool, error) {
+// the reader's source with its decompressed stream (fr.compression names
+// it). An error means the input is compressed in a way it does not read,
+// or its compression header is damaged.
+func (fr *FileReader) decompressing(bufSize int) error {
 	head, _ := fr.r.Peek(12)
 	if len(head) == 12 && (binary.LittleEndian.Uint32(head[8:]) == 0x1A2B3C4D || binary.BigEndian.Uint32(head[8:]) == 0x1A2B3C4D) {
 		// A pcapng file whose first block type is damaged (salvageSHB),
 		// not a compressed one.
-		return false, nil
+		return nil
 	}
 	c := sniffCompression(head)
 	if c == nil {
 		for _, rc := range refusedCompressions {
 			if bytes.HasPrefix(head, rc.magic) {
-				return false, fmt.Errorf("%s-compressed: not read: %s", rc.name, rc.why)
+				return fmt.Errorf("%s-compressed: not read: %s", rc.name, rc.why)
 			}
 		}
-		return false, nil
+		return nil
 	}
 	// The bytes peeked are still in the buffer: read them first.
 	dr, closer, err := c.open(io.MultiReader(bytes.NewReader(fr.r.buf[fr.r.r:fr.r.w]), fr.r.src))
 	if err != nil {
-		return false, fmt.Errorf("%s-compressed, but its header is damaged: %v", c.name, err)
+		return fmt.Errorf("%s-compressed, but its header is damaged: %v", c.name, err)
 	}
 	fr.compression, fr.decompCloser = c.name, closer
 	if decompressLimit > 0 {
 		dr = io.LimitReader(dr, decompressLimit)
 	}
 	fr.r = newReadBuf(dr, bufSize)
-	return true, nil
+	return nil
 }
 
 // readFailed records, once, why the input ended before its end: a read

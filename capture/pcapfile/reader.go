@@ -113,7 +113,7 @@ func NewFileReaderSize(r io.Reader, size int) (*FileReader, error) {
 
 func newFileReader(r io.Reader, bufSize int) (*FileReader, error) {
 	fr := &FileReader{r: newReadBuf(r, bufSize), src: r}
-	if _, err := fr.decompressing(bufSize); err != nil {
+	if err := fr.decompressing(bufSize); err != nil {
 		return nil, err
 	}
 	if err := fr.readFileHeader(); err != nil {
