@@ -14,6 +14,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
+
+	"github.com/smcdump/smcdump/internal/publicdata"
 )
 
 // compressWith compresses b as the named tool writes it: gzip, zstd and lz4
@@ -349,5 +351,30 @@ func TestLz4Legacy(t *testing.T) {
 	got, fr := readAll(t, buf.Bytes())
 	if fr.Compression() != "lz4" || !reflect.DeepEqual(got, want) || fr.ProblemCount() > 0 {
 		t.Errorf("compression %q, %d packets of %d, problems %v", fr.Compression(), len(got), len(want), fr.Problems())
+	}
+}
+
+// TestCompressedPublicSamples: the public sample captures (other tools'
+// files: dumpcap, tcpdump) compressed with each codec read exactly as the
+// plain files.
+func TestCompressedPublicSamples(t *testing.T) {
+	dir := publicdata.Require(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
+	if len(files) == 0 {
+		t.Skipf("no captures in %s", dir)
+	}
+	for _, f := range files {
+		plain, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := readEverything(t, plain)
+		for _, c := range readCompressions {
+			if z, ok := compressWith(t, c, plain); ok {
+				if got := readEverything(t, z); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: %s-compressed reads differently: %d/%d packets", filepath.Base(f), c, len(got.Packets), len(want.Packets))
+				}
+			}
+		}
 	}
 }
