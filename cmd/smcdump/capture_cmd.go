@@ -534,15 +534,8 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 	if err != nil {
 		return err
 	}
-	stderr := cmd.ErrOrStderr()
-	for _, p := range fr.Problems() {
-		fmt.Fprintf(stderr, "smcdump: %s: %s\n", o.r.file, fr.ProblemText(p))
-	}
-	if n := fr.ProblemCount() - len(fr.Problems()); n > 0 {
-		fmt.Fprintf(stderr, "smcdump: %s: %d more problems\n", o.r.file, n)
-	}
-	if regions, skipped := fr.Damage(); regions > 0 {
-		return &exitError{codeDamaged, fmt.Errorf("damaged input: %s: %d damaged region(s), %d bytes skipped (the rest was written)", o.r.file, regions, skipped)}
+	if d := printFileProblems(cmd.ErrOrStderr(), o.r.file, fr); d != "" {
+		return &exitError{codeDamaged, fmt.Errorf("damaged input: %s (the rest was written)", d)}
 	}
 	return nil
 }

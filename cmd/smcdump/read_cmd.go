@@ -75,14 +75,8 @@ func readFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string, expr s
 			defer fr.Close()
 			defer func() {
 				bw.Flush()
-				for _, pr := range fr.Problems() {
-					fmt.Fprintf(stderr, "smcdump: %s: %s\n", path, fr.ProblemText(pr))
-				}
-				if n := fr.ProblemCount() - len(fr.Problems()); n > 0 {
-					fmt.Fprintf(stderr, "smcdump: %s: %d more problems\n", path, n)
-				}
-				if regions, skipped := fr.Damage(); regions > 0 {
-					damaged = append(damaged, fmt.Sprintf("%s: %d damaged region(s), %d bytes skipped", path, regions, skipped))
+				if d := printFileProblems(stderr, path, fr); d != "" {
+					damaged = append(damaged, d)
 				}
 			}()
 			for {
@@ -125,4 +119,20 @@ func readFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string, expr s
 		return &exitError{codeDamaged, fmt.Errorf("damaged input: %s (the rest was read)", strings.Join(damaged, "; "))}
 	}
 	return nil
+}
+
+// printFileProblems prints the problems fr found in path to stderr, one
+// line each (read -r, and -r -w), and returns "PATH: N damaged region(s),
+// M bytes skipped" when the file was damaged, "" otherwise.
+func printFileProblems(stderr io.Writer, path string, fr *pcapfile.FileReader) string {
+	for _, pr := range fr.Problems() {
+		fmt.Fprintf(stderr, "smcdump: %s: %s\n", path, fr.ProblemText(pr))
+	}
+	if n := fr.ProblemCount() - len(fr.Problems()); n > 0 {
+		fmt.Fprintf(stderr, "smcdump: %s: %d more problems\n", path, n)
+	}
+	if regions, skipped := fr.Damage(); regions > 0 {
+		return fmt.Sprintf("%s: %d damaged region(s), %d bytes skipped", path, regions, skipped)
+	}
+	return ""
 }
