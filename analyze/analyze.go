@@ -87,6 +87,11 @@ type Config struct {
 	// second goroutine. Frames fed with Feed are always analyzed in the
 	// calling goroutine.
 	Threads int
+	// GivenOrder analyzes the files of Run in the order given (as mergecap
+	// -a joins them). By default Run orders them by the time of each
+	// file's first packet (pcapfile.TimeOrder): a shell glob lists
+	// tcpdump -C's files name, name1, name10, name2, ….
+	GivenOrder bool
 }
 
 // Stream bounds of the offline analysis (mcast.Config.MaxStreams with
@@ -595,6 +600,10 @@ func timep(t time.Time) *time.Time { return &t }
 func Run(ctx context.Context, cfg Config, paths []string) (*report.Report, error) {
 	a := NewAnalyzer(cfg)
 	a.multi = len(paths) > 1
+	reordered := false
+	if !cfg.GivenOrder {
+		paths, reordered = pcapfile.TimeOrder(paths)
+	}
 	var first error
 	for _, p := range paths {
 		if err := a.AnalyzeFile(ctx, p); err != nil {
@@ -604,5 +613,11 @@ func Run(ctx context.Context, cfg Config, paths []string) (*report.Report, error
 			a.report.Files = append(a.report.Files, report.FileInfo{Path: p, Error: err.Error()})
 		}
 	}
-	return a.Finish(), first
+	rep := a.Finish()
+	by := "first-packet-time"
+	if cfg.GivenOrder {
+		by = "given"
+	}
+	rep.FileOrder = report.NewFileOrder(rep.Files, by, reordered)
+	return rep, first
 }

@@ -97,6 +97,9 @@ func numOpt(tag, path string, v int64) string {
 	return num(tag, path, v)
 }
 
+// fileTime is how the files' section prints packet times (UTC).
+const fileTime = "2006-01-02 15:04:05.000000"
+
 // fnum is num for a float shown with 3 decimals (data-value is exact).
 func fnum(tag, path string, v float64, unit string) string {
 	return fmt.Sprintf(`<%s data-json="%s" data-value="%s">%s%s</%s>`, tag, esc(path), jsonNum(v), strconv.FormatFloat(v, 'f', 3, 64), unit, tagName(tag))
@@ -364,6 +367,14 @@ func (p *page) summary() {
 	for _, f := range r.Files {
 		if f.ProblemCount > 0 || f.Error != "" || f.DamagedRegions > 0 {
 			damaged++
+		}
+	}
+	if fo := r.FileOrder; fo != nil {
+		if fo.Reordered {
+			p.s(`<p>Files analyzed in the order of their first packets' times, not as given.</p>` + "\n")
+		}
+		if n := len(fo.Overlaps) + fo.MoreOverlaps; n > 0 {
+			p.f(`<p><b>TIME GOES BACK</b> at %d file boundaries: the files overlap in time or were given out of order; connections and streams that cross such a boundary may look reordered, restarted or lost. <a href="#file-order">details</a></p>`+"\n", n)
 		}
 	}
 	if damaged == 0 {
@@ -923,6 +934,19 @@ func (p *page) files() {
 			num(`td class="n"`, pre+"problem_count", f.ProblemCount), numOpt(`td class="n"`, pre+"damaged_regions", int64(f.DamagedRegions)), numOpt(`td class="n"`, pre+"skipped_bytes", f.SkippedBytes))
 	}
 	p.s("</table>\n")
+	if fo := p.r.FileOrder; fo != nil && len(fo.Overlaps) > 0 {
+		p.s(`<h3 id="file-order">Where time goes back between files</h3><table><tr><th>file</th><th>starts</th><th>before the end of</th><th>ending</th><th class="n">by (s)</th></tr>` + "\n")
+		for i, o := range fo.Overlaps {
+			pre := fmt.Sprintf("file_order/overlaps/%d/", i)
+			p.f(`<tr><td class="mono">%s</td><td>%s</td><td class="mono">%s</td><td>%s</td>%s</tr>`+"\n", escN(o.File, 300), esc(o.Start.UTC().Format(fileTime)),
+				escN(o.Previous, 300), esc(o.PreviousEnd.UTC().Format(fileTime)),
+				fmt.Sprintf(`<td class="n" data-json="%s" data-value="%s">%.6f</td>`, esc(pre+"back_s"), jsonNum(o.BackSeconds), o.BackSeconds))
+		}
+		if fo.MoreOverlaps > 0 {
+			p.f(`<tr><td colspan="5">%s more</td></tr>`, num("span", "file_order/more_overlaps", fo.MoreOverlaps))
+		}
+		p.s("</table>\n")
+	}
 	shown := 0
 	for i, f := range p.r.Files {
 		if i >= maxRows {

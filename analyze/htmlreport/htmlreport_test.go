@@ -46,6 +46,8 @@ var goldens = []struct {
 	{"isb-drops", []string{"synthetic/isb-new-style.pcapng"}, nil},
 	// damaged: the lab trace with 200 bytes of garbage (0xee) after it
 	{"damaged-tail", []string{"lab/out/6.12/c-smcr-link.pcapng+garbage"}, nil},
+	// the same capture twice: time goes back at the boundary
+	{"time-goes-back", []string{"synthetic/decline-after-confirm.pcapng", "synthetic/decline-after-confirm.pcapng"}, nil},
 }
 
 // analyzeReport analyzes files the way `smcdump analyze --html` does.

@@ -41,8 +41,9 @@ const SchemaVersion = "smcdump.multipoint/v1"
 // matching (about 56 bytes each, about 150 with the matching indexes).
 const DefaultMaxPackets = 2_000_000
 
-// Point is one capture point: a name and its files, read in order as one
-// capture (rotated files).
+// Point is one capture point: a name and its files, read as one capture
+// (rotated files), in the order of their first packets' times unless
+// Config.GivenOrder.
 type Point struct {
 	Name  string
 	Files []string
@@ -61,6 +62,9 @@ type Config struct {
 	PerPoint *analyze.Config
 	// Stdin is read for the file "-" (nil: "-" is an error).
 	Stdin io.Reader
+	// GivenOrder reads each point's files in the order given; by default
+	// they are ordered by their first packets' times (pcapfile.TimeOrder).
+	GivenOrder bool
 }
 
 // ParsePoint parses NAME=FILE[,FILE...].
@@ -294,6 +298,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("multipoint: point name %q given twice", p.Name)
 		}
 		seen[p.Name] = true
+	}
+	if !cfg.GivenOrder {
+		pts := make([]Point, len(cfg.Points))
+		for i, p := range cfg.Points {
+			p.Files, _ = pcapfile.TimeOrder(p.Files)
+			pts[i] = p
+		}
+		cfg.Points = pts
+	}
+	if cfg.PerPoint != nil {
+		per := *cfg.PerPoint
+		per.GivenOrder = true // ordered above, or as given
+		cfg.PerPoint = &per
 	}
 	limit := cfg.MaxPackets
 	if limit <= 0 {

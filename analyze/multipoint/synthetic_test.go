@@ -302,4 +302,16 @@ func TestSyntheticRotatedPoint(t *testing.T) {
 	if e := rep.Verdicts[0].Evidence[0]; e.File != p2 || e.Frame != 3 {
 		t.Errorf("evidence %+v, want frame 3 of %s", e, p2)
 	}
+	// Given newest first, the point's files are read in time order all the
+	// same (--order given would keep them as given).
+	rev, err := Run(context.Background(), Config{Points: []Point{{"a", []string{p2, p1}}, {"b", []string{pb}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rev.Verdicts) != 1 || len(rev.Verdicts[0].Evidence) != 1 || rev.Verdicts[0].Evidence[0] != rep.Verdicts[0].Evidence[0] {
+		t.Errorf("files given newest first: verdicts %+v", rev.Verdicts)
+	}
+	if got := rev.Points[0].Files; len(got) != 2 || got[0] != p1 {
+		t.Errorf("point a's files as read: %v", got)
+	}
 }

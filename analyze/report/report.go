@@ -39,6 +39,10 @@ type Report struct {
 	// report; empty when none was reached.
 	Limits []Limit `json:"limits,omitempty"`
 
+	// FileOrder says in which order several files were analyzed, and
+	// where time goes back between them; nil for one file.
+	FileOrder *FileOrder `json:"file_order,omitempty"`
+
 	// LinkUnverified counts the link-unverified connections, listed or
 	// not, for Check; it is not part of the JSON report.
 	LinkUnverified int `json:"-"`
@@ -73,6 +77,67 @@ type FileInfo struct {
 	// them; the rest of the file is analyzed.
 	DamagedRegions int   `json:"damaged_regions,omitempty"`
 	SkippedBytes   int64 `json:"skipped_bytes,omitempty"`
+}
+
+// FileOrder is how the files of one analysis were ordered (they are one
+// capture, continued from file to file: a rotation).
+type FileOrder struct {
+	// By is "first-packet-time" (the default: pcapfile.TimeOrder) or
+	// "given" (analyze --order given, as mergecap -a joins files).
+	By string `json:"by"`
+	// Reordered is set when that order differs from the order given.
+	Reordered bool `json:"reordered"`
+	// Overlaps lists the boundaries where time goes back: a file whose
+	// first packet is older than the newest packet read before it. At most
+	// MaxFileOverlaps are listed; MoreOverlaps counts the others.
+	Overlaps     []FileOverlap `json:"overlaps,omitempty"`
+	MoreOverlaps int           `json:"more_overlaps,omitempty"`
+}
+
+// FileOverlap is a file boundary where time goes back.
+type FileOverlap struct {
+	File        string    `json:"file"`
+	Start       time.Time `json:"start"`        // File's first packet
+	Previous    string    `json:"previous"`     // the file read before it with the newest packet
+	PreviousEnd time.Time `json:"previous_end"` // that newest packet
+	BackSeconds float64   `json:"back_s"`
+}
+
+// MaxFileOverlaps bounds FileOrder.Overlaps.
+const MaxFileOverlaps = 100
+
+// NewFileOrder describes the order of files (as analyzed) for the report:
+// by ("first-packet-time" or "given"), whether it differs from the order
+// given, and the boundaries where time goes back. Files without packets
+// or that could not be read are skipped. Nil for fewer than two files.
+func NewFileOrder(files []FileInfo, by string, reordered bool) *FileOrder {
+	if len(files) < 2 {
+		return nil
+	}
+	fo := &FileOrder{By: by, Reordered: reordered}
+	var newest time.Time
+	var newestFile string
+	for _, f := range files {
+		if f.First == nil || f.Last == nil || f.Error != "" {
+			continue
+		}
+		if newestFile != "" && f.First.Before(newest) {
+			if len(fo.Overlaps) < MaxFileOverlaps {
+				fo.Overlaps = append(fo.Overlaps, FileOverlap{File: f.Path, Start: *f.First, Previous: newestFile,
+					PreviousEnd: newest, BackSeconds: newest.Sub(*f.First).Seconds()})
+			} else {
+				fo.MoreOverlaps++
+			}
+		}
+		last := *f.Last
+		if last.Before(*f.First) {
+			last = *f.First
+		}
+		if newestFile == "" || last.After(newest) {
+			newest, newestFile = last, f.Path
+		}
+	}
+	return fo
 }
 
 // Count is a labelled counter.

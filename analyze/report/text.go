@@ -115,6 +115,9 @@ func (j *JSONWriter) Finish(r *Report) error {
 		sum.NotListed = 0
 	}
 	part("files", r.Files, false)
+	if r.FileOrder != nil {
+		part("file_order", r.FileOrder, false)
+	}
 	part("summary", sum, false)
 	part("fallbacks", r.Fallbacks, false)
 	part("services", r.Services, false)
@@ -167,67 +170,180 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	return bw.Flush()
 }
 
+// headerFilesInFull is how many files the text header describes one by one;
+// beyond it, the first headerFilesHead and the last headerFilesTail are
+// described, the others (a long rotation) summed on one line, except those
+// with an error or damage, which are always described.
+const (
+	headerFilesInFull = 12
+	headerFilesHead   = 3
+	headerFilesTail   = 2
+)
+
 func (r *Report) writeHeader(w *textio.Writer) {
-	for _, f := range r.Files {
-		if f.Error != "" {
-			w.Printf("error: %s\n", f.Error)
-			continue
+	files := r.Files
+	if len(files) > headerFilesInFull {
+		var packets, truncated, filtered int
+		var first, last *time.Time
+		for _, f := range files {
+			packets += f.Packets
+			truncated += f.Truncated
+			filtered += f.Filtered
+			if f.First != nil && (first == nil || f.First.Before(*first)) {
+				first = f.First
+			}
+			if f.Last != nil && (last == nil || f.Last.After(*last)) {
+				last = f.Last
+			}
 		}
-		w.Printf("%s: %s", f.Path, f.Format)
-		if f.Compression != "" {
-			w.Printf(" (%s-compressed)", f.Compression)
-		}
-		w.Printf(", %d packets", f.Packets)
-		switch {
-		case f.First == nil:
-		case f.Last.Before(*f.First):
-			// Never a negative duration: say what is wrong.
-			w.Printf(", first %s, last %s UTC (the last packet's time is before the first's)", fmtTime(*f.First), fmtTime(*f.Last))
-		default:
-			w.Printf(", %s – %s UTC (%.3f s)", fmtTime(*f.First), fmtTime(*f.Last)[11:], f.Last.Sub(*f.First).Seconds())
+		w.Printf("%d files, %d packets", len(files), packets)
+		if first != nil && last != nil && !last.Before(*first) {
+			w.Printf(", %s – %s UTC (%.3f s)", fmtTime(*first), fmtTime(*last)[11:], last.Sub(*first).Seconds())
 		}
 		w.Printf("\n")
-		if f.DamagedRegions > 0 {
-			w.Printf("  damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
+		if truncated > 0 {
+			w.Printf("  %d packets were cut by the snaplen\n", truncated)
 		}
-		var ifs []string
-		for _, i := range f.Interfaces {
-			s := i.LinkType.String()
-			if i.Name != "" {
-				s = i.Name + " " + s
-			}
-			if !i.LinkType.Supported() {
-				s += " (link type not decoded by smcdump)"
-			}
-			if i.SnapLen != 0 && i.SnapLen < 262144 {
-				s += fmt.Sprintf(" snaplen %d", i.SnapLen)
-			}
-			ifs = append(ifs, s)
-		}
-		if len(ifs) > 0 {
-			w.Printf("  interfaces: %s\n", strings.Join(ifs, "; "))
-		}
-		if f.Filtered > 0 {
-			w.Printf("  %d packets did not match the filter\n", f.Filtered)
-		}
-		if f.Truncated > 0 {
-			w.Printf("  %d packets were cut by the snaplen\n", f.Truncated)
-		}
-		for _, st := range f.CaptureStats {
-			w.Printf("  capture statistics (interface %d, %s):%s\n", st.Interface, fmtTime(st.Time), isbText(st))
-		}
-		where := "offset"
-		if f.Compression != "" {
-			where = "decompressed offset"
-		}
-		for _, p := range f.Problems {
-			w.Printf("  file problem at %s %d: %s\n", where, p.Offset, p.Msg)
-		}
-		if f.ProblemCount > len(f.Problems) {
-			w.Printf("  ... %d more file problems\n", f.ProblemCount-len(f.Problems))
+		if filtered > 0 {
+			w.Printf("  %d packets did not match the filter\n", filtered)
 		}
 	}
+	r.writeFileOrder(w)
+	// The files summed since the last one described: how many, the first
+	// and last names, packets and time span.
+	var skipped, skippedPackets int
+	var from, to, compression string
+	var first, last *time.Time
+	flush := func() {
+		if skipped == 0 {
+			return
+		}
+		w.Printf("... %s (%s … %s", plural(skipped, "more file"), from, to)
+		if compression != "" && compression != "mixed" {
+			w.Printf(", %s-compressed", compression)
+		}
+		w.Printf("): %d packets", skippedPackets)
+		if first != nil && last != nil && !last.Before(*first) {
+			w.Printf(", %s – %s UTC", fmtTime(*first), fmtTime(*last)[11:])
+		}
+		w.Printf("\n")
+		skipped, skippedPackets, first, last, compression = 0, 0, nil, nil, ""
+	}
+	for i, f := range files {
+		if len(files) > headerFilesInFull && i >= headerFilesHead && i < len(files)-headerFilesTail &&
+			f.Error == "" && f.DamagedRegions == 0 && f.ProblemCount == 0 {
+			if skipped == 0 {
+				from, compression = f.Path, f.Compression
+			} else if compression != f.Compression {
+				compression = "mixed"
+			}
+			to = f.Path
+			skippedPackets += f.Packets
+			if f.First != nil && (first == nil || f.First.Before(*first)) {
+				first = f.First
+			}
+			if f.Last != nil && (last == nil || f.Last.After(*last)) {
+				last = f.Last
+			}
+			skipped++
+			continue
+		}
+		flush()
+		r.writeFile(w, f)
+	}
+	flush()
 	w.Printf("\n")
+}
+
+// writeFileOrder says in which order several files were analyzed, and where
+// time goes back between them.
+func (r *Report) writeFileOrder(w *textio.Writer) {
+	fo := r.FileOrder
+	if fo == nil {
+		return
+	}
+	if fo.Reordered {
+		w.Printf("Files analyzed in the order of their first packets' times, not as given (--order given keeps the order given)\n")
+	}
+	if n := len(fo.Overlaps) + fo.MoreOverlaps; n > 0 {
+		why := "the files overlap in time, so they are not one rotation (captures of several interfaces or hosts made at the same time)"
+		if fo.By == "given" {
+			why = "the files were given out of time order (--order given), or are not one rotation"
+		}
+		where := "1 file boundary"
+		if n > 1 {
+			where = fmt.Sprintf("%d file boundaries", n)
+		}
+		w.Printf("Time goes back at %s: %s; connections and streams that cross such a boundary may look reordered, restarted or lost. Join captures made at the same time with mergecap (chronological merge) first; compare capture points with --point.\n",
+			where, why)
+		for _, o := range fo.Overlaps {
+			w.Printf("  %s starts at %s, %.6f s before the end of %s (%s)\n", o.File, fmtTime(o.Start), o.BackSeconds, o.Previous, fmtTime(o.PreviousEnd))
+		}
+		if fo.MoreOverlaps > 0 {
+			w.Printf("  ... %d more\n", fo.MoreOverlaps)
+		}
+	}
+}
+
+// writeFile describes one file of the header.
+func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
+	if f.Error != "" {
+		w.Printf("error: %s\n", f.Error)
+		return
+	}
+	w.Printf("%s: %s", f.Path, f.Format)
+	if f.Compression != "" {
+		w.Printf(" (%s-compressed)", f.Compression)
+	}
+	w.Printf(", %d packets", f.Packets)
+	switch {
+	case f.First == nil:
+	case f.Last.Before(*f.First):
+		// Never a negative duration: say what is wrong.
+		w.Printf(", first %s, last %s UTC (the last packet's time is before the first's)", fmtTime(*f.First), fmtTime(*f.Last))
+	default:
+		w.Printf(", %s – %s UTC (%.3f s)", fmtTime(*f.First), fmtTime(*f.Last)[11:], f.Last.Sub(*f.First).Seconds())
+	}
+	w.Printf("\n")
+	if f.DamagedRegions > 0 {
+		w.Printf("  damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
+	}
+	var ifs []string
+	for _, i := range f.Interfaces {
+		s := i.LinkType.String()
+		if i.Name != "" {
+			s = i.Name + " " + s
+		}
+		if !i.LinkType.Supported() {
+			s += " (link type not decoded by smcdump)"
+		}
+		if i.SnapLen != 0 && i.SnapLen < 262144 {
+			s += fmt.Sprintf(" snaplen %d", i.SnapLen)
+		}
+		ifs = append(ifs, s)
+	}
+	if len(ifs) > 0 {
+		w.Printf("  interfaces: %s\n", strings.Join(ifs, "; "))
+	}
+	if f.Filtered > 0 {
+		w.Printf("  %d packets did not match the filter\n", f.Filtered)
+	}
+	if f.Truncated > 0 {
+		w.Printf("  %d packets were cut by the snaplen\n", f.Truncated)
+	}
+	for _, st := range f.CaptureStats {
+		w.Printf("  capture statistics (interface %d, %s):%s\n", st.Interface, fmtTime(st.Time), isbText(st))
+	}
+	where := "offset"
+	if f.Compression != "" {
+		where = "decompressed offset"
+	}
+	for _, p := range f.Problems {
+		w.Printf("  file problem at %s %d: %s\n", where, p.Offset, p.Msg)
+	}
+	if f.ProblemCount > len(f.Problems) {
+		w.Printf("  ... %d more file problems\n", f.ProblemCount-len(f.Problems))
+	}
 }
 
 func isbText(st pcapfile.InterfaceStats) string {

@@ -51,6 +51,7 @@ type analyzeOptions struct {
 	points   []string
 	maxPkts  int
 	threads  int
+	order    string // --order: time or given
 	// UDP stream bounds (memory)
 	maxStreams  int
 	keepStreams int
@@ -65,7 +66,9 @@ func newAnalyzeCmd() *cobra.Command {
 negotiated (SMC-R/SMC-D, v1/v2) or why not: peer without the SMC option,
 CLC Decline (who, code, meaning, remedy), late Decline after Confirm, CLC
 timeout or abort, or "cannot tell" when the capture does not show it.
-Several files are read in order as one capture (rotated files). Files
+Several files are read as one capture (rotated files), in the order of
+their first packets' times (--order given: as given; a shell glob lists
+tcpdump -C's files name, name1, name10, name2, ...). Files
 compressed with gzip, zstd, lz4 or bzip2 (tcpdump -z, logrotate) are read
 as they are, whatever their names.
 
@@ -88,6 +91,9 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 			return cobra.MinimumNArgs(1)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.order != "time" && o.order != "given" {
+				return &exitError{codeUsage, fmt.Errorf("analyze: --order %q: want time or given", o.order)}
+			}
 			if o.threads < 0 {
 				return &exitError{codeUsage, fmt.Errorf("analyze: --threads %d: want 1 or more (0: the default)", o.threads)}
 			}
@@ -123,6 +129,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, unverified (SMC-R link not verifiable and TCP silent after the Confirm), option-echoed (a server echoed the SMC option without being an SMC listener), any, loss[=N] (messages missing in the capture), drops (kernel counters show the receiving host dropped or discarded datagrams: socket overflow, no socket, rp_filter, receive errors, group not joined, ...) (comma-separated)")
 	f.BoolVarP(&o.all, "all", "a", false, "also list plain TCP connections (no SMC option on the SYN)")
 	f.StringVar(&o.evidence, "evidence", "auto", "per-connection evidence: auto (when ≤ 25 connections), yes, no")
+	f.StringVar(&o.order, "order", "time", "order of several files (one capture, e.g. a rotation): time (by each file's first packet) or given (as on the command line, as mergecap -a joins them)")
 	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis")
 	// --max-connections overlapped --keep: a hidden, deprecated alias.
 	f.IntVar(&o.maxConns, "max-connections", 0, "deprecated: use --keep")
@@ -155,7 +162,7 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	if o.plot == "-" && o.html == "-" {
 		return &exitError{codeUsage, errors.New("analyze: --plot - and --html - both want standard output")}
 	}
-	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep, Threads: o.threads}
+	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep, Threads: o.threads, GivenOrder: o.order == "given"}
 	if o.keep >= 0 && os.Getenv("GOMEMLIMIT") == "" {
 		// The analysis' tables are bounded (docs/architecture.md "Memory
 		// bounds"); a soft limit keeps the garbage collector from letting

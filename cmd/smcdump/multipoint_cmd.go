@@ -25,7 +25,8 @@ func runMultipoint(cmd *cobra.Command, o analyzeOptions, args []string) error {
 	if err != nil {
 		return &exitError{codeUsage, err}
 	}
-	cfg := multipoint.Config{MaxPackets: o.maxPkts, PerPoint: &analyze.Config{NoUDP: o.noUDP, MaxConnections: o.keep, Threads: o.threads}, Stdin: cmd.InOrStdin()}
+	cfg := multipoint.Config{MaxPackets: o.maxPkts, PerPoint: &analyze.Config{NoUDP: o.noUDP, MaxConnections: o.keep, Threads: o.threads},
+		Stdin: cmd.InOrStdin(), GivenOrder: o.order == "given"}
 	for _, s := range o.points {
 		p, err := multipoint.ParsePoint(s)
 		if err != nil {

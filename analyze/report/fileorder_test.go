@@ -1,0 +1,138 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smcdump/smcdump/capture/pcapfile"
+)
+
+// rotation returns n synthetic files of 100 packets, each second i to i+1.
+func rotation(n int) []FileInfo {
+	t0 := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	var fs []FileInfo
+	for i := range n {
+		first, last := t0.Add(time.Duration(i)*time.Second), t0.Add(time.Duration(i)*time.Second+900*time.Millisecond)
+		name := "cap.pcapng"
+		if i > 0 {
+			name += fmt.Sprint(i)
+		}
+		fs = append(fs, FileInfo{Path: name, Format: "pcapng", Packets: 100, First: &first, Last: &last,
+			Interfaces: []pcapfile.Interface{{Name: "eth1", LinkType: pcapfile.LinkTypeEthernet}}})
+	}
+	return fs
+}
+
+func TestNewFileOrder(t *testing.T) {
+	if fo := NewFileOrder(rotation(1), "first-packet-time", false); fo != nil {
+		t.Errorf("one file: %+v", fo)
+	}
+	fs := rotation(5)
+	fo := NewFileOrder(fs, "first-packet-time", true)
+	if fo == nil || !fo.Reordered || len(fo.Overlaps) != 0 || fo.MoreOverlaps != 0 {
+		t.Fatalf("rotation in order: %+v", fo)
+	}
+	// Given out of order: 0 1 3 2 4. Time goes back once, at file 2,
+	// behind file 3 (the newest read before it).
+	fs[2], fs[3] = fs[3], fs[2]
+	fo = NewFileOrder(fs, "given", false)
+	if len(fo.Overlaps) != 1 {
+		t.Fatalf("one swap: %+v", fo)
+	}
+	if o := fo.Overlaps[0]; o.File != "cap.pcapng2" || o.Previous != "cap.pcapng3" || o.BackSeconds != 1.9 {
+		t.Errorf("overlap %+v", o)
+	}
+	// Files without packets or with errors are not boundaries.
+	fs = rotation(3)
+	fs[1] = FileInfo{Path: "broken", Error: "broken: not a pcap or pcapng file"}
+	fs = append(fs, FileInfo{Path: "empty", Format: "pcap"})
+	if fo := NewFileOrder(fs, "given", false); len(fo.Overlaps) != 0 {
+		t.Errorf("error and empty files: %+v", fo)
+	}
+	// Bounded: captures of two interfaces at the same time, file by file.
+	var both []FileInfo
+	a, b := rotation(MaxFileOverlaps+10), rotation(MaxFileOverlaps+10)
+	for i := range a {
+		b[i].Path = "other" + b[i].Path
+		both = append(both, a[i], b[i])
+	}
+	fo = NewFileOrder(both, "first-packet-time", false)
+	if len(fo.Overlaps) != MaxFileOverlaps || fo.MoreOverlaps != len(a)-MaxFileOverlaps {
+		t.Errorf("%d overlaps listed, %d more; want %d, %d", len(fo.Overlaps), fo.MoreOverlaps, MaxFileOverlaps, len(a)-MaxFileOverlaps)
+	}
+}
+
+// A long rotation: one line for all files, the first and last files, the
+// others summed except a damaged one, which is always described.
+func TestHeaderLongRotation(t *testing.T) {
+	fs := rotation(40)
+	fs[20].DamagedRegions, fs[20].SkippedBytes, fs[20].ProblemCount = 1, 96, 1
+	fs[20].Problems = []pcapfile.Problem{{Offset: 4096, Msg: "block length 7 is not a multiple of 4"}}
+	r := &Report{Files: fs, FileOrder: NewFileOrder(fs, "first-packet-time", true)}
+	var buf bytes.Buffer
+	if err := r.WriteText(&buf, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	head, _, _ := strings.Cut(out, "SMC summary")
+	for _, want := range []string{
+		"40 files, 4000 packets, 2026-12-05 09:00:00.000000 – 09:00:39.900000 UTC (39.900 s)\n",
+		"Files analyzed in the order of their first packets' times, not as given",
+		"cap.pcapng: pcapng, 100 packets",
+		"cap.pcapng2: pcapng, 100 packets",
+		"... 17 more files (cap.pcapng3 … cap.pcapng19): 1700 packets, 2026-12-05 09:00:03.000000 – 09:00:19.900000 UTC\n",
+		"cap.pcapng20: pcapng, 100 packets",
+		"  file problem at offset 4096: block length 7 is not a multiple of 4\n",
+		"... 17 more files (cap.pcapng21 … cap.pcapng37): 1700 packets",
+		"cap.pcapng38: pcapng",
+		"cap.pcapng39: pcapng",
+	} {
+		if !strings.Contains(head, want) {
+			t.Errorf("header lacks %q:\n%s", want, head)
+		}
+	}
+	if n := strings.Count(head, "\n"); n > 20 {
+		t.Errorf("header of %d lines for 40 files:\n%s", n, head)
+	}
+	// Twelve files or fewer: every file described, no total line.
+	r = &Report{Files: rotation(12)}
+	buf.Reset()
+	if err := r.WriteText(&buf, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "more file") || strings.Contains(buf.String(), "12 files,") || !strings.Contains(buf.String(), "cap.pcapng11: pcapng") {
+		t.Errorf("12 files:\n%s", buf.String())
+	}
+}
+
+// The JSON report carries file_order after files, for several files only.
+func TestFileOrderJSON(t *testing.T) {
+	fs := rotation(3)
+	fs[1], fs[2] = fs[2], fs[1]
+	r := &Report{Files: fs, FileOrder: NewFileOrder(fs, "given", false)}
+	var buf bytes.Buffer
+	if err := r.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		FileOrder *FileOrder `json:"file_order"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	if got.FileOrder == nil || got.FileOrder.By != "given" || len(got.FileOrder.Overlaps) != 1 || got.FileOrder.Overlaps[0].File != "cap.pcapng1" {
+		t.Errorf("file_order: %+v", got.FileOrder)
+	}
+	r = &Report{Files: rotation(1)}
+	buf.Reset()
+	if err := r.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "file_order") {
+		t.Errorf("one file has file_order:\n%s", buf.String())
+	}
+}

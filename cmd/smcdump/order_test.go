@@ -1,0 +1,49 @@
+package main
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// Files of a rotation written by smcdump -C (a real-kernel lab trace cut
+// into parts of 2 kB) given as a shell glob lists them: analyze reads them
+// in time order by default and says so; --order given reads them as given
+// and shows where time goes back; a bad --order is a usage error.
+func TestAnalyzeOrder(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "rot.pcapng")
+	tr := filepath.Join(labDir, "6.12", "a-peer-no-smc.pcapng")
+	if _, stderr, code := run(t, "-r", tr, "-w", out, "-C", "2k"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	files, _ := filepath.Glob(out + "*")
+	if len(files) < 11 {
+		t.Fatalf("%d rotated files: want more than 10, for rot.pcapng10 to sort before rot.pcapng2", len(files))
+	}
+	sort.Strings(files)
+
+	got, stderr, code := run(t, append([]string{"analyze"}, files...)...)
+	if code != 0 {
+		t.Fatalf("analyze: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(got, "Files analyzed in the order of their first packets' times, not as given") || strings.Contains(got, "Time goes back") {
+		t.Errorf("time order:\n%s", got)
+	}
+	if !strings.Contains(got, "fallback  1") {
+		t.Errorf("time order: the connection is not one fallback:\n%s", got)
+	}
+
+	given, stderr, code := run(t, append([]string{"analyze", "--order", "given"}, files...)...)
+	if code != 0 {
+		t.Fatalf("analyze --order given: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(given, "Time goes back at ") || !strings.Contains(given, "rot.pcapng2 starts at ") || strings.Contains(given, "Files analyzed in the order") {
+		t.Errorf("--order given:\n%s", given)
+	}
+
+	if _, stderr, code := run(t, "analyze", "--order", "name", files[0]); code != codeUsage || !strings.Contains(stderr, "--order") {
+		t.Errorf("--order name: exit %d, %s", code, stderr)
+	}
+}
