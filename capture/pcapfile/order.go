@@ -1,6 +1,7 @@
 package pcapfile
 
 import (
+	"os"
 	"slices"
 	"time"
 )
@@ -70,7 +71,14 @@ func TimeOrder(paths []string) (ordered []string, moved bool) {
 // file at path (compressed files too), reading no further; false when the
 // file has none or cannot be read.
 func FirstPacketTime(path string) (time.Time, bool) {
-	fr, err := OpenFile(path, nil)
+	f, err := os.Open(path)
+	if err != nil {
+		return time.Time{}, false
+	}
+	defer f.Close()
+	// A small buffer (grown for a larger block): only the headers and the
+	// first packet are read, not a whole OpenFile buffer of each file.
+	fr, err := newFileReader(f, 16<<10)
 	if err != nil {
 		return time.Time{}, false
 	}
