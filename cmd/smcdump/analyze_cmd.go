@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -52,6 +53,7 @@ type analyzeOptions struct {
 	maxPkts  int
 	threads  int
 	order    string // --order: time or given
+	fileList string // -V: more files, named one per line
 	// UDP stream bounds (memory)
 	maxStreams  int
 	keepStreams int
@@ -85,7 +87,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
   smcdump analyze --fail-on fallback,timeout ci-trace.pcapng
   smcdump analyze trace.pcapng -- host 10.1.1.10 and tcp port 5000`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(o.points) > 0 {
+			if len(o.points) > 0 || o.fileList != "" {
 				return nil
 			}
 			return cobra.MinimumNArgs(1)(cmd, args)
@@ -111,6 +113,16 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 					}
 				}
 			}
+			if o.fileList != "" {
+				listed, err := readFileList(o.fileList, cmd.InOrStdin())
+				if err != nil {
+					return &exitError{codeUsage, fmt.Errorf("analyze: %w", err)}
+				}
+				if o.fileList == "-" && slices.Contains(append(files, listed...), "-") {
+					return &exitError{codeUsage, errors.New("analyze: -V - reads the file names from standard input: no capture can be read from it too")}
+				}
+				files = append(files, listed...)
+			}
 			if len(files) == 0 {
 				return &exitError{codeUsage, errors.New("analyze: no capture file given")}
 			}
@@ -129,6 +141,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 3 when a condition holds: fallback, decline, timeout, error, unknown, unverified (SMC-R link not verifiable and TCP silent after the Confirm), option-echoed (a server echoed the SMC option without being an SMC listener), any, loss[=N] (messages missing in the capture), drops (kernel counters show the receiving host dropped or discarded datagrams: socket overflow, no socket, rp_filter, receive errors, group not joined, ...) (comma-separated)")
 	f.BoolVarP(&o.all, "all", "a", false, "also list plain TCP connections (no SMC option on the SYN)")
 	f.StringVar(&o.evidence, "evidence", "auto", "per-connection evidence: auto (when ≤ 25 connections), yes, no")
+	f.StringVarP(&o.fileList, "file-list", "V", "", "also read the capture files named in this file (one name per line; - for standard input), for rotations too long for the command line")
 	f.StringVar(&o.order, "order", "time", "order of several files (one capture, e.g. a rotation): time (by each file's first packet) or given (as on the command line, as mergecap -a joins them)")
 	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis")
 	// --max-connections overlapped --keep: a hidden, deprecated alias.

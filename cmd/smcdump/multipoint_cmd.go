@@ -18,6 +18,9 @@ func runMultipoint(cmd *cobra.Command, o analyzeOptions, args []string) error {
 	if len(args) > 0 {
 		return &exitError{codeUsage, fmt.Errorf("analyze: with --point, give every file to a point (unexpected %q)", args[0])}
 	}
+	if o.fileList != "" {
+		return &exitError{codeUsage, errors.New("analyze: with --point, give every file to a point (-V is for one capture point)")}
+	}
 	if o.filter != "" || len(o.stats) > 0 || o.plot != "" || len(o.pairs) > 0 {
 		return &exitError{codeUsage, errors.New("analyze: --filter, --stats, --plot and --pair are single-point options (not with --point)")}
 	}

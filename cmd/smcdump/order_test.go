@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -45,5 +48,27 @@ func TestAnalyzeOrder(t *testing.T) {
 
 	if _, stderr, code := run(t, "analyze", "--order", "name", files[0]); code != codeUsage || !strings.Contains(stderr, "--order") {
 		t.Errorf("--order name: exit %d, %s", code, stderr)
+	}
+
+	// -V: the same files named in a list (a rotation too long for the
+	// command line), one per line, blank lines skipped.
+	list := filepath.Join(t.TempDir(), "list")
+	if err := os.WriteFile(list, []byte(strings.Join(files, "\n")+"\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fromList, stderr, code := run(t, "analyze", "-V", list); code != 0 || fromList != got {
+		t.Errorf("analyze -V list: exit %d, %s\n%s\nwant as with the files as arguments:\n%s", code, stderr, fromList, got)
+	}
+	if _, stderr, code := run(t, "analyze", "-V", filepath.Join(dir, "missing")); code != codeUsage || !strings.Contains(stderr, "missing") {
+		t.Errorf("-V missing list: exit %d, %s", code, stderr)
+	}
+	// ls | smcdump analyze -V -
+	var o, e bytes.Buffer
+	if code := Main([]string{"analyze", "-V", "-"}, strings.NewReader(strings.Join(files, "\n")), &o, &e); code != 0 || o.String() != got {
+		t.Errorf("analyze -V - (names on standard input): exit %d, %s\n%s", code, e.String(), o.String())
+	}
+	e.Reset()
+	if code := Main([]string{"analyze", "-V", "-", "-"}, strings.NewReader(files[0]), io.Discard, &e); code != codeUsage || !strings.Contains(e.String(), "standard input") {
+		t.Errorf("-V - with -: exit %d, %s", code, e.String())
 	}
 }

@@ -139,11 +139,17 @@ func (r *readFlags) files(stdin io.Reader) ([]string, error) {
 	if r.file != "" {
 		return nil, fmt.Errorf("-r and -V cannot be used together")
 	}
+	return readFileList(r.fileList, stdin)
+}
+
+// readFileList returns the file names listed in the file list (one per
+// line, blank lines skipped; "-": standard input), as tcpdump -V reads them.
+func readFileList(list string, stdin io.Reader) ([]string, error) {
 	var in io.Reader
-	if r.fileList == "-" {
+	if list == "-" {
 		in = stdin
 	} else {
-		f, err := os.Open(r.fileList)
+		f, err := os.Open(list)
 		if err != nil {
 			return nil, err
 		}
@@ -158,10 +164,10 @@ func (r *readFlags) files(stdin io.Reader) ([]string, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("-V %s: %w", list, err)
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("-V %s: no file names", r.fileList)
+		return nil, fmt.Errorf("-V %s: no file names", list)
 	}
 	return names, nil
 }
