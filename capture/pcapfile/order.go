@@ -1,8 +1,10 @@
 package pcapfile
 
 import (
+	"cmp"
 	"os"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -97,8 +99,7 @@ func FirstPacketTime(path string) (time.Time, bool) {
 func NaturalCompare(a, b string) int {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
-		ca, cb := a[i], b[j]
-		if isDigit(ca) && isDigit(cb) {
+		if isDigit(a[i]) && isDigit(b[j]) {
 			si, sj := i, j
 			for i < len(a) && isDigit(a[i]) {
 				i++
@@ -109,42 +110,24 @@ func NaturalCompare(a, b string) int {
 			// Compare the runs without leading zeros: longer is larger,
 			// then digit by digit (no overflow for any length).
 			da, db := trimZeros(a[si:i]), trimZeros(b[sj:j])
-			if len(da) != len(db) {
-				if len(da) < len(db) {
-					return -1
-				}
-				return 1
+			if c := cmp.Compare(len(da), len(db)); c != 0 {
+				return c
 			}
-			if da != db {
-				if da < db {
-					return -1
-				}
-				return 1
+			if c := strings.Compare(da, db); c != 0 {
+				return c
 			}
 			continue
 		}
-		if ca != cb {
-			if ca < cb {
-				return -1
-			}
-			return 1
+		if c := cmp.Compare(a[i], b[j]); c != 0 {
+			return c
 		}
 		i++
 		j++
 	}
-	switch {
-	case len(a)-i < len(b)-j:
-		return -1
-	case len(a)-i > len(b)-j:
-		return 1
+	if c := cmp.Compare(len(a)-i, len(b)-j); c != 0 {
+		return c
 	}
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return strings.Compare(a, b)
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
