@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +54,7 @@ type captureOptions struct {
 	tstampType    string // -j
 	listTstamp    bool   // -J
 	postRotate    string // -z
+	order         string // --order: several files with -w, merged by time or as given
 	print         analyze.PrintOptions
 }
 
@@ -64,6 +67,7 @@ func setupCaptureCommand(root *cobra.Command) {
 	o.r.register(f)
 	f.StringArrayVarP(&o.ifaces, "interface", "i", nil, "capture on this interface (repeatable; \"any\" for all, a number from -D)")
 	f.StringVarP(&o.write, "write", "w", "", "write packets to this file (pcapng; - for standard output)")
+	f.StringVar(&o.order, "order", "time", "with -V and -w: time merges the files' packets by time stamp (as mergecap), given writes the files one after the other as listed (as tcpdump -V)")
 	f.BoolVar(&o.printAlso, "print", false, "with -w, also print the packets")
 	f.IntVarP(&o.snaplen, "snapshot-length", "s", 0, "bytes to keep per packet (0 = 262144)")
 	f.BoolVarP(&o.noPromisc, "no-promiscuous-mode", "p", false, "do not put the interface into promiscuous mode")
@@ -140,6 +144,9 @@ func runCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	if o.dump > 0 {
 		return dumpFilter(cmd.InOrStdin(), stdout, o, expr)
 	}
+	if o.order != "time" && o.order != "given" {
+		return usageErr("--order %q: want time or given", o.order)
+	}
 	if len(files) > 0 {
 		if len(o.ifaces) > 0 {
 			return usageErr("-r and -i cannot be used together")
@@ -147,10 +154,7 @@ func runCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 		if o.write == "" {
 			return readFiles(cmd.InOrStdin(), stdout, stderr, files, expr, o.r.count, o.print)
 		}
-		if len(files) > 1 {
-			return usageErr("-V with -w is not supported; merge the files first")
-		}
-		return rewriteFile(cmd, o, expr)
+		return rewriteFile(cmd, o, files, expr)
 	}
 	return liveCapture(cmd, o, expr)
 }
@@ -406,19 +410,40 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	return runErr
 }
 
-// rewriteFile implements -r FILE -w OUT [EXPR]: copy the matching frames.
-// The kernel-counter snapshots smcdump's capture embedded go along (the
-// newest one before the first frame written, then every later one in its
-// place), so the written file still brackets its frames with counters;
-// interfaces that the input describes later (another pcapng section) are
-// added to the output as their first frame comes. Damage in the input is
-// reported and makes the exit status 4, as with analyze and read.
-func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
-	fr, err := pcapfile.OpenFile(o.r.file, cmd.InOrStdin())
-	if err != nil {
-		return err
+// rewriteFile implements -r FILE -w OUT [EXPR] and -V LIST -w OUT [EXPR]:
+// copy the matching frames. Several files are written as one capture,
+// merged by time stamp (as mergecap merges; a rotation's files are then
+// simply in time order, whatever order they are listed in), or one after
+// the other as listed with --order given (as tcpdump -V writes them);
+// their interfaces with the same name and link type are one. The
+// kernel-counter snapshots smcdump's capture embedded go along (the newest
+// one before the first frame written, then every later one in its place,
+// repeats dropped), so the written file still brackets its frames with
+// counters; interfaces that an input describes later (another pcapng
+// section, another file) are added to the output as their first frame
+// comes. Damage in an input is reported and makes the exit status 4, as
+// with analyze and read.
+// snapSeed hashes kernel-counter snapshots to drop repeats (rewriteFile).
+var snapSeed = maphash.MakeSeed()
+
+func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr string) error {
+	stderr := cmd.ErrOrStderr()
+	given := o.order == "given"
+	if !given {
+		files, _ = pcapfile.TimeOrder(files)
 	}
-	defer fr.Close()
+	mr := pcapfile.NewMultiReader(files, cmd.InOrStdin(), given)
+	defer mr.Close()
+	var damaged []string
+	var readErr error
+	mr.OnDone = func(path string, fr *pcapfile.FileReader, err error) {
+		if d := printFileProblems(stderr, path, fr); d != "" {
+			damaged = append(damaged, d)
+		}
+		if err != nil && readErr == nil {
+			readErr = fmt.Errorf("%s: %w", path, err)
+		}
+	}
 	var match func(*pcapfile.Packet) (bool, error)
 	if expr != "" {
 		flt, err := bpffilter.NewExpr(expr, bpffilter.Offline)
@@ -429,23 +454,37 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 	var out *pcapfile.Output
 	var written uint64
-	pr := newPostRotate(o.postRotate, cmd.ErrOrStderr())
+	pr := newPostRotate(o.postRotate, stderr)
 	defer func() {
 		if out != nil {
 			out.Close()
 		}
 	}()
 	// The snapshots: held until the output opens (the newest only), then
-	// written as they come. WriteKstat keeps the bytes it is given.
+	// written as they come, except repeats of one written lately (each
+	// rotated file starts with a copy of the newest snapshot before its
+	// first packet, which the file before it holds). WriteKstat keeps the
+	// bytes it is given.
 	var heldSnap []byte
+	var recent [8]uint64 // hashes of the snapshots written last
+	var nRecent int
+	seen := func(js []byte) bool {
+		h := maphash.Bytes(snapSeed, js)
+		if slices.Contains(recent[:min(nRecent, len(recent))], h) {
+			return true
+		}
+		recent[nRecent%len(recent)] = h
+		nRecent++
+		return false
+	}
 	var snapErr error
-	fr.OnCustom = func(cb pcapfile.CustomBlock) {
+	mr.OnCustom = func(_ string, cb pcapfile.CustomBlock) {
 		js, ok := pcapfile.KstatJSON(cb)
 		switch {
 		case !ok:
 		case out == nil:
 			heldSnap = append(heldSnap[:0], js...)
-		case snapErr == nil:
+		case snapErr == nil && !seen(js):
 			snapErr = out.WriteKstat(append([]byte(nil), js...))
 		}
 	}
@@ -463,12 +502,13 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 		}
 		pr.opened(out)
 		if heldSnap != nil {
+			seen(heldSnap)
 			snapErr = out.WriteKstat(heldSnap)
 		}
 		return nil
 	}
 	for {
-		ap, err := fr.Next()
+		ap, _, err := mr.Next()
 		if err == io.EOF {
 			break
 		}
@@ -484,20 +524,18 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 				continue
 			}
 		}
+		ifs := mr.Interfaces()
 		if out == nil {
-			var ifs []pcapfile.Interface
-			for _, ifc := range fr.Interfaces() {
-				ifs = append(ifs, outIface(ifc))
+			var oifs []pcapfile.Interface
+			for _, ifc := range ifs {
+				oifs = append(oifs, outIface(ifc))
 			}
-			if len(ifs) == 0 {
-				return fmt.Errorf("%s: no interfaces", o.r.file)
-			}
-			if err := open(ifs); err != nil {
+			if err := open(oifs); err != nil {
 				return err
 			}
 		}
-		for n := out.Interfaces(); n <= ap.Info.InterfaceIndex && n < len(fr.Interfaces()); n++ {
-			if err := out.AddInterface(outIface(fr.Interfaces()[n])); err != nil {
+		for n := out.Interfaces(); n <= ap.Info.InterfaceIndex && n < len(ifs); n++ {
+			if err := out.AddInterface(outIface(ifs[n])); err != nil {
 				return err
 			}
 		}
@@ -515,17 +553,20 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 	if out == nil {
 		// No matching packet: still write a valid (empty) file.
 		var ifs []pcapfile.Interface
-		for _, ifc := range fr.Interfaces() {
+		for _, ifc := range mr.Interfaces() {
 			ifs = append(ifs, pcapfile.Interface{Name: ifc.Name, LinkType: ifc.LinkType, SnapLen: ifc.SnapLen})
 		}
 		if len(ifs) == 0 {
+			if _, err := mr.OpenError(); err != nil && len(files) == 1 {
+				return err
+			}
 			ifs = []pcapfile.Interface{{LinkType: pcapfile.LinkTypeEthernet}}
 		}
 		if err := open(ifs); err != nil {
 			return err
 		}
 	}
-	err = out.Close()
+	err := out.Close()
 	out = nil
 	pr.finished()
 	if err == nil && snapErr != nil && !errors.Is(snapErr, pcapfile.ErrFileLimit) {
@@ -534,8 +575,17 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, expr string) error {
 	if err != nil {
 		return err
 	}
-	if d := printFileProblems(cmd.ErrOrStderr(), o.r.file, fr); d != "" {
-		return &exitError{codeDamaged, fmt.Errorf("damaged input: %s (the rest was written)", d)}
+	if path, err := mr.OpenError(); err != nil {
+		if len(files) == 1 {
+			return err
+		}
+		return fmt.Errorf("%s: %w (the other files were written)", path, err)
+	}
+	if readErr != nil {
+		return readErr
+	}
+	if len(damaged) > 0 {
+		return &exitError{codeDamaged, fmt.Errorf("damaged input: %s (the rest was written)", strings.Join(damaged, "; "))}
 	}
 	return nil
 }

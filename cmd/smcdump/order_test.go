@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -70,5 +71,42 @@ func TestAnalyzeOrder(t *testing.T) {
 	e.Reset()
 	if code := Main([]string{"analyze", "-V", "-", "-"}, strings.NewReader(files[0]), io.Discard, &e); code != codeUsage || !strings.Contains(e.String(), "standard input") {
 		t.Errorf("-V - with -: exit %d, %s", code, e.String())
+	}
+}
+
+// The files of a rotation (smcdump -C from a real-kernel lab trace with
+// embedded kernel-counter snapshots) listed as a shell glob lists them are
+// joined by -V -w into the original capture: every packet in its place, one
+// interface, the snapshots that each rotated file repeats at its start
+// written once.
+func TestRewriteRotationJoin(t *testing.T) {
+	dir := t.TempDir()
+	rot := filepath.Join(dir, "rot.pcapng")
+	tr := filepath.Join(labDir, "6.12", "c-smcr-link.pcapng")
+	if _, stderr, code := run(t, "-r", tr, "-w", rot, "-C", "2k"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	files, _ := filepath.Glob(rot + "*")
+	if len(files) < 11 {
+		t.Fatalf("%d rotated files: want more than 10", len(files))
+	}
+	sort.Strings(files)
+	list := filepath.Join(dir, "list")
+	if err := os.WriteFile(list, []byte(strings.Join(files, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	joined := filepath.Join(dir, "joined.pcapng")
+	if _, stderr, code := run(t, "-V", list, "-w", joined); code != 0 {
+		t.Fatalf("-V -w: exit %d: %s", code, stderr)
+	}
+	orig, got := readFileAll(t, tr), readFileAll(t, joined)
+	if !reflect.DeepEqual(got.pkts, orig.pkts) {
+		t.Errorf("joined: %d packets, original %d (or they differ)", len(got.pkts), len(orig.pkts))
+	}
+	if got.ifaces != 1 {
+		t.Errorf("joined: %d interfaces, want 1", got.ifaces)
+	}
+	if len(orig.snaps) < 3 || !reflect.DeepEqual(got.snaps, orig.snaps) {
+		t.Errorf("joined: snapshots %v, original %v", got.snaps, orig.snaps)
 	}
 }

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +193,104 @@ func TestRewriteDamaged(t *testing.T) {
 	}
 	if r := readFileAll(t, out); len(r.pkts) == 0 {
 		t.Errorf("nothing written before the damage")
+	}
+}
+
+// TestRewriteMergeDiff: -V LIST -w OUT merges captures made at the same time
+// packet by packet as mergecap does (the same packets in the same order),
+// and with --order given writes them one after the other as tcpdump -V -w
+// does. The inputs are synthetic traces that all start at the same second.
+func TestRewriteMergeDiff(t *testing.T) {
+	dir := t.TempDir()
+	var in []string
+	for _, n := range []string{"decline-after-confirm.pcapng", "smcr-v1.pcapng", "smcr-v2-link.pcapng"} {
+		in = append(in, filepath.Join(synthDir, n))
+	}
+	list := filepath.Join(dir, "list")
+	if err := os.WriteFile(list, []byte(strings.Join(in, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type pk struct {
+		ts   int64 // Unix ns
+		data string
+	}
+	// firstDiff describes where two packet lists part (for the messages).
+	firstDiff := func(a, b []pk) string {
+		for i := range min(len(a), len(b)) {
+			if a[i] != b[i] {
+				return fmt.Sprintf("packet %d: %d ns %d bytes, want %d ns %d bytes", i, a[i].ts, len(a[i].data), b[i].ts, len(b[i].data))
+			}
+		}
+		return fmt.Sprintf("%d packets, want %d", len(a), len(b))
+	}
+	packets := func(path string) []pk {
+		var out []pk
+		for _, p := range readFileAll(t, path).pkts {
+			out = append(out, pk{p.Info.Timestamp.UnixNano(), string(p.Data)})
+		}
+		return out
+	}
+	merged := filepath.Join(dir, "merged.pcapng")
+	if _, stderr, code := run(t, "-V", list, "-w", merged); code != 0 {
+		t.Fatalf("-V -w: exit %d: %s", code, stderr)
+	}
+	got := packets(merged)
+	byTime := func(a, b pk) int { return cmp.Compare(a.ts, b.ts) }
+	if len(got) != 26 || !slices.IsSortedFunc(got, byTime) {
+		t.Fatalf("merged: %d packets, in time order %v", len(got), slices.IsSortedFunc(got, byTime))
+	}
+	if mergecap, err := exec.LookPath("mergecap"); err != nil {
+		t.Log("mergecap not installed (Debian package wireshark-common): not compared")
+	} else {
+		ref := filepath.Join(dir, "mergecap.pcapng")
+		if out, err := exec.Command(mergecap, append([]string{"-w", ref}, in...)...).CombinedOutput(); err != nil {
+			t.Fatalf("mergecap: %v\n%s", err, out)
+		}
+		// Packets with equal time stamps: smcdump writes the one of the
+		// file listed first first, mergecap the one of the file listed last
+		// (wiretap/merge.c takes the last file whose packet is not later).
+		// Compare in time order, ties in byte order.
+		want := packets(ref)
+		byTimeData := func(a, b pk) int { return cmp.Or(cmp.Compare(a.ts, b.ts), strings.Compare(a.data, b.data)) }
+		g := slices.SortedFunc(slices.Values(got), byTimeData)
+		slices.SortFunc(want, byTimeData)
+		if !reflect.DeepEqual(g, want) {
+			t.Errorf("smcdump -V -w differs from mergecap: %s", firstDiff(g, want))
+		}
+	}
+
+	concat := filepath.Join(dir, "concat.pcapng")
+	if _, stderr, code := run(t, "-V", list, "-w", concat, "--order", "given"); code != 0 {
+		t.Fatalf("-V -w --order given: exit %d: %s", code, stderr)
+	}
+	var want []pk
+	for _, f := range in {
+		want = append(want, packets(f)...)
+	}
+	if got := packets(concat); !reflect.DeepEqual(got, want) {
+		t.Errorf("--order given: not the files one after the other: %s", firstDiff(got, want))
+	}
+	if tcpdump, err := exec.LookPath("tcpdump"); err != nil {
+		t.Log("tcpdump not installed: not compared")
+	} else {
+		ref := filepath.Join(dir, "tcpdump.pcap")
+		args := []string{"-V", list, "-w", ref}
+		if os.Geteuid() == 0 {
+			args = append(args, "-Z", "root")
+		}
+		if out, err := exec.Command(tcpdump, args...).CombinedOutput(); err != nil {
+			t.Fatalf("tcpdump -V -w: %v\n%s", err, out)
+		}
+		// tcpdump writes microseconds: compare at that precision.
+		tp, sp := packets(ref), packets(concat)
+		for i := range sp {
+			sp[i].ts -= sp[i].ts % 1000
+		}
+		if !reflect.DeepEqual(tp, sp) {
+			t.Errorf("--order given differs from tcpdump -V -w: %s", firstDiff(sp, tp))
+		}
+	}
+	if _, stderr, code := run(t, "-V", list, "-w", concat, "--order", "name"); code != codeUsage {
+		t.Errorf("--order name: exit %d: %s", code, stderr)
 	}
 }

@@ -1,0 +1,222 @@
+package pcapfile
+
+import (
+	"container/heap"
+	"io"
+	"slices"
+	"time"
+)
+
+// MultiReader reads several capture files as one capture: by default merged
+// packet by packet in time-stamp order (as mergecap merges), or one after
+// the other in the order given (Concatenate: as tcpdump -V and mergecap -a
+// read them). Interfaces of different files with the same name and link
+// type (unnamed: the same index and link type) are one interface of the
+// merged capture, so the files of a rotation share theirs.
+//
+// Files are opened as the merge reaches them: a file's first packet time is
+// peeked (FirstPacketTime) and the file opened only once the packets before
+// it are delivered, so a rotation of thousands of files holds one or two
+// open at a time, files that overlap in time as many as overlap, and the
+// custom blocks (kernel-counter snapshots) before a file's first packet
+// come after the other files' packets before it. Nothing is buffered: a
+// custom block between two packets of a file comes right after the first
+// of them.
+type MultiReader struct {
+	// OnCustom, when set, receives every custom block of every file, in
+	// the order the files' packets are delivered around it.
+	OnCustom func(path string, cb CustomBlock)
+	// OnDone, when set, is called for each file when it has been read to
+	// its end (or failed), before it is closed: its problems can be read
+	// then. err is the error that ended it (nil at the end of the file).
+	OnDone func(path string, fr *FileReader, err error)
+
+	paths  []string
+	stdin  io.Reader
+	concat bool
+	next   int // next file to open
+	// The time of the next file's first packet (FirstPacketTime), peeked
+	// before the file is opened: it is opened when the merge reaches that
+	// time, so that the custom blocks before its first packet come in
+	// their place, after the packets of the other files before it.
+	peeked, peekOK bool
+	peekTime       time.Time
+	open           srcHeap
+	cur            *mrSource // source of the packet delivered last: advanced next
+	ifaces         []Interface
+	ifKeys         map[ifKey]int
+	err            error // first file that could not be opened
+	errPath        string
+}
+
+type ifKey struct {
+	name string
+	idx  int // for unnamed interfaces
+	lt   LinkType
+}
+
+type mrSource struct {
+	path  string
+	fr    *FileReader
+	p     *Packet
+	order int   // position in the file list (ties: earlier file first)
+	ifMap []int // file interface index → merged index
+}
+
+type srcHeap []*mrSource
+
+func (h srcHeap) Len() int { return len(h) }
+func (h srcHeap) Less(i, j int) bool {
+	if c := h[i].p.Info.Timestamp.Compare(h[j].p.Info.Timestamp); c != 0 {
+		return c < 0
+	}
+	return h[i].order < h[j].order
+}
+func (h srcHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *srcHeap) Push(x any)   { *h = append(*h, x.(*mrSource)) }
+func (h *srcHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// NewMultiReader reads paths ("-" is stdin) as one capture. Merging
+// (concatenate false) expects paths ordered by their first packets' times
+// (TimeOrder): files are opened in that order, each when the merge reaches
+// its first packet.
+func NewMultiReader(paths []string, stdin io.Reader, concatenate bool) *MultiReader {
+	return &MultiReader{paths: paths, stdin: stdin, concat: concatenate, ifKeys: map[ifKey]int{}}
+}
+
+// Interfaces returns the merged capture's interfaces so far (more are added
+// as files are opened); Packet.Info.InterfaceIndex indexes it.
+func (m *MultiReader) Interfaces() []Interface { return m.ifaces }
+
+// OpenError returns the first file that could not be opened (not a capture,
+// missing) and its error; the other files are still read.
+func (m *MultiReader) OpenError() (string, error) { return m.errPath, m.err }
+
+// openNext opens the next file and, when it has a packet, adds it to the
+// merge.
+func (m *MultiReader) openNext() {
+	path := m.paths[m.next]
+	order := m.next
+	m.next++
+	m.peeked = false
+	fr, err := OpenFile(path, m.stdin)
+	if err != nil {
+		if m.err == nil {
+			m.err, m.errPath = err, path
+		}
+		return
+	}
+	s := &mrSource{path: path, fr: fr, order: order}
+	if m.OnCustom != nil {
+		fr.OnCustom = func(cb CustomBlock) { m.OnCustom(path, cb) }
+	}
+	if m.advance(s) {
+		heap.Push(&m.open, s)
+	}
+}
+
+// reachedNext reports whether the next file is to be opened now: when
+// concatenating, once the files before it are done; when merging, once no
+// open file has a packet earlier than its first one (or when that time is
+// unknown: no packet, standard input, unreadable).
+func (m *MultiReader) reachedNext() bool {
+	if m.next >= len(m.paths) {
+		return false
+	}
+	if m.open.Len() == 0 {
+		return true
+	}
+	if m.concat {
+		return false
+	}
+	if !m.peeked {
+		m.peeked = true
+		m.peekTime, m.peekOK = FirstPacketTime(m.paths[m.next])
+	}
+	return !m.peekOK || !m.peekTime.After(m.open[0].p.Info.Timestamp)
+}
+
+// advance reads s's next packet; false (and s closed) at its end.
+func (m *MultiReader) advance(s *mrSource) bool {
+	p, err := s.fr.Next()
+	if err != nil {
+		if err == io.EOF {
+			err = nil
+		}
+		if m.OnDone != nil {
+			m.OnDone(s.path, s.fr, err)
+		}
+		s.fr.Close()
+		s.p = nil
+		return false
+	}
+	i := p.Info.InterfaceIndex
+	for len(s.ifMap) <= i && len(s.ifMap) < len(s.fr.Interfaces()) {
+		m.mapIface(s, s.fr.Interfaces()[len(s.ifMap)])
+	}
+	if i < len(s.ifMap) {
+		p.Info.InterfaceIndex = s.ifMap[i]
+	}
+	s.p = p
+	return true
+}
+
+func (m *MultiReader) mapIface(s *mrSource, ifc Interface) {
+	k := ifKey{name: ifc.Name, lt: ifc.LinkType}
+	if ifc.Name == "" {
+		k.idx = len(s.ifMap)
+	}
+	j, ok := m.ifKeys[k]
+	// Within one file every interface stays its own (the sections of a
+	// concatenated pcapng file may describe "eth0" twice); across files the
+	// first match is taken.
+	if ok && slices.Contains(s.ifMap, j) {
+		ok = false
+	}
+	if !ok {
+		j = len(m.ifaces)
+		out := ifc
+		out.Index = j
+		m.ifaces = append(m.ifaces, out)
+		m.ifKeys[k] = j
+	}
+	s.ifMap = append(s.ifMap, j)
+}
+
+// Next returns the next packet of the merged capture (valid until the next
+// call), and the path of its file; io.EOF after the last.
+func (m *MultiReader) Next() (*Packet, string, error) {
+	if s := m.cur; s != nil {
+		m.cur = nil
+		if m.advance(s) {
+			heap.Push(&m.open, s)
+		}
+	}
+	for m.reachedNext() {
+		m.openNext()
+	}
+	if m.open.Len() == 0 {
+		return nil, "", io.EOF
+	}
+	s := heap.Pop(&m.open).(*mrSource)
+	m.cur = s
+	return s.p, s.path, nil
+}
+
+// Close closes the files still open.
+func (m *MultiReader) Close() {
+	if m.cur != nil {
+		m.cur.fr.Close()
+		m.cur = nil
+	}
+	for _, s := range m.open {
+		s.fr.Close()
+	}
+	m.open = nil
+	m.next = len(m.paths)
+}

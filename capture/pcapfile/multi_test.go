@@ -1,0 +1,139 @@
+package pcapfile
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+type mpkt struct {
+	ts    time.Time
+	data  string
+	iface int
+	path  string
+}
+
+// readMulti reads every packet of m and the largest number of files it
+// held open at once.
+func readMulti(t *testing.T, m *MultiReader) (pkts []mpkt, maxOpen int) {
+	t.Helper()
+	defer m.Close()
+	for {
+		p, path, err := m.Next()
+		if err == io.EOF {
+			return pkts, maxOpen
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		maxOpen = max(maxOpen, m.open.Len()+1)
+		pkts = append(pkts, mpkt{p.Info.Timestamp, string(p.Data), p.Info.InterfaceIndex, path})
+	}
+}
+
+// writeNamed writes a pcapng file with one interface (name, Ethernet) and a
+// packet per time, each frame holding its label.
+func writeNamed(t *testing.T, path, ifName string, times []time.Time, label string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewNgWriter(&buf, SectionInfo{}, []Interface{{Name: ifName, LinkType: LinkTypeEthernet}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ts := range times {
+		frame := make([]byte, 60)
+		copy(frame, label+string(rune('a'+i)))
+		if err := w.WritePacketData(0, ts, frame, len(frame), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Synthetic files: a rotation of 30 files read merged holds at most two
+// open and gives the packets in time order, on one interface; files that
+// overlap in time are merged packet by packet (ties: the file listed
+// first); interfaces keep their identity by name; concatenation keeps the
+// order listed; a missing file is reported and the others read.
+func TestMultiReader(t *testing.T) {
+	dir := t.TempDir()
+	at := func(ms int) time.Time { return time.Date(2026, 12, 5, 9, 0, 0, ms*int(time.Millisecond), time.UTC) }
+	var rot []string
+	for i := range 30 {
+		p := filepath.Join(dir, "rot"+string(rune('A'+i)))
+		writeNamed(t, p, "eth1", []time.Time{at(10 * i), at(10*i + 5)}, "r")
+		rot = append(rot, p)
+	}
+	shuffled := slices.Clone(rot)
+	slices.Reverse(shuffled)
+	ordered, _ := TimeOrder(shuffled)
+	pkts, maxOpen := readMulti(t, NewMultiReader(ordered, nil, false))
+	if len(pkts) != 60 || maxOpen > 2 {
+		t.Fatalf("rotation: %d packets, %d files open at most; want 60, 2", len(pkts), maxOpen)
+	}
+	for i, p := range pkts {
+		if !p.ts.Equal(at(10*(i/2)+5*(i%2))) || p.iface != 0 || p.path != rot[i/2] {
+			t.Fatalf("rotation packet %d: %+v", i, p)
+		}
+	}
+
+	// Two interfaces captured at the same time, and a third file on eth0
+	// again: eth0 and eth1 are two interfaces, the third file's eth0 the
+	// first's.
+	a, b, c := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c")
+	writeNamed(t, a, "eth0", []time.Time{at(1), at(3), at(5), at(5)}, "A")
+	writeNamed(t, b, "eth1", []time.Time{at(2), at(3), at(4)}, "B")
+	writeNamed(t, c, "eth0", []time.Time{at(6)}, "C")
+	ordered, _ = TimeOrder([]string{c, b, a})
+	m := NewMultiReader(ordered, nil, false)
+	pkts, _ = readMulti(t, m)
+	var got []string
+	for _, p := range pkts {
+		got = append(got, p.data[:2]+string(rune('0'+p.iface)))
+	}
+	if want := []string{"Aa0", "Ba1", "Ab0", "Bb1", "Bc1", "Ac0", "Ad0", "Ca0"}; !slices.Equal(got, want) {
+		t.Errorf("merged: %v, want %v", got, want)
+	}
+	if ifs := m.Interfaces(); len(ifs) != 2 || ifs[0].Name != "eth0" || ifs[1].Name != "eth1" || ifs[1].Index != 1 {
+		t.Errorf("interfaces %+v", ifs)
+	}
+
+	// Concatenated as listed: file by file, time going back between them.
+	pkts, _ = readMulti(t, NewMultiReader([]string{b, a}, nil, true))
+	got = got[:0]
+	for _, p := range pkts {
+		got = append(got, p.data[:2])
+	}
+	if want := []string{"Ba", "Bb", "Bc", "Aa", "Ab", "Ac", "Ad"}; !slices.Equal(got, want) {
+		t.Errorf("concatenated: %v, want %v", got, want)
+	}
+
+	// A missing file and a non-capture: reported; the others read, each
+	// reported done once.
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("not a capture at all"), 0o644)
+	m = NewMultiReader([]string{a, filepath.Join(dir, "missing"), bad, c}, nil, false)
+	done := map[string]int{}
+	m.OnDone = func(path string, fr *FileReader, err error) {
+		done[path]++
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+	pkts, _ = readMulti(t, m)
+	if path, err := m.OpenError(); len(pkts) != 5 || path != filepath.Join(dir, "missing") || err == nil {
+		t.Errorf("with missing files: %d packets, open error %s %v", len(pkts), path, err)
+	}
+	if done[a] != 1 || done[c] != 1 || len(done) != 2 {
+		t.Errorf("done: %v", done)
+	}
+}
