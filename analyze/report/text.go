@@ -274,7 +274,7 @@ func (r *Report) writeFileOrder(w *textio.Writer) {
 		if n > 1 {
 			where = fmt.Sprintf("%d file boundaries", n)
 		}
-		w.Printf("Time goes back at %s: %s; connections and streams that cross such a boundary may look reordered, restarted or lost. Join captures made at the same time with mergecap (chronological merge) first; compare capture points with --point.\n",
+		w.Printf("Time goes back at %s: %s; connections and streams that cross such a boundary may look reordered, restarted or lost. Merge captures made at the same time packet by packet first (smcdump -V LIST -w merged.pcapng, or mergecap); compare capture points with --point.\n",
 			where, why)
 		for _, o := range fo.Overlaps {
 			w.Printf("  %s starts at %s, %.6f s before the end of %s (%s)\n", o.File, fmtTime(o.Start), o.BackSeconds, o.Previous, fmtTime(o.PreviousEnd))
