@@ -92,6 +92,12 @@ type Config struct {
 	// file's first packet (pcapfile.TimeOrder): a shell glob lists
 	// tcpdump -C's files name, name1, name10, name2, ….
 	GivenOrder bool
+	// Merge analyzes the files of Run merged packet by packet by time
+	// stamp (as mergecap merges them): captures of several interfaces or
+	// hosts made at the same time. The analysis sees one capture, as in
+	// the merged file (frame numbers are its); the inputs' damage is
+	// reported on it, each problem naming its file.
+	Merge bool
 }
 
 // Stream bounds of the offline analysis (mcast.Config.MaxStreams with
@@ -600,6 +606,12 @@ func timep(t time.Time) *time.Time { return &t }
 func Run(ctx context.Context, cfg Config, paths []string) (*report.Report, error) {
 	a := NewAnalyzer(cfg)
 	a.multi = len(paths) > 1
+	if cfg.Merge && len(paths) > 1 {
+		err := a.analyzeMerged(ctx, paths)
+		rep := a.Finish()
+		rep.FileOrder = &report.FileOrder{By: "merged"}
+		return rep, err
+	}
 	reordered := false
 	if !cfg.GivenOrder {
 		paths, reordered = pcapfile.TimeOrder(paths)

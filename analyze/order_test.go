@@ -1,7 +1,9 @@
 package analyze
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"slices"
@@ -114,4 +116,103 @@ func TestRunOneFileNoOrder(t *testing.T) {
 func head(s string, n int) string {
 	lines := strings.SplitAfter(s, "\n")
 	return strings.Join(lines[:min(n, len(lines))], "")
+}
+
+// splitAlternate writes the packets of a little-endian pcapng file into two
+// files, alternately (as two capture points on one link would see them,
+// or a capture split by a load balancer), each with the section header and
+// interface blocks; other blocks go to the first.
+func splitAlternate(t *testing.T, path, dir string) (string, string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts [2][]byte
+	n := 0
+	for off := 0; off+12 <= len(b); {
+		typ := binary.LittleEndian.Uint32(b[off:])
+		l := int(binary.LittleEndian.Uint32(b[off+4:]))
+		if l < 12 || off+l > len(b) {
+			t.Fatalf("%s: bad block at %d", path, off)
+		}
+		blk := b[off : off+l]
+		off += l
+		switch typ {
+		case 0x0a0d0d0a, 1:
+			parts[0] = append(parts[0], blk...)
+			parts[1] = append(parts[1], blk...)
+		case 6:
+			parts[n%2] = append(parts[n%2], blk...)
+			n++
+		default:
+			parts[0] = append(parts[0], blk...)
+		}
+	}
+	a, c := filepath.Join(dir, "even.pcapng"), filepath.Join(dir, "odd.pcapng")
+	if err := os.WriteFile(a, parts[0], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c, parts[1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return a, c
+}
+
+// Two files that overlap in time (a real-kernel multicast trace's packets
+// dealt alternately into two files): read one after the other, time goes
+// back and the stream looks reordered; merged (--merge), it is the whole
+// capture's again: the same stream, losses and gaps.
+func TestRunMerge(t *testing.T) {
+	whole := mcastLab + "nft-loss.pcapng"
+	want := runFiles(t, whole)
+	checkWhole(t, want)
+	even, odd := splitAlternate(t, whole, t.TempDir())
+
+	concat := runFiles(t, even, odd)
+	if fo := concat.FileOrder; fo == nil || len(fo.Overlaps) != 1 {
+		t.Fatalf("alternate files read one after the other: file order %+v", fo)
+	}
+	if udpView(t, concat) == udpView(t, want) {
+		t.Fatalf("alternate files read one after the other match the whole capture: the test shows nothing")
+	}
+
+	got, err := Run(context.Background(), Config{Merge: true}, []string{odd, even})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(udpView(t, want), udpView(t, got)); d != "" {
+		t.Errorf("merged files differ from the whole capture (-whole +merged):\n%s", d)
+	}
+	if fo := got.FileOrder; fo == nil || fo.By != "merged" || len(fo.Overlaps) != 0 {
+		t.Errorf("merged: file order %+v", fo)
+	}
+	if len(got.Files) != 1 || got.Files[0].Packets != want.Files[0].Packets || !strings.Contains(got.Files[0].Path, "2 files merged by time") {
+		t.Errorf("merged: files %+v", got.Files)
+	}
+
+	// Damage in an input is reported on the merged entry, naming its file;
+	// a file that cannot be opened is listed with its error, the others
+	// are still merged and analyzed.
+	dir := t.TempDir()
+	b, err := os.ReadFile(odd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := filepath.Join(dir, "damaged.pcapng")
+	if err := os.WriteFile(damaged, append(b, bytes.Repeat([]byte{0xee}, 200)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.pcapng")
+	got, err = Run(context.Background(), Config{Merge: true}, []string{even, damaged, missing})
+	if err == nil {
+		t.Errorf("merging with a missing file: no error")
+	}
+	if len(got.Files) != 2 || got.Files[0].DamagedRegions == 0 || len(got.Files[0].Problems) == 0 ||
+		!strings.HasPrefix(got.Files[0].Problems[0].Msg, damaged+": ") || got.Files[1].Path != missing || got.Files[1].Error == "" {
+		t.Errorf("merged with damage and a missing file: files %+v", got.Files)
+	}
+	if d := cmp.Diff(udpView(t, want), udpView(t, got)); d != "" {
+		t.Errorf("merged with damage after the packets: stream differs (-whole +merged):\n%s", d)
+	}
 }

@@ -374,7 +374,7 @@ func (p *page) summary() {
 			p.s(`<p>Files analyzed in the order of their first packets' times, not as given.</p>` + "\n")
 		}
 		if n := len(fo.Overlaps) + fo.MoreOverlaps; n > 0 {
-			p.f(`<p><b>TIME GOES BACK</b> at %d file boundaries: the files overlap in time or were given out of order; connections and streams that cross such a boundary may look reordered, restarted or lost. <a href="#file-order">details</a></p>`+"\n", n)
+			p.f(`<p><b>TIME GOES BACK</b> at %d file boundaries: the files overlap in time or were given out of order; connections and streams that cross such a boundary may look reordered, restarted or lost (captures made at the same time: analyze them with --merge). <a href="#file-order">details</a></p>`+"\n", n)
 		}
 	}
 	if damaged == 0 {

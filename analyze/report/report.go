@@ -82,8 +82,9 @@ type FileInfo struct {
 // FileOrder is how the files of one analysis were ordered (they are one
 // capture, continued from file to file: a rotation).
 type FileOrder struct {
-	// By is "first-packet-time" (the default: pcapfile.TimeOrder) or
-	// "given" (analyze --order given, as mergecap -a joins files).
+	// By is "first-packet-time" (the default: pcapfile.TimeOrder),
+	// "given" (analyze --order given, as mergecap -a joins files) or
+	// "merged" (analyze --merge: packet by packet by time stamp).
 	By string `json:"by"`
 	// Reordered is set when that order differs from the order given.
 	Reordered bool `json:"reordered"`

@@ -262,6 +262,9 @@ func (r *Report) writeFileOrder(w *textio.Writer) {
 	if fo == nil {
 		return
 	}
+	if fo.By == "merged" {
+		w.Printf("Files merged packet by packet by time stamp (--merge): frame numbers are those of the merged capture\n")
+	}
 	if fo.Reordered {
 		w.Printf("Files analyzed in the order of their first packets' times, not as given (--order given keeps the order given)\n")
 	}
@@ -274,7 +277,7 @@ func (r *Report) writeFileOrder(w *textio.Writer) {
 		if n > 1 {
 			where = fmt.Sprintf("%d file boundaries", n)
 		}
-		w.Printf("Time goes back at %s: %s; connections and streams that cross such a boundary may look reordered, restarted or lost. Merge captures made at the same time packet by packet first (smcdump -V LIST -w merged.pcapng, or mergecap); compare capture points with --point.\n",
+		w.Printf("Time goes back at %s: %s; connections and streams that cross such a boundary may look reordered, restarted or lost. Captures made at the same time are analyzed merged packet by packet with --merge (smcdump -V LIST -w writes the merged file); compare capture points with --point.\n",
 			where, why)
 		for _, o := range fo.Overlaps {
 			w.Printf("  %s starts at %s, %.6f s before the end of %s (%s)\n", o.File, fmtTime(o.Start), o.BackSeconds, o.Previous, fmtTime(o.PreviousEnd))

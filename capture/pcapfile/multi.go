@@ -26,6 +26,9 @@ type MultiReader struct {
 	// OnCustom, when set, receives every custom block of every file, in
 	// the order the files' packets are delivered around it.
 	OnCustom func(path string, cb CustomBlock)
+	// OnStats, when set, receives every interface statistics block (ISB)
+	// of every file, its Interface mapped to the merged capture's.
+	OnStats func(path string, st InterfaceStats)
 	// OnDone, when set, is called for each file when it has been read to
 	// its end (or failed), before it is closed: its problems can be read
 	// then. err is the error that ended it (nil at the end of the file).
@@ -115,6 +118,15 @@ func (m *MultiReader) openNext() {
 	if m.OnCustom != nil {
 		fr.OnCustom = func(cb CustomBlock) { m.OnCustom(path, cb) }
 	}
+	if m.OnStats != nil {
+		fr.OnStats = func(st InterfaceStats) {
+			if !m.mapUpTo(s, st.Interface) {
+				return // an interface the file does not describe
+			}
+			st.Interface = s.ifMap[st.Interface]
+			m.OnStats(path, st)
+		}
+	}
 	if m.advance(s) {
 		heap.Push(&m.open, s)
 	}
@@ -155,15 +167,20 @@ func (m *MultiReader) advance(s *mrSource) bool {
 		s.p = nil
 		return false
 	}
-	i := p.Info.InterfaceIndex
-	for len(s.ifMap) <= i && len(s.ifMap) < len(s.fr.Interfaces()) {
-		m.mapIface(s, s.fr.Interfaces()[len(s.ifMap)])
-	}
-	if i < len(s.ifMap) {
+	if i := p.Info.InterfaceIndex; m.mapUpTo(s, i) {
 		p.Info.InterfaceIndex = s.ifMap[i]
 	}
 	s.p = p
 	return true
+}
+
+// mapUpTo maps s's interfaces up to index i to the merged capture's; false
+// when the file describes no interface i.
+func (m *MultiReader) mapUpTo(s *mrSource, i int) bool {
+	for len(s.ifMap) <= i && len(s.ifMap) < len(s.fr.Interfaces()) {
+		m.mapIface(s, s.fr.Interfaces()[len(s.ifMap)])
+	}
+	return i >= 0 && i < len(s.ifMap)
 }
 
 func (m *MultiReader) mapIface(s *mrSource, ifc Interface) {

@@ -54,6 +54,7 @@ type analyzeOptions struct {
 	threads  int
 	order    string // --order: time or given
 	fileList string // -V: more files, named one per line
+	merge    bool   // --merge: the files merged packet by packet by time
 	// UDP stream bounds (memory)
 	maxStreams  int
 	keepStreams int
@@ -95,6 +96,9 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.order != "time" && o.order != "given" {
 				return &exitError{codeUsage, fmt.Errorf("analyze: --order %q: want time or given", o.order)}
+			}
+			if o.merge && (o.order == "given" || len(o.points) > 0) {
+				return &exitError{codeUsage, errors.New("analyze: --merge merges the files by time: not with --order given or --point")}
 			}
 			if o.threads < 0 {
 				return &exitError{codeUsage, fmt.Errorf("analyze: --threads %d: want 1 or more (0: the default)", o.threads)}
@@ -142,6 +146,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.BoolVarP(&o.all, "all", "a", false, "also list plain TCP connections (no SMC option on the SYN)")
 	f.StringVar(&o.evidence, "evidence", "auto", "per-connection evidence: auto (when ≤ 25 connections), yes, no")
 	f.StringVarP(&o.fileList, "file-list", "V", "", "also read the capture files named in this file (one name per line; - for standard input), for rotations too long for the command line")
+	f.BoolVar(&o.merge, "merge", false, "merge the files packet by packet by time stamp (as mergecap does) and analyze the result: captures of several interfaces or hosts made at the same time")
 	f.StringVar(&o.order, "order", "time", "order of several files (one capture, e.g. a rotation): time (by each file's first packet) or given (as on the command line, as mergecap -a joins them)")
 	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis")
 	// --max-connections overlapped --keep: a hidden, deprecated alias.
@@ -175,7 +180,7 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	if o.plot == "-" && o.html == "-" {
 		return &exitError{codeUsage, errors.New("analyze: --plot - and --html - both want standard output")}
 	}
-	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep, Threads: o.threads, GivenOrder: o.order == "given"}
+	cfg := analyze.Config{All: o.all, NoUDP: o.noUDP, MaxConnections: o.keep, Threads: o.threads, GivenOrder: o.order == "given", Merge: o.merge}
 	if o.keep >= 0 && os.Getenv("GOMEMLIMIT") == "" {
 		// The analysis' tables are bounded (docs/architecture.md "Memory
 		// bounds"); a soft limit keeps the garbage collector from letting

@@ -51,6 +51,22 @@ func TestAnalyzeOrder(t *testing.T) {
 		t.Errorf("--order name: exit %d, %s", code, stderr)
 	}
 
+	// --merge: the rotation's files merged packet by packet are the
+	// original capture (the lab trace) again.
+	merged, stderr, code := run(t, append([]string{"analyze", "--merge"}, files...)...)
+	orig, _, _ := run(t, "analyze", tr)
+	body := func(s string) string {
+		_, b, _ := strings.Cut(s, "\nSMC summary")
+		b, _, _ = strings.Cut(b, "\nEvidence")
+		return b
+	}
+	if code != 0 || !strings.Contains(merged, "Files merged packet by packet by time stamp (--merge)") || body(merged) != body(orig) || body(orig) == "" {
+		t.Errorf("analyze --merge: exit %d, %s\n%s\nwant as the original:\n%s", code, stderr, merged, orig)
+	}
+	if _, stderr, code := run(t, "analyze", "--merge", "--order", "given", files[0], files[1]); code != codeUsage || !strings.Contains(stderr, "--merge") {
+		t.Errorf("--merge --order given: exit %d, %s", code, stderr)
+	}
+
 	// -V: the same files named in a list (a rotation too long for the
 	// command line), one per line, blank lines skipped.
 	list := filepath.Join(t.TempDir(), "list")
