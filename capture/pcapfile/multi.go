@@ -50,6 +50,11 @@ type MultiReader struct {
 	ifKeys         map[ifKey]int
 	err            error // first file that could not be opened
 	errPath        string
+
+	// openFile and peekFile open a file and peek its first packet's time:
+	// OpenFile and FirstPacketTime (tests read from memory).
+	openFile func(path string, stdin io.Reader) (*FileReader, error)
+	peekFile func(path string) (time.Time, bool)
 }
 
 type ifKey struct {
@@ -89,7 +94,7 @@ func (h *srcHeap) Pop() any {
 // (TimeOrder): files are opened in that order, each when the merge reaches
 // its first packet.
 func NewMultiReader(paths []string, stdin io.Reader, concatenate bool) *MultiReader {
-	return &MultiReader{paths: paths, stdin: stdin, concat: concatenate, ifKeys: map[ifKey]int{}}
+	return &MultiReader{paths: paths, stdin: stdin, concat: concatenate, ifKeys: map[ifKey]int{}, openFile: OpenFile, peekFile: FirstPacketTime}
 }
 
 // Interfaces returns the merged capture's interfaces so far (more are added
@@ -107,7 +112,7 @@ func (m *MultiReader) openNext() {
 	order := m.next
 	m.next++
 	m.peeked = false
-	fr, err := OpenFile(path, m.stdin)
+	fr, err := m.openFile(path, m.stdin)
 	if err != nil {
 		if m.err == nil {
 			m.err, m.errPath = err, path
@@ -148,7 +153,7 @@ func (m *MultiReader) reachedNext() bool {
 	}
 	if !m.peeked {
 		m.peeked = true
-		m.peekTime, m.peekOK = FirstPacketTime(m.paths[m.next])
+		m.peekTime, m.peekOK = m.peekFile(m.paths[m.next])
 	}
 	return !m.peekOK || !m.peekTime.After(m.open[0].p.Info.Timestamp)
 }

@@ -137,3 +137,88 @@ func TestMultiReader(t *testing.T) {
 		t.Errorf("done: %v", done)
 	}
 }
+
+// memMulti is a MultiReader over files held in memory (name → bytes).
+func memMulti(files map[string][]byte, paths []string, concat bool) *MultiReader {
+	m := NewMultiReader(paths, nil, concat)
+	m.openFile = func(path string, _ io.Reader) (*FileReader, error) {
+		b, ok := files[path]
+		if !ok {
+			return nil, os.ErrNotExist
+		}
+		return NewFileReader(bytes.NewReader(b))
+	}
+	m.peekFile = func(path string) (time.Time, bool) {
+		fr, err := m.openFile(path, nil)
+		if err != nil {
+			return time.Time{}, false
+		}
+		p, err := fr.Next()
+		if err != nil {
+			return time.Time{}, false
+		}
+		return p.Info.Timestamp, true
+	}
+	return m
+}
+
+// FuzzMultiReader: two fuzzed files (the input after its first two bytes,
+// cut where those two bytes say), merged and concatenated, give every packet
+// each file gives alone, and merging delivers no file's first packet after
+// a later packet of another file. Seeds: the synthetic traces, two by two.
+// The files are held in memory.
+func FuzzMultiReader(f *testing.F) {
+	names := []string{"reassembly.pcap", "smcr-v2-link.pcapng", "smcd-v2-ipv6.pcap", "isb-dumpcap-microseconds.pcapng"}
+	for i, a := range names {
+		b := synthFile(f, names[(i+1)%len(names)])
+		ab := append(synthFile(f, a), b...)
+		if len(ab)+2 <= fuzzMaxInput {
+			cut := len(ab) - len(b)
+			f.Add(append([]byte{byte(cut >> 8), byte(cut)}, ab...))
+		}
+	}
+	defer func(old int64) { decompressLimit = old }(decompressLimit)
+	decompressLimit = 4 * fuzzMaxInput
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) < 2 {
+			return
+		}
+		if len(in) > fuzzMaxInput {
+			in = in[:fuzzMaxInput]
+		}
+		cut := int(in[0])<<8 | int(in[1])
+		in = in[2:]
+		c := min(cut, len(in))
+		files := map[string][]byte{"a": in[:c], "b": in[c:]}
+		paths := []string{"a", "b"}
+		alone := map[string][]mpkt{}
+		for _, p := range paths {
+			fr, err := NewFileReader(bytes.NewReader(files[p]))
+			if err != nil {
+				continue
+			}
+			for {
+				pk, err := fr.Next()
+				if err != nil {
+					break
+				}
+				alone[p] = append(alone[p], mpkt{ts: pk.Info.Timestamp, data: string(pk.Data)})
+			}
+		}
+		for _, concat := range []bool{false, true} {
+			got := map[string][]mpkt{}
+			pkts, _ := readMulti(t, memMulti(files, paths, concat))
+			for i, p := range pkts {
+				got[p.path] = append(got[p.path], mpkt{ts: p.ts, data: p.data})
+				if !concat && i > 0 && p.path != pkts[i-1].path && p.ts.Before(pkts[i-1].ts) && len(got[p.path]) == 1 {
+					t.Fatalf("merged: %s's first packet at %v after %v", p.path, p.ts, pkts[i-1].ts)
+				}
+			}
+			for _, p := range paths {
+				if !slices.EqualFunc(got[p], alone[p], func(x, y mpkt) bool { return x.ts.Equal(y.ts) && x.data == y.data }) {
+					t.Fatalf("concatenate %v: %s gave %d packets, %d alone", concat, p, len(got[p]), len(alone[p]))
+				}
+			}
+		}
+	})
+}
