@@ -32,7 +32,7 @@ const mergeBufSize = 256 << 10
 // as one file. Frame numbers are those of that stream; the inputs' damage
 // is reported on its entry, each problem naming its file.
 func (a *Analyzer) analyzeMerged(ctx context.Context, paths []string) error {
-	ordered, _ := pcapfile.TimeOrder(paths)
+	ordered := pcapfile.MergeOrder(paths)
 	mr := pcapfile.NewMultiReader(ordered, a.cfg.Stdin, false)
 	var in mergedInputs
 	mr.OnDone = func(path string, fr *pcapfile.FileReader, err error) {
@@ -68,10 +68,10 @@ func (a *Analyzer) analyzeMerged(ctx context.Context, paths []string) error {
 	}
 	pr.CloseWithError(io.ErrClosedPipe) // stops the writer if the analysis ended early
 	wg.Wait()
-	if path, oerr := mr.OpenError(); oerr != nil {
-		in.failed = append(in.failed, report.FileInfo{Path: path, Error: oerr.Error()})
+	for _, fe := range mr.OpenErrors() {
+		in.failed = append(in.failed, report.FileInfo{Path: fe.Path, Error: fe.Err.Error()})
 		if in.firstFailedErr == nil {
-			in.firstFailedErr = oerr
+			in.firstFailedErr = fe.Err
 		}
 	}
 	if len(a.report.Files) > 0 {

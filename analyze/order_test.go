@@ -203,14 +203,15 @@ func TestRunMerge(t *testing.T) {
 	if err := os.WriteFile(damaged, append(b, bytes.Repeat([]byte{0xee}, 200)...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	missing := filepath.Join(dir, "missing.pcapng")
-	got, err = Run(context.Background(), Config{Merge: true}, []string{even, damaged, missing})
+	missing, missing2 := filepath.Join(dir, "missing.pcapng"), filepath.Join(dir, "missing2.pcapng")
+	got, err = Run(context.Background(), Config{Merge: true}, []string{even, damaged, missing, missing2})
 	if err == nil {
 		t.Errorf("merging with a missing file: no error")
 	}
-	if len(got.Files) != 2 || got.Files[0].DamagedRegions == 0 || len(got.Files[0].Problems) == 0 ||
-		!strings.HasPrefix(got.Files[0].Problems[0].Msg, damaged+": ") || got.Files[1].Path != missing || got.Files[1].Error == "" {
-		t.Errorf("merged with damage and a missing file: files %+v", got.Files)
+	if len(got.Files) != 3 || got.Files[0].DamagedRegions == 0 || len(got.Files[0].Problems) == 0 ||
+		!strings.HasPrefix(got.Files[0].Problems[0].Msg, damaged+": ") || got.Files[1].Path != missing || got.Files[1].Error == "" ||
+		got.Files[2].Path != missing2 || got.Files[2].Error == "" {
+		t.Errorf("merged with damage and two missing files: files %+v", got.Files)
 	}
 	if d := cmp.Diff(udpView(t, want), udpView(t, got)); d != "" {
 		t.Errorf("merged with damage after the packets: stream differs (-whole +merged):\n%s", d)

@@ -2,6 +2,7 @@ package pcapfile
 
 import (
 	"container/heap"
+	"fmt"
 	"io"
 	"slices"
 	"time"
@@ -48,8 +49,8 @@ type MultiReader struct {
 	cur            *mrSource // source of the packet delivered last: advanced next
 	ifaces         []Interface
 	ifKeys         map[ifKey]int
-	err            error // first file that could not be opened
-	errPath        string
+	openErrs       []FileError // files that could not be opened
+	fatal          error       // MaxMergeOpen exceeded: the merge stops
 
 	// openFile and peekFile open a file and peek its first packet's time:
 	// OpenFile and FirstPacketTime (tests read from memory).
@@ -90,9 +91,8 @@ func (h *srcHeap) Pop() any {
 }
 
 // NewMultiReader reads paths ("-" is stdin) as one capture. Merging
-// (concatenate false) expects paths ordered by their first packets' times
-// (TimeOrder): files are opened in that order, each when the merge reaches
-// its first packet.
+// (concatenate false) expects paths in MergeOrder: files are opened in that
+// order, each when the merge reaches its first packet.
 func NewMultiReader(paths []string, stdin io.Reader, concatenate bool) *MultiReader {
 	return &MultiReader{paths: paths, stdin: stdin, concat: concatenate, ifKeys: map[ifKey]int{}, openFile: OpenFile, peekFile: FirstPacketTime}
 }
@@ -101,9 +101,22 @@ func NewMultiReader(paths []string, stdin io.Reader, concatenate bool) *MultiRea
 // as files are opened); Packet.Info.InterfaceIndex indexes it.
 func (m *MultiReader) Interfaces() []Interface { return m.ifaces }
 
-// OpenError returns the first file that could not be opened (not a capture,
-// missing) and its error; the other files are still read.
-func (m *MultiReader) OpenError() (string, error) { return m.errPath, m.err }
+// FileError is a file that could not be opened, and why.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+// OpenErrors returns the files that could not be opened (missing, not a
+// capture), in the order they were tried; the other files are still read.
+func (m *MultiReader) OpenErrors() []FileError { return m.openErrs }
+
+// MaxMergeOpen bounds the files a merge holds open at once (each with its
+// read buffer, 1 MiB): files that overlap in time are open together, a
+// rotation needs one or two. When more overlap, Next returns an error
+// naming the time and the count (merge them in groups) instead of reading
+// more memory than the bound.
+const MaxMergeOpen = 32
 
 // openNext opens the next file and, when it has a packet, adds it to the
 // merge.
@@ -114,9 +127,7 @@ func (m *MultiReader) openNext() {
 	m.peeked = false
 	fr, err := m.openFile(path, m.stdin)
 	if err != nil {
-		if m.err == nil {
-			m.err, m.errPath = err, path
-		}
+		m.openErrs = append(m.openErrs, FileError{path, err})
 		return
 	}
 	s := &mrSource{path: path, fr: fr, order: order}
@@ -219,7 +230,15 @@ func (m *MultiReader) Next() (*Packet, string, error) {
 			heap.Push(&m.open, s)
 		}
 	}
+	if m.fatal != nil {
+		return nil, "", m.fatal
+	}
 	for m.reachedNext() {
+		if m.open.Len() >= MaxMergeOpen {
+			m.fatal = fmt.Errorf("more than %d files overlap in time at %s (%s and the ones open with it): merge them in groups of fewer first",
+				MaxMergeOpen, m.open[0].p.Info.Timestamp.UTC().Format("2006-01-02 15:04:05.000000"), m.paths[m.next])
+			return nil, "", m.fatal
+		}
 		m.openNext()
 	}
 	if m.open.Len() == 0 {
@@ -230,15 +249,39 @@ func (m *MultiReader) Next() (*Packet, string, error) {
 	return s.p, s.path, nil
 }
 
-// Close closes the files still open.
+// Close closes the files still open, each reported to OnDone first (read
+// as far as the merge went: its problems so far).
 func (m *MultiReader) Close() {
+	done := func(s *mrSource) {
+		if m.OnDone != nil {
+			m.OnDone(s.path, s.fr, nil)
+		}
+		s.fr.Close()
+	}
 	if m.cur != nil {
-		m.cur.fr.Close()
+		done(m.cur)
 		m.cur = nil
 	}
 	for _, s := range m.open {
-		s.fr.Close()
+		done(s)
 	}
 	m.open = nil
 	m.next = len(m.paths)
+}
+
+// MergeOrder orders files for a merge (NewMultiReader with concatenate
+// false), which opens them in that order, each when the merge reaches its
+// first packet: by their first packets' times (TimeOrder), with standard
+// input ("-", which cannot be peeked) first, open from the start.
+func MergeOrder(paths []string) []string {
+	var stdin, files []string
+	for _, p := range paths {
+		if p == "-" {
+			stdin = append(stdin, p)
+		} else {
+			files = append(files, p)
+		}
+	}
+	files, _ = TimeOrder(files)
+	return append(stdin, files...)
 }

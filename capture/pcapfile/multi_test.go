@@ -2,10 +2,12 @@ package pcapfile
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -130,11 +132,77 @@ func TestMultiReader(t *testing.T) {
 		}
 	}
 	pkts, _ = readMulti(t, m)
-	if path, err := m.OpenError(); len(pkts) != 5 || path != filepath.Join(dir, "missing") || err == nil {
-		t.Errorf("with missing files: %d packets, open error %s %v", len(pkts), path, err)
+	if errs := m.OpenErrors(); len(pkts) != 5 || len(errs) != 2 || errs[0].Path != filepath.Join(dir, "missing") || errs[1].Path != bad {
+		t.Errorf("with missing files: %d packets, open errors %v", len(pkts), errs)
 	}
 	if done[a] != 1 || done[c] != 1 || len(done) != 2 {
 		t.Errorf("done: %v", done)
+	}
+}
+
+// Standard input among the files of a merge is opened first (it cannot be
+// peeked) and the others in time order, whatever order they are given in:
+// the merge is in time order. More files overlapping in time than
+// MaxMergeOpen stop the merge with an error naming the bound.
+func TestMultiReaderStdinAndBound(t *testing.T) {
+	dir := t.TempDir()
+	at := func(s int) time.Time { return time.Date(2026, 12, 5, 9, 0, s, 0, time.UTC) }
+	early, late := filepath.Join(dir, "early"), filepath.Join(dir, "late")
+	writeNamed(t, early, "eth0", []time.Time{at(3), at(4), at(5)}, "E")
+	writeNamed(t, late, "eth0", []time.Time{at(8), at(9), at(10)}, "L")
+	stdinFile := filepath.Join(dir, "stdin")
+	var times []time.Time
+	for s := range 10 {
+		times = append(times, at(s))
+	}
+	writeNamed(t, stdinFile, "eth0", times, "S")
+	order := MergeOrder([]string{late, "-", early})
+	if want := []string{"-", early, late}; !slices.Equal(order, want) {
+		t.Fatalf("MergeOrder: %v, want %v", order, want)
+	}
+	b, err := os.ReadFile(stdinFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkts, _ := readMulti(t, NewMultiReader(order, bytes.NewReader(b), false))
+	if len(pkts) != 16 || !slices.IsSortedFunc(pkts, func(x, y mpkt) int { return x.ts.Compare(y.ts) }) {
+		var ts []int
+		for _, p := range pkts {
+			ts = append(ts, p.ts.Second())
+		}
+		t.Errorf("with standard input: %d packets at %v, want 16 in time order", len(pkts), ts)
+	}
+
+	files := map[string][]byte{}
+	var paths []string
+	for i := range MaxMergeOpen + 1 {
+		var buf bytes.Buffer
+		w, _ := NewNgWriter(&buf, SectionInfo{}, []Interface{{Name: "eth0", LinkType: LinkTypeEthernet}}, 0)
+		w.WritePacketData(0, at(1), make([]byte, 60), 60, 0)
+		w.WritePacketData(0, at(50), make([]byte, 60), 60, 0)
+		w.Flush()
+		name := fmt.Sprint("f", i)
+		files[name] = buf.Bytes()
+		paths = append(paths, name)
+	}
+	m := memMulti(files, paths, false)
+	defer m.Close()
+	var n int
+	for {
+		_, _, err := m.Next()
+		if err == io.EOF {
+			t.Fatalf("%d files overlapping: merged without error", len(paths))
+		}
+		if err != nil {
+			if !strings.Contains(err.Error(), fmt.Sprintf("more than %d files overlap in time", MaxMergeOpen)) {
+				t.Errorf("error %v", err)
+			}
+			break
+		}
+		n++
+	}
+	if m.open.Len() > MaxMergeOpen {
+		t.Errorf("%d files open, bound %d", m.open.Len(), MaxMergeOpen)
 	}
 }
 

@@ -430,7 +430,7 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr str
 	stderr := cmd.ErrOrStderr()
 	given := o.order == "given"
 	if !given {
-		files, _ = pcapfile.TimeOrder(files)
+		files = pcapfile.MergeOrder(files)
 	}
 	mr := pcapfile.NewMultiReader(files, cmd.InOrStdin(), given)
 	defer mr.Close()
@@ -557,8 +557,8 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr str
 			ifs = append(ifs, pcapfile.Interface{Name: ifc.Name, LinkType: ifc.LinkType, SnapLen: ifc.SnapLen})
 		}
 		if len(ifs) == 0 {
-			if _, err := mr.OpenError(); err != nil && len(files) == 1 {
-				return err
+			if errs := mr.OpenErrors(); len(errs) > 0 && len(files) == 1 {
+				return errs[0].Err
 			}
 			ifs = []pcapfile.Interface{{LinkType: pcapfile.LinkTypeEthernet}}
 		}
@@ -566,6 +566,7 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr str
 			return err
 		}
 	}
+	mr.Close() // the files still open (-c, a file limit): their problems too
 	err := out.Close()
 	out = nil
 	pr.finished()
@@ -575,11 +576,14 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr str
 	if err != nil {
 		return err
 	}
-	if path, err := mr.OpenError(); err != nil {
+	if errs := mr.OpenErrors(); len(errs) > 0 {
 		if len(files) == 1 {
-			return err
+			return errs[0].Err
 		}
-		return fmt.Errorf("%s: %w (the other files were written)", path, err)
+		for _, fe := range errs[1:] {
+			fmt.Fprintf(stderr, "smcdump: %v\n", fe.Err)
+		}
+		return fmt.Errorf("%v (%s; the other files were written)", errs[0].Err, plural(uint64(len(errs)), "file not read", "files not read"))
 	}
 	if readErr != nil {
 		return readErr

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -193,6 +195,25 @@ func TestRewriteDamaged(t *testing.T) {
 	}
 	if r := readFileAll(t, out); len(r.pkts) == 0 {
 		t.Errorf("nothing written before the damage")
+	}
+
+	// Damage before the -c'th packet is reported although the rest of the
+	// file is not read: 8 bytes of garbage after the third block (the
+	// section header, the interface, the first packet).
+	off := 0
+	for range 3 {
+		off += int(binary.LittleEndian.Uint32(b[off+4:]))
+	}
+	garbled := append(append(append([]byte(nil), b[:off]...), bytes.Repeat([]byte{0xee}, 8)...), b[off:]...)
+	in = filepath.Join(dir, "garbled.pcapng")
+	if err := os.WriteFile(in, garbled, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"-r", in, "-w", out, "-c", "4"}, {"-r", in, "-w", out}} {
+		_, stderr, code := run(t, args...)
+		if code != codeDamaged || !strings.Contains(stderr, "damaged input") {
+			t.Errorf("%v: exit %d, want %d: %s", args, code, codeDamaged, stderr)
+		}
 	}
 }
 
