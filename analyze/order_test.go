@@ -3,7 +3,6 @@ package analyze
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"os"
 	"path/filepath"
 	"slices"
@@ -130,14 +129,7 @@ func splitAlternate(t *testing.T, path, dir string) (string, string) {
 	}
 	var parts [2][]byte
 	n := 0
-	for off := 0; off+12 <= len(b); {
-		typ := binary.LittleEndian.Uint32(b[off:])
-		l := int(binary.LittleEndian.Uint32(b[off+4:]))
-		if l < 12 || off+l > len(b) {
-			t.Fatalf("%s: bad block at %d", path, off)
-		}
-		blk := b[off : off+l]
-		off += l
+	for typ, blk := range pcapngBlocks(t, path, b) {
 		switch typ {
 		case 0x0a0d0d0a, 1:
 			parts[0] = append(parts[0], blk...)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +26,24 @@ import (
 // smcdump -C.
 const mcastLab = "../testdata/mcast/lab/"
 
+// pcapngBlocks yields the type and bytes of each block of b, a
+// little-endian pcapng file read from path.
+func pcapngBlocks(t *testing.T, path string, b []byte) iter.Seq2[uint32, []byte] {
+	return func(yield func(uint32, []byte) bool) {
+		for off := 0; off+12 <= len(b); {
+			typ := binary.LittleEndian.Uint32(b[off:])
+			l := int(binary.LittleEndian.Uint32(b[off+4:]))
+			if l < 12 || off+l > len(b) {
+				t.Fatalf("%s: bad block at %d", path, off)
+			}
+			if !yield(typ, b[off:off+l]) {
+				return
+			}
+			off += l
+		}
+	}
+}
+
 // splitPcapng splits a little-endian pcapng file into parts of n packets
 // (as editcap -c does): the section header and interface description blocks
 // go into every part; every other block goes into the part being written.
@@ -37,14 +56,7 @@ func splitPcapng(t *testing.T, path string, n int, dir string) []string {
 	var head []byte
 	var parts [][]byte
 	cur, pkts := -1, 0
-	for off := 0; off+12 <= len(b); {
-		typ := binary.LittleEndian.Uint32(b[off:])
-		l := int(binary.LittleEndian.Uint32(b[off+4:]))
-		if l < 12 || off+l > len(b) {
-			t.Fatalf("%s: bad block at %d", path, off)
-		}
-		blk := b[off : off+l]
-		off += l
+	for typ, blk := range pcapngBlocks(t, path, b) {
 		switch typ {
 		case 0x0a0d0d0a, 1: // SHB, IDB
 			head = append(head, blk...)

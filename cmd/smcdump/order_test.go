@@ -17,16 +17,8 @@ import (
 // and shows where time goes back; a bad --order is a usage error.
 func TestAnalyzeOrder(t *testing.T) {
 	dir := t.TempDir()
-	out := filepath.Join(dir, "rot.pcapng")
 	tr := filepath.Join(labDir, "6.12", "a-peer-no-smc.pcapng")
-	if _, stderr, code := run(t, "-r", tr, "-w", out, "-C", "2k"); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	files, _ := filepath.Glob(out + "*")
-	if len(files) < 11 {
-		t.Fatalf("%d rotated files: want more than 10, for rot.pcapng10 to sort before rot.pcapng2", len(files))
-	}
-	sort.Strings(files)
+	files := globRotation(t, tr, dir)
 
 	got, stderr, code := run(t, append([]string{"analyze"}, files...)...)
 	if code != 0 {
@@ -97,16 +89,8 @@ func TestAnalyzeOrder(t *testing.T) {
 // written once.
 func TestRewriteRotationJoin(t *testing.T) {
 	dir := t.TempDir()
-	rot := filepath.Join(dir, "rot.pcapng")
 	tr := filepath.Join(labDir, "6.12", "c-smcr-link.pcapng")
-	if _, stderr, code := run(t, "-r", tr, "-w", rot, "-C", "2k"); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	files, _ := filepath.Glob(rot + "*")
-	if len(files) < 11 {
-		t.Fatalf("%d rotated files: want more than 10", len(files))
-	}
-	sort.Strings(files)
+	files := globRotation(t, tr, dir)
 	list := filepath.Join(dir, "list")
 	if err := os.WriteFile(list, []byte(strings.Join(files, "\n")), 0o644); err != nil {
 		t.Fatal(err)
@@ -125,4 +109,21 @@ func TestRewriteRotationJoin(t *testing.T) {
 	if len(orig.snaps) < 3 || !reflect.DeepEqual(got.snaps, orig.snaps) {
 		t.Errorf("joined: snapshots %v, original %v", got.snaps, orig.snaps)
 	}
+}
+
+// globRotation rotates trace into dir/rot.pcapng, rot.pcapng1, … (smcdump
+// -r -w -C 2k: more than ten files) and returns them as a shell glob lists
+// them: rot.pcapng10 before rot.pcapng2.
+func globRotation(t *testing.T, trace, dir string) []string {
+	t.Helper()
+	out := filepath.Join(dir, "rot.pcapng")
+	if _, stderr, code := run(t, "-r", trace, "-w", out, "-C", "2k"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	files, _ := filepath.Glob(out + "*")
+	if len(files) < 11 {
+		t.Fatalf("%d rotated files: want more than 10, for rot.pcapng10 to sort before rot.pcapng2", len(files))
+	}
+	sort.Strings(files)
+	return files
 }
