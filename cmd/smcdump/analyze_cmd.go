@@ -71,9 +71,11 @@ CLC Decline (who, code, meaning, remedy), late Decline after Confirm, CLC
 timeout or abort, or "cannot tell" when the capture does not show it.
 Several files are read as one capture (rotated files), in the order of
 their first packets' times (--order given: as given; a shell glob lists
-tcpdump -C's files name, name1, name10, name2, ...). Files
-compressed with gzip, zstd, lz4 or bzip2 (tcpdump -z, logrotate) are read
-as they are, whatever their names.
+tcpdump -C's files name, name1, name10, name2, ...; -V LIST names them
+one per line). Captures made at the same time (several interfaces or hosts)
+are analyzed merged packet by packet with --merge. Files compressed with
+gzip, zstd, lz4 or bzip2 (tcpdump -z, logrotate) are read as they are,
+whatever their names.
 
 With --point NAME=FILE[,FILE...] given for each capture point in path order
 (client, router, server; sender, switch, receiver), the captures are joined:
@@ -86,7 +88,9 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
   smcdump analyze --point client=c.pcapng --point router=r.pcapng --point server=s.pcapng
   smcdump analyze --json trace.pcapng > report.json
   smcdump analyze --fail-on fallback,timeout ci-trace.pcapng
-  smcdump analyze trace.pcapng -- host 10.1.1.10 and tcp port 5000`,
+  smcdump analyze trace.pcapng -- host 10.1.1.10 and tcp port 5000
+  ls /var/tmp/cap.pcapng* | smcdump analyze -V -
+  smcdump analyze --merge eth0.pcapng eth1.pcapng`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(o.points) > 0 || o.fileList != "" {
 				return nil
