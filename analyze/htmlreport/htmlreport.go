@@ -370,6 +370,9 @@ func (p *page) summary() {
 		}
 	}
 	if fo := r.FileOrder; fo != nil {
+		if fo.By == "merged" {
+			p.s(`<p>Files merged packet by packet by time stamp (--merge): frame numbers are those of the merged capture.</p>` + "\n")
+		}
 		if fo.Reordered {
 			p.s(`<p>Files analyzed in the order of their first packets' times, not as given.</p>` + "\n")
 		}
