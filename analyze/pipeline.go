@@ -264,6 +264,11 @@ func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, f
 		a.pipe = nil
 		close(pl.done)
 		wg.Wait()
+		// The read buffers no frame points into go back for the next
+		// file (a rotation of small files allocated them per file).
+		for len(pl.chunks) > 0 {
+			pcapfile.PutReadBuffer(<-pl.chunks)
+		}
 		fr.SetBufferSwap(nil)
 		fr.OnStats = func(st pcapfile.InterfaceStats) { a.onStats(fileIdx, fr.Interfaces(), st) }
 		fr.OnCustom = func(cb pcapfile.CustomBlock) { a.onCustom(name, fileIdx, cb) }
@@ -524,7 +529,7 @@ func (pl *pipeline) swap(old []byte, release func(), min int) []byte {
 		default:
 			if pl.nc < pipeChunks {
 				pl.nc++
-				return make([]byte, min)
+				return pcapfile.GetReadBuffer(min)
 			}
 			select {
 			case c = <-pl.chunks:

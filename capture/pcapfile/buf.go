@@ -129,6 +129,9 @@ func (b *readBuf) replace(size int) {
 // the wanted bytes cannot follow the unread ones in it, so a slow source
 // (a pipe) does not hand off a buffer for every read.
 func (b *readBuf) fill(need int) {
+	if b.err != nil {
+		return // the input ended (or the reader was closed): nothing more
+	}
 	if b.r > 0 && (b.swap == nil || b.w == len(b.buf) || b.r+need > len(b.buf)) {
 		b.replace(len(b.buf))
 	}

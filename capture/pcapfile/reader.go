@@ -29,6 +29,8 @@ type FileReader struct {
 	r      *readBuf
 	src    io.Reader // the underlying reader
 	closer io.Closer
+	// recycle: r's buffer came from GetReadBuffer and goes back at Close.
+	recycle bool
 	off    int64 // offset of the next unread byte
 	ng     bool
 	order  binary.ByteOrder
@@ -88,12 +90,13 @@ func OpenFile(path string, stdin io.Reader) (*FileReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	fr, err := newFileReader(f, readerBufSize)
+	fr, err := newFileReaderBuf(f, GetReadBuffer(readerBufSize))
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	fr.closer = f
+	fr.recycle = true
 	if fr.compression == "" {
 		fr.r.file = f
 	}
@@ -112,7 +115,13 @@ func NewFileReaderSize(r io.Reader, size int) (*FileReader, error) {
 }
 
 func newFileReader(r io.Reader, bufSize int) (*FileReader, error) {
-	fr := &FileReader{r: newReadBuf(r, bufSize), src: r}
+	return newFileReaderBuf(r, make([]byte, bufSize))
+}
+
+// newFileReaderBuf is newFileReader reading into buf.
+func newFileReaderBuf(r io.Reader, buf []byte) (*FileReader, error) {
+	bufSize := len(buf)
+	fr := &FileReader{r: &readBuf{buf: buf, src: r}, src: r}
 	if err := fr.decompressing(bufSize); err != nil {
 		return nil, err
 	}
@@ -212,6 +221,13 @@ func (fr *FileReader) Close() error {
 	if fr.r.mapped {
 		unmapFile(fr.r.win)
 		fr.r.mapped, fr.r.win = false, nil
+	}
+	if fr.recycle {
+		// Frames returned are valid until Close: the buffer is free.
+		fr.recycle = false
+		PutReadBuffer(fr.r.buf)
+		fr.r.buf, fr.r.r, fr.r.w = nil, 0, 0
+		fr.r.err = os.ErrClosed
 	}
 	if fr.decompCloser != nil {
 		fr.decompCloser.Close()
