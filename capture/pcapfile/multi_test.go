@@ -290,3 +290,29 @@ func FuzzMultiReader(f *testing.F) {
 		}
 	})
 }
+
+// A reader from OpenFile gives its read buffer back when closed: Next then
+// reports an error instead of reading into a buffer another reader may
+// use, and closing twice gives it back once.
+func TestReadBufferRecycledAtClose(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f.pcapng")
+	writeNamed(t, p, "eth0", []time.Time{time.Unix(1, 0), time.Unix(2, 0)}, "X")
+	fr, err := OpenFile(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fr.Next(); err != nil {
+		t.Fatal(err)
+	}
+	fr.Close()
+	fr.Close()
+	if _, err := fr.Next(); err == nil {
+		t.Errorf("Next after Close: no error")
+	}
+	if b := GetReadBuffer(10); len(b) != ReadBufferSize {
+		t.Errorf("GetReadBuffer(10): %d bytes, want %d", len(b), ReadBufferSize)
+	}
+	if b := GetReadBuffer(ReadBufferSize + 1); len(b) != ReadBufferSize+1 {
+		t.Errorf("GetReadBuffer(size+1): %d bytes", len(b))
+	}
+}

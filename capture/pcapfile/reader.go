@@ -31,9 +31,9 @@ type FileReader struct {
 	closer io.Closer
 	// recycle: r's buffer came from GetReadBuffer and goes back at Close.
 	recycle bool
-	off    int64 // offset of the next unread byte
-	ng     bool
-	order  binary.ByteOrder
+	off     int64 // offset of the next unread byte
+	ng      bool
+	order   binary.ByteOrder
 
 	// pcap
 	pcapNano  bool
