@@ -32,8 +32,8 @@ const mergeBufSize = 256 << 10
 // as one file. Frame numbers are those of that stream; the inputs' damage
 // is reported on its entry, each problem naming its file.
 func (a *Analyzer) analyzeMerged(ctx context.Context, paths []string) error {
-	ordered := pcapfile.MergeOrder(paths)
-	mr := pcapfile.NewMultiReader(ordered, a.cfg.Stdin, false)
+	mr := pcapfile.NewMergeReader(paths, a.cfg.Stdin)
+	ordered := mr.Paths()
 	var in mergedInputs
 	mr.OnDone = func(path string, fr *pcapfile.FileReader, err error) {
 		for _, p := range fr.Problems() {
@@ -121,7 +121,7 @@ func writeMerged(ctx context.Context, mr *pcapfile.MultiReader, w io.Writer) err
 	addIfaces := func(upTo int) error {
 		ifs := mr.Interfaces()
 		for ; nIfs <= upTo && nIfs < len(ifs); nIfs++ {
-			if err := nw.AddInterface(outInterface(ifs[nIfs])); err != nil {
+			if err := nw.AddInterface(pcapfile.Rewritten(ifs[nIfs])); err != nil {
 				return err
 			}
 		}
@@ -138,7 +138,7 @@ func writeMerged(ctx context.Context, mr *pcapfile.MultiReader, w io.Writer) err
 	open := func() error {
 		var ifs []pcapfile.Interface
 		for _, ifc := range mr.Interfaces() {
-			ifs = append(ifs, outInterface(ifc))
+			ifs = append(ifs, pcapfile.Rewritten(ifc))
 		}
 		if len(ifs) == 0 {
 			ifs = []pcapfile.Interface{{LinkType: pcapfile.LinkTypeEthernet}}
@@ -192,10 +192,4 @@ func writeMerged(ctx context.Context, mr *pcapfile.MultiReader, w io.Writer) err
 		return werr
 	}
 	return nw.Flush()
-}
-
-// outInterface is the description of a merged interface written to the
-// merged stream.
-func outInterface(ifc pcapfile.Interface) pcapfile.Interface {
-	return pcapfile.Interface{Name: ifc.Name, Description: ifc.Description, LinkType: ifc.LinkType, SnapLen: ifc.SnapLen, Filter: ifc.Filter}
 }

@@ -183,22 +183,16 @@ const (
 func (r *Report) writeHeader(w *textio.Writer) {
 	files := r.Files
 	if len(files) > headerFilesInFull {
-		var packets, truncated, filtered int
-		var first, last *time.Time
+		var all fileSpan
+		var truncated, filtered int
 		for _, f := range files {
-			packets += f.Packets
+			all.add(f)
 			truncated += f.Truncated
 			filtered += f.Filtered
-			if f.First != nil && (first == nil || f.First.Before(*first)) {
-				first = f.First
-			}
-			if f.Last != nil && (last == nil || f.Last.After(*last)) {
-				last = f.Last
-			}
 		}
-		w.Printf("%d files, %d packets", len(files), packets)
-		if first != nil && last != nil && !last.Before(*first) {
-			w.Printf(", %s – %s UTC (%.3f s)", fmtTime(*first), fmtTime(*last)[11:], last.Sub(*first).Seconds())
+		w.Printf("%d files, %d packets", len(files), all.packets)
+		if all.ordered() {
+			w.Printf(", %s – %s UTC (%.3f s)", fmtTime(*all.first), fmtTime(*all.last)[11:], all.last.Sub(*all.first).Seconds())
 		}
 		w.Printf("\n")
 		if truncated > 0 {
@@ -211,9 +205,9 @@ func (r *Report) writeHeader(w *textio.Writer) {
 	r.writeFileOrder(w)
 	// The files summed since the last one described: how many, the first
 	// and last names, packets and time span.
-	var skipped, skippedPackets int
+	var skipped int
 	var from, to, compression string
-	var first, last *time.Time
+	var span fileSpan
 	flush := func() {
 		if skipped == 0 {
 			return
@@ -222,12 +216,12 @@ func (r *Report) writeHeader(w *textio.Writer) {
 		if compression != "" && compression != "mixed" {
 			w.Printf(", %s-compressed", compression)
 		}
-		w.Printf("): %d packets", skippedPackets)
-		if first != nil && last != nil && !last.Before(*first) {
-			w.Printf(", %s – %s UTC", fmtTime(*first), fmtTime(*last)[11:])
+		w.Printf("): %d packets", span.packets)
+		if span.ordered() {
+			w.Printf(", %s – %s UTC", fmtTime(*span.first), fmtTime(*span.last)[11:])
 		}
 		w.Printf("\n")
-		skipped, skippedPackets, first, last, compression = 0, 0, nil, nil, ""
+		skipped, span, compression = 0, fileSpan{}, ""
 	}
 	for i, f := range files {
 		if len(files) > headerFilesInFull && i >= headerFilesHead && i < len(files)-headerFilesTail &&
@@ -238,13 +232,7 @@ func (r *Report) writeHeader(w *textio.Writer) {
 				compression = "mixed"
 			}
 			to = f.Path
-			skippedPackets += f.Packets
-			if f.First != nil && (first == nil || f.First.Before(*first)) {
-				first = f.First
-			}
-			if f.Last != nil && (last == nil || f.Last.After(*last)) {
-				last = f.Last
-			}
+			span.add(f)
 			skipped++
 			continue
 		}
@@ -253,6 +241,29 @@ func (r *Report) writeHeader(w *textio.Writer) {
 	}
 	flush()
 	w.Printf("\n")
+}
+
+// fileSpan sums files for the header: their packets, the earliest first
+// and the latest last packet.
+type fileSpan struct {
+	packets     int
+	first, last *time.Time
+}
+
+func (s *fileSpan) add(f FileInfo) {
+	s.packets += f.Packets
+	if f.First != nil && (s.first == nil || f.First.Before(*s.first)) {
+		s.first = f.First
+	}
+	if f.Last != nil && (s.last == nil || f.Last.After(*s.last)) {
+		s.last = f.Last
+	}
+}
+
+// ordered reports whether the span has both ends, the last not before the
+// first.
+func (s fileSpan) ordered() bool {
+	return s.first != nil && s.last != nil && !s.last.Before(*s.first)
 }
 
 // writeFileOrder says in which order several files were analyzed, and where

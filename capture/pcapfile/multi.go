@@ -274,14 +274,46 @@ func (m *MultiReader) Close() {
 // first packet: by their first packets' times (TimeOrder), with standard
 // input ("-", which cannot be peeked) first, open from the start.
 func MergeOrder(paths []string) []string {
-	var stdin, files []string
+	var out []string
+	for _, f := range mergeOrder(paths) {
+		out = append(out, f.path)
+	}
+	return out
+}
+
+func mergeOrder(paths []string) []firstPacket {
+	var stdin []firstPacket
+	var files []string
 	for _, p := range paths {
 		if p == "-" {
-			stdin = append(stdin, p)
+			stdin = append(stdin, firstPacket{path: p})
 		} else {
 			files = append(files, p)
 		}
 	}
-	files, _ = TimeOrder(files)
-	return append(stdin, files...)
+	return append(stdin, timeOrder(files)...)
 }
+
+// NewMergeReader reads paths merged by time stamp: NewMultiReader over
+// MergeOrder(paths), using the first-packet times MergeOrder peeked
+// instead of peeking each file again.
+func NewMergeReader(paths []string, stdin io.Reader) *MultiReader {
+	fs := mergeOrder(paths)
+	ordered := make([]string, len(fs))
+	firsts := make(map[string]firstPacket, len(fs))
+	for i, f := range fs {
+		ordered[i] = f.path
+		firsts[f.path] = f
+	}
+	m := NewMultiReader(ordered, stdin, false)
+	m.peekFile = func(path string) (time.Time, bool) {
+		if f, ok := firsts[path]; ok && path != "-" {
+			return f.first, f.ok
+		}
+		return FirstPacketTime(path)
+	}
+	return m
+}
+
+// Paths returns the files in the order they are read.
+func (m *MultiReader) Paths() []string { return m.paths }

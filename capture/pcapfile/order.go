@@ -27,12 +27,31 @@ func TimeOrder(paths []string) (ordered []string, moved bool) {
 	if len(paths) < 2 || slices.Contains(paths, "-") {
 		return paths, false
 	}
+	fs := timeOrder(paths)
+	ordered = make([]string, len(fs))
+	for i, f := range fs {
+		ordered[i] = f.path
+		if f.path != paths[i] {
+			moved = true
+		}
+	}
+	return ordered, moved
+}
+
+// firstPacket is a file and the time of its first packet (ok: it has one).
+type firstPacket struct {
+	path  string
+	first time.Time
+	ok    bool
+}
+
+// timeOrder peeks each file's first packet (FirstPacketTime) and returns
+// the files in TimeOrder's order, with the times peeked.
+func timeOrder(paths []string) []firstPacket {
 	type file struct {
-		path  string
-		first time.Time
-		ok    bool
-		nat   int // position in natural name order
-		key   time.Time
+		firstPacket
+		nat int // position in natural name order
+		key time.Time
 	}
 	fs := make([]file, len(paths))
 	for i, p := range paths {
@@ -59,14 +78,11 @@ func TimeOrder(paths []string) (ordered []string, moved bool) {
 		}
 		return a.nat - b.nat
 	})
-	ordered = make([]string, len(fs))
+	out := make([]firstPacket, len(fs))
 	for i, f := range fs {
-		ordered[i] = f.path
-		if f.path != paths[i] {
-			moved = true
-		}
+		out[i] = f.firstPacket
 	}
-	return ordered, moved
+	return out
 }
 
 // FirstPacketTime returns the time stamp of the first packet of the capture

@@ -201,6 +201,14 @@ type Interface struct {
 	placeholder bool
 }
 
+// Rewritten is the description of an interface read from a file, for
+// writing it into another (rewriting, merging): what a writer writes of it
+// (name, description, filter, link type, snaplen), without the reader's
+// state.
+func Rewritten(ifc Interface) Interface {
+	return Interface{Name: ifc.Name, Description: ifc.Description, LinkType: ifc.LinkType, SnapLen: ifc.SnapLen, Filter: ifc.Filter}
+}
+
 // InterfaceStats is one pcapng Interface Statistics Block. Counters the
 // writer did not include are nil.
 type InterfaceStats struct {

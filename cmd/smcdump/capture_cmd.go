@@ -410,6 +410,9 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	return runErr
 }
 
+// snapSeed hashes kernel-counter snapshots to drop repeats (rewriteFile).
+var snapSeed = maphash.MakeSeed()
+
 // rewriteFile implements -r FILE -w OUT [EXPR] and -V LIST -w OUT [EXPR]:
 // copy the matching frames. Several files are written as one capture,
 // merged by time stamp (as mergecap merges; a rotation's files are then
@@ -423,16 +426,14 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 // section, another file) are added to the output as their first frame
 // comes. Damage in an input is reported and makes the exit status 4, as
 // with analyze and read.
-// snapSeed hashes kernel-counter snapshots to drop repeats (rewriteFile).
-var snapSeed = maphash.MakeSeed()
-
 func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr string) error {
 	stderr := cmd.ErrOrStderr()
-	given := o.order == "given"
-	if !given {
-		files = pcapfile.MergeOrder(files)
+	var mr *pcapfile.MultiReader
+	if o.order == "given" {
+		mr = pcapfile.NewMultiReader(files, cmd.InOrStdin(), true)
+	} else {
+		mr = pcapfile.NewMergeReader(files, cmd.InOrStdin())
 	}
-	mr := pcapfile.NewMultiReader(files, cmd.InOrStdin(), given)
 	defer mr.Close()
 	var damaged []string
 	var readErr error
@@ -488,9 +489,6 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr str
 			snapErr = out.WriteKstat(append([]byte(nil), js...))
 		}
 	}
-	outIface := func(ifc pcapfile.Interface) pcapfile.Interface {
-		return pcapfile.Interface{Name: ifc.Name, Description: ifc.Description, LinkType: ifc.LinkType, SnapLen: ifc.SnapLen, Filter: ifc.Filter}
-	}
 	open := func(ifs []pcapfile.Interface) error {
 		oc, err := o.outputConfig(cmd.OutOrStdout(), ifs, nil)
 		if err != nil {
@@ -528,14 +526,14 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr str
 		if out == nil {
 			var oifs []pcapfile.Interface
 			for _, ifc := range ifs {
-				oifs = append(oifs, outIface(ifc))
+				oifs = append(oifs, pcapfile.Rewritten(ifc))
 			}
 			if err := open(oifs); err != nil {
 				return err
 			}
 		}
 		for n := out.Interfaces(); n <= ap.Info.InterfaceIndex && n < len(ifs); n++ {
-			if err := out.AddInterface(outIface(ifs[n])); err != nil {
+			if err := out.AddInterface(pcapfile.Rewritten(ifs[n])); err != nil {
 				return err
 			}
 		}
