@@ -86,6 +86,10 @@ type Frame struct {
 	Payload    []byte // captured payload bytes
 	PayloadLen int    // payload length on the wire
 	UDPLen     int
+
+	// Tunnel is the outermost tunnel DecodeInner removed to reach the
+	// frame above (Kind TunnelNone when it was not in a tunnel).
+	Tunnel TunnelRef
 }
 
 // Reset clears every field (SLLPkt -1: none). Clearing, then setting the
