@@ -186,6 +186,10 @@ type Analyzer struct {
 
 	liveIdx       int // report.Files entry of the frames fed with Feed (live.go)
 	liveUndecoded map[string]int
+	// tunnels counts the current file's frames by the tunnel they were
+	// in (at most report.MaxTunnels tunnels; moreTunnelFrames the rest).
+	tunnels          map[decode.TunnelRef]int
+	moreTunnelFrames int
 }
 
 // NewAnalyzer returns an analyzer.
@@ -243,6 +247,8 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 		a.tracker.File = name
 	}
 	undecoded := map[string]int{}
+	clear(a.tunnels)
+	a.moreTunnelFrames = 0
 	var rs readState
 	var err error
 	var abort bool
@@ -270,7 +276,39 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 		fi.Undecoded = append(fi.Undecoded, report.Count{Name: k, Count: v})
 	}
 	report.SortCounts(fi.Undecoded)
+	fi.Tunnels, fi.MoreTunnelFrames = a.tunnelReport(), a.moreTunnelFrames
 	return err
+}
+
+// countTunnel counts a frame that was inside a tunnel.
+func (a *Analyzer) countTunnel(t decode.TunnelRef) {
+	if n, ok := a.tunnels[t]; ok {
+		a.tunnels[t] = n + 1
+		return
+	}
+	if len(a.tunnels) >= report.MaxTunnels {
+		a.moreTunnelFrames++
+		return
+	}
+	if a.tunnels == nil {
+		a.tunnels = map[decode.TunnelRef]int{}
+	}
+	a.tunnels[t] = 1
+}
+
+// tunnelReport lists the tunnels counted, the most frames first.
+func (a *Analyzer) tunnelReport() []report.Tunnel {
+	var ts []report.Tunnel
+	for t, n := range a.tunnels {
+		r := report.Tunnel{Kind: decode.TunnelName(t.Kind), Port: t.Port, Depth: int(t.Depth), Src: t.Src.String(), Dst: t.Dst.String(), Frames: n}
+		if t.HasID {
+			id := t.ID
+			r.ID = &id
+		}
+		ts = append(ts, r)
+	}
+	report.SortTunnels(ts)
+	return ts
 }
 
 // readState is what the reading side counts of a file: the packets read,
@@ -444,7 +482,7 @@ func (a *Analyzer) globalIf(ifs []pcapfile.Interface, idx int) int {
 }
 
 func (a *Analyzer) frame(fi *report.FileInfo, undecoded map[string]int, p *pcapfile.Packet, fileIdx int) {
-	decode.Decode(p.LinkType, p.Data, &a.f)
+	decode.DecodeInner(p.LinkType, p.Data, &a.f)
 	a.track(fi, undecoded, p, &a.f)
 }
 
@@ -452,6 +490,9 @@ func (a *Analyzer) frame(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapfile.Packet, f *decode.Frame) {
 	ts := p.Info.Timestamp
 	a.tracker.Advance(ts) // capture end, for CLC timeouts
+	if f.Tunnel.Kind != decode.TunnelNone {
+		a.countTunnel(f.Tunnel)
+	}
 	if p.Info.CaptureLength < p.Info.Length {
 		fi.Truncated++
 	}

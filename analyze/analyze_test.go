@@ -44,11 +44,17 @@ func FuzzDecodeFrame(f *testing.F) {
 			f.Add(uint32(s.Link.LinkType()), fr)
 		}
 	}
+	for _, fr := range tunnelSeeds(f) {
+		f.Add(uint32(pcapfile.LinkTypeEthernet), fr)
+	}
 	f.Fuzz(func(t *testing.T, lt uint32, b []byte) {
 		var fr decode.Frame
-		decode.Decode(pcapfile.LinkType(lt%300), b, &fr)
+		decode.DecodeInner(pcapfile.LinkType(lt%300), b, &fr)
 		if fr.Status == decode.StatusOK && len(fr.Payload) > fr.PayloadLen && fr.PayloadLen >= 0 {
 			t.Fatalf("payload %d bytes > wire length %d", len(fr.Payload), fr.PayloadLen)
+		}
+		if fr.Tunnel.Depth > decode.MaxTunnelDepth || (fr.Tunnel.Depth == 0) != (fr.Tunnel.Kind == decode.TunnelNone) {
+			t.Fatalf("tunnel %+v", fr.Tunnel)
 		}
 	})
 }

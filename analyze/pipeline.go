@@ -294,11 +294,11 @@ func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, f
 			switch it.kind {
 			case pipeFrame:
 				it.packet(&a.pkt)
-				decode.Decode(a.pkt.LinkType, a.pkt.Data, &a.f)
+				decode.DecodeInner(a.pkt.LinkType, a.pkt.Data, &a.f)
 				a.track(fi, undecoded, &a.pkt, &a.f)
 			case pipePacket:
 				p := &b.pkts[it.aux]
-				decode.Decode(p.LinkType, p.Data, &a.f)
+				decode.DecodeInner(p.LinkType, p.Data, &a.f)
 				a.track(fi, undecoded, p, &a.f)
 			case pipeStats:
 				a.onStats(fileIdx, pl.ifs, b.stats[it.aux])

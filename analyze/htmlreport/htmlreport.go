@@ -921,6 +921,40 @@ func counts(cs []report.Count) string {
 	return strings.Join(parts, ", ")
 }
 
+// tunnels lists, per file, the tunnels whose frames were analyzed inside
+// them (docs/tunnels.md), when there are any.
+func (p *page) tunnels() {
+	has := false
+	for i, f := range p.r.Files {
+		if i < maxRows && (len(f.Tunnels) > 0 || f.MoreTunnelFrames > 0) {
+			has = true
+		}
+	}
+	if !has {
+		return
+	}
+	p.s(`<h3 id="tunnels">Frames analyzed inside tunnels</h3><table><tr><th>file</th><th>tunnel</th><th class="n">frames</th></tr>` + "\n")
+	rows := 0
+files:
+	for i, f := range p.r.Files {
+		if i >= maxRows {
+			break
+		}
+		for j, t := range f.Tunnels {
+			if rows == maxRows {
+				p.s(`<tr><td colspan="3">more in the JSON report</td></tr>` + "\n")
+				break files
+			}
+			rows++
+			p.f(`<tr><td class="mono">%s</td><td class="mono">%s</td>%s</tr>`+"\n", escN(f.Path, 300), esc(report.TunnelLabel(t)), num(`td class="n"`, fmt.Sprintf("files/%d/tunnels/%d/frames", i, j), t.Frames))
+		}
+		if f.MoreTunnelFrames > 0 {
+			p.f(`<tr><td class="mono">%s</td><td>tunnels beyond the first %d</td>%s</tr>`+"\n", escN(f.Path, 300), report.MaxTunnels, num(`td class="n"`, fmt.Sprintf("files/%d/more_tunnel_frames", i), f.MoreTunnelFrames))
+		}
+	}
+	p.s("</table>\n")
+}
+
 func (p *page) files() {
 	p.s(`<h2 id="files">Files</h2><table><tr><th>file</th><th>format</th><th class="n">packets</th><th class="n">truncated</th><th class="n">problems</th><th class="n">damaged regions</th><th class="n">skipped bytes</th></tr>` + "\n")
 	for i, f := range p.r.Files {
@@ -937,6 +971,7 @@ func (p *page) files() {
 			num(`td class="n"`, pre+"problem_count", f.ProblemCount), numOpt(`td class="n"`, pre+"damaged_regions", int64(f.DamagedRegions)), numOpt(`td class="n"`, pre+"skipped_bytes", f.SkippedBytes))
 	}
 	p.s("</table>\n")
+	p.tunnels()
 	if fo := p.r.FileOrder; fo != nil && len(fo.Overlaps) > 0 {
 		p.s(`<h3 id="file-order">Where time goes back between files</h3><table><tr><th>file</th><th>starts</th><th>before the end of</th><th>ending</th><th class="n">by (s)</th></tr>` + "\n")
 		for i, o := range fo.Overlaps {

@@ -110,52 +110,72 @@ func TestNumbersMatchJSON(t *testing.T) {
 	for _, g := range goldens {
 		t.Run(g.name, func(t *testing.T) {
 			rep, o := reportOpts(t, g.files, g.pairs)
-			var js bytes.Buffer
-			if err := rep.WriteJSON(&js); err != nil {
-				t.Fatal(err)
-			}
-			var doc any
-			dec := json.NewDecoder(&js)
-			dec.UseNumber()
-			if err := dec.Decode(&doc); err != nil {
-				t.Fatal(err)
-			}
-			var page bytes.Buffer
-			if err := htmlreport.Write(&page, rep, o); err != nil {
-				t.Fatal(err)
-			}
-			ms := dataRE.FindAllStringSubmatch(page.String(), -1)
-			if len(ms) < 5 {
-				t.Fatalf("only %d data-json values in the page", len(ms))
-			}
-			for _, m := range ms {
-				path, val, text := html.UnescapeString(m[1]), html.UnescapeString(m[2]), html.UnescapeString(m[3])
-				want, ok := lookup(doc, path)
-				if !ok {
-					t.Errorf("%s: not in the JSON report", path)
-					continue
-				}
-				switch w := want.(type) {
-				case json.Number:
-					wf, _ := w.Float64()
-					gf, err := strconv.ParseFloat(val, 64)
-					if err != nil || gf != wf {
-						t.Errorf("%s: page %q, JSON %s", path, val, w)
-					}
-					if !strings.Contains(text, val) && !strings.Contains(text, strconv.FormatFloat(wf, 'f', 3, 64)) {
-						t.Errorf("%s: text %q does not show %s", path, text, w)
-					}
-				case string:
-					if val != w || !strings.Contains(text, w) {
-						t.Errorf("%s: page %q / %q, JSON %q", path, val, text, w)
-					}
-				default:
-					t.Errorf("%s: JSON value %v is not a number or string", path, want)
-				}
-			}
-			t.Logf("%d values checked", len(ms))
+			checkNumbers(t, rep, o)
 		})
 	}
+	// Tunnels (synthetic: the analysis of tunnelled traces is tested in
+	// analyze.TestTunnelEquivalence; this checks the page's table).
+	t.Run("tunnels", func(t *testing.T) {
+		id := uint32(42)
+		rep := &report.Report{Schema: report.SchemaVersion, Files: []report.FileInfo{{Path: "underlay.pcap", Format: "pcap", Packets: 12,
+			Tunnels: []report.Tunnel{{Kind: "VXLAN", Port: 8472, ID: &id, Depth: 1, Src: "192.0.2.1", Dst: "192.0.2.2", Frames: 9}}, MoreTunnelFrames: 3}}}
+		page := checkNumbers(t, rep, htmlreport.Options{})
+		for _, w := range []string{`id="tunnels"`, "VXLAN port 8472 vni 42 192.0.2.1 &gt; 192.0.2.2", "tunnels beyond the first 64"} {
+			if !strings.Contains(page, w) {
+				t.Errorf("page lacks %q", w)
+			}
+		}
+	})
+}
+
+// checkNumbers checks rep's page against its JSON and returns the page.
+func checkNumbers(t *testing.T, rep *report.Report, o htmlreport.Options) string {
+	t.Helper()
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	dec := json.NewDecoder(&js)
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := htmlreport.Write(&page, rep, o); err != nil {
+		t.Fatal(err)
+	}
+	ms := dataRE.FindAllStringSubmatch(page.String(), -1)
+	if len(ms) < 3 {
+		t.Fatalf("only %d data-json values in the page", len(ms))
+	}
+	for _, m := range ms {
+		path, val, text := html.UnescapeString(m[1]), html.UnescapeString(m[2]), html.UnescapeString(m[3])
+		want, ok := lookup(doc, path)
+		if !ok {
+			t.Errorf("%s: not in the JSON report", path)
+			continue
+		}
+		switch w := want.(type) {
+		case json.Number:
+			wf, _ := w.Float64()
+			gf, err := strconv.ParseFloat(val, 64)
+			if err != nil || gf != wf {
+				t.Errorf("%s: page %q, JSON %s", path, val, w)
+			}
+			if !strings.Contains(text, val) && !strings.Contains(text, strconv.FormatFloat(wf, 'f', 3, 64)) {
+				t.Errorf("%s: text %q does not show %s", path, text, w)
+			}
+		case string:
+			if val != w || !strings.Contains(text, w) {
+				t.Errorf("%s: page %q / %q, JSON %q", path, val, text, w)
+			}
+		default:
+			t.Errorf("%s: JSON value %v is not a number or string", path, want)
+		}
+	}
+	t.Logf("%d values checked", len(ms))
+	return page.String()
 }
 
 // lookup resolves a slash-separated path (array elements by index).

@@ -43,7 +43,7 @@ const (
 // decodePacket decodes data of link type lt with the shared decoder into f
 // and digests it into p.
 func decodePacket(lt pcapfile.LinkType, data []byte, f *decode.Frame, p *pkt) {
-	decode.Decode(lt, data, f)
+	decode.DecodeInner(lt, data, f)
 	digest(f, p)
 }
 

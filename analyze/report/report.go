@@ -60,18 +60,23 @@ type FileInfo struct {
 	// Compression is the container the file was read through (gzip,
 	// zstd, lz4, bzip2); Problems' offsets are then in the decompressed
 	// data.
-	Compression  string                    `json:"compression,omitempty"`
-	Packets      int                       `json:"packets"`
-	First        *time.Time                `json:"first,omitempty"`
-	Last         *time.Time                `json:"last,omitempty"`
-	Interfaces   []pcapfile.Interface      `json:"interfaces"`
-	Undecoded    []Count                   `json:"undecoded,omitempty"`
-	Truncated    int                       `json:"truncated_frames"`
-	Filtered     int                       `json:"filtered_out,omitempty"`
-	Problems     []pcapfile.Problem        `json:"problems,omitempty"`
-	ProblemCount int                       `json:"problem_count"`
-	CaptureStats []pcapfile.InterfaceStats `json:"capture_stats,omitempty"`
-	Error        string                    `json:"error,omitempty"`
+	Compression string               `json:"compression,omitempty"`
+	Packets     int                  `json:"packets"`
+	First       *time.Time           `json:"first,omitempty"`
+	Last        *time.Time           `json:"last,omitempty"`
+	Interfaces  []pcapfile.Interface `json:"interfaces"`
+	Undecoded   []Count              `json:"undecoded,omitempty"`
+	// Tunnels lists the tunnels whose frames were analyzed inside them
+	// (decode.DecodeInner), the most frames first: the first MaxTunnels
+	// seen, the frames of any others in MoreTunnelFrames.
+	Tunnels          []Tunnel                  `json:"tunnels,omitempty"`
+	MoreTunnelFrames int                       `json:"more_tunnel_frames,omitempty"`
+	Truncated        int                       `json:"truncated_frames"`
+	Filtered         int                       `json:"filtered_out,omitempty"`
+	Problems         []pcapfile.Problem        `json:"problems,omitempty"`
+	ProblemCount     int                       `json:"problem_count"`
+	CaptureStats     []pcapfile.InterfaceStats `json:"capture_stats,omitempty"`
+	Error            string                    `json:"error,omitempty"`
 	// DamagedRegions counts the damaged places in the file (one per
 	// problem) and SkippedBytes the bytes not read as packets because of
 	// them; the rest of the file is analyzed.
@@ -139,6 +144,54 @@ func NewFileOrder(files []FileInfo, by string, reordered bool) *FileOrder {
 		}
 	}
 	return fo
+}
+
+// Tunnel counts the frames of one file analyzed inside one tunnel: its
+// kind, outer UDP port, identifier and outer addresses.
+type Tunnel struct {
+	Kind string `json:"kind"` // VXLAN, VXLAN-GPE, Geneve, GRE, ERSPAN type I/II/III, IP-in-IP
+	// Port is the outer UDP destination port (UDP tunnels).
+	Port uint16 `json:"port,omitempty"`
+	// ID is the VNI (VXLAN, Geneve), the GRE key or the ERSPAN session ID.
+	ID *uint32 `json:"id,omitempty"`
+	// Depth is the number of tunnel headers around the frames (2: a
+	// tunnel inside this one).
+	Depth  int    `json:"depth"`
+	Src    string `json:"outer_src"`
+	Dst    string `json:"outer_dst"`
+	Frames int    `json:"frames"`
+}
+
+// MaxTunnels bounds FileInfo.Tunnels.
+const MaxTunnels = 64
+
+// SortTunnels orders tunnels by frames (most first), then kind, port, ID
+// and addresses: deterministic output.
+func SortTunnels(ts []Tunnel) {
+	id := func(t Tunnel) int64 {
+		if t.ID == nil {
+			return -1
+		}
+		return int64(*t.ID)
+	}
+	sort.Slice(ts, func(i, j int) bool {
+		a, b := ts[i], ts[j]
+		switch {
+		case a.Frames != b.Frames:
+			return a.Frames > b.Frames
+		case a.Kind != b.Kind:
+			return a.Kind < b.Kind
+		case a.Port != b.Port:
+			return a.Port < b.Port
+		case id(a) != id(b):
+			return id(a) < id(b)
+		case a.Depth != b.Depth:
+			return a.Depth < b.Depth
+		case a.Src != b.Src:
+			return a.Src < b.Src
+		}
+		return a.Dst < b.Dst
+	})
 }
 
 // Count is a labelled counter.

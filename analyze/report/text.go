@@ -342,6 +342,9 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 	if f.Filtered > 0 {
 		w.Printf("  %d packets did not match the filter\n", f.Filtered)
 	}
+	if len(f.Tunnels) > 0 {
+		w.Printf("  %s\n", tunnelsText(f.Tunnels, f.MoreTunnelFrames))
+	}
 	if f.Truncated > 0 {
 		w.Printf("  %d packets were cut by the snaplen\n", f.Truncated)
 	}
@@ -358,6 +361,63 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 	if f.ProblemCount > len(f.Problems) {
 		w.Printf("  ... %d more file problems\n", f.ProblemCount-len(f.Problems))
 	}
+}
+
+// maxTunnelsText bounds the tunnels named in a file's text section.
+const maxTunnelsText = 8
+
+// tunnelsText is the line that says which tunnels frames were analyzed
+// inside: "analyzed inside tunnels: 1200 frames in VXLAN vni 42
+// 192.0.2.1 > 192.0.2.2; ...".
+func tunnelsText(ts []Tunnel, more int) string {
+	total := more
+	for _, t := range ts {
+		total += t.Frames
+	}
+	var parts []string
+	for i, t := range ts {
+		if i == maxTunnelsText {
+			rest := 0
+			for _, u := range ts[i:] {
+				rest += u.Frames
+			}
+			parts = append(parts, fmt.Sprintf("%s in %d more tunnels", plural(rest, "frame"), len(ts)-i))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s in %s", plural(t.Frames, "frame"), TunnelLabel(t)))
+	}
+	if more > 0 {
+		parts = append(parts, fmt.Sprintf("%s in tunnels beyond the first %d", plural(more, "frame"), MaxTunnels))
+	}
+	return fmt.Sprintf("%s analyzed inside tunnels: %s", plural(total, "frame"), strings.Join(parts, "; "))
+}
+
+// standardTunnelPort is the IANA port of each UDP tunnel kind, which
+// TunnelLabel leaves out (VXLAN on Linux's 8472 is named with its port).
+var standardTunnelPort = map[string]uint16{"VXLAN": 4789, "VXLAN-GPE": 4790, "Geneve": 6081}
+
+// TunnelLabel names one tunnel: kind, port when not the kind's own, ID,
+// outer addresses, and the depth when tunnels are nested.
+func TunnelLabel(t Tunnel) string {
+	s := t.Kind
+	if t.Port != 0 && t.Port != standardTunnelPort[t.Kind] {
+		s += fmt.Sprintf(" port %d", t.Port)
+	}
+	if t.ID != nil {
+		switch t.Kind {
+		case "VXLAN", "VXLAN-GPE", "Geneve":
+			s += fmt.Sprintf(" vni %d", *t.ID)
+		case "GRE":
+			s += fmt.Sprintf(" key %#x", *t.ID)
+		default:
+			s += fmt.Sprintf(" session %d", *t.ID)
+		}
+	}
+	s += " " + t.Src + " > " + t.Dst
+	if t.Depth > 1 {
+		s += fmt.Sprintf(" (%d tunnels deep)", t.Depth)
+	}
+	return s
 }
 
 func isbText(st pcapfile.InterfaceStats) string {

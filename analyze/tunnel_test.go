@@ -1,0 +1,280 @@
+package analyze
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/smcdump/smcdump/capture/pcapfile"
+)
+
+// Tunnels: every real-kernel trace of the lab (SMC-R, SMC-D, fallbacks,
+// IPv6) and of the multicast loss lab, each frame wrapped in a tunnel
+// header (SYNTHETIC encapsulation of real frames: VXLAN on both ports,
+// Geneve with an option, GRE with IP or Ethernet inside, ERSPAN types I,
+// II and III, IP-in-IP, over IPv4 and IPv6), must give the same report
+// as the frames unwrapped: the same connections, verdicts, streams and
+// gaps, frame for frame. The file section differs only in its tunnel
+// counts, which must account for every frame.
+
+// tunnelKind wraps one Ethernet frame (wire length wire, captured bytes
+// eth) in a tunnel; it returns the new frame's captured bytes and wire
+// length.
+type tunnelKind struct {
+	name string
+	// ipOnly: the tunnel carries IP, not Ethernet (the Ethernet header
+	// and VLAN tags are removed first; frames that are not IP stay as
+	// they are).
+	ipOnly bool
+	v6     bool   // outer IPv6
+	proto  uint8  // outer IP protocol (17: UDP to port)
+	port   uint16 // UDP tunnels
+	header func(inner []byte) []byte
+	kind   string // report.Tunnel.Kind
+}
+
+func tunnelKinds() []tunnelKind {
+	u32 := func(b []byte, v uint32) []byte { return binary.BigEndian.AppendUint32(b, v) }
+	u16 := func(b []byte, v uint16) []byte { return binary.BigEndian.AppendUint16(b, v) }
+	ipType := func(inner []byte) uint16 {
+		if len(inner) > 0 && inner[0]>>4 == 6 {
+			return 0x86DD
+		}
+		return 0x0800
+	}
+	return []tunnelKind{
+		{name: "vxlan", proto: 17, port: 4789, kind: "VXLAN", header: func([]byte) []byte { return u32(u32(nil, 0x08000000), 42<<8) }},
+		{name: "vxlan-linux-port", proto: 17, port: 8472, kind: "VXLAN", header: func([]byte) []byte { return u32(u32(nil, 0x08000000), 7<<8) }},
+		{name: "vxlan-ipv6", v6: true, proto: 17, port: 4789, kind: "VXLAN", header: func([]byte) []byte { return u32(u32(nil, 0x08000000), 43<<8) }},
+		{name: "geneve-option", proto: 17, port: 6081, kind: "Geneve", header: func([]byte) []byte {
+			h := u32(u16([]byte{2, 0}, 0x6558), 99<<8)
+			return u32(append(u16(h, 0x0102), 0x03, 1), 0xdeadbeef)
+		}},
+		{name: "geneve-ip", ipOnly: true, proto: 17, port: 6081, kind: "Geneve", header: func(in []byte) []byte { return u32(u16([]byte{0, 0}, ipType(in)), 98<<8) }},
+		{name: "gre-ip", ipOnly: true, proto: 47, kind: "GRE", header: func(in []byte) []byte { return u16(u16(nil, 0), ipType(in)) }},
+		{name: "gretap-key-seq-csum", proto: 47, kind: "GRE", header: func([]byte) []byte { return u32(u32(u32(u16(u16(nil, 0xb000), 0x6558), 0), 5), 77) }},
+		{name: "erspan1", proto: 47, kind: "ERSPAN type I", header: func([]byte) []byte { return u16(u16(nil, 0), 0x88be) }},
+		{name: "erspan2", proto: 47, kind: "ERSPAN type II", header: func([]byte) []byte {
+			return u32(u16(u16(u32(u16(u16(nil, 0x1000), 0x88be), 9), 0x1000|100), 123), 7)
+		}},
+		{name: "erspan3-platform", v6: true, proto: 47, kind: "ERSPAN type III", header: func([]byte) []byte {
+			h := u32(u16(u16(nil, 0x1000), 0x22eb), 10)
+			h = u32(u16(u16(h, 0x2000|100), 124), 0x12345678)
+			return append(u16(u16(h, 0), 7<<4|1<<3|1), make([]byte, 8)...)
+		}},
+		{name: "ipip", ipOnly: true, kind: "IP-in-IP", header: func([]byte) []byte { return nil }},
+	}
+}
+
+// ipStart returns the offset of the IP header in an Ethernet frame (after
+// VLAN tags), or -1.
+func ipStart(eth []byte) int {
+	if len(eth) < 14 {
+		return -1
+	}
+	off, et := 14, binary.BigEndian.Uint16(eth[12:])
+	for (et == 0x8100 || et == 0x88a8) && len(eth) >= off+4 {
+		et = binary.BigEndian.Uint16(eth[off+2:])
+		off += 4
+	}
+	if et != 0x0800 && et != 0x86DD || len(eth) <= off {
+		return -1
+	}
+	return off
+}
+
+// wrap encapsulates one frame; ok false leaves it as it is.
+func (k tunnelKind) wrap(eth []byte, wire int) ([]byte, int, bool) {
+	inner := eth
+	if k.ipOnly {
+		off := ipStart(eth)
+		if off < 0 {
+			return eth, wire, false
+		}
+		inner, wire = eth[off:], wire-off
+	}
+	proto := k.proto
+	if k.name == "ipip" {
+		proto = 4
+		if inner[0]>>4 == 6 {
+			proto = 41
+		}
+	}
+	h := k.header(inner)
+	l4wire := len(h) + wire
+	var l4 []byte
+	if proto == 17 {
+		l4wire += 8
+		l4 = binary.BigEndian.AppendUint16(nil, 50000)
+		l4 = binary.BigEndian.AppendUint16(l4, k.port)
+		l4 = binary.BigEndian.AppendUint16(l4, uint16(l4wire))
+		l4 = append(l4, 0, 0)
+	}
+	l4 = append(append(l4, h...), inner...)
+	out := []byte{0x02, 0, 0, 0, 0, 0xb, 0x02, 0, 0, 0, 0, 0xa}
+	if k.v6 {
+		out = binary.BigEndian.AppendUint16(out, 0x86DD)
+		out = binary.BigEndian.AppendUint32(out, 0x60000000)
+		out = binary.BigEndian.AppendUint16(out, uint16(l4wire))
+		out = append(out, proto, 64)
+		out = append(out, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)
+		out = append(out, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2)
+		return append(out, l4...), 14 + 40 + l4wire, true
+	}
+	out = binary.BigEndian.AppendUint16(out, 0x0800)
+	out = append(out, 0x45, 0)
+	out = binary.BigEndian.AppendUint16(out, uint16(20+l4wire))
+	out = append(out, 0, 1, 0x40, 0, 64, proto, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2)
+	return append(out, l4...), 14 + 20 + l4wire, true
+}
+
+// writeTunnelPcap writes the packets of src to a nanosecond pcap at dst,
+// each wrapped by k (nil: unwrapped); it returns the frames wrapped.
+func writeTunnelPcap(t *testing.T, src, dst string, k *tunnelKind) int {
+	t.Helper()
+	fr, err := pcapfile.OpenFile(src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fr.Close()
+	b := binary.LittleEndian.AppendUint32(nil, 0xa1b23c4d)
+	b = binary.LittleEndian.AppendUint16(b, 2)
+	b = binary.LittleEndian.AppendUint16(b, 4)
+	b = append(b, make([]byte, 8)...)
+	b = binary.LittleEndian.AppendUint32(b, 262144)
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	wrapped := 0
+	for {
+		p, err := fr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.LinkType != pcapfile.LinkTypeEthernet {
+			t.Fatalf("%s: link type %v", src, p.LinkType)
+		}
+		data, wire := p.Data, p.Info.Length
+		if k != nil {
+			var ok bool
+			if data, wire, ok = k.wrap(data, wire); ok {
+				wrapped++
+			}
+		}
+		ts := p.Info.Timestamp
+		b = binary.LittleEndian.AppendUint32(b, uint32(ts.Unix()))
+		b = binary.LittleEndian.AppendUint32(b, uint32(ts.Nanosecond()))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+		b = binary.LittleEndian.AppendUint32(b, uint32(wire))
+		b = append(b, data...)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return wrapped
+}
+
+// reportWithoutFiles is the JSON of a report without its file section.
+func reportWithoutFiles(t *testing.T, path string) (string, map[string]any) {
+	t.Helper()
+	r, err := Run(context.Background(), Config{}, []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	files := m["files"].([]any)[0].(map[string]any)
+	delete(m, "files")
+	out, _ := json.Marshal(m)
+	return string(out), files
+}
+
+func TestTunnelEquivalence(t *testing.T) {
+	var traces []string
+	for _, g := range []string{"../testdata/lab/out/*/*.pcapng", "../testdata/losslab/*.pcapng"} {
+		m, _ := filepath.Glob(g)
+		traces = append(traces, m...)
+	}
+	if len(traces) < 20 {
+		t.Fatalf("only %d lab traces", len(traces))
+	}
+	if testing.Short() {
+		traces = traces[:4]
+	}
+	dir := t.TempDir()
+	for _, tr := range traces {
+		name := filepath.Base(filepath.Dir(tr)) + "/" + strings.TrimSuffix(filepath.Base(tr), ".pcapng")
+		plain := filepath.Join(dir, "plain.pcap")
+		writeTunnelPcap(t, tr, plain, nil)
+		want, wantFile := reportWithoutFiles(t, plain)
+		for _, k := range tunnelKinds() {
+			t.Run(name+"/"+k.name, func(t *testing.T) {
+				p := filepath.Join(dir, "tunnel.pcap")
+				n := writeTunnelPcap(t, tr, p, &k)
+				got, file := reportWithoutFiles(t, p)
+				if got != want {
+					t.Errorf("the report inside %s differs from the unwrapped one:\n got  %.3000s\n want %.3000s", k.name, got, want)
+				}
+				frames := 0
+				tunnels, _ := file["tunnels"].([]any)
+				for _, x := range tunnels {
+					tu := x.(map[string]any)
+					if tu["kind"] != k.kind {
+						t.Errorf("tunnel %v, want kind %s", tu, k.kind)
+					}
+					frames += int(tu["frames"].(float64))
+				}
+				if frames != n {
+					t.Errorf("tunnels count %d frames, %d were wrapped: %v", frames, n, tunnels)
+				}
+				if file["truncated_frames"] != wantFile["truncated_frames"] || file["packets"] != wantFile["packets"] {
+					t.Errorf("packets %v truncated %v, unwrapped %v and %v", file["packets"], file["truncated_frames"], wantFile["packets"], wantFile["truncated_frames"])
+				}
+			})
+		}
+	}
+}
+
+// tunnelSeeds are fuzzing seeds: real-kernel lab frames (an SMC CLC
+// proposal, a multicast datagram) wrapped in each kind of tunnel, and in
+// VXLAN inside GRE.
+func tunnelSeeds(t testing.TB) [][]byte {
+	var frames [][]byte
+	for _, path := range []string{"../testdata/lab/out/6.12/c-smcr-link.pcapng", "../testdata/losslab/discard-not-joined.pcapng"} {
+		fr, err := pcapfile.OpenFile(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 6; i++ {
+			p, err := fr.Next()
+			if err != nil {
+				break
+			}
+			frames = append(frames, append([]byte{}, p.Data...))
+		}
+		fr.Close()
+	}
+	var out [][]byte
+	kinds := tunnelKinds()
+	for i, f := range frames {
+		k := kinds[i%len(kinds)]
+		w, _, _ := k.wrap(f, len(f))
+		out = append(out, w)
+	}
+	vx, gre := kinds[0], kinds[6]
+	in, _, _ := vx.wrap(frames[0], len(frames[0]))
+	both, _, _ := gre.wrap(in, len(in))
+	return append(out, both)
+}
