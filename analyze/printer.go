@@ -69,6 +69,11 @@ type Printer struct {
 	opts    PrintOptions
 	tracker *smcflow.Tracker
 	f       decode.Frame
+	// inner are the frames inside tunnels (decode.Decapsulate), one per
+	// tunnel header; depth of them are in use for the current packet.
+	inner   [decode.MaxTunnelDepth]decode.Frame
+	depth   int
+	outer   decode.Tunnel // the current packet's outermost tunnel (depth > 0)
 	clc     []string
 	clcMsgs []smcproto.Message
 	llc     []*smcproto.LLC
@@ -186,6 +191,7 @@ func (p *Printer) timeStamp(ts time.Time) string {
 func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	p.clc, p.clcMsgs, p.llc, p.clcErr = p.clc[:0], p.clcMsgs[:0], p.llc[:0], p.clcErr[:0]
 	p.defaultDump = false
+	p.depth = 0
 	f := &p.f
 	decode.Decode(pkt.LinkType, pkt.Data, f)
 	line := p.describe(pkt, f)
@@ -503,6 +509,11 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 				return fmt.Sprintf("%s%s > %s: %sRoCEv2 %s qp %#06x psn %d, length %d", ipv, src, dst, ck, opName(h.Opcode), h.DestQP, h.PSN, f.PayloadLen)
 			}
 		}
+		if !p.opts.Quiet { // tcpdump -q does not look into UDP payloads
+			if t, ok := p.tunnel(pkt, f); ok {
+				return fmt.Sprintf("%s%s > %s: %s%s", ipv, src, dst, ck, t)
+			}
+		}
 		n := f.PayloadLen
 		if f.Fragment && f.UDPLen >= 8 {
 			n = f.UDPLen - 8 // the first fragment: the datagram's length, as tcpdump
@@ -512,6 +523,9 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		return fmt.Sprintf("%s%s > %s: ICMP, length %d", ipv, f.Src, f.Dst, f.L4WireLen)
 	case decode.ProtoICMPv6:
 		return fmt.Sprintf("%s%s > %s: ICMP6, length %d", ipv, f.Src, f.Dst, f.L4WireLen)
+	}
+	if t, ok := p.tunnel(pkt, f); ok {
+		return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
 	}
 	return fmt.Sprintf("%s%s > %s: ip-proto-%d %d", ipv, f.Src, f.Dst, f.Proto, f.L4WireLen)
 }
@@ -1055,6 +1069,18 @@ type jsonPacket struct {
 	CLC       []string `json:"clc,omitempty"`
 	LLC       []string `json:"llc,omitempty"`
 	VLAN      []uint16 `json:"vlan,omitempty"`
+	// Tunnel is the outermost tunnel of a tunnel packet; src, dst and
+	// proto are then the innermost frame's.
+	Tunnel *jsonTunnel `json:"tunnel,omitempty"`
+}
+
+// jsonTunnel is a packet's outermost tunnel in -r --json output.
+type jsonTunnel struct {
+	Kind     string  `json:"kind"`
+	ID       *uint32 `json:"id,omitempty"` // VNI, GRE key, ERSPAN session
+	OuterSrc string  `json:"outer_src"`
+	OuterDst string  `json:"outer_dst"`
+	Depth    int     `json:"depth"` // tunnel headers around the frame described
 }
 
 func (p *Printer) writeJSON(pkt *pcapfile.Packet, f *decode.Frame, line string) error {
@@ -1065,6 +1091,15 @@ func (p *Printer) writeJSON(pkt *pcapfile.Packet, f *decode.Frame, line string) 
 	}
 	if f.NVLAN > 0 {
 		j.VLAN = append(j.VLAN, f.VLANs[:f.NVLAN]...)
+	}
+	if p.depth > 0 {
+		t := p.outer
+		j.Tunnel = &jsonTunnel{Kind: decode.TunnelName(t.Kind), OuterSrc: t.OuterSrc.String(), OuterDst: t.OuterDst.String(), Depth: p.depth}
+		if t.HasID {
+			id := t.ID
+			j.Tunnel.ID = &id
+		}
+		f = &p.inner[p.depth-1]
 	}
 	if f.IPVer != 0 && f.Status == decode.StatusOK {
 		switch f.Proto {

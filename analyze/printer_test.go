@@ -220,6 +220,9 @@ func FuzzPrintFrame(f *testing.F) {
 			f.Add(uint32(s.Link.LinkType()), fr, uint8(0xff))
 		}
 	}
+	for i, fr := range tunnelSeeds(f) {
+		f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i*37))
+	}
 	f.Fuzz(func(t *testing.T, lt uint32, b []byte, opts uint8) {
 		var out bytes.Buffer
 		o := PrintOptions{

@@ -126,6 +126,7 @@ var normalizedDiffs = []struct{ name, reason string }{
 	{"smc in the TCP options", "tcpdump names the experimental option with ExID 0xE2D4C3D9 \"exp-e2d4\", smcdump \"smc\": tcpdump's text rewritten"},
 	{"UTC", "smcdump prints time stamps in UTC, tcpdump in local time: tcpdump runs with TZ=UTC"},
 	{"names", "smcdump never resolves host or port names (-n and -nn are accepted and change nothing); tcpdump without -n would ask DNS: the matrix always passes -n"},
+	{"ERSPAN decoded", "tcpdump 4.99 prints GRE's ERSPAN payloads as \"gre-proto-0x88be\" (types I and II) and \"gre-proto-0x22eb\" (type III); smcdump decodes the ERSPAN header and the mirrored frame: smcdump's text from \"ERSPAN type\" to the end of the decode rewritten to tcpdump's"},
 	{"-F with an expression", "tcpdump ignores the command-line expression when -F is given, smcdump refuses the combination (usage error) rather than silently dropping it: not part of the matrix"},
 }
 
@@ -138,15 +139,29 @@ func normalizeTcpdump(s string) string {
 
 var smcSuffix = regexp.MustCompile(` SMC(-R)?: .*$`)
 
+var erspanText = regexp.MustCompile(`ERSPAN type (I|II|III)\b.*$`)
+
 // normalizeSmcdump removes what smcdump adds to tcpdump's text: the SMC
 // decode appended to a packet's line (" SMC: CLC Proposal ...", " SMC-R: LLC
 // ...") and, with -v, the CLC field lines under it ("\tCLC ...", "\t  ...").
 func normalizeSmcdump(s string) string {
 	lines := strings.Split(s, "\n")
 	var out []string
+	erspan := false
 	for i, l := range lines {
 		if strings.HasPrefix(l, "\tCLC ") || (strings.HasPrefix(l, "\t  ") && i > 0) {
 			continue
+		}
+		if erspan && (strings.HasPrefix(l, "    ") || strings.HasPrefix(l, "\t")) && !strings.HasPrefix(l, "\t0x") {
+			continue // the rest of the mirrored frame's decode (-v)
+		}
+		erspan = false
+		if m := erspanText.FindStringSubmatch(l); m != nil {
+			proto := "0x88be"
+			if m[1] == "III" {
+				proto = "0x22eb"
+			}
+			l, erspan = erspanText.ReplaceAllString(l, "gre-proto-"+proto), true
 		}
 		out = append(out, smcSuffix.ReplaceAllString(l, ""))
 	}
@@ -177,7 +192,7 @@ func diffTraces(t *testing.T) []string {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
-	files = append(files, edgeTrace(t), sllV1Trace(t))
+	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t))
 	files = append(files, publicdata.Glob(t, "*.pcap*")...)
 	return files
 }
@@ -368,4 +383,106 @@ func sllV1Trace(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// tunnelTrace writes a small synthetic pcap (labelled synthetic: built
+// here, not captured) of tunnel packets: VXLAN on its port and on Linux's
+// (8472, which tcpdump prints as OTV), VXLAN-GPE, Geneve with and without
+// options, GRE with IP and Ethernet inside and every optional field,
+// ERSPAN types I, II and III, IP-in-IP and IPv6-in-IP, GRE over IPv6, and
+// an SMC SYN inside VXLAN. The real VXLAN underlay of TestLossLab's b2
+// scenario is analyzed there.
+func tunnelTrace(t *testing.T) string {
+	t.Helper()
+	u16 := func(b []byte, v uint16) []byte { return binary.BigEndian.AppendUint16(b, v) }
+	u32 := func(b []byte, v uint32) []byte { return binary.BigEndian.AppendUint32(b, v) }
+	cat := func(bs ...[]byte) []byte {
+		var out []byte
+		for _, b := range bs {
+			out = append(out, b...)
+		}
+		return out
+	}
+	ip4 := func(src, dst byte, proto byte, ttl byte, p []byte) []byte {
+		h := u16([]byte{0x45, 0}, uint16(20+len(p)))
+		h = append(h, 0, 1, 0x40, 0, ttl, proto, 0, 0, 10, 1, 1, src, 10, 1, 1, dst)
+		if dst >= 200 {
+			copy(h[16:], []byte{239, 1, 2, 3})
+		}
+		if src >= 100 {
+			copy(h[12:], []byte{192, 0, 2, src - 100})
+			copy(h[16:], []byte{192, 0, 2, dst - 100})
+		}
+		var sum uint32
+		for i := 0; i < 20; i += 2 {
+			sum += uint32(h[i])<<8 | uint32(h[i+1])
+		}
+		for sum > 0xffff {
+			sum = sum&0xffff + sum>>16
+		}
+		binary.BigEndian.PutUint16(h[10:], ^uint16(sum))
+		return append(h, p...)
+	}
+	ip6 := func(nh byte, p []byte) []byte {
+		h := u16(u32(nil, 0x60000000), uint16(len(p)))
+		h = append(h, nh, 64)
+		h = append(h, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)
+		h = append(h, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2)
+		return append(h, p...)
+	}
+	udp := func(sp, dp uint16, p []byte) []byte {
+		return cat(u16(u16(u16(u16(nil, sp), dp), uint16(8+len(p))), 0), p)
+	}
+	eth := func(et uint16, p []byte) []byte {
+		return cat([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}, u16(nil, et), p)
+	}
+	// SYN with the SMC option (kind 254, ExID 0xE2D4C3D9) and MSS
+	syn := cat(u16(u16(nil, 40000), 5000), u32(u32(nil, 1000), 0), []byte{0x80, 0x02}, u16(u16(u16(nil, 64240), 0), 0),
+		[]byte{2, 4, 5, 0xb4, 254, 6, 0xe2, 0xd4, 0xc3, 0xd9, 1, 1, 1, 1, 1, 0})
+	inIP := ip4(1, 200, 17, 1, udp(5000, 5001, cat([]byte{0, 0, 0, 1}, bytes.Repeat([]byte("x"), 60))))
+	inEth := eth(0x0800, inIP)
+	inSYN := eth(0x0800, ip4(1, 2, 6, 64, syn))
+	in6 := ip6(17, udp(1, 2, []byte("hello")))
+	outerUDP := func(port uint16, h, in []byte) []byte {
+		return eth(0x0800, ip4(101, 102, 17, 64, udp(40000, port, cat(h, in))))
+	}
+	outerGRE := func(h, in []byte) []byte { return eth(0x0800, ip4(101, 102, 47, 64, cat(h, in))) }
+	vx := func(vni uint32) []byte { return u32(u32(nil, 0x08000000), vni<<8) }
+	gopt := cat(u16(nil, 0x102), []byte{0x83, 1}, u32(nil, 0xdeadbeef), u16(nil, 0x100), []byte{1, 0}, u16(nil, 0x7777), []byte{2, 2}, u32(u32(nil, 1), 2))
+	frames := [][]byte{
+		outerUDP(4789, vx(42), inEth),
+		outerUDP(4789, vx(42), inSYN),
+		outerUDP(8472, vx(7), inEth),
+		outerUDP(4790, u32(u32(nil, 0x0c000001), 9<<8), inIP),
+		outerUDP(6081, u32(u16([]byte{0, 0}, 0x6558), 99<<8), inEth),
+		outerUDP(6081, cat(u32(u16([]byte{byte(len(gopt) / 4), 0xc0}, 0x0800), 98<<8), gopt), inIP),
+		outerGRE(u16(u16(nil, 0), 0x0800), inIP),
+		outerGRE(u32(u32(u32(u16(u16(nil, 0xb000), 0x6558), 0x1234), 5), 77), inEth),
+		outerGRE(u32(u16(u16(nil, 0x1000), 0x88be), 3), cat(u32(u16(u16(nil, 0x1000|100), 123), 7), inEth)),
+		outerGRE(u16(u16(nil, 0), 0x88be), inEth),
+		outerGRE(u32(u16(u16(nil, 0x1000), 0x22eb), 4), cat(u16(u16(u32(u16(u16(nil, 0x2000), 124), 0x12345678), 0), 7<<4|1<<3), inEth)),
+		eth(0x0800, ip4(101, 102, 4, 64, inIP)),
+		eth(0x0800, ip4(101, 102, 41, 64, in6)),
+		eth(0x86DD, ip6(47, cat(u32(u16(u16(nil, 0x2000), 0x6558), 9), inEth))),
+		eth(0x86DD, ip6(4, inIP)),
+	}
+	var b []byte
+	b = binary.LittleEndian.AppendUint32(b, 0xa1b2c3d4)
+	b = binary.LittleEndian.AppendUint16(b, 2)
+	b = binary.LittleEndian.AppendUint16(b, 4)
+	b = append(b, make([]byte, 8)...)
+	b = binary.LittleEndian.AppendUint32(b, 65535)
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	for i, f := range frames {
+		b = binary.LittleEndian.AppendUint32(b, 1795330800+uint32(i))
+		b = binary.LittleEndian.AppendUint32(b, uint32(i*1000))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
+	}
+	p := filepath.Join(t.TempDir(), "tunnel-synthetic.pcap")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -1,0 +1,236 @@
+package analyze
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/capture/pcapfile"
+)
+
+// tunnel returns the text of a tunnel packet's tunnel header and of the
+// frame inside it, as tcpdump 4.99 prints them after the outer IP (and
+// UDP) part (print-vxlan.c, print-otv.c, print-vxlan-gpe.c,
+// print-geneve.c, print-gre.c; IP-in-IP as print-ip.c), with ERSPAN,
+// which tcpdump leaves undecoded, taken apart too. False when f is not a
+// tunnel packet smcdump opens (decode.Decapsulate).
+func (p *Printer) tunnel(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
+	if p.depth >= len(p.inner) {
+		return "", false
+	}
+	in, ok := decode.Decapsulate(f)
+	if !ok {
+		return "", false
+	}
+	if p.depth == 0 {
+		p.outer = in.Tunnel
+	}
+	t := &in.Tunnel
+	v := p.opts.Verbose > 0
+	var b strings.Builder
+	sep := ": "
+	if v {
+		sep = "\n\t"
+	}
+	switch t.Kind {
+	case decode.TunnelVXLAN:
+		i := "."
+		if t.Flags&0x08 != 0 {
+			i = "I"
+		}
+		if t.Port == decode.PortVXLANLinux {
+			// tcpdump prints port 8472 as OTV (the same layout: the
+			// reserved bits are OTV's overlay ID).
+			fmt.Fprintf(&b, "OTV, flags [%s] (0x%02x), overlay %d, instance %d\n", i, t.Flags, t.Reserved, t.ID)
+		} else {
+			fmt.Fprintf(&b, "VXLAN, flags [%s] (0x%02x), vni %d\n", i, t.Flags, t.ID)
+		}
+		sep = ""
+	case decode.TunnelVXLANGPE:
+		fl := ""
+		for _, x := range []struct {
+			bit  byte
+			name string
+		}{{0x08, "I"}, {0x04, "P"}, {0x02, "B"}, {0x01, "O"}} {
+			if t.Flags&x.bit != 0 {
+				fl += x.name
+			}
+		}
+		if fl == "" {
+			fl = "none"
+		}
+		fmt.Fprintf(&b, "VXLAN-GPE, flags [%s], vni %d", fl, t.ID)
+		if in.LinkType == pcapfile.LinkTypeEthernet {
+			b.WriteString("\n")
+			sep = ""
+		} else if v {
+			sep = "\n    "
+		}
+	case decode.TunnelGeneve:
+		fl := ""
+		if t.Flags&0x80 != 0 {
+			fl += "O"
+		}
+		if t.Flags&0x40 != 0 {
+			fl += "C"
+		}
+		if fl == "" {
+			fl = "none"
+		}
+		fmt.Fprintf(&b, "Geneve, Flags [%s], vni 0x%x", fl, t.ID)
+		if p.opts.LinkHeader {
+			fmt.Fprintf(&b, ", proto %s (0x%04x)", greProtoName(t.GeneveProto), t.GeneveProto)
+		}
+		if t.GeneveOptLen > 0 {
+			if v {
+				fmt.Fprintf(&b, ", options [%s]", geneveOptions(t.Options, p.opts.Verbose > 1))
+			} else {
+				fmt.Fprintf(&b, ", options [%d bytes]", t.GeneveOptLen)
+			}
+		}
+	case decode.TunnelGRE, decode.TunnelERSPAN1, decode.TunnelERSPAN2, decode.TunnelERSPAN3:
+		b.WriteString("GREv0, ")
+		fl := t.GREFlags
+		if v {
+			var names []string
+			for _, x := range []struct {
+				bit  uint16
+				name string
+			}{{0x8000, "checksum present"}, {0x2000, "key present"}, {0x1000, "sequence# present"}} {
+				if fl&x.bit != 0 {
+					names = append(names, x.name)
+				}
+			}
+			if len(names) == 0 {
+				names = []string{"none"}
+			}
+			fmt.Fprintf(&b, "Flags [%s], ", strings.Join(names, ", "))
+		}
+		if fl&0x8000 != 0 {
+			gre := f.L4
+			if v {
+				fmt.Fprintf(&b, "sum 0x%x, ", binary.BigEndian.Uint16(gre[4:]))
+			}
+			fmt.Fprintf(&b, "off 0x%x, ", binary.BigEndian.Uint16(gre[6:]))
+		}
+		if t.HasID && t.Kind == decode.TunnelGRE || fl&0x2000 != 0 && t.Kind != decode.TunnelGRE {
+			fmt.Fprintf(&b, "key=0x%x, ", greKey(f.L4, fl))
+		}
+		if fl&0x1000 != 0 {
+			fmt.Fprintf(&b, "seq %d, ", t.GRESeq)
+		}
+		if p.opts.LinkHeader {
+			fmt.Fprintf(&b, "proto %s (0x%04x), ", greProtoName(t.GREProto), t.GREProto)
+		}
+		fmt.Fprintf(&b, "length %d", f.L4WireLen)
+		if t.Kind != decode.TunnelGRE {
+			b.WriteString(sep)
+			sep = ": "
+			switch t.Kind {
+			case decode.TunnelERSPAN1:
+				b.WriteString("ERSPAN type I")
+			case decode.TunnelERSPAN2:
+				fmt.Fprintf(&b, "ERSPAN type II, session %d, vlan %d", t.ID, t.ERSPANVLAN)
+			case decode.TunnelERSPAN3:
+				dir := "ingress"
+				if t.ERSPANDir != 0 {
+					dir = "egress"
+				}
+				fmt.Fprintf(&b, "ERSPAN type III, session %d, vlan %d, hw %d, %s", t.ID, t.ERSPANVLAN, t.ERSPANHwID, dir)
+			}
+		}
+	case decode.TunnelIPIP:
+		sep = ""
+	}
+	b.WriteString(sep)
+	fr := &p.inner[p.depth]
+	p.depth++
+	ipkt := *pkt
+	ipkt.LinkType, ipkt.Data = in.LinkType, in.Data
+	ipkt.Info.Length, ipkt.Info.CaptureLength = in.WireLen, len(in.Data)
+	decode.Decode(in.LinkType, in.Data, fr)
+	if p.opts.LinkHeader && in.LinkType == pcapfile.LinkTypeEthernet {
+		b.WriteString(linkHeader(&ipkt, fr, p.opts.Quiet))
+	}
+	b.WriteString(p.describe(&ipkt, fr))
+	return b.String(), true
+}
+
+// greKey is the key of a GRE header with the key bit set.
+func greKey(gre []byte, fl uint16) uint32 {
+	n := 4
+	if fl&0x8000 != 0 {
+		n += 4
+	}
+	if len(gre) < n+4 {
+		return 0
+	}
+	return binary.BigEndian.Uint32(gre[n:])
+}
+
+// greProtoName is tcpdump's name of a GRE (and Geneve) protocol type
+// (ethertype.h, print-gre.c), as printed with -e.
+func greProtoName(pt uint16) string {
+	switch pt {
+	case 0x0800:
+		return "IPv4"
+	case 0x86DD:
+		return "IPv6"
+	case 0x6558:
+		return "TEB"
+	}
+	return "unknown" // ERSPAN's 0x88be and 0x22eb too
+
+}
+
+// geneveClass is tcpdump's name of a Geneve option class (print-geneve.c).
+func geneveClass(c uint16) string {
+	switch {
+	case c <= 0x00ff:
+		return "Standard"
+	case c == 0x0100:
+		return "Linux"
+	case c == 0x0101:
+		return "Open vSwitch"
+	case c == 0x0102:
+		return "Open Virtual Networking (OVN)"
+	case c == 0x0103:
+		return "In-band Network Telemetry (INT)"
+	case c == 0x0104:
+		return "VMware"
+	case c >= 0xfff0:
+		return "Experimental"
+	}
+	return "Unknown"
+}
+
+// geneveOptions is the -v text of Geneve options: class, type (C: the
+// critical bit) and length of each, with -vv their data in 32-bit words.
+func geneveOptions(o []byte, data bool) string {
+	var parts []string
+	for len(o) >= 4 {
+		cls := binary.BigEndian.Uint16(o)
+		typ := o[2]
+		n := 4 + int(o[3]&0x1f)*4
+		s := fmt.Sprintf("class %s (0x%x) type 0x%x", geneveClass(cls), cls, typ)
+		if typ&0x80 != 0 {
+			s += "(C)"
+		}
+		s += fmt.Sprintf(" len %d", n)
+		if n > len(o) {
+			parts = append(parts, s+" [bad length]")
+			break
+		}
+		if data && n > 4 {
+			s += " data"
+			for w := o[4:n]; len(w) >= 4; w = w[4:] {
+				s += " " + hex.EncodeToString(w[:4])
+			}
+		}
+		parts = append(parts, s)
+		o = o[n:]
+	}
+	return strings.Join(parts, ", ")
+}
