@@ -531,6 +531,8 @@ type llOptions struct {
 	recvAddr, recvPort, recvIf string
 	// recvTimeout is mrecv -timeout (default 25s).
 	recvTimeout string
+	// sendIf is the sender's interface address (default 10.77.0.1).
+	sendIf string
 }
 
 func (o llOptions) n() int {
@@ -604,7 +606,7 @@ func (l *lossLab) run(o llOptions) *llResult {
 
 	// Sender: echo, 300 ms pause, the data, 300 ms, stat (docs section 1.3).
 	sargs := append([]string{l.bins.msend, "-c", strconv.Itoa(o.n())}, o.send...)
-	sargs = append(sargs, "-s", "300", "-E", "300", "-q", orDefault(o.dst, llGroup), llPort, "1", "10.77.0.1")
+	sargs = append(sargs, "-s", "300", "-E", "300", "-q", orDefault(o.dst, llGroup), llPort, "1", orDefault(o.sendIf, "10.77.0.1"))
 	tx := l.start(l.nsS, false, sargs...)
 	if o.duringSend != nil {
 		o.duringSend(l, capt, rx)
@@ -731,6 +733,152 @@ func (l *lossLab) failOn(pcap, cond string) int {
 	return code
 }
 
+// runNetworkLoss is scenario b: an nftables rule on the sender's veth drops
+// every 100th data datagram; with vxlanPort the datagrams cross a VXLAN
+// tunnel on that UDP port, the rule drops their encapsulated frames on the
+// underlay and the capture is taken on the underlay: the analysis inside
+// the tunnel must find the same gaps and verdict.
+func runNetworkLoss(t *testing.T, l *lossLab, vxlanPort int) {
+	// docs/capture.md section 7.2: a netdev egress hook on the sender's
+	// veth drops silently (the output hook would make sendto fail with
+	// EPERM). "udp length 28" matches only the 20-byte data datagrams,
+	// so the 1st, 101st, ... data datagram (seq 0, 100, ..., 4900) is
+	// dropped; the rule's counter is the sender-side ground truth.
+	match := fmt.Sprintf("udp dport %s udp length 28", llPort)
+	o := llOptions{recv: []string{"-r", "16777216", "-R"}, send: []string{"-r", "5000", "-m", "20"}}
+	if vxlanPort != 0 {
+		// The drop rule sees the VXLAN datagrams on the underlay: outer
+		// UDP to the tunnel's port, 8 + 8 (VXLAN) + 14 (Ethernet) + 20
+		// (IPv4) + 28 bytes long.
+		match = fmt.Sprintf("udp dport %d udp length 78", vxlanPort)
+		l.vxlan(vxlanPort, &o)
+	}
+	rules := fmt.Sprintf("table netdev smcdll {\n chain egress {\n  type filter hook egress device %q priority 0;\n  %s numgen inc mod 100 0 counter drop\n }\n}\n", l.vS, match)
+	rf := filepath.Join(l.dir, "rules.nft")
+	if err := os.WriteFile(rf, []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l.must("ip", "netns", "exec", l.nsS, "nft", "-f", rf)
+	// A socket buffer that holds the whole run (SO_RCVBUFFORCE 16 MiB,
+	// doubled by the kernel): the receiver cannot overflow even when a
+	// loaded machine deschedules it for the whole second of data.
+	r := l.run(o)
+	nftOut := l.must("ip", "netns", "exec", l.nsS, "nft", "list", "table", "netdev", "smcdll")
+	m := regexp.MustCompile(`counter packets (\d+)`).FindStringSubmatch(nftOut)
+	if m == nil {
+		t.Fatalf("no rule counter in:\n%s", nftOut)
+	}
+	nftDrops, _ := strconv.ParseUint(m[1], 10, 64)
+	var truth []uint64
+	for i := uint64(0); i < llCount; i += 100 {
+		truth = append(truth, i)
+	}
+	if nftDrops != uint64(len(truth)) {
+		t.Errorf("nftables dropped %d datagrams, want %d (every 100th of %d)", nftDrops, len(truth), llCount)
+	}
+	// ground truth from the receiver: exactly those messages missing
+	got := map[uint64]bool{}
+	for _, v := range r.recvSeqs {
+		got[v] = true
+	}
+	var rmiss []uint64
+	for i := uint64(0); i < llCount; i++ {
+		if !got[i] {
+			rmiss = append(rmiss, i)
+		}
+	}
+	if !slices.Equal(rmiss, truth) {
+		t.Errorf("receiver missed %v, want %v", rmiss, truth)
+	}
+	if r.rcvbufErrs != 0 || r.inErrs != 0 {
+		t.Errorf("receiver counters moved: RcvbufErrors +%d, InErrors +%d", r.rcvbufErrs, r.inErrs)
+	}
+	rep := &r.embedded
+	if d := rep.isbDrops(t); d != 0 {
+		t.Errorf("capture dropped %d packets (64 MiB ring, 5,000 small datagrams)", d)
+	}
+	s := rep.stream(t)
+	q := s.Sequences[0]
+	var gapSeqs []uint64
+	for _, g := range q.Gaps {
+		if g.Count != 1 || g.Verdict != "network" {
+			t.Errorf("gap at %d: count %d verdict %q, want 1, network", g.FirstMissing, g.Count, g.Verdict)
+		}
+		gapSeqs = append(gapSeqs, g.FirstMissing)
+	}
+	if !slices.Equal(gapSeqs, truth) || q.GapsOmitted != 0 {
+		t.Errorf("capture gaps %v (%d omitted), want %v", gapSeqs, q.GapsOmitted, truth)
+	}
+	if q.Lost != llCount/100 || q.GapCount != llCount/100 || q.Expected != llCount || q.Received != llCount-llCount/100 ||
+		s.Lost != llCount/100 || rep.Multicast.TotalLost != llCount/100 || q.Duplicates != 0 || q.Reordered != 0 {
+		t.Errorf("sequence: expected %d received %d lost %d gaps %d dup %d reord %d; want %d lost in %d gaps of %d",
+			q.Expected, q.Received, q.Lost, q.GapCount, q.Duplicates, q.Reordered, llCount/100, llCount/100, llCount)
+	}
+	if !strings.HasPrefix(q.Pattern, "periodic: 1 lost every 100") {
+		t.Errorf("pattern %q", q.Pattern)
+	}
+	if sess := s.Mtools.Sessions[0]; sess.StatSent == nil || *sess.StatSent != llCount || sess.Missing != llCount/100 {
+		t.Errorf("mtools session %+v: want stat %d, missing %d", sess, llCount, llCount/100)
+	}
+	for name, rep := range map[string]*llReport{"embedded snapshots": &r.embedded, "--stats files": &r.files} {
+		v := rep.verdict(t)
+		// Tolerance: /proc/net/softnet_stat is host-wide, not per
+		// namespace, so other traffic on a busy CI machine (other
+		// tests blasting veth pairs) can move "dropped" or
+		// "time_squeeze" during the run. Our own datagrams were not
+		// among those drops (the gap list above matches the nftables
+		// ground truth exactly), but the correlation cannot tell whose
+		// they were and may then name a CPU backlog overflow.
+		softnet := v.num("softnet dropped+flow_limit")
+		switch {
+		case v.Kind == "loss-before-receiver" && v.Confidence == "high":
+		case v.Kind == "cpu-backlog-overflow" && softnet > 0:
+			t.Logf("%s: host-wide softnet drops +%d from other traffic during the run: verdict %s instead of loss-before-receiver", name, softnet, v.Kind)
+		default:
+			t.Errorf("%s: verdict %s (%s), want loss-before-receiver (high): %s", name, v.Kind, v.Confidence, v.Text)
+		}
+		if v.num("capture gap") != llCount/100 || v.num("socket drops") != 0 || v.num("sockets on port") != 1 {
+			t.Errorf("%s: numbers %+v, want capture gap %d, socket drops 0, 1 socket", name, v.Numbers, llCount/100)
+		}
+		// Receiver counters quiet: the verdict lists only counters that
+		// moved, so nothing but the three stream figures (and the
+		// host-wide softnet counters, see above).
+		for _, n := range v.names() {
+			switch n {
+			case "capture gap", "socket drops", "sockets on port", "softnet dropped+flow_limit", "softnet time_squeeze":
+			default:
+				t.Errorf("%s: receive counter %s moved (%d): %+v", name, n, v.num(n), v.Numbers)
+			}
+		}
+	}
+	if code := l.failOn(r.pcap, "loss"); code != 3 {
+		t.Errorf("--fail-on loss: exit %d, want 3", code)
+	}
+	if code := l.failOn(r.pcap, fmt.Sprintf("loss=%d", llCount/100)); code != 0 {
+		t.Errorf("--fail-on loss=%d with %d lost: exit %d, want 0", llCount/100, llCount/100, code)
+	}
+	if code := l.failOn(r.pcap, fmt.Sprintf("loss=%d", llCount/100-1)); code != 3 {
+		t.Errorf("--fail-on loss=%d with %d lost: exit %d, want 3", llCount/100-1, llCount/100, code)
+	}
+}
+
+// vxlan joins the lab's namespaces with a VXLAN tunnel (VNI 42) over the
+// veth pair on UDP port port, inner addresses 10.78.0.1 and 10.78.0.2,
+// and sets o so that the multicast feed runs inside it. The capture stays
+// on the underlay veth: it sees only VXLAN datagrams.
+func (l *lossLab) vxlan(port int, o *llOptions) {
+	for _, x := range []struct{ ns, local, remote, addr string }{
+		{l.nsS, "10.77.0.1", "10.77.0.2", "10.78.0.1/24"},
+		{l.nsR, "10.77.0.2", "10.77.0.1", "10.78.0.2/24"},
+	} {
+		l.must("ip", "-n", x.ns, "link", "add", "vx0", "type", "vxlan", "id", "42", "local", x.local, "remote", x.remote, "dstport", strconv.Itoa(port))
+		l.must("ip", "-n", x.ns, "addr", "add", x.addr, "dev", "vx0")
+		l.must("ip", "-n", x.ns, "link", "set", "vx0", "up")
+	}
+	l.must("ip", "-n", l.nsS, "route", "replace", "224.0.0.0/4", "dev", "vx0")
+	o.recvIf, o.sendIf = "10.78.0.2", "10.78.0.1"
+}
+
 func TestLossLab(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping the loss lab in -short mode")
@@ -799,119 +947,13 @@ func TestLossLab(t *testing.T) {
 	})
 
 	t.Run("b-network-loss-nft-egress", func(t *testing.T) {
-		l := newLossLab(t, bins, "b")
-		// docs/capture.md section 7.2: a netdev egress hook on the sender's
-		// veth drops silently (the output hook would make sendto fail with
-		// EPERM). "udp length 28" matches only the 20-byte data datagrams,
-		// so the 1st, 101st, ... data datagram (seq 0, 100, ..., 4900) is
-		// dropped; the rule's counter is the sender-side ground truth.
-		rules := fmt.Sprintf("table netdev smcdll {\n chain egress {\n  type filter hook egress device %q priority 0;\n  udp dport %s udp length 28 numgen inc mod 100 0 counter drop\n }\n}\n", l.vS, llPort)
-		rf := filepath.Join(l.dir, "rules.nft")
-		if err := os.WriteFile(rf, []byte(rules), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		l.must("ip", "netns", "exec", l.nsS, "nft", "-f", rf)
-		// A socket buffer that holds the whole run (SO_RCVBUFFORCE 16 MiB,
-		// doubled by the kernel): the receiver cannot overflow even when a
-		// loaded machine deschedules it for the whole second of data.
-		r := l.run(llOptions{recv: []string{"-r", "16777216", "-R"}, send: []string{"-r", "5000", "-m", "20"}})
-		nftOut := l.must("ip", "netns", "exec", l.nsS, "nft", "list", "table", "netdev", "smcdll")
-		m := regexp.MustCompile(`counter packets (\d+)`).FindStringSubmatch(nftOut)
-		if m == nil {
-			t.Fatalf("no rule counter in:\n%s", nftOut)
-		}
-		nftDrops, _ := strconv.ParseUint(m[1], 10, 64)
-		var truth []uint64
-		for i := uint64(0); i < llCount; i += 100 {
-			truth = append(truth, i)
-		}
-		if nftDrops != uint64(len(truth)) {
-			t.Errorf("nftables dropped %d datagrams, want %d (every 100th of %d)", nftDrops, len(truth), llCount)
-		}
-		// ground truth from the receiver: exactly those messages missing
-		got := map[uint64]bool{}
-		for _, v := range r.recvSeqs {
-			got[v] = true
-		}
-		var rmiss []uint64
-		for i := uint64(0); i < llCount; i++ {
-			if !got[i] {
-				rmiss = append(rmiss, i)
-			}
-		}
-		if !slices.Equal(rmiss, truth) {
-			t.Errorf("receiver missed %v, want %v", rmiss, truth)
-		}
-		if r.rcvbufErrs != 0 || r.inErrs != 0 {
-			t.Errorf("receiver counters moved: RcvbufErrors +%d, InErrors +%d", r.rcvbufErrs, r.inErrs)
-		}
-		rep := &r.embedded
-		if d := rep.isbDrops(t); d != 0 {
-			t.Errorf("capture dropped %d packets (64 MiB ring, 5,000 small datagrams)", d)
-		}
-		s := rep.stream(t)
-		q := s.Sequences[0]
-		var gapSeqs []uint64
-		for _, g := range q.Gaps {
-			if g.Count != 1 || g.Verdict != "network" {
-				t.Errorf("gap at %d: count %d verdict %q, want 1, network", g.FirstMissing, g.Count, g.Verdict)
-			}
-			gapSeqs = append(gapSeqs, g.FirstMissing)
-		}
-		if !slices.Equal(gapSeqs, truth) || q.GapsOmitted != 0 {
-			t.Errorf("capture gaps %v (%d omitted), want %v", gapSeqs, q.GapsOmitted, truth)
-		}
-		if q.Lost != llCount/100 || q.GapCount != llCount/100 || q.Expected != llCount || q.Received != llCount-llCount/100 ||
-			s.Lost != llCount/100 || rep.Multicast.TotalLost != llCount/100 || q.Duplicates != 0 || q.Reordered != 0 {
-			t.Errorf("sequence: expected %d received %d lost %d gaps %d dup %d reord %d; want %d lost in %d gaps of %d",
-				q.Expected, q.Received, q.Lost, q.GapCount, q.Duplicates, q.Reordered, llCount/100, llCount/100, llCount)
-		}
-		if !strings.HasPrefix(q.Pattern, "periodic: 1 lost every 100") {
-			t.Errorf("pattern %q", q.Pattern)
-		}
-		if sess := s.Mtools.Sessions[0]; sess.StatSent == nil || *sess.StatSent != llCount || sess.Missing != llCount/100 {
-			t.Errorf("mtools session %+v: want stat %d, missing %d", sess, llCount, llCount/100)
-		}
-		for name, rep := range map[string]*llReport{"embedded snapshots": &r.embedded, "--stats files": &r.files} {
-			v := rep.verdict(t)
-			// Tolerance: /proc/net/softnet_stat is host-wide, not per
-			// namespace, so other traffic on a busy CI machine (other
-			// tests blasting veth pairs) can move "dropped" or
-			// "time_squeeze" during the run. Our own datagrams were not
-			// among those drops (the gap list above matches the nftables
-			// ground truth exactly), but the correlation cannot tell whose
-			// they were and may then name a CPU backlog overflow.
-			softnet := v.num("softnet dropped+flow_limit")
-			switch {
-			case v.Kind == "loss-before-receiver" && v.Confidence == "high":
-			case v.Kind == "cpu-backlog-overflow" && softnet > 0:
-				t.Logf("%s: host-wide softnet drops +%d from other traffic during the run: verdict %s instead of loss-before-receiver", name, softnet, v.Kind)
-			default:
-				t.Errorf("%s: verdict %s (%s), want loss-before-receiver (high): %s", name, v.Kind, v.Confidence, v.Text)
-			}
-			if v.num("capture gap") != llCount/100 || v.num("socket drops") != 0 || v.num("sockets on port") != 1 {
-				t.Errorf("%s: numbers %+v, want capture gap %d, socket drops 0, 1 socket", name, v.Numbers, llCount/100)
-			}
-			// Receiver counters quiet: the verdict lists only counters that
-			// moved, so nothing but the three stream figures (and the
-			// host-wide softnet counters, see above).
-			for _, n := range v.names() {
-				switch n {
-				case "capture gap", "socket drops", "sockets on port", "softnet dropped+flow_limit", "softnet time_squeeze":
-				default:
-					t.Errorf("%s: receive counter %s moved (%d): %+v", name, n, v.num(n), v.Numbers)
-				}
-			}
-		}
-		if code := l.failOn(r.pcap, "loss"); code != 3 {
-			t.Errorf("--fail-on loss: exit %d, want 3", code)
-		}
-		if code := l.failOn(r.pcap, fmt.Sprintf("loss=%d", llCount/100)); code != 0 {
-			t.Errorf("--fail-on loss=%d with %d lost: exit %d, want 0", llCount/100, llCount/100, code)
-		}
-		if code := l.failOn(r.pcap, fmt.Sprintf("loss=%d", llCount/100-1)); code != 3 {
-			t.Errorf("--fail-on loss=%d with %d lost: exit %d, want 3", llCount/100-1, llCount/100, code)
-		}
+		runNetworkLoss(t, newLossLab(t, bins, "b"), 0)
+	})
+
+	// The same loss inside a VXLAN tunnel on Linux's default port (8472,
+	// as flannel uses): the capture holds only the underlay.
+	t.Run("b2-network-loss-inside-vxlan", func(t *testing.T) {
+		runNetworkLoss(t, newLossLab(t, bins, "v"), 8472)
 	})
 
 	t.Run("c-capture-loss", func(t *testing.T) {
