@@ -3,10 +3,8 @@ package htmlreport_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"html"
 	"image"
 	"image/color"
 	"image/draw"
@@ -14,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,35 +127,7 @@ func TestChromium(t *testing.T) {
 // JSON report.
 func checkDOMValues(t *testing.T, dom string, js []byte) {
 	t.Helper()
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	ms := dataRE.FindAllStringSubmatch(dom, -1)
-	if len(ms) < 5 {
-		t.Fatalf("only %d data-json values in the DOM", len(ms))
-	}
-	for _, m := range ms {
-		path, val := html.UnescapeString(m[1]), html.UnescapeString(m[2])
-		want, ok := lookup(doc, path)
-		if !ok {
-			t.Errorf("%s: not in the JSON report", path)
-			continue
-		}
-		switch w := want.(type) {
-		case json.Number:
-			wf, _ := w.Float64()
-			if gf, err := strconv.ParseFloat(val, 64); err != nil || gf != wf {
-				t.Errorf("%s: DOM %q, JSON %s", path, val, w)
-			}
-		case string:
-			if val != w {
-				t.Errorf("%s: DOM %q, JSON %q", path, val, w)
-			}
-		}
-	}
+	checkValues(t, dom, bytes.NewReader(js), false)
 }
 
 func decodePNG(t *testing.T, path string) image.Image {

@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -135,22 +136,27 @@ func checkNumbers(t *testing.T, rep *report.Report, o htmlreport.Options) string
 	if err := rep.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	var doc any
-	dec := json.NewDecoder(&js)
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
 	var page bytes.Buffer
 	if err := htmlreport.Write(&page, rep, o); err != nil {
 		t.Fatal(err)
 	}
-	ms := dataRE.FindAllStringSubmatch(page.String(), -1)
+	n := checkValues(t, page.String(), &js, true)
+	t.Logf("%d values checked", n)
+	return page.String()
+}
+
+// checkValues compares every data-json value of a page (or of a browser's
+// DOM) with the JSON report read from js and, with text, checks that the
+// element's text shows it. It returns the number of values checked.
+func checkValues(t *testing.T, page string, js io.Reader, text bool) int {
+	t.Helper()
+	doc := jsonDoc(t, js)
+	ms := dataRE.FindAllStringSubmatch(page, -1)
 	if len(ms) < 3 {
 		t.Fatalf("only %d data-json values in the page", len(ms))
 	}
 	for _, m := range ms {
-		path, val, text := html.UnescapeString(m[1]), html.UnescapeString(m[2]), html.UnescapeString(m[3])
+		path, val, shown := html.UnescapeString(m[1]), html.UnescapeString(m[2]), html.UnescapeString(m[3])
 		want, ok := lookup(doc, path)
 		if !ok {
 			t.Errorf("%s: not in the JSON report", path)
@@ -163,19 +169,30 @@ func checkNumbers(t *testing.T, rep *report.Report, o htmlreport.Options) string
 			if err != nil || gf != wf {
 				t.Errorf("%s: page %q, JSON %s", path, val, w)
 			}
-			if !strings.Contains(text, val) && !strings.Contains(text, strconv.FormatFloat(wf, 'f', 3, 64)) {
-				t.Errorf("%s: text %q does not show %s", path, text, w)
+			if text && !strings.Contains(shown, val) && !strings.Contains(shown, strconv.FormatFloat(wf, 'f', 3, 64)) {
+				t.Errorf("%s: text %q does not show %s", path, shown, w)
 			}
 		case string:
-			if val != w || !strings.Contains(text, w) {
-				t.Errorf("%s: page %q / %q, JSON %q", path, val, text, w)
+			if val != w || text && !strings.Contains(shown, w) {
+				t.Errorf("%s: page %q / %q, JSON %q", path, val, shown, w)
 			}
 		default:
 			t.Errorf("%s: JSON value %v is not a number or string", path, want)
 		}
 	}
-	t.Logf("%d values checked", len(ms))
-	return page.String()
+	return len(ms)
+}
+
+// jsonDoc decodes a JSON report, numbers as json.Number.
+func jsonDoc(t *testing.T, r io.Reader) any {
+	t.Helper()
+	var doc any
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
 
 // lookup resolves a slash-separated path (array elements by index).

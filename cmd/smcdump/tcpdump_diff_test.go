@@ -330,25 +330,7 @@ func edgeTrace(t *testing.T) string {
 	vl := append(eth(0x8100), 0x30, 0x64, 0x08, 0x00) // priority 1, DEI, VLAN 100
 	frames = append(frames, append(append(vl, ipv4(28, 2, 0, nil)...), udp(20, true)...))
 	frames = append(frames, append(append(eth(0x0800), ipv4(28, 3, 0, []byte{148, 4, 0, 0})...), udp(20, true)...))
-	var b []byte
-	b = binary.LittleEndian.AppendUint32(b, 0xa1b2c3d4)
-	b = binary.LittleEndian.AppendUint16(b, 2)
-	b = binary.LittleEndian.AppendUint16(b, 4)
-	b = append(b, make([]byte, 8)...)
-	b = binary.LittleEndian.AppendUint32(b, 65535)
-	b = binary.LittleEndian.AppendUint32(b, 1)
-	for i, f := range frames {
-		b = binary.LittleEndian.AppendUint32(b, 1795330800+uint32(i))
-		b = binary.LittleEndian.AppendUint32(b, uint32(i*1000))
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
-		b = append(b, f...)
-	}
-	p := filepath.Join(t.TempDir(), "edge-synthetic.pcap")
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeEthernetPcap(t, "edge-synthetic.pcap", frames)
 }
 
 // sllV1Trace rewrites the synthetic SLL2 trace (pcap, little-endian) with
@@ -466,6 +448,13 @@ func tunnelTrace(t *testing.T) string {
 		eth(0x86DD, ip6(47, cat(u32(u16(u16(nil, 0x2000), 0x6558), 9), inEth))),
 		eth(0x86DD, ip6(4, inIP)),
 	}
+	return writeEthernetPcap(t, "tunnel-synthetic.pcap", frames)
+}
+
+// writeEthernetPcap writes frames as a little-endian microsecond pcap of
+// Ethernet frames, one a second and a millisecond apart, and returns its path.
+func writeEthernetPcap(t *testing.T, name string, frames [][]byte) string {
+	t.Helper()
 	var b []byte
 	b = binary.LittleEndian.AppendUint32(b, 0xa1b2c3d4)
 	b = binary.LittleEndian.AppendUint16(b, 2)
@@ -480,7 +469,7 @@ func tunnelTrace(t *testing.T) string {
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
 		b = append(b, f...)
 	}
-	p := filepath.Join(t.TempDir(), "tunnel-synthetic.pcap")
+	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
