@@ -237,7 +237,7 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, path string) error {
 // are the same as when everything runs in this goroutine.
 func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.FileReader) error {
 	fileIdx := len(a.report.Files)
-	a.report.Files = append(a.report.Files, report.FileInfo{Path: name, Format: fr.Format(), Compression: fr.Compression()})
+	a.report.Files = append(a.report.Files, report.FileInfo{Path: name, Format: fr.Format(), Variant: fr.Variant(), Compression: fr.Compression()})
 	fi := &a.report.Files[fileIdx]
 	a.ifFile = a.ifFile[:0]
 	clear(a.ifUsed)

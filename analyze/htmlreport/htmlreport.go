@@ -964,6 +964,9 @@ func (p *page) files() {
 		}
 		pre := fmt.Sprintf("files/%d/", i)
 		format := f.Format
+		if f.Variant != "" {
+			format += " (" + f.Variant + ")"
+		}
 		if f.Compression != "" {
 			format += " (" + f.Compression + "-compressed)"
 		}

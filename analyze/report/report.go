@@ -57,6 +57,11 @@ const SchemaVersion = "smcdump.analyze/v2"
 type FileInfo struct {
 	Path   string `json:"path"`
 	Format string `json:"format"`
+	// Variant names the pcap variant of a file written by an old or a
+	// vendor tool (docs/capture.md §3.2.1), e.g. "SuSE 6.3 variant: magic
+	// a1b2cd34, 28-byte record headers"; empty for standard pcap and
+	// pcapng.
+	Variant string `json:"variant,omitempty"`
 	// Compression is the container the file was read through (gzip,
 	// zstd, lz4, bzip2); Problems' offsets are then in the decompressed
 	// data.

@@ -306,6 +306,9 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 		return
 	}
 	w.Printf("%s: %s", f.Path, f.Format)
+	if f.Variant != "" {
+		w.Printf(" (%s)", f.Variant)
+	}
 	if f.Compression != "" {
 		w.Printf(" (%s-compressed)", f.Compression)
 	}

@@ -37,6 +37,9 @@ type FileReader struct {
 
 	// pcap
 	pcapNano  bool
+	recLen    int    // record header bytes: 16, or 20/24/28 in the variants (pcapvariant.go)
+	lenSwap   uint8  // lengthsSwapped*: caplen and len in the pre-2.3 order
+	variant   string // the pcap variant's name, "" for the standard format
 	pcapLink  LinkType
 	pcapSnap  uint32
 	lastTS    int64 // last pcap timestamp, unix seconds, for resync plausibility
@@ -181,7 +184,7 @@ func (fr *FileReader) readFileHeader() error {
 
 func pcapMagic(m uint32) bool {
 	switch m {
-	case 0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1:
+	case 0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1, magicModified, magicModifiedSwapped:
 		return true
 	}
 	return false
@@ -238,6 +241,10 @@ func (fr *FileReader) Close() error {
 	}
 	return nil
 }
+
+// Variant names the pcap variant a file is in (pcapvariant.go), or "" for
+// the standard pcap format and for pcapng.
+func (fr *FileReader) Variant() string { return fr.variant }
 
 // Format returns "pcap" or "pcapng".
 func (fr *FileReader) Format() string {
@@ -314,6 +321,10 @@ func (fr *FileReader) readPcapHeader() error {
 			fr.order = binary.BigEndian
 		case 0x4d3cb2a1:
 			fr.order, fr.pcapNano = binary.BigEndian, true
+		case magicModified:
+			fr.order = binary.LittleEndian
+		case magicModifiedSwapped:
+			fr.order = binary.BigEndian
 		default:
 			return fmt.Errorf("%w (magic %02x%02x%02x%02x)", ErrNotCapture, h[0], h[1], h[2], h[3])
 		}
@@ -325,6 +336,8 @@ func (fr *FileReader) readPcapHeader() error {
 	lt := fr.u32(h[20:])
 	// Upper bits carry FCS information (pcap-linktype(7)); keep the type.
 	fr.pcapLink = LinkType(lt & 0x03ffffff) // LT_LINKTYPE: the upper bits are FCS flags
+	modified := binary.LittleEndian.Uint32(h) == magicModified || binary.LittleEndian.Uint32(h) == magicModifiedSwapped
+	aix := fr.pcapVersion(fr.u16(h[4:]), fr.u16(h[6:]))
 	fr.ifaces = []Interface{{Index: 0, LinkType: fr.pcapLink, SnapLen: fr.pcapSnap}}
 	if fr.pcapNano {
 		fr.ifaces[0].tsDiv = 1e9
@@ -332,6 +345,9 @@ func (fr *FileReader) readPcapHeader() error {
 		fr.ifaces[0].tsDiv = 1e6
 	}
 	fr.discard(24)
+	if !aix {
+		fr.detectRecordHeader(modified)
+	}
 	return nil
 }
 
@@ -355,8 +371,7 @@ func (fr *FileReader) pcapSnapLimit() uint32 {
 // lengthsPlausible checks a record header's lengths against the file's
 // snaplen.
 func (fr *FileReader) lengthsPlausible(h []byte) bool {
-	incl := fr.u32(h[8:])
-	orig := fr.u32(h[12:])
+	incl, orig := fr.recLens(h)
 	return incl <= orig && incl <= fr.pcapSnapLimit() && orig != 0
 }
 
@@ -387,7 +402,7 @@ func (fr *FileReader) pcapNext(off int, sec int64) (next int, b []byte) {
 		return nextInvalid, nil // zeros: a damaged or preallocated region
 	}
 	ts := int64(fr.u32(h))
-	if fr.u32(h[4:]) < fr.pcapFracLimit() && fr.u32(h[8:]) <= maxBlockLen &&
+	if incl, _ := fr.recLens(h); fr.u32(h[4:]) < fr.pcapFracLimit() && incl <= maxBlockLen &&
 		ts >= sec-86400 && ts <= sec+86400 {
 		return nextValid, b[:off]
 	}
@@ -414,12 +429,11 @@ func (fr *FileReader) pcapNextNext(off int, sec int64) bool {
 	if !tsOK && !fracOK {
 		return false
 	}
-	incl := fr.u32(h[8:])
-	orig := fr.u32(h[12:])
+	incl, orig := fr.recLens(h)
 	if incl > orig || incl > maxBlockLen || orig == 0 || orig > maxSnap*4 {
 		return false
 	}
-	next, _ := fr.pcapNext(off+16+int(incl), sec)
+	next, _ := fr.pcapNext(off+fr.recLen+int(incl), sec)
 	return next == nextValid || next == nextEnd
 }
 
@@ -428,8 +442,7 @@ func (fr *FileReader) pcapNextNext(off int, sec int64) bool {
 func (fr *FileReader) plausiblePcapRecord(h []byte) bool {
 	ts := int64(fr.u32(h[0:]))
 	frac := fr.u32(h[4:])
-	incl := fr.u32(h[8:])
-	orig := fr.u32(h[12:])
+	incl, orig := fr.recLens(h)
 	if frac >= fr.pcapFracLimit() || incl > orig || orig > maxSnap*4 || orig == 0 {
 		return false
 	}
@@ -480,7 +493,7 @@ func (fr *FileReader) peekHeader(n int, what string) ([]byte, bool) {
 func (fr *FileReader) nextPcap() (*Packet, error) {
 	for {
 		start := fr.off
-		h, ok := fr.peekHeader(16, "record")
+		h, ok := fr.peekHeader(fr.recLen, "record")
 		if !ok {
 			return nil, io.EOF
 		}
@@ -490,8 +503,8 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		}
 		sec := fr.u32(h[0:])
 		frac := fr.u32(h[4:])
-		incl := int(fr.u32(h[8:]))
-		orig := int(fr.u32(h[12:]))
+		incl32, orig32 := fr.recLens(h)
+		incl, orig := int(incl32), int(orig32)
 		if incl > maxBlockLen {
 			fr.resyncPcap(start, uint32(incl), uint32(orig), "")
 			continue
@@ -507,23 +520,24 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		// The look-ahead may refill the buffer, moving the bytes h points
 		// to: what is needed of h is taken before it.
 		consistent := fr.lengthsPlausible(h)
-		next, rec := fr.pcapNext(16+incl, int64(sec))
+		hl := fr.recLen
+		next, rec := fr.pcapNext(hl+incl, int64(sec))
 		// Cut short below the snaplen, and not at the length earlier
 		// records were cut at: suspicious when the next header is
 		// damaged, unless a valid record follows that next header (then
 		// the next header is the damaged one).
 		cut := incl < orig && uint32(incl) < fr.pcapSnapLimit() && (incl == 0 || incl != fr.cutLen) &&
-			next == nextInvalid && !fr.pcapNextNext(16+incl, int64(sec))
+			next == nextInvalid && !fr.pcapNextNext(hl+incl, int64(sec))
 		switch {
 		case next == nextPastEOF:
-			fr.resyncPcap(start, uint32(incl), uint32(orig), fmt.Sprintf("truncated record at end of file: header says %d bytes, %d present", incl, fr.r.Buffered()-16))
+			fr.resyncPcap(start, uint32(incl), uint32(orig), fmt.Sprintf("truncated record at end of file: header says %d bytes, %d present", incl, fr.r.Buffered()-hl))
 			continue
 		case next == nextInvalid && (!consistent || cut):
 			fr.resyncPcap(start, uint32(incl), uint32(orig), "")
 			continue
 		case incl == 0 && orig == 0:
-			fr.damage(start, 16, "empty record (caplen 0, len 0): skipped")
-			fr.discard(16)
+			fr.damage(start, int64(hl), "empty record (caplen 0, len 0): skipped")
+			fr.discard(hl)
 			continue
 		}
 		if incl < orig {
@@ -545,10 +559,10 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		// record (then pcapNextNext may have peeked further since, moving
 		// the buffer's bytes).
 		if rec == nil {
-			rec, _ = fr.peek(16 + incl)
+			rec, _ = fr.peek(hl + incl)
 		}
-		data := rec[16:]
-		fr.discard(16 + incl)
+		data := rec[hl:]
+		fr.discard(hl + incl)
 		fr.lastTS = int64(sec)
 		var ns int64
 		if fr.pcapNano {
@@ -596,17 +610,19 @@ func (fr *FileReader) zeroRun(start int64, align int) {
 // at the current position and is followed by another one, or by the end of
 // the file.
 func (fr *FileReader) pcapSyncAt() bool {
-	p, err := fr.r.Peek(16)
+	hl := fr.recLen
+	p, err := fr.r.Peek(hl)
 	if err != nil || !fr.plausiblePcapRecord(p) {
 		return false
 	}
-	n := int(fr.u32(p[8:]))
-	q, err := fr.lookAhead(16 + n + 16)
+	incl, _ := fr.recLens(p)
+	n := int(incl)
+	q, err := fr.lookAhead(hl + n + hl)
 	if err != nil {
 		// End of file: accept if the record itself is complete.
-		return len(q) >= 16+n
+		return len(q) >= hl+n
 	}
-	return fr.plausiblePcapRecord(q[16+n:])
+	return fr.plausiblePcapRecord(q[hl+n:])
 }
 
 // resyncPcap skips a corrupt record: it scans forward for a header that is
@@ -614,7 +630,7 @@ func (fr *FileReader) pcapSyncAt() bool {
 // When none is found before the end of the file and atEOF is not empty, the
 // damage is reported with that message (a record cut at the end).
 func (fr *FileReader) resyncPcap(start int64, incl, orig uint32, atEOF string) {
-	skipped, found, z := fr.scanForSync(4<<20, 16, fr.pcapSyncAt)
+	skipped, found, z := fr.scanForSync(4<<20, fr.recLen, fr.pcapSyncAt)
 	if !found && atEOF != "" {
 		fr.damage(start, int64(skipped), "%s%s", atEOF, z.note(fr.off))
 		return

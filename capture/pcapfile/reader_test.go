@@ -334,6 +334,14 @@ func FuzzFileReader(f *testing.F) {
 	for _, s := range labSeeds(f) {
 		f.Add(s)
 	}
+	// pcap variants (pcapvariant.go), synthetic.
+	recs := [][5]uint32{{1_700_000_000, 1, 60, 60, 60}, {1_700_000_001, 2, 1500, 100, 100}, {1_700_000_002, 3, 42, 42, 42}}
+	f.Add(variantFile(binary.LittleEndian, magicModified, 2, 4, 1, 24, recs))
+	f.Add(variantFile(binary.BigEndian, magicModified, 2, 4, 1, 28, recs))
+	f.Add(variantFile(binary.LittleEndian, 0xa1b2c3d4, 2, 4, 1, 24, recs))
+	f.Add(variantFile(binary.LittleEndian, 0xa1b2c3d4, 2, 4, 1, 20, recs))
+	f.Add(variantFile(binary.LittleEndian, 0xa1b2c3d4, 2, 2, 6, 16, recs))
+	f.Add(variantFile(binary.LittleEndian, 0xa1b2c3d4, 2, 3, 1, 16, recs))
 	// Compressed captures (compressed.go): the decompressed stream is
 	// capped, since a few bytes of zstd can stand for gigabytes.
 	for _, c := range readCompressions {
