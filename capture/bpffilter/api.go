@@ -101,3 +101,18 @@ func Compile(expr string, opts Options) ([]bpf.Instruction, error) {
 	}
 	return prog, nil
 }
+
+// Polarity reports whether expr has primitives that are not negated
+// (positive) and primitives under an odd number of "not"s (negative),
+// syntactically: "not port 22" is negative only, "host a and not port 22"
+// both. An expression that does not parse has neither.
+func Polarity(expr string) (positive, negative bool) {
+	p, err := newParser(expr, Options{LinkType: Ethernet, Mode: Offline})
+	if err != nil {
+		return false, false
+	}
+	if _, err := p.parseProgram(); err != nil {
+		return false, false
+	}
+	return p.polarity&polarityPositive != 0, p.polarity&polarityNegative != 0
+}

@@ -14,8 +14,9 @@ import (
 // offline use (Matcher, Filter, Match). It implements capture.Filter and
 // analyze.FrameFilter. Methods are safe for concurrent use.
 type Expr struct {
-	text string
-	mu   sync.Mutex
+	text     string
+	polarity uint8
+	mu       sync.Mutex
 	// offline holds the offline program (or the error compiling it) per link
 	// type.
 	offline map[LinkType]offlineProg
@@ -34,8 +35,21 @@ func NewExpr(expr string, mode Mode) (*Expr, error) {
 	if _, err := Compile(expr, Options{LinkType: Ethernet, Mode: mode}); err != nil {
 		return nil, err
 	}
-	return &Expr{text: expr, offline: map[LinkType]offlineProg{}}, nil
+	pos, neg := Polarity(expr)
+	e := &Expr{text: expr, offline: map[LinkType]offlineProg{}}
+	if pos {
+		e.polarity |= polarityPositive
+	}
+	if neg {
+		e.polarity |= polarityNegative
+	}
+	return e, nil
 }
+
+// OnlyExcludes reports whether every primitive of the expression is
+// negated ("not port 22", "not (host a or host b)"): the filter only says
+// what to leave out. An empty expression excludes nothing (false).
+func (e *Expr) OnlyExcludes() bool { return e.polarity == polarityNegative }
 
 // Expression returns the filter text (written to pcapng if_filter).
 func (e *Expr) Expression() string { return e.text }

@@ -65,6 +65,25 @@ type parser struct {
 	q     qual
 	err   error
 	depth int
+	// neg: the term being parsed is under an odd number of "not"s;
+	// polarity records the primitives seen (polarity* bits, Polarity).
+	neg      bool
+	polarity uint8
+}
+
+// Bits of parser.polarity.
+const (
+	polarityPositive = 1 << iota // a primitive not negated
+	polarityNegative             // a negated primitive
+)
+
+// leaf records a primitive's polarity.
+func (p *parser) leaf() {
+	if p.neg {
+		p.polarity |= polarityNegative
+	} else {
+		p.polarity |= polarityPositive
+	}
 }
 
 func newParser(expr string, opts Options) (*parser, error) {
@@ -251,13 +270,16 @@ func (p *parser) parseTerm() (*pred, error) {
 	switch {
 	case isKw(t, "not"):
 		p.next()
+		p.neg = !p.neg
 		r, err := p.parseTerm()
+		p.neg = !p.neg
 		if err != nil {
 			return nil, err
 		}
 		return pNotOf(r), nil
 	case isOp(t, "("):
 		if p.arithStartAt(0) {
+			p.leaf()
 			save, saveSt, saveQ := p.i, p.st, p.q
 			r, err := p.parseRelation()
 			if err == nil && p.err == nil {
@@ -281,8 +303,10 @@ func (p *parser) parseTerm() (*pred, error) {
 		p.q = saveQ
 		return r, nil
 	case p.arithStartAt(0):
+		p.leaf()
 		return p.parseRelation()
 	case t.kind == tKw:
+		p.leaf()
 		return p.parsePrimitive()
 	case t.kind == tHID, t.kind == tHID6, t.kind == tMAC, t.kind == tID:
 		if t.kind == tID && !isOp(p.peekAt(1), "[") {
@@ -433,9 +457,14 @@ func (p *parser) parseID(q qual) (*pred, error) {
 	defer func() { p.depth-- }()
 	t := p.next()
 	var r *pred
+	if !isKw(t, "not") && !isOp(t, "(") {
+		p.leaf()
+	}
 	switch {
 	case isKw(t, "not"):
+		p.neg = !p.neg
 		r, err := p.parseID(q)
+		p.neg = !p.neg
 		if err != nil {
 			return nil, err
 		}

@@ -221,3 +221,44 @@ func TestJumpsInRange(t *testing.T) {
 		}
 	}
 }
+
+func TestPolarity(t *testing.T) {
+	for _, c := range []struct {
+		expr     string
+		pos, neg bool
+	}{
+		{"", false, false},
+		{"port 22", true, false},
+		{"not port 22", false, true},
+		{"! port 22", false, true},
+		{"host 10.1.1.1 or 10.1.1.2", true, false},
+		{"not host 10.1.1.1 and not port 22", false, true},
+		{"not (host 10.1.1.1 or port 22)", false, true},
+		{"not not tcp", true, false},
+		{"host 10.1.1.1 and not port 22", true, true},
+		{"host 10.1.1.1 or not 10.1.1.2", true, true},
+		{"not host 10.1.1.1 or 10.1.1.2", true, true}, // the second id inherits "host", not "not"
+		{"ip[0] & 0xf != 5", true, false},
+		{"not ip[0] & 0xf != 5", false, true},
+		{"not (ip[0] & 0xf) > 5", false, true},
+		{"tcp[tcpflags] & tcp-syn != 0 and not udp", true, true},
+		{"not (tcp or (udp and not port 53))", true, true},
+		{"not (tcp or udp) and not vlan", false, true},
+		{"host", false, false}, // does not parse
+	} {
+		pos, neg := Polarity(c.expr)
+		if pos != c.pos || neg != c.neg {
+			t.Errorf("Polarity(%q) = %v, %v; want %v, %v", c.expr, pos, neg, c.pos, c.neg)
+		}
+	}
+	e, err := NewExpr("not port 22 and not host 10.1.1.1", Offline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.OnlyExcludes() {
+		t.Error("OnlyExcludes false for a negative expression")
+	}
+	if e, _ := NewExpr("port 22 or not host 10.1.1.1", Offline); e.OnlyExcludes() {
+		t.Error("OnlyExcludes true for a mixed expression")
+	}
+}
