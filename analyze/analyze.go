@@ -359,6 +359,7 @@ func (a *Analyzer) readSequential(ctx context.Context, name string, fileIdx int,
 			panic(v)
 		}
 	}()
+	flt := withInner(a.cfg.Filter)
 	for n := 0; ; n++ {
 		if n&0xfff == 0 {
 			if err = ctx.Err(); err != nil {
@@ -374,8 +375,8 @@ func (a *Analyzer) readSequential(ctx context.Context, name string, fileIdx int,
 			return false, err
 		}
 		rs.read(fi, p)
-		if a.cfg.Filter != nil {
-			ok, err := a.cfg.Filter.Match(p)
+		if flt != nil {
+			ok, err := flt.Match(p)
 			if err != nil {
 				return true, filterErr(p, err)
 			}
@@ -673,4 +674,49 @@ func Run(ctx context.Context, cfg Config, paths []string) (*report.Report, error
 	}
 	rep.FileOrder = report.NewFileOrder(rep.Files, by, reordered)
 	return rep, first
+}
+
+// innerFilter applies a file analysis' filter to a tunnel packet both as
+// captured and as the frame inside its tunnels (docs/tunnels.md §2), the
+// way a Wireshark display filter looks at every layer, where tcpdump's
+// filter sees only the outer headers: "host 10.1.1.1" selects that host's
+// connections in a capture of an overlay's underlay (either frame may
+// match), and "not port 22" leaves out the SSH sessions inside the tunnels
+// too (a filter whose every primitive is negated must accept both frames).
+// Frames that are not tunnel packets are filtered as captured. Each
+// reading goroutine has its own (the scratch frame).
+type innerFilter struct {
+	f        FrameFilter
+	excludes bool // every primitive negated: both frames must match
+	scratch  decode.Frame
+	inner    pcapfile.Packet
+}
+
+// withInner wraps f (nil stays nil).
+func withInner(f FrameFilter) FrameFilter {
+	if f == nil {
+		return nil
+	}
+	t := &innerFilter{f: f}
+	if x, ok := f.(interface{ OnlyExcludes() bool }); ok {
+		t.excludes = x.OnlyExcludes()
+	}
+	return t
+}
+
+func (t *innerFilter) Match(p *pcapfile.Packet) (bool, error) {
+	ok, err := t.f.Match(p)
+	if err != nil || ok != t.excludes {
+		return ok, err // accepted (or, excluding, rejected) as captured
+	}
+	in, tunnelled := decode.Innermost(p.LinkType, p.Data, &t.scratch)
+	if !tunnelled {
+		return ok, nil
+	}
+	lt := in.LinkType
+	if lt == pcapfile.LinkTypeIPv4 || lt == pcapfile.LinkTypeIPv6 {
+		lt = pcapfile.LinkTypeRaw // the filter compiler's raw IP
+	}
+	t.inner.Set(p.Frame, p.Info.Timestamp, len(in.Data), max(in.WireLen, len(in.Data)), p.Info.InterfaceIndex, lt, p.Interface, p.Direction, p.KernelIfindex, in.Data)
+	return t.f.Match(&t.inner)
 }

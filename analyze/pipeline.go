@@ -250,7 +250,7 @@ func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, f
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		pl.read(ctx, name, a.cfg.Filter, fi, rs)
+		pl.read(ctx, name, withInner(a.cfg.Filter), fi, rs)
 	}()
 	a.pipe = pl
 	// A mapped file that is cut short while being read faults (SIGBUS)

@@ -183,7 +183,12 @@ func writeTunnelPcap(t *testing.T, src, dst string, k *tunnelKind) int {
 // reportWithoutFiles is the JSON of a report without its file section.
 func reportWithoutFiles(t *testing.T, path string) (string, map[string]any) {
 	t.Helper()
-	r, err := Run(context.Background(), Config{}, []string{path})
+	return reportWithoutFilesCfg(t, Config{}, path)
+}
+
+func reportWithoutFilesCfg(t *testing.T, cfg Config, path string) (string, map[string]any) {
+	t.Helper()
+	r, err := Run(context.Background(), cfg, []string{path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,6 +255,53 @@ func TestTunnelEquivalence(t *testing.T) {
 // tunnelSeeds are fuzzing seeds: real-kernel lab frames (an SMC CLC
 // proposal, a multicast datagram) wrapped in each kind of tunnel, and in
 // VXLAN inside GRE.
+// TestTunnelFilter: a filter on the inner frames selects the same frames
+// of a tunnelled trace as of the unwrapped one (the analysis filter looks
+// inside tunnels, docs/tunnels.md §2), for positive filters (either frame
+// may match) and negative ones (both must).
+func TestTunnelFilter(t *testing.T) {
+	traces, _ := filepath.Glob("../testdata/lab/out/6.12/*.pcapng")
+	more, _ := filepath.Glob("../testdata/losslab/*.pcapng")
+	if len(traces) < 3 || len(more) < 1 {
+		t.Fatalf("lab traces missing: %d %d", len(traces), len(more))
+	}
+	traces = append(traces[:3], more[0])
+	filters := []string{"tcp", "not tcp", "host 10.0.0.2", "not udp port 4791", "icmp6 or tcp port 5000", "not (icmp6 or arp)"}
+	dir := t.TempDir()
+	excluded := map[string]bool{}
+	defer func() {
+		for _, expr := range filters {
+			if !excluded[expr] {
+				t.Errorf("%q filtered nothing out of any trace: the test does not test it", expr)
+			}
+		}
+	}()
+	for _, tr := range traces {
+		name := strings.TrimSuffix(filepath.Base(tr), ".pcapng")
+		plain := filepath.Join(dir, "plain.pcap")
+		writeTunnelPcap(t, tr, plain, nil)
+		for _, expr := range filters {
+			want, wantFile := reportWithoutFilesCfg(t, Config{Filter: mustFilter(t, expr)}, plain)
+			if wantFile["filtered_out"] != nil {
+				excluded[expr] = true
+			}
+			for _, k := range tunnelKinds() {
+				t.Run(name+"/"+expr+"/"+k.name, func(t *testing.T) {
+					p := filepath.Join(dir, "tunnel.pcap")
+					writeTunnelPcap(t, tr, p, &k)
+					got, file := reportWithoutFilesCfg(t, Config{Filter: mustFilter(t, expr)}, p)
+					if got != want {
+						t.Errorf("filtered report inside %s differs from the unwrapped one:\n got  %.2000s\n want %.2000s", k.name, got, want)
+					}
+					if file["filtered_out"] != wantFile["filtered_out"] {
+						t.Errorf("%v frames filtered out, unwrapped %v", file["filtered"], wantFile["filtered"])
+					}
+				})
+			}
+		}
+	}
+}
+
 func tunnelSeeds(t testing.TB) [][]byte {
 	var frames [][]byte
 	for _, path := range []string{"../testdata/lab/out/6.12/c-smcr-link.pcapng", "../testdata/losslab/discard-not-joined.pcapng"} {

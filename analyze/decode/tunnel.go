@@ -322,6 +322,26 @@ func DecodeInner(lt pcapfile.LinkType, data []byte, f *Frame) {
 	}
 }
 
+// Innermost returns the frame inside the tunnels of data (link type lt)
+// after up to MaxTunnelDepth tunnel headers,
+// as DecodeInner opens them (its Tunnel is the innermost one); ok is false
+// when data is not a tunnel frame. f is scratch.
+func Innermost(lt pcapfile.LinkType, data []byte, f *Frame) (in Inner, ok bool) {
+	Decode(lt, data, f)
+	if f.Status != StatusOK || !isTunnel(f) {
+		return Inner{}, false
+	}
+	for depth := 0; depth < MaxTunnelDepth; depth++ {
+		next, more := Decapsulate(f)
+		if !more {
+			break
+		}
+		in, ok = next, true
+		Decode(in.LinkType, in.Data, f)
+	}
+	return in, ok
+}
+
 // TunnelRef is what a Frame keeps of the outermost tunnel DecodeInner
 // removed (Kind TunnelNone: none).
 type TunnelRef struct {

@@ -199,7 +199,7 @@ func (r *Report) writeHeader(w *textio.Writer) {
 			w.Printf("  %d packets were cut by the snaplen\n", truncated)
 		}
 		if filtered > 0 {
-			w.Printf("  %d packets did not match the filter\n", filtered)
+			w.Printf("  %s did not match the filter\n", plural(filtered, "packet"))
 		}
 	}
 	r.writeFileOrder(w)
@@ -343,7 +343,7 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 		w.Printf("  interfaces: %s\n", strings.Join(ifs, "; "))
 	}
 	if f.Filtered > 0 {
-		w.Printf("  %d packets did not match the filter\n", f.Filtered)
+		w.Printf("  %s did not match the filter\n", plural(f.Filtered, "packet"))
 	}
 	if len(f.Tunnels) > 0 {
 		w.Printf("  %s\n", tunnelsText(f.Tunnels, f.MoreTunnelFrames))
