@@ -190,6 +190,8 @@ type Analyzer struct {
 	// in (at most report.MaxTunnels tunnels; moreTunnelFrames the rest).
 	tunnels          map[decode.TunnelRef]int
 	moreTunnelFrames int
+	// zones names the tunnels of the zones seen (noteZone; maxZoneLabels).
+	zones map[uint64]string
 }
 
 // NewAnalyzer returns an analyzer.
@@ -212,10 +214,38 @@ func NewAnalyzer(cfg Config) *Analyzer {
 	if cfg.OnConnection != nil {
 		t.OnDone = func(c *smcflow.Conn) { a.agg.Add(c); cfg.OnConnection(c) }
 	}
+	t.ZoneLabel = a.zoneLabel
 	if !cfg.NoUDP {
-		a.mc = mcast.NewTracker(streamBounds(cfg.Multicast))
+		mc := streamBounds(cfg.Multicast)
+		mc.ZoneLabel = a.zoneLabel
+		a.mc = mcast.NewTracker(mc)
 	}
 	return a
+}
+
+// maxZoneLabels bounds the tunnel names kept for the connections and
+// streams seen inside tunnels (Analyzer.zones); those of further tunnels
+// are named by their zone number.
+const maxZoneLabels = 4096
+
+// noteZone keeps the name of a tunnelled frame's zone, the first time.
+func (a *Analyzer) noteZone(t decode.TunnelRef) {
+	z := t.Zone()
+	if _, ok := a.zones[z]; ok || len(a.zones) >= maxZoneLabels {
+		return
+	}
+	if a.zones == nil {
+		a.zones = map[uint64]string{}
+	}
+	a.zones[z] = report.TunnelLabel(tunnelEntry(t, 0))
+}
+
+// zoneLabel names a zone (decode.TunnelRef.Zone).
+func (a *Analyzer) zoneLabel(z uint64) string {
+	if s, ok := a.zones[z]; ok {
+		return s
+	}
+	return fmt.Sprintf("tunnel zone %016x", z)
 }
 
 // AnalyzeFile reads one capture file completely. Errors that stop reading
@@ -296,16 +326,21 @@ func (a *Analyzer) countTunnel(t decode.TunnelRef) {
 	a.tunnels[t] = 1
 }
 
+// tunnelEntry is the report's entry for tunnel t, with n frames.
+func tunnelEntry(t decode.TunnelRef, n int) report.Tunnel {
+	r := report.Tunnel{Kind: decode.TunnelName(t.Kind), Port: t.Port, Depth: int(t.Depth), Src: t.Src.String(), Dst: t.Dst.String(), Frames: n}
+	if t.HasID {
+		id := t.ID
+		r.ID = &id
+	}
+	return r
+}
+
 // tunnelReport lists the tunnels counted, the most frames first.
 func (a *Analyzer) tunnelReport() []report.Tunnel {
 	var ts []report.Tunnel
 	for t, n := range a.tunnels {
-		r := report.Tunnel{Kind: decode.TunnelName(t.Kind), Port: t.Port, Depth: int(t.Depth), Src: t.Src.String(), Dst: t.Dst.String(), Frames: n}
-		if t.HasID {
-			id := t.ID
-			r.ID = &id
-		}
-		ts = append(ts, r)
+		ts = append(ts, tunnelEntry(t, n))
 	}
 	report.SortTunnels(ts)
 	return ts
@@ -493,6 +528,7 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 	a.tracker.Advance(ts) // capture end, for CLC timeouts
 	if f.Tunnel.Kind != decode.TunnelNone {
 		a.countTunnel(f.Tunnel)
+		a.noteZone(f.Tunnel)
 	}
 	if p.Info.CaptureLength < p.Info.Length {
 		fi.Truncated++
@@ -550,6 +586,9 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 			}
 			if f.NVLAN > 0 {
 				d.VLAN = f.VLANs[0]
+			}
+			if f.Tunnel.Depth != 0 {
+				d.Zone = f.Tunnel.Zone()
 			}
 			a.mc.Add(d)
 		}

@@ -134,8 +134,9 @@ func (k tunnelKind) wrap(eth []byte, wire int) ([]byte, int, bool) {
 }
 
 // writeTunnelPcap writes the packets of src to a nanosecond pcap at dst,
-// each wrapped by k (nil: unwrapped); it returns the frames wrapped.
-func writeTunnelPcap(t *testing.T, src, dst string, k *tunnelKind) int {
+// each once per kind in ks, wrapped by it (nil: unwrapped); it returns the
+// frames wrapped.
+func writeTunnelPcap(t *testing.T, src, dst string, ks ...*tunnelKind) int {
 	t.Helper()
 	fr, err := pcapfile.OpenFile(src, nil)
 	if err != nil {
@@ -148,6 +149,9 @@ func writeTunnelPcap(t *testing.T, src, dst string, k *tunnelKind) int {
 	b = append(b, make([]byte, 8)...)
 	b = binary.LittleEndian.AppendUint32(b, 262144)
 	b = binary.LittleEndian.AppendUint32(b, 1)
+	if len(ks) == 0 {
+		ks = []*tunnelKind{nil}
+	}
 	wrapped := 0
 	for {
 		p, err := fr.Next()
@@ -160,19 +164,21 @@ func writeTunnelPcap(t *testing.T, src, dst string, k *tunnelKind) int {
 		if p.LinkType != pcapfile.LinkTypeEthernet {
 			t.Fatalf("%s: link type %v", src, p.LinkType)
 		}
-		data, wire := p.Data, p.Info.Length
-		if k != nil {
-			var ok bool
-			if data, wire, ok = k.wrap(data, wire); ok {
-				wrapped++
+		for _, k := range ks {
+			data, wire := p.Data, p.Info.Length
+			if k != nil {
+				var ok bool
+				if data, wire, ok = k.wrap(data, wire); ok {
+					wrapped++
+				}
 			}
+			ts := p.Info.Timestamp
+			b = binary.LittleEndian.AppendUint32(b, uint32(ts.Unix()))
+			b = binary.LittleEndian.AppendUint32(b, uint32(ts.Nanosecond()))
+			b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+			b = binary.LittleEndian.AppendUint32(b, uint32(wire))
+			b = append(b, data...)
 		}
-		ts := p.Info.Timestamp
-		b = binary.LittleEndian.AppendUint32(b, uint32(ts.Unix()))
-		b = binary.LittleEndian.AppendUint32(b, uint32(ts.Nanosecond()))
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
-		b = binary.LittleEndian.AppendUint32(b, uint32(wire))
-		b = append(b, data...)
 	}
 	if err := os.WriteFile(dst, b, 0o644); err != nil {
 		t.Fatal(err)
@@ -202,8 +208,40 @@ func reportWithoutFilesCfg(t *testing.T, cfg Config, path string) (string, map[s
 	}
 	files := m["files"].([]any)[0].(map[string]any)
 	delete(m, "files")
+	files["named_tunnels"] = stripTunnelNames(m)
+	named := 0
+	if cs, ok := m["connections"].([]any); ok {
+		named += len(cs)
+	}
+	if mc, ok := m["multicast"].(map[string]any); ok {
+		if ss, ok := mc["streams"].([]any); ok {
+			named += len(ss)
+		}
+	}
+	files["connections_and_streams"] = named
 	out, _ := json.Marshal(m)
 	return string(out), files
+}
+
+// stripTunnelNames removes the "tunnel" names of connections and streams
+// (the only difference a tunnel makes to them) and counts them.
+func stripTunnelNames(v any) int {
+	n := 0
+	switch x := v.(type) {
+	case map[string]any:
+		if _, ok := x["tunnel"].(string); ok {
+			delete(x, "tunnel")
+			n++
+		}
+		for _, y := range x {
+			n += stripTunnelNames(y)
+		}
+	case []any:
+		for _, y := range x {
+			n += stripTunnelNames(y)
+		}
+	}
+	return n
 }
 
 func TestTunnelEquivalence(t *testing.T) {
@@ -244,6 +282,9 @@ func TestTunnelEquivalence(t *testing.T) {
 				if frames != n {
 					t.Errorf("tunnels count %d frames, %d were wrapped: %v", frames, n, tunnels)
 				}
+				if wantFile["named_tunnels"] != 0 || file["named_tunnels"] != file["connections_and_streams"] {
+					t.Errorf("connections and streams named with their tunnel: %v of %v, unwrapped %v", file["named_tunnels"], file["connections_and_streams"], wantFile["named_tunnels"])
+				}
 				if file["truncated_frames"] != wantFile["truncated_frames"] || file["packets"] != wantFile["packets"] {
 					t.Errorf("packets %v truncated %v, unwrapped %v and %v", file["packets"], file["truncated_frames"], wantFile["packets"], wantFile["truncated_frames"])
 				}
@@ -255,6 +296,67 @@ func TestTunnelEquivalence(t *testing.T) {
 // tunnelSeeds are fuzzing seeds: real-kernel lab frames (an SMC CLC
 // proposal, a multicast datagram) wrapped in each kind of tunnel, and in
 // VXLAN inside GRE.
+// TestTunnelZones: the same traffic inside two VXLAN VNIs and outside any
+// tunnel, interleaved frame by frame in one capture (as when tenants'
+// addresses overlap, or one flow is mirrored twice), is three sets of
+// connections and streams, each with the unwrapped trace's counts and
+// losses, named by their tunnels; not one set with every packet seen three
+// times.
+func TestTunnelZones(t *testing.T) {
+	lab, _ := filepath.Glob("../testdata/lab/out/6.12/c-smcr-link.pcapng")
+	loss, _ := filepath.Glob("../testdata/multipoint/udp-lost-receiver.pcapng") // real veth capture with losses
+	if len(lab) == 0 || len(loss) == 0 {
+		t.Fatal("lab traces missing")
+	}
+	vx42 := tunnelKinds()[0]
+	vx43 := vx42
+	vx43.header = func([]byte) []byte {
+		return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 0x08000000), 43<<8)
+	}
+	dir := t.TempDir()
+	// figures: connections, streams, datagrams and losses of a report,
+	// and how many connections and streams are named with a tunnel.
+	figures := func(path string) ([4]float64, int) {
+		r, err := Run(context.Background(), Config{}, []string{path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(r)
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		cs, _ := m["connections"].([]any)
+		mc, _ := m["multicast"].(map[string]any)
+		ss, _ := mc["streams"].([]any)
+		f := [4]float64{float64(len(cs)), float64(len(ss))}
+		for _, x := range ss {
+			st := x.(map[string]any)
+			f[2] += st["packets"].(float64)
+			f[3] += st["lost"].(float64)
+		}
+		return f, stripTunnelNames(m)
+	}
+	for _, tr := range []string{lab[0], loss[0]} {
+		plain := filepath.Join(dir, "plain.pcap")
+		writeTunnelPcap(t, tr, plain)
+		zones := filepath.Join(dir, "zones.pcap")
+		writeTunnelPcap(t, tr, zones, nil, &vx42, &vx43)
+		want, _ := figures(plain)
+		got, named := figures(zones)
+		t.Logf("%s: %v connections, %v streams, %v datagrams, %v lost; three times: %v", filepath.Base(tr), want[0], want[1], want[2], want[3], got)
+		if want[0]+want[1] == 0 {
+			t.Fatalf("%s: nothing to compare", tr)
+		}
+		if got != [4]float64{3 * want[0], 3 * want[1], 3 * want[2], 3 * want[3]} {
+			t.Errorf("%s three times: connections, streams, datagrams, lost %v; want 3 × %v", filepath.Base(tr), got, want)
+		}
+		if float64(named) != 2*(want[0]+want[1]) {
+			t.Errorf("%d connections and streams named with a tunnel, want %v", named, 2*(want[0]+want[1]))
+		}
+	}
+}
+
 // TestTunnelFilter: a filter on the inner frames selects the same frames
 // of a tunnelled trace as of the unwrapped one (the analysis filter looks
 // inside tunnels, docs/tunnels.md §2), for positive filters (either frame

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/smcdump/smcdump/capture/pcapfile"
+	"github.com/smcdump/smcdump/internal/mix"
 )
 
 // Tunnels: a capture taken on the underlay of an overlay network (VXLAN,
@@ -340,6 +341,29 @@ func Innermost(lt pcapfile.LinkType, data []byte, f *Frame) (in Inner, ok bool) 
 		Decode(in.LinkType, in.Data, f)
 	}
 	return in, ok
+}
+
+// Zone identifies the address space a tunnelled frame's addresses belong
+// to, so that trackers keep apart connections and streams with the same
+// addresses inside different tunnels (tenants with overlapping addresses
+// in different VNIs; one flow mirrored by two ERSPAN sessions): a hash of
+// the outermost tunnel's kind, its ID and its two outer addresses in
+// either order (both directions of a flow are in one zone). 0 for a frame
+// outside tunnels; never 0 otherwise.
+func (r TunnelRef) Zone() uint64 {
+	if r.Depth == 0 {
+		return 0
+	}
+	a, b := r.Src.As16(), r.Dst.As16()
+	if r.Src.Compare(r.Dst) > 0 {
+		a, b = b, a
+	}
+	id := uint64(r.Kind)<<40 | uint64(r.Depth)<<33
+	if r.HasID {
+		id |= 1<<32 | uint64(r.ID)
+	}
+	return max(mix.Hash5(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:]),
+		binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), id), 1)
 }
 
 // TunnelRef is what a Frame keeps of the outermost tunnel DecodeInner

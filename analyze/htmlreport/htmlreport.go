@@ -441,6 +441,9 @@ func (p *page) conn(i int) {
 	pre := fmt.Sprintf("connections/%d/", i)
 	p.f(`<section class="conn" id="conn-%d" data-outcome="%s">`+"\n", c.ID, esc(string(c.Outcome)))
 	p.f(`<h3>Connection %s %s <span class="mono">%s → %s</span>`, num("span", pre+"id", c.ID), badge(c.Outcome), esc(c.Client.String()), esc(c.Server.String()))
+	if c.Tunnel != "" {
+		p.f(` inside %s`, txt("span", pre+"tunnel", c.Tunnel))
+	}
 	if c.Reason != "" {
 		p.f(` reason %s`, txt("b", pre+"reason", c.Reason))
 	}
@@ -712,7 +715,11 @@ func (p *page) streams() {
 	}
 	for i, s := range m.Streams {
 		pre := fmt.Sprintf("multicast/streams/%d/", i)
-		p.f(`<section class="stream" id="stream-%d"><h3>Stream %s <span class="mono">%s → %s</span> (%s)</h3>`+"\n", s.ID, num("span", pre+"id", s.ID), escN(s.Src, 80), escN(s.Dst, 80), esc(s.Format))
+		in := ""
+		if s.Tunnel != "" {
+			in = " inside " + txt("span", pre+"tunnel", s.Tunnel)
+		}
+		p.f(`<section class="stream" id="stream-%d"><h3>Stream %s <span class="mono">%s → %s</span>%s (%s)</h3>`+"\n", s.ID, num("span", pre+"id", s.ID), escN(s.Src, 80), escN(s.Dst, 80), in, esc(s.Format))
 		p.f(`<p>%s packets, lost %s, first frame %s, last frame %s`, num("span", pre+"packets", s.Packets), num("b", pre+"lost", s.Lost), num("span", pre+"first_frame", s.FirstFrame), num("span", pre+"last_frame", s.LastFrame))
 		for j, q := range s.Sequences {
 			if j >= maxPanels {

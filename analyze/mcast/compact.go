@@ -130,7 +130,10 @@ func keyLess(a, b streamKey) int {
 	if c := cmp.Compare(a.vlan, b.vlan); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.ifc, b.ifc)
+	if c := cmp.Compare(a.ifc, b.ifc); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.zone, b.zone)
 }
 
 // rankHeap holds the kept finished streams, the one ranking lowest on top.
@@ -192,7 +195,7 @@ func (t *Tracker) makeRoom() {
 func (t *Tracker) keepFinished(s Stream) {
 	src, _ := netip.ParseAddrPort(s.Src)
 	dst, _ := netip.ParseAddrPort(s.Dst)
-	r := &ranked{key: streamKey{src: src, dst: dst, vlan: s.VLAN, ifc: s.Interface}, s: s, pos: -1}
+	r := &ranked{key: streamKey{src: src, dst: dst, vlan: s.VLAN, ifc: s.Interface, zone: s.zone}, s: s, pos: -1}
 	for i := range r.s.Sequences {
 		q := &r.s.Sequences[i]
 		q.Points, q.DuplicatePoints, q.LatePoints = nil, nil, nil // not plotted: the stream is not listed as it was

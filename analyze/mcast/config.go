@@ -19,6 +19,10 @@ type Datagram struct {
 	Payload   []byte         // UDP payload as captured; not retained by the Tracker
 	Length    int            // UDP payload length on the wire (from the UDP header)
 	Truncated bool           // payload cut by the snaplen (len(Payload) < Length)
+	// Zone is the address space of a datagram seen inside a tunnel
+	// (decode.TunnelRef.Zone), 0 outside: datagrams with the same
+	// addresses inside different tunnels are different streams.
+	Zone uint64
 }
 
 // FormatKind names a sequence format.
@@ -285,6 +289,8 @@ type CaptureDrop struct {
 type Config struct {
 	// Seq forces formats; the first matching rule wins.
 	Seq []SeqRule
+	// ZoneLabel, when set, names the tunnel of a zone (Stream.Tunnel).
+	ZoneLabel func(zone uint64) string
 	// Pairs names A/B legs as pairs of stream selectors (--pair A,B). Streams
 	// that carry the same payloads with the same sequence numbers are also
 	// paired automatically unless NoAutoPair is set.

@@ -31,11 +31,13 @@ type Report struct {
 // Stream is one UDP flow: source, destination (group), ports, VLAN and
 // capture interface.
 type Stream struct {
-	ID            int           `json:"id"`                    // 1-based position in Report.Streams
-	Src           string        `json:"src"`                   // source address:port
-	Dst           string        `json:"dst"`                   // destination (group) address:port
-	VLAN          uint16        `json:"vlan"`                  // outermost VLAN ID, 0 = none
-	Interface     int           `json:"interface"`             // capture interface index
+	ID            int           `json:"id"`               // 1-based position in Report.Streams
+	Src           string        `json:"src"`              // source address:port
+	Dst           string        `json:"dst"`              // destination (group) address:port
+	VLAN          uint16        `json:"vlan"`             // outermost VLAN ID, 0 = none
+	Interface     int           `json:"interface"`        // capture interface index
+	Tunnel        string        `json:"tunnel,omitempty"` // the tunnel it was seen inside, e.g. "VXLAN vni 42 192.0.2.1 > 192.0.2.2"
+	zone          uint64        // Datagram.Zone
 	Multicast     bool          `json:"multicast"`             // destination is a multicast address
 	Packets       uint64        `json:"packets"`               // datagrams, including control and duplicates
 	Bytes         uint64        `json:"bytes"`                 // UDP payload bytes on the wire
@@ -328,11 +330,14 @@ func us(ns uint64) float64 { return float64(ns) / 1e3 }
 func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) Stream {
 	s := Stream{
 		ID: id, Src: st.key.src.String(), Dst: st.key.dst.String(), VLAN: st.key.vlan, Interface: st.key.ifc,
-		Multicast: st.key.dst.Addr().IsMulticast(),
-		Packets:   st.packets, Bytes: st.bytes, Truncated: st.truncated,
+		zone: st.key.zone, Multicast: st.key.dst.Addr().IsMulticast(),
+		Packets: st.packets, Bytes: st.bytes, Truncated: st.truncated,
 		First: nsTime(st.firstT), Last: nsTime(st.lastT), FirstFrame: st.firstFrame, LastFrame: st.lastFrame,
 		Format: st.format.String(), Confidence: round3(st.confidence), Forced: st.forced,
 		Undecodable: st.undecodable, FirstError: st.firstErr,
+	}
+	if st.key.zone != 0 && t.cfg.ZoneLabel != nil {
+		s.Tunnel = t.cfg.ZoneLabel(st.key.zone)
 	}
 	if st.firstErr != "" {
 		s.FirstError = fmt.Sprintf("frame %d: %s", st.firstErrFrm, st.firstErr)

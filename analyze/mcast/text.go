@@ -3,6 +3,7 @@ package mcast
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -56,7 +57,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	r.Limits.writeText(ew, len(r.Streams))
 	if len(r.Streams) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "#\tsource\tdestination\tvlan\tif\tpackets\tbytes\tpps\tbit/s\tIAT min/mean/p99/max us\tformat\tconf\texpected\tlost\tdup\treord\tresets")
+		// A last column names the tunnel of streams seen inside tunnels
+		// (streams with the same addresses in different tunnels differ).
+		tunnels := slices.ContainsFunc(r.Streams, func(s Stream) bool { return s.Tunnel != "" })
+		head := "#\tsource\tdestination\tvlan\tif\tpackets\tbytes\tpps\tbit/s\tIAT min/mean/p99/max us\tformat\tconf\texpected\tlost\tdup\treord\tresets"
+		if tunnels {
+			head += "\ttunnel"
+		}
+		fmt.Fprintln(tw, head)
 		for _, s := range r.Streams {
 			var exp, dup, reord, resets uint64
 			for _, q := range s.Sequences {
@@ -76,15 +84,23 @@ func (r *Report) WriteText(w io.Writer) error {
 				f += "(cut)"
 			}
 			ia := s.InterArrival
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%.1f\t%s\t%.1f/%.1f/%.1f/%.1f\t%s\t%.2f\t%d\t%d\t%d\t%d\t%d\n",
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%.1f\t%s\t%.1f/%.1f/%.1f/%.1f\t%s\t%.2f\t%d\t%d\t%d\t%d\t%d",
 				s.ID, s.Src, s.Dst, s.VLAN, s.Interface, s.Packets, s.Bytes, s.PacketsPerSec, rate(s.BitsPerSec),
 				ia.MinUS, ia.MeanUS, ia.P99US, ia.MaxUS, f, s.Confidence, exp, s.Lost, dup, reord, resets)
+			if tunnels {
+				fmt.Fprintf(tw, "\t%s", s.Tunnel)
+			}
+			fmt.Fprintln(tw)
 		}
 		tw.Flush()
 	}
 	for _, s := range r.Streams {
-		fmt.Fprintf(ew, "\nstream %d: %s -> %s vlan %d if %d, %s .. %s (frames %d..%d), format %s (confidence %.2f%s)\n",
-			s.ID, s.Src, s.Dst, s.VLAN, s.Interface, ft(s.First), ft(s.Last), s.FirstFrame, s.LastFrame, s.Format, s.Confidence, forced(s.Forced))
+		in := ""
+		if s.Tunnel != "" {
+			in = " inside " + s.Tunnel
+		}
+		fmt.Fprintf(ew, "\nstream %d: %s -> %s vlan %d if %d%s, %s .. %s (frames %d..%d), format %s (confidence %.2f%s)\n",
+			s.ID, s.Src, s.Dst, s.VLAN, s.Interface, in, ft(s.First), ft(s.Last), s.FirstFrame, s.LastFrame, s.Format, s.Confidence, forced(s.Forced))
 		if s.Undecodable > 0 {
 			fmt.Fprintf(ew, "  undecodable datagrams: %d (first: %s)\n", s.Undecodable, s.FirstError)
 		}

@@ -22,6 +22,7 @@ type streamKey struct {
 	src, dst netip.AddrPort
 	vlan     uint16
 	ifc      int
+	zone     uint64 // Datagram.Zone
 }
 
 type detItem struct {
@@ -130,7 +131,7 @@ func NewTracker(cfg Config) *Tracker {
 // Add records one datagram. It does not retain d or d.Payload. In steady
 // state (stream known, format decided) it does not allocate.
 func (t *Tracker) Add(d *Datagram) {
-	k := streamKey{src: d.Src, dst: d.Dst, vlan: d.VLAN, ifc: d.Interface}
+	k := streamKey{src: d.Src, dst: d.Dst, vlan: d.VLAN, ifc: d.Interface, zone: d.Zone}
 	st := t.last
 	if st == nil || st.key != k {
 		st = t.streams[k]

@@ -251,6 +251,10 @@ func AppendConnJSON(b []byte, c *smcflow.Conn, prefix string) ([]byte, error) {
 		e.key("vlan")
 		e.int(int64(c.VLAN))
 	}
+	if c.Tunnel != "" {
+		e.key("tunnel")
+		e.str(c.Tunnel)
+	}
 	e.key("outcome")
 	e.str(string(c.Outcome))
 	if c.Reason != "" {

@@ -661,7 +661,11 @@ func (r *Report) writeEvidence(w *textio.Writer) {
 			omitted++
 			continue
 		}
-		w.Printf("#%d %s → %s: %s\n", c.ID, c.Client, c.Server, c.Summary)
+		in := ""
+		if c.Tunnel != "" {
+			in = " (inside " + c.Tunnel + ")"
+		}
+		w.Printf("#%d %s → %s%s: %s\n", c.ID, c.Client, c.Server, in, c.Summary)
 		for _, e := range c.Evidence {
 			file := ""
 			if e.File != "" {

@@ -53,7 +53,7 @@ func keyHash(k connKey) uint64 {
 	a, b := k.a.Addr().As16(), k.b.Addr().As16()
 	return max(mix.Hash5(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:]),
 		binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]),
-		uint64(k.a.Port())<<16|uint64(k.b.Port())), 1)
+		uint64(k.a.Port())<<16|uint64(k.b.Port())^k.zone), 1)
 }
 
 // find returns h's slot in the table, or the free slot where it would go.
@@ -306,7 +306,7 @@ func (t *Tracker) detail() int {
 func slim(s *slimConn, r *Conn) *Conn {
 	x := &s.Conn
 	*x = Conn{
-		ID: r.ID, Client: r.Client, Server: r.Server, RolesGuessed: r.RolesGuessed, VLAN: r.VLAN,
+		ID: r.ID, Client: r.Client, Server: r.Server, RolesGuessed: r.RolesGuessed, VLAN: r.VLAN, Tunnel: r.Tunnel,
 		Outcome: r.Outcome, Reason: r.Reason,
 		Link:    r.Link,
 		Times:   Times{First: r.Times.First, Last: r.Times.Last},

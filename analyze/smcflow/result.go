@@ -61,6 +61,11 @@ type Conn struct {
 	// client/server were inferred (from the CLC messages or port numbers).
 	RolesGuessed bool   `json:"roles_guessed,omitempty"`
 	VLAN         uint16 `json:"vlan,omitempty"`
+	// Tunnel names the tunnel the connection was seen inside (e.g.
+	// "VXLAN vni 42 192.0.2.1 > 192.0.2.2"), when it was: connections
+	// with the same addresses inside different tunnels are different
+	// connections (docs/tunnels.md §2).
+	Tunnel string `json:"tunnel,omitempty"`
 
 	Outcome Outcome `json:"outcome"`
 	Reason  string  `json:"reason,omitempty"`

@@ -22,13 +22,16 @@ const clcWaitTime = 6 * time.Second
 // connKey identifies a TCP connection independent of direction.
 type connKey struct {
 	a, b netip.AddrPort // a < b
+	// zone keeps apart connections with the same addresses inside
+	// different tunnels (decode.TunnelRef.Zone; 0 outside tunnels).
+	zone uint64
 }
 
 func makeKey(src, dst netip.AddrPort) (connKey, int) {
 	if src.Compare(dst) <= 0 {
-		return connKey{src, dst}, 0
+		return connKey{a: src, b: dst}, 0
 	}
-	return connKey{dst, src}, 1
+	return connKey{a: dst, b: src}, 1
 }
 
 // clcEvent is one CLC message seen on a connection.
@@ -167,6 +170,9 @@ type Tracker struct {
 	free       []*tcpConn    // finished connections for reuse (recycle.go)
 	seq        int64         // TCP packets handled, global order across files
 	Keep       int           // connections kept in detail; <0 unlimited, 0 = all (printer)
+	// ZoneLabel, when set, names the tunnel of a zone (Conn.Tunnel) for
+	// the connections inside tunnels (decode.TunnelRef.Zone).
+	ZoneLabel func(zone uint64) string
 	// Detail is how many of the kept connections keep their evidence,
 	// notes and CLC endpoint details (0: DefaultDetail, negative: all); the
 	// others keep a compact record (slim).
@@ -225,6 +231,9 @@ func (t *Tracker) newConn(k connKey, h uint64, ts time.Time) *tcpConn {
 	c.key, c.h, c.client, c.hs = k, h, -1, [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}
 	c.file, c.created, c.lean = t.File, t.seq, t.lean()
 	c.res.Times.First = ts
+	if k.zone != 0 && t.ZoneLabel != nil {
+		c.res.Tunnel = t.ZoneLabel(k.zone)
+	}
 	t.conns.add(c)
 	t.last = c
 	t.totalTCP++
@@ -242,6 +251,9 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	}
 	src, dst := f.SrcAddrPort(), f.DstAddrPort()
 	k, dir := makeKey(src, dst)
+	if f.Tunnel.Depth != 0 {
+		k.zone = f.Tunnel.Zone()
+	}
 	// Frames come in trains of one connection: try the last one first.
 	c := t.last
 	var h uint64 // keyHash(k), once needed
