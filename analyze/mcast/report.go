@@ -327,6 +327,9 @@ func (t *Tracker) Report() *Report {
 
 func us(ns uint64) float64 { return float64(ns) / 1e3 }
 
+// Zone is the zone of the datagrams of the stream (Datagram.Zone).
+func (s *Stream) Zone() uint64 { return s.zone }
+
 func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) Stream {
 	s := Stream{
 		ID: id, Src: st.key.src.String(), Dst: st.key.dst.String(), VLAN: st.key.vlan, Interface: st.key.ifc,

@@ -99,6 +99,7 @@ type streamID struct {
 	src, dst netip.AddrPort
 	vlan     uint16
 	ifc      int
+	zone     uint64 // streams inside different tunnels differ
 }
 
 type streamState struct {
@@ -217,7 +218,7 @@ func (e *Engine) look() {
 		st.seen = false
 	}
 	e.mc.Live(func(ls *mcast.LiveStream) {
-		id := streamID{ls.Src, ls.Dst, ls.VLAN, ls.Interface}
+		id := streamID{ls.Src, ls.Dst, ls.VLAN, ls.Interface, ls.Zone}
 		st := e.streams[id]
 		if st == nil {
 			st = &streamState{export: e.exportSlot(ls.Src.Addr(), ls.Dst, ls.Last)}
@@ -309,12 +310,12 @@ func sat(a, b uint64) uint64 {
 func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 	src, _ := netip.ParseAddrPort(s.Src)
 	dst, _ := netip.ParseAddrPort(s.Dst)
-	id := streamID{src, dst, s.VLAN, s.Interface}
+	id := streamID{src, dst, s.VLAN, s.Interface, s.Zone()}
 	st := e.streams[id]
 	if st == nil {
 		st = &streamState{}
 	}
-	fin := mcast.LiveStream{Src: src, Dst: dst, VLAN: s.VLAN, Interface: s.Interface, Packets: s.Packets, Format: s.Format,
+	fin := mcast.LiveStream{Src: src, Dst: dst, VLAN: s.VLAN, Interface: s.Interface, Zone: s.Zone(), Packets: s.Packets, Format: s.Format,
 		First: s.First, Last: s.Last}
 	for _, q := range s.Sequences {
 		fin.Received += q.Received
@@ -349,7 +350,7 @@ func (e *Engine) onHandshake(c *smcflow.Conn) {
 		// through onConnection under the same roles; a bound regardless
 		clear(e.pending)
 	}
-	e.pending[connID{c.Client, c.Server}] = ce
+	e.pending[connID{c.Client, c.Server, c.Tunnel}] = ce
 	e.handshakeSeen(c, ce)
 }
 
@@ -374,11 +375,11 @@ func (e *Engine) onConnection(c *smcflow.Conn) {
 		e.m.plainTCP.Inc()
 		return
 	}
-	id := connID{c.Client, c.Server}
+	id := connID{c.Client, c.Server, c.Tunnel}
 	ce := connEvent(c)
 	early, ok := e.pending[id]
 	if !ok { // roles guessed differently at the end
-		id = connID{c.Server, c.Client}
+		id = connID{c.Server, c.Client, c.Tunnel}
 		early, ok = e.pending[id]
 	}
 	if ok {
@@ -393,7 +394,10 @@ func (e *Engine) onConnection(c *smcflow.Conn) {
 	e.handshakeSeen(c, ce)
 }
 
-type connID struct{ client, server netip.AddrPort }
+type connID struct {
+	client, server netip.AddrPort
+	tunnel         string // connections inside different tunnels differ
+}
 
 // CaptureStats records the capture's own counters for interface iface
 // (cumulative since the capture started), at time at.

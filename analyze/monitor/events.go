@@ -43,6 +43,7 @@ type Event struct {
 type ConnEvent struct {
 	Client  string          `json:"client"`
 	Server  string          `json:"server"`
+	Tunnel  string          `json:"tunnel,omitempty"` // the tunnel the connection was seen inside
 	Outcome smcflow.Outcome `json:"outcome"`
 	Reason  string          `json:"reason,omitempty"`
 	Variant string          `json:"variant,omitempty"` // e.g. SMC-Rv2, when SMC was used
@@ -103,7 +104,7 @@ type CountersEvent struct {
 }
 
 func connEvent(c *smcflow.Conn) *ConnEvent {
-	ce := &ConnEvent{Client: c.Client.String(), Server: c.Server.String(), Outcome: c.Outcome, Reason: c.Reason, Summary: c.Summary}
+	ce := &ConnEvent{Client: c.Client.String(), Server: c.Server.String(), Tunnel: c.Tunnel, Outcome: c.Outcome, Reason: c.Reason, Summary: c.Summary}
 	if c.SMC != nil && c.Outcome == smcflow.OutcomeSMC {
 		ce.Variant = c.SMC.Variant
 	}
@@ -166,6 +167,9 @@ func (ev *Event) WriteText(w io.Writer) error {
 		}
 		if c.LatencySeconds != nil {
 			fmt.Fprintf(&b, " latency=%.6fs", *c.LatencySeconds)
+		}
+		if c.Tunnel != "" {
+			fmt.Fprintf(&b, " tunnel=%q", c.Tunnel)
 		}
 		if c.Revised {
 			b.WriteString(" (revised)")
