@@ -3,9 +3,11 @@ package monitor
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -88,7 +90,7 @@ func connKey(client, server string, o smcflow.Outcome, reason, code string) stri
 // connection's outcome, reason and code; every stream's received, lost,
 // duplicated and reordered counts; every gap.
 func TestLiveVerdictsMatchAnalyze(t *testing.T) {
-	for _, path := range traces(t) {
+	for _, path := range append(traces(t), zoneTraces(t)...) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			rep, err := analyze.Run(context.Background(), analyze.Config{}, []string{path})
 			if err != nil {
@@ -217,4 +219,68 @@ func verdictKinds(c *CountersEvent) string {
 	}
 	sort.Strings(k)
 	return strings.Join(k, ",")
+}
+
+// zoneTraces writes two recorded traces (an SMC-R handshake, a veth
+// capture with losses) three times interleaved, frame by frame: as
+// captured and inside VXLAN VNIs 42 and 43 (synthetic wrapping of real
+// frames): the same addresses in three tunnel zones, which the engine
+// must keep apart as analyze does.
+func zoneTraces(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, src := range []string{"../../testdata/lab/out/6.12/c-smcr-link.pcapng", "../../testdata/multipoint/udp-lost-receiver.pcapng"} {
+		fr, err := pcapfile.OpenFile(src, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := binary.LittleEndian.AppendUint32(nil, 0xa1b23c4d)
+		b = binary.LittleEndian.AppendUint16(b, 2)
+		b = binary.LittleEndian.AppendUint16(b, 4)
+		b = append(b, make([]byte, 8)...)
+		b = binary.LittleEndian.AppendUint32(b, 262144)
+		b = binary.LittleEndian.AppendUint32(b, 1)
+		for {
+			p, err := fr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, vni := range []uint32{0, 42, 43} {
+				data, wire := p.Data, p.Info.Length
+				if vni != 0 {
+					data, wire = vxlan(vni, data, wire)
+				}
+				b = binary.LittleEndian.AppendUint32(b, uint32(p.Info.Timestamp.Unix()))
+				b = binary.LittleEndian.AppendUint32(b, uint32(p.Info.Timestamp.Nanosecond()))
+				b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+				b = binary.LittleEndian.AppendUint32(b, uint32(wire))
+				b = append(b, data...)
+			}
+		}
+		fr.Close()
+		path := filepath.Join(t.TempDir(), "zones-"+strings.TrimSuffix(filepath.Base(src), ".pcapng")+".pcap")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, path)
+	}
+	return out
+}
+
+// vxlan wraps an Ethernet frame in Ethernet, IPv4 192.0.2.1 > 192.0.2.2,
+// UDP port 4789 and a VXLAN header with the VNI.
+func vxlan(vni uint32, eth []byte, wire int) ([]byte, int) {
+	l4 := 8 + 8 + wire
+	out := []byte{0x02, 0, 0, 0, 0, 0xb, 0x02, 0, 0, 0, 0, 0xa, 0x08, 0x00, 0x45, 0}
+	out = binary.BigEndian.AppendUint16(out, uint16(20+l4))
+	out = append(out, 0, 1, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2)
+	out = binary.BigEndian.AppendUint16(out, 50000)
+	out = binary.BigEndian.AppendUint16(out, 4789)
+	out = binary.BigEndian.AppendUint16(out, uint16(l4))
+	out = append(out, 0, 0, 0x08, 0, 0, 0)
+	out = binary.BigEndian.AppendUint32(out, vni<<8)
+	return append(out, eth...), 14 + 20 + l4
 }
