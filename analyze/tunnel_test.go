@@ -337,7 +337,9 @@ func TestTunnelZones(t *testing.T) {
 		}
 		return f, stripTunnelNames(m)
 	}
-	for _, tr := range []string{lab[0], loss[0]} {
+	// (and a synthetic trace of fragmented datagrams: fragments are
+	// reassembled per zone)
+	for _, tr := range []string{lab[0], loss[0], "../testdata/synthetic/frag-id-reuse.pcapng"} {
 		plain := filepath.Join(dir, "plain.pcap")
 		writeTunnelPcap(t, tr, plain)
 		zones := filepath.Join(dir, "zones.pcap")

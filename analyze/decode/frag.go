@@ -64,6 +64,7 @@ type fragKey struct {
 	src, dst netip.Addr
 	id       uint32
 	proto    uint8
+	zone     uint64 // the fragments' tunnel zone (TunnelRef.Zone), 0 outside tunnels
 }
 
 // fragPart is one held fragment: it covers [off, end) of the datagram on the
@@ -112,7 +113,10 @@ func NewReassembler() *Reassembler {
 // valid until the next call.
 func (r *Reassembler) Add(f *Frame, ts time.Time) ([]byte, int, bool, bool) {
 	r.expire(ts)
-	k := fragKey{f.Src, f.Dst, f.IPID, f.Proto}
+	k := fragKey{f.Src, f.Dst, f.IPID, f.Proto, 0}
+	if f.Tunnel.Depth != 0 {
+		k.zone = f.Tunnel.Zone()
+	}
 	d := r.pending[k]
 
 	var seq uint64
