@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -143,12 +144,11 @@ func writeTunnelPcap(t *testing.T, src, dst string, ks ...*tunnelKind) int {
 		t.Fatal(err)
 	}
 	defer fr.Close()
-	b := binary.LittleEndian.AppendUint32(nil, 0xa1b23c4d)
-	b = binary.LittleEndian.AppendUint16(b, 2)
-	b = binary.LittleEndian.AppendUint16(b, 4)
-	b = append(b, make([]byte, 8)...)
-	b = binary.LittleEndian.AppendUint32(b, 262144)
-	b = binary.LittleEndian.AppendUint32(b, 1)
+	var out bytes.Buffer
+	w, err := pcapfile.NewPcapWriter(&out, pcapfile.LinkTypeEthernet, 262144, false, 1<<16)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ks) == 0 {
 		ks = []*tunnelKind{nil}
 	}
@@ -172,15 +172,15 @@ func writeTunnelPcap(t *testing.T, src, dst string, ks ...*tunnelKind) int {
 					wrapped++
 				}
 			}
-			ts := p.Info.Timestamp
-			b = binary.LittleEndian.AppendUint32(b, uint32(ts.Unix()))
-			b = binary.LittleEndian.AppendUint32(b, uint32(ts.Nanosecond()))
-			b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
-			b = binary.LittleEndian.AppendUint32(b, uint32(wire))
-			b = append(b, data...)
+			if err := w.WritePacketData(p.Info.Timestamp, data, wire); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, out.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return wrapped

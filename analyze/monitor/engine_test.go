@@ -234,12 +234,11 @@ func zoneTraces(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := binary.LittleEndian.AppendUint32(nil, 0xa1b23c4d)
-		b = binary.LittleEndian.AppendUint16(b, 2)
-		b = binary.LittleEndian.AppendUint16(b, 4)
-		b = append(b, make([]byte, 8)...)
-		b = binary.LittleEndian.AppendUint32(b, 262144)
-		b = binary.LittleEndian.AppendUint32(b, 1)
+		var b bytes.Buffer
+		w, err := pcapfile.NewPcapWriter(&b, pcapfile.LinkTypeEthernet, 262144, false, 1<<16)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for {
 			p, err := fr.Next()
 			if errors.Is(err, io.EOF) {
@@ -253,16 +252,17 @@ func zoneTraces(t *testing.T) []string {
 				if vni != 0 {
 					data, wire = vxlan(vni, data, wire)
 				}
-				b = binary.LittleEndian.AppendUint32(b, uint32(p.Info.Timestamp.Unix()))
-				b = binary.LittleEndian.AppendUint32(b, uint32(p.Info.Timestamp.Nanosecond()))
-				b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
-				b = binary.LittleEndian.AppendUint32(b, uint32(wire))
-				b = append(b, data...)
+				if err := w.WritePacketData(p.Info.Timestamp, data, wire); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		fr.Close()
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
 		path := filepath.Join(t.TempDir(), "zones-"+strings.TrimSuffix(filepath.Base(src), ".pcapng")+".pcap")
-		if err := os.WriteFile(path, b, 0o644); err != nil {
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, path)

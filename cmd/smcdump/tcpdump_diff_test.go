@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"github.com/smcdump/smcdump/internal/publicdata"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/smcdump/smcdump/capture/pcapfile"
+	"github.com/smcdump/smcdump/internal/publicdata"
 )
 
 // The differential test: real tcpdump and smcdump read the same traces with
@@ -455,22 +458,21 @@ func tunnelTrace(t *testing.T) string {
 // Ethernet frames, one a second and a millisecond apart, and returns its path.
 func writeEthernetPcap(t *testing.T, name string, frames [][]byte) string {
 	t.Helper()
-	var b []byte
-	b = binary.LittleEndian.AppendUint32(b, 0xa1b2c3d4)
-	b = binary.LittleEndian.AppendUint16(b, 2)
-	b = binary.LittleEndian.AppendUint16(b, 4)
-	b = append(b, make([]byte, 8)...)
-	b = binary.LittleEndian.AppendUint32(b, 65535)
-	b = binary.LittleEndian.AppendUint32(b, 1)
+	var b bytes.Buffer
+	w, err := pcapfile.NewPcapWriter(&b, pcapfile.LinkTypeEthernet, 65535, true, 1<<16)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, f := range frames {
-		b = binary.LittleEndian.AppendUint32(b, 1795330800+uint32(i))
-		b = binary.LittleEndian.AppendUint32(b, uint32(i*1000))
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
-		b = append(b, f...)
+		if err := w.WritePacketData(time.Unix(1795330800+int64(i), int64(i)*1e6), f, len(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
 	}
 	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
