@@ -56,6 +56,16 @@ func FuzzDecodeFrame(f *testing.F) {
 		if fr.Tunnel.Depth > decode.MaxTunnelDepth || (fr.Tunnel.Depth == 0) != (fr.Tunnel.Kind == decode.TunnelNone) {
 			t.Fatalf("tunnel %+v", fr.Tunnel)
 		}
+		// The analysis filter's view of the frame inside (innerFilter).
+		var scratch decode.Frame
+		if in, ok := decode.Innermost(pcapfile.LinkType(lt%300), b, &scratch); ok {
+			if len(in.Data) >= len(b) || in.WireLen < 0 {
+				t.Fatalf("inner frame of %d bytes (wire %d) in a frame of %d", len(in.Data), in.WireLen, len(b))
+			}
+			if fr.Tunnel.Depth == 0 {
+				t.Fatalf("Innermost opened a tunnel DecodeInner did not")
+			}
+		}
 	})
 }
 
