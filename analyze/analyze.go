@@ -192,6 +192,9 @@ type Analyzer struct {
 	moreTunnelFrames int
 	// zones names the tunnels of the zones seen (noteZone; maxZoneLabels).
 	zones map[uint64]string
+	// tunnelKinds counts the frames analyzed inside tunnels over the
+	// whole analysis, by the outermost tunnel's kind (TunnelFrames).
+	tunnelKinds [decode.NumTunnelKinds]uint64
 }
 
 // NewAnalyzer returns an analyzer.
@@ -529,6 +532,7 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 	if f.Tunnel.Kind != decode.TunnelNone {
 		a.countTunnel(f.Tunnel)
 		a.noteZone(f.Tunnel)
+		a.tunnelKinds[f.Tunnel.Kind%decode.NumTunnelKinds]++
 	}
 	if p.Info.CaptureLength < p.Info.Length {
 		fi.Truncated++

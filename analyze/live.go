@@ -3,6 +3,7 @@ package analyze
 import (
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/smcflow"
@@ -49,6 +50,17 @@ func (a *Analyzer) Feed(p *pcapfile.Packet) {
 // (Config.OnConnection sees each one). A live capture calls it every
 // second or so; files are swept as they are read.
 func (a *Analyzer) Sweep(now time.Time) { a.tracker.Sweep(now) }
+
+// TunnelFrames calls fn with the number of frames analyzed inside
+// tunnels so far, per kind of the outermost tunnel (decode.TunnelName),
+// for every kind seen.
+func (a *Analyzer) TunnelFrames(fn func(kind string, frames uint64)) {
+	for k, n := range a.tunnelKinds {
+		if n > 0 {
+			fn(decode.TunnelName(uint8(k)), n)
+		}
+	}
+}
 
 // OpenConnections returns the number of connections being followed.
 func (a *Analyzer) OpenConnections() int { return a.tracker.Open() }

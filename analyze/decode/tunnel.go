@@ -26,6 +26,8 @@ const (
 	TunnelERSPAN2  // GRE 0x88be with a sequence number: ERSPAN type II
 	TunnelERSPAN3  // GRE 0x22eb: ERSPAN type III
 	TunnelIPIP     // IP protocol 4 (IPv4 inside) or 41 (IPv6 inside)
+	// NumTunnelKinds is the number of kinds, TunnelNone included.
+	NumTunnelKinds
 )
 
 // MaxTunnelDepth bounds the tunnel headers DecodeInner removes from one

@@ -138,6 +138,7 @@ var (
 	dUnexported   = prometheus.NewDesc("smcdump_udp_streams_unexported", "Tracked UDP streams without their own series (--max-exported-streams series, all held by live streams).", nil, nil)
 	dUntracked    = prometheus.NewDesc("smcdump_udp_untracked_datagrams_total", "Datagrams of new streams not tracked because --max-streams were tracked.", nil, nil)
 	dOpenConns    = prometheus.NewDesc("smcdump_tcp_open_connections", "TCP connections being followed now.", nil, nil)
+	dTunnel       = prometheus.NewDesc("smcdump_tunnel_frames_total", "Frames analyzed inside tunnels (VXLAN, Geneve, GRE, ERSPAN, IP-in-IP), by the kind of the outermost tunnel.", []string{"kind"}, nil)
 	dCapRecv      = prometheus.NewDesc("smcdump_capture_received_packets_total", "Packets that passed the capture filter (tp_packets).", []string{"interface"}, nil)
 	dCapDrop      = prometheus.NewDesc("smcdump_capture_dropped_packets_total", "Packets the capture ring had no room for (tp_drops).", []string{"interface"}, nil)
 	dKConn        = prometheus.NewDesc("smcdump_kernel_smc_connections_total", "Kernel SMC connections established (SMC_GEN_STATS), by technology, side and SMC version.", []string{"technology", "side", "version"}, nil)
@@ -172,6 +173,22 @@ var kernelUDPDesc = func() []*prometheus.Desc {
 	}
 	return out
 }()
+
+// tunnelLabel is the kind label of smcdump_tunnel_frames_total: the
+// tunnel's name in lower case, "erspan1" for "ERSPAN type I" and so on.
+func tunnelLabel(kind string) string {
+	switch kind {
+	case "ERSPAN type I":
+		return "erspan1"
+	case "ERSPAN type II":
+		return "erspan2"
+	case "ERSPAN type III":
+		return "erspan3"
+	case "IP-in-IP":
+		return "ipip"
+	}
+	return strings.ToLower(kind)
+}
 
 func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	e := c.e
@@ -216,6 +233,7 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(dUntracked, e.mc.Untracked())
 	}
 	gauge(dOpenConns, float64(e.a.OpenConnections()))
+	e.a.TunnelFrames(func(kind string, n uint64) { counter(dTunnel, n, tunnelLabel(kind)) })
 	for i := range e.capRecv {
 		counter(dCapRecv, e.capRecv[i], e.capNames[i])
 		counter(dCapDrop, e.capDrop[i], e.capNames[i])

@@ -284,3 +284,15 @@ func TestStateBounded(t *testing.T) {
 	}
 	fmt.Fprint(io.Discard, text)
 }
+
+// TestTunnelMetric: frames analyzed inside tunnels are counted by kind
+// (a recorded capture fed three times: plain and inside two VXLAN VNIs).
+func TestTunnelMetric(t *testing.T) {
+	e := New(Config{})
+	feedFile(t, e, zoneTraces(t)[1])
+	e.Close()
+	text := exposition(t, e)
+	if want := `smcdump_tunnel_frames_total{kind="vxlan"} 902`; !strings.Contains(text, want+"\n") {
+		t.Errorf("exposition lacks %q:\n%s", want, grep(text, "smcdump_tunnel"))
+	}
+}
