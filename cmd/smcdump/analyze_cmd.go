@@ -75,7 +75,11 @@ tcpdump -C's files name, name1, name10, name2, ...; -V LIST names them
 one per line). Captures made at the same time (several interfaces or hosts)
 are analyzed merged packet by packet with --merge. Files compressed with
 gzip, zstd, lz4 or bzip2 (tcpdump -z, logrotate) are read as they are,
-whatever their names.
+whatever their names. Frames inside VXLAN, Geneve, GRE, ERSPAN and
+IP-in-IP tunnels are analyzed as the frames inside (an underlay or a
+mirror collector's capture); the filter accepts a tunnel packet when it
+accepts it as captured or the frame inside (a filter that only excludes,
+such as "not port 22", must accept both).
 
 With --point NAME=FILE[,FILE...] given for each capture point in path order
 (client, router, server; sender, switch, receiver), the captures are joined:
@@ -152,7 +156,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.StringVarP(&o.fileList, "file-list", "V", "", "also read the capture files named in this file (one name per line; - for standard input), for rotations too long for the command line")
 	f.BoolVar(&o.merge, "merge", false, "merge the files packet by packet by time stamp (as mergecap does) and analyze the result: captures of several interfaces or hosts made at the same time")
 	f.StringVar(&o.order, "order", "time", "order of several files (one capture, e.g. a rotation): time (by each file's first packet) or given (as on the command line, as mergecap -a joins them)")
-	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis")
+	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis (and to the frame inside a tunnel)")
 	// --max-connections overlapped --keep: a hidden, deprecated alias.
 	f.IntVar(&o.maxConns, "max-connections", 0, "deprecated: use --keep")
 	_ = f.MarkHidden("max-connections")
