@@ -69,6 +69,7 @@ type parser struct {
 	// polarity records the primitives seen (polarity* bits, Polarity).
 	neg      bool
 	polarity uint8
+	leaves   int // primitives marked (leaf)
 }
 
 // Bits of parser.polarity.
@@ -79,6 +80,7 @@ const (
 
 // leaf records a primitive's polarity.
 func (p *parser) leaf() {
+	p.leaves++
 	if p.neg {
 		p.polarity |= polarityNegative
 	} else {
@@ -306,8 +308,15 @@ func (p *parser) parseTerm() (*pred, error) {
 		p.leaf()
 		return p.parseRelation()
 	case t.kind == tKw:
-		p.leaf()
-		return p.parsePrimitive()
+		// A primitive with ids ("host a", "port not 22") is marked
+		// by each id (parseID, where a "not" among the ids counts);
+		// one without ("tcp", "vlan 100") here.
+		n := p.leaves
+		r, err := p.parsePrimitive()
+		if p.leaves == n {
+			p.leaf()
+		}
+		return r, err
 	case t.kind == tHID, t.kind == tHID6, t.kind == tMAC, t.kind == tID:
 		if t.kind == tID && !isOp(p.peekAt(1), "[") {
 			return nil, p.errAt(t, "expected a primitive such as \"host\", \"port\" or \"tcp\" (unknown keyword; names need a qualifier)")

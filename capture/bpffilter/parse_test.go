@@ -245,6 +245,16 @@ func TestPolarity(t *testing.T) {
 		{"not (tcp or (udp and not port 53))", true, true},
 		{"not (tcp or udp) and not vlan", false, true},
 		{"host", false, false}, // does not parse
+		{"host not 10.1.1.1", false, true},
+		{"port not 22", false, true},
+		{"src not 10.1.1.1", false, true},
+		{"host (not 10.1.1.1 and not 10.1.1.2)", false, true},
+		{"host (10.1.1.1 or not 10.1.1.2)", true, true},
+		{"not host (10.1.1.1 or 10.1.1.2)", false, true},
+		{"tcp port not 22", false, true},
+		{"not tcp port 22", false, true},
+		{"vlan 100", true, false},
+		{"not vlan 100", false, true},
 	} {
 		pos, neg := Polarity(c.expr)
 		if pos != c.pos || neg != c.neg {
