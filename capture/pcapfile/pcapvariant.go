@@ -103,8 +103,10 @@ const (
 // records do not line up with it and do, without a flaw, with Red Hat
 // 6.1's 24-byte or Nokia's 20-byte header: a standard file with a damaged
 // record stays standard (its damage is reported where it is), since an
-// alternative layout must line up over at least two records, or over the
-// whole file.
+// alternative layout must line up over at least two records. (A file of
+// one record in a variant is therefore read as standard, with damage at
+// its end: one record cannot tell a variant from a standard record
+// followed by a few stray bytes.)
 func (fr *FileReader) detectRecordHeader(modified bool) {
 	cands := []pcapVariant{variantStandard, variantSS990417, variantNokia}
 	switch {
@@ -130,7 +132,7 @@ func (fr *FileReader) detectRecordHeader(modified bool) {
 	}
 	if d > 0 {
 		for _, v := range cands[1:] {
-			if d, n, _ := fr.layoutFlaws(b, v.recLen, whole); d == 0 && (n >= 2 || whole && n >= 1) {
+			if d, n, _ := fr.layoutFlaws(b, v.recLen, whole); d == 0 && n >= 2 {
 				choice = v
 				break
 			}

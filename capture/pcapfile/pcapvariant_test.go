@@ -52,7 +52,9 @@ func TestPcapVariantHeuristic(t *testing.T) {
 		{"standard one record", variantFile(le, 0xa1b2c3d4, 2, 4, 1, 16, one), want{"", 1, 0, 1000, [2]int{}}},
 		{"standard no record", variantFile(le, 0xa1b2c3d4, 2, 4, 1, 16, nil), want{"", 0, 0, 0, [2]int{}}},
 		{"Red Hat 6.1", variantFile(le, 0xa1b2c3d4, 2, 4, 1, 24, three), want{variantSS990417.name, 3, 0, 1000, [2]int{100, 1500}}},
-		{"Red Hat 6.1 one record", variantFile(le, 0xa1b2c3d4, 2, 4, 1, 24, one), want{variantSS990417.name, 1, 0, 1000, [2]int{}}},
+		// One record cannot tell a variant from a standard record and a
+		// few stray bytes: standard, with damage at the end.
+		{"Red Hat 6.1 one record", variantFile(le, 0xa1b2c3d4, 2, 4, 1, 24, one), want{"", 0, 1, 0, [2]int{}}},
 		{"Nokia", variantFile(be, 0xa1b2c3d4, 2, 4, 1, 20, three), want{variantNokia.name, 3, 0, 1000, [2]int{100, 1500}}},
 		{"modified", variantFile(le, magicModified, 2, 4, 1, 24, three), want{variantSS991029.name, 3, 0, 1000, [2]int{100, 1500}}},
 		{"modified big-endian", variantFile(be, magicModified, 2, 4, 1, 24, three), want{variantSS991029.name, 3, 0, 1000, [2]int{100, 1500}}},
@@ -106,9 +108,18 @@ func TestPcapVariantHeuristic(t *testing.T) {
 }
 
 // TestPcapVariantDamagedStandardStaysStandard: a standard file whose
-// second record header is damaged is not taken for a variant; the damage
-// is reported and the other records are read.
+// second record header is damaged, or that ends in a few stray bytes or a
+// cut header, is not taken for a variant; the damage is reported and the
+// other records are read.
 func TestPcapVariantDamagedStandardStaysStandard(t *testing.T) {
+	one := variantFile(binary.LittleEndian, 0xa1b2c3d4, 2, 4, 1, 16, [][5]uint32{{1_700_000_000, 1, 60, 60, 60}, {1_700_000_001, 2, 60, 60, 60}})
+	for _, cut := range []int{4, 8, 12} {
+		b := one[:24+16+60+cut] // the second record's header cut
+		pkts, fr := readAll(t, b)
+		if fr.Variant() != "" || len(pkts) != 1 || !bytes.Equal(pkts[0].Data, bytes.Repeat([]byte{1}, 60)) {
+			t.Errorf("one record and %d bytes: variant %q, %d packets", cut, fr.Variant(), len(pkts))
+		}
+	}
 	var recs [][5]uint32
 	for i := uint32(0); i < 10; i++ {
 		recs = append(recs, [5]uint32{1_700_000_000 + i, i, 60 + i, 60 + i, 60 + i})
