@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/decode"
@@ -195,6 +196,7 @@ type Analyzer struct {
 	// tunnelKinds counts the frames analyzed inside tunnels over the
 	// whole analysis, by the outermost tunnel's kind (TunnelFrames).
 	tunnelKinds [decode.NumTunnelKinds]uint64
+	zoneScratch decode.Frame // noteZone's
 }
 
 // NewAnalyzer returns an analyzer.
@@ -231,19 +233,30 @@ func NewAnalyzer(cfg Config) *Analyzer {
 // are named by their zone number.
 const maxZoneLabels = 4096
 
-// noteZone keeps the name of a tunnelled frame's zone, the first time.
-func (a *Analyzer) noteZone(t decode.TunnelRef) {
-	z := t.Zone()
+// noteZone keeps the name of a tunnelled frame's zone, the first time: the
+// tunnel's, or with nested tunnels each layer's from the innermost out
+// ("VXLAN vni 42 10.0.0.1 > 10.0.0.2 in ERSPAN type II session 7 …").
+func (a *Analyzer) noteZone(p *pcapfile.Packet, f *decode.Frame) {
+	z := f.Zone
 	if _, ok := a.zones[z]; ok || len(a.zones) >= maxZoneLabels {
 		return
 	}
 	if a.zones == nil {
 		a.zones = map[uint64]string{}
 	}
-	a.zones[z] = report.TunnelLabel(tunnelEntry(t, 0))
+	if f.Tunnel.Depth <= 1 {
+		a.zones[z] = report.TunnelLabel(tunnelEntry(f.Tunnel, 0))
+		return
+	}
+	var layers []string
+	decode.Layers(p.LinkType, p.Data, &a.zoneScratch, func(t *decode.Tunnel) {
+		r := decode.TunnelRef{Kind: t.Kind, Depth: 1, HasID: t.HasID, Port: t.Port, ID: t.ID, Src: t.OuterSrc, Dst: t.OuterDst}
+		layers = append([]string{report.TunnelLabel(tunnelEntry(r, 0))}, layers...)
+	})
+	a.zones[z] = strings.Join(layers, " in ")
 }
 
-// zoneLabel names a zone (decode.TunnelRef.Zone).
+// zoneLabel names a zone (decode.Frame.Zone).
 func (a *Analyzer) zoneLabel(z uint64) string {
 	if s, ok := a.zones[z]; ok {
 		return s
@@ -531,7 +544,7 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 	a.tracker.Advance(ts) // capture end, for CLC timeouts
 	if f.Tunnel.Kind != decode.TunnelNone {
 		a.countTunnel(f.Tunnel)
-		a.noteZone(f.Tunnel)
+		a.noteZone(p, f)
 		a.tunnelKinds[f.Tunnel.Kind%decode.NumTunnelKinds]++
 	}
 	if p.Info.CaptureLength < p.Info.Length {
@@ -540,9 +553,13 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 	switch f.Status {
 	case decode.StatusOK:
 	case decode.StatusUnsupported:
-		if f.EtherType == 0x8915 && f.L2Len > 0 && f.L2Len <= len(p.Data) {
+		data := p.Data
+		if f.Tunnel.Depth > 0 {
+			data = f.Data // the frame inside the tunnels
+		}
+		if f.EtherType == 0x8915 && f.L2Len > 0 && f.L2Len <= len(data) {
 			// RoCEv1: GRH + BTH after the Ethernet header.
-			if b, ok := smcflow.RoCEV1Payload(p.Data[f.L2Len:]); ok {
+			if b, ok := smcflow.RoCEV1Payload(data[f.L2Len:]); ok {
 				a.tracker.HandleRoCE(netip.Addr{}, b, len(b), p.Frame, ts)
 				return
 			}
@@ -592,7 +609,7 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 				d.VLAN = f.VLANs[0]
 			}
 			if f.Tunnel.Depth != 0 {
-				d.Zone = f.Tunnel.Zone()
+				d.Zone = f.Zone
 			}
 			a.mc.Add(d)
 		}
@@ -761,5 +778,12 @@ func (t *innerFilter) Match(p *pcapfile.Packet) (bool, error) {
 		lt = pcapfile.LinkTypeRaw // the filter compiler's raw IP
 	}
 	t.inner.Set(p.Frame, p.Info.Timestamp, len(in.Data), max(in.WireLen, len(in.Data)), p.Info.InterfaceIndex, lt, p.Interface, p.Direction, p.KernelIfindex, in.Data)
-	return t.f.Match(&t.inner)
+	inner, err := t.f.Match(&t.inner)
+	if err != nil {
+		// The expression has no meaning for the frame inside ("vlan",
+		// "ether host" on the raw IP inside GRE or IP-in-IP): the packet
+		// as captured decides.
+		return ok, nil
+	}
+	return inner, nil
 }

@@ -37,6 +37,8 @@ type tunnelKind struct {
 	port   uint16 // UDP tunnels
 	header func(inner []byte) []byte
 	kind   string // report.Tunnel.Kind
+	// outer, when set, wraps the result again (a tunnel inside a tunnel).
+	outer *tunnelKind
 }
 
 func tunnelKinds() []tunnelKind {
@@ -91,6 +93,15 @@ func ipStart(eth []byte) int {
 
 // wrap encapsulates one frame; ok false leaves it as it is.
 func (k tunnelKind) wrap(eth []byte, wire int) ([]byte, int, bool) {
+	if k.outer != nil {
+		inner := k
+		inner.outer = nil
+		b, w, ok := inner.wrap(eth, wire)
+		if !ok {
+			return eth, wire, false
+		}
+		return k.outer.wrap(b, w)
+	}
 	inner := eth
 	if k.ipOnly {
 		off := ipStart(eth)
@@ -357,6 +368,33 @@ func TestTunnelZones(t *testing.T) {
 			t.Errorf("%d connections and streams named with a tunnel, want %v", named, 2*(want[0]+want[1]))
 		}
 	}
+
+	// The same two VNIs mirrored in one ERSPAN session (an underlay port
+	// mirrored to a collector): still two zones, named layer by layer.
+	erspan := tunnelKinds()[8]
+	if erspan.name != "erspan2" {
+		t.Fatalf("kind %s", erspan.name)
+	}
+	m42, m43 := vx42, vx43
+	m42.outer, m43.outer = &erspan, &erspan
+	plain := filepath.Join(dir, "plain.pcap")
+	writeTunnelPcap(t, lab[0], plain)
+	nested := filepath.Join(dir, "nested.pcap")
+	writeTunnelPcap(t, lab[0], nested, &m42, &m43)
+	want, _ := figures(plain)
+	got, named := figures(nested)
+	if got[0] != 2*want[0] || float64(named) != 2*want[0] {
+		t.Errorf("two VNIs in one ERSPAN session: %v connections (%d named), want 2 × %v", got[0], named, want[0])
+	}
+	r, err := Run(context.Background(), Config{}, []string{nested})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range r.Connections {
+		if !strings.HasPrefix(c.Tunnel, "VXLAN vni 4") || !strings.Contains(c.Tunnel, " in ERSPAN type II session ") {
+			t.Errorf("connection %d named %q", c.ID, c.Tunnel)
+		}
+	}
 }
 
 // TestTunnelFilter: a filter on the inner frames selects the same frames
@@ -370,8 +408,23 @@ func TestTunnelFilter(t *testing.T) {
 		t.Fatalf("lab traces missing: %d %d", len(traces), len(more))
 	}
 	traces = append(traces[:3], more[0])
-	filters := []string{"tcp", "not tcp", "host 10.0.0.2", "not udp port 4791", "icmp6 or tcp port 5000", "not (icmp6 or arp)"}
+	filters := []string{"tcp", "not tcp", "host 10.0.0.2", "not udp port 4791", "icmp6 or tcp port 5000", "not (icmp6 or arp)", "host not 10.0.0.1"}
 	dir := t.TempDir()
+	// An expression that means nothing for the raw IP inside GRE or
+	// IP-in-IP ("vlan", "ether host") is decided by the packet as
+	// captured, not an error that stops the file.
+	for _, k := range tunnelKinds() {
+		if !k.ipOnly {
+			continue
+		}
+		p := filepath.Join(dir, "ip-only.pcap")
+		writeTunnelPcap(t, traces[0], p, &k)
+		for _, expr := range []string{"vlan or tcp", "not vlan", "ether host 02:00:00:00:00:0a"} {
+			if _, file := reportWithoutFilesCfg(t, Config{Filter: mustFilter(t, expr)}, p); file["packets"] == nil {
+				t.Errorf("%s, %q: no packets read", k.name, expr)
+			}
+		}
+	}
 	excluded := map[string]bool{}
 	defer func() {
 		for _, expr := range filters {

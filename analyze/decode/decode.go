@@ -90,6 +90,15 @@ type Frame struct {
 	// Tunnel is the outermost tunnel DecodeInner removed to reach the
 	// frame above (Kind TunnelNone when it was not in a tunnel).
 	Tunnel TunnelRef
+	// Zone is the address space of a frame inside tunnels (DecodeInner):
+	// a hash of every tunnel layer around it, 0 outside tunnels.
+	// Trackers keep connections and streams with the same addresses in
+	// different zones apart (tenants whose addresses overlap in different
+	// VNIs; one flow mirrored by two ERSPAN sessions).
+	Zone uint64
+	// Data is the inner frame's bytes when Tunnel.Depth > 0 (its link
+	// type is Ethernet or raw IP), nil otherwise.
+	Data []byte
 }
 
 // Reset clears every field (SLLPkt -1: none). Clearing, then setting the

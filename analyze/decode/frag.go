@@ -64,7 +64,7 @@ type fragKey struct {
 	src, dst netip.Addr
 	id       uint32
 	proto    uint8
-	zone     uint64 // the fragments' tunnel zone (TunnelRef.Zone), 0 outside tunnels
+	zone     uint64 // the fragments' tunnel zone (Frame.Zone), 0 outside tunnels
 }
 
 // fragPart is one held fragment: it covers [off, end) of the datagram on the
@@ -115,7 +115,7 @@ func (r *Reassembler) Add(f *Frame, ts time.Time) ([]byte, int, bool, bool) {
 	r.expire(ts)
 	k := fragKey{f.Src, f.Dst, f.IPID, f.Proto, 0}
 	if f.Tunnel.Depth != 0 {
-		k.zone = f.Tunnel.Zone()
+		k.zone = f.Zone
 	}
 	d := r.pending[k]
 

@@ -96,6 +96,9 @@ type Inner struct {
 	Data     []byte            // the captured bytes of the inner frame
 	WireLen  int               // its length on the wire (Data may be cut by the snaplen)
 	Tunnel   Tunnel
+	// Cut: Decapsulate returned false because the captured bytes end
+	// inside what the port or protocol says is a tunnel header.
+	Cut bool
 }
 
 // isTunnel is the quick test of every decoded frame: whether f may be a
@@ -133,7 +136,14 @@ func Decapsulate(f *Frame) (in Inner, ok bool) {
 		case PortVXLAN, PortVXLANLinux:
 			// flags (I = 0x08: the VNI is valid), 24 reserved bits, VNI,
 			// 8 reserved bits; Ethernet inside.
-			if len(b) < 8 || b[0]&0x08 == 0 {
+			// The other flag bits are reserved but for VXLAN-GBP's G
+			// (0x80), and the last byte is reserved: a datagram to the
+			// port that is not VXLAN is left as it is.
+			if len(b) < 8 {
+				in.Cut = wire >= 8
+				return in, false
+			}
+			if b[0]&0x08 == 0 || b[0]&0x77 != 0 || b[7] != 0 {
 				return in, false
 			}
 			t.Kind, t.HasID, t.Flags = TunnelVXLAN, true, b[0]
@@ -144,7 +154,11 @@ func Decapsulate(f *Frame) (in Inner, ok bool) {
 		case PortVXLANGPE:
 			// flags (version in 0x30, I 0x08, P 0x04: next protocol
 			// present), 16 reserved bits, next protocol, VNI, reserved.
-			if len(b) < 8 || b[0]&0x30 != 0 {
+			if len(b) < 8 {
+				in.Cut = wire >= 8
+				return in, false
+			}
+			if b[0]&0x30 != 0 || b[7] != 0 {
 				return in, false
 			}
 			t.Kind, t.Flags, t.NextProto = TunnelVXLANGPE, b[0], b[3]
@@ -166,7 +180,11 @@ func Decapsulate(f *Frame) (in Inner, ok bool) {
 		case PortGeneve:
 			// version (2 bits, 0), option length (6 bits, 4-byte words),
 			// O and C flags, protocol type, VNI, reserved, options.
-			if len(b) < 8 || b[0]>>6 != 0 {
+			if len(b) < 8 {
+				in.Cut = wire >= 8
+				return in, false
+			}
+			if b[0]>>6 != 0 {
 				return in, false
 			}
 			t.Kind, t.HasID = TunnelGeneve, true
@@ -190,6 +208,9 @@ func Decapsulate(f *Frame) (in Inner, ok bool) {
 	case 47:
 		b, wire = f.L4, f.L4WireLen
 		if !greHeader(b, t, &in) {
+			// Too few bytes captured to tell: cut (a GRE header and an
+			// ERSPAN header are at most 36 bytes).
+			in.Cut = len(b) < wire && len(b) < 36
 			return in, false
 		}
 	case 4, 41:
@@ -201,7 +222,8 @@ func Decapsulate(f *Frame) (in Inner, ok bool) {
 		}
 	}
 	if len(b) < t.HeaderLen || wire < t.HeaderLen {
-		return in, false // the tunnel header itself is cut
+		in.Cut = wire >= t.HeaderLen // the tunnel header is cut by the snaplen
+		return in, false
 	}
 	in.Data, in.WireLen = b[t.HeaderLen:], wire-t.HeaderLen
 	return in, true
@@ -300,28 +322,94 @@ func greHeader(b []byte, t *Tunnel, in *Inner) bool {
 
 // DecodeInner decodes data of link type lt into f like Decode, then
 // removes up to MaxTunnelDepth tunnel headers: f describes the innermost
-// frame and f.Tunnel the outermost tunnel (with how many were removed).
-// An inner frame cut by the snaplen is StatusTruncated, as any frame.
+// frame, f.Tunnel the outermost tunnel (with how many were removed),
+// f.Zone the address space of the tunnels and f.Data the inner frame's
+// bytes. An inner frame cut by the snaplen is StatusTruncated, as any
+// frame, and so is a tunnel header cut by it. A tunnel whose inner frame
+// is malformed is not opened (the frame stays the packet around it): a
+// datagram to a tunnel port that is not a tunnel packet is analyzed as
+// what it is.
 func DecodeInner(lt pcapfile.LinkType, data []byte, f *Frame) {
 	Decode(lt, data, f)
 	if f.Status != StatusOK || !isTunnel(f) {
 		return
 	}
 	var outer Tunnel
+	var zone uint64
 	depth := 0
 	for depth < MaxTunnelDepth {
 		in, ok := Decapsulate(f)
 		if !ok {
+			if in.Cut {
+				f.Status, f.Reason = StatusTruncated, "tunnel header cut by the snaplen"
+			}
+			break
+		}
+		Decode(in.LinkType, in.Data, f)
+		if f.Status == StatusMalformed {
+			// Not what the port or protocol said: the packet around it
+			// is the frame (decoded again: f was overwritten).
+			Decode(lt, data, f)
 			break
 		}
 		if depth == 0 {
 			outer = in.Tunnel
 		}
+		zone = layerZone(zone, &in)
+		lt, data = in.LinkType, in.Data
 		depth++
-		Decode(in.LinkType, in.Data, f)
 	}
 	if depth > 0 {
 		f.Tunnel = TunnelRef{Kind: outer.Kind, Depth: uint8(depth), HasID: outer.HasID, Port: outer.Port, ID: outer.ID, Src: outer.OuterSrc, Dst: outer.OuterDst}
+		f.Zone = zone
+		f.Data = data
+	}
+}
+
+// layerZone folds one tunnel layer into the zone of the layers around it
+// (prev; 0 for the outermost): its kind, UDP port, the ID that separates
+// address spaces and its two outer addresses in either order, so that both
+// directions of a flow are one zone. The ID is the VNI (VXLAN, Geneve),
+// the ERSPAN session, and for GRE the VSID of an Ethernet payload (the key
+// without NVGRE's 8-bit flow ID); the key of GRE carrying IP is left out,
+// since Linux tunnels may use a different key each way (ikey, okey). Never 0.
+func layerZone(prev uint64, in *Inner) uint64 {
+	t := &in.Tunnel
+	a, b := t.OuterSrc.As16(), t.OuterDst.As16()
+	if t.OuterSrc.Compare(t.OuterDst) > 0 {
+		a, b = b, a
+	}
+	w := uint64(t.Kind)<<56 | uint64(t.Port)<<40
+	switch {
+	case t.Kind == TunnelGRE && in.LinkType == pcapfile.LinkTypeEthernet:
+		if t.HasID {
+			w |= 1<<32 | uint64(t.ID>>8)
+		}
+	case t.Kind == TunnelGRE:
+	case t.HasID:
+		w |= 1<<32 | uint64(t.ID)
+	}
+	return max(mix.Hash5(binary.BigEndian.Uint64(a[:8])^mix.Mix64(prev), binary.BigEndian.Uint64(a[8:]),
+		binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), w), 1)
+}
+
+// Layers calls fn with each tunnel layer around the frame data (link
+// type lt) that DecodeInner removes, from the outermost in. f is scratch.
+func Layers(lt pcapfile.LinkType, data []byte, f *Frame, fn func(t *Tunnel)) {
+	Decode(lt, data, f)
+	if f.Status != StatusOK || !isTunnel(f) {
+		return
+	}
+	for depth := 0; depth < MaxTunnelDepth; depth++ {
+		in, ok := Decapsulate(f)
+		if !ok {
+			return
+		}
+		Decode(in.LinkType, in.Data, f)
+		if f.Status == StatusMalformed {
+			return
+		}
+		fn(&in.Tunnel)
 	}
 }
 
@@ -339,33 +427,13 @@ func Innermost(lt pcapfile.LinkType, data []byte, f *Frame) (in Inner, ok bool) 
 		if !more {
 			break
 		}
+		Decode(next.LinkType, next.Data, f)
+		if f.Status == StatusMalformed {
+			break // not opened, as in DecodeInner
+		}
 		in, ok = next, true
-		Decode(in.LinkType, in.Data, f)
 	}
 	return in, ok
-}
-
-// Zone identifies the address space a tunnelled frame's addresses belong
-// to, so that trackers keep apart connections and streams with the same
-// addresses inside different tunnels (tenants with overlapping addresses
-// in different VNIs; one flow mirrored by two ERSPAN sessions): a hash of
-// the outermost tunnel's kind, its ID and its two outer addresses in
-// either order (both directions of a flow are in one zone). 0 for a frame
-// outside tunnels; never 0 otherwise.
-func (r TunnelRef) Zone() uint64 {
-	if r.Depth == 0 {
-		return 0
-	}
-	a, b := r.Src.As16(), r.Dst.As16()
-	if r.Src.Compare(r.Dst) > 0 {
-		a, b = b, a
-	}
-	id := uint64(r.Kind)<<40 | uint64(r.Depth)<<33
-	if r.HasID {
-		id |= 1<<32 | uint64(r.ID)
-	}
-	return max(mix.Hash5(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:]),
-		binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), id), 1)
 }
 
 // TunnelRef is what a Frame keeps of the outermost tunnel DecodeInner

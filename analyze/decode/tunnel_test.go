@@ -166,3 +166,83 @@ func BenchmarkDecodeInnerVXLAN(b *testing.B) {
 		DecodeInner(pcapfile.LinkTypeEthernet, frame, &f)
 	}
 }
+
+// TestDecodeInnerNotATunnel: a datagram to a tunnel port whose header is
+// not the tunnel's, or whose inside is malformed, is analyzed as the
+// datagram it is; a tunnel header cut by the snaplen is truncated.
+func TestDecodeInnerNotATunnel(t *testing.T) {
+	vx := func(flags uint32, last byte, inner []byte) []byte {
+		h := u32b(u32b(nil, flags), 42<<8|uint32(last))
+		return tEth(0x0800, tIPv4(outerA, outerB, 17, tUDP(40000, 4789, append(h, inner...))))
+	}
+	badIP := tEth(0x0800, []byte{0x43, 0, 0, 20, 0, 1, 0, 0, 64, 17, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8}) // IHL 3: impossible
+	for _, c := range []struct {
+		name   string
+		frame  []byte
+		depth  uint8
+		status int
+		port   uint16 // the frame's UDP destination port after decoding
+	}{
+		{"vxlan", vx(0x08000000, 0, innerEth), 1, StatusOK, 5001},
+		{"vxlan-gbp G bit", vx(0x88000000, 0, innerEth), 1, StatusOK, 5001},
+		{"reserved flag bit", vx(0x0c000000, 0, innerEth), 0, StatusOK, 4789},
+		{"reserved last byte", vx(0x08000000, 7, innerEth), 0, StatusOK, 4789},
+		{"no I flag", vx(0x00000000, 0, innerEth), 0, StatusOK, 4789},
+		{"malformed inside", vx(0x08000000, 0, badIP), 0, StatusOK, 4789},
+		{"header cut by the snaplen", vx(0x08000000, 0, innerEth)[:14+20+8+5], 0, StatusTruncated, 4789},
+	} {
+		var f Frame
+		DecodeInner(pcapfile.LinkTypeEthernet, c.frame, &f)
+		if f.Tunnel.Depth != c.depth || f.Status != c.status || f.DstPort != c.port {
+			t.Errorf("%s: depth %d status %d (%s) port %d; want %d, %d, %d", c.name, f.Tunnel.Depth, f.Status, f.Reason, f.DstPort, c.depth, c.status, c.port)
+		}
+		if (f.Zone != 0) != (c.depth > 0) || (f.Data != nil) != (c.depth > 0) {
+			t.Errorf("%s: zone %x data %d bytes at depth %d", c.name, f.Zone, len(f.Data), c.depth)
+		}
+	}
+}
+
+// TestZones: both directions of a flow are one zone; VNIs, nested VNIs
+// inside one ERSPAN session and the outer endpoints separate zones; the
+// key of GRE carrying IP does not (it may differ each way).
+func TestZones(t *testing.T) {
+	zone := func(frame []byte) uint64 {
+		var f Frame
+		DecodeInner(pcapfile.LinkTypeEthernet, frame, &f)
+		if f.Status != StatusOK || f.Tunnel.Depth == 0 {
+			t.Fatalf("not opened: status %d %s", f.Status, f.Reason)
+		}
+		return f.Zone
+	}
+	vx := func(a, b [4]byte, vni uint32, inner []byte) []byte {
+		return tEth(0x0800, tIPv4(a, b, 17, tUDP(40000, 4789, append(u32b(u32b(nil, 0x08000000), vni<<8), inner...))))
+	}
+	erspan := func(a, b [4]byte, session uint16, inner []byte) []byte {
+		h := u32b(u16b(u16b(nil, 0x1000), 0x88be), 1)
+		h = u32b(u16b(u16b(h, 0x1000), session), 0)
+		return tEth(0x0800, tIPv4(a, b, 47, append(h, inner...)))
+	}
+	greIP := func(a, b [4]byte, key uint32) []byte {
+		return tEth(0x0800, tIPv4(a, b, 47, append(u32b(u16b(u16b(nil, 0x2000), 0x0800), key), innerIP...)))
+	}
+	other := [4]byte{192, 0, 2, 9}
+	if zone(vx(outerA, outerB, 42, innerEth)) != zone(vx(outerB, outerA, 42, innerEth)) {
+		t.Error("the two directions of a VXLAN flow are different zones")
+	}
+	if zone(vx(outerA, outerB, 42, innerEth)) == zone(vx(outerA, outerB, 43, innerEth)) {
+		t.Error("VNIs 42 and 43 are one zone")
+	}
+	if zone(vx(outerA, outerB, 42, innerEth)) == zone(vx(outerA, other, 42, innerEth)) {
+		t.Error("two tunnel endpoints are one zone")
+	}
+	in42, in43 := vx(outerA, outerB, 42, innerEth), vx(outerA, outerB, 43, innerEth)
+	if zone(erspan(other, outerB, 7, in42)) == zone(erspan(other, outerB, 7, in43)) {
+		t.Error("VNIs 42 and 43 mirrored in one ERSPAN session are one zone")
+	}
+	if zone(erspan(other, outerB, 7, in42)) == zone(erspan(other, outerB, 8, in42)) {
+		t.Error("two ERSPAN sessions are one zone")
+	}
+	if zone(greIP(outerA, outerB, 1)) != zone(greIP(outerB, outerA, 2)) {
+		t.Error("GRE carrying IP with a key each way (ikey, okey) splits the flow")
+	}
+}

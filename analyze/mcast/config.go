@@ -20,7 +20,7 @@ type Datagram struct {
 	Length    int            // UDP payload length on the wire (from the UDP header)
 	Truncated bool           // payload cut by the snaplen (len(Payload) < Length)
 	// Zone is the address space of a datagram seen inside a tunnel
-	// (decode.TunnelRef.Zone), 0 outside: datagrams with the same
+	// (decode.Frame.Zone), 0 outside: datagrams with the same
 	// addresses inside different tunnels are different streams.
 	Zone uint64
 }

@@ -23,7 +23,7 @@ const clcWaitTime = 6 * time.Second
 type connKey struct {
 	a, b netip.AddrPort // a < b
 	// zone keeps apart connections with the same addresses inside
-	// different tunnels (decode.TunnelRef.Zone; 0 outside tunnels).
+	// different tunnels (decode.Frame.Zone; 0 outside tunnels).
 	zone uint64
 }
 
@@ -171,7 +171,7 @@ type Tracker struct {
 	seq        int64         // TCP packets handled, global order across files
 	Keep       int           // connections kept in detail; <0 unlimited, 0 = all (printer)
 	// ZoneLabel, when set, names the tunnel of a zone (Conn.Tunnel) for
-	// the connections inside tunnels (decode.TunnelRef.Zone).
+	// the connections inside tunnels (decode.Frame.Zone).
 	ZoneLabel func(zone uint64) string
 	// Detail is how many of the kept connections keep their evidence,
 	// notes and CLC endpoint details (0: DefaultDetail, negative: all); the
@@ -252,7 +252,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	src, dst := f.SrcAddrPort(), f.DstAddrPort()
 	k, dir := makeKey(src, dst)
 	if f.Tunnel.Depth != 0 {
-		k.zone = f.Tunnel.Zone()
+		k.zone = f.Zone
 	}
 	// Frames come in trains of one connection: try the last one first.
 	c := t.last
@@ -1590,7 +1590,10 @@ func sortConns(cs []*tcpConn) {
 		if c := a.key.a.Compare(b.key.a); c != 0 {
 			return c < 0
 		}
-		return a.key.b.Compare(b.key.b) < 0
+		if c := a.key.b.Compare(b.key.b); c != 0 {
+			return c < 0
+		}
+		return a.key.zone < b.key.zone // the same addresses in different tunnels
 	})
 }
 
