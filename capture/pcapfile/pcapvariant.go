@@ -115,16 +115,26 @@ func (fr *FileReader) detectRecordHeader(modified bool) {
 	case fr.pcapNano:
 		cands = cands[:1]
 	}
-	// What is buffered already decides a well-formed standard file, so
-	// that a capture arriving through a pipe is not held up for 64 KiB
-	// (the reader only waits for the header after each record); the window
-	// is only filled when the first layout has a flaw, or the buffered
-	// bytes end inside a record.
+	// The layout is judged on what is buffered, read further only as far
+	// as the second record's header (which the reader waits for before it
+	// returns the first record anyway), so that a capture arriving through
+	// a pipe is not held up; the whole window is read only when the first
+	// layout has a flaw.
+	choice := cands[0]
 	b, _ := fr.r.Peek(min(fr.r.Buffered(), detectWindow))
 	whole := false // b is the rest of the input
-	choice := cands[0]
-	d, _, partial := fr.layoutFlaws(b, choice.recLen, whole)
-	if (d > 0 || partial) && len(b) < detectWindow {
+	d, n, next := fr.layoutFlaws(b, choice.recLen, whole)
+	for d == 0 && n < 2 && next+choice.recLen > len(b) && next+choice.recLen <= detectWindow {
+		var err error
+		if b, err = fr.r.Peek(next + choice.recLen); err != nil {
+			whole = true
+		}
+		d, n, next = fr.layoutFlaws(b, choice.recLen, whole)
+		if whole {
+			break
+		}
+	}
+	if d > 0 && !whole && len(b) < detectWindow {
 		var err error
 		b, err = fr.r.Peek(min(fr.r.Size(), detectWindow))
 		whole = err != nil
@@ -149,9 +159,9 @@ func (fr *FileReader) detectRecordHeader(modified bool) {
 // makes, and a time more than a day from the first record's): it returns
 // the flaws and the records read. whole says b ends where the input does:
 // then a record that runs past the end, or bytes after the last record
-// too few for a header, are a flaw too. partial says b ends inside a
-// record (before detectRecords were read).
-func (fr *FileReader) layoutFlaws(b []byte, hl int, whole bool) (flaws, n int, partial bool) {
+// too few for a header, are a flaw too. next is the offset of the record
+// header after the last one read.
+func (fr *FileReader) layoutFlaws(b []byte, hl int, whole bool) (flaws, n, next int) {
 	var first uint32
 	off := 0
 	for n < detectRecords && len(b)-off >= hl {
@@ -187,9 +197,8 @@ func (fr *FileReader) layoutFlaws(b []byte, hl int, whole bool) (flaws, n int, p
 		}
 		off += hl + int(incl)
 	}
-	partial = n < detectRecords && off != len(b)
-	if whole && partial {
+	if whole && n < detectRecords && off != len(b) {
 		flaws++ // a record past the end, or bytes after the last that are no record
 	}
-	return flaws, n, partial
+	return flaws, n, off
 }

@@ -3,10 +3,12 @@ package pcapfile
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // variantFile builds a pcap file (synthetic) with the given magic (as
@@ -199,6 +201,54 @@ func TestPcapVariantsEditcap(t *testing.T) {
 					break
 				}
 			}
+		}
+	}
+}
+
+// TestPcapVariantDetectionThroughAPipe: a standard capture arriving
+// through a pipe in pieces (tcpdump -w - | smcdump -r -: stdio writes
+// whole buffers that end inside a record) gives its first packet once the
+// second record's header has arrived (when the reader needs it anyway),
+// not after 64 KiB.
+func TestPcapVariantDetectionThroughAPipe(t *testing.T) {
+	var recs [][5]uint32
+	for i := uint32(0); i < 100; i++ {
+		recs = append(recs, [5]uint32{1_700_000_000 + i, i, 100, 100, 100})
+	}
+	file := variantFile(binary.LittleEndian, 0xa1b2c3d4, 2, 4, 1, 16, recs)
+	for _, first := range []int{24, 24 + 50, 24 + 116 + 16, 24 + 116 + 16 + 30} {
+		pr, pw := io.Pipe()
+		release := make(chan struct{})
+		go func() {
+			pw.Write(file[:first])
+			<-release
+			pw.Write(file[first:])
+			pw.Close()
+		}()
+		got := make(chan error, 1)
+		go func() {
+			fr, err := NewFileReader(pr)
+			if err == nil {
+				_, err = fr.Next()
+			}
+			got <- err
+		}()
+		if first >= 24+116+16 {
+			// Record 1 and record 2's header are there: packet 1 now.
+			select {
+			case err := <-got:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%d bytes sent: the first packet waited for more", first)
+			}
+			close(release)
+			continue
+		}
+		close(release)
+		if err := <-got; err != nil {
+			t.Fatal(err)
 		}
 	}
 }
