@@ -1,17 +1,15 @@
 package analyze
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/smcdump/smcdump/capture/pcapfile"
+	"github.com/smcdump/smcdump/internal/tunnelwrap"
 )
 
 // Tunnels: every real-kernel trace of the lab (SMC-R, SMC-D, fallbacks,
@@ -150,50 +148,22 @@ func (k tunnelKind) wrap(eth []byte, wire int) ([]byte, int, bool) {
 // frames wrapped.
 func writeTunnelPcap(t *testing.T, src, dst string, ks ...*tunnelKind) int {
 	t.Helper()
-	fr, err := pcapfile.OpenFile(src, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fr.Close()
-	var out bytes.Buffer
-	w, err := pcapfile.NewPcapWriter(&out, pcapfile.LinkTypeEthernet, 262144, false, 1<<16)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(ks) == 0 {
 		ks = []*tunnelKind{nil}
 	}
 	wrapped := 0
-	for {
-		p, err := fr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.LinkType != pcapfile.LinkTypeEthernet {
-			t.Fatalf("%s: link type %v", src, p.LinkType)
-		}
+	tunnelwrap.Rewrite(t, src, dst, func(eth []byte, wire int, emit func([]byte, int)) {
 		for _, k := range ks {
-			data, wire := p.Data, p.Info.Length
+			data, w := eth, wire
 			if k != nil {
 				var ok bool
-				if data, wire, ok = k.wrap(data, wire); ok {
+				if data, w, ok = k.wrap(eth, wire); ok {
 					wrapped++
 				}
 			}
-			if err := w.WritePacketData(p.Info.Timestamp, data, wire); err != nil {
-				t.Fatal(err)
-			}
+			emit(data, w)
 		}
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, out.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	})
 	return wrapped
 }
 

@@ -3,11 +3,9 @@ package monitor
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/capture/pcapfile"
+	"github.com/smcdump/smcdump/internal/tunnelwrap"
 )
 
 // traces are the recorded (real kernel) captures the live engine is
@@ -230,57 +229,13 @@ func zoneTraces(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	for _, src := range []string{"../../testdata/lab/out/6.12/c-smcr-link.pcapng", "../../testdata/multipoint/udp-lost-receiver.pcapng"} {
-		fr, err := pcapfile.OpenFile(src, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		w, err := pcapfile.NewPcapWriter(&b, pcapfile.LinkTypeEthernet, 262144, false, 1<<16)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			p, err := fr.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, vni := range []uint32{0, 42, 43} {
-				data, wire := p.Data, p.Info.Length
-				if vni != 0 {
-					data, wire = vxlan(vni, data, wire)
-				}
-				if err := w.WritePacketData(p.Info.Timestamp, data, wire); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		fr.Close()
-		if err := w.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(t.TempDir(), "zones-"+strings.TrimSuffix(filepath.Base(src), ".pcapng")+".pcap")
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, path)
+		dst := filepath.Join(t.TempDir(), "zones-"+strings.TrimSuffix(filepath.Base(src), ".pcapng")+".pcap")
+		out = append(out, tunnelwrap.Rewrite(t, src, dst,
+			func(eth []byte, wire int, emit func([]byte, int)) {
+				emit(eth, wire)
+				emit(tunnelwrap.VXLAN(42, eth, wire))
+				emit(tunnelwrap.VXLAN(43, eth, wire))
+			}))
 	}
 	return out
-}
-
-// vxlan wraps an Ethernet frame in Ethernet, IPv4 192.0.2.1 > 192.0.2.2,
-// UDP port 4789 and a VXLAN header with the VNI.
-func vxlan(vni uint32, eth []byte, wire int) ([]byte, int) {
-	l4 := 8 + 8 + wire
-	out := []byte{0x02, 0, 0, 0, 0, 0xb, 0x02, 0, 0, 0, 0, 0xa, 0x08, 0x00, 0x45, 0}
-	out = binary.BigEndian.AppendUint16(out, uint16(20+l4))
-	out = append(out, 0, 1, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2)
-	out = binary.BigEndian.AppendUint16(out, 50000)
-	out = binary.BigEndian.AppendUint16(out, 4789)
-	out = binary.BigEndian.AppendUint16(out, uint16(l4))
-	out = append(out, 0, 0, 0x08, 0, 0, 0)
-	out = binary.BigEndian.AppendUint32(out, vni<<8)
-	return append(out, eth...), 14 + 20 + l4
 }
