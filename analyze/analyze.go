@@ -608,9 +608,7 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 			if f.NVLAN > 0 {
 				d.VLAN = f.VLANs[0]
 			}
-			if f.Tunnel.Depth != 0 {
-				d.Zone = f.Zone
-			}
+			d.Zone = f.Zone // 0 outside tunnels
 			a.mc.Add(d)
 		}
 	}

@@ -151,6 +151,9 @@ func (p *Printer) tunnel(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
 	ipkt.LinkType, ipkt.Data = in.LinkType, in.Data
 	ipkt.Info.Length, ipkt.Info.CaptureLength = in.WireLen, len(in.Data)
 	decode.Decode(in.LinkType, in.Data, fr)
+	// The CLC tracker keeps the same addresses in different tunnels
+	// apart, as the analysis does.
+	fr.Zone = decode.LayerZone(f.Zone, &in)
 	if p.opts.LinkHeader && in.LinkType == pcapfile.LinkTypeEthernet {
 		b.WriteString(linkHeader(&ipkt, fr, p.opts.Quiet))
 	}

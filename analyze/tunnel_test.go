@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -456,4 +457,43 @@ func tunnelSeeds(t testing.TB) [][]byte {
 	in, _, _ := vx.wrap(frames[0], len(frames[0]))
 	both, _, _ := gre.wrap(in, len(in))
 	return append(out, both)
+}
+
+// TestPrinterTunnelZones: the packet printer decodes the CLC messages of
+// the same connection inside two VNIs once per VNI (its tracker keeps the
+// zones apart, as the analysis does), not once for both.
+func TestPrinterTunnelZones(t *testing.T) {
+	src := "../testdata/lab/out/6.12/c-smcr-link.pcapng"
+	dir := t.TempDir()
+	clcLines := func(path string) int {
+		fr, err := pcapfile.OpenFile(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fr.Close()
+		var b bytes.Buffer
+		p := NewPrinter(&b, PrintOptions{TimeFormat: 1})
+		for {
+			pkt, err := fr.Next()
+			if err != nil {
+				break
+			}
+			if err := p.PrintPacket(pkt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return strings.Count(b.String(), "SMC: CLC ")
+	}
+	plain := tunnelwrap.Rewrite(t, src, filepath.Join(dir, "plain.pcap"), func(eth []byte, wire int, emit func([]byte, int)) { emit(eth, wire) })
+	two := tunnelwrap.Rewrite(t, src, filepath.Join(dir, "two.pcap"), func(eth []byte, wire int, emit func([]byte, int)) {
+		emit(tunnelwrap.VXLAN(42, eth, wire))
+		emit(tunnelwrap.VXLAN(43, eth, wire))
+	})
+	want := clcLines(plain)
+	if want == 0 {
+		t.Fatal("no CLC message printed for the plain trace")
+	}
+	if got := clcLines(two); got != 2*want {
+		t.Errorf("%d CLC messages printed for the trace in two VNIs, want 2 × %d", got, want)
+	}
 }

@@ -114,9 +114,7 @@ func NewReassembler() *Reassembler {
 func (r *Reassembler) Add(f *Frame, ts time.Time) ([]byte, int, bool, bool) {
 	r.expire(ts)
 	k := fragKey{f.Src, f.Dst, f.IPID, f.Proto, 0}
-	if f.Tunnel.Depth != 0 {
-		k.zone = f.Zone
-	}
+	k.zone = f.Zone // 0 outside tunnels
 	d := r.pending[k]
 
 	var seq uint64

@@ -366,6 +366,11 @@ func DecodeInner(lt pcapfile.LinkType, data []byte, f *Frame) {
 	}
 }
 
+// LayerZone is layerZone, for callers that open tunnels layer by layer
+// (the packet printer): the zone of the frame inside in, around which the
+// zone is prev.
+func LayerZone(prev uint64, in *Inner) uint64 { return layerZone(prev, in) }
+
 // layerZone folds one tunnel layer into the zone of the layers around it
 // (prev; 0 for the outermost): its kind, UDP port, the ID that separates
 // address spaces and its two outer addresses in either order, so that both

@@ -251,9 +251,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	}
 	src, dst := f.SrcAddrPort(), f.DstAddrPort()
 	k, dir := makeKey(src, dst)
-	if f.Tunnel.Depth != 0 {
-		k.zone = f.Zone
-	}
+	k.zone = f.Zone // 0 outside tunnels
 	// Frames come in trains of one connection: try the last one first.
 	c := t.last
 	var h uint64 // keyHash(k), once needed
