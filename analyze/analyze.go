@@ -249,7 +249,8 @@ func (a *Analyzer) noteZone(p *pcapfile.Packet, f *decode.Frame) {
 		return
 	}
 	var layers []string
-	decode.Layers(p.LinkType, p.Data, &a.zoneScratch, func(t *decode.Tunnel) {
+	decode.Layers(p.LinkType, p.Data, &a.zoneScratch, func(in *decode.Inner) {
+		t := &in.Tunnel
 		r := decode.TunnelRef{Kind: t.Kind, Depth: 1, HasID: t.HasID, Port: t.Port, ID: t.ID, Src: t.OuterSrc, Dst: t.OuterDst}
 		layers = append([]string{report.TunnelLabel(tunnelEntry(r, 0))}, layers...)
 	})

@@ -398,43 +398,47 @@ func layerZone(prev uint64, in *Inner) uint64 {
 		binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), w), 1)
 }
 
+// openLayer removes the tunnel header of f and decodes the frame inside
+// into f; false when f is not a tunnel packet, or the frame inside is
+// malformed (not opened, as in DecodeInner).
+func openLayer(f *Frame) (Inner, bool) {
+	in, ok := Decapsulate(f)
+	if !ok {
+		return in, false
+	}
+	Decode(in.LinkType, in.Data, f)
+	return in, f.Status != StatusMalformed
+}
+
 // Layers calls fn with each tunnel layer around the frame data (link
-// type lt) that DecodeInner removes, from the outermost in. f is scratch.
-func Layers(lt pcapfile.LinkType, data []byte, f *Frame, fn func(t *Tunnel)) {
+// type lt) that DecodeInner removes, from the outermost in: the tunnel and
+// the frame inside it. f is scratch.
+func Layers(lt pcapfile.LinkType, data []byte, f *Frame, fn func(in *Inner)) {
 	Decode(lt, data, f)
 	if f.Status != StatusOK || !isTunnel(f) {
 		return
 	}
 	for depth := 0; depth < MaxTunnelDepth; depth++ {
-		in, ok := Decapsulate(f)
+		in, ok := openLayer(f)
 		if !ok {
 			return
 		}
-		Decode(in.LinkType, in.Data, f)
-		if f.Status == StatusMalformed {
-			return
-		}
-		fn(&in.Tunnel)
+		fn(&in)
 	}
 }
 
-// Innermost returns the frame inside the tunnels of data (link type lt)
-// after up to MaxTunnelDepth tunnel headers,
+// Innermost returns the frame inside the tunnels of data (link type lt),
 // as DecodeInner opens them (its Tunnel is the innermost one); ok is false
 // when data is not a tunnel frame. f is scratch.
 func Innermost(lt pcapfile.LinkType, data []byte, f *Frame) (in Inner, ok bool) {
 	Decode(lt, data, f)
 	if f.Status != StatusOK || !isTunnel(f) {
-		return Inner{}, false
+		return in, false
 	}
 	for depth := 0; depth < MaxTunnelDepth; depth++ {
-		next, more := Decapsulate(f)
+		next, more := openLayer(f)
 		if !more {
 			break
-		}
-		Decode(next.LinkType, next.Data, f)
-		if f.Status == StatusMalformed {
-			break // not opened, as in DecodeInner
 		}
 		in, ok = next, true
 	}

@@ -246,3 +246,14 @@ func TestZones(t *testing.T) {
 		t.Error("GRE carrying IP with a key each way (ikey, okey) splits the flow")
 	}
 }
+
+// TestInnermostNoAllocs: the analysis filter's look inside a tunnel
+// (Innermost, run for every frame a filter rejects as captured) does not
+// allocate.
+func TestInnermostNoAllocs(t *testing.T) {
+	frame := tEth(0x0800, tIPv4(outerA, outerB, 17, tUDP(40000, 4789, append(u32b(u32b(nil, 0x08000000), 42<<8), innerEth...))))
+	var f Frame
+	if n := testing.AllocsPerRun(100, func() { Innermost(pcapfile.LinkTypeEthernet, frame, &f) }); n != 0 {
+		t.Errorf("%v allocations per frame", n)
+	}
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestTunnelGolden: analyze (text and JSON) and read -v of the synthetic
+// tunnel trace of the differential test (every kind of tunnel, an SMC SYN
+// inside VXLAN, one multicast stream inside each tunnel: each its own
+// stream, named by its tunnel; docs/tunnels.md).
+func TestTunnelGolden(t *testing.T) {
+	path := tunnelTrace(t)
+	dir := filepath.Dir(path)
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"tunnels.analyze.txt", []string{"analyze", path}},
+		{"tunnels.analyze.json", []string{"analyze", "--json", path}},
+		{"tunnels.read.txt", []string{"read", "-r", path, "-v"}},
+	} {
+		out, stderr, code := run(t, c.args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
+		}
+		golden(t, c.name, strings.ReplaceAll(out, dir, "synthetic"))
+	}
+}
+
+// TestPcapVariantGolden: a synthetic trace rewritten in each pcap variant
+// old and vendor tcpdumps wrote (docs/capture.md §3.2.1) is analyzed as
+// the original, the file line naming the variant (golden).
+func TestPcapVariantGolden(t *testing.T) {
+	src := filepath.Join(synthDir, "reassembly.pcap") // little-endian, microseconds, standard records
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := run(t, "analyze", src)
+	want = want[strings.IndexByte(want, '\n'):]
+	dir := t.TempDir()
+	var heads strings.Builder
+	for _, v := range []struct {
+		name  string
+		magic uint32
+		extra int // record header bytes after the standard 16
+	}{
+		{"modified", 0xa1b2cd34, 8},
+		{"suse6_3", 0xa1b2cd34, 12},
+		{"rh6_1", 0xa1b2c3d4, 8},
+		{"nokia", 0xa1b2c3d4, 4},
+	} {
+		out := binary.LittleEndian.AppendUint32(nil, v.magic)
+		out = append(out, b[4:24]...)
+		for off := 24; off+16 <= len(b); {
+			n := 16 + int(binary.LittleEndian.Uint32(b[off+8:]))
+			out = append(out, b[off:off+16]...)
+			out = append(out, make([]byte, v.extra)...)
+			out = append(out, b[off+16:off+n]...)
+			off += n
+		}
+		path := filepath.Join(dir, v.name+".pcap")
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, stderr, code := run(t, "analyze", path)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", v.name, code, stderr)
+		}
+		i := strings.IndexByte(got, '\n')
+		heads.WriteString(strings.ReplaceAll(got[:i+1], dir, "variants"))
+		if got[i:] != want {
+			t.Errorf("%s: the analysis differs from the standard file's:\n%s", v.name, got)
+		}
+	}
+	golden(t, "pcap-variants.analyze.txt", heads.String())
+}
