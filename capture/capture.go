@@ -104,8 +104,8 @@ type Config struct {
 	// PACKET_FANOUT_HASH group so that a flow stays on one ring; the
 	// packets of all rings are merged back into time order (see
 	// docs/capture.md, "Fanout"). 0 or 1: a single ring (no fanout);
-	// FanoutAuto: one ring per CPU when capturing on one interface, a single
-	// ring otherwise. BufferKiB is the total of an interface's rings: each
+	// FanoutAuto: one ring per usable CPU (UsableCPUs: fewer under a cgroup
+	// CPU limit) when capturing on one interface, a single ring otherwise. BufferKiB is the total of an interface's rings: each
 	// gets BufferKiB/Fanout (at least two blocks). At most MaxFanout.
 	Fanout int
 	// FanoutDefrag sets PACKET_FANOUT_FLAG_DEFRAG: the kernel reassembles
@@ -115,8 +115,8 @@ type Config struct {
 	FanoutDefrag bool
 }
 
-// FanoutAuto as Config.Fanout asks for one ring per CPU on a capture of one
-// interface.
+// FanoutAuto as Config.Fanout asks for one ring per usable CPU
+// (UsableCPUs) on a capture of one interface.
 const FanoutAuto = -1
 
 // MaxFanout bounds Config.Fanout (the kernel allows 256 sockets per group;
@@ -124,7 +124,8 @@ const FanoutAuto = -1
 const MaxFanout = 64
 
 // FanoutRings resolves Config.Fanout for a capture on nIfaces interfaces
-// on a machine with ncpu CPUs: the number of rings per interface (≥ 1).
+// by a process that can keep ncpu CPUs busy (UsableCPUs): the number of
+// rings per interface (≥ 1).
 func FanoutRings(fanout, nIfaces, ncpu int) int {
 	switch {
 	case fanout == FanoutAuto && nIfaces == 1:

@@ -182,7 +182,7 @@ func Open(cfg Config) (*Handle, error) {
 	if cfg.BufferKiB <= 0 {
 		cfg.BufferKiB = DefaultBufferKiB
 	}
-	nFan := FanoutRings(cfg.Fanout, len(cfg.Interfaces), runtime.NumCPU())
+	nFan := FanoutRings(cfg.Fanout, len(cfg.Interfaces), UsableCPUs())
 	if cfg.BlockTimeout <= 0 {
 		cfg.BlockTimeout = groupBlockTimeout(nFan * len(cfg.Interfaces))
 	}

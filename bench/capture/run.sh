@@ -6,7 +6,8 @@
 #   bash bench/capture/run.sh                 # fixed rates, defaults below
 #   N=3000000 RATES=0,800000 BUFFERS=2048,65536 bash bench/capture/run.sh
 #   MODE=search BUFFERS=2048,8192 bash bench/capture/run.sh
-#       # highest lossless rate per tool and ring size (capbench search)
+#       # highest lossless rate per tool and ring size (capbench search;
+#       # REPS=3: each rate decided by most of 3 runs)
 #
 # FLOWS (default 256) is the number of UDP flows offered, so that smcdump's
 # default fanout (one ring per CPU, PACKET_FANOUT_HASH) spreads them; FLOWS=1
@@ -38,7 +39,7 @@ run)
 search)
 	"$tmp/capbench" search -smcdump "$tmp/smcdump" -n "${N:-1000000}" -buffers "$BUFFERS" -dir "$DIR" \
 		-flows "$FLOWS" -tools "${TOOLS:-tcpdump,smcdump,smcdump-1ring}" -start "${START:-200000}" \
-		-steps "${STEPS:-6}" -budget "${BUDGET:-15m}" -cpu-quota "${CPU_QUOTA:-0}" -cpu-period "${CPU_PERIOD:-10ms}"
+		-steps "${STEPS:-6}" -reps "${REPS:-1}" -budget "${BUDGET:-15m}" -cpu-quota "${CPU_QUOTA:-0}" -cpu-period "${CPU_PERIOD:-10ms}"
 	;;
 *)
 	echo "MODE must be run or search" >&2

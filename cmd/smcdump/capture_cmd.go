@@ -72,7 +72,7 @@ func setupCaptureCommand(root *cobra.Command) {
 	f.IntVarP(&o.snaplen, "snapshot-length", "s", 0, "bytes to keep per packet (0 = 262144)")
 	f.BoolVarP(&o.noPromisc, "no-promiscuous-mode", "p", false, "do not put the interface into promiscuous mode")
 	f.IntVarP(&o.bufferKiB, "buffer-size", "B", capture.DefaultBufferKiB, "ring buffer size in KiB per interface (with --fanout, the total of its rings)")
-	f.IntVar(&o.fanout, "fanout", capture.FanoutAuto, "rings per interface, flows hashed across them with PACKET_FANOUT and merged back in time order (-1: one per CPU when capturing on one interface; 0 or 1: a single ring)")
+	f.IntVar(&o.fanout, "fanout", capture.FanoutAuto, "rings per interface, flows hashed across them with PACKET_FANOUT and merged back in time order (-1: one per CPU the process may use, fewer under a cgroup CPU limit, when capturing on one interface; 0 or 1: a single ring)")
 	f.BoolVar(&o.fanoutDefrag, "fanout-defrag", false, "with --fanout: reassemble IPv4 fragments before choosing the ring (the capture then holds the reassembled datagrams, not the fragments)")
 	f.StringVarP(&o.direction, "direction", "Q", "inout", "capture direction: in, out or inout")
 	f.StringVarP(&o.rotateSize, "file-size", "C", "", "start a new file when the current one exceeds this many millions of bytes (k/m/g suffixes: KiB/MiB/GiB)")
