@@ -742,7 +742,8 @@ func Run(ctx context.Context, cfg Config, paths []string) (*report.Report, error
 // connections in a capture of an overlay's underlay (either frame may
 // match), and "not port 22" leaves out the SSH sessions inside the tunnels
 // too (a filter whose every primitive is negated must accept both frames).
-// Frames that are not tunnel packets are filtered as captured. Each
+// IP behind MPLS labels or a PPPoE header is filtered the same way, as the
+// IP packet on its own. Other frames are filtered as captured. Each
 // reading goroutine has its own (the scratch frame).
 type innerFilter struct {
 	f        FrameFilter
@@ -769,6 +770,21 @@ func (t *innerFilter) Match(p *pcapfile.Packet) (bool, error) {
 		return ok, err // accepted (or, excluding, rejected) as captured
 	}
 	in, tunnelled := decode.Innermost(p.LinkType, p.Data, &t.scratch)
+	if f := &t.scratch; f.Status == decode.StatusOK && (f.NMPLS > 0 || f.HasPPPoE) {
+		// IP behind MPLS labels or PPPoE (docs/tunnels.md §4), in the
+		// innermost frame or as captured: the filter's "ip", "host" and
+		// ports read the link-level type, so the IP packet is filtered
+		// on its own.
+		data := p.Data
+		wire := p.Info.Length
+		if tunnelled {
+			data, wire = in.Data, in.WireLen
+		}
+		if f.NetOff < len(data) {
+			in = decode.Inner{LinkType: pcapfile.LinkTypeRaw, Data: data[f.NetOff:], WireLen: wire - f.NetOff}
+			tunnelled = true
+		}
+	}
 	if !tunnelled {
 		return ok, nil
 	}

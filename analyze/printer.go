@@ -83,6 +83,7 @@ type Printer struct {
 	seen        bool
 	printed     int  // packets printed, for -#
 	defaultDump bool // the packet is not decoded: dump it as tcpdump does
+	dumpFrom    int  // with defaultDump: from this offset (0: after the link-level header)
 	// seqs are the relative sequence number bases per direction of a
 	// connection, as tcpdump keeps them (print-tcp.c tcp_seq_hash).
 	seqs map[seqKey]seqBase
@@ -190,7 +191,7 @@ func (p *Printer) timeStamp(ts time.Time) string {
 // PrintPacket writes the line(s) for one packet.
 func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	p.clc, p.clcMsgs, p.llc, p.clcErr = p.clc[:0], p.clcMsgs[:0], p.llc[:0], p.clcErr[:0]
-	p.defaultDump = false
+	p.defaultDump, p.dumpFrom = false, 0
 	p.depth = 0
 	f := &p.f
 	decode.Decode(pkt.LinkType, pkt.Data, f)
@@ -241,7 +242,11 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	// An undecoded packet is dumped by the protocol printer (tcpdump's
 	// default print) unless -x or -X dump it anyway.
 	if p.defaultDump && p.opts.HexASCII == 0 && p.opts.HexOnly == 0 {
-		b.WriteString(hexDump(dump(1), true))
+		if p.dumpFrom > 0 && p.dumpFrom <= len(pkt.Data) {
+			b.WriteString(hexDump(pkt.Data[p.dumpFrom:], true))
+		} else {
+			b.WriteString(hexDump(dump(1), true))
+		}
 	}
 	switch {
 	case p.opts.HexASCII > 0:
@@ -324,7 +329,7 @@ func (p *Printer) ifName(index int) string {
 // print-sll.c).
 func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 	var b strings.Builder
-	outer := f.EtherType
+	outer := linkEtherType(f)
 	if f.NVLAN > 0 {
 		outer = f.VLANTPID[0]
 	}
@@ -390,7 +395,7 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		if tci&0x1000 != 0 {
 			b.WriteString(", DEI")
 		}
-		next := f.EtherType
+		next := linkEtherType(f)
 		if i+1 < f.NVLAN {
 			next = f.VLANTPID[i+1]
 		}
@@ -437,6 +442,14 @@ func etherName(et uint16) string {
 		return "Reverse ARP"
 	case 0x88CC:
 		return "LLDP"
+	case 0x8847:
+		return "MPLS unicast"
+	case 0x8848:
+		return "MPLS multicast"
+	case 0x8863:
+		return "PPPoE D"
+	case 0x8864:
+		return "PPPoE S"
 	}
 	return "Unknown"
 }
@@ -458,6 +471,9 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		if f.EtherType == 0x0806 {
 			return fmt.Sprintf("ARP, length %d", pkt.Info.Length-linkHeaderLen(pkt, f))
 		}
+		if s, ok := p.shimUnsupported(pkt, f); ok {
+			return s
+		}
 		if f.EtherType > 1500 && (pkt.LinkType == pcapfile.LinkTypeEthernet || pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2) {
 			// tcpdump: the link-level header, then the payload in hex
 			// and ASCII (unless -x, -X or -A dump it anyway).
@@ -473,12 +489,15 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		return fmt.Sprintf("[%s not decoded], length %d", f.Reason, pkt.Info.Length)
 	case decode.StatusTruncated:
 		if f.IPVer == 0 {
-			return fmt.Sprintf("[|%s], length %d", f.Reason, pkt.Info.Length)
+			if (f.NMPLS > 0 || f.HasPPPoE) && pkt.Info.CaptureLength >= pkt.Info.Length {
+				return p.shimPrefix(pkt, f) + "(invalid)" // short on the wire, not cut
+			}
+			return fmt.Sprintf("%s[|%s], length %d", p.shimPrefix(pkt, f), f.Reason, pkt.Info.Length)
 		}
 	case decode.StatusMalformed:
-		return fmt.Sprintf("[invalid %s], length %d", f.Reason, pkt.Info.Length)
+		return fmt.Sprintf("%s[invalid %s], length %d", p.shimPrefix(pkt, f), f.Reason, pkt.Info.Length)
 	}
-	ipv := p.ipPrefix(pkt, f)
+	ipv := p.shimPrefix(pkt, f) + p.ipPrefix(pkt, f)
 	if f.Status == decode.StatusTruncated && !f.Src.IsValid() {
 		// The IP header itself is cut: tcpdump prints "IP  [|ip]".
 		if f.IPVer == 6 {
@@ -532,10 +551,10 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 
 // ipHeader is the captured IP header of f, nil if it is not available.
 func ipHeader(pkt *pcapfile.Packet, f *decode.Frame) []byte {
-	if f.IPHdrLen == 0 || f.L2Len+f.IPHdrLen > len(pkt.Data) {
+	if f.IPHdrLen == 0 || f.NetOff+f.IPHdrLen > len(pkt.Data) {
 		return nil
 	}
-	return pkt.Data[f.L2Len : f.L2Len+f.IPHdrLen]
+	return pkt.Data[f.NetOff : f.NetOff+f.IPHdrLen]
 }
 
 // ipPrefix is "IP " or "IP6 " (left out with -e, as tcpdump does) followed,
@@ -1069,6 +1088,10 @@ type jsonPacket struct {
 	CLC       []string `json:"clc,omitempty"`
 	LLC       []string `json:"llc,omitempty"`
 	VLAN      []uint16 `json:"vlan,omitempty"`
+	// MPLS is the label stack (labels only, outermost first);
+	// PPPoESession the PPPoE session ID.
+	MPLS         []uint32 `json:"mpls,omitempty"`
+	PPPoESession *uint16  `json:"pppoe_session,omitempty"`
 	// Tunnel is the outermost tunnel of a tunnel packet; src, dst and
 	// proto are then the innermost frame's.
 	Tunnel *jsonTunnel `json:"tunnel,omitempty"`
@@ -1091,6 +1114,13 @@ func (p *Printer) writeJSON(pkt *pcapfile.Packet, f *decode.Frame, line string) 
 	}
 	if f.NVLAN > 0 {
 		j.VLAN = append(j.VLAN, f.VLANs[:f.NVLAN]...)
+	}
+	for i := 0; i < min(f.NMPLS, len(f.MPLS)); i++ {
+		j.MPLS = append(j.MPLS, f.MPLS[i]>>12)
+	}
+	if f.HasPPPoE {
+		s := f.PPPoESess
+		j.PPPoESession = &s
 	}
 	if p.depth > 0 {
 		t := p.outer

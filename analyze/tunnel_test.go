@@ -276,8 +276,8 @@ func TestTunnelEquivalence(t *testing.T) {
 }
 
 // tunnelSeeds are fuzzing seeds: real-kernel lab frames (an SMC CLC
-// proposal, a multicast datagram) wrapped in each kind of tunnel, and in
-// VXLAN inside GRE.
+// proposal, a multicast datagram) wrapped in each kind of tunnel, in VXLAN
+// inside GRE, and behind MPLS labels or PPPoE (shimKinds).
 // TestTunnelZones: the same traffic inside two VXLAN VNIs and outside any
 // tunnel, interleaved frame by frame in one capture (as when tenants'
 // addresses overlap, or one flow is mirrored twice), is three sets of
@@ -456,7 +456,14 @@ func tunnelSeeds(t testing.TB) [][]byte {
 	vx, gre := kinds[0], kinds[6]
 	in, _, _ := vx.wrap(frames[0], len(frames[0]))
 	both, _, _ := gre.wrap(in, len(in))
-	return append(out, both)
+	out = append(out, both)
+	// and with MPLS labels or a PPPoE session header before IP (shimWrap)
+	shims := shimKinds()
+	for i, f := range frames {
+		w, _, _ := shimWrap(shims[i%len(shims)], f, len(f))
+		out = append(out, w)
+	}
+	return out
 }
 
 // TestPrinterTunnelZones: the packet printer decodes the CLC messages of

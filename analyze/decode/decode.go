@@ -58,6 +58,18 @@ type Frame struct {
 	SLLPkt    int // SLL packet type, -1 if none
 	L2Len     int // link-layer header length incl. VLAN tags (valid once the ethertype is known)
 
+	// Between the link layer and IP: a PPPoE session header (RFC 2516)
+	// and an MPLS label stack (RFC 3032), in that order when both are
+	// there. EtherType is then the network protocol's (0x0800, 0x86DD).
+	HasPPPoE  bool
+	PPPoESess uint16    // PPPoE session ID
+	PPPoELen  int       // PPPoE payload length field (the PPP frame)
+	MPLS      [4]uint32 // the first label stack entries as on the wire (label<<12 | TC<<9 | S<<8 | TTL)
+	NMPLS     int       // label stack depth (may exceed len(MPLS))
+	MPLSType  uint16    // the ethertype that announced the stack (0x8847 unicast, 0x8848 multicast), 0 inside PPP
+	PPPProto  uint16    // the PPP protocol inside PPPoE (0x0021 IPv4, 0x0057 IPv6, 0x0281 MPLS, ...)
+	NetOff    int       // offset of the network header in the frame: L2Len plus the PPPoE header and MPLS labels
+
 	// network layer
 	IPVer     int // 0, 4 or 6
 	Src, Dst  netip.Addr
@@ -226,6 +238,13 @@ func Decode(lt pcapfile.LinkType, data []byte, f *Frame) {
 	}
 	f.EtherType = et
 	f.L2Len = len(data) - len(rest)
+	if et == 0x8864 || et == 0x8847 || et == 0x8848 {
+		if rest, et = shims(rest, et, f); f.Status != StatusOK {
+			return
+		}
+		f.EtherType = et
+	}
+	f.NetOff = len(data) - len(rest)
 	switch et {
 	case 0x0800:
 		decodeIPv4(rest, f)
@@ -247,6 +266,81 @@ func Decode(lt pcapfile.LinkType, data []byte, f *Frame) {
 	case ProtoUDP:
 		decodeUDP(f)
 	}
+}
+
+// maxMPLS bounds the label stack walked: real stacks hold a few labels
+// (Wireshark's limit is 16 too); a longer one is malformed.
+const maxMPLS = 16
+
+// shims removes a PPPoE session header and an MPLS label stack from the
+// front of rest (announced by et) and returns what follows with its
+// ethertype. Frames that do not carry IP inside are StatusUnsupported (PPPoE
+// control protocols, MPLS pseudowires); cut headers StatusTruncated.
+func shims(rest []byte, et uint16, f *Frame) ([]byte, uint16) {
+	if et == 0x8864 {
+		// RFC 2516 §4: VER=1 TYPE=1, CODE 0 for session data, SESSION_ID,
+		// LENGTH of the payload; then the PPP protocol field (RFC 1661).
+		if len(rest) < 8 {
+			f.Status, f.Reason = StatusTruncated, "PPPoE header"
+			return rest, et
+		}
+		if rest[0] != 0x11 || rest[1] != 0 {
+			f.Status, f.Reason = StatusMalformed, "PPPoE session header"
+			return rest, et
+		}
+		f.HasPPPoE = true
+		f.PPPoESess = binary.BigEndian.Uint16(rest[2:])
+		f.PPPoELen = int(binary.BigEndian.Uint16(rest[4:]))
+		proto := binary.BigEndian.Uint16(rest[6:])
+		f.PPPProto = proto
+		rest = rest[8:]
+		switch proto {
+		case 0x0021:
+			return rest, 0x0800
+		case 0x0057:
+			return rest, 0x86DD
+		case 0x0281, 0x0283: // MPLS unicast, multicast
+			et = 0
+		default:
+			f.Status, f.Reason = StatusUnsupported, "PPP protocol"
+			return rest, et
+		}
+	}
+	f.MPLSType = et
+	for {
+		if len(rest) < 4 {
+			f.Status, f.Reason = StatusTruncated, "MPLS label"
+			return rest, 0
+		}
+		e := binary.BigEndian.Uint32(rest)
+		if f.NMPLS < len(f.MPLS) {
+			f.MPLS[f.NMPLS] = e
+		}
+		f.NMPLS++
+		rest = rest[4:]
+		if e&0x100 != 0 {
+			break
+		}
+		if f.NMPLS == maxMPLS {
+			f.Status, f.Reason = StatusMalformed, "MPLS label stack without bottom"
+			return rest, 0
+		}
+	}
+	// RFC 3032 leaves the payload's protocol to the label; a capture
+	// cannot know the label bindings, so the first nibble decides, as in
+	// tcpdump and Wireshark (explicit null labels 0 and 2 name it too).
+	if len(rest) == 0 {
+		f.Status, f.Reason = StatusTruncated, "MPLS payload"
+		return rest, 0
+	}
+	switch rest[0] >> 4 {
+	case 4:
+		return rest, 0x0800
+	case 6:
+		return rest, 0x86DD
+	}
+	f.Status, f.Reason = StatusUnsupported, "MPLS payload"
+	return rest, 0
 }
 
 func decodeIPv4(b []byte, f *Frame) {

@@ -113,6 +113,15 @@ func refDecode(lt pcapfile.LinkType, data []byte, f *Frame) {
 	}
 	f.EtherType = et
 	f.L2Len = len(data) - len(rest)
+	// PPPoE and MPLS came after the CPU work: the step is Decode's own
+	// (shims, tested by TestDecodeShims); what follows stays the oracle.
+	if et == 0x8864 || et == 0x8847 || et == 0x8848 {
+		if rest, et = shims(rest, et, f); f.Status != StatusOK {
+			return
+		}
+		f.EtherType = et
+	}
+	f.NetOff = len(data) - len(rest)
 	switch et {
 	case 0x0800:
 		refDecodeIPv4(rest, f)

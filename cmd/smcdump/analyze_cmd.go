@@ -156,7 +156,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.StringVarP(&o.fileList, "file-list", "V", "", "also read the capture files named in this file (one name per line; - for standard input), for rotations too long for the command line")
 	f.BoolVar(&o.merge, "merge", false, "merge the files packet by packet by time stamp (as mergecap does) and analyze the result: captures of several interfaces or hosts made at the same time")
 	f.StringVar(&o.order, "order", "time", "order of several files (one capture, e.g. a rotation): time (by each file's first packet) or given (as on the command line, as mergecap -a joins them)")
-	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis (and to the frame inside a tunnel)")
+	f.StringVarP(&o.filter, "filter", "f", "", "pcap-filter expression applied to every frame before analysis (and to the frame inside a tunnel, or the IP packet behind MPLS labels or PPPoE)")
 	// --max-connections overlapped --keep: a hidden, deprecated alias.
 	f.IntVar(&o.maxConns, "max-connections", 0, "deprecated: use --keep")
 	_ = f.MarkHidden("max-connections")

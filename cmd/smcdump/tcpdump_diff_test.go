@@ -64,7 +64,7 @@ type intendedDiff struct {
 
 // undecoded marks protocols smcdump names but does not take apart: it prints
 // the protocol and its length where tcpdump prints the protocol's fields.
-var undecoded = regexp.MustCompile(`(?:^|\s)(ICMP6?, length \d+|ARP, length \d+|ip-proto-\d+ .*|ethertype 0x[0-9a-f]+, length \d+|\[\S+ not decoded\], length \d+|RoCEv[12] .*)$`)
+var undecoded = regexp.MustCompile(`(?:^|\s)((?:LCP|IPCP|IP6CP|PAP|CHAP|CCP|LQM|unknown) \(0x[0-9a-f]{4}\), length \d+|ICMP6?, length \d+|ARP, length \d+|ip-proto-\d+ .*|ethertype 0x[0-9a-f]+, length \d+|\[\S+ not decoded\], length \d+|RoCEv[12] .*)$`)
 
 var intendedDiffs = []intendedDiff{
 	{
@@ -76,7 +76,7 @@ var intendedDiffs = []intendedDiff{
 	},
 	{
 		name:   "undecoded protocols",
-		reason: "ICMP, ICMPv6, ARP, IPv6 extension headers, unknown ethertypes and IP protocols: smcdump prints the protocol name and length only; UDP port 4791 is RoCEv2 to smcdump (tcpdump guesses BCM-LI-SHIM); the packet number, time stamp, link-level header, IP header and addresses before it must match",
+		reason: "ICMP, ICMPv6, ARP, IPv6 extension headers, PPP control protocols inside PPPoE, unknown ethertypes and IP protocols: smcdump prints the protocol name and length only; UDP port 4791 is RoCEv2 to smcdump (tcpdump guesses BCM-LI-SHIM); the packet number, time stamp, link-level header, IP header and addresses before it must match",
 		accept: func(td, sd string) bool {
 			m := undecoded.FindStringSubmatchIndex(sd)
 			if m == nil {
@@ -195,7 +195,7 @@ func diffTraces(t *testing.T) []string {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
-	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t))
+	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t))
 	files = append(files, publicdata.Glob(t, "*.pcap*")...)
 	return files
 }
@@ -452,6 +452,76 @@ func tunnelTrace(t *testing.T) string {
 		eth(0x86DD, ip6(4, inIP)),
 	}
 	return writeEthernetPcap(t, "tunnel-synthetic.pcap", frames)
+}
+
+// shimTrace writes a synthetic pcap (built here, not captured) of frames
+// with PPPoE and MPLS between Ethernet and IP: one and two labels, the
+// reserved labels, MPLS after a VLAN tag and inside PPPoE, multicast MPLS,
+// an SMC SYN and a multicast datagram inside MPLS, PPPoE with IPv6, a PPP
+// control protocol, a length beyond the frame, discovery packets with tags,
+// a pseudowire (non-IP) payload and a label stack short on the wire.
+func shimTrace(t *testing.T) string {
+	t.Helper()
+	u16 := func(b []byte, v uint16) []byte { return binary.BigEndian.AppendUint16(b, v) }
+	u32 := func(b []byte, v uint32) []byte { return binary.BigEndian.AppendUint32(b, v) }
+	cat := func(bs ...[]byte) []byte {
+		var out []byte
+		for _, b := range bs {
+			out = append(out, b...)
+		}
+		return out
+	}
+	ip4 := func(dst [4]byte, proto byte, p []byte) []byte {
+		h := u16([]byte{0x45, 0}, uint16(20+len(p)))
+		h = append(h, 0, 1, 0x40, 0, 64, proto, 0, 0, 10, 1, 1, 1)
+		h = append(h, dst[:]...)
+		var sum uint32
+		for i := 0; i < 20; i += 2 {
+			sum += uint32(h[i])<<8 | uint32(h[i+1])
+		}
+		for sum > 0xffff {
+			sum = sum&0xffff + sum>>16
+		}
+		binary.BigEndian.PutUint16(h[10:], ^uint16(sum))
+		return append(h, p...)
+	}
+	udp := func(p []byte) []byte { return cat(u16(u16(u16(u16(nil, 5000), 5001), uint16(8+len(p))), 0), p) }
+	syn := cat(u16(u16(nil, 40000), 5000), u32(u32(nil, 1000), 0), []byte{0x80, 0x02}, u16(u16(u16(nil, 64240), 0), 0),
+		[]byte{2, 4, 5, 0xb4, 254, 6, 0xe2, 0xd4, 0xc3, 0xd9, 1, 1, 1, 1, 1, 0})
+	ip6 := cat(u32(nil, 0x60000000), u16(nil, 10), []byte{17, 64}, make([]byte, 15), []byte{1}, make([]byte, 15), []byte{2}, u16(u16(u16(u16(nil, 1), 2), 10), 0), []byte("hi"))
+	eth := func(et uint16, p ...[]byte) []byte {
+		return cat([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}, u16(nil, et), cat(p...))
+	}
+	label := func(l uint32, tc uint32, s bool, ttl uint32) []byte {
+		e := l<<12 | tc<<9 | ttl
+		if s {
+			e |= 0x100
+		}
+		return u32(nil, e)
+	}
+	pppoe := func(sess, proto uint16, p []byte) []byte {
+		return eth(0x8864, []byte{0x11, 0}, u16(u16(nil, sess), uint16(2+len(p))), u16(nil, proto), p)
+	}
+	uni := ip4([4]byte{10, 1, 1, 2}, 17, udp([]byte("hello")))
+	mc := ip4([4]byte{239, 1, 2, 3}, 17, udp(cat(u32(nil, 7), bytes.Repeat([]byte("m"), 40))))
+	frames := [][]byte{
+		eth(0x8847, label(100, 0, true, 64), uni),
+		eth(0x8847, label(16000, 5, false, 255), label(17, 0, true, 63), ip4([4]byte{10, 1, 1, 2}, 6, syn)),
+		eth(0x8848, label(300, 0, true, 64), mc),
+		eth(0x8847, label(0, 0, false, 64), label(1, 1, false, 64), label(2, 0, false, 64), label(3, 0, false, 1), label(7, 0, false, 1), label(15, 0, true, 1), uni),
+		eth(0x8100, u16(nil, 5), u16(nil, 0x8847), label(100, 0, true, 64), uni),
+		pppoe(0x1234, 0x0021, uni),
+		pppoe(1, 0x0057, ip6),
+		pppoe(2, 0x0281, cat(label(100, 0, true, 64), uni)),
+		pppoe(3, 0xc021, []byte{1, 1, 0, 10, 5, 6}),
+		eth(0x8864, []byte{0x11, 0}, u16(u16(nil, 5), 200), u16(nil, 0x21), uni),
+		eth(0x8863, []byte{0x11, 0x09, 0, 0}, u16(nil, 4), u16(u16(nil, 0x0101), 0)),
+		eth(0x8863, []byte{0x11, 0x07, 0, 0}, u16(nil, 16), u16(u16(nil, 0x0102), 4), []byte("acme"), u16(u16(nil, 0x0104), 4), []byte{1, 2, 3, 4}),
+		eth(0x8863, []byte{0x11, 0xa7, 0, 0x42}, u16(nil, 0)),
+		eth(0x8847, label(100, 0, true, 64), []byte{0, 0, 0, 0}, []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0, 0x45}),
+		eth(0x8847, label(100, 0, false, 64), []byte{0, 1}),
+	}
+	return writeEthernetPcap(t, "shim-synthetic.pcap", frames)
 }
 
 // writeEthernetPcap writes frames as a little-endian microsecond pcap of
