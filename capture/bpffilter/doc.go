@@ -43,8 +43,7 @@
 //   - Names: host and network names are never resolved (an error says so);
 //     service and protocol names come from built-in tables (a subset of
 //     Debian netbase).
-//   - Not supported (clear error): gateway, protochain, mpls, pppoed,
-//     pppoes, geneve, byte, ifindex, llc, 802.11 and ATM/SS7/pf keywords,
+//   - Not supported (clear error): gateway, protochain, geneve, byte, ifindex, llc, 802.11 and ATM/SS7/pf keywords,
 //     IPX/AppleTalk/DECnet/ISO/STP protocol names, `ether proto` for the
 //     IPX and SNAP LLC SAPs, and LLC protocols on cooked captures.
 //   - `ip broadcast` assumes netmask 0 (as tcpdump without -i does).

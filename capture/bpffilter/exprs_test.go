@@ -111,4 +111,21 @@ func init() {
 		long2 += fmt.Sprintf(" or host 10.1.%d.%d", i%3, i)
 	}
 	diffExprs = append(diffExprs, long, "not ("+long+")", long2+" and tcp", "vlan and ("+long+")")
+	diffExprs = append(diffExprs, shimExprs...)
+	diffExprsCooked = append(diffExprsCooked, "mpls", "pppoes", "pppoed", "pppoes and ip", "pppoes 0x1234 and udp", "pppoes and mpls and ip")
+}
+
+// shimExprs are the MPLS and PPPoE primitives (genShimFrames gives them
+// frames to tell apart).
+var shimExprs = []string{
+	"mpls", "mpls 100", "mpls and ip", "mpls and ip6", "mpls and host 10.1.1.10", "mpls and tcp port 80",
+	"mpls 16000 and mpls 17", "mpls and mpls and udp", "mpls 100 and mpls", "not mpls", "mpls or ip",
+	"vlan and mpls and ip", "vlan 100 and mpls 17 and udp port 53", "mpls and arp", "mpls and vlan",
+	"mpls 1048576", "mpls and (tcp or udp)", "mpls and ip multicast", "mpls and tcp[13] & 2 != 0",
+	"pppoes", "pppoes 0x1234", "pppoes and ip", "pppoes and ip6", "pppoes and host 10.1.1.10",
+	"pppoes 0x1234 and tcp port 443", "pppoes and mpls", "pppoes and mpls and ip6", "pppoes and arp",
+	"pppoes and pppoes and ip", "pppoes and vlan", "pppoes and ether host 02:00:00:00:00:01",
+	"pppoes 65536", "pppoed", "pppoed or pppoes", "not pppoes", "vlan and pppoes and tcp",
+	"pppoes and ether broadcast", "mpls and pppoes", "pppoes and mpls 100 and udp",
+	"pppoes and (tcp or icmp)", "pppoes and net 10.1.0.0/16",
 }

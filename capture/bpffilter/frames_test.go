@@ -234,3 +234,83 @@ func cooked(f testFrame, lt LinkType) (testFrame, bool) {
 	d := append(h, pl...)
 	return testFrame{data: d, wireLen: f.wireLen - 14 + len(h)}, true
 }
+
+// genShimFrames are Ethernet frames with MPLS label stacks and PPPoE
+// (session and discovery) after the MAC addresses and any VLAN tag, for
+// the "mpls", "pppoes" and "pppoed" primitives: one to three labels (now
+// and then without a bottom of stack), PPPoE with IPv4, IPv6, MPLS, ARP or
+// a control protocol inside, some cut short.
+func genShimFrames(n int) []testFrame {
+	r := rand.New(rand.NewPCG(0x5eed, 0x3b1))
+	out := make([]testFrame, 0, n)
+	label := func(b []byte, bottom bool) []byte {
+		l := pick(r, []uint32{0, 2, 17, 100, 16000, 0xfffff})
+		e := l<<12 | uint32(r.IntN(8))<<9 | uint32(r.IntN(256))
+		if bottom {
+			e |= 0x100
+		}
+		return binary.BigEndian.AppendUint32(b, e)
+	}
+	ip := func() []byte {
+		switch r.IntN(5) {
+		case 0, 1:
+			return ipv4Packet(r)
+		case 2, 3:
+			return ipv6Packet(r)
+		}
+		return arpPacket(r)
+	}
+	for len(out) < n {
+		dst, src := pick(r, testMACs), pick(r, testMACs)
+		f := append(append([]byte{}, dst[:]...), src[:]...)
+		if r.IntN(4) == 0 {
+			f = binary.BigEndian.AppendUint16(f, 0x8100)
+			f = binary.BigEndian.AppendUint16(f, pick(r, []uint16{1, 100, 200}))
+		}
+		labels := func(b []byte) []byte {
+			k := 1 + r.IntN(3)
+			for i := 0; i < k; i++ {
+				b = label(b, i == k-1 && r.IntN(10) != 0)
+			}
+			return b
+		}
+		switch r.IntN(4) {
+		case 0, 1:
+			f = binary.BigEndian.AppendUint16(f, pick(r, []uint16{0x8847, 0x8847, 0x8848}))
+			f = append(labels(f), ip()...)
+		case 2:
+			f = binary.BigEndian.AppendUint16(f, 0x8864)
+			code := byte(0)
+			if r.IntN(8) == 0 {
+				code = 9
+			}
+			f = append(f, 0x11, code)
+			f = binary.BigEndian.AppendUint16(f, pick(r, []uint16{0, 1, 0x1234, 0xffff}))
+			var ppp []byte
+			switch r.IntN(5) {
+			case 0, 1:
+				p := ipv4Packet(r)
+				ppp = append(binary.BigEndian.AppendUint16(nil, 0x0021), p...)
+			case 2:
+				p := ipv6Packet(r)
+				ppp = append(binary.BigEndian.AppendUint16(nil, 0x0057), p...)
+			case 3:
+				ppp = append(labels(binary.BigEndian.AppendUint16(nil, 0x0281)), ip()...)
+			default:
+				ppp = binary.BigEndian.AppendUint16(nil, pick(r, []uint16{0xc021, 0x0806, 0x8864}))
+				ppp = append(ppp, 1, 1, 0, 4)
+			}
+			f = binary.BigEndian.AppendUint16(f, uint16(len(ppp)))
+			f = append(f, ppp...)
+		default:
+			f = binary.BigEndian.AppendUint16(f, 0x8863)
+			f = append(f, 0x11, pick(r, []byte{0x09, 0x07, 0xa7}), 0, 0, 0, 4, 1, 1, 0, 0)
+		}
+		wire := len(f)
+		if r.IntN(12) == 0 {
+			f = f[:r.IntN(len(f))]
+		}
+		out = append(out, testFrame{data: f, wireLen: wire})
+	}
+	return out
+}

@@ -79,6 +79,23 @@ func (p *parser) cmpOp(base int, off uint32, size int, cond bpf.JumpTest, v uint
 
 // genLinktype tests the link-layer protocol (an EtherType value).
 func (p *parser) genLinktype(at token, etype uint32) *pred {
+	if p.st.labelDepth > 0 {
+		// Inside an MPLS label stack (gen_mpls_linktype): the last
+		// label is the bottom of the stack and the IP version matches.
+		var ver uint32
+		switch etype {
+		case 0x0800:
+			ver = 0x40
+		case 0x86dd:
+			ver = 0x60
+		default:
+			return p.fail(at, "unsupported protocol over mpls")
+		}
+		return pAndOf(p.mcmp(orLinkpl, minus2, 1, 1, 1), p.mcmp(orLinkpl, 0, 1, ver, 0xf0))
+	}
+	if p.st.ppp {
+		return p.cmp(orLinktype, 0, 2, pppType(etype))
+	}
 	switch p.opts.LinkType {
 	case Ethernet:
 		if etype <= 1500 {
@@ -133,6 +150,89 @@ func (p *parser) genLinktype(at token, etype uint32) *pred {
 		return p.cmp(orLinkhdr, 0, 4, binary.BigEndian.Uint32(b[:]))
 	}
 	return pConst(false)
+}
+
+// minus2 is the offset -2 (uint32 arithmetic wraps): the byte of the
+// previous MPLS label entry that holds its bottom-of-stack bit.
+const minus2 = ^uint32(1)
+
+// pppType maps an EtherType (or LLC SAP) to the PPP protocol number that
+// stands for it (libpcap's ethertype_to_ppptype); others are unchanged.
+func pppType(etype uint32) uint32 {
+	switch etype {
+	case 0x0800:
+		return 0x0021
+	case 0x86dd:
+		return 0x0057
+	case 0x6003: // DECnet
+		return 0x0027
+	case 0x809b: // AppleTalk
+		return 0x0029
+	case 0x0600: // XNS IDP
+		return 0x0025
+	case 0xfe: // LLCSAP_ISONS
+		return 0x0023
+	case 0x42: // LLCSAP_8021D
+		return 0x0031
+	case 0xe0: // LLCSAP_IPX
+		return 0x002b
+	}
+	return etype
+}
+
+// isEther reports whether the link-level header is Ethernet's (not after
+// "pppoes", which makes it PPP's).
+func (p *parser) isEther() bool { return p.opts.LinkType == Ethernet && !p.st.ppp }
+
+// genMPLS handles `mpls [label]` (libpcap gen_mpls): the frame carries an
+// MPLS label stack here (the first "mpls"; later ones: the previous label
+// was not the bottom of the stack), with that label; every later
+// network-layer offset moves by 4 bytes and tests protocols inside the
+// stack (docs/capture.md §2.5).
+func (p *parser) genMPLS(at token, num uint32, has bool) *pred {
+	if has && num > 0xfffff {
+		return p.fail(at, "MPLS label %d greater than maximum 1048575", num)
+	}
+	var r *pred
+	switch {
+	case p.st.labelDepth > 0:
+		r = p.mcmp(orLinkpl, minus2, 1, 0, 1)
+	case p.st.ppp:
+		r = p.cmp(orLinktype, 0, 2, 0x0281) // PPP_MPLS_UCAST
+	case p.opts.LinkType == Ethernet:
+		r = p.cmp(orLinktype, 0, 2, 0x8847) // unicast only, as libpcap
+	default:
+		return p.fail(at, "no MPLS support for link type %s", p.opts.LinkType)
+	}
+	if has {
+		r = pAndOf(r, p.mcmp(orLinkpl, 0, 4, num<<12, 0xfffff000))
+	}
+	p.st.linkpl.c += 4
+	p.st.labelDepth++
+	return r
+}
+
+// genPPPoES handles `pppoes [session]` (libpcap gen_pppoes): a PPPoE
+// session frame (with that session ID); later tests look at the PPP frame
+// inside: the link-level type is its protocol field, the network layer
+// follows it.
+func (p *parser) genPPPoES(at token, num uint32, has bool) *pred {
+	if has && num > 0xffff {
+		return p.fail(at, "PPPoE session number %d greater than maximum 65535", num)
+	}
+	r := p.genLinktype(at, 0x8864)
+	if p.err != nil {
+		return r
+	}
+	if has {
+		r = pAndOf(r, p.mcmp(orLinkpl, 0, 4, num, 0xffff))
+	}
+	// The PPP header is 6 bytes into the link payload (after the PPPoE
+	// header): its protocol field is the new link-level type.
+	p.st.linktype = offset{c: p.st.linkpl.c + 6, variable: p.st.linkpl.variable, reg: p.st.linkpl.reg}
+	p.st.linkpl.c += 8
+	p.st.ppp = true
+	return r
 }
 
 func (p *parser) ipProto(at token, v uint32) *pred {
@@ -291,6 +391,9 @@ func (p *parser) genHost(at token, addr, mask uint32, q qual) *pred {
 	switch q.proto {
 	case "":
 		ip := pAndOf(p.genLinktype(at, 0x0800), p.hostop(at, addr, mask, q.dir, 12, 16))
+		if p.st.labelDepth > 0 {
+			return ip // inside MPLS libpcap checks IPv4 only (gen_host)
+		}
 		arp := pAndOf(p.genLinktype(at, 0x0806), p.hostop(at, addr, mask, q.dir, 14, 24))
 		rarp := pAndOf(p.genLinktype(at, 0x8035), p.hostop(at, addr, mask, q.dir, 14, 24))
 		return pOrOf(pOrOf(ip, arp), rarp)
@@ -418,7 +521,7 @@ func (p *parser) genMcode6(at token, plen uint32, q qual) *pred {
 func (p *parser) genEcode(at token, q qual) *pred {
 	mac, _ := parseMAC(at.text)
 	if (q.addr == "host" || q.addr == "") && q.proto == "link" {
-		if p.opts.LinkType != Ethernet {
+		if !p.isEther() {
 			return p.fail(at, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel")
 		}
 		return p.ehostop(at, mac, q.dir)
@@ -550,7 +653,7 @@ func (p *parser) lookupPortRange(at token, name string) (lo, hi uint32, proto in
 
 // genCast handles [proto] broadcast / multicast.
 func (p *parser) genCast(at token, proto, which string) *pred {
-	eth := p.opts.LinkType == Ethernet
+	eth := p.isEther()
 	switch which {
 	case "broadcast":
 		switch proto {
@@ -597,7 +700,12 @@ func (p *parser) genVlan(at token, num uint32, has bool) *pred {
 	if has && num > 4095 {
 		return p.fail(at, "VLAN tag %d greater than maximum 4095", num)
 	}
-	if p.opts.LinkType != Ethernet {
+	switch {
+	case p.st.labelDepth > 0:
+		return p.fail(at, "no VLAN match after MPLS")
+	case p.st.ppp:
+		return p.fail(at, "no VLAN support for PPP")
+	case p.opts.LinkType != Ethernet:
 		return p.fail(at, "no VLAN support for link type %s", p.opts.LinkType)
 	}
 	defer func() { p.st.vlanDepth++ }()

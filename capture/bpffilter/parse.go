@@ -34,6 +34,12 @@ type genState struct {
 	linkpl    offset // start of the network-layer header
 	vlanDepth int
 	vloffset  bool // live-mode VLAN offset registers M[0], M[1] in use
+	// labelDepth counts "mpls" primitives: protocols after them are
+	// tested inside the label stack (libpcap's label_stack_depth).
+	labelDepth int
+	// ppp: after "pppoes" the link-level type is PPP's protocol field
+	// (libpcap switches the link type to DLT_PPP).
+	ppp bool
 }
 
 const (
@@ -355,6 +361,20 @@ func (p *parser) parsePrimitive() (*pred, error) {
 			return nil, err
 		}
 		r = p.genVlan(t, num, has)
+	case "mpls", "pppoes":
+		p.next()
+		num, has, err := p.parseOptPnum()
+		if err != nil {
+			return nil, err
+		}
+		if t.text == "mpls" {
+			r = p.genMPLS(t, num, has)
+		} else {
+			r = p.genPPPoES(t, num, has)
+		}
+	case "pppoed":
+		p.next()
+		r = p.genLinktype(t, 0x8863)
 	case "inbound", "outbound":
 		p.next()
 		r = p.genDirection(t, t.text == "outbound")
