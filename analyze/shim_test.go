@@ -83,23 +83,7 @@ func shimWrap(k shimKind, eth []byte, wire int) ([]byte, int, bool) {
 // unwrapped trace (synthetic wrapping of real frames): the analysis looks
 // through them as tcpdump and Wireshark do.
 func TestShimEquivalence(t *testing.T) {
-	var traces []string
-	for _, g := range []string{"../testdata/lab/out/*/*.pcapng", "../testdata/losslab/*.pcapng"} {
-		m, _ := filepath.Glob(g)
-		traces = append(traces, m...)
-	}
-	if len(traces) < 20 {
-		t.Fatalf("only %d lab traces", len(traces))
-	}
-	if testing.Short() {
-		traces = traces[:4]
-	}
-	dir := t.TempDir()
-	for _, tr := range traces {
-		name := filepath.Base(filepath.Dir(tr)) + "/" + strings.TrimSuffix(filepath.Base(tr), ".pcapng")
-		plain := filepath.Join(dir, "plain.pcap")
-		writeTunnelPcap(t, tr, plain, nil)
-		want, wantFile := reportWithoutFiles(t, plain)
+	eachLabTrace(t, func(name, tr, dir, want string, wantFile map[string]any) {
 		for _, k := range shimKinds() {
 			t.Run(name+"/"+k.name, func(t *testing.T) {
 				p := filepath.Join(dir, "shim.pcap")
@@ -123,26 +107,19 @@ func TestShimEquivalence(t *testing.T) {
 				}
 			})
 		}
-	}
+	})
 }
 
 // TestShimFilter: the analysis filter selects the same traffic behind MPLS
 // labels or PPPoE as without them ("host", ports and protocols read the
 // link-level type, which is MPLS's or PPPoE's there).
 func TestShimFilter(t *testing.T) {
-	traces, _ := filepath.Glob("../testdata/lab/out/6.12/*.pcapng")
-	more, _ := filepath.Glob("../testdata/losslab/*.pcapng")
-	if len(traces) < 3 || len(more) < 1 {
-		t.Fatalf("lab traces missing: %d %d", len(traces), len(more))
-	}
-	traces = append(traces[:3], more[0])
-	filters := []string{"tcp", "not tcp", "host 10.0.0.2", "not udp port 4791", "icmp6 or tcp port 5000", "not (icmp6 or arp)"}
 	dir := t.TempDir()
-	for _, tr := range traces {
+	for _, tr := range filterTraces(t) {
 		name := strings.TrimSuffix(filepath.Base(tr), ".pcapng")
 		plain := filepath.Join(dir, "plain.pcap")
 		writeTunnelPcap(t, tr, plain, nil)
-		for _, expr := range filters {
+		for _, expr := range equivalenceFilters {
 			want, wantFile := reportWithoutFilesCfg(t, Config{Filter: mustFilter(t, expr)}, plain)
 			for _, k := range shimKinds() {
 				t.Run(name+"/"+expr+"/"+k.name, func(t *testing.T) {

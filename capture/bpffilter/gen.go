@@ -82,13 +82,8 @@ func (p *parser) genLinktype(at token, etype uint32) *pred {
 	if p.st.labelDepth > 0 {
 		// Inside an MPLS label stack (gen_mpls_linktype): the last
 		// label is the bottom of the stack and the IP version matches.
-		var ver uint32
-		switch etype {
-		case 0x0800:
-			ver = 0x40
-		case 0x86dd:
-			ver = 0x60
-		default:
+		ver, ok := ipVersion(etype)
+		if !ok {
 			return p.fail(at, "unsupported protocol over mpls")
 		}
 		return pAndOf(p.mcmp(orLinkpl, minus2, 1, 1, 1), p.mcmp(orLinkpl, 0, 1, ver, 0xf0))
@@ -120,13 +115,8 @@ func (p *parser) genLinktype(at token, etype uint32) *pred {
 		}
 		return p.cmp(orLinktype, 0, 2, etype)
 	case Raw:
-		ver := uint32(0)
-		switch etype {
-		case 0x0800:
-			ver = 0x40
-		case 0x86dd:
-			ver = 0x60
-		default:
+		ver, ok := ipVersion(etype)
+		if !ok {
 			return pConst(false)
 		}
 		return atom([]bpf.Instruction{
@@ -150,6 +140,18 @@ func (p *parser) genLinktype(at token, etype uint32) *pred {
 		return p.cmp(orLinkhdr, 0, 4, binary.BigEndian.Uint32(b[:]))
 	}
 	return pConst(false)
+}
+
+// ipVersion is the version nibble, as the high 4 bits of the first byte,
+// of the IP packets an EtherType stands for (ok false: not IPv4 or IPv6).
+func ipVersion(etype uint32) (uint32, bool) {
+	switch etype {
+	case 0x0800:
+		return 0x40, true
+	case 0x86dd:
+		return 0x60, true
+	}
+	return 0, false
 }
 
 // minus2 is the offset -2 (uint32 arithmetic wraps): the byte of the

@@ -379,15 +379,6 @@ func sllV1Trace(t *testing.T) string {
 // scenario is analyzed there.
 func tunnelTrace(t *testing.T) string {
 	t.Helper()
-	u16 := func(b []byte, v uint16) []byte { return binary.BigEndian.AppendUint16(b, v) }
-	u32 := func(b []byte, v uint32) []byte { return binary.BigEndian.AppendUint32(b, v) }
-	cat := func(bs ...[]byte) []byte {
-		var out []byte
-		for _, b := range bs {
-			out = append(out, b...)
-		}
-		return out
-	}
 	ip4 := func(src, dst byte, proto byte, ttl byte, p []byte) []byte {
 		h := u16([]byte{0x45, 0}, uint16(20+len(p)))
 		h = append(h, 0, 1, 0x40, 0, ttl, proto, 0, 0, 10, 1, 1, src, 10, 1, 1, dst)
@@ -398,14 +389,7 @@ func tunnelTrace(t *testing.T) string {
 			copy(h[12:], []byte{192, 0, 2, src - 100})
 			copy(h[16:], []byte{192, 0, 2, dst - 100})
 		}
-		var sum uint32
-		for i := 0; i < 20; i += 2 {
-			sum += uint32(h[i])<<8 | uint32(h[i+1])
-		}
-		for sum > 0xffff {
-			sum = sum&0xffff + sum>>16
-		}
-		binary.BigEndian.PutUint16(h[10:], ^uint16(sum))
+		binary.BigEndian.PutUint16(h[10:], ipv4Checksum(h[:20]))
 		return append(h, p...)
 	}
 	ip6 := func(nh byte, p []byte) []byte {
@@ -462,27 +446,11 @@ func tunnelTrace(t *testing.T) string {
 // a pseudowire (non-IP) payload and a label stack short on the wire.
 func shimTrace(t *testing.T) string {
 	t.Helper()
-	u16 := func(b []byte, v uint16) []byte { return binary.BigEndian.AppendUint16(b, v) }
-	u32 := func(b []byte, v uint32) []byte { return binary.BigEndian.AppendUint32(b, v) }
-	cat := func(bs ...[]byte) []byte {
-		var out []byte
-		for _, b := range bs {
-			out = append(out, b...)
-		}
-		return out
-	}
 	ip4 := func(dst [4]byte, proto byte, p []byte) []byte {
 		h := u16([]byte{0x45, 0}, uint16(20+len(p)))
 		h = append(h, 0, 1, 0x40, 0, 64, proto, 0, 0, 10, 1, 1, 1)
 		h = append(h, dst[:]...)
-		var sum uint32
-		for i := 0; i < 20; i += 2 {
-			sum += uint32(h[i])<<8 | uint32(h[i+1])
-		}
-		for sum > 0xffff {
-			sum = sum&0xffff + sum>>16
-		}
-		binary.BigEndian.PutUint16(h[10:], ^uint16(sum))
+		binary.BigEndian.PutUint16(h[10:], ipv4Checksum(h[:20]))
 		return append(h, p...)
 	}
 	udp := func(p []byte) []byte { return cat(u16(u16(u16(u16(nil, 5000), 5001), uint16(8+len(p))), 0), p) }
@@ -522,6 +490,30 @@ func shimTrace(t *testing.T) string {
 		eth(0x8847, label(100, 0, false, 64), []byte{0, 1}),
 	}
 	return writeEthernetPcap(t, "shim-synthetic.pcap", frames)
+}
+
+// Byte builders of the synthetic traces.
+func u16(b []byte, v uint16) []byte { return binary.BigEndian.AppendUint16(b, v) }
+func u32(b []byte, v uint32) []byte { return binary.BigEndian.AppendUint32(b, v) }
+func cat(bs ...[]byte) []byte {
+	var out []byte
+	for _, b := range bs {
+		out = append(out, b...)
+	}
+	return out
+}
+
+// ipv4Checksum is the Internet checksum of an IPv4 header whose checksum
+// field is zero.
+func ipv4Checksum(h []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		sum += uint32(h[i])<<8 | uint32(h[i+1])
+	}
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
 }
 
 // writeEthernetPcap writes frames as a little-endian microsecond pcap of
