@@ -84,6 +84,10 @@ type Printer struct {
 	printed     int  // packets printed, for -#
 	defaultDump bool // the packet is not decoded: dump it as tcpdump does
 	dumpFrom    int  // with defaultDump: from this offset (0: after the link-level header)
+	// dumpWhole: -x, -X and -A dump the link-level header too, as
+	// tcpdump does when a nested printer ran out of captured bytes
+	// (its header length is then never added up).
+	dumpWhole bool
 	// seqs are the relative sequence number bases per direction of a
 	// connection, as tcpdump keeps them (print-tcp.c tcp_seq_hash).
 	seqs map[seqKey]seqBase
@@ -191,7 +195,7 @@ func (p *Printer) timeStamp(ts time.Time) string {
 // PrintPacket writes the line(s) for one packet.
 func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	p.clc, p.clcMsgs, p.llc, p.clcErr = p.clc[:0], p.clcMsgs[:0], p.llc[:0], p.clcErr[:0]
-	p.defaultDump, p.dumpFrom = false, 0
+	p.defaultDump, p.dumpFrom, p.dumpWhole = false, 0, false
 	p.depth = 0
 	f := &p.f
 	decode.Decode(pkt.LinkType, pkt.Data, f)
@@ -233,6 +237,9 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	// tcpdump's order: -X, else -x, else -A; a single letter leaves the
 	// link-level header out.
 	hdr := linkHeaderLen(pkt, f)
+	if p.dumpWhole {
+		hdr = 0
+	}
 	dump := func(level int) []byte {
 		if level > 1 {
 			return pkt.Data
@@ -489,8 +496,8 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		return fmt.Sprintf("[%s not decoded], length %d", f.Reason, pkt.Info.Length)
 	case decode.StatusTruncated:
 		if f.IPVer == 0 {
-			if (f.NMPLS > 0 || f.HasPPPoE) && pkt.Info.CaptureLength >= pkt.Info.Length {
-				return p.shimPrefix(pkt, f) + "(invalid)" // short on the wire, not cut
+			if s, ok := p.shimCut(pkt, f); ok {
+				return s
 			}
 			return fmt.Sprintf("%s[|%s], length %d", p.shimPrefix(pkt, f), f.Reason, pkt.Info.Length)
 		}
@@ -498,6 +505,12 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		return fmt.Sprintf("%s[invalid %s], length %d", p.shimPrefix(pkt, f), f.Reason, pkt.Info.Length)
 	}
 	ipv := p.shimPrefix(pkt, f) + p.ipPrefix(pkt, f)
+	if f.Status == decode.StatusTruncated && f.NetOff >= len(pkt.Data) && (f.HasPPPoE || hasMPLS(f)) {
+		// Not one byte of IP behind PPPoE or MPLS: tcpdump's IP printer
+		// fails on the version before it prints "IP".
+		p.cutShort()
+		return p.shimPrefix(pkt, f) + " [|ip]"
+	}
 	if f.Status == decode.StatusTruncated && !f.Src.IsValid() {
 		// The IP header itself is cut: tcpdump prints "IP  [|ip]".
 		if f.IPVer == 6 {

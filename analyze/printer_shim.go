@@ -61,7 +61,8 @@ var mplsReserved = [16]string{"IPv4 explicit NULL", "router alert", "IPv6 explic
 // shimPrefix is the text before the network layer: "PPPoE  [ses 0x1] "
 // and "MPLS (label 100, tc 0, [S], ttl 64) ", with -v one label per line.
 func (p *Printer) shimPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
-	if !f.HasPPPoE && f.NMPLS == 0 {
+	mpls := hasMPLS(f)
+	if !f.HasPPPoE && !mpls {
 		return ""
 	}
 	var b strings.Builder
@@ -70,7 +71,7 @@ func (p *Printer) shimPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
 		b.WriteString(p.pppoeSession(pkt, f))
 		off += 8
 	}
-	if f.NMPLS > 0 {
+	if mpls {
 		b.WriteString("MPLS")
 		for i := 0; i < f.NMPLS && off+4 <= len(pkt.Data); i++ {
 			e := binary.BigEndian.Uint32(pkt.Data[off:])
@@ -91,13 +92,46 @@ func (p *Printer) shimPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
 			}
 			fmt.Fprintf(&b, ", ttl %d)", e&0xff)
 		}
-		if p.opts.Verbose > 0 && f.Status == decode.StatusOK {
+		if p.opts.Verbose > 0 && f.IPVer != 0 { // before the IP printer's text
 			b.WriteString("\n\t")
 		} else {
 			b.WriteByte(' ')
 		}
 	}
 	return b.String()
+}
+
+// cutShort notes that tcpdump's printer would have run out of captured
+// bytes inside this packet's PPPoE or MPLS printing (a longjmp in
+// tcpdump): its -x/-X/-A dump then includes the link-level header.
+func (p *Printer) cutShort() {
+	if p.depth == 0 {
+		p.dumpWhole = true
+	}
+}
+
+// hasMPLS reports whether the frame announces an MPLS label stack (by
+// ethertype or PPP protocol), even one cut before its first label.
+func hasMPLS(f *decode.Frame) bool {
+	return f.NMPLS > 0 || f.MPLSType != 0 || (f.HasPPPoE && (f.PPPProto == 0x0281 || f.PPPProto == 0x0283))
+}
+
+// shimCut describes a frame that ends inside its label stack or right
+// after it, as tcpdump does: cut by the snaplen "[|mpls]"; short on the
+// wire, a stack that ends at the frame's end is printed as it is and a
+// cut label entry is "(invalid)". ok is false for other frames.
+func (p *Printer) shimCut(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
+	if !hasMPLS(f) || (f.Reason != "MPLS payload" && f.Reason != "MPLS label") {
+		return "", false
+	}
+	switch {
+	case pkt.Info.CaptureLength < pkt.Info.Length:
+		p.cutShort()
+		return p.shimPrefix(pkt, f) + "[|mpls]", true // cut by the snaplen
+	case f.Reason == "MPLS payload":
+		return strings.TrimSuffix(p.shimPrefix(pkt, f), " "), true
+	}
+	return p.shimPrefix(pkt, f) + "(invalid)", true
 }
 
 // pppoeSession is a PPPoE session header and, with -e, its PPP protocol:
@@ -126,7 +160,11 @@ func (p *Printer) pppoeSession(pkt *pcapfile.Packet, f *decode.Frame) string {
 func (p *Printer) shimUnsupported(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
 	switch {
 	case f.EtherType == 0x8863 && f.L2Len > 0 && f.L2Len <= len(pkt.Data):
-		return pppoeDiscovery(pkt.Data[f.L2Len:], pkt.Info.Length-f.L2Len), true
+		s, cut := pppoeDiscovery(pkt.Data[f.L2Len:], pkt.Info.Length-f.L2Len)
+		if cut {
+			p.cutShort()
+		}
+		return s, true
 	case f.HasPPPoE && f.NMPLS == 0:
 		s := p.pppoeSession(pkt, f)
 		if p.opts.LinkHeader {
@@ -149,13 +187,13 @@ func (p *Printer) shimUnsupported(pkt *pcapfile.Packet, f *decode.Frame) (string
 
 // pppoeDiscovery prints a PPPoE discovery packet (PADI, PADO, PADR, PADS,
 // PADT) with its tags, as tcpdump's pppoe_print; wire is the length on the
-// wire from the PPPoE header on.
-func pppoeDiscovery(b []byte, wire int) string {
+// wire from the PPPoE header on. cut: the captured bytes ended first.
+func pppoeDiscovery(b []byte, wire int) (string, bool) {
 	if wire < 6 {
-		return fmt.Sprintf("truncated-pppoe %d", max(wire, 0))
+		return fmt.Sprintf("truncated-pppoe %d", max(wire, 0)), false
 	}
 	if len(b) < 6 {
-		return "[|pppoe]"
+		return "[|pppoe]", true
 	}
 	var s strings.Builder
 	if v := b[0] >> 4; v != 1 {
@@ -181,8 +219,8 @@ func pppoeDiscovery(b []byte, wire int) string {
 	payload := b[6:]
 	for off, tag := 0, -1; tag != 0 && off < length; {
 		if off+4 > len(payload) {
-			s.WriteString("[|pppoe]")
-			break
+			s.WriteString(" [|pppoe]")
+			return s.String(), true
 		}
 		tag = int(binary.BigEndian.Uint16(payload[off:]))
 		tlen := int(binary.BigEndian.Uint16(payload[off+2:]))
@@ -192,8 +230,8 @@ func pppoeDiscovery(b []byte, wire int) string {
 		case tlen == 0:
 			fmt.Fprintf(&s, " [%s]", tname)
 		case off+tlen > len(payload):
-			s.WriteString("[|pppoe]")
-			return s.String()
+			s.WriteString(" [|pppoe]")
+			return s.String(), true
 		default:
 			v := payload[off : off+tlen]
 			var str []byte
@@ -216,7 +254,7 @@ func pppoeDiscovery(b []byte, wire int) string {
 		}
 		off += tlen
 	}
-	return s.String()
+	return s.String(), false
 }
 
 func pppoeCodeName(c byte) string {

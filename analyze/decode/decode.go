@@ -307,12 +307,13 @@ func shims(rest []byte, et uint16, f *Frame) ([]byte, uint16) {
 		}
 	}
 	f.MPLSType = et
+	var e uint32
 	for {
 		if len(rest) < 4 {
 			f.Status, f.Reason = StatusTruncated, "MPLS label"
 			return rest, 0
 		}
-		e := binary.BigEndian.Uint32(rest)
+		e = binary.BigEndian.Uint32(rest)
 		if f.NMPLS < len(f.MPLS) {
 			f.MPLS[f.NMPLS] = e
 		}
@@ -326,17 +327,25 @@ func shims(rest []byte, et uint16, f *Frame) ([]byte, uint16) {
 			return rest, 0
 		}
 	}
-	// RFC 3032 leaves the payload's protocol to the label; a capture
-	// cannot know the label bindings, so the first nibble decides, as in
-	// tcpdump and Wireshark (explicit null labels 0 and 2 name it too).
+	// RFC 3032 leaves the payload's protocol to the label's binding,
+	// which a capture does not hold. As tcpdump (print-mpls.c): the
+	// reserved bottom labels name it (0 IPv4 and 3 implicit null: IPv4,
+	// 2: IPv6), else the first byte decides (0x45-0x4f IPv4, 0x60-0x6f
+	// IPv6; anything else, such as a pseudowire control word, is not IP).
+	switch e >> 12 {
+	case 0, 3:
+		return rest, 0x0800
+	case 2:
+		return rest, 0x86DD
+	}
 	if len(rest) == 0 {
 		f.Status, f.Reason = StatusTruncated, "MPLS payload"
 		return rest, 0
 	}
-	switch rest[0] >> 4 {
-	case 4:
+	switch b := rest[0]; {
+	case b >= 0x45 && b <= 0x4f:
 		return rest, 0x0800
-	case 6:
+	case b >= 0x60 && b <= 0x6f:
 		return rest, 0x86DD
 	}
 	f.Status, f.Reason = StatusUnsupported, "MPLS payload"

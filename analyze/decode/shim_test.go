@@ -45,7 +45,12 @@ func TestDecodeShims(t *testing.T) {
 	}{
 		{"one label", eth(0x8847, label(100, true), ip), StatusOK, "", 0x0800, 1, 18},
 		{"three labels", eth(0x8847, label(1, false), label(2, false), label(3, true), ip), StatusOK, "", 0x0800, 3, 26},
-		{"multicast MPLS, IPv6", eth(0x8848, label(3, true), ip6), StatusOK, "", 0x86DD, 1, 18},
+		{"multicast MPLS, IPv6", eth(0x8848, label(5, true), ip6), StatusOK, "", 0x86DD, 1, 18},
+		{"IPv6 explicit null names the payload", eth(0x8847, label(2, true), ip6), StatusOK, "", 0x86DD, 1, 18},
+		{"IPv4 explicit null names the payload", eth(0x8847, label(7, false), label(0, true), ip), StatusOK, "", 0x0800, 2, 22},
+		{"IPv6 explicit null before IPv4 bytes", eth(0x8847, label(2, true), ip, make([]byte, 20)), StatusMalformed, "IPv6 version", 0, 1, 0},
+		{"implicit null, header cut", eth(0x8847, label(3, true), ip[:8]), StatusTruncated, "IPv4 header", 0, 1, 0},
+		{"first byte 0x44 is not IP", eth(0x8847, label(9, true), append([]byte{0x44}, ip[1:]...)), StatusUnsupported, "MPLS payload", 0, 1, 0},
 		{"VLAN then MPLS", eth(0x8100, []byte{0, 5, 0x88, 0x47}, label(9, true), ip), StatusOK, "", 0x0800, 1, 22},
 		{"PPPoE IPv4", eth(0x8864, pppoe(0, 0x21), ip), StatusOK, "", 0x0800, 0, 22},
 		{"PPPoE IPv6", eth(0x8864, pppoe(0, 0x57), ip6), StatusOK, "", 0x86DD, 0, 22},

@@ -315,7 +315,7 @@ func (p *parser) genLoad(at token, idx arith, size int) (arith, error) {
 	}
 	switch at.text {
 	case "link":
-		out.code = loadRel(offset{}, 0)
+		out.code = loadRel(p.st.linkhdr, 0)
 	case "ip", "ip6", "arp", "rarp":
 		out.code = loadRel(p.st.linkpl, 0)
 		out.conds = append(out.conds, p.genProtoAbbrev(at, at.text))

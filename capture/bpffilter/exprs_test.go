@@ -127,5 +127,7 @@ var shimExprs = []string{
 	"pppoes and pppoes and ip", "pppoes and vlan", "pppoes and ether host 02:00:00:00:00:01",
 	"pppoes 65536", "pppoed", "pppoed or pppoes", "not pppoes", "vlan and pppoes and tcp",
 	"pppoes and ether broadcast", "mpls and pppoes", "pppoes and mpls 100 and udp",
-	"pppoes and (tcp or icmp)", "pppoes and net 10.1.0.0/16",
+	"pppoes and (tcp or icmp)", "pppoes and net 10.1.0.0/16", "pppoes and link[0:2] = 0x21",
+	"pppoes and ether[6:4] = 1", "pppoes and link[1] & 1 != 0", "mpls and link[12:2] = 0x8847",
+	"vlan and pppoes and ether[0:2] = 0x57",
 }

@@ -58,7 +58,7 @@ func (p *parser) load(base int, off uint32, size int) []bpf.Instruction {
 	case orTranIPv6:
 		return loadOff(p.st.linkpl, 40+off, size)
 	}
-	return []bpf.Instruction{bpf.LoadAbsolute{Off: off, Size: size}}
+	return loadOff(p.st.linkhdr, off, size)
 }
 
 func (p *parser) cmp(base int, off uint32, size int, v uint32) *pred {
@@ -230,8 +230,10 @@ func (p *parser) genPPPoES(at token, num uint32, has bool) *pred {
 		r = pAndOf(r, p.mcmp(orLinkpl, 0, 4, num, 0xffff))
 	}
 	// The PPP header is 6 bytes into the link payload (after the PPPoE
-	// header): its protocol field is the new link-level type.
-	p.st.linktype = offset{c: p.st.linkpl.c + 6, variable: p.st.linkpl.variable, reg: p.st.linkpl.reg}
+	// header): it is the new link-level header (link[], ether[]), its
+	// protocol field the new link-level type.
+	p.st.linkhdr = offset{c: p.st.linkpl.c + 6, variable: p.st.linkpl.variable, reg: p.st.linkpl.reg}
+	p.st.linktype = p.st.linkhdr
 	p.st.linkpl.c += 8
 	p.st.ppp = true
 	return r

@@ -30,6 +30,7 @@ type offset struct {
 }
 
 type genState struct {
+	linkhdr   offset // the link-level header (0; the PPP header after "pppoes")
 	linktype  offset // where the EtherType is (unused for Raw/Null)
 	linkpl    offset // start of the network-layer header
 	vlanDepth int

@@ -488,8 +488,25 @@ func shimTrace(t *testing.T) string {
 		eth(0x8863, []byte{0x11, 0xa7, 0, 0x42}, u16(nil, 0)),
 		eth(0x8847, label(100, 0, true, 64), []byte{0, 0, 0, 0}, []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0, 0x45}),
 		eth(0x8847, label(100, 0, false, 64), []byte{0, 1}),
+		eth(0x8847, label(100, 0, true, 64)),
+		eth(0x8847, []byte{0, 1}),
+		pppoe(7, 0x0281, []byte{0, 1}),
+		eth(0x8863, []byte{0x11, 0x09, 0, 0}, u16(nil, 12), u16(u16(nil, 0x0101), 4), []byte("abcd"), u16(u16(nil, 0x0103), 9), []byte("xy")),
+		eth(0x8847, label(2, 0, true, 64), ip6),
+		eth(0x8847, label(0, 0, false, 64), label(3, 0, true, 64), uni),
+		eth(0x8847, label(9, 0, true, 64), []byte{0x44, 0, 0, 20}),
 	}
-	return writeEthernetPcap(t, "shim-synthetic.pcap", frames)
+	// and, cut by a snaplen of 22 bytes: IPv4 behind a label, the second
+	// label of a stack, and a PPPoE header
+	wires := make([]int, len(frames))
+	for _, f := range [][]byte{
+		eth(0x8847, label(100, 0, true, 64), uni),
+		eth(0x8847, label(16000, 5, false, 255), label(17, 0, true, 63), uni),
+		pppoe(0x1234, 0x0021, uni),
+	} {
+		frames, wires = append(frames, f[:22]), append(wires, len(f))
+	}
+	return writeEthernetPcapWire(t, "shim-synthetic.pcap", frames, wires)
 }
 
 // Byte builders of the synthetic traces.
@@ -520,13 +537,25 @@ func ipv4Checksum(h []byte) uint16 {
 // Ethernet frames, one a second and a millisecond apart, and returns its path.
 func writeEthernetPcap(t *testing.T, name string, frames [][]byte) string {
 	t.Helper()
+	return writeEthernetPcapWire(t, name, frames, nil)
+}
+
+// writeEthernetPcapWire is writeEthernetPcap with the frames' lengths on
+// the wire (a frame longer on the wire than its bytes was cut by the
+// snaplen; 0 or a missing entry: its bytes' length).
+func writeEthernetPcapWire(t *testing.T, name string, frames [][]byte, wires []int) string {
+	t.Helper()
 	var b bytes.Buffer
 	w, err := pcapfile.NewPcapWriter(&b, pcapfile.LinkTypeEthernet, 65535, true, 1<<16)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, f := range frames {
-		if err := w.WritePacketData(time.Unix(1795330800+int64(i), int64(i)*1e6), f, len(f)); err != nil {
+		wire := len(f)
+		if i < len(wires) && wires[i] > wire {
+			wire = wires[i]
+		}
+		if err := w.WritePacketData(time.Unix(1795330800+int64(i), int64(i)*1e6), f, wire); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -642,6 +642,9 @@ func searchRates(args []string) error {
 	precision := fs.Float64("precision", 0.1, "stop when the lossy rate is within this fraction of the lossless one")
 	budget := fs.Duration("budget", 15*time.Minute, "stop searching after this long")
 	fs.Parse(args)
+	if *reps < 1 {
+		return fmt.Errorf("-reps %d: at least one run per rate", *reps)
+	}
 	if err := b.setup(); err != nil {
 		return err
 	}
