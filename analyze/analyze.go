@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -197,6 +198,10 @@ type Analyzer struct {
 	// whole analysis, by the outermost tunnel's kind (TunnelFrames).
 	tunnelKinds [decode.NumTunnelKinds]uint64
 	zoneScratch decode.Frame // noteZone's
+	// reasm and reasmFrame hold a tunnel datagram that arrived in IP
+	// fragments, rebuilt to be opened (reassembledTunnel).
+	reasm      []byte
+	reasmFrame decode.Frame
 }
 
 // NewAnalyzer returns an analyzer.
@@ -590,6 +595,9 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 			if f.SrcPort, f.DstPort, f.Payload, f.PayloadLen, ok = decode.UDPFromReassembled(b, total); !ok {
 				return
 			}
+			if a.reassembledTunnel(fi, undecoded, p, f, b, total) {
+				return
+			}
 			fragTrunc = trunc
 		}
 		a.udpN++
@@ -613,6 +621,46 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 			a.mc.Add(d)
 		}
 	}
+}
+
+// reassembledTunnel analyzes the frame inside a tunnel datagram (VXLAN,
+// Geneve, VXLAN-GPE) that arrived in IP fragments, as when an overlay's
+// frames exceed the underlay's MTU: f is the last fragment with the
+// reassembled datagram's ports, b its UDP header and payload as captured,
+// total its length on the wire. The datagram is rebuilt behind a minimal IP
+// header (one reused buffer) and opened as DecodeInner opens one that
+// arrived whole, so its frame is analyzed with the same tunnel and zone.
+// It reports false when the datagram is not a tunnel packet (or the
+// fragments were themselves inside a tunnel: their zone would not compose),
+// which is then analyzed as a UDP datagram.
+func (a *Analyzer) reassembledTunnel(fi *report.FileInfo, undecoded map[string]int, p *pcapfile.Packet, f *decode.Frame, b []byte, total int) bool {
+	if f.Tunnel.Depth > 0 || !decode.TunnelPort(f.DstPort) || total > 0xffff-40 {
+		return false
+	}
+	buf := a.reasm[:0]
+	if f.IPVer == 4 {
+		buf = append(buf, 0x45, 0, 0, 0, 0, 0, 0, 0, f.TTL, decode.ProtoUDP, 0, 0)
+		binary.BigEndian.PutUint16(buf[2:], uint16(20+total))
+		s, d := f.Src.As4(), f.Dst.As4()
+		buf = append(append(buf, s[:]...), d[:]...)
+	} else {
+		buf = append(buf, 0x60, 0, 0, 0, 0, 0, decode.ProtoUDP, f.TTL)
+		binary.BigEndian.PutUint16(buf[4:], uint16(total))
+		s, d := f.Src.As16(), f.Dst.As16()
+		buf = append(append(buf, s[:]...), d[:]...)
+	}
+	buf = append(buf, b...)
+	a.reasm = buf
+	g := &a.reasmFrame
+	decode.DecodeInner(pcapfile.LinkTypeRaw, buf, g)
+	if g.Tunnel.Depth == 0 {
+		return false
+	}
+	q := *p // the datagram in place of its last fragment (counted once as captured)
+	q.LinkType, q.Data = pcapfile.LinkTypeRaw, buf
+	q.Info.CaptureLength, q.Info.Length = len(buf), len(buf)
+	a.track(fi, undecoded, &q, g)
+	return true
 }
 
 // Finish completes the analysis and returns the report.

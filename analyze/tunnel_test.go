@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -524,4 +526,101 @@ func TestPrinterTunnelZones(t *testing.T) {
 	if got := clcLines(two); got != 2*want {
 		t.Errorf("%d CLC messages printed for the trace in two VNIs, want 2 × %d", got, want)
 	}
+}
+
+// TestTunnelFragments: VXLAN datagrams larger than the underlay's MTU
+// arrive in IP fragments (synthetic fragmentation of real frames wrapped in
+// VXLAN, at MTUs of 576 and 1280): once reassembled, the frame inside is
+// analyzed as if the datagram had arrived whole — every lab trace gives the
+// unwrapped report, and the tunnel is counted once per datagram.
+func TestTunnelFragments(t *testing.T) {
+	totalFragmented := 0
+	defer func() {
+		if totalFragmented < 100 {
+			t.Errorf("only %d datagrams were fragmented: the test does not test reassembly", totalFragmented)
+		}
+		t.Logf("%d datagrams fragmented", totalFragmented)
+	}()
+	eachLabTrace(t, func(name, tr, dir, want string, wantFile map[string]any) {
+		for _, mtu := range []int{576, 1280} {
+			t.Run(fmt.Sprintf("%s/mtu%d", name, mtu), func(t *testing.T) {
+				p := filepath.Join(dir, "frag.pcap")
+				datagrams, fragmented := 0, 0
+				id := uint16(0)
+				tunnelwrap.Rewrite(t, tr, p, func(eth []byte, wire int, emit func([]byte, int)) {
+					b, w := tunnelwrap.VXLAN(42, eth, wire)
+					id++
+					frags := tunnelwrap.Fragment(b, w, mtu, id)
+					datagrams++
+					if len(frags) > 1 {
+						fragmented++
+					}
+					for _, fr := range frags {
+						if len(frags) == 1 {
+							emit(fr, w)
+						} else {
+							emit(fr, len(fr))
+						}
+					}
+				})
+				got, file := reportWithoutFiles(t, p)
+				// The fragments are frames of their own: frame numbers and
+				// the frame count differ, nothing else may.
+				if g, w := withoutFrameNumbers(t, got), withoutFrameNumbers(t, want); g != w {
+					t.Errorf("the report of fragmented VXLAN differs from the unwrapped one:\n got  %.3000s\n want %.3000s", g, w)
+				}
+				frames := 0
+				tunnels, _ := file["tunnels"].([]any)
+				for _, x := range tunnels {
+					frames += int(x.(map[string]any)["frames"].(float64))
+				}
+				if frames != datagrams {
+					t.Errorf("tunnels count %d frames, %d datagrams were sent (%d fragmented)", frames, datagrams, fragmented)
+				}
+				totalFragmented += fragmented
+			})
+		}
+	})
+}
+
+// frameRef is a frame number in a report's text: "frame 6", "frames 6..9".
+var frameRef = regexp.MustCompile(`frames? \d+(\.\.\d+)?`)
+
+// withoutFrameNumbers is a report's JSON without the frame numbers
+// ("frame", "*_frame", and in texts) and the summary's frame count.
+func withoutFrameNumbers(t *testing.T, js string) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		t.Fatal(err)
+	}
+	var strip func(v any)
+	strip = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, y := range x {
+				if k == "frame" || strings.HasSuffix(k, "_frame") {
+					delete(x, k)
+					continue
+				}
+				if str, ok := y.(string); ok {
+					x[k] = frameRef.ReplaceAllString(str, "frame N")
+				}
+				strip(y)
+			}
+		case []any:
+			for i, y := range x {
+				if str, ok := y.(string); ok {
+					x[i] = frameRef.ReplaceAllString(str, "frame N")
+				}
+				strip(y)
+			}
+		}
+	}
+	strip(m)
+	if s, ok := m["summary"].(map[string]any); ok {
+		delete(s, "packets")
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }

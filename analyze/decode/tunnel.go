@@ -101,6 +101,16 @@ type Inner struct {
 	Cut bool
 }
 
+// TunnelPort reports whether UDP datagrams to port are opened as tunnels
+// (VXLAN on 4789 and 8472, VXLAN-GPE, Geneve).
+func TunnelPort(port uint16) bool {
+	switch port {
+	case PortVXLAN, PortVXLANLinux, PortVXLANGPE, PortGeneve:
+		return true
+	}
+	return false
+}
+
 // isTunnel is the quick test of every decoded frame: whether f may be a
 // tunnel packet (its protocol or UDP port is one of a tunnel's).
 func isTunnel(f *Frame) bool {
@@ -108,10 +118,7 @@ func isTunnel(f *Frame) bool {
 	case 47, 4, 41:
 		return true
 	case ProtoUDP:
-		switch f.DstPort {
-		case PortVXLAN, PortVXLANLinux, PortVXLANGPE, PortGeneve:
-			return true
-		}
+		return TunnelPort(f.DstPort)
 	}
 	return false
 }

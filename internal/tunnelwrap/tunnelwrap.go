@@ -94,3 +94,44 @@ func ERSPAN2(session uint16, seq uint32, eth []byte, wire int) ([]byte, int) {
 	h = be.AppendUint32(be.AppendUint16(be.AppendUint16(h, 0x1000|100), session&0x3ff), 0)
 	return IPv4(47, append(h, eth...), len(h)+wire)
 }
+
+// Fragment splits an Ethernet frame carrying IPv4 (no options) into IP
+// fragments whose IP payload is at most mtu-20 bytes (rounded down to a
+// multiple of 8), with IP ID id and the DF bit cleared, as a router or the
+// sending host fragments a datagram larger than the path's MTU. A frame that
+// fits, is not IPv4 without options, or is not completely captured is
+// returned as it is.
+func Fragment(frame []byte, wire, mtu int, id uint16) [][]byte {
+	be := binary.BigEndian
+	if len(frame) != wire || len(frame) < 34 || be.Uint16(frame[12:]) != 0x0800 || frame[14] != 0x45 {
+		return [][]byte{frame}
+	}
+	payload := frame[34:]
+	step := (mtu - 20) &^ 7
+	if len(payload) <= step || step <= 0 {
+		return [][]byte{frame}
+	}
+	var out [][]byte
+	for off := 0; off < len(payload); off += step {
+		chunk := payload[off:min(off+step, len(payload))]
+		f := append([]byte{}, frame[:34]...)
+		be.PutUint16(f[16:], uint16(20+len(chunk)))
+		be.PutUint16(f[18:], id)
+		fl := uint16(off / 8)
+		if off+len(chunk) < len(payload) {
+			fl |= 0x2000 // more fragments
+		}
+		be.PutUint16(f[20:], fl)
+		be.PutUint16(f[24:], 0)
+		var sum uint32
+		for i := 14; i < 34; i += 2 {
+			sum += uint32(be.Uint16(f[i:]))
+		}
+		for sum > 0xffff {
+			sum = sum&0xffff + sum>>16
+		}
+		be.PutUint16(f[24:], ^uint16(sum))
+		out = append(out, append(f, chunk...))
+	}
+	return out
+}
