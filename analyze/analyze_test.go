@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/smcdump/smcdump/internal/tunnelwrap"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -314,6 +315,17 @@ func FuzzAnalyzer(f *testing.F) {
 	for _, s := range fragTrainSeeds() {
 		f.Add(s)
 	}
+	// real lab frames in VXLAN, in IP fragments (reassembledTunnel)
+	var vx []byte
+	for i, fr := range tunnelSeeds(f)[:6] {
+		b, w := tunnelwrap.VXLAN(7, fr, len(fr))
+		for _, p := range tunnelwrap.Fragment(b, w, 120, uint16(i+1)) {
+			if len(p) < 256 {
+				vx = append(append(vx, byte(len(p))), p...)
+			}
+		}
+	}
+	f.Add(vx)
 	for _, s := range synth.Scenarios()[:4] {
 		var seq []byte
 		for _, fr := range frameBytes(f, synth.Ethernet, s.Build) {
