@@ -198,10 +198,13 @@ type Analyzer struct {
 	// whole analysis, by the outermost tunnel's kind (TunnelFrames).
 	tunnelKinds [decode.NumTunnelKinds]uint64
 	zoneScratch decode.Frame // noteZone's
-	// reasm and reasmFrame hold a tunnel datagram that arrived in IP
-	// fragments, rebuilt to be opened (reassembledTunnel).
-	reasm      []byte
-	reasmFrame decode.Frame
+	// reasm, reasmPkt and reasmFrame hold a datagram that arrived in IP
+	// fragments, rebuilt to be filtered and opened (rebuildDatagram);
+	// reasmFilter is the analysis' filter for it.
+	reasm       []byte
+	reasmPkt    pcapfile.Packet
+	reasmFrame  decode.Frame
+	reasmFilter FrameFilter
 }
 
 // NewAnalyzer returns an analyzer.
@@ -595,8 +598,15 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 			if f.SrcPort, f.DstPort, f.Payload, f.PayloadLen, ok = decode.UDPFromReassembled(b, total); !ok {
 				return
 			}
-			if a.reassembledTunnel(fi, undecoded, p, f, b, total) {
-				return
+			if a.cfg.Filter != nil || decode.TunnelPort(f.DstPort) {
+				q := a.rebuildDatagram(p, f, b, total)
+				if a.cfg.Filter != nil && !a.datagramMatches(q) {
+					fi.Filtered++ // the datagram, once: its fragments passed (innerFilter)
+					return
+				}
+				if a.reassembledTunnel(fi, undecoded, f, q) {
+					return
+				}
 			}
 			fragTrunc = trunc
 		}
@@ -623,43 +633,66 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 	}
 }
 
-// reassembledTunnel analyzes the frame inside a tunnel datagram (VXLAN,
-// Geneve, VXLAN-GPE) that arrived in IP fragments, as when an overlay's
-// frames exceed the underlay's MTU: f is the last fragment with the
-// reassembled datagram's ports, b its UDP header and payload as captured,
-// total its length on the wire. The datagram is rebuilt behind a minimal IP
-// header (one reused buffer) and opened as DecodeInner opens one that
-// arrived whole, so its frame is analyzed with the same tunnel and zone.
-// It reports false when the datagram is not a tunnel packet (or the
-// fragments were themselves inside a tunnel: their zone would not compose),
-// which is then analyzed as a UDP datagram.
-func (a *Analyzer) reassembledTunnel(fi *report.FileInfo, undecoded map[string]int, p *pcapfile.Packet, f *decode.Frame, b []byte, total int) bool {
-	if f.Tunnel.Depth > 0 || !decode.TunnelPort(f.DstPort) || total > 0xffff-40 {
-		return false
-	}
+// rebuildDatagram returns a UDP datagram that arrived in IP fragments as
+// one packet in place of its last fragment p: f is that fragment with the
+// datagram's ports, b the datagram's UDP header and payload as captured,
+// total its length on the wire. The datagram is put behind a minimal IP
+// header (raw IP, one reused buffer, valid until the next call); it counts
+// as completely captured (a cut fragment was counted when it was read), the
+// IP length says how long it was on the wire.
+func (a *Analyzer) rebuildDatagram(p *pcapfile.Packet, f *decode.Frame, b []byte, total int) *pcapfile.Packet {
 	buf := a.reasm[:0]
 	if f.IPVer == 4 {
 		buf = append(buf, 0x45, 0, 0, 0, 0, 0, 0, 0, f.TTL, decode.ProtoUDP, 0, 0)
-		binary.BigEndian.PutUint16(buf[2:], uint16(20+total))
+		binary.BigEndian.PutUint16(buf[2:], uint16(min(20+total, 0xffff)))
 		s, d := f.Src.As4(), f.Dst.As4()
 		buf = append(append(buf, s[:]...), d[:]...)
 	} else {
 		buf = append(buf, 0x60, 0, 0, 0, 0, 0, decode.ProtoUDP, f.TTL)
-		binary.BigEndian.PutUint16(buf[4:], uint16(total))
+		binary.BigEndian.PutUint16(buf[4:], uint16(min(total, 0xffff)))
 		s, d := f.Src.As16(), f.Dst.As16()
 		buf = append(append(buf, s[:]...), d[:]...)
 	}
 	buf = append(buf, b...)
 	a.reasm = buf
+	q := &a.reasmPkt
+	*q = *p
+	q.LinkType, q.Data = pcapfile.LinkTypeRaw, buf
+	q.Info.CaptureLength, q.Info.Length = len(buf), len(buf)
+	return q
+}
+
+// datagramMatches applies the analysis' filter to a reassembled datagram
+// (rebuildDatagram). The filter lets every UDP fragment through, since a
+// fragment cannot show its datagram's ports or the frame inside a tunnel
+// (innerFilter.Match); the datagram decides, as captured or, when it is a
+// tunnel packet, as the frame inside.
+func (a *Analyzer) datagramMatches(q *pcapfile.Packet) bool {
+	if a.reasmFilter == nil {
+		a.reasmFilter = withInner(a.cfg.Filter)
+	}
+	ok, err := a.reasmFilter.Match(q)
+	return err == nil && ok
+}
+
+// reassembledTunnel analyzes the frame inside a tunnel datagram (VXLAN,
+// Geneve, VXLAN-GPE) that arrived in IP fragments, as when an overlay's
+// frames exceed the underlay's MTU: q is the reassembled datagram
+// (rebuildDatagram), opened as DecodeInner opens one that arrived whole, so
+// its frame is analyzed with the same tunnel and zone. It reports false
+// when the datagram is not a tunnel packet (or the fragments were
+// themselves inside a tunnel: their zone would not compose), which is then
+// analyzed as a UDP datagram.
+func (a *Analyzer) reassembledTunnel(fi *report.FileInfo, undecoded map[string]int, f *decode.Frame, q *pcapfile.Packet) bool {
+	if f.Tunnel.Depth > 0 || !decode.TunnelPort(f.DstPort) {
+		return false
+	}
 	g := &a.reasmFrame
-	decode.DecodeInner(pcapfile.LinkTypeRaw, buf, g)
+	decode.DecodeInner(q.LinkType, q.Data, g)
 	if g.Tunnel.Depth == 0 {
 		return false
 	}
-	q := *p // the datagram in place of its last fragment (counted once as captured)
-	q.LinkType, q.Data = pcapfile.LinkTypeRaw, buf
-	q.Info.CaptureLength, q.Info.Length = len(buf), len(buf)
-	a.track(fi, undecoded, &q, g)
+	a.track(fi, undecoded, q, g)
 	return true
 }
 
@@ -814,10 +847,22 @@ func withInner(f FrameFilter) FrameFilter {
 
 func (t *innerFilter) Match(p *pcapfile.Packet) (bool, error) {
 	ok, err := t.f.Match(p)
-	if err != nil || ok != t.excludes {
-		return ok, err // accepted (or, excluding, rejected) as captured
+	if err != nil {
+		return ok, err
+	}
+	if ok && !t.excludes {
+		return true, nil // accepted as captured
 	}
 	in, tunnelled := decode.Innermost(p.LinkType, p.Data, &t.scratch)
+	if !ok && t.scratch.Fragment && t.scratch.Proto == decode.ProtoUDP {
+		// A UDP fragment cannot show its datagram's ports, nor the frame
+		// inside when the datagram is a tunnel packet: it passes, and the
+		// reassembled datagram is filtered (Analyzer.datagramMatches).
+		return true, nil
+	}
+	if !ok && t.excludes {
+		return false, nil // an excluding filter rejected it as captured
+	}
 	if f := &t.scratch; f.Status == decode.StatusOK && (f.NMPLS > 0 || f.HasPPPoE) {
 		// IP behind MPLS labels or PPPoE (docs/tunnels.md §4), in the
 		// innermost frame or as captured: the filter's "ip", "host" and

@@ -506,8 +506,12 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 	}
 	ipv := p.shimPrefix(pkt, f) + p.ipPrefix(pkt, f)
 	if f.Status == decode.StatusTruncated && f.NetOff >= len(pkt.Data) && (f.HasPPPoE || hasMPLS(f)) {
-		// Not one byte of IP behind PPPoE or MPLS: tcpdump's IP printer
-		// fails on the version before it prints "IP".
+		// Not one byte of IP behind PPPoE or MPLS: tcpdump's IPv4 printer
+		// fails on the version before it prints "IP" (a longjmp), its
+		// IPv6 printer checks the header's length first.
+		if f.IPVer == 6 {
+			return p.shimPrefix(pkt, f) + " [|ip6]"
+		}
 		p.cutShort()
 		return p.shimPrefix(pkt, f) + " [|ip]"
 	}

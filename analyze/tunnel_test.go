@@ -624,3 +624,68 @@ func withoutFrameNumbers(t *testing.T, js string) string {
 	b, _ := json.Marshal(m)
 	return string(b)
 }
+
+// TestFragmentFilter: the analysis filter decides on a datagram that
+// arrived in IP fragments once it is reassembled, since a fragment shows
+// neither its datagram's ports nor the frame inside a tunnel (synthetic
+// fragmentation of real frames): the filtered report of the fragmented
+// trace is the plain trace's, with VXLAN datagrams fragmented at an MTU of
+// 576 and with the plain UDP datagrams fragmented at 300.
+func TestFragmentFilter(t *testing.T) {
+	dir := t.TempDir()
+	fragmented := map[string]int{}
+	for _, tr := range filterTraces(t) {
+		name := strings.TrimSuffix(filepath.Base(tr), ".pcapng")
+		plain := filepath.Join(dir, "plain.pcap")
+		writeTunnelPcap(t, tr, plain, nil)
+		id := uint16(0)
+		vx := tunnelwrap.Rewrite(t, tr, filepath.Join(dir, "vx.pcap"), func(eth []byte, wire int, emit func([]byte, int)) {
+			b, w := tunnelwrap.VXLAN(42, eth, wire)
+			id++
+			fr := tunnelwrap.Fragment(b, w, 576, id)
+			if len(fr) > 1 {
+				fragmented["vxlan"]++
+			}
+			for _, f := range fr {
+				emit(f, max(len(f), w*btoi(len(fr) == 1)))
+			}
+		})
+		udp := tunnelwrap.Rewrite(t, tr, filepath.Join(dir, "udp.pcap"), func(eth []byte, wire int, emit func([]byte, int)) {
+			if len(eth) < 34 || eth[12] != 0x08 || eth[13] != 0 || eth[23] != 17 {
+				emit(eth, wire)
+				return
+			}
+			id++
+			fr := tunnelwrap.Fragment(eth, wire, 100, id)
+			if len(fr) > 1 {
+				fragmented["udp"]++
+			}
+			for _, f := range fr {
+				emit(f, max(len(f), wire*btoi(len(fr) == 1)))
+			}
+		})
+		for _, expr := range append(equivalenceFilters, "udp port 4791", "udp port 14400", "not udp port 14400", "udp and dst net 224.0.0.0/4") {
+			cfg := Config{Filter: mustFilter(t, expr)}
+			want, _ := reportWithoutFilesCfg(t, cfg, plain)
+			want = withoutFrameNumbers(t, want)
+			for _, c := range []struct{ kind, path string }{{"vxlan", vx}, {"udp", udp}} {
+				t.Run(name+"/"+expr+"/"+c.kind, func(t *testing.T) {
+					got, _ := reportWithoutFilesCfg(t, cfg, c.path)
+					if got = withoutFrameNumbers(t, got); got != want {
+						t.Errorf("filtered report of the fragmented trace differs from the plain one:\n got  %.2000s\n want %.2000s", got, want)
+					}
+				})
+			}
+		}
+	}
+	if fragmented["vxlan"] == 0 || fragmented["udp"] == 0 {
+		t.Errorf("fragmented datagrams: %v; the test does not test reassembly", fragmented)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

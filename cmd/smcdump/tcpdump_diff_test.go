@@ -496,15 +496,21 @@ func shimTrace(t *testing.T) string {
 		eth(0x8847, label(0, 0, false, 64), label(3, 0, true, 64), uni),
 		eth(0x8847, label(9, 0, true, 64), []byte{0x44, 0, 0, 20}),
 	}
-	// and, cut by a snaplen of 22 bytes: IPv4 behind a label, the second
-	// label of a stack, and a PPPoE header
+	// and, cut by a snaplen: IPv4 behind a label, the second label of a
+	// stack, IPv4 and IPv6 right after a PPPoE header, IPv6 right after
+	// an explicit null label
 	wires := make([]int, len(frames))
-	for _, f := range [][]byte{
-		eth(0x8847, label(100, 0, true, 64), uni),
-		eth(0x8847, label(16000, 5, false, 255), label(17, 0, true, 63), uni),
-		pppoe(0x1234, 0x0021, uni),
+	for _, c := range []struct {
+		f   []byte
+		cut int
+	}{
+		{eth(0x8847, label(100, 0, true, 64), uni), 22},
+		{eth(0x8847, label(16000, 5, false, 255), label(17, 0, true, 63), uni), 22},
+		{pppoe(0x1234, 0x0021, uni), 22},
+		{pppoe(5, 0x0057, ip6), 22},
+		{eth(0x8847, label(2, 0, true, 64), ip6), 18},
 	} {
-		frames, wires = append(frames, f[:22]), append(wires, len(f))
+		frames, wires = append(frames, c.f[:c.cut]), append(wires, len(c.f))
 	}
 	return writeEthernetPcapWire(t, "shim-synthetic.pcap", frames, wires)
 }
