@@ -8,6 +8,8 @@
 #   MODE=search BUFFERS=2048,8192 bash bench/capture/run.sh
 #       # highest lossless rate per tool and ring size (capbench search;
 #       # REPS=3: each rate decided by most of 3 runs)
+#   MODE=ladder BUFFERS=2048 RATES=300000,500000,700000 bash bench/capture/run.sh
+#       # every tool at every rate, alternating run by run (capbench ladder)
 #
 # FLOWS (default 256) is the number of UDP flows offered, so that smcdump's
 # default fanout (one ring per CPU, PACKET_FANOUT_HASH) spreads them; FLOWS=1
@@ -36,13 +38,18 @@ run)
 		-dir "$DIR" -reps "${REPS:-1}" -flows "$FLOWS" -tools "${TOOLS:-tcpdump,smcdump,smcdump-pcap}" \
 		-cpu-quota "${CPU_QUOTA:-0}" -cpu-period "${CPU_PERIOD:-10ms}"
 	;;
+ladder)
+	"$tmp/capbench" ladder -smcdump "$tmp/smcdump" -n "${N:-1000000}" -buffers "$BUFFERS" -dir "$DIR" \
+		-flows "$FLOWS" -tools "${TOOLS:-tcpdump,smcdump}" -reps "${REPS:-3}" \
+		${RATES:+-rates "$RATES"} -cpu-quota "${CPU_QUOTA:-0}" -cpu-period "${CPU_PERIOD:-10ms}"
+	;;
 search)
 	"$tmp/capbench" search -smcdump "$tmp/smcdump" -n "${N:-1000000}" -buffers "$BUFFERS" -dir "$DIR" \
 		-flows "$FLOWS" -tools "${TOOLS:-tcpdump,smcdump,smcdump-1ring}" -start "${START:-200000}" \
 		-steps "${STEPS:-6}" -reps "${REPS:-1}" -budget "${BUDGET:-15m}" -cpu-quota "${CPU_QUOTA:-0}" -cpu-period "${CPU_PERIOD:-10ms}"
 	;;
 *)
-	echo "MODE must be run or search" >&2
+	echo "MODE must be run, search or ladder" >&2
 	exit 2
 	;;
 esac

@@ -15,6 +15,9 @@
 //
 // "search" finds, per tool and ring size, the highest offered rate at which
 // the tool drops nothing and the lowest at which it drops (see searchRates).
+// "ladder" offers a fixed list of rates to every tool in turn, rate by rate
+// and run by run, so that the tools compared at one rate ran a few seconds
+// apart (see ladder).
 package main
 
 import (
@@ -53,6 +56,8 @@ func main() {
 		err = runBench(os.Args[2:])
 	case "search":
 		err = searchRates(os.Args[2:])
+	case "ladder":
+		err = ladder(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -751,6 +756,102 @@ func searchRates(args []string) error {
 			}
 		}
 		fmt.Printf("| %s | %d | %s | %s | %.3f | %d |\n", f.tool, f.buf, ll, ly, f.cpuPerM, f.runs)
+	}
+	return nil
+}
+
+// ---- ladder
+
+// ladder offers each rate of -rates to every tool of -tools, -reps times,
+// the tools alternating run by run (tcpdump, smcdump, tcpdump, smcdump,
+// ...): tools compared at one rate ran seconds apart, under the same load,
+// where a search ("search") runs one tool's whole bisection before the
+// other's. It prints, per tool, ring size and rate, how many runs dropped
+// nothing, and per tool the highest rate at which most runs were lossless
+// with every lower rate also lossless in most runs.
+func ladder(args []string) error {
+	fs := flag.NewFlagSet("ladder", flag.ExitOnError)
+	var b bench
+	b.flags(fs)
+	n := fs.Int("n", 1000000, "frames offered per run")
+	rates := fs.String("rates", "300000,400000,500000,600000,700000,800000,900000,1000000,1100000,1200000", "comma-separated target rates in pps, ascending")
+	bufs := fs.String("buffers", "2048", "comma-separated -B values in KiB (same for every tool)")
+	tools := fs.String("tools", "tcpdump,smcdump", "tools to compare")
+	reps := fs.Int("reps", 3, "runs per tool and rate")
+	fs.Parse(args)
+	if *reps < 1 {
+		return fmt.Errorf("-reps %d: at least one run per rate", *reps)
+	}
+	if err := b.setup(); err != nil {
+		return err
+	}
+	defer b.cleanup()
+	type key struct {
+		tool      string
+		buf, rate int
+	}
+	good := map[key]int{}
+	achieved := map[key]float64{}
+	toolList := strings.Split(*tools, ",")
+	var rateList []int
+	for _, r := range strings.Split(*rates, ",") {
+		v, _ := strconv.Atoi(r)
+		rateList = append(rateList, v)
+	}
+	var bufList []int
+	for _, bs := range strings.Split(*bufs, ",") {
+		v, _ := strconv.Atoi(bs)
+		bufList = append(bufList, v)
+	}
+	for _, buf := range bufList {
+		for _, rate := range rateList {
+			for rep := 0; rep < *reps; rep++ {
+				for _, tool := range toolList {
+					res, err := b.runTool(tool, buf, *n, rate)
+					if err != nil {
+						return err
+					}
+					k := key{tool, buf, rate}
+					if res.dropped == 0 && res.captured == int64(*n) {
+						good[k]++
+					}
+					achieved[k] += res.achieved / float64(*reps)
+				}
+			}
+		}
+	}
+	fmt.Print("| -B KiB | target pps |")
+	for _, t := range toolList {
+		fmt.Printf(" %s lossless runs (mean achieved pps) |", t)
+	}
+	fmt.Println()
+	fmt.Print("|---|---|")
+	for range toolList {
+		fmt.Print("---|")
+	}
+	fmt.Println()
+	for _, buf := range bufList {
+		for _, rate := range rateList {
+			fmt.Printf("| %d | %d |", buf, rate)
+			for _, t := range toolList {
+				k := key{t, buf, rate}
+				fmt.Printf(" %d of %d (%.0f) |", good[k], *reps, achieved[k])
+			}
+			fmt.Println()
+		}
+	}
+	fmt.Println()
+	for _, buf := range bufList {
+		for _, t := range toolList {
+			best := 0
+			for _, rate := range rateList {
+				if 2*good[key{t, buf, rate}] <= *reps {
+					break
+				}
+				best = rate
+			}
+			fmt.Printf("- %s, -B %d: lossless in most runs up to %d pps (target)\n", t, buf, best)
+		}
 	}
 	return nil
 }
