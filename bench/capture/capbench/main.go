@@ -792,17 +792,7 @@ func ladder(args []string) error {
 	}
 	good := map[key]int{}
 	achieved := map[key]float64{}
-	toolList := strings.Split(*tools, ",")
-	var rateList []int
-	for _, r := range strings.Split(*rates, ",") {
-		v, _ := strconv.Atoi(r)
-		rateList = append(rateList, v)
-	}
-	var bufList []int
-	for _, bs := range strings.Split(*bufs, ",") {
-		v, _ := strconv.Atoi(bs)
-		bufList = append(bufList, v)
-	}
+	toolList, rateList, bufList := strings.Split(*tools, ","), ints(*rates), ints(*bufs)
 	for _, buf := range bufList {
 		for _, rate := range rateList {
 			for rep := 0; rep < *reps; rep++ {
@@ -854,4 +844,14 @@ func ladder(args []string) error {
 		}
 	}
 	return nil
+}
+
+// ints parses a comma-separated list of integers (a bad entry is 0).
+func ints(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, _ := strconv.Atoi(f)
+		out = append(out, v)
+	}
+	return out
 }
