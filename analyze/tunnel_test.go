@@ -550,17 +550,9 @@ func TestTunnelFragments(t *testing.T) {
 				tunnelwrap.Rewrite(t, tr, p, func(eth []byte, wire int, emit func([]byte, int)) {
 					b, w := tunnelwrap.VXLAN(42, eth, wire)
 					id++
-					frags := tunnelwrap.Fragment(b, w, mtu, id)
 					datagrams++
-					if len(frags) > 1 {
+					if emitFragments(emit, tunnelwrap.Fragment(b, w, mtu, id), w) {
 						fragmented++
-					}
-					for _, fr := range frags {
-						if len(frags) == 1 {
-							emit(fr, w)
-						} else {
-							emit(fr, len(fr))
-						}
 					}
 				})
 				got, file := reportWithoutFiles(t, p)
@@ -642,12 +634,8 @@ func TestFragmentFilter(t *testing.T) {
 		vx := tunnelwrap.Rewrite(t, tr, filepath.Join(dir, "vx.pcap"), func(eth []byte, wire int, emit func([]byte, int)) {
 			b, w := tunnelwrap.VXLAN(42, eth, wire)
 			id++
-			fr := tunnelwrap.Fragment(b, w, 576, id)
-			if len(fr) > 1 {
+			if emitFragments(emit, tunnelwrap.Fragment(b, w, 576, id), w) {
 				fragmented["vxlan"]++
-			}
-			for _, f := range fr {
-				emit(f, max(len(f), w*btoi(len(fr) == 1)))
 			}
 		})
 		udp := tunnelwrap.Rewrite(t, tr, filepath.Join(dir, "udp.pcap"), func(eth []byte, wire int, emit func([]byte, int)) {
@@ -656,12 +644,8 @@ func TestFragmentFilter(t *testing.T) {
 				return
 			}
 			id++
-			fr := tunnelwrap.Fragment(eth, wire, 100, id)
-			if len(fr) > 1 {
+			if emitFragments(emit, tunnelwrap.Fragment(eth, wire, 100, id), wire) {
 				fragmented["udp"]++
-			}
-			for _, f := range fr {
-				emit(f, max(len(f), wire*btoi(len(fr) == 1)))
 			}
 		})
 		for _, expr := range append(equivalenceFilters, "udp port 4791", "udp port 14400", "not udp port 14400", "udp and dst net 224.0.0.0/4") {
@@ -683,9 +667,16 @@ func TestFragmentFilter(t *testing.T) {
 	}
 }
 
-func btoi(b bool) int {
-	if b {
-		return 1
+// emitFragments emits what tunnelwrap.Fragment returned for a frame of
+// wire bytes on the wire: the frame itself (its wire length kept) or its
+// fragments (each complete); it reports whether the frame was split.
+func emitFragments(emit func([]byte, int), frags [][]byte, wire int) bool {
+	if len(frags) == 1 {
+		emit(frags[0], wire)
+		return false
 	}
-	return 0
+	for _, f := range frags {
+		emit(f, len(f))
+	}
+	return true
 }

@@ -31,6 +31,28 @@ func TestTunnelGolden(t *testing.T) {
 	}
 }
 
+// TestShimGolden: analyze and read -v of the synthetic trace of MPLS and
+// PPPoE frames of the differential test (shimTrace: label stacks, PPPoE
+// sessions and discovery, frames cut on the wire and by the snaplen;
+// docs/tunnels.md §4).
+func TestShimGolden(t *testing.T) {
+	path := shimTrace(t)
+	dir := filepath.Dir(path)
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"shims.analyze.txt", []string{"analyze", path}},
+		{"shims.read.txt", []string{"read", "-r", path, "-v"}},
+	} {
+		out, stderr, code := run(t, c.args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
+		}
+		golden(t, c.name, strings.ReplaceAll(out, dir, "synthetic"))
+	}
+}
+
 // TestPcapVariantGolden: a synthetic trace rewritten in each pcap variant
 // old and vendor tcpdumps wrote (docs/capture.md §3.2.1) is analyzed as
 // the original, the file line naming the variant (golden).
