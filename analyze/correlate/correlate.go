@@ -186,8 +186,12 @@ func match(got, want uint64) Confidence {
 // socketsKnown reports whether s lists the UDP sockets of its namespace
 // (read from /proc/net/udp or udp6, possibly empty), so that "no socket on
 // the port" is a fact and not a missing source.
+//
+// A table kept to a bound (procnet.KeepSockets: a host with more sockets
+// than a snapshot keeps) lists the sockets with queued data or drops, but
+// a socket missing from it may exist: then nothing is known.
 func socketsKnown(s *kstat.Snapshot) bool {
-	if s == nil || s.Proc == nil {
+	if s == nil || s.Proc == nil || !udpWhole(s) {
 		return false
 	}
 	for _, so := range s.Proc.Sockets {
@@ -201,6 +205,11 @@ func socketsKnown(s *kstat.Snapshot) bool {
 		}
 	}
 	return false
+}
+
+// udpWhole reports whether s's UDP socket tables, if any, were kept whole.
+func udpWhole(s *kstat.Snapshot) bool {
+	return s == nil || s.Proc.Whole("udp") && s.Proc.Whole("udp6")
 }
 
 // onPort reports whether socket so can receive datagrams to dst: same port,
@@ -304,7 +313,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		"softnet dropped+flow_limit": int64(backlog), "softnet time_squeeze": int64(squeeze), "capture drops": int64(obs.CaptureDrops),
 		"SndbufErrors": int64(sndbuf),
 	}
-	known := socketsKnown(after)
+	known := socketsKnown(after) && udpWhole(before)
 	var beforeSockets []kstat.SocketDelta
 	if before.Proc != nil {
 		for _, s := range before.Proc.Sockets {
@@ -638,6 +647,10 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			// capture on the sender or of other hosts' groups), or a
 			// receiver missed them without a counter saying so.
 			v.Confidence = Medium
+			if !udpWhole(after) {
+				v.Text += fmt.Sprintf("; %d streams have no socket on their port among those the after snapshot kept (its UDP socket tables were kept to a bound, sockets with queued data or drops first), so no receiver on this host confirms the delivery", noSocket)
+				break
+			}
 			v.Text += fmt.Sprintf("; %d streams have no socket on their port in the after snapshot, so no receiver on this host confirms the delivery", noSocket)
 		}
 		out = append(out, v)

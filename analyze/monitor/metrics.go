@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/kstat/smcnl"
 )
 
 // Prometheus metrics (README "Monitoring" documents every one). Naming:
@@ -90,22 +91,13 @@ func (m *metrics) setKernel(s *kstat.Snapshot) {
 	m.kflat = s.Flat()
 	m.ksocks = map[string]int{}
 	for _, so := range s.SMC.Sockets {
-		m.ksocks[socketMode(so.Mode)]++
+		m.ksocks[smcnl.DiagModeName(so.Mode)]++
+	}
+	for mode, n := range s.SMC.SocketsOmitted { // left out of a bounded snapshot
+		m.ksocks[mode] += n
 	}
 	m.kTime = float64(s.TakenAt.UnixNano()) / 1e9
 	m.kErrs = len(s.SourceErrors)
-}
-
-func socketMode(mode uint8) string {
-	switch mode {
-	case 0:
-		return "smcr"
-	case 1:
-		return "fallback"
-	case 2:
-		return "smcd"
-	}
-	return "other"
 }
 
 // Registry returns the Prometheus registry with the engine's metrics.

@@ -122,6 +122,10 @@ type SocketDelta struct {
 	TxBefore   uint64         `json:"tx_queue_before"`
 	DropsDelta *uint64        `json:"drops_delta,omitempty"`
 	New        bool           `json:"new,omitempty"` // not in the first snapshot
+	// Unknown: not in the first snapshot, whose table of this protocol
+	// was kept to a bound (procnet.KeepSockets): the socket may have
+	// existed, so neither its queues nor its drops before are known.
+	Unknown bool `json:"before_unknown,omitempty"`
 }
 
 // Delta is the difference between two snapshots.
@@ -181,8 +185,10 @@ func Diff(a, b *Snapshot) *Delta {
 					v := counterDelta("", *p.Drops, *s.Drops).Delta
 					sd.DropsDelta = &v
 				}
-			} else {
+			} else if a.Proc.Whole(s.Proto) {
 				sd.New = true
+			} else {
+				sd.Unknown = true
 			}
 			d.Sockets = append(d.Sockets, sd)
 		}
@@ -234,7 +240,7 @@ func (g *GrowthTracker) Observe(d *Delta) []Growing {
 	seen := map[string]bool{}
 	var out []Growing
 	for _, s := range d.Sockets {
-		if s.New {
+		if s.New || s.Unknown {
 			continue
 		}
 		for _, q := range []struct {

@@ -3,10 +3,12 @@ package kstat
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -280,4 +282,101 @@ func FuzzDecodePNET(f *testing.F) {
 		_, _ = decodePNET(b, binary.LittleEndian)
 		_, _ = decodePNET(b, binary.BigEndian)
 	})
+}
+
+// TestBoundedSocketTables: a snapshot whose socket tables were kept to a
+// bound (procnet.KeepSockets, as collect does on a host with many sockets)
+// says how many lines it left out, in JSON and text, and a socket missing
+// from a bounded first snapshot is not taken as new (its drops before are
+// unknown, so none are counted as the interval's).
+func TestBoundedSocketTables(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	bounded := func(at time.Time, max int) *Snapshot {
+		s := fixtureSnapshot(t, "linux-6.18-real-udpdrop", at)
+		for i := range s.Raw {
+			r := &s.Raw[i]
+			if procnet.IsSocketTable(r.Name) {
+				b, n := procnet.KeepSockets([]byte(r.Text), max)
+				r.Text, r.Omitted = string(b), n
+			}
+		}
+		if err := s.Decode(); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	whole := fixtureSnapshot(t, "linux-6.18-real-udpdrop", t0)
+	a := bounded(t0, 0)
+	if a.Proc.Whole("udp") || len(a.Proc.Sockets) != 0 {
+		t.Fatalf("bound 0: whole %v, %d sockets", a.Proc.Whole("udp"), len(a.Proc.Sockets))
+	}
+	left := 0
+	for _, n := range a.Proc.Omitted {
+		left += n
+	}
+	if left != len(whole.Proc.Sockets) {
+		t.Errorf("omitted %v, want %d in all", a.Proc.Omitted, len(whole.Proc.Sockets))
+	}
+	js, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadSnapshot(bytes.NewReader(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Proc.Omitted, a.Proc.Omitted) {
+		t.Errorf("after a JSON round trip: omitted %v, want %v", back.Proc.Omitted, a.Proc.Omitted)
+	}
+	var buf bytes.Buffer
+	if err := a.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "Sockets with queued data or drops: 0 of 0 kept (") {
+		t.Errorf("text does not say sockets were left out:\n%s", buf.String())
+	}
+	d := Diff(a, whole)
+	for _, sd := range d.Sockets {
+		if sd.New || !sd.Unknown || sd.DropsDelta != nil {
+			t.Errorf("socket after a bounded snapshot: %+v", sd)
+		}
+	}
+	var g GrowthTracker
+	g.Observe(d)
+	if gr := g.Observe(d); len(gr) != 0 {
+		t.Errorf("unknown queues flagged as growing: %+v", gr)
+	}
+	for _, sd := range Diff(whole, whole).Sockets {
+		if sd.Unknown {
+			t.Errorf("unknown after a whole snapshot: %+v", sd)
+		}
+	}
+}
+
+// TestBoundedSMCSockets: an smc_diag reply kept to a bound (REAL reply of
+// the SMC lab, Linux 6.1: a listening socket and a fallback) lists the
+// fallback and says how many sockets it left out.
+func TestBoundedSMCSockets(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("../../testdata/lab/out/6.1/snap/b-no-device/server-during/smc_diag.bin"))
+	if err != nil {
+		t.Skipf("lab reply not present: %v", err)
+	}
+	kept, left := smcnl.KeepDiag(raw, 1, binary.LittleEndian)
+	s, err := Decode([]RawSource{{Kind: KindSockDiag, Name: "smc_diag", Bytes: kept, Omitted: 1}}, binary.LittleEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for mode, n := range left {
+		s.SMC.NoteOmitted(smcnl.DiagModeName(mode), n)
+	}
+	if len(s.SMC.Sockets) != 1 || s.SMC.Sockets[0].Mode != smcnl.DiagModeFallback {
+		t.Fatalf("kept %+v, want the fallback socket", s.SMC.Sockets)
+	}
+	var buf bytes.Buffer
+	if err := s.WriteTables(&buf, TableSet{Sockets: true, SS: toolfmt.SMCSSOptions{All: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "(1 more SMC sockets left out: 1 smcr: ") {
+		t.Errorf("smcss table does not say a socket was left out:\n%s", buf.String())
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smcdump/smcdump/capture/kstat/procnet"
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
 	"github.com/smcdump/smcdump/capture/kstat/toolfmt"
 	"github.com/smcdump/smcdump/internal/textio"
@@ -180,7 +181,7 @@ func (s *Snapshot) writeProc(ew *textio.Writer) {
 		}
 		busy = append(busy, line)
 	}
-	ew.Printf("Sockets with queued data or drops: %d of %d\n", len(busy), len(p.Sockets))
+	ew.Printf("Sockets with queued data or drops: %d of %d%s\n", len(busy), len(p.Sockets), omittedNote(p))
 	for _, l := range busy {
 		ew.Printf("%s\n", l)
 	}
@@ -248,7 +249,7 @@ func WriteDelta(w io.Writer, d *Delta, growing []Growing) error {
 		if s.DropsDelta != nil {
 			drops = *s.DropsDelta
 		}
-		if drops == 0 && s.RxBefore == s.Socket.RxQueue && s.TxBefore == s.Socket.TxQueue {
+		if s.Unknown || drops == 0 && s.RxBefore == s.Socket.RxQueue && s.TxBefore == s.Socket.TxQueue {
 			continue
 		}
 		ew.Printf("    socket %s %s -> %s inode %d: drops %+d, rx_queue %d -> %d, tx_queue %d -> %d\n",
@@ -273,4 +274,24 @@ func deltaTime(t time.Time) string {
 		return "time unknown"
 	}
 	return t.UTC().Format("15:04:05.000Z07:00")
+}
+
+// omittedNote says how many socket lines a bounded snapshot left out
+// (procnet.KeepSockets): "" when every table is whole.
+func omittedNote(p *procnet.Tree) string {
+	n := 0
+	for _, v := range p.Omitted {
+		n += v
+	}
+	if n == 0 {
+		return ""
+	}
+	var parts []string
+	for _, k := range []string{"udp", "udp6", "tcp", "tcp6"} {
+		if v := p.Omitted[k]; v > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", v, k))
+		}
+	}
+	return fmt.Sprintf(" kept (%d more left out: %s; the snapshot's socket tables were kept to a bound, sockets with queued data or drops first)",
+		n, strings.Join(parts, ", "))
 }

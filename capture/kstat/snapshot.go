@@ -37,6 +37,10 @@ type RawSource struct {
 	// the cut (0: not cut).
 	Error   string `json:"error,omitempty"`
 	CutFrom int    `json:"cut_from,omitempty"`
+	// Omitted is the number of socket lines left out of a socket table
+	// (/proc/net/udp, udp6, tcp, tcp6) kept to a bound (procnet.KeepSockets,
+	// collect.Options.MaxSockets); 0: the table is whole.
+	Omitted int `json:"omitted,omitempty"`
 }
 
 // MaxFailedRaw bounds the bytes kept of a source that failed to parse.
@@ -83,6 +87,38 @@ type SMCState struct {
 	Sockets     []smcnl.Socket `json:"sockets,omitempty"`
 	// PNET is the PNET table (SMC_PNETID_GET dump, what `smc_pnet -s` shows).
 	PNET []toolfmt.PNETRow `json:"pnet,omitempty"`
+	// SocketsOmitted counts, by mode ("smcr", "fallback", "smcd"), the
+	// sockets of the smc_diag reply a bounded snapshot left out
+	// (smcnl.KeepDiag); Sockets holds the others.
+	SocketsOmitted map[string]int `json:"sockets_omitted,omitempty"`
+}
+
+// omitted says how many SMC sockets a bounded snapshot left out, by mode
+// ("12 more SMC sockets left out: 10 smcr, 2 smcd"); "" when none were.
+func (m *SMCState) omitted() string {
+	n := 0
+	var parts []string
+	for _, k := range []string{"smcr", "smcd", "fallback", "other"} {
+		if v := m.SocketsOmitted[k]; v > 0 {
+			n += v
+			parts = append(parts, fmt.Sprintf("%d %s", v, k))
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d more SMC sockets left out: %s", n, strings.Join(parts, ", "))
+}
+
+// NoteOmitted records n sockets of mode left out of the smc_diag reply.
+func (m *SMCState) NoteOmitted(mode string, n int) {
+	if n <= 0 {
+		return
+	}
+	if m.SocketsOmitted == nil {
+		m.SocketsOmitted = map[string]int{}
+	}
+	m.SocketsOmitted[mode] += n
 }
 
 // Snapshot is one set of kernel counters at one time. See the package doc
@@ -235,6 +271,7 @@ func (s *Snapshot) Decode() error {
 		case KindProc:
 			t := &procnet.Tree{}
 			if err = t.Parse(r.Name, []byte(r.Text), order); err == nil {
+				t.NoteOmitted(r.Name, r.Omitted)
 				if s.Proc == nil {
 					s.Proc = &procnet.Tree{}
 				}
@@ -342,6 +379,9 @@ func mergeTree(dst, src *procnet.Tree, own bool) {
 		dst.Signed[k] = v
 	}
 	dst.Sockets = append(dst.Sockets, src.Sockets...)
+	for k, v := range src.Omitted {
+		dst.NoteOmitted(k, v)
+	}
 	dst.Dev = append(dst.Dev, src.Dev...)
 	dst.Softnet = append(dst.Softnet, src.Softnet...)
 	if src.RmemMax != nil {

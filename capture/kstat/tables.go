@@ -284,6 +284,9 @@ func (s *Snapshot) WriteTables(w io.Writer, o TableSet) error {
 		if ew.Err == nil {
 			ew.Err = toolfmt.WriteSMCSS(w, s.SMC.Sockets, o.SS)
 		}
+		if n := s.SMC.omitted(); n != "" {
+			ew.Printf("(%s: the snapshot kept a bounded number of SMC sockets, those that fell back to TCP first)\n", n)
+		}
 	}
 	return ew.Err
 }

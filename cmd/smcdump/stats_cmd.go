@@ -13,6 +13,7 @@ import (
 
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/capture/kstat/collect"
+	"github.com/smcdump/smcdump/capture/kstat/procnet"
 	"github.com/spf13/cobra"
 )
 
@@ -28,6 +29,7 @@ type statsFlags struct {
 	read     string
 	growRuns int
 	snapshot string
+	maxSocks int
 
 	// smc-tools tables (see tablesFromFlags).
 	sockets, all, listening, smcrSocks, smcdSocks    bool
@@ -60,7 +62,9 @@ func newStatsCmd() *cobra.Command {
 		Long: `stats takes a snapshot of the kernel counters that explain SMC fallbacks and
 UDP loss: SMC generic netlink statistics, fallback reasons, link groups and
 devices, SMC sockets (smc_diag), /proc/net/snmp, snmp6, netstat, udp/tcp
-socket queues and drops, /proc/net/dev and softnet_stat.
+socket queues and drops, /proc/net/dev and softnet_stat. Of each socket
+table it keeps at most --max-sockets lines (1024; captures' snapshots too),
+those with queued data or drops first, and counts the others.
 
 Without the SMC kernel module the SMC section says so; the rest still works.
 Every source is independent: a /proc file that is missing, empty or
@@ -115,6 +119,7 @@ one field per column.`,
 	fl.StringVar(&f.netns, "netns", "", "snapshot inside network namespace `NAME` (/run/netns/NAME)")
 	fl.StringVarP(&f.read, "read", "r", "", "read a saved snapshot or tool output from `FILE` instead of the kernel")
 	fl.IntVar(&f.growRuns, "grow-intervals", 2, "with --watch: flag a socket queue that grew in `N` consecutive intervals")
+	fl.IntVar(&f.maxSocks, "max-sockets", procnet.DefaultMaxSockets, "keep at most `N` sockets of each of /proc/net/udp, udp6, tcp, tcp6, those with queued data or drops first (0: all)")
 	fl.StringVar(&f.snapshot, "snapshot", "", "with -r of a capture or a multi-snapshot file: show snapshot `first|last|N`, or the deltas N..M")
 	fl.BoolVar(&f.sockets, "sockets", false, "SMC sockets as smcss prints them")
 	fl.BoolVarP(&f.all, "all", "a", false, "sockets: all, including LISTEN and INIT (smcss -a)")
@@ -142,6 +147,9 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 	}
 	if f.read != "" && (f.watch != 0 || f.netns != "") {
 		return &exitError{2, errors.New("--read cannot be combined with --watch or --netns")}
+	}
+	if f.maxSocks < 0 {
+		return &exitError{2, errors.New("--max-sockets must not be negative (0: all)")}
 	}
 	if f.snapshot != "" && f.read == "" {
 		return &exitError{2, errors.New("--snapshot needs -r FILE")}
@@ -232,7 +240,10 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 		return failedSnapshot(s)
 	}
 
-	opts := collect.Options{NetNS: f.netns}
+	opts := collect.Options{NetNS: f.netns, MaxSockets: f.maxSocks}
+	if f.maxSocks == 0 {
+		opts.MaxSockets = -1 // no bound
+	}
 	prev, err := collectSnapshot(ctx, opts)
 	if err != nil {
 		return err

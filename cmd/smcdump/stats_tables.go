@@ -157,7 +157,11 @@ func listSnapshots(w io.Writer, path string, snaps []*kstat.Snapshot, asJSON boo
 	}
 	list := make([]entry, 0, len(snaps))
 	for i, s := range snaps {
-		list = append(list, entry{i + 1, s.TimeText(), s.Hostname, s.NetNS, len(s.SMC.Sockets)})
+		n := len(s.SMC.Sockets)
+		for _, v := range s.SMC.SocketsOmitted { // left out of a bounded snapshot
+			n += v
+		}
+		list = append(list, entry{i + 1, s.TimeText(), s.Hostname, s.NetNS, n})
 	}
 	if asJSON {
 		b, err := json.MarshalIndent(list, "", "  ")

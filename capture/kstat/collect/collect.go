@@ -22,6 +22,12 @@ type Options struct {
 	// ProcRoot, when set, is a directory read instead of the live /proc for
 	// the files of procnet.Files (a copy of /proc, or a test tree).
 	ProcRoot string
+	// MaxSockets bounds the sockets kept of each of /proc/net/udp, udp6,
+	// tcp and tcp6, those with data queued or drops first
+	// (procnet.KeepSockets), and of the smc_diag reply, those that fell
+	// back to TCP first (smcnl.KeepDiag); the snapshot counts what it left
+	// out. 0 means procnet.DefaultMaxSockets, a negative value no bound.
+	MaxSockets int
 }
 
 // Collect takes a snapshot now: SMC generic netlink state and smc_diag

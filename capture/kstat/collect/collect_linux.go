@@ -113,9 +113,18 @@ func (d dirProcFS) ReadFile(name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(string(d), filepath.FromSlash(name)))
 }
 
+// socketBound is Options.MaxSockets with its default applied.
+func socketBound(max int) int {
+	if max == 0 {
+		return procnet.DefaultMaxSockets
+	}
+	return max
+}
+
 // readProc reads every file of procnet.Files from fsys into s.Raw, and
 // records the files it could not read in s.SourceErrors.
-func readProc(s *kstat.Snapshot, fsys fs.FS) {
+func readProc(s *kstat.Snapshot, fsys fs.FS, maxSockets int) {
+	maxSockets = socketBound(maxSockets)
 	for _, name := range procnet.Files {
 		b, err := fs.ReadFile(fsys, name)
 		switch {
@@ -128,7 +137,11 @@ func readProc(s *kstat.Snapshot, fsys fs.FS) {
 			s.AddSourceError("/proc/"+name, kstat.StageRead, err.Error())
 			continue
 		}
-		s.Raw = append(s.Raw, kstat.RawSource{Kind: kstat.KindProc, Name: name, Text: string(b)})
+		omitted := 0
+		if procnet.IsSocketTable(name) {
+			b, omitted = procnet.KeepSockets(b, maxSockets)
+		}
+		s.Raw = append(s.Raw, kstat.RawSource{Kind: kstat.KindProc, Name: name, Text: string(b), Omitted: omitted})
 	}
 }
 
@@ -153,7 +166,7 @@ func collectHere(ctx context.Context, opts Options) (*kstat.Snapshot, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		collectSMC(s)
+		collectSMC(s, opts.MaxSockets)
 		if s.SMC.Available {
 			collectPNET(s)
 		}
@@ -162,14 +175,14 @@ func collectHere(ctx context.Context, opts Options) (*kstat.Snapshot, error) {
 	if opts.ProcRoot != "" {
 		fsys = dirProcFS(opts.ProcRoot)
 	}
-	readProc(s, fsys)
+	readProc(s, fsys, opts.MaxSockets)
 	if err := s.Decode(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func collectSMC(s *kstat.Snapshot) {
+func collectSMC(s *kstat.Snapshot, maxSockets int) {
 	c, err := Dial()
 	if err != nil {
 		s.AddSourceError("SMC_GEN_NETLINK", kstat.StageRead, "generic netlink unavailable: "+err.Error())
@@ -201,7 +214,13 @@ func collectSMC(s *kstat.Snapshot) {
 	if errno == int32(unix.ENOENT) && !s.SMC.Available {
 		return // no smc_diag without the module: nothing to keep
 	}
-	s.Raw = append(s.Raw, kstat.RawSource{Kind: kstat.KindSockDiag, Name: "smc_diag", Errno: errno, Bytes: raw})
+	raw, left := smcnl.KeepDiag(raw, socketBound(maxSockets), binary.NativeEndian)
+	omitted := 0
+	for mode, n := range left {
+		omitted += n
+		s.SMC.NoteOmitted(smcnl.DiagModeName(mode), n)
+	}
+	s.Raw = append(s.Raw, kstat.RawSource{Kind: kstat.KindSockDiag, Name: "smc_diag", Errno: errno, Bytes: raw, Omitted: omitted})
 }
 
 // interfaceNames maps the interface indexes of the current network

@@ -127,6 +127,15 @@ func TestIntegrationCollectNetNSRcvbufErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Kept to one socket per table, the snapshot keeps the receiver (data
+	// queued, drops) and counts the sender's socket as left out.
+	bounded, err := Collect(ctx, Options{NetNS: l.ns, MaxSockets: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if socks := bounded.Proc.Sockets; len(socks) != 1 || int(socks[0].Local.Port()) != l.port || bounded.Proc.Omitted["udp"] < 1 {
+		t.Errorf("bounded to one socket per table: sockets %+v, omitted %v; want the receiver on port %d and the sender left out", socks, bounded.Proc.Omitted, l.port)
+	}
 	queued := l.drain()
 	dropped := uint64(n - queued)
 	if dropped == 0 {

@@ -1,6 +1,7 @@
 package procnet
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"net/netip"
@@ -212,6 +213,22 @@ func FuzzParse(f *testing.F) {
 		f.Add(name[strings.LastIndexByte(name, '/')+1:], b)
 	}
 	f.Fuzz(func(t *testing.T, name string, b []byte) {
+		// A socket table kept to a bound still parses, with the lines
+		// left out counted.
+		all, err := ParseSockets("udp", "udp", binary.LittleEndian, bytes.NewReader(b))
+		for _, max := range []int{0, 1, 3} {
+			kept, omitted := KeepSockets(b, max)
+			if omitted < 0 || omitted == 0 && !bytes.Equal(kept, b) || len(kept) > len(b) {
+				t.Fatalf("KeepSockets(max %d): %d omitted, %d of %d bytes", max, omitted, len(kept), len(b))
+			}
+			if err != nil {
+				continue
+			}
+			socks, kerr := ParseSockets("udp", "udp", binary.LittleEndian, bytes.NewReader(kept))
+			if kerr != nil || len(socks) != len(all)-omitted || len(socks) > max && omitted > 0 {
+				t.Fatalf("KeepSockets(max %d): %d of %d sockets kept, %d omitted, error %v", max, len(socks), len(all), omitted, kerr)
+			}
+		}
 		var tree Tree
 		for _, n := range []string{"snmp", "snmp6", "udp", "tcp6", "dev", "softnet_stat", "rmem_max"} {
 			if err := tree.Parse(n, b, binary.LittleEndian); err != nil && !errors.Is(err, ErrMalformed) {

@@ -38,6 +38,36 @@ type Tree struct {
 	Softnet []SoftnetCPU `json:"softnet,omitempty"`
 	RmemMax *uint64      `json:"rmem_max,omitempty"`     // sys/net/core/rmem_max
 	RmemDef *uint64      `json:"rmem_default,omitempty"` // sys/net/core/rmem_default
+	// Omitted counts, per socket table ("udp", "udp6", "tcp", "tcp6"), the
+	// socket lines a bounded snapshot left out (KeepSockets). A table not
+	// listed is whole: a socket missing from it does not exist.
+	Omitted map[string]int `json:"sockets_omitted,omitempty"`
+}
+
+// NoteOmitted records n socket lines left out of the table of file name
+// (e.g. "net/udp" or "udp").
+func (t *Tree) NoteOmitted(name string, n int) {
+	if n <= 0 {
+		return
+	}
+	if t.Omitted == nil {
+		t.Omitted = map[string]int{}
+	}
+	t.Omitted[name[strings.LastIndexByte(name, '/')+1:]] += n
+}
+
+// Whole reports whether the socket table of proto ("udp", "tcp6", ...) was
+// kept whole (it may still be absent from the tree).
+func (t *Tree) Whole(proto string) bool { return t == nil || t.Omitted[proto] == 0 }
+
+// IsSocketTable reports whether name (e.g. "net/udp6") is a socket table:
+// udp, udp6, tcp or tcp6.
+func IsSocketTable(name string) bool {
+	switch name[strings.LastIndexByte(name, '/')+1:] {
+	case "udp", "udp6", "tcp", "tcp6":
+		return true
+	}
+	return false
 }
 
 // Parse parses data as the file name (one of Files, or a base name such as

@@ -1,8 +1,10 @@
 package smcnl
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -347,8 +349,11 @@ func FuzzDecodeReply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, cmd uint8, raw []byte) {
 		if cmd == 0 {
-			_, err := ParseDiag(raw, nil)
+			all, err := ParseDiag(raw, nil)
 			checkErr(t, err)
+			if err == nil {
+				checkKeepDiag(t, raw, all)
+			}
 			return
 		}
 		checkErr(t, (&Info{}).DecodeReply(cmd%17, raw, nil))
@@ -359,5 +364,82 @@ func checkErr(t *testing.T, err error) {
 	var ke *KernelError
 	if err != nil && !errors.Is(err, smcproto.ErrTruncated) && !errors.Is(err, smcproto.ErrMalformed) && !errors.As(err, &ke) {
 		t.Fatalf("unclassified error %v", err)
+	}
+}
+
+// checkKeepDiag bounds reply raw (whose sockets are all) to every size up
+// to its length: what is kept parses, holds the fallback sockets first,
+// and the counts left out add up.
+func checkKeepDiag(t *testing.T, raw []byte, all []Socket) {
+	t.Helper()
+	fallbacks := 0
+	for _, s := range all {
+		if s.Mode == DiagModeFallback {
+			fallbacks++
+		}
+	}
+	for max := 0; max <= min(len(all), 8); max++ {
+		kept, omitted := KeepDiag(raw, max, nil)
+		got, err := ParseDiag(kept, nil)
+		if err != nil {
+			t.Fatalf("max %d: kept reply does not parse: %v", max, err)
+		}
+		left, fb := 0, 0
+		for _, n := range omitted {
+			left += n
+		}
+		for _, s := range got {
+			if s.Mode == DiagModeFallback {
+				fb++
+			}
+		}
+		if len(got) != min(max, len(all)) || left != len(all)-len(got) || fb != min(fallbacks, len(got)) {
+			t.Fatalf("max %d: kept %d (%d fallbacks of %d), omitted %v, of %d", max, len(got), fb, fallbacks, omitted, len(all))
+		}
+	}
+}
+
+// TestKeepDiag: replies of the SMC lab (REAL, Linux 6.1 and 6.12, when
+// present) and a SYNTHETIC reply of fallback and SMC sockets mixed.
+func TestKeepDiag(t *testing.T) {
+	labFiles, _ := filepath.Glob("../../../testdata/lab/out/*/snap/*/*/smc_diag.bin")
+	for _, name := range labFiles {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := ParseDiag(b, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checkKeepDiag(t, b, all)
+	}
+	var raw []byte
+	for i := range 7 {
+		mode := uint8(DiagModeSMCR)
+		if i%3 == 1 {
+			mode = DiagModeFallback
+		}
+		raw = AppendMessage(raw, nil, SockDiagByFamily, 2, 1, diagMsg(t, 1, mode, netip.MustParseAddrPort("10.1.1.1:45680"),
+			netip.MustParseAddrPort("10.1.1.2:12345"), uint64(100+i), nil))
+	}
+	raw = AppendMessage(raw, nil, nlmsgDone, 2, 1, []byte{0, 0, 0, 0})
+	all, err := ParseDiag(raw, nil)
+	if err != nil || len(all) != 7 {
+		t.Fatalf("synthetic reply: %d sockets, %v", len(all), err)
+	}
+	checkKeepDiag(t, raw, all)
+	kept, omitted := KeepDiag(raw, 3, nil)
+	got, _ := ParseDiag(kept, nil)
+	var inodes []uint64
+	for _, s := range got {
+		inodes = append(inodes, s.Inode)
+	}
+	// fallbacks are 101 and 104; then the first other, 100; reply order
+	if fmt.Sprint(inodes) != "[100 101 104]" || omitted[DiagModeSMCR] != 4 {
+		t.Errorf("kept inodes %v, omitted %v; want [100 101 104] and 4 SMC-R", inodes, omitted)
+	}
+	if b, om := KeepDiag(raw, 7, nil); !bytes.Equal(b, raw) || om != nil {
+		t.Error("a reply within the bound was changed")
 	}
 }
