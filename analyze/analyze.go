@@ -579,14 +579,12 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 		undecoded[f.Reason]++
 		return
 	}
+	if f.Fragment && f.Proto != decode.ProtoUDP {
+		a.reassembledIP(fi, undecoded, p, f, ts)
+		return
+	}
 	switch f.Proto {
 	case decode.ProtoTCP:
-		if f.SrcPort == 0 && f.DstPort == 0 && f.FragOff != 0 {
-			return
-		}
-		if f.Fragment && f.FragOff != 0 {
-			return
-		}
 		a.tracker.HandleTCP(f, p.Frame, ts)
 	case decode.ProtoUDP:
 		fragTrunc := false
@@ -599,7 +597,7 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 				return
 			}
 			if a.cfg.Filter != nil || decode.TunnelPort(f.DstPort) {
-				q := a.rebuildDatagram(p, f, b, total)
+				q := a.rebuildDatagram(p, f, decode.ProtoUDP, b, total)
 				if a.cfg.Filter != nil && !a.datagramMatches(q) {
 					fi.Filtered++ // the datagram, once: its fragments passed (innerFilter)
 					return
@@ -633,22 +631,23 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 	}
 }
 
-// rebuildDatagram returns a UDP datagram that arrived in IP fragments as
-// one packet in place of its last fragment p: f is that fragment with the
-// datagram's ports, b the datagram's UDP header and payload as captured,
-// total its length on the wire. The datagram is put behind a minimal IP
-// header (raw IP, one reused buffer, valid until the next call); it counts
-// as completely captured (a cut fragment was counted when it was read), the
-// IP length says how long it was on the wire.
-func (a *Analyzer) rebuildDatagram(p *pcapfile.Packet, f *decode.Frame, b []byte, total int) *pcapfile.Packet {
+// rebuildDatagram returns a datagram of protocol proto that arrived in IP
+// fragments as one packet in place of its last fragment p: f is that
+// fragment, b the datagram's transport bytes (UDP or TCP header and
+// payload, or the GRE or inner IP packet) as captured, total its length on
+// the wire. The datagram is put behind a minimal IP header (raw IP, one
+// reused buffer, valid until the next call); it counts as completely
+// captured (a cut fragment was counted when it was read), the IP length
+// says how long it was on the wire.
+func (a *Analyzer) rebuildDatagram(p *pcapfile.Packet, f *decode.Frame, proto uint8, b []byte, total int) *pcapfile.Packet {
 	buf := a.reasm[:0]
 	if f.IPVer == 4 {
-		buf = append(buf, 0x45, 0, 0, 0, 0, 0, 0, 0, f.TTL, decode.ProtoUDP, 0, 0)
+		buf = append(buf, 0x45, 0, 0, 0, 0, 0, 0, 0, f.TTL, proto, 0, 0)
 		binary.BigEndian.PutUint16(buf[2:], uint16(min(20+total, 0xffff)))
 		s, d := f.Src.As4(), f.Dst.As4()
 		buf = append(append(buf, s[:]...), d[:]...)
 	} else {
-		buf = append(buf, 0x60, 0, 0, 0, 0, 0, decode.ProtoUDP, f.TTL)
+		buf = append(buf, 0x60, 0, 0, 0, 0, 0, proto, f.TTL)
 		binary.BigEndian.PutUint16(buf[4:], uint16(min(total, 0xffff)))
 		s, d := f.Src.As16(), f.Dst.As16()
 		buf = append(append(buf, s[:]...), d[:]...)
@@ -696,6 +695,44 @@ func (a *Analyzer) reassembledTunnel(fi *report.FileInfo, undecoded map[string]i
 	return true
 }
 
+// reassembledIP analyzes a TCP segment or a tunnel packet (GRE, IP in IP)
+// that arrived in IP fragments: a router fragmented it (an underlay MTU
+// below the tunnel's, a segment larger than a link's MTU without DF). The
+// fragments are reassembled as UDP datagrams are (same bounds, same
+// reasons to give up, counted apart: Summary.IPIncomplete), and the
+// datagram is decoded and analyzed as if it had arrived whole: a tunnel
+// inside is opened, a TCP segment's payload is whole. Fragments inside a
+// tunnel are analyzed in its zone; a tunnel packet fragmented inside
+// another tunnel is not opened (its zone would not compose) and counts as
+// undecoded.
+func (a *Analyzer) reassembledIP(fi *report.FileInfo, undecoded map[string]int, p *pcapfile.Packet, f *decode.Frame, ts time.Time) {
+	if !decode.Reassembled(f.Proto) {
+		return // nothing in it is analyzed
+	}
+	b, total, _, ok := a.frags.Add(f, ts)
+	if !ok {
+		return // waiting for more fragments
+	}
+	q := a.rebuildDatagram(p, f, f.Proto, b, total)
+	if a.cfg.Filter != nil && !a.datagramMatches(q) {
+		fi.Filtered++ // the datagram, once: its fragments passed (innerFilter)
+		return
+	}
+	g := &a.reasmFrame
+	if f.Tunnel.Depth == 0 {
+		decode.DecodeInner(q.LinkType, q.Data, g)
+		a.track(fi, undecoded, q, g)
+		return
+	}
+	if f.Proto != decode.ProtoTCP {
+		undecoded["tunnel fragmented inside a tunnel"]++
+		return
+	}
+	decode.Decode(q.LinkType, q.Data, g)
+	g.Tunnel, g.Zone, g.Data = f.Tunnel, f.Zone, q.Data
+	a.track(fi, undecoded, q, g)
+}
+
 // Finish completes the analysis and returns the report.
 func (a *Analyzer) Finish() *report.Report {
 	r := &a.report
@@ -710,6 +747,7 @@ func (a *Analyzer) Finish() *report.Report {
 	}
 	r.Summary.UDPDatagrams = a.udpN
 	r.Summary.UDPIncomplete = a.frags.Finish()
+	r.Summary.IPIncomplete = a.frags.IncompleteOther()
 	tc := a.tracker.Counts()
 	r.Summary.TCPConnections = tc.TCPConnections
 	r.Summary.NotListed = a.notListed + tc.Skipped
@@ -854,10 +892,11 @@ func (t *innerFilter) Match(p *pcapfile.Packet) (bool, error) {
 		return true, nil // accepted as captured
 	}
 	in, tunnelled := decode.Innermost(p.LinkType, p.Data, &t.scratch)
-	if !ok && t.scratch.Fragment && t.scratch.Proto == decode.ProtoUDP {
-		// A UDP fragment cannot show its datagram's ports, nor the frame
-		// inside when the datagram is a tunnel packet: it passes, and the
-		// reassembled datagram is filtered (Analyzer.datagramMatches).
+	if !ok && t.scratch.Fragment && decode.Reassembled(t.scratch.Proto) {
+		// A fragment cannot show its datagram's ports, nor the frame
+		// inside when the datagram is a tunnel packet (UDP, GRE, IP in
+		// IP): it passes, and the reassembled datagram is filtered
+		// (Analyzer.datagramMatches).
 		return true, nil
 	}
 	if !ok && t.excludes {

@@ -534,43 +534,72 @@ func TestPrinterTunnelZones(t *testing.T) {
 // analyzed as if the datagram had arrived whole — every lab trace gives the
 // unwrapped report, and the tunnel is counted once per datagram.
 func TestTunnelFragments(t *testing.T) {
-	totalFragmented := 0
+	totalFragmented := map[string]int{}
 	defer func() {
-		if totalFragmented < 100 {
-			t.Errorf("only %d datagrams were fragmented: the test does not test reassembly", totalFragmented)
+		for name, n := range totalFragmented {
+			if n < 100 {
+				t.Errorf("%s: only %d datagrams were fragmented: the test does not test reassembly", name, n)
+			}
 		}
-		t.Logf("%d datagrams fragmented", totalFragmented)
+		t.Logf("datagrams fragmented: %v", totalFragmented)
 	}()
+	kinds := map[string]tunnelKind{}
+	for _, k := range tunnelKinds() {
+		kinds[k.name] = k
+	}
+	// Each way a frame is carried, then fragmented by IPv4 (every MTU for
+	// VXLAN, 576 for the others): UDP tunnels, GRE with IP or Ethernet
+	// inside, ERSPAN, IP in IP, and the TCP segments themselves ("tcp":
+	// no tunnel, a segment larger than a link's MTU without DF).
+	wraps := []struct {
+		name string
+		mtus []int
+		wrap func(eth []byte, wire int) ([]byte, int, bool)
+	}{
+		{"vxlan", []int{576, 1280}, func(eth []byte, wire int) ([]byte, int, bool) {
+			b, w := tunnelwrap.VXLAN(42, eth, wire)
+			return b, w, true
+		}},
+		{"gre-ip", []int{576}, kinds["gre-ip"].wrap},
+		{"gretap-key-seq-csum", []int{576}, kinds["gretap-key-seq-csum"].wrap},
+		{"erspan2", []int{576}, kinds["erspan2"].wrap},
+		{"ipip", []int{576}, kinds["ipip"].wrap},
+		{"tcp", []int{576}, func(eth []byte, wire int) ([]byte, int, bool) { return eth, wire, false }},
+	}
 	eachLabTrace(t, func(name, tr, dir, want string, wantFile map[string]any) {
-		for _, mtu := range []int{576, 1280} {
-			t.Run(fmt.Sprintf("%s/mtu%d", name, mtu), func(t *testing.T) {
-				p := filepath.Join(dir, "frag.pcap")
-				datagrams, fragmented := 0, 0
-				id := uint16(0)
-				tunnelwrap.Rewrite(t, tr, p, func(eth []byte, wire int, emit func([]byte, int)) {
-					b, w := tunnelwrap.VXLAN(42, eth, wire)
-					id++
-					datagrams++
-					if emitFragments(emit, tunnelwrap.Fragment(b, w, mtu, id), w) {
-						fragmented++
+		for _, wr := range wraps {
+			for _, mtu := range wr.mtus {
+				t.Run(fmt.Sprintf("%s/%s/mtu%d", name, wr.name, mtu), func(t *testing.T) {
+					p := filepath.Join(dir, "frag.pcap")
+					datagrams, fragmented := 0, 0
+					id := uint16(0)
+					tunnelwrap.Rewrite(t, tr, p, func(eth []byte, wire int, emit func([]byte, int)) {
+						b, w, wrapped := wr.wrap(eth, wire)
+						if wrapped {
+							datagrams++
+						}
+						id++
+						if emitFragments(emit, tunnelwrap.Fragment(b, w, mtu, id), w) {
+							fragmented++
+						}
+					})
+					got, file := reportWithoutFiles(t, p)
+					// The fragments are frames of their own: frame numbers and
+					// the frame count differ, nothing else may.
+					if g, w := withoutFrameNumbers(t, got), withoutFrameNumbers(t, want); g != w {
+						t.Errorf("the report of fragmented %s differs from the unwrapped one:\n got  %.3000s\n want %.3000s", wr.name, g, w)
 					}
+					frames := 0
+					tunnels, _ := file["tunnels"].([]any)
+					for _, x := range tunnels {
+						frames += int(x.(map[string]any)["frames"].(float64))
+					}
+					if frames != datagrams {
+						t.Errorf("tunnels count %d frames, %d datagrams were sent (%d fragmented)", frames, datagrams, fragmented)
+					}
+					totalFragmented[wr.name] += fragmented
 				})
-				got, file := reportWithoutFiles(t, p)
-				// The fragments are frames of their own: frame numbers and
-				// the frame count differ, nothing else may.
-				if g, w := withoutFrameNumbers(t, got), withoutFrameNumbers(t, want); g != w {
-					t.Errorf("the report of fragmented VXLAN differs from the unwrapped one:\n got  %.3000s\n want %.3000s", g, w)
-				}
-				frames := 0
-				tunnels, _ := file["tunnels"].([]any)
-				for _, x := range tunnels {
-					frames += int(x.(map[string]any)["frames"].(float64))
-				}
-				if frames != datagrams {
-					t.Errorf("tunnels count %d frames, %d datagrams were sent (%d fragmented)", frames, datagrams, fragmented)
-				}
-				totalFragmented += fragmented
-			})
+			}
 		}
 	})
 }
@@ -625,6 +654,12 @@ func withoutFrameNumbers(t *testing.T, js string) string {
 // 576 and with the plain UDP datagrams fragmented at 300.
 func TestFragmentFilter(t *testing.T) {
 	dir := t.TempDir()
+	var greIP tunnelKind
+	for _, k := range tunnelKinds() {
+		if k.name == "gre-ip" {
+			greIP = k
+		}
+	}
 	fragmented := map[string]int{}
 	for _, tr := range filterTraces(t) {
 		name := strings.TrimSuffix(filepath.Base(tr), ".pcapng")
@@ -648,11 +683,24 @@ func TestFragmentFilter(t *testing.T) {
 				fragmented["udp"]++
 			}
 		})
+		gre := tunnelwrap.Rewrite(t, tr, filepath.Join(dir, "gre.pcap"), func(eth []byte, wire int, emit func([]byte, int)) {
+			b, w, _ := greIP.wrap(eth, wire)
+			id++
+			if emitFragments(emit, tunnelwrap.Fragment(b, w, 576, id), w) {
+				fragmented["gre"]++
+			}
+		})
+		tcp := tunnelwrap.Rewrite(t, tr, filepath.Join(dir, "tcp.pcap"), func(eth []byte, wire int, emit func([]byte, int)) {
+			id++
+			if emitFragments(emit, tunnelwrap.Fragment(eth, wire, 576, id), wire) {
+				fragmented["tcp"]++
+			}
+		})
 		for _, expr := range append(equivalenceFilters, "udp port 4791", "udp port 14400", "not udp port 14400", "udp and dst net 224.0.0.0/4") {
 			cfg := Config{Filter: mustFilter(t, expr)}
 			want, _ := reportWithoutFilesCfg(t, cfg, plain)
 			want = withoutFrameNumbers(t, want)
-			for _, c := range []struct{ kind, path string }{{"vxlan", vx}, {"udp", udp}} {
+			for _, c := range []struct{ kind, path string }{{"vxlan", vx}, {"udp", udp}, {"gre", gre}, {"tcp", tcp}} {
 				t.Run(name+"/"+expr+"/"+c.kind, func(t *testing.T) {
 					got, _ := reportWithoutFilesCfg(t, cfg, c.path)
 					if got = withoutFrameNumbers(t, got); got != want {
@@ -662,7 +710,7 @@ func TestFragmentFilter(t *testing.T) {
 			}
 		}
 	}
-	if fragmented["vxlan"] == 0 || fragmented["udp"] == 0 {
+	if fragmented["vxlan"] == 0 || fragmented["udp"] == 0 || fragmented["gre"] == 0 || fragmented["tcp"] == 0 {
 		t.Errorf("fragmented datagrams: %v; the test does not test reassembly", fragmented)
 	}
 }

@@ -97,7 +97,8 @@ type Reassembler struct {
 	pending    map[fragKey]*fragDatagram
 	order      []fragOrder // creation order, for expiry and eviction
 	srcSeq     map[netip.Addr]uint64
-	incomplete int // datagrams given up with fragments missing or inconsistent
+	incomplete int // UDP datagrams given up with fragments missing or inconsistent
+	otherLost  int // the same for the other protocols (TCP, tunnels)
 	held       int // bytes held by waiting datagrams (maxFragBytes)
 	buf        []byte
 }
@@ -218,7 +219,7 @@ func (r *Reassembler) Add(f *Frame, ts time.Time) ([]byte, int, bool, bool) {
 	// Complete: the parts tile [0, total) exactly.
 	r.forget(k)
 	if d.hdrLen+d.total > fragMaxLen {
-		r.incomplete++ // oversized: the kernel discards it
+		r.giveUp(k) // oversized: the kernel discards it
 		return nil, 0, false, false
 	}
 	if cap(r.buf) < d.total {
@@ -274,7 +275,7 @@ func (r *Reassembler) remove(k fragKey) bool {
 // drop gives up a waiting datagram.
 func (r *Reassembler) drop(k fragKey) {
 	if r.remove(k) {
-		r.incomplete++
+		r.giveUp(k)
 	}
 }
 
@@ -298,7 +299,7 @@ func (r *Reassembler) expire(now time.Time) {
 				return
 			}
 			r.remove(o.k)
-			r.incomplete++
+			r.giveUp(o.k)
 		}
 		r.order = r.order[1:]
 	}
@@ -310,7 +311,7 @@ func (r *Reassembler) evictOldest() {
 		r.order = r.order[1:]
 		if r.live(o) {
 			r.remove(o.k)
-			r.incomplete++
+			r.giveUp(o.k)
 			return
 		}
 	}
@@ -328,22 +329,48 @@ func (r *Reassembler) evictOldestOther(keep *fragDatagram) bool {
 			continue
 		}
 		r.remove(o.k)
-		r.incomplete++
+		r.giveUp(o.k)
 		r.order = slices.Delete(r.order, i, i+1)
 		return true
 	}
 	return false
 }
 
-// Finish counts the datagrams still waiting at the end of the capture.
+// giveUp counts a datagram given up.
+func (r *Reassembler) giveUp(k fragKey) {
+	if k.proto == ProtoUDP {
+		r.incomplete++
+	} else {
+		r.otherLost++
+	}
+}
+
+// Finish counts the datagrams still waiting at the end of the capture and
+// returns the number of UDP datagrams given up (see IncompleteOther).
 func (r *Reassembler) Finish() int {
-	r.incomplete += len(r.pending)
+	for k := range r.pending {
+		r.giveUp(k)
+	}
 	r.pending = map[fragKey]*fragDatagram{}
 	r.order = nil
 	r.held = 0
 	clear(r.srcSeq)
 	return r.incomplete
 }
+
+// Reassembled reports whether the analysis reassembles fragmented datagrams
+// of IP protocol proto: UDP, TCP, GRE and IP in IP (IPv4 or IPv6 inside).
+func Reassembled(proto uint8) bool {
+	switch proto {
+	case ProtoUDP, ProtoTCP, 47, 4, 41:
+		return true
+	}
+	return false
+}
+
+// IncompleteOther is the number of datagrams of other protocols than UDP
+// (TCP, GRE, IP-in-IP) given up, as Finish counts UDP's.
+func (r *Reassembler) IncompleteOther() int { return r.otherLost }
 
 // UDPFromReassembled decodes the UDP header of a reassembled datagram.
 func UDPFromReassembled(b []byte, total int) (sport, dport uint16, payload []byte, wire int, ok bool) {

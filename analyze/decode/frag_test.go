@@ -210,3 +210,31 @@ func TestReassemblerByteBound(t *testing.T) {
 		t.Errorf("incomplete %d, want %d", n, dgrams)
 	}
 }
+
+// TestReassemblerCountsByProtocol: datagrams given up are counted as UDP's
+// (Finish) or as the other protocols' (IncompleteOther: TCP, GRE, IP in
+// IP), whether they expire, are evicted or wait at the end.
+func TestReassemblerCountsByProtocol(t *testing.T) {
+	r := NewReassembler()
+	ts := time.Unix(1000, 0)
+	data := make([]byte, 1480)
+	src := netip.MustParseAddr("192.0.2.1")
+	for i, proto := range []uint8{ProtoUDP, 47, ProtoTCP, 4, 41, ProtoUDP} {
+		f := &Frame{IPVer: 4, Src: src, Dst: src, IPID: uint32(i), Proto: proto, IPHdrLen: 20,
+			MoreFrag: true, Fragment: true, L4: data, L4WireLen: len(data)}
+		r.Add(f, ts)
+	}
+	// a GRE datagram that expires when a later fragment arrives
+	r.Add(&Frame{IPVer: 4, Src: src, Dst: src, IPID: 99, Proto: 47, IPHdrLen: 20, FragOff: 1480, Fragment: true, L4: data[:8], L4WireLen: 8}, ts.Add(time.Hour))
+	if udp, other := r.Finish(), r.IncompleteOther(); udp != 2 || other != 5 {
+		t.Errorf("incomplete: UDP %d, other %d; want 2 and 5", udp, other)
+	}
+	for _, p := range []uint8{ProtoUDP, ProtoTCP, 47, 4, 41} {
+		if !Reassembled(p) {
+			t.Errorf("protocol %d not reassembled", p)
+		}
+	}
+	if Reassembled(1) || Reassembled(50) {
+		t.Error("ICMP or ESP reassembled")
+	}
+}

@@ -219,6 +219,10 @@ type Summary struct {
 	// Linux receiver discards; like ReasmFails): never delivered, so not
 	// in the streams.
 	UDPIncomplete int `json:"udp_incomplete_fragmented,omitempty"`
+	// IPIncomplete counts the same for TCP segments and tunnel packets
+	// (GRE, IP in IP) that arrived in IP fragments: what was inside them
+	// is not analyzed.
+	IPIncomplete int `json:"ip_incomplete_fragmented,omitempty"`
 	// NotListed counts connections beyond Config.MaxConnections: counted
 	// everywhere, but not in the connection list.
 	NotListed int `json:"not_listed,omitempty"`
