@@ -187,7 +187,7 @@ func Open(cfg Config) (*Handle, error) {
 		cfg.BlockTimeout = groupBlockTimeout(nFan * len(cfg.Interfaces))
 	}
 	if cfg.PollTimeout <= 0 {
-		cfg.PollTimeout = 100 * time.Millisecond
+		cfg.PollTimeout = time.Second
 	}
 	h := &Handle{cfg: cfg, evfd: -1, start: time.Now()}
 	ok := false
