@@ -326,6 +326,24 @@ func FuzzAnalyzer(f *testing.F) {
 		}
 	}
 	f.Add(vx)
+	// the same in GRE and in IP in IP, and bare (TCP in fragments:
+	// reassembledIP)
+	for _, wrap := range []func(fr []byte) ([]byte, int){
+		func(fr []byte) ([]byte, int) { return tunnelwrap.IPv4(47, append([]byte{0, 0, 0x65, 0x58}, fr...), 4+len(fr)) },
+		func(fr []byte) ([]byte, int) { return tunnelwrap.IPv4(4, fr[14:], len(fr)-14) },
+		func(fr []byte) ([]byte, int) { return fr, len(fr) },
+	} {
+		var seq []byte
+		for i, fr := range tunnelSeeds(f)[:6] {
+			b, w := wrap(fr)
+			for _, p := range tunnelwrap.Fragment(b, w, 100, uint16(i+1)) {
+				if len(p) < 256 {
+					seq = append(append(seq, byte(len(p))), p...)
+				}
+			}
+		}
+		f.Add(seq)
+	}
 	for _, s := range synth.Scenarios()[:4] {
 		var seq []byte
 		for _, fr := range frameBytes(f, synth.Ethernet, s.Build) {
