@@ -201,8 +201,8 @@ type Analyzer struct {
 	// reasm, reasmPkt and reasmFrame hold a datagram that arrived in IP
 	// fragments, rebuilt to be filtered and opened (rebuildDatagram);
 	// reasmFilter is the analysis' filter for it.
-	reasm       []byte
-	reasmPkt    pcapfile.Packet
+	reasm       [2][]byte // [1]: a datagram inside one in [0] (rebuildDatagram)
+	reasmPkt    [2]pcapfile.Packet
 	reasmFrame  decode.Frame
 	reasmFilter FrameFilter
 }
@@ -559,6 +559,13 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 	if p.Info.CaptureLength < p.Info.Length {
 		fi.Truncated++
 	}
+	if f.Status == decode.StatusMalformed && f.Fragment && f.MoreFrag && f.FragOff == 0 && f.L4 != nil &&
+		(f.Proto == decode.ProtoTCP || f.Proto == decode.ProtoUDP) {
+		// A first fragment too short for its transport header (tiny
+		// fragments, long IP options): the header goes on in the next
+		// fragment, and the reassembled datagram is decoded whole.
+		f.Status = decode.StatusOK
+	}
 	switch f.Status {
 	case decode.StatusOK:
 	case decode.StatusUnsupported:
@@ -598,7 +605,7 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 			}
 			if a.cfg.Filter != nil || decode.TunnelPort(f.DstPort) {
 				q := a.rebuildDatagram(p, f, decode.ProtoUDP, b, total)
-				if a.cfg.Filter != nil && !a.datagramMatches(q) {
+				if a.cfg.Filter != nil && !a.datagramMatches(p, q) {
 					fi.Filtered++ // the datagram, once: its fragments passed (innerFilter)
 					return
 				}
@@ -640,7 +647,11 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 // captured (a cut fragment was counted when it was read), the IP length
 // says how long it was on the wire.
 func (a *Analyzer) rebuildDatagram(p *pcapfile.Packet, f *decode.Frame, proto uint8, b []byte, total int) *pcapfile.Packet {
-	buf := a.reasm[:0]
+	i := 0
+	if p == &a.reasmPkt[0] {
+		i = 1 // fragments inside a reassembled datagram: p stays as it is
+	}
+	buf := a.reasm[i][:0]
 	if f.IPVer == 4 {
 		buf = append(buf, 0x45, 0, 0, 0, 0, 0, 0, 0, f.TTL, proto, 0, 0)
 		binary.BigEndian.PutUint16(buf[2:], uint16(min(20+total, 0xffff)))
@@ -653,25 +664,41 @@ func (a *Analyzer) rebuildDatagram(p *pcapfile.Packet, f *decode.Frame, proto ui
 		buf = append(append(buf, s[:]...), d[:]...)
 	}
 	buf = append(buf, b...)
-	a.reasm = buf
-	q := &a.reasmPkt
+	a.reasm[i] = buf
+	q := &a.reasmPkt[i]
 	*q = *p
 	q.LinkType, q.Data = pcapfile.LinkTypeRaw, buf
 	q.Info.CaptureLength, q.Info.Length = len(buf), len(buf)
 	return q
 }
 
-// datagramMatches applies the analysis' filter to a reassembled datagram
-// (rebuildDatagram). The filter lets every UDP fragment through, since a
-// fragment cannot show its datagram's ports or the frame inside a tunnel
-// (innerFilter.Match); the datagram decides, as captured or, when it is a
-// tunnel packet, as the frame inside.
-func (a *Analyzer) datagramMatches(q *pcapfile.Packet) bool {
+// datagramMatches applies the analysis' filter to a datagram that arrived
+// in IP fragments: p is its last fragment as captured (or the reassembled
+// datagram around it), q the datagram rebuilt behind a bare IP header
+// (rebuildDatagram). The filter lets every fragment of a reassembled
+// protocol through (innerFilter.Match), since a fragment cannot show its
+// datagram's ports or the frame inside a tunnel; the datagram decides:
+// rebuilt (its ports, or the frame inside when it is a tunnel packet) or
+// with the headers around it that the rebuilt one lacks (link-level
+// addresses, VLANs, an outer tunnel): either may match a filter that
+// selects, and both must match one that only excludes; an expression that
+// means nothing for a bare IP datagram is decided by the fragment.
+func (a *Analyzer) datagramMatches(p, q *pcapfile.Packet) bool {
 	if a.reasmFilter == nil {
 		a.reasmFilter = withInner(a.cfg.Filter)
 	}
-	ok, err := a.reasmFilter.Match(q)
-	return err == nil && ok
+	okP, err := a.cfg.Filter.Match(p)
+	okP = okP && err == nil
+	okQ, err := a.reasmFilter.Match(q)
+	if err != nil {
+		// The expression has no meaning for the bare IP datagram
+		// ("ether multicast", "vlan"): the fragment as captured decides.
+		return okP
+	}
+	if a.reasmFilter.(*innerFilter).excludes {
+		return okP && okQ
+	}
+	return okP || okQ
 }
 
 // reassembledTunnel analyzes the frame inside a tunnel datagram (VXLAN,
@@ -713,24 +740,34 @@ func (a *Analyzer) reassembledIP(fi *report.FileInfo, undecoded map[string]int, 
 	if !ok {
 		return // waiting for more fragments
 	}
-	q := a.rebuildDatagram(p, f, f.Proto, b, total)
-	if a.cfg.Filter != nil && !a.datagramMatches(q) {
+	// f may be a.reasmFrame itself (fragments inside a tunnel datagram
+	// that was reassembled): keep what is needed of it first.
+	tun, zone, proto := f.Tunnel, f.Zone, f.Proto
+	q := a.rebuildDatagram(p, f, proto, b, total)
+	if a.cfg.Filter != nil && !a.datagramMatches(p, q) {
 		fi.Filtered++ // the datagram, once: its fragments passed (innerFilter)
 		return
 	}
 	g := &a.reasmFrame
-	if f.Tunnel.Depth == 0 {
+	if tun.Depth == 0 {
 		decode.DecodeInner(q.LinkType, q.Data, g)
 		a.track(fi, undecoded, q, g)
 		return
 	}
-	if f.Proto != decode.ProtoTCP {
+	if proto != decode.ProtoTCP {
 		undecoded["tunnel fragmented inside a tunnel"]++
 		return
 	}
+	// A TCP segment in fragments inside a tunnel: its fragments were
+	// counted with the tunnel already; the segment is analyzed in the
+	// tunnel's zone.
 	decode.Decode(q.LinkType, q.Data, g)
-	g.Tunnel, g.Zone, g.Data = f.Tunnel, f.Zone, q.Data
-	a.track(fi, undecoded, q, g)
+	if g.Status != decode.StatusOK {
+		undecoded[g.Reason]++
+		return
+	}
+	g.Tunnel, g.Zone, g.Data = tun, zone, q.Data
+	a.tracker.HandleTCP(g, p.Frame, ts)
 }
 
 // Finish completes the analysis and returns the report.

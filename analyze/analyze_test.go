@@ -329,7 +329,9 @@ func FuzzAnalyzer(f *testing.F) {
 	// the same in GRE and in IP in IP, and bare (TCP in fragments:
 	// reassembledIP)
 	for _, wrap := range []func(fr []byte) ([]byte, int){
-		func(fr []byte) ([]byte, int) { return tunnelwrap.IPv4(47, append([]byte{0, 0, 0x65, 0x58}, fr...), 4+len(fr)) },
+		func(fr []byte) ([]byte, int) {
+			return tunnelwrap.IPv4(47, append([]byte{0, 0, 0x65, 0x58}, fr...), 4+len(fr))
+		},
 		func(fr []byte) ([]byte, int) { return tunnelwrap.IPv4(4, fr[14:], len(fr)-14) },
 		func(fr []byte) ([]byte, int) { return fr, len(fr) },
 	} {

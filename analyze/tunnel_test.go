@@ -564,7 +564,7 @@ func TestTunnelFragments(t *testing.T) {
 		{"gretap-key-seq-csum", []int{576}, kinds["gretap-key-seq-csum"].wrap},
 		{"erspan2", []int{576}, kinds["erspan2"].wrap},
 		{"ipip", []int{576}, kinds["ipip"].wrap},
-		{"tcp", []int{576}, func(eth []byte, wire int) ([]byte, int, bool) { return eth, wire, false }},
+		{"tcp", []int{576, 28}, func(eth []byte, wire int) ([]byte, int, bool) { return eth, wire, false }}, // 28: 8 bytes per fragment, the TCP header in three
 	}
 	eachLabTrace(t, func(name, tr, dir, want string, wantFile map[string]any) {
 		for _, wr := range wraps {
@@ -602,6 +602,55 @@ func TestTunnelFragments(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestNestedFragments: TCP segments fragmented by a router, each fragment
+// then carried in VXLAN and fragmented again by the underlay (MTU 576 both
+// times). The segments are reassembled inside the reassembled tunnel
+// datagrams and analyzed in the tunnel's zone: the report is the unwrapped
+// one, and every VXLAN datagram is counted once as a tunnel frame.
+func TestNestedFragments(t *testing.T) {
+	inner, outer := 0, 0
+	eachLabTrace(t, func(name, tr, dir, want string, wantFile map[string]any) {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, "nested.pcap")
+			datagrams := 0
+			id := uint16(0)
+			tunnelwrap.Rewrite(t, tr, p, func(eth []byte, wire int, emit func([]byte, int)) {
+				id++
+				frags := tunnelwrap.Fragment(eth, wire, 576, id)
+				if len(frags) > 1 {
+					inner++
+				}
+				for i, fr := range frags {
+					w := len(fr)
+					if len(frags) == 1 {
+						w = wire
+					}
+					b, bw := tunnelwrap.VXLAN(42, fr, w)
+					datagrams++
+					if emitFragments(emit, tunnelwrap.Fragment(b, bw, 576, id+uint16(i)*7919), bw) {
+						outer++
+					}
+				}
+			})
+			got, file := reportWithoutFiles(t, p)
+			if g, w := withoutFrameNumbers(t, got), withoutFrameNumbers(t, want); g != w {
+				t.Errorf("the report of TCP fragments in fragmented VXLAN differs from the unwrapped one:\n got  %.3000s\n want %.3000s", g, w)
+			}
+			frames := 0
+			tunnels, _ := file["tunnels"].([]any)
+			for _, x := range tunnels {
+				frames += int(x.(map[string]any)["frames"].(float64))
+			}
+			if frames != datagrams {
+				t.Errorf("tunnels count %d frames, %d VXLAN datagrams were sent", frames, datagrams)
+			}
+		})
+	})
+	if inner < 100 || outer < 100 {
+		t.Errorf("%d segments and %d VXLAN datagrams fragmented: the test does not test nested reassembly", inner, outer)
+	}
 }
 
 // frameRef is a frame number in a report's text: "frame 6", "frames 6..9".
@@ -696,11 +745,18 @@ func TestFragmentFilter(t *testing.T) {
 				fragmented["tcp"]++
 			}
 		})
-		for _, expr := range append(equivalenceFilters, "udp port 4791", "udp port 14400", "not udp port 14400", "udp and dst net 224.0.0.0/4") {
+		// The link-level header of a fragment counts for its datagram
+		// (datagramMatches): "ether multicast" keeps fragmented multicast
+		// datagrams, "not ether multicast" the unicast TCP segments.
+		for _, expr := range append(equivalenceFilters, "udp port 4791", "udp port 14400", "not udp port 14400", "udp and dst net 224.0.0.0/4",
+			"ether multicast", "not ether multicast", "ether[0] & 1 = 0 and tcp") {
 			cfg := Config{Filter: mustFilter(t, expr)}
 			want, _ := reportWithoutFilesCfg(t, cfg, plain)
 			want = withoutFrameNumbers(t, want)
 			for _, c := range []struct{ kind, path string }{{"vxlan", vx}, {"udp", udp}, {"gre", gre}, {"tcp", tcp}} {
+				if strings.Contains(expr, "ether") && (c.kind == "vxlan" || c.kind == "gre") {
+					continue // the frame inside has other link-level headers, or none
+				}
 				t.Run(name+"/"+expr+"/"+c.kind, func(t *testing.T) {
 					got, _ := reportWithoutFilesCfg(t, cfg, c.path)
 					if got = withoutFrameNumbers(t, got); got != want {

@@ -7,9 +7,11 @@ import (
 	"time"
 )
 
-// IP reassembly for UDP (docs/multicast-udp.md 1.9: "Run IP reassembly first").
-// A datagram larger than the MTU (msend -m 8192, for example) arrives in
-// fragments; only the complete datagram reaches the socket. The reassembler
+// IP reassembly (docs/multicast-udp.md 1.9: "Run IP reassembly first"), for
+// UDP, and for TCP, GRE and IP in IP (docs/tunnels.md: tunnels that arrive
+// in fragments; see Reassembled). A datagram larger than the MTU (msend -m
+// 8192, for example) arrives in fragments; only the complete datagram
+// reaches the socket. The reassembler
 // delivers a datagram once all its fragments are captured; one with a
 // fragment missing never reaches the application and is therefore not
 // delivered to the gap analysis either (the gap then shows, and the capture's
