@@ -207,6 +207,18 @@ func socketsKnown(s *kstat.Snapshot) bool {
 	return false
 }
 
+// withWholeUDP returns s as if its UDP socket tables were whole (a copy
+// whose tree forgets what was left out), for socketsKnown's other checks.
+func withWholeUDP(s *kstat.Snapshot) *kstat.Snapshot {
+	if s == nil || s.Proc == nil {
+		return s
+	}
+	c, t := *s, *s.Proc
+	t.Omitted, t.OmittedBusy = nil, nil
+	c.Proc = &t
+	return &c
+}
+
 // udpWhole reports whether s's UDP socket tables, if any, were kept whole.
 func udpWhole(s *kstat.Snapshot) bool {
 	return s == nil || s.Proc.Whole("udp") && s.Proc.Whole("udp6")
@@ -314,6 +326,10 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		"SndbufErrors": int64(sndbuf),
 	}
 	known := socketsKnown(after) && udpWhole(before)
+	// Tables kept to a bound list the busy sockets first: a socket on the
+	// port may still be among the idle ones left out, so "no socket" is
+	// then only a low-confidence reading of the counters.
+	bounded := !known && socketsKnown(withWholeUDP(after))
 	var beforeSockets []kstat.SocketDelta
 	if before.Proc != nil {
 		for _, s := range before.Proc.Sockets {
@@ -411,7 +427,8 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 	}
 	// 1. No socket on the port in either snapshot (udp.c: IgnoredMulti for
 	//    multicast/broadcast, NoPorts for unicast).
-	if known {
+	if known || bounded {
+		first := len(discards)
 		attribute(KindNoSocket, "IgnoredMulti", ignored, remaining(func(in *streamInfo) bool { return !in.ever && isMultiDst(in.st.Dst.Addr()) }),
 			func(in *streamInfo, total uint64) string {
 				return fmt.Sprintf("discarded by the kernel, no socket: %d datagrams of %s captured, no socket bound to port %d, IgnoredMulti +%d (%s) → start the receiver, or bind it to port %d and join %s on the receiving interface",
@@ -422,6 +439,12 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 				return fmt.Sprintf("discarded by the kernel, no socket: %d datagrams to %s captured, no socket bound to port %d, NoPorts +%d (%s; the host answers ICMP port unreachable) → start the receiver or fix the destination port",
 					in.st.Packets, in.dst, in.st.Dst.Port(), noPorts, share(noPorts, total))
 			})
+		if bounded {
+			for i := first; i < len(discards); i++ {
+				discards[i].Confidence = Low
+				discards[i].Text += " (no socket on the port among those the snapshots kept: their UDP socket tables were kept to a bound, idle sockets left out)"
+			}
+		}
 	}
 	// 2. Reverse-path filter, before the UDP demux: fib_frontend.c
 	//    __fib_validate_source fails with -EXDEV (SKB_DROP_REASON_IP_RPFILTER
@@ -497,7 +520,8 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			}
 		}
 		if g == 0 && n == 0 && sockDrops == 0 {
-			if k == 0 && !in.discarded {
+			if k == 0 && !in.discarded && udpWhole(after) {
+				// (a socket missing from a bounded table may be open)
 				closedQuiet = append(closedQuiet, in)
 			}
 			continue

@@ -62,14 +62,25 @@ func TestUDPKernelDiscards(t *testing.T) {
 		},
 		{
 			// a host with more sockets than a snapshot keeps: the
-			// receiver's socket may be among those left out, so "no
-			// socket" is not a fact (procnet.KeepSockets)
-			name: "no socket kept, tables bounded: not confirmed",
+			// receiver's socket may be among the idle ones left out, so
+			// "no socket" is only a low-confidence reading
+			// (procnet.KeepSockets)
+			name: "no socket kept, tables bounded: low confidence",
 			mutate: func(b, a *procnet.Tree) {
 				noSockets(b, a)
-				b.NoteOmitted("net/udp", 5000)
-				a.NoteOmitted("net/udp", 5000)
+				b.NoteOmitted("net/udp", 5000, 0)
+				a.NoteOmitted("net/udp", 5000, 0)
 				a.SNMP["Udp"]["IgnoredMulti"] += 101
+				a.SNMP["Ip"]["InReceives"] += 101
+			},
+			stream: mc, kind: KindNoSocket, conf: Low, text: "IgnoredMulti +101 (every captured datagram) → start the receiver, or bind it to port 14400 and join 239.192.10.11 on the receiving interface (no socket on the port among those the snapshots kept",
+		},
+		{
+			name: "no socket kept, tables bounded, no counter: not confirmed",
+			mutate: func(b, a *procnet.Tree) {
+				noSockets(b, a)
+				b.NoteOmitted("net/udp", 5000, 0)
+				a.NoteOmitted("net/udp", 5000, 0)
 				a.SNMP["Ip"]["InReceives"] += 101
 			},
 			stream: mc, kind: KindNoLoss, conf: Medium, text: "1 streams have no socket on their port among those the after snapshot kept (its UDP socket tables were kept to a bound",

@@ -56,6 +56,19 @@ func TestUDPSocketLifetimes(t *testing.T) {
 		}
 	})
 
+	t.Run("socket missing from a bounded after snapshot: not closed", func(t *testing.T) {
+		before, after := snaps(t)
+		after.Proc.Sockets = nil
+		after.Proc.NoteOmitted("net/udp", 2, 0) // left out while idle: may be open
+		after.Proc.SNMP["Udp"]["RcvbufErrors"] += 4217
+		vs := UDP(before, after, UDPObserved{Streams: []UDPStream{stream}, Window: window})
+		for _, v := range vs {
+			if strings.Contains(v.Text, "the receiving socket was closed") {
+				t.Errorf("a socket left out of a bounded table called closed: %s/%s %q", v.Kind, v.Confidence, v.Text)
+			}
+		}
+	})
+
 	t.Run("overflow on a socket outside the capture", func(t *testing.T) {
 		before, after := snaps(t)
 		// the stream's sockets are there and dropped nothing

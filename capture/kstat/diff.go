@@ -121,10 +121,12 @@ type SocketDelta struct {
 	RxBefore   uint64         `json:"rx_queue_before"`
 	TxBefore   uint64         `json:"tx_queue_before"`
 	DropsDelta *uint64        `json:"drops_delta,omitempty"`
-	New        bool           `json:"new,omitempty"` // not in the first snapshot
+	// New: not in the first snapshot (or left out of its bounded table,
+	// which then left out only idle sockets: nothing queued, no drops).
+	New bool `json:"new,omitempty"`
 	// Unknown: not in the first snapshot, whose table of this protocol
-	// was kept to a bound (procnet.KeepSockets): the socket may have
-	// existed, so neither its queues nor its drops before are known.
+	// was kept to a bound and left out busy sockets too (more than the
+	// bound): neither its queues nor its drops before are known.
 	Unknown bool `json:"before_unknown,omitempty"`
 }
 
@@ -185,8 +187,8 @@ func Diff(a, b *Snapshot) *Delta {
 					v := counterDelta("", *p.Drops, *s.Drops).Delta
 					sd.DropsDelta = &v
 				}
-			} else if a.Proc.Whole(s.Proto) {
-				sd.New = true
+			} else if a.Proc.Whole(s.Proto) || a.Proc.IdleOmitted(s.Proto) {
+				sd.New = true // absent, or idle: queues and drops were 0
 			} else {
 				sd.Unknown = true
 			}

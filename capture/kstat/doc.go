@@ -39,10 +39,19 @@
 // to MaxFailedRaw bytes ("cut_from" gives the size before the cut).
 // Snapshot.Failed reports that no source at all could be used.
 //
-// The "raw" list keeps every source byte: netlink replies exactly as read
+// The "raw" list keeps the source bytes: netlink replies exactly as read
 // from the socket (nlmsghdr included, base64) and /proc or tool text. The
 // parsed members are a convenience; [Decode] and [ReadSnapshot] rebuild them
 // from "raw", so a newer smcdump decodes old files with its newer parsers.
+// The socket tables are the exception to "every byte": of /proc/net/udp,
+// udp6, tcp, tcp6 and of the smc_diag reply a live snapshot keeps a
+// bounded number of sockets (procnet.DefaultMaxSockets each; those with
+// data queued or drops first, SMC sockets that fell back first), whole
+// lines and messages, and counts the others: "omitted" and "omitted_busy"
+// on the raw source, "sockets_omitted" and "sockets_omitted_busy" in the
+// parsed /proc tree, and "smc.sockets_omitted" by mode (set when the
+// snapshot is taken: raw has only the total). A socket missing from a
+// bounded table may exist; the diffs and verdicts take that into account.
 //
 // # smc-tools tables
 //

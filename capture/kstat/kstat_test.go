@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -296,8 +297,8 @@ func TestBoundedSocketTables(t *testing.T) {
 		for i := range s.Raw {
 			r := &s.Raw[i]
 			if procnet.IsSocketTable(r.Name) {
-				b, n := procnet.KeepSockets([]byte(r.Text), max)
-				r.Text, r.Omitted = string(b), n
+				b, n, busy := procnet.KeepSockets([]byte(r.Text), max)
+				r.Text, r.Omitted, r.OmittedBusy = string(b), n, busy
 			}
 		}
 		if err := s.Decode(); err != nil {
@@ -378,5 +379,64 @@ func TestBoundedSMCSockets(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "(1 more SMC sockets left out: 1 smcr: ") {
 		t.Errorf("smcss table does not say a socket was left out:\n%s", buf.String())
+	}
+	// A first snapshot that left out fallback sockets cannot tell which
+	// fallbacks are new.
+	a := &Snapshot{SMC: SMCState{Sockets: nil, SocketsOmitted: map[string]int{"fallback": 3}}}
+	if nf := NewFallbacks(a, s); nf != nil {
+		t.Errorf("new fallbacks after a snapshot that left fallbacks out: %+v", nf)
+	}
+	if nf := NewFallbacks(&Snapshot{}, s); len(nf) != 1 {
+		t.Errorf("new fallbacks after an empty snapshot: %+v, want the one kept", nf)
+	}
+	js, err := json.Marshal(s.Tables(TableSet{Sockets: true, SS: toolfmt.SMCSSOptions{All: true}}))
+	if err != nil || !strings.Contains(string(js), `"sockets_omitted":{"smcr":1}`) {
+		t.Errorf("JSON tables do not count the socket left out (%v): %s", err, js)
+	}
+}
+
+// TestBoundedIdleOmitted: a bounded table that left out only idle sockets
+// (SYNTHETIC lines in the Linux 6.18 format) tells that a socket missing
+// from it had nothing queued and no drops: in the next snapshot it is new,
+// its drops all the interval's; one that left out busy sockets too does
+// not (before unknown).
+func TestBoundedIdleOmitted(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	line := func(sl, port int, rx string, drops int) string {
+		return fmt.Sprintf("%5d: 0100007F:%04X 00000000:0000 07 00000000:%s 00:00000000 00000000     0        0 %d 2 0000000040d1ff6b %d\n", sl, port, rx, 17000+sl, drops)
+	}
+	hdr := "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+	snap := func(at time.Time, text string, max int) *Snapshot {
+		b, n, busy := procnet.KeepSockets([]byte(text), max)
+		s, err := Decode([]RawSource{{Kind: KindProc, Name: "net/udp", Text: string(b), Omitted: n, OmittedBusy: busy}}, binary.LittleEndian)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.TakenAt = at
+		return s
+	}
+	before := hdr + line(1, 5000, "00001D40", 7) + line(2, 5001, "00000000", 0) + line(3, 5002, "00000000", 0)
+	after := hdr + line(1, 5000, "00001D40", 9) + line(2, 5001, "00000000", 40) + line(3, 5002, "00000000", 0)
+	for _, c := range []struct {
+		max         int
+		new, unknow int
+	}{
+		{1, 2, 0}, // the busy socket kept, the idle ones left out: new
+		{0, 0, 3}, // the busy socket left out too: unknown
+		{3, 0, 0}, // whole
+	} {
+		d := Diff(snap(t0, before, c.max), snap(t0.Add(time.Second), after, -1))
+		n, u := 0, 0
+		for _, sd := range d.Sockets {
+			if sd.New {
+				n++
+			}
+			if sd.Unknown {
+				u++
+			}
+		}
+		if n != c.new || u != c.unknow {
+			t.Errorf("bound %d: %d new, %d unknown; want %d and %d", c.max, n, u, c.new, c.unknow)
+		}
 	}
 }

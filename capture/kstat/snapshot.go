@@ -41,6 +41,9 @@ type RawSource struct {
 	// (/proc/net/udp, udp6, tcp, tcp6) kept to a bound (procnet.KeepSockets,
 	// collect.Options.MaxSockets); 0: the table is whole.
 	Omitted int `json:"omitted,omitempty"`
+	// OmittedBusy is how many of Omitted had data queued or drops (more
+	// such sockets than the bound).
+	OmittedBusy int `json:"omitted_busy,omitempty"`
 }
 
 // MaxFailedRaw bounds the bytes kept of a source that failed to parse.
@@ -271,7 +274,7 @@ func (s *Snapshot) Decode() error {
 		case KindProc:
 			t := &procnet.Tree{}
 			if err = t.Parse(r.Name, []byte(r.Text), order); err == nil {
-				t.NoteOmitted(r.Name, r.Omitted)
+				t.NoteOmitted(r.Name, r.Omitted, r.OmittedBusy)
 				if s.Proc == nil {
 					s.Proc = &procnet.Tree{}
 				}
@@ -380,7 +383,7 @@ func mergeTree(dst, src *procnet.Tree, own bool) {
 	}
 	dst.Sockets = append(dst.Sockets, src.Sockets...)
 	for k, v := range src.Omitted {
-		dst.NoteOmitted(k, v)
+		dst.NoteOmitted(k, v, src.OmittedBusy[k])
 	}
 	dst.Dev = append(dst.Dev, src.Dev...)
 	dst.Softnet = append(dst.Softnet, src.Softnet...)

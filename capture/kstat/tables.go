@@ -57,19 +57,22 @@ func (s *Snapshot) fromKernel(kind string) bool {
 // Tables is every selected table in JSON: the rows carry the same fields as
 // the text columns.
 type Tables struct {
-	TakenAt     string                 `json:"taken_at"` // RFC 3339, or "time unknown" for saved text
-	Sockets     []toolfmt.SocketRow    `json:"sockets,omitempty"`
-	DevicesR    []toolfmt.DeviceRow    `json:"smcr_devices,omitempty"`
-	DevicesD    []toolfmt.DeviceRow    `json:"smcd_devices,omitempty"`
-	LinkGroupsR []toolfmt.LinkGroupRow `json:"smcr_linkgroups,omitempty"`
-	LinkGroupsD []toolfmt.LinkGroupRow `json:"smcd_linkgroups,omitempty"`
-	Links       []toolfmt.LinkRow      `json:"smcr_links,omitempty"`
-	SMCRStats   *toolfmt.SMCStatsText  `json:"smcr_stats,omitempty"`
-	SMCDStats   *toolfmt.SMCStatsText  `json:"smcd_stats,omitempty"`
-	Info        *toolfmt.InfoTable     `json:"smc_info,omitempty"`
-	UEIDs       []string               `json:"ueids,omitempty"`
-	SEID        *smcnl.SEIDInfo        `json:"seid,omitempty"`
-	PNET        []toolfmt.PNETRow      `json:"pnet,omitempty"`
+	TakenAt string              `json:"taken_at"` // RFC 3339, or "time unknown" for saved text
+	Sockets []toolfmt.SocketRow `json:"sockets,omitempty"`
+	// SocketsOmitted counts by mode the SMC sockets a bounded snapshot
+	// left out of Sockets (SMCState.SocketsOmitted).
+	SocketsOmitted map[string]int         `json:"sockets_omitted,omitempty"`
+	DevicesR       []toolfmt.DeviceRow    `json:"smcr_devices,omitempty"`
+	DevicesD       []toolfmt.DeviceRow    `json:"smcd_devices,omitempty"`
+	LinkGroupsR    []toolfmt.LinkGroupRow `json:"smcr_linkgroups,omitempty"`
+	LinkGroupsD    []toolfmt.LinkGroupRow `json:"smcd_linkgroups,omitempty"`
+	Links          []toolfmt.LinkRow      `json:"smcr_links,omitempty"`
+	SMCRStats      *toolfmt.SMCStatsText  `json:"smcr_stats,omitempty"`
+	SMCDStats      *toolfmt.SMCStatsText  `json:"smcd_stats,omitempty"`
+	Info           *toolfmt.InfoTable     `json:"smc_info,omitempty"`
+	UEIDs          []string               `json:"ueids,omitempty"`
+	SEID           *smcnl.SEIDInfo        `json:"seid,omitempty"`
+	PNET           []toolfmt.PNETRow      `json:"pnet,omitempty"`
 	// SourceErrors are the snapshot's sources that could not be used: a
 	// table they feed may be missing or empty because of them.
 	SourceErrors []SourceError `json:"source_errors,omitempty"`
@@ -99,6 +102,7 @@ func (s *Snapshot) Tables(o TableSet) *Tables {
 	le := s.Order() == binary.LittleEndian
 	if o.Sockets {
 		t.Sockets = toolfmt.SocketRows(s.SMC.Sockets, o.SS)
+		t.SocketsOmitted = s.SMC.SocketsOmitted
 	}
 	if o.Devices {
 		t.DevicesR, t.DevicesD = toolfmt.DeviceRowsR(in.DevicesR, s.ifName()), toolfmt.DeviceRowsD(in.DevicesD)

@@ -46,7 +46,12 @@ func explainCode(c uint32) (name, meaning, remedy string) {
 // hold in fallback mode (new sockets, or sockets a saw before the decision),
 // sorted by inode. Sockets that opened and closed between the two snapshots
 // are not seen here; the fallback counters of the stats delta count them.
+// When a kept a bounded number of sockets and left fallback sockets out
+// (more than the bound), absence from a proves nothing: none are returned.
 func NewFallbacks(a, b *Snapshot) []FallbackSocket {
+	if a.SMC.SocketsOmitted["fallback"] > 0 {
+		return nil
+	}
 	before := map[string]bool{}
 	for _, s := range a.SMC.Sockets {
 		if s.Mode == 1 {

@@ -63,8 +63,10 @@ func newStatsCmd() *cobra.Command {
 UDP loss: SMC generic netlink statistics, fallback reasons, link groups and
 devices, SMC sockets (smc_diag), /proc/net/snmp, snmp6, netstat, udp/tcp
 socket queues and drops, /proc/net/dev and softnet_stat. Of each socket
-table it keeps at most --max-sockets lines (1024; captures' snapshots too),
-those with queued data or drops first, and counts the others.
+table (udp, udp6, tcp, tcp6, and the SMC sockets of smc_diag that --sockets
+lists) it keeps at most --max-sockets (1024; captures' snapshots too),
+those with queued data or drops first (SMC: those that fell back first),
+and counts the others.
 
 Without the SMC kernel module the SMC section says so; the rest still works.
 Every source is independent: a /proc file that is missing, empty or
@@ -119,7 +121,7 @@ one field per column.`,
 	fl.StringVar(&f.netns, "netns", "", "snapshot inside network namespace `NAME` (/run/netns/NAME)")
 	fl.StringVarP(&f.read, "read", "r", "", "read a saved snapshot or tool output from `FILE` instead of the kernel")
 	fl.IntVar(&f.growRuns, "grow-intervals", 2, "with --watch: flag a socket queue that grew in `N` consecutive intervals")
-	fl.IntVar(&f.maxSocks, "max-sockets", procnet.DefaultMaxSockets, "keep at most `N` sockets of each of /proc/net/udp, udp6, tcp, tcp6, those with queued data or drops first (0: all)")
+	fl.IntVar(&f.maxSocks, "max-sockets", procnet.DefaultMaxSockets, "keep at most `N` sockets of each of /proc/net/udp, udp6, tcp, tcp6 (those with queued data or drops first) and of smc_diag (fallbacks first); 0: all")
 	fl.StringVar(&f.snapshot, "snapshot", "", "with -r of a capture or a multi-snapshot file: show snapshot `first|last|N`, or the deltas N..M")
 	fl.BoolVar(&f.sockets, "sockets", false, "SMC sockets as smcss prints them")
 	fl.BoolVarP(&f.all, "all", "a", false, "sockets: all, including LISTEN and INIT (smcss -a)")

@@ -137,11 +137,11 @@ func readProc(s *kstat.Snapshot, fsys fs.FS, maxSockets int) {
 			s.AddSourceError("/proc/"+name, kstat.StageRead, err.Error())
 			continue
 		}
-		omitted := 0
+		omitted, busy := 0, 0
 		if procnet.IsSocketTable(name) {
-			b, omitted = procnet.KeepSockets(b, maxSockets)
+			b, omitted, busy = procnet.KeepSockets(b, maxSockets)
 		}
-		s.Raw = append(s.Raw, kstat.RawSource{Kind: kstat.KindProc, Name: name, Text: string(b), Omitted: omitted})
+		s.Raw = append(s.Raw, kstat.RawSource{Kind: kstat.KindProc, Name: name, Text: string(b), Omitted: omitted, OmittedBusy: busy})
 	}
 }
 

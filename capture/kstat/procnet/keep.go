@@ -8,7 +8,7 @@ import "bytes"
 // bytes in every snapshot (the line and its parsed form) and its share of
 // the parsing, so a capture that stores a snapshot every ten seconds would
 // grow with the host's socket count instead of its traffic (18,000 sockets:
-// 6.7 MB and 0.7 s of CPU per snapshot). With this bound a snapshot stays
+// 6.7 MB and 0.7 s of CPU per snapshot). With this bound the four tables stay
 // under about 2 MB on any host, and the tables of a typical multicast
 // receiver (tens of UDP sockets) stay whole.
 const DefaultMaxSockets = 1024
@@ -19,22 +19,24 @@ const DefaultMaxSockets = 1024
 // rx_queue other than zero) or a drops count other than zero; the other
 // lines fill what is left of max in file order. Kept lines stay in file
 // order and unchanged. It returns data itself when nothing needs to be left
-// out (max < 0: no limit), and the number of socket lines left out.
+// out (max < 0: no limit), the number of socket lines left out, and how
+// many of those were busy (more busy lines than max): when none were, every
+// socket left out had no data queued and no drops.
 //
 // It reads the columns as ParseSockets does (the header names them) but
 // never fails: a line it cannot read is an ordinary line, kept or left out
 // by its position, and ParseSockets reports it later. Time is linear in
 // len(data); it allocates only the result.
-func KeepSockets(data []byte, max int) ([]byte, int) {
+func KeepSockets(data []byte, max int) (_ []byte, omitted, omittedBusy int) {
 	if max < 0 {
-		return data, 0
+		return data, 0, 0
 	}
 	// The header is the first line that is not blank, as for ParseSockets.
 	hdrEnd := 0
 	for {
 		i := bytes.IndexByte(data[hdrEnd:], '\n')
 		if i < 0 {
-			return data, 0 // a header alone (or nothing)
+			return data, 0, 0 // a header alone (or nothing)
 		}
 		blank := len(bytes.TrimSpace(data[hdrEnd:hdrEnd+i])) == 0
 		hdrEnd += i + 1
@@ -61,9 +63,10 @@ func KeepSockets(data []byte, max int) ([]byte, int) {
 		}
 	}
 	if lines <= max {
-		return data, 0
+		return data, 0, 0
 	}
 	idle := max - min(busy, max) // idle lines that still fit
+	omittedBusy = busy - min(busy, max)
 	busy = min(busy, max)
 	out := make([]byte, 0, hdrEnd+(len(data)-hdrEnd)/lines*max+64)
 	out = append(out, data[:hdrEnd]...)
@@ -89,7 +92,7 @@ func KeepSockets(data []byte, max int) ([]byte, int) {
 		out = append(out, '\n')
 		kept++
 	}
-	return out, lines - kept
+	return out, lines - kept, omittedBusy
 }
 
 // cutLine splits off the first line of b (without its newline).

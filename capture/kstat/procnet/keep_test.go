@@ -44,25 +44,26 @@ func TestKeepSockets(t *testing.T) {
 		max      int
 		want     string
 		omitted  int
+		busy     int // busy lines among those omitted
 	}{
-		{"no limit", udp, -1, udp, 0},
-		{"within the limit", udp, 5, udp, 0},
-		{"busy first, file order", udp, 3, u[0] + u[1] + u[2] + u[4], 2}, // drops 7, rx 0x1D40, then the first idle
-		{"only busy fit", udp, 2, u[0] + u[2] + u[4], 3},                 // both busy, no idle
-		{"more busy than the limit", udp, 1, u[0] + u[2], 4},             // the first busy
-		{"zero keeps the header", udp, 0, u[0], 5},                       // header only
-		{"tcp queues", tcp, 2, tc[0] + tc[2] + tc[4], 2},                 // tx 0x10, rx 1; no drops column
-		{"tcp one idle", tcp, 3, tc[0] + tc[1] + tc[2] + tc[4], 1},       // the first idle line fills
-		{"no final newline", strings.TrimSuffix(udp, "\n"), 1, u[0] + u[2], 4},
-		{"blank lines are not sockets", udp + "\n\n", 5, udp + "\n\n", 0},
-		{"header only", udpHeader, 0, udpHeader, 0},
-		{"no newline at all", "   sl  local_address", 0, "   sl  local_address", 0},
-		{"empty", "", 0, "", 0},
+		{"no limit", udp, -1, udp, 0, 0},
+		{"within the limit", udp, 5, udp, 0, 0},
+		{"busy first, file order", udp, 3, u[0] + u[1] + u[2] + u[4], 2, 0}, // drops 7, rx 0x1D40, then the first idle
+		{"only busy fit", udp, 2, u[0] + u[2] + u[4], 3, 0},                 // both busy, no idle
+		{"more busy than the limit", udp, 1, u[0] + u[2], 4, 1},             // the first busy
+		{"zero keeps the header", udp, 0, u[0], 5, 2},                       // header only
+		{"tcp queues", tcp, 2, tc[0] + tc[2] + tc[4], 2, 0},                 // tx 0x10, rx 1; no drops column
+		{"tcp one idle", tcp, 3, tc[0] + tc[1] + tc[2] + tc[4], 1, 0},       // the first idle line fills
+		{"no final newline", strings.TrimSuffix(udp, "\n"), 1, u[0] + u[2], 4, 1},
+		{"blank lines are not sockets", udp + "\n\n", 5, udp + "\n\n", 0, 0},
+		{"header only", udpHeader, 0, udpHeader, 0, 0},
+		{"no newline at all", "   sl  local_address", 0, "   sl  local_address", 0, 0},
+		{"empty", "", 0, "", 0, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, omitted := KeepSockets([]byte(c.in), c.max)
-			if string(got) != c.want || omitted != c.omitted {
-				t.Errorf("KeepSockets(max %d) = %d omitted,\n%s\nwant %d omitted,\n%s", c.max, omitted, got, c.omitted, c.want)
+			got, omitted, busy := KeepSockets([]byte(c.in), c.max)
+			if string(got) != c.want || omitted != c.omitted || busy != c.busy {
+				t.Errorf("KeepSockets(max %d) = %d omitted (%d busy),\n%s\nwant %d omitted (%d busy),\n%s", c.max, omitted, busy, got, c.omitted, c.busy, c.want)
 			}
 		})
 	}
@@ -82,7 +83,7 @@ func TestKeepSocketsReal(t *testing.T) {
 			t.Fatal(err)
 		}
 		for max := 0; max <= len(all); max++ {
-			kept, omitted := KeepSockets(b, max)
+			kept, omitted, _ := KeepSockets(b, max)
 			socks, err := ParseSockets(name, proto, binary.LittleEndian, bytes.NewReader(kept))
 			if err != nil {
 				t.Fatalf("%s max %d: kept lines do not parse: %v", name, max, err)

@@ -42,19 +42,33 @@ type Tree struct {
 	// socket lines a bounded snapshot left out (KeepSockets). A table not
 	// listed is whole: a socket missing from it does not exist.
 	Omitted map[string]int `json:"sockets_omitted,omitempty"`
+	// OmittedBusy counts those of Omitted that had data queued or drops
+	// (more such sockets than the bound); a table not listed left out
+	// only idle sockets.
+	OmittedBusy map[string]int `json:"sockets_omitted_busy,omitempty"`
 }
 
 // NoteOmitted records n socket lines left out of the table of file name
-// (e.g. "net/udp" or "udp").
-func (t *Tree) NoteOmitted(name string, n int) {
-	if n <= 0 {
-		return
+// (e.g. "net/udp" or "udp"), busy of them with data queued or drops.
+func (t *Tree) NoteOmitted(name string, n, busy int) {
+	base := name[strings.LastIndexByte(name, '/')+1:]
+	add := func(m *map[string]int, v int) {
+		if v <= 0 {
+			return
+		}
+		if *m == nil {
+			*m = map[string]int{}
+		}
+		(*m)[base] += v
 	}
-	if t.Omitted == nil {
-		t.Omitted = map[string]int{}
-	}
-	t.Omitted[name[strings.LastIndexByte(name, '/')+1:]] += n
+	add(&t.Omitted, n)
+	add(&t.OmittedBusy, busy)
 }
+
+// IdleOmitted reports whether the table of proto left out no socket that
+// had data queued or drops: a socket missing from it either did not exist
+// or had nothing queued and no drops.
+func (t *Tree) IdleOmitted(proto string) bool { return t == nil || t.OmittedBusy[proto] == 0 }
 
 // Whole reports whether the socket table of proto ("udp", "tcp6", ...) was
 // kept whole (it may still be absent from the tree).
