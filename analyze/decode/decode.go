@@ -461,7 +461,11 @@ walk:
 			f.IPID = binary.BigEndian.Uint32(b[off+4:])
 			next = b[off]
 			off += 8
-			continue
+			// What follows is the fragmentable part (RFC 8200 4.5): a
+			// destination options header in it is part of the
+			// reassembled datagram, and in a fragment other than the
+			// first there is no header at all. Offsets count from here.
+			break walk
 		case 51: // AH
 			if off+8 > end {
 				f.Status, f.Reason = StatusTruncated, "IPv6 AH"
@@ -486,6 +490,19 @@ walk:
 	}
 	f.L4 = b[off:end]
 	f.L4WireLen = 40 + plen - off
+}
+
+// Transport decodes the TCP or UDP header at f.L4 (f.Proto says which;
+// other protocols are left as they are): for a caller that moved f.L4 past
+// a header Decode does not walk, such as destination options in the
+// fragmentable part of an IPv6 fragment.
+func Transport(f *Frame) {
+	switch f.Proto {
+	case ProtoTCP:
+		decodeTCP(f)
+	case ProtoUDP:
+		decodeUDP(f)
+	}
 }
 
 func decodeTCP(f *Frame) {

@@ -361,10 +361,14 @@ func (r *Reassembler) Finish() int {
 }
 
 // Reassembled reports whether the analysis reassembles fragmented datagrams
-// of IP protocol proto: UDP, TCP, GRE and IP in IP (IPv4 or IPv6 inside).
+// of IP protocol proto: UDP, TCP, GRE and IP in IP (IPv4 or IPv6 inside),
+// and IPv6 datagrams whose fragmentable part starts with destination
+// options (the header after them decides once reassembled).
 func Reassembled(proto uint8) bool {
 	switch proto {
 	case ProtoUDP, ProtoTCP, 47, 4, 41:
+		return true
+	case 60: // IPv6 destination options in the fragmentable part, then one of those
 		return true
 	}
 	return false
