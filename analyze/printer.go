@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +70,9 @@ type Printer struct {
 	opts    PrintOptions
 	tracker *smcflow.Tracker
 	f       decode.Frame
+	// fragFrame is the transport after an IPv6 fragment's destination
+	// options (destOpts).
+	fragFrame decode.Frame
 	// inner are the frames inside tunnels (decode.Decapsulate), one per
 	// tunnel header; depth of them are in use for the current packet.
 	inner   [decode.MaxTunnelDepth]decode.Frame
@@ -525,12 +529,40 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 	if f.Status == decode.StatusTruncated {
 		return fmt.Sprintf("%s%s > %s: [|%s]", ipv, f.Src, f.Dst, f.Reason)
 	}
-	if f.Fragment && f.FragOff != 0 {
+	src, dst := ipPort(f.Src, f.SrcPort), ipPort(f.Dst, f.DstPort)
+	if f.Fragment && f.IPVer == 6 {
+		// tcpdump 4.99 (print-frag6.c): "frag (offset|length)", -v with
+		// the identification; a later fragment ends there, the first
+		// goes on with the headers after the fragment header, and the
+		// transport shows its ports only (the IPv6 header's next header
+		// is not the transport's: print-udp.c, print-tcp.c).
+		frag := fmt.Sprintf("frag (%d|%d)", f.FragOff, f.L4WireLen)
+		if p.opts.Verbose > 0 {
+			frag = fmt.Sprintf("frag (0x%08x:%d|%d)", f.IPID, f.FragOff, f.L4WireLen)
+		}
+		line := fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, frag)
+		if f.FragOff != 0 {
+			return line
+		}
+		if f.Proto == 60 {
+			g, opts, ok := p.destOpts(f)
+			if !ok {
+				return line + "  [|dstopt]" // print-dest6.c fails before "DSTOPT"
+			}
+			line += " DSTOPT" + opts
+			f = g
+		}
+		ipv, src, dst = line+" ", strconv.Itoa(int(f.SrcPort)), strconv.Itoa(int(f.DstPort))
+		switch f.Proto {
+		case decode.ProtoTCP, decode.ProtoUDP:
+		default:
+			return line
+		}
+	} else if f.Fragment && f.FragOff != 0 {
 		// tcpdump 4.99 (print-ip.c): no transport header, only the
 		// protocol; -v shows the id, offset and flags.
 		return fmt.Sprintf("%s%s > %s: ip-proto-%d", ipv, f.Src, f.Dst, f.Proto)
 	}
-	src, dst := ipPort(f.Src, f.SrcPort), ipPort(f.Dst, f.DstPort)
 	switch f.Proto {
 	case decode.ProtoTCP:
 		p.tracker.HandleTCP(f, pkt.Frame, pkt.Info.Timestamp)
@@ -564,6 +596,57 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
 	}
 	return fmt.Sprintf("%s%s > %s: ip-proto-%d %d", ipv, f.Src, f.Dst, f.Proto, f.L4WireLen)
+}
+
+// destOpts decodes the IPv6 destination options header that starts the
+// first fragment f (Proto 60) and the transport header after it, into a
+// copy of f held by the printer; opts is what tcpdump prints of the options
+// ("" without -v: print-dest6.c prints them only then).
+func (p *Printer) destOpts(f *decode.Frame) (*decode.Frame, string, bool) {
+	b := f.L4
+	if len(b) < 2 || len(b) < (int(b[1])+1)*8 {
+		return nil, "", false
+	}
+	n := (int(b[1]) + 1) * 8
+	opts := ""
+	if p.opts.Verbose > 0 {
+		// print-ip6opts.c ip6_opt_process
+		for i := 2; i < n; {
+			if b[i] == 0 {
+				opts += "(pad1)"
+				i++
+				continue
+			}
+			if i+1 >= n || i+2+int(b[i+1]) > n {
+				opts += "[trunc]"
+				break
+			}
+			switch l := int(b[i+1]); b[i] {
+			case 1:
+				opts += "(padn)"
+			case 0x05:
+				if l == 2 {
+					opts += fmt.Sprintf("(rtalert: 0x%04x) ", binary.BigEndian.Uint16(b[i+2:]))
+				} else {
+					opts += fmt.Sprintf("(rtalert: invalid len %d)", l)
+				}
+			default:
+				opts += fmt.Sprintf("(opt_type 0x%02x: len=%d)", b[i], l)
+			}
+			i += 2 + int(b[i+1])
+		}
+	}
+	g := &p.fragFrame
+	*g = *f
+	g.Proto, g.L4, g.L4WireLen = b[0], b[n:], f.L4WireLen-n
+	decode.Transport(g)
+	if g.Status != decode.StatusOK {
+		return nil, "", false
+	}
+	if opts != "" {
+		opts = " " + opts
+	}
+	return g, opts, true
 }
 
 // ipHeader is the captured IP header of f, nil if it is not available.

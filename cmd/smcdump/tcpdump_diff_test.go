@@ -195,7 +195,7 @@ func diffTraces(t *testing.T) []string {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
-	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t))
+	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t))
 	files = append(files, publicdata.Glob(t, "*.pcap*")...)
 	return files
 }
@@ -513,6 +513,46 @@ func shimTrace(t *testing.T) string {
 		frames, wires = append(frames, c.f[:c.cut]), append(wires, len(c.f))
 	}
 	return writeEthernetPcapWire(t, "shim-synthetic.pcap", frames, wires)
+}
+
+// frag6Trace writes a synthetic pcap (built here, not captured) of IPv6
+// fragments: UDP and a TCP SYN in fragments, with and without destination
+// options (pad1, padn, router alert, an unknown option) in the fragmentable
+// part, later fragments, and a first fragment cut by the snaplen.
+func frag6Trace(t *testing.T) string {
+	t.Helper()
+	src := append([]byte{0x20, 0x01, 0x0d, 0xb8}, make([]byte, 11)...)
+	src = append(src, 1)
+	dst := append([]byte{0xff, 0x15}, make([]byte, 13)...)
+	dst = append(dst, 1)
+	// fragment returns one IPv6 fragment of part at off (more: M flag).
+	fragment := func(id uint32, first byte, part []byte, off int, more bool) []byte {
+		fo := uint16(off/8) << 3
+		if more {
+			fo |= 1
+		}
+		h := cat(u32(nil, 0x60000000), u16(nil, uint16(8+len(part))), []byte{44, 64}, src, dst,
+			[]byte{first, 0}, u16(nil, fo), u32(nil, id))
+		return cat([]byte{0x33, 0x33, 0, 0, 0, 1, 2, 0, 0, 0, 0, 1, 0x86, 0xdd}, h, part)
+	}
+	udp := cat(u16(u16(u16(u16(nil, 40000), 5000), 8+300), 0), bytes.Repeat([]byte("u"), 300))
+	syn := cat(u16(u16(nil, 40000), 5000), u32(u32(nil, 1000), 0), []byte{0x80, 0x02}, u16(u16(u16(nil, 64240), 0), 0),
+		[]byte{2, 4, 5, 0xb4, 254, 6, 0xe2, 0xd4, 0xc3, 0xd9, 1, 1, 1, 1, 1, 0}, bytes.Repeat([]byte("t"), 200))
+	padn := []byte{17, 0, 1, 4, 0, 0, 0, 0}
+	mixed := []byte{6, 1, 0, 5, 2, 0, 0, 0x3e, 2, 0xaa, 0xbb, 1, 3, 0, 0, 0} // pad1, router alert, unknown 0x3e, padn
+	var frames [][]byte
+	for i, c := range []struct {
+		first byte
+		part  []byte
+	}{{17, udp}, {60, cat(padn, udp)}, {6, syn}, {60, cat(mixed[:], syn)}} {
+		id := uint32(100 + i)
+		frames = append(frames, fragment(id, c.first, c.part[:96], 0, true), fragment(id, c.first, c.part[96:192], 96, true),
+			fragment(id, c.first, c.part[192:], 192, false))
+	}
+	wires := make([]int, len(frames))
+	cut := fragment(200, 60, cat(padn, udp)[:96], 0, true)
+	frames, wires = append(frames, cut[:14+40+8+4]), append(wires, len(cut))
+	return writeEthernetPcapWire(t, "frag6-synthetic.pcap", frames, wires)
 }
 
 // Byte builders of the synthetic traces.
