@@ -425,6 +425,51 @@ func TestInterfaceDown(t *testing.T) {
 	}
 }
 
+// TestInterfaceDownWhileOtherBusy: a capture on two interfaces notices the
+// one that went away even while the other keeps delivering packets (the
+// wait then never times out: the socket errors are read at least once per
+// PollTimeout all the same).
+func TestInterfaceDownWhileOtherBusy(t *testing.T) {
+	ns := newNetns(t)
+	run(t, "ip", "-n", ns, "link", "add", "vc", "type", "veth", "peer", "name", "vd")
+	run(t, "ip", "-n", ns, "link", "set", "vc", "up")
+	run(t, "ip", "-n", ns, "link", "set", "vd", "up")
+	waitLinkUp(t, ns, "vc", "vd")
+	h := openIn(t, ns, Config{Interfaces: []string{"vb", "vd"}, BufferKiB: 1024, Fanout: 1})
+	inj := newInjector(t, ns, "va")
+	errc := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := h.Next(); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // packets on vb every 300 ms (under the 1 s timeout), bounded in count
+		for i := 0; i < 40; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(300 * time.Millisecond):
+				inj.send(t, testFrame(64, uint32(i)))
+			}
+		}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	run(t, "ip", "-n", ns, "link", "del", "vd")
+	select {
+	case err := <-errc:
+		if !strings.Contains(err.Error(), "vd") {
+			t.Fatalf("got %v, want an error naming vd", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Next did not notice vd going away while vb had traffic")
+	}
+}
+
 func netInterfaceIndex(name string) (int, error) {
 	ifc, err := net.InterfaceByName(name)
 	if err != nil {

@@ -86,6 +86,8 @@ type Handle struct {
 	drainEnd  time.Time
 	drainHard time.Time
 	gotBlock  bool
+	// errChecked is when the rings' SO_ERROR was last read (waitEpoll).
+	errChecked time.Time
 
 	cur     *ring // ring whose block is being read
 	frames  int   // packets delivered (Packet.Frame of the last one)
@@ -876,7 +878,11 @@ func (h *Handle) waitEpoll(timeout time.Duration) error {
 		}
 		return fmt.Errorf("capture: waiting for packets: %w", err)
 	}
-	if err != nil {
+	// A device that went down or away shows up as a socket error, checked
+	// when a wait timed out and, since other rings may keep waking the
+	// wait, at least once per PollTimeout.
+	if now := time.Now(); err != nil || now.Sub(h.errChecked) >= h.cfg.PollTimeout {
+		h.errChecked = now
 		for _, r := range h.rings {
 			if soerr, _ := unix.GetsockoptInt(r.fd, unix.SOL_SOCKET, unix.SO_ERROR); soerr != 0 {
 				return fmt.Errorf("capture: %s: %w", r.name, unix.Errno(soerr))
