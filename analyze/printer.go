@@ -610,31 +610,35 @@ func (p *Printer) destOpts(f *decode.Frame) (*decode.Frame, string, bool) {
 	n := (int(b[1]) + 1) * 8
 	opts := ""
 	if p.opts.Verbose > 0 {
-		// print-ip6opts.c ip6_opt_process
+		// print-ip6opts.c ip6_opt_process; a bad option ends the list,
+		// as there (one string built once: the header may be long)
+		var sb strings.Builder
+	opt:
 		for i := 2; i < n; {
 			if b[i] == 0 {
-				opts += "(pad1)"
+				sb.WriteString("(pad1)")
 				i++
 				continue
 			}
 			if i+1 >= n || i+2+int(b[i+1]) > n {
-				opts += "[trunc]"
+				sb.WriteString("[trunc]")
 				break
 			}
 			switch l := int(b[i+1]); b[i] {
 			case 1:
-				opts += "(padn)"
+				sb.WriteString("(padn)")
 			case 0x05:
-				if l == 2 {
-					opts += fmt.Sprintf("(rtalert: 0x%04x) ", binary.BigEndian.Uint16(b[i+2:]))
-				} else {
-					opts += fmt.Sprintf("(rtalert: invalid len %d)", l)
+				if l != 2 {
+					fmt.Fprintf(&sb, "(rtalert: invalid len %d)", l)
+					break opt
 				}
+				fmt.Fprintf(&sb, "(rtalert: 0x%04x) ", binary.BigEndian.Uint16(b[i+2:]))
 			default:
-				opts += fmt.Sprintf("(opt_type 0x%02x: len=%d)", b[i], l)
+				fmt.Fprintf(&sb, "(opt_type 0x%02x: len=%d)", b[i], l)
 			}
 			i += 2 + int(b[i+1])
 		}
+		opts = sb.String()
 	}
 	g := &p.fragFrame
 	*g = *f
