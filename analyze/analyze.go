@@ -751,23 +751,38 @@ func (a *Analyzer) reassembledIP(fi *report.FileInfo, undecoded map[string]int, 
 	g := &a.reasmFrame
 	if tun.Depth == 0 {
 		decode.DecodeInner(q.LinkType, q.Data, g)
+	} else {
+		decode.Decode(q.LinkType, q.Data, g)
+	}
+	if g.Status == decode.StatusOK && g.Fragment && g.Tunnel.Depth == 0 {
+		// A fragment inside the reassembled datagram (IPv6 destination
+		// options, then another fragment header): nothing real does
+		// that, and following it would recurse once per layer.
+		undecoded["fragment inside a reassembled datagram"]++
+		return
+	}
+	if tun.Depth == 0 {
 		a.track(fi, undecoded, q, g)
 		return
 	}
-	if proto != decode.ProtoTCP {
-		undecoded["tunnel fragmented inside a tunnel"]++
-		return
-	}
-	// A TCP segment in fragments inside a tunnel: its fragments were
-	// counted with the tunnel already; the segment is analyzed in the
-	// tunnel's zone.
-	decode.Decode(q.LinkType, q.Data, g)
+	// In fragments inside a tunnel: the fragments were counted with the
+	// tunnel already; a TCP segment or UDP datagram is analyzed in the
+	// tunnel's zone, a tunnel packet is not opened (its zone would not
+	// compose).
 	if g.Status != decode.StatusOK {
 		undecoded[g.Reason]++
 		return
 	}
-	g.Tunnel, g.Zone, g.Data = tun, zone, q.Data
-	a.tracker.HandleTCP(g, p.Frame, ts)
+	switch g.Proto {
+	case decode.ProtoTCP:
+		g.Tunnel, g.Zone, g.Data = tun, zone, q.Data
+		a.tracker.HandleTCP(g, p.Frame, ts)
+	case decode.ProtoUDP: // behind IPv6 destination options
+		g.Zone, g.Data = zone, q.Data
+		a.track(fi, undecoded, q, g)
+	default:
+		undecoded["tunnel fragmented inside a tunnel"]++
+	}
 }
 
 // Finish completes the analysis and returns the report.

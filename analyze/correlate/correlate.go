@@ -429,12 +429,28 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 	//    multicast/broadcast, NoPorts for unicast).
 	if known || bounded {
 		first := len(discards)
-		attribute(KindNoSocket, "IgnoredMulti", ignored, remaining(func(in *streamInfo) bool { return !in.ever && isMultiDst(in.st.Dst.Addr()) }),
+		noSock := func(value uint64, cands []*streamInfo) []*streamInfo {
+			if !bounded {
+				return cands
+			}
+			// From bounded tables only a counter that covers every
+			// captured datagram speaks: the receiver may be an idle
+			// socket left out, and other traffic moves the counter too.
+			var total uint64
+			for _, in := range cands {
+				total += in.st.Packets
+			}
+			if value < total {
+				return nil
+			}
+			return cands
+		}
+		attribute(KindNoSocket, "IgnoredMulti", ignored, noSock(ignored, remaining(func(in *streamInfo) bool { return !in.ever && isMultiDst(in.st.Dst.Addr()) })),
 			func(in *streamInfo, total uint64) string {
 				return fmt.Sprintf("discarded by the kernel, no socket: %d datagrams of %s captured, no socket bound to port %d, IgnoredMulti +%d (%s) → start the receiver, or bind it to port %d and join %s on the receiving interface",
 					in.st.Packets, in.dst, in.st.Dst.Port(), ignored, share(ignored, total), in.st.Dst.Port(), in.st.Dst.Addr())
 			})
-		attribute(KindNoSocket, "NoPorts", noPorts, remaining(func(in *streamInfo) bool { return !in.ever && !isMultiDst(in.st.Dst.Addr()) }),
+		attribute(KindNoSocket, "NoPorts", noPorts, noSock(noPorts, remaining(func(in *streamInfo) bool { return !in.ever && !isMultiDst(in.st.Dst.Addr()) })),
 			func(in *streamInfo, total uint64) string {
 				return fmt.Sprintf("discarded by the kernel, no socket: %d datagrams to %s captured, no socket bound to port %d, NoPorts +%d (%s; the host answers ICMP port unreachable) → start the receiver or fix the destination port",
 					in.st.Packets, in.dst, in.st.Dst.Port(), noPorts, share(noPorts, total))

@@ -76,6 +76,19 @@ func TestUDPKernelDiscards(t *testing.T) {
 			stream: mc, kind: KindNoSocket, conf: Low, text: "IgnoredMulti +101 (every captured datagram) → start the receiver, or bind it to port 14400 and join 239.192.10.11 on the receiving interface (no socket on the port among those the snapshots kept",
 		},
 		{
+			// an idle receiver left out of bounded tables, IgnoredMulti
+			// moved by other groups: the stream is not discarded
+			name: "no socket kept, tables bounded, counter short of the capture: no loss",
+			mutate: func(b, a *procnet.Tree) {
+				noSockets(b, a)
+				b.NoteOmitted("net/udp", 5000, 0)
+				a.NoteOmitted("net/udp", 5000, 0)
+				a.SNMP["Udp"]["IgnoredMulti"] += 3
+				a.SNMP["Ip"]["InReceives"] += 101
+			},
+			stream: mc, kind: KindNoLoss, conf: Medium, text: "among those the after snapshot kept",
+		},
+		{
 			name: "no socket kept, tables bounded, no counter: not confirmed",
 			mutate: func(b, a *procnet.Tree) {
 				noSockets(b, a)

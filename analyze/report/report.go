@@ -219,9 +219,11 @@ type Summary struct {
 	// Linux receiver discards; like ReasmFails): never delivered, so not
 	// in the streams.
 	UDPIncomplete int `json:"udp_incomplete_fragmented,omitempty"`
-	// IPIncomplete counts the same for TCP segments and tunnel packets
-	// (GRE, IP in IP) that arrived in IP fragments: what was inside them
-	// is not analyzed.
+	// IPIncomplete counts the same for TCP segments, tunnel packets (GRE,
+	// IP in IP) and IPv6 datagrams whose fragmentable part starts with
+	// destination options (their transport is not known before
+	// reassembly) that arrived in IP fragments: what was inside them is
+	// not analyzed.
 	IPIncomplete int `json:"ip_incomplete_fragmented,omitempty"`
 	// NotListed counts connections beyond Config.MaxConnections: counted
 	// everywhere, but not in the connection list.

@@ -155,7 +155,7 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 		r.writeEvidence(ew)
 	}
 	if r.Summary.IPIncomplete > 0 {
-		ew.Printf("%d fragmented TCP segments or tunnel packets (GRE, IP in IP) could not be reassembled (a fragment missing from the capture, or fragments a receiver discards): what was inside them is not analyzed\n\n", r.Summary.IPIncomplete)
+		ew.Printf("%d fragmented TCP segments, tunnel packets (GRE, IP in IP) or IPv6 datagrams with destination options could not be reassembled (a fragment missing from the capture, or fragments a receiver discards): what was inside them is not analyzed\n\n", r.Summary.IPIncomplete)
 	}
 	if r.Summary.UDPIncomplete > 0 {
 		ew.Printf("%d fragmented UDP datagrams could not be reassembled (a fragment missing from the capture, or fragments a receiver discards: overlapping, inconsistent, past 64 KiB, or an IP ID reused): they never reached a socket and are not counted as received\n\n", r.Summary.UDPIncomplete)
