@@ -223,6 +223,12 @@ func FuzzPrintFrame(f *testing.F) {
 	for i, fr := range tunnelSeeds(f) {
 		f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i*37))
 	}
+	// IPv6 fragments, with and without destination options (destOpts)
+	for _, d := range []bool{false, true} {
+		for i, fr := range ipv6Fragments(7, netip.MustParseAddrPort("[2001:db8::1]:40000"), netip.MustParseAddrPort("[ff15::1]:5000"), make([]byte, 300), 96, d) {
+			f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i+1))
+		}
+	}
 	f.Fuzz(func(t *testing.T, lt uint32, b []byte, opts uint8) {
 		var out bytes.Buffer
 		o := PrintOptions{
