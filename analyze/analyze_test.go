@@ -252,18 +252,40 @@ func ipv4Fragments(id uint16, src, dst netip.AddrPort, payload []byte, mtu int) 
 	return frames
 }
 
-// TestUDPFragmentReassembly: msend-style datagrams larger than the MTU are
-// reassembled before the gap analysis; a datagram whose middle fragment is
-// missing never reached a socket and shows as a gap, out-of-order
-// fragments are fine.
-func TestUDPFragmentReassembly(t *testing.T) {
+// analyzeFrames analyzes Ethernet frames written 1 µs apart into a pcap
+// (the synthetic traces of the fragment tests) and returns the report.
+func analyzeFrames(t *testing.T, frames [][]byte) *report.Report {
+	t.Helper()
 	var buf bytes.Buffer
 	w, err := synth.NewPcap(&buf, synth.Ethernet, synth.Start, true)
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, fr := range frames {
+		w.Advance(time.Microsecond)
+		if err := w.WriteFrame(fr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewAnalyzer(Config{})
+	if err := a.AnalyzeReader(context.Background(), "synthetic", fr); err != nil {
+		t.Fatal(err)
+	}
+	return a.Finish()
+}
+
+// TestUDPFragmentReassembly: msend-style datagrams larger than the MTU are
+// reassembled before the gap analysis; a datagram whose middle fragment is
+// missing never reached a socket and shows as a gap, out-of-order
+// fragments are fine.
+func TestUDPFragmentReassembly(t *testing.T) {
 	src := netip.MustParseAddrPort("10.2.0.1:40000")
 	dst := netip.MustParseAddrPort("239.1.1.1:5000")
+	var frames [][]byte
 	for seq := 0; seq < 10; seq++ {
 		msg := make([]byte, 3000)
 		copy(msg, fmt.Sprintf("Message %x\x00", seq))
@@ -274,22 +296,9 @@ func TestUDPFragmentReassembly(t *testing.T) {
 		case 6:
 			frags[0], frags[2] = frags[2], frags[0] // out of order
 		}
-		for _, fr := range frags {
-			w.Advance(time.Microsecond)
-			if err := w.WriteFrame(fr); err != nil {
-				t.Fatal(err)
-			}
-		}
+		frames = append(frames, frags...)
 	}
-	fr, err := pcapfile.NewFileReader(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := NewAnalyzer(Config{})
-	if err := a.AnalyzeReader(context.Background(), "frag", fr); err != nil {
-		t.Fatal(err)
-	}
-	rep := a.Finish()
+	rep := analyzeFrames(t, frames)
 	if rep.Summary.UDPDatagrams != 9 || rep.Summary.UDPIncomplete != 1 {
 		t.Fatalf("datagrams %d incomplete %d, want 9 and 1", rep.Summary.UDPDatagrams, rep.Summary.UDPIncomplete)
 	}
@@ -408,41 +417,35 @@ func ipv6Fragments(id uint32, src, dst netip.AddrPort, payload []byte, mtu int, 
 	return frames
 }
 
+// mtoolsV6Fragments is 10 mtools messages of 3,000 bytes from
+// [2001:db8::1]:40000 to [ff15::1]:5000 in IPv6 fragments (ipv6Fragments,
+// 1,232 bytes each), the middle fragment of message lose (-1: none) left
+// out, each fragment passed through wrap (nil: as it is).
+func mtoolsV6Fragments(destOpts bool, lose int, wrap func([]byte) []byte) [][]byte {
+	var frames [][]byte
+	for seq := 0; seq < 10; seq++ {
+		msg := make([]byte, 3000)
+		copy(msg, fmt.Sprintf("Message %x\x00", seq))
+		frags := ipv6Fragments(uint32(100+seq), netip.MustParseAddrPort("[2001:db8::1]:40000"), netip.MustParseAddrPort("[ff15::1]:5000"), msg, 1232, destOpts)
+		if seq == lose {
+			frags = append(frags[:1], frags[2:]...)
+		}
+		for _, fr := range frags {
+			if wrap != nil {
+				fr = wrap(fr)
+			}
+			frames = append(frames, fr)
+		}
+	}
+	return frames
+}
+
 // TestIPv6FragmentReassembly: IPv6 datagrams in fragments are reassembled
 // with or without a destination options header in their fragmentable part
 // (RFC 8200 4.5: fragment offsets count from after the fragment header).
 func TestIPv6FragmentReassembly(t *testing.T) {
 	for _, destOpts := range []bool{false, true} {
-		var buf bytes.Buffer
-		w, err := synth.NewPcap(&buf, synth.Ethernet, synth.Start, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		src := netip.MustParseAddrPort("[2001:db8::1]:40000")
-		dst := netip.MustParseAddrPort("[ff15::1]:5000")
-		for seq := 0; seq < 10; seq++ {
-			msg := make([]byte, 3000)
-			copy(msg, fmt.Sprintf("Message %x\x00", seq))
-			frags := ipv6Fragments(uint32(100+seq), src, dst, msg, 1232, destOpts)
-			if seq == 4 {
-				frags = append(frags[:1], frags[2:]...) // middle fragment lost
-			}
-			for _, fr := range frags {
-				w.Advance(time.Microsecond)
-				if err := w.WriteFrame(fr); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		fr, err := pcapfile.NewFileReader(bytes.NewReader(buf.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := NewAnalyzer(Config{})
-		if err := a.AnalyzeReader(context.Background(), "frag6", fr); err != nil {
-			t.Fatal(err)
-		}
-		rep := a.Finish()
+		rep := analyzeFrames(t, mtoolsV6Fragments(destOpts, 4, nil))
 		// With destination options the transport is not known before
 		// reassembly: the incomplete datagram counts as IP's.
 		wantUDP, wantIP := 1, 0
@@ -463,31 +466,10 @@ func TestIPv6FragmentReassembly(t *testing.T) {
 // reassembled and analyzed in the tunnel's zone as those without.
 func TestIPv6FragmentsInTunnel(t *testing.T) {
 	for _, destOpts := range []bool{false, true} {
-		var buf bytes.Buffer
-		w, err := synth.NewPcap(&buf, synth.Ethernet, synth.Start, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for seq := 0; seq < 10; seq++ {
-			msg := make([]byte, 3000)
-			copy(msg, fmt.Sprintf("Message %x\x00", seq))
-			for _, fr := range ipv6Fragments(uint32(100+seq), netip.MustParseAddrPort("[2001:db8::1]:40000"), netip.MustParseAddrPort("[ff15::1]:5000"), msg, 1232, destOpts) {
-				b, _ := tunnelwrap.VXLAN(42, fr, len(fr))
-				w.Advance(time.Microsecond)
-				if err := w.WriteFrame(b); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		fr, err := pcapfile.NewFileReader(bytes.NewReader(buf.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := NewAnalyzer(Config{})
-		if err := a.AnalyzeReader(context.Background(), "frag6-vxlan", fr); err != nil {
-			t.Fatal(err)
-		}
-		rep := a.Finish()
+		rep := analyzeFrames(t, mtoolsV6Fragments(destOpts, -1, func(fr []byte) []byte {
+			b, _ := tunnelwrap.VXLAN(42, fr, len(fr))
+			return b
+		}))
 		if rep.Summary.UDPDatagrams != 10 || rep.Multicast == nil || len(rep.Multicast.Streams) != 1 || rep.Multicast.Streams[0].Lost != 0 {
 			t.Errorf("destination options %v: %d datagrams, streams %+v; want 10 in one stream without loss", destOpts, rep.Summary.UDPDatagrams, rep.Multicast)
 		}
@@ -509,23 +491,7 @@ func TestFragmentInsideReassembled(t *testing.T) {
 	ip = append(ip, make([]byte, 32)...)
 	ip = append(ip, 60, 0, 0, 0, 0, 0, 0, 9) // fragment header: offset 0, last, next header 60
 	frame := append(append([]byte{0x33, 0x33, 0, 0, 1, 1, 0x02, 0, 0, 0, 0, 1, 0x86, 0xdd}, ip...), inner...)
-	var buf bytes.Buffer
-	w, err := synth.NewPcap(&buf, synth.Ethernet, synth.Start, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.WriteFrame(frame); err != nil {
-		t.Fatal(err)
-	}
-	fr, err := pcapfile.NewFileReader(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := NewAnalyzer(Config{})
-	if err := a.AnalyzeReader(context.Background(), "nested", fr); err != nil {
-		t.Fatal(err)
-	}
-	rep := a.Finish()
+	rep := analyzeFrames(t, [][]byte{frame})
 	n := 0
 	for _, c := range rep.Files[0].Undecoded {
 		if c.Name == "fragment inside a reassembled datagram" {

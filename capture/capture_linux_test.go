@@ -404,6 +404,16 @@ func TestAnyVLAN(t *testing.T) {
 func TestInterfaceDown(t *testing.T) {
 	ns := newNetns(t)
 	h := openIn(t, ns, Config{Interfaces: []string{"vb"}, BufferKiB: 1024})
+	errc := nextError(h)
+	time.Sleep(100 * time.Millisecond)
+	run(t, "ip", "-n", ns, "link", "set", "vb", "down")
+	if err := waitError(t, errc); !errors.Is(err, unix.ENETDOWN) || !strings.Contains(err.Error(), "vb") {
+		t.Fatalf("got %v, want ENETDOWN naming vb", err)
+	}
+}
+
+// nextError reads h until Next fails and sends that error.
+func nextError(h *Handle) <-chan error {
 	errc := make(chan error, 1)
 	go func() {
 		for {
@@ -413,15 +423,18 @@ func TestInterfaceDown(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(100 * time.Millisecond)
-	run(t, "ip", "-n", ns, "link", "set", "vb", "down")
+	return errc
+}
+
+// waitError waits up to 5 s for the error of nextError.
+func waitError(t *testing.T, errc <-chan error) error {
+	t.Helper()
 	select {
 	case err := <-errc:
-		if !errors.Is(err, unix.ENETDOWN) || !strings.Contains(err.Error(), "vb") {
-			t.Fatalf("got %v, want ENETDOWN naming vb", err)
-		}
+		return err
 	case <-time.After(5 * time.Second):
-		t.Fatal("Next did not notice the interface going down")
+		t.Fatal("Next did not notice the interface going away")
+		return nil
 	}
 }
 
@@ -437,15 +450,7 @@ func TestInterfaceDownWhileOtherBusy(t *testing.T) {
 	waitLinkUp(t, ns, "vc", "vd")
 	h := openIn(t, ns, Config{Interfaces: []string{"vb", "vd"}, BufferKiB: 1024, Fanout: 1})
 	inj := newInjector(t, ns, "va")
-	errc := make(chan error, 1)
-	go func() {
-		for {
-			if _, err := h.Next(); err != nil {
-				errc <- err
-				return
-			}
-		}
-	}()
+	errc := nextError(h)
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() { // packets on vb every 300 ms (under the 1 s timeout), bounded in count
@@ -460,13 +465,8 @@ func TestInterfaceDownWhileOtherBusy(t *testing.T) {
 	}()
 	time.Sleep(300 * time.Millisecond)
 	run(t, "ip", "-n", ns, "link", "del", "vd")
-	select {
-	case err := <-errc:
-		if !strings.Contains(err.Error(), "vd") {
-			t.Fatalf("got %v, want an error naming vd", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Next did not notice vd going away while vb had traffic")
+	if err := waitError(t, errc); !strings.Contains(err.Error(), "vd") {
+		t.Fatalf("got %v, want an error naming vd", err)
 	}
 }
 

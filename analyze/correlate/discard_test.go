@@ -21,6 +21,13 @@ func TestUDPKernelDiscards(t *testing.T) {
 	mc := stream
 	mc.Packets = 101
 	noSockets := func(b, a *procnet.Tree) { b.Sockets, a.Sockets = nil, nil }
+	// noSocketKept: tables kept to a bound that left out 5,000 idle
+	// sockets, none of them kept on the port
+	noSocketKept := func(b, a *procnet.Tree) {
+		noSockets(b, a)
+		b.NoteOmitted("net/udp", 5000, 0)
+		a.NoteOmitted("net/udp", 5000, 0)
+	}
 	tests := []struct {
 		name   string
 		mutate func(b, a *procnet.Tree)
@@ -67,9 +74,7 @@ func TestUDPKernelDiscards(t *testing.T) {
 			// (procnet.KeepSockets)
 			name: "no socket kept, tables bounded: low confidence",
 			mutate: func(b, a *procnet.Tree) {
-				noSockets(b, a)
-				b.NoteOmitted("net/udp", 5000, 0)
-				a.NoteOmitted("net/udp", 5000, 0)
+				noSocketKept(b, a)
 				a.SNMP["Udp"]["IgnoredMulti"] += 101
 				a.SNMP["Ip"]["InReceives"] += 101
 			},
@@ -80,9 +85,7 @@ func TestUDPKernelDiscards(t *testing.T) {
 			// moved by other groups: the stream is not discarded
 			name: "no socket kept, tables bounded, counter short of the capture: no loss",
 			mutate: func(b, a *procnet.Tree) {
-				noSockets(b, a)
-				b.NoteOmitted("net/udp", 5000, 0)
-				a.NoteOmitted("net/udp", 5000, 0)
+				noSocketKept(b, a)
 				a.SNMP["Udp"]["IgnoredMulti"] += 3
 				a.SNMP["Ip"]["InReceives"] += 101
 			},
@@ -91,9 +94,7 @@ func TestUDPKernelDiscards(t *testing.T) {
 		{
 			name: "no socket kept, tables bounded, no counter: not confirmed",
 			mutate: func(b, a *procnet.Tree) {
-				noSockets(b, a)
-				b.NoteOmitted("net/udp", 5000, 0)
-				a.NoteOmitted("net/udp", 5000, 0)
+				noSocketKept(b, a)
 				a.SNMP["Ip"]["InReceives"] += 101
 			},
 			stream: mc, kind: KindNoLoss, conf: Medium, text: "1 streams have no socket on their port among those the after snapshot kept (its UDP socket tables were kept to a bound",
