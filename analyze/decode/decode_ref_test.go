@@ -251,7 +251,7 @@ walk:
 			f.IPID = binary.BigEndian.Uint32(b[off+4:])
 			next = b[off]
 			off += 8
-			continue
+			break walk // the fragmentable part follows (RFC 8200 4.5)
 		case 51: // AH
 			if off+8 > end {
 				f.Status, f.Reason = StatusTruncated, "IPv6 AH"
