@@ -722,7 +722,8 @@ func (a *Analyzer) reassembledTunnel(fi *report.FileInfo, undecoded map[string]i
 	return true
 }
 
-// reassembledIP analyzes a TCP segment or a tunnel packet (GRE, IP in IP)
+// reassembledIP analyzes a TCP segment, a tunnel packet (GRE, IP in IP) or
+// an IPv6 datagram whose fragmentable part starts with destination options
 // that arrived in IP fragments: a router fragmented it (an underlay MTU
 // below the tunnel's, a segment larger than a link's MTU without DF). The
 // fragments are reassembled as UDP datagrams are (same bounds, same

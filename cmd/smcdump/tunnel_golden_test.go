@@ -34,22 +34,32 @@ func TestTunnelGolden(t *testing.T) {
 // TestShimGolden: analyze and read -v of the synthetic trace of MPLS and
 // PPPoE frames of the differential test (shimTrace: label stacks, PPPoE
 // sessions and discovery, frames cut on the wire and by the snaplen;
-// docs/tunnels.md §4).
+// docs/tunnels.md §4), and of its IPv6 fragments (frag6Trace).
 func TestShimGolden(t *testing.T) {
-	path := shimTrace(t)
-	dir := filepath.Dir(path)
-	for _, c := range []struct {
-		name string
-		args []string
+	for _, tr := range []struct {
+		prefix string
+		build  func(*testing.T) string
 	}{
-		{"shims.analyze.txt", []string{"analyze", path}},
-		{"shims.read.txt", []string{"read", "-r", path, "-v"}},
+		{"shims", shimTrace},
+		// and the IPv6 fragments of the differential test (frag6Trace:
+		// destination options, a first fragment cut by the snaplen)
+		{"frag6", frag6Trace},
 	} {
-		out, stderr, code := run(t, c.args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
+		path := tr.build(t)
+		dir := filepath.Dir(path)
+		for _, c := range []struct {
+			name string
+			args []string
+		}{
+			{tr.prefix + ".analyze.txt", []string{"analyze", path}},
+			{tr.prefix + ".read.txt", []string{"read", "-r", path, "-v"}},
+		} {
+			out, stderr, code := run(t, c.args...)
+			if code != 0 {
+				t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
+			}
+			golden(t, c.name, strings.ReplaceAll(out, dir, "synthetic"))
 		}
-		golden(t, c.name, strings.ReplaceAll(out, dir, "synthetic"))
 	}
 }
 
