@@ -120,6 +120,12 @@ type Config struct {
 	// datagram land on one ring — and the capture sees the reassembled
 	// datagram instead of the fragments. Off by default for that reason.
 	FanoutDefrag bool
+	// NoFollowFragments turns off following IP fragments (docs/capture.md
+	// §1.8): by default, when a filter selects the first fragment of an
+	// IPv4 or IPv6 datagram, its other fragments are captured too, although
+	// they lack the ports the filter names; with NoFollowFragments the
+	// filter decides each fragment on its own, as tcpdump's does.
+	NoFollowFragments bool
 }
 
 // FanoutAuto as Config.Fanout asks for one ring per usable CPU
@@ -177,8 +183,11 @@ type Counters struct {
 	FreezeQueue uint64
 	// Captured is the number of packets delivered by Next.
 	Captured uint64
-	// UserFiltered counts packets rejected by a userland matcher (only "-i any"
-	// with a filter, or direction checks the kernel did not make).
+	// UserFiltered counts packets rejected in userland: by the filter of
+	// "-i any" (run in userland), by direction checks the kernel did not
+	// make, and the non-first IP fragments that the kernel let through for
+	// following (Config.NoFollowFragments) but that belong to no datagram
+	// the filter selected. Received counts them too.
 	UserFiltered uint64
 	// Late counts packets of a multi-ring capture delivered out of time
 	// order: their time stamp is older than that of a packet already

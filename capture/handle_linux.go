@@ -92,7 +92,13 @@ type Handle struct {
 	cur     *ring // ring whose block is being read
 	frames  int   // packets delivered (Packet.Frame of the last one)
 	scratch []byte
-	start   time.Time
+	// follow is the table of IP datagrams whose fragments are followed
+	// (fragfollow.go), shared by the rings: a datagram's fragments may
+	// reach different rings.
+	follow      fragFollower
+	fragScratch fragInfo
+	viewBuf     []byte // unfragmentedView's frame
+	start       time.Time
 
 	// merge state of a multi-ring handle (nextMerged)
 	window    time.Duration // MergeWindow
@@ -124,6 +130,12 @@ type ring struct {
 	loIfindex int // ifindex of the loopback device, for duplicate removal
 	isLo      bool
 	matcher   func([]byte, int) bool
+	// follow: this ring follows IP fragments (fragfollow.go); fragMatch
+	// is the filter in userland for the non-first fragments the kernel
+	// program's fragment prefix let through (nil on cooked rings, whose
+	// matcher is the filter).
+	follow    bool
+	fragMatch func([]byte, int) bool
 	snaplen   int
 	maxPacket int // largest packet the interface delivers (GRO included)
 
@@ -563,11 +575,23 @@ func (r *ring) buildProgram(cfg *Config, name string) ([]bpf.Instruction, error)
 			return nil, fmt.Errorf("capture: filter on %s: %w", name, err)
 		}
 		r.matcher = m
+		r.follow = !cfg.NoFollowFragments && cfg.Snaplen >= minFollowSnaplen
 		return append(prog, bpf.RetConstant{Val: uint32(kernelSnap)}), nil
 	}
 	user, err := cfg.Filter.KernelProgram(r.linkType, cfg.Snaplen)
 	if err != nil {
 		return nil, fmt.Errorf("capture: filter on %s: %w", name, err)
+	}
+	if pre := fragmentPrefix(r.linkType, uint32(kernelSnap)); pre != nil && !cfg.NoFollowFragments && cfg.Snaplen >= minFollowSnaplen {
+		// Follow IP fragments (fragfollow.go): the kernel lets the
+		// non-first ones through, the reader keeps those of datagrams
+		// the filter selected. Without a userland form of the filter
+		// (an expression only the kernel can run), fragments are not
+		// followed.
+		if m, err := cfg.Filter.Matcher(r.linkType, cfg.Snaplen); err == nil {
+			prog = append(prog, pre...)
+			r.follow, r.fragMatch = true, m
+		}
 	}
 	if len(prog)+len(user) > 4096 {
 		return nil, fmt.Errorf("capture: filter on %s: program too long (%d instructions)", name, len(prog)+len(user))
@@ -963,6 +987,52 @@ func (h *Handle) poll(timeout time.Duration) error {
 // parse decodes the packet at r.off into *p (in place: no struct copies on
 // the hot path) and advances. It returns false when the packet was filtered
 // out in userland or is malformed.
+// acceptFollowing decides a frame of a ring that follows IP fragments
+// (fragfollow.go) at time stamp ts (ns): a first fragment the filter
+// selects starts following its datagram; a non-first fragment is kept when
+// its datagram is followed or the filter matches the fragment itself.
+func (h *Handle) acceptFollowing(r *ring, data []byte, wire int, ts int64) bool {
+	f := &h.fragScratch
+	isFrag := fragmentOf(r.linkType, data, f)
+	match := r.fragMatch
+	if r.matcher != nil {
+		// Cooked ring: the filter runs here on every frame.
+		match = r.matcher
+		if match(data, wire) {
+			if isFrag && f.first {
+				h.follow.add(f, ts)
+			}
+			return true
+		}
+		if !isFrag {
+			return false
+		}
+	} else if !isFrag {
+		return true // the kernel ran the filter
+	} else if f.first && !f.key.v6 {
+		h.follow.add(f, ts) // the kernel ran the filter
+		return true
+	}
+	if !f.first {
+		return h.follow.follows(f, ts) || (r.matcher == nil && match(data, wire))
+	}
+	if !f.key.v6 {
+		return false // cooked ring: the filter rejected it
+	}
+	// The first fragment of an IPv6 datagram: the filter as captured (the
+	// kernel's fragment prefix accepted it before the filter ran), then
+	// as if unfragmented.
+	ok := r.matcher == nil && match(data, wire)
+	if !ok {
+		h.viewBuf = unfragmentedView(h.viewBuf, data, f)
+		ok = h.viewBuf != nil && match(h.viewBuf, wire-8)
+	}
+	if ok {
+		h.follow.add(f, ts)
+	}
+	return ok
+}
+
 func (h *Handle) parse(r *ring, p *pcapfile.Packet) bool {
 	m := r.mem
 	o := r.off
@@ -1048,7 +1118,12 @@ func (h *Handle) parse(r *ring, p *pcapfile.Packet) bool {
 	if len(data) > r.snaplen {
 		data = data[:r.snaplen]
 	}
-	if r.matcher != nil && !r.matcher(data, wire) {
+	if r.follow {
+		if !h.acceptFollowing(r, data, wire, int64(sec)*1e9+int64(nsec)) {
+			r.nFiltered++
+			return false
+		}
+	} else if r.matcher != nil && !r.matcher(data, wire) {
 		r.nFiltered++
 		return false
 	}

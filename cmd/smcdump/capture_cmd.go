@@ -26,6 +26,10 @@ import (
 // captureVersion is written to pcapng shb_userappl ("smcdump <version>").
 var captureVersion = "0.1.0-dev"
 
+// followFragmentsUsage is the help of --no-follow-fragments (capture and
+// monitor).
+const followFragmentsUsage = "with a filter, decide every IP fragment on its own as tcpdump does (by default the later fragments of a datagram whose first fragment the filter selects are captured too: they lack the ports a filter names)"
+
 // captureOptions are the tcpdump-style flags of the root command.
 type captureOptions struct {
 	r             readFlags // -r, -c, -v, printing: shared with "smcdump read"
@@ -36,6 +40,7 @@ type captureOptions struct {
 	bufferKiB     int
 	fanout        int  // --fanout
 	fanoutDefrag  bool // --fanout-defrag
+	noFollowFrags bool // --no-follow-fragments
 	direction     string
 	rotateSize    string
 	rotateSecs    int
@@ -74,6 +79,7 @@ func setupCaptureCommand(root *cobra.Command) {
 	f.IntVarP(&o.bufferKiB, "buffer-size", "B", capture.DefaultBufferKiB, "ring buffer size in KiB per interface (with --fanout, the total of its rings)")
 	f.IntVar(&o.fanout, "fanout", capture.FanoutAuto, "rings per interface, flows hashed across them with PACKET_FANOUT and merged back in time order (-1: one per CPU the process may use, fewer under a cgroup CPU limit, when capturing on one interface; 0 or 1: a single ring)")
 	f.BoolVar(&o.fanoutDefrag, "fanout-defrag", false, "with --fanout: reassemble IPv4 fragments before choosing the ring (the capture then holds the reassembled datagrams, not the fragments)")
+	f.BoolVar(&o.noFollowFrags, "no-follow-fragments", false, followFragmentsUsage)
 	f.StringVarP(&o.direction, "direction", "Q", "inout", "capture direction: in, out or inout")
 	f.StringVarP(&o.rotateSize, "file-size", "C", "", "start a new file when the current one exceeds this many millions of bytes (k/m/g suffixes: KiB/MiB/GiB)")
 	f.IntVarP(&o.rotateSecs, "rotate-seconds", "G", 0, "start a new file every this many seconds (-w may contain strftime conversions)")
@@ -304,14 +310,15 @@ func liveCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	}
 	cfg := session.Config{
 		Capture: capture.Config{
-			Interfaces:   names,
-			Snaplen:      o.snaplen,
-			BufferKiB:    o.bufferKiB,
-			NoPromisc:    o.noPromisc,
-			Direction:    dir,
-			Filter:       flt,
-			Fanout:       o.fanout,
-			FanoutDefrag: o.fanoutDefrag,
+			Interfaces:        names,
+			Snaplen:           o.snaplen,
+			BufferKiB:         o.bufferKiB,
+			NoPromisc:         o.noPromisc,
+			Direction:         dir,
+			Filter:            flt,
+			Fanout:            o.fanout,
+			FanoutDefrag:      o.fanoutDefrag,
+			NoFollowFragments: o.noFollowFrags,
 		},
 		Count:   uint64(max(o.r.count, 0)),
 		Signals: true,

@@ -533,6 +533,8 @@ type llOptions struct {
 	recvTimeout string
 	// sendIf is the sender's interface address (default 10.77.0.1).
 	sendIf string
+	// filter is the capture's filter and flags (default "udp").
+	filter []string
 }
 
 func (o llOptions) n() int {
@@ -601,7 +603,10 @@ func (l *lossLab) run(o llOptions) *llResult {
 	if o.bufferKiB > 0 {
 		capArgs = append(capArgs, "-B", strconv.Itoa(o.bufferKiB))
 	}
-	capt := l.start(l.nsR, false, append(capArgs, "udp")...)
+	if len(o.filter) == 0 {
+		o.filter = []string{"udp"}
+	}
+	capt := l.start(l.nsR, false, append(capArgs, o.filter...)...)
 	capt.waitFor(t, "listening on "+l.vR, 15*time.Second)
 
 	// Sender: echo, 300 ms pause, the data, 300 ms, stat (docs section 1.3).
@@ -731,6 +736,59 @@ func (l *lossLab) failOn(pcap, cond string) int {
 		l.t.Fatalf("analyze --fail-on %s: exit %d\n%s", cond, code, out)
 	}
 	return code
+}
+
+// runFragmentedFeed is scenario f: a feed of 4,000-byte datagrams, which
+// the sender's kernel sends in three IP fragments each over the veth's
+// 1,500-byte MTU, captured with a filter that names the feed's port.
+// Following fragments (the default), the capture holds every fragment and
+// the analysis sees every datagram, none lost; as tcpdump (follow false:
+// --no-follow-fragments) it holds the first fragments only, and the
+// analysis counts every datagram incomplete instead of inventing a loss.
+func runFragmentedFeed(t *testing.T, l *lossLab, follow bool) {
+	const n = 1000
+	o := llOptions{count: n, recv: []string{"-r", "16777216", "-R"}, send: []string{"-r", "2000", "-m", "4000"},
+		filter: []string{"udp", "port", llPort}}
+	if !follow {
+		o.filter = append([]string{"--no-follow-fragments"}, o.filter...)
+	}
+	r := l.run(o)
+	if len(r.recvSeqs) != n {
+		t.Fatalf("receiver got %d of %d datagrams", len(r.recvSeqs), n)
+	}
+	var sum struct {
+		Summary struct {
+			UDPDatagrams   uint64 `json:"udp_datagrams"`
+			UDPIncomplete  uint64 `json:"udp_incomplete_fragmented"`
+			IPIncomplete   uint64 `json:"ip_incomplete_fragmented"`
+			TruncatedFrame uint64 `json:"truncated_frames"`
+		} `json:"summary"`
+	}
+	out := l.must(l.bins.smcdump, "analyze", "--json", r.pcap)
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	pkts := r.embedded.Files[0].Packets
+	if follow {
+		// Every fragment: 3 per data datagram (the echo and stat
+		// datagrams are small), none incomplete, nothing lost.
+		if pkts != 3*n+2 || sum.Summary.UDPIncomplete != 0 || sum.Summary.UDPDatagrams != n+2 {
+			t.Fatalf("captured %d frames (want %d), %d datagrams (want %d), %d incomplete (want 0)", pkts, 3*n+2, sum.Summary.UDPDatagrams, n+2, sum.Summary.UDPIncomplete)
+		}
+		s := r.embedded.stream(t)
+		if s.Lost != 0 || s.Sequences[0].Received != n {
+			t.Fatalf("stream: lost %d, received %d of %d", s.Lost, s.Sequences[0].Received, n)
+		}
+		return
+	}
+	// As tcpdump: the first fragments only, each datagram incomplete, and
+	// no loss invented from them.
+	if pkts != n+2 || sum.Summary.UDPIncomplete != n {
+		t.Fatalf("captured %d frames (want %d), %d incomplete datagrams (want %d)", pkts, n+2, sum.Summary.UDPIncomplete, n)
+	}
+	if r.embedded.Multicast != nil && r.embedded.Multicast.TotalLost != 0 {
+		t.Fatalf("loss reported from first fragments: %d", r.embedded.Multicast.TotalLost)
+	}
 }
 
 // runNetworkLoss is scenario b: an nftables rule on the sender's veth drops
@@ -954,6 +1012,13 @@ func TestLossLab(t *testing.T) {
 	// as flannel uses): the capture holds only the underlay.
 	t.Run("b2-network-loss-inside-vxlan", func(t *testing.T) {
 		runNetworkLoss(t, newLossLab(t, bins, "v"), 8472)
+	})
+
+	t.Run("f-fragmented-feed-port-filter", func(t *testing.T) {
+		runFragmentedFeed(t, newLossLab(t, bins, "f"), true)
+	})
+	t.Run("f2-fragmented-feed-port-filter-as-tcpdump", func(t *testing.T) {
+		runFragmentedFeed(t, newLossLab(t, bins, "F"), false)
 	})
 
 	t.Run("c-capture-loss", func(t *testing.T) {

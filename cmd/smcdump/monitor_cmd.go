@@ -18,23 +18,24 @@ import (
 func init() { registerCommand(newMonitorCmd) }
 
 type monitorOptions struct {
-	ifaces      []string
-	json        bool
-	listen      string
-	noCapture   bool
-	statsEvery  time.Duration
-	snaplen     int
-	bufferKiB   int
-	noPromisc   bool
-	write       string
-	rotateSize  string
-	rotateSecs  int
-	maxFiles    int
-	maxConns    int
-	maxStreams  int
-	streamIdle  time.Duration
-	maxExported int
-	maxServers  int
+	ifaces        []string
+	json          bool
+	listen        string
+	noCapture     bool
+	statsEvery    time.Duration
+	snaplen       int
+	bufferKiB     int
+	noPromisc     bool
+	noFollowFrags bool
+	write         string
+	rotateSize    string
+	rotateSecs    int
+	maxFiles      int
+	maxConns      int
+	maxStreams    int
+	streamIdle    time.Duration
+	maxExported   int
+	maxServers    int
 }
 
 func newMonitorCmd() *cobra.Command {
@@ -63,6 +64,7 @@ Memory is bounded by the --max-* limits. Stops on SIGINT/SIGTERM.`,
 	f.IntVarP(&o.snaplen, "snapshot-length", "s", 0, "bytes to keep per packet (0 = 262144)")
 	f.IntVarP(&o.bufferKiB, "buffer-size", "B", capture.DefaultBufferKiB, "ring buffer size in KiB per interface")
 	f.BoolVarP(&o.noPromisc, "no-promiscuous-mode", "p", false, "do not put the interface into promiscuous mode")
+	f.BoolVar(&o.noFollowFrags, "no-follow-fragments", false, followFragmentsUsage)
 	f.StringVarP(&o.write, "write", "w", "", "also write the packets to this pcapng file (as smcdump -w)")
 	f.StringVarP(&o.rotateSize, "file-size", "C", "", "with -w: new file when the current one exceeds this many millions of bytes")
 	f.IntVarP(&o.rotateSecs, "rotate-seconds", "G", 0, "with -w: new file every this many seconds")
@@ -109,7 +111,7 @@ func runMonitor(cmd *cobra.Command, o *monitorOptions, expr string) error {
 			}
 			names = append(names, n)
 		}
-		cc := capture.Config{Interfaces: names, Snaplen: o.snaplen, BufferKiB: o.bufferKiB, NoPromisc: o.noPromisc, Direction: capture.DirectionInOut}
+		cc := capture.Config{Interfaces: names, Snaplen: o.snaplen, BufferKiB: o.bufferKiB, NoPromisc: o.noPromisc, Direction: capture.DirectionInOut, NoFollowFragments: o.noFollowFrags}
 		if expr != "" {
 			flt, err := bpffilter.NewExpr(expr, bpffilter.Live)
 			if err != nil {
