@@ -77,6 +77,7 @@ type Printer struct {
 	// tunnel header; depth of them are in use for the current packet.
 	inner   [decode.MaxTunnelDepth]decode.Frame
 	depth   int
+	inICMP  bool          // printing the datagram an ICMP error quotes (innerIP)
 	outer   decode.Tunnel // the current packet's outermost tunnel (depth > 0)
 	clc     []string
 	clcMsgs []smcproto.Message
@@ -480,7 +481,16 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			}
 		}
 		if f.EtherType == 0x0806 {
-			return fmt.Sprintf("ARP, length %d", pkt.Info.Length-linkHeaderLen(pkt, f))
+			n := pkt.Info.Length - linkHeaderLen(pkt, f)
+			if f.L2Len <= len(pkt.Data) {
+				if s, ok := arpText(pkt.Data[f.L2Len:], n, p.opts.Verbose > 0, p.opts.LinkHeader); ok {
+					if s == " [|arp]" {
+						p.cutShort() // -x dumps the whole frame, as tcpdump's longjmp
+					}
+					return s
+				}
+			}
+			return fmt.Sprintf("ARP, length %d", n)
 		}
 		if s, ok := p.shimUnsupported(pkt, f); ok {
 			return s
@@ -527,6 +537,9 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		return ipv + " [|ip]"
 	}
 	if f.Status == decode.StatusTruncated {
+		if t, ok := cutTransport(f, ipv); ok {
+			return t
+		}
 		return fmt.Sprintf("%s%s > %s: [|%s]", ipv, f.Src, f.Dst, f.Reason)
 	}
 	src, dst := ipPort(f.Src, f.SrcPort), ipPort(f.Dst, f.DstPort)
@@ -555,6 +568,11 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		ipv, src, dst = line+" ", strconv.Itoa(int(f.SrcPort)), strconv.Itoa(int(f.DstPort))
 		switch f.Proto {
 		case decode.ProtoTCP, decode.ProtoUDP:
+		case decode.ProtoICMPv6:
+			if t, ok := p.icmp6Text(f); ok {
+				return line + " " + t
+			}
+			return line
 		default:
 			return line
 		}
@@ -565,13 +583,15 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 	}
 	switch f.Proto {
 	case decode.ProtoTCP:
-		p.tracker.HandleTCP(f, pkt.Frame, pkt.Info.Timestamp)
+		if !p.inICMP { // a segment quoted by an ICMP error is not traffic
+			p.tracker.HandleTCP(f, pkt.Frame, pkt.Info.Timestamp)
+		}
 		ck := p.tcpChecksum(f)
 		seqBase, ackBase := p.relativeSeq(f)
 		return tcpLine(ipv, src, dst, f, seqBase, ackBase, p.opts, ck)
 	case decode.ProtoUDP:
 		ck := p.udpChecksum(f)
-		if f.DstPort == smcflow.RoCEV2Port {
+		if f.DstPort == smcflow.RoCEV2Port && !p.inICMP {
 			h, _, ok := p.tracker.HandleRoCE(f.Dst, f.Payload, f.PayloadLen, pkt.Frame, pkt.Info.Timestamp)
 			if ok {
 				return fmt.Sprintf("%s%s > %s: %sRoCEv2 %s qp %#06x psn %d, length %d", ipv, src, dst, ck, opName(h.Opcode), h.DestQP, h.PSN, f.PayloadLen)
@@ -588,14 +608,22 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		}
 		return fmt.Sprintf("%s%s > %s: %sUDP, length %d", ipv, src, dst, ck, n)
 	case decode.ProtoICMP:
+		if t, ok := p.icmpText(pkt, f); ok {
+			return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
+		}
 		return fmt.Sprintf("%s%s > %s: ICMP, length %d", ipv, f.Src, f.Dst, f.L4WireLen)
 	case decode.ProtoICMPv6:
-		return fmt.Sprintf("%s%s > %s: ICMP6, length %d", ipv, f.Src, f.Dst, f.L4WireLen)
+		hbh := p.hbhText(pkt, f)
+		if t, ok := p.icmp6Text(f); ok {
+			return fmt.Sprintf("%s%s > %s: %s%s", ipv, f.Src, f.Dst, hbh, t)
+		}
+		return fmt.Sprintf("%s%s > %s: %sICMP6, length %d", ipv, f.Src, f.Dst, hbh, f.L4WireLen)
 	}
 	if t, ok := p.tunnel(pkt, f); ok {
 		return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
 	}
-	return fmt.Sprintf("%s%s > %s: ip-proto-%d %d", ipv, f.Src, f.Dst, f.Proto, f.L4WireLen)
+	// tcpdump 4.99 prints two spaces before an unknown protocol.
+	return fmt.Sprintf("%s%s > %s:  ip-proto-%d %d", ipv, f.Src, f.Dst, f.Proto, f.L4WireLen)
 }
 
 // destOpts decodes the IPv6 destination options header that starts the
@@ -610,35 +638,7 @@ func (p *Printer) destOpts(f *decode.Frame) (*decode.Frame, string, bool) {
 	n := (int(b[1]) + 1) * 8
 	opts := ""
 	if p.opts.Verbose > 0 {
-		// print-ip6opts.c ip6_opt_process; a bad option ends the list,
-		// as there (one string built once: the header may be long)
-		var sb strings.Builder
-	opt:
-		for i := 2; i < n; {
-			if b[i] == 0 {
-				sb.WriteString("(pad1)")
-				i++
-				continue
-			}
-			if i+1 >= n || i+2+int(b[i+1]) > n {
-				sb.WriteString("[trunc]")
-				break
-			}
-			switch l := int(b[i+1]); b[i] {
-			case 1:
-				sb.WriteString("(padn)")
-			case 0x05:
-				if l != 2 {
-					fmt.Fprintf(&sb, "(rtalert: invalid len %d)", l)
-					break opt
-				}
-				fmt.Fprintf(&sb, "(rtalert: 0x%04x) ", binary.BigEndian.Uint16(b[i+2:]))
-			default:
-				fmt.Fprintf(&sb, "(opt_type 0x%02x: len=%d)", b[i], l)
-			}
-			i += 2 + int(b[i+1])
-		}
-		opts = sb.String()
+		opts = ip6OptionsText(b[:n])
 	}
 	g := &p.fragFrame
 	*g = *f
@@ -651,6 +651,63 @@ func (p *Printer) destOpts(f *decode.Frame) (*decode.Frame, string, bool) {
 		opts = " " + opts
 	}
 	return g, opts, true
+}
+
+// cutTransport is tcpdump's line for a TCP or UDP header cut by the
+// snaplen (print-tcp.c, print-udp.c: the ports when their four bytes were
+// captured, then " [|tcp]" or " [|udp]"), as in the datagram an ICMP
+// error quotes (a router quotes 8 bytes of it, RFC 792). Those printers
+// return normally there, so -x dumps the IP packet as usual.
+func cutTransport(f *decode.Frame, ipv string) (string, bool) {
+	if f.Fragment || (f.Reason != "TCP header" && f.Reason != "UDP header") {
+		return "", false
+	}
+	addrs := fmt.Sprintf("%s%s > %s:", ipv, f.Src, f.Dst)
+	if len(f.L4) >= 4 {
+		sp, dp := binary.BigEndian.Uint16(f.L4), binary.BigEndian.Uint16(f.L4[2:])
+		addrs = fmt.Sprintf("%s%s > %s: ", ipv, ipPort(f.Src, sp), ipPort(f.Dst, dp))
+	} else if f.Proto == decode.ProtoUDP {
+		addrs += " "
+	}
+	if f.Proto == decode.ProtoTCP {
+		return addrs + " [|tcp]", true
+	}
+	return addrs + " [|udp]", true
+}
+
+// ip6OptionsText is the option list of an IPv6 hop-by-hop or destination
+// options header h (its whole length) as tcpdump -v prints it
+// (print-ip6opts.c ip6_opt_process; a bad option ends the list, as there;
+// one string built once: the header may be long).
+func ip6OptionsText(h []byte) string {
+	n := len(h)
+	var sb strings.Builder
+opt:
+	for i := 2; i < n; {
+		if h[i] == 0 {
+			sb.WriteString("(pad1)")
+			i++
+			continue
+		}
+		if i+1 >= n || i+2+int(h[i+1]) > n {
+			sb.WriteString("[trunc]")
+			break
+		}
+		switch l := int(h[i+1]); h[i] {
+		case 1:
+			sb.WriteString("(padn)")
+		case 0x05:
+			if l != 2 {
+				fmt.Fprintf(&sb, "(rtalert: invalid len %d)", l)
+				break opt
+			}
+			fmt.Fprintf(&sb, "(rtalert: 0x%04x) ", binary.BigEndian.Uint16(h[i+2:]))
+		default:
+			fmt.Fprintf(&sb, "(opt_type 0x%02x: len=%d)", h[i], l)
+		}
+		i += 2 + int(h[i+1])
+	}
+	return sb.String()
 }
 
 // ipHeader is the captured IP header of f, nil if it is not available.

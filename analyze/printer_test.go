@@ -229,6 +229,17 @@ func FuzzPrintFrame(f *testing.F) {
 			f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i+1))
 		}
 	}
+	// ICMP, ICMPv6, ARP and NDP from real kernels (testdata/icmp/record.sh)
+	if r, err := pcapfile.OpenFile("../testdata/icmp/diag.pcap", nil); err == nil {
+		for i := 0; ; i++ {
+			p, err := r.Next()
+			if err != nil {
+				break
+			}
+			f.Add(uint32(p.LinkType), append([]byte(nil), p.Data...), uint8(i*29))
+		}
+		r.Close()
+	}
 	f.Fuzz(func(t *testing.T, lt uint32, b []byte, opts uint8) {
 		var out bytes.Buffer
 		o := PrintOptions{

@@ -34,7 +34,8 @@ func TestTunnelGolden(t *testing.T) {
 // TestShimGolden: analyze and read -v of the synthetic trace of MPLS and
 // PPPoE frames of the differential test (shimTrace: label stacks, PPPoE
 // sessions and discovery, frames cut on the wire and by the snaplen;
-// docs/tunnels.md §4), and of its IPv6 fragments (frag6Trace).
+// docs/tunnels.md §4), of its IPv6 fragments (frag6Trace) and of the ICMP,
+// ICMPv6 and ARP messages (icmpTrace, testdata/icmp/diag.pcap).
 func TestShimGolden(t *testing.T) {
 	for _, tr := range []struct {
 		prefix string
@@ -44,6 +45,10 @@ func TestShimGolden(t *testing.T) {
 		// and the IPv6 fragments of the differential test (frag6Trace:
 		// destination options, a first fragment cut by the snaplen)
 		{"frag6", frag6Trace},
+		// ICMP, ICMPv6 and ARP: the synthetic messages and the real
+		// kernels' trace (testdata/icmp/record.sh)
+		{"icmp-synthetic", icmpTrace},
+		{"icmp-diag", func(*testing.T) string { return "../../testdata/icmp/diag.pcap" }},
 	} {
 		path := tr.build(t)
 		dir := filepath.Dir(path)
@@ -58,7 +63,11 @@ func TestShimGolden(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
 			}
-			golden(t, c.name, strings.ReplaceAll(out, dir, "synthetic"))
+			label := "synthetic"
+			if strings.Contains(dir, "testdata") {
+				label = "testdata/" + filepath.Base(dir)
+			}
+			golden(t, c.name, strings.ReplaceAll(out, dir, label))
 		}
 	}
 }

@@ -1,0 +1,618 @@
+package analyze
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/capture/pcapfile"
+)
+
+// ICMP, ICMPv6 and ARP lines as tcpdump 4.99 prints them (print-icmp.c,
+// print-icmp6.c, print-arp.c): the messages operators read when they ping,
+// trace a path or chase a path-MTU problem. A message whose fields are not
+// all captured, or of a kind not decoded here, keeps the short form
+// ("ICMP, length N"). Checked against tcpdump by TestTcpdumpDifferential
+// on testdata/icmp/diag.pcap (real kernels) and icmpTrace (synthetic).
+
+// icmpText is the text after "src > dst: " of the ICMP message in f, or
+// false. fragmented: the first fragment of a datagram (no checksum check).
+func (p *Printer) icmpText(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
+	b := f.L4
+	// A message cut by the snaplen before a field tcpdump prints ends in
+	// " [|icmp]", and -x then dumps the whole frame (nd_trunc_longjmp).
+	cut := func() (string, bool) {
+		p.cutShort()
+		return " [|icmp]", true
+	}
+	if len(b) < 4 {
+		return cut()
+	}
+	typ, code := b[0], b[1]
+	var str string
+	ipDst := func() (string, bool) {
+		if len(b) < 8+20 {
+			return "", false
+		}
+		return netip.AddrFrom4([4]byte(b[8+16 : 8+20])).String(), true
+	}
+	switch typ {
+	case 0, 8:
+		if len(b) < 8 {
+			return cut()
+		}
+		dir := "reply"
+		if typ == 8 {
+			dir = "request"
+		}
+		str = fmt.Sprintf("echo %s, id %d, seq %d", dir, binary.BigEndian.Uint16(b[4:]), binary.BigEndian.Uint16(b[6:]))
+	case 3:
+		dst, ok := ipDst()
+		if !ok {
+			return cut()
+		}
+		switch code {
+		case 2:
+			str = fmt.Sprintf("%s protocol %d unreachable", dst, b[8+9])
+		case 3:
+			hl := int(b[8]&0x0f) * 4
+			if len(b) < 8+hl+4 {
+				return cut()
+			}
+			dport := binary.BigEndian.Uint16(b[8+hl+2:])
+			switch b[8+9] {
+			case decode.ProtoTCP:
+				str = fmt.Sprintf("%s tcp port %d unreachable", dst, dport)
+			case decode.ProtoUDP:
+				str = fmt.Sprintf("%s udp port %d unreachable", dst, dport)
+			default:
+				str = fmt.Sprintf("%s protocol %d port %d unreachable", dst, b[8+9], dport)
+			}
+		case 4:
+			if mtu := binary.BigEndian.Uint16(b[6:]); mtu != 0 {
+				str = fmt.Sprintf("%s unreachable - need to frag (mtu %d)", dst, mtu)
+			} else {
+				str = dst + " unreachable - need to frag"
+			}
+		default:
+			if int(code) < len(icmpUnreach) && icmpUnreach[code] != "" {
+				str = fmt.Sprintf(icmpUnreach[code], dst)
+			} else {
+				str = fmt.Sprintf("%s unreachable - #%d", dst, code)
+			}
+		}
+	case 5:
+		if code > 3 {
+			return "", false
+		}
+		dst, ok := ipDst()
+		if !ok {
+			return cut()
+		}
+		gw := netip.AddrFrom4([4]byte(b[4:8])).String()
+		str = fmt.Sprintf([]string{"redirect %s to net %s", "redirect %s to host %s", "redirect-tos %s to net %s", "redirect-tos %s to host %s"}[code], dst, gw)
+	case 11:
+		if _, ok := ipDst(); !ok {
+			return cut()
+		}
+		switch code {
+		case 0:
+			str = "time exceeded in-transit"
+		case 1:
+			str = "ip reassembly time exceeded"
+		default:
+			str = fmt.Sprintf("time exceeded-#%d", code)
+		}
+	case 12:
+		if code != 0 {
+			str = fmt.Sprintf("parameter problem - code %d", code)
+		} else {
+			if len(b) < 5 {
+				return cut()
+			}
+			str = fmt.Sprintf("parameter problem - octet %d", b[4])
+		}
+	case 13:
+		if len(b) < 8 {
+			return cut()
+		}
+		str = fmt.Sprintf("time stamp query id %d seq %d", binary.BigEndian.Uint16(b[4:]), binary.BigEndian.Uint16(b[6:]))
+	case 18:
+		if len(b) < 12 {
+			return cut()
+		}
+		str = fmt.Sprintf("address mask is 0x%08x", binary.BigEndian.Uint32(b[8:]))
+	case 4:
+		str = "source quench"
+	case 10:
+		str = "router solicitation"
+	case 15:
+		str = "information request"
+	case 16:
+		str = "information reply"
+	case 17:
+		str = "address mask request"
+	case 9, 14:
+		return "", false // router advertisement, time stamp reply: not decoded
+	default:
+		str = fmt.Sprintf("type-#%d", typ)
+	}
+	s := fmt.Sprintf("ICMP %s, length %d", str, f.L4WireLen)
+	if p.opts.Verbose > 0 && !f.Fragment && l4Complete(f) {
+		if sum := onesSum(0, b); sum != 0xffff {
+			stored := binary.BigEndian.Uint16(b[2:])
+			s += fmt.Sprintf(" (wrong icmp cksum %x (->%x)!)", stored, checksumShouldBe(b, 2, 0))
+		}
+	}
+	if p.opts.Verbose > 0 && (typ == 3 || typ == 4 || typ == 5 || typ == 11 || typ == 12) && len(b) > 8 {
+		// The datagram the error is about (its header and first bytes).
+		if in, ok := p.innerIP(pkt, b[8:]); ok {
+			s += "\n\t" + in
+		}
+	}
+	return s, true
+}
+
+// icmpUnreach holds print-icmp.c's unreach2str formats by code.
+var icmpUnreach = [...]string{
+	0:  "net %s unreachable",
+	1:  "host %s unreachable",
+	5:  "%s unreachable - source route failed",
+	6:  "net %s unreachable - unknown",
+	7:  "host %s unreachable - unknown",
+	8:  "%s unreachable - source host isolated",
+	9:  "net %s unreachable - admin prohibited",
+	10: "host %s unreachable - admin prohibited",
+	11: "net %s unreachable - tos prohibited",
+	12: "host %s unreachable - tos prohibited",
+	13: "host %s unreachable - admin prohibited filter",
+	14: "host %s unreachable - host precedence violation",
+	15: "host %s unreachable - precedence cutoff",
+}
+
+// innerIP prints the IP datagram quoted by an ICMP error as tcpdump -v does
+// (ip_print on the quoted bytes, with the printer's other options), once:
+// an error quoted inside an error is not opened again.
+func (p *Printer) innerIP(pkt *pcapfile.Packet, b []byte) (string, bool) {
+	if p.inICMP || p.depth >= len(p.inner) {
+		return "", false
+	}
+	fr := &p.inner[p.depth]
+	p.depth++
+	p.inICMP = true
+	defer func() { p.depth--; p.inICMP = false }()
+	ipkt := *pkt
+	ipkt.LinkType, ipkt.Data = pcapfile.LinkTypeRaw, b
+	ipkt.Info.CaptureLength = len(b)
+	ipkt.Info.Length = len(b)
+	decode.Decode(pcapfile.LinkTypeRaw, b, fr)
+	if fr.IPVer == 4 && fr.IPLen > len(b) {
+		ipkt.Info.Length = fr.IPLen
+	}
+	return p.describe(&ipkt, fr), true
+}
+
+// icmp6Names are print-icmp6.c's icmp6_type_values.
+var icmp6Names = map[uint8]string{
+	1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit", 4: "parameter problem",
+	128: "echo request", 129: "echo reply",
+	130: "multicast listener query", 131: "multicast listener report", 132: "multicast listener done",
+	133: "router solicitation", 134: "router advertisement", 135: "neighbor solicitation",
+	136: "neighbor advertisement", 137: "redirect", 143: "multicast listener report v2",
+	200: "mtrace response", 201: "mtrace message",
+}
+
+// icmp6Unreach are print-icmp6.c's icmp6_dst_unreach_code_values.
+// (sic: the leading space of code 1).
+var icmp6Unreach = [...]string{"unreachable route", " unreachable prohibited", "beyond scope", "unreachable address", "unreachable port"}
+
+// icmp6Text is the text after "src > dst: " of the ICMPv6 message in f, or
+// false.
+func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
+	b := f.L4
+	if len(b) < 4 {
+		return "", false
+	}
+	typ, code := b[0], b[1]
+	name, known := icmp6Names[typ]
+	if !known {
+		return "", false
+	}
+	var s strings.Builder
+	// A message cut before a field tcpdump prints ends in " [|icmp6]"
+	// there, and -x then dumps the whole frame.
+	cut := func() (string, bool) {
+		p.cutShort()
+		return s.String() + " [|icmp6]", true
+	}
+	v := p.opts.Verbose
+	if v > 0 && !f.Fragment && l4Complete(f) { // -K leaves ICMPv6 checksums checked, as tcpdump
+		pseudo := pseudoSum(f, f.L4WireLen)
+		if onesSum(pseudo, b) == 0xffff {
+			s.WriteString("[icmp6 sum ok] ")
+		} else {
+			fmt.Fprintf(&s, "[bad icmp6 cksum 0x%04x -> 0x%04x!] ", binary.BigEndian.Uint16(b[2:]), checksumShouldBe(b, 2, pseudo))
+		}
+	}
+	s.WriteString("ICMP6, " + name)
+	if v > 0 && typ >= 133 && typ <= 137 {
+		fmt.Fprintf(&s, ", length %d", f.L4WireLen)
+	}
+	// The quoted IPv6 header of an error starts at 8.
+	quoted := func(off int) (string, bool) {
+		if len(b) < 8+off+16 {
+			return "", false
+		}
+		return netip.AddrFrom16([16]byte(b[8+off : 8+off+16])).String(), true
+	}
+	switch typ {
+	case 1:
+		dst, ok := quoted(24)
+		if !ok {
+			return cut()
+		}
+		if int(code) >= len(icmp6Unreach) {
+			fmt.Fprintf(&s, ", unknown unreach code (%d)", code)
+			if v <= 1 {
+				if l4Complete(f) {
+					s.WriteString(hexLines("\n\t", b))
+					return s.String(), true
+				}
+				return "", false
+			}
+			return s.String(), true
+		}
+		s.WriteString(", " + icmp6Unreach[code])
+		switch code {
+		case 0, 1, 3:
+			s.WriteString(" " + dst)
+		case 2:
+			src, _ := quoted(8)
+			fmt.Fprintf(&s, " %s, source address %s", dst, src)
+		case 4:
+			proto, l4, ok := quotedUpper(b[8:])
+			if !ok {
+				return "", false // print-icmp6.c's walk differs in corner cases: not decoded
+			}
+			dport := binary.BigEndian.Uint16(l4[2:])
+			switch proto {
+			case decode.ProtoTCP:
+				fmt.Fprintf(&s, ", %s tcp port %d", dst, dport)
+			case decode.ProtoUDP:
+				fmt.Fprintf(&s, ", %s udp port %d", dst, dport)
+			default:
+				return "", false
+			}
+		}
+	case 2:
+		if len(b) < 8 {
+			return cut()
+		}
+		fmt.Fprintf(&s, ", mtu %d", binary.BigEndian.Uint32(b[4:]))
+	case 3:
+		dst, ok := quoted(24)
+		if !ok {
+			return cut()
+		}
+		switch code {
+		case 0:
+			s.WriteString(" for " + dst)
+		case 1:
+			s.WriteString(" (reassembly)")
+		default:
+			fmt.Fprintf(&s, ", unknown code (%d)", code)
+		}
+	case 4:
+		if _, ok := quoted(24); !ok {
+			return cut()
+		}
+		ptr := binary.BigEndian.Uint32(b[4:])
+		switch code {
+		case 0:
+			fmt.Fprintf(&s, ", erroneous - octet %d", ptr)
+		case 1:
+			fmt.Fprintf(&s, ", next header - octet %d", ptr)
+		case 2:
+			fmt.Fprintf(&s, ", option - octet %d", ptr)
+		case 3:
+			fmt.Fprintf(&s, ", incomplete header chain - octet %d", ptr)
+		default:
+			fmt.Fprintf(&s, ", code-#%d", code)
+		}
+	case 128, 129:
+		if len(b) < 8 {
+			return cut()
+		}
+		fmt.Fprintf(&s, ", id %d, seq %d", binary.BigEndian.Uint16(b[4:]), binary.BigEndian.Uint16(b[6:]))
+	case 133:
+		if v > 0 && !p.ndOptions(&s, b, 8, f.L4WireLen) {
+			return "", false
+		}
+	case 134:
+		if v > 0 {
+			return "", false // router advertisement details: not decoded
+		}
+	case 135, 136:
+		if len(b) < 24 {
+			return cut()
+		}
+		tgt := netip.AddrFrom16([16]byte(b[8:24])).String()
+		if typ == 135 {
+			s.WriteString(", who has " + tgt)
+		} else {
+			s.WriteString(", tgt is " + tgt)
+			if v > 0 {
+				fmt.Fprintf(&s, ", Flags [%s]", naFlags(binary.BigEndian.Uint32(b[4:])))
+			}
+		}
+		if v > 0 && !p.ndOptions(&s, b, 24, f.L4WireLen) {
+			return "", false
+		}
+	case 143:
+		if len(b) < 8 {
+			return cut()
+		}
+		n := int(binary.BigEndian.Uint16(b[6:]))
+		fmt.Fprintf(&s, ", %d group record(s)", n)
+		if v > 0 && !mldv2Records(&s, b, n, f.L4WireLen, v) {
+			return "", false
+		}
+	case 200, 201:
+		// print-icmp6.c's default: the length, and below -vv the
+		// message in hex.
+		fmt.Fprintf(&s, ", length %d", f.L4WireLen)
+		if v <= 1 {
+			if !l4Complete(f) {
+				return "", false
+			}
+			s.WriteString(hexLines("\n\t", b))
+		}
+		return s.String(), true
+	default:
+		return "", false // MLDv1, MLDv2 queries, redirects: not decoded
+	}
+	if v == 0 {
+		fmt.Fprintf(&s, ", length %d", f.L4WireLen)
+	}
+	return s.String(), true
+}
+
+// quotedUpper finds the transport header of the IPv6 datagram quoted by an
+// ICMPv6 error (print-icmp6.c get_upperlayer): its protocol and at least
+// its four port bytes.
+func quotedUpper(b []byte) (uint8, []byte, bool) {
+	if len(b) < 40 {
+		return 0, nil, false
+	}
+	nh, off := b[6], 40
+	for range 8 {
+		switch nh {
+		case decode.ProtoTCP, decode.ProtoUDP:
+			if len(b) < off+4 {
+				return 0, nil, false
+			}
+			return nh, b[off:], true
+		case 0, 43, 60:
+			if len(b) < off+2 {
+				return 0, nil, false
+			}
+			nh, off = b[off], off+(int(b[off+1])+1)*8
+		case 44:
+			if len(b) < off+4 || binary.BigEndian.Uint16(b[off+2:])&0xfff8 != 0 {
+				return 0, nil, false
+			}
+			nh, off = b[off], off+8
+		default:
+			return 0, nil, false
+		}
+	}
+	return 0, nil, false
+}
+
+// naFlags is print-icmp6.c's icmp6_nd_na_flag_values as bittok2str prints
+// them.
+func naFlags(v uint32) string {
+	var n []string
+	for _, x := range []struct {
+		bit  uint32
+		name string
+	}{{0x80000000, "router"}, {0x40000000, "solicited"}, {0x20000000, "override"}} {
+		if v&x.bit != 0 {
+			n = append(n, x.name)
+		}
+	}
+	if len(n) == 0 {
+		return "none"
+	}
+	return strings.Join(n, ", ")
+}
+
+// ndOptions appends the neighbour-discovery options of b from off to the
+// message's length as tcpdump -v prints them (icmp6_opt_print), or reports
+// false for an option it does not decode or a malformed list.
+func (p *Printer) ndOptions(s *strings.Builder, b []byte, off, length int) bool {
+	end := min(length, len(b))
+	if length > len(b) {
+		return false
+	}
+	for off < end {
+		if off+2 > end {
+			return false
+		}
+		typ, l := b[off], int(b[off+1])*8
+		if l == 0 || off+l > end {
+			return false
+		}
+		data := b[off+2 : off+l]
+		switch typ {
+		case 1, 2:
+			name := "source link-address"
+			if typ == 2 {
+				name = "destination link-address"
+			}
+			fmt.Fprintf(s, "\n\t  %s option (%d), length %d (%d): ", name, typ, l, l/8)
+			for i, c := range data {
+				if i > 0 {
+					s.WriteByte(':')
+				}
+				fmt.Fprintf(s, "%02x", c)
+			}
+		case 5:
+			fmt.Fprintf(s, "\n\t  mtu option (%d), length %d (%d): ", typ, l, l/8)
+			if len(data) < 6 {
+				return false
+			}
+			fmt.Fprintf(s, " %d", binary.BigEndian.Uint32(data[2:]))
+		case 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17, 18, 19, 24, 25, 31:
+			return false // options with names and layouts not decoded here
+		default:
+			fmt.Fprintf(s, "\n\t  unknown option (%d), length %d (%d): ", typ, l, l/8)
+			if p.opts.Verbose <= 1 {
+				s.WriteString(hexLines("\n\t  ", data))
+			}
+		}
+		if p.opts.Verbose > 1 {
+			s.WriteString(hexLines("\n\t    ", data))
+		}
+		off += l
+	}
+	return true
+}
+
+// mldv2Records appends the group records of an MLDv2 report
+// (print-icmp6.c mldv2_report_print): with -v their counts of sources,
+// with -vv the sources.
+func mldv2Records(s *strings.Builder, b []byte, n, length, v int) bool {
+	if length > len(b) {
+		return false
+	}
+	group := 8
+	for range n {
+		if length < group+20 {
+			s.WriteString(" [invalid number of groups]")
+			return true
+		}
+		kinds := [...]string{1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
+		kind := b[group]
+		if int(kind) >= len(kinds) || kinds[kind] == "" {
+			return false
+		}
+		fmt.Fprintf(s, " [gaddr %s %s", netip.AddrFrom16([16]byte(b[group+4:group+20])), kinds[kind])
+		nsrc := int(binary.BigEndian.Uint16(b[group+2:]))
+		if length < group+20+nsrc*16 {
+			fmt.Fprintf(s, " [invalid number of sources %d]", nsrc)
+			return true
+		}
+		if v == 1 {
+			fmt.Fprintf(s, ", %d source(s)", nsrc)
+		} else {
+			s.WriteString(" {")
+			for j := range nsrc {
+				o := group + 20 + j*16
+				s.WriteString(" " + netip.AddrFrom16([16]byte(b[o:o+16])).String())
+			}
+			s.WriteString(" }")
+		}
+		group += 20 + nsrc*16
+		s.WriteString("]")
+	}
+	return true
+}
+
+// hexLines is tcpdump's hex_print: lines of 16 bytes, each starting with
+// ident.
+func hexLines(ident string, b []byte) string {
+	var s strings.Builder
+	for off := 0; off < len(b); off += 16 {
+		end := min(off+16, len(b))
+		fmt.Fprintf(&s, "%s0x%04x:  ", ident, off)
+		for i := off; i < end; i += 2 {
+			if i > off {
+				s.WriteByte(' ')
+			}
+			if i+1 < end {
+				fmt.Fprintf(&s, "%02x%02x", b[i], b[i+1])
+			} else {
+				fmt.Fprintf(&s, "%02x", b[i])
+			}
+		}
+	}
+	return s.String()
+}
+
+// hbhText is "HBH " and, with -v, the hop-by-hop options of an IPv6 packet
+// whose only extension header is a hop-by-hop header right behind the
+// IPv6 header (tcpdump names it before the next protocol); "" otherwise.
+func (p *Printer) hbhText(pkt *pcapfile.Packet, f *decode.Frame) string {
+	h := ipHeader(pkt, f)
+	if f.IPVer != 6 || h == nil || len(h) < 48 || h[6] != 0 {
+		return ""
+	}
+	n := (int(h[41]) + 1) * 8
+	if 40+n != len(h) || h[40] != f.Proto {
+		return ""
+	}
+	if p.opts.Verbose == 0 {
+		return "HBH "
+	}
+	return "HBH " + ip6OptionsText(h[40:40+n]) + " "
+}
+
+// arpText is the line of an Ethernet/IPv4 ARP packet (print-arp.c), or
+// false for other hardware or protocol types and operations. With -e
+// (linkHeader) the "ARP, " the link-level header already said is left out.
+// A message cut short prints " [|arp]" (the caller dumps the whole frame
+// with -x).
+func arpText(b []byte, length int, verbose, linkHeader bool) (string, bool) {
+	ethIPv4 := len(b) >= 6 && binary.BigEndian.Uint16(b) == 1 && binary.BigEndian.Uint16(b[2:]) == 0x0800 && b[4] == 6 && b[5] == 4
+	if len(b) < 28 && (len(b) < 6 || ethIPv4) {
+		return " [|arp]", true
+	}
+	if !ethIPv4 {
+		return "", false
+	}
+	op := binary.BigEndian.Uint16(b[6:])
+	sha, spa, tha, tpa := b[8:14], netip.AddrFrom4([4]byte(b[14:18])), b[18:24], netip.AddrFrom4([4]byte(b[24:28]))
+	s := "ARP, "
+	if linkHeader {
+		s = ""
+	}
+	if verbose {
+		s += "Ethernet (len 6), IPv4 (len 4), "
+	}
+	switch op {
+	case 1:
+		s += "Request who-has " + tpa.String()
+		if !allZero(tha) {
+			s += " (" + macString(tha) + ")"
+		}
+		s += " tell " + spa.String()
+	case 2:
+		s += "Reply " + spa.String() + " is-at " + macString(sha)
+	default:
+		return "", false
+	}
+	return fmt.Sprintf("%s, length %d", s, length), true
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func macString(b []byte) string {
+	var s strings.Builder
+	for i, c := range b {
+		if i > 0 {
+			s.WriteByte(':')
+		}
+		fmt.Fprintf(&s, "%02x", c)
+	}
+	return s.String()
+}
