@@ -74,6 +74,14 @@ type Filter interface {
 	Matcher(linkType pcapfile.LinkType, snaplen int) (func(data []byte, wireLen int) bool, error)
 }
 
+// LiveMatcher is implemented by a Filter whose kernel program can also run
+// in userland as the kernel runs it: on the frame a socket filter sees
+// (without the outer VLAN tag) with the metadata its ancillary loads read.
+// Following IP fragments (Config.NoFollowFragments) needs it.
+type LiveMatcher interface {
+	LiveMatcher(linkType pcapfile.LinkType, snaplen int) (func(data []byte, wireLen int, vlanPresent bool, vlanTCI uint16, pktType uint8) bool, error)
+}
+
 // Config configures a live capture.
 type Config struct {
 	// Interfaces to capture on; "any" captures on all interfaces with cooked
@@ -199,8 +207,11 @@ type Counters struct {
 }
 
 // ISB returns the counters as the pcapng Interface Statistics Block of
-// interface iface: isb_ifrecv = isb_filteraccept = Received (Σ tp_packets:
-// the kernel counts only packets that passed the filter); isb_osdrop =
+// interface iface: isb_ifrecv = Received (Σ tp_packets: the packets the
+// kernel program accepted); isb_filteraccept = Received - UserFiltered
+// (the filter's own verdict: the kernel program also lets through what is
+// filtered in userland, on "-i any" and the fragments it lets through for
+// following); isb_osdrop =
 // Dropped (Σ tp_drops: dropped by the operating system because the ring was
 // full); isb_ifdrop = IfDropped (dropped by the interface or its driver),
 // only when IfDropKnown; isb_usrdeliv = Captured. A zero End means now.
@@ -212,8 +223,12 @@ func (c Counters) ISB(iface int) pcapfile.InterfaceStats {
 		end = time.Now()
 	}
 	recv, drop, deliv := c.Received, c.Dropped, c.Captured
+	// The kernel counts what its program accepted; the filter accepted
+	// that less what was rejected in userland (-i any, fragments the
+	// kernel let through for following).
+	accept := recv - min(recv, c.UserFiltered)
 	s := pcapfile.InterfaceStats{Interface: iface, Time: end, End: &end,
-		IfRecv: &recv, FilterAccept: &recv, OSDrop: &drop, UsrDeliv: &deliv}
+		IfRecv: &recv, FilterAccept: &accept, OSDrop: &drop, UsrDeliv: &deliv}
 	if !c.Start.IsZero() {
 		start := c.Start
 		s.Start = &start

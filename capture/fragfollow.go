@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/binary"
+	"regexp"
 
 	"golang.org/x/net/bpf"
 
@@ -16,23 +17,27 @@ import (
 // whose offset is not zero. A datagram larger than the path's MTU is then
 // captured as its first fragment alone, and an analysis of the file sees
 // every such datagram incomplete. With following on (the default, unless
-// Config.NoFollowFragments), the kernel program also accepts the non-first
-// fragments of IPv4 and IPv6 datagrams, and the reader keeps a fragment
-// only if the filter selected the first fragment of its datagram (same
-// source, destination, protocol and identification, seen within
-// fragFollowFor) or the filter matches the fragment itself; the others are
-// counted in Counters.UserFiltered. The compiled filter, like tcpdump's,
-// does not look behind an IPv6 fragment header for ports, so it misses even
-// the first fragment of an IPv6 datagram: the first fragment is also judged
-// as if it had no fragment header (unfragmentedView). Following adds
-// fragments to what the filter selects and never removes any.
+// Config.NoFollowFragments), the kernel program lets the non-first
+// fragments of IPv4 datagrams and every fragment of IPv6 ones through
+// unjudged, and the reader keeps a fragment only if the filter selected the
+// first fragment of its datagram (same source, destination, protocol and
+// identification, on the same interface and VLAN, seen within
+// fragFollowFor) or the filter, run in userland as the kernel runs it
+// (LiveMatcher), matches the fragment itself; the others are counted in
+// Counters.UserFiltered. The compiled filter, like tcpdump's, does not look
+// behind an IPv6 fragment header for ports, so it misses even the first
+// fragment of an IPv6 datagram: the first fragment is also judged as if it
+// had no fragment header (unfragmentedView). Following adds fragments to
+// what the filter selects and never removes any (TestFollowFragmentsVLAN);
+// a filter that tests the fragment fields itself is left alone
+// (testsFragmentFields).
 
 // fragFollowSlots bounds the table of datagrams being followed: a
 // direct-mapped table, so a first fragment whose slot is taken replaces the
 // older datagram. A datagram's fragments normally follow each other within
 // microseconds, so a replacement loses fragments only when thousands of
 // fragmented datagrams start while one is still arriving. 4096 entries of
-// 48 bytes: 192 KiB per capture, allocated at the first fragment.
+// 56 bytes: 224 KiB per capture, allocated at the first fragment.
 const fragFollowSlots = 4096
 
 // fragFollowFor is how long after its first fragment a datagram's other
@@ -52,12 +57,38 @@ const (
 // identification (up to 66 bytes into a VLAN-tagged IPv6 frame).
 const minFollowSnaplen = 128
 
+// followFragments reports whether a capture with cfg follows fragments: a
+// filter, not turned off, a snapshot length that keeps the headers, and a
+// filter that does not test the fragment fields itself.
+func followFragments(cfg *Config) bool {
+	return cfg.Filter != nil && !cfg.NoFollowFragments && cfg.Snaplen >= minFollowSnaplen && !testsFragmentFields(cfg.Filter.Expression())
+}
+
+// fragmentFieldRE matches the accessors of an IPv4 header's flags and
+// fragment offset (bytes 6 and 7) and of an IPv6 header's next header
+// (byte 6) and the fragment header behind it (40-47), with a constant
+// offset: "ip[6:2] & 0x1fff = 0" (pcap-filter(7)'s "unfragmented datagrams
+// and fragment zero only"), "ip6[6] != 44".
+var fragmentFieldRE = regexp.MustCompile(`\bip6?\s*\[\s*(0x0*[67]|0*[67]|0x0*2[89a-fA-F]|4[0-7])\s*[]:]`)
+
+// testsFragmentFields reports whether expr reads the fragment fields
+// itself. Such a filter says which fragments it wants; following would
+// add the ones it leaves out, so it decides every fragment on its own.
+func testsFragmentFields(expr string) bool {
+	return fragmentFieldRE.MatchString(expr)
+}
+
 // fragKey identifies a datagram (RFC 791: source, destination, protocol and
-// identification; RFC 8200 §4.5: source, destination and identification).
+// identification; RFC 8200 §4.5: source, destination and identification)
+// where it was seen: the interface and the VLAN, so that the copy a router
+// forwards from one VLAN of a trunk to another is not followed on the
+// second when the filter selected the first only.
 type fragKey struct {
 	src, dst [16]byte
 	id       uint32
-	proto    uint8 // IPv4 only
+	ifindex  int32
+	vlan     uint16 // VLAN ID of the outermost tag, 0 for none
+	proto    uint8  // IPv4 only
 	v6       bool
 }
 
@@ -166,6 +197,20 @@ func fragmentOf(linkType pcapfile.LinkType, data []byte, f *fragInfo) bool {
 	if off < 0 {
 		return false
 	}
+	var vlan uint16
+	var ifindex int32
+	switch linkType {
+	case pcapfile.LinkTypeEthernet:
+		if off > 14 {
+			vlan = binary.BigEndian.Uint16(data[14:]) & 0xfff
+		}
+	case pcapfile.LinkTypeLinuxSLL2:
+		ifindex = int32(binary.BigEndian.Uint32(data[4:]))
+		if off > 20 {
+			vlan = binary.BigEndian.Uint16(data[20:]) & 0xfff
+		}
+	}
+	defer func() { f.key.vlan, f.key.ifindex = vlan, ifindex }()
 	ip := data[off:]
 	switch et {
 	case 0x0800:

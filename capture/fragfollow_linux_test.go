@@ -165,7 +165,7 @@ func TestParseFollowing(t *testing.T) {
 			mem := synthBlock(4096, [][]byte{first, later, other, last, whole}, 0)
 			h := &Handle{cfg: Config{Snaplen: DefaultSnaplen}}
 			r := &ring{mem: mem, blockSize: 4096, blockNr: 1, linkType: pcapfile.LinkTypeEthernet, snaplen: DefaultSnaplen,
-				follow: true, fragMatch: func([]byte, int) bool { return tc.fragOK }}
+				follow: true, fragMatch: func([]byte, int, bool, uint16, uint8) bool { return tc.fragOK }}
 			r.beginBlock()
 			n := 0
 			for r.remaining > 0 {
@@ -176,6 +176,73 @@ func TestParseFollowing(t *testing.T) {
 			}
 			if n != tc.want || r.nFiltered != tc.filtered {
 				t.Fatalf("kept %d, filtered %d; want %d, %d", n, r.nFiltered, tc.want, tc.filtered)
+			}
+		})
+	}
+}
+
+// TestFollowFragmentsVLAN: fragments in 802.1Q-tagged frames (the kernel
+// takes the tag into the packet's metadata before the socket filter runs;
+// the capture writes it back into the frame): following keeps every frame
+// the filter alone keeps, and adds the later fragments of the datagrams it
+// selects, IPv6 ones too. A filter that tests the fragment fields itself
+// decides every fragment on its own.
+func TestFollowFragmentsVLAN(t *testing.T) {
+	ns := newNetns(t)
+	withPort := func(b []byte, port uint16) []byte {
+		binary.BigEndian.PutUint16(b[22:], port)
+		return b
+	}
+	raw := [][]byte{
+		ipv4Frag(1, 0x2000, 17, 64), ipv4Frag(1, 0x2000|9, 17, 64), ipv4Frag(1, 18, 17, 64), // A: port 5000
+		withPort(ipv4Frag(2, 0x2000, 17, 64), 6000), ipv4Frag(2, 0x2000|9, 17, 64), ipv4Frag(2, 18, 17, 64), // B: port 6000
+		ipv6Frag(9, 0, true, nil, 64), ipv6Frag(9, 9, false, nil, 64), // C: port 5000
+	}
+	var frames [][]byte
+	for _, tags := range []int{1, 0} {
+		for _, r := range raw {
+			et := uint16(0x0800)
+			if r[0]>>4 == 6 {
+				et = 0x86dd
+			}
+			f := ether(et, tags, r)
+			copy(f[:6], []byte{0x02, 0, 0, 0, 0, 0xbb})
+			frames = append(frames, f)
+		}
+	}
+	capture := func(expr string, follow bool) map[string]bool {
+		h := openIn(t, ns, Config{Interfaces: []string{"vb"}, BufferKiB: 1024, Direction: DirectionIn, Filter: bpfFilter(expr), NoFollowFragments: !follow})
+		inj := newInjector(t, ns, "va")
+		for _, f := range frames {
+			inj.send(t, f)
+		}
+		got := map[string]bool{}
+		for _, p := range drain(t, h) {
+			got[string(p.Data)] = true
+		}
+		h.Close()
+		return got
+	}
+	for _, tc := range []struct {
+		expr                string
+		alone, withFollowed int // frames of the 16 sent
+	}{
+		{"udp port 5000", 2, 10},
+		{"host 10.0.0.1 or ip6", 16, 16},
+		{"udp", 16, 16},
+		{"ip6", 4, 4},
+		{"vlan and udp port 5000", 1, 5},
+		{"udp and ip[6:2] & 0x1fff = 0", 4, 4},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			alone, followed := capture(tc.expr, false), capture(tc.expr, true)
+			if len(alone) != tc.alone || len(followed) != tc.withFollowed {
+				t.Fatalf("filter alone kept %d frames, following %d; want %d, %d", len(alone), len(followed), tc.alone, tc.withFollowed)
+			}
+			for f := range alone {
+				if !followed[f] {
+					t.Fatalf("following lost a frame the filter keeps: %x", f)
+				}
 			}
 		})
 	}

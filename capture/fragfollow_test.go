@@ -275,3 +275,23 @@ func FuzzFragmentOf(f *testing.F) {
 		}
 	})
 }
+
+func TestTestsFragmentFields(t *testing.T) {
+	for expr, want := range map[string]bool{
+		"udp and ip[6:2] & 0x1fff = 0": true,
+		"ip[ 6 : 2 ] & 0x2000 != 0":    true,
+		"ip[7] != 0":                   true,
+		"ip[0x6:2] & 0x3fff = 0":       true,
+		"ip6[6] != 44":                 true,
+		"ip6[40] = 17":                 true,
+		"udp port 5000":                false,
+		"ip[8] < 5 and udp":            false,
+		"ip[60:2] = 1":                 false,
+		"ip6[4:2] > 100":               false,
+		"tcp[6] = 1":                   false,
+	} {
+		if got := testsFragmentFields(expr); got != want {
+			t.Errorf("%q: %v, want %v", expr, got, want)
+		}
+	}
+}

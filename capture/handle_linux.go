@@ -98,6 +98,7 @@ type Handle struct {
 	follow      fragFollower
 	fragScratch fragInfo
 	viewBuf     []byte // unfragmentedView's frame
+	kview       kernelView
 	start       time.Time
 
 	// merge state of a multi-ring handle (nextMerged)
@@ -131,11 +132,11 @@ type ring struct {
 	isLo      bool
 	matcher   func([]byte, int) bool
 	// follow: this ring follows IP fragments (fragfollow.go); fragMatch
-	// is the filter in userland for the non-first fragments the kernel
-	// program's fragment prefix let through (nil on cooked rings, whose
-	// matcher is the filter).
+	// is the kernel program's filter run in userland (LiveMatcher), for
+	// the fragments the program's fragment prefix let through unjudged
+	// (nil on cooked rings, whose matcher is the filter).
 	follow    bool
-	fragMatch func([]byte, int) bool
+	fragMatch func(data []byte, wireLen int, vlanPresent bool, vlanTCI uint16, pktType uint8) bool
 	snaplen   int
 	maxPacket int // largest packet the interface delivers (GRO included)
 
@@ -575,22 +576,24 @@ func (r *ring) buildProgram(cfg *Config, name string) ([]bpf.Instruction, error)
 			return nil, fmt.Errorf("capture: filter on %s: %w", name, err)
 		}
 		r.matcher = m
-		r.follow = !cfg.NoFollowFragments && cfg.Snaplen >= minFollowSnaplen
+		r.follow = followFragments(cfg)
 		return append(prog, bpf.RetConstant{Val: uint32(kernelSnap)}), nil
 	}
 	user, err := cfg.Filter.KernelProgram(r.linkType, cfg.Snaplen)
 	if err != nil {
 		return nil, fmt.Errorf("capture: filter on %s: %w", name, err)
 	}
-	if pre := fragmentPrefix(r.linkType, uint32(kernelSnap)); pre != nil && !cfg.NoFollowFragments && cfg.Snaplen >= minFollowSnaplen {
-		// Follow IP fragments (fragfollow.go): the kernel lets the
-		// non-first ones through, the reader keeps those of datagrams
-		// the filter selected. Without a userland form of the filter
-		// (an expression only the kernel can run), fragments are not
-		// followed.
-		if m, err := cfg.Filter.Matcher(r.linkType, cfg.Snaplen); err == nil {
-			prog = append(prog, pre...)
-			r.follow, r.fragMatch = true, m
+	if pre := fragmentPrefix(r.linkType, uint32(kernelSnap)); pre != nil && followFragments(cfg) {
+		// Follow IP fragments (fragfollow.go): the kernel lets them
+		// through unjudged, the reader keeps those of datagrams the
+		// filter selected and runs the same program on the others, on
+		// the frame and metadata the kernel has. A filter that cannot
+		// run in userland leaves fragments to the kernel's verdict.
+		if lm, ok := cfg.Filter.(LiveMatcher); ok {
+			if m, err := lm.LiveMatcher(r.linkType, cfg.Snaplen); err == nil {
+				prog = append(prog, pre...)
+				r.follow, r.fragMatch = true, m
+			}
 		}
 	}
 	if len(prog)+len(user) > 4096 {
@@ -984,21 +987,19 @@ func (h *Handle) poll(timeout time.Duration) error {
 	return nil
 }
 
-// parse decodes the packet at r.off into *p (in place: no struct copies on
-// the hot path) and advances. It returns false when the packet was filtered
-// out in userland or is malformed.
 // acceptFollowing decides a frame of a ring that follows IP fragments
 // (fragfollow.go) at time stamp ts (ns): a first fragment the filter
 // selects starts following its datagram; a non-first fragment is kept when
 // its datagram is followed or the filter matches the fragment itself.
-func (h *Handle) acceptFollowing(r *ring, data []byte, wire int, ts int64) bool {
+// data and wire are the frame as written; on a ring the kernel filters,
+// k is the frame as the kernel's program saw it (without the outer VLAN
+// tag, which is in k's metadata), the one the filter is run on here.
+func (h *Handle) acceptFollowing(r *ring, data []byte, wire int, k *kernelView, ts int64) bool {
 	f := &h.fragScratch
-	isFrag := fragmentOf(r.linkType, data, f)
-	match := r.fragMatch
 	if r.matcher != nil {
 		// Cooked ring: the filter runs here on every frame.
-		match = r.matcher
-		if match(data, wire) {
+		isFrag := fragmentOf(r.linkType, data, f)
+		if r.matcher(data, wire) {
 			if isFrag && f.first {
 				h.follow.add(f, ts)
 			}
@@ -1007,32 +1008,59 @@ func (h *Handle) acceptFollowing(r *ring, data []byte, wire int, ts int64) bool 
 		if !isFrag {
 			return false
 		}
-	} else if !isFrag {
-		return true // the kernel ran the filter
-	} else if f.first && !f.key.v6 {
-		h.follow.add(f, ts) // the kernel ran the filter
+		if !f.first {
+			return h.follow.follows(f, ts)
+		}
+		if !f.key.v6 {
+			return false
+		}
+		h.viewBuf = unfragmentedView(h.viewBuf, data, f)
+		if h.viewBuf != nil && r.matcher(h.viewBuf, wire-8) {
+			h.follow.add(f, ts)
+			return true
+		}
+		return false
+	}
+	// A ring the kernel filters: every frame but the fragments its
+	// prefix let through passed the filter there.
+	if !fragmentOf(r.linkType, k.data, f) {
 		return true
 	}
-	if !f.first {
-		return h.follow.follows(f, ts) || (r.matcher == nil && match(data, wire))
+	f.key.ifindex = int32(r.ifindex)
+	if k.vlan {
+		f.key.vlan = k.tci & 0xfff
 	}
-	if !f.key.v6 {
-		return false // cooked ring: the filter rejected it
+	if f.first && !f.key.v6 {
+		h.follow.add(f, ts) // the prefix leaves first IPv4 fragments to the filter
+		return true
 	}
-	// The first fragment of an IPv6 datagram: the filter as captured (the
-	// kernel's fragment prefix accepted it before the filter ran), then
-	// as if unfragmented.
-	ok := r.matcher == nil && match(data, wire)
-	if !ok {
-		h.viewBuf = unfragmentedView(h.viewBuf, data, f)
-		ok = h.viewBuf != nil && match(h.viewBuf, wire-8)
+	if !f.first && h.follow.follows(f, ts) {
+		return true
 	}
-	if ok {
+	ok := r.fragMatch(k.data, k.wire, k.vlan, k.tci, k.pktType)
+	if !ok && f.first {
+		// The first fragment of an IPv6 datagram, as if unfragmented.
+		h.viewBuf = unfragmentedView(h.viewBuf, k.data, f)
+		ok = h.viewBuf != nil && r.fragMatch(h.viewBuf, k.wire-8, k.vlan, k.tci, k.pktType)
+	}
+	if ok && f.first {
 		h.follow.add(f, ts)
 	}
 	return ok
 }
 
+// kernelView is a frame as a ring's kernel program saw it.
+type kernelView struct {
+	data    []byte
+	wire    int
+	vlan    bool
+	tci     uint16
+	pktType uint8
+}
+
+// parse decodes the packet at r.off into *p (in place: no struct copies on
+// the hot path) and advances. It returns false when the packet was filtered
+// out in userland or is malformed.
 func (h *Handle) parse(r *ring, p *pcapfile.Packet) bool {
 	m := r.mem
 	o := r.off
@@ -1070,6 +1098,7 @@ func (h *Handle) parse(r *ring, p *pcapfile.Packet) bool {
 		return false
 	}
 	data := m[start : start+snap : start+snap]
+	kwire := wire // as the kernel program saw it
 	tci := ne.Uint32(m[o+phVlanTCI:])
 	hasVLAN := status&unix.TP_STATUS_VLAN_VALID != 0 || tci != 0
 	tpid := uint16(0x8100)
@@ -1119,7 +1148,9 @@ func (h *Handle) parse(r *ring, p *pcapfile.Packet) bool {
 		data = data[:r.snaplen]
 	}
 	if r.follow {
-		if !h.acceptFollowing(r, data, wire, int64(sec)*1e9+int64(nsec)) {
+		k := &h.kview
+		*k = kernelView{data: m[start : start+snap : start+snap], wire: kwire, vlan: hasVLAN, tci: uint16(tci), pktType: pkttype}
+		if !h.acceptFollowing(r, data, wire, k, int64(sec)*1e9+int64(nsec)) {
 			r.nFiltered++
 			return false
 		}
