@@ -516,6 +516,13 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			return fmt.Sprintf("%s[|%s], length %d", p.shimPrefix(pkt, f), f.Reason, pkt.Info.Length)
 		}
 	case decode.StatusMalformed:
+		if f.Reason == "UDP header" && len(f.L4) >= 4 && f.Src.IsValid() {
+			// print-udp.c: an IP payload shorter than a UDP header
+			// (as the datagram an ICMP error quotes, cut to its
+			// total length)
+			return fmt.Sprintf("%s%s > %s: truncated-udp %d", p.shimPrefix(pkt, f)+p.ipPrefix(pkt, f),
+				ipPort(f.Src, binary.BigEndian.Uint16(f.L4)), ipPort(f.Dst, binary.BigEndian.Uint16(f.L4[2:])), f.L4WireLen)
+		}
 		return fmt.Sprintf("%s[invalid %s], length %d", p.shimPrefix(pkt, f), f.Reason, pkt.Info.Length)
 	}
 	ipv := p.shimPrefix(pkt, f) + p.ipPrefix(pkt, f)
@@ -614,8 +621,12 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		return fmt.Sprintf("%s%s > %s: ICMP, length %d", ipv, f.Src, f.Dst, f.L4WireLen)
 	case decode.ProtoICMPv6:
 		hbh := p.hbhText(pkt, f)
-		if t, ok := p.icmp6Text(f); ok {
-			return fmt.Sprintf("%s%s > %s: %s%s", ipv, f.Src, f.Dst, hbh, t)
+		// Other extension headers before the message are not named
+		// here: the short form then, rather than a line without them.
+		if f.IPVer != 6 || f.IPHdrLen == 40 || hbh != "" {
+			if t, ok := p.icmp6Text(f); ok {
+				return fmt.Sprintf("%s%s > %s: %s%s", ipv, f.Src, f.Dst, hbh, t)
+			}
 		}
 		return fmt.Sprintf("%s%s > %s: %sICMP6, length %d", ipv, f.Src, f.Dst, hbh, f.L4WireLen)
 	}
@@ -829,8 +840,6 @@ func ipProtoName(p uint8) string {
 		return "ICMPv6"
 	case 59:
 		return "NONE"
-	case 60:
-		return "DSTOPTS"
 	case 88:
 		return "EIGRP"
 	case 89:

@@ -27,7 +27,10 @@ func (p *Printer) icmpText(pkt *pcapfile.Packet, f *decode.Frame) (string, bool)
 		p.cutShort()
 		return " [|icmp]", true
 	}
-	if len(b) < 4 {
+	// A field checked with ND_TCHECK ends the line the same way but
+	// returns normally: -x dumps from the IP header.
+	checked := func() (string, bool) { return " [|icmp]", true }
+	if len(b) < 2 {
 		return cut()
 	}
 	typ, code := b[0], b[1]
@@ -59,7 +62,7 @@ func (p *Printer) icmpText(pkt *pcapfile.Packet, f *decode.Frame) (string, bool)
 		case 3:
 			hl := int(b[8]&0x0f) * 4
 			if len(b) < 8+hl+4 {
-				return cut()
+				return cut() // the quoted ports are read with GET_
 			}
 			dport := binary.BigEndian.Uint16(b[8+hl+2:])
 			switch b[8+9] {
@@ -95,7 +98,7 @@ func (p *Printer) icmpText(pkt *pcapfile.Packet, f *decode.Frame) (string, bool)
 		str = fmt.Sprintf([]string{"redirect %s to net %s", "redirect %s to host %s", "redirect-tos %s to net %s", "redirect-tos %s to host %s"}[code], dst, gw)
 	case 11:
 		if _, ok := ipDst(); !ok {
-			return cut()
+			return checked()
 		}
 		switch code {
 		case 0:
@@ -146,8 +149,13 @@ func (p *Printer) icmpText(pkt *pcapfile.Packet, f *decode.Frame) (string, bool)
 			s += fmt.Sprintf(" (wrong icmp cksum %x (->%x)!)", stored, checksumShouldBe(b, 2, 0))
 		}
 	}
-	if p.opts.Verbose > 0 && (typ == 3 || typ == 4 || typ == 5 || typ == 11 || typ == 12) && len(b) > 8 {
-		// The datagram the error is about (its header and first bytes).
+	if p.opts.Verbose > 0 && (typ == 3 || typ == 4 || typ == 5 || typ == 11 || typ == 12) {
+		// The datagram the error is about (its header and first bytes);
+		// tcpdump reads its total length first.
+		if len(b) < 8+4 {
+			p.cutShort()
+			return s + "\n\t [|icmp]", true
+		}
 		if in, ok := p.innerIP(pkt, b[8:]); ok {
 			s += "\n\t" + in
 		}
@@ -173,16 +181,23 @@ var icmpUnreach = [...]string{
 }
 
 // innerIP prints the IP datagram quoted by an ICMP error as tcpdump -v does
-// (ip_print on the quoted bytes, with the printer's other options), once:
-// an error quoted inside an error is not opened again.
+// (ip_print on the quoted bytes, no further than the quoted header's total
+// length, with the printer's other options); an error quoted inside an
+// error is opened too, as deep as the printer's frames go.
 func (p *Printer) innerIP(pkt *pcapfile.Packet, b []byte) (string, bool) {
-	if p.inICMP || p.depth >= len(p.inner) {
+	if p.depth >= len(p.inner) {
 		return "", false
+	}
+	if b[0]>>4 == 4 && len(b) >= 4 {
+		if n := int(binary.BigEndian.Uint16(b[2:])); n >= 20 && n < len(b) {
+			b = b[:n]
+		}
 	}
 	fr := &p.inner[p.depth]
 	p.depth++
+	was := p.inICMP
 	p.inICMP = true
-	defer func() { p.depth--; p.inICMP = false }()
+	defer func() { p.depth--; p.inICMP = was }()
 	ipkt := *pkt
 	ipkt.LinkType, ipkt.Data = pcapfile.LinkTypeRaw, b
 	ipkt.Info.CaptureLength = len(b)
@@ -204,6 +219,14 @@ var icmp6Names = map[uint8]string{
 	200: "mtrace response", 201: "mtrace message",
 }
 
+// icmp6Specific reports whether print-icmp6.c names type t and prints it
+// with a printer of its own (router renumbering, node information, inverse
+// neighbour discovery, home agent and mobile prefix messages, RPL), none of
+// which is decoded here.
+func icmp6Specific(t uint8) bool {
+	return t >= 138 && t <= 147 || t == 155
+}
+
 // icmp6Unreach are print-icmp6.c's icmp6_dst_unreach_code_values.
 // (sic: the leading space of code 1).
 var icmp6Unreach = [...]string{"unreachable route", " unreachable prohibited", "beyond scope", "unreachable address", "unreachable port"}
@@ -212,22 +235,35 @@ var icmp6Unreach = [...]string{"unreachable route", " unreachable prohibited", "
 // false.
 func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 	b := f.L4
-	if len(b) < 4 {
+	if len(b) == 0 {
 		return "", false
 	}
-	typ, code := b[0], b[1]
+	typ := b[0]
 	name, known := icmp6Names[typ]
 	if !known {
-		return "", false
+		if icmp6Specific(typ) {
+			return "", false // a message with its own printer there: not decoded here
+		}
+		name = fmt.Sprintf("unknown icmp6 type (%d)", typ)
 	}
 	var s strings.Builder
 	// A message cut before a field tcpdump prints ends in " [|icmp6]"
-	// there, and -x then dumps the whole frame.
+	// there, and -x then dumps the whole frame (a GET_ read); a field
+	// checked with ND_TCHECK ends it the same way but returns normally.
 	cut := func() (string, bool) {
 		p.cutShort()
 		return s.String() + " [|icmp6]", true
 	}
+	checked := func() (string, bool) { return s.String() + " [|icmp6]", true }
 	v := p.opts.Verbose
+	if len(b) < 4 {
+		if l4Complete(f) {
+			return "", false
+		}
+		s.WriteString("ICMP6, " + name)
+		return cut()
+	}
+	code := b[1]
 	if v > 0 && !f.Fragment && l4Complete(f) { // -K leaves ICMPv6 checksums checked, as tcpdump
 		pseudo := pseudoSum(f, f.L4WireLen)
 		if onesSum(pseudo, b) == 0xffff {
@@ -249,22 +285,24 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 	}
 	switch typ {
 	case 1:
-		dst, ok := quoted(24)
-		if !ok {
-			return cut()
-		}
 		if int(code) >= len(icmp6Unreach) {
 			fmt.Fprintf(&s, ", unknown unreach code (%d)", code)
 			if v <= 1 {
-				if l4Complete(f) {
-					s.WriteString(hexLines("\n\t", b))
-					return s.String(), true
+				if !l4Complete(f) {
+					return "", false
 				}
-				return "", false
+				s.WriteString(hexLines("\n\t", b))
 			}
 			return s.String(), true
 		}
 		s.WriteString(", " + icmp6Unreach[code])
+		dst, ok := quoted(24)
+		if !ok {
+			if code == 4 {
+				return checked() // get_upperlayer fails first
+			}
+			return cut()
+		}
 		switch code {
 		case 0, 1, 3:
 			s.WriteString(" " + dst)
@@ -292,12 +330,12 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 		}
 		fmt.Fprintf(&s, ", mtu %d", binary.BigEndian.Uint32(b[4:]))
 	case 3:
-		dst, ok := quoted(24)
-		if !ok {
-			return cut()
-		}
 		switch code {
 		case 0:
+			dst, ok := quoted(24)
+			if !ok {
+				return cut()
+			}
 			s.WriteString(" for " + dst)
 		case 1:
 			s.WriteString(" (reassembly)")
@@ -306,7 +344,7 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 		}
 	case 4:
 		if _, ok := quoted(24); !ok {
-			return cut()
+			return checked()
 		}
 		ptr := binary.BigEndian.Uint32(b[4:])
 		switch code {
@@ -360,8 +398,13 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 			return "", false
 		}
 	case 200, 201:
-		// print-icmp6.c's default: the length, and below -vv the
-		// message in hex.
+		fallthrough
+	default:
+		// print-icmp6.c's default (mtrace, and types it does not know):
+		// the length, and below -vv the message in hex.
+		if known && typ != 200 && typ != 201 {
+			return "", false // MLDv1, MLDv2 queries, redirects: not decoded
+		}
 		fmt.Fprintf(&s, ", length %d", f.L4WireLen)
 		if v <= 1 {
 			if !l4Complete(f) {
@@ -370,8 +413,6 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 			s.WriteString(hexLines("\n\t", b))
 		}
 		return s.String(), true
-	default:
-		return "", false // MLDv1, MLDv2 queries, redirects: not decoded
 	}
 	if v == 0 {
 		fmt.Fprintf(&s, ", length %d", f.L4WireLen)
@@ -470,7 +511,9 @@ func (p *Printer) ndOptions(s *strings.Builder, b []byte, off, length int) bool 
 		default:
 			fmt.Fprintf(s, "\n\t  unknown option (%d), length %d (%d): ", typ, l, l/8)
 			if p.opts.Verbose <= 1 {
+				// tcpdump dumps it and stops there
 				s.WriteString(hexLines("\n\t  ", data))
+				return true
 			}
 		}
 		if p.opts.Verbose > 1 {

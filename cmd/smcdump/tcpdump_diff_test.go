@@ -763,5 +763,41 @@ func icmpTrace(t *testing.T) string {
 	for len(wires) < len(frames) {
 		wires = append(wires, 0)
 	}
+	// Cases a review found (each once different from tcpdump): an error
+	// quoting an error; messages cut inside the quoted datagram and
+	// before fields checked or read; a quoted datagram whose total length
+	// is shorter than the bytes quoted; an unknown ICMPv6 type; options
+	// after an unknown neighbour-discovery option; ICMPv6 behind a
+	// destination options header.
+	add := func(f []byte, n int) {
+		w := 0
+		if n > 0 && n < len(f) {
+			f, w = f[:n], len(f)
+		}
+		frames, wires = append(frames, f), append(wires, w)
+	}
+	errFrame := func(typ, code byte, rest []byte) []byte {
+		return eth(0x0800, ip4(1, "10.0.0.254", "10.0.0.1", icmp(typ, code, rest, false)))
+	}
+	add(errFrame(3, 1, cat(make([]byte, 4), ip4(1, "10.0.0.1", "10.9.9.9", icmp(3, 3, cat(make([]byte, 4), udpQ), false)))), 0)
+	add(errFrame(11, 0, cat(make([]byte, 4), udpQ)), 14+20+20)
+	add(errFrame(12, 1, cat(make([]byte, 4), udpQ)), 14+20+3)
+	add(errFrame(12, 0, cat([]byte{20, 0, 0, 0}, udpQ)), 14+20+10)
+	short := append([]byte(nil), udpQ...)
+	binary.BigEndian.PutUint16(short[2:], 24) // quotes 32 bytes of a 24-byte datagram
+	binary.BigEndian.PutUint16(short[10:], 0)
+	binary.BigEndian.PutUint16(short[10:], ipv4Checksum(short[:20]))
+	add(errFrame(3, 3, cat(make([]byte, 4), short)), 0)
+	plain6 := ip6(17, "2001:db8::1", "2001:db8::9", cat(u16(u16(u16(u16(nil, 40000), 33434), 12), 0), []byte("abcd")))
+	add(icmp6("2001:db8::fe", "2001:db8::1", 151, 0, make([]byte, 12)), 0)
+	add(icmp6("2001:db8::fe", "2001:db8::1", 1, 4, cat(make([]byte, 4), plain6)), 14+40+30)
+	add(icmp6("2001:db8::fe", "2001:db8::1", 3, 1, cat(make([]byte, 4), plain6)), 14+40+30)
+	add(icmp6("2001:db8::fe", "2001:db8::1", 4, 0, cat(make([]byte, 4), plain6)), 14+40+30)
+	add(icmp6("2001:db8::fe", "2001:db8::1", 128, 0, []byte{0, 1, 0, 1}), 14+40+2)
+	add(icmp6("fe80::1", "ff02::1:ff00:1", 135, 0, cat(make([]byte, 4), a6("2001:db8::1"), []byte{1, 1, 2, 0, 0, 0, 0, 1},
+		[]byte{14, 1, 1, 2, 3, 4, 5, 6}, []byte{5, 1, 0, 0, 0, 0, 5, 0})), 0)
+	echo6 := icmp6("2001:db8::1", "2001:db8::2", 128, 0, []byte{0, 1, 0, 1})
+	m := echo6[14+40:]
+	add(eth(0x86dd, ip6(60, "2001:db8::1", "2001:db8::2", cat([]byte{58, 0, 1, 4, 0, 0, 0, 0}, m))), 0)
 	return writeEthernetPcapWire(t, "icmp-synthetic.pcap", frames, wires)
 }
