@@ -197,20 +197,6 @@ func fragmentOf(linkType pcapfile.LinkType, data []byte, f *fragInfo) bool {
 	if off < 0 {
 		return false
 	}
-	var vlan uint16
-	var ifindex int32
-	switch linkType {
-	case pcapfile.LinkTypeEthernet:
-		if off > 14 {
-			vlan = binary.BigEndian.Uint16(data[14:]) & 0xfff
-		}
-	case pcapfile.LinkTypeLinuxSLL2:
-		ifindex = int32(binary.BigEndian.Uint32(data[4:]))
-		if off > 20 {
-			vlan = binary.BigEndian.Uint16(data[20:]) & 0xfff
-		}
-	}
-	defer func() { f.key.vlan, f.key.ifindex = vlan, ifindex }()
 	ip := data[off:]
 	switch et {
 	case 0x0800:
@@ -224,6 +210,7 @@ func fragmentOf(linkType pcapfile.LinkType, data []byte, f *fragInfo) bool {
 			return false
 		}
 		*f = fragInfo{first: fo&0x1fff == 0, last: fo&0x2000 == 0}
+		f.setScope(linkType, data, off)
 		f.key.proto = ip[9]
 		f.key.id = uint32(binary.BigEndian.Uint16(ip[4:]))
 		copy(f.key.src[12:], ip[12:16])
@@ -248,6 +235,7 @@ func fragmentOf(linkType pcapfile.LinkType, data []byte, f *fragInfo) bool {
 				}
 				fo := binary.BigEndian.Uint16(ip[p+2:])
 				*f = fragInfo{first: fo&0xfff8 == 0, last: fo&1 == 0}
+				f.setScope(linkType, data, off)
 				if p == 40 {
 					f.fragHdr = off + 40
 				}
@@ -282,6 +270,55 @@ func unfragmentedView(buf, data []byte, f *fragInfo) []byte {
 		binary.BigEndian.PutUint16(buf[ip+4:], pl-8)
 	}
 	return buf
+}
+
+// mayBeFragment is the cheap test a ring the kernel filters runs on every
+// frame it delivers (kd: the frame as the kernel's program saw it): false
+// when the frame is surely not one the program's fragment prefix let
+// through nor a first IPv4 fragment, so it passed the filter in the kernel
+// and nothing is to be followed. It accepts a superset of fragmentOf's
+// fragments for Ethernet and raw IP.
+func mayBeFragment(linkType pcapfile.LinkType, kd []byte) bool {
+	switch linkType {
+	case pcapfile.LinkTypeEthernet:
+		if len(kd) < 14+20 {
+			return false
+		}
+		switch binary.BigEndian.Uint16(kd[12:]) {
+		case 0x0800:
+			return binary.BigEndian.Uint16(kd[20:])&0x3fff != 0
+		case 0x86dd:
+			return kd[20] == 44
+		}
+		return false
+	case pcapfile.LinkTypeRaw:
+		if len(kd) < 20 {
+			return false
+		}
+		switch kd[0] >> 4 {
+		case 4:
+			return binary.BigEndian.Uint16(kd[6:])&0x3fff != 0
+		case 6:
+			return kd[6] == 44
+		}
+	}
+	return false
+}
+
+// setScope sets the key's interface (SLL2) and VLAN (the outermost tag in
+// the frame) of a fragment whose IP header is at off.
+func (f *fragInfo) setScope(linkType pcapfile.LinkType, data []byte, off int) {
+	switch linkType {
+	case pcapfile.LinkTypeEthernet:
+		if off > 14 {
+			f.key.vlan = binary.BigEndian.Uint16(data[14:]) & 0xfff
+		}
+	case pcapfile.LinkTypeLinuxSLL2:
+		f.key.ifindex = int32(binary.BigEndian.Uint32(data[4:]))
+		if off > 20 {
+			f.key.vlan = binary.BigEndian.Uint16(data[20:]) & 0xfff
+		}
+	}
 }
 
 // fragmentPrefix returns the kernel program's prefix that accepts the

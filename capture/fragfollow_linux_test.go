@@ -247,3 +247,32 @@ func TestFollowFragmentsVLAN(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkParseBlockFollowing is BenchmarkParseBlock on 40 UDP frames
+// that are not fragments, with fragment following off and on (a filter
+// set): the per-packet cost of looking for a fragment, and no allocation.
+func BenchmarkParseBlockFollowing(b *testing.B) {
+	var frames [][]byte
+	for range 40 {
+		frames = append(frames, ether(0x0800, 0, ipv4Frag(1, 0x4000, 17, 18)))
+	}
+	mem := synthBlock(8192, frames, 0)
+	for _, follow := range []bool{false, true} {
+		b.Run(map[bool]string{false: "off", true: "on"}[follow], func(b *testing.B) {
+			h := &Handle{cfg: Config{Snaplen: DefaultSnaplen}}
+			r := &ring{mem: mem, blockSize: 8192, blockNr: 1, linkType: pcapfile.LinkTypeEthernet, snaplen: DefaultSnaplen}
+			if follow {
+				r.follow, r.fragMatch = true, func([]byte, int, bool, uint16, uint8) bool { return true }
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				r.block = 0
+				r.beginBlock()
+				var p pcapfile.Packet
+				for r.remaining > 0 {
+					h.parse(r, &p)
+				}
+			}
+		})
+	}
+}

@@ -256,6 +256,11 @@ func FuzzFragmentOf(f *testing.F) {
 				t.Fatalf("view of %d bytes from %d", len(v), len(data))
 			}
 		}
+		if isFrag && fi.first && !fi.key.v6 && fi.key.vlan == 0 && !mayBeFragment(lt, data) && lt != pcapfile.LinkTypeLinuxSLL2 {
+			if off, _ := ipOffset(lt, data); off == 14 || off == 0 {
+				t.Fatalf("the reader's quick test passes over a first IPv4 fragment: %x", data)
+			}
+		}
 		vm := vms[lt]
 		if vm == nil {
 			return
@@ -269,6 +274,9 @@ func FuzzFragmentOf(f *testing.F) {
 		// at other offsets there; here the frame is read as is.
 		if !isFrag {
 			t.Fatalf("prefix accepts a frame the parser does not find a fragment: %x", data)
+		}
+		if !mayBeFragment(lt, data) {
+			t.Fatalf("prefix accepts a frame the reader's quick test passes over: %x", data)
 		}
 		if !fi.key.v6 && fi.first {
 			t.Fatalf("prefix accepts a first IPv4 fragment: %x", data)

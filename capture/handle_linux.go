@@ -1147,7 +1147,7 @@ func (h *Handle) parse(r *ring, p *pcapfile.Packet) bool {
 	if len(data) > r.snaplen {
 		data = data[:r.snaplen]
 	}
-	if r.follow {
+	if r.follow && (r.matcher != nil || mayBeFragment(r.linkType, m[start:start+snap])) {
 		k := &h.kview
 		*k = kernelView{data: m[start : start+snap : start+snap], wire: kwire, vlan: hasVLAN, tci: uint16(tci), pktType: pkttype}
 		if !h.acceptFollowing(r, data, wire, k, int64(sec)*1e9+int64(nsec)) {
