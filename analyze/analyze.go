@@ -593,6 +593,8 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 	switch f.Proto {
 	case decode.ProtoTCP:
 		a.tracker.HandleTCP(f, p.Frame, ts)
+	case decode.ProtoICMP, decode.ProtoICMPv6:
+		a.icmpError(p, f, ts)
 	case decode.ProtoUDP:
 		fragTrunc := false
 		if f.Fragment {
@@ -636,6 +638,104 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 			a.mc.Add(d)
 		}
 	}
+}
+
+// icmpError hands an ICMP or ICMPv6 error about a UDP datagram (destination
+// unreachable, time exceeded, packet too big) to the stream tracker, which
+// counts it for the datagram's stream (mcast.Tracker.ICMPError): the
+// capture's own evidence that a stream's datagrams were discarded after
+// the capture point, when no kernel counters say so.
+func (a *Analyzer) icmpError(p *pcapfile.Packet, f *decode.Frame, ts time.Time) {
+	b := f.L4
+	if a.mc == nil || len(b) < 8 {
+		return
+	}
+	q := b[8:]
+	var kind string
+	var src, dst netip.AddrPort
+	if f.Proto == decode.ProtoICMP {
+		if kind = icmpKind(b[0], b[1]); kind == "" || len(q) < 20 || q[0]>>4 != 4 {
+			return
+		}
+		hl := int(q[0]&0x0f) * 4
+		if q[9] != decode.ProtoUDP || hl < 20 || len(q) < hl+4 {
+			return
+		}
+		src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(q[12:16])), binary.BigEndian.Uint16(q[hl:]))
+		dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(q[16:20])), binary.BigEndian.Uint16(q[hl+2:]))
+	} else {
+		if kind = icmp6Kind(b[0], b[1]); kind == "" {
+			return
+		}
+		proto, l4, ok := quotedUpper(q)
+		if !ok || proto != decode.ProtoUDP {
+			return
+		}
+		src = netip.AddrPortFrom(netip.AddrFrom16([16]byte(q[8:24])), binary.BigEndian.Uint16(l4))
+		dst = netip.AddrPortFrom(netip.AddrFrom16([16]byte(q[24:40])), binary.BigEndian.Uint16(l4[2:]))
+	}
+	var vlan uint16
+	if f.NVLAN > 0 {
+		vlan = f.VLANs[0]
+	}
+	a.mc.ICMPError(src, dst, vlan, a.globalIf(a.interfaces(), p.Info.InterfaceIndex), f.Zone, f.Src, kind, ts, a.frameBase+p.Frame)
+}
+
+// icmpKind names an ICMP error that means a datagram was discarded
+// (RFC 792, RFC 1812 §5.2.7.1), "" for other messages.
+func icmpKind(typ, code uint8) string {
+	switch typ {
+	case 3:
+		switch code {
+		case 0, 6:
+			return "net unreachable"
+		case 1, 7:
+			return "host unreachable"
+		case 2:
+			return "protocol unreachable"
+		case 3:
+			return "port unreachable"
+		case 4:
+			return "need to frag"
+		case 9, 10:
+			return "admin prohibited"
+		case 13:
+			return "filter prohibited"
+		}
+		return "unreachable"
+	case 11:
+		if code == 1 {
+			return "reassembly time exceeded"
+		}
+		return "time exceeded"
+	}
+	return ""
+}
+
+// icmp6Kind is icmpKind for ICMPv6 (RFC 4443 §3).
+func icmp6Kind(typ, code uint8) string {
+	switch typ {
+	case 1:
+		switch code {
+		case 0, 6:
+			return "no route"
+		case 1, 5:
+			return "admin prohibited"
+		case 3:
+			return "address unreachable"
+		case 4:
+			return "port unreachable"
+		}
+		return "unreachable"
+	case 2:
+		return "packet too big"
+	case 3:
+		if code == 1 {
+			return "reassembly time exceeded"
+		}
+		return "time exceeded"
+	}
+	return ""
 }
 
 // rebuildDatagram returns a datagram of protocol proto that arrived in IP

@@ -355,6 +355,21 @@ func FuzzAnalyzer(f *testing.F) {
 		}
 		f.Add(seq)
 	}
+	// ICMP errors about UDP datagrams from real kernels (icmpError)
+	if r, err := pcapfile.OpenFile("../testdata/icmp/diag.pcap", nil); err == nil {
+		var seq []byte
+		for {
+			p, err := r.Next()
+			if err != nil {
+				break
+			}
+			if len(p.Data) < 256 {
+				seq = append(append(seq, byte(len(p.Data))), p.Data...)
+			}
+		}
+		r.Close()
+		f.Add(seq)
+	}
 	for _, s := range synth.Scenarios()[:4] {
 		var seq []byte
 		for _, fr := range frameBytes(f, synth.Ethernet, s.Build) {

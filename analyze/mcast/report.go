@@ -62,6 +62,43 @@ type Stream struct {
 	Mold          *MoldReport   `json:"moldudp64,omitempty"`   // MoldUDP64 sessions
 	Notes         []string      `json:"notes,omitempty"`       // other remarks
 	SnaplenCut    *SnaplenCut   `json:"snaplen_cut,omitempty"` // datagrams cut by the capture's snaplen, and what that did to the analysis
+	// ICMPErrors: the capture holds ICMP errors about the stream's
+	// datagrams (a host without a socket on the port, a router without a
+	// route or whose TTL ran out): they were discarded after the capture
+	// point.
+	ICMPErrors *ICMPErrors `json:"icmp_errors,omitempty"`
+}
+
+// ICMPErrors are the ICMP or ICMPv6 errors (destination unreachable, time
+// exceeded) the capture holds about a stream's datagrams. Hosts and
+// routers rate-limit these errors (Linux: a burst of 6 per destination,
+// then one per net.ipv4.icmp_ratelimit, 1 s), so Count is a lower bound of
+// the datagrams discarded (docs/multicast-udp.md §5).
+type ICMPErrors struct {
+	Kind       string    `json:"kind"`        // what the first one says: "port unreachable", "host unreachable", "time exceeded", ...
+	From       string    `json:"from"`        // the address that sent the first one
+	Count      uint64    `json:"count"`       // errors captured (a lower bound of the datagrams discarded)
+	First      time.Time `json:"first"`       // time of the first one
+	FirstFrame int       `json:"first_frame"` // its frame
+	Meaning    string    `json:"meaning"`     // what it says about the datagrams
+}
+
+// icmpMeaning says what an ICMP error of kind means for a stream's
+// datagrams.
+func icmpMeaning(kind string) string {
+	switch kind {
+	case "port unreachable":
+		return "the receiving host has no socket on the destination port and discarded the datagrams (start the receiver or fix the port)"
+	case "time exceeded":
+		return "a router discarded the datagrams: their TTL ran out on the way (raise the sender's TTL, multicast TTL included, or look for a routing loop)"
+	case "need to frag", "packet too big":
+		return "a router discarded the datagrams: larger than the next link's MTU with fragmentation not allowed"
+	case "admin prohibited", "filter prohibited":
+		return "a firewall or access list refused the datagrams"
+	case "reassembly time exceeded":
+		return "the receiving host gave up reassembling datagrams whose fragments did not all arrive"
+	}
+	return "the datagrams could not be delivered: no route or no host on the way"
 }
 
 // SnaplenCut says how the capture's snapshot length cut a stream's
@@ -341,6 +378,9 @@ func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) S
 	}
 	if st.key.zone != 0 && t.cfg.ZoneLabel != nil {
 		s.Tunnel = t.cfg.ZoneLabel(st.key.zone)
+	}
+	if e := st.icmp; e != nil {
+		s.ICMPErrors = &ICMPErrors{Kind: e.kind, From: e.from.String(), Count: e.n, First: nsTime(e.firstT), FirstFrame: e.frame, Meaning: icmpMeaning(e.kind)}
 	}
 	if st.firstErr != "" {
 		s.FirstError = fmt.Sprintf("frame %d: %s", st.firstErrFrm, st.firstErr)

@@ -92,6 +92,17 @@ type stream struct {
 
 	samples  [maxSamples]sample
 	nsamples int
+
+	icmp *icmpErrors // ICMP errors about the stream's datagrams (Tracker.ICMPError)
+}
+
+// icmpErrors counts the ICMP errors about a stream's datagrams.
+type icmpErrors struct {
+	kind   string // of the first
+	from   netip.Addr
+	n      uint64
+	firstT int64
+	frame  int
 }
 
 // Tracker groups datagrams into streams and finds gaps. Create it with
@@ -130,6 +141,23 @@ func NewTracker(cfg Config) *Tracker {
 
 // Add records one datagram. It does not retain d or d.Payload. In steady
 // state (stream known, format decided) it does not allocate.
+// ICMPError records an ICMP or ICMPv6 error (destination unreachable, time
+// exceeded) a host or router sent about a datagram of a stream: src and
+// dst are the addresses and ports of the datagram it quotes, vlan, ifc and
+// zone where the error was captured, from the error's sender, kind what
+// it says ("port unreachable", "time exceeded", ...). An error about a
+// stream not (or no longer) tracked is not counted.
+func (t *Tracker) ICMPError(src, dst netip.AddrPort, vlan uint16, ifc int, zone uint64, from netip.Addr, kind string, ts time.Time, frame int) {
+	st := t.streams[streamKey{src: src, dst: dst, vlan: vlan, ifc: ifc, zone: zone}]
+	if st == nil {
+		return
+	}
+	if st.icmp == nil {
+		st.icmp = &icmpErrors{kind: kind, from: from, firstT: ts.UnixNano(), frame: frame}
+	}
+	st.icmp.n++
+}
+
 func (t *Tracker) Add(d *Datagram) {
 	k := streamKey{src: d.Src, dst: d.Dst, vlan: d.VLAN, ifc: d.Interface, zone: d.Zone}
 	st := t.last

@@ -389,7 +389,13 @@ type llStream struct {
 	Format  string `json:"format"`
 	Packets uint64 `json:"packets"`
 	Lost    uint64 `json:"lost"`
-	Mtools  *struct {
+	// ICMPErrors: the ICMP errors the capture holds about the stream.
+	ICMPErrors *struct {
+		Kind  string `json:"kind"`
+		From  string `json:"from"`
+		Count uint64 `json:"count"`
+	} `json:"icmp_errors"`
+	Mtools *struct {
 		Echoes   uint64 `json:"echoes"`
 		Stats    uint64 `json:"stats"`
 		Sessions []struct {
@@ -1136,7 +1142,9 @@ var llDiscards = []llDiscard{
 		// Unicast to a port without a socket (udp.c __udp4_lib_rcv:
 		// NoPorts, ICMP port unreachable).
 		name: "discard-no-socket-unicast", tag: "u",
-		opts: llOptions{dst: "10.77.0.2", recvAddr: "10.77.0.2", recvPort: "14401"},
+		// The capture takes the host's ICMP port unreachables too: the
+		// stream's own evidence, besides the counters.
+		opts: llOptions{dst: "10.77.0.2", recvAddr: "10.77.0.2", recvPort: "14401", filter: []string{"udp", "or", "icmp"}},
 		kind: "discarded-no-socket", truth: "snmp:Udp:NoPorts", number: "NoPorts",
 	},
 	{
@@ -1208,6 +1216,13 @@ func runDiscard(t *testing.T, bins llBins, sc llDiscard) {
 		st := rep.Multicast.Streams[0]
 		if st.Packets != want || st.Lost != 0 || st.Format != "mtools" {
 			t.Errorf("%s: stream %s: %d packets, %d lost, format %s; want %d, 0, mtools", name, st.Dst, st.Packets, st.Lost, st.Format, want)
+		}
+		if slices.Contains(sc.opts.filter, "icmp") {
+			// The receiving host answered ICMP port unreachable (rate
+			// limited: at least one, at most one per datagram).
+			if e := st.ICMPErrors; e == nil || e.Kind != "port unreachable" || e.From != "10.77.0.2" || e.Count == 0 || e.Count > want {
+				t.Errorf("%s: ICMP errors of the stream %+v, want port unreachable from 10.77.0.2, 1..%d", name, e, want)
+			}
 		}
 		var vs []llVerdict
 		for _, v := range rep.Counters.Verdicts {
