@@ -30,8 +30,11 @@ type LiveStream struct {
 	// Pending counts the units in holes not finalized yet (still within
 	// the reorder window): missing now, may still arrive.
 	Pending uint64
-	First   time.Time
-	Last    time.Time
+	// ICMPErrors counts the ICMP errors captured about the stream's
+	// datagrams (Tracker.ICMPError).
+	ICMPErrors uint64
+	First      time.Time
+	Last       time.Time
 	// NewGaps are the gaps finalized since the previous Live call, in the
 	// order found (Stream is 0: a live stream has no report position).
 	NewGaps []Gap
@@ -56,6 +59,9 @@ func (t *Tracker) Live(fn func(ls *LiveStream)) {
 			Src: st.key.src, Dst: st.key.dst, VLAN: st.key.vlan, Interface: st.key.ifc, Zone: st.key.zone,
 			Packets: st.packets, Bytes: st.bytes, First: nsTime(st.firstT), Last: nsTime(st.lastT),
 			NewGaps: gaps,
+		}
+		if st.icmp != nil {
+			ls.ICMPErrors = st.icmp.n
 		}
 		if st.decided {
 			ls.Format = st.format.String()

@@ -250,7 +250,7 @@ type exportKey struct {
 // lifetimes (base) plus those of its live streams, so the counters never go
 // back when a stream stops and comes back.
 type exportEntry struct {
-	base     [5]uint64 // received, lost, duplicated, reordered, gaps
+	base     [6]uint64 // received, lost, duplicated, reordered, gaps, ICMP errors
 	live     int       // live streams counted into it
 	lastSeen time.Time
 }
@@ -284,8 +284,8 @@ func (e *Engine) exportSlot(src netip.Addr, dst netip.AddrPort, now time.Time) *
 	return x
 }
 
-func liveCounts(l *mcast.LiveStream) [5]uint64 {
-	return [5]uint64{l.Packets, l.Lost, l.Dups, l.Reordered, l.Gaps}
+func liveCounts(l *mcast.LiveStream) [6]uint64 {
+	return [6]uint64{l.Packets, l.Lost, l.Dups, l.Reordered, l.Gaps, l.ICMPErrors}
 }
 
 // addStreamTotals adds what a stream gained since the previous look to the
@@ -296,6 +296,7 @@ func (e *Engine) addStreamTotals(prev *mcast.LiveStream, cur *mcast.LiveStream) 
 	e.m.udpAll[2] += sat(cur.Dups, prev.Dups)
 	e.m.udpAll[3] += sat(cur.Reordered, prev.Reordered)
 	e.m.udpAll[4] += sat(cur.Gaps, prev.Gaps)
+	e.m.udpAll[5] += sat(cur.ICMPErrors, prev.ICMPErrors)
 }
 
 func sat(a, b uint64) uint64 {
@@ -324,6 +325,9 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 		fin.Gaps += q.GapCount
 	}
 	fin.Lost = s.Lost
+	if s.ICMPErrors != nil {
+		fin.ICMPErrors = s.ICMPErrors.Count
+	}
 	// Holes still open became gaps now: report the ones not yet seen.
 	for i := range newGaps {
 		e.emit(&Event{Time: newGaps[i].End, Type: EventGap, Gap: gapEvent(src, dst, &newGaps[i])})

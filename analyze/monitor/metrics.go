@@ -28,7 +28,7 @@ type metrics struct {
 
 	servers map[string]bool
 
-	udpAll [5]uint64 // received, lost, duplicated, reordered, gaps over all streams
+	udpAll [6]uint64 // received, lost, duplicated, reordered, gaps, ICMP errors over all streams
 	kflat  map[string]uint64
 	ksocks map[string]int
 	kTime  float64
@@ -118,13 +118,15 @@ var (
 	dStreamDup   = descStream("smcdump_udp_stream_duplicated_datagrams_total", "Duplicate datagrams of the stream.")
 	dStreamReord = descStream("smcdump_udp_stream_reordered_datagrams_total", "Late datagrams of the stream that filled a hole (reordered, not lost).")
 	dStreamGaps  = descStream("smcdump_udp_stream_gaps_total", "Sequence gaps of the stream.")
+	dStreamICMP  = descStream("smcdump_udp_stream_icmp_errors_total", "ICMP errors captured about the stream's datagrams (port unreachable, time exceeded, no route, ...): discarded after the capture point; rate-limited by their senders, a lower bound.")
 
-	dAll = [5]*prometheus.Desc{
+	dAll = [6]*prometheus.Desc{
 		prometheus.NewDesc("smcdump_udp_received_datagrams_total", "Datagrams of all tracked UDP streams.", nil, nil),
 		prometheus.NewDesc("smcdump_udp_lost_datagrams_total", "Sequence units missing in the gaps of all UDP streams (exported or not).", nil, nil),
 		prometheus.NewDesc("smcdump_udp_duplicated_datagrams_total", "Duplicate datagrams of all UDP streams.", nil, nil),
 		prometheus.NewDesc("smcdump_udp_reordered_datagrams_total", "Reordered datagrams of all UDP streams.", nil, nil),
 		prometheus.NewDesc("smcdump_udp_gaps_total", "Sequence gaps of all UDP streams.", nil, nil),
+		prometheus.NewDesc("smcdump_udp_icmp_errors_total", "ICMP errors captured about the datagrams of all UDP streams.", nil, nil),
 	}
 	dStreams      = prometheus.NewDesc("smcdump_udp_streams", "UDP streams tracked now.", nil, nil)
 	dUnexported   = prometheus.NewDesc("smcdump_udp_streams_unexported", "Tracked UDP streams without their own series (--max-exported-streams series, all held by live streams).", nil, nil)
@@ -194,7 +196,7 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, lv...)
 	}
 	unexported := 0
-	sums := make(map[*exportEntry][5]uint64, len(e.export))
+	sums := make(map[*exportEntry][6]uint64, len(e.export))
 	for _, x := range e.export {
 		sums[x] = x.base
 	}
@@ -212,7 +214,7 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	for k, x := range e.export {
 		lv := []string{k.src.String(), k.dst.Addr().String(), strconv.Itoa(int(k.dst.Port()))}
 		v := sums[x]
-		for i, d := range []*prometheus.Desc{dStreamRecv, dStreamLost, dStreamDup, dStreamReord, dStreamGaps} {
+		for i, d := range []*prometheus.Desc{dStreamRecv, dStreamLost, dStreamDup, dStreamReord, dStreamGaps, dStreamICMP} {
 			counter(d, v[i], lv...)
 		}
 	}

@@ -62,16 +62,21 @@ func TestMetricsFromTraces(t *testing.T) {
 	feedFile(t, e, "../../testdata/mcast/lab/nft-loss.pcapng")
 	feedFile(t, e, "../../testdata/lab/out/6.12/a-peer-no-smc.pcapng")
 	feedFile(t, e, "../../testdata/lab/out/6.12/c-smcr-link.pcapng")
+	// real kernels' ICMP errors: port unreachable and TTL exceeded about
+	// four UDP streams (two IPv4, two IPv6)
+	feedFile(t, e, "../../testdata/icmp/diag.pcap")
 	e.Close()
 	text := exposition(t, e)
 	for _, want := range []string{
+		`smcdump_udp_stream_icmp_errors_total{group="10.2.0.1",port="5555",src="10.1.0.1"} 1`,
+		`smcdump_udp_icmp_errors_total 4`,
 		`smcdump_udp_stream_lost_datagrams_total{group="239.77.1.1",port="14400",src="10.77.0.1"} 5`,
 		`smcdump_udp_lost_datagrams_total 5`,
 		`smcdump_udp_gaps_total 5`,
 		`smcdump_monitor_events_total{type="gap"} 5`,
 	} {
 		if !strings.Contains(text, want+"\n") {
-			t.Errorf("exposition lacks %q", want)
+			t.Errorf("exposition lacks %q:\n%s", want, grep(text, "smcdump_udp"))
 		}
 	}
 	if !regexp.MustCompile(`(?m)^smcdump_smc_handshakes_total\{code="0x03010000",outcome="fallback",reason="peer-no-smc",server="[^"]+"\} 1$`).MatchString(text) {
