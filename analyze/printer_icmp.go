@@ -159,8 +159,84 @@ func (p *Printer) icmpText(pkt *pcapfile.Packet, f *decode.Frame) (string, bool)
 		if in, ok := p.innerIP(pkt, b[8:]); ok {
 			s += "\n\t" + in
 		}
+		if typ == 3 || typ == 11 || typ == 12 {
+			s += icmpExtensions(b, f.L4WireLen)
+		}
 	}
 	return s, true
+}
+
+// icmpExtensions prints the RFC 4884 multi-part extension of an ICMP error
+// of plen bytes (b as captured) as tcpdump -v does: its header at byte 136
+// (after 128 bytes of the quoted datagram) and its objects, the first MPLS
+// label stack entry of an RFC 4950 object decoded (what traceroute shows
+// through MPLS routers). An error whose length field is 0 (RFC 4950 before
+// RFC 4884) has an extension only if the checksum over the rest is right.
+func icmpExtensions(b []byte, plen int) string {
+	const at = 136
+	if plen <= at || len(b) < at+4 {
+		return ""
+	}
+	ext := b[at:min(plen, len(b))]
+	whole := len(b) >= plen
+	if b[5] == 0 && (!whole || onesSum(0, ext) != 0xffff) {
+		return ""
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, "\n\tICMP Multi-Part extension v%d", ext[0]>>4)
+	if ext[0]>>4 != 2 {
+		s.WriteString(" packet not supported")
+		return s.String()
+	}
+	hlen := plen - at
+	if whole {
+		ok := "in"
+		if onesSum(0, ext) == 0xffff {
+			ok = ""
+		}
+		fmt.Fprintf(&s, ", checksum 0x%04x (%scorrect), length %d", binary.BigEndian.Uint16(ext[2:]), ok, hlen)
+	}
+	hlen -= 4
+	o := ext[4:]
+	for hlen > 4 {
+		if len(o) < 4 {
+			return s.String() + " [|icmp]"
+		}
+		olen, class, ctype := int(binary.BigEndian.Uint16(o)), o[2], o[3]
+		name := "unknown"
+		switch class {
+		case 1:
+			name = "MPLS Stack Entry"
+		case 2:
+			name = "Interface Identification"
+		}
+		fmt.Fprintf(&s, "\n\t  %s Object (%d), Class-Type: %d, length %d", name, class, ctype, olen)
+		o, hlen = o[4:], hlen-4
+		if class == 0 || olen < 4 {
+			break
+		}
+		olen -= 4
+		data := o[:min(olen, len(o))]
+		if class == 1 && ctype == 1 {
+			if len(o) < 4 {
+				return s.String() + " [|icmp]"
+			}
+			e := binary.BigEndian.Uint32(o)
+			fmt.Fprintf(&s, "\n\t    label %d, tc %d", e>>12, e>>9&7)
+			if e&0x100 != 0 {
+				s.WriteString(", [S]")
+			}
+			fmt.Fprintf(&s, ", ttl %d", e&0xff)
+		} else {
+			s.WriteString(hexLines("\n\t    ", data))
+		}
+		if hlen < olen || len(o) < olen {
+			break
+		}
+		hlen -= olen
+		o = o[olen:]
+	}
+	return s.String()
 }
 
 // icmpUnreach holds print-icmp.c's unreach2str formats by code.

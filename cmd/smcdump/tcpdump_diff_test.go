@@ -796,6 +796,23 @@ func icmpTrace(t *testing.T) string {
 	add(icmp6("2001:db8::fe", "2001:db8::1", 128, 0, []byte{0, 1, 0, 1}), 14+40+2)
 	add(icmp6("fe80::1", "ff02::1:ff00:1", 135, 0, cat(make([]byte, 4), a6("2001:db8::1"), []byte{1, 1, 2, 0, 0, 0, 0, 1},
 		[]byte{14, 1, 1, 2, 3, 4, 5, 6}, []byte{5, 1, 0, 0, 0, 0, 5, 0})), 0)
+	// RFC 4884 extensions with RFC 4950 MPLS label stack objects (what
+	// traceroute shows through MPLS routers): with the length field, and
+	// without it (then only with a right checksum); an interface object.
+	quote := ip4(17, "10.0.0.1", "10.9.9.9", cat(u16(u16(u16(u16(nil, 40000), 33434), 80), 0), make([]byte, 72)))
+	quote = append(quote, make([]byte, 128-len(quote))...)
+	ext := func(objs ...[]byte) []byte {
+		e := cat(append([]byte{0x20, 0, 0, 0}, cat(objs...)...))
+		binary.BigEndian.PutUint16(e[2:], sum(0, e))
+		return e
+	}
+	mpls := cat(u16(nil, 12), []byte{1, 1}, u32(nil, 16000<<12|1), u32(nil, 17<<12|5<<9|1<<8|2))
+	add(errFrame(11, 0, cat([]byte{0, 32, 0, 0}, quote, ext(mpls))), 0)
+	add(errFrame(11, 0, cat([]byte{0, 0, 0, 0}, quote, ext(mpls))), 0)
+	bad := ext(mpls)
+	bad[3] ^= 0xff
+	add(errFrame(11, 0, cat([]byte{0, 0, 0, 0}, quote, bad)), 0)
+	add(errFrame(3, 1, cat([]byte{0, 32, 0, 0}, quote, ext(cat(u16(nil, 8), []byte{2, 1, 1, 2, 3, 4})))), 0)
 	echo6 := icmp6("2001:db8::1", "2001:db8::2", 128, 0, []byte{0, 1, 0, 1})
 	m := echo6[14+40:]
 	add(eth(0x86dd, ip6(60, "2001:db8::1", "2001:db8::2", cat([]byte{58, 0, 1, 4, 0, 0, 0, 0}, m))), 0)
