@@ -587,6 +587,9 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 		return
 	}
 	if f.Fragment && f.Proto != decode.ProtoUDP {
+		if f.FragOff == 0 && (f.Proto == decode.ProtoICMP || f.Proto == decode.ProtoICMPv6) {
+			a.icmpError(p, f, ts) // its first fragment holds the quoted header
+		}
 		a.reassembledIP(fi, undecoded, p, f, ts)
 		return
 	}
@@ -658,8 +661,8 @@ func (a *Analyzer) icmpError(p *pcapfile.Packet, f *decode.Frame, ts time.Time) 
 			return
 		}
 		hl := int(q[0]&0x0f) * 4
-		if q[9] != decode.ProtoUDP || hl < 20 || len(q) < hl+4 {
-			return
+		if q[9] != decode.ProtoUDP || hl < 20 || len(q) < hl+4 || binary.BigEndian.Uint16(q[6:])&0x1fff != 0 {
+			return // not UDP, or a later fragment: no ports quoted
 		}
 		src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(q[12:16])), binary.BigEndian.Uint16(q[hl:]))
 		dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(q[16:20])), binary.BigEndian.Uint16(q[hl+2:]))

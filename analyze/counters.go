@@ -123,6 +123,12 @@ func (a *Analyzer) correlateCounters(r *report.Report) {
 			if c, n, ok := report.GapVerdicts(&st); ok {
 				us.GapCapture, us.GapNetwork = c, n
 			}
+			for _, e := range st.ICMPErrors {
+				if e.Kind == "time exceeded" && dst.Port() >= 33434 && dst.Port() <= 33534 {
+					continue // traceroute's probes: expected
+				}
+				us.ICMPErrors += e.Count
+			}
 			u.Streams = append(u.Streams, us)
 		}
 		if l := r.Multicast.Limits; l != nil && l.Omitted != nil {

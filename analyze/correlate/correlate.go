@@ -59,6 +59,12 @@ type UDPStream struct {
 	// read (datagrams cut by the snaplen, or no sequence format): Gap is
 	// then unknown, not 0, and the stream can support no "no-loss".
 	Unanalyzed bool
+	// ICMPErrors counts the ICMP errors the capture holds saying the
+	// stream's datagrams were discarded after the capture point (port
+	// unreachable, no route, ...; not traceroute's expected time
+	// exceeded): a "no-loss" then speaks for the capture and this host
+	// only.
+	ICMPErrors uint64
 }
 
 // UDPObserved is what the capture showed about UDP streams.
@@ -670,6 +676,18 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			v.Numbers = numbers(nums)
 			v.Confidence = Medium
 			v.Text += fmt.Sprintf("; %d streams could not be sequence-analyzed (datagrams cut by the snaplen or no sequence format), so loss in them cannot be ruled out", unanalyzed)
+		}
+		icmpStreams := 0
+		for _, st := range obs.Streams {
+			if st.ICMPErrors > 0 {
+				icmpStreams++
+			}
+		}
+		if icmpStreams > 0 {
+			nums["streams with ICMP errors"] = int64(icmpStreams)
+			v.Numbers = numbers(nums)
+			v.Confidence = Medium
+			v.Text += fmt.Sprintf("; but the capture holds ICMP errors about %d streams' datagrams: they were discarded after the capture point (see each stream's ICMP line)", icmpStreams)
 		}
 		_, haveUDP := af["snmp.Udp.RcvbufErrors"]
 		_, haveUDP6 := af["snmp6.Udp6RcvbufErrors"]

@@ -150,6 +150,19 @@ func TestUDPKernelDiscards(t *testing.T) {
 			stream: mc, kind: KindNoLoss, conf: Medium, text: "1 streams have no socket on their port",
 		},
 		{
+			// captured on the sender: the counters here see nothing, the
+			// capture holds the receiver's ICMP port unreachables
+			name: "ICMP errors in the capture: no-loss speaks for this host only",
+			mutate: func(b, a *procnet.Tree) {
+				a.SNMP["Ip"]["InReceives"] += 101
+				a.SNMP["Ip"]["InDelivers"] += 101
+				a.Netstat["IpExt"]["InMcastPkts"] += 101
+				a.SNMP["Udp"]["InDatagrams"] += 101
+			},
+			stream: func() UDPStream { s := mc; s.ICMPErrors = 6; return s }(),
+			kind:   KindNoLoss, conf: Medium, text: "the capture holds ICMP errors about 1 streams' datagrams",
+		},
+		{
 			name:   "no UDP counters in the snapshots",
 			mutate: func(b, a *procnet.Tree) { delete(b.SNMP, "Udp"); delete(a.SNMP, "Udp") },
 			stream: mc, kind: KindNoLoss, conf: Low, text: "the snapshots have no UDP counters",

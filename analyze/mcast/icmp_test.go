@@ -22,6 +22,7 @@ func TestICMPErrors(t *testing.T) {
 	}
 	from := netip.MustParseAddr("10.0.0.2")
 	tr.ICMPError(a, b, 7, 0, 0, from, "port unreachable", t0.Add(time.Millisecond), 3)
+	tr.ICMPError(a, b, 7, 0, 0, netip.MustParseAddr("10.0.0.254"), "need to frag", t0.Add(time.Millisecond), 4)
 	tr.ICMPError(a, b, 7, 0, 0, from, "port unreachable", t0.Add(2*time.Millisecond), 5)
 	tr.ICMPError(a, b, 8, 0, 0, from, "port unreachable", t0, 7)  // another VLAN
 	tr.ICMPError(a, c, 7, 1, 0, from, "port unreachable", t0, 9)  // another interface
@@ -31,20 +32,39 @@ func TestICMPErrors(t *testing.T) {
 		t.Fatalf("%d streams", len(r.Streams))
 	}
 	for _, s := range r.Streams {
-		e := s.ICMPErrors
 		if s.Dst != b.String() {
-			if e != nil {
-				t.Fatalf("stream to %s has ICMP errors %+v", s.Dst, e)
+			if s.ICMPErrors != nil {
+				t.Fatalf("stream to %s has ICMP errors %+v", s.Dst, s.ICMPErrors)
 			}
 			continue
 		}
-		if e == nil || e.Count != 2 || e.Kind != "port unreachable" || e.From != "10.0.0.2" || e.FirstFrame != 3 ||
+		// by kind and sender, in the order first seen
+		if len(s.ICMPErrors) != 2 {
+			t.Fatalf("stream to %s: ICMP errors %+v", s.Dst, s.ICMPErrors)
+		}
+		e, f := s.ICMPErrors[0], s.ICMPErrors[1]
+		if e.Count != 2 || e.Kind != "port unreachable" || e.Sender != "10.0.0.2" || e.FirstFrame != 3 ||
 			!e.First.Equal(t0.Add(time.Millisecond)) || e.Meaning == "" {
-			t.Fatalf("stream to %s: ICMP errors %+v", s.Dst, e)
+			t.Fatalf("stream to %s: first ICMP errors %+v", s.Dst, e)
+		}
+		if f.Count != 1 || f.Kind != "need to frag" || f.Sender != "10.0.0.254" || f.FirstFrame != 4 {
+			t.Fatalf("stream to %s: second ICMP errors %+v", s.Dst, f)
 		}
 	}
+	// More kinds and senders than a stream keeps: counted in a note.
+	for i := range maxICMPKinds + 3 {
+		tr.ICMPError(a, c, 7, 0, 0, netip.AddrFrom4([4]byte{10, 0, 1, byte(i)}), "host unreachable", t0, 20+i)
+	}
+	for _, s := range tr.Report().Streams {
+		if s.Dst == c.String() && (len(s.ICMPErrors) != maxICMPKinds || len(s.Notes) == 0) {
+			t.Fatalf("stream to %s: %d kinds listed, notes %v", s.Dst, len(s.ICMPErrors), s.Notes)
+		}
+	}
+	if m := icmpMeaning("time exceeded", 33434); m == icmpMeaning("time exceeded", 5000) {
+		t.Errorf("traceroute probes get the advice for a feed: %q", m)
+	}
 	for _, k := range []string{"port unreachable", "time exceeded", "need to frag", "packet too big", "admin prohibited", "reassembly time exceeded", "net unreachable"} {
-		if icmpMeaning(k) == "" {
+		if icmpMeaning(k, 5000) == "" {
 			t.Errorf("no meaning for %q", k)
 		}
 	}

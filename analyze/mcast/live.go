@@ -31,7 +31,7 @@ type LiveStream struct {
 	// the reorder window): missing now, may still arrive.
 	Pending uint64
 	// ICMPErrors counts the ICMP errors captured about the stream's
-	// datagrams (Tracker.ICMPError).
+	// datagrams (Tracker.ICMPError), those Stream.ICMPErrors lists.
 	ICMPErrors uint64
 	First      time.Time
 	Last       time.Time
@@ -60,8 +60,8 @@ func (t *Tracker) Live(fn func(ls *LiveStream)) {
 			Packets: st.packets, Bytes: st.bytes, First: nsTime(st.firstT), Last: nsTime(st.lastT),
 			NewGaps: gaps,
 		}
-		if st.icmp != nil {
-			ls.ICMPErrors = st.icmp.n
+		for _, e := range st.icmp {
+			ls.ICMPErrors += e.n // as the final report lists them
 		}
 		if st.decided {
 			ls.Format = st.format.String()

@@ -64,39 +64,45 @@ type Stream struct {
 	SnaplenCut    *SnaplenCut   `json:"snaplen_cut,omitempty"` // datagrams cut by the capture's snaplen, and what that did to the analysis
 	// ICMPErrors: the capture holds ICMP errors about the stream's
 	// datagrams (a host without a socket on the port, a router without a
-	// route or whose TTL ran out): they were discarded after the capture
-	// point.
-	ICMPErrors *ICMPErrors `json:"icmp_errors,omitempty"`
+	// route or whose TTL count ran out), by kind and sender, in the order
+	// first seen: they were discarded after the capture point.
+	ICMPErrors []ICMPErrors `json:"icmp_errors,omitempty"`
 }
 
-// ICMPErrors are the ICMP or ICMPv6 errors (destination unreachable, time
-// exceeded) the capture holds about a stream's datagrams. Hosts and
-// routers rate-limit these errors (Linux: a burst of 6 per destination,
-// then one per net.ipv4.icmp_ratelimit, 1 s), so Count is a lower bound of
-// the datagrams discarded (docs/multicast-udp.md §5).
+// ICMPErrors are the ICMP or ICMPv6 errors of one kind from one sender
+// (destination unreachable, time exceeded, packet too big) the capture
+// holds about a stream's datagrams. Hosts and routers rate-limit these
+// errors (Linux: a burst of 6 per destination, then one per
+// net.ipv4.icmp_ratelimit, 1 s; IPv6 by route prefix length), so Count is
+// a lower bound of the datagrams discarded (docs/multicast-udp.md §5).
 type ICMPErrors struct {
-	Kind       string    `json:"kind"`        // what the first one says: "port unreachable", "host unreachable", "time exceeded", ...
-	From       string    `json:"from"`        // the address that sent the first one
+	Kind       string    `json:"kind"`        // "port unreachable", "host unreachable", "time exceeded", ...
+	Sender     string    `json:"sender"`      // the address that sent them
 	Count      uint64    `json:"count"`       // errors captured (a lower bound of the datagrams discarded)
 	First      time.Time `json:"first"`       // time of the first one
 	FirstFrame int       `json:"first_frame"` // its frame
-	Meaning    string    `json:"meaning"`     // what it says about the datagrams
+	Meaning    string    `json:"meaning"`     // what they say about the datagrams
 }
 
-// icmpMeaning says what an ICMP error of kind means for a stream's
-// datagrams.
-func icmpMeaning(kind string) string {
+// icmpMeaning says what an ICMP error of kind about a datagram to port
+// dport means.
+func icmpMeaning(kind string, dport uint16) string {
 	switch kind {
 	case "port unreachable":
-		return "the receiving host has no socket on the destination port and discarded the datagrams (start the receiver or fix the port)"
+		return "the receiving host discarded the datagrams: no socket on the destination port, or a firewall rule rejecting them (iptables/nftables REJECT answers the same); start the receiver or fix the port"
 	case "time exceeded":
-		return "a router discarded the datagrams: their TTL ran out on the way (raise the sender's TTL, multicast TTL included, or look for a routing loop)"
+		if dport >= 33434 && dport <= 33534 {
+			return "traceroute probes (ports 33434 and up), whose TTL runs out by design"
+		}
+		return "a router discarded the datagrams: their TTL ran out on the way (raise the sender's TTL or look for a routing loop)"
 	case "need to frag", "packet too big":
-		return "a router discarded the datagrams: larger than the next link's MTU with fragmentation not allowed"
+		return "a router discarded the datagrams: larger than the next link's MTU, and not to be fragmented (DF, or IPv6)"
 	case "admin prohibited", "filter prohibited":
 		return "a firewall or access list refused the datagrams"
 	case "reassembly time exceeded":
 		return "the receiving host gave up reassembling datagrams whose fragments did not all arrive"
+	case "protocol unreachable":
+		return "the receiving host does not speak UDP (or UDP-Lite) on that address"
 	}
 	return "the datagrams could not be delivered: no route or no host on the way"
 }
@@ -379,8 +385,16 @@ func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) S
 	if st.key.zone != 0 && t.cfg.ZoneLabel != nil {
 		s.Tunnel = t.cfg.ZoneLabel(st.key.zone)
 	}
-	if e := st.icmp; e != nil {
-		s.ICMPErrors = &ICMPErrors{Kind: e.kind, From: e.from.String(), Count: e.n, First: nsTime(e.firstT), FirstFrame: e.frame, Meaning: icmpMeaning(e.kind)}
+	for _, e := range st.icmp {
+		s.ICMPErrors = append(s.ICMPErrors, ICMPErrors{Kind: e.kind, Sender: e.sender.String(), Count: e.n, First: nsTime(e.firstT),
+			FirstFrame: e.frame, Meaning: icmpMeaning(e.kind, st.key.dst.Port())})
+	}
+	var kept uint64
+	for _, e := range st.icmp {
+		kept += e.n
+	}
+	if st.icmpN > kept {
+		s.Notes = append(s.Notes, fmt.Sprintf("%d more ICMP errors of further kinds or senders not listed", st.icmpN-kept))
 	}
 	if st.firstErr != "" {
 		s.FirstError = fmt.Sprintf("frame %d: %s", st.firstErrFrm, st.firstErr)

@@ -163,9 +163,9 @@ func (r *Report) WriteText(w io.Writer) error {
 				fmt.Fprintf(ew, "    frame %d %s pid 0x%04x: %s (expected cc %d, got %d, missing %d)\n", e.Frame, ft(e.Time), e.PID, e.Kind, e.Expected, e.Got, e.Missing)
 			}
 		}
-		if e := s.ICMPErrors; e != nil {
+		for _, e := range s.ICMPErrors {
 			fmt.Fprintf(ew, "  ICMP %s from %s: %d (first at frame %d %s): %s; hosts rate-limit ICMP errors, so more datagrams may have been discarded\n",
-				e.Kind, e.From, e.Count, e.FirstFrame, ft(e.First), e.Meaning)
+				e.Kind, e.Sender, e.Count, e.FirstFrame, ft(e.First), e.Meaning)
 		}
 		for _, n := range s.Notes {
 			fmt.Fprintf(ew, "  note: %s\n", n)

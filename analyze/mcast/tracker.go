@@ -93,13 +93,15 @@ type stream struct {
 	samples  [maxSamples]sample
 	nsamples int
 
-	icmp *icmpErrors // ICMP errors about the stream's datagrams (Tracker.ICMPError)
+	icmp  []icmpErrors // ICMP errors about the stream's datagrams, by kind and sender (Tracker.ICMPError)
+	icmpN uint64       // all of them
 }
 
-// icmpErrors counts the ICMP errors about a stream's datagrams.
+// icmpErrors counts the ICMP errors of one kind from one sender about a
+// stream's datagrams.
 type icmpErrors struct {
-	kind   string // of the first
-	from   netip.Addr
+	kind   string
+	sender netip.Addr
 	n      uint64
 	firstT int64
 	frame  int
@@ -139,25 +141,37 @@ func NewTracker(cfg Config) *Tracker {
 	}
 }
 
-// Add records one datagram. It does not retain d or d.Payload. In steady
-// state (stream known, format decided) it does not allocate.
 // ICMPError records an ICMP or ICMPv6 error (destination unreachable, time
-// exceeded) a host or router sent about a datagram of a stream: src and
-// dst are the addresses and ports of the datagram it quotes, vlan, ifc and
-// zone where the error was captured, from the error's sender, kind what
-// it says ("port unreachable", "time exceeded", ...). An error about a
+// exceeded, packet too big) a host or router sent about a datagram of a
+// stream: src and dst are the addresses and ports of the datagram it
+// quotes, vlan, ifc and zone where the error was captured, sender the
+// error's source, kind what it says ("port unreachable", "time exceeded",
+// ...). Errors are counted per kind and sender, at most maxICMPKinds of
+// them per stream (later ones only in the stream's total). An error about a
 // stream not (or no longer) tracked is not counted.
-func (t *Tracker) ICMPError(src, dst netip.AddrPort, vlan uint16, ifc int, zone uint64, from netip.Addr, kind string, ts time.Time, frame int) {
+func (t *Tracker) ICMPError(src, dst netip.AddrPort, vlan uint16, ifc int, zone uint64, sender netip.Addr, kind string, ts time.Time, frame int) {
 	st := t.streams[streamKey{src: src, dst: dst, vlan: vlan, ifc: ifc, zone: zone}]
 	if st == nil {
 		return
 	}
-	if st.icmp == nil {
-		st.icmp = &icmpErrors{kind: kind, from: from, firstT: ts.UnixNano(), frame: frame}
+	st.icmpN++
+	for i := range st.icmp {
+		if e := &st.icmp[i]; e.kind == kind && e.sender == sender {
+			e.n++
+			return
+		}
 	}
-	st.icmp.n++
+	if len(st.icmp) < maxICMPKinds {
+		st.icmp = append(st.icmp, icmpErrors{kind: kind, sender: sender, n: 1, firstT: ts.UnixNano(), frame: frame})
+	}
 }
 
+// maxICMPKinds bounds the (kind, sender) pairs of ICMP errors kept per
+// stream.
+const maxICMPKinds = 8
+
+// Add records one datagram. It does not retain d or d.Payload. In steady
+// state (stream known, format decided) it does not allocate.
 func (t *Tracker) Add(d *Datagram) {
 	k := streamKey{src: d.Src, dst: d.Dst, vlan: d.VLAN, ifc: d.Interface, zone: d.Zone}
 	st := t.last

@@ -325,8 +325,8 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 		fin.Gaps += q.GapCount
 	}
 	fin.Lost = s.Lost
-	if s.ICMPErrors != nil {
-		fin.ICMPErrors = s.ICMPErrors.Count
+	for _, e := range s.ICMPErrors {
+		fin.ICMPErrors += e.Count
 	}
 	// Holes still open became gaps now: report the ones not yet seen.
 	for i := range newGaps {

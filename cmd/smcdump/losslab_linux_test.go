@@ -390,10 +390,10 @@ type llStream struct {
 	Packets uint64 `json:"packets"`
 	Lost    uint64 `json:"lost"`
 	// ICMPErrors: the ICMP errors the capture holds about the stream.
-	ICMPErrors *struct {
-		Kind  string `json:"kind"`
-		From  string `json:"from"`
-		Count uint64 `json:"count"`
+	ICMPErrors []struct {
+		Kind   string `json:"kind"`
+		Sender string `json:"sender"`
+		Count  uint64 `json:"count"`
 	} `json:"icmp_errors"`
 	Mtools *struct {
 		Echoes   uint64 `json:"echoes"`
@@ -1220,7 +1220,7 @@ func runDiscard(t *testing.T, bins llBins, sc llDiscard) {
 		if slices.Contains(sc.opts.filter, "icmp") {
 			// The receiving host answered ICMP port unreachable (rate
 			// limited: at least one, at most one per datagram).
-			if e := st.ICMPErrors; e == nil || e.Kind != "port unreachable" || e.From != "10.77.0.2" || e.Count == 0 || e.Count > want {
+			if e := st.ICMPErrors; len(e) != 1 || e[0].Kind != "port unreachable" || e[0].Sender != "10.77.0.2" || e[0].Count == 0 || e[0].Count > want {
 				t.Errorf("%s: ICMP errors of the stream %+v, want port unreachable from 10.77.0.2, 1..%d", name, e, want)
 			}
 		}
