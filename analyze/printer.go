@@ -1193,16 +1193,7 @@ func hexDump(b []byte, withASCII bool) string {
 		end := min(off+16, len(b))
 		fmt.Fprintf(&s, "\t0x%04x:  ", off)
 		var hx strings.Builder
-		for i := off; i < end; i += 2 {
-			if i > off {
-				hx.WriteByte(' ')
-			}
-			if i+1 < end {
-				fmt.Fprintf(&hx, "%02x%02x", b[i], b[i+1])
-			} else {
-				fmt.Fprintf(&hx, "%02x", b[i])
-			}
-		}
+		hexGroups(&hx, b[off:end])
 		if !withASCII {
 			s.WriteString(hx.String())
 			s.WriteByte('\n')

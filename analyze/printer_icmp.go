@@ -645,20 +645,25 @@ func mldv2Records(s *strings.Builder, b []byte, n, length, v int) bool {
 func hexLines(ident string, b []byte) string {
 	var s strings.Builder
 	for off := 0; off < len(b); off += 16 {
-		end := min(off+16, len(b))
 		fmt.Fprintf(&s, "%s0x%04x:  ", ident, off)
-		for i := off; i < end; i += 2 {
-			if i > off {
-				s.WriteByte(' ')
-			}
-			if i+1 < end {
-				fmt.Fprintf(&s, "%02x%02x", b[i], b[i+1])
-			} else {
-				fmt.Fprintf(&s, "%02x", b[i])
-			}
-		}
+		hexGroups(&s, b[off:min(off+16, len(b))])
 	}
 	return s.String()
+}
+
+// hexGroups writes line (at most 16 bytes) as tcpdump's hex dumps group
+// it: two bytes a group, groups separated by a space.
+func hexGroups(s *strings.Builder, line []byte) {
+	for i := 0; i < len(line); i += 2 {
+		if i > 0 {
+			s.WriteByte(' ')
+		}
+		if i+1 < len(line) {
+			fmt.Fprintf(s, "%02x%02x", line[i], line[i+1])
+		} else {
+			fmt.Fprintf(s, "%02x", line[i])
+		}
+	}
 }
 
 // hbhText is "HBH " and, with -v, the hop-by-hop options of an IPv6 packet

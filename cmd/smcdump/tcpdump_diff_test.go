@@ -274,19 +274,7 @@ func TestTcpdumpDifferential(t *testing.T) {
 // with DEI and an IPv4 header with options.
 func edgeTrace(t *testing.T) string {
 	t.Helper()
-	sum := func(b []byte) uint16 {
-		var acc uint32
-		for i := 0; i+1 < len(b); i += 2 {
-			acc += uint32(b[i])<<8 | uint32(b[i+1])
-		}
-		if len(b)%2 == 1 {
-			acc += uint32(b[len(b)-1]) << 8
-		}
-		for acc > 0xffff {
-			acc = acc&0xffff + acc>>16
-		}
-		return ^uint16(acc)
-	}
+	sum := func(b []byte) uint16 { return inetChecksum(0, b) }
 	eth := func(et uint16) []byte {
 		return binary.BigEndian.AppendUint16([]byte{0x01, 0x00, 0x5e, 0, 0, 1, 0x02, 0, 0, 0, 0, 1}, et)
 	}
@@ -571,18 +559,24 @@ func cat(bs ...[]byte) []byte {
 	return out
 }
 
+// inetChecksum is the Internet checksum (RFC 1071) of b with acc, the sum
+// of a pseudo header, added: the value for a zero checksum field.
+func inetChecksum(acc uint32, b []byte) uint16 {
+	for i := 0; i+1 < len(b); i += 2 {
+		acc += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if len(b)%2 == 1 {
+		acc += uint32(b[len(b)-1]) << 8
+	}
+	for acc > 0xffff {
+		acc = acc&0xffff + acc>>16
+	}
+	return ^uint16(acc)
+}
+
 // ipv4Checksum is the Internet checksum of an IPv4 header whose checksum
 // field is zero.
-func ipv4Checksum(h []byte) uint16 {
-	var sum uint32
-	for i := 0; i+1 < len(h); i += 2 {
-		sum += uint32(h[i])<<8 | uint32(h[i+1])
-	}
-	for sum > 0xffff {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
-}
+func ipv4Checksum(h []byte) uint16 { return inetChecksum(0, h) }
 
 // writeEthernetPcap writes frames as a little-endian microsecond pcap of
 // Ethernet frames, one a second and a millisecond apart, and returns its path.
@@ -631,18 +625,7 @@ func writeEthernetPcapWire(t *testing.T, name string, frames [][]byte, wires []i
 // the snaplen.
 func icmpTrace(t *testing.T) string {
 	t.Helper()
-	sum := func(acc uint32, b []byte) uint16 {
-		for i := 0; i+1 < len(b); i += 2 {
-			acc += uint32(b[i])<<8 | uint32(b[i+1])
-		}
-		if len(b)%2 == 1 {
-			acc += uint32(b[len(b)-1]) << 8
-		}
-		for acc > 0xffff {
-			acc = acc&0xffff + acc>>16
-		}
-		return ^uint16(acc)
-	}
+	sum := inetChecksum
 	a4 := func(s string) []byte { a := netip.MustParseAddr(s).As4(); return a[:] }
 	a6 := func(s string) []byte { a := netip.MustParseAddr(s).As16(); return a[:] }
 	eth := func(et uint16, p []byte) []byte {
