@@ -156,6 +156,9 @@ func (p *Printer) icmpText(pkt *pcapfile.Packet, f *decode.Frame) (string, bool)
 			p.cutShort()
 			return s + "\n\t [|icmp]", true
 		}
+		if t, ok := p.badQuote(b[8:]); ok {
+			return s + "\n\t" + t, true
+		}
 		if in, ok := p.innerIP(pkt, b[8:]); ok {
 			s += "\n\t" + in
 		}
@@ -254,6 +257,32 @@ var icmpUnreach = [...]string{
 	13: "host %s unreachable - admin prohibited filter",
 	14: "host %s unreachable - host precedence violation",
 	15: "host %s unreachable - precedence cutoff",
+}
+
+// badQuote is tcpdump -v's text for a quoted datagram print-ip.c refuses
+// (q has at least 4 bytes): a total length of 0 ends the message (and -x
+// dumps the whole frame), then a version other than 4 (6 is decoded), a
+// header length under 20 bytes, a total length under 20 bytes.
+func (p *Printer) badQuote(q []byte) (string, bool) {
+	ipv := "IP "
+	if p.opts.LinkHeader {
+		ipv = ""
+	}
+	n := int(binary.BigEndian.Uint16(q[2:]))
+	switch v, hl := q[0]>>4, int(q[0]&0x0f)*4; {
+	case n == 0:
+		p.cutShort()
+		return " [|icmp]", true
+	case v != 4 && v != 6:
+		return fmt.Sprintf("IP%d (invalid)", v), true
+	case v == 6:
+		return "", false
+	case hl < 20:
+		return fmt.Sprintf("%sbad-hlen %d", ipv, hl), true
+	case n < 20:
+		return ipv + " [|ip]", true
+	}
+	return "", false
 }
 
 // innerIP prints the IP datagram quoted by an ICMP error as tcpdump -v does

@@ -746,7 +746,7 @@ func icmpTrace(t *testing.T) string {
 	for len(wires) < len(frames) {
 		wires = append(wires, 0)
 	}
-	// Cases a review found (each once different from tcpdump): an error
+	// Cases reviews found (each once different from tcpdump): an error
 	// quoting an error; messages cut inside the quoted datagram and
 	// before fields checked or read; a quoted datagram whose total length
 	// is shorter than the bytes quoted; an unknown ICMPv6 type; options
@@ -796,6 +796,19 @@ func icmpTrace(t *testing.T) string {
 	bad[3] ^= 0xff
 	add(errFrame(11, 0, cat([]byte{0, 0, 0, 0}, quote, bad)), 0)
 	add(errFrame(3, 1, cat([]byte{0, 32, 0, 0}, quote, ext(cat(u16(nil, 8), []byte{2, 1, 1, 2, 3, 4})))), 0)
+	// Quoted datagrams print-ip.c refuses: an IPv6 one (total length
+	// read as 0), total length 0 and 10, version 5, header length 16.
+	add(errFrame(3, 1, cat(make([]byte, 4), ip6(17, "2001:db8::1", "2001:db8::2", cat(u16(u16(u16(u16(nil, 1), 2), 12), 0), []byte("qqqq"))))), 0)
+	for _, bad := range []func(q []byte){
+		func(q []byte) { q[2], q[3] = 0, 0 },
+		func(q []byte) { q[2], q[3] = 0, 10 },
+		func(q []byte) { q[0] = 0x55 },
+		func(q []byte) { q[0] = 0x44 },
+	} {
+		q := append([]byte(nil), udpQ...)
+		bad(q)
+		add(errFrame(3, 1, cat(make([]byte, 4), q)), 0)
+	}
 	echo6 := icmp6("2001:db8::1", "2001:db8::2", 128, 0, []byte{0, 1, 0, 1})
 	m := echo6[14+40:]
 	add(eth(0x86dd, ip6(60, "2001:db8::1", "2001:db8::2", cat([]byte{58, 0, 1, 4, 0, 0, 0, 0}, m))), 0)
