@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/capture/pcapfile"
@@ -124,8 +125,8 @@ func (a *Analyzer) correlateCounters(r *report.Report) {
 				us.GapCapture, us.GapNetwork = c, n
 			}
 			for _, e := range st.ICMPErrors {
-				if e.Kind == "time exceeded" && dst.Port() >= 33434 && dst.Port() <= 33534 {
-					continue // traceroute's probes: expected
+				if mcast.ExpectedICMP(e.Kind, dst.Port()) {
+					continue // traceroute's probes
 				}
 				us.ICMPErrors += e.Count
 			}

@@ -193,9 +193,9 @@ type Counters struct {
 	Captured uint64
 	// UserFiltered counts packets rejected in userland: by the filter of
 	// "-i any" (run in userland), by direction checks the kernel did not
-	// make, and the non-first IP fragments that the kernel let through for
-	// following (Config.NoFollowFragments) but that belong to no datagram
-	// the filter selected. Received counts them too.
+	// make, and the IP fragments that the kernel let through unjudged for
+	// following (Config.NoFollowFragments) but that neither belong to a
+	// datagram the filter selected nor match it. Received counts them too.
 	UserFiltered uint64
 	// Late counts packets of a multi-ring capture delivered out of time
 	// order: their time stamp is older than that of a packet already

@@ -276,8 +276,8 @@ func unfragmentedView(buf, data []byte, f *fragInfo) []byte {
 // frame it delivers (kd: the frame as the kernel's program saw it): false
 // when the frame is surely not one the program's fragment prefix let
 // through nor a first IPv4 fragment, so it passed the filter in the kernel
-// and nothing is to be followed. It accepts a superset of fragmentOf's
-// fragments for Ethernet and raw IP.
+// and nothing is to be followed. It accepts every frame the prefix accepts
+// and every IPv4 fragment (FuzzFragmentOf checks both).
 func mayBeFragment(linkType pcapfile.LinkType, kd []byte) bool {
 	switch linkType {
 	case pcapfile.LinkTypeEthernet:

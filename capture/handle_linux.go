@@ -1098,7 +1098,7 @@ func (h *Handle) parse(r *ring, p *pcapfile.Packet) bool {
 		return false
 	}
 	data := m[start : start+snap : start+snap]
-	kwire := wire // as the kernel program saw it
+	kdata, kwire := data, wire // as the kernel program saw it
 	tci := ne.Uint32(m[o+phVlanTCI:])
 	hasVLAN := status&unix.TP_STATUS_VLAN_VALID != 0 || tci != 0
 	tpid := uint16(0x8100)
@@ -1147,9 +1147,9 @@ func (h *Handle) parse(r *ring, p *pcapfile.Packet) bool {
 	if len(data) > r.snaplen {
 		data = data[:r.snaplen]
 	}
-	if r.follow && (r.matcher != nil || mayBeFragment(r.linkType, m[start:start+snap])) {
+	if r.follow && (r.matcher != nil || mayBeFragment(r.linkType, kdata)) {
 		k := &h.kview
-		*k = kernelView{data: m[start : start+snap : start+snap], wire: kwire, vlan: hasVLAN, tci: uint16(tci), pktType: pkttype}
+		*k = kernelView{data: kdata, wire: kwire, vlan: hasVLAN, tci: uint16(tci), pktType: pkttype}
 		if !h.acceptFollowing(r, data, wire, k, int64(sec)*1e9+int64(nsec)) {
 			r.nFiltered++
 			return false

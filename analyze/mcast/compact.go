@@ -104,7 +104,7 @@ func rankBelow(a, b *ranked) bool {
 	if c := cmp.Compare(a.s.Undecodable, b.s.Undecodable); c != 0 {
 		return c < 0
 	}
-	if c := cmp.Compare(icmpCount(&a.s), icmpCount(&b.s)); c != 0 {
+	if c := cmp.Compare(a.s.ICMPErrorCount(), b.s.ICMPErrorCount()); c != 0 {
 		return c < 0 // ICMP errors say the datagrams were discarded
 	}
 	if c := cmp.Compare(a.s.Packets, b.s.Packets); c != 0 {
@@ -114,15 +114,6 @@ func rankBelow(a, b *ranked) bool {
 		return c < 0
 	}
 	return keyLess(a.key, b.key) > 0 // a later key ranks below
-}
-
-// icmpCount is the number of ICMP errors listed for s.
-func icmpCount(s *Stream) uint64 {
-	var n uint64
-	for _, e := range s.ICMPErrors {
-		n += e.Count
-	}
-	return n
 }
 
 // keyLess compares stream keys in report order.

@@ -84,16 +84,32 @@ type ICMPErrors struct {
 	Meaning    string    `json:"meaning"`     // what they say about the datagrams
 }
 
+// ExpectedICMP reports whether an ICMP error of kind about a datagram to
+// port dport is expected rather than a sign of discarded data: time
+// exceeded about traceroute's probes (destination ports 33434–33534).
+func ExpectedICMP(kind string, dport uint16) bool {
+	return kind == "time exceeded" && dport >= 33434 && dport <= 33534
+}
+
+// ICMPErrorCount is the number of ICMP errors listed for s.
+func (s *Stream) ICMPErrorCount() uint64 {
+	var n uint64
+	for _, e := range s.ICMPErrors {
+		n += e.Count
+	}
+	return n
+}
+
 // icmpMeaning says what an ICMP error of kind about a datagram to port
 // dport means.
 func icmpMeaning(kind string, dport uint16) string {
+	if ExpectedICMP(kind, dport) {
+		return "traceroute probes (ports 33434 and up), whose TTL runs out by design"
+	}
 	switch kind {
 	case "port unreachable":
 		return "the receiving host discarded the datagrams: no socket on the destination port, or a firewall rule rejecting them (iptables/nftables REJECT answers the same); start the receiver or fix the port"
 	case "time exceeded":
-		if dport >= 33434 && dport <= 33534 {
-			return "traceroute probes (ports 33434 and up), whose TTL runs out by design"
-		}
 		return "a router discarded the datagrams: their TTL ran out on the way (raise the sender's TTL or look for a routing loop)"
 	case "need to frag", "packet too big":
 		return "a router discarded the datagrams: larger than the next link's MTU, and not to be fragmented (DF, or IPv6)"
