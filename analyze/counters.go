@@ -6,7 +6,6 @@ import (
 	"net/netip"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
-	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/capture/pcapfile"
@@ -124,12 +123,7 @@ func (a *Analyzer) correlateCounters(r *report.Report) {
 			if c, n, ok := report.GapVerdicts(&st); ok {
 				us.GapCapture, us.GapNetwork = c, n
 			}
-			for _, e := range st.ICMPErrors {
-				if mcast.ExpectedICMP(e.Kind, dst.Port()) {
-					continue // traceroute's probes
-				}
-				us.ICMPErrors += e.Count
-			}
+			us.ICMPErrors = st.ICMPDiscards // traceroute's probes not counted
 			u.Streams = append(u.Streams, us)
 		}
 		if l := r.Multicast.Limits; l != nil && l.Omitted != nil {

@@ -586,7 +586,14 @@ func TestTunnelFragments(t *testing.T) {
 					got, file := reportWithoutFiles(t, p)
 					// The fragments are frames of their own: frame numbers and
 					// the frame count differ, nothing else may.
-					if g, w := withoutFrameNumbers(t, got), withoutFrameNumbers(t, want); g != w {
+					g, w := withoutFrameNumbers(t, got), withoutFrameNumbers(t, want)
+					if mtu < 68 {
+						// Below IPv4's minimum MTU (RFC 791: 68) an ICMP
+						// error's first fragment does not reach the quoted
+						// ports, which is all the analysis reads of it.
+						g, w = withoutKeys(t, g, "icmp_errors", "icmp_discards"), withoutKeys(t, w, "icmp_errors", "icmp_discards")
+					}
+					if g != w {
 						t.Errorf("the report of fragmented %s differs from the unwrapped one:\n got  %.3000s\n want %.3000s", wr.name, g, w)
 					}
 					frames := 0
@@ -691,6 +698,35 @@ func withoutFrameNumbers(t *testing.T, js string) string {
 	if s, ok := m["summary"].(map[string]any); ok {
 		delete(s, "packets")
 	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// withoutKeys removes the members named keys from every object of the JSON
+// document js.
+func withoutKeys(t *testing.T, js string, keys ...string) string {
+	t.Helper()
+	var m any
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		t.Fatal(err)
+	}
+	var strip func(v any)
+	strip = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range keys {
+				delete(x, k)
+			}
+			for _, y := range x {
+				strip(y)
+			}
+		case []any:
+			for _, y := range x {
+				strip(y)
+			}
+		}
+	}
+	strip(m)
 	b, _ := json.Marshal(m)
 	return string(b)
 }

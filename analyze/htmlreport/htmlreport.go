@@ -735,8 +735,11 @@ func (p *page) streams() {
 			p.f(`<p><b>Cut by the snaplen:</b> sequence analysis %s; %s</p>`, esc(s.SnaplenCut.SequenceAnalysis), esc(s.SnaplenCut.Advice))
 		}
 		for _, e := range s.ICMPErrors {
-			p.f(`<p><b>ICMP %s from %s:</b> %d (first at frame %d): %s; hosts rate-limit ICMP errors, so more datagrams may have been discarded</p>`,
-				esc(e.Kind), esc(e.Sender), e.Count, e.FirstFrame, esc(e.Meaning))
+			p.f(`<p><b>ICMP %s from %s:</b> %d (first at frame %d): %s`, esc(e.Kind), esc(e.Sender), e.Count, e.FirstFrame, esc(e.Meaning))
+			if !e.Expected {
+				p.f(`; %s`, mcast.RateLimitNote)
+			}
+			p.s("</p>\n")
 		}
 		if len(s.Sequences) > 0 && !inPair[s.ID] && drawn < maxTimelines {
 			drawn++

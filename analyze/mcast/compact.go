@@ -36,18 +36,21 @@ type StreamLimits struct {
 // OmittedStreams sums the streams beyond Config.KeepStreams: those with
 // the fewest problems and the least traffic.
 type OmittedStreams struct {
-	Streams     uint64    `json:"streams"`     // streams not listed
-	Multicast   uint64    `json:"multicast"`   // of them, to a multicast destination
-	Sequenced   uint64    `json:"sequenced"`   // of them, with a sequence format (format not "none")
-	Packets     uint64    `json:"packets"`     // their datagrams
-	Bytes       uint64    `json:"bytes"`       // their UDP payload bytes
-	Lost        uint64    `json:"lost"`        // units they lost (counted in Report.TotalLost)
-	Gaps        uint64    `json:"gaps"`        // their gaps
-	Undecodable uint64    `json:"undecodable"` // their undecodable datagrams
-	SnaplenCut  uint64    `json:"snaplen_cut"` // of them, not analyzable: datagrams cut by the snaplen
-	Pairs       uint64    `json:"pairs"`       // A/B pairs and retransmission flows with an omitted stream (not listed)
-	First       time.Time `json:"first"`       // first datagram of an omitted stream
-	Last        time.Time `json:"last"`        // last datagram of an omitted stream
+	Streams     uint64 `json:"streams"`     // streams not listed
+	Multicast   uint64 `json:"multicast"`   // of them, to a multicast destination
+	Sequenced   uint64 `json:"sequenced"`   // of them, with a sequence format (format not "none")
+	Packets     uint64 `json:"packets"`     // their datagrams
+	Bytes       uint64 `json:"bytes"`       // their UDP payload bytes
+	Lost        uint64 `json:"lost"`        // units they lost (counted in Report.TotalLost)
+	Gaps        uint64 `json:"gaps"`        // their gaps
+	Undecodable uint64 `json:"undecodable"` // their undecodable datagrams
+	SnaplenCut  uint64 `json:"snaplen_cut"` // of them, not analyzable: datagrams cut by the snaplen
+	// ICMPDiscards: ICMP errors about their datagrams saying they were
+	// discarded (Stream.ICMPDiscards)
+	ICMPDiscards uint64    `json:"icmp_discards"`
+	Pairs        uint64    `json:"pairs"` // A/B pairs and retransmission flows with an omitted stream (not listed)
+	First        time.Time `json:"first"` // first datagram of an omitted stream
+	Last         time.Time `json:"last"`  // last datagram of an omitted stream
 }
 
 func (o *OmittedStreams) add(s *Stream) {
@@ -63,6 +66,7 @@ func (o *OmittedStreams) add(s *Stream) {
 	o.Lost += s.Lost
 	o.Gaps += gapCount(s)
 	o.Undecodable += s.Undecodable
+	o.ICMPDiscards += s.ICMPDiscards
 	if c := s.SnaplenCut; c != nil && c.SequenceAnalysis == "impossible" {
 		o.SnaplenCut++
 	}

@@ -59,6 +59,21 @@ func TestICMPErrors(t *testing.T) {
 		if s.Dst == c.String() && (len(s.ICMPErrors) != maxICMPKinds || len(s.Notes) == 0) {
 			t.Fatalf("stream to %s: %d kinds listed, notes %v", s.Dst, len(s.ICMPErrors), s.Notes)
 		}
+		// Every error counts in ICMPDiscards, listed or not.
+		if want := map[string]uint64{b.String(): 3, c.String(): maxICMPKinds + 3}[s.Dst]; s.ICMPDiscards != want {
+			t.Errorf("stream to %s: %d ICMP discards, want %d", s.Dst, s.ICMPDiscards, want)
+		}
+	}
+	// traceroute's probes: listed, not counted as discards (time exceeded
+	// on the way, port unreachable from the destination)
+	tp := netip.MustParseAddrPort("10.0.0.9:33435")
+	tr.Add(&Datagram{Frame: 40, Time: t0, Src: a, Dst: tp, Payload: []byte("x"), Length: 1})
+	tr.ICMPError(a, tp, 0, 0, 0, netip.MustParseAddr("10.0.0.254"), "time exceeded", t0, 41)
+	tr.ICMPError(a, tp, 0, 0, 0, tp.Addr(), "port unreachable", t0, 42)
+	for _, s := range tr.Report().Streams {
+		if s.Dst == tp.String() && (s.ICMPErrorCount() != 2 || s.ICMPDiscards != 0) {
+			t.Errorf("traceroute: %d ICMP errors, %d discards; want 2 and 0", s.ICMPErrorCount(), s.ICMPDiscards)
+		}
 	}
 	if m := icmpMeaning("time exceeded", 33434); m == icmpMeaning("time exceeded", 5000) {
 		t.Errorf("traceroute probes get the advice for a feed: %q", m)

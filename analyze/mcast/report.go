@@ -67,6 +67,10 @@ type Stream struct {
 	// route or whose TTL count ran out), by kind and sender, in the order
 	// first seen: they were discarded after the capture point.
 	ICMPErrors []ICMPErrors `json:"icmp_errors,omitempty"`
+	// ICMPDiscards counts the ICMP errors, listed or not, that say
+	// datagrams of the stream were discarded after the capture point
+	// (all but those about traceroute's probes): --fail-on icmp.
+	ICMPDiscards uint64 `json:"icmp_discards,omitempty"`
 }
 
 // ICMPErrors are the ICMP or ICMPv6 errors of one kind from one sender
@@ -82,13 +86,22 @@ type ICMPErrors struct {
 	First      time.Time `json:"first"`       // time of the first one
 	FirstFrame int       `json:"first_frame"` // its frame
 	Meaning    string    `json:"meaning"`     // what they say about the datagrams
+	// Expected: they are part of how the datagrams work (traceroute's
+	// probes), not a sign of discarded data; not in Stream.ICMPDiscards.
+	Expected bool `json:"expected,omitempty"`
 }
 
-// ExpectedICMP reports whether an ICMP error of kind about a datagram to
-// port dport is expected rather than a sign of discarded data: time
-// exceeded about traceroute's probes (destination ports 33434–33534).
-func ExpectedICMP(kind string, dport uint16) bool {
-	return kind == "time exceeded" && dport >= 33434 && dport <= 33534
+// RateLimitNote is what a report says after the meaning of unexpected ICMP
+// errors.
+const RateLimitNote = "hosts rate-limit ICMP errors, so more datagrams may have been discarded"
+
+// expectedICMP reports whether an ICMP error of kind about a datagram to
+// port dport is expected rather than a sign of discarded data: UDP
+// traceroute's probes (destination ports 33434–33534), whose TTL runs out
+// at every hop but the last, where the destination answers port
+// unreachable.
+func expectedICMP(kind string, dport uint16) bool {
+	return (kind == "time exceeded" || kind == "port unreachable") && dport >= 33434 && dport <= 33534
 }
 
 // ICMPErrorCount is the number of ICMP errors listed for s.
@@ -103,8 +116,8 @@ func (s *Stream) ICMPErrorCount() uint64 {
 // icmpMeaning says what an ICMP error of kind about a datagram to port
 // dport means.
 func icmpMeaning(kind string, dport uint16) string {
-	if ExpectedICMP(kind, dport) {
-		return "traceroute probes (ports 33434 and up), whose TTL runs out by design"
+	if expectedICMP(kind, dport) {
+		return "traceroute probes (ports 33434 and up): their TTL runs out by design, and the destination answers port unreachable"
 	}
 	switch kind {
 	case "port unreachable":
@@ -329,6 +342,20 @@ func (r *Report) Lost() uint64 {
 	return n
 }
 
+// ICMPDiscards returns the number of ICMP errors over all streams (streams
+// not listed too) saying datagrams were discarded after the capture point,
+// for --fail-on icmp.
+func (r *Report) ICMPDiscards() uint64 {
+	var n uint64
+	for i := range r.Streams {
+		n += r.Streams[i].ICMPDiscards
+	}
+	if r.Limits != nil && r.Limits.Omitted != nil {
+		n += r.Limits.Omitted.ICMPDiscards
+	}
+	return n
+}
+
 // Gaps returns every gap of every stream, in stream order.
 func (r *Report) Gaps() []Gap {
 	var out []Gap
@@ -403,8 +430,9 @@ func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) S
 	}
 	for _, e := range st.icmp {
 		s.ICMPErrors = append(s.ICMPErrors, ICMPErrors{Kind: e.kind, Sender: e.sender.String(), Count: e.n, First: nsTime(e.firstT),
-			FirstFrame: e.frame, Meaning: icmpMeaning(e.kind, st.key.dst.Port())})
+			FirstFrame: e.frame, Meaning: icmpMeaning(e.kind, st.key.dst.Port()), Expected: expectedICMP(e.kind, st.key.dst.Port())})
 	}
+	s.ICMPDiscards = st.icmpDiscards
 	var kept uint64
 	for _, e := range st.icmp {
 		kept += e.n

@@ -164,8 +164,11 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 		}
 		for _, e := range s.ICMPErrors {
-			fmt.Fprintf(ew, "  ICMP %s from %s: %d (first at frame %d %s): %s; hosts rate-limit ICMP errors, so more datagrams may have been discarded\n",
-				e.Kind, e.Sender, e.Count, e.FirstFrame, ft(e.First), e.Meaning)
+			fmt.Fprintf(ew, "  ICMP %s from %s: %d (first at frame %d %s): %s", e.Kind, e.Sender, e.Count, e.FirstFrame, ft(e.First), e.Meaning)
+			if !e.Expected {
+				fmt.Fprintf(ew, "; %s", RateLimitNote)
+			}
+			fmt.Fprintln(ew)
 		}
 		for _, n := range s.Notes {
 			fmt.Fprintf(ew, "  note: %s\n", n)

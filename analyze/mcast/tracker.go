@@ -95,6 +95,9 @@ type stream struct {
 
 	icmp  []icmpErrors // ICMP errors about the stream's datagrams, by kind and sender (Tracker.ICMPError)
 	icmpN uint64       // all of them
+	// icmpDiscards counts those that say a datagram was discarded
+	// (all but expectedICMP: traceroute's probes)
+	icmpDiscards uint64
 }
 
 // icmpErrors counts the ICMP errors of one kind from one sender about a
@@ -155,6 +158,9 @@ func (t *Tracker) ICMPError(src, dst netip.AddrPort, vlan uint16, ifc int, zone 
 		return
 	}
 	st.icmpN++
+	if !expectedICMP(kind, dst.Port()) {
+		st.icmpDiscards++
+	}
 	for i := range st.icmp {
 		if e := &st.icmp[i]; e.kind == kind && e.sender == sender {
 			e.n++

@@ -20,7 +20,7 @@ var kernelDropKinds = map[string]bool{
 }
 
 // GateNames are the --fail-on conditions Check knows.
-var GateNames = []string{"fallback", "decline", "timeout", "error", "unknown", "unverified", "option-echoed", "any", "loss", "drops"}
+var GateNames = []string{"fallback", "decline", "timeout", "error", "unknown", "unverified", "option-echoed", "any", "loss", "drops", "icmp"}
 
 // Gates are the conditions under which a report fails a check (smcdump
 // analyze --fail-on); LossLimit is N of loss=N.
@@ -111,6 +111,11 @@ func (rep *Report) Check(gs Gates) string {
 	}
 	if g["loss"] && rep.Multicast != nil && rep.Multicast.Lost() > gs.LossLimit {
 		hit = append(hit, fmt.Sprintf("%d UDP messages lost (limit %d)", rep.Multicast.Lost(), gs.LossLimit))
+	}
+	if g["icmp"] && rep.Multicast != nil {
+		if n := rep.Multicast.ICMPDiscards(); n > 0 {
+			hit = append(hit, fmt.Sprintf("%d ICMP errors say UDP datagrams were discarded after the capture point", n))
+		}
 	}
 	if len(hit) == 0 {
 		return ""

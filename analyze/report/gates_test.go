@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/analyze/smcflow"
 )
 
@@ -27,6 +28,7 @@ func TestCheckGates(t *testing.T) {
 		{"any", "--fail-on: 3 any"},
 		{"error,unverified", ""},
 		{"loss", ""},
+		{"icmp", ""},
 	} {
 		g, err := ParseGates([]string{c.gates})
 		if err != nil {
@@ -41,5 +43,32 @@ func TestCheckGates(t *testing.T) {
 	}
 	if g, err := ParseGates([]string{"loss=12"}); err != nil || g.LossLimit != 12 {
 		t.Errorf("loss=12: %+v, %v", g, err)
+	}
+}
+
+// TestCheckICMP: --fail-on icmp counts the ICMP errors that say datagrams
+// were discarded over every stream, the streams left out of the list
+// (--keep-streams) too, and not traceroute's.
+func TestCheckICMP(t *testing.T) {
+	g, err := ParseGates([]string{"icmp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		listed, omitted uint64
+		want            string
+	}{
+		{0, 0, ""},
+		{3, 0, "--fail-on: 3 ICMP errors"},
+		{0, 2, "--fail-on: 2 ICMP errors"},
+		{3, 2, "--fail-on: 5 ICMP errors"},
+	} {
+		rep := &Report{Multicast: &mcast.Report{
+			Streams: []mcast.Stream{{ICMPDiscards: c.listed}, {}},
+			Limits:  &mcast.StreamLimits{Omitted: &mcast.OmittedStreams{ICMPDiscards: c.omitted}},
+		}}
+		if got := rep.Check(g); !strings.HasPrefix(got, c.want) || (c.want == "") != (got == "") {
+			t.Errorf("%d listed, %d omitted: Check = %q, want prefix %q", c.listed, c.omitted, got, c.want)
+		}
 	}
 }

@@ -1263,6 +1263,15 @@ func runDiscard(t *testing.T, bins llBins, sc llDiscard) {
 	if code := l.failOn(r.pcap, "loss"); code != 0 {
 		t.Errorf("--fail-on loss: exit %d, want 0 (the capture is complete)", code)
 	}
+	// --fail-on icmp: the port unreachables the capture holds, when it
+	// holds ICMP; nothing otherwise.
+	wantICMP := 0
+	if slices.Contains(sc.opts.filter, "icmp") {
+		wantICMP = 3
+	}
+	if code := l.failOn(r.pcap, "icmp"); code != wantICMP {
+		t.Errorf("--fail-on icmp: exit %d, want %d", code, wantICMP)
+	}
 	if *update {
 		dst := filepath.Join(lossLabTraces, sc.name+".pcapng")
 		b, err := os.ReadFile(r.pcap)

@@ -74,6 +74,15 @@ func TestLossLabTraces(t *testing.T) {
 			if _, _, code := run(t, "analyze", "--fail-on", "drops", tr); code != codeGate {
 				t.Errorf("--fail-on drops: exit %d, want %d", code, codeGate)
 			}
+			// Only the unicast trace holds ICMP errors (port unreachable):
+			// multicast to a port without a socket gets none.
+			wantICMP := 0
+			if name == "discard-no-socket-unicast" {
+				wantICMP = codeGate
+			}
+			if _, stderr, code := run(t, "analyze", "--fail-on", "icmp", tr); code != wantICMP {
+				t.Errorf("--fail-on icmp: exit %d, want %d: %s", code, wantICMP, stderr)
+			}
 		})
 	}
 	for name := range lossLabKinds {
