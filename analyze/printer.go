@@ -619,6 +619,10 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
 		}
 		return fmt.Sprintf("%s%s > %s: ICMP, length %d", ipv, f.Src, f.Dst, f.L4WireLen)
+	case 2: // IGMP (print-ip.c's ip_demux_print, IPv4 and IPv6)
+		if t, ok := p.igmpText(f); ok {
+			return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
+		}
 	case decode.ProtoICMPv6:
 		hbh := p.hbhText(pkt, f)
 		// Other extension headers before the message are not named

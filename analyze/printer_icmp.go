@@ -15,7 +15,8 @@ import (
 // trace a path or chase a path-MTU problem. A message whose fields are not
 // all captured, or of a kind not decoded here, keeps the short form
 // ("ICMP, length N"). Checked against tcpdump by TestTcpdumpDifferential
-// on testdata/icmp/diag.pcap (real kernels) and icmpTrace (synthetic).
+// on testdata/icmp/diag.pcap and nd.pcap (real kernels, radvd) and
+// icmpTrace and controlTrace (synthetic).
 
 // icmpText is the text after "src > dst: " of the ICMP message in f, or
 // false. fragmented: the first fragment of a datagram (no checksum check).
@@ -137,8 +138,17 @@ func (p *Printer) icmpText(pkt *pcapfile.Packet, f *decode.Frame) (string, bool)
 		str = "information reply"
 	case 17:
 		str = "address mask request"
-	case 9, 14:
-		return "", false // router advertisement, time stamp reply: not decoded
+	case 14:
+		if len(b) < 20 {
+			return checked() // ND_TCHECK_4(dp->icmp_ttime)
+		}
+		str = fmt.Sprintf("time stamp reply id %d seq %d: org %s, recv %s, xmit %s", binary.BigEndian.Uint16(b[4:]), binary.BigEndian.Uint16(b[6:]),
+			icmpTstamp(binary.BigEndian.Uint32(b[8:])), icmpTstamp(binary.BigEndian.Uint32(b[12:])), icmpTstamp(binary.BigEndian.Uint32(b[16:])))
+	case 9:
+		var ok bool
+		if str, ok = icmpRouterAdvert(b); !ok {
+			return checked() // ND_TCHECK_SIZE of the header or an entry
+		}
 	default:
 		str = fmt.Sprintf("type-#%d", typ)
 	}
@@ -314,6 +324,54 @@ func (p *Printer) innerIP(pkt *pcapfile.Packet, b []byte) (string, bool) {
 	return p.describe(&ipkt, fr), true
 }
 
+// icmpTstamp is print-icmp.c's icmp_tstamp_print: milliseconds since
+// midnight UT as hh:mm:ss.mmm (hours beyond 23 for the non-standard
+// values with the high bit set, as there).
+func icmpTstamp(t uint32) string {
+	ms, sec := t%1000, t/1000
+	return fmt.Sprintf("%02d:%02d:%02d.%03d", sec/3600, sec/60%60, sec%60, ms)
+}
+
+// icmpRouterAdvert is print-icmp.c's text of an RFC 1256 router
+// advertisement: the lifetime, the number of addresses and each address
+// with its preference, in tcpdump's buffer of MAXHOSTNAMELEN + 100 bytes
+// (longer texts are cut there, as snprintf cuts them); false when the
+// message ends before an entry it announces.
+func icmpRouterAdvert(b []byte) (string, bool) {
+	const bufLen = 64 + 100 - 1
+	if len(b) < 8 {
+		return "", false
+	}
+	var s strings.Builder
+	s.WriteString("router advertisement lifetime ")
+	switch lt := uint32(binary.BigEndian.Uint16(b[6:])); {
+	case lt < 60:
+		fmt.Fprintf(&s, "%d", lt)
+	case lt < 3600:
+		fmt.Fprintf(&s, "%d:%02d", lt/60, lt%60)
+	default:
+		fmt.Fprintf(&s, "%d:%02d:%02d", lt/3600, lt%3600/60, lt%60)
+	}
+	num, size := int(b[4]), b[5]
+	fmt.Fprintf(&s, " %d:", num)
+	if size != 2 {
+		fmt.Fprintf(&s, " [size %d]", size)
+	} else {
+		for i := range num {
+			o := 8 + i*8
+			if len(b) < o+8 {
+				return "", false
+			}
+			fmt.Fprintf(&s, " {%s %d}", netip.AddrFrom4([4]byte(b[o:o+4])), binary.BigEndian.Uint32(b[o+4:]))
+		}
+	}
+	str := s.String()
+	if len(str) > bufLen {
+		str = str[:bufLen]
+	}
+	return str, true
+}
+
 // icmp6Names are print-icmp6.c's icmp6_type_values.
 var icmp6Names = map[uint8]string{
 	1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit", 4: "parameter problem",
@@ -473,9 +531,39 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 		if v > 0 && !p.ndOptions(&s, b, 8, f.L4WireLen) {
 			return "", false
 		}
+	case 130:
+		switch n := f.L4WireLen; {
+		case n == 24:
+			mld1(&s, b)
+		case n >= 28:
+			s.WriteString(" v2")
+			if !mldv2Query(&s, b, n, v) {
+				return "", false
+			}
+		default:
+			fmt.Fprintf(&s, " unknown-version (len %d) ", n)
+		}
+	case 131, 132:
+		mld1(&s, b)
 	case 134:
 		if v > 0 {
-			return "", false // router advertisement details: not decoded
+			if len(b) < 16 {
+				return cut()
+			}
+			fl := b[5]
+			fmt.Fprintf(&s, "\n\thop limit %d, Flags [%s], pref %s, router lifetime %ds, reachable time %dms, retrans timer %dms",
+				b[4], raFlags(fl), rtPref(fl), binary.BigEndian.Uint16(b[6:]), binary.BigEndian.Uint32(b[8:]), binary.BigEndian.Uint32(b[12:]))
+			if !p.ndOptions(&s, b, 16, f.L4WireLen) {
+				return "", false
+			}
+		}
+	case 137:
+		if len(b) < 40 {
+			return cut()
+		}
+		fmt.Fprintf(&s, ", %s to %s", netip.AddrFrom16([16]byte(b[24:40])), netip.AddrFrom16([16]byte(b[8:24])))
+		if v > 0 && !p.ndOptions(&s, b, 40, f.L4WireLen) {
+			return "", false
 		}
 	case 135, 136:
 		if len(b) < 24 {
@@ -508,7 +596,7 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 		// print-icmp6.c's default (mtrace, and types it does not know):
 		// the length, and below -vv the message in hex.
 		if known && typ != 200 && typ != 201 {
-			return "", false // MLDv1, MLDv2 queries, redirects: not decoded
+			return "", false
 		}
 		fmt.Fprintf(&s, ", length %d", f.L4WireLen)
 		if v <= 1 {
@@ -560,11 +648,20 @@ func quotedUpper(b []byte) (uint8, []byte, bool) {
 // naFlags is print-icmp6.c's icmp6_nd_na_flag_values as bittok2str prints
 // them.
 func naFlags(v uint32) string {
+	return bitNames(v, []bitName{{0x80000000, "router"}, {0x40000000, "solicited"}, {0x20000000, "override"}})
+}
+
+// bitName names a flag bit for bitNames.
+type bitName struct {
+	bit  uint32
+	name string
+}
+
+// bitNames is tcpdump's bittok2str: the names of the bits set in v,
+// separated by ", ", or "none".
+func bitNames(v uint32, names []bitName) string {
 	var n []string
-	for _, x := range []struct {
-		bit  uint32
-		name string
-	}{{0x80000000, "router"}, {0x40000000, "solicited"}, {0x20000000, "override"}} {
+	for _, x := range names {
 		if v&x.bit != 0 {
 			n = append(n, x.name)
 		}
@@ -577,19 +674,26 @@ func naFlags(v uint32) string {
 
 // ndOptions appends the neighbour-discovery options of b from off to the
 // message's length as tcpdump -v prints them (icmp6_opt_print), or reports
-// false for an option it does not decode or a malformed list.
+// false for an option it does not decode.
 func (p *Printer) ndOptions(s *strings.Builder, b []byte, off, length int) bool {
-	end := min(length, len(b))
-	if length > len(b) {
-		return false
-	}
+	// icmp6_opt_print walks the captured bytes while the message has some
+	// left; an option of length 0 or beyond the captured bytes ends the
+	// line in " [|icmp6]" (a normal return: -x dumps as usual).
+	end := len(b)
+	resid := length - off
+	start := off
 	for off < end {
 		if off+2 > end {
-			return false
+			s.WriteString(" [|icmp6]")
+			return true
+		}
+		if resid <= 0 {
+			return true
 		}
 		typ, l := b[off], int(b[off+1])*8
 		if l == 0 || off+l > end {
-			return false
+			s.WriteString(" [|icmp6]")
+			return true
 		}
 		data := b[off+2 : off+l]
 		switch typ {
@@ -607,12 +711,59 @@ func (p *Printer) ndOptions(s *strings.Builder, b []byte, off, length int) bool 
 			}
 		case 5:
 			fmt.Fprintf(s, "\n\t  mtu option (%d), length %d (%d): ", typ, l, l/8)
-			if len(data) < 6 {
+			bad := ""
+			if l != 8 {
+				bad = "bad option length"
+			}
+			fmt.Fprintf(s, " %d%s", binary.BigEndian.Uint32(data[2:]), bad)
+		case 3:
+			if l < 32 {
+				return false // the prefix is read beyond the option
+			}
+			fmt.Fprintf(s, "\n\t  prefix info option (%d), length %d (%d): ", typ, l, l/8)
+			bad := ""
+			if l != 32 {
+				bad = "badlen"
+			}
+			fmt.Fprintf(s, "%s/%d%s, Flags [%s], valid time %s, pref. time %s", netip.AddrFrom16([16]byte(data[14:30])), data[0], bad,
+				piFlags(data[1]), ndLifetime(binary.BigEndian.Uint32(data[2:])), ndLifetime(binary.BigEndian.Uint32(data[6:])))
+		case 4:
+			// print-icmp6.c dumps the option's length of bytes from the
+			// start of all options, not of this one (sic)
+			fmt.Fprintf(s, "\n\t  redirected header option (%d), length %d (%d): ", typ, l, l/8)
+			s.WriteString(hexLines("\n\t    ", b[start:start+l]))
+		case 7:
+			fmt.Fprintf(s, "\n\t  advertisement interval option (%d), length %d (%d): ", typ, l, l/8)
+			fmt.Fprintf(s, " %dms", binary.BigEndian.Uint32(data[2:]))
+		case 8:
+			fmt.Fprintf(s, "\n\t  homeagent information option (%d), length %d (%d): ", typ, l, l/8)
+			fmt.Fprintf(s, " preference %d, lifetime %d", binary.BigEndian.Uint16(data[2:]), binary.BigEndian.Uint16(data[4:]))
+		case 24:
+			var pfx [16]byte
+			switch l {
+			case 8:
+			case 16, 24:
+				copy(pfx[:], data[6:l-2])
+			default:
 				return false
 			}
-			fmt.Fprintf(s, " %d", binary.BigEndian.Uint32(data[2:]))
-		case 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17, 18, 19, 24, 25, 31:
-			return false // options with names and layouts not decoded here
+			fmt.Fprintf(s, "\n\t  route info option (%d), length %d (%d): ", typ, l, l/8)
+			fmt.Fprintf(s, " %s/%d, pref=%s, lifetime=%s", netip.AddrFrom16(pfx), data[0], rtPref(data[1]), ndLifetime(binary.BigEndian.Uint32(data[2:])))
+		case 25:
+			fmt.Fprintf(s, "\n\t  rdnss option (%d), length %d (%d): ", typ, l, l/8)
+			fmt.Fprintf(s, " lifetime %ds,", binary.BigEndian.Uint32(data[2:]))
+			for i := range (l/8 - 1) / 2 {
+				o := 6 + i*16
+				s.WriteString(" addr: " + netip.AddrFrom16([16]byte(data[o:o+16])).String())
+			}
+		case 31:
+			fmt.Fprintf(s, "\n\t  dnssl option (%d), length %d (%d): ", typ, l, l/8)
+			fmt.Fprintf(s, " lifetime %ds, domain(s):", binary.BigEndian.Uint32(data[2:]))
+			if !dnsslNames(s, data[6:]) {
+				return false
+			}
+		case 6, 9, 10, 11, 12, 13, 15, 16, 17, 18, 19:
+			return false // options tcpdump names but does not decode: not decoded here
 		default:
 			fmt.Fprintf(s, "\n\t  unknown option (%d), length %d (%d): ", typ, l, l/8)
 			if p.opts.Verbose <= 1 {
@@ -625,6 +776,125 @@ func (p *Printer) ndOptions(s *strings.Builder, b []byte, off, length int) bool 
 			s.WriteString(hexLines("\n\t    ", data))
 		}
 		off += l
+		resid -= l
+	}
+	return true
+}
+
+// mld1 appends an MLDv1 message's delay and address (print-icmp6.c
+// mld6_print, which prints nothing when the message is cut before their
+// end, and starts without a space: "querymax resp delay", sic).
+func mld1(s *strings.Builder, b []byte) {
+	if len(b) < 24 {
+		return
+	}
+	fmt.Fprintf(s, "max resp delay: %d addr: %s", binary.BigEndian.Uint16(b[4:]), netip.AddrFrom16([16]byte(b[8:24])))
+}
+
+// mldv2Query appends an MLDv2 query (print-icmp6.c mldv2_query_print): with
+// -v the maximum response delay, S flag, robustness and query interval,
+// with -vv the sources. length is the message's length; false when a field
+// it prints is not captured.
+func mldv2Query(s *strings.Builder, b []byte, length, v int) bool {
+	if len(b) < 28 {
+		return false
+	}
+	if v > 0 {
+		mrt := uint32(binary.BigEndian.Uint16(b[4:]))
+		if mrt >= 32768 {
+			mrt = (mrt&0x0fff | 0x1000) << ((mrt&0x7000)>>12 + 3)
+		}
+		fmt.Fprintf(s, " [max resp delay=%d]", mrt)
+	}
+	fmt.Fprintf(s, " [gaddr %s", netip.AddrFrom16([16]byte(b[8:24])))
+	if v > 0 {
+		if b[24]&0x08 != 0 {
+			s.WriteString(" sflag")
+		}
+		if r := b[24] & 0x07; r != 0 {
+			fmt.Fprintf(s, " robustness=%d", r)
+		}
+		qqi := uint32(b[25])
+		if qqi >= 128 {
+			qqi = (qqi&0x0f | 0x10) << ((qqi&0x70)>>4 + 3)
+		}
+		fmt.Fprintf(s, " qqi=%d", qqi)
+	}
+	if n := int(binary.BigEndian.Uint16(b[26:])); n > 0 {
+		switch {
+		case length < 28+n*16:
+			s.WriteString(" [invalid number of sources]")
+		case v > 1:
+			if len(b) < 28+n*16 {
+				return false
+			}
+			s.WriteString(" {")
+			for i := range n {
+				s.WriteString(" " + netip.AddrFrom16([16]byte(b[28+i*16:44+i*16])).String())
+			}
+			s.WriteString(" }")
+		default:
+			fmt.Fprintf(s, ", %d source(s)", n)
+		}
+	}
+	s.WriteString("]")
+	return true
+}
+
+// raFlags is print-icmp6.c's icmp6_opt_ra_flag_values as bittok2str
+// prints them.
+func raFlags(f uint8) string {
+	return bitNames(uint32(f), []bitName{{0x80, "managed"}, {0x40, "other stateful"}, {0x20, "home agent"}})
+}
+
+// piFlags is print-icmp6.c's icmp6_opt_pi_flag_values as bittok2str
+// prints them.
+func piFlags(f uint8) string {
+	return bitNames(uint32(f), []bitName{{0x80, "onlink"}, {0x40, "auto"}, {0x20, "router"}})
+}
+
+// rtPref is print-icmp6.c's get_rtpref: the router preference bits
+// (RFC 4191).
+func rtPref(f uint8) string {
+	return [...]string{"medium", "high", "rsv", "low"}[f>>3&3]
+}
+
+// ndLifetime is print-icmp6.c's get_lifetime.
+func ndLifetime(v uint32) string {
+	if v == 0xffffffff {
+		return "infinity"
+	}
+	return fmt.Sprintf("%ds", v)
+}
+
+// dnsslNames appends the domain names of a DNSSL option (RFC 8106: names
+// in DNS wire format, padded with zeros), each as tcpdump's fqdn_print
+// writes it ("example.com."); false for names it would print otherwise
+// (compression, characters it escapes, a name running out of the option).
+func dnsslNames(s *strings.Builder, b []byte) bool {
+	for i := 0; i < len(b) && b[i] != 0; {
+		s.WriteByte(' ')
+		for {
+			if i >= len(b) {
+				return false
+			}
+			n := int(b[i])
+			i++
+			if n == 0 {
+				break
+			}
+			if n > 63 || i+n > len(b) {
+				return false
+			}
+			for _, c := range b[i : i+n] {
+				if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+					return false
+				}
+			}
+			s.Write(b[i : i+n])
+			s.WriteByte('.')
+			i += n
+		}
 	}
 	return true
 }

@@ -229,8 +229,13 @@ func FuzzPrintFrame(f *testing.F) {
 			f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i+1))
 		}
 	}
-	// ICMP, ICMPv6, ARP and NDP from real kernels (testdata/icmp/record.sh)
-	if r, err := pcapfile.OpenFile("../testdata/icmp/diag.pcap", nil); err == nil {
+	// ICMP, ICMPv6, ARP, NDP, MLD and IGMP from real kernels and radvd
+	// (testdata/icmp/record.sh, record-nd.sh)
+	for _, name := range []string{"diag.pcap", "nd.pcap"} {
+		r, err := pcapfile.OpenFile("../testdata/icmp/"+name, nil)
+		if err != nil {
+			continue
+		}
 		for i := 0; ; i++ {
 			p, err := r.Next()
 			if err != nil {

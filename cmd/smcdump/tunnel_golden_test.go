@@ -35,7 +35,9 @@ func TestTunnelGolden(t *testing.T) {
 // PPPoE frames of the differential test (shimTrace: label stacks, PPPoE
 // sessions and discovery, frames cut on the wire and by the snaplen;
 // docs/tunnels.md §4), of its IPv6 fragments (frag6Trace) and of the ICMP,
-// ICMPv6 and ARP messages (icmpTrace, testdata/icmp/diag.pcap).
+// ICMPv6 and ARP messages (icmpTrace, testdata/icmp/diag.pcap), and of
+// the control messages (controlTrace, testdata/icmp/nd.pcap: neighbour
+// discovery, MLD, IGMP, redirects, time stamps).
 func TestShimGolden(t *testing.T) {
 	for _, tr := range []struct {
 		prefix string
@@ -49,6 +51,10 @@ func TestShimGolden(t *testing.T) {
 		// kernels' trace (testdata/icmp/record.sh)
 		{"icmp-synthetic", icmpTrace},
 		{"icmp-diag", func(*testing.T) string { return "../../testdata/icmp/diag.pcap" }},
+		// control messages: the synthetic ones and the real kernels' and
+		// radvd's trace (testdata/icmp/record-nd.sh)
+		{"control-synthetic", controlTrace},
+		{"icmp-nd", func(*testing.T) string { return "../../testdata/icmp/nd.pcap" }},
 	} {
 		path := tr.build(t)
 		dir := filepath.Dir(path)
