@@ -619,7 +619,10 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
 		}
 		return fmt.Sprintf("%s%s > %s: ICMP, length %d", ipv, f.Src, f.Dst, f.L4WireLen)
-	case 2: // IGMP (print-ip.c's ip_demux_print, IPv4 and IPv6)
+	case decode.ProtoIGMP: // print-ip-demux.c: IPv4 only
+		if f.IPVer != 4 {
+			return fmt.Sprintf("%s%s > %s: [IGMP requires IPv4] (invalid)", ipv, f.Src, f.Dst)
+		}
 		if t, ok := p.igmpText(f); ok {
 			return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
 		}

@@ -537,8 +537,8 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 			mld1(&s, b)
 		case n >= 28:
 			s.WriteString(" v2")
-			if !mldv2Query(&s, b, n, v) {
-				return "", false
+			if mldv2Query(&s, b, n, v) {
+				return cut()
 			}
 		default:
 			fmt.Fprintf(&s, " unknown-version (len %d) ", n)
@@ -582,13 +582,17 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 			return "", false
 		}
 	case 143:
+		if f.L4WireLen < 8 {
+			fmt.Fprintf(&s, " [invalid len %d]", f.L4WireLen)
+			break
+		}
 		if len(b) < 8 {
 			return cut()
 		}
 		n := int(binary.BigEndian.Uint16(b[6:]))
 		fmt.Fprintf(&s, ", %d group record(s)", n)
-		if v > 0 && !mldv2Records(&s, b, n, f.L4WireLen, v) {
-			return "", false
+		if v > 0 && mldv2Records(&s, b, n, f.L4WireLen, v) {
+			return cut()
 		}
 	case 200, 201:
 		fallthrough
@@ -717,16 +721,20 @@ func (p *Printer) ndOptions(s *strings.Builder, b []byte, off, length int) bool 
 			}
 			fmt.Fprintf(s, " %d%s", binary.BigEndian.Uint32(data[2:]), bad)
 		case 3:
-			if l < 32 {
-				return false // the prefix is read beyond the option
-			}
 			fmt.Fprintf(s, "\n\t  prefix info option (%d), length %d (%d): ", typ, l, l/8)
+			if off+32 > end {
+				// the prefix is read where it would be, past a short
+				// option if need be, and not captured
+				p.cutShort()
+				s.WriteString(" [|icmp6]")
+				return true
+			}
 			bad := ""
 			if l != 32 {
 				bad = "badlen"
 			}
-			fmt.Fprintf(s, "%s/%d%s, Flags [%s], valid time %s, pref. time %s", netip.AddrFrom16([16]byte(data[14:30])), data[0], bad,
-				piFlags(data[1]), ndLifetime(binary.BigEndian.Uint32(data[2:])), ndLifetime(binary.BigEndian.Uint32(data[6:])))
+			fmt.Fprintf(s, "%s/%d%s, Flags [%s], valid time %s, pref. time %s", netip.AddrFrom16([16]byte(b[off+16:off+32])), data[0], bad,
+				piFlags(data[1]), ndLifetime(binary.BigEndian.Uint32(b[off+4:])), ndLifetime(binary.BigEndian.Uint32(b[off+8:])))
 		case 4:
 			// print-icmp6.c dumps the option's length of bytes from the
 			// start of all options, not of this one (sic)
@@ -739,15 +747,16 @@ func (p *Printer) ndOptions(s *strings.Builder, b []byte, off, length int) bool 
 			fmt.Fprintf(s, "\n\t  homeagent information option (%d), length %d (%d): ", typ, l, l/8)
 			fmt.Fprintf(s, " preference %d, lifetime %d", binary.BigEndian.Uint16(data[2:]), binary.BigEndian.Uint16(data[4:]))
 		case 24:
+			fmt.Fprintf(s, "\n\t  route info option (%d), length %d (%d): ", typ, l, l/8)
 			var pfx [16]byte
 			switch l {
 			case 8:
 			case 16, 24:
 				copy(pfx[:], data[6:l-2])
 			default:
-				return false
+				s.WriteString(" [|icmp6]") // a length tcpdump refuses
+				return true
 			}
-			fmt.Fprintf(s, "\n\t  route info option (%d), length %d (%d): ", typ, l, l/8)
 			fmt.Fprintf(s, " %s/%d, pref=%s, lifetime=%s", netip.AddrFrom16(pfx), data[0], rtPref(data[1]), ndLifetime(binary.BigEndian.Uint32(data[2:])))
 		case 25:
 			fmt.Fprintf(s, "\n\t  rdnss option (%d), length %d (%d): ", typ, l, l/8)
@@ -759,11 +768,26 @@ func (p *Printer) ndOptions(s *strings.Builder, b []byte, off, length int) bool 
 		case 31:
 			fmt.Fprintf(s, "\n\t  dnssl option (%d), length %d (%d): ", typ, l, l/8)
 			fmt.Fprintf(s, " lifetime %ds, domain(s):", binary.BigEndian.Uint32(data[2:]))
-			if !dnsslNames(s, data[6:]) {
-				return false
+			for d := off + 8; d < off+l; {
+				if d >= end {
+					p.cutShort()
+					s.WriteString(" [|icmp6]")
+					return true
+				}
+				if b[d] == 0 {
+					break
+				}
+				s.WriteByte(' ')
+				next, ok := fqdn(s, b, d, start)
+				if !ok {
+					return false
+				}
+				if next < 0 {
+					s.WriteString(" [|icmp6]")
+					return true
+				}
+				d = next
 			}
-		case 6, 9, 10, 11, 12, 13, 15, 16, 17, 18, 19:
-			return false // options tcpdump names but does not decode: not decoded here
 		default:
 			fmt.Fprintf(s, "\n\t  unknown option (%d), length %d (%d): ", typ, l, l/8)
 			if p.opts.Verbose <= 1 {
@@ -793,11 +817,12 @@ func mld1(s *strings.Builder, b []byte) {
 
 // mldv2Query appends an MLDv2 query (print-icmp6.c mldv2_query_print): with
 // -v the maximum response delay, S flag, robustness and query interval,
-// with -vv the sources. length is the message's length; false when a field
-// it prints is not captured.
-func mldv2Query(s *strings.Builder, b []byte, length, v int) bool {
-	if len(b) < 28 {
-		return false
+// with -vv the sources. length is the message's length (at least 28). It
+// reports true when a field it reads was not captured: the caller ends
+// the line as tcpdump's GET_ macros do.
+func mldv2Query(s *strings.Builder, b []byte, length, v int) (cut bool) {
+	if len(b) < 6 {
+		return true
 	}
 	if v > 0 {
 		mrt := uint32(binary.BigEndian.Uint16(b[4:]))
@@ -806,8 +831,14 @@ func mldv2Query(s *strings.Builder, b []byte, length, v int) bool {
 		}
 		fmt.Fprintf(s, " [max resp delay=%d]", mrt)
 	}
+	if len(b) < 24 {
+		return true
+	}
 	fmt.Fprintf(s, " [gaddr %s", netip.AddrFrom16([16]byte(b[8:24])))
 	if v > 0 {
+		if len(b) < 26 {
+			return true
+		}
 		if b[24]&0x08 != 0 {
 			s.WriteString(" sflag")
 		}
@@ -820,17 +851,21 @@ func mldv2Query(s *strings.Builder, b []byte, length, v int) bool {
 		}
 		fmt.Fprintf(s, " qqi=%d", qqi)
 	}
+	if len(b) < 28 {
+		return true
+	}
 	if n := int(binary.BigEndian.Uint16(b[26:])); n > 0 {
 		switch {
 		case length < 28+n*16:
 			s.WriteString(" [invalid number of sources]")
 		case v > 1:
-			if len(b) < 28+n*16 {
-				return false
-			}
 			s.WriteString(" {")
 			for i := range n {
-				s.WriteString(" " + netip.AddrFrom16([16]byte(b[28+i*16:44+i*16])).String())
+				o := 28 + i*16
+				if len(b) < o+16 {
+					return true
+				}
+				s.WriteString(" " + netip.AddrFrom16([16]byte(b[o:o+16])).String())
 			}
 			s.WriteString(" }")
 		default:
@@ -838,13 +873,13 @@ func mldv2Query(s *strings.Builder, b []byte, length, v int) bool {
 		}
 	}
 	s.WriteString("]")
-	return true
+	return false
 }
 
 // raFlags is print-icmp6.c's icmp6_opt_ra_flag_values as bittok2str
 // prints them.
 func raFlags(f uint8) string {
-	return bitNames(uint32(f), []bitName{{0x80, "managed"}, {0x40, "other stateful"}, {0x20, "home agent"}})
+	return bitNames(uint32(f), []bitName{{0x80, "managed"}, {0x40, "other stateful"}, {0x20, "home agent"}, {0x02, "ipv6 only"}})
 }
 
 // piFlags is print-icmp6.c's icmp6_opt_pi_flag_values as bittok2str
@@ -867,61 +902,152 @@ func ndLifetime(v uint32) string {
 	return fmt.Sprintf("%ds", v)
 }
 
-// dnsslNames appends the domain names of a DNSSL option (RFC 8106: names
-// in DNS wire format, padded with zeros), each as tcpdump's fqdn_print
-// writes it ("example.com."); false for names it would print otherwise
-// (compression, characters it escapes, a name running out of the option).
-func dnsslNames(s *strings.Builder, b []byte) bool {
-	for i := 0; i < len(b) && b[i] != 0; {
-		s.WriteByte(' ')
-		for {
-			if i >= len(b) {
-				return false
+// fqdn appends the domain name at b[off:] as tcpdump's fqdn_print writes
+// it ("example.com."; labels through fn_print_char; compression pointers
+// counted from base, backwards only, "<BAD PTR>" otherwise; names longer
+// than 255 characters cut with "<DOMAIN NAME TOO LONG>") and returns the
+// offset after the name, or -1 where fqdn_print returns NULL (a label
+// type it refuses, the name running past the captured bytes): the caller
+// then ends the line in " [|icmp6]". false for bit-string labels (RFC
+// 2673), not decoded here.
+func fqdn(s *strings.Builder, b []byte, off, base int) (int, bool) {
+	const maxName = 255
+	// labelLen is print-domain.c's labellen: the label's length, or -1
+	// (with its remark) for a type it refuses.
+	labelLen := func(o int) (int, bool) {
+		if o >= len(b) {
+			return -1, true
+		}
+		switch i := b[o]; i & 0xc0 {
+		case 0x40:
+			if i&0x3f == 1 {
+				return 0, false // bit-string label
 			}
-			n := int(b[i])
-			i++
-			if n == 0 {
-				break
-			}
-			if n > 63 || i+n > len(b) {
-				return false
-			}
-			for _, c := range b[i : i+n] {
-				if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-					return false
-				}
-			}
-			s.Write(b[i : i+n])
-			s.WriteByte('.')
-			i += n
+			fmt.Fprintf(s, "<ELT %d>", i&0x3f)
+			return -1, true
+		case 0x80:
+			s.WriteString("<BAD LABEL TYPE>")
+			return -1, true
+		default:
+			return int(i), true
 		}
 	}
-	return true
+	l, ok := labelLen(off)
+	if !ok || l < 0 {
+		return -1, ok
+	}
+	maxOff := off - base
+	i := b[off]
+	off++
+	compress, rp := false, -1
+	if i&0xc0 != 0xc0 {
+		rp = off + l
+	}
+	if i == 0 {
+		s.WriteByte('.')
+		return rp, true
+	}
+	chars := 0
+	for i != 0 && off < len(b) {
+		if i&0xc0 == 0xc0 {
+			if !compress {
+				rp, compress = off+1, true
+			}
+			if off >= len(b) {
+				return -1, true
+			}
+			o := (int(i)<<8 | int(b[off])) & 0x3fff
+			if o >= maxOff {
+				s.WriteString("<BAD PTR>")
+				return -1, true
+			}
+			maxOff, off = o, base+o
+			if off >= len(b) {
+				return -1, true
+			}
+			i = b[off]
+			if l, ok = labelLen(off); !ok || l < 0 {
+				return -1, ok
+			}
+			off++
+			continue
+		}
+		// a label (labelLen refused the other types)
+		n := l
+		if chars+l > maxName {
+			n = max(0, maxName-chars)
+		}
+		for k := range n {
+			if off+k >= len(b) {
+				return -1, true // nd_printn: cut by the snaplen
+			}
+			fnPrintChar(s, b[off+k])
+		}
+		chars += l
+		off += l
+		if chars <= maxName {
+			s.WriteByte('.')
+		}
+		chars++
+		if off >= len(b) {
+			return -1, true
+		}
+		i = b[off]
+		if l, ok = labelLen(off); !ok || l < 0 {
+			return -1, ok
+		}
+		off++
+		if !compress {
+			rp += l + 1
+		}
+	}
+	if chars > maxName {
+		s.WriteString("<DOMAIN NAME TOO LONG>")
+	}
+	return rp, true
+}
+
+// fnPrintChar is tcpdump's fn_print_char: "M-" before a byte above 127
+// (then its low 7 bits), "^" before a control character (then it XOR
+// 0x40: DEL prints "^?").
+func fnPrintChar(s *strings.Builder, c byte) {
+	if c > 127 {
+		c &= 0x7f
+		s.WriteString("M-")
+	}
+	if c < 0x20 || c == 0x7f {
+		c ^= 0x40
+		s.WriteByte('^')
+	}
+	s.WriteByte(c)
 }
 
 // mldv2Records appends the group records of an MLDv2 report
 // (print-icmp6.c mldv2_report_print): with -v their counts of sources,
-// with -vv the sources.
-func mldv2Records(s *strings.Builder, b []byte, n, length, v int) bool {
-	if length > len(b) {
-		return false
-	}
+// with -vv the sources. length is the message's length. It reports true
+// when a field it reads was not captured (the caller ends the line as
+// tcpdump's GET_ macros do).
+func mldv2Records(s *strings.Builder, b []byte, n, length, v int) (cut bool) {
 	group := 8
 	for range n {
 		if length < group+20 {
 			s.WriteString(" [invalid number of groups]")
+			return false
+		}
+		if len(b) < group+20 {
 			return true
 		}
 		kinds := [...]string{1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
-		kind := b[group]
-		if int(kind) >= len(kinds) || kinds[kind] == "" {
-			return false
+		fmt.Fprintf(s, " [gaddr %s", netip.AddrFrom16([16]byte(b[group+4:group+20])))
+		if k := b[group]; int(k) < len(kinds) && kinds[k] != "" {
+			s.WriteString(" " + kinds[k])
+		} else {
+			fmt.Fprintf(s, "  [v2-report-#%d]", k)
 		}
-		fmt.Fprintf(s, " [gaddr %s %s", netip.AddrFrom16([16]byte(b[group+4:group+20])), kinds[kind])
 		nsrc := int(binary.BigEndian.Uint16(b[group+2:]))
 		if length < group+20+nsrc*16 {
 			fmt.Fprintf(s, " [invalid number of sources %d]", nsrc)
-			return true
+			return false
 		}
 		if v == 1 {
 			fmt.Fprintf(s, ", %d source(s)", nsrc)
@@ -929,6 +1055,9 @@ func mldv2Records(s *strings.Builder, b []byte, n, length, v int) bool {
 			s.WriteString(" {")
 			for j := range nsrc {
 				o := group + 20 + j*16
+				if len(b) < o+16 {
+					return true
+				}
 				s.WriteString(" " + netip.AddrFrom16([16]byte(b[o:o+16])).String())
 			}
 			s.WriteString(" }")
@@ -936,7 +1065,7 @@ func mldv2Records(s *strings.Builder, b []byte, n, length, v int) bool {
 		group += 20 + nsrc*16
 		s.WriteString("]")
 	}
-	return true
+	return false
 }
 
 // hexLines is tcpdump's hex_print: lines of 16 bytes, each starting with

@@ -24,6 +24,7 @@ const (
 // Transport protocols.
 const (
 	ProtoICMP   = 1
+	ProtoIGMP   = 2
 	ProtoTCP    = 6
 	ProtoUDP    = 17
 	ProtoICMPv6 = 58

@@ -753,6 +753,29 @@ func controlTrace(t *testing.T) string {
 	add(icmp6("fe80::1", "ff02::1", 134, 0, ra), 14+40+16+8+8+20)
 	add(icmp6("fe80::1", "ff02::1", 134, 0, cat(ra[:12], opt(1, []byte{2, 0, 0, 0, 0, 1}), []byte{1, 0, 0, 0, 0, 0, 0, 0})), 0)
 	add(icmp6("fe80::1", "ff02::1", 135, 0, cat(u32(nil, 0), a6("2001:db8::1"), opt(1, []byte{2, 0, 0, 0, 0, 1}))), 14+40+24+5)
+	// What a review found: the "ipv6 only" flag (RFC 8925), options
+	// tcpdump names "unknown", a route information option too long, a
+	// prefix option too short (its prefix read past it, then not
+	// captured), DNSSL names with dots, spaces, high bytes, a pointer, an
+	// extended label type and one running past the option.
+	rdnss := opt(25, u16(nil, 0), u32(nil, 600), a6("2001:db8::53"))
+	add(icmp6("fe80::1", "ff02::1", 134, 0, cat([]byte{64, 0x02}, u16(nil, 0), u32(nil, 0), u32(nil, 0), opt(6, []byte{1, 2, 3, 4, 5, 6}), opt(9, make([]byte, 14)), opt(5, u16(nil, 0), u32(nil, 1500)))), 0)
+	add(icmp6("fe80::1", "ff02::1", 134, 0, cat(ra[:12], opt(24, []byte{64, 0}, u32(nil, 1), make([]byte, 24)), rdnss)), 0)
+	add(icmp6("fe80::1", "ff02::1", 134, 0, cat(ra[:12], opt(3, []byte{64, 0xc0}, u32(nil, 1)), rdnss)), 0)
+	add(icmp6("fe80::1", "ff02::1", 134, 0, cat(ra[:12], opt(3, []byte{64, 0xc0}, u32(nil, 1)), rdnss)), 14+40+16+8+6)
+	for _, name := range []string{"\x03a.b\x03com\x00", "\x04a b!\x00", "\x02\xff\xfe\x00", "\x03lab\xc0\x08\x00", "\x03lab\xc0\x00\x00", "\x42\x00", "\x02ab\x03xyz"} {
+		add(icmp6("fe80::1", "ff02::1", 134, 0, cat(ra[:12], opt(31, u16(nil, 0), u32(nil, 600), []byte(name)), rdnss)), 0)
+	}
+	mq := mld(130, 1000, "ff15::1234", []byte{0x0a, 60}, u16(nil, 2), a6("2001:db8::7"), a6("2001:db8::8"))
+	for _, n := range []int{14 + 40 + 10, 14 + 40 + 27, 14 + 40 + 50} {
+		add(mq, n)
+	}
+	mr := icmp6("fe80::1", "ff02::16", 143, 0, cat(u16(u16(nil, 0), 2), []byte{1, 0}, u16(nil, 2), a6("ff3e::1234"), a6("2001:db8::7"), a6("2001:db8::8"), []byte{9, 0}, u16(nil, 0), a6("ff3e::5678")))
+	for _, n := range []int{14 + 40 + 6, 14 + 40 + 20, 14 + 40 + 50, 0} {
+		add(mr, n)
+	}
+	add(icmp6("fe80::1", "ff02::16", 143, 0, []byte{0, 0, 0}), 0)
+	add(eth(0x86dd, synIP6(2, "2001:db8::1", "ff02::16", []byte{0x16, 0, 0, 0, 239, 9, 9, 9})), 0)
 	redirected := opt(4, make([]byte, 6), plain6)
 	add(icmp6("fe80::fe", "2001:db8::1", 137, 0, cat(u32(nil, 0), a6("fe80::5"), a6("2001:db8:5::1"), opt(2, []byte{2, 0, 0, 0, 0, 5}), redirected)), 0)
 
