@@ -154,6 +154,7 @@ type Analyzer struct {
 	pkt     pcapfile.Packet // the frame being analyzed (readParallel)
 	report  report.Report
 	udpN    int
+	memberN int // IGMP and MLD messages handed to the stream tracker
 
 	// Capture interfaces of successive files (a -C/-G rotation, editcap
 	// parts) map to one stream-key interface when their name and link type
@@ -596,8 +597,16 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 	switch f.Proto {
 	case decode.ProtoTCP:
 		a.tracker.HandleTCP(f, p.Frame, ts)
-	case decode.ProtoICMP, decode.ProtoICMPv6:
+	case decode.ProtoICMP:
 		a.icmpError(p, f, ts)
+	case decode.ProtoICMPv6:
+		if len(f.L4) > 0 && (f.L4[0] >= 130 && f.L4[0] <= 132 || f.L4[0] == 143) {
+			a.membership(p, f, ts)
+			return
+		}
+		a.icmpError(p, f, ts)
+	case decode.ProtoIGMP:
+		a.membership(p, f, ts)
 	case decode.ProtoUDP:
 		fragTrunc := false
 		if f.Fragment {
@@ -911,8 +920,8 @@ func (a *Analyzer) Finish() *report.Report {
 	r.Summary.NoHandshake = tc.NoHandshake
 	r.Limits = append(r.Limits, report.TrackerLimits(tc)...)
 	a.agg.Fill(r)
-	if a.mc != nil && a.udpN > 0 {
-		if m := a.mc.Report(); len(m.Streams) > 0 {
+	if a.mc != nil && (a.udpN > 0 || a.memberN > 0) {
+		if m := a.mc.Report(); len(m.Streams) > 0 || m.Membership != nil {
 			r.Multicast = m
 		}
 	}

@@ -355,10 +355,16 @@ func FuzzAnalyzer(f *testing.F) {
 		}
 		f.Add(seq)
 	}
-	// ICMP errors about UDP datagrams from real kernels (icmpError)
-	if r, err := pcapfile.OpenFile("../testdata/icmp/diag.pcap", nil); err == nil {
+	// ICMP errors about UDP datagrams (icmpError), IGMP and MLD
+	// (membership) from real kernels; the first 300 frames of the
+	// membership lab's leave and rejoin
+	for _, name := range []string{"icmp/diag.pcap", "icmp/nd.pcap", "membership/leave-rejoin.pcapng"} {
+		r, err := pcapfile.OpenFile("../testdata/"+name, nil)
+		if err != nil {
+			continue
+		}
 		var seq []byte
-		for {
+		for i := 0; i < 300; i++ {
 			p, err := r.Next()
 			if err != nil {
 				break

@@ -124,6 +124,13 @@ func (a *Analyzer) correlateCounters(r *report.Report) {
 				us.GapCapture, us.GapNetwork = c, n
 			}
 			us.ICMPErrors = st.ICMPDiscards // traceroute's probes not counted
+			for _, q := range st.Sequences {
+				for _, g := range q.Gaps {
+					if g.Membership != nil && g.Membership.Cause == "leave" {
+						us.GapLeave += g.Count
+					}
+				}
+			}
 			u.Streams = append(u.Streams, us)
 		}
 		if l := r.Multicast.Limits; l != nil && l.Omitted != nil {

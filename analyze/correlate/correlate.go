@@ -65,6 +65,10 @@ type UDPStream struct {
 	// exceeded): a "no-loss" then speaks for the capture and this host
 	// only.
 	ICMPErrors uint64
+	// GapLeave counts the missing units of Gap in gaps that started right
+	// after a host left the group (an IGMP or MLD leave in the capture):
+	// not forwarded because nobody asked for them.
+	GapLeave uint64
 }
 
 // UDPObserved is what the capture showed about UDP streams.
@@ -111,6 +115,7 @@ const (
 	KindSqueeze         = "softirq-squeeze"
 	KindCaptureArtefact = "capture-artefact"
 	KindBeforeHost      = "loss-before-receiver"
+	KindLeftGroup       = "gap-after-leave"
 	KindSenderDrop      = "sender-transmit-drop"
 	KindUnexplained     = "unexplained-application-loss"
 	KindSMCUnavailable  = "smc-counters-unavailable"
@@ -553,8 +558,15 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			// The application did not say; the socket did.
 			n = sockDrops
 		}
+		if st.GapLeave > 0 {
+			nums["missing after a leave"] = int64(st.GapLeave)
+		}
 		v := Verdict{Subject: in.subj, Numbers: numbers(nums)}
 		switch {
+		case g > 0 && st.GapLeave >= g:
+			v.Kind, v.Confidence = KindLeftGroup, High
+			v.Text = fmt.Sprintf("not forwarded after a leave: the %d missing in the capture of %s fell right after the receiving host left the group (IGMP/MLD leave in the capture: each gap's membership line names it); the switch or router stopped forwarding, as it should → keep the group joined while the feed matters (an application that closes or re-creates its socket, or drops the membership, leaves and rejoins); the network lost nothing",
+				g, dst)
 		case g > 0 && obs.CaptureDrops >= g && st.GapNetwork < g:
 			// (not when every gap fell in a window where the capture
 			// dropped nothing: its drops were elsewhere)
@@ -621,6 +633,9 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 				v.Confidence = High
 			}
 			v.Text = fmt.Sprintf("loss before the receiver host: %d missing in the capture of %s, all receive counters and capture drops unchanged → check switch ifOutDiscards/CRC, capture on the sender or a SPAN, check the sender's SndbufErrors", g, dst)
+		}
+		if st.GapLeave > 0 && st.GapLeave < g {
+			v.Text += fmt.Sprintf(" (%d of the missing fell right after the host left the group: not forwarded, not lost)", st.GapLeave)
 		}
 		out = append(out, v)
 	}

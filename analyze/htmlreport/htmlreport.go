@@ -138,6 +138,7 @@ func Write(w io.Writer, r *report.Report, o Options) error {
 	p.summary()
 	p.connections()
 	p.streams()
+	p.membership()
 	p.counters()
 	p.rollups()
 	p.files()
@@ -758,8 +759,12 @@ func (p *page) streams() {
 					continue
 				}
 				gp := fmt.Sprintf("%ssequences/%d/gaps/%d/", pre, j, k)
+				verdict := escN(g.Verdict, 40)
+				if gm := g.Membership; gm != nil {
+					verdict += "<br>" + escN(gm.Text, 300)
+				}
 				p.f(`<tr>%s%s%s%s<td>%s</td><td>%s</td></tr>`+"\n", num("td", gp+"first_missing", g.FirstMissing), num(`td class="n"`, gp+"count", g.Count),
-					num("td", gp+"prev_frame", g.PrevFrame), num("td", gp+"frame", g.Frame), esc(g.Start.UTC().Format("15:04:05.000000")), escN(g.Verdict, 40))
+					num("td", gp+"prev_frame", g.PrevFrame), num("td", gp+"frame", g.Frame), esc(g.Start.UTC().Format("15:04:05.000000")), verdict)
 			}
 		}
 		if n > maxGapRows {
@@ -789,6 +794,44 @@ func (p *page) streams() {
 	}
 	if len(m.Retransmissions) > 0 {
 		p.f(`<p class="note">%d RTP retransmission flow(s): see the JSON report (retransmissions).</p>`+"\n", len(m.Retransmissions))
+	}
+}
+
+// membership renders what the capture's IGMP and MLD messages say: the
+// queries per protocol, each group's reports and leaves, the notes.
+func (p *page) membership() {
+	m := p.r.Multicast
+	if m == nil || m.Membership == nil {
+		return
+	}
+	ms := m.Membership
+	p.s(`<h2 id="membership">Group membership (IGMP/MLD)</h2>` + "\n")
+	for i, q := range ms.Queries {
+		p.f(`<p>%s: %s general queries`, esc(q.Protocol), num("b", fmt.Sprintf("multicast/membership/queries/%d/general", i), q.General))
+		if len(q.Queriers) > 0 {
+			p.f(`, queriers %s`, escN(strings.Join(q.Queriers, ", "), 200))
+		}
+		p.s("</p>\n")
+	}
+	if len(ms.Groups) > 0 {
+		p.s(`<table><tr><th>group</th><th class="n">reports</th><th class="n">leaves</th><th class="n">group queries</th><th>last leave</th><th>hosts</th></tr>` + "\n")
+		for i, g := range ms.Groups {
+			if i >= maxRows {
+				p.f(`<tr><td colspan="6">%d more groups in the JSON report</td></tr>`, len(ms.Groups)-i)
+				break
+			}
+			pre := fmt.Sprintf("multicast/membership/groups/%d/", i)
+			last := ""
+			if g.LastLeave != nil {
+				last = g.LastLeave.UTC().Format("15:04:05.000000") + " by " + g.LastLeaveBy
+			}
+			p.f(`<tr><td>%s</td>%s%s%s<td>%s</td><td>%s</td></tr>`+"\n", esc(g.Group), num(`td class="n"`, pre+"reports", g.Reports),
+				num(`td class="n"`, pre+"leaves", g.Leaves), num(`td class="n"`, pre+"queries", g.Queries), esc(last), escN(strings.Join(g.Hosts, ", "), 200))
+		}
+		p.s("</table>\n")
+	}
+	for _, n := range ms.Notes {
+		p.f(`<p class="note">%s</p>`+"\n", esc(n))
 	}
 }
 

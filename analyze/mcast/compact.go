@@ -108,7 +108,7 @@ func rankBelow(a, b *ranked) bool {
 	if c := cmp.Compare(a.s.Undecodable, b.s.Undecodable); c != 0 {
 		return c < 0
 	}
-	if c := cmp.Compare(a.s.ICMPErrorCount(), b.s.ICMPErrorCount()); c != 0 {
+	if c := cmp.Compare(a.s.ICMPDiscards, b.s.ICMPDiscards); c != 0 {
 		return c < 0 // ICMP errors say the datagrams were discarded
 	}
 	if c := cmp.Compare(a.s.Packets, b.s.Packets); c != 0 {

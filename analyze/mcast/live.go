@@ -31,7 +31,8 @@ type LiveStream struct {
 	// the reorder window): missing now, may still arrive.
 	Pending uint64
 	// ICMPErrors counts the ICMP errors captured about the stream's
-	// datagrams (Tracker.ICMPError), those Stream.ICMPErrors lists.
+	// datagrams that say they were discarded (Tracker.ICMPError;
+	// Stream.ICMPDiscards: traceroute's probes not counted).
 	ICMPErrors uint64
 	First      time.Time
 	Last       time.Time
@@ -60,9 +61,7 @@ func (t *Tracker) Live(fn func(ls *LiveStream)) {
 			Packets: st.packets, Bytes: st.bytes, First: nsTime(st.firstT), Last: nsTime(st.lastT),
 			NewGaps: gaps,
 		}
-		for _, e := range st.icmp {
-			ls.ICMPErrors += e.n // as the final report lists them
-		}
+		ls.ICMPErrors = st.icmpDiscards // as the final report's Stream.ICMPDiscards
 		if st.decided {
 			ls.Format = st.format.String()
 		}

@@ -26,6 +26,9 @@ type Report struct {
 	// FinishWhenFull, Config.KeepStreams) was reached: what was finished
 	// early and what is not listed.
 	Limits *StreamLimits `json:"limits,omitempty"`
+	// Membership: what the capture's IGMP and MLD messages say (reports,
+	// leaves, queries per group; the queriers), when it holds any.
+	Membership *MembershipReport `json:"membership,omitempty"`
 }
 
 // Stream is one UDP flow: source, destination (group), ports, VLAN and
@@ -102,15 +105,6 @@ const RateLimitNote = "hosts rate-limit ICMP errors, so more datagrams may have 
 // unreachable.
 func expectedICMP(kind string, dport uint16) bool {
 	return (kind == "time exceeded" || kind == "port unreachable") && dport >= 33434 && dport <= 33534
-}
-
-// ICMPErrorCount is the number of ICMP errors listed for s.
-func (s *Stream) ICMPErrorCount() uint64 {
-	var n uint64
-	for _, e := range s.ICMPErrors {
-		n += e.Count
-	}
-	return n
 }
 
 // icmpMeaning says what an ICMP error of kind about a datagram to port
@@ -233,6 +227,22 @@ type Gap struct {
 	// lost before the capture tap), "unverified" (no drop counters), and
 	// "both legs" for Pair.Gaps.
 	Verdict string `json:"verdict"`
+	// Membership: what the group's IGMP/MLD messages say about the gap (a
+	// host left the group just before it; the last report is older than
+	// a membership lasts and nobody queries), multicast streams only.
+	Membership *GapMembership `json:"membership,omitempty"`
+}
+
+// GapMembership is the group membership message that explains a gap.
+type GapMembership struct {
+	// Cause: "leave" (a host left the group, or the stream's source, at
+	// most 10 s before the gap started or during it) or "expired" (the
+	// group's last report is older than a membership lasts, 260 s, and
+	// the capture holds no general query).
+	Cause string `json:"cause"`
+	Host  string `json:"host"`  // the host that left or last reported
+	Frame int    `json:"frame"` // its message's frame
+	Text  string `json:"text"`
 }
 
 // GapDrops is the capture's own drop count in the window around a gap.
@@ -392,6 +402,8 @@ func (t *Tracker) Report() *Report {
 		r.Streams = append(r.Streams, t.streamReport(st, i+1, drops))
 	}
 	r.CaptureDrops = append(r.CaptureDrops, drops...)
+	r.Membership = t.membershipReport()
+	t.annotateMembership(r)
 	t.retransmissions(sts, r)
 	r.Pairs = t.pairs(sts, r)
 	keys := make([]streamKey, len(sts))

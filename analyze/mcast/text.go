@@ -37,6 +37,13 @@ func rate(bps float64) string {
 // are UTC.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := textio.New(w)
+	if len(r.Streams) == 0 && r.Limits == nil {
+		// membership messages only
+		if r.Membership != nil {
+			writeMembership(ew, r.Membership)
+		}
+		return ew.Err
+	}
 	n := uint64(len(r.Streams))
 	if r.Limits != nil {
 		n = max(n, r.Limits.Seen)
@@ -210,8 +217,59 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%.1f\t%d-%d\t%s\t%s\n", g.Stream, dash(g.Key), g.FirstMissing, g.Count, ft(g.Start), g.DurationUS, g.PrevFrame, g.Frame, g.Verdict, cd)
 		}
 		tw.Flush()
+		for _, g := range gaps {
+			if g.Membership != nil {
+				fmt.Fprintf(ew, "  gap of stream %d at frames %d-%d: %s\n", g.Stream, g.PrevFrame, g.Frame, g.Membership.Text)
+			}
+		}
+	}
+	if m := r.Membership; m != nil {
+		fmt.Fprintln(ew)
+		writeMembership(ew, m)
 	}
 	return ew.Err
+}
+
+// writeMembership writes the membership section: queries and queriers,
+// then each group's reports, leaves and hosts, then the notes.
+func writeMembership(ew *textio.Writer, m *MembershipReport) {
+	fmt.Fprintln(ew, "group membership (IGMP/MLD):")
+	for _, q := range m.Queries {
+		fmt.Fprintf(ew, "  %s: %d general queries", q.Protocol, q.General)
+		if q.MaxGapS > 0 {
+			fmt.Fprintf(ew, " at most %.1f s apart", q.MaxGapS)
+		}
+		if len(q.Queriers) > 0 {
+			fmt.Fprintf(ew, ", queriers %s", strings.Join(q.Queriers, ", "))
+		}
+		fmt.Fprintf(ew, "; %d reports\n", q.Reports)
+	}
+	for _, g := range m.Groups {
+		fmt.Fprintf(ew, "  group %s: %d reports, %d leaves, %d group queries", g.Group, g.Reports, g.Leaves, g.Queries)
+		if g.FirstReport != nil {
+			fmt.Fprintf(ew, "; reports %s .. %s", ft(*g.FirstReport), ft(*g.LastReport))
+		}
+		if g.LastLeave != nil {
+			fmt.Fprintf(ew, "; last leave %s by %s", ft(*g.LastLeave), g.LastLeaveBy)
+		}
+		if len(g.Hosts) > 0 {
+			more := ""
+			if g.HostsMore {
+				more = ", ..."
+			}
+			fmt.Fprintf(ew, "; hosts %s%s", strings.Join(g.Hosts, ", "), more)
+		}
+		fmt.Fprintln(ew)
+	}
+	if m.LinkLocal > 0 {
+		fmt.Fprintf(ew, "  %d messages about link-local groups (224.0.0.0/24, ff02::/16) not listed\n", m.LinkLocal)
+	}
+	if m.GroupsOmitted > 0 {
+		fmt.Fprintf(ew, "  %d messages about further groups not followed (at most 1,024 groups)\n", m.GroupsOmitted)
+	}
+	for _, n := range m.Notes {
+		fmt.Fprintf(ew, "  note: %s\n", n)
+	}
 }
 
 func forced(b bool) string {
@@ -247,6 +305,9 @@ func (l *StreamLimits) writeText(w io.Writer, listed int) {
 	if o := l.Omitted; o != nil {
 		fmt.Fprintf(w, "  listed: %d streams with the most loss, gaps and undecodable datagrams, then the most traffic (--keep-streams %d); not listed: %d streams (%d multicast, %d with a sequence format, %d not analyzable: cut by the snaplen), %d datagrams, %d bytes, %d lost in %d gaps, %d undecodable, %s .. %s",
 			listed, l.KeepStreams, o.Streams, o.Multicast, o.Sequenced, o.SnaplenCut, o.Packets, o.Bytes, o.Lost, o.Gaps, o.Undecodable, ft(o.First), ft(o.Last))
+		if o.ICMPDiscards > 0 {
+			fmt.Fprintf(w, "; %d ICMP errors say their datagrams were discarded", o.ICMPDiscards)
+		}
 		if o.Pairs > 0 {
 			fmt.Fprintf(w, "; %d A/B pairs or retransmission flows with a stream not listed", o.Pairs)
 		}

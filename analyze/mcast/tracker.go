@@ -128,7 +128,8 @@ type Tracker struct {
 	mtM     MtoolsMessage
 	// untracked counts datagrams of new streams refused by Config.MaxStreams.
 	untracked uint64
-	fin       finished // streams finished by Config.FinishWhenFull (compact.go)
+	fin       finished   // streams finished by Config.FinishWhenFull (compact.go)
+	members   membership // IGMP and MLD messages (membership.go)
 }
 
 // NewTracker returns a Tracker configured by cfg.

@@ -325,7 +325,7 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 		fin.Gaps += q.GapCount
 	}
 	fin.Lost = s.Lost
-	fin.ICMPErrors = s.ICMPErrorCount()
+	fin.ICMPErrors = s.ICMPDiscards
 	// Holes still open became gaps now: report the ones not yet seen.
 	for i := range newGaps {
 		e.emit(&Event{Time: newGaps[i].End, Type: EventGap, Gap: gapEvent(src, dst, &newGaps[i])})

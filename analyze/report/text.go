@@ -160,7 +160,7 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	if r.Summary.UDPIncomplete > 0 {
 		ew.Printf("%d fragmented UDP datagrams could not be reassembled (a fragment missing from the capture, or fragments a receiver discards: overlapping, inconsistent, past 64 KiB, or an IP ID reused): they never reached a socket and are not counted as received\n\n", r.Summary.UDPIncomplete)
 	}
-	if r.Multicast != nil && len(r.Multicast.Streams) > 0 && ew.Err == nil {
+	if r.Multicast != nil && (len(r.Multicast.Streams) > 0 || r.Multicast.Membership != nil) && ew.Err == nil {
 		ew.Err = r.Multicast.WriteText(ew)
 		ew.Printf("\n")
 	}

@@ -33,6 +33,8 @@ func run(args []string) int {
 	idle := fs.Duration("idle", time.Second, "exit after this long without datagrams (once one arrived)")
 	timeout := fs.Duration("timeout", 30*time.Second, "exit after this long in any case")
 	out := fs.String("o", "", "log received data sequence numbers to this file")
+	leaveAfter := fs.Duration("leave-after", 0, "leave the group this long after joining it (0: never), then join it again after -leave-for")
+	leaveFor := fs.Duration("leave-for", 2*time.Second, "with -leave-after: how long to stay out of the group")
 	hold := fs.Bool("hold", false, "after printing the summary, keep the socket open until standard input closes (so a kernel-counter snapshot taken afterwards still lists the socket and its drops)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -80,9 +82,30 @@ func run(args []string) int {
 		}
 	}
 	if gaddr.IP.IsMulticast() {
-		if err := ipv4.NewPacketConn(conn).JoinGroup(ifi, &net.UDPAddr{IP: gaddr.IP}); err != nil {
+		pc := ipv4.NewPacketConn(conn)
+		group := &net.UDPAddr{IP: gaddr.IP}
+		if err := pc.JoinGroup(ifi, group); err != nil {
 			fmt.Fprintf(os.Stderr, "mrecv: IP_ADD_MEMBERSHIP: %v\n", err)
 			return 1
+		}
+		if *leaveAfter > 0 {
+			// The kernel sends the leave (IGMPv2 leave, IGMPv3 to_in {})
+			// and, on joining again, a report: a snooping switch stops
+			// and resumes forwarding the group to this host.
+			time.AfterFunc(*leaveAfter, func() {
+				if err := pc.LeaveGroup(ifi, group); err != nil {
+					fmt.Fprintf(os.Stderr, "mrecv: IP_DROP_MEMBERSHIP: %v\n", err)
+					return
+				}
+				fmt.Println("left")
+				time.AfterFunc(*leaveFor, func() {
+					if err := pc.JoinGroup(ifi, group); err != nil {
+						fmt.Fprintf(os.Stderr, "mrecv: IP_ADD_MEMBERSHIP: %v\n", err)
+						return
+					}
+					fmt.Println("joined")
+				})
+			})
 		}
 	}
 	granted := 0

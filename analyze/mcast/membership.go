@@ -1,0 +1,352 @@
+package mcast
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// Group membership: the IGMP (RFC 2236, RFC 3376) and MLD (RFC 2710, RFC
+// 3810) messages a capture holds say which hosts asked for a group and
+// when, when they left, and whether a router queried the segment. A gap
+// that starts right after a host left the group, or long after the last
+// report on a segment nobody queries, is explained by membership, not by
+// the network losing datagrams (docs/multicast-udp.md §6).
+
+// MembershipKind is what an IGMP or MLD message says about a group.
+type MembershipKind uint8
+
+const (
+	// MemberReport: a host reports it wants the group (IGMPv1/v2 report,
+	// IGMPv3 or MLDv2 record is_ex, to_ex, allow or is_in with sources,
+	// MLDv1 report).
+	MemberReport MembershipKind = iota
+	// MemberLeave: a host leaves the group or some of its sources (IGMPv2
+	// leave, MLDv1 done, IGMPv3 or MLDv2 record to_in without sources or
+	// block).
+	MemberLeave
+	// MemberQuery: a router asks; Group invalid for a general query.
+	MemberQuery
+)
+
+// Membership bounds: groups followed, hosts named per group, queriers
+// named, and the leaves and reports per group looked back over for a gap.
+const (
+	maxMemberGroups = 1024
+	maxMemberHosts  = 8
+	maxQueriers     = 8
+	memberLogLen    = 32
+)
+
+// leaveWindow: a gap that starts at most this long after a leave of its
+// group (or ends after it) is annotated with the leave. A snooping switch
+// or router stops forwarding a group within the last member query time
+// after a leave (RFC 3376 §8.8: 2 × 1 s by default).
+const leaveWindow = 10 * time.Second
+
+// membershipInterval is the default group membership interval (RFC 3376
+// §8.4, RFC 3810 §9.4: robustness 2 × query interval 125 s + query
+// response interval 10 s): a membership not refreshed for this long is
+// forgotten by routers and snooping switches.
+const membershipInterval = 260 * time.Second
+
+type memberEvent struct {
+	t     int64
+	frame int
+	host  netip.Addr
+	what  string // "IGMPv2 leave", "MLDv2 to_in {}", ...
+}
+
+type groupMembers struct {
+	reports, leaves, queries uint64
+	firstReport, lastReport  memberEvent
+	lastLeave                memberEvent
+	hosts                    []netip.Addr
+	hostsMore                bool
+	leaveLog, reportLog      [memberLogLen]memberEvent
+	nLeaveLog, nReportLog    int // entries written (ring)
+}
+
+type membership struct {
+	groups        map[netip.Addr]*groupMembers
+	groupsOmitted uint64        // messages about groups beyond maxMemberGroups
+	linkLocal     uint64        // messages about link-local groups (not followed)
+	q             [2]queryStats // general queries: IGMP, MLD
+	reports       [2]uint64     // reports about IPv4, IPv6 groups
+	first, last   int64         // times of the first and last message
+}
+
+// queryStats follows the general queries of one family.
+type queryStats struct {
+	n           uint64
+	queriers    []netip.Addr
+	first, last memberEvent
+	maxGap      int64
+}
+
+func family(a netip.Addr) int {
+	if a.Is4() || a.Is4In6() {
+		return 0
+	}
+	return 1
+}
+
+// Membership records an IGMP or MLD message: kind, the group (invalid for
+// a general query), the host or router that sent it, what it is ("IGMPv3
+// to_ex", ...), its time and frame.
+func (t *Tracker) Membership(kind MembershipKind, group, host netip.Addr, what string, ts time.Time, frame int) {
+	m := &t.members
+	ns := ts.UnixNano()
+	if m.first == 0 || ns < m.first {
+		m.first = ns
+	}
+	m.last = max(m.last, ns)
+	ev := memberEvent{t: ns, frame: frame, host: host, what: what}
+	if kind == MemberQuery {
+		q := &m.q[family(host)]
+		if !slices.Contains(q.queriers, host) && len(q.queriers) < maxQueriers {
+			q.queriers = append(q.queriers, host)
+		}
+		if !group.IsValid() || group.IsUnspecified() {
+			if q.n == 0 {
+				q.first = ev
+			} else {
+				q.maxGap = max(q.maxGap, ns-q.last.t)
+			}
+			q.n++
+			q.last = ev
+			return
+		}
+	}
+	if group.IsLinkLocalMulticast() || group.IsInterfaceLocalMulticast() {
+		m.linkLocal++ // 224.0.0.0/24, ff02::/16: never routed, not a feed
+		return
+	}
+	g := m.groups[group]
+	if g == nil {
+		if len(m.groups) >= maxMemberGroups {
+			m.groupsOmitted++
+			return
+		}
+		if m.groups == nil {
+			m.groups = make(map[netip.Addr]*groupMembers)
+		}
+		g = &groupMembers{}
+		m.groups[group] = g
+	}
+	switch kind {
+	case MemberQuery:
+		g.queries++
+		return
+	case MemberReport:
+		m.reports[family(group)]++
+		if g.reports == 0 {
+			g.firstReport = ev
+		}
+		g.reports++
+		g.lastReport = ev
+		g.reportLog[g.nReportLog%memberLogLen] = ev
+		g.nReportLog++
+	case MemberLeave:
+		g.leaves++
+		g.lastLeave = ev
+		g.leaveLog[g.nLeaveLog%memberLogLen] = ev
+		g.nLeaveLog++
+	}
+	if !slices.Contains(g.hosts, host) {
+		if len(g.hosts) < maxMemberHosts {
+			g.hosts = append(g.hosts, host)
+		} else {
+			g.hostsMore = true
+		}
+	}
+}
+
+// MembershipReport is what the capture's IGMP and MLD messages say.
+type MembershipReport struct {
+	Groups        []GroupMembership `json:"groups"`                   // by group address
+	GroupsOmitted uint64            `json:"groups_omitted,omitempty"` // messages about groups beyond the first 1,024 (not listed)
+	LinkLocal     uint64            `json:"link_local,omitempty"`     // messages about link-local groups (224.0.0.0/24, ff02::/16: neighbour discovery, routing protocols), not listed
+	Queries       []Queries         `json:"queries"`                  // general queries: IGMP, then MLD (those seen)
+	Notes         []string          `json:"notes,omitempty"`
+}
+
+// Queries are the general queries of one protocol (IGMP or MLD).
+type Queries struct {
+	Protocol string     `json:"protocol"`            // "IGMP" or "MLD"
+	General  uint64     `json:"general"`             // general queries (all groups)
+	Queriers []string   `json:"queriers,omitempty"`  // routers that queried, group-specific queries too (at most 8)
+	First    *time.Time `json:"first,omitempty"`     // first general query
+	Last     *time.Time `json:"last,omitempty"`      // last general query
+	MaxGapS  float64    `json:"max_gap_s,omitempty"` // longest time between two general queries
+	Reports  uint64     `json:"reports"`             // reports about the protocol's groups (listed ones)
+}
+
+// GroupMembership is one group's membership messages.
+type GroupMembership struct {
+	Group       string     `json:"group"`
+	Reports     uint64     `json:"reports"`                // reports (joins and refreshes)
+	Leaves      uint64     `json:"leaves"`                 // leaves (of the group or of sources)
+	Queries     uint64     `json:"queries"`                // group-specific queries
+	Hosts       []string   `json:"hosts"`                  // hosts that reported or left (at most 8)
+	HostsMore   bool       `json:"hosts_more,omitempty"`   // more hosts than listed
+	FirstReport *time.Time `json:"first_report,omitempty"` // first report
+	LastReport  *time.Time `json:"last_report,omitempty"`  // last report
+	LastLeave   *time.Time `json:"last_leave,omitempty"`   // last leave
+	LastLeaveBy string     `json:"last_leave_by,omitempty"`
+}
+
+func evTime(e memberEvent) *time.Time {
+	if e.t == 0 {
+		return nil
+	}
+	x := nsTime(e.t)
+	return &x
+}
+
+// membershipReport builds the report's membership section, or nil when
+// the capture holds no IGMP or MLD message.
+func (t *Tracker) membershipReport() *MembershipReport {
+	m := &t.members
+	// Only link-local housekeeping (neighbour discovery's MLD reports, a
+	// router's queries on a segment without feeds) says nothing about a
+	// feed: no section then.
+	if len(m.groups) == 0 && m.groupsOmitted == 0 && (m.q[0].n+m.q[1].n == 0 || !t.anyMulticast()) {
+		return nil
+	}
+	r := &MembershipReport{Groups: []GroupMembership{}, GroupsOmitted: m.groupsOmitted, LinkLocal: m.linkLocal, Queries: []Queries{}}
+	span := time.Duration(t.spanLast() - t.spanFirst())
+	for i, name := range [2]string{"IGMP", "MLD"} {
+		q := &m.q[i]
+		if q.n == 0 && len(q.queriers) == 0 && m.reports[i] == 0 {
+			continue
+		}
+		x := Queries{Protocol: name, General: q.n, First: evTime(q.first), Last: evTime(q.last), MaxGapS: float64(q.maxGap) / 1e9, Reports: m.reports[i]}
+		for _, a := range q.queriers {
+			x.Queriers = append(x.Queriers, a.String())
+		}
+		r.Queries = append(r.Queries, x)
+		if m.reports[i] > 0 && q.n == 0 && span >= membershipInterval {
+			r.Notes = append(r.Notes, fmt.Sprintf("no %s general query in %.0f s of capture although hosts report memberships: no querier on this segment? "+
+				"Routers and snooping switches forget a membership not refreshed for %.0f s (RFC 3376 §8.4, RFC 3810 §9.4) and then stop forwarding the group; hosts refresh only when queried",
+				name, span.Seconds(), membershipInterval.Seconds()))
+		}
+		if q.n > 1 && time.Duration(q.maxGap) > membershipInterval {
+			r.Notes = append(r.Notes, fmt.Sprintf("%.0f s between two %s general queries, more than the %.0f s a membership lasts without one: memberships may have expired in between",
+				float64(q.maxGap)/1e9, name, membershipInterval.Seconds()))
+		}
+	}
+	for a, g := range m.groups {
+		gm := GroupMembership{Group: a.String(), Reports: g.reports, Leaves: g.leaves, Queries: g.queries, HostsMore: g.hostsMore,
+			FirstReport: evTime(g.firstReport), LastReport: evTime(g.lastReport), LastLeave: evTime(g.lastLeave)}
+		if g.leaves > 0 {
+			gm.LastLeaveBy = g.lastLeave.host.String()
+		}
+		for _, h := range g.hosts {
+			gm.Hosts = append(gm.Hosts, h.String())
+		}
+		r.Groups = append(r.Groups, gm)
+	}
+	slices.SortFunc(r.Groups, func(a, b GroupMembership) int {
+		return netip.MustParseAddr(a.Group).Compare(netip.MustParseAddr(b.Group))
+	})
+	return r
+}
+
+// anyMulticast reports whether a tracked stream goes to a multicast group.
+func (t *Tracker) anyMulticast() bool {
+	for _, st := range t.order {
+		if st.key.dst.Addr().IsMulticast() {
+			return true
+		}
+	}
+	return false
+}
+
+// spanFirst and spanLast are the times of the first and last message or
+// datagram the tracker saw (streams still tracked).
+func (t *Tracker) spanFirst() int64 {
+	f := t.members.first
+	for _, st := range t.order {
+		if f == 0 || (st.packets > 0 && st.firstT < f) {
+			f = st.firstT
+		}
+	}
+	return f
+}
+
+func (t *Tracker) spanLast() int64 {
+	l := t.members.last
+	for _, st := range t.order {
+		l = max(l, st.lastT)
+	}
+	return l
+}
+
+// gapMembership says what the group's membership messages tell about a
+// gap of a multicast stream to group: a leave of the group shortly before
+// it (or during it), or a last report longer ago than a membership lasts
+// on a segment without general queries; nil when nothing.
+func (t *Tracker) gapMembership(group netip.Addr, start, end int64) *GapMembership {
+	g := t.members.groups[group]
+	if g == nil {
+		return nil
+	}
+	var leave *memberEvent
+	for i := max(0, g.nLeaveLog-memberLogLen); i < g.nLeaveLog; i++ {
+		e := &g.leaveLog[i%memberLogLen]
+		if e.t >= start-int64(leaveWindow) && e.t <= end && (leave == nil || e.t > leave.t) {
+			leave = e
+		}
+	}
+	if leave != nil {
+		when := "before the gap"
+		d := start - leave.t
+		if d < 0 {
+			when, d = "after the last datagram before the gap", -d
+		}
+		return &GapMembership{Cause: "leave", Host: leave.host.String(), Frame: leave.frame,
+			Text: fmt.Sprintf("%s from %s at frame %d, %.3f s %s: the group's traffic stops where no member is left",
+				leave.what, leave.host, leave.frame, float64(d)/1e9, when)}
+	}
+	if t.members.q[family(group)].n > 0 {
+		return nil // queried: hosts refresh their memberships
+	}
+	var last *memberEvent
+	for i := max(0, g.nReportLog-memberLogLen); i < g.nReportLog; i++ {
+		if e := &g.reportLog[i%memberLogLen]; e.t <= start && (last == nil || e.t > last.t) {
+			last = e
+		}
+	}
+	if last != nil && start-last.t > int64(membershipInterval) {
+		return &GapMembership{Cause: "expired", Host: last.host.String(), Frame: last.frame,
+			Text: fmt.Sprintf("last report for the group (%s from %s at frame %d) %.0f s before the gap, and no query in the capture: the membership may have expired (%.0f s without a refresh)",
+				last.what, last.host, last.frame, float64(start-last.t)/1e9, membershipInterval.Seconds())}
+	}
+	return nil
+}
+
+// annotateMembership sets Gap.Membership on the gaps of the multicast
+// streams of r.
+func (t *Tracker) annotateMembership(r *Report) {
+	if len(t.members.groups) == 0 {
+		return
+	}
+	for i := range r.Streams {
+		s := &r.Streams[i]
+		if !s.Multicast {
+			continue
+		}
+		dst, err := netip.ParseAddrPort(s.Dst)
+		if err != nil {
+			continue
+		}
+		for j := range s.Sequences {
+			for k := range s.Sequences[j].Gaps {
+				gp := &s.Sequences[j].Gaps[k]
+				gp.Membership = t.gapMembership(dst.Addr().Unmap(), gp.Start.UnixNano(), gp.End.UnixNano())
+			}
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package mcast
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMembership: reports, leaves and queries are counted per group (link-
+// local groups only in a count), hosts and groups within their bounds, and
+// the notes name a segment nobody queries and queries too far apart.
+func TestMembership(t *testing.T) {
+	tr := NewTracker(Config{})
+	t0 := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	g := netip.MustParseAddr("239.1.1.1")
+	h := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}) }
+	for i := range maxMemberHosts + 2 {
+		tr.Membership(MemberReport, g, h(i+1), "IGMPv3 to_ex", t0.Add(time.Duration(i)*time.Second), i+1)
+	}
+	tr.Membership(MemberLeave, g, h(1), "IGMPv2 leave", t0.Add(20*time.Second), 50)
+	tr.Membership(MemberQuery, g, h(254), "IGMPv2 query", t0.Add(21*time.Second), 51)
+	tr.Membership(MemberReport, netip.MustParseAddr("224.0.0.251"), h(1), "IGMPv2 report", t0, 52)
+	tr.Membership(MemberReport, netip.MustParseAddr("ff02::fb"), netip.MustParseAddr("fe80::1"), "MLDv2 to_ex", t0, 53)
+	tr.Membership(MemberReport, g, h(1), "IGMPv3 to_ex", t0.Add(400*time.Second), 54)
+	r := tr.membershipReport()
+	if r == nil || len(r.Groups) != 1 || r.LinkLocal != 2 {
+		t.Fatalf("membership %+v: want one group, two link-local messages", r)
+	}
+	m := r.Groups[0]
+	if m.Group != "239.1.1.1" || m.Reports != maxMemberHosts+3 || m.Leaves != 1 || m.Queries != 1 || len(m.Hosts) != maxMemberHosts || !m.HostsMore ||
+		m.LastLeaveBy != "10.0.0.1" || !m.LastLeave.Equal(t0.Add(20*time.Second)) || !m.FirstReport.Equal(t0) {
+		t.Errorf("group %+v", m)
+	}
+	// no general query in 400 s of reports: the segment has no querier
+	if len(r.Queries) != 1 || r.Queries[0].Protocol != "IGMP" || r.Queries[0].General != 0 || len(r.Queries[0].Queriers) != 1 {
+		t.Errorf("queries %+v", r.Queries)
+	}
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "no IGMP general query in 400 s") {
+		t.Errorf("notes %q", r.Notes)
+	}
+	// general queries 300 s apart: memberships may expire in between
+	for i, at := range []time.Duration{500, 800} {
+		tr.Membership(MemberQuery, netip.Addr{}, h(254), "IGMPv3 query", t0.Add(at*time.Second), 60+i)
+	}
+	r = tr.membershipReport()
+	if q := r.Queries[0]; q.General != 2 || q.MaxGapS != 300 {
+		t.Errorf("queries %+v", q)
+	}
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "300 s between two IGMP general queries") {
+		t.Errorf("notes %q", r.Notes)
+	}
+	// bounded: groups beyond maxMemberGroups are counted, not followed
+	for i := range maxMemberGroups + 5 {
+		tr.Membership(MemberReport, netip.AddrFrom4([4]byte{239, 2, byte(i >> 8), byte(i)}), h(1), "IGMPv2 report", t0, 100+i)
+	}
+	if r = tr.membershipReport(); len(r.Groups) != maxMemberGroups || r.GroupsOmitted != 6 {
+		t.Errorf("%d groups, %d omitted; want %d and 6", len(r.Groups), r.GroupsOmitted, maxMemberGroups)
+	}
+}
+
+// TestGapMembership: a gap is explained by a leave of its group at most
+// 10 s before it starts (or during it), by an expired membership when the
+// last report is older than 260 s and nobody queries; otherwise not.
+func TestGapMembership(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	g := netip.MustParseAddr("239.1.1.1")
+	host := netip.MustParseAddr("10.0.0.5")
+	ns := func(d time.Duration) int64 { return t0.Add(d).UnixNano() }
+	for _, c := range []struct {
+		name       string
+		events     func(tr *Tracker)
+		start, end time.Duration
+		want       string
+	}{
+		{"leave just before", func(tr *Tracker) {
+			tr.Membership(MemberReport, g, host, "IGMPv3 to_ex", t0, 1)
+			tr.Membership(MemberLeave, g, host, "IGMPv3 to_in {}", t0.Add(5*time.Second), 2)
+		}, 5200 * time.Millisecond, 8 * time.Second, "leave"},
+		{"leave during the gap", func(tr *Tracker) {
+			tr.Membership(MemberLeave, g, host, "IGMPv2 leave", t0.Add(6*time.Second), 2)
+		}, 5 * time.Second, 8 * time.Second, "leave"},
+		{"leave long before", func(tr *Tracker) {
+			tr.Membership(MemberLeave, g, host, "IGMPv2 leave", t0, 2)
+		}, 30 * time.Second, 31 * time.Second, ""},
+		{"another group's leave", func(tr *Tracker) {
+			tr.Membership(MemberLeave, netip.MustParseAddr("239.1.1.2"), host, "IGMPv2 leave", t0.Add(5*time.Second), 2)
+		}, 5200 * time.Millisecond, 8 * time.Second, ""},
+		{"expired, nobody queries", func(tr *Tracker) {
+			tr.Membership(MemberReport, g, host, "IGMPv2 report", t0, 1)
+		}, 300 * time.Second, 301 * time.Second, "expired"},
+		{"queried: refreshed", func(tr *Tracker) {
+			tr.Membership(MemberReport, g, host, "IGMPv2 report", t0, 1)
+			tr.Membership(MemberQuery, netip.Addr{}, netip.MustParseAddr("10.0.0.254"), "IGMPv2 query", t0.Add(time.Second), 2)
+		}, 300 * time.Second, 301 * time.Second, ""},
+		{"recent report", func(tr *Tracker) {
+			tr.Membership(MemberReport, g, host, "IGMPv2 report", t0.Add(100*time.Second), 1)
+		}, 300 * time.Second, 301 * time.Second, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr := NewTracker(Config{})
+			c.events(tr)
+			got := tr.gapMembership(g, ns(c.start), ns(c.end))
+			switch {
+			case c.want == "" && got != nil:
+				t.Errorf("got %+v, want nothing", got)
+			case c.want != "" && (got == nil || got.Cause != c.want || got.Host != host.String() || got.Text == ""):
+				t.Errorf("got %+v, want cause %s from %s", got, c.want, host)
+			}
+		})
+	}
+	// the leave log is a ring: the latest leaves are kept
+	tr := NewTracker(Config{})
+	for i := range memberLogLen + 10 {
+		tr.Membership(MemberLeave, g, host, fmt.Sprintf("leave %d", i), t0.Add(time.Duration(i)*time.Minute), i)
+	}
+	last := time.Duration(memberLogLen+9) * time.Minute
+	if got := tr.gapMembership(g, ns(last+time.Second), ns(last+2*time.Second)); got == nil || got.Frame != memberLogLen+9 {
+		t.Errorf("latest leave: %+v", got)
+	}
+}

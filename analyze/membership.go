@@ -1,0 +1,121 @@
+package analyze
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+
+	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/analyze/mcast"
+	"github.com/smcdump/smcdump/capture/pcapfile"
+)
+
+// membership hands the group membership messages of an IGMP message or an
+// MLD message (ICMPv6 130, 131, 132, 143) to the stream tracker
+// (mcast.Tracker.Membership): reports, leaves and queries, per group. An
+// IGMPv3 or MLDv2 report gives one event per group record. Messages cut
+// by the snaplen give what was captured of them.
+func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time) {
+	b := f.L4
+	if a.mc == nil || len(b) < 8 || f.L4WireLen < 8 {
+		return
+	}
+	a.memberN++
+	frame := a.frameBase + p.Frame
+	ev := func(k mcast.MembershipKind, g netip.Addr, what string) {
+		a.mc.Membership(k, g, f.Src, what, ts, frame)
+	}
+	if f.Proto == decode.ProtoIGMP {
+		if f.IPVer != 4 {
+			return // IGMP is IPv4's
+		}
+		g4 := netip.AddrFrom4([4]byte(b[4:8]))
+		switch b[0] {
+		case 0x11:
+			v := "IGMPv2 query"
+			switch {
+			case f.L4WireLen >= 12:
+				v = "IGMPv3 query"
+			case b[1] == 0:
+				v = "IGMPv1 query"
+			}
+			ev(mcast.MemberQuery, g4, v)
+		case 0x12:
+			ev(mcast.MemberReport, g4, "IGMPv1 report")
+		case 0x16:
+			ev(mcast.MemberReport, g4, "IGMPv2 report")
+		case 0x17:
+			ev(mcast.MemberLeave, g4, "IGMPv2 leave")
+		case 0x22:
+			records(b, 4, func(typ byte, g []byte, nsrc int) {
+				if k, what, ok := recordKind(typ, nsrc); ok {
+					ev(k, netip.AddrFrom4([4]byte(g)), "IGMPv3 "+what)
+				}
+			})
+		}
+		return
+	}
+	if len(b) < 24 {
+		return
+	}
+	g6 := netip.AddrFrom16([16]byte(b[8:24]))
+	switch b[0] {
+	case 130:
+		v := "MLDv1 query"
+		if f.L4WireLen >= 28 {
+			v = "MLDv2 query"
+		}
+		ev(mcast.MemberQuery, g6, v)
+	case 131:
+		ev(mcast.MemberReport, g6, "MLDv1 report")
+	case 132:
+		ev(mcast.MemberLeave, g6, "MLDv1 done")
+	case 143:
+		records(b, 16, func(typ byte, g []byte, nsrc int) {
+			if k, what, ok := recordKind(typ, nsrc); ok {
+				ev(k, netip.AddrFrom16([16]byte(g)), "MLDv2 "+what)
+			}
+		})
+	}
+}
+
+// records calls fn for each group record of an IGMPv3 (alen 4) or MLDv2
+// (alen 16) report in b that was captured whole: its type, group address
+// and number of sources (RFC 3376 §4.2, RFC 3810 §5.2).
+func records(b []byte, alen int, fn func(typ byte, group []byte, nsrc int)) {
+	n := int(binary.BigEndian.Uint16(b[6:]))
+	off := 8
+	for range n {
+		if off+4+alen > len(b) {
+			return
+		}
+		nsrc := int(binary.BigEndian.Uint16(b[off+2:]))
+		fn(b[off], b[off+4:off+4+alen], nsrc)
+		off += 4 + alen + nsrc*alen + int(b[off+1])*4
+	}
+}
+
+// recordKind says what a group record of type typ with nsrc sources is:
+// a report (is_ex, to_ex: all sources but those listed; is_in, allow:
+// these sources) or a leave (to_in without sources: none; block: these
+// sources no more); false for a type RFC 3376 does not define.
+func recordKind(typ byte, nsrc int) (mcast.MembershipKind, string, bool) {
+	switch typ {
+	case 1:
+		return mcast.MemberReport, "is_in", true
+	case 2:
+		return mcast.MemberReport, "is_ex", true
+	case 3:
+		if nsrc == 0 {
+			return mcast.MemberLeave, "to_in {}", true
+		}
+		return mcast.MemberReport, "to_in", true
+	case 4:
+		return mcast.MemberReport, "to_ex", true
+	case 5:
+		return mcast.MemberReport, "allow", true
+	case 6:
+		return mcast.MemberLeave, "block", true
+	}
+	return 0, "", false
+}
