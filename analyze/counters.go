@@ -127,7 +127,7 @@ func (a *Analyzer) correlateCounters(r *report.Report) {
 			for _, q := range st.Sequences {
 				for _, g := range q.Gaps {
 					if g.Membership != nil && g.Membership.Cause == "leave" {
-						us.GapLeave += g.Count
+						us.GapLeave += g.Count - min(g.SnaplenCut, g.Count) // as the stream's Lost counts them
 					}
 				}
 			}

@@ -22,8 +22,13 @@ func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time)
 	}
 	a.memberN++
 	frame := a.frameBase + p.Frame
+	var vlan uint16
+	if f.NVLAN > 0 {
+		vlan = f.VLANs[0]
+	}
+	ifc := a.globalIf(a.interfaces(), p.Info.InterfaceIndex)
 	ev := func(k mcast.MembershipKind, g netip.Addr, what string) {
-		a.mc.Membership(k, g, f.Src, what, ts, frame)
+		a.mc.Membership(k, g, f.Src, what, vlan, ifc, ts, frame)
 	}
 	if f.Proto == decode.ProtoIGMP {
 		if f.IPVer != 4 {
@@ -32,10 +37,14 @@ func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time)
 		g4 := netip.AddrFrom4([4]byte(b[4:8]))
 		switch b[0] {
 		case 0x11:
+			// RFC 3376 §7.1: 8 bytes v1 (code 0) or v2, at least 12 v3;
+			// 9 to 11 bytes are ignored
 			v := "IGMPv2 query"
-			switch {
-			case f.L4WireLen >= 12:
+			switch n := f.L4WireLen; {
+			case n >= 12:
 				v = "IGMPv3 query"
+			case n > 8:
+				return
 			case b[1] == 0:
 				v = "IGMPv1 query"
 			}
@@ -61,9 +70,13 @@ func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time)
 	g6 := netip.AddrFrom16([16]byte(b[8:24]))
 	switch b[0] {
 	case 130:
+		// RFC 3810 §8.1: 24 bytes v1, at least 28 v2; 25 to 27 ignored
 		v := "MLDv1 query"
-		if f.L4WireLen >= 28 {
+		switch n := f.L4WireLen; {
+		case n >= 28:
 			v = "MLDv2 query"
+		case n > 24:
+			return
 		}
 		ev(mcast.MemberQuery, g6, v)
 	case 131:
@@ -80,8 +93,8 @@ func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time)
 }
 
 // records calls fn for each group record of an IGMPv3 (alen 4) or MLDv2
-// (alen 16) report in b that was captured whole: its type, group address
-// and number of sources (RFC 3376 §4.2, RFC 3810 §5.2).
+// (alen 16) report in b whose type and group were captured: its type,
+// group address and number of sources (RFC 3376 §4.2, RFC 3810 §5.2).
 func records(b []byte, alen int, fn func(typ byte, group []byte, nsrc int)) {
 	n := int(binary.BigEndian.Uint16(b[6:]))
 	off := 8
@@ -95,27 +108,30 @@ func records(b []byte, alen int, fn func(typ byte, group []byte, nsrc int)) {
 	}
 }
 
-// recordKind says what a group record of type typ with nsrc sources is:
-// a report (is_ex, to_ex: all sources but those listed; is_in, allow:
-// these sources) or a leave (to_in without sources: none; block: these
-// sources no more); false for a type RFC 3376 does not define.
+// recordKind says what a group record of type typ with nsrc sources is
+// for the group as a whole (RFC 3376 §4.2.12, §6.4; RFC 3810 §5.2.12): a
+// report when it asks for all sources but some (is_ex, to_ex) or for some
+// (is_in, allow, to_in with sources), a leave when it asks for none
+// (to_in {}); false for what says nothing about the group as a whole
+// (is_in {} and allow {} change nothing, block drops the sources listed,
+// which are not compared with the streams') and for types RFC 3376 does
+// not define.
 func recordKind(typ byte, nsrc int) (mcast.MembershipKind, string, bool) {
-	switch typ {
-	case 1:
-		return mcast.MemberReport, "is_in", true
-	case 2:
+	switch {
+	case typ == 2:
 		return mcast.MemberReport, "is_ex", true
-	case 3:
-		if nsrc == 0 {
-			return mcast.MemberLeave, "to_in {}", true
-		}
-		return mcast.MemberReport, "to_in", true
-	case 4:
+	case typ == 4:
 		return mcast.MemberReport, "to_ex", true
-	case 5:
+	case typ == 3 && nsrc == 0:
+		return mcast.MemberLeave, "to_in {}", true
+	case nsrc == 0:
+		return 0, "", false
+	case typ == 1:
+		return mcast.MemberReport, "is_in", true
+	case typ == 3:
+		return mcast.MemberReport, "to_in", true
+	case typ == 5:
 		return mcast.MemberReport, "allow", true
-	case 6:
-		return mcast.MemberLeave, "block", true
 	}
 	return 0, "", false
 }

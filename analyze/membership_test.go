@@ -8,9 +8,9 @@ import (
 
 // TestMembershipAnalyzed: IGMP messages of each version and the group
 // records of IGMPv3 reports become the groups' reports and leaves (to_in
-// without sources leaves, block leaves sources, an undefined record type
-// counts nothing), queries are counted, and a record cut by the snaplen
-// ends the message (synthetic frames).
+// without sources leaves; block, is_in {}, allow {} and undefined record
+// types count nothing), queries are counted, and a record cut by the
+// snaplen ends the message (synthetic frames).
 func TestMembershipAnalyzed(t *testing.T) {
 	host, router := netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("10.0.0.254")
 	igmp := func(dst string, m []byte) []byte {
@@ -33,7 +33,7 @@ func TestMembershipAnalyzed(t *testing.T) {
 		query,
 		igmp("239.1.1.1", []byte{0x16, 0, 0, 0, 239, 1, 1, 1}),
 		igmp("224.0.0.22", v3(rec(4, "239.1.1.2", 0), rec(1, "239.1.1.3", 2), rec(9, "239.1.1.4", 0))),
-		igmp("224.0.0.22", v3(rec(3, "239.1.1.2", 0), rec(6, "239.1.1.3", 1))),
+		igmp("224.0.0.22", v3(rec(3, "239.1.1.2", 0), rec(6, "239.1.1.3", 1), rec(1, "239.1.1.7", 0), rec(5, "239.1.1.7", 0))),
 		igmp("224.0.0.2", []byte{0x17, 0, 0, 0, 239, 1, 1, 1}),
 		igmp("224.0.0.22", v3(rec(4, "239.1.1.5", 0), rec(4, "239.1.1.6", 0))[:8+8+4]), // second record cut
 	}
@@ -46,7 +46,9 @@ func TestMembershipAnalyzed(t *testing.T) {
 		t.Fatalf("no membership section: %+v", r.Multicast)
 	}
 	m := r.Multicast.Membership
-	want := map[string][2]uint64{"239.1.1.1": {1, 1}, "239.1.1.2": {1, 1}, "239.1.1.3": {1, 1}, "239.1.1.5": {1, 0}}
+	// block drops sources, not the group; is_in {} and allow {} change
+	// nothing
+	want := map[string][2]uint64{"239.1.1.1": {1, 1}, "239.1.1.2": {1, 1}, "239.1.1.3": {1, 0}, "239.1.1.5": {1, 0}}
 	if len(m.Groups) != len(want) {
 		t.Errorf("groups %+v, want %v", m.Groups, want)
 	}

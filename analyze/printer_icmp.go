@@ -591,7 +591,7 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 		}
 		n := int(binary.BigEndian.Uint16(b[6:]))
 		fmt.Fprintf(&s, ", %d group record(s)", n)
-		if v > 0 && mldv2Records(&s, b, n, f.L4WireLen, v) {
+		if v > 0 && groupRecords(&s, b, n, f.L4WireLen, v, 16, "v2") {
 			return cut()
 		}
 	case 200, 201:
@@ -859,15 +859,9 @@ func mldv2Query(s *strings.Builder, b []byte, length, v int) (cut bool) {
 		case length < 28+n*16:
 			s.WriteString(" [invalid number of sources]")
 		case v > 1:
-			s.WriteString(" {")
-			for i := range n {
-				o := 28 + i*16
-				if len(b) < o+16 {
-					return true
-				}
-				s.WriteString(" " + netip.AddrFrom16([16]byte(b[o:o+16])).String())
+			if sourceList(s, b, 28, n, 16) {
+				return true
 			}
-			s.WriteString(" }")
 		default:
 			fmt.Fprintf(s, ", %d source(s)", n)
 		}
@@ -1020,52 +1014,6 @@ func fnPrintChar(s *strings.Builder, c byte) {
 		s.WriteByte('^')
 	}
 	s.WriteByte(c)
-}
-
-// mldv2Records appends the group records of an MLDv2 report
-// (print-icmp6.c mldv2_report_print): with -v their counts of sources,
-// with -vv the sources. length is the message's length. It reports true
-// when a field it reads was not captured (the caller ends the line as
-// tcpdump's GET_ macros do).
-func mldv2Records(s *strings.Builder, b []byte, n, length, v int) (cut bool) {
-	group := 8
-	for range n {
-		if length < group+20 {
-			s.WriteString(" [invalid number of groups]")
-			return false
-		}
-		if len(b) < group+20 {
-			return true
-		}
-		kinds := [...]string{1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
-		fmt.Fprintf(s, " [gaddr %s", netip.AddrFrom16([16]byte(b[group+4:group+20])))
-		if k := b[group]; int(k) < len(kinds) && kinds[k] != "" {
-			s.WriteString(" " + kinds[k])
-		} else {
-			fmt.Fprintf(s, "  [v2-report-#%d]", k)
-		}
-		nsrc := int(binary.BigEndian.Uint16(b[group+2:]))
-		if length < group+20+nsrc*16 {
-			fmt.Fprintf(s, " [invalid number of sources %d]", nsrc)
-			return false
-		}
-		if v == 1 {
-			fmt.Fprintf(s, ", %d source(s)", nsrc)
-		} else {
-			s.WriteString(" {")
-			for j := range nsrc {
-				o := group + 20 + j*16
-				if len(b) < o+16 {
-					return true
-				}
-				s.WriteString(" " + netip.AddrFrom16([16]byte(b[o:o+16])).String())
-			}
-			s.WriteString(" }")
-		}
-		group += 20 + nsrc*16
-		s.WriteString("]")
-	}
-	return false
 }
 
 // hexLines is tcpdump's hex_print: lines of 16 bytes, each starting with

@@ -156,15 +156,9 @@ func igmpV3Query(s *strings.Builder, b []byte, n, v int) bool {
 		case n < 12+ns*4:
 			s.WriteString(" [invalid number of sources]")
 		case v > 1:
-			s.WriteString(" {")
-			for i := range ns {
-				o := 12 + i*4
-				if len(b) < o+4 {
-					return false
-				}
-				s.WriteString(" " + netip.AddrFrom4([4]byte(b[o:o+4])).String())
+			if sourceList(s, b, 12, ns, 4) {
+				return false
 			}
-			s.WriteString(" }")
 		default:
 			fmt.Fprintf(s, ", %d source(s)", ns)
 		}
@@ -174,9 +168,9 @@ func igmpV3Query(s *strings.Builder, b []byte, n, v int) bool {
 }
 
 // igmpV3Report appends an IGMPv3 report (print-igmp.c
-// print_igmpv3_report): the number of group records, with -v each group,
-// its record type and its number of sources, with -vv the sources. n is
-// the message's length; false when a field it prints is not captured.
+// print_igmpv3_report): the number of group records, with -v the records
+// (groupRecords). n is the message's length; false when a field it prints
+// is not captured.
 func igmpV3Report(s *strings.Builder, b []byte, n, v int) bool {
 	if n < 16 || n&3 != 0 {
 		fmt.Fprintf(s, " [invalid len %d]", n)
@@ -187,47 +181,69 @@ func igmpV3Report(s *strings.Builder, b []byte, n, v int) bool {
 	}
 	ng := int(binary.BigEndian.Uint16(b[6:]))
 	fmt.Fprintf(s, ", %d group record(s)", ng)
-	if v == 0 {
-		return true
-	}
+	return v == 0 || !groupRecords(s, b, ng, n, v, 4, "v3")
+}
+
+// groupRecords appends the n group records from byte 8 of an IGMPv3
+// (alen 4, print-igmp.c) or MLDv2 (alen 16, print-icmp6.c) report of
+// length bytes as tcpdump -v prints them: group, record type and number of
+// sources, with -vv the sources. It reports true when a field it reads was
+// not captured.
+func groupRecords(s *strings.Builder, b []byte, n, length, v, alen int, ver string) (cut bool) {
 	kinds := [...]string{1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
 	g := 8
-	for range ng {
-		if n < g+8 {
+	for range n {
+		if length < g+4+alen {
 			s.WriteString(" [invalid number of groups]")
-			return true
-		}
-		if len(b) < g+8 {
 			return false
 		}
-		fmt.Fprintf(s, " [gaddr %s", netip.AddrFrom4([4]byte(b[g+4:g+8])))
+		if len(b) < g+4+alen {
+			return true
+		}
+		fmt.Fprintf(s, " [gaddr %s", addrOf(b[g+4:g+4+alen]))
 		if k := b[g]; int(k) < len(kinds) && kinds[k] != "" {
 			s.WriteString(" " + kinds[k])
 		} else {
-			fmt.Fprintf(s, "  [v3-report-#%d]", k)
+			fmt.Fprintf(s, "  [%s-report-#%d]", ver, k)
 		}
 		ns := int(binary.BigEndian.Uint16(b[g+2:]))
-		if n < g+8+ns*4 {
+		if length < g+4+alen+ns*alen {
 			fmt.Fprintf(s, " [invalid number of sources %d]", ns)
-			return true
+			return false
 		}
 		if v == 1 {
 			fmt.Fprintf(s, ", %d source(s)", ns)
-		} else {
-			s.WriteString(" {")
-			for j := range ns {
-				o := g + 8 + j*4
-				if len(b) < o+4 {
-					return false
-				}
-				s.WriteString(" " + netip.AddrFrom4([4]byte(b[o:o+4])).String())
-			}
-			s.WriteString(" }")
+		} else if sourceList(s, b, g+4+alen, ns, alen) {
+			return true
 		}
-		g += 8 + ns*4
+		g += 4 + alen + ns*alen
 		s.WriteString("]")
 	}
-	return true
+	return false
+}
+
+// sourceList appends " { a b ... }", the n addresses of alen bytes from
+// b[off:]; true when they were not all captured (then the line ends
+// after the last one captured).
+func sourceList(s *strings.Builder, b []byte, off, n, alen int) (cut bool) {
+	s.WriteString(" {")
+	for i := range n {
+		o := off + i*alen
+		if len(b) < o+alen {
+			return true
+		}
+		s.WriteString(" " + addrOf(b[o:o+alen]).String())
+	}
+	s.WriteString(" }")
+	return false
+}
+
+// addrOf is the IPv4 (4 bytes) or IPv6 (16) address in b.
+func addrOf(b []byte) netip.Addr {
+	if len(b) == 4 {
+		return netip.AddrFrom4([4]byte(b))
+	}
+	return netip.AddrFrom16([16]byte(b))
 }
 
 // relTime is tcpdump's unsigned_relts_print: a number of seconds as

@@ -563,10 +563,6 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		}
 		v := Verdict{Subject: in.subj, Numbers: numbers(nums)}
 		switch {
-		case g > 0 && st.GapLeave >= g:
-			v.Kind, v.Confidence = KindLeftGroup, High
-			v.Text = fmt.Sprintf("not forwarded after a leave: the %d missing in the capture of %s fell right after the receiving host left the group (IGMP/MLD leave in the capture: each gap's membership line names it); the switch or router stopped forwarding, as it should → keep the group joined while the feed matters (an application that closes or re-creates its socket, or drops the membership, leaves and rejoins); the network lost nothing",
-				g, dst)
 		case g > 0 && obs.CaptureDrops >= g && st.GapNetwork < g:
 			// (not when every gap fell in a window where the capture
 			// dropped nothing: its drops were elsewhere)
@@ -616,6 +612,13 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		case g == 0:
 			v.Kind, v.Confidence = KindUnexplained, Low
 			v.Text = fmt.Sprintf("%d missing at the application for %s but the capture is complete and no receive counter moved: the application lost them itself, or the snapshots come from another host or namespace", n, dst)
+		case g > 0 && st.GapLeave >= g:
+			v.Kind, v.Confidence = KindLeftGroup, High
+			if st.GapCapture > 0 {
+				v.Confidence = Medium // the capture dropped packets in some of these gaps
+			}
+			v.Text = fmt.Sprintf("not forwarded after a leave: the %d missing in the capture of %s fell right after a host on the capture's link left the group, with no report of it since (IGMP/MLD leave in the capture: each gap's membership line names it); the switch or router stopped forwarding, as it should → keep the group joined while the feed matters (an application that closes or re-creates its socket, or drops the membership, leaves and rejoins); not lost on the way",
+				g, dst)
 		case devDrop+devFifo+nicDrv > 0 && devDrop+devFifo+nicDrv >= backlog:
 			nic := devDrop + devFifo + nicDrv
 			v.Kind, v.Confidence = KindNICRing, match(nic, g)

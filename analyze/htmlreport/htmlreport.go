@@ -825,7 +825,14 @@ func (p *page) membership() {
 			if g.LastLeave != nil {
 				last = g.LastLeave.UTC().Format("15:04:05.000000") + " by " + g.LastLeaveBy
 			}
-			p.f(`<tr><td>%s</td>%s%s%s<td>%s</td><td>%s</td></tr>`+"\n", esc(g.Group), num(`td class="n"`, pre+"reports", g.Reports),
+			where := g.Group
+			if g.VLAN != 0 {
+				where += fmt.Sprintf(" vlan %d", g.VLAN)
+			}
+			if g.Interface != 0 {
+				where += fmt.Sprintf(" if %d", g.Interface)
+			}
+			p.f(`<tr><td>%s</td>%s%s%s<td>%s</td><td>%s</td></tr>`+"\n", esc(where), num(`td class="n"`, pre+"reports", g.Reports),
 				num(`td class="n"`, pre+"leaves", g.Leaves), num(`td class="n"`, pre+"queries", g.Queries), esc(last), escN(strings.Join(g.Hosts, ", "), 200))
 		}
 		p.s("</table>\n")

@@ -1,6 +1,7 @@
 package mcast
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -12,19 +13,20 @@ import (
 // when, when they left, and whether a router queried the segment. A gap
 // that starts right after a host left the group, or long after the last
 // report on a segment nobody queries, is explained by membership, not by
-// the network losing datagrams (docs/multicast-udp.md §6).
+// the network losing datagrams (docs/multicast-udp.md §7).
 
 // MembershipKind is what an IGMP or MLD message says about a group.
 type MembershipKind uint8
 
 const (
 	// MemberReport: a host reports it wants the group (IGMPv1/v2 report,
-	// IGMPv3 or MLDv2 record is_ex, to_ex, allow or is_in with sources,
-	// MLDv1 report).
+	// IGMPv3 or MLDv2 record is_ex or to_ex, is_in, allow or to_in with
+	// sources, MLDv1 report).
 	MemberReport MembershipKind = iota
-	// MemberLeave: a host leaves the group or some of its sources (IGMPv2
-	// leave, MLDv1 done, IGMPv3 or MLDv2 record to_in without sources or
-	// block).
+	// MemberLeave: a host leaves the group (IGMPv2 leave, MLDv1 done,
+	// IGMPv3 or MLDv2 record to_in without sources). Leaving some sources
+	// (block, to_in with sources) is not one: the sources are not compared
+	// with the streams'.
 	MemberLeave
 	// MemberQuery: a router asks; Group invalid for a general query.
 	MemberQuery
@@ -40,10 +42,17 @@ const (
 )
 
 // leaveWindow: a gap that starts at most this long after a leave of its
-// group (or ends after it) is annotated with the leave. A snooping switch
-// or router stops forwarding a group within the last member query time
-// after a leave (RFC 3376 §8.8: 2 × 1 s by default).
-const leaveWindow = 10 * time.Second
+// group is annotated with the leave, unless a report of the group came in
+// between. A snooping switch or router stops forwarding a group within the
+// last member query time after a leave (RFC 3376 §8.9, §8.10: 2 × 1 s by
+// default). leaveLate: a leave up to this long after the gap's start still
+// counts (the last datagram before the gap may precede the leave by a
+// packet interval); a later leave is more likely the gap's consequence
+// (an application rejoining because data stopped) than its cause.
+const (
+	leaveWindow = 10 * time.Second
+	leaveLate   = time.Second
+)
 
 // membershipInterval is the default group membership interval (RFC 3376
 // §8.4, RFC 3810 §9.4: robustness 2 × query interval 125 s + query
@@ -68,8 +77,16 @@ type groupMembers struct {
 	nLeaveLog, nReportLog    int // entries written (ring)
 }
 
+// groupKey is a group on one link: memberships are per link (interface
+// and VLAN as captured).
+type groupKey struct {
+	group netip.Addr
+	vlan  uint16
+	ifc   int
+}
+
 type membership struct {
-	groups        map[netip.Addr]*groupMembers
+	groups        map[groupKey]*groupMembers
 	groupsOmitted uint64        // messages about groups beyond maxMemberGroups
 	linkLocal     uint64        // messages about link-local groups (not followed)
 	q             [2]queryStats // general queries: IGMP, MLD
@@ -94,8 +111,10 @@ func family(a netip.Addr) int {
 
 // Membership records an IGMP or MLD message: kind, the group (invalid for
 // a general query), the host or router that sent it, what it is ("IGMPv3
-// to_ex", ...), its time and frame.
-func (t *Tracker) Membership(kind MembershipKind, group, host netip.Addr, what string, ts time.Time, frame int) {
+// to_ex", ...), the VLAN and interface it was captured on, its time and
+// frame. A report or leave of an address that is not a multicast group is
+// not counted.
+func (t *Tracker) Membership(kind MembershipKind, group, host netip.Addr, what string, vlan uint16, ifc int, ts time.Time, frame int) {
 	m := &t.members
 	ns := ts.UnixNano()
 	if m.first == 0 || ns < m.first {
@@ -119,21 +138,25 @@ func (t *Tracker) Membership(kind MembershipKind, group, host netip.Addr, what s
 			return
 		}
 	}
+	if !group.IsMulticast() || group.Is4In6() {
+		return // not a group (MLD about an IPv4-mapped address neither)
+	}
 	if group.IsLinkLocalMulticast() || group.IsInterfaceLocalMulticast() {
-		m.linkLocal++ // 224.0.0.0/24, ff02::/16: never routed, not a feed
+		m.linkLocal++ // 224.0.0.0/24, ffx2::/16, ffx1::/16: never routed, not a feed
 		return
 	}
-	g := m.groups[group]
+	k := groupKey{group, vlan, ifc}
+	g := m.groups[k]
 	if g == nil {
 		if len(m.groups) >= maxMemberGroups {
 			m.groupsOmitted++
 			return
 		}
 		if m.groups == nil {
-			m.groups = make(map[netip.Addr]*groupMembers)
+			m.groups = make(map[groupKey]*groupMembers)
 		}
 		g = &groupMembers{}
-		m.groups[group] = g
+		m.groups[k] = g
 	}
 	switch kind {
 	case MemberQuery:
@@ -186,6 +209,8 @@ type Queries struct {
 // GroupMembership is one group's membership messages.
 type GroupMembership struct {
 	Group       string     `json:"group"`
+	VLAN        uint16     `json:"vlan"`                   // outermost VLAN ID, 0 = none
+	Interface   int        `json:"interface"`              // capture interface index
 	Reports     uint64     `json:"reports"`                // reports (joins and refreshes)
 	Leaves      uint64     `json:"leaves"`                 // leaves (of the group or of sources)
 	Queries     uint64     `json:"queries"`                // group-specific queries
@@ -237,20 +262,34 @@ func (t *Tracker) membershipReport() *MembershipReport {
 				float64(q.maxGap)/1e9, name, membershipInterval.Seconds()))
 		}
 	}
-	for a, g := range m.groups {
-		gm := GroupMembership{Group: a.String(), Reports: g.reports, Leaves: g.leaves, Queries: g.queries, HostsMore: g.hostsMore,
-			FirstReport: evTime(g.firstReport), LastReport: evTime(g.lastReport), LastLeave: evTime(g.lastLeave)}
+	type keyed struct {
+		k  groupKey
+		gm GroupMembership
+	}
+	var gs []keyed
+	for k, g := range m.groups {
+		gm := GroupMembership{Group: k.group.String(), VLAN: k.vlan, Interface: k.ifc, Reports: g.reports, Leaves: g.leaves, Queries: g.queries,
+			Hosts: []string{}, HostsMore: g.hostsMore, FirstReport: evTime(g.firstReport), LastReport: evTime(g.lastReport), LastLeave: evTime(g.lastLeave)}
 		if g.leaves > 0 {
 			gm.LastLeaveBy = g.lastLeave.host.String()
 		}
 		for _, h := range g.hosts {
 			gm.Hosts = append(gm.Hosts, h.String())
 		}
-		r.Groups = append(r.Groups, gm)
+		gs = append(gs, keyed{k, gm})
 	}
-	slices.SortFunc(r.Groups, func(a, b GroupMembership) int {
-		return netip.MustParseAddr(a.Group).Compare(netip.MustParseAddr(b.Group))
+	slices.SortFunc(gs, func(a, b keyed) int {
+		if c := a.k.group.Compare(b.k.group); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.k.ifc, b.k.ifc); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.k.vlan, b.k.vlan)
 	})
+	for _, g := range gs {
+		r.Groups = append(r.Groups, g.gm)
+	}
 	return r
 }
 
@@ -261,17 +300,33 @@ func (t *Tracker) anyMulticast() bool {
 			return true
 		}
 	}
-	return false
+	for _, x := range t.fin.kept {
+		if x.s.Multicast {
+			return true
+		}
+	}
+	return t.fin.omitted.Multicast > 0
 }
 
 // spanFirst and spanLast are the times of the first and last message or
-// datagram the tracker saw (streams still tracked).
+// datagram the tracker saw (streams finished early too).
 func (t *Tracker) spanFirst() int64 {
 	f := t.members.first
-	for _, st := range t.order {
-		if f == 0 || (st.packets > 0 && st.firstT < f) {
-			f = st.firstT
+	first := func(x int64) {
+		if x != 0 && (f == 0 || x < f) {
+			f = x
 		}
+	}
+	for _, st := range t.order {
+		if st.packets > 0 {
+			first(st.firstT)
+		}
+	}
+	for _, x := range t.fin.kept {
+		first(x.s.First.UnixNano())
+	}
+	if o := t.fin.omitted; !o.First.IsZero() {
+		first(o.First.UnixNano())
 	}
 	return f
 }
@@ -281,6 +336,12 @@ func (t *Tracker) spanLast() int64 {
 	for _, st := range t.order {
 		l = max(l, st.lastT)
 	}
+	for _, x := range t.fin.kept {
+		l = max(l, x.s.Last.UnixNano())
+	}
+	if o := t.fin.omitted; !o.Last.IsZero() {
+		l = max(l, o.Last.UnixNano())
+	}
 	return l
 }
 
@@ -288,16 +349,26 @@ func (t *Tracker) spanLast() int64 {
 // gap of a multicast stream to group: a leave of the group shortly before
 // it (or during it), or a last report longer ago than a membership lasts
 // on a segment without general queries; nil when nothing.
-func (t *Tracker) gapMembership(group netip.Addr, start, end int64) *GapMembership {
-	g := t.members.groups[group]
+func (t *Tracker) gapMembership(k groupKey, start, end int64) *GapMembership {
+	g := t.members.groups[k]
 	if g == nil {
 		return nil
 	}
 	var leave *memberEvent
 	for i := max(0, g.nLeaveLog-memberLogLen); i < g.nLeaveLog; i++ {
 		e := &g.leaveLog[i%memberLogLen]
-		if e.t >= start-int64(leaveWindow) && e.t <= end && (leave == nil || e.t > leave.t) {
+		if e.t >= start-int64(leaveWindow) && e.t <= min(end, start+int64(leaveLate)) && (leave == nil || e.t > leave.t) {
 			leave = e
+		}
+	}
+	if leave != nil {
+		// a report after the leave (the host rejoined, or another member
+		// answered the router's query) keeps the group forwarded
+		for i := max(0, g.nReportLog-memberLogLen); i < g.nReportLog; i++ {
+			if e := &g.reportLog[i%memberLogLen]; e.t > leave.t && e.t <= max(start, leave.t) {
+				leave = nil
+				break
+			}
 		}
 	}
 	if leave != nil {
@@ -307,10 +378,10 @@ func (t *Tracker) gapMembership(group netip.Addr, start, end int64) *GapMembersh
 			when, d = "after the last datagram before the gap", -d
 		}
 		return &GapMembership{Cause: "leave", Host: leave.host.String(), Frame: leave.frame,
-			Text: fmt.Sprintf("%s from %s at frame %d, %.3f s %s: the group's traffic stops where no member is left",
+			Text: fmt.Sprintf("%s from %s at frame %d, %.3f s %s, and no report of the group since: where no member is left, the group is no longer forwarded",
 				leave.what, leave.host, leave.frame, float64(d)/1e9, when)}
 	}
-	if t.members.q[family(group)].n > 0 {
+	if t.members.q[family(k.group)].n > 0 {
 		return nil // queried: hosts refresh their memberships
 	}
 	var last *memberEvent
@@ -342,10 +413,11 @@ func (t *Tracker) annotateMembership(r *Report) {
 		if err != nil {
 			continue
 		}
+		k := groupKey{dst.Addr().Unmap(), s.VLAN, s.Interface}
 		for j := range s.Sequences {
-			for k := range s.Sequences[j].Gaps {
-				gp := &s.Sequences[j].Gaps[k]
-				gp.Membership = t.gapMembership(dst.Addr().Unmap(), gp.Start.UnixNano(), gp.End.UnixNano())
+			for i := range s.Sequences[j].Gaps {
+				gp := &s.Sequences[j].Gaps[i]
+				gp.Membership = t.gapMembership(k, gp.Start.UnixNano(), gp.End.UnixNano())
 			}
 		}
 	}

@@ -17,13 +17,13 @@ func TestMembership(t *testing.T) {
 	g := netip.MustParseAddr("239.1.1.1")
 	h := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}) }
 	for i := range maxMemberHosts + 2 {
-		tr.Membership(MemberReport, g, h(i+1), "IGMPv3 to_ex", t0.Add(time.Duration(i)*time.Second), i+1)
+		tr.Membership(MemberReport, g, h(i+1), "IGMPv3 to_ex", 0, 0, t0.Add(time.Duration(i)*time.Second), i+1)
 	}
-	tr.Membership(MemberLeave, g, h(1), "IGMPv2 leave", t0.Add(20*time.Second), 50)
-	tr.Membership(MemberQuery, g, h(254), "IGMPv2 query", t0.Add(21*time.Second), 51)
-	tr.Membership(MemberReport, netip.MustParseAddr("224.0.0.251"), h(1), "IGMPv2 report", t0, 52)
-	tr.Membership(MemberReport, netip.MustParseAddr("ff02::fb"), netip.MustParseAddr("fe80::1"), "MLDv2 to_ex", t0, 53)
-	tr.Membership(MemberReport, g, h(1), "IGMPv3 to_ex", t0.Add(400*time.Second), 54)
+	tr.Membership(MemberLeave, g, h(1), "IGMPv2 leave", 0, 0, t0.Add(20*time.Second), 50)
+	tr.Membership(MemberQuery, g, h(254), "IGMPv2 query", 0, 0, t0.Add(21*time.Second), 51)
+	tr.Membership(MemberReport, netip.MustParseAddr("224.0.0.251"), h(1), "IGMPv2 report", 0, 0, t0, 52)
+	tr.Membership(MemberReport, netip.MustParseAddr("ff02::fb"), netip.MustParseAddr("fe80::1"), "MLDv2 to_ex", 0, 0, t0, 53)
+	tr.Membership(MemberReport, g, h(1), "IGMPv3 to_ex", 0, 0, t0.Add(400*time.Second), 54)
 	r := tr.membershipReport()
 	if r == nil || len(r.Groups) != 1 || r.LinkLocal != 2 {
 		t.Fatalf("membership %+v: want one group, two link-local messages", r)
@@ -42,7 +42,7 @@ func TestMembership(t *testing.T) {
 	}
 	// general queries 300 s apart: memberships may expire in between
 	for i, at := range []time.Duration{500, 800} {
-		tr.Membership(MemberQuery, netip.Addr{}, h(254), "IGMPv3 query", t0.Add(at*time.Second), 60+i)
+		tr.Membership(MemberQuery, netip.Addr{}, h(254), "IGMPv3 query", 0, 0, t0.Add(at*time.Second), 60+i)
 	}
 	r = tr.membershipReport()
 	if q := r.Queries[0]; q.General != 2 || q.MaxGapS != 300 {
@@ -51,12 +51,24 @@ func TestMembership(t *testing.T) {
 	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "300 s between two IGMP general queries") {
 		t.Errorf("notes %q", r.Notes)
 	}
+	// not a group: not counted
+	tr.Membership(MemberReport, netip.MustParseAddr("10.1.1.1"), h(1), "IGMPv2 report", 0, 0, t0, 70)
+	tr.Membership(MemberReport, netip.MustParseAddr("0.0.0.0"), h(1), "IGMPv2 report", 0, 0, t0, 71)
+	tr.Membership(MemberReport, netip.MustParseAddr("::ffff:239.5.5.5"), netip.MustParseAddr("fe80::1"), "MLDv2 to_ex", 0, 0, t0, 72)
+	if r = tr.membershipReport(); len(r.Groups) != 1 {
+		t.Errorf("groups %+v: addresses that are not groups were counted", r.Groups)
+	}
+	// per link: the same group on another VLAN is another membership
+	tr.Membership(MemberReport, g, h(1), "IGMPv2 report", 5, 0, t0, 73)
+	if r = tr.membershipReport(); len(r.Groups) != 2 || r.Groups[1].VLAN != 5 || r.Groups[1].Reports != 1 {
+		t.Errorf("groups %+v: want 239.1.1.1 twice, the second on VLAN 5", r.Groups)
+	}
 	// bounded: groups beyond maxMemberGroups are counted, not followed
 	for i := range maxMemberGroups + 5 {
-		tr.Membership(MemberReport, netip.AddrFrom4([4]byte{239, 2, byte(i >> 8), byte(i)}), h(1), "IGMPv2 report", t0, 100+i)
+		tr.Membership(MemberReport, netip.AddrFrom4([4]byte{239, 2, byte(i >> 8), byte(i)}), h(1), "IGMPv2 report", 0, 0, t0, 100+i)
 	}
-	if r = tr.membershipReport(); len(r.Groups) != maxMemberGroups || r.GroupsOmitted != 6 {
-		t.Errorf("%d groups, %d omitted; want %d and 6", len(r.Groups), r.GroupsOmitted, maxMemberGroups)
+	if r = tr.membershipReport(); len(r.Groups) != maxMemberGroups || r.GroupsOmitted != 7 {
+		t.Errorf("%d groups, %d omitted; want %d and 7", len(r.Groups), r.GroupsOmitted, maxMemberGroups)
 	}
 }
 
@@ -75,33 +87,47 @@ func TestGapMembership(t *testing.T) {
 		want       string
 	}{
 		{"leave just before", func(tr *Tracker) {
-			tr.Membership(MemberReport, g, host, "IGMPv3 to_ex", t0, 1)
-			tr.Membership(MemberLeave, g, host, "IGMPv3 to_in {}", t0.Add(5*time.Second), 2)
+			tr.Membership(MemberReport, g, host, "IGMPv3 to_ex", 0, 0, t0, 1)
+			tr.Membership(MemberLeave, g, host, "IGMPv3 to_in {}", 0, 0, t0.Add(5*time.Second), 2)
 		}, 5200 * time.Millisecond, 8 * time.Second, "leave"},
 		{"leave during the gap", func(tr *Tracker) {
-			tr.Membership(MemberLeave, g, host, "IGMPv2 leave", t0.Add(6*time.Second), 2)
+			tr.Membership(MemberLeave, g, host, "IGMPv2 leave", 0, 0, t0.Add(6*time.Second), 2)
 		}, 5 * time.Second, 8 * time.Second, "leave"},
+		{"leave undone by the host's new report", func(tr *Tracker) {
+			tr.Membership(MemberLeave, g, host, "IGMPv2 leave", 0, 0, t0, 2)
+			tr.Membership(MemberReport, g, host, "IGMPv2 report", 0, 0, t0.Add(500*time.Millisecond), 3)
+		}, 8 * time.Second, 9 * time.Second, ""},
+		{"another host's leave answered by a member's report", func(tr *Tracker) {
+			tr.Membership(MemberLeave, g, netip.MustParseAddr("10.0.0.6"), "IGMPv2 leave", 0, 0, t0, 2)
+			tr.Membership(MemberReport, g, host, "IGMPv2 report", 0, 0, t0.Add(time.Second), 3)
+		}, 5 * time.Second, 6 * time.Second, ""},
+		{"leave long after the gap started: its consequence", func(tr *Tracker) {
+			tr.Membership(MemberLeave, g, host, "IGMPv2 leave", 0, 0, t0.Add(50*time.Second), 2)
+		}, 0, 60 * time.Second, ""},
+		{"leave on another VLAN", func(tr *Tracker) {
+			tr.Membership(MemberLeave, g, host, "IGMPv2 leave", 7, 0, t0.Add(5*time.Second), 2)
+		}, 5200 * time.Millisecond, 8 * time.Second, ""},
 		{"leave long before", func(tr *Tracker) {
-			tr.Membership(MemberLeave, g, host, "IGMPv2 leave", t0, 2)
+			tr.Membership(MemberLeave, g, host, "IGMPv2 leave", 0, 0, t0, 2)
 		}, 30 * time.Second, 31 * time.Second, ""},
 		{"another group's leave", func(tr *Tracker) {
-			tr.Membership(MemberLeave, netip.MustParseAddr("239.1.1.2"), host, "IGMPv2 leave", t0.Add(5*time.Second), 2)
+			tr.Membership(MemberLeave, netip.MustParseAddr("239.1.1.2"), host, "IGMPv2 leave", 0, 0, t0.Add(5*time.Second), 2)
 		}, 5200 * time.Millisecond, 8 * time.Second, ""},
 		{"expired, nobody queries", func(tr *Tracker) {
-			tr.Membership(MemberReport, g, host, "IGMPv2 report", t0, 1)
+			tr.Membership(MemberReport, g, host, "IGMPv2 report", 0, 0, t0, 1)
 		}, 300 * time.Second, 301 * time.Second, "expired"},
 		{"queried: refreshed", func(tr *Tracker) {
-			tr.Membership(MemberReport, g, host, "IGMPv2 report", t0, 1)
-			tr.Membership(MemberQuery, netip.Addr{}, netip.MustParseAddr("10.0.0.254"), "IGMPv2 query", t0.Add(time.Second), 2)
+			tr.Membership(MemberReport, g, host, "IGMPv2 report", 0, 0, t0, 1)
+			tr.Membership(MemberQuery, netip.Addr{}, netip.MustParseAddr("10.0.0.254"), "IGMPv2 query", 0, 0, t0.Add(time.Second), 2)
 		}, 300 * time.Second, 301 * time.Second, ""},
 		{"recent report", func(tr *Tracker) {
-			tr.Membership(MemberReport, g, host, "IGMPv2 report", t0.Add(100*time.Second), 1)
+			tr.Membership(MemberReport, g, host, "IGMPv2 report", 0, 0, t0.Add(100*time.Second), 1)
 		}, 300 * time.Second, 301 * time.Second, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tr := NewTracker(Config{})
 			c.events(tr)
-			got := tr.gapMembership(g, ns(c.start), ns(c.end))
+			got := tr.gapMembership(groupKey{group: g}, ns(c.start), ns(c.end))
 			switch {
 			case c.want == "" && got != nil:
 				t.Errorf("got %+v, want nothing", got)
@@ -113,10 +139,40 @@ func TestGapMembership(t *testing.T) {
 	// the leave log is a ring: the latest leaves are kept
 	tr := NewTracker(Config{})
 	for i := range memberLogLen + 10 {
-		tr.Membership(MemberLeave, g, host, fmt.Sprintf("leave %d", i), t0.Add(time.Duration(i)*time.Minute), i)
+		tr.Membership(MemberLeave, g, host, fmt.Sprintf("leave %d", i), 0, 0, t0.Add(time.Duration(i)*time.Minute), i)
 	}
 	last := time.Duration(memberLogLen+9) * time.Minute
-	if got := tr.gapMembership(g, ns(last+time.Second), ns(last+2*time.Second)); got == nil || got.Frame != memberLogLen+9 {
+	if got := tr.gapMembership(groupKey{group: g}, ns(last+time.Second), ns(last+2*time.Second)); got == nil || got.Frame != memberLogLen+9 {
 		t.Errorf("latest leave: %+v", got)
+	}
+}
+
+// TestGapMembershipFinishedEarly: the gaps of streams finished early to
+// make room (--max-streams) are annotated as those of streams still
+// tracked at the end.
+func TestGapMembershipFinishedEarly(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	for _, cfg := range []Config{{}, {MaxStreams: 16, FinishWhenFull: true}} {
+		cfg.Seq = []SeqRule{mustRule("offset:0:4:be")}
+		tr := NewTracker(cfg)
+		// limitFeed's stream 3 (239.1.0.3) loses datagrams halfway; its
+		// receiver left the group just before
+		tr.Membership(MemberLeave, netip.MustParseAddr("239.1.0.3"), netip.MustParseAddr("10.9.0.1"), "IGMPv2 leave", 0, 0, t0, 1)
+		limitFeed(tr, 100, 8, func(i int) bool { return i == 3 })
+		found := false
+		for _, s := range tr.Report().Streams {
+			if s.Dst != "239.1.0.3:5000" {
+				continue
+			}
+			for _, g := range s.Sequences[0].Gaps {
+				found = true
+				if g.Membership == nil || g.Membership.Cause != "leave" {
+					t.Errorf("max streams %d: gap %+v not named after the leave", cfg.MaxStreams, g)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("max streams %d: the stream's gap is missing", cfg.MaxStreams)
+		}
 	}
 }

@@ -235,10 +235,11 @@ type Gap struct {
 
 // GapMembership is the group membership message that explains a gap.
 type GapMembership struct {
-	// Cause: "leave" (a host left the group, or the stream's source, at
-	// most 10 s before the gap started or during it) or "expired" (the
-	// group's last report is older than a membership lasts, 260 s, and
-	// the capture holds no general query).
+	// Cause: "leave" (a host on the stream's link left the group at most
+	// 10 s before the gap started, or up to 1 s after, and no report of
+	// the group came in between) or "expired" (the group's last report is
+	// older than a membership lasts, 260 s, and the capture holds no
+	// general query).
 	Cause string `json:"cause"`
 	Host  string `json:"host"`  // the host that left or last reported
 	Frame int    `json:"frame"` // its message's frame
@@ -402,8 +403,6 @@ func (t *Tracker) Report() *Report {
 		r.Streams = append(r.Streams, t.streamReport(st, i+1, drops))
 	}
 	r.CaptureDrops = append(r.CaptureDrops, drops...)
-	r.Membership = t.membershipReport()
-	t.annotateMembership(r)
 	t.retransmissions(sts, r)
 	r.Pairs = t.pairs(sts, r)
 	keys := make([]streamKey, len(sts))
@@ -411,6 +410,8 @@ func (t *Tracker) Report() *Report {
 		keys[i] = st.key
 	}
 	t.limitReport(r, keys)
+	r.Membership = t.membershipReport()
+	t.annotateMembership(r) // the streams finished early too
 	r.TotalLost = r.Lost()
 	for i := range r.Streams {
 		if c := r.Streams[i].SnaplenCut; c != nil && c.SequenceAnalysis == "impossible" {

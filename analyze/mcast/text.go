@@ -245,7 +245,14 @@ func writeMembership(ew *textio.Writer, m *MembershipReport) {
 		fmt.Fprintf(ew, "; %d reports\n", q.Reports)
 	}
 	for _, g := range m.Groups {
-		fmt.Fprintf(ew, "  group %s: %d reports, %d leaves, %d group queries", g.Group, g.Reports, g.Leaves, g.Queries)
+		fmt.Fprintf(ew, "  group %s", g.Group)
+		if g.VLAN != 0 {
+			fmt.Fprintf(ew, " vlan %d", g.VLAN)
+		}
+		if g.Interface != 0 {
+			fmt.Fprintf(ew, " if %d", g.Interface)
+		}
+		fmt.Fprintf(ew, ": %d reports, %d leaves, %d group queries", g.Reports, g.Leaves, g.Queries)
 		if g.FirstReport != nil {
 			fmt.Fprintf(ew, "; reports %s .. %s", ft(*g.FirstReport), ft(*g.LastReport))
 		}

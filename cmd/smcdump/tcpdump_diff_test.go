@@ -667,6 +667,23 @@ func synICMP6(src, dst string, typ, code byte, rest []byte) []byte {
 	return synEth(0x86dd, synIP6(58, src, dst, m))
 }
 
+// synFrames collects a synthetic trace's frames and their wire lengths
+// (0: as captured).
+type synFrames struct {
+	frames [][]byte
+	wires  []int
+}
+
+// add appends frame f, cut to n bytes when 0 < n < len(f) (its wire
+// length is then len(f)).
+func (s *synFrames) add(f []byte, n int) {
+	w := 0
+	if n > 0 && n < len(f) {
+		f, w = f[:n], len(f)
+	}
+	s.frames, s.wires = append(s.frames, f), append(s.wires, w)
+}
+
 // controlTrace writes a synthetic pcap (built here, not captured) of the
 // control messages testdata/icmp/nd.pcap (real kernels and radvd) lacks:
 // ICMP router advertisements (RFC 1256) and time stamp replies with
@@ -680,15 +697,8 @@ func controlTrace(t *testing.T) string {
 	t.Helper()
 	sum := inetChecksum
 	a4, a6, eth, ip4, icmp, icmp6 := synA4, synA6, synEth, synIP4, synICMP, synICMP6
-	var frames [][]byte
-	var wires []int
-	add := func(f []byte, n int) {
-		w := 0
-		if n > 0 && n < len(f) {
-			f, w = f[:n], len(f)
-		}
-		frames, wires = append(frames, f), append(wires, w)
-	}
+	var fl synFrames
+	add := fl.add
 	errFrame := func(typ, code byte, rest []byte) []byte {
 		return eth(0x0800, ip4(1, "10.0.0.254", "10.0.0.1", icmp(typ, code, rest, false)))
 	}
@@ -824,7 +834,7 @@ func controlTrace(t *testing.T) string {
 	} {
 		add(igmp("224.0.0.22", c.m, c.bad), c.n)
 	}
-	return writeEthernetPcapWire(t, "control-synthetic.pcap", frames, wires)
+	return writeEthernetPcapWire(t, "control-synthetic.pcap", fl.frames, fl.wires)
 }
 
 // icmpTrace writes a synthetic pcap (built here, not captured) of the ICMP,
@@ -932,13 +942,8 @@ func icmpTrace(t *testing.T) string {
 	// is shorter than the bytes quoted; an unknown ICMPv6 type; options
 	// after an unknown neighbour-discovery option; ICMPv6 behind a
 	// destination options header.
-	add := func(f []byte, n int) {
-		w := 0
-		if n > 0 && n < len(f) {
-			f, w = f[:n], len(f)
-		}
-		frames, wires = append(frames, f), append(wires, w)
-	}
+	fl := synFrames{frames, wires}
+	add := fl.add
 	errFrame := func(typ, code byte, rest []byte) []byte {
 		return eth(0x0800, ip4(1, "10.0.0.254", "10.0.0.1", icmp(typ, code, rest, false)))
 	}
@@ -993,5 +998,5 @@ func icmpTrace(t *testing.T) string {
 	m := echo6[14+40:]
 	add(eth(0x86dd, ip6(60, "2001:db8::1", "2001:db8::2", cat([]byte{58, 0, 1, 4, 0, 0, 0, 0}, m))), 0)
 
-	return writeEthernetPcapWire(t, "icmp-synthetic.pcap", frames, wires)
+	return writeEthernetPcapWire(t, "icmp-synthetic.pcap", fl.frames, fl.wires)
 }
