@@ -422,3 +422,47 @@ func (t *Tracker) annotateMembership(r *Report) {
 		}
 	}
 }
+
+// LiveQueries are one protocol's general queries so far.
+type LiveQueries struct {
+	General uint64
+	Last    time.Time // zero: none yet
+}
+
+// LiveGroup is one group's membership messages so far, summed over the
+// links it was seen on.
+type LiveGroup struct {
+	Group           netip.Addr
+	Reports, Leaves uint64
+}
+
+// LiveMembership appends the followed groups' counts to gs, sorted by
+// group, and returns them with the IGMP and MLD general queries (for
+// smcdump monitor's metrics).
+func (t *Tracker) LiveMembership(gs []LiveGroup) ([]LiveGroup, [2]LiveQueries) {
+	m := &t.members
+	var q [2]LiveQueries
+	for i := range q {
+		q[i].General = m.q[i].n
+		if m.q[i].n > 0 {
+			q[i].Last = nsTime(m.q[i].last.t)
+		}
+	}
+	start := len(gs)
+	for k, g := range m.groups {
+		gs = append(gs, LiveGroup{Group: k.group, Reports: g.reports, Leaves: g.leaves})
+	}
+	own := gs[start:]
+	slices.SortFunc(own, func(a, b LiveGroup) int { return a.Group.Compare(b.Group) })
+	// one entry per group: links summed
+	out := own[:0]
+	for _, g := range own {
+		if n := len(out); n > 0 && out[n-1].Group == g.Group {
+			out[n-1].Reports += g.Reports
+			out[n-1].Leaves += g.Leaves
+			continue
+		}
+		out = append(out, g)
+	}
+	return gs[:start+len(out)], q
+}

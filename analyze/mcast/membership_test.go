@@ -63,6 +63,11 @@ func TestMembership(t *testing.T) {
 	if r = tr.membershipReport(); len(r.Groups) != 2 || r.Groups[1].VLAN != 5 || r.Groups[1].Reports != 1 {
 		t.Errorf("groups %+v: want 239.1.1.1 twice, the second on VLAN 5", r.Groups)
 	}
+	// the monitor's counts sum the links
+	live, q := tr.LiveMembership(nil)
+	if len(live) != 1 || live[0].Reports != r.Groups[0].Reports+1 || live[0].Leaves != 1 || q[0].General != 2 || q[1].General != 0 {
+		t.Errorf("live %+v, queries %+v", live, q)
+	}
 	// bounded: groups beyond maxMemberGroups are counted, not followed
 	for i := range maxMemberGroups + 5 {
 		tr.Membership(MemberReport, netip.AddrFrom4([4]byte{239, 2, byte(i >> 8), byte(i)}), h(1), "IGMPv2 report", 0, 0, t0, 100+i)

@@ -88,6 +88,7 @@ type Engine struct {
 	capNames         []string
 
 	streams map[streamID]*streamState
+	groups  []mcast.LiveGroup // the collector's buffer for the membership counts
 	export  map[exportKey]*exportEntry
 	pending map[connID]*ConnEvent // verdicts reported at handshake resolution, connection still open
 	m       *metrics

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
 )
@@ -128,25 +129,29 @@ var (
 		prometheus.NewDesc("smcdump_udp_gaps_total", "Sequence gaps of all UDP streams.", nil, nil),
 		prometheus.NewDesc("smcdump_udp_icmp_errors_total", "ICMP errors captured about the datagrams of all UDP streams.", nil, nil),
 	}
-	dStreams      = prometheus.NewDesc("smcdump_udp_streams", "UDP streams tracked now.", nil, nil)
-	dUnexported   = prometheus.NewDesc("smcdump_udp_streams_unexported", "Tracked UDP streams without their own series (--max-exported-streams series, all held by live streams).", nil, nil)
-	dUntracked    = prometheus.NewDesc("smcdump_udp_untracked_datagrams_total", "Datagrams of new streams not tracked because --max-streams were tracked.", nil, nil)
-	dOpenConns    = prometheus.NewDesc("smcdump_tcp_open_connections", "TCP connections being followed now.", nil, nil)
-	dTunnel       = prometheus.NewDesc("smcdump_tunnel_frames_total", "Frames analyzed inside tunnels (VXLAN, Geneve, GRE, ERSPAN, IP-in-IP), by the kind of the outermost tunnel.", []string{"kind"}, nil)
-	dCapRecv      = prometheus.NewDesc("smcdump_capture_received_packets_total", "Packets that passed the capture filter (tp_packets).", []string{"interface"}, nil)
-	dCapDrop      = prometheus.NewDesc("smcdump_capture_dropped_packets_total", "Packets the capture ring had no room for (tp_drops).", []string{"interface"}, nil)
-	dKConn        = prometheus.NewDesc("smcdump_kernel_smc_connections_total", "Kernel SMC connections established (SMC_GEN_STATS), by technology, side and SMC version.", []string{"technology", "side", "version"}, nil)
-	dKFallback    = prometheus.NewDesc("smcdump_kernel_smc_fallbacks_total", "Kernel SMC fallbacks to TCP (SMC_GEN_FBACK_STATS), by side and reason code.", []string{"side", "reason"}, nil)
-	dKHSErr       = prometheus.NewDesc("smcdump_kernel_smc_handshake_errors_total", "Kernel SMC handshake errors, by side.", []string{"side"}, nil)
-	dKBufFull     = prometheus.NewDesc("smcdump_kernel_smc_buffer_full_total", "Kernel SMC: times a send or receive buffer (RMB) was full, by technology and buffer (rx, tx, tx_peer).", []string{"technology", "buffer"}, nil)
-	dKBufSmall    = prometheus.NewDesc("smcdump_kernel_smc_buffer_too_small_total", "Kernel SMC: sends larger than the buffer (RMB too small), by technology and buffer (tx, tx_peer).", []string{"technology", "buffer"}, nil)
-	dKSockets     = prometheus.NewDesc("smcdump_kernel_smc_sockets", "SMC sockets now (smc_diag), by mode (smcr, smcd, fallback).", []string{"mode"}, nil)
-	dKSnapTime    = prometheus.NewDesc("smcdump_kernel_snapshot_timestamp_seconds", "When the newest kernel counter snapshot was taken (Unix time).", nil, nil)
-	dKSnapErrs    = prometheus.NewDesc("smcdump_kernel_snapshot_source_errors", "Sources of the newest kernel counter snapshot that could not be read.", nil, nil)
-	dKSoftDrop    = prometheus.NewDesc("smcdump_kernel_softnet_dropped_packets_total", "Packets dropped because a CPU's input backlog was full (/proc/net/softnet_stat, all CPUs).", nil, nil)
-	dKSoftSqueeze = prometheus.NewDesc("smcdump_kernel_softnet_time_squeeze_total", "Times the receive softirq ran out of budget with work left (/proc/net/softnet_stat).", nil, nil)
-	dKDevDrop     = prometheus.NewDesc("smcdump_kernel_netdev_receive_dropped_packets_total", "Received packets dropped by the device or its driver (/proc/net/dev rx drop).", []string{"device"}, nil)
-	dKDevFifo     = prometheus.NewDesc("smcdump_kernel_netdev_receive_fifo_errors_total", "Receive FIFO (ring) overruns of the device (/proc/net/dev rx fifo).", []string{"device"}, nil)
+	dMemberQueries = prometheus.NewDesc("smcdump_multicast_general_queries_total", "IGMP or MLD general queries captured (a querier on the link keeps memberships alive).", []string{"protocol"}, nil)
+	dMemberLastQ   = prometheus.NewDesc("smcdump_multicast_last_general_query_timestamp_seconds", "Time of the last IGMP or MLD general query captured: without one for 260 s (the group membership interval, RFC 3376 §8.4) snooping switches forget memberships.", []string{"protocol"}, nil)
+	dMemberReports = prometheus.NewDesc("smcdump_multicast_group_reports_total", "IGMP or MLD reports of the group captured (joins and refreshes; link-local groups not counted; at most 1,024 groups).", []string{"group"}, nil)
+	dMemberLeaves  = prometheus.NewDesc("smcdump_multicast_group_leaves_total", "IGMP or MLD leaves of the group captured (IGMPv2 leave, MLDv1 done, to_in {}).", []string{"group"}, nil)
+	dStreams       = prometheus.NewDesc("smcdump_udp_streams", "UDP streams tracked now.", nil, nil)
+	dUnexported    = prometheus.NewDesc("smcdump_udp_streams_unexported", "Tracked UDP streams without their own series (--max-exported-streams series, all held by live streams).", nil, nil)
+	dUntracked     = prometheus.NewDesc("smcdump_udp_untracked_datagrams_total", "Datagrams of new streams not tracked because --max-streams were tracked.", nil, nil)
+	dOpenConns     = prometheus.NewDesc("smcdump_tcp_open_connections", "TCP connections being followed now.", nil, nil)
+	dTunnel        = prometheus.NewDesc("smcdump_tunnel_frames_total", "Frames analyzed inside tunnels (VXLAN, Geneve, GRE, ERSPAN, IP-in-IP), by the kind of the outermost tunnel.", []string{"kind"}, nil)
+	dCapRecv       = prometheus.NewDesc("smcdump_capture_received_packets_total", "Packets that passed the capture filter (tp_packets).", []string{"interface"}, nil)
+	dCapDrop       = prometheus.NewDesc("smcdump_capture_dropped_packets_total", "Packets the capture ring had no room for (tp_drops).", []string{"interface"}, nil)
+	dKConn         = prometheus.NewDesc("smcdump_kernel_smc_connections_total", "Kernel SMC connections established (SMC_GEN_STATS), by technology, side and SMC version.", []string{"technology", "side", "version"}, nil)
+	dKFallback     = prometheus.NewDesc("smcdump_kernel_smc_fallbacks_total", "Kernel SMC fallbacks to TCP (SMC_GEN_FBACK_STATS), by side and reason code.", []string{"side", "reason"}, nil)
+	dKHSErr        = prometheus.NewDesc("smcdump_kernel_smc_handshake_errors_total", "Kernel SMC handshake errors, by side.", []string{"side"}, nil)
+	dKBufFull      = prometheus.NewDesc("smcdump_kernel_smc_buffer_full_total", "Kernel SMC: times a send or receive buffer (RMB) was full, by technology and buffer (rx, tx, tx_peer).", []string{"technology", "buffer"}, nil)
+	dKBufSmall     = prometheus.NewDesc("smcdump_kernel_smc_buffer_too_small_total", "Kernel SMC: sends larger than the buffer (RMB too small), by technology and buffer (tx, tx_peer).", []string{"technology", "buffer"}, nil)
+	dKSockets      = prometheus.NewDesc("smcdump_kernel_smc_sockets", "SMC sockets now (smc_diag), by mode (smcr, smcd, fallback).", []string{"mode"}, nil)
+	dKSnapTime     = prometheus.NewDesc("smcdump_kernel_snapshot_timestamp_seconds", "When the newest kernel counter snapshot was taken (Unix time).", nil, nil)
+	dKSnapErrs     = prometheus.NewDesc("smcdump_kernel_snapshot_source_errors", "Sources of the newest kernel counter snapshot that could not be read.", nil, nil)
+	dKSoftDrop     = prometheus.NewDesc("smcdump_kernel_softnet_dropped_packets_total", "Packets dropped because a CPU's input backlog was full (/proc/net/softnet_stat, all CPUs).", nil, nil)
+	dKSoftSqueeze  = prometheus.NewDesc("smcdump_kernel_softnet_time_squeeze_total", "Times the receive softirq ran out of budget with work left (/proc/net/softnet_stat).", nil, nil)
+	dKDevDrop      = prometheus.NewDesc("smcdump_kernel_netdev_receive_dropped_packets_total", "Received packets dropped by the device or its driver (/proc/net/dev rx drop).", []string{"device"}, nil)
+	dKDevFifo      = prometheus.NewDesc("smcdump_kernel_netdev_receive_fifo_errors_total", "Receive FIFO (ring) overruns of the device (/proc/net/dev rx fifo).", []string{"device"}, nil)
 )
 
 // kernelUDP maps /proc/net/snmp Udp fields to metric names.
@@ -222,6 +227,20 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(d, m.udpAll[i])
 	}
 	gauge(dStreams, float64(len(e.streams)))
+	if e.mc != nil {
+		var q [2]mcast.LiveQueries
+		e.groups, q = e.mc.LiveMembership(e.groups[:0])
+		for i, proto := range [2]string{"IGMP", "MLD"} {
+			counter(dMemberQueries, q[i].General, proto)
+			if !q[i].Last.IsZero() {
+				gauge(dMemberLastQ, float64(q[i].Last.UnixNano())/1e9, proto)
+			}
+		}
+		for _, g := range e.groups {
+			counter(dMemberReports, g.Reports, g.Group.String())
+			counter(dMemberLeaves, g.Leaves, g.Group.String())
+		}
+	}
 	gauge(dUnexported, float64(unexported))
 	if e.mc != nil {
 		counter(dUntracked, e.mc.Untracked())

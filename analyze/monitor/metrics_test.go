@@ -303,3 +303,28 @@ func TestTunnelMetric(t *testing.T) {
 		t.Errorf("exposition lacks %q:\n%s", want, grep(text, "smcdump_tunnel"))
 	}
 }
+
+// TestMembershipMetrics: the IGMP messages of a receiver that leaves its
+// group and joins again behind a snooping bridge (real kernels,
+// testdata/membership/leave-rejoin.pcapng) give the group's reports and
+// leaves and the bridge's general queries with the time of the last.
+func TestMembershipMetrics(t *testing.T) {
+	e := New(Config{})
+	feedFile(t, e, "../../testdata/membership/leave-rejoin.pcapng")
+	e.Close()
+	text := exposition(t, e)
+	for _, want := range []string{
+		`smcdump_multicast_general_queries_total{protocol="IGMP"} 1`,
+		`smcdump_multicast_general_queries_total{protocol="MLD"} 0`,
+		`smcdump_multicast_group_reports_total{group="239.79.1.1"} 2`,
+		`smcdump_multicast_group_leaves_total{group="239.79.1.1"} 2`,
+		`smcdump_multicast_last_general_query_timestamp_seconds{protocol="IGMP"} 1.79`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("exposition lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, `smcdump_multicast_last_general_query_timestamp_seconds{protocol="MLD"}`) {
+		t.Error("a last MLD query time without an MLD query")
+	}
+}
