@@ -926,13 +926,23 @@ func fqdn(s *strings.Builder, b []byte, off, base int) (int, bool) {
 			return int(i), true
 		}
 	}
-	l, ok := labelLen(off)
-	if !ok || l < 0 {
-		return -1, ok
+	var i byte
+	var l int
+	ok := true
+	// next reads the label at off (its first byte i and length l) and
+	// steps past that byte; false where fqdn_print returns NULL
+	next := func() bool {
+		if l, ok = labelLen(off); !ok || l < 0 {
+			return false
+		}
+		i = b[off]
+		off++
+		return true
 	}
 	maxOff := off - base
-	i := b[off]
-	off++
+	if !next() {
+		return -1, ok
+	}
 	compress, rp := false, -1
 	if i&0xc0 != 0xc0 {
 		rp = off + l
@@ -956,14 +966,9 @@ func fqdn(s *strings.Builder, b []byte, off, base int) (int, bool) {
 				return -1, true
 			}
 			maxOff, off = o, base+o
-			if off >= len(b) {
-				return -1, true
-			}
-			i = b[off]
-			if l, ok = labelLen(off); !ok || l < 0 {
+			if !next() {
 				return -1, ok
 			}
-			off++
 			continue
 		}
 		// a label (labelLen refused the other types)
@@ -983,14 +988,9 @@ func fqdn(s *strings.Builder, b []byte, off, base int) (int, bool) {
 			s.WriteByte('.')
 		}
 		chars++
-		if off >= len(b) {
-			return -1, true
-		}
-		i = b[off]
-		if l, ok = labelLen(off); !ok || l < 0 {
+		if !next() {
 			return -1, ok
 		}
-		off++
 		if !compress {
 			rp += l + 1
 		}

@@ -710,25 +710,28 @@ func withoutKeys(t *testing.T, js string, keys ...string) string {
 	if err := json.Unmarshal([]byte(js), &m); err != nil {
 		t.Fatal(err)
 	}
-	var strip func(v any)
-	strip = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for _, k := range keys {
-				delete(x, k)
-			}
-			for _, y := range x {
-				strip(y)
-			}
-		case []any:
-			for _, y := range x {
-				strip(y)
-			}
+	eachObject(m, func(o map[string]any) {
+		for _, k := range keys {
+			delete(o, k)
 		}
-	}
-	strip(m)
+	})
 	b, _ := json.Marshal(m)
 	return string(b)
+}
+
+// eachObject calls fn on every object in the decoded JSON value v.
+func eachObject(v any, fn func(map[string]any)) {
+	switch x := v.(type) {
+	case map[string]any:
+		fn(x)
+		for _, y := range x {
+			eachObject(y, fn)
+		}
+	case []any:
+		for _, y := range x {
+			eachObject(y, fn)
+		}
+	}
 }
 
 // TestFragmentFilter: the analysis filter decides on a datagram that
