@@ -615,6 +615,9 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		}
 		return fmt.Sprintf("%s%s > %s: %sUDP, length %d", ipv, src, dst, ck, n)
 	case decode.ProtoICMP:
+		if f.IPVer != 4 { // print-ip-demux.c
+			return fmt.Sprintf("%s%s > %s: [ICMP requires IPv4] (invalid)", ipv, f.Src, f.Dst)
+		}
 		if t, ok := p.icmpText(pkt, f); ok {
 			return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
 		}
@@ -627,6 +630,9 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
 		}
 	case decode.ProtoICMPv6:
+		if f.IPVer != 6 {
+			return fmt.Sprintf("%s%s > %s: [ICMPv6 requires IPv6] (invalid)", ipv, f.Src, f.Dst)
+		}
 		hbh := p.hbhText(pkt, f)
 		// Other extension headers before the message are not named
 		// here: the short form then, rather than a line without them.

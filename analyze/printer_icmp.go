@@ -155,6 +155,12 @@ func (p *Printer) icmpText(pkt *pcapfile.Packet, f *decode.Frame) (string, bool)
 	s := fmt.Sprintf("ICMP %s, length %d", str, f.L4WireLen)
 	if p.opts.Verbose > 0 && !f.Fragment && l4Complete(f) {
 		if sum := onesSum(0, b); sum != 0xffff {
+			if len(b) < 4 {
+				// a message of 2 or 3 bytes: the checksum it is
+				// compared with is read (GET_) and is not there
+				p.cutShort()
+				return s + " [|icmp]", true
+			}
 			stored := binary.BigEndian.Uint16(b[2:])
 			s += fmt.Sprintf(" (wrong icmp cksum %x (->%x)!)", stored, checksumShouldBe(b, 2, 0))
 		}

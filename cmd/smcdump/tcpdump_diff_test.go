@@ -786,6 +786,12 @@ func controlTrace(t *testing.T) string {
 	}
 	add(icmp6("fe80::1", "ff02::16", 143, 0, []byte{0, 0, 0}), 0)
 	add(eth(0x86dd, synIP6(2, "2001:db8::1", "ff02::16", []byte{0x16, 0, 0, 0, 239, 9, 9, 9})), 0)
+	// ICMP in IPv6, ICMPv6 in IPv4, ICMP messages of 2 and 3 bytes (a
+	// fuzzer's find: -v reads the checksum they lack)
+	add(eth(0x86dd, synIP6(1, "2001:db8::1", "2001:db8::2", []byte{8, 0, 0, 0, 0, 1, 0, 1})), 0)
+	add(eth(0x0800, ip4(58, "10.0.0.1", "10.0.0.2", []byte{128, 0, 0, 0, 0, 1, 0, 1})), 0)
+	add(eth(0x0800, ip4(1, "10.0.0.1", "10.0.0.2", []byte{48, 48})), 0)
+	add(eth(0x0800, ip4(1, "10.0.0.1", "10.0.0.2", []byte{8, 0, 0})), 0)
 	redirected := opt(4, make([]byte, 6), plain6)
 	add(icmp6("fe80::fe", "2001:db8::1", 137, 0, cat(u32(nil, 0), a6("fe80::5"), a6("2001:db8:5::1"), opt(2, []byte{2, 0, 0, 0, 0, 5}), redirected)), 0)
 
