@@ -56,11 +56,7 @@ func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time)
 		case 0x17:
 			ev(mcast.MemberLeave, g4, "IGMPv2 leave")
 		case 0x22:
-			records(b, 4, func(typ byte, g []byte, nsrc int) {
-				if k, what, ok := recordKind(typ, nsrc); ok {
-					ev(k, netip.AddrFrom4([4]byte(g)), "IGMPv3 "+what)
-				}
-			})
+			records(b, 4, "IGMPv3 ", ev)
 		}
 		return
 	}
@@ -84,18 +80,15 @@ func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time)
 	case 132:
 		ev(mcast.MemberLeave, g6, "MLDv1 done")
 	case 143:
-		records(b, 16, func(typ byte, g []byte, nsrc int) {
-			if k, what, ok := recordKind(typ, nsrc); ok {
-				ev(k, netip.AddrFrom16([16]byte(g)), "MLDv2 "+what)
-			}
-		})
+		records(b, 16, "MLDv2 ", ev)
 	}
 }
 
-// records calls fn for each group record of an IGMPv3 (alen 4) or MLDv2
-// (alen 16) report in b whose type and group were captured: its type,
-// group address and number of sources (RFC 3376 §4.2, RFC 3810 §5.2).
-func records(b []byte, alen int, fn func(typ byte, group []byte, nsrc int)) {
+// records hands ev each group record of an IGMPv3 (alen 4) or MLDv2
+// (alen 16) report in b whose type and group were captured and that says
+// something about the group as a whole (recordKind), named with prefix
+// (RFC 3376 §4.2, RFC 3810 §5.2).
+func records(b []byte, alen int, prefix string, ev func(mcast.MembershipKind, netip.Addr, string)) {
 	n := int(binary.BigEndian.Uint16(b[6:]))
 	off := 8
 	for range n {
@@ -103,7 +96,9 @@ func records(b []byte, alen int, fn func(typ byte, group []byte, nsrc int)) {
 			return
 		}
 		nsrc := int(binary.BigEndian.Uint16(b[off+2:]))
-		fn(b[off], b[off+4:off+4+alen], nsrc)
+		if k, what, ok := recordKind(b[off], nsrc); ok {
+			ev(k, addrOf(b[off+4:off+4+alen]), prefix+what)
+		}
 		off += 4 + alen + nsrc*alen + int(b[off+1])*4
 	}
 }
