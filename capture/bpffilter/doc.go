@@ -43,9 +43,12 @@
 //   - Names: host and network names are never resolved (an error says so);
 //     service and protocol names come from built-in tables (a subset of
 //     Debian netbase).
-//   - Not supported (clear error): gateway, protochain, geneve, byte, ifindex, llc, 802.11 and ATM/SS7/pf keywords,
-//     IPX/AppleTalk/DECnet/ISO/STP protocol names, `ether proto` for the
-//     IPX and SNAP LLC SAPs, and LLC protocols on cooked captures.
+//   - Not supported (clear error): gateway, protochain, geneve, ifindex,
+//     802.11 and ATM/SS7/pf keywords, decnet addresses, and `llc` on
+//     link types other than Ethernet (as libpcap for cooked captures).
+//   - `byte N & V` and `byte N | V` test byte N (libpcap 1.10 forgets to
+//     load it and tests whatever A holds; later libpcap fixed that), and
+//     `byte N op V` with V over 255 is an error, as in later libpcap.
 //   - `ip broadcast` assumes netmask 0 (as tcpdump without -i does).
 //   - `inbound`/`outbound` use the kernel's packet type in Live mode and
 //     the cooked header offline; offline on other link types it is an error

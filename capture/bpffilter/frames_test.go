@@ -205,6 +205,14 @@ func cooked(f testFrame, lt LinkType) (testFrame, bool) {
 	}
 	et := f.data[12:14]
 	pl := f.data[14:]
+	if binary.BigEndian.Uint16(et) <= 1500 {
+		// An 802.3 frame: the kernel's cooked header says 802.2 LLC,
+		// or Novell's raw 802.3 when the payload starts with 0xffff.
+		et = []byte{0, 4}
+		if len(pl) >= 2 && pl[0] == 0xff && pl[1] == 0xff {
+			et = []byte{0, 1}
+		}
+	}
 	var h []byte
 	switch lt {
 	case LinuxSLL:
@@ -306,6 +314,61 @@ func genShimFrames(n int) []testFrame {
 			f = binary.BigEndian.AppendUint16(f, 0x8863)
 			f = append(f, 0x11, pick(r, []byte{0x09, 0x07, 0xa7}), 0, 0, 0, 4, 1, 1, 0, 0)
 		}
+		wire := len(f)
+		if r.IntN(12) == 0 {
+			f = f[:r.IntN(len(f))]
+		}
+		out = append(out, testFrame{data: f, wireLen: wire})
+	}
+	return out
+}
+
+// genLLCFrames are 802.3 frames with 802.2 LLC, for the llc, stp, ipx,
+// netbeui, OSI/IS-IS, AppleTalk and DEC primitives: I, S and U control
+// fields, SNAP with IPX/AppleTalk/AARP, OSI with the CLNP/ES-IS/IS-IS
+// NLPIDs and IS-IS PDU types, Novell raw 802.3, and the EtherTypes of
+// IPX, AppleTalk, AARP and DEC protocols; some behind a VLAN tag, some
+// cut short.
+func genLLCFrames(n int) []testFrame {
+	r := rand.New(rand.NewPCG(0x5eed, 0x11c))
+	out := make([]testFrame, 0, n)
+	for len(out) < n {
+		dst, src := pick(r, testMACs), pick(r, testMACs)
+		f := append(append([]byte{}, dst[:]...), src[:]...)
+		if r.IntN(5) == 0 {
+			f = binary.BigEndian.AppendUint16(f, 0x8100)
+			f = binary.BigEndian.AppendUint16(f, pick(r, []uint16{1, 100}))
+		}
+		ctl := pick(r, []byte{0x03, 0x00, 0x02, 0x01, 0x05, 0x09, 0x0d, 0x63, 0x43, 0x0f, 0x6f, 0xe3, 0xaf, 0x87, 0xf3, 0x13, byte(r.IntN(256))})
+		var pl []byte
+		switch r.IntN(8) {
+		case 0, 1: // OSI
+			pl = []byte{0xfe, pick(r, []byte{0xfe, 0xfe, 0x42}), 0x03,
+				pick(r, []byte{0x81, 0x82, 0x83, 0x83, 0x83, 0x06}), 27, 1, 0,
+				pick(r, []byte{15, 16, 17, 18, 20, 24, 25, 26, 27, 19}), 0, 0, 0}
+		case 2: // SNAP
+			org := pick(r, [][]byte{{0, 0, 0}, {8, 0, 7}, {0, 0, 0x0c}})
+			pt := pick(r, []uint16{0x8137, 0x809b, 0x80f3, 0x0800})
+			pl = append([]byte{0xaa, 0xaa, 0x03}, org...)
+			pl = binary.BigEndian.AppendUint16(pl, pt)
+			pl = append(pl, 0, 0, 0, 0)
+		case 3: // Novell raw 802.3
+			pl = []byte{0xff, 0xff, 0, 30, 0, 0, 0, 0}
+		case 4: // DEC, IPX, AppleTalk EtherTypes
+			et := pick(r, []uint16{0x6001, 0x6002, 0x6003, 0x6004, 0x6007, 0x8137, 0x809b, 0x80f3})
+			f = binary.BigEndian.AppendUint16(f, et)
+			f = append(f, make([]byte, 20+r.IntN(10))...)
+			out = append(out, testFrame{data: f, wireLen: len(f)})
+			continue
+		default: // other SAPs
+			sap := pick(r, []byte{0x42, 0x42, 0xe0, 0xf0, 0x06, 0x04, 0xaa, 0xfe})
+			pl = []byte{sap, pick(r, []byte{sap, sap, 0x43}), ctl, ctl, 0, 0, 0, 0}
+		}
+		if r.IntN(3) == 0 && len(pl) > 2 && pl[0] != 0xff {
+			pl[2] = ctl
+		}
+		f = binary.BigEndian.AppendUint16(f, uint16(len(pl)))
+		f = append(f, pl...)
 		wire := len(f)
 		if r.IntN(12) == 0 {
 			f = f[:r.IntN(len(f))]

@@ -17,6 +17,8 @@ const (
 	orLinkpl          // network-layer header
 	orTranIPv4        // IPv4 transport header (X = IHL*4)
 	orTranIPv6        // fixed 40-byte IPv6 header
+	orLLC             // the 802.2 LLC header (the link payload before any MPLS labels)
+	orNosnap          // an OSI network-layer header after LLC without SNAP
 )
 
 // loadOff returns instructions that load size bytes at o+off into A.
@@ -57,6 +59,10 @@ func (p *parser) load(base int, off uint32, size int) []bpf.Instruction {
 		return append(p.loadxIPHdrLen(), bpf.LoadIndirect{Off: p.st.linkpl.c + off, Size: size})
 	case orTranIPv6:
 		return loadOff(p.st.linkpl, 40+off, size)
+	case orLLC:
+		return loadOff(p.st.linkpl, off-p.st.nl, size)
+	case orNosnap:
+		return loadOff(p.st.linkpl, off-p.st.nl+p.st.nosnap, size)
 	}
 	return loadOff(p.st.linkhdr, off, size)
 }
@@ -93,26 +99,13 @@ func (p *parser) genLinktype(at token, etype uint32) *pred {
 	}
 	switch p.opts.LinkType {
 	case Ethernet:
-		if etype <= 1500 {
-			// An 802.3 length field: the frame is LLC; test the DSAP
-			// (gen_ether_linktype).
-			notLen := pNotOf(p.cmpOp(orLinktype, 0, 2, bpf.JumpGreaterThan, 1500))
-			switch etype {
-			case 0x06, 0xfe, 0xf0: // LLCSAP_IP, LLCSAP_ISONS, LLCSAP_NETBEUI
-				return pAndOf(notLen, p.cmp(orLinkpl, 0, 2, etype<<8|etype))
-			case 0xe0, 0xaa: // IPX, SNAP
-				return p.fail(at, "LLC SAP 0x%x is not supported by smcdump's filter compiler", etype)
-			}
-			return pAndOf(notLen, p.cmp(orLinktype, 2, 1, etype))
-		}
-		if etype == 0x809b || etype == 0x80f3 {
-			return p.fail(at, "AppleTalk is not supported by smcdump's filter compiler")
-		}
-		return p.cmp(orLinktype, 0, 2, etype)
-	case LinuxSLL, LinuxSLL2:
-		if etype <= 1500 {
-			return p.fail(at, "LLC protocols are not supported on cooked captures by smcdump's filter compiler")
-		}
+		return p.etherLinktype(etype)
+	case LinuxSLL:
+		return p.sllLinktype(etype)
+	case LinuxSLL2:
+		// libpcap 1.10 compares the protocol field for every value,
+		// LLC SAPs included (they never match: the kernel puts
+		// ETH_P_802_2 there).
 		return p.cmp(orLinktype, 0, 2, etype)
 	case Raw:
 		ver, ok := ipVersion(etype)
@@ -140,6 +133,107 @@ func (p *parser) genLinktype(at token, etype uint32) *pred {
 		return p.cmp(orLinkhdr, 0, 4, binary.BigEndian.Uint32(b[:]))
 	}
 	return pConst(false)
+}
+
+// LLC SAPs and EtherTypes that gen_ether_linktype and
+// gen_linux_sll_linktype treat specially.
+const (
+	sapIP      = 0x06
+	sapSTP     = 0x42 // LLCSAP_8021D
+	sapSNAP    = 0xaa
+	sapIPX     = 0xe0
+	sapNetBEUI = 0xf0
+	sapISONS   = 0xfe
+	etherMTU   = 1500
+	etypeIPX   = 0x8137
+	etypeATalk = 0x809b
+	etypeAARP  = 0x80f3
+	sllP8023   = 0x0001 // LINUX_SLL_P_802_3: Novell 802.3 frames
+	sllP8022   = 0x0004 // LINUX_SLL_P_802_2: 802.2 LLC frames
+)
+
+// OSI network-layer protocol IDs (NLPIDs) and the DEC EtherTypes.
+const (
+	nlpidCLNP = 0x81
+	nlpidESIS = 0x82
+	nlpidISIS = 0x83
+)
+
+var decEtypes = map[string]uint32{"mopdl": 0x6001, "moprc": 0x6002, "decnet": 0x6003, "lat": 0x6004, "sca": 0x6007}
+
+// isisPDUs are the IS-IS PDU types of the l1, l2, iih, lsp, snp, csnp and
+// psnp keywords, in libpcap's order (a point-to-point hello counts for
+// both levels).
+var isisPDUs = map[string][]uint32{
+	"l1":   {15, 17, 18, 24, 26},
+	"l2":   {16, 17, 20, 25, 27},
+	"iih":  {15, 16, 17},
+	"lsp":  {18, 20},
+	"snp":  {24, 25, 26, 27},
+	"csnp": {24, 25},
+	"psnp": {26, 27},
+}
+
+// isLength is true when the Ethernet type field is an 802.3 length (the
+// frame carries LLC).
+func (p *parser) isLength() *pred {
+	return pNotOf(p.cmpOp(orLinktype, 0, 2, bpf.JumpGreaterThan, etherMTU))
+}
+
+// etherLinktype is libpcap's gen_ether_linktype: an EtherType, or for
+// values up to 1500 an LLC SAP in an 802.3 frame.
+func (p *parser) etherLinktype(etype uint32) *pred {
+	switch etype {
+	case sapISONS, sapIP, sapNetBEUI:
+		// OSI and NetBEUI always use 802.2: DSAP and SSAP.
+		return pAndOf(p.isLength(), p.cmp(orLLC, 0, 2, etype<<8|etype))
+	case sapIPX:
+		// Ethernet_II, or 802.3 with the IPX SAP, Novell's raw
+		// 802.3 (0xffff) or SNAP with the IPX EtherType.
+		llc := pOrOf(p.snap(0, etypeIPX), pOrOf(p.cmp(orLLC, 0, 1, sapIPX), p.cmp(orLLC, 0, 2, 0xffff)))
+		return pOrOf(p.cmp(orLinktype, 0, 2, etypeIPX), pAndOf(p.isLength(), llc))
+	case etypeATalk, etypeAARP:
+		// EtherTalk phase 2 in SNAP, or phase 1 as an EtherType.
+		org := uint32(0)
+		if etype == etypeATalk {
+			org = 0x080007
+		}
+		return pOrOf(p.cmp(orLinktype, 0, 2, etype), pAndOf(p.isLength(), p.snap(org, etype)))
+	}
+	if etype <= etherMTU {
+		return pAndOf(p.isLength(), p.cmp(orLinktype, 2, 1, etype))
+	}
+	return p.cmp(orLinktype, 0, 2, etype)
+}
+
+// sllLinktype is libpcap's gen_linux_sll_linktype: the cooked header's
+// protocol field says 802.2 LLC (or Novell 802.3) for the SAP values.
+func (p *parser) sllLinktype(etype uint32) *pred {
+	llc := p.cmp(orLinktype, 0, 2, sllP8022)
+	switch etype {
+	case sapISONS, sapIP, sapNetBEUI:
+		return pAndOf(llc, p.cmp(orLLC, 0, 2, etype<<8|etype))
+	case sapIPX:
+		r := pAndOf(llc, pOrOf(p.cmp(orLLC, 0, 1, sapIPX), p.snap(0, etypeIPX)))
+		return pOrOf(p.cmp(orLinktype, 0, 2, etypeIPX), pOrOf(p.cmp(orLinktype, 0, 2, sllP8023), r))
+	case etypeATalk, etypeAARP:
+		org := uint32(0)
+		if etype == etypeATalk {
+			org = 0x080007
+		}
+		return pOrOf(p.cmp(orLinktype, 0, 2, etype), pAndOf(llc, p.snap(org, etype)))
+	}
+	if etype <= etherMTU {
+		return pAndOf(llc, p.cmp(orLLC, 0, 1, etype))
+	}
+	return p.cmp(orLinktype, 0, 2, etype)
+}
+
+// snap matches an LLC SNAP header (AA AA 03) with an organization code
+// and protocol ID, compared as libpcap's gen_bcmp does: the last four
+// bytes first.
+func (p *parser) snap(org, ptype uint32) *pred {
+	return pAndOf(p.cmp(orLLC, 4, 4, org<<16|ptype), p.cmp(orLLC, 0, 4, sapSNAP<<24|sapSNAP<<16|0x03<<8|org>>16))
 }
 
 // ipVersion is the version nibble, as the high 4 bits of the first byte,
@@ -210,6 +304,8 @@ func (p *parser) genMPLS(at token, num uint32, has bool) *pred {
 		r = pAndOf(r, p.mcmp(orLinkpl, 0, 4, num<<12, 0xfffff000))
 	}
 	p.st.linkpl.c += 4
+	p.st.nl += 4
+	p.st.nosnap += 4
 	p.st.labelDepth++
 	return r
 }
@@ -235,6 +331,7 @@ func (p *parser) genPPPoES(at token, num uint32, has bool) *pred {
 	p.st.linkhdr = offset{c: p.st.linkpl.c + 6, variable: p.st.linkpl.variable, reg: p.st.linkpl.reg}
 	p.st.linktype = p.st.linkhdr
 	p.st.linkpl.c += 8
+	p.st.nl, p.st.nosnap = 0, 0
 	p.st.ppp = true
 	return r
 }
@@ -260,6 +357,12 @@ func (p *parser) genProto(at token, v uint32, proto string) *pred {
 		return p.ip6Proto(at, v)
 	case "link":
 		return p.genLinktype(at, v)
+	case "iso":
+		// The OSI network-layer protocol ID after LLC.
+		return pAndOf(p.genLinktype(at, sapISONS), p.cmp(orNosnap, 0, 1, v))
+	case "isis":
+		// The IS-IS PDU type, 4 bytes into the IS-IS header.
+		return pAndOf(p.genProto(at, nlpidISIS, "iso"), p.cmp(orNosnap, 4, 1, v))
 	}
 	return p.fail(at, "'%s proto' is not supported", proto)
 }
@@ -298,6 +401,35 @@ func (p *parser) genProtoAbbrev(at token, proto string) *pred {
 		return p.genProto(at, 50, "")
 	case "link":
 		return p.fail(at, "link layer applied in wrong context")
+	case "atalk":
+		return p.genLinktype(at, etypeATalk)
+	case "aarp":
+		return p.genLinktype(at, etypeAARP)
+	case "decnet", "lat", "sca", "moprc", "mopdl":
+		return p.genLinktype(at, decEtypes[proto])
+	case "iso":
+		return p.genLinktype(at, sapISONS)
+	case "esis":
+		return p.genProto(at, nlpidESIS, "iso")
+	case "isis":
+		return p.genProto(at, nlpidISIS, "iso")
+	case "clnp":
+		return p.genProto(at, nlpidCLNP, "iso")
+	case "l1", "l2", "iih", "lsp", "snp", "csnp", "psnp":
+		// IS-IS PDU types, tested in libpcap's order (the last
+		// listed first).
+		types := isisPDUs[proto]
+		r := pOrOf(p.genProto(at, types[0], "isis"), p.genProto(at, types[1], "isis"))
+		for _, t := range types[2:] {
+			r = pOrOf(p.genProto(at, t, "isis"), r)
+		}
+		return r
+	case "stp":
+		return p.genLinktype(at, sapSTP)
+	case "ipx":
+		return p.genLinktype(at, sapIPX)
+	case "netbeui":
+		return p.genLinktype(at, sapNetBEUI)
 	}
 	return p.fail(at, "%q is not supported by smcdump's filter compiler", at.raw)
 }

@@ -51,7 +51,7 @@ var keywords = map[string]string{
 	"tcp": "tcp", "udp": "udp", "sctp": "sctp", "icmp": "icmp", "icmp6": "icmp6",
 	"igmp": "igmp", "igrp": "igrp", "pim": "pim", "vrrp": "vrrp", "carp": "carp",
 	"ah": "ah", "esp": "esp",
-	// recognised but unsupported pnames
+	// link-level and OSI protocol names ("radio" is not supported)
 	"radio": "radio", "atalk": "atalk", "aarp": "aarp", "decnet": "decnet",
 	"lat": "lat", "sca": "sca", "moprc": "moprc", "mopdl": "mopdl", "iso": "iso",
 	"esis": "esis", "es-is": "esis", "isis": "isis", "is-is": "isis", "clnp": "clnp",

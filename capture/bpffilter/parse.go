@@ -2,6 +2,7 @@ package bpffilter
 
 import (
 	"fmt"
+	"strings"
 
 	"golang.org/x/net/bpf"
 )
@@ -30,9 +31,16 @@ type offset struct {
 }
 
 type genState struct {
-	linkhdr   offset // the link-level header (0; the PPP header after "pppoes")
-	linktype  offset // where the EtherType is (unused for Raw/Null)
-	linkpl    offset // start of the network-layer header
+	linkhdr  offset // the link-level header (0; the PPP header after "pppoes")
+	linktype offset // where the EtherType is (unused for Raw/Null)
+	linkpl   offset // start of the network-layer header
+	// nosnap is where an OSI network-layer header starts relative to
+	// linkpl when the frame is 802.2 LLC without SNAP (libpcap's
+	// off_nl_nosnap): 3 on Ethernet, 0 elsewhere and after "pppoes".
+	nosnap uint32
+	// nl is how far MPLS labels moved the network layer from the link
+	// payload (libpcap's off_nl): linkpl - nl is the LLC header.
+	nl        uint32
 	vlanDepth int
 	vloffset  bool // live-mode VLAN offset registers M[0], M[1] in use
 	// labelDepth counts "mpls" primitives: protocols after them are
@@ -103,7 +111,7 @@ func newParser(expr string, opts Options) (*parser, error) {
 	p := &parser{expr: expr, toks: toks, opts: opts}
 	switch opts.LinkType {
 	case Ethernet:
-		p.st.linktype.c, p.st.linkpl.c = 12, 14
+		p.st.linktype.c, p.st.linkpl.c, p.st.nosnap = 12, 14, 3
 	case LinuxSLL:
 		p.st.linktype.c, p.st.linkpl.c = 14, 16
 	case LinuxSLL2:
@@ -379,6 +387,15 @@ func (p *parser) parsePrimitive() (*pred, error) {
 	case "inbound", "outbound":
 		p.next()
 		r = p.genDirection(t, t.text == "outbound")
+	case "byte":
+		p.next()
+		var err error
+		if r, err = p.parseByte(t); err != nil {
+			return nil, err
+		}
+	case "llc":
+		p.next()
+		r = p.parseLLC(t)
 	case "broadcast", "multicast":
 		p.next()
 		r = p.genCast(t, "", t.text)
@@ -399,6 +416,89 @@ func (p *parser) parsePrimitive() (*pred, error) {
 		return nil, p.err
 	}
 	return r, nil
+}
+
+// parseByte parses the rest of `byte NUM op NUM` (op: = < > & |): a
+// test of one byte of the link-level header, libpcap's gen_byteop.
+// libpcap 1.10 forgets to load the byte for & and | (fixed later); here
+// "byte 3 & 4" is true when byte 3 has a bit of 4 set, as documented.
+func (p *parser) parseByte(at token) (*pred, error) {
+	idx := p.next()
+	if idx.kind != tNum {
+		return nil, p.errAt(idx, "expected a byte offset after \"byte\"")
+	}
+	op := p.next()
+	if op.kind != tOp || (op.text != "=" && op.text != "<" && op.text != ">" && op.text != "&" && op.text != "|") {
+		return nil, p.errAt(op, "expected one of = < > & | after \"byte %d\"", idx.num)
+	}
+	v := p.next()
+	if v.kind != tNum {
+		return nil, p.errAt(v, "expected a number after %q", op.raw)
+	}
+	if v.num > 0xff {
+		return nil, p.errAt(v, "byte argument %d greater than maximum 255", v.num)
+	}
+	switch op.text {
+	case "=":
+		return p.cmp(orLinkhdr, idx.num, 1, v.num), nil
+	case "<":
+		return pNotOf(p.cmpOp(orLinkhdr, idx.num, 1, bpf.JumpGreaterOrEqual, v.num)), nil
+	case ">":
+		return p.cmpOp(orLinkhdr, idx.num, 1, bpf.JumpGreaterThan, v.num), nil
+	}
+	alu := bpf.ALUOpAnd
+	if op.text == "|" {
+		alu = bpf.ALUOpOr
+	}
+	pre := append(p.load(orLinkhdr, idx.num, 1), bpf.ALUOpConstant{Op: alu, Val: v.num})
+	return pNotOf(atom(pre, bpf.JumpEqual, 0)), nil
+}
+
+// LLC control-field values (libpcap's llc.h): the S-format commands under
+// mask 0x0f, the U-format ones under 0xef.
+var (
+	llcSTypes = map[string]uint32{"rr": 0x01, "rnr": 0x05, "rej": 0x09}
+	llcUTypes = map[string]uint32{"ui": 0x03, "ua": 0x63, "disc": 0x43, "dm": 0x0f, "sabme": 0x6f,
+		"test": 0xe3, "xid": 0xaf, "frmr": 0x87}
+)
+
+// parseLLC parses the rest of `llc [i|s|u|subtype]` (libpcap's pllc): an
+// 802.2 LLC frame on Ethernet (an 802.3 length, and not Novell's raw
+// 802.3), optionally with that control field.
+func (p *parser) parseLLC(at token) *pred {
+	if p.opts.LinkType != Ethernet || p.st.ppp {
+		name := p.opts.LinkType.String()
+		if p.st.ppp {
+			name = "PPP"
+		}
+		return p.fail(at, "'llc' not supported for %s", name)
+	}
+	r := pAndOf(p.isLength(), pNotOf(p.cmp(orLLC, 0, 2, 0xffff)))
+	t := p.peek()
+	if t.kind != tID && t.kind != tKw {
+		return r
+	}
+	name := strings.ToLower(t.raw)
+	switch {
+	case name == "i":
+		p.next()
+		return pAndOf(r, pNotOf(p.cmpOp(orLLC, 2, 1, bpf.JumpBitsSet, 0x01)))
+	case name == "s":
+		p.next()
+		return pAndOf(r, p.mcmp(orLLC, 2, 1, 0x01, 0x03))
+	case name == "u":
+		p.next()
+		return pAndOf(r, p.mcmp(orLLC, 2, 1, 0x03, 0x03))
+	case llcSTypes[name] != 0:
+		p.next()
+		return pAndOf(r, p.mcmp(orLLC, 2, 1, llcSTypes[name], 0x0f))
+	case llcUTypes[name] != 0:
+		p.next()
+		return pAndOf(r, p.mcmp(orLLC, 2, 1, llcUTypes[name], 0xef))
+	case t.kind == tID:
+		return p.fail(t, "unknown LLC type name %q", t.raw)
+	}
+	return r
 }
 
 // parseOptPnum parses libpcap's optional pnum: NUM or (pnum).

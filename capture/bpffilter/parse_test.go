@@ -66,6 +66,11 @@ func TestSyntaxErrors(t *testing.T) {
 		{"greater x", 9, "x", "expected a number"},
 		{"tcp port 80 and udp port http", 26, "http", "port 'http' is tcp"},
 		{"inbound", 1, "inbound", "not supported on link type EN10MB"},
+		{"byte 3 = 256", 10, "256", "greater than maximum 255"},
+		{"byte 3 != 2", 8, "!=", "expected one of = < > & |"},
+		{"byte x = 2", 6, "x", "expected a byte offset"},
+		{"llc foo", 5, "foo", `unknown LLC type name "foo"`},
+		{"esis proto 1", 12, "1", "'esis proto' is not supported"},
 	}
 	for _, tt := range tests {
 		_, err := Compile(tt.expr, Options{LinkType: Ethernet})
@@ -81,6 +86,32 @@ func TestSyntaxErrors(t *testing.T) {
 		want := "syntax error at column "
 		if s := err.Error(); !strings.HasPrefix(s, want) || strings.Contains(s, "\n") {
 			t.Errorf("%q: error text %q", tt.expr, s)
+		}
+	}
+}
+
+// TestByteBitOps: "byte N & V" and "byte N | V" test byte N of the
+// link-level header (libpcap 1.10 leaves the byte unloaded, so they are not
+// in the differential test).
+func TestByteBitOps(t *testing.T) {
+	frame := make([]byte, 20)
+	frame[3], frame[5] = 0x05, 0
+	for _, tt := range []struct {
+		expr string
+		want bool
+	}{
+		{"byte 3 & 4", true}, {"byte 3 & 2", false}, {"byte 3 & 0xff", true},
+		{"byte 5 | 0", false}, {"byte 5 | 1", true}, {"byte 3 | 0", true},
+		{"not byte 3 & 2", true}, {"byte 30 & 1", false}, {"byte 3 > 4", true}, {"byte 3 < 5", false},
+	} {
+		for _, lt := range []LinkType{Ethernet, LinuxSLL2, Raw} {
+			f, err := NewFilter(tt.expr, Options{LinkType: lt})
+			if err != nil {
+				t.Fatalf("%q: %v", tt.expr, err)
+			}
+			if got := f.Match(frame, len(frame)); got != tt.want {
+				t.Errorf("[%s] %q: %v, want %v", lt, tt.expr, got, tt.want)
+			}
 		}
 	}
 }
