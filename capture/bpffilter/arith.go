@@ -68,7 +68,7 @@ func (p *parser) parseRelation() (*pred, error) {
 		useX = true
 	default:
 		r := max(a1.maxReg+1, regArith)
-		if r > 15 {
+		if r > p.st.topReg {
 			return nil, p.errAt(op, "expression too complex (too many scratch registers needed)")
 		}
 		pre = append(append([]bpf.Instruction{}, a0.code...), bpf.StoreScratch{Src: bpf.RegA, N: r})
@@ -174,7 +174,7 @@ func (p *parser) combine(t token, op bpf.ALUOp, l, r arith) (arith, error) {
 		out.maxReg = r.maxReg
 	default:
 		reg := max(r.maxReg+1, regArith)
-		if reg > 15 {
+		if reg > p.st.topReg {
 			return arith{}, p.errAt(t, "expression too complex (too many scratch registers needed)")
 		}
 		code := append(append([]bpf.Instruction{}, l.code...), bpf.StoreScratch{Src: bpf.RegA, N: reg})
@@ -324,7 +324,7 @@ func (p *parser) genLoad(at token, idx arith, size int) (arith, error) {
 			out.code = append(p.loadxIPHdrLen(), bpf.LoadIndirect{Off: p.st.linkpl.c + idx.val, Size: size})
 		} else {
 			reg := max(idx.maxReg+1, regArith)
-			if reg > 15 {
+			if reg > p.st.topReg {
 				return arith{}, p.errAt(at, "expression too complex (too many scratch registers needed)")
 			}
 			code := append(append([]bpf.Instruction{}, idx.code...), bpf.StoreScratch{Src: bpf.RegA, N: reg})

@@ -116,7 +116,7 @@ func TestDifferentialLibpcap(t *testing.T) {
 
 func differential(t *testing.T, noOpt bool) {
 	needTcpdump(t)
-	frames := append(append(genFrames(3000), genShimFrames(1200)...), genLLCFrames(1000)...)
+	frames := append(append(append(genFrames(3000), genShimFrames(1200)...), genLLCFrames(1000)...), genGeneveFrames(1500)...)
 	type job struct {
 		lt    LinkType
 		exprs []string

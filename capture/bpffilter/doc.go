@@ -43,7 +43,7 @@
 //   - Names: host and network names are never resolved (an error says so);
 //     service and protocol names come from built-in tables (a subset of
 //     Debian netbase).
-//   - Not supported (clear error): gateway, protochain, geneve, ifindex,
+//   - Not supported (clear error): gateway, protochain, ifindex,
 //     802.11 and ATM/SS7/pf keywords, decnet addresses, and `llc` on
 //     link types other than Ethernet (as libpcap for cooked captures).
 //   - `byte N & V` and `byte N | V` test byte N (libpcap 1.10 forgets to

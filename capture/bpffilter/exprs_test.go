@@ -113,10 +113,13 @@ func init() {
 	diffExprs = append(diffExprs, long, "not ("+long+")", long2+" and tcp", "vlan and ("+long+")")
 	diffExprs = append(diffExprs, shimExprs...)
 	diffExprs = append(diffExprs, llcExprs...)
+	diffExprs = append(diffExprs, geneveExprs...)
 	diffExprsCooked = append(diffExprsCooked, "stp", "ipx", "netbeui", "iso", "esis", "isis", "clnp", "l1", "l2",
 		"iih", "lsp", "snp", "csnp", "psnp", "atalk", "aarp", "decnet", "lat", "sca", "moprc", "mopdl",
 		"iso proto 0x82", "isis proto 18", "ether proto 0xe0", "ether proto 0x42", "llc", "byte 0 = 0",
-		"byte 2 > 3", "byte 5 < 7", "stp or ipx or ip")
+		"byte 2 > 3", "byte 5 < 7", "stp or ipx or ip",
+		"geneve", "geneve 100", "geneve and ip", "geneve and tcp port 80", "geneve 4242 and host 10.1.1.10",
+		"geneve and ether host 02:00:00:00:00:01", "geneve and vlan and ip", "not geneve and udp")
 	diffExprsCooked = append(diffExprsCooked, "mpls", "pppoes", "pppoed", "pppoes and ip", "pppoes 0x1234 and udp", "pppoes and mpls and ip")
 }
 
@@ -152,4 +155,22 @@ var llcExprs = []string{
 	"pppoes and iso", "pppoes and stp", "pppoes and ipx", "pppoes and isis", "pppoes or llc",
 	"byte 12 = 8", "byte 0 < 2", "byte 14 > 0x40", "byte 14 = 0xfe and isis", "stp or ip or ipx",
 	"llc esis", "llc foo", "esis proto 1", "stp proto 1", "iso host 1.2.3.4",
+}
+
+// geneveExprs are the geneve primitive and what follows it
+// (genGeneveFrames gives them frames).
+var geneveExprs = []string{
+	"geneve", "not geneve", "geneve 100", "geneve 0", "geneve 16777215", "geneve 4242 or geneve 100",
+	"geneve and ip", "geneve and ip6", "geneve and arp", "geneve and tcp", "geneve and udp",
+	"geneve and host 10.1.1.10", "geneve and src net 192.168.0.0/16", "geneve and udp port 53",
+	"geneve and tcp port 80 or tcp port 443", "geneve 100 and ether host 02:00:00:00:00:01",
+	"geneve and ether src 00:11:22:33:44:55", "geneve and ether broadcast", "geneve and multicast",
+	"geneve and vlan", "geneve and vlan 100", "geneve and vlan and ip", "geneve and vlan and tcp port 80",
+	"vlan and geneve", "vlan 100 and geneve and ip6", "geneve and ether proto 0x0800",
+	"geneve and link[0] & 1 != 0", "geneve and ip[9] = 6", "geneve and tcp[13] & 2 != 0",
+	"geneve and stp", "geneve and ip multicast", "geneve and icmp6", "udp port 6081 and geneve",
+	"geneve or ip", "geneve and (ip or arp)", "geneve and geneve", "geneve and geneve and ip",
+	"geneve and ip[0] + ip[1] > 70", "geneve and len > 100", "ip and geneve and ip6",
+	"geneve and mpls", "geneve and pppoes", "geneve and ip and not tcp", "geneve and llc",
+	"geneve 16777216", "geneve and 1 + ip[2] = 2",
 }

@@ -377,3 +377,98 @@ func genLLCFrames(n int) []testFrame {
 	}
 	return out
 }
+
+// genGeneveFrames are Ethernet frames carrying Geneve (UDP port 6081) over
+// IPv4 (with and without options) or IPv6, for the geneve primitive:
+// version 0 and 1, 0–3 words of options, VNIs, protocol types 0x6558
+// (an inner Ethernet frame, with or without a VLAN tag) and 0x0800/0x86dd
+// (an inner IP packet); now and then the other port, a later fragment or
+// a cut.
+func genGeneveFrames(n int) []testFrame {
+	r := rand.New(rand.NewPCG(0x5eed, 0x6081))
+	out := make([]testFrame, 0, n)
+	inner := func() (uint16, []byte) {
+		switch r.IntN(6) {
+		case 0:
+			return 0x0800, ipv4Packet(r)
+		case 1:
+			return 0x86dd, ipv6Packet(r)
+		}
+		dst, src := pick(r, testMACs), pick(r, testMACs)
+		e := append(append([]byte{}, dst[:]...), src[:]...)
+		if r.IntN(5) == 0 {
+			e = binary.BigEndian.AppendUint16(e, 0x8100)
+			e = binary.BigEndian.AppendUint16(e, pick(r, []uint16{1, 100, 200}))
+		}
+		switch r.IntN(5) {
+		case 0, 1:
+			e = append(binary.BigEndian.AppendUint16(e, 0x0800), ipv4Packet(r)...)
+		case 2:
+			e = append(binary.BigEndian.AppendUint16(e, 0x86dd), ipv6Packet(r)...)
+		case 3:
+			e = append(binary.BigEndian.AppendUint16(e, 0x0806), arpPacket(r)...)
+		default:
+			e = append(binary.BigEndian.AppendUint16(e, 0x0042), 0x42, 0x42, 0x03, 0, 0, 0)
+		}
+		return 0x6558, e
+	}
+	for len(out) < n {
+		dst, src := pick(r, testMACs), pick(r, testMACs)
+		f := append(append([]byte{}, dst[:]...), src[:]...)
+		if r.IntN(5) == 0 {
+			f = binary.BigEndian.AppendUint16(f, 0x8100)
+			f = binary.BigEndian.AppendUint16(f, pick(r, []uint16{1, 100}))
+		}
+		pt, in := inner()
+		if r.IntN(10) == 0 {
+			pt = pick(r, []uint16{0x0800, 0x6558, 0x8847})
+		}
+		opts := r.IntN(4)
+		g := []byte{byte(opts), 0}
+		if r.IntN(8) == 0 {
+			g[0] |= 0x40 // version 1
+		}
+		g = binary.BigEndian.AppendUint16(g, pt)
+		vni := pick(r, []uint32{0, 100, 0xffffff, 4242})
+		g = binary.BigEndian.AppendUint32(g, vni<<8)
+		for i := 0; i < opts*4; i++ {
+			g = append(g, byte(r.IntN(256)))
+		}
+		g = append(g, in...)
+		udp := make([]byte, 8)
+		binary.BigEndian.PutUint16(udp[0:], pick(r, []uint16{50000, 6081}))
+		binary.BigEndian.PutUint16(udp[2:], pick(r, []uint16{6081, 6081, 6081, 4789}))
+		binary.BigEndian.PutUint16(udp[4:], uint16(8+len(g)))
+		udp = append(udp, g...)
+		if r.IntN(3) == 0 {
+			h := make([]byte, 40)
+			h[0] = 0x60
+			binary.BigEndian.PutUint16(h[4:], uint16(len(udp)))
+			h[6], h[7] = 17, 64
+			copy(h[8:], ipv6Addr(pick(r, testIPv6)))
+			copy(h[24:], ipv6Addr(pick(r, testIPv6)))
+			f = append(binary.BigEndian.AppendUint16(f, 0x86dd), append(h, udp...)...)
+		} else {
+			ihl := 5 + r.IntN(2)
+			h := make([]byte, ihl*4)
+			h[0] = 0x40 | byte(ihl)
+			binary.BigEndian.PutUint16(h[2:], uint16(len(h)+len(udp)))
+			if r.IntN(10) == 0 {
+				binary.BigEndian.PutUint16(h[6:], 100) // a later fragment
+			}
+			h[8], h[9] = 64, 17
+			copy(h[12:], ipv4Addr(pick(r, testIPv4)))
+			copy(h[16:], ipv4Addr(pick(r, testIPv4)))
+			for i := 20; i < len(h); i++ {
+				h[i] = 1
+			}
+			f = append(binary.BigEndian.AppendUint16(f, 0x0800), append(h, udp...)...)
+		}
+		wire := len(f)
+		if r.IntN(12) == 0 {
+			f = f[:r.IntN(len(f))]
+		}
+		out = append(out, testFrame{data: f, wireLen: wire})
+	}
+	return out
+}

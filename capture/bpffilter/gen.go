@@ -97,7 +97,7 @@ func (p *parser) genLinktype(at token, etype uint32) *pred {
 	if p.st.ppp {
 		return p.cmp(orLinktype, 0, 2, pppType(etype))
 	}
-	switch p.opts.LinkType {
+	switch p.st.lt {
 	case Ethernet:
 		return p.etherLinktype(etype)
 	case LinuxSLL:
@@ -278,7 +278,7 @@ func pppType(etype uint32) uint32 {
 
 // isEther reports whether the link-level header is Ethernet's (not after
 // "pppoes", which makes it PPP's).
-func (p *parser) isEther() bool { return p.opts.LinkType == Ethernet && !p.st.ppp }
+func (p *parser) isEther() bool { return p.st.lt == Ethernet && !p.st.ppp }
 
 // genMPLS handles `mpls [label]` (libpcap gen_mpls): the frame carries an
 // MPLS label stack here (the first "mpls"; later ones: the previous label
@@ -295,10 +295,10 @@ func (p *parser) genMPLS(at token, num uint32, has bool) *pred {
 		r = p.mcmp(orLinkpl, minus2, 1, 0, 1)
 	case p.st.ppp:
 		r = p.cmp(orLinktype, 0, 2, 0x0281) // PPP_MPLS_UCAST
-	case p.opts.LinkType == Ethernet:
+	case p.st.lt == Ethernet:
 		r = p.cmp(orLinktype, 0, 2, 0x8847) // unicast only, as libpcap
 	default:
-		return p.fail(at, "no MPLS support for link type %s", p.opts.LinkType)
+		return p.fail(at, "no MPLS support for link type %s", p.st.lt)
 	}
 	if has {
 		r = pAndOf(r, p.mcmp(orLinkpl, 0, 4, num<<12, 0xfffff000))
@@ -332,7 +332,7 @@ func (p *parser) genPPPoES(at token, num uint32, has bool) *pred {
 	p.st.linktype = p.st.linkhdr
 	p.st.linkpl.c += 8
 	p.st.nl, p.st.nosnap = 0, 0
-	p.st.ppp = true
+	p.st.ppp, p.st.geneve = true, false
 	return r
 }
 
@@ -474,6 +474,12 @@ func (p *parser) portRange(lo, hi uint32) portTest {
 // protocol set first and the ports once gives the same verdict on every
 // frame (the same loads run in the same order), in far fewer instructions.
 func (p *parser) genPort(at token, ipProto int, dir string, test portTest) *pred {
+	v4, v6 := p.genPort46(at, ipProto, dir, test)
+	return pOrOf(v4, v6)
+}
+
+// genPort46 is genPort's IPv4 and IPv6 halves (gen_port, gen_port6).
+func (p *parser) genPort46(at token, ipProto int, dir string, test portTest) (v4, v6 *pred) {
 	protos := []uint32{uint32(ipProto)}
 	if ipProto == protoUndef {
 		protos = []uint32{protoTCP, protoUDP, protoSCTP}
@@ -487,13 +493,87 @@ func (p *parser) genPort(at token, ipProto int, dir string, test portTest) *pred
 			pr4, pr6 = pOrOf(pr4, c4), pOrOf(pr6, c6)
 		}
 	}
-	v4 := pAndOf(pAndOf(pr4, p.ipfrag()),
+	v4 = pAndOf(pAndOf(pr4, p.ipfrag()),
 		dirCombine(dir, func() *pred { return test(orTranIPv4, 0) }, func() *pred { return test(orTranIPv4, 2) }))
-	v6 := pAndOf(pr6,
+	v6 = pAndOf(pr6,
 		dirCombine(dir, func() *pred { return test(orTranIPv6, 0) }, func() *pred { return test(orTranIPv6, 2) }))
-	v4 = pAndOf(p.genLinktype(at, 0x0800), v4)
-	v6 = pAndOf(p.genLinktype(at, 0x86dd), v6)
-	return pOrOf(v4, v6)
+	return pAndOf(p.genLinktype(at, 0x0800), v4), pAndOf(p.genLinktype(at, 0x86dd), v6)
+}
+
+// genevePort is Geneve's UDP port (RFC 8926).
+const genevePort = 6081
+
+// genGeneve handles `geneve [vni]` (libpcap gen_geneve): UDP to port 6081
+// over IPv4 or IPv6, Geneve version 0, with that VNI; every later test
+// looks inside the tunnel: at the inner Ethernet frame when the Geneve
+// protocol type is 0x6558 (transparent Ethernet bridging), otherwise the
+// inner packet is the network layer and the protocol type field is its
+// link-level type. Geneve options make the inner offsets run-time values,
+// kept in three scratch registers taken from the top (docs/capture.md
+// §2.5).
+func (p *parser) genGeneve(at token, vni uint32, has bool) *pred {
+	if has && vni > 0xffffff {
+		return p.fail(at, "Geneve VNI %d greater than maximum 16777215", vni)
+	}
+	if p.st.topReg-3 < regArith {
+		return p.fail(at, "too many geneve primitives (scratch registers exhausted)")
+	}
+	check := func(v *pred, base int) *pred {
+		r := pAndOf(v, p.mcmp(base, 8, 1, 0, 0xc0))
+		if has {
+			r = pAndOf(r, p.mcmp(base, 12, 4, vni<<8, 0xffffff00))
+		}
+		return r
+	}
+	v4, _ := p.genPort46(at, protoUDP, "dst", p.portEq(genevePort))
+	_, v6 := p.genPort46(at, protoUDP, "dst", p.portEq(genevePort))
+	// A = X = where the UDP header starts, relative to the network
+	// layer (the run-time part of the network-layer offset included).
+	a4 := atom(append(p.loadxIPHdrLen(), bpf.TXA{}), bpf.JumpEqual, 0)
+	a4.x = true
+	var pre6 []bpf.Instruction
+	if o := p.st.linkpl; o.variable {
+		pre6 = []bpf.Instruction{bpf.LoadScratch{Dst: bpf.RegX, N: int(o.reg)},
+			bpf.LoadConstant{Dst: bpf.RegA, Val: 40}, bpf.ALUOpX{Op: bpf.ALUOpAdd}, bpf.TAX{}}
+	} else {
+		pre6 = []bpf.Instruction{bpf.LoadConstant{Dst: bpf.RegA, Val: 40}, bpf.TAX{}}
+	}
+	a6 := atom(pre6, bpf.JumpEqual, 0)
+	a6.x = true
+	r := pOrOf(pAndOf(check(v4, orTranIPv4), a4), pAndOf(check(v6, orTranIPv6), a6))
+
+	lt, lh, pl := p.st.topReg, p.st.topReg-1, p.st.topReg-2
+	p.st.topReg -= 3
+	offs := []bpf.Instruction{
+		bpf.ALUOpConstant{Op: bpf.ALUOpAdd, Val: p.st.linkpl.c + 8}, // the Geneve header
+		bpf.TAX{},
+		bpf.ALUOpConstant{Op: bpf.ALUOpAdd, Val: 2}, // its protocol type
+		bpf.StoreScratch{Src: bpf.RegA, N: lt},
+		bpf.LoadIndirect{Off: 0, Size: 1}, // options length, in 4-byte words
+		bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0x3f},
+		bpf.ALUOpConstant{Op: bpf.ALUOpMul, Val: 4},
+		bpf.ALUOpConstant{Op: bpf.ALUOpAdd, Val: 8},
+		bpf.ALUOpX{Op: bpf.ALUOpAdd},
+		bpf.StoreScratch{Src: bpf.RegA, N: lh}, // the inner packet
+		bpf.LoadIndirect{Off: 2, Size: 2},
+		bpf.LoadScratch{Dst: bpf.RegX, N: lh},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: 0x6558, SkipTrue: 0, SkipFalse: 5},
+		// Ethernet inside: its EtherType and payload.
+		bpf.TXA{},
+		bpf.ALUOpConstant{Op: bpf.ALUOpAdd, Val: 12},
+		bpf.StoreScratch{Src: bpf.RegA, N: lt},
+		bpf.ALUOpConstant{Op: bpf.ALUOpAdd, Val: 2},
+		bpf.TAX{},
+		bpf.StoreScratch{Src: bpf.RegX, N: pl},
+		bpf.LoadConstant{Dst: bpf.RegA, Val: 0},
+	}
+	r = pAndOf(r, atom(offs, bpf.JumpEqual, 0))
+	p.st.linktype = offset{variable: true, reg: uint32(lt)}
+	p.st.linkhdr = offset{variable: true, reg: uint32(lh)}
+	p.st.linkpl = offset{variable: true, reg: uint32(pl)}
+	p.st.nl = 0
+	p.st.lt, p.st.ppp, p.st.geneve = Ethernet, false, true
+	return r
 }
 
 // portProto maps the protocol qualifier of `port`/`portrange`.
@@ -660,9 +740,25 @@ func (p *parser) genEcode(at token, q qual) *pred {
 		if !p.isEther() {
 			return p.fail(at, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel")
 		}
-		return p.ehostop(at, mac, q.dir)
+		return pAndOf(p.geneveEther(), p.ehostop(at, mac, q.dir))
 	}
 	return p.fail(at, "ethernet address used in non-ether expression")
+}
+
+// geneveEther is true unless the link-level header is a Geneve payload
+// that is not an Ethernet frame (libpcap's gen_geneve_ll_check: the inner
+// packet and the network layer start at the same offset). Link-level
+// address, broadcast and multicast tests start with it.
+func (p *parser) geneveEther() *pred {
+	if !p.st.geneve {
+		return pConst(true)
+	}
+	same := atom([]bpf.Instruction{
+		bpf.LoadScratch{Dst: bpf.RegA, N: int(p.st.linkhdr.reg)},
+		bpf.LoadScratch{Dst: bpf.RegX, N: int(p.st.linkpl.reg)},
+	}, bpf.JumpEqual, 0)
+	same.x = true
+	return pNotOf(same)
 }
 
 func (p *parser) ehostop(at token, mac [6]byte, dir string) *pred {
@@ -797,7 +893,7 @@ func (p *parser) genCast(at token, proto, which string) *pred {
 			if !eth {
 				return p.fail(at, "not a broadcast link")
 			}
-			return p.ehostop(at, [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "dst")
+			return pAndOf(p.geneveEther(), p.ehostop(at, [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "dst"))
 		case "ip":
 			// Netmask unknown (dead handle, netmask 0): host part all-zero
 			// or all-ones of the whole address.
@@ -811,7 +907,7 @@ func (p *parser) genCast(at token, proto, which string) *pred {
 			if !eth {
 				return p.fail(at, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel")
 			}
-			return p.cmpOp(orLinkhdr, 0, 1, bpf.JumpBitsSet, 1)
+			return pAndOf(p.geneveEther(), p.cmpOp(orLinkhdr, 0, 1, bpf.JumpBitsSet, 1))
 		case "ip":
 			return pAndOf(p.genLinktype(at, 0x0800), p.cmpOp(orLinkpl, 16, 1, bpf.JumpGreaterOrEqual, 224))
 		case "ip6":
@@ -841,8 +937,8 @@ func (p *parser) genVlan(at token, num uint32, has bool) *pred {
 		return p.fail(at, "no VLAN match after MPLS")
 	case p.st.ppp:
 		return p.fail(at, "no VLAN support for PPP")
-	case p.opts.LinkType != Ethernet:
-		return p.fail(at, "no VLAN support for link type %s", p.opts.LinkType)
+	case p.st.lt != Ethernet:
+		return p.fail(at, "no VLAN support for link type %s", p.st.lt)
 	}
 	defer func() { p.st.vlanDepth++ }()
 	if p.opts.Mode == Live && p.st.vlanDepth == 0 && !p.st.linkpl.variable {
@@ -895,12 +991,12 @@ func (p *parser) genDirection(at token, outbound bool) *pred {
 	switch {
 	case p.opts.Mode == Live:
 		r = atom([]bpf.Instruction{bpf.LoadAbsolute{Off: skfAdOff + skfPkttype, Size: 2}}, bpf.JumpEqual, 4)
-	case p.opts.LinkType == LinuxSLL:
+	case p.st.lt == LinuxSLL:
 		r = p.cmp(orLinkhdr, 0, 2, 4)
-	case p.opts.LinkType == LinuxSLL2:
+	case p.st.lt == LinuxSLL2:
 		r = p.cmp(orLinkhdr, 10, 1, 4)
 	default:
-		return p.fail(at, "inbound/outbound not supported on link type %s when reading a file", p.opts.LinkType)
+		return p.fail(at, "inbound/outbound not supported on link type %s when reading a file", p.st.lt)
 	}
 	if !outbound {
 		r = pNotOf(r)

@@ -22,6 +22,8 @@ var liveExprs = []string{
 	"vlan and portrange 1-100", "vlan and len > 60", "vlan and ip[ip[0] & 0xf] = 1",
 	"vlan and host 2001:db8::1", "vlan 1 or vlan 5",
 	"inbound", "outbound", "inbound and tcp", "vlan and outbound", "not outbound and vlan 100",
+	"geneve", "geneve 100 and tcp port 80", "vlan and geneve and ip", "vlan 100 and geneve and vlan",
+	"geneve and ether host 02:00:00:00:00:01", "(geneve or ip) and ether broadcast", "geneve and outbound",
 }
 
 // kernelView returns the frame as a Linux AF_PACKET socket filter sees it:
@@ -42,7 +44,7 @@ func TestDifferentialLibpcapLive(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("compiling for a live handle (tcpdump -i lo) needs root")
 	}
-	frames := genFrames(2000)
+	frames := append(genFrames(2000), genGeneveFrames(600)...)
 	for _, expr := range liveExprs {
 		// Unoptimized: libpcap's optimizer moves the in-band TPID test
 		// (which advances the offset registers) ahead of the [vlanp]

@@ -40,7 +40,16 @@ type genState struct {
 	nosnap uint32
 	// nl is how far MPLS labels moved the network layer from the link
 	// payload (libpcap's off_nl): linkpl - nl is the LLC header.
-	nl        uint32
+	nl uint32
+	// lt is the link type later primitives see: the capture's, or
+	// Ethernet inside a Geneve tunnel.
+	lt LinkType
+	// topReg is the highest scratch register arithmetic may use; each
+	// "geneve" takes the three above it for its run-time offsets.
+	topReg int
+	// geneve: the link-level header is the payload of a Geneve
+	// tunnel, which may not be an Ethernet frame (libpcap's is_geneve).
+	geneve    bool
 	vlanDepth int
 	vloffset  bool // live-mode VLAN offset registers M[0], M[1] in use
 	// labelDepth counts "mpls" primitives: protocols after them are
@@ -109,6 +118,7 @@ func newParser(expr string, opts Options) (*parser, error) {
 		return nil, err
 	}
 	p := &parser{expr: expr, toks: toks, opts: opts}
+	p.st.lt, p.st.topReg = opts.LinkType, 15
 	switch opts.LinkType {
 	case Ethernet:
 		p.st.linktype.c, p.st.linkpl.c, p.st.nosnap = 12, 14, 3
@@ -125,17 +135,27 @@ func newParser(expr string, opts Options) (*parser, error) {
 }
 
 // prologue initialises the live-mode VLAN offset registers (libpcap's
-// insert_compute_vloffsets); the kernel rejects reads of unwritten scratch
-// memory.
+// insert_compute_vloffsets) and Geneve's offset registers to 0: the kernel
+// rejects a program that may read unwritten scratch memory, and libpcap's
+// userland filter reads it as 0.
 func (p *parser) prologue() []bpf.Instruction {
-	if !p.st.vloffset {
+	var regs []int
+	if p.st.vloffset {
+		regs = append(regs, regLinkpl, regLinktype)
+	}
+	// Geneve's offset registers: a path on which "geneve" did not
+	// match may still read them ("(geneve or ip) and ether host …").
+	for r := p.st.topReg + 1; r <= 15; r++ {
+		regs = append(regs, r)
+	}
+	if len(regs) == 0 {
 		return nil
 	}
-	return []bpf.Instruction{
-		bpf.LoadConstant{Dst: bpf.RegA, Val: 0},
-		bpf.StoreScratch{Src: bpf.RegA, N: regLinkpl},
-		bpf.StoreScratch{Src: bpf.RegA, N: regLinktype},
+	out := []bpf.Instruction{bpf.LoadConstant{Dst: bpf.RegA, Val: 0}}
+	for _, r := range regs {
+		out = append(out, bpf.StoreScratch{Src: bpf.RegA, N: r})
 	}
+	return out
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -384,6 +404,13 @@ func (p *parser) parsePrimitive() (*pred, error) {
 	case "pppoed":
 		p.next()
 		r = p.genLinktype(t, 0x8863)
+	case "geneve":
+		p.next()
+		num, has, err := p.parseOptPnum()
+		if err != nil {
+			return nil, err
+		}
+		r = p.genGeneve(t, num, has)
 	case "inbound", "outbound":
 		p.next()
 		r = p.genDirection(t, t.text == "outbound")
@@ -466,8 +493,8 @@ var (
 // 802.2 LLC frame on Ethernet (an 802.3 length, and not Novell's raw
 // 802.3), optionally with that control field.
 func (p *parser) parseLLC(at token) *pred {
-	if p.opts.LinkType != Ethernet || p.st.ppp {
-		name := p.opts.LinkType.String()
+	if p.st.lt != Ethernet || p.st.ppp {
+		name := p.st.lt.String()
 		if p.st.ppp {
 			name = "PPP"
 		}
