@@ -3,6 +3,7 @@ package bpffilter
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -230,5 +231,128 @@ func differential(t *testing.T, noOpt bool) {
 	t.Logf("compared %d expressions with libpcap over %d frames; %d verdicts differed only because an out-of-range load on a short frame came first in one program", total, len(frames), orderDiffs)
 	if os.Getenv("BPFFILTER_VERBOSE") != "" {
 		t.Logf("exprs: %d ethernet, %d cooked", len(diffExprs), len(diffExprsCooked))
+	}
+}
+
+// TestProtochainLibpcap compares protochain with libpcap's program, run
+// with its backward jumps (runVMcore), on chains of IPv6 extension and AH
+// headers. Frames whose chain passes an AH header are left out (libpcap
+// loses the offset there; TestProtochainAH checks them) and so are chains
+// longer than protochainHeaders (smcdump stops following them).
+func TestProtochainLibpcap(t *testing.T) {
+	needTcpdump(t)
+	frames := append(genChainFrames(3000), genFrames(1500)...)
+	compared := 0
+	for _, expr := range protochainExprs {
+		ref, _, err := tcpdumpProgram(t, "EN10MB", "", expr, true)
+		if err != nil {
+			t.Fatalf("%q: libpcap: %v", expr, err)
+		}
+		prog, err := Compile(expr, Options{LinkType: Ethernet})
+		if err != nil {
+			t.Fatalf("%q: %v", expr, err)
+		}
+		ours, err := bpf.Assemble(prog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := validate(ours); err != nil {
+			t.Fatalf("%q: %v", expr, err)
+		}
+		bad := 0
+		for _, f := range frames {
+			if chainHasAH(f.data) || chainLonger(f.data, protochainHeaders) {
+				continue
+			}
+			rv, _ := runVMcore(ref, f.data, f.wireLen, nil, true)
+			ov := runVM(ours, f.data, f.wireLen, nil)
+			if (rv > 0) != (ov > 0) {
+				if bad++; bad == 1 {
+					t.Errorf("%q: libpcap %d, ours %d on %x\nours:\n%s", expr, rv, ov, f.data, listing(ours))
+				}
+			}
+			compared++
+		}
+		if bad > 1 {
+			t.Errorf("%q: %d mismatches", expr, bad)
+		}
+	}
+	t.Logf("%d verdicts compared", compared)
+}
+
+// protochainExprs are compared with libpcap by TestProtochainLibpcap (not
+// in diffExprs: x/net/bpf refuses libpcap's backward jumps).
+var protochainExprs = []string{"protochain 6", "ip6 protochain 6", "ip protochain 17", "ip6 protochain 58",
+	"protochain 59", "ip6 protochain 44", "protochain 51", "ip6 protochain 0", "protochain \\tcp",
+	"ip6 protochain \\udp", "not protochain 6", "protochain 6 or protochain 17", "vlan and ip6 protochain 6",
+	"ip6 protochain 6 and tcp[13] & 2 != 0", "protochain 103 and host 10.1.1.10",
+	"protochain 6 or protochain 17 or protochain 58 or protochain 132",
+}
+
+// chainLonger reports whether an Ethernet frame's IPv6 chain has more than
+// n extension headers.
+func chainLonger(f []byte, n int) bool {
+	if len(f) < 54 || binary.BigEndian.Uint16(f[12:]) != 0x86dd {
+		return false
+	}
+	proto, off := f[20], 54
+	for i := 0; off+2 <= len(f); i++ {
+		switch proto {
+		case 0, 60, 43, 44:
+			if i >= n {
+				return true
+			}
+			proto, off = f[off], off+(int(f[off+1])+1)*8
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// TestProtochainAH: protochain follows AH headers by their length (libpcap
+// 1.10 replaces the offset with the AH header's length instead of adding
+// it), in the kernel and in userland alike.
+func TestProtochainAH(t *testing.T) {
+	eth := []byte{2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}
+	ah := func(next byte) []byte { return []byte{next, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0} } // 16 bytes
+	v4 := func(proto byte, body []byte) []byte {
+		h := make([]byte, 20)
+		h[0], h[9] = 0x45, proto
+		binary.BigEndian.PutUint16(h[2:], uint16(20+len(body)))
+		return append(append(append([]byte{}, eth...), 0x08, 0x00), append(h, body...)...)
+	}
+	v6 := func(next byte, body []byte) []byte {
+		h := make([]byte, 40)
+		h[0], h[6] = 0x60, next
+		binary.BigEndian.PutUint16(h[4:], uint16(len(body)))
+		return append(append(append([]byte{}, eth...), 0x86, 0xdd), append(h, body...)...)
+	}
+	tcp := make([]byte, 20)
+	hbh := func(next byte) []byte { return []byte{next, 0, 1, 4, 0, 0, 0, 0} }
+	for _, tt := range []struct {
+		name  string
+		frame []byte
+		expr  string
+		want  bool
+	}{
+		{"ipv4 ah tcp", v4(51, append(ah(6), tcp...)), "ip protochain 6", true},
+		{"ipv4 ah ah tcp", v4(51, append(append(ah(51), ah(6)...), tcp...)), "protochain 6", true},
+		{"ipv4 ah udp", v4(51, append(ah(17), tcp...)), "protochain 6", false},
+		{"ipv6 hbh ah tcp", v6(0, append(append(hbh(51), ah(6)...), tcp...)), "ip6 protochain 6", true},
+		{"ipv6 ah hbh tcp", v6(51, append(append(ah(0), hbh(6)...), tcp...)), "ip6 protochain 6", true},
+		{"ipv6 ah cut", v6(51, ah(6)[:1]), "ip6 protochain 6", false},
+		{"ipv6 ah itself", v6(51, append(ah(6), tcp...)), "ip6 protochain 51", true},
+	} {
+		for _, mode := range []Mode{Offline, Live} {
+			prog, err := Compile(tt.expr, Options{LinkType: Ethernet, Mode: mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := bpf.Assemble(prog)
+			if got := runVM(raw, tt.frame, len(tt.frame), nil) > 0; got != tt.want {
+				t.Errorf("%s: %q = %v, want %v", tt.name, tt.expr, got, tt.want)
+			}
+		}
 	}
 }

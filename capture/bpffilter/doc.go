@@ -43,7 +43,11 @@
 //   - Names: host and network names are never resolved (an error says so);
 //     service and protocol names come from built-in tables (a subset of
 //     Debian netbase).
-//   - Not supported (clear error): gateway, protochain, ifindex,
+//   - `protochain` follows at most 12 IPv6 extension and AH headers
+//     (libpcap loops with a backward jump, which the kernel refuses), and
+//     adds an AH header's length to the offset (libpcap replaces the
+//     offset with it).
+//   - Not supported (clear error): gateway, ifindex,
 //     802.11 and ATM/SS7/pf keywords, decnet addresses, and `llc` on
 //     link types other than Ethernet (as libpcap for cooked captures).
 //   - `byte N & V` and `byte N | V` test byte N (libpcap 1.10 forgets to

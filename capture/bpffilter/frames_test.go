@@ -472,3 +472,113 @@ func genGeneveFrames(n int) []testFrame {
 	}
 	return out
 }
+
+// genChainFrames are IPv4 and IPv6 packets whose protocol is reached
+// through a chain of IPv6 extension headers (hop-by-hop, destination
+// options, routing, fragment) and AH headers, for protochain: chains of
+// 0–6 headers with varied lengths, "no next header", a chain longer than
+// protochainHeaders now and then, some cut short. chainHasAH reports
+// whether a frame's chain passes an AH header (libpcap miscounts those).
+func genChainFrames(n int) []testFrame {
+	r := rand.New(rand.NewPCG(0x5eed, 0xc4a1))
+	out := make([]testFrame, 0, n)
+	for len(out) < n {
+		dst, src := pick(r, testMACs), pick(r, testMACs)
+		f := append(append([]byte{}, dst[:]...), src[:]...)
+		v6 := r.IntN(3) != 0
+		hops := r.IntN(7)
+		if r.IntN(20) == 0 {
+			hops = protochainHeaders + r.IntN(3)
+		}
+		final := pick(r, []byte{6, 17, 58, 1, 59, 132, 103})
+		var kinds []byte
+		for i := 0; i < hops; i++ {
+			if v6 {
+				kinds = append(kinds, pick(r, []byte{0, 60, 43, 44, 51}))
+			} else {
+				kinds = append(kinds, 51)
+			}
+		}
+		// Build from the last header back.
+		body := l4(r, final)
+		next := final
+		for i := len(kinds) - 1; i >= 0; i-- {
+			k := kinds[i]
+			var h []byte
+			switch k {
+			case 51: // AH: length in 4-byte units minus 2
+				words := 3 + r.IntN(3)
+				h = make([]byte, words*4)
+				h[1] = byte(words - 2)
+			case 44:
+				h = make([]byte, 8)
+			default: // 8-byte units minus 1
+				units := 1 + r.IntN(3)
+				h = make([]byte, units*8)
+				h[1] = byte(units - 1)
+			}
+			h[0] = next
+			body = append(h, body...)
+			next = k
+		}
+		if v6 {
+			h := make([]byte, 40)
+			h[0] = 0x60
+			binary.BigEndian.PutUint16(h[4:], uint16(len(body)))
+			h[6], h[7] = next, 64
+			copy(h[8:], ipv6Addr(pick(r, testIPv6)))
+			copy(h[24:], ipv6Addr(pick(r, testIPv6)))
+			f = append(binary.BigEndian.AppendUint16(f, 0x86dd), append(h, body...)...)
+		} else {
+			ihl := 5 + r.IntN(2)
+			h := make([]byte, ihl*4)
+			h[0] = 0x40 | byte(ihl)
+			binary.BigEndian.PutUint16(h[2:], uint16(len(h)+len(body)))
+			h[8], h[9] = 64, next
+			copy(h[12:], ipv4Addr(pick(r, testIPv4)))
+			copy(h[16:], ipv4Addr(pick(r, testIPv4)))
+			f = append(binary.BigEndian.AppendUint16(f, 0x0800), append(h, body...)...)
+		}
+		wire := len(f)
+		if r.IntN(10) == 0 {
+			f = f[:r.IntN(len(f))]
+		}
+		out = append(out, testFrame{data: f, wireLen: wire})
+	}
+	return out
+}
+
+// chainHasAH reports whether the chain of an Ethernet frame's IP packet
+// passes an AH header (walked as protochain does, within the frame).
+func chainHasAH(f []byte) bool {
+	if len(f) < 14 {
+		return false
+	}
+	var proto byte
+	off := 0
+	switch binary.BigEndian.Uint16(f[12:]) {
+	case 0x0800:
+		if len(f) < 34 {
+			return false
+		}
+		proto, off = f[23], 14+int(f[14]&0xf)*4
+	case 0x86dd:
+		if len(f) < 54 {
+			return false
+		}
+		proto, off = f[20], 54
+	default:
+		return false
+	}
+	for i := 0; i < 64 && off+2 <= len(f); i++ {
+		switch proto {
+		case 51:
+			return true
+		case 0, 60, 43, 44:
+			proto, off = f[off], off+(int(f[off+1])+1)*8
+		default:
+			return false
+		}
+	}
+	return false
+}

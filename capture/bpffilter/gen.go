@@ -666,6 +666,11 @@ func (p *parser) genNcode(at token, s string, v, vlen uint32, q qual) *pred {
 			return p.fail(at, "expected a protocol number, not %q", s)
 		}
 		return p.genProto(at, v, q.proto)
+	case "protochain":
+		if s != "" {
+			return p.fail(at, "expected a protocol number, not %q", s)
+		}
+		return p.genProtochain(at, v, q.proto)
 	}
 	return p.fail(at, "%q is not supported by smcdump's filter compiler", q.addr)
 }
@@ -808,10 +813,10 @@ func (p *parser) genScode(at token, q qual) *pred {
 			return pConst(false)
 		}
 		return p.genPort(at, pr, q.dir, p.portRange(lo, hi))
-	case "proto":
+	case "proto", "protochain":
 		var v uint32
 		var ok bool
-		if q.proto == "link" {
+		if q.proto == "link" && q.addr == "proto" {
 			v, ok = etherProtocols[name]
 		} else {
 			// getprotobyname(3) also knows the upper-case aliases.
@@ -819,6 +824,9 @@ func (p *parser) genScode(at token, q qual) *pred {
 		}
 		if !ok {
 			return p.fail(at, "unknown protocol: %s", name)
+		}
+		if q.addr == "protochain" {
+			return p.genProtochain(at, v, q.proto)
 		}
 		return p.genProto(at, v, q.proto)
 	}
@@ -1002,4 +1010,109 @@ func (p *parser) genDirection(at token, outbound bool) *pred {
 		r = pNotOf(r)
 	}
 	return r
+}
+
+// protochainHeaders is how many IPv6 extension headers and AH headers
+// `protochain` follows before it gives up (the chain does not match).
+const protochainHeaders = 12
+
+// Protocol numbers protochain walks over.
+const (
+	protoHopOpts  = 0
+	protoRouting  = 43
+	protoFragment = 44
+	protoAH       = 51
+	protoNone     = 59
+	protoDstOpts  = 60
+)
+
+// genProtochain handles `[ip|ip6] protochain v` (libpcap gen_protochain):
+// the protocol, or a protocol reached through IPv6 extension headers
+// (hop-by-hop, destination options, routing, fragment) and AH headers, is
+// v. libpcap loops with a backward jump, which the kernel refuses; here
+// the walk is unrolled for protochainHeaders headers, so the program also
+// runs in the kernel. libpcap also loses the offset of an AH header
+// (X = (len+2)*4 instead of X += …); smcdump adds it (docs/capture.md §2.5).
+func (p *parser) genProtochain(at token, v uint32, proto string) *pred {
+	switch proto {
+	case "":
+		return pOrOf(p.genProtochain(at, v, "ip"), p.genProtochain(at, v, "ip6"))
+	case "ip", "ip6":
+	default:
+		return p.fail(at, "bad protocol applied for 'protochain'")
+	}
+	if p.st.linkpl.variable {
+		return p.fail(at, "'protochain' not supported with variable length headers")
+	}
+	nl := p.st.linkpl.c
+	reg := p.st.topReg // only used inside this test
+	var pre []bpf.Instruction
+	var r *pred
+	if proto == "ip" {
+		r = p.genLinktype(at, 0x0800)
+		pre = []bpf.Instruction{bpf.LoadAbsolute{Off: nl + 9, Size: 1}, bpf.LoadMemShift{Off: nl}}
+	} else {
+		r = p.genLinktype(at, 0x86dd)
+		pre = []bpf.Instruction{bpf.LoadAbsolute{Off: nl + 6, Size: 1}, bpf.LoadConstant{Dst: bpf.RegX, Val: 40}}
+	}
+	// advance: A = the next header, X += (P[X+1] + add) * mul.
+	advance := func(add, mul uint32) []bpf.Instruction {
+		return []bpf.Instruction{
+			bpf.LoadIndirect{Off: nl, Size: 1},
+			bpf.StoreScratch{Src: bpf.RegA, N: reg},
+			bpf.LoadIndirect{Off: nl + 1, Size: 1},
+			bpf.ALUOpConstant{Op: bpf.ALUOpAdd, Val: add},
+			bpf.ALUOpConstant{Op: bpf.ALUOpMul, Val: mul},
+			bpf.ALUOpX{Op: bpf.ALUOpAdd},
+			bpf.TAX{},
+			bpf.LoadScratch{Dst: bpf.RegA, N: reg},
+		}
+	}
+	ext := advance(1, 8) // IPv6 extension headers: 8-byte units, not counting the first
+	ah := advance(2, 4)  // AH: 4-byte units, not counting the first two
+	for i := 0; i < protochainHeaders; i++ {
+		// Per header, with "out" the block's last instruction, a jump
+		// to the end of the walk:
+		//   jeq v → out; jeq NONE → out;
+		//   [ip6: jeq HOPOPTS/DSTOPTS/ROUTING/FRAGMENT → ext]
+		//   jeq AH → ah, else → out
+		//   ext: …; ja next   ah: …; ja next   out: ja end
+		var b []bpf.Instruction
+		n6 := 0
+		if proto == "ip6" {
+			n6 = 4
+		}
+		// Instruction counts from the first jeq: 2 + n6 + 1 tests, then
+		// ext (len+1, ip6 only), ah (len+1), out (1).
+		tests := 2 + n6 + 1
+		extLen := 0
+		if proto == "ip6" {
+			extLen = len(ext) + 1
+		}
+		ahLen := len(ah) + 1
+		outAt := tests + extLen + ahLen // index of "out"
+		jump := func(at, to int) uint8 { return uint8(to - at - 1) }
+		b = append(b, bpf.JumpIf{Cond: bpf.JumpEqual, Val: v, SkipTrue: jump(0, outAt)})
+		b = append(b, bpf.JumpIf{Cond: bpf.JumpEqual, Val: protoNone, SkipTrue: jump(1, outAt)})
+		if proto == "ip6" {
+			extAt := tests
+			for k, h := range []uint32{protoHopOpts, protoDstOpts, protoRouting, protoFragment} {
+				b = append(b, bpf.JumpIf{Cond: bpf.JumpEqual, Val: h, SkipTrue: jump(2+k, extAt)})
+			}
+		}
+		ahAt := tests + extLen
+		b = append(b, bpf.JumpIf{Cond: bpf.JumpEqual, Val: protoAH, SkipTrue: jump(tests-1, ahAt), SkipFalse: jump(tests-1, outAt)})
+		next := outAt + 1
+		if proto == "ip6" {
+			b = append(b, ext...)
+			b = append(b, bpf.Jump{Skip: uint32(next - len(b) - 1)})
+		}
+		b = append(b, ah...)
+		b = append(b, bpf.Jump{Skip: uint32(next - len(b) - 1)})
+		// out: jump over the blocks still to come.
+		rest := (protochainHeaders - 1 - i) * (outAt + 1)
+		b = append(b, bpf.Jump{Skip: uint32(rest)})
+		pre = append(pre, b...)
+	}
+	return pAndOf(r, atom(pre, bpf.JumpEqual, v))
 }

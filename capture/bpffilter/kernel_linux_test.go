@@ -284,7 +284,7 @@ func smokeFrame(vid uint16, proto byte, dport uint16, flags byte) []byte {
 func TestKernelAcceptsPrograms(t *testing.T) {
 	n := 0
 	for _, mode := range []Mode{Offline, Live} {
-		for _, expr := range append(append([]string{}, diffExprs...), liveExprs...) {
+		for _, expr := range append(append(append([]string{}, diffExprs...), liveExprs...), protochainExprs...) {
 			prog, err := Compile(expr, Options{LinkType: Ethernet, Mode: mode})
 			if err != nil {
 				continue // covered by TestJumpsInRange

@@ -581,10 +581,10 @@ func (p *parser) parseHead(proto string) (*pred, error) {
 	}
 	if t.kind == tKw {
 		switch t.text {
-		case "host", "net", "port", "portrange", "proto":
+		case "host", "net", "port", "portrange", "proto", "protochain":
 			p.next()
 			q.addr = t.text
-		case "gateway", "protochain":
+		case "gateway":
 			return nil, p.unsupported(t)
 		}
 	}

@@ -125,7 +125,15 @@ func runVM(raw []bpf.RawInstruction, pkt []byte, wireLen int, md *meta) uint32 {
 // packet load was out of range (the verdict then depends on evaluation
 // order, which libpcap's optimizer changes).
 func runVMx(raw []bpf.RawInstruction, pkt []byte, wireLen int, md *meta) (ret uint32, oob bool) {
+	return runVMcore(raw, pkt, wireLen, md, false)
+}
+
+// runVMcore is runVMx; backward makes `ja` jumps signed, as libpcap's own
+// userland filter runs its protochain loops (tests compare with those
+// programs; a program that loops more than a million times rejects).
+func runVMcore(raw []bpf.RawInstruction, pkt []byte, wireLen int, md *meta, backward bool) (ret uint32, oob bool) {
 	var a, x uint32
+	steps := 0
 	var mem [16]uint32
 	if wireLen < len(pkt) {
 		wireLen = len(pkt)
@@ -242,6 +250,13 @@ func runVMx(raw []bpf.RawInstruction, pkt []byte, wireLen int, md *meta) (ret ui
 			}
 		case clsJMP:
 			if ri.Op == clsJMP {
+				if backward {
+					if steps++; steps > 1_000_000 {
+						return 0, false
+					}
+					pc += int(int32(k))
+					continue
+				}
 				pc += int(k)
 				continue
 			}
