@@ -79,7 +79,7 @@ type Filter interface {
 // (without the outer VLAN tag) with the metadata its ancillary loads read.
 // Following IP fragments (Config.NoFollowFragments) needs it.
 type LiveMatcher interface {
-	LiveMatcher(linkType pcapfile.LinkType, snaplen int) (func(data []byte, wireLen int, vlanPresent bool, vlanTCI uint16, pktType uint8) bool, error)
+	LiveMatcher(linkType pcapfile.LinkType, snaplen int) (func(data []byte, wireLen int, vlanPresent bool, vlanTCI uint16, pktType uint8, ifindex int) bool, error)
 }
 
 // Config configures a live capture.

@@ -337,7 +337,7 @@ func (f bpfFilter) KernelProgram(lt pcapfile.LinkType, snaplen int) ([]bpf.Instr
 	return bpffilter.Compile(string(f), bpffilter.Options{LinkType: bpffilter.LinkType(lt), Snaplen: uint32(snaplen), Mode: bpffilter.Live})
 }
 
-func (f bpfFilter) LiveMatcher(lt pcapfile.LinkType, snaplen int) (func([]byte, int, bool, uint16, uint8) bool, error) {
+func (f bpfFilter) LiveMatcher(lt pcapfile.LinkType, snaplen int) (func([]byte, int, bool, uint16, uint8, int) bool, error) {
 	e, err := bpffilter.NewExpr(string(f), bpffilter.Live)
 	if err != nil {
 		return nil, err

@@ -165,7 +165,7 @@ func TestParseFollowing(t *testing.T) {
 			mem := synthBlock(4096, [][]byte{first, later, other, last, whole}, 0)
 			h := &Handle{cfg: Config{Snaplen: DefaultSnaplen}}
 			r := &ring{mem: mem, blockSize: 4096, blockNr: 1, linkType: pcapfile.LinkTypeEthernet, snaplen: DefaultSnaplen,
-				follow: true, fragMatch: func([]byte, int, bool, uint16, uint8) bool { return tc.fragOK }}
+				follow: true, fragMatch: func([]byte, int, bool, uint16, uint8, int) bool { return tc.fragOK }}
 			r.beginBlock()
 			n := 0
 			for r.remaining > 0 {
@@ -262,7 +262,7 @@ func BenchmarkParseBlockFollowing(b *testing.B) {
 			h := &Handle{cfg: Config{Snaplen: DefaultSnaplen}}
 			r := &ring{mem: mem, blockSize: 8192, blockNr: 1, linkType: pcapfile.LinkTypeEthernet, snaplen: DefaultSnaplen}
 			if follow {
-				r.follow, r.fragMatch = true, func([]byte, int, bool, uint16, uint8) bool { return true }
+				r.follow, r.fragMatch = true, func([]byte, int, bool, uint16, uint8, int) bool { return true }
 			}
 			b.ReportAllocs()
 			for b.Loop() {

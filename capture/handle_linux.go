@@ -136,7 +136,7 @@ type ring struct {
 	// the fragments the program's fragment prefix let through unjudged
 	// (nil on cooked rings, whose matcher is the filter).
 	follow    bool
-	fragMatch func(data []byte, wireLen int, vlanPresent bool, vlanTCI uint16, pktType uint8) bool
+	fragMatch func(data []byte, wireLen int, vlanPresent bool, vlanTCI uint16, pktType uint8, ifindex int) bool
 	snaplen   int
 	maxPacket int // largest packet the interface delivers (GRO included)
 
@@ -1037,11 +1037,11 @@ func (h *Handle) acceptFollowing(r *ring, data []byte, wire int, k *kernelView, 
 	if !f.first && h.follow.follows(f, ts) {
 		return true
 	}
-	ok := r.fragMatch(k.data, k.wire, k.vlan, k.tci, k.pktType)
+	ok := r.fragMatch(k.data, k.wire, k.vlan, k.tci, k.pktType, k.ifindex)
 	if !ok && f.first {
 		// The first fragment of an IPv6 datagram, as if unfragmented.
 		h.viewBuf = unfragmentedView(h.viewBuf, k.data, f)
-		ok = h.viewBuf != nil && r.fragMatch(h.viewBuf, k.wire-8, k.vlan, k.tci, k.pktType)
+		ok = h.viewBuf != nil && r.fragMatch(h.viewBuf, k.wire-8, k.vlan, k.tci, k.pktType, k.ifindex)
 	}
 	if ok && f.first {
 		h.follow.add(f, ts)
@@ -1056,6 +1056,7 @@ type kernelView struct {
 	vlan    bool
 	tci     uint16
 	pktType uint8
+	ifindex int
 }
 
 // parse decodes the packet at r.off into *p (in place: no struct copies on
@@ -1149,7 +1150,7 @@ func (h *Handle) parse(r *ring, p *pcapfile.Packet) bool {
 	}
 	if r.follow && (r.matcher != nil || mayBeFragment(r.linkType, kdata)) {
 		k := &h.kview
-		*k = kernelView{data: kdata, wire: kwire, vlan: hasVLAN, tci: uint16(tci), pktType: pkttype}
+		*k = kernelView{data: kdata, wire: kwire, vlan: hasVLAN, tci: uint16(tci), pktType: pkttype, ifindex: ifindex}
 		if !h.acceptFollowing(r, data, wire, k, int64(sec)*1e9+int64(nsec)) {
 			r.nFiltered++
 			return false

@@ -47,16 +47,17 @@
 //     (libpcap loops with a backward jump, which the kernel refuses), and
 //     adds an AH header's length to the offset (libpcap replaces the
 //     offset with it).
-//   - Not supported (clear error): gateway, ifindex,
-//     802.11 and ATM/SS7/pf keywords, decnet addresses, and `llc` on
-//     link types other than Ethernet (as libpcap for cooked captures).
+//   - Not supported (clear error): gateway (it needs host name
+//     resolution), 802.11 and ATM/SS7/pf keywords, DECnet addresses, and
+//     `llc` on link types other than Ethernet (as libpcap for cooked
+//     captures).
 //   - `byte N & V` and `byte N | V` test byte N (libpcap 1.10 forgets to
 //     load it and tests whatever A holds; later libpcap fixed that), and
 //     `byte N op V` with V over 255 is an error, as in later libpcap.
 //   - `ip broadcast` assumes netmask 0 (as tcpdump without -i does).
-//   - `inbound`/`outbound` use the kernel's packet type in Live mode and
-//     the cooked header offline; offline on other link types it is an error
-//     (libpcap emits a kernel-only load for dead handles).
+//   - `inbound`/`outbound` and `ifindex` use the kernel's metadata in Live
+//     mode and the cooked header offline; offline on other link types they
+//     are errors (libpcap emits a kernel-only load for dead handles).
 //   - Error messages are smcdump's own (libpcap's wording where possible)
 //     and always name the offending token and its column.
 package bpffilter

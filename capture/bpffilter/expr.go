@@ -87,16 +87,16 @@ func (e *Expr) Matcher(linkType LinkType, _ int) (func(data []byte, wireLen int)
 // userland as the kernel runs it: on the frame the kernel hands a socket
 // filter (on Ethernet, without the outer VLAN tag the driver or the stack
 // took into the packet's metadata), with that metadata for the ancillary
-// loads of "vlan", "inbound" and "outbound". The capture engine uses it to
+// loads of "vlan", "inbound", "outbound" and "ifindex". The capture engine uses it to
 // decide frames its kernel program let through unjudged (the IP fragments
 // it follows, capture/fragfollow.go), with the kernel's verdict.
-func (e *Expr) LiveMatcher(linkType LinkType, snaplen int) (func(data []byte, wireLen int, vlanPresent bool, vlanTCI uint16, pktType uint8) bool, error) {
+func (e *Expr) LiveMatcher(linkType LinkType, snaplen int) (func(data []byte, wireLen int, vlanPresent bool, vlanTCI uint16, pktType uint8, ifindex int) bool, error) {
 	f, err := NewFilter(e.text, Options{LinkType: linkType, Snaplen: uint32(snaplen), Mode: Live})
 	if err != nil {
 		return nil, err
 	}
-	return func(data []byte, wireLen int, vlanPresent bool, vlanTCI uint16, pktType uint8) bool {
-		m := meta{vlanPresent: vlanPresent, vlanTCI: vlanTCI, pktType: pktType}
+	return func(data []byte, wireLen int, vlanPresent bool, vlanTCI uint16, pktType uint8, ifindex int) bool {
+		m := meta{vlanPresent: vlanPresent, vlanTCI: vlanTCI, pktType: pktType, ifindex: uint32(ifindex)}
 		return runVM(f.raw, data, wireLen, &m) > 0
 	}, nil
 }

@@ -119,7 +119,8 @@ func init() {
 		"iso proto 0x82", "isis proto 18", "ether proto 0xe0", "ether proto 0x42", "llc", "byte 0 = 0",
 		"byte 2 > 3", "byte 5 < 7", "stp or ipx or ip",
 		"geneve", "geneve 100", "geneve and ip", "geneve and tcp port 80", "geneve 4242 and host 10.1.1.10",
-		"geneve and ether host 02:00:00:00:00:01", "geneve and vlan and ip", "not geneve and udp")
+		"geneve and ether host 02:00:00:00:00:01", "geneve and vlan and ip", "not geneve and udp",
+		"ifindex 2", "ifindex 3 and tcp", "not ifindex 4", "ifindex 0x3")
 	diffExprsCooked = append(diffExprsCooked, "mpls", "pppoes", "pppoed", "pppoes and ip", "pppoes 0x1234 and udp", "pppoes and mpls and ip")
 }
 
@@ -172,5 +173,5 @@ var geneveExprs = []string{
 	"geneve or ip", "geneve and (ip or arp)", "geneve and geneve", "geneve and geneve and ip",
 	"geneve and ip[0] + ip[1] > 70", "geneve and len > 100", "ip and geneve and ip6",
 	"geneve and mpls", "geneve and pppoes", "geneve and ip and not tcp", "geneve and llc",
-	"geneve 16777216", "geneve and 1 + ip[2] = 2",
+	"geneve 16777216", "geneve and 1 + ip[2] = 2", "ifindex 3",
 }

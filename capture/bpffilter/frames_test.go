@@ -225,7 +225,7 @@ func cooked(f testFrame, lt LinkType) (testFrame, bool) {
 	case LinuxSLL2:
 		h = make([]byte, 20)
 		copy(h[0:], et)
-		binary.BigEndian.PutUint32(h[4:], 2)
+		binary.BigEndian.PutUint32(h[4:], uint32(2+f.wireLen%3))
 		binary.BigEndian.PutUint16(h[8:], 1)
 		h[10] = byte(f.wireLen % 5)
 		h[11] = 6

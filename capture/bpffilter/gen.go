@@ -992,6 +992,18 @@ func (p *parser) genVlan(at token, num uint32, has bool) *pred {
 	return r
 }
 
+// genIfindex handles `ifindex N` (libpcap gen_ifindex): the interface
+// index in the cooked v2 header, or on a live socket the kernel's.
+func (p *parser) genIfindex(at token, n uint32) *pred {
+	switch {
+	case p.st.lt == LinuxSLL2:
+		return p.cmp(orLinkhdr, 4, 4, n)
+	case p.opts.Mode == Live:
+		return atom([]bpf.Instruction{bpf.LoadAbsolute{Off: skfAdOff + skfIfindex, Size: 4}}, bpf.JumpEqual, n)
+	}
+	return p.fail(at, "ifindex not supported on link type %s when reading a file", p.st.lt)
+}
+
 // genDirection handles inbound/outbound: the packet type from kernel
 // metadata on a live socket, or the cooked header's packet type field.
 func (p *parser) genDirection(at token, outbound bool) *pred {

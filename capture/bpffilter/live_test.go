@@ -24,6 +24,7 @@ var liveExprs = []string{
 	"inbound", "outbound", "inbound and tcp", "vlan and outbound", "not outbound and vlan 100",
 	"geneve", "geneve 100 and tcp port 80", "vlan and geneve and ip", "vlan 100 and geneve and vlan",
 	"geneve and ether host 02:00:00:00:00:01", "(geneve or ip) and ether broadcast", "geneve and outbound",
+	"ifindex 1", "ifindex 2 and tcp", "not ifindex 1 and vlan",
 }
 
 // kernelView returns the frame as a Linux AF_PACKET socket filter sees it:
@@ -76,6 +77,7 @@ func TestDifferentialLibpcapLive(t *testing.T) {
 				if f.wireLen%3 == 0 {
 					md.pktType = 4 // PACKET_OUTGOING
 				}
+				md.ifindex = uint32(1 + f.wireLen%2)
 				rv, oob1 := runVMx(ref, data, f.wireLen, md)
 				ov, oob2 := runVMx(ours, data, f.wireLen, md)
 				if (rv > 0) != (ov > 0) && !oob1 && !oob2 {

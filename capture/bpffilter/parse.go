@@ -68,6 +68,7 @@ const (
 	skfVlanTag  = 44
 	skfVlanPres = 48
 	skfPkttype  = 4
+	skfIfindex  = 8
 )
 
 var pnames = map[string]bool{
@@ -414,6 +415,13 @@ func (p *parser) parsePrimitive() (*pred, error) {
 	case "inbound", "outbound":
 		p.next()
 		r = p.genDirection(t, t.text == "outbound")
+	case "ifindex":
+		p.next()
+		n := p.next()
+		if n.kind != tNum {
+			return nil, p.errAt(n, "expected an interface index after \"ifindex\"")
+		}
+		r = p.genIfindex(t, n.num)
 	case "byte":
 		p.next()
 		var err error

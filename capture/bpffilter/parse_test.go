@@ -68,6 +68,8 @@ func TestSyntaxErrors(t *testing.T) {
 		{"tcp port 80 and udp port http", 26, "http", "port 'http' is tcp"},
 		{"inbound", 1, "inbound", "not supported on link type EN10MB"},
 		{"byte 3 = 256", 10, "256", "greater than maximum 255"},
+		{"ifindex 3", 1, "ifindex", "ifindex not supported on link type EN10MB when reading a file"},
+		{"ifindex eth0", 9, "eth0", "expected an interface index"},
 		{"byte 3 != 2", 8, "!=", "expected one of = < > & |"},
 		{"byte x = 2", 6, "x", "expected a byte offset"},
 		{"llc foo", 5, "foo", `unknown LLC type name "foo"`},

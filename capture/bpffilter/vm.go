@@ -25,6 +25,7 @@ type meta struct {
 	vlanPresent bool
 	vlanTCI     uint16
 	pktType     uint8
+	ifindex     uint32
 }
 
 // NewFilter compiles expr for offline matching. Live-mode programs are
@@ -160,6 +161,8 @@ func runVMcore(raw []bpf.RawInstruction, pkt []byte, wireLen int, md *meta, back
 						a = uint32(m.vlanTCI)
 					case skfPkttype:
 						a = uint32(m.pktType)
+					case skfIfindex:
+						a = m.ifindex
 					default:
 						return 0, false
 					}
