@@ -642,6 +642,8 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			}
 		}
 		return fmt.Sprintf("%s%s > %s: %sICMP6, length %d", ipv, f.Src, f.Dst, hbh, f.L4WireLen)
+	case decode.ProtoPIM:
+		return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, p.pimText(pkt, f))
 	}
 	if t, ok := p.tunnel(pkt, f); ok {
 		return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
@@ -753,11 +755,17 @@ func (p *Printer) ipPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
 	if p.opts.LinkHeader {
 		s = ""
 	}
-	if p.opts.Verbose == 0 {
-		return s
-	}
 	h := ipHeader(pkt, f)
-	if h == nil {
+	// The IP length says more than the frame holds on the wire (not a
+	// snaplen cut): print-ip.c and print-ip6.c say so first.
+	if missing := f.IPLen - (pkt.Info.Length - f.NetOff); missing > 0 && f.IPLen > 0 {
+		if f.IPVer == 4 {
+			s += fmt.Sprintf("truncated-ip - %d bytes missing! ", missing)
+		} else if len(h) >= 6 && binary.BigEndian.Uint16(h[4:]) != 0 {
+			s += fmt.Sprintf("truncated-ip6 - %d bytes missing!", missing)
+		}
+	}
+	if p.opts.Verbose == 0 || h == nil {
 		return s
 	}
 	if f.IPVer == 6 {

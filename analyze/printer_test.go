@@ -229,6 +229,9 @@ func FuzzPrintFrame(f *testing.F) {
 			f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i+1))
 		}
 	}
+	for i, fr := range pimSeeds() {
+		f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i*41+1))
+	}
 	// ICMP, ICMPv6, ARP, NDP, MLD and IGMP from real kernels and radvd
 	// (testdata/icmp/record.sh, record-nd.sh)
 	for _, name := range []string{"diag.pcap", "nd.pcap"} {

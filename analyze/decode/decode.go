@@ -28,6 +28,7 @@ const (
 	ProtoTCP    = 6
 	ProtoUDP    = 17
 	ProtoICMPv6 = 58
+	ProtoPIM    = 103
 	ProtoSCTP   = 132
 )
 

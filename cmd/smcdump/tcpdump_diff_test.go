@@ -201,14 +201,14 @@ func diffTraces(t *testing.T) []string {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
-	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t))
+	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t), pimTrace(t))
 	files = append(files, publicdata.Glob(t, "*.pcap*")...)
 	return files
 }
 
 // exactTraces are the traces of control messages every packet of which
 // smcdump decodes: no intended difference may be accepted there.
-var exactTraces = map[string]bool{"nd.pcap": true, "control-synthetic.pcap": true}
+var exactTraces = map[string]bool{"nd.pcap": true, "control-synthetic.pcap": true, "pim-synthetic.pcap": true}
 
 func TestTcpdumpDifferential(t *testing.T) {
 	tcpdump, err := exec.LookPath("tcpdump")
@@ -1005,4 +1005,129 @@ func icmpTrace(t *testing.T) string {
 	add(eth(0x86dd, ip6(60, "2001:db8::1", "2001:db8::2", cat([]byte{58, 0, 1, 4, 0, 0, 0, 0}, m))), 0)
 
 	return writeEthernetPcapWire(t, "icmp-synthetic.pcap", fl.frames, fl.wires)
+}
+
+// pimTrace writes a synthetic pcap (built here, not captured: this
+// machine's kernel has no multicast routing for a PIM daemon) of PIMv2
+// messages over IPv4 and IPv6: hellos with every option tcpdump decodes,
+// an unknown one and a bad one; join/prune, graft and graft-ack with
+// groups, joined and pruned sources and their flags; registers (with an
+// IPv4 or IPv6 packet, a null header, the border and null flags, a
+// checksum over the header only), register-stop, assert, bootstrap,
+// candidate RP, prune refresh, DF election (each subtype), the RFC 2117
+// encoding, an unknown type, PIMv1; bad checksums; messages cut by the
+// snaplen or shorter than their fields. TestTcpdumpDifferential requires
+// tcpdump's text for every one of them.
+func pimTrace(t *testing.T) string {
+	t.Helper()
+	a4, a6, eth, ip4 := synA4, synA6, synEth, synIP4
+	var fl synFrames
+	// pim4/pim6 build a PIM message (version 2 unless ver is given in
+	// typ's high bits) with its checksum over the whole message (or the
+	// first 8 bytes when hdrSum; bad: a wrong one).
+	msg := func(typ, rsv byte, body []byte, acc uint32, bad, hdrSum bool) []byte {
+		if typ < 0x10 {
+			typ |= 0x20
+		}
+		m := cat([]byte{typ, rsv, 0, 0}, body)
+		c := inetChecksum(acc, m)
+		if hdrSum {
+			c = inetChecksum(acc, m[:min(8, len(m))])
+		}
+		if bad {
+			c ^= 0x0f0f
+		}
+		binary.BigEndian.PutUint16(m[2:], c)
+		return m
+	}
+	pim4 := func(typ, rsv byte, body []byte, bad, hdrSum bool) []byte {
+		return eth(0x0800, ip4(103, "10.0.0.1", "224.0.0.13", msg(typ, rsv, body, 0, bad, hdrSum)))
+	}
+	pim6 := func(typ byte, body []byte) []byte {
+		var acc uint32
+		for _, b := range [][]byte{a6("fe80::1"), a6("ff02::d")} {
+			for i := 0; i < 16; i += 2 {
+				acc += uint32(b[i])<<8 | uint32(b[i+1])
+			}
+		}
+		acc += uint32(4+len(body)) + 103
+		return eth(0x86dd, synIP6(103, "fe80::1", "ff02::d", msg(typ, 0, body, acc, false, false)))
+	}
+	opt := func(typ uint16, v ...[]byte) []byte {
+		b := cat(v...)
+		return cat(u16(u16(nil, typ), uint16(len(b))), b)
+	}
+	u4 := func(s string) []byte { return cat([]byte{1, 0}, a4(s)) }                      // encoded unicast
+	g4 := func(s string, fl, ml byte) []byte { return cat([]byte{1, 0, fl, ml}, a4(s)) } // encoded group
+	s4 := g4                                                                             // encoded source: the same layout
+	u6 := func(s string) []byte { return cat([]byte{2, 0}, a6(s)) }
+	g6 := func(s string, fl, ml byte) []byte { return cat([]byte{2, 0, fl, ml}, a6(s)) }
+	hello := cat(opt(1, u16(nil, 105)), opt(2, u16(u16(nil, 0x81f4), 2500)), opt(19, u32(nil, 1)),
+		opt(20, u32(nil, 0x1234abcd)), opt(21, []byte{1, 60, 0, 0}), opt(22), opt(24, u4("10.0.1.1"), u4("10.0.2.1")),
+		opt(65001, u4("10.0.3.1")), opt(18), opt(99, []byte{1, 2, 3}))
+	add := fl.add
+	add(pim4(0, 0, hello, false, false), 0)
+	add(pim4(0, 0, hello, true, false), 0)
+	add(pim4(0, 0, cat(opt(1, u16(nil, 0xffff)), opt(21, []byte{1, 0, 0, 7})), false, false), 0)
+	add(pim4(0, 0, opt(1, u32(nil, 105)), false, false), 0)
+	add(pim4(0, 0, opt(2, u16(nil, 1)), false, false), 0)
+	add(pim4(0, 0, opt(19, []byte{1}), false, false), 0)
+	add(pim4(0, 0, cat(opt(1, u16(nil, 105)), []byte{0, 20}), false, false), 0)
+	add(pim4(0, 0, opt(20, u32(nil, 7)), false, false), 14+20+4+6)
+	add(pim6(0, cat(opt(1, u16(nil, 105)), opt(19, u32(nil, 1)), opt(24, u6("2001:db8::1")))), 0)
+	// Join/prune: two groups, a (*,G) join with the WC and RPT bits, an
+	// (S,G) join and prune, a group with a mask and flags; infinite hold.
+	jp := cat(u4("10.0.0.2"), []byte{0, 2}, u16(nil, 210),
+		g4("239.1.1.1", 0, 32), u16(u16(nil, 2), 1), s4("10.0.9.1", 0x07, 32), s4("10.0.9.2", 0x04, 32), s4("10.0.9.3", 0x0c, 24),
+		g4("239.2.0.0", 0x80, 16), u16(u16(nil, 0), 1), s4("10.0.9.4", 0x04, 32))
+	add(pim4(3, 0, jp, false, false), 0)
+	add(pim4(3, 0, cat(u4("10.0.0.2"), []byte{0, 1}, u16(nil, 0xffff), g4("239.1.1.1", 0, 32), u16(u16(nil, 0), 0)), false, false), 0)
+	add(pim4(6, 0, jp, false, false), 0)
+	add(pim4(7, 0, jp[6:], false, false), 0)
+	add(pim4(3, 0, jp, false, false), 14+20+4+30)
+	add(pim4(3, 0, jp[:40], false, false), 0)
+	add(pim6(3, cat(u6("fe80::2"), []byte{0, 1}, u16(nil, 210), g6("ff3e::1234", 0, 128), u16(u16(nil, 1), 0), g6("2001:db8::9", 4, 128))), 0)
+	// RFC 2117 encoding: addresses without the family and encoding bytes.
+	add(pim4(3, 4, cat(a4("10.0.0.2"), []byte{0, 1}, u16(nil, 210), []byte{0, 32}, a4("239.1.1.1"), u16(u16(nil, 1), 0), []byte{4, 32}, a4("10.0.9.1")), false, false), 0)
+	// Registers.
+	inner4 := ip4(17, "10.0.9.1", "239.1.1.1", cat(u16(u16(u16(u16(nil, 5000), 6000), 12), 0), []byte("abcd")))
+	inner6 := synIP6(17, "2001:db8::9", "ff3e::1234", cat(u16(u16(u16(u16(nil, 5000), 6000), 12), 0), []byte("abcd")))
+	add(pim4(1, 0, cat(u32(nil, 0), inner4), false, true), 0)
+	add(pim4(1, 0, cat(u32(nil, 0), inner4), false, false), 0)
+	add(pim4(1, 0, cat(u32(nil, 0x80000000), inner6), false, true), 0)
+	add(pim4(1, 0, cat(u32(nil, 0x40000000), make([]byte, 20)), false, true), 0)
+	add(pim4(1, 0, cat(u32(nil, 0xc0000000), []byte{0x50}), false, true), 0)
+	add(pim4(1, 0, u32(nil, 0), false, true), 0)
+	add(pim4(1, 0, cat(u32(nil, 0), inner4), false, true), 14+20+8+10)
+	// Register-stop, assert, bootstrap, candidate RP, prune refresh.
+	add(pim4(2, 0, cat(g4("239.1.1.1", 0, 32), u4("10.0.9.1")), false, false), 0)
+	add(pim4(5, 0, cat(g4("239.1.1.1", 0, 32), u4("10.0.9.1"), u32(nil, 0x80000065), u32(nil, 20)), false, false), 0)
+	add(pim4(5, 0, cat(g4("239.1.1.1", 0, 32), u4("10.0.9.1"), u32(nil, 101)), false, false), 0)
+	bsr := cat(u16(nil, 0x1a2b), []byte{30, 64}, u4("10.0.0.9"),
+		g4("224.0.0.0", 0, 4), []byte{2, 2, 0, 0}, u4("10.0.0.10"), u16(nil, 150), []byte{192, 0}, u4("10.0.0.11"), u16(nil, 150), []byte{1, 0},
+		g4("239.0.0.0", 0, 8), []byte{1, 1, 0, 0}, u4("10.0.0.12"), u16(nil, 0), []byte{0, 0})
+	add(pim4(4, 0, bsr, false, false), 0)
+	add(pim4(4, 0, bsr[:len(bsr)-5], false, false), 0)
+	add(pim4(8, 0, cat([]byte{2, 192}, u16(nil, 150), u4("10.0.0.10"), g4("224.0.0.0", 0, 4), g4("239.0.0.0", 0x01, 8)), false, false), 0)
+	add(pim4(9, 0, cat(u4("10.0.9.1"), g4("239.1.1.1", 0, 32), u4("10.0.0.2"), u16(nil, 60)), false, false), 0)
+	// DF election: each subtype in the high bits of the reserved byte.
+	for sub := byte(1); sub <= 5; sub++ {
+		body := cat(u4("10.0.0.100"), u32(nil, 10), u32(nil, 20))
+		if sub == 3 || sub == 4 {
+			body = cat(body, u4("10.0.0.3"), u32(nil, 30), u32(nil, 40), u16(nil, 500))
+		}
+		add(pim4(10, sub<<4, body, false, false), 0)
+	}
+	add(pim4(11, 0, make([]byte, 8), false, false), 0) // ECMP redirect: not decoded
+	add(pim4(13, 0, make([]byte, 8), false, false), 0) // unknown type
+	add(pim4(0x11, 0, make([]byte, 8), false, false), 0)
+	add(pim4(0, 0, nil, false, false)[:14+20+2], 0)
+	add(eth(0x0800, ip4(103, "10.0.0.1", "224.0.0.13", []byte{0x20, 0, 0})), 0)
+	add(eth(0x0800, ip4(103, "10.0.0.1", "224.0.0.13", []byte{0x20})), 0)
+	add(pim4(0, 0, hello, false, false), 14+20+1)
+	add(pim4(0, 0, hello, false, false), 14+20)
+	h6 := pim6(0, opt(1, u16(nil, 105)))
+	add(h6[:len(h6)-2], 0) // short on the wire: truncated-ip6
+	add(pim4(2, 0, cat(g4("239.1.1.1", 0, 32), []byte{3, 0}, a4("10.0.9.1")), false, false), 0)
+	return writeEthernetPcapWire(t, "pim-synthetic.pcap", fl.frames, fl.wires)
 }
