@@ -74,8 +74,9 @@ func (e *SyntaxError) Error() string {
 // program over MaxInstructions.
 //
 // Scratch memory: Live programs that use `vlan` keep the VLAN offset in
-// M[0] (network layer) and M[1] (EtherType) and initialise both first;
-// arithmetic uses M[2] upwards. To drop the outgoing copies on a live
+// M[0] (network layer) and M[1] (EtherType); each `geneve` keeps three
+// offsets from M[15] downwards; both are initialised first. Arithmetic
+// uses M[2] upwards, below geneve's. To drop the outgoing copies on a live
 // socket (docs/capture.md §1.6 row 2) compile "inbound and (EXPR)" in Live mode.
 func Compile(expr string, opts Options) ([]bpf.Instruction, error) {
 	switch opts.LinkType {

@@ -47,6 +47,16 @@
 //     (libpcap loops with a backward jump, which the kernel refuses), and
 //     adds an AH header's length to the offset (libpcap replaces the
 //     offset with it).
+//   - Scratch registers: `geneve` keeps its offsets in M[15] down (three
+//     per `geneve`, so at most four in one expression), live `vlan` in
+//     M[0] and M[1], arithmetic uses M[2] up to below geneve's. All that a
+//     program may read unwritten is zeroed first; libpcap allocates them
+//     dynamically and, on paths where `geneve` or a live `vlan` did not
+//     run, reads what earlier arithmetic left there.
+//   - `inbound`/`outbound` read the captured frame's cooked header (or the
+//     kernel's packet type) also after `pppoes` or `geneve`; libpcap loads
+//     relative to the moved link-level header and reads another field or
+//     fails.
 //   - Not supported (clear error): gateway (it needs host name
 //     resolution), 802.11 and ATM/SS7/pf keywords, DECnet addresses, and
 //     `llc` on link types other than Ethernet (as libpcap for cooked

@@ -156,6 +156,10 @@ var llcExprs = []string{
 	"pppoes and iso", "pppoes and stp", "pppoes and ipx", "pppoes and isis", "pppoes or llc",
 	"byte 12 = 8", "byte 0 < 2", "byte 14 > 0x40", "byte 14 = 0xfe and isis", "stp or ip or ipx",
 	"llc esis", "llc foo", "esis proto 1", "stp proto 1", "iso host 1.2.3.4",
+	"llc \\i", "llc \\rnr", "llc \\ui", "ether proto \\atalk", "ether proto \\aarp", "ether proto \\ipx",
+	"ether proto \\stp", "link proto \\iso", "ether proto \\netbeui", "ether proto \\decnet",
+	"iso proto \\isis", "iso proto \\esis", "iso proto \\clnp", "iso proto \\tcp", "isis proto \\tcp",
+	"iso proto \\ISIS", "ether proto \\bogus",
 }
 
 // geneveExprs are the geneve primitive and what follows it

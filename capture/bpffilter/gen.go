@@ -623,6 +623,8 @@ func (p *parser) genHost(at token, addr, mask uint32, q qual) *pred {
 		return p.fail(at, "illegal link layer address")
 	case "ip6":
 		return p.fail(at, "'ip6' modifier applied to ip %s", what)
+	case "decnet":
+		return p.fail(at, "DECnet addresses are not supported by smcdump's filter compiler")
 	}
 	return p.fail(at, "'%s' modifier applied to %s", q.proto, what)
 }
@@ -816,9 +818,20 @@ func (p *parser) genScode(at token, q qual) *pred {
 	case "proto", "protochain":
 		var v uint32
 		var ok bool
-		if q.proto == "link" && q.addr == "proto" {
-			v, ok = etherProtocols[name]
-		} else {
+		// libpcap's lookup_proto: EtherType then LLC SAP names for
+		// link, the three OSI network protocols for iso, IP protocols
+		// for ip, ip6 and none; other protocols have no names.
+		switch q.proto {
+		case "link":
+			if v, ok = etherProtocols[name]; !ok {
+				v, ok = llcSAPs[name]
+			}
+		case "iso":
+			v, ok = isoProtocols[name]
+			if !ok {
+				return p.fail(at, "unknown osi proto '%s'", name)
+			}
+		case "", "ip", "ip6":
 			// getprotobyname(3) also knows the upper-case aliases.
 			v, ok = ipProtocols[strings.ToLower(name)]
 		}
@@ -996,27 +1009,31 @@ func (p *parser) genVlan(at token, num uint32, has bool) *pred {
 // index in the cooked v2 header, or on a live socket the kernel's.
 func (p *parser) genIfindex(at token, n uint32) *pred {
 	switch {
-	case p.st.lt == LinuxSLL2:
-		return p.cmp(orLinkhdr, 4, 4, n)
+	case p.opts.LinkType == LinuxSLL2: // the captured frame's header, also after pppoes/geneve
+		return atom([]bpf.Instruction{bpf.LoadAbsolute{Off: 4, Size: 4}}, bpf.JumpEqual, n)
 	case p.opts.Mode == Live:
 		return atom([]bpf.Instruction{bpf.LoadAbsolute{Off: skfAdOff + skfIfindex, Size: 4}}, bpf.JumpEqual, n)
 	}
-	return p.fail(at, "ifindex not supported on link type %s when reading a file", p.st.lt)
+	return p.fail(at, "ifindex not supported on link type %s when reading a file", p.opts.LinkType)
 }
 
 // genDirection handles inbound/outbound: the packet type from kernel
 // metadata on a live socket, or the cooked header's packet type field.
+// (libpcap loads them relative to the current link-level header, so after
+// "pppoes" or "geneve" it reads another field or fails.)
 func (p *parser) genDirection(at token, outbound bool) *pred {
 	var r *pred
 	switch {
 	case p.opts.Mode == Live:
 		r = atom([]bpf.Instruction{bpf.LoadAbsolute{Off: skfAdOff + skfPkttype, Size: 2}}, bpf.JumpEqual, 4)
-	case p.st.lt == LinuxSLL:
-		r = p.cmp(orLinkhdr, 0, 2, 4)
-	case p.st.lt == LinuxSLL2:
-		r = p.cmp(orLinkhdr, 10, 1, 4)
+	// The direction is the captured frame's: its cooked header, also
+	// after "pppoes" or "geneve" moved the link-level header inward.
+	case p.opts.LinkType == LinuxSLL:
+		r = atom([]bpf.Instruction{bpf.LoadAbsolute{Off: 0, Size: 2}}, bpf.JumpEqual, 4)
+	case p.opts.LinkType == LinuxSLL2:
+		r = atom([]bpf.Instruction{bpf.LoadAbsolute{Off: 10, Size: 1}}, bpf.JumpEqual, 4)
 	default:
-		return p.fail(at, "inbound/outbound not supported on link type %s when reading a file", p.st.lt)
+		return p.fail(at, "inbound/outbound not supported on link type %s when reading a file", p.opts.LinkType)
 	}
 	if !outbound {
 		r = pNotOf(r)

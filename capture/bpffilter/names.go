@@ -58,7 +58,13 @@ var ipProtocols = map[string]uint32{
 
 // etherProtocols are libpcap's built-in names for `ether proto \name`.
 var etherProtocols = map[string]uint32{
-	"ip": 0x0800, "ip6": 0x86dd, "arp": 0x0806, "rarp": 0x8035,
+	"ip": 0x0800, "ip6": 0x86dd, "arp": 0x0806, "rarp": 0x8035, "aarp": 0x80f3, "atalk": 0x809b,
 	"loopback": 0x9000, "mopdl": 0x6001, "moprc": 0x6002, "decnet": 0x6003,
 	"lat": 0x6004, "sca": 0x6007,
 }
+
+// llcSAPs are libpcap's LLC SAP names, tried after etherProtocols.
+var llcSAPs = map[string]uint32{"iso": 0xfe, "stp": 0x42, "ipx": 0xe0, "netbeui": 0xf0}
+
+// isoProtocols are the names `iso proto \name` knows (OSI NLPIDs).
+var isoProtocols = map[string]uint32{"clnp": 0x81, "esis": 0x82, "isis": 0x83}

@@ -513,7 +513,7 @@ func (p *parser) parseLLC(at token) *pred {
 	if t.kind != tID && t.kind != tKw {
 		return r
 	}
-	name := strings.ToLower(t.raw)
+	name := strings.ToLower(t.text)
 	switch {
 	case name == "i":
 		p.next()

@@ -119,6 +119,36 @@ func TestByteBitOps(t *testing.T) {
 	}
 }
 
+// TestDirectionBehindShims: inbound/outbound and ifindex read the captured
+// frame's cooked header also after pppoes and geneve moved the link-level
+// header (libpcap reads a field of the PPP header there, or fails).
+func TestDirectionBehindShims(t *testing.T) {
+	ppp := []byte{0x88, 0x64, 0x11, 0, 0x12, 0x34, 0, 0x1a, 0, 0x21, 0x45, 0, 0, 0x18, 0, 1, 0, 0, 64, 17, 0, 0, 1, 2, 3, 4, 10, 1, 1, 10, 0, 53, 0, 53}
+	sll := append([]byte{0, 4, 0, 1, 0, 6, 2, 0, 0, 0, 0, 2, 0, 0}, ppp...)                              // SLL v1, outgoing
+	sll2 := append([]byte{0x88, 0x64, 0, 0, 0, 0, 0, 3, 0, 1, 4, 6, 2, 0, 0, 0, 0, 2, 0, 0}, ppp[2:]...) // SLL2, ifindex 3, outgoing
+	for _, tt := range []struct {
+		lt    LinkType
+		frame []byte
+		expr  string
+		want  bool
+	}{
+		{LinuxSLL, sll, "pppoes and outbound", true},
+		{LinuxSLL, sll, "pppoes and inbound", false},
+		{LinuxSLL, sll, "pppoes and ip and outbound", true},
+		{LinuxSLL2, sll2, "pppoes and outbound and ifindex 3", true},
+		{LinuxSLL2, sll2, "pppoes and inbound", false},
+		{LinuxSLL2, sll2, "pppoes and ifindex 4", false},
+	} {
+		f, err := NewFilter(tt.expr, Options{LinkType: tt.lt})
+		if err != nil {
+			t.Fatalf("%q: %v", tt.expr, err)
+		}
+		if got := f.Match(tt.frame, len(tt.frame)); got != tt.want {
+			t.Errorf("[%s] %q = %v, want %v", tt.lt, tt.expr, got, tt.want)
+		}
+	}
+}
+
 func TestErrorText(t *testing.T) {
 	_, err := Compile("tcp port 80 prot 6", Options{LinkType: Ethernet})
 	want := `syntax error at column 13 near "prot": expected "and", "or" or end of expression`
