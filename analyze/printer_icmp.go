@@ -405,7 +405,13 @@ var icmp6Unreach = [...]string{"unreachable route", " unreachable prohibited", "
 func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 	b := f.L4
 	if len(b) == 0 {
-		return "", false
+		if f.L4WireLen == 0 {
+			return "ICMP6, length 0 (invalid)", true
+		}
+		// Not one byte of the message captured: the type's GET_ fails
+		// right after "src > dst: ".
+		p.cutShort()
+		return " [|icmp6]", true
 	}
 	typ := b[0]
 	name, known := icmp6Names[typ]
@@ -425,13 +431,18 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 	}
 	checked := func() (string, bool) { return s.String() + " [|icmp6]", true }
 	v := p.opts.Verbose
-	if len(b) < 4 {
-		if l4Complete(f) {
-			return "", false
-		}
+	if len(b) < 4 && l4Complete(f) {
+		return "", false
+	}
+	if len(b) < 2 { // the code's GET_ fails; -v names the length first
 		s.WriteString("ICMP6, " + name)
+		if v > 0 && typ >= 133 && typ <= 137 {
+			fmt.Fprintf(&s, ", length %d", f.L4WireLen)
+		}
 		return cut()
 	}
+	// From here b may still be shorter than the 4-byte header when the
+	// capture cut it: every later field is checked against len(b).
 	code := b[1]
 	if v > 0 && !f.Fragment && l4Complete(f) { // -K leaves ICMPv6 checksums checked, as tcpdump
 		pseudo := pseudoSum(f, f.L4WireLen)
@@ -457,9 +468,7 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 		if int(code) >= len(icmp6Unreach) {
 			fmt.Fprintf(&s, ", unknown unreach code (%d)", code)
 			if v <= 1 {
-				if !l4Complete(f) {
-					return "", false
-				}
+				// print_unknown_data: what was captured of it
 				s.WriteString(hexLines("\n\t", b))
 			}
 			return s.String(), true
@@ -610,10 +619,7 @@ func (p *Printer) icmp6Text(f *decode.Frame) (string, bool) {
 		}
 		fmt.Fprintf(&s, ", length %d", f.L4WireLen)
 		if v <= 1 {
-			if !l4Complete(f) {
-				return "", false
-			}
-			s.WriteString(hexLines("\n\t", b))
+			s.WriteString(hexLines("\n\t", b)) // print_unknown_data: what was captured
 		}
 		return s.String(), true
 	}

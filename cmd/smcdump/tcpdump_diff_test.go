@@ -201,14 +201,14 @@ func diffTraces(t *testing.T) []string {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
-	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t), pimTrace(t))
+	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t), pimTrace(t), icmp6CutTrace(t))
 	files = append(files, publicdata.Glob(t, "*.pcap*")...)
 	return files
 }
 
 // exactTraces are the traces of control messages every packet of which
 // smcdump decodes: no intended difference may be accepted there.
-var exactTraces = map[string]bool{"nd.pcap": true, "control-synthetic.pcap": true, "pim-synthetic.pcap": true}
+var exactTraces = map[string]bool{"nd.pcap": true, "control-synthetic.pcap": true, "pim-synthetic.pcap": true, "icmp6cut-synthetic.pcap": true}
 
 func TestTcpdumpDifferential(t *testing.T) {
 	tcpdump, err := exec.LookPath("tcpdump")
@@ -1130,4 +1130,26 @@ func pimTrace(t *testing.T) string {
 	add(h6[:len(h6)-2], 0) // short on the wire: truncated-ip6
 	add(pim4(2, 0, cat(g4("239.1.1.1", 0, 32), []byte{3, 0}, a4("10.0.9.1")), false, false), 0)
 	return writeEthernetPcapWire(t, "pim-synthetic.pcap", fl.frames, fl.wires)
+}
+
+// icmp6CutTrace writes a synthetic pcap (built here, not captured) of
+// ICMPv6 messages the snaplen cut inside their first bytes (none of the
+// message, its type only, type and code, three bytes, the whole header)
+// for the types whose printing differs there, and a message of length 0.
+func icmp6CutTrace(t *testing.T) string {
+	t.Helper()
+	var fl synFrames
+	for _, typ := range []byte{1, 2, 3, 4, 128, 130, 131, 133, 134, 135, 136, 137, 143, 200, 250} {
+		for _, code := range []byte{0, 4, 9} {
+			if code != 0 && typ != 1 {
+				continue
+			}
+			m := synICMP6("fe80::1", "ff02::1", typ, code, make([]byte, 28))
+			for _, n := range []int{0, 1, 2, 3, 4} {
+				fl.add(m, 14+40+n)
+			}
+		}
+	}
+	fl.add(synEth(0x86dd, synIP6(58, "fe80::1", "ff02::1", nil)), 0)
+	return writeEthernetPcapWire(t, "icmp6cut-synthetic.pcap", fl.frames, fl.wires)
 }
