@@ -126,7 +126,7 @@ func (a *Analyzer) correlateCounters(r *report.Report) {
 			us.ICMPErrors = st.ICMPDiscards // traceroute's probes not counted
 			for _, q := range st.Sequences {
 				for _, g := range q.Gaps {
-					if g.Membership != nil && g.Membership.Cause == "leave" {
+					if g.Membership != nil && (g.Membership.Cause == "leave" || g.Membership.Cause == "source-leave") {
 						us.GapLeave += g.Count - min(g.SnaplenCut, g.Count) // as the stream's Lost counts them
 					}
 				}

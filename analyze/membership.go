@@ -30,6 +30,9 @@ func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time)
 	ev := func(k mcast.MembershipKind, g netip.Addr, what string) {
 		a.mc.Membership(k, g, f.Src, what, vlan, ifc, ts, frame)
 	}
+	src := func(typ byte, g netip.Addr, srcs []netip.Addr, complete bool, what string) {
+		a.mc.SourceRecord(typ, g, f.Src, srcs, complete, what, vlan, ifc, ts, frame)
+	}
 	if f.Proto == decode.ProtoIGMP {
 		if f.IPVer != 4 {
 			return // IGMP is IPv4's
@@ -56,7 +59,7 @@ func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time)
 		case 0x17:
 			ev(mcast.MemberLeave, g4, "IGMPv2 leave")
 		case 0x22:
-			records(b, 4, "IGMPv3 ", ev)
+			records(b, 4, "IGMPv3 ", ev, src)
 		}
 		return
 	}
@@ -80,27 +83,50 @@ func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time)
 	case 132:
 		ev(mcast.MemberLeave, g6, "MLDv1 done")
 	case 143:
-		records(b, 16, "MLDv2 ", ev)
+		records(b, 16, "MLDv2 ", ev, src)
 	}
 }
 
 // records hands ev each group record of an IGMPv3 (alen 4) or MLDv2
 // (alen 16) report in b whose type and group were captured and that says
 // something about the group as a whole (recordKind), named with prefix
-// (RFC 3376 §4.2, RFC 3810 §5.2).
-func records(b []byte, alen int, prefix string, ev func(mcast.MembershipKind, netip.Addr, string)) {
+// (RFC 3376 §4.2, RFC 3810 §5.2), and src each record with sources: its
+// type, group, the sources captured (at most mcast's maxRecordSources)
+// and whether they are the whole list.
+func records(b []byte, alen int, prefix string, ev func(mcast.MembershipKind, netip.Addr, string),
+	src func(typ byte, group netip.Addr, srcs []netip.Addr, complete bool, what string)) {
 	n := int(binary.BigEndian.Uint16(b[6:]))
 	off := 8
+	var buf [16]netip.Addr
 	for range n {
 		if off+4+alen > len(b) {
 			return
 		}
-		nsrc := int(binary.BigEndian.Uint16(b[off+2:]))
-		if k, what, ok := recordKind(b[off], nsrc); ok {
-			ev(k, addrOf(b[off+4:off+4+alen]), prefix+what)
+		typ, nsrc := b[off], int(binary.BigEndian.Uint16(b[off+2:]))
+		group := addrOf(b[off+4 : off+4+alen])
+		k, what, ok := recordKind(typ, nsrc)
+		if ok {
+			ev(k, group, prefix+what)
+		}
+		if nsrc > 0 && typ >= 1 && typ <= 6 {
+			srcs := buf[:0]
+			at := off + 4 + alen
+			for i := 0; i < nsrc && len(srcs) < len(buf) && at+alen <= len(b); i++ {
+				srcs = append(srcs, addrOf(b[at:at+alen]))
+				at += alen
+			}
+			if !ok {
+				what = recordName(typ)
+			}
+			src(typ, group, srcs, len(srcs) == nsrc, prefix+what)
 		}
 		off += 4 + alen + nsrc*alen + int(b[off+1])*4
 	}
+}
+
+// recordName is a group record type's name (RFC 3376 §4.2.12).
+func recordName(typ byte) string {
+	return [...]string{"", "is_in", "is_ex", "to_in", "to_ex", "allow", "block"}[typ]
 }
 
 // recordKind says what a group record of type typ with nsrc sources is

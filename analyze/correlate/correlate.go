@@ -617,7 +617,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			if st.GapCapture > 0 {
 				v.Confidence = Medium // the capture dropped packets in some of these gaps
 			}
-			v.Text = fmt.Sprintf("not forwarded after a leave: the %d missing in the capture of %s fell right after a host on the capture's link left the group, with no report of it since (IGMP/MLD leave in the capture: each gap's membership line names it); the switch or router stopped forwarding, as it should → keep the group joined while the feed matters (an application that closes or re-creates its socket, or drops the membership, leaves and rejoins); not lost on the way",
+			v.Text = fmt.Sprintf("not forwarded after a leave: the %d missing in the capture of %s fell right after a host on the capture's link left the group (or stopped asking for the stream's source), with no report of it since (IGMP/MLD in the capture: each gap's membership line names the message); the switch or router stopped forwarding, as it should → keep the group and source joined while the feed matters (an application that closes or re-creates its socket, or drops the membership, leaves and rejoins); not lost on the way",
 				g, dst)
 		case devDrop+devFifo+nicDrv > 0 && devDrop+devFifo+nicDrv >= backlog:
 			nic := devDrop + devFifo + nicDrv

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -25,8 +26,8 @@ const (
 	MemberReport MembershipKind = iota
 	// MemberLeave: a host leaves the group (IGMPv2 leave, MLDv1 done,
 	// IGMPv3 or MLDv2 record to_in without sources). Leaving some sources
-	// (block, to_in with sources) is not one: the sources are not compared
-	// with the streams'.
+	// (block, to_in or to_ex with sources) is not one: SourceRecord
+	// follows those, per source.
 	MemberLeave
 	// MemberQuery: a router asks; Group invalid for a general query.
 	MemberQuery
@@ -39,6 +40,10 @@ const (
 	maxMemberHosts  = 8
 	maxQueriers     = 8
 	memberLogLen    = 32
+	// maxRecordSources: the sources of one IGMPv3/MLDv2 group record
+	// kept; a record with more says only that the sources kept are in
+	// its list (SourceRecord).
+	maxRecordSources = 16
 )
 
 // leaveWindow: a gap that starts at most this long after a leave of its
@@ -65,6 +70,47 @@ type memberEvent struct {
 	frame int
 	host  netip.Addr
 	what  string // "IGMPv2 leave", "MLDv2 to_in {}", ...
+	// srcs: a report that names sources (a group record with a source
+	// list), not one for every source of the group
+	srcs bool
+}
+
+// sourceRecord is an IGMPv3 or MLDv2 group record with sources (RFC 3376
+// §4.2.12, RFC 3810 §5.2.12): its type, the sources kept, and whether
+// those are all of its list.
+type sourceRecord struct {
+	ev       memberEvent
+	typ      byte
+	srcs     [maxRecordSources]netip.Addr
+	n        int
+	complete bool
+}
+
+func (r *sourceRecord) lists(s netip.Addr) bool { return slices.Contains(r.srcs[:r.n], s) }
+
+// leaves reports whether the record is a change that stops source s (a
+// current-state record, is_in or is_ex, changes nothing): block listing s,
+// to_ex listing s, to_in not listing it.
+func (r *sourceRecord) leaves(s netip.Addr) bool {
+	switch r.typ {
+	case 6, 4:
+		return r.lists(s)
+	case 3:
+		return r.complete && !r.lists(s)
+	}
+	return false
+}
+
+// wants reports whether the record asks for source s: is_in, to_in or
+// allow listing it, is_ex or to_ex not listing it.
+func (r *sourceRecord) wants(s netip.Addr) bool {
+	switch r.typ {
+	case 1, 3, 5:
+		return r.lists(s)
+	case 2, 4:
+		return r.complete && !r.lists(s)
+	}
+	return false
 }
 
 type groupMembers struct {
@@ -75,6 +121,8 @@ type groupMembers struct {
 	hostsMore                bool
 	leaveLog, reportLog      [memberLogLen]memberEvent
 	nLeaveLog, nReportLog    int // entries written (ring)
+	srcLog                   [memberLogLen]sourceRecord
+	nSrcLog                  int
 }
 
 // groupKey is a group on one link: memberships are per link (interface
@@ -138,25 +186,9 @@ func (t *Tracker) Membership(kind MembershipKind, group, host netip.Addr, what s
 			return
 		}
 	}
-	if !group.IsMulticast() || group.Is4In6() {
-		return // not a group (MLD about an IPv4-mapped address neither)
-	}
-	if group.IsLinkLocalMulticast() || group.IsInterfaceLocalMulticast() {
-		m.linkLocal++ // 224.0.0.0/24, ffx2::/16, ffx1::/16: never routed, not a feed
-		return
-	}
-	k := groupKey{group, vlan, ifc}
-	g := m.groups[k]
+	g := m.group(group, vlan, ifc)
 	if g == nil {
-		if len(m.groups) >= maxMemberGroups {
-			m.groupsOmitted++
-			return
-		}
-		if m.groups == nil {
-			m.groups = make(map[groupKey]*groupMembers)
-		}
-		g = &groupMembers{}
-		m.groups[k] = g
+		return
 	}
 	switch kind {
 	case MemberQuery:
@@ -184,6 +216,63 @@ func (t *Tracker) Membership(kind MembershipKind, group, host netip.Addr, what s
 			g.hostsMore = true
 		}
 	}
+}
+
+// group returns the group's state on a link, created on first use; nil for
+// what is not followed: not a group (MLD about an IPv4-mapped address
+// neither), a link-local group (224.0.0.0/24, ffx2::/16, ffx1::/16: never
+// routed, not a feed; counted), a group beyond maxMemberGroups (counted).
+func (m *membership) group(group netip.Addr, vlan uint16, ifc int) *groupMembers {
+	if !group.IsMulticast() || group.Is4In6() {
+		return nil
+	}
+	if group.IsLinkLocalMulticast() || group.IsInterfaceLocalMulticast() {
+		m.linkLocal++
+		return nil
+	}
+	k := groupKey{group, vlan, ifc}
+	g := m.groups[k]
+	if g == nil {
+		if len(m.groups) >= maxMemberGroups {
+			m.groupsOmitted++
+			return nil
+		}
+		if m.groups == nil {
+			m.groups = make(map[groupKey]*groupMembers)
+		}
+		g = &groupMembers{}
+		m.groups[k] = g
+	}
+	return g
+}
+
+// SourceRecord records an IGMPv3 or MLDv2 group record with sources: its
+// type (RFC 3376 §4.2.12: 1 is_in, 2 is_ex, 3 to_in, 4 to_ex, 5 allow, 6
+// block), the group, the host that sent it, the sources captured of its
+// list (at most maxRecordSources are kept), whether those are its whole
+// list, what it is ("IGMPv3 block"), the link, time and frame. What the
+// record says about the group as a whole the caller gives Membership;
+// this keeps the sources, for gaps of a stream from one of them.
+func (t *Tracker) SourceRecord(typ byte, group, host netip.Addr, srcs []netip.Addr, complete bool, what string, vlan uint16, ifc int, ts time.Time, frame int) {
+	m := &t.members
+	g := m.group(group, vlan, ifc)
+	if g == nil || typ < 1 || typ > 6 {
+		return
+	}
+	ev := memberEvent{t: ts.UnixNano(), frame: frame, host: host, what: what, srcs: true}
+	if n := g.nReportLog; n > 0 {
+		// the group-level report of this same record names sources
+		if e := &g.reportLog[(n-1)%memberLogLen]; e.frame == frame && e.host == host && e.what == what {
+			e.srcs = true
+		}
+	}
+	r := &g.srcLog[g.nSrcLog%memberLogLen]
+	*r = sourceRecord{ev: ev, typ: typ, complete: complete && len(srcs) <= maxRecordSources}
+	r.n = copy(r.srcs[:], srcs)
+	for i := range r.n {
+		r.srcs[i] = r.srcs[i].Unmap()
+	}
+	g.nSrcLog++
 }
 
 // MembershipReport is what the capture's IGMP and MLD messages say.
@@ -349,7 +438,7 @@ func (t *Tracker) spanLast() int64 {
 // gap of a multicast stream to group: a leave of the group shortly before
 // it (or during it), or a last report longer ago than a membership lasts
 // on a segment without general queries; nil when nothing.
-func (t *Tracker) gapMembership(k groupKey, start, end int64) *GapMembership {
+func (t *Tracker) gapMembership(k groupKey, src netip.Addr, start, end int64) *GapMembership {
 	g := t.members.groups[k]
 	if g == nil {
 		return nil
@@ -357,7 +446,7 @@ func (t *Tracker) gapMembership(k groupKey, start, end int64) *GapMembership {
 	var leave *memberEvent
 	for i := max(0, g.nLeaveLog-memberLogLen); i < g.nLeaveLog; i++ {
 		e := &g.leaveLog[i%memberLogLen]
-		if e.t >= start-int64(leaveWindow) && e.t <= min(end, start+int64(leaveLate)) && (leave == nil || e.t > leave.t) {
+		if e.t >= start-int64(leaveWindow) && e.t <= min(end, start+int64(leaveLate)) && (leave == nil || closerCause(e.t, leave.t, start)) {
 			leave = e
 		}
 	}
@@ -381,6 +470,9 @@ func (t *Tracker) gapMembership(k groupKey, start, end int64) *GapMembership {
 			Text: fmt.Sprintf("%s from %s at frame %d, %.3f s %s, and no report of the group since: where no member is left, the group is no longer forwarded",
 				leave.what, leave.host, leave.frame, float64(d)/1e9, when)}
 	}
+	if gm := g.sourceLeave(src, start, end); gm != nil {
+		return gm
+	}
 	if t.members.q[family(k.group)].n > 0 {
 		return nil // queried: hosts refresh their memberships
 	}
@@ -396,6 +488,72 @@ func (t *Tracker) gapMembership(k groupKey, start, end int64) *GapMembership {
 				last.what, last.host, last.frame, float64(start-last.t)/1e9, membershipInterval.Seconds())}
 	}
 	return nil
+}
+
+// sourceLeave is the latest record that stopped source src of the group
+// from leaveWindow before the gap to leaveLate into it (block or to_ex
+// listing it, to_in without it), unless a later record or report asks for
+// it again before the gap: as a leave, but of one source.
+func (g *groupMembers) sourceLeave(src netip.Addr, start, end int64) *GapMembership {
+	if !src.IsValid() {
+		return nil
+	}
+	var left *sourceRecord
+	for i := max(0, g.nSrcLog-memberLogLen); i < g.nSrcLog; i++ {
+		r := &g.srcLog[i%memberLogLen]
+		if r.ev.t >= start-int64(leaveWindow) && r.ev.t <= min(end, start+int64(leaveLate)) && r.leaves(src) && (left == nil || closerCause(r.ev.t, left.ev.t, start)) {
+			left = r
+		}
+	}
+	if left == nil {
+		return nil
+	}
+	until := max(start, left.ev.t)
+	for i := max(0, g.nSrcLog-memberLogLen); i < g.nSrcLog; i++ {
+		if r := &g.srcLog[i%memberLogLen]; r.ev.t > left.ev.t && r.ev.t <= until && r.wants(src) {
+			return nil
+		}
+	}
+	for i := max(0, g.nReportLog-memberLogLen); i < g.nReportLog; i++ {
+		if e := &g.reportLog[i%memberLogLen]; e.t > left.ev.t && e.t <= until && !e.srcs {
+			return nil // a report for every source of the group
+		}
+	}
+	list := make([]string, left.n)
+	for i := range left.n {
+		list[i] = left.srcs[i].String()
+	}
+	if !left.complete {
+		list = append(list, "…")
+	}
+	when := "before the gap"
+	d := start - left.ev.t
+	if d < 0 {
+		when, d = "after the last datagram before the gap", -d
+	}
+	how := "stops it"
+	if left.typ == 3 {
+		how = "leaves it out"
+	}
+	return &GapMembership{Cause: "source-leave", Host: left.ev.host.String(), Frame: left.ev.frame,
+		Text: fmt.Sprintf("%s {%s} from %s at frame %d, %.3f s %s, %s for source %s, and nothing asks for that source since: a router or snooping switch with source filtering no longer forwards it there",
+			left.ev.what, strings.Join(list, ", "), left.ev.host, left.ev.frame, float64(d)/1e9, when, how, src)}
+}
+
+// closerCause reports whether a message at t is the better cause of a gap
+// starting at start than one at than: the latest before the gap, or if
+// none, the first after it (a host repeats a state change: RFC 3376
+// §8.1's robustness retransmissions come a second or so apart).
+func closerCause(t, than, start int64) bool {
+	switch {
+	case t <= start && than <= start:
+		return t > than
+	case t <= start:
+		return true
+	case than <= start:
+		return false
+	}
+	return t < than
 }
 
 // annotateMembership sets Gap.Membership on the gaps of the multicast
@@ -414,10 +572,14 @@ func (t *Tracker) annotateMembership(r *Report) {
 			continue
 		}
 		k := groupKey{dst.Addr().Unmap(), s.VLAN, s.Interface}
+		var src netip.Addr
+		if sa, err := netip.ParseAddrPort(s.Src); err == nil {
+			src = sa.Addr().Unmap()
+		}
 		for j := range s.Sequences {
 			for i := range s.Sequences[j].Gaps {
 				gp := &s.Sequences[j].Gaps[i]
-				gp.Membership = t.gapMembership(k, gp.Start.UnixNano(), gp.End.UnixNano())
+				gp.Membership = t.gapMembership(k, src, gp.Start.UnixNano(), gp.End.UnixNano())
 			}
 		}
 	}

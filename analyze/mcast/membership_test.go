@@ -132,7 +132,7 @@ func TestGapMembership(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tr := NewTracker(Config{})
 			c.events(tr)
-			got := tr.gapMembership(groupKey{group: g}, ns(c.start), ns(c.end))
+			got := tr.gapMembership(groupKey{group: g}, netip.Addr{}, ns(c.start), ns(c.end))
 			switch {
 			case c.want == "" && got != nil:
 				t.Errorf("got %+v, want nothing", got)
@@ -147,8 +147,104 @@ func TestGapMembership(t *testing.T) {
 		tr.Membership(MemberLeave, g, host, fmt.Sprintf("leave %d", i), 0, 0, t0.Add(time.Duration(i)*time.Minute), i)
 	}
 	last := time.Duration(memberLogLen+9) * time.Minute
-	if got := tr.gapMembership(groupKey{group: g}, ns(last+time.Second), ns(last+2*time.Second)); got == nil || got.Frame != memberLogLen+9 {
+	if got := tr.gapMembership(groupKey{group: g}, netip.Addr{}, ns(last+time.Second), ns(last+2*time.Second)); got == nil || got.Frame != memberLogLen+9 {
 		t.Errorf("latest leave: %+v", got)
+	}
+}
+
+// TestGapSourceLeave: a gap of the stream from source S starts right after
+// a host stopped asking for S (IGMPv3 block or to_ex listing S, to_in
+// without it), and nothing asked for S again before it.
+func TestGapSourceLeave(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	ns := func(d time.Duration) int64 { return t0.Add(d).UnixNano() }
+	g := netip.MustParseAddr("232.1.1.1")
+	host := netip.MustParseAddr("10.0.0.5")
+	s1, s2 := netip.MustParseAddr("10.9.0.1"), netip.MustParseAddr("10.9.0.2")
+	rec := func(tr *Tracker, typ byte, what string, at time.Duration, frame int, srcs ...netip.Addr) {
+		tr.SourceRecord(typ, g, host, srcs, true, what, 0, 0, t0.Add(at), frame)
+	}
+	for _, c := range []struct {
+		name   string
+		events func(*Tracker)
+		src    netip.Addr
+		want   string
+	}{
+		{"block of the stream's source", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 4*time.Second, 7, s1)
+		}, s1, "source-leave"},
+		{"block of another source", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 4*time.Second, 7, s2)
+		}, s1, ""},
+		{"to_in without the source", func(tr *Tracker) {
+			tr.Membership(MemberReport, g, host, "IGMPv3 to_in", 0, 0, t0.Add(4*time.Second), 7)
+			rec(tr, 3, "IGMPv3 to_in", 4*time.Second, 7, s2)
+		}, s1, "source-leave"},
+		{"to_in with it", func(tr *Tracker) {
+			rec(tr, 3, "IGMPv3 to_in", 4*time.Second, 7, s1, s2)
+		}, s1, ""},
+		{"to_ex listing it", func(tr *Tracker) {
+			tr.Membership(MemberReport, g, host, "IGMPv3 to_ex", 0, 0, t0.Add(4*time.Second), 7)
+			rec(tr, 4, "IGMPv3 to_ex", 4*time.Second, 7, s1)
+		}, s1, "source-leave"},
+		{"current state is_in without it: a change of nothing", func(tr *Tracker) {
+			rec(tr, 1, "IGMPv3 is_in", 4*time.Second, 7, s2)
+		}, s1, ""},
+		{"blocked, then allowed again", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 3*time.Second, 7, s1)
+			rec(tr, 5, "IGMPv3 allow", 4*time.Second, 8, s1)
+		}, s1, ""},
+		{"blocked, then another host's IGMPv2 report for every source", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 3*time.Second, 7, s1)
+			tr.Membership(MemberReport, g, netip.MustParseAddr("10.0.0.6"), "IGMPv2 report", 0, 0, t0.Add(4*time.Second), 8)
+		}, s1, ""},
+		{"blocked, then a to_ex of another source (its group-level report names sources)", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 3*time.Second, 7, s1)
+			tr.Membership(MemberReport, g, host, "IGMPv3 to_ex", 0, 0, t0.Add(4*time.Second), 8)
+			rec(tr, 4, "IGMPv3 to_ex", 4*time.Second, 8, s1, s2)
+		}, s1, "source-leave"},
+		{"block long before the gap", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", -30*time.Second, 7, s1)
+		}, s1, ""},
+		{"a list cut short: only what was kept counts", func(tr *Tracker) {
+			tr.SourceRecord(3, g, host, []netip.Addr{s2}, false, "IGMPv3 to_in", 0, 0, t0.Add(4*time.Second), 7)
+		}, s1, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr := NewTracker(Config{})
+			c.events(tr)
+			got := tr.gapMembership(groupKey{group: g}, c.src, ns(5*time.Second), ns(6*time.Second))
+			switch {
+			case c.want == "" && got != nil:
+				t.Errorf("got %+v, want nothing", got)
+			case c.want != "" && (got == nil || got.Cause != c.want || got.Host != host.String() || !strings.Contains(got.Text, c.src.String())):
+				t.Errorf("got %+v, want cause %s", got, c.want)
+			}
+		})
+	}
+}
+
+// TestGapCauseRepeated: of a state change the host repeats (RFC 3376
+// robustness), the message before the gap is named, not its repetition
+// after the gap started; with none before, the first after.
+func TestGapCauseRepeated(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	g := netip.MustParseAddr("232.1.1.1")
+	host, s1 := netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("10.9.0.1")
+	start, end := t0.Add(5*time.Second).UnixNano(), t0.Add(8*time.Second).UnixNano()
+	tr := NewTracker(Config{})
+	for i, at := range []time.Duration{4 * time.Second, 5500 * time.Millisecond} {
+		tr.SourceRecord(6, g, host, []netip.Addr{s1}, true, "IGMPv3 block", 0, 0, t0.Add(at), 7+i)
+		tr.Membership(MemberLeave, netip.MustParseAddr("232.1.1.2"), host, "IGMPv2 leave", 0, 0, t0.Add(at+200*time.Millisecond), 9+i)
+	}
+	if got := tr.gapMembership(groupKey{group: g}, s1, start, end); got == nil || got.Frame != 7 {
+		t.Errorf("block: %+v, want frame 7 (before the gap)", got)
+	}
+	if got := tr.gapMembership(groupKey{group: netip.MustParseAddr("232.1.1.2")}, netip.Addr{}, t0.Add(5*time.Second).UnixNano(), end); got == nil || got.Frame != 9 {
+		t.Errorf("leave: %+v, want frame 9 (before the gap)", got)
+	}
+	if got := tr.gapMembership(groupKey{group: netip.MustParseAddr("232.1.1.2")}, netip.Addr{}, t0.Add(4100*time.Millisecond).UnixNano(), end); got == nil || got.Frame != 9 {
+		t.Errorf("leave after the gap's start: %+v, want the first after it, frame 9", got)
 	}
 }
 

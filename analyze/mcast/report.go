@@ -237,9 +237,11 @@ type Gap struct {
 type GapMembership struct {
 	// Cause: "leave" (a host on the stream's link left the group at most
 	// 10 s before the gap started, or up to 1 s after, and no report of
-	// the group came in between) or "expired" (the group's last report is
-	// older than a membership lasts, 260 s, and the capture holds no
-	// general query).
+	// the group came in between), "source-leave" (in the same window an
+	// IGMPv3/MLDv2 record stopped the stream's source: block or to_ex
+	// listing it, to_in without it; and nothing asked for it since) or
+	// "expired" (the group's last report is older than a membership
+	// lasts, 260 s, and the capture holds no general query).
 	Cause string `json:"cause"`
 	Host  string `json:"host"`  // the host that left or last reported
 	Frame int    `json:"frame"` // its message's frame

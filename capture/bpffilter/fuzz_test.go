@@ -11,7 +11,7 @@ import (
 // (Verdicts are compared with libpcap in TestDifferentialLibpcap only, to
 // keep fuzz iterations fast.)
 func FuzzCompile(f *testing.F) {
-	for _, e := range diffExprs {
+	for _, e := range append(append(diffExprs, protochainExprs...), liveExprs...) {
 		f.Add(e)
 	}
 	for _, e := range []string{"", "port", "host 1.2.3", "tcp[", "foo", "(tcp", "tcp)",
@@ -19,7 +19,7 @@ func FuzzCompile(f *testing.F) {
 		"ether host 0:1:2:3:4:5", "\\", "ip[1:4:2]", "((((((((ip))))))))", "len-100 > 5"} {
 		f.Add(e)
 	}
-	frames := genFrames(16)
+	frames := append(append(genFrames(16), genGeneveFrames(8)...), genChainFrames(8)...)
 	f.Fuzz(func(t *testing.T, expr string) {
 		if len(expr) > 512 { // keep iterations (and minimization) fast
 			return
@@ -41,7 +41,7 @@ func FuzzCompile(f *testing.F) {
 				t.Fatalf("%q: %v", expr, err)
 			}
 			for _, fr := range frames {
-				runVM(raw, fr.data, fr.wireLen, &meta{vlanPresent: true, vlanTCI: 100})
+				runVM(raw, fr.data, fr.wireLen, &meta{vlanPresent: true, vlanTCI: 100, ifindex: 2})
 			}
 			if _, err := FormatRaw(raw, 1); err != nil {
 				t.Fatal(err)

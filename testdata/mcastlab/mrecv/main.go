@@ -35,6 +35,7 @@ func run(args []string) int {
 	out := fs.String("o", "", "log received data sequence numbers to this file")
 	leaveAfter := fs.Duration("leave-after", 0, "leave the group this long after joining it (0: never), then join it again after -leave-for")
 	leaveFor := fs.Duration("leave-for", 2*time.Second, "with -leave-after: how long to stay out of the group")
+	blockSrc := fs.String("block-source", "", "with -leave-after: block this source of the group (IP_BLOCK_SOURCE) instead of leaving the group, then unblock it")
 	hold := fs.Bool("hold", false, "after printing the summary, keep the socket open until standard input closes (so a kernel-counter snapshot taken afterwards still lists the socket and its drops)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -88,7 +89,26 @@ func run(args []string) int {
 			fmt.Fprintf(os.Stderr, "mrecv: IP_ADD_MEMBERSHIP: %v\n", err)
 			return 1
 		}
-		if *leaveAfter > 0 {
+		if *leaveAfter > 0 && *blockSrc != "" {
+			// IGMPv3: the kernel reports block {source}, later allow
+			// {source}; a snooping switch that filters by source stops
+			// and resumes forwarding that source to this host.
+			src := &net.UDPAddr{IP: net.ParseIP(*blockSrc)}
+			time.AfterFunc(*leaveAfter, func() {
+				if err := pc.ExcludeSourceSpecificGroup(ifi, group, src); err != nil {
+					fmt.Fprintf(os.Stderr, "mrecv: IP_BLOCK_SOURCE: %v\n", err)
+					return
+				}
+				fmt.Println("blocked")
+				time.AfterFunc(*leaveFor, func() {
+					if err := pc.IncludeSourceSpecificGroup(ifi, group, src); err != nil {
+						fmt.Fprintf(os.Stderr, "mrecv: IP_UNBLOCK_SOURCE: %v\n", err)
+						return
+					}
+					fmt.Println("unblocked")
+				})
+			})
+		} else if *leaveAfter > 0 {
 			// The kernel sends the leave (IGMPv2 leave, IGMPv3 to_in {})
 			// and, on joining again, a report: a snooping switch stops
 			// and resumes forwarding the group to this host.
