@@ -580,6 +580,8 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 				return line + " " + t
 			}
 			return line
+		case decode.ProtoPIM:
+			return line + " " + p.pimText(pkt, f)
 		default:
 			return line
 		}
@@ -643,7 +645,14 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		}
 		return fmt.Sprintf("%s%s > %s: %sICMP6, length %d", ipv, f.Src, f.Dst, hbh, f.L4WireLen)
 	case decode.ProtoPIM:
-		return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, p.pimText(pkt, f))
+		hbh := p.hbhText(pkt, f)
+		if f.IPVer == 6 && f.IPHdrLen != 40 && hbh == "" {
+			// behind IPv6 extension headers smcdump does not name (tcpdump
+			// prints them, and checks the checksum against a routing
+			// header's final destination): the short form
+			return fmt.Sprintf("%s%s > %s:  ip-proto-%d %d", ipv, f.Src, f.Dst, f.Proto, f.L4WireLen)
+		}
+		return fmt.Sprintf("%s%s > %s: %s%s", ipv, f.Src, f.Dst, hbh, p.pimText(pkt, f))
 	}
 	if t, ok := p.tunnel(pkt, f); ok {
 		return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
@@ -758,7 +767,14 @@ func (p *Printer) ipPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
 	h := ipHeader(pkt, f)
 	// The IP length says more than the frame holds on the wire (not a
 	// snaplen cut): print-ip.c and print-ip6.c say so first.
-	if missing := f.IPLen - (pkt.Info.Length - f.NetOff); missing > 0 && f.IPLen > 0 {
+	avail := pkt.Info.Length - f.NetOff
+	if f.HasPPPoE {
+		// print-pppoe.c hands PPP its length field (at most what the
+		// frame holds): the IP packet is measured against that.
+		pl := min(f.PPPoELen, pkt.Info.Length-(f.L2Len+6))
+		avail = pl - (f.NetOff - (f.L2Len + 6))
+	}
+	if missing := f.IPLen - avail; missing > 0 && f.IPLen > 0 {
 		if f.IPVer == 4 {
 			s += fmt.Sprintf("truncated-ip - %d bytes missing! ", missing)
 		} else if len(h) >= 6 && binary.BigEndian.Uint16(h[4:]) != 0 {

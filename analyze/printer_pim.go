@@ -351,7 +351,8 @@ func (p *Printer) pimV2(s *strings.Builder, pkt *pcapfile.Packet, f *decode.Fram
 					trunc()
 					return
 				}
-				s.WriteString(",holdtime=" + relTime(uint32(m.u16(off))))
+				s.WriteString(",holdtime=")
+				s.WriteString(relTime(uint32(m.u16(off))))
 				if left < 3 {
 					trunc()
 					return
@@ -398,7 +399,8 @@ func (p *Printer) pimV2(s *strings.Builder, pkt *pcapfile.Packet, f *decode.Fram
 			trunc()
 			return
 		}
-		s.WriteString(" holdtime=" + relTime(uint32(m.u16(off+2))))
+		s.WriteString(" holdtime=")
+		s.WriteString(relTime(uint32(m.u16(off + 2))))
 		off, left = off+4, left-4
 		s.WriteString(" RP=")
 		if !addr('u') {
@@ -427,7 +429,8 @@ func (p *Printer) pimV2(s *strings.Builder, pkt *pcapfile.Packet, f *decode.Fram
 			trunc()
 			return
 		}
-		s.WriteString(" TUNR " + relTime(uint32(m.u16(off))))
+		s.WriteString(" TUNR ")
+		s.WriteString(relTime(uint32(m.u16(off))))
 	case 10: // DF Election
 		sub := m.u8(1) >> 4
 		subName := map[int]string{1: "Offer", 2: "Winner", 3: "Backoff", 4: "Pass"}[sub]

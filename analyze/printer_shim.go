@@ -102,12 +102,11 @@ func (p *Printer) shimPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
 }
 
 // cutShort notes that tcpdump's printer would have run out of captured
-// bytes inside this packet's PPPoE or MPLS printing (a longjmp in
-// tcpdump): its -x/-X/-A dump then includes the link-level header.
+// bytes (a GET_ macro's longjmp in tcpdump, at any depth of tunnels or
+// quoted datagrams: it unwinds to the top): its -x/-X/-A dump then
+// includes the link-level header.
 func (p *Printer) cutShort() {
-	if p.depth == 0 {
-		p.dumpWhole = true
-	}
+	p.dumpWhole = true
 }
 
 // hasMPLS reports whether the frame announces an MPLS label stack (by

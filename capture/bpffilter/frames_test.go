@@ -137,6 +137,56 @@ func arpPacket(r *rand.Rand) []byte {
 	return h
 }
 
+// frameStart is the MAC addresses of a generated frame and, one time in
+// vlanOdds (0: never), an 802.1Q tag with one of vids.
+func frameStart(r *rand.Rand, vlanOdds int, vids []uint16) []byte {
+	dst, src := pick(r, testMACs), pick(r, testMACs)
+	f := append(append([]byte{}, dst[:]...), src[:]...)
+	if vlanOdds > 0 && r.IntN(vlanOdds) == 0 {
+		f = binary.BigEndian.AppendUint16(f, 0x8100)
+		f = binary.BigEndian.AppendUint16(f, pick(r, vids))
+	}
+	return f
+}
+
+// frameEnd is a generated frame with its wire length, one time in 12 cut
+// short.
+func frameEnd(r *rand.Rand, f []byte) testFrame {
+	wire := len(f)
+	if r.IntN(12) == 0 {
+		f = f[:r.IntN(len(f))]
+	}
+	return testFrame{data: f, wireLen: wire}
+}
+
+// ipv4Header is an IPv4 header of 5 or 6 words (options NOP) for proto,
+// with payload bytes after it, between two of the test addresses.
+func ipv4Header(r *rand.Rand, proto byte, payload int) []byte {
+	ihl := 5 + r.IntN(2)
+	h := make([]byte, ihl*4)
+	h[0] = 0x40 | byte(ihl)
+	binary.BigEndian.PutUint16(h[2:], uint16(len(h)+payload))
+	h[8], h[9] = 64, proto
+	copy(h[12:], ipv4Addr(pick(r, testIPv4)))
+	copy(h[16:], ipv4Addr(pick(r, testIPv4)))
+	for i := 20; i < len(h); i++ {
+		h[i] = 1
+	}
+	return h
+}
+
+// ipv6Header is an IPv6 header with next header next and payload bytes
+// after it, between two of the test addresses.
+func ipv6Header(r *rand.Rand, next byte, payload int) []byte {
+	h := make([]byte, 40)
+	h[0] = 0x60
+	binary.BigEndian.PutUint16(h[4:], uint16(payload))
+	h[6], h[7] = next, 64
+	copy(h[8:], ipv6Addr(pick(r, testIPv6)))
+	copy(h[24:], ipv6Addr(pick(r, testIPv6)))
+	return h
+}
+
 // genFrames returns n deterministic Ethernet frames.
 func genFrames(n int) []testFrame {
 	r := rand.New(rand.NewPCG(0x5eed, 0xb9f))
@@ -184,11 +234,7 @@ func genFrames(n int) []testFrame {
 		}
 		f = binary.BigEndian.AppendUint16(f, et)
 		f = append(f, payload...)
-		wire := len(f)
-		if r.IntN(12) == 0 {
-			f = f[:r.IntN(len(f))]
-		}
-		out = append(out, testFrame{data: f, wireLen: wire})
+		out = append(out, frameEnd(r, f))
 	}
 	return out
 }
@@ -269,12 +315,7 @@ func genShimFrames(n int) []testFrame {
 		return arpPacket(r)
 	}
 	for len(out) < n {
-		dst, src := pick(r, testMACs), pick(r, testMACs)
-		f := append(append([]byte{}, dst[:]...), src[:]...)
-		if r.IntN(4) == 0 {
-			f = binary.BigEndian.AppendUint16(f, 0x8100)
-			f = binary.BigEndian.AppendUint16(f, pick(r, []uint16{1, 100, 200}))
-		}
+		f := frameStart(r, 4, []uint16{1, 100, 200})
 		labels := func(b []byte) []byte {
 			k := 1 + r.IntN(3)
 			for i := 0; i < k; i++ {
@@ -314,11 +355,7 @@ func genShimFrames(n int) []testFrame {
 			f = binary.BigEndian.AppendUint16(f, 0x8863)
 			f = append(f, 0x11, pick(r, []byte{0x09, 0x07, 0xa7}), 0, 0, 0, 4, 1, 1, 0, 0)
 		}
-		wire := len(f)
-		if r.IntN(12) == 0 {
-			f = f[:r.IntN(len(f))]
-		}
-		out = append(out, testFrame{data: f, wireLen: wire})
+		out = append(out, frameEnd(r, f))
 	}
 	return out
 }
@@ -333,12 +370,7 @@ func genLLCFrames(n int) []testFrame {
 	r := rand.New(rand.NewPCG(0x5eed, 0x11c))
 	out := make([]testFrame, 0, n)
 	for len(out) < n {
-		dst, src := pick(r, testMACs), pick(r, testMACs)
-		f := append(append([]byte{}, dst[:]...), src[:]...)
-		if r.IntN(5) == 0 {
-			f = binary.BigEndian.AppendUint16(f, 0x8100)
-			f = binary.BigEndian.AppendUint16(f, pick(r, []uint16{1, 100}))
-		}
+		f := frameStart(r, 5, []uint16{1, 100})
 		ctl := pick(r, []byte{0x03, 0x00, 0x02, 0x01, 0x05, 0x09, 0x0d, 0x63, 0x43, 0x0f, 0x6f, 0xe3, 0xaf, 0x87, 0xf3, 0x13, byte(r.IntN(256))})
 		var pl []byte
 		switch r.IntN(8) {
@@ -369,11 +401,7 @@ func genLLCFrames(n int) []testFrame {
 		}
 		f = binary.BigEndian.AppendUint16(f, uint16(len(pl)))
 		f = append(f, pl...)
-		wire := len(f)
-		if r.IntN(12) == 0 {
-			f = f[:r.IntN(len(f))]
-		}
-		out = append(out, testFrame{data: f, wireLen: wire})
+		out = append(out, frameEnd(r, f))
 	}
 	return out
 }
@@ -394,12 +422,7 @@ func genGeneveFrames(n int) []testFrame {
 		case 1:
 			return 0x86dd, ipv6Packet(r)
 		}
-		dst, src := pick(r, testMACs), pick(r, testMACs)
-		e := append(append([]byte{}, dst[:]...), src[:]...)
-		if r.IntN(5) == 0 {
-			e = binary.BigEndian.AppendUint16(e, 0x8100)
-			e = binary.BigEndian.AppendUint16(e, pick(r, []uint16{1, 100, 200}))
-		}
+		e := frameStart(r, 5, []uint16{1, 100, 200})
 		switch r.IntN(5) {
 		case 0, 1:
 			e = append(binary.BigEndian.AppendUint16(e, 0x0800), ipv4Packet(r)...)
@@ -413,12 +436,7 @@ func genGeneveFrames(n int) []testFrame {
 		return 0x6558, e
 	}
 	for len(out) < n {
-		dst, src := pick(r, testMACs), pick(r, testMACs)
-		f := append(append([]byte{}, dst[:]...), src[:]...)
-		if r.IntN(5) == 0 {
-			f = binary.BigEndian.AppendUint16(f, 0x8100)
-			f = binary.BigEndian.AppendUint16(f, pick(r, []uint16{1, 100}))
-		}
+		f := frameStart(r, 5, []uint16{1, 100})
 		pt, in := inner()
 		if r.IntN(10) == 0 {
 			pt = pick(r, []uint16{0x0800, 0x6558, 0x8847})
@@ -441,34 +459,15 @@ func genGeneveFrames(n int) []testFrame {
 		binary.BigEndian.PutUint16(udp[4:], uint16(8+len(g)))
 		udp = append(udp, g...)
 		if r.IntN(3) == 0 {
-			h := make([]byte, 40)
-			h[0] = 0x60
-			binary.BigEndian.PutUint16(h[4:], uint16(len(udp)))
-			h[6], h[7] = 17, 64
-			copy(h[8:], ipv6Addr(pick(r, testIPv6)))
-			copy(h[24:], ipv6Addr(pick(r, testIPv6)))
-			f = append(binary.BigEndian.AppendUint16(f, 0x86dd), append(h, udp...)...)
+			f = append(binary.BigEndian.AppendUint16(f, 0x86dd), append(ipv6Header(r, 17, len(udp)), udp...)...)
 		} else {
-			ihl := 5 + r.IntN(2)
-			h := make([]byte, ihl*4)
-			h[0] = 0x40 | byte(ihl)
-			binary.BigEndian.PutUint16(h[2:], uint16(len(h)+len(udp)))
+			h := ipv4Header(r, 17, len(udp))
 			if r.IntN(10) == 0 {
 				binary.BigEndian.PutUint16(h[6:], 100) // a later fragment
 			}
-			h[8], h[9] = 64, 17
-			copy(h[12:], ipv4Addr(pick(r, testIPv4)))
-			copy(h[16:], ipv4Addr(pick(r, testIPv4)))
-			for i := 20; i < len(h); i++ {
-				h[i] = 1
-			}
 			f = append(binary.BigEndian.AppendUint16(f, 0x0800), append(h, udp...)...)
 		}
-		wire := len(f)
-		if r.IntN(12) == 0 {
-			f = f[:r.IntN(len(f))]
-		}
-		out = append(out, testFrame{data: f, wireLen: wire})
+		out = append(out, frameEnd(r, f))
 	}
 	return out
 }
@@ -483,8 +482,7 @@ func genChainFrames(n int) []testFrame {
 	r := rand.New(rand.NewPCG(0x5eed, 0xc4a1))
 	out := make([]testFrame, 0, n)
 	for len(out) < n {
-		dst, src := pick(r, testMACs), pick(r, testMACs)
-		f := append(append([]byte{}, dst[:]...), src[:]...)
+		f := frameStart(r, 0, nil)
 		v6 := r.IntN(3) != 0
 		hops := r.IntN(7)
 		if r.IntN(20) == 0 {
@@ -522,22 +520,9 @@ func genChainFrames(n int) []testFrame {
 			next = k
 		}
 		if v6 {
-			h := make([]byte, 40)
-			h[0] = 0x60
-			binary.BigEndian.PutUint16(h[4:], uint16(len(body)))
-			h[6], h[7] = next, 64
-			copy(h[8:], ipv6Addr(pick(r, testIPv6)))
-			copy(h[24:], ipv6Addr(pick(r, testIPv6)))
-			f = append(binary.BigEndian.AppendUint16(f, 0x86dd), append(h, body...)...)
+			f = append(binary.BigEndian.AppendUint16(f, 0x86dd), append(ipv6Header(r, next, len(body)), body...)...)
 		} else {
-			ihl := 5 + r.IntN(2)
-			h := make([]byte, ihl*4)
-			h[0] = 0x40 | byte(ihl)
-			binary.BigEndian.PutUint16(h[2:], uint16(len(h)+len(body)))
-			h[8], h[9] = 64, next
-			copy(h[12:], ipv4Addr(pick(r, testIPv4)))
-			copy(h[16:], ipv4Addr(pick(r, testIPv4)))
-			f = append(binary.BigEndian.AppendUint16(f, 0x0800), append(h, body...)...)
+			f = append(binary.BigEndian.AppendUint16(f, 0x0800), append(ipv4Header(r, next, len(body)), body...)...)
 		}
 		wire := len(f)
 		if r.IntN(10) == 0 {

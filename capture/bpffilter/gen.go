@@ -159,8 +159,6 @@ const (
 	nlpidISIS = 0x83
 )
 
-var decEtypes = map[string]uint32{"mopdl": 0x6001, "moprc": 0x6002, "decnet": 0x6003, "lat": 0x6004, "sca": 0x6007}
-
 // isisPDUs are the IS-IS PDU types of the l1, l2, iih, lsp, snp, csnp and
 // psnp keywords, in libpcap's order (a point-to-point hello counts for
 // both levels).
@@ -367,16 +365,25 @@ func (p *parser) genProto(at token, v uint32, proto string) *pred {
 	return p.fail(at, "'%s proto' is not supported", proto)
 }
 
+// linkProtos are the protocol names that test the link-level type only
+// (an EtherType, or an LLC SAP): gen_proto_abbrev's gen_linktype cases.
+var linkProtos = map[string]uint32{
+	"ip": 0x0800, "ip6": 0x86dd, "arp": 0x0806, "rarp": 0x8035, "atalk": etypeATalk, "aarp": etypeAARP,
+	"mopdl": 0x6001, "moprc": 0x6002, "decnet": 0x6003, "lat": 0x6004, "sca": 0x6007,
+	"iso": sapISONS, "stp": sapSTP, "ipx": sapIPX, "netbeui": sapNetBEUI,
+}
+
+// osiProtos are the OSI network protocols named by their NLPID.
+var osiProtos = map[string]uint32{"clnp": nlpidCLNP, "esis": nlpidESIS, "isis": nlpidISIS}
+
 func (p *parser) genProtoAbbrev(at token, proto string) *pred {
+	if v, ok := linkProtos[proto]; ok {
+		return p.genLinktype(at, v)
+	}
+	if v, ok := osiProtos[proto]; ok {
+		return p.genProto(at, v, "iso")
+	}
 	switch proto {
-	case "ip":
-		return p.genLinktype(at, 0x0800)
-	case "ip6":
-		return p.genLinktype(at, 0x86dd)
-	case "arp":
-		return p.genLinktype(at, 0x0806)
-	case "rarp":
-		return p.genLinktype(at, 0x8035)
 	case "tcp":
 		return p.genProto(at, protoTCP, "")
 	case "udp":
@@ -401,20 +408,6 @@ func (p *parser) genProtoAbbrev(at token, proto string) *pred {
 		return p.genProto(at, 50, "")
 	case "link":
 		return p.fail(at, "link layer applied in wrong context")
-	case "atalk":
-		return p.genLinktype(at, etypeATalk)
-	case "aarp":
-		return p.genLinktype(at, etypeAARP)
-	case "decnet", "lat", "sca", "moprc", "mopdl":
-		return p.genLinktype(at, decEtypes[proto])
-	case "iso":
-		return p.genLinktype(at, sapISONS)
-	case "esis":
-		return p.genProto(at, nlpidESIS, "iso")
-	case "isis":
-		return p.genProto(at, nlpidISIS, "iso")
-	case "clnp":
-		return p.genProto(at, nlpidCLNP, "iso")
 	case "l1", "l2", "iih", "lsp", "snp", "csnp", "psnp":
 		// IS-IS PDU types, tested in libpcap's order (the last
 		// listed first).
@@ -424,12 +417,6 @@ func (p *parser) genProtoAbbrev(at token, proto string) *pred {
 			r = pOrOf(p.genProto(at, t, "isis"), r)
 		}
 		return r
-	case "stp":
-		return p.genLinktype(at, sapSTP)
-	case "ipx":
-		return p.genLinktype(at, sapIPX)
-	case "netbeui":
-		return p.genLinktype(at, sapNetBEUI)
 	}
 	return p.fail(at, "%q is not supported by smcdump's filter compiler", at.raw)
 }
@@ -827,7 +814,7 @@ func (p *parser) genScode(at token, q qual) *pred {
 				v, ok = llcSAPs[name]
 			}
 		case "iso":
-			v, ok = isoProtocols[name]
+			v, ok = osiProtos[name]
 			if !ok {
 				return p.fail(at, "unknown osi proto '%s'", name)
 			}

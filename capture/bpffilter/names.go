@@ -65,6 +65,3 @@ var etherProtocols = map[string]uint32{
 
 // llcSAPs are libpcap's LLC SAP names, tried after etherProtocols.
 var llcSAPs = map[string]uint32{"iso": 0xfe, "stp": 0x42, "ipx": 0xe0, "netbeui": 0xf0}
-
-// isoProtocols are the names `iso proto \name` knows (OSI NLPIDs).
-var isoProtocols = map[string]uint32{"clnp": 0x81, "esis": 0x82, "isis": 0x83}
