@@ -30,8 +30,8 @@ func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time)
 	ev := func(k mcast.MembershipKind, g netip.Addr, what string) {
 		a.mc.Membership(k, g, f.Src, what, vlan, ifc, ts, frame)
 	}
-	src := func(typ byte, g netip.Addr, srcs []netip.Addr, complete bool, what string) {
-		a.mc.SourceRecord(typ, g, f.Src, srcs, complete, what, vlan, ifc, ts, frame)
+	src := func(k mcast.MembershipKind, counted bool, typ byte, g netip.Addr, srcs []netip.Addr, complete bool, what string) {
+		a.mc.SourceRecord(k, counted, typ, g, f.Src, srcs, complete, what, vlan, ifc, ts, frame)
 	}
 	if f.Proto == decode.ProtoIGMP {
 		if f.IPVer != 4 {
@@ -87,14 +87,15 @@ func (a *Analyzer) membership(p *pcapfile.Packet, f *decode.Frame, ts time.Time)
 	}
 }
 
-// records hands ev each group record of an IGMPv3 (alen 4) or MLDv2
-// (alen 16) report in b whose type and group were captured and that says
-// something about the group as a whole (recordKind), named with prefix
-// (RFC 3376 §4.2, RFC 3810 §5.2), and src each record with sources: its
-// type, group, the sources captured (at most mcast's maxRecordSources)
-// and whether they are the whole list.
+// records hands each group record of an IGMPv3 (alen 4) or MLDv2 (alen
+// 16) report in b whose type and group were captured, named with prefix
+// (RFC 3376 §4.2, RFC 3810 §5.2): to ev a record without sources that says
+// something about the group as a whole (recordKind), to src a record with
+// sources, with what it says about the group (counted false: nothing),
+// its type, the sources captured (at most 16) and whether they are its
+// whole list.
 func records(b []byte, alen int, prefix string, ev func(mcast.MembershipKind, netip.Addr, string),
-	src func(typ byte, group netip.Addr, srcs []netip.Addr, complete bool, what string)) {
+	src func(k mcast.MembershipKind, counted bool, typ byte, group netip.Addr, srcs []netip.Addr, complete bool, what string)) {
 	n := int(binary.BigEndian.Uint16(b[6:]))
 	off := 8
 	var buf [16]netip.Addr
@@ -105,10 +106,8 @@ func records(b []byte, alen int, prefix string, ev func(mcast.MembershipKind, ne
 		typ, nsrc := b[off], int(binary.BigEndian.Uint16(b[off+2:]))
 		group := addrOf(b[off+4 : off+4+alen])
 		k, what, ok := recordKind(typ, nsrc)
-		if ok {
-			ev(k, group, prefix+what)
-		}
-		if nsrc > 0 && typ >= 1 && typ <= 6 {
+		switch {
+		case nsrc > 0 && typ >= 1 && typ <= 6:
 			srcs := buf[:0]
 			at := off + 4 + alen
 			for i := 0; i < nsrc && len(srcs) < len(buf) && at+alen <= len(b); i++ {
@@ -118,7 +117,9 @@ func records(b []byte, alen int, prefix string, ev func(mcast.MembershipKind, ne
 			if !ok {
 				what = recordName(typ)
 			}
-			src(typ, group, srcs, len(srcs) == nsrc, prefix+what)
+			src(k, ok, typ, group, srcs, len(srcs) == nsrc, prefix+what)
+		case ok:
+			ev(k, group, prefix+what)
 		}
 		off += 4 + alen + nsrc*alen + int(b[off+1])*4
 	}

@@ -66,8 +66,9 @@ type UDPStream struct {
 	// only.
 	ICMPErrors uint64
 	// GapLeave counts the missing units of Gap in gaps that started right
-	// after a host left the group (an IGMP or MLD leave in the capture):
-	// not forwarded because nobody asked for them.
+	// after a host left the group or stopped the stream's source (an IGMP
+	// or MLD leave or source record in the capture): not forwarded because
+	// nobody asked for them.
 	GapLeave uint64
 }
 
@@ -638,7 +639,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			v.Text = fmt.Sprintf("loss before the receiver host: %d missing in the capture of %s, all receive counters and capture drops unchanged → check switch ifOutDiscards/CRC, capture on the sender or a SPAN, check the sender's SndbufErrors", g, dst)
 		}
 		if st.GapLeave > 0 && st.GapLeave < g {
-			v.Text += fmt.Sprintf(" (%d of the missing fell right after the host left the group: not forwarded, not lost)", st.GapLeave)
+			v.Text += fmt.Sprintf(" (%d of the missing fell right after a host left the group or stopped the stream's source: not forwarded, not lost)", st.GapLeave)
 		}
 		out = append(out, v)
 	}

@@ -73,6 +73,10 @@ type memberEvent struct {
 	// srcs: a report that names sources (a group record with a source
 	// list), not one for every source of the group
 	srcs bool
+	// cancel: for a leave or a record that stops sources, the time of the
+	// first report for every source of the group after it (0: none yet),
+	// noted as reports come, so that it outlives the report log
+	cancel int64
 }
 
 // sourceRecord is an IGMPv3 or MLDv2 group record with sources (RFC 3376
@@ -84,33 +88,63 @@ type sourceRecord struct {
 	srcs     [maxRecordSources]netip.Addr
 	n        int
 	complete bool
+	// ignored: a block or to_ex while an IGMPv1/v2 or MLDv1 host is
+	// present (a report of those in the last 260 s): routers then ignore
+	// block and take to_ex as to_ex {} (RFC 3376 §7.3.2, RFC 3810 §8.3.2)
+	ignored bool
 }
 
 func (r *sourceRecord) lists(s netip.Addr) bool { return slices.Contains(r.srcs[:r.n], s) }
 
 // leaves reports whether the record is a change that stops source s (a
 // current-state record, is_in or is_ex, changes nothing): block listing s,
-// to_ex listing s, to_in not listing it.
+// to_ex listing s, to_in whose whole list was kept and does not list it;
+// not a record routers ignore.
 func (r *sourceRecord) leaves(s netip.Addr) bool {
-	switch r.typ {
-	case 6, 4:
+	switch {
+	case r.ignored:
+		return false
+	case r.typ == 6, r.typ == 4:
 		return r.lists(s)
-	case 3:
+	case r.typ == 3:
 		return r.complete && !r.lists(s)
 	}
 	return false
 }
 
-// wants reports whether the record asks for source s: is_in, to_in or
-// allow listing it, is_ex or to_ex not listing it.
-func (r *sourceRecord) wants(s netip.Addr) bool {
+// mayWant reports whether the record may ask for source s: is_in, to_in
+// or allow listing it (or with a list not all kept), is_ex or to_ex not
+// listing it. Undecided lists count as asking: a cause is named only when
+// nothing may have undone it.
+func (r *sourceRecord) mayWant(s netip.Addr) bool {
 	switch r.typ {
 	case 1, 3, 5:
-		return r.lists(s)
+		return r.lists(s) || !r.complete
 	case 2, 4:
-		return r.complete && !r.lists(s)
+		return !r.lists(s)
 	}
 	return false
+}
+
+// sourceLogs are a group's last records with sources: the changes (to_in,
+// to_ex, allow, block) apart from the current-state answers to queries
+// (is_in, is_ex), so that periodic answers do not push out the changes.
+type sourceLogs struct {
+	changes, states   [memberLogLen]sourceRecord
+	nChanges, nStates int
+}
+
+// each calls f with every record kept, changes and states.
+func (l *sourceLogs) each(f func(*sourceRecord)) {
+	if l == nil {
+		return
+	}
+	for i := max(0, l.nChanges-memberLogLen); i < l.nChanges; i++ {
+		f(&l.changes[i%memberLogLen])
+	}
+	for i := max(0, l.nStates-memberLogLen); i < l.nStates; i++ {
+		f(&l.states[i%memberLogLen])
+	}
 }
 
 type groupMembers struct {
@@ -120,9 +154,9 @@ type groupMembers struct {
 	hosts                    []netip.Addr
 	hostsMore                bool
 	leaveLog, reportLog      [memberLogLen]memberEvent
-	nLeaveLog, nReportLog    int // entries written (ring)
-	srcLog                   [memberLogLen]sourceRecord
-	nSrcLog                  int
+	nLeaveLog, nReportLog    int         // entries written (ring)
+	src                      *sourceLogs // with the group's first record with sources
+	lastOld                  int64       // time of the last IGMPv1/v2 or MLDv1 report
 }
 
 // groupKey is a group on one link: memberships are per link (interface
@@ -163,6 +197,14 @@ func family(a netip.Addr) int {
 // frame. A report or leave of an address that is not a multicast group is
 // not counted.
 func (t *Tracker) Membership(kind MembershipKind, group, host netip.Addr, what string, vlan uint16, ifc int, ts time.Time, frame int) {
+	t.member(kind, true, group, host, what, vlan, ifc, ts, frame, false)
+}
+
+// member is Membership; counted false records only the host and time (a
+// record that says nothing about the group as a whole); srcs marks a
+// report that names sources. It returns the group's state (nil: not
+// followed).
+func (t *Tracker) member(kind MembershipKind, counted bool, group, host netip.Addr, what string, vlan uint16, ifc int, ts time.Time, frame int, srcs bool) *groupMembers {
 	m := &t.members
 	ns := ts.UnixNano()
 	if m.first == 0 || ns < m.first {
@@ -183,18 +225,20 @@ func (t *Tracker) Membership(kind MembershipKind, group, host netip.Addr, what s
 			}
 			q.n++
 			q.last = ev
-			return
+			return nil
 		}
 	}
 	g := m.group(group, vlan, ifc)
 	if g == nil {
-		return
+		return nil
 	}
-	switch kind {
-	case MemberQuery:
+	ev.srcs = srcs
+	switch {
+	case !counted:
+	case kind == MemberQuery:
 		g.queries++
-		return
-	case MemberReport:
+		return g
+	case kind == MemberReport:
 		m.reports[family(group)]++
 		if g.reports == 0 {
 			g.firstReport = ev
@@ -203,7 +247,13 @@ func (t *Tracker) Membership(kind MembershipKind, group, host netip.Addr, what s
 		g.lastReport = ev
 		g.reportLog[g.nReportLog%memberLogLen] = ev
 		g.nReportLog++
-	case MemberLeave:
+		if !srcs {
+			g.cancelBefore(ns, frame)
+			if strings.HasPrefix(what, "IGMPv1 ") || strings.HasPrefix(what, "IGMPv2 ") || strings.HasPrefix(what, "MLDv1 ") {
+				g.lastOld = ns
+			}
+		}
+	case kind == MemberLeave:
 		g.leaves++
 		g.lastLeave = ev
 		g.leaveLog[g.nLeaveLog%memberLogLen] = ev
@@ -214,6 +264,25 @@ func (t *Tracker) Membership(kind MembershipKind, group, host netip.Addr, what s
 			g.hosts = append(g.hosts, host)
 		} else {
 			g.hostsMore = true
+		}
+	}
+	return g
+}
+
+// cancelBefore notes a report for every source of the group at ns (frame)
+// on the leaves and source-stopping records before it not yet undone.
+func (g *groupMembers) cancelBefore(ns int64, frame int) {
+	for i := max(0, g.nLeaveLog-memberLogLen); i < g.nLeaveLog; i++ {
+		if e := &g.leaveLog[i%memberLogLen]; e.cancel == 0 && e.t <= ns && e.frame != frame {
+			e.cancel = ns
+		}
+	}
+	if g.src == nil {
+		return
+	}
+	for i := max(0, g.src.nChanges-memberLogLen); i < g.src.nChanges; i++ {
+		if e := &g.src.changes[i%memberLogLen].ev; e.cancel == 0 && e.t <= ns && e.frame != frame {
+			e.cancel = ns
 		}
 	}
 }
@@ -246,33 +315,38 @@ func (m *membership) group(group netip.Addr, vlan uint16, ifc int) *groupMembers
 	return g
 }
 
-// SourceRecord records an IGMPv3 or MLDv2 group record with sources: its
-// type (RFC 3376 §4.2.12: 1 is_in, 2 is_ex, 3 to_in, 4 to_ex, 5 allow, 6
-// block), the group, the host that sent it, the sources captured of its
+// SourceRecord records an IGMPv3 or MLDv2 group record with sources: what
+// it says about the group as a whole (kind, when counted: a report for
+// is_in, is_ex, to_in, to_ex, allow; block says nothing about the group),
+// its type (RFC 3376 §4.2.12: 1 is_in, 2 is_ex, 3 to_in, 4 to_ex, 5 allow,
+// 6 block), the group, the host that sent it, the sources captured of its
 // list (at most maxRecordSources are kept), whether those are its whole
-// list, what it is ("IGMPv3 block"), the link, time and frame. What the
-// record says about the group as a whole the caller gives Membership;
-// this keeps the sources, for gaps of a stream from one of them.
-func (t *Tracker) SourceRecord(typ byte, group, host netip.Addr, srcs []netip.Addr, complete bool, what string, vlan uint16, ifc int, ts time.Time, frame int) {
-	m := &t.members
-	g := m.group(group, vlan, ifc)
+// list, what it is ("IGMPv3 block"), the link, time and frame. The sources
+// are kept for the gaps of a stream from one of them.
+func (t *Tracker) SourceRecord(kind MembershipKind, counted bool, typ byte, group, host netip.Addr, srcs []netip.Addr, complete bool, what string, vlan uint16, ifc int, ts time.Time, frame int) {
+	g := t.member(kind, counted, group, host, what, vlan, ifc, ts, frame, true)
 	if g == nil || typ < 1 || typ > 6 {
 		return
 	}
-	ev := memberEvent{t: ts.UnixNano(), frame: frame, host: host, what: what, srcs: true}
-	if n := g.nReportLog; n > 0 {
-		// the group-level report of this same record names sources
-		if e := &g.reportLog[(n-1)%memberLogLen]; e.frame == frame && e.host == host && e.what == what {
-			e.srcs = true
-		}
+	if g.src == nil {
+		g.src = &sourceLogs{}
 	}
-	r := &g.srcLog[g.nSrcLog%memberLogLen]
-	*r = sourceRecord{ev: ev, typ: typ, complete: complete && len(srcs) <= maxRecordSources}
+	ns := ts.UnixNano()
+	var r *sourceRecord
+	if typ <= 2 {
+		r = &g.src.states[g.src.nStates%memberLogLen]
+		g.src.nStates++
+	} else {
+		r = &g.src.changes[g.src.nChanges%memberLogLen]
+		g.src.nChanges++
+	}
+	*r = sourceRecord{ev: memberEvent{t: ns, frame: frame, host: host, what: what, srcs: true}, typ: typ,
+		complete: complete && len(srcs) <= maxRecordSources,
+		ignored:  (typ == 4 || typ == 6) && g.lastOld != 0 && ns-g.lastOld <= int64(membershipInterval)}
 	r.n = copy(r.srcs[:], srcs)
 	for i := range r.n {
 		r.srcs[i] = r.srcs[i].Unmap()
 	}
-	g.nSrcLog++
 }
 
 // MembershipReport is what the capture's IGMP and MLD messages say.
@@ -301,7 +375,7 @@ type GroupMembership struct {
 	VLAN        uint16     `json:"vlan"`                   // outermost VLAN ID, 0 = none
 	Interface   int        `json:"interface"`              // capture interface index
 	Reports     uint64     `json:"reports"`                // reports (joins and refreshes)
-	Leaves      uint64     `json:"leaves"`                 // leaves (of the group or of sources)
+	Leaves      uint64     `json:"leaves"`                 // leaves of the group (not blocks of sources)
 	Queries     uint64     `json:"queries"`                // group-specific queries
 	Hosts       []string   `json:"hosts"`                  // hosts that reported or left (at most 8)
 	HostsMore   bool       `json:"hosts_more,omitempty"`   // more hosts than listed
@@ -434,44 +508,16 @@ func (t *Tracker) spanLast() int64 {
 	return l
 }
 
-// gapMembership says what the group's membership messages tell about a
-// gap of a multicast stream to group: a leave of the group shortly before
-// it (or during it), or a last report longer ago than a membership lasts
-// on a segment without general queries; nil when nothing.
+// gapMembership explains a gap of the stream from src to group k by a
+// membership message: the leave or source-stopping record that came last
+// before the gap and nothing undid (gapCause), or an expired membership.
 func (t *Tracker) gapMembership(k groupKey, src netip.Addr, start, end int64) *GapMembership {
 	g := t.members.groups[k]
 	if g == nil {
 		return nil
 	}
-	var leave *memberEvent
-	for i := max(0, g.nLeaveLog-memberLogLen); i < g.nLeaveLog; i++ {
-		e := &g.leaveLog[i%memberLogLen]
-		if e.t >= start-int64(leaveWindow) && e.t <= min(end, start+int64(leaveLate)) && (leave == nil || closerCause(e.t, leave.t, start)) {
-			leave = e
-		}
-	}
-	if leave != nil {
-		// a report after the leave (the host rejoined, or another member
-		// answered the router's query) keeps the group forwarded
-		for i := max(0, g.nReportLog-memberLogLen); i < g.nReportLog; i++ {
-			if e := &g.reportLog[i%memberLogLen]; e.t > leave.t && e.t <= max(start, leave.t) {
-				leave = nil
-				break
-			}
-		}
-	}
-	if leave != nil {
-		when := "before the gap"
-		d := start - leave.t
-		if d < 0 {
-			when, d = "after the last datagram before the gap", -d
-		}
-		return &GapMembership{Cause: "leave", Host: leave.host.String(), Frame: leave.frame,
-			Text: fmt.Sprintf("%s from %s at frame %d, %.3f s %s, and no report of the group since: where no member is left, the group is no longer forwarded",
-				leave.what, leave.host, leave.frame, float64(d)/1e9, when)}
-	}
-	if gm := g.sourceLeave(src, start, end); gm != nil {
-		return gm
+	if c := g.gapCause(src, start, end); c != nil {
+		return c.text(src, start)
 	}
 	if t.members.q[family(k.group)].n > 0 {
 		return nil // queried: hosts refresh their memberships
@@ -490,54 +536,87 @@ func (t *Tracker) gapMembership(k groupKey, src netip.Addr, start, end int64) *G
 	return nil
 }
 
-// sourceLeave is the latest record that stopped source src of the group
-// from leaveWindow before the gap to leaveLate into it (block or to_ex
-// listing it, to_in without it), unless a later record or report asks for
-// it again before the gap: as a leave, but of one source.
-func (g *groupMembers) sourceLeave(src netip.Addr, start, end int64) *GapMembership {
-	if !src.IsValid() {
-		return nil
-	}
-	var left *sourceRecord
-	for i := max(0, g.nSrcLog-memberLogLen); i < g.nSrcLog; i++ {
-		r := &g.srcLog[i%memberLogLen]
-		if r.ev.t >= start-int64(leaveWindow) && r.ev.t <= min(end, start+int64(leaveLate)) && r.leaves(src) && (left == nil || closerCause(r.ev.t, left.ev.t, start)) {
-			left = r
+// gapCause is a message that may explain a gap: a leave of the group
+// (rec nil) or a record that stopped the stream's source.
+type gapCause struct {
+	ev  *memberEvent
+	rec *sourceRecord
+}
+
+// gapCause finds the gap's cause among the group's leaves (of the last 32)
+// and, when the stream's source is known, its records that stopped that
+// source (block or to_ex listing it, to_in without it; of the last 32
+// changes), from leaveWindow before the gap to leaveLate into it: the
+// latest before the gap that nothing undid before the gap (a report for
+// every source, or a record that may ask for the stream's source), or if
+// there is none, the first after the gap's start.
+func (g *groupMembers) gapCause(src netip.Addr, start, end int64) *gapCause {
+	lo, hi := start-int64(leaveWindow), min(end, start+int64(leaveLate))
+	var best *gapCause
+	consider := func(ev *memberEvent, rec *sourceRecord) {
+		if ev.t < lo || ev.t > hi || ev.t <= start && g.undone(ev, src, start) {
+			return
+		}
+		if best == nil || closerCause(ev.t, best.ev.t, start) {
+			best = &gapCause{ev, rec}
 		}
 	}
-	if left == nil {
-		return nil
+	for i := max(0, g.nLeaveLog-memberLogLen); i < g.nLeaveLog; i++ {
+		consider(&g.leaveLog[i%memberLogLen], nil)
 	}
-	until := max(start, left.ev.t)
-	for i := max(0, g.nSrcLog-memberLogLen); i < g.nSrcLog; i++ {
-		if r := &g.srcLog[i%memberLogLen]; r.ev.t > left.ev.t && r.ev.t <= until && r.wants(src) {
-			return nil
+	if src.IsValid() && g.src != nil {
+		for i := max(0, g.src.nChanges-memberLogLen); i < g.src.nChanges; i++ {
+			if r := &g.src.changes[i%memberLogLen]; r.leaves(src) {
+				consider(&r.ev, r)
+			}
 		}
 	}
-	for i := max(0, g.nReportLog-memberLogLen); i < g.nReportLog; i++ {
-		if e := &g.reportLog[i%memberLogLen]; e.t > left.ev.t && e.t <= until && !e.srcs {
-			return nil // a report for every source of the group
+	return best
+}
+
+// undone reports whether something after ev and before the gap's start
+// undid it: a report for every source of the group (noted as it came), or
+// a record with sources that may ask for src (any, when src is unknown).
+func (g *groupMembers) undone(ev *memberEvent, src netip.Addr, start int64) bool {
+	if ev.cancel != 0 && ev.cancel <= start {
+		return true
+	}
+	undone := false
+	g.src.each(func(r *sourceRecord) {
+		if r.ev.t > ev.t && r.ev.t <= start && r.ev.frame != ev.frame && (!src.IsValid() || r.mayWant(src)) {
+			undone = true
 		}
-	}
-	list := make([]string, left.n)
-	for i := range left.n {
-		list[i] = left.srcs[i].String()
-	}
-	if !left.complete {
-		list = append(list, "…")
-	}
+	})
+	return undone
+}
+
+// text is the gap's membership line for cause c.
+func (c *gapCause) text(src netip.Addr, start int64) *GapMembership {
 	when := "before the gap"
-	d := start - left.ev.t
+	d := start - c.ev.t
 	if d < 0 {
 		when, d = "after the last datagram before the gap", -d
 	}
-	how := "stops it"
-	if left.typ == 3 {
-		how = "leaves it out"
+	if c.rec == nil {
+		return &GapMembership{Cause: "leave", Host: c.ev.host.String(), Frame: c.ev.frame,
+			Text: fmt.Sprintf("%s from %s at frame %d, %.3f s %s, and no report of the group since: where no member is left, the group is no longer forwarded",
+				c.ev.what, c.ev.host, c.ev.frame, float64(d)/1e9, when)}
 	}
-	return &GapMembership{Cause: "source-leave", Host: left.ev.host.String(), Frame: left.ev.frame,
-		Text: fmt.Sprintf("%s {%s} from %s at frame %d, %.3f s %s, %s for source %s, and nothing asks for that source since: a router or snooping switch with source filtering no longer forwards it there",
-			left.ev.what, strings.Join(list, ", "), left.ev.host, left.ev.frame, float64(d)/1e9, when, how, src)}
+	r := c.rec
+	list := make([]string, r.n)
+	for i := range r.n {
+		list[i] = r.srcs[i].String()
+	}
+	if !r.complete {
+		list = append(list, "…")
+	}
+	how := "stops source " + src.String()
+	if r.typ == 3 {
+		how = "leaves source " + src.String() + " out"
+	}
+	return &GapMembership{Cause: "source-leave", Host: r.ev.host.String(), Frame: r.ev.frame,
+		Text: fmt.Sprintf("%s {%s} from %s at frame %d, %.3f s %s, %s, and nothing asks for that source since: a router or snooping switch that filters by source no longer forwards it there",
+			r.ev.what, strings.Join(list, ", "), r.ev.host, r.ev.frame, float64(d)/1e9, when, how)}
 }
 
 // closerCause reports whether a message at t is the better cause of a gap

@@ -162,7 +162,7 @@ func TestGapSourceLeave(t *testing.T) {
 	host := netip.MustParseAddr("10.0.0.5")
 	s1, s2 := netip.MustParseAddr("10.9.0.1"), netip.MustParseAddr("10.9.0.2")
 	rec := func(tr *Tracker, typ byte, what string, at time.Duration, frame int, srcs ...netip.Addr) {
-		tr.SourceRecord(typ, g, host, srcs, true, what, 0, 0, t0.Add(at), frame)
+		tr.SourceRecord(MemberReport, typ != 6, typ, g, host, srcs, true, what, 0, 0, t0.Add(at), frame)
 	}
 	for _, c := range []struct {
 		name   string
@@ -177,14 +177,12 @@ func TestGapSourceLeave(t *testing.T) {
 			rec(tr, 6, "IGMPv3 block", 4*time.Second, 7, s2)
 		}, s1, ""},
 		{"to_in without the source", func(tr *Tracker) {
-			tr.Membership(MemberReport, g, host, "IGMPv3 to_in", 0, 0, t0.Add(4*time.Second), 7)
 			rec(tr, 3, "IGMPv3 to_in", 4*time.Second, 7, s2)
 		}, s1, "source-leave"},
 		{"to_in with it", func(tr *Tracker) {
 			rec(tr, 3, "IGMPv3 to_in", 4*time.Second, 7, s1, s2)
 		}, s1, ""},
 		{"to_ex listing it", func(tr *Tracker) {
-			tr.Membership(MemberReport, g, host, "IGMPv3 to_ex", 0, 0, t0.Add(4*time.Second), 7)
 			rec(tr, 4, "IGMPv3 to_ex", 4*time.Second, 7, s1)
 		}, s1, "source-leave"},
 		{"current state is_in without it: a change of nothing", func(tr *Tracker) {
@@ -200,14 +198,38 @@ func TestGapSourceLeave(t *testing.T) {
 		}, s1, ""},
 		{"blocked, then a to_ex of another source (its group-level report names sources)", func(tr *Tracker) {
 			rec(tr, 6, "IGMPv3 block", 3*time.Second, 7, s1)
-			tr.Membership(MemberReport, g, host, "IGMPv3 to_ex", 0, 0, t0.Add(4*time.Second), 8)
 			rec(tr, 4, "IGMPv3 to_ex", 4*time.Second, 8, s1, s2)
 		}, s1, "source-leave"},
 		{"block long before the gap", func(tr *Tracker) {
 			rec(tr, 6, "IGMPv3 block", -30*time.Second, 7, s1)
 		}, s1, ""},
+		{"an IGMPv2 host present: routers ignore block (RFC 3376 §7.3.2)", func(tr *Tracker) {
+			tr.Membership(MemberReport, g, netip.MustParseAddr("10.0.0.6"), "IGMPv2 report", 0, 0, t0.Add(-60*time.Second), 3)
+			rec(tr, 6, "IGMPv3 block", 4*time.Second, 7, s1)
+		}, s1, ""},
+		{"an IGMPv2 host gone for longer than 260 s: block counts", func(tr *Tracker) {
+			tr.Membership(MemberReport, g, netip.MustParseAddr("10.0.0.6"), "IGMPv2 report", 0, 0, t0.Add(-300*time.Second), 3)
+			rec(tr, 6, "IGMPv3 block", 4*time.Second, 7, s1)
+		}, s1, "source-leave"},
+		{"blocked, undone by a report that many later reports pushed out of the log", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 4*time.Second, 7, s1)
+			tr.Membership(MemberReport, g, netip.MustParseAddr("10.0.0.6"), "IGMPv2 report", 0, 0, t0.Add(4500*time.Millisecond), 8)
+			for i := range 2 * memberLogLen {
+				tr.Membership(MemberReport, g, netip.MustParseAddr("10.0.0.6"), "IGMPv2 report", 0, 0, t0.Add(time.Duration(10+i)*time.Second), 9+i)
+			}
+		}, s1, ""},
+		{"blocked, then many answers to queries about other sources", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 4*time.Second, 7, s1)
+			for i := range 2 * memberLogLen {
+				tr.SourceRecord(MemberReport, true, 1, g, netip.MustParseAddr("10.0.0.7"), []netip.Addr{s2}, true, "IGMPv3 is_in", 0, 0, t0.Add(time.Duration(10+i)*time.Second), 9+i)
+			}
+		}, s1, "source-leave"},
+		{"blocked, then another host's is_ex whose list was not all kept", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 3*time.Second, 7, s1)
+			tr.SourceRecord(MemberReport, true, 2, g, netip.MustParseAddr("10.0.0.7"), []netip.Addr{s2}, false, "IGMPv3 is_ex", 0, 0, t0.Add(4*time.Second), 8)
+		}, s1, ""},
 		{"a list cut short: only what was kept counts", func(tr *Tracker) {
-			tr.SourceRecord(3, g, host, []netip.Addr{s2}, false, "IGMPv3 to_in", 0, 0, t0.Add(4*time.Second), 7)
+			tr.SourceRecord(MemberReport, true, 3, g, host, []netip.Addr{s2}, false, "IGMPv3 to_in", 0, 0, t0.Add(4*time.Second), 7)
 		}, s1, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -234,7 +256,7 @@ func TestGapCauseRepeated(t *testing.T) {
 	start, end := t0.Add(5*time.Second).UnixNano(), t0.Add(8*time.Second).UnixNano()
 	tr := NewTracker(Config{})
 	for i, at := range []time.Duration{4 * time.Second, 5500 * time.Millisecond} {
-		tr.SourceRecord(6, g, host, []netip.Addr{s1}, true, "IGMPv3 block", 0, 0, t0.Add(at), 7+i)
+		tr.SourceRecord(MemberReport, false, 6, g, host, []netip.Addr{s1}, true, "IGMPv3 block", 0, 0, t0.Add(at), 7+i)
 		tr.Membership(MemberLeave, netip.MustParseAddr("232.1.1.2"), host, "IGMPv2 leave", 0, 0, t0.Add(at+200*time.Millisecond), 9+i)
 	}
 	if got := tr.gapMembership(groupKey{group: g}, s1, start, end); got == nil || got.Frame != 7 {
@@ -245,6 +267,58 @@ func TestGapCauseRepeated(t *testing.T) {
 	}
 	if got := tr.gapMembership(groupKey{group: netip.MustParseAddr("232.1.1.2")}, netip.Addr{}, t0.Add(4100*time.Millisecond).UnixNano(), end); got == nil || got.Frame != 9 {
 		t.Errorf("leave after the gap's start: %+v, want the first after it, frame 9", got)
+	}
+}
+
+// TestGapCauseChoice: of several messages the latest before the gap that
+// nothing undid is named, a leave after the gap's start when the one
+// before was undone, a group leave undone only by what may ask for the
+// stream's source; records with sources count once.
+func TestGapCauseChoice(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	g := netip.MustParseAddr("232.1.1.1")
+	host := netip.MustParseAddr("10.0.0.5")
+	s1, s2 := netip.MustParseAddr("10.9.0.1"), netip.MustParseAddr("10.9.0.2")
+	gap := func(tr *Tracker, src netip.Addr, start time.Duration) *GapMembership {
+		return tr.gapMembership(groupKey{group: g}, src, at(start).UnixNano(), at(start+3*time.Second).UnixNano())
+	}
+	// leave, rejoin, leave again just after the gap started
+	tr := NewTracker(Config{})
+	tr.Membership(MemberLeave, g, host, "IGMPv2 leave", 0, 0, at(5*time.Second), 1)
+	tr.Membership(MemberReport, g, host, "IGMPv2 report", 0, 0, at(7*time.Second), 2)
+	tr.Membership(MemberLeave, g, host, "IGMPv2 leave", 0, 0, at(10500*time.Millisecond), 3)
+	if got := gap(tr, netip.Addr{}, 10*time.Second); got == nil || got.Frame != 3 {
+		t.Errorf("undone leave, then a leave after the start: %+v, want frame 3", got)
+	}
+	// to_in {} (a group leave), then allow of another source
+	tr = NewTracker(Config{})
+	tr.Membership(MemberLeave, g, host, "IGMPv3 to_in {}", 0, 0, at(3*time.Second), 1)
+	tr.SourceRecord(MemberReport, true, 5, g, host, []netip.Addr{s2}, true, "IGMPv3 allow", 0, 0, at(4*time.Second), 2)
+	if got := gap(tr, s1, 5*time.Second); got == nil || got.Frame != 1 || got.Cause != "leave" {
+		t.Errorf("group leave, allow of another source: %+v, want the leave", got)
+	}
+	if got := gap(tr, s2, 5*time.Second); got != nil {
+		t.Errorf("the allowed source's stream: %+v, want nothing", got)
+	}
+	// a block before the gap and a group leave after its start: the block
+	tr = NewTracker(Config{})
+	tr.SourceRecord(MemberReport, false, 6, g, host, []netip.Addr{s1}, true, "IGMPv3 block", 0, 0, at(3*time.Second), 1)
+	tr.Membership(MemberLeave, g, host, "IGMPv3 to_in {}", 0, 0, at(5500*time.Millisecond), 2)
+	if got := gap(tr, s1, 5*time.Second); got == nil || got.Frame != 1 || got.Cause != "source-leave" || !strings.Contains(got.Text, "stops source 10.9.0.1,") {
+		t.Errorf("block before, leave after: %+v, want the block", got)
+	}
+	// a record with sources about a link-local group counts once
+	tr = NewTracker(Config{})
+	tr.SourceRecord(MemberReport, true, 5, netip.MustParseAddr("224.0.0.251"), host, []netip.Addr{s1}, true, "IGMPv3 allow", 0, 0, at(0), 1)
+	if tr.members.linkLocal != 1 {
+		t.Errorf("link-local records counted %d times", tr.members.linkLocal)
+	}
+	// a group seen only in a block names its host
+	tr = NewTracker(Config{})
+	tr.SourceRecord(MemberReport, false, 6, g, host, []netip.Addr{s1}, true, "IGMPv3 block", 0, 0, at(0), 1)
+	if gm := tr.members.groups[groupKey{group: g}]; gm == nil || len(gm.hosts) != 1 || gm.reports != 0 {
+		t.Errorf("block-only group: %+v", gm)
 	}
 }
 

@@ -173,8 +173,8 @@ func checkMembershipLab(t *testing.T, bins llBins, pcap, cause, wantText string)
 		t.Fatalf("want one gap of about 1,000 datagrams (2 s at 500/s): lost %d in %d gaps", st.Lost, len(gaps))
 	}
 	g := gaps[0]
-	if g.Membership == nil || g.Membership.Cause != cause || g.Membership.Host != "10.79.0.2" {
-		t.Errorf("gap %+v: want the receiver's %s named", g, cause)
+	if g.Membership == nil || g.Membership.Cause != cause || g.Membership.Host != "10.79.0.2" || g.Membership.Frame >= g.Frame {
+		t.Errorf("gap %+v: want the receiver's %s (before the gap) named", g, cause)
 	}
 	var grp *struct{ reports, leaves uint64 }
 	for _, m := range rep.Multicast.Membership.Groups {
