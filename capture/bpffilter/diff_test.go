@@ -248,17 +248,7 @@ func TestProtochainLibpcap(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: libpcap: %v", expr, err)
 		}
-		prog, err := Compile(expr, Options{LinkType: Ethernet})
-		if err != nil {
-			t.Fatalf("%q: %v", expr, err)
-		}
-		ours, err := bpf.Assemble(prog)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := validate(ours); err != nil {
-			t.Fatalf("%q: %v", expr, err)
-		}
+		ours := compileRaw(t, expr, Options{LinkType: Ethernet})
 		bad := 0
 		for _, f := range frames {
 			if chainHasAH(f.data) || chainLonger(f.data, protochainHeaders) {
@@ -278,6 +268,24 @@ func TestProtochainLibpcap(t *testing.T) {
 		}
 	}
 	t.Logf("%d verdicts compared", compared)
+}
+
+// compileRaw compiles expr, assembles and validates the program; any
+// failure ends the test.
+func compileRaw(t *testing.T, expr string, opts Options) []bpf.RawInstruction {
+	t.Helper()
+	prog, err := Compile(expr, opts)
+	if err != nil {
+		t.Fatalf("%q: %v", expr, err)
+	}
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		t.Fatalf("%q: assemble: %v", expr, err)
+	}
+	if err := validate(raw); err != nil {
+		t.Fatalf("%q: %v", expr, err)
+	}
+	return raw
 }
 
 // protochainExprs are compared with libpcap by TestProtochainLibpcap (not

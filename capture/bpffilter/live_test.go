@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"os"
 	"testing"
-
-	"golang.org/x/net/bpf"
 )
 
 // liveExprs are compared with libpcap's code for a live Linux handle
@@ -55,18 +53,7 @@ func TestDifferentialLibpcapLive(t *testing.T) {
 		if err != nil {
 			t.Skipf("tcpdump -i lo failed (%v); skipping live comparison", err)
 		}
-		prog, err := Compile(expr, Options{LinkType: Ethernet, Mode: Live})
-		if err != nil {
-			t.Errorf("%q: %v", expr, err)
-			continue
-		}
-		ours, err := bpf.Assemble(prog)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := validate(ours); err != nil {
-			t.Fatalf("%q: %v", expr, err)
-		}
+		ours := compileRaw(t, expr, Options{LinkType: Ethernet, Mode: Live})
 		bad := 0
 		for _, f := range frames {
 			for _, variant := range []int{0, 1} {
