@@ -516,6 +516,9 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			return fmt.Sprintf("%s[|%s], length %d", p.shimPrefix(pkt, f), f.Reason, pkt.Info.Length)
 		}
 	case decode.StatusMalformed:
+		if s, ok := p.badIP(pkt, f); ok {
+			return s
+		}
 		if f.Reason == "UDP header" && len(f.L4) >= 4 && f.Src.IsValid() {
 			// print-udp.c: an IP payload shorter than a UDP header
 			// (as the datagram an ICMP error quotes, cut to its
@@ -524,6 +527,12 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 				ipPort(f.Src, binary.BigEndian.Uint16(f.L4)), ipPort(f.Dst, binary.BigEndian.Uint16(f.L4[2:])), f.L4WireLen)
 		}
 		return fmt.Sprintf("%s[invalid %s], length %d", p.shimPrefix(pkt, f), f.Reason, pkt.Info.Length)
+	}
+	if f.IPVer == 4 && f.NetOff+4 <= len(pkt.Data) && binary.BigEndian.Uint16(pkt.Data[f.NetOff+2:]) == 0 {
+		// A total length of 0 (what TSO and BIG TCP captures carry on
+		// the sending host): the analysis takes the frame's length,
+		// tcpdump 4.99 says bad-len.
+		return p.shimPrefix(pkt, f) + ipWord(p.opts.LinkHeader) + "bad-len 0"
 	}
 	ipv := p.shimPrefix(pkt, f) + p.ipPrefix(pkt, f)
 	if f.Status == decode.StatusTruncated && f.NetOff >= len(pkt.Data) && (f.HasPPPoE || hasMPLS(f)) {
@@ -599,6 +608,10 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		seqBase, ackBase := p.relativeSeq(f)
 		return tcpLine(ipv, src, dst, f, seqBase, ackBase, p.opts, ck)
 	case decode.ProtoUDP:
+		if f.UDPLen < 8 && !(f.UDPLen == 0 && f.L4WireLen > 65535) {
+			// print-udp.c: a length field shorter than the header
+			return fmt.Sprintf("%s%s > %s: truncated-udplength %d", ipv, src, dst, f.UDPLen)
+		}
 		ck := p.udpChecksum(f)
 		if f.DstPort == smcflow.RoCEV2Port && !p.inICMP {
 			h, _, ok := p.tracker.HandleRoCE(f.Dst, f.Payload, f.PayloadLen, pkt.Frame, pkt.Info.Timestamp)
@@ -614,6 +627,10 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		n := f.PayloadLen
 		if f.Fragment && f.UDPLen >= 8 {
 			n = f.UDPLen - 8 // the first fragment: the datagram's length, as tcpdump
+		}
+		if !f.Fragment && f.UDPLen > f.L4WireLen {
+			// the length field says more than the IP packet holds
+			return fmt.Sprintf("%s%s > %s: %sUDP, bad length %d > %d", ipv, src, dst, ck, f.UDPLen-8, f.L4WireLen-8)
 		}
 		return fmt.Sprintf("%s%s > %s: %sUDP, length %d", ipv, src, dst, ck, n)
 	case decode.ProtoICMP:
@@ -659,6 +676,52 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 	}
 	// tcpdump 4.99 prints two spaces before an unknown protocol.
 	return fmt.Sprintf("%s%s > %s:  ip-proto-%d %d", ipv, f.Src, f.Dst, f.Proto, f.L4WireLen)
+}
+
+// ipWord is "IP " as print-ip.c prints it before the header: not with -e.
+func ipWord(linkHeader bool) string {
+	if linkHeader {
+		return ""
+	}
+	return "IP "
+}
+
+// badIP is tcpdump's text for an IPv4 packet or TCP segment whose header
+// is impossible (print-ip.c, print-tcp.c): a version other than 4, a
+// header length below 20 bytes, a total length below the header's, a TCP
+// data offset below 5 words.
+func (p *Printer) badIP(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
+	if f.NetOff >= len(pkt.Data) {
+		return "", false
+	}
+	ip := pkt.Data[f.NetOff:]
+	shim := p.shimPrefix(pkt, f)
+	switch f.Reason {
+	case "IPv4 version":
+		if v := ip[0] >> 4; v == 6 {
+			return shim + "IP6, wrong link-layer encapsulation (invalid)", true
+		} else {
+			return fmt.Sprintf("%sIP%d (invalid)", shim, v), true
+		}
+	case "IPv4 header length":
+		if n := pkt.Info.Length - f.NetOff; n < 20 {
+			return fmt.Sprintf("%s%struncated-ip %d", shim, ipWord(p.opts.LinkHeader), n), true
+		}
+		return fmt.Sprintf("%s%sbad-hlen %d", shim, ipWord(p.opts.LinkHeader), int(ip[0]&0x0f)*4), true
+	case "IPv4 total length":
+		if len(ip) < 4 {
+			return "", false
+		}
+		return fmt.Sprintf("%s%sbad-len %d", shim, ipWord(p.opts.LinkHeader), binary.BigEndian.Uint16(ip[2:])), true
+	case "TCP data offset":
+		if len(f.L4) < 13 || !f.Src.IsValid() {
+			return "", false
+		}
+		hlen := int(f.L4[12]>>4) * 4
+		return fmt.Sprintf("%s%s > %s:  tcp %d [bad hdr length %d - too short, < 20]", shim+p.ipPrefix(pkt, f),
+			ipPort(f.Src, binary.BigEndian.Uint16(f.L4)), ipPort(f.Dst, binary.BigEndian.Uint16(f.L4[2:])), f.L4WireLen-hlen, hlen), true
+	}
+	return "", false
 }
 
 // destOpts decodes the IPv6 destination options header that starts the
@@ -1009,7 +1072,7 @@ func (p *Printer) udpChecksum(f *decode.Frame) string {
 	if f.IPVer == 4 && stored == 0 {
 		return "[no cksum] "
 	}
-	n := f.UDPLen
+	n := min(f.UDPLen, f.L4WireLen) // a length field beyond the packet: print-udp.c sums what the packet holds
 	if n < 8 || n > len(f.L4) || f.IPTrunc && n > len(f.L4) {
 		return ""
 	}

@@ -202,14 +202,14 @@ func diffTraces(t *testing.T) []string {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
-	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t), pimTrace(t), icmp6CutTrace(t))
+	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t), pimTrace(t), icmp6CutTrace(t), malformedTrace(t))
 	files = append(files, publicdata.Glob(t, "*.pcap*")...)
 	return files
 }
 
 // exactTraces are the traces of control messages every packet of which
 // smcdump decodes: no intended difference may be accepted there.
-var exactTraces = map[string]bool{"nd.pcap": true, "control-synthetic.pcap": true, "pim-synthetic.pcap": true, "icmp6cut-synthetic.pcap": true}
+var exactTraces = map[string]bool{"nd.pcap": true, "control-synthetic.pcap": true, "pim-synthetic.pcap": true, "icmp6cut-synthetic.pcap": true, "malformed-synthetic.pcap": true}
 
 func TestTcpdumpDifferential(t *testing.T) {
 	tcpdump, err := exec.LookPath("tcpdump")
@@ -1179,4 +1179,51 @@ func icmp6CutTrace(t *testing.T) string {
 	}
 	fl.add(synEth(0x86dd, synIP6(58, "fe80::1", "ff02::1", nil)), 0)
 	return writeEthernetPcapWire(t, "icmp6cut-synthetic.pcap", fl.frames, fl.wires)
+}
+
+// malformedTrace writes a synthetic pcap (built here, not captured) of
+// IPv4 and IPv6 packets with impossible headers, as tcpdump names them: an
+// IP version other than 4 behind the IPv4 EtherType (6 and 5), a header
+// length below 20 bytes, a total length below the header's and of 0 (what
+// TSO and BIG TCP captures carry), TCP data offsets below 5 words, UDP
+// length fields below 8 and beyond the packet, a short UDP length in a
+// first fragment, behind a VLAN tag too.
+func malformedTrace(t *testing.T) string {
+	t.Helper()
+	eth, ip4 := synEth, synIP4
+	var fl synFrames
+	tcp := func(off byte) []byte {
+		h := cat(u16(u16(nil, 1234), 80), u32(u32(nil, 1), 0), []byte{off << 4, 0x02}, u16(u16(u16(nil, 1000), 0), 0))
+		return cat(h, make([]byte, max(0, int(off)*4-20)))
+	}
+	udp := func(length uint16, payload string) []byte {
+		return cat(u16(u16(u16(u16(nil, 5000), 6000), length), 0), []byte(payload))
+	}
+	withHdr := func(p []byte, f func(h []byte)) []byte {
+		b := eth(0x0800, p)
+		f(b[14:])
+		binary.BigEndian.PutUint16(b[14+10:], 0)
+		binary.BigEndian.PutUint16(b[14+10:], ipv4Checksum(b[14:34]))
+		return b
+	}
+	for _, b := range [][]byte{
+		eth(0x0800, ip4(6, "10.0.0.1", "10.0.0.2", tcp(0))),
+		eth(0x0800, ip4(6, "10.0.0.1", "10.0.0.2", tcp(3))),
+		eth(0x86dd, synIP6(6, "2001:db8::1", "2001:db8::2", tcp(4))),
+		eth(0x0800, ip4(17, "10.0.0.1", "10.0.0.2", udp(4, "abcd"))),
+		eth(0x0800, ip4(17, "10.0.0.1", "10.0.0.2", udp(0, "abcd"))),
+		eth(0x0800, ip4(17, "10.0.0.1", "10.0.0.2", udp(100, "abcd"))),
+		eth(0x86dd, synIP6(17, "2001:db8::1", "2001:db8::2", udp(6, "abcd"))),
+		eth(0x86dd, synIP6(17, "2001:db8::1", "2001:db8::2", udp(40, "abcd"))),
+		withHdr(ip4(6, "10.0.0.1", "10.0.0.2", tcp(5)), func(h []byte) { h[0] = 0x44 }),
+		withHdr(ip4(6, "10.0.0.1", "10.0.0.2", tcp(5)), func(h []byte) { binary.BigEndian.PutUint16(h[2:], 10) }),
+		withHdr(ip4(6, "10.0.0.1", "10.0.0.2", tcp(5)), func(h []byte) { binary.BigEndian.PutUint16(h[2:], 0) }),
+		withHdr(ip4(17, "10.0.0.1", "10.0.0.2", udp(100, "abcd")), func(h []byte) { h[6] = 0x20 }),
+		withHdr(ip4(6, "10.0.0.1", "10.0.0.2", tcp(5)), func(h []byte) { h[0] = 0x55 }),
+		withHdr(ip4(6, "10.0.0.1", "10.0.0.2", tcp(5)), func(h []byte) { h[0] = 0x65 }),
+		cat(eth(0x8100, u16(nil, 100)), u16(nil, 0x0800), ip4(6, "10.0.0.1", "10.0.0.2", tcp(2))),
+	} {
+		fl.add(b, 0)
+	}
+	return writeEthernetPcapWire(t, "malformed-synthetic.pcap", fl.frames, fl.wires)
 }
