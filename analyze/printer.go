@@ -528,7 +528,12 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		}
 		return fmt.Sprintf("%s[invalid %s], length %d", p.shimPrefix(pkt, f), f.Reason, pkt.Info.Length)
 	}
-	if f.IPVer == 4 && f.NetOff+4 <= len(pkt.Data) && binary.BigEndian.Uint16(pkt.Data[f.NetOff+2:]) == 0 {
+	if f.IPVer == 4 && f.NetOff+20 <= len(pkt.Data) && ipAvail(pkt, f) < 20 {
+		// print-ip.c: fewer bytes than a header where PPPoE's length
+		// field ends the packet
+		return fmt.Sprintf("%s%struncated-ip %d", p.shimPrefix(pkt, f), ipWord(p.opts.LinkHeader), ipAvail(pkt, f))
+	}
+	if f.IPVer == 4 && f.NetOff+20 <= len(pkt.Data) && binary.BigEndian.Uint16(pkt.Data[f.NetOff+2:]) == 0 {
 		// A total length of 0 (what TSO and BIG TCP captures carry on
 		// the sending host): the analysis takes the frame's length,
 		// tcpdump 4.99 says bad-len.
@@ -608,7 +613,7 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		seqBase, ackBase := p.relativeSeq(f)
 		return tcpLine(ipv, src, dst, f, seqBase, ackBase, p.opts, ck)
 	case decode.ProtoUDP:
-		if f.UDPLen < 8 && !(f.UDPLen == 0 && f.L4WireLen > 65535) {
+		if h := ipHeader(pkt, f); f.UDPLen < 8 && !(f.UDPLen == 0 && (f.L4WireLen > 65535 || len(h) >= 6 && h[0]>>4 == 6 && h[4] == 0 && h[5] == 0)) {
 			// print-udp.c: a length field shorter than the header
 			return fmt.Sprintf("%s%s > %s: truncated-udplength %d", ipv, src, dst, f.UDPLen)
 		}
@@ -678,6 +683,18 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 	return fmt.Sprintf("%s%s > %s:  ip-proto-%d %d", ipv, f.Src, f.Dst, f.Proto, f.L4WireLen)
 }
 
+// ipAvail is the length the IP printer is given: what the frame holds
+// from the network header on, or behind PPPoE what its length field
+// leaves (print-pppoe.c hands PPP that length, at most what the frame
+// holds).
+func ipAvail(pkt *pcapfile.Packet, f *decode.Frame) int {
+	if f.HasPPPoE {
+		pl := min(f.PPPoELen, pkt.Info.Length-(f.L2Len+6))
+		return pl - (f.NetOff - (f.L2Len + 6))
+	}
+	return pkt.Info.Length - f.NetOff
+}
+
 // ipWord is "IP " as print-ip.c prints it before the header: not with -e.
 func ipWord(linkHeader bool) string {
 	if linkHeader {
@@ -704,7 +721,7 @@ func (p *Printer) badIP(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
 			return fmt.Sprintf("%sIP%d (invalid)", shim, v), true
 		}
 	case "IPv4 header length":
-		if n := pkt.Info.Length - f.NetOff; n < 20 {
+		if n := ipAvail(pkt, f); n < 20 {
 			return fmt.Sprintf("%s%struncated-ip %d", shim, ipWord(p.opts.LinkHeader), n), true
 		}
 		return fmt.Sprintf("%s%sbad-hlen %d", shim, ipWord(p.opts.LinkHeader), int(ip[0]&0x0f)*4), true
@@ -712,12 +729,18 @@ func (p *Printer) badIP(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
 		if len(ip) < 4 {
 			return "", false
 		}
+		if n := ipAvail(pkt, f); n < 20 {
+			return fmt.Sprintf("%s%struncated-ip %d", shim, ipWord(p.opts.LinkHeader), n), true
+		}
 		return fmt.Sprintf("%s%sbad-len %d", shim, ipWord(p.opts.LinkHeader), binary.BigEndian.Uint16(ip[2:])), true
 	case "TCP data offset":
-		if len(f.L4) < 13 || !f.Src.IsValid() {
-			return "", false
+		if len(f.L4) < 13 || !f.Src.IsValid() || f.IPVer == 6 && f.Fragment {
+			return "", false // an IPv6 first fragment: tcpdump names the fragment first
 		}
 		hlen := int(f.L4[12]>>4) * 4
+		if hlen >= 20 {
+			return "", false // longer than the segment: tcpdump prints the flags first
+		}
 		return fmt.Sprintf("%s%s > %s:  tcp %d [bad hdr length %d - too short, < 20]", shim+p.ipPrefix(pkt, f),
 			ipPort(f.Src, binary.BigEndian.Uint16(f.L4)), ipPort(f.Dst, binary.BigEndian.Uint16(f.L4[2:])), f.L4WireLen-hlen, hlen), true
 	}
@@ -830,14 +853,7 @@ func (p *Printer) ipPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
 	h := ipHeader(pkt, f)
 	// The IP length says more than the frame holds on the wire (not a
 	// snaplen cut): print-ip.c and print-ip6.c say so first.
-	avail := pkt.Info.Length - f.NetOff
-	if f.HasPPPoE {
-		// print-pppoe.c hands PPP its length field (at most what the
-		// frame holds): the IP packet is measured against that.
-		pl := min(f.PPPoELen, pkt.Info.Length-(f.L2Len+6))
-		avail = pl - (f.NetOff - (f.L2Len + 6))
-	}
-	if missing := f.IPLen - avail; missing > 0 && f.IPLen > 0 {
+	if missing := f.IPLen - ipAvail(pkt, f); missing > 0 && f.IPLen > 0 {
 		if f.IPVer == 4 {
 			s += fmt.Sprintf("truncated-ip - %d bytes missing! ", missing)
 		} else if len(h) >= 6 && binary.BigEndian.Uint16(h[4:]) != 0 {

@@ -117,6 +117,9 @@ func (r *sourceRecord) leaves(s netip.Addr) bool {
 // listing it. Undecided lists count as asking: a cause is named only when
 // nothing may have undone it.
 func (r *sourceRecord) mayWant(s netip.Addr) bool {
+	if r.ignored && r.typ == 4 {
+		return true // routers take it as to_ex {}: every source
+	}
 	switch r.typ {
 	case 1, 3, 5:
 		return r.lists(s) || !r.complete
@@ -132,6 +135,24 @@ func (r *sourceRecord) mayWant(s netip.Addr) bool {
 type sourceLogs struct {
 	changes, states   [memberLogLen]sourceRecord
 	nChanges, nStates int
+}
+
+// covers reports whether the records kept include every record after ev:
+// neither log has dropped one since.
+func (l *sourceLogs) covers(ev *memberEvent) bool {
+	if l == nil {
+		return true
+	}
+	if l.nChanges > memberLogLen && later(&l.changes[l.nChanges%memberLogLen].ev, ev) {
+		return false
+	}
+	return l.nStates <= memberLogLen || !later(&l.states[l.nStates%memberLogLen].ev, ev)
+}
+
+// later reports whether a came after b in the capture: a later time, or
+// the same time and a later frame.
+func later(a, b *memberEvent) bool {
+	return a.t > b.t || a.t == b.t && a.frame > b.frame
 }
 
 // each calls f with every record kept, changes and states.
@@ -272,18 +293,20 @@ func (t *Tracker) member(kind MembershipKind, counted bool, group, host netip.Ad
 // cancelBefore notes a report for every source of the group at ns (frame)
 // on the leaves and source-stopping records before it not yet undone.
 func (g *groupMembers) cancelBefore(ns int64, frame int) {
-	for i := max(0, g.nLeaveLog-memberLogLen); i < g.nLeaveLog; i++ {
-		if e := &g.leaveLog[i%memberLogLen]; e.cancel == 0 && e.t <= ns && e.frame != frame {
+	r := memberEvent{t: ns, frame: frame}
+	note := func(e *memberEvent) {
+		if later(&r, e) && (e.cancel == 0 || ns < e.cancel) {
 			e.cancel = ns
 		}
+	}
+	for i := max(0, g.nLeaveLog-memberLogLen); i < g.nLeaveLog; i++ {
+		note(&g.leaveLog[i%memberLogLen])
 	}
 	if g.src == nil {
 		return
 	}
 	for i := max(0, g.src.nChanges-memberLogLen); i < g.src.nChanges; i++ {
-		if e := &g.src.changes[i%memberLogLen].ev; e.cancel == 0 && e.t <= ns && e.frame != frame {
-			e.cancel = ns
-		}
+		note(&g.src.changes[i%memberLogLen].ev)
 	}
 }
 
@@ -554,7 +577,10 @@ func (g *groupMembers) gapCause(src netip.Addr, start, end int64) *gapCause {
 	lo, hi := start-int64(leaveWindow), min(end, start+int64(leaveLate))
 	var best *gapCause
 	consider := func(ev *memberEvent, rec *sourceRecord) {
-		if ev.t < lo || ev.t > hi || ev.t <= start && g.undone(ev, src, start) {
+		if ev.t < lo || ev.t > hi || ev.t <= start && (g.undone(ev, src, start) || !g.src.covers(ev)) {
+			// undone, or what might have undone it is no longer kept
+			// (more records with sources came after it than the logs
+			// hold): not named rather than named wrongly
 			return
 		}
 		if best == nil || closerCause(ev.t, best.ev.t, start) {
@@ -583,7 +609,7 @@ func (g *groupMembers) undone(ev *memberEvent, src netip.Addr, start int64) bool
 	}
 	undone := false
 	g.src.each(func(r *sourceRecord) {
-		if r.ev.t > ev.t && r.ev.t <= start && r.ev.frame != ev.frame && (!src.IsValid() || r.mayWant(src)) {
+		if later(&r.ev, ev) && r.ev.t <= start && (!src.IsValid() || r.mayWant(src)) {
 			undone = true
 		}
 	})

@@ -196,10 +196,14 @@ func TestGapSourceLeave(t *testing.T) {
 			rec(tr, 6, "IGMPv3 block", 3*time.Second, 7, s1)
 			tr.Membership(MemberReport, g, netip.MustParseAddr("10.0.0.6"), "IGMPv2 report", 0, 0, t0.Add(4*time.Second), 8)
 		}, s1, ""},
-		{"blocked, then a to_ex of another source (its group-level report names sources)", func(tr *Tracker) {
+		{"blocked, then to_ex {S1, S2}: a stop again", func(tr *Tracker) {
 			rec(tr, 6, "IGMPv3 block", 3*time.Second, 7, s1)
 			rec(tr, 4, "IGMPv3 to_ex", 4*time.Second, 8, s1, s2)
 		}, s1, "source-leave"},
+		{"blocked, then to_ex of another source: asks for this one", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 3*time.Second, 7, s1)
+			rec(tr, 4, "IGMPv3 to_ex", 4*time.Second, 8, s2)
+		}, s1, ""},
 		{"block long before the gap", func(tr *Tracker) {
 			rec(tr, 6, "IGMPv3 block", -30*time.Second, 7, s1)
 		}, s1, ""},
@@ -218,12 +222,33 @@ func TestGapSourceLeave(t *testing.T) {
 				tr.Membership(MemberReport, g, netip.MustParseAddr("10.0.0.6"), "IGMPv2 report", 0, 0, t0.Add(time.Duration(10+i)*time.Second), 9+i)
 			}
 		}, s1, ""},
-		{"blocked, then many answers to queries about other sources", func(tr *Tracker) {
+		{"blocked, then more answers to queries than the log holds: what undid it may be lost, not named", func(tr *Tracker) {
 			rec(tr, 6, "IGMPv3 block", 4*time.Second, 7, s1)
-			for i := range 2 * memberLogLen {
+			tr.SourceRecord(MemberReport, true, 1, g, netip.MustParseAddr("10.0.0.6"), []netip.Addr{s1}, true, "IGMPv3 is_in", 0, 0, t0.Add(4500*time.Millisecond), 8)
+			for i := range memberLogLen {
+				tr.SourceRecord(MemberReport, true, 1, g, netip.MustParseAddr("10.0.0.7"), []netip.Addr{s2}, true, "IGMPv3 is_in", 0, 0, t0.Add(time.Duration(10+i)*time.Second), 9+i)
+			}
+		}, s1, ""},
+		{"blocked, then answers that fill the log but not past it", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 4*time.Second, 7, s1)
+			for i := range memberLogLen {
 				tr.SourceRecord(MemberReport, true, 1, g, netip.MustParseAddr("10.0.0.7"), []netip.Addr{s2}, true, "IGMPv3 is_in", 0, 0, t0.Add(time.Duration(10+i)*time.Second), 9+i)
 			}
 		}, s1, "source-leave"},
+		{"an IGMPv2 host present: to_ex {S1} asks for every source", func(tr *Tracker) {
+			tr.Membership(MemberReport, g, netip.MustParseAddr("10.0.0.7"), "IGMPv2 report", 0, 0, t0.Add(-60*time.Second), 3)
+			rec(tr, 6, "IGMPv3 block", 2*time.Second, 6, s1) // ignored too
+			tr.Membership(MemberLeave, g, netip.MustParseAddr("10.0.0.7"), "IGMPv2 leave", 0, 0, t0.Add(3*time.Second), 7)
+			rec(tr, 4, "IGMPv3 to_ex", 4*time.Second, 8, s1)
+		}, s1, ""},
+		{"blocked, then allow at the same time in a later frame", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 4*time.Second, 7, s1)
+			rec(tr, 5, "IGMPv3 allow", 4*time.Second, 8, s1)
+		}, s1, ""},
+		{"blocked, then an allow whose list was not all kept", func(tr *Tracker) {
+			rec(tr, 6, "IGMPv3 block", 3*time.Second, 7, s1)
+			tr.SourceRecord(MemberReport, true, 5, g, netip.MustParseAddr("10.0.0.7"), []netip.Addr{s2}, false, "IGMPv3 allow", 0, 0, t0.Add(4*time.Second), 8)
+		}, s1, ""},
 		{"blocked, then another host's is_ex whose list was not all kept", func(tr *Tracker) {
 			rec(tr, 6, "IGMPv3 block", 3*time.Second, 7, s1)
 			tr.SourceRecord(MemberReport, true, 2, g, netip.MustParseAddr("10.0.0.7"), []netip.Addr{s2}, false, "IGMPv3 is_ex", 0, 0, t0.Add(4*time.Second), 8)
@@ -267,6 +292,14 @@ func TestGapCauseRepeated(t *testing.T) {
 	}
 	if got := tr.gapMembership(groupKey{group: netip.MustParseAddr("232.1.1.2")}, netip.Addr{}, t0.Add(4100*time.Millisecond).UnixNano(), end); got == nil || got.Frame != 9 {
 		t.Errorf("leave after the gap's start: %+v, want the first after it, frame 9", got)
+	}
+	// two leaves after the gap's start: the first
+	tr = NewTracker(Config{})
+	g3 := netip.MustParseAddr("232.1.1.3")
+	tr.Membership(MemberLeave, g3, host, "IGMPv2 leave", 0, 0, t0.Add(5300*time.Millisecond), 20)
+	tr.Membership(MemberLeave, g3, host, "IGMPv2 leave", 0, 0, t0.Add(5200*time.Millisecond), 21)
+	if got := tr.gapMembership(groupKey{group: g3}, netip.Addr{}, start, end); got == nil || got.Frame != 21 {
+		t.Errorf("two leaves after the start: %+v, want the first, frame 21", got)
 	}
 }
 
