@@ -613,7 +613,7 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		seqBase, ackBase := p.relativeSeq(f)
 		return tcpLine(ipv, src, dst, f, seqBase, ackBase, p.opts, ck)
 	case decode.ProtoUDP:
-		if h := ipHeader(pkt, f); f.UDPLen < 8 && !(f.UDPLen == 0 && (f.L4WireLen > 65535 || len(h) >= 6 && h[0]>>4 == 6 && h[4] == 0 && h[5] == 0)) {
+		if f.UDPLen < 8 && !(f.UDPLen == 0 && (f.L4WireLen > 65535 || ip6Jumbo(ipHeader(pkt, f)))) {
 			// print-udp.c: a length field shorter than the header
 			return fmt.Sprintf("%s%s > %s: truncated-udplength %d", ipv, src, dst, f.UDPLen)
 		}
@@ -694,6 +694,10 @@ func ipAvail(pkt *pcapfile.Packet, f *decode.Frame) int {
 	}
 	return pkt.Info.Length - f.NetOff
 }
+
+// ip6Jumbo reports whether h is an IPv6 header with payload length 0 (a
+// jumbogram, or a BIG TCP capture).
+func ip6Jumbo(h []byte) bool { return len(h) >= 6 && h[0]>>4 == 6 && h[4] == 0 && h[5] == 0 }
 
 // ipWord is "IP " as print-ip.c prints it before the header: not with -e.
 func ipWord(linkHeader bool) string {

@@ -37,7 +37,8 @@ func TestTunnelGolden(t *testing.T) {
 // docs/tunnels.md §4), of its IPv6 fragments (frag6Trace) and of the ICMP,
 // ICMPv6 and ARP messages (icmpTrace, testdata/icmp/diag.pcap), and of
 // the control messages (controlTrace, testdata/icmp/nd.pcap: neighbour
-// discovery, MLD, IGMP, redirects, time stamps).
+// discovery, MLD, IGMP, redirects, time stamps), and of PIM, cut ICMPv6
+// and impossible headers (pimTrace, icmp6CutTrace, malformedTrace).
 func TestShimGolden(t *testing.T) {
 	for _, tr := range []struct {
 		prefix string
@@ -55,6 +56,11 @@ func TestShimGolden(t *testing.T) {
 		// radvd's trace (testdata/icmp/record-nd.sh)
 		{"control-synthetic", controlTrace},
 		{"icmp-nd", func(*testing.T) string { return "../../testdata/icmp/nd.pcap" }},
+		// PIM, ICMPv6 cut in its first bytes, impossible headers (the
+		// differential test's exact synthetic traces)
+		{"pim-synthetic", pimTrace},
+		{"icmp6cut-synthetic", icmp6CutTrace},
+		{"malformed-synthetic", malformedTrace},
 	} {
 		path := tr.build(t)
 		dir := filepath.Dir(path)
