@@ -80,7 +80,7 @@ func (t *Tracker) Live(fn func(ls *LiveStream)) {
 			for _, g := range sp.gaps[sp.liveListed:] {
 				ls.NewGaps = append(ls.NewGaps, Gap{Key: key, FirstMissing: g.first, Count: g.count,
 					Start: nsTime(g.tPrev), End: nsTime(g.tNext), DurationUS: us(uint64(max(0, g.tNext-g.tPrev))),
-					PrevFrame: g.prevFrame, Frame: g.frame})
+					PrevFrame: g.prevFrame, Frame: g.frame, Membership: g.memb})
 			}
 			listed := uint64(len(sp.gaps) - sp.liveListed)
 			if d := sp.nGaps - sp.liveGaps; d > listed {

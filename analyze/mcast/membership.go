@@ -661,33 +661,33 @@ func closerCause(t, than, start int64) bool {
 	return t < than
 }
 
-// annotateMembership sets Gap.Membership on the gaps of the multicast
-// streams of r.
-func (t *Tracker) annotateMembership(r *Report) {
-	if len(t.members.groups) == 0 {
-		return
+// gapWhy is a multicast stream's group on its link and its source: what
+// its gaps are explained by (gapMembership). A gap is explained when it
+// is booked, not at the end of the capture, so that the group's logs
+// (the last 32 leaves and records) still hold the messages around it
+// however long the capture runs.
+type gapWhy struct {
+	t   *Tracker
+	k   groupKey
+	src netip.Addr
+}
+
+// why returns the stream's gapWhy, made on first use; nil for a stream
+// that does not go to a multicast group.
+func (t *Tracker) why(st *stream) *gapWhy {
+	if st.why == nil && st.key.dst.Addr().IsMulticast() {
+		st.why = &gapWhy{t: t, k: groupKey{st.key.dst.Addr().Unmap(), st.key.vlan, st.key.ifc}, src: st.key.src.Addr().Unmap()}
 	}
-	for i := range r.Streams {
-		s := &r.Streams[i]
-		if !s.Multicast {
-			continue
-		}
-		dst, err := netip.ParseAddrPort(s.Dst)
-		if err != nil {
-			continue
-		}
-		k := groupKey{dst.Addr().Unmap(), s.VLAN, s.Interface}
-		var src netip.Addr
-		if sa, err := netip.ParseAddrPort(s.Src); err == nil {
-			src = sa.Addr().Unmap()
-		}
-		for j := range s.Sequences {
-			for i := range s.Sequences[j].Gaps {
-				gp := &s.Sequences[j].Gaps[i]
-				gp.Membership = t.gapMembership(k, src, gp.Start.UnixNano(), gp.End.UnixNano())
-			}
-		}
+	return st.why
+}
+
+// explain is the membership message that explains a gap from start to
+// end, as far as the messages captured so far tell (nil w: none).
+func (w *gapWhy) explain(start, end int64) *GapMembership {
+	if w == nil || len(w.t.members.groups) == 0 {
+		return nil
 	}
+	return w.t.gapMembership(w.k, w.src, start, end)
 }
 
 // LiveQueries are one protocol's general queries so far.

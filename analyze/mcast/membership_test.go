@@ -1,6 +1,7 @@
 package mcast
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -382,5 +383,59 @@ func TestGapMembershipFinishedEarly(t *testing.T) {
 		if !found {
 			t.Errorf("max streams %d: the stream's gap is missing", cfg.MaxStreams)
 		}
+	}
+}
+
+// TestGapMembershipLongCapture: a gap is explained when it is booked, so
+// that the messages after it (more than the group's logs hold, as in a
+// long capture of a busy source-specific group) do not hide its cause;
+// the live gaps carry the cause too.
+func TestGapMembershipLongCapture(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	g := netip.MustParseAddr("232.1.1.1")
+	host, other := netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("10.0.0.6")
+	s1, s2 := netip.MustParseAddr("10.9.0.1"), netip.MustParseAddr("10.9.0.2")
+	tr := NewTracker(Config{Seq: []SeqRule{mustRule("offset:0:4:be")}, ReorderWindow: 16})
+	p := make([]byte, 32)
+	frame := 0
+	send := func(seq uint32, at time.Duration) {
+		frame++
+		binary.BigEndian.PutUint32(p, seq)
+		tr.Add(&Datagram{Payload: p, Length: len(p), Frame: frame, Time: t0.Add(at),
+			Src: netip.AddrPortFrom(s1, 4000), Dst: netip.AddrPortFrom(g, 5000)})
+	}
+	// 10 datagrams a second; the host blocks s1 at 4.85 s, the feed stops
+	// reaching it from 5 s to 7 s
+	seq := uint32(0)
+	for at := time.Duration(0); at < 10*time.Second; at += 100 * time.Millisecond {
+		if at == 4900*time.Millisecond {
+			frame++
+			tr.SourceRecord(MemberReport, false, 6, g, host, []netip.Addr{s1}, true, "IGMPv3 block", 0, 0, t0.Add(4850*time.Millisecond), frame)
+		}
+		if at < 5*time.Second || at >= 7*time.Second {
+			send(seq, at)
+		}
+		seq++
+	}
+	var live []Gap
+	tr.Live(func(ls *LiveStream) { live = append(live, ls.NewGaps...) })
+	if len(live) != 1 || live[0].Membership == nil || live[0].Membership.Cause != "source-leave" {
+		t.Fatalf("live gaps %+v, want one named after the block", live)
+	}
+	// then far more changes and leaves than the logs hold, from another
+	// host about another source
+	for i := range 3 * memberLogLen {
+		frame++
+		at := t0.Add(20*time.Second + time.Duration(i)*time.Second)
+		tr.SourceRecord(MemberReport, i%2 == 0, byte(5+i%2), g, other, []netip.Addr{s2}, true, "IGMPv3 allow/block", 0, 0, at, frame)
+		frame++
+		tr.Membership(MemberLeave, g, other, "IGMPv3 to_in {}", 0, 0, at.Add(time.Millisecond), frame)
+	}
+	var gaps []Gap
+	for _, s := range tr.Report().Streams {
+		gaps = append(gaps, s.Sequences[0].Gaps...)
+	}
+	if len(gaps) != 1 || gaps[0].Membership == nil || gaps[0].Membership.Cause != "source-leave" || gaps[0].Membership.Host != host.String() {
+		t.Fatalf("gaps %+v, want one named after %s's block", gaps, host)
 	}
 }

@@ -241,7 +241,8 @@ type GapMembership struct {
 	// IGMPv3/MLDv2 record stopped the stream's source: block or to_ex
 	// listing it, to_in without it; and nothing asked for it since) or
 	// "expired" (the group's last report is older than a membership
-	// lasts, 260 s, and the capture holds no general query).
+	// lasts, 260 s, and no general query was captured before the gap was
+	// booked). Gaps are explained when booked (docs/multicast-udp.md §7).
 	Cause string `json:"cause"`
 	Host  string `json:"host"`  // the host that left or last reported
 	Frame int    `json:"frame"` // its message's frame
@@ -413,7 +414,6 @@ func (t *Tracker) Report() *Report {
 	}
 	t.limitReport(r, keys)
 	r.Membership = t.membershipReport()
-	t.annotateMembership(r) // the streams finished early too
 	r.TotalLost = r.Lost()
 	for i := range r.Streams {
 		if c := r.Streams[i].SnaplenCut; c != nil && c.SequenceAnalysis == "impossible" {
@@ -597,7 +597,7 @@ func (t *Tracker) seqReport(sp *seqSpace, key, unit string, id, ifc int, drops [
 	}
 	for _, g := range c.gaps {
 		gp := Gap{Stream: id, Key: key, FirstMissing: g.first, Count: g.count, Start: nsTime(g.tPrev), End: nsTime(g.tNext),
-			DurationUS: us(uint64(max(0, g.tNext-g.tPrev))), PrevFrame: g.prevFrame, Frame: g.frame}
+			DurationUS: us(uint64(max(0, g.tNext-g.tPrev))), PrevFrame: g.prevFrame, Frame: g.frame, Membership: g.memb}
 		gp.CaptureDrops, gp.Verdict = gapDrops(drops, ifc, g)
 		q.Gaps = append(q.Gaps, gp)
 	}

@@ -19,6 +19,10 @@ type gapRec struct {
 	tPrev, tNext int64
 	frame        int
 	prevFrame    int
+	// memb: the membership message that explains the gap, looked up when
+	// the gap was booked (gapWhy), while the group's logs still hold what
+	// came around it
+	memb *GapMembership
 }
 
 type resetRec struct {
@@ -95,6 +99,9 @@ type seqSpace struct {
 	// live cursor (Tracker.Live): gaps already handed out
 	liveListed int
 	liveGaps   uint64
+	// why: the stream's group, to explain its gaps by membership (nil:
+	// not a multicast stream)
+	why *gapWhy
 }
 
 type plotPt struct {
@@ -391,6 +398,7 @@ func (s *seqSpace) recordGap(g gapRec, commit bool) {
 	}
 	s.lastGapFirst = g.first
 	if len(s.gaps) < s.p.maxGaps {
+		g.memb = s.why.explain(g.tPrev, g.tNext)
 		s.gaps = append(s.gaps, g)
 	} else {
 		s.gapsOmit++

@@ -81,6 +81,7 @@ type stream struct {
 	detect     []detItem
 
 	main        *seqSpace // mtools, mold, mdp3, offset
+	why         *gapWhy   // multicast: the group its gaps are explained by
 	rtp         []*rtpSrc
 	rtpOverflow uint64
 	ts          *tsState
@@ -299,6 +300,9 @@ func (t *Tracker) setup(st *stream) {
 	case FormatRTPTS:
 		st.ts = newTSState()
 	}
+	if st.main != nil {
+		st.main.why = t.why(st)
+	}
 }
 
 func (t *Tracker) rtpParams() seqParams {
@@ -449,6 +453,7 @@ func (st *stream) rtpSource(t *Tracker, ssrc uint32) *rtpSrc {
 		s.rtx = &rtxLog{}
 	}
 	s.sp.init(t.rtpParams())
+	s.sp.why = t.why(st)
 	st.rtp = append(st.rtp, s)
 	return s
 }

@@ -70,6 +70,10 @@ type GapEvent struct {
 	// Unlisted counts gaps beyond the per-stream list limit, found since
 	// the previous look (FirstMissing and Count are then 0).
 	Unlisted uint64 `json:"unlisted,omitempty"`
+	// Membership: the IGMP/MLD message of the stream's group that explains
+	// the gap (a leave, a record that stopped the source, an expired
+	// membership), as in the analyze report
+	Membership *mcast.GapMembership `json:"membership,omitempty"`
 }
 
 // StreamEvent is a UDP stream starting or stopping.
@@ -122,7 +126,7 @@ func connEvent(c *smcflow.Conn) *ConnEvent {
 }
 
 func gapEvent(src, dst netip.AddrPort, g *mcast.Gap) *GapEvent {
-	return &GapEvent{Src: src.String(), Dst: dst.String(), Key: g.Key, FirstMissing: g.FirstMissing, Count: g.Count, Frame: g.Frame}
+	return &GapEvent{Src: src.String(), Dst: dst.String(), Key: g.Key, FirstMissing: g.FirstMissing, Count: g.Count, Frame: g.Frame, Membership: g.Membership}
 }
 
 func streamEvent(ls *mcast.LiveStream, final *mcast.Stream) *StreamEvent {
@@ -185,7 +189,11 @@ func (ev *Event) WriteText(w io.Writer) error {
 		if g.Key != "" {
 			key = " " + g.Key
 		}
-		fmt.Fprintf(&b, "%s gap %s -> %s%s first-missing=%d count=%d\n", ts, g.Src, g.Dst, key, g.FirstMissing, g.Count)
+		fmt.Fprintf(&b, "%s gap %s -> %s%s first-missing=%d count=%d", ts, g.Src, g.Dst, key, g.FirstMissing, g.Count)
+		if m := g.Membership; m != nil {
+			fmt.Fprintf(&b, " cause=%s by=%s frame=%d", m.Cause, m.Host, m.Frame)
+		}
+		b.WriteByte('\n')
 	case ev.Stream != nil:
 		s := ev.Stream
 		if ev.Type == EventStreamStart {

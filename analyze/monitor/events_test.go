@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/analyze/smcflow"
 )
 
@@ -27,6 +28,9 @@ func TestEventLines(t *testing.T) {
 			"2026-12-04T10:00:00.123456Z smc smc 10.0.0.1:40000 -> 10.0.0.2:5000 SMC-Rv2 (revised)\n"},
 		{Event{Time: ts, Type: EventGap, Gap: &GapEvent{Src: "10.77.0.1:47376", Dst: "239.77.1.1:14400", FirstMissing: 100, Count: 1}},
 			"2026-12-04T10:00:00.123456Z gap 10.77.0.1:47376 -> 239.77.1.1:14400 first-missing=100 count=1\n"},
+		{Event{Time: ts, Type: EventGap, Gap: &GapEvent{Src: "10.77.0.1:47376", Dst: "232.77.1.1:14400", FirstMissing: 100, Count: 9,
+			Membership: &mcast.GapMembership{Cause: "source-leave", Host: "10.77.0.9", Frame: 41}}},
+			"2026-12-04T10:00:00.123456Z gap 10.77.0.1:47376 -> 232.77.1.1:14400 first-missing=100 count=9 cause=source-leave by=10.77.0.9 frame=41\n"},
 		{Event{Time: ts, Type: EventGap, Gap: &GapEvent{Src: "a:1", Dst: "b:2", Unlisted: 7}},
 			"2026-12-04T10:00:00.123456Z gap a:1 -> b:2 7 more gaps (not listed)\n"},
 		{Event{Time: ts, Type: EventStreamStart, Stream: &StreamEvent{Src: "a:1", Dst: "b:2"}},
