@@ -742,11 +742,21 @@ func (p *Printer) badIP(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
 			return "", false // an IPv6 first fragment: tcpdump names the fragment first
 		}
 		hlen := int(f.L4[12]>>4) * 4
-		if hlen >= 20 {
-			return "", false // longer than the segment: tcpdump prints the flags first
+		addrs := fmt.Sprintf("%s%s > %s: ", shim+p.ipPrefix(pkt, f), ipPort(f.Src, binary.BigEndian.Uint16(f.L4)), ipPort(f.Dst, binary.BigEndian.Uint16(f.L4[2:])))
+		if hlen < 20 {
+			return fmt.Sprintf("%s tcp %d [bad hdr length %d - too short, < 20]", addrs, f.L4WireLen-hlen, hlen), true
 		}
-		return fmt.Sprintf("%s%s > %s:  tcp %d [bad hdr length %d - too short, < 20]", shim+p.ipPrefix(pkt, f),
-			ipPort(f.Src, binary.BigEndian.Uint16(f.L4)), ipPort(f.Dst, binary.BigEndian.Uint16(f.L4[2:])), f.L4WireLen-hlen, hlen), true
+		// longer than the segment: tcpdump prints the flags first (the
+		// length without them with -q, as an unsigned difference), and
+		// an ACK still sets the relative sequence bases
+		if len(f.L4) < 20 {
+			return "", false
+		}
+		if p.opts.Quiet {
+			return fmt.Sprintf("%stcp %d [bad hdr length %d - too long, > %d]", addrs, uint32(f.L4WireLen-hlen), hlen, f.L4WireLen), true
+		}
+		p.relativeSeq(f)
+		return fmt.Sprintf("%sFlags [%s] [bad hdr length %d - too long, > %d]", addrs, tcpFlags(f.Flags), hlen, f.L4WireLen), true
 	}
 	return "", false
 }

@@ -1199,6 +1199,10 @@ func malformedTrace(t *testing.T) string {
 	udp := func(length uint16, payload string) []byte {
 		return cat(u16(u16(u16(u16(nil, 5000), 6000), length), 0), []byte(payload))
 	}
+	// a data offset longer than the segment; seq 7, ack 9
+	tcpLong := func(off, flags byte, extra int) []byte {
+		return cat(u16(u16(nil, 1234), 80), u32(u32(nil, 7), 9), []byte{off << 4, flags}, u16(u16(u16(nil, 1000), 0), 0), make([]byte, extra))
+	}
 	withHdr := func(p []byte, f func(h []byte)) []byte {
 		b := eth(0x0800, p)
 		f(b[14:])
@@ -1222,6 +1226,12 @@ func malformedTrace(t *testing.T) string {
 		withHdr(ip4(6, "10.0.0.1", "10.0.0.2", tcp(5)), func(h []byte) { h[0] = 0x55 }),
 		withHdr(ip4(6, "10.0.0.1", "10.0.0.2", tcp(5)), func(h []byte) { h[0] = 0x65 }),
 		cat(eth(0x8100, u16(nil, 100)), u16(nil, 0x0800), ip4(6, "10.0.0.1", "10.0.0.2", tcp(2))),
+		eth(0x0800, ip4(6, "10.0.0.1", "10.0.0.2", tcpLong(15, 0x02, 0))),
+		eth(0x0800, ip4(6, "10.0.0.1", "10.0.0.2", tcpLong(8, 0x12, 8))),
+		// the ACK with a bad offset still sets the relative bases
+		eth(0x0800, ip4(6, "10.0.0.3", "10.0.0.4", tcpLong(6, 0x10, 0))),
+		eth(0x0800, ip4(6, "10.0.0.3", "10.0.0.4", cat(u16(u16(nil, 1234), 80), u32(u32(nil, 107), 9), []byte{5 << 4, 0x10}, u16(u16(u16(nil, 1000), 0), 0)))),
+		eth(0x86dd, synIP6(6, "2001:db8::1", "2001:db8::2", tcpLong(6, 0x18, 2))),
 	} {
 		fl.add(b, 0)
 	}
