@@ -482,7 +482,7 @@ func (fr *FileReader) peekHeader(n int, what string) ([]byte, bool) {
 	switch {
 	case len(h) == 0:
 	case allZero(h):
-		fr.zeroRun(start, 1)
+		fr.zeroRun(start, 1, nil)
 	default:
 		fr.damage(start, int64(len(h)), "truncated %s header at end of file (%d of %d bytes)", what, len(h), n)
 		fr.discard(len(h))
@@ -498,7 +498,7 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 			return nil, io.EOF
 		}
 		if allZero(h) {
-			fr.zeroRun(start, 1)
+			fr.zeroRun(start, 1, fr.pcapSyncAtOff)
 			continue
 		}
 		sec := fr.u32(h[0:])
@@ -577,9 +577,13 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 }
 
 // zeroRun skips a run of zero bytes (a preallocated file, or one cut by a
-// crash) starting at start, keeping the position a multiple of align after
-// start, and reports it as one damaged region.
-func (fr *FileReader) zeroRun(start int64, align int) {
+// crash) starting at start, and reports it as one damaged region. The
+// header after the run may itself start with zero bytes (a pcap time stamp
+// whose low byte is 0, a big-endian pcapng block type): of the last three
+// zeros, it keeps those that make the position one where syncAt finds a
+// valid record or block (nil: none is looked for); failing that, the
+// position a multiple of align after start.
+func (fr *FileReader) zeroRun(start int64, align int, syncAt func(at int) bool) {
 	var n int64
 	for {
 		b, err := fr.r.Peek(fr.r.Size())
@@ -588,9 +592,18 @@ func (fr *FileReader) zeroRun(start int64, align int) {
 			i++
 		}
 		if i < len(b) {
-			i -= int((n + int64(i)) % int64(align))
-			fr.discard(i)
-			n += int64(i)
+			back := int(min(3, n+int64(i)))
+			fr.discard(i - back)
+			n += int64(i - back)
+			at := back - int((n+int64(back))%int64(align))
+			for o := 0; o <= back && syncAt != nil; o++ {
+				if syncAt(o) {
+					at = o
+					break
+				}
+			}
+			fr.discard(at)
+			n += int64(at)
 			break
 		}
 		fr.discard(len(b))
@@ -609,20 +622,23 @@ func (fr *FileReader) zeroRun(start int64, align int) {
 // pcapSyncAt reports whether a record that passes the strict checks starts
 // at the current position and is followed by another one, or by the end of
 // the file.
-func (fr *FileReader) pcapSyncAt() bool {
+func (fr *FileReader) pcapSyncAt() bool { return fr.pcapSyncAtOff(0) }
+
+// pcapSyncAtOff is pcapSyncAt at at bytes ahead.
+func (fr *FileReader) pcapSyncAtOff(at int) bool {
 	hl := fr.recLen
-	p, err := fr.r.Peek(hl)
-	if err != nil || !fr.plausiblePcapRecord(p) {
+	p, err := fr.r.Peek(at + hl)
+	if err != nil || !fr.plausiblePcapRecord(p[at:]) {
 		return false
 	}
-	incl, _ := fr.recLens(p)
+	incl, _ := fr.recLens(p[at:])
 	n := int(incl)
-	q, err := fr.lookAhead(hl + n + hl)
+	q, err := fr.lookAhead(at + hl + n + hl)
 	if err != nil {
 		// End of file: accept if the record itself is complete.
-		return len(q) >= hl+n
+		return len(q) >= at+hl+n
 	}
-	return fr.plausiblePcapRecord(q[hl+n:])
+	return fr.plausiblePcapRecord(q[at+hl+n:])
 }
 
 // resyncPcap skips a corrupt record: it scans forward for a header that is
@@ -745,7 +761,7 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 			return nil, io.EOF
 		}
 		if allZero(h[:8]) {
-			fr.zeroRun(start, 4)
+			fr.zeroRun(start, 4, fr.ngSyncAtOff)
 			continue
 		}
 		if binary.BigEndian.Uint32(h) == blockSHB {
@@ -815,11 +831,15 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 
 // ngSyncAt reports whether a block whose leading and trailing lengths agree
 // (or a section header) starts at the current position.
-func (fr *FileReader) ngSyncAt() bool {
-	h, err := fr.r.Peek(12)
+func (fr *FileReader) ngSyncAt() bool { return fr.ngSyncAtOff(0) }
+
+// ngSyncAtOff is ngSyncAt at at bytes ahead.
+func (fr *FileReader) ngSyncAtOff(at int) bool {
+	h, err := fr.r.Peek(at + 12)
 	if err != nil {
 		return false
 	}
+	h = h[at:]
 	if binary.BigEndian.Uint32(h) == blockSHB {
 		return true
 	}
@@ -828,8 +848,8 @@ func (fr *FileReader) ngSyncAt() bool {
 	if !knownBlock(typ) || n < 12 || n%4 != 0 || n > maxBlockLen {
 		return false
 	}
-	b, err := fr.lookAhead(int(n))
-	return err == nil && fr.u32(b[n-4:]) == n
+	b, err := fr.lookAhead(at + int(n))
+	return err == nil && fr.u32(b[at+int(n)-4:]) == n
 }
 
 // lookAhead peeks n bytes while scanning byte by byte: the buffer is kept

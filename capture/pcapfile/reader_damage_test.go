@@ -698,3 +698,84 @@ func TestResyncWorkIsLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroRunThenZeroLedHeader: the header after a zero run may start with
+// zero bytes itself (a little-endian pcap time stamp whose low bytes are 0,
+// a big-endian pcapng block type): those bytes are the next record's, not
+// the run's, whatever the run's length (synthetic files).
+func TestZeroRunThenZeroLedHeader(t *testing.T) {
+	frame := bytes.Repeat([]byte{0xab}, 60)
+	pcapFile := func(order binary.AppendByteOrder, zeros int, secs ...uint32) []byte {
+		b := order.AppendUint32(nil, 0xa1b2c3d4)
+		b = order.AppendUint16(b, 2)
+		b = order.AppendUint16(b, 4)
+		b = append(b, make([]byte, 8)...)
+		b = order.AppendUint32(b, 65535)
+		b = order.AppendUint32(b, 1)
+		for i, s := range secs {
+			if i == 1 {
+				b = append(b, make([]byte, zeros)...)
+			}
+			b = order.AppendUint32(b, s)
+			b = order.AppendUint32(b, 500000)
+			b = order.AppendUint32(b, uint32(len(frame)))
+			b = order.AppendUint32(b, uint32(len(frame)))
+			b = append(b, frame...)
+		}
+		return b
+	}
+	ngFile := func(order binary.AppendByteOrder, zeros int) []byte {
+		blk := func(typ uint32, body []byte) []byte {
+			n := uint32(12 + len(body))
+			b := order.AppendUint32(nil, typ)
+			b = order.AppendUint32(b, n)
+			b = append(b, body...)
+			return order.AppendUint32(b, n)
+		}
+		shb := order.AppendUint32(nil, 0x1a2b3c4d)
+		shb = order.AppendUint16(shb, 1)
+		shb = order.AppendUint16(shb, 0)
+		shb = append(shb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+		idb := order.AppendUint16(nil, 1)
+		idb = order.AppendUint16(idb, 0)
+		idb = order.AppendUint32(idb, 65535)
+		epb := func(ts uint64) []byte {
+			b := order.AppendUint32(nil, 0)
+			b = order.AppendUint32(b, uint32(ts>>32))
+			b = order.AppendUint32(b, uint32(ts))
+			b = order.AppendUint32(b, uint32(len(frame)))
+			b = order.AppendUint32(b, uint32(len(frame)))
+			return blk(6, append(b, frame...))
+		}
+		b := append(blk(0x0a0d0d0a, shb), blk(1, idb)...)
+		b = append(b, epb(1700000000000000)...)
+		b = append(b, make([]byte, zeros)...)
+		b = append(b, epb(1700000000100000)...)
+		return append(b, epb(1700000000200000)...)
+	}
+	for _, c := range []struct {
+		name string
+		file []byte
+		off  int64 // of the run
+	}{
+		{"pcap, one zero byte led", pcapFile(binary.LittleEndian, 4096, 1700000000, 0x6553f100, 0x6553f101), 24 + 76},
+		{"pcap, two zero bytes led", pcapFile(binary.LittleEndian, 4096, 0x65530000-1, 0x65530000, 0x65530001), 24 + 76},
+		{"pcap, odd run, two zero bytes led", pcapFile(binary.LittleEndian, 4093, 0x65530000-1, 0x65530000, 0x65530001), 24 + 76},
+		{"pcapng big-endian, run of 4096", ngFile(binary.BigEndian, 4096), 28 + 20 + 92},
+		{"pcapng big-endian, run of 4097", ngFile(binary.BigEndian, 4097), 28 + 20 + 92},
+		{"pcapng big-endian, run of 4099", ngFile(binary.BigEndian, 4099), 28 + 20 + 92},
+		{"pcapng little-endian, run of 4098", ngFile(binary.LittleEndian, 4098), 28 + 20 + 92},
+	} {
+		got, fr, err := readPkts(t, c.file)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if len(got) != 3 {
+			t.Errorf("%s: %d packets, want 3", c.name, len(got))
+		}
+		p := fr.Problems()
+		if len(p) != 1 || p[0].Offset != c.off || !strings.Contains(p[0].Msg, "zero bytes") {
+			t.Errorf("%s: problems %v, want one zero run at %d", c.name, p, c.off)
+		}
+	}
+}
