@@ -569,6 +569,14 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 	}
 	switch f.Status {
 	case decode.StatusOK:
+	case decode.StatusTruncated:
+		if f.Reason != "TCP options" || f.Fragment {
+			undecoded[f.Reason]++
+			return
+		}
+		// a segment whose options the snaplen cut: its flags and
+		// sequence numbers still count (smcflow: the SMC option may be
+		// unknown)
 	case decode.StatusUnsupported:
 		data := p.Data
 		if f.Tunnel.Depth > 0 {

@@ -113,21 +113,23 @@ const maxSeqConns = 100000
 // acknowledgment number, the way tcpdump does without -S: the first segment
 // with ACK set of a connection, and every SYN-ACK (a new conversation on the
 // same ports), is printed absolute and sets the bases of both directions;
-// segments without ACK (the SYN) are printed absolute.
-func (p *Printer) relativeSeq(f *decode.Frame) (uint32, uint32) {
+// segments without ACK (the SYN) are printed absolute. sack is what SACK
+// blocks are relative to: the acknowledgment base, already set on the
+// segment that sets it (print-tcp.c's thack).
+func (p *Printer) relativeSeq(f *decode.Frame) (seq, ack, sack uint32) {
 	if p.opts.AbsoluteSeq || f.Flags&decode.TCPACK == 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
 	k := seqKey{f.Src, f.Dst, f.SrcPort, f.DstPort}
 	if b, ok := p.seqs[k]; ok && f.Flags&decode.TCPSYN == 0 {
-		return b.seq, b.ack
+		return b.seq, b.ack, b.ack
 	}
 	if p.seqs == nil || len(p.seqs) >= maxSeqConns {
 		p.seqs = make(map[seqKey]seqBase)
 	}
 	p.seqs[k] = seqBase{f.Seq, f.Ack - 1}
 	p.seqs[seqKey{f.Dst, f.Src, f.DstPort, f.SrcPort}] = seqBase{f.Ack - 1, f.Seq}
-	return 0, 0
+	return 0, 0, f.Ack - 1
 }
 
 // NewPrinter returns a Printer writing to w.
@@ -557,7 +559,7 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		}
 		return ipv + " [|ip]"
 	}
-	if f.Status == decode.StatusTruncated {
+	if f.Status == decode.StatusTruncated && f.Reason != "TCP options" { // cut options: print-tcp.c prints what it has
 		if t, ok := cutTransport(f, ipv); ok {
 			return t
 		}
@@ -610,8 +612,12 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			p.tracker.HandleTCP(f, pkt.Frame, pkt.Info.Timestamp)
 		}
 		ck := p.tcpChecksum(f)
-		seqBase, ackBase := p.relativeSeq(f)
-		return tcpLine(ipv, src, dst, f, seqBase, ackBase, p.opts, ck)
+		seqBase, ackBase, sackBase := p.relativeSeq(f)
+		line, jump := tcpLine(ipv, src, dst, f, seqBase, ackBase, sackBase, p.opts, ck)
+		if jump {
+			p.cutShort() // -x dumps the whole frame, as tcpdump's longjmp
+		}
+		return line
 	case decode.ProtoUDP:
 		if f.UDPLen < 8 && !(f.UDPLen == 0 && (f.L4WireLen > 65535 || ip6Jumbo(ipHeader(pkt, f)))) {
 			// print-udp.c: a length field shorter than the header
@@ -1130,9 +1136,12 @@ func tcpFlags(fl uint8) string {
 	return string(s)
 }
 
-func tcpLine(ipv, src, dst string, f *decode.Frame, isnSelf, isnPeer uint32, opts PrintOptions, cksum string) string {
+// tcpLine is print-tcp.c's line for a TCP segment whose header was
+// captured (its options maybe not all: the snaplen); jump reports that
+// tcpdump ended the packet with a longjmp (a cut where it reads a byte).
+func tcpLine(ipv, src, dst string, f *decode.Frame, isnSelf, isnPeer, sackBase uint32, opts PrintOptions, cksum string) (line string, jump bool) {
 	if opts.Quiet {
-		return fmt.Sprintf("%s%s > %s: tcp %d", ipv, src, dst, f.PayloadLen)
+		return fmt.Sprintf("%s%s > %s: tcp %d", ipv, src, dst, f.PayloadLen), false
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s%s > %s: Flags [%s]%s", ipv, src, dst, tcpFlags(f.Flags), cksum)
@@ -1149,64 +1158,28 @@ func tcpLine(ipv, src, dst string, f *decode.Frame, isnSelf, isnPeer uint32, opt
 		fmt.Fprintf(&b, ", ack %d", f.Ack-isnPeer)
 	}
 	fmt.Fprintf(&b, ", win %d", f.Win)
-	if len(f.TCPOpts) > 0 {
-		fmt.Fprintf(&b, ", options [%s]", tcpOptionsText(f.TCPOpts, isnPeer))
+	if f.Flags&decode.TCPURG != 0 && len(f.L4) >= 20 {
+		fmt.Fprintf(&b, ", urg %d", binary.BigEndian.Uint16(f.L4[18:]))
+	}
+	hlen := 20
+	if len(f.L4) >= 13 {
+		hlen = int(f.L4[12]>>4) * 4
+	}
+	if hlen > 20 {
+		switch tcpOptions(&b, f.TCPOpts, hlen-20, f.Flags, sackBase, f.TruncatedPayload()) {
+		case tcpOptsBad, tcpOptsCut:
+			return b.String(), false
+		case tcpOptsJump:
+			return b.String(), true
+		}
 	}
 	fmt.Fprintf(&b, ", length %d", f.PayloadLen)
-	return b.String()
-}
-
-// tcpOptionsText formats TCP options like tcpdump, naming the SMC option
-// "smc" (docs/smc-protocol.md section 1). SACK blocks are relative to sackBase
-// (the acknowledgment number base), as tcpdump prints them.
-func tcpOptionsText(o []byte, sackBase uint32) string {
-	var parts []string
-	for len(o) > 0 {
-		kind := o[0]
-		if kind == 0 {
-			parts = append(parts, "eol")
-			break
-		}
-		if kind == 1 {
-			parts = append(parts, "nop")
-			o = o[1:]
-			continue
-		}
-		if len(o) < 2 || int(o[1]) < 2 || int(o[1]) > len(o) {
-			parts = append(parts, "bad opt")
-			break
-		}
-		l := int(o[1])
-		v := o[2:l]
-		switch {
-		case kind == 2 && l == 4:
-			parts = append(parts, fmt.Sprintf("mss %d", binary.BigEndian.Uint16(v)))
-		case kind == 3 && l == 3:
-			parts = append(parts, fmt.Sprintf("wscale %d", v[0]))
-		case kind == 4:
-			parts = append(parts, "sackOK")
-		case kind == 5:
-			if len(v)%8 != 0 {
-				parts = append(parts, "sack invalid sack")
-				break
-			}
-			s := fmt.Sprintf("sack %d ", len(v)/8)
-			for i := 0; i+8 <= len(v); i += 8 {
-				s += fmt.Sprintf("{%d:%d}", binary.BigEndian.Uint32(v[i:])-sackBase, binary.BigEndian.Uint32(v[i+4:])-sackBase)
-			}
-			parts = append(parts, s)
-		case kind == 8 && l == 10:
-			parts = append(parts, fmt.Sprintf("TS val %d ecr %d", binary.BigEndian.Uint32(v), binary.BigEndian.Uint32(v[4:])))
-		case (kind == 254 || kind == 253) && len(v) >= 4 && binary.BigEndian.Uint32(v) == smcproto.ExIDSMC:
-			parts = append(parts, "smc")
-		case (kind == 254 || kind == 253) && len(v) >= 2:
-			parts = append(parts, fmt.Sprintf("exp-%04x", binary.BigEndian.Uint16(v)))
-		default:
-			parts = append(parts, fmt.Sprintf("opt-%d:%x", kind, v))
-		}
-		o = o[l:]
+	if f.PayloadLen > 0 && len(f.L4) < hlen {
+		// options ended (eol) before the header did, and the snaplen cut it
+		fmt.Fprintf(&b, " [remaining caplen(%d) < header length(%d)] [|tcp]", len(f.L4), hlen)
+		return b.String(), true
 	}
-	return strings.Join(parts, ",")
+	return b.String(), false
 }
 
 func opName(op uint8) string {

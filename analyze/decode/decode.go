@@ -529,7 +529,13 @@ func decodeTCP(f *Frame) {
 		return
 	}
 	if len(b) < doff {
+		// The options the snaplen left, and the lengths: a SYN cut
+		// there is still a SYN (whether it carried the SMC option may
+		// be unknown: smcflow says so).
 		f.Status, f.Reason = StatusTruncated, "TCP options"
+		f.TCPOpts = b[20:]
+		f.Payload = b[len(b):]
+		f.PayloadLen = f.L4WireLen - doff
 		return
 	}
 	f.TCPOpts = b[20:doff]

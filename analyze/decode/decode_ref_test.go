@@ -301,6 +301,9 @@ func refDecodeTCP(f *Frame) {
 	}
 	if len(b) < doff {
 		f.Status, f.Reason = StatusTruncated, "TCP options"
+		f.TCPOpts = b[20:]
+		f.Payload = b[len(b):]
+		f.PayloadLen = f.L4WireLen - doff
 		return
 	}
 	f.TCPOpts = b[20:doff]

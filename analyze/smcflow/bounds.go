@@ -271,7 +271,7 @@ func (c *tcpConn) evictClass(now time.Time) int {
 	switch {
 	case c.unanswered() && now.Sub(c.res.Times.Last) >= synRetry:
 		return 0
-	case c.synSeen && !c.synOpt:
+	case c.synSeen && !c.synOpt && !c.synCut:
 		return 1
 	case c.resolved():
 		return 2

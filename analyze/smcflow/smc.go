@@ -60,10 +60,13 @@ type tcpConn struct {
 
 	synSeen, synAckSeen bool
 	synOpt, synAckOpt   bool
-	isn                 [2]uint32
-	hs                  [2]decode.HalfStream
-	consumed            [2]int
-	dirDone             [2]bool
+	// synCut, synAckCut: the snaplen cut the SYN's (SYN-ACK's) options
+	// before any SMC option: whether it carried one is unknown
+	synCut, synAckCut bool
+	isn               [2]uint32
+	hs                [2]decode.HalfStream
+	consumed          [2]int
+	dirDone           [2]bool
 	// dirFreed: the direction's reassembly buffer was released when it
 	// was done; dirWaiting is whether out-of-order segments were waiting
 	// then (HalfStream.Waiting, frozen once the direction is done).
@@ -306,13 +309,19 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 			c.isn[dir] = f.Seq
 			opts := smcproto.TCPOptions{SMC: smcproto.HasSMCOption(f.TCPOpts)}
 			c.synOpt = opts.SMC
-			c.res.SYNOption = c.bp(0, opts.SMC)
+			c.synCut = !opts.SMC && optionsCut(f)
+			if !c.synCut {
+				c.res.SYNOption = c.bp(0, opts.SMC)
+			}
 			c.res.Times.SYN = c.tp(tSYN, ts)
 			c.hs[dir].SetBase(f.Seq + 1)
-			if opts.SMC {
+			switch {
+			case opts.SMC:
 				c.smcAttempt = true
 				c.evidence(frameNo, ts, dir, "SYN with SMC option")
-			} else {
+			case c.synCut:
+				c.evidence(frameNo, ts, dir, "SYN, its options cut by the snaplen (SMC option unknown)")
+			default:
 				// Most connections are plain TCP and are never listed:
 				// keep this evidence out of the list until the verdict.
 				c.plainSYN = Evidence{File: c.file, Frame: frameNo, Time: ts, Dir: "C>S", What: "SYN without SMC option", seq: c.curSeq}
@@ -327,12 +336,18 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 			c.isn[dir] = f.Seq
 			opts := smcproto.TCPOptions{SMC: smcproto.HasSMCOption(f.TCPOpts)}
 			c.synAckOpt = opts.SMC
-			c.res.SYNACKOption = c.bp(1, opts.SMC)
+			c.synAckCut = !opts.SMC && optionsCut(f)
+			if !c.synAckCut {
+				c.res.SYNACKOption = c.bp(1, opts.SMC)
+			}
 			c.res.Times.SYNACK = c.tp(tSYNACK, ts)
 			c.hs[dir].SetBase(f.Seq + 1)
 			what := "SYN-ACK without SMC option"
-			if opts.SMC {
+			switch {
+			case opts.SMC:
 				what = "SYN-ACK with SMC option"
+			case c.synAckCut:
+				what = "SYN-ACK, its options cut by the snaplen (SMC option unknown)"
 			}
 			c.evidence(frameNo, ts, dir, what)
 		}
@@ -367,7 +382,7 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	if f.PayloadLen > 0 {
 		t.payload(c, f, dir, frameNo, ts)
 	}
-	if t.OnResolved != nil && !c.early && c.smcAttempt && (c.resolved() || c.synAckSeen && !c.synAckOpt) {
+	if t.OnResolved != nil && !c.early && c.smcAttempt && (c.resolved() || c.synAckSeen && !c.synAckOpt && !c.synAckCut) {
 		c.early = true
 		t.OnResolved(provisional(c, t.lastTime))
 	}
@@ -524,13 +539,18 @@ func (c *tcpConn) markEnd(ts time.Time) {
 
 // wantsCLC reports whether bytes of this connection may still be CLC.
 func (c *tcpConn) wantsCLC() bool {
-	if c.synSeen && !c.synOpt {
+	if c.synSeen && !c.synOpt && !c.synCut {
 		return false
 	}
-	if c.synAckSeen && !c.synAckOpt {
+	if c.synAckSeen && !c.synAckOpt && !c.synAckCut {
 		return false
 	}
 	return true
+}
+
+// optionsCut reports whether the snaplen cut the segment's TCP options.
+func optionsCut(f *decode.Frame) bool {
+	return len(f.L4) >= 13 && 20+len(f.TCPOpts) < int(f.L4[12]>>4)*4
 }
 
 // resolved: the handshake outcome no longer depends on more data.
@@ -912,12 +932,25 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 	fillEndpoints(c, prop, acc, conf)
 
 	// 1. TCP-level capability exchange.
-	if c.synSeen && !c.synOpt {
+	if c.synSeen && !c.synOpt && !c.synCut {
 		r.Outcome, r.Reason = OutcomeNotSMC, ReasonNoOption
 		r.Summary = "not SMC: the SYN carried no SMC option (the client used a plain TCP socket)"
 		if c.synAckSeen && c.synAckOpt {
 			r.Notes = append(r.Notes, "the SYN-ACK carried the SMC option although the SYN did not")
 		}
+		return
+	}
+	if len(c.events) == 0 && (c.synCut && !(c.synAckSeen && c.synAckOpt) || c.synAckCut) {
+		// Without CLC messages only the option tells: never guess.
+		which := "SYN"
+		switch {
+		case c.synCut && c.synAckCut:
+			which = "SYN and the SYN-ACK"
+		case c.synAckCut:
+			which = "SYN-ACK"
+		}
+		r.Outcome, r.Reason = OutcomeUnknown, ReasonTruncated
+		r.Summary = "cannot tell: the capture's snaplen cut the TCP options of the " + which + ", so whether the SMC option was there is unknown (capture again with -s 0)"
 		return
 	}
 	if !c.synSeen && !c.synAckSeen && len(c.events) == 0 {
@@ -945,7 +978,7 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 		r.Summary = "cannot tell: the SYN is not in the capture and the SYN-ACK carried no SMC option (plain TCP, or a fallback 0x03010000 if the client offered SMC)"
 		return
 	}
-	if c.synAckSeen && !c.synAckOpt {
+	if c.synAckSeen && !c.synAckOpt && !c.synAckCut {
 		r.Outcome, r.Reason = OutcomeFallback, ReasonPeerNoSMC
 		code := smcproto.Code(0x03010000)
 		r.Decline = nil

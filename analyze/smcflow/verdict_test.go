@@ -20,6 +20,7 @@ type seg struct {
 	payload    []byte
 	cut        int
 	noOpt      bool // SYN/SYN-ACK without the SMC option
+	optCut     bool // SYN/SYN-ACK whose options the snaplen cut after two bytes
 }
 
 // runSegs drives a tracker through the segments of one connection
@@ -49,6 +50,11 @@ func runSegs(t *testing.T, segs []seg) *Conn {
 		if s.flags&decode.TCPSYN != 0 {
 			if !s.noOpt {
 				fr.TCPOpts = opt
+			}
+			if s.optCut {
+				fr.TCPOpts = opt[:2]
+				fr.L4 = make([]byte, 22)
+				fr.L4[12] = byte(20+len(opt)) / 4 << 4
 			}
 			next[d]++
 		}
@@ -153,6 +159,40 @@ func TestVerdictOptionEchoed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestVerdictOptionsCut: a SYN or SYN-ACK whose options the snaplen cut is
+// still that segment; without CLC messages the verdict is unknown/truncated,
+// never "not SMC" or a fallback; CLC messages still decide.
+func TestVerdictOptionsCut(t *testing.T) {
+	prop := synth.ProposalV2R()
+	syn := seg{flags: decode.TCPSYN}
+	synCut := seg{flags: decode.TCPSYN, optCut: true}
+	synack := seg{fromServer: true, flags: decode.TCPSYN | decode.TCPACK}
+	synackCut := seg{fromServer: true, flags: decode.TCPSYN | decode.TCPACK, optCut: true}
+	synackNoOpt := seg{fromServer: true, flags: decode.TCPSYN | decode.TCPACK, noOpt: true}
+	ack := seg{flags: decode.TCPACK}
+	data := func(fromServer bool, b []byte) seg {
+		return seg{fromServer: fromServer, flags: decode.TCPACK | decode.TCPPSH, payload: b}
+	}
+	for _, c := range []struct {
+		name, want string
+		segs       []seg
+	}{
+		{"both cut", "unknown/truncated", []seg{synCut, synackCut, ack}},
+		{"SYN-ACK cut", "unknown/truncated", []seg{syn, synackCut, ack, data(false, []byte("GET /"))}},
+		{"SYN cut, SYN-ACK without the option", "unknown/truncated", []seg{synCut, synackNoOpt, ack, data(false, []byte("GET /"))}},
+		{"SYN cut, SYN-ACK with it: agreed", "handshake-error/no-clc", []seg{synCut, synack, ack, data(false, []byte("GET /"))}},
+		{"SYN cut, CLC decides", "fallback/decline", []seg{synCut, synackCut, ack, data(false, prop), data(true, mustDecline(t))}},
+	} {
+		r := runSegs(t, c.segs)
+		if got := string(r.Outcome) + "/" + r.Reason; got != c.want {
+			t.Errorf("%s: verdict %s, want %s: %s", c.name, got, c.want, r.Summary)
+		}
+		if c.want == "unknown/truncated" && !strings.Contains(r.Summary, "snaplen cut the TCP options") {
+			t.Errorf("%s: summary %q", c.name, r.Summary)
+		}
 	}
 }
 

@@ -202,14 +202,14 @@ func diffTraces(t *testing.T) []string {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
-	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t), pimTrace(t), icmp6CutTrace(t), malformedTrace(t))
+	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t), pimTrace(t), icmp6CutTrace(t), malformedTrace(t), tcpOptsTrace(t))
 	files = append(files, publicdata.Glob(t, "*.pcap*")...)
 	return files
 }
 
 // exactTraces are the traces of control messages every packet of which
 // smcdump decodes: no intended difference may be accepted there.
-var exactTraces = map[string]bool{"nd.pcap": true, "control-synthetic.pcap": true, "pim-synthetic.pcap": true, "icmp6cut-synthetic.pcap": true, "malformed-synthetic.pcap": true}
+var exactTraces = map[string]bool{"nd.pcap": true, "control-synthetic.pcap": true, "pim-synthetic.pcap": true, "icmp6cut-synthetic.pcap": true, "malformed-synthetic.pcap": true, "tcpopts-synthetic.pcap": true}
 
 func TestTcpdumpDifferential(t *testing.T) {
 	tcpdump, err := exec.LookPath("tcpdump")
@@ -1236,4 +1236,106 @@ func malformedTrace(t *testing.T) string {
 		fl.add(b, 0)
 	}
 	return writeEthernetPcapWire(t, "malformed-synthetic.pcap", fl.frames, fl.wires)
+}
+
+// tcpOptsTrace writes a synthetic pcap of TCP segments with every option
+// print-tcp.c and print-mptcp.c decode (MPTCP subtypes with their length
+// rules, TFO, MD5, TCP-AO, UTO, SCPS, CC, unknown options, lengths that
+// disagree with the option, bad options first and later), the urgent
+// pointer, and the same SYNs cut by the snaplen at each byte of their
+// options.
+func tcpOptsTrace(t *testing.T) string {
+	t.Helper()
+	var fl synFrames
+	port := uint16(30000)
+	seg := func(flags byte, opts []byte, payload string) []byte {
+		for len(opts)%4 != 0 {
+			opts = append(opts, 0)
+		}
+		port++
+		h := cat(u16(u16(nil, port), 40000), u32(u32(nil, 1000), 77), []byte{byte(20+len(opts)) / 4 << 4, flags}, u16(u16(u16(nil, 1000), 0), 9), opts, []byte(payload))
+		return synEth(0x0800, synIP4(6, "10.0.0.1", "10.0.0.2", h))
+	}
+	mptcp := func(sub byte, rest ...byte) []byte {
+		return append([]byte{30, byte(3 + len(rest)), sub<<4 | 1}, rest...)
+	}
+	key := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	const syn, ack, synack, psh, urg = 0x02, 0x10, 0x12, 0x08, 0x20
+	smc := []byte{254, 6, 0xe2, 0xd4, 0xc3, 0xd9}
+	linuxSYN := cat([]byte{2, 4, 5, 0xb4, 4, 2, 8, 10}, u32(u32(nil, 111), 0), []byte{1, 3, 3, 7, 1, 1}, smc)
+	for _, c := range []struct {
+		flags   byte
+		opts    []byte
+		payload string
+	}{
+		{syn, linuxSYN, ""},
+		{syn, cat(mptcp(0, 0x81), key), ""},                                   // capable v1 csum {key}
+		{syn, mptcp(0, 0x01), ""},                                             // capable, 4 bytes
+		{ack, cat(mptcp(0, 0x01), key, key), ""},                              // capable with both keys
+		{ack, cat(mptcp(0, 0x01), key, key, []byte{0, 5}), "x"},               // 22 bytes
+		{syn, cat(mptcp(0, 0x01), key), ""},                                   // version 1
+		{syn, cat([]byte{30, 12, 0x02, 0}, key), ""},                          // unknown version 2
+		{ack, cat(mptcp(0, 0x01), key), ""},                                   // capable 12 on an ACK: bad
+		{syn, cat([]byte{30, 12, 0x11, 7}, key), ""},                          // join SYN backup id 7
+		{synack, cat([]byte{30, 16, 0x10, 2}, key, []byte{9, 9, 9, 9}), ""},   // join SYN-ACK
+		{ack, cat([]byte{30, 24, 0x10, 0}, key, key, []byte{1, 2, 3, 4}), ""}, // join ACK
+		{ack, cat([]byte{30, 8, 0x20, 0x01}, []byte{0, 0, 1, 0}), ""},         // dss ack 4
+		{ack, cat([]byte{30, 12, 0x20, 0x03}, key), ""},                       // dss ack 8
+		{ack | psh, cat([]byte{30, 20, 0x20, 0x15}, u32(nil, 9), u32(nil, 5), u32(nil, 1), u16(nil, 3), u16(nil, 0xabcd)), "abc"}, // dss fin ack seq csum
+		{ack, cat([]byte{30, 18, 0x20, 0x0c}, key, u32(nil, 5), u16(nil, 3)), ""},                                                 // dss seq 8, no ack... M+m
+		{ack, cat([]byte{30, 7, 0x20, 0x01}, []byte{0, 0, 1}), ""},                                                                // dss ack too short: bad
+		{syn, cat([]byte{30, 8, 0x20, 0x01}, []byte{0, 0, 1, 0}), ""},                                                             // dss on a SYN: bad
+		{ack, cat([]byte{30, 8, 0x30, 1}, []byte{10, 0, 0, 9}), ""},                                                               // add-addr v1 ipv4
+		{ack, cat([]byte{30, 10, 0x31, 2}, []byte{10, 0, 0, 9}, u16(nil, 8080)), ""},
+		{ack, cat([]byte{30, 16, 0x30, 3}, []byte{10, 0, 0, 9}, key), ""},
+		{ack, cat([]byte{30, 18, 0x30, 4}, []byte{10, 0, 0, 9}, u16(nil, 80), key), ""},
+		{ack, cat([]byte{30, 20, 0x36, 5}, synA6("2001:db8::9")), ""},
+		{ack, cat([]byte{30, 30, 0x30, 6}, synA6("2001:db8::9"), u16(nil, 443), key), ""},
+		{ack, cat([]byte{30, 11, 0x3f, 6}, make([]byte, 7)), ""}, // add-addr bad length
+		{ack, []byte{30, 5, 0x40, 3, 4}, ""},                     // rem-addr ids
+		{ack, []byte{30, 4, 0x51, 3}, ""},                        // prio backup id
+		{ack, []byte{30, 3, 0x50}, ""},                           // prio non-backup
+		{ack, cat([]byte{30, 12, 0x60, 0}, key), ""},             // fail
+		{ack, cat([]byte{30, 12, 0x70, 0}, key), ""},             // fast-close
+		{ack, []byte{30, 4, 0x90, 0}, ""},                        // unknown subtype
+		{syn, []byte{34, 2}, ""},                                 // tfo cookie request
+		{syn, cat([]byte{34, 10}, key), ""},                      // tfo cookie
+		{syn, []byte{34, 5, 1, 2, 3}, ""},                        // tfo invalid
+		{syn, cat([]byte{254, 12, 0xf9, 0x89}, key), ""},         // exp tfo
+		{syn, []byte{254, 4, 0x12, 0x34}, ""},                    // exp unknown magic
+		{syn, []byte{254, 3, 0x12}, ""},                          // exp too short: bad
+		{ack, cat([]byte{19, 18}, key, key), ""},                 // md5
+		{ack, cat([]byte{29, 12, 3, 4}, key), ""},                // tcp-ao
+		{ack, []byte{29, 3, 3}, ""},                              // tcp-ao invalid
+		{ack, []byte{28, 4, 0x01, 0x2d}, ""},                     // uto minutes
+		{ack, []byte{28, 4, 0x01, 0x2c}, ""},                     // uto seconds
+		{ack, []byte{20, 4, 0xab, 5}, ""},                        // scps
+		{ack, cat([]byte{11, 6}, u32(nil, 42), []byte{12, 6}, u32(nil, 43), []byte{13, 6}, u32(nil, 44)), ""},
+		{ack, cat([]byte{6, 6}, u32(nil, 5), []byte{7, 6}, u32(nil, 6)), ""}, // echo, echoreply
+		{ack, []byte{99, 5, 1, 2, 3}, ""},                                    // unknown
+		{ack, []byte{99, 2}, ""},                                             // unknown, no data
+		{ack, []byte{3, 4, 7, 0}, ""},                                        // wscale [len 4]
+		{ack, []byte{2, 6, 1, 2, 3, 4}, ""},                                  // mss [len 6]
+		{ack, []byte{5, 7, 1, 2, 3, 4, 5}, ""},                               // invalid sack
+		{ack, cat([]byte{5, 18}, u32(nil, 100), u32(nil, 200), u32(nil, 300), u32(nil, 400)), ""},
+		{ack, []byte{2, 1}, ""},             // bad opt first
+		{ack, []byte{1, 2, 9}, ""},          // bad opt later (length past the header)
+		{ack, []byte{0, 0, 0, 2}, "data"},   // eol ends the list
+		{ack | urg, nil, "u"},               // urgent pointer
+		{ack | urg, []byte{1, 1, 1, 1}, ""}, // urgent, options
+	} {
+		fl.add(seg(c.flags, c.opts, c.payload), 0)
+	}
+	// The Linux SYN and an MPTCP SYN cut at every byte of their options
+	// (and a segment whose header is cut after an eol, with payload).
+	for _, o := range [][]byte{linuxSYN, cat(mptcp(0, 0x81), key), cat([]byte{19, 18}, key, key), cat([]byte{5, 18}, u32(nil, 100), u32(nil, 200), u32(nil, 300), u32(nil, 400))} {
+		f := seg(syn|ack, o, "hello")
+		for n := 14 + 20 + 20; n < 14+20+20+len(o); n++ {
+			fl.add(f, n)
+		}
+		fl.add(f, len(f)-2) // options whole, payload cut (md5: "snaplen too short")
+	}
+	f := seg(ack, []byte{0, 0, 0, 0, 0, 0, 0, 0}, "payload")
+	fl.add(f, 14+20+20+2)
+	return writeEthernetPcapWire(t, "tcpopts-synthetic.pcap", fl.frames, fl.wires)
 }

@@ -61,6 +61,7 @@ func TestShimGolden(t *testing.T) {
 		{"pim-synthetic", pimTrace},
 		{"icmp6cut-synthetic", icmp6CutTrace},
 		{"malformed-synthetic", malformedTrace},
+		{"tcpopts-synthetic", tcpOptsTrace},
 	} {
 		path := tr.build(t)
 		dir := filepath.Dir(path)
