@@ -526,6 +526,12 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 	// Streams with no loss in the capture and no receiving socket in the
 	// after snapshot: candidates for RcvbufErrors no socket accounts for.
 	var closedQuiet []*streamInfo
+	// rcvbufNamed: a verdict names a socket overflow (RcvbufErrors is
+	// accounted for); closedLossy: streams with a capture gap and no
+	// receiving socket in the after snapshot (a second loss point may be
+	// theirs)
+	rcvbufNamed := false
+	var closedLossy []*streamInfo
 	noSocket := 0
 	for _, in := range infos {
 		st, dst, k, sockDrops := in.st, in.dst, in.sockets, in.sockDrops
@@ -553,6 +559,9 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 				closedQuiet = append(closedQuiet, in)
 			}
 			continue
+		}
+		if g > 0 && k == 0 && udpWhole(after) {
+			closedLossy = append(closedLossy, in)
 		}
 		anyLoss = true
 		if g == 0 && n == 0 {
@@ -636,12 +645,44 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			if obs.CaptureDrops == 0 {
 				v.Confidence = High
 			}
-			v.Text = fmt.Sprintf("loss before the receiver host: %d missing in the capture of %s, all receive counters and capture drops unchanged → check switch ifOutDiscards/CRC, capture on the sender or a SPAN, check the sender's SndbufErrors", g, dst)
+			below := "all receive counters and capture drops unchanged"
+			if rcvbuf > 0 || sockDrops > 0 || memErr > 0 {
+				// they count what the socket lost of what the capture
+				// holds: a second loss point, below
+				below = "the capture's drops and the host's NIC, backlog and sender counters unchanged (the receive counters that moved count datagrams the capture holds)"
+			}
+			v.Text = fmt.Sprintf("loss before the receiver host: %d missing in the capture of %s, %s → check switch ifOutDiscards/CRC, capture on the sender or a SPAN, check the sender's SndbufErrors", g, dst, below)
 		}
 		if st.GapLeave > 0 && st.GapLeave < g {
 			v.Text += fmt.Sprintf(" (%d of the missing fell right after a host left the group or stopped the stream's source: not forwarded, not lost)", st.GapLeave)
 		}
+		if v.Kind == KindSocketOverflow {
+			rcvbufNamed = true
+		}
 		out = append(out, v)
+		if g > 0 && sockDrops > 0 {
+			// Two loss points: the capture lacks g, and the socket
+			// dropped datagrams the capture holds.
+			rcvbufNamed = true
+			conf := match(sockDrops, rcvbuf)
+			if rcvbuf < sockDrops {
+				conf = Low
+			}
+			out = append(out, Verdict{Kind: KindSocketOverflow, Subject: in.subj, Numbers: numbers(nums), Confidence: conf,
+				Text: fmt.Sprintf("socket receive buffer overflow as well: besides the %d missing in the capture of %s, the socket dropped %d datagrams the capture holds, RcvbufErrors +%d (a second loss point, after the capture tap) → raise SO_RCVBUF and net.core.rmem_max%s or read faster",
+					g, dst, sockDrops, rcvbuf, rmemMax)})
+		}
+	}
+	if rcvbuf > 0 && !rcvbufNamed && len(closedLossy) == 1 && len(closedQuiet) == 0 && len(obs.Streams) == 1 {
+		// The only stream lost datagrams before the capture, and RcvbufErrors
+		// rose too: its socket, closed before the after snapshot, is the
+		// likeliest to have overflowed, which its own count cannot confirm.
+		in := closedLossy[0]
+		rcvbufNamed = true
+		out = append(out, Verdict{Kind: KindSocketOverflow, Subject: in.subj, Confidence: Medium,
+			Numbers: numbers(map[string]int64{"RcvbufErrors": int64(rcvbuf), "capture gap": int64(in.st.Gap), "streams": 1}),
+			Text: fmt.Sprintf("socket receive buffer overflow as well: besides the %d missing in the capture of %s, RcvbufErrors +%d (a second loss point, after the capture tap); the receiving socket was closed before the after snapshot, so its own drop count cannot confirm the number (keep the receiver running until the capture ends) → raise SO_RCVBUF and net.core.rmem_max%s or read faster",
+				in.st.Gap, in.dst, rcvbuf, rmemMax)})
 	}
 	out = append(out, discards...)
 	if squeeze > 0 && backlog == 0 && devDrop+devFifo+nicDrv == 0 {
@@ -649,7 +690,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			Text: fmt.Sprintf("softirq CPU starvation: time_squeeze +%d with no drops yet, a warning sign of NIC ring overflow → netdev_budget / netdev_budget_usecs, more queues/CPUs", squeeze)})
 	}
 	hostDrop := false
-	if !anyLoss && rcvbuf > 0 {
+	if rcvbuf > 0 && !rcvbufNamed && (!anyLoss || len(closedQuiet) == 0) {
 		// RcvbufErrors rose but no socket of a captured stream shows drops
 		// (docs/multicast-udp.md section 5, row 1, without per-socket drops).
 		nums := map[string]int64{"RcvbufErrors": int64(rcvbuf), "capture gap": 0, "streams": int64(len(obs.Streams))}

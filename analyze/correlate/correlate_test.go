@@ -257,3 +257,48 @@ func TestSMCHandshakeAndAbsent(t *testing.T) {
 		t.Errorf("verdicts = %+v", vs)
 	}
 }
+
+// TestUDPTwoLossPoints: a gap in the capture and a socket that dropped
+// what the capture holds are two loss points, both named; the verdict for
+// the gap does not claim the receive counters unchanged (synthetic /proc
+// tree).
+func TestUDPTwoLossPoints(t *testing.T) {
+	window := [2]time.Time{t0.Add(time.Second), t0.Add(9 * time.Second)}
+	run := func(mutate func(p *procnet.Tree)) []Verdict {
+		before := procSnap(t, "linux-4.19-synthetic", t0)
+		after := procSnap(t, "linux-4.19-synthetic", t0.Add(10*time.Second))
+		before.Proc.SNMP["Udp"]["MemErrors"], after.Proc.SNMP["Udp"]["MemErrors"] = 0, 0
+		mutate(after.Proc)
+		return UDP(before, after, UDPObserved{Streams: []UDPStream{{Src: stream.Src, Dst: stream.Dst, Gap: 2}}, Window: window})
+	}
+	kinds := func(vs []Verdict) string {
+		var k []string
+		for _, v := range vs {
+			k = append(k, v.Kind+"/"+string(v.Confidence))
+		}
+		return strings.Join(k, " ")
+	}
+	// the socket is still there and counted its drops
+	vs := run(func(p *procnet.Tree) {
+		p.SNMP["Udp"]["RcvbufErrors"] += 292
+		p.SNMP["Udp"]["InErrors"] += 292
+		*p.Sockets[0].Drops += 292
+	})
+	if got := kinds(vs); got != "loss-before-receiver/high socket-buffer-overflow/high" {
+		t.Fatalf("socket counted: verdicts %s: %+v", got, vs)
+	}
+	if strings.Contains(vs[0].Text, "all receive counters") || !strings.Contains(vs[1].Text, "besides the 2 missing") || !strings.Contains(vs[1].Text, "dropped 292") {
+		t.Errorf("texts: %q / %q", vs[0].Text, vs[1].Text)
+	}
+	// the socket was closed before the after snapshot
+	vs = run(func(p *procnet.Tree) {
+		p.SNMP["Udp"]["RcvbufErrors"] += 292
+		p.Sockets = p.Sockets[:0]
+	})
+	if got := kinds(vs); got != "loss-before-receiver/high socket-buffer-overflow/medium" {
+		t.Fatalf("socket closed: verdicts %s: %+v", got, vs)
+	}
+	if !strings.Contains(vs[1].Text, "closed before the after snapshot") {
+		t.Errorf("text: %q", vs[1].Text)
+	}
+}
