@@ -9,19 +9,32 @@ import "sync"
 // and sequence wraparound, and keeps at most maxStreamBytes bytes.
 type HalfStream struct {
 	BaseSet bool
-	base    uint32 // sequence number of stream byte 0
-	Buf     []byte // contiguous bytes from offset 0
-	pending []pendingSeg
-	// snapGap is the offset of the first byte that was on the wire but cut
-	// by the snaplen, -1 if none is known. It only blocks progress while no
-	// retransmission has filled it.
-	snapGap int
 	// overflow is set when data beyond maxStreamBytes or too many
 	// out-of-order segments had to be dropped.
 	overflow bool
+	base     uint32 // sequence number of stream byte 0
+	Buf      []byte // contiguous bytes from offset 0
+	pending  []pendingSeg
+	// snapGap is the offset of the first byte that was on the wire but cut
+	// by the snaplen, -1 if none is known. It only blocks progress while no
+	// retransmission has filled it.
+	snapGap int32
+	// pendBytes: this stream's part of Pending
+	pendBytes int32
 	// bufp is the pool holder of Buf's storage when it came from
 	// streamBufs (Release returns it).
 	bufp *[]byte
+	// Pending, when set, is the budget the out-of-order copies of all
+	// the streams of one tracker share (MaxPendingTotal).
+	Pending *PendingBudget
+}
+
+// PendingBudget bounds the bytes of out-of-order segments held for all
+// the streams of one connection tracker: MaxPendingTotal. Refused counts
+// the segments not kept because it was spent (their streams are then
+// Overflowed).
+type PendingBudget struct {
+	Bytes, Refused int
 }
 
 // streamBufs recycles the buffers of released streams: a busy capture
@@ -42,6 +55,10 @@ type pendingSeg struct {
 const (
 	MaxStreamBytes = 16 << 10
 	maxPending     = 64
+	// MaxPendingTotal bounds the out-of-order bytes a PendingBudget
+	// lets its streams hold together (docs/architecture.md "Memory
+	// bounds"); one stream holds at most MaxStreamBytes of them.
+	MaxPendingTotal = 8 << 20
 )
 
 func NewHalfStream() HalfStream { return HalfStream{snapGap: -1} }
@@ -79,9 +96,9 @@ func (h *HalfStream) Add(seq uint32, data []byte, wireLen int) bool {
 	}
 	if len(data) < wireLen {
 		gap := off + len(data)
-		if h.snapGap < 0 || gap < h.snapGap {
+		if h.snapGap < 0 || gap < int(h.snapGap) {
 			if gap >= len(h.Buf) {
-				h.snapGap = gap
+				h.snapGap = int32(gap)
 			}
 		}
 	}
@@ -90,7 +107,7 @@ func (h *HalfStream) Add(seq uint32, data []byte, wireLen int) bool {
 		grew = true
 		h.drain()
 	}
-	if h.snapGap >= 0 && h.snapGap < len(h.Buf) {
+	if h.snapGap >= 0 && int(h.snapGap) < len(h.Buf) {
 		h.snapGap = -1 // filled by another copy
 	}
 	return grew
@@ -108,11 +125,26 @@ func (h *HalfStream) place(off int, data []byte) bool {
 		return false // retransmission of bytes we have
 	}
 	if off > len(h.Buf) {
-		// Out of order: keep a copy until the hole is filled.
-		if len(h.pending) >= maxPending {
+		// Out of order: keep a copy until the hole is filled, unless a
+		// copy kept already holds these bytes (a retransmission).
+		for _, p := range h.pending {
+			if p.off <= off && end <= p.off+len(p.data) {
+				return false
+			}
+		}
+		if len(h.pending) >= maxPending || int(h.pendBytes)+len(data) > MaxStreamBytes {
 			h.overflow = true
 			return false
 		}
+		if h.Pending != nil {
+			if h.Pending.Bytes+len(data) > MaxPendingTotal {
+				h.Pending.Refused++
+				h.overflow = true
+				return false
+			}
+			h.Pending.Bytes += len(data)
+		}
+		h.pendBytes += int32(len(data))
 		h.pending = append(h.pending, pendingSeg{off: off, data: append([]byte(nil), data...)})
 		return false
 	}
@@ -136,6 +168,7 @@ func (h *HalfStream) drain() {
 			if p.off+len(p.data) > len(h.Buf) {
 				h.Buf = append(h.Buf, p.data[len(h.Buf)-p.off:]...)
 			}
+			h.unpend(len(p.data))
 			h.pending = append(h.pending[:i], h.pending[i+1:]...)
 			i--
 			progressed = true
@@ -146,7 +179,7 @@ func (h *HalfStream) drain() {
 // TruncatedAt reports whether the contiguous data stops at a byte that the
 // snaplen cut off.
 func (h *HalfStream) TruncatedAt(n int) bool {
-	return h.snapGap >= 0 && h.snapGap <= n
+	return h.snapGap >= 0 && int(h.snapGap) <= n
 }
 
 // Release frees the buffers once the handshake no longer needs them; Buf
@@ -163,7 +196,21 @@ func (h *HalfStream) Release() {
 	h.bufp = nil
 	h.Buf = nil
 	h.pending = nil
+	h.unpend(int(h.pendBytes))
 }
+
+// unpend gives n bytes of out-of-order copies back to the budget.
+func (h *HalfStream) unpend(n int) {
+	h.pendBytes -= int32(n)
+	if h.Pending != nil {
+		h.Pending.Bytes -= n
+	}
+}
+
+// Overflowed reports whether bytes had to be dropped: beyond MaxStreamBytes,
+// or out-of-order segments beyond what is kept (64 per stream, at most
+// MaxStreamBytes of them, and the tracker's MaxPendingTotal).
+func (h *HalfStream) Overflowed() bool { return h.overflow }
 
 // Base returns the sequence number of stream byte 0 (valid once BaseSet).
 func (h *HalfStream) Base() uint32 { return h.base }

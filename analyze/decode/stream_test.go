@@ -84,3 +84,54 @@ func TestHalfStreamReleaseRecycles(t *testing.T) {
 	c.Release()
 	b.Release()
 }
+
+// TestHalfStreamPendingBounded: out-of-order copies are bounded per
+// stream (a retransmitted copy is not kept twice, at most MaxStreamBytes)
+// and across the streams sharing a budget (MaxPendingTotal); what is
+// refused marks the stream Overflowed, and Release gives its bytes back.
+func TestHalfStreamPendingBounded(t *testing.T) {
+	seg := make([]byte, 1000)
+	var b PendingBudget
+	h := NewHalfStream()
+	h.Pending = &b
+	h.SetBase(0)
+	for range 50 { // the same out-of-order segment again and again
+		h.Add(1, seg, len(seg))
+	}
+	if b.Bytes != len(seg) || h.Overflowed() {
+		t.Fatalf("retransmissions: %d bytes held, overflowed %v", b.Bytes, h.Overflowed())
+	}
+	for i := 1; i < 40; i++ { // overlapping copies: per-stream cap
+		h.Add(uint32(1+i*10), seg, len(seg))
+	}
+	if b.Bytes > MaxStreamBytes || !h.Overflowed() {
+		t.Fatalf("overlaps: %d bytes held (cap %d), overflowed %v", b.Bytes, MaxStreamBytes, h.Overflowed())
+	}
+	h.Release()
+	if b.Bytes != 0 {
+		t.Fatalf("after Release: %d bytes still counted", b.Bytes)
+	}
+	// many streams, each under its own cap: the shared budget stops them
+	streams := make([]HalfStream, 2*MaxPendingTotal/MaxStreamBytes)
+	big := make([]byte, MaxStreamBytes-10)
+	for i := range streams {
+		streams[i] = NewHalfStream()
+		streams[i].Pending = &b
+		streams[i].SetBase(0)
+		streams[i].Add(1, big, len(big))
+	}
+	if b.Bytes > MaxPendingTotal || b.Refused == 0 || !streams[len(streams)-1].Overflowed() || streams[0].Overflowed() {
+		t.Fatalf("shared budget: %d bytes held (bound %d), %d refused", b.Bytes, MaxPendingTotal, b.Refused)
+	}
+	// the hole filled: the copies are drained and given back
+	streams[0].Add(0, []byte{1}, 1)
+	if got := len(streams[0].Buf); got != len(big)+1 {
+		t.Fatalf("drained stream holds %d bytes", got)
+	}
+	for i := range streams {
+		streams[i].Release()
+	}
+	if b.Bytes != 0 {
+		t.Fatalf("after Release: %d bytes still counted", b.Bytes)
+	}
+}

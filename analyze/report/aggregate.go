@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
+	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/internal/mix"
 	"github.com/smcdump/smcdump/internal/selectk"
@@ -616,6 +617,10 @@ func TrackerLimits(tc smcflow.Counts) []Limit {
 	if tc.TombstonesEvicted > 0 {
 		out = append(out, Limit{Name: "finished-tuples", Value: smcflow.MaxTombstones, Count: tc.TombstonesEvicted,
 			Meaning: fmt.Sprintf("the last %d finished 4-tuples are remembered for 2 minutes to absorb their late segments; %d older ones were forgotten sooner, so a late segment of one of them would count as a connection without handshake", smcflow.MaxTombstones, tc.TombstonesEvicted)})
+	}
+	if tc.ReassemblyRefused > 0 {
+		out = append(out, Limit{Name: "reassembly", Value: decode.MaxPendingTotal, Count: tc.ReassemblyRefused,
+			Meaning: fmt.Sprintf("the out-of-order TCP segments held until the bytes before them arrive are at most %d MiB for all connections together; %d segments were not kept, and the handshakes they belonged to are judged unknown/incomplete", decode.MaxPendingTotal>>20, tc.ReassemblyRefused)})
 	}
 	return out
 }

@@ -143,6 +143,9 @@ func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
 // Tracker follows TCP connections and decodes their SMC handshakes. Feed it
 // every decoded frame in capture order; call Finish at the end.
 type Tracker struct {
+	// pending: the out-of-order bytes all connections' reassembly holds
+	// (decode.MaxPendingTotal)
+	pending  decode.PendingBudget
 	conns    connTable
 	last     *tcpConn // the connection of the previous segment, if still open
 	done     []*Conn
@@ -232,6 +235,7 @@ func NewTracker() *Tracker {
 func (t *Tracker) newConn(k connKey, h uint64, ts time.Time) *tcpConn {
 	c := t.alloc()
 	c.key, c.h, c.client, c.hs = k, h, -1, [2]decode.HalfStream{decode.NewHalfStream(), decode.NewHalfStream()}
+	c.hs[0].Pending, c.hs[1].Pending = &t.pending, &t.pending
 	c.file, c.created, c.lean = t.File, t.seq, t.lean()
 	c.res.Times.First = ts
 	if k.zone != 0 && t.ZoneLabel != nil {
@@ -1039,6 +1043,19 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 			return
 		}
 	}
+	// Reassembly gave up on a direction whose handshake is not done: what
+	// it dropped may hold the missing messages.
+	for d := 0; d < 2; d++ {
+		if !c.dirDone[d] && c.hs[d].Overflowed() && c.hs[d].Waiting() {
+			who := "server"
+			if d == c.client {
+				who = "client"
+			}
+			r.Outcome, r.Reason = OutcomeUnknown, ReasonIncomplete
+			r.Summary = fmt.Sprintf("cannot tell: the %s's handshake bytes came in more out-of-order pieces than the reassembly keeps (%d segments, %d KiB per direction, %d MiB for all connections), so its CLC messages could not be put together", who, 64, decode.MaxStreamBytes>>10, decode.MaxPendingTotal>>20)
+			return
+		}
+	}
 	if prop != nil && acc == nil && conf == nil {
 		if ev, what := optionEchoed(c, prop); ev != nil {
 			r.Outcome, r.Reason = OutcomeHandshakeError, ReasonOptionEchoed
@@ -1676,6 +1693,9 @@ type Counts struct {
 	// TombstonesEvicted counts finished 4-tuples forgotten before
 	// closedLinger because MaxTombstones were remembered.
 	TombstonesEvicted int
+	// ReassemblyRefused counts out-of-order segments not kept because
+	// the connections together held decode.MaxPendingTotal bytes of them.
+	ReassemblyRefused int
 }
 
 // Counts returns the tracker's totals.
@@ -1684,6 +1704,7 @@ func (t *Tracker) Counts() Counts {
 		TCPConnections: t.totalTCP, NotKept: t.dropped, LinkUnverified: t.linkUnverified, Listed: t.listed, Skipped: t.skipped,
 		NoHandshake: t.noHandshake, RoCEFrames: t.roce.total, RoCEFirst: t.roce.first,
 		MaxOpen: t.maxOpen(), Evicted: t.evicted, EvictedUnanswered: t.evictedSYN, TombstonesEvicted: t.tomb.evicted,
+		ReassemblyRefused: t.pending.Refused,
 	}
 }
 
