@@ -31,7 +31,11 @@ func snapInfo(s *kstat.Snapshot) *report.SnapshotInfo {
 	if s == nil {
 		return nil
 	}
-	return &report.SnapshotInfo{Time: s.TakenAt.UTC().Format(report.TimeLayout), Hostname: s.Hostname, NetNS: s.NetNS}
+	si := &report.SnapshotInfo{Hostname: s.Hostname, NetNS: s.NetNS}
+	if !s.TakenAt.IsZero() { // a snapshot that does not say when it was taken: no time
+		si.Time = s.TakenAt.UTC().Format(report.TimeLayout)
+	}
+	return si
 }
 
 // embeddedError records a kernel counter block that could not be decoded.

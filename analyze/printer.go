@@ -1053,13 +1053,13 @@ func onesSum(acc uint32, b []byte) uint16 {
 // one's complement sum of pseudo and b come out right.
 func checksumShouldBe(b []byte, off int, pseudo uint32) uint16 {
 	stored := binary.BigEndian.Uint16(b[off:])
-	sum := onesSum(pseudo, b)
-	// remove the stored value: sum - stored in one's complement
-	acc := uint32(sum) + uint32(^stored)
-	for acc > 0xffff {
-		acc = acc&0xffff + acc>>16
-	}
-	return ^uint16(acc)
+	// in_cksum_shouldbe: the stored value plus the computed checksum
+	// (the complement of the sum), with end-around carries; 0xffff
+	// where the other representation of zero would do as well
+	acc := uint32(stored) + uint32(^onesSum(pseudo, b))
+	acc = acc&0xffff + acc>>16
+	acc = acc&0xffff + acc>>16
+	return uint16(acc)
 }
 
 // pseudoSum is the one's complement sum of the transport pseudo header.

@@ -266,3 +266,21 @@ func FuzzPrintFrame(f *testing.F) {
 		}
 	})
 }
+
+// TestChecksumShouldBe: the value tcpdump's in_cksum_shouldbe gives,
+// 0xffff (not 0x0000) where the rest of the segment sums to zero.
+func TestChecksumShouldBe(t *testing.T) {
+	for _, c := range []struct {
+		b    []byte
+		want uint16
+	}{
+		{[]byte{0, 0, 0x14, 0xc3}, 0xffff},
+		{[]byte{0x12, 0x34, 0x00, 0x00}, 0xedcb},
+		{[]byte{0x12, 0x34, 0xed, 0xcb}, 0xedcb},
+		{[]byte{0xff, 0xff, 0x11, 0x11}, 0xffff},
+	} {
+		if got := checksumShouldBe(c.b, 2, 0); got != c.want {
+			t.Errorf("% x: %#04x, want %#04x", c.b, got, c.want)
+		}
+	}
+}

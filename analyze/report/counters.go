@@ -23,9 +23,17 @@ type Counters struct {
 
 // SnapshotInfo identifies one snapshot.
 type SnapshotInfo struct {
-	Time     string `json:"time"`
+	Time     string `json:"time"` // "" when the snapshot does not say
 	Hostname string `json:"hostname,omitempty"`
 	NetNS    string `json:"netns,omitempty"`
+}
+
+// snapTime is a snapshot's time for the text report.
+func snapTime(s *SnapshotInfo) string {
+	if s.Time == "" {
+		return "(time not recorded)"
+	}
+	return s.Time + " UTC"
 }
 
 // WriteText renders the correlation section.
@@ -33,10 +41,10 @@ func (c *Counters) WriteText(w io.Writer) error {
 	ew := textio.New(w)
 	ew.Printf("Kernel counters (snapshots from %s)\n", c.Source)
 	if c.Before != nil {
-		ew.Printf("  before: %s UTC %s\n", c.Before.Time, hostNS(c.Before))
+		ew.Printf("  before: %s %s\n", snapTime(c.Before), hostNS(c.Before))
 	}
 	if c.After != nil {
-		ew.Printf("  after:  %s UTC %s\n", c.After.Time, hostNS(c.After))
+		ew.Printf("  after:  %s %s\n", snapTime(c.After), hostNS(c.After))
 	}
 	for _, v := range c.Verdicts {
 		subj := ""

@@ -2,6 +2,7 @@ package bpffilter
 
 import (
 	"fmt"
+	"strings"
 
 	"golang.org/x/net/bpf"
 
@@ -63,7 +64,13 @@ type SyntaxError struct {
 
 // Error returns a one-line message such as
 // `syntax error at column 12 near "prot": expected ...`.
+// An expression of several lines (a -F file) names the line and the
+// column in it.
 func (e *SyntaxError) Error() string {
+	if nl := strings.LastIndexByte(e.Expr[:min(max(e.Pos-1, 0), len(e.Expr))], '\n'); nl >= 0 {
+		line := strings.Count(e.Expr[:nl+1], "\n") + 1
+		return fmt.Sprintf("syntax error at line %d column %d near %q: %s", line, e.Pos-1-nl, e.Token, e.Msg)
+	}
 	return fmt.Sprintf("syntax error at column %d near %q: %s", e.Pos, e.Token, e.Msg)
 }
 

@@ -1117,6 +1117,16 @@ func (fr *FileReader) checkTS(start int64, ifc *Interface, t time.Time) time.Tim
 		ifc.badTS = true
 		fr.problem(start, "interface %d (%s): implausible timestamp %d (if_tsresol wrong?): the previous packet's time is used", ifc.Index, ifc.Name, t.Year())
 	}
+	return fr.prevTime()
+}
+
+// prevTime is the last packet's time, for a packet without one of its
+// own (a Simple Packet Block, an implausible time stamp): the Unix epoch
+// before any, as tcpdump and Wireshark show a time stamp of 0.
+func (fr *FileReader) prevTime() time.Time {
+	if fr.lastPkt.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
 	return fr.lastPkt
 }
 
@@ -1214,7 +1224,7 @@ func (fr *FileReader) parseSPB(start int64, b []byte) *Packet {
 	}
 	fr.frame++
 	// SPBs carry no time: the last packet's.
-	fr.pkt.Set(fr.frame, fr.lastPkt, capLen, orig, ifc.Index, ifc.LinkType, ifc.Name, DirectionUnknown, 0, b[4:4+capLen])
+	fr.pkt.Set(fr.frame, fr.prevTime(), capLen, orig, ifc.Index, ifc.LinkType, ifc.Name, DirectionUnknown, 0, b[4:4+capLen])
 	return &fr.pkt
 }
 

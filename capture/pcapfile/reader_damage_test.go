@@ -779,3 +779,35 @@ func TestZeroRunThenZeroLedHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestNoTimeIsEpoch: a packet without a time of its own before any packet
+// with one (a Simple Packet Block; an implausible time stamp) is stamped
+// with the Unix epoch, as tcpdump shows it, not Go's zero time (synthetic
+// file).
+func TestNoTimeIsEpoch(t *testing.T) {
+	order := binary.LittleEndian
+	blk := func(typ uint32, body []byte) []byte {
+		n := uint32(12 + len(body))
+		b := order.AppendUint32(nil, typ)
+		b = order.AppendUint32(b, n)
+		b = append(b, body...)
+		return order.AppendUint32(b, n)
+	}
+	shb := order.AppendUint32(nil, 0x1a2b3c4d)
+	shb = order.AppendUint16(shb, 1)
+	shb = order.AppendUint16(shb, 0)
+	shb = append(shb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	idb := order.AppendUint16(nil, 1)
+	idb = order.AppendUint16(idb, 0)
+	idb = order.AppendUint32(idb, 65535)
+	frame := bytes.Repeat([]byte{0xab}, 60)
+	spb := append(order.AppendUint32(nil, uint32(len(frame))), frame...)
+	file := append(append(blk(0x0a0d0d0a, shb), blk(1, idb)...), blk(3, spb)...)
+	got, _, err := readPkts(t, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ts != 0 {
+		t.Fatalf("packets %+v, want one at the Unix epoch", got)
+	}
+}

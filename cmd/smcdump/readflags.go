@@ -32,9 +32,11 @@ type readFlags struct {
 	nano       bool   // --nano
 	micro      bool   // --micro
 	print      analyze.PrintOptions
+	flags      *pflag.FlagSet // where they were registered (Changed)
 }
 
 func (r *readFlags) register(f *pflag.FlagSet) {
+	r.flags = f
 	f.StringVarP(&r.file, "read", "r", "", "read packets from this file (pcap or pcapng; - for standard input)")
 	f.StringVarP(&r.fileList, "file-list", "V", "", "read the capture files named in this file (one name per line; - for standard input)")
 	f.StringVarP(&r.filterFile, "filter-file", "F", "", "read the filter expression from this file")
@@ -85,6 +87,9 @@ func (r *readFlags) timePrecision() (string, error) {
 
 // printOptions turns the flags into the printer's options.
 func (r *readFlags) printOptions() (analyze.PrintOptions, error) {
+	if r.flags != nil && r.flags.Changed("count") && r.count <= 0 {
+		return analyze.PrintOptions{}, fmt.Errorf("invalid packet count %d", r.count) // as tcpdump
+	}
 	po := r.print
 	po.Verbose = r.verbose
 	po.HexASCII = r.hexASCII
@@ -124,7 +129,19 @@ func (r *readFlags) expression(args []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(string(b)), nil
+	// tcpdump (read_infile): "# comment" up to the end of the line is
+	// blanked, so that error positions still point into the file
+	for i := 0; i < len(b); i++ {
+		if b[i] == '#' {
+			for ; i < len(b) && b[i] != '\n'; i++ {
+				b[i] = ' '
+			}
+		}
+	}
+	if strings.TrimSpace(string(b)) == "" {
+		return "", nil
+	}
+	return strings.TrimRight(string(b), " \t\r\n"), nil
 }
 
 // files are the capture files to read: -r FILE, or the names listed in the

@@ -70,6 +70,23 @@ func TestFilterFileAndFileList(t *testing.T) {
 	if code != 0 || viaF != direct || viaF == "" {
 		t.Fatalf("-F: exit %d\n%s\nwant\n%s", code, viaF, direct)
 	}
+	// '#' comments are blanked (tcpdump's read_infile); an error names
+	// the line and the column in it
+	if err := os.WriteFile(ff, []byte("# ssh only\ntcp # the protocol\n  port 22\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, code := run(t, "-r", b, "-F", ff); code != 0 || got != direct {
+		t.Fatalf("-F with comments: exit %d\n%s\nwant\n%s", code, got, direct)
+	}
+	if err := os.WriteFile(ff, []byte("tcp and\n  prot 22 # typo\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := run(t, "-r", b, "-F", ff); code != codeUsage || !strings.Contains(errOut, "line 2 column 3") {
+		t.Errorf("-F with an error on line 2: exit %d, %q", code, errOut)
+	}
+	if err := os.WriteFile(ff, []byte("tcp port 22\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, code := run(t, "-r", b, "-F", ff, "tcp"); code != codeUsage {
 		t.Errorf("-F with an expression: exit %d, want %d", code, codeUsage)
 	}
@@ -169,5 +186,19 @@ func TestFileListWrite(t *testing.T) {
 	b, _, _ := run(t, "-r", out)
 	if a != b || a == "" {
 		t.Fatalf("copy differs:\n%s\n---\n%s", a, b)
+	}
+}
+
+// TestInvalidCount: -c 0 and a negative count are refused, as tcpdump
+// refuses them ("invalid packet count").
+func TestInvalidCount(t *testing.T) {
+	b := filepath.Join(synthDir, "plain-tcp.pcapng")
+	for _, c := range []string{"0", "-1"} {
+		if _, errOut, code := run(t, "-r", b, "-c", c); code != codeUsage || !strings.Contains(errOut, "invalid packet count") {
+			t.Errorf("-c %s: exit %d, %q", c, code, errOut)
+		}
+	}
+	if out, _, code := run(t, "-r", b, "-c", "1"); code != 0 || strings.Count(out, "\n") != 1 {
+		t.Errorf("-c 1: exit %d, %q", code, out)
 	}
 }
