@@ -328,6 +328,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 	fi.ProblemCount = fr.ProblemCount()
 	fi.DamagedRegions, fi.SkippedBytes = fr.Damage()
 	fi.CaptureStats = fr.Stats()
+	fi.CaptureStatsOmitted, fi.InterfacesShared = fr.StatsOmitted(), fr.InterfacesShared()
 	for k, v := range undecoded {
 		fi.Undecoded = append(fi.Undecoded, report.Count{Name: k, Count: v})
 	}

@@ -81,7 +81,13 @@ type FileInfo struct {
 	Problems         []pcapfile.Problem        `json:"problems,omitempty"`
 	ProblemCount     int                       `json:"problem_count"`
 	CaptureStats     []pcapfile.InterfaceStats `json:"capture_stats,omitempty"`
-	Error            string                    `json:"error,omitempty"`
+	// CaptureStatsOmitted counts the statistics blocks not listed (only
+	// each interface's first and last are, at most 256);
+	// InterfacesShared the interface descriptions beyond 4096 that share
+	// an entry of Interfaces.
+	CaptureStatsOmitted int    `json:"capture_stats_omitted,omitempty"`
+	InterfacesShared    int    `json:"interfaces_shared,omitempty"`
+	Error               string `json:"error,omitempty"`
 	// DamagedRegions counts the damaged places in the file (one per
 	// problem) and SkippedBytes the bytes not read as packets because of
 	// them; the rest of the file is analyzed.

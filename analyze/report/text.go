@@ -303,6 +303,9 @@ func (r *Report) writeFileOrder(w *textio.Writer) {
 }
 
 // writeFile describes one file of the header.
+// maxIfacesListed bounds the interfaces a file's header line names.
+const maxIfacesListed = 32
+
 func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 	if f.Error != "" {
 		w.Printf("error: %s\n", f.Error)
@@ -329,7 +332,11 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 		w.Printf("  damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
 	}
 	var ifs []string
-	for _, i := range f.Interfaces {
+	for n, i := range f.Interfaces {
+		if n == maxIfacesListed {
+			ifs = append(ifs, fmt.Sprintf("and %d more", len(f.Interfaces)-n))
+			break
+		}
 		s := i.LinkType.String()
 		if i.Name != "" {
 			s = i.Name + " " + s
@@ -345,6 +352,9 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 	if len(ifs) > 0 {
 		w.Printf("  interfaces: %s\n", strings.Join(ifs, "; "))
 	}
+	if f.InterfacesShared > 0 {
+		w.Printf("  %d more interface descriptions than the 4096 kept: they share an entry per link type and time stamp resolution\n", f.InterfacesShared)
+	}
 	if f.Filtered > 0 {
 		w.Printf("  %s did not match the filter\n", plural(f.Filtered, "packet"))
 	}
@@ -356,6 +366,9 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 	}
 	for _, st := range f.CaptureStats {
 		w.Printf("  capture statistics (interface %d, %s):%s\n", st.Interface, fmtTime(st.Time), isbText(st))
+	}
+	if f.CaptureStatsOmitted > 0 {
+		w.Printf("  %d more capture statistics blocks (listed: each interface's first and last)\n", f.CaptureStatsOmitted)
 	}
 	where := "offset"
 	if f.Compression != "" {

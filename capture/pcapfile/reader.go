@@ -47,7 +47,7 @@ type FileReader struct {
 	frame     int
 	pkt       Packet
 	ifaces    []Interface
-	secBase   int // index of the current section's first interface
+	ifTab     ifaceTable // the current section's interfaces, and reuse (ifaces.go)
 	problems  []Problem
 	nProblems int
 	skipped   int64 // bytes skipped because of damage
@@ -57,8 +57,12 @@ type FileReader struct {
 	// placeholder interface ids of the current section (no IDB), reported
 	missing map[uint32]bool
 	stats   []InterfaceStats
-	custom  []CustomBlock
-	lastPkt time.Time // time of the last packet read
+	// statsPos: per interface, the positions in stats of its first and
+	// last statistics block kept (keepStats); statsOmitted the others
+	statsPos     map[int][2]int
+	statsOmitted int
+	custom       []CustomBlock
+	lastPkt      time.Time // time of the last packet read
 	// OnCustom, when set, receives each custom block as it is read instead of
 	// it being stored.
 	OnCustom func(CustomBlock)
@@ -215,7 +219,7 @@ func (fr *FileReader) salvageSHB(why string) bool {
 	if _, err := fr.r.Peek(12); err != nil {
 		return false
 	}
-	fr.secBase = len(fr.ifaces)
+	fr.ifTab.newSection()
 	return true
 }
 
@@ -257,8 +261,40 @@ func (fr *FileReader) Format() string {
 // Interfaces returns the interfaces seen so far.
 func (fr *FileReader) Interfaces() []Interface { return fr.ifaces }
 
-// Stats returns the interface statistics blocks read so far.
+// Stats returns the interface statistics blocks read so far: per
+// interface the first and the last (of at most maxStatsKept blocks in
+// all); StatsOmitted counts the others. OnStats sees every one.
 func (fr *FileReader) Stats() []InterfaceStats { return fr.stats }
+
+// StatsOmitted counts the statistics blocks Stats does not return.
+func (fr *FileReader) StatsOmitted() int { return fr.statsOmitted }
+
+// maxStatsKept bounds the statistics blocks a FileReader keeps.
+const maxStatsKept = 256
+
+// keepStats keeps st when it is its interface's first or, replacing the
+// one kept before, its last.
+func (fr *FileReader) keepStats(st InterfaceStats) {
+	pos, ok := fr.statsPos[st.Interface]
+	switch {
+	case !ok && len(fr.stats) >= maxStatsKept:
+		fr.statsOmitted++
+	case !ok:
+		if fr.statsPos == nil {
+			fr.statsPos = map[int][2]int{}
+		}
+		fr.statsPos[st.Interface] = [2]int{len(fr.stats), -1}
+		fr.stats = append(fr.stats, st)
+	case pos[1] < 0 && len(fr.stats) < maxStatsKept:
+		fr.statsPos[st.Interface] = [2]int{pos[0], len(fr.stats)}
+		fr.stats = append(fr.stats, st)
+	case pos[1] < 0:
+		fr.statsOmitted++
+	default:
+		fr.stats[pos[1]] = st
+		fr.statsOmitted++
+	}
+}
 
 // CustomBlocks returns the custom blocks read so far (when OnCustom is nil).
 func (fr *FileReader) CustomBlocks() []CustomBlock { return fr.custom }
@@ -729,7 +765,7 @@ func (fr *FileReader) readSHB() error {
 	if major := fr.u16(b[12:]); major != 1 {
 		fr.problem(start, "section header block: unsupported version %d.%d", major, fr.u16(b[14:]))
 	}
-	fr.secBase = len(fr.ifaces)
+	fr.ifTab.newSection()
 	fr.missing = nil
 	return nil
 }
@@ -941,11 +977,10 @@ func (fr *FileReader) parseIDB(start int64, b []byte) {
 	if len(b) < 8 {
 		fr.problem(start, "interface description block too short (%d bytes)", len(b))
 		// keep interface numbering consistent
-		fr.ifaces = append(fr.ifaces, Interface{Index: len(fr.ifaces), tsDiv: 1e6})
+		fr.addIface(Interface{tsDiv: 1e6})
 		return
 	}
 	ifc := Interface{
-		Index:    len(fr.ifaces),
 		LinkType: LinkType(fr.u16(b)),
 		SnapLen:  fr.u32(b[4:]),
 		tsDiv:    1e6,
@@ -979,9 +1014,9 @@ func (fr *FileReader) parseIDB(start int64, b []byte) {
 		}
 	})
 	if !ok {
-		fr.problem(start, "interface description block %d: malformed options", ifc.Index-fr.secBase)
+		fr.problem(start, "interface description block %d: malformed options", len(fr.ifTab.local))
 	}
-	fr.ifaces = append(fr.ifaces, ifc)
+	fr.addIface(ifc)
 }
 
 func trimNul(v []byte) string {
@@ -994,12 +1029,11 @@ func trimNul(v []byte) string {
 }
 
 func (fr *FileReader) iface(start int64, id uint32, what string) (*Interface, bool) {
-	idx := fr.secBase + int(id)
-	if int(id) >= len(fr.ifaces)-fr.secBase {
+	if int(id) >= len(fr.ifTab.local) {
 		fr.problem(start, "%s refers to interface %d, which has no interface description block", what, id)
 		return nil, false
 	}
-	return &fr.ifaces[idx], true
+	return &fr.ifaces[fr.ifTab.local[id]], true
 }
 
 // maxPlaceholders bounds the interfaces made up for packets whose interface
@@ -1012,17 +1046,21 @@ const maxPlaceholders = 64
 // timestamp resolution guessed from this packet, and the problem is
 // reported.
 func (fr *FileReader) packetIface(start int64, id uint32, data []byte, tsHi, tsLo uint32, what string) (*Interface, bool) {
-	if int(id) < len(fr.ifaces)-fr.secBase {
-		return &fr.ifaces[fr.secBase+int(id)], true
+	if int(id) < len(fr.ifTab.local) {
+		return &fr.ifaces[fr.ifTab.local[id]], true
 	}
 	if id >= maxPlaceholders {
 		fr.damage(start, 0, "%s refers to interface %d, which has no interface description block: packet skipped", what, id)
 		return nil, false
 	}
-	for len(fr.ifaces)-fr.secBase <= int(id) {
-		fr.ifaces = append(fr.ifaces, Interface{Index: len(fr.ifaces), LinkType: guessLinkType(data), tsDiv: 1e6, placeholder: true})
+	if len(fr.ifaces)+int(id)-len(fr.ifTab.local) >= maxInterfaces+maxShared {
+		fr.damage(start, 0, "%s refers to interface %d, which has no interface description block, and no more interfaces are kept: packet skipped", what, id)
+		return nil, false
 	}
-	ifc := &fr.ifaces[fr.secBase+int(id)]
+	for len(fr.ifTab.local) <= int(id) {
+		fr.ifTab.local = append(fr.ifTab.local, fr.appendIface(Interface{LinkType: guessLinkType(data), tsDiv: 1e6, placeholder: true}))
+	}
+	ifc := &fr.ifaces[fr.ifTab.local[id]]
 	if fr.missing == nil {
 		fr.missing = map[uint32]bool{}
 	}
@@ -1304,7 +1342,7 @@ func (fr *FileReader) parseISB(start int64, b []byte) {
 			st.UsrDeliv = u64(v)
 		}
 	})
-	fr.stats = append(fr.stats, st)
+	fr.keepStats(st)
 	if fr.OnStats != nil {
 		fr.OnStats(st)
 	}
