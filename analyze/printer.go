@@ -924,7 +924,7 @@ func (p *Printer) ipPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
 	s += fmt.Sprintf(", id %d, offset %d, flags [%s], proto %s (%d), length %d",
 		binary.BigEndian.Uint16(h[4:]), int(off&0x1fff)*8, flags, ipProtoName(h[9]), h[9], binary.BigEndian.Uint16(h[2:]))
 	if len(h) > 20 {
-		s += ", options (" + ipOptionsText(h[20:]) + ")"
+		s += ", options (" + ipOptionsText(h[20:], ipOptRest(pkt, f)) + ")"
 	}
 	if !p.opts.NoChecksum {
 		if sum := onesSum(0, h); sum != 0xffff {
@@ -996,42 +996,171 @@ func ipProtoName(p uint8) string {
 	return "unknown"
 }
 
-// ipOptionsText names IPv4 options like tcpdump's ip_optprint.
-func ipOptionsText(o []byte) string {
-	var parts []string
-	for len(o) > 0 {
-		t := o[0]
-		if t == 0 {
-			parts = append(parts, "EOL")
-			break
+// ipOptionsText is print-ip.c's ip_optprint for the option bytes o of an
+// IPv4 header (all captured); rest are the captured bytes from o's start
+// on (the printer reads past an option whose length runs short).
+func ipOptionsText(o, rest []byte) string {
+	var b strings.Builder
+	at := func(i int) (byte, bool) {
+		if i < len(rest) {
+			return rest[i], true
 		}
-		if t == 1 {
-			parts = append(parts, "NOP")
-			o = o[1:]
-			continue
-		}
-		if len(o) < 2 || int(o[1]) < 2 || int(o[1]) > len(o) {
-			parts = append(parts, fmt.Sprintf("unknown %d [bad length]", t))
-			break
-		}
-		l := int(o[1])
-		switch t {
-		case 148:
-			parts = append(parts, "RA")
-		case 7:
-			parts = append(parts, "RR")
-		case 68:
-			parts = append(parts, "TS")
-		case 131:
-			parts = append(parts, "LSRR")
-		case 137:
-			parts = append(parts, "SSRR")
-		default:
-			parts = append(parts, fmt.Sprintf("unknown %d len %d", t, l))
-		}
-		o = o[l:]
+		return 0, false
 	}
-	return strings.Join(parts, ",")
+	sep := ""
+	for cp, length := 0, len(o); length > 0; {
+		b.WriteString(sep)
+		sep = ","
+		code := o[cp]
+		switch code {
+		case 0:
+			b.WriteString("EOL")
+		case 1:
+			b.WriteString("NOP")
+		case 7:
+			b.WriteString("RR")
+		case 68:
+			b.WriteString("timestamp")
+		case 82:
+			b.WriteString("traceroute")
+		case 130:
+			b.WriteString("security")
+		case 131:
+			b.WriteString("LSRR")
+		case 137:
+			b.WriteString("SSRR")
+		case 148:
+			b.WriteString("RA")
+		default:
+			fmt.Fprintf(&b, "unknown %d", code)
+		}
+		olen := 1
+		if code > 1 {
+			v, ok := at(cp + 1)
+			if !ok {
+				return b.String() + " [truncated-option]"
+			}
+			olen = int(v)
+			if olen < 2 {
+				fmt.Fprintf(&b, " [bad length %d]", olen)
+				return b.String()
+			}
+		}
+		if olen > length {
+			fmt.Fprintf(&b, " [bad length %d]", olen)
+			return b.String()
+		}
+		opt := o[cp : cp+olen]
+		switch code {
+		case 0:
+			return b.String()
+		case 68:
+			if !ipTimestampOption(&b, opt, rest[cp:]) {
+				return b.String() + " [truncated-option]"
+			}
+		case 7, 131, 137:
+			if !ipRouteOption(&b, opt, rest[cp:]) {
+				return b.String() + " [truncated-option]"
+			}
+		case 148:
+			if olen < 4 {
+				fmt.Fprintf(&b, " [bad length %d]", olen)
+			} else if v := binary.BigEndian.Uint16(opt[2:]); v != 0 {
+				fmt.Fprintf(&b, " value %d", v)
+			}
+		}
+		cp += olen
+		length -= olen
+	}
+	return b.String()
+}
+
+// ipRouteOption is ip_printroute: the addresses of a record route or
+// source route option (opt), which rest (from the option on) may run past;
+// false when the addresses were not all captured.
+func ipRouteOption(b *strings.Builder, opt, rest []byte) bool {
+	length := len(opt)
+	if length < 3 {
+		fmt.Fprintf(b, " [bad length %d]", length)
+		return true
+	}
+	if (length+1)&3 != 0 {
+		fmt.Fprintf(b, " [bad length %d]", length)
+	}
+	ptr := uint32(opt[2]) - 1
+	if ptr < 3 || (ptr+1)&3 != 0 || ptr > uint32(length)+1 {
+		fmt.Fprintf(b, " [bad ptr %d]", opt[2])
+	}
+	for l := 3; l < length; l += 4 {
+		if l+4 > len(rest) {
+			return false
+		}
+		fmt.Fprintf(b, " %s", netip.AddrFrom4([4]byte(rest[l:l+4])))
+		if ptr > uint32(l) {
+			b.WriteByte(',')
+		}
+	}
+	return true
+}
+
+// ipTimestampOption is ip_printts for the timestamp option opt.
+func ipTimestampOption(b *strings.Builder, opt, rest []byte) bool {
+	length := len(opt)
+	if length < 4 {
+		fmt.Fprintf(b, "[bad length %d]", length)
+		return true
+	}
+	b.WriteString(" TS{")
+	hoplen := 8
+	if opt[3]&0xf == 0 {
+		hoplen = 4
+	}
+	if (length-4)&(hoplen-1) != 0 {
+		fmt.Fprintf(b, "[bad length %d]", length)
+	}
+	ptr := uint32(opt[2]) - 1
+	l := 0
+	if ptr < 4 || (ptr-4)&uint32(hoplen-1) != 0 || ptr > uint32(length)+1 {
+		fmt.Fprintf(b, "[bad ptr %d]", opt[2])
+	}
+	known := true
+	switch opt[3] & 0xf {
+	case 0:
+		b.WriteString("TSONLY")
+	case 1:
+		b.WriteString("TS+ADDR")
+	case 3:
+		b.WriteString("PRESPEC")
+	default:
+		fmt.Fprintf(b, "[bad ts type %d]", opt[3]&0xf)
+		known = false
+	}
+	if known {
+		typ := " "
+		for l = 4; l < length; l += hoplen {
+			if ptr == uint32(l) {
+				typ = " ^ "
+			}
+			if l+hoplen > len(rest) {
+				return false
+			}
+			addr := ""
+			if hoplen == 8 {
+				addr = netip.AddrFrom4([4]byte(rest[l : l+4])).String()
+			}
+			fmt.Fprintf(b, "%s%d@%s", typ, binary.BigEndian.Uint32(rest[l+hoplen-4:]), addr)
+			typ = " "
+		}
+	}
+	if ptr == uint32(l) {
+		b.WriteString(" ^ ")
+	}
+	if opt[3]>>4 != 0 {
+		fmt.Fprintf(b, " [%d hops not recorded]} ", opt[3]>>4)
+	} else {
+		b.WriteString("}")
+	}
+	return true
 }
 
 // onesSum adds b to the one's complement sum acc.
@@ -1426,3 +1555,11 @@ func (p *Printer) writeJSON(pkt *pcapfile.Packet, f *decode.Frame, line string) 
 
 // boolp returns a pointer to a copy of b.
 func boolp(b bool) *bool { return &b }
+
+// ipOptRest is the captured bytes of f's packet from its IPv4 options on.
+func ipOptRest(pkt *pcapfile.Packet, f *decode.Frame) []byte {
+	if f.NetOff+20 > len(pkt.Data) {
+		return nil
+	}
+	return pkt.Data[f.NetOff+20:]
+}

@@ -1337,5 +1337,43 @@ func tcpOptsTrace(t *testing.T) string {
 	}
 	f := seg(ack, []byte{0, 0, 0, 0, 0, 0, 0, 0}, "payload")
 	fl.add(f, 14+20+20+2)
+	// IPv4 options (print-ip.c ip_optprint) on ICMP echo requests (no
+	// pseudo-header: tcpdump sums TCP and UDP to a source route's final
+	// destination)
+	echo := cat([]byte{8, 0, 0, 0}, u16(u16(nil, 1), 1), []byte("ping"))
+	binary.BigEndian.PutUint16(echo[2:], inetChecksum(0, echo))
+	ipOpts := func(opts []byte) []byte {
+		for len(opts)%4 != 0 {
+			opts = append(opts, 0)
+		}
+		h := cat([]byte{0x40 | byte(5+len(opts)/4), 0}, u16(nil, uint16(20+len(opts)+len(echo))), []byte{0, 1, 0, 0, 64, 1, 0, 0}, synA4("10.0.0.1"), synA4("10.0.0.2"), opts)
+		binary.BigEndian.PutUint16(h[10:], ipv4Checksum(h))
+		return synEth(0x0800, cat(h, echo))
+	}
+	a1, a2, a3 := synA4("10.1.1.1"), synA4("10.1.1.2"), synA4("10.1.1.3")
+	for _, o := range [][]byte{
+		cat([]byte{1, 7, 15, 4}, a1, make([]byte, 8)),                          // RR, one recorded
+		cat([]byte{7, 11, 12}, a1, a2),                                         // RR full
+		cat([]byte{7, 11, 5}, a1, a2),                                          // bad ptr
+		cat([]byte{7, 10, 8}, a1, a2[:3]),                                      // bad length, reads past
+		cat([]byte{131, 11, 4}, a1, a2),                                        // LSRR
+		cat([]byte{137, 7, 4}, a3),                                             // SSRR
+		cat([]byte{68, 12, 9, 0x00}, u32(nil, 5), u32(nil, 0)),                 // TS only
+		cat([]byte{68, 20, 13, 0x21}, a1, u32(nil, 41129424), a2, u32(nil, 7)), // TS+ADDR, 2 overflow
+		cat([]byte{68, 12, 5, 0x03}, a1, u32(nil, 0)),                          // PRESPEC
+		cat([]byte{68, 8, 5, 0x02}, u32(nil, 0)),                               // bad type
+		[]byte{68, 3, 5, 0},                                                    // bad length
+		[]byte{148, 4, 0, 0},                                                   // RA
+		[]byte{148, 4, 0, 5},                                                   // RA value
+		[]byte{148, 2},                                                         // RA too short
+		cat([]byte{130, 11}, make([]byte, 9)),                                  // security
+		cat([]byte{82, 12}, make([]byte, 10)),                                  // traceroute
+		[]byte{99, 4, 1, 2},                                                    // unknown
+		[]byte{1, 1, 0, 7, 7, 7, 7},                                            // eol ends
+		[]byte{7, 1},                                                           // length < 2
+		[]byte{7, 40, 4},                                                       // length past the header
+	} {
+		fl.add(ipOpts(o), 0)
+	}
 	return writeEthernetPcapWire(t, "tcpopts-synthetic.pcap", fl.frames, fl.wires)
 }
