@@ -552,12 +552,39 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		p.cutShort()
 		return p.shimPrefix(pkt, f) + " [|ip]"
 	}
+	if f.Status == decode.StatusTruncated && f.Reason == "IPv4 options" {
+		if line, ok := p.ipv4OptionsCut(pkt, f); ok {
+			return line
+		}
+	}
 	if f.Status == decode.StatusTruncated && !f.Src.IsValid() {
-		// The IP header itself is cut: tcpdump prints "IP  [|ip]".
+		// The IP header itself is cut: tcpdump prints "IP  [|ip]";
+		// print-ip6.c checks the header before it prints "IP6".
 		if f.IPVer == 6 {
-			return ipv + " [|ip6]"
+			return p.shimPrefix(pkt, f) + " [|ip6]"
 		}
 		return ipv + " [|ip]"
+	}
+	if f.Status == decode.StatusTruncated && f.Reason == "IPv6 fragment header" && f.NetOff+40 <= len(pkt.Data) && pkt.Data[f.NetOff+6] == 44 {
+		// print-frag6.c: the offset (and with -v the identification)
+		// when captured, else its longjmp; a first fragment whose
+		// header is cut ends after "frag (0|N) "
+		fh := pkt.Data[f.NetOff+40:]
+		plen := int(binary.BigEndian.Uint16(pkt.Data[f.NetOff+4:]))
+		if p.opts.Verbose > 0 && ipHeader(pkt, f) == nil { // ipPrefix left the detail out
+			ipv += ipv6Detail(pkt.Data[f.NetOff:])
+		}
+		line := fmt.Sprintf("%s%s > %s: ", ipv, f.Src, f.Dst)
+		if len(fh) < 4 || p.opts.Verbose > 0 && len(fh) < 8 {
+			p.cutShort()
+			return line + " [|frag6]"
+		}
+		off := binary.BigEndian.Uint16(fh[2:]) & 0xfff8
+		line += fmt.Sprintf("frag (%d|%d)", off, plen-8)
+		if off != 0 {
+			return line
+		}
+		return line + " "
 	}
 	if f.Status == decode.StatusTruncated && f.Reason != "TCP options" { // cut options: print-tcp.c prints what it has
 		if t, ok := cutTransport(f, ipv); ok {
@@ -884,16 +911,39 @@ func (p *Printer) ipPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
 		return s
 	}
 	if f.IPVer == 6 {
-		flow := binary.BigEndian.Uint32(h)
-		s += "("
-		if flow&0x0ff00000 != 0 {
-			s += fmt.Sprintf("class 0x%02x, ", (flow&0x0ff00000)>>20)
-		}
-		if flow&0x000fffff != 0 {
-			s += fmt.Sprintf("flowlabel 0x%05x, ", flow&0x000fffff)
-		}
-		return s + fmt.Sprintf("hlim %d, next-header %s (%d) payload length: %d) ", h[7], ipProtoName(h[6]), h[6], binary.BigEndian.Uint16(h[4:]))
+		return s + ipv6Detail(h)
 	}
+	s += ipv4DetailHead(h)
+	if len(h) > 20 {
+		opts, _ := ipOptionsText(ipOptRest(pkt, f), len(h)-20)
+		s += ", options (" + opts + ")"
+	}
+	if !p.opts.NoChecksum {
+		if sum := onesSum(0, h); sum != 0xffff {
+			stored := binary.BigEndian.Uint16(h[10:])
+			s += fmt.Sprintf(", bad cksum %x (->%x)!", stored, checksumShouldBe(h, 10, 0))
+		}
+	}
+	return s + ")\n    "
+}
+
+// ipv6Detail is print-ip6.c's -v detail of an IPv6 header h.
+func ipv6Detail(h []byte) string {
+	flow := binary.BigEndian.Uint32(h)
+	s := "("
+	if flow&0x0ff00000 != 0 {
+		s += fmt.Sprintf("class 0x%02x, ", (flow&0x0ff00000)>>20)
+	}
+	if flow&0x000fffff != 0 {
+		s += fmt.Sprintf("flowlabel 0x%05x, ", flow&0x000fffff)
+	}
+	return s + fmt.Sprintf("hlim %d, next-header %s (%d) payload length: %d) ", h[7], ipProtoName(h[6]), h[6], binary.BigEndian.Uint16(h[4:]))
+}
+
+// ipv4DetailHead is print-ip.c's -v detail of an IPv4 header h (20 bytes
+// at least) up to its length: "(tos 0x0, ttl 64, id 1, ..., length 84".
+func ipv4DetailHead(h []byte) string {
+	var s string
 	tos := h[1]
 	s += fmt.Sprintf("(tos 0x%x", tos)
 	switch tos & 3 {
@@ -923,16 +973,7 @@ func (p *Printer) ipPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
 	}
 	s += fmt.Sprintf(", id %d, offset %d, flags [%s], proto %s (%d), length %d",
 		binary.BigEndian.Uint16(h[4:]), int(off&0x1fff)*8, flags, ipProtoName(h[9]), h[9], binary.BigEndian.Uint16(h[2:]))
-	if len(h) > 20 {
-		s += ", options (" + ipOptionsText(h[20:], ipOptRest(pkt, f)) + ")"
-	}
-	if !p.opts.NoChecksum {
-		if sum := onesSum(0, h); sum != 0xffff {
-			stored := binary.BigEndian.Uint16(h[10:])
-			s += fmt.Sprintf(", bad cksum %x (->%x)!", stored, checksumShouldBe(h, 10, 0))
-		}
-	}
-	return s + ")\n    "
+	return s
 }
 
 // ipProtoName is tcpdump's ipproto_values (ipproto.c).
@@ -996,10 +1037,20 @@ func ipProtoName(p uint8) string {
 	return "unknown"
 }
 
-// ipOptionsText is print-ip.c's ip_optprint for the option bytes o of an
-// IPv4 header (all captured); rest are the captured bytes from o's start
-// on (the printer reads past an option whose length runs short).
-func ipOptionsText(o, rest []byte) string {
+// ipOptEnd is how ipOptionsText ended.
+type ipOptEnd uint8
+
+const (
+	ipOptsDone ipOptEnd = iota
+	ipOptsCut           // an option not all captured: " [truncated-option]"
+	ipOptsJump          // a byte tcpdump reads not captured: its longjmp ends the packet
+)
+
+// ipOptionsText is print-ip.c's ip_optprint for the length option bytes of
+// an IPv4 header; rest are the bytes captured from the options on (up to
+// the packet's IP length: the printer reads past an option whose length
+// runs short).
+func ipOptionsText(rest []byte, length int) (string, ipOptEnd) {
 	var b strings.Builder
 	at := func(i int) (byte, bool) {
 		if i < len(rest) {
@@ -1008,10 +1059,13 @@ func ipOptionsText(o, rest []byte) string {
 		return 0, false
 	}
 	sep := ""
-	for cp, length := 0, len(o); length > 0; {
+	for cp := 0; length > 0; {
 		b.WriteString(sep)
 		sep = ","
-		code := o[cp]
+		code, ok := at(cp)
+		if !ok {
+			return b.String(), ipOptsJump
+		}
 		switch code {
 		case 0:
 			b.WriteString("EOL")
@@ -1038,29 +1092,32 @@ func ipOptionsText(o, rest []byte) string {
 		if code > 1 {
 			v, ok := at(cp + 1)
 			if !ok {
-				return b.String() + " [truncated-option]"
+				return b.String(), ipOptsJump
 			}
 			olen = int(v)
 			if olen < 2 {
 				fmt.Fprintf(&b, " [bad length %d]", olen)
-				return b.String()
+				return b.String(), ipOptsDone
 			}
 		}
 		if olen > length {
 			fmt.Fprintf(&b, " [bad length %d]", olen)
-			return b.String()
+			return b.String(), ipOptsDone
 		}
-		opt := o[cp : cp+olen]
+		if cp+olen > len(rest) {
+			return b.String() + " [truncated-option]", ipOptsCut
+		}
+		opt := rest[cp : cp+olen]
 		switch code {
 		case 0:
-			return b.String()
+			return b.String(), ipOptsDone
 		case 68:
 			if !ipTimestampOption(&b, opt, rest[cp:]) {
-				return b.String() + " [truncated-option]"
+				return b.String() + " [truncated-option]", ipOptsCut
 			}
 		case 7, 131, 137:
 			if !ipRouteOption(&b, opt, rest[cp:]) {
-				return b.String() + " [truncated-option]"
+				return b.String() + " [truncated-option]", ipOptsCut
 			}
 		case 148:
 			if olen < 4 {
@@ -1072,7 +1129,7 @@ func ipOptionsText(o, rest []byte) string {
 		cp += olen
 		length -= olen
 	}
-	return b.String()
+	return b.String(), ipOptsDone
 }
 
 // ipRouteOption is ip_printroute: the addresses of a record route or
@@ -1556,10 +1613,64 @@ func (p *Printer) writeJSON(pkt *pcapfile.Packet, f *decode.Frame, line string) 
 // boolp returns a pointer to a copy of b.
 func boolp(b bool) *bool { return &b }
 
-// ipOptRest is the captured bytes of f's packet from its IPv4 options on.
+// ipOptRest is the captured bytes of f's packet from its IPv4 options on,
+// up to its IP length (print-ip.c cuts the snapshot there).
 func ipOptRest(pkt *pcapfile.Packet, f *decode.Frame) []byte {
 	if f.NetOff+20 > len(pkt.Data) {
 		return nil
 	}
-	return pkt.Data[f.NetOff+20:]
+	b := pkt.Data[f.NetOff:]
+	if n := int(binary.BigEndian.Uint16(b[2:])); n >= 20 && n < len(b) {
+		b = b[:n]
+	}
+	return b[20:]
+}
+
+// ipv4OptionsCut is print-ip.c's line for an IPv4 packet whose header the
+// snaplen cut inside its options: with -v the header detail and the
+// options captured; then, for a first fragment, the addresses (not for
+// TCP, UDP, SCTP and DCCP, whose printers would) and
+// " [remaining caplen(N) < header length(H)]", ending the packet.
+func (p *Printer) ipv4OptionsCut(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
+	if f.NetOff+20 > len(pkt.Data) {
+		return "", false
+	}
+	ip := pkt.Data[f.NetOff:]
+	hlen, total := int(ip[0]&0x0f)*4, int(binary.BigEndian.Uint16(ip[2:]))
+	if total < hlen || ipAvail(pkt, f) < 20 {
+		return "", false // bad-len, truncated-ip: the other paths say so
+	}
+	src, dst := netip.AddrFrom4([4]byte(ip[12:16])), netip.AddrFrom4([4]byte(ip[16:20]))
+	s := p.shimPrefix(pkt, f) + ipWord(p.opts.LinkHeader)
+	if missing := total - ipAvail(pkt, f); missing > 0 {
+		s += fmt.Sprintf("truncated-ip - %d bytes missing! ", missing)
+	}
+	avail := min(len(ip), total) // the snapshot, cut at the IP length
+	if p.opts.Verbose > 0 {
+		s += ipv4DetailHead(ip) + ", options ("
+		opts, end := ipOptionsText(ip[20:avail], hlen-20)
+		s += opts
+		switch end {
+		case ipOptsJump:
+			p.cutShort()
+			return s + " [|ip]", true
+		case ipOptsCut:
+			return s + fmt.Sprintf("))\n    %s > %s:  [|ip]", src, dst), true
+		}
+		s += ")"
+		// the checksum needs the whole header: not captured
+		s += ")\n    "
+	}
+	off := binary.BigEndian.Uint16(ip[6:])
+	proto := ip[9]
+	if off&0x1fff != 0 {
+		return fmt.Sprintf("%s%s > %s: ip-proto-%d", s, src, dst, proto), true
+	}
+	switch proto {
+	case decode.ProtoTCP, decode.ProtoUDP, 132, 33:
+	default:
+		s += fmt.Sprintf("%s > %s: ", src, dst)
+	}
+	p.cutShort()
+	return s + fmt.Sprintf(" [remaining caplen(%d) < header length(%d)] [|ip]", avail, hlen), true
 }

@@ -1375,5 +1375,26 @@ func tcpOptsTrace(t *testing.T) string {
 	} {
 		fl.add(ipOpts(o), 0)
 	}
+	// headers cut by the snaplen: IPv4 options (ICMP, and TCP whose
+	// printer would print the addresses), an IPv6 header, an IPv6
+	// fragment header of a first and a later fragment
+	rr := ipOpts(cat([]byte{1, 7, 39, 4}, make([]byte, 36)))
+	for _, n := range []int{35, 36, 37, 40, 50, 70} {
+		fl.add(rr, n)
+	}
+	tcpRR := synEth(0x0800, func() []byte {
+		h := cat([]byte{0x46, 0}, u16(nil, 44), []byte{0, 1, 0, 0, 64, 6, 0, 0}, synA4("10.0.0.1"), synA4("10.0.0.2"), []byte{148, 4, 0, 0})
+		binary.BigEndian.PutUint16(h[10:], ipv4Checksum(h))
+		return cat(h, u16(u16(nil, 1), 2), make([]byte, 16))
+	}())
+	fl.add(tcpRR, 36)
+	frag := func(off uint16) []byte {
+		fh := cat([]byte{17, 0}, u16(nil, off|1), u32(nil, 0xabcd))
+		return synEth(0x86dd, synIP6(44, "2001:db8::1", "2001:db8::2", cat(fh, make([]byte, 64))))
+	}
+	for _, n := range []int{14 + 30, 14 + 40, 14 + 42, 14 + 44, 14 + 46, 14 + 48} {
+		fl.add(frag(0), n)
+		fl.add(frag(64), n)
+	}
 	return writeEthernetPcapWire(t, "tcpopts-synthetic.pcap", fl.frames, fl.wires)
 }
