@@ -156,26 +156,31 @@ type InterArrival struct {
 // Sequence is one sequence space of a stream: the whole stream, one RTP
 // SSRC, or one MoldUDP64 stream across sessions.
 type Sequence struct {
-	Key         string    `json:"key"`                  // "" or e.g. "ssrc=0x05060000"
-	Unit        string    `json:"unit"`                 // what a sequence number counts: "datagram" or "message"
-	First       uint64    `json:"first"`                // first sequence number of the current epoch
-	Last        uint64    `json:"last"`                 // highest sequence number (or announced by a heartbeat/stat)
-	Expected    uint64    `json:"expected"`             // units from first to last, summed over epochs
-	Received    uint64    `json:"received"`             // distinct units received
-	Lost        uint64    `json:"lost"`                 // Expected - Received: units in gaps
-	Duplicates  uint64    `json:"duplicates"`           // datagrams already received (never subtracted from loss)
-	Reordered   uint64    `json:"reordered"`            // late datagrams that filled a gap (not loss)
-	Stale       uint64    `json:"stale"`                // datagrams too far behind, or jumps not confirmed by the next datagram
-	Heartbeats  uint64    `json:"heartbeats,omitempty"` // MoldUDP64 heartbeats / end-of-session, msend stat
-	Wraps       uint64    `json:"wraps"`                // wraparounds of the on-wire counter (16-bit RTP, 32-bit MDP3, ...)
-	ResetCount  uint64    `json:"reset_count"`          // sender restarts / new sessions
-	Resets      []Reset   `json:"resets,omitempty"`     // the first 1000 resets
-	GapCount    uint64    `json:"gap_count"`            // number of gaps
-	GapsOmitted uint64    `json:"gaps_omitted"`         // gaps beyond Config.MaxGaps (counted, not listed)
-	MaxGap      uint64    `json:"max_gap"`              // largest gap
-	GapSizes    [8]uint64 `json:"gap_sizes"`            // gap size histogram: 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64-127, >=128
-	Pattern     string    `json:"pattern"`              // "none", "isolated single losses", "periodic: ...", "bursts: ..."
-	Gaps        []Gap     `json:"gaps"`                 // gaps in sequence order within each epoch
+	Key        string `json:"key"`                  // "" or e.g. "ssrc=0x05060000"
+	Unit       string `json:"unit"`                 // what a sequence number counts: "datagram" or "message"
+	First      uint64 `json:"first"`                // first sequence number of the current epoch
+	Last       uint64 `json:"last"`                 // highest sequence number (or announced by a heartbeat/stat)
+	Expected   uint64 `json:"expected"`             // units from first to last, summed over epochs
+	Received   uint64 `json:"received"`             // distinct units received
+	Lost       uint64 `json:"lost"`                 // Expected - Received: units in gaps
+	Duplicates uint64 `json:"duplicates"`           // datagrams already received (never subtracted from loss)
+	Reordered  uint64 `json:"reordered"`            // late datagrams that filled a gap (not loss)
+	Stale      uint64 `json:"stale"`                // datagrams too far behind, or jumps not confirmed by the next datagram
+	Heartbeats uint64 `json:"heartbeats,omitempty"` // MoldUDP64 heartbeats / end-of-session, msend stat
+	Wraps      uint64 `json:"wraps"`                // wraparounds of the on-wire counter (16-bit RTP, 32-bit MDP3, ...)
+	// Bits is the width of the on-wire counter when below 64 (16 for RTP,
+	// 32 for MDP3, ...): First, Last and the gaps' FirstMissing count on
+	// past its wraps (RFC 3550 appendix A.1), their wire values are
+	// modulo 2^Bits (the text shows those)
+	Bits        uint      `json:"bits,omitempty"`
+	ResetCount  uint64    `json:"reset_count"`      // sender restarts / new sessions
+	Resets      []Reset   `json:"resets,omitempty"` // the first 1000 resets
+	GapCount    uint64    `json:"gap_count"`        // number of gaps
+	GapsOmitted uint64    `json:"gaps_omitted"`     // gaps beyond Config.MaxGaps (counted, not listed)
+	MaxGap      uint64    `json:"max_gap"`          // largest gap
+	GapSizes    [8]uint64 `json:"gap_sizes"`        // gap size histogram: 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64-127, >=128
+	Pattern     string    `json:"pattern"`          // "none", "isolated single losses", "periodic: ...", "bursts: ..."
+	Gaps        []Gap     `json:"gaps"`             // gaps in sequence order within each epoch
 	// Role is "primary" for a flow protected by a retransmission flow,
 	// "retransmission" for the retransmission flow (Report.Retransmissions).
 	Role string `json:"role,omitempty"`
@@ -210,17 +215,20 @@ type Reset struct {
 
 // Gap is a run of missing sequence numbers.
 type Gap struct {
-	Stream       int       `json:"stream"`                  // Stream.ID
-	Key          string    `json:"key"`                     // Sequence.Key
-	FirstMissing uint64    `json:"first_missing"`           // first missing sequence number
-	Count        uint64    `json:"count"`                   // missing units
-	Start        time.Time `json:"start"`                   // time of the last datagram before the gap
-	End          time.Time `json:"end"`                     // time of the datagram that revealed it
-	DurationUS   float64   `json:"duration_us"`             // End - Start
-	PrevFrame    int       `json:"prev_frame"`              // frame of the last datagram before the gap
-	Frame        int       `json:"frame"`                   // frame of the datagram that revealed the gap
-	CaptureDrops *GapDrops `json:"capture_drops,omitempty"` // the capture's drops around the gap, if known
-	SnaplenCut   uint64    `json:"snaplen_cut,omitempty"`   // datagrams inside the gap that arrived cut by the snaplen before their sequence number (not lost)
+	Stream       int    `json:"stream"`        // Stream.ID
+	Key          string `json:"key"`           // Sequence.Key
+	FirstMissing uint64 `json:"first_missing"` // first missing sequence number (counting on past wraps: Sequence.Bits)
+	// FirstMissingWire is FirstMissing as on the wire, when the counter
+	// wrapped before the gap
+	FirstMissingWire *uint64   `json:"first_missing_wire,omitempty"`
+	Count            uint64    `json:"count"`                   // missing units
+	Start            time.Time `json:"start"`                   // time of the last datagram before the gap
+	End              time.Time `json:"end"`                     // time of the datagram that revealed it
+	DurationUS       float64   `json:"duration_us"`             // End - Start
+	PrevFrame        int       `json:"prev_frame"`              // frame of the last datagram before the gap
+	Frame            int       `json:"frame"`                   // frame of the datagram that revealed the gap
+	CaptureDrops     *GapDrops `json:"capture_drops,omitempty"` // the capture's drops around the gap, if known
+	SnaplenCut       uint64    `json:"snaplen_cut,omitempty"`   // datagrams inside the gap that arrived cut by the snaplen before their sequence number (not lost)
 	// Verdict: "capture" (the capture dropped at least Count packets in a
 	// window covering the gap: a capture artefact), "capture?" (it dropped
 	// some, fewer than Count), "network" (drop counters exist and show none:
@@ -592,12 +600,16 @@ func (t *Tracker) seqReport(sp *seqSpace, key, unit string, id, ifc int, drops [
 		ResetCount: c.nResets, GapCount: c.nGaps, GapsOmitted: c.gapsOmit, MaxGap: c.maxGap, GapSizes: c.burst,
 		Gaps: make([]Gap, 0, len(c.gaps)),
 	}
+	if c.p.bits < 64 {
+		q.Bits = c.p.bits
+	}
 	for _, r := range c.resets {
 		q.Resets = append(q.Resets, Reset{Frame: r.frame, Time: nsTime(r.t), From: r.from, To: r.to, Reason: r.reason})
 	}
 	for _, g := range c.gaps {
 		gp := Gap{Stream: id, Key: key, FirstMissing: g.first, Count: g.count, Start: nsTime(g.tPrev), End: nsTime(g.tNext),
-			DurationUS: us(uint64(max(0, g.tNext-g.tPrev))), PrevFrame: g.prevFrame, Frame: g.frame, Membership: g.memb}
+			DurationUS: us(uint64(max(0, g.tNext-g.tPrev))), PrevFrame: g.prevFrame, Frame: g.frame, Membership: g.memb,
+			FirstMissingWire: wireSeq(g.first, c.p.bits)}
 		gp.CaptureDrops, gp.Verdict = gapDrops(drops, ifc, g)
 		q.Gaps = append(q.Gaps, gp)
 	}
@@ -612,6 +624,25 @@ func (t *Tracker) seqReport(sp *seqSpace, key, unit string, id, ifc int, drops [
 		q.LatePoints = append(q.LatePoints, PlotPoint{Time: nsTime(p.t), Seq: p.seq})
 	}
 	return q
+}
+
+// wireSeq is v as the on-wire counter of bits bits shows it, when it
+// differs (the counter wrapped); nil otherwise.
+func wireSeq(v uint64, bits uint) *uint64 {
+	if bits == 0 || bits >= 64 || v>>bits == 0 {
+		return nil
+	}
+	w := v & (1<<bits - 1)
+	return &w
+}
+
+// WireValue is v as the counter of a sequence of width bits (0: 64) shows
+// it on the wire.
+func WireValue(v uint64, bits uint) uint64 {
+	if w := wireSeq(v, bits); w != nil {
+		return *w
+	}
+	return v
 }
 
 func pattern(c *seqSpace) string {

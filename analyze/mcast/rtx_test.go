@@ -425,3 +425,39 @@ func TestABLegsFixture(t *testing.T) {
 	}
 	golden(t, "synthetic-ab-legs", r)
 }
+
+// TestGapAfterWrapOnWire: a gap after the 16-bit RTP counter wrapped
+// keeps its extended first missing number and says the wire's; the text
+// shows the wire values (synthetic stream).
+func TestGapAfterWrapOnWire(t *testing.T) {
+	tr := NewTracker(Config{})
+	seq := uint16(65500)
+	for i := range 200 {
+		if i == 140 || i == 141 {
+			seq++
+			continue
+		}
+		tr.Add(&Datagram{Frame: i + 1, Time: rtxBase.Add(time.Duration(i) * time.Millisecond), Src: rtxSrc, Dst: rtxDst,
+			Payload: rtpPacket(96, seq, uint32(i)*90, rtxPrimSSRC, rtxPayload(seq)), Length: 52})
+		seq++
+	}
+	r := tr.Report()
+	if len(r.Streams) != 1 || len(r.Streams[0].Sequences) != 1 {
+		t.Fatalf("report %+v", r.Streams)
+	}
+	q := r.Streams[0].Sequences[0]
+	if q.Bits != 16 || len(q.Gaps) != 1 {
+		t.Fatalf("sequence: bits %d, gaps %+v", q.Bits, q.Gaps)
+	}
+	g := q.Gaps[0]
+	if g.FirstMissing != 65640 || g.FirstMissingWire == nil || *g.FirstMissingWire != 104 || g.Count != 2 {
+		t.Fatalf("gap %+v (wire %v)", g, g.FirstMissingWire)
+	}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), ": 65500..163, expected 200") || !strings.Contains(b.String(), "\t104\t") && !strings.Contains(b.String(), " 104  ") {
+		t.Errorf("text:\n%s", b.String())
+	}
+}

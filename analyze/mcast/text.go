@@ -127,7 +127,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				key = "sequence"
 			}
 			fmt.Fprintf(ew, "  %s: %d..%d, expected %d %ss, received %d, lost %d in %d gaps (max %d; %s), duplicates %d, reordered %d, stale %d, wraps %d, resets %d\n",
-				key, q.First, q.Last, q.Expected, q.Unit, q.Received, q.Lost, q.GapCount, q.MaxGap, q.Pattern, q.Duplicates, q.Reordered, q.Stale, q.Wraps, q.ResetCount)
+				key, WireValue(q.First, q.Bits), WireValue(q.Last, q.Bits), q.Expected, q.Unit, q.Received, q.Lost, q.GapCount, q.MaxGap, q.Pattern, q.Duplicates, q.Reordered, q.Stale, q.Wraps, q.ResetCount)
 			if q.SnaplenCut > 0 {
 				fmt.Fprintf(ew, "    %d datagrams in the gaps arrived cut by the snaplen before their sequence number: not counted as lost\n", q.SnaplenCut)
 			}
@@ -214,7 +214,11 @@ func (r *Report) WriteText(w io.Writer) error {
 					cd = fmt.Sprintf("capture dropped %d packets on if%d from capture start to %s", d.Dropped, d.Interface, ft(d.To))
 				}
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%.1f\t%d-%d\t%s\t%s\n", g.Stream, dash(g.Key), g.FirstMissing, g.Count, ft(g.Start), g.DurationUS, g.PrevFrame, g.Frame, g.Verdict, cd)
+			first := g.FirstMissing
+			if g.FirstMissingWire != nil {
+				first = *g.FirstMissingWire // as on the wire
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%.1f\t%d-%d\t%s\t%s\n", g.Stream, dash(g.Key), first, g.Count, ft(g.Start), g.DurationUS, g.PrevFrame, g.Frame, g.Verdict, cd)
 		}
 		tw.Flush()
 		for _, g := range gaps {
