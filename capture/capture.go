@@ -202,6 +202,11 @@ type Counters struct {
 	// delivered (they reached the merge after the MergeWindow). They are
 	// delivered, never dropped.
 	Late uint64
+	// Unordered counts packets one ring itself delivered older than the
+	// ring's packet before them (the kernel stamped them so: two CPUs
+	// receiving for one socket); they are written as they came, not
+	// counted in Late.
+	Unordered uint64
 	// Start and End bound the time the counters cover.
 	Start, End time.Time
 }
@@ -282,6 +287,7 @@ func (s Stats) Total() Counters {
 		t.Captured += is.Captured
 		t.UserFiltered += is.UserFiltered
 		t.Late += is.Late
+		t.Unordered += is.Unordered
 		if i == 0 || is.Start.Before(t.Start) {
 			t.Start = is.Start
 		}

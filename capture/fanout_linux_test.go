@@ -278,6 +278,18 @@ func TestMergeSynthetic(t *testing.T) {
 		t.Fatalf("late counts %d %d, want 0 1", c.nLate, d.nLate)
 	}
 
+	// Unordered: one ring delivers a frame older than its own previous
+	// one (the kernel stamped them so): not the merge's lateness.
+	c = mergeRing(0, []int64{300, 250}, true)
+	d = mergeRing(1, []int64{400}, true)
+	h = newH(c, d)
+	if got, err := h.nextMerged(pkts); err != nil || got != 3 {
+		t.Fatalf("unordered: got %d, %v", got, err)
+	}
+	if c.nUnordered != 1 || c.nLate != 0 || d.nLate != 0 {
+		t.Fatalf("unordered %d, late %d %d, want 1, 0 0", c.nUnordered, c.nLate, d.nLate)
+	}
+
 	// Hold: ring f has an open block with a frame in it (not handed over):
 	// a fresh frame of e waits, at most the window.
 	now := time.Now().UnixNano() - 1700000000e9

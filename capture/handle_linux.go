@@ -168,6 +168,9 @@ type ring struct {
 	relCount int
 	nLate    uint64
 	late     atomic.Uint64
+	// nUnordered, unordered: Counters.Unordered of this ring
+	nUnordered uint64
+	unordered  atomic.Uint64
 }
 
 // groupBlockTimeout is the default block-retire timeout of each ring of a
@@ -718,6 +721,7 @@ func (r *ring) publish() {
 	r.captured.Store(r.nCaptured)
 	r.userFiltered.Store(r.nFiltered)
 	r.late.Store(r.nLate)
+	r.unordered.Store(r.nUnordered)
 }
 
 // waitable reports whether r has a block ready that the reader has not
@@ -1239,6 +1243,7 @@ func (h *Handle) Stats() (Stats, error) {
 		c.Captured += captured
 		c.UserFiltered += r.userFiltered.Load()
 		c.Late += r.late.Load()
+		c.Unordered += r.unordered.Load()
 		if r.ifKnown && r.fan == 0 {
 			// interface counters: once per interface
 			c.IfDropped, c.IfDropKnown = r.ifDropped, true

@@ -90,9 +90,12 @@ func (h *Handle) nextMerged(pkts []pcapfile.Packet) (int, error) {
 			for {
 				t := best.headNS
 				if h.parse(best, &pkts[n]) {
-					if t < h.lastNS {
+					switch {
+					case t < best.lastNS:
+						best.nUnordered++ // as its own ring delivered it
+					case t < h.lastNS:
 						best.nLate++
-					} else {
+					default:
 						h.lastNS = t
 					}
 					n++

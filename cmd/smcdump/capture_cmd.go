@@ -230,6 +230,9 @@ func ringLines(rings []capture.RingCounters, t capture.Counters) string {
 	if t.Late > 0 {
 		s.WriteString(plural(t.Late, "packet", "packets") + " written out of time order (their ring was later than the merge window)\n")
 	}
+	if t.Unordered > 0 {
+		s.WriteString(plural(t.Unordered, "packet", "packets") + " written out of time order as the kernel stamped them (one ring delivered them after a later one)\n")
+	}
 	return s.String()
 }
 
