@@ -244,7 +244,7 @@ const maxZoneLabels = 4096
 
 // noteZone keeps the name of a tunnelled frame's zone, the first time: the
 // tunnel's, or with nested tunnels each layer's from the innermost out
-// ("VXLAN vni 42 10.0.0.1 > 10.0.0.2 in ERSPAN type II session 7 …").
+// ("VXLAN vni 42 10.0.0.1 <> 10.0.0.2 in ERSPAN type II session 7 …").
 func (a *Analyzer) noteZone(p *pcapfile.Packet, f *decode.Frame) {
 	z := f.Zone
 	if _, ok := a.zones[z]; ok || len(a.zones) >= maxZoneLabels {

@@ -121,7 +121,7 @@ func TestNumbersMatchJSON(t *testing.T) {
 		rep := &report.Report{Schema: report.SchemaVersion, Files: []report.FileInfo{{Path: "underlay.pcap", Format: "pcap", Packets: 12,
 			Tunnels: []report.Tunnel{{Kind: "VXLAN", Port: 8472, ID: &id, Depth: 1, Src: "192.0.2.1", Dst: "192.0.2.2", Frames: 9}}, MoreTunnelFrames: 3}}}
 		page := checkNumbers(t, rep, htmlreport.Options{})
-		for _, w := range []string{`id="tunnels"`, "VXLAN port 8472 vni 42 192.0.2.1 &gt; 192.0.2.2", "tunnels beyond the first 64"} {
+		for _, w := range []string{`id="tunnels"`, "VXLAN port 8472 vni 42 192.0.2.1 &lt;&gt; 192.0.2.2", "tunnels beyond the first 64"} {
 			if !strings.Contains(page, w) {
 				t.Errorf("page lacks %q", w)
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -416,7 +417,8 @@ func tunnelsText(ts []Tunnel, more int) string {
 var standardTunnelPort = map[string]uint16{"VXLAN": 4789, "VXLAN-GPE": 4790, "Geneve": 6081}
 
 // TunnelLabel names one tunnel: kind, port when not the kind's own, ID,
-// outer addresses, and the depth when tunnels are nested.
+// outer endpoints (in address order: "10.0.0.1 <> 10.0.0.2"), and the
+// depth when tunnels are nested.
 func TunnelLabel(t Tunnel) string {
 	s := t.Kind
 	if t.Port != 0 && t.Port != standardTunnelPort[t.Kind] {
@@ -432,7 +434,15 @@ func TunnelLabel(t Tunnel) string {
 			s += fmt.Sprintf(" session %d", *t.ID)
 		}
 	}
-	s += " " + t.Src + " > " + t.Dst
+	// a tunnel is both directions between its endpoints (decode's zones
+	// are): named in address order, with no direction
+	a, b := t.Src, t.Dst
+	if x, err1 := netip.ParseAddr(a); err1 == nil {
+		if y, err2 := netip.ParseAddr(b); err2 == nil && x.Compare(y) > 0 {
+			a, b = b, a
+		}
+	}
+	s += " " + a + " <> " + b
 	if t.Depth > 1 {
 		s += fmt.Sprintf(" (%d tunnels deep)", t.Depth)
 	}
