@@ -354,7 +354,7 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 		w.Printf("  interfaces: %s\n", strings.Join(ifs, "; "))
 	}
 	if f.InterfacesShared > 0 {
-		w.Printf("  %d more interface descriptions than the 4096 kept: they share an entry per link type and time stamp resolution\n", f.InterfacesShared)
+		w.Printf("  %d more interface descriptions than the 4096 kept: each shares the entry of an earlier section's identical one, or one per link type and time stamp resolution\n", f.InterfacesShared)
 	}
 	if f.Filtered > 0 {
 		w.Printf("  %s did not match the filter\n", plural(f.Filtered, "packet"))

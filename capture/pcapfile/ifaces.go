@@ -1,10 +1,13 @@
 package pcapfile
 
 // The interfaces of a pcapng file, bounded whatever the file holds
-// (docs/capture.md §3.1): sections that describe the same interface again
-// (files written one after the other and concatenated, a writer that
-// starts a section per rotation) share one entry, and past maxInterfaces
-// further interfaces share one entry per link type and time base.
+// (docs/capture.md §3.1): every interface description block of every
+// section has its own entry (their statistics blocks count from their own
+// capture's start), up to maxInterfaces; past it, a section that describes
+// an interface an earlier section described the same way shares that
+// entry (files written one after the other and concatenated, by the
+// hundred thousand), and the others share one entry per link type and
+// time base.
 
 // maxInterfaces bounds the interfaces a FileReader keeps over all sections;
 // maxShared the entries the interfaces beyond it share.
@@ -45,19 +48,12 @@ func (fr *FileReader) appendIface(ifc Interface) int {
 }
 
 // addIface gives the next interface id of the current section the
-// interface ifc: an entry an earlier section described the same way and
-// this one does not use yet, a new one, or past maxInterfaces a shared
-// one (counted: InterfacesShared).
+// interface ifc: a new entry, or past maxInterfaces (counted:
+// InterfacesShared) an entry an earlier section described the same way
+// and this one does not use yet, or a shared one.
 func (fr *FileReader) addIface(ifc Interface) {
 	t := &fr.ifTab
 	k := descKey{ifc.Name, ifc.Description, ifc.Filter, ifc.LinkType, ifc.SnapLen, ifc.tsDiv, ifc.tsOffset}
-	for _, i := range t.byKey[k] {
-		if t.lastSec[i] < t.section {
-			t.lastSec[i] = t.section
-			t.local = append(t.local, i)
-			return
-		}
-	}
 	if len(fr.ifaces) < maxInterfaces {
 		i := fr.appendIface(ifc)
 		if t.byKey == nil {
@@ -68,6 +64,13 @@ func (fr *FileReader) addIface(ifc Interface) {
 		return
 	}
 	t.omitted++ // a bound, not damage: the report says so (InterfacesShared)
+	for _, i := range t.byKey[k] {
+		if t.lastSec[i] < t.section {
+			t.lastSec[i] = t.section
+			t.local = append(t.local, i)
+			return
+		}
+	}
 	sk := descKey{lt: ifc.LinkType, div: ifc.tsDiv, off: ifc.tsOffset}
 	i, ok := t.shared[sk]
 	if !ok {
@@ -84,6 +87,7 @@ func (fr *FileReader) addIface(ifc Interface) {
 	t.local = append(t.local, i)
 }
 
-// InterfacesShared returns how many interface descriptions were given a
-// shared entry (more than maxInterfaces interfaces in the file).
+// InterfacesShared returns how many interface descriptions were given the
+// entry of an earlier one (more than maxInterfaces interfaces in the
+// file).
 func (fr *FileReader) InterfacesShared() int { return fr.ifTab.omitted }

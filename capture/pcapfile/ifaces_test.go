@@ -99,18 +99,27 @@ func TestInterfacesBounded(t *testing.T) {
 	frame := bytes.Repeat([]byte{0xab}, 60)
 	const ts = 1700000000000000
 	var w ngBuilder
-	for i := range 1000 { // concatenated files: one section each
+	const sections = maxInterfaces/2 + 1000
+	for i := range sections { // concatenated files: one section each
 		w.shb()
 		w.idb(LinkTypeEthernet, "eth0")
 		w.idb(LinkTypeEthernet, "eth0") // a second interface of the same name in one section
 		w.epb(uint32(i%2), ts+uint64(i), frame)
+		w.isb(uint32(i%2), ts+uint64(i), uint64(i))
 	}
 	fr, pkts := readAllNg(t, w.b)
-	if n := len(fr.Interfaces()); n != 2 || fr.ProblemCount() != 0 {
-		t.Fatalf("%d interfaces (want 2), problems %v", n, fr.Problems())
+	if n := len(fr.Interfaces()); n != maxInterfaces || fr.InterfacesShared() != 2000 || fr.ProblemCount() != 0 {
+		t.Fatalf("%d interfaces (want %d), %d shared, problems %v", n, maxInterfaces, fr.InterfacesShared(), fr.Problems())
 	}
-	if len(pkts) != 1000 || pkts[998].Info.InterfaceIndex != 0 || pkts[999].Info.InterfaceIndex != 1 {
-		t.Fatalf("%d packets, interfaces %d %d", len(pkts), pkts[998].Info.InterfaceIndex, pkts[999].Info.InterfaceIndex)
+	// each section has its own entries (and statistics) up to the bound,
+	// then takes those of earlier sections, each once per section
+	if len(pkts) != sections || pkts[1].Info.InterfaceIndex != 3 || pkts[2047].Info.InterfaceIndex != 4095 ||
+		pkts[sections-2].Info.InterfaceIndex != 0 || pkts[sections-1].Info.InterfaceIndex != 1 {
+		t.Fatalf("%d packets, interfaces %d %d %d %d", len(pkts), pkts[1].Info.InterfaceIndex, pkts[2047].Info.InterfaceIndex,
+			pkts[sections-2].Info.InterfaceIndex, pkts[sections-1].Info.InterfaceIndex)
+	}
+	if st := fr.Stats(); len(st) != maxStatsKept || fr.StatsOmitted() != sections-maxStatsKept || st[1].Interface != 3 {
+		t.Fatalf("%d statistics kept, %d omitted, second on interface %d", len(st), fr.StatsOmitted(), st[1].Interface)
 	}
 
 	w = ngBuilder{}

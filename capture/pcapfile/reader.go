@@ -628,10 +628,13 @@ func (fr *FileReader) zeroRun(start int64, align int, syncAt func(at int) bool) 
 			i++
 		}
 		if i < len(b) {
-			back := int(min(3, n+int64(i)))
+			back := min(3, i) // the zeros kept in the buffer (below)
 			fr.discard(i - back)
 			n += int64(i - back)
 			at := back - int((n+int64(back))%int64(align))
+			if at < 0 {
+				at = back
+			}
 			for o := 0; o <= back && syncAt != nil; o++ {
 				if syncAt(o) {
 					at = o
@@ -642,11 +645,14 @@ func (fr *FileReader) zeroRun(start int64, align int, syncAt func(at int) bool) 
 			n += int64(at)
 			break
 		}
-		fr.discard(len(b))
-		n += int64(len(b))
-		if err != nil || len(b) == 0 {
+		if err != nil || len(b) <= 3 {
+			fr.discard(len(b))
+			n += int64(len(b))
 			break
 		}
+		// all zeros: keep the last three, which may start the next header
+		fr.discard(len(b) - 3)
+		n += int64(len(b) - 3)
 	}
 	what := "zero bytes"
 	if _, err := fr.r.Peek(1); err != nil {

