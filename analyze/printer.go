@@ -66,6 +66,12 @@ type PrintOptions struct {
 // relative sequence numbers and CLC reassembly, so feed it every packet of a
 // capture in order.
 type Printer struct {
+	// ipOptEnd: how the options of the IPv4 header ipPrefix printed last
+	// ended (-v); a cut ends print-ip.c's decoding there
+	ipOptEnd ipOptEnd
+	// ckFrame: a copy of a frame with its source route's final
+	// destination, for the transport checksums (ipFinalDst)
+	ckFrame decode.Frame
 	w       io.Writer
 	opts    PrintOptions
 	tracker *smcflow.Tracker
@@ -541,7 +547,15 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		// tcpdump 4.99 says bad-len.
 		return p.shimPrefix(pkt, f) + ipWord(p.opts.LinkHeader) + "bad-len 0"
 	}
+	p.ipOptEnd = ipOptsDone
 	ipv := p.shimPrefix(pkt, f) + p.ipPrefix(pkt, f)
+	switch p.ipOptEnd {
+	case ipOptsCut: // print-ip.c: " [truncated-option]", then the addresses and its truncation mark
+		return fmt.Sprintf("%s%s > %s:  [|ip]", ipv, f.Src, f.Dst)
+	case ipOptsJump:
+		p.cutShort()
+		return ipv
+	}
 	if f.Status == decode.StatusTruncated && f.NetOff >= len(pkt.Data) && (f.HasPPPoE || hasMPLS(f)) {
 		// Not one byte of IP behind PPPoE or MPLS: tcpdump's IPv4 printer
 		// fails on the version before it prints "IP" (a longjmp), its
@@ -638,7 +652,7 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		if !p.inICMP { // a segment quoted by an ICMP error is not traffic
 			p.tracker.HandleTCP(f, pkt.Frame, pkt.Info.Timestamp)
 		}
-		ck := p.tcpChecksum(f)
+		ck := p.tcpChecksum(p.checksumFrame(pkt, f))
 		seqBase, ackBase, sackBase := p.relativeSeq(f)
 		line, jump := tcpLine(ipv, src, dst, f, seqBase, ackBase, sackBase, p.opts, ck)
 		if jump {
@@ -650,7 +664,7 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			// print-udp.c: a length field shorter than the header
 			return fmt.Sprintf("%s%s > %s: truncated-udplength %d", ipv, src, dst, f.UDPLen)
 		}
-		ck := p.udpChecksum(f)
+		ck := p.udpChecksum(p.checksumFrame(pkt, f))
 		if f.DstPort == smcflow.RoCEV2Port && !p.inICMP {
 			h, _, ok := p.tracker.HandleRoCE(f.Dst, f.Payload, f.PayloadLen, pkt.Frame, pkt.Info.Timestamp)
 			if ok {
@@ -915,8 +929,15 @@ func (p *Printer) ipPrefix(pkt *pcapfile.Packet, f *decode.Frame) string {
 	}
 	s += ipv4DetailHead(h)
 	if len(h) > 20 {
-		opts, _ := ipOptionsText(ipOptRest(pkt, f), len(h)-20)
-		s += ", options (" + opts + ")"
+		opts, end := ipOptionsText(ipOptRest(pkt, f), len(h)-20)
+		s += ", options (" + opts
+		if p.ipOptEnd = end; end == ipOptsJump {
+			return s + " [|ip]"
+		}
+		s += ")"
+		if end == ipOptsCut {
+			return s + ")\n    " // no checksum: print-ip.c stops before the transport
+		}
 	}
 	if !p.opts.NoChecksum {
 		if sum := onesSum(0, h); sum != 0xffff {
@@ -1351,8 +1372,13 @@ func tcpLine(ipv, src, dst string, f *decode.Frame, isnSelf, isnPeer, sackBase u
 	if len(f.L4) >= 13 {
 		hlen = int(f.L4[12]>>4) * 4
 	}
-	if hlen > 20 {
-		switch tcpOptions(&b, f.TCPOpts, hlen-20, f.Flags, sackBase, f.TruncatedPayload()) {
+	proto := "tcp"
+	if hlen > 20 && len(f.L4) >= 20 {
+		// the MD5 remark: print-tcp.c's test is that the payload ends
+		// past the capture, the header cut included
+		var end tcpOptEnd
+		end, proto = tcpOptions(&b, f.L4[20:], hlen-20, f.Flags, sackBase, len(f.L4) < hlen+f.PayloadLen)
+		switch end {
 		case tcpOptsBad, tcpOptsCut:
 			return b.String(), false
 		case tcpOptsJump:
@@ -1362,8 +1388,13 @@ func tcpLine(ipv, src, dst string, f *decode.Frame, isnSelf, isnPeer, sackBase u
 	fmt.Fprintf(&b, ", length %d", f.PayloadLen)
 	if f.PayloadLen > 0 && len(f.L4) < hlen {
 		// options ended (eol) before the header did, and the snaplen cut it
-		fmt.Fprintf(&b, " [remaining caplen(%d) < header length(%d)] [|tcp]", len(f.L4), hlen)
+		fmt.Fprintf(&b, " [remaining caplen(%d) < header length(%d)] [|%s]", len(f.L4), hlen, proto)
 		return b.String(), true
+	}
+	if f.Flags&decode.TCPRST != 0 && opts.Verbose > 0 && f.PayloadLen > 0 {
+		// print_tcp_rst_data: a RST's payload (a reason text) as
+		// characters, the first 30
+		return rstData(b.String(), f), false
 	}
 	return b.String(), false
 }
@@ -1612,6 +1643,66 @@ func (p *Printer) writeJSON(pkt *pcapfile.Packet, f *decode.Frame, line string) 
 
 // boolp returns a pointer to a copy of b.
 func boolp(b bool) *bool { return &b }
+
+// checksumFrame is f, or a copy of it whose destination is the final one
+// of an IPv4 source route: print-ip.c (ip_finddst) sums the TCP and UDP
+// pseudo-header to it, as the receiver will.
+func (p *Printer) checksumFrame(pkt *pcapfile.Packet, f *decode.Frame) *decode.Frame {
+	if f.IPVer != 4 || f.IPHdrLen <= 20 || f.NetOff+f.IPHdrLen > len(pkt.Data) {
+		return f
+	}
+	o := pkt.Data[f.NetOff+20 : f.NetOff+f.IPHdrLen]
+	for len(o) > 0 {
+		l := 1
+		switch o[0] {
+		case 0:
+			return f
+		case 1:
+		default:
+			if len(o) < 2 || o[1] < 2 || int(o[1]) > len(o) {
+				return f
+			}
+			l = int(o[1])
+			if (o[0] == 131 || o[0] == 137) && l >= 7 {
+				p.ckFrame = *f
+				p.ckFrame.Dst = netip.AddrFrom4([4]byte(o[l-4 : l]))
+				return &p.ckFrame
+			}
+		}
+		o = o[l:]
+	}
+	return f
+}
+
+// rstData appends print_tcp_rst_data's " [RST text]" to line (-v).
+func rstData(line string, f *decode.Frame) string {
+	var b strings.Builder
+	b.WriteString(line)
+	if len(f.Payload) >= f.PayloadLen {
+		b.WriteString(" [RST")
+	} else {
+		b.WriteString(" [!RST")
+	}
+	n := f.PayloadLen
+	if n > 30 {
+		n = 30
+		b.WriteByte('+')
+	}
+	b.WriteByte(' ')
+	for _, c := range f.Payload[:min(n, len(f.Payload))] {
+		if c >= 0x80 {
+			b.WriteString("M-")
+			c &= 0x7f
+		}
+		if c < 0x20 || c == 0x7f {
+			b.WriteByte('^')
+			c ^= 0x40
+		}
+		b.WriteByte(c)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
 
 // ipOptRest is the captured bytes of f's packet from its IPv4 options on,
 // up to its IP length (print-ip.c cuts the snapshot there).

@@ -34,30 +34,33 @@ var tcpOptNames = map[byte]string{
 // header whose option bytes are hlen long (more than len(o) when the
 // snaplen cut them), for a segment with TCP flags flags; SACK blocks are
 // relative to sackBase; payloadCut tells that the segment's payload was
-// not all captured (the MD5 signature's remark). It returns how the list
-// ended.
-func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase uint32, payloadCut bool) tcpOptEnd {
+// not all captured (the MD5 signature's remark). o holds what was captured
+// from the options on (the length of the header's last option may be read
+// from the payload, as print-tcp.c does). It returns how the list ended,
+// and the name tcpdump's truncation marks then carry ("mptcp" after an
+// MPTCP option).
+func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase uint32, payloadCut bool) (tcpOptEnd, string) {
 	b.WriteString(", options [")
 	proto := "tcp" // print-mptcp.c names itself for what follows
 	cp := 0
 	var ch byte
 	have := func(n int) bool { return cp+n <= len(o) }
-	cut := func(jump bool) tcpOptEnd {
+	cut := func(jump bool) (tcpOptEnd, string) {
 		fmt.Fprintf(b, " [|%s]", proto)
 		if jump {
-			return tcpOptsJump
+			return tcpOptsJump, proto
 		}
 		if ch != 0 {
 			b.WriteByte('>')
 		}
-		return tcpOptsCut
+		return tcpOptsCut, proto
 	}
-	bad := func() tcpOptEnd {
+	bad := func() (tcpOptEnd, string) {
 		b.WriteString("[bad opt]")
 		if ch != 0 {
 			b.WriteByte(']')
 		}
-		return tcpOptsBad
+		return tcpOptsBad, proto
 	}
 	for hlen > 0 {
 		if ch != 0 {
@@ -83,20 +86,22 @@ func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase ui
 		hlen--
 		datalen := 0
 		// lenCheck is print-tcp.c's LENCHECK: 0 when l bytes are there
-		lenCheck := func(l int) tcpOptEnd {
+		lenCheck := func(l int) (tcpOptEnd, bool) {
 			if l > hlen {
-				return bad()
+				e, _ := bad()
+				return e, false
 			}
 			if !have(l) {
-				return cut(false)
+				e, _ := cut(false)
+				return e, false
 			}
-			return 255
+			return 0, true
 		}
 		name, known := tcpOptNames[opt]
 		if !known {
 			name = fmt.Sprintf("unknown-%d", opt)
 		}
-		if opt == 254 && ln >= 6 && have(4) && binary.BigEndian.Uint32(o[cp:]) == smcproto.ExIDSMC {
+		if opt == 254 && ln >= 6 && ln-2 <= hlen && have(ln-2) && binary.BigEndian.Uint32(o[cp:]) == smcproto.ExIDSMC {
 			name = "smc"
 		}
 		b.WriteString(name)
@@ -106,8 +111,8 @@ func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase ui
 			if datalen == 0 {
 				datalen = 4 // cc, ccnew, ccecho, echo, echoreply
 			}
-			if e := lenCheck(datalen); e != 255 {
-				return e
+			if e, ok := lenCheck(datalen); !ok {
+				return e, proto
 			}
 			v := o[cp:]
 			switch opt {
@@ -120,7 +125,7 @@ func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase ui
 			case 20:
 				fmt.Fprintf(b, " cap %02x id %d", v[0], v[1])
 			case 28:
-				u := binary.BigEndian.Uint16(v)
+				u := uint32(binary.BigEndian.Uint16(v))
 				fmt.Fprintf(b, " 0x%x", u)
 				if u&1 != 0 {
 					u = (u >> 1) * 60
@@ -139,19 +144,19 @@ func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase ui
 			}
 			fmt.Fprintf(b, " %d ", datalen/8)
 			for i := 0; i < datalen; i += 8 {
-				if e := lenCheck(i + 4); e != 255 {
-					return e
+				if e, ok := lenCheck(i + 4); !ok {
+					return e, proto
 				}
 				s := binary.BigEndian.Uint32(o[cp+i:]) - sackBase
-				if e := lenCheck(i + 8); e != 255 {
-					return e
+				if e, ok := lenCheck(i + 8); !ok {
+					return e, proto
 				}
 				fmt.Fprintf(b, "{%d:%d}", s, binary.BigEndian.Uint32(o[cp+i+4:])-sackBase)
 			}
 		case 19: // MD5 signature: tcpdump with libcrypto, no -M secret
 			datalen = 16
-			if e := lenCheck(datalen); e != 255 {
-				return e
+			if e, ok := lenCheck(datalen); !ok {
+				return e, proto
 			}
 			if payloadCut {
 				b.WriteString(" snaplen too short, can't check - ")
@@ -165,19 +170,19 @@ func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase ui
 				b.WriteString(" (invalid)")
 				break
 			}
-			if e := lenCheck(1); e != 255 {
-				return e
+			if e, ok := lenCheck(1); !ok {
+				return e, proto
 			}
 			fmt.Fprintf(b, " keyid %d", o[cp])
-			if e := lenCheck(2); e != 255 {
-				return e
+			if e, ok := lenCheck(2); !ok {
+				return e, proto
 			}
 			fmt.Fprintf(b, " rnextkeyid %d", o[cp+1])
 			if datalen > 2 {
 				b.WriteString(" mac 0x")
 				for i := 2; i < datalen; i++ {
-					if e := lenCheck(i + 1); e != 255 {
-						return e
+					if e, ok := lenCheck(i + 1); !ok {
+						return e, proto
 					}
 					fmt.Fprintf(b, "%02x", o[cp+i])
 				}
@@ -185,8 +190,8 @@ func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase ui
 		case 0, 1, 4:
 		case 30: // MPTCP
 			datalen = ln - 2
-			if e := lenCheck(datalen); e != 255 {
-				return e
+			if e, ok := lenCheck(datalen); !ok {
+				return e, proto
 			}
 			proto = "mptcp"
 			if !mptcpOption(b, o[cp-2:cp+datalen], flags) {
@@ -194,15 +199,15 @@ func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase ui
 			}
 		case 34: // TCP Fast Open
 			datalen = ln - 2
-			if e := lenCheck(datalen); e != 255 {
-				return e
+			if e, ok := lenCheck(datalen); !ok {
+				return e, proto
 			}
 			b.WriteByte(' ')
 			tfoCookie(b, o[cp:cp+datalen])
 		case 254: // RFC 6994 experimental
 			datalen = ln - 2
-			if e := lenCheck(datalen); e != 255 {
-				return e
+			if e, ok := lenCheck(datalen); !ok {
+				return e, proto
 			}
 			if datalen < 2 {
 				return bad()
@@ -224,8 +229,8 @@ func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase ui
 				b.WriteString(" 0x")
 			}
 			for i := 0; i < datalen; i++ {
-				if e := lenCheck(i + 1); e != 255 {
-					return e
+				if e, ok := lenCheck(i + 1); !ok {
+					return e, proto
 				}
 				fmt.Fprintf(b, "%02x", o[cp+i])
 			}
@@ -245,7 +250,7 @@ func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase ui
 		}
 	}
 	b.WriteByte(']')
-	return tcpOptsDone
+	return tcpOptsDone, proto
 }
 
 // tfoCookie is print_tcp_fastopen_option's text after its name.

@@ -668,9 +668,17 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			if rcvbuf < sockDrops {
 				conf = Low
 			}
+			holds := "datagrams the capture holds"
+			if v.Kind == KindCaptureArtefact {
+				// the ring and the socket may have lost the same ones
+				holds = "datagrams (some may be among those the capture's own drops lost too)"
+				if conf == High {
+					conf = Medium
+				}
+			}
 			out = append(out, Verdict{Kind: KindSocketOverflow, Subject: in.subj, Numbers: numbers(nums), Confidence: conf,
-				Text: fmt.Sprintf("socket receive buffer overflow as well: besides the %d missing in the capture of %s, the socket dropped %d datagrams the capture holds, RcvbufErrors +%d (a second loss point, after the capture tap) → raise SO_RCVBUF and net.core.rmem_max%s or read faster",
-					g, dst, sockDrops, rcvbuf, rmemMax)})
+				Text: fmt.Sprintf("socket receive buffer overflow as well: besides the %d missing in the capture of %s, the socket dropped %d %s, RcvbufErrors +%d (a second loss point, after the capture tap) → raise SO_RCVBUF and net.core.rmem_max%s or read faster",
+					g, dst, sockDrops, holds, rcvbuf, rmemMax)})
 		}
 	}
 	if rcvbuf > 0 && !rcvbufNamed && len(closedLossy) == 1 && len(closedQuiet) == 0 && len(obs.Streams) == 1 {
@@ -693,7 +701,11 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 	if rcvbuf > 0 && !rcvbufNamed && (!anyLoss || len(closedQuiet) == 0) {
 		// RcvbufErrors rose but no socket of a captured stream shows drops
 		// (docs/multicast-udp.md section 5, row 1, without per-socket drops).
-		nums := map[string]int64{"RcvbufErrors": int64(rcvbuf), "capture gap": 0, "streams": int64(len(obs.Streams))}
+		var gaps uint64
+		for _, st := range obs.Streams {
+			gaps += st.Gap
+		}
+		nums := map[string]int64{"RcvbufErrors": int64(rcvbuf), "capture gap": int64(gaps), "streams": int64(len(obs.Streams))}
 		if len(closedQuiet) == 1 && len(obs.Streams) == 1 {
 			// The only stream is complete in the capture and its receiving
 			// socket was closed before the after snapshot: its drops are

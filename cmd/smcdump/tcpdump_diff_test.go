@@ -1337,6 +1337,19 @@ func tcpOptsTrace(t *testing.T) string {
 	}
 	f := seg(ack, []byte{0, 0, 0, 0, 0, 0, 0, 0}, "payload")
 	fl.add(f, 14+20+20+2)
+	// from a review's random options: a RST's payload (-v prints it),
+	// the length of the header's last option read from the payload,
+	// an UTO of many minutes, an MD5 option with the header cut, an
+	// MPTCP option then the header cut after an eol, a cut SMC option
+	fl.add(seg(0x04|0x10, nil, "connection reset by peer\x01\xff"), 0)
+	fl.add(seg(0x04, nil, strings.Repeat("x", 40)), 0)
+	fl.add(seg(0x04, nil, "short"), 14+20+20+2)
+	fl.add(seg(ack, []byte{1, 1, 1, 2}, "\x09data"), 0)
+	fl.add(seg(ack, []byte{28, 4, 0x14, 0xc1}, ""), 0)
+	md5 := seg(0x04, cat([]byte{19, 18}, key, key), "12345")
+	fl.add(md5, len(md5)-5-4)
+	fl.add(seg(ack, cat(mptcp(5), []byte{0}, make([]byte, 8)), "data"), 14+20+20+8)
+	fl.add(seg(syn, cat([]byte{1, 1}, smc), ""), 14+20+20+6)
 	// IPv4 options (print-ip.c ip_optprint) on ICMP echo requests (no
 	// pseudo-header: tcpdump sums TCP and UDP to a source route's final
 	// destination)
@@ -1378,6 +1391,19 @@ func tcpOptsTrace(t *testing.T) string {
 	// headers cut by the snaplen: IPv4 options (ICMP, and TCP whose
 	// printer would print the addresses), an IPv6 header, an IPv6
 	// fragment header of a first and a later fragment
+	// a TCP segment through a loose source route: tcpdump sums its
+	// checksum to the route's final destination
+	for _, fix := range []bool{true, false} {
+		o := cat([]byte{131, 11, 4}, a1, a3, []byte{0})
+		tcp := cat(u16(u16(nil, 1000), 2000), u32(u32(nil, 1), 2), []byte{5 << 4, 0x18}, u16(u16(u16(nil, 100), 0), 0), []byte("data"))
+		if fix {
+			ph := cat(synA4("10.0.0.1"), a3, []byte{0, 6}, u16(nil, uint16(len(tcp))))
+			binary.BigEndian.PutUint16(tcp[16:], inetChecksum(0, cat(ph, tcp)))
+		}
+		h := cat([]byte{0x48, 0}, u16(nil, uint16(32+len(tcp))), []byte{0, 1, 0, 0, 64, 6, 0, 0}, synA4("10.0.0.1"), synA4("10.0.0.2"), o)
+		binary.BigEndian.PutUint16(h[10:], ipv4Checksum(h))
+		fl.add(synEth(0x0800, cat(h, tcp)), 0)
+	}
 	rr := ipOpts(cat([]byte{1, 7, 39, 4}, make([]byte, 36)))
 	for _, n := range []int{35, 36, 37, 40, 50, 70} {
 		fl.add(rr, n)
