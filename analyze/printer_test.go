@@ -232,6 +232,9 @@ func FuzzPrintFrame(f *testing.F) {
 	for i, fr := range pimSeeds() {
 		f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i*41+1))
 	}
+	for i, fr := range tcpOptSeeds() {
+		f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i*23+1))
+	}
 	// ICMP, ICMPv6, ARP, NDP, MLD and IGMP from real kernels and radvd
 	// (testdata/icmp/record.sh, record-nd.sh)
 	for _, name := range []string{"diag.pcap", "nd.pcap"} {
@@ -283,4 +286,28 @@ func TestChecksumShouldBe(t *testing.T) {
 			t.Errorf("% x: %#04x, want %#04x", c.b, got, c.want)
 		}
 	}
+}
+
+// tcpOptSeeds are synthetic TCP segments with the options print-tcp.c and
+// print-mptcp.c decode, behind IPv4 headers with options, for the fuzzer.
+func tcpOptSeeds() [][]byte {
+	var out [][]byte
+	for _, c := range []struct{ ipOpts, tcpOpts []byte }{
+		{nil, []byte{2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7, 1, 1, 254, 6, 0xe2, 0xd4, 0xc3, 0xd9}},
+		{nil, []byte{30, 12, 0x01, 0x81, 1, 2, 3, 4, 5, 6, 7, 8}},
+		{nil, []byte{30, 20, 0x20, 0x15, 0, 0, 0, 9, 0, 0, 0, 5, 0, 0, 0, 1, 0, 3, 0xab, 0xcd}},
+		{nil, []byte{34, 10, 1, 2, 3, 4, 5, 6, 7, 8, 254, 4, 0xf9, 0x89}},
+		{nil, []byte{19, 18, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 29, 6, 1, 2, 3, 4}},
+		{[]byte{131, 11, 4, 10, 1, 1, 1, 10, 1, 1, 3, 0}, []byte{28, 4, 0x14, 0xc1}},
+		{[]byte{68, 12, 9, 0x01, 10, 1, 1, 1, 0, 0, 0, 5}, []byte{5, 10, 0, 0, 0, 1, 0, 0, 0, 2}},
+	} {
+		tcp := append([]byte{0x9c, 0x40, 0x30, 0x39, 0, 0, 0, 1, 0, 0, 0, 2, byte(20+len(c.tcpOpts)) / 4 << 4, 0x12, 0xff, 0xff, 0, 0, 0, 5}, c.tcpOpts...)
+		tcp = append(tcp, "data"...)
+		ip := []byte{0x45 + byte(len(c.ipOpts)/4), 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2}
+		ip = append(ip, c.ipOpts...)
+		binary.BigEndian.PutUint16(ip[2:], uint16(len(ip)+len(tcp)))
+		eth := []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0}
+		out = append(out, append(append(eth, ip...), tcp...))
+	}
+	return out
 }
