@@ -8,11 +8,22 @@ import (
 	"testing"
 )
 
-// ngBuilder writes little-endian pcapng blocks (synthetic files).
-type ngBuilder struct{ b []byte }
+// ngBuilder writes pcapng blocks (synthetic files), little-endian unless
+// order is set.
+type ngBuilder struct {
+	b     []byte
+	order binary.AppendByteOrder
+}
+
+func (w *ngBuilder) le() binary.AppendByteOrder {
+	if w.order == nil {
+		return binary.LittleEndian
+	}
+	return w.order
+}
 
 func (w *ngBuilder) blk(typ uint32, body []byte) {
-	le := binary.LittleEndian
+	le := w.le()
 	for len(body)%4 != 0 {
 		body = append(body, 0)
 	}
@@ -24,7 +35,7 @@ func (w *ngBuilder) blk(typ uint32, body []byte) {
 }
 
 func (w *ngBuilder) shb() {
-	le := binary.LittleEndian
+	le := w.le()
 	b := le.AppendUint32(nil, 0x1a2b3c4d)
 	b = le.AppendUint16(b, 1)
 	b = le.AppendUint16(b, 0)
@@ -32,7 +43,7 @@ func (w *ngBuilder) shb() {
 }
 
 func (w *ngBuilder) idb(lt LinkType, name string) {
-	le := binary.LittleEndian
+	le := w.le()
 	b := le.AppendUint16(nil, uint16(lt))
 	b = le.AppendUint16(b, 0)
 	b = le.AppendUint32(b, 65535)
@@ -49,7 +60,7 @@ func (w *ngBuilder) idb(lt LinkType, name string) {
 }
 
 func (w *ngBuilder) epb(ifc uint32, ts uint64, data []byte) {
-	le := binary.LittleEndian
+	le := w.le()
 	b := le.AppendUint32(nil, ifc)
 	b = le.AppendUint32(b, uint32(ts>>32))
 	b = le.AppendUint32(b, uint32(ts))
@@ -59,7 +70,7 @@ func (w *ngBuilder) epb(ifc uint32, ts uint64, data []byte) {
 }
 
 func (w *ngBuilder) isb(ifc uint32, ts uint64, recv uint64) {
-	le := binary.LittleEndian
+	le := w.le()
 	b := le.AppendUint32(nil, ifc)
 	b = le.AppendUint32(b, uint32(ts>>32))
 	b = le.AppendUint32(b, uint32(ts))

@@ -725,33 +725,14 @@ func TestZeroRunThenZeroLedHeader(t *testing.T) {
 		return b
 	}
 	ngFile := func(order binary.AppendByteOrder, zeros int) []byte {
-		blk := func(typ uint32, body []byte) []byte {
-			n := uint32(12 + len(body))
-			b := order.AppendUint32(nil, typ)
-			b = order.AppendUint32(b, n)
-			b = append(b, body...)
-			return order.AppendUint32(b, n)
-		}
-		shb := order.AppendUint32(nil, 0x1a2b3c4d)
-		shb = order.AppendUint16(shb, 1)
-		shb = order.AppendUint16(shb, 0)
-		shb = append(shb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
-		idb := order.AppendUint16(nil, 1)
-		idb = order.AppendUint16(idb, 0)
-		idb = order.AppendUint32(idb, 65535)
-		epb := func(ts uint64) []byte {
-			b := order.AppendUint32(nil, 0)
-			b = order.AppendUint32(b, uint32(ts>>32))
-			b = order.AppendUint32(b, uint32(ts))
-			b = order.AppendUint32(b, uint32(len(frame)))
-			b = order.AppendUint32(b, uint32(len(frame)))
-			return blk(6, append(b, frame...))
-		}
-		b := append(blk(0x0a0d0d0a, shb), blk(1, idb)...)
-		b = append(b, epb(1700000000000000)...)
-		b = append(b, make([]byte, zeros)...)
-		b = append(b, epb(1700000000100000)...)
-		return append(b, epb(1700000000200000)...)
+		w := ngBuilder{order: order}
+		w.shb()
+		w.idb(LinkTypeEthernet, "")
+		w.epb(0, 1700000000000000, frame)
+		w.b = append(w.b, make([]byte, zeros)...)
+		w.epb(0, 1700000000100000, frame)
+		w.epb(0, 1700000000200000, frame)
+		return w.b
 	}
 	for _, c := range []struct {
 		name string
@@ -805,24 +786,12 @@ func TestZeroRunThenZeroLedHeader(t *testing.T) {
 // with the Unix epoch, as tcpdump shows it, not Go's zero time (synthetic
 // file).
 func TestNoTimeIsEpoch(t *testing.T) {
-	order := binary.LittleEndian
-	blk := func(typ uint32, body []byte) []byte {
-		n := uint32(12 + len(body))
-		b := order.AppendUint32(nil, typ)
-		b = order.AppendUint32(b, n)
-		b = append(b, body...)
-		return order.AppendUint32(b, n)
-	}
-	shb := order.AppendUint32(nil, 0x1a2b3c4d)
-	shb = order.AppendUint16(shb, 1)
-	shb = order.AppendUint16(shb, 0)
-	shb = append(shb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
-	idb := order.AppendUint16(nil, 1)
-	idb = order.AppendUint16(idb, 0)
-	idb = order.AppendUint32(idb, 65535)
+	var w ngBuilder
+	w.shb()
+	w.idb(LinkTypeEthernet, "")
 	frame := bytes.Repeat([]byte{0xab}, 60)
-	spb := append(order.AppendUint32(nil, uint32(len(frame))), frame...)
-	file := append(append(blk(0x0a0d0d0a, shb), blk(1, idb)...), blk(3, spb)...)
+	w.blk(3, append(binary.LittleEndian.AppendUint32(nil, uint32(len(frame))), frame...))
+	file := w.b
 	got, _, err := readPkts(t, file)
 	if err != nil {
 		t.Fatal(err)
