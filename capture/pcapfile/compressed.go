@@ -1,6 +1,7 @@
 package pcapfile
 
 import (
+	"bufio"
 	"bytes"
 	"compress/bzip2"
 	"encoding/binary"
@@ -36,8 +37,13 @@ type compression struct {
 
 var compressions = []compression{
 	{"gzip", []byte{0x1f, 0x8b}, func(r io.Reader) (io.Reader, io.Closer, error) {
-		z, err := gzip.NewReader(r) // several members are read as one stream
-		return z, z, err
+		src := bufio.NewReader(r)
+		z, err := gzip.NewReader(src)
+		if err != nil {
+			return nil, nil, err
+		}
+		z.Multistream(false)
+		return &gzipMembers{z: z, src: src}, z, nil
 	}},
 	{"zstd", []byte{0x28, 0xb5, 0x2f, 0xfd}, func(r io.Reader) (io.Reader, io.Closer, error) {
 		// One goroutine (the reader's), low memory, bounded window.
@@ -55,6 +61,48 @@ var compressions = []compression{
 }
 
 func openLz4(r io.Reader) (io.Reader, io.Closer, error) { return lz4.NewReader(r), nil, nil }
+
+// gzipMembers reads the members of a gzip file one after the other, as
+// one stream (concatenated files, logrotate's appends); bytes after a
+// member that do not start another end it with errGzipTrailing, where
+// gzip itself says "trailing garbage ignored", not as a member cut short.
+type gzipMembers struct {
+	z    *gzip.Reader
+	src  *bufio.Reader
+	done bool
+}
+
+// errGzipTrailing: what follows the gzip data is not gzip.
+var errGzipTrailing = errors.New("bytes that are not gzip follow the gzip data")
+
+func (g *gzipMembers) Read(p []byte) (int, error) {
+	for {
+		if g.done {
+			return 0, io.EOF
+		}
+		n, err := g.z.Read(p)
+		if err != io.EOF {
+			return n, err
+		}
+		head, _ := g.src.Peek(2)
+		switch {
+		case len(head) == 0:
+			g.done = true
+			return n, io.EOF
+		case len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b:
+			if err := g.z.Reset(g.src); err != nil {
+				return n, err
+			}
+			g.z.Multistream(false)
+		default:
+			g.done = true
+			return n, errGzipTrailing
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
 
 // refusedCompressions are recognised but not read, with the reason.
 var refusedCompressions = []struct {
@@ -157,6 +205,8 @@ func (fr *FileReader) failureText(err error) string {
 	switch {
 	case errors.Is(err, zstd.ErrWindowSizeExceeded):
 		return fmt.Sprintf("the zstd data needs a window larger than the %d MiB smcdump holds (compressed with zstd --long or --ultra): decompress it first (zstd -dc FILE | smcdump analyze -)", MaxZstdWindow>>20)
+	case errors.Is(err, errGzipTrailing):
+		return "the gzip data ends, and the bytes after it are not gzip (trailing garbage: gzip ignores it too)"
 	case fr.compression != "" && errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Sprintf("the %s data ends early (a file cut short, or still being written)", fr.compression)
 	case fr.compression != "":

@@ -360,3 +360,26 @@ func TestLz4Legacy(t *testing.T) {
 		t.Errorf("compression %q, %d packets of %d, problems %v", fr.Compression(), len(got), len(want), fr.Problems())
 	}
 }
+
+// TestGzipTrailingGarbage: bytes after a complete gzip file that are not
+// another member are named as such (gzip: "trailing garbage ignored"),
+// not as data cut short, and every packet is read; a second member is
+// read on.
+func TestGzipTrailingGarbage(t *testing.T) {
+	eachCompression(t, "smcr-v2-link.pcapng", func(c string, z []byte, want []Packet) {
+		if c != "gzip" {
+			return
+		}
+		for _, tail := range []string{"garbage\n", "not gzip at all, and longer than a header"} {
+			fr, err := NewFileReader(bytes.NewReader(append(append([]byte(nil), z...), tail...)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := drain(fr)
+			p := fr.Problems()
+			if len(got) != len(want) || len(p) != 1 || !strings.Contains(p[0].Msg, "trailing garbage") {
+				t.Errorf("tail %q: %d of %d packets, problems %v", tail, len(got), len(want), p)
+			}
+		}
+	})
+}
