@@ -107,10 +107,7 @@ func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase ui
 		b.WriteString(name)
 		switch opt {
 		case 2, 3, 6, 7, 11, 12, 13, 8, 20, 28:
-			datalen = map[byte]int{2: 2, 3: 1, 8: 8, 20: 2, 28: 2}[opt]
-			if datalen == 0 {
-				datalen = 4 // cc, ccnew, ccecho, echo, echoreply
-			}
+			datalen = fixedOptLen(opt)
 			if e, ok := lenCheck(datalen); !ok {
 				return e, proto
 			}
@@ -251,6 +248,21 @@ func tcpOptions(b *strings.Builder, o []byte, hlen int, flags uint8, sackBase ui
 	}
 	b.WriteByte(']')
 	return tcpOptsDone, proto
+}
+
+// fixedOptLen is the data length print-tcp.c expects of an option of
+// fixed size: mss, wscale, TS, scps, uto, and 4 for cc, ccnew, ccecho,
+// echo and echoreply.
+func fixedOptLen(opt byte) int {
+	switch opt {
+	case 2, 20, 28:
+		return 2
+	case 3:
+		return 1
+	case 8:
+		return 8
+	}
+	return 4
 }
 
 // tfoCookie is print_tcp_fastopen_option's text after its name.

@@ -54,7 +54,9 @@ type pendingSeg struct {
 
 const (
 	MaxStreamBytes = 16 << 10
-	maxPending     = 64
+	// MaxPendingSegments bounds the out-of-order segments one stream
+	// holds.
+	MaxPendingSegments = 64
 	// MaxPendingTotal bounds the out-of-order bytes a PendingBudget
 	// lets its streams hold together (docs/architecture.md "Memory
 	// bounds"); one stream holds at most MaxStreamBytes of them.
@@ -132,7 +134,7 @@ func (h *HalfStream) place(off int, data []byte) bool {
 				return false
 			}
 		}
-		if len(h.pending) >= maxPending || int(h.pendBytes)+len(data) > MaxStreamBytes {
+		if len(h.pending) >= MaxPendingSegments || int(h.pendBytes)+len(data) > MaxStreamBytes {
 			h.overflow = true
 			return false
 		}

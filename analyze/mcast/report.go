@@ -636,9 +636,9 @@ func wireSeq(v uint64, bits uint) *uint64 {
 	return &w
 }
 
-// WireValue is v as the counter of a sequence of width bits (0: 64) shows
+// wireValue is v as the counter of a sequence of width bits (0: 64) shows
 // it on the wire.
-func WireValue(v uint64, bits uint) uint64 {
+func wireValue(v uint64, bits uint) uint64 {
 	if w := wireSeq(v, bits); w != nil {
 		return *w
 	}

@@ -133,7 +133,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				key = "sequence"
 			}
 			fmt.Fprintf(ew, "  %s: %d..%d, expected %d %ss, received %d, lost %d in %d gaps (max %d; %s), duplicates %d, reordered %d, stale %d, wraps %d, resets %d\n",
-				key, WireValue(q.First, q.Bits), WireValue(q.Last, q.Bits), q.Expected, q.Unit, q.Received, q.Lost, q.GapCount, q.MaxGap, q.Pattern, q.Duplicates, q.Reordered, q.Stale, q.Wraps, q.ResetCount)
+				key, wireValue(q.First, q.Bits), wireValue(q.Last, q.Bits), q.Expected, q.Unit, q.Received, q.Lost, q.GapCount, q.MaxGap, q.Pattern, q.Duplicates, q.Reordered, q.Stale, q.Wraps, q.ResetCount)
 			if q.SnaplenCut > 0 {
 				fmt.Fprintf(ew, "    %d datagrams in the gaps arrived cut by the snaplen before their sequence number: not counted as lost\n", q.SnaplenCut)
 			}

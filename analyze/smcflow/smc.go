@@ -1052,7 +1052,7 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 				who = "client"
 			}
 			r.Outcome, r.Reason = OutcomeUnknown, ReasonIncomplete
-			r.Summary = fmt.Sprintf("cannot tell: the %s's handshake bytes could not be put together: bytes before them stayed missing (not captured, or not kept) while more came out of order than the reassembly keeps (%d segments, %d KiB per direction, %d MiB for all connections)", who, 64, decode.MaxStreamBytes>>10, decode.MaxPendingTotal>>20)
+			r.Summary = fmt.Sprintf("cannot tell: the %s's handshake bytes could not be put together: bytes before them stayed missing (not captured, or not kept) while more came out of order than the reassembly keeps (%d segments, %d KiB per direction, %d MiB for all connections)", who, decode.MaxPendingSegments, decode.MaxStreamBytes>>10, decode.MaxPendingTotal>>20)
 			return
 		}
 	}
