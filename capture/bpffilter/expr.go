@@ -32,8 +32,12 @@ type offlineProg struct {
 // bad expression fails before any socket or file is opened, with the column
 // of the offending token.
 func NewExpr(expr string, mode Mode) (*Expr, error) {
-	if _, err := Compile(expr, Options{LinkType: Ethernet, Mode: mode}); err != nil {
+	prog, err := Compile(expr, Options{LinkType: Ethernet, Mode: mode})
+	if err != nil {
 		return nil, err
+	}
+	if RejectsAll(prog) {
+		return nil, ErrRejectsAll
 	}
 	pos, neg := Polarity(expr)
 	e := &Expr{text: expr, offline: map[LinkType]offlineProg{}}

@@ -34,6 +34,9 @@ func dumpFilter(stdin io.Reader, w io.Writer, o *captureOptions, expr string) er
 		}
 	}
 	prog, err := bpffilter.Compile(expr, bpffilter.Options{LinkType: lt, Snaplen: uint32(o.snaplen), Mode: mode})
+	if err == nil && bpffilter.RejectsAll(prog) {
+		err = bpffilter.ErrRejectsAll // as pcap_compile, which tcpdump -d reports
+	}
 	if err != nil {
 		return usageErr("%v", err)
 	}
