@@ -2,6 +2,7 @@ package bpffilter
 
 import (
 	"errors"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,10 @@ var ErrRejectsAll = errors.New("expression rejects all packets")
 // rejectsAllBudget bounds the states rejectsAll explores; past it the
 // program is assumed to accept something (the check is then silent).
 const rejectsAllBudget = 1 << 15
+
+// rejectsAllWork bounds the bytes of state keys built, so that long
+// programs with long paths cannot take long either.
+const rejectsAllWork = 64 << 20
 
 // RejectsAll reports whether prog (as Compile returns it) accepts no
 // packet at all, as far as the analysis of rejectsAll can tell.
@@ -35,7 +40,11 @@ func RejectsAll(prog []bpf.Instruction) bool {
 // inequalities, not ranges or bits. States are memoised by position and
 // knowledge, and bounded by rejectsAllBudget, so time stays bounded.
 func rejectsAll(raw []bpf.RawInstruction) bool {
-	seen := make(map[string]bool)
+	// States are remembered by two 64-bit hashes of their key, and the
+	// keys built are bounded in total size (time and memory).
+	seen := make(map[[2]uint64]bool)
+	seed0, seed1 := maphash.MakeSeed(), maphash.MakeSeed()
+	work := 0
 	stack := []raState{{}}
 	for len(stack) > 0 {
 		s := stack[len(stack)-1]
@@ -45,13 +54,14 @@ func rejectsAll(raw []bpf.RawInstruction) bool {
 				break // runs off the end: rejected
 			}
 			key := s.key()
-			if seen[key] {
-				break
-			}
-			if len(seen) >= rejectsAllBudget {
+			if work += len(key); work > rejectsAllWork || len(seen) >= rejectsAllBudget {
 				return false
 			}
-			seen[key] = true
+			h := [2]uint64{maphash.String(seed0, key), maphash.String(seed1, key)}
+			if seen[h] {
+				break
+			}
+			seen[h] = true
 			ri := raw[s.pc]
 			k := ri.K
 			switch ri.Op & 0x07 {
