@@ -51,13 +51,41 @@ var compressions = []compression{
 		if err != nil {
 			return nil, nil, err
 		}
-		return z, closerFunc(func() error { z.Close(); return nil }), nil
+		return &zstdTail{z: z}, closerFunc(func() error { z.Close(); return nil }), nil
 	}},
 	{"lz4", []byte{0x04, 0x22, 0x4d, 0x18}, openLz4},
 	{"lz4", []byte{0x02, 0x21, 0x4c, 0x18}, openLz4}, // the legacy format (lz4 -l)
 	{"bzip2", []byte("BZh"), func(r io.Reader) (io.Reader, io.Closer, error) {
 		return bzip2.NewReader(r), nil, nil
 	}},
+}
+
+// zstdTail hands out the last block of a zstd frame that failed: when
+// the frame's checksum is missing (a file cut in its last 4 bytes) or does
+// not match, the decoder returns the error before the block it decoded,
+// and keeps that block for the next call. Without this the block's
+// packets would be lost although zstd -dc writes them (it too reports the
+// error afterwards). The error comes after the block.
+type zstdTail struct {
+	z   *zstd.Decoder
+	err error
+}
+
+func (r *zstdTail) Read(p []byte) (int, error) {
+	n, err := r.z.Read(p)
+	if err == nil || err == io.EOF || len(p) == 0 {
+		return n, err
+	}
+	if r.err == nil {
+		r.err = err
+	}
+	if n == 0 {
+		n, _ = r.z.Read(p)
+	}
+	if n > 0 {
+		return n, nil
+	}
+	return 0, r.err
 }
 
 func openLz4(r io.Reader) (io.Reader, io.Closer, error) { return lz4.NewReader(r), nil, nil }
@@ -205,6 +233,8 @@ func (fr *FileReader) failureText(err error) string {
 	switch {
 	case errors.Is(err, zstd.ErrWindowSizeExceeded):
 		return fmt.Sprintf("the zstd data needs a window larger than the %d MiB smcdump holds (compressed with zstd --long or --ultra): decompress it first (zstd -dc FILE | smcdump analyze -)", MaxZstdWindow>>20)
+	case errors.Is(err, zstd.ErrCRCMismatch):
+		return "the zstd frame's checksum does not match its data (the frame was read: some bytes before this offset are wrong)"
 	case errors.Is(err, errGzipTrailing):
 		return "the gzip data ends, and the bytes after it are not gzip (trailing garbage: gzip ignores it too)"
 	case fr.compression != "" && errors.Is(err, io.ErrUnexpectedEOF):

@@ -383,3 +383,37 @@ func TestGzipTrailingGarbage(t *testing.T) {
 		}
 	})
 }
+
+// TestZstdChecksumTail: a zstd file cut inside its 4-byte frame checksum,
+// or whose checksum does not match, still gives every packet (zstd -dc
+// writes them all too), and the problem comes after the last one.
+func TestZstdChecksumTail(t *testing.T) {
+	plain := synthFile(t, "smcr-v2-link.pcapng")
+	want, _ := readAll(t, plain)
+	z, ok := compressWith(t, "zstd", plain)
+	if !ok {
+		t.Skip("no zstd encoder")
+	}
+	bad := append([]byte(nil), z...)
+	bad[len(bad)-1] ^= 0xff // the last byte of the checksum
+	for name, c := range map[string]struct {
+		data []byte
+		msg  string
+	}{
+		"cut 1":    {z[:len(z)-1], "the zstd data ends early"},
+		"cut 4":    {z[:len(z)-4], "the zstd data ends early"},
+		"mismatch": {bad, "checksum does not match"},
+	} {
+		fr, err := NewFileReader(bytes.NewReader(c.data))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := drain(fr); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %d packets, want all %d", name, len(got), len(want))
+		}
+		probs := fr.Problems()
+		if len(probs) != 1 || !strings.Contains(probs[0].Msg, c.msg) || probs[0].Offset != int64(len(plain)) {
+			t.Errorf("%s: problems %v, want one at decompressed offset %d saying %q", name, probs, len(plain), c.msg)
+		}
+	}
+}
