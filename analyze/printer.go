@@ -527,6 +527,10 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		if s, ok := p.badIP(pkt, f); ok {
 			return s
 		}
+		if f.Reason == "raw IP version" && len(pkt.Data) > 0 {
+			// print-ip.c ipN_print: neither 4 nor 6 in the first nibble
+			return fmt.Sprintf("unknown ip %d", pkt.Data[0]>>4)
+		}
 		if f.Reason == "UDP header" && len(f.L4) >= 4 && f.Src.IsValid() {
 			// print-udp.c: an IP payload shorter than a UDP header
 			// (as the datagram an ICMP error quotes, cut to its

@@ -132,6 +132,18 @@ func TestPrinterUnknownEthertype(t *testing.T) {
 	}
 }
 
+// TestPrinterRawUnknownVersion: a raw-IP frame whose version nibble is
+// neither 4 nor 6 (print-ip.c ipN_print, checked with tcpdump 4.99.3).
+func TestPrinterRawUnknownVersion(t *testing.T) {
+	for _, lt := range []pcapfile.LinkType{pcapfile.LinkTypeRaw, pcapfile.LinkTypeIPv4, pcapfile.LinkTypeIPv6} {
+		for _, o := range []PrintOptions{{TimeFormat: 1}, {TimeFormat: 1, Verbose: 1}, {TimeFormat: 1, Quiet: true}} {
+			if got := printOne(t, lt, append([]byte{0x50}, make([]byte, 30)...), o); got != "unknown ip 5\n" {
+				t.Errorf("link type %d %+v: got %q", lt, o, got)
+			}
+		}
+	}
+}
+
 // TestPrinterFragments: the first fragment shows the UDP header with the
 // datagram's length, the others only the protocol (tcpdump 4.99, -nn).
 func TestPrinterFragments(t *testing.T) {
