@@ -6,8 +6,8 @@ import "bytes"
 // in 2.2, validity heuristics in 2.1). Each candidate scores the buffered
 // datagrams in [0, 1]; the best score wins and is the stream's confidence.
 
-// consec returns the fraction of adjacent pairs whose counters differ by
-// exactly step (mod 2^bits).
+// consecRatio returns the fraction of adjacent pairs whose counters differ
+// by exactly 1 (mod 2^bits).
 func consecRatio(vals []uint64, ok []bool, bits uint) float64 {
 	mask := ^uint64(0)
 	if bits < 64 {
@@ -27,6 +27,44 @@ func consecRatio(vals []uint64, ok []bool, bits uint) float64 {
 		return 0
 	}
 	return float64(good) / float64(pairs)
+}
+
+// counterScore scores a candidate counter field over adjacent pairs of
+// datagrams: a step of +1 counts fully, a step of 2..1024 (datagrams lost
+// in between) 0.9, a small step back (reordering) 0.5; a repeat
+// (duplicate) or a large jump counts nothing. So a +1 counter keeps a high
+// score however much of the stream was lost, where counting +1 steps alone
+// fell below the threshold at about 20 % loss over the 8 datagrams
+// detection looks at first. A field needs at least two +1 steps, and +1 in
+// a sixth of its forward steps or more: a timestamp or byte offset that
+// grows by a constant other than 1 is not a counter. (Over 32 datagrams of
+// a stream that lost 70 %, the second condition fails about one time in
+// fifteen.)
+func counterScore(vals []uint64, ok []bool, bits uint) float64 {
+	mask := ^uint64(0)
+	if bits < 64 {
+		mask = 1<<bits - 1
+	}
+	const near = 1024
+	pairs, ones, fwd, back := 0, 0, 0, 0
+	for i := 1; i < len(vals); i++ {
+		if !ok[i] || !ok[i-1] {
+			continue
+		}
+		pairs++
+		switch d := (vals[i] - vals[i-1]) & mask; {
+		case d == 1:
+			ones++
+		case d >= 2 && d <= near:
+			fwd++
+		case d != 0 && (-d)&mask <= near:
+			back++
+		}
+	}
+	if pairs == 0 || ones < 2 || 5*ones < fwd {
+		return 0
+	}
+	return (float64(ones) + 0.9*float64(fwd) + 0.5*float64(back)) / float64(pairs)
 }
 
 func detectFormat(items []detItem) (Format, float64) {
@@ -204,6 +242,11 @@ func scoreGeneric(items []detItem) (Format, float64) {
 	ok := make([]bool, len(items))
 	var best Format
 	bestS := 0.0
+	// On a tie the narrower field: a 64-bit big-endian counter below 2^32
+	// reads the same as a 32-bit one after four zero bytes. Taken as 32
+	// bits, a 64-bit counter's carry at 2^32 is a wrap, which the
+	// sequence space follows; taken as 64 bits, a 32-bit counter's wrap
+	// would be a jump back.
 	for _, w := range []int{4, 8} {
 		for off := 0; off <= 12; off += 4 {
 			for _, be := range []bool{true, false} {
@@ -211,7 +254,7 @@ func scoreGeneric(items []detItem) (Format, float64) {
 				for i := range items {
 					vals[i], ok[i] = readCounter(items[i].data, f)
 				}
-				if s := 0.7 * consecRatio(vals, ok, uint(8*w)); s > bestS {
+				if s := 0.7 * counterScore(vals, ok, uint(8*w)); s > bestS {
 					best, bestS = f, s
 				}
 			}

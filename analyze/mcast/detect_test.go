@@ -1,0 +1,93 @@
+package mcast
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"testing"
+)
+
+// detItems builds the datagrams format detection sees from payloads.
+func detItems(payloads [][]byte) []detItem {
+	items := make([]detItem, len(payloads))
+	for i, p := range payloads {
+		items[i] = detItem{frame: i + 1, t: int64(i) * 1000, length: len(p), data: p}
+	}
+	return items
+}
+
+// TestDetectCounterUnderLoss: a +1 counter is found, and its losses
+// counted exactly, however much of the stream was lost (synthetic: 32-bit
+// big-endian counter, random bytes after it, 400 datagrams sent; every
+// loss rate from 0 to 70 %, 100 random streams each), and fields that are
+// not counters are not taken for one.
+func TestDetectCounterUnderLoss(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	rest := func(p []byte) []byte {
+		for i := range p {
+			p[i] = byte(r.Uint32())
+		}
+		return p
+	}
+	for _, loss := range []float64{0, 0.05, 0.2, 0.3, 0.5, 0.7} {
+		missed := 0
+		for range 100 {
+			var ps [][]byte
+			first, last := uint32(0), uint32(0)
+			for seq := uint32(1000); seq < 1400; seq++ {
+				if r.Float64() < loss {
+					continue
+				}
+				if first == 0 {
+					first = seq
+				}
+				last = seq
+				p := rest(make([]byte, 64))
+				binary.BigEndian.PutUint32(p, seq)
+				ps = append(ps, p)
+			}
+			rep := run(Config{}, synth(ps...))
+			want := uint64(last-first+1) - uint64(len(ps))
+			if st := rep.Streams[0]; st.Format != "offset:0:4:be" || st.Lost != want {
+				missed++
+				if loss <= 0.5 {
+					t.Logf("loss %.0f%%: format %s (confidence %.2f), lost %d, want %d", 100*loss, st.Format, st.Confidence, st.Lost, want)
+				}
+			}
+		}
+		// At 70 % loss 32 datagrams hold fewer than one +1 step in five
+		// forward steps about one time in fifteen; below that the
+		// counter is always found.
+		if limit := map[bool]int{true: 12, false: 0}[loss > 0.5]; missed > limit {
+			t.Errorf("loss %.0f%%: counter missed in %d of 100 streams", 100*loss, missed)
+		}
+	}
+
+	notCounters := map[string]func(i int) []byte{
+		"random": func(int) []byte { return rest(make([]byte, 64)) },
+		"microsecond timestamp, 100 µs apart": func(i int) []byte {
+			p := make([]byte, 16)
+			binary.BigEndian.PutUint32(p, uint32(1_700_000_000+100*i+r.IntN(7)))
+			return p
+		},
+		"byte offset, 1316 per datagram": func(i int) []byte {
+			p := make([]byte, 16)
+			binary.BigEndian.PutUint32(p, uint32(1316*i))
+			return p
+		},
+		"constant": func(int) []byte { return make([]byte, 16) },
+		"seconds field, mostly repeating": func(i int) []byte {
+			p := make([]byte, 16)
+			binary.BigEndian.PutUint32(p, uint32(1_700_000_000+i/7))
+			return p
+		},
+	}
+	for name, gen := range notCounters {
+		var ps [][]byte
+		for i := range detectN {
+			ps = append(ps, gen(i))
+		}
+		if f, c := detectFormat(detItems(ps)); c >= 0.5 {
+			t.Errorf("%s: detected as %v (confidence %.2f)", name, f, c)
+		}
+	}
+}
