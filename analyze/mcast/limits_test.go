@@ -191,7 +191,7 @@ func TestInterArrivalEarly(t *testing.T) {
 				for i, v := range hist {
 					c += v
 					if c >= rank {
-						want = min(max(iaBucketLow(i), mn), mx)
+						want = min(max(iaBucketMid(i), mn), mx)
 						break
 					}
 				}

@@ -143,7 +143,8 @@ type SnaplenCut struct {
 
 // InterArrival summarises the time between consecutive datagrams of a
 // stream, in microseconds. P99 comes from a fixed-size log-linear histogram
-// (lower bucket bound, resolution about 12%).
+// (the middle of the bucket holding the 99th percentile: within about 6%
+// of the true value, and within the smallest and largest interval).
 type InterArrival struct {
 	Samples  uint64  `json:"samples"`  // number of intervals
 	MinUS    float64 `json:"min_us"`   // smallest interval

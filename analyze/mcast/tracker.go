@@ -552,7 +552,19 @@ func (a *interArrival) add(d int64) {
 	a.hist[iaBucket(u)]++
 }
 
-// quantile returns the lower bound of the histogram bucket holding rank q.
+// iaBucketMid is the middle of bucket i (its values are iaBucketLow(i)
+// up to iaBucketLow(i+1)-1).
+func iaBucketMid(i int) uint64 {
+	if i < 8 || i+1 >= iaBuckets {
+		return iaBucketLow(i)
+	}
+	lo := iaBucketLow(i)
+	return lo + (iaBucketLow(i+1)-lo)/2
+}
+
+// quantile returns the middle of the histogram bucket holding rank q,
+// within the smallest and largest sample. (The bucket's lower bound read
+// 98.3 µs for a stream whose every interval was 100 µs, below the mean.)
 func (a *interArrival) quantile(q float64) uint64 {
 	if a.n == 0 {
 		return 0
@@ -566,13 +578,13 @@ func (a *interArrival) quantile(q float64) uint64 {
 		var b [iaEarly]uint16
 		n := copy(b[:], a.early[:a.n])
 		slices.Sort(b[:n])
-		return min(max(iaBucketLow(int(b[rank-1])), a.min), a.max)
+		return min(max(iaBucketMid(int(b[rank-1])), a.min), a.max)
 	}
 	var c uint64
 	for i, v := range a.hist {
 		c += v
 		if c >= rank {
-			return min(max(iaBucketLow(i), a.min), a.max)
+			return min(max(iaBucketMid(i), a.min), a.max)
 		}
 	}
 	return a.max
