@@ -3,6 +3,7 @@ package mcast
 import (
 	"encoding/binary"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -89,5 +90,34 @@ func TestDetectCounterUnderLoss(t *testing.T) {
 		if f, c := detectFormat(detItems(ps)); c >= 0.5 {
 			t.Errorf("%s: detected as %v (confidence %.2f)", name, f, c)
 		}
+	}
+}
+
+// TestUnsequencedCounted: a stream in which no sequence number is found
+// is counted, and the headline says its loss is not measured, rather than
+// reading "lost: 0" alone (synthetic: random payloads).
+func TestUnsequencedCounted(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	var ps [][]byte
+	for range 40 {
+		p := make([]byte, 32)
+		for i := range p {
+			p[i] = byte(r.Uint32())
+		}
+		ps = append(ps, p)
+	}
+	rep := run(Config{}, synth(ps...))
+	if rep.UnsequencedStreams != 1 || rep.Streams[0].Format != "none" {
+		t.Fatalf("unsequenced %d, format %s", rep.UnsequencedStreams, rep.Streams[0].Format)
+	}
+	var b strings.Builder
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "lost: 0; loss not measured in 1 with no sequence number found") {
+		t.Errorf("headline: %s", strings.SplitN(b.String(), "\n", 2)[0])
+	}
+	if rep := run(Config{}, synth(ps[:5]...)); rep.UnsequencedStreams != 0 {
+		t.Errorf("a stream of 5 datagrams counted as unsequenced")
 	}
 }

@@ -22,6 +22,10 @@ type Report struct {
 	// SnaplenCutStreams counts the streams whose sequence analysis was
 	// impossible because the capture cut their datagrams (Stream.SnaplenCut).
 	SnaplenCutStreams int `json:"snaplen_cut_streams,omitempty"`
+	// UnsequencedStreams counts the listed streams of at least 8
+	// datagrams in which no sequence number was found (format "none",
+	// not forced, not cut by the snaplen): their loss is not measured.
+	UnsequencedStreams int `json:"unsequenced_streams,omitempty"`
 	// Limits is set when a stream bound (Config.MaxStreams with
 	// FinishWhenFull, Config.KeepStreams) was reached: what was finished
 	// early and what is not listed.
@@ -427,6 +431,8 @@ func (t *Tracker) Report() *Report {
 	for i := range r.Streams {
 		if c := r.Streams[i].SnaplenCut; c != nil && c.SequenceAnalysis == "impossible" {
 			r.SnaplenCutStreams++
+		} else if s := &r.Streams[i]; s.Format == "none" && !s.Forced && s.Packets >= detectN {
+			r.UnsequencedStreams++
 		}
 	}
 	if r.Limits != nil && r.Limits.Omitted != nil {

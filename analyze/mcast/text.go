@@ -66,6 +66,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	if n := r.SnaplenCutStreams; n > 0 {
 		fmt.Fprintf(ew, "; %d not analyzed: datagrams cut by the snaplen (capture with -s 0)", n)
 	}
+	if n := r.UnsequencedStreams; n > 0 {
+		fmt.Fprintf(ew, "; loss not measured in %d with no sequence number found (name the field: --seq)", n)
+	}
 	fmt.Fprintln(ew)
 	r.Limits.writeText(ew, len(r.Streams))
 	if len(r.Streams) > 0 {
