@@ -61,6 +61,26 @@ func ParseGates(v []string) (Gates, error) {
 	return g, nil
 }
 
+// Caveats returns what limits the conditions of gs that Check judged:
+// with loss, streams finished early to stay within --max-streams (their
+// loss across the break is not counted: the total is a lower bound) and
+// streams in which no sequence number was found (their loss is not
+// measured). The caller prints them whether or not a condition was met.
+func (rep *Report) Caveats(gs Gates) []string {
+	m := rep.Multicast
+	if !gs.on["loss"] || m == nil {
+		return nil
+	}
+	var out []string
+	if l := m.Limits; l != nil && l.FinishedEarly > 0 {
+		out = append(out, fmt.Sprintf("--fail-on loss: the loss counted is a lower bound: %d streams were finished early to keep at most %d at once (--max-streams; -1: no limit)", l.FinishedEarly, l.MaxStreams))
+	}
+	if n := m.UnsequencedStreams; n > 0 {
+		out = append(out, fmt.Sprintf("--fail-on loss: loss not measured in %d streams with no sequence number found (name the field: --seq)", n))
+	}
+	return out
+}
+
 // Check returns a message naming what meets a condition of gs ("--fail-on:
 // 2 fallback, ..."), or "". It counts every connection of the capture, also
 // the ones beyond Config.MaxConnections that Connections does not list.

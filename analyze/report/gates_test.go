@@ -72,3 +72,18 @@ func TestCheckICMP(t *testing.T) {
 		}
 	}
 }
+
+// TestCaveats: with --fail-on loss, streams finished early and streams
+// without a sequence number are named, and nothing without loss.
+func TestCaveats(t *testing.T) {
+	rep := &Report{Multicast: &mcast.Report{UnsequencedStreams: 2, Limits: &mcast.StreamLimits{MaxStreams: 5000, FinishedEarly: 7}}}
+	loss, _ := ParseGates([]string{"loss"})
+	got := rep.Caveats(loss)
+	if len(got) != 2 || !strings.Contains(got[0], "lower bound: 7 streams were finished early") || !strings.Contains(got[1], "not measured in 2 streams") {
+		t.Errorf("caveats %q", got)
+	}
+	fb, _ := ParseGates([]string{"fallback"})
+	if got := rep.Caveats(fb); len(got) != 0 {
+		t.Errorf("without loss: %q", got)
+	}
+}

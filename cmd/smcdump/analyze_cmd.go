@@ -295,6 +295,9 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 	if runErr != nil {
 		return &exitError{codeError, runErr}
 	}
+	for _, c := range rep.Caveats(gates) {
+		fmt.Fprintln(cmd.ErrOrStderr(), "smcdump: "+c)
+	}
 	if msg := rep.Check(gates); msg != "" {
 		return &exitError{codeGate, errors.New(msg)}
 	}
