@@ -176,6 +176,10 @@ func TestRulesAndDashboard(t *testing.T) {
 	if out, err := exec.Command("promtool", "check", "rules", "../../docs/monitoring/smcdump-rules.yml").CombinedOutput(); err != nil {
 		t.Errorf("promtool check rules: %v\n%s", err, out)
 	}
+	// The multicast loss alerts, with and without capture drops.
+	if out, err := exec.Command("promtool", "test", "rules", "testdata/rules_test.yml").CombinedOutput(); err != nil {
+		t.Errorf("promtool test rules: %v\n%s", err, out)
+	}
 }
 
 func runEngineInto(t *testing.T, e *Engine, path string) error {
