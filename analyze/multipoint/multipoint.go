@@ -124,6 +124,7 @@ type rec struct {
 	full   bool
 	pdir   uint8  // pcapng epb_flags direction: 0 unknown, 1 inbound, 2 outbound
 	file   uint16 // index into the point's files
+	ipID   uint16 // IPv4 identification (TCP: tells a retransmission from the original)
 	payH   uint64
 }
 
@@ -263,6 +264,9 @@ func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*poin
 			d.recs = append(d.recs, rec{ts: ts, key: strictKey(&p), alt: altKey(&p), frame: int32(pk.Frame),
 				flow: fi, payLen: int32(p.payloadLen), ttl: p.ttl, flags: p.flags, clc: p.clc, smc: p.smcOpt,
 				full: p.payFull, payH: p.payHash, pdir: uint8(pk.Direction & 3), file: uint16(fileIdx)})
+			if p.src.Is4() {
+				d.recs[len(d.recs)-1].ipID = uint16(p.ipID)
+			}
 		}
 		// The capture's own start and end (pcapng ISB isb_starttime and
 		// isb_endtime) widen the window beyond the first and last packet.
@@ -374,37 +378,91 @@ func matchHop(a, b *pointData) *hopData {
 	for i := range h.matchBA {
 		h.matchBA[i] = -1
 	}
-	// strict: occurrences in order
-	idx := make(map[uint64][]int32, len(b.recs))
+	// Strict, first with the IPv4 identification: a TCP segment sent
+	// again (a retransmission: same sequence, acknowledgment, flags and
+	// length) has an identification of its own, so the original is not
+	// paired with the copy that got through. Then without it: packets
+	// without one (IPv6), and every packet when fewer than a tenth of the
+	// IPv4 packets matched with it (a middlebox rewrites it).
+	// Occurrences in order.
+	type idKey struct {
+		key uint64
+		id  uint16
+	}
+	idx := make(map[idKey][]int32, len(b.recs))
 	for i := range b.recs {
-		idx[b.recs[i].key] = append(idx[b.recs[i].key], int32(i))
+		k := idKey{b.recs[i].key, b.recs[i].ipID}
+		idx[k] = append(idx[k], int32(i))
+	}
+	v4, m1 := 0, 0
+	for i := range a.recs {
+		k := idKey{a.recs[i].key, a.recs[i].ipID}
+		if a.recs[i].ipID != 0 {
+			v4++
+		}
+		if l := idx[k]; len(l) > 0 {
+			h.matchAB[i], h.matchBA[l[0]] = l[0], int32(i)
+			idx[k] = l[1:]
+			if k.id != 0 {
+				m1++
+			}
+		}
+	}
+	rewritten := 10*m1 < v4
+	clear(idx)
+	for i := range b.recs {
+		if h.matchBA[i] < 0 && (rewritten || b.recs[i].ipID == 0) {
+			k := idKey{key: b.recs[i].key}
+			idx[k] = append(idx[k], int32(i))
+		}
 	}
 	for i := range a.recs {
-		l := idx[a.recs[i].key]
-		if len(l) == 0 {
+		if h.matchAB[i] >= 0 || !rewritten && a.recs[i].ipID != 0 {
 			continue
 		}
-		h.matchAB[i], h.matchBA[l[0]] = l[0], int32(i)
-		idx[a.recs[i].key] = l[1:]
+		k := idKey{key: a.recs[i].key}
+		if l := idx[k]; len(l) > 0 {
+			h.matchAB[i], h.matchBA[l[0]] = l[0], int32(i)
+			idx[k] = l[1:]
+		}
 	}
 	idx = nil
-	// NAT-tolerant: payload hash alone among the leftovers
-	alt := map[uint64][]int32{}
+	// NAT-tolerant: the payload hash alone among the leftovers, when it
+	// is unique on both sides (a payload many connections carry alike
+	// cannot say which is which), between flows no strict key matched
+	// (a translated flow's addresses or ports differ at every packet).
+	strictA, strictB := map[int32]bool{}, map[int32]bool{}
+	for i, j := range h.matchAB {
+		if j >= 0 {
+			strictA[a.recs[i].flow], strictB[b.recs[j].flow] = true, true
+		}
+	}
+	altB := map[uint64][]int32{}
 	for i := range b.recs {
 		if h.matchBA[i] < 0 && b.recs[i].alt != 0 {
-			alt[b.recs[i].alt] = append(alt[b.recs[i].alt], int32(i))
+			altB[b.recs[i].alt] = append(altB[b.recs[i].alt], int32(i))
+		}
+	}
+	altA := map[uint64]int{}
+	for i := range a.recs {
+		if h.matchAB[i] < 0 && a.recs[i].alt != 0 {
+			altA[a.recs[i].alt]++
 		}
 	}
 	for i := range a.recs {
 		if h.matchAB[i] >= 0 || a.recs[i].alt == 0 {
 			continue
 		}
-		l := alt[a.recs[i].alt]
-		if len(l) == 0 {
+		l := altB[a.recs[i].alt]
+		if len(l) != 1 || altA[a.recs[i].alt] != 1 {
+			continue
+		}
+		if strictA[a.recs[i].flow] || strictB[b.recs[l[0]].flow] {
+			// A flow that strict keys matched is not translated here:
+			// this is another connection carrying the same bytes.
 			continue
 		}
 		h.matchAB[i], h.matchBA[l[0]] = l[0], int32(i)
-		alt[a.recs[i].alt] = l[1:]
 		h.byAlt++
 	}
 	return h

@@ -2,11 +2,13 @@ package multipoint
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -314,4 +316,58 @@ func TestSyntheticRotatedPoint(t *testing.T) {
 	if got := rev.Points[0].Files; len(got) != 2 || got[0] != p1 {
 		t.Errorf("point a's files as read: %v", got)
 	}
+}
+
+// TestSyntheticRetransmissionPairing (synthetic): a segment lost between
+// a and b and sent again is paired with its retransmission, told apart by
+// the IPv4 identification (not with the original, which would make a
+// delay of the retransmission timeout), and two connections carrying the
+// same bytes are not paired by payload: one lost segment, delays of
+// 100 µs only.
+func TestSyntheticRetransmissionPairing(t *testing.T) {
+	us := time.Microsecond
+	payload := bytes.Repeat([]byte{'x'}, 100)
+	var a, b []sframe
+	for c := range 2 {
+		h := func(ttl byte, id uint16) hdr { return hdr{"10.0.0.1", "10.0.1.1", uint16(40000 + c), 5000, ttl, id} }
+		back := func(ttl byte, id uint16) hdr { return hdr{"10.0.1.1", "10.0.0.1", 5000, uint16(40000 + c), ttl, id} }
+		base := time.Duration(c) * 50 * time.Millisecond
+		id := uint16(1000 * (c + 1))
+		for i := range 5 {
+			at := base + time.Duration(i)*time.Millisecond
+			seg := tcp4(h(64, id), uint32(1+100*i), 1, 0x18, nil, payload)
+			a = append(a, sframe{at, seg})
+			if !(c == 0 && i == 2) {
+				b = append(b, sframe{at + 100*us, tcp4(h(63, id), uint32(1+100*i), 1, 0x18, nil, payload)})
+			}
+			ack := tcp4(back(64, id), 1, uint32(1+100*(i+1)), 0x10, nil, nil)
+			b = append(b, sframe{at + 200*us, ack})
+			a = append(a, sframe{at + 300*us, tcp4(back(63, id), 1, uint32(1+100*(i+1)), 0x10, nil, nil)})
+			id++
+		}
+		if c == 0 { // the lost segment again, 20 ms later, with a new identification
+			at := base + 25*time.Millisecond
+			a = append(a, sframe{at, tcp4(h(64, 1999), 201, 1, 0x18, nil, payload)})
+			b = append(b, sframe{at + 100*us, tcp4(h(63, 1999), 201, 1, 0x18, nil, payload)})
+		}
+	}
+	dir := t.TempDir()
+	writePcap(t, filepath.Join(dir, "a.pcap"), sortFrames(a))
+	writePcap(t, filepath.Join(dir, "b.pcap"), sortFrames(b))
+	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rep.Hops[0]
+	if h.Forward.Lost != 1 || h.MatchedByPayload != 0 {
+		t.Errorf("lost %d, matched by payload %d; want 1 and 0", h.Forward.Lost, h.MatchedByPayload)
+	}
+	if d := h.Forward.Delay; d == nil || d.MaxNs > int64(150*us) || d.MinNs < int64(50*us) {
+		t.Errorf("forward delay %+v, want about 100 µs", d)
+	}
+}
+
+func sortFrames(f []sframe) []sframe {
+	slices.SortStableFunc(f, func(x, y sframe) int { return cmp.Compare(x.ts, y.ts) })
+	return f
 }
