@@ -655,10 +655,20 @@ func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 			if f.NVLAN > 0 {
 				d.VLAN = f.VLANs[0]
 			}
+			d.LinkIf = sll2IfIndex(p)
 			d.Zone = f.Zone // 0 outside tunnels
 			a.mc.Add(d)
 		}
 	}
+}
+
+// sll2IfIndex is the interface index of a Linux cooked v2 frame (what a
+// capture on "any" writes), 0 for other link types.
+func sll2IfIndex(p *pcapfile.Packet) uint32 {
+	if p.LinkType != pcapfile.LinkTypeLinuxSLL2 || len(p.Data) < 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint32(p.Data[4:8])
 }
 
 // icmpError hands an ICMP or ICMPv6 error about a UDP datagram (destination
@@ -699,7 +709,7 @@ func (a *Analyzer) icmpError(p *pcapfile.Packet, f *decode.Frame, ts time.Time) 
 	if f.NVLAN > 0 {
 		vlan = f.VLANs[0]
 	}
-	a.mc.ICMPError(src, dst, vlan, a.globalIf(a.interfaces(), p.Info.InterfaceIndex), f.Zone, f.Src, kind, ts, a.frameBase+p.Frame)
+	a.mc.ICMPError(src, dst, vlan, a.globalIf(a.interfaces(), p.Info.InterfaceIndex), sll2IfIndex(p), f.Zone, f.Src, kind, ts, a.frameBase+p.Frame)
 }
 
 // icmpKind names an ICMP error that means a datagram was discarded

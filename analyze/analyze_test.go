@@ -523,3 +523,53 @@ func TestFragmentInsideReassembled(t *testing.T) {
 		t.Errorf("undecoded %+v, want the datagram given up once", rep.Files[0].Undecoded)
 	}
 }
+
+// TestSLL2InterfacesAreStreams (synthetic): a capture on "any" holds each
+// multicast datagram once per interface it crosses (a bridge and its
+// ports, a bond and its members); each interface's copies are a stream of
+// their own, keyed by the cooked v2 interface index, so a datagram lost on
+// one port is a gap there, not hidden by the copy on another.
+func TestSLL2InterfacesAreStreams(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := synth.NewPcap(&buf, synth.SLL2, synth.Start, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := netip.MustParseAddrPort("10.2.0.1:40000")
+	dst := netip.MustParseAddrPort("239.1.1.1:5000")
+	for seq := range 20 {
+		msg := make([]byte, 40)
+		copy(msg, fmt.Sprintf("Message %x\x00", seq))
+		ip := ipv4Fragments(uint16(seq), src, dst, msg, 1480)[0][14:]
+		for _, ifindex := range []uint32{3, 7} {
+			if ifindex == 7 && seq == 9 {
+				continue // lost on the way out of port 7
+			}
+			sll := make([]byte, 20)
+			binary.BigEndian.PutUint16(sll[0:], 0x0800)
+			binary.BigEndian.PutUint32(sll[4:], ifindex)
+			sll[10], sll[11] = 4, 6 // outgoing, 6-byte address
+			w.Advance(time.Microsecond)
+			if err := w.WriteFrame(append(sll, ip...)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewAnalyzer(Config{})
+	if err := a.AnalyzeReader(context.Background(), "synthetic", fr); err != nil {
+		t.Fatal(err)
+	}
+	m := a.Finish().Multicast
+	if len(m.Streams) != 2 || m.Lost() != 1 {
+		t.Fatalf("%d streams, lost %d; want 2 and 1", len(m.Streams), m.Lost())
+	}
+	for i, want := range []uint32{3, 7} {
+		if s := m.Streams[i]; s.IfIndex != want || s.Sequences[0].Duplicates != 0 {
+			t.Errorf("stream %d: ifindex %d, %d duplicates", i, s.IfIndex, s.Sequences[0].Duplicates)
+		}
+	}
+}

@@ -140,6 +140,9 @@ func keyLess(a, b streamKey) int {
 	if c := cmp.Compare(a.ifc, b.ifc); c != 0 {
 		return c
 	}
+	if c := cmp.Compare(a.lif, b.lif); c != 0 {
+		return c
+	}
 	return cmp.Compare(a.zone, b.zone)
 }
 
@@ -202,7 +205,7 @@ func (t *Tracker) makeRoom() {
 func (t *Tracker) keepFinished(s Stream) {
 	src, _ := netip.ParseAddrPort(s.Src)
 	dst, _ := netip.ParseAddrPort(s.Dst)
-	r := &ranked{key: streamKey{src: src, dst: dst, vlan: s.VLAN, ifc: s.Interface, zone: s.zone}, s: s, pos: -1}
+	r := &ranked{key: streamKey{src: src, dst: dst, vlan: s.VLAN, ifc: s.Interface, lif: s.IfIndex, zone: s.zone}, s: s, pos: -1}
 	for i := range r.s.Sequences {
 		q := &r.s.Sequences[i]
 		q.Points, q.DuplicatePoints, q.LatePoints = nil, nil, nil // not plotted: the stream is not listed as it was

@@ -16,9 +16,14 @@ type Datagram struct {
 	Src, Dst  netip.AddrPort // UDP source and destination
 	VLAN      uint16         // outermost VLAN ID, 0 = none
 	Interface int            // capture interface index (pcapng), 0 for pcap
-	Payload   []byte         // UDP payload as captured; not retained by the Tracker
-	Length    int            // UDP payload length on the wire (from the UDP header)
-	Truncated bool           // payload cut by the snaplen (len(Payload) < Length)
+	// LinkIf is the interface index a Linux cooked v2 header carries
+	// (captures on "any"), 0 otherwise: the copies of a datagram seen on
+	// several interfaces (a bond and its ports, a bridge and its
+	// members) are different streams, not duplicates of one.
+	LinkIf    uint32
+	Payload   []byte // UDP payload as captured; not retained by the Tracker
+	Length    int    // UDP payload length on the wire (from the UDP header)
+	Truncated bool   // payload cut by the snaplen (len(Payload) < Length)
 	// Zone is the address space of a datagram seen inside a tunnel
 	// (decode.Frame.Zone), 0 outside: datagrams with the same
 	// addresses inside different tunnels are different streams.

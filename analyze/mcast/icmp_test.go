@@ -21,12 +21,12 @@ func TestICMPErrors(t *testing.T) {
 		}
 	}
 	from := netip.MustParseAddr("10.0.0.2")
-	tr.ICMPError(a, b, 7, 0, 0, from, "port unreachable", t0.Add(time.Millisecond), 3)
-	tr.ICMPError(a, b, 7, 0, 0, netip.MustParseAddr("10.0.0.254"), "need to frag", t0.Add(time.Millisecond), 4)
-	tr.ICMPError(a, b, 7, 0, 0, from, "port unreachable", t0.Add(2*time.Millisecond), 5)
-	tr.ICMPError(a, b, 8, 0, 0, from, "port unreachable", t0, 7)  // another VLAN
-	tr.ICMPError(a, c, 7, 1, 0, from, "port unreachable", t0, 9)  // another interface
-	tr.ICMPError(b, a, 7, 0, 0, from, "port unreachable", t0, 11) // no such stream
+	tr.ICMPError(a, b, 7, 0, 0, 0, from, "port unreachable", t0.Add(time.Millisecond), 3)
+	tr.ICMPError(a, b, 7, 0, 0, 0, netip.MustParseAddr("10.0.0.254"), "need to frag", t0.Add(time.Millisecond), 4)
+	tr.ICMPError(a, b, 7, 0, 0, 0, from, "port unreachable", t0.Add(2*time.Millisecond), 5)
+	tr.ICMPError(a, b, 8, 0, 0, 0, from, "port unreachable", t0, 7)  // another VLAN
+	tr.ICMPError(a, c, 7, 1, 0, 0, from, "port unreachable", t0, 9)  // another interface
+	tr.ICMPError(b, a, 7, 0, 0, 0, from, "port unreachable", t0, 11) // no such stream
 	r := tr.Report()
 	if len(r.Streams) != 2 {
 		t.Fatalf("%d streams", len(r.Streams))
@@ -53,7 +53,7 @@ func TestICMPErrors(t *testing.T) {
 	}
 	// More kinds and senders than a stream keeps: counted in a note.
 	for i := range maxICMPKinds + 3 {
-		tr.ICMPError(a, c, 7, 0, 0, netip.AddrFrom4([4]byte{10, 0, 1, byte(i)}), "host unreachable", t0, 20+i)
+		tr.ICMPError(a, c, 7, 0, 0, 0, netip.AddrFrom4([4]byte{10, 0, 1, byte(i)}), "host unreachable", t0, 20+i)
 	}
 	for _, s := range tr.Report().Streams {
 		if s.Dst == c.String() && (len(s.ICMPErrors) != maxICMPKinds || len(s.Notes) == 0) {
@@ -68,8 +68,8 @@ func TestICMPErrors(t *testing.T) {
 	// on the way, port unreachable from the destination)
 	tp := netip.MustParseAddrPort("10.0.0.9:33435")
 	tr.Add(&Datagram{Frame: 40, Time: t0, Src: a, Dst: tp, Payload: []byte("x"), Length: 1})
-	tr.ICMPError(a, tp, 0, 0, 0, netip.MustParseAddr("10.0.0.254"), "time exceeded", t0, 41)
-	tr.ICMPError(a, tp, 0, 0, 0, tp.Addr(), "port unreachable", t0, 42)
+	tr.ICMPError(a, tp, 0, 0, 0, 0, netip.MustParseAddr("10.0.0.254"), "time exceeded", t0, 41)
+	tr.ICMPError(a, tp, 0, 0, 0, 0, tp.Addr(), "port unreachable", t0, 42)
 	for _, s := range tr.Report().Streams {
 		var n uint64
 		for _, e := range s.ICMPErrors {

@@ -18,6 +18,7 @@ type LiveStream struct {
 	Src, Dst  netip.AddrPort
 	VLAN      uint16
 	Interface int
+	IfIndex   uint32 // Datagram.LinkIf: copies seen on several interfaces of a cooked v2 capture differ
 	Zone      uint64 // Datagram.Zone: streams inside different tunnels differ
 	Format    string // "" while the format is being detected
 	Packets   uint64 // datagrams, including control and duplicates
@@ -57,7 +58,7 @@ func (t *Tracker) Live(fn func(ls *LiveStream)) {
 	for _, st := range t.order {
 		gaps := ls.NewGaps[:0]
 		ls = LiveStream{
-			Src: st.key.src, Dst: st.key.dst, VLAN: st.key.vlan, Interface: st.key.ifc, Zone: st.key.zone,
+			Src: st.key.src, Dst: st.key.dst, VLAN: st.key.vlan, Interface: st.key.ifc, IfIndex: st.key.lif, Zone: st.key.zone,
 			Packets: st.packets, Bytes: st.bytes, First: nsTime(st.firstT), Last: nsTime(st.lastT),
 			NewGaps: gaps,
 		}

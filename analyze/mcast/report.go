@@ -38,12 +38,13 @@ type Report struct {
 // Stream is one UDP flow: source, destination (group), ports, VLAN and
 // capture interface.
 type Stream struct {
-	ID            int           `json:"id"`               // 1-based position in Report.Streams
-	Src           string        `json:"src"`              // source address:port
-	Dst           string        `json:"dst"`              // destination (group) address:port
-	VLAN          uint16        `json:"vlan"`             // outermost VLAN ID, 0 = none
-	Interface     int           `json:"interface"`        // capture interface index
-	Tunnel        string        `json:"tunnel,omitempty"` // the tunnel it was seen inside, e.g. "VXLAN vni 42 192.0.2.1 > 192.0.2.2"
+	ID            int           `json:"id"`                // 1-based position in Report.Streams
+	Src           string        `json:"src"`               // source address:port
+	Dst           string        `json:"dst"`               // destination (group) address:port
+	VLAN          uint16        `json:"vlan"`              // outermost VLAN ID, 0 = none
+	Interface     int           `json:"interface"`         // capture interface index
+	IfIndex       uint32        `json:"ifindex,omitempty"` // interface index of a Linux cooked v2 capture (-i any): Datagram.LinkIf
+	Tunnel        string        `json:"tunnel,omitempty"`  // the tunnel it was seen inside, e.g. "VXLAN vni 42 192.0.2.1 > 192.0.2.2"
 	zone          uint64        // Datagram.Zone
 	Multicast     bool          `json:"multicast"`             // destination is a multicast address
 	Packets       uint64        `json:"packets"`               // datagrams, including control and duplicates
@@ -448,7 +449,7 @@ func (s *Stream) Zone() uint64 { return s.zone }
 
 func (t *Tracker) streamReport(st *stream, id int, drops []CaptureDropReading) Stream {
 	s := Stream{
-		ID: id, Src: st.key.src.String(), Dst: st.key.dst.String(), VLAN: st.key.vlan, Interface: st.key.ifc,
+		ID: id, Src: st.key.src.String(), Dst: st.key.dst.String(), VLAN: st.key.vlan, Interface: st.key.ifc, IfIndex: st.key.lif,
 		zone: st.key.zone, Multicast: st.key.dst.Addr().IsMulticast(),
 		Packets: st.packets, Bytes: st.bytes, Truncated: st.truncated,
 		First: nsTime(st.firstT), Last: nsTime(st.lastT), FirstFrame: st.firstFrame, LastFrame: st.lastFrame,

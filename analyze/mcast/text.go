@@ -32,6 +32,17 @@ func rate(bps float64) string {
 	return fmt.Sprintf("%.0f", bps)
 }
 
+// ifText is the stream's capture interface: its index in the capture,
+// and after a slash the interface index of a Linux cooked v2 capture
+// ("0/208": a capture on "any" sees a datagram once per interface it
+// crosses, each a stream of its own).
+func (s *Stream) ifText() string {
+	if s.IfIndex != 0 {
+		return fmt.Sprintf("%d/%d", s.Interface, s.IfIndex)
+	}
+	return fmt.Sprint(s.Interface)
+}
+
 // WriteText writes the per-stream table, per-stream details (sequence
 // spaces, TS, mtools sessions), the A/B pairs and the gap list. All times
 // are UTC.
@@ -100,8 +111,8 @@ func (r *Report) WriteText(w io.Writer) error {
 				f += "(cut)"
 			}
 			ia := s.InterArrival
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%.1f\t%s\t%.1f/%.1f/%.1f/%.1f\t%s\t%.2f\t%d\t%d\t%d\t%d\t%d",
-				s.ID, s.Src, s.Dst, s.VLAN, s.Interface, s.Packets, s.Bytes, s.PacketsPerSec, rate(s.BitsPerSec),
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%d\t%d\t%.1f\t%s\t%.1f/%.1f/%.1f/%.1f\t%s\t%.2f\t%d\t%d\t%d\t%d\t%d",
+				s.ID, s.Src, s.Dst, s.VLAN, s.ifText(), s.Packets, s.Bytes, s.PacketsPerSec, rate(s.BitsPerSec),
 				ia.MinUS, ia.MeanUS, ia.P99US, ia.MaxUS, f, s.Confidence, exp, s.Lost, dup, reord, resets)
 			if tunnels {
 				fmt.Fprintf(tw, "\t%s", s.Tunnel)
@@ -115,8 +126,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		if s.Tunnel != "" {
 			in = " inside " + s.Tunnel
 		}
-		fmt.Fprintf(ew, "\nstream %d: %s -> %s vlan %d if %d%s, %s .. %s (frames %d..%d), format %s (confidence %.2f%s)\n",
-			s.ID, s.Src, s.Dst, s.VLAN, s.Interface, in, ft(s.First), ft(s.Last), s.FirstFrame, s.LastFrame, s.Format, s.Confidence, forced(s.Forced))
+		fmt.Fprintf(ew, "\nstream %d: %s -> %s vlan %d if %s%s, %s .. %s (frames %d..%d), format %s (confidence %.2f%s)\n",
+			s.ID, s.Src, s.Dst, s.VLAN, s.ifText(), in, ft(s.First), ft(s.Last), s.FirstFrame, s.LastFrame, s.Format, s.Confidence, forced(s.Forced))
 		if s.Undecodable > 0 {
 			fmt.Fprintf(ew, "  undecodable datagrams: %d (first: %s)\n", s.Undecodable, s.FirstError)
 		}

@@ -23,6 +23,7 @@ type streamKey struct {
 	src, dst netip.AddrPort
 	vlan     uint16
 	ifc      int
+	lif      uint32 // Datagram.LinkIf
 	zone     uint64 // Datagram.Zone
 }
 
@@ -150,13 +151,13 @@ func NewTracker(cfg Config) *Tracker {
 // ICMPError records an ICMP or ICMPv6 error (destination unreachable, time
 // exceeded, packet too big) a host or router sent about a datagram of a
 // stream: src and dst are the addresses and ports of the datagram it
-// quotes, vlan, ifc and zone where the error was captured, sender the
+// quotes, vlan, ifc, lif and zone where the error was captured, sender the
 // error's source, kind what it says ("port unreachable", "time exceeded",
 // ...). Errors are counted per kind and sender, at most maxICMPKinds of
 // them per stream (later ones only in the stream's total). An error about a
 // stream not (or no longer) tracked is not counted.
-func (t *Tracker) ICMPError(src, dst netip.AddrPort, vlan uint16, ifc int, zone uint64, sender netip.Addr, kind string, ts time.Time, frame int) {
-	st := t.streams[streamKey{src: src, dst: dst, vlan: vlan, ifc: ifc, zone: zone}]
+func (t *Tracker) ICMPError(src, dst netip.AddrPort, vlan uint16, ifc int, lif uint32, zone uint64, sender netip.Addr, kind string, ts time.Time, frame int) {
+	st := t.streams[streamKey{src: src, dst: dst, vlan: vlan, ifc: ifc, lif: lif, zone: zone}]
 	if st == nil {
 		return
 	}
@@ -182,7 +183,7 @@ const maxICMPKinds = 8
 // Add records one datagram. It does not retain d or d.Payload. In steady
 // state (stream known, format decided) it does not allocate.
 func (t *Tracker) Add(d *Datagram) {
-	k := streamKey{src: d.Src, dst: d.Dst, vlan: d.VLAN, ifc: d.Interface, zone: d.Zone}
+	k := streamKey{src: d.Src, dst: d.Dst, vlan: d.VLAN, ifc: d.Interface, lif: d.LinkIf, zone: d.Zone}
 	st := t.last
 	if st == nil || st.key != k {
 		st = t.streams[k]

@@ -100,6 +100,7 @@ type streamID struct {
 	src, dst netip.AddrPort
 	vlan     uint16
 	ifc      int
+	lif      uint32 // cooked v2 interface index (mcast.Datagram.LinkIf)
 	zone     uint64 // streams inside different tunnels differ
 }
 
@@ -219,7 +220,7 @@ func (e *Engine) look() {
 		st.seen = false
 	}
 	e.mc.Live(func(ls *mcast.LiveStream) {
-		id := streamID{ls.Src, ls.Dst, ls.VLAN, ls.Interface, ls.Zone}
+		id := streamID{ls.Src, ls.Dst, ls.VLAN, ls.Interface, ls.IfIndex, ls.Zone}
 		st := e.streams[id]
 		if st == nil {
 			st = &streamState{export: e.exportSlot(ls.Src.Addr(), ls.Dst, ls.Last)}
@@ -312,12 +313,12 @@ func sat(a, b uint64) uint64 {
 func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 	src, _ := netip.ParseAddrPort(s.Src)
 	dst, _ := netip.ParseAddrPort(s.Dst)
-	id := streamID{src, dst, s.VLAN, s.Interface, s.Zone()}
+	id := streamID{src, dst, s.VLAN, s.Interface, s.IfIndex, s.Zone()}
 	st := e.streams[id]
 	if st == nil {
 		st = &streamState{}
 	}
-	fin := mcast.LiveStream{Src: src, Dst: dst, VLAN: s.VLAN, Interface: s.Interface, Zone: s.Zone(), Packets: s.Packets, Format: s.Format,
+	fin := mcast.LiveStream{Src: src, Dst: dst, VLAN: s.VLAN, Interface: s.Interface, IfIndex: s.IfIndex, Zone: s.Zone(), Packets: s.Packets, Format: s.Format,
 		First: s.First, Last: s.Last}
 	for _, q := range s.Sequences {
 		fin.Received += q.Received
@@ -492,7 +493,13 @@ func streamIDLess(a, b streamID) bool {
 	if a.vlan != b.vlan {
 		return a.vlan < b.vlan
 	}
-	return a.ifc < b.ifc
+	if a.ifc != b.ifc {
+		return a.ifc < b.ifc
+	}
+	if a.lif != b.lif {
+		return a.lif < b.lif
+	}
+	return a.zone < b.zone
 }
 
 // Close finishes the analysis: every open connection gets its verdict
