@@ -89,9 +89,8 @@ type Printer struct {
 	clcMsgs []smcproto.Message
 	llc     []*smcproto.LLC
 	clcErr  []string
-	// time stamps for -ttt and -ttttt
-	first, prev time.Time
-	seen        bool
+	// the reference time stamp of -ttt and -ttttt (tcpdump's tv_ref)
+	tvRef       timeval
 	printed     int  // packets printed, for -#
 	defaultDump bool // the packet is not decoded: dump it as tcpdump does
 	dumpFrom    int  // with defaultDump: from this offset (0: after the link-level header)
@@ -161,48 +160,88 @@ func NewPrinter(w io.Writer, opts PrintOptions) *Printer {
 	return p
 }
 
-// timeStamp formats ts as tcpdump's -t options do (util-print.c ts_print),
-// followed by a space; "" for -t.
-func (p *Printer) timeStamp(ts time.Time) string {
-	ts = ts.UTC()
-	if !p.opts.Nano {
-		// tcpdump reads microsecond time stamps: deltas are between those.
-		ts = ts.Truncate(time.Microsecond)
+// timeval is a time stamp as tcpdump gets it from libpcap: a struct
+// timeval of seconds and microseconds, or nanoseconds with --nano.
+type timeval struct{ sec, frac int64 }
+
+// tcpdumpTime is the packet's time stamp as tcpdump gets it. A pcap record's
+// fields are taken as they are stored (signed, the fraction maybe a second
+// or more), scaled as libpcap scales them.
+func (p *Printer) tcpdumpTime(info *pcapfile.CaptureInfo) (sec, frac int64) {
+	if r := info.PcapTS; r.Valid {
+		sec, frac = int64(r.Sec), int64(r.Frac)
+		switch {
+		case r.Nano && !p.opts.Nano:
+			frac /= 1000
+		case !r.Nano && p.opts.Nano:
+			frac *= 1000
+		}
+		return sec, frac
 	}
-	if !p.seen {
-		p.first, p.prev, p.seen = ts, ts, true
+	ts := info.Timestamp
+	if p.opts.Nano {
+		return ts.Unix(), int64(ts.Nanosecond())
 	}
-	frac := func(ns int) string {
+	// tcpdump reads microsecond time stamps: deltas are between those.
+	return ts.Unix(), int64(ts.Nanosecond() / 1000)
+}
+
+// timeStamp formats the packet's time stamp as tcpdump's -t options do
+// (util-print.c ts_print), followed by a space; "" for -t. The time of
+// day and the deltas go through gmtime and strftime's %H:%M:%S (a delta
+// of a day or more wraps), the fraction is printed as it is, and seconds
+// with bit 31 set are "[Error converting time]".
+func (p *Printer) timeStamp(info *pcapfile.CaptureInfo) string {
+	sec, frac := p.tcpdumpTime(info)
+	fracs := func(f int64) string {
 		if p.opts.Nano {
-			return fmt.Sprintf("%09d", ns)
+			return fmt.Sprintf(".%09d", uint32(f))
 		}
-		return fmt.Sprintf("%06d", ns/1000)
+		return fmt.Sprintf(".%06d", uint32(f))
 	}
-	delta := func(d time.Duration) string {
-		sign := " "
-		if d < 0 {
-			sign, d = "-", -d
+	const errConv = "[Error converting time]"
+	hms := func(sec, frac int64, layout string) string {
+		if uint32(sec)&0x80000000 != 0 {
+			return errConv
 		}
-		sec := int64(d / time.Second)
-		return fmt.Sprintf("%s%02d:%02d:%02d.%s ", sign, sec/3600, sec%3600/60, sec%60, frac(int(d%time.Second)))
+		return time.Unix(sec, 0).UTC().Format(layout) + fracs(frac)
 	}
-	var s string
 	switch p.opts.TimeFormat {
 	case 1:
-		s = ""
+		return ""
 	case 2:
-		s = fmt.Sprintf("%d.%s ", ts.Unix(), frac(ts.Nanosecond()))
-	case 3:
-		s = delta(ts.Sub(p.prev))
+		if uint32(sec)&0x80000000 != 0 {
+			return errConv + " "
+		}
+		return fmt.Sprintf("%d", uint32(sec)) + fracs(frac) + " "
+	case 3, 5:
+		// The reference is the first packet (-ttttt) or the previous
+		// one (-ttt); a reference of 0.000000 counts as unset.
+		ref := &p.tvRef
+		if ref.sec == 0 && ref.frac == 0 {
+			*ref = timeval{sec, frac}
+		}
+		sign := " "
+		ds, df := sec-ref.sec, frac-ref.frac
+		if sec < ref.sec || sec == ref.sec && frac < ref.frac {
+			sign, ds, df = "-", -ds, -df
+		}
+		if df < 0 {
+			ds--
+			if p.opts.Nano {
+				df += 1e9
+			} else {
+				df += 1e6
+			}
+		}
+		if p.opts.TimeFormat == 3 {
+			*ref = timeval{sec, frac}
+		}
+		return sign + hms(ds, df, "15:04:05") + " "
 	case 4:
-		s = ts.Format("2006-01-02 15:04:05.") + frac(ts.Nanosecond()) + " "
-	case 5:
-		s = delta(ts.Sub(p.first))
-	default:
-		s = ts.Format("15:04:05.") + frac(ts.Nanosecond()) + " "
+		return hms(sec, frac, "2006-01-02 15:04:05") + " "
 	}
-	p.prev = ts
-	return s
+	return hms(sec, frac, "15:04:05") + " "
 }
 
 // PrintPacket writes the line(s) for one packet.
@@ -225,7 +264,7 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 		// tcpdump numbers the packets it prints (after the filter).
 		fmt.Fprintf(&b, "%5d  ", p.printed)
 	}
-	b.WriteString(p.timeStamp(pkt.Info.Timestamp))
+	b.WriteString(p.timeStamp(&pkt.Info))
 	b.WriteString(p.interfaceColumn(pkt, f))
 	if p.opts.LinkHeader {
 		b.WriteString(linkHeader(pkt, f, p.opts.Quiet))

@@ -15,6 +15,18 @@ type CaptureInfo struct {
 	CaptureLength  int       // bytes captured (len(Packet.Data))
 	Length         int       // bytes on the wire
 	InterfaceIndex int       // index into the capture's interfaces (0 for pcap)
+	// PcapTS is a pcap record's time stamp as the file stores it, which
+	// Timestamp normalizes; zero (Valid false) for other sources.
+	PcapTS PcapTimestamp
+}
+
+// PcapTimestamp is a pcap record's time stamp fields, signed as libpcap
+// reads them (struct pcap_timeval): tcpdump prints a fraction of a second
+// or more, and seconds with bit 31 set, as they are.
+type PcapTimestamp struct {
+	Sec, Frac int32
+	Nano      bool // Frac is in nanoseconds (else microseconds)
+	Valid     bool
 }
 
 // Packet is one captured frame, read from a file or captured live.
@@ -48,6 +60,7 @@ func (p *Packet) Set(frame int, ts time.Time, capLen, length, iface int, lt Link
 	p.Info.CaptureLength = capLen
 	p.Info.Length = length
 	p.Info.InterfaceIndex = iface
+	p.Info.PcapTS = PcapTimestamp{}
 	p.LinkType = lt
 	p.Interface = ifName
 	p.Direction = dir

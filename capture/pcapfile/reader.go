@@ -608,6 +608,7 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		}
 		fr.frame++
 		fr.pkt.Set(fr.frame, time.Unix(int64(sec), ns).UTC(), incl, orig, 0, fr.pcapLink, "", DirectionUnknown, 0, data)
+		fr.pkt.Info.PcapTS = PcapTimestamp{Sec: int32(sec), Frac: int32(frac), Nano: fr.pcapNano, Valid: true}
 		return &fr.pkt, nil
 	}
 }
