@@ -60,6 +60,16 @@ type Frame struct {
 	NVLAN     int
 	SLLPkt    int // SLL packet type, -1 if none
 	L2Len     int // link-layer header length incl. VLAN tags (valid once the ethertype is known)
+	// An 802.3 frame (a length after the MAC addresses and VLAN tags,
+	// not a type) has an 802.2 LLC header at LLCOff; Len8023 is the
+	// length field (the frame ends there, the rest is padding; -1 for
+	// the LLC header after the jumbo frames' type 0x8870). IPv4,
+	// IPv6 and ARP behind a SNAP header with OUI 0, and IPv4 between the
+	// IP SAPs (RFC 948), are decoded as in an Ethernet II frame: EtherType
+	// is theirs and L2Len ends after the LLC and SNAP headers. Other LLC
+	// frames are StatusUnsupported with the length as EtherType.
+	LLCOff  int
+	Len8023 int
 
 	// Between the link layer and IP: a PPPoE session header (RFC 2516)
 	// and an MPLS label stack (RFC 3032), in that order when both are
@@ -159,11 +169,6 @@ func Decode(lt pcapfile.LinkType, data []byte, f *Frame) {
 		copy(f.SrcMAC[:], data[6:12])
 		et = binary.BigEndian.Uint16(data[12:])
 		rest = data[14:]
-		if et <= 1500 { // 802.3 length: LLC, not IP
-			f.EtherType = et
-			f.Status, f.Reason = StatusUnsupported, "802.3/LLC frame"
-			return
-		}
 	case pcapfile.LinkTypeLinuxSLL:
 		if len(data) < 16 {
 			f.Status, f.Reason = StatusTruncated, "SLL header"
@@ -243,6 +248,22 @@ func Decode(lt pcapfile.LinkType, data []byte, f *Frame) {
 	}
 	f.EtherType = et
 	f.L2Len = len(data) - len(rest)
+	if (et <= 1500 || et == 0x8870) && lt == pcapfile.LinkTypeEthernet {
+		// 802.3: a length, then an 802.2 LLC header; Alteon jumbo
+		// frames: their type, then LLC
+		f.LLCOff, f.Len8023 = f.L2Len, int(et)
+		if et == 0x8870 {
+			f.Len8023 = -1
+		} else if int(et) < len(rest) {
+			data = data[:len(data)-len(rest)+int(et)]
+			rest = rest[:et] // the rest is padding
+		}
+		if rest, et = llc(rest, f); f.Status != StatusOK {
+			return
+		}
+		f.EtherType = et
+		f.L2Len = len(data) - len(rest)
+	}
 	if et == 0x8864 || et == 0x8847 || et == 0x8848 {
 		if rest, et = shims(rest, et, f); f.Status != StatusOK {
 			return

@@ -29,11 +29,6 @@ func refDecode(lt pcapfile.LinkType, data []byte, f *Frame) {
 		copy(f.SrcMAC[:], data[6:12])
 		et = binary.BigEndian.Uint16(data[12:])
 		rest = data[14:]
-		if et <= 1500 { // 802.3 length: LLC, not IP
-			f.EtherType = et
-			f.Status, f.Reason = StatusUnsupported, "802.3/LLC frame"
-			return
-		}
 	case pcapfile.LinkTypeLinuxSLL:
 		if len(data) < 16 {
 			f.Status, f.Reason = StatusTruncated, "SLL header"
@@ -113,6 +108,22 @@ func refDecode(lt pcapfile.LinkType, data []byte, f *Frame) {
 	}
 	f.EtherType = et
 	f.L2Len = len(data) - len(rest)
+	// 802.3 LLC and SNAP came after the CPU work too: the step is
+	// Decode's own (llc, tested by TestDecodeLLC).
+	if (et <= 1500 || et == 0x8870) && lt == pcapfile.LinkTypeEthernet {
+		f.LLCOff, f.Len8023 = f.L2Len, int(et)
+		if et == 0x8870 {
+			f.Len8023 = -1
+		} else if int(et) < len(rest) {
+			data = data[:len(data)-len(rest)+int(et)]
+			rest = rest[:et]
+		}
+		if rest, et = llc(rest, f); f.Status != StatusOK {
+			return
+		}
+		f.EtherType = et
+		f.L2Len = len(data) - len(rest)
+	}
 	// PPPoE and MPLS came after the CPU work: the step is Decode's own
 	// (shims, tested by TestDecodeShims); what follows stays the oracle.
 	if et == 0x8864 || et == 0x8847 || et == 0x8848 {
