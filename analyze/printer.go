@@ -94,6 +94,10 @@ type Printer struct {
 	printed     int  // packets printed, for -#
 	defaultDump bool // the packet is not decoded: dump it as tcpdump does
 	dumpFrom    int  // with defaultDump: from this offset (0: after the link-level header)
+	dumpTo      int  // with defaultDump and dumpFrom: up to this offset (0: the end)
+	// hdrLen is where -x, -X and -A start when the printer says so (an
+	// 802.3 frame's LLC and SNAP headers), 0 otherwise.
+	hdrLen int
 	// dumpWhole: -x, -X and -A dump the link-level header too, as
 	// tcpdump does when a nested printer ran out of captured bytes
 	// (its header length is then never added up).
@@ -247,7 +251,7 @@ func (p *Printer) timeStamp(info *pcapfile.CaptureInfo) string {
 // PrintPacket writes the line(s) for one packet.
 func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	p.clc, p.clcMsgs, p.llc, p.clcErr = p.clc[:0], p.clcMsgs[:0], p.llc[:0], p.clcErr[:0]
-	p.defaultDump, p.dumpFrom, p.dumpWhole = false, 0, false
+	p.defaultDump, p.dumpFrom, p.dumpTo, p.dumpWhole, p.hdrLen = false, 0, 0, false, 0
 	p.depth = 0
 	f := &p.f
 	decode.Decode(pkt.LinkType, pkt.Data, f)
@@ -289,6 +293,9 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	// tcpdump's order: -X, else -x, else -A; a single letter leaves the
 	// link-level header out.
 	hdr := linkHeaderLen(pkt, f)
+	if p.hdrLen > 0 {
+		hdr = min(p.hdrLen, len(pkt.Data))
+	}
 	if p.dumpWhole {
 		hdr = 0
 	}
@@ -302,7 +309,11 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	// default print) unless -x or -X dump it anyway.
 	if p.defaultDump && p.opts.HexASCII == 0 && p.opts.HexOnly == 0 {
 		if p.dumpFrom > 0 && p.dumpFrom <= len(pkt.Data) {
-			b.WriteString(hexDump(pkt.Data[p.dumpFrom:], true))
+			end := len(pkt.Data)
+			if p.dumpTo > p.dumpFrom && p.dumpTo < end {
+				end = p.dumpTo
+			}
+			b.WriteString(hexDump(pkt.Data[p.dumpFrom:end], true))
 		} else {
 			b.WriteString(hexDump(dump(1), true))
 		}
@@ -312,7 +323,7 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 		b.WriteString(hexDump(dump(p.opts.HexASCII), true))
 	case p.opts.HexOnly > 0:
 		b.WriteString(hexDump(dump(p.opts.HexOnly), false))
-	case p.opts.ASCII > 0:
+	case p.opts.ASCII > 0 && len(dump(p.opts.ASCII)) > 0: // print.c: only when caplen > hdrlen
 		b.WriteString(asciiDump(dump(p.opts.ASCII)))
 	}
 	_, err := io.WriteString(p.w, b.String())
@@ -436,6 +447,8 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		return "" // no link-level header to show (raw IP, loopback)
 	}
 	switch {
+	case f.LLCOff > 0 && f.NVLAN == 0:
+		return b.String() + llcHeaderText(pkt, f)
 	case quiet && pkt.LinkType == pcapfile.LinkTypeEthernet:
 		// print-ether.c with -q: the type's name only.
 		if n := etherName(outer); n != "Unknown" {
@@ -457,9 +470,16 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		next := linkEtherType(f)
 		if i+1 < f.NVLAN {
 			next = f.VLANTPID[i+1]
+		} else if f.LLCOff > 0 {
+			b.WriteString(", " + llcHeaderText(pkt, f))
+			break
 		}
 		if quiet {
-			fmt.Fprintf(&b, ", %s, ", etherName(next))
+			if n := etherName(next); n != "Unknown" {
+				fmt.Fprintf(&b, ", %s, ", n)
+			} else {
+				fmt.Fprintf(&b, ", Unknown Ethertype (0x%04x), ", next)
+			}
 		} else {
 			fmt.Fprintf(&b, ", ethertype %s (0x%04x), ", etherName(next), next)
 		}
@@ -483,34 +503,29 @@ func sllDir(t int) string {
 	return "?"
 }
 
+// etherName is tcpdump's name of an ethertype (print-ether.c
+// ethertype_values).
 func etherName(et uint16) string {
-	switch et {
-	case 0x0800:
-		return "IPv4"
-	case 0x86DD:
-		return "IPv6"
-	case 0x0806:
-		return "ARP"
-	case 0x8100:
-		return "802.1Q"
-	case 0x88A8:
-		return "802.1Q-QinQ"
-	case 0x9100:
-		return "802.1Q-9100"
-	case 0x8035:
-		return "Reverse ARP"
-	case 0x88CC:
-		return "LLDP"
-	case 0x8847:
-		return "MPLS unicast"
-	case 0x8848:
-		return "MPLS multicast"
-	case 0x8863:
-		return "PPPoE D"
-	case 0x8864:
-		return "PPPoE S"
+	if n, ok := etherNames[et]; ok {
+		return n
 	}
 	return "Unknown"
+}
+
+var etherNames = map[uint16]string{
+	0x0800: "IPv4", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x86DD: "IPv6",
+	0x8100: "802.1Q", 0x9100: "802.1Q-9100", 0x88A8: "802.1Q-QinQ", 0x9200: "802.1Q-9200",
+	0x88e5: "802.1AE MACsec", 0x0200: "PUP", 0x0806: "ARP", 0x8035: "Reverse ARP",
+	0x0600: "NS", 0x0500: "Sprite", 0x1000: "Trail", 0x6001: "MOP DL", 0x6002: "MOP RC",
+	0x6003: "DN", 0x6004: "LAT", 0x6007: "SCA", 0x6558: "TEB", 0x8038: "Lanbridge",
+	0x803c: "DEC DNS", 0x803e: "DEC DTS", 0x805b: "VEXP", 0x805c: "VPROD",
+	0x809b: "Appletalk", 0x80f3: "Appletalk ARP", 0x8137: "IPX", 0x880b: "PPP",
+	0x8808: "MPCP", 0x8809: "Slow Protocols", 0x8863: "PPPoE D", 0x8864: "PPPoE S",
+	0x888e: "EAPOL", 0x8899: "Realtek protocols", 0x886f: "MS NLB heartbeat",
+	0x8870: "Jumbo", 0x894F: "NSH", 0x9000: "Loopback", 0xfefe: "OSI", 0x00FE: "GRE-OSI",
+	0xabcd: "CFM (old)", 0x8902: "CFM", 0x893a: "IEEE1905.1", 0x88CC: "LLDP",
+	0x88ca: "TIPC", 0x0707: "GeoNet (old)", 0x8947: "GeoNet", 0x1111: "CALM FAST",
+	0x88a2: "AoE", 0x88f7: "PTP", 0xd28b: "Arista Vendor Specific Protocol",
 }
 
 func ipPort(a interface{ String() string }, port uint16) string {
@@ -519,6 +534,9 @@ func ipPort(a interface{ String() string }, port uint16) string {
 
 // describe builds the protocol part of the line and feeds the tracker.
 func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
+	if f.LLCOff > 0 && (f.Reason == "LLC header" || f.Reason == "SNAP header" || f.Reason == "802.3/LLC frame") {
+		return p.llcDescribe(pkt, f)
+	}
 	switch f.Status {
 	case decode.StatusUnsupported:
 		if f.EtherType == 0x8915 && f.L2Len > 0 && f.L2Len <= len(pkt.Data) {
@@ -529,8 +547,14 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		}
 		if f.EtherType == 0x0806 {
 			n := pkt.Info.Length - linkHeaderLen(pkt, f)
+			data := pkt.Data[min(f.L2Len, len(pkt.Data)):]
+			if f.LLCOff > 0 { // behind LLC/SNAP: up to the 802.3 length
+				b, length := llcView(pkt, f)
+				hl := f.L2Len - f.LLCOff
+				data, n = b[min(hl, len(b)):], length-hl
+			}
 			if f.L2Len <= len(pkt.Data) {
-				if s, ok := arpText(pkt.Data[f.L2Len:], n, p.opts.Verbose > 0, p.opts.LinkHeader); ok {
+				if s, ok := arpText(data, n, p.opts.Verbose > 0, p.opts.LinkHeader); ok {
 					if s == " [|arp]" {
 						p.cutShort() // -x dumps the whole frame, as tcpdump's longjmp
 					}
@@ -548,6 +572,12 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			p.defaultDump = !p.opts.Quiet
 			if p.opts.LinkHeader {
 				return ""
+			}
+			if f.NVLAN > 0 && pkt.LinkType == pcapfile.LinkTypeEthernet {
+				// print-ether.c: the addresses and the final type only
+				g := *f
+				g.NVLAN = 0
+				return linkHeader(pkt, &g, p.opts.Quiet)
 			}
 			return linkHeader(pkt, f, p.opts.Quiet)
 		}

@@ -62,6 +62,7 @@ func TestShimGolden(t *testing.T) {
 		{"icmp6cut-synthetic", icmp6CutTrace},
 		{"malformed-synthetic", malformedTrace},
 		{"tcpopts-synthetic", tcpOptsTrace},
+		{"link-synthetic", linkTrace},
 	} {
 		path := tr.build(t)
 		dir := filepath.Dir(path)
