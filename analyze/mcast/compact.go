@@ -198,6 +198,10 @@ func (t *Tracker) makeRoom() {
 	clear(t.order[len(keep):])
 	t.order = keep
 	t.fin.early += uint64(len(gone))
+	if t.cfg.OnFinishedEarly != nil {
+		t.finish(gone, t.cfg.OnFinishedEarly)
+		return
+	}
 	t.finish(gone, func(s Stream, _ []Gap) { t.keepFinished(s) })
 }
 

@@ -328,6 +328,10 @@ type Config struct {
 	// and the new stream is tracked. A finished stream that sends again
 	// starts a new entry; Report.Limits counts them.
 	FinishWhenFull bool
+	// OnFinishedEarly, with FinishWhenFull, receives each stream finished
+	// to make room, with the gaps its end closed, instead of the report
+	// keeping it (a live monitor reports it as it reports idle streams).
+	OnFinishedEarly func(s Stream, newGaps []Gap)
 	// KeepStreams bounds the streams Report lists in detail: when more
 	// were seen, the KeepStreams with the most problems (loss, gaps,
 	// undecodable datagrams), then the most traffic, are listed and the

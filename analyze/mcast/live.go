@@ -48,6 +48,10 @@ type LiveStream struct {
 // Untracked returns the datagrams of streams refused by Config.MaxStreams.
 func (t *Tracker) Untracked() uint64 { return t.untracked }
 
+// FinishedEarly returns the streams finished to make room for new ones
+// (Config.FinishWhenFull).
+func (t *Tracker) FinishedEarly() uint64 { return t.fin.early }
+
 // Streams returns the number of streams tracked.
 func (t *Tracker) Streams() int { return len(t.streams) }
 

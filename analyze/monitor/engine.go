@@ -136,6 +136,12 @@ func New(cfg Config) *Engine {
 	ac.OnConnection = e.onConnection
 	ac.OnHandshake = e.onHandshake
 	ac.Multicast.MaxStreams = cfg.MaxStreams
+	// When full, the least recently active eighth of the streams stop
+	// (reported as idle ones are), so that a burst of short flows (a
+	// port scan, 100,000 source ports) does not keep a new feed
+	// untracked until the burst's streams go idle.
+	ac.Multicast.FinishWhenFull = true
+	ac.Multicast.OnFinishedEarly = e.streamStopped
 	if ac.Multicast.MaxGaps == 0 {
 		ac.Multicast.MaxGaps = DefaultMaxGaps
 	}
@@ -315,6 +321,7 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 	dst, _ := netip.ParseAddrPort(s.Dst)
 	id := streamID{src, dst, s.VLAN, s.Interface, s.IfIndex, s.Zone()}
 	st := e.streams[id]
+	announced := st != nil
 	if st == nil {
 		st = &streamState{}
 	}
@@ -341,7 +348,12 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 		x.live--
 		x.lastSeen = fin.Last
 	}
-	e.emit(&Event{Time: s.Last, Type: EventStreamStop, Stream: streamEvent(&fin, &s)})
+	// A stream that started and stopped between two looks (finished
+	// early to make room, a burst of short flows) stops silently unless
+	// it lost something: its totals are counted all the same.
+	if announced || len(newGaps) > 0 || fin.Lost > 0 || fin.ICMPErrors > 0 {
+		e.emit(&Event{Time: s.Last, Type: EventStreamStop, Stream: streamEvent(&fin, &s)})
+	}
 	delete(e.streams, id)
 }
 

@@ -136,6 +136,7 @@ var (
 	dStreams       = prometheus.NewDesc("smcdump_udp_streams", "UDP streams tracked now.", nil, nil)
 	dUnexported    = prometheus.NewDesc("smcdump_udp_streams_unexported", "Tracked UDP streams without their own series (--max-exported-streams series, all held by live streams).", nil, nil)
 	dUntracked     = prometheus.NewDesc("smcdump_udp_untracked_datagrams_total", "Datagrams of new streams not tracked because --max-streams were tracked.", nil, nil)
+	dFinishedEarly = prometheus.NewDesc("smcdump_udp_streams_finished_early_total", "Streams stopped before going idle to make room for new ones (--max-streams were tracked).", nil, nil)
 	dOpenConns     = prometheus.NewDesc("smcdump_tcp_open_connections", "TCP connections being followed now.", nil, nil)
 	dTunnel        = prometheus.NewDesc("smcdump_tunnel_frames_total", "Frames analyzed inside tunnels (VXLAN, Geneve, GRE, ERSPAN, IP-in-IP), by the kind of the outermost tunnel.", []string{"kind"}, nil)
 	dCapRecv       = prometheus.NewDesc("smcdump_capture_received_packets_total", "Packets that passed the capture filter (tp_packets).", []string{"interface"}, nil)
@@ -244,6 +245,7 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(dUnexported, float64(unexported))
 	if e.mc != nil {
 		counter(dUntracked, e.mc.Untracked())
+		counter(dFinishedEarly, e.mc.FinishedEarly())
 	}
 	gauge(dOpenConns, float64(e.a.OpenConnections()))
 	e.a.TunnelFrames(func(kind string, n uint64) { counter(dTunnel, n, tunnelLabel(kind)) })

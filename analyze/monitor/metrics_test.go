@@ -332,3 +332,49 @@ func TestMembershipMetrics(t *testing.T) {
 		t.Error("a last MLD query time without an MLD query")
 	}
 }
+
+// TestBurstDoesNotHideFeed (synthetic): a burst of short flows (a port
+// scan) fills --max-streams; a feed that starts during the burst is still
+// tracked (the least recently active streams stop to make room), and its
+// loss reaches the metrics and the events, while the short flows stop
+// without events of their own.
+func TestBurstDoesNotHideFeed(t *testing.T) {
+	var evs []*Event
+	e := New(Config{MaxStreams: 50, Emit: func(ev *Event) { evs = append(evs, ev) }})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	feed := netip.MustParseAddrPort("10.3.0.1:4000")
+	grp := netip.MustParseAddrPort("239.1.1.9:5009")
+	n := 0
+	for i := range 3000 {
+		ts := t0.Add(time.Duration(i) * 100 * time.Microsecond)
+		scan := netip.AddrPortFrom(netip.MustParseAddr("10.9.0.1"), uint16(2000+i))
+		e.Packet(synthPacket(ts, synthFrame(scan, netip.MustParseAddrPort("239.7.7.7:7000"), 17, []byte("x"))))
+		if i >= 1000 && i%2 == 0 {
+			if n++; n != 500 { // message 500 lost
+				var seq [4]byte
+				binary.BigEndian.PutUint32(seq[:], uint32(n))
+				e.Packet(synthPacket(ts, synthFrame(feed, grp, 17, append(seq[:], make([]byte, 20)...))))
+			}
+		}
+	}
+	e.Close()
+	text := exposition(t, e)
+	if got := grep(text, "smcdump_udp_lost_datagrams_total"); got != "smcdump_udp_lost_datagrams_total 1\n" {
+		t.Errorf("lost: %q", got)
+	}
+	if grep(text, "smcdump_udp_streams_finished_early_total") == "smcdump_udp_streams_finished_early_total 0\n" {
+		t.Error("no stream finished early")
+	}
+	gaps, stops := 0, 0
+	for _, ev := range evs {
+		switch ev.Type {
+		case EventGap:
+			gaps++
+		case EventStreamStop:
+			stops++
+		}
+	}
+	if gaps != 1 || stops > 60 {
+		t.Errorf("%d gap events (want 1), %d stream-stop events for a burst of 3000 one-datagram flows", gaps, stops)
+	}
+}

@@ -70,7 +70,7 @@ Memory is bounded by the --max-* limits. Stops on SIGINT/SIGTERM.`,
 	f.IntVarP(&o.rotateSecs, "rotate-seconds", "G", 0, "with -w: new file every this many seconds")
 	f.IntVarP(&o.maxFiles, "file-count", "W", 0, "with -C: ring of this many files; with -G: stop writing after this many files")
 	f.IntVar(&o.maxConns, "max-connections", monitor.DefaultMaxConnections, "TCP connections followed at once (the least recently active beyond it are finished early)")
-	f.IntVar(&o.maxStreams, "max-streams", monitor.DefaultMaxStreams, "UDP streams tracked at once (datagrams of further streams are only counted)")
+	f.IntVar(&o.maxStreams, "max-streams", monitor.DefaultMaxStreams, "UDP streams tracked at once (beyond it the least recently active eighth stop, as idle streams do)")
 	f.DurationVar(&o.streamIdle, "stream-idle", monitor.DefaultStreamIdle, "a UDP stream without datagrams for this long stops and leaves memory")
 	f.IntVar(&o.maxExported, "max-exported-streams", monitor.DefaultMaxExportedStreams, "UDP streams with their own metric series")
 	f.IntVar(&o.maxServers, "max-exported-servers", monitor.DefaultMaxExportedServers, "distinct server label values of the handshake metrics (then \"other\")")
