@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -76,9 +75,9 @@ type Printer struct {
 	opts    PrintOptions
 	tracker *smcflow.Tracker
 	f       decode.Frame
-	// fragFrame is the transport after an IPv6 fragment's destination
-	// options (destOpts).
-	fragFrame decode.Frame
+	// ext6Frame is the transport behind IPv6 extension headers
+	// (ip6ExtLine).
+	ext6Frame decode.Frame
 	// inner are the frames inside tunnels (decode.Decapsulate), one per
 	// tunnel header; depth of them are in use for the current packet.
 	inner   [decode.MaxTunnelDepth]decode.Frame
@@ -537,6 +536,9 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 	if f.LLCOff > 0 && (f.Reason == "LLC header" || f.Reason == "SNAP header" || f.Reason == "802.3/LLC frame") {
 		return p.llcDescribe(pkt, f)
 	}
+	if line, ok := p.ip6ExtLine(pkt, f); ok {
+		return line
+	}
 	switch f.Status {
 	case decode.StatusUnsupported:
 		if f.EtherType == 0x8915 && f.L2Len > 0 && f.L2Len <= len(pkt.Data) {
@@ -652,27 +654,6 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		}
 		return ipv + " [|ip]"
 	}
-	if f.Status == decode.StatusTruncated && f.Reason == "IPv6 fragment header" && f.NetOff+40 <= len(pkt.Data) && pkt.Data[f.NetOff+6] == 44 {
-		// print-frag6.c: the offset (and with -v the identification)
-		// when captured, else its longjmp; a first fragment whose
-		// header is cut ends after "frag (0|N) "
-		fh := pkt.Data[f.NetOff+40:]
-		plen := int(binary.BigEndian.Uint16(pkt.Data[f.NetOff+4:]))
-		if p.opts.Verbose > 0 && ipHeader(pkt, f) == nil { // ipPrefix left the detail out
-			ipv += ipv6Detail(pkt.Data[f.NetOff:])
-		}
-		line := fmt.Sprintf("%s%s > %s: ", ipv, f.Src, f.Dst)
-		if len(fh) < 4 || p.opts.Verbose > 0 && len(fh) < 8 {
-			p.cutShort()
-			return line + " [|frag6]"
-		}
-		off := binary.BigEndian.Uint16(fh[2:]) & 0xfff8
-		line += fmt.Sprintf("frag (%d|%d)", off, plen-8)
-		if off != 0 {
-			return line
-		}
-		return line + " "
-	}
 	if f.Status == decode.StatusTruncated && f.Reason != "TCP options" { // cut options: print-tcp.c prints what it has
 		if t, ok := cutTransport(f, ipv); ok {
 			return t
@@ -680,46 +661,20 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		return fmt.Sprintf("%s%s > %s: [|%s]", ipv, f.Src, f.Dst, f.Reason)
 	}
 	src, dst := ipPort(f.Src, f.SrcPort), ipPort(f.Dst, f.DstPort)
-	if f.Fragment && f.IPVer == 6 {
-		// tcpdump 4.99 (print-frag6.c): "frag (offset|length)", -v with
-		// the identification; a later fragment ends there, the first
-		// goes on with the headers after the fragment header, and the
-		// transport shows its ports only (the IPv6 header's next header
-		// is not the transport's: print-udp.c, print-tcp.c).
-		frag := fmt.Sprintf("frag (%d|%d)", f.FragOff, f.L4WireLen)
-		if p.opts.Verbose > 0 {
-			frag = fmt.Sprintf("frag (0x%08x:%d|%d)", f.IPID, f.FragOff, f.L4WireLen)
-		}
-		line := fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, frag)
-		if f.FragOff != 0 {
-			return line
-		}
-		if f.Proto == 60 {
-			g, opts, ok := p.destOpts(f)
-			if !ok {
-				return line + "  [|dstopt]" // print-dest6.c fails before "DSTOPT"
-			}
-			line += " DSTOPT" + opts
-			f = g
-		}
-		ipv, src, dst = line+" ", strconv.Itoa(int(f.SrcPort)), strconv.Itoa(int(f.DstPort))
-		switch f.Proto {
-		case decode.ProtoTCP, decode.ProtoUDP:
-		case decode.ProtoICMPv6:
-			if t, ok := p.icmp6Text(f); ok {
-				return line + " " + t
-			}
-			return line
-		case decode.ProtoPIM:
-			return line + " " + p.pimText(pkt, f)
-		default:
-			return line
-		}
-	} else if f.Fragment && f.FragOff != 0 {
+	if f.Fragment && f.FragOff != 0 {
 		// tcpdump 4.99 (print-ip.c): no transport header, only the
 		// protocol; -v shows the id, offset and flags.
 		return fmt.Sprintf("%s%s > %s: ip-proto-%d", ipv, f.Src, f.Dst, f.Proto)
 	}
+	return p.transportLine(pkt, f, ipv, src, dst, fmt.Sprintf("%s%s > %s: ", ipv, f.Src, f.Dst))
+}
+
+// transportLine is the rest of the line of the IP packet f from its
+// transport on: TCP and UDP follow ipv and the endpoints src and dst
+// (addresses and ports, or the ports only behind IPv6 extension headers,
+// as print-tcp.c and print-udp.c print them), the other protocols follow
+// at (ipv and the addresses, or what the extension headers printed).
+func (p *Printer) transportLine(pkt *pcapfile.Packet, f *decode.Frame, ipv, src, dst, at string) string {
 	switch f.Proto {
 	case decode.ProtoTCP:
 		if !p.inICMP { // a segment quoted by an ICMP error is not traffic
@@ -760,47 +715,37 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		return fmt.Sprintf("%s%s > %s: %sUDP, length %d", ipv, src, dst, ck, n)
 	case decode.ProtoICMP:
 		if f.IPVer != 4 { // print-ip-demux.c
-			return fmt.Sprintf("%s%s > %s: [ICMP requires IPv4] (invalid)", ipv, f.Src, f.Dst)
+			return at + "[ICMP requires IPv4] (invalid)"
 		}
 		if t, ok := p.icmpText(pkt, f); ok {
-			return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
+			return at + t
 		}
-		return fmt.Sprintf("%s%s > %s: ICMP, length %d", ipv, f.Src, f.Dst, f.L4WireLen)
+		return fmt.Sprintf("%sICMP, length %d", at, f.L4WireLen)
 	case decode.ProtoIGMP: // print-ip-demux.c: IPv4 only
 		if f.IPVer != 4 {
-			return fmt.Sprintf("%s%s > %s: [IGMP requires IPv4] (invalid)", ipv, f.Src, f.Dst)
+			return at + "[IGMP requires IPv4] (invalid)"
 		}
 		if t, ok := p.igmpText(f); ok {
-			return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
+			return at + t
 		}
 	case decode.ProtoICMPv6:
 		if f.IPVer != 6 {
-			return fmt.Sprintf("%s%s > %s: [ICMPv6 requires IPv6] (invalid)", ipv, f.Src, f.Dst)
+			return at + "[ICMPv6 requires IPv6] (invalid)"
 		}
-		hbh := p.hbhText(pkt, f)
-		// Other extension headers before the message are not named
-		// here: the short form then, rather than a line without them.
-		if f.IPVer != 6 || f.IPHdrLen == 40 || hbh != "" {
-			if t, ok := p.icmp6Text(f); ok {
-				return fmt.Sprintf("%s%s > %s: %s%s", ipv, f.Src, f.Dst, hbh, t)
-			}
+		// the checksum is summed to a routing header's final
+		// destination (print-ip6.c nextproto6_cksum)
+		if t, ok := p.icmp6Text(p.checksumFrame(pkt, f)); ok {
+			return at + t
 		}
-		return fmt.Sprintf("%s%s > %s: %sICMP6, length %d", ipv, f.Src, f.Dst, hbh, f.L4WireLen)
+		return fmt.Sprintf("%sICMP6, length %d", at, f.L4WireLen)
 	case decode.ProtoPIM:
-		hbh := p.hbhText(pkt, f)
-		if f.IPVer == 6 && f.IPHdrLen != 40 && hbh == "" {
-			// behind IPv6 extension headers smcdump does not name (tcpdump
-			// prints them, and checks the checksum against a routing
-			// header's final destination): the short form
-			return fmt.Sprintf("%s%s > %s:  ip-proto-%d %d", ipv, f.Src, f.Dst, f.Proto, f.L4WireLen)
-		}
-		return fmt.Sprintf("%s%s > %s: %s%s", ipv, f.Src, f.Dst, hbh, p.pimText(pkt, f))
+		return at + p.pimText(pkt, p.checksumFrame(pkt, f))
 	}
 	if t, ok := p.tunnel(pkt, f); ok {
-		return fmt.Sprintf("%s%s > %s: %s", ipv, f.Src, f.Dst, t)
+		return at + t
 	}
 	// tcpdump 4.99 prints two spaces before an unknown protocol.
-	return fmt.Sprintf("%s%s > %s:  ip-proto-%d %d", ipv, f.Src, f.Dst, f.Proto, f.L4WireLen)
+	return fmt.Sprintf("%s ip-proto-%d %d", at, f.Proto, f.L4WireLen)
 }
 
 // ipAvail is the length the IP printer is given: what the frame holds
@@ -861,51 +806,31 @@ func (p *Printer) badIP(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
 		if len(f.L4) < 13 || !f.Src.IsValid() || f.IPVer == 6 && f.Fragment {
 			return "", false // an IPv6 first fragment: tcpdump names the fragment first
 		}
-		hlen := int(f.L4[12]>>4) * 4
 		addrs := fmt.Sprintf("%s%s > %s: ", shim+p.ipPrefix(pkt, f), ipPort(f.Src, binary.BigEndian.Uint16(f.L4)), ipPort(f.Dst, binary.BigEndian.Uint16(f.L4[2:])))
-		if hlen < 20 {
-			return fmt.Sprintf("%s tcp %d [bad hdr length %d - too short, < 20]", addrs, f.L4WireLen-hlen, hlen), true
-		}
-		// longer than the segment: tcpdump prints the flags first (the
-		// length without them with -q, as an unsigned difference), and
-		// an ACK still sets the relative sequence bases
-		if len(f.L4) < 20 {
-			return "", false
-		}
-		if p.opts.Quiet {
-			return fmt.Sprintf("%stcp %d [bad hdr length %d - too long, > %d]", addrs, uint32(f.L4WireLen-hlen), hlen, f.L4WireLen), true
-		}
-		p.relativeSeq(f)
-		return fmt.Sprintf("%sFlags [%s] [bad hdr length %d - too long, > %d]", addrs, tcpFlags(f.Flags), hlen, f.L4WireLen), true
+		return p.tcpBadOffset(addrs, f)
 	}
 	return "", false
 }
 
-// destOpts decodes the IPv6 destination options header that starts the
-// first fragment f (Proto 60) and the transport header after it, into a
-// copy of f held by the printer; opts is what tcpdump prints of the options
-// ("" without -v: print-dest6.c prints them only then).
-func (p *Printer) destOpts(f *decode.Frame) (*decode.Frame, string, bool) {
-	b := f.L4
-	if len(b) < 2 || len(b) < (int(b[1])+1)*8 {
-		return nil, "", false
+// tcpBadOffset is print-tcp.c's text for a TCP segment f (13 bytes of its
+// header captured at least) whose data offset is below 5 words or beyond
+// the segment, after addrs (the endpoints and ": ").
+func (p *Printer) tcpBadOffset(addrs string, f *decode.Frame) (string, bool) {
+	hlen := int(f.L4[12]>>4) * 4
+	if hlen < 20 {
+		return fmt.Sprintf("%s tcp %d [bad hdr length %d - too short, < 20]", addrs, f.L4WireLen-hlen, hlen), true
 	}
-	n := (int(b[1]) + 1) * 8
-	opts := ""
-	if p.opts.Verbose > 0 {
-		opts = ip6OptionsText(b[:n])
+	// longer than the segment: tcpdump prints the flags first (the
+	// length without them with -q, as an unsigned difference), and
+	// an ACK still sets the relative sequence bases
+	if len(f.L4) < 20 {
+		return "", false
 	}
-	g := &p.fragFrame
-	*g = *f
-	g.Proto, g.L4, g.L4WireLen = b[0], b[n:], f.L4WireLen-n
-	decode.Transport(g)
-	if g.Status != decode.StatusOK {
-		return nil, "", false
+	if p.opts.Quiet {
+		return fmt.Sprintf("%stcp %d [bad hdr length %d - too long, > %d]", addrs, uint32(f.L4WireLen-hlen), hlen, f.L4WireLen), true
 	}
-	if opts != "" {
-		opts = " " + opts
-	}
-	return g, opts, true
+	p.relativeSeq(f)
+	return fmt.Sprintf("%sFlags [%s] [bad hdr length %d - too long, > %d]", addrs, tcpFlags(f.Flags), hlen, f.L4WireLen), true
 }
 
 // cutTransport is tcpdump's line for a TCP or UDP header cut by the
@@ -928,41 +853,6 @@ func cutTransport(f *decode.Frame, ipv string) (string, bool) {
 		return addrs + " [|tcp]", true
 	}
 	return addrs + " [|udp]", true
-}
-
-// ip6OptionsText is the option list of an IPv6 hop-by-hop or destination
-// options header h (its whole length) as tcpdump -v prints it
-// (print-ip6opts.c ip6_opt_process; a bad option ends the list, as there;
-// one string built once: the header may be long).
-func ip6OptionsText(h []byte) string {
-	n := len(h)
-	var sb strings.Builder
-opt:
-	for i := 2; i < n; {
-		if h[i] == 0 {
-			sb.WriteString("(pad1)")
-			i++
-			continue
-		}
-		if i+1 >= n || i+2+int(h[i+1]) > n {
-			sb.WriteString("[trunc]")
-			break
-		}
-		switch l := int(h[i+1]); h[i] {
-		case 1:
-			sb.WriteString("(padn)")
-		case 0x05:
-			if l != 2 {
-				fmt.Fprintf(&sb, "(rtalert: invalid len %d)", l)
-				break opt
-			}
-			fmt.Fprintf(&sb, "(rtalert: 0x%04x) ", binary.BigEndian.Uint16(h[i+2:]))
-		default:
-			fmt.Fprintf(&sb, "(opt_type 0x%02x: len=%d)", h[i], l)
-		}
-		i += 2 + int(h[i+1])
-	}
-	return sb.String()
 }
 
 // ipHeader is the captured IP header of f, nil if it is not available.
@@ -1109,8 +999,8 @@ func ipProtoName(p uint8) string {
 		return "Mobile IP"
 	case 58:
 		return "ICMPv6"
-	case 59:
-		return "NONE"
+	case 62:
+		return "Mobile IP (old)"
 	case 88:
 		return "EIGRP"
 	case 89:
@@ -1127,6 +1017,8 @@ func ipProtoName(p uint8) string {
 		return "SCTP"
 	case 135:
 		return "Mobility"
+	case 143:
+		return "Ethernet"
 	}
 	return "unknown"
 }
@@ -1718,9 +1610,19 @@ func (p *Printer) writeJSON(pkt *pcapfile.Packet, f *decode.Frame, line string) 
 func boolp(b bool) *bool { return &b }
 
 // checksumFrame is f, or a copy of it whose destination is the final one
-// of an IPv4 source route: print-ip.c (ip_finddst) sums the TCP and UDP
-// pseudo-header to it, as the receiver will.
+// of an IPv4 source route or an IPv6 routing header: print-ip.c
+// (ip_finddst) and print-ip6.c (ip6_finddst) sum the pseudo-header to it,
+// as the receiver will.
 func (p *Printer) checksumFrame(pkt *pcapfile.Packet, f *decode.Frame) *decode.Frame {
+	if f.IPVer == 6 && f.NetOff+40 <= len(pkt.Data) {
+		b := pkt.Data[f.NetOff:]
+		if d := ip6FinalDst(b[:min(len(b), f.IPHdrLen)]); d != f.Dst {
+			p.ckFrame = *f
+			p.ckFrame.Dst = d
+			return &p.ckFrame
+		}
+		return f
+	}
 	if f.IPVer != 4 || f.IPHdrLen <= 20 || f.NetOff+f.IPHdrLen > len(pkt.Data) {
 		return f
 	}

@@ -1054,24 +1054,6 @@ func hexGroups(s *strings.Builder, line []byte) {
 	}
 }
 
-// hbhText is "HBH " and, with -v, the hop-by-hop options of an IPv6 packet
-// whose only extension header is a hop-by-hop header right behind the
-// IPv6 header (tcpdump names it before the next protocol); "" otherwise.
-func (p *Printer) hbhText(pkt *pcapfile.Packet, f *decode.Frame) string {
-	h := ipHeader(pkt, f)
-	if f.IPVer != 6 || h == nil || len(h) < 48 || h[6] != 0 {
-		return ""
-	}
-	n := (int(h[41]) + 1) * 8
-	if 40+n != len(h) || h[40] != f.Proto {
-		return ""
-	}
-	if p.opts.Verbose == 0 {
-		return "HBH "
-	}
-	return "HBH " + ip6OptionsText(h[40:40+n]) + " "
-}
-
 // arpText is the line of an Ethernet/IPv4 ARP packet (print-arp.c), or
 // false for other hardware or protocol types and operations. With -e
 // (linkHeader) the "ARP, " the link-level header already said is left out.
