@@ -247,6 +247,10 @@ func FuzzPrintFrame(f *testing.F) {
 	for i, fr := range tcpOptSeeds() {
 		f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i*23+1))
 	}
+	// IPv6 extension headers, whole and cut inside them (ip6ExtCases)
+	for i, fr := range ip6ExtSeeds() {
+		f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i*29+1))
+	}
 	// ICMP, ICMPv6, ARP, NDP, MLD and IGMP from real kernels and radvd
 	// (testdata/icmp/record.sh, record-nd.sh)
 	for _, name := range []string{"diag.pcap", "nd.pcap"} {
