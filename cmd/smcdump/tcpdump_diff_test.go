@@ -79,7 +79,7 @@ var intendedDiffs = []intendedDiff{
 	},
 	{
 		name:   "undecoded protocols",
-		reason: "ICMP and ICMPv6 messages smcdump does not take apart (node information, router renumbering, inverse ND, home agent and mobile prefix messages, RPL; ICMPv6 and PIM behind extension headers other than one hop-by-hop header), IGMP carrying DVMRP or PIMv1, ARP other than Ethernet/IPv4, IPv6 extension headers, PPP control protocols inside PPPoE, unknown ethertypes and IP protocols: smcdump prints the protocol name and length only; UDP port 4791 is RoCEv2 to smcdump (tcpdump guesses BCM-LI-SHIM); the packet number, time stamp, link-level header, IP header and addresses before it must match",
+		reason: "ICMP and ICMPv6 messages smcdump does not take apart (node information, router renumbering, inverse ND, home agent and mobile prefix messages, RPL), IGMP carrying DVMRP or PIMv1, ARP other than Ethernet/IPv4, PPP control protocols inside PPPoE, unknown ethertypes and IP protocols: smcdump prints the protocol name and length only; UDP port 4791 is RoCEv2 to smcdump (tcpdump guesses BCM-LI-SHIM); the packet number, time stamp, link-level header, IP header and addresses before it must match",
 		accept: func(td, sd string) bool {
 			m := undecoded.FindStringSubmatchIndex(sd)
 			if m == nil {
@@ -202,14 +202,14 @@ func diffTraces(t *testing.T) []string {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
-	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t), pimTrace(t), icmp6CutTrace(t), malformedTrace(t), tcpOptsTrace(t), linkTrace(t))
+	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t), pimTrace(t), icmp6CutTrace(t), malformedTrace(t), tcpOptsTrace(t), linkTrace(t), ip6ExtTrace(t))
 	files = append(files, publicdata.Glob(t, "*.pcap*")...)
 	return files
 }
 
 // exactTraces are the traces of control messages every packet of which
 // smcdump decodes: no intended difference may be accepted there.
-var exactTraces = map[string]bool{"nd.pcap": true, "control-synthetic.pcap": true, "pim-synthetic.pcap": true, "icmp6cut-synthetic.pcap": true, "malformed-synthetic.pcap": true, "tcpopts-synthetic.pcap": true, "link-synthetic.pcap": true}
+var exactTraces = map[string]bool{"nd.pcap": true, "control-synthetic.pcap": true, "pim-synthetic.pcap": true, "icmp6cut-synthetic.pcap": true, "malformed-synthetic.pcap": true, "tcpopts-synthetic.pcap": true, "link-synthetic.pcap": true, "ip6ext-synthetic.pcap": true}
 
 func TestTcpdumpDifferential(t *testing.T) {
 	tcpdump, err := exec.LookPath("tcpdump")

@@ -38,7 +38,8 @@ func TestTunnelGolden(t *testing.T) {
 // ICMPv6 and ARP messages (icmpTrace, testdata/icmp/diag.pcap), and of
 // the control messages (controlTrace, testdata/icmp/nd.pcap: neighbour
 // discovery, MLD, IGMP, redirects, time stamps), and of PIM, cut ICMPv6
-// and impossible headers (pimTrace, icmp6CutTrace, malformedTrace).
+// and impossible headers (pimTrace, icmp6CutTrace, malformedTrace), and of
+// IPv6 extension headers (ip6ExtTrace).
 func TestShimGolden(t *testing.T) {
 	for _, tr := range []struct {
 		prefix string
@@ -63,6 +64,8 @@ func TestShimGolden(t *testing.T) {
 		{"malformed-synthetic", malformedTrace},
 		{"tcpopts-synthetic", tcpOptsTrace},
 		{"link-synthetic", linkTrace},
+		// IPv6 extension headers (ip6ExtTrace)
+		{"ip6ext-synthetic", ip6ExtTrace},
 	} {
 		path := tr.build(t)
 		dir := filepath.Dir(path)
