@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -941,6 +943,7 @@ func (a *Analyzer) Finish() *report.Report {
 	a.agg.Fill(r)
 	if a.mc != nil && (a.udpN > 0 || a.memberN > 0) {
 		if m := a.mc.Report(); len(m.Streams) > 0 || m.Membership != nil {
+			m.MarkFileBoundaries(fileBoundaries(r.Files))
 			r.Multicast = m
 		}
 	}
@@ -950,6 +953,27 @@ func (a *Analyzer) Finish() *report.Report {
 		r.RoCE.First = timep(tc.RoCEFirst)
 	}
 	return r
+}
+
+// fileBoundaries returns, for files read one after the other, each end of
+// a file and the start of the next in time when no packet of either lies
+// between them (files that overlap in time, as --merge reads them, have
+// none).
+func fileBoundaries(files []report.FileInfo) []mcast.FileBoundary {
+	var fs []report.FileInfo
+	for _, f := range files {
+		if f.First != nil && f.Last != nil && f.Error == "" {
+			fs = append(fs, f)
+		}
+	}
+	slices.SortStableFunc(fs, func(x, y report.FileInfo) int { return x.First.Compare(*y.First) })
+	var out []mcast.FileBoundary
+	for i := 1; i < len(fs); i++ {
+		if p, n := fs[i-1], fs[i]; p.Last.Before(*n.First) {
+			out = append(out, mcast.FileBoundary{Before: filepath.Base(p.Path), After: filepath.Base(n.Path), Last: *p.Last, First: *n.First})
+		}
+	}
+	return out
 }
 
 // listed gets every connection of the list as the tracker finishes it,

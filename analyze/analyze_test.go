@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/analyze/synth"
@@ -571,5 +572,57 @@ func TestSLL2InterfacesAreStreams(t *testing.T) {
 		if s := m.Streams[i]; s.IfIndex != want || s.Sequences[0].Duplicates != 0 {
 			t.Errorf("stream %d: ifindex %d, %d duplicates", i, s.IfIndex, s.Sequences[0].Duplicates)
 		}
+	}
+}
+
+// TestGapAcrossMissingFile (synthetic): a stream captured in three
+// rotated files, the middle one missing from the set: the gap spans the
+// boundary between the first and the third file with no packet between
+// them, and says so; with every file given, nothing is marked.
+func TestGapAcrossMissingFile(t *testing.T) {
+	dir := t.TempDir()
+	src := netip.MustParseAddrPort("10.2.0.1:40000")
+	dst := netip.MustParseAddrPort("239.1.1.1:5000")
+	var paths []string
+	seq := 0
+	for f := range 3 {
+		var buf bytes.Buffer
+		w, err := synth.NewPcap(&buf, synth.Ethernet, synth.Start.Add(time.Duration(f)*time.Second), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 1000 { // 1 ms apart: a second per file
+			msg := make([]byte, 40)
+			binary.BigEndian.PutUint32(msg, uint32(seq))
+			seq++
+			w.Advance(time.Millisecond)
+			if err := w.WriteFrame(ipv4Fragments(uint16(seq), src, dst, msg, 1480)[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := filepath.Join(dir, fmt.Sprintf("cap-%d.pcap", f))
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	marked := func(paths []string) (n int, lost uint64, files *mcast.GapFiles) {
+		rep, err := Run(context.Background(), Config{}, paths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range rep.Multicast.Gaps() {
+			if g.Files != nil {
+				n++
+				files = g.Files
+			}
+		}
+		return n, rep.Multicast.Lost(), files
+	}
+	if n, lost, f := marked([]string{paths[0], paths[2]}); n != 1 || lost != 1000 || f.Before != "cap-0.pcap" || f.After != "cap-2.pcap" || f.HoleUS < 900e3 {
+		t.Errorf("middle file missing: %d gaps marked, lost %d, files %+v", n, lost, f)
+	}
+	if n, lost, _ := marked(paths); n != 0 || lost != 0 {
+		t.Errorf("every file: %d gaps marked, lost %d", n, lost)
 	}
 }

@@ -245,6 +245,51 @@ type Gap struct {
 	// host left the group just before it; the last report is older than
 	// a membership lasts and nobody queries), multicast streams only.
 	Membership *GapMembership `json:"membership,omitempty"`
+	// Files is set when the gap spans the boundary between two capture
+	// files with no packet at all between them for most of the gap: a
+	// file missing from the set, or the capture paused.
+	Files *GapFiles `json:"files,omitempty"`
+}
+
+// GapFiles names the two capture files a gap spans and the time between
+// the last packet of one and the first of the other.
+type GapFiles struct {
+	Before string  `json:"before"`
+	After  string  `json:"after"`
+	HoleUS float64 `json:"hole_us"`
+}
+
+// FileBoundary is the end of one capture file and the start of the next
+// (in time), with no packet of either between Last and First.
+type FileBoundary struct {
+	Before, After string
+	Last, First   time.Time
+}
+
+// MarkFileBoundaries sets Gap.Files on every gap that spans one of the
+// boundaries when the time without packets there is at least half of
+// the gap's own duration (consecutive files of a rotation are a few
+// inter-arrival times apart; a missing file leaves its whole span empty).
+func (r *Report) MarkFileBoundaries(bs []FileBoundary) {
+	if len(bs) == 0 {
+		return
+	}
+	for i := range r.Streams {
+		for j := range r.Streams[i].Sequences {
+			gs := r.Streams[i].Sequences[j].Gaps
+			for k := range gs {
+				g := &gs[k]
+				for _, b := range bs {
+					hole := b.First.Sub(b.Last)
+					if b.Last.Before(g.Start) || b.First.After(g.End) || 2*hole < g.End.Sub(g.Start) {
+						continue
+					}
+					g.Files = &GapFiles{Before: b.Before, After: b.After, HoleUS: float64(hole.Nanoseconds()) / 1e3}
+					break
+				}
+			}
+		}
+	}
 }
 
 // GapMembership is the group membership message that explains a gap.

@@ -245,6 +245,10 @@ func (r *Report) WriteText(w io.Writer) error {
 			if g.Membership != nil {
 				fmt.Fprintf(ew, "  gap of stream %d at frames %d-%d: %s\n", g.Stream, g.PrevFrame, g.Frame, g.Membership.Text)
 			}
+			if f := g.Files; f != nil {
+				fmt.Fprintf(ew, "  gap of stream %d at frames %d-%d: spans the boundary between %s and %s, %.3f s without any packet between them: a file missing from the set, or the capture paused (the datagrams may not be lost)\n",
+					g.Stream, g.PrevFrame, g.Frame, f.Before, f.After, f.HoleUS/1e6)
+			}
 		}
 	}
 	if m := r.Membership; m != nil {
