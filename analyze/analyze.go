@@ -967,9 +967,22 @@ func fileBoundaries(files []report.FileInfo) []mcast.FileBoundary {
 		}
 	}
 	slices.SortStableFunc(fs, func(x, y report.FileInfo) int { return x.First.Compare(*y.First) })
+	if len(fs) < 2 {
+		return nil
+	}
+	// Only a time without packets a hundred times the capture's mean
+	// spacing (and 100 ms or more) between files of 16 packets or more
+	// stands out: in a sparse capture split into small files every gap
+	// spans a boundary.
+	packets := 0
+	for _, f := range fs {
+		packets += f.Packets
+	}
+	span := fs[len(fs)-1].Last.Sub(*fs[0].First)
+	minHole := max(100*time.Millisecond, 100*span/time.Duration(max(packets, 1)))
 	var out []mcast.FileBoundary
 	for i := 1; i < len(fs); i++ {
-		if p, n := fs[i-1], fs[i]; p.Last.Before(*n.First) {
+		if p, n := fs[i-1], fs[i]; n.First.Sub(*p.Last) >= minHole && p.Packets >= 16 && n.Packets >= 16 {
 			out = append(out, mcast.FileBoundary{Before: filepath.Base(p.Path), After: filepath.Base(n.Path), Last: *p.Last, First: *n.First})
 		}
 	}

@@ -268,20 +268,24 @@ type FileBoundary struct {
 
 // MarkFileBoundaries sets Gap.Files on every gap that spans one of the
 // boundaries when the time without packets there is at least half of
-// the gap's own duration (consecutive files of a rotation are a few
-// inter-arrival times apart; a missing file leaves its whole span empty).
+// the gap's own duration, 100 ms or more, and ten of the stream's mean
+// inter-arrival times or more: consecutive files of a rotation are an
+// inter-arrival time apart (where the only traffic is the stream itself,
+// that is the gap: not a sign of anything), a missing file leaves its
+// whole span empty.
 func (r *Report) MarkFileBoundaries(bs []FileBoundary) {
 	if len(bs) == 0 {
 		return
 	}
 	for i := range r.Streams {
+		minHole := max(100*time.Millisecond, time.Duration(10*r.Streams[i].InterArrival.MeanUS*1e3))
 		for j := range r.Streams[i].Sequences {
 			gs := r.Streams[i].Sequences[j].Gaps
 			for k := range gs {
 				g := &gs[k]
 				for _, b := range bs {
 					hole := b.First.Sub(b.Last)
-					if b.Last.Before(g.Start) || b.First.After(g.End) || 2*hole < g.End.Sub(g.Start) {
+					if b.Last.Before(g.Start) || b.First.After(g.End) || 2*hole < g.End.Sub(g.Start) || hole < minHole {
 						continue
 					}
 					g.Files = &GapFiles{Before: b.Before, After: b.After, HoleUS: float64(hole.Nanoseconds()) / 1e3}
