@@ -31,6 +31,11 @@ func TestNewFileOrder(t *testing.T) {
 	if fo := NewFileOrder(rotation(1), "first-packet-time", false); fo != nil {
 		t.Errorf("one file: %+v", fo)
 	}
+	// One file read and one that could not be: nothing about the order
+	// (not "analyzed in the order of their first packets' times").
+	if fo := NewFileOrder(append(rotation(1), FileInfo{Path: "missing", Error: "no such file"}), "first-packet-time", true); fo != nil {
+		t.Errorf("one file read: %+v", fo)
+	}
 	fs := rotation(5)
 	fo := NewFileOrder(fs, "first-packet-time", true)
 	if fo == nil || !fo.Reordered || len(fo.Overlaps) != 0 || fo.MoreOverlaps != 0 {

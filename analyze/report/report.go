@@ -128,8 +128,14 @@ const MaxFileOverlaps = 100
 // given, and the boundaries where time goes back. Files without packets
 // or that could not be read are skipped. Nil for fewer than two files.
 func NewFileOrder(files []FileInfo, by string, reordered bool) *FileOrder {
-	if len(files) < 2 {
-		return nil
+	read := 0
+	for _, f := range files {
+		if f.Error == "" {
+			read++
+		}
+	}
+	if read < 2 {
+		return nil // one file read (the others could not be): no order to speak of
 	}
 	fo := &FileOrder{By: by, Reordered: reordered}
 	var newest time.Time
