@@ -146,8 +146,12 @@ func (r *Report) WriteText(w io.Writer) error {
 			if key == "" {
 				key = "sequence"
 			}
-			fmt.Fprintf(ew, "  %s: %d..%d, expected %d %ss, received %d, lost %d in %d gaps (max %d; %s), duplicates %d, reordered %d, stale %d, wraps %d, resets %d\n",
-				key, wireValue(q.First, q.Bits), wireValue(q.Last, q.Bits), q.Expected, q.Unit, q.Received, q.Lost, q.GapCount, q.MaxGap, q.Pattern, q.Duplicates, q.Reordered, q.Stale, q.Wraps, q.ResetCount)
+			epoch := ""
+			if q.ResetCount > 0 {
+				epoch = " since the last reset" // expected and the counts cover every run
+			}
+			fmt.Fprintf(ew, "  %s: %d..%d%s, expected %d %ss, received %d, lost %d in %d gaps (max %d; %s), duplicates %d, reordered %d, stale %d, wraps %d, resets %d\n",
+				key, wireValue(q.First, q.Bits), wireValue(q.Last, q.Bits), epoch, q.Expected, q.Unit, q.Received, q.Lost, q.GapCount, q.MaxGap, q.Pattern, q.Duplicates, q.Reordered, q.Stale, q.Wraps, q.ResetCount)
 			if q.SnaplenCut > 0 {
 				fmt.Fprintf(ew, "    %d datagrams in the gaps arrived cut by the snaplen before their sequence number: not counted as lost\n", q.SnaplenCut)
 			}
