@@ -491,6 +491,9 @@ func (e *Engine) Counters(s *kstat.Snapshot) {
 	if len(u.Streams) > 0 {
 		vs = append(vs, correlate.UDP(prev, s, u)...)
 	}
+	if vs == nil {
+		vs = []correlate.Verdict{} // JSON [] (jq .counters.verdicts[] works), not null
+	}
 	e.emit(&Event{Time: s.TakenAt, Type: EventCounters, Counters: &CountersEvent{From: prev.TakenAt, To: s.TakenAt, Verdicts: vs}})
 	e.resetInterval()
 }

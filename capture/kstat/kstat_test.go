@@ -440,3 +440,17 @@ func TestBoundedIdleOmitted(t *testing.T) {
 		}
 	}
 }
+
+// TestTablesSMCUnavailable: the JSON tables say why SMC could not be read
+// (the module not loaded), so that empty tables are not read as "no SMC
+// sockets"; a snapshot that could read SMC says nothing.
+func TestTablesSMCUnavailable(t *testing.T) {
+	s := &Snapshot{SMC: SMCState{Note: "SMC module not loaded (no SMC_GEN_NETLINK generic netlink family)"}}
+	if got := s.Tables(TableSet{Sockets: true}).SMCUnavailable; got != s.SMC.Note {
+		t.Errorf("unavailable: %q", got)
+	}
+	s = &Snapshot{SMC: SMCState{Available: true}}
+	if got := s.Tables(TableSet{Sockets: true}).SMCUnavailable; got != "" {
+		t.Errorf("available: %q", got)
+	}
+}

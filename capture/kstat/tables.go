@@ -57,8 +57,13 @@ func (s *Snapshot) fromKernel(kind string) bool {
 // Tables is every selected table in JSON: the rows carry the same fields as
 // the text columns.
 type Tables struct {
-	TakenAt string              `json:"taken_at"` // RFC 3339, or "time unknown" for saved text
-	Sockets []toolfmt.SocketRow `json:"sockets,omitempty"`
+	TakenAt string `json:"taken_at"` // RFC 3339, or "time unknown" for saved text
+	// SMCUnavailable says why the kernel's SMC state could not be read
+	// (the SMC module not loaded), when it could not: the tables are then
+	// empty because there is nothing to read, not because nothing is
+	// there.
+	SMCUnavailable string              `json:"smc_unavailable,omitempty"`
+	Sockets        []toolfmt.SocketRow `json:"sockets,omitempty"`
 	// SocketsOmitted counts by mode the SMC sockets a bounded snapshot
 	// left out of Sockets (SMCState.SocketsOmitted).
 	SocketsOmitted map[string]int         `json:"sockets_omitted,omitempty"`
@@ -91,6 +96,9 @@ func (s *Snapshot) TimeText() string {
 // replies when s has them, else from saved smc-tools text.
 func (s *Snapshot) Tables(o TableSet) *Tables {
 	t := &Tables{TakenAt: s.TimeText(), SourceErrors: s.SourceErrors}
+	if !s.SMC.Available && s.SMC.Note != "" && len(s.SMC.Sockets) == 0 {
+		t.SMCUnavailable = s.SMC.Note
+	}
 	in := s.SMC.Info
 	if in == nil {
 		in = &smcnl.Info{}

@@ -145,6 +145,9 @@ func runStats(cmd *cobra.Command, f statsFlags) error {
 		return &exitError{2, errors.New("--watch and --count must not be negative")}
 	}
 	if f.count > 0 && f.watch == 0 {
+		if cmd.Flags().Changed("watch") {
+			return &exitError{2, errors.New("--watch needs an interval above 0 (e.g. --watch 1s)")}
+		}
 		return &exitError{2, errors.New("--count needs --watch")}
 	}
 	if f.read != "" && (f.watch != 0 || f.netns != "") {

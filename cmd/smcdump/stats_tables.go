@@ -43,16 +43,17 @@ func tablesFromFlags(f statsFlags) (kstat.TableSet, error) {
 }
 
 // printTables prints the selected smc-tools tables of s, or their JSON
-// (which lists the sources that could not be used in "source_errors"). In
-// text the sources that could not be used are named on errw, so that w holds
-// only the tables, in smc-tools' layout.
+// (which lists the sources that could not be used in "source_errors", and
+// why SMC could not be read in "smc_unavailable"). In text the sources
+// that could not be used, and SMC being unavailable, are named on errw, so
+// that w holds only the tables, in smc-tools' layout.
 func printTables(w, errw io.Writer, s *kstat.Snapshot, t kstat.TableSet, asJSON bool) error {
 	if !asJSON {
 		for _, e := range s.SourceErrors {
 			fmt.Fprintf(errw, "smcdump: source not used: %s: %s error: %s\n", e.Source, e.Stage, e.Error)
 		}
 		if !s.SMC.Available && s.SMC.Note != "" && len(s.SMC.Sockets) == 0 {
-			fmt.Fprintf(w, "SMC: %s\n\n", s.SMC.Note)
+			fmt.Fprintf(errw, "smcdump: SMC: %s\n", s.SMC.Note)
 		}
 		return s.WriteTables(w, t)
 	}
