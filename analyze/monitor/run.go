@@ -197,7 +197,11 @@ func Run(ctx context.Context, rc RunConfig) error {
 		defer wg.Done()
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
-		next := time.Now().Add(rc.StatsInterval)
+		// Snapshots on a ticker of their own: every StatsInterval, not
+		// at the first second tick after it (which made 2s intervals
+		// 2 to 3 s long).
+		snap := time.NewTicker(rc.StatsInterval)
+		defer snap.Stop()
 		for {
 			select {
 			case <-stop:
@@ -205,12 +209,12 @@ func Run(ctx context.Context, rc RunConfig) error {
 			case now := <-tick.C:
 				captureStats()
 				e.Tick(now)
-				if !now.Before(next) {
-					next = now.Add(rc.StatsInterval)
-					if s := snapshot(); s != nil {
-						e.Counters(s)
-						writeKstat(s)
-					}
+			case now := <-snap.C:
+				captureStats()
+				e.Tick(now)
+				if s := snapshot(); s != nil {
+					e.Counters(s)
+					writeKstat(s)
 				}
 			}
 		}

@@ -82,6 +82,11 @@ func runMonitor(cmd *cobra.Command, o *monitorOptions, expr string) error {
 	if o.maxConns <= 0 || o.maxStreams <= 0 || o.maxExported < 0 || o.maxServers <= 0 || o.streamIdle <= 0 || o.statsEvery <= 0 {
 		return usageErr("the --max-* limits, --stream-idle and --stats-interval must be positive")
 	}
+	if o.statsEvery < time.Second {
+		// each snapshot reads /proc and netlink tables: a few ms, more
+		// with many sockets
+		return usageErr("--stats-interval must be 1s or more (got %v)", o.statsEvery)
+	}
 	rc := monitor.RunConfig{
 		Engine: monitor.Config{
 			MaxConnections: o.maxConns, MaxStreams: o.maxStreams, StreamIdle: o.streamIdle,
