@@ -3,6 +3,8 @@ package mcast
 // Gap detection on one sequence space (docs/multicast-udp.md section 1.9
 // step 4, section 2.1 "Sequence tracking from A.1", section 2.3 for resets).
 
+import "time"
+
 const maxHoles = 64 // open holes per sequence space (bounded memory)
 
 // hole is a range of sequence numbers skipped by a forward jump that has not
@@ -47,11 +49,17 @@ const (
 )
 
 type seqParams struct {
-	plot    bool   // keep plot points
-	window  uint64 // reorder window
-	maxJump uint64 // forward jump above this is a reset candidate
-	bits    uint   // raw width for wraparound (64 = none)
-	maxGaps int
+	plot   bool   // keep plot points
+	window uint64 // reorder window
+	// reorderNs: a hole revealed longer ago than this (at the time of
+	// the datagram being added) is lost even while it is within the
+	// window: a slow stream's holes would otherwise wait for window
+	// more datagrams (1024 at 1 per second: 17 minutes). 0 = 1 s,
+	// negative = no time limit.
+	reorderNs int64
+	maxJump   uint64 // forward jump above this is a reset candidate
+	bits      uint   // raw width for wraparound (64 = none)
+	maxGaps   int
 }
 
 type pendingReset struct {
@@ -155,6 +163,9 @@ func (s *seqSpace) init(p seqParams) {
 	if p.maxGaps == 0 {
 		p.maxGaps = 10000
 	}
+	if p.reorderNs == 0 {
+		p.reorderNs = int64(time.Second)
+	}
 	s.p = p
 	// s.holes is allocated at the first gap (holeAppend), whole: most
 	// streams of a capture of many short flows (DNS, the udp stress
@@ -252,7 +263,7 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 		if a > s.hi+1 && a-s.hi <= s.p.maxJump {
 			s.addHole(s.hi+1, a-1, t, frame)
 			s.hi, s.hiTime, s.hiFrame = a-1, t, frame
-			s.expire()
+			s.expire(t)
 			return obsGap
 		}
 		return obsHeartbeat
@@ -266,7 +277,7 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 		s.hi, s.hiTime, s.hiFrame = b, t, frame
 		s.received += n
 		if len(s.holes) > 0 {
-			s.expire()
+			s.expire(t)
 		}
 		return obsInOrder
 	case a > s.hi+1:
@@ -281,7 +292,7 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 		}
 		s.hi, s.hiTime, s.hiFrame = b, t, frame
 		s.received += n
-		s.expire()
+		s.expire(t)
 		return obsGap
 	default: // a <= hi
 		if s.hi-a >= s.p.window {
@@ -366,9 +377,10 @@ func (s *seqSpace) fill(a, b uint64) uint64 {
 	return filled
 }
 
-// expire finalizes holes that fell out of the reorder window.
-func (s *seqSpace) expire() {
-	for len(s.holes) > 0 && s.hi-s.holes[0].last > s.p.window {
+// expire finalizes holes that fell out of the reorder window, or were
+// revealed more than reorderNs before t.
+func (s *seqSpace) expire(t int64) {
+	for len(s.holes) > 0 && (s.hi-s.holes[0].last > s.p.window || s.p.reorderNs > 0 && t-s.holes[0].tNext > s.p.reorderNs) {
 		s.finalize(0)
 	}
 }

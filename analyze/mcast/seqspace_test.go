@@ -105,3 +105,25 @@ func TestSeqSpaceBoundedHoles(t *testing.T) {
 		t.Fatalf("lost %d, want 9999 (the late one stays counted as lost)", lost)
 	}
 }
+
+// TestSeqSpaceReorderTime: on a slow stream (one datagram a second) a hole
+// is booked as lost once it is older than the reorder time, without
+// waiting for a window's worth of datagrams; a datagram late by less than
+// that still fills its hole (reordered, not lost).
+func TestSeqSpaceReorderTime(t *testing.T) {
+	sec := int64(1e9)
+	sp := newSeqSpace(seqParams{})
+	for i, seq := range []uint64{1, 2, 4, 5, 6} { // 3 missing, revealed at 2 s
+		sp.observe(seq, 1, int64(i)*sec, i+1)
+	}
+	if sp.nGaps != 1 || len(sp.holes) != 0 {
+		t.Errorf("after 2 s more: %d gaps booked, %d holes open; want the hole booked", sp.nGaps, len(sp.holes))
+	}
+	sp = newSeqSpace(seqParams{})
+	for i, seq := range []uint64{1, 2, 4, 3, 5} { // 3 late by 0.5 s
+		sp.observe(seq, 1, int64(i)*sec/2, i+1)
+	}
+	if sp.nGaps != 0 || sp.late != 1 {
+		t.Errorf("reordered by 0.5 s: %d gaps, %d late", sp.nGaps, sp.late)
+	}
+}
