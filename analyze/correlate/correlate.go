@@ -3,6 +3,7 @@ package correlate
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,6 +60,11 @@ type UDPStream struct {
 	// read (datagrams cut by the snaplen, or no sequence format): Gap is
 	// then unknown, not 0, and the stream can support no "no-loss".
 	Unanalyzed bool
+	// UnanalyzedWhy says why, for the text and its advice: "snaplen"
+	// (datagrams cut by the snaplen: capture again with -s 0), "no
+	// sequence format", "format still being detected" (a live stream's
+	// first datagrams); "" reads as "snaplen".
+	UnanalyzedWhy string
 	// ICMPErrors counts the ICMP errors the capture holds saying the
 	// stream's datagrams were discarded after the capture point (port
 	// unreachable, no route, ...; not traceroute's expected time
@@ -721,9 +727,31 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			Text: fmt.Sprintf("RcvbufErrors +%d in this namespace, but no socket of the %d captured streams shows drops: a socket outside the capture overflowed, or one was closed before the after snapshot", rcvbuf, len(obs.Streams))})
 	}
 	unanalyzed := 0
+	var whys []string
 	for _, st := range obs.Streams {
 		if st.Unanalyzed {
 			unanalyzed++
+			w := st.UnanalyzedWhy
+			if w == "" {
+				w = "snaplen"
+			}
+			if !slices.Contains(whys, w) {
+				whys = append(whys, w)
+			}
+		}
+	}
+	slices.Sort(whys)
+	why, advice := "", ""
+	for i, w := range whys {
+		if i > 0 {
+			why += ", "
+		}
+		switch w {
+		case "snaplen":
+			why += "datagrams cut by the snaplen"
+			advice = "; capture again with -s 0"
+		default:
+			why += w
 		}
 	}
 	if !anyLoss && unanalyzed > 0 && unanalyzed == len(obs.Streams) {
@@ -731,7 +759,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 		// a loss verdict may be stated.
 		out = append(out, Verdict{Kind: KindNotAnalyzed, Confidence: Low,
 			Numbers: numbers(map[string]int64{"streams not sequence-analyzed": int64(unanalyzed), "RcvbufErrors": int64(rcvbuf)}),
-			Text:    fmt.Sprintf("loss not judged: none of the %d streams could be sequence-analyzed (datagrams cut by the snaplen or no sequence format); capture again with -s 0", unanalyzed)})
+			Text:    fmt.Sprintf("loss not judged: none of the %d streams could be sequence-analyzed (%s)%s", unanalyzed, why, advice)})
 	}
 	if !anyLoss && unanalyzed < len(obs.Streams) {
 		analyzed := len(obs.Streams) - unanalyzed
@@ -747,7 +775,7 @@ func UDP(before, after *kstat.Snapshot, obs UDPObserved) []Verdict {
 			nums["streams not sequence-analyzed"] = int64(unanalyzed)
 			v.Numbers = numbers(nums)
 			v.Confidence = Medium
-			v.Text += fmt.Sprintf("; %d streams could not be sequence-analyzed (datagrams cut by the snaplen or no sequence format), so loss in them cannot be ruled out", unanalyzed)
+			v.Text += fmt.Sprintf("; %d streams could not be sequence-analyzed (%s), so loss in them cannot be ruled out", unanalyzed, why)
 		}
 		icmpStreams := 0
 		for _, st := range obs.Streams {

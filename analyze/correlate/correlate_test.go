@@ -302,3 +302,25 @@ func TestUDPTwoLossPoints(t *testing.T) {
 		t.Errorf("text: %q", vs[1].Text)
 	}
 }
+
+// TestUDPNotJudgedAdvice: "capture again with -s 0" is advised only when a
+// stream's datagrams were cut by the snaplen, not for a live stream whose
+// format is still being detected or a stream without sequence numbers.
+func TestUDPNotJudgedAdvice(t *testing.T) {
+	before := procSnap(t, "linux-4.19-synthetic", t0)
+	after := procSnap(t, "linux-4.19-synthetic", t0.Add(10*time.Second))
+	for why, wantAdvice := range map[string]bool{"": true, "snaplen": true, "format still being detected": false, "no sequence format": false} {
+		st := stream
+		st.Gap, st.Unanalyzed, st.UnanalyzedWhy = 0, true, why
+		vs := UDP(before, after, UDPObserved{Streams: []UDPStream{st}, Window: [2]time.Time{t0, t0.Add(10 * time.Second)}})
+		var text string
+		for _, v := range vs {
+			if v.Kind == KindNotAnalyzed {
+				text = v.Text
+			}
+		}
+		if text == "" || strings.Contains(text, "-s 0") != wantAdvice || why != "" && !strings.Contains(text, map[string]string{"snaplen": "cut by the snaplen"}[why]) && !strings.Contains(text, why) {
+			t.Errorf("%q: %q", why, text)
+		}
+	}
+}

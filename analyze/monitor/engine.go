@@ -483,8 +483,11 @@ func (e *Engine) Counters(s *kstat.Snapshot) {
 			continue
 		}
 		us := correlate.UDPStream{Src: id.src, Dst: id.dst, Packets: pk, Gap: sat(st.live.Lost+st.live.Pending, st.ivLost)}
-		if st.live.Format == "none" || st.live.Format == "" {
-			us.Unanalyzed = true
+		switch st.live.Format {
+		case "none":
+			us.Unanalyzed, us.UnanalyzedWhy = true, "no sequence format"
+		case "":
+			us.Unanalyzed, us.UnanalyzedWhy = true, "format still being detected"
 		}
 		u.Streams = append(u.Streams, us)
 	}
