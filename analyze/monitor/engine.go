@@ -108,8 +108,11 @@ type streamState struct {
 	live   mcast.LiveStream // counters as of the last look (NewGaps unused)
 	ivPkts uint64           // at the start of the interval
 	ivLost uint64
-	export *exportEntry // its metric series, nil when not exported
-	seen   bool         // seen at the last look
+	// ivLeave: units of the gaps booked in this interval that the
+	// group's IGMP/MLD explains by a leave (correlate GapLeave)
+	ivLeave uint64
+	export  *exportEntry // its metric series, nil when not exported
+	seen    bool         // seen at the last look
 }
 
 // New returns an engine.
@@ -156,7 +159,7 @@ func (e *Engine) resetInterval() {
 	e.ivSMCSeen = false
 	e.ivWindow = [2]time.Time{}
 	for _, st := range e.streams {
-		st.ivPkts, st.ivLost = st.live.Packets, st.live.Lost+st.live.Pending
+		st.ivPkts, st.ivLost, st.ivLeave = st.live.Packets, st.live.Lost+st.live.Pending, 0
 	}
 	e.ivCapDrops0 = e.ivCapDrops
 }
@@ -239,6 +242,9 @@ func (e *Engine) look() {
 		st.seen = true
 		for i := range ls.NewGaps {
 			g := &ls.NewGaps[i]
+			if m := g.Membership; m != nil && (m.Cause == "leave" || m.Cause == "source-leave") {
+				st.ivLeave += g.Count
+			}
 			e.emit(&Event{Time: g.End, Type: EventGap, Gap: gapEvent(ls.Src, ls.Dst, g)})
 		}
 		if ls.NewGapsUnlisted > 0 {
@@ -483,6 +489,7 @@ func (e *Engine) Counters(s *kstat.Snapshot) {
 			continue
 		}
 		us := correlate.UDPStream{Src: id.src, Dst: id.dst, Packets: pk, Gap: sat(st.live.Lost+st.live.Pending, st.ivLost)}
+		us.GapLeave = min(st.ivLeave, us.Gap)
 		switch st.live.Format {
 		case "none":
 			us.Unanalyzed, us.UnanalyzedWhy = true, "no sequence format"
