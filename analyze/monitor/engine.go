@@ -46,6 +46,11 @@ type Config struct {
 	// Analyze configures the analysis (multicast formats, pairs, filter);
 	// the engine sets its own connection callback and limits.
 	Analyze analyze.Config
+	// NoCapture: nothing is captured (kernel counters only). The series
+	// that come from the capture are not exported (a 0 there would read
+	// as "no loss", "no fallback"), and an interval with nothing to
+	// correlate has no counters event.
+	NoCapture bool
 	// MaxConnections bounds the TCP connections followed at once; beyond
 	// it the least recently active are finished early (as if the capture
 	// ended for them). 0 = DefaultMaxConnections.
@@ -502,6 +507,10 @@ func (e *Engine) Counters(s *kstat.Snapshot) {
 		vs = append(vs, correlate.UDP(prev, s, u)...)
 	}
 	if vs == nil {
+		if e.cfg.NoCapture {
+			e.resetInterval() // nothing captured: nothing to say every interval
+			return
+		}
 		vs = []correlate.Verdict{} // JSON [] (jq .counters.verdicts[] works), not null
 	}
 	e.emit(&Event{Time: s.TakenAt, Type: EventCounters, Counters: &CountersEvent{From: prev.TakenAt, To: s.TakenAt, Verdicts: vs}})

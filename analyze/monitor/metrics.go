@@ -66,8 +66,11 @@ func newMetrics(e *Engine) *metrics {
 		Name: "smcdump_smc_verdicts_revised_total",
 		Help: "Connections whose final verdict differed from the one counted when the handshake resolved (the handshake counters keep the first).",
 	})
-	m.reg.MustRegister(m.handshakes, m.latency, m.events, m.plainTCP, m.shed, m.revised, (*engineCollector)(m),
+	m.reg.MustRegister(m.events, (*engineCollector)(m),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if !e.cfg.NoCapture {
+		m.reg.MustRegister(m.handshakes, m.latency, m.plainTCP, m.shed, m.revised)
+	}
 	return m
 }
 
@@ -201,6 +204,20 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, lv ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, lv...)
 	}
+	if !e.cfg.NoCapture {
+		c.collectCapture(ch, counter, gauge)
+	}
+	if m.kflat == nil {
+		return
+	}
+	c.collectKernel(ch, counter, gauge)
+}
+
+// collectCapture exports the series the capture feeds: streams,
+// membership, limits, tunnels and the capture's own counters.
+func (c *engineCollector) collectCapture(ch chan<- prometheus.Metric, counter func(*prometheus.Desc, uint64, ...string), gauge func(*prometheus.Desc, float64, ...string)) {
+	e := c.e
+	m := (*metrics)(c)
 	unexported := 0
 	sums := make(map[*exportEntry][6]uint64, len(e.export))
 	for _, x := range e.export {
@@ -253,9 +270,11 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(dCapRecv, e.capRecv[i], e.capNames[i])
 		counter(dCapDrop, e.capDrop[i], e.capNames[i])
 	}
-	if m.kflat == nil {
-		return
-	}
+}
+
+// collectKernel exports the last kernel snapshot's counters.
+func (c *engineCollector) collectKernel(ch chan<- prometheus.Metric, counter func(*prometheus.Desc, uint64, ...string), gauge func(*prometheus.Desc, float64, ...string)) {
+	m := (*metrics)(c)
 	f := m.kflat
 	gauge(dKSnapTime, m.kTime)
 	gauge(dKSnapErrs, float64(m.kErrs))

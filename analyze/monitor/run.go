@@ -65,6 +65,7 @@ func Run(ctx context.Context, rc RunConfig) error {
 	}
 	var werr error
 	ec := rc.Engine
+	ec.NoCapture = rc.Capture == nil
 	ec.Emit = func(ev *Event) {
 		if werr != nil {
 			return
