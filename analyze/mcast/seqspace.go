@@ -7,6 +7,11 @@ import "time"
 
 const maxHoles = 64 // open holes per sequence space (bounded memory)
 
+// restartRun is how many datagrams in a row, each one after the other and
+// all at or below the highest number seen without filling a hole, are a
+// sender restart rather than duplicates.
+const restartRun = 8
+
 // hole is a range of sequence numbers skipped by a forward jump that has not
 // been filled (yet).
 type hole struct {
@@ -98,12 +103,19 @@ type seqSpace struct {
 	resets       []resetRec
 	nResets      uint64
 	pend         pendingReset
-	heartbeats   uint64
-	pts          []plotPt // decimated (time, seq) samples when p.plot
-	dupPts       []plotPt // the first maxEventPts duplicates when p.plot
-	latePts      []plotPt // the first maxEventPts late (reordered) arrivals when p.plot
-	ptStride     uint64
-	ptCount      uint64
+	// A run of duplicates, each one after the other, none moving the
+	// highest number on: a sender that restarted below where it was
+	// without a session marker (restartRun of them make a reset).
+	dupRun            int
+	dupFirst, dupNext uint64
+	dupT              int64
+	dupFrame          int
+	heartbeats        uint64
+	pts               []plotPt // decimated (time, seq) samples when p.plot
+	dupPts            []plotPt // the first maxEventPts duplicates when p.plot
+	latePts           []plotPt // the first maxEventPts late (reordered) arrivals when p.plot
+	ptStride          uint64
+	ptCount           uint64
 	// live cursor (Tracker.Live): gaps already handed out
 	liveListed int
 	liveGaps   uint64
@@ -269,6 +281,9 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 		return obsHeartbeat
 	}
 	b := a + n - 1
+	if a > s.hi {
+		s.dupRun = 0
+	}
 	switch {
 	case a == s.hi+1:
 		if s.p.plot {
@@ -308,6 +323,7 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 			s.hi, s.hiTime, s.hiFrame = b, t, frame
 		}
 		if filled > 0 {
+			s.dupRun = 0
 			s.late++
 			if s.p.plot && len(s.latePts) < maxEventPts {
 				s.latePts = append(s.latePts, plotPt{t, a})
@@ -324,6 +340,22 @@ func (s *seqSpace) observe(a, n uint64, t int64, frame int) obsKind {
 			return obsStale
 		}
 		s.dups++
+		if s.dupRun > 0 && a == s.dupNext {
+			s.dupRun++
+		} else {
+			s.dupRun, s.dupFirst, s.dupT, s.dupFrame = 1, a, t, frame
+		}
+		s.dupNext = b + 1
+		if s.dupRun >= restartRun && s.dupFirst <= b {
+			// Not duplicates: a new run from dupFirst (network
+			// duplicates alternate with the stream going on).
+			s.dups -= uint64(s.dupRun)
+			first, rt, rf := s.dupFirst, s.dupT, s.dupFrame
+			s.dupRun = 0
+			s.reset(rf, rt, first, "sequence restart")
+			s.start(first, b-first+1, t, frame)
+			return obsInOrder
+		}
 		if s.p.plot && len(s.dupPts) < maxEventPts {
 			s.dupPts = append(s.dupPts, plotPt{t, a})
 		}

@@ -127,3 +127,37 @@ func TestSeqSpaceReorderTime(t *testing.T) {
 		t.Errorf("reordered by 0.5 s: %d gaps, %d late", sp.nGaps, sp.late)
 	}
 }
+
+// TestSeqSpaceRestartWithoutMarker: a sender that restarts from 0 on the
+// same port, with no session marker, is a reset once 8 datagrams in a row
+// run on below the highest number (not 1000 duplicates); a network that
+// duplicates every datagram, or a short burst of old datagrams, stays
+// duplicates.
+func TestSeqSpaceRestartWithoutMarker(t *testing.T) {
+	var raw []uint64
+	for i := range uint64(300) {
+		raw = append(raw, i)
+	}
+	for i := range uint64(1000) {
+		raw = append(raw, i)
+	}
+	r := runSpace(seqParams{}, raw)
+	if r.Resets != 1 || r.Dups != 0 || r.Expected != 1300 || r.Lost != 0 || r.Received != 1300 {
+		t.Errorf("restart: %+v", r)
+	}
+	raw = raw[:0]
+	for i := range uint64(100) {
+		raw = append(raw, i, i)
+	}
+	if r := runSpace(seqParams{}, raw); r.Resets != 0 || r.Dups != 100 {
+		t.Errorf("every datagram twice: %+v", r)
+	}
+	raw = raw[:0]
+	for i := range uint64(100) {
+		raw = append(raw, i)
+	}
+	raw = append(raw, 40, 41, 42, 43, 44, 100, 101)
+	if r := runSpace(seqParams{}, raw); r.Resets != 0 || r.Dups != 5 {
+		t.Errorf("a burst of 5 old datagrams: %+v", r)
+	}
+}
