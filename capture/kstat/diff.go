@@ -189,6 +189,10 @@ func Diff(a, b *Snapshot) *Delta {
 				}
 			} else if a.Proc.Whole(s.Proto) || a.Proc.IdleOmitted(s.Proto) {
 				sd.New = true // absent, or idle: queues and drops were 0
+				if s.Drops != nil {
+					v := *s.Drops // from 0: a socket made in the interval that overflowed in it
+					sd.DropsDelta = &v
+				}
 			} else {
 				sd.Unknown = true
 			}

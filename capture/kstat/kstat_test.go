@@ -454,3 +454,28 @@ func TestTablesSMCUnavailable(t *testing.T) {
 		t.Errorf("available: %q", got)
 	}
 }
+
+// TestDiffNewSocketDrops: a socket made during the interval (absent from
+// the whole table before) counts its drops from 0 and is printed.
+func TestDiffNewSocketDrops(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := fixtureSnapshot(t, "linux-4.19-synthetic", t0)
+	b := fixtureSnapshot(t, "linux-4.19-synthetic", t0.Add(time.Second))
+	s := b.Proc.Sockets[0]
+	s.Inode += 1000 // not in a
+	drops := uint64(908)
+	s.Drops = &drops
+	b.Proc.Sockets = append(b.Proc.Sockets, s)
+	d := Diff(a, b)
+	sd := d.Sockets[len(d.Sockets)-1]
+	if !sd.New || sd.DropsDelta == nil || *sd.DropsDelta != 908 {
+		t.Fatalf("new socket delta = %+v", sd)
+	}
+	var buf bytes.Buffer
+	if err := WriteDelta(&buf, d, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "drops +908") {
+		t.Errorf("not printed:\n%s", buf.String())
+	}
+}
