@@ -113,7 +113,7 @@ func rejectsAll(raw []bpf.RawInstruction) bool {
 				switch {
 				case op == 0x80: // neg
 					if s.a.known {
-						s.a.v = -s.a.v
+						s.a = raVal{known: true, v: -s.a.v} // no longer the load it was
 					} else if s.a.key != "" {
 						s.a = s.load("neg(" + s.a.key + ")")
 					}

@@ -45,6 +45,10 @@ var rejectAllCases = []struct {
 	{"tcp[13] & 2 != 0 and tcp[13] & 16 != 0", false},
 	{"ip[0] + tcp[0] = 5 and ip[0] + tcp[0] = 5", false},
 	{"not tcp and not udp", false},
+	// neg of a value a jump proved is no longer that load (found by review)
+	{"ether[0] = 6 and -ether[0] + len != ether[0] + len", false},
+	{"ip[0] = 0x45 and -ip[0] + len != ip[0] + len", false},
+	{"ether[0] = 6 and -ether[0] != ether[0]", false},
 }
 
 func TestRejectsAll(t *testing.T) {
@@ -121,5 +125,38 @@ func TestRejectsAllLibpcap(t *testing.T) {
 	t.Logf("rejects all: %d with libpcap, %d found only here", both, onlyOurs)
 	if both == 0 {
 		t.Error("no expression that libpcap rejects was generated: the comparison tested nothing")
+	}
+}
+
+// TestRejectsAllNegStale: after "neg" of a value a jump proved, A no longer
+// holds the load it was; a program that accepts a packet with P[0] = 6 by
+// comparing -6+len with 6+len must not be called rejecting.
+func TestRejectsAllNegStale(t *testing.T) {
+	prog := []bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtLen},
+		bpf.TAX{},
+		bpf.LoadAbsolute{Off: 0, Size: 1},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: 6, SkipTrue: 0, SkipFalse: 7},
+		bpf.NegateA{},
+		bpf.ALUOpX{Op: bpf.ALUOpAdd},
+		bpf.StoreScratch{Src: bpf.RegA, N: 0},
+		bpf.LoadAbsolute{Off: 0, Size: 1},
+		bpf.ALUOpX{Op: bpf.ALUOpAdd},
+		bpf.LoadScratch{Dst: bpf.RegX, N: 0},
+		bpf.JumpIfX{Cond: bpf.JumpEqual, SkipTrue: 0, SkipFalse: 1},
+		bpf.RetConstant{Val: 0},
+		bpf.RetConstant{Val: 0xffff},
+	}
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkt := make([]byte, 64)
+	pkt[0] = 6
+	if runVM(raw, pkt, len(pkt), nil) == 0 {
+		t.Fatal("the program should accept the packet")
+	}
+	if rejectsAll(raw) {
+		t.Error("rejectsAll claims a program that accepts a packet rejects everything")
 	}
 }
