@@ -224,6 +224,11 @@ func (t *Tracker) Add(d *Datagram) {
 		switch n := len(st.detect); {
 		case n >= detectMax || t.detectB > detectBudget:
 			t.decide(st)
+		case n > detectN && t.detectB > detectBudget/2:
+			// Looking further at inconclusive streams may take half of
+			// the budget only: the rest stays for new streams' first
+			// datagrams.
+			t.decide(st)
 		case n == detectN:
 			// Most streams are told after detectN datagrams. When not,
 			// more are looked at: over 8 datagrams of a stream that
