@@ -3,6 +3,7 @@ package mcast
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -267,7 +268,8 @@ type FileBoundary struct {
 }
 
 // MarkFileBoundaries sets Gap.Files on every gap that spans one of the
-// boundaries when the time without packets there is at least half of
+// boundaries (bs in time order, as consecutive files give them) when the
+// time without packets there is at least half of
 // the gap's own duration, 100 ms or more, and ten of the stream's mean
 // inter-arrival times or more: consecutive files of a rotation are an
 // inter-arrival time apart (where the only traffic is the stream itself,
@@ -283,9 +285,16 @@ func (r *Report) MarkFileBoundaries(bs []FileBoundary) {
 			gs := r.Streams[i].Sequences[j].Gaps
 			for k := range gs {
 				g := &gs[k]
-				for _, b := range bs {
+				// bs is in time order: from the first boundary that ends
+				// at or after the gap's start, while they start before its
+				// end (a binary search, not every boundary per gap)
+				from := sort.Search(len(bs), func(x int) bool { return !bs[x].Last.Before(g.Start) })
+				for _, b := range bs[from:] {
+					if b.First.After(g.End) {
+						break
+					}
 					hole := b.First.Sub(b.Last)
-					if b.Last.Before(g.Start) || b.First.After(g.End) || 2*hole < g.End.Sub(g.Start) || hole < minHole {
+					if 2*hole < g.End.Sub(g.Start) || hole < minHole {
 						continue
 					}
 					g.Files = &GapFiles{Before: b.Before, After: b.After, HoleUS: float64(hole.Nanoseconds()) / 1e3}
@@ -410,8 +419,31 @@ type CaptureDropReading struct {
 // loss[=N].
 func (r *Report) Lost() uint64 {
 	var n uint64
+	// The copies of one stream a capture on "any" saw on several
+	// interfaces (Stream.IfIndex) count once, with the most lost: a
+	// datagram lost before the host is missing from every copy, one lost
+	// on one port from that copy only.
+	type copies struct {
+		src, dst, tunnel string
+		vlan             uint16
+		ifc              int
+		zone             uint64
+	}
+	var most map[copies]uint64
 	for i := range r.Streams {
-		n += r.Streams[i].Lost
+		s := &r.Streams[i]
+		if s.IfIndex == 0 {
+			n += s.Lost
+			continue
+		}
+		if most == nil {
+			most = map[copies]uint64{}
+		}
+		k := copies{s.Src, s.Dst, s.Tunnel, s.VLAN, s.Interface, s.zone}
+		most[k] = max(most[k], s.Lost)
+	}
+	for _, l := range most {
+		n += l
 	}
 	if r.Limits != nil && r.Limits.Omitted != nil {
 		n += r.Limits.Omitted.Lost
