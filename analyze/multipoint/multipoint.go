@@ -427,10 +427,11 @@ func matchHop(a, b *pointData) *hopData {
 		}
 	}
 	idx = nil
-	// NAT-tolerant: the payload hash alone among the leftovers, when it
-	// is unique on both sides (a payload many connections carry alike
-	// cannot say which is which), between flows no strict key matched
-	// (a translated flow's addresses or ports differ at every packet).
+	// NAT-tolerant: the payload hash alone among the leftovers, in order,
+	// when it occurs as often on both sides (a resent segment, a repeated
+	// heartbeat; a payload many connections carry in different numbers
+	// cannot say which is which), between flows no strict key matched (a
+	// translated flow's addresses or ports differ at every packet).
 	strictA, strictB := map[int32]bool{}, map[int32]bool{}
 	for i, j := range h.matchAB {
 		if j >= 0 {
@@ -453,8 +454,9 @@ func matchHop(a, b *pointData) *hopData {
 		if h.matchAB[i] >= 0 || a.recs[i].alt == 0 {
 			continue
 		}
-		l := altB[a.recs[i].alt]
-		if len(l) != 1 || altA[a.recs[i].alt] != 1 {
+		k := a.recs[i].alt
+		l := altB[k]
+		if len(l) == 0 || len(l) != altA[k] {
 			continue
 		}
 		if strictA[a.recs[i].flow] || strictB[b.recs[l[0]].flow] {
@@ -463,6 +465,7 @@ func matchHop(a, b *pointData) *hopData {
 			continue
 		}
 		h.matchAB[i], h.matchBA[l[0]] = l[0], int32(i)
+		altB[k], altA[k] = l[1:], altA[k]-1
 		h.byAlt++
 	}
 	return h
