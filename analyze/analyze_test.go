@@ -257,8 +257,14 @@ func ipv4Fragments(id uint16, src, dst netip.AddrPort, payload []byte, mtu int) 
 // (the synthetic traces of the fragment tests) and returns the report.
 func analyzeFrames(t *testing.T, frames [][]byte) *report.Report {
 	t.Helper()
+	return analyzeLinkFrames(t, synth.Ethernet, frames)
+}
+
+// analyzeLinkFrames is analyzeFrames for frames of another link type.
+func analyzeLinkFrames(t *testing.T, link synth.Link, frames [][]byte) *report.Report {
+	t.Helper()
 	var buf bytes.Buffer
-	w, err := synth.NewPcap(&buf, synth.Ethernet, synth.Start, true)
+	w, err := synth.NewPcap(&buf, link, synth.Start, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,13 +537,9 @@ func TestFragmentInsideReassembled(t *testing.T) {
 // their own, keyed by the cooked v2 interface index, so a datagram lost on
 // one port is a gap there, not hidden by the copy on another.
 func TestSLL2InterfacesAreStreams(t *testing.T) {
-	var buf bytes.Buffer
-	w, err := synth.NewPcap(&buf, synth.SLL2, synth.Start, true)
-	if err != nil {
-		t.Fatal(err)
-	}
 	src := netip.MustParseAddrPort("10.2.0.1:40000")
 	dst := netip.MustParseAddrPort("239.1.1.1:5000")
+	var frames [][]byte
 	for seq := range 20 {
 		msg := make([]byte, 40)
 		copy(msg, fmt.Sprintf("Message %x\x00", seq))
@@ -550,21 +552,10 @@ func TestSLL2InterfacesAreStreams(t *testing.T) {
 			binary.BigEndian.PutUint16(sll[0:], 0x0800)
 			binary.BigEndian.PutUint32(sll[4:], ifindex)
 			sll[10], sll[11] = 4, 6 // outgoing, 6-byte address
-			w.Advance(time.Microsecond)
-			if err := w.WriteFrame(append(sll, ip...)); err != nil {
-				t.Fatal(err)
-			}
+			frames = append(frames, append(sll, ip...))
 		}
 	}
-	fr, err := pcapfile.NewFileReader(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := NewAnalyzer(Config{})
-	if err := a.AnalyzeReader(context.Background(), "synthetic", fr); err != nil {
-		t.Fatal(err)
-	}
-	m := a.Finish().Multicast
+	m := analyzeLinkFrames(t, synth.SLL2, frames).Multicast
 	if len(m.Streams) != 2 || m.Lost() != 1 {
 		t.Fatalf("%d streams, lost %d; want 2 and 1", len(m.Streams), m.Lost())
 	}
