@@ -94,6 +94,7 @@ type Printer struct {
 	defaultDump bool // the packet is not decoded: dump it as tcpdump does
 	dumpFrom    int  // with defaultDump: from this offset (0: after the link-level header)
 	dumpTo      int  // with defaultDump and dumpFrom: up to this offset (0: the end)
+	dumpAlways  bool // with defaultDump: a printer's ND_DEFAULTPRINT, which -x, -X and -q do not suppress
 	// hdrLen is where -x, -X and -A start when the printer says so (an
 	// 802.3 frame's LLC and SNAP headers), 0 otherwise.
 	hdrLen int
@@ -250,7 +251,7 @@ func (p *Printer) timeStamp(info *pcapfile.CaptureInfo) string {
 // PrintPacket writes the line(s) for one packet.
 func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	p.clc, p.clcMsgs, p.llc, p.clcErr = p.clc[:0], p.clcMsgs[:0], p.llc[:0], p.clcErr[:0]
-	p.defaultDump, p.dumpFrom, p.dumpTo, p.dumpWhole, p.hdrLen = false, 0, 0, false, 0
+	p.defaultDump, p.dumpFrom, p.dumpTo, p.dumpWhole, p.hdrLen, p.dumpAlways = false, 0, 0, false, 0, false
 	p.depth = 0
 	f := &p.f
 	decode.Decode(pkt.LinkType, pkt.Data, f)
@@ -306,7 +307,7 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	}
 	// An undecoded packet is dumped by the protocol printer (tcpdump's
 	// default print) unless -x or -X dump it anyway.
-	if p.defaultDump && p.opts.HexASCII == 0 && p.opts.HexOnly == 0 {
+	if p.defaultDump && (p.dumpAlways || p.opts.HexASCII == 0 && p.opts.HexOnly == 0) {
 		if p.dumpFrom > 0 && p.dumpFrom <= len(pkt.Data) {
 			end := len(pkt.Data)
 			if p.dumpTo > p.dumpFrom && p.dumpTo < end {
@@ -547,7 +548,7 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 				return fmt.Sprintf("RoCEv1 %s qp %#06x psn %d, length %d", opName(h.Opcode), h.DestQP, h.PSN, pkt.Info.Length)
 			}
 		}
-		if f.EtherType == 0x0806 {
+		if f.EtherType == 0x0806 || f.EtherType == 0x8035 { // print-ether.c: ARP and RARP
 			n := pkt.Info.Length - linkHeaderLen(pkt, f)
 			data := pkt.Data[min(f.L2Len, len(pkt.Data)):]
 			if f.LLCOff > 0 { // behind LLC/SNAP: up to the 802.3 length
@@ -556,9 +557,14 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 				data, n = b[min(hl, len(b)):], length-hl
 			}
 			if f.L2Len <= len(pkt.Data) {
-				if s, ok := arpText(data, n, p.opts.Verbose > 0, p.opts.LinkHeader); ok {
+				if s, dump, ok := arpText(data, n, p.opts.Verbose > 0, p.opts.LinkHeader); ok {
 					if s == " [|arp]" {
 						p.cutShort() // -x dumps the whole frame, as tcpdump's longjmp
+					}
+					if dump && len(data) > 0 {
+						p.defaultDump, p.dumpAlways = true, true
+						p.dumpFrom = f.L2Len
+						p.dumpTo = p.dumpFrom + len(data)
 					}
 					return s
 				}

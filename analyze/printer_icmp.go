@@ -1054,41 +1054,105 @@ func hexGroups(s *strings.Builder, line []byte) {
 	}
 }
 
-// arpText is the line of an Ethernet/IPv4 ARP packet (print-arp.c), or
-// false for other hardware or protocol types and operations. With -e
-// (linkHeader) the "ARP, " the link-level header already said is left out.
-// A message cut short prints " [|arp]" (the caller dumps the whole frame
-// with -x).
-func arpText(b []byte, length int, verbose, linkHeader bool) (string, bool) {
-	ethIPv4 := len(b) >= 6 && binary.BigEndian.Uint16(b) == 1 && binary.BigEndian.Uint16(b[2:]) == 0x0800 && b[4] == 6 && b[5] == 4
-	if len(b) < 28 && (len(b) < 6 || ethIPv4) {
-		return " [|arp]", true
+// arpText is the line of an ARP or RARP packet as print-arp.c prints it
+// (requests, replies, reverse and inverse ones; other hardware or
+// protocol types and lengths), false for Frame Relay and ATM ARP. With -e
+// (linkHeader) the "ARP, " the link-level header already said is left
+// out. A message cut short prints " [|arp]" (the caller dumps the whole
+// frame with -x); dump: an unknown operation, whose captured bytes follow
+// in hex (tcpdump's default print).
+func arpText(b []byte, length int, verbose, linkHeader bool) (line string, dump, ok bool) {
+	if len(b) < 8 {
+		return " [|arp]", false, true
 	}
-	if !ethIPv4 {
-		return "", false
+	hrd, pro, op := binary.BigEndian.Uint16(b), binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint16(b[6:])
+	hln, pln := int(b[4]), int(b[5])
+	if hrd == 15 || hrd == 19 {
+		// Frame Relay (Q.922 addresses) and ATM (RFC 2225) ARP: not
+		// decoded.
+		return "", false, false
 	}
-	op := binary.BigEndian.Uint16(b[6:])
-	sha, spa, tha, tpa := b[8:14], netip.AddrFrom4([4]byte(b[14:18])), b[18:24], netip.AddrFrom4([4]byte(b[24:28]))
-	s := "ARP, "
-	if linkHeader {
-		s = ""
+	if len(b) < 8+2*hln+2*pln {
+		return " [|arp]", false, true
 	}
-	if verbose {
-		s += "Ethernet (len 6), IPv4 (len 4), "
+	sha, spa := b[8:8+hln], b[8+hln:8+hln+pln]
+	tha, tpa := b[8+hln+pln:8+2*hln+pln], b[8+2*hln+pln:8+2*hln+2*pln]
+	var s strings.Builder
+	if !linkHeader {
+		s.WriteString("ARP, ")
+	}
+	ipProto := pro == 0x0800 || pro == 0x1000
+	if !ipProto || pln != 4 || hln == 0 || verbose {
+		hw := arpHrdNames[hrd]
+		if hw == "" {
+			hw = fmt.Sprintf("Unknown Hardware (%d)", hrd)
+		}
+		pn := etherName(pro)
+		if pn == "Unknown" {
+			pn = fmt.Sprintf("Unknown Protocol (0x%04x)", pro)
+		}
+		fmt.Fprintf(&s, "%s (len %d), %s (len %d)", hw, hln, pn, pln)
+		if !verbose {
+			return fmt.Sprintf("%s, length %d", s.String(), length), false, true
+		}
+		s.WriteString(", ")
+	}
+	ip := func(a []byte) string {
+		switch {
+		case !ipProto:
+			return "<wrong proto type>"
+		case pln != 4:
+			return "<wrong len>"
+		}
+		return netip.AddrFrom4([4]byte(a)).String()
+	}
+	if n := arpOpNames[op]; n != "" {
+		s.WriteString(n + " ")
+	} else {
+		fmt.Fprintf(&s, "Unknown (%d) ", op)
 	}
 	switch op {
 	case 1:
-		s += "Request who-has " + tpa.String()
+		s.WriteString("who-has " + ip(tpa))
 		if !allZero(tha) {
-			s += " (" + macString(tha) + ")"
+			s.WriteString(" (" + linkAddr(tha) + ")")
 		}
-		s += " tell " + spa.String()
+		s.WriteString(" tell " + ip(spa))
 	case 2:
-		s += "Reply " + spa.String() + " is-at " + macString(sha)
+		s.WriteString(ip(spa) + " is-at " + linkAddr(sha))
+	case 3, 8:
+		s.WriteString("who-is " + linkAddr(tha) + " tell " + linkAddr(sha))
+	case 4:
+		s.WriteString(linkAddr(tha) + " at " + ip(tpa))
+	case 9:
+		s.WriteString(linkAddr(sha) + " at " + ip(spa))
 	default:
-		return "", false
+		// print-arp.c: the captured bytes from the ARP header in hex
+		// (the default print), no length
+		return s.String(), true, true
 	}
-	return fmt.Sprintf("%s, length %d", s, length), true
+	return fmt.Sprintf("%s, length %d", s.String(), length), false, true
+}
+
+// arpHrdNames is print-arp.c's arphrd_values.
+var arpHrdNames = map[uint16]string{
+	1: "Ethernet", 6: "TokenRing", 7: "ArcNet", 15: "FrameRelay", 23: "Strip",
+	24: "IEEE 1394", 19: "ATM", 32: "InfiniBand",
+}
+
+// arpOpNames is print-arp.c's arpop_values.
+var arpOpNames = map[uint16]string{
+	1: "Request", 2: "Reply", 3: "Reverse Request", 4: "Reverse Reply",
+	8: "Inverse Request", 9: "Inverse Reply", 10: "NACK Reply",
+}
+
+// linkAddr is addrtoname.c's linkaddr_string of an Ethernet-type address:
+// "<empty>" when it has no bytes, else its bytes in hex between colons.
+func linkAddr(b []byte) string {
+	if len(b) == 0 {
+		return "<empty>"
+	}
+	return macString(b)
 }
 
 func allZero(b []byte) bool {
