@@ -273,6 +273,7 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	if p.opts.LinkHeader {
 		b.WriteString(linkHeader(pkt, f, p.opts.Quiet))
 	}
+	b.WriteString(sllInner(pkt, f, p.opts))
 	b.WriteString(line)
 	for _, s := range p.clc {
 		b.WriteString(" SMC: ")
@@ -411,13 +412,13 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		if f.HasMAC {
 			b.WriteString(smcflow.MACString(f.SrcMAC) + " ")
 		}
-		outer = binary.BigEndian.Uint16(pkt.Data[14:])
+		return b.String() + sllTypeText(binary.BigEndian.Uint16(pkt.Data[14:]), pkt.Info.Length, quiet)
 	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL2 && len(pkt.Data) >= 20:
 		fmt.Fprintf(&b, "ifindex %d ", binary.BigEndian.Uint32(pkt.Data[4:]))
 		if f.HasMAC {
 			b.WriteString(smcflow.MACString(f.SrcMAC) + " ")
 		}
-		outer = binary.BigEndian.Uint16(pkt.Data[0:])
+		return b.String() + sllTypeText(binary.BigEndian.Uint16(pkt.Data[0:]), pkt.Info.Length, quiet)
 	case pkt.LinkType == pcapfile.LinkTypeEthernet || pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2:
 		return ""
 	case pkt.LinkType == pcapfile.LinkTypeRaw || pkt.LinkType == 12 || pkt.LinkType == 14:
@@ -483,6 +484,56 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		} else {
 			fmt.Fprintf(&b, ", ethertype %s (0x%04x), ", etherName(next), next)
 		}
+	}
+	return b.String()
+}
+
+// sllTypeText is what print-sll.c's sll_print and sll2_print print of
+// the protocol after the addresses (nothing with -q).
+func sllTypeText(et uint16, length int, quiet bool) string {
+	switch {
+	case quiet:
+		return ""
+	case et == 0x0001:
+		return fmt.Sprintf("802.3, length %d: ", length)
+	case et == 0x0004:
+		return fmt.Sprintf("802.2, length %d: ", length)
+	case et <= 1500:
+		return fmt.Sprintf("ethertype Unknown (0x%04x), length %d: ", et, length)
+	}
+	return fmt.Sprintf("ethertype %s (0x%04x), length %d: ", etherName(et), et, length)
+}
+
+// sllInner is what print-sll.c prints between a Linux cooked capture's
+// header and its protocol: each VLAN tag (its TCI with -e) and the type
+// behind it (not with -q; a length there is 802.2), then with -e the
+// LLC header of an 802.2 frame. Empty for other link types.
+func sllInner(pkt *pcapfile.Packet, f *decode.Frame, o PrintOptions) string {
+	if pkt.LinkType != pcapfile.LinkTypeLinuxSLL && pkt.LinkType != pcapfile.LinkTypeLinuxSLL2 || f.L2Len == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for i := 0; i < f.NVLAN; i++ {
+		tci := f.VLANTCI[i]
+		if o.LinkHeader {
+			fmt.Fprintf(&b, "vlan %d, p %d, ", tci&0x0fff, tci>>13)
+			if tci&0x1000 != 0 {
+				b.WriteString("DEI, ")
+			}
+		}
+		next := linkEtherType(f)
+		if i+1 < f.NVLAN {
+			next = f.VLANTPID[i+1]
+		} else if f.LLCOff > 0 || next <= 1500 {
+			next = 0x0004
+		}
+		if !o.Quiet {
+			fmt.Fprintf(&b, "ethertype %s, ", etherName(next))
+		}
+	}
+	if o.LinkHeader && f.LLCOff > 0 {
+		bb, length := llcView(pkt, f)
+		b.WriteString(llcLinkText(bb, length))
 	}
 	return b.String()
 }
@@ -573,6 +624,20 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		}
 		if s, ok := p.shimUnsupported(pkt, f); ok {
 			return s
+		}
+		if f.EtherType == 0x0001 && f.LLCOff == 0 && f.NVLAN == 0 && (pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2) && len(pkt.Data)-f.L2Len < 30 {
+			// print-ipx.c: Novell 802.3 with less than an IPX header
+			p.cutShort()
+			if p.opts.LinkHeader {
+				return " [|ipx]"
+			}
+			return "IPX  [|ipx]"
+		}
+		if f.EtherType <= 1500 && f.EtherType != 0x0001 && f.LLCOff == 0 && (pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2) {
+			// print-sll.c: a packet type it does not know, in hex
+			// (not with -x, -X or -q)
+			p.defaultDump = !p.opts.Quiet
+			return ""
 		}
 		if f.EtherType > 1500 && (pkt.LinkType == pcapfile.LinkTypeEthernet || pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2) {
 			// tcpdump: the link-level header, then the payload in hex

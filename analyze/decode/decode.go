@@ -248,11 +248,15 @@ func Decode(lt pcapfile.LinkType, data []byte, f *Frame) {
 	}
 	f.EtherType = et
 	f.L2Len = len(data) - len(rest)
-	if (et <= 1500 || et == 0x8870) && lt == pcapfile.LinkTypeEthernet {
+	sllLLC := (lt == pcapfile.LinkTypeLinuxSLL || lt == pcapfile.LinkTypeLinuxSLL2) && (et == 0x0004 || f.NVLAN > 0 && et <= 1500)
+	if (et <= 1500 || et == 0x8870) && lt == pcapfile.LinkTypeEthernet || sllLLC {
 		// 802.3: a length, then an 802.2 LLC header; Alteon jumbo
 		// frames: their type, then LLC
 		f.LLCOff, f.Len8023 = f.L2Len, int(et)
-		if et == 0x8870 {
+		if et == 0x8870 || sllLLC {
+			// no length: the jumbo frames' type; Linux cooked
+			// capture's protocol 0x0004 (LINUX_SLL_P_802_2), and
+			// any length behind its VLAN tags (print-sll.c)
 			f.Len8023 = -1
 		} else if int(et) < len(rest) {
 			data = data[:len(data)-len(rest)+int(et)]
