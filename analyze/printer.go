@@ -421,27 +421,24 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		return b.String() + sllTypeText(binary.BigEndian.Uint16(pkt.Data[0:]), pkt.Info.Length, quiet)
 	case pkt.LinkType == pcapfile.LinkTypeEthernet || pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2:
 		return ""
-	case pkt.LinkType == pcapfile.LinkTypeRaw || pkt.LinkType == 12 || pkt.LinkType == 14:
-		return "ip: " // print-raw.c
+	case pkt.LinkType == pcapfile.LinkTypeRaw || pkt.LinkType == 12 || pkt.LinkType == 14 || pkt.LinkType == pcapfile.LinkTypeIPv4 || pkt.LinkType == pcapfile.LinkTypeIPv6:
+		return "ip: " // print-raw.c (LINKTYPE_IPV6 too)
 	case (pkt.LinkType == pcapfile.LinkTypeNull || pkt.LinkType == pcapfile.LinkTypeLoop) && len(pkt.Data) >= 4:
 		// print-null.c
 		af := binary.LittleEndian.Uint32(pkt.Data)
 		if pkt.LinkType == pcapfile.LinkTypeLoop || af > 0xffff {
 			af = binary.BigEndian.Uint32(pkt.Data)
 		}
-		name := "Unknown"
-		switch af {
-		case 2:
-			name = "IPv4"
-		case 7:
-			name = "OSI"
-		case 23:
-			name = "IPX"
-		case 24, 28, 30:
-			name = "IPv6"
-		}
+		// af.c bsd_af_values
+		name := map[uint32]string{2: "IPv4", 6: "NS", 7: "ISO", 16: "Appletalk", 23: "IPX", 24: "IPv6", 28: "IPv6", 30: "IPv6"}[af]
 		if quiet {
+			if name == "" {
+				name = fmt.Sprintf("Unknown AF %d", af)
+			}
 			return fmt.Sprintf("%s, length %d: ", name, pkt.Info.Length)
+		}
+		if name == "" {
+			name = "Unknown"
 		}
 		return fmt.Sprintf("AF %s (%d), length %d: ", name, af, pkt.Info.Length)
 	default:
@@ -486,6 +483,16 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		}
 	}
 	return b.String()
+}
+
+// ipxCut is print-ipx.c's line of a packet shorter than an IPX header
+// (its longjmp: -x dumps the whole frame).
+func (p *Printer) ipxCut() string {
+	p.cutShort()
+	if p.opts.LinkHeader {
+		return " [|ipx]"
+	}
+	return "IPX  [|ipx]"
 }
 
 // sllTypeText is what print-sll.c's sll_print and sll2_print print of
@@ -626,12 +633,23 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			return s
 		}
 		if f.EtherType == 0x0001 && f.LLCOff == 0 && f.NVLAN == 0 && (pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2) && len(pkt.Data)-f.L2Len < 30 {
-			// print-ipx.c: Novell 802.3 with less than an IPX header
-			p.cutShort()
-			if p.opts.LinkHeader {
-				return " [|ipx]"
+			return p.ipxCut() // print-ipx.c: Novell 802.3
+		}
+		if f.Reason == "loopback address family" && len(pkt.Data) >= 4 {
+			// print-null.c: an unknown AF_ value prints the header
+			// (with -e already), then the rest in hex (not with -x,
+			// -X or -q)
+			af := binary.LittleEndian.Uint32(pkt.Data)
+			if (af == 23 || af == 23<<24) && len(pkt.Data) < 4+30 {
+				return p.ipxCut() // print-ipx.c
 			}
-			return "IPX  [|ipx]"
+			if af != 7 && af != 16 && af != 23 && af != 7<<24 && af != 16<<24 && af != 23<<24 {
+				p.defaultDump, p.dumpFrom, p.hdrLen = !p.opts.Quiet, 4, 4
+				if p.opts.LinkHeader {
+					return ""
+				}
+				return linkHeader(pkt, f, p.opts.Quiet)
+			}
 		}
 		if f.EtherType <= 1500 && f.EtherType != 0x0001 && f.LLCOff == 0 && (pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2) {
 			// print-sll.c: a packet type it does not know, in hex
