@@ -198,7 +198,14 @@ func (p *Printer) llcDescribe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		}
 	}
 	var s strings.Builder
-	if !p.opts.LinkHeader {
+	if !p.opts.LinkHeader && pkt.LinkType != pcapfile.LinkTypeEthernet {
+		// llc_print without the link's addresses (print-sll.c)
+		if ssap == dsap {
+			s.WriteString(llcSAPName(dsap, "Unknown DSAP 0x%02x") + " ")
+		} else {
+			fmt.Fprintf(&s, "%s > %s ", llcSAPName(ssap, "Unknown SSAP 0x%02x"), llcSAPName(dsap, "Unknown DSAP 0x%02x"))
+		}
+	} else if !p.opts.LinkHeader {
 		src, dst := smcflow.MACString(f.SrcMAC), smcflow.MACString(f.DstMAC)
 		if ssap == dsap {
 			fmt.Fprintf(&s, "%s > %s %s ", src, dst, llcSAPName(dsap, "Unknown DSAP 0x%02x"))
@@ -246,14 +253,19 @@ func (p *Printer) llcDescribe(pkt *pcapfile.Packet, f *decode.Frame) string {
 	default:
 		fmt.Fprintf(&s, "Information, send seq %d, rcv seq %d, Flags [%s], length %d", ctl>>1&0x7f, ctl>>9&0x7f, flags(0x100), length)
 	}
-	p.llcDefaultDump(f, len(b))
+	p.llcDefaultDump(pkt, f, len(b))
 	return s.String()
 }
 
 // llcDefaultDump dumps n bytes from the LLC header on (unless -x, -X or
-// -A dump the frame; not with -q, as for unknown ethertypes).
-func (p *Printer) llcDefaultDump(f *decode.Frame, n int) {
+// -A dump the frame; not with -q, as for unknown ethertypes). In a Linux
+// cooked capture -x, -X and -A dump from the LLC header too (print-sll.c
+// adds no header length for what llc_print does not know).
+func (p *Printer) llcDefaultDump(pkt *pcapfile.Packet, f *decode.Frame, n int) {
 	p.defaultDump, p.dumpFrom, p.dumpTo = !p.opts.Quiet, f.LLCOff, f.LLCOff+n
+	if pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2 {
+		p.hdrLen = f.LLCOff
+	}
 }
 
 // snapDescribe prints what follows a SNAP header (snap_print) when decode
@@ -282,7 +294,7 @@ func (p *Printer) snapDescribe(pkt *pcapfile.Packet, f *decode.Frame, b []byte, 
 		}
 	}
 	bb, _ := llcView(pkt, f)
-	p.llcDefaultDump(f, len(bb))
+	p.llcDefaultDump(pkt, f, len(bb))
 	return s.String()
 }
 

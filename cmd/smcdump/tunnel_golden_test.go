@@ -66,6 +66,12 @@ func TestShimGolden(t *testing.T) {
 		{"link-synthetic", linkTrace},
 		// IPv6 extension headers (ip6ExtTrace)
 		{"ip6ext-synthetic", ip6ExtTrace},
+		// ARP variants, Linux cooked captures, raw IP and null
+		// headers (tcpdump_more_test.go)
+		{"arp-synthetic", arpTrace},
+		{"sll-synthetic", sllTrace},
+		{"sll2-synthetic", sll2Trace},
+		{"null-synthetic", func(t *testing.T) string { return rawTraces(t)[2] }},
 	} {
 		path := tr.build(t)
 		dir := filepath.Dir(path)
