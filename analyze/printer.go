@@ -833,6 +833,11 @@ func (p *Printer) transportLine(pkt *pcapfile.Packet, f *decode.Frame, ipv, src,
 	if t, ok := p.tunnel(pkt, f); ok {
 		return at + t
 	}
+	if f.Proto == 47 {
+		if t, ok := p.greText(pkt, f); ok {
+			return at + t
+		}
+	}
 	// tcpdump 4.99 prints two spaces before an unknown protocol.
 	return fmt.Sprintf("%s ip-proto-%d %d", at, f.Proto, f.L4WireLen)
 }

@@ -237,3 +237,249 @@ func geneveOptions(o []byte, data bool) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// greText is print-gre.c's text of a GRE packet Decapsulate does not open
+// (a routing header, version 1 (PPTP), MPLS or protocols smcdump does not
+// decode inside, unknown versions, cut headers): the header's fields, then
+// IPv4, IPv6, MPLS, Ethernet and (GREv1) PPP carrying IP as in a tunnel,
+// "gre-proto-0x...." for other protocols. False for payloads tcpdump
+// decodes and smcdump does not (IPX, AppleTalk, OSI, other PPP protocols).
+func (p *Printer) greText(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
+	length := f.L4WireLen
+	avail := min(len(f.L4), length)
+	b := f.L4[:max(avail, 0)]
+	if avail < 2 {
+		return " [|gre]", true
+	}
+	var s strings.Builder
+	trunc := func() (string, bool) { return s.String() + " [|gre]", true }
+	flags := binary.BigEndian.Uint16(b)
+	vers := flags & 7
+	fmt.Fprintf(&s, "GREv%d", vers)
+	if vers > 1 {
+		return s.String() + " ERROR: unknown-version", true
+	}
+	v := p.opts.Verbose > 0
+	if v {
+		var names []string
+		for _, x := range []struct {
+			bit  uint16
+			name string
+		}{{0x8000, "checksum present"}, {0x4000, "routing present"}, {0x2000, "key present"}, {0x1000, "sequence# present"}, {0x0800, "source routing present"}, {0x0080, "ack present"}} {
+			if flags&x.bit != 0 {
+				names = append(names, x.name)
+			}
+		}
+		if len(names) == 0 {
+			names = []string{"none"}
+		}
+		fmt.Fprintf(&s, ", Flags [%s]", strings.Join(names, ", "))
+	}
+	if avail < 4 {
+		return trunc()
+	}
+	prot := binary.BigEndian.Uint16(b[2:])
+	off := 4
+	word := func(n int) (uint32, bool) {
+		if avail < off+n {
+			return 0, false
+		}
+		var x uint32
+		for _, c := range b[off : off+n] {
+			x = x<<8 | uint32(c)
+		}
+		off += n
+		return x, true
+	}
+	if vers == 0 {
+		if flags&0xc000 != 0 {
+			sum, ok := word(2)
+			if !ok {
+				return trunc()
+			}
+			if v {
+				fmt.Fprintf(&s, ", sum 0x%x", sum)
+			}
+			o, ok := word(2)
+			if !ok {
+				return trunc()
+			}
+			fmt.Fprintf(&s, ", off 0x%x", o)
+		}
+		if flags&0x2000 != 0 {
+			k, ok := word(4)
+			if !ok {
+				return trunc()
+			}
+			fmt.Fprintf(&s, ", key=0x%x", k)
+		}
+		if flags&0x1000 != 0 {
+			q, ok := word(4)
+			if !ok {
+				return trunc()
+			}
+			fmt.Fprintf(&s, ", seq %d", q)
+		}
+		if flags&0x4000 != 0 {
+			for {
+				if avail < off+4 {
+					return trunc()
+				}
+				af, sreoff, srelen := binary.BigEndian.Uint16(b[off:]), int(b[off+2]), int(b[off+3])
+				off += 4
+				if af == 0 && srelen == 0 {
+					break
+				}
+				if !greSRE(&s, af, sreoff, srelen, b[off:]) || avail-off < srelen {
+					return trunc()
+				}
+				off += srelen
+			}
+		}
+	} else {
+		if flags&0x2000 != 0 {
+			k, ok := word(4)
+			if !ok {
+				return trunc()
+			}
+			fmt.Fprintf(&s, ", call %d", k&0xffff)
+		}
+		if flags&0x1000 != 0 {
+			q, ok := word(4)
+			if !ok {
+				return trunc()
+			}
+			fmt.Fprintf(&s, ", seq %d", q)
+		}
+		if flags&0x0080 != 0 {
+			a, ok := word(4)
+			if !ok {
+				return trunc()
+			}
+			fmt.Fprintf(&s, ", ack %d", a)
+		}
+		if flags&0x1000 == 0 {
+			s.WriteString(", no-payload")
+		}
+	}
+	if p.opts.LinkHeader {
+		n := etherName(prot)
+		if n == "Unknown" {
+			n = "unknown"
+		}
+		fmt.Fprintf(&s, ", proto %s (0x%04x)", n, prot)
+	}
+	fmt.Fprintf(&s, ", length %d", length)
+	if vers == 1 && flags&0x1000 == 0 {
+		return s.String(), true
+	}
+	if v {
+		s.WriteString("\n\t")
+	} else {
+		s.WriteString(": ")
+	}
+	payload, plen := f.L4[min(off, len(f.L4)):], length-off
+	lt := pcapfile.LinkTypeRaw
+	switch {
+	case vers == 0 && (prot == 0x0800 || prot == 0x86DD):
+	case vers == 0 && prot == 0x8847:
+		// mpls_print: as an MPLS frame behind an Ethernet header
+		// nobody prints
+		payload, plen, lt = append(append(make([]byte, 12, 14+len(payload)), 0x88, 0x47), payload...), plen+14, pcapfile.LinkTypeEthernet
+	case vers == 0 && prot == 0x6558:
+		lt = pcapfile.LinkTypeEthernet
+	case vers == 1 && prot == 0x880b:
+		// ppp_print: the address and control bytes (0xff 0x03) if
+		// there, then the protocol (one byte when odd)
+		q := payload
+		if len(q) >= 2 && q[1] == 0x03 && (q[0] == 0xff || q[0] <= 1) {
+			if p.opts.LinkHeader && q[0] <= 1 { // DLT_PPP_PPPD's direction
+				s.WriteString([]string{"In  ", "Out "}[q[0]])
+			}
+			q = q[2:]
+		}
+		var pp uint16
+		switch {
+		case len(q) >= 1 && q[0]&1 != 0:
+			pp, q = uint16(q[0]), q[1:]
+		case len(q) >= 2:
+			pp, q = binary.BigEndian.Uint16(q), q[2:]
+		default:
+			return "", false
+		}
+		if pp != 0x21 && pp != 0x57 {
+			return "", false
+		}
+		if p.opts.LinkHeader {
+			fmt.Fprintf(&s, "%s (0x%04x), length %d: ", pppName(pp), pp, plen)
+		}
+		plen -= len(payload) - len(q)
+		payload = q
+	case vers == 0 && (prot == 0x8137 || prot == 0x809b || prot == 0x00fe) || vers == 1:
+		return "", false // IPX, AppleTalk, OSI; PPTP without PPP
+	default:
+		fmt.Fprintf(&s, "gre-proto-0x%x", prot)
+		return s.String(), true
+	}
+	if p.depth >= len(p.inner) {
+		return "", false
+	}
+	fr := &p.inner[p.depth]
+	p.depth++
+	ipkt := *pkt
+	ipkt.LinkType, ipkt.Data = lt, payload
+	ipkt.Info.Length, ipkt.Info.CaptureLength = plen, len(payload)
+	decode.Decode(lt, payload, fr)
+	fr.Zone = f.Zone
+	if p.opts.LinkHeader && prot == 0x6558 {
+		s.WriteString(linkHeader(&ipkt, fr, p.opts.Quiet))
+	}
+	s.WriteString(p.describe(&ipkt, fr))
+	return s.String(), true
+}
+
+// greSRE prints a GRE source route entry (print-gre.c gre_sre_print): the
+// IPv4 addresses or AS numbers of address families 0x0800 and 0xfffe
+// (the current one starred), other families by number. False when the
+// entry is cut.
+func greSRE(s *strings.Builder, af uint16, sreoff, srelen int, b []byte) bool {
+	step := 0
+	switch af {
+	case 0x0800:
+		s.WriteString(", (rtaf=ip")
+		step = 4
+	case 0xfffe:
+		s.WriteString(", (rtaf=asn")
+		step = 2
+	default:
+		fmt.Fprintf(s, ", (rtaf=0x%x)", af)
+		return true
+	}
+	defer s.WriteString(")")
+	switch {
+	case sreoff%step != 0:
+		fmt.Fprintf(s, ", badoffset=%d", sreoff)
+		return true
+	case srelen%step != 0:
+		fmt.Fprintf(s, ", badlength=%d", srelen)
+		return true
+	case sreoff >= srelen:
+		fmt.Fprintf(s, ", badoff/len=%d/%d", sreoff, srelen)
+		return true
+	}
+	for at := 0; at < srelen; at += step {
+		if len(b) < at+step {
+			return false
+		}
+		star := ""
+		if at == sreoff {
+			star = "*"
+		}
+		if step == 4 {
+			fmt.Fprintf(s, " %s%d.%d.%d.%d", star, b[at], b[at+1], b[at+2], b[at+3])
+		} else {
+			fmt.Fprintf(s, " %s%x", star, binary.BigEndian.Uint16(b[at:]))
+		}
+	}
+	return true
+}
