@@ -20,7 +20,7 @@ func (p *Printer) tunnel(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
 	if p.depth >= len(p.inner) {
 		return "", false
 	}
-	in, ok := decode.Decapsulate(f)
+	in, ok := decode.DecapsulateAny(f)
 	if !ok {
 		return "", false
 	}
@@ -36,11 +36,14 @@ func (p *Printer) tunnel(pkt *pcapfile.Packet, f *decode.Frame) (string, bool) {
 	}
 	switch t.Kind {
 	case decode.TunnelVXLAN:
-		i := "."
+		i := "invalid" // print-vxlan.c: no flag it knows
 		if t.Flags&0x08 != 0 {
 			i = "I"
 		}
 		if t.Port == decode.PortVXLANLinux {
+			if i != "I" {
+				i = "." // print-otv.c
+			}
 			// tcpdump prints port 8472 as OTV (the same layout: the
 			// reserved bits are OTV's overlay ID).
 			fmt.Fprintf(&b, "OTV, flags [%s] (0x%02x), overlay %d, instance %d\n", i, t.Flags, t.Reserved, t.ID)

@@ -128,6 +128,19 @@ func isTunnel(f *Frame) bool {
 // fragment (its inner frame is split), or a tunnel header that is cut or
 // impossible (then f stays the outer packet, as tcpdump prints it).
 func Decapsulate(f *Frame) (in Inner, ok bool) {
+	return decapsulate(f, false)
+}
+
+// DecapsulateAny is Decapsulate for printing: a VXLAN (and OTV) header is
+// taken whatever its flags and reserved bits say, as tcpdump's
+// vxlan_print and otv_print do. The analysis keeps Decapsulate's stricter
+// test (the I flag set, the reserved bits clear), which keeps datagrams
+// that merely use the port out of its tunnel statistics.
+func DecapsulateAny(f *Frame) (in Inner, ok bool) {
+	return decapsulate(f, true)
+}
+
+func decapsulate(f *Frame, any bool) (in Inner, ok bool) {
 	if f.Status != StatusOK || f.Fragment || !isTunnel(f) {
 		return in, false
 	}
@@ -150,7 +163,7 @@ func Decapsulate(f *Frame) (in Inner, ok bool) {
 				in.Cut = wire >= 8
 				return in, false
 			}
-			if b[0]&0x08 == 0 || b[0]&0x77 != 0 || b[7] != 0 {
+			if !any && (b[0]&0x08 == 0 || b[0]&0x77 != 0 || b[7] != 0) {
 				return in, false
 			}
 			t.Kind, t.HasID, t.Flags = TunnelVXLAN, true, b[0]
