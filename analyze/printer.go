@@ -405,6 +405,28 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		outer = f.VLANTPID[0]
 	}
 	switch {
+	case pkt.LinkType == pcapfile.LinkTypeEthernet && f.HasMAC && f.Status == decode.StatusTruncated && f.Reason == "VLAN tag":
+		// print-ether.c: the tags there are, then " [|vlan]"
+		fmt.Fprintf(&b, "%s > %s, ", smcflow.MACString(f.SrcMAC), smcflow.MACString(f.DstMAC))
+		if f.NVLAN == 0 {
+			return b.String()
+		}
+		if !quiet {
+			fmt.Fprintf(&b, "ethertype %s (0x%04x), length %d: ", etherName(f.VLANTPID[0]), f.VLANTPID[0], pkt.Info.Length)
+		} else {
+			fmt.Fprintf(&b, "%s, length %d: ", etherName(f.VLANTPID[0]), pkt.Info.Length)
+		}
+		for i := 0; i < f.NVLAN; i++ {
+			tci := f.VLANTCI[i]
+			fmt.Fprintf(&b, "vlan %d, p %d, ", tci&0x0fff, tci>>13)
+			if tci&0x1000 != 0 {
+				b.WriteString("DEI, ")
+			}
+			if i+1 < f.NVLAN {
+				fmt.Fprintf(&b, "ethertype %s (0x%04x), ", etherName(f.VLANTPID[i+1]), f.VLANTPID[i+1])
+			}
+		}
+		return b.String()
 	case pkt.LinkType == pcapfile.LinkTypeEthernet && f.HasMAC:
 		fmt.Fprintf(&b, "%s > %s, ", smcflow.MACString(f.SrcMAC), smcflow.MACString(f.DstMAC))
 	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL && len(pkt.Data) >= 16:
@@ -677,6 +699,16 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		}
 		return fmt.Sprintf("[%s not decoded], length %d", f.Reason, pkt.Info.Length)
 	case decode.StatusTruncated:
+		if f.IPVer == 0 && pkt.LinkType == pcapfile.LinkTypeEthernet && f.Reason == "ethernet header" {
+			// print-ether.c: fewer than 14 bytes, all of them the
+			// link-level header (-x dumps nothing, -xx all)
+			p.hdrLen = len(pkt.Data)
+			return " [|ether]"
+		}
+		if f.IPVer == 0 && f.Reason == "VLAN tag" {
+			p.cutShort() // print-ether.c, print-sll.c: a tag cut short
+			return " [|vlan]"
+		}
 		if f.IPVer == 0 {
 			if s, ok := p.shimCut(pkt, f); ok {
 				return s
@@ -720,8 +752,8 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		p.cutShort()
 		return ipv
 	}
-	if f.Status == decode.StatusTruncated && f.NetOff >= len(pkt.Data) && (f.HasPPPoE || hasMPLS(f)) {
-		// Not one byte of IP behind PPPoE or MPLS: tcpdump's IPv4 printer
+	if f.Status == decode.StatusTruncated && f.NetOff >= len(pkt.Data) && f.NetOff > 0 {
+		// Not one byte of IP behind the link header, PPPoE or MPLS: tcpdump's IPv4 printer
 		// fails on the version before it prints "IP" (a longjmp), its
 		// IPv6 printer checks the header's length first.
 		if f.IPVer == 6 {
