@@ -706,7 +706,9 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 			return " [|ether]"
 		}
 		if f.IPVer == 0 && f.Reason == "VLAN tag" {
-			p.cutShort() // print-ether.c, print-sll.c: a tag cut short
+			// print-ether.c, print-sll.c: a tag cut short, all of the
+			// frame the link-level header (-x dumps nothing)
+			p.hdrLen = len(pkt.Data)
 			return " [|vlan]"
 		}
 		if f.IPVer == 0 {
@@ -822,6 +824,9 @@ func (p *Printer) transportLine(pkt *pcapfile.Packet, f *decode.Frame, ipv, src,
 		}
 		if !p.opts.Quiet { // tcpdump -q does not look into UDP payloads
 			if t, ok := p.tunnel(pkt, f); ok {
+				return fmt.Sprintf("%s%s > %s: %s%s", ipv, src, dst, ck, t)
+			}
+			if t, ok := p.tunnelCut(f); ok {
 				return fmt.Sprintf("%s%s > %s: %s%s", ipv, src, dst, ck, t)
 			}
 		}
