@@ -702,13 +702,17 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		if f.IPVer == 0 && pkt.LinkType == pcapfile.LinkTypeEthernet && f.Reason == "ethernet header" {
 			// print-ether.c: fewer than 14 bytes, all of them the
 			// link-level header (-x dumps nothing, -xx all)
-			p.hdrLen = len(pkt.Data)
+			if p.depth == 0 { // not a frame inside a tunnel
+				p.hdrLen = len(pkt.Data)
+			}
 			return " [|ether]"
 		}
 		if f.IPVer == 0 && f.Reason == "VLAN tag" {
 			// print-ether.c, print-sll.c: a tag cut short, all of the
 			// frame the link-level header (-x dumps nothing)
-			p.hdrLen = len(pkt.Data)
+			if p.depth == 0 { // not a frame inside a tunnel
+				p.hdrLen = len(pkt.Data)
+			}
 			return " [|vlan]"
 		}
 		if f.IPVer == 0 {

@@ -72,6 +72,7 @@ func TestShimGolden(t *testing.T) {
 		{"sll-synthetic", sllTrace},
 		{"sll2-synthetic", sll2Trace},
 		{"null-synthetic", func(t *testing.T) string { return rawTraces(t)[2] }},
+		{"tunmore-synthetic", tunMoreTrace},
 	} {
 		path := tr.build(t)
 		dir := filepath.Dir(path)
