@@ -251,6 +251,12 @@ func FuzzPrintFrame(f *testing.F) {
 	for i, fr := range ip6ExtSeeds() {
 		f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i*29+1))
 	}
+	// ARP variants, cooked captures, raw IP and null headers, GRE,
+	// VXLAN flags and cuts (moreCases)
+	lts, frs := moreSeeds()
+	for i, fr := range frs {
+		f.Add(uint32(lts[i]), fr, uint8(i*31+1))
+	}
 	// ICMP, ICMPv6, ARP, NDP, MLD and IGMP from real kernels and radvd
 	// (testdata/icmp/record.sh, record-nd.sh)
 	for _, name := range []string{"diag.pcap", "nd.pcap"} {
