@@ -110,9 +110,12 @@ func refDecode(lt pcapfile.LinkType, data []byte, f *Frame) {
 	f.L2Len = len(data) - len(rest)
 	// 802.3 LLC and SNAP came after the CPU work too: the step is
 	// Decode's own (llc, tested by TestDecodeLLC).
-	if (et <= 1500 || et == 0x8870) && lt == pcapfile.LinkTypeEthernet {
+	// Linux cooked captures' 802.2 (protocol 4, a length behind a VLAN
+	// tag) too.
+	sllLLC := (lt == pcapfile.LinkTypeLinuxSLL || lt == pcapfile.LinkTypeLinuxSLL2) && (et == 0x0004 || f.NVLAN > 0 && et <= 1500)
+	if (et <= 1500 || et == 0x8870) && lt == pcapfile.LinkTypeEthernet || sllLLC {
 		f.LLCOff, f.Len8023 = f.L2Len, int(et)
-		if et == 0x8870 {
+		if et == 0x8870 || sllLLC {
 			f.Len8023 = -1
 		} else if int(et) < len(rest) {
 			data = data[:len(data)-len(rest)+int(et)]

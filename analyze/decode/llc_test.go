@@ -73,13 +73,71 @@ func TestDecodeLLC(t *testing.T) {
 	}
 }
 
+// sllLLCSeeds are Linux cooked (SLL) frames with 802.2 LLC: protocol 4,
+// a length behind a VLAN tag, Novell 802.3 and another protocol up to 1500.
+func sllLLCSeeds() map[string][]byte {
+	ip := []byte{0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 4, 0xd2, 0x16, 0x2e, 0, 8, 0, 0}
+	sll := func(proto uint16, b ...[]byte) []byte {
+		f := []byte{0, 0, 0, 1, 0, 6, 0, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0, byte(proto >> 8), byte(proto)}
+		for _, x := range b {
+			f = append(f, x...)
+		}
+		return f
+	}
+	snap := []byte{0xaa, 0xaa, 3, 0, 0, 0, 8, 0}
+	return map[string][]byte{
+		"sll snap ipv4":      sll(4, snap, ip),
+		"sll stp":            sll(4, []byte{0x42, 0x42, 3}, make([]byte, 35)),
+		"sll vlan snap ipv4": sll(0x8100, []byte{0, 5, 0, 36}, snap, ip),
+		"sll ipx":            sll(1, make([]byte, 30)),
+		"sll other":          sll(3, make([]byte, 14)),
+		"sll llc cut":        sll(4, []byte{0x42}),
+	}
+}
+
+// TestDecodeSLLLLC: Linux cooked captures' 802.2 frames are LLC frames
+// without a length (print-sll.c): SNAP IPv4 decoded, STP unsupported;
+// other protocols up to 1500 are unsupported ethertypes.
+func TestDecodeSLLLLC(t *testing.T) {
+	seeds := sllLLCSeeds()
+	for _, c := range []struct {
+		name           string
+		status         int
+		reason         string
+		et             uint16
+		l2, llc, len83 int
+	}{
+		{"sll snap ipv4", StatusOK, "", 0x0800, 24, 16, -1},
+		{"sll stp", StatusUnsupported, "802.3/LLC frame", 4, 16, 16, -1},
+		{"sll vlan snap ipv4", StatusOK, "", 0x0800, 28, 20, -1},
+		{"sll ipx", StatusUnsupported, "ethertype", 1, 16, 0, 0},
+		{"sll other", StatusUnsupported, "ethertype", 3, 16, 0, 0},
+		{"sll llc cut", StatusTruncated, "LLC header", 4, 16, 16, -1},
+	} {
+		var f Frame
+		Decode(pcapfile.LinkTypeLinuxSLL, seeds[c.name], &f)
+		if f.Status != c.status || f.Reason != c.reason || f.EtherType != c.et || f.L2Len != c.l2 || f.LLCOff != c.llc || f.Len8023 != c.len83 {
+			t.Errorf("%s: status %d %q ethertype %#x L2Len %d LLCOff %d Len8023 %d, want %d %q %#x %d %d %d", c.name,
+				f.Status, f.Reason, f.EtherType, f.L2Len, f.LLCOff, f.Len8023, c.status, c.reason, c.et, c.l2, c.llc, c.len83)
+		}
+	}
+}
+
 // FuzzDecodeLLC compares Decode with the reference decoder on 802.3
-// frames.
+// frames and on cooked captures' 802.2 frames (the first byte of the
+// input chooses SLL for those).
 func FuzzDecodeLLC(f *testing.F) {
 	for _, b := range llcSeeds() {
 		f.Add(b)
 	}
+	for _, b := range sllLLCSeeds() {
+		f.Add(append([]byte{0xff}, b...))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 0 && data[0] == 0xff {
+			checkEquivalent(t, pcapfile.LinkTypeLinuxSLL, data[1:], nil)
+			return
+		}
 		checkEquivalent(t, pcapfile.LinkTypeEthernet, data, nil)
 	})
 }

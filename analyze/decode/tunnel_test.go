@@ -257,3 +257,35 @@ func TestInnermostNoAllocs(t *testing.T) {
 		t.Errorf("%v allocations per frame", n)
 	}
 }
+
+// TestDecapsulateAny: the printer's DecapsulateAny opens VXLAN whatever
+// its flags and reserved bits say (as print-vxlan.c), Decapsulate (the
+// analysis) only with the I flag and the reserved bits clear.
+func TestDecapsulateAny(t *testing.T) {
+	inner := innerEth
+	for _, c := range []struct {
+		flags     uint8
+		last      byte
+		strict    bool
+		any       bool
+		vni, resv uint32
+	}{
+		{0x08, 0, true, true, 42, 0},
+		{0x0c, 0, false, true, 42, 0},
+		{0x00, 0, false, true, 42, 0},
+		{0x88, 0, true, true, 42, 0},
+		{0x08, 1, false, true, 42, 0},
+	} {
+		h := u32b(u32b(nil, uint32(c.flags)<<24), 42<<8|uint32(c.last))
+		fr := tEth(0x0800, tIPv4(outerA, outerB, 17, tUDP(40000, PortVXLAN, append(h, inner...))))
+		var f Frame
+		Decode(pcapfile.LinkTypeEthernet, fr, &f)
+		if _, ok := Decapsulate(&f); ok != c.strict {
+			t.Errorf("flags %#x last %d: Decapsulate %v, want %v", c.flags, c.last, ok, c.strict)
+		}
+		in, ok := DecapsulateAny(&f)
+		if ok != c.any || ok && (in.Tunnel.ID != c.vni || in.Tunnel.Flags != c.flags) {
+			t.Errorf("flags %#x last %d: DecapsulateAny %v vni %d flags %#x", c.flags, c.last, ok, in.Tunnel.ID, in.Tunnel.Flags)
+		}
+	}
+}
