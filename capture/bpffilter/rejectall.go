@@ -15,6 +15,10 @@ import (
 // optimizer finds these and pcap_compile fails with the same words.
 var ErrRejectsAll = errors.New("expression rejects all packets")
 
+// skfRandom is SKF_AD_RANDOM: an ancillary load that gives another value
+// each time (every other load gives the same value for one packet).
+const skfRandom = 56
+
 // rejectsAllBudget bounds the states rejectsAll explores; past it the
 // program is assumed to accept something (the check is then silent).
 const rejectsAllBudget = 1 << 15
@@ -68,6 +72,10 @@ func rejectsAll(raw []bpf.RawInstruction) bool {
 			case clsLD:
 				switch ri.Op & 0xe0 {
 				case mdABS:
+					if k == skfAdOff+skfRandom {
+						s.a = raVal{} // a new random number at every load
+						break
+					}
 					s.a = s.load("a" + strconv.FormatUint(uint64(k), 10) + "/" + strconv.Itoa(int(ri.Op&0x18)))
 				case mdIND:
 					switch {

@@ -160,3 +160,23 @@ func TestRejectsAllNegStale(t *testing.T) {
 		t.Error("rejectsAll claims a program that accepts a packet rejects everything")
 	}
 }
+
+// TestRejectsAllRandom: two loads of SKF_AD_RANDOM are different numbers,
+// so "random != random" may accept.
+func TestRejectsAllRandom(t *testing.T) {
+	prog := []bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtRand},
+		bpf.TAX{},
+		bpf.LoadExtension{Num: bpf.ExtRand},
+		bpf.JumpIfX{Cond: bpf.JumpEqual, SkipTrue: 0, SkipFalse: 1},
+		bpf.RetConstant{Val: 0},
+		bpf.RetConstant{Val: 0xffff},
+	}
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rejectsAll(raw) {
+		t.Error("two random numbers taken for equal")
+	}
+}
