@@ -38,6 +38,19 @@ func FuzzJoin(f *testing.F) {
 		}
 		f.Add(seed)
 	}
+	// resegmentation (synthetic): a 200-byte segment at a, its bytes in
+	// two pieces at b and one piece at c, sequence numbers about to wrap
+	{
+		h := func(ttl byte, id uint16) hdr { return hdr{"10.0.0.1", "10.0.1.1", 40000, 5000, ttl, id} }
+		var seed []byte
+		add := func(pi byte, b []byte) { seed = append(append(seed, pi, byte(len(b))), b...) }
+		d := bytes.Repeat([]byte{'r'}, 200)
+		add(0, tcp4(h(64, 7), 0xFFFFFFA0, 1, 0x18, nil, d))
+		add(1, tcp4(h(63, 7), 0xFFFFFFA0, 1, 0x10, nil, d[:100]))
+		add(1, tcp4(h(63, 8), 0x00000004, 1, 0x18, nil, d[100:]))
+		add(2, tcp4(h(62, 7), 0xFFFFFFA0, 1, 0x18, nil, d[:150]))
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		frames := make([][]sframe, 3)
 		for i, n := 0, 0; i+2 <= len(in); n++ {

@@ -55,15 +55,20 @@ type Limits struct {
 // Hop is what happened between two adjacent points. Forward is the path
 // order (From → To), Reverse the other way.
 type Hop struct {
-	From             string    `json:"from"`
-	To               string    `json:"to"`
-	Matched          int       `json:"matched"`
-	MatchedByPayload int       `json:"matched_by_payload_only"`
-	UnmatchedFrom    int       `json:"unmatched_at_from"`
-	UnmatchedTo      int       `json:"unmatched_at_to"`
-	Clock            Clock     `json:"clock"`
-	Forward          Direction `json:"forward"`
-	Reverse          Direction `json:"reverse"`
+	From             string `json:"from"`
+	To               string `json:"to"`
+	Matched          int    `json:"matched"`
+	MatchedByPayload int    `json:"matched_by_payload_only"`
+	UnmatchedFrom    int    `json:"unmatched_at_from"`
+	UnmatchedTo      int    `json:"unmatched_at_to"`
+	// ResegmentedFrom/To count TCP segments not matched one to one whose
+	// bytes are all at the other point, cut differently (TSO/GSO, GRO, a
+	// router segmenting): not lost, not counted as unmatched.
+	ResegmentedFrom int       `json:"resegmented_at_from,omitempty"`
+	ResegmentedTo   int       `json:"resegmented_at_to,omitempty"`
+	Clock           Clock     `json:"clock"`
+	Forward         Direction `json:"forward"`
+	Reverse         Direction `json:"reverse"`
 }
 
 // Clock is the estimate of the To point's clock relative to the From point's.
@@ -96,6 +101,10 @@ type Direction struct {
 	Duplicated   int `json:"duplicated"`
 	Appeared     int `json:"appeared"`
 	Reordered    int `json:"reordered"`
+	// Resegmented counts TCP segments travelling this way, at either
+	// point, whose bytes the other point carries in segments cut at other
+	// places (Hop.ResegmentedFrom/To): delivered, without a delay sample.
+	Resegmented int `json:"resegmented,omitempty"`
 }
 
 // Delay is the one-way delay over a hop, clock offset removed (when
@@ -271,7 +280,11 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 	var fwd, rev dirState
 	for i, j := range h.matchAB {
 		if j < 0 {
-			hr.UnmatchedFrom++
+			if h.resegA != nil && h.resegA[i] {
+				hr.ResegmentedFrom++
+			} else {
+				hr.UnmatchedFrom++
+			}
 			continue
 		}
 		hr.Matched++
@@ -288,13 +301,27 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 			altConns[b.flows[rb.flow].conn()] = true
 		}
 	}
-	for _, i := range h.matchBA {
+	for j, i := range h.matchBA {
 		if i < 0 {
-			hr.UnmatchedTo++
+			if h.resegB != nil && h.resegB[j] {
+				hr.ResegmentedTo++
+			} else {
+				hr.UnmatchedTo++
+			}
 		}
 	}
 	hr.MatchedByPayload = h.byAlt
 	hr.Forward.Packets, hr.Reverse.Packets = len(fwd.delays), len(rev.delays)
+	for _, p := range h.resegPairs {
+		ra, rb := &a.recs[p[0]], &b.recs[p[1]]
+		if dirA(ra.flow) > 0 {
+			fwd.delays = append(fwd.delays, rb.ts-ra.ts)
+			fwd.at = append(fwd.at, ra.ts)
+		} else {
+			rev.delays = append(rev.delays, ra.ts-rb.ts)
+			rev.at = append(rev.at, rb.ts)
+		}
+	}
 	// clock: drift first (from the slopes, independent of the offset),
 	// then the offset at mid-capture from the drift-corrected delays
 	var minF, minR int64
@@ -379,7 +406,7 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 
 	// upstream side unmatched = lost; downstream side unmatched = appeared
 	// or duplicated. Walk each side.
-	side := func(up bool, self, other *pointData, match []int32, dirFn func(int32) int, keysOther map[uint64]struct{}) {
+	side := func(up bool, self, other *pointData, match []int32, reseg []bool, part map[int32]int64, dirFn func(int32) int, keysOther map[uint64]struct{}) {
 		gapState := map[int32]bool{}
 		wLo, wHi, wOK := other.window()
 		for i := range self.recs {
@@ -390,6 +417,10 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 				if isUp {
 					gapState[r.flow] = false
 				}
+				continue
+			}
+			if reseg != nil && reseg[i] {
+				dirOut(dir).Resegmented++
 				continue
 			}
 			if isUp {
@@ -420,7 +451,11 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 					continue
 				}
 				d.Lost++
-				ev := evAt(self, r, "not at "+downName)
+				note := "not at " + downName
+				if m, ok := part[int32(i)]; ok {
+					note = fmt.Sprintf("%d of its %d bytes not at %s", m, r.payLen, downName)
+				}
+				ev := evAt(self, r, note)
 				add(lost, dir, "lost-between", ev)
 				if self.flows[r.flow].proto == 17 {
 					d.LostUDP++
@@ -448,8 +483,8 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 			}
 		}
 	}
-	side(true, a, b, h.matchAB, dirA, keysB)
-	side(false, b, a, h.matchBA, dirB, keysA)
+	side(true, a, b, h.matchAB, h.resegA, h.partA, dirA, keysB)
+	side(false, b, a, h.matchBA, h.resegB, h.partB, dirB, keysA)
 
 	// option and CLC comparisons on matched pairs
 	synKinds := map[[2]int]int{} // {dir (×2 for added), ACK bit}: count

@@ -38,7 +38,7 @@ import (
 const SchemaVersion = "smcdump.multipoint/v1"
 
 // DefaultMaxPackets is the default number of packets kept per point for
-// matching (about 56 bytes each, about 150 with the matching indexes).
+// matching (64 bytes each, about 160 with the matching indexes).
 const DefaultMaxPackets = 2_000_000
 
 // Point is one capture point: a name and its files, read as one capture
@@ -125,6 +125,7 @@ type rec struct {
 	pdir   uint8  // pcapng epb_flags direction: 0 unknown, 1 inbound, 2 outbound
 	file   uint16 // index into the point's files
 	ipID   uint16 // IPv4 identification (TCP: tells a retransmission from the original)
+	seq    uint32 // TCP sequence number (resegmentation, resegment.go)
 	payH   uint64
 }
 
@@ -263,7 +264,7 @@ func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*poin
 			}
 			d.recs = append(d.recs, rec{ts: ts, key: strictKey(&p), alt: altKey(&p), frame: int32(pk.Frame),
 				flow: fi, payLen: int32(p.payloadLen), ttl: p.ttl, flags: p.flags, clc: p.clc, smc: p.smcOpt,
-				full: p.payFull, payH: p.payHash, pdir: uint8(pk.Direction & 3), file: uint16(fileIdx)})
+				full: p.payFull, payH: p.payHash, pdir: uint8(pk.Direction & 3), file: uint16(fileIdx), seq: p.seq})
 			if p.src.Is4() {
 				d.recs[len(d.recs)-1].ipID = uint16(p.ipID)
 			}
@@ -365,6 +366,18 @@ type hopData struct {
 	matchAB []int32 // per a record: index of its b match, -1
 	matchBA []int32
 	byAlt   int
+	// resegA/resegB mark TCP segments left unmatched whose bytes the
+	// other point's leftovers carry, cut differently (resegment.go)
+	resegA, resegB []bool
+	// partA/partB: unmatched TCP segments whose bytes the other point's
+	// leftovers hold in part: how many bytes are missing
+	partA, partB map[int32]int64
+	// resegDelta: per flow (a's index), the smallest b time minus a time
+	// between resegmented leftovers holding the same first byte
+	resegDelta map[int32]int64
+	// resegPairs: resegmented leftovers (a, b) that begin with the same
+	// byte: delay samples
+	resegPairs [][2]int32
 	// per-point key sets and the look-up past the hop (set by join)
 	keysA, keysB map[uint64]struct{}
 	beyond       func(dir int, key uint64) (string, bool)
@@ -468,6 +481,7 @@ func matchHop(a, b *pointData) *hopData {
 		altB[k], altA[k] = l[1:], altA[k]-1
 		h.byAlt++
 	}
+	h.resegment()
 	return h
 }
 
@@ -510,6 +524,54 @@ func directionVotes(hops []*hopData) map[flow]int {
 				s = -s
 			}
 			votes[c] += s
+		}
+	}
+	// Neither TTL nor capture direction (two hosts on one link, captured
+	// with pcap files): the one-way times still tell, whatever the clocks.
+	// For a packet going a→b, b's time minus a's is offset + delay; going
+	// b→a it is offset - delay: the direction of a connection whose
+	// smallest difference is the larger travels a→b. Needs packets matched
+	// (or resegmented: the first byte of a leftover) both ways over one hop.
+	for _, h := range hops {
+		minDelta := map[flow]int64{}
+		for i, j := range h.matchAB {
+			if j < 0 {
+				continue
+			}
+			ra, rb := &h.a.recs[i], &h.b.recs[j]
+			f := h.a.flows[ra.flow]
+			if _, voted := votes[f.conn()]; voted || f != h.b.flows[rb.flow] {
+				continue
+			}
+			d := rb.ts - ra.ts
+			if m, ok := minDelta[f]; !ok || d < m {
+				minDelta[f] = d
+			}
+		}
+		for fi, d := range h.resegDelta {
+			f := h.a.flows[fi]
+			if _, voted := votes[f.conn()]; voted {
+				continue
+			}
+			if m, ok := minDelta[f]; !ok || d < m {
+				minDelta[f] = d
+			}
+		}
+		for f, m := range minDelta {
+			c := f.conn()
+			if c != f {
+				continue // decided from c's side
+			}
+			rev := flow{c.proto, c.dst, c.src}
+			mr, ok := minDelta[rev]
+			if !ok || m == mr {
+				continue
+			}
+			if m > mr {
+				votes[c]++
+			} else {
+				votes[c]--
+			}
 		}
 	}
 	return votes

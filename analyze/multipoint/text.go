@@ -115,6 +115,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, h := range r.Hops {
 		p("  %s — %s: %d matched (%d by payload only), unmatched %d at %s, %d at %s\n",
 			h.From, h.To, h.Matched, h.MatchedByPayload, h.UnmatchedFrom, h.From, h.UnmatchedTo, h.To)
+		if h.ResegmentedFrom > 0 || h.ResegmentedTo > 0 {
+			p("    resegmented: %d TCP segments at %s, %d at %s carry the same bytes cut at other places (TSO/GSO, GRO, a hop segmenting): delivered, not matched one to one\n",
+				h.ResegmentedFrom, h.From, h.ResegmentedTo, h.To)
+		}
 		if h.Clock.Known {
 			p("    clock: %s is %s ahead of %s", h.To, dur(h.Clock.OffsetNs), h.From)
 			if h.Clock.DriftPPM != nil {
@@ -129,7 +133,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			from, to string
 			x        Direction
 		}{{h.From, h.To, h.Forward}, {h.To, h.From, h.Reverse}} {
-			if d.x.Packets == 0 && d.x.Lost == 0 && d.x.Appeared == 0 {
+			if d.x.Packets == 0 && d.x.Lost == 0 && d.x.Appeared == 0 && d.x.Resegmented == 0 {
 				continue
 			}
 			p("    %s → %s: %d packets", d.from, d.to, d.x.Packets)
@@ -143,6 +147,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			p("; lost %d, duplicated %d, reordered %d", d.x.Lost, d.x.Duplicated, d.x.Reordered)
 			if d.x.Appeared > 0 {
 				p(", not seen at %s %d", d.from, d.x.Appeared)
+			}
+			if d.x.Resegmented > 0 {
+				p(", resegmented %d", d.x.Resegmented)
 			}
 			if d.x.MissedAtDown > 0 {
 				p(", missed by %s's capture %d", d.to, d.x.MissedAtDown)

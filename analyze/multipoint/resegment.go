@@ -1,0 +1,194 @@
+package multipoint
+
+import "sort"
+
+// resegment marks the TCP data segments left unmatched at either point of
+// the hop whose bytes the other point's unmatched segments of the same
+// connection carry, cut at other places. TCP segmentation offload and
+// generic segmentation/receive offload make this the common case: a
+// sender's capture holds 64 KB super-segments, a router cuts them to the
+// MTU, the receiver's GRO merges them again at its own boundaries, and no
+// segment has the same sequence number and length at both points. Matching
+// by packet would call every one of them lost between the points; by byte
+// range they are all there.
+//
+// Only leftovers are compared with leftovers: a retransmission that both
+// points show matches strictly (its own IPv4 identification), so an
+// original lost on the way is not covered by the copy that got through.
+// A segment counts as resegmented when every one of its bytes is in the
+// other point's leftovers; one that is partly missing stays unmatched (and
+// is reported lost, with the number of bytes missing: partA/partB). A
+// leftover that begins with the same byte at both points gives a delay
+// sample (first byte to first byte: a super-segment's time stamp is its
+// first piece's); a piece from the middle of a super-segment does not.
+//
+// Sequence numbers are unwrapped per connection from one point's first
+// leftover, by the signed 32-bit difference to the previous one (RFC 9293
+// §3.4: comparisons modulo 2^32), so a transfer longer than 4 GiB is fine.
+// Time O(n log n) in the leftovers; the temporary slices are freed when the
+// hop is done.
+func (h *hopData) resegment() {
+	a, b := h.a, h.b
+	type sides struct{ a, b []int32 }
+	byFlow := map[int32]*sides{} // a's flow index → leftovers at a and b
+	var order []int32
+	for i := range a.recs {
+		if r := &a.recs[i]; h.matchAB[i] < 0 && tcpData(a, r) {
+			s := byFlow[r.flow]
+			if s == nil {
+				s = &sides{}
+				byFlow[r.flow] = s
+				order = append(order, r.flow)
+			}
+			s.a = append(s.a, int32(i))
+		}
+	}
+	if len(byFlow) == 0 {
+		return
+	}
+	for j := range b.recs {
+		if r := &b.recs[j]; h.matchBA[j] < 0 && tcpData(b, r) {
+			if fi, ok := a.flowIdx[b.flows[r.flow]]; ok {
+				if s := byFlow[fi]; s != nil {
+					s.b = append(s.b, int32(j))
+				}
+			}
+		}
+	}
+	for _, fi := range order {
+		s := byFlow[fi]
+		if len(s.b) == 0 {
+			continue
+		}
+		base := a.recs[s.a[0]].seq
+		ra, rb := byteRanges(a, s.a, base), byteRanges(b, s.b, base)
+		ua, ub := union(ra), union(rb)
+		for k, x := range ra {
+			switch m := missing(ub, x); {
+			case m == 0:
+				if h.resegA == nil {
+					h.resegA = make([]bool, len(a.recs))
+				}
+				h.resegA[s.a[k]] = true
+			case m < x.hi-x.lo:
+				if h.partA == nil {
+					h.partA = map[int32]int64{}
+				}
+				h.partA[s.a[k]] = m
+			}
+		}
+		h.resegDeltas(fi, s.a, s.b, ra, rb)
+		for k, x := range rb {
+			switch m := missing(ua, x); {
+			case m == 0:
+				if h.resegB == nil {
+					h.resegB = make([]bool, len(b.recs))
+				}
+				h.resegB[s.b[k]] = true
+			case m < x.hi-x.lo:
+				if h.partB == nil {
+					h.partB = map[int32]int64{}
+				}
+				h.partB[s.b[k]] = m
+			}
+		}
+	}
+}
+
+// tcpData: a TCP segment carrying payload (not a SYN).
+func tcpData(d *pointData, r *rec) bool {
+	return r.payLen > 0 && r.flags&tcpSYN == 0 && d.flows[r.flow].proto == 6
+}
+
+// span is a byte range [lo, hi) of a connection's unwrapped sequence space.
+type span struct{ lo, hi int64 }
+
+// byteRanges returns the unwrapped byte range of each record in idx.
+func byteRanges(d *pointData, idx []int32, base uint32) []span {
+	out := make([]span, len(idx))
+	prev, cur := base, int64(0)
+	for k, i := range idx {
+		r := &d.recs[i]
+		cur += int64(int32(r.seq - prev))
+		prev = r.seq
+		out[k] = span{cur, cur + int64(r.payLen)}
+	}
+	return out
+}
+
+// union returns the ranges merged, sorted, and not touching.
+func union(in []span) []span {
+	u := append([]span(nil), in...)
+	sort.Slice(u, func(i, j int) bool { return u[i].lo < u[j].lo })
+	out := u[:0]
+	for _, x := range u {
+		if n := len(out); n > 0 && x.lo <= out[n-1].hi {
+			out[n-1].hi = max(out[n-1].hi, x.hi)
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// missing returns how many bytes of x no range of u (union's output)
+// holds.
+func missing(u []span, x span) int64 {
+	n := x.hi - x.lo
+	for k := sort.Search(len(u), func(i int) bool { return u[i].hi > x.lo }); k < len(u) && u[k].lo < x.hi; k++ {
+		n -= min(u[k].hi, x.hi) - max(u[k].lo, x.lo)
+	}
+	return n
+}
+
+// resegDeltas records, for flow fi (a's index), the smallest b time minus
+// a time between a leftover at b and the leftover at a that holds its
+// first byte: with the matched packets it tells the direction the flow
+// travels when nothing else does (directionVotes). A b leftover whose first
+// byte is in two a leftovers (an original and its retransmission) is used
+// only when its IPv4 identification names one that begins with the same
+// byte (segmentation gives the first piece the super-segment's
+// identification, GRO keeps the first piece's); otherwise it gives no
+// sample.
+func (h *hopData) resegDeltas(fi int32, ia, ib []int32, ra, rb []span) {
+	ord := make([]int, len(ra))
+	for k := range ord {
+		ord[k] = k
+	}
+	sort.Slice(ord, func(i, j int) bool { return ra[ord[i]].lo < ra[ord[j]].lo })
+	for k, x := range rb {
+		rb := &h.b.recs[ib[k]]
+		n := sort.Search(len(ord), func(i int) bool { return ra[ord[i]].lo > x.lo })
+		found, holders := -1, 0
+		// a few steps back are enough: leftovers that overlap are
+		// retransmissions, rarely more than a couple per byte
+		for m := n - 1; m >= 0 && m >= n-8; m-- {
+			y := ra[ord[m]]
+			if y.hi <= x.lo {
+				continue
+			}
+			holders++
+			if y.lo == x.lo && rb.ipID != 0 && h.a.recs[ia[ord[m]]].ipID == rb.ipID {
+				found = ord[m]
+				break
+			}
+			if holders == 1 {
+				found = ord[m]
+			}
+		}
+		if found < 0 || holders > 1 && (ra[found].lo != x.lo || rb.ipID == 0 || h.a.recs[ia[found]].ipID != rb.ipID) {
+			continue
+		}
+		i := ia[found]
+		d := rb.ts - h.a.recs[i].ts
+		if ra[found].lo == x.lo {
+			h.resegPairs = append(h.resegPairs, [2]int32{i, ib[k]})
+		}
+		if h.resegDelta == nil {
+			h.resegDelta = map[int32]int64{}
+		}
+		if m, ok := h.resegDelta[fi]; !ok || d < m {
+			h.resegDelta[fi] = d
+		}
+	}
+}
