@@ -278,6 +278,15 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 	}
 	// delays and matched counts
 	var fwd, rev dirState
+	sample := func(ra, rb *rec) {
+		if dirA(ra.flow) > 0 {
+			fwd.delays = append(fwd.delays, rb.ts-ra.ts)
+			fwd.at = append(fwd.at, ra.ts)
+		} else {
+			rev.delays = append(rev.delays, ra.ts-rb.ts)
+			rev.at = append(rev.at, rb.ts)
+		}
+	}
 	for i, j := range h.matchAB {
 		if j < 0 {
 			if h.resegA != nil && h.resegA[i] {
@@ -289,13 +298,7 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 		}
 		hr.Matched++
 		ra, rb := &a.recs[i], &b.recs[j]
-		if dirA(ra.flow) > 0 {
-			fwd.delays = append(fwd.delays, rb.ts-ra.ts)
-			fwd.at = append(fwd.at, ra.ts)
-		} else {
-			rev.delays = append(rev.delays, ra.ts-rb.ts)
-			rev.at = append(rev.at, rb.ts)
-		}
+		sample(ra, rb)
 		if f := a.flows[ra.flow]; a.flows[ra.flow] != b.flows[rb.flow] {
 			altConns[f.conn()] = true
 			altConns[b.flows[rb.flow].conn()] = true
@@ -313,14 +316,7 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 	hr.MatchedByPayload = h.byAlt
 	hr.Forward.Packets, hr.Reverse.Packets = len(fwd.delays), len(rev.delays)
 	for _, p := range h.resegPairs {
-		ra, rb := &a.recs[p[0]], &b.recs[p[1]]
-		if dirA(ra.flow) > 0 {
-			fwd.delays = append(fwd.delays, rb.ts-ra.ts)
-			fwd.at = append(fwd.at, ra.ts)
-		} else {
-			rev.delays = append(rev.delays, ra.ts-rb.ts)
-			rev.at = append(rev.at, rb.ts)
-		}
+		sample(&a.recs[p[0]], &b.recs[p[1]])
 	}
 	// clock: drift first (from the slopes, independent of the offset),
 	// then the offset at mid-capture from the drift-corrected delays

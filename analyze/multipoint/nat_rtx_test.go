@@ -2,8 +2,6 @@ package multipoint
 
 import (
 	"bytes"
-	"context"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -26,13 +24,7 @@ func TestNATRetransmissionPaired(t *testing.T) {
 			b = append(b, sframe{at + 6*ms, tcp4(hdr{"192.0.2.1", "10.0.1.8", 5555, 80, 63, 99}, uint32(7001+100*i), 1, 0x18, nil, p)})
 		}
 	}
-	dir := t.TempDir()
-	writePcap(t, filepath.Join(dir, "a.pcap"), sortFrames(a))
-	writePcap(t, filepath.Join(dir, "b.pcap"), sortFrames(b))
-	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runTwo(t, a, b)
 	h := rep.Hops[0]
 	t.Logf("matched by payload %d, forward lost %d", h.MatchedByPayload, h.Forward.Lost)
 	var tx bytes.Buffer

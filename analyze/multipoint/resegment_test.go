@@ -106,13 +106,7 @@ func TestSyntheticResegmented(t *testing.T) {
 	a = append(a, sframe{at, tcp4(fwd(64, 5000), lostSeq, 1, 0x18, nil, data(mss))})
 	b = append(b, sframe{at + 100*us, tcp4(fwd(63, 5000), lostSeq, 1, 0x18, nil, data(mss))})
 
-	dir := t.TempDir()
-	writePcap(t, filepath.Join(dir, "a.pcap"), sortFrames(a))
-	writePcap(t, filepath.Join(dir, "b.pcap"), sortFrames(b))
-	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runTwo(t, a, b)
 	h := rep.Hops[0]
 	if h.Forward.Lost != 1 || h.Forward.LostTCP != 1 {
 		t.Errorf("forward lost %d (TCP %d), want 1", h.Forward.Lost, h.Forward.LostTCP)
@@ -173,13 +167,7 @@ func TestSyntheticDirectionFromTimes(t *testing.T) {
 		b = append(b, sframe{at + skew + 200*us, tcp4(back(uint16(900+s)), 1, ackNo, 0x10, nil, nil)})
 		a = append(a, sframe{at + 250*us, tcp4(back(uint16(900+s)), 1, ackNo, 0x10, nil, nil)})
 	}
-	dir := t.TempDir()
-	writePcap(t, filepath.Join(dir, "a.pcap"), sortFrames(a))
-	writePcap(t, filepath.Join(dir, "b.pcap"), sortFrames(b))
-	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runTwo(t, a, b)
 	h := rep.Hops[0]
 	if h.Forward.Lost != 1 || h.Reverse.Lost != 0 || h.Reverse.Appeared != 0 {
 		t.Errorf("forward lost %d, reverse lost %d appeared %d; want 1, 0, 0", h.Forward.Lost, h.Reverse.Lost, h.Reverse.Appeared)
@@ -190,4 +178,17 @@ func TestSyntheticDirectionFromTimes(t *testing.T) {
 	if h.Forward.Resegmented != supers-1+supers*per-1 {
 		t.Errorf("forward resegmented %d, want %d", h.Forward.Resegmented, supers-1+supers*per-1)
 	}
+}
+
+// runTwo writes the frames of points a and b as pcap files and joins them.
+func runTwo(t *testing.T, a, b []sframe) *Report {
+	t.Helper()
+	dir := t.TempDir()
+	writePcap(t, filepath.Join(dir, "a.pcap"), sortFrames(a))
+	writePcap(t, filepath.Join(dir, "b.pcap"), sortFrames(b))
+	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }

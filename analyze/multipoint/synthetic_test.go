@@ -351,13 +351,7 @@ func TestSyntheticRetransmissionPairing(t *testing.T) {
 			b = append(b, sframe{at + 100*us, tcp4(h(63, 1999), 201, 1, 0x18, nil, payload)})
 		}
 	}
-	dir := t.TempDir()
-	writePcap(t, filepath.Join(dir, "a.pcap"), sortFrames(a))
-	writePcap(t, filepath.Join(dir, "b.pcap"), sortFrames(b))
-	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runTwo(t, a, b)
 	h := rep.Hops[0]
 	if h.Forward.Lost != 1 || h.MatchedByPayload != 0 {
 		t.Errorf("lost %d, matched by payload %d; want 1 and 0", h.Forward.Lost, h.MatchedByPayload)
