@@ -35,7 +35,10 @@ type PrintOptions struct {
 	ASCII  int
 	Quiet  bool // -q: shorter protocol lines
 	JSON   bool // --json: one JSON object per packet
-	Number bool // -#: prefix the frame number
+	Number bool // -#: prefix the number of the packet among those printed (as tcpdump)
+	// FrameNumbers makes -# print the packet's frame number in its file
+	// (Wireshark's numbering, which analyze's evidence uses) instead.
+	FrameNumbers bool
 	// AbsoluteSeq prints absolute TCP sequence numbers (-S).
 	AbsoluteSeq bool
 	// DateTime prints the date too (the legacy --tttt: the same as TimeFormat 4).
@@ -266,7 +269,11 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	p.printed++
 	if p.opts.Number {
 		// tcpdump numbers the packets it prints (after the filter).
-		fmt.Fprintf(&b, "%5d  ", p.printed)
+		n := p.printed
+		if p.opts.FrameNumbers {
+			n = pkt.Frame
+		}
+		fmt.Fprintf(&b, "%5d  ", n)
 	}
 	b.WriteString(p.timeStamp(&pkt.Info))
 	b.WriteString(p.interfaceColumn(pkt, f))

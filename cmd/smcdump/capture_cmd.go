@@ -153,14 +153,21 @@ func runCapture(cmd *cobra.Command, o *captureOptions, expr string) error {
 	if o.order != "time" && o.order != "given" {
 		return usageErr("--order %q: want time or given", o.order)
 	}
+	frames, err := o.r.frameSet()
+	if err != nil {
+		return usageErr("%v", err)
+	}
 	if len(files) > 0 {
 		if len(o.ifaces) > 0 {
 			return usageErr("-r and -i cannot be used together")
 		}
 		if o.write == "" {
-			return readFiles(cmd.InOrStdin(), stdout, stderr, files, expr, o.r.count, o.print)
+			return readFiles(cmd.InOrStdin(), stdout, stderr, files, expr, frames, o.r.count, o.print)
 		}
-		return rewriteFile(cmd, o, files, expr)
+		return rewriteFile(cmd, o, files, expr, frames)
+	}
+	if frames != nil {
+		return usageErr("--frames selects frames of a file: use it with -r")
 	}
 	return liveCapture(cmd, o, expr)
 }
@@ -436,7 +443,7 @@ var snapSeed = maphash.MakeSeed()
 // section, another file) are added to the output as their first frame
 // comes. Damage in an input is reported and makes the exit status 4, as
 // with analyze and read.
-func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr string) error {
+func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr string, frames frameSet) error {
 	stderr := cmd.ErrOrStderr()
 	var mr *pcapfile.MultiReader
 	if o.order == "given" {
@@ -522,6 +529,9 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr str
 		}
 		if err != nil {
 			return err
+		}
+		if frames != nil && !frames.has(ap.Frame) {
+			continue
 		}
 		if match != nil {
 			ok, err := match(ap)

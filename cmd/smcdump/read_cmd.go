@@ -43,7 +43,11 @@ flags (tcpdump's -A -c -e -F -K -n -N -q -S -t.. -v -V -x -X -# ...).`,
 			if err != nil {
 				return &exitError{codeUsage, err}
 			}
-			return readFiles(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), files, expr, r.count, po)
+			frames, err := r.frameSet()
+			if err != nil {
+				return &exitError{codeUsage, err}
+			}
+			return readFiles(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), files, expr, frames, r.count, po)
 		},
 	}
 	r.register(cmd.Flags())
@@ -52,8 +56,9 @@ flags (tcpdump's -A -c -e -F -K -n -N -q -S -t.. -v -V -x -X -# ...).`,
 
 // readFiles prints every frame of the capture files, one after the other
 // (tcpdump -r, -V). The expression, when not empty, is evaluated on each
-// frame with the offline BPF program; -c counts over all files.
-func readFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string, expr string, count int, po analyze.PrintOptions) error {
+// frame with the offline BPF program; frames, when not nil, selects frames
+// by number in each file; -c counts over all files.
+func readFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string, expr string, frames frameSet, count int, po analyze.PrintOptions) error {
 	var flt *bpffilter.Expr
 	if expr != "" {
 		var err error
@@ -86,6 +91,12 @@ func readFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string, expr s
 				}
 				if err != nil {
 					return false, &exitError{codeError, err}
+				}
+				if frames != nil && !frames.has(pkt.Frame) {
+					if pkt.Frame > frames.last() {
+						return false, nil // the next file numbers from 1 again
+					}
+					continue
 				}
 				if flt != nil {
 					ok, err := flt.Match(pkt)

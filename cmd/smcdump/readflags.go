@@ -31,6 +31,7 @@ type readFlags struct {
 	precision  string // --time-stamp-precision
 	nano       bool   // --nano
 	micro      bool   // --micro
+	frames     string // --frames
 	print      analyze.PrintOptions
 	flags      *pflag.FlagSet // where they were registered (Changed)
 }
@@ -52,7 +53,8 @@ func (r *readFlags) register(f *pflag.FlagSet) {
 	f.CountVarP(&r.ascii, "ascii", "A", "print each packet in ASCII, without its link-level header")
 	f.BoolVarP(&r.print.Quiet, "quiet", "q", false, "print less protocol information")
 	f.BoolVar(&r.print.JSON, "json", false, "print one JSON object per packet")
-	f.BoolVarP(&r.print.Number, "number", "#", false, "print the packet number at the start of each line")
+	f.BoolVarP(&r.print.Number, "number", "#", false, "print the packet number at the start of each line (with --frames: the frame number)")
+	f.StringVar(&r.frames, "frames", "", "with -r: only these frames, numbered as analyze's evidence and Wireshark number them (pcapng custom blocks count): N, N-M, comma-separated; per file")
 	f.BoolVarP(&r.print.AbsoluteSeq, "absolute-tcp-sequence-numbers", "S", false, "print absolute TCP sequence numbers")
 	f.BoolVarP(&r.print.NoChecksum, "dont-verify-checksums", "K", false, "do not verify IP, TCP and UDP checksums (with -v)")
 	f.StringVar(&r.precision, "time-stamp-precision", "", "micro or nano: time stamps printed (and, with -w --format pcap, written) in microseconds or nanoseconds")
@@ -108,7 +110,16 @@ func (r *readFlags) printOptions() (analyze.PrintOptions, error) {
 	}
 	po.Nano = prec == "nano"
 	po.InterfaceName = ifNameByIndex
+	po.FrameNumbers = r.frames != ""
 	return po, nil
+}
+
+// frameSet parses --frames (nil when not given).
+func (r *readFlags) frameSet() (frameSet, error) {
+	if r.frames == "" {
+		return nil, nil
+	}
+	return parseFrames(r.frames)
 }
 
 // ifNameByIndex names an SLL2 frame's ifindex; nil uses the local system's
