@@ -88,3 +88,33 @@ func TestICMPErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestICMPErrorOtherInterface: captured on "any" (SLL2), a stream's copies
+// are streams of their own per interface index, and the ICMP error about
+// a datagram arrives on yet another interface (the uplink): it counts on
+// the first copy, once; after that copy is finished, on none.
+func TestICMPErrorOtherInterface(t *testing.T) {
+	tr := NewTracker(Config{})
+	t0 := time.Date(2026, 12, 6, 4, 0, 0, 0, time.UTC)
+	a := netip.MustParseAddrPort("10.0.0.1:40000")
+	g := netip.MustParseAddrPort("239.1.1.1:5555")
+	for i := range 10 {
+		for _, lif := range []uint32{4, 5} {
+			tr.Add(&Datagram{Frame: 2*i + int(lif), Time: t0.Add(time.Duration(i) * time.Millisecond), Src: a, Dst: g, LinkIf: lif, Payload: []byte("x"), Length: 1})
+		}
+	}
+	tr.ICMPError(a, g, 0, 0, 2, 0, netip.MustParseAddr("10.0.0.254"), "time exceeded", t0, 30)
+	tr.ICMPError(a, g, 0, 0, 5, 0, netip.MustParseAddr("10.0.0.253"), "time exceeded", t0, 31)
+	var got []uint64
+	for _, s := range tr.Report().Streams {
+		got = append(got, s.ICMPDiscards)
+	}
+	if len(got) != 2 || got[0]+got[1] != 2 || got[0] != 1 {
+		t.Errorf("ICMP discards per copy %v, want [1 1] (one on the uplink's behalf, one on its own interface)", got)
+	}
+	tr.Expire(t0.Add(time.Hour), nil)
+	tr.ICMPError(a, g, 0, 0, 2, 0, netip.MustParseAddr("10.0.0.254"), "time exceeded", t0, 32)
+	if len(tr.anyLif) != 0 {
+		t.Errorf("anyLif keeps %d finished streams", len(tr.anyLif))
+	}
+}

@@ -159,6 +159,12 @@ func (t *Tracker) finish(gone []*stream, fn func(s Stream, newGaps []Gap)) {
 			fn(s, fresh)
 		}
 		delete(t.streams, st.key)
+		if k0 := st.key; k0.lif != 0 {
+			k0.lif = 0
+			if t.anyLif[k0] == st {
+				delete(t.anyLif, k0)
+			}
+		}
 		if t.last == st {
 			t.last = nil
 		}

@@ -119,7 +119,11 @@ type icmpErrors struct {
 type Tracker struct {
 	cfg     Config
 	streams map[streamKey]*stream
-	order   []*stream
+	// anyLif finds a stream whatever the interface index of its SLL2
+	// copy (the key with lif 0 → the first copy tracked): an ICMP error
+	// arrives on another interface than the datagrams it quotes
+	anyLif map[streamKey]*stream
+	order  []*stream
 	last    *stream
 	seed    maphash.Seed
 	detectB int // bytes held in detection buffers
@@ -157,7 +161,15 @@ func NewTracker(cfg Config) *Tracker {
 // them per stream (later ones only in the stream's total). An error about a
 // stream not (or no longer) tracked is not counted.
 func (t *Tracker) ICMPError(src, dst netip.AddrPort, vlan uint16, ifc int, lif uint32, zone uint64, sender netip.Addr, kind string, ts time.Time, frame int) {
-	st := t.streams[streamKey{src: src, dst: dst, vlan: vlan, ifc: ifc, lif: lif, zone: zone}]
+	k := streamKey{src: src, dst: dst, vlan: vlan, ifc: ifc, lif: lif, zone: zone}
+	st := t.streams[k]
+	if st == nil && lif != 0 {
+		// captured on "any" (SLL2): the error came in on another
+		// interface than the stream's datagrams; count it on the first
+		// copy (the totals count a datagram's copies once)
+		k.lif = 0
+		st = t.anyLif[k]
+	}
 	if st == nil {
 		return
 	}
@@ -256,6 +268,16 @@ func (t *Tracker) newStream(k streamKey) *stream {
 	}
 	t.streams[k] = st
 	t.order = append(t.order, st)
+	if k.lif != 0 {
+		k0 := k
+		k0.lif = 0
+		if t.anyLif == nil {
+			t.anyLif = map[streamKey]*stream{}
+		}
+		if t.anyLif[k0] == nil {
+			t.anyLif[k0] = st
+		}
+	}
 	return st
 }
 
