@@ -122,8 +122,8 @@ type Tracker struct {
 	// anyLif finds a stream whatever the interface index of its SLL2
 	// copy (the key with lif 0 → the first copy tracked): an ICMP error
 	// arrives on another interface than the datagrams it quotes
-	anyLif map[streamKey]*stream
-	order  []*stream
+	anyLif  map[streamKey]*stream
+	order   []*stream
 	last    *stream
 	seed    maphash.Seed
 	detectB int // bytes held in detection buffers
