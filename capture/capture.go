@@ -134,7 +134,73 @@ type Config struct {
 	// they lack the ports the filter names; with NoFollowFragments the
 	// filter decides each fragment on its own, as tcpdump's does.
 	NoFollowFragments bool
+	// OnLink, when set, keeps the capture going when one of its
+	// interfaces goes down or away (its socket reports ENETDOWN or
+	// ENODEV: "ip link set X down", the device deleted): OnLink gets a
+	// LinkEvent with Up false, the other interfaces go on delivering
+	// packets, the interface is looked up every LinkRetry (by name, in
+	// the network namespace the capture was opened in) and the capture
+	// resumes on it once it is up again, also when it was deleted and
+	// created again under the same name with a new ifindex (the socket is
+	// bound to the new device; not possible for Fanout rings, whose
+	// sockets cannot leave their group: OnLink then reports the failure
+	// in LinkEvent.Err and the interface stays down); OnLink then gets
+	// Up true. Packets the ring held when the interface went down are
+	// still delivered. OnLink runs on the goroutine calling Next, during
+	// Next: it must not call Next or Close. The "any" pseudo-device never
+	// goes down. Nil: Next returns an *InterfaceDownError, and the
+	// capture ends as tcpdump's does ("The interface went down").
+	OnLink func(LinkEvent)
+	// LinkRetry is how often an interface that is down is looked up
+	// (OnLink); 0 means DefaultLinkRetry.
+	LinkRetry time.Duration
 }
+
+// DefaultLinkRetry is how often a capture with Config.OnLink looks up an
+// interface that went down.
+const DefaultLinkRetry = time.Second
+
+// LinkEvent reports an interface of a capture going down or away, or
+// coming back (Config.OnLink).
+type LinkEvent struct {
+	Interface int    // index into Handle.Interfaces (pcapng interface id)
+	Name      string // interface name
+	Up        bool   // false: down or deleted; true: capturing again
+	// Gone: the device was deleted (ENODEV), not only set down.
+	Gone bool
+	// Ifindex is the kernel's interface index: the one the capture was
+	// bound to when it went down, the new one when it is up again (it
+	// differs when the device was deleted and created again).
+	Ifindex int
+	// Err: when going down, the socket error that reported it
+	// (ENETDOWN, ENODEV); with Up false and Retry set, why the capture
+	// could not resume on the interface although it is back.
+	Err error
+	// Retry is set on an event that does not change the state: the
+	// interface is back but the capture could not resume on it (Err).
+	Retry bool
+	// Time is when the capture noticed.
+	Time time.Time
+}
+
+// InterfaceDownError is what Next returns when an interface went down or
+// away during a capture without Config.OnLink (tcpdump: "The interface
+// went down", "The interface disappeared").
+type InterfaceDownError struct {
+	Name string
+	Gone bool  // the device was deleted
+	Err  error // the socket error (ENETDOWN, ENODEV)
+}
+
+func (e *InterfaceDownError) Error() string {
+	what := "The interface went down"
+	if e.Gone {
+		what = "The interface disappeared"
+	}
+	return fmt.Sprintf("capture: %s: %s (%v)", e.Name, what, e.Err)
+}
+
+func (e *InterfaceDownError) Unwrap() error { return e.Err }
 
 // FanoutAuto as Config.Fanout asks for one ring per usable CPU
 // (UsableCPUs) on a capture of one interface.

@@ -415,7 +415,7 @@ func TestInterfaceDown(t *testing.T) {
 	errc := nextError(h)
 	time.Sleep(100 * time.Millisecond)
 	run(t, "ip", "-n", ns, "link", "set", "vb", "down")
-	if err := waitError(t, errc); !errors.Is(err, unix.ENETDOWN) || !strings.Contains(err.Error(), "vb") {
+	if err := waitError(t, errc); !errors.Is(err, unix.ENETDOWN) || !strings.Contains(err.Error(), "vb: The interface went down") {
 		t.Fatalf("got %v, want ENETDOWN naming vb", err)
 	}
 }

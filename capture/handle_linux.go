@@ -89,6 +89,18 @@ type Handle struct {
 	// errChecked is when the rings' SO_ERROR was last read (waitEpoll).
 	errChecked time.Time
 
+	// Interfaces that went down (Config.OnLink, link.go): per interface
+	// whether it is down and whether its device was deleted, how many are
+	// down, and when they are looked up next. ctlFD is a socket of the
+	// capture's network namespace for the look-ups by name (-1: none).
+	ifDown    []bool
+	ifGone    []bool
+	ifRetry   []string // the last reason a resume failed (reported once)
+	nDown     int
+	nextLook  time.Time
+	linkRetry time.Duration
+	ctlFD     int
+
 	cur     *ring // ring whose block is being read
 	frames  int   // packets delivered (Packet.Frame of the last one)
 	scratch []byte
@@ -158,6 +170,9 @@ type ring struct {
 	ifBase    uint64
 	ifDropped uint64
 	ifKnown   bool
+	// ifAcc: interface drops of the devices the ring was bound to before
+	// (a deleted and re-created interface counts from 0 again)
+	ifAcc uint64
 
 	// merge state (multi-ring handles): time stamp of the packet at r.off,
 	// of the last packet read, and the blocks read but not yet returned to
@@ -207,7 +222,10 @@ func Open(cfg Config) (*Handle, error) {
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = time.Second
 	}
-	h := &Handle{cfg: cfg, evfd: -1, start: time.Now()}
+	if cfg.LinkRetry <= 0 {
+		cfg.LinkRetry = DefaultLinkRetry
+	}
+	h := &Handle{cfg: cfg, evfd: -1, ctlFD: -1, start: time.Now(), linkRetry: cfg.LinkRetry}
 	ok := false
 	defer func() {
 		if !ok {
@@ -239,6 +257,11 @@ func Open(cfg Config) (*Handle, error) {
 		}
 		info.Index = len(h.ifaces)
 		h.ifaces = append(h.ifaces, info)
+	}
+	if cfg.OnLink != nil {
+		if err := h.openLinkWatch(); err != nil {
+			return nil, err
+		}
 	}
 	if d, err := newIfDropper(); err == nil {
 		h.ifd = d
@@ -769,6 +792,14 @@ func (h *Handle) NextBatch(pkts []pcapfile.Packet) (int, error) {
 	h.readMu.Lock()
 	defer h.readMu.Unlock()
 	h.scratch = h.scratch[:0]
+	if h.cfg.OnLink != nil {
+		// Also while the rings always have packets (no wait, where the
+		// socket errors are read and the interfaces that are down looked
+		// up): once per PollTimeout.
+		if err := h.linkTick(); err != nil {
+			return 0, err
+		}
+	}
 	if len(h.rings) > 1 {
 		return h.nextMerged(pkts)
 	}
@@ -914,9 +945,18 @@ func (h *Handle) waitEpoll(timeout time.Duration) error {
 	// wait, at least once per PollTimeout.
 	if now := time.Now(); err != nil || now.Sub(h.errChecked) >= h.cfg.PollTimeout {
 		h.errChecked = now
-		for _, r := range h.rings {
-			if soerr, _ := unix.GetsockoptInt(r.fd, unix.SOL_SOCKET, unix.SO_ERROR); soerr != 0 {
-				return fmt.Errorf("capture: %s: %w", r.name, unix.Errno(soerr))
+		return h.checkSockErrs()
+	}
+	return nil
+}
+
+// checkSockErrs reads the socket error of every ring: a device that went
+// down or away (sockErr).
+func (h *Handle) checkSockErrs() error {
+	for _, r := range h.rings {
+		if soerr, _ := unix.GetsockoptInt(r.fd, unix.SOL_SOCKET, unix.SO_ERROR); soerr != 0 {
+			if err := h.sockErr(r, soerr); err != nil {
+				return err
 			}
 		}
 	}
@@ -939,6 +979,11 @@ func epollPoll(epfd int, evts []unix.EpollEvent) {
 // wait blocks until a ring may have a ready block, Stop/Close is called or
 // timeout passes.
 func (h *Handle) wait(timeout time.Duration) error {
+	if h.nDown > 0 {
+		// Look the interfaces that are down up on time.
+		h.checkLinks(time.Now())
+		timeout = min(timeout, max(time.Until(h.nextLook), time.Millisecond))
+	}
 	if h.epRC != nil {
 		return h.waitEpoll(timeout)
 	}
@@ -960,7 +1005,7 @@ func (h *Handle) wait(timeout time.Duration) error {
 		// Timed out: a device that went down or away shows up as a socket
 		// error (POLLERR, which edge-triggered waits do not report twice).
 		if soerr, _ := unix.GetsockoptInt(r.fd, unix.SOL_SOCKET, unix.SO_ERROR); soerr != 0 {
-			return fmt.Errorf("capture: %s: %w", h.ifaces[0].Name, unix.Errno(soerr))
+			return h.sockErr(r, soerr)
 		}
 	}
 	return nil
@@ -984,7 +1029,9 @@ func (h *Handle) poll(timeout time.Duration) error {
 		if p.Revents&(unix.POLLERR|unix.POLLNVAL|unix.POLLHUP) != 0 {
 			// POLLERR on a packet socket: the device went down or away.
 			if soerr, _ := unix.GetsockoptInt(int(p.Fd), unix.SOL_SOCKET, unix.SO_ERROR); soerr != 0 {
-				return fmt.Errorf("capture: %s: %w", h.rings[i].name, unix.Errno(soerr))
+				if err := h.sockErr(h.rings[i], soerr); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -1229,7 +1276,7 @@ func (h *Handle) Stats() (Stats, error) {
 			}
 			if r.ifKnown {
 				if v, err := h.ifd.drops(r.ifindex); err == nil && v >= r.ifBase {
-					r.ifDropped = v - r.ifBase
+					r.ifDropped = r.ifAcc + v - r.ifBase
 				}
 			}
 		}
@@ -1283,5 +1330,9 @@ func (h *Handle) closeAll() {
 	if h.evfd >= 0 {
 		_ = unix.Close(h.evfd)
 		h.evfd = -1
+	}
+	if h.ctlFD >= 0 {
+		_ = unix.Close(h.ctlFD)
+		h.ctlFD = -1
 	}
 }
