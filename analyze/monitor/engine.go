@@ -91,6 +91,7 @@ type Engine struct {
 
 	capRecv, capDrop []uint64 // cumulative per interface (last reading)
 	capNames         []string
+	ifs              []ifState // capture interfaces: up or down, outages (outage.go)
 
 	streams map[streamID]*streamState
 	groups  []mcast.LiveGroup // the collector's buffer for the membership counts
@@ -118,6 +119,21 @@ type streamState struct {
 	ivLeave uint64
 	export  *exportEntry // its metric series, nil when not exported
 	seen    bool         // seen at the last look
+	// outLost, outGaps: units and gaps of its gaps that spanned an outage
+	// of its interface (outage.go), taken out of live's Lost and Gaps
+	outLost, outGaps uint64
+	// outagePending: its interface went down and no datagram since it
+	// came back has shown that no hole of the outage is pending: the
+	// pending units are not counted as missing in an interval
+	outagePending bool
+}
+
+// pending is the units in st's holes counted as missing in an interval.
+func (st *streamState) pending() uint64 {
+	if st.outagePending {
+		return 0
+	}
+	return st.live.Pending
 }
 
 // New returns an engine.
@@ -164,7 +180,7 @@ func (e *Engine) resetInterval() {
 	e.ivSMCSeen = false
 	e.ivWindow = [2]time.Time{}
 	for _, st := range e.streams {
-		st.ivPkts, st.ivLost, st.ivLeave = st.live.Packets, st.live.Lost+st.live.Pending, 0
+		st.ivPkts, st.ivLost, st.ivLeave = st.live.Packets, st.live.Lost+st.pending(), 0
 	}
 	e.ivCapDrops0 = e.ivCapDrops
 }
@@ -188,6 +204,9 @@ func (e *Engine) Packet(p *pcapfile.Packet) {
 		e.now = ts
 	}
 	e.a.Feed(p)
+	if i := p.Info.InterfaceIndex; i >= 0 && i < len(e.ifs) && ts.After(e.ifs[i].lastPkt) {
+		e.ifs[i].lastPkt = ts
+	}
 	if e.ivWindow[0].IsZero() || ts.Before(e.ivWindow[0]) {
 		e.ivWindow[0] = ts
 	}
@@ -241,12 +260,13 @@ func (e *Engine) look() {
 			e.streams[id] = st
 			e.emit(&Event{Time: ls.First, Type: EventStreamStart, Stream: streamEvent(ls, nil)})
 		}
-		e.addStreamTotals(&st.live, ls)
-		st.live = *ls
-		st.live.NewGaps = nil
-		st.seen = true
 		for i := range ls.NewGaps {
 			g := &ls.NewGaps[i]
+			if e.outageGap(id.ifc, ls, g) {
+				st.outLost += g.Count
+				st.outGaps++
+				continue
+			}
 			if m := g.Membership; m != nil && (m.Cause == "leave" || m.Cause == "source-leave") {
 				st.ivLeave += g.Count
 			}
@@ -254,6 +274,20 @@ func (e *Engine) look() {
 		}
 		if ls.NewGapsUnlisted > 0 {
 			e.emit(&Event{Time: ls.Last, Type: EventGap, Gap: &GapEvent{Src: ls.Src.String(), Dst: ls.Dst.String(), Unlisted: ls.NewGapsUnlisted}})
+		}
+		cur := *ls
+		cur.NewGaps = nil
+		cur.Lost = sat(cur.Lost, st.outLost)
+		cur.Gaps = sat(cur.Gaps, st.outGaps)
+		e.addStreamTotals(&st.live, &cur)
+		st.live = cur
+		st.seen = true
+		if st.outagePending && ls.Pending == 0 {
+			// A datagram after the outage ended has revealed its hole,
+			// and no hole is pending any more.
+			if o, ok := e.lastOutage(id.ifc); ok && !o.to.IsZero() && ls.Last.After(o.to) {
+				st.outagePending = false
+			}
 		}
 	})
 
@@ -336,6 +370,7 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 	if st == nil {
 		st = &streamState{}
 	}
+	outUnits, _ := e.outageFinal(&s)
 	fin := mcast.LiveStream{Src: src, Dst: dst, VLAN: s.VLAN, Interface: s.Interface, IfIndex: s.IfIndex, Zone: s.Zone(), Packets: s.Packets, Format: s.Format,
 		First: s.First, Last: s.Last}
 	for _, q := range s.Sequences {
@@ -348,6 +383,9 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 	fin.ICMPErrors = s.ICMPDiscards
 	// Holes still open became gaps now: report the ones not yet seen.
 	for i := range newGaps {
+		if e.outageGap(s.Interface, &fin, &newGaps[i]) {
+			continue
+		}
 		e.emit(&Event{Time: newGaps[i].End, Type: EventGap, Gap: gapEvent(src, dst, &newGaps[i])})
 	}
 	e.addStreamTotals(&st.live, &fin)
@@ -362,8 +400,10 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 	// A stream that started and stopped between two looks (finished
 	// early to make room, a burst of short flows) stops silently unless
 	// it lost something: its totals are counted all the same.
-	if announced || len(newGaps) > 0 || fin.Lost > 0 || fin.ICMPErrors > 0 {
-		e.emit(&Event{Time: s.Last, Type: EventStreamStop, Stream: streamEvent(&fin, &s)})
+	if announced || len(newGaps) > 0 || fin.Lost > 0 || fin.ICMPErrors > 0 || outUnits > 0 {
+		se := streamEvent(&fin, &s)
+		se.Unobserved = outUnits
+		e.emit(&Event{Time: s.Last, Type: EventStreamStop, Stream: se})
 	}
 	delete(e.streams, id)
 }
@@ -493,13 +533,18 @@ func (e *Engine) Counters(s *kstat.Snapshot) {
 		if pk == 0 {
 			continue
 		}
-		us := correlate.UDPStream{Src: id.src, Dst: id.dst, Packets: pk, Gap: sat(st.live.Lost+st.live.Pending, st.ivLost)}
+		us := correlate.UDPStream{Src: id.src, Dst: id.dst, Packets: pk, Gap: sat(st.live.Lost+st.pending(), st.ivLost)}
 		us.GapLeave = min(st.ivLeave, us.Gap)
 		switch st.live.Format {
 		case "none":
 			us.Unanalyzed, us.UnanalyzedWhy = true, "no sequence format"
 		case "":
 			us.Unanalyzed, us.UnanalyzedWhy = true, "format still being detected"
+		}
+		if name, ok := e.outageOf(id.ifc, prev.TakenAt, s.TakenAt); ok {
+			// The capture was blind to the stream for part of the
+			// interval: what it missed then is no loss, and no no-loss.
+			us.Unanalyzed, us.UnanalyzedWhy = true, "capture interface "+name+" was down"
 		}
 		u.Streams = append(u.Streams, us)
 	}

@@ -24,19 +24,39 @@ const (
 	EventStreamStop   = "stream-stop"   // a UDP stream went idle (or the capture ended): its final counts
 	EventCaptureDrops = "capture-drops" // the capture itself dropped packets (ring full)
 	EventCounters     = "counters"      // kernel-counter verdicts over one stats interval
+	EventInterface    = "interface"     // a capture interface went down or away, or the capture resumed on it
+	EventOutageGap    = "outage-gap"    // a sequence gap spanning an outage of the capture interface: not seen, not lost
 )
 
 // Event is one thing the monitor found. Exactly one of the detail fields
 // is set, as Type says.
 type Event struct {
-	Schema     string         `json:"schema"`
-	Time       time.Time      `json:"time"`
-	Type       string         `json:"event"`
-	Connection *ConnEvent     `json:"connection,omitempty"`
-	Gap        *GapEvent      `json:"gap,omitempty"`
-	Stream     *StreamEvent   `json:"stream,omitempty"`
-	Drops      *DropsEvent    `json:"capture_drops,omitempty"`
-	Counters   *CountersEvent `json:"counters,omitempty"`
+	Schema     string          `json:"schema"`
+	Time       time.Time       `json:"time"`
+	Type       string          `json:"event"`
+	Connection *ConnEvent      `json:"connection,omitempty"`
+	Gap        *GapEvent       `json:"gap,omitempty"`
+	Stream     *StreamEvent    `json:"stream,omitempty"`
+	Drops      *DropsEvent     `json:"capture_drops,omitempty"`
+	Counters   *CountersEvent  `json:"counters,omitempty"`
+	Interface  *InterfaceEvent `json:"interface,omitempty"`
+}
+
+// InterfaceEvent says a capture interface went down (set down, or its
+// device deleted) or is captured on again. While it is down the capture
+// goes on on the other interfaces; the gaps of its streams that span the
+// outage are outage-gap events, not gaps.
+type InterfaceEvent struct {
+	Name  string `json:"name"`
+	State string `json:"state"` // "down" or "up"
+	// Gone: the device was deleted (the capture resumes on a device
+	// created again under the same name).
+	Gone    bool   `json:"gone,omitempty"`
+	Reason  string `json:"reason,omitempty"` // down: the error the capture socket reported
+	Ifindex int    `json:"ifindex"`          // the kernel's interface index (up: a new one when the device was re-created)
+	// DownSeconds (up): how long the interface was down, as the capture
+	// noticed it (looked up every second).
+	DownSeconds *float64 `json:"down_seconds,omitempty"`
 }
 
 // ConnEvent is a connection's SMC verdict, as `smcdump analyze` gives it.
@@ -74,6 +94,9 @@ type GapEvent struct {
 	// the gap (a leave, a record that stopped the source, an expired
 	// membership), as in the analyze report
 	Membership *mcast.GapMembership `json:"membership,omitempty"`
+	// Interface (outage-gap only): the capture interface that was down
+	// while the missing datagrams would have come.
+	Interface string `json:"interface,omitempty"`
 }
 
 // StreamEvent is a UDP stream starting or stopping.
@@ -88,6 +111,10 @@ type StreamEvent struct {
 	Dups      uint64 `json:"duplicates"`
 	Reordered uint64 `json:"reordered"`
 	Gaps      uint64 `json:"gaps"`
+	// Unobserved (stream-stop): units missing in gaps that spanned an
+	// outage of the capture interface, not counted in Lost and Gaps
+	// (their gaps in Final have the verdict "outage").
+	Unobserved uint64 `json:"unobserved,omitempty"`
 	// Final is the stream's complete analysis (stream-stop only), as in
 	// the multicast section of `smcdump analyze --json`.
 	Final *mcast.Stream `json:"final,omitempty"`
@@ -179,6 +206,13 @@ func (ev *Event) WriteText(w io.Writer) error {
 			b.WriteString(" (revised)")
 		}
 		b.WriteByte('\n')
+	case ev.Gap != nil && ev.Type == EventOutageGap:
+		g := ev.Gap
+		key := ""
+		if g.Key != "" {
+			key = " " + g.Key
+		}
+		fmt.Fprintf(&b, "%s outage-gap %s -> %s%s first-missing=%d count=%d interface=%s (not seen: the capture interface was down)\n", ts, g.Src, g.Dst, key, g.FirstMissing, g.Count, g.Interface)
 	case ev.Gap != nil:
 		g := ev.Gap
 		if g.Unlisted > 0 {
@@ -200,10 +234,32 @@ func (ev *Event) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "%s stream-start %s -> %s\n", ts, s.Src, s.Dst)
 			break
 		}
-		fmt.Fprintf(&b, "%s stream-stop %s -> %s format=%s packets=%d received=%d lost=%d gaps=%d duplicates=%d reordered=%d\n",
+		fmt.Fprintf(&b, "%s stream-stop %s -> %s format=%s packets=%d received=%d lost=%d gaps=%d duplicates=%d reordered=%d",
 			ts, s.Src, s.Dst, s.Format, s.Packets, s.Received, s.Lost, s.Gaps, s.Dups, s.Reordered)
+		if s.Unobserved > 0 {
+			fmt.Fprintf(&b, " unobserved=%d", s.Unobserved)
+		}
+		b.WriteByte('\n')
 	case ev.Drops != nil:
 		fmt.Fprintf(&b, "%s capture-drops %s dropped=%d total=%d\n", ts, ev.Drops.Interface, ev.Drops.Dropped, ev.Drops.Total)
+	case ev.Interface != nil:
+		i := ev.Interface
+		if i.State == "up" {
+			fmt.Fprintf(&b, "%s interface %s up ifindex=%d", ts, i.Name, i.Ifindex)
+			if i.DownSeconds != nil {
+				fmt.Fprintf(&b, " down=%.3fs", *i.DownSeconds)
+			}
+			b.WriteString(": capturing again\n")
+			break
+		}
+		fmt.Fprintf(&b, "%s interface %s down", ts, i.Name)
+		if i.Gone {
+			b.WriteString(" deleted")
+		}
+		if i.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", i.Reason)
+		}
+		b.WriteString(": not capturing on it until it is back; its streams' gaps meanwhile are outage-gaps, not loss\n")
 	case ev.Counters != nil:
 		if len(ev.Counters.Verdicts) == 0 {
 			fmt.Fprintf(&b, "%s counters nothing to correlate\n", ts)

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -30,10 +31,13 @@ type metrics struct {
 	servers map[string]bool
 
 	udpAll [6]uint64 // received, lost, duplicated, reordered, gaps, ICMP errors over all streams
-	kflat  map[string]uint64
-	ksocks map[string]int
-	kTime  float64
-	kErrs  int
+	// unobserved: units missing in gaps that spanned an outage of the
+	// capture interface (outage.go)
+	unobserved uint64
+	kflat      map[string]uint64
+	ksocks     map[string]int
+	kTime      float64
+	kErrs      int
 }
 
 const maxDevices = 64
@@ -143,6 +147,10 @@ var (
 	dOpenConns     = prometheus.NewDesc("smcdump_tcp_open_connections", "TCP connections being followed now.", nil, nil)
 	dTunnel        = prometheus.NewDesc("smcdump_tunnel_frames_total", "Frames analyzed inside tunnels (VXLAN, Geneve, GRE, ERSPAN, IP-in-IP), by the kind of the outermost tunnel.", []string{"kind"}, nil)
 	dCapRecv       = prometheus.NewDesc("smcdump_capture_received_packets_total", "Packets that passed the capture filter (tp_packets).", []string{"interface"}, nil)
+	dUnobserved    = prometheus.NewDesc("smcdump_udp_unobserved_datagrams_total", "Sequence units missing in gaps of all UDP streams that spanned an outage of their capture interface (down or deleted): not seen by the capture, not counted as lost.", nil, nil)
+	dIfUp          = prometheus.NewDesc("smcdump_capture_interface_up", "1 while the capture interface is captured on, 0 while it is down or deleted (the monitor goes on on the other interfaces and resumes when it is back).", []string{"interface"}, nil)
+	dIfOutages     = prometheus.NewDesc("smcdump_capture_interface_outages_total", "Times the capture interface went down or was deleted while monitored.", []string{"interface"}, nil)
+	dIfDownSecs    = prometheus.NewDesc("smcdump_capture_interface_down_seconds_total", "Time the capture interface was down or deleted while monitored (as the capture noticed it: looked up every second).", []string{"interface"}, nil)
 	dCapDrop       = prometheus.NewDesc("smcdump_capture_dropped_packets_total", "Packets the capture ring had no room for (tp_drops).", []string{"interface"}, nil)
 	dKConn         = prometheus.NewDesc("smcdump_kernel_smc_connections_total", "Kernel SMC connections established (SMC_GEN_STATS), by technology, side and SMC version.", []string{"technology", "side", "version"}, nil)
 	dKFallback     = prometheus.NewDesc("smcdump_kernel_smc_fallbacks_total", "Kernel SMC fallbacks to TCP (SMC_GEN_FBACK_STATS), by side and reason code.", []string{"side", "reason"}, nil)
@@ -269,6 +277,22 @@ func (c *engineCollector) collectCapture(ch chan<- prometheus.Metric, counter fu
 	for i := range e.capRecv {
 		counter(dCapRecv, e.capRecv[i], e.capNames[i])
 		counter(dCapDrop, e.capDrop[i], e.capNames[i])
+	}
+	counter(dUnobserved, m.unobserved)
+	now := time.Now()
+	for i := range e.ifs {
+		s := &e.ifs[i]
+		if s.name == "" {
+			continue
+		}
+		up, secs := 1.0, s.downSecs
+		if s.down {
+			up = 0
+			secs += max(now.Sub(s.since).Seconds(), 0)
+		}
+		gauge(dIfUp, up, s.name)
+		counter(dIfOutages, s.outages, s.name)
+		ch <- prometheus.MustNewConstMetric(dIfDownSecs, prometheus.CounterValue, secs, s.name)
 	}
 }
 

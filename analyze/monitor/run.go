@@ -138,10 +138,27 @@ func Run(ctx context.Context, rc RunConfig) error {
 	}
 	var scfg session.Config
 	if rc.Capture != nil {
+		cc := *rc.Capture
+		// An interface that goes down or is deleted does not stop the
+		// monitor: it is reported, the others are captured on, and the
+		// capture resumes on it when it is back.
+		prevOnLink := cc.OnLink
+		cc.OnLink = func(ev capture.LinkEvent) {
+			e.Link(ev)
+			linkLine(rc.Stderr, ev, len(cc.Interfaces))
+			if prevOnLink != nil {
+				prevOnLink(ev)
+			}
+		}
 		scfg = session.Config{
-			Capture:       *rc.Capture,
+			Capture:       cc,
 			KeepCapturing: true, // -G with -W: monitoring goes on after the last file
 			Ready: func(h *capture.Handle, out *pcapfile.Output) error {
+				var names []string
+				for _, ifc := range h.Interfaces() {
+					names = append(names, ifc.Name)
+				}
+				e.Interfaces(names)
 				for _, ifc := range h.Interfaces() {
 					fmt.Fprintf(rc.Stderr, "smcdump: monitoring %s, link-type %s, snapshot length %d bytes\n",
 						ifc.Name, ifc.LinkType, ifc.SnapLen)
@@ -259,4 +276,24 @@ func Run(ctx context.Context, rc RunConfig) error {
 		}
 	}
 	return runErr
+}
+
+// linkLine writes the stderr line of an interface going down or coming back.
+func linkLine(w io.Writer, ev capture.LinkEvent, nIfaces int) {
+	switch {
+	case ev.Retry:
+		fmt.Fprintf(w, "smcdump: %s is back but the capture cannot resume on it: %v\n", ev.Name, ev.Err)
+	case ev.Up:
+		fmt.Fprintf(w, "smcdump: %s is up again (ifindex %d): capturing on it again\n", ev.Name, ev.Ifindex)
+	default:
+		what := "went down"
+		if ev.Gone {
+			what = "was deleted"
+		}
+		goesOn := "monitoring goes on on the other interfaces"
+		if nIfaces == 1 {
+			goesOn = "monitoring goes on"
+		}
+		fmt.Fprintf(w, "smcdump: %s %s (%v): %s; capturing on %s again when it is back (looked up every second)\n", ev.Name, what, ev.Err, goesOn, ev.Name)
+	}
 }
