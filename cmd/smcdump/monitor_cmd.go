@@ -49,6 +49,11 @@ a connection's SMC verdict when its handshake resolves, a multicast gap, a
 UDP stream starting and stopping, capture drops, and every --stats-interval
 the kernel-counter verdicts of that interval. --listen serves Prometheus
 metrics at /metrics. --no-capture exports only the kernel counters.
+An interface that goes down or is deleted does not stop the monitor: it
+is reported (an interface event, stderr, smcdump_capture_interface_up 0),
+the other interfaces are still captured, and capturing resumes on it when
+it is back (also re-created under the same name); the gaps its streams
+show across the outage are outage-gap events, not loss.
 Memory is bounded by the --max-* limits. Stops on SIGINT/SIGTERM.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
