@@ -59,6 +59,7 @@ func feedFile(t *testing.T, e *Engine, path string) {
 // check metrics`, and every metric is documented in the README.
 func TestMetricsFromTraces(t *testing.T) {
 	e := New(Config{})
+	e.Interfaces([]string{"eth1"}) // the capture interface series
 	feedFile(t, e, "../../testdata/mcast/lab/nft-loss.pcapng")
 	feedFile(t, e, "../../testdata/lab/out/6.12/a-peer-no-smc.pcapng")
 	feedFile(t, e, "../../testdata/lab/out/6.12/c-smcr-link.pcapng")
@@ -142,6 +143,7 @@ func TestKernelMetricsDocumented(t *testing.T) {
 // monitor exports.
 func TestRulesAndDashboard(t *testing.T) {
 	e := New(Config{})
+	e.Interfaces([]string{"eth1"}) // the capture interface series
 	feedFile(t, e, "../../testdata/mcast/lab/nft-loss.pcapng")
 	_ = runEngineInto(t, e, "../../testdata/lab/out/6.12/b-no-device.pcapng")
 	names := map[string]bool{"up": true}
