@@ -834,6 +834,13 @@ func (p *Printer) transportLine(pkt *pcapfile.Packet, f *decode.Frame, ipv, src,
 			}
 		}
 		if !p.opts.Quiet { // tcpdump -q does not look into UDP payloads
+			if rfc3948Port(f.SrcPort, f.DstPort) && len(f.L4) >= 8 {
+				t, jump := rfc3948Text(f.L4[8:], f.PayloadLen, p.opts.Verbose)
+				if jump {
+					p.cutShort() // -x dumps the whole frame, as tcpdump's longjmp
+				}
+				return fmt.Sprintf("%s%s > %s: %s%s", ipv, src, dst, ck, t)
+			}
 			if t, ok := p.tunnel(pkt, f); ok {
 				return fmt.Sprintf("%s%s > %s: %s%s", ipv, src, dst, ck, t)
 			}
@@ -877,6 +884,14 @@ func (p *Printer) transportLine(pkt *pcapfile.Packet, f *decode.Frame, ipv, src,
 		return fmt.Sprintf("%sICMP6, length %d", at, f.L4WireLen)
 	case decode.ProtoPIM:
 		return at + p.pimText(pkt, p.checksumFrame(pkt, f))
+	case protoESP:
+		return at + espText(f.L4, f.L4WireLen)
+	case protoAH: // behind IPv6 extension headers ipDemux walks them
+		if f.IPVer == 4 {
+			return p.ipv4AH(pkt, f, at)
+		}
+	case decode.ProtoSCTP: // print-sctp.c prints the addresses with the ports
+		return ipv + sctpText(f.Src, f.Dst, f.L4, f.L4WireLen, p.opts)
 	}
 	if t, ok := p.tunnel(pkt, f); ok {
 		return at + t

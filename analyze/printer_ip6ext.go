@@ -96,20 +96,13 @@ func (p *Printer) ip6ExtLine(pkt *pcapfile.Packet, f *decode.Frame) (line string
 		w.s.WriteString(ipv6Detail(b[:40]))
 	}
 	w.snap = min(len(b), ipLen) // nd_push_snaplen
-	defer func() {
-		if r := recover(); r != nil {
-			if _, cut := r.(ip6Cut); !cut {
-				panic(r)
-			}
-			p.cutShort()
-			line, ok = w.s.String()+" [|"+w.proto+"]", true
+	return p.walkerLine(w, func() string {
+		d, done := w.walk(payloadLen, length, ipLen)
+		if done {
+			return w.s.String()
 		}
-	}()
-	d, done := w.walk(payloadLen, length, ipLen)
-	if done {
-		return w.s.String(), true
-	}
-	return p.ip6Demux(pkt, f, w, d), true
+		return p.ipDemux(pkt, f, w, d)
+	}), true
 }
 
 // ip6Demuxed is where ip6_print hands the packet to ip_demux_print.
@@ -618,13 +611,14 @@ func (w *ip6Walker) ah(o int) int {
 	return hl
 }
 
-// ip6Demux is print-ip-demux.c's ip_demux_print behind the extension
-// headers: AH headers, "no next header", and the protocols the printer
-// knows, on a copy of f moved to the header d names.
-func (p *Printer) ip6Demux(pkt *pcapfile.Packet, f *decode.Frame, w *ip6Walker, d ip6Demuxed) string {
+// ipDemux is print-ip-demux.c's ip_demux_print behind IPv6 extension
+// headers or an IPv4 header (ipv4AH): AH headers, "no next header", and
+// the protocols the printer knows, on a copy of f moved to the header d
+// names.
+func (p *Printer) ipDemux(pkt *pcapfile.Packet, f *decode.Frame, w *ip6Walker, d ip6Demuxed) string {
 	nh, off := d.nh, d.off
 	length := uint32(d.length) // an unsigned int there: AH may wrap it
-	for nh == 51 {
+	for nh == protoAH {
 		if !w.has(off, 1) {
 			return w.s.String() + " [|ah]"
 		}
@@ -640,7 +634,9 @@ func (p *Printer) ip6Demux(pkt *pcapfile.Packet, f *decode.Frame, w *ip6Walker, 
 	*g = *f
 	g.Status, g.Reason = decode.StatusOK, ""
 	g.Proto = nh
-	g.IPHdrLen = off
+	if g.IPVer == 6 {
+		g.IPHdrLen = off // the headers ip6FinalDst walks; IPv4 keeps its options' length (checksumFrame)
+	}
 	g.Fragment, g.FragOff, g.MoreFrag = d.fragmented, 0, d.fragmented && g.MoreFrag
 	g.SrcPort, g.DstPort, g.Seq, g.Ack, g.Flags, g.Win = 0, 0, 0, 0, 0, 0
 	g.TCPOpts, g.Payload, g.PayloadLen, g.UDPLen = nil, nil, 0, 0
