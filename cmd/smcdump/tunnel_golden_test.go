@@ -73,6 +73,8 @@ func TestShimGolden(t *testing.T) {
 		{"sll2-synthetic", sll2Trace},
 		{"null-synthetic", func(t *testing.T) string { return rawTraces(t)[2] }},
 		{"tunmore-synthetic", tunMoreTrace},
+		// ESP, AH, UDP port 4500 and SCTP (ipsecTrace)
+		{"ipsec-synthetic", ipsecTrace},
 	} {
 		path := tr.build(t)
 		dir := filepath.Dir(path)
