@@ -251,6 +251,10 @@ func FuzzPrintFrame(f *testing.F) {
 	for i, fr := range ip6ExtSeeds() {
 		f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i*29+1))
 	}
+	// ESP, AH, UDP port 4500 and SCTP (ipsecCases), whole and cut
+	for i, fr := range ipsecSeeds() {
+		f.Add(uint32(pcapfile.LinkTypeEthernet), fr, uint8(i*43+2))
+	}
 	// ARP variants, cooked captures, raw IP and null headers, GRE,
 	// VXLAN flags and cuts (moreCases)
 	lts, frs := moreSeeds()
