@@ -15,8 +15,10 @@ package monitor
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -64,6 +66,11 @@ type Config struct {
 	// MaxExportedStreams bounds the streams with their own metric series;
 	// 0 = DefaultMaxExportedStreams.
 	MaxExportedStreams int
+	// InterfaceName names the interface of a stream captured on "any"
+	// (the cooked v2 header's interface index) for the interface label and
+	// events; nil looks it up on this host (net.InterfaceByIndex), "ifN"
+	// when unknown.
+	InterfaceName func(index int) string
 	// MaxExportedServers bounds the distinct server label values of the
 	// handshake metrics (further servers are labelled "other");
 	// 0 = DefaultMaxExportedServers.
@@ -91,6 +98,7 @@ type Engine struct {
 
 	capRecv, capDrop []uint64 // cumulative per interface (last reading)
 	capNames         []string
+	lifNames         map[uint32]string // streamIface's names of "any" interface indexes
 	ifs              []ifState // capture interfaces: up or down, outages (outage.go)
 
 	streams map[streamID]*streamState
@@ -256,9 +264,12 @@ func (e *Engine) look() {
 		id := streamID{ls.Src, ls.Dst, ls.VLAN, ls.Interface, ls.IfIndex, ls.Zone}
 		st := e.streams[id]
 		if st == nil {
-			st = &streamState{export: e.exportSlot(ls.Src.Addr(), ls.Dst, ls.Last)}
+			ifName := e.streamIface(ls.Interface, ls.IfIndex)
+			st = &streamState{export: e.exportSlot(ls.Src.Addr(), ls.Dst, ifName, ls.Last)}
 			e.streams[id] = st
-			e.emit(&Event{Time: ls.First, Type: EventStreamStart, Stream: streamEvent(ls, nil)})
+			se := streamEvent(ls, nil)
+			se.Interface = e.eventIface(ifName, ls.IfIndex)
+			e.emit(&Event{Time: ls.First, Type: EventStreamStart, Stream: se})
 		}
 		for i := range ls.NewGaps {
 			g := &ls.NewGaps[i]
@@ -293,10 +304,57 @@ func (e *Engine) look() {
 
 }
 
-// exportKey names a stream's metric series (labels src, group, port).
+// exportKey names a stream's metric series (labels src, group, port,
+// interface): a stream's copies on several interfaces (several -i, or
+// "any" with a bond and its slaves) are series of their own, not added up.
 type exportKey struct {
 	src netip.Addr
 	dst netip.AddrPort
+	ifc string
+}
+
+// streamIface names the interface a stream was captured on: the -i
+// interface, or for a stream captured on "any" the interface of its
+// packets (cooked v2 interface index).
+func (e *Engine) streamIface(ifc int, lif uint32) string {
+	if lif != 0 {
+		if n, ok := e.lifNames[lif]; ok {
+			return n
+		}
+		n := ""
+		if e.cfg.InterfaceName != nil {
+			n = e.cfg.InterfaceName(int(lif))
+		} else if i, err := net.InterfaceByIndex(int(lif)); err == nil {
+			n = i.Name
+		}
+		if n == "" || n == "?" {
+			n = "if" + strconv.Itoa(int(lif))
+		}
+		if len(e.lifNames) < maxLifNames {
+			if e.lifNames == nil {
+				e.lifNames = map[uint32]string{}
+			}
+			e.lifNames[lif] = n
+		}
+		return n
+	}
+	if ifc >= 0 && ifc < len(e.ifs) {
+		return e.ifs[ifc].name
+	}
+	return ""
+}
+
+// maxLifNames bounds the interface names kept for streams captured on
+// "any" (a host has far fewer interfaces).
+const maxLifNames = 4096
+
+// eventIface is the interface a stream event names: only when it tells
+// streams apart (several capture interfaces, or "any").
+func (e *Engine) eventIface(name string, lif uint32) string {
+	if lif != 0 || len(e.ifs) > 1 {
+		return name
+	}
+	return ""
 }
 
 // exportEntry is one stream's metric series: the counts of its stopped
@@ -312,8 +370,8 @@ type exportEntry struct {
 // one, or the one of the longest-stopped stream when all
 // MaxExportedStreams are taken (that stream's series ends); nil when every
 // series belongs to a live stream.
-func (e *Engine) exportSlot(src netip.Addr, dst netip.AddrPort, now time.Time) *exportEntry {
-	k := exportKey{src, dst}
+func (e *Engine) exportSlot(src netip.Addr, dst netip.AddrPort, ifc string, now time.Time) *exportEntry {
+	k := exportKey{src, dst, ifc}
 	x := e.export[k]
 	if x == nil {
 		if len(e.export) >= e.cfg.MaxExportedStreams {
@@ -402,6 +460,7 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 	// it lost something: its totals are counted all the same.
 	if announced || len(newGaps) > 0 || fin.Lost > 0 || fin.ICMPErrors > 0 || outUnits > 0 {
 		se := streamEvent(&fin, &s)
+		se.Interface = e.eventIface(e.streamIface(s.Interface, s.IfIndex), s.IfIndex)
 		se.Unobserved = outUnits
 		e.emit(&Event{Time: s.Last, Type: EventStreamStop, Stream: se})
 	}

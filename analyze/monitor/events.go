@@ -101,9 +101,13 @@ type GapEvent struct {
 
 // StreamEvent is a UDP stream starting or stopping.
 type StreamEvent struct {
-	Src       string `json:"src"`
-	Dst       string `json:"dst"`
-	VLAN      uint16 `json:"vlan,omitempty"`
+	Src  string `json:"src"`
+	Dst  string `json:"dst"`
+	VLAN uint16 `json:"vlan,omitempty"`
+	// Interface names the capture interface when the monitor captures on
+	// several, or on "any" (then the interface of the stream's packets):
+	// each interface's copy of a stream is a stream of its own.
+	Interface string `json:"interface,omitempty"`
 	Format    string `json:"format,omitempty"`
 	Packets   uint64 `json:"packets"`
 	Received  uint64 `json:"received"`
@@ -230,12 +234,16 @@ func (ev *Event) WriteText(w io.Writer) error {
 		b.WriteByte('\n')
 	case ev.Stream != nil:
 		s := ev.Stream
+		on := ""
+		if s.Interface != "" {
+			on = " on " + s.Interface
+		}
 		if ev.Type == EventStreamStart {
-			fmt.Fprintf(&b, "%s stream-start %s -> %s\n", ts, s.Src, s.Dst)
+			fmt.Fprintf(&b, "%s stream-start %s -> %s%s\n", ts, s.Src, s.Dst, on)
 			break
 		}
-		fmt.Fprintf(&b, "%s stream-stop %s -> %s format=%s packets=%d received=%d lost=%d gaps=%d duplicates=%d reordered=%d",
-			ts, s.Src, s.Dst, s.Format, s.Packets, s.Received, s.Lost, s.Gaps, s.Dups, s.Reordered)
+		fmt.Fprintf(&b, "%s stream-stop %s -> %s%s format=%s packets=%d received=%d lost=%d gaps=%d duplicates=%d reordered=%d",
+			ts, s.Src, s.Dst, on, s.Format, s.Packets, s.Received, s.Lost, s.Gaps, s.Dups, s.Reordered)
 		if s.Unobserved > 0 {
 			fmt.Fprintf(&b, " unobserved=%d", s.Unobserved)
 		}

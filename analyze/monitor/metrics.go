@@ -119,7 +119,7 @@ func (c *engineCollector) Describe(chan<- *prometheus.Desc) {}
 
 var (
 	descStream = func(name, help string) *prometheus.Desc {
-		return prometheus.NewDesc(name, help, []string{"src", "group", "port"}, nil)
+		return prometheus.NewDesc(name, help, []string{"src", "group", "port", "interface"}, nil)
 	}
 	dStreamRecv  = descStream("smcdump_udp_stream_received_datagrams_total", "Datagrams of the UDP stream received (including duplicates).")
 	dStreamLost  = descStream("smcdump_udp_stream_lost_datagrams_total", "Sequence units (datagrams; messages for MoldUDP64) missing in the stream's finalized gaps.")
@@ -243,7 +243,7 @@ func (c *engineCollector) collectCapture(ch chan<- prometheus.Metric, counter fu
 		sums[st.export] = v
 	}
 	for k, x := range e.export {
-		lv := []string{k.src.String(), k.dst.Addr().String(), strconv.Itoa(int(k.dst.Port()))}
+		lv := []string{k.src.String(), k.dst.Addr().String(), strconv.Itoa(int(k.dst.Port())), k.ifc}
 		v := sums[x]
 		for i, d := range []*prometheus.Desc{dStreamRecv, dStreamLost, dStreamDup, dStreamReord, dStreamGaps, dStreamICMP} {
 			counter(d, v[i], lv...)

@@ -69,11 +69,11 @@ func TestMetricsFromTraces(t *testing.T) {
 	e.Close()
 	text := exposition(t, e)
 	for _, want := range []string{
-		`smcdump_udp_stream_icmp_errors_total{group="10.2.0.1",port="5555",src="10.1.0.1"} 1`,
+		`smcdump_udp_stream_icmp_errors_total{group="10.2.0.1",interface="eth1",port="5555",src="10.1.0.1"} 1`,
 		// traceroute's probes (port 33434): expected errors, not discards
-		`smcdump_udp_stream_icmp_errors_total{group="10.2.0.1",port="33434",src="10.1.0.1"} 0`,
+		`smcdump_udp_stream_icmp_errors_total{group="10.2.0.1",interface="eth1",port="33434",src="10.1.0.1"} 0`,
 		`smcdump_udp_icmp_errors_total 2`,
-		`smcdump_udp_stream_lost_datagrams_total{group="239.77.1.1",port="14400",src="10.77.0.1"} 5`,
+		`smcdump_udp_stream_lost_datagrams_total{group="239.77.1.1",interface="eth1",port="14400",src="10.77.0.1"} 5`,
 		`smcdump_udp_lost_datagrams_total 5`,
 		`smcdump_udp_gaps_total 5`,
 		`smcdump_monitor_events_total{type="gap"} 5`,

@@ -209,7 +209,7 @@ func TestOutageNotLoss(t *testing.T) {
 	}
 	text := exposition(t, e)
 	for _, want := range []string{"smcdump_udp_lost_datagrams_total 5\n", "smcdump_udp_gaps_total 2\n", "smcdump_udp_unobserved_datagrams_total 300\n",
-		`smcdump_udp_stream_lost_datagrams_total{group="239.9.0.1",port="5000",src="10.9.0.1"} 3` + "\n",
+		`smcdump_udp_stream_lost_datagrams_total{group="239.9.0.1",interface="eth1",port="5000",src="10.9.0.1"} 3` + "\n",
 		`smcdump_capture_interface_up{interface="eth1"} 1` + "\n", `smcdump_capture_interface_outages_total{interface="eth1"} 1` + "\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("exposition lacks %q:\n%s", want, grep(text, "smcdump_udp"))

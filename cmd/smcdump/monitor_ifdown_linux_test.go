@@ -192,7 +192,7 @@ func testMonitorOutage(t *testing.T, victim string, deleteIt, jsonLines bool) {
 		return 0, false
 	}
 	received := func(ifc string) float64 {
-		v, _ := metric(`smcdump_udp_stream_received_datagrams_total{group="` + grp(ifc) + `",port="5000",src="10.9.0.1"}`)
+		v, _ := metric(`smcdump_udp_stream_received_datagrams_total{group="` + grp(ifc) + `",interface="` + ifc + `",port="5000",src="10.9.0.1"}`)
 		return v
 	}
 	events := func() []monEvent {
