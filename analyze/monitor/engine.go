@@ -99,7 +99,7 @@ type Engine struct {
 	capRecv, capDrop []uint64 // cumulative per interface (last reading)
 	capNames         []string
 	lifNames         map[uint32]string // streamIface's names of "any" interface indexes
-	ifs              []ifState // capture interfaces: up or down, outages (outage.go)
+	ifs              []ifState         // capture interfaces: up or down, outages (outage.go)
 
 	streams map[streamID]*streamState
 	groups  []mcast.LiveGroup // the collector's buffer for the membership counts
