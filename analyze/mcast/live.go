@@ -43,6 +43,11 @@ type LiveStream struct {
 	// NewGapsUnlisted counts gaps finalized since the previous call that
 	// are beyond Config.MaxGaps (counted in Gaps and Lost, not listed).
 	NewGapsUnlisted uint64
+	// Resets counts the sender restarts / new sessions (the sequence
+	// started again: no loss counted across it); NewResets lists those
+	// since the previous Live call (the first 1,000 of each sequence).
+	Resets    uint64
+	NewResets []Reset
 }
 
 // Untracked returns the datagrams of streams refused by Config.MaxStreams.
@@ -60,11 +65,11 @@ func (t *Tracker) Streams() int { return len(t.streams) }
 func (t *Tracker) Live(fn func(ls *LiveStream)) {
 	var ls LiveStream
 	for _, st := range t.order {
-		gaps := ls.NewGaps[:0]
+		gaps, resets := ls.NewGaps[:0], ls.NewResets[:0]
 		ls = LiveStream{
 			Src: st.key.src, Dst: st.key.dst, VLAN: st.key.vlan, Interface: st.key.ifc, IfIndex: st.key.lif, Zone: st.key.zone,
 			Packets: st.packets, Bytes: st.bytes, First: nsTime(st.firstT), Last: nsTime(st.lastT),
-			NewGaps: gaps,
+			NewGaps: gaps, NewResets: resets,
 		}
 		ls.ICMPErrors = st.icmpDiscards // as the final report's Stream.ICMPDiscards
 		if st.decided {
@@ -92,6 +97,11 @@ func (t *Tracker) Live(fn func(ls *LiveStream)) {
 				ls.NewGapsUnlisted += d - listed
 			}
 			sp.liveListed, sp.liveGaps = len(sp.gaps), sp.nGaps
+			ls.Resets += sp.nResets
+			for _, r := range sp.resets[sp.liveResets:] {
+				ls.NewResets = append(ls.NewResets, Reset{Frame: r.frame, Time: nsTime(r.t), From: r.from, To: r.to, Reason: r.reason})
+			}
+			sp.liveResets = len(sp.resets)
 		}
 		each("", st.main)
 		for _, src := range st.rtp {

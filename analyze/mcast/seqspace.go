@@ -119,6 +119,7 @@ type seqSpace struct {
 	// live cursor (Tracker.Live): gaps already handed out
 	liveListed int
 	liveGaps   uint64
+	liveResets int // resets listed by Tracker.Live
 	// why: the stream's group, to explain its gaps by membership (nil:
 	// not a multicast stream)
 	why *gapWhy

@@ -67,3 +67,54 @@ func TestStreamCopiesPerInterface(t *testing.T) {
 		t.Errorf("stream-start events on %q, want eth0,bond0", on)
 	}
 }
+
+// TestStreamResetEvent (synthetic): a +1 counter feed whose sender
+// restarts from 0 after 300 datagrams: one stream-reset event (text and
+// JSON) and the resets counters, no loss.
+func TestStreamResetEvent(t *testing.T) {
+	var evs []*Event
+	e := New(Config{Emit: func(ev *Event) { c := *ev; evs = append(evs, &c) }})
+	e.Interfaces([]string{"eth1"})
+	src, grp := netip.MustParseAddrPort("10.0.0.1:4000"), netip.MustParseAddrPort("239.1.1.2:5000")
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	i := 0
+	for _, run := range []uint64{300, 200} {
+		for seq := range run {
+			var p [8]byte
+			binary.BigEndian.PutUint64(p[:], seq)
+			e.Packet(synthPacket(t0.Add(time.Duration(i)*time.Millisecond), synthFrame(src, grp, 17, p[:])))
+			i++
+			if i%100 == 0 {
+				e.Tick(t0.Add(time.Duration(i) * time.Millisecond))
+			}
+		}
+	}
+	e.Close()
+	var resets []*Event
+	for _, ev := range evs {
+		if ev.Type == EventStreamReset {
+			resets = append(resets, ev)
+		}
+		if ev.Type == EventGap {
+			t.Errorf("gap event %+v", ev.Gap)
+		}
+	}
+	if len(resets) != 1 || resets[0].Reset.From != 299 || resets[0].Reset.To != 0 {
+		t.Fatalf("reset events %+v", resets)
+	}
+	var b strings.Builder
+	_ = resets[0].WriteText(&b)
+	if !strings.Contains(b.String(), " stream-reset 10.0.0.1:4000 -> 239.1.1.2:5000 from=299 to=0 reason=") {
+		t.Errorf("text %q", b.String())
+	}
+	text := exposition(t, e)
+	for _, want := range []string{
+		`smcdump_udp_stream_resets_total{group="239.1.1.2",interface="eth1",port="5000",src="10.0.0.1"} 1`,
+		`smcdump_udp_resets_total 1`,
+		`smcdump_udp_lost_datagrams_total 0`,
+	} {
+		if !strings.Contains(text, want+"\n") {
+			t.Errorf("exposition lacks %q:\n%s", want, grep(text, "smcdump_udp"))
+		}
+	}
+}

@@ -127,6 +127,8 @@ type streamState struct {
 	ivLeave uint64
 	export  *exportEntry // its metric series, nil when not exported
 	seen    bool         // seen at the last look
+	// resetsSeen: the resets reported as stream-reset events
+	resetsSeen int
 	// outLost, outGaps: units and gaps of its gaps that spanned an outage
 	// of its interface (outage.go), taken out of live's Lost and Gaps
 	outLost, outGaps uint64
@@ -286,8 +288,12 @@ func (e *Engine) look() {
 		if ls.NewGapsUnlisted > 0 {
 			e.emit(&Event{Time: ls.Last, Type: EventGap, Gap: &GapEvent{Src: ls.Src.String(), Dst: ls.Dst.String(), Unlisted: ls.NewGapsUnlisted}})
 		}
+		for i := range ls.NewResets {
+			e.emitReset(ls.Src, ls.Dst, e.eventIface(e.streamIface(ls.Interface, ls.IfIndex), ls.IfIndex), &ls.NewResets[i])
+		}
+		st.resetsSeen += len(ls.NewResets)
 		cur := *ls
-		cur.NewGaps = nil
+		cur.NewGaps, cur.NewResets = nil, nil
 		cur.Lost = sat(cur.Lost, st.outLost)
 		cur.Gaps = sat(cur.Gaps, st.outGaps)
 		e.addStreamTotals(&st.live, &cur)
@@ -361,7 +367,7 @@ func (e *Engine) eventIface(name string, lif uint32) string {
 // lifetimes (base) plus those of its live streams, so the counters never go
 // back when a stream stops and comes back.
 type exportEntry struct {
-	base     [6]uint64 // received, lost, duplicated, reordered, gaps, ICMP errors
+	base     [7]uint64 // received, lost, duplicated, reordered, gaps, ICMP errors, resets
 	live     int       // live streams counted into it
 	lastSeen time.Time
 }
@@ -395,8 +401,14 @@ func (e *Engine) exportSlot(src netip.Addr, dst netip.AddrPort, ifc string, now 
 	return x
 }
 
-func liveCounts(l *mcast.LiveStream) [6]uint64 {
-	return [6]uint64{l.Packets, l.Lost, l.Dups, l.Reordered, l.Gaps, l.ICMPErrors}
+func liveCounts(l *mcast.LiveStream) [7]uint64 {
+	return [7]uint64{l.Packets, l.Lost, l.Dups, l.Reordered, l.Gaps, l.ICMPErrors, l.Resets}
+}
+
+// emitReset reports a sender restart or new session of a stream.
+func (e *Engine) emitReset(src, dst netip.AddrPort, ifc string, r *mcast.Reset) {
+	e.emit(&Event{Time: r.Time, Type: EventStreamReset, Reset: &ResetEvent{Src: src.String(), Dst: dst.String(), Interface: ifc,
+		From: r.From, To: r.To, Reason: r.Reason, Frame: r.Frame}})
 }
 
 // addStreamTotals adds what a stream gained since the previous look to the
@@ -408,6 +420,7 @@ func (e *Engine) addStreamTotals(prev *mcast.LiveStream, cur *mcast.LiveStream) 
 	e.m.udpAll[3] += sat(cur.Reordered, prev.Reordered)
 	e.m.udpAll[4] += sat(cur.Gaps, prev.Gaps)
 	e.m.udpAll[5] += sat(cur.ICMPErrors, prev.ICMPErrors)
+	e.m.udpAll[6] += sat(cur.Resets, prev.Resets)
 }
 
 func sat(a, b uint64) uint64 {
@@ -431,11 +444,19 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 	outUnits, _ := e.outageFinal(&s)
 	fin := mcast.LiveStream{Src: src, Dst: dst, VLAN: s.VLAN, Interface: s.Interface, IfIndex: s.IfIndex, Zone: s.Zone(), Packets: s.Packets, Format: s.Format,
 		First: s.First, Last: s.Last}
+	n := 0
 	for _, q := range s.Sequences {
 		fin.Received += q.Received
 		fin.Dups += q.Duplicates
 		fin.Reordered += q.Reordered
 		fin.Gaps += q.GapCount
+		fin.Resets += q.ResetCount
+		// resets since the last look (listed ones not yet reported)
+		for i := range q.Resets {
+			if n++; n > st.resetsSeen {
+				e.emitReset(src, dst, e.eventIface(e.streamIface(s.Interface, s.IfIndex), s.IfIndex), &q.Resets[i])
+			}
+		}
 	}
 	fin.Lost = s.Lost
 	fin.ICMPErrors = s.ICMPDiscards

@@ -26,6 +26,7 @@ const (
 	EventCounters     = "counters"      // kernel-counter verdicts over one stats interval
 	EventInterface    = "interface"     // a capture interface went down or away, or the capture resumed on it
 	EventOutageGap    = "outage-gap"    // a sequence gap spanning an outage of the capture interface: not seen, not lost
+	EventStreamReset  = "stream-reset"  // a UDP stream's sender restarted or began a new session
 )
 
 // Event is one thing the monitor found. Exactly one of the detail fields
@@ -40,6 +41,20 @@ type Event struct {
 	Drops      *DropsEvent     `json:"capture_drops,omitempty"`
 	Counters   *CountersEvent  `json:"counters,omitempty"`
 	Interface  *InterfaceEvent `json:"interface,omitempty"`
+	Reset      *ResetEvent     `json:"reset,omitempty"`
+}
+
+// ResetEvent says a stream's sequence started again: the sender restarted
+// (an mtools echo, a sequence from 0 again), a new MoldUDP64 session, or a
+// jump too large to be loss. No loss is counted across it.
+type ResetEvent struct {
+	Src       string `json:"src"`
+	Dst       string `json:"dst"`
+	Interface string `json:"interface,omitempty"` // as StreamEvent.Interface
+	From      uint64 `json:"from"`                // highest sequence before the reset
+	To        uint64 `json:"to"`                  // first sequence after it
+	Reason    string `json:"reason"`
+	Frame     int    `json:"frame,omitempty"` // first datagram of the new sequence (the monitor's numbering)
 }
 
 // InterfaceEvent says a capture interface went down (set down, or its
@@ -248,6 +263,13 @@ func (ev *Event) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, " unobserved=%d", s.Unobserved)
 		}
 		b.WriteByte('\n')
+	case ev.Reset != nil:
+		r := ev.Reset
+		on := ""
+		if r.Interface != "" {
+			on = " on " + r.Interface
+		}
+		fmt.Fprintf(&b, "%s stream-reset %s -> %s%s from=%d to=%d reason=%q\n", ts, r.Src, r.Dst, on, r.From, r.To, r.Reason)
 	case ev.Drops != nil:
 		fmt.Fprintf(&b, "%s capture-drops %s dropped=%d total=%d\n", ts, ev.Drops.Interface, ev.Drops.Dropped, ev.Drops.Total)
 	case ev.Interface != nil:

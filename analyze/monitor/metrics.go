@@ -30,7 +30,7 @@ type metrics struct {
 
 	servers map[string]bool
 
-	udpAll [6]uint64 // received, lost, duplicated, reordered, gaps, ICMP errors over all streams
+	udpAll [7]uint64 // received, lost, duplicated, reordered, gaps, ICMP errors, resets over all streams
 	// unobserved: units missing in gaps that spanned an outage of the
 	// capture interface (outage.go)
 	unobserved uint64
@@ -128,13 +128,16 @@ var (
 	dStreamGaps  = descStream("smcdump_udp_stream_gaps_total", "Sequence gaps of the stream.")
 	dStreamICMP  = descStream("smcdump_udp_stream_icmp_errors_total", "ICMP errors captured about the stream's datagrams (port unreachable, time exceeded, no route, ...): discarded after the capture point; rate-limited by their senders, a lower bound.")
 
-	dAll = [6]*prometheus.Desc{
+	dStreamResets = descStream("smcdump_udp_stream_resets_total", "Sender restarts or new sessions of the stream: its sequence started again (no loss is counted across a reset).")
+
+	dAll = [7]*prometheus.Desc{
 		prometheus.NewDesc("smcdump_udp_received_datagrams_total", "Datagrams of all tracked UDP streams.", nil, nil),
 		prometheus.NewDesc("smcdump_udp_lost_datagrams_total", "Sequence units missing in the gaps of all UDP streams (exported or not).", nil, nil),
 		prometheus.NewDesc("smcdump_udp_duplicated_datagrams_total", "Duplicate datagrams of all UDP streams.", nil, nil),
 		prometheus.NewDesc("smcdump_udp_reordered_datagrams_total", "Reordered datagrams of all UDP streams.", nil, nil),
 		prometheus.NewDesc("smcdump_udp_gaps_total", "Sequence gaps of all UDP streams.", nil, nil),
 		prometheus.NewDesc("smcdump_udp_icmp_errors_total", "ICMP errors captured about the datagrams of all UDP streams.", nil, nil),
+		prometheus.NewDesc("smcdump_udp_resets_total", "Sender restarts or new sessions of all UDP streams.", nil, nil),
 	}
 	dMemberQueries = prometheus.NewDesc("smcdump_multicast_general_queries_total", "IGMP or MLD general queries captured (a querier on the link keeps memberships alive).", []string{"protocol"}, nil)
 	dMemberLastQ   = prometheus.NewDesc("smcdump_multicast_last_general_query_timestamp_seconds", "Time of the last IGMP or MLD general query captured: without one for 260 s (the group membership interval, RFC 3376 §8.4) snooping switches forget memberships.", []string{"protocol"}, nil)
@@ -227,7 +230,7 @@ func (c *engineCollector) collectCapture(ch chan<- prometheus.Metric, counter fu
 	e := c.e
 	m := (*metrics)(c)
 	unexported := 0
-	sums := make(map[*exportEntry][6]uint64, len(e.export))
+	sums := make(map[*exportEntry][7]uint64, len(e.export))
 	for _, x := range e.export {
 		sums[x] = x.base
 	}
@@ -245,7 +248,7 @@ func (c *engineCollector) collectCapture(ch chan<- prometheus.Metric, counter fu
 	for k, x := range e.export {
 		lv := []string{k.src.String(), k.dst.Addr().String(), strconv.Itoa(int(k.dst.Port())), k.ifc}
 		v := sums[x]
-		for i, d := range []*prometheus.Desc{dStreamRecv, dStreamLost, dStreamDup, dStreamReord, dStreamGaps, dStreamICMP} {
+		for i, d := range []*prometheus.Desc{dStreamRecv, dStreamLost, dStreamDup, dStreamReord, dStreamGaps, dStreamICMP, dStreamResets} {
 			counter(d, v[i], lv...)
 		}
 	}
