@@ -301,6 +301,10 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 	clear(a.ifUsed)
 	a.fr = fr
 	defer func() { a.fr = nil }()
+	// Spans, rates and timeouts need times in order: a packet whose time
+	// stamp is implausible (before 1970, after 2200) is taken at the
+	// previous packet's time (the file's note says so).
+	fr.HoldImplausibleTimes = true
 	if len(a.report.Files) > 1 || a.multi {
 		a.tracker.File = name
 	}
@@ -328,6 +332,7 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 	a.lastFrame = 0
 	fi.Problems = fr.Problems()
 	fi.ProblemCount = fr.ProblemCount()
+	fi.Notes, fi.NoteCount = fr.Notes(), fr.NoteCount()
 	fi.DamagedRegions, fi.SkippedBytes = fr.Damage()
 	fi.CaptureStats = fr.Stats()
 	fi.CaptureStatsOmitted, fi.InterfacesShared = fr.StatsOmitted(), fr.InterfacesShared()

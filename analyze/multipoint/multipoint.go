@@ -226,6 +226,7 @@ func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*poin
 		if err != nil {
 			return d, fmt.Errorf("point %s: %w", pt.Name, err)
 		}
+		fr.HoldImplausibleTimes = true // times in order (FileReader)
 		for {
 			if d.packets%4096 == 0 && ctx.Err() != nil {
 				fr.Close()

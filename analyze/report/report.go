@@ -74,13 +74,18 @@ type FileInfo struct {
 	// Tunnels lists the tunnels whose frames were analyzed inside them
 	// (decode.DecodeInner), the most frames first: the first MaxTunnels
 	// seen, the frames of any others in MoreTunnelFrames.
-	Tunnels          []Tunnel                  `json:"tunnels,omitempty"`
-	MoreTunnelFrames int                       `json:"more_tunnel_frames,omitempty"`
-	Truncated        int                       `json:"truncated_frames"`
-	Filtered         int                       `json:"filtered_out,omitempty"`
-	Problems         []pcapfile.Problem        `json:"problems,omitempty"`
-	ProblemCount     int                       `json:"problem_count"`
-	CaptureStats     []pcapfile.InterfaceStats `json:"capture_stats,omitempty"`
+	Tunnels          []Tunnel           `json:"tunnels,omitempty"`
+	MoreTunnelFrames int                `json:"more_tunnel_frames,omitempty"`
+	Truncated        int                `json:"truncated_frames"`
+	Filtered         int                `json:"filtered_out,omitempty"`
+	Problems         []pcapfile.Problem `json:"problems,omitempty"`
+	ProblemCount     int                `json:"problem_count"`
+	// Notes are what was odd in the file but not damage (an unknown
+	// block type skipped, implausible time stamps); NoteCount counts
+	// those not listed too.
+	Notes        []pcapfile.Problem        `json:"notes,omitempty"`
+	NoteCount    int                       `json:"note_count,omitempty"`
+	CaptureStats []pcapfile.InterfaceStats `json:"capture_stats,omitempty"`
 	// CaptureStatsOmitted counts the statistics blocks not listed (only
 	// each interface's first and last are, at most 256);
 	// InterfacesShared the interface descriptions beyond 4096 that share

@@ -381,6 +381,12 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 	if f.ProblemCount > len(f.Problems) {
 		w.Printf("  ... %d more file problems\n", f.ProblemCount-len(f.Problems))
 	}
+	for _, p := range f.Notes {
+		w.Printf("  file note at %s %d: %s\n", where, p.Offset, p.Msg)
+	}
+	if f.NoteCount > len(f.Notes) {
+		w.Printf("  ... %d more file notes\n", f.NoteCount-len(f.Notes))
+	}
 }
 
 // maxTunnelsText bounds the tunnels named in a file's text section.

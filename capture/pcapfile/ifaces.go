@@ -26,16 +26,22 @@ type descKey struct {
 }
 
 type ifaceTable struct {
-	local   []int             // the current section's interface ids → FileReader.ifaces
-	section int               // the current section, counted from 0
-	lastSec []int             // per entry of FileReader.ifaces: the last section that uses it
-	byKey   map[descKey][]int // entries by description, for the sections after theirs
-	shared  map[descKey]int   // beyond maxInterfaces: by link type and time base
-	omitted int               // interface descriptions given a shared entry
+	local []int // the current section's interface ids → FileReader.ifaces
+	// placeholders: the current section's interface ids that packets
+	// referred to before (or without) their interface description
+	// block → FileReader.ifaces. They take no id: the interface
+	// description blocks number the interfaces as written.
+	placeholders map[uint32]int
+	section      int               // the current section, counted from 0
+	lastSec      []int             // per entry of FileReader.ifaces: the last section that uses it
+	byKey        map[descKey][]int // entries by description, for the sections after theirs
+	shared       map[descKey]int   // beyond maxInterfaces: by link type and time base
+	omitted      int               // interface descriptions given a shared entry
 }
 
 func (t *ifaceTable) newSection() {
 	t.local = t.local[:0]
+	t.placeholders = nil
 	t.section++
 }
 

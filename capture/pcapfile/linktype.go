@@ -18,6 +18,10 @@ const (
 	LinkTypeIPv4      LinkType = 228
 	LinkTypeIPv6      LinkType = 229
 	LinkTypeLinuxSLL2 LinkType = 276 // Linux cooked capture v2 (tcpdump -i any)
+	// LinkTypeUnknown is the link type of an interface whose description
+	// is damaged (FileReader): no file can hold it (pcapng link types
+	// are 16 bits, pcap's 26).
+	LinkTypeUnknown LinkType = 0xFFFFFFFF
 )
 
 // String returns the tcpdump name of the link type.
@@ -39,6 +43,8 @@ func (l LinkType) String() string {
 		return "IPV6"
 	case LinkTypeLinuxSLL2:
 		return "LINUX_SLL2"
+	case LinkTypeUnknown:
+		return "UNKNOWN"
 	}
 	// Common link types smcdump names but does not decode.
 	names := map[LinkType]string{

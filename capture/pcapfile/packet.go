@@ -208,10 +208,16 @@ type Interface struct {
 	// tsDiv is the number of timestamp ticks per second.
 	tsDiv    uint64
 	tsOffset int64 // seconds
-	badTS    bool  // an implausible timestamp was reported
+	badTS    int   // implausible time stamps seen (checkTS)
+	// badTSNote: the index in FileReader.notes of the note about them
+	// (-1: not kept)
+	badTSNote int
 	// placeholder: made up for packets whose interface description block
 	// is missing
 	placeholder bool
+	// guessTS: the description is damaged, the timestamp resolution is
+	// guessed from the first packet
+	guessTS bool
 }
 
 // Rewritten is the description of an interface read from a file, for

@@ -50,19 +50,32 @@ type FileReader struct {
 	ifTab     ifaceTable // the current section's interfaces, and reuse (ifaces.go)
 	problems  []Problem
 	nProblems int
-	skipped   int64 // bytes skipped because of damage
-	end       int64 // offset of the end of the input, once known
-	endKnown  bool
-	refills   int // look-aheads that refilled the buffer (TestResyncWorkIsLinear)
-	// placeholder interface ids of the current section (no IDB), reported
-	missing map[uint32]bool
-	stats   []InterfaceStats
+	// notes: what is odd but not damage (an unknown block type skipped,
+	// implausible time stamps): reported, without exit status 4
+	notes  []Problem
+	nNotes int
+	// unsynced: the reader stands where no valid block or record was
+	// found (after a zero run or a resync that gave up), not at a block
+	// boundary
+	unsynced bool
+	skipped  int64 // bytes skipped because of damage
+	end      int64 // offset of the end of the input, once known
+	endKnown bool
+	refills  int // look-aheads that refilled the buffer (TestResyncWorkIsLinear)
+	stats    []InterfaceStats
 	// statsPos: per interface, the positions in stats of its first and
 	// last statistics block kept (keepStats); statsOmitted the others
 	statsPos     map[int][2]int
 	statsOmitted int
 	custom       []CustomBlock
-	lastPkt      time.Time // time of the last packet read
+	lastPkt      time.Time      // time of the last packet read with a plausible time
+	badTS        map[int]string // interfaces with implausible time stamps (checkTS)
+	// HoldImplausibleTimes makes the reader stamp a packet whose time
+	// stamp is implausible (checkTS) with the previous packet's time
+	// instead of its own, so that an analysis's spans and rates stay
+	// sane; the packet is noted either way. Reading and printing show
+	// what the file says (the default).
+	HoldImplausibleTimes bool
 	// OnCustom, when set, receives each custom block as it is read instead of
 	// it being stored.
 	OnCustom func(CustomBlock)
@@ -309,6 +322,30 @@ func (fr *FileReader) ProblemCount() int { return fr.nProblems }
 // Damage returns the number of damaged regions found so far (one per
 // problem) and the number of bytes skipped because of them.
 func (fr *FileReader) Damage() (regions int, skipped int64) { return fr.nProblems, fr.skipped }
+
+// Notes returns what was odd in the file but is not damage (at most 1000
+// are kept; see NoteCount): an unknown block type skipped, as the pcapng
+// draft has readers do; implausible time stamps. They do not count in
+// Damage.
+func (fr *FileReader) Notes() []Problem {
+	for i, msg := range fr.badTS {
+		if ifc := &fr.ifaces[i]; ifc.badTS > 1 && ifc.badTSNote >= 0 {
+			fr.notes[ifc.badTSNote].Msg = fmt.Sprintf("%s, and %d more of its time stamps", msg, ifc.badTS-1)
+		}
+	}
+	return fr.notes
+}
+
+// NoteCount returns the number of notes, including ones not kept.
+func (fr *FileReader) NoteCount() int { return fr.nNotes }
+
+// note records something odd at off that is not damage.
+func (fr *FileReader) note(off int64, format string, args ...any) {
+	fr.nNotes++
+	if len(fr.notes) < maxProblems {
+		fr.notes = append(fr.notes, Problem{Offset: off, Msg: fmt.Sprintf(format, args...)})
+	}
+}
 
 func (fr *FileReader) problem(off int64, format string, args ...any) {
 	fr.damage(off, 0, format, args...)
@@ -571,11 +608,11 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		case next == nextInvalid && (!consistent || cut):
 			fr.resyncPcap(start, uint32(incl), uint32(orig), "")
 			continue
-		case incl == 0 && orig == 0:
-			fr.damage(start, int64(hl), "empty record (caplen 0, len 0): skipped")
-			fr.discard(hl)
-			continue
 		}
+		// A record of caplen 0 and len 0 that gets here is well framed
+		// (a valid record header, or the end of the file, follows it;
+		// a run of zero bytes is one damaged region, never empty
+		// records): it is a frame, as tshark and tcpdump number it.
 		if incl < orig {
 			fr.cutLen = incl
 		}
@@ -587,7 +624,9 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 			orig = incl
 		}
 		if frac >= fr.pcapFracLimit() {
-			fr.problem(start, "record: timestamp fraction %d out of range", frac)
+			// What the file says (tcpdump prints the fraction as it
+			// is, tshark adds it): odd, not damage.
+			fr.note(start, "record: timestamp fraction %d out of range", frac)
 		}
 		// Zero copy: the frame stays in the bufio buffer until the next
 		// read, which only happens in the next call to Next. rec is what
@@ -773,7 +812,6 @@ func (fr *FileReader) readSHB() error {
 		fr.problem(start, "section header block: unsupported version %d.%d", major, fr.u16(b[14:]))
 	}
 	fr.ifTab.newSection()
-	fr.missing = nil
 	return nil
 }
 
@@ -805,8 +843,11 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 		}
 		if allZero(h[:8]) {
 			fr.zeroRun(start, 4, fr.ngSyncAtOff)
+			fr.unsynced = !fr.ngSyncAt()
 			continue
 		}
+		boundary := !fr.unsynced
+		fr.unsynced = false
 		if binary.BigEndian.Uint32(h) == blockSHB {
 			if err := fr.readSHB(); err != nil {
 				fr.resyncNg(start, err.Error(), "")
@@ -816,23 +857,48 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 		typ := fr.u32(h)
 		n := fr.u32(h[4:])
 		if n < 12 || n%4 != 0 || n > maxBlockLen {
-			fr.resyncNg(start, fmt.Sprintf("invalid block length %d (type 0x%08x)", n, typ), "")
+			idb := fr.damagedIDB(typ, boundary)
+			fr.resyncNg(start, fmt.Sprintf("invalid block length %d (type 0x%08x)%s", n, typ, idb), "")
 			continue
 		}
 		b, err := fr.peek(int(n))
 		if err != nil {
 			// A length that reaches past the end of the file is only a
 			// block cut at the end when no valid block follows.
-			fr.resyncNg(start, fmt.Sprintf("block type 0x%08x: length %d runs past the end of the file (%d bytes left)", typ, n, len(b)),
-				fmt.Sprintf("truncated block at end of file: type 0x%08x says %d bytes, %d present", typ, n, len(b)))
+			idb := fr.damagedIDB(typ, boundary)
+			fr.resyncNg(start, fmt.Sprintf("block type 0x%08x: length %d runs past the end of the file (%d bytes left)%s", typ, n, len(b), idb),
+				fmt.Sprintf("truncated block at end of file: type 0x%08x says %d bytes, %d present%s", typ, n, len(b), idb))
 			continue
 		}
-		if fr.u32(b[n-4:]) != n {
-			fr.resyncNg(start, fmt.Sprintf("block type 0x%08x: trailing length %d does not match leading length %d", typ, fr.u32(b[n-4:]), n), "")
+		if t := fr.u32(b[n-4:]); t != n {
+			idb := fr.damagedIDB(typ, boundary)
+			fr.resyncNg(start, fmt.Sprintf("block type 0x%08x: trailing length %d does not match leading length %d%s", typ, t, n, idb), "")
 			continue
 		}
 		if !registeredBlock(typ) {
-			fr.damage(start, int64(n), "unknown block type 0x%08x (%d bytes): skipped", typ, n)
+			// The pcapng draft has readers skip the blocks they do not
+			// know, as tshark and tcpdump do: a well-framed block of a
+			// type not registered (yet) followed by a valid block, or by
+			// the end of the file, is no damage. The reserved type 0, and
+			// a block after which the file does not go on sensibly, is.
+			// A block whose body is that of an interface description,
+			// a packet or a statistics block of this section is one whose
+			// type is damaged.
+			if typ != 0 && fr.blockFollows(int(n)) {
+				b, _ = fr.peek(int(n)) // blockFollows may have moved the bytes
+				switch kind := fr.bodyKind(b[8 : n-4]); kind {
+				case blockIDB:
+					id := len(fr.ifTab.local)
+					fr.addIface(Interface{LinkType: LinkTypeUnknown, tsDiv: 1e6, guessTS: true})
+					fr.damage(start, int64(n), "block type 0x%08x (%d bytes) is not a registered type, but the block is an interface description (type damaged?): skipped; it describes interface %d, whose packets are read with an unknown link type", typ, n, id)
+				case blockEPB, blockISB:
+					fr.damage(start, int64(n), "block type 0x%08x (%d bytes) is not a registered type, but the block is an %s (type damaged?): skipped", typ, n, map[uint32]string{blockEPB: "enhanced packet block", blockISB: "interface statistics block"}[kind])
+				default:
+					fr.note(start, "block type 0x%08x (%d bytes) is not one smcdump knows: skipped", typ, n)
+				}
+			} else {
+				fr.damage(start, int64(n), "unknown block type 0x%08x (%d bytes): skipped", typ, n)
+			}
 			fr.discard(int(n))
 			continue
 		}
@@ -870,6 +936,75 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 			}
 		}
 	}
+}
+
+// blockFollows reports whether the file ends exactly at bytes ahead or a
+// section header, or a block of a type other than the reserved 0 whose
+// leading and trailing lengths agree, starts there. It looks at that one
+// block only (which is read next anyway), so that reading stays linear.
+func (fr *FileReader) blockFollows(at int) bool {
+	h, err := fr.peek(at + 12)
+	if err != nil {
+		return len(h) == at
+	}
+	h = h[at:]
+	if binary.BigEndian.Uint32(h) == blockSHB {
+		return true
+	}
+	typ, n := fr.u32(h), fr.u32(h[4:])
+	if typ == 0 || n < 12 || n%4 != 0 || n > maxBlockLen {
+		return false
+	}
+	b, err := fr.peek(at + int(n))
+	return err == nil && fr.u32(b[at+int(n)-4:]) == n
+}
+
+// bodyKind tells whether the body of a block of an unknown type is that of
+// an interface description block (reserved bytes zero, a link type below
+// 1024, well-formed options), an enhanced packet block (an interface of the
+// section, a plausible time stamp, the captured length within the block,
+// zero padding and well-formed options) or an interface statistics block
+// (an interface of the section, a plausible time stamp, well-formed
+// options): then it returns that type, otherwise 0.
+func (fr *FileReader) bodyKind(b []byte) uint32 {
+	if len(b) >= 8 && fr.u16(b[2:]) == 0 && fr.u16(b) < 1024 && !allZero(b) && fr.strictOptions(b[8:]) {
+		return blockIDB
+	}
+	if len(b) < 12 || int(fr.u32(b)) >= len(fr.ifTab.local) {
+		return 0
+	}
+	ifc := &fr.ifaces[fr.ifTab.local[fr.u32(b)]]
+	if y := ifc.timestamp(fr.u32(b[4:]), fr.u32(b[8:])).Year(); y < 1970 || y > 2200 {
+		return 0
+	}
+	if len(b) >= 20 {
+		capLen := int(fr.u32(b[12:]))
+		o := 20 + ((capLen + 3) &^ 3)
+		var dir Direction
+		if capLen <= len(b)-20 && o <= len(b) && allZero(b[20+capLen:o]) && fr.packetOptions(b[o:], &dir) {
+			return blockEPB
+		}
+	}
+	if fr.strictOptions(b[12:]) {
+		return blockISB
+	}
+	return 0
+}
+
+// strictOptions reports whether b is a well-formed option list: each
+// option within b, opt_endofopt (empty) only last.
+func (fr *FileReader) strictOptions(b []byte) bool {
+	for len(b) >= 4 {
+		code, l := fr.u16(b), int(fr.u16(b[2:]))
+		if 4+((l+3)&^3) > len(b) {
+			return false
+		}
+		if code == 0 {
+			return l == 0 && len(b) == 4
+		}
+		b = b[4+((l+3)&^3):]
+	}
+	return len(b) == 0
 }
 
 // ngSyncAt reports whether a block whose leading and trailing lengths agree
@@ -951,6 +1086,7 @@ func (fr *FileReader) scanForSync(window, need int, syncAt func() bool) (skipped
 // that message (a block cut at the end).
 func (fr *FileReader) resyncNg(start int64, why, atEOF string) {
 	skipped, found, z := fr.scanForSync(16<<20, 12, fr.ngSyncAt)
+	fr.unsynced = !found
 	if !found && atEOF != "" {
 		fr.damage(start, int64(skipped), "%s%s", atEOF, z.note(fr.off))
 		return
@@ -980,11 +1116,29 @@ func (fr *FileReader) options(b []byte, fn func(code uint16, v []byte)) bool {
 	return true
 }
 
+// damagedIDB gives a damaged block that is recognisably an interface
+// description block (type 1 where a block starts: the type is right, a
+// length is not) the next interface id, as if it had been read: the
+// interface ids of the section follow its interface description blocks as
+// written, so that the later ones keep theirs. The interface's link type is
+// unknown (its packets are not decoded) and its timestamp resolution is
+// guessed from its first packet. It returns the text that says so in the
+// report of the damage, "" for other blocks.
+func (fr *FileReader) damagedIDB(typ uint32, boundary bool) string {
+	if typ != blockIDB || !boundary {
+		return ""
+	}
+	id := len(fr.ifTab.local)
+	fr.addIface(Interface{LinkType: LinkTypeUnknown, tsDiv: 1e6, guessTS: true})
+	return fmt.Sprintf("; it describes interface %d, whose packets are read with an unknown link type", id)
+}
+
 func (fr *FileReader) parseIDB(start int64, b []byte) {
 	if len(b) < 8 {
-		fr.problem(start, "interface description block too short (%d bytes)", len(b))
+		id := len(fr.ifTab.local)
+		fr.problem(start, "interface description block too short (%d bytes); it describes interface %d, whose packets are read with an unknown link type", len(b), id)
 		// keep interface numbering consistent
-		fr.addIface(Interface{tsDiv: 1e6})
+		fr.addIface(Interface{LinkType: LinkTypeUnknown, tsDiv: 1e6, guessTS: true})
 		return
 	}
 	ifc := Interface{
@@ -1048,36 +1202,43 @@ func (fr *FileReader) iface(start int64, id uint32, what string) (*Interface, bo
 const maxPlaceholders = 64
 
 // packetIface returns the interface of a packet block. When its interface
-// description block is missing (damaged and skipped), the packets are not
-// lost: a placeholder interface is made up, once, with the link type and
-// timestamp resolution guessed from this packet, and the problem is
-// reported.
+// description block is missing (not written, or written after the packet:
+// tshark and tcpdump stop reading there), the packets are not lost: a
+// placeholder interface is made up, once per section and id, with the link
+// type and timestamp resolution guessed from this packet, and the problem
+// is reported. The placeholder takes no interface id: an interface
+// description block that comes later still describes the interface with
+// its id, and the packets after it are read with it.
 func (fr *FileReader) packetIface(start int64, id uint32, data []byte, tsHi, tsLo uint32, what string) (*Interface, bool) {
-	if int(id) < len(fr.ifTab.local) {
-		return &fr.ifaces[fr.ifTab.local[id]], true
+	t := &fr.ifTab
+	if int(id) < len(t.local) {
+		ifc := &fr.ifaces[t.local[id]]
+		if ifc.guessTS {
+			// a damaged description's: its first packet's time decides
+			ifc.guessTS = false
+			ifc.tsDiv = guessTSDiv(tsHi, tsLo, fr.lastPkt)
+		}
+		return ifc, true
+	}
+	if i, ok := t.placeholders[id]; ok {
+		return &fr.ifaces[i], true
 	}
 	if id >= maxPlaceholders {
 		fr.damage(start, 0, "%s refers to interface %d, which has no interface description block: packet skipped", what, id)
 		return nil, false
 	}
-	if len(fr.ifaces)+int(id)-len(fr.ifTab.local) >= maxInterfaces+maxShared {
+	if len(fr.ifaces) >= maxInterfaces+maxShared+maxPlaceholders {
 		fr.damage(start, 0, "%s refers to interface %d, which has no interface description block, and no more interfaces are kept: packet skipped", what, id)
 		return nil, false
 	}
-	for len(fr.ifTab.local) <= int(id) {
-		fr.ifTab.local = append(fr.ifTab.local, fr.appendIface(Interface{LinkType: guessLinkType(data), tsDiv: 1e6, placeholder: true}))
+	lt, div := guessLinkType(data), guessTSDiv(tsHi, tsLo, fr.lastPkt)
+	i := fr.appendIface(Interface{LinkType: lt, tsDiv: div, placeholder: true})
+	if t.placeholders == nil {
+		t.placeholders = map[uint32]int{}
 	}
-	ifc := &fr.ifaces[fr.ifTab.local[id]]
-	if fr.missing == nil {
-		fr.missing = map[uint32]bool{}
-	}
-	if !fr.missing[id] {
-		fr.missing[id] = true
-		ifc.LinkType = guessLinkType(data)
-		ifc.tsDiv = guessTSDiv(tsHi, tsLo, fr.lastPkt)
-		fr.problem(start, "%s refers to interface %d, which has no interface description block (damaged?): its packets are read as link type %s, timestamps in units of 1/%d s (guessed)", what, id, ifc.LinkType, ifc.tsDiv)
-	}
-	return ifc, true
+	t.placeholders[id] = i
+	fr.problem(start, "%s refers to interface %d, which has no interface description block (damaged?): its packets are read as link type %s, timestamps in units of 1/%d s (guessed)", what, id, lt, div)
+	return &fr.ifaces[i], true
 }
 
 // guessLinkType guesses the link type of a frame whose interface
@@ -1150,19 +1311,34 @@ func (ifc *Interface) timestamp(hi, lo uint32) time.Time {
 	return time.Unix(int64(sec)+ifc.tsOffset, int64(ns)).UTC()
 }
 
-// checkTS flags timestamps that cannot be right (a wrong if_tsresol, or
-// garbage) once per interface and replaces them by the previous packet's
-// time, so reports stay printable and ordered.
+// checkTS flags time stamps that cannot be right (before 1970 or after
+// 2200: a wrong if_tsresol or if_tsoffset, or garbage). Such a time stamp
+// is still what the file says, and is returned as it is, as tshark and
+// tcpdump show it; it is noted (not damage), once per interface with a
+// count of them (Notes). With HoldImplausibleTimes the previous packet's
+// time is returned instead, for analyses that need times in order.
 func (fr *FileReader) checkTS(start int64, ifc *Interface, t time.Time) time.Time {
 	if y := t.Year(); y >= 1970 && y <= 2200 {
 		fr.lastPkt = t
 		return t
 	}
-	if !ifc.badTS {
-		ifc.badTS = true
-		fr.problem(start, "interface %d (%s): implausible timestamp %d (if_tsresol wrong?): the previous packet's time is used", ifc.Index, ifc.Name, t.Year())
+	ifc.badTS++
+	if ifc.badTS == 1 {
+		ifc.badTSNote = -1
+		if len(fr.notes) < maxProblems {
+			ifc.badTSNote = len(fr.notes)
+		}
+		msg := fmt.Sprintf("interface %d (%s): implausible timestamp %s (if_tsresol or if_tsoffset wrong?)", ifc.Index, ifc.Name, t.Format("2006-01-02 15:04:05"))
+		fr.note(start, "%s", msg)
+		if fr.badTS == nil {
+			fr.badTS = map[int]string{}
+		}
+		fr.badTS[ifc.Index] = msg
 	}
-	return fr.prevTime()
+	if fr.HoldImplausibleTimes {
+		return fr.prevTime()
+	}
+	return t
 }
 
 // prevTime is the last packet's time, for a packet without one of its
@@ -1207,6 +1383,12 @@ func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string)
 		fr.problem(start, "%s: padding after the %d captured bytes is not zero (captured length damaged?)", what, capLen)
 	} else if o < len(b) && !fr.packetOptions(b[o:], &dir) {
 		fr.problem(start, "%s: malformed options after the %d captured bytes (captured length damaged?)", what, capLen)
+	}
+	if orig < capLen {
+		// An original length below the captured one (0, say) cannot be
+		// right: the packet is at least what was captured of it, as
+		// for a pcap record (nextPcap) and as the writers write it.
+		orig = capLen
 	}
 	fr.frame++
 	ts := fr.checkTS(start, ifc, ifc.timestamp(fr.u32(b[4:]), fr.u32(b[8:])))

@@ -227,7 +227,13 @@ func values(v uint32, off, size int) []uint32 {
 func detect(f field, blk span, old, v uint32, nIfaces int) bool {
 	switch {
 	case f.name == "block type":
-		return !registeredBlock(v) && v != blockSHB && v&0xffff0000 != 0x0a0d0000
+		// A well-framed block of a type not registered is skipped with
+		// a note (the pcapng draft has readers skip the blocks they do
+		// not know): it is damage only when its body shows what it was,
+		// an interface description, packet or statistics block
+		// (FileReader.bodyKind), or its type is the reserved 0.
+		recognised := blk.typ == blockIDB || blk.typ == blockEPB || blk.typ == blockISB || v == 0
+		return recognised && !registeredBlock(v) && v != blockSHB && v&0xffff0000 != 0x0a0d0000
 	case f.name == "captured length":
 		return (v+3)&^3 != (old+3)&^3
 	case f.name == "interface id" && blk.typ == blockEPB:
@@ -569,39 +575,109 @@ func TestPcapngMissingIDB(t *testing.T) {
 	}
 }
 
-// TestPcapngUnknownBlockType: a block type outside the pcapng registry is
-// damage (reported, skipped); local-use types are skipped silently.
+// TestPcapngUnknownBlockType: a well-framed block of a type outside the
+// pcapng registry, followed by a valid block or the end of the file, is
+// skipped with a note, as the pcapng draft has readers do (tshark and
+// tcpdump skip it silently); local-use types are skipped silently. The
+// reserved type 0, an unknown block the file does not go on sensibly
+// after, and one whose body is an interface description, packet or
+// statistics block (its type damaged) are damage (synthetic files).
 func TestPcapngUnknownBlockType(t *testing.T) {
 	var f []byte
 	f = append(f, shb()...)
 	f = append(f, idb(1, 0, "eth0")...)
 	f = append(f, pcapngBlock(0x80000001, []byte{1, 2, 3, 4})...)
-	bad := len(f)
+	unk := len(f)
 	f = append(f, pcapngBlock(0x00123456, []byte{1, 2, 3, 4})...)
-	f = append(f, epb(0, 1, frame60)...)
+	f = append(f, pcapngBlock(0x0000abcd, []byte("unknownblockbody"))...) // two in a row
+	f = append(f, epb(0, 1_700_000_000_000_000, frame60)...)
 	pkts, fr := readAll(t, f)
-	if len(pkts) != 1 {
-		t.Fatalf("%d packets", len(pkts))
+	if len(pkts) != 1 || fr.ProblemCount() != 0 {
+		t.Fatalf("%d packets, problems %v", len(pkts), fr.Problems())
 	}
-	p := fr.Problems()
-	if len(p) != 1 || p[0].Offset != int64(bad) || p[0].Skipped != 16 {
-		t.Fatalf("problems %v", p)
+	if n := fr.Notes(); len(n) != 2 || n[0].Offset != int64(unk) || n[1].Offset != int64(unk+16) {
+		t.Fatalf("notes %v", n)
 	}
-	if r, s := fr.Damage(); r != 1 || s != 16 {
+	if r, s := fr.Damage(); r != 0 || s != 0 {
 		t.Fatalf("damage %d regions %d bytes", r, s)
+	}
+	// At the end of the file.
+	end := append(append([]byte(nil), f...), pcapngBlock(0x00123456, []byte{1, 2, 3, 4})...)
+	if pkts, fr := readAll(t, end); len(pkts) != 1 || fr.ProblemCount() != 0 || fr.NoteCount() != 3 {
+		t.Fatalf("at the end: %d packets, problems %v notes %v", len(pkts), fr.Problems(), fr.Notes())
+	}
+
+	cases := []struct {
+		name string
+		blk  []byte
+	}{
+		{"reserved type 0", pcapngBlock(0, []byte{1, 2, 3, 4})},
+		{"EPB with its type damaged", retype(epb(0, 1_700_000_000_000_000, frame60), 0x00030d40)},
+		{"ISB with its type damaged", retype(isb(0, 1_700_000_000_000_000, 3, 0), 70)},
+	}
+	for _, c := range cases {
+		var g []byte
+		g = append(g, shb()...)
+		g = append(g, idb(1, 0, "eth0")...)
+		bad := len(g)
+		g = append(g, c.blk...)
+		g = append(g, epb(0, 1_700_000_000_000_000, frame60)...)
+		pkts, fr := readAll(t, g)
+		p := fr.Problems()
+		if len(pkts) != 1 || len(p) != 1 || p[0].Offset != int64(bad) || p[0].Skipped != int64(len(c.blk)) || fr.NoteCount() != 0 {
+			t.Errorf("%s: %d packets, problems %v, notes %v", c.name, len(pkts), p, fr.Notes())
+		}
+	}
+	// Garbage that happens to have equal lengths, followed by more
+	// garbage: damage, and the reader resynchronises on the packet.
+	var g []byte
+	g = append(g, shb()...)
+	g = append(g, idb(1, 0, "eth0")...)
+	bad := len(g)
+	g = append(g, pcapngBlock(0x00123456, []byte{1, 2, 3, 4})...)
+	g = append(g, 0xde, 0xad, 0xbe, 0xef, 0x55, 0x66, 0x77)
+	g = append(g, epb(0, 1_700_000_000_000_000, frame60)...)
+	pkts, fr = readAll(t, g)
+	if p := fr.Problems(); len(pkts) != 1 || len(p) != 2 || p[0].Offset != int64(bad) || fr.NoteCount() != 0 {
+		t.Errorf("garbage: %d packets, problems %v, notes %v", len(pkts), p, fr.Notes())
 	}
 }
 
-// TestPcapEmptyAndZeroRecords: a record of length 0 is damage, and a zero
-// run is one damaged region, never packets.
+// retype returns block b with its type set to typ.
+func retype(b []byte, typ uint32) []byte {
+	b = append([]byte(nil), b...)
+	binary.LittleEndian.PutUint32(b, typ)
+	return b
+}
+
+// TestPcapEmptyAndZeroRecords: a well-framed record of caplen 0 and len 0
+// between valid records, or last, is a frame (tshark and tcpdump number
+// it), not damage; a zero run is one damaged region, never packets
+// (synthetic files).
 func TestPcapEmptyAndZeroRecords(t *testing.T) {
-	f := pcapFile(65535, 1, [][3]uint32{{1_700_000_000, 60, 60}, {1_700_000_001, 0, 0}, {1_700_000_002, 60, 60}})
-	pkts, fr := readAll(t, f)
-	if len(pkts) != 2 || len(fr.Problems()) != 1 || fr.Problems()[0].Offset != 24+76 {
-		t.Fatalf("packets %d problems %v", len(pkts), fr.Problems())
+	for _, recs := range [][][3]uint32{
+		{{1_700_000_000, 60, 60}, {1_700_000_001, 0, 0}, {1_700_000_002, 60, 60}},
+		{{1_700_000_000, 60, 60}, {1_700_000_001, 0, 0}, {1_700_000_002, 0, 0}, {1_700_000_003, 60, 60}},
+		{{1_700_000_000, 60, 60}, {1_700_000_001, 0, 0}},
+		{{1_700_000_001, 0, 0}, {1_700_000_002, 0, 60}, {1_700_000_003, 60, 60}},
+	} {
+		pkts, fr := readAll(t, pcapFile(65535, 1, recs))
+		if len(pkts) != len(recs) || fr.ProblemCount() != 0 {
+			t.Fatalf("%v: packets %d problems %v", recs, len(pkts), fr.Problems())
+		}
+		for i, p := range pkts {
+			if p.Frame != i+1 || p.Info.CaptureLength != int(recs[i][1]) || len(p.Data) != int(recs[i][1]) {
+				t.Errorf("%v: packet %d: frame %d caplen %d", recs, i, p.Frame, p.Info.CaptureLength)
+			}
+		}
+	}
+	// A zero-length record followed by zeros: the zeros are the damage.
+	zt := append(pcapFile(65535, 1, [][3]uint32{{1_700_000_000, 60, 60}, {1_700_000_001, 0, 0}}), make([]byte, 64)...)
+	if pkts, fr := readAll(t, zt); len(pkts) != 1 || fr.ProblemCount() != 1 || fr.Problems()[0].Offset != 24+76 {
+		t.Fatalf("zero-length record then zeros: packets %d problems %v", len(pkts), fr.Problems())
 	}
 	z := append(pcapFile(65535, 1, [][3]uint32{{1_700_000_000, 60, 60}}), make([]byte, 1000)...)
-	pkts, fr = readAll(t, z)
+	pkts, fr := readAll(t, z)
 	if p := fr.Problems(); len(pkts) != 1 || len(p) != 1 || p[0].Offset != 24+76 || p[0].Skipped != 1000 {
 		t.Fatalf("packets %d problems %v", len(pkts), p)
 	}

@@ -334,6 +334,25 @@ func FuzzFileReader(f *testing.F) {
 	for _, s := range labSeeds(f) {
 		f.Add(s)
 	}
+	// The cases a new user found (synthetic): unknown block types, a
+	// damaged or late interface description, a zero-length pcap record,
+	// implausible time stamps, an original length below the captured one.
+	damagedIDB := idb(1, 0, "eth0")
+	damagedIDB[len(damagedIDB)-4] ^= 0xff
+	for _, blocks := range [][][]byte{
+		{idb(1, 0, "eth0"), epb(0, t0, ethUDP), pcapngBlock(0xabcd, []byte("unknownblockbody")), pcapngBlock(0x123456, []byte{1, 2, 3, 4}), epb(0, t0+1, ethUDP)},
+		{damagedIDB, idb(101, 0, "raw1"), epb(1, t0, rawUDP), epb(0, t0+1, ethUDP)},
+		{epb(0, t0, ethUDP), idb(1, 0, "eth0"), epb(1, t0+2, rawUDP), idb(101, 0, "raw1"), epb(1, t0+3, rawUDP), epb(0, t0+4, ethUDP)},
+		{retype(idb(1, 0, "eth0"), 70), idb(101, 0, "raw1"), epb(1, t0, rawUDP), epb(0, t0, ethUDP)},
+		{idb(1, 0x80, "s"), epb(0, 16725225600, ethUDP), epb(0, 1<<63, ethUDP), epbLens(0, 1_700_000_000, ethUDP, 0)},
+	} {
+		g := shb()
+		for _, b := range blocks {
+			g = append(g, b...)
+		}
+		f.Add(g)
+	}
+	f.Add(pcapFile(65535, 1, [][3]uint32{{1_700_000_000, 60, 60}, {1_700_000_001, 0, 0}, {1_700_000_002, 0, 60}, {1_700_000_003, 60, 0}, {1_700_000_004, 0, 0}}))
 	// pcap variants (pcapvariant.go), synthetic.
 	recs := [][5]uint32{{1_700_000_000, 1, 60, 60, 60}, {1_700_000_001, 2, 1500, 100, 100}, {1_700_000_002, 3, 42, 42, 42}}
 	f.Add(variantFile(binary.LittleEndian, magicModified, 2, 4, 1, 24, recs))
@@ -375,6 +394,12 @@ func FuzzFileReader(f *testing.F) {
 			if len(p.Data) != p.Info.CaptureLength {
 				t.Fatalf("caplen %d but %d bytes", p.Info.CaptureLength, len(p.Data))
 			}
+			if p.Info.Length < p.Info.CaptureLength {
+				t.Fatalf("length %d below caplen %d", p.Info.Length, p.Info.CaptureLength)
+			}
+		}
+		if n := fr.Notes(); fr.NoteCount() < len(n) || len(n) > maxProblems {
+			t.Fatalf("%d notes kept, %d counted", len(n), fr.NoteCount())
 		}
 		regions, skipped := fr.Damage()
 		if regions != fr.ProblemCount() || skipped < 0 || skipped > int64(size) {
@@ -420,6 +445,11 @@ func TestPcapOdditiesAreNotCorruption(t *testing.T) {
 	}
 }
 
+// TestPcapngImplausibleTimestamp: a time stamp before 1970 or after 2200
+// is what the file says: it is returned as it is (tshark and tcpdump show
+// it) and noted once per interface with a count, not damage; with
+// HoldImplausibleTimes (analyses) the previous packet's time is used
+// (synthetic file).
 func TestPcapngImplausibleTimestamp(t *testing.T) {
 	var f []byte
 	f = append(f, shb()...)
@@ -427,8 +457,37 @@ func TestPcapngImplausibleTimestamp(t *testing.T) {
 	f = append(f, epb(0, 1_700_000_000_000_000, frame60)...)
 	f = append(f, idb(1, 0x80 /* base 2, exponent 0 */, "bad")...) // 1 tick = 1 s: µs data becomes year 50 million
 	f = append(f, epb(1, 1_700_000_000_000_000, frame60)...)
-	pkts, fr := readAll(t, f)
-	if len(pkts) != 2 || pkts[1].Info.Timestamp != pkts[0].Info.Timestamp || len(fr.Problems()) != 1 {
-		t.Fatalf("packets %v problems %v", len(pkts), fr.Problems())
+	f = append(f, epb(1, 1_700_000_000_000_001, frame60)...)
+	f = append(f, epb(1, 16725225600, frame60)...) // 2500-01-01
+	// if_tsoffset -315619200 s: 1960-01-01 at time stamp 0
+	f = append(f, pcapngBlock(1, append([]byte{1, 0, 0, 0, 0, 0, 0, 0, 14, 0, 8, 0}, binary.LittleEndian.AppendUint64(nil, uint64(0xFFFFFFFFED300880))...))...)
+	f = append(f, epb(2, 0, frame60)...)
+	for _, hold := range []bool{false, true} {
+		fr, err := NewFileReader(bytes.NewReader(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fr.HoldImplausibleTimes = hold
+		var ts []time.Time
+		for p, err := fr.Next(); err == nil; p, err = fr.Next() {
+			ts = append(ts, p.Info.Timestamp)
+		}
+		if len(ts) != 5 || fr.ProblemCount() != 0 || fr.NoteCount() != 2 {
+			t.Fatalf("hold %v: packets %d problems %v notes %v", hold, len(ts), fr.Problems(), fr.Notes())
+		}
+		if n := fr.Notes(); !strings.Contains(n[0].Msg, "and 2 more") || !strings.Contains(n[1].Msg, "1960-01-01 00:00:00") {
+			t.Errorf("notes %v", n)
+		}
+		for i := 1; i < 5; i++ {
+			switch {
+			case hold && !ts[i].Equal(ts[0]):
+				t.Errorf("hold: packet %d at %v, want the previous packet's time %v", i, ts[i], ts[0])
+			case !hold && ts[i].Equal(ts[0]):
+				t.Errorf("packet %d at %v, want its own time", i, ts[i])
+			}
+		}
+		if !hold && (ts[3].Year() != 2500 || ts[4].Year() != 1960) {
+			t.Errorf("times %v, want 2500 and 1960", ts)
+		}
 	}
 }

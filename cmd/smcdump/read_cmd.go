@@ -142,6 +142,13 @@ func printFileProblems(stderr io.Writer, path string, fr *pcapfile.FileReader) s
 	if n := fr.ProblemCount() - len(fr.Problems()); n > 0 {
 		fmt.Fprintf(stderr, "smcdump: %s: %d more problems\n", path, n)
 	}
+	// Notes are odd but no damage: no exit status 4.
+	for _, n := range fr.Notes() {
+		fmt.Fprintf(stderr, "smcdump: %s: note: %s\n", path, fr.ProblemText(n))
+	}
+	if n := fr.NoteCount() - len(fr.Notes()); n > 0 {
+		fmt.Fprintf(stderr, "smcdump: %s: %d more notes\n", path, n)
+	}
 	if regions, skipped := fr.Damage(); regions > 0 {
 		return fmt.Sprintf("%s: %d damaged region(s), %d bytes skipped", path, regions, skipped)
 	}
