@@ -1191,6 +1191,9 @@ func trimNul(v []byte) string {
 
 func (fr *FileReader) iface(start int64, id uint32, what string) (*Interface, bool) {
 	if int(id) >= len(fr.ifTab.local) {
+		if i, ok := fr.ifTab.placeholders[id]; ok { // packets made it up
+			return &fr.ifaces[i], true
+		}
 		fr.problem(start, "%s refers to interface %d, which has no interface description block", what, id)
 		return nil, false
 	}
