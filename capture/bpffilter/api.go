@@ -14,14 +14,47 @@ import (
 // network-layer packet.
 type LinkType = pcapfile.LinkType
 
-// Link types supported by the compiler.
+// Link types supported by the compiler. Raw IP also comes as link type 12
+// (DLT_RAW, which libpcap on Linux reads as Raw) and 14 (OpenBSD's
+// DLT_RAW); both compile as Raw.
 const (
 	Null      = pcapfile.LinkTypeNull      // BSD loopback: 4-byte address family in host byte order
 	Ethernet  = pcapfile.LinkTypeEthernet  // Ethernet II / 802.3
 	Raw       = pcapfile.LinkTypeRaw       // raw IPv4/IPv6, no link header
+	Loop      = pcapfile.LinkTypeLoop      // OpenBSD loopback: 4-byte address family in network byte order
 	LinuxSLL  = pcapfile.LinkTypeLinuxSLL  // Linux cooked capture v1 (16-byte header)
+	IPv4      = pcapfile.LinkTypeIPv4      // raw IPv4, no link header
+	IPv6      = pcapfile.LinkTypeIPv6      // raw IPv6, no link header
 	LinuxSLL2 = pcapfile.LinkTypeLinuxSLL2 // Linux cooked capture v2 (20-byte header)
 )
+
+// Link types 12 and 14: DLT_RAW's values (12 on most systems, 14 on
+// OpenBSD), written into files by old or OpenBSD tools for LINKTYPE_RAW.
+const (
+	rawDLT12 LinkType = 12
+	rawDLT14 LinkType = 14
+)
+
+// LinkTypes lists the link types Compile supports (Raw's aliases 12 and 14
+// left out), in the order NewExpr tries them.
+var LinkTypes = []LinkType{Ethernet, LinuxSLL2, LinuxSLL, Raw, IPv4, IPv6, Null, Loop}
+
+// Supported reports whether Compile supports link type lt.
+func Supported(lt LinkType) bool {
+	switch lt {
+	case Null, Ethernet, Raw, rawDLT12, rawDLT14, Loop, LinuxSLL, IPv4, IPv6, LinuxSLL2:
+		return true
+	}
+	return false
+}
+
+// canonical maps Raw's aliases to Raw.
+func canonical(lt LinkType) LinkType {
+	if lt == rawDLT12 || lt == rawDLT14 {
+		return Raw
+	}
+	return lt
+}
 
 // Mode selects offline (in-band only) or live (Linux kernel) code generation.
 type Mode int
@@ -86,11 +119,10 @@ func (e *SyntaxError) Error() string {
 // uses M[2] upwards, below geneve's. To drop the outgoing copies on a live
 // socket (docs/capture.md §1.6 row 2) compile "inbound and (EXPR)" in Live mode.
 func Compile(expr string, opts Options) ([]bpf.Instruction, error) {
-	switch opts.LinkType {
-	case Null, Ethernet, Raw, LinuxSLL, LinuxSLL2:
-	default:
+	if !Supported(opts.LinkType) {
 		return nil, fmt.Errorf("bpffilter: unsupported link type %d", uint32(opts.LinkType))
 	}
+	opts.LinkType = canonical(opts.LinkType)
 	snap := opts.Snaplen
 	if snap == 0 {
 		snap = DefaultSnaplen
@@ -113,14 +145,18 @@ func Compile(expr string, opts Options) ([]bpf.Instruction, error) {
 // Polarity reports whether expr has primitives that are not negated
 // (positive) and primitives under an odd number of "not"s (negative),
 // syntactically: "not port 22" is negative only, "host a and not port 22"
-// both. An expression that does not parse has neither.
+// both. An expression that does not parse (for any link type) has
+// neither.
 func Polarity(expr string) (positive, negative bool) {
-	p, err := newParser(expr, Options{LinkType: Ethernet, Mode: Offline})
-	if err != nil {
-		return false, false
+	for _, lt := range LinkTypes {
+		p, err := newParser(expr, Options{LinkType: lt, Mode: Offline})
+		if err != nil {
+			return false, false
+		}
+		if _, err := p.parseProgram(); err != nil {
+			continue
+		}
+		return p.polarity&polarityPositive != 0, p.polarity&polarityNegative != 0
 	}
-	if _, err := p.parseProgram(); err != nil {
-		return false, false
-	}
-	return p.polarity&polarityPositive != 0, p.polarity&polarityNegative != 0
+	return false, false
 }

@@ -25,9 +25,13 @@ func tcpdumpProgram(t testing.TB, dlt, iface, expr string, noOpt bool) (raw []bp
 	if noOpt {
 		args = append(args, "-O")
 	}
-	if iface != "" {
+	switch {
+	case iface != "":
 		args = append(args, "-i", iface)
-	} else {
+	case strings.HasPrefix(dlt, "file:"):
+		// A savefile's program (libpcap's rfile): what tcpdump -r runs.
+		args = append(args, "-r", strings.TrimPrefix(dlt, "file:"))
+	default:
 		args = append(args, "-y", dlt)
 	}
 	args = append(args, "--", expr)
@@ -43,6 +47,25 @@ func tcpdumpProgram(t testing.TB, dlt, iface, expr string, noOpt bool) (raw []bp
 	}
 	raw, err = parseDDD(stdout.String())
 	return raw, false, err
+}
+
+// emptyPcap writes a synthetic pcap file of link type lt without packets,
+// its header in byte order order, for tcpdump -r FILE -ddd: libpcap's
+// program for a savefile of that link type and byte order.
+func emptyPcap(t testing.TB, dir string, lt LinkType, order binary.AppendByteOrder) string {
+	t.Helper()
+	h := order.AppendUint32(nil, 0xa1b2c3d4)
+	h = order.AppendUint16(h, 2)
+	h = order.AppendUint16(h, 4)
+	h = order.AppendUint32(h, 0)
+	h = order.AppendUint32(h, 0)
+	h = order.AppendUint32(h, 262144)
+	h = order.AppendUint32(h, uint32(lt))
+	path := fmt.Sprintf("%s/synthetic-empty-%d-%s.pcap", dir, uint32(lt), order)
+	if err := os.WriteFile(path, h, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // parseDDD parses `tcpdump -ddd` output.
@@ -121,13 +144,28 @@ func differential(t *testing.T, noOpt bool) {
 	type job struct {
 		lt    LinkType
 		exprs []string
+		ref   string                 // tcpdump's -y name, or "file:PATH" for a savefile's program
+		order binary.AppendByteOrder // of a NULL savefile
 	}
+	dir := t.TempDir()
 	jobs := []job{
-		{Ethernet, diffExprs},
-		{LinuxSLL, diffExprsCooked},
-		{LinuxSLL2, diffExprsCooked},
-		{Raw, diffExprsCooked},
-		{Null, diffExprsCooked},
+		{lt: Ethernet, exprs: diffExprs},
+		{lt: LinuxSLL, exprs: diffExprsCooked},
+		{lt: LinuxSLL2, exprs: diffExprsCooked},
+		{lt: Raw, exprs: diffExprsCooked},
+		{lt: rawDLT12, exprs: diffExprsCooked, ref: "RAW"}, // DLT_RAW on Linux
+		{lt: IPv4, exprs: diffExprsCooked},
+		{lt: IPv6, exprs: diffExprsCooked},
+		// Loopback: the savefile program (libpcap tests the three BSD
+		// values of AF_INET6 and, for NULL, the file's byte order).
+		{lt: Null, exprs: diffExprsCooked, ref: "file:" + emptyPcap(t, dir, Null, binary.LittleEndian), order: binary.LittleEndian},
+		{lt: Null, exprs: diffExprsCooked, ref: "file:" + emptyPcap(t, dir, Null, binary.BigEndian), order: binary.BigEndian},
+		{lt: Loop, exprs: diffExprsCooked, ref: "file:" + emptyPcap(t, dir, Loop, binary.LittleEndian), order: binary.BigEndian},
+	}
+	for i := range jobs {
+		if jobs[i].ref == "" {
+			jobs[i].ref = jobs[i].lt.String()
+		}
 	}
 	// Compile everything with tcpdump first, a few processes at a time
 	// (each run is mostly process start-up).
@@ -150,7 +188,7 @@ func differential(t *testing.T, noOpt bool) {
 				mu.Lock()
 				refs[dlt+"\x00"+expr] = refResult{raw, err}
 				mu.Unlock()
-			}(j.lt.String(), expr)
+			}(j.ref, expr)
 		}
 	}
 	wg.Wait()
@@ -158,12 +196,12 @@ func differential(t *testing.T, noOpt bool) {
 	for _, j := range jobs {
 		var fr []testFrame
 		for _, f := range frames {
-			if c, ok := cooked(f, j.lt); ok {
+			if c, ok := cookedIn(f, j.lt, j.order); ok {
 				fr = append(fr, c)
 			}
 		}
 		for _, expr := range j.exprs {
-			rr := refs[j.lt.String()+"\x00"+expr]
+			rr := refs[j.ref+"\x00"+expr]
 			ref, refErr := rr.raw, rr.err
 			prog, err := Compile(expr, Options{LinkType: j.lt})
 			if refErr != nil || err != nil {

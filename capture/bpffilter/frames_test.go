@@ -239,10 +239,15 @@ func genFrames(n int) []testFrame {
 	return out
 }
 
-// cooked converts an Ethernet frame to the given link type (the frame's
+// cookedIn converts an Ethernet frame to the given link type (the frame's
 // bytes after the MAC addresses become the payload). ok is false when the
 // frame has no equivalent (Raw needs IPv4/IPv6).
-func cooked(f testFrame, lt LinkType) (testFrame, bool) {
+//
+// For NULL, the address family in byte order
+// order as a capturing host of that order writes it (the native order when
+// nil, Linux's AF_INET6 = 10) and the BSD values of AF_INET6 (24, 28, 30,
+// now and then Linux's 10); for LOOP in network byte order.
+func cookedIn(f testFrame, lt LinkType, order binary.AppendByteOrder) (testFrame, bool) {
 	if lt == Ethernet {
 		return f, true
 	}
@@ -276,14 +281,30 @@ func cooked(f testFrame, lt LinkType) (testFrame, bool) {
 		h[10] = byte(f.wireLen % 5)
 		h[11] = 6
 		copy(h[12:], f.data[6:12])
-	case Raw:
+	case Raw, rawDLT12, rawDLT14:
 		if v := binary.BigEndian.Uint16(et); v != 0x0800 && v != 0x86dd {
 			return f, false
 		}
-	case Null:
-		// Address family in host byte order (Linux AF_INET/AF_INET6).
+	case IPv4:
+		if binary.BigEndian.Uint16(et) != 0x0800 {
+			return f, false
+		}
+	case IPv6:
+		if binary.BigEndian.Uint16(et) != 0x86dd {
+			return f, false
+		}
+	case Null, Loop:
+		if lt == Loop {
+			order = binary.BigEndian
+		}
 		af := map[uint16]uint32{0x0800: 2, 0x86dd: 10, 0x0806: 24}[binary.BigEndian.Uint16(et)]
-		h = binary.NativeEndian.AppendUint32(nil, af)
+		if order == nil {
+			// Address family in host byte order (Linux AF_INET/AF_INET6).
+			order = binary.NativeEndian
+		} else if af == 10 {
+			af = []uint32{24, 28, 30, 10}[f.wireLen%4]
+		}
+		h = order.AppendUint32(nil, af)
 	}
 	d := append(h, pl...)
 	return testFrame{data: d, wireLen: f.wireLen - 14 + len(h)}, true

@@ -2,6 +2,7 @@ package bpffilter
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"net/netip"
 	"strings"
 
@@ -116,23 +117,78 @@ func (p *parser) genLinktype(at token, etype uint32) *pred {
 			bpf.LoadAbsolute{Off: 0, Size: 1},
 			bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0xf0},
 		}, bpf.JumpEqual, ver)
-	case Null:
-		// Address family in host byte order (libpcap assumes the byte order
-		// of the machine compiling the filter for a dead handle).
-		var af uint32
-		switch etype {
-		case 0x0800:
-			af = 2
-		case 0x86dd:
-			af = 10
-		default:
-			return pConst(false)
-		}
-		var b [4]byte
-		binary.NativeEndian.PutUint32(b[:], af)
-		return p.cmp(orLinkhdr, 0, 4, binary.BigEndian.Uint32(b[:]))
+	case IPv4:
+		return pConst(etype == 0x0800)
+	case IPv6:
+		return pConst(etype == 0x86dd)
+	case Null, Loop:
+		return p.loopbackLinktype(etype)
 	}
 	return pConst(false)
+}
+
+// Address families of the BSD loopback header (libpcap's BSD_AFNUM_*):
+// AF_INET is 2 everywhere; AF_INET6 is 24 on NetBSD, OpenBSD and BSD/OS,
+// 28 on FreeBSD and DragonFly, 30 on Darwin (and 10 on Linux).
+const (
+	afInet         = 2
+	afInet6Linux   = 10
+	afInet6BSD     = 24
+	afInet6FreeBSD = 28
+	afInet6Darwin  = 30
+)
+
+// loopbackLinktype is libpcap's gen_linktype for DLT_NULL and DLT_LOOP
+// (gen_loopback_linktype): the 4-byte address family in front of the
+// packet, in network byte order for LOOP (OpenBSD) and in the capturing
+// host's byte order for NULL.
+//
+// Reading a file (Offline), "ip6" accepts the three BSD values of
+// AF_INET6, as libpcap does for a savefile (the capturing host's value is
+// unknown). For NULL, libpcap compares the value in the byte order of the
+// file's header (swapping it when the file comes from a host of the other
+// byte order); the packets do not carry that order here, so the family is
+// accepted in either byte order: the same verdict on every file whose
+// frames carry the family as the capturing host wrote it (an AF value
+// read in the other byte order is over 0xffff and matches no family).
+//
+// Live (a dead handle in libpcap's terms, as "tcpdump -d -y NULL"), the
+// value is this host's: AF_INET6 = 10, in the native byte order for NULL.
+func (p *parser) loopbackLinktype(etype uint32) *pred {
+	var afs []uint32
+	switch {
+	case etype == 0x0800:
+		afs = []uint32{afInet}
+	case etype == 0x86dd && p.opts.Mode == Live:
+		afs = []uint32{afInet6Linux}
+	case etype == 0x86dd:
+		// libpcap's order: Darwin, BSD, FreeBSD.
+		afs = []uint32{afInet6Darwin, afInet6BSD, afInet6FreeBSD}
+	default:
+		return pConst(false)
+	}
+	var r *pred
+	or := func(q *pred) {
+		if r == nil {
+			r = q
+		} else {
+			r = pOrOf(r, q)
+		}
+	}
+	for _, af := range afs {
+		switch {
+		case p.st.lt == Loop:
+			or(p.cmp(orLinkhdr, 0, 4, af))
+		case p.opts.Mode == Live:
+			var b [4]byte
+			binary.NativeEndian.PutUint32(b[:], af)
+			or(p.cmp(orLinkhdr, 0, 4, binary.BigEndian.Uint32(b[:])))
+		default:
+			or(p.cmp(orLinkhdr, 0, 4, af))
+			or(p.cmp(orLinkhdr, 0, 4, bits.ReverseBytes32(af)))
+		}
+	}
+	return r
 }
 
 // LLC SAPs and EtherTypes that gen_ether_linktype and

@@ -127,9 +127,9 @@ func newParser(expr string, opts Options) (*parser, error) {
 		p.st.linktype.c, p.st.linkpl.c = 14, 16
 	case LinuxSLL2:
 		p.st.linktype.c, p.st.linkpl.c = 0, 20
-	case Raw:
+	case Raw, IPv4, IPv6:
 		p.st.linkpl.c = 0
-	case Null:
+	case Null, Loop:
 		p.st.linktype.c, p.st.linkpl.c = 0, 4
 	}
 	return p, nil
