@@ -17,6 +17,7 @@ import (
 	"github.com/smcdump/smcdump/analyze/mcast"
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/smcflow"
+	"github.com/smcdump/smcdump/capture/bpffilter"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/capture/pcapfile"
 )
@@ -407,6 +408,38 @@ func (rs *readState) store(a *Analyzer, fi *report.FileInfo) {
 	}
 }
 
+// fileGuard returns the FileGuard of filter f for the frames of fr: nil
+// without a filter or for a filter that is not a compiled expression.
+func fileGuard(f FrameFilter, fr *pcapfile.FileReader) *bpffilter.FileGuard {
+	if g, ok := f.(interface {
+		Guard(func() []pcapfile.Interface) *bpffilter.FileGuard
+	}); ok {
+		return g.Guard(fr.Interfaces)
+	}
+	return nil
+}
+
+// matchFrame runs the filter on p, after the guard (when not nil) decided
+// that it judges p's interface: the packets of an interface whose link
+// type the expression has no program for (while it has for another of the
+// file's) do not match, and the report says so once
+// (FileInfo.FilterSkipped). An error ends reading the file.
+func matchFrame(guard *bpffilter.FileGuard, flt FrameFilter, p *pcapfile.Packet, fi *report.FileInfo) (bool, error) {
+	if guard != nil {
+		ok, skip, err := guard.Judge(p)
+		if skip != nil {
+			fi.FilterSkipped = append(fi.FilterSkipped, report.FilterSkip{
+				Interface: skip.Interface, Name: skip.Name, LinkType: skip.LinkType.String(),
+				Error: skip.Err.Error(), Text: skip.Error(),
+			})
+		}
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return flt.Match(p)
+}
+
 // filterErr is the error of a frame filter that cannot judge a frame: the
 // file is not read further.
 func filterErr(p *pcapfile.Packet, err error) error {
@@ -429,6 +462,7 @@ func (a *Analyzer) readSequential(ctx context.Context, name string, fileIdx int,
 		}
 	}()
 	flt := withInner(a.cfg.Filter)
+	guard := fileGuard(a.cfg.Filter, fr)
 	for n := 0; ; n++ {
 		if n&0xfff == 0 {
 			if err = ctx.Err(); err != nil {
@@ -445,7 +479,7 @@ func (a *Analyzer) readSequential(ctx context.Context, name string, fileIdx int,
 		}
 		rs.read(fi, p)
 		if flt != nil {
-			ok, err := flt.Match(p)
+			ok, err := matchFrame(guard, flt, p, fi)
 			if err != nil {
 				return true, filterErr(p, err)
 			}
@@ -1064,11 +1098,17 @@ func Run(ctx context.Context, cfg Config, paths []string) (*report.Report, error
 	}
 	var first error
 	for _, p := range paths {
+		n := len(a.report.Files)
 		if err := a.AnalyzeFile(ctx, p); err != nil {
 			if first == nil {
 				first = err
 			}
-			a.report.Files = append(a.report.Files, report.FileInfo{Path: p, Error: err.Error()})
+			if len(a.report.Files) > n {
+				// Opened and read in part: its entry says why it ended.
+				a.report.Files[n].Error = err.Error()
+			} else {
+				a.report.Files = append(a.report.Files, report.FileInfo{Path: p, Error: err.Error()})
+			}
 		}
 	}
 	rep := a.Finish()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/report"
+	"github.com/smcdump/smcdump/capture/bpffilter"
 	"github.com/smcdump/smcdump/capture/pcapfile"
 	"github.com/smcdump/smcdump/internal/prefetch"
 )
@@ -250,7 +251,7 @@ func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, f
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		pl.read(ctx, name, withInner(a.cfg.Filter), fi, rs)
+		pl.read(ctx, name, withInner(a.cfg.Filter), fileGuard(a.cfg.Filter, pl.fr), fi, rs)
 	}()
 	a.pipe = pl
 	// A mapped file that is cut short while being read faults (SIGBUS)
@@ -347,7 +348,7 @@ func (a *Analyzer) readParallel(ctx context.Context, name string, fileIdx int, f
 // read is the reading goroutine: readSequential's loop, with the frames
 // sent to the analyzing side instead of analyzed. It always ends with a
 // last batch (end), unless the analyzing side has returned.
-func (pl *pipeline) read(ctx context.Context, name string, flt FrameFilter, fi *report.FileInfo, rs *readState) {
+func (pl *pipeline) read(ctx context.Context, name string, flt FrameFilter, guard *bpffilter.FileGuard, fi *report.FileInfo, rs *readState) {
 	debug.SetPanicOnFault(true) // this goroutine's own setting
 	defer func() {
 		if v := recover(); v != nil {
@@ -379,7 +380,7 @@ func (pl *pipeline) read(ctx context.Context, name string, flt FrameFilter, fi *
 		}
 		rs.read(fi, p)
 		if flt != nil {
-			ok, err := flt.Match(p)
+			ok, err := matchFrame(guard, flt, p, fi)
 			if err != nil {
 				pl.end(true, filterErr(p, err))
 				return

@@ -53,6 +53,18 @@ type Report struct {
 // --keep), in the order the analysis finished them, numbered in that order.
 const SchemaVersion = "smcdump.analyze/v2"
 
+// FilterSkip is an interface of a file whose link type the filter cannot
+// be compiled for ("vlan" on a cooked capture), while it can for another
+// interface of the file: its packets did not match.
+type FilterSkip struct {
+	Interface int    `json:"interface"`
+	Name      string `json:"name,omitempty"`
+	LinkType  string `json:"link_type"`
+	Error     string `json:"error"`
+	// Text is the whole message (interface, link type, error).
+	Text string `json:"-"`
+}
+
 // FileInfo describes one input file.
 type FileInfo struct {
 	Path   string `json:"path"`
@@ -74,12 +86,16 @@ type FileInfo struct {
 	// Tunnels lists the tunnels whose frames were analyzed inside them
 	// (decode.DecodeInner), the most frames first: the first MaxTunnels
 	// seen, the frames of any others in MoreTunnelFrames.
-	Tunnels          []Tunnel           `json:"tunnels,omitempty"`
-	MoreTunnelFrames int                `json:"more_tunnel_frames,omitempty"`
-	Truncated        int                `json:"truncated_frames"`
-	Filtered         int                `json:"filtered_out,omitempty"`
-	Problems         []pcapfile.Problem `json:"problems,omitempty"`
-	ProblemCount     int                `json:"problem_count"`
+	Tunnels          []Tunnel `json:"tunnels,omitempty"`
+	MoreTunnelFrames int      `json:"more_tunnel_frames,omitempty"`
+	Truncated        int      `json:"truncated_frames"`
+	Filtered         int      `json:"filtered_out,omitempty"`
+	// FilterSkipped lists the interfaces whose link type the filter
+	// cannot be compiled for, while it can for another of the file's:
+	// their packets did not match (counted in Filtered).
+	FilterSkipped []FilterSkip       `json:"filter_skipped,omitempty"`
+	Problems      []pcapfile.Problem `json:"problems,omitempty"`
+	ProblemCount  int                `json:"problem_count"`
 	// Notes are what was odd in the file but not damage (an unknown
 	// block type skipped, implausible time stamps); NoteCount counts
 	// those not listed too.

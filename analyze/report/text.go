@@ -308,9 +308,13 @@ func (r *Report) writeFileOrder(w *textio.Writer) {
 const maxIfacesListed = 32
 
 func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
-	if f.Error != "" {
-		w.Printf("error: %s\n", f.Error)
+	if f.Error != "" && f.Format == "" {
+		w.Printf("error: %s\n", f.Error) // not opened
 		return
+	}
+	if f.Error != "" {
+		// Read in part: what was read, then why it ended.
+		defer w.Printf("error: %s\n", f.Error)
 	}
 	w.Printf("%s: %s", f.Path, f.Format)
 	if f.Variant != "" {

@@ -1,6 +1,7 @@
 package bpffilter
 
 import (
+	"fmt"
 	"sync"
 
 	"golang.org/x/net/bpf"
@@ -23,24 +24,56 @@ type Expr struct {
 }
 
 type offlineProg struct {
-	f   *Filter
-	err error
+	f       *Filter
+	err     error
+	rejects bool // the program rejects every packet
 }
 
-// NewExpr checks expr by compiling it for Ethernet in mode (Live for a
-// capture, so that "inbound" is accepted; Offline for reading files), so a
-// bad expression fails before any socket or file is opened, with the column
-// of the offending token.
+// NewExpr checks expr, so that a bad expression fails before any socket or
+// file is opened, with the column of the offending token.
+//
+// For a live capture (mode Live) it compiles expr for Ethernet (so that
+// "inbound" is accepted). For reading files (Offline) the link types are
+// not known yet: expr must compile for at least one link type the compiler
+// supports (LinkTypes) and not reject every packet on all of them; the
+// error is otherwise Ethernet's. An error that only concerns a link type
+// ("vlan" on a cooked capture, "inbound" on Ethernet) comes when the
+// program is compiled for it (Filter, Match, FileGuard).
 func NewExpr(expr string, mode Mode) (*Expr, error) {
-	prog, err := Compile(expr, Options{LinkType: Ethernet, Mode: mode})
-	if err != nil {
-		return nil, err
-	}
-	if RejectsAll(prog) {
-		return nil, ErrRejectsAll
+	e := &Expr{text: expr, offline: map[LinkType]offlineProg{}}
+	if mode == Live {
+		prog, err := Compile(expr, Options{LinkType: Ethernet, Mode: mode})
+		if err != nil {
+			return nil, err
+		}
+		if RejectsAll(prog) {
+			return nil, ErrRejectsAll
+		}
+	} else {
+		var first error
+		compiles, accepts := false, false
+		for _, lt := range LinkTypes {
+			p := e.filter(lt)
+			if p.err != nil {
+				if first == nil {
+					first = p.err
+				}
+				continue
+			}
+			compiles = true
+			if !p.rejects {
+				accepts = true
+				break
+			}
+		}
+		switch {
+		case !compiles:
+			return nil, first
+		case !accepts:
+			return nil, ErrRejectsAll
+		}
 	}
 	pos, neg := Polarity(expr)
-	e := &Expr{text: expr, offline: map[LinkType]offlineProg{}}
 	if pos {
 		e.polarity |= polarityPositive
 	}
@@ -67,14 +100,31 @@ func (e *Expr) KernelProgram(linkType LinkType, snaplen int) ([]bpf.Instruction,
 // Filter returns the offline filter for frames of linkType, compiled at the
 // first call for that link type.
 func (e *Expr) Filter(linkType LinkType) (*Filter, error) {
+	p := e.filter(linkType)
+	return p.f, p.err
+}
+
+func (e *Expr) filter(linkType LinkType) offlineProg {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p, ok := e.offline[linkType]
 	if !ok {
 		p.f, p.err = NewFilter(e.text, Options{LinkType: linkType, Mode: Offline})
+		p.rejects = p.err == nil && rejectsAll(p.f.raw)
 		e.offline[linkType] = p
 	}
-	return p.f, p.err
+	return p
+}
+
+// Check returns the error compiling the offline program for linkType (nil
+// when it compiles), or ErrRejectsAll when that program rejects every
+// packet.
+func (e *Expr) Check(linkType LinkType) error {
+	p := e.filter(linkType)
+	if p.err == nil && p.rejects {
+		return ErrRejectsAll
+	}
+	return p.err
 }
 
 // Matcher returns Filter(linkType).Match: userland matching of frames as
@@ -114,4 +164,95 @@ func (e *Expr) Match(p *pcapfile.Packet) (bool, error) {
 		return false, err
 	}
 	return f.Match(p.Data, p.Info.Length), nil
+}
+
+// InterfaceError says that the expression cannot be compiled for the link
+// type of one interface of a file whose other interfaces it judges: that
+// interface's packets do not match (FileGuard).
+type InterfaceError struct {
+	Interface int    // index of the interface in the file
+	Name      string // its name, "" when unknown
+	LinkType  LinkType
+	Err       error // the error compiling the program for LinkType
+}
+
+func (e *InterfaceError) Error() string {
+	name := ""
+	if e.Name != "" {
+		name = " (" + e.Name + ")"
+	}
+	return fmt.Sprintf("interface %d%s, link type %s: %v; its packets do not match the filter", e.Interface, name, e.LinkType, e.Err)
+}
+
+func (e *InterfaceError) Unwrap() error { return e.Err }
+
+// FileGuard applies an offline expression to the frames of one file that
+// may have interfaces of several link types (pcapng): the packets of an
+// interface whose link type the expression cannot be compiled for ("vlan"
+// on a cooked capture) or rejects all of simply do not match, as long as
+// the expression judges another interface of the file; tcpdump refuses
+// such files altogether. When it judges none of the file's interfaces,
+// the file is refused with the error (as tcpdump for a file of one link
+// type). It is not safe for concurrent use.
+type FileGuard struct {
+	e      *Expr
+	ifaces func() []pcapfile.Interface
+	state  []uint8 // by interface index: guardUnknown, ...
+}
+
+const (
+	guardUnknown = iota
+	guardJudged
+	guardSkipped
+)
+
+// Guard returns a FileGuard for one file: ifaces returns the interfaces
+// the file described so far (pcapfile.FileReader.Interfaces).
+func (e *Expr) Guard(ifaces func() []pcapfile.Interface) *FileGuard {
+	return &FileGuard{e: e, ifaces: ifaces}
+}
+
+// Judge reports whether the expression judges packet p (then Match
+// decides); when not, p does not match. The first time a packet of an
+// interface the expression cannot be compiled for is judged, skip says why
+// (to be shown once; nil for an interface the program rejects all packets
+// of). err is set when the expression judges none of the file's
+// interfaces: the error compiling it for p's link type (ErrRejectsAll
+// when its program rejects all packets); the file is not to be read
+// further.
+func (g *FileGuard) Judge(p *pcapfile.Packet) (ok bool, skip *InterfaceError, err error) {
+	idx := p.Info.InterfaceIndex
+	if idx >= 0 && idx < len(g.state) {
+		switch g.state[idx] {
+		case guardJudged:
+			return true, nil, nil
+		case guardSkipped:
+			return false, nil, nil
+		}
+	}
+	cerr := g.e.Check(p.LinkType)
+	st := uint8(guardJudged)
+	if cerr != nil {
+		other := false
+		for _, ifc := range g.ifaces() {
+			if ifc.Index != idx && ifc.LinkType != p.LinkType && g.e.Check(ifc.LinkType) == nil {
+				other = true
+				break
+			}
+		}
+		if !other {
+			return false, nil, cerr
+		}
+		st = guardSkipped
+		if cerr != ErrRejectsAll {
+			skip = &InterfaceError{Interface: idx, Name: p.Interface, LinkType: p.LinkType, Err: cerr}
+		}
+	}
+	if idx >= 0 && idx < 1<<16 {
+		for len(g.state) <= idx {
+			g.state = append(g.state, guardUnknown)
+		}
+		g.state[idx] = st
+	}
+	return st == guardJudged, skip, nil
 }

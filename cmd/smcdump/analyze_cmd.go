@@ -254,6 +254,11 @@ func runAnalyze(cmd *cobra.Command, o analyzeOptions, files []string) error {
 		cfg.KeepNone = o.html == ""
 	}
 	rep, runErr := analyze.Run(context.Background(), cfg, files)
+	for _, f := range rep.Files {
+		for _, sk := range f.FilterSkipped {
+			fmt.Fprintf(cmd.ErrOrStderr(), "smcdump: %s: filter: %s\n", f.Path, sk.Text)
+		}
+	}
 	if runErr != nil && (jw == nil || !jw.Started()) {
 		failed := 0
 		for _, f := range rep.Files {

@@ -468,7 +468,20 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr str
 		if err != nil {
 			return usageErr("%v", err)
 		}
-		match = flt.Match
+		// The files are one capture: an interface of a link type the
+		// expression cannot be compiled for is left out (said once),
+		// unless that leaves none.
+		guard := flt.Guard(mr.Interfaces)
+		match = func(p *pcapfile.Packet) (bool, error) {
+			ok, skip, err := guard.Judge(p)
+			if skip != nil {
+				fmt.Fprintf(stderr, "smcdump: filter: %v\n", skip)
+			}
+			if !ok || err != nil {
+				return false, err
+			}
+			return flt.Match(p)
+		}
 	}
 	var out *pcapfile.Output
 	var written uint64

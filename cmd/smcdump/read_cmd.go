@@ -84,6 +84,10 @@ func readFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string, expr s
 					damaged = append(damaged, d)
 				}
 			}()
+			var guard *bpffilter.FileGuard
+			if flt != nil {
+				guard = flt.Guard(fr.Interfaces)
+			}
 			for {
 				pkt, err := fr.Next()
 				if err == io.EOF {
@@ -99,9 +103,18 @@ func readFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string, expr s
 					continue
 				}
 				if flt != nil {
-					ok, err := flt.Match(pkt)
+					ok, skip, err := guard.Judge(pkt)
 					if err != nil {
 						return false, &exitError{codeUsage, err}
+					}
+					if skip != nil {
+						bw.Flush()
+						fmt.Fprintf(stderr, "smcdump: %s: filter: %v\n", path, skip)
+					}
+					if ok {
+						if ok, err = flt.Match(pkt); err != nil {
+							return false, &exitError{codeUsage, err}
+						}
 					}
 					if !ok {
 						continue
