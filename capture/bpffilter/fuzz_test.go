@@ -19,19 +19,35 @@ func FuzzCompile(f *testing.F) {
 		"ether host 0:1:2:3:4:5", "\\", "ip[1:4:2]", "((((((((ip))))))))", "len-100 > 5", "tcp and udp", "port 80 and not port 80"} {
 		f.Add(e)
 	}
+	// Link-type specific: loopback address families, raw IPv4/IPv6,
+	// cooked-capture direction and ifindex.
+	for _, e := range []string{"ip6", "not ip", "ip or ip6", "ip6 and tcp port 22", "link[0] = 2", "link[0:4] = 0x1e000000",
+		"inbound", "outbound and ip6", "ifindex 3", "not inbound and vlan", "ether host 1:2:3:4:5:6 or ip"} {
+		f.Add(e)
+	}
 	frames := append(append(genFrames(16), genGeneveFrames(8)...), genChainFrames(8)...)
 	f.Fuzz(func(t *testing.T, expr string) {
 		if len(expr) > 512 { // keep iterations (and minimization) fast
 			return
 		}
+		judged := false // some offline program accepts something
 		for _, opts := range []Options{
 			{LinkType: Ethernet},
 			{LinkType: Ethernet, Mode: Live},
 			{LinkType: Raw},
+			{LinkType: LinuxSLL2},
+			{LinkType: LinuxSLL},
+			{LinkType: Null},
+			{LinkType: Loop},
+			{LinkType: IPv4},
+			{LinkType: IPv6},
 		} {
 			prog, err := Compile(expr, opts)
 			if err != nil {
 				continue
+			}
+			if opts.Mode == Offline && !RejectsAll(prog) {
+				judged = true
 			}
 			raw, err := bpf.Assemble(prog)
 			if err != nil {
@@ -49,6 +65,11 @@ func FuzzCompile(f *testing.F) {
 			if _, err := FormatRaw(raw, 1); err != nil {
 				t.Fatal(err)
 			}
+		}
+		// Reading files, NewExpr accepts what some link type's program
+		// judges (syntax), and refuses the rest.
+		if _, err := NewExpr(expr, Offline); (err == nil) != judged {
+			t.Fatalf("%q: NewExpr offline: %v, but a program that accepts something: %v", expr, err, judged)
 		}
 	})
 }
