@@ -68,6 +68,10 @@
 //   - `inbound`/`outbound` and `ifindex` use the kernel's metadata in Live
 //     mode and the cooked header offline; offline on other link types they
 //     are errors (libpcap emits a kernel-only load for dead handles).
+//   - BSD loopback (NULL) offline: libpcap compares the address family in
+//     the byte order of the savefile's header; the family is accepted in
+//     either byte order here (the same verdict on every file whose frames
+//     carry it as the capturing host wrote it).
 //   - Error messages are smcdump's own (libpcap's wording where possible)
 //     and always name the offending token and its column.
 package bpffilter
