@@ -661,6 +661,9 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		if s, ok := p.shimUnsupported(pkt, f); ok {
 			return s
 		}
+		if s, ok := p.l2ctlLine(pkt, f); ok { // printer_l2ctl.go: LLDP, LACP, PTP
+			return s
+		}
 		if f.EtherType == 0x0001 && f.LLCOff == 0 && f.NVLAN == 0 && (pkt.LinkType == pcapfile.LinkTypeLinuxSLL || pkt.LinkType == pcapfile.LinkTypeLinuxSLL2) && len(pkt.Data)-f.L2Len < 30 {
 			return p.ipxCut() // print-ipx.c: Novell 802.3
 		}
@@ -845,6 +848,9 @@ func (p *Printer) transportLine(pkt *pcapfile.Packet, f *decode.Frame, ipv, src,
 				return fmt.Sprintf("%s%s > %s: %s%s", ipv, src, dst, ck, t)
 			}
 			if t, ok := p.tunnelCut(f); ok {
+				return fmt.Sprintf("%s%s > %s: %s%s", ipv, src, dst, ck, t)
+			}
+			if t, ok := p.ptpUDP(f); ok { // printer_l2ctl.go
 				return fmt.Sprintf("%s%s > %s: %s%s", ipv, src, dst, ck, t)
 			}
 		}

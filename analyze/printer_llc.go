@@ -281,7 +281,10 @@ func (p *Printer) snapDescribe(pkt *pcapfile.Packet, f *decode.Frame, b []byte, 
 	if oui == 0x00000c && (pid == 0x010b || pid == 0x010c) || oui == 0x0080c2 && pid == 0x000e {
 		return p.stpText(b[5:], length-5)
 	}
-	if oui == 0x00000c && (pid == 0x2000 || pid == 0x2003 || pid == 0x2004 || pid == 0x0111) {
+	if oui == 0x00000c && pid == 0x2000 { // printer_cdp.go
+		return p.cdpText(b[5:], length-5)
+	}
+	if oui == 0x00000c && (pid == 0x2003 || pid == 0x2004 || pid == 0x0111) {
 		return fmt.Sprintf("[%s not decoded], length %d", snapPIDName(oui, pid), length-5)
 	}
 	var s strings.Builder
