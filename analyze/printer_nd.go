@@ -59,10 +59,10 @@ func (n *ndPrinter) be(off, size int) uint64 {
 	return v
 }
 
-func (n *ndPrinter) u8(off int) uint   { return uint(n.be(off, 1)) }
-func (n *ndPrinter) u16(off int) uint  { return uint(n.be(off, 2)) }
-func (n *ndPrinter) u24(off int) uint  { return uint(n.be(off, 3)) }
-func (n *ndPrinter) u32(off int) uint  { return uint(n.be(off, 4)) }
+func (n *ndPrinter) u8(off int) uint                { return uint(n.be(off, 1)) }
+func (n *ndPrinter) u16(off int) uint               { return uint(n.be(off, 2)) }
+func (n *ndPrinter) u24(off int) uint               { return uint(n.be(off, 3)) }
+func (n *ndPrinter) u32(off int) uint               { return uint(n.be(off, 4)) }
 func (n *ndPrinter) printf(format string, a ...any) { fmt.Fprintf(&n.s, format, a...) }
 func (n *ndPrinter) print(s string)                 { n.s.WriteString(s) }
 
