@@ -145,15 +145,3 @@ func ptpUDPPort(sport, dport uint16, b []byte) bool {
 	// LAP type lapDDP with an AppleTalk port (319 and 320 are)
 	return len(b) < 3 || b[2] != 2
 }
-
-// ptpText is the text of a PTP message (b its captured bytes, length its
-// length) and whether tcpdump's printer ran out of captured bytes (then
-// " [|ptp]" ends the text).
-func ptpText(b []byte, length int) (string, bool) {
-	n := &ndPrinter{b: b}
-	jumped := n.run(func() { ptpPrint(n, length) })
-	if jumped {
-		n.print(" [|ptp]")
-	}
-	return n.s.String(), jumped
-}
