@@ -202,7 +202,7 @@ func diffTraces(t *testing.T) []string {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
-	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t), pimTrace(t), icmp6CutTrace(t), malformedTrace(t), tcpOptsTrace(t), linkTrace(t), ip6ExtTrace(t), arpTrace(t), sllTrace(t), sll2Trace(t), tunMoreTrace(t), ipsecTrace(t))
+	files = append(files, edgeTrace(t), sllV1Trace(t), tunnelTrace(t), shimTrace(t), frag6Trace(t), icmpTrace(t), controlTrace(t), pimTrace(t), icmp6CutTrace(t), malformedTrace(t), tcpOptsTrace(t), linkTrace(t), ip6ExtTrace(t), arpTrace(t), sllTrace(t), sll2Trace(t), tunMoreTrace(t), ipsecTrace(t), l2ctlTrace(t))
 	files = append(files, rawTraces(t)...)
 	files = append(files, publicdata.Glob(t, "*.pcap*")...)
 	return files
@@ -212,7 +212,7 @@ func diffTraces(t *testing.T) []string {
 // smcdump decodes: no intended difference may be accepted there.
 var exactTraces = map[string]bool{"nd.pcap": true, "control-synthetic.pcap": true, "pim-synthetic.pcap": true, "icmp6cut-synthetic.pcap": true, "malformed-synthetic.pcap": true, "tcpopts-synthetic.pcap": true, "link-synthetic.pcap": true, "ip6ext-synthetic.pcap": true,
 	"arp-synthetic.pcap": true, "sll-synthetic.pcap": true, "sll2-synthetic.pcap": true, "rawIPv4-synthetic.pcap": true, "rawIPv6-synthetic.pcap": true, "null-synthetic.pcap": true, "tunmore-synthetic.pcap": true,
-	"ipsec-synthetic.pcap": true}
+	"ipsec-synthetic.pcap": true, "l2ctl-synthetic.pcap": true}
 
 func TestTcpdumpDifferential(t *testing.T) {
 	tcpdump, err := exec.LookPath("tcpdump")
