@@ -12,11 +12,13 @@ import "sort"
 // by packet would call every one of them lost between the points; by byte
 // range they are all there.
 //
-// Only leftovers are compared with leftovers: a retransmission that both
-// points show matches strictly (its own IPv4 identification), so an
-// original lost on the way is not covered by the copy that got through.
-// A segment counts as resegmented when every one of its bytes is in the
-// other point's leftovers; one that is partly missing stays unmatched (and
+// Only leftovers are compared with leftovers (a retransmission that both
+// points show matches strictly, by its own IPv4 identification), and
+// copies are counted (copiesMissing): where one point holds a byte more
+// often than the other, its earliest extra copies are missing, so an
+// original lost on the way is not covered by the copy that got through,
+// cut differently or not. A segment counts as resegmented when the other
+// point holds a copy of every one of its bytes; one that is partly missing stays unmatched (and
 // is reported lost, with the number of bytes missing: partA/partB). A
 // leftover that begins with the same byte at both points gives a delay
 // sample (first byte to first byte: a super-segment's time stamp is its
@@ -62,9 +64,12 @@ func (h *hopData) resegment() {
 		}
 		base := a.recs[s.a[0]].seq
 		ra, rb := byteRanges(a, s.a, base), byteRanges(b, s.b, base)
-		ua, ub := union(ra), union(rb)
+		missA, missB, ok := copiesMissing(ra, rb)
+		if !ok {
+			continue // overlaps too deep to judge: left unmatched
+		}
 		for k, x := range ra {
-			switch m := missing(ub, x); {
+			switch m := missA[k]; {
 			case m == 0:
 				if h.resegA == nil {
 					h.resegA = make([]bool, len(a.recs))
@@ -79,7 +84,7 @@ func (h *hopData) resegment() {
 		}
 		h.resegDeltas(fi, s.a, s.b, ra, rb)
 		for k, x := range rb {
-			switch m := missing(ua, x); {
+			switch m := missB[k]; {
 			case m == 0:
 				if h.resegB == nil {
 					h.resegB = make([]bool, len(b.recs))
@@ -93,6 +98,74 @@ func (h *hopData) resegment() {
 			}
 		}
 	}
+}
+
+// maxCopies bounds how many leftovers of one point may hold the same byte
+// (an original and its retransmissions) for the byte-range matching; a
+// connection with deeper overlaps is left to packet matching.
+const maxCopies = 256
+
+// copiesMissing counts, for each range of ra (one point's leftovers, in
+// capture order) and of rb (the other's), the bytes the other point does
+// not hold a copy of. A byte is sent as often as the ranges holding it
+// say, at each point: where a holds it n times and b m < n times, the n-m
+// earliest copies at a are missing at b (a retransmission goes out because
+// the original was lost: the later copies are the ones that got through);
+// where b holds it more often, its latest copies are the extra ones. So a
+// lost original is not covered by its retransmission, whether or not the
+// retransmission is cut differently too. A sweep over the ranges' ends,
+// O(n log n + n·depth); ok is false when more than maxCopies ranges of
+// one point overlap.
+func copiesMissing(ra, rb []span) (missA, missB []int64, ok bool) {
+	type edge struct {
+		pos  int64
+		side int // 0: a, 1: b
+		k    int32
+		end  bool
+	}
+	ev := make([]edge, 0, 2*(len(ra)+len(rb)))
+	for k, x := range ra {
+		ev = append(ev, edge{x.lo, 0, int32(k), false}, edge{x.hi, 0, int32(k), true})
+	}
+	for k, x := range rb {
+		ev = append(ev, edge{x.lo, 1, int32(k), false}, edge{x.hi, 1, int32(k), true})
+	}
+	sort.Slice(ev, func(i, j int) bool { return ev[i].pos < ev[j].pos })
+	missA, missB = make([]int64, len(ra)), make([]int64, len(rb))
+	var act [2][]int32 // per point: the ranges holding the current byte, in capture order
+	for i := 0; i < len(ev); {
+		pos := ev[i].pos
+		for ; i < len(ev) && ev[i].pos == pos; i++ {
+			e := ev[i]
+			l := act[e.side]
+			n := sort.Search(len(l), func(j int) bool { return l[j] >= e.k })
+			if e.end {
+				if n < len(l) && l[n] == e.k {
+					act[e.side] = append(l[:n], l[n+1:]...)
+				}
+				continue
+			}
+			if len(l) >= maxCopies {
+				return nil, nil, false
+			}
+			l = append(l, 0)
+			copy(l[n+1:], l[n:])
+			l[n] = e.k
+			act[e.side] = l
+		}
+		if i == len(ev) {
+			break
+		}
+		width := ev[i].pos - pos
+		na, nb := len(act[0]), len(act[1])
+		for _, k := range act[0][:max(na-nb, 0)] { // the earliest copies at a
+			missA[k] += width
+		}
+		for _, k := range act[1][min(na, nb):] { // the latest copies at b
+			missB[k] += width
+		}
+	}
+	return missA, missB, true
 }
 
 // tcpData: a TCP segment carrying payload (not a SYN).
@@ -114,31 +187,6 @@ func byteRanges(d *pointData, idx []int32, base uint32) []span {
 		out[k] = span{cur, cur + int64(r.payLen)}
 	}
 	return out
-}
-
-// union returns the ranges merged, sorted, and not touching.
-func union(in []span) []span {
-	u := append([]span(nil), in...)
-	sort.Slice(u, func(i, j int) bool { return u[i].lo < u[j].lo })
-	out := u[:0]
-	for _, x := range u {
-		if n := len(out); n > 0 && x.lo <= out[n-1].hi {
-			out[n-1].hi = max(out[n-1].hi, x.hi)
-			continue
-		}
-		out = append(out, x)
-	}
-	return out
-}
-
-// missing returns how many bytes of x no range of u (union's output)
-// holds.
-func missing(u []span, x span) int64 {
-	n := x.hi - x.lo
-	for k := sort.Search(len(u), func(i int) bool { return u[i].hi > x.lo }); k < len(u) && u[k].lo < x.hi; k++ {
-		n -= min(u[k].hi, x.hi) - max(u[k].lo, x.lo)
-	}
-	return n
 }
 
 // resegDeltas records, for flow fi (a's index), the smallest b time minus

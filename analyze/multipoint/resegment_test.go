@@ -4,34 +4,37 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
 
-func TestSpans(t *testing.T) {
-	u := union([]span{{10, 20}, {0, 5}, {20, 30}, {40, 50}, {45, 48}, {5, 7}})
-	want := []span{{0, 7}, {10, 30}, {40, 50}}
-	if len(u) != len(want) {
-		t.Fatalf("union %v, want %v", u, want)
-	}
-	for i := range u {
-		if u[i] != want[i] {
-			t.Fatalf("union %v, want %v", u, want)
-		}
-	}
+// TestCopiesMissing: bytes are counted with their copies at each point.
+func TestCopiesMissing(t *testing.T) {
 	for _, c := range []struct {
-		x    span
-		miss int64
+		name         string
+		a, b         []span
+		missA, missB []int64
 	}{
-		{span{0, 7}, 0}, {span{10, 30}, 0}, {span{12, 13}, 0}, {span{0, 10}, 3}, {span{5, 12}, 3},
-		{span{7, 10}, 3}, {span{0, 60}, 23}, {span{50, 60}, 10}, {span{-5, 0}, 5}, {span{29, 41}, 10},
+		{"cut differently", []span{{0, 100}, {100, 200}}, []span{{0, 50}, {50, 150}, {150, 200}}, []int64{0, 0}, []int64{0, 0, 0}},
+		{"part lost", []span{{0, 100}}, []span{{0, 40}, {60, 100}}, []int64{20}, []int64{0, 0}},
+		{"original lost, retransmission cut", []span{{0, 100}, {0, 100}}, []span{{0, 50}, {50, 100}}, []int64{100, 0}, []int64{0, 0}},
+		{"tail lost, tail sent again", []span{{0, 100}, {60, 100}}, []span{{0, 60}, {60, 100}}, []int64{40, 0}, []int64{0, 0}},
+		{"duplicated on the way", []span{{0, 100}}, []span{{0, 100}, {0, 50}}, []int64{0}, []int64{0, 50}},
+		{"nothing there", []span{{0, 10}}, []span{{20, 30}}, []int64{10}, []int64{10}},
+		{"touching", []span{{0, 10}, {10, 20}}, []span{{0, 20}}, []int64{0, 0}, []int64{0}},
 	} {
-		if m := missing(u, c.x); m != c.miss {
-			t.Errorf("missing(%v) = %d, want %d", c.x, m, c.miss)
+		ma, mb, ok := copiesMissing(c.a, c.b)
+		if !ok || !slices.Equal(ma, c.missA) || !slices.Equal(mb, c.missB) {
+			t.Errorf("%s: missing %v %v (ok %v), want %v %v", c.name, ma, mb, ok, c.missA, c.missB)
 		}
 	}
-	if m := missing(nil, span{3, 9}); m != 6 {
-		t.Errorf("missing in nothing = %d, want 6", m)
+	deep := make([]span, maxCopies+1)
+	for i := range deep {
+		deep[i] = span{0, 1}
+	}
+	if _, _, ok := copiesMissing(deep, []span{{0, 1}}); ok {
+		t.Errorf("%d copies of one byte judged", len(deep))
 	}
 }
 
@@ -191,4 +194,64 @@ func runTwo(t *testing.T, a, b []sframe) *Report {
 		t.Fatal(err)
 	}
 	return rep
+}
+
+// TestSyntheticLostOriginalResegmented (synthetic, found by review): a
+// 4-MSS super-segment is lost entirely and sent again 200 ms later as one
+// super-segment, which b receives cut in two. b holds the bytes once: the
+// original is lost, not resegmented.
+func TestSyntheticLostOriginalResegmented(t *testing.T) {
+	us := time.Microsecond
+	const mss = 1448
+	isn := uint32(1000)
+	fwd := func(ttl byte, id uint16) hdr { return hdr{"10.0.0.1", "10.0.1.1", 40000, 5000, ttl, id} }
+	data := func(n int) []byte { return bytes.Repeat([]byte{'d'}, n) }
+	back := func(ttl byte, id uint16) hdr { return hdr{"10.0.1.1", "10.0.0.1", 5000, 40000, ttl, id} }
+	var a, b []sframe
+	// b's capture runs from before the loss: an ACK from b at 0
+	b = append(b, sframe{0, tcp4(back(64, 900), 1, isn, 0x10, nil, nil)})
+	a = append(a, sframe{100 * us, tcp4(back(63, 900), 1, isn, 0x10, nil, nil)})
+	a = append(a, sframe{time.Millisecond, tcp4(fwd(64, 100), isn, 1, 0x18, nil, data(4*mss))})
+	a = append(a, sframe{200 * time.Millisecond, tcp4(fwd(64, 300), isn, 1, 0x18, nil, data(4*mss))})
+	b = append(b, sframe{200*time.Millisecond + 100*us, tcp4(fwd(63, 300), isn, 1, 0x10, nil, data(2*mss))})
+	b = append(b, sframe{200*time.Millisecond + 102*us, tcp4(fwd(63, 302), isn+2*mss, 1, 0x10, nil, data(2*mss))})
+	h := runTwo(t, a, b).Hops[0]
+	if h.Forward.Lost != 1 || h.ResegmentedFrom != 1 || h.ResegmentedTo != 2 {
+		t.Errorf("forward lost %d, resegmented %d at a and %d at b; want 1, 1, 2", h.Forward.Lost, h.ResegmentedFrom, h.ResegmentedTo)
+	}
+}
+
+// TestSyntheticLostPieceResentMerged (synthetic, found by review): piece 3
+// of a 10-piece super-segment is lost; its retransmission reaches b cut in
+// two halves by a hop. The super-segment is lost in part (1,448 bytes),
+// not resegmented; the retransmission is resegmented.
+func TestSyntheticLostPieceResentMerged(t *testing.T) {
+	us := time.Microsecond
+	const mss, per = 1448, 10
+	isn := uint32(1000)
+	fwd := func(ttl byte, id uint16) hdr { return hdr{"10.0.0.1", "10.0.1.1", 40000, 5000, ttl, id} }
+	back := func(ttl byte, id uint16) hdr { return hdr{"10.0.1.1", "10.0.0.1", 5000, 40000, ttl, id} }
+	data := func(n int) []byte { return bytes.Repeat([]byte{'d'}, n) }
+	var a, b []sframe
+	a = append(a, sframe{0, tcp4(fwd(64, 100), isn, 1, 0x18, nil, data(per*mss))})
+	b = append(b, sframe{100 * us, tcp4(fwd(63, 100), isn, 1, 0x10, nil, data(3*mss))})
+	b = append(b, sframe{104 * us, tcp4(fwd(63, 104), isn+4*mss, 1, 0x10, nil, data(6*mss))})
+	b = append(b, sframe{200 * us, tcp4(back(64, 900), 1, isn+3*mss, 0x10, nil, nil)})
+	a = append(a, sframe{300 * us, tcp4(back(63, 900), 1, isn+3*mss, 0x10, nil, nil)})
+	at := time.Millisecond
+	a = append(a, sframe{at, tcp4(fwd(64, 200), isn+3*mss, 1, 0x18, nil, data(mss))})
+	a = append(a, sframe{at + us, tcp4(fwd(64, 201), isn+per*mss, 1, 0x18, nil, data(per*mss))})
+	b = append(b, sframe{at + 100*us, tcp4(fwd(63, 200), isn+3*mss, 1, 0x10, nil, data(mss/2))})
+	b = append(b, sframe{at + 101*us, tcp4(fwd(63, 250), isn+3*mss+mss/2, 1, 0x18, nil, data(mss/2))})
+	b = append(b, sframe{at + 103*us, tcp4(fwd(63, 201), isn+per*mss, 1, 0x18, nil, data(per*mss))})
+	rep := runTwo(t, a, b)
+	h := rep.Hops[0]
+	if h.Forward.Lost != 1 || h.ResegmentedFrom != 1 {
+		t.Errorf("forward lost %d, resegmented at a %d; want 1 and 1 (piece 3 of the first super-segment never reached b, its retransmission did)", h.Forward.Lost, h.ResegmentedFrom)
+	}
+	for _, v := range rep.Verdicts {
+		if v.Kind == "lost-between" && (len(v.Evidence) != 1 || v.Evidence[0].Note != "1448 of its 14480 bytes not at b") {
+			t.Errorf("lost verdict evidence %+v", v.Evidence)
+		}
+	}
 }
