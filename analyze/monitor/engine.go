@@ -132,6 +132,9 @@ type streamState struct {
 	// outLost, outGaps: units and gaps of its gaps that spanned an outage
 	// of its interface (outage.go), taken out of live's Lost and Gaps
 	outLost, outGaps uint64
+	// outKeys: which of its gaps were judged outage gaps, for its final
+	// analysis (outage.go; bounded there)
+	outKeys map[outageGapKey]struct{}
 	// outagePending: its interface went down and no datagram since it
 	// came back has shown that no hole of the outage is pending: the
 	// pending units are not counted as missing in an interval
@@ -275,9 +278,9 @@ func (e *Engine) look() {
 		}
 		for i := range ls.NewGaps {
 			g := &ls.NewGaps[i]
-			if e.outageGap(id.ifc, ls, g) {
-				st.outLost += g.Count
-				st.outGaps++
+			if name, ok := e.outageOf(id.ifc, g.Start, g.End); ok {
+				e.outageGap(name, ls.Src, ls.Dst, g)
+				st.judgedOutage(g, e.maxGaps())
 				continue
 			}
 			if m := g.Membership; m != nil && (m.Cause == "leave" || m.Cause == "source-leave") {
@@ -423,6 +426,14 @@ func (e *Engine) addStreamTotals(prev *mcast.LiveStream, cur *mcast.LiveStream) 
 	e.m.udpAll[6] += sat(cur.Resets, prev.Resets)
 }
 
+// maxGaps is the gaps the multicast tracker lists per sequence space.
+func (e *Engine) maxGaps() int {
+	if n := e.cfg.Analyze.Multicast.MaxGaps; n != 0 {
+		return n
+	}
+	return DefaultMaxGaps
+}
+
 func sat(a, b uint64) uint64 {
 	if a < b {
 		return 0
@@ -441,7 +452,24 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 	if st == nil {
 		st = &streamState{}
 	}
-	outUnits, _ := e.outageFinal(&s)
+	// Holes still open became gaps now: the ones look() has not seen are
+	// judged here, the others were judged when it saw them.
+	type outageOfGap struct {
+		name string // its outage's interface
+		ok   bool   // an outage gap
+	}
+	var outNew []outageOfGap // per new gap
+	for i := range newGaps {
+		g := &newGaps[i]
+		if name, ok := e.outageOf(s.Interface, g.Start, g.End); ok {
+			if outNew == nil {
+				outNew = make([]outageOfGap, len(newGaps))
+			}
+			outNew[i] = outageOfGap{name, true}
+			st.judgedOutage(g, e.maxGaps())
+		}
+	}
+	outUnits, outUnmarked := e.outageFinal(&s, st)
 	fin := mcast.LiveStream{Src: src, Dst: dst, VLAN: s.VLAN, Interface: s.Interface, IfIndex: s.IfIndex, Zone: s.Zone(), Packets: s.Packets, Format: s.Format,
 		First: s.First, Last: s.Last}
 	n := 0
@@ -458,11 +486,12 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 			}
 		}
 	}
+	fin.Gaps = sat(fin.Gaps, outUnmarked)
 	fin.Lost = s.Lost
 	fin.ICMPErrors = s.ICMPDiscards
-	// Holes still open became gaps now: report the ones not yet seen.
 	for i := range newGaps {
-		if e.outageGap(s.Interface, &fin, &newGaps[i]) {
+		if i < len(outNew) && outNew[i].ok {
+			e.outageGap(outNew[i].name, src, dst, &newGaps[i])
 			continue
 		}
 		e.emit(&Event{Time: newGaps[i].End, Type: EventGap, Gap: gapEvent(src, dst, &newGaps[i])})

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/mcast"
@@ -132,39 +133,78 @@ func (e *Engine) outageOf(i int, start, end time.Time) (string, bool) {
 	return "", false
 }
 
-// outageGap reports gap g of a stream on interface ifc when it spans an
-// outage (an outage-gap event, counted as unobserved) and says whether it
-// did.
-func (e *Engine) outageGap(ifc int, ls *mcast.LiveStream, g *mcast.Gap) bool {
-	name, ok := e.outageOf(ifc, g.Start, g.End)
-	if !ok {
-		return false
-	}
+// outageGap reports gap g of stream src > dst, judged to span an outage of
+// interface name (outageOf), as an outage-gap event, counted as unobserved.
+func (e *Engine) outageGap(name string, src, dst netip.AddrPort, g *mcast.Gap) {
 	e.m.unobserved += g.Count
-	ge := gapEvent(ls.Src, ls.Dst, g)
+	ge := gapEvent(src, dst, g)
 	ge.Interface = name
 	e.emit(&Event{Time: g.End, Type: EventOutageGap, Gap: ge})
-	return true
 }
 
-// outageFinal marks the gaps of a stopped stream's final analysis that span
-// an outage of its interface (verdict "outage") and takes them out of its
-// loss counts; it returns the units and gaps taken out.
-func (e *Engine) outageFinal(s *mcast.Stream) (units, gaps uint64) {
-	for i := range s.Sequences {
-		q := &s.Sequences[i]
-		for j := range q.Gaps {
-			g := &q.Gaps[j]
-			if _, ok := e.outageOf(s.Interface, g.Start, g.End); !ok {
-				continue
+// A gap is judged once: look() judges the gaps it hands out while the
+// stream is live, streamStopped the ones found at the end (newGaps). The
+// interface keeps its last maxOutages outages only, so a stream that
+// stops after its interface flapped many more times could not judge its
+// early gaps again: the stream remembers which of its gaps were outage
+// gaps (outageGapKey) for its final analysis, and their totals (outLost,
+// outGaps) for its counters.
+
+// outageGapKey names a listed gap of a stream: its sequence space and
+// first missing unit, and the frame that revealed it.
+type outageGapKey struct {
+	key   string
+	first uint64
+	frame int
+}
+
+// maxSeqSpaces is the most sequence spaces of a stream the multicast
+// tracker lists (the main one and 16 RTP sources).
+const maxSeqSpaces = 17
+
+// judgedOutage records that gap g of the stream was judged an outage gap.
+// Bound: only listed gaps are judged, and the tracker lists at most
+// maxGaps (Config.Analyze.Multicast.MaxGaps) per sequence space, so a
+// stream remembers at most maxSeqSpaces*maxGaps keys (fewer entries than
+// the tracker's own gap lists hold for it), freed when it stops; past
+// that bound (which the tracker's lists do not reach) a gap still counts
+// in the totals, its final verdict is left as it is.
+func (st *streamState) judgedOutage(g *mcast.Gap, maxGaps int) {
+	st.outLost += g.Count
+	st.outGaps++
+	if len(st.outKeys) >= maxSeqSpaces*max(maxGaps, 1) {
+		return
+	}
+	if st.outKeys == nil {
+		st.outKeys = map[outageGapKey]struct{}{}
+	}
+	st.outKeys[outageGapKey{g.Key, g.FirstMissing, g.Frame}] = struct{}{}
+}
+
+// outageFinal marks the gaps of a stopped stream's final analysis that were
+// judged outage gaps (verdict "outage"; judgedOutage, by look() or for the
+// gaps found at the end) and takes all of the stream's outage gaps out of
+// its loss counts, once: the gaps look() judged as loss stay loss, even if
+// an outage noticed later covers them, as the counters booked them. It
+// returns the outage units, and the outage gaps not found in the final
+// gap lists (to take out of the stream's gap count).
+func (e *Engine) outageFinal(s *mcast.Stream, st *streamState) (units, unmarked uint64) {
+	marked := uint64(0)
+	if len(st.outKeys) > 0 {
+		for i := range s.Sequences {
+			q := &s.Sequences[i]
+			for j := range q.Gaps {
+				g := &q.Gaps[j]
+				if _, ok := st.outKeys[outageGapKey{g.Key, g.FirstMissing, g.Frame}]; !ok {
+					continue
+				}
+				g.Verdict = "outage"
+				q.Lost = sat(q.Lost, g.Count)
+				q.GapCount = sat(q.GapCount, 1)
+				marked++
 			}
-			g.Verdict = "outage"
-			q.Lost = sat(q.Lost, g.Count)
-			q.GapCount = sat(q.GapCount, 1)
-			units += g.Count
-			gaps++
 		}
 	}
-	s.Lost = sat(s.Lost, units)
-	return units, gaps
+	s.Lost = sat(s.Lost, st.outLost)
+	return st.outLost, sat(st.outGaps, marked)
 }
