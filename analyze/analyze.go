@@ -414,7 +414,11 @@ func fileGuard(f FrameFilter, fr *pcapfile.FileReader) *bpffilter.FileGuard {
 	if g, ok := f.(interface {
 		Guard(func() []pcapfile.Interface) *bpffilter.FileGuard
 	}); ok {
-		return g.Guard(fr.Interfaces)
+		fg := g.Guard(fr.Interfaces)
+		if fr.Format() == "pcap" {
+			fg.Complete() // one link type: refused at its first packet
+		}
+		return fg
 	}
 	return nil
 }
@@ -426,18 +430,39 @@ func fileGuard(f FrameFilter, fr *pcapfile.FileReader) *bpffilter.FileGuard {
 // (FileInfo.FilterSkipped). An error ends reading the file.
 func matchFrame(guard *bpffilter.FileGuard, flt FrameFilter, p *pcapfile.Packet, fi *report.FileInfo) (bool, error) {
 	if guard != nil {
-		ok, skip, err := guard.Judge(p)
-		if skip != nil {
-			fi.FilterSkipped = append(fi.FilterSkipped, report.FilterSkip{
-				Interface: skip.Interface, Name: skip.Name, LinkType: skip.LinkType.String(),
-				Error: skip.Err.Error(), Text: skip.Error(),
-			})
-		}
+		ok, skips, err := guard.Judge(p)
+		addFilterSkips(fi, skips)
 		if err != nil || !ok {
 			return false, err
 		}
 	}
 	return flt.Match(p)
+}
+
+// addFilterSkips adds the interfaces the filter leaves out to the report.
+func addFilterSkips(fi *report.FileInfo, skips []*bpffilter.InterfaceError) {
+	for _, s := range skips {
+		fi.FilterSkipped = append(fi.FilterSkipped, report.FilterSkip{
+			Interface: s.Interface, Name: s.Name, LinkType: s.LinkType.String(),
+			Error: s.Err.Error(), Text: s.Error(),
+		})
+	}
+}
+
+// endFilter is called at the end of the file: the error (as filterErr's)
+// when the filter judges none of its interfaces, which refuses the file
+// (whose interfaces may be described after packets of others, so that the
+// guard decides only now).
+func endFilter(guard *bpffilter.FileGuard, fi *report.FileInfo) error {
+	if guard == nil {
+		return nil
+	}
+	skips, lt, err := guard.End()
+	if err != nil {
+		return fmt.Errorf("filter for link type %s: %w", lt, err)
+	}
+	addFilterSkips(fi, skips)
+	return nil
 }
 
 // filterErr is the error of a frame filter that cannot judge a frame: the
@@ -473,7 +498,9 @@ func (a *Analyzer) readSequential(ctx context.Context, name string, fileIdx int,
 		p, err = fr.Next()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				err = nil
+				if err = endFilter(guard, fi); err != nil {
+					return true, err
+				}
 			}
 			return false, err
 		}

@@ -373,7 +373,10 @@ func (pl *pipeline) read(ctx context.Context, name string, flt FrameFilter, guar
 		p, err := pl.fr.Next()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				err = nil
+				if err = endFilter(guard, fi); err != nil {
+					pl.end(true, err)
+					return
+				}
 			}
 			pl.end(false, err)
 			return

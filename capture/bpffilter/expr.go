@@ -193,34 +193,64 @@ func (e *InterfaceError) Unwrap() error { return e.Err }
 // the expression judges another interface of the file; tcpdump refuses
 // such files altogether. When it judges none of the file's interfaces,
 // the file is refused with the error (as tcpdump for a file of one link
-// type). It is not safe for concurrent use.
+// type). A pcapng file may describe an interface after packets of others:
+// until the expression judges an interface described so far, the packets
+// of those it does not judge are held back (they do not match) and the
+// decision waits for the end of the file (End), unless the file's
+// interfaces are all known (Complete: a pcap file). It is not safe for
+// concurrent use.
 type FileGuard struct {
-	e      *Expr
-	ifaces func() []pcapfile.Interface
-	state  []uint8 // by interface index: guardUnknown, ...
+	e        *Expr
+	ifaces   func() []pcapfile.Interface
+	state    []uint8 // by interface index: guardUnknown, ...
+	complete bool    // ifaces lists all the file's interfaces
+	// judges: the expression judges an interface described so far
+	// (sticky); scanned: the interfaces of ifaces checked for it.
+	judges  bool
+	scanned int
+	// The interfaces not judged while none was judgeable, in order
+	// (guardPending; their notes are held), and the first of them: its
+	// error refuses the file when no interface turns out judgeable.
+	pending []*InterfaceError
+	first   *InterfaceError
 }
 
 const (
 	guardUnknown = iota
 	guardJudged
 	guardSkipped
+	guardPending // not judged, while no interface of the file is judgeable yet
 )
 
 // Guard returns a FileGuard for one file: ifaces returns the interfaces
-// the file described so far (pcapfile.FileReader.Interfaces).
+// the file described so far (pcapfile.FileReader.Interfaces), each at its
+// index, the list only growing.
 func (e *Expr) Guard(ifaces func() []pcapfile.Interface) *FileGuard {
 	return &FileGuard{e: e, ifaces: ifaces}
 }
 
+// Complete says that ifaces already lists every interface of the file (a
+// pcap file, of one link type): when the expression judges none of them,
+// Judge refuses the file at its first packet instead of End at its end.
+// It returns g.
+func (g *FileGuard) Complete() *FileGuard {
+	g.complete = true
+	return g
+}
+
 // Judge reports whether the expression judges packet p (then Match
-// decides); when not, p does not match. The first time a packet of an
-// interface the expression cannot be compiled for is judged, skip says why
-// (to be shown once; nil for an interface the program rejects all packets
-// of). err is set when the expression judges none of the file's
-// interfaces: the error compiling it for p's link type (ErrRejectsAll
-// when its program rejects all packets); the file is not to be read
-// further.
-func (g *FileGuard) Judge(p *pcapfile.Packet) (ok bool, skip *InterfaceError, err error) {
+// decides); when not, p does not match. skips are the interfaces the
+// expression cannot be compiled for that are known from now on to be left
+// out, each once, to be shown in order (an interface the program rejects
+// all packets of is left out silently): p's own the first time a packet
+// of it is judged while the expression judges another interface of the
+// file, and the ones whose packets came while it judged none so far, at
+// the first packet after an interface it judges is described. err is set
+// only for a Complete file whose interfaces the expression judges none
+// of: the error compiling it for p's link type (ErrRejectsAll when its
+// program rejects all packets); the file is not to be read further.
+// Without Complete that decision is End's.
+func (g *FileGuard) Judge(p *pcapfile.Packet) (ok bool, skips []*InterfaceError, err error) {
 	idx := p.Info.InterfaceIndex
 	if idx >= 0 && idx < len(g.state) {
 		switch g.state[idx] {
@@ -228,31 +258,97 @@ func (g *FileGuard) Judge(p *pcapfile.Packet) (ok bool, skip *InterfaceError, er
 			return true, nil, nil
 		case guardSkipped:
 			return false, nil, nil
+		case guardPending:
+			if !g.judgeable() {
+				return false, nil, nil
+			}
+			return false, g.release(), nil
 		}
 	}
 	cerr := g.e.Check(p.LinkType)
-	st := uint8(guardJudged)
-	if cerr != nil {
-		other := false
-		for _, ifc := range g.ifaces() {
-			if ifc.Index != idx && ifc.LinkType != p.LinkType && g.e.Check(ifc.LinkType) == nil {
-				other = true
-				break
-			}
-		}
-		if !other {
-			return false, nil, cerr
-		}
-		st = guardSkipped
+	if cerr == nil {
+		g.judges = true
+		g.set(idx, guardJudged)
+		return true, g.release(), nil
+	}
+	ie := &InterfaceError{Interface: idx, Name: p.Interface, LinkType: p.LinkType, Err: cerr}
+	if g.judgeable() {
+		g.set(idx, guardSkipped)
+		skips = g.release()
 		if cerr != ErrRejectsAll {
-			skip = &InterfaceError{Interface: idx, Name: p.Interface, LinkType: p.LinkType, Err: cerr}
+			skips = append(skips, ie)
+		}
+		return false, skips, nil
+	}
+	if g.complete {
+		return false, nil, cerr
+	}
+	if g.first == nil {
+		g.first = ie
+	}
+	if g.set(idx, guardPending) {
+		g.pending = append(g.pending, ie)
+	}
+	return false, nil, nil
+}
+
+// End is called when the file has been read (or reading it stopped): err
+// refuses it when the expression judges none of its interfaces, with the
+// error compiling it for the link type lt of the first interface that had
+// packets (as Judge's error). Otherwise skips are the notes Judge still
+// held: interfaces left out whose file described an interface the
+// expression judges after their last packet.
+func (g *FileGuard) End() (skips []*InterfaceError, lt LinkType, err error) {
+	if g.first != nil && !g.judgeable() {
+		return nil, g.first.LinkType, g.first.Err
+	}
+	return g.release(), 0, nil
+}
+
+// judgeable reports whether the expression judges an interface the file
+// described so far.
+func (g *FileGuard) judgeable() bool {
+	if g.judges {
+		return true
+	}
+	ifs := g.ifaces()
+	if len(ifs) < g.scanned {
+		g.scanned = 0
+	}
+	for _, ifc := range ifs[g.scanned:] {
+		if g.e.Check(ifc.LinkType) == nil {
+			g.judges = true
+			break
 		}
 	}
-	if idx >= 0 && idx < 1<<16 {
-		for len(g.state) <= idx {
-			g.state = append(g.state, guardUnknown)
-		}
-		g.state[idx] = st
+	g.scanned = len(ifs)
+	return g.judges
+}
+
+// release marks the pending interfaces left out and returns their notes.
+func (g *FileGuard) release() []*InterfaceError {
+	if len(g.pending) == 0 {
+		return nil
 	}
-	return st == guardJudged, skip, nil
+	var skips []*InterfaceError
+	for _, ie := range g.pending {
+		g.state[ie.Interface] = guardSkipped
+		if ie.Err != ErrRejectsAll {
+			skips = append(skips, ie)
+		}
+	}
+	g.pending = nil
+	return skips
+}
+
+// set records the state of interface idx, when it is a plausible index.
+func (g *FileGuard) set(idx int, st uint8) bool {
+	if idx < 0 || idx >= 1<<16 {
+		return false
+	}
+	for len(g.state) <= idx {
+		g.state = append(g.state, guardUnknown)
+	}
+	g.state[idx] = st
+	return true
 }

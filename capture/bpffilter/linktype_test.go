@@ -3,6 +3,8 @@ package bpffilter
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -215,73 +217,157 @@ func TestNewExprOffline(t *testing.T) {
 // TestFileGuard: an interface whose link type the expression cannot be
 // compiled for (or rejects all packets of) does not match, said once,
 // while the expression judges another interface of the file; when it
-// judges none, the error.
+// judges none, the error: at the first packet for a Complete file (pcap),
+// else at the end, since a pcapng file may describe an interface the
+// expression judges after packets of others (then those are left out,
+// said when it is described).
 func TestFileGuard(t *testing.T) {
 	eth := pcapfile.Interface{Index: 0, Name: "b0", LinkType: Ethernet}
 	sll := pcapfile.Interface{Index: 1, Name: "any", LinkType: LinuxSLL}
 	v4 := pcapfile.Interface{Index: 2, LinkType: IPv4}
+	eth3 := pcapfile.Interface{Index: 3, Name: "b3", LinkType: Ethernet}
+	sll0 := pcapfile.Interface{Index: 0, Name: "any", LinkType: LinuxSLL}
+	eth1 := pcapfile.Interface{Index: 1, Name: "b1", LinkType: Ethernet}
 	pkt := func(ifc pcapfile.Interface) *pcapfile.Packet {
 		p := &pcapfile.Packet{LinkType: ifc.LinkType, Interface: ifc.Name, Data: make([]byte, 64)}
 		p.Info.InterfaceIndex = ifc.Index
 		return p
 	}
+	const sllVlan = `interface 1 (any), link type LINUX_SLL: syntax error at column 1 near "vlan": no VLAN support for link type LINUX_SLL; its packets do not match the filter`
 	type step struct {
 		ifc     pcapfile.Interface
-		ok      bool
-		skip    string // substring of the skip message, "" for none
-		errText string // substring of the error, "" for none
+		add     bool     // the file describes ifc (no packet)
+		ok      bool     // for a packet of ifc
+		skips   []string // substrings of the skip messages, in order
+		errText string   // substring of the error, "" for none
 	}
 	for _, c := range []struct {
-		expr   string
-		ifaces []pcapfile.Interface
-		steps  []step
+		expr     string
+		ifaces   []pcapfile.Interface // described before the first step
+		complete bool
+		steps    []step
+		endSkips []string
+		endErr   string // substring of End's error
 	}{
-		{"vlan", []pcapfile.Interface{eth, sll}, []step{
-			{eth, true, "", ""},
-			{sll, false, `interface 1 (any), link type LINUX_SLL: syntax error at column 1 near "vlan": no VLAN support for link type LINUX_SLL; its packets do not match the filter`, ""},
-			{sll, false, "", ""}, // said once
-			{eth, true, "", ""},
-		}},
-		{"inbound", []pcapfile.Interface{eth, sll}, []step{
-			{eth, false, "interface 0 (b0), link type EN10MB", ""},
-			{sll, true, "", ""},
-		}},
-		{"ip6", []pcapfile.Interface{v4, eth}, []step{
-			{v4, false, "", ""}, // rejects all: no message
-			{eth, true, "", ""},
-		}},
-		{"vlan", []pcapfile.Interface{sll}, []step{
-			{sll, false, "", "no VLAN support for link type LINUX_SLL"},
-		}},
-		{"ip6", []pcapfile.Interface{v4}, []step{
-			{v4, false, "", ErrRejectsAll.Error()},
-		}},
-		{"tcp", []pcapfile.Interface{eth, sll, v4}, []step{
-			{v4, true, "", ""}, {sll, true, "", ""}, {eth, true, "", ""},
-		}},
+		{"vlan", []pcapfile.Interface{eth, sll}, false, []step{
+			{ifc: eth, ok: true},
+			{ifc: sll, skips: []string{sllVlan}},
+			{ifc: sll}, // said once
+			{ifc: eth, ok: true},
+		}, nil, ""},
+		{"inbound", []pcapfile.Interface{eth, sll}, false, []step{
+			{ifc: eth, skips: []string{"interface 0 (b0), link type EN10MB"}},
+			{ifc: sll, ok: true},
+		}, nil, ""},
+		{"ip6", []pcapfile.Interface{v4, eth}, false, []step{
+			{ifc: v4}, // rejects all: no message
+			{ifc: eth, ok: true},
+		}, nil, ""},
+		{"tcp", []pcapfile.Interface{eth, sll, v4}, false, []step{
+			{ifc: v4, ok: true}, {ifc: sll, ok: true}, {ifc: eth, ok: true},
+		}, nil, ""},
+		// One interface, all known (pcap): the error at once.
+		{"vlan", []pcapfile.Interface{sll}, true, []step{
+			{ifc: sll, errText: "no VLAN support for link type LINUX_SLL"},
+		}, nil, ""},
+		{"ip6", []pcapfile.Interface{v4}, true, []step{
+			{ifc: v4, errText: ErrRejectsAll.Error()},
+		}, nil, ""},
+		// pcapng: the error at the end, nothing said before.
+		{"vlan", []pcapfile.Interface{sll}, false, []step{
+			{ifc: sll}, {ifc: sll},
+		}, nil, "no VLAN support for link type LINUX_SLL"},
+		{"ip6", []pcapfile.Interface{v4}, false, []step{
+			{ifc: v4},
+		}, nil, ErrRejectsAll.Error()},
+		// Judged by none of two: the first packet's link type.
+		{"ifindex 2", []pcapfile.Interface{eth, sll}, false, []step{
+			{ifc: sll}, {ifc: eth}, {ifc: sll},
+		}, nil, "ifindex not supported on link type LINUX_SLL"},
+		// An interface the expression judges described after packets
+		// of one it does not: those are left out, said when it comes
+		// (before its first packet), and it is filtered.
+		{"vlan", []pcapfile.Interface{sll0}, false, []step{
+			{ifc: sll0}, {ifc: sll0},
+			{ifc: eth1, add: true},
+			{ifc: eth1, ok: true, skips: []string{"interface 0 (any), link type LINUX_SLL: syntax error"}},
+			{ifc: sll0}, {ifc: eth1, ok: true},
+		}, nil, ""},
+		// ... or at the next packet of the other, when described
+		// without packets before it.
+		{"vlan", []pcapfile.Interface{sll0}, false, []step{
+			{ifc: sll0},
+			{ifc: eth1, add: true},
+			{ifc: sll0, skips: []string{"interface 0 (any), link type LINUX_SLL"}},
+			{ifc: sll0},
+		}, nil, ""},
+		// ... or at the end, when no packet comes after it.
+		{"vlan", []pcapfile.Interface{sll0}, false, []step{
+			{ifc: sll0},
+			{ifc: eth1, add: true},
+		}, []string{"interface 0 (any), link type LINUX_SLL"}, ""},
+		// Several held back, in order; then a new one left out at once.
+		{"inbound", []pcapfile.Interface{eth, v4}, false, []step{
+			{ifc: v4}, {ifc: eth}, {ifc: v4},
+			{ifc: pcapfile.Interface{Index: 3, Name: "any2", LinkType: LinuxSLL2}, add: true},
+			{ifc: pcapfile.Interface{Index: 3, Name: "any2", LinkType: LinuxSLL2}, ok: true, skips: []string{"interface 2, link type IPV4", "interface 0 (b0), link type EN10MB"}},
+			{ifc: eth}, {ifc: v4},
+			{ifc: pcapfile.Interface{Index: 4, Name: "b4", LinkType: Ethernet}, skips: []string{"interface 4 (b4), link type EN10MB"}},
+		}, nil, ""},
+		// One the program rejects all packets of: left out silently.
+		{"ip6", []pcapfile.Interface{v4}, false, []step{
+			{ifc: v4},
+			{ifc: eth3, add: true},
+			{ifc: v4},
+			{ifc: eth3, ok: true},
+		}, nil, ""},
 	} {
 		e, err := NewExpr(c.expr, Offline)
 		if err != nil {
 			t.Fatalf("%q: %v", c.expr, err)
 		}
-		g := e.Guard(func() []pcapfile.Interface { return c.ifaces })
+		ifaces := slices.Clone(c.ifaces)
+		g := e.Guard(func() []pcapfile.Interface { return ifaces })
+		if c.complete {
+			g.Complete()
+		}
+		checkSkips := func(what string, skips []*InterfaceError, want []string) {
+			t.Helper()
+			ok := len(skips) == len(want)
+			for i := 0; ok && i < len(want); i++ {
+				ok = strings.Contains(skips[i].Error(), want[i])
+			}
+			if !ok {
+				t.Errorf("%q %s: skips %v, want %q", c.expr, what, skips, want)
+			}
+		}
 		for i, s := range c.steps {
-			ok, skip, err := g.Judge(pkt(s.ifc))
+			if s.add {
+				ifaces = append(ifaces, s.ifc)
+				continue
+			}
+			ok, skips, err := g.Judge(pkt(s.ifc))
 			if ok != s.ok {
 				t.Errorf("%q step %d: ok %v", c.expr, i, ok)
 			}
-			switch {
-			case s.skip == "" && skip != nil:
-				t.Errorf("%q step %d: unexpected skip %v", c.expr, i, skip)
-			case s.skip != "" && (skip == nil || !strings.Contains(skip.Error(), s.skip)):
-				t.Errorf("%q step %d: skip %v, want %s", c.expr, i, skip, s.skip)
-			}
+			checkSkips(fmt.Sprintf("step %d", i), skips, s.skips)
 			switch {
 			case s.errText == "" && err != nil:
 				t.Errorf("%q step %d: unexpected error %v", c.expr, i, err)
 			case s.errText != "" && (err == nil || !strings.Contains(err.Error(), s.errText)):
 				t.Errorf("%q step %d: error %v, want %s", c.expr, i, err, s.errText)
 			}
+		}
+		if c.complete {
+			continue
+		}
+		skips, _, err := g.End()
+		checkSkips("end", skips, c.endSkips)
+		switch {
+		case c.endErr == "" && err != nil:
+			t.Errorf("%q end: unexpected error %v", c.expr, err)
+		case c.endErr != "" && (err == nil || !strings.Contains(err.Error(), c.endErr)):
+			t.Errorf("%q end: error %v, want %s", c.expr, err, c.endErr)
 		}
 	}
 }

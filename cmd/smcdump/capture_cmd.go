@@ -463,6 +463,7 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr str
 		}
 	}
 	var match func(*pcapfile.Packet) (bool, error)
+	var guard *bpffilter.FileGuard
 	if expr != "" {
 		flt, err := bpffilter.NewExpr(expr, bpffilter.Offline)
 		if err != nil {
@@ -471,11 +472,13 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr str
 		// The files are one capture: an interface of a link type the
 		// expression cannot be compiled for is left out (said once),
 		// unless that leaves none.
-		guard := flt.Guard(mr.Interfaces)
+		// An input may describe an interface after packets of others:
+		// the decision that none is judged waits for their end (guard.End).
+		guard = flt.Guard(mr.Interfaces)
 		match = func(p *pcapfile.Packet) (bool, error) {
-			ok, skip, err := guard.Judge(p)
-			if skip != nil {
-				fmt.Fprintf(stderr, "smcdump: filter: %v\n", skip)
+			ok, skips, err := guard.Judge(p)
+			for _, s := range skips {
+				fmt.Fprintf(stderr, "smcdump: filter: %v\n", s)
 			}
 			if !ok || err != nil {
 				return false, err
@@ -579,6 +582,17 @@ func rewriteFile(cmd *cobra.Command, o *captureOptions, files []string, expr str
 		written++
 		if o.r.count > 0 && written >= uint64(o.r.count) {
 			break
+		}
+	}
+	if guard != nil {
+		// The expression judges none of the inputs' interfaces: refused,
+		// nothing written (no packet matched).
+		skips, _, err := guard.End()
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		for _, s := range skips {
+			fmt.Fprintf(stderr, "smcdump: filter: %v\n", s)
 		}
 	}
 	if out == nil {

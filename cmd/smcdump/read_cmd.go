@@ -87,30 +87,52 @@ func readFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string, expr s
 			var guard *bpffilter.FileGuard
 			if flt != nil {
 				guard = flt.Guard(fr.Interfaces)
+				if fr.Format() == "pcap" {
+					guard.Complete() // one link type: refused at once
+				}
+			}
+			skipped := func(skips []*bpffilter.InterfaceError) {
+				if len(skips) > 0 {
+					bw.Flush()
+				}
+				for _, s := range skips {
+					fmt.Fprintf(stderr, "smcdump: %s: filter: %v\n", path, s)
+				}
+			}
+			// end ends reading the file: a filter that judges none of
+			// its interfaces refuses it then (its interfaces may be
+			// described after packets of others).
+			end := func(done bool) (bool, error) {
+				if guard == nil {
+					return done, nil
+				}
+				skips, _, err := guard.End()
+				if err != nil {
+					return false, &exitError{codeUsage, err}
+				}
+				skipped(skips)
+				return done, nil
 			}
 			for {
 				pkt, err := fr.Next()
 				if err == io.EOF {
-					return false, nil
+					return end(false)
 				}
 				if err != nil {
 					return false, &exitError{codeError, err}
 				}
 				if frames != nil && !frames.has(pkt.Frame) {
 					if pkt.Frame > frames.last() {
-						return false, nil // the next file numbers from 1 again
+						return end(false) // the next file numbers from 1 again
 					}
 					continue
 				}
 				if flt != nil {
-					ok, skip, err := guard.Judge(pkt)
+					ok, skips, err := guard.Judge(pkt)
 					if err != nil {
 						return false, &exitError{codeUsage, err}
 					}
-					if skip != nil {
-						bw.Flush()
-						fmt.Fprintf(stderr, "smcdump: %s: filter: %v\n", path, skip)
-					}
+					skipped(skips)
 					if ok {
 						if ok, err = flt.Match(pkt); err != nil {
 							return false, &exitError{codeUsage, err}
@@ -125,7 +147,7 @@ func readFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string, expr s
 				}
 				printed++
 				if count > 0 && printed >= count {
-					return true, nil
+					return end(true)
 				}
 			}
 		}()
