@@ -92,7 +92,7 @@ func TestICMPErrors(t *testing.T) {
 // TestICMPErrorOtherInterface: captured on "any" (SLL2), a stream's copies
 // are streams of their own per interface index, and the ICMP error about
 // a datagram arrives on yet another interface (the uplink): it counts on
-// the first copy, once; after that copy is finished, on none.
+// the first copy, once; after that copy is finished, on the next one.
 func TestICMPErrorOtherInterface(t *testing.T) {
 	tr := NewTracker(Config{})
 	t0 := time.Date(2026, 12, 6, 4, 0, 0, 0, time.UTC)
@@ -111,6 +111,20 @@ func TestICMPErrorOtherInterface(t *testing.T) {
 	}
 	if len(got) != 2 || got[0]+got[1] != 2 || got[0] != 1 {
 		t.Errorf("ICMP discards per copy %v, want [1 1] (one on the uplink's behalf, one on its own interface)", got)
+	}
+	// the first copy stops (idle), the second goes on: it takes the
+	// errors from the uplink
+	for i := range 5 {
+		tr.Add(&Datagram{Frame: 40 + i, Time: t0.Add(time.Minute + time.Duration(i)*time.Millisecond), Src: a, Dst: g, LinkIf: 5, Payload: []byte("x"), Length: 1})
+	}
+	tr.Expire(t0.Add(time.Minute-time.Second), nil)
+	tr.ICMPError(a, g, 0, 0, 2, 0, netip.MustParseAddr("10.0.0.254"), "time exceeded", t0.Add(time.Minute), 50)
+	got = got[:0]
+	for _, s := range tr.Report().Streams {
+		got = append(got, s.ICMPDiscards)
+	}
+	if len(got) != 1 || got[0] != 2 {
+		t.Errorf("after the first copy stopped: ICMP discards %v, want [2] on the copy still tracked", got)
 	}
 	tr.Expire(t0.Add(time.Hour), nil)
 	tr.ICMPError(a, g, 0, 0, 2, 0, netip.MustParseAddr("10.0.0.254"), "time exceeded", t0, 32)

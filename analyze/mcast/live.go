@@ -171,8 +171,12 @@ func (t *Tracker) finish(gone []*stream, fn func(s Stream, newGaps []Gap)) {
 		delete(t.streams, st.key)
 		if k0 := st.key; k0.lif != 0 {
 			k0.lif = 0
-			if t.anyLif[k0] == st {
+			// the next copy (another interface) takes the ICMP errors
+			l := slices.DeleteFunc(t.anyLif[k0], func(x *stream) bool { return x == st })
+			if len(l) == 0 {
 				delete(t.anyLif, k0)
+			} else {
+				t.anyLif[k0] = l
 			}
 		}
 		if t.last == st {

@@ -120,9 +120,9 @@ type Tracker struct {
 	cfg     Config
 	streams map[streamKey]*stream
 	// anyLif finds a stream whatever the interface index of its SLL2
-	// copy (the key with lif 0 → the first copy tracked): an ICMP error
-	// arrives on another interface than the datagrams it quotes
-	anyLif  map[streamKey]*stream
+	// copy (the key with lif 0 → the copies tracked, oldest first): an
+	// ICMP error arrives on another interface than the datagrams it quotes
+	anyLif  map[streamKey][]*stream
 	order   []*stream
 	last    *stream
 	seed    maphash.Seed
@@ -168,7 +168,9 @@ func (t *Tracker) ICMPError(src, dst netip.AddrPort, vlan uint16, ifc int, lif u
 		// interface than the stream's datagrams; count it on the first
 		// copy (the totals count a datagram's copies once)
 		k.lif = 0
-		st = t.anyLif[k]
+		if l := t.anyLif[k]; len(l) > 0 {
+			st = l[0]
+		}
 	}
 	if st == nil {
 		return
@@ -187,6 +189,11 @@ func (t *Tracker) ICMPError(src, dst netip.AddrPort, vlan uint16, ifc int, lif u
 		st.icmp = append(st.icmp, icmpErrors{kind: kind, sender: sender, n: 1, firstT: ts.UnixNano(), frame: frame})
 	}
 }
+
+// maxLifCopies bounds the copies of a stream (interfaces of a capture on
+// "any") Tracker.anyLif holds: a host has a few, and a longer list would
+// make finishing streams quadratic.
+const maxLifCopies = 16
 
 // maxICMPKinds bounds the (kind, sender) pairs of ICMP errors kept per
 // stream.
@@ -272,10 +279,10 @@ func (t *Tracker) newStream(k streamKey) *stream {
 		k0 := k
 		k0.lif = 0
 		if t.anyLif == nil {
-			t.anyLif = map[streamKey]*stream{}
+			t.anyLif = map[streamKey][]*stream{}
 		}
-		if t.anyLif[k0] == nil {
-			t.anyLif[k0] = st
+		if l := t.anyLif[k0]; len(l) < maxLifCopies {
+			t.anyLif[k0] = append(l, st)
 		}
 	}
 	return st
