@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -127,8 +128,10 @@ type streamState struct {
 	ivLeave uint64
 	export  *exportEntry // its metric series, nil when not exported
 	seen    bool         // seen at the last look
-	// resetsSeen: the resets reported as stream-reset events
-	resetsSeen int
+	// resetsSeen: the frames of the resets reported as stream-reset
+	// events (the first maxResetsSeen), so that the stream's final report
+	// adds only the others
+	resetsSeen []int
 	// outLost, outGaps: units and gaps of its gaps that spanned an outage
 	// of its interface (outage.go), taken out of live's Lost and Gaps
 	outLost, outGaps uint64
@@ -293,8 +296,10 @@ func (e *Engine) look() {
 		}
 		for i := range ls.NewResets {
 			e.emitReset(ls.Src, ls.Dst, e.eventIface(e.streamIface(ls.Interface, ls.IfIndex), ls.IfIndex), &ls.NewResets[i])
+			if len(st.resetsSeen) < maxResetsSeen {
+				st.resetsSeen = append(st.resetsSeen, ls.NewResets[i].Frame)
+			}
 		}
-		st.resetsSeen += len(ls.NewResets)
 		cur := *ls
 		cur.NewGaps, cur.NewResets = nil, nil
 		cur.Lost = sat(cur.Lost, st.outLost)
@@ -408,6 +413,11 @@ func liveCounts(l *mcast.LiveStream) [7]uint64 {
 	return [7]uint64{l.Packets, l.Lost, l.Dups, l.Reordered, l.Gaps, l.ICMPErrors, l.Resets}
 }
 
+// maxResetsSeen bounds the stream-reset events of one stream that are
+// remembered (and so the ones its final report can add): a feed that
+// restarts more often is reported by its counters.
+const maxResetsSeen = 256
+
 // emitReset reports a sender restart or new session of a stream.
 func (e *Engine) emitReset(src, dst netip.AddrPort, ifc string, r *mcast.Reset) {
 	e.emit(&Event{Time: r.Time, Type: EventStreamReset, Reset: &ResetEvent{Src: src.String(), Dst: dst.String(), Interface: ifc,
@@ -472,7 +482,6 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 	outUnits, outUnmarked := e.outageFinal(&s, st)
 	fin := mcast.LiveStream{Src: src, Dst: dst, VLAN: s.VLAN, Interface: s.Interface, IfIndex: s.IfIndex, Zone: s.Zone(), Packets: s.Packets, Format: s.Format,
 		First: s.First, Last: s.Last}
-	n := 0
 	for _, q := range s.Sequences {
 		fin.Received += q.Received
 		fin.Dups += q.Duplicates
@@ -481,7 +490,7 @@ func (e *Engine) streamStopped(s mcast.Stream, newGaps []mcast.Gap) {
 		fin.Resets += q.ResetCount
 		// resets since the last look (listed ones not yet reported)
 		for i := range q.Resets {
-			if n++; n > st.resetsSeen {
+			if !slices.Contains(st.resetsSeen, q.Resets[i].Frame) && len(st.resetsSeen) < maxResetsSeen {
 				e.emitReset(src, dst, e.eventIface(e.streamIface(s.Interface, s.IfIndex), s.IfIndex), &q.Resets[i])
 			}
 		}
