@@ -64,7 +64,7 @@ func (h *hopData) resegment() {
 		}
 		base := a.recs[s.a[0]].seq
 		ra, rb := byteRanges(a, s.a, base), byteRanges(b, s.b, base)
-		missA, missB, ok := copiesMissing(ra, rb)
+		missA, missB, depthA, ok := copiesMissing(ra, rb)
 		if !ok {
 			continue // overlaps too deep to judge: left unmatched
 		}
@@ -82,7 +82,7 @@ func (h *hopData) resegment() {
 				h.partA[s.a[k]] = m
 			}
 		}
-		h.resegDeltas(fi, s.a, s.b, ra, rb)
+		h.resegDeltas(fi, s.a, s.b, ra, rb, depthA)
 		for k, x := range rb {
 			switch m := missB[k]; {
 			case m == 0:
@@ -115,8 +115,9 @@ const maxCopies = 256
 // lost original is not covered by its retransmission, whether or not the
 // retransmission is cut differently too. A sweep over the ranges' ends,
 // O(n log n + n·depth); ok is false when more than maxCopies ranges of
-// one point overlap.
-func copiesMissing(ra, rb []span) (missA, missB []int64, ok bool) {
+// one point overlap. depthA counts, for each range of rb, the ranges of ra
+// holding its first byte.
+func copiesMissing(ra, rb []span) (missA, missB []int64, depthA []int, ok bool) {
 	type edge struct {
 		pos  int64
 		side int // 0: a, 1: b
@@ -131,10 +132,12 @@ func copiesMissing(ra, rb []span) (missA, missB []int64, ok bool) {
 		ev = append(ev, edge{x.lo, 1, int32(k), false}, edge{x.hi, 1, int32(k), true})
 	}
 	sort.Slice(ev, func(i, j int) bool { return ev[i].pos < ev[j].pos })
-	missA, missB = make([]int64, len(ra)), make([]int64, len(rb))
-	var act [2][]int32 // per point: the ranges holding the current byte, in capture order
+	missA, missB, depthA = make([]int64, len(ra)), make([]int64, len(rb)), make([]int, len(rb))
+	var act [2][]int32  // per point: the ranges holding the current byte, in capture order
+	var started []int32 // b's ranges starting at pos
 	for i := 0; i < len(ev); {
 		pos := ev[i].pos
+		started = started[:0]
 		for ; i < len(ev) && ev[i].pos == pos; i++ {
 			e := ev[i]
 			l := act[e.side]
@@ -146,12 +149,18 @@ func copiesMissing(ra, rb []span) (missA, missB []int64, ok bool) {
 				continue
 			}
 			if len(l) >= maxCopies {
-				return nil, nil, false
+				return nil, nil, nil, false
 			}
 			l = append(l, 0)
 			copy(l[n+1:], l[n:])
 			l[n] = e.k
 			act[e.side] = l
+			if e.side == 1 {
+				started = append(started, e.k)
+			}
+		}
+		for _, k := range started {
+			depthA[k] = len(act[0])
 		}
 		if i == len(ev) {
 			break
@@ -165,7 +174,7 @@ func copiesMissing(ra, rb []span) (missA, missB []int64, ok bool) {
 			missB[k] += width
 		}
 	}
-	return missA, missB, true
+	return missA, missB, depthA, true
 }
 
 // tcpData: a TCP segment carrying payload (not a SYN).
@@ -189,16 +198,16 @@ func byteRanges(d *pointData, idx []int32, base uint32) []span {
 	return out
 }
 
-// resegDeltas records, for flow fi (a's index), the smallest b time minus
-// a time between a leftover at b and the leftover at a that holds its
-// first byte: with the matched packets it tells the direction the flow
-// travels when nothing else does (directionVotes). A b leftover whose first
-// byte is in two a leftovers (an original and its retransmission) is used
-// only when its IPv4 identification names one that begins with the same
-// byte (segmentation gives the first piece the super-segment's
-// identification, GRO keeps the first piece's); otherwise it gives no
-// sample.
-func (h *hopData) resegDeltas(fi int32, ia, ib []int32, ra, rb []span) {
+// resegDeltas pairs the leftovers of the two points that begin with the
+// same byte and are the same copy: a delay sample (resegPairs), and for
+// flow fi (a's index) the smallest b time minus a time, which with the
+// matched packets tells the direction the flow travels when nothing else
+// does (directionVotes). The same copy: with IPv4, the same
+// identification (segmentation gives the first piece the super-segment's,
+// GRO keeps the first piece's); without one (IPv6), when a holds that
+// first byte once (depthA: not an original and its retransmission). A
+// piece from the middle of a segment gives no sample.
+func (h *hopData) resegDeltas(fi int32, ia, ib []int32, ra, rb []span, depthA []int) {
 	ord := make([]int, len(ra))
 	for k := range ord {
 		ord[k] = k
@@ -206,32 +215,20 @@ func (h *hopData) resegDeltas(fi int32, ia, ib []int32, ra, rb []span) {
 	sort.Slice(ord, func(i, j int) bool { return ra[ord[i]].lo < ra[ord[j]].lo })
 	for k, x := range rb {
 		rb := &h.b.recs[ib[k]]
-		n := sort.Search(len(ord), func(i int) bool { return ra[ord[i]].lo > x.lo })
-		found, holders := -1, 0
-		// a few steps back are enough: leftovers that overlap are
-		// retransmissions, rarely more than a couple per byte
-		for m := n - 1; m >= 0 && m >= n-8; m-- {
-			y := ra[ord[m]]
-			if y.hi <= x.lo {
-				continue
-			}
-			holders++
-			if y.lo == x.lo && rb.ipID != 0 && h.a.recs[ia[ord[m]]].ipID == rb.ipID {
+		found := -1
+		for m := sort.Search(len(ord), func(i int) bool { return ra[ord[i]].lo >= x.lo }); m < len(ord) && ra[ord[m]].lo == x.lo; m++ {
+			id := h.a.recs[ia[ord[m]]].ipID
+			if rb.ipID != 0 && id == rb.ipID || rb.ipID == 0 && id == 0 && depthA[k] == 1 {
 				found = ord[m]
 				break
 			}
-			if holders == 1 {
-				found = ord[m]
-			}
 		}
-		if found < 0 || holders > 1 && (ra[found].lo != x.lo || rb.ipID == 0 || h.a.recs[ia[found]].ipID != rb.ipID) {
+		if found < 0 {
 			continue
 		}
 		i := ia[found]
+		h.resegPairs = append(h.resegPairs, [2]int32{i, ib[k]})
 		d := rb.ts - h.a.recs[i].ts
-		if ra[found].lo == x.lo {
-			h.resegPairs = append(h.resegPairs, [2]int32{i, ib[k]})
-		}
 		if h.resegDelta == nil {
 			h.resegDelta = map[int32]int64{}
 		}

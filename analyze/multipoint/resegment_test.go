@@ -24,7 +24,7 @@ func TestCopiesMissing(t *testing.T) {
 		{"nothing there", []span{{0, 10}}, []span{{20, 30}}, []int64{10}, []int64{10}},
 		{"touching", []span{{0, 10}, {10, 20}}, []span{{0, 20}}, []int64{0, 0}, []int64{0}},
 	} {
-		ma, mb, ok := copiesMissing(c.a, c.b)
+		ma, mb, _, ok := copiesMissing(c.a, c.b)
 		if !ok || !slices.Equal(ma, c.missA) || !slices.Equal(mb, c.missB) {
 			t.Errorf("%s: missing %v %v (ok %v), want %v %v", c.name, ma, mb, ok, c.missA, c.missB)
 		}
@@ -33,7 +33,7 @@ func TestCopiesMissing(t *testing.T) {
 	for i := range deep {
 		deep[i] = span{0, 1}
 	}
-	if _, _, ok := copiesMissing(deep, []span{{0, 1}}); ok {
+	if _, _, _, ok := copiesMissing(deep, []span{{0, 1}}); ok {
 		t.Errorf("%d copies of one byte judged", len(deep))
 	}
 }
@@ -253,5 +253,41 @@ func TestSyntheticLostPieceResentMerged(t *testing.T) {
 		if v.Kind == "lost-between" && (len(v.Evidence) != 1 || v.Evidence[0].Note != "1448 of its 14480 bytes not at b") {
 			t.Errorf("lost verdict evidence %+v", v.Evidence)
 		}
+	}
+}
+
+// TestSyntheticResegmentedDelayPairs (synthetic, found on a real capture):
+// a 20-piece super-segment reaches b as its pieces; the sender then
+// retransmits pieces 1..12 one by one (spurious, lost on the way). A
+// piece at b begins with the same byte as a retransmission at a, but it
+// is the super-segment's piece (its IPv4 identification says so): no
+// delay sample from the pair, so no negative delay and the clock offset
+// of one clock stays 0.
+func TestSyntheticResegmentedDelayPairs(t *testing.T) {
+	us := time.Microsecond
+	const mss, per = 1448, 20
+	isn := uint32(5000)
+	fwd := func(ttl byte, id uint16) hdr { return hdr{"10.0.0.1", "10.0.1.1", 40000, 5000, ttl, id} }
+	back := func(ttl byte, id uint16) hdr { return hdr{"10.0.1.1", "10.0.0.1", 5000, 40000, ttl, id} }
+	data := func(n int) []byte { return bytes.Repeat([]byte{'d'}, n) }
+	var a, b []sframe
+	a = append(a, sframe{0, tcp4(fwd(64, 100), isn, 1, 0x18, nil, data(per*mss))})
+	for k := range per {
+		b = append(b, sframe{100*us + time.Duration(k)*us, tcp4(fwd(63, uint16(100+k)), isn+uint32(k*mss), 1, 0x10, nil, data(mss))})
+	}
+	for k := 1; k <= 12; k++ {
+		a = append(a, sframe{5*time.Millisecond + time.Duration(k)*us, tcp4(fwd(64, uint16(500+k)), isn+uint32(k*mss), 1, 0x10, nil, data(mss))})
+	}
+	for k := range 3 { // ACKs both ways give the clock
+		at := time.Duration(k) * 10 * time.Millisecond
+		b = append(b, sframe{at + 300*us, tcp4(back(64, uint16(900+k)), 1, isn+per*mss, 0x10, nil, nil)})
+		a = append(a, sframe{at + 350*us, tcp4(back(63, uint16(900+k)), 1, isn+per*mss, 0x10, nil, nil)})
+	}
+	h := runTwo(t, a, b).Hops[0]
+	if d := h.Forward.Delay; d == nil || d.MinNs < 0 {
+		t.Errorf("forward delay %+v, want none negative", d)
+	}
+	if !h.Clock.Known || h.Clock.OffsetNs < -int64(10*us) || h.Clock.OffsetNs > int64(60*us) {
+		t.Errorf("clock %+v, want an offset near 0", h.Clock)
 	}
 }
