@@ -373,9 +373,6 @@ type hopData struct {
 	// partA/partB: unmatched TCP segments whose bytes the other point's
 	// leftovers hold in part: how many bytes are missing
 	partA, partB map[int32]int64
-	// resegDelta: per flow (a's index), the smallest b time minus a time
-	// between resegmented leftovers holding the same first byte
-	resegDelta map[int32]int64
 	// resegPairs: resegmented leftovers (a, b) that begin with the same
 	// byte: delay samples
 	resegPairs [][2]int32
@@ -535,28 +532,22 @@ func directionVotes(hops []*hopData) map[flow]int {
 	// (or resegmented: the first byte of a leftover) both ways over one hop.
 	for _, h := range hops {
 		minDelta := map[flow]int64{}
-		for i, j := range h.matchAB {
-			if j < 0 {
-				continue
-			}
-			ra, rb := &h.a.recs[i], &h.b.recs[j]
+		sample := func(ra, rb *rec) {
 			f := h.a.flows[ra.flow]
 			if _, voted := votes[f.conn()]; voted || f != h.b.flows[rb.flow] {
-				continue
+				return
 			}
-			d := rb.ts - ra.ts
-			if m, ok := minDelta[f]; !ok || d < m {
-				minDelta[f] = d
+			if m, ok := minDelta[f]; !ok || rb.ts-ra.ts < m {
+				minDelta[f] = rb.ts - ra.ts
 			}
 		}
-		for fi, d := range h.resegDelta {
-			f := h.a.flows[fi]
-			if _, voted := votes[f.conn()]; voted {
-				continue
+		for i, j := range h.matchAB {
+			if j >= 0 {
+				sample(&h.a.recs[i], &h.b.recs[j])
 			}
-			if m, ok := minDelta[f]; !ok || d < m {
-				minDelta[f] = d
-			}
+		}
+		for _, p := range h.resegPairs {
+			sample(&h.a.recs[p[0]], &h.b.recs[p[1]])
 		}
 		for f, m := range minDelta {
 			c := f.conn()

@@ -82,7 +82,7 @@ func (h *hopData) resegment() {
 				h.partA[s.a[k]] = m
 			}
 		}
-		h.resegDeltas(fi, s.a, s.b, ra, rb, depthA)
+		h.pairResegmented(s.a, s.b, ra, rb, depthA)
 		for k, x := range rb {
 			switch m := missB[k]; {
 			case m == 0:
@@ -198,16 +198,15 @@ func byteRanges(d *pointData, idx []int32, base uint32) []span {
 	return out
 }
 
-// resegDeltas pairs the leftovers of the two points that begin with the
-// same byte and are the same copy: a delay sample (resegPairs), and for
-// flow fi (a's index) the smallest b time minus a time, which with the
-// matched packets tells the direction the flow travels when nothing else
-// does (directionVotes). The same copy: with IPv4, the same
+// pairResegmented pairs the leftovers of the two points that begin with the
+// same byte and are the same copy (h.resegPairs): delay samples, and with
+// the matched packets they tell the direction a flow travels when nothing
+// else does (directionVotes). The same copy: with IPv4, the same
 // identification (segmentation gives the first piece the super-segment's,
 // GRO keeps the first piece's); without one (IPv6), when a holds that
 // first byte once (depthA: not an original and its retransmission). A
 // piece from the middle of a segment gives no sample.
-func (h *hopData) resegDeltas(fi int32, ia, ib []int32, ra, rb []span, depthA []int) {
+func (h *hopData) pairResegmented(ia, ib []int32, ra, rb []span, depthA []int) {
 	ord := make([]int, len(ra))
 	for k := range ord {
 		ord[k] = k
@@ -226,14 +225,6 @@ func (h *hopData) resegDeltas(fi int32, ia, ib []int32, ra, rb []span, depthA []
 		if found < 0 {
 			continue
 		}
-		i := ia[found]
-		h.resegPairs = append(h.resegPairs, [2]int32{i, ib[k]})
-		d := rb.ts - h.a.recs[i].ts
-		if h.resegDelta == nil {
-			h.resegDelta = map[int32]int64{}
-		}
-		if m, ok := h.resegDelta[fi]; !ok || d < m {
-			h.resegDelta[fi] = d
-		}
+		h.resegPairs = append(h.resegPairs, [2]int32{ia[found], ib[k]})
 	}
 }
