@@ -804,23 +804,34 @@ func BenchmarkReadPcap(b *testing.B) {
 		b.Fatal(err)
 	}
 	raw := file.Bytes()
-	b.ReportAllocs()
-	b.SetBytes(int64(len(raw)))
-	for b.Loop() {
-		fr, err := NewFileReader(bytes.NewReader(raw))
-		if err != nil {
-			b.Fatal(err)
+	// fast: nextPcap's fast path, as files are read; general: its
+	// general path only (every check through the buffer's Peek).
+	for _, general := range []bool{false, true} {
+		name := "fast"
+		if general {
+			name = "general"
 		}
-		n := 0
-		for {
-			if _, err := fr.Next(); err != nil {
-				break
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				fr, err := NewFileReader(bytes.NewReader(raw))
+				if err != nil {
+					b.Fatal(err)
+				}
+				fr.noFastPath = general
+				n := 0
+				for {
+					if _, err := fr.Next(); err != nil {
+						break
+					}
+					n++
+				}
+				if n != frames {
+					b.Fatal(n)
+				}
 			}
-			n++
-		}
-		if n != frames {
-			b.Fatal(n)
-		}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*frames), "ns/frame")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*frames), "ns/frame")
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -405,7 +407,98 @@ func FuzzFileReader(f *testing.F) {
 		if regions != fr.ProblemCount() || skipped < 0 || skipped > int64(size) {
 			t.Fatalf("damage %d regions %d bytes, %d problems, %d input bytes", regions, skipped, fr.ProblemCount(), len(b))
 		}
+		if fr.Compression() == "" {
+			samePcapPaths(t, b)
+		}
 	})
+}
+
+// samePcapPaths reads b twice in lockstep, with nextPcap's fast path and
+// with its general path only, and fails unless both give the same frames,
+// notes and damage.
+func samePcapPaths(t *testing.T, b []byte) {
+	t.Helper()
+	ffr, err := NewFileReader(bytes.NewReader(b))
+	if err != nil {
+		return
+	}
+	sfr, err := NewFileReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("second reader: %v", err)
+	}
+	sfr.noFastPath = true
+	for i := 1; i <= len(b)+1; i++ {
+		fp, ferr := ffr.Next()
+		sp, serr := sfr.Next()
+		if (ferr == nil) != (serr == nil) {
+			t.Fatalf("read %d: fast path error %v, general path %v", i, ferr, serr)
+		}
+		if ferr != nil {
+			break
+		}
+		if fp.Frame != sp.Frame || !fp.Info.Timestamp.Equal(sp.Info.Timestamp) || fp.Info.Timestamp.Location() != sp.Info.Timestamp.Location() ||
+			fp.Info.CaptureLength != sp.Info.CaptureLength || fp.Info.Length != sp.Info.Length || fp.Info.PcapTS != sp.Info.PcapTS ||
+			fp.LinkType != sp.LinkType || fp.Direction != sp.Direction || fp.Info.InterfaceIndex != sp.Info.InterfaceIndex ||
+			!bytes.Equal(fp.Data, sp.Data) {
+			t.Fatalf("read %d: fast path frame %d %v %d/%d, general path frame %d %v %d/%d", i,
+				fp.Frame, fp.Info.Timestamp, fp.Info.CaptureLength, fp.Info.Length, sp.Frame, sp.Info.Timestamp, sp.Info.CaptureLength, sp.Info.Length)
+		}
+	}
+	if f, s := fmt.Sprint(ffr.Problems(), ffr.Notes()), fmt.Sprint(sfr.Problems(), sfr.Notes()); f != s {
+		t.Fatalf("fast path problems and notes %s, general path %s", f, s)
+	}
+}
+
+// TestPcapFastPathSame reads every capture under the repository's
+// testdata with and without nextPcap's fast path (samePcapPaths), and
+// synthetic pcap files with the cases the fast path leaves to the general
+// path: records cut short, odd fractions, time jumps, zero records, a
+// damaged length and a record cut by the end of the file.
+func TestPcapFastPathSame(t *testing.T) {
+	var files []string
+	for _, dir := range []string{"testdata", "../../testdata", "../../analyze/testdata", "../../cmd/smcdump/testdata"} {
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".pcap") || strings.HasSuffix(path, ".pcapng")) {
+				files = append(files, path)
+			}
+			return nil
+		})
+	}
+	if len(files) == 0 {
+		t.Fatal("no captures under testdata")
+	}
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(name, func(t *testing.T) { samePcapPaths(t, b) })
+	}
+	cases := map[string][][3]uint32{
+		"cut":        {{1_700_000_000, 60, 1500}, {1_700_000_001, 60, 1500}, {1_700_000_002, 40, 1500}, {1_700_000_003, 60, 60}},
+		"zero":       {{1_700_000_000, 60, 60}, {1_700_000_001, 0, 0}, {1_700_000_002, 60, 60}},
+		"timejump":   {{1_700_000_000, 60, 60}, {1_800_000_000, 60, 60}, {1_700_000_001, 60, 60}, {1_700_000_002, 60, 60}},
+		"biglen":     {{1_700_000_000, 60, 60}, {1_700_000_001, 70000, 70000}, {1_700_000_002, 60, 60}},
+		"origbelow":  {{1_700_000_000, 60, 40}, {1_700_000_001, 60, 60}},
+		"hugeorig":   {{1_700_000_000, 60, 1 << 23}, {1_700_000_001, 60, 60}},
+		"endcut":     {{1_700_000_000, 60, 60}, {1_700_000_001, 60, 60}},
+		"oversnap":   {{1_700_000_000, 60, 60}, {1_700_000_001, 200, 200}, {1_700_000_002, 60, 60}},
+		"alltheway":  {{1_700_000_000, 60, 60}},
+		"emptyfirst": {{1_700_000_000, 0, 0}, {1_700_000_000, 60, 60}},
+	}
+	for name, recs := range cases {
+		b := pcapFile(100, 1, recs)
+		switch name {
+		case "endcut":
+			b = b[:len(b)-7]
+		case "biglen":
+			b = append(b, make([]byte, 8)...)
+		}
+		t.Run(name, func(t *testing.T) { samePcapPaths(t, b) })
+		frac := bytes.Clone(b)
+		binary.LittleEndian.PutUint32(frac[24+4:], 2_000_000) // the first fraction out of range
+		t.Run(name+"/frac", func(t *testing.T) { samePcapPaths(t, frac) })
+	}
 }
 
 // pcapFile builds a little-endian µs pcap with the given snaplen, link type
@@ -488,6 +581,24 @@ func TestPcapngImplausibleTimestamp(t *testing.T) {
 		}
 		if !hold && (ts[3].Year() != 2500 || ts[4].Year() != 1960) {
 			t.Errorf("times %v, want 2500 and 1960", ts)
+		}
+	}
+}
+
+// TestPlausibleTime: the Unix-seconds test agrees with the calendar years
+// 1970 to 2200 at both ends, in UTC and in another zone.
+func TestPlausibleTime(t *testing.T) {
+	zone := time.FixedZone("east", 5*3600)
+	for _, tc := range []time.Time{
+		time.Unix(-1, 999999999), time.Unix(0, 0), time.Unix(1_700_000_000, 5),
+		time.Date(2200, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(2201, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Unix(1<<40, 0), time.Unix(-1<<40, 0),
+	} {
+		for _, tt := range []time.Time{tc.UTC(), tc.In(zone)} {
+			y := tt.Year()
+			if got, want := plausibleTime(tt), y >= 1970 && y <= 2200; got != want {
+				t.Errorf("plausibleTime(%v) = %v, want %v", tt, got, want)
+			}
 		}
 	}
 }
