@@ -165,8 +165,8 @@ func Decode(lt pcapfile.LinkType, data []byte, f *Frame) {
 			return
 		}
 		f.HasMAC = true
-		copy(f.DstMAC[:], data[0:6])
-		copy(f.SrcMAC[:], data[6:12])
+		f.DstMAC = [6]byte(data[0:6])
+		f.SrcMAC = [6]byte(data[6:12])
 		et = binary.BigEndian.Uint16(data[12:])
 		rest = data[14:]
 	case pcapfile.LinkTypeLinuxSLL:
@@ -177,7 +177,7 @@ func Decode(lt pcapfile.LinkType, data []byte, f *Frame) {
 		f.SLLPkt = int(binary.BigEndian.Uint16(data[0:]))
 		if binary.BigEndian.Uint16(data[4:]) == 6 {
 			f.HasMAC = true
-			copy(f.SrcMAC[:], data[6:12])
+			f.SrcMAC = [6]byte(data[6:12])
 		}
 		et = binary.BigEndian.Uint16(data[14:])
 		rest = data[16:]

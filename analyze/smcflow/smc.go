@@ -257,10 +257,20 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 		t.sweep(ts)
 	}
 	src, dst := f.SrcAddrPort(), f.DstAddrPort()
-	k, dir := makeKey(src, dst)
-	k.zone = f.Zone // 0 outside tunnels
-	// Frames come in trains of one connection: try the last one first.
+	// Frames come in trains of one connection: try the last one first,
+	// by equality (makeKey's ordering is only needed on a miss).
 	c := t.last
+	var k connKey
+	var dir int
+	switch {
+	case c != nil && c.key.zone == f.Zone && c.key.a == src && c.key.b == dst:
+		k, dir = c.key, 0
+	case c != nil && c.key.zone == f.Zone && c.key.a == dst && c.key.b == src:
+		k, dir = c.key, 1
+	default:
+		k, dir = makeKey(src, dst)
+		k.zone = f.Zone // 0 outside tunnels
+	}
 	var h uint64 // keyHash(k), once needed
 	if c == nil || c.key != k {
 		h = keyHash(k)
