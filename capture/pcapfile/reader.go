@@ -34,6 +34,7 @@ type FileReader struct {
 	off     int64 // offset of the next unread byte
 	ng      bool
 	order   binary.ByteOrder
+	be      bool // order is big-endian (setOrder): tested without an interface comparison
 
 	// pcap
 	pcapNano bool
@@ -221,13 +222,13 @@ func (fr *FileReader) salvageSHB(why string) bool {
 	}
 	switch {
 	case binary.LittleEndian.Uint32(h[8:]) == 0x1A2B3C4D:
-		fr.order = binary.LittleEndian
+		fr.setOrder(false)
 	case binary.BigEndian.Uint32(h[8:]) == 0x1A2B3C4D:
-		fr.order = binary.BigEndian
+		fr.setOrder(true)
 	default:
-		fr.order = binary.LittleEndian
+		fr.setOrder(false)
 		if n := binary.BigEndian.Uint32(h[4:]); n >= 28 && n%4 == 0 && n <= maxBlockLen {
-			fr.order = binary.BigEndian
+			fr.setOrder(true)
 		}
 	}
 	start := fr.off
@@ -390,17 +391,17 @@ func (fr *FileReader) readPcapHeader() error {
 	if len(h) >= 4 {
 		switch binary.LittleEndian.Uint32(h) {
 		case 0xa1b2c3d4:
-			fr.order = binary.LittleEndian
+			fr.setOrder(false)
 		case 0xa1b23c4d:
 			fr.order, fr.pcapNano = binary.LittleEndian, true
 		case 0xd4c3b2a1:
-			fr.order = binary.BigEndian
+			fr.setOrder(true)
 		case 0x4d3cb2a1:
 			fr.order, fr.pcapNano = binary.BigEndian, true
 		case magicModified:
-			fr.order = binary.LittleEndian
+			fr.setOrder(false)
 		case magicModifiedSwapped:
-			fr.order = binary.BigEndian
+			fr.setOrder(true)
 		default:
 			return fmt.Errorf("%w (magic %02x%02x%02x%02x)", ErrNotCapture, h[0], h[1], h[2], h[3])
 		}
@@ -679,7 +680,7 @@ func (fr *FileReader) nextPcapFast() *Packet {
 	if len(avail) < hl || hl < 16 {
 		return nil
 	}
-	be := fr.order == binary.ByteOrder(binary.BigEndian)
+	be := fr.be
 	sec, frac := get32(avail[0:], be), get32(avail[4:], be)
 	incl, orig := get32(avail[8:], be), get32(avail[12:], be)
 	fracLimit := fr.pcapFracLimit()
@@ -857,9 +858,9 @@ func (fr *FileReader) readSHB() error {
 	}
 	switch binary.LittleEndian.Uint32(h[8:]) {
 	case 0x1A2B3C4D:
-		fr.order = binary.LittleEndian
+		fr.setOrder(false)
 	case 0x4D3C2B1A:
-		fr.order = binary.BigEndian
+		fr.setOrder(true)
 	default:
 		return fmt.Errorf("%w: pcapng section header at offset %d has a bad byte-order magic", ErrNotCapture, start)
 	}
@@ -1029,7 +1030,7 @@ func (fr *FileReader) nextEPBFast() (p *Packet, ok bool) {
 	if len(avail) < 12 {
 		return nil, false
 	}
-	be := fr.order == binary.ByteOrder(binary.BigEndian)
+	be := fr.be
 	n := get32(avail[4:], be)
 	if get32(avail, be) != blockEPB || n < 12 || n%4 != 0 || n > maxBlockLen || uint64(n) > uint64(len(avail)) ||
 		get32(avail[n-4:], be) != n {
@@ -1689,24 +1690,32 @@ func (fr *FileReader) SetBufferSwap(swap func(old []byte, release func(), min in
 	fr.r.setSwap(swap)
 }
 
+// setOrder sets the file's (section's) byte order.
+func (fr *FileReader) setOrder(big bool) {
+	fr.order, fr.be = binary.ByteOrder(binary.LittleEndian), big
+	if big {
+		fr.order = binary.BigEndian
+	}
+}
+
 // u16, u32 and u64 read the file's byte order without an interface call
-// (fr.order is binary.LittleEndian or binary.BigEndian).
+// (fr.be: fr.order is binary.BigEndian).
 func (fr *FileReader) u16(b []byte) uint16 {
-	if fr.order == binary.ByteOrder(binary.BigEndian) {
+	if fr.be {
 		return binary.BigEndian.Uint16(b)
 	}
 	return binary.LittleEndian.Uint16(b)
 }
 
 func (fr *FileReader) u32(b []byte) uint32 {
-	if fr.order == binary.ByteOrder(binary.BigEndian) {
+	if fr.be {
 		return binary.BigEndian.Uint32(b)
 	}
 	return binary.LittleEndian.Uint32(b)
 }
 
 func (fr *FileReader) u64(b []byte) uint64 {
-	if fr.order == binary.ByteOrder(binary.BigEndian) {
+	if fr.be {
 		return binary.BigEndian.Uint64(b)
 	}
 	return binary.LittleEndian.Uint64(b)
