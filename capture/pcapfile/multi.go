@@ -30,6 +30,10 @@ type MultiReader struct {
 	// OnStats, when set, receives every interface statistics block (ISB)
 	// of every file, its Interface mapped to the merged capture's.
 	OnStats func(path string, st InterfaceStats)
+	// OnOpen, when set, is called for each file as it is opened, before
+	// its first packet is read: the caller may set the reader's options
+	// (HoldImplausibleTimes) and learn its format.
+	OnOpen func(path string, fr *FileReader)
 	// OnDone, when set, is called for each file when it has been read to
 	// its end (or failed), before it is closed: its problems can be read
 	// then. err is the error that ended it (nil at the end of the file).
@@ -131,6 +135,9 @@ func (m *MultiReader) openNext() {
 		return
 	}
 	s := &mrSource{path: path, fr: fr, order: order}
+	if m.OnOpen != nil {
+		m.OnOpen(path, fr)
+	}
 	if m.OnCustom != nil {
 		fr.OnCustom = func(cb CustomBlock) { m.OnCustom(path, cb) }
 	}
@@ -247,6 +254,16 @@ func (m *MultiReader) Next() (*Packet, string, error) {
 	s := heap.Pop(&m.open).(*mrSource)
 	m.cur = s
 	return s.p, s.path, nil
+}
+
+// Reader returns the reader of the file whose packet Next returned last
+// (the same pointer OnOpen and OnDone get): nil before the first packet
+// and after the last.
+func (m *MultiReader) Reader() *FileReader {
+	if m.cur == nil {
+		return nil
+	}
+	return m.cur.fr
 }
 
 // Close closes the files still open, each reported to OnDone first (read

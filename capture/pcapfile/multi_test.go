@@ -140,6 +140,52 @@ func TestMultiReader(t *testing.T) {
 	}
 }
 
+// OnOpen sees each file opened, before its first packet is read (its
+// options can still be set), with the reader OnDone gets; Reader is the
+// reader of the packet Next returned last (synthetic files).
+func TestMultiReaderOnOpenAndReader(t *testing.T) {
+	dir := t.TempDir()
+	at := func(ms int) time.Time { return time.Date(2026, 12, 5, 9, 0, 0, ms*int(time.Millisecond), time.UTC) }
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	writeNamed(t, a, "eth0", []time.Time{at(1), at(3)}, "A")
+	writeNamed(t, b, "eth1", []time.Time{at(2)}, "B")
+	m := NewMultiReader([]string{a, filepath.Join(dir, "missing"), b}, nil, false)
+	opened := map[*FileReader]string{}
+	m.OnOpen = func(path string, fr *FileReader) {
+		if fr.Format() != "pcapng" || fr.frame != 0 {
+			t.Errorf("%s: opened as %q, %d packets read", path, fr.Format(), fr.frame)
+		}
+		fr.HoldImplausibleTimes = true
+		opened[fr] = path
+	}
+	counted := map[string]int{}
+	m.OnDone = func(path string, fr *FileReader, err error) {
+		if opened[fr] != path || !fr.HoldImplausibleTimes {
+			t.Errorf("done %s: reader opened as %q", path, opened[fr])
+		}
+	}
+	if m.Reader() != nil {
+		t.Errorf("Reader before the first packet: not nil")
+	}
+	for {
+		_, path, err := m.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opened[m.Reader()] != path {
+			t.Errorf("packet of %s: Reader is %q's", path, opened[m.Reader()])
+		}
+		counted[path]++
+	}
+	if m.Reader() != nil || len(opened) != 2 || counted[a] != 2 || counted[b] != 1 {
+		t.Errorf("after the end: Reader %v, opened %v, packets %v", m.Reader(), opened, counted)
+	}
+	m.Close()
+}
+
 // Standard input among the files of a merge is opened first (it cannot be
 // peeked) and the others in time order, whatever order they are given in:
 // the merge is in time order. More files overlapping in time than
