@@ -72,11 +72,14 @@ func TestNewFileOrder(t *testing.T) {
 }
 
 // A long rotation: one line for all files, the first and last files, the
-// others summed except a damaged one, which is always described.
+// others summed except a damaged one and one with a note, which are
+// always described.
 func TestHeaderLongRotation(t *testing.T) {
 	fs := rotation(40)
 	fs[20].DamagedRegions, fs[20].SkippedBytes, fs[20].ProblemCount = 1, 96, 1
 	fs[20].Problems = []pcapfile.Problem{{Offset: 4096, Msg: "block length 7 is not a multiple of 4"}}
+	fs[30].NoteCount = 1
+	fs[30].Notes = []pcapfile.Problem{{Offset: 512, Msg: "block type 0x00001234 (16 bytes) is not one smcdump knows: skipped"}}
 	r := &Report{Files: fs, FileOrder: NewFileOrder(fs, "first-packet-time", true)}
 	var buf bytes.Buffer
 	if err := r.WriteText(&buf, TextOptions{}); err != nil {
@@ -92,7 +95,10 @@ func TestHeaderLongRotation(t *testing.T) {
 		"... 17 more files (cap.pcapng3 … cap.pcapng19): 1700 packets, 2026-12-05 09:00:03.000000 – 09:00:19.900000 UTC\n",
 		"cap.pcapng20: pcapng, 100 packets",
 		"  file problem at offset 4096: block length 7 is not a multiple of 4\n",
-		"... 17 more files (cap.pcapng21 … cap.pcapng37): 1700 packets",
+		"... 9 more files (cap.pcapng21 … cap.pcapng29): 900 packets",
+		"cap.pcapng30: pcapng, 100 packets",
+		"  file note at offset 512: block type 0x00001234 (16 bytes) is not one smcdump knows: skipped\n",
+		"... 7 more files (cap.pcapng31 … cap.pcapng37): 700 packets",
 		"cap.pcapng38: pcapng",
 		"cap.pcapng39: pcapng",
 	} {
@@ -100,7 +106,7 @@ func TestHeaderLongRotation(t *testing.T) {
 			t.Errorf("header lacks %q:\n%s", want, head)
 		}
 	}
-	if n := strings.Count(head, "\n"); n > 20 {
+	if n := strings.Count(head, "\n"); n > 24 {
 		t.Errorf("header of %d lines for 40 files:\n%s", n, head)
 	}
 	// Twelve files or fewer: every file described, no total line.

@@ -177,7 +177,7 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 // headerFilesInFull is how many files the text header describes one by one;
 // beyond it, the first headerFilesHead and the last headerFilesTail are
 // described, the others (a long rotation) summed on one line, except those
-// with an error or damage, which are always described.
+// with an error, damage or notes, which are always described.
 const (
 	headerFilesInFull = 12
 	headerFilesHead   = 3
@@ -229,7 +229,7 @@ func (r *Report) writeHeader(w *textio.Writer) {
 	}
 	for i, f := range files {
 		if len(files) > headerFilesInFull && i >= headerFilesHead && i < len(files)-headerFilesTail &&
-			f.Error == "" && f.DamagedRegions == 0 && f.ProblemCount == 0 {
+			f.Error == "" && f.DamagedRegions == 0 && f.ProblemCount == 0 && f.NoteCount == 0 {
 			if skipped == 0 {
 				from, compression = f.Path, f.Compression
 			} else if compression != f.Compression {
