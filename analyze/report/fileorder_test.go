@@ -120,6 +120,75 @@ func TestHeaderLongRotation(t *testing.T) {
 	}
 }
 
+// Files merged by time (--merge): the merged entry lists its inputs under
+// it, each with its damage, problems and notes as its own entry would
+// (offsets in the decompressed data of a compressed one); beyond twelve,
+// the first three and last two and every one with a problem, a note or an
+// error are described, the others summed on one line. A merged stream
+// that could not be read still lists the inputs read.
+func TestHeaderMergedInputs(t *testing.T) {
+	var ins []MergedInput
+	for _, f := range rotation(20) {
+		ins = append(ins, MergedInput{Path: f.Path, Format: f.Format, Packets: f.Packets, First: f.First, Last: f.Last, Interfaces: f.Interfaces})
+	}
+	ins[5].DamagedRegions, ins[5].SkippedBytes, ins[5].ProblemCount = 1, 16, 1
+	ins[5].Problems = []pcapfile.Problem{{Offset: 244, Msg: "corrupt block (invalid block length 4008636142 (type 0xeeeeeeee)): skipped 16 bytes to the next valid block", Skipped: 16}}
+	ins[10].Compression, ins[10].NoteCount = "gzip", 3
+	ins[10].Notes = []pcapfile.Problem{{Offset: 140, Msg: "block type 0x0000abcd (36 bytes) is not one smcdump knows: skipped"}}
+	ins[12].Error = "read error"
+	first, last := *ins[0].First, *ins[19].Last
+	merged := FileInfo{Path: "20 files merged by time (cap.pcapng … cap.pcapng19)", Format: "pcapng", Packets: 2000, First: &first, Last: &last,
+		DamagedRegions: 1, SkippedBytes: 16, Inputs: ins}
+	r := &Report{Files: []FileInfo{merged}, FileOrder: &FileOrder{By: "merged"}}
+	var buf bytes.Buffer
+	if err := r.WriteText(&buf, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(buf.String(), "SMC summary")
+	want := `Files merged packet by packet by time stamp (--merge): frame numbers are those of the merged capture
+20 files merged by time (cap.pcapng … cap.pcapng19): pcapng, 2000 packets, 2026-12-05 09:00:00.000000 – 09:00:19.900000 UTC (19.900 s)
+  damaged input: 1 damaged region, 16 bytes skipped (offsets below, in the merged files); the rest was analyzed
+  merged from cap.pcapng: pcapng, 100 packets, 2026-12-05 09:00:00.000000 – 09:00:00.900000 UTC (0.900 s)
+    interfaces: eth1 EN10MB
+  merged from cap.pcapng1: pcapng, 100 packets, 2026-12-05 09:00:01.000000 – 09:00:01.900000 UTC (0.900 s)
+    interfaces: eth1 EN10MB
+  merged from cap.pcapng2: pcapng, 100 packets, 2026-12-05 09:00:02.000000 – 09:00:02.900000 UTC (0.900 s)
+    interfaces: eth1 EN10MB
+  ... 2 more merged files (cap.pcapng3 … cap.pcapng4): 200 packets, 2026-12-05 09:00:03.000000 – 09:00:04.900000 UTC
+  merged from cap.pcapng5: pcapng, 100 packets, 2026-12-05 09:00:05.000000 – 09:00:05.900000 UTC (0.900 s)
+    damaged file: 1 damaged region, 16 bytes skipped (offsets below); the rest was analyzed
+    interfaces: eth1 EN10MB
+    file problem at offset 244: corrupt block (invalid block length 4008636142 (type 0xeeeeeeee)): skipped 16 bytes to the next valid block
+  ... 4 more merged files (cap.pcapng6 … cap.pcapng9): 400 packets, 2026-12-05 09:00:06.000000 – 09:00:09.900000 UTC
+  merged from cap.pcapng10: pcapng (gzip-compressed), 100 packets, 2026-12-05 09:00:10.000000 – 09:00:10.900000 UTC (0.900 s)
+    interfaces: eth1 EN10MB
+    file note at decompressed offset 140: block type 0x0000abcd (36 bytes) is not one smcdump knows: skipped
+    ... 2 more file notes
+  ... 1 more merged file (cap.pcapng11): 100 packets, 2026-12-05 09:00:11.000000 – 09:00:11.900000 UTC
+  merged from cap.pcapng12: pcapng, 100 packets, 2026-12-05 09:00:12.000000 – 09:00:12.900000 UTC (0.900 s)
+    interfaces: eth1 EN10MB
+    error: read error
+  ... 5 more merged files (cap.pcapng13 … cap.pcapng17): 500 packets, 2026-12-05 09:00:13.000000 – 09:00:17.900000 UTC
+  merged from cap.pcapng18: pcapng, 100 packets, 2026-12-05 09:00:18.000000 – 09:00:18.900000 UTC (0.900 s)
+    interfaces: eth1 EN10MB
+  merged from cap.pcapng19: pcapng, 100 packets, 2026-12-05 09:00:19.000000 – 09:00:19.900000 UTC (0.900 s)
+    interfaces: eth1 EN10MB
+
+`
+	if head != want {
+		t.Errorf("merged header:\n%s\nwant:\n%s", head, want)
+	}
+
+	r.Files[0] = FileInfo{Path: merged.Path, Error: "the merge stopped", Inputs: ins[:1]}
+	buf.Reset()
+	if err := r.WriteText(&buf, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "error: the merge stopped\n  merged from cap.pcapng: pcapng, 100 packets") {
+		t.Errorf("merged stream not read: the input is not listed:\n%s", buf.String())
+	}
+}
+
 // The JSON report carries file_order after files, for several files only.
 func TestFileOrderJSON(t *testing.T) {
 	fs := rotation(3)

@@ -114,6 +114,37 @@ type FileInfo struct {
 	// them; the rest of the file is analyzed.
 	DamagedRegions int   `json:"damaged_regions,omitempty"`
 	SkippedBytes   int64 `json:"skipped_bytes,omitempty"`
+	// Inputs are, on the entry of files merged packet by packet by time
+	// stamp (analyze --merge; the entry is the merged capture), the files
+	// merged, in the order they were opened: each with its own problems
+	// and notes, at offsets in that file, as the file's own entry would
+	// list them. The merged entry's DamagedRegions and SkippedBytes
+	// include theirs (its Problems and Notes are the merged capture's
+	// own: none). A file that could not be opened has an entry of its own
+	// in Report.Files, with its error.
+	Inputs []MergedInput `json:"inputs,omitempty"`
+}
+
+// MergedInput is one file of a merged analysis (FileInfo.Inputs), as it
+// was read: the fields mean what FileInfo's of the same names do for a
+// file analyzed on its own.
+type MergedInput struct {
+	Path         string               `json:"path"`
+	Format       string               `json:"format"`
+	Variant      string               `json:"variant,omitempty"`
+	Compression  string               `json:"compression,omitempty"` // Problems' and Notes' offsets are then in the decompressed data
+	Packets      int                  `json:"packets"`
+	First        *time.Time           `json:"first,omitempty"`
+	Last         *time.Time           `json:"last,omitempty"`
+	Interfaces   []pcapfile.Interface `json:"interfaces"`
+	Problems     []pcapfile.Problem   `json:"problems,omitempty"`
+	ProblemCount int                  `json:"problem_count"`
+	Notes        []pcapfile.Problem   `json:"notes,omitempty"`
+	NoteCount    int                  `json:"note_count,omitempty"`
+	// Error is why reading the file stopped before its end.
+	Error          string `json:"error,omitempty"`
+	DamagedRegions int    `json:"damaged_regions,omitempty"`
+	SkippedBytes   int64  `json:"skipped_bytes,omitempty"`
 }
 
 // FileOrder is how the files of one analysis were ordered (they are one

@@ -310,53 +310,22 @@ const maxIfacesListed = 32
 func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 	if f.Error != "" && f.Format == "" {
 		w.Printf("error: %s\n", f.Error) // not opened
+		writeInputs(w, f.Inputs)
 		return
 	}
 	if f.Error != "" {
 		// Read in part: what was read, then why it ended.
 		defer w.Printf("error: %s\n", f.Error)
 	}
-	w.Printf("%s: %s", f.Path, f.Format)
-	if f.Variant != "" {
-		w.Printf(" (%s)", f.Variant)
-	}
-	if f.Compression != "" {
-		w.Printf(" (%s-compressed)", f.Compression)
-	}
-	w.Printf(", %d packets", f.Packets)
-	switch {
-	case f.First == nil:
-	case f.Last.Before(*f.First):
-		// Never a negative duration: say what is wrong.
-		w.Printf(", first %s, last %s UTC (the last packet's time is before the first's)", fmtTime(*f.First), fmtTime(*f.Last))
-	default:
-		w.Printf(", %s – %s UTC (%.3f s)", fmtTime(*f.First), fmtTime(*f.Last)[11:], f.Last.Sub(*f.First).Seconds())
-	}
-	w.Printf("\n")
+	writeFileLine(w, "", f.Path, f.Format, f.Variant, f.Compression, f.Packets, f.First, f.Last)
 	if f.DamagedRegions > 0 {
-		w.Printf("  damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
+		if len(f.Inputs) > 0 && f.ProblemCount == 0 {
+			w.Printf("  damaged input: %s, %d bytes skipped (offsets below, in the merged files); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
+		} else {
+			w.Printf("  damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
+		}
 	}
-	var ifs []string
-	for n, i := range f.Interfaces {
-		if n == maxIfacesListed {
-			ifs = append(ifs, fmt.Sprintf("and %d more", len(f.Interfaces)-n))
-			break
-		}
-		s := i.LinkType.String()
-		if i.Name != "" {
-			s = i.Name + " " + s
-		}
-		if !i.LinkType.Supported() {
-			s += " (link type not decoded by smcdump)"
-		}
-		if i.SnapLen != 0 && i.SnapLen < 262144 {
-			s += fmt.Sprintf(" snaplen %d", i.SnapLen)
-		}
-		ifs = append(ifs, s)
-	}
-	if len(ifs) > 0 {
-		w.Printf("  interfaces: %s\n", strings.Join(ifs, "; "))
-	}
+	writeIfaces(w, "  ", f.Interfaces)
 	if f.InterfacesShared > 0 {
 		w.Printf("  %d more interface descriptions than the 4096 kept: each shares the entry of an earlier section's identical one, or one per link type and time stamp resolution\n", f.InterfacesShared)
 	}
@@ -375,22 +344,126 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 	if f.CaptureStatsOmitted > 0 {
 		w.Printf("  %d more capture statistics blocks (listed: each interface's first and last)\n", f.CaptureStatsOmitted)
 	}
+	writeProblems(w, "  ", f.Compression, f.Problems, f.ProblemCount, f.Notes, f.NoteCount)
+	writeInputs(w, f.Inputs)
+}
+
+// writeFileLine writes a file's first line: path, format, packets and
+// time span, indented by ind.
+func writeFileLine(w *textio.Writer, ind, path, format, variant, compression string, packets int, first, last *time.Time) {
+	w.Printf("%s%s: %s", ind, path, format)
+	if variant != "" {
+		w.Printf(" (%s)", variant)
+	}
+	if compression != "" {
+		w.Printf(" (%s-compressed)", compression)
+	}
+	w.Printf(", %d packets", packets)
+	switch {
+	case first == nil || last == nil:
+	case last.Before(*first):
+		// Never a negative duration: say what is wrong.
+		w.Printf(", first %s, last %s UTC (the last packet's time is before the first's)", fmtTime(*first), fmtTime(*last))
+	default:
+		w.Printf(", %s – %s UTC (%.3f s)", fmtTime(*first), fmtTime(*last)[11:], last.Sub(*first).Seconds())
+	}
+	w.Printf("\n")
+}
+
+// writeIfaces names a file's interfaces on one line, indented by ind.
+func writeIfaces(w *textio.Writer, ind string, ifaces []pcapfile.Interface) {
+	var ifs []string
+	for n, i := range ifaces {
+		if n == maxIfacesListed {
+			ifs = append(ifs, fmt.Sprintf("and %d more", len(ifaces)-n))
+			break
+		}
+		s := i.LinkType.String()
+		if i.Name != "" {
+			s = i.Name + " " + s
+		}
+		if !i.LinkType.Supported() {
+			s += " (link type not decoded by smcdump)"
+		}
+		if i.SnapLen != 0 && i.SnapLen < 262144 {
+			s += fmt.Sprintf(" snaplen %d", i.SnapLen)
+		}
+		ifs = append(ifs, s)
+	}
+	if len(ifs) > 0 {
+		w.Printf("%sinterfaces: %s\n", ind, strings.Join(ifs, "; "))
+	}
+}
+
+// writeProblems lists a file's problems and notes with their offsets (in
+// the decompressed data of a compressed file), indented by ind.
+func writeProblems(w *textio.Writer, ind, compression string, problems []pcapfile.Problem, problemCount int, notes []pcapfile.Problem, noteCount int) {
 	where := "offset"
-	if f.Compression != "" {
+	if compression != "" {
 		where = "decompressed offset"
 	}
-	for _, p := range f.Problems {
-		w.Printf("  file problem at %s %d: %s\n", where, p.Offset, p.Msg)
+	for _, p := range problems {
+		w.Printf("%sfile problem at %s %d: %s\n", ind, where, p.Offset, p.Msg)
 	}
-	if f.ProblemCount > len(f.Problems) {
-		w.Printf("  ... %d more file problems\n", f.ProblemCount-len(f.Problems))
+	if problemCount > len(problems) {
+		w.Printf("%s... %d more file problems\n", ind, problemCount-len(problems))
 	}
-	for _, p := range f.Notes {
-		w.Printf("  file note at %s %d: %s\n", where, p.Offset, p.Msg)
+	for _, p := range notes {
+		w.Printf("%sfile note at %s %d: %s\n", ind, where, p.Offset, p.Msg)
 	}
-	if f.NoteCount > len(f.Notes) {
-		w.Printf("  ... %d more file notes\n", f.NoteCount-len(f.Notes))
+	if noteCount > len(notes) {
+		w.Printf("%s... %d more file notes\n", ind, noteCount-len(notes))
 	}
+}
+
+// writeInputs describes the files of a merged entry (FileInfo.Inputs)
+// under it, each as its own entry would be described: its problems and
+// notes at offsets in that file. Beyond headerFilesInFull, as in the
+// header, the first headerFilesHead and last headerFilesTail are
+// described, and every one with a problem, a note or an error; the others
+// are summed on one line.
+func writeInputs(w *textio.Writer, inputs []MergedInput) {
+	var skipped int
+	var from, to string
+	var span fileSpan
+	flush := func() {
+		if skipped == 0 {
+			return
+		}
+		names := from
+		if skipped > 1 {
+			names += " … " + to
+		}
+		w.Printf("  ... %s (%s): %d packets", plural(skipped, "more merged file"), names, span.packets)
+		if span.ordered() {
+			w.Printf(", %s – %s UTC", fmtTime(*span.first), fmtTime(*span.last)[11:])
+		}
+		w.Printf("\n")
+		skipped, span = 0, fileSpan{}
+	}
+	for i, in := range inputs {
+		if len(inputs) > headerFilesInFull && i >= headerFilesHead && i < len(inputs)-headerFilesTail &&
+			in.Error == "" && in.DamagedRegions == 0 && in.ProblemCount == 0 && in.NoteCount == 0 {
+			if skipped == 0 {
+				from = in.Path
+			}
+			to = in.Path
+			span.add(FileInfo{Packets: in.Packets, First: in.First, Last: in.Last})
+			skipped++
+			continue
+		}
+		flush()
+		writeFileLine(w, "  merged from ", in.Path, in.Format, in.Variant, in.Compression, in.Packets, in.First, in.Last)
+		if in.DamagedRegions > 0 {
+			w.Printf("    damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(in.DamagedRegions, "damaged region"), in.SkippedBytes)
+		}
+		writeIfaces(w, "    ", in.Interfaces)
+		writeProblems(w, "    ", in.Compression, in.Problems, in.ProblemCount, in.Notes, in.NoteCount)
+		if in.Error != "" {
+			w.Printf("    error: %s\n", in.Error)
+		}
+	}
+	flush()
 }
 
 // maxTunnelsText bounds the tunnels named in a file's text section.
