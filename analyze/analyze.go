@@ -100,8 +100,9 @@ type Config struct {
 	// Merge analyzes the files of Run merged packet by packet by time
 	// stamp (as mergecap merges them): captures of several interfaces or
 	// hosts made at the same time. The analysis sees one capture, as in
-	// the merged file (frame numbers are its); the inputs' damage is
-	// reported on it, each problem naming its file.
+	// the merged file (frame numbers are its); each input is listed on its
+	// entry (report.FileInfo.Inputs) with its own problems and notes, as
+	// on its own entry, and its damage counts in the merged entry's.
 	Merge bool
 }
 

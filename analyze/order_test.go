@@ -183,9 +183,10 @@ func TestRunMerge(t *testing.T) {
 		t.Errorf("merged: files %+v", got.Files)
 	}
 
-	// Damage in an input is reported on the merged entry, naming its file;
-	// a file that cannot be opened is listed with its error, the others
-	// are still merged and analyzed.
+	// Damage in an input is reported on its own entry under the merged
+	// one (Inputs), counted in the merged entry's damage; a file that
+	// cannot be opened is listed with its error, the others are still
+	// merged and analyzed.
 	dir := t.TempDir()
 	b, err := os.ReadFile(odd)
 	if err != nil {
@@ -200,8 +201,9 @@ func TestRunMerge(t *testing.T) {
 	if err == nil {
 		t.Errorf("merging with a missing file: no error")
 	}
-	if len(got.Files) != 3 || got.Files[0].DamagedRegions == 0 || len(got.Files[0].Problems) == 0 ||
-		!strings.HasPrefix(got.Files[0].Problems[0].Msg, damaged+": ") || got.Files[1].Path != missing || got.Files[1].Error == "" ||
+	if len(got.Files) != 3 || got.Files[0].DamagedRegions == 0 || len(got.Files[0].Inputs) != 2 ||
+		got.Files[0].Inputs[1].Path != damaged || len(got.Files[0].Inputs[1].Problems) == 0 ||
+		got.Files[0].Inputs[1].DamagedRegions != got.Files[0].DamagedRegions || got.Files[1].Path != missing || got.Files[1].Error == "" ||
 		got.Files[2].Path != missing2 || got.Files[2].Error == "" {
 		t.Errorf("merged with damage and two missing files: files %+v", got.Files)
 	}
