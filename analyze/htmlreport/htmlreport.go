@@ -33,6 +33,7 @@ import (
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
+	"github.com/smcdump/smcdump/capture/pcapfile"
 	"github.com/smcdump/smcdump/internal/textio"
 )
 
@@ -1027,15 +1028,19 @@ func (p *page) files() {
 			break
 		}
 		pre := fmt.Sprintf("files/%d/", i)
-		format := f.Format
-		if f.Variant != "" {
-			format += " (" + f.Variant + ")"
-		}
-		if f.Compression != "" {
-			format += " (" + f.Compression + "-compressed)"
-		}
+		format := formatName(f.Format, f.Variant, f.Compression)
 		p.f(`<tr><td class="mono">%s</td><td>%s</td>%s%s%s%s%s</tr>`+"\n", escN(f.Path, 300), esc(format), num(`td class="n"`, pre+"packets", f.Packets), num(`td class="n"`, pre+"truncated_frames", f.Truncated),
 			num(`td class="n"`, pre+"problem_count", f.ProblemCount), numOpt(`td class="n"`, pre+"damaged_regions", int64(f.DamagedRegions)), numOpt(`td class="n"`, pre+"skipped_bytes", f.SkippedBytes))
+		// The files merged into it (--merge), each with its own counts.
+		for j, in := range f.Inputs {
+			if j >= maxRows {
+				p.f(`<tr><td colspan="7">%d more merged files in the JSON report</td></tr>`, len(f.Inputs)-j)
+				break
+			}
+			ipre := fmt.Sprintf("%sinputs/%d/", pre, j)
+			p.f(`<tr><td class="mono">merged from %s</td><td>%s</td>%s<td></td>%s%s%s</tr>`+"\n", escN(in.Path, 300), esc(formatName(in.Format, in.Variant, in.Compression)), num(`td class="n"`, ipre+"packets", in.Packets),
+				num(`td class="n"`, ipre+"problem_count", in.ProblemCount), numOpt(`td class="n"`, ipre+"damaged_regions", int64(in.DamagedRegions)), numOpt(`td class="n"`, ipre+"skipped_bytes", in.SkippedBytes))
+		}
 	}
 	p.s("</table>\n")
 	p.tunnels()
@@ -1060,22 +1065,62 @@ func (p *page) files() {
 		if f.Error != "" {
 			p.f(`<p><b>ERROR</b> %s: %s</p>`+"\n", escN(f.Path, 300), esc(f.Error))
 		}
-		if len(f.Problems) == 0 {
-			continue
-		}
-		offset := "offset"
-		if f.Compression != "" {
-			offset = "decompressed offset"
-		}
-		p.f(`<h3>Problems in %s</h3><table class="problems"><tr><th class="n">%s</th><th class="n">skipped bytes</th><th>problem</th></tr>`+"\n", escN(f.Path, 300), offset)
-		for j, pr := range f.Problems {
-			if shown >= maxProblems {
-				p.f(`<tr><td colspan="3">%d more in the JSON report</td></tr>`, len(f.Problems)-j)
+		pre := fmt.Sprintf("files/%d/", i)
+		p.problems(f.Path, f.Compression, pre, f.Problems, f.Notes, &shown)
+		for j, in := range f.Inputs {
+			if j >= maxRows {
 				break
 			}
-			shown++
-			pre := fmt.Sprintf("files/%d/problems/%d/", i, j)
-			p.f(`<tr>%s<td class="n">%d</td><td>%s</td></tr>`+"\n", num(`td class="n"`, pre+"offset", pr.Offset), pr.Skipped, escN(pr.Msg, 200))
+			if in.Error != "" {
+				p.f(`<p><b>ERROR</b> %s (merged): %s</p>`+"\n", escN(in.Path, 300), esc(in.Error))
+			}
+			p.problems(in.Path+" (merged)", in.Compression, fmt.Sprintf("%sinputs/%d/", pre, j), in.Problems, in.Notes, &shown)
+		}
+	}
+}
+
+// formatName is a file's format for the files table: the format, the pcap
+// variant and the compression.
+func formatName(format, variant, compression string) string {
+	if variant != "" {
+		format += " (" + variant + ")"
+	}
+	if compression != "" {
+		format += " (" + compression + "-compressed)"
+	}
+	return format
+}
+
+// problems lists a file's problems and notes with their offsets (JSON
+// paths under pre); shown counts the rows over all files (maxProblems).
+func (p *page) problems(path, compression, pre string, problems, notes []pcapfile.Problem, shown *int) {
+	offset := "offset"
+	if compression != "" {
+		offset = "decompressed offset"
+	}
+	if len(problems) > 0 {
+		p.f(`<h3>Problems in %s</h3><table class="problems"><tr><th class="n">%s</th><th class="n">skipped bytes</th><th>problem</th></tr>`+"\n", escN(path, 300), offset)
+		for j, pr := range problems {
+			if *shown >= maxProblems {
+				p.f(`<tr><td colspan="3">%d more in the JSON report</td></tr>`, len(problems)-j)
+				break
+			}
+			*shown++
+			ppre := fmt.Sprintf("%sproblems/%d/", pre, j)
+			p.f(`<tr>%s<td class="n">%d</td><td>%s</td></tr>`+"\n", num(`td class="n"`, ppre+"offset", pr.Offset), pr.Skipped, escN(pr.Msg, 200))
+		}
+		p.s("</table>\n")
+	}
+	if len(notes) > 0 {
+		// Odd, but no damage (docs/capture.md §3.3.1).
+		p.f(`<h3>Notes on %s</h3><table class="problems"><tr><th class="n">%s</th><th>note (not damage)</th></tr>`+"\n", escN(path, 300), offset)
+		for j, n := range notes {
+			if *shown >= maxProblems {
+				p.f(`<tr><td colspan="2">%d more in the JSON report</td></tr>`, len(notes)-j)
+				break
+			}
+			*shown++
+			p.f(`<tr>%s<td>%s</td></tr>`+"\n", num(`td class="n"`, fmt.Sprintf("%snotes/%d/offset", pre, j), n.Offset), escN(n.Msg, 200))
 		}
 		p.s("</table>\n")
 	}

@@ -127,6 +127,27 @@ func TestNumbersMatchJSON(t *testing.T) {
 			}
 		}
 	})
+	// Files merged by time (synthetic report): each input's counts,
+	// problems and notes, under its own name.
+	t.Run("merged", func(t *testing.T) {
+		rep := &report.Report{Schema: report.SchemaVersion, FileOrder: &report.FileOrder{By: "merged"}, Files: []report.FileInfo{{
+			Path: "2 files merged by time (a.pcapng … b.pcapng.gz)", Format: "pcapng", Packets: 10, DamagedRegions: 1, SkippedBytes: 16,
+			Inputs: []report.MergedInput{
+				{Path: "a.pcapng", Format: "pcapng", Packets: 5, ProblemCount: 1, DamagedRegions: 1, SkippedBytes: 16,
+					Problems: []pcapfile.Problem{{Offset: 244, Msg: "corrupt block", Skipped: 16}},
+					Notes:    []pcapfile.Problem{{Offset: 140, Msg: "block type 0x0000abcd (36 bytes) is not one smcdump knows: skipped"}}, NoteCount: 1},
+				{Path: "b.pcapng.gz", Format: "pcapng", Compression: "gzip", Packets: 5,
+					Notes: []pcapfile.Problem{{Offset: 352, Msg: "interface 0 (eth1): implausible timestamp"}}, NoteCount: 1},
+			}}}}
+		page := checkNumbers(t, rep, htmlreport.Options{})
+		for _, w := range []string{"merged from a.pcapng", "merged from b.pcapng.gz</td><td>pcapng (gzip-compressed)", "Problems in a.pcapng (merged)",
+			"Notes on a.pcapng (merged)", "block type 0x0000abcd", "Notes on b.pcapng.gz (merged)</h3><table class=\"problems\"><tr><th class=\"n\">decompressed offset",
+			`data-json="files/0/inputs/1/notes/0/offset" data-value="352"`, `data-json="files/0/inputs/0/skipped_bytes"`} {
+			if !strings.Contains(page, w) {
+				t.Errorf("page lacks %q", w)
+			}
+		}
+	})
 }
 
 // checkNumbers checks rep's page against its JSON and returns the page.
