@@ -20,16 +20,20 @@ type Report struct {
 
 // PointReport describes one capture point.
 type PointReport struct {
-	Name      string       `json:"name"`
-	Files     []string     `json:"files"`
-	Packets   int          `json:"packets"`
-	Undecoded int          `json:"not_tcp_udp"`
-	Kept      int          `json:"kept"`
-	NotKept   int          `json:"not_kept,omitempty"`
-	First     *time.Time   `json:"first,omitempty"`
-	Last      *time.Time   `json:"last,omitempty"`
-	Problems  []string     `json:"problems,omitempty"`
-	Single    *SinglePoint `json:"single,omitempty"`
+	Name      string     `json:"name"`
+	Files     []string   `json:"files"`
+	Packets   int        `json:"packets"`
+	Undecoded int        `json:"not_tcp_udp"`
+	Kept      int        `json:"kept"`
+	NotKept   int        `json:"not_kept,omitempty"`
+	First     *time.Time `json:"first,omitempty"`
+	Last      *time.Time `json:"last,omitempty"`
+	Problems  []string   `json:"problems,omitempty"`
+	// Notes are what was odd in the point's files but no damage (an
+	// unknown pcapng block skipped, implausible time stamps), each
+	// "FILE: offset N: what", as analyze lists them for the file.
+	Notes  []string     `json:"notes,omitempty"`
+	Single *SinglePoint `json:"single,omitempty"`
 }
 
 // SinglePoint summarizes the single-point analysis of a point's files.
@@ -185,7 +189,7 @@ func tptr(ns int64) *time.Time {
 func join(pts []*pointData, limit int) *Report {
 	rep := &Report{Schema: SchemaVersion, Limits: Limits{MaxPacketsPerPoint: limit}, Hops: []Hop{}, UDPFlows: []UDPFlow{}, Verdicts: []Verdict{}}
 	for _, d := range pts {
-		pr := PointReport{Name: d.name, Files: d.files, Packets: d.packets, Undecoded: d.undecoded, Kept: len(d.recs), NotKept: d.dropped, Problems: d.problems}
+		pr := PointReport{Name: d.name, Files: d.files, Packets: d.packets, Undecoded: d.undecoded, Kept: len(d.recs), NotKept: d.dropped, Problems: d.problems, Notes: d.notes}
 		if len(d.recs) > 0 {
 			pr.First, pr.Last = tptr(d.first), tptr(d.last)
 		}

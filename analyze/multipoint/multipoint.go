@@ -141,6 +141,7 @@ type pointData struct {
 	first     int64
 	last      int64
 	problems  []string
+	notes     []string // odd but no damage (pcapfile.FileReader.Notes)
 	damaged   bool
 	// capture window from the capture's statistics blocks
 	hasWin            bool
@@ -287,6 +288,16 @@ func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*poin
 			for _, pr := range fr.Problems() {
 				d.problems = append(d.problems, path+": "+fr.ProblemText(pr))
 			}
+			if more := n - len(fr.Problems()); more > 0 {
+				d.problems = append(d.problems, fmt.Sprintf("%s: %d more problems", path, more))
+			}
+		}
+		// What is odd but no damage, as analyze lists it for the file.
+		for _, nt := range fr.Notes() {
+			d.notes = append(d.notes, path+": "+fr.ProblemText(nt))
+		}
+		if more := fr.NoteCount() - len(fr.Notes()); more > 0 {
+			d.notes = append(d.notes, fmt.Sprintf("%s: %d more notes", path, more))
 		}
 		fr.Close()
 	}

@@ -83,6 +83,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, pr := range pt.Problems {
 			p("  %-10s damaged: %s\n", "", pr)
 		}
+		for _, n := range pt.Notes {
+			p("  %-10s note: %s\n", "", n)
+		}
 	}
 	if r.Limits.Reached {
 		p("LIMIT: %s\n", r.Limits.Note)

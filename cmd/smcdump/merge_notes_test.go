@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smcdump/smcdump/analyze/multipoint"
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/synth"
 	"github.com/smcdump/smcdump/capture/pcapfile"
@@ -133,5 +134,40 @@ func TestAnalyzeMergeKeepsInputNotes(t *testing.T) {
 	if code != codeError || !strings.Contains(out, "error: stat "+missing) ||
 		!strings.Contains(out, fmt.Sprintf("    file note at offset %d: block type 0x0000abcd", odd[paths[0]].Unknown)) {
 		t.Errorf("with a missing file: exit %d, want %d: %s\n%s", code, codeError, stderr, out)
+	}
+}
+
+// analyze --point (synthetic inputs, oddFiles): each point lists its
+// files' damage and notes, naming the file and the offset, in the text and
+// the JSON; the exit status says the input was damaged.
+func TestMultipointKeepsNotes(t *testing.T) {
+	paths, odd := oddFiles(t)
+	a, b := paths[0], paths[1]
+	out, stderr, code := run(t, "analyze", "--point", "x="+a, "--point", "y="+b)
+	if code != codeDamaged {
+		t.Fatalf("analyze --point: exit %d, want %d: %s", code, codeDamaged, stderr)
+	}
+	for _, p := range []string{a, b} {
+		for _, want := range []string{
+			fmt.Sprintf("damaged: %s: offset %d: corrupt block", p, odd[p].Garbage),
+			fmt.Sprintf("note: %s: offset %d: block type 0x", p, odd[p].Unknown),
+			fmt.Sprintf("note: %s: offset %d: interface 0 (eth", p, odd[p].BadTime),
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("text lacks %q:\n%s", want, out)
+			}
+		}
+	}
+	js, _, code := run(t, "analyze", "--json", "--point", "x="+a, "--point", "y="+b)
+	if code != codeDamaged {
+		t.Fatalf("analyze --json --point: exit %d", code)
+	}
+	var rep multipoint.Report
+	if err := json.Unmarshal([]byte(js), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Points) != 2 || len(rep.Points[0].Notes) != 2 || len(rep.Points[1].Notes) != 2 ||
+		!strings.HasPrefix(rep.Points[1].Notes[0], fmt.Sprintf("%s: offset %d: block type 0x00123456", b, odd[b].Unknown)) {
+		t.Errorf("JSON points: %+v", rep.Points)
 	}
 }
