@@ -3,6 +3,7 @@ package pcapfile
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -249,6 +250,51 @@ func TestPcapVariantDetectionThroughAPipe(t *testing.T) {
 		close(release)
 		if err := <-got; err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestPcapMagicsReadAlike reads the same records written in both byte
+// orders with the microsecond and the nanosecond magic (synthetic): every
+// one gives the same frames. (A big-endian nanosecond file once lost its
+// byte order: the magic set the order without the flag the fields are
+// read by.)
+func TestPcapMagicsReadAlike(t *testing.T) {
+	le, be := binary.AppendByteOrder(binary.LittleEndian), binary.AppendByteOrder(binary.BigEndian)
+	recs := func(scale uint32) [][5]uint32 {
+		return [][5]uint32{{1_700_000_000, 1 * scale, 60, 60, 60}, {1_700_000_001, 250 * scale, 100, 1500, 100}, {1_700_000_002, 999_999 * scale, 42, 42, 42}}
+	}
+	var want []string
+	for _, c := range []struct {
+		name  string
+		order binary.AppendByteOrder
+		magic uint32
+		scale uint32
+	}{
+		{"little-endian µs", le, 0xa1b2c3d4, 1},
+		{"big-endian µs", be, 0xa1b2c3d4, 1},
+		{"little-endian ns", le, 0xa1b23c4d, 1000},
+		{"big-endian ns", be, 0xa1b23c4d, 1000},
+	} {
+		fr, err := NewFileReader(bytes.NewReader(variantFile(c.order, c.magic, 2, 4, 1, 16, recs(c.scale))))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var got []string
+		for {
+			p, err := fr.Next()
+			if err != nil {
+				break
+			}
+			got = append(got, fmt.Sprintf("%s %d/%d %x", p.Info.Timestamp.Format(time.RFC3339Nano), p.Info.CaptureLength, p.Info.Length, p.Data[:1]))
+		}
+		if n := fr.ProblemCount(); n != 0 || len(got) != 3 {
+			t.Fatalf("%s: %d frames, %d problems: %v", c.name, len(got), n, fr.Problems())
+		}
+		if want == nil {
+			want = got
+		} else if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: %v, want %v", c.name, got, want)
 		}
 	}
 }

@@ -393,11 +393,13 @@ func (fr *FileReader) readPcapHeader() error {
 		case 0xa1b2c3d4:
 			fr.setOrder(false)
 		case 0xa1b23c4d:
-			fr.order, fr.pcapNano = binary.LittleEndian, true
+			fr.setOrder(false)
+			fr.pcapNano = true
 		case 0xd4c3b2a1:
 			fr.setOrder(true)
 		case 0x4d3cb2a1:
-			fr.order, fr.pcapNano = binary.BigEndian, true
+			fr.setOrder(true)
+			fr.pcapNano = true
 		case magicModified:
 			fr.setOrder(false)
 		case magicModifiedSwapped:
