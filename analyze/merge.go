@@ -143,9 +143,7 @@ func (a *Analyzer) analyzeMerged(ctx context.Context, paths []string) error {
 	}
 	fi := &a.report.Files[len(a.report.Files)-1]
 	for _, e := range in.inputs {
-		fi.Inputs = append(fi.Inputs, *e)
-		fi.DamagedRegions += e.DamagedRegions
-		fi.SkippedBytes += e.SkippedBytes
+		fi.AddInput(*e)
 	}
 	a.report.Files = append(a.report.Files, in.failed...)
 	switch {

@@ -121,8 +121,17 @@ func TestMergeKeepsInputNotes(t *testing.T) {
 			}
 			// The merged capture itself is clean: the implausible time
 			// stamps were taken at their file's previous packet's time.
-			if m.ProblemCount != 0 || m.NoteCount != 0 || m.Packets != len(paths)*synth.OddPackets || m.Last.Year() != synth.Start.Year() {
-				t.Errorf("merged entry: %d problems, %d notes, %d packets, last %v", m.ProblemCount, m.NoteCount, m.Packets, m.Last)
+			// Its problems are its inputs', each named by its file (the
+			// JSON of schema v2 had them there before Inputs).
+			own, ownCount := m.OwnProblems()
+			if len(own) != 0 || ownCount != 0 || m.ProblemCount != regions || len(m.Problems) != regions ||
+				m.NoteCount != 0 || m.Packets != len(paths)*synth.OddPackets || m.Last.Year() != synth.Start.Year() {
+				t.Errorf("merged entry: %d problems (%d own), %d notes, %d packets, last %v", m.ProblemCount, ownCount, m.NoteCount, m.Packets, m.Last)
+			}
+			for i, p := range m.Problems {
+				if in := m.Inputs[i]; !strings.HasPrefix(p.Msg, in.Path+": ") || p.Offset != in.Problems[0].Offset {
+					t.Errorf("merged entry's problem %d %+v: not input %s's %+v", i, p, in.Path, in.Problems[0])
+				}
 			}
 
 			// The offsets are where synth put each oddity.

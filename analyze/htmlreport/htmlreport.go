@@ -1066,7 +1066,8 @@ func (p *page) files() {
 			p.f(`<p><b>ERROR</b> %s: %s</p>`+"\n", escN(f.Path, 300), esc(f.Error))
 		}
 		pre := fmt.Sprintf("files/%d/", i)
-		p.problems(f.Path, f.Compression, pre, f.Problems, f.Notes, &shown)
+		own, _ := f.OwnProblems() // the merged inputs' are listed under each
+		p.problems(f.Path, f.Compression, pre, own, f.Notes, &shown)
 		for j, in := range f.Inputs {
 			if j >= maxRows {
 				break

@@ -93,9 +93,13 @@ type FileInfo struct {
 	// FilterSkipped lists the interfaces whose link type the filter
 	// cannot be compiled for, while it can for another of the file's:
 	// their packets did not match (counted in Filtered).
-	FilterSkipped []FilterSkip       `json:"filter_skipped,omitempty"`
-	Problems      []pcapfile.Problem `json:"problems,omitempty"`
-	ProblemCount  int                `json:"problem_count"`
+	FilterSkipped []FilterSkip `json:"filter_skipped,omitempty"`
+	// Problems and ProblemCount of a merged entry (Inputs) also hold its
+	// inputs' problems, each message prefixed with its file's path, as
+	// before the inputs were listed (JSON consumers of schema v2 find the
+	// damage there); the text shows those only under Inputs.
+	Problems     []pcapfile.Problem `json:"problems,omitempty"`
+	ProblemCount int                `json:"problem_count"`
 	// Notes are what was odd in the file but not damage (an unknown
 	// block type skipped, implausible time stamps); NoteCount counts
 	// those not listed too.
@@ -128,6 +132,47 @@ type FileInfo struct {
 // MergedInput is one file of a merged analysis (FileInfo.Inputs), as it
 // was read: the fields mean what FileInfo's of the same names do for a
 // file analyzed on its own.
+// maxMergedProblems bounds the inputs' problems a merged entry lists
+// itself (AddInput); each input lists its own (up to the reader's 1000).
+const maxMergedProblems = 100
+
+// AddInput adds a merged input to f: listed in Inputs, its damage added to
+// f's, and its problems to f's list (path-prefixed, while the inputs have
+// listed fewer than maxMergedProblems there) and count.
+func (f *FileInfo) AddInput(in MergedInput) {
+	listed, _ := f.inputProblems()
+	f.Inputs = append(f.Inputs, in)
+	f.DamagedRegions += in.DamagedRegions
+	f.SkippedBytes += in.SkippedBytes
+	for _, p := range in.Problems[:min(len(in.Problems), max(0, maxMergedProblems-listed))] {
+		text := p.String()
+		if in.Compression != "" {
+			text = "decompressed " + text
+		}
+		p.Msg = in.Path + ": " + text
+		f.Problems = append(f.Problems, p)
+	}
+	f.ProblemCount += in.ProblemCount
+}
+
+// inputProblems returns how many of f's Problems, and of its
+// ProblemCount, are its inputs' (AddInput): the last ones listed.
+func (f *FileInfo) inputProblems() (listed, count int) {
+	for _, in := range f.Inputs {
+		listed += len(in.Problems)
+		count += in.ProblemCount
+	}
+	return min(listed, maxMergedProblems), count
+}
+
+// OwnProblems returns f's problems and their count without its merged
+// inputs' (which each input lists itself): the text and the HTML report
+// show those under the inputs only.
+func (f *FileInfo) OwnProblems() ([]pcapfile.Problem, int) {
+	listed, count := f.inputProblems()
+	return f.Problems[:max(0, len(f.Problems)-listed)], max(0, f.ProblemCount-count)
+}
+
 type MergedInput struct {
 	Path         string               `json:"path"`
 	Format       string               `json:"format"`

@@ -318,8 +318,9 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 		defer w.Printf("error: %s\n", f.Error)
 	}
 	writeFileLine(w, "", f.Path, f.Format, f.Variant, f.Compression, f.Packets, f.First, f.Last)
+	own, ownCount := f.OwnProblems()
 	if f.DamagedRegions > 0 {
-		if len(f.Inputs) > 0 && f.ProblemCount == 0 {
+		if len(f.Inputs) > 0 && ownCount == 0 {
 			w.Printf("  damaged input: %s, %d bytes skipped (offsets below, in the merged files); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
 		} else {
 			w.Printf("  damaged file: %s, %d bytes skipped (offsets below); the rest was analyzed\n", plural(f.DamagedRegions, "damaged region"), f.SkippedBytes)
@@ -344,7 +345,7 @@ func (r *Report) writeFile(w *textio.Writer, f FileInfo) {
 	if f.CaptureStatsOmitted > 0 {
 		w.Printf("  %d more capture statistics blocks (listed: each interface's first and last)\n", f.CaptureStatsOmitted)
 	}
-	writeProblems(w, "  ", f.Compression, f.Problems, f.ProblemCount, f.Notes, f.NoteCount)
+	writeProblems(w, "  ", f.Compression, own, ownCount, f.Notes, f.NoteCount)
 	writeInputs(w, f.Inputs)
 }
 
