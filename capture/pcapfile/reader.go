@@ -77,9 +77,20 @@ type FileReader struct {
 	// HoldImplausibleTimes makes the reader stamp a packet whose time
 	// stamp is implausible (checkTS) with the previous packet's time
 	// instead of its own, so that an analysis's spans and rates stay
-	// sane; the packet is noted either way. Reading and printing show
-	// what the file says (the default).
+	// sane; the packet is noted either way. It also holds a frame whose
+	// time jumps more than JumpThreshold away from the frames before it
+	// until the frames after it confirm the jump, and stamps it with the
+	// previous frame's time (noted) when they do not (timeline.go), so
+	// that one frame out of line does not expire an analysis' state.
+	// Reading and printing show what the file says (the default).
 	HoldImplausibleTimes bool
+	// tl is the clock of HoldImplausibleTimes (timeline.go); pktOff the
+	// offset of the block or record of the packet read last.
+	tl     timeline
+	pktOff int64
+	// implFrame: the last frame whose implausible time stamp was held
+	// (checkTS), for TimeHeld.
+	implFrame int
 	// OnCustom, when set, receives each custom block as it is read instead of
 	// it being stored.
 	OnCustom func(CustomBlock)
@@ -329,9 +340,11 @@ func (fr *FileReader) Damage() (regions int, skipped int64) { return fr.nProblem
 
 // Notes returns what was odd in the file but is not damage (at most 1000
 // are kept; see NoteCount): an unknown block type skipped, as the pcapng
-// draft has readers do; implausible time stamps. They do not count in
-// Damage.
+// draft has readers do; implausible time stamps; with
+// HoldImplausibleTimes, frames whose time stamps are out of line with the
+// frames around them (timeline.go). They do not count in Damage.
 func (fr *FileReader) Notes() []Problem {
+	fr.jumpNotes()
 	for i, msg := range fr.badTS {
 		if ifc := &fr.ifaces[i]; ifc.badTS > 1 && ifc.badTSNote >= 0 {
 			fr.notes[ifc.badTSNote].Msg = fmt.Sprintf("%s, and %d more of its time stamps", msg, ifc.badTS-1)
@@ -659,6 +672,7 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 		fr.frame++
 		fr.pkt.Set(fr.frame, time.Unix(int64(sec), ns).UTC(), incl, orig, 0, fr.pcapLink, "", DirectionUnknown, 0, data)
 		fr.pkt.Info.PcapTS = PcapTimestamp{Sec: int32(sec), Frac: int32(frac), Nano: fr.pcapNano, Valid: true}
+		fr.pktOff = start
 		return &fr.pkt, nil
 	}
 }
@@ -701,6 +715,7 @@ func (fr *FileReader) nextPcapFast() *Packet {
 	}
 	data := avail[hl:end:end]
 	b.r += end
+	fr.pktOff = fr.off
 	fr.off += int64(end)
 	if incl < orig {
 		fr.cutLen = int(incl)
@@ -1458,6 +1473,7 @@ func (fr *FileReader) checkTS(start int64, ifc *Interface, t time.Time) time.Tim
 		fr.badTS[ifc.Index] = msg
 	}
 	if fr.HoldImplausibleTimes {
+		fr.implFrame = fr.frame // TimeHeld
 		return fr.prevTime()
 	}
 	return t
@@ -1465,8 +1481,13 @@ func (fr *FileReader) checkTS(start int64, ifc *Interface, t time.Time) time.Tim
 
 // prevTime is the last packet's time, for a packet without one of its
 // own (a Simple Packet Block, an implausible time stamp): the Unix epoch
-// before any, as tcpdump and Wireshark show a time stamp of 0.
+// before any, as tcpdump and Wireshark show a time stamp of 0. With
+// HoldImplausibleTimes it is the time the last packet was returned at
+// (not a time out of line, see timeline.go).
 func (fr *FileReader) prevTime() time.Time {
+	if fr.HoldImplausibleTimes && fr.tl.set {
+		return time.Unix(0, fr.tl.clock).UTC()
+	}
 	if fr.lastPkt.IsZero() {
 		return time.Unix(0, 0).UTC()
 	}
@@ -1513,6 +1534,7 @@ func (fr *FileReader) packetBlock(start int64, b []byte, id uint32, what string)
 		orig = capLen
 	}
 	fr.frame++
+	fr.pktOff = start
 	ts := fr.checkTS(start, ifc, ifc.timestamp(fr.u32(b[4:]), fr.u32(b[8:])))
 	fr.pkt.Set(fr.frame, ts, capLen, orig, ifc.Index, ifc.LinkType, ifc.Name, dir, 0, b[20:20+capLen])
 	return &fr.pkt
@@ -1572,6 +1594,7 @@ func (fr *FileReader) parseSPB(start int64, b []byte) *Packet {
 		capLen = int(ifc.SnapLen)
 	}
 	fr.frame++
+	fr.pktOff = start
 	// SPBs carry no time: the last packet's.
 	fr.pkt.Set(fr.frame, fr.prevTime(), capLen, orig, ifc.Index, ifc.LinkType, ifc.Name, DirectionUnknown, 0, b[4:4+capLen])
 	return &fr.pkt
@@ -1660,8 +1683,41 @@ func (fr *FileReader) parseISB(start int64, b []byte) {
 }
 
 // Next returns the next frame, or io.EOF at the end of the file. Defects in
-// the file do not stop reading; they are collected in Problems.
+// the file do not stop reading; they are collected in Problems. With
+// HoldImplausibleTimes a frame may be returned after the blocks that follow
+// it were read (timeline.go).
 func (fr *FileReader) Next() (p *Packet, err error) {
+	tl := &fr.tl
+	hold := fr.HoldImplausibleTimes
+	if hold && !tl.steady {
+		return fr.nextInTime(nil)
+	}
+	// next's body: this is the path of every frame.
+	if fr.ng {
+		p, err = fr.nextNg()
+	} else {
+		p, err = fr.nextPcap()
+	}
+	if err != nil {
+		if fr.r.failure != nil {
+			fr.readFailed()
+		}
+		return p, err // nothing is held (steady)
+	}
+	if hold {
+		// Nothing held: a frame in line with the clock is returned at
+		// once (timeline.go).
+		ns := p.Info.Timestamp.UnixNano()
+		if !inJump(ns - tl.clock) {
+			return fr.nextInTime(p)
+		}
+		tl.clock = ns
+	}
+	return p, nil
+}
+
+// next is Next with every time stamp as the file says.
+func (fr *FileReader) next() (p *Packet, err error) {
 	if fr.ng {
 		p, err = fr.nextNg()
 	} else {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -355,6 +356,8 @@ func FuzzFileReader(f *testing.F) {
 		f.Add(g)
 	}
 	f.Add(pcapFile(65535, 1, [][3]uint32{{1_700_000_000, 60, 60}, {1_700_000_001, 0, 0}, {1_700_000_002, 0, 60}, {1_700_000_003, 60, 0}, {1_700_000_004, 0, 0}}))
+	// time stamps out of line (timeline.go): ahead, behind, a pause
+	f.Add(pcapFile(65535, 1, [][3]uint32{{1_700_000_000, 60, 60}, {1_800_000_000, 60, 60}, {1_700_000_001, 60, 60}, {1_600_000_000, 60, 60}, {1_700_000_002, 60, 60}, {1_700_003_600, 60, 60}, {1_700_003_601, 60, 60}, {1_700_003_602, 60, 60}, {1_800_000_000, 60, 60}}))
 	// pcap variants (pcapvariant.go), synthetic.
 	recs := [][5]uint32{{1_700_000_000, 1, 60, 60, 60}, {1_700_000_001, 2, 1500, 100, 100}, {1_700_000_002, 3, 42, 42, 42}}
 	f.Add(variantFile(binary.LittleEndian, magicModified, 2, 4, 1, 24, recs))
@@ -410,7 +413,42 @@ func FuzzFileReader(f *testing.F) {
 		if fr.Compression() == "" {
 			samePcapPaths(t, b)
 		}
+		fuzzHeldSame(t, b)
 	})
+}
+
+// fuzzHeldSame: holding times in line (HoldImplausibleTimes, timeline.go)
+// returns the same frames with the same bytes in the same order, and the
+// same problems; only times differ.
+func fuzzHeldSame(t *testing.T, b []byte) {
+	read := func(hold bool) (frames []int, data [][]byte, fr *FileReader) {
+		fr, err := NewFileReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err) // it opened before
+		}
+		fr.HoldImplausibleTimes = hold
+		for {
+			p, err := fr.Next()
+			if err != nil {
+				return frames, data, fr
+			}
+			frames = append(frames, p.Frame)
+			data = append(data, bytes.Clone(p.Data))
+		}
+	}
+	f1, d1, r1 := read(false)
+	f2, d2, r2 := read(true)
+	if !slices.Equal(f1, f2) || len(d1) != len(d2) {
+		t.Fatalf("frames %v, held %v", f1, f2)
+	}
+	for i := range d1 {
+		if !bytes.Equal(d1[i], d2[i]) {
+			t.Fatalf("frame %d: bytes differ when held", f1[i])
+		}
+	}
+	if r1.ProblemCount() != r2.ProblemCount() || r2.NoteCount() < r1.NoteCount() {
+		t.Fatalf("problems %d, held %d; notes %d, held %d", r1.ProblemCount(), r2.ProblemCount(), r1.NoteCount(), r2.NoteCount())
+	}
 }
 
 // samePcapPaths reads b twice in lockstep, with nextPcap's fast path and
