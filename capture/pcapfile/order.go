@@ -21,8 +21,9 @@ import (
 // file that precedes it in natural name order. With "-" (standard input)
 // among the paths, or fewer than two paths, the order is left as given.
 //
-// Each file is opened and read up to its first packet, once: the cost is
-// one open and one header read per file.
+// Each file is opened and read up to its first packet, once (and the few
+// frames after it that decide its time, FirstPacketTime): the cost is one
+// open and one header read per file.
 func TimeOrder(paths []string) (ordered []string, moved bool) {
 	if len(paths) < 2 || slices.Contains(paths, "-") {
 		return paths, false
@@ -86,8 +87,11 @@ func timeOrder(paths []string) []firstPacket {
 }
 
 // FirstPacketTime returns the time stamp of the first packet of the capture
-// file at path (compressed files too), reading no further; false when the
-// file has none or cannot be read.
+// file at path (compressed files too), reading no further than the frames
+// that decide it; false when the file has none or cannot be read. It is
+// the time an analysis takes the packet at (HoldImplausibleTimes): a first
+// packet stamped far ahead of the packets after it takes theirs
+// (timeline.go), so that it does not put its file last.
 func FirstPacketTime(path string) (time.Time, bool) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -101,6 +105,7 @@ func FirstPacketTime(path string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	defer fr.Close()
+	fr.HoldImplausibleTimes = true
 	p, err := fr.Next()
 	if err != nil || p == nil {
 		return time.Time{}, false

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +241,26 @@ func TestHoldTimeJumpsPcapng(t *testing.T) {
 	}
 	if fr.NoteCount() != 2 || fr.ProblemCount() != 0 {
 		t.Errorf("notes %v problems %v", fr.Notes(), fr.Problems())
+	}
+}
+
+// TestFirstPacketTimeHeld: a file's first packet stamped far ahead of the
+// packets after it does not put the file last (TimeOrder, merges): its time
+// is the one the analysis takes it at (synthetic files).
+func TestFirstPacketTimeHeld(t *testing.T) {
+	base := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	a, b := dir+"/a.pcap", dir+"/b.pcap"
+	if err := os.WriteFile(a, timelineFile(t, base, []float64{365 * 86400, 10, 10.1, 10.2}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, timelineFile(t, base, []float64{20, 20.1}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ft, ok := FirstPacketTime(a); !ok || !ft.Equal(base.Add(10*time.Second)) {
+		t.Errorf("first packet time %v %v, want %v", ft, ok, base.Add(10*time.Second))
+	}
+	if got, moved := TimeOrder([]string{b, a}); !moved || got[0] != a {
+		t.Errorf("order %v, want a first", got)
 	}
 }
