@@ -249,6 +249,7 @@ func join(pts []*pointData, limit int) *Report {
 type dirState struct {
 	delays []int64 // raw: downstream ts - upstream ts
 	at     []int64 // upstream ts (for the drift fit)
+	held   int     // pairs with a time not its own (rec.held): no sample
 }
 
 func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConns map[flow]bool) (Hop, []Verdict) {
@@ -283,10 +284,17 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 	// delays and matched counts
 	var fwd, rev dirState
 	sample := func(ra, rb *rec) {
-		if dirA(ra.flow) > 0 {
+		d := &fwd
+		if dirA(ra.flow) <= 0 {
+			d = &rev
+		}
+		switch {
+		case ra.held || rb.held:
+			d.held++ // not its own time: no delay sample
+		case d == &fwd:
 			fwd.delays = append(fwd.delays, rb.ts-ra.ts)
 			fwd.at = append(fwd.at, ra.ts)
-		} else {
+		default:
 			rev.delays = append(rev.delays, ra.ts-rb.ts)
 			rev.at = append(rev.at, rb.ts)
 		}
@@ -318,7 +326,7 @@ func (h *hopData) analyze(votes map[flow]int, udp *udpFlows, hopIdx int, altConn
 		}
 	}
 	hr.MatchedByPayload = h.byAlt
-	hr.Forward.Packets, hr.Reverse.Packets = len(fwd.delays), len(rev.delays)
+	hr.Forward.Packets, hr.Reverse.Packets = len(fwd.delays)+fwd.held, len(rev.delays)+rev.held
 	for _, p := range h.resegPairs {
 		sample(&a.recs[p[0]], &b.recs[p[1]])
 	}

@@ -126,7 +126,11 @@ type rec struct {
 	file   uint16 // index into the point's files
 	ipID   uint16 // IPv4 identification (TCP: tells a retransmission from the original)
 	seq    uint32 // TCP sequence number (resegmentation, resegment.go)
-	payH   uint64
+	// held: the reader gave the packet another time than its own (out of
+	// line with the frames around it, or implausible): matched, but no
+	// delay or clock sample
+	held bool
+	payH uint64
 }
 
 type pointData struct {
@@ -227,7 +231,10 @@ func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*poin
 		if err != nil {
 			return d, fmt.Errorf("point %s: %w", pt.Name, err)
 		}
-		fr.HoldImplausibleTimes = true // times in order (FileReader)
+		// Times in line (FileReader): an implausible time stamp, or one
+		// far ahead of the frames around it, would stretch the point's
+		// window and skew the clock estimate.
+		fr.HoldImplausibleTimes = true
 		for {
 			if d.packets%4096 == 0 && ctx.Err() != nil {
 				fr.Close()
@@ -266,7 +273,8 @@ func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*poin
 			}
 			d.recs = append(d.recs, rec{ts: ts, key: strictKey(&p), alt: altKey(&p), frame: int32(pk.Frame),
 				flow: fi, payLen: int32(p.payloadLen), ttl: p.ttl, flags: p.flags, clc: p.clc, smc: p.smcOpt,
-				full: p.payFull, payH: p.payHash, pdir: uint8(pk.Direction & 3), file: uint16(fileIdx), seq: p.seq})
+				full: p.payFull, payH: p.payHash, pdir: uint8(pk.Direction & 3), file: uint16(fileIdx), seq: p.seq,
+				held: fr.TimeHeld(pk)})
 			if p.src.Is4() {
 				d.recs[len(d.recs)-1].ipID = uint16(p.ipID)
 			}
@@ -545,7 +553,7 @@ func directionVotes(hops []*hopData) map[flow]int {
 		minDelta := map[flow]int64{}
 		sample := func(ra, rb *rec) {
 			f := h.a.flows[ra.flow]
-			if _, voted := votes[f.conn()]; voted || f != h.b.flows[rb.flow] {
+			if _, voted := votes[f.conn()]; voted || f != h.b.flows[rb.flow] || ra.held || rb.held {
 				return
 			}
 			if m, ok := minDelta[f]; !ok || rb.ts-ra.ts < m {

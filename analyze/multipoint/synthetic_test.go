@@ -365,3 +365,50 @@ func sortFrames(f []sframe) []sframe {
 	slices.SortStableFunc(f, func(x, y sframe) int { return cmp.Compare(x.ts, y.ts) })
 	return f
 }
+
+// A datagram stamped a year ahead at point b (a damaged record) is taken at
+// the time of the frame before it (pcapfile.HoldImplausibleTimes), and the
+// point's report notes it: b's window does not stretch a year, so a's
+// datagrams after b's capture ended are not judged lost between a and b
+// (synthetic).
+func TestSyntheticTimeJumpAtPoint(t *testing.T) {
+	u := func(ttl byte, i int) []byte {
+		return udp4(hdr{"10.0.0.7", "10.0.2.7", 1111, 2222, ttl, uint16(100 + i)}, []byte{'s', 'e', 'q', byte(i)})
+	}
+	var a, b []sframe
+	for i := 1; i <= 20; i++ {
+		a = append(a, sframe{time.Duration(i) * time.Millisecond, u(64, i)})
+		if i <= 10 {
+			ts := time.Duration(i)*time.Millisecond + 100*time.Microsecond
+			if i == 5 {
+				ts += 365 * 24 * time.Hour
+			}
+			b = append(b, sframe{ts, u(63, i)})
+		}
+	}
+	dir := t.TempDir()
+	writePcap(t, filepath.Join(dir, "a.pcap"), a)
+	writePcap(t, filepath.Join(dir, "b.pcap"), b)
+	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range rep.Verdicts {
+		t.Errorf("verdict %+v, want none", v)
+	}
+	pb := rep.Points[1]
+	if len(pb.Notes) != 1 || !strings.Contains(pb.Notes[0], "b.pcap: offset 216: frame 5: timestamp 2027-01-01 00:00:00.005100 is 365 days ahead of the frames around it") ||
+		len(pb.Problems) != 0 || rep.Damaged() {
+		t.Errorf("point b: notes %q, problems %q", pb.Notes, pb.Problems)
+	}
+	if pb.Last == nil || pb.Last.Sub(*pb.First) > 10*time.Millisecond {
+		t.Errorf("point b spans %v – %v", pb.First, pb.Last)
+	}
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "note: "+pb.Notes[0]) {
+		t.Errorf("text report:\n%s", text.String())
+	}
+}
