@@ -21,7 +21,38 @@ const TimeLayout = "2006-01-02 15:04:05.000000"
 // chunks, small enough that a short report costs little.
 const reportBufSize = 32 << 10
 
-func fmtTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+// fmtTime is t in UTC as TimeLayout: digits put in place for the years
+// 0 to 9999 (what time.Format gives, without parsing the layout for each
+// of the report's thousands of times), Format for any other year.
+func fmtTime(t time.Time) string {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.Format(TimeLayout)
+	}
+	h, mi, sec := t.Clock()
+	var b [len(TimeLayout)]byte
+	put := func(at, v, n int) {
+		for i := at + n - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	b[4] = '-'
+	put(5, int(mo), 2)
+	b[7] = '-'
+	put(8, d, 2)
+	b[10] = ' '
+	put(11, h, 2)
+	b[13] = ':'
+	put(14, mi, 2)
+	b[16] = ':'
+	put(17, sec, 2)
+	b[19] = '.'
+	put(20, t.Nanosecond()/1000, 6)
+	return string(b[:])
+}
 
 // TextOptions controls the text report.
 type TextOptions struct {
