@@ -269,6 +269,16 @@ func TestTimeJumps(t *testing.T) {
 			check: verdict("handshake-error/no-accept"), // believed at the end (JumpBelieveAtEnd)
 		},
 		{
+			// A capture left running: its last frame, hours after the
+			// Proposal, shows that the capture went on (an hour's
+			// limit once made this "the capture ended").
+			name: "Proposal pending, the capture's last frame two hours later",
+			frames: func(t testing.TB) []timedFrame {
+				return proposalPending(t, ms(100), ms(200), 2*time.Hour)
+			},
+			check: verdict("handshake-error/no-accept"),
+		},
+		{
 			name: "SMC handshake, the Accept a year behind",
 			frames: func(t testing.TB) []timedFrame {
 				fs, acc := smcEstablished(t)

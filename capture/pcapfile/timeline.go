@@ -35,10 +35,13 @@ import (
 //     and the frame numbers); those in line with it keep their times. That
 //     frame is then judged on its own.
 //   - At the end of the file no frame can confirm a jump: the held frames
-//     are believed when the jump is at most JumpBelieveAtEnd (a capture left
-//     running after the traffic paused) or at most the largest jump the
-//     file's frames confirmed before (a sparse capture's own pace);
-//     otherwise they are returned at the clock's time, noted.
+//     are believed when two or more of them agree (a jump and a frame
+//     that did not contradict it), when the jump is at most
+//     JumpBelieveAtEnd (a capture left running overnight, a rotation
+//     whose next file goes on after a pause) or at most the largest jump
+//     the file's frames confirmed before (a sparse capture's own pace);
+//     otherwise (one frame alone, further away: a damaged record, a bogus
+//     clock) it is returned at the clock's time, noted.
 //   - The first frame of a file has no clock to compare with: its time is
 //     the clock, tentatively, and it is held until the frame after it is
 //     judged. When that frame jumps back more than JumpThreshold and the
@@ -57,10 +60,14 @@ const (
 	// JumpConfirm is the number of frames after a jump that must agree
 	// with it: one or two frames out of line are not believed.
 	JumpConfirm = 2
-	// JumpBelieveAtEnd is the largest jump believed at the end of a file,
-	// where no frame after it can confirm it (unless the file confirmed a
-	// larger one before).
-	JumpBelieveAtEnd = time.Hour
+	// JumpBelieveAtEnd is the largest jump of one frame alone believed at
+	// the end of a file, where no frame after it can confirm it (unless
+	// the file confirmed a larger one before). A week: captures are left
+	// running overnight and over weekends, and end with a frame or two
+	// long after the traffic; a time stamp damaged at random is years
+	// away. (One hour cut real endings: a CLC timeout before a capture's
+	// last frame two hours later became "the capture ended", exit 0.)
+	JumpBelieveAtEnd = 7 * 24 * time.Hour
 	// maxJumpFrames bounds the frame numbers a jump note lists.
 	maxJumpFrames = 8
 )
@@ -109,7 +116,7 @@ type jumpNote struct {
 const (
 	confirmed    = iota // the jump is confirmed: at their own times
 	contradicted        // by a frame: out of line with it, at the clock's time
-	atEnd               // the end of the file: believed up to JumpBelieveAtEnd
+	atEnd               // the end of the file: believed unless one frame alone jumps further than JumpBelieveAtEnd
 )
 
 // nextInTime is Next with time stamps held in line (HoldImplausibleTimes)
@@ -243,7 +250,7 @@ func (fr *FileReader) releaseHeld(how int, q int64) {
 	if how == confirmed && tl.j < tl.n && (tl.j == 0 || tl.ahead) {
 		tl.paced = max(tl.paced, d) // a pause (not a first frame out of line)
 	}
-	end := how == atEnd && tl.j < tl.n && d > max(int64(JumpBelieveAtEnd), tl.paced)
+	end := how == atEnd && tl.n-tl.j == 1 && d > max(int64(JumpBelieveAtEnd), tl.paced)
 	for i := range tl.n {
 		h := &tl.outBuf[i]
 		*h = tl.held[i]
