@@ -47,7 +47,9 @@ import (
 //     judged. When that frame jumps back more than JumpThreshold and the
 //     jump is confirmed, the first frame was ahead of the frames after it:
 //     it takes the time of the frame after it, noted. Otherwise it keeps its
-//     own (a first frame far in the past expires nothing).
+//     own (a first frame far in the past expires nothing). A first frame
+//     with an implausible time stamp (checkTS, which has no earlier time
+//     to hold it at) takes the time of the frame after it.
 //
 // Frames are never reordered or dropped, only delayed: the frames held are
 // copied (their bytes in the read buffer are gone once the next frame is
@@ -99,6 +101,7 @@ type timeline struct {
 	outI, outN int
 	err        error // what ended reading while frames were held
 	paced      int64 // ns: the largest jump confirmed so far
+	firstImpl  bool  // the first frame, held, has an implausible time stamp (checkTS)
 	aheadNote  jumpNote
 	behindNote jumpNote
 }
@@ -181,10 +184,19 @@ func (fr *FileReader) inLine(p *Packet) bool {
 		return false
 	case tl.n == 0:
 		// The file's first frame: the clock, until the next frame is
-		// judged.
-		tl.set, tl.clock = true, ns
+		// judged. A first frame whose time stamp is implausible
+		// (checkTS: held at the epoch, there being no earlier frame)
+		// sets no clock: it takes the time of the frame after it.
+		tl.firstImpl = fr.TimeHeld(p)
+		tl.set, tl.clock = !tl.firstImpl, ns
 		fr.hold(p, ns, false)
 		return false
+	case tl.j == tl.n && tl.firstImpl:
+		// The first frame's time stamp was implausible: it takes p's.
+		tl.firstImpl = false
+		tl.held[0].Info.Timestamp = p.Info.Timestamp
+		tl.set, tl.clock = true, ns
+		fr.releaseHeld(confirmed, 0)
 	case tl.j == tl.n:
 		// The first frame is held, p is the frame after it.
 		if !inJump(ns - tl.clock) {

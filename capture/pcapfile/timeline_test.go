@@ -270,3 +270,44 @@ func TestFirstPacketTimeHeld(t *testing.T) {
 		t.Errorf("order %v, want a first", got)
 	}
 }
+
+// TestHoldImplausibleFirstFrame: a file's first packet with an implausible
+// time stamp (no earlier packet to hold it at) takes the time of the packet
+// after it, not the epoch, so that the capture's span starts with the
+// capture; alone in its file it is taken at the epoch (synthetic).
+func TestHoldImplausibleFirstFrame(t *testing.T) {
+	base := uint64(time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC).UnixMicro())
+	frame := bytes.Repeat([]byte{0xab}, 60)
+	for _, tc := range []struct {
+		name string
+		ts   []uint64
+		want string
+	}{
+		{"then plausible", []uint64{1 << 62, base, base + 100_000}, "1 07:00:00.000 held, 2 07:00:00.000, 3 07:00:00.100"},
+		{"alone", []uint64{1 << 62}, "1 00:00:00.000 held"},
+		{"then a jump", []uint64{1 << 62, base, base + 3600e6, base + 3600e6 + 1, base + 3600e6 + 2}, "1 07:00:00.000 held, 2 07:00:00.000, 3 08:00:00.000, 4 08:00:00.000, 5 08:00:00.000"},
+	} {
+		var w ngBuilder
+		w.shb()
+		w.idb(LinkTypeEthernet, "eth0")
+		for _, ts := range tc.ts {
+			w.epb(0, ts, frame)
+		}
+		fr, err := NewFileReader(bytes.NewReader(w.b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fr.HoldImplausibleTimes = true
+		var got []string
+		for p, err := fr.Next(); err == nil; p, err = fr.Next() {
+			held := ""
+			if fr.TimeHeld(p) {
+				held = " held"
+			}
+			got = append(got, fmt.Sprintf("%d %s%s", p.Frame, p.Info.Timestamp.Format("15:04:05.000"), held))
+		}
+		if g := strings.Join(got, ", "); g != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, g, tc.want)
+		}
+	}
+}
