@@ -33,8 +33,7 @@ type FileReader struct {
 	recycle bool
 	off     int64 // offset of the next unread byte
 	ng      bool
-	order   binary.ByteOrder
-	be      bool // order is big-endian (setOrder): tested without an interface comparison
+	be      bool // the file's (section's) byte order is big-endian (setOrder)
 
 	// pcap
 	pcapNano bool
@@ -1748,16 +1747,11 @@ func (fr *FileReader) SetBufferSwap(swap func(old []byte, release func(), min in
 	fr.r.setSwap(swap)
 }
 
-// setOrder sets the file's (section's) byte order.
-func (fr *FileReader) setOrder(big bool) {
-	fr.order, fr.be = binary.ByteOrder(binary.LittleEndian), big
-	if big {
-		fr.order = binary.BigEndian
-	}
-}
+// setOrder sets the file's (section's) byte order: big-endian or little.
+func (fr *FileReader) setOrder(big bool) { fr.be = big }
 
-// u16, u32 and u64 read the file's byte order without an interface call
-// (fr.be: fr.order is binary.BigEndian).
+// u16, u32 and u64 read a field in the file's byte order (fr.be), without
+// an interface call.
 func (fr *FileReader) u16(b []byte) uint16 {
 	if fr.be {
 		return binary.BigEndian.Uint16(b)

@@ -685,7 +685,7 @@ func TestPcapEmptyAndZeroRecords(t *testing.T) {
 
 // TestPacketOptions: the strict EPB option walk.
 func TestPacketOptions(t *testing.T) {
-	fr := &FileReader{order: binary.LittleEndian}
+	fr := &FileReader{} // little-endian
 	opt := func(code, l uint16, v ...byte) []byte {
 		b := binary.LittleEndian.AppendUint16(nil, code)
 		b = binary.LittleEndian.AppendUint16(b, l)
