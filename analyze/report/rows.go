@@ -1,9 +1,9 @@
 package report
 
 import (
-	"fmt"
 	"math"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/smcdump/smcdump/analyze/smcflow"
@@ -115,29 +115,72 @@ func (t *RowTable) line(buf []byte, r *ConnRow) []byte {
 	if r.full != nil {
 		return connLine(buf, r.full)
 	}
-	hs := "-"
+	buf = append(buf, "  "...)
+	buf = strconv.AppendUint(buf, uint64(r.id), 10)
+	buf = append(buf, '\t')
+	buf = appendAddrPort(buf, rowAddr(r.client, r.flags&rowClient4 != 0, r.cport))
+	buf = append(buf, '\t')
+	buf = appendAddrPort(buf, rowAddr(r.server, r.flags&rowServer4 != 0, r.sport))
+	buf = append(buf, '\t')
+	buf = append(buf, outcomeOrder[r.out]...)
+	buf = append(buf, '\t')
+	buf = append(buf, t.texts[r.detail]...)
+	if r.flags&rowLate != 0 {
+		buf = appendLate(buf, r.delay)
+	}
+	buf = append(buf, '\t')
 	switch {
 	case math.IsNaN(r.hs):
-	case r.flags&rowCLC != 0:
-		hs = fmt.Sprintf("%.3f ms (CLC)", r.hs)
+		buf = append(buf, '-')
 	default:
-		hs = fmt.Sprintf("%.3f ms", r.hs)
+		buf = appendMS(buf, r.hs, r.flags&rowCLC != 0)
 	}
-	detail := t.texts[r.detail]
-	if r.flags&rowLate != 0 {
-		detail += lateText(r.delay)
-	}
-	return fmt.Appendf(buf, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.id, rowAddr(r.client, r.flags&rowClient4 != 0, r.cport), rowAddr(r.server, r.flags&rowServer4 != 0, r.sport),
-		outcomeOrder[r.out], detail, hs, fmtTime(time.Unix(0, r.first)))
+	buf = append(buf, '\t')
+	buf = appendTime(buf, time.Unix(0, r.first))
+	return append(buf, '\n')
 }
 
 // connLine is the connection table's line of c.
 func connLine(buf []byte, c *smcflow.Conn) []byte {
-	hs := "-"
-	if c.Latency.HandshakeMS != nil {
-		hs = fmt.Sprintf("%.3f ms", *c.Latency.HandshakeMS)
-	} else if c.Latency.CLCMS != nil {
-		hs = fmt.Sprintf("%.3f ms (CLC)", *c.Latency.CLCMS)
+	buf = append(buf, "  "...)
+	buf = strconv.AppendInt(buf, int64(c.ID), 10)
+	buf = append(buf, '\t')
+	buf = appendAddrPort(buf, c.Client)
+	buf = append(buf, '\t')
+	buf = appendAddrPort(buf, c.Server)
+	buf = append(buf, '\t')
+	buf = append(buf, c.Outcome...)
+	buf = append(buf, '\t')
+	buf = append(buf, connDetail(c)...)
+	buf = append(buf, '\t')
+	switch {
+	case c.Latency.HandshakeMS != nil:
+		buf = appendMS(buf, *c.Latency.HandshakeMS, false)
+	case c.Latency.CLCMS != nil:
+		buf = appendMS(buf, *c.Latency.CLCMS, true)
+	default:
+		buf = append(buf, '-')
 	}
-	return fmt.Appendf(buf, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Client, c.Server, c.Outcome, connDetail(c), hs, fmtTime(c.Times.First))
+	buf = append(buf, '\t')
+	buf = appendTime(buf, c.Times.First)
+	return append(buf, '\n')
+}
+
+// appendMS appends a handshake latency as the table shows it ("%.3f ms",
+// with " (CLC)" when it is the CLC exchange's).
+func appendMS(buf []byte, ms float64, clc bool) []byte {
+	buf = strconv.AppendFloat(buf, ms, 'f', 3, 64)
+	buf = append(buf, " ms"...)
+	if clc {
+		buf = append(buf, " (CLC)"...)
+	}
+	return buf
+}
+
+// appendAddrPort appends p as its String method gives it.
+func appendAddrPort(buf []byte, p netip.AddrPort) []byte {
+	if !p.Addr().IsValid() {
+		return append(buf, "invalid AddrPort"...)
+	}
+	return p.AppendTo(buf)
 }

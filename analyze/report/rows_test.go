@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"net/netip"
 	"runtime"
 	"testing"
@@ -83,4 +85,53 @@ func TestRowBytes(t *testing.T) {
 		t.Errorf("%.1f bytes per row, want at most 200", per)
 	}
 	runtime.KeepAlive(rt)
+}
+
+// TestConnLineSameAsFmt: the table line built by appending is the line the
+// fmt formula (what writeConnections printed before) gives, for edge
+// values: NaN, infinite and negative latencies, invalid and zoned
+// addresses, late Declines, times outside the years 0–9999.
+func TestConnLineSameAsFmt(t *testing.T) {
+	ref := func(c *smcflow.Conn) string {
+		hs := "-"
+		if c.Latency.HandshakeMS != nil {
+			hs = fmt.Sprintf("%.3f ms", *c.Latency.HandshakeMS)
+		} else if c.Latency.CLCMS != nil {
+			hs = fmt.Sprintf("%.3f ms (CLC)", *c.Latency.CLCMS)
+		}
+		detail, delay, late := connDetailParts(c)
+		if late {
+			detail += fmt.Sprintf(" %.3fs after Confirm", delay/1000)
+		}
+		return fmt.Sprintf("  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Client, c.Server, c.Outcome, detail, hs, c.Times.First.UTC().Format(TimeLayout))
+	}
+	cases := rowCases()
+	for i, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -0.0, -1.5, 1e300, 5e-324, 0.0005, 0.0015} {
+		base := rowCases()[i%len(rowCases())]
+		c, d := *base, *base
+		c.Latency = smcflow.Latency{HandshakeMS: ptr(v)}
+		d.Latency = smcflow.Latency{CLCMS: ptr(v)}
+		d.Decline = &smcflow.DeclineInfo{Code: "0x02010000", Name: "SMC_CLC_DECL_TIMEOUT_CL", By: "server", Late: true, DelayMS: ptr(v)}
+		d.Outcome = smcflow.OutcomeFallback
+		cases = append(cases, &c, &d)
+	}
+	for i, a := range []netip.AddrPort{{}, netip.AddrPortFrom(netip.Addr{}, 7), netip.MustParseAddrPort("[fe80::1%25eth0.100]:0"), netip.MustParseAddrPort("[::]:65535"), netip.MustParseAddrPort("255.255.255.255:65535")} {
+		c := *rowCases()[0]
+		c.Client, c.Server, c.ID = a, a, -i
+		c.Times.First = time.Date(10000+i, 1, 1, 0, 0, 0, 0, time.FixedZone("x", 3600))
+		cases = append(cases, &c)
+	}
+	var rt RowTable
+	for _, c := range cases {
+		rt.Add(c)
+	}
+	for i, c := range cases {
+		want := ref(c)
+		if got := string(connLine(nil, c)); got != want {
+			t.Errorf("case %d connLine:\n got %q\nwant %q", i, got, want)
+		}
+		if got := string(rt.line(nil, &rt.Rows[i])); got != want {
+			t.Errorf("case %d row:\n got %q\nwant %q", i, got, want)
+		}
+	}
 }

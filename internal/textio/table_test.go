@@ -1,0 +1,87 @@
+package textio
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"text/tabwriter"
+)
+
+// viaTabwriter is what tabwriter writes for the same input and flushes.
+func viaTabwriter(chunks []string, minwidth, padding int) string {
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, minwidth, 0, padding, ' ', 0)
+	for _, c := range chunks {
+		if c == "\x00flush" {
+			tw.Flush()
+			continue
+		}
+		tw.Write([]byte(c))
+	}
+	tw.Flush()
+	return b.String()
+}
+
+func viaTable(chunks []string, minwidth, padding int) string {
+	var b bytes.Buffer
+	t := NewTable(&b, minwidth, padding)
+	for _, c := range chunks {
+		if c == "\x00flush" {
+			t.Flush()
+			continue
+		}
+		t.Write([]byte(c))
+	}
+	t.Flush()
+	return b.String()
+}
+
+// TestTableSameAsTabwriter: the aligned text is tabwriter's, for uniform
+// tables (the fast path) and for everything that falls back to it.
+func TestTableSameAsTabwriter(t *testing.T) {
+	cases := [][]string{
+		{"  #\tCLIENT\tSERVER\tOUTCOME\n", "  1\t10.0.0.1:4\t[2001:db8::2]:445\tsmc\n", "  2\t10.0.0.10:40000\t10.0.0.2:5\tfallback → x\n"},
+		{"a\tb\n", "\x00flush", "ccc\tdddd\n"},
+		{"a\n", "b\n"},
+		{"\t\t\n", "\t\t\n"},
+		{"é\tx\n", "ab\ty\n"},
+		{"a\tb\n", "a\n", "a\tb\tc\n"},    // not uniform
+		{"a\tb\n", "a\tb"},                // no final newline
+		{"a\vb\tc\n", "dd\tee\n"},         // '\v'
+		{"a\fb\tc\n", "dd\tee\n"},         // '\f'
+		{"\xffa\tb\xff\tc\n", "dd\tee\n"}, // escape
+		{"\xc3\tb\n", "\x80\x80\tc\n"},    // invalid UTF-8
+		{},
+		{""},
+		{"\n", "\n"},
+	}
+	for _, mw := range []int{0, 2, 9} {
+		for _, pad := range []int{0, 2} {
+			for i, c := range cases {
+				if got, want := viaTable(c, mw, pad), viaTabwriter(c, mw, pad); got != want {
+					t.Errorf("case %d (minwidth %d, padding %d):\n got %q\nwant %q", i, mw, pad, got, want)
+				}
+			}
+		}
+	}
+}
+
+// FuzzTable: any text, written in two parts with a flush between them
+// or not, aligns as tabwriter aligns it.
+func FuzzTable(f *testing.F) {
+	f.Add("  #\tCLIENT\tSERVER\n  1\t10.0.0.1:4\t10.0.0.2:5\n", "  2\tx\ty\n", true, uint8(2), uint8(2))
+	f.Add("a\tb\n", "a\n", false, uint8(0), uint8(1))
+	f.Add("é\t\xff\tx\n", "\v\f\n", false, uint8(3), uint8(0))
+	f.Fuzz(func(t *testing.T, a, b string, flush bool, mw, pad uint8) {
+		chunks := []string{a, b}
+		if flush {
+			chunks = []string{a, "\x00flush", b}
+		}
+		if strings.Contains(a+b, "\x00flush") {
+			return
+		}
+		if got, want := viaTable(chunks, int(mw%16), int(pad%8)), viaTabwriter(chunks, int(mw%16), int(pad%8)); got != want {
+			t.Errorf("got %q\nwant %q", got, want)
+		}
+	})
+}
