@@ -117,8 +117,11 @@ const (
 // Writing the items costs the reading goroutine its store buffer (each
 // line was last read by the other processor); at 136 bytes per frame that
 // was 15 % of the CPU on corpus C (perf: the store after them, in
-// pcapfile's nextPcap). A frame whose Packet does not fit (set returns
-// false) travels whole in batch.pkts.
+// pcapfile's nextPcap). Items of 32 bytes, two to a line (the frame
+// number and interface name left to the analyzing side), measured no
+// better than these (15 paired runs of bench/ab.sh on corpora A, B and C,
+// 2026-12-06: 1–5 % more CPU, within the noise). A frame whose Packet does
+// not fit (set returns false) travels whole in batch.pkts.
 type pipeItem struct {
 	data   unsafe.Pointer // Packet.Data's first byte
 	frame  int
