@@ -27,6 +27,15 @@ type connKey struct {
 	zone uint64
 }
 
+// recentSlots is the size of Tracker.recent.
+const recentSlots = 64
+
+// recentSlot is the Tracker.recent slot of a connection: by its ports and
+// zone, the same in both directions.
+func recentSlot(p, q uint16, zone uint64) int {
+	return int((p ^ q ^ uint16(zone)) % recentSlots)
+}
+
 func makeKey(src, dst netip.AddrPort) (connKey, int) {
 	if src.Compare(dst) <= 0 {
 		return connKey{a: src, b: dst}, 0
@@ -145,9 +154,15 @@ func (c *tcpConn) evidence(frame int, t time.Time, sender int, what string) {
 type Tracker struct {
 	// pending: the out-of-order bytes all connections' reassembly holds
 	// (decode.MaxPendingTotal)
-	pending  decode.PendingBudget
-	conns    connTable
-	last     *tcpConn // the connection of the previous segment, if still open
+	pending decode.PendingBudget
+	conns   connTable
+	last    *tcpConn // the connection of the previous segment, if still open
+	// recent holds open connections by recentSlot of their ports: a
+	// segment of a connection that is not the previous segment's (bulk
+	// transfers interleave) is found there without ordering its key
+	// (makeKey), hashing it and probing the table. An entry is nil or an
+	// open connection: judge clears the connection it finishes.
+	recent   [recentSlots]*tcpConn
 	done     []*Conn
 	lastTime time.Time
 	roce     *roceTracker
@@ -243,6 +258,7 @@ func (t *Tracker) newConn(k connKey, h uint64, ts time.Time) *tcpConn {
 	}
 	t.conns.add(c)
 	t.last = c
+	t.recent[recentSlot(k.a.Port(), k.b.Port(), k.zone)] = c
 	t.totalTCP++
 	return c
 }
@@ -258,23 +274,33 @@ func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
 	}
 	src, dst := f.SrcAddrPort(), f.DstAddrPort()
 	// Frames come in trains of one connection: try the last one first,
-	// by equality (makeKey's ordering is only needed on a miss).
+	// then the recent one with the same ports, by equality (makeKey's
+	// ordering, the hash and the table are only needed on a miss).
 	c := t.last
 	var k connKey
 	var dir int
+	var h uint64 // keyHash(k), once needed
 	switch {
 	case c != nil && c.key.zone == f.Zone && c.key.a == src && c.key.b == dst:
 		k, dir = c.key, 0
 	case c != nil && c.key.zone == f.Zone && c.key.a == dst && c.key.b == src:
 		k, dir = c.key, 1
 	default:
-		k, dir = makeKey(src, dst)
-		k.zone = f.Zone // 0 outside tunnels
-	}
-	var h uint64 // keyHash(k), once needed
-	if c == nil || c.key != k {
-		h = keyHash(k)
-		c = t.conns.get(k, h)
+		slot := recentSlot(f.SrcPort, f.DstPort, f.Zone)
+		switch c = t.recent[slot]; {
+		case c != nil && c.key.zone == f.Zone && c.key.a == src && c.key.b == dst:
+			k, dir = c.key, 0
+		case c != nil && c.key.zone == f.Zone && c.key.a == dst && c.key.b == src:
+			k, dir = c.key, 1
+		default:
+			k, dir = makeKey(src, dst)
+			k.zone = f.Zone // 0 outside tunnels
+			h = keyHash(k)
+			c = t.conns.get(k, h)
+			if c != nil {
+				t.recent[slot] = c
+			}
+		}
 		if c != nil {
 			t.last = c
 		}
@@ -809,6 +835,9 @@ func (t *Tracker) judge(c *tcpConn) {
 	c.finished = true
 	if t.last == c {
 		t.last = nil
+	}
+	if r := &t.recent[recentSlot(c.key.a.Port(), c.key.b.Port(), c.key.zone)]; *r == c {
+		*r = nil
 	}
 	c.res.noSummary = t.lean()
 	verdict(c, t.lastTime)
@@ -1725,6 +1754,7 @@ func (t *Tracker) Prune() {
 	if t.conns.len() > 100000 {
 		t.conns = newConnTable()
 		t.last = nil
+		clear(t.recent[:])
 		clear(t.closing) // their connections are forgotten, not finished
 		t.closing = t.closing[:0]
 	}
