@@ -621,7 +621,11 @@ func (a *Analyzer) frame(fi *report.FileInfo, undecoded map[string]int, p *pcapf
 // track analyzes frame p, decoded into f (which it may change).
 func (a *Analyzer) track(fi *report.FileInfo, undecoded map[string]int, p *pcapfile.Packet, f *decode.Frame) {
 	ts := p.Info.Timestamp
-	a.tracker.Advance(ts) // capture end, for CLC timeouts
+	if f.Status != decode.StatusOK || f.Proto != decode.ProtoTCP || f.Fragment {
+		// The capture's end, for CLC timeouts: HandleTCP moves it itself
+		// (below) for the segments it gets.
+		a.tracker.Advance(ts)
+	}
 	if f.Tunnel.Kind != decode.TunnelNone {
 		a.countTunnel(f.Tunnel)
 		a.noteZone(p, f)
