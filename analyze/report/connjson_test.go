@@ -28,10 +28,15 @@ func connJSONCases() []*smcflow.Conn {
 		Decline:    &smcflow.DeclineInfo{By: "server", Code: "0x03030000", Name: "n", Meaning: "m", Remedy: "r", Stage: "after-proposal", Late: true, DelayMS: ptr(1e-7), OutOfSync: true, Version: 2, Frame: 9, Time: t0, Extra: []string{"0x1", "0x2"}},
 		Link:       &smcflow.LinkInfo{State: "confirmed", ConfirmedAt: ptr(t0), ConfirmFrame: 3, LLC: []smcflow.LLCCount{{Type: "ADD_LINK", Count: 2}}, CDCMessages: 4, RDMAWrites: 5, RDMABytes: 6, FirstRoCE: ptr(t0.Add(time.Second)), RoCEPackets: 7, ClientQPN: "0x000001", ServerQPN: "0x000002", DeleteReasons: []string{"0x00010000"}},
 		ClientInfo: &smcflow.Endpoint{PeerID: "p", GID: "g", BufferBytes: 65536, Release: ptr(1), GIDList: []string{"a", "b"}},
-		ServerInfo: &smcflow.Endpoint{},
-		Times:      smcflow.Times{SYN: ptr(t0), SYNACK: ptr(t0), Proposal: ptr(t0), Accept: ptr(t0), Confirm: ptr(t0), Decline: ptr(t0), FirstData: ptr(t0), End: ptr(t0), First: t0, Last: t0.Add(time.Hour)},
-		Latency:    smcflow.Latency{HandshakeMS: ptr(0.123456), CLCMS: ptr(1e21)},
-		Packets:    10, Bytes: 1 << 40,
+		ServerInfo: &smcflow.Endpoint{
+			PeerID: "58392@52:54:00:5c:00:01", GID: "::ffff:10.0.0.1", MAC: "52:54:00:5c:00:01", QPN: "0x000011", RKey: "0x000003e2", Token: "0x00000002",
+			BufferBytes: -1, MTU: 1024, PSN: "0x5c5471", ISMGID: "i", DMBToken: "d", CHID: "c", LinkID: "l", Hostname: "h<>", OS: "o", Release: ptr(0),
+			GIDList: []string{"x"}, Offered: "v1:N v2:R", EIDs: []string{"SMCDUMP-LAB-UEID", `é\`}, SEID: "s", RoCEv2GID: "r", IPv4Prefix: "10.0.0.0/8",
+			IPv6Prefixes: []string{"2001:db8::/32"}, ISMGIDs: []string{"0x0000000000000001/chid 0x0001"},
+		},
+		Times:   smcflow.Times{SYN: ptr(t0), SYNACK: ptr(t0), Proposal: ptr(t0), Accept: ptr(t0), Confirm: ptr(t0), Decline: ptr(t0), FirstData: ptr(t0), End: ptr(t0), First: t0, Last: t0.Add(time.Hour)},
+		Latency: smcflow.Latency{HandshakeMS: ptr(0.123456), CLCMS: ptr(1e21)},
+		Packets: 10, Bytes: 1 << 40,
 		Evidence: []smcflow.Evidence{{File: "a.pcap", Frame: 1, Time: t0, Dir: "C>S", What: "SYN"}, {Frame: 2, Time: t0, Dir: "S>C", What: "x"}},
 		Notes:    []string{"n1", ""}, DetailOmitted: true,
 	}
@@ -40,7 +45,8 @@ func connJSONCases() []*smcflow.Conn {
 		{Evidence: []smcflow.Evidence{}, Link: &smcflow.LinkInfo{}, SMC: &smcflow.SMCInfo{}, Decline: &smcflow.DeclineInfo{}},
 		full,
 		{Latency: smcflow.Latency{HandshakeMS: ptr(math.Copysign(0, -1)), CLCMS: ptr(123456789.5)}, Times: smcflow.Times{First: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)}},
-		{Latency: smcflow.Latency{HandshakeMS: ptr(1e-300), CLCMS: ptr(-2.5e-7)}},
+		{Latency: smcflow.Latency{HandshakeMS: ptr(1e-300), CLCMS: ptr(-2.5e-7)}, ClientInfo: &smcflow.Endpoint{}, ServerInfo: &smcflow.Endpoint{EIDs: []string{}}},
+		{Times: smcflow.Times{First: time.Date(9999, 12, 31, 23, 59, 59, 100, time.UTC), Last: time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 5400)), End: ptr(time.Date(0, 1, 1, 0, 0, 0, 1, time.UTC))}},
 	}
 }
 
@@ -98,6 +104,10 @@ func FuzzConnJSON(f *testing.F) {
 			Evidence: []smcflow.Evidence{{File: str, Frame: int(n), Time: ts, Dir: str, What: str}},
 			Notes:    []string{str},
 		}
+		if n&1 != 0 {
+			c.ClientInfo = &smcflow.Endpoint{PeerID: str, GID: str, MAC: str, BufferBytes: int(n >> 3), MTU: int(n & 7), PSN: str, Release: ptr(int(n & 3)), GIDList: []string{str}, Offered: str, EIDs: []string{str, str}, IPv6Prefixes: []string{str}}
+			c.ServerInfo = &smcflow.Endpoint{QPN: str, RKey: str, Token: str, ISMGID: str, DMBToken: str, CHID: str, LinkID: str, Hostname: str, OS: str, SEID: str, RoCEv2GID: str, IPv4Prefix: str, ISMGIDs: []string{str}}
+		}
 		want, err := json.MarshalIndent(c, "    ", "  ")
 		if err != nil {
 			return
@@ -110,6 +120,36 @@ func FuzzConnJSON(f *testing.F) {
 			t.Errorf("\n got %s\nwant %s", got, want)
 		}
 	})
+}
+
+// TestJSONTimeSameAsEncodingJSON: times are written as encoding/json
+// writes them (RFC 3339 with the fraction's trailing zeros dropped), in
+// UTC and in other zones, at the ends of the years 0 to 9999 and beyond.
+func TestJSONTimeSameAsEncodingJSON(t *testing.T) {
+	zone := time.FixedZone("west", -7*3600-30*60)
+	times := []time.Time{
+		{}, time.Unix(0, 0).UTC(), time.Unix(0, 1).UTC(), time.Unix(-1, 999_999_999).UTC(), time.Unix(1_700_000_000, 120_000_000).UTC(),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 2, 29, 12, 3, 4, 5_000, zone), time.Unix(1_700_000_000, 0).Local(),
+	}
+	for i := range 3000 {
+		times = append(times, time.Unix(int64(i)*7_777_777_777%253_402_300_800, int64(i)*123_457%1_000_000_000*int64(i%3)).UTC())
+	}
+	for _, tm := range times {
+		want, werr := json.Marshal(tm)
+		var e jsonEnc
+		e.time(tm)
+		if werr != nil {
+			if e.err == nil {
+				t.Errorf("%v: no error, encoding/json: %v", tm, werr)
+			}
+			continue
+		}
+		if !bytes.Equal(e.b, want) || e.err != nil {
+			t.Errorf("%v: got %s (%v), want %s", tm, e.b, e.err, want)
+		}
+	}
 }
 
 // TestJSONStrSameAsEncodingJSON: the string encoder escapes as
