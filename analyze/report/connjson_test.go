@@ -136,18 +136,31 @@ func TestJSONTimeSameAsEncodingJSON(t *testing.T) {
 	for i := range 3000 {
 		times = append(times, time.Unix(int64(i)*7_777_777_777%253_402_300_800, int64(i)*123_457%1_000_000_000*int64(i%3)).UTC())
 	}
+	// Times around midnight, before and after 1970, one after the other
+	// through one encoder (its date of the day is reused).
+	for _, day := range []int64{-1, 0, 1, 19000} {
+		for _, off := range []int64{-1, 0, 1, 86399, 86400} {
+			times = append(times, time.Unix(day*86400+off, int64(off&1)*500).UTC())
+		}
+	}
+	var shared jsonEnc
 	for _, tm := range times {
 		want, werr := json.Marshal(tm)
 		var e jsonEnc
 		e.time(tm)
+		shared.b, shared.err = shared.b[:0], nil
+		shared.time(tm)
 		if werr != nil {
-			if e.err == nil {
+			if e.err == nil || shared.err == nil {
 				t.Errorf("%v: no error, encoding/json: %v", tm, werr)
 			}
 			continue
 		}
 		if !bytes.Equal(e.b, want) || e.err != nil {
 			t.Errorf("%v: got %s (%v), want %s", tm, e.b, e.err, want)
+		}
+		if !bytes.Equal(shared.b, want) || shared.err != nil {
+			t.Errorf("%v, after other times: got %s (%v), want %s", tm, shared.b, shared.err, want)
 		}
 	}
 }
