@@ -191,13 +191,10 @@ func (e *jsonEnc) time(t time.Time) {
 			e.b = append(e.b, '"')
 			return
 		}
-	} else if y := t.Year(); y >= 0 && y <= 9999 {
-		e.b = append(e.b, '"')
-		e.b = t.AppendFormat(e.b, time.RFC3339Nano)
-		e.b = append(e.b, '"')
-		return
 	}
-	b, err := json.Marshal(t) // an error: beyond the years 0 to 9999
+	// Other zones (report times are in UTC) and years beyond 0 to 9999
+	// (an error) as encoding/json has them.
+	b, err := json.Marshal(t)
 	if err != nil && e.err == nil {
 		e.err = err
 	}

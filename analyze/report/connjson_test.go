@@ -89,7 +89,9 @@ func FuzzConnJSON(f *testing.F) {
 		var a16 [16]byte
 		binary.LittleEndian.PutUint64(a16[:], n)
 		binary.LittleEndian.PutUint64(a16[8:], n*0x9e3779b97f4a7c15)
-		ts := time.Unix(0, int64(n>>2)).UTC()
+		// Any second of the years 0 to 9999 and just beyond, the last
+		// time on another day.
+		ts := time.Unix(unixYear0-1000+int64(n>>3%uint64(unixYear10000-unixYear0+2000)), int64(n%1_000_000_000)).UTC()
 		str := string(s)
 		c := &smcflow.Conn{
 			ID: int(n >> 1), Client: netip.AddrPortFrom(netip.AddrFrom16(a16).WithZone(str), uint16(n)),
@@ -98,7 +100,7 @@ func FuzzConnJSON(f *testing.F) {
 			SMC:     &smcflow.SMCInfo{Type: str, Version: int(int32(n)), Variant: str, EID: str, MaxConns: int(n & 0xff)},
 			Decline: &smcflow.DeclineInfo{By: str, Code: str, Name: str, DelayMS: ptr(fl), Time: ts, Extra: []string{str}},
 			Link:    &smcflow.LinkInfo{State: str, LLC: []smcflow.LLCCount{{Type: str, Count: int(n)}}, RDMABytes: int64(n), DeleteReasons: []string{str}},
-			Times:   smcflow.Times{First: ts, Last: ts.Add(time.Duration(n & 0xffffff)), End: ptr(ts)},
+			Times:   smcflow.Times{First: ts, Last: ts.Add(time.Duration(n&0xffffff) * time.Second), End: ptr(ts)},
 			Latency: smcflow.Latency{HandshakeMS: ptr(fl), CLCMS: ptr(fl / 3)},
 			Packets: int(n), Bytes: int64(n),
 			Evidence: []smcflow.Evidence{{File: str, Frame: int(n), Time: ts, Dir: str, What: str}},
@@ -132,6 +134,7 @@ func TestJSONTimeSameAsEncodingJSON(t *testing.T) {
 		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
 		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(2024, 2, 29, 12, 3, 4, 5_000, zone), time.Unix(1_700_000_000, 0).Local(),
+		time.Date(2024, 1, 1, 0, 0, 0, 0, time.FixedZone("far", 24*3600)), // an offset encoding/json refuses
 	}
 	for i := range 3000 {
 		times = append(times, time.Unix(int64(i)*7_777_777_777%253_402_300_800, int64(i)*123_457%1_000_000_000*int64(i%3)).UTC())

@@ -107,3 +107,43 @@ func TestRecentSlotsKeepConnectionsApart(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneClearsRecent: when Prune drops every open connection, the
+// recent-connection cache forgets them too: a later segment of one makes
+// a new connection instead of counting to a dropped one.
+func TestPruneClearsRecent(t *testing.T) {
+	defer func(n int) { pruneOpen = n }(pruneOpen)
+	pruneOpen = 4
+	tr := NewTracker()
+	tr.All = true
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	sv := netip.MustParseAddrPort("10.0.1.1:5000")
+	seg := func(i int, flags uint8, at time.Time) {
+		cl := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, 1}), uint16(40000+i))
+		f := &decode.Frame{Flags: flags, Seq: 100, Ack: 1, PayloadLen: 10}
+		f.Src, f.SrcPort, f.Dst, f.DstPort = cl.Addr(), cl.Port(), sv.Addr(), sv.Port()
+		tr.HandleTCP(f, i, at)
+	}
+	for i := range 6 {
+		seg(i, decode.TCPSYN, t0)
+	}
+	// Each connection in turn: connection 0 comes from the recent cache
+	// (the previous segment was another connection's).
+	for i := range 6 {
+		seg(i, decode.TCPACK, t0.Add(time.Millisecond))
+	}
+	tr.Prune()
+	if tr.conns.len() != 0 {
+		t.Fatalf("%d open connections after Prune, want 0", tr.conns.len())
+	}
+	for i, r := range tr.recent {
+		if r != nil {
+			t.Fatalf("slot %d still holds a connection after Prune", i)
+		}
+	}
+	seg(5, decode.TCPACK, t0.Add(2*time.Millisecond))
+	seg(0, decode.TCPACK, t0.Add(3*time.Millisecond))
+	if tr.conns.len() != 2 {
+		t.Errorf("%d open connections after two segments of dropped ones, want 2 (new)", tr.conns.len())
+	}
+}

@@ -3,7 +3,8 @@ package smcflow
 // Finished connections are recycled: a capture of many short connections
 // would otherwise allocate (and collect) the whole tracking state of each.
 // This is safe because nothing keeps a *tcpConn once it is finished:
-//   - the open table and the last-connection cache drop it (finish);
+//   - the open table and the last-connection and recent-connection
+//     caches drop it (finish);
 //   - the kept record is a copy of c.res with its pointers detached
 //     (detach), and its Evidence/Notes slices are dropped, not reused,
 //     when c is reset;

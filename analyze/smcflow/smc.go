@@ -1690,7 +1690,8 @@ func sortEvidence(e []Evidence) {
 
 // Advance moves the tracker's clock to ts when ts is later: the capture's
 // end so far, against which CLC timeouts and idle links are judged. Feed it
-// the time of every frame, also frames the tracker does not see.
+// the time of every frame the tracker does not see (HandleTCP moves the
+// clock itself for the segments it gets).
 func (t *Tracker) Advance(ts time.Time) {
 	if ts.After(t.lastTime) {
 		t.lastTime = ts
@@ -1747,11 +1748,15 @@ func (t *Tracker) Counts() Counts {
 	}
 }
 
+// pruneOpen is the open-connection count above which Prune drops them all
+// (a variable for tests).
+var pruneOpen = 100000
+
 // Prune drops the finished connections' results and, when the table grew
-// past 100000 connections, every connection's state: the per-packet
+// past pruneOpen connections, every connection's state: the per-packet
 // printer keeps a long live capture bounded with it.
 func (t *Tracker) Prune() {
-	if t.conns.len() > 100000 {
+	if t.conns.len() > pruneOpen {
 		t.conns = newConnTable()
 		t.last = nil
 		clear(t.recent[:])

@@ -45,7 +45,7 @@ func (t *Table) Write(p []byte) (int, error) {
 
 // Flush writes the lines buffered, aligned, and empties the buffer.
 func (t *Table) Flush() error {
-	defer func() { t.buf = t.buf[:0] }()
+	defer func() { t.buf, t.special = t.buf[:0], false }()
 	if len(t.buf) == 0 {
 		return nil
 	}

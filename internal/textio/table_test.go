@@ -85,3 +85,25 @@ func FuzzTable(f *testing.F) {
 		}
 	})
 }
+
+// countWriter counts the writes it gets.
+type countWriter struct{ n int }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n++; return len(p), nil }
+
+// TestTableSpecialBytesOnlyInTheirChunk: a chunk with a byte tabwriter
+// gives a meaning goes through tabwriter; the next chunks do not (one
+// write each, not tabwriter's write per cell).
+func TestTableSpecialBytesOnlyInTheirChunk(t *testing.T) {
+	var w countWriter
+	tb := NewTable(&w, 2, 2)
+	tb.Write([]byte("a\vb\tc\n"))
+	tb.Flush()
+	w.n = 0
+	tb.Write([]byte("a\tb\n"))
+	tb.Write([]byte("cc\tdd\n"))
+	tb.Flush()
+	if w.n != 1 {
+		t.Errorf("%d writes after a chunk with '\\v', want 1 (aligned by Table, not tabwriter)", w.n)
+	}
+}
