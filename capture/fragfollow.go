@@ -2,11 +2,11 @@ package capture
 
 import (
 	"encoding/binary"
-	"regexp"
 
 	"golang.org/x/net/bpf"
 
 	"github.com/smcdump/smcdump/capture/pcapfile"
+	"github.com/smcdump/smcdump/internal/lazyre"
 )
 
 // Following IP fragments (docs/capture.md §1.8).
@@ -69,13 +69,13 @@ func followFragments(cfg *Config) bool {
 // (byte 6) and the fragment header behind it (40-47), with a constant
 // offset: "ip[6:2] & 0x1fff = 0" (pcap-filter(7)'s "unfragmented datagrams
 // and fragment zero only"), "ip6[6] != 44".
-var fragmentFieldRE = regexp.MustCompile(`\bip6?\s*\[\s*(0x0*[67]|0*[67]|0x0*2[89a-fA-F]|4[0-7])\s*[]:]`)
+var fragmentFieldRE = lazyre.New(`\bip6?\s*\[\s*(0x0*[67]|0*[67]|0x0*2[89a-fA-F]|4[0-7])\s*[]:]`)
 
 // testsFragmentFields reports whether expr reads the fragment fields
 // itself. Such a filter says which fragments it wants; following would
 // add the ones it leaves out, so it decides every fragment on its own.
 func testsFragmentFields(expr string) bool {
-	return fragmentFieldRE.MatchString(expr)
+	return fragmentFieldRE().MatchString(expr)
 }
 
 // fragKey identifies a datagram (RFC 791: source, destination, protocol and

@@ -3,12 +3,12 @@ package toolfmt
 import (
 	"io"
 	"net/netip"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
+	"github.com/smcdump/smcdump/internal/lazyre"
 	"github.com/smcdump/smcdump/smcproto"
 )
 
@@ -52,8 +52,8 @@ type SMCStatsText struct {
 	Approximate bool    `json:"approximate,omitempty"`
 }
 
-var statsLine = regexp.MustCompile(`^\s+(\S.*?)\s+(\d+(?:\.\d+)?)(?:\s+\((.*)\))?\s*$`)
-var sideCounts = regexp.MustCompile(`client (\d+), server (\d+)`)
+var statsLine = lazyre.New(`^\s+(\S.*?)\s+(\d+(?:\.\d+)?)(?:\s+\((.*)\))?\s*$`)
+var sideCounts = lazyre.New(`client (\d+), server (\d+)`)
 
 var statLabels = map[string]string{
 	"Total connections handled": "total", "SMC connections": "smc", "v1": "v1", "v2": "v2",
@@ -162,7 +162,7 @@ func parseSMCStats(f Format, r io.Reader) (*SMCStatsText, error) {
 				continue
 			}
 		}
-		m := statsLine.FindStringSubmatch(line)
+		m := statsLine().FindStringSubmatch(line)
 		if m == nil {
 			return nil, perr(f, l.n, line, "expected \"<label> <number>\"")
 		}
@@ -195,7 +195,7 @@ func parseSMCStats(f Format, r io.Reader) (*SMCStatsText, error) {
 			dst = st.Extras
 		}
 		dst[key] = v
-		if sc := sideCounts.FindStringSubmatch(m[3]); sc != nil {
+		if sc := sideCounts().FindStringSubmatch(m[3]); sc != nil {
 			c, _ := strconv.ParseUint(sc[1], 10, 64)
 			s, _ := strconv.ParseUint(sc[2], 10, 64)
 			dst[key+"_client"], dst[key+"_server"] = c, s

@@ -2,11 +2,11 @@ package toolfmt
 
 import (
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
+	"github.com/smcdump/smcdump/internal/lazyre"
 )
 
 // Formats of the smc-tools tables other than stats and smcss.
@@ -23,12 +23,12 @@ const (
 )
 
 var (
-	unknownHex = regexp.MustCompile(`^0x[0-9a-f]+\?$`)
-	pnetLine   = regexp.MustCompile(`^\S+ \S+ \S+ \d{1,3}$`)
-	seidLine   = regexp.MustCompile(`^\S+ \[(enabled|disabled)\]$`)
+	unknownHex = lazyre.New(`^0x[0-9a-f]+\?$`)
+	pnetLine   = lazyre.New(`^\S+ \S+ \S+ \d{1,3}$`)
+	seidLine   = lazyre.New(`^\S+ \[(enabled|disabled)\]$`)
 	// An EID is up to 32 characters of A-Z, 0-9, "-" and "." (the kernel
 	// checks UEIDs so), starting with a letter or digit.
-	eidLine = regexp.MustCompile(`^[A-Z0-9][A-Z0-9.\-]{0,31}$`)
+	eidLine = lazyre.New(`^[A-Z0-9][A-Z0-9.\-]{0,31}$`)
 )
 
 // detectTable recognizes the header line of a table format.
@@ -55,13 +55,13 @@ func detectTable(l0 string, lines []string) (Format, bool) {
 		return SMCDLinkGroup, true
 	case t == "Kernel Capabilities":
 		return SMCInfo, true
-	case seidLine.MatchString(t):
+	case seidLine().MatchString(t):
 		return SMCSEID, true
 	}
 	if len(lines) > 0 {
 		all := true
 		for _, l := range lines {
-			if !pnetLine.MatchString(strings.TrimSpace(l)) {
+			if !pnetLine().MatchString(strings.TrimSpace(l)) {
 				all = false
 			}
 		}
@@ -70,7 +70,7 @@ func detectTable(l0 string, lines []string) (Format, bool) {
 		}
 		all = true
 		for _, l := range lines {
-			if !eidLine.MatchString(strings.TrimSpace(l)) {
+			if !eidLine().MatchString(strings.TrimSpace(l)) {
 				all = false
 			}
 		}
@@ -132,7 +132,7 @@ func parseDevicesR(d *Data, r io.Reader, detail *bool) error {
 		}
 		k := -1
 		for i := 2; i < len(f) && i <= 3; i++ {
-			if (f[i] == "ACTIVE" || f[i] == "INACTIVE" || unknownHex.MatchString(f[i])) && isUint(f[i-1]) {
+			if (f[i] == "ACTIVE" || f[i] == "INACTIVE" || unknownHex().MatchString(f[i])) && isUint(f[i-1]) {
 				k = i
 				break
 			}
@@ -291,7 +291,7 @@ func parseLinks(d *Data, r io.Reader) error {
 		}
 		row.LGID, row.Role, row.LGType = id, f[1], f[2]
 		rest := f[3:]
-		if !strings.HasPrefix(rest[0], "LINK_") && !unknownHex.MatchString(rest[0]) {
+		if !strings.HasPrefix(rest[0], "LINK_") && !unknownHex().MatchString(rest[0]) {
 			row.NetDev, rest = rest[0], rest[1:]
 		}
 		if len(rest) < 2 {
@@ -379,7 +379,7 @@ func parseSEID(d *Data, r io.Reader) error {
 		if t == "n/a" {
 			return nil
 		}
-		m := seidLine.FindStringSubmatch(t)
+		m := seidLine().FindStringSubmatch(t)
 		if m == nil {
 			return perr(SMCSEID, n, line, "expected \"<SEID> [enabled]\" or \"<SEID> [disabled]\"")
 		}

@@ -7,13 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/smcdump/smcdump/capture/kstat/procnet"
 	"github.com/smcdump/smcdump/capture/kstat/smcnl"
+	"github.com/smcdump/smcdump/internal/lazyre"
 )
 
 // Format names a text format.
@@ -117,7 +117,7 @@ func perr(f Format, line int, text, format string, a ...any) error {
 	return &procnet.ParseError{File: string(f), Line: line, Text: text, Msg: fmt.Sprintf(format, a...)}
 }
 
-var hexLine = regexp.MustCompile(`^([0-9a-f]{8} )+[0-9a-f]{8}$`)
+var hexLine = lazyre.New(`^([0-9a-f]{8} )+[0-9a-f]{8}$`)
 
 // Detect names the format of text b from its first lines.
 func Detect(b []byte) (Format, error) {
@@ -159,7 +159,7 @@ func Detect(b []byte) (Format, error) {
 			name += "6"
 		}
 		return Format("proc:net/" + name), nil
-	case hexLine.MatchString(t0):
+	case hexLine().MatchString(t0):
 		return "proc:net/softnet_stat", nil
 	case strings.HasSuffix(t0, ":") && !strings.Contains(t0, " "):
 		return NetstatS, nil
@@ -410,8 +410,8 @@ var netstatText = map[string]map[string]string{
 	},
 }
 
-var netstatNumText = regexp.MustCompile(`^(\d+) (.+?)\.?$`)
-var netstatNameNum = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_]*): (\d+)$`)
+var netstatNumText = lazyre.New(`^(\d+) (.+?)\.?$`)
+var netstatNameNum = lazyre.New(`^([A-Za-z][A-Za-z0-9_]*): (\d+)$`)
 
 func parseNetstatS(d *Data, r io.Reader) error {
 	l := newLines(NetstatS, r)
@@ -437,7 +437,7 @@ func parseNetstatS(d *Data, r io.Reader) error {
 			return perr(NetstatS, l.n, line, "entry before the first section")
 		}
 		t := strings.TrimSpace(line)
-		if m := netstatNameNum.FindStringSubmatch(t); m != nil {
+		if m := netstatNameNum().FindStringSubmatch(t); m != nil {
 			v, err := strconv.ParseUint(m[2], 10, 64)
 			if err != nil {
 				return perr(NetstatS, l.n, line, "%q is not a number", m[2])
@@ -449,7 +449,7 @@ func parseNetstatS(d *Data, r io.Reader) error {
 			d.setCounter(base+m[1], v)
 			continue
 		}
-		if m := netstatNumText.FindStringSubmatch(t); m != nil {
+		if m := netstatNumText().FindStringSubmatch(t); m != nil {
 			v, err := strconv.ParseUint(m[1], 10, 64)
 			if err != nil {
 				return perr(NetstatS, l.n, line, "%q is not a number", m[1])
@@ -546,7 +546,7 @@ func parseSS(d *Data, r io.Reader) error {
 	return l.err()
 }
 
-var skmemItem = regexp.MustCompile(`^([a-z_]+?)(\d+)$`)
+var skmemItem = lazyre.New(`^([a-z_]+?)(\d+)$`)
 
 func parseSkmem(t string) (map[string]uint64, error) {
 	t = strings.TrimPrefix(t, "skmem:(")
@@ -556,7 +556,7 @@ func parseSkmem(t string) (map[string]uint64, error) {
 	}
 	m := map[string]uint64{}
 	for _, it := range strings.Split(t[:end], ",") {
-		p := skmemItem.FindStringSubmatch(it)
+		p := skmemItem().FindStringSubmatch(it)
 		if p == nil {
 			return nil, fmt.Errorf("skmem item %q", it)
 		}
