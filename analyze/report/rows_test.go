@@ -106,7 +106,7 @@ func TestConnLineSameAsFmt(t *testing.T) {
 		return fmt.Sprintf("  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Client, c.Server, c.Outcome, detail, hs, c.Times.First.UTC().Format(TimeLayout))
 	}
 	cases := rowCases()
-	for i, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -0.0, -1.5, 1e300, 5e-324, 0.0005, 0.0015} {
+	for i, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), -1.5, 1e300, 5e-324, 0.0005, 0.0015} {
 		base := rowCases()[i%len(rowCases())]
 		c, d := *base, *base
 		c.Latency = smcflow.Latency{HandshakeMS: ptr(v)}
