@@ -255,65 +255,63 @@ func (e *jsonEnc) addrPort(p netip.AddrPort) {
 	e.b = append(e.b, '"')
 }
 
+// optStr writes field k with string v unless v is empty (omitempty).
+func (e *jsonEnc) optStr(k, v string) {
+	if v != "" {
+		e.key(k)
+		e.str(v)
+	}
+}
+
+// optStrs writes field k with the strings vs unless there are none
+// (omitempty).
+func (e *jsonEnc) optStrs(k string, vs []string) {
+	if len(vs) > 0 {
+		e.key(k)
+		e.strs(vs)
+	}
+}
+
+// optInt writes field k with v unless v is 0 (omitempty).
+func (e *jsonEnc) optInt(k string, v int) {
+	if v != 0 {
+		e.key(k)
+		e.int(int64(v))
+	}
+}
+
 // endpoint writes p's CLC fields as encoding/json does (every field
 // omitempty). Through encoding/json they were nearly half of the
 // connection's encoding.
 func (e *jsonEnc) endpoint(p *smcflow.Endpoint) {
 	e.open('{')
-	for _, f := range [...]struct{ k, v string }{
-		{"peer_id", p.PeerID}, {"gid", p.GID}, {"mac", p.MAC}, {"qpn", p.QPN}, {"rkey", p.RKey}, {"token", p.Token},
-	} {
-		if f.v != "" {
-			e.key(f.k)
-			e.str(f.v)
-		}
-	}
-	if p.BufferBytes != 0 {
-		e.key("buffer_bytes")
-		e.int(int64(p.BufferBytes))
-	}
-	if p.MTU != 0 {
-		e.key("mtu")
-		e.int(int64(p.MTU))
-	}
-	for _, f := range [...]struct{ k, v string }{
-		{"psn", p.PSN}, {"ism_gid", p.ISMGID}, {"dmb_token", p.DMBToken}, {"chid", p.CHID}, {"link_id", p.LinkID}, {"hostname", p.Hostname}, {"os", p.OS},
-	} {
-		if f.v != "" {
-			e.key(f.k)
-			e.str(f.v)
-		}
-	}
+	e.optStr("peer_id", p.PeerID)
+	e.optStr("gid", p.GID)
+	e.optStr("mac", p.MAC)
+	e.optStr("qpn", p.QPN)
+	e.optStr("rkey", p.RKey)
+	e.optStr("token", p.Token)
+	e.optInt("buffer_bytes", p.BufferBytes)
+	e.optInt("mtu", p.MTU)
+	e.optStr("psn", p.PSN)
+	e.optStr("ism_gid", p.ISMGID)
+	e.optStr("dmb_token", p.DMBToken)
+	e.optStr("chid", p.CHID)
+	e.optStr("link_id", p.LinkID)
+	e.optStr("hostname", p.Hostname)
+	e.optStr("os", p.OS)
 	if p.Release != nil {
 		e.key("release")
 		e.int(int64(*p.Release))
 	}
-	if len(p.GIDList) > 0 {
-		e.key("gid_list")
-		e.strs(p.GIDList)
-	}
-	if p.Offered != "" {
-		e.key("offered")
-		e.str(p.Offered)
-	}
-	if len(p.EIDs) > 0 {
-		e.key("eids")
-		e.strs(p.EIDs)
-	}
-	for _, f := range [...]struct{ k, v string }{{"seid", p.SEID}, {"rocev2_gid", p.RoCEv2GID}, {"ipv4_prefix", p.IPv4Prefix}} {
-		if f.v != "" {
-			e.key(f.k)
-			e.str(f.v)
-		}
-	}
-	if len(p.IPv6Prefixes) > 0 {
-		e.key("ipv6_prefixes")
-		e.strs(p.IPv6Prefixes)
-	}
-	if len(p.ISMGIDs) > 0 {
-		e.key("ism_gids")
-		e.strs(p.ISMGIDs)
-	}
+	e.optStrs("gid_list", p.GIDList)
+	e.optStr("offered", p.Offered)
+	e.optStrs("eids", p.EIDs)
+	e.optStr("seid", p.SEID)
+	e.optStr("rocev2_gid", p.RoCEv2GID)
+	e.optStr("ipv4_prefix", p.IPv4Prefix)
+	e.optStrs("ipv6_prefixes", p.IPv6Prefixes)
+	e.optStrs("ism_gids", p.ISMGIDs)
 	e.close('}')
 }
 
@@ -480,18 +478,9 @@ func AppendConnJSON(b []byte, c *smcflow.Conn, prefix string) ([]byte, error) {
 		}
 		e.key("roce_packets")
 		e.int(int64(l.RoCEPackets))
-		if l.ClientQPN != "" {
-			e.key("client_qpn")
-			e.str(l.ClientQPN)
-		}
-		if l.ServerQPN != "" {
-			e.key("server_qpn")
-			e.str(l.ServerQPN)
-		}
-		if len(l.DeleteReasons) > 0 {
-			e.key("delete_link_reasons")
-			e.strs(l.DeleteReasons)
-		}
+		e.optStr("client_qpn", l.ClientQPN)
+		e.optStr("server_qpn", l.ServerQPN)
+		e.optStrs("delete_link_reasons", l.DeleteReasons)
 		e.close('}')
 	}
 	if c.ClientInfo != nil {

@@ -7,33 +7,35 @@ import (
 	"text/tabwriter"
 )
 
+// aligner is what Table and tabwriter.Writer share.
+type aligner interface {
+	Write([]byte) (int, error)
+	Flush() error
+}
+
+// feed writes chunks to w ("\x00flush" flushes), flushes, and returns what
+// reached b.
+func feed(b *bytes.Buffer, w aligner, chunks []string) string {
+	for _, c := range chunks {
+		if c == "\x00flush" {
+			w.Flush()
+			continue
+		}
+		w.Write([]byte(c))
+	}
+	w.Flush()
+	return b.String()
+}
+
 // viaTabwriter is what tabwriter writes for the same input and flushes.
 func viaTabwriter(chunks []string, minwidth, padding int) string {
 	var b bytes.Buffer
-	tw := tabwriter.NewWriter(&b, minwidth, 0, padding, ' ', 0)
-	for _, c := range chunks {
-		if c == "\x00flush" {
-			tw.Flush()
-			continue
-		}
-		tw.Write([]byte(c))
-	}
-	tw.Flush()
-	return b.String()
+	return feed(&b, tabwriter.NewWriter(&b, minwidth, 0, padding, ' ', 0), chunks)
 }
 
 func viaTable(chunks []string, minwidth, padding int) string {
 	var b bytes.Buffer
-	t := NewTable(&b, minwidth, padding)
-	for _, c := range chunks {
-		if c == "\x00flush" {
-			t.Flush()
-			continue
-		}
-		t.Write([]byte(c))
-	}
-	t.Flush()
-	return b.String()
+	return feed(&b, NewTable(&b, minwidth, padding), chunks)
 }
 
 // TestTableSameAsTabwriter: the aligned text is tabwriter's, for uniform
