@@ -146,10 +146,46 @@ type pointData struct {
 	last      int64
 	problems  []string
 	notes     []string // odd but no damage (pcapfile.FileReader.Notes)
-	damaged   bool
+	// moreProblems, moreNotes count the messages beyond maxPointMessages.
+	moreProblems, moreNotes int
+	damaged                 bool
 	// capture window from the capture's statistics blocks
 	hasWin            bool
 	winFirst, winLast int64
+}
+
+// maxPointMessages bounds the problems and the notes a point keeps over all
+// its files (each file's reader keeps up to 1,000 of each): those beyond
+// are counted, and the point's last message says how many.
+const maxPointMessages = 1000
+
+// problem keeps a problem message, or counts it beyond maxPointMessages.
+func (d *pointData) problem(msg string) {
+	if len(d.problems) < maxPointMessages {
+		d.problems = append(d.problems, msg)
+		return
+	}
+	d.moreProblems++
+}
+
+// note keeps a note, or counts it beyond maxPointMessages.
+func (d *pointData) note(msg string) {
+	if len(d.notes) < maxPointMessages {
+		d.notes = append(d.notes, msg)
+		return
+	}
+	d.moreNotes++
+}
+
+// endMessages closes the point's lists with the count of the messages
+// not kept.
+func (d *pointData) endMessages() {
+	if d.moreProblems > 0 {
+		d.problems = append(d.problems, fmt.Sprintf("%d more problems in this point's files (at most %d are listed per point)", d.moreProblems, maxPointMessages))
+	}
+	if d.moreNotes > 0 {
+		d.notes = append(d.notes, fmt.Sprintf("%d more notes in this point's files (at most %d are listed per point)", d.moreNotes, maxPointMessages))
+	}
 }
 
 // window returns the span the point's capture covered: its packets, and
@@ -243,7 +279,7 @@ func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*poin
 			pk, err := fr.Next()
 			if err != nil {
 				if err != io.EOF {
-					d.problems = append(d.problems, fmt.Sprintf("%s: offset %d: %v (the rest of the file is not read)", path, fr.Offset(), err))
+					d.problem(fmt.Sprintf("%s: offset %d: %v (the rest of the file is not read)", path, fr.Offset(), err))
 				}
 				break
 			}
@@ -294,21 +330,22 @@ func readPoint(ctx context.Context, pt Point, limit int, stdin io.Reader) (*poin
 		if n := fr.ProblemCount(); n > 0 {
 			d.damaged = true
 			for _, pr := range fr.Problems() {
-				d.problems = append(d.problems, path+": "+fr.ProblemText(pr))
+				d.problem(path + ": " + fr.ProblemText(pr))
 			}
 			if more := n - len(fr.Problems()); more > 0 {
-				d.problems = append(d.problems, fmt.Sprintf("%s: %d more problems", path, more))
+				d.problem(fmt.Sprintf("%s: %d more problems", path, more))
 			}
 		}
 		// What is odd but no damage, as analyze lists it for the file.
 		for _, nt := range fr.Notes() {
-			d.notes = append(d.notes, path+": "+fr.ProblemText(nt))
+			d.note(path + ": " + fr.ProblemText(nt))
 		}
 		if more := fr.NoteCount() - len(fr.Notes()); more > 0 {
-			d.notes = append(d.notes, fmt.Sprintf("%s: %d more notes", path, more))
+			d.note(fmt.Sprintf("%s: %d more notes", path, more))
 		}
 		fr.Close()
 	}
+	d.endMessages()
 	return d, nil
 }
 
