@@ -3,7 +3,6 @@ package analyze
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"net/netip"
@@ -150,15 +149,7 @@ func FuzzPrinter(f *testing.F) {
 
 // analyzeFuzz runs the whole analyzer over the frames as one pcap file.
 func analyzeFuzz(t *testing.T, frames [][]byte) *report.Report {
-	fr, err := pcapfile.NewFileReader(bytes.NewReader(fuzzPcap(frames)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := NewAnalyzer(Config{All: true})
-	if err := a.AnalyzeReader(context.Background(), "fuzz.pcap", fr); err != nil {
-		t.Fatal(err)
-	}
-	return a.Finish()
+	return analyzeMemory(t, "fuzz.pcap", fuzzPcap(frames), Config{All: true})
 }
 
 // FuzzReportText runs the analyzer and the text report (with and without

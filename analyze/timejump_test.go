@@ -76,12 +76,18 @@ func writeTimed(t testing.TB, frames []timedFrame) []byte {
 // analyzeBytes analyzes a capture held in memory with threads goroutines.
 func analyzeBytes(t testing.TB, file []byte, threads int) *report.Report {
 	t.Helper()
+	return analyzeMemory(t, "synthetic.pcap", file, Config{Threads: threads})
+}
+
+// analyzeMemory analyzes a capture held in memory, named name, with cfg.
+func analyzeMemory(t testing.TB, name string, file []byte, cfg Config) *report.Report {
+	t.Helper()
 	fr, err := pcapfile.NewFileReader(bytes.NewReader(file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := NewAnalyzer(Config{Threads: threads})
-	if err := a.AnalyzeReader(context.Background(), "synthetic.pcap", fr); err != nil {
+	a := NewAnalyzer(cfg)
+	if err := a.AnalyzeReader(context.Background(), name, fr); err != nil {
 		t.Fatal(err)
 	}
 	return a.Finish()

@@ -134,13 +134,7 @@ func TestSyntheticVerdicts(t *testing.T) {
 	a = append(a, sframe{100 * ms, tcp4(hdr{"10.0.0.9", "10.0.1.9", 1234, 80, 64, 3}, 1, 0, tcpSYN, nil, nil)}) // retransmission
 	b = append(b, sframe{200 * ms, u(63, 99)})                                                                  // keeps b's window open
 
-	dir := t.TempDir()
-	writePcap(t, filepath.Join(dir, "a.pcap"), a)
-	writePcap(t, filepath.Join(dir, "b.pcap"), b)
-	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runTwoPoints(t, a, b)
 	var text bytes.Buffer
 	_ = rep.WriteText(&text)
 	got := map[string]Verdict{}
@@ -244,13 +238,7 @@ func TestSyntheticClockDrift(t *testing.T) {
 		r.ttl = 63
 		a = append(a, sframe{back + d2, tcp4(r, 0, uint32(i+1), tcpRST|tcpACK, nil, nil)})
 	}
-	dir := t.TempDir()
-	writePcap(t, filepath.Join(dir, "a.pcap"), a)
-	writePcap(t, filepath.Join(dir, "b.pcap"), b)
-	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runTwoPoints(t, a, b)
 	h := rep.Hops[0]
 	if !h.Clock.Known || h.Clock.DriftPPM == nil {
 		t.Fatalf("clock %+v", h.Clock)
@@ -386,13 +374,7 @@ func TestSyntheticTimeJumpAtPoint(t *testing.T) {
 			b = append(b, sframe{ts, u(63, i)})
 		}
 	}
-	dir := t.TempDir()
-	writePcap(t, filepath.Join(dir, "a.pcap"), a)
-	writePcap(t, filepath.Join(dir, "b.pcap"), b)
-	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runTwoPoints(t, a, b)
 	for _, v := range rep.Verdicts {
 		t.Errorf("verdict %+v, want none", v)
 	}
@@ -411,4 +393,18 @@ func TestSyntheticTimeJumpAtPoint(t *testing.T) {
 	if !strings.Contains(text.String(), "note: "+pb.Notes[0]) {
 		t.Errorf("text report:\n%s", text.String())
 	}
+}
+
+// runTwoPoints writes a's and b's frames to a.pcap and b.pcap and joins the
+// two points "a" and "b".
+func runTwoPoints(t *testing.T, a, b []sframe) *Report {
+	t.Helper()
+	dir := t.TempDir()
+	writePcap(t, filepath.Join(dir, "a.pcap"), a)
+	writePcap(t, filepath.Join(dir, "b.pcap"), b)
+	rep, err := Run(context.Background(), Config{Points: []Point{{"a", []string{filepath.Join(dir, "a.pcap")}}, {"b", []string{filepath.Join(dir, "b.pcap")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }

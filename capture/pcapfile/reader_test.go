@@ -594,15 +594,7 @@ func TestPcapngImplausibleTimestamp(t *testing.T) {
 	f = append(f, pcapngBlock(1, append([]byte{1, 0, 0, 0, 0, 0, 0, 0, 14, 0, 8, 0}, binary.LittleEndian.AppendUint64(nil, uint64(0xFFFFFFFFED300880))...))...)
 	f = append(f, epb(2, 0, frame60)...)
 	for _, hold := range []bool{false, true} {
-		fr, err := NewFileReader(bytes.NewReader(f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		fr.HoldImplausibleTimes = hold
-		var ts []time.Time
-		for p, err := fr.Next(); err == nil; p, err = fr.Next() {
-			ts = append(ts, p.Info.Timestamp)
-		}
+		fr, ts := readTimes(t, f, hold)
 		if len(ts) != 5 || fr.ProblemCount() != 0 || fr.NoteCount() != 2 {
 			t.Fatalf("hold %v: packets %d problems %v notes %v", hold, len(ts), fr.Problems(), fr.Notes())
 		}

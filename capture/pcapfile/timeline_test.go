@@ -182,15 +182,7 @@ func TestHoldTimeJumpsNoteOffset(t *testing.T) {
 	base := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
 	file := timelineFile(t, base, []float64{0, 0.1, 1e6, 0.2, 0.3})
 	for _, hold := range []bool{false, true} {
-		fr, err := NewFileReader(bytes.NewReader(file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		fr.HoldImplausibleTimes = hold
-		var ts []time.Time
-		for p, err := fr.Next(); err == nil; p, err = fr.Next() {
-			ts = append(ts, p.Info.Timestamp)
-		}
+		fr, ts := readTimes(t, file, hold)
 		if !hold {
 			if fr.NoteCount() != 0 || !ts[2].Equal(base.Add(1e6*time.Second)) {
 				t.Errorf("without hold: notes %v, frame 3 at %v", fr.Notes(), ts[2])
@@ -310,4 +302,20 @@ func TestHoldImplausibleFirstFrame(t *testing.T) {
 			t.Errorf("%s: %s, want %s", tc.name, g, tc.want)
 		}
 	}
+}
+
+// readTimes reads every frame of file, holding times in line when hold,
+// and returns the reader (its notes and problems) and the frames' times.
+func readTimes(t *testing.T, file []byte, hold bool) (*FileReader, []time.Time) {
+	t.Helper()
+	fr, err := NewFileReader(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr.HoldImplausibleTimes = hold
+	var ts []time.Time
+	for p, err := fr.Next(); err == nil; p, err = fr.Next() {
+		ts = append(ts, p.Info.Timestamp)
+	}
+	return fr, ts
 }
