@@ -58,3 +58,78 @@ func First[T any](xs []T, k int, cmp func(a, b T) int) {
 	}
 	slices.SortFunc(xs[lo:hi], cmp)
 }
+
+// Key is an element for FirstKeys: ordered by K[0], then K[1], then K[2]
+// (ascending, as unsigned numbers), then by the caller's tie order on I.
+type Key struct {
+	K [3]uint64
+	I int // the caller's index of the element
+}
+
+// FirstKeys is First for Keys, comparing inline instead of calling a
+// comparison for each pair: a bounded table that compacts often (the
+// report's rollups, on captures where every connection brings a new peer
+// pair) spent most of its compaction in First's calls of cmp. tie orders
+// two keys whose K are equal by their I (it is called only then; nil:
+// ascending I).
+func FirstKeys(xs []Key, k int, tie func(i, j int) int) {
+	if k <= 0 || k >= len(xs) {
+		return
+	}
+	less := func(a, b *Key) bool {
+		switch {
+		case a.K[0] != b.K[0]:
+			return a.K[0] < b.K[0]
+		case a.K[1] != b.K[1]:
+			return a.K[1] < b.K[1]
+		case a.K[2] != b.K[2]:
+			return a.K[2] < b.K[2]
+		case tie != nil:
+			return tie(a.I, b.I) < 0
+		}
+		return a.I < b.I
+	}
+	depth := 2 * bits.Len(uint(len(xs)))
+	lo, hi := 0, len(xs)
+	for hi-lo > 12 && depth > 0 {
+		depth--
+		m := lo + (hi-lo)/2
+		a, b, c := lo, m, hi-1
+		if less(&xs[b], &xs[a]) {
+			a, b = b, a
+		}
+		if less(&xs[c], &xs[b]) {
+			b = c
+			if less(&xs[b], &xs[a]) {
+				b = a
+			}
+		}
+		xs[lo], xs[b] = xs[b], xs[lo]
+		p := xs[lo]
+		i := lo + 1
+		for j := lo + 1; j < hi; j++ {
+			if less(&xs[j], &p) {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+			}
+		}
+		xs[lo], xs[i-1] = xs[i-1], xs[lo]
+		switch {
+		case i-1 == k || i == k:
+			return
+		case k < i-1:
+			hi = i - 1
+		default:
+			lo = i
+		}
+	}
+	slices.SortFunc(xs[lo:hi], func(a, b Key) int {
+		switch {
+		case less(&a, &b):
+			return -1
+		case less(&b, &a):
+			return 1
+		}
+		return 0
+	})
+}

@@ -46,3 +46,63 @@ func TestFirstSameAsSort(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstKeysSameAsSort: FirstKeys leaves in xs[:k] the k first keys of a
+// full sort by K and then the tie order (with nil: by I), for random
+// lengths and k, keys with many equal K (so the tie order decides) or none,
+// already sorted or reversed inputs.
+func TestFirstKeysSameAsSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for iter := 0; iter < 3000; iter++ {
+		n := r.IntN(300)
+		span := uint64(1 + r.IntN(4))
+		if iter%7 == 0 {
+			span = 1 << 40
+		}
+		xs := make([]Key, n)
+		rank := r.Perm(n) // the tie order: by rank of I
+		for i := range xs {
+			xs[i] = Key{K: [3]uint64{r.Uint64N(span), r.Uint64N(span), r.Uint64N(span)}, I: i}
+		}
+		var tie func(i, j int) int
+		if iter%2 == 0 {
+			tie = func(i, j int) int { return cmp.Compare(rank[i], rank[j]) }
+		}
+		order := func(a, b Key) int {
+			for f := range a.K {
+				if c := cmp.Compare(a.K[f], b.K[f]); c != 0 {
+					return c
+				}
+			}
+			if tie != nil {
+				return tie(a.I, b.I)
+			}
+			return cmp.Compare(a.I, b.I)
+		}
+		switch iter % 5 {
+		case 1:
+			slices.SortFunc(xs, order)
+		case 2:
+			slices.SortFunc(xs, order)
+			slices.Reverse(xs)
+		}
+		k := 0
+		if n > 0 {
+			k = r.IntN(n + 2)
+		}
+		want := slices.Clone(xs)
+		slices.SortFunc(want, order)
+		got := slices.Clone(xs)
+		FirstKeys(got, k, tie)
+		m := min(max(k, 0), n)
+		head := slices.Clone(got[:m])
+		slices.SortFunc(head, order)
+		if !slices.Equal(head, want[:m]) {
+			t.Fatalf("n %d k %d: first %v, want %v", n, k, head, want[:m])
+		}
+		slices.SortFunc(got, order)
+		if !slices.Equal(got, want) {
+			t.Fatalf("n %d k %d: elements changed", n, k)
+		}
+	}
+}
