@@ -85,6 +85,45 @@ func TestHalfStreamReleaseRecycles(t *testing.T) {
 	b.Release()
 }
 
+// TestBudgetRecyclesBuffers: the streams of one budget (one tracker) reuse
+// each other's released buffers through the budget, not the shared pool:
+// a new stream gets the last released buffer, a stream still open keeps
+// its bytes, and the budget keeps at most maxFreeBufs buffers.
+func TestBudgetRecyclesBuffers(t *testing.T) {
+	var budget PendingBudget
+	stream := func(base uint32, data string) *HalfStream {
+		h := NewHalfStream()
+		h.Pending = &budget
+		h.SetBase(base)
+		h.Add(base, []byte(data), len(data))
+		return &h
+	}
+	a, b := stream(100, "aaaa"), stream(500, "bbbb")
+	first := &a.Buf[:1][0]
+	a.Release()
+	if a.Buf != nil || len(budget.free) != 1 {
+		t.Fatalf("after Release: Buf %q, %d free", a.Buf, len(budget.free))
+	}
+	c := stream(0, "cccc")
+	if &c.Buf[:1][0] != first || len(budget.free) != 0 {
+		t.Fatal("the new stream did not get the released buffer")
+	}
+	b.Add(504, []byte("BBBB"), 4)
+	if string(b.Buf) != "bbbbBBBB" || string(c.Buf) != "cccc" {
+		t.Fatalf("b %q c %q", b.Buf, c.Buf)
+	}
+	var open []*HalfStream
+	for i := range 3 * maxFreeBufs {
+		open = append(open, stream(uint32(i), "x"))
+	}
+	for _, h := range open {
+		h.Release()
+	}
+	if len(budget.free) != maxFreeBufs {
+		t.Fatalf("%d buffers kept, want the bound %d", len(budget.free), maxFreeBufs)
+	}
+}
+
 // TestHalfStreamPendingBounded: out-of-order copies are bounded per
 // stream (a retransmitted copy is not kept twice, at most MaxStreamBytes)
 // and across the streams sharing a budget (MaxPendingTotal); what is
