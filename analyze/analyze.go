@@ -76,9 +76,15 @@ type Config struct {
 	// numbered 1, 2, … in that order (deterministic), the order of
 	// Report.Connections too; the first smcflow.DefaultDetail keep their
 	// full detail, the others a compact record (DetailOmitted). It must not
-	// keep c. The JSON report streams its connection list with it
+	// keep a compact record beyond ListedLag more connections (by default
+	// not at all: its storage is reused); a record with its detail is its
+	// own. The JSON report streams its connection list with it
 	// (report.JSONWriter).
 	OnListed func(c *smcflow.Conn)
+	// ListedLag, when positive, lets OnListed keep each compact record
+	// it gets until ListedLag more connections have been listed (for a
+	// writer that encodes them in another goroutine: report.JSONWriter.Go).
+	ListedLag int
 	// KeepNone: Report.Connections stays empty (with OnListed, which sees
 	// them all); the counts, groups and rollups still cover every
 	// connection.
@@ -90,7 +96,9 @@ type Config struct {
 	// is above 1. The results, and the order of the callbacks (all from
 	// the calling goroutine), are the same; Filter is then called from the
 	// second goroutine. Frames fed with Feed are always analyzed in the
-	// calling goroutine.
+	// calling goroutine. (`smcdump analyze --json` also encodes the
+	// connection list in a goroutine of its own when Parallel: ListedLag,
+	// report.JSONWriter.Go.)
 	Threads int
 	// GivenOrder analyzes the files of Run in the order given (as mergecap
 	// -a joins them). By default Run orders them by the time of each
@@ -226,7 +234,7 @@ func NewAnalyzer(cfg Config) *Analyzer {
 	t.FullDetail = cfg.OnConnection != nil
 	// The analyzer keeps the list (listed): the tracker numbers every
 	// listed connection and keeps none.
-	t.OnListed, t.ListAll, t.NoKeep = a.listed, true, true
+	t.OnListed, t.ListAll, t.NoKeep, t.ListedLag = a.listed, true, true, cfg.ListedLag
 	a.keep = t.Keep
 	a.report.Rows = &report.RowTable{}
 	if cfg.OnConnection != nil {

@@ -136,3 +136,50 @@ func TestFinishOrderDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONWriterGoSameOutput: the JSON report of an analysis in two
+// goroutines whose connection list is written by a JSONWriter in a third
+// (Go, with ListedLag = report.JSONLag, as smcdump analyze --json does) is
+// byte-identical to the report of one goroutine doing everything, with
+// more connections than keep their detail (the others' compact records
+// and links rotate through the tracker's storage) and than JSONLag.
+func TestJSONWriterGoSameOutput(t *testing.T) {
+	data := silentSMCR(t, 2500)
+	write := func(async bool) string {
+		var buf bytes.Buffer
+		jw := report.NewJSONWriter(&buf)
+		cfg := Config{NoUDP: true, OnListed: jw.Connection, KeepNone: true, Threads: 1}
+		if async {
+			jw.Go()
+			cfg.Threads, cfg.ListedLag = 2, report.JSONLag
+		}
+		fr, err := pcapfile.NewFileReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := NewAnalyzer(cfg)
+		if err := a.AnalyzeReader(t.Context(), "silent.pcapng", fr); err != nil {
+			t.Fatal(err)
+		}
+		if err := jw.Finish(a.Finish()); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	want := write(false)
+	if n := strings.Count(want, `"detail_omitted": true`); n < 1000 || n < report.JSONLag {
+		t.Fatalf("%d compact records: the test needs more than %d and than smcflow.DefaultDetail", n, report.JSONLag)
+	}
+	if !strings.Contains(want, `"state": "not-visible"`) {
+		t.Fatal("no link in the records")
+	}
+	for range 3 {
+		if got := write(true); got != want {
+			i := 0
+			for i < min(len(got), len(want)) && got[i] == want[i] {
+				i++
+			}
+			t.Fatalf("the report differs at byte %d:\n%.300s\nwant\n%.300s", i, got[max(i-100, 0):], want[max(i-100, 0):])
+		}
+	}
+}

@@ -92,11 +92,15 @@ const (
 var pipeBatchItems = 1024
 
 // parallel reports whether files are read in a second goroutine.
-func (a *Analyzer) parallel() bool {
+func (a *Analyzer) parallel() bool { return a.cfg.Parallel() }
+
+// Parallel reports whether the configuration reads capture files in a
+// second goroutine (Threads; the default when GOMAXPROCS is above 1).
+func (c *Config) Parallel() bool {
 	switch {
-	case a.cfg.Threads == 1:
+	case c.Threads == 1:
 		return false
-	case a.cfg.Threads > 1:
+	case c.Threads > 1:
 		return true
 	}
 	return runtime.GOMAXPROCS(0) > 1

@@ -90,8 +90,12 @@ type JSONWriter struct {
 	ew      *textio.Writer
 	n       int
 	buf     []byte
-	started bool
+	started bool // Connection was called (the caller's side)
+	header  bool // the report's opening was written (the writing side)
 	report  bool // WriteJSON: the connections are r.Connections
+	// async, when set (Go), encodes and writes the connections in a
+	// goroutine of its own.
+	async *jsonAsync
 }
 
 // NewJSONWriter returns a writer of one JSON report to w.
@@ -100,18 +104,30 @@ func NewJSONWriter(w io.Writer) *JSONWriter {
 	return &JSONWriter{bw: bw, ew: textio.New(bw)}
 }
 
-// Started reports whether anything was written.
+// Started reports whether a connection was written (or handed to the
+// writing goroutine).
 func (j *JSONWriter) Started() bool { return j.started }
 
 func (j *JSONWriter) start() {
-	if !j.started {
-		j.started = true
+	if !j.header {
+		j.header = true
 		j.ew.Printf("{\n  \"schema\": %q,\n  \"connections\": [", SchemaVersion)
 	}
 }
 
-// Connection writes the next connection of the list.
+// Connection writes the next connection of the list (with Go, hands it to
+// the writing goroutine).
 func (j *JSONWriter) Connection(c *smcflow.Conn) {
+	j.started = true
+	if j.async != nil {
+		j.async.add(j, c)
+		return
+	}
+	j.encode(c)
+}
+
+// encode writes connection c.
+func (j *JSONWriter) encode(c *smcflow.Conn) {
 	j.start()
 	j.buf = j.buf[:0]
 	if j.n > 0 {
@@ -131,6 +147,9 @@ func (j *JSONWriter) Connection(c *smcflow.Conn) {
 // written: the connections are those passed to Connection, all of them
 // (analyze.Config.OnListed), so summary.not_listed is left out.
 func (j *JSONWriter) Finish(r *Report) error {
+	if err := j.wait(); err != nil {
+		return err
+	}
 	j.start()
 	ew := j.ew
 	if j.n > 0 {

@@ -216,11 +216,22 @@ type Tracker struct {
 	// kept (Finish returns none). The first Detail listed keep their full
 	// detail, the others a compact record (slim). It must not keep a
 	// compact record that is not kept (beyond Keep, or NoKeep): that
-	// record is reused for the next connection.
+	// record is reused for the next connection (with ListedLag, for the
+	// connection listed ListedLag connections later). A record with its
+	// detail is its own (OnListed may keep it).
 	OnListed func(*Conn)
+	// ListedLag, when positive, lets OnListed keep the compact records it
+	// gets and that are not kept until ListedLag more connections have
+	// been listed: they rotate through ListedLag records instead of one
+	// (for a JSON writer that encodes them in another goroutine,
+	// report.JSONWriter.Go). Set it before the first connection is listed.
+	ListedLag int
 	// slimScratch is the compact record given to OnListed for the
-	// connections not kept.
+	// connections not kept (slimRing with ListedLag).
 	slimScratch slimConn
+	slimRing    []slimConn
+	linkRing    []LinkInfo
+	ringPos     int
 	sweepBuf    []*tcpConn // the open connections, during a sweep
 	linkScratch LinkInfo   // the link of a record nobody keeps
 	evictBuf    []evictKey // the open connections, during evictOpen
@@ -901,8 +912,9 @@ func (t *Tracker) judge(c *tcpConn) {
 	t.listed++
 	c.res.ID = t.listed
 	var li *LinkInfo
+	var ss *slimConn
 	if isSlim && !keep {
-		li = &t.linkScratch // only OnListed sees it (slim, below)
+		ss, li = t.scratch() // only OnListed sees them (slim, below)
 	}
 	t.roce.assign(&c.res, t.lastTime, li)
 	if c.res.Reason == ReasonLinkUnverified {
@@ -911,9 +923,10 @@ func (t *Tracker) judge(c *tcpConn) {
 	var rec *Conn
 	switch {
 	case isSlim && !keep:
-		// Only OnListed sees the record, and must not keep it: one
-		// record for all, no allocation per connection.
-		rec = slim(&t.slimScratch, &c.res)
+		// Only OnListed sees the record, and must not keep it (beyond
+		// ListedLag more): one record for all (or ListedLag), no
+		// allocation per connection.
+		rec = slim(ss, &c.res)
 	case isSlim:
 		rec = slim(&slimConn{}, &c.res)
 	default:
@@ -930,6 +943,20 @@ func (t *Tracker) judge(c *tcpConn) {
 	if keep {
 		t.done = append(t.done, rec)
 	}
+}
+
+// scratch returns the storage of the next compact record that is not
+// kept, and of its link: one for all, or the next of ListedLag in turn.
+func (t *Tracker) scratch() (*slimConn, *LinkInfo) {
+	if t.ListedLag <= 0 {
+		return &t.slimScratch, &t.linkScratch
+	}
+	if len(t.slimRing) != t.ListedLag {
+		t.slimRing, t.linkRing, t.ringPos = make([]slimConn, t.ListedLag), make([]LinkInfo, t.ListedLag), 0
+	}
+	i := t.ringPos
+	t.ringPos = (i + 1) % t.ListedLag
+	return &t.slimRing[i], &t.linkRing[i]
 }
 
 // verdict decides the outcome of a connection (README: "How each verdict is
