@@ -25,17 +25,7 @@ func TestJSONStreamsEveryConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(cfg Config) *report.Report {
-		fr, err := pcapfile.NewFileReader(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := NewAnalyzer(cfg)
-		if err := a.AnalyzeReader(t.Context(), "silent.pcapng", fr); err != nil {
-			t.Fatal(err)
-		}
-		return a.Finish()
-	}
+	run := func(cfg Config) *report.Report { return analyzeMemory(t, "silent.pcapng", data, cfg) }
 	for _, keep := range []int{1, 3, -1} {
 		var buf bytes.Buffer
 		jw := report.NewJSONWriter(&buf)
@@ -153,15 +143,7 @@ func TestJSONWriterGoSameOutput(t *testing.T) {
 			jw.Go()
 			cfg.Threads, cfg.ListedLag = 2, report.JSONLag
 		}
-		fr, err := pcapfile.NewFileReader(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := NewAnalyzer(cfg)
-		if err := a.AnalyzeReader(t.Context(), "silent.pcapng", fr); err != nil {
-			t.Fatal(err)
-		}
-		if err := jw.Finish(a.Finish()); err != nil {
+		if err := jw.Finish(analyzeMemory(t, "silent.pcapng", data, cfg)); err != nil {
 			t.Fatal(err)
 		}
 		return buf.String()

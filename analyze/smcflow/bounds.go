@@ -1,6 +1,7 @@
 package smcflow
 
 import (
+	"cmp"
 	"encoding/binary"
 	"slices"
 	"time"
@@ -202,18 +203,21 @@ func (t *Tracker) evictOpen() {
 	// in the cache), then the len-target first are selected and only they
 	// sorted: comparing the connections themselves in a full sort was 20 %
 	// of the CPU on a million open handshakes.
-	keys := t.evictBuf[:0]
+	keys, conns := t.evictBuf[:0], t.evictConns[:0]
 	for _, c := range t.conns.m {
 		for ; c != nil; c = c.sameHash {
-			keys = append(keys, evictKey{class: c.evictClass(now), sec: c.res.Times.Last.Unix(), nsec: int32(c.res.Times.Last.Nanosecond()), created: c.created, c: c})
+			keys = append(keys, evictOrder(c.evictClass(now), c.res.Times.Last, len(conns)))
+			conns = append(conns, c)
 		}
 	}
+	// Oldest (created, unique) last: a total order.
+	tie := func(i, j int) int { return cmp.Compare(conns[i].created, conns[j].created) }
 	n := len(keys) - target
-	selectk.First(keys, n, cmpEvictKey)
-	slices.SortFunc(keys[:n], cmpEvictKey)
+	selectk.FirstKeys(keys, n, tie)
+	slices.SortFunc(keys[:n], func(a, b selectk.Key) int { return selectk.Compare(&a, &b, tie) })
 	for _, k := range keys[:n] {
-		c := k.c
-		c.evictedClass = k.class
+		c := conns[k.I]
+		c.evictedClass = int(k.K[0])
 		if c.evictedClass == 0 {
 			t.evictedSYN++
 		}
@@ -222,39 +226,16 @@ func (t *Tracker) evictOpen() {
 		t.finish(c)
 		t.tomb.addHash(c.h, c.res.Times.Last.UnixNano())
 	}
-	clear(keys)
-	t.evictBuf = keys[:0]
+	clear(conns)
+	t.evictBuf, t.evictConns = keys[:0], conns[:0]
 }
 
-// evictKey is an open connection's eviction order: class (evictClass),
-// then least recently active (last packet), then oldest (created, unique).
-type evictKey struct {
-	sec, created int64
-	c            *tcpConn
-	nsec         int32
-	class        int
-}
-
-func cmpEvictKey(a, b evictKey) int {
-	switch {
-	case a.class != b.class:
-		return a.class - b.class
-	case a.sec != b.sec:
-		return cmpInt64(a.sec, b.sec)
-	case a.nsec != b.nsec:
-		return int(a.nsec - b.nsec)
-	}
-	return cmpInt64(a.created, b.created)
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+// evictOrder is the eviction order key of the open connection conns[i]:
+// its class (evictClass), then least recently active (last packet, the
+// seconds' sign bit flipped so that they order as unsigned), then, by
+// evictOpen's tie order, oldest.
+func evictOrder(class int, last time.Time, i int) selectk.Key {
+	return selectk.Key{K: [3]uint64{uint64(class), uint64(last.Unix()) ^ 1<<63, uint64(last.Nanosecond())}, I: i}
 }
 
 // unanswered: only the SYN was seen (no SYN-ACK, no CLC, no data).

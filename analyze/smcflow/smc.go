@@ -12,6 +12,7 @@ import (
 
 	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/internal/prefetch"
+	"github.com/smcdump/smcdump/internal/selectk"
 	"github.com/smcdump/smcdump/smcproto"
 )
 
@@ -232,9 +233,10 @@ type Tracker struct {
 	slimRing    []slimConn
 	linkRing    []LinkInfo
 	ringPos     int
-	sweepBuf    []*tcpConn // the open connections, during a sweep
-	linkScratch LinkInfo   // the link of a record nobody keeps
-	evictBuf    []evictKey // the open connections, during evictOpen
+	sweepBuf    []*tcpConn    // the open connections, during a sweep
+	linkScratch LinkInfo      // the link of a record nobody keeps
+	evictBuf    []selectk.Key // the open connections' order, during evictOpen
+	evictConns  []*tcpConn    // the open connections, during evictOpen
 	ListAll     bool
 	NoKeep      bool
 	// SkipUnlisted: nobody uses the records OnListed gets in shared

@@ -1,63 +1,15 @@
 // Package selectk selects the k first elements of a slice in a total order
 // in linear time on average (bounded tables that keep their top rows, and
-// evictions that finish the k oldest of many).
+// evictions that finish the k oldest of many): quickselect with a median of
+// three pivot, falling back to a sort past 2·log2(len) rounds, so it takes
+// linear time on average and O(n log n) at worst.
 package selectk
 
 import (
+	"cmp"
 	"math/bits"
 	"slices"
 )
-
-// First reorders xs so that xs[:k] holds the k first elements in the
-// total order cmp (in no particular order): quickselect with a median of
-// three pivot, falling back to a sort past 2·log2(len) rounds, so it takes
-// linear time on average and O(n log n) at worst.
-func First[T any](xs []T, k int, cmp func(a, b T) int) {
-	if k <= 0 || k >= len(xs) {
-		return
-	}
-	depth := 2 * bits.Len(uint(len(xs)))
-	lo, hi := 0, len(xs) // the k-th boundary lies in [lo, hi)
-	for hi-lo > 12 {
-		if depth == 0 {
-			slices.SortFunc(xs[lo:hi], cmp)
-			return
-		}
-		depth--
-		// Median of three to xs[lo], then partition xs[lo+1:hi] by it.
-		m := lo + (hi-lo)/2
-		a, b, c := lo, m, hi-1
-		if cmp(xs[b], xs[a]) < 0 {
-			a, b = b, a
-		}
-		if cmp(xs[c], xs[b]) < 0 {
-			b = c
-			if cmp(xs[b], xs[a]) < 0 {
-				b = a
-			}
-		}
-		xs[lo], xs[b] = xs[b], xs[lo]
-		p := xs[lo]
-		i := lo + 1
-		for j := lo + 1; j < hi; j++ {
-			if cmp(xs[j], p) < 0 {
-				xs[i], xs[j] = xs[j], xs[i]
-				i++
-			}
-		}
-		// xs[lo+1:i] < p ≤ xs[i:hi]; put p at i-1.
-		xs[lo], xs[i-1] = xs[i-1], xs[lo]
-		switch {
-		case i-1 == k || i == k:
-			return
-		case k < i-1:
-			hi = i - 1
-		default:
-			lo = i
-		}
-	}
-	slices.SortFunc(xs[lo:hi], cmp)
-}
 
 // Key is an element for FirstKeys: ordered by K[0], then K[1], then K[2]
 // (ascending, as unsigned numbers), then by the caller's tie order on I.
@@ -66,12 +18,12 @@ type Key struct {
 	I int // the caller's index of the element
 }
 
-// FirstKeys is First for Keys, comparing inline instead of calling a
-// comparison for each pair: a bounded table that compacts often (the
+// FirstKeys reorders xs so that xs[:k] holds the k first keys (in no
+// particular order). The keys are compared inline: with a comparison
+// function called for each pair, a bounded table that compacts often (the
 // report's rollups, on captures where every connection brings a new peer
-// pair) spent most of its compaction in First's calls of cmp. tie orders
-// two keys whose K are equal by their I (it is called only then; nil:
-// ascending I).
+// pair) spent most of its compaction in those calls. tie orders two keys
+// whose K are equal by their I (it is called only then; nil: ascending I).
 func FirstKeys(xs []Key, k int, tie func(i, j int) int) {
 	if k <= 0 || k >= len(xs) {
 		return
@@ -84,10 +36,8 @@ func FirstKeys(xs []Key, k int, tie func(i, j int) int) {
 			return a.K[1] < b.K[1]
 		case a.K[2] != b.K[2]:
 			return a.K[2] < b.K[2]
-		case tie != nil:
-			return tie(a.I, b.I) < 0
 		}
-		return a.I < b.I
+		return tieOrder(a.I, b.I, tie) < 0
 	}
 	depth := 2 * bits.Len(uint(len(xs)))
 	lo, hi := 0, len(xs)
@@ -123,13 +73,26 @@ func FirstKeys(xs []Key, k int, tie func(i, j int) int) {
 			lo = i
 		}
 	}
-	slices.SortFunc(xs[lo:hi], func(a, b Key) int {
-		switch {
-		case less(&a, &b):
-			return -1
-		case less(&b, &a):
+	slices.SortFunc(xs[lo:hi], func(a, b Key) int { return Compare(&a, &b, tie) })
+}
+
+// Compare orders two Keys as FirstKeys does (-1, 0, +1), for sorting the
+// ones it selected.
+func Compare(a, b *Key, tie func(i, j int) int) int {
+	for f := range a.K {
+		if a.K[f] != b.K[f] {
+			if a.K[f] < b.K[f] {
+				return -1
+			}
 			return 1
 		}
-		return 0
-	})
+	}
+	return tieOrder(a.I, b.I, tie)
+}
+
+func tieOrder(i, j int, tie func(i, j int) int) int {
+	if tie != nil {
+		return tie(i, j)
+	}
+	return cmp.Compare(i, j)
 }
