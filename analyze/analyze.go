@@ -91,8 +91,9 @@ type Config struct {
 	KeepNone bool
 	// Threads is the number of goroutines analyzing a capture file: 1
 	// reads, decodes and analyzes the frames in the calling goroutine; 2
-	// or more (more are not used) reads, decodes and filters them in a
-	// second goroutine, which uses a second CPU. 0 means 2 when GOMAXPROCS
+	// or more (more are not used) reads and filters them in a second
+	// goroutine, which uses a second CPU, while the calling one decodes
+	// and analyzes them (analyze/pipeline.go). 0 means 2 when GOMAXPROCS
 	// is above 1. The results, and the order of the callbacks (all from
 	// the calling goroutine), are the same; Filter is then called from the
 	// second goroutine. Frames fed with Feed are always analyzed in the

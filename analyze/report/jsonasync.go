@@ -25,12 +25,12 @@ const (
 
 // JSONLag is how long a JSONWriter in its own goroutine (Go) needs each
 // record it is given to stay valid: until JSONLag more connections have
-// been given (analyze.Config.ListedLag). The caller fills batch j only
-// once it has a free batch, that is once batch j-jsonBatches has been
-// written (batches are written in order), so every record given before
-// the jsonBatches·jsonBatch most recent ones has been written; one batch
-// more covers the record whose storage is overwritten just before it is
-// given.
+// been given (analyze.Config.ListedLag). When the caller has sent a batch,
+// at most jsonQueue are queued and one is being written, all the earlier
+// ones written (in order); with the batch being filled, the records not
+// yet written are fewer than jsonBatches·jsonBatch (384: a ring of 383
+// fails TestJSONWriterGoLag, 384 passes), and JSONLag keeps a batch to
+// spare.
 const JSONLag = (jsonBatches + 1) * jsonBatch
 
 type jsonAsync struct {
@@ -46,11 +46,12 @@ type jsonAsync struct {
 }
 
 // Go makes Connection hand the connections to a goroutine that encodes and
-// writes them, started at the first connection; Finish waits for it. Each
-// record given to Connection (and what it points to) must stay unchanged
-// until JSONLag more connections have been given, or Finish is called
-// (analyze.Config.ListedLag = JSONLag). Call it before the first
-// Connection.
+// writes them, started at the first connection; Wait and Finish wait for
+// it, and one of them must be called once Connection has been (else the
+// goroutine is left waiting for more). Each record given to Connection
+// (and what it points to) must stay unchanged until JSONLag more
+// connections have been given, or Wait is called (analyze.Config.ListedLag
+// = JSONLag). Call it before the first Connection.
 func (j *JSONWriter) Go() {
 	if j.async != nil || j.started {
 		return
@@ -110,8 +111,13 @@ func (a *jsonAsync) run(j *JSONWriter) {
 	}
 }
 
-// wait sends the last batch and waits until every connection is written.
-func (j *JSONWriter) wait() error {
+// Wait sends the last batch to the writing goroutine (Go) and waits until
+// every connection given is written, as far as it would be had Connection
+// written each at once (the output buffer is not flushed): whatever the
+// caller writes to the same destination next comes after them, as it
+// would without Go. Connection then writes at once; Finish calls Wait.
+// It returns the error of a writing goroutine that panicked.
+func (j *JSONWriter) Wait() error {
 	a := j.async
 	if a == nil {
 		return nil

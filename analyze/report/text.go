@@ -147,7 +147,7 @@ func (j *JSONWriter) encode(c *smcflow.Conn) {
 // written: the connections are those passed to Connection, all of them
 // (analyze.Config.OnListed), so summary.not_listed is left out.
 func (j *JSONWriter) Finish(r *Report) error {
-	if err := j.wait(); err != nil {
+	if err := j.Wait(); err != nil {
 		return err
 	}
 	j.start()
