@@ -30,15 +30,7 @@ type lateBlock struct {
 // stamp's seconds are 1795330800+n).
 func lateIDBPcapng(t *testing.T, name string, blocks []lateBlock) string {
 	t.Helper()
-	le := binary.LittleEndian
-	block := func(typ uint32, body []byte) []byte {
-		for len(body)%4 != 0 {
-			body = append(body, 0)
-		}
-		n := uint32(12 + len(body))
-		return le.AppendUint32(append(le.AppendUint32(le.AppendUint32(nil, typ), n), body...), n)
-	}
-	file := block(0x0a0d0d0a, cat(le.AppendUint32(nil, 0x1a2b3c4d), le.AppendUint16(le.AppendUint16(nil, 1), 0), le.AppendUint64(nil, ^uint64(0))))
+	file := ngSHB()
 	npkt := 0
 	for _, b := range blocks {
 		if b.data == nil {
@@ -50,18 +42,12 @@ func lateIDBPcapng(t *testing.T, name string, blocks []lateBlock) string {
 	n := 0
 	for _, b := range blocks {
 		if b.data == nil {
-			opt := le.AppendUint16(le.AppendUint16(nil, 2), uint16(len(b.name)))
-			opt = append(opt, b.name...)
-			for len(opt)%4 != 0 {
-				opt = append(opt, 0)
-			}
-			file = append(file, block(1, cat(le.AppendUint16(le.AppendUint16(nil, uint16(b.lt)), 0), le.AppendUint32(nil, 65535), opt, make([]byte, 4)))...)
+			file = append(file, ngIDB(uint16(b.lt), b.name)...)
 			continue
 		}
 		us := uint64(times[n].UnixMicro())
 		n++
-		file = append(file, block(6, cat(le.AppendUint32(nil, b.iface), le.AppendUint32(le.AppendUint32(nil, uint32(us>>32)), uint32(us)),
-			le.AppendUint32(le.AppendUint32(nil, uint32(len(b.data))), uint32(len(b.data))), b.data))...)
+		file = append(file, ngEPB(b.iface, us, b.data)...)
 	}
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, file, 0o644); err != nil {

@@ -145,26 +145,6 @@ func stamps(s string) string {
 // IPv4 TCP in and out), packets alternating.
 func multiLinkPcapng(t *testing.T) string {
 	t.Helper()
-	le := binary.LittleEndian
-	block := func(typ uint32, body []byte) []byte {
-		for len(body)%4 != 0 {
-			body = append(body, 0)
-		}
-		n := uint32(12 + len(body))
-		return le.AppendUint32(append(le.AppendUint32(le.AppendUint32(nil, typ), n), body...), n)
-	}
-	opt := func(code uint16, v string) []byte {
-		b := le.AppendUint16(le.AppendUint16(nil, code), uint16(len(v)))
-		b = append(b, v...)
-		for len(b)%4 != 0 {
-			b = append(b, 0)
-		}
-		return b
-	}
-	shb := block(0x0a0d0d0a, cat(le.AppendUint32(nil, 0x1a2b3c4d), le.AppendUint16(le.AppendUint16(nil, 1), 0), le.AppendUint64(nil, ^uint64(0))))
-	idb := func(lt uint16, name string) []byte {
-		return block(1, cat(le.AppendUint16(le.AppendUint16(nil, lt), 0), le.AppendUint32(nil, 65535), opt(2, name), make([]byte, 4)))
-	}
 	tcp := cat(u16(nil, 40000), u16(nil, 80), u32(nil, 1), u32(nil, 0), []byte{0x50, 0x02}, u16(nil, 1000), u32(nil, 0))
 	ip := synIP4(6, "10.0.0.1", "10.0.0.2", tcp)
 	eth := synEth(0x0800, ip)
@@ -172,14 +152,13 @@ func multiLinkPcapng(t *testing.T) string {
 	sll := func(pkttype uint16) []byte {
 		return cat(u16(nil, pkttype), u16(nil, 1), u16(nil, 6), []byte{2, 0, 0, 0, 0, 1, 0, 0}, u16(nil, 0x0800), ip)
 	}
-	file := cat(shb, idb(1, "eth0"), idb(113, "any"))
+	file := cat(ngSHB(), ngIDB(1, "eth0"), ngIDB(113, "any"))
 	for i, p := range []struct {
 		iface uint32
 		data  []byte
 	}{{0, eth}, {1, sll(0)}, {0, vlan}, {1, sll(4)}, {0, eth}, {1, sll(0)}} {
 		us := uint64(time.Unix(1795330800+int64(i), 0).UnixMicro())
-		file = append(file, block(6, cat(le.AppendUint32(nil, p.iface), le.AppendUint32(le.AppendUint32(nil, uint32(us>>32)), uint32(us)),
-			le.AppendUint32(le.AppendUint32(nil, uint32(len(p.data))), uint32(len(p.data))), p.data))...)
+		file = append(file, ngEPB(p.iface, us, p.data)...)
 	}
 	path := filepath.Join(t.TempDir(), "multilink-synthetic.pcapng")
 	if err := os.WriteFile(path, file, 0o644); err != nil {

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"encoding/binary"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/smcdump/smcdump/capture/pcapfile"
+	"github.com/smcdump/smcdump/internal/fuzzseed"
 )
 
 // sharedStderrCapture writes a pcapng with a Linux cooked v2 interface
@@ -17,63 +16,25 @@ import (
 // the frames of the lab's g-many recording (200 SMC connections).
 func sharedStderrCapture(t *testing.T) string {
 	t.Helper()
-	f, err := os.Open("../../testdata/lab/out/6.12/g-many.pcapng")
+	frames, err := fuzzseed.ReadFrames("../../testdata/lab/out/6.12/g-many.pcapng")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	fr, err := pcapfile.NewFileReader(f)
-	if err != nil {
-		t.Fatal(err)
+	if len(frames) < 100 {
+		t.Fatalf("only %d frames in g-many.pcapng", len(frames))
 	}
-	le := binary.LittleEndian
-	block := func(typ uint32, body []byte) []byte {
-		for len(body)%4 != 0 {
-			body = append(body, 0)
-		}
-		n := uint32(12 + len(body))
-		return le.AppendUint32(append(le.AppendUint32(le.AppendUint32(nil, typ), n), body...), n)
-	}
-	idb := func(lt uint16, name string) []byte {
-		opt := le.AppendUint16(le.AppendUint16(nil, 2), uint16(len(name)))
-		opt = append(opt, name...)
-		for len(opt)%4 != 0 {
-			opt = append(opt, 0)
-		}
-		return block(1, cat(le.AppendUint16(le.AppendUint16(nil, lt), 0), le.AppendUint32(nil, 65535), opt, make([]byte, 4)))
-	}
-	epb := func(iface uint32, us uint64, data []byte) []byte {
-		return block(6, cat(le.AppendUint32(nil, iface), le.AppendUint32(le.AppendUint32(nil, uint32(us>>32)), uint32(us)),
-			le.AppendUint32(le.AppendUint32(nil, uint32(len(data))), uint32(len(data))), data))
-	}
-	out := block(0x0a0d0d0a, cat(le.AppendUint32(nil, 0x1a2b3c4d), le.AppendUint16(le.AppendUint16(nil, 1), 0), le.AppendUint64(nil, ^uint64(0))))
-	out = append(out, idb(uint16(pcapfile.LinkTypeLinuxSLL2), "any")...)
-	out = append(out, idb(uint16(pcapfile.LinkTypeEthernet), "eth0")...)
-	first := true
-	n := 0
-	for {
-		p, err := fr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		us := uint64(p.Info.Timestamp.UnixMicro())
-		if first {
+	out := cat(ngSHB(), ngIDB(uint16(pcapfile.LinkTypeLinuxSLL2), "any"), ngIDB(uint16(pcapfile.LinkTypeEthernet), "eth0"))
+	for i, f := range frames {
+		us := uint64(f.Time.UnixMicro())
+		if i == 0 {
 			ip := synIP4(17, "10.0.0.2", "10.0.0.3", cat(u16(u16(nil, 1234), 53), u16(u16(nil, 8+5), 0), []byte("hello")))
-			out = append(out, epb(0, us, cat(u16(nil, 0x0800), u16(nil, 0), u32(nil, 2), u16(nil, 1), []byte{0, 6, 2, 0, 0, 0, 0, 1, 0, 0}, ip))...)
-			first = false
+			out = append(out, ngEPB(0, us, cat(u16(nil, 0x0800), u16(nil, 0), u32(nil, 2), u16(nil, 1), []byte{0, 6, 2, 0, 0, 0, 0, 1, 0, 0}, ip))...)
 		}
-		out = append(out, epb(1, us, p.Data)...)
-		n++
+		out = append(out, ngEPB(1, us, f.Data)...)
 	}
 	path := filepath.Join(t.TempDir(), "shared-stderr.pcapng")
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
-	}
-	if n < 100 {
-		t.Fatalf("only %d frames in g-many.pcapng", n)
 	}
 	return path
 }
