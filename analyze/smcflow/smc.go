@@ -861,7 +861,8 @@ func (t *Tracker) judge(c *tcpConn) {
 		c.hs[1].Release()
 		c.released = true
 	}
-	if c.evictedEarly {
+	if c.evictedEarly && !c.res.noSummary {
+		// (A compact record drops the notes: not built for one.)
 		c.res.Notes = append(c.res.Notes, fmt.Sprintf("finished early: the open-connection limit (%d) was reached, so this connection (%s) was judged as if the capture ended then; its later packets are not counted", t.maxOpen(), evictClassName(c.evictedClass)))
 	}
 	if !t.All && c.res.Outcome == OutcomeUnknown && c.res.Reason == ReasonSYNNotCaptured && !c.smcAttempt && !(c.synAckSeen && c.synAckOpt) {
