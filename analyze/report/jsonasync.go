@@ -10,7 +10,7 @@ import (
 // The JSON report's connections can be encoded in a goroutine of their
 // own (JSONWriter.Go), next to the analysis that lists them: encoding a
 // connection record costs about as much as tracking its handshake (on
-// corpus C, a third of the analyzing goroutine with --json). The records
+// corpus C with --json, a quarter of the instructions). The records
 // travel in batches of jsonBatch, at most jsonQueue of them queued; the
 // analysis waits when the writer is that far behind. The order of the
 // connections, and so the output, is the same as when Connection encodes
