@@ -153,6 +153,14 @@ func streamBounds(c mcast.Config) mcast.Config {
 // the report's notes (further ones are counted).
 const maxEmbeddedErrs = 100
 
+// judgeBatch is how many finished connections wait to be judged together
+// (smcflow.Tracker.JudgeBatch; a variable for tests). Simulated with
+// callgrind's cache model on 30,000 closed handshakes, the instruction
+// cache misses per handshake were 705 judging each at once, 313 with 8,
+// 284 with 16, 242 with 32 and 263 with 64 (the data cache misses 17 %
+// more from 8 on); the instructions are the same.
+var judgeBatch = 32
+
 // DefaultMaxConnections is the default number of connections kept in
 // detail (about 2.5 KiB each).
 const DefaultMaxConnections = 20000
@@ -240,6 +248,10 @@ func NewAnalyzer(cfg Config) *Analyzer {
 	a.report.Rows = &report.RowTable{}
 	if cfg.OnConnection != nil {
 		t.OnDone = func(c *smcflow.Conn) { a.agg.Add(c); cfg.OnConnection(c) }
+	}
+	if cfg.OnConnection == nil && cfg.OnHandshake == nil {
+		// Nobody waits for each verdict as its connection ends.
+		t.JudgeBatch = judgeBatch
 	}
 	t.ZoneLabel = a.zoneLabel
 	if !cfg.NoUDP {

@@ -74,8 +74,8 @@ func (a *Analyzer) Multicast() *mcast.Tracker { return a.mc }
 // live monitor that consumes Config.OnConnection calls it periodically so
 // that memory does not grow with the connections seen.
 func (a *Analyzer) DropTotals() {
+	a.tracker.DropFinished() // first: it judges the connections waiting for it into the old totals
 	a.agg = report.NewAggregate()
-	a.tracker.DropFinished()
 	clear(a.report.Connections)
 	a.report.Connections = a.report.Connections[:0]
 	a.report.Rows = &report.RowTable{}

@@ -224,6 +224,12 @@ func (h *HalfStream) Release() {
 	h.unpend(int(h.pendBytes))
 }
 
+// ReturnBudget gives the bytes of the out-of-order copies the stream holds
+// back to its budget (PendingBudget), as Release will: for a stream that is
+// done with but still read before it is released. The copies stay
+// readable (Waiting); the stream must not be added to any more.
+func (h *HalfStream) ReturnBudget() { h.unpend(int(h.pendBytes)) }
+
 // unpend gives n bytes of out-of-order copies back to the budget.
 func (h *HalfStream) unpend(n int) {
 	h.pendBytes -= int32(n)

@@ -146,6 +146,12 @@ func TestHalfStreamPendingBounded(t *testing.T) {
 	if b.Bytes > MaxStreamBytes || !h.Overflowed() {
 		t.Fatalf("overlaps: %d bytes held (cap %d), overflowed %v", b.Bytes, MaxStreamBytes, h.Overflowed())
 	}
+	// ReturnBudget gives the bytes back and keeps the copies readable;
+	// Release then gives nothing back twice.
+	h.ReturnBudget()
+	if b.Bytes != 0 || !h.Waiting() {
+		t.Fatalf("after ReturnBudget: %d bytes still counted, waiting %v", b.Bytes, h.Waiting())
+	}
 	h.Release()
 	if b.Bytes != 0 {
 		t.Fatalf("after Release: %d bytes still counted", b.Bytes)

@@ -217,7 +217,7 @@ func (t *Tracker) evictOpen() {
 	slices.SortFunc(keys[:n], func(a, b selectk.Key) int { return selectk.Compare(&a, &b, tie) })
 	for _, k := range keys[:n] {
 		c := conns[k.I]
-		c.evictedClass = int(k.K[0])
+		c.evictedClass = uint8(k.K[0])
 		if c.evictedClass == 0 {
 			t.evictedSYN++
 		}

@@ -16,7 +16,14 @@ import (
 // share anything with the recycled state (synthetic SYN, SYN-ACK, RST
 // handshakes, each with its own times).
 func TestRecycledConnsDoNotAlias(t *testing.T) {
+	for _, batch := range []int{0, 8} {
+		t.Run(fmt.Sprintf("JudgeBatch=%d", batch), func(t *testing.T) { testRecycledConnsDoNotAlias(t, batch) })
+	}
+}
+
+func testRecycledConnsDoNotAlias(t *testing.T, batch int) {
 	tr := NewTracker()
+	tr.JudgeBatch = batch
 	tr.MaxOpen = 16
 	tr.Detail = -1
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -69,7 +76,9 @@ func TestRecycledConnsDoNotAlias(t *testing.T) {
 // "Memory bounds": 8,192 open connections hold it each; the FIN/RST
 // evidence is allocated apart, at the first FIN or RST).
 func TestOpenConnStateSize(t *testing.T) {
-	if n := unsafe.Sizeof(tcpConn{}); n > 1536 {
+	n := unsafe.Sizeof(tcpConn{})
+	t.Logf("tcpConn is %d bytes", n)
+	if n > 1536 {
 		t.Errorf("tcpConn is %d bytes, want at most 1536 (the next size class is 1792)", n)
 	}
 }
@@ -192,5 +201,45 @@ func TestClosingQueueReusesItsArray(t *testing.T) {
 		}
 	}); allocs != 0 {
 		t.Errorf("%v allocations per %d closings", allocs, maxLingering)
+	}
+}
+
+// TestJudgeBatchReturnsBudget: a finished connection waiting to be judged
+// (JudgeBatch) has already given its out-of-order bytes back to the
+// tracker's budget, as one judged at once has, and its streams are
+// released when it is judged.
+func TestJudgeBatchReturnsBudget(t *testing.T) {
+	tr := NewTracker()
+	tr.JudgeBatch = 8
+	k := tupleKey(1)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	seg := func(fromClient bool, flags uint8, seq, ack uint32, payload []byte) {
+		f := &decode.Frame{Flags: flags, Seq: seq, Ack: ack, Payload: payload, PayloadLen: len(payload)}
+		src, dst := k.a, k.b
+		if !fromClient {
+			src, dst = dst, src
+		}
+		f.Src, f.SrcPort, f.Dst, f.DstPort = src.Addr(), src.Port(), dst.Addr(), dst.Port()
+		if flags&decode.TCPSYN != 0 {
+			f.TCPOpts = []byte{1, 1, 254, 6, 0xe2, 0xd4, 0xc3, 0xd9}
+		}
+		t0 = t0.Add(time.Millisecond)
+		tr.HandleTCP(f, 1, t0)
+	}
+	seg(true, decode.TCPSYN, 1000, 0, nil)
+	seg(false, decode.TCPSYN|decode.TCPACK, 5000, 1001, nil)
+	seg(true, decode.TCPACK, 1001, 5001, nil)
+	seg(true, decode.TCPACK, 1101, 5001, make([]byte, 50)) // after a hole of 100 bytes
+	if tr.pending.Bytes != 50 {
+		t.Fatalf("%d out-of-order bytes held, want 50", tr.pending.Bytes)
+	}
+	c := tr.last
+	tr.finish(c)
+	if len(tr.judging) != 1 || tr.pending.Bytes != 0 || c.released {
+		t.Fatalf("finished: %d waiting, %d bytes held, released %v; want 1, 0, false", len(tr.judging), tr.pending.Bytes, c.released)
+	}
+	tr.Finish()
+	if len(tr.judging) != 0 || !c.released || tr.pending.Bytes != 0 {
+		t.Fatalf("after Finish: %d waiting, released %v, %d bytes held", len(tr.judging), c.released, tr.pending.Bytes)
 	}
 }

@@ -61,8 +61,11 @@ type clcEvent struct {
 // tcpConn is the tracking state of one connection.
 type tcpConn struct {
 	res Conn
-	key connKey
-	h   uint64 // keyHash(key)
+	// judgeAt is the tracker's clock when the connection finished, which
+	// its verdict and link are judged against (Tracker.JudgeBatch).
+	judgeAt time.Time
+	key     connKey
+	h       uint64 // keyHash(key)
 	// sameHash is the next open connection whose key has the same hash
 	// (connTable).
 	sameHash *tcpConn
@@ -106,7 +109,7 @@ type tcpConn struct {
 	curSeq        int64 // global order of the current packet
 	created       int64 // t.seq when the connection was created
 	evictedEarly  bool  // finished by the open-connection limit
-	evictedClass  int   // its evictClass then
+	evictedClass  uint8 // its evictClass then
 	// lean: the connection will not keep its detail (the kept list holds
 	// Detail connections already), so its evidence and CLC endpoint
 	// fields are not built.
@@ -166,7 +169,23 @@ type Tracker struct {
 	recent   [recentSlots]*tcpConn
 	done     []*Conn
 	lastTime time.Time
-	roce     *roceTracker
+	// JudgeBatch, when above 1, lets up to that many finished connections
+	// wait to be judged (verdict, OnDone, OnListed) together, in finishing
+	// order. Judging runs a large body of code once per connection (the
+	// verdict, the aggregate and its rollups, the record): run between the
+	// packets of the next connections, it and their code did not fit in
+	// the instruction cache together, and short connections missed it at
+	// nearly every line (BENCHMARKS.md). Every result is the same: a
+	// waiting connection has already left the tables, its clock is kept
+	// (judgeAt) and its out-of-order bytes are given back to the budget;
+	// whatever reads what judging produces or changes what it reads
+	// (Counts, Finish, the RoCE frames whose links judging assigns,
+	// Sweep, Shed, DropFinished, Prune) judges the waiting connections
+	// first. A live analysis that wants each verdict as its connection
+	// ends leaves it 0.
+	JudgeBatch int
+	judging    []*tcpConn // finished, not judged yet (JudgeBatch)
+	roce       *roceTracker
 	// OnCLC, when set, is called for every CLC message as it is completed
 	// (used by the per-packet printer). The message is tracker storage,
 	// valid only during the call: keep smcproto.Clone(m).
@@ -833,17 +852,15 @@ func (t *Tracker) Finish() []*Conn {
 	for _, c := range open {
 		t.finish(c)
 	}
+	t.judgeWaiting()
 	return t.done
 }
 
-// finish judges c, hands its record on, and recycles c: c's fields stay
-// readable until the next newConn.
+// finish takes c out of the tables, then judges it, hands its record on
+// and recycles it, at once or with the next JudgeBatch finished
+// connections (judgeWaiting). c's fields stay readable until the next
+// newConn.
 func (t *Tracker) finish(c *tcpConn) {
-	t.judge(c)
-	t.recycle(c)
-}
-
-func (t *Tracker) judge(c *tcpConn) {
 	t.conns.del(c)
 	c.finished = true
 	if t.last == c {
@@ -852,8 +869,39 @@ func (t *Tracker) judge(c *tcpConn) {
 	if r := &t.recent[recentSlot(c.key.a.Port(), c.key.b.Port(), c.key.zone)]; *r == c {
 		*r = nil
 	}
+	c.judgeAt = t.lastTime
+	if t.JudgeBatch <= 1 {
+		t.judge(c)
+		t.recycle(c)
+		return
+	}
+	// The out-of-order bytes it holds go back to the budget now, as they
+	// would when judged at once (its streams stay readable for the
+	// verdict).
+	c.hs[0].ReturnBudget()
+	c.hs[1].ReturnBudget()
+	t.judging = append(t.judging, c)
+	if len(t.judging) >= t.JudgeBatch {
+		t.judgeWaiting()
+	}
+}
+
+// judgeWaiting judges the finished connections waiting for it, in
+// finishing order, and recycles them.
+func (t *Tracker) judgeWaiting() {
+	for i, c := range t.judging {
+		t.judge(c)
+		t.recycle(c)
+		t.judging[i] = nil
+	}
+	t.judging = t.judging[:0]
+}
+
+// judge decides the verdict of the finished connection c and hands its
+// record on (OnDone, OnListed, the kept list).
+func (t *Tracker) judge(c *tcpConn) {
 	c.res.noSummary = t.lean()
-	verdict(c, t.lastTime)
+	verdict(c, c.judgeAt)
 	if !c.released {
 		// Return the reassembly buffers to the pool for the next
 		// connection (the verdict was their last reader).
@@ -863,7 +911,7 @@ func (t *Tracker) judge(c *tcpConn) {
 	}
 	if c.evictedEarly && !c.res.noSummary {
 		// (A compact record drops the notes: not built for one.)
-		c.res.Notes = append(c.res.Notes, fmt.Sprintf("finished early: the open-connection limit (%d) was reached, so this connection (%s) was judged as if the capture ended then; its later packets are not counted", t.maxOpen(), evictClassName(c.evictedClass)))
+		c.res.Notes = append(c.res.Notes, fmt.Sprintf("finished early: the open-connection limit (%d) was reached, so this connection (%s) was judged as if the capture ended then; its later packets are not counted", t.maxOpen(), evictClassName(int(c.evictedClass))))
 	}
 	if !t.All && c.res.Outcome == OutcomeUnknown && c.res.Reason == ReasonSYNNotCaptured && !c.smcAttempt && !(c.synAckSeen && c.synAckOpt) {
 		// Handshake before the capture started and no sign of SMC at all:
@@ -884,7 +932,7 @@ func (t *Tracker) judge(c *tcpConn) {
 		t.dropped++
 		if !t.ListAll {
 			if linkUnverifiedCandidate(&c.res) {
-				t.roce.assign(&c.res, t.lastTime, &t.linkScratch)
+				t.roce.assign(&c.res, c.judgeAt, &t.linkScratch)
 				if c.res.Reason == ReasonLinkUnverified {
 					t.linkUnverified++
 				}
@@ -902,7 +950,7 @@ func (t *Tracker) judge(c *tcpConn) {
 		t.detailed++
 		t.skipped++
 		if linkUnverifiedCandidate(&c.res) {
-			t.roce.assign(&c.res, t.lastTime, &t.linkScratch)
+			t.roce.assign(&c.res, c.judgeAt, &t.linkScratch)
 			if c.res.Reason == ReasonLinkUnverified {
 				t.linkUnverified++
 			}
@@ -919,7 +967,7 @@ func (t *Tracker) judge(c *tcpConn) {
 	if isSlim && !keep {
 		ss, li = t.scratch() // only OnListed sees them (slim, below)
 	}
-	t.roce.assign(&c.res, t.lastTime, li)
+	t.roce.assign(&c.res, c.judgeAt, li)
 	if c.res.Reason == ReasonLinkUnverified {
 		t.linkUnverified++
 	}
@@ -1732,6 +1780,7 @@ func (t *Tracker) Advance(ts time.Time) {
 // destination address, the zero Addr for RoCEv1) and returns its BTH and,
 // for an SMC-R LLC message, the decoded LLC.
 func (t *Tracker) HandleRoCE(dst netip.Addr, b []byte, wireLen, frame int, ts time.Time) (BTH, *smcproto.LLC, bool) {
+	t.judgeWaiting() // their links are judged from the RoCE frames before this one
 	return t.roce.handle(dst, b, wireLen, frame, ts)
 }
 
@@ -1770,6 +1819,7 @@ type Counts struct {
 
 // Counts returns the tracker's totals.
 func (t *Tracker) Counts() Counts {
+	t.judgeWaiting()
 	return Counts{
 		TCPConnections: t.totalTCP, NotKept: t.dropped, LinkUnverified: t.linkUnverified, Listed: t.listed, Skipped: t.skipped,
 		NoHandshake: t.noHandshake, RoCEFrames: t.roce.total, RoCEFirst: t.roce.first,
@@ -1786,6 +1836,7 @@ var pruneOpen = 100000
 // past pruneOpen connections, every connection's state: the per-packet
 // printer keeps a long live capture bounded with it.
 func (t *Tracker) Prune() {
+	t.judgeWaiting()
 	if t.conns.len() > pruneOpen {
 		t.conns = newConnTable()
 		t.last = nil
