@@ -157,8 +157,9 @@ const maxEmbeddedErrs = 100
 // (smcflow.Tracker.JudgeBatch; a variable for tests). Simulated with
 // callgrind's cache model on 30,000 closed handshakes, the instruction
 // cache misses per handshake were 705 judging each at once, 313 with 8,
-// 284 with 16, 242 with 32 and 263 with 64 (the data cache misses 17 %
-// more from 8 on); the instructions are the same.
+// 284 with 16, 276 with 32 and 263 with 64 (the data cache misses 15 %
+// more from 8 on); the instructions are the same. Beyond 32 the gain is
+// within what a change of code layout moves.
 var judgeBatch = 32
 
 // DefaultMaxConnections is the default number of connections kept in
