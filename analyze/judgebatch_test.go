@@ -57,11 +57,12 @@ func judged(t *testing.T, cfg Config, batch int, feed func(a *Analyzer)) judgedR
 
 // TestJudgeBatchSameOutput checks that judging finished connections in
 // batches (smcflow.Tracker.JudgeBatch) gives the reports and the listed
-// records of judging each at once: on every capture under testdata (the
-// lab's RoCE captures among them, whose links are judged from the RoCE
-// frames seen so far), with the list cut by --keep, and on stress inputs
-// (synthetic) that exceed the open-connection bound, so that connections
-// are finished early in bulk, and the tombstones'.
+// records of judging each at once: on every capture under testdata (those
+// with RoCE frames among them, whose links are judged from the RoCE frames
+// seen so far), with the list cut by --keep, on a synthetic capture whose
+// waiting connections straddle a RoCE frame and CLC timeouts, and on
+// stress inputs (synthetic) that exceed the open-connection bound, so that
+// connections are finished early in bulk.
 func TestJudgeBatchSameOutput(t *testing.T) {
 	names, data := captureFiles(t)
 	configs := []struct {
