@@ -10,6 +10,11 @@
 #        zstd -3, lz4 and (A only) bzip2 -1, against the plain file and
 #        against `DECOMPRESSOR -dc FILE | tcpdump -r - -w /dev/null`
 #        (median of RUNS; needs gzip, zstd, lz4, bzip2)
+#        bench/perf.sh instructions [full|quick]   goal 3 counted instead of
+#        timed: instructions and simulated cache misses (valgrind's callgrind
+#        with its cache model, GOGC=off, --threads 1) of 1M closed handshakes
+#        and of bulk with the same frames; deterministic where times on a
+#        shared VM move by 30 % (full: about 12 minutes; installs valgrind)
 # Env:   BENCH_DIR (default /tmp/smcdump-bench), RUNS_AB (5), RUNS (3),
 #        STRESS_JSON=0 to skip the --json runs of the stress inputs.
 # Needs: go, tcpdump (installed with apt-get when missing); root
@@ -31,17 +36,21 @@ export PATH=$PATH:/usr/local/go/bin
 mode=${1:-full}
 profile=0
 compressed=0
+instructions=0
 if [ "$mode" = profile ]; then
   profile=1
   mode=${2:-full}
 elif [ "$mode" = compressed ]; then
   compressed=1
   mode=${2:-full}
+elif [ "$mode" = instructions ]; then
+  instructions=1
+  mode=${2:-full}
 fi
 case $mode in
 full) scale=1 ;;
 quick) scale=0.05 ;;
-*) echo "usage: $0 [full|quick] | $0 profile [full|quick]" >&2; exit 2 ;;
+*) echo "usage: $0 [full|quick] | $0 profile|compressed|instructions [full|quick]" >&2; exit 2 ;;
 esac
 runs_ab=${RUNS_AB:-5}
 runs=${RUNS:-3}
@@ -51,7 +60,10 @@ mkdir -p "$dir"
 
 # tcpdump is in /usr/sbin, which is not on a normal user's PATH.
 find_tcpdump() { command -v tcpdump || ls /usr/sbin/tcpdump /usr/bin/tcpdump 2>/dev/null | head -1; }
-if [ $profile = 0 ] && [ -z "$(find_tcpdump)" ]; then
+if [ $instructions = 1 ] && ! command -v valgrind >/dev/null; then
+  apt-get install -y -qq valgrind >/dev/null || { echo "perf.sh: valgrind is missing and cannot be installed (apt-get install valgrind as root)" >&2; exit 1; }
+fi
+if [ $profile = 0 ] && [ $instructions = 0 ] && [ -z "$(find_tcpdump)" ]; then
   apt-get install -y -qq tcpdump >/dev/null || { echo "perf.sh: tcpdump is missing and cannot be installed (apt-get install tcpdump as root)" >&2; exit 1; }
 fi
 tcpdump=$(find_tcpdump)
@@ -67,6 +79,7 @@ stamp=$( (git log -1 --format=%H -- bench/gen analyze/synth 2>/dev/null; git dif
 kinds=(A B C syn udp hs-closed hs-open bulk-hs kstat)
 [ $profile = 1 ] && kinds=(A C)
 [ $compressed = 1 ] && kinds=(A hs-closed)
+[ $instructions = 1 ] && kinds=(hs-closed bulk-hs)
 for k in "${kinds[@]}"; do
   ext=pcap
   [ "$k" = kstat ] && ext=pcapng
@@ -120,6 +133,29 @@ if [ $profile = 1 ]; then
   done
   echo
   echo "profiles: $dir/cpu-{A,C}-{1,2,3}.prof (binary $smc)"
+  exit 0
+fi
+
+if [ $instructions = 1 ]; then
+  echo "## bench/perf.sh instructions $mode — $(date -u '+%Y-%m-%d %H:%M UTC'), smcdump $(git describe --always --dirty 2>/dev/null || echo unknown)"
+  echo
+  echo "callgrind (\`GOGC=off GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --cache-sim=yes\`, its cache model with this machine's geometry), \`smcdump analyze --threads 1\`:"
+  echo
+  echo "| capture | frames | instructions | L1 instruction misses | L1 data misses | last-level misses |"
+  echo "|---|---|---|---|---|---|"
+  declare -A ir
+  for k in hs-closed bulk-hs; do
+    f=$(file $k)
+    log="$dir/callgrind-$k.log"
+    GOGC=off GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --cache-sim=yes --callgrind-out-file="$dir/callgrind-$k.out" \
+      "$smc" analyze --threads 1 "$f" >/dev/null 2>"$log"
+    # The summary lines: "I   refs: N", "I1  misses: N", "D1  misses: N (...)", "LL misses: N (...)".
+    get() { grep -E "== $1" "$log" | head -1 | sed 's/.*: *//; s/ .*//; s/,//g'; }
+    ir[$k]=$(get 'I   refs:')
+    echo "| $k | $(frames "$f") | $(get 'I   refs:') | $(get 'I1  misses:') | $(get 'D1  misses:') | $(get 'LL misses:') |"
+  done
+  echo
+  echo "handshakes / bulk instructions: **$(ratio "${ir[hs-closed]}" "${ir[bulk-hs]}")×** (goal 3: ≤ 2× the CPU; callgrind files: $dir/callgrind-*.out, \`callgrind_annotate --sort=I1mr\`)"
   exit 0
 fi
 
