@@ -71,8 +71,12 @@ type Config struct {
 	// OnConnection.
 	OnHandshake func(c *smcflow.Conn)
 	// OnListed, when set, is called with every connection of the list
-	// (SMC-related, and plain TCP with All) as the analysis finishes it,
-	// all of them: MaxConnections bounds only Report.Connections. They are
+	// (SMC-related, and plain TCP with All) as the analysis judges it,
+	// all of them: MaxConnections bounds only Report.Connections. Without
+	// OnConnection and OnHandshake a finished connection may wait for up
+	// to judgeBatch-1 more before it is judged (smcflow.Tracker.JudgeBatch),
+	// in the same order, and always before the CaptureStats or Custom
+	// call of a block read after it finished. They are
 	// numbered 1, 2, … in that order (deterministic), the order of
 	// Report.Connections too; the first smcflow.DefaultDetail keep their
 	// full detail, the others a compact record (DetailOmitted). It must not
@@ -572,6 +576,7 @@ func (a *Analyzer) onStats(fileIdx int, ifs []pcapfile.Interface, st pcapfile.In
 		a.mc.AddCaptureDrop(cd)
 	}
 	if a.cfg.CaptureStats != nil {
+		a.tracker.JudgeWaiting() // the connections finished before the block are listed before it
 		a.cfg.CaptureStats(fileIdx, st)
 	}
 }
@@ -582,6 +587,7 @@ func (a *Analyzer) onCustom(name string, fileIdx int, cb pcapfile.CustomBlock) {
 		a.embeddedError(BlockError{File: name, Offset: cb.Offset, Err: err})
 	}
 	if a.cfg.Custom != nil {
+		a.tracker.JudgeWaiting()
 		a.cfg.Custom(fileIdx, cb)
 	}
 }

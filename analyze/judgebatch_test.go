@@ -5,10 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
 
 	"github.com/smcdump/smcdump/analyze/report"
 	"github.com/smcdump/smcdump/analyze/smcflow"
@@ -30,14 +35,19 @@ func (r judgedRun) diff(t *testing.T, what string, want judgedRun) {
 }
 
 // judged analyzes what feed gives the analyzer (with cfg, judging batch
-// connections together) and returns its reports.
-func judged(t *testing.T, cfg Config, batch int, feed func(a *Analyzer)) judgedRun {
+// connections together) and returns its reports, the analysis' counts
+// that neither report shows, and, with listed, the records OnListed got
+// (without it, the text report's own path: past --keep the tracker only
+// counts, Tracker.SkipUnlisted).
+func judged(t *testing.T, cfg Config, batch int, listed bool, feed func(a *Analyzer)) judgedRun {
 	t.Helper()
 	defer func(n int) { judgeBatch = n }(judgeBatch)
 	judgeBatch = batch
-	var listed strings.Builder
-	cfg.OnListed = func(c *smcflow.Conn) {
-		fmt.Fprintf(&listed, "%d %s %s %s %s %s\n", c.ID, c.Client, c.Server, c.Outcome, c.Reason, c.Summary)
+	var calls strings.Builder
+	if listed {
+		cfg.OnListed = func(c *smcflow.Conn) {
+			fmt.Fprintf(&calls, "%d %s %s %s %s %s\n", c.ID, c.Client, c.Server, c.Outcome, c.Reason, c.Summary)
+		}
 	}
 	a := NewAnalyzer(cfg)
 	if got := a.tracker.JudgeBatch; got != batch {
@@ -52,7 +62,24 @@ func judged(t *testing.T, cfg Config, batch int, feed func(a *Analyzer)) judgedR
 	if err := rep.WriteJSON(&jb); err != nil {
 		t.Fatal(err)
 	}
-	return judgedRun{tb.String(), jb.String(), listed.String()}
+	fmt.Fprintf(&calls, "link-unverified %d, not listed %d\n", rep.LinkUnverified, rep.Summary.NotListed)
+	return judgedRun{tb.String(), jb.String(), calls.String()}
+}
+
+// sameJudged compares the analysis judged at once with batches of each
+// size, with and without OnListed.
+func sameJudged(t *testing.T, what string, cfg Config, feed func(a *Analyzer), batches ...int) (want judgedRun) {
+	t.Helper()
+	for _, listed := range []bool{true, false} {
+		w := judged(t, cfg, 1, listed, feed)
+		if listed {
+			want = w
+		}
+		for _, b := range batches {
+			judged(t, cfg, b, listed, feed).diff(t, fmt.Sprintf("%s (batches of %d, OnListed %v)", what, b, listed), w)
+		}
+	}
+	return want
 }
 
 // TestJudgeBatchSameOutput checks that judging finished connections in
@@ -84,10 +111,7 @@ func TestJudgeBatchSameOutput(t *testing.T) {
 					a.report.Files = append(a.report.Files, report.FileInfo{Path: n, Error: err.Error()})
 				}
 			}
-			want := judged(t, c.cfg, 1, feed)
-			for _, batch := range []int{2, 3, judgeBatch} {
-				judged(t, c.cfg, batch, feed).diff(t, fmt.Sprintf("%s (%s, batches of %d)", n, c.name, batch), want)
-			}
+			sameJudged(t, fmt.Sprintf("%s (%s)", n, c.name), c.cfg, feed, 2, 3, judgeBatch)
 		}
 	}
 	// Connections waiting to be judged across a RoCE frame (their links
@@ -104,14 +128,35 @@ func TestJudgeBatchSameOutput(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := judged(t, Config{}, 1, feed)
+	want := sameJudged(t, "mixed capture", Config{}, feed, 3, judgeBatch)
 	for _, s := range []string{"link is not visible", "RoCE", "capture continued", "finished early"} {
 		if !strings.Contains(want.text+want.listed, s) {
 			t.Errorf("mixed capture: no %q in the report: the test misses a case", s)
 		}
 	}
-	for _, batch := range []int{3, judgeBatch} {
-		judged(t, Config{}, batch, feed).diff(t, fmt.Sprintf("mixed capture (batches of %d)", batch), want)
+	// SMC-R connections silent since their Confirm, finished early while
+	// the capture goes on: judged link-unverified or not by how long they
+	// had been silent when they finished (not when they were judged).
+	silent := silentSMCRCapture(t, 1200)
+	feed = func(a *Analyzer) {
+		a.tracker.MaxOpen = 16
+		fr, err := pcapfile.NewFileReader(bytes.NewReader(silent))
+		if err == nil {
+			err = a.AnalyzeReader(context.Background(), "silent", fr)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, cfg := range []Config{{}, {MaxConnections: 10}, {KeepNone: true}} {
+		want := sameJudged(t, fmt.Sprintf("silent SMC-R (keep %d, none %v)", cfg.MaxConnections, cfg.KeepNone), cfg, feed, 3, judgeBatch)
+		var unverified, notListed int
+		if _, err := fmt.Sscanf(want.listed[strings.LastIndex(want.listed, "link-unverified "):], "link-unverified %d, not listed %d", &unverified, &notListed); err != nil {
+			t.Fatal(err)
+		}
+		if unverified == 0 || unverified == 1200 {
+			t.Errorf("silent SMC-R: %d of 1200 connections judged link-unverified: the test needs both kinds", unverified)
+		}
 	}
 	for _, k := range []stressKind{stressSYNFlood, stressClosed, stressOpen} {
 		feed := func(a *Analyzer) {
@@ -119,12 +164,9 @@ func TestJudgeBatchSameOutput(t *testing.T) {
 			stressFrames(t, k, 3000, 50*time.Microsecond, func(p *pcapfile.Packet) { a.Feed(p) })
 		}
 		cfg := Config{NoUDP: true, MaxConnections: 1500}
-		want := judged(t, cfg, 1, feed)
+		want := sameJudged(t, fmt.Sprintf("stress %s", k), cfg, feed, 3, judgeBatch, 64)
 		if !strings.Contains(want.text, "finished early") && k != stressClosed {
 			t.Errorf("%s: no connection finished early: the test does not reach the open-connection bound", k)
-		}
-		for _, batch := range []int{3, judgeBatch, 64} {
-			judged(t, cfg, batch, feed).diff(t, fmt.Sprintf("stress %s (batches of %d)", k, batch), want)
 		}
 	}
 }
@@ -163,4 +205,110 @@ func judgeBatchCapture(t *testing.T) []byte {
 		w.Advance(700 * time.Millisecond)
 	}
 	return buf.Bytes()
+}
+
+// silentSMCRCapture writes a capture (synthetic) of n established
+// first-contact SMC-Rv2 connections that never close, 330 ms apart, and no
+// RoCE frame: with MaxOpen 16 they are finished early, each silent for
+// about 5 s then, on either side of the link-unverified threshold.
+func silentSMCRCapture(t *testing.T, n int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := synth.NewPcap(&buf, synth.Ethernet, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := netip.MustParseAddrPort("10.2.0.1:5000")
+	for i := range n {
+		c := w.TCPConn(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(40000+i)), srv, 1000, 5000)
+		if err := errors.Join(c.Handshake(true, true), synth.SMCREstablished(c, w, 2), c.ACK(false)); err != nil {
+			t.Fatal(err)
+		}
+		w.Advance(330 * time.Millisecond)
+	}
+	return buf.Bytes()
+}
+
+// TestJudgeBatchCallbackOrder: a connection judged in a batch still
+// reaches OnListed before the CaptureStats call of an interface
+// statistics block read after it finished, as when judged at once
+// (synthetic pcapng: closed SMC-Rv2 connections, a block after every
+// eighth).
+func TestJudgeBatchCallbackOrder(t *testing.T) {
+	var raw bytes.Buffer
+	w, err := synth.NewPcap(&raw, synth.Ethernet, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := netip.MustParseAddrPort("10.2.0.1:5000")
+	var ends []int // the frame count after each connection
+	for i := range 80 {
+		c := w.TCPConn(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(40000+i)), srv, 1000, 5000)
+		if err := errors.Join(c.Handshake(true, true), synth.SMCREstablished(c, w, 2), c.FIN(true), c.FIN(false), c.ACK(true)); err != nil {
+			t.Fatal(err)
+		}
+		w.Advance(time.Second)
+		ends = append(ends, w.Frames())
+	}
+	fr, err := pcapfile.NewFileReader(bytes.NewReader(raw.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ng bytes.Buffer
+	nw, err := pcapgo.NewNgWriterInterface(&ng, pcapgo.NgInterface{Name: "eth0", LinkType: layers.LinkTypeEthernet, SnapLength: 262144, TimestampResolution: 9}, pcapgo.NgWriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, next := 0, 0; ; {
+		p, err := fr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := nw.WritePacket(gopacket.CaptureInfo{Timestamp: p.Info.Timestamp, CaptureLength: len(p.Data), Length: p.Info.Length}, p.Data); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if next < len(ends) && n == ends[next] {
+			if next%8 == 7 {
+				if err := nw.WriteInterfaceStats(0, pcapgo.NgInterfaceStatistics{LastUpdate: p.Info.Timestamp, PacketsReceived: uint64(n)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			next++
+		}
+	}
+	if err := nw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	run := func(batch int) string {
+		defer func(n int) { judgeBatch = n }(judgeBatch)
+		judgeBatch = batch
+		var log strings.Builder
+		cfg := Config{Threads: 1}
+		cfg.OnListed = func(c *smcflow.Conn) { fmt.Fprintf(&log, "listed %d\n", c.ID) }
+		cfg.CaptureStats = func(_ int, st pcapfile.InterfaceStats) {
+			fmt.Fprintf(&log, "stats %s\n", st.Time.Format(time.TimeOnly))
+		}
+		a := NewAnalyzer(cfg)
+		a.tracker.MaxOpen = 16
+		fr, err := pcapfile.NewFileReader(bytes.NewReader(ng.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.AnalyzeReader(context.Background(), "ng", fr); err != nil {
+			t.Fatal(err)
+		}
+		a.Finish()
+		return log.String()
+	}
+	want := run(1)
+	if strings.Count(want, "stats") < 5 || strings.Count(want, "listed") < 50 {
+		t.Fatalf("the capture has too few blocks or connections:\n%s", want)
+	}
+	if got := run(judgeBatch); got != want {
+		t.Errorf("OnListed and CaptureStats calls in another order than judging at once (sequential: at once, parallel: in batches):\n%s", firstDiff(want, got))
+	}
 }

@@ -19,7 +19,7 @@ import (
 func (t *Tracker) Sweep(now time.Time) {
 	t.Advance(now)
 	t.sweep(t.lastTime)
-	t.judgeWaiting()
+	t.JudgeWaiting()
 }
 
 // Open returns the number of connections being followed.
@@ -29,7 +29,7 @@ func (t *Tracker) Open() int { return t.conns.len() }
 // those not kept, and the RoCE queue pairs seen (RoCE frames only add link
 // details to kept connections). The open connections are untouched.
 func (t *Tracker) DropFinished() {
-	t.judgeWaiting()
+	t.JudgeWaiting()
 	clear(t.done)
 	t.done = t.done[:0]
 	t.dropped = 0
@@ -56,7 +56,7 @@ func (t *Tracker) Shed(keep int) int {
 	for _, c := range open[:n] {
 		t.finish(c)
 	}
-	t.judgeWaiting()
+	t.JudgeWaiting()
 	return n
 }
 

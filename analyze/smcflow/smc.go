@@ -122,7 +122,8 @@ type tcpConn struct {
 
 	st  connStore // what res and fin/rst point to (store.go)
 	gen uint32    // incremented each time the struct is recycled (recycle.go)
-	// finished: judged and removed from the open table
+	// finished: removed from the open table (judged then, or with the
+	// next JudgeBatch connections)
 	finished bool
 }
 
@@ -165,7 +166,7 @@ type Tracker struct {
 	// segment of a connection that is not the previous segment's (bulk
 	// transfers interleave) is found there without ordering its key
 	// (makeKey), hashing it and probing the table. An entry is nil or an
-	// open connection: judge clears the connection it finishes.
+	// open connection: finish clears the connection it finishes.
 	recent   [recentSlots]*tcpConn
 	done     []*Conn
 	lastTime time.Time
@@ -180,9 +181,14 @@ type Tracker struct {
 	// (judgeAt) and its out-of-order bytes are given back to the budget;
 	// whatever reads what judging produces or changes what it reads
 	// (Counts, Finish, the RoCE frames whose links judging assigns,
-	// Sweep, Shed, DropFinished, Prune) judges the waiting connections
-	// first. A live analysis that wants each verdict as its connection
-	// ends leaves it 0.
+	// Sweep, Shed, DropFinished, Prune, and JudgeWaiting for a caller
+	// that interleaves its own events with OnListed's) judges the waiting
+	// connections first. One thing judging produces is read without that:
+	// the number of connections listed in detail, which decides whether
+	// a new connection collects its evidence (lean); waiting connections
+	// can only make a new one collect it where it would not have, and its
+	// compact record then drops it as before. A live analysis that wants
+	// each verdict as its connection ends leaves it 0.
 	JudgeBatch int
 	judging    []*tcpConn // finished, not judged yet (JudgeBatch)
 	roce       *roceTracker
@@ -228,9 +234,10 @@ type Tracker struct {
 	// link-unverified, listed or not (the --fail-on unverified gate).
 	linkUnverified int
 	// OnListed, when set, is called with the record of every connection
-	// that goes into the connection list, as it is finished: its ID is
-	// given then (1, 2, … in finishing order, which is deterministic) and
-	// its link judged from the RoCE frames seen until then. With ListAll,
+	// that goes into the connection list, as it is judged (when it
+	// finishes, or with JudgeBatch with the waiting ones): its ID is given
+	// then (1, 2, … in finishing order, which is deterministic) and its
+	// link judged from the RoCE frames seen until it finished. With ListAll,
 	// every such connection is listed (numbered and passed to OnListed),
 	// also those beyond Keep, which are still not kept; with NoKeep none is
 	// kept (Finish returns none). The first Detail listed keep their full
@@ -852,13 +859,13 @@ func (t *Tracker) Finish() []*Conn {
 	for _, c := range open {
 		t.finish(c)
 	}
-	t.judgeWaiting()
+	t.JudgeWaiting()
 	return t.done
 }
 
 // finish takes c out of the tables, then judges it, hands its record on
 // and recycles it, at once or with the next JudgeBatch finished
-// connections (judgeWaiting). c's fields stay readable until the next
+// connections (JudgeWaiting). c's fields stay readable until the next
 // newConn.
 func (t *Tracker) finish(c *tcpConn) {
 	t.conns.del(c)
@@ -882,13 +889,13 @@ func (t *Tracker) finish(c *tcpConn) {
 	c.hs[1].ReturnBudget()
 	t.judging = append(t.judging, c)
 	if len(t.judging) >= t.JudgeBatch {
-		t.judgeWaiting()
+		t.JudgeWaiting()
 	}
 }
 
-// judgeWaiting judges the finished connections waiting for it, in
-// finishing order, and recycles them.
-func (t *Tracker) judgeWaiting() {
+// JudgeWaiting judges the finished connections waiting for it
+// (JudgeBatch), in finishing order, and recycles them.
+func (t *Tracker) JudgeWaiting() {
 	for i, c := range t.judging {
 		t.judge(c)
 		t.recycle(c)
@@ -1780,7 +1787,7 @@ func (t *Tracker) Advance(ts time.Time) {
 // destination address, the zero Addr for RoCEv1) and returns its BTH and,
 // for an SMC-R LLC message, the decoded LLC.
 func (t *Tracker) HandleRoCE(dst netip.Addr, b []byte, wireLen, frame int, ts time.Time) (BTH, *smcproto.LLC, bool) {
-	t.judgeWaiting() // their links are judged from the RoCE frames before this one
+	t.JudgeWaiting() // their links are judged from the RoCE frames before this one
 	return t.roce.handle(dst, b, wireLen, frame, ts)
 }
 
@@ -1819,7 +1826,7 @@ type Counts struct {
 
 // Counts returns the tracker's totals.
 func (t *Tracker) Counts() Counts {
-	t.judgeWaiting()
+	t.JudgeWaiting()
 	return Counts{
 		TCPConnections: t.totalTCP, NotKept: t.dropped, LinkUnverified: t.linkUnverified, Listed: t.listed, Skipped: t.skipped,
 		NoHandshake: t.noHandshake, RoCEFrames: t.roce.total, RoCEFirst: t.roce.first,
@@ -1836,7 +1843,7 @@ var pruneOpen = 100000
 // past pruneOpen connections, every connection's state: the per-packet
 // printer keeps a long live capture bounded with it.
 func (t *Tracker) Prune() {
-	t.judgeWaiting()
+	t.JudgeWaiting()
 	if t.conns.len() > pruneOpen {
 		t.conns = newConnTable()
 		t.last = nil
