@@ -117,18 +117,7 @@ func TestJudgeBatchSameOutput(t *testing.T) {
 	// Connections waiting to be judged across a RoCE frame (their links
 	// are judged from the RoCE frames before it) and across time (their
 	// handshakes are judged as of when they finished).
-	mixed := judgeBatchCapture(t)
-	feed := func(a *Analyzer) {
-		a.tracker.MaxOpen = 16
-		fr, err := pcapfile.NewFileReader(bytes.NewReader(mixed))
-		if err == nil {
-			err = a.AnalyzeReader(context.Background(), "mixed", fr)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	want := sameJudged(t, "mixed capture", Config{}, feed, 3, judgeBatch)
+	want := sameJudged(t, "mixed capture", Config{}, readCapture(t, "mixed", judgeBatchCapture(t), 16), 3, judgeBatch)
 	for _, s := range []string{"link is not visible", "RoCE", "capture continued", "finished early"} {
 		if !strings.Contains(want.text+want.listed, s) {
 			t.Errorf("mixed capture: no %q in the report: the test misses a case", s)
@@ -137,17 +126,7 @@ func TestJudgeBatchSameOutput(t *testing.T) {
 	// SMC-R connections silent since their Confirm, finished early while
 	// the capture goes on: judged link-unverified or not by how long they
 	// had been silent when they finished (not when they were judged).
-	silent := silentSMCRCapture(t, 1200)
-	feed = func(a *Analyzer) {
-		a.tracker.MaxOpen = 16
-		fr, err := pcapfile.NewFileReader(bytes.NewReader(silent))
-		if err == nil {
-			err = a.AnalyzeReader(context.Background(), "silent", fr)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	feed := readCapture(t, "silent", silentSMCRCapture(t, 1200), 16)
 	for _, cfg := range []Config{{}, {MaxConnections: 10}, {KeepNone: true}} {
 		want := sameJudged(t, fmt.Sprintf("silent SMC-R (keep %d, none %v)", cfg.MaxConnections, cfg.KeepNone), cfg, feed, 3, judgeBatch)
 		var unverified, notListed int
@@ -205,6 +184,21 @@ func judgeBatchCapture(t *testing.T) []byte {
 		w.Advance(700 * time.Millisecond)
 	}
 	return buf.Bytes()
+}
+
+// readCapture returns a feed that analyzes data as one capture file, with
+// at most maxOpen open connections.
+func readCapture(t *testing.T, name string, data []byte, maxOpen int) func(a *Analyzer) {
+	return func(a *Analyzer) {
+		a.tracker.MaxOpen = maxOpen
+		fr, err := pcapfile.NewFileReader(bytes.NewReader(data))
+		if err == nil {
+			err = a.AnalyzeReader(context.Background(), name, fr)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // silentSMCRCapture writes a capture (synthetic) of n established
