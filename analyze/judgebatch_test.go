@@ -157,18 +157,10 @@ func TestJudgeBatchSameOutput(t *testing.T) {
 func judgeBatchCapture(t *testing.T) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	w, err := synth.NewPcap(&buf, synth.Ethernet, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := netip.MustParseAddrPort("10.2.0.1:5000")
-	conn := func(i int) *synth.Conn {
-		return w.TCPConn(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(40000+i)), srv, 1000, 5000)
-	}
+	w, conn := batchWriter(t, &buf)
 	for i := range 40 {
 		c := conn(i)
-		err = errors.Join(c.Handshake(true, true), synth.SMCREstablished(c, w, 2), c.ACK(false), c.FIN(true), c.FIN(false), c.ACK(true))
-		if err != nil {
+		if err := errors.Join(c.Handshake(true, true), synth.SMCREstablished(c, w, 2), c.ACK(false), c.FIN(true), c.FIN(false), c.ACK(true)); err != nil {
 			t.Fatal(err)
 		}
 		w.Advance(time.Second)
@@ -184,6 +176,21 @@ func judgeBatchCapture(t *testing.T) []byte {
 		w.Advance(700 * time.Millisecond)
 	}
 	return buf.Bytes()
+}
+
+// batchWriter returns a pcap writer (synthetic, Ethernet, nanoseconds)
+// into buf, and conn, which starts connection i: client 10.0.x.y, port
+// 40000+i, to 10.2.0.1:5000.
+func batchWriter(t *testing.T, buf *bytes.Buffer) (w *synth.Writer, conn func(i int) *synth.Conn) {
+	t.Helper()
+	w, err := synth.NewPcap(buf, synth.Ethernet, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := netip.MustParseAddrPort("10.2.0.1:5000")
+	return w, func(i int) *synth.Conn {
+		return w.TCPConn(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(40000+i)), srv, 1000, 5000)
+	}
 }
 
 // readCapture returns a feed that analyzes data as one capture file, with
@@ -208,13 +215,9 @@ func readCapture(t *testing.T, name string, data []byte, maxOpen int) func(a *An
 func silentSMCRCapture(t *testing.T, n int) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	w, err := synth.NewPcap(&buf, synth.Ethernet, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := netip.MustParseAddrPort("10.2.0.1:5000")
+	w, conn := batchWriter(t, &buf)
 	for i := range n {
-		c := w.TCPConn(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(40000+i)), srv, 1000, 5000)
+		c := conn(i)
 		if err := errors.Join(c.Handshake(true, true), synth.SMCREstablished(c, w, 2), c.ACK(false)); err != nil {
 			t.Fatal(err)
 		}
@@ -230,14 +233,10 @@ func silentSMCRCapture(t *testing.T, n int) []byte {
 // eighth).
 func TestJudgeBatchCallbackOrder(t *testing.T) {
 	var raw bytes.Buffer
-	w, err := synth.NewPcap(&raw, synth.Ethernet, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := netip.MustParseAddrPort("10.2.0.1:5000")
+	w, conn := batchWriter(t, &raw)
 	var ends []int // the frame count after each connection
 	for i := range 80 {
-		c := w.TCPConn(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(40000+i)), srv, 1000, 5000)
+		c := conn(i)
 		if err := errors.Join(c.Handshake(true, true), synth.SMCREstablished(c, w, 2), c.FIN(true), c.FIN(false), c.ACK(true)); err != nil {
 			t.Fatal(err)
 		}
