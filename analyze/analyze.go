@@ -74,7 +74,7 @@ type Config struct {
 	// (SMC-related, and plain TCP with All) as the analysis judges it,
 	// all of them: MaxConnections bounds only Report.Connections. Without
 	// OnConnection and OnHandshake a finished connection may wait for up
-	// to judgeBatch-1 more before it is judged (smcflow.Tracker.JudgeBatch),
+	// to 31 more before it is judged (smcflow.Tracker.JudgeBatch, 32),
 	// in the same order, and always before the CaptureStats or Custom
 	// call of a block read after it finished. They are
 	// numbered 1, 2, … in that order (deterministic), the order of
