@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Paired comparison of two smcdump builds against tcpdump on the issue-14
 # corpora: for each corpus, RUNS rounds of `tcpdump -r FILE -w /dev/null`,
-# `OLD analyze FILE` and `NEW analyze FILE` in turn (so the three see the
-# same machine state), then the median CPU (user+sys) and wall time of each
+# `OLD analyze FILE` and `NEW analyze FILE` in turn, the order turning each
+# round (so the three see the same machine state), then the median CPU (user+sys) and wall time of each
 # and their ratios to tcpdump's, and the ratios of the minima. A build is a
 # binary, or a script that runs one with other flags (e.g. `--threads 1`).
 #
@@ -19,8 +19,13 @@ raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
 for f in $corpora; do
 	cat "$dir/$f.pcap" >/dev/null
-	for _ in $(seq "$runs"); do
-		for t in tcpdump old new; do
+	for i in $(seq "$runs"); do
+		# The order turns round by round (tcpdump old new, old new
+		# tcpdump, new tcpdump old, ...): a tool is not always the one
+		# that runs after the same other.
+		tools=(tcpdump old new)
+		k=$((i % 3))
+		for t in "${tools[@]:k}" "${tools[@]:0:k}"; do
 			case $t in
 			tcpdump) cmd=("$tcpdump" -r "$dir/$f.pcap" -w /dev/null) ;;
 			old) cmd=("$old" analyze "$dir/$f.pcap") ;;
