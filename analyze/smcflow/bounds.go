@@ -204,11 +204,9 @@ func (t *Tracker) evictOpen() {
 	// sorted: comparing the connections themselves in a full sort was 20 %
 	// of the CPU on a million open handshakes.
 	keys, conns := t.evictBuf[:0], t.evictConns[:0]
-	for _, c := range t.conns.m {
-		for ; c != nil; c = c.sameHash {
-			keys = append(keys, evictOrder(c.evictClass(now), c.res.Times.Last, len(conns)))
-			conns = append(conns, c)
-		}
+	conns = t.conns.appendTo(conns)
+	for i, c := range conns {
+		keys = append(keys, evictOrder(c.evictClass(now), c.res.Times.Last, i))
 	}
 	// Oldest (created, unique) last: a total order.
 	tie := func(i, j int) int { return cmp.Compare(conns[i].created, conns[j].created) }

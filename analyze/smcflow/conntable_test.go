@@ -1,6 +1,7 @@
 package smcflow
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 )
@@ -37,7 +38,51 @@ func TestConnTableSharedHash(t *testing.T) {
 	ct.del(&cs[1])
 	ct.del(&cs[3])
 	ct.del(&other)
-	if ct.len() != 0 || len(ct.m) != 0 {
-		t.Errorf("emptied table: len %d, %d map entries", ct.len(), len(ct.m))
+	if ct.len() != 0 || ct.used != 0 {
+		t.Errorf("emptied table: len %d, %d slots used", ct.len(), ct.used)
+	}
+}
+
+// TestConnTableRandom checks the table against a map over random adds and
+// deletes whose hashes crowd a few home slots (long probe runs that wrap
+// around the end of the table, shared hashes, growth), so that deleting
+// shifts entries back across them.
+func TestConnTableRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ct := newConnTable()
+	conns := make([]tcpConn, 3000)
+	in := map[*tcpConn]bool{}
+	for i := range conns {
+		a := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(1000+i))
+		conns[i].key, _ = makeKey(a, netip.MustParseAddrPort("10.1.1.1:80"))
+		// Hashes ending in the same bits share a home slot; some are equal.
+		conns[i].h = uint64(rng.IntN(400))<<32 | uint64(rng.IntN(8)) | 0xfff0
+		if i%7 == 0 {
+			conns[i].h = 0xffff // wraps around the end of any table
+		}
+	}
+	for step := range 40000 {
+		c := &conns[rng.IntN(len(conns))]
+		if in[c] {
+			ct.del(c)
+			delete(in, c)
+		} else {
+			ct.add(c)
+			in[c] = true
+		}
+		if step%211 == 0 {
+			for i := range conns {
+				got := ct.get(conns[i].key, conns[i].h)
+				if in[&conns[i]] != (got == &conns[i]) || !in[&conns[i]] && got != nil {
+					t.Fatalf("step %d: connection %d in the table %v, found %p", step, i, in[&conns[i]], got)
+				}
+			}
+			if l := ct.appendTo(nil); ct.len() != len(in) || len(l) != len(in) {
+				t.Fatalf("step %d: len %d, listed %d, want %d", step, ct.len(), len(l), len(in))
+			}
+			if 2*ct.used > len(ct.slots) {
+				t.Fatalf("step %d: %d of %d slots used", step, ct.used, len(ct.slots))
+			}
+		}
 	}
 }
