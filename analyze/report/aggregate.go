@@ -70,13 +70,29 @@ func (k rollKey) hash() uint64 {
 		binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), uint64(k.port))
 }
 
+// eq reports whether k and o are the same key, field by field: comparing
+// the structs whole calls the runtime's memequal (two calls per finished
+// connection, and more in each compaction).
+func (k *rollKey) eq(o *rollKey) bool {
+	return k.a == o.a && k.b == o.b && k.port == o.port
+}
+
+// outcomeIndex is o's index in outcomeOrder (the last for any other
+// outcome): a switch on the constants, not a search of the slice, whose
+// string comparisons call the runtime's memequal for every finished
+// connection (TestOutcomeIndex checks it against outcomeOrder).
 func outcomeIndex(o smcflow.Outcome) int {
-	for i, x := range outcomeOrder {
-		if x == o {
-			return i
-		}
+	switch o {
+	case smcflow.OutcomeSMC:
+		return 0
+	case smcflow.OutcomeFallback:
+		return 1
+	case smcflow.OutcomeHandshakeError:
+		return 2
+	case smcflow.OutcomeUnknown:
+		return 3
 	}
-	return len(outcomeOrder) - 1
+	return 4
 }
 
 // countName adds one to name's count in cs (a short list: the variants).
@@ -164,7 +180,7 @@ func (rt *rollTable) get(key rollKey) *rollAcc {
 		tag := h >> 32 << 32
 		for i := int(h) & mask; rt.idx[i] != 0; i = (i + 1) & mask {
 			if e := rt.idx[i]; e&^0xffffffff == tag {
-				if a := &rt.rows[uint32(e)-1]; a.hash == h && a.key == key {
+				if a := &rt.rows[uint32(e)-1]; a.hash == h && a.key.eq(&key) {
 					return a
 				}
 			}

@@ -62,3 +62,16 @@ func TestRollupsBounded(t *testing.T) {
 		t.Errorf("services %+v", r.Services)
 	}
 }
+
+// TestOutcomeIndex: outcomeIndex gives each outcome its place in
+// outcomeOrder, and any other outcome the last place.
+func TestOutcomeIndex(t *testing.T) {
+	for i, o := range outcomeOrder {
+		if got := outcomeIndex(o); got != i {
+			t.Errorf("outcomeIndex(%q) = %d, want %d", o, got, i)
+		}
+	}
+	if got := outcomeIndex("something else"); got != len(outcomeOrder)-1 {
+		t.Errorf("outcomeIndex of an unknown outcome = %d, want %d", got, len(outcomeOrder)-1)
+	}
+}
