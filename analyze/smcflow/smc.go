@@ -170,6 +170,10 @@ type Tracker struct {
 	recent   [recentSlots]*tcpConn
 	done     []*Conn
 	lastTime time.Time
+	// lastTime's Unix seconds minus zeroUnix, and its nanoseconds
+	// (advance).
+	lastSec  int64
+	lastNsec int
 	// JudgeBatch, when above 1, lets up to that many finished connections
 	// wait to be judged (verdict, OnDone, OnListed) together, in finishing
 	// order. Judging runs a large body of code once per connection (the
@@ -302,11 +306,26 @@ func (t *Tracker) newConn(k connKey, h uint64, ts time.Time) *tcpConn {
 	return c
 }
 
+// advance moves the tracker's clock (lastTime) to ts when ts is later. It
+// compares the seconds and nanoseconds kept beside lastTime, not the two
+// times with time.Time.After (which for packet timestamps, without a
+// monotonic clock reading, compares the same): the tracker runs it for
+// every frame, and the call to After was 3 % of the instructions of bulk
+// TCP (TestAdvance).
+func (t *Tracker) advance(ts time.Time) {
+	if s, ns := ts.Unix()-zeroUnix, ts.Nanosecond(); s > t.lastSec || s == t.lastSec && ns > t.lastNsec {
+		t.lastTime, t.lastSec, t.lastNsec = ts, s, ns
+	}
+}
+
+// zeroUnix is the zero time's Unix seconds (time.Time{}.Unix(), TestAdvance):
+// lastSec counts from it, so that the zero Tracker's lastSec and lastNsec
+// are lastTime's zero time.
+const zeroUnix = -62135596800
+
 // HandleTCP processes one TCP segment.
 func (t *Tracker) HandleTCP(f *decode.Frame, frameNo int, ts time.Time) {
-	if ts.After(t.lastTime) {
-		t.lastTime = ts
-	}
+	t.advance(ts)
 	t.seq++
 	if t.seq&0x3fff == 0 {
 		t.sweep(ts)
@@ -1777,11 +1796,7 @@ func sortEvidence(e []Evidence) {
 // end so far, against which CLC timeouts and idle links are judged. Feed it
 // the time of every frame the tracker does not see (HandleTCP moves the
 // clock itself for the segments it gets).
-func (t *Tracker) Advance(ts time.Time) {
-	if ts.After(t.lastTime) {
-		t.lastTime = ts
-	}
-}
+func (t *Tracker) Advance(ts time.Time) { t.advance(ts) }
 
 // HandleRoCE feeds one RoCE packet (b from its BTH on; dst is the RoCEv2
 // destination address, the zero Addr for RoCEv1) and returns its BTH and,
