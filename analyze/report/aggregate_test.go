@@ -1,8 +1,10 @@
 package report
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/smcdump/smcdump/analyze/smcflow"
 )
@@ -73,5 +75,62 @@ func TestOutcomeIndex(t *testing.T) {
 	}
 	if got := outcomeIndex("something else"); got != len(outcomeOrder)-1 {
 		t.Errorf("outcomeIndex of an unknown outcome = %d, want %d", got, len(outcomeOrder)-1)
+	}
+}
+
+// TestWidenSMCWindow: the window is the earliest first packet and the
+// latest handshake step (End and Last only for handshake errors) of the
+// connections, as time.Time.After and Before order them, over random
+// steps that tie, go backwards and are missing.
+func TestWidenSMCWindow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	base := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	at := func() *time.Time {
+		if rng.IntN(4) == 0 {
+			return nil
+		}
+		x := base.Add(time.Duration(rng.IntN(5))*time.Second + time.Duration(rng.IntN(3))*time.Nanosecond)
+		return &x
+	}
+	for round := range 200 {
+		g := NewAggregate()
+		var want [2]time.Time
+		for range 1 + rng.IntN(5) {
+			c := &smcflow.Conn{Outcome: smcflow.OutcomeSMC}
+			if rng.IntN(2) == 0 {
+				c.Outcome = smcflow.OutcomeHandshakeError
+			}
+			if f := at(); f != nil {
+				c.Times.First = *f
+			}
+			c.Times.SYNACK, c.Times.Proposal, c.Times.Accept, c.Times.Confirm, c.Times.Decline, c.Times.End = at(), at(), at(), at(), at(), at()
+			if l := at(); l != nil {
+				c.Times.Last = *l
+			}
+			g.widenSMCWindow(c)
+			// The reference: time.Time's own comparisons.
+			if c.Times.First.IsZero() {
+				continue
+			}
+			last := c.Times.First
+			marks := []*time.Time{c.Times.SYNACK, c.Times.Proposal, c.Times.Accept, c.Times.Confirm, c.Times.Decline}
+			if c.Outcome == smcflow.OutcomeHandshakeError {
+				marks = append(marks, c.Times.End, &c.Times.Last)
+			}
+			for _, m := range marks {
+				if m != nil && m.After(last) {
+					last = *m
+				}
+			}
+			if want[0].IsZero() || c.Times.First.Before(want[0]) {
+				want[0] = c.Times.First
+			}
+			if last.After(want[1]) {
+				want[1] = last
+			}
+		}
+		if g.smcWindow != want {
+			t.Fatalf("round %d: window %v, want %v", round, g.smcWindow, want)
+		}
 	}
 }
