@@ -35,7 +35,11 @@ type jsonEnc struct {
 }
 
 // nlBlanks is a newline and the indentation of any line that is blanks only
-// up to its depth (newline writes a prefix of it in one append).
+// up to its depth (newline writes a prefix of it in one append);
+// commaNlBlanks the same after the comma that ends the previous field (key
+// writes a slice of it from 0 or, for the first field, from 1).
+const commaNlBlanks = "," + nlBlanks
+
 const nlBlanks = "\n                                                                                                                                "
 
 func newJSONEnc(b []byte, prefix string) jsonEnc {
@@ -54,8 +58,23 @@ func (e *jsonEnc) newline() {
 	}
 }
 
-// key starts a field of the current object.
+// key starts a field of the current object. It runs for every field of
+// every connection of the JSON report: the comma, newline and indentation
+// are one slice of commaNlBlanks, and the appends go to a local slice (one
+// load and store of e.b, not one per append).
 func (e *jsonEnc) key(k string) {
+	if n := 1 + len(e.prefix) + 2*e.depth; e.blank && n <= len(nlBlanks) {
+		from := 0
+		if e.first {
+			from = 1
+		}
+		e.first = false
+		b := append(e.b, commaNlBlanks[from:n+1]...)
+		b = append(b, '"')
+		b = append(b, k...)
+		e.b = append(b, '"', ':', ' ')
+		return
+	}
 	if !e.first {
 		e.b = append(e.b, ',')
 	}

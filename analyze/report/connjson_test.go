@@ -182,3 +182,20 @@ func TestJSONStrSameAsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONStrLong: long strings (the eight-byte path) with every byte that
+// needs escaping, and multi-byte characters, at every position.
+func TestJSONStrLong(t *testing.T) {
+	for _, c := range []string{"\"", "\\", "<", ">", "&", "\x00", "\x1f", "\n", "\x7f", "é", "\u2028", "\xff", "日"} {
+		for p := range 25 {
+			s := strings.Repeat("abcdefgh", 3)
+			s = s[:p] + c + s[p:]
+			want, _ := json.Marshal(s)
+			e := jsonEnc{}
+			e.str(s)
+			if !bytes.Equal(e.b, want) {
+				t.Errorf("%q: got %s, want %s", s, e.b, want)
+			}
+		}
+	}
+}
