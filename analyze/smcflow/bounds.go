@@ -43,9 +43,48 @@ type tombstones struct {
 	evicted int // forgotten before closedLinger because the ring was full
 }
 
-type tombstone struct {
+// tombstone is a finished tuple's hash and when it finished (Unix ns).
+type tombstone = hslot[int64]
+
+// hslot is a slot of an open-addressing table keyed by a 64-bit hash
+// (linear probing, len a power of two, hash 0 marking a free slot): the
+// tombstones and the open-connection table (connTable). probe and
+// backShift are compiled for each value type (no function values: they
+// run for every connection).
+type hslot[V any] struct {
 	h uint64
-	t int64
+	v V
+}
+
+// probe returns the slot of hash h, or the free slot where h would go (the
+// table must have one).
+func probe[V any](tab []hslot[V], h uint64) (int, bool) {
+	mask := len(tab) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		switch tab[i].h {
+		case h:
+			return i, true
+		case 0:
+			return i, false
+		}
+	}
+}
+
+// backShift frees slot i, shifting back the entries probed past it so that
+// every entry stays reachable from its home slot.
+func backShift[V any](tab []hslot[V], i int) {
+	mask := len(tab) - 1
+	for j := (i + 1) & mask; tab[j].h != 0; j = (j + 1) & mask {
+		home := int(tab[j].h) & mask
+		// The entry at j may move to i unless its home lies cyclically in
+		// (i, j].
+		if i <= j && i < home && home <= j || i > j && (i < home || home <= j) {
+			continue
+		}
+		tab[i] = tab[j]
+		i = j
+	}
+	tab[i] = hslot[V]{}
 }
 
 // keyHash mixes the two endpoints of k into 64 bits (never 0). It runs for
@@ -59,15 +98,7 @@ func keyHash(k connKey) uint64 {
 
 // find returns h's slot in the table, or the free slot where it would go.
 func (s *tombstones) find(h uint64) (int, bool) {
-	mask := len(s.tab) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
-		switch s.tab[i].h {
-		case h:
-			return i, true
-		case 0:
-			return i, false
-		}
-	}
+	return probe(s.tab, h)
 }
 
 // set records h finished at ns (the latest finish of a tuple wins).
@@ -79,21 +110,9 @@ func (s *tombstones) set(h uint64, ns int64) {
 	s.tab[i] = tombstone{h, ns}
 }
 
-// del frees slot i, shifting back the entries probed past it so that every
-// entry stays reachable from its home slot.
+// del frees slot i (backShift).
 func (s *tombstones) del(i int) {
-	mask := len(s.tab) - 1
-	for j := (i + 1) & mask; s.tab[j].h != 0; j = (j + 1) & mask {
-		home := int(s.tab[j].h) & mask
-		// The entry at j may move to i unless its home lies cyclically in
-		// (i, j].
-		if i <= j && i < home && home <= j || i > j && (i < home || home <= j) {
-			continue
-		}
-		s.tab[i] = s.tab[j]
-		i = j
-	}
-	s.tab[i] = tombstone{}
+	backShift(s.tab, i)
 	s.used--
 }
 
@@ -116,7 +135,7 @@ func (s *tombstones) addHash(h uint64, ns int64) {
 		s.tab, s.used = make([]tombstone, 2*len(nr)), 0
 		for _, e := range old {
 			if e.h != 0 {
-				s.set(e.h, e.t)
+				s.set(e.h, e.v)
 			}
 		}
 	}
@@ -149,7 +168,7 @@ func (s *tombstones) pop() {
 	s.ring[s.head] = tombstone{}
 	s.head = (s.head + 1) & (len(s.ring) - 1)
 	s.n--
-	if i, ok := s.find(old.h); ok && s.tab[i].t == old.t {
+	if i, ok := s.find(old.h); ok && s.tab[i].v == old.v {
 		s.del(i)
 	}
 }
@@ -166,7 +185,7 @@ func (s *tombstones) lookupHash(h uint64) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	return time.Unix(0, s.tab[i].t), true
+	return time.Unix(0, s.tab[i].v), true
 }
 
 // expire forgets the tombstones older than closedLinger at now (finishing
@@ -174,7 +193,7 @@ func (s *tombstones) lookupHash(h uint64) (time.Time, bool) {
 // the expiry of the ones behind it until the ring wraps).
 func (s *tombstones) expire(now time.Time) {
 	limit := now.Add(-closedLinger).UnixNano()
-	for s.n > 0 && s.ring[s.head].t < limit {
+	for s.n > 0 && s.ring[s.head].v < limit {
 		s.pop()
 	}
 	if s.n == 0 && s.used > 0 {

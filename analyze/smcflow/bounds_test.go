@@ -118,8 +118,8 @@ func TestTombstonesSameAsMap(t *testing.T) {
 		if i%5000 == 4999 {
 			// expire, as the reference would
 			limit := now.Add(-closedLinger).UnixNano()
-			for n, h := s.n, s.head; n > 0 && s.ring[h].t < limit; n, h = n-1, (h+1)%len(s.ring) {
-				if ref[s.ring[h].h] == s.ring[h].t {
+			for n, h := s.n, s.head; n > 0 && s.ring[h].v < limit; n, h = n-1, (h+1)%len(s.ring) {
+				if ref[s.ring[h].h] == s.ring[h].v {
 					delete(ref, s.ring[h].h)
 				}
 			}
@@ -132,7 +132,7 @@ func TestTombstonesSameAsMap(t *testing.T) {
 		}
 		if s.n == MaxTombstones {
 			old := s.ring[s.head]
-			if ref[old.h] == old.t {
+			if ref[old.h] == old.v {
 				delete(ref, old.h)
 			}
 		}

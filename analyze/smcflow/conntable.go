@@ -7,9 +7,9 @@ package smcflow
 //
 // The table is open addressing with linear probing, at most half full, a
 // slot per distinct hash (hash 0 marking a free slot), deletion shifting
-// back the entries probed past the freed slot (as tombstones does). It
-// grows by doubling and never shrinks: the open-connection bound
-// (Tracker.MaxOpen) bounds it. A Go map keyed by the connKey itself (two
+// back the entries probed past the freed slot (backShift, as for the
+// tombstones). It grows by doubling and never shrinks: the open-connection
+// bound (Tracker.MaxOpen) bounds it. A Go map keyed by the connKey itself (two
 // netip.AddrPort, 64 bytes with pointers) hashed and compared it field by
 // field: its lookups, inserts and deletes were 8 % of the CPU on a
 // million handshakes, three per connection. Then a Go map keyed by the
@@ -24,25 +24,16 @@ type connTable struct {
 	n     int        // connections
 }
 
-type connSlot struct {
-	h uint64   // keyHash of the connections in the chain; 0: free
-	c *tcpConn // the chain's head
-}
+// connSlot is a keyHash and the first open connection with it (the chain's
+// head).
+type connSlot = hslot[*tcpConn]
 
 func newConnTable() connTable { return connTable{} }
 
 // find returns h's slot, or the free slot where it would go. The table
 // must have a free slot.
 func (ct *connTable) find(h uint64) (int, bool) {
-	mask := len(ct.slots) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
-		switch ct.slots[i].h {
-		case h:
-			return i, true
-		case 0:
-			return i, false
-		}
-	}
+	return probe(ct.slots, h)
 }
 
 // get returns the open connection with key k, whose hash is h, or nil.
@@ -54,7 +45,7 @@ func (ct *connTable) get(k connKey, h uint64) *tcpConn {
 	if !ok {
 		return nil
 	}
-	for c := ct.slots[i].c; c != nil; c = c.sameHash {
+	for c := ct.slots[i].v; c != nil; c = c.sameHash {
 		if c.key == k {
 			return c
 		}
@@ -69,13 +60,13 @@ func (ct *connTable) add(c *tcpConn) {
 	}
 	i, ok := ct.find(c.h)
 	if ok {
-		c.sameHash = ct.slots[i].c
+		c.sameHash = ct.slots[i].v
 	} else {
 		c.sameHash = nil
 		ct.slots[i].h = c.h
 		ct.used++
 	}
-	ct.slots[i].c = c
+	ct.slots[i].v = c
 	ct.n++
 }
 
@@ -97,14 +88,14 @@ func (ct *connTable) del(c *tcpConn) {
 	if !ok {
 		panic("smcflow: connection not in the open-connection table")
 	}
-	switch p := ct.slots[i].c; {
+	switch p := ct.slots[i].v; {
 	case p != c:
 		for p.sameHash != c {
 			p = p.sameHash
 		}
 		p.sameHash = c.sameHash
 	case c.sameHash != nil:
-		ct.slots[i].c = c.sameHash
+		ct.slots[i].v = c.sameHash
 	default:
 		ct.free(i)
 	}
@@ -112,21 +103,9 @@ func (ct *connTable) del(c *tcpConn) {
 	ct.n--
 }
 
-// free empties slot i, shifting back the entries probed past it so that
-// every entry stays reachable from its home slot.
+// free empties slot i (backShift).
 func (ct *connTable) free(i int) {
-	mask := len(ct.slots) - 1
-	for j := (i + 1) & mask; ct.slots[j].h != 0; j = (j + 1) & mask {
-		home := int(ct.slots[j].h) & mask
-		// The entry at j may move to i unless its home lies cyclically in
-		// (i, j].
-		if i <= j && i < home && home <= j || i > j && (i < home || home <= j) {
-			continue
-		}
-		ct.slots[i] = ct.slots[j]
-		i = j
-	}
-	ct.slots[i] = connSlot{}
+	backShift(ct.slots, i)
 	ct.used--
 }
 
@@ -139,7 +118,7 @@ func (ct *connTable) appendTo(buf []*tcpConn) []*tcpConn {
 		return buf
 	}
 	for _, s := range ct.slots {
-		for c := s.c; c != nil; c = c.sameHash {
+		for c := s.v; c != nil; c = c.sameHash {
 			buf = append(buf, c)
 		}
 	}
