@@ -10,12 +10,14 @@ ratios. On a shared VM, where one command's runs move by 30 % within
 minutes, the ratio of two runs made a second apart moves far less than the
 ratio of their separate best or median runs. Example (goal 3):
 
-    python3 bench/pairs.py 21 "bulk::./smcdump analyze bulk-hs.pcap" \\
-        "hs::./smcdump analyze hs-closed.pcap"
+    WARM="bulk-hs.pcap hs-closed.pcap" python3 bench/pairs.py 21 \\
+        "bulk::./smcdump analyze bulk-hs.pcap" "hs::./smcdump analyze hs-closed.pcap"
 
 CPU and wall time come from bench/rusage (RUSAGE, default
-$BENCH_DIR/full/rusage as bench/perf.sh builds it). Read the inputs once
-before (cat FILE >/dev/null): a run that reads from the disk is an outlier.
+$BENCH_DIR/full/rusage as bench/perf.sh builds it). WARM="FILE ..." names
+input files to read before every run (into the page cache: a run that
+reads its input from the disk is an outlier, and the VM these figures were
+taken on drops files from its cache within minutes).
 """
 import os
 import shlex
@@ -35,7 +37,13 @@ def main():
         sys.exit("pairs.py: no %s (go build -o %s ./bench/rusage, or set RUSAGE)" % (rusage, rusage))
     out = tempfile.NamedTemporaryFile(delete=False).name
 
+    warm = shlex.split(os.environ.get("WARM", ""))
+
     def run(cmd):
+        for f in warm:
+            with open(f, "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
         if os.path.exists(out):
             os.remove(out)  # rusage -o appends
         subprocess.run([rusage, "-o", out] + shlex.split(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

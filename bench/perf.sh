@@ -113,7 +113,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else prin
 mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 # frames FILE: the frame count bench/gen reported (0 for the snapshot file).
 frames() { sed -n 2p "$1.stamp" | grep -o '[0-9]* frames' | cut -d' ' -f1 | grep . || echo 0; }
-warm() { cat "$1" >/dev/null; }
+# warm FILE...: read the files (into the page cache). Before every timed run,
+# not only once: the December 2026 VM drops files from its page cache
+# within minutes even with most of its memory free, and a run that reads
+# its input from the disk is an outlier (BENCHMARKS.md, sixth session).
+warm() { cat "$@" >/dev/null; }
 # n COUNT: COUNT scaled to this mode, with thousands separators.
 n() { awk -v n="$1" -v s="$scale" 'BEGIN{printf "%d", n*s+0.5}' | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 
@@ -217,10 +221,10 @@ for k in A B C; do
   warm "$f"
   tc=(); tw=(); sc=(); sw=(); jc=(); jw=(); sm=0; jm=0
   for ((i = 0; i < n; i++)); do
-    run "$tcpdump" -r "$f" -w /dev/null; tc+=("$C"); tw+=("$E")
-    run "$smc" analyze "$f"; sc+=("$C"); sw+=("$E"); [ "$M" -gt "$sm" ] && sm=$M
-    run "$tcpdump" -r "$f" -w /dev/null; tc+=("$C"); tw+=("$E")
-    run "$smc" analyze --json "$f"; jc+=("$C"); jw+=("$E"); [ "$M" -gt "$jm" ] && jm=$M
+    warm "$f"; run "$tcpdump" -r "$f" -w /dev/null; tc+=("$C"); tw+=("$E")
+    warm "$f"; run "$smc" analyze "$f"; sc+=("$C"); sw+=("$E"); [ "$M" -gt "$sm" ] && sm=$M
+    warm "$f"; run "$tcpdump" -r "$f" -w /dev/null; tc+=("$C"); tw+=("$E")
+    warm "$f"; run "$smc" analyze --json "$f"; jc+=("$C"); jw+=("$E"); [ "$M" -gt "$jm" ] && jm=$M
   done
   TC=$(stat_of $agg "${tc[@]}"); TW=$(stat_of $agg "${tw[@]}")
   SC=$(stat_of $agg "${sc[@]}"); SW=$(stat_of $agg "${sw[@]}")
@@ -236,8 +240,8 @@ fh=$(file hs-closed); fb=$(file bulk-hs)
 warm "$fh"; warm "$fb"
 hc=(); bc=(); hw=(); bw=(); hm=0; bm=0
 for ((i = 0; i < runs; i++)); do
-  run "$smc" analyze "$fb"; bc+=("$C"); bw+=("$E"); [ "$M" -gt "$bm" ] && bm=$M
-  run "$smc" analyze "$fh"; hc+=("$C"); hw+=("$E"); [ "$M" -gt "$hm" ] && hm=$M
+  warm "$fb"; run "$smc" analyze "$fb"; bc+=("$C"); bw+=("$E"); [ "$M" -gt "$bm" ] && bm=$M
+  warm "$fh"; run "$smc" analyze "$fh"; hc+=("$C"); hw+=("$E"); [ "$M" -gt "$hm" ] && hm=$M
 done
 HC=$(stat_of min "${hc[@]}"); BC=$(stat_of min "${bc[@]}")
 echo "| capture | frames | MB | smcdump analyze CPU s | wall s |"
