@@ -3,6 +3,7 @@ package smcflow
 import (
 	"cmp"
 	"encoding/binary"
+	"math/rand/v2"
 	"slices"
 	"time"
 	"unsafe"
@@ -89,12 +90,25 @@ func backShift[V any](tab []hslot[V], i int) {
 
 // keyHash mixes the two endpoints of k into 64 bits (never 0). It runs for
 // every segment that is not of the previous segment's connection.
+//
+// The hash is seeded per process (keySeed, into every word before it is
+// multiplied): the open-connection table and the tombstones place a tuple
+// by the low bits of its hash, and a capture crafted so that thousands of
+// tuples share those bits, or the whole hash (Hash5 unseeded can be
+// inverted word by word), would make every lookup walk them all. The Go
+// map the open connections were kept in before seeded its own hash.
+// Nothing printed depends on the hash: the tables' contents are sorted, or
+// selected by a total order, before they are listed (TestKeySeedSameRecords).
 func keyHash(k connKey) uint64 {
 	a, b := k.a.Addr().As16(), k.b.Addr().As16()
-	return max(mix.Hash5(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:]),
-		binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]),
-		uint64(k.a.Port())<<16|uint64(k.b.Port())^k.zone), 1)
+	s := keySeed
+	return max(mix.Hash5(binary.BigEndian.Uint64(a[:8])^s, binary.BigEndian.Uint64(a[8:])^s,
+		binary.BigEndian.Uint64(b[:8])^s, binary.BigEndian.Uint64(b[8:])^s,
+		(uint64(k.a.Port())<<16|uint64(k.b.Port())^k.zone)^s), 1)
 }
+
+// keySeed is keyHash's seed, random per process.
+var keySeed = rand.Uint64()
 
 // find returns h's slot in the table, or the free slot where it would go.
 func (s *tombstones) find(h uint64) (int, bool) {
