@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"sort"
 	"time"
@@ -44,7 +45,8 @@ type fbKey struct {
 // table of MaxRollups rows stays small.
 type rollAcc struct {
 	key  rollKey
-	hash uint64 // key.hash()
+	hash uint64 // key.hash(): compaction's tie order
+	slot uint64 // key.slotHash(): the row's place in rollTable.idx
 	// name is the key's text (rollTable.text), formatted only for the
 	// report (compaction breaks ties by hash).
 	name            []byte
@@ -69,6 +71,22 @@ func (k rollKey) hash() uint64 {
 	return mix.Hash5(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:]),
 		binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), uint64(k.port))
 }
+
+// slotHash is the hash that places the key in rollTable.idx: hash seeded
+// per process (slotSeed, into every word before it is multiplied). The
+// tie order of compaction needs a fixed hash (the report must not change
+// from run to run), but a fixed hash can be aimed at: Hash5 can be inverted
+// word by word, so a crafted capture could give thousands of peer pairs
+// one hash and make every new row walk them all.
+func (k rollKey) slotHash() uint64 {
+	a, b := k.a.As16(), k.b.As16()
+	s := slotSeed
+	return mix.Hash5(binary.BigEndian.Uint64(a[:8])^s, binary.BigEndian.Uint64(a[8:])^s,
+		binary.BigEndian.Uint64(b[:8])^s, binary.BigEndian.Uint64(b[8:])^s, uint64(k.port)^s)
+}
+
+// slotSeed is slotHash's seed, random per process.
+var slotSeed = rand.Uint64()
 
 // eq reports whether k and o are the same key, field by field: comparing
 // the structs whole calls the runtime's memequal (two calls per finished
@@ -158,7 +176,7 @@ type rollTable struct {
 	rows  []rollAcc // rows[:n] are the table's; the others are folded rows kept for their slices
 	n     int
 	// idx holds, by hash slot, the row index + 1 in the low 32 bits (0:
-	// free) and the high 32 bits of the row's key hash above them, so that
+	// free) and the high 32 bits of the row's slotHash above them, so that
 	// a probe passes other rows without reading them (each row read is a
 	// cache miss when the table is large); len a power of two ≥ 2n.
 	idx []uint64
@@ -175,12 +193,12 @@ func newRollTable(peers bool) rollTable {
 
 // get returns key's row, adding it. The pointer is valid until the next get.
 func (rt *rollTable) get(key rollKey) *rollAcc {
-	h := key.hash()
+	h := key.slotHash()
 	if mask := len(rt.idx) - 1; mask >= 0 {
 		tag := h >> 32 << 32
 		for i := int(h) & mask; rt.idx[i] != 0; i = (i + 1) & mask {
 			if e := rt.idx[i]; e&^0xffffffff == tag {
-				if a := &rt.rows[uint32(e)-1]; a.hash == h && a.key.eq(&key) {
+				if a := &rt.rows[uint32(e)-1]; a.slot == h && a.key.eq(&key) {
 					return a
 				}
 			}
@@ -196,7 +214,7 @@ func (rt *rollTable) get(key rollKey) *rollAcc {
 		rt.rows = append(rt.rows, rollAcc{})
 	}
 	a := &rt.rows[rt.n]
-	*a = rollAcc{key: key, hash: h, name: a.name[:0], vars: a.vars[:0], reasons: a.reasons[:0]}
+	*a = rollAcc{key: key, hash: key.hash(), slot: h, name: a.name[:0], vars: a.vars[:0], reasons: a.reasons[:0]}
 	rt.n++
 	rt.place(h, rt.n)
 	return a
@@ -221,7 +239,7 @@ func (rt *rollTable) reindex(size int) {
 		rt.idx = make([]uint64, size)
 	}
 	for j := range rt.n {
-		rt.place(rt.rows[j].hash, j+1)
+		rt.place(rt.rows[j].slot, j+1)
 	}
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"math/rand/v2"
 	"net/netip"
+	"reflect"
 	"testing"
 	"time"
 
@@ -132,5 +133,44 @@ func TestWidenSMCWindow(t *testing.T) {
 		if g.smcWindow != want {
 			t.Fatalf("round %d: window %v, want %v", round, g.smcWindow, want)
 		}
+	}
+}
+
+// TestRollupSlotSeed: the per-process seed that places rollup rows in the
+// table's index changes nothing in the rollups and their limits, also
+// when the tables are compacted (more peer pairs and services than
+// MaxRollups, ties in the counts).
+func TestRollupSlotSeed(t *testing.T) {
+	run := func(seed uint64) Report {
+		old := slotSeed
+		slotSeed = seed
+		defer func() { slotSeed = old }()
+		g := NewAggregate()
+		rng := rand.New(rand.NewPCG(5, 6))
+		outcomes := []smcflow.Outcome{smcflow.OutcomeSMC, smcflow.OutcomeFallback, smcflow.OutcomeHandshakeError}
+		for range 12000 {
+			i := rng.IntN(3000)
+			c := &smcflow.Conn{
+				Client:  netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), 40000),
+				Server:  netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 2, 0, byte(rng.IntN(4))}), uint16(5000+rng.IntN(2500))),
+				Outcome: outcomes[rng.IntN(3)],
+			}
+			if c.Outcome == smcflow.OutcomeSMC {
+				c.SMC = &smcflow.SMCInfo{Variant: "SMC-Rv2"}
+			} else {
+				c.Reason = smcflow.ReasonNoAccept
+			}
+			g.Add(c)
+		}
+		var r Report
+		g.Fill(&r)
+		return r
+	}
+	a, b := run(1), run(0x9e3779b97f4a7c15)
+	if len(a.PeerPairs) != MaxRollups || len(a.Services) != MaxRollups || len(a.Limits) < 2 {
+		t.Fatalf("not compacted: %d peer pairs, %d services, limits %+v", len(a.PeerPairs), len(a.Services), a.Limits)
+	}
+	if !reflect.DeepEqual(a.PeerPairs, b.PeerPairs) || !reflect.DeepEqual(a.Services, b.Services) || !reflect.DeepEqual(a.Limits, b.Limits) {
+		t.Error("the rollups differ between two slot seeds")
 	}
 }
