@@ -183,8 +183,8 @@ func TestJSONStrSameAsEncodingJSON(t *testing.T) {
 	}
 }
 
-// TestJSONStrLong: long strings (the eight-byte path) with every byte that
-// needs escaping, and multi-byte characters, at every position.
+// TestJSONStrLong: longer strings with every byte that needs escaping, and
+// multi-byte characters, at every position.
 func TestJSONStrLong(t *testing.T) {
 	for _, c := range []string{"\"", "\\", "<", ">", "&", "\x00", "\x1f", "\n", "\x7f", "é", "\u2028", "\xff", "日"} {
 		for p := range 25 {

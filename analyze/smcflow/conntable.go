@@ -9,12 +9,14 @@ package smcflow
 // slot per distinct hash (hash 0 marking a free slot), deletion shifting
 // back the entries probed past the freed slot (backShift, as for the
 // tombstones). It grows by doubling and never shrinks: the open-connection
-// bound (Tracker.MaxOpen) bounds it. A Go map keyed by the connKey itself (two
-// netip.AddrPort, 64 bytes with pointers) hashed and compared it field by
-// field: its lookups, inserts and deletes were 8 % of the CPU on a
-// million handshakes, three per connection. Then a Go map keyed by the
-// hash: on a million closed handshakes its lookup, insert and delete still
-// executed about 660 instructions per connection (runtime.mapaccess1_fast64,
+// bound (Tracker.MaxOpen) bounds it.
+//
+// A Go map keyed by the connKey itself (two netip.AddrPort, 64 bytes with
+// pointers) hashed and compared it field by field: its lookups, inserts
+// and deletes were 8 % of the CPU on a million handshakes, three per
+// connection. Then a Go map keyed by the hash: on a million closed
+// handshakes its lookup, insert and delete still executed about 660
+// instructions per connection (runtime.mapaccess1_fast64,
 // mapassign_fast64, the map's Delete and memhash64), 5 % of what a
 // handshake costs beyond bulk traffic, with about 20 instruction-cache
 // misses: a large body of generic code run a few times per connection.
