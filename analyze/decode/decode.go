@@ -155,6 +155,64 @@ func linkTypeReason(lt pcapfile.LinkType) string {
 
 // Decode fills f from data of link type lt.
 func Decode(lt pcapfile.LinkType, data []byte, f *Frame) {
+	if lt == pcapfile.LinkTypeEthernet && len(data) >= 34 && data[12] == 0x08 && data[13] == 0x00 &&
+		data[14] == 0x45 && binary.BigEndian.Uint16(data[16:]) >= 20 {
+		decodeEtherIPv4(data, f)
+		return
+	}
+	decodeAny(lt, data, f)
+}
+
+// decodeEtherIPv4 is Decode for the frame most captures are made of: an
+// Ethernet II header without VLAN tags, then IPv4 without options whose
+// total length is at least its header. Decode has checked all of that; the
+// fields set are those decodeAny sets for such a frame (TestDecodeEquivalent
+// and FuzzDecodeEquivalent compare both with the reference decoder), in a
+// third of its instructions: no link-type dispatch, no VLAN, LLC or shim
+// checks, no header-length cases.
+func decodeEtherIPv4(data []byte, f *Frame) {
+	f.Reset()
+	f.HasMAC = true
+	f.DstMAC = [6]byte(data[0:6])
+	f.SrcMAC = [6]byte(data[6:12])
+	f.EtherType = 0x0800
+	f.L2Len, f.NetOff = 14, 14
+	b := data[14:]
+	total := int(binary.BigEndian.Uint16(b[2:]))
+	f.IPVer = 4
+	f.TOS = b[1]
+	f.IPID = uint32(binary.BigEndian.Uint16(b[4:]))
+	fo := binary.BigEndian.Uint16(b[6:])
+	f.DF = fo&0x4000 != 0
+	f.MoreFrag = fo&0x2000 != 0
+	f.FragOff = int(fo&0x1fff) * 8
+	f.Fragment = fo&0x3fff != 0
+	f.TTL = b[8]
+	f.Proto = b[9]
+	f.Src = netip.AddrFrom4([4]byte(b[12:16]))
+	f.Dst = netip.AddrFrom4([4]byte(b[16:20]))
+	f.IPLen = total
+	f.IPHdrLen = 20
+	end := total
+	if end > len(b) {
+		end = len(b)
+		f.IPTrunc = true
+	}
+	f.L4 = b[20:end]
+	f.L4WireLen = total - 20
+	if f.FragOff != 0 {
+		return // not the first fragment: no transport header
+	}
+	switch f.Proto {
+	case ProtoTCP:
+		decodeTCP(f)
+	case ProtoUDP:
+		decodeUDP(f)
+	}
+}
+
+// decodeAny is Decode for every link type and frame.
+func decodeAny(lt pcapfile.LinkType, data []byte, f *Frame) {
 	f.Reset()
 	var et uint16
 	var rest []byte

@@ -46,6 +46,16 @@ func checkEquivalent(t *testing.T, lt pcapfile.LinkType, data []byte, prev []byt
 	}
 }
 
+// taggedFrame is an Ethernet frame (synthetic) whose decoding sets fields
+// most frames leave zero: two VLAN tags, an MPLS label, IPv4 with options,
+// a first fragment. Decoding another frame after it must clear them.
+var taggedFrame = []byte{
+	2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2,
+	0x88, 0xa8, 0x20, 0x07, 0x81, 0x00, 0x00, 0x64, 0x88, 0x47, 0x00, 0x01, 0x01, 0x40,
+	0x46, 0x10, 0x00, 0x20, 0x12, 0x34, 0x20, 0x00, 0x40, 0x11, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+	1, 1, 1, 0, 0x04, 0xd2, 0x16, 0x2e, 0x00, 0x08, 0, 0,
+}
+
 // labFrames returns the first frames of the lab traces (real kernel bytes).
 func labFrames(t testing.TB, max int) []*pcapfile.Packet {
 	files, _ := filepath.Glob("../../testdata/lab/out/6.12/*.pcapng")
@@ -85,7 +95,10 @@ func TestDecodeEquivalent(t *testing.T) {
 		inputs = append(inputs, bf.data)
 	}
 	prev := inputs[0]
-	for _, in := range inputs {
+	for k, in := range inputs {
+		if k%2 == 1 {
+			prev = taggedFrame
+		}
 		for _, lt := range equivLinkTypes {
 			for n := 0; n <= len(in) && n <= 120; n++ {
 				checkEquivalent(t, lt, in[:n], prev)
@@ -112,5 +125,16 @@ func FuzzDecodeEquivalent(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, lt uint16, data []byte) {
 		checkEquivalent(t, pcapfile.LinkType(lt%300), data, nil)
+		checkEquivalent(t, pcapfile.LinkType(lt%300), data, taggedFrame)
 	})
+}
+
+// TestTaggedFrame: the frame the equivalence tests decode first does set
+// the fields it is there for.
+func TestTaggedFrame(t *testing.T) {
+	var f Frame
+	Decode(pcapfile.LinkTypeEthernet, taggedFrame, &f)
+	if f.Status != StatusOK || f.NVLAN != 2 || f.NMPLS != 1 || f.IPHdrLen != 24 || !f.Fragment || f.Proto != ProtoUDP || f.DstPort != 5678 {
+		t.Fatalf("%+v", f)
+	}
 }
