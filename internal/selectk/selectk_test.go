@@ -72,3 +72,20 @@ func TestFirstKeysSameAsSort(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFirstKeysRollup selects as the report's peer-pair table compacts
+// on a capture where every connection brings a new pair (synthetic keys):
+// 2,000 rows of one connection each, the 500 with the smallest hash.
+func BenchmarkFirstKeysRollup(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	base := make([]Key, 2000)
+	for i := range base {
+		base[i] = Key{K: [3]uint64{^uint64(1), r.Uint64()}, I: i}
+	}
+	xs := make([]Key, len(base))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(xs, base)
+		FirstKeys(xs, 500, nil)
+	}
+}
