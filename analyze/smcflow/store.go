@@ -66,8 +66,21 @@ func (c *tcpConn) msp(i int, a, b *time.Time) *float64 {
 	if a == nil || b == nil {
 		return nil
 	}
-	c.st.ms[i] = float64(b.Sub(*a)) / 1e6
+	c.st.ms[i] = float64(pktSub(*b, *a)) / 1e6
 	return &c.st.ms[i]
+}
+
+// pktSub is b.Sub(a) for packet timestamps, which carry no monotonic
+// clock reading: the difference of their seconds and nanoseconds, with
+// time.Time.Sub's overflow handling (it checks every result by adding it
+// back, about 130 instructions a call, two calls per SMC connection) only
+// where the seconds could overflow a Duration.
+func pktSub(b, a time.Time) time.Duration {
+	const maxSec = 9_000_000_000 // < (1<<63-1)/1e9 - 1: ds*1e9 ± 1e9 fits
+	if ds := b.Unix() - a.Unix(); ds > -maxSec && ds < maxSec {
+		return time.Duration(ds)*time.Second + time.Duration(b.Nanosecond()-a.Nanosecond())
+	}
+	return b.Sub(a)
 }
 
 func clonep[T any](p *T) *T {
