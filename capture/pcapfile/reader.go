@@ -9,8 +9,6 @@ import (
 	"math"
 	"os"
 	"time"
-
-	"github.com/smcdump/smcdump/internal/prefetch"
 )
 
 // ErrNotCapture is returned (wrapped) when the input is not a pcap or pcapng
@@ -713,14 +711,6 @@ func (fr *FileReader) nextPcapFast() *Packet {
 	if allZero(n) || get32(n[4:], be) >= fracLimit || get32(n[8:], be) > maxBlockLen ||
 		nsec < int64(sec)-86400 || nsec > int64(sec)+86400 {
 		return nil
-	}
-	// The header after the next one: the walk is a chain of dependent
-	// loads (each header gives the next one's offset), and a buffer just
-	// filled by read(2) has left the nearest caches by the time the walk
-	// gets there. Asking for it now overlaps its load with this record's
-	// and the next one's work.
-	if nn := end + hl + int(get32(n[8:], be)); nn < len(avail) {
-		prefetch.Addr(&avail[nn], 64)
 	}
 	data := avail[hl:end:end]
 	b.r += end
