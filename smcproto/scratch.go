@@ -34,16 +34,20 @@ type Scratch struct {
 // longer keeps Clone(m). On error the message of that type in s is
 // undefined. DecodeInto and Decode agree on every input (FuzzDecodeInto).
 func DecodeInto(b []byte, s *Scratch) (Message, error) {
-	typ, _, ok := HeaderTypeLength(b)
-	if !ok {
+	if len(b) < HeaderLen {
 		_, err := ParseHeader(b)
 		return nil, err
 	}
+	// Each decoder checks the header first (message, with the same error
+	// as ParseHeader for a bad one): the type byte only picks the
+	// decoder here, and a header that is not valid fails there. Checking
+	// it here too was a third parse of every header in a tracker, which
+	// has checked it before the call.
 	var (
 		m   Message
 		err error
 	)
-	switch typ {
+	switch MsgType(b[4]) {
 	case TypeProposal:
 		err = s.Proposal.unmarshal(b, s)
 		m = &s.Proposal

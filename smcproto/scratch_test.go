@@ -1,6 +1,7 @@
 package smcproto
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -161,6 +162,39 @@ func BenchmarkDecodeHandshake(b *testing.B) {
 		for _, m := range msgs {
 			if _, err := Decode(m); err != nil {
 				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestDecodeIntoBadHeaders: DecodeInto picks the decoder by the type byte
+// alone and leaves the header checks to it; for every type byte, headers
+// that fail each check (eyecatcher, type, version, length, cut short) give
+// Decode's error, also over storage a valid decode left.
+func TestDecodeIntoBadHeaders(t *testing.T) {
+	var s Scratch
+	for _, typ := range []byte{0, 1, 2, 3, 4, 5, 0xff} {
+		for _, base := range [][]byte{realProposal156, realAccept160, realConfirm180} {
+			variants := [][]byte{}
+			add := func(f func(b []byte)) {
+				b := bytes.Clone(base)
+				b[4] = typ
+				f(b)
+				variants = append(variants, b)
+			}
+			add(func(b []byte) {})
+			add(func(b []byte) { b[0] = 0 })
+			add(func(b []byte) { b[7] &= 0x0f })
+			add(func(b []byte) { b[5], b[6] = 0, 8 })
+			add(func(b []byte) { b[5], b[6] = 0xff, 0xff })
+			for _, v := range variants {
+				for n := 0; n <= HeaderLen+1; n++ {
+					checkDecodeInto(t, &s, v[:n])
+				}
+				checkDecodeInto(t, &s, v)
+				if _, err := DecodeInto(base, &s); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}
