@@ -12,9 +12,15 @@ type HalfStream struct {
 	// overflow is set when data beyond maxStreamBytes or too many
 	// out-of-order segments had to be dropped.
 	overflow bool
-	base     uint32 // sequence number of stream byte 0
-	Buf      []byte // contiguous bytes from offset 0
-	pending  []pendingSeg
+	// start is the stream offset of Buf[0] (at most MaxStreamBytes: it
+	// fits the padding before base, and a connection holds two streams).
+	start uint16
+	base  uint32 // sequence number of stream byte 0
+	// Buf holds the contiguous bytes from stream offset Start() on: the
+	// bytes before it were read where they lay (Consumed) and never
+	// copied. Len is the stream offset of the first byte not held.
+	Buf     []byte
+	pending []pendingSeg
 	// snapGap is the offset of the first byte that was on the wire but cut
 	// by the snaplen, -1 if none is known. It only blocks progress while no
 	// retransmission has filled it.
@@ -74,12 +80,45 @@ const (
 	MaxPendingTotal = 8 << 20
 )
 
+// HalfStream.start holds stream offsets up to MaxStreamBytes.
+const _ = uint16(MaxStreamBytes)
+
 func NewHalfStream() HalfStream { return HalfStream{snapGap: -1} }
 
 // SetBase fixes stream offset 0 at sequence number seq.
 func (h *HalfStream) SetBase(seq uint32) {
 	h.base = seq
 	h.BaseSet = true
+}
+
+// Len returns the number of contiguous stream bytes known from offset 0:
+// Start plus the bytes held in Buf.
+func (h *HalfStream) Len() int { return int(h.start) + len(h.Buf) }
+
+// Start returns the stream offset of Buf[0].
+func (h *HalfStream) Start() int { return int(h.start) }
+
+// InOrder reports whether a segment of n captured bytes whose first byte
+// has sequence number seq, wireLen bytes on the wire, is the next one of
+// the stream and complete, with nothing else waiting: its bytes follow
+// the contiguous ones (Len) exactly, none was cut by the snaplen, no
+// out-of-order copy or snaplen hole is pending, and it fits in
+// MaxStreamBytes. Such a segment can be read where it lies; Consumed then
+// records what was read, and Add keeps the rest.
+func (h *HalfStream) InOrder(seq uint32, n, wireLen int) bool {
+	return h.BaseSet && n > 0 && n == wireLen && len(h.pending) == 0 && h.snapGap < 0 &&
+		int64(int32(seq-h.base)) == int64(h.Len()) && h.Len()+n <= MaxStreamBytes
+}
+
+// Consumed drops the bytes before stream offset to, which the caller has
+// read: every byte held (to >= Len) and, beyond them, the first to-Len
+// bytes of an InOrder segment read where it lay. A later Add of those
+// bytes counts as a retransmission; Add of the segment itself keeps only
+// its bytes from to on.
+func (h *HalfStream) Consumed(to int) {
+	if to >= h.Len() && to <= MaxStreamBytes {
+		h.start, h.Buf = uint16(to), h.Buf[:0]
+	}
 }
 
 // Add records a segment whose first payload byte has sequence number seq.
@@ -110,7 +149,7 @@ func (h *HalfStream) Add(seq uint32, data []byte, wireLen int) bool {
 	if len(data) < wireLen {
 		gap := off + len(data)
 		if h.snapGap < 0 || gap < int(h.snapGap) {
-			if gap >= len(h.Buf) {
+			if gap >= h.Len() {
 				h.snapGap = int32(gap)
 			}
 		}
@@ -120,7 +159,7 @@ func (h *HalfStream) Add(seq uint32, data []byte, wireLen int) bool {
 		grew = true
 		h.drain()
 	}
-	if h.snapGap >= 0 && int(h.snapGap) < len(h.Buf) {
+	if h.snapGap >= 0 && int(h.snapGap) < h.Len() {
 		h.snapGap = -1 // filled by another copy
 	}
 	return grew
@@ -134,10 +173,10 @@ func (h *HalfStream) place(off int, data []byte) bool {
 		end = MaxStreamBytes
 		h.overflow = true
 	}
-	if end <= len(h.Buf) {
-		return false // retransmission of bytes we have
+	if end <= h.Len() {
+		return false // retransmission of bytes we have (or had)
 	}
-	if off > len(h.Buf) {
+	if off > h.Len() {
 		// Out of order: keep a copy until the hole is filled, unless a
 		// copy kept already holds these bytes (a retransmission).
 		for _, p := range h.pending {
@@ -172,7 +211,7 @@ func (h *HalfStream) place(off int, data []byte) bool {
 			h.bufp, h.Buf = p, (*p)[:0]
 		}
 	}
-	h.Buf = append(h.Buf, data[len(h.Buf)-off:]...)
+	h.Buf = append(h.Buf, data[h.Len()-off:]...)
 	return true
 }
 
@@ -181,11 +220,11 @@ func (h *HalfStream) drain() {
 		progressed = false
 		for i := 0; i < len(h.pending); i++ {
 			p := h.pending[i]
-			if p.off > len(h.Buf) {
+			if p.off > h.Len() {
 				continue
 			}
-			if p.off+len(p.data) > len(h.Buf) {
-				h.Buf = append(h.Buf, p.data[len(h.Buf)-p.off:]...)
+			if p.off+len(p.data) > h.Len() {
+				h.Buf = append(h.Buf, p.data[h.Len()-p.off:]...)
 			}
 			h.unpend(len(p.data))
 			h.pending = append(h.pending[:i], h.pending[i+1:]...)

@@ -49,6 +49,78 @@ func TestHalfStreamReassembly(t *testing.T) {
 	}
 }
 
+// TestHalfStreamInOrderConsumed: a segment is read where it lies only when
+// it is the next one, complete and alone (InOrder); Consumed then moves the
+// stream past what was read without copying it, later copies of those
+// bytes are retransmissions, and the rest of the segment is kept from the
+// first byte not read.
+func TestHalfStreamInOrderConsumed(t *testing.T) {
+	msg := []byte("0123456789abcdefghijklmnopqrstuvwxyz")
+	h := NewHalfStream()
+	if h.InOrder(100, 10, 10) {
+		t.Fatal("InOrder before the base is set")
+	}
+	h.SetBase(100)
+	for _, c := range []struct {
+		name    string
+		seq     uint32
+		n, wire int
+		want    bool
+	}{
+		{"next, complete", 100, 10, 10, true},
+		{"cut by the snaplen", 100, 8, 10, false},
+		{"empty", 100, 0, 0, false},
+		{"ahead", 101, 10, 10, false},
+		{"behind", 99, 10, 10, false},
+		{"past MaxStreamBytes", 100, MaxStreamBytes + 1, MaxStreamBytes + 1, false},
+	} {
+		if got := h.InOrder(c.seq, c.n, c.wire); got != c.want {
+			t.Errorf("%s: InOrder %v, want %v", c.name, got, c.want)
+		}
+	}
+	// The caller reads 6 of the first 10 bytes where they lie.
+	h.Consumed(6)
+	h.Add(100, msg[:10], 10)
+	if h.Len() != 10 || h.Start() != 6 || string(h.Buf) != "6789" {
+		t.Fatalf("after reading 6: Len %d Start %d Buf %q", h.Len(), h.Start(), h.Buf)
+	}
+	if h.Add(100, msg[:10], 10) || h.Add(103, msg[3:8], 5) {
+		t.Error("a retransmission of bytes read where they lay grew the stream")
+	}
+	if h.InOrder(110, 10, 10) != true {
+		t.Error("the next segment after a partly read one is not InOrder")
+	}
+	// Consumed never moves back, nor past bytes that are held and unread.
+	h.Consumed(4)
+	h.Consumed(8)
+	if h.Start() != 6 || string(h.Buf) != "6789" {
+		t.Fatalf("Consumed moved the stream: Start %d Buf %q", h.Start(), h.Buf)
+	}
+	h.Consumed(10)
+	if h.Len() != 10 || len(h.Buf) != 0 {
+		t.Fatalf("Consumed(Len): Len %d Buf %q", h.Len(), h.Buf)
+	}
+	// An overlapping segment keeps only the bytes after Len; one waiting
+	// behind a hole stops InOrder.
+	h.Add(108, msg[8:14], 6)
+	if h.Len() != 14 || string(h.Buf) != "abcd" {
+		t.Fatalf("overlap: Len %d Buf %q", h.Len(), h.Buf)
+	}
+	h.Add(120, msg[20:24], 4)
+	if h.InOrder(114, 6, 6) {
+		t.Error("InOrder with an out-of-order segment waiting")
+	}
+	h.Add(114, msg[14:20], 6)
+	if h.Len() != 24 || string(h.Buf) != "abcdefghijklmn" {
+		t.Fatalf("drain after a skip: Len %d Buf %q", h.Len(), h.Buf)
+	}
+	// A snaplen hole stops InOrder until it is filled.
+	h.Add(124, msg[24:26], 4)
+	if h.InOrder(126, 2, 2) || !h.TruncatedAt(h.Len()) {
+		t.Error("InOrder across a snaplen hole")
+	}
+}
+
 // TestHalfStreamReleaseRecycles: a released stream's buffer is reused by
 // another stream without touching the bytes of streams still open, and a
 // second Release is harmless.

@@ -680,9 +680,22 @@ func (t *Tracker) payload(c *tcpConn, f *decode.Frame, dir, frameNo int, ts time
 	if f.TruncatedPayload() {
 		t.truncFrames++
 	}
-	if h.Add(seq, f.Payload, f.PayloadLen) {
-		t.parseCLC(c, dir, frameNo, ts)
-	} else if h.TruncatedAt(len(h.Buf)) {
+	if directCLC && c.consumed[dir] == h.Len() && h.InOrder(seq, len(f.Payload), f.PayloadLen) {
+		// The usual case: the next segment, every byte before it read.
+		// Its whole messages are decoded where they lie, and only an
+		// unfinished one is copied into the reassembly buffer (which a
+		// handshake whose messages each come in one segment never needs).
+		off := h.Len()
+		t.parseCLC(c, dir, f.Payload, off, frameNo, ts)
+		if !c.dirDone[dir] {
+			h.Consumed(c.consumed[dir])
+			if c.consumed[dir] < off+len(f.Payload) {
+				h.Add(seq, f.Payload, f.PayloadLen)
+			}
+		}
+	} else if h.Add(seq, f.Payload, f.PayloadLen) {
+		t.parseCLC(c, dir, h.Buf, h.Start(), frameNo, ts)
+	} else if h.TruncatedAt(h.Len()) {
 		c.waitingTrunc[dir] = true
 	}
 	if c.resolved() && !c.released {
@@ -721,17 +734,25 @@ func looksLikeCLCPrefix(b []byte) bool {
 	return false
 }
 
-// parseCLC decodes complete CLC messages from the reassembled stream.
-func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
+// directCLC: payload decodes the CLC messages of an in-order segment
+// where they lie (HalfStream.InOrder). Tests turn it off to compare with
+// decoding everything from the reassembly buffer.
+var directCLC = true
+
+// parseCLC decodes complete CLC messages from src, the stream's bytes from
+// stream offset srcOff on (the reassembly buffer, or a segment that
+// follows every byte read so far), from the first byte not read
+// (c.consumed) to its end.
+func (t *Tracker) parseCLC(c *tcpConn, dir int, src []byte, srcOff int, frameNo int, ts time.Time) {
 	h := &c.hs[dir]
 	for !c.dirDone[dir] {
-		b := h.Buf[c.consumed[dir]:]
+		b := src[c.consumed[dir]-srcOff:]
 		if len(b) == 0 {
 			return
 		}
 		if len(b) < 4 {
 			if looksLikeCLCPrefix(b) {
-				c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
+				c.waitingTrunc[dir] = h.TruncatedAt(h.Len())
 				return
 			}
 		}
@@ -745,7 +766,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 			return
 		}
 		if len(b) < smcproto.HeaderLen {
-			c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
+			c.waitingTrunc[dir] = h.TruncatedAt(h.Len())
 			return
 		}
 		typ, length, ok := smcproto.HeaderTypeLength(b)
@@ -763,7 +784,7 @@ func (t *Tracker) parseCLC(c *tcpConn, dir, frameNo int, ts time.Time) {
 				c.protocolError(dir, frameNo, ts, fmt.Sprintf("CLC %s length %d exceeds what smcdump buffers", typ, n))
 				return
 			}
-			c.waitingTrunc[dir] = h.TruncatedAt(len(h.Buf))
+			c.waitingTrunc[dir] = h.TruncatedAt(h.Len())
 			return
 		}
 		c.waitingTrunc[dir] = false
@@ -1180,7 +1201,7 @@ func verdict(c *tcpConn, captureEnd time.Time) {
 	}
 	// Truncation by the snaplen: never guess.
 	for d := 0; d < 2; d++ {
-		if c.waitingTrunc[d] || (!c.dirDone[d] && c.hs[d].TruncatedAt(len(c.hs[d].Buf)) && len(c.hs[d].Buf) > c.consumed[d]) {
+		if c.waitingTrunc[d] || (!c.dirDone[d] && c.hs[d].TruncatedAt(c.hs[d].Len()) && c.hs[d].Len() > c.consumed[d]) {
 			r.Outcome, r.Reason = OutcomeUnknown, ReasonTruncated
 			r.Summary = "cannot tell: a CLC message was cut by the capture's snaplen (capture again with -s 0)"
 			return
