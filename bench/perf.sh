@@ -25,7 +25,8 @@
 # bench/gen with CLC payloads read from the lab traces:
 #   CPU (user+sys) of `smcdump analyze FILE` (text, and --json) over that of
 #   `tcpdump -r FILE -w /dev/null` (median of RUNS_AB for A and B, best of
-#   RUNS for C), the wall-time ratio, peak RSS (ru_maxrss, as GNU time %M);
+#   RUNS for C), the wall-time ratio, peak RSS (ru_maxrss, as GNU time %M),
+#   and the same with --threads 1 (one goroutine) in the same rounds;
 # for the stress inputs (unanswered SYNs, UDP flows, 1M closed/open
 # handshakes, 8,640 snapshots): CPU, wall and peak RSS of one run (text and
 # --json); and the CPU of 1M closed handshakes over that of bulk TCP with the
@@ -212,24 +213,30 @@ echo
 # --- corpora: CPU and wall vs tcpdump, alternating --------------------------
 echo "### Corpora: smcdump analyze vs tcpdump -r FILE -w /dev/null"
 echo
-echo "| corpus | frames | MB | runs | CPU text / tcpdump | CPU --json / tcpdump | wall text / tcpdump | wall --json / tcpdump | smcdump CPU s (text, json) | tcpdump CPU s | peak RSS MiB text | peak RSS MiB --json |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| corpus | frames | MB | runs | CPU text / tcpdump | CPU --json / tcpdump | wall text / tcpdump | wall --json / tcpdump | smcdump CPU s (text, json) | tcpdump CPU s | peak RSS MiB text | peak RSS MiB --json | \`--threads 1\`: CPU text, --json / tcpdump | wall text, --json / tcpdump |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for k in A B C; do
   f=$(file $k)
   n=$runs; agg=min; what="best of $runs"
   if [ $k != C ]; then n=$runs_ab; agg=median; what="median of $runs_ab"; fi
   warm "$f"
-  tc=(); tw=(); sc=(); sw=(); jc=(); jw=(); sm=0; jm=0
+  tc=(); tw=(); sc=(); sw=(); jc=(); jw=(); oc=(); ow=(); pc=(); pw=(); sm=0; jm=0
   for ((i = 0; i < n; i++)); do
     warm "$f"; run "$tcpdump" -r "$f" -w /dev/null; tc+=("$C"); tw+=("$E")
     warm "$f"; run "$smc" analyze "$f"; sc+=("$C"); sw+=("$E"); [ "$M" -gt "$sm" ] && sm=$M
     warm "$f"; run "$tcpdump" -r "$f" -w /dev/null; tc+=("$C"); tw+=("$E")
     warm "$f"; run "$smc" analyze --json "$f"; jc+=("$C"); jw+=("$E"); [ "$M" -gt "$jm" ] && jm=$M
+    # The same analysis in one goroutine, in the same rounds: what the
+    # second goroutine costs and buys on this machine.
+    warm "$f"; run "$smc" analyze --threads 1 "$f"; oc+=("$C"); ow+=("$E")
+    warm "$f"; run "$smc" analyze --threads 1 --json "$f"; pc+=("$C"); pw+=("$E")
   done
   TC=$(stat_of $agg "${tc[@]}"); TW=$(stat_of $agg "${tw[@]}")
   SC=$(stat_of $agg "${sc[@]}"); SW=$(stat_of $agg "${sw[@]}")
   JC=$(stat_of $agg "${jc[@]}"); JW=$(stat_of $agg "${jw[@]}")
-  echo "| $k | $(frames "$f") | $(awk -v b="$(stat -c %s "$f")" 'BEGIN{printf "%.0f", b/1e6}') | $what | **$(ratio "$SC" "$TC")×** | **$(ratio "$JC" "$TC")×** | $(ratio "$SW" "$TW")× | $(ratio "$JW" "$TW")× | $SC, $JC | $TC | $(mib $sm) | $(mib $jm) |"
+  OC=$(stat_of $agg "${oc[@]}"); OW=$(stat_of $agg "${ow[@]}")
+  PC=$(stat_of $agg "${pc[@]}"); PW=$(stat_of $agg "${pw[@]}")
+  echo "| $k | $(frames "$f") | $(awk -v b="$(stat -c %s "$f")" 'BEGIN{printf "%.0f", b/1e6}') | $what | **$(ratio "$SC" "$TC")×** | **$(ratio "$JC" "$TC")×** | $(ratio "$SW" "$TW")× | $(ratio "$JW" "$TW")× | $SC, $JC | $TC | $(mib $sm) | $(mib $jm) | $(ratio "$OC" "$TC")×, $(ratio "$PC" "$TC")× | $(ratio "$OW" "$TW")×, $(ratio "$PW" "$TW")× |"
 done
 echo
 
