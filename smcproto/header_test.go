@@ -125,3 +125,16 @@ func TestPeerIDAndGID(t *testing.T) {
 		t.Error("MACString")
 	}
 }
+
+// TestLower: the names of the four message types in error texts, and any
+// other type by its number.
+func TestLower(t *testing.T) {
+	for typ, want := range map[MsgType]string{
+		TypeProposal: "proposal", TypeAccept: "accept", TypeConfirm: "confirm", TypeDecline: "decline",
+		0: "type 0", 5: "type 5", 255: "type 255",
+	} {
+		if got := lower(typ); got != want {
+			t.Errorf("lower(%d) = %q, want %q", typ, got, want)
+		}
+	}
+}
