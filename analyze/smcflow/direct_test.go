@@ -49,19 +49,8 @@ func connsText(cs []*Conn) string {
 // retransmissions, split messages) and every real-kernel lab trace.
 func TestDirectCLCSameVerdicts(t *testing.T) {
 	for _, s := range synth.Scenarios() {
-		var buf bytes.Buffer
-		w, err := synth.NewPcap(&buf, s.Link, synth.Start, s.Nano)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.VLANs, w.SnapLen = s.VLANs, s.SnapLen
-		if err := s.Build(w); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		sameBothWays(t, s.Name, func() []*Conn { return track(t, buf.Bytes()) })
+		b := scenarioCapture(t, s)
+		sameBothWays(t, s.Name, func() []*Conn { return track(t, b) })
 	}
 	labs := fuzzseed.Glob("../../testdata/lab/out/*/*.pcapng")
 	if len(labs) == 0 {
@@ -86,6 +75,26 @@ func FuzzDirectCLC(f *testing.F) {
 	f.Add(append(prop, conf...), acc, uint8(120), []byte{0, 1, 2, 3, 4, 5, 6, 7, 8})
 	f.Add(append(prop[:30:30], prop[30:]...), append(acc, conf...), uint8(7), []byte{9, 0, 17, 2, 0, 35})
 	f.Add(append(prop, 'G', 'E', 'T'), synth.ProposalV2D(), uint8(64), []byte{0, 4, 0, 12})
+	// Real bytes: the CLC streams of the lab traces that FuzzTrackerCLC's
+	// checked-in corpus holds (analyze's TestWriteFuzzSeeds writes them),
+	// in whole and in split segments.
+	for _, p := range fuzzseed.Glob("../testdata/fuzz/FuzzTrackerCLC/*") {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		vals, err := fuzzseed.DecodeEntry(b)
+		if err != nil || len(vals) != 3 {
+			continue
+		}
+		c2s, ok1 := vals[0].([]byte)
+		s2c, ok2 := vals[1].([]byte)
+		if !ok1 || !ok2 {
+			continue
+		}
+		f.Add(c2s, s2c, uint8(254), []byte{0})
+		f.Add(c2s, s2c, uint8(60), []byte{0, 2, 0, 8, 1, 4, 16})
+	}
 	f.Fuzz(func(t *testing.T, c2s, s2c []byte, mss uint8, ops []byte) {
 		if len(c2s)+len(s2c) > 1<<16 {
 			return
