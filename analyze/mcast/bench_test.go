@@ -121,3 +121,28 @@ func BenchmarkTrackerAdd(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTrackerManyFlows is the udp stress input of issue 14 in the
+// tracker alone: flows of one mtools datagram each, one after another,
+// under analyze's default bounds (5,000 streams tracked, the least
+// recently active finished when full, 1,000 listed). Every datagram
+// starts a stream and finishes an older one: what a port scan or a
+// capture of many short flows costs per datagram.
+func BenchmarkTrackerManyFlows(b *testing.B) {
+	d := benchDatagram(nil)
+	tr := NewTracker(Config{MaxStreams: 5000, FinishWhenFull: true, KeepStreams: 1000})
+	p := make([]byte, 0, 200)
+	i := uint32(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Src = netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 8, byte(i >> 8), byte(i)}), 40000)
+		d.Dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte{239, 2, byte(i >> 8), byte(i)}), 5000)
+		p = strconv.AppendUint(append(p[:0], "Message "...), uint64(i%3), 16)
+		p = append(p, make([]byte, 200-len(p))...)
+		d.Payload, d.Length = p, len(p)
+		d.Frame = int(i) + 1
+		d.Time = d.Time.Add(10 * time.Microsecond)
+		tr.Add(d)
+		i++
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"container/heap"
 	"fmt"
-	"net/netip"
 	"slices"
 	"time"
 )
@@ -173,25 +172,41 @@ type finished struct {
 	early   uint64         // streams finished to make room
 }
 
+// ageRec is a tracked stream's age and position in Tracker.order
+// (makeRoom).
+type ageRec struct {
+	t     int64
+	frame int
+	i     int
+}
+
 // makeRoom finishes the least recently active eighth of the tracked
 // streams (at least one) and keeps their reports.
 func (t *Tracker) makeRoom() {
 	n := max(1, len(t.order)/8)
-	byAge := slices.Clone(t.order)
-	slices.SortStableFunc(byAge, func(a, b *stream) int {
-		if c := cmp.Compare(a.lastT, b.lastT); c != 0 {
+	// by age: last datagram's time and frame, then the position in
+	// t.order (what a stable sort by age gave), from a flat copy
+	ages := t.ages[:0]
+	for i, st := range t.order {
+		ages = append(ages, ageRec{t: st.lastT, frame: st.lastFrame, i: i})
+	}
+	slices.SortFunc(ages, func(a, b ageRec) int {
+		if c := cmp.Compare(a.t, b.t); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.lastFrame, b.lastFrame)
+		if c := cmp.Compare(a.frame, b.frame); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
 	})
-	gone := byAge[:n]
-	goneSet := make(map[*stream]bool, n)
-	for _, st := range gone {
-		goneSet[st] = true
+	t.ages = ages
+	gone := make([]*stream, n)
+	for j, a := range ages[:n] {
+		gone[j], t.order[a.i] = t.order[a.i], nil
 	}
 	keep := t.order[:0]
 	for _, st := range t.order {
-		if !goneSet[st] {
+		if st != nil {
 			keep = append(keep, st)
 		}
 	}
@@ -202,14 +217,80 @@ func (t *Tracker) makeRoom() {
 		t.finish(gone, t.cfg.OnFinishedEarly)
 		return
 	}
-	t.finish(gone, func(s Stream, _ []Gap) { t.keepFinished(s) })
+	// in any order: the streams kept and the sums of the others do not
+	// depend on it (rankBelow is a total order)
+	t.finishWith(gone, false, func(st *stream, drops []CaptureDropReading) {
+		if !t.omitPlain(st) {
+			t.keepFinished(st.key, t.streamReport(st, 0, drops))
+		}
+	})
+}
+
+// omitPlain files the finished stream st among the omitted ones without
+// building its report, when that report is certain to have nothing to
+// count but datagrams and bytes (no loss, gap, undecodable datagram, ICMP
+// discard or snaplen cut) and to rank below every stream kept; it says
+// whether it did. A capture of many short flows (a port scan, DNS, the
+// udp stress input) finishes most of its streams here: building and
+// ranking each one's report cost four times what tracking it did.
+// TestOmitPlainSameReport compares with the full path.
+func (t *Tracker) omitPlain(st *stream) bool {
+	f := &t.fin
+	if k := t.cfg.KeepStreams; noOmitPlain || k <= 0 || len(f.kept) < k || !plainStream(st) {
+		return false
+	}
+	r := ranked{key: st.key, s: Stream{Packets: st.packets, Bytes: st.bytes}}
+	if !rankBelow(&r, f.kept[0]) {
+		return false
+	}
+	o := &f.omitted
+	o.Streams++
+	if st.key.dst.Addr().IsMulticast() {
+		o.Multicast++
+	}
+	if st.format.Kind != FormatNone && st.format.Kind != FormatAuto {
+		o.Sequenced++
+	}
+	o.Packets += st.packets
+	o.Bytes += st.bytes
+	if first := nsTime(st.firstT); o.First.IsZero() || first.Before(o.First) {
+		o.First = first
+	}
+	if last := nsTime(st.lastT); last.After(o.Last) {
+		o.Last = last
+	}
+	return true
+}
+
+// noOmitPlain turns omitPlain off (tests compare the two paths).
+var noOmitPlain bool
+
+// plainStream says whether the report of the finished stream st (format
+// decided) has no loss, gap, undecodable datagram, ICMP discard or
+// snaplen cut: the sums streamReport and OmittedStreams.add take from it
+// are then its datagrams and bytes only.
+func plainStream(st *stream) bool {
+	if st.undecodable != 0 || st.icmpDiscards != 0 || st.truncated != 0 || len(st.cuts) != 0 || st.ts != nil {
+		return false
+	}
+	if st.mt != nil && st.mt.countOnly != 0 {
+		return false // msend -P runs: the sender's stat may tell a loss
+	}
+	plain := func(sp *seqSpace) bool { return sp.lost == 0 && sp.nGaps == 0 && len(sp.holes) == 0 }
+	if st.main != nil && !plain(st.main) {
+		return false
+	}
+	for _, src := range st.rtp {
+		if !plain(&src.sp) {
+			return false
+		}
+	}
+	return true
 }
 
 // keepFinished files the report of a finished stream.
-func (t *Tracker) keepFinished(s Stream) {
-	src, _ := netip.ParseAddrPort(s.Src)
-	dst, _ := netip.ParseAddrPort(s.Dst)
-	r := &ranked{key: streamKey{src: src, dst: dst, vlan: s.VLAN, ifc: s.Interface, lif: s.IfIndex, zone: s.zone}, s: s, pos: -1}
+func (t *Tracker) keepFinished(key streamKey, s Stream) {
+	r := &ranked{key: key, s: s, pos: -1}
 	for i := range r.s.Sequences {
 		q := &r.s.Sequences[i]
 		q.Points, q.DuplicatePoints, q.LatePoints = nil, nil, nil // not plotted: the stream is not listed as it was

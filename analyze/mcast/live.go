@@ -145,12 +145,35 @@ func (t *Tracker) Expire(before time.Time, fn func(s Stream, newGaps []Gap)) {
 // finish removes the streams gone (already taken out of t.order) from the
 // tracker and calls fn with each one's final report, in report order.
 func (t *Tracker) finish(gone []*stream, fn func(s Stream, newGaps []Gap)) {
+	t.finishWith(gone, true, func(st *stream, drops []CaptureDropReading) {
+		if fn == nil {
+			return
+		}
+		s := t.streamReport(st, 0, drops)
+		var fresh []Gap
+		for i, sp := range reportSpaces(st) {
+			if i < len(s.Sequences) && sp.liveListed < len(s.Sequences[i].Gaps) {
+				fresh = append(fresh, s.Sequences[i].Gaps[sp.liveListed:]...)
+			}
+		}
+		fn(s, fresh)
+	})
+}
+
+// finishWith removes the streams gone (already taken out of t.order) from
+// the tracker, calling fn with each one, its format decided, before it is
+// removed (in report order when sorted, else in the order of gone);
+// drops are the capture-drop readings its report is built with. The
+// streams are recycled (Tracker.recycle): fn must not keep them.
+func (t *Tracker) finishWith(gone []*stream, sorted bool, fn func(st *stream, drops []CaptureDropReading)) {
 	if len(gone) == 0 {
 		return
 	}
 	var drops []CaptureDropReading
 	dropsDone := false
-	slices.SortStableFunc(gone, streamLess)
+	if sorted {
+		slices.SortStableFunc(gone, streamLess)
+	}
 	for _, st := range gone {
 		if !st.decided {
 			t.decide(st)
@@ -158,16 +181,7 @@ func (t *Tracker) finish(gone []*stream, fn func(s Stream, newGaps []Gap)) {
 		if !dropsDone {
 			drops, dropsDone = t.normDrops(), true
 		}
-		if fn != nil {
-			s := t.streamReport(st, 0, drops)
-			var fresh []Gap
-			for i, sp := range reportSpaces(st) {
-				if i < len(s.Sequences) && sp.liveListed < len(s.Sequences[i].Gaps) {
-					fresh = append(fresh, s.Sequences[i].Gaps[sp.liveListed:]...)
-				}
-			}
-			fn(s, fresh)
-		}
+		fn(st, drops)
 		delete(t.streams, st.key)
 		if k0 := st.key; k0.lif != 0 {
 			k0.lif = 0
@@ -192,6 +206,9 @@ func (t *Tracker) finish(gone []*stream, fn func(s Stream, newGaps []Gap)) {
 		if t.streams[st.key] != st {
 			delete(t.ssrcs, k)
 		}
+	}
+	for _, st := range gone {
+		t.recycle(st)
 	}
 }
 

@@ -676,7 +676,8 @@ type gapWhy struct {
 // that does not go to a multicast group.
 func (t *Tracker) why(st *stream) *gapWhy {
 	if st.why == nil && st.key.dst.Addr().IsMulticast() {
-		st.why = &gapWhy{t: t, k: groupKey{st.key.dst.Addr().Unmap(), st.key.vlan, st.key.ifc}, src: st.key.src.Addr().Unmap()}
+		st.whyV = gapWhy{t: t, k: groupKey{st.key.dst.Addr().Unmap(), st.key.vlan, st.key.ifc}, src: st.key.src.Addr().Unmap()}
+		st.why = &st.whyV
 	}
 	return st.why
 }

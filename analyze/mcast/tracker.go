@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+	"unsafe"
 )
 
 const (
@@ -81,13 +82,16 @@ type stream struct {
 	forced     bool
 	decided    bool
 	detect     []detItem
+	detData    []byte // the bytes of detect's items
 
 	main        *seqSpace // mtools, mold, mdp3, offset
-	why         *gapWhy   // multicast: the group its gaps are explained by
+	why         *gapWhy   // multicast: the group its gaps are explained by (&whyV)
+	whyV        gapWhy
 	rtp         []*rtpSrc
 	rtpOverflow uint64
 	ts          *tsState
-	mt          *mtoolsState
+	mt          *mtoolsState // &mtV for the mtools formats
+	mtV         mtoolsState
 	mold        *moldState
 	undecodable uint64
 	firstErr    string
@@ -135,8 +139,18 @@ type Tracker struct {
 	mtM     MtoolsMessage
 	// untracked counts datagrams of new streams refused by Config.MaxStreams.
 	untracked uint64
-	fin       finished   // streams finished by Config.FinishWhenFull (compact.go)
-	members   membership // IGMP and MLD messages (membership.go)
+	fin       finished // streams finished by Config.FinishWhenFull (compact.go)
+	// Finished streams and their sequence spaces, zeroed, for new
+	// streams to reuse (at most maxRecycled each): a capture of many
+	// short flows starts a stream for most datagrams.
+	freeSt []*stream
+	freeSp []*seqSpace
+	ages   []ageRec // makeRoom's buffer (at most MaxStreams)
+	// detection buffers of decided streams, for new streams to reuse
+	// (at most maxFreeDetB bytes)
+	freeDet  []detBuf
+	freeDetB int
+	members  membership // IGMP and MLD messages (membership.go)
 }
 
 // NewTracker returns a Tracker configured by cfg.
@@ -238,7 +252,17 @@ func (t *Tracker) Add(d *Datagram) {
 	st.lastT, st.lastFrame = ts, d.Frame
 	if !st.decided {
 		n := min(len(d.Payload), detectCopyMax)
-		st.detect = append(st.detect, detItem{frame: d.Frame, t: ts, length: length, trunc: trunc || n < len(d.Payload), data: bytes.Clone(d.Payload[:n])})
+		if st.detect == nil {
+			if k := len(t.freeDet); k > 0 {
+				st.detect, st.detData, t.freeDet = t.freeDet[k-1].items, t.freeDet[k-1].data, t.freeDet[:k-1]
+				t.freeDetB -= detBufSize(st.detect, st.detData)
+			}
+		}
+		// the copy is a piece of detData: when append moves detData,
+		// the pieces already cut keep the old array
+		off := len(st.detData)
+		st.detData = append(st.detData, d.Payload[:n]...)
+		st.detect = append(st.detect, detItem{frame: d.Frame, t: ts, length: length, trunc: trunc || n < len(d.Payload), data: st.detData[off:len(st.detData):len(st.detData)]})
 		t.detectB += n
 		switch n := len(st.detect); {
 		case n >= detectMax || t.detectB > detectBudget:
@@ -263,7 +287,13 @@ func (t *Tracker) Add(d *Datagram) {
 }
 
 func (t *Tracker) newStream(k streamKey) *stream {
-	st := &stream{key: k}
+	var st *stream
+	if n := len(t.freeSt); n > 0 {
+		st, t.freeSt = t.freeSt[n-1], t.freeSt[:n-1]
+		st.key = k
+	} else {
+		st = &stream{key: k}
+	}
 	for _, r := range t.cfg.Seq {
 		if r.Selector.Match(k.src, k.dst, k.vlan) {
 			if r.Format.Kind != FormatAuto {
@@ -309,33 +339,89 @@ func (t *Tracker) decideAs(st *stream, f Format, c float64) {
 	}
 	st.format, st.confidence, st.decided = f, c, true
 	t.setup(st)
-	items := st.detect
-	st.detect = nil
+	items, data := st.detect, st.detData
+	st.detect, st.detData = nil, nil
 	for i := range items {
 		t.detectB -= len(items[i].data)
 	}
 	for i := range items {
 		t.process(st, items[i].data, items[i].trunc, items[i].t, items[i].frame)
 	}
+	// process retains nothing of a datagram: the buffers go to the next
+	// stream (maxFreeDetB bytes of them at most)
+	if b := detBufSize(items, data); t.freeDetB+b <= maxFreeDetB {
+		clear(items)
+		t.freeDet = append(t.freeDet, detBuf{items: items[:0], data: data[:0]})
+		t.freeDetB += b
+	}
+}
+
+// maxFreeDetB bounds the bytes of the detection buffers kept for reuse
+// (Tracker.freeDet).
+const maxFreeDetB = 1 << 20
+
+func detBufSize(items []detItem, data []byte) int {
+	return cap(items)*int(unsafe.Sizeof(detItem{})) + cap(data)
+}
+
+// detBuf is a stream's format-detection buffers, recycled (decideAs).
+type detBuf struct {
+	items []detItem
+	data  []byte
+}
+
+// maxRecycled bounds Tracker.freeSt and Tracker.freeSp (about 1.5 KB
+// each): the eighth of the streams makeRoom finishes at once with the
+// default bounds fits.
+const maxRecycled = 1024
+
+// recycle zeroes the finished stream st, no longer referenced by the
+// tracker, and its main sequence space for reuse by newStream and
+// newSeqSpace. Reports never point into a stream: streamReport copies.
+func (t *Tracker) recycle(st *stream) {
+	if sp := st.main; sp != nil && len(t.freeSp) < maxRecycled {
+		*sp = seqSpace{}
+		t.freeSp = append(t.freeSp, sp)
+	}
+	if len(t.freeSt) < maxRecycled {
+		sess := st.mtV.sessions[:0]
+		clear(sess[:cap(sess)])
+		*st = stream{}
+		st.mtV.sessions = sess
+		t.freeSt = append(t.freeSt, st)
+	}
+}
+
+// newSeqSpace is newSeqSpace reusing a recycled space when there is one.
+func (t *Tracker) newSeqSpace(p seqParams) *seqSpace {
+	n := len(t.freeSp)
+	if n == 0 {
+		return newSeqSpace(p)
+	}
+	sp := t.freeSp[n-1]
+	t.freeSp = t.freeSp[:n-1]
+	sp.init(p)
+	return sp
 }
 
 func (t *Tracker) setup(st *stream) {
 	p := t.params
 	switch st.format.Kind {
 	case FormatMtools, FormatMtoolsDec:
-		st.main = newSeqSpace(p)
-		st.mt = &mtoolsState{}
+		st.main = t.newSeqSpace(p)
+		st.mtV = mtoolsState{sessions: st.mtV.sessions[:0]} // a recycled stream's sessions' array
+		st.mt = &st.mtV
 		if st.format.Kind == FormatMtoolsDec {
 			st.mt.radix = 10
 		} else if st.forced {
 			st.mt.radix = 16
 		}
 	case FormatMold:
-		st.main = newSeqSpace(p)
+		st.main = t.newSeqSpace(p)
 		st.mold = &moldState{}
 	case FormatMDP3:
 		p.bits = 32
-		st.main = newSeqSpace(p)
+		st.main = t.newSeqSpace(p)
 	case FormatOffset:
 		p.bits = uint(8 * st.format.Width)
 		if p.bits < 64 {
@@ -344,7 +430,7 @@ func (t *Tracker) setup(st *stream) {
 				p.window = min(1024, uint64(1)<<(p.bits-2))
 			}
 		}
-		st.main = newSeqSpace(p)
+		st.main = t.newSeqSpace(p)
 	case FormatTS:
 		st.ts = newTSState()
 	case FormatRTPTS:
