@@ -32,29 +32,14 @@ func TestScenarioVerdicts(t *testing.T) {
 	}
 }
 
-// scenarioCapture builds scenario s's capture in memory: pcapng where the
-// scenario allows it, pcap otherwise (VLAN tags, a snaplen, nanoseconds).
+// scenarioCapture builds scenario s's capture in memory (synth.Scenario.Capture).
 func scenarioCapture(t *testing.T, s synth.Scenario) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	var w *synth.Writer
-	var err error
-	if s.Link == synth.Ethernet && len(s.VLANs) == 0 && s.SnapLen == 0 {
-		w, err = synth.NewPcapng(&buf, s.Link, "eth0", synth.Start)
-	} else {
-		w, err = synth.NewPcap(&buf, s.Link, synth.Start, s.Nano)
-	}
+	b, err := s.Capture()
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.VLANs, w.SnapLen = s.VLANs, s.SnapLen
-	if err := s.Build(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return b
 }
 
 // track feeds every frame of a capture to a Tracker and returns its

@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -22,6 +23,38 @@ type Scenario struct {
 	// order of first packet: "outcome/reason" (reason may be empty).
 	Expect []string
 	Build  func(w *Writer) error
+}
+
+// Pcapng says whether the scenario's capture is written as pcapng: an
+// Ethernet capture without VLAN tags or a snaplen (the others need pcap's
+// per-file link type, snaplen and nanosecond magic as the scenario sets
+// them).
+func (s Scenario) Pcapng() bool {
+	return s.Link == Ethernet && len(s.VLANs) == 0 && s.SnapLen == 0
+}
+
+// Capture builds the scenario's capture in memory, pcapng when Pcapng
+// says so and pcap otherwise.
+func (s Scenario) Capture() ([]byte, error) {
+	var buf bytes.Buffer
+	var w *Writer
+	var err error
+	if s.Pcapng() {
+		w, err = NewPcapng(&buf, s.Link, "eth0", Start)
+	} else {
+		w, err = NewPcap(&buf, s.Link, Start, s.Nano)
+	}
+	if err != nil {
+		return nil, err
+	}
+	w.VLANs, w.SnapLen = s.VLANs, s.SnapLen
+	if err := s.Build(w); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
+	}
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Start is the synthetic clock's start for every scenario.

@@ -34,7 +34,7 @@ func run(t *testing.T, args ...string) (string, string, int) {
 
 func scenarioPath(s synth.Scenario) string {
 	ext := ".pcap"
-	if s.Link == synth.Ethernet && len(s.VLANs) == 0 && s.SnapLen == 0 {
+	if s.Pcapng() {
 		ext = ".pcapng"
 	}
 	return filepath.Join(synthDir, s.Name+ext)
@@ -42,25 +42,11 @@ func scenarioPath(s synth.Scenario) string {
 
 func writeScenario(t *testing.T, s synth.Scenario, path string) {
 	t.Helper()
-	var buf bytes.Buffer
-	var w *synth.Writer
-	var err error
-	if strings.HasSuffix(path, ".pcapng") {
-		w, err = synth.NewPcapng(&buf, s.Link, "eth0", synth.Start)
-	} else {
-		w, err = synth.NewPcap(&buf, s.Link, synth.Start, s.Nano)
-	}
+	b, err := s.Capture()
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.VLANs, w.SnapLen = s.VLANs, s.SnapLen
-	if err := s.Build(w); err != nil {
-		t.Fatalf("%s: %v", s.Name, err)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
