@@ -109,6 +109,30 @@ func mixFeed(tr *Tracker, seed uint64, n int, clean bool) {
 	}
 }
 
+// omitPlainReports returns what feed leaves in a tracker of cfg, as JSON,
+// without and with omitPlain: the sums of the streams not listed before
+// Report merges the streams still tracked (which could hide a first or
+// last time), then the report.
+func omitPlainReports(t *testing.T, cfg Config, feed func(*Tracker)) (without, with []byte) {
+	t.Helper()
+	report := func(off bool) []byte {
+		noOmitPlain = off
+		defer func() { noOmitPlain = false }()
+		tr := NewTracker(cfg)
+		feed(tr)
+		b, err := json.Marshal(tr.fin.omitted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := json.Marshal(tr.Report())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(append(b, '\n'), r...)
+	}
+	return report(true), report(false)
+}
+
 // TestOmitPlainSameReport: finishing plain streams without building their
 // reports (omitPlain) gives the same report, byte for byte as JSON, as
 // building every one, whatever the bounds.
@@ -116,24 +140,9 @@ func TestOmitPlainSameReport(t *testing.T) {
 	for _, c := range []struct{ max, keep, n int }{{8, 3, 2000}, {40, 10, 3000}, {200, 50, 3000}, {16, 1000, 500}, {5, 1, 1000}} {
 		for seed := uint64(1); seed <= 6; seed++ {
 			clean := seed > 4
-			report := func(off bool) []byte {
-				noOmitPlain = off
-				defer func() { noOmitPlain = false }()
-				tr := NewTracker(Config{MaxStreams: c.max, FinishWhenFull: true, KeepStreams: c.keep})
+			want, got := omitPlainReports(t, Config{MaxStreams: c.max, FinishWhenFull: true, KeepStreams: c.keep}, func(tr *Tracker) {
 				mixFeed(tr, seed, c.n, clean)
-				// the sums before Report merges the streams still
-				// tracked, which could hide a first or last time
-				b, err := json.Marshal(tr.fin.omitted)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r, err := json.Marshal(tr.Report())
-				if err != nil {
-					t.Fatal(err)
-				}
-				return append(append(b, '\n'), r...)
-			}
-			want, got := report(true), report(false)
+			})
 			if string(got) != string(want) {
 				t.Errorf("max %d keep %d seed %d: reports differ with omitPlain\nwithout: %.600s\nwith:    %.600s", c.max, c.keep, seed, want, got)
 			}
@@ -141,30 +150,37 @@ func TestOmitPlainSameReport(t *testing.T) {
 	}
 }
 
-// TestOmitPlainPublic is TestOmitPlainSameReport on the public MPEG-TS
-// and multicast captures, tracked 3 streams at a time, 2 listed.
+// TestOmitPlainPublic is TestOmitPlainSameReport on the datagrams of the
+// public RTP, MPEG-TS and multicast captures, fed in turn (one datagram of
+// each capture after the other, retimed) with one stream tracked at a time
+// and one listed: nearly every datagram finishes a stream.
 func TestOmitPlainPublic(t *testing.T) {
+	var all [][]Datagram
 	for _, name := range []string{"test-162.pcap", "test-176.pcapng", "test-171.11.pcapng"} {
-		ds, drops := readCapture(t, publicFile(t, name))
-		report := func(off bool) []byte {
-			noOmitPlain = off
-			defer func() { noOmitPlain = false }()
-			tr := NewTracker(Config{MaxStreams: 3, FinishWhenFull: true, KeepStreams: 2})
-			for _, dr := range drops {
-				tr.AddCaptureDrop(dr)
+		ds, _ := readCapture(t, publicFile(t, name))
+		all = append(all, ds)
+	}
+	t0 := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	want, got := omitPlainReports(t, Config{MaxStreams: 1, FinishWhenFull: true, KeepStreams: 1}, func(tr *Tracker) {
+		frame := 0
+		for i := 0; ; i++ {
+			fed := false
+			for _, ds := range all {
+				if i < len(ds) {
+					d := ds[i]
+					frame++
+					d.Frame, d.Time = frame, t0.Add(time.Duration(frame)*time.Millisecond)
+					tr.Add(&d)
+					fed = true
+				}
 			}
-			for i := range ds {
-				tr.Add(&ds[i])
+			if !fed {
+				return
 			}
-			b, err := json.Marshal(tr.Report())
-			if err != nil {
-				t.Fatal(err)
-			}
-			return b
 		}
-		if want, got := report(true), report(false); string(got) != string(want) {
-			t.Errorf("%s: reports differ with omitPlain", name)
-		}
+	})
+	if string(got) != string(want) {
+		t.Errorf("reports differ with omitPlain\nwithout: %.800s\nwith:    %.800s", want, got)
 	}
 }
 
@@ -189,10 +205,7 @@ func FuzzOmitPlain(f *testing.F) {
 		f.Add(b)
 	})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		report := func(off bool) []byte {
-			noOmitPlain = off
-			defer func() { noOmitPlain = false }()
-			tr := NewTracker(Config{MaxStreams: 3, FinishWhenFull: true, KeepStreams: 2})
+		want, got := omitPlainReports(t, Config{MaxStreams: 3, FinishWhenFull: true, KeepStreams: 2}, func(tr *Tracker) {
 			t0 := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 			d := &Datagram{}
 			for i, frame := 0, 1; i+1 < len(b); frame++ {
@@ -213,17 +226,8 @@ func FuzzOmitPlain(f *testing.F) {
 					tr.ICMPError(d.Src, d.Dst, 0, 0, 0, 0, netip.AddrFrom4([4]byte{10, 0, 0, 254}), "port unreachable", d.Time, frame)
 				}
 			}
-			out, err := json.Marshal(tr.fin.omitted)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := json.Marshal(tr.Report())
-			if err != nil {
-				t.Fatal(err)
-			}
-			return append(out, r...)
-		}
-		if want, got := report(true), report(false); string(got) != string(want) {
+		})
+		if string(got) != string(want) {
 			t.Fatalf("reports differ with omitPlain\nwithout: %.800s\nwith:    %.800s", want, got)
 		}
 	})
