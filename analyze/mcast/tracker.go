@@ -349,7 +349,7 @@ func (t *Tracker) decideAs(st *stream, f Format, c float64) {
 	}
 	// process retains nothing of a datagram: the buffers go to the next
 	// stream (maxFreeDetB bytes of them at most)
-	if b := detBufSize(items, data); t.freeDetB+b <= maxFreeDetB {
+	if b := detBufSize(items, data); cap(items) > 0 && t.freeDetB+b <= maxFreeDetB {
 		clear(items)
 		t.freeDet = append(t.freeDet, detBuf{items: items[:0], data: data[:0]})
 		t.freeDetB += b
