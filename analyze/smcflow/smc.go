@@ -76,10 +76,13 @@ type tcpConn struct {
 	// synCut, synAckCut: the snaplen cut the SYN's (SYN-ACK's) options
 	// before any SMC option: whether it carried one is unknown
 	synCut, synAckCut bool
-	isn               [2]uint32
-	hs                [2]decode.HalfStream
-	consumed          [2]int
-	dirDone           [2]bool
+	// dirDone: the direction's CLC handshake is parsed to its end (kept
+	// beside the SYN flags, in bytes that were padding: evictClass reads
+	// them together)
+	dirDone  [2]bool
+	isn      [2]uint32
+	hs       [2]decode.HalfStream
+	consumed [2]int
 	// dirFreed: the direction's reassembly buffer was released when it
 	// was done; dirWaiting is whether out-of-order segments were waiting
 	// then (HalfStream.Waiting, frozen once the direction is done).
