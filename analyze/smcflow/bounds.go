@@ -231,7 +231,11 @@ func (t *Tracker) evictOpen() {
 		return
 	}
 	target := limit - limit/8
-	retried := t.lastTime.Add(-synRetry) // now.Sub(last) >= synRetry ⇔ !last.After(retried)
+	// now.Sub(last) >= synRetry exactly when last is not after now less
+	// synRetry, compared as Unix seconds and nanoseconds as the order key
+	// holds them
+	retried := t.lastTime.Add(-synRetry)
+	rSec, rNs := retried.Unix(), retried.Nanosecond()
 	// Each connection's order key is read once (the connections are cold
 	// in the cache), then the len-target first are selected and only they
 	// sorted: comparing the connections themselves in a full sort was 20 %
@@ -239,7 +243,10 @@ func (t *Tracker) evictOpen() {
 	keys, conns := t.evictBuf[:0], t.evictConns[:0]
 	conns = t.conns.appendTo(conns)
 	for i, c := range conns {
-		keys = append(keys, evictOrder(c.evictClass(retried), c.res.Times.Last, i))
+		last := c.res.Times.Last
+		sec, ns := last.Unix(), last.Nanosecond()
+		waited := sec < rSec || sec == rSec && ns <= rNs
+		keys = append(keys, evictOrder(c.evictClass(waited), sec, ns, i))
 	}
 	// Oldest (created, unique) last: a total order.
 	tie := func(i, j int) int { return cmp.Compare(conns[i].created, conns[j].created) }
@@ -262,11 +269,11 @@ func (t *Tracker) evictOpen() {
 }
 
 // evictOrder is the eviction order key of the open connection conns[i]:
-// its class (evictClass), then least recently active (last packet, the
-// seconds' sign bit flipped so that they order as unsigned), then, by
-// evictOpen's tie order, oldest.
-func evictOrder(class int, last time.Time, i int) selectk.Key {
-	return selectk.Key{K: [3]uint64{uint64(class), uint64(last.Unix()) ^ 1<<63, uint64(last.Nanosecond())}, I: i}
+// its class (evictClass), then least recently active (last packet, Unix
+// seconds and nanoseconds, the seconds' sign bit flipped so that they
+// order as unsigned), then, by evictOpen's tie order, oldest.
+func evictOrder(class int, sec int64, ns int, i int) selectk.Key {
+	return selectk.Key{K: [3]uint64{uint64(class), uint64(sec) ^ 1<<63, uint64(ns)}, I: i}
 }
 
 // unanswered: only the SYN was seen (no SYN-ACK, no CLC, no data).
@@ -279,13 +286,13 @@ func (c *tcpConn) unanswered() bool {
 const synRetry = time.Second
 
 // evictClass orders the open connections for eviction (lowest first);
-// retried is the tracker's clock less synRetry: a SYN whose last packet
-// is not after it has waited synRetry. The time is tested first: it is
-// read for the order anyway, and a recent connection's other fields then
-// stay on the cache line of its flags (tcpConn.dirDone is kept there).
-func (c *tcpConn) evictClass(retried time.Time) int {
+// waited says the connection's last packet is synRetry or more before the
+// tracker's clock. It is known from the time the order reads anyway, so
+// it is tested first: a recent connection's other fields then stay on
+// the cache line of its flags (tcpConn.dirDone is kept there).
+func (c *tcpConn) evictClass(waited bool) int {
 	switch {
-	case !c.res.Times.Last.After(retried) && c.unanswered():
+	case waited && c.unanswered():
 		return 0
 	case c.synSeen && !c.synOpt && !c.synCut:
 		return 1
