@@ -24,6 +24,10 @@ type connTable struct {
 	slots []connSlot // len a power of two, 0 before the first add
 	used  int        // occupied slots (distinct hashes)
 	n     int        // connections
+	// all holds the connections densely (tcpConn.pos is each one's
+	// index): appendTo copies it instead of walking every slot and
+	// chain, as evictOpen does each time it evicts.
+	all []*tcpConn
 }
 
 // connSlot is a keyHash and the first open connection with it (the chain's
@@ -70,6 +74,8 @@ func (ct *connTable) add(c *tcpConn) {
 	}
 	ct.slots[i].v = c
 	ct.n++
+	c.pos = int32(len(ct.all))
+	ct.all = append(ct.all, c)
 }
 
 // grow doubles the table (at least 64 slots) and places the chains again.
@@ -103,6 +109,10 @@ func (ct *connTable) del(c *tcpConn) {
 	}
 	c.sameHash = nil
 	ct.n--
+	last := ct.all[len(ct.all)-1]
+	ct.all[c.pos], last.pos = last, c.pos
+	ct.all[len(ct.all)-1] = nil
+	ct.all = ct.all[:len(ct.all)-1]
 }
 
 // free empties slot i (backShift).
@@ -116,13 +126,5 @@ func (ct *connTable) len() int { return ct.n }
 
 // appendTo appends the open connections to buf, in no particular order.
 func (ct *connTable) appendTo(buf []*tcpConn) []*tcpConn {
-	if ct.n == 0 {
-		return buf
-	}
-	for _, s := range ct.slots {
-		for c := s.v; c != nil; c = c.sameHash {
-			buf = append(buf, c)
-		}
-	}
-	return buf
+	return append(buf, ct.all...)
 }

@@ -77,8 +77,16 @@ func TestConnTableRandom(t *testing.T) {
 					t.Fatalf("step %d: connection %d in the table %v, found %p", step, i, in[&conns[i]], got)
 				}
 			}
-			if l := ct.appendTo(nil); ct.len() != len(in) || len(l) != len(in) {
+			l := ct.appendTo(nil)
+			if ct.len() != len(in) || len(l) != len(in) {
 				t.Fatalf("step %d: len %d, listed %d, want %d", step, ct.len(), len(l), len(in))
+			}
+			listed := map[*tcpConn]bool{}
+			for _, c := range l {
+				if !in[c] || listed[c] || ct.all[c.pos] != c {
+					t.Fatalf("step %d: connection %p listed wrongly (in the table %v, listed before %v)", step, c, in[c], listed[c])
+				}
+				listed[c] = true
 			}
 			if 2*ct.used > len(ct.slots) {
 				t.Fatalf("step %d: %d of %d slots used", step, ct.used, len(ct.slots))

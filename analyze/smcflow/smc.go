@@ -69,7 +69,8 @@ type tcpConn struct {
 	// sameHash is the next open connection whose key has the same hash
 	// (connTable).
 	sameHash *tcpConn
-	client   int // endpoint index (0 = key.a, 1 = key.b) of the client; -1 unknown
+	client   int   // endpoint index (0 = key.a, 1 = key.b) of the client; -1 unknown
+	pos      int32 // index in connTable.all while open
 
 	synSeen, synAckSeen bool
 	synOpt, synAckOpt   bool
