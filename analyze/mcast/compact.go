@@ -243,22 +243,10 @@ func (t *Tracker) omitPlain(st *stream) bool {
 	if !rankBelow(&r, f.kept[0]) {
 		return false
 	}
-	o := &f.omitted
-	o.Streams++
-	if st.key.dst.Addr().IsMulticast() {
-		o.Multicast++
-	}
-	if st.format.Kind != FormatNone && st.format.Kind != FormatAuto {
-		o.Sequenced++
-	}
-	o.Packets += st.packets
-	o.Bytes += st.bytes
-	if first := nsTime(st.firstT); o.First.IsZero() || first.Before(o.First) {
-		o.First = first
-	}
-	if last := nsTime(st.lastT); last.After(o.Last) {
-		o.Last = last
-	}
+	// what the report would add: the format's kind names it as well as
+	// the whole format does for the sums (only "none" and "auto" count)
+	f.omitted.add(&Stream{Multicast: st.key.dst.Addr().IsMulticast(), Format: st.format.Kind.String(),
+		Packets: st.packets, Bytes: st.bytes, First: nsTime(st.firstT), Last: nsTime(st.lastT)})
 	return true
 }
 

@@ -370,9 +370,9 @@ type detBuf struct {
 	data  []byte
 }
 
-// maxRecycled bounds Tracker.freeSt and Tracker.freeSp (about 1.5 KB
-// each): the eighth of the streams makeRoom finishes at once with the
-// default bounds fits.
+// maxRecycled bounds Tracker.freeSt and Tracker.freeSp (a stream is 936
+// bytes, a sequence space 552: at most 1.5 MB together): the eighth of
+// the streams makeRoom finishes at once with the default bounds fits.
 const maxRecycled = 1024
 
 // recycle zeroes the finished stream st, no longer referenced by the
