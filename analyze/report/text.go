@@ -430,28 +430,90 @@ func writeFileLine(w *textio.Writer, ind, path, format, variant, compression str
 }
 
 // writeIfaces names a file's interfaces on one line, indented by ind.
+// Interfaces described alike (the same interface in every section of a
+// file made by concatenating captures, as cat of pcapng rotations does)
+// are named once, with how many and their indexes, which the capture
+// statistics refer to.
 func writeIfaces(w *textio.Writer, ind string, ifaces []pcapfile.Interface) {
+	type group struct {
+		text string
+		idx  []int
+	}
+	var groups []group
+	at := map[string]int{}
+	for n := range ifaces {
+		s := ifaceText(&ifaces[n])
+		g, ok := at[s]
+		if !ok {
+			g = len(groups)
+			at[s] = g
+			groups = append(groups, group{text: s})
+		}
+		groups[g].idx = append(groups[g].idx, n)
+	}
 	var ifs []string
-	for n, i := range ifaces {
+	for n, g := range groups {
 		if n == maxIfacesListed {
-			ifs = append(ifs, fmt.Sprintf("and %d more", len(ifaces)-n))
+			more := 0
+			for _, g := range groups[n:] {
+				more += len(g.idx)
+			}
+			ifs = append(ifs, fmt.Sprintf("and %d more", more))
 			break
 		}
-		s := i.LinkType.String()
-		if i.Name != "" {
-			s = i.Name + " " + s
-		}
-		if !i.LinkType.Supported() {
-			s += " (link type not decoded by smcdump)"
-		}
-		if i.SnapLen != 0 && i.SnapLen < 262144 {
-			s += fmt.Sprintf(" snaplen %d", i.SnapLen)
+		s := g.text
+		if len(g.idx) > 1 {
+			s += fmt.Sprintf(" ×%d (interfaces %s)", len(g.idx), indexRanges(g.idx, 4))
 		}
 		ifs = append(ifs, s)
 	}
 	if len(ifs) > 0 {
 		w.Printf("%sinterfaces: %s\n", ind, strings.Join(ifs, "; "))
 	}
+}
+
+// indexRanges writes ascending indexes as ranges ("0–3, 8, 10–12"), at
+// most max of them, then "…" and the last index.
+func indexRanges(idx []int, max int) string {
+	var b strings.Builder
+	ranges := 0
+	for i := 0; i < len(idx); {
+		j := i
+		for j+1 < len(idx) && idx[j+1] == idx[j]+1 {
+			j++
+		}
+		if ranges == max {
+			fmt.Fprintf(&b, ", …, %d", idx[len(idx)-1])
+			break
+		}
+		if ranges > 0 {
+			b.WriteString(", ")
+		}
+		if j > i {
+			fmt.Fprintf(&b, "%d–%d", idx[i], idx[j])
+		} else {
+			fmt.Fprintf(&b, "%d", idx[i])
+		}
+		ranges++
+		i = j + 1
+	}
+	return b.String()
+}
+
+// ifaceText describes an interface for writeIfaces: name, link type,
+// snaplen when it cuts frames.
+func ifaceText(i *pcapfile.Interface) string {
+	s := i.LinkType.String()
+	if i.Name != "" {
+		s = i.Name + " " + s
+	}
+	if !i.LinkType.Supported() {
+		s += " (link type not decoded by smcdump)"
+	}
+	if i.SnapLen != 0 && i.SnapLen < 262144 {
+		s += fmt.Sprintf(" snaplen %d", i.SnapLen)
+	}
+	return s
 }
 
 // writeProblems lists a file's problems and notes with their offsets (in
