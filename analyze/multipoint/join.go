@@ -2,6 +2,7 @@ package multipoint
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -861,7 +862,7 @@ func (u *udpFlows) lost(f flow, h int, from, to string, frame int, newGap bool) 
 }
 
 func (u *udpFlows) list() []UDPFlow {
-	sort.Slice(u.order, func(i, j int) bool { return u.order[i].String() < u.order[j].String() })
+	slices.SortFunc(u.order, flow.compare)
 	out := []UDPFlow{}
 	for _, f := range u.order {
 		x := u.m[f]

@@ -20,6 +20,7 @@
 package multipoint
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -99,6 +100,18 @@ func (f flow) String() string {
 		p = "udp"
 	}
 	return fmt.Sprintf("%s %s > %s", p, f.src, f.dst)
+}
+
+// compare orders flows by protocol (TCP first), then numerically by
+// source and destination address and port, the order listings use.
+func (f flow) compare(g flow) int {
+	if f.proto != g.proto {
+		return cmp.Compare(f.proto, g.proto)
+	}
+	if c := f.src.Compare(g.src); c != 0 {
+		return c
+	}
+	return f.dst.Compare(g.dst)
 }
 
 // conn is the direction-free identity of a flow.

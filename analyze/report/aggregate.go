@@ -1,10 +1,13 @@
 package report
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"sort"
 	"time"
 	"unsafe"
@@ -591,17 +594,26 @@ func rollups(rt *rollTable) []Rollup {
 	if rt.n > MaxRollups {
 		rt.compact()
 	}
-	out := make([]Rollup, 0, rt.n)
+	// Most connections first, then by address (numerically, as
+	// cmpRollKey orders them: 10.0.0.2 before 10.0.0.10), then by text
+	// (keys that differ only in how an address is written).
+	rows := make([]*rollAcc, 0, rt.n)
 	for i := range rt.n {
-		a := &rt.rows[i]
+		rows = append(rows, &rt.rows[i])
+	}
+	slices.SortFunc(rows, func(a, b *rollAcc) int {
+		if a.total != b.total {
+			return cmp.Compare(b.total, a.total)
+		}
+		if c := cmpRollKey(a.key, b.key); c != 0 {
+			return c
+		}
+		return bytes.Compare(rt.text(a), rt.text(b))
+	})
+	out := make([]Rollup, 0, rt.n)
+	for _, a := range rows {
 		out = append(out, Rollup{Key: string(rt.text(a)), Total: a.total, Outcomes: outcomeArr(a.out), Variants: sortedCounts(a.vars), Reasons: sortedCounts(a.reasons)})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Total != out[j].Total {
-			return out[i].Total > out[j].Total
-		}
-		return out[i].Key < out[j].Key
-	})
 	return out
 }
 

@@ -174,3 +174,34 @@ func TestRollupSlotSeed(t *testing.T) {
 		t.Error("the rollups differ between two slot seeds")
 	}
 }
+
+// TestRollupOrder: rows with as many connections are listed by address
+// numerically (IPv4 before IPv6, 10.0.0.2 before 10.0.0.10, then port),
+// as operators read address lists, not in the order of their text.
+func TestRollupOrder(t *testing.T) {
+	g := NewAggregate()
+	for _, s := range []string{"10.0.0.10:5000", "[fd00::2]:5000", "10.0.0.2:6000", "10.0.0.2:5000", "10.0.0.100:5000", "10.0.1.1:5000"} {
+		srv := netip.MustParseAddrPort(s)
+		g.Add(&smcflow.Conn{Client: netip.MustParseAddrPort("10.9.0.1:40000"), Server: srv, Outcome: smcflow.OutcomeSMC, SMC: &smcflow.SMCInfo{Variant: "SMC-Rv2"}})
+	}
+	// one server with two connections goes first
+	g.Add(&smcflow.Conn{Client: netip.MustParseAddrPort("10.9.0.3:40001"), Server: netip.MustParseAddrPort("10.0.1.1:5000"), Outcome: smcflow.OutcomeSMC, SMC: &smcflow.SMCInfo{Variant: "SMC-Rv2"}})
+	var r Report
+	g.Fill(&r)
+	var got []string
+	for _, ru := range r.Services {
+		got = append(got, ru.Key)
+	}
+	want := []string{"10.0.1.1:5000", "10.0.0.2:5000", "10.0.0.2:6000", "10.0.0.10:5000", "10.0.0.100:5000", "[fd00::2]:5000"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("services %q, want %q", got, want)
+	}
+	got = got[:0]
+	for _, ru := range r.PeerPairs {
+		got = append(got, ru.Key)
+	}
+	want = []string{"10.9.0.1 → 10.0.0.2", "10.9.0.1 → 10.0.0.10", "10.9.0.1 → 10.0.0.100", "10.9.0.1 → 10.0.1.1", "10.9.0.1 → fd00::2", "10.9.0.3 → 10.0.1.1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("peer pairs %q, want %q", got, want)
+	}
+}

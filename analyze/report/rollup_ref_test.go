@@ -99,6 +99,10 @@ func (rt *refRollTable) rollups() []Rollup {
 		if x.Total != y.Total {
 			return y.Total - x.Total
 		}
+		// by address, numerically (10.0.0.2 before 10.0.0.10)
+		if c := cmpRollKey(rt.keys[x.Key], rt.keys[y.Key]); c != 0 {
+			return c
+		}
 		return strings.Compare(x.Key, y.Key)
 	})
 	return out
