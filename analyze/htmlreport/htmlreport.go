@@ -282,6 +282,13 @@ func (p *page) summary() {
 	for i, v := range r.Summary.ByVariant {
 		p.f("; %s %s", esc(v.Name), num("span", fmt.Sprintf("summary/by_variant/%d/count", i), v.Count))
 	}
+	for i, v := range r.Summary.UnknownByReason {
+		sep := ", "
+		if i == 0 {
+			sep = "; unknown: "
+		}
+		p.f("%s%s %s", sep, esc(v.Name), num("span", fmt.Sprintf("summary/unknown_by_reason/%d/count", i), v.Count))
+	}
 	if r.Summary.NotListed > 0 {
 		p.f("; %s not listed (beyond --keep)", num("span", "summary/not_listed", r.Summary.NotListed))
 	}

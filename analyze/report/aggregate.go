@@ -27,6 +27,7 @@ import (
 type Aggregate struct {
 	outcomes    [5]int  // by outcomeOrder (an outcome not in it is not counted)
 	variants    []Count // negotiated variants: a handful of names, searched in order
+	unknown     []Count // the reasons of the unknown outcomes (the verdict table's names: bump bounds them)
 	smcAttempts int
 	groups      map[fbKey]*FallbackGroup
 	services    rollTable
@@ -442,6 +443,9 @@ func (g *Aggregate) Add(c *smcflow.Conn) {
 	if c.SMC != nil && c.Outcome == smcflow.OutcomeSMC {
 		g.variants = countName(g.variants, c.SMC.Variant)
 	}
+	if c.Outcome == smcflow.OutcomeUnknown && c.Reason != "" {
+		g.unknown = bump(g.unknown, c.Reason)
+	}
 	if len(g.obs.FallbacksByCode) < maxObservedCodes && len(g.obs.Declines) < maxObservedCodes {
 		ObserveSMC(&g.obs, c)
 	} else {
@@ -625,6 +629,9 @@ func (g *Aggregate) Fill(r *Report) {
 	r.Summary.SMCAttempts = g.smcAttempts
 	r.Summary.ByOutcome = outcomeCounts(&g.outcomes)
 	r.Summary.ByVariant = sortedCounts(g.variants)
+	if len(g.unknown) > 0 {
+		r.Summary.UnknownByReason = sortedCounts(g.unknown)
+	}
 	r.Fallbacks = g.fallbackGroups()
 	r.Services = rollups(&g.services)
 	r.PeerPairs = rollups(&g.peers)

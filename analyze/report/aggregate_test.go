@@ -205,3 +205,27 @@ func TestRollupOrder(t *testing.T) {
 		t.Errorf("peer pairs %q, want %q", got, want)
 	}
 }
+
+// TestUnknownByReason: the summary counts the unknown outcomes by reason,
+// most first, and leaves the list out when there are none.
+func TestUnknownByReason(t *testing.T) {
+	g := NewAggregate()
+	add := func(o smcflow.Outcome, reason string) {
+		g.Add(&smcflow.Conn{Client: netip.MustParseAddrPort("10.9.0.1:40000"), Server: netip.MustParseAddrPort("10.0.0.1:5000"), Outcome: o, Reason: reason})
+	}
+	var r Report
+	add(smcflow.OutcomeFallback, smcflow.ReasonNoAccept)
+	g.Fill(&r)
+	if r.Summary.UnknownByReason != nil {
+		t.Errorf("no unknown outcome: %v", r.Summary.UnknownByReason)
+	}
+	for range 3 {
+		add(smcflow.OutcomeUnknown, smcflow.ReasonNoSYNACK)
+	}
+	add(smcflow.OutcomeUnknown, smcflow.ReasonCaptureEnded)
+	g.Fill(&r)
+	want := []Count{{smcflow.ReasonNoSYNACK, 3}, {smcflow.ReasonCaptureEnded, 1}}
+	if !reflect.DeepEqual(r.Summary.UnknownByReason, want) {
+		t.Errorf("unknown by reason %v, want %v", r.Summary.UnknownByReason, want)
+	}
+}

@@ -322,7 +322,11 @@ type Summary struct {
 	PlainTCP       int     `json:"plain_tcp"`
 	ByOutcome      []Count `json:"by_outcome"`
 	ByVariant      []Count `json:"by_variant"`
-	UDPDatagrams   int     `json:"udp_datagrams"`
+	// UnknownByReason counts the connections whose outcome is unknown by
+	// their reason (no-synack, incomplete, capture-ended, ...): what kept
+	// the verdict open, for every connection, listed or not.
+	UnknownByReason []Count `json:"unknown_by_reason,omitempty"`
+	UDPDatagrams    int     `json:"udp_datagrams"`
 	// UDPIncomplete counts fragmented UDP datagrams given up by the
 	// reassembly (a fragment missing from the capture, or fragments a
 	// Linux receiver discards; like ReasmFails): never delivered, so not

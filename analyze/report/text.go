@@ -691,12 +691,11 @@ func (r *Report) writeSummary(w *textio.Writer) {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, c := range s.ByOutcome {
 		extra := ""
-		if c.Name == string(smcflow.OutcomeSMC) && len(s.ByVariant) > 0 {
-			var v []string
-			for _, x := range s.ByVariant {
-				v = append(v, fmt.Sprintf("%s %d", x.Name, x.Count))
-			}
-			extra = strings.Join(v, ", ")
+		switch c.Name {
+		case string(smcflow.OutcomeSMC):
+			extra = countsText(s.ByVariant)
+		case string(smcflow.OutcomeUnknown):
+			extra = countsText(s.UnknownByReason)
 		}
 		fmt.Fprintf(tw, "  %s\t%d\t%s\n", c.Name, c.Count, extra)
 	}
@@ -705,6 +704,15 @@ func (r *Report) writeSummary(w *textio.Writer) {
 		w.Printf("  RoCE frames in the capture: %d (SMC-R link traffic is visible)\n", r.RoCE.Frames)
 	}
 	w.Printf("\n")
+}
+
+// countsText writes counts as "name n, name n".
+func countsText(cs []Count) string {
+	var v []string
+	for _, x := range cs {
+		v = append(v, fmt.Sprintf("%s %d", x.Name, x.Count))
+	}
+	return strings.Join(v, ", ")
 }
 
 // writeLimits lists the memory bounds the analysis reached.
