@@ -9,12 +9,14 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 	"unsafe"
 
 	"github.com/smcdump/smcdump/analyze/correlate"
 	"github.com/smcdump/smcdump/analyze/decode"
 	"github.com/smcdump/smcdump/analyze/smcflow"
+	"github.com/smcdump/smcdump/internal/hll"
 	"github.com/smcdump/smcdump/internal/mix"
 	"github.com/smcdump/smcdump/internal/prefetch"
 	"github.com/smcdump/smcdump/internal/selectk"
@@ -192,9 +194,14 @@ type rollTable struct {
 	idx []uint64
 	// foldedRows counts the rows folded away, foldedConns their connections.
 	foldedRows, foldedConns int
-	otherOut                [5]int
-	sel                     []selectk.Key // compact's scratch
-	kept                    []bool        // compact's scratch
+	// distinct estimates how many keys there were in all (the fixed hash
+	// of each new row's key: the same estimate run after run), which the
+	// report gives when rows were folded: foldedRows counts a key folded,
+	// seen again and folded again each time.
+	distinct hll.Sketch
+	otherOut [5]int
+	sel      []selectk.Key // compact's scratch
+	kept     []bool        // compact's scratch
 }
 
 func newRollTable(peers bool) rollTable {
@@ -242,6 +249,9 @@ func (rt *rollTable) getHashed(key rollKey, h uint64) *rollAcc {
 	}
 	a := &rt.rows[rt.n]
 	*a = rollAcc{key: key, hash: key.hash(), slot: h, name: a.name[:0], vars: a.vars[:0], reasons: a.reasons[:0]}
+	// every key has had a row, so the sketch sees every distinct key (a
+	// key folded and seen again is added again, which it ignores)
+	rt.distinct.Add(a.hash)
 	rt.n++
 	rt.place(h, rt.n)
 	return a
@@ -644,14 +654,25 @@ func (g *Aggregate) Fill(r *Report) {
 		rt         *rollTable
 	}{{"services", "services", &g.services}, {"peer-pairs", "peer pairs", &g.peers}} {
 		if x.rt.foldedRows > 0 {
-			r.Limits = append(r.Limits, Limit{Name: x.name, Value: MaxRollups, Count: x.rt.foldedConns,
-				Meaning: fmt.Sprintf("more than %d %s: the rollup keeps those with the most connections and with the most problems; %d connections of %d other %s (at least) are counted in the summary but not in the rollup (%s)", MaxRollups, x.what, x.rt.foldedConns, x.rt.foldedRows, x.what, outcomeText(x.rt.otherOut))})
+			// at least one more than the rollup keeps
+			est := max(x.rt.distinct.Estimate(), x.rt.n+1)
+			r.Limits = append(r.Limits, Limit{Name: x.name, Value: MaxRollups, Count: x.rt.foldedConns, Estimate: est,
+				Meaning: fmt.Sprintf("more than %d %s (about %s in all, estimated): the rollup keeps those with the most connections and with the most problems; %d connections of the others are counted in the summary but not in the rollup (%s)", MaxRollups, x.what, about(est), x.rt.foldedConns, outcomeText(x.rt.otherOut))})
 		}
 	}
 	if g.otherCodes > 0 {
 		r.Limits = append(r.Limits, Limit{Name: "observed-codes", Value: maxObservedCodes, Count: g.otherCodes,
 			Meaning: fmt.Sprintf("more than %d distinct CLC codes: %d fallbacks with further codes are not correlated with the kernel counters", maxObservedCodes, g.otherCodes)})
 	}
+}
+
+// about writes an estimate to three significant digits (32768: "32800").
+func about(n int) string {
+	p := 1
+	for n/p >= 1000 {
+		p *= 10
+	}
+	return strconv.Itoa((n + p/2) / p * p)
 }
 
 func outcomeArr(a [5]int) []Count {

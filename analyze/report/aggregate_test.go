@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -227,5 +228,52 @@ func TestUnknownByReason(t *testing.T) {
 	want := []Count{{smcflow.ReasonNoSYNACK, 3}, {smcflow.ReasonCaptureEnded, 1}}
 	if !reflect.DeepEqual(r.Summary.UnknownByReason, want) {
 		t.Errorf("unknown by reason %v, want %v", r.Summary.UnknownByReason, want)
+	}
+}
+
+// TestRollupEstimate: past the bound, the limit gives the number of peer
+// pairs in all, estimated, also when the same pairs come back after their
+// rows were folded (each fold used to count as another pair).
+func TestRollupEstimate(t *testing.T) {
+	g := NewAggregate()
+	const pairs, rounds = 3000, 5
+	for r := range rounds {
+		for i := range pairs {
+			c := &smcflow.Conn{Client: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), uint16(40000+r)),
+				Server: netip.MustParseAddrPort("10.2.0.1:5000"), Outcome: smcflow.OutcomeSMC, SMC: &smcflow.SMCInfo{Variant: "SMC-Rv2"}}
+			g.Add(c)
+		}
+	}
+	var r Report
+	g.Fill(&r)
+	var l *Limit
+	for i := range r.Limits {
+		if r.Limits[i].Name == "peer-pairs" {
+			l = &r.Limits[i]
+		}
+	}
+	if l == nil {
+		t.Fatalf("no peer-pairs limit: %+v", r.Limits)
+	}
+	if d := float64(l.Estimate-pairs) / pairs; d > 0.05 || d < -0.05 {
+		t.Errorf("estimate %d peer pairs, want about %d", l.Estimate, pairs)
+	}
+	if !strings.Contains(l.Meaning, "(about 3") || !strings.Contains(l.Meaning, "in all, estimated)") {
+		t.Errorf("meaning %q", l.Meaning)
+	}
+	sum := 0
+	for _, ru := range r.PeerPairs {
+		sum += ru.Total
+	}
+	if sum+l.Count != pairs*rounds {
+		t.Errorf("rollup %d + folded %d != %d connections", sum, l.Count, pairs*rounds)
+	}
+	for _, n := range []struct {
+		n    int
+		want string
+	}{{0, "0"}, {999, "999"}, {1000, "1000"}, {32768, "32800"}, {4020, "4020"}, {506123, "506000"}, {99950, "100000"}} {
+		if got := about(n.n); got != n.want {
+			t.Errorf("about(%d) = %q, want %q", n.n, got, n.want)
+		}
 	}
 }

@@ -377,10 +377,14 @@ type Rollup struct {
 // is the bound, Count how many items (connections, tuples) it affected,
 // Meaning says in a sentence what the report lacks because of it.
 type Limit struct {
-	Name    string `json:"name"`
-	Value   int    `json:"value"`
-	Count   int    `json:"count"`
-	Meaning string `json:"meaning"`
+	Name  string `json:"name"`
+	Value int    `json:"value"`
+	Count int    `json:"count"`
+	// Estimate is, for the services and peer-pairs rollups, how many
+	// there were in all, estimated in fixed memory (HyperLogLog: about
+	// 1.6 % standard error): the rollup keeps Value of them.
+	Estimate int    `json:"estimate,omitempty"`
+	Meaning  string `json:"meaning"`
 }
 
 // RoCESummary counts RoCE frames seen.
