@@ -719,7 +719,7 @@ func TrackerLimits(tc smcflow.Counts) []Limit {
 	var out []Limit
 	if tc.Evicted > 0 {
 		out = append(out, Limit{Name: "open-connections", Value: tc.MaxOpen, Count: tc.Evicted,
-			Meaning: fmt.Sprintf("more than %d TCP connections were open at once: %d were finished early (%d SYNs unanswered for a second first, then plain TCP, then resolved SMC handshakes, then the rest, least recently active first), each judged as if the capture ended then, and their later packets not counted; a SYN flood or port scan, or a capture of very many concurrent connections", tc.MaxOpen, tc.Evicted, tc.EvictedUnanswered)})
+			Meaning: fmt.Sprintf("more than %d TCP connections were open at once: %d were finished early, %d of them SYNs unanswered for a second (the first chosen; then plain TCP, then resolved SMC handshakes, then the rest, least recently active first), each judged as if the capture ended then, and their later packets not counted; a SYN flood or port scan, or a capture of very many concurrent connections", tc.MaxOpen, tc.Evicted, tc.EvictedUnanswered)})
 	}
 	if tc.TombstonesEvicted > 0 {
 		out = append(out, Limit{Name: "finished-tuples", Value: smcflow.MaxTombstones, Count: tc.TombstonesEvicted,
