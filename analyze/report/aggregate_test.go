@@ -47,15 +47,7 @@ func TestRollupsBounded(t *testing.T) {
 		sum += ru.Total
 		keys[ru.Key] = true
 	}
-	var folded *Limit
-	for i := range r.Limits {
-		if r.Limits[i].Name == "peer-pairs" {
-			folded = &r.Limits[i]
-		}
-	}
-	if folded == nil {
-		t.Fatalf("no peer-pairs limit in %+v", r.Limits)
-	}
+	folded := findLimit(t, &r, "peer-pairs")
 	if sum+folded.Count != total {
 		t.Errorf("rollup %d + folded %d != %d connections", sum, folded.Count, total)
 	}
@@ -246,15 +238,7 @@ func TestRollupEstimate(t *testing.T) {
 	}
 	var r Report
 	g.Fill(&r)
-	var l *Limit
-	for i := range r.Limits {
-		if r.Limits[i].Name == "peer-pairs" {
-			l = &r.Limits[i]
-		}
-	}
-	if l == nil {
-		t.Fatalf("no peer-pairs limit: %+v", r.Limits)
-	}
+	l := findLimit(t, &r, "peer-pairs")
 	if d := float64(l.Estimate-pairs) / pairs; d > 0.05 || d < -0.05 {
 		t.Errorf("estimate %d peer pairs, want about %d", l.Estimate, pairs)
 	}
@@ -276,4 +260,16 @@ func TestRollupEstimate(t *testing.T) {
 			t.Errorf("about(%d) = %q, want %q", n.n, got, n.want)
 		}
 	}
+}
+
+// findLimit returns r's limit named name, failing the test without one.
+func findLimit(t *testing.T, r *Report, name string) *Limit {
+	t.Helper()
+	for i := range r.Limits {
+		if r.Limits[i].Name == name {
+			return &r.Limits[i]
+		}
+	}
+	t.Fatalf("no %s limit in %+v", name, r.Limits)
+	return nil
 }
