@@ -34,6 +34,7 @@ import (
 	"github.com/smcdump/smcdump/analyze/smcflow"
 	"github.com/smcdump/smcdump/capture/kstat"
 	"github.com/smcdump/smcdump/capture/pcapfile"
+	"github.com/smcdump/smcdump/internal/hll"
 	"github.com/smcdump/smcdump/internal/textio"
 )
 
@@ -301,7 +302,7 @@ func (p *page) summary() {
 		p.f(`<p>%d streams, total lost %s</p>`, len(m.Streams), num("b", "multicast/total_lost", m.TotalLost))
 		if l := m.Limits; l != nil {
 			if l.FinishedEarly > 0 {
-				p.f(`<p class="muted">stream limit reached: more than %d streams active at once (--max-streams); %d streams finished early</p>`, l.MaxStreams, l.FinishedEarly)
+				p.f(`<p class="muted">stream limit reached: more than %d streams active at once (--max-streams); %d streams finished early; about %d distinct streams in all (estimated)</p>`, l.MaxStreams, l.FinishedEarly, hll.Round(int(l.Distinct)))
 			}
 			if o := l.Omitted; o != nil {
 				p.f(`<p class="muted">%d of %d streams listed (--keep-streams: the most loss and gaps, then traffic); not listed: %d streams, %d datagrams, %d lost in %d gaps</p>`,

@@ -3,6 +3,7 @@ package mcast
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -107,7 +108,7 @@ func TestStreamLimits(t *testing.T) {
 	if err := r.WriteText(&sb); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"UDP streams: 100 stream analyses (more than 16 streams active at once", "(a loss across a break is not counted)", "stream limit reached: more than 16 streams", "not listed: 88 streams"} {
+	for _, want := range []string{"UDP streams: 100 stream analyses of about 100 streams (estimated; more than 16 streams active at once", "(a loss across a break is not counted)", "stream limit reached: more than 16 streams", "not listed: 88 streams"} {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, sb.String())
 		}
@@ -119,6 +120,42 @@ func TestStreamLimits(t *testing.T) {
 	j2, _ := json.Marshal(tr2.Report())
 	if string(j1) != string(j2) {
 		t.Error("two runs over the same input differ")
+	}
+}
+
+// TestStreamLimitsDistinct: streams that come back after they were
+// finished early are analyzed again and counted again, and the report
+// estimates how many distinct streams there were.
+func TestStreamLimitsDistinct(t *testing.T) {
+	tr := NewTracker(Config{MaxStreams: 16, FinishWhenFull: true, KeepStreams: 12})
+	t0 := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	p := make([]byte, 32)
+	d := &Datagram{Payload: p, Length: len(p)}
+	const streams, rounds = 300, 4
+	for r := range rounds {
+		for i := range streams {
+			d.Frame = r*streams + i + 1
+			d.Time = t0.Add(time.Duration(d.Frame) * time.Millisecond)
+			d.Src = netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 4000)
+			d.Dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte{239, 1, byte(i >> 8), byte(i)}), 5000)
+			tr.Add(d)
+		}
+	}
+	r := tr.Report()
+	l := r.Limits
+	if l == nil || l.Seen != streams*rounds {
+		t.Fatalf("limits %+v, want %d analyses", l, streams*rounds)
+	}
+	if dd := float64(l.Distinct) - streams; dd > 0.05*streams || dd < -0.05*streams {
+		t.Errorf("distinct estimate %d, want about %d", l.Distinct, streams)
+	}
+	var sb strings.Builder
+	if err := r.WriteText(&sb); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("UDP streams: %d stream analyses of about %d streams (estimated;", streams*rounds, l.Distinct)
+	if !strings.Contains(sb.String(), want) {
+		t.Errorf("text report lacks %q:\n%s", want, sb.String())
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/smcdump/smcdump/internal/hll"
 	"github.com/smcdump/smcdump/internal/textio"
 )
 
@@ -62,7 +63,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if l := r.Limits; l != nil && l.FinishedEarly > 0 {
 		// a stream finished early to make room and seen again is
 		// analyzed anew: counted again, its loss across the break not
-		fmt.Fprintf(ew, "UDP streams: %d stream analyses (more than %d streams active at once: a stream finished early and seen again counts again), lost: %d (a loss across a break is not counted)", n, l.MaxStreams, r.Lost())
+		fmt.Fprintf(ew, "UDP streams: %d stream analyses of about %d streams (estimated; more than %d streams active at once: a stream finished early and seen again counts again), lost: %d (a loss across a break is not counted)", n, hll.Round(int(l.Distinct)), l.MaxStreams, r.Lost())
 	} else {
 		fmt.Fprintf(ew, "UDP streams: %d, lost: %d", n, r.Lost())
 	}

@@ -2,6 +2,9 @@ package mcast
 
 import (
 	"bytes"
+	"encoding/binary"
+	"github.com/smcdump/smcdump/internal/hll"
+	"github.com/smcdump/smcdump/internal/mix"
 	"hash/maphash"
 	"math/bits"
 	"net/netip"
@@ -26,6 +29,15 @@ type streamKey struct {
 	ifc      int
 	lif      uint32 // Datagram.LinkIf
 	zone     uint64 // Datagram.Zone
+}
+
+// hash mixes every field of the key into 64 bits with a fixed function
+// (Tracker.distinct): keys that differ only in an address's zone share it.
+func (k *streamKey) hash() uint64 {
+	s, d := k.src.Addr().As16(), k.dst.Addr().As16()
+	return mix.Hash5(binary.BigEndian.Uint64(s[:8]), binary.BigEndian.Uint64(s[8:])^k.zone,
+		binary.BigEndian.Uint64(d[:8]), binary.BigEndian.Uint64(d[8:])^uint64(k.lif)<<32^uint64(uint32(k.ifc)),
+		uint64(k.src.Port())<<48|uint64(k.dst.Port())<<32|uint64(k.vlan))
 }
 
 type detItem struct {
@@ -146,6 +158,11 @@ type Tracker struct {
 	freeSt []*stream
 	freeSp []*seqSpace
 	ages   []ageRec // makeRoom's buffer (at most MaxStreams)
+	// distinct estimates how many distinct streams there were (each new
+	// stream's key, by a fixed hash: the same estimate run after run),
+	// which the report gives when streams were finished early and so
+	// analyzed again (StreamLimits.Distinct).
+	distinct hll.Sketch
 	// detection buffers of decided streams, for new streams to reuse
 	// (at most maxFreeDetB bytes)
 	freeDet  []detBuf
@@ -305,6 +322,7 @@ func (t *Tracker) newStream(k streamKey) *stream {
 	}
 	t.streams[k] = st
 	t.order = append(t.order, st)
+	t.distinct.Add(k.hash())
 	if k.lif != 0 {
 		k0 := k
 		k0.lif = 0

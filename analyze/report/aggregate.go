@@ -667,13 +667,7 @@ func (g *Aggregate) Fill(r *Report) {
 }
 
 // about writes an estimate to three significant digits (32768: "32800").
-func about(n int) string {
-	p := 1
-	for n/p >= 1000 {
-		p *= 10
-	}
-	return strconv.Itoa((n + p/2) / p * p)
-}
+func about(n int) string { return strconv.Itoa(hll.Round(n)) }
 
 func outcomeArr(a [5]int) []Count {
 	out := []Count{}

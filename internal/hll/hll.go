@@ -55,3 +55,13 @@ func (s *Sketch) Estimate() int {
 	}
 	return int(math.Round(e))
 }
+
+// Round rounds an estimate to three significant digits (32768: 32800), so
+// that a report does not give it more precision than it has.
+func Round(n int) int {
+	p := 1
+	for n/p >= 1000 {
+		p *= 10
+	}
+	return (n + p/2) / p * p
+}
