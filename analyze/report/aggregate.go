@@ -679,16 +679,7 @@ func outcomeArr(a [5]int) []Count {
 	return out
 }
 
-func outcomeText(a [5]int) string {
-	var s string
-	for _, c := range outcomeArr(a) {
-		if s != "" {
-			s += ", "
-		}
-		s += fmt.Sprintf("%s %d", c.Name, c.Count)
-	}
-	return s
-}
+func outcomeText(a [5]int) string { return countsText(outcomeArr(a)) }
 
 func sortedCounts(cs []Count) []Count {
 	out := append([]Count{}, cs...)
