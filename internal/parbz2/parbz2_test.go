@@ -1,0 +1,285 @@
+package parbz2
+
+import (
+	"bytes"
+	"compress/bzip2"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+)
+
+// sequential is what compress/bzip2 returns for b: the bytes, then the
+// error (nil at a clean end), read as parallel reads.
+func sequential(b []byte) ([]byte, error) {
+	return readAll(bzip2.NewReader(bytes.NewReader(b)))
+}
+
+// lastStats are the Stats of parallel's last reader.
+var lastStats Stats
+
+// parallel is the same through this package's reader.
+func parallel(b []byte, workers int) ([]byte, error) {
+	r := NewReader(bytes.NewReader(b), int64(len(b)), workers)
+	defer func() { lastStats = r.Stats(); r.Close() }()
+	return readAll(r)
+}
+
+// readAll reads r to its end or first error, in pieces of an odd size (a
+// damaged block's output before its error depends on the read sizes, in
+// compress/bzip2 as here).
+func readAll(r io.Reader) ([]byte, error) {
+	var out []byte
+	p := make([]byte, 7919)
+	for {
+		n, err := r.Read(p)
+		out = append(out, p[:n]...)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+}
+
+// same fails unless the reader returns what compress/bzip2 does for b.
+func same(t *testing.T, name string, b []byte, workers int) {
+	t.Helper()
+	want, werr := sequential(b)
+	got, gerr := parallel(b, workers)
+	if fmt.Sprint(werr) != fmt.Sprint(gerr) {
+		t.Fatalf("%s (%d workers): error %v, compress/bzip2 %v", name, workers, gerr, werr)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s (%d workers): %d bytes differ from compress/bzip2's %d (first difference at %d)", name, workers, len(got), len(want), firstDiff(got, want))
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// compress runs the bzip2 command (skipping the test without it).
+func compress(t *testing.T, level int, b []byte) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("bzip2"); err != nil {
+		t.Skip("bzip2 not installed (Debian package bzip2): not testing against its files")
+	}
+	cmd := exec.Command("bzip2", "-c", fmt.Sprintf("-%d", level))
+	cmd.Stdin = bytes.NewReader(b)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// payload is capture-like data: the lab recordings (real frames) and
+// pseudo-random and repetitive stretches, n bytes.
+func payload(t *testing.T, n int) []byte {
+	t.Helper()
+	var b []byte
+	files, _ := filepath.Glob("../../testdata/lab/out/*/*.pcapng")
+	for _, f := range files {
+		d, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = append(b, d...)
+		if len(b) >= n/2 {
+			break
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for len(b) < n {
+		switch rng.IntN(3) {
+		case 0:
+			for range 4096 {
+				b = append(b, byte(rng.Uint32()))
+			}
+		case 1:
+			b = append(b, bytes.Repeat([]byte{byte(rng.Uint32())}, rng.IntN(5000))...)
+		default:
+			b = append(b, bytes.Repeat([]byte("SMC-Rv2 Proposal "), 200)...)
+		}
+	}
+	return b[:n]
+}
+
+// small makes the reader's bounds small, so that short inputs cross them.
+func small(t testing.TB) {
+	smallAs(t, 64<<10, 64<<10, 4099)
+}
+
+func smallAs(t testing.TB, block int64, out, chunk int) {
+	ob, oo, oc := maxBlockBytes, maxOut, scanChunk
+	maxBlockBytes, maxOut, scanChunk = block, out, chunk
+	t.Cleanup(func() { maxBlockBytes, maxOut, scanChunk = ob, oo, oc })
+}
+
+func TestMatchesSequential(t *testing.T) {
+	data := payload(t, 3<<20)
+	one := compress(t, 1, data)
+	nine := compress(t, 9, data)
+	empty, err := os.ReadFile("testdata/empty.bz2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string][]byte{
+		"level 1":                 one,
+		"level 9":                 nine,
+		"empty stream":            empty,
+		"streams concatenated":    slices.Concat(one[:0], compress(t, 3, data[:200000]), empty, compress(t, 9, data[200000:900000])),
+		"trailing garbage":        slices.Concat(one, []byte("garbage")),
+		"trailing B":              slices.Concat(one, []byte("B")),
+		"trailing BZ":             slices.Concat(one, []byte("BZ")),
+		"trailing BZh":            slices.Concat(one, []byte("BZh")),
+		"trailing BZx9":           slices.Concat(one, []byte("BZx9")),
+		"trailing BZh0":           slices.Concat(one, []byte("BZh0")),
+		"trailing BZh9":           slices.Concat(one, []byte("BZh9")),
+		"trailing BZh9 and bytes": slices.Concat(one, []byte("BZh9\x01\x02\x03")),
+		"empty file":              nil,
+		"header only":             []byte("BZh9"),
+	}
+	for _, tiny := range []bool{false, true} {
+		if tiny {
+			small(t)
+		}
+		for name, b := range inputs {
+			for _, w := range []int{1, 2, 4} {
+				same(t, fmt.Sprintf("%s (small bounds %v)", name, tiny), b, w)
+				t.Logf("%s, small bounds %v, %d workers: %+v", name, tiny, w, lastStats)
+			}
+		}
+	}
+}
+
+// TestDamage cuts and flips the compressed data at many places: every
+// outcome is compress/bzip2's.
+func TestDamage(t *testing.T) {
+	data := payload(t, 1<<20)
+	for _, level := range []int{1, 9} {
+		z := compress(t, level, data)
+		rng := rand.New(rand.NewPCG(uint64(level), 7))
+		for i := range 60 {
+			cut := rng.IntN(len(z))
+			same(t, fmt.Sprintf("level %d cut at %d", level, cut), z[:cut], 2)
+			b := slices.Clone(z)
+			at := rng.IntN(len(b))
+			b[at] ^= 1 << (i % 8)
+			same(t, fmt.Sprintf("level %d bit flipped at %d", level, at), b, 2)
+		}
+		// The end-of-stream marker and its CRC.
+		for back := 1; back <= 12; back++ {
+			b := slices.Clone(z)
+			b[len(b)-back] ^= 0x10
+			same(t, fmt.Sprintf("level %d flipped %d bytes from the end", level, back), b, 2)
+			same(t, fmt.Sprintf("level %d cut %d bytes from the end", level, back), z[:len(z)-back], 2)
+		}
+	}
+}
+
+// TestFalseMagic puts candidates that are no magic inside blocks (as a
+// magic occurring by chance would be): one in a block is merged, two are
+// decoded sequentially; the output is the same.
+func TestFalseMagic(t *testing.T) {
+	data := payload(t, 1<<20)
+	z := compress(t, 1, data)
+	for _, every := range []int64{50000, 200000, 777777} {
+		testCands = func(found []cand, lo, hi int64) []cand {
+			for b := (lo/every + 1) * every; b < hi; b += every {
+				found = append(found, cand{bit: b, final: b/every%3 == 0})
+			}
+			slices.SortFunc(found, func(a, b cand) int { return int(a.bit - b.bit) })
+			return found
+		}
+		same(t, fmt.Sprintf("a false magic every %d bits", every), z, 2)
+		t.Logf("a false magic every %d bits: %+v", every, lastStats)
+	}
+	testCands = nil
+}
+
+// TestBounds: a block whose output exceeds maxOut is read on from its
+// decoder; blocks larger than maxBlockBytes are decoded sequentially.
+func TestBounds(t *testing.T) {
+	small(t)
+	// Runs of one byte: a 100 kB block decodes to megabytes.
+	var data []byte
+	for i := range 200 {
+		data = append(data, bytes.Repeat([]byte{byte(i)}, 40000+i)...)
+	}
+	same(t, "runs", compress(t, 1, data), 2)
+	rng := rand.New(rand.NewPCG(3, 4))
+	noise := make([]byte, 400000)
+	for i := range noise {
+		noise[i] = byte(rng.Uint32())
+	}
+	same(t, "noise, blocks larger than the scan bound", compress(t, 9, noise), 2)
+}
+
+// TestClose: the goroutines end when the reader is closed, read or not.
+func TestClose(t *testing.T) {
+	z := compress(t, 1, payload(t, 2<<20))
+	before := runtime.NumGoroutine()
+	for range 20 {
+		r := NewReader(bytes.NewReader(z), int64(len(z)), 4)
+		io.ReadFull(r, make([]byte, 150000))
+		r.Close()
+	}
+	r := NewReader(bytes.NewReader(z), int64(len(z)), 4)
+	r.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after closing, %d before", n, before)
+	}
+}
+
+func TestSeedFiles(t *testing.T) {
+	for _, f := range []string{"testdata/lab-3blocks.bz2", "testdata/empty.bz2"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, f, b, 2)
+	}
+}
+
+func FuzzReader(f *testing.F) {
+	for _, name := range []string{"testdata/lab-3blocks.bz2", "testdata/empty.bz2"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+		f.Add(b[:len(b)/2])
+		f.Add(slices.Concat(b, b))
+	}
+	// Small bounds, so that short inputs cross them.
+	smallAs(f, 8<<10, 16<<10, 1031)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// compress/bzip2 on fuzzed input can expand without bound: both
+		// are cut at the same length.
+		want, werr := io.ReadAll(io.LimitReader(bzip2.NewReader(bytes.NewReader(b)), 1<<20))
+		r := NewReader(bytes.NewReader(b), int64(len(b)), 2)
+		got, gerr := io.ReadAll(io.LimitReader(r, 1<<20))
+		r.Close()
+		if fmt.Sprint(werr) != fmt.Sprint(gerr) || !bytes.Equal(got, want) {
+			t.Fatalf("got %d bytes, %v; compress/bzip2 %d bytes, %v", len(got), gerr, len(want), werr)
+		}
+	})
+}
