@@ -15,6 +15,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
 
+	"github.com/smcdump/smcdump/internal/parbz2"
 	"github.com/smcdump/smcdump/internal/publicdata"
 )
 
@@ -414,6 +415,70 @@ func TestZstdChecksumTail(t *testing.T) {
 		probs := fr.Problems()
 		if len(probs) != 1 || !strings.Contains(probs[0].Msg, c.msg) || probs[0].Offset != int64(len(plain)) {
 			t.Errorf("%s: problems %v, want one at decompressed offset %d saying %q", name, probs, len(plain), c.msg)
+		}
+	}
+}
+
+// TestBzip2FileParallel reads a bzip2 file of many blocks by name (the
+// blocks decoded on several processors, internal/parbz2) and the same bytes
+// as a stream (compress/bzip2 alone): the packets, interfaces, statistics,
+// custom blocks and problems are the same, whole and cut short at many
+// points (the problem then says where the decompressed data stops).
+func TestBzip2FileParallel(t *testing.T) {
+	if parbz2.Workers() == 0 {
+		t.Skip("one processor: bzip2 files are decoded sequentially")
+	}
+	plain, err := os.ReadFile(filepath.Join("..", "..", "testdata", "lab", "out", "6.1", "g-many.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("bzip2"); err != nil {
+		t.Skip("bzip2 not installed (Debian package bzip2)")
+	}
+	// bzip2 -1: blocks of 100 kB, about 30 of them.
+	cmd := exec.Command("bzip2", "-1", "-c")
+	cmd.Stdin = bytes.NewReader(plain)
+	z, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "many.pcapng.bz2")
+	readFile := func(b []byte) readResult {
+		t.Helper()
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fr, err := OpenFile(p, nil)
+		if err != nil {
+			return readResult{Problems: []Problem{{Msg: strings.TrimPrefix(err.Error(), p+": ")}}}
+		}
+		defer fr.Close()
+		if _, par := fr.decompCloser.(*parbz2.Reader); !par {
+			t.Fatal("the bzip2 file is not read by parbz2")
+		}
+		got := drain(fr)
+		return readResult{got, fr.Interfaces(), fr.Stats(), fr.CustomBlocks(), fr.Problems()}
+	}
+	readStream := func(b []byte) readResult {
+		t.Helper()
+		fr, err := NewFileReader(bytes.NewReader(b))
+		if err != nil {
+			return readResult{Problems: []Problem{{Msg: err.Error()}}}
+		}
+		got := drain(fr)
+		return readResult{got, fr.Interfaces(), fr.Stats(), fr.CustomBlocks(), fr.Problems()}
+	}
+	want := readStream(z)
+	if len(want.Packets) < 50 {
+		t.Fatalf("only %d packets", len(want.Packets))
+	}
+	if got := readFile(z); !reflect.DeepEqual(got, want) {
+		t.Fatalf("read in parallel: %d packets, problems %v; in sequence %d, %v", len(got.Packets), got.Problems, len(want.Packets), want.Problems)
+	}
+	for cut := 4; cut < len(z); cut += len(z)/37 + 1 {
+		want := readStream(z[:cut])
+		if got := readFile(z[:cut]); !reflect.DeepEqual(got, want) {
+			t.Fatalf("cut at %d: read in parallel: %d packets, problems %v; in sequence %d, %v", cut, len(got.Packets), got.Problems, len(want.Packets), want.Problems)
 		}
 	}
 }
