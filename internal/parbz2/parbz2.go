@@ -421,13 +421,15 @@ func (d *decoder) stream(it *item, buf []byte) ([]byte, error) {
 	return in[:(o+7)/8], nil
 }
 
-// outBuf returns an output buffer, a returned one when there is one.
-func (d *decoder) outBuf() []byte {
+// outBuf returns an output buffer for it, a returned one when there is
+// one: a new one holds the block's size (its level) and a tenth more, what
+// capture data usually decodes to; it grows when the block decodes to more.
+func (d *decoder) outBuf(it *item) []byte {
 	select {
 	case b := <-d.free:
 		return b
 	default:
-		return make([]byte, 0, 1<<20)
+		return make([]byte, 0, int(it.level-'0')*110_000)
 	}
 }
 
@@ -438,7 +440,7 @@ func (d *decoder) decode(it *item) {
 		it.derr = err
 		return
 	}
-	it.out = d.outBuf()
+	it.out = d.outBuf(it)
 	f := &feeder{in: in, cur: it}
 	d.fill(bzip2.NewReader(f), f)
 }
@@ -479,13 +481,13 @@ func (d *decoder) run(it *item) *item {
 				close(nx.done)
 				continue
 			}
-			nx.out = d.outBuf()
+			nx.out = d.outBuf(nx)
 			f.in, f.i, f.cur = in, 0, nx
 			d.in = in
 			return true
 		}
 	}
-	it.out = d.outBuf()
+	it.out = d.outBuf(it)
 	d.fill(bzip2.NewReader(f), f)
 	if c := f.cur; c != nil {
 		if c.rest != nil {
