@@ -101,7 +101,8 @@ type Config struct {
 	// is above 1. The results, and the order of the callbacks (all from
 	// the calling goroutine), are the same; Filter is then called from the
 	// second goroutine. Frames fed with Feed are always analyzed in the
-	// calling goroutine. (`smcdump analyze --json` also encodes the
+	// calling goroutine. A bzip2 file is decoded on every processor,
+	// except with Threads 1 (pcapfile.OpenOptions). (`smcdump analyze --json` also encodes the
 	// connection list in a goroutine of its own when Parallel: ListedLag,
 	// report.JSONWriter.Go.)
 	Threads int
@@ -308,7 +309,8 @@ func (a *Analyzer) zoneLabel(z uint64) string {
 // the file (not a capture, unreadable) are returned; defects inside the file
 // are recorded in the report and reading continues.
 func (a *Analyzer) AnalyzeFile(ctx context.Context, path string) error {
-	fr, err := pcapfile.OpenFile(path, a.cfg.Stdin)
+	// With one thread, a bzip2 file is decoded in that thread too.
+	fr, err := pcapfile.OpenFileWith(path, a.cfg.Stdin, pcapfile.OpenOptions{OneCPU: !a.parallel()})
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -202,11 +201,11 @@ func (fr *FileReader) decompressing(bufSize int) error {
 	var dr io.Reader
 	var closer io.Closer
 	var err error
-	if ra, size, ok := fr.regularFile(); ok && c.name == "bzip2" && parbz2.Workers() > 0 {
-		// A regular file is decoded on every processor (at most
+	if fr.ra != nil && c.name == "bzip2" && fr.bz2Workers > 0 {
+		// A file is decoded on every processor (at most
 		// parbz2.MaxWorkers), block by block, with compress/bzip2's
 		// output and errors.
-		z := parbz2.NewReader(ra, size, parbz2.Workers())
+		z := parbz2.NewReader(fr.ra, fr.raSize, fr.bz2Workers)
 		dr, closer = z, z
 	} else {
 		// The bytes peeked are still in the buffer: read them first.
@@ -221,26 +220,6 @@ func (fr *FileReader) decompressing(bufSize int) error {
 	}
 	fr.r = newReadBuf(dr, bufSize)
 	return nil
-}
-
-// regularFile returns the input as a file it can read anywhere (from the
-// first byte the reader read to the file's end), when it is a regular
-// file.
-func (fr *FileReader) regularFile() (io.ReaderAt, int64, bool) {
-	f, ok := fr.r.src.(*os.File)
-	if !ok {
-		return nil, 0, false
-	}
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		return nil, 0, false
-	}
-	pos, err := f.Seek(0, io.SeekCurrent)
-	start := pos - fr.r.srcOff
-	if err != nil || start < 0 || start > fi.Size() {
-		return nil, 0, false
-	}
-	return io.NewSectionReader(f, start, fi.Size()-start), fi.Size() - start, true
 }
 
 // readFailed records, once, why the input ended before its end: a read

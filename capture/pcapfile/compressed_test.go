@@ -468,6 +468,17 @@ func TestBzip2FileParallel(t *testing.T) {
 		got := drain(fr)
 		return readResult{got, fr.Interfaces(), fr.Stats(), fr.CustomBlocks(), fr.Problems()}
 	}
+	if err := os.WriteFile(p, z, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fr, err := OpenFileWith(p, nil, OpenOptions{OneCPU: true}); err != nil {
+		t.Fatal(err)
+	} else {
+		if _, par := fr.decompCloser.(*parbz2.Reader); par {
+			t.Error("OneCPU: the bzip2 file is read by parbz2")
+		}
+		fr.Close()
+	}
 	want := readStream(z)
 	if len(want.Packets) < 50 {
 		t.Fatalf("only %d packets", len(want.Packets))

@@ -9,6 +9,8 @@ import (
 	"math"
 	"os"
 	"time"
+
+	"github.com/smcdump/smcdump/internal/parbz2"
 )
 
 // ErrNotCapture is returned (wrapped) when the input is not a pcap or pcapng
@@ -100,13 +102,34 @@ type FileReader struct {
 	// compressed input (compressed.go)
 	compression  string    // "" for a plain file
 	decompCloser io.Closer // the decompressor's, or nil
-	failReported bool      // readFailed reported the input's end
+	// ra (raSize bytes) is the file read from its start, when it can be
+	// read anywhere: a bzip2 file is then decoded with bz2Workers
+	// goroutines (internal/parbz2), when above 0.
+	ra           io.ReaderAt
+	raSize       int64
+	bz2Workers   int
+	failReported bool // readFailed reported the input's end
 }
 
 // OpenFile opens a pcap or pcapng file; "-" reads stdin (the standard
 // input the caller was given, never os.Stdin behind its back; nil makes "-"
-// an error).
+// an error). A bzip2-compressed file is decoded on every processor
+// (OpenOptions).
 func OpenFile(path string, stdin io.Reader) (*FileReader, error) {
+	return OpenFileWith(path, stdin, OpenOptions{})
+}
+
+// OpenOptions are OpenFileWith's.
+type OpenOptions struct {
+	// OneCPU decompresses in the reading goroutine only. Otherwise a
+	// bzip2 file (not standard input) is decoded block by block on up to
+	// parbz2.MaxWorkers goroutines when there is more than one processor,
+	// with the same bytes and errors (docs/capture.md §3.5).
+	OneCPU bool
+}
+
+// OpenFileWith is OpenFile with options.
+func OpenFileWith(path string, stdin io.Reader, o OpenOptions) (*FileReader, error) {
 	if path == "-" {
 		if stdin == nil {
 			return nil, errors.New("-: no standard input")
@@ -124,7 +147,11 @@ func OpenFile(path string, stdin io.Reader) (*FileReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	fr, err := newFileReaderBuf(f, GetReadBuffer(readerBufSize))
+	workers := 0
+	if !o.OneCPU {
+		workers = parbz2.Workers()
+	}
+	fr, err := newFileReaderAt(f, GetReadBuffer(readerBufSize), f, fi.Size(), workers)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -154,8 +181,15 @@ func newFileReader(r io.Reader, bufSize int) (*FileReader, error) {
 
 // newFileReaderBuf is newFileReader reading into buf.
 func newFileReaderBuf(r io.Reader, buf []byte) (*FileReader, error) {
+	return newFileReaderAt(r, buf, nil, 0, 0)
+}
+
+// newFileReaderAt is newFileReaderBuf for r, which is also ra, of size
+// bytes when ra is not nil: a bzip2 file is then decoded with bz2Workers
+// goroutines (0: in the reading goroutine).
+func newFileReaderAt(r io.Reader, buf []byte, ra io.ReaderAt, size int64, bz2Workers int) (*FileReader, error) {
 	bufSize := len(buf)
-	fr := &FileReader{r: &readBuf{buf: buf, src: r}, src: r}
+	fr := &FileReader{r: &readBuf{buf: buf, src: r}, src: r, ra: ra, raSize: size, bz2Workers: bz2Workers}
 	if err := fr.decompressing(bufSize); err != nil {
 		return nil, err
 	}

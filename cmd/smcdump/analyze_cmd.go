@@ -171,7 +171,7 @@ Exit status: 0 ok, 1 error reading input, 2 usage, 3 a --fail-on condition met,
 	f.Float64Var(&o.minConf, "min-confidence", 0, "UDP sequence-format detection confidence (0..1) below which a stream is only counted (0 = 0.5)")
 	f.StringArrayVar(&o.stats, "stats", nil, "kernel counter snapshot taken around the capture (smcdump stats -o file, saved smcr stats / netstat -s / nstat text, or a directory of raw /proc and netlink files); give it twice: --stats BEFORE --stats AFTER")
 	f.StringArrayVar(&o.points, "point", nil, "a capture point NAME=FILE[,FILE...], repeated in path order (e.g. --point client=c.pcapng --point router=r.pcapng --point server=s.pcapng): join the points and say where the SMC option was stripped or datagrams were lost; --fail-on stripped, lost-between")
-	f.IntVar(&o.threads, "threads", 0, "goroutines analyzing a capture file: 1 reads, decodes and analyzes in one; 2 (the default when more than one CPU is available) reads in one while the other decodes and analyzes, and with --json a third encodes the connection list (same output)")
+	f.IntVar(&o.threads, "threads", 0, "goroutines analyzing a capture file: 1 reads, decompresses, decodes and analyzes in one; 2 (the default when more than one CPU is available) reads in one while the other decodes and analyzes, with --json a third encodes the connection list, and a bzip2 file is decompressed on every CPU (same output)")
 	f.IntVar(&o.maxPkts, "max-packets", 0, "with --point: TCP/UDP packets kept per point for matching (memory bound; 0 = 2000000)")
 	return cmd
 }

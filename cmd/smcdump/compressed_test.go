@@ -52,6 +52,13 @@ func TestAnalyzeCompressed(t *testing.T) {
 			if code != wantCode {
 				t.Fatalf("%s %s: exit %d, want %d: %s", tool, name, code, wantCode, stderr)
 			}
+			if tool == "bzip2" {
+				// Decoded on every CPU by default, in the one thread
+				// with --threads 1: the same report.
+				if one, _, _ := run(t, "analyze", "--threads", "1", z); one != text {
+					t.Errorf("%s %s: --threads 1 reports\n%s\nthe default\n%s", tool, name, one, text)
+				}
+			}
 			want := strings.Replace(wantText, plain+": "+strings.SplitN(strings.TrimPrefix(wantText, plain+": "), ",", 2)[0], "", 1)
 			got := strings.Replace(text, z+": ", "", 1)
 			format := "pcapng"
