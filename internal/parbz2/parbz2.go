@@ -1,7 +1,8 @@
 // Package parbz2 decompresses a bzip2 file on several processors, with
 // exactly the output of the standard library's sequential decoder
-// (compress/bzip2): the same bytes, then the same error (or io.EOF) at the
-// same point, for every input.
+// (compress/bzip2): read by read, the same bytes, then the same error (or
+// io.EOF), for every input and any read sizes. (After an error, reads
+// return it again; compress/bzip2 may decode on.)
 //
 // A bzip2 stream is a header ("BZh" and the block size, '1'–'9'), blocks
 // that each begin with the 48-bit magic 0x314159265359 and carry the CRC of
@@ -12,17 +13,18 @@
 // nowhere written, so this reader scans the file for the two magics at
 // every bit offset (candidates). Each block, from its candidate to the next
 // one, is decoded by compress/bzip2 itself, as a stream of its own: the
-// header, the block's bits moved to a byte boundary, and an end-of-stream
-// marker carrying the block's CRC as the stream's. A block decoded that way
-// succeeds only if it ends exactly at the next candidate (the decoder then
-// reads the end-of-stream magic written there) and its output matches its
-// CRC, so its bytes are those the sequential decoder produces for it.
+// header, the block's bits moved to a byte boundary, an end-of-stream
+// marker carrying the block's CRC as the stream's, and an empty stream
+// after it as a guard. Only a block that decodes cleanly is taken: that
+// proves it ends exactly at the next candidate (decoder.stream), so its
+// bytes are those the sequential decoder produces for it.
 //
 // A magic can also occur by chance inside a block (about once in 2^48
 // bits): the block before it then fails and is decoded again up to the
 // candidate after (merged), as pbzip2-style readers do. Anything else the
 // blocks cannot settle — damage, a block larger than the scanner looks
-// ahead — makes the reader go back to the start of the stream it is in and
+// ahead, the last block of a file cut short when it does not start on a
+// byte — makes the reader go back to the start of the stream it is in and
 // decode from there with compress/bzip2 sequentially, skipping the bytes
 // already returned: damaged input costs at most one more decode of its
 // stream, and never yields other bytes or another error than the
@@ -35,18 +37,19 @@
 // chunk) and one decoder's tables (4 bytes per byte of block size: 400 kB
 // to 3.6 MB), reused for block after block. At most 2×workers+1 decoded
 // blocks are held (being decoded, waiting in order, being read), each with
-// at most maxOut bytes of output (2 MiB); a block that decodes to more
-// (runs of one byte expand up to 51-fold: 45 MB from a 900 kB block) keeps
-// its decoder, and the rest of its output is decoded as it is read. With
-// 2 workers that is about 10 MB for capture data, 28 MB at the worst.
+// at most maxOut bytes of output (2 MiB). A block that decodes to more
+// (runs of one byte expand up to 51-fold: 45 MB from a 900 kB block) is
+// decoded twice: by its worker, to check it, keeping none of the output,
+// then as it is read, by a decoder of its own. With 2 workers that is about
+// 10 MB for capture data, 28 MB at the worst.
 package parbz2
 
 import (
 	"compress/bzip2"
 	"encoding/binary"
-	"errors"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -161,14 +164,13 @@ type item struct {
 	err        error
 	streamOff  int64 // byte offset of the stream the item is in
 
-	done chan struct{} // closed when decoded (kBlock, kTail)
+	done chan struct{} // closed when decoded (kBlock)
 	out  []byte
-	rest io.Reader // the decoder, when the output is longer than maxOut
-	derr error     // the decoder's error; nil: the block ended cleanly
-	// bad: the decoder failed before any output, or read past the
-	// block's bits (inBits bytes of its stream) before its first output.
-	bad    bool
-	inBits int
+	// rest decodes the block (its output larger than maxOut) for the
+	// caller, out then nil.
+	rest io.Reader
+	big  bool // the output is larger than maxOut
+	bad  bool // the decoder failed: the block is decoded otherwise
 }
 
 // Close stops the goroutines; the reader must not be used afterwards.
@@ -209,8 +211,8 @@ func (r *Reader) Read(p []byte) (int, error) {
 					r.rest, err = nil, nil
 					r.blockDone(r.curItem)
 				case err != nil:
-					// The decoder's error after output (the block's
-					// CRC): the sequential decoder's too (fill).
+					// The end of the file in the last block (kTail),
+					// as the sequential decoder meets it.
 					r.rest = nil
 					r.finish(err)
 				}
@@ -280,8 +282,7 @@ func (r *Reader) next() {
 	case kBlock:
 		<-it.done
 		if it.bad {
-			// It failed before any output, or read past its end: a
-			// magic inside it, or damage.
+			// Not clean: a magic inside it, or damage.
 			it = r.merge(it)
 			if it == nil {
 				r.sequential()
@@ -290,12 +291,6 @@ func (r *Reader) next() {
 		}
 		r.curItem, r.cur, r.rest = it, it.out, it.rest
 		if it.rest == nil {
-			if it.derr != nil {
-				// Output, then the error (the block's CRC): the
-				// sequential decoder's too (fill).
-				r.finish(it.derr)
-				return
-			}
 			r.blockDone(it)
 		}
 	}
@@ -349,7 +344,7 @@ func (r *Reader) sequential() {
 
 // worker decodes the blocks sent to it. One compress/bzip2 decoder serves
 // block after block, as the streams of one file (its tables, 400 kB to
-// 3.6 MB, are allocated once), until a block fails or hands it on.
+// 3.6 MB, are allocated once), until a block fails.
 func (r *Reader) worker() {
 	defer r.wg.Done()
 	d := decoder{free: r.free, ra: r.ra, size: r.size, work: r.work, quit: r.quit}
@@ -380,10 +375,25 @@ func (d *decoder) take() *item {
 	}
 }
 
+// guardLen is the length of the empty stream stream appends to a block's.
+const guardLen = 14
+
 // stream returns it's bits as a bzip2 stream of their own (in buf when it
 // is large enough): the header ("BZh" and the level), the bits from
-// it.start, then (kBlock) an end-of-stream marker (6 bytes) with the
-// block's CRC as the stream's (4), padded to a byte.
+// it.start; then for a kBlock an end-of-stream marker (6 bytes) with the
+// block's CRC as the stream's (4), padding to a byte, and a guard: an
+// empty stream (header, marker, CRC 0).
+//
+// A block decodes cleanly from such a stream (its output, then the end of
+// the input after the guard, with no error) only if it ends exactly at
+// it.end, where the sequential decoder, reading the file, finds the next
+// magic: a block that stops early or runs on into the marker would need
+// the marker's magic to overlap itself, which it does only at a shift of
+// 45 bits (its last 3 bits are its first 3), and there the bits the
+// decoder reads instead (the CRC, the zero padding, the guard's "BZ")
+// cannot complete a magic. So a clean block's output is the sequential
+// decoder's. Any error means the block is decoded otherwise (merge,
+// sequential).
 func (d *decoder) stream(it *item, buf []byte) ([]byte, error) {
 	end := it.end
 	if it.kind == kTail {
@@ -403,8 +413,7 @@ func (d *decoder) stream(it *item, buf []byte) ([]byte, error) {
 		}
 		return nil, err
 	}
-	it.inBits = int(32+nbits+7) / 8
-	need := 4 + int(nbits+7)/8 + 11
+	need := 4 + int(nbits+7)/8 + 11 + guardLen
 	if cap(buf) < need {
 		buf = make([]byte, need)
 	}
@@ -416,7 +425,11 @@ func (d *decoder) stream(it *item, buf []byte) ([]byte, error) {
 	if it.kind == kBlock {
 		putBits(in, o, finalMagic, 48)
 		putBits(in, o+48, uint64(it.crc), 32)
-		o += 80
+		o = (o + 80 + 7) / 8 * 8
+		g := in[o/8:]
+		g[0], g[1], g[2], g[3] = 'B', 'Z', 'h', it.level
+		putBits(g, 32, finalMagic, 48)
+		o += guardLen * 8 // the CRC of no block: 0
 	}
 	return in[:(o+7)/8], nil
 }
@@ -437,27 +450,41 @@ func (d *decoder) outBuf(it *item) []byte {
 func (d *decoder) decode(it *item) {
 	in, err := d.stream(it, nil)
 	if err != nil {
-		it.derr = err
+		it.bad = true
 		return
 	}
 	it.out = d.outBuf(it)
 	f := &feeder{in: in, cur: it}
 	d.fill(bzip2.NewReader(f), f)
+	if !it.bad {
+		d.clean(it, in)
+	}
+}
+
+// clean completes the block it, decoded cleanly from in: a block whose
+// output was larger than maxOut (kept only up to there while it was
+// checked) gets a decoder of its own, for the caller to read the output
+// from as it needs it.
+func (d *decoder) clean(it *item, in []byte) {
+	if it.big {
+		it.out = nil
+		it.rest = bzip2.NewReader(&feeder{in: slices.Clone(in)})
+	}
 }
 
 // run decodes it and the blocks after it with one decoder, and returns the
 // next block to decode with a fresh one (nil when the reader stops).
 //
 // The feeder hands the decoder the next block's stream when the decoder
-// asks for more than the current one's. That happens at the end of a
-// stream, once the block's output was read (and its CRC checked), or in
-// the middle of a block that runs past the candidate it was cut at (a
-// magic inside it), before any output: the feeder then ends the input, as
-// decode's does, so that the decoder fails as it would alone.
+// asks for more than the current one's. After a block with output, that
+// is the end of its guard, so the block ended cleanly (stream). A block
+// without output may also be one that runs past its bits (the decoder
+// needs more of them): the feeder then ends the input, and the decoder
+// either fails (such a block) or ends cleanly (an empty block).
 func (d *decoder) run(it *item) *item {
 	in, err := d.stream(it, d.in)
 	if err != nil {
-		it.derr = err
+		it.bad = true
 		close(it.done)
 		return d.take()
 	}
@@ -465,9 +492,10 @@ func (d *decoder) run(it *item) *item {
 	f := &feeder{in: in, cur: it}
 	f.next = func() bool {
 		cur := f.cur
-		if cur.kind == kTail || len(cur.out) == 0 {
+		if len(cur.out) == 0 && !cur.big {
 			return false
 		}
+		d.clean(cur, f.in)
 		f.cur = nil
 		close(cur.done)
 		for {
@@ -477,7 +505,7 @@ func (d *decoder) run(it *item) *item {
 			}
 			in, err := d.stream(nx, f.in)
 			if err != nil {
-				nx.derr = err
+				nx.bad = true
 				close(nx.done)
 				continue
 			}
@@ -490,8 +518,8 @@ func (d *decoder) run(it *item) *item {
 	it.out = d.outBuf(it)
 	d.fill(bzip2.NewReader(f), f)
 	if c := f.cur; c != nil {
-		if c.rest != nil {
-			d.in = nil // handed on with the decoder
+		if !c.bad {
+			d.clean(c, f.in)
 		}
 		close(c.done)
 	}
@@ -499,60 +527,41 @@ func (d *decoder) run(it *item) *item {
 }
 
 // fill reads the decoder z's output into the buffer of the block f
-// decodes (f.cur, which f.next may move on during a read). It returns when
-// the decoder ends, with an error (for the block then decoded) or at the
-// end of the input, or when a block reaches maxOut: z is then handed on
-// with it.
-//
-// A block's output is exactly the sequential decoder's when the decoder
-// had read no byte past the block's own bits by its first output (the
-// block is decoded whole before any output, so it read what the
-// sequential decoder reads); an error after that (the block's CRC) is the
-// sequential decoder's too. A block that fails before any output, or that
-// read into the end-of-stream marker appended to it, is bad: the caller
-// decodes it otherwise (merge, sequential).
+// decodes (f.cur, which f.next may move on during a read), until the
+// decoder ends: at the end of the input (the block is clean), or with an
+// error (the block is bad). Past maxOut a block's output is read to check
+// the block, and not kept (clean).
 func (d *decoder) fill(z io.Reader, f *feeder) {
 	if d.scratch == nil {
 		d.scratch = make([]byte, 64<<10)
 	}
 	for {
-		cur := f.cur
-		if cur == nil {
-			return
-		}
-		if len(cur.out) >= maxOut {
-			// The rest is read by the caller, from z, when needed.
-			f.next = nil
-			cur.rest = z
+		if f.cur == nil {
 			return
 		}
 		// Into the worker's own buffer: a block's buffer is the
 		// caller's once the block is done.
-		n, err := z.Read(d.scratch[:min(len(d.scratch), maxOut-len(cur.out))])
+		n, err := z.Read(d.scratch)
 		c := f.cur // the decoder may have moved on to the next block
 		if c == nil {
 			return
 		}
-		if n > 0 && len(c.out) == 0 && f.i > c.inBits {
-			c.bad, c.derr = true, errOverrun
-			f.next = nil
-			return
+		if n > 0 && !c.big {
+			if len(c.out)+n > maxOut {
+				c.big, c.out = true, c.out[:0]
+			} else {
+				c.out = append(c.out, d.scratch[:n]...)
+			}
 		}
-		c.out = append(c.out, d.scratch[:n]...)
 		if err == io.EOF {
 			return
 		}
 		if err != nil {
-			c.derr = err
-			c.bad = len(c.out) == 0
-			f.next = nil
+			c.bad = true
 			return
 		}
 	}
 }
-
-// errOverrun is a bad block's error: it read past its bits.
-var errOverrun = errors.New("parbz2: the block runs past the next magic")
 
 // feeder is the decoder's input: a synthetic stream, then (next) the
 // following block's.
@@ -681,9 +690,12 @@ func (r *Reader) scan() {
 				return
 			}
 			if !ok {
-				if s.eof && len(s.found) == 0 {
+				if s.eof && len(s.found) == 0 && p%8 == 0 {
 					// The last block runs to the end of the file (cut
-					// short): decode it as it is.
+					// short) from a byte boundary: decoded as it is, its
+					// bits are those the sequential decoder reads (from
+					// elsewhere in a byte, the stream would add bits
+					// before the end of the file).
 					end(&item{kind: kTail, level: level, start: p, crc: crc, streamOff: off})
 				} else {
 					end(&item{kind: kSeq, streamOff: off})

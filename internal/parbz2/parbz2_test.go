@@ -3,6 +3,8 @@ package parbz2
 import (
 	"bytes"
 	"compress/bzip2"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -35,10 +37,19 @@ func parallel(b []byte, workers int) ([]byte, error) {
 // damaged block's output before its error depends on the read sizes, in
 // compress/bzip2 as here).
 func readAll(r io.Reader) ([]byte, error) {
+	return readSizes(r, 7919)
+}
+
+// readSizes reads r to its end or first error, in pieces of the sizes
+// given (the last one repeated), and records each read's count and error
+// in the output's trace (readTrace).
+func readSizes(r io.Reader, sizes ...int) ([]byte, error) {
 	var out []byte
-	p := make([]byte, 7919)
-	for {
+	readTrace = readTrace[:0]
+	for i := 0; ; i++ {
+		p := make([]byte, sizes[min(i, len(sizes)-1)])
 		n, err := r.Read(p)
+		readTrace = append(readTrace, fmt.Sprint(n, err))
 		out = append(out, p[:n]...)
 		if err == io.EOF {
 			return out, nil
@@ -46,6 +57,27 @@ func readAll(r io.Reader) ([]byte, error) {
 		if err != nil {
 			return out, err
 		}
+	}
+}
+
+// readTrace is the last readSizes' reads.
+var readTrace []string
+
+// sameReads fails unless the reader returns what compress/bzip2 does for
+// b, read by read, with reads of the sizes given.
+func sameReads(t *testing.T, name string, b []byte, workers int, sizes ...int) {
+	t.Helper()
+	readSizes(bzip2.NewReader(bytes.NewReader(b)), sizes...)
+	want := slices.Clone(readTrace)
+	r := NewReader(bytes.NewReader(b), int64(len(b)), workers)
+	readSizes(r, sizes...)
+	r.Close()
+	if !slices.Equal(readTrace, want) {
+		i := 0
+		for i < min(len(want), len(readTrace)) && want[i] == readTrace[i] {
+			i++
+		}
+		t.Fatalf("%s: read %d of %d returns %v, compress/bzip2's of %d %v", name, i, len(readTrace), readTrace[i:min(i+3, len(readTrace))], len(want), want[i:min(i+3, len(want))])
 	}
 }
 
@@ -282,4 +314,98 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("got %d bytes, %v; compress/bzip2 %d bytes, %v", len(got), gerr, len(want), werr)
 		}
 	})
+}
+
+// bitsOf and bytesOf convert between bytes and one byte per bit (most
+// significant first), for tests that insert bits.
+func bitsOf(b []byte) []byte {
+	out := make([]byte, 0, len(b)*8)
+	for _, c := range b {
+		for k := 7; k >= 0; k-- {
+			out = append(out, c>>k&1)
+		}
+	}
+	return out
+}
+
+func bytesOf(bits []byte) []byte {
+	out := make([]byte, (len(bits)+7)/8)
+	for i, v := range bits {
+		out[i/8] |= v << (7 - i%8)
+	}
+	return out
+}
+
+// TestBlockEnds: inputs built so that a block ends a few bits away from
+// the magic after it (found by review): each is decoded as compress/bzip2
+// decodes it.
+func TestBlockEnds(t *testing.T) {
+	// bzip2 -1 of "aaa" with a block magic written over the block's last
+	// 4 bits, a fake CRC and the original end-of-stream marker: the block
+	// runs 4 bits into the next candidate.
+	same(t, "a block running into the candidate's byte", mustHex(t, "425a68313141592653591fe5dfce000001010020002000308c1418a0ac9329acef56df778bb9229c28480ff2efe700"), 2)
+
+	// A block followed by the first 45 bits of the end-of-stream magic
+	// and then the next block's magic: the magic overlaps itself at 45
+	// bits, so the block's stream reads an end-of-stream marker there.
+	z := compress(t, 1, payload(t, 150000))
+	sc := scanner{ra: bytes.NewReader(z), size: int64(len(z))}
+	first, _, _ := sc.next(33, 1<<40) // the second candidate
+	bits := bitsOf(z)
+	ins := bitsOf(binary.BigEndian.AppendUint64(nil, uint64(finalMagic)<<16))[:45]
+	b := bytesOf(slices.Concat(bits[:first.bit], ins, bits[first.bit:]))
+	same(t, "45 bits of the end-of-stream magic before a block's", b, 2)
+
+	// Files cut in the last bits of a block, and of the last block: a
+	// large read, then small ones (compress/bzip2 may return some output
+	// of a block whose bits ran out, with the error).
+	for _, f := range [][]byte{z, compress(t, 1, payload(t, 250000)), compress(t, 9, payload(t, 1<<20))} {
+		for back := 1; back <= 24; back++ {
+			sameReads(t, fmt.Sprintf("cut %d bytes before the end", back), f[:len(f)-back], 2, 100000, 100)
+		}
+	}
+	for back := 1; back <= 8; back++ {
+		sameReads(t, fmt.Sprintf("cut %d bytes before the second block", back), z[:first.bit/8-int64(back)+1], 2, 100000, 100)
+	}
+	// Cut at the byte where the end-of-stream marker starts: the last
+	// block loses its last bits (fewer than 8), which a stream of its own
+	// would have padded with zeros.
+	data := payload(t, 1<<20)
+	for n := 120000; n < 160000; n += 1000 { // two blocks: the second starts anywhere in a byte
+		f := compress(t, 1, data[:n])
+		sc := scanner{ra: bytes.NewReader(f), size: int64(len(f))}
+		var eos int64
+		for from := int64(0); ; {
+			c, ok, _ := sc.next(from, 1<<40)
+			if !ok {
+				break
+			}
+			if c.final {
+				eos = c.bit
+			}
+			from = c.bit + 1
+		}
+		sameReads(t, fmt.Sprintf("%d bytes, cut where the end marker starts", n), f[:eos/8], 2, 100000, 100)
+	}
+}
+
+// TestOutputAtBound: a block whose output is exactly maxOut, with a CRC
+// that does not match: the output, then the error in a read of its own.
+func TestOutputAtBound(t *testing.T) {
+	data := payload(t, 50000)
+	z := compress(t, 9, data)
+	smallAs(t, 64<<10, len(data), 4099)
+	b := slices.Clone(z)
+	b[10] ^= 0x40 // the block's CRC
+	sameReads(t, "a block of exactly maxOut bytes, CRC damaged", b, 2, 60000)
+	sameReads(t, "a block of exactly maxOut bytes", z, 2, 60000)
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
