@@ -11,13 +11,12 @@
 // may follow one another in one file (docs/capture.md §3.5). Blocks are
 // coded independently and are not byte-aligned, and their length is
 // nowhere written, so this reader scans the file for the two magics at
-// every bit offset (candidates). Each block, from its candidate to the next
-// one, is decoded by compress/bzip2 itself, as a stream of its own: the
-// header, the block's bits moved to a byte boundary, an end-of-stream
-// marker carrying the block's CRC as the stream's, and an empty stream
-// after it as a guard. Only a block that decodes cleanly is taken: that
-// proves it ends exactly at the next candidate (decoder.stream), so its
-// bytes are those the sequential decoder produces for it.
+// every bit offset (candidates). Each block, from its candidate on, is
+// decoded by compress/bzip2 itself, from the file's own bits behind a
+// header: as the sequential decoder decodes it. The block is taken only
+// when its end is shown to be the next candidate (decoder.decode): the
+// input the decoder had read at its first output ends in the byte that
+// holds the block's last bit, and the decoder then read a magic there.
 //
 // A magic can also occur by chance inside a block (about once in 2^48
 // bits): the block before it then fails and is decoded again up to the
@@ -35,13 +34,13 @@
 // Memory is bounded by the worker count (at most MaxWorkers): each worker
 // holds one block's compressed bits (at most maxBlockBytes plus a scan
 // chunk) and one decoder's tables (4 bytes per byte of block size: 400 kB
-// to 3.6 MB), reused for block after block. At most 2×workers+1 decoded
-// blocks are held (being decoded, waiting in order, being read), each with
-// at most maxOut bytes of output (2 MiB). A block that decodes to more
-// (runs of one byte expand up to 51-fold: 45 MB from a 900 kB block) is
-// decoded twice: by its worker, to check it, keeping none of the output,
-// then as it is read, by a decoder of its own. With 2 workers that is about
-// 10 MB for capture data, 28 MB at the worst.
+// to 3.6 MB, new for each block). At most 2×workers+1 decoded blocks are
+// held (being decoded, waiting in order, being read), each with at most
+// maxOut bytes of output (2 MiB). A block that decodes to more (runs of
+// one byte expand up to 51-fold: 45 MB from a 900 kB block) is decoded
+// twice: by its worker, to check it, keeping none of the output, then as
+// it is read, by a decoder of its own. With 2 workers that is about 10 MB
+// for capture data, 28 MB at the worst.
 package parbz2
 
 import (
@@ -49,7 +48,6 @@ import (
 	"encoding/binary"
 	"io"
 	"runtime"
-	"slices"
 	"sync"
 )
 
@@ -132,6 +130,9 @@ type Reader struct {
 	done      int64  // bytes returned from the current stream
 	seq       io.Reader
 	err       error // the result once everything is returned
+	// headerRead: a read has checked the file's header (emptyRead; every
+	// other read comes after the scanner's check of it).
+	headerRead bool
 
 	stats Stats
 }
@@ -168,9 +169,10 @@ type item struct {
 	out  []byte
 	// rest decodes the block (its output larger than maxOut) for the
 	// caller, out then nil.
-	rest io.Reader
-	big  bool // the output is larger than maxOut
-	bad  bool // the decoder failed: the block is decoded otherwise
+	rest   io.Reader
+	outLen int64 // the block's output, in bytes
+	big    bool  // the output is larger than maxOut
+	bad    bool  // not shown to be the sequential decoder's: decoded otherwise
 }
 
 // Close stops the goroutines; the reader must not be used afterwards.
@@ -196,7 +198,7 @@ func (r *Reader) Read(p []byte) (int, error) {
 			return r.seq.Read(p)
 		}
 		if len(p) == 0 {
-			return 0, nil
+			return r.emptyRead()
 		}
 		if len(r.cur) > 0 || r.rest != nil {
 			n := copy(p, r.cur)
@@ -228,6 +230,25 @@ func (r *Reader) Read(p []byte) (int, error) {
 		}
 		r.next()
 	}
+}
+
+// emptyRead is a read into no bytes, as compress/bzip2 answers it: the
+// file header's error on the first read, io.EOF at the end, the error
+// after one, else nothing.
+func (r *Reader) emptyRead() (int, error) {
+	if !r.headerRead {
+		r.headerRead = true
+		var h [4]byte
+		n, _ := r.ra.ReadAt(h[:], 0)
+		if err := headerErr(h[:n], true); err != nil {
+			r.finish(err)
+			return 0, err
+		}
+	}
+	if len(r.cur) == 0 && r.rest == nil && r.err != nil {
+		return 0, r.err
+	}
+	return 0, nil
 }
 
 // finish ends the reading with err (io.EOF at the end).
@@ -273,7 +294,7 @@ func (r *Reader) next() {
 		// return some output of a block whose bits ran out, with the
 		// error).
 		d := decoder{ra: r.ra, size: r.size}
-		in, err := d.stream(it, nil)
+		in, err := d.stream(it)
 		if err != nil {
 			r.finish(err)
 			return
@@ -342,15 +363,18 @@ func (r *Reader) sequential() {
 	r.seq = s
 }
 
-// worker decodes the blocks sent to it. One compress/bzip2 decoder serves
-// block after block, as the streams of one file (its tables, 400 kB to
-// 3.6 MB, are allocated once), until a block fails.
+// worker decodes the blocks sent to it.
 func (r *Reader) worker() {
 	defer r.wg.Done()
-	d := decoder{free: r.free, ra: r.ra, size: r.size, work: r.work, quit: r.quit}
-	it := d.take()
-	for it != nil {
-		it = d.run(it)
+	d := decoder{free: r.free, ra: r.ra, size: r.size}
+	for {
+		select {
+		case it := <-r.work:
+			d.decode(it)
+			close(it.done)
+		case <-r.quit:
+			return
+		}
 	}
 }
 
@@ -358,46 +382,27 @@ func (r *Reader) worker() {
 type decoder struct {
 	ra      io.ReaderAt
 	size    int64
-	raw, in []byte
+	raw     []byte
 	scratch []byte
 	free    chan []byte
-	work    <-chan *item
-	quit    <-chan struct{}
 }
 
-// take returns the next block to decode, nil when the reader stops.
-func (d *decoder) take() *item {
-	select {
-	case it := <-d.work:
-		return it
-	case <-d.quit:
-		return nil
-	}
-}
+// after is how far past a block's end candidate its stream goes: the
+// magic there (48 bits, at most 7 bits further when the block ends
+// elsewhere in that byte) and the CRC after it, with room to spare.
+const after = 128
 
-// guardLen is the length of the empty stream stream appends to a block's.
-const guardLen = 14
-
-// stream returns it's bits as a bzip2 stream of their own (in buf when it
-// is large enough): the header ("BZh" and the level), the bits from
-// it.start; then for a kBlock an end-of-stream marker (6 bytes) with the
-// block's CRC as the stream's (4), padding to a byte, and a guard: an
-// empty stream (header, marker, CRC 0).
-//
-// A block decodes cleanly from such a stream (its output, then the end of
-// the input after the guard, with no error) only if it ends exactly at
-// it.end, where the sequential decoder, reading the file, finds the next
-// magic: a block that stops early or runs on into the marker would need
-// the marker's magic to overlap itself, which it does only at a shift of
-// 45 bits (its last 3 bits are its first 3), and there the bits the
-// decoder reads instead (the CRC, the zero padding, the guard's "BZ")
-// cannot complete a magic. So a clean block's output is the sequential
-// decoder's. Any error means the block is decoded otherwise (merge,
-// sequential).
-func (d *decoder) stream(it *item, buf []byte) ([]byte, error) {
-	end := it.end
-	if it.kind == kTail {
-		end = d.size * 8
+// stream returns it's bits as a bzip2 stream of their own: the header
+// ("BZh" and the level), then the file's bits from it.start, up to the end
+// of the file (kTail) or, for a kBlock, to a byte (of the stream) at least
+// `after` bits past it.end, or the end of the file before that. The
+// decoder reads the file's own bits, as the sequential decoder does from
+// the block's start: it decodes the block as that decoder does, and goes
+// on past the block's end as it does (decode).
+func (d *decoder) stream(it *item) ([]byte, error) {
+	end := d.size * 8
+	if it.kind == kBlock {
+		end = min(end, it.start+(it.end-it.start+after+7)/8*8)
 	}
 	nbits := end - it.start
 	from := it.start / 8
@@ -413,25 +418,10 @@ func (d *decoder) stream(it *item, buf []byte) ([]byte, error) {
 		}
 		return nil, err
 	}
-	need := 4 + int(nbits+7)/8 + 11 + guardLen
-	if cap(buf) < need {
-		buf = make([]byte, need)
-	}
-	in := buf[:need]
-	clear(in)
+	in := make([]byte, 4+int(nbits+7)/8)
 	in[0], in[1], in[2], in[3] = 'B', 'Z', 'h', it.level
 	shiftBits(in[4:], raw, uint(it.start%8), nbits)
-	o := 4*8 + nbits
-	if it.kind == kBlock {
-		putBits(in, o, finalMagic, 48)
-		putBits(in, o+48, uint64(it.crc), 32)
-		o = (o + 80 + 7) / 8 * 8
-		g := in[o/8:]
-		g[0], g[1], g[2], g[3] = 'B', 'Z', 'h', it.level
-		putBits(g, 32, finalMagic, 48)
-		o += guardLen * 8 // the CRC of no block: 0
-	}
-	return in[:(o+7)/8], nil
+	return in, nil
 }
 
 // outBuf returns an output buffer for it, a returned one when there is
@@ -446,134 +436,93 @@ func (d *decoder) outBuf(it *item) []byte {
 	}
 }
 
-// decode decodes the block it alone (a merged block).
+// decode decodes the block it with a decoder of its own, from the file's
+// bits (stream), and decides whether its output is the sequential
+// decoder's: the block must end exactly at it.end.
+//
+// The decoder reads its input a byte at a time, when it needs bits, and
+// decodes a whole block before its first output, so the input it has read
+// by then ends with the byte that holds the block's last bit: the block
+// ends within those 8 bits. The output is kept (up to maxOut) while the
+// decoder reads no more input; the read that takes more input has left
+// the block, reading the 48 bits after it. The block is taken when
+// it.end lies within those 8 bits and the decoder then read a magic
+// there: any outcome but "bad magic value found" and a block CRC that
+// does not match (the end of the stream's input past the magic, the
+// stream CRC, which covers only this block here, or what follows the
+// end-of-stream marker). A magic that starts within 7 bits of another is
+// impossible (the two magics overlap themselves and each other only at
+// shifts of 45 bits or more), so the magic read is the candidate at
+// it.end. Anything else, an empty block included, makes the block bad:
+// decoded otherwise (merge, sequential).
 func (d *decoder) decode(it *item) {
-	in, err := d.stream(it, nil)
-	if err != nil {
+	in, err := d.stream(it)
+	if err != nil || it.end+56 > d.size*8 {
 		it.bad = true
 		return
 	}
-	it.out = d.outBuf(it)
-	f := &feeder{in: in, cur: it}
-	d.fill(bzip2.NewReader(f), f)
-	if !it.bad {
-		d.clean(it, in)
-	}
-}
-
-// clean completes the block it, decoded cleanly from in: a block whose
-// output was larger than maxOut (kept only up to there while it was
-// checked) gets a decoder of its own, for the caller to read the output
-// from as it needs it.
-func (d *decoder) clean(it *item, in []byte) {
-	if it.big {
-		it.out = nil
-		it.rest = bzip2.NewReader(&feeder{in: slices.Clone(in)})
-	}
-}
-
-// run decodes it and the blocks after it with one decoder, and returns the
-// next block to decode with a fresh one (nil when the reader stops).
-//
-// The feeder hands the decoder the next block's stream when the decoder
-// asks for more than the current one's. After a block with output, that
-// is the end of its guard, so the block ended cleanly (stream). A block
-// without output may also be one that runs past its bits (the decoder
-// needs more of them): the feeder then ends the input, and the decoder
-// either fails (such a block) or ends cleanly (an empty block).
-func (d *decoder) run(it *item) *item {
-	in, err := d.stream(it, d.in)
-	if err != nil {
-		it.bad = true
-		close(it.done)
-		return d.take()
-	}
-	d.in = in
-	f := &feeder{in: in, cur: it}
-	f.next = func() bool {
-		cur := f.cur
-		if len(cur.out) == 0 && !cur.big {
-			return false
-		}
-		d.clean(cur, f.in)
-		f.cur = nil
-		close(cur.done)
-		for {
-			nx := d.take()
-			if nx == nil {
-				return false
-			}
-			in, err := d.stream(nx, f.in)
-			if err != nil {
-				nx.bad = true
-				close(nx.done)
-				continue
-			}
-			nx.out = d.outBuf(nx)
-			f.in, f.i, f.cur = in, 0, nx
-			d.in = in
-			return true
-		}
-	}
-	it.out = d.outBuf(it)
-	d.fill(bzip2.NewReader(f), f)
-	if c := f.cur; c != nil {
-		if !c.bad {
-			d.clean(c, f.in)
-		}
-		close(c.done)
-	}
-	return d.take()
-}
-
-// fill reads the decoder z's output into the buffer of the block f
-// decodes (f.cur, which f.next may move on during a read), until the
-// decoder ends: at the end of the input (the block is clean), or with an
-// error (the block is bad). Past maxOut a block's output is read to check
-// the block, and not kept (clean).
-func (d *decoder) fill(z io.Reader, f *feeder) {
 	if d.scratch == nil {
 		d.scratch = make([]byte, 64<<10)
 	}
+	it.out = d.outBuf(it)
+	f := &feeder{in: in}
+	z := bzip2.NewReader(f)
+	first := -1 // bytes of input read at the first output
 	for {
-		if f.cur == nil {
-			return
-		}
-		// Into the worker's own buffer: a block's buffer is the
-		// caller's once the block is done.
 		n, err := z.Read(d.scratch)
-		c := f.cur // the decoder may have moved on to the next block
-		if c == nil {
-			return
+		if first >= 0 && f.i > first {
+			// Past the block: the 48 bits after it decide.
+			if err == nil || err == bzip2.StructuralError("bad magic value found") || err == bzip2.StructuralError("block checksum mismatch") {
+				it.bad = true
+			}
+			break
 		}
-		if n > 0 && !c.big {
-			if len(c.out)+n > maxOut {
-				c.big, c.out = true, c.out[:0]
-			} else {
-				c.out = append(c.out, d.scratch[:n]...)
+		if n > 0 {
+			if first < 0 {
+				first = f.i
+				// The block's last bit is in stream byte first-1:
+				// file bits from lo to lo+7, so the block ends at
+				// one of lo+1 ... lo+8.
+				lo := it.start + int64(first-1)*8 - 32
+				if it.end < lo+1 || it.end > lo+8 {
+					it.bad = true
+					break
+				}
+			}
+			it.outLen += int64(n)
+			if !it.big {
+				if len(it.out)+n > maxOut {
+					it.big, it.out = true, it.out[:0]
+				} else {
+					it.out = append(it.out, d.scratch[:n]...)
+				}
 			}
 		}
-		if err == io.EOF {
-			return
-		}
 		if err != nil {
-			c.bad = true
-			return
+			// An error (or the end of the input) before the decoder
+			// left the block: no output, or the block read up to the
+			// end of its input.
+			it.bad = true
+			break
 		}
 	}
+	if it.bad || !it.big {
+		return
+	}
+	// Past maxOut: the caller reads the output from a decoder of its own,
+	// as it needs it, and no further than the block.
+	it.out = nil
+	it.rest = io.LimitReader(bzip2.NewReader(&feeder{in: in}), it.outLen)
 }
 
-// feeder is the decoder's input: a synthetic stream, then (next) the
-// following block's.
+// feeder is the decoder's input; i counts the bytes read.
 type feeder struct {
-	in   []byte
-	i    int
-	next func() bool
-	cur  *item // the block being decoded
+	in []byte
+	i  int
 }
 
 func (f *feeder) Read(p []byte) (int, error) {
-	if f.i >= len(f.in) && (f.next == nil || !f.next()) {
+	if f.i >= len(f.in) {
 		return 0, io.EOF
 	}
 	n := copy(p, f.in[f.i:])
@@ -582,7 +531,7 @@ func (f *feeder) Read(p []byte) (int, error) {
 }
 
 func (f *feeder) ReadByte() (byte, error) {
-	if f.i >= len(f.in) && (f.next == nil || !f.next()) {
+	if f.i >= len(f.in) {
 		return 0, io.EOF
 	}
 	c := f.in[f.i]
@@ -603,17 +552,6 @@ func shiftBits(dst, src []byte, shift uint, nbits int64) {
 	}
 	if r := nbits % 8; r != 0 {
 		dst[nb-1] &= byte(0xff << (8 - r))
-	}
-}
-
-// putBits writes the n low bits of v, most significant first, at bit off
-// of b (whose bits there are zero).
-func putBits(b []byte, off int64, v uint64, n int) {
-	for i := n - 1; i >= 0; i-- {
-		if v>>uint(i)&1 != 0 {
-			b[off/8] |= 0x80 >> uint(off%8)
-		}
-		off++
 	}
 }
 

@@ -409,3 +409,33 @@ func mustHex(t *testing.T, s string) []byte {
 	}
 	return b
 }
+
+// Blocks crafted (by a second review) so that their Huffman-coded data
+// would run on through bits appended after them and still end cleanly:
+// Y is a block whose end-of-block code falls in what follows its
+// candidate, X a block with CRC 0 that runs past a real block magic.
+// Blocks are decoded from the file's own bits, and taken only when their
+// end is pinned to the candidate (decode).
+const (
+	craftedY = "425a6838314159265359ce5150480000007fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa00100070000000000000200000000000000000000000000000000015000400000000000001fff8e000000000000040000000000000000000000000000000002a000800000000000003fff7dafb9f8bf23f37f47f5ff67f7bf8bf93fa7fb7fcbfdffe7ff7df3a97f17557f7baf845b2f0a18dd1fcad5a091c687ea9cc8bdbf8bdfd2c6c0fc187a5c13913f8a4ff2a9eabaaf36747e77203e22383eb27db6b0bbeeacff27164fb317f33df53f1d67dba9aeccaefbf75ef99f637777f0fcfd7e47e5fe2bba9f4e1dbdbc5cbfad6ebc9c0ecfc5ab89e3a7f87d32beb67d7af6b1bd33753bf576bdfec6f6a70fd7a78f778fbfe4fe6757bf3f77af07d9fc1e3dbf8becfd7e5fc7dfe7f1f5f6fc7f67edfe3f0fc3f5f87f2bd7e7edfd7d8fb7f77f0fd9fcafc5f8ff2bf2bf23f0fe47e47e3fcbfcbfccfcbfcc177245385090ce515048425a683817724538509000000000"
+	craftedX = "425a6831314159265359000000000000007fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa000e00c200000000001000000000000000000000000000000000080200000000000000000fc61000000000008000000000000000000000000000000000401000000000000000007eefbc2f1fc9f37d2f57daf77e3f9febfbbf0fd3faff16c7ee54f3d04f68cb2267c3abb9a6bab3aaa6c0d7dec892edc8f736bc6767bef9cb9dce4f15cbbfec76277be7ba386a0addddff0286cf677adba73376abbcbaea92dddea1f325f1bc9e297b7ef3c3adc3dcbdddbeaaf167e7f82b32fad4dc5ab99d8ec5f797cfe45872ef6fdde37917dc777e471eaf73cac6f2fa3975b975bbded6870ebe86a6ef67975fc5f2b5f87bdf0f675bb5c9bfdef89e1783e4f0791dbe7f27abafe375fcbf0bccef3bfec799e1f97daf27cbeffbef07c5f0bcaf13ccf0fccf27c7f27caf27caf33cc314159265359b335b6f200000553800010400104003ffffff02000231e241a0d1886d1b521400000000e02438525edfe6f329e0c74b459de918a2416c91ab201d637bfe2ee48a70a121666b6de40"
+)
+
+func TestCraftedBlocks(t *testing.T) {
+	tail := compress(t, 1, []byte("appended stream\n"))
+	for name, b := range map[string][]byte{"Y": mustHex(t, craftedY), "Y and a stream": slices.Concat(mustHex(t, craftedY), tail), "X": mustHex(t, craftedX)} {
+		for _, w := range []int{1, 2, 4} {
+			for _, sizes := range [][]int{{7919}, {1}, {1 << 20}} {
+				sameReads(t, fmt.Sprintf("%s, %d workers, reads of %d", name, w, sizes[0]), b, w, sizes...)
+			}
+		}
+	}
+}
+
+// TestEmptyRead: a read into no bytes gets what compress/bzip2 gives: the
+// header's error first, then the data.
+func TestEmptyRead(t *testing.T) {
+	for _, b := range [][]byte{nil, []byte("XY"), []byte("BZ"), []byte("BZh0"), mustHex(t, craftedY)} {
+		sameReads(t, fmt.Sprintf("%q", b[:min(len(b), 4)]), b, 2, 0, 10)
+	}
+}
