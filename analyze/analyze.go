@@ -102,9 +102,9 @@ type Config struct {
 	// the calling goroutine), are the same; Filter is then called from the
 	// second goroutine. Frames fed with Feed are always analyzed in the
 	// calling goroutine. A bzip2 file is decoded on every processor,
-	// except with Threads 1 (pcapfile.OpenOptions). (`smcdump analyze --json` also encodes the
-	// connection list in a goroutine of its own when Parallel: ListedLag,
-	// report.JSONWriter.Go.)
+	// except with Threads 1 (pcapfile.OpenOptions). (`smcdump analyze
+	// --json` also encodes the connection list in a goroutine of its own
+	// when Parallel: ListedLag, report.JSONWriter.Go.)
 	Threads int
 	// GivenOrder analyzes the files of Run in the order given (as mergecap
 	// -a joins them). By default Run orders them by the time of each

@@ -163,7 +163,6 @@ type item struct {
 	start, end int64 // bits
 	crc        uint32
 	err        error
-	streamOff  int64 // byte offset of the stream the item is in
 
 	done chan struct{} // closed when decoded (kBlock)
 	out  []byte
@@ -339,7 +338,7 @@ func (r *Reader) merge(it *item) *item {
 		return nil
 	}
 	<-nx.done
-	m := &item{kind: kBlock, level: it.level, start: it.start, end: nx.end, crc: it.crc, streamOff: it.streamOff}
+	m := &item{kind: kBlock, level: it.level, start: it.start, end: nx.end, crc: it.crc}
 	d := decoder{ra: r.ra, size: r.size, free: r.free}
 	d.decode(m)
 	if m.bad {
@@ -589,15 +588,15 @@ func (r *Reader) scan() {
 		var h [4]byte
 		n, _ := r.ra.ReadAt(h[:], off)
 		if first && n < 2 {
-			end(&item{kind: kErr, err: io.ErrUnexpectedEOF, streamOff: off})
+			end(&item{kind: kErr, err: io.ErrUnexpectedEOF})
 			return
 		}
 		if !first && n == 0 {
-			end(&item{kind: kErr, err: io.EOF, streamOff: off})
+			end(&item{kind: kErr, err: io.EOF})
 			return
 		}
 		if err := headerErr(h[:n], first); err != nil {
-			end(&item{kind: kErr, err: err, streamOff: off})
+			end(&item{kind: kErr, err: err})
 			return
 		}
 		first = false
@@ -605,7 +604,7 @@ func (r *Reader) scan() {
 		p := (off + 4) * 8
 		c, ok, err := s.next(p, p+1)
 		if err != nil {
-			end(&item{kind: kErr, err: err, streamOff: off})
+			end(&item{kind: kErr, err: err})
 			return
 		}
 		if !ok || c.bit != p {
@@ -614,7 +613,7 @@ func (r *Reader) scan() {
 			if r.size*8-p < 48 {
 				e = io.ErrUnexpectedEOF
 			}
-			end(&item{kind: kErr, err: e, streamOff: off})
+			end(&item{kind: kErr, err: e})
 			return
 		}
 		for !c.final {
@@ -624,7 +623,7 @@ func (r *Reader) scan() {
 			}
 			nx, ok, err := s.next(p+1, p+maxBlockBytes*8)
 			if err != nil {
-				end(&item{kind: kErr, err: err, streamOff: off})
+				end(&item{kind: kErr, err: err})
 				return
 			}
 			if !ok {
@@ -634,13 +633,13 @@ func (r *Reader) scan() {
 					// bits are those the sequential decoder reads (from
 					// elsewhere in a byte, the stream would add bits
 					// before the end of the file).
-					end(&item{kind: kTail, level: level, start: p, crc: crc, streamOff: off})
+					end(&item{kind: kTail, level: level, start: p, crc: crc})
 				} else {
-					end(&item{kind: kSeq, streamOff: off})
+					end(&item{kind: kSeq})
 				}
 				return
 			}
-			if !r.send(&item{kind: kBlock, level: level, start: p, end: nx.bit, crc: crc, streamOff: off}) {
+			if !r.send(&item{kind: kBlock, level: level, start: p, end: nx.bit, crc: crc}) {
 				return
 			}
 			p, c = nx.bit, nx
@@ -648,11 +647,11 @@ func (r *Reader) scan() {
 		// The end-of-stream marker at p: its CRC, then the padding.
 		v, ok := readBits(r.ra, r.size, p+48, 32)
 		if !ok {
-			end(&item{kind: kErr, err: io.ErrUnexpectedEOF, streamOff: off})
+			end(&item{kind: kErr, err: io.ErrUnexpectedEOF})
 			return
 		}
 		next := (p + 80 + 7) / 8
-		if !r.send(&item{kind: kStreamEnd, crc: uint32(v), end: next * 8, streamOff: off}) {
+		if !r.send(&item{kind: kStreamEnd, crc: uint32(v), end: next * 8}) {
 			return
 		}
 		off = next
