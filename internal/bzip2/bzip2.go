@@ -2,10 +2,17 @@
 // Use of this source code is governed by a BSD-style
 // license that can be found in the LICENSE file.
 
-// Package bzip2 implements bzip2 decompression.
+// Changed for smcdump: see the package comment (doc.go).
+
 package bzip2
 
-import "io"
+import (
+	"compress/bzip2"
+	"encoding/binary"
+	"hash/crc32"
+	"io"
+	"math/bits"
+)
 
 // There's no RFC for bzip2. I used the Wikipedia page for reference and a lot
 // of guessing: https://en.wikipedia.org/wiki/Bzip2
@@ -13,15 +20,12 @@ import "io"
 // http://www.paul.sladen.org/projects/pyflate
 
 // A StructuralError is returned when the bzip2 data is found to be
-// syntactically invalid.
-type StructuralError string
+// syntactically invalid: the standard library's type, so that errors
+// compare equal to its decoder's.
+type StructuralError = bzip2.StructuralError
 
-func (s StructuralError) Error() string {
-	return "bzip2 data invalid: " + string(s)
-}
-
-// A reader decompresses bzip2 compressed data.
-type reader struct {
+// A Reader decompresses bzip2 compressed data.
+type Reader struct {
 	br           bitReader
 	fileCRC      uint32
 	blockCRC     uint32
@@ -31,30 +35,55 @@ type reader struct {
 	blockSize    int       // blockSize in bytes, i.e. 900 * 1000.
 	c            [256]uint // the ``C'' array for the inverse BWT.
 	tt           []uint32  // mirrors the ``tt'' array in the bzip2 source and contains the P array in the upper 24 bits.
-	tPos         uint32    // Index of the next output byte in tt.
+	lf           []uint32  // the forward vector (walk)
+	text         []byte    // the block's bytes before the run-length step (walk)
 
-	preRLE      []uint32 // contains the RLE data still to be processed.
-	preRLEUsed  int      // number of entries of preRLE used.
-	lastByte    int      // the last byte value seen.
-	byteRepeats uint     // the number of repeats of lastByte seen.
-	repeats     uint     // the number of copies of lastByte to output.
+	preRLE      []byte // contains the RLE data still to be processed.
+	preRLEUsed  int    // number of entries of preRLE used.
+	lastByte    int    // the last byte value seen.
+	byteRepeats uint   // the number of repeats of lastByte seen.
+	repeats     uint   // the number of copies of lastByte to output.
+
+	tables blockTables // readBlock's storage, kept for the next block
 }
 
-// NewReader returns an [io.Reader] which decompresses bzip2 data from r.
-// If r does not also implement [io.ByteReader],
-// the decompressor may read more data than necessary from r.
-func NewReader(r io.Reader) io.Reader {
-	bz2 := new(reader)
+// NewReader returns a reader which decompresses bzip2 data from r, as
+// compress/bzip2.NewReader's does. If r does not also implement
+// [io.ByteReader], the decompressor may read more data than necessary from
+// r (in reads of 4096 bytes, as compress/bzip2's).
+func NewReader(r io.Reader) *Reader {
+	bz2 := new(Reader)
 	bz2.br = newBitReader(r)
 	return bz2
 }
+
+// NewSliceReader returns a reader of the bzip2 data in, which decodes as
+// compress/bzip2's reader of an io.ByteReader over in (Consumed).
+func NewSliceReader(in []byte) *Reader {
+	bz2 := new(Reader)
+	bz2.br.resetSlice(in)
+	return bz2
+}
+
+// ResetSlice makes bz2 a reader of in as NewSliceReader(in) returns it,
+// keeping its storage.
+func (bz2 *Reader) ResetSlice(in []byte) {
+	tt, lf, text, tables := bz2.tt, bz2.lf, bz2.text, bz2.tables
+	*bz2 = Reader{tt: tt, lf: lf, text: text, tables: tables}
+	bz2.br.resetSlice(in)
+}
+
+// Consumed returns the count of bytes compress/bzip2's reader of an
+// io.ByteReader over the slice (NewSliceReader) would have read from it
+// by now: it reads a byte when it needs one of its bits.
+func (bz2 *Reader) Consumed() int { return bz2.br.consumed() }
 
 const bzip2FileMagic = 0x425a // "BZ"
 const bzip2BlockMagic = 0x314159265359
 const bzip2FinalMagic = 0x177245385090
 
 // setup parses the bzip2 header.
-func (bz2 *reader) setup(needMagic bool) error {
+func (bz2 *Reader) setup(needMagic bool) error {
 	br := &bz2.br
 
 	if needMagic {
@@ -82,7 +111,7 @@ func (bz2 *reader) setup(needMagic bool) error {
 	return nil
 }
 
-func (bz2 *reader) Read(buf []byte) (n int, err error) {
+func (bz2 *Reader) Read(buf []byte) (n int, err error) {
 	if bz2.eof {
 		return 0, io.EOF
 	}
@@ -107,15 +136,20 @@ func (bz2 *reader) Read(buf []byte) (n int, err error) {
 	return
 }
 
-func (bz2 *reader) readFromBlock(buf []byte) int {
+func (bz2 *Reader) readFromBlock(buf []byte) int {
 	// bzip2 is a block based compressor, except that it has a run-length
 	// preprocessing step. The block based nature means that we can
 	// preallocate fixed-size buffers and reuse them. However, the RLE
 	// preprocessing would require allocating huge buffers to store the
 	// maximum expansion. Thus we process blocks all at once, except for
 	// the RLE which we decompress as required.
+	//
+	// (smcdump: the state is kept in local variables during the loop, and
+	// runs are written at once; same output.)
 	n := 0
-	for (bz2.repeats > 0 || bz2.preRLEUsed < len(bz2.preRLE)) && n < len(buf) {
+	repeats, lastByte, byteRepeats := bz2.repeats, bz2.lastByte, bz2.byteRepeats
+	used, pre := bz2.preRLEUsed, bz2.preRLE
+	for (repeats > 0 || used < len(pre)) && n < len(buf) {
 		// We have RLE data pending.
 
 		// The run-length encoding works like this:
@@ -125,46 +159,68 @@ func (bz2 *reader) readFromBlock(buf []byte) int {
 		// decompressing on-demand our state is kept in the reader
 		// object.
 
-		if bz2.repeats > 0 {
-			buf[n] = byte(bz2.lastByte)
-			n++
-			bz2.repeats--
-			if bz2.repeats == 0 {
-				bz2.lastByte = -1
+		if repeats > 0 {
+			k := min(repeats, uint(len(buf)-n))
+			run := buf[n : n+int(k)]
+			for i := range run {
+				run[i] = byte(lastByte)
+			}
+			n += int(k)
+			repeats -= k
+			if repeats == 0 {
+				lastByte = -1
 			}
 			continue
 		}
 
-		bz2.tPos = bz2.preRLE[bz2.tPos]
-		b := byte(bz2.tPos)
-		bz2.tPos >>= 8
-		bz2.preRLEUsed++
+		if byteRepeats < 3 && len(buf)-n >= 8 && len(pre)-used >= 8 {
+			// (smcdump: eight bytes at once when each differs from the
+			// one before it: no run of four begins among them.)
+			x := binary.LittleEndian.Uint64(pre[used:])
+			prev := uint64(byte(lastByte))
+			if lastByte < 0 {
+				prev = uint64(^byte(x))
+			}
+			y := x ^ (x<<8 | prev)
+			if (y-0x0101010101010101)&^y&0x8080808080808080 == 0 {
+				binary.LittleEndian.PutUint64(buf[n:], x)
+				n += 8
+				used += 8
+				byteRepeats = 0
+				lastByte = int(x >> 56)
+				continue
+			}
+		}
+		b := pre[used]
+		used++
 
-		if bz2.byteRepeats == 3 {
-			bz2.repeats = uint(b)
-			bz2.byteRepeats = 0
+		if byteRepeats == 3 {
+			repeats = uint(b)
+			byteRepeats = 0
 			continue
 		}
 
-		if bz2.lastByte == int(b) {
-			bz2.byteRepeats++
+		if lastByte == int(b) {
+			byteRepeats++
 		} else {
-			bz2.byteRepeats = 0
+			byteRepeats = 0
 		}
-		bz2.lastByte = int(b)
+		lastByte = int(b)
 
 		buf[n] = b
 		n++
 	}
+	bz2.repeats, bz2.lastByte, bz2.byteRepeats = repeats, lastByte, byteRepeats
+	bz2.preRLEUsed = used
 
 	return n
 }
 
-func (bz2 *reader) read(buf []byte) (int, error) {
+func (bz2 *Reader) read(buf []byte) (int, error) {
 	for {
 		n := bz2.readFromBlock(buf)
 		if n > 0 || len(buf) == 0 {
-			bz2.blockCRC = updateCRC(bz2.blockCRC, buf[:n])
+			bz2.blockCRC = updateCRC(bz2.blockCRC, buf[:n], &bz2.tables.crc)
 			return n, nil
 		}
 
@@ -201,10 +257,7 @@ func (bz2 *reader) read(buf []byte) (int, error) {
 			// Skip ahead to byte boundary.
 			// Is there a file concatenated to this one?
 			// It would start with BZ.
-			if br.bits%8 != 0 {
-				br.ReadBits(br.bits % 8)
-			}
-			b, err := br.r.ReadByte()
+			b, err := br.alignedByte()
 			if err == io.EOF {
 				br.err = io.EOF
 				bz2.eof = true
@@ -214,7 +267,7 @@ func (bz2 *reader) read(buf []byte) (int, error) {
 				br.err = err
 				return 0, err
 			}
-			z, err := br.r.ReadByte()
+			z, err := br.alignedByte()
 			if err != nil {
 				if err == io.EOF {
 					err = io.ErrUnexpectedEOF
@@ -232,8 +285,20 @@ func (bz2 *reader) read(buf []byte) (int, error) {
 	}
 }
 
+// blockTables is readBlock's storage, kept from block to block.
+type blockTables struct {
+	symbolPresent [256]bool
+	treeIndexes   []uint8
+	mtfTrees      [6]byte
+	symbols       [256]byte
+	lengths       [maxSymbols]uint8
+	trees         [6]huffmanTree
+	scratch       treeScratch
+	crc           [crcChunk]byte // updateCRC's
+}
+
 // readBlock reads a bzip2 block. The magic number should already have been consumed.
-func (bz2 *reader) readBlock() (err error) {
+func (bz2 *Reader) readBlock() (err error) {
 	br := &bz2.br
 	bz2.wantBlockCRC = uint32(br.ReadBits64(32)) // skip checksum. TODO: check it if we can figure out what it is.
 	bz2.blockCRC = 0
@@ -248,7 +313,9 @@ func (bz2 *reader) readBlock() (err error) {
 	// the symbol set is reduced. The symbols used are stored as a
 	// two-level, 16x16 bitmap.
 	symbolRangeUsedBitmap := br.ReadBits(16)
-	symbolPresent := make([]bool, 256)
+	t := &bz2.tables
+	symbolPresent := &t.symbolPresent
+	clear(symbolPresent[:])
 	numSymbols := 0
 	for symRange := uint(0); symRange < 16; symRange++ {
 		if symbolRangeUsedBitmap&(1<<(15-symRange)) != 0 {
@@ -276,11 +343,17 @@ func (bz2 *reader) readBlock() (err error) {
 	// The Huffman tree can switch every 50 symbols so there's a list of
 	// tree indexes telling us which tree to use for each 50 symbol block.
 	numSelectors := br.ReadBits(15)
-	treeIndexes := make([]uint8, numSelectors)
+	if cap(t.treeIndexes) < numSelectors {
+		t.treeIndexes = make([]uint8, numSelectors)
+	}
+	treeIndexes := t.treeIndexes[:numSelectors]
 
 	// The tree indexes are move-to-front transformed and stored as unary
 	// numbers.
-	mtfTreeDecoder := newMTFDecoderWithRange(numHuffmanTrees)
+	mtfTreeDecoder := moveToFrontDecoder(t.mtfTrees[:numHuffmanTrees])
+	for i := range mtfTreeDecoder {
+		mtfTreeDecoder[i] = byte(i)
+	}
 	for i := range treeIndexes {
 		c := 0
 		for {
@@ -298,7 +371,7 @@ func (bz2 *reader) readBlock() (err error) {
 
 	// The list of symbols for the move-to-front transform is taken from
 	// the previously decoded symbol bitmap.
-	symbols := make([]byte, numSymbols)
+	symbols := t.symbols[:numSymbols]
 	nextSymbol := 0
 	for i := 0; i < 256; i++ {
 		if symbolPresent[i] {
@@ -309,10 +382,10 @@ func (bz2 *reader) readBlock() (err error) {
 	mtf := newMTFDecoder(symbols)
 
 	numSymbols += 2 // to account for RUNA and RUNB symbols
-	huffmanTrees := make([]huffmanTree, numHuffmanTrees)
+	huffmanTrees := t.trees[:numHuffmanTrees]
 
 	// Now we decode the arrays of code-lengths for each tree.
-	lengths := make([]uint8, numSymbols)
+	lengths := t.lengths[:numSymbols]
 	for i := range huffmanTrees {
 		// The code lengths are delta encoded from a 5-bit base value.
 		length := br.ReadBits(5)
@@ -332,8 +405,7 @@ func (bz2 *reader) readBlock() (err error) {
 			}
 			lengths[j] = uint8(length)
 		}
-		huffmanTrees[i], err = newHuffmanTree(lengths)
-		if err != nil {
+		if err = huffmanTrees[i].build(lengths, &t.scratch); err != nil {
 			return err
 		}
 	}
@@ -345,7 +417,7 @@ func (bz2 *reader) readBlock() (err error) {
 	if int(treeIndexes[0]) >= len(huffmanTrees) {
 		return StructuralError("tree selector out of range")
 	}
-	currentHuffmanTree := huffmanTrees[treeIndexes[0]]
+	currentHuffmanTree := &huffmanTrees[treeIndexes[0]]
 	bufIndex := 0 // indexes bz2.buf, the output buffer.
 	// The output of the move-to-front transform is run-length encoded and
 	// we merge the decoding into the Huffman parsing loop. These two
@@ -366,12 +438,12 @@ func (bz2 *reader) readBlock() (err error) {
 			if int(treeIndexes[selectorIndex]) >= len(huffmanTrees) {
 				return StructuralError("tree selector out of range")
 			}
-			currentHuffmanTree = huffmanTrees[treeIndexes[selectorIndex]]
+			currentHuffmanTree = &huffmanTrees[treeIndexes[selectorIndex]]
 			selectorIndex++
 			decoded = 0
 		}
 
-		v := currentHuffmanTree.Decode(br)
+		v := currentHuffmanTree.decode(br)
 		decoded++
 
 		if v < 2 {
@@ -396,12 +468,14 @@ func (bz2 *reader) readBlock() (err error) {
 			if repeat > bz2.blockSize-bufIndex {
 				return StructuralError("repeats past end of block")
 			}
-			for i := 0; i < repeat; i++ {
-				b := mtf.First()
-				bz2.tt[bufIndex] = uint32(b)
-				bz2.c[b]++
-				bufIndex++
+			// (smcdump: the run written at once.)
+			b := mtf.First()
+			run := bz2.tt[bufIndex : bufIndex+repeat]
+			for i := range run {
+				run[i] = uint32(b)
 			}
+			bz2.c[b] += uint(repeat)
+			bufIndex += repeat
 			repeat = 0
 		}
 
@@ -433,14 +507,65 @@ func (bz2 *reader) readBlock() (err error) {
 
 	// We have completed the entropy decoding. Now we can perform the
 	// inverse BWT and setup the RLE buffer.
-	bz2.preRLE = bz2.tt[:bufIndex]
+	bz2.preRLE = bz2.walk(bufIndex, origPtr)
 	bz2.preRLEUsed = 0
-	bz2.tPos = inverseBWT(bz2.preRLE, origPtr, bz2.c[:])
 	bz2.lastByte = -1
 	bz2.byteRepeats = 0
 	bz2.repeats = 0
 
 	return nil
+}
+
+// walk inverts the Burrows-Wheeler transform of the block's n bytes in
+// tt, and returns its bytes before the run-length step.
+//
+// (smcdump: the standard library's reader follows the transform's vector
+// from origPtr as it returns output, one dependent load per byte, each
+// waiting on the memory that holds the vector. Here the block is walked at
+// once from both of its ends: forward from origPtr for the first half, and
+// backward, along the inverse vector, for the second, so that two loads
+// are in flight. The two halves meet when following the vector n times
+// from origPtr comes back to it, as it always does for a block an encoder
+// wrote; where it does not (damage), the second half is walked forward
+// again, so the bytes are always the standard library's.)
+func (bz2 *Reader) walk(n int, origPtr uint) []byte {
+	tt := bz2.tt[:n]
+	if cap(bz2.lf) < n {
+		bz2.lf = make([]uint32, n)
+		bz2.text = make([]byte, n)
+	}
+	fwd, text := bz2.lf[:n], bz2.text[:n]
+	inverseBWT(tt, fwd, bz2.c[:])
+	back := tt
+
+	h := n / 2
+	fw, bw := text[:h], text[h:]
+	pos := uint32(origPtr)
+	row := pos
+	last := row
+	i, j := 0, len(bw)-1
+	for ; i < len(fw); i, j = i+1, j-1 {
+		x := fwd[pos]
+		y := back[row]
+		fw[i] = byte(x)
+		bw[j] = byte(y)
+		pos = x >> 8
+		last = row
+		row = y >> 8
+	}
+	if j >= 0 {
+		// n odd: the backward half has one more byte.
+		bw[j] = byte(back[row])
+		last = row
+	}
+	if back[last]>>8 != pos {
+		for k := range bw {
+			x := fwd[pos]
+			bw[k] = byte(x)
+			pos = x >> 8
+		}
+	}
+	return text
 }
 
 // inverseBWT implements the inverse Burrows-Wheeler transform as described in
@@ -449,24 +574,27 @@ func (bz2 *reader) readBlock() (err error) {
 // first pass over the data. It's an argument here because we merge the first
 // pass with the Huffman decoding.
 //
-// This also implements the “single array” method from the bzip2 source code
-// which leaves the output, still shuffled, in the bottom 8 bits of tt with the
-// index of the next byte in the top 24-bits. The index of the first byte is
-// returned.
-func inverseBWT(tt []uint32, origPtr uint, c []uint) uint32 {
+// (smcdump: where the standard library's leaves, in tt, the byte of each
+// row (the last column) with the index of the next row above it, this
+// sets fwd[j] to the next row of row j with the first column's byte of
+// row j (the byte row j's successor ends with), and tt[i] to the row that
+// precedes row i, keeping its byte: fwd walked from the original row gives
+// the block's bytes in order, tt walked from it gives them last first.)
+func inverseBWT(tt, fwd []uint32, c []uint) {
 	sum := uint(0)
 	for i := 0; i < 256; i++ {
 		sum += c[i]
 		c[i] = sum - c[i]
 	}
 
+	fwd = fwd[:len(tt)]
 	for i := range tt {
 		b := tt[i] & 0xff
-		tt[c[b]] |= uint32(i) << 8
+		j := c[b]
+		fwd[j] = uint32(i)<<8 | b
+		tt[i] = uint32(j)<<8 | b
 		c[b]++
 	}
-
-	return tt[origPtr] >> 8
 }
 
 // This is a standard CRC32 like in hash/crc32 except that all the shifts are reversed,
@@ -491,7 +619,37 @@ func init() {
 
 // updateCRC updates the crc value to incorporate the data in b.
 // The initial value is 0.
-func updateCRC(val uint32, b []byte) uint32 {
+//
+// (smcdump: bzip2's CRC takes the bits of each byte from the most
+// significant, hash/crc32's IEEE CRC, with the same polynomial reversed,
+// from the least: the one is the other's, bits reversed, over the bytes
+// with their bits reversed. hash/crc32 uses the processor's carry-less
+// multiplication where there is one.)
+func updateCRC(val uint32, b []byte, rev *[crcChunk]byte) uint32 {
+	if len(b) < 64 {
+		return updateCRCBytes(val, b)
+	}
+	crc := bits.Reverse32(val)
+	for len(b) >= 8 {
+		k := min(len(b)&^7, len(rev))
+		for i := 0; i < k; i += 8 {
+			x := binary.LittleEndian.Uint64(b[i:])
+			x = x>>1&0x5555555555555555 | x&0x5555555555555555<<1
+			x = x>>2&0x3333333333333333 | x&0x3333333333333333<<2
+			x = x>>4&0x0f0f0f0f0f0f0f0f | x&0x0f0f0f0f0f0f0f0f<<4
+			binary.LittleEndian.PutUint64(rev[i:], x)
+		}
+		crc = crc32.Update(crc, crc32.IEEETable, rev[:k])
+		b = b[k:]
+	}
+	return updateCRCBytes(bits.Reverse32(crc), b)
+}
+
+// crcChunk is the size of updateCRC's storage.
+const crcChunk = 2048
+
+// updateCRCBytes is updateCRC a byte at a time.
+func updateCRCBytes(val uint32, b []byte) uint32 {
 	crc := ^val
 	for _, v := range b {
 		crc = crctab[byte(crc>>24)^v] ^ (crc << 8)

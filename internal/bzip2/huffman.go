@@ -2,6 +2,8 @@
 // Use of this source code is governed by a BSD-style
 // license that can be found in the LICENSE file.
 
+// Changed for smcdump: see the package comment (doc.go).
+
 package bzip2
 
 import (
@@ -17,6 +19,8 @@ type huffmanTree struct {
 	// of nodes to use when the tree is being constructed.
 	nodes    []huffmanNode
 	nextNode int
+
+	lut [1 << lutBits]uint32 // fillTable
 }
 
 // A huffmanNode is a node in the tree. left and right contain indexes into the
@@ -37,7 +41,11 @@ const invalidNodeValue = 0xffff
 // Decode reads bits from the given bitReader and navigates the tree until a
 // symbol is found.
 func (t *huffmanTree) Decode(br *bitReader) (v uint16) {
-	nodeIndex := uint16(0) // node 0 is the root of the tree.
+	return t.decodeFrom(br, 0) // node 0 is the root of the tree.
+}
+
+// decodeFrom is Decode from a node of the tree.
+func (t *huffmanTree) decodeFrom(br *bitReader, nodeIndex uint16) (v uint16) {
 
 	for {
 		node := &t.nodes[nodeIndex]
@@ -78,9 +86,11 @@ func (t *huffmanTree) Decode(br *bitReader) (v uint16) {
 	}
 }
 
-// newHuffmanTree builds a Huffman tree from a slice containing the code
-// lengths of each symbol. The maximum code length is 32 bits.
-func newHuffmanTree(lengths []uint8) (huffmanTree, error) {
+// build builds t, a Huffman tree, from a slice containing the code
+// lengths of each symbol, as the standard library's newHuffmanTree does,
+// with the storage of t and of s, and then t's lookup table. The maximum
+// code length is 32 bits.
+func (t *huffmanTree) build(lengths []uint8, s *treeScratch) error {
 	// There are many possible trees that assign the same code length to
 	// each symbol (consider reflecting a tree down the middle, for
 	// example). Since the code length assignments determine the
@@ -93,22 +103,23 @@ func newHuffmanTree(lengths []uint8) (huffmanTree, error) {
 		panic("newHuffmanTree: too few symbols")
 	}
 
-	var t huffmanTree
-
 	// First we sort the code length assignments by ascending code length,
-	// using the symbol value to break ties.
-	pairs := make([]huffmanSymbolLengthPair, len(lengths))
-	for i, length := range lengths {
-		pairs[i].value = uint16(i)
-		pairs[i].length = length
+	// using the symbol value to break ties. (smcdump: a counting sort;
+	// the order is total, so the result is the same.)
+	pairs := s.pairs[:len(lengths)]
+	var start [257]int
+	for _, length := range lengths {
+		start[int(length)+1]++
 	}
-
-	slices.SortFunc(pairs, func(a, b huffmanSymbolLengthPair) int {
-		if c := cmp.Compare(a.length, b.length); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.value, b.value)
-	})
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	for i, length := range lengths {
+		j := start[length]
+		start[length]++
+		pairs[j].value = uint16(i)
+		pairs[j].length = length
+	}
 
 	// Now we assign codes to the symbols, starting with the longest code.
 	// We keep the codes packed into a uint32, at the most-significant end.
@@ -117,7 +128,8 @@ func newHuffmanTree(lengths []uint8) (huffmanTree, error) {
 	code := uint32(0)
 	length := uint8(32)
 
-	codes := make([]huffmanCode, len(lengths))
+	codes := s.codes[:len(lengths)]
+	descending := true
 	for i := len(pairs) - 1; i >= 0; i-- {
 		if length > pairs[i].length {
 			length = pairs[i].length
@@ -125,20 +137,99 @@ func newHuffmanTree(lengths []uint8) (huffmanTree, error) {
 		codes[i].code = code
 		codes[i].codeLen = length
 		codes[i].value = pairs[i].value
+		if i < len(pairs)-1 && code <= codes[i+1].code {
+			descending = false
+		}
 		// We need to 'increment' the code, which means treating |code|
 		// like a |length| bit number.
 		code += 1 << (32 - length)
 	}
 
 	// Now we can sort by the code so that the left half of each branch are
-	// grouped together, recursively.
-	slices.SortFunc(codes, func(a, b huffmanCode) int {
-		return cmp.Compare(a.code, b.code)
-	})
+	// grouped together, recursively. (smcdump: codes assigned without
+	// wrapping round are strictly descending, and their sorted order is
+	// the reverse.)
+	if descending {
+		slices.Reverse(codes)
+	} else {
+		slices.SortFunc(codes, func(a, b huffmanCode) int {
+			return cmp.Compare(a.code, b.code)
+		})
+	}
 
-	t.nodes = make([]huffmanNode, len(codes))
-	_, err := buildHuffmanNode(&t, codes, 0)
-	return t, err
+	if cap(t.nodes) < len(codes) {
+		t.nodes = make([]huffmanNode, len(codes))
+	} else {
+		t.nodes = t.nodes[:len(codes)]
+		clear(t.nodes)
+	}
+	t.nextNode = 0
+	_, err := buildHuffmanNode(t, codes, 0)
+	if err == nil {
+		t.fillTable(0, 0, 0)
+	}
+	return err
+}
+
+// treeScratch is build's storage.
+type treeScratch struct {
+	pairs [maxSymbols]huffmanSymbolLengthPair
+	codes [maxSymbols]huffmanCode
+}
+
+// maxSymbols is the largest alphabet of a block: 256 byte values, RUNA,
+// RUNB and the end of the block.
+const maxSymbols = 258
+
+// lutBits is the number of bits the lookup table decodes at once.
+const lutBits = 10
+
+// fillTable fills t.lut for the codes that begin with the depth bits of
+// prefix, which lead from the root to node: a leaf reached within lutBits
+// bits gives its value and depth (above 16 bits), else the entry names
+// the node reached after lutBits bits (depth 0).
+func (t *huffmanTree) fillTable(node uint16, depth uint, prefix uint32) {
+	if depth == lutBits {
+		t.lut[prefix] = uint32(node)
+		return
+	}
+	nd := &t.nodes[node]
+	for bit := uint32(0); bit < 2; bit++ {
+		// As Decode walks: a 1 bit goes left, a 0 bit right.
+		child, value := nd.right, nd.rightValue
+		if bit == 1 {
+			child, value = nd.left, nd.leftValue
+		}
+		p := prefix<<1 | bit
+		if child != invalidNodeValue {
+			t.fillTable(child, depth+1, p)
+			continue
+		}
+		shift := lutBits - (depth + 1)
+		e := uint32(value) | uint32(depth+1)<<16
+		lo := p << shift
+		for i := lo; i < lo+1<<shift; i++ {
+			t.lut[i] = e
+		}
+	}
+}
+
+// decode returns the next symbol, as Decode does: from the lookup table
+// when the reader holds lutBits bits or can take them from its buffer.
+func (t *huffmanTree) decode(br *bitReader) uint16 {
+	if br.bits < lutBits {
+		br.refill()
+		if br.bits < lutBits {
+			return t.Decode(br)
+		}
+	}
+	e := t.lut[(br.n>>(br.bits-lutBits))&(1<<lutBits-1)]
+	if l := uint(e >> 16); l != 0 {
+		br.bits -= l
+		return uint16(e)
+	}
+	br.bits -= lutBits
+	return t.decodeFrom(br, uint16(e))
 }
 
 // huffmanSymbolLengthPair contains a symbol and its code length.

@@ -2,6 +2,8 @@
 // Use of this source code is governed by a BSD-style
 // license that can be found in the LICENSE file.
 
+// Changed for smcdump: see the package comment (doc.go).
+
 package bzip2
 
 // moveToFrontDecoder implements a move-to-front list. Such a list is an
@@ -20,20 +22,6 @@ func newMTFDecoder(symbols []byte) moveToFrontDecoder {
 		panic("too many symbols")
 	}
 	return moveToFrontDecoder(symbols)
-}
-
-// newMTFDecoderWithRange creates a move-to-front decoder with an initial
-// symbol list of 0...n-1.
-func newMTFDecoderWithRange(n int) moveToFrontDecoder {
-	if n > 256 {
-		panic("newMTFDecoderWithRange: cannot have > 256 symbols")
-	}
-
-	m := make([]byte, n)
-	for i := 0; i < n; i++ {
-		m[i] = byte(i)
-	}
-	return moveToFrontDecoder(m)
 }
 
 func (m moveToFrontDecoder) Decode(n int) (b byte) {
