@@ -3,7 +3,6 @@ package pcapfile
 import (
 	"bufio"
 	"bytes"
-	"compress/bzip2"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
+	"github.com/smcdump/smcdump/internal/bzip2"
 	"github.com/smcdump/smcdump/internal/parbz2"
 )
 

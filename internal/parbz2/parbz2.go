@@ -12,8 +12,9 @@
 // coded independently and are not byte-aligned, and their length is
 // nowhere written, so this reader scans the file for the two magics at
 // every bit offset (candidates). Each block, from its candidate on, is
-// decoded by compress/bzip2 itself, from the file's own bits behind a
-// header: as the sequential decoder decodes it. The block is taken only
+// decoded by internal/bzip2 (compress/bzip2's decoder made faster, with
+// its output, errors and reading of its input), from the file's own bits
+// behind a header: as the sequential decoder decodes it. The block is taken only
 // when its end is shown to be the next candidate (decoder.decode): the
 // input the decoder had read at its first output ends in the byte that
 // holds the block's last bit, and the decoder then read a magic there.
@@ -24,7 +25,7 @@
 // blocks cannot settle — damage, a block larger than the scanner looks
 // ahead, the last block of a file cut short when it does not start on a
 // byte — makes the reader go back to the start of the stream it is in and
-// decode from there with compress/bzip2 sequentially, skipping the bytes
+// decode from there sequentially (internal/bzip2), skipping the bytes
 // already returned: damaged input costs at most one more decode of its
 // stream, and never yields other bytes or another error than the
 // sequential decoder. The checks the sequential decoder makes between
@@ -33,22 +34,23 @@
 //
 // Memory is bounded by the worker count (at most MaxWorkers): each worker
 // holds one block's compressed bits (at most maxBlockBytes plus a scan
-// chunk) and one decoder's tables (4 bytes per byte of block size: 400 kB
-// to 3.6 MB, new for each block). At most 2×workers+1 decoded blocks are
-// held (being decoded, waiting in order, being read), each with at most
-// maxOut bytes of output (2 MiB). A block that decodes to more (runs of
-// one byte expand up to 51-fold: 45 MB from a 900 kB block) is decoded
+// chunk) and one decoder's tables (9 bytes per byte of block size: 900 kB
+// to 8.1 MB, kept from block to block). At most 2×workers+1 decoded blocks
+// are held (being decoded, waiting in order, being read), each with at
+// most maxOut bytes of output (2 MiB). A block that decodes to more (runs
+// of one byte expand up to 51-fold: 45 MB from a 900 kB block) is decoded
 // twice: by its worker, to check it, keeping none of the output, then as
-// it is read, by a decoder of its own. With 2 workers that is about 10 MB
-// for capture data, 28 MB at the worst.
+// it is read, by a decoder of its own (another 8.1 MB at most). With 2
+// workers that is about 14 MB for capture data, 45 MB at the worst.
 package parbz2
 
 import (
-	"compress/bzip2"
 	"encoding/binary"
 	"io"
 	"runtime"
 	"sync"
+
+	"github.com/smcdump/smcdump/internal/bzip2"
 )
 
 const (
@@ -298,7 +300,7 @@ func (r *Reader) next() {
 			r.finish(err)
 			return
 		}
-		r.curItem, r.cur, r.rest = it, nil, bzip2.NewReader(&feeder{in: in})
+		r.curItem, r.cur, r.rest = it, nil, bzip2.NewSliceReader(in)
 	case kBlock:
 		<-it.done
 		if it.bad {
@@ -348,7 +350,7 @@ func (r *Reader) merge(it *item) *item {
 	return m
 }
 
-// sequential decodes the rest of the file with compress/bzip2 from the
+// sequential decodes the rest of the file with internal/bzip2 from the
 // start of the current stream, skipping what was returned of it.
 func (r *Reader) sequential() {
 	r.stats.Sequential = true
@@ -384,6 +386,7 @@ type decoder struct {
 	raw     []byte
 	scratch []byte
 	free    chan []byte
+	z       *bzip2.Reader // kept from block to block
 }
 
 // after is how far past a block's end candidate its stream goes: the
@@ -439,9 +442,11 @@ func (d *decoder) outBuf(it *item) []byte {
 // bits (stream), and decides whether its output is the sequential
 // decoder's: the block must end exactly at it.end.
 //
-// The decoder reads its input a byte at a time, when it needs bits, and
-// decodes a whole block before its first output, so the input it has read
-// by then ends with the byte that holds the block's last bit: the block
+// The decoder reads its input a byte at a time, when it needs bits (as
+// compress/bzip2 reads an io.ByteReader; internal/bzip2 takes bytes ahead
+// from the slice, and Consumed counts what compress/bzip2 would have
+// read), and decodes a whole block before its first output, so the input
+// it has read by then ends with the byte that holds the block's last bit: the block
 // ends within those 8 bits. The output is kept (up to maxOut) while the
 // decoder reads no more input; the read that takes more input has left
 // the block, reading the 48 bits after it. The block is taken when
@@ -464,12 +469,16 @@ func (d *decoder) decode(it *item) {
 		d.scratch = make([]byte, 64<<10)
 	}
 	it.out = d.outBuf(it)
-	f := &feeder{in: in}
-	z := bzip2.NewReader(f)
+	if d.z == nil {
+		d.z = bzip2.NewSliceReader(in)
+	} else {
+		d.z.ResetSlice(in)
+	}
+	z := d.z
 	first := -1 // bytes of input read at the first output
 	for {
 		n, err := z.Read(d.scratch)
-		if first >= 0 && f.i > first {
+		if first >= 0 && z.Consumed() > first {
 			// Past the block: the 48 bits after it decide.
 			if err == nil || err == bzip2.StructuralError("bad magic value found") || err == bzip2.StructuralError("block checksum mismatch") {
 				it.bad = true
@@ -478,7 +487,7 @@ func (d *decoder) decode(it *item) {
 		}
 		if n > 0 {
 			if first < 0 {
-				first = f.i
+				first = z.Consumed()
 				// The block's last bit is in stream byte first-1:
 				// file bits from lo to lo+7, so the block ends at
 				// one of lo+1 ... lo+8.
@@ -511,31 +520,7 @@ func (d *decoder) decode(it *item) {
 	// Past maxOut: the caller reads the output from a decoder of its own,
 	// as it needs it, and no further than the block.
 	it.out = nil
-	it.rest = io.LimitReader(bzip2.NewReader(&feeder{in: in}), it.outLen)
-}
-
-// feeder is the decoder's input; i counts the bytes read.
-type feeder struct {
-	in []byte
-	i  int
-}
-
-func (f *feeder) Read(p []byte) (int, error) {
-	if f.i >= len(f.in) {
-		return 0, io.EOF
-	}
-	n := copy(p, f.in[f.i:])
-	f.i += n
-	return n, nil
-}
-
-func (f *feeder) ReadByte() (byte, error) {
-	if f.i >= len(f.in) {
-		return 0, io.EOF
-	}
-	c := f.in[f.i]
-	f.i++
-	return c, nil
+	it.rest = io.LimitReader(bzip2.NewSliceReader(in), it.outLen)
 }
 
 // shiftBits writes nbits bits of src, from bit shift of src[0], to dst
