@@ -45,6 +45,7 @@ type Reader struct {
 	repeats     uint   // the number of copies of lastByte to output.
 
 	tables blockTables // readBlock's storage, kept for the next block
+	walker walker      // walk's storage
 }
 
 // NewReader returns a reader which decompresses bzip2 data from r, as
@@ -68,8 +69,8 @@ func NewSliceReader(in []byte) *Reader {
 // ResetSlice makes bz2 a reader of in as NewSliceReader(in) returns it,
 // keeping its storage.
 func (bz2 *Reader) ResetSlice(in []byte) {
-	tt, lf, text, tables := bz2.tt, bz2.lf, bz2.text, bz2.tables
-	*bz2 = Reader{tt: tt, lf: lf, text: text, tables: tables}
+	tt, lf, text, tables, walker := bz2.tt, bz2.lf, bz2.text, bz2.tables, bz2.walker
+	*bz2 = Reader{tt: tt, lf: lf, text: text, tables: tables, walker: walker}
 	bz2.br.resetSlice(in)
 }
 
@@ -521,13 +522,16 @@ func (bz2 *Reader) readBlock() (err error) {
 //
 // (smcdump: the standard library's reader follows the transform's vector
 // from origPtr as it returns output, one dependent load per byte, each
-// waiting on the memory that holds the vector. Here the block is walked at
-// once from both of its ends: forward from origPtr for the first half, and
-// backward, along the inverse vector, for the second, so that two loads
-// are in flight. The two halves meet when following the vector n times
-// from origPtr comes back to it, as it always does for a block an encoder
-// wrote; where it does not (damage), the second half is walked forward
-// again, so the bytes are always the standard library's.)
+// waiting on the memory that holds the vector: most of its time on large
+// blocks. Here the vector is cut into segments at sampled rows (origPtr
+// and about one row in n/walkSamples), and the segments are followed on
+// walkLanes lanes at once, so that that many loads are in flight: once to
+// find each segment's length and the sample it leads to, then, with the
+// segments put in order from origPtr, again to write each segment's bytes
+// where they belong. Following the vector n times from origPtr comes back
+// to it for a block an encoder wrote; where it comes back sooner (damage:
+// the vector has several cycles) the standard library's reader repeats
+// that cycle's bytes up to n, and so does this.)
 func (bz2 *Reader) walk(n int, origPtr uint) []byte {
 	tt := bz2.tt[:n]
 	if cap(bz2.lf) < n {
@@ -535,37 +539,163 @@ func (bz2 *Reader) walk(n int, origPtr uint) []byte {
 		bz2.text = make([]byte, n)
 	}
 	fwd, text := bz2.lf[:n], bz2.text[:n]
-	inverseBWT(tt, fwd, bz2.c[:])
-	back := tt
+	stride := (n + walkSamples - 1) / walkSamples
+	inverseBWT(tt, fwd, bz2.c[:], stride, origPtr)
 
-	h := n / 2
-	fw, bw := text[:h], text[h:]
-	pos := uint32(origPtr)
-	row := pos
-	last := row
-	i, j := 0, len(bw)-1
-	for ; i < len(fw); i, j = i+1, j-1 {
-		x := fwd[pos]
-		y := back[row]
-		fw[i] = byte(x)
-		bw[j] = byte(y)
-		pos = x >> 8
-		last = row
-		row = y >> 8
+	// The samples: rows 0, stride, 2×stride, … and origPtr (the last one,
+	// unless it is one of those).
+	w := &bz2.walker
+	ns := (n + stride - 1) / stride
+	first := int(origPtr) / stride
+	if int(origPtr)%stride != 0 {
+		first = ns
+		ns++
 	}
-	if j >= 0 {
-		// n odd: the backward half has one more byte.
-		bw[j] = byte(back[row])
-		last = row
+	w.reset(ns)
+	for i := range ns - 1 {
+		w.row[i] = uint32(i * stride)
 	}
-	if back[last]>>8 != pos {
-		for k := range bw {
-			x := fwd[pos]
-			bw[k] = byte(x)
-			pos = x >> 8
+	w.row[ns-1] = uint32((ns - 1) * stride)
+	if first == ns-1 {
+		w.row[ns-1] = uint32(origPtr)
+	}
+	sampleOf := func(row uint32) int {
+		if int(row)%stride == 0 {
+			return int(row) / stride
+		}
+		return ns - 1 // origPtr
+	}
+
+	// Each segment's length and the sample it leads to.
+	w.measure(fwd)
+	// The segments in order from origPtr: their output offsets.
+	total := 0
+	for s := first; ; {
+		w.off[s] = total
+		w.order = append(w.order, int32(s))
+		total += w.length[s]
+		s = sampleOf(w.end[s])
+		if s == first || total >= n {
+			break
 		}
 	}
+	w.write(fwd, text)
+	// A cycle shorter than n (damage): its bytes again, up to n.
+	for k := total; k < n; k += total {
+		copy(text[k:], text[:total])
+	}
 	return text
+}
+
+// walkSamples and walkLanes set walk's segments: about walkSamples of them
+// per block, followed walkLanes at a time.
+const (
+	walkSamples = 256
+	walkLanes   = 16
+)
+
+// sampleBit marks the entries of walk's vector that lead to a sample.
+const sampleBit = 1 << 31
+
+// walker is walk's storage.
+type walker struct {
+	row    []uint32 // each sample's row
+	length []int    // each segment's length, from its sample on
+	end    []uint32 // the row (a sample) each segment leads to
+	off    []int    // each segment's output offset (those in order)
+	order  []int32  // the segments in output order
+}
+
+func (w *walker) reset(ns int) {
+	if cap(w.row) < ns {
+		w.row = make([]uint32, ns)
+		w.length = make([]int, ns)
+		w.end = make([]uint32, ns)
+		w.off = make([]int, ns)
+		w.order = make([]int32, 0, ns)
+	}
+	w.row, w.length, w.end, w.off = w.row[:ns], w.length[:ns], w.end[:ns], w.off[:ns]
+	w.order = w.order[:0]
+}
+
+// lane is a segment being followed.
+type lane struct {
+	pos uint32 // the row to read next
+	seg int32  // the segment
+	cnt int    // steps taken (measure) or left (write)
+	out int    // the next output offset (write)
+}
+
+// measure follows every segment from its sample to the next sample.
+func (w *walker) measure(fwd []uint32) {
+	var lanes [walkLanes]lane
+	next, active := 0, 0
+	for active < walkLanes && next < len(w.row) {
+		lanes[active] = lane{pos: w.row[next], seg: int32(next)}
+		active++
+		next++
+	}
+	for active > 0 {
+		for i := 0; i < active; i++ {
+			l := &lanes[i]
+			x := fwd[l.pos]
+			l.pos = x >> 8 & 0x7fffff
+			l.cnt++
+			if x&sampleBit == 0 {
+				continue
+			}
+			w.length[l.seg], w.end[l.seg] = l.cnt, l.pos
+			if next < len(w.row) {
+				*l = lane{pos: w.row[next], seg: int32(next)}
+				next++
+				continue
+			}
+			active--
+			lanes[i] = lanes[active]
+			i--
+		}
+	}
+}
+
+// write follows the segments in w.order again, writing their bytes.
+func (w *walker) write(fwd []uint32, text []byte) {
+	var lanes [walkLanes]lane
+	next, active := 0, 0
+	start := func(l *lane) bool {
+		for next < len(w.order) {
+			s := w.order[next]
+			next++
+			// The last segment may be cut short at n (damage).
+			cnt := min(w.length[s], len(text)-w.off[s])
+			if cnt > 0 {
+				*l = lane{pos: w.row[s], seg: s, cnt: cnt, out: w.off[s]}
+				return true
+			}
+		}
+		return false
+	}
+	for active < walkLanes && start(&lanes[active]) {
+		active++
+	}
+	for active > 0 {
+		for i := 0; i < active; i++ {
+			l := &lanes[i]
+			x := fwd[l.pos]
+			text[l.out] = byte(x)
+			l.out++
+			l.pos = x >> 8 & 0x7fffff
+			l.cnt--
+			if l.cnt > 0 {
+				continue
+			}
+			if start(l) {
+				continue
+			}
+			active--
+			lanes[i] = lanes[active]
+			i--
+		}
+	}
 }
 
 // inverseBWT implements the inverse Burrows-Wheeler transform as described in
@@ -577,24 +707,40 @@ func (bz2 *Reader) walk(n int, origPtr uint) []byte {
 // (smcdump: where the standard library's leaves, in tt, the byte of each
 // row (the last column) with the index of the next row above it, this
 // sets fwd[j] to the next row of row j with the first column's byte of
-// row j (the byte row j's successor ends with), and tt[i] to the row that
-// precedes row i, keeping its byte: fwd walked from the original row gives
-// the block's bytes in order, tt walked from it gives them last first.)
-func inverseBWT(tt, fwd []uint32, c []uint) {
+// row j (the byte row j's successor ends with): fwd walked from the
+// original row gives the block's bytes in order. An entry whose next row
+// is a multiple of stride or origPtr also has sampleBit (walk).)
+func inverseBWT(tt, fwd []uint32, c []uint, stride int, origPtr uint) {
 	sum := uint(0)
 	for i := 0; i < 256; i++ {
 		sum += c[i]
 		c[i] = sum - c[i]
 	}
 
+	// The count of the byte before is kept in a register: a run of one
+	// byte (common in the last column) does not wait on c in memory.
 	fwd = fwd[:len(tt)]
+	prev, next := uint32(0), c[0]
+	sample := 0 // rows until the next multiple of stride
 	for i := range tt {
 		b := tt[i] & 0xff
-		j := c[b]
-		fwd[j] = uint32(i)<<8 | b
-		tt[i] = uint32(j)<<8 | b
-		c[b]++
+		if b != prev {
+			c[prev] = next
+			prev, next = b, c[b]
+		}
+		j := next
+		next++
+		e := uint32(i)<<8 | b
+		if sample == 0 || i == int(origPtr) {
+			e |= sampleBit
+			if sample == 0 {
+				sample = stride
+			}
+		}
+		sample--
+		fwd[j] = e
 	}
+	c[prev] = next
 }
 
 // This is a standard CRC32 like in hash/crc32 except that all the shifts are reversed,

@@ -351,8 +351,15 @@ func FuzzReader(f *testing.F) {
 // halves meet).
 func TestWalk(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
+	sizes := []int{1000, 4095, 65536, 100000, 900000}
 	for n := 1; n < 300; n++ {
+		sizes = append(sizes, n)
+	}
+	for _, n := range sizes {
 		for _, text := range []bool{false, true} {
+			if text && n > 2000 {
+				continue
+			}
 			last := make([]byte, n)
 			for i := range last {
 				last[i] = byte(rng.IntN(1 + n%7))
