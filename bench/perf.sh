@@ -7,7 +7,7 @@
 #        `smcdump analyze` on corpora A and C (3 runs each, merged)
 #        bench/perf.sh compressed [full|quick]   compressed captures instead:
 #        `smcdump analyze` on corpora A and hs-closed compressed with gzip -1,
-#        zstd -3, lz4 and (A only) bzip2 -1, against the plain file and
+#        zstd -3, lz4 and (A only) bzip2 -1 and -9, against the plain file and
 #        against `DECOMPRESSOR -dc FILE | tcpdump -r - -w /dev/null`
 #        (median of RUNS; needs gzip, zstd, lz4, bzip2)
 #        bench/perf.sh instructions [full|quick]   goal 3 counted instead of
@@ -173,9 +173,9 @@ if [ $compressed = 1 ]; then
   for k in A hs-closed; do
     f=$(file $k)
     zs=("$f")
-    for z in "gzip -1:gz" "zstd -3:zst" "lz4 -1:lz4" "bzip2 -1:bz2"; do
+    for z in "gzip -1:gz" "zstd -3:zst" "lz4 -1:lz4" "bzip2 -1:bz2" "bzip2 -9:9.bz2"; do
       c=${z%%:*}; ext=${z##*:}
-      [ "$ext" = bz2 ] && [ $k != A ] && continue
+      case $ext in *bz2) [ $k != A ] && continue ;; esac
       if [ ! -s "$f.$ext" ] || [ "$f.$ext" -ot "$f" ]; then
         ${c% *} ${c#* } -c "$f" >"$f.$ext.tmp" && mv "$f.$ext.tmp" "$f.$ext"
       fi

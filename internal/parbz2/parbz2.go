@@ -41,7 +41,8 @@
 // of one byte expand up to 51-fold: 45 MB from a 900 kB block) is decoded
 // twice: by its worker, to check it, keeping none of the output, then as
 // it is read, by a decoder of its own (another 8.1 MB at most). With 2
-// workers that is about 14 MB for capture data, 45 MB at the worst.
+// workers that is about 5 MB for capture data compressed by bzip2 -1,
+// 25 MB by bzip2 -9, and 45 MB at the worst.
 package parbz2
 
 import (
@@ -100,7 +101,10 @@ func NewReader(ra io.ReaderAt, size int64, workers int) *Reader {
 		quit:  make(chan struct{}),
 		order: make(chan *item, workers),
 		work:  make(chan *item, workers),
-		free:  make(chan []byte, workers),
+		// Room for every output buffer there can be (at most
+		// 2×workers+1 blocks hold one, and a buffer is only made when
+		// none is free), so that none is dropped and made again.
+		free: make(chan []byte, 2*workers+1),
 	}
 	r.wg.Add(workers + 1)
 	for range workers {
