@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/smcdump/smcdump/internal/fuzzseed"
 )
 
 // The decoder must return what compress/bzip2 returns, read by read (the
@@ -239,7 +241,10 @@ func files(t *testing.T) map[string][]byte {
 		t.Log("bzip2 not installed (Debian package bzip2): not testing its files of capture-like data")
 		return out
 	}
-	p := payload(600 << 10)
+	p, err := fuzzseed.CaptureLike("../../testdata/lab/out", 600<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, level := range []int{1, 9} {
 		cmd := exec.Command("bzip2", "-c", fmt.Sprintf("-%d", level))
 		cmd.Stdin = bytes.NewReader(p)
@@ -250,37 +255,6 @@ func files(t *testing.T) map[string][]byte {
 		out[fmt.Sprintf("payload -%d", level)] = b
 	}
 	return out
-}
-
-// payload is capture-like data: the lab recordings (real frames) and
-// pseudo-random and repetitive stretches, n bytes.
-func payload(n int) []byte {
-	var b []byte
-	names, _ := filepath.Glob("../../testdata/lab/out/*/*.pcapng")
-	for _, f := range names {
-		d, err := os.ReadFile(f)
-		if err != nil {
-			panic(err)
-		}
-		b = append(b, d...)
-		if len(b) >= n/2 {
-			break
-		}
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for len(b) < n {
-		switch rng.IntN(3) {
-		case 0:
-			for range 4096 {
-				b = append(b, byte(rng.Uint32()))
-			}
-		case 1:
-			b = append(b, bytes.Repeat([]byte{byte(rng.Uint32())}, rng.IntN(5000))...)
-		default:
-			b = append(b, bytes.Repeat([]byte("SMC-Rv2 Proposal "), 200)...)
-		}
-	}
-	return b[:n]
 }
 
 func TestMatchesStandardLibrary(t *testing.T) {

@@ -27,6 +27,7 @@ import (
 	"go/token"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -487,4 +488,37 @@ func Glob(patterns ...string) []string {
 		}
 	}
 	return out
+}
+
+// CaptureLike returns n bytes of capture-like data for compression tests:
+// the lab recordings in labOut (real frames; testdata/lab/out from the
+// package's directory), up to half of n, then pseudo-random, repetitive
+// and textual stretches (deterministic).
+func CaptureLike(labOut string, n int) ([]byte, error) {
+	var b []byte
+	files, _ := filepath.Glob(filepath.Join(labOut, "*", "*.pcapng"))
+	for _, f := range files {
+		d, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, d...)
+		if len(b) >= n/2 {
+			break
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for len(b) < n {
+		switch rng.IntN(3) {
+		case 0:
+			for range 4096 {
+				b = append(b, byte(rng.Uint32()))
+			}
+		case 1:
+			b = append(b, bytes.Repeat([]byte{byte(rng.Uint32())}, rng.IntN(5000))...)
+		default:
+			b = append(b, bytes.Repeat([]byte("SMC-Rv2 Proposal "), 200)...)
+		}
+	}
+	return b[:n], nil
 }

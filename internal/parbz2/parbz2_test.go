@@ -10,11 +10,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/smcdump/smcdump/internal/fuzzseed"
 )
 
 // sequential is what compress/bzip2 returns for b: the bytes, then the
@@ -118,36 +119,14 @@ func compress(t *testing.T, level int, b []byte) []byte {
 	return out
 }
 
-// payload is capture-like data: the lab recordings (real frames) and
-// pseudo-random and repetitive stretches, n bytes.
+// payload is capture-like data (fuzzseed.CaptureLike), n bytes.
 func payload(t *testing.T, n int) []byte {
 	t.Helper()
-	var b []byte
-	files, _ := filepath.Glob("../../testdata/lab/out/*/*.pcapng")
-	for _, f := range files {
-		d, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b = append(b, d...)
-		if len(b) >= n/2 {
-			break
-		}
+	b, err := fuzzseed.CaptureLike("../../testdata/lab/out", n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for len(b) < n {
-		switch rng.IntN(3) {
-		case 0:
-			for range 4096 {
-				b = append(b, byte(rng.Uint32()))
-			}
-		case 1:
-			b = append(b, bytes.Repeat([]byte{byte(rng.Uint32())}, rng.IntN(5000))...)
-		default:
-			b = append(b, bytes.Repeat([]byte("SMC-Rv2 Proposal "), 200)...)
-		}
-	}
-	return b[:n]
+	return b
 }
 
 // small makes the reader's bounds small, so that short inputs cross them.
