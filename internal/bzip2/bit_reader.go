@@ -109,7 +109,12 @@ func (br *bitReader) fill() {
 // refill moves buffered bytes into n while there is room, reading nothing
 // from rd.
 func (br *bitReader) refill() {
-	for br.bits <= 56 && br.r < br.w {
+	// Within the buffer: a Read that claims more bytes than it was given
+	// (breaking io.Reader's contract) makes readByte panic at the byte
+	// past the buffer when it is needed, as bufio.Reader's ReadByte does,
+	// not before.
+	end := min(br.w, len(br.buf))
+	for br.bits <= 56 && br.r < end {
 		br.n = br.n<<8 | uint64(br.buf[br.r])
 		br.r++
 		br.bits += 8

@@ -3,6 +3,7 @@ package bzip2
 import (
 	"bytes"
 	stdbzip2 "compress/bzip2"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -399,4 +400,65 @@ func bwt(b []byte) ([]byte, uint) {
 		}
 	}
 	return last, orig
+}
+
+// overReader breaks io.Reader's contract: its one read claims a byte more
+// than it was given.
+type overReader struct {
+	b    []byte
+	done bool
+}
+
+func (o *overReader) Read(p []byte) (int, error) {
+	if o.done {
+		return 0, io.EOF
+	}
+	o.done = true
+	copy(p, o.b)
+	return len(p) + 1, nil
+}
+
+// TestOverRead: with a reader that claims more bytes than it was given,
+// compress/bzip2 panics when it needs the byte past its 4096-byte buffer;
+// this decoder must return the same output first (its read-ahead stays
+// within the buffer). The lab block is placed, behind small streams, to
+// end at every offset around the buffer's end.
+func TestOverRead(t *testing.T) {
+	b, err := os.ReadFile("testdata/lab-4k.bz2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, err := os.ReadFile("../parbz2/testdata/empty.bz2") // 14 bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, _ := hex.DecodeString("425a683931415926535919939b6b00000001002000200021184682ee48a70a120332736d60") // "a", 37 bytes
+	run := func(z io.Reader) (n int, msg string) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = fmt.Sprint("panic: ", r)
+			}
+		}()
+		buf := make([]byte, 1<<20)
+		for {
+			k, err := z.Read(buf)
+			n += k
+			if err != nil {
+				return n, err.Error()
+			}
+		}
+	}
+	for ones := range 14 {
+		for empties := 150; empties < 200; empties++ {
+			in := slices.Concat(bytes.Repeat(one, ones), bytes.Repeat(empty, empties), b)
+			if len(in) < 4096-40 || len(in) > 4096+40 {
+				continue
+			}
+			gn, gmsg := run(NewReader(&overReader{b: in}))
+			wn, wmsg := run(stdbzip2.NewReader(&overReader{b: in}))
+			if gn != wn || gmsg != wmsg {
+				t.Fatalf("%d bytes: %d bytes then %q, compress/bzip2 %d then %q", len(in), gn, gmsg, wn, wmsg)
+			}
+		}
+	}
 }
