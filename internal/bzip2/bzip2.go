@@ -35,7 +35,7 @@ type Reader struct {
 	blockSize    int       // blockSize in bytes, i.e. 900 * 1000.
 	c            [256]uint // the ``C'' array for the inverse BWT.
 	tt           []uint32  // mirrors the ``tt'' array in the bzip2 source and contains the P array in the upper 24 bits.
-	lf           []uint32  // the forward vector (walk)
+	fwd          []uint32  // the forward vector (walk)
 	text         []byte    // the block's bytes before the run-length step (walk)
 
 	preRLE      []byte // contains the RLE data still to be processed.
@@ -69,8 +69,8 @@ func NewSliceReader(in []byte) *Reader {
 // ResetSlice makes bz2 a reader of in as NewSliceReader(in) returns it,
 // keeping its storage.
 func (bz2 *Reader) ResetSlice(in []byte) {
-	tt, lf, text, tables, walker := bz2.tt, bz2.lf, bz2.text, bz2.tables, bz2.walker
-	*bz2 = Reader{tt: tt, lf: lf, text: text, tables: tables, walker: walker}
+	tt, fwd, text, tables, walker := bz2.tt, bz2.fwd, bz2.text, bz2.tables, bz2.walker
+	*bz2 = Reader{tt: tt, fwd: fwd, text: text, tables: tables, walker: walker}
 	bz2.br.resetSlice(in)
 }
 
@@ -534,11 +534,11 @@ func (bz2 *Reader) readBlock() (err error) {
 // that cycle's bytes up to n, and so does this.)
 func (bz2 *Reader) walk(n int, origPtr uint) []byte {
 	tt := bz2.tt[:n]
-	if cap(bz2.lf) < n {
-		bz2.lf = make([]uint32, n)
+	if cap(bz2.fwd) < n {
+		bz2.fwd = make([]uint32, n)
 		bz2.text = make([]byte, n)
 	}
-	fwd, text := bz2.lf[:n], bz2.text[:n]
+	fwd, text := bz2.fwd[:n], bz2.text[:n]
 	stride := (n + walkSamples - 1) / walkSamples
 	inverseBWT(tt, fwd, bz2.c[:], stride, origPtr)
 

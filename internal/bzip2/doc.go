@@ -22,10 +22,13 @@
 //     io.ByteReader it takes none ahead. NewSliceReader reads a slice as
 //     compress/bzip2 reads an io.ByteReader over it, and Consumed says
 //     how much of it that reader would have read.
-//   - The inverse Burrows–Wheeler transform is walked from both ends of
-//     the block at once (two memory loads in flight instead of one), with
-//     a check that the halves meet, and the second half walked forward
-//     again when they do not (damage).
+//   - The inverse Burrows–Wheeler transform (following the transform's
+//     vector from the original row: one memory load per byte, each
+//     waiting on the last) is cut at about 256 sampled rows into segments
+//     followed 16 at a time (walk): once to measure them, then, in order
+//     from the original row, to write them, so that 16 loads are in
+//     flight. A vector with a cycle shorter than the block (damage) gives
+//     that cycle's bytes repeated, as the standard library's walk does.
 //   - Runs are written at once; eight bytes are copied at once when no
 //     run can begin among them; the CRC goes through hash/crc32 (the same
 //     polynomial, bits reversed); storage is kept from block to block
