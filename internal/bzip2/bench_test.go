@@ -30,6 +30,9 @@ func BenchmarkFile(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
+				// Behind an io.MultiReader, as pcapfile hands it over:
+				// not an io.ByteReader, so the input is buffered (and, in
+				// this package, read ahead).
 				n, err := io.Copy(io.Discard, c.new(io.MultiReader(bytes.NewReader(in))))
 				if err != nil {
 					b.Fatal(err)
