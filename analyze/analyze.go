@@ -216,6 +216,9 @@ type Analyzer struct {
 
 	liveIdx       int // report.Files entry of the frames fed with Feed (live.go)
 	liveUndecoded map[string]int
+	// liveFirst, liveLast: the times the live entry's First and Last point
+	// to (Feed).
+	liveFirst, liveLast time.Time
 	// tunnels counts the current file's frames by the tunnel they were
 	// in (at most report.MaxTunnels tunnels; moreTunnelFrames the rest).
 	tunnels          map[decode.TunnelRef]int

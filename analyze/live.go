@@ -30,11 +30,16 @@ func (a *Analyzer) Feed(p *pcapfile.Packet) {
 	fi := &a.report.Files[a.liveIdx]
 	fi.Packets++
 	ts := p.Info.Timestamp
+	// The live entry's times point into the analyzer (liveFirst,
+	// liveLast): a time allocated for every later frame made every
+	// frame fed cost an allocation.
 	if fi.First == nil {
-		fi.First = timep(ts)
+		a.liveFirst = ts
+		fi.First = &a.liveFirst
 	}
 	if fi.Last == nil || ts.After(*fi.Last) {
-		fi.Last = timep(ts)
+		a.liveLast = ts
+		fi.Last = &a.liveLast
 	}
 	if a.cfg.Filter != nil {
 		if ok, err := a.cfg.Filter.Match(p); err == nil && !ok {

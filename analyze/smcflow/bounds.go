@@ -404,3 +404,11 @@ func (t *Tracker) lean() bool {
 	d := t.detail()
 	return !t.FullDetail && t.OnResolved == nil && d >= 0 && t.detailed >= d
 }
+
+// dropsPlain reports whether the tracker only counts not-smc connections:
+// judge lists them with All only, and OnDone and OnResolved get their
+// detail only with FullDetail or OnResolved set (report.Aggregate reads
+// only the outcome of one).
+func (t *Tracker) dropsPlain() bool {
+	return !t.All && !t.FullDetail && t.OnResolved == nil
+}

@@ -42,10 +42,11 @@ func (t *Tracker) recycle(c *tcpConn) {
 }
 
 // alloc returns a zeroed connection, recycled when possible (its events
-// array and FIN/RST evidence storage are kept). The evidence storage is not
-// cleared: its entries are reached only through c.fin and c.rst, which the
-// zeroed connection has nil, and each is written whole (Evidence.set)
-// before it is pointed to; clearing it read a cold line per connection.
+// array and FIN/RST/first-data evidence storage are kept). The evidence
+// storage is not cleared: its entries are reached only through c.fin, c.rst
+// and c.firstData, which the zeroed connection has nil, and each is written
+// whole (Evidence.set) before it is pointed to; clearing it read a cold line
+// per connection.
 func (t *Tracker) alloc() *tcpConn {
 	n := len(t.free)
 	if n == 0 {

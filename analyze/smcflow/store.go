@@ -17,19 +17,22 @@ type connStore struct {
 	smc     SMCInfo
 	release int
 	direct  bool
-	// ends holds the FIN/RST evidence, allocated at the connection's
-	// first FIN or RST and kept when the struct is recycled (alloc): most
-	// open connections never need it, and it is 352 of the bytes each of
-	// them would otherwise hold (docs/architecture.md "Memory bounds").
+	// ends holds the FIN/RST and first-data evidence, allocated at the
+	// connection's first FIN, RST or application data and kept when the
+	// struct is recycled (alloc): most open connections never need it,
+	// and it is 528 of the bytes each of them would otherwise hold
+	// (docs/architecture.md "Memory bounds").
 	ends *endEvidence
 }
 
-// endEvidence is the FIN and RST evidence of each direction.
+// endEvidence is the FIN, RST and first application data evidence of each
+// direction.
 type endEvidence struct {
-	fin, rst [2]Evidence
+	fin, rst, data [2]Evidence
 }
 
-// endStore returns c's FIN/RST evidence storage, allocating it once.
+// endStore returns c's FIN/RST/first-data evidence storage, allocating it
+// once.
 func (c *tcpConn) endStore() *endEvidence {
 	if c.st.ends == nil {
 		c.st.ends = new(endEvidence)

@@ -2,7 +2,9 @@ package smcflow
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,16 @@ type seg struct {
 func runSegs(t *testing.T, segs []seg) *Conn {
 	t.Helper()
 	tr := NewTracker()
+	runSegsOn(tr, segs)
+	done := tr.Finish()
+	if len(done) != 1 {
+		t.Fatalf("%d connections, want 1", len(done))
+	}
+	return done[0]
+}
+
+// runSegsOn feeds the segments to tr.
+func runSegsOn(tr *Tracker, segs []seg) {
 	cli := netip.MustParseAddrPort("10.0.0.1:40000")
 	srv := netip.MustParseAddrPort("10.0.0.2:80")
 	ts := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -65,11 +77,6 @@ func runSegs(t *testing.T, segs []seg) *Conn {
 		ts = ts.Add(time.Millisecond)
 		tr.HandleTCP(&fr, i+1, ts)
 	}
-	done := tr.Finish()
-	if len(done) != 1 {
-		t.Fatalf("%d connections, want 1", len(done))
-	}
-	return done[0]
 }
 
 func TestVerdictOptionEchoed(t *testing.T) {
@@ -219,6 +226,89 @@ func TestHexPadMatchesFmt(t *testing.T) {
 	for _, m := range [][6]byte{{}, {0x98, 0x03, 0x9b, 0xab, 0xcd, 0xef}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}} {
 		if got, want := MACString(m), fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]); got != want {
 			t.Errorf("MACString = %q, want %q", got, want)
+		}
+	}
+}
+
+// TestPlainConnEvidence: a plain TCP connection (no SMC option on the SYN)
+// keeps its evidence wherever its record is read (listed with All, handed
+// to OnDone with FullDetail); a tracker that only counts such connections
+// builds none (tcpConn.unlisted) and counts it the same.
+func TestPlainConnEvidence(t *testing.T) {
+	segs := []seg{
+		{flags: decode.TCPSYN, noOpt: true},
+		{fromServer: true, flags: decode.TCPSYN | decode.TCPACK, noOpt: true},
+		{flags: decode.TCPACK},
+		{flags: decode.TCPACK | decode.TCPPSH, payload: []byte("GET / HTTP/1.1\r\n\r\n")},
+		{fromServer: true, flags: decode.TCPACK | decode.TCPPSH, payload: []byte("HTTP/1.1 200 OK\r\n\r\n")},
+		{flags: decode.TCPFIN | decode.TCPACK},
+		{fromServer: true, flags: decode.TCPFIN | decode.TCPACK},
+		{flags: decode.TCPACK},
+	}
+	want := "1 C>S SYN without SMC option; 2 S>C SYN-ACK without SMC option; 4 C>S first application data; 6 C>S FIN; 7 S>C FIN"
+	evidence := func(c *Conn) string {
+		var b []string
+		for _, e := range c.Evidence {
+			b = append(b, fmt.Sprintf("%d %s %s", e.Frame, e.Dir, e.What))
+		}
+		return strings.Join(b, "; ")
+	}
+
+	tr := NewTracker()
+	tr.All = true
+	runSegsOn(tr, segs)
+	done := tr.Finish()
+	if len(done) != 1 || done[0].Outcome != OutcomeNotSMC {
+		t.Fatalf("All: %d connections, want 1 not-smc", len(done))
+	}
+	if got := evidence(done[0]); got != want {
+		t.Errorf("All: evidence %q, want %q", got, want)
+	}
+
+	tr = NewTracker()
+	tr.FullDetail = true
+	var got string
+	tr.OnDone = func(c *Conn) { got = evidence(c) }
+	runSegsOn(tr, segs)
+	tr.Finish()
+	// OnDone sees the record before judge prepends the SYN's evidence.
+	if w := strings.TrimPrefix(want, "1 C>S SYN without SMC option; "); got != w {
+		t.Errorf("FullDetail: OnDone saw evidence %q, want %q", got, w)
+	}
+
+	tr = NewTracker()
+	var outcome Outcome
+	tr.OnDone = func(c *Conn) { outcome, got = c.Outcome, evidence(c) }
+	runSegsOn(tr, segs)
+	if done := tr.Finish(); len(done) != 0 {
+		t.Errorf("default: %d connections listed, want 0", len(done))
+	}
+	if outcome != OutcomeNotSMC || got != "" {
+		t.Errorf("default: OnDone saw %s with evidence %q, want not-smc without evidence", outcome, got)
+	}
+	if c := tr.Counts(); c.TCPConnections != 1 || c.Listed != 0 {
+		t.Errorf("default: counts %+v, want 1 connection, none listed", c)
+	}
+}
+
+// TestSortEvidence: the insertion sort orders as sort.SliceStable by
+// packet order did (equal orders keep their places).
+func TestSortEvidence(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n <= 70; n++ {
+		for range 20 {
+			e := make([]Evidence, n)
+			for i := range e {
+				e[i] = Evidence{Frame: i, seq: int64(rng.IntN(n/2 + 1))}
+			}
+			want := append([]Evidence(nil), e...)
+			sort.SliceStable(want, func(i, j int) bool { return want[i].seq < want[j].seq })
+			sortEvidence(e)
+			for i := range e {
+				if e[i] != want[i] {
+					t.Fatalf("n=%d: at %d got frame %d seq %d, want frame %d seq %d", n, i, e[i].Frame, e[i].seq, want[i].Frame, want[i].seq)
+				}
+			}
 		}
 	}
 }
