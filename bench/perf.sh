@@ -28,8 +28,9 @@
 #   RUNS for C), the wall-time ratio, peak RSS (ru_maxrss, as GNU time %M),
 #   and the same with --threads 1 (one goroutine) in the same rounds;
 # for the stress inputs (unanswered SYNs, UDP flows, 1M closed/open
-# handshakes, 8,640 snapshots): CPU, wall and peak RSS of one run (text and
-# --json); and the CPU of 1M closed handshakes over that of bulk TCP with the
+# handshakes, 1M short plain TCP connections, a scan of 1M ports, 8,640
+# snapshots): CPU, wall and peak RSS of one run (text and --json), next to
+# tcpdump's CPU on the same file (best of two runs); and the CPU of 1M closed handshakes over that of bulk TCP with the
 # same frame count and bytes (best of RUNS each, alternating, and the median
 # of the RUNS ratios of adjacent runs).
 set -euo pipefail
@@ -78,7 +79,7 @@ smc=$dir/smcdump
 # Corpora are generated once per generator version (the stamp is the last
 # commit that touched the generator, plus uncommitted changes).
 stamp=$( (git log -1 --format=%H -- bench/gen analyze/synth 2>/dev/null; git diff HEAD -- bench/gen analyze/synth 2>/dev/null) | sha1sum | cut -c1-12)
-kinds=(A B C syn udp hs-closed hs-open bulk-hs kstat)
+kinds=(A B C syn udp hs-closed hs-open bulk-hs plain scan kstat)
 [ $profile = 1 ] && kinds=(A C)
 [ $compressed = 1 ] && kinds=(A hs-closed)
 [ $instructions = 1 ] && kinds=(hs-closed bulk-hs)
@@ -267,17 +268,19 @@ echo
 # --- stress inputs: peak RSS -------------------------------------------------
 echo "### Peak RSS of every input (one run each; hs-closed and bulk-hs text: the runs above)"
 echo
-echo "| input | frames | MB | text: CPU s | wall s | peak RSS MiB | --json: CPU s | wall s | peak RSS MiB |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| input | frames | MB | text: CPU s | wall s | peak RSS MiB | --json: CPU s | wall s | peak RSS MiB | tcpdump CPU s | text CPU / tcpdump |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 declare -A desc=(
   [syn]="$(n 500000) SYNs with the SMC option, never answered, in 5 s"
   [udp]="$(n 200000) UDP flows of 3 datagrams"
   [hs-closed]="$(n 1000000) closed SMC-Rv2 handshakes"
   [hs-open]="$(n 1000000) open (never closed) SMC-Rv2 handshakes"
   [bulk-hs]="bulk TCP, same frames and bytes as hs-closed"
+  [plain]="$(n 1000000) short plain TCP connections (8 frames, no SMC option)"
+  [scan]="a scan of $(n 1000000) ports (SYN without the SMC option, RST)"
   [kstat]="$(n 8640) kernel-counter snapshots, no packets (pcapng)"
 )
-for k in syn udp hs-closed hs-open bulk-hs kstat; do
+for k in syn udp hs-closed hs-open bulk-hs plain scan kstat; do
   f=$(file $k)
   warm "$f"
   case $k in
@@ -291,7 +294,9 @@ for k in syn udp hs-closed hs-open bulk-hs kstat; do
   else
     c2=—; e2=—; m2=—
   fi
-  echo "| ${desc[$k]} ($k) | $(frames "$f") | $(awk -v b="$(stat -c %s "$f")" 'BEGIN{printf "%.0f", b/1e6}') | $c1 | $e1 | **$(mib "$m1")** | $c2 | $e2 | $m2 |"
+  run "$tcpdump" -r "$f" -w /dev/null; t1=$C
+  run "$tcpdump" -r "$f" -w /dev/null; t1=$(stat_of min "$t1" "$C")
+  echo "| ${desc[$k]} ($k) | $(frames "$f") | $(awk -v b="$(stat -c %s "$f")" 'BEGIN{printf "%.0f", b/1e6}') | $c1 | $e1 | **$(mib "$m1")** | $c2 | $e2 | $m2 | $t1 | $(ratio "$c1" "$t1")× |"
 done
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg) (start: $load_start); finished $(date -u '+%H:%M UTC')"

@@ -39,6 +39,8 @@ const (
 	nUDPFlows  = 200_000   // UDP flows of 3 datagrams
 	nHS        = 1_000_000 // closed / open SMC handshakes
 	nSnapshots = 8_640     // 24 h at the default 10 s interval
+	nPlain     = 1_000_000 // short plain TCP connections (no SMC option)
+	nScan      = 1_000_000 // ports scanned: SYN without the SMC option, RST
 )
 
 const (
@@ -273,6 +275,54 @@ func (g *gen) syns(n int) error {
 	return nil
 }
 
+// plainConns writes n short plain TCP connections (8 frames each): SYN and
+// SYN-ACK without the SMC option, ACK, a 100-byte request, a 300-byte
+// reply, FIN, FIN, ACK; 4,096 clients and 8 servers on port 80, unique
+// 4-tuples, one connection starting every 40 µs.
+func (g *gen) plainConns(n int) error {
+	req, resp := make([]byte, 100), make([]byte, 300)
+	for i := 0; i < n; i++ {
+		cli, srv := clientOf(i)
+		srv = netip.AddrPortFrom(srv.Addr(), 80)
+		c := g.w.TCPConn(cli, srv, g.rng.Uint32(), g.rng.Uint32())
+		c.RTT = 10 * time.Microsecond
+		for _, step := range []func() error{
+			func() error { return c.Handshake(false, false) },
+			func() error { return c.Send(true, req) },
+			func() error { return c.Send(false, resp) },
+			func() error { return c.FIN(true) },
+			func() error { return c.FIN(false) },
+			func() error { return c.ACK(true) },
+		} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		g.w.Advance(5 * time.Microsecond)
+	}
+	return nil
+}
+
+// scan writes a port scan of n ports: a SYN without the SMC option from
+// one of 4,096 clients to a distinct address and port each, answered by
+// the target's RST 5 µs later.
+func (g *gen) scan(n int) error {
+	for i := 0; i < n; i++ {
+		cli, _ := clientOf(i)
+		dst := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 7, byte(i >> 16), byte(i >> 8)}), uint16(1+i%65535))
+		c := g.w.TCPConn(cli, dst, g.rng.Uint32(), 0)
+		if err := c.SYN(false); err != nil {
+			return err
+		}
+		g.w.Advance(5 * time.Microsecond)
+		if err := c.RST(false); err != nil {
+			return err
+		}
+		g.w.Advance(5 * time.Microsecond)
+	}
+	return nil
+}
+
 // udpFlows writes n UDP flows (distinct source and group) of 3 msend-style
 // datagrams each: every flow's first datagram, then every second, then
 // every third, 10 µs apart.
@@ -367,6 +417,10 @@ func runKind(path, kind, labGlob string, scale float64, seed int64) error {
 		err = g.handshakes(scaled(nHS, scale), false)
 	case "bulk-hs":
 		err = g.bulkFrames(10 * scaled(nHS, scale))
+	case "plain":
+		err = g.plainConns(scaled(nPlain, scale))
+	case "scan":
+		err = g.scan(scaled(nScan, scale))
 	default:
 		err = fmt.Errorf("unknown -kind %q", kind)
 	}
