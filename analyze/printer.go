@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,6 +69,16 @@ type PrintOptions struct {
 // relative sequence numbers and CLC reassembly, so feed it every packet of a
 // capture in order.
 type Printer struct {
+	// out is the text of the packet being printed, kept for the next
+	// (PrintPacket); secText the time stamp text of the last second
+	// printed (appendTimeStamp).
+	out     []byte
+	secText struct {
+		sec    int64
+		layout string
+		text   []byte
+		ok     bool
+	}
 	// ipOptEnd: how the options of the IPv4 header ipPrefix printed last
 	// ended (-v); a cut ends print-ip.c's decoding there
 	ipOptEnd ipOptEnd
@@ -198,29 +209,38 @@ func (p *Printer) tcpdumpTime(info *pcapfile.CaptureInfo) (sec, frac int64) {
 // day and the deltas go through gmtime and strftime's %H:%M:%S (a delta
 // of a day or more wraps), the fraction is printed as it is, and seconds
 // with bit 31 set are "[Error converting time]".
-func (p *Printer) timeStamp(info *pcapfile.CaptureInfo) string {
+//
+// It appends to b, without allocating for the time of day and -tttt: the
+// text of a second is kept for the packets of the same second (the printer
+// formatted every time stamp with time.Format and fmt, a sixth of its CPU
+// time on a capture of bulk TCP).
+func (p *Printer) appendTimeStamp(b []byte, info *pcapfile.CaptureInfo) []byte {
 	sec, frac := p.tcpdumpTime(info)
-	fracs := func(f int64) string {
+	fracs := func(b []byte, f int64) []byte {
 		if p.opts.Nano {
-			return fmt.Sprintf(".%09d", uint32(f))
+			return appendPadded(append(b, '.'), uint64(uint32(f)), 9)
 		}
-		return fmt.Sprintf(".%06d", uint32(f))
+		return appendPadded(append(b, '.'), uint64(uint32(f)), 6)
 	}
 	const errConv = "[Error converting time]"
-	hms := func(sec, frac int64, layout string) string {
+	hms := func(b []byte, sec, frac int64, layout string) []byte {
 		if uint32(sec)&0x80000000 != 0 {
-			return errConv
+			return append(b, errConv...)
 		}
-		return time.Unix(sec, 0).UTC().Format(layout) + fracs(frac)
+		if c := &p.secText; !c.ok || c.sec != sec || c.layout != layout {
+			c.text = time.Unix(sec, 0).UTC().AppendFormat(c.text[:0], layout)
+			c.sec, c.layout, c.ok = sec, layout, true
+		}
+		return fracs(append(b, p.secText.text...), frac)
 	}
 	switch p.opts.TimeFormat {
 	case 1:
-		return ""
+		return b
 	case 2:
 		if uint32(sec)&0x80000000 != 0 {
-			return errConv + " "
+			return append(b, errConv+" "...)
 		}
-		return fmt.Sprintf("%d", uint32(sec)) + fracs(frac) + " "
+		return append(fracs(strconv.AppendUint(b, uint64(uint32(sec)), 10), frac), ' ')
 	case 3, 5:
 		// The reference is the first packet (-ttttt) or the previous
 		// one (-ttt); a reference of 0.000000 counts as unset.
@@ -244,11 +264,33 @@ func (p *Printer) timeStamp(info *pcapfile.CaptureInfo) string {
 		if p.opts.TimeFormat == 3 {
 			*ref = timeval{sec, frac}
 		}
-		return sign + hms(ds, df, "15:04:05") + " "
+		return append(hms(append(b, sign...), ds, df, "15:04:05"), ' ')
 	case 4:
-		return hms(sec, frac, "2006-01-02 15:04:05") + " "
+		return append(hms(b, sec, frac, "2006-01-02 15:04:05"), ' ')
 	}
-	return hms(sec, frac, "15:04:05") + " "
+	return append(hms(b, sec, frac, "15:04:05"), ' ')
+}
+
+// appendPadded appends v in decimal, zero-padded to width digits (as
+// fmt's %0*d of an unsigned value).
+func appendPadded(b []byte, v uint64, width int) []byte {
+	var d [20]byte
+	n := strconv.AppendUint(d[:0], v, 10)
+	for i := len(n); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, n...)
+}
+
+// appendAddrPort appends "address.port", as tcpdump -n prints an
+// endpoint (fmt's "%s.%d" of the address and the port).
+func appendAddrPort(b []byte, a netip.Addr, port uint16) []byte {
+	if a.IsValid() {
+		b = a.AppendTo(b)
+	} else {
+		b = append(b, a.String()...)
+	}
+	return strconv.AppendUint(append(b, '.'), uint64(port), 10)
 }
 
 // PrintPacket writes the line(s) for one packet.
@@ -265,7 +307,8 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 	if p.opts.JSON {
 		return p.writeJSON(pkt, f, line)
 	}
-	var b strings.Builder
+	// The text goes into a buffer kept from packet to packet.
+	b := p.out[:0]
 	p.printed++
 	if p.opts.Number {
 		// tcpdump numbers the packets it prints (after the filter).
@@ -273,29 +316,32 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 		if p.opts.FrameNumbers {
 			n = pkt.Frame
 		}
-		fmt.Fprintf(&b, "%5d  ", n)
+		b = fmt.Appendf(b, "%5d  ", n)
 	}
-	b.WriteString(p.timeStamp(&pkt.Info))
-	b.WriteString(p.interfaceColumn(pkt, f))
+	b = p.appendTimeStamp(b, &pkt.Info)
+	b = append(b, p.interfaceColumn(pkt, f)...)
 	if p.opts.LinkHeader {
-		b.WriteString(linkHeader(pkt, f, p.opts.Quiet))
+		b = append(b, linkHeader(pkt, f, p.opts.Quiet)...)
 	}
-	b.WriteString(sllInner(pkt, f, p.opts))
-	b.WriteString(line)
+	b = append(b, sllInner(pkt, f, p.opts)...)
+	b = append(b, line...)
 	for _, s := range p.clc {
-		b.WriteString(" SMC: ")
-		b.WriteString(s)
+		b = append(b, " SMC: "...)
+		b = append(b, s...)
 	}
 	for _, s := range p.clcErr {
-		b.WriteString(" SMC: [malformed CLC: " + s + "]")
+		b = append(b, " SMC: [malformed CLC: "...)
+		b = append(b, s...)
+		b = append(b, ']')
 	}
 	for _, l := range p.llc {
-		b.WriteString(" SMC-R: " + llcText(l))
+		b = append(b, " SMC-R: "...)
+		b = append(b, llcText(l)...)
 	}
-	b.WriteByte('\n')
+	b = append(b, '\n')
 	if p.opts.Verbose > 0 {
 		for _, m := range p.clcMsgs {
-			b.WriteString(clcDetail(m))
+			b = append(b, clcDetail(m)...)
 		}
 	}
 	// tcpdump's order: -X, else -x, else -A; a single letter leaves the
@@ -321,22 +367,29 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 			if p.dumpTo > p.dumpFrom && p.dumpTo < end {
 				end = p.dumpTo
 			}
-			b.WriteString(hexDump(pkt.Data[p.dumpFrom:end], true))
+			b = append(b, hexDump(pkt.Data[p.dumpFrom:end], true)...)
 		} else {
-			b.WriteString(hexDump(dump(1), true))
+			b = append(b, hexDump(dump(1), true)...)
 		}
 	}
 	switch {
 	case p.opts.HexASCII > 0:
-		b.WriteString(hexDump(dump(p.opts.HexASCII), true))
+		b = append(b, hexDump(dump(p.opts.HexASCII), true)...)
 	case p.opts.HexOnly > 0:
-		b.WriteString(hexDump(dump(p.opts.HexOnly), false))
+		b = append(b, hexDump(dump(p.opts.HexOnly), false)...)
 	case p.opts.ASCII > 0 && len(dump(p.opts.ASCII)) > 0: // print.c: only when caplen > hdrlen
-		b.WriteString(asciiDump(dump(p.opts.ASCII)))
+		b = append(b, asciiDump(dump(p.opts.ASCII))...)
 	}
-	_, err := io.WriteString(p.w, b.String())
+	if cap(b) <= maxKeptLine {
+		p.out = b
+	}
+	_, err := p.w.Write(b)
 	return err
 }
+
+// maxKeptLine bounds the output buffer the printer keeps between packets
+// (a hex dump of a jumbo frame is larger; its buffer is dropped).
+const maxKeptLine = 64 << 10
 
 // linkHeaderLen is the length of the link-level header (with VLAN tags)
 // that tcpdump's -x, -X and -A leave out.
@@ -615,8 +668,9 @@ var etherNames = map[uint16]string{
 	0x88a2: "AoE", 0x88f7: "PTP", 0xd28b: "Arista Vendor Specific Protocol",
 }
 
-func ipPort(a interface{ String() string }, port uint16) string {
-	return fmt.Sprintf("%s.%d", a, port)
+func ipPort(a netip.Addr, port uint16) string {
+	var b [64]byte
+	return string(appendAddrPort(b[:0], a, port))
 }
 
 // describe builds the protocol part of the line and feeds the tracker.
@@ -797,13 +851,17 @@ func (p *Printer) describe(pkt *pcapfile.Packet, f *decode.Frame) string {
 		}
 		return fmt.Sprintf("%s%s > %s: [|%s]", ipv, f.Src, f.Dst, f.Reason)
 	}
-	src, dst := ipPort(f.Src, f.SrcPort), ipPort(f.Dst, f.DstPort)
 	if f.Fragment && f.FragOff != 0 {
 		// tcpdump 4.99 (print-ip.c): no transport header, only the
 		// protocol; -v shows the id, offset and flags.
 		return fmt.Sprintf("%s%s > %s: ip-proto-%d", ipv, f.Src, f.Dst, f.Proto)
 	}
-	return p.transportLine(pkt, f, ipv, src, dst, fmt.Sprintf("%s%s > %s: ", ipv, f.Src, f.Dst))
+	src, dst := ipPort(f.Src, f.SrcPort), ipPort(f.Dst, f.DstPort)
+	var at string // only the protocols other than TCP and UDP print it
+	if f.Proto != decode.ProtoTCP && f.Proto != decode.ProtoUDP {
+		at = fmt.Sprintf("%s%s > %s: ", ipv, f.Src, f.Dst)
+	}
+	return p.transportLine(pkt, f, ipv, src, dst, at)
 }
 
 // transportLine is the rest of the line of the IP packet f from its
@@ -862,7 +920,11 @@ func (p *Printer) transportLine(pkt *pcapfile.Packet, f *decode.Frame, ipv, src,
 			// the length field says more than the IP packet holds
 			return fmt.Sprintf("%s%s > %s: %sUDP, bad length %d > %d", ipv, src, dst, ck, f.UDPLen-8, f.L4WireLen-8)
 		}
-		return fmt.Sprintf("%s%s > %s: %sUDP, length %d", ipv, src, dst, ck, n)
+		var buf [160]byte
+		b := buf[:0]
+		b = append(append(append(append(append(b, ipv...), src...), " > "...), dst...), ": "...)
+		b = strconv.AppendInt(append(append(b, ck...), "UDP, length "...), int64(n), 10)
+		return string(b)
 	case decode.ProtoICMP:
 		if f.IPVer != 4 { // print-ip-demux.c
 			return at + "[ICMP requires IPv4] (invalid)"
@@ -1454,7 +1516,18 @@ func (p *Printer) udpChecksum(f *decode.Frame) string {
 	return fmt.Sprintf("[bad udp cksum 0x%04x -> 0x%04x!] ", stored, checksumShouldBe(seg, 6, pseudoSum(f, n)))
 }
 
-func tcpFlags(fl uint8) string {
+// tcpFlags is the text of the flags fl between tcpdump's brackets.
+func tcpFlags(fl uint8) string { return tcpFlagTexts[fl] }
+
+// tcpFlagTexts holds tcpFlags' text of every flag byte, made once.
+var tcpFlagTexts = func() (t [256]string) {
+	for i := range t {
+		t[i] = tcpFlagsText(uint8(i))
+	}
+	return t
+}()
+
+func tcpFlagsText(fl uint8) string {
 	var s []byte
 	// tcpdump's order (print-tcp.c tcp_flag_values): F S R P . U E W
 	for _, x := range []struct {
@@ -1478,23 +1551,38 @@ func tcpLine(ipv, src, dst string, f *decode.Frame, isnSelf, isnPeer, sackBase u
 	if opts.Quiet {
 		return fmt.Sprintf("%s%s > %s: tcp %d", ipv, src, dst, f.PayloadLen), false
 	}
+	// The line is built without fmt (the printer's most common line).
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s%s > %s: Flags [%s]%s", ipv, src, dst, tcpFlags(f.Flags), cksum)
+	var num [24]byte
+	u := func(v uint64) { b.Write(strconv.AppendUint(num[:0], v, 10)) }
+	b.Grow(len(ipv) + len(src) + len(dst) + len(cksum) + 96)
+	b.WriteString(ipv)
+	b.WriteString(src)
+	b.WriteString(" > ")
+	b.WriteString(dst)
+	b.WriteString(": Flags [")
+	b.WriteString(tcpFlags(f.Flags))
+	b.WriteByte(']')
+	b.WriteString(cksum)
 	seq := f.Seq - isnSelf
 	// print-tcp.c: -vv prints the sequence number of every segment.
 	if opts.Verbose > 1 || f.PayloadLen > 0 || f.Flags&(decode.TCPSYN|decode.TCPFIN|decode.TCPRST) != 0 {
+		b.WriteString(", seq ")
+		u(uint64(seq))
 		if f.PayloadLen > 0 {
-			fmt.Fprintf(&b, ", seq %d:%d", seq, seq+uint32(f.PayloadLen))
-		} else {
-			fmt.Fprintf(&b, ", seq %d", seq)
+			b.WriteByte(':')
+			u(uint64(seq + uint32(f.PayloadLen)))
 		}
 	}
 	if f.Flags&decode.TCPACK != 0 {
-		fmt.Fprintf(&b, ", ack %d", f.Ack-isnPeer)
+		b.WriteString(", ack ")
+		u(uint64(f.Ack - isnPeer))
 	}
-	fmt.Fprintf(&b, ", win %d", f.Win)
+	b.WriteString(", win ")
+	u(uint64(f.Win))
 	if f.Flags&decode.TCPURG != 0 && len(f.L4) >= 20 {
-		fmt.Fprintf(&b, ", urg %d", binary.BigEndian.Uint16(f.L4[18:]))
+		b.WriteString(", urg ")
+		u(uint64(binary.BigEndian.Uint16(f.L4[18:])))
 	}
 	hlen := 20
 	if len(f.L4) >= 13 {
@@ -1513,7 +1601,8 @@ func tcpLine(ipv, src, dst string, f *decode.Frame, isnSelf, isnPeer, sackBase u
 			return b.String(), true
 		}
 	}
-	fmt.Fprintf(&b, ", length %d", f.PayloadLen)
+	b.WriteString(", length ")
+	b.Write(strconv.AppendInt(num[:0], int64(f.PayloadLen), 10))
 	if f.PayloadLen > 0 && len(f.L4) < hlen {
 		// options ended (eol) before the header did, and the snaplen cut it
 		fmt.Fprintf(&b, " [remaining caplen(%d) < header length(%d)] [|%s]", len(f.L4), hlen, proto)

@@ -3,6 +3,7 @@ package analyze
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"net/netip"
 	"strings"
 	"testing"
@@ -336,4 +337,89 @@ func tcpOptSeeds() [][]byte {
 		out = append(out, append(append(eth, ip...), tcp...))
 	}
 	return out
+}
+
+// printFrames are frames of the common kinds, for the printer's allocation
+// test and benchmark (synthetic): a plain TCP handshake, a data segment
+// each way, and a UDP datagram to a multicast group.
+func printFrames(tb testing.TB) [][]byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	w, err := synth.NewPcap(&buf, synth.Ethernet, time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC), true)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := w.TCPConn(netip.MustParseAddrPort("10.0.0.1:40000"), netip.MustParseAddrPort("10.2.0.1:443"), 1000, 5000)
+	for _, err := range []error{c.Handshake(false, false), c.Send(true, make([]byte, 1448)), c.Send(false, make([]byte, 200)),
+		w.UDP(netip.MustParseAddrPort("10.8.0.1:40000"), netip.MustParseAddrPort("239.1.1.1:5000"), make([]byte, 200))} {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	fr, err := pcapfile.NewFileReader(&buf)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out [][]byte
+	for {
+		p, err := fr.Next()
+		if err != nil {
+			break
+		}
+		out = append(out, append([]byte(nil), p.Data...))
+	}
+	return out
+}
+
+// TestPrintPacketAllocs: printing a TCP segment or a UDP datagram of a
+// known connection with -n costs a few allocations (the endpoints' text and
+// the line), not one per field: the printer formatted its lines with fmt and
+// time.Format and spent a quarter of its CPU time allocating.
+func TestPrintPacketAllocs(t *testing.T) {
+	frames := printFrames(t)
+	p := NewPrinter(io.Discard, PrintOptions{})
+	pkt := &pcapfile.Packet{Frame: 1, LinkType: pcapfile.LinkTypeEthernet}
+	pkt.Info.Timestamp = time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
+	for _, d := range frames {
+		pkt.Data = d
+		pkt.Info.CaptureLength, pkt.Info.Length = len(d), len(d)
+		if err := p.PrintPacket(pkt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range map[int]float64{3: 4, 4: 4, 5: 3} { // data each way, UDP
+		pkt.Data = frames[i]
+		pkt.Info.CaptureLength, pkt.Info.Length = len(frames[i]), len(frames[i])
+		n := testing.AllocsPerRun(200, func() {
+			pkt.Info.Timestamp = pkt.Info.Timestamp.Add(time.Microsecond)
+			if err := p.PrintPacket(pkt); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if n > want {
+			t.Errorf("frame %d: %.1f allocations per packet printed, want at most %.0f", i, n, want)
+		}
+	}
+}
+
+// BenchmarkPrintPacket: the printer's cost per packet (-n) over the frames
+// of printFrames in turn.
+func BenchmarkPrintPacket(b *testing.B) {
+	frames := printFrames(b)
+	p := NewPrinter(io.Discard, PrintOptions{})
+	pkt := &pcapfile.Packet{Frame: 1, LinkType: pcapfile.LinkTypeEthernet}
+	pkt.Info.Timestamp = time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		d := frames[i%len(frames)]
+		pkt.Data = d
+		pkt.Info.CaptureLength, pkt.Info.Length = len(d), len(d)
+		pkt.Info.Timestamp = pkt.Info.Timestamp.Add(time.Microsecond)
+		if err := p.PrintPacket(pkt); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
