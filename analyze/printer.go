@@ -367,16 +367,16 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 			if p.dumpTo > p.dumpFrom && p.dumpTo < end {
 				end = p.dumpTo
 			}
-			b = append(b, hexDump(pkt.Data[p.dumpFrom:end], true)...)
+			b = appendHexDump(b, pkt.Data[p.dumpFrom:end], true)
 		} else {
-			b = append(b, hexDump(dump(1), true)...)
+			b = appendHexDump(b, dump(1), true)
 		}
 	}
 	switch {
 	case p.opts.HexASCII > 0:
-		b = append(b, hexDump(dump(p.opts.HexASCII), true)...)
+		b = appendHexDump(b, dump(p.opts.HexASCII), true)
 	case p.opts.HexOnly > 0:
-		b = append(b, hexDump(dump(p.opts.HexOnly), false)...)
+		b = appendHexDump(b, dump(p.opts.HexOnly), false)
 	case p.opts.ASCII > 0 && len(dump(p.opts.ASCII)) > 0: // print.c: only when caplen > hdrlen
 		b = append(b, asciiDump(dump(p.opts.ASCII))...)
 	}
@@ -488,7 +488,10 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		}
 		return b.String()
 	case pkt.LinkType == pcapfile.LinkTypeEthernet && f.HasMAC:
-		fmt.Fprintf(&b, "%s > %s, ", smcflow.MACString(f.SrcMAC), smcflow.MACString(f.DstMAC))
+		var t [40]byte
+		a := appendMAC(t[:0], f.SrcMAC)
+		a = appendMAC(append(a, " > "...), f.DstMAC)
+		b.Write(append(a, ", "...))
 	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL && len(pkt.Data) >= 16:
 		fmt.Fprintf(&b, "%3s ", sllDir(f.SLLPkt))
 		if f.HasMAC {
@@ -539,7 +542,11 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 	case quiet:
 		// print-sll.c with -q: no type and length.
 	default:
-		fmt.Fprintf(&b, "ethertype %s (0x%04x), length %d: ", etherName(outer), outer, pkt.Info.Length)
+		var t [48]byte
+		a := append(append(t[:0], "ethertype "...), etherName(outer)...)
+		a = appendHexMin(append(a, " (0x"...), uint64(outer), 4)
+		a = strconv.AppendInt(append(a, "), length "...), int64(pkt.Info.Length), 10)
+		b.Write(append(a, ": "...))
 	}
 	for i := 0; i < f.NVLAN; i++ {
 		tci := f.VLANTCI[i]
@@ -565,6 +572,18 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		}
 	}
 	return b.String()
+}
+
+// appendMAC appends m as smcflow.MACString writes it.
+func appendMAC(b []byte, m [6]byte) []byte {
+	const hex = "0123456789abcdef"
+	for i, x := range m {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = append(b, hex[x>>4], hex[x&15])
+	}
+	return b
 }
 
 // ipxCut is print-ipx.c's line of a packet shorter than an IPX header
@@ -1152,37 +1171,42 @@ func ipv6Detail(h []byte) string {
 // ipv4DetailHead is print-ip.c's -v detail of an IPv4 header h (20 bytes
 // at least) up to its length: "(tos 0x0, ttl 64, id 1, ..., length 84".
 func ipv4DetailHead(h []byte) string {
-	var s string
-	tos := h[1]
-	s += fmt.Sprintf("(tos 0x%x", tos)
-	switch tos & 3 {
+	var t [160]byte
+	b := appendHexMin(append(t[:0], "(tos 0x"...), uint64(h[1]), 1)
+	switch h[1] & 3 {
 	case 1:
-		s += ",ECT(1)"
+		b = append(b, ",ECT(1)"...)
 	case 2:
-		s += ",ECT(0)"
+		b = append(b, ",ECT(0)"...)
 	case 3:
-		s += ",CE"
+		b = append(b, ",CE"...)
 	}
 	if h[8] >= 1 {
-		s += fmt.Sprintf(", ttl %d", h[8])
+		b = strconv.AppendUint(append(b, ", ttl "...), uint64(h[8]), 10)
 	}
 	off := binary.BigEndian.Uint16(h[6:])
-	var fl []string
+	b = strconv.AppendUint(append(b, ", id "...), uint64(binary.BigEndian.Uint16(h[4:])), 10)
+	b = strconv.AppendInt(append(b, ", offset "...), int64(off&0x1fff)*8, 10)
+	b = append(b, ", flags ["...)
+	n := len(b)
 	for _, x := range []struct {
 		bit  uint16
 		name string
 	}{{0x2000, "+"}, {0x4000, "DF"}, {0x8000, "rsvd"}} {
 		if off&x.bit != 0 {
-			fl = append(fl, x.name)
+			if len(b) > n {
+				b = append(b, ", "...)
+			}
+			b = append(b, x.name...)
 		}
 	}
-	flags := strings.Join(fl, ", ")
-	if flags == "" {
-		flags = "none"
+	if len(b) == n {
+		b = append(b, "none"...)
 	}
-	s += fmt.Sprintf(", id %d, offset %d, flags [%s], proto %s (%d), length %d",
-		binary.BigEndian.Uint16(h[4:]), int(off&0x1fff)*8, flags, ipProtoName(h[9]), h[9], binary.BigEndian.Uint16(h[2:]))
-	return s
+	b = append(append(b, "], proto "...), ipProtoName(h[9])...)
+	b = strconv.AppendUint(append(b, " ("...), uint64(h[9]), 10)
+	b = strconv.AppendUint(append(b, "), length "...), uint64(binary.BigEndian.Uint16(h[2:])), 10)
+	return string(b)
 }
 
 // ipProtoName is tcpdump's ipproto_values (ipproto.c).
@@ -1433,6 +1457,20 @@ func ipTimestampOption(b *strings.Builder, opt, rest []byte) bool {
 
 // onesSum adds b to the one's complement sum acc.
 func onesSum(acc uint32, b []byte) uint16 {
+	// 8 bytes at a time: the one's complement sum of 32-bit words, folded,
+	// is that of the 16-bit words (2^16 ≡ 1 modulo 0xffff), and a nonzero
+	// sum never folds to 0 (TestOnesSum).
+	if len(b) >= 8 {
+		s := uint64(acc)
+		for len(b) >= 8 {
+			s += uint64(binary.BigEndian.Uint32(b)) + uint64(binary.BigEndian.Uint32(b[4:]))
+			b = b[8:]
+		}
+		for s > 0xffffffff {
+			s = s&0xffffffff + s>>32
+		}
+		acc = uint32(s&0xffff + s>>16) // at most 0x1fffe: folded below
+	}
 	for len(b) >= 2 {
 		acc += uint32(b[0])<<8 | uint32(b[1])
 		b = b[2:]
@@ -1725,28 +1763,47 @@ func acFields(m *smcproto.AcceptConfirm) string {
 // hexDump is tcpdump's -x (hex only) and -X (withASCII) dump
 // (print-ascii.c hex_print, hex_and_ascii_print).
 func hexDump(b []byte, withASCII bool) string {
-	var s strings.Builder
-	for off := 0; off < len(b); off += 16 {
-		end := min(off+16, len(b))
-		fmt.Fprintf(&s, "\t0x%04x:  ", off)
-		var hx strings.Builder
-		hexGroups(&hx, b[off:end])
+	return string(appendHexDump(nil, b, withASCII))
+}
+
+// appendHexDump appends hexDump's text of data to b. It is built a byte
+// at a time (fmt per byte made -X cost twice tcpdump's CPU).
+func appendHexDump(b, data []byte, withASCII bool) []byte {
+	for off := 0; off < len(data); off += 16 {
+		end := min(off+16, len(data))
+		b = append(b, "\t0x"...)
+		b = appendHexMin(b, uint64(off), 4)
+		b = append(b, ":  "...)
+		start := len(b)
+		b = appendHexGroups(b, data[off:end])
 		if !withASCII {
-			s.WriteString(hx.String())
-			s.WriteByte('\n')
+			b = append(b, '\n')
 			continue
 		}
-		fmt.Fprintf(&s, "%-39s  ", hx.String())
-		for i := off; i < end; i++ {
-			c := b[i]
+		for n := len(b) - start; n < 39; n++ { // %-39s
+			b = append(b, ' ')
+		}
+		b = append(b, "  "...)
+		for _, c := range data[off:end] {
 			if c <= 0x20 || c > 0x7e { // tcpdump shows graphic characters only
 				c = '.'
 			}
-			s.WriteByte(c)
+			b = append(b, c)
 		}
-		s.WriteByte('\n')
+		b = append(b, '\n')
 	}
-	return s.String()
+	return b
+}
+
+// appendHexMin appends v in lowercase hex with at least width digits (fmt's
+// %0*x).
+func appendHexMin(b []byte, v uint64, width int) []byte {
+	var d [16]byte
+	n := strconv.AppendUint(d[:0], v, 16)
+	for i := len(n); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, n...)
 }
 
 // asciiDump is tcpdump's -A (print-ascii.c ascii_print): printable

@@ -1042,16 +1042,20 @@ func hexLines(ident string, b []byte) string {
 // hexGroups writes line (at most 16 bytes) as tcpdump's hex dumps group
 // it: two bytes a group, groups separated by a space.
 func hexGroups(s *strings.Builder, line []byte) {
-	for i := 0; i < len(line); i += 2 {
-		if i > 0 {
-			s.WriteByte(' ')
+	var b [48]byte
+	s.Write(appendHexGroups(b[:0], line))
+}
+
+// appendHexGroups appends hexGroups' text of line to b.
+func appendHexGroups(b, line []byte) []byte {
+	const digits = "0123456789abcdef"
+	for i, c := range line {
+		if i > 0 && i%2 == 0 {
+			b = append(b, ' ')
 		}
-		if i+1 < len(line) {
-			fmt.Fprintf(s, "%02x%02x", line[i], line[i+1])
-		} else {
-			fmt.Fprintf(s, "%02x", line[i])
-		}
+		b = append(b, digits[c>>4], digits[c&0xf])
 	}
+	return b
 }
 
 // arpText is the line of an ARP or RARP packet as print-arp.c prints it

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
@@ -420,6 +421,41 @@ func BenchmarkPrintPacket(b *testing.B) {
 		pkt.Info.Timestamp = pkt.Info.Timestamp.Add(time.Microsecond)
 		if err := p.PrintPacket(pkt); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestOnesSum: the 8-bytes-at-a-time sum equals the sum of 16-bit words
+// folded at the end, zero and 0xffff told apart.
+func TestOnesSum(t *testing.T) {
+	ref := func(acc uint32, b []byte) uint16 {
+		for ; len(b) >= 2; b = b[2:] {
+			acc += uint32(b[0])<<8 | uint32(b[1])
+		}
+		if len(b) == 1 {
+			acc += uint32(b[0]) << 8
+		}
+		for acc > 0xffff {
+			acc = acc&0xffff + acc>>16
+		}
+		return uint16(acc)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := 0; n <= 100; n++ {
+		for _, fill := range []int{-1, 0, 0xff} {
+			for _, acc := range []uint32{0, 1, 0xffff, 0x3fffc, rng.Uint32() >> 8} {
+				b := make([]byte, n)
+				for i := range b {
+					if fill < 0 {
+						b[i] = byte(rng.Uint32())
+					} else {
+						b[i] = byte(fill)
+					}
+				}
+				if got, want := onesSum(acc, b), ref(acc, b); got != want {
+					t.Fatalf("n=%d fill %d acc %#x: %#04x, want %#04x", n, fill, acc, got, want)
+				}
+			}
 		}
 	}
 }
