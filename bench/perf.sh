@@ -10,6 +10,10 @@
 #        zstd -3, lz4 and (A only) bzip2 -1 and -9, against the plain file and
 #        against `DECOMPRESSOR -dc FILE | tcpdump -r - -w /dev/null`
 #        (median of RUNS; needs gzip, zstd, lz4, bzip2)
+#        bench/perf.sh print [full|quick]   the per-packet printer instead:
+#        `smcdump FLAGS -r FILE` against `tcpdump FLAGS -r FILE` (-n, -e, -v,
+#        -tttt, -X) on corpus A and the plain-connections input (median of
+#        RUNS, output to /dev/null)
 #        bench/perf.sh instructions [full|quick]   goal 3 counted instead of
 #        timed: instructions and simulated cache misses (valgrind's callgrind
 #        with its cache model, GOGC=off, --threads 1) of 1M closed handshakes
@@ -40,6 +44,7 @@ mode=${1:-full}
 profile=0
 compressed=0
 instructions=0
+print=0
 if [ "$mode" = profile ]; then
   profile=1
   mode=${2:-full}
@@ -49,11 +54,14 @@ elif [ "$mode" = compressed ]; then
 elif [ "$mode" = instructions ]; then
   instructions=1
   mode=${2:-full}
+elif [ "$mode" = print ]; then
+  print=1
+  mode=${2:-full}
 fi
 case $mode in
 full) scale=1 ;;
 quick) scale=0.05 ;;
-*) echo "usage: $0 [full|quick] | $0 profile|compressed|instructions [full|quick]" >&2; exit 2 ;;
+*) echo "usage: $0 [full|quick] | $0 profile|compressed|instructions|print [full|quick]" >&2; exit 2 ;;
 esac
 runs_ab=${RUNS_AB:-5}
 runs=${RUNS:-3}
@@ -83,6 +91,7 @@ kinds=(A B C syn udp hs-closed hs-open bulk-hs plain scan kstat)
 [ $profile = 1 ] && kinds=(A C)
 [ $compressed = 1 ] && kinds=(A hs-closed)
 [ $instructions = 1 ] && kinds=(hs-closed bulk-hs)
+[ $print = 1 ] && kinds=(A plain)
 for k in "${kinds[@]}"; do
   ext=pcap
   [ "$k" = kstat ] && ext=pcapng
@@ -163,6 +172,32 @@ if [ $instructions = 1 ]; then
   done
   echo
   echo "handshakes / bulk instructions: **$(ratio "${ir[hs-closed]}" "${ir[bulk-hs]}")×** (goal 3: ≤ 2× the CPU; callgrind files: $dir/callgrind-*.out, \`callgrind_annotate --sort=I1mr\`)"
+  exit 0
+fi
+
+if [ $print = 1 ]; then
+  echo "## bench/perf.sh print $mode — $(date -u '+%Y-%m-%d %H:%M UTC'), smcdump $(git describe --always --dirty 2>/dev/null || echo unknown), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| input | flags | smcdump FLAGS -r FILE CPU s | wall s | tcpdump FLAGS -r FILE CPU s | wall s | smcdump / tcpdump CPU | wall |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for k in A plain; do
+    f=$(file $k)
+    for fl in "-n" "-nn -e" "-nn -v" "-nn -tttt" "-nn -X -c 200000"; do
+      [ $k = plain ] && [ "$fl" != "-n" ] && continue
+      sc=(); sw=(); tc=(); tw=()
+      for ((i = 0; i < runs; i++)); do
+        warm "$f"
+        # shellcheck disable=SC2086 # the flags are words
+        run "$smc" $fl -r "$f"; sc+=("$C"); sw+=("$E")
+        # shellcheck disable=SC2086
+        run "$tcpdump" $fl -r "$f"; tc+=("$C"); tw+=("$E")
+      done
+      SC=$(stat_of median "${sc[@]}"); SW=$(stat_of median "${sw[@]}"); TC=$(stat_of median "${tc[@]}"); TW=$(stat_of median "${tw[@]}")
+      echo "| $k | \`$fl\` | $SC | $SW | $TC | $TW | $(ratio "$SC" "$TC")× | $(ratio "$SW" "$TW")× |"
+    done
+  done
+  echo
+  echo "(median of $runs runs each, alternating, output to /dev/null)"
   exit 0
 fi
 
