@@ -173,3 +173,43 @@ func BenchmarkReadSnapshot(b *testing.B) {
 		}
 	}
 }
+
+// TestPeekStr: the string scan, 8 bytes at a time, stops at a quote,
+// backslash or control character wherever it lies in the word, and passes
+// over bytes above 0x7f (compared with a byte-by-byte scan).
+func TestPeekStr(t *testing.T) {
+	ref := func(b []byte) (int, bool) { // the end of a string without escapes
+		for i := 1; i < len(b); i++ {
+			switch c := b[i]; {
+			case c == '"':
+				return i + 1, true
+			case c < 0x20 || c == '\\':
+				return i, false
+			}
+		}
+		return len(b), false
+	}
+	for n := 0; n < 40; n++ {
+		for _, special := range []byte{'"', '\\', 0x00, 0x1f, 0x0a} {
+			for _, fill := range []byte{'a', 0x20, 0x7f, 0x80, 0xff, 0x21, 0x5b, 0x5d} {
+				b := append([]byte{'"'}, bytes.Repeat([]byte{fill}, n)...)
+				b = append(b, special)
+				b = append(b, bytes.Repeat([]byte{'b'}, 9)...)
+				if special != '"' {
+					b = append(b, '"')
+				}
+				p := peeker{b: b}
+				ok := p.str()
+				wantEnd, wantOK := ref(b)
+				if special == '\\' {
+					// an escape: `\b` is valid, so the string goes on to
+					// the closing quote
+					wantEnd, wantOK = len(b), true
+				}
+				if ok != wantOK || ok && p.i != wantEnd {
+					t.Errorf("n=%d fill %#x special %#x: ok %v end %d, want %v %d", n, fill, special, ok, p.i, wantOK, wantEnd)
+				}
+			}
+		}
+	}
+}
