@@ -969,8 +969,9 @@ func (t *Tracker) judge(c *tcpConn) {
 		c.hs[1].Release()
 		c.released = true
 	}
-	if c.evictedEarly && !c.res.noSummary {
-		// (A compact record drops the notes: not built for one.)
+	if c.evictedEarly && !c.res.noSummary && !c.unlisted {
+		// (A compact record drops the notes, and nothing reads those of
+		// a plain connection that is only counted: not built for them.)
 		c.res.Notes = append(c.res.Notes, fmt.Sprintf("finished early: the open-connection limit (%d) was reached, so this connection (%s) was judged as if the capture ended then; its later packets are not counted", t.maxOpen(), evictClassName(int(c.evictedClass))))
 	}
 	if !t.All && c.res.Outcome == OutcomeUnknown && c.res.Reason == ReasonSYNNotCaptured && !c.smcAttempt && !(c.synAckSeen && c.synAckOpt) {
