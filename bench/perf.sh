@@ -32,8 +32,8 @@
 #   RUNS for C), the wall-time ratio, peak RSS (ru_maxrss, as GNU time %M),
 #   and the same with --threads 1 (one goroutine) in the same rounds;
 # for the stress inputs (unanswered SYNs, UDP flows, 1M closed/open
-# handshakes, 1M short plain TCP connections, a scan of 1M ports, 8,640
-# snapshots): CPU, wall and peak RSS of one run (text and --json), next to
+# handshakes, 500k plain SYNs, 1M short plain TCP connections, a scan of
+# 1M ports, 8,640 snapshots): CPU, wall and peak RSS of one run (text and --json), next to
 # tcpdump's CPU on the same file (best of two runs); and the CPU of 1M closed handshakes over that of bulk TCP with the
 # same frame count and bytes (best of RUNS each, alternating, and the median
 # of the RUNS ratios of adjacent runs).
@@ -87,7 +87,7 @@ smc=$dir/smcdump
 # Corpora are generated once per generator version (the stamp is the last
 # commit that touched the generator, plus uncommitted changes).
 stamp=$( (git log -1 --format=%H -- bench/gen analyze/synth 2>/dev/null; git diff HEAD -- bench/gen analyze/synth 2>/dev/null) | sha1sum | cut -c1-12)
-kinds=(A B C syn udp hs-closed hs-open bulk-hs plain scan kstat)
+kinds=(A B C syn synplain udp hs-closed hs-open bulk-hs plain scan kstat)
 [ $profile = 1 ] && kinds=(A C)
 [ $compressed = 1 ] && kinds=(A hs-closed)
 [ $instructions = 1 ] && kinds=(hs-closed bulk-hs)
@@ -307,6 +307,7 @@ echo "| input | frames | MB | text: CPU s | wall s | peak RSS MiB | --json: CPU 
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 declare -A desc=(
   [syn]="$(n 500000) SYNs with the SMC option, never answered, in 5 s"
+  [synplain]="$(n 500000) SYNs without the SMC option (a SYN flood), never answered, in 5 s"
   [udp]="$(n 200000) UDP flows of 3 datagrams"
   [hs-closed]="$(n 1000000) closed SMC-Rv2 handshakes"
   [hs-open]="$(n 1000000) open (never closed) SMC-Rv2 handshakes"
@@ -315,7 +316,7 @@ declare -A desc=(
   [scan]="a scan of $(n 1000000) ports (SYN without the SMC option, RST)"
   [kstat]="$(n 8640) kernel-counter snapshots, no packets (pcapng)"
 )
-for k in syn udp hs-closed hs-open bulk-hs plain scan kstat; do
+for k in syn synplain udp hs-closed hs-open bulk-hs plain scan kstat; do
   f=$(file $k)
   warm "$f"
   case $k in

@@ -258,16 +258,16 @@ func (g *gen) bulkFrames(n int) error {
 	return g.endBulk()
 }
 
-// syns writes n SYNs with the SMC option, never answered, evenly over 5 s,
-// each from its own source address (a flood or a scan: as many peer pairs
-// as SYNs).
-func (g *gen) syns(n int) error {
+// syns writes n SYNs, with the SMC option when smc, never answered, evenly
+// over 5 s, each from its own source address (a flood or a scan: as many
+// peer pairs as SYNs).
+func (g *gen) syns(n int, smc bool) error {
 	step := 5 * time.Second / time.Duration(max(n, 1))
 	for i := 0; i < n; i++ {
 		_, srv := clientOf(i)
 		cli := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, byte(32 + i>>16), byte(i >> 8), byte(i)}), uint16(40000+i%20000))
 		c := g.w.TCPConn(cli, srv, g.rng.Uint32(), 0)
-		if err := c.SYN(true); err != nil {
+		if err := c.SYN(smc); err != nil {
 			return err
 		}
 		g.w.Advance(step)
@@ -408,7 +408,9 @@ func runKind(path, kind, labGlob string, scale float64, seed int64) error {
 		s := corpora[kind]
 		err = g.corpus(corpusSpec{frames: scaled(s.frames, scale), handshakes: scaled(s.handshakes, scale)})
 	case "syn":
-		err = g.syns(scaled(nSYN, scale))
+		err = g.syns(scaled(nSYN, scale), true)
+	case "synplain":
+		err = g.syns(scaled(nSYN, scale), false)
 	case "udp":
 		err = g.udpFlows(scaled(nUDPFlows, scale))
 	case "hs-closed":
