@@ -218,9 +218,9 @@ func (p *Printer) appendTimeStamp(b []byte, info *pcapfile.CaptureInfo) []byte {
 	sec, frac := p.tcpdumpTime(info)
 	fracs := func(b []byte, f int64) []byte {
 		if p.opts.Nano {
-			return appendPadded(append(b, '.'), uint64(uint32(f)), 9)
+			return appendPadded(append(b, '.'), uint64(uint32(f)), 9, 10)
 		}
-		return appendPadded(append(b, '.'), uint64(uint32(f)), 6)
+		return appendPadded(append(b, '.'), uint64(uint32(f)), 6, 10)
 	}
 	const errConv = "[Error converting time]"
 	hms := func(b []byte, sec, frac int64, layout string) []byte {
@@ -271,11 +271,11 @@ func (p *Printer) appendTimeStamp(b []byte, info *pcapfile.CaptureInfo) []byte {
 	return append(hms(b, sec, frac, "15:04:05"), ' ')
 }
 
-// appendPadded appends v in decimal, zero-padded to width digits (as
-// fmt's %0*d of an unsigned value).
-func appendPadded(b []byte, v uint64, width int) []byte {
+// appendPadded appends v in base (10 or 16, lowercase), zero-padded to
+// width digits (as fmt's %0*d and %0*x of an unsigned value).
+func appendPadded(b []byte, v uint64, width, base int) []byte {
 	var d [20]byte
-	n := strconv.AppendUint(d[:0], v, 10)
+	n := strconv.AppendUint(d[:0], v, base)
 	for i := len(n); i < width; i++ {
 		b = append(b, '0')
 	}
@@ -544,7 +544,7 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 	default:
 		var t [48]byte
 		a := append(append(t[:0], "ethertype "...), etherName(outer)...)
-		a = appendHexMin(append(a, " (0x"...), uint64(outer), 4)
+		a = appendPadded(append(a, " (0x"...), uint64(outer), 4, 16)
 		a = strconv.AppendInt(append(a, "), length "...), int64(pkt.Info.Length), 10)
 		b.Write(append(a, ": "...))
 	}
@@ -1172,7 +1172,7 @@ func ipv6Detail(h []byte) string {
 // at least) up to its length: "(tos 0x0, ttl 64, id 1, ..., length 84".
 func ipv4DetailHead(h []byte) string {
 	var t [160]byte
-	b := appendHexMin(append(t[:0], "(tos 0x"...), uint64(h[1]), 1)
+	b := appendPadded(append(t[:0], "(tos 0x"...), uint64(h[1]), 1, 16)
 	switch h[1] & 3 {
 	case 1:
 		b = append(b, ",ECT(1)"...)
@@ -1772,7 +1772,7 @@ func appendHexDump(b, data []byte, withASCII bool) []byte {
 	for off := 0; off < len(data); off += 16 {
 		end := min(off+16, len(data))
 		b = append(b, "\t0x"...)
-		b = appendHexMin(b, uint64(off), 4)
+		b = appendPadded(b, uint64(off), 4, 16)
 		b = append(b, ":  "...)
 		start := len(b)
 		b = appendHexGroups(b, data[off:end])
@@ -1795,16 +1795,6 @@ func appendHexDump(b, data []byte, withASCII bool) []byte {
 	return b
 }
 
-// appendHexMin appends v in lowercase hex with at least width digits (fmt's
-// %0*x).
-func appendHexMin(b []byte, v uint64, width int) []byte {
-	var d [16]byte
-	n := strconv.AppendUint(d[:0], v, 16)
-	for i := len(n); i < width; i++ {
-		b = append(b, '0')
-	}
-	return append(b, n...)
-}
 
 // asciiDump is tcpdump's -A (print-ascii.c ascii_print): printable
 // characters, tabs, spaces and newlines as they are, other bytes as '.',
