@@ -3,6 +3,7 @@ package analyze
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net/netip"
@@ -456,6 +457,69 @@ func TestOnesSum(t *testing.T) {
 					t.Fatalf("n=%d fill %d acc %#x: %#04x, want %#04x", n, fill, acc, got, want)
 				}
 			}
+		}
+	}
+}
+
+// TestPacketJSON: jsonPacket.appendJSON writes what json.Marshal does, on
+// random packets (strings with quotes, backslashes, control characters,
+// <, > and &, invalid UTF-8, U+2028; every optional field absent, empty and
+// set).
+func TestPacketJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	pieces := []string{"", "a", `"`, `\`, "\x00", "\x1f", "<", ">", "&", "\xff", "\u2028", "é", "IP 10.0.0.1.1 > 10.0.0.2.2: Flags [S.]", "\t\n"}
+	rs := func() string {
+		var s string
+		for range rng.IntN(4) {
+			s += pieces[rng.IntN(len(pieces))]
+		}
+		return s
+	}
+	rss := func() []string {
+		switch rng.IntN(3) {
+		case 0:
+			return nil
+		case 1:
+			return []string{}
+		}
+		out := make([]string, 1+rng.IntN(3))
+		for i := range out {
+			out[i] = rs()
+		}
+		return out
+	}
+	for i := 0; i < 5000; i++ {
+		j := jsonPacket{Frame: rng.IntN(1 << 20), Time: rs(), Length: rng.IntN(70000) - 5, CapLen: rng.IntN(70000), Interface: rs(), Summary: rs(),
+			Src: rs(), Dst: rs(), Proto: rs(), Flags: rs(), CLC: rss(), LLC: rss()}
+		if rng.IntN(2) == 0 {
+			j.SMCOption = boolp(rng.IntN(2) == 0)
+		}
+		for range rng.IntN(3) {
+			j.VLAN = append(j.VLAN, uint16(rng.Uint32()))
+		}
+		if rng.IntN(4) == 0 {
+			j.VLAN = []uint16{}
+		}
+		for range rng.IntN(3) {
+			j.MPLS = append(j.MPLS, rng.Uint32()>>12)
+		}
+		if rng.IntN(2) == 0 {
+			s := uint16(rng.Uint32())
+			j.PPPoESession = &s
+		}
+		if rng.IntN(2) == 0 {
+			j.Tunnel = &jsonTunnel{Kind: rs(), OuterSrc: rs(), OuterDst: rs(), Depth: rng.IntN(5)}
+			if rng.IntN(2) == 0 {
+				id := rng.Uint32()
+				j.Tunnel.ID = &id
+			}
+		}
+		want, err := json.Marshal(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := j.appendJSON(nil); !bytes.Equal(got, want) {
+			t.Fatalf("packet %d:\n got %s\nwant %s", i, got, want)
 		}
 	}
 }

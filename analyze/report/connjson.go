@@ -119,12 +119,16 @@ var safeJSON = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
-// str writes s as encoding/json does: ", \, control characters and (HTML
-// safety) <, > and & escaped, U+2028 and U+2029 escaped, invalid UTF-8 as
-// U+FFFD, the rest as is.
-func (e *jsonEnc) str(s string) {
+// str writes s as encoding/json does (AppendJSONString).
+func (e *jsonEnc) str(s string) { e.b = AppendJSONString(e.b, s) }
+
+// AppendJSONString appends s as a JSON string, byte for byte as
+// encoding/json writes it: ", \, control characters and (HTML safety) <, >
+// and & escaped, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD, the
+// rest as is.
+func AppendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
-	b := append(e.b, '"')
+	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
@@ -169,7 +173,7 @@ func (e *jsonEnc) str(s string) {
 		start = i
 	}
 	b = append(b, s[start:]...)
-	e.b = append(b, '"')
+	return append(b, '"')
 }
 
 func (e *jsonEnc) int(n int64) { e.b = strconv.AppendInt(e.b, n, 10) }
