@@ -73,6 +73,7 @@ type Printer struct {
 	// (PrintPacket); secText the time stamp text of the last second
 	// printed (appendTimeStamp).
 	out     []byte
+	ifNames map[int]string // ifName's cache of the local interfaces' names
 	secText struct {
 		sec    int64
 		layout string
@@ -319,7 +320,7 @@ func (p *Printer) PrintPacket(pkt *pcapfile.Packet) error {
 		b = fmt.Appendf(b, "%5d  ", n)
 	}
 	b = p.appendTimeStamp(b, &pkt.Info)
-	b = append(b, p.interfaceColumn(pkt, f)...)
+	b = p.appendInterfaceColumn(b, pkt, f)
 	if p.opts.LinkHeader {
 		b = append(b, linkHeader(pkt, f, p.opts.Quiet)...)
 	}
@@ -413,13 +414,14 @@ func linkHeaderLen(pkt *pcapfile.Packet, f *decode.Frame) int {
 
 // interfaceColumn is tcpdump 4.99's "ifname direction" column of "-i any"
 // (LINUX_SLL2) packets, also used for packets of several interfaces.
-func (p *Printer) interfaceColumn(pkt *pcapfile.Packet, f *decode.Frame) string {
+// It appends to b.
+func (p *Printer) appendInterfaceColumn(b []byte, pkt *pcapfile.Packet, f *decode.Frame) []byte {
 	if pkt.LinkType == pcapfile.LinkTypeLinuxSLL2 && len(pkt.Data) >= 20 {
 		name := p.ifName(int(binary.BigEndian.Uint32(pkt.Data[4:])))
-		return fmt.Sprintf("%-5s %-3s ", name, sllDir(int(pkt.Data[10])))
+		return appendColumns(b, name, sllDir(int(pkt.Data[10])))
 	}
 	if !p.opts.InterfaceColumn {
-		return ""
+		return b
 	}
 	name := pkt.Interface
 	if name == "" {
@@ -440,9 +442,28 @@ func (p *Printer) interfaceColumn(pkt *pcapfile.Packet, f *decode.Frame) string 
 	case pkt.Direction == pcapfile.DirectionIn:
 		dir = "In"
 	}
-	return fmt.Sprintf("%-5s %-3s ", name, dir)
+	return appendColumns(b, name, dir)
 }
 
+// appendColumns appends name and dir as fmt's "%-5s %-3s " (padded to 5
+// and 3 bytes).
+func appendColumns(b []byte, name, dir string) []byte {
+	b = append(b, name...)
+	for i := len(name); i < 5; i++ {
+		b = append(b, ' ')
+	}
+	b = append(append(b, ' '), dir...)
+	for i := len(dir); i < 3; i++ {
+		b = append(b, ' ')
+	}
+	return append(b, ' ')
+}
+
+// ifName names the interface of index, "?" when unknown. The names of
+// the local system's interfaces are looked up once per index (at most
+// maxIfNames of them): net.InterfaceByIndex reads the whole interface
+// table from the kernel, and an SLL2 capture ("-i any") asks for every
+// packet (6 times tcpdump's CPU, which asks the kernel for one name).
 func (p *Printer) ifName(index int) string {
 	if p.opts.InterfaceName != nil {
 		if n := p.opts.InterfaceName(index); n != "" {
@@ -450,11 +471,26 @@ func (p *Printer) ifName(index int) string {
 		}
 		return "?"
 	}
-	if ifc, err := net.InterfaceByIndex(index); err == nil && ifc.Name != "" {
-		return ifc.Name
+	if n, ok := p.ifNames[index]; ok {
+		return n
 	}
-	return "?"
+	name := "?"
+	if ifc, err := interfaceByIndex(index); err == nil && ifc.Name != "" {
+		name = ifc.Name
+	}
+	if p.ifNames == nil || len(p.ifNames) >= maxIfNames {
+		p.ifNames = make(map[int]string)
+	}
+	p.ifNames[index] = name
+	return name
 }
+
+// interfaceByIndex is net.InterfaceByIndex (a variable for tests).
+var interfaceByIndex = net.InterfaceByIndex
+
+// maxIfNames bounds Printer.ifNames (a crafted capture may name any
+// number of indexes): when full it starts over.
+const maxIfNames = 1024
 
 // linkHeader is the -e text, as tcpdump prints it (print-ether.c,
 // print-sll.c).

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -521,5 +523,39 @@ func TestPacketJSON(t *testing.T) {
 		if got := j.appendJSON(nil); !bytes.Equal(got, want) {
 			t.Fatalf("packet %d:\n got %s\nwant %s", i, got, want)
 		}
+	}
+}
+
+// TestPrinterIfNameCached: without a naming function the printer asks the
+// system for an SLL2 index's name once, not for every packet (each lookup
+// reads the kernel's whole interface table), names unknown indexes "?",
+// and keeps the names of at most maxIfNames indexes.
+func TestPrinterIfNameCached(t *testing.T) {
+	lookups := map[int]int{}
+	defer func(f func(int) (*net.Interface, error)) { interfaceByIndex = f }(interfaceByIndex)
+	interfaceByIndex = func(i int) (*net.Interface, error) {
+		lookups[i]++
+		if i == 7 {
+			return &net.Interface{Index: 7, Name: "eth7"}, nil
+		}
+		return nil, errors.New("no such interface")
+	}
+	p := NewPrinter(io.Discard, PrintOptions{})
+	for range 3 {
+		for _, i := range []int{7, 9} {
+			want := map[int]string{7: "eth7", 9: "?"}[i]
+			if got := p.ifName(i); got != want {
+				t.Errorf("ifName(%d) = %q, want %q", i, got, want)
+			}
+		}
+	}
+	if lookups[7] != 1 || lookups[9] != 1 {
+		t.Errorf("lookups %v, want one per index", lookups)
+	}
+	for i := range 3 * maxIfNames {
+		p.ifName(1000 + i)
+	}
+	if len(p.ifNames) > maxIfNames {
+		t.Errorf("%d names kept, want at most %d", len(p.ifNames), maxIfNames)
 	}
 }
