@@ -12,7 +12,8 @@
 #        (median of RUNS; needs gzip, zstd, lz4, bzip2)
 #        bench/perf.sh print [full|quick]   the per-packet printer instead:
 #        `smcdump FLAGS -r FILE` against `tcpdump FLAGS -r FILE` (-n, -e, -v,
-#        -tttt, -X) on corpus A and the plain-connections input (median of
+#        -tttt, -X) on corpus A, -n on A as a capture on "any" writes it
+#        (Linux cooked v2) and on the plain-connections input (median of
 #        RUNS, output to /dev/null)
 #        bench/perf.sh instructions [full|quick]   goal 3 counted instead of
 #        timed: instructions and simulated cache misses (valgrind's callgrind
@@ -180,10 +181,14 @@ if [ $print = 1 ]; then
   echo
   echo "| input | flags | smcdump FLAGS -r FILE CPU s | wall s | tcpdump FLAGS -r FILE CPU s | wall s | smcdump / tcpdump CPU | wall |"
   echo "|---|---|---|---|---|---|---|---|"
-  for k in A plain; do
+  # corpus A as a capture on "any" writes it (Linux cooked v2)
+  if [ ! -s "$dir/A-sll2.pcap" ] || [ "$dir/A-sll2.pcap" -ot "$dir/A.pcap" ]; then
+    "$dir/gen" -kind A -link sll2 -scale "$scale" -o "$dir/A-sll2.pcap" 2>/dev/null
+  fi
+  for k in A A-sll2 plain; do
     f=$(file $k)
     for fl in "-n" "-nn -e" "-nn -v" "-nn -tttt" "-nn -X -c 200000"; do
-      [ $k = plain ] && [ "$fl" != "-n" ] && continue
+      [ $k != A ] && [ "$fl" != "-n" ] && continue
       sc=(); sw=(); tc=(); tw=()
       for ((i = 0; i < runs; i++)); do
         warm "$f"

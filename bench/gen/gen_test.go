@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/smcdump/smcdump/analyze/decode"
+	"github.com/smcdump/smcdump/analyze/synth"
 	"github.com/smcdump/smcdump/capture/pcapfile"
 	"github.com/smcdump/smcdump/smcproto"
 )
@@ -50,7 +51,7 @@ func TestKinds(t *testing.T) {
 		{"hs-closed", 20000, 0, 2000}, {"hs-open", 14000, 0, 2000}, {"bulk-hs", 20000 - 8, 0, 0}, {"kstat", 0, 17, 0},
 	} {
 		path := filepath.Join(dir, tc.kind)
-		if err := runKind(path, tc.kind, labGlob, scale, 1); err != nil {
+		if err := runKind(path, tc.kind, labGlob, scale, 1, synth.Ethernet); err != nil {
 			t.Fatalf("%s: %v", tc.kind, err)
 		}
 		fr, err := pcapfile.OpenFile(path, nil)

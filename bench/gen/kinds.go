@@ -375,7 +375,7 @@ func snapshots(bw *bufio.Writer, n int, lab *labPayloads) error {
 func scaled(n int, scale float64) int { return max(1, int(float64(n)*scale+0.5)) }
 
 // runKind writes the capture of one kind (see the -kind flag).
-func runKind(path, kind, labGlob string, scale float64, seed int64) error {
+func runKind(path, kind, labGlob string, scale float64, seed int64, link synth.Link) error {
 	lab, err := loadLab(labGlob)
 	if err != nil {
 		return err
@@ -398,7 +398,7 @@ func runKind(path, kind, labGlob string, scale float64, seed int64) error {
 		fmt.Fprintf(os.Stderr, "gen: wrote %s: %d bytes, %d snapshots (synthetic; snapshot from the lab traces)\n", path, st.Size(), scaled(nSnapshots, scale))
 		return f.Close()
 	}
-	w, err := synth.NewPcap(cw, synth.Ethernet, synth.Start, true)
+	w, err := synth.NewPcap(cw, link, synth.Start, true)
 	if err != nil {
 		return err
 	}

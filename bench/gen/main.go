@@ -35,9 +35,19 @@ func main() {
 	kind := flag.String("kind", "", "issue-14 corpus or stress input: A, B, C, syn, synplain, udp, hs-closed, hs-open, bulk-hs, plain, scan, kstat (default: the mixed capture of -size)")
 	scale := flag.Float64("scale", 1, "with -kind: multiply every count by this")
 	lab := flag.String("lab", "testdata/lab/out/6.12/*.pcapng", "with -kind: lab traces to take the CLC payloads and the snapshot from")
+	linkName := flag.String("link", "ethernet", "with -kind: the link layer, ethernet or sll2 (Linux cooked v2, what a capture on \"any\" writes)")
 	flag.Parse()
 	if *kind != "" {
-		if err := runKind(*out, *kind, *lab, *scale, *seed); err != nil {
+		link := synth.Ethernet
+		switch *linkName {
+		case "ethernet":
+		case "sll2":
+			link = synth.SLL2
+		default:
+			fmt.Fprintln(os.Stderr, "gen: -link must be ethernet or sll2")
+			os.Exit(2)
+		}
+		if err := runKind(*out, *kind, *lab, *scale, *seed, link); err != nil {
 			fmt.Fprintln(os.Stderr, "gen:", err)
 			os.Exit(1)
 		}
