@@ -461,6 +461,23 @@ func TestOnesSum(t *testing.T) {
 			}
 		}
 	}
+	// Segments past 128 KiB (IPv6 jumbograms, BIG TCP): the 16-bit
+	// words' sum passes 2^32. The sum summed a byte pair at a time in 32
+	// bits wrapped there and printed a checksum one off (as tcpdump's own
+	// 32-bit sum does from about 128 KiB on); the sum is now exact.
+	for _, n := range []int{131000, 131072, 140000, 1 << 20} {
+		b := bytes.Repeat([]byte{0xff}, n)
+		var s uint64 = 0x1234
+		for i := 0; i < n; i += 2 {
+			s += uint64(b[i])<<8 | uint64(b[i+1])
+		}
+		for s > 0xffff {
+			s = s&0xffff + s>>16
+		}
+		if got := onesSum(0x1234, b); got != uint16(s) {
+			t.Errorf("%d bytes of 0xff: %#04x, want %#04x", n, got, s)
+		}
+	}
 }
 
 // TestPacketJSON: jsonPacket.appendJSON writes what json.Marshal does, on
