@@ -525,8 +525,8 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		return b.String()
 	case pkt.LinkType == pcapfile.LinkTypeEthernet && f.HasMAC:
 		var t [40]byte
-		a := appendMAC(t[:0], f.SrcMAC)
-		a = appendMAC(append(a, " > "...), f.DstMAC)
+		a := smcflow.AppendMAC(t[:0], f.SrcMAC)
+		a = smcflow.AppendMAC(append(a, " > "...), f.DstMAC)
 		b.Write(append(a, ", "...))
 	case pkt.LinkType == pcapfile.LinkTypeLinuxSLL && len(pkt.Data) >= 16:
 		fmt.Fprintf(&b, "%3s ", sllDir(f.SLLPkt))
@@ -608,18 +608,6 @@ func linkHeader(pkt *pcapfile.Packet, f *decode.Frame, quiet bool) string {
 		}
 	}
 	return b.String()
-}
-
-// appendMAC appends m as smcflow.MACString writes it.
-func appendMAC(b []byte, m [6]byte) []byte {
-	const hex = "0123456789abcdef"
-	for i, x := range m {
-		if i > 0 {
-			b = append(b, ':')
-		}
-		b = append(b, hex[x>>4], hex[x&15])
-	}
-	return b
 }
 
 // ipxCut is print-ipx.c's line of a packet shorter than an IPX header

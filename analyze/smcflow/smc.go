@@ -1691,16 +1691,22 @@ func appendHexPad(b []byte, v uint64, width int) []byte {
 	return append(b, d...)
 }
 
+// MACString formats m as six colon-separated lowercase hex bytes.
 func MACString(m [6]byte) string {
-	const hex = "0123456789abcdef"
 	var b [17]byte
+	return string(AppendMAC(b[:0], m))
+}
+
+// AppendMAC appends m as MACString writes it.
+func AppendMAC(b []byte, m [6]byte) []byte {
+	const hex = "0123456789abcdef"
 	for i, x := range m {
 		if i > 0 {
-			b[3*i-1] = ':'
+			b = append(b, ':')
 		}
-		b[3*i], b[3*i+1] = hex[x>>4], hex[x&15]
+		b = append(b, hex[x>>4], hex[x&15])
 	}
-	return string(b[:])
+	return b
 }
 
 func codeName(c smcproto.Code) string {
