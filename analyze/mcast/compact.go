@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/smcdump/smcdump/internal/selectk"
 )
 
 // Bounded offline analysis (Config.FinishWhenFull, Config.KeepStreams):
@@ -177,37 +179,24 @@ type finished struct {
 	early   uint64         // streams finished to make room
 }
 
-// ageRec is a tracked stream's age and position in Tracker.order
-// (makeRoom).
-type ageRec struct {
-	t     int64
-	frame int
-	i     int
-}
-
 // makeRoom finishes the least recently active eighth of the tracked
 // streams (at least one) and keeps their reports.
 func (t *Tracker) makeRoom() {
 	n := max(1, len(t.order)/8)
-	// by age: last datagram's time and frame, then the position in
-	// t.order (what a stable sort by age gave), from a flat copy
+	// By age: last datagram's time and frame, then the position in
+	// t.order (what a stable sort by age gave), from a flat copy. The n
+	// oldest are selected, not sorted: finishing does not depend on their
+	// order (finish sorts them by key for the callback).
 	ages := t.ages[:0]
 	for i, st := range t.order {
-		ages = append(ages, ageRec{t: st.lastT, frame: st.lastFrame, i: i})
+		ages = append(ages, selectk.Key{K: [3]uint64{uint64(st.lastT) ^ 1<<63, uint64(st.lastFrame) ^ 1<<63, uint64(i)}, I: i})
 	}
-	slices.SortFunc(ages, func(a, b ageRec) int {
-		if c := cmp.Compare(a.t, b.t); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.frame, b.frame); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.i, b.i)
-	})
+	selectk.FirstKeys(ages, n, nil)
 	t.ages = ages
-	gone := make([]*stream, n)
-	for j, a := range ages[:n] {
-		gone[j], t.order[a.i] = t.order[a.i], nil
+	gone := t.gone[:0]
+	for _, a := range ages[:n] {
+		gone = append(gone, t.order[a.I])
+		t.order[a.I] = nil
 	}
 	keep := t.order[:0]
 	for _, st := range t.order {
@@ -220,15 +209,17 @@ func (t *Tracker) makeRoom() {
 	t.fin.early += uint64(len(gone))
 	if t.cfg.OnFinishedEarly != nil {
 		t.finish(gone, t.cfg.OnFinishedEarly)
-		return
+	} else {
+		// in any order: the streams kept and the sums of the others do
+		// not depend on it (rankBelow is a total order)
+		t.finishWith(gone, false, func(st *stream, drops []CaptureDropReading) {
+			if !t.omitPlain(st) {
+				t.keepFinished(st.key, t.streamReport(st, 0, drops))
+			}
+		})
 	}
-	// in any order: the streams kept and the sums of the others do not
-	// depend on it (rankBelow is a total order)
-	t.finishWith(gone, false, func(st *stream, drops []CaptureDropReading) {
-		if !t.omitPlain(st) {
-			t.keepFinished(st.key, t.streamReport(st, 0, drops))
-		}
-	})
+	clear(gone)
+	t.gone = gone[:0]
 }
 
 // omitPlain files the finished stream st among the omitted ones without

@@ -58,7 +58,7 @@ func (t *Tracker) Untracked() uint64 { return t.untracked }
 func (t *Tracker) FinishedEarly() uint64 { return t.fin.early }
 
 // Streams returns the number of streams tracked.
-func (t *Tracker) Streams() int { return len(t.streams) }
+func (t *Tracker) Streams() int { return t.streams.n }
 
 // Live calls fn for every tracked stream in first-seen order. fn must not
 // keep ls (it is reused). Cost: linear in the streams and the new gaps.
@@ -182,7 +182,7 @@ func (t *Tracker) finishWith(gone []*stream, sorted bool, fn func(st *stream, dr
 			drops, dropsDone = t.normDrops(), true
 		}
 		fn(st, drops)
-		delete(t.streams, st.key)
+		t.streams.del(st)
 		if k0 := st.key; k0.lif != 0 {
 			k0.lif = 0
 			// the next copy (another interface) takes the ICMP errors
@@ -203,7 +203,7 @@ func (t *Tracker) finishWith(gone []*stream, sorted bool, fn func(st *stream, dr
 		}
 	}
 	for k, st := range t.ssrcs {
-		if t.streams[st.key] != st {
+		if t.streams.get(&st.key, st.h) != st {
 			delete(t.ssrcs, k)
 		}
 	}

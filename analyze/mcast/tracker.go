@@ -2,9 +2,8 @@ package mcast
 
 import (
 	"bytes"
-	"encoding/binary"
 	"github.com/smcdump/smcdump/internal/hll"
-	"github.com/smcdump/smcdump/internal/mix"
+	"github.com/smcdump/smcdump/internal/selectk"
 	"hash/maphash"
 	"math/bits"
 	"net/netip"
@@ -33,12 +32,7 @@ type streamKey struct {
 
 // hash mixes every field of the key into 64 bits with a fixed function
 // (Tracker.distinct): keys that differ only in an address's zone share it.
-func (k *streamKey) hash() uint64 {
-	s, d := k.src.Addr().As16(), k.dst.Addr().As16()
-	return mix.Hash5(binary.BigEndian.Uint64(s[:8]), binary.BigEndian.Uint64(s[8:])^k.zone,
-		binary.BigEndian.Uint64(d[:8]), binary.BigEndian.Uint64(d[8:])^uint64(k.lif)<<32^uint64(uint32(k.ifc)),
-		uint64(k.src.Port())<<48|uint64(k.dst.Port())<<32|uint64(k.vlan))
-}
+func (k *streamKey) hash() uint64 { return k.hashWith(0) }
 
 type detItem struct {
 	frame  int
@@ -72,6 +66,8 @@ type rtpSrc struct {
 
 type stream struct {
 	key        streamKey
+	h          uint64  // key.seeded(): its slot in Tracker.streams
+	sameHash   *stream // the next stream of the same h (streamTable)
 	packets    uint64
 	bytes      uint64
 	truncated  uint64
@@ -134,7 +130,7 @@ type icmpErrors struct {
 // call Report.
 type Tracker struct {
 	cfg     Config
-	streams map[streamKey]*stream
+	streams streamTable
 	// anyLif finds a stream whatever the interface index of its SLL2
 	// copy (the key with lif 0 → the copies tracked, oldest first): an
 	// ICMP error arrives on another interface than the datagrams it quotes
@@ -157,7 +153,8 @@ type Tracker struct {
 	// short flows starts a stream for most datagrams.
 	freeSt []*stream
 	freeSp []*seqSpace
-	ages   []ageRec // makeRoom's buffer (at most MaxStreams)
+	ages   []selectk.Key // makeRoom's buffers (at most MaxStreams)
+	gone   []*stream
 	// distinct estimates how many distinct streams there were (each new
 	// stream's key, by a fixed hash: the same estimate run after run),
 	// which the report gives when streams were finished early and so
@@ -176,10 +173,9 @@ func NewTracker(cfg Config) *Tracker {
 		cfg.MinConfidence = 0.5
 	}
 	return &Tracker{
-		cfg:     cfg,
-		streams: make(map[streamKey]*stream),
-		seed:    maphash.MakeSeed(),
-		params:  seqParams{window: cfg.ReorderWindow, maxGaps: cfg.MaxGaps, plot: cfg.Plot},
+		cfg:    cfg,
+		seed:   maphash.MakeSeed(),
+		params: seqParams{window: cfg.ReorderWindow, maxGaps: cfg.MaxGaps, plot: cfg.Plot},
 	}
 }
 
@@ -193,7 +189,7 @@ func NewTracker(cfg Config) *Tracker {
 // stream not (or no longer) tracked is not counted.
 func (t *Tracker) ICMPError(src, dst netip.AddrPort, vlan uint16, ifc int, lif uint32, zone uint64, sender netip.Addr, kind string, ts time.Time, frame int) {
 	k := streamKey{src: src, dst: dst, vlan: vlan, ifc: ifc, lif: lif, zone: zone}
-	st := t.streams[k]
+	st := t.streams.get(&k, k.seeded())
 	if st == nil && lif != 0 {
 		// captured on "any" (SLL2): the error came in on another
 		// interface than the stream's datagrams; count it on the first
@@ -236,16 +232,17 @@ func (t *Tracker) Add(d *Datagram) {
 	k := streamKey{src: d.Src, dst: d.Dst, vlan: d.VLAN, ifc: d.Interface, lif: d.LinkIf, zone: d.Zone}
 	st := t.last
 	if st == nil || st.key != k {
-		st = t.streams[k]
+		h := k.seeded()
+		st = t.streams.get(&k, h)
 		if st == nil {
-			if t.cfg.MaxStreams > 0 && len(t.streams) >= t.cfg.MaxStreams {
+			if t.cfg.MaxStreams > 0 && t.streams.n >= t.cfg.MaxStreams {
 				if !t.cfg.FinishWhenFull {
 					t.untracked++ // over the stream limit: counted, not tracked
 					return
 				}
 				t.makeRoom()
 			}
-			st = t.newStream(k)
+			st = t.newStream(k, h)
 		}
 		t.last = st
 	}
@@ -303,13 +300,13 @@ func (t *Tracker) Add(d *Datagram) {
 	t.process(st, d.Payload, trunc, ts, d.Frame)
 }
 
-func (t *Tracker) newStream(k streamKey) *stream {
+func (t *Tracker) newStream(k streamKey, h uint64) *stream {
 	var st *stream
 	if n := len(t.freeSt); n > 0 {
 		st, t.freeSt = t.freeSt[n-1], t.freeSt[:n-1]
-		st.key = k
+		st.key, st.h = k, h
 	} else {
-		st = &stream{key: k}
+		st = &stream{key: k, h: h}
 	}
 	for _, r := range t.cfg.Seq {
 		if r.Selector.Match(k.src, k.dst, k.vlan) {
@@ -320,7 +317,7 @@ func (t *Tracker) newStream(k streamKey) *stream {
 			break
 		}
 	}
-	t.streams[k] = st
+	t.streams.add(st)
 	t.order = append(t.order, st)
 	t.distinct.Add(k.hash())
 	if k.lif != 0 {

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/smcdump/smcdump/internal/hashtab"
 	"github.com/smcdump/smcdump/internal/mix"
 	"github.com/smcdump/smcdump/internal/prefetch"
 	"github.com/smcdump/smcdump/internal/selectk"
@@ -45,48 +46,7 @@ type tombstones struct {
 }
 
 // tombstone is a finished tuple's hash and when it finished (Unix ns).
-type tombstone = hslot[int64]
-
-// hslot is a slot of an open-addressing table keyed by a 64-bit hash
-// (linear probing, len a power of two, hash 0 marking a free slot): the
-// tombstones and the open-connection table (connTable). probe and
-// backShift are compiled for each value type (no function values: they
-// run for every connection).
-type hslot[V any] struct {
-	h uint64
-	v V
-}
-
-// probe returns the slot of hash h, or the free slot where h would go (the
-// table must have one).
-func probe[V any](tab []hslot[V], h uint64) (int, bool) {
-	mask := len(tab) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
-		switch tab[i].h {
-		case h:
-			return i, true
-		case 0:
-			return i, false
-		}
-	}
-}
-
-// backShift frees slot i, shifting back the entries probed past it so that
-// every entry stays reachable from its home slot.
-func backShift[V any](tab []hslot[V], i int) {
-	mask := len(tab) - 1
-	for j := (i + 1) & mask; tab[j].h != 0; j = (j + 1) & mask {
-		home := int(tab[j].h) & mask
-		// The entry at j may move to i unless its home lies cyclically in
-		// (i, j].
-		if i <= j && i < home && home <= j || i > j && (i < home || home <= j) {
-			continue
-		}
-		tab[i] = tab[j]
-		i = j
-	}
-	tab[i] = hslot[V]{}
-}
+type tombstone = hashtab.Slot[int64]
 
 // keyHash mixes the two endpoints of k into 64 bits (never 0). It runs for
 // every segment that is not of the previous segment's connection.
@@ -112,7 +72,7 @@ var keySeed = rand.Uint64()
 
 // find returns h's slot in the table, or the free slot where it would go.
 func (s *tombstones) find(h uint64) (int, bool) {
-	return probe(s.tab, h)
+	return hashtab.Probe(s.tab, h)
 }
 
 // set records h finished at ns (the latest finish of a tuple wins).
@@ -121,12 +81,12 @@ func (s *tombstones) set(h uint64, ns int64) {
 	if !ok {
 		s.used++
 	}
-	s.tab[i] = tombstone{h, ns}
+	s.tab[i] = tombstone{H: h, V: ns}
 }
 
 // del frees slot i (backShift).
 func (s *tombstones) del(i int) {
-	backShift(s.tab, i)
+	hashtab.BackShift(s.tab, i)
 	s.used--
 }
 
@@ -148,12 +108,12 @@ func (s *tombstones) addHash(h uint64, ns int64) {
 		s.ring, s.head = nr, 0
 		s.tab, s.used = make([]tombstone, 2*len(nr)), 0
 		for _, e := range old {
-			if e.h != 0 {
-				s.set(e.h, e.v)
+			if e.H != 0 {
+				s.set(e.H, e.V)
 			}
 		}
 	}
-	s.ring[(s.head+s.n)&(len(s.ring)-1)] = tombstone{h, ns}
+	s.ring[(s.head+s.n)&(len(s.ring)-1)] = tombstone{H: h, V: ns}
 	s.n++
 	s.set(h, ns)
 }
@@ -171,7 +131,7 @@ func (s *tombstones) prefetch(h uint64, ahead int) {
 	mask := len(s.tab) - 1
 	prefetch.AddrW((*byte)(unsafe.Pointer(&s.tab[int(h)&mask])), 16)
 	if s.n == MaxTombstones && ahead < s.n {
-		old := s.ring[(s.head+ahead)&(len(s.ring)-1)].h
+		old := s.ring[(s.head+ahead)&(len(s.ring)-1)].H
 		prefetch.AddrW((*byte)(unsafe.Pointer(&s.tab[int(old)&mask])), 16)
 	}
 }
@@ -182,7 +142,7 @@ func (s *tombstones) pop() {
 	s.ring[s.head] = tombstone{}
 	s.head = (s.head + 1) & (len(s.ring) - 1)
 	s.n--
-	if i, ok := s.find(old.h); ok && s.tab[i].v == old.v {
+	if i, ok := s.find(old.H); ok && s.tab[i].V == old.V {
 		s.del(i)
 	}
 }
@@ -199,7 +159,7 @@ func (s *tombstones) lookupHash(h uint64) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	return time.Unix(0, s.tab[i].v), true
+	return time.Unix(0, s.tab[i].V), true
 }
 
 // expire forgets the tombstones older than closedLinger at now (finishing
@@ -207,7 +167,7 @@ func (s *tombstones) lookupHash(h uint64) (time.Time, bool) {
 // the expiry of the ones behind it until the ring wraps).
 func (s *tombstones) expire(now time.Time) {
 	limit := now.Add(-closedLinger).UnixNano()
-	for s.n > 0 && s.ring[s.head].v < limit {
+	for s.n > 0 && s.ring[s.head].V < limit {
 		s.pop()
 	}
 	if s.n == 0 && s.used > 0 {

@@ -118,9 +118,9 @@ func TestTombstonesSameAsMap(t *testing.T) {
 		if i%5000 == 4999 {
 			// expire, as the reference would
 			limit := now.Add(-closedLinger).UnixNano()
-			for n, h := s.n, s.head; n > 0 && s.ring[h].v < limit; n, h = n-1, (h+1)%len(s.ring) {
-				if ref[s.ring[h].h] == s.ring[h].v {
-					delete(ref, s.ring[h].h)
+			for n, h := s.n, s.head; n > 0 && s.ring[h].V < limit; n, h = n-1, (h+1)%len(s.ring) {
+				if ref[s.ring[h].H] == s.ring[h].V {
+					delete(ref, s.ring[h].H)
 				}
 			}
 			s.expire(now)
@@ -132,8 +132,8 @@ func TestTombstonesSameAsMap(t *testing.T) {
 		}
 		if s.n == MaxTombstones {
 			old := s.ring[s.head]
-			if ref[old.h] == old.v {
-				delete(ref, old.h)
+			if ref[old.H] == old.V {
+				delete(ref, old.H)
 			}
 		}
 		k := tupleKey(rng.IntN(3 * MaxTombstones))

@@ -1,5 +1,7 @@
 package smcflow
 
+import "github.com/smcdump/smcdump/internal/hashtab"
+
 // connTable is the open-connection table. A connection is found by the
 // 64-bit hash of its key (keyHash, never 0, also its tombstone's
 // identity), the connections sharing a hash chained through
@@ -7,7 +9,7 @@ package smcflow
 //
 // The table is open addressing with linear probing, at most half full, a
 // slot per distinct hash (hash 0 marking a free slot), deletion shifting
-// back the entries probed past the freed slot (backShift, as for the
+// back the entries probed past the freed slot (hashtab.BackShift, as for the
 // tombstones). It grows by doubling and never shrinks: the open-connection
 // bound (Tracker.MaxOpen) bounds it.
 //
@@ -32,14 +34,14 @@ type connTable struct {
 
 // connSlot is a keyHash and the first open connection with it (the chain's
 // head).
-type connSlot = hslot[*tcpConn]
+type connSlot = hashtab.Slot[*tcpConn]
 
 func newConnTable() connTable { return connTable{} }
 
 // find returns h's slot, or the free slot where it would go. The table
 // must have a free slot.
 func (ct *connTable) find(h uint64) (int, bool) {
-	return probe(ct.slots, h)
+	return hashtab.Probe(ct.slots, h)
 }
 
 // get returns the open connection with key k, whose hash is h, or nil.
@@ -51,7 +53,7 @@ func (ct *connTable) get(k connKey, h uint64) *tcpConn {
 	if !ok {
 		return nil
 	}
-	for c := ct.slots[i].v; c != nil; c = c.sameHash {
+	for c := ct.slots[i].V; c != nil; c = c.sameHash {
 		if c.key == k {
 			return c
 		}
@@ -66,13 +68,13 @@ func (ct *connTable) add(c *tcpConn) {
 	}
 	i, ok := ct.find(c.h)
 	if ok {
-		c.sameHash = ct.slots[i].v
+		c.sameHash = ct.slots[i].V
 	} else {
 		c.sameHash = nil
-		ct.slots[i].h = c.h
+		ct.slots[i].H = c.h
 		ct.used++
 	}
-	ct.slots[i].v = c
+	ct.slots[i].V = c
 	ct.n++
 	c.pos = int32(len(ct.all))
 	ct.all = append(ct.all, c)
@@ -83,8 +85,8 @@ func (ct *connTable) grow() {
 	old := ct.slots
 	ct.slots = make([]connSlot, max(64, 2*len(old)))
 	for _, s := range old {
-		if s.h != 0 {
-			i, _ := ct.find(s.h)
+		if s.H != 0 {
+			i, _ := ct.find(s.H)
 			ct.slots[i] = s
 		}
 	}
@@ -96,14 +98,14 @@ func (ct *connTable) del(c *tcpConn) {
 	if !ok {
 		panic("smcflow: connection not in the open-connection table")
 	}
-	switch p := ct.slots[i].v; {
+	switch p := ct.slots[i].V; {
 	case p != c:
 		for p.sameHash != c {
 			p = p.sameHash
 		}
 		p.sameHash = c.sameHash
 	case c.sameHash != nil:
-		ct.slots[i].v = c.sameHash
+		ct.slots[i].V = c.sameHash
 	default:
 		ct.free(i)
 	}
@@ -117,7 +119,7 @@ func (ct *connTable) del(c *tcpConn) {
 
 // free empties slot i (backShift).
 func (ct *connTable) free(i int) {
-	backShift(ct.slots, i)
+	hashtab.BackShift(ct.slots, i)
 	ct.used--
 }
 
