@@ -140,7 +140,10 @@ func scoreRTP(items []detItem) (rtp, rtpts float64) {
 	}
 	v := float64(valid) / float64(len(items))
 	if len(items) == 1 {
-		rtp = 0.5 * v
+		// One datagram has no sequence to check: a valid-looking header
+		// alone stays below the default minimum confidence (0.5), as a
+		// quarter of DNS messages (ID 0x80xx-0xbfxx) would pass for RTP.
+		rtp = 0.45 * v
 	} else {
 		rtp = 0.45*v + 0.5*consecRatio(vals, ok, 16)
 	}

@@ -121,3 +121,35 @@ func TestUnsequencedCounted(t *testing.T) {
 		t.Errorf("a stream of 5 datagrams counted as unsequenced")
 	}
 }
+
+// TestDetectOneDatagram: a stream of one datagram has no sequence to check,
+// so a payload that merely parses as an RTP header (a DNS message whose ID
+// starts with 0x80-0xbf does) is not given a format; two datagrams with
+// consecutive RTP sequence numbers are.
+func TestDetectOneDatagram(t *testing.T) {
+	dns := []byte{0x80, 0x31, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 8, 'h', '0', '0', '0', '0', '0', '0', '1',
+		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1}
+	rtp1 := rtpPacket(96, 100, 9000, 0x1234, make([]byte, 160))
+	rtp2 := rtpPacket(96, 101, 9160, 0x1234, make([]byte, 160))
+	for _, c := range []struct {
+		name string
+		ps   [][]byte
+		want FormatKind
+	}{
+		{"dns", [][]byte{dns}, FormatNone},
+		{"one rtp", [][]byte{rtp1}, FormatNone},
+		{"two rtp", [][]byte{rtp1, rtp2}, FormatRTP},
+	} {
+		f, conf := detectFormat(detItems(c.ps))
+		if conf < 0.5 {
+			f = Format{Kind: FormatNone}
+		}
+		if f.Kind != c.want {
+			t.Errorf("%s: format %v (confidence %.2f), want %v", c.name, f.Kind, conf, c.want)
+		}
+		rep := run(Config{}, synth(c.ps...))
+		if got := rep.Streams[0].Format; got != c.want.String() {
+			t.Errorf("%s: report format %q, want %q", c.name, got, c.want.String())
+		}
+	}
+}
