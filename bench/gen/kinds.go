@@ -41,6 +41,7 @@ const (
 	nSnapshots = 8_640     // 24 h at the default 10 s interval
 	nPlain     = 1_000_000 // short plain TCP connections (no SMC option)
 	nScan      = 1_000_000 // ports scanned: SYN without the SMC option, RST
+	nDNS       = 1_000_000 // DNS queries, each answered
 )
 
 const (
@@ -342,6 +343,57 @@ func (g *gen) udpFlows(n int) error {
 	return nil
 }
 
+// dnsQueries writes n DNS queries and their responses as a busy server's
+// capture holds them: each from one of 4,096 clients on its own ephemeral
+// port to one of 8 servers on port 53, a 40-byte question (A record of a
+// name that differs per query), the 56-byte answer 200 µs later with up
+// to 20 queries outstanding in between, 10 µs between frames. Every query
+// and every response is a UDP flow of one datagram.
+func (g *gen) dnsQueries(n int) error {
+	const outstanding = 20
+	msg := func(id int, answer bool) []byte {
+		b := make([]byte, 0, 56)
+		flags := []byte{0x01, 0x00} // standard query, recursion desired
+		an := byte(0)
+		if answer {
+			flags, an = []byte{0x81, 0x80}, 1
+		}
+		b = append(b, byte(id>>8), byte(id))
+		b = append(b, flags...)
+		b = append(b, 0, 1, 0, an, 0, 0, 0, 0)
+		name := fmt.Sprintf("h%07x", id)
+		b = append(b, byte(len(name)))
+		b = append(b, name...)
+		b = append(b, 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1)
+		if answer {
+			b = append(b, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 10, 9, byte(id>>8), byte(id))
+		}
+		return b
+	}
+	ends := func(i int) (netip.AddrPort, netip.AddrPort) {
+		cli, _ := clientOf(i)
+		cli = netip.AddrPortFrom(cli.Addr(), uint16(32768+i%28000))
+		return cli, netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 53, 0, byte(1 + i%8)}), 53)
+	}
+	for i := 0; i < n+outstanding; i++ {
+		if i < n {
+			cli, srv := ends(i)
+			if err := g.w.UDP(cli, srv, msg(i, false)); err != nil {
+				return err
+			}
+			g.w.Advance(10 * time.Microsecond)
+		}
+		if j := i - outstanding; j >= 0 {
+			cli, srv := ends(j)
+			if err := g.w.UDP(srv, cli, msg(j, true)); err != nil {
+				return err
+			}
+			g.w.Advance(10 * time.Microsecond)
+		}
+	}
+	return nil
+}
+
 // snapshots writes a pcapng (as `smcdump capture` does: SHB, IDB, custom
 // blocks) holding n copies of the lab's real kernel-counter snapshot,
 // taken_at 10 s apart, and no packets.
@@ -423,6 +475,8 @@ func runKind(path, kind, labGlob string, scale float64, seed int64, link synth.L
 		err = g.plainConns(scaled(nPlain, scale))
 	case "scan":
 		err = g.scan(scaled(nScan, scale))
+	case "dns":
+		err = g.dnsQueries(scaled(nDNS, scale))
 	default:
 		err = fmt.Errorf("unknown -kind %q", kind)
 	}

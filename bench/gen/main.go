@@ -32,7 +32,7 @@ func main() {
 	out := flag.String("o", "bench.pcap", "output file")
 	sizeMB := flag.Int("size", 1024, "minimum size in MiB")
 	seed := flag.Int64("seed", 1, "random seed")
-	kind := flag.String("kind", "", "issue-14 corpus or stress input: A, B, C, syn, synplain, udp, hs-closed, hs-open, bulk-hs, plain, scan, kstat (default: the mixed capture of -size)")
+	kind := flag.String("kind", "", "issue-14 corpus or stress input: A, B, C, syn, synplain, udp, hs-closed, hs-open, bulk-hs, plain, scan, dns, kstat (default: the mixed capture of -size)")
 	scale := flag.Float64("scale", 1, "with -kind: multiply every count by this")
 	lab := flag.String("lab", "testdata/lab/out/6.12/*.pcapng", "with -kind: lab traces to take the CLC payloads and the snapshot from")
 	linkName := flag.String("link", "ethernet", "with -kind: the link layer, ethernet or sll2 (Linux cooked v2, what a capture on \"any\" writes)")
