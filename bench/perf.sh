@@ -34,7 +34,7 @@
 #   and the same with --threads 1 (one goroutine) in the same rounds;
 # for the stress inputs (unanswered SYNs, UDP flows, 1M closed/open
 # handshakes, 500k plain SYNs, 1M short plain TCP connections, a scan of
-# 1M ports, 8,640 snapshots): CPU, wall and peak RSS of one run (text and --json), next to
+# 1M ports, 1M DNS queries and answers, 8,640 snapshots): CPU, wall and peak RSS of one run (text and --json), next to
 # tcpdump's CPU on the same file (best of two runs); and the CPU of 1M closed handshakes over that of bulk TCP with the
 # same frame count and bytes (best of RUNS each, alternating, and the median
 # of the RUNS ratios of adjacent runs).
@@ -88,7 +88,7 @@ smc=$dir/smcdump
 # Corpora are generated once per generator version (the stamp is the last
 # commit that touched the generator, plus uncommitted changes).
 stamp=$( (git log -1 --format=%H -- bench/gen analyze/synth 2>/dev/null; git diff HEAD -- bench/gen analyze/synth 2>/dev/null) | sha1sum | cut -c1-12)
-kinds=(A B C syn synplain udp hs-closed hs-open bulk-hs plain scan kstat)
+kinds=(A B C syn synplain udp dns hs-closed hs-open bulk-hs plain scan kstat)
 [ $profile = 1 ] && kinds=(A C)
 [ $compressed = 1 ] && kinds=(A hs-closed)
 [ $instructions = 1 ] && kinds=(hs-closed bulk-hs)
@@ -314,6 +314,7 @@ declare -A desc=(
   [syn]="$(n 500000) SYNs with the SMC option, never answered, in 5 s"
   [synplain]="$(n 500000) SYNs without the SMC option (a SYN flood), never answered, in 5 s"
   [udp]="$(n 200000) UDP flows of 3 datagrams"
+  [dns]="$(n 1000000) DNS queries and answers (one-datagram UDP flows)"
   [hs-closed]="$(n 1000000) closed SMC-Rv2 handshakes"
   [hs-open]="$(n 1000000) open (never closed) SMC-Rv2 handshakes"
   [bulk-hs]="bulk TCP, same frames and bytes as hs-closed"
@@ -321,7 +322,7 @@ declare -A desc=(
   [scan]="a scan of $(n 1000000) ports (SYN without the SMC option, RST)"
   [kstat]="$(n 8640) kernel-counter snapshots, no packets (pcapng)"
 )
-for k in syn synplain udp hs-closed hs-open bulk-hs plain scan kstat; do
+for k in syn synplain udp dns hs-closed hs-open bulk-hs plain scan kstat; do
   f=$(file $k)
   warm "$f"
   case $k in

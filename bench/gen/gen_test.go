@@ -47,7 +47,7 @@ func TestKinds(t *testing.T) {
 		frames, blocks int // frames at least; custom blocks exactly
 		syns           int // SYNs with the SMC option
 	}{
-		{"A", 1200, 0, 6}, {"C", 2400, 0, 60}, {"syn", 1000, 0, 1000}, {"udp", 1200, 0, 0},
+		{"A", 1200, 0, 6}, {"C", 2400, 0, 60}, {"syn", 1000, 0, 1000}, {"udp", 1200, 0, 0}, {"dns", 4000, 0, 0},
 		{"hs-closed", 20000, 0, 2000}, {"hs-open", 14000, 0, 2000}, {"bulk-hs", 20000 - 8, 0, 0}, {"kstat", 0, 17, 0},
 	} {
 		path := filepath.Join(dir, tc.kind)
