@@ -60,15 +60,7 @@ type OmittedStreams struct {
 }
 
 func (o *OmittedStreams) add(s *Stream) {
-	o.Streams++
-	if s.Multicast {
-		o.Multicast++
-	}
-	if s.Format != "none" && s.Format != "auto" {
-		o.Sequenced++
-	}
-	o.Packets += s.Packets
-	o.Bytes += s.Bytes
+	o.addSums(s.Multicast, s.Format != "none" && s.Format != "auto", s.Packets, s.Bytes, s.First, s.Last)
 	o.Lost += s.Lost
 	o.Gaps += gapCount(s)
 	o.Undecodable += s.Undecodable
@@ -76,11 +68,25 @@ func (o *OmittedStreams) add(s *Stream) {
 	if c := s.SnaplenCut; c != nil && c.SequenceAnalysis == "impossible" {
 		o.SnaplenCut++
 	}
-	if o.First.IsZero() || s.First.Before(o.First) {
-		o.First = s.First
+}
+
+// addSums is add for a stream with no loss, gap, undecodable datagram,
+// ICMP discard or snaplen cut (omitPlain: without building its report).
+func (o *OmittedStreams) addSums(multicast, sequenced bool, packets, bytes uint64, first, last time.Time) {
+	o.Streams++
+	if multicast {
+		o.Multicast++
 	}
-	if s.Last.After(o.Last) {
-		o.Last = s.Last
+	if sequenced {
+		o.Sequenced++
+	}
+	o.Packets += packets
+	o.Bytes += bytes
+	if o.First.IsZero() || first.Before(o.First) {
+		o.First = first
+	}
+	if last.After(o.Last) {
+		o.Last = last
 	}
 }
 
@@ -104,26 +110,34 @@ type ranked struct {
 
 // rankBelow orders streams by how much they matter: problems (loss, gaps,
 // undecodable datagrams), then traffic; the key breaks ties.
-func rankBelow(a, b *ranked) bool {
-	if c := cmp.Compare(a.s.Lost, b.s.Lost); c != 0 {
-		return c < 0
+func rankBelow(a, b *ranked) bool { return rankLess(a.fields(), &a.key, b.fields(), &b.key) }
+
+// rankFields are what rankBelow compares of a stream report, in order.
+type rankFields struct {
+	lost, gaps, undecodable, icmpDiscards, packets, bytes uint64
+}
+
+func (r *ranked) fields() rankFields {
+	return rankFields{r.s.Lost, gapCount(&r.s), r.s.Undecodable, r.s.ICMPDiscards, r.s.Packets, r.s.Bytes}
+}
+
+// rankLess is rankBelow for the fields and keys of two streams.
+func rankLess(a rankFields, ak *streamKey, b rankFields, bk *streamKey) bool {
+	switch {
+	case a.lost != b.lost:
+		return a.lost < b.lost
+	case a.gaps != b.gaps:
+		return a.gaps < b.gaps
+	case a.undecodable != b.undecodable:
+		return a.undecodable < b.undecodable
+	case a.icmpDiscards != b.icmpDiscards:
+		return a.icmpDiscards < b.icmpDiscards // ICMP errors say the datagrams were discarded
+	case a.packets != b.packets:
+		return a.packets < b.packets
+	case a.bytes != b.bytes:
+		return a.bytes < b.bytes
 	}
-	if c := cmp.Compare(gapCount(&a.s), gapCount(&b.s)); c != 0 {
-		return c < 0
-	}
-	if c := cmp.Compare(a.s.Undecodable, b.s.Undecodable); c != 0 {
-		return c < 0
-	}
-	if c := cmp.Compare(a.s.ICMPDiscards, b.s.ICMPDiscards); c != 0 {
-		return c < 0 // ICMP errors say the datagrams were discarded
-	}
-	if c := cmp.Compare(a.s.Packets, b.s.Packets); c != 0 {
-		return c < 0
-	}
-	if c := cmp.Compare(a.s.Bytes, b.s.Bytes); c != 0 {
-		return c < 0
-	}
-	return keyLess(a.key, b.key) > 0 // a later key ranks below
+	return keyLess(*ak, *bk) > 0 // a later key ranks below
 }
 
 // keyLess compares stream keys in report order.
@@ -235,14 +249,15 @@ func (t *Tracker) omitPlain(st *stream) bool {
 	if k := t.cfg.KeepStreams; noOmitPlain || k <= 0 || len(f.kept) < k || !plainStream(st) {
 		return false
 	}
-	r := ranked{key: st.key, s: Stream{Packets: st.packets, Bytes: st.bytes}}
-	if !rankBelow(&r, f.kept[0]) {
+	// its report's ranking fields and sums, without building a Stream
+	if !rankLess(rankFields{packets: st.packets, bytes: st.bytes}, &st.key, f.kept[0].fields(), &f.kept[0].key) {
 		return false
 	}
-	// what the report would add: the format's kind names it as well as
-	// the whole format does for the sums (only "none" and "auto" count)
-	f.omitted.add(&Stream{Multicast: st.key.dst.Addr().IsMulticast(), Format: st.format.Kind.String(),
-		Packets: st.packets, Bytes: st.bytes, First: nsTime(st.firstT), Last: nsTime(st.lastT)})
+	// what the report would add: its format's kind tells whether it is
+	// sequenced as well as the format's text does (all but "none" and
+	// "auto")
+	f.omitted.addSums(st.key.dst.Addr().IsMulticast(), st.format.Kind != FormatNone && st.format.Kind != FormatAuto,
+		st.packets, st.bytes, nsTime(st.firstT), nsTime(st.lastT))
 	return true
 }
 
