@@ -448,13 +448,14 @@ func TestParallelPanics(t *testing.T) {
 }
 
 // TestParallelSameOutputMapped reads every capture file through Run with
-// mapping on (pcapfile.SetMapping: off by default): the file read
+// mapping on (pcapfile.SetMapping: by default only files of 64 MiB or more
+// where mapping measured cheaper): the file read
 // (sequential), mapped (sequential) and mapped (parallel,
 // and for every third file mapping fails after 3 windows and the rest is
 // read), here in windows of one page so that records and blocks straddle
 // windows.
 func TestParallelSameOutputMapped(t *testing.T) {
-	defer pcapfile.SetMapping(pcapfile.SetMapping(true))
+	defer pcapfile.SetMapping(pcapfile.SetMapping(pcapfile.MapOn))
 	defer pcapfile.SetMapWindow(pcapfile.SetMapWindow(4096))
 	defer pcapfile.SetMapFailAfter(-1)
 	names, _ := captureFiles(t)
@@ -505,12 +506,12 @@ func (f *truncatingFilter) Match(*pcapfile.Packet) (bool, error) {
 // (or with what is left read), never crashes or hangs, with one goroutine
 // or two.
 func TestParallelFileCutWhileRead(t *testing.T) {
-	defer pcapfile.SetMapping(pcapfile.SetMapping(false))
+	defer pcapfile.SetMapping(pcapfile.SetMapping(pcapfile.MapOff))
 	defer pcapfile.SetMapWindow(pcapfile.SetMapWindow(64 << 10))
 	b := bulkCapture(t, 20000)
 	for i, keep := range []int64{int64(len(b)) / 2, 100, int64(len(b)) / 2, 100, int64(len(b)) / 2, 100, int64(len(b)) / 2, 100} {
 		threads := 1 + i/2%2
-		pcapfile.SetMapping(i < 4)
+		pcapfile.SetMapping(map[bool]pcapfile.Mapping{true: pcapfile.MapOn, false: pcapfile.MapOff}[i < 4])
 		p := filepath.Join(t.TempDir(), "cut.pcap")
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)

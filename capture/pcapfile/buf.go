@@ -55,16 +55,25 @@ const prefetchAhead = 4096
 // prefetchMin is the least a prefetch call issues (fewer calls).
 const prefetchMin = 512
 
-// mapFiles makes the reader map regular files instead of reading them
-// when a buffer swap is set (SetMapping). Off by default: read(2) into
-// reused buffers costs less than mapping. Measured on the issue-14 corpora
-// (440 MB and 724 MB, page cache warm, 2-vCPU VM): one goroutine 0.285 s →
-// 0.217 s and 0.72 s → 0.48 s of CPU, two goroutines 0.40 s → 0.32 s. Every
-// window mapped and unmapped edits the page tables (on a virtual machine
-// with shadow page tables each edit traps to the hypervisor), and with a
-// second thread running, every unmap flushes the other processor's TLB by
-// an interrupt; a read copies, but into buffers that stay mapped.
-var mapFiles = false
+// mapFiles says whether a reader with a buffer swap maps a regular file
+// instead of reading it (SetMapping): MapAuto (the default) maps when the
+// file is at least autoMapMin bytes and mapping measured cheaper than
+// reading on this machine (mapCheaper). Which costs less depends on the
+// machine. Mapping a window edits the page tables, and where the
+// hypervisor shadows them each edit traps, and with a second thread
+// running every unmap flushes the other processor's TLB by an interrupt; a
+// read copies, but into buffers that stay mapped. On the development VM of
+// December 2026 (AMD EPYC host, 2 vCPUs) reading cost less: corpus A, one
+// goroutine 0.285 s -> 0.217 s of CPU, two 0.40 s -> 0.32 s, and mapping
+// was off. On the VM of 2026-12-08 (Intel Xeon host) a 4 MiB window maps
+// and unmaps in 20-70 µs where reading it takes 560-800 µs, and mapping
+// takes 17 % off the CPU and 13-15 % off the wall time of corpora A and C
+// with two goroutines (BENCHMARKS.md).
+var mapFiles = MapAuto
+
+// autoMapMin is the least size of a file MapAuto maps: below it the
+// probe (mapCheaper, about 1 ms) would cost more than mapping can save.
+const autoMapMin = 64 << 20
 
 // mapWindow is the size of the windows of a mapped file (a variable for
 // tests: SetMapWindow). Mapped pages count in the resident set
@@ -254,10 +263,13 @@ func (b *readBuf) grow(size int) {
 func (b *readBuf) setSwap(swap func(old []byte, release func(), min int) []byte) {
 	b.swap = swap
 	switch {
-	case swap != nil && !b.mapped && !b.noMap && canMap && mapFiles && b.file != nil:
+	case swap != nil && !b.mapped && !b.noMap && canMap && mapFiles != MapOff && b.file != nil:
 		fi, err := b.file.Stat()
 		if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
 			return // (a file that says 0 bytes may not be: /proc)
+		}
+		if mapFiles == MapAuto && (fi.Size() < autoMapMin || !mapCheaper(b.file)) {
+			return
 		}
 		b.mapped, b.size, b.fsize = true, len(b.buf), fi.Size()
 		b.pos = b.srcOff - int64(b.w-b.r)

@@ -5,12 +5,21 @@ import (
 	"os"
 )
 
-// SetMapping makes readers with a buffer swap (SetBufferSwap) map regular
-// files, a window at a time, instead of reading them (on: where mapping is
-// cheaper than read(2); off by default, see mapFiles), and returns the
-// previous setting. It applies to readers whose swap is set afterwards.
-func SetMapping(on bool) (old bool) {
-	old, mapFiles = mapFiles, on
+// Mapping says whether readers with a buffer swap (SetBufferSwap) map
+// regular files, a window at a time, instead of reading them.
+type Mapping int
+
+const (
+	MapAuto Mapping = iota // map files of 64 MiB or more where mapping measured cheaper (the default)
+	MapOn                  // map every regular file
+	MapOff                 // read every file
+)
+
+// SetMapping sets whether readers map regular files (see Mapping) and
+// returns the previous setting. It applies to readers whose swap is set
+// afterwards.
+func SetMapping(m Mapping) (old Mapping) {
+	old, mapFiles = mapFiles, m
 	return old
 }
 
