@@ -185,6 +185,36 @@ func (b *readBuf) Peek(n int) ([]byte, error) {
 	return b.peek(n)
 }
 
+// contiguous returns the unread bytes that records can be taken from in
+// place without reading or mapping more (the fast record walks:
+// FileReader.nextPcapFast, nextEPBFast): the buffered bytes, or of a mapped
+// file those of the current window, at most b.size (what a Peek with a
+// buffer of b.size bytes could return), prefetched as Peek prefetches
+// them. skip consumes what was taken.
+func (b *readBuf) contiguous() []byte {
+	if !b.mapped {
+		return b.buf[b.r:b.w]
+	}
+	off := b.pos - b.winOff
+	if off < 0 || off >= int64(len(b.win)) {
+		return nil
+	}
+	o := int(off)
+	if prefetch.Available && b.ahead < o+prefetchAhead-prefetchMin {
+		b.prefetch(o)
+	}
+	return b.win[o:min(len(b.win), o+b.size)]
+}
+
+// skip consumes n bytes of what contiguous returned.
+func (b *readBuf) skip(n int) {
+	if b.mapped {
+		b.pos += int64(n)
+	} else {
+		b.r += n
+	}
+}
+
 func (b *readBuf) peek(n int) ([]byte, error) {
 	if n < 0 {
 		return nil, bufio.ErrNegativeCount

@@ -721,10 +721,10 @@ func (fr *FileReader) nextPcap() (*Packet, error) {
 // fields) returns nil, and nextPcap's loop decides.
 func (fr *FileReader) nextPcapFast() *Packet {
 	b := fr.r
-	if b.mapped || fr.lenSwap != lengthsInOrder {
+	if fr.lenSwap != lengthsInOrder {
 		return nil
 	}
-	avail := b.buf[b.r:b.w]
+	avail := b.contiguous()
 	hl := fr.recLen
 	if len(avail) < hl || hl < 16 {
 		return nil
@@ -747,7 +747,7 @@ func (fr *FileReader) nextPcapFast() *Packet {
 		return nil
 	}
 	data := avail[hl:end:end]
-	b.r += end
+	b.skip(end)
 	fr.pktOff = fr.off
 	fr.off += int64(end)
 	if incl < orig {
@@ -1068,15 +1068,15 @@ func (fr *FileReader) nextNg() (*Packet, error) {
 // whole in the read buffer, with valid leading and trailing lengths, read
 // in sync: what nextNg's loop would do with it (parseEPB), without its
 // peeks through the buffer. It reports false, having done nothing, for
-// anything else (another block type, the end of the buffer, a mapped
-// file, a length nextNg must judge), which nextNg's loop then reads.
+// anything else (another block type, the end of the buffer or mapped
+// window, a length nextNg must judge), which nextNg's loop then reads.
 // p is nil when parseEPB rejected the block (reported there).
 func (fr *FileReader) nextEPBFast() (p *Packet, ok bool) {
 	b := fr.r
-	if fr.noFastPath || b.mapped || fr.unsynced {
+	if fr.noFastPath || fr.unsynced {
 		return nil, false
 	}
-	avail := b.buf[b.r:b.w]
+	avail := b.contiguous()
 	if len(avail) < 12 {
 		return nil, false
 	}
@@ -1087,7 +1087,7 @@ func (fr *FileReader) nextEPBFast() (p *Packet, ok bool) {
 		return nil, false
 	}
 	start := fr.off
-	b.r += int(n)
+	b.skip(int(n))
 	fr.off += int64(n)
 	return fr.parseEPB(start, avail[8:n-4:n-4]), true
 }

@@ -1,0 +1,128 @@
+package pcapfile
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sameMapped reads b as a file twice, read (MapOff) and mapped in windows of
+// window bytes (MapOn), both with a buffer swap as the analyzer sets one,
+// and fails unless both give the same frames, problems and notes: the
+// mapped reader takes records in place from its window (contiguous, skip)
+// as the read one does from its buffer, and falls back to Peek where a
+// record or the next header crosses the window's end.
+func sameMapped(t *testing.T, b []byte, window int64) {
+	t.Helper()
+	if !canMap {
+		t.Skip("no mapping on this system")
+	}
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	swap := func(old []byte, release func(), min int) []byte {
+		if release != nil {
+			release()
+			return nil
+		}
+		if cap(old) >= min {
+			return old[:cap(old)]
+		}
+		return make([]byte, min)
+	}
+	defer SetMapWindow(SetMapWindow(window))
+	open := func(m Mapping) *FileReader {
+		defer SetMapping(SetMapping(m))
+		fr, err := OpenFile(p, nil)
+		if err != nil {
+			return nil
+		}
+		fr.SetBufferSwap(swap)
+		return fr
+	}
+	rfr, mfr := open(MapOff), open(MapOn)
+	if rfr == nil || mfr == nil {
+		if (rfr == nil) != (mfr == nil) {
+			t.Fatal("only one of the readers opened the file")
+		}
+		return
+	}
+	defer rfr.Close()
+	defer mfr.Close()
+	if !mfr.r.mapped && mfr.Compression() == "" {
+		t.Fatal("the file is not mapped")
+	}
+	for i := 1; i <= len(b)+1; i++ {
+		rp, rerr := rfr.Next()
+		mp, merr := mfr.Next()
+		if (rerr == nil) != (merr == nil) {
+			t.Fatalf("read %d: read error %v, mapped %v", i, rerr, merr)
+		}
+		if rerr != nil {
+			break
+		}
+		if rp.Frame != mp.Frame || !rp.Info.Timestamp.Equal(mp.Info.Timestamp) || rp.Info.CaptureLength != mp.Info.CaptureLength ||
+			rp.Info.Length != mp.Info.Length || rp.Info.PcapTS != mp.Info.PcapTS || rp.LinkType != mp.LinkType ||
+			rp.Direction != mp.Direction || rp.Info.InterfaceIndex != mp.Info.InterfaceIndex || !bytes.Equal(rp.Data, mp.Data) {
+			t.Fatalf("read %d: read frame %d %v %d/%d, mapped frame %d %v %d/%d", i,
+				rp.Frame, rp.Info.Timestamp, rp.Info.CaptureLength, rp.Info.Length, mp.Frame, mp.Info.Timestamp, mp.Info.CaptureLength, mp.Info.Length)
+		}
+	}
+	if r, m := fmt.Sprint(rfr.Problems(), rfr.Notes()), fmt.Sprint(mfr.Problems(), mfr.Notes()); r != m {
+		t.Fatalf("read problems and notes %s, mapped %s", r, m)
+	}
+}
+
+// TestMappedSame reads every capture under the repository's testdata read
+// and mapped, in windows of one and of three pages (records straddle
+// them).
+func TestMappedSame(t *testing.T) {
+	var files []string
+	for _, dir := range []string{"testdata", "../../testdata", "../../analyze/testdata", "../../cmd/smcdump/testdata"} {
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".pcap") || strings.HasSuffix(path, ".pcapng")) {
+				files = append(files, path)
+			}
+			return nil
+		})
+	}
+	if len(files) == 0 {
+		t.Fatal("no captures under testdata")
+	}
+	page := int64(os.Getpagesize())
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(name, func(t *testing.T) {
+			sameMapped(t, b, page)
+			sameMapped(t, b, 3*page)
+		})
+	}
+}
+
+// FuzzMappedSame: whatever the bytes, reading them mapped gives what
+// reading them does (sameMapped, windows of one page).
+func FuzzMappedSame(f *testing.F) {
+	for _, n := range []string{"reassembly.pcap", "smcr-v2-link.pcapng", "smcd-v2-ipv6.pcap", "smcd-v1-sll2.pcap", "isb-dumpcap-microseconds.pcapng"} {
+		if b := synthFile(f, n); len(b) <= fuzzMaxInput {
+			f.Add(b)
+		}
+	}
+	for _, s := range labSeeds(f) {
+		f.Add(s)
+	}
+	f.Add(pcapFile(65535, 1, [][3]uint32{{1_700_000_000, 60, 60}, {1_700_000_001, 0, 0}, {1_700_000_002, 0, 60}, {1_700_000_003, 60, 0}, {1_700_000_004, 0, 0}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > fuzzMaxInput {
+			b = b[:fuzzMaxInput]
+		}
+		sameMapped(t, b, int64(os.Getpagesize()))
+	})
+}
