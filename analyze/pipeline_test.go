@@ -448,7 +448,7 @@ func TestParallelPanics(t *testing.T) {
 }
 
 // TestParallelSameOutputMapped reads every capture file through Run with
-// mapping on (pcapfile.SetMapping: by default only files of 64 MiB or more
+// mapping on (pcapfile.SetMapping: by default only files of 128 MiB or more
 // where mapping measured cheaper): the file read
 // (sequential), mapped (sequential) and mapped (parallel,
 // and for every third file mapping fails after 3 windows and the rest is

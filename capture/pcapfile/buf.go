@@ -63,17 +63,15 @@ const prefetchMin = 512
 // hypervisor shadows them each edit traps, and with a second thread
 // running every unmap flushes the other processor's TLB by an interrupt; a
 // read copies, but into buffers that stay mapped. On the development VM of
-// December 2026 (AMD EPYC host, 2 vCPUs) reading cost less: corpus A, one
-// goroutine 0.285 s -> 0.217 s of CPU, two 0.40 s -> 0.32 s, and mapping
-// was off. On the VM of 2026-12-08 (Intel Xeon host) a 4 MiB window maps
-// and unmaps in 20-70 µs where reading it takes 560-800 µs, and mapping
-// takes 17 % off the CPU and 13-15 % off the wall time of corpora A and C
-// with two goroutines (BENCHMARKS.md).
+// early December 2026 (AMD EPYC host, 2 vCPUs) reading cost less: corpus A,
+// one goroutine 0.285 s -> 0.217 s of CPU, two 0.40 s -> 0.32 s. On the VM
+// of 2026-12-08 (Intel Xeon host) mapping cost less: two goroutines, A
+// 0.189 -> 0.148 s, B 0.776 -> 0.581 s, C 0.341 -> 0.276 s (BENCHMARKS.md).
 var mapFiles = MapAuto
 
 // autoMapMin is the least size of a file MapAuto maps: below it the
-// probe (mapCheaper, about 1 ms) would cost more than mapping can save.
-const autoMapMin = 64 << 20
+// probe (mapCheaper, 2-6 ms) would cost more than mapping can save.
+const autoMapMin = 128 << 20
 
 // mapWindow is the size of the windows of a mapped file (a variable for
 // tests: SetMapWindow). Mapped pages count in the resident set

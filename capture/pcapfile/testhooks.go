@@ -10,7 +10,7 @@ import (
 type Mapping int
 
 const (
-	MapAuto Mapping = iota // map files of 64 MiB or more where mapping measured cheaper (the default)
+	MapAuto Mapping = iota // map files of 128 MiB or more where mapping measured cheaper (the default)
 	MapOn                  // map every regular file
 	MapOff                 // read every file
 )
