@@ -352,7 +352,9 @@ func (a *Analyzer) AnalyzeReader(ctx context.Context, name string, fr *pcapfile.
 	} else {
 		fr.OnStats = func(st pcapfile.InterfaceStats) { a.onStats(fileIdx, fr.Interfaces(), st) }
 		fr.OnCustom = func(cb pcapfile.CustomBlock) { a.onCustom(name, fileIdx, cb) }
-		fr.SetBufferSwap(seqSwap)
+		// each frame is analyzed before the next is read: the buffer
+		// is reused at once, and a mapped file's window unmapped at once
+		fr.SetBufferSwap(pcapfile.ReuseSwap)
 		abort, err = a.readSequential(ctx, name, fileIdx, fi, fr, undecoded, &rs)
 		fr.SetBufferSwap(nil)
 	}
@@ -549,21 +551,6 @@ func (a *Analyzer) readSequential(ctx context.Context, name string, fileIdx int,
 		}
 		a.frame(fi, undecoded, p, fileIdx)
 	}
-}
-
-// seqSwap is the file reader's buffer swap when one goroutine reads and
-// analyzes: each frame is analyzed before the next is read, so the buffer
-// is reused at once (as without a swap) and a window of a mapped file (no
-// copy: cheaper than reading it) is unmapped at once.
-func seqSwap(old []byte, release func(), min int) []byte {
-	if release != nil {
-		release()
-		return nil
-	}
-	if cap(old) >= min {
-		return old[:cap(old)]
-	}
-	return make([]byte, min)
 }
 
 // onStats handles a pcapng Interface Statistics Block of file fileIdx,

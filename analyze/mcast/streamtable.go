@@ -44,31 +44,13 @@ func (tb *streamTable) get(k *streamKey, h uint64) *stream {
 
 // add adds st, whose key's seeded hash is st.h (and is not in the table).
 func (tb *streamTable) add(st *stream) {
-	if 2*(tb.used+1) > len(tb.slots) {
-		tb.grow()
-	}
-	i, ok := hashtab.Probe(tb.slots, st.h)
+	i, ok := hashtab.Insert(&tb.slots, &tb.used, st.h)
+	st.sameHash = nil
 	if ok {
 		st.sameHash = tb.slots[i].V
-	} else {
-		st.sameHash = nil
-		tb.slots[i].H = st.h
-		tb.used++
 	}
 	tb.slots[i].V = st
 	tb.n++
-}
-
-// grow doubles the table (at least 64 slots) and places the chains again.
-func (tb *streamTable) grow() {
-	old := tb.slots
-	tb.slots = make([]hashtab.Slot[*stream], max(64, 2*len(old)))
-	for _, s := range old {
-		if s.H != 0 {
-			i, _ := hashtab.Probe(tb.slots, s.H)
-			tb.slots[i] = s
-		}
-	}
 }
 
 // del removes st; it reports whether st was in the table.

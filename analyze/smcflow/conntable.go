@@ -63,33 +63,15 @@ func (ct *connTable) get(k connKey, h uint64) *tcpConn {
 
 // add adds c, whose key hashes to c.h (and is not in the table).
 func (ct *connTable) add(c *tcpConn) {
-	if 2*(ct.used+1) > len(ct.slots) {
-		ct.grow()
-	}
-	i, ok := ct.find(c.h)
+	i, ok := hashtab.Insert(&ct.slots, &ct.used, c.h)
+	c.sameHash = nil
 	if ok {
 		c.sameHash = ct.slots[i].V
-	} else {
-		c.sameHash = nil
-		ct.slots[i].H = c.h
-		ct.used++
 	}
 	ct.slots[i].V = c
 	ct.n++
 	c.pos = int32(len(ct.all))
 	ct.all = append(ct.all, c)
-}
-
-// grow doubles the table (at least 64 slots) and places the chains again.
-func (ct *connTable) grow() {
-	old := ct.slots
-	ct.slots = make([]connSlot, max(64, 2*len(old)))
-	for _, s := range old {
-		if s.H != 0 {
-			i, _ := ct.find(s.H)
-			ct.slots[i] = s
-		}
-	}
 }
 
 // del removes c (in the table).

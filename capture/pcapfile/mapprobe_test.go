@@ -28,19 +28,13 @@ func TestMapAuto(t *testing.T) {
 		return f
 	}
 	small := write("small", 1<<20)
-	swap := func(old []byte, release func(), min int) []byte {
-		if release != nil {
-			release()
-		}
-		return make([]byte, max(min, 1<<20))
-	}
 	for _, c := range []struct {
 		m    Mapping
 		want bool
 	}{{MapAuto, false}, {MapOn, true}, {MapOff, false}} {
 		old := SetMapping(c.m)
 		b := &readBuf{file: small, buf: make([]byte, 1<<20)}
-		b.setSwap(swap)
+		b.setSwap(ReuseSwap)
 		SetMapping(old)
 		if b.mapped != c.want {
 			t.Errorf("mapping %d: mapped %v, want %v", c.m, b.mapped, c.want)

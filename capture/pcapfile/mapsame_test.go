@@ -1,12 +1,8 @@
 package pcapfile
 
 import (
-	"bytes"
-	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -25,16 +21,6 @@ func sameMapped(t *testing.T, b []byte, window int64) {
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	swap := func(old []byte, release func(), min int) []byte {
-		if release != nil {
-			release()
-			return nil
-		}
-		if cap(old) >= min {
-			return old[:cap(old)]
-		}
-		return make([]byte, min)
-	}
 	defer SetMapWindow(SetMapWindow(window))
 	open := func(m Mapping) *FileReader {
 		defer SetMapping(SetMapping(m))
@@ -42,7 +28,7 @@ func sameMapped(t *testing.T, b []byte, window int64) {
 		if err != nil {
 			return nil
 		}
-		fr.SetBufferSwap(swap)
+		fr.SetBufferSwap(ReuseSwap)
 		return fr
 	}
 	rfr, mfr := open(MapOff), open(MapOn)
@@ -57,45 +43,15 @@ func sameMapped(t *testing.T, b []byte, window int64) {
 	if !mfr.r.mapped && mfr.Compression() == "" {
 		t.Fatal("the file is not mapped")
 	}
-	for i := 1; i <= len(b)+1; i++ {
-		rp, rerr := rfr.Next()
-		mp, merr := mfr.Next()
-		if (rerr == nil) != (merr == nil) {
-			t.Fatalf("read %d: read error %v, mapped %v", i, rerr, merr)
-		}
-		if rerr != nil {
-			break
-		}
-		if rp.Frame != mp.Frame || !rp.Info.Timestamp.Equal(mp.Info.Timestamp) || rp.Info.CaptureLength != mp.Info.CaptureLength ||
-			rp.Info.Length != mp.Info.Length || rp.Info.PcapTS != mp.Info.PcapTS || rp.LinkType != mp.LinkType ||
-			rp.Direction != mp.Direction || rp.Info.InterfaceIndex != mp.Info.InterfaceIndex || !bytes.Equal(rp.Data, mp.Data) {
-			t.Fatalf("read %d: read frame %d %v %d/%d, mapped frame %d %v %d/%d", i,
-				rp.Frame, rp.Info.Timestamp, rp.Info.CaptureLength, rp.Info.Length, mp.Frame, mp.Info.Timestamp, mp.Info.CaptureLength, mp.Info.Length)
-		}
-	}
-	if r, m := fmt.Sprint(rfr.Problems(), rfr.Notes()), fmt.Sprint(mfr.Problems(), mfr.Notes()); r != m {
-		t.Fatalf("read problems and notes %s, mapped %s", r, m)
-	}
+	sameReads(t, rfr, mfr, len(b)+1, "read", "mapped")
 }
 
 // TestMappedSame reads every capture under the repository's testdata read
 // and mapped, in windows of one and of three pages (records straddle
 // them).
 func TestMappedSame(t *testing.T) {
-	var files []string
-	for _, dir := range []string{"testdata", "../../testdata", "../../analyze/testdata", "../../cmd/smcdump/testdata"} {
-		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".pcap") || strings.HasSuffix(path, ".pcapng")) {
-				files = append(files, path)
-			}
-			return nil
-		})
-	}
-	if len(files) == 0 {
-		t.Fatal("no captures under testdata")
-	}
 	page := int64(os.Getpagesize())
-	for _, name := range files {
+	for _, name := range testCaptures(t) {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)

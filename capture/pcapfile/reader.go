@@ -1769,8 +1769,9 @@ func (fr *FileReader) next() (p *Packet, err error) {
 // of at least min bytes, moves the unread bytes there and goes on in it;
 // the frames returned so far (Packet.Data) point into old and stay valid
 // until the caller reuses old, for instance by returning it from a later
-// call to swap. A file opened with OpenFile is mapped into memory instead
-// of read (no copy), a window at a time: when the reader moves to the next
+// call to swap. A regular file opened with OpenFile may be mapped into
+// memory instead of read (no copy; see Mapping), a window at a time: when
+// the reader moves to the next
 // window it calls swap(old, release, 0) and the caller must call release,
 // which unmaps old, once it is done with the frames in old (the return
 // value is ignored). A frame is never split across buffers or windows.
@@ -1779,6 +1780,21 @@ func (fr *FileReader) next() (p *Packet, err error) {
 // to Next; a mapped file is read again from the next unread byte).
 func (fr *FileReader) SetBufferSwap(swap func(old []byte, release func(), min int) []byte) {
 	fr.r.setSwap(swap)
+}
+
+// ReuseSwap is the buffer swap (SetBufferSwap) of a caller that is done
+// with each frame before its next call to Next: the buffer is reused at
+// once, as without a swap, and a window of a mapped file is unmapped at
+// once. Set, it lets the reader map the file (see Mapping).
+func ReuseSwap(old []byte, release func(), min int) []byte {
+	if release != nil {
+		release()
+		return nil
+	}
+	if cap(old) >= min {
+		return old[:cap(old)]
+	}
+	return make([]byte, min)
 }
 
 // setOrder sets the file's (section's) byte order: big-endian or little.

@@ -465,34 +465,12 @@ func samePcapPaths(t *testing.T, b []byte) {
 		t.Fatalf("second reader: %v", err)
 	}
 	sfr.noFastPath = true
-	for i := 1; i <= len(b)+1; i++ {
-		fp, ferr := ffr.Next()
-		sp, serr := sfr.Next()
-		if (ferr == nil) != (serr == nil) {
-			t.Fatalf("read %d: fast path error %v, general path %v", i, ferr, serr)
-		}
-		if ferr != nil {
-			break
-		}
-		if fp.Frame != sp.Frame || !fp.Info.Timestamp.Equal(sp.Info.Timestamp) || fp.Info.Timestamp.Location() != sp.Info.Timestamp.Location() ||
-			fp.Info.CaptureLength != sp.Info.CaptureLength || fp.Info.Length != sp.Info.Length || fp.Info.PcapTS != sp.Info.PcapTS ||
-			fp.LinkType != sp.LinkType || fp.Direction != sp.Direction || fp.Info.InterfaceIndex != sp.Info.InterfaceIndex ||
-			!bytes.Equal(fp.Data, sp.Data) {
-			t.Fatalf("read %d: fast path frame %d %v %d/%d, general path frame %d %v %d/%d", i,
-				fp.Frame, fp.Info.Timestamp, fp.Info.CaptureLength, fp.Info.Length, sp.Frame, sp.Info.Timestamp, sp.Info.CaptureLength, sp.Info.Length)
-		}
-	}
-	if f, s := fmt.Sprint(ffr.Problems(), ffr.Notes()), fmt.Sprint(sfr.Problems(), sfr.Notes()); f != s {
-		t.Fatalf("fast path problems and notes %s, general path %s", f, s)
-	}
+	sameReads(t, ffr, sfr, len(b)+1, "fast path", "general path")
 }
 
-// TestPcapFastPathSame reads every capture under the repository's
-// testdata with and without nextPcap's fast path (samePcapPaths), and
-// synthetic pcap files with the cases the fast path leaves to the general
-// path: records cut short, odd fractions, time jumps, zero records, a
-// damaged length and a record cut by the end of the file.
-func TestPcapFastPathSame(t *testing.T) {
+// testCaptures returns the pcap and pcapng files under the repository's
+// testdata directories.
+func testCaptures(t *testing.T) []string {
 	var files []string
 	for _, dir := range []string{"testdata", "../../testdata", "../../analyze/testdata", "../../cmd/smcdump/testdata"} {
 		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -505,7 +483,43 @@ func TestPcapFastPathSame(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no captures under testdata")
 	}
-	for _, name := range files {
+	return files
+}
+
+// sameReads reads a and b (at most limit frames) and fails at the first
+// frame, error, problem or note in which they differ; an and bn name the
+// two ways of reading.
+func sameReads(t *testing.T, a, b *FileReader, limit int, an, bn string) {
+	t.Helper()
+	for i := 1; i <= limit; i++ {
+		ap, aerr := a.Next()
+		bp, berr := b.Next()
+		if (aerr == nil) != (berr == nil) {
+			t.Fatalf("read %d: %s error %v, %s %v", i, an, aerr, bn, berr)
+		}
+		if aerr != nil {
+			break
+		}
+		if ap.Frame != bp.Frame || !ap.Info.Timestamp.Equal(bp.Info.Timestamp) || ap.Info.Timestamp.Location() != bp.Info.Timestamp.Location() ||
+			ap.Info.CaptureLength != bp.Info.CaptureLength || ap.Info.Length != bp.Info.Length || ap.Info.PcapTS != bp.Info.PcapTS ||
+			ap.LinkType != bp.LinkType || ap.Direction != bp.Direction || ap.Info.InterfaceIndex != bp.Info.InterfaceIndex ||
+			!bytes.Equal(ap.Data, bp.Data) {
+			t.Fatalf("read %d: %s frame %d %v %d/%d, %s frame %d %v %d/%d", i,
+				an, ap.Frame, ap.Info.Timestamp, ap.Info.CaptureLength, ap.Info.Length, bn, bp.Frame, bp.Info.Timestamp, bp.Info.CaptureLength, bp.Info.Length)
+		}
+	}
+	if x, y := fmt.Sprint(a.Problems(), a.Notes()), fmt.Sprint(b.Problems(), b.Notes()); x != y {
+		t.Fatalf("%s problems and notes %s, %s %s", an, x, bn, y)
+	}
+}
+
+// TestPcapFastPathSame reads every capture under the repository's
+// testdata with and without nextPcap's fast path (samePcapPaths), and
+// synthetic pcap files with the cases the fast path leaves to the general
+// path: records cut short, odd fractions, time jumps, zero records, a
+// damaged length and a record cut by the end of the file.
+func TestPcapFastPathSame(t *testing.T) {
+	for _, name := range testCaptures(t) {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)

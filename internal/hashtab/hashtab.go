@@ -53,3 +53,32 @@ func BackShift[V any](tab []Slot[V], i int) {
 	}
 	tab[i] = Slot[V]{}
 }
+
+// Grow returns a table twice as large as tab (at least 64 slots) holding
+// its entries, each at its place in the new table.
+func Grow[V any](tab []Slot[V]) []Slot[V] {
+	nt := make([]Slot[V], max(64, 2*len(tab)))
+	for _, s := range tab {
+		if s.H != 0 {
+			i, _ := Probe(nt, s.H)
+			nt[i] = s
+		}
+	}
+	return nt
+}
+
+// Insert returns the slot of hash h in *tab, and whether h was there
+// already; if not, the slot is now h's (its value is the caller's to set)
+// and *used, the table's count of occupied slots, counts it. The table
+// grows (Grow) first when one more hash would fill more than half of it.
+func Insert[V any](tab *[]Slot[V], used *int, h uint64) (int, bool) {
+	if 2*(*used+1) > len(*tab) {
+		*tab = Grow(*tab)
+	}
+	i, ok := Probe(*tab, h)
+	if !ok {
+		(*tab)[i].H = h
+		*used++
+	}
+	return i, ok
+}

@@ -68,3 +68,22 @@ func TestProbeMissing(t *testing.T) {
 		t.Fatalf("after BackShift: %+v", tab)
 	}
 }
+
+// TestGrow: every entry is found in the grown table, and clusters that
+// wrapped around the end of the old table are placed again.
+func TestGrow(t *testing.T) {
+	tab := make([]Slot[int], 8)
+	for i, h := range []uint64{6, 14, 22, 7, 3} {
+		j, _ := Probe(tab, h)
+		tab[j] = Slot[int]{H: h, V: i}
+	}
+	g := Grow(tab)
+	if len(g) != 64 {
+		t.Fatalf("grown to %d slots, want 64", len(g))
+	}
+	for i, h := range []uint64{6, 14, 22, 7, 3} {
+		if j, ok := Probe(g, h); !ok || g[j].V != i {
+			t.Errorf("hash %d lost (ok %v)", h, ok)
+		}
+	}
+}
