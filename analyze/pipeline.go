@@ -36,8 +36,8 @@ import (
 // The frames are not copied after the read. The file is read into buffers
 // that the file reader hands off when it must read past their end, instead
 // of sliding the unread bytes over frames already returned
-// (FileReader.SetBufferSwap; a regular file may instead be mapped, a window
-// at a time, with pcapfile.SetMapping). Frames travel in batches of
+// (FileReader.SetBufferSwap; a regular file is mapped instead, a window at
+// a time, where pcapfile.MapAuto finds that cheaper). Frames travel in batches of
 // frames and in-file events (interface statistics and custom blocks, which
 // the sequential reader handles within Next, and the interfaces as they are
 // described) in file order; the batch that closes a window or buffer
