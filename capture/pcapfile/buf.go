@@ -70,7 +70,8 @@ const prefetchMin = 512
 var mapFiles = MapAuto
 
 // autoMapMin is the least size of a file MapAuto maps: below it the
-// probe (mapCheaper, 2-6 ms) would cost more than mapping can save.
+// probe (mapCheaper, 2-3 ms on a cached file) would cost more than
+// mapping can save.
 const autoMapMin = 128 << 20
 
 // mapWindow is the size of the windows of a mapped file (a variable for

@@ -6,7 +6,11 @@ import (
 )
 
 // Mapping says whether readers with a buffer swap (SetBufferSwap) map
-// regular files, a window at a time, instead of reading them.
+// regular files, a window at a time, instead of reading them. A mapped
+// file that is cut short while it is read faults (SIGBUS) where it was
+// cut: a caller that may see that sets debug.SetPanicOnFault in the
+// goroutines touching the frames and recovers (as package analyze does),
+// or sets MapOff.
 type Mapping int
 
 const (
